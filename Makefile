@@ -1,0 +1,23 @@
+# The two commands of the README. Each sets itself up from nothing but python3 (and npm for
+# the restate-server the runtime tests start).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check
+
+.PHONY: demo test clean
+
+$(PY):
+	python3 -m venv $(VENV)
+
+# Install rea and run its main job: the linter on fixtures/ (exit 1 = findings shown).
+demo: $(PY)
+	$(PIP) -e .
+	$(VENV)/bin/flake8 --select REA fixtures/ ; test $$? -le 1
+
+# Install everything the tests need and run them.
+test: $(PY)
+	$(PIP) -e '.[test]'
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .rea_cache
