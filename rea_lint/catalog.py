@@ -271,8 +271,8 @@ _RULES: tuple[Rule, ...] = (
         name="context-in-run",
         summary="A Restate context used inside a run action.",
         message=(
-            "`{subject}` uses a Restate context inside a run action; the action runs outside "
-            "the journal, so context calls there corrupt it ([570 Journal mismatch]); read the "
+            "the Restate context `{subject}` is used inside a run action, which runs outside "
+            "the journal: context calls there corrupt it ([570 Journal mismatch]); read the "
             "value before the run and pass the value in"
         ),
         fix_hint="read the value before the run, pass the value in",

@@ -1,0 +1,46 @@
+"""Run the enabled rules over one module's `ast` tree: the one entry point of every front end.
+
+A module that imports nothing from restate (nor a configured wrapper) is dismissed before
+the model is built, so rea costs next to nothing on the rest of a code base.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterable
+
+from rea_lint.config import DEFAULT, ReaConfig
+from rea_lint.findings import Finding
+from rea_lint.model import build_model, is_restate_module
+from rea_lint.names import ImportMap
+from rea_lint.rules import all_checkers
+
+__all__ = ["check_tree", "mentions_restate"]
+
+
+def mentions_restate(lines: Iterable[str], config: ReaConfig = DEFAULT) -> bool:
+    """A text pre-filter: no line naming restate (or a wrapper module) means no Restate code."""
+    needles = ("restate", "rea_runtime", *(m.split(".", 1)[0] for m in config.restate_modules))
+    return any(n in line for line in lines for n in needles)
+
+
+def check_tree(
+    tree: ast.Module,
+    config: ReaConfig = DEFAULT,
+    codes: Iterable[str] | None = None,
+    package: str = "",
+) -> list[Finding]:
+    """Findings of the enabled rules (or exactly ``codes``), sorted by position."""
+    enabled = frozenset(codes) if codes is not None else config.enabled_codes()
+    if not enabled:
+        return []
+    imports = ImportMap.from_tree(tree, package)
+    if not is_restate_module(imports, config):
+        return []
+    model = build_model(tree, config, imports)
+    findings: list[Finding] = []
+    for code, checker in all_checkers().items():
+        if code in enabled:
+            findings.extend(checker.check(model))
+    findings.sort()
+    return findings

@@ -1,0 +1,517 @@
+"""The Restate-aware semantic model of one module, built once and shared by every rule.
+
+It answers the questions RULES.md defines: which functions are handlers and of which kind,
+which names hold a Restate context, which code is handler code, and which code runs inside a
+run action. It works on the stdlib `ast` tree (flake8 already built it): two linear passes,
+no second parse.
+"""
+
+from __future__ import annotations
+
+import ast
+import enum
+from dataclasses import dataclass, field
+from typing import Iterator, Sequence, TypeVar
+
+from rea_lint.config import DEFAULT, ReaConfig
+from rea_lint.names import ImportMap, dotted
+
+__all__ = [
+    "CONTEXT_TYPES",
+    "SHARED_CONTEXT_TYPES",
+    "Context",
+    "Function",
+    "HandlerKind",
+    "Model",
+    "RunCall",
+    "build_model",
+    "is_restate_module",
+]
+
+N = TypeVar("N", bound=ast.AST)
+
+RESTATE_ROOTS = ("restate", "rea_runtime")
+CONTEXT_TYPES = frozenset(
+    {"Context", "ObjectContext", "ObjectSharedContext", "WorkflowContext", "WorkflowSharedContext"}
+)
+SHARED_CONTEXT_TYPES = frozenset({"ObjectSharedContext", "WorkflowSharedContext"})
+SERVICE_FACTORIES = frozenset({"Service", "VirtualObject", "Workflow"})
+RUN_METHODS = frozenset({"run", "run_typed"})
+_FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+class HandlerKind(str, enum.Enum):
+    SERVICE = "service"
+    EXCLUSIVE = "exclusive"
+    SHARED = "shared"
+    WORKFLOW = "workflow"
+
+
+KIND_OF_CONTEXT = {
+    "Context": HandlerKind.SERVICE,
+    "ObjectContext": HandlerKind.EXCLUSIVE,
+    "ObjectSharedContext": HandlerKind.SHARED,
+    "WorkflowContext": HandlerKind.WORKFLOW,
+    "WorkflowSharedContext": HandlerKind.SHARED,
+}
+
+
+@dataclass(frozen=True)
+class Handler:
+    """A decorated handler: its kind and the context type its decorator implies."""
+
+    kind: HandlerKind | None
+    factory: str | None
+    """`Service`, `VirtualObject`, `Workflow`, or None (a configured decorator)."""
+    decorator: ast.expr | None
+
+    @property
+    def expected_context(self) -> str | None:
+        if self.kind is None:
+            return None
+        if self.kind is HandlerKind.SHARED:
+            return "WorkflowSharedContext" if self.factory == "Workflow" else "ObjectSharedContext"
+        return {
+            HandlerKind.SERVICE: "Context",
+            HandlerKind.EXCLUSIVE: "ObjectContext",
+            HandlerKind.WORKFLOW: "WorkflowContext",
+        }[self.kind]
+
+
+@dataclass(eq=False)
+class Context:
+    """A name that holds a Restate context inside some function."""
+
+    name: str
+    type: str | None
+    """The Restate context type its annotation names (`ObjectSharedContext`), None if unannotated."""
+    owner: "Function"
+    annotation: ast.expr | None
+
+    @property
+    def kind(self) -> HandlerKind | None:
+        if self.owner.handler is not None and self.owner.handler.kind is not None:
+            return self.owner.handler.kind
+        return KIND_OF_CONTEXT.get(self.type) if self.type else None
+
+    @property
+    def is_shared(self) -> bool:
+        """Shared by its annotation, or by the kind of the handler it belongs to."""
+        return self.type in SHARED_CONTEXT_TYPES or self.kind is HandlerKind.SHARED
+
+
+@dataclass(eq=False)
+class Function:
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    parent: "Function | None"
+    qualname: str
+    params: frozenset[str]
+    local_names: set[str] = field(default_factory=set)
+    """Parameters and every name assigned in the body: they shadow module imports."""
+    own_contexts: dict[str, Context] = field(default_factory=dict)
+    handler: Handler | None = None
+    called_names: set[str] = field(default_factory=set)
+    children: dict[str, "Function"] = field(default_factory=dict)
+    contexts: dict[str, Context] = field(default_factory=dict)
+    """Every context visible here: its own, and its enclosing functions' unless shadowed."""
+    is_run_action: bool = False
+    is_handler_code: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+    @property
+    def is_async(self) -> bool:
+        return isinstance(self.node, ast.AsyncFunctionDef)
+
+    @property
+    def root(self) -> "Function":
+        """The outermost function of the handler code this function belongs to."""
+        fn = self
+        while fn.parent is not None and fn.parent.is_handler_code and not fn.own_contexts:
+            fn = fn.parent
+        return fn
+
+    def context_name(self) -> str:
+        """The name to suggest in messages and fixes (`ctx`, `context` ...)."""
+        for name in self.contexts:
+            return name
+        return "ctx"
+
+
+@dataclass(frozen=True)
+class RunCall:
+    """`ctx.run(...)` / `ctx.run_typed(...)` on a known context."""
+
+    call: ast.Call
+    function: Function
+    context: Context
+    action: ast.expr | None
+    passed: tuple[ast.expr, ...]
+    """Expressions evaluated in handler code and handed to the action (run_typed's *args,
+    `args=`, a partial's arguments)."""
+
+
+class Model:
+    """What rules ask about one module. Build with `build_model`."""
+
+    def __init__(self, tree: ast.Module, imports: ImportMap, config: ReaConfig) -> None:
+        self.tree = tree
+        self.imports = imports
+        self.config = config
+        self.functions: list[Function] = []
+        self.service_objects: dict[str, str] = {}
+        """Module-level name -> `Service` / `VirtualObject` / `Workflow`."""
+        self.run_calls: list[RunCall] = []
+        self.run_context_uses: list[tuple[ast.Name, Function | None, Context]] = []
+        """Every read of a context inside a run action, with the action's function if a def."""
+        self._index: dict[type, list[tuple[ast.AST, Function]]] = {}
+        self._targets: dict[int, str | None] = {}
+
+    # -- queries used by rules ------------------------------------------------------------
+
+    def handler_nodes(self, *types: type[N]) -> Iterator[tuple[N, Function]]:
+        """Nodes of these types in handler code outside run actions, with their function."""
+        for t in types:
+            yield from self._index.get(t, ())  # type: ignore[misc]
+
+    def qualify(self, node: ast.expr, function: Function | None = None) -> str | None:
+        """The qualified name a Name/Attribute chain refers to, respecting parameter shadowing."""
+        if function is not None:
+            head = _head(node)
+            fn: Function | None = function
+            while fn is not None:
+                if head in fn.local_names:
+                    return None
+                fn = fn.parent
+        return self.imports.resolve(node)
+
+    def call_target(self, call: ast.Call, function: Function) -> str | None:
+        """The qualified name a call in handler code targets (cached: every rule asks)."""
+        key = id(call)
+        try:
+            return self._targets[key]
+        except KeyError:
+            qual = self._targets[key] = self.qualify(call.func, function)
+            return qual
+
+    def context_of(self, node: ast.expr, function: Function) -> Context | None:
+        if isinstance(node, ast.Name):
+            return function.contexts.get(node.id)
+        return None
+
+    def restate_symbol(self, qualname: str | None) -> str | None:
+        """`Service` for `restate.Service`, `restate.service.Service`, `rea_runtime.Service` ..."""
+        if not qualname:
+            return None
+        root = qualname.split(".", 1)[0]
+        if root in RESTATE_ROOTS or any(
+            qualname.startswith(m + ".") for m in self.config.restate_modules
+        ):
+            return qualname.rsplit(".", 1)[-1]
+        return None
+
+    def context_type_of(self, annotation: ast.expr | None) -> str | None:
+        """The Restate context type an annotation names, through aliases, strings and Optional."""
+        if annotation is None:
+            return None
+        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+            try:
+                annotation = ast.parse(annotation.value, mode="eval").body
+            except SyntaxError:
+                return None
+        if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+            return self.context_type_of(annotation.left) or self.context_type_of(annotation.right)
+        if isinstance(annotation, ast.Subscript):
+            outer = self.qualify(annotation.value) or ""
+            if outer.rsplit(".", 1)[-1] in ("Optional", "Union", "Annotated"):
+                inner = annotation.slice
+                elts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+                if outer.endswith("Annotated"):
+                    elts = elts[:1]
+                for elt in elts:
+                    found = self.context_type_of(elt)
+                    if found:
+                        return found
+            return None
+        qual = self.qualify(annotation)
+        if qual is None:
+            return None
+        extra = self.config.context_types.get(qual)
+        if extra:
+            return extra
+        symbol = self.restate_symbol(qual)
+        return symbol if symbol in CONTEXT_TYPES else None
+
+
+def _head(node: ast.expr) -> str | None:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def is_restate_module(imports: ImportMap, config: ReaConfig = DEFAULT) -> bool:
+    return imports.imports_any((*RESTATE_ROOTS, *config.restate_modules))
+
+
+# --- building -------------------------------------------------------------------------------
+
+
+def build_model(tree: ast.Module, config: ReaConfig = DEFAULT, imports: ImportMap | None = None) -> Model:
+    model = Model(tree, imports or ImportMap.from_tree(tree), config)
+    _Builder(model).build()
+    return model
+
+
+class _Builder:
+    def __init__(self, model: Model) -> None:
+        self.m = model
+        self.module_functions: dict[str, Function] = {}
+        self.raw_run_calls: list[tuple[ast.Call, Function]] = []
+        self.run_lambdas: set[int] = set()
+        self.extra_decorators = frozenset(model.config.handler_decorators)
+
+    def build(self) -> None:
+        self._find_service_objects()
+        self._collect(self.m.tree.body, None, "")
+        for fn in self.m.functions:  # creation order: parents before children
+            fn.contexts = dict(fn.parent.contexts) if fn.parent else {}
+            for shadowed in fn.params:
+                fn.contexts.pop(shadowed, None)
+            fn.contexts.update(fn.own_contexts)
+        self._resolve_run_calls()
+        for fn in self.m.functions:
+            parent = fn.parent
+            if fn.is_run_action or (parent is not None and parent.is_run_action):
+                fn.is_run_action = True
+            elif fn.handler is not None or fn.own_contexts:
+                fn.is_handler_code = True
+            elif parent is not None and parent.is_handler_code and fn.name in parent.called_names:
+                fn.is_handler_code = True
+        for fn in self.m.functions:
+            if fn.is_handler_code:
+                self._walk_handler(fn.node.body, fn)
+            elif fn.is_run_action and (fn.parent is None or not fn.parent.is_run_action):
+                self._walk_run_action(fn.node.body, fn, dict(fn.contexts))
+
+    # pass 1: definitions ----------------------------------------------------------------------
+
+    def _find_service_objects(self) -> None:
+        for stmt in self.m.tree.body:
+            if isinstance(stmt, ast.Assign):
+                targets, value = stmt.targets, stmt.value
+            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+                targets, value = [stmt.target], stmt.value
+            else:
+                continue
+            factory: str | None = None
+            if isinstance(value, ast.Call):
+                symbol = self.m.restate_symbol(self.m.qualify(value.func))
+                if symbol in SERVICE_FACTORIES:
+                    factory = symbol
+            elif isinstance(value, ast.Name):
+                factory = self.m.service_objects.get(value.id)
+            if factory:
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        self.m.service_objects[target.id] = factory
+
+    def _collect(self, body: Sequence[ast.AST], parent: Function | None, prefix: str) -> None:
+        stack: list[tuple[ast.AST, Function | None, str]] = [(n, parent, prefix) for n in reversed(body)]
+        while stack:
+            node, owner, pre = stack.pop()
+            if isinstance(node, _FUNCTION_NODES):
+                fn = self._new_function(node, owner, pre)
+                if owner is None and not pre:
+                    self.module_functions[node.name] = fn
+                elif owner is not None:
+                    owner.children[node.name] = fn
+                # decorators and defaults run in the enclosing scope
+                for sub in (*node.decorator_list, *node.args.defaults, *node.args.kw_defaults):
+                    if sub is not None:
+                        stack.append((sub, owner, pre))
+                stack.extend((n, fn, "") for n in reversed(node.body))
+                continue
+            if isinstance(node, ast.ClassDef):
+                cls_prefix = f"{pre}{node.name}."
+                stack.extend((n, owner, cls_prefix) for n in reversed(node.body))
+                continue
+            if isinstance(node, ast.Name) and owner is not None and not isinstance(node.ctx, ast.Load):
+                owner.local_names.add(node.id)
+                continue
+            if isinstance(node, ast.Call) and owner is not None:
+                func = node.func
+                if isinstance(func, ast.Name):
+                    owner.called_names.add(func.id)
+                elif isinstance(func, ast.Attribute) and func.attr in RUN_METHODS and isinstance(func.value, ast.Name):
+                    self.raw_run_calls.append((node, owner))
+            stack.extend((child, owner, pre) for child in reversed(list(ast.iter_child_nodes(node))))
+
+    def _new_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: Function | None, prefix: str) -> Function:
+        a = node.args
+        positional = [*a.posonlyargs, *a.args]
+        every = [*positional, *a.kwonlyargs, *(x for x in (a.vararg, a.kwarg) if x)]
+        qual = f"{parent.qualname}.<locals>.{node.name}" if parent else f"{prefix}{node.name}"
+        params = frozenset(p.arg for p in every)
+        fn = Function(node=node, parent=parent, qualname=qual, params=params, local_names=set(params))
+        fn.handler = self._handler_of(node)
+        for i, p in enumerate(every):
+            ctype = self.m.context_type_of(p.annotation)
+            if ctype is not None or (i == 0 and fn.handler is not None and p in positional):
+                fn.own_contexts[p.arg] = Context(p.arg, ctype, fn, p.annotation)
+        if fn.handler is None and positional:
+            first = fn.own_contexts.get(positional[0].arg)
+            if first is not None and first.type is not None:
+                # a function whose first parameter is a Restate context is a handler (RULES.md)
+                fn.handler = Handler(KIND_OF_CONTEXT[first.type], None, None)
+        self.m.functions.append(fn)
+        return fn
+
+    def _handler_of(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> Handler | None:
+        for deco in node.decorator_list:
+            call = deco if isinstance(deco, ast.Call) else None
+            target = call.func if call else deco
+            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+                factory = self.m.service_objects.get(target.value.id)
+                if factory is not None and target.attr in ("handler", "main"):
+                    return Handler(_kind(factory, target.attr, call), factory, deco)
+            if self.extra_decorators and self.m.qualify(target) in self.extra_decorators:
+                return Handler(None, None, deco)
+        return None
+
+    # run actions ------------------------------------------------------------------------------
+
+    def _resolve_run_calls(self) -> None:
+        for call, fn in self.raw_run_calls:
+            receiver = call.func.value  # type: ignore[attr-defined]
+            ctx = fn.contexts.get(receiver.id)
+            if ctx is None:
+                continue
+            method = call.func.attr  # type: ignore[attr-defined]
+            action = call.args[1] if len(call.args) > 1 else _keyword(call, "action")
+            passed: list[ast.expr] = []
+            if method == "run_typed":
+                passed.extend(call.args[3:])
+                passed.extend(k.value for k in call.keywords if k.arg not in ("name", "action", "options"))
+            else:
+                args_kw = _keyword(call, "args")
+                if isinstance(args_kw, (ast.Tuple, ast.List)):
+                    passed.extend(args_kw.elts)
+                elif args_kw is not None:
+                    passed.append(args_kw)
+            if isinstance(action, ast.Call) and self.m.qualify(action.func, fn) in ("functools.partial",):
+                passed.extend(action.args[1:])
+                passed.extend(k.value for k in action.keywords)
+                target = action.args[0] if action.args else None
+            else:
+                target = action
+            self._mark_action(target, fn)
+            self.m.run_calls.append(RunCall(call, fn, ctx, action, tuple(passed)))
+
+    def _mark_action(self, target: ast.expr | None, fn: Function) -> None:
+        if isinstance(target, ast.Lambda):
+            self.run_lambdas.add(id(target))
+        elif isinstance(target, ast.Name):
+            scope: Function | None = fn
+            while scope is not None:
+                found = scope.children.get(target.id)
+                if found is not None:
+                    found.is_run_action = True
+                    return
+                scope = scope.parent
+            found = self.module_functions.get(target.id)
+            if found is not None:
+                found.is_run_action = True
+
+    # pass 2: handler code ---------------------------------------------------------------------
+
+    def _walk_handler(self, body: Sequence[ast.AST], fn: Function) -> None:
+        index = self.m._index
+        stack: list[ast.AST] = list(reversed(body))
+        while stack:
+            node = stack.pop()
+            if isinstance(node, _FUNCTION_NODES):
+                stack.extend(n for n in (*node.decorator_list, *node.args.defaults, *node.args.kw_defaults) if n)
+                continue  # a nested def is a Function of its own
+            if isinstance(node, ast.ClassDef):
+                continue
+            if isinstance(node, ast.Lambda) and id(node) in self.run_lambdas:
+                contexts = {k: v for k, v in fn.contexts.items() if k not in _lambda_params(node)}
+                self._walk_run_action([node.body], None, contexts)
+                continue
+            index.setdefault(type(node), []).append((node, fn))
+            stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+    def _walk_run_action(self, body: Sequence[ast.AST], fn: Function | None, contexts: dict[str, Context]) -> None:
+        if not contexts:
+            return
+        stack: list[tuple[ast.AST, dict[str, Context]]] = [(n, contexts) for n in reversed(body)]
+        uses = self.m.run_context_uses
+        while stack:
+            node, visible = stack.pop()
+            if isinstance(node, ast.Name):
+                ctx = visible.get(node.id)
+                if ctx is not None and isinstance(node.ctx, ast.Load):
+                    uses.append((node, fn, ctx))
+                continue
+            if isinstance(node, ast.Lambda):
+                params = _lambda_params(node)
+                inner = {k: v for k, v in visible.items() if k not in params}
+                stack.append((node.body, inner))
+                continue
+            if isinstance(node, _FUNCTION_NODES):
+                a = node.args
+                params = {p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs, *(x for x in (a.vararg, a.kwarg) if x))}
+                inner = {k: v for k, v in visible.items() if k not in params}
+                stack.extend((n, inner) for n in reversed(node.body))
+                continue
+            stack.extend((child, visible) for child in reversed(list(ast.iter_child_nodes(node))))
+
+
+def _kind(factory: str, attr: str, call: ast.Call | None) -> HandlerKind | None:
+    if factory == "Service":
+        return HandlerKind.SERVICE
+    if factory == "Workflow":
+        return HandlerKind.WORKFLOW if attr == "main" else HandlerKind.SHARED
+    kind = _keyword(call, "kind") if call else None
+    if kind is None:
+        return HandlerKind.EXCLUSIVE
+    if isinstance(kind, ast.Constant):
+        if kind.value == "shared":
+            return HandlerKind.SHARED
+        if kind.value in ("exclusive", None):
+            return HandlerKind.EXCLUSIVE
+    return None  # a kind computed at run time: rules that depend on it stay silent
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None
+
+
+def _lambda_params(node: ast.Lambda) -> set[str]:
+    a = node.args
+    return {p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs, *(x for x in (a.vararg, a.kwarg) if x))}
+
+
+def source_text(node: ast.AST, limit: int = 60) -> str:
+    """A short rendering of an expression for messages (`str(ctx.uuid())`)."""
+    try:
+        text = ast.unparse(node)
+    except Exception:  # pragma: no cover - ast.unparse handles every expression
+        return "<expression>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def call_name(call: ast.Call) -> str:
+    """How a call reads in a message: `time.time()`, `ctx.set(...)`."""
+    func = dotted(call.func)
+    if func is None:
+        try:
+            func = ast.unparse(call.func)
+        except Exception:  # pragma: no cover - ast.unparse handles every expression
+            func = "<call>"
+    return f"{func}({'...' if call.args or call.keywords else ''})"

@@ -1,0 +1,106 @@
+"""Resolve the names a module uses to the qualified names they stand for.
+
+`from time import time as now; now()` is `time.time()`; `import datetime as dt;
+dt.datetime.now()` is `datetime.datetime.now()`. Rules compare qualified names, so every
+import style and alias counts the same. Built on the stdlib `ast` tree flake8 already parsed.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterable
+
+__all__ = ["ImportMap", "dotted"]
+
+
+def dotted(node: ast.expr) -> str | None:
+    """`a.b.c` for a Name/Attribute chain, else None (calls, subscripts ...)."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+class ImportMap:
+    """Local name -> qualified name, from every import and module-level alias in a module.
+
+    Imports inside functions are included: a module that imports `random` inside a run
+    action still means the `random` module by that name. Module-level assignments of an
+    imported attribute (`now = datetime.datetime.now`) are followed as aliases.
+    """
+
+    __slots__ = ("names", "modules", "package")
+
+    def __init__(self, package: str = "") -> None:
+        self.names: dict[str, str] = {}
+        self.modules: set[str] = set()
+        """Every module this file imports from (top-level part and full name)."""
+        self.package = package
+
+    @classmethod
+    def from_tree(cls, tree: ast.Module, package: str = "") -> "ImportMap":
+        self = cls(package)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                self._add_import(node)
+            elif isinstance(node, ast.ImportFrom):
+                self._add_import_from(node)
+        for stmt in tree.body:
+            self._add_alias(stmt)
+        return self
+
+    def _add_import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self.modules.add(alias.name)
+            if alias.asname:
+                self.names[alias.asname] = alias.name
+            else:
+                top = alias.name.split(".", 1)[0]
+                self.names[top] = top
+
+    def _add_import_from(self, node: ast.ImportFrom) -> None:
+        module = node.module or ""
+        if node.level:
+            base = self.package.rsplit(".", node.level - 1)[0] if self.package and node.level > 1 else self.package
+            module = f"{base}.{module}".strip(".") if base else "." * node.level + module
+        self.modules.add(module)
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            self.names[alias.asname or alias.name] = f"{module}.{alias.name}" if module else alias.name
+
+    def _add_alias(self, stmt: ast.stmt) -> None:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target, value = stmt.targets[0], stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            target, value = stmt.target, stmt.value
+        else:
+            return
+        if isinstance(target, ast.Name) and isinstance(value, (ast.Name, ast.Attribute)):
+            resolved = self.resolve(value)
+            if resolved and resolved != target.id:
+                self.names[target.id] = resolved
+
+    def resolve(self, node: ast.expr) -> str | None:
+        """The qualified name of a Name/Attribute chain whose root was imported, else None."""
+        name = dotted(node)
+        if name is None:
+            return None
+        head, _, rest = name.partition(".")
+        qual = self.names.get(head)
+        if qual is None:
+            return None
+        return f"{qual}.{rest}" if rest else qual
+
+    def imports_any(self, roots: Iterable[str]) -> bool:
+        """Does the module import anything from one of these modules (or their submodules)?"""
+        roots = tuple(roots)
+        for mod in self.modules:
+            for root in roots:
+                if mod == root or mod.startswith(root + "."):
+                    return True
+        return False

@@ -1,0 +1,38 @@
+"""REA202 state-write-in-shared-handler: the server refuses the write and retries forever."""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+from rea_lint.findings import Finding
+from rea_lint.model import Model, call_name
+from rea_lint.rules.base import Checker
+
+WRITE_METHODS = frozenset({"set", "clear", "clear_all"})
+
+
+class StateWriteInSharedHandler(Checker):
+    code = "REA202"
+
+    def check(self, model: Model) -> Iterator[Finding]:
+        for call, fn in model.handler_nodes(ast.Call):
+            func = call.func
+            if isinstance(func, ast.Attribute) and func.attr in WRITE_METHODS:
+                ctx = model.context_of(func.value, fn)
+                if ctx is not None and ctx.is_shared:
+                    yield self.report(call, subject=call_name(call), ctx=ctx.name)
+
+    invalid = (
+        "import restate\nobj = restate.VirtualObject('o')\n@obj.handler(kind='shared')\n"
+        "async def h(ctx: restate.ObjectSharedContext):\n    ctx.set('k', 1)\n",
+        "import restate\nwf = restate.Workflow('w')\n@wf.handler()\nasync def h(ctx):\n    ctx.clear_all()\n",
+        "import restate\ndef helper(ctx: restate.ObjectSharedContext):\n    ctx.clear('k')\n",
+    )
+    valid = (
+        "import restate\nobj = restate.VirtualObject('o')\n@obj.handler()\n"
+        "async def h(ctx: restate.ObjectContext):\n    ctx.set('k', 1)\n",
+        "import restate\nwf = restate.Workflow('w')\n@wf.main()\nasync def run(ctx: restate.WorkflowContext):\n    ctx.set('k', 1)\n",
+        "import restate\nobj = restate.VirtualObject('o')\n@obj.handler(kind='shared')\n"
+        "async def h(ctx: restate.ObjectSharedContext, cache: dict):\n    cache.clear()\n",
+    )
