@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping, TypeVar
 
 import restate
 from restate.exceptions import TerminalError
+from restate.handler import RESTATE_UNIQUE_HANDLER_SYMBOL
 from restate.server_context import ServerDurableFuture
 
 from .context import GuardedContext
@@ -73,10 +74,13 @@ def guarded(fn: F | None = None, *, policy: str | None = None, rules: Mapping[st
     """
     if fn is None:
         return functools.partial(guarded, policy=policy, rules=rules)
+    # Registering an already-decorated handler on another service: start from the user's function.
+    while (RESTATE_UNIQUE_HANDLER_SYMBOL in vars(fn) or getattr(fn, "__rea_guarded__", False)) and hasattr(
+        fn, "__wrapped__"
+    ):
+        fn = fn.__wrapped__
     if not inspect.iscoroutinefunction(fn):
         raise TypeError(f"rea_runtime.guarded: handler {fn.__qualname__} must be `async def`")
-    if getattr(fn, "__rea_guarded__", False):
-        return fn
     install()
     rebind_module_globals(fn.__globals__)
     local = (policy, dict(rules or {})) if (policy is not None or rules) else None
