@@ -6,7 +6,26 @@ precise failure (`strict`), a warning (`warn`, the default) or nothing (`disable
 Never imports flake8, libcst or mypy (the linter's dependencies).
 """
 
+from . import deterministic
+from .context import GuardedContext
 from .policy import Policy, configure, current_policy
+from .run import run, run_typed
+from .serde import TypeAdapterSerde
 from .services import Service, VirtualObject, Workflow, guarded
+from .state import State
 
-__all__ = ["Service", "VirtualObject", "Workflow", "guarded", "configure", "current_policy", "Policy"]
+__all__ = [
+    "Service",
+    "VirtualObject",
+    "Workflow",
+    "guarded",
+    "configure",
+    "current_policy",
+    "Policy",
+    "GuardedContext",
+    "State",
+    "TypeAdapterSerde",
+    "run",
+    "run_typed",
+    "deterministic",
+]
