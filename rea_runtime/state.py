@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import sys
-from typing import Any, Generic, Optional, TypeVar, Union
+from typing import Any, Generic, Optional, TypeVar, Union, overload
 
 from restate import ObjectContext, ObjectSharedContext
 
@@ -34,7 +34,13 @@ def _kind(ctx: Any) -> str | None:
 class State(Generic[T]):
     """``CART = State("cart", list[Item], default=[])``; ``await CART.get(ctx)``; ``CART.set(ctx, v)``."""
 
-    def __init__(self, name: str, tp: Any, default: Optional[T] = None) -> None:
+    @overload
+    def __init__(self: "State[T]", name: str, tp: type[T], default: Optional[T] = None) -> None: ...
+
+    @overload
+    def __init__(self: "State[Any]", name: str, tp: Any, default: Any = None) -> None: ...
+
+    def __init__(self, name: str, tp: Any, default: Any = None) -> None:
         self.name = name
         self.serde: TypeAdapterSerde[T] = TypeAdapterSerde(tp)
         self.default = default
