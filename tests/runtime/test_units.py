@@ -260,3 +260,15 @@ def test_state_writes_from_shared_contexts_are_type_errors(tmp_path):
     errors = [line for line in out.stdout.splitlines() if ": error:" in line]
     assert len(errors) == 1, out.stdout
     assert "snippet.py:11:" in errors[0] and "ObjectSharedContext" in errors[0]
+
+
+def test_io_and_threads_started_via_libraries_are_traced_back_to_handler_code():
+    import concurrent.futures
+
+    rea_runtime.guards.install()
+    with pytest.raises(restate.TerminalError, match=r"^REA108 io-in-handler: `subprocess.Popen\(\)`.*test_units.py"):
+        _in_handler(lambda: subprocess.run(["true"]))
+    with pytest.raises(restate.TerminalError, match=r"^REA110 thread-in-handler: `ThreadPoolExecutor\(\)`"):
+        _in_handler(lambda: concurrent.futures.ThreadPoolExecutor(1))
+    # warn: the call goes through
+    assert _in_handler(lambda: subprocess.run(["true"]).returncode, "warn") == 0
