@@ -10,7 +10,26 @@ As a pytest plugin (entry point ``pytest11``) it provides:
 Outside pytest, :class:`Harness` is a context manager doing the same.
 """
 
-from .harness import Deployment, Harness
-from .server import RESTATE_SERVER_VERSION, RestateServer, ServerError, find_server_binary
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "Deployment": "harness",
+    "Harness": "harness",
+    "RestateServer": "server",
+    "ServerError": "server",
+    "find_server_binary": "server",
+    "RESTATE_SERVER_VERSION": "server",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Lazy: the plugin (a submodule) must import without the runtime extra installed."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'rea_runtime.testing' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = ["Deployment", "Harness", "RestateServer", "ServerError", "find_server_binary", "RESTATE_SERVER_VERSION"]

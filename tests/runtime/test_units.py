@@ -272,3 +272,13 @@ def test_io_and_threads_started_via_libraries_are_traced_back_to_handler_code():
         _in_handler(lambda: concurrent.futures.ThreadPoolExecutor(1))
     # warn: the call goes through
     assert _in_handler(lambda: subprocess.run(["true"]).returncode, "warn") == 0
+
+
+def test_pytest_plugin_loads_without_importing_the_runtime_stack():
+    """The pytest11 entry point loads in every pytest run, even where only the linter is installed."""
+    code = (
+        "import sys, rea_runtime.testing.plugin; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'restate', 'httpx', 'pydantic', 'structlog', 'hypercorn'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
