@@ -37,6 +37,7 @@ __all__ = [
     "Retry",
     "SagaOutcome",
     "SagaFailed",
+    "SagaMisuse",
     "DeadLetter",
     "DEAD_LETTERS",
     "dead_letters",
@@ -120,6 +121,10 @@ class SagaOutcome:
         return "; ".join(parts)
 
 
+class SagaMisuse(TerminalError):
+    """The saga API was used wrongly; terminal, because retrying the same code cannot fix it."""
+
+
 class SagaFailed(TerminalError):
     """The saga's original terminal error, after the rollback; ``outcome`` says what was undone."""
 
@@ -171,7 +176,7 @@ class Saga:
         dead_letter: bool = True,
     ) -> None:
         if dead_letter and _kind(ctx) not in ("exclusive", "workflow"):
-            raise TypeError(
+            raise SagaMisuse(
                 f"Saga({name!r}) needs an exclusive ObjectContext or WorkflowContext to record dead "
                 f"letters in state (got a {_kind(ctx) or 'service'} context); use a VirtualObject/Workflow "
                 f"handler, or pass dead_letter=False"
@@ -205,7 +210,7 @@ class Saga:
         action did not complete).
         """
         if compensate is None:
-            raise TypeError(
+            raise SagaMisuse(
                 f"saga step {name!r} needs a compensation; a step with nothing to undo is a plain "
                 f"`await rea_runtime.run(ctx, {name!r}, action)` outside the saga"
             )
@@ -217,10 +222,10 @@ class Saga:
     def register(self, name: str, compensate: Callable[..., Any]) -> None:
         """Register the compensation of step ``name``; must come before ``run(name, ...)``."""
         if not callable(compensate):
-            raise TypeError(f"saga step {name!r}: compensate must be callable, got {type(compensate).__name__}")
+            raise SagaMisuse(f"saga step {name!r}: compensate must be callable, got {type(compensate).__name__}")
         existing = self._steps.get(name)
         if existing is not None and existing.compensate is not None:
-            raise ValueError(f"saga {self.name!r} already has a step {name!r}; give each step a unique name")
+            raise SagaMisuse(f"saga {self.name!r} already has a step {name!r}; give each step a unique name")
         if existing is not None:
             # Its action already ran: a crash in between would have left it with no undo.
             report(CURRENT.get(), "REA501", f"saga.register({name!r}) after saga.run({name!r})", sys._getframe(1))
@@ -239,14 +244,14 @@ class Saga:
     ) -> T:
         """Run the action of a registered step; a failure marks it as the saga's failing step."""
         if (action is None) == (call is None):
-            raise TypeError(f"saga step {name!r}: pass exactly one of action= (a run) or call= (a durable call)")
+            raise SagaMisuse(f"saga step {name!r}: pass exactly one of action= (a run) or call= (a durable call)")
         st = self._steps.get(name)
         if st is None:
             report(CURRENT.get(), "REA501", f"saga.run({name!r})", sys._getframe(1))
             st = self._steps[name] = _Step(name, None)
             self._order.append(name)
         elif st.started:
-            raise ValueError(f"saga {self.name!r}: step {name!r} already ran; give each step a unique name")
+            raise SagaMisuse(f"saga {self.name!r}: step {name!r} already ran; give each step a unique name")
         st.started = True
         try:
             if call is not None:
