@@ -19,7 +19,9 @@ from restate import TerminalError
 
 import rea_runtime
 from rea_runtime import State
+from rea_runtime.concurrency import map_limited
 from rea_runtime.saga import Retry, Saga, SagaFailed, dead_letters
+from rea_runtime.workflow import Approval, Status, approval_payload, with_timeout
 
 STEPS = ("flight", "hotel", "car", "payment")
 
@@ -102,4 +104,56 @@ async def describe(ctx: restate.ObjectSharedContext) -> dict[str, Any]:
     }
 
 
-app = restate.app([trips])
+# -- a workflow waiting on a promise ------------------------------------------------------
+
+WAIT_STATUS = Status()
+waits = rea_runtime.Workflow("CrashWait", policy="strict")
+
+
+@waits.main(name="run")
+async def wait_run(ctx: restate.WorkflowContext, req: dict) -> dict:
+    key = ctx.key()
+    await rea_runtime.run(ctx, "before", effect(key, "action", "before-wait", []))
+    await WAIT_STATUS.update(ctx, "waiting")
+    decision = Approval.model_validate(
+        await with_timeout(ctx, ctx.promise("approval").value(), timedelta(seconds=req.get("timeout", 30)),
+                           what="approval"))
+    await rea_runtime.run(ctx, "after", effect(key, "action", "after-wait", []))
+    await WAIT_STATUS.update(ctx, "done", approved=decision.approved, by=decision.by)
+    return decision.model_dump()
+
+
+@waits.handler()
+async def approve(ctx: restate.WorkflowSharedContext, by: str) -> None:
+    await ctx.promise("approval").resolve(approval_payload(True, by))
+
+
+@waits.handler()
+async def status(ctx: restate.WorkflowSharedContext) -> dict:
+    return (await WAIT_STATUS.read(ctx)).model_dump()
+
+
+# -- a fan-out of handler calls ---------------------------------------------------------
+
+fan = rea_runtime.Service("CrashFan", policy="strict")
+
+
+@fan.handler()
+async def work(ctx: restate.Context, req: dict) -> int:
+    i = req["i"]
+    return await rea_runtime.run(ctx, "work", lambda: (effect(req["key"], "work", str(i), req["kill_at"])(), i * i)[1])
+
+
+@fan.handler()
+async def fan_in(ctx: restate.Context, req: dict) -> list[int]:
+    key, kill_at = req["key"], req.get("kill_at", [])
+    results = await map_limited(
+        range(req["n"]),
+        lambda i: ctx.service_call(work, {"key": key, "i": i, "kill_at": kill_at}),
+        limit=req["limit"],
+    )
+    await rea_runtime.run(ctx, "fan-in", effect(key, "action", "fan-in", kill_at))
+    return results
+
+
+app = restate.app([trips, waits, fan])

@@ -4,49 +4,18 @@ same port, and the real restate-server retries into it. Side effects are counted
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from rea_runtime.testing import RestateServer
-from rea_runtime.testing.process import deploy_process
+from .conftest import effects, kills
 
 STEPS = ["flight", "hotel", "car", "payment"]
 LIFO = ["payment", "car", "hotel", "flight"]
 
 
-@pytest.fixture(scope="module")
-def crash_server() -> Iterator[RestateServer]:
-    """Short retry intervals: the restarted process is retried into within a fraction of a second."""
-    server = RestateServer(extra_env={
-        "RESTATE_DEFAULT_RETRY_POLICY__INITIAL_INTERVAL": "50ms",
-        "RESTATE_DEFAULT_RETRY_POLICY__MAX_INTERVAL": "300ms",
-    }).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("crash") / "effects.sqlite"
-
-
-@pytest.fixture(scope="module")
-def env(crash_server: RestateServer, db_path: Path):
-    with deploy_process(crash_server, "tests.runtime.crash_app:app", env={"REA_CRASH_DB": str(db_path)}) as dep:
-        yield dep
-
-
-def effects(db_path: Path, key: str) -> list[tuple[str, str]]:
-    with sqlite3.connect(db_path) as conn:
-        return [tuple(r) for r in conn.execute("SELECT kind, step FROM effects WHERE key = ? ORDER BY seq", (key,))]
-
-
-def kills(db_path: Path, key: str) -> list[str]:
-    with sqlite3.connect(db_path) as conn:
-        return [r[0] for r in conn.execute("SELECT point FROM kills WHERE key = ?", (key,))]
+@pytest.fixture
+def env(crash_env):
+    return crash_env
 
 
 def book(env, key: str, **req) -> dict:
