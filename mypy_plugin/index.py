@@ -55,6 +55,7 @@ class ModuleIndex:
         self.run_action_ids: set[int] = set()
         self.run_call_of_action: dict[int, CallExpr] = {}
         self.direct_calls: set[int] = set()
+        self.functions: list[FuncItem] = []
         self.param_owner: dict[int, FuncItem] = {}
         """id(parameter Var) -> its function: a parameter's declared type before the body is checked."""
         self._build(tree)
@@ -73,6 +74,7 @@ class ModuleIndex:
             elif isinstance(node, CallExpr):
                 self._note_call(node)
             if isinstance(node, FuncItem):
+                self.functions.append(node)
                 for arg in node.arguments:
                     self.param_owner[id(arg.variable)] = node
             for child in children(node):

@@ -11,7 +11,7 @@ import os
 from typing import Any, Callable
 
 from mypy.errors import CompileError
-from mypy.nodes import CallExpr, Context, FuncItem, IndexExpr, MemberExpr, MypyFile, OpExpr, ComparisonExpr
+from mypy.nodes import CallExpr, Context, FuncItem, LambdaExpr, MemberExpr, MypyFile, Node
 from mypy.options import Options
 from mypy.plugin import (
     CheckerPluginInterface,
@@ -20,13 +20,13 @@ from mypy.plugin import (
     Plugin,
     ReportConfigContext,
 )
-from mypy.types import FunctionLike, Instance, get_proper_type
+from mypy.types import FunctionLike, Instance, TypeType, get_proper_type
 
 from rea_lint.config import ConfigError, ReaConfig, load_config
 
 from mypy_plugin.handlers import Handlers
 from mypy_plugin.index import RUN_METHODS, index_for
-from mypy_plugin.report import Reporter, speculative, subject_text
+from mypy_plugin.report import Reporter, subject_text
 from mypy_plugin.resolve import callee_names, receiver_names
 from mypy_plugin.restate_types import FUTURE_BASES, ContextTypes, instance_of
 from mypy_plugin.rules import calls, context, durable, idempotency
@@ -53,7 +53,8 @@ class ReaPlugin(Plugin):
         self.config = _load(options)
         self.contexts = ContextTypes(self.config.context_types)
         self.reporter = Reporter(self.config)
-        self._passed: dict[int, FuncItem] = {}
+        self._passed: dict[int, Node] = {}
+        """Module trees already judged by `_module_pass` (held, so that ids stay unique)."""
 
     def report_config_data(self, ctx: ReportConfigContext) -> Any:
         return {"rea": self.config.fingerprint(), "plugin": PLUGIN_VERSION}
@@ -83,7 +84,7 @@ class ReaPlugin(Plugin):
         index = index_for(tree)
         h = Handlers(api, index, self.contexts, self.config.handler_decorators)
         func: FuncItem | None = api.scope.current_function()  # type: ignore[attr-defined]
-        self._function_pass(api, h, func)
+        self._module_pass(api, h, tree)
         if isinstance(node, CallExpr) and id(node) in index.decorated_by_call:
             self._decorated_pass(api, h, index.decorated_by_call[id(node)], node)
 
@@ -98,7 +99,8 @@ class ReaPlugin(Plugin):
                 names |= receiver_names(receiver_type, method)
             ret = get_proper_type(sig.items[0].ret_type) if sig.items else None
             constructed = ret if isinstance(ret, Instance) and sig.is_type_obj() else None
-            facts = calls.CallFacts(node, names, constructed, self.config.extra_calls)
+            on_instance = mctx is not None and instance_of(receiver_type) is not None and not _is_type_obj(receiver_type)
+            facts = calls.CallFacts(node, names, constructed, self.config.extra_calls, on_instance)
             if in_handler:
                 for code in calls.forbidden_codes(facts):
                     self.reporter.report(api, code, node, subject_text(node))
@@ -107,13 +109,13 @@ class ReaPlugin(Plugin):
                     calls.bound_here_or_module(node.callee.expr, set(index.param_owner)),
                 ):
                     self.reporter.report(api, "REA108", node, subject_text(node))
-            elif names & ASYNCIO_COMBINATORS and not speculative(api):
+            elif names & ASYNCIO_COMBINATORS:
                 arg_types = [api.get_expression_type(a) for a in node.args]
                 if calls.futures_to_asyncio(names, arg_types):
                     self.reporter.report(api, "REA106", node, subject_text(node))
             self._context_call(api, h, node, method, receiver_type)
         if in_handler and mctx is not None and calls.env_read(fullname):
-            self.reporter.report(api, "REA109", node, subject_text(_env_subject(node)))
+            self.reporter.report(api, "REA109", node, subject_text(node))
 
     def _context_call(self, api: CheckerPluginInterface, h: Handlers, call: CallExpr, method: str, receiver_type: Any) -> None:
         """Rules about the Restate operations themselves: REA201, REA204, REA301/302."""
@@ -136,34 +138,39 @@ class ReaPlugin(Plugin):
                     self.reporter.report(api, "REA301", key, "idempotency_key=" + subject_text(key))
 
                 def forbidden(c: CallExpr) -> bool:
-                    facts = calls.CallFacts(c, callee_names(c.callee, h.type_of(c.callee), api.modules), None, self.config.extra_calls)  # type: ignore[attr-defined]
+                    names = callee_names(c.callee, h.type_of(c.callee), api.modules)  # type: ignore[attr-defined]
+                    on_instance = isinstance(c.callee, MemberExpr) and instance_of(h.type_of(c.callee.expr)) is not None
+                    facts = calls.CallFacts(c, names, None, self.config.extra_calls, on_instance)
                     return any(code in ("REA101", "REA102", "REA103") for code in calls.forbidden_codes(facts))
 
                 if any(True for _ in idempotency.nondeterministic_calls(key, forbidden)):
                     self.reporter.report(api, "REA302", key, "idempotency_key=" + subject_text(key))
 
-    def _function_pass(self, api: CheckerPluginInterface, h: Handlers, func: FuncItem | None) -> None:
-        """REA202 for a plain function that takes a shared context, once, at its first hook."""
-        top = func
-        while top is not None:
-            up = h.index.enclosing_function(top)
-            if up is None:
-                break
-            top = up
-        if top is None or id(top) in self._passed or speculative(api):
+    def _module_pass(self, api: CheckerPluginInterface, h: Handlers, tree: MypyFile) -> None:
+        """REA202 in plain functions that take a shared context, once per module tree.
+
+        Only declared parameter types are needed, and those are complete before checking
+        starts, so the first hook in the module can judge every such function (a method
+        hook would never fire: the write methods do not exist on shared contexts).
+        """
+        if id(tree) in self._passed:
             return
-        if any(isinstance(d, CallExpr) for d in getattr(h.index.decorator_of.get(id(top)), "decorators", ())):
-            return  # judged at its decorator's hook, once the body's types are known
-        self._passed[id(top)] = top
-        for write in context.shared_state_writes(h, top, None):
-            self.reporter.report(api, "REA202", write, subject_text(write))
+        self._passed[id(tree)] = tree
+        for func in h.index.functions:
+            if h.index.enclosing_function(func) is not None or isinstance(func, LambdaExpr):
+                continue
+            if any(isinstance(d, CallExpr) for d in getattr(h.index.decorator_of.get(id(func)), "decorators", ())):
+                continue  # judged at its decorator's hook, once the body's types are known
+            for write in context.shared_state_writes(h, func, None):
+                self.reporter.report(api, "REA202", write, subject_text(write))
 
     def _decorated_pass(self, api: CheckerPluginInterface, h: Handlers, func: FuncItem, decorator: CallExpr) -> None:
-        """REA202/REA203 for a decorated handler; its body is checked before its decorators."""
-        if speculative(api) or id(func) in self._passed:
-            return
+        """REA202/REA203 for a decorated handler; its body is checked before its decorators.
+
+        Not memoised: the daemon re-checks a function (and drops its errors) when something
+        it depends on changes, and the decorator's hook fires again then.
+        """
         info = h.decorator_info(decorator)
-        self._passed[id(func)] = func
         kind = info.kind if info is not None else None
         for write in context.shared_state_writes(h, func, kind):
             self.reporter.report(api, "REA202", write, subject_text(write))
@@ -174,7 +181,7 @@ class ReaPlugin(Plugin):
                 self.reporter.report(api, "REA203", node, f"{annotation} (expected {info.expected_context})")
 
 
-def _env_subject(node: Context) -> Context:
-    if isinstance(node, (IndexExpr, OpExpr, ComparisonExpr)):
-        return node
-    return node
+
+def _is_type_obj(typ: Any) -> bool:
+    t = get_proper_type(typ)
+    return isinstance(t, TypeType) or (isinstance(t, FunctionLike) and t.is_type_obj())

@@ -1,14 +1,17 @@
 """Emitting findings: the catalog's text, the rule's ErrorCode, and only when it is safe.
 
-mypy type-checks some expressions speculatively (overload items, union math, fallback
-contexts) under an error filter and uses "did an error appear?" to pick the result. A finding
-reported there would change mypy's own judgement, so while a discarding filter is active
-nothing is reported; the unfiltered check of the same expression reports it. Duplicates
-(an expression checked twice) are removed by mypy, which drops identical messages.
+mypy type-checks some expressions speculatively (overload items, generic inference, fallback
+contexts) under error watchers, and some only that way (its expression cache replays the
+result). Findings are recorded past the watchers (see `unwatched`), and an expression
+checked twice gives the same message twice, which mypy drops when it renders.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
+from mypy.errors import Errors
 from mypy.nodes import Context
 from mypy.plugin import CheckerPluginInterface
 
@@ -17,21 +20,28 @@ from rea_lint.config import ReaConfig
 
 from mypy_plugin.codes import CODES, INTERNAL
 
-__all__ = ["Reporter", "speculative", "subject_text"]
+__all__ = ["Reporter", "subject_text", "unwatched"]
 
 BUG_URL = "https://github.com/restate-rea/rea/issues"
 
 
-def speculative(api: CheckerPluginInterface) -> bool:
-    """True while mypy is checking under a filter that throws errors away."""
-    for watcher in getattr(api.msg.errors, "_watchers", ()):
-        flt = getattr(watcher, "_filter", False)
-        saved = getattr(watcher, "_filtered", None)
-        if flt is not False and saved is None:
-            return True
-        if callable(flt):
-            return True
-    return False
+@contextmanager
+def unwatched(errors: Errors) -> Iterator[None]:
+    """Hide mypy's error watchers while a finding is recorded.
+
+    Watchers exist so that mypy can try an expression speculatively (an overload item, a
+    type context) and ask "did an error appear?". A rea finding is about the source, not
+    about the attempt, so it must neither sway that answer nor be thrown away with it.
+    """
+    watchers = getattr(errors, "_watchers", None)
+    saved = list(watchers) if watchers else []
+    if saved:
+        watchers.clear()
+    try:
+        yield
+    finally:
+        if saved:
+            watchers.extend(saved)
 
 
 class Reporter:
@@ -41,9 +51,10 @@ class Reporter:
         self.internal_reported = False
 
     def report(self, api: CheckerPluginInterface, code: str, node: Context, subject: str, ctx: str = "ctx") -> None:
-        if code not in self.enabled or speculative(api):
+        if code not in self.enabled:
             return
-        api.fail(RULES[code].render(subject=subject, ctx=ctx), node, code=CODES[code])
+        with unwatched(api.msg.errors):
+            api.fail(RULES[code].render(subject=subject, ctx=ctx), node, code=CODES[code])
 
     def internal(self, api: CheckerPluginInterface, node: Context, exc: BaseException) -> None:
         """One note per run for a plugin bug: the user's mypy run goes on."""
@@ -52,12 +63,13 @@ class Reporter:
         self.internal_reported = True
         where = f"{type(exc).__name__}: {exc}"[:300]
         try:
-            api.msg.note(
-                f"rea: the mypy plugin hit an internal error and skipped a check ({where}); "
-                f"mypy's own checks are unaffected. Please report it with this line at {BUG_URL}",
-                node,
-                code=INTERNAL,
-            )
+            with unwatched(api.msg.errors):
+                api.msg.note(
+                    f"rea: the mypy plugin hit an internal error and skipped a check ({where}); "
+                    f"mypy's own checks are unaffected. Please report it with this line at {BUG_URL}",
+                    node,
+                    code=INTERNAL,
+                )
         except Exception:  # pragma: no cover - reporting must never raise
             pass
 

@@ -36,6 +36,8 @@ class CallFacts:
     """For a class call: the instance type being constructed."""
     extra: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """`[tool.rea] extra-calls`."""
+    on_instance: bool = False
+    """A method called on an object (`rng.random()`), not a module's function."""
 
 
 def forbidden_codes(facts: CallFacts) -> list[str]:
@@ -47,7 +49,7 @@ def forbidden_codes(facts: CallFacts) -> list[str]:
             found.append(code)
             continue
         prefixes = PREFIXES.get(code, ())
-        if prefixes and any(n.startswith(prefixes) for n in facts.names) and not _seeded_random(facts):
+        if prefixes and not facts.on_instance and any(n.startswith(prefixes) for n in facts.names) and not _seeded_random(facts):
             found.append(code)
             continue
         bases = CLASS_BASES.get(code)
