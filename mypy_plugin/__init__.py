@@ -2,7 +2,7 @@
 
 Enable it with `plugins = ["mypy_plugin"]` in `[tool.mypy]` (or `mypy.ini`). This module
 only checks that it is the real one and that the mypy version is supported; the plugin
-lives in `mypy_plugin.plugin`.
+lives in `mypy_plugin.hooks` (not a submodule named `plugin`: it would replace the entry point).
 """
 
 from __future__ import annotations
@@ -39,6 +39,6 @@ def plugin(version: str) -> type:
         raise RuntimeError(
             f"rea: mypy {version} is too old for rea's plugin; it needs mypy >= {'.'.join(map(str, MYPY_MIN))}"
         )
-    from mypy_plugin.plugin import ReaPlugin
+    from mypy_plugin.hooks import ReaPlugin
 
     return ReaPlugin

@@ -21,6 +21,7 @@ from mypy_plugin.codes import IMPLEMENTED
 
 _EXPECT = re.compile(r"#\s*expect:\s*(REA\d{3}(?:\s*,\s*REA\d{3})*)")
 _LINE = re.compile(r"^(?P<path>[^:\n]+):(?P<line>\d+):(?:\d+:)? (?P<sev>error|note): (?P<msg>.*?)(?:  \[(?P<code>[\w-]+)\])?$")
+INTERNAL_PREFIX = "rea: the mypy plugin hit an internal error"
 _CODE = re.compile(r"^(REA\d{3}) ")
 
 Finding = tuple[str, int, str]  # (file name, line, REA code)
@@ -70,14 +71,18 @@ def run_mypy(directory: str | os.PathLike[str], *, config: str | os.PathLike[str
             "--config-file", str(cfg),
             "--cache-dir", cache_dir or os.path.join(tmp, "cache"),
             "--show-error-codes", "--no-error-summary", "--hide-error-context",
-            "--no-pretty", "--show-absolute-path", *extra,
+            "--no-pretty", "--show-absolute-path", "--explicit-package-bases", *extra,
         ]
-        cwd = os.getcwd()
-        os.chdir(directory)  # the cases import each other as top-level modules
+        # The modules import each other as top-level modules, whatever packages lie above.
+        old = os.environ.get("MYPYPATH")
+        os.environ["MYPYPATH"] = str(directory)
         try:
             stdout, stderr, status = mypy_api.run(args)
         finally:
-            os.chdir(cwd)
+            if old is None:
+                del os.environ["MYPYPATH"]
+            else:
+                os.environ["MYPYPATH"] = old
     return parse(stdout, stderr, status, directory)
 
 
@@ -88,7 +93,7 @@ def parse(stdout: str, stderr: str, status: int, directory: Path) -> MypyResult:
         m = _LINE.match(line)
         if not m:
             continue
-        if m.group("code") == "rea-internal":
+        if m.group("code") == "rea-internal" or m.group("msg").startswith(INTERNAL_PREFIX):
             internal.append(line)
         code = _CODE.match(m.group("msg"))
         if code and m.group("sev") == "error":

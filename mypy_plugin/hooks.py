@@ -22,7 +22,7 @@ from mypy.plugin import (
 )
 from mypy.types import FunctionLike, Instance, TypeType, get_proper_type
 
-from rea_lint.config import ConfigError, ReaConfig, load_config
+from rea_lint.config import ConfigError, ReaConfig, find_pyproject, load_file
 
 from mypy_plugin.handlers import Handlers
 from mypy_plugin.index import RUN_METHODS, index_for
@@ -39,9 +39,17 @@ PLUGIN_VERSION = "1"
 
 
 def _load(options: Options) -> ReaConfig:
-    start = os.path.dirname(os.path.abspath(options.config_file)) if options.config_file else os.getcwd()
+    """`[tool.rea]` from the pyproject.toml that configures mypy, else the nearest one.
+
+    Read fresh on every plugin construction (the daemon and `mypy.api.run` live on
+    between runs, and the config is part of the cache key, see `report_config_data`).
+    """
+    config_file = os.path.abspath(options.config_file) if options.config_file else None
     try:
-        return load_config(start)
+        if config_file and os.path.basename(config_file) == "pyproject.toml":
+            return load_file(config_file)
+        found = find_pyproject(os.path.dirname(config_file) if config_file else os.getcwd())
+        return load_file(found) if found else ReaConfig()
     except ConfigError as err:
         # CompileError is how mypy itself reports a bad config: one line, exit status 2.
         raise CompileError([f"error: rea mypy plugin: {err}"], use_stdout=False) from None
