@@ -61,8 +61,8 @@ class ReaPlugin(Plugin):
         self.config = _load(options)
         self.contexts = ContextTypes(self.config.context_types)
         self.reporter = Reporter(self.config)
-        self._passed: dict[int, Node] = {}
-        """Module trees already judged by `_module_pass` (held, so that ids stay unique)."""
+        self._passed: dict[int, tuple[MypyFile, object]] = {}
+        """id(tree) -> (tree, the module's error list when `_module_pass` last judged it)."""
 
     def report_config_data(self, ctx: ReportConfigContext) -> Any:
         return {"rea": self.config.fingerprint(), "plugin": PLUGIN_VERSION}
@@ -155,15 +155,19 @@ class ReaPlugin(Plugin):
                     self.reporter.report(api, "REA302", key, "idempotency_key=" + subject_text(key))
 
     def _module_pass(self, api: CheckerPluginInterface, h: Handlers, tree: MypyFile) -> None:
-        """REA202 in plain functions that take a shared context, once per module tree.
+        """REA202 in plain functions that take a shared context.
 
         Only declared parameter types are needed, and those are complete before checking
-        starts, so the first hook in the module can judge every such function (a method
-        hook would never fire: the write methods do not exist on shared contexts).
+        starts, so any hook in the module can judge every such function (a method hook
+        would never fire: the write methods do not exist on shared contexts). It runs again
+        whenever mypy has replaced the module's error list, which is what the daemon does
+        when it re-checks part of a module and drops that part's errors.
         """
-        if id(tree) in self._passed:
+        errors = api.msg.errors
+        current = errors.error_info_map.get(errors.file)
+        seen = self._passed.get(id(tree))
+        if seen is not None and seen[0] is tree and seen[1] is current:
             return
-        self._passed[id(tree)] = tree
         for func in h.index.functions:
             if h.index.enclosing_function(func) is not None or isinstance(func, LambdaExpr):
                 continue
@@ -171,6 +175,7 @@ class ReaPlugin(Plugin):
                 continue  # judged at its decorator's hook, once the body's types are known
             for write in context.shared_state_writes(h, func, None):
                 self.reporter.report(api, "REA202", write, subject_text(write))
+        self._passed[id(tree)] = (tree, errors.error_info_map.get(errors.file))
 
     def _decorated_pass(self, api: CheckerPluginInterface, h: Handlers, func: FuncItem, decorator: CallExpr) -> None:
         """REA202/REA203 for a decorated handler; its body is checked before its decorators.

@@ -53,7 +53,7 @@ def write_config(where: str | os.PathLike[str], rea: str = "", mypy: str = "") -
     """A pyproject.toml enabling the plugin (plus optional `[tool.rea]` / `[tool.mypy]` lines)."""
     path = Path(where) / "pyproject.toml"
     path.write_text(
-        '[tool.mypy]\nplugins = ["mypy_plugin"]\nfollow_imports = "silent"\n' + mypy + "\n"
+        '[tool.mypy]\nplugins = ["mypy_plugin"]\n' + mypy + "\n"
         + (f"[tool.rea]\n{rea}\n" if rea else ""),
         encoding="utf-8",
     )
