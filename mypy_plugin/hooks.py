@@ -91,7 +91,7 @@ class ReaPlugin(Plugin):
             return
         index = index_for(tree)
         h = Handlers(api, index, self.contexts, self.config.handler_decorators)
-        func: FuncItem | None = api.scope.current_function()  # type: ignore[attr-defined]
+        func = _current_function(api)
         self._module_pass(api, h, tree)
         if isinstance(node, CallExpr) and id(node) in index.decorated_by_call:
             self._decorated_pass(api, h, index.decorated_by_call[id(node)], node)
@@ -198,3 +198,10 @@ class ReaPlugin(Plugin):
 def _is_type_obj(typ: Any) -> bool:
     t = get_proper_type(typ)
     return isinstance(t, TypeType) or (isinstance(t, FunctionLike) and t.is_type_obj())
+
+
+def _current_function(api: CheckerPluginInterface) -> FuncItem | None:
+    """The innermost function being checked (`top_function` before mypy 1.16 named it so)."""
+    scope = api.scope  # type: ignore[attr-defined]
+    current = getattr(scope, "current_function", None) or scope.top_function
+    return current()
