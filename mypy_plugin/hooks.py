@@ -11,7 +11,7 @@ import os
 from typing import Any, Callable
 
 from mypy.errors import CompileError
-from mypy.nodes import CallExpr, Context, FuncItem, LambdaExpr, MemberExpr, MypyFile, Node
+from mypy.nodes import CallExpr, Context, FuncItem, LambdaExpr, MemberExpr, MypyFile
 from mypy.options import Options
 from mypy.plugin import (
     CheckerPluginInterface,

@@ -6,11 +6,10 @@ adds a team's own wrapper types. Nothing here imports restate: only names are co
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Mapping
+from typing import Iterator, Mapping
 
 from mypy.nodes import TypeInfo
 from mypy.types import (
-    AnyType,
     CallableType,
     Instance,
     LiteralType,
@@ -136,11 +135,3 @@ def callable_definition(typ: Type | None) -> str | None:
     if isinstance(t, CallableType) and t.definition is not None:
         return t.definition.fullname or None
     return None
-
-
-def is_any(typ: Type | None) -> bool:
-    return isinstance(get_proper_type(typ), AnyType)
-
-
-def names_of(infos: Iterable[TypeInfo]) -> set[str]:
-    return {i.fullname for i in infos}
