@@ -234,6 +234,22 @@ class Model:
             return function.contexts.get(node.id)
         return None
 
+    def is_restate_operation(self, call: ast.Call, function: Function) -> bool:
+        """A call on a context (`ctx.get(...)`, `ctx.promise("p").value()`), or one that hands a
+        context to a helper (`await charge(ctx, order)`): it may add to the journal."""
+        contexts = function.contexts
+        if not contexts:
+            return False
+        node = call.func
+        while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
+            node = node.func if isinstance(node, ast.Call) else node.value
+        if isinstance(node, ast.Name) and node.id in contexts and node is not call.func:
+            return True
+        for arg in (*call.args, *(k.value for k in call.keywords)):
+            if isinstance(arg, ast.Name) and arg.id in contexts:
+                return True
+        return False
+
     def restate_symbol(self, qualname: str | None) -> str | None:
         """`Service` for `restate.Service`, `restate.service.Service`, `rea_runtime.Service` ..."""
         if not qualname:
