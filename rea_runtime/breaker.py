@@ -24,7 +24,6 @@ from pydantic import BaseModel
 from restate import RunOptions
 from restate.exceptions import TerminalError
 
-from .run import run_typed
 from .services import VirtualObject
 
 __all__ = ["CircuitBreaker", "CircuitOpenError", "BreakerStatus", "breaker_object"]
@@ -192,8 +191,9 @@ class CircuitBreaker:
                 await ctx.sleep(timedelta(milliseconds=max(decision.retry_after_ms, 1)), name=f"{name}: breaker open")
                 continue
             try:
-                options = RunOptions(type_hint=type_hint) if type_hint is not None else None
-                result = await run_typed(ctx, name, action, *args, max_attempts=1, options=options)
+                # The SDK's run_typed, not rea_runtime.run: importing that submodule would shadow
+                # the package's lazy `rea_runtime.run` function with the module.
+                result = await ctx.run_typed(name, action, RunOptions(max_attempts=1, type_hint=type_hint), *args)
             except TerminalError as err:
                 await self._record(ctx, ok=False)
                 if self.on_open == "terminal" or attempt >= self.max_attempts:
