@@ -84,7 +84,7 @@ class Rule:
         when given, it replaces the subject and is announced as such.
         """
         if via:
-            subject = via
+            subject = via.rsplit(" -> ", 1)[-1]  # the forbidden call the chain ends in
             prefix = f"via {via}: "
         else:
             prefix = ""

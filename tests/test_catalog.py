@@ -56,7 +56,8 @@ def test_messages_lead_with_the_code_and_teach(rule) -> None:  # type: ignore[no
 
 def test_transitive_rendering() -> None:
     text = RULES["REA101"].render(via="price_quote() -> _stamp() -> time.time()")
-    assert text.startswith("REA101 time-in-handler: via price_quote() -> _stamp() -> time.time(): ")
+    assert text.startswith("REA101 time-in-handler: via price_quote() -> _stamp() -> time.time(): `time.time()` reads")
+    assert text.count("price_quote") == 1
 
 
 def test_unknown_code_names_the_known_ones() -> None:
