@@ -86,6 +86,7 @@ class Fixer:
         self.config = config
         self.tree = tree if tree is not None else ast.parse(source)
         self._lines = _LINE_SPLIT.split(source)
+        self._starts: list[int] | None = None
         self.wrapper = MetadataWrapper(cst.parse_module(source))
         self.positions = self.wrapper.resolve(PositionProvider)
         self.parents = self.wrapper.resolve(ParentNodeProvider)
@@ -128,8 +129,26 @@ class Fixer:
         return self.wrapper.module.visit(_Apply(by_node)).code
 
     def edit(self, plan: FixPlan) -> Edit:
-        """The single text replacement one fix makes (for SARIF/JSON `fixes`)."""
-        return _diff_region(self.source, self.apply([plan]))
+        """The single text replacement one fix makes (for SARIF/JSON `fixes`): the whole
+        rewritten node, so the edit reads as `time.time()` -> `await ctx.time()`."""
+        after = self.apply([plan])
+        rng = self.positions.get(plan.target)
+        if rng is not None:
+            start = self._offset(rng.start.line, rng.start.column)
+            end = self._offset(rng.end.line, rng.end.column)
+            tail = len(self.source) - end
+            if self.source[:start] == after[:start] and self.source[end:] == after[len(after) - tail :]:
+                return Edit(rng.start.line, rng.start.column, rng.end.line, rng.end.column, after[start : len(after) - tail])
+        return _diff_region(self.source, after)
+
+    def _offset(self, line: int, col: int) -> int:
+        if self._starts is None:
+            starts, pos = [0], 0
+            for m in _LINE_SPLIT.finditer(self.source):
+                pos = m.end()
+                starts.append(pos)
+            self._starts = starts
+        return self._starts[line - 1] + col
 
     # -- helpers for planners -------------------------------------------------------------
 

@@ -84,7 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit_:  # --help, --version, usage errors: return, so main() is callable in-process
+        return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
     try:
         if args.command == "rule":
             return _rule(args.code)
@@ -173,6 +176,16 @@ def _excluder(config_for: Callable[[Path], ReaConfig]) -> Callable[[Path], bool]
     return excluded
 
 
+def _forget_configs() -> None:
+    """Each run reads pyproject.toml afresh (the loader memoises per process: tests, editors)."""
+    from rea_lint import config
+
+    for name in ("_load_cached", "_find_from_dir"):
+        clear = getattr(getattr(config, name, None), "cache_clear", None)
+        if clear is not None:
+            clear()
+
+
 def _check(args: argparse.Namespace) -> int:
     from rea_lint import reporters
     from rea_lint.discovery import discover
@@ -180,6 +193,7 @@ def _check(args: argparse.Namespace) -> int:
 
     if args.unsafe_fixes and not (args.fix or args.diff):
         raise _UsageError("--unsafe-fixes needs --fix (or --diff)")
+    _forget_configs()
     config_for = _configs(args)
     for raw in args.paths:  # a broken config is reported before anything runs
         if Path(raw).exists():
@@ -238,11 +252,11 @@ def _summary(results: Sequence, args: argparse.Namespace, out) -> None:
     safe = sum(1 for r in results for d in r.diagnostics if RULES[d.code].fix is Fix.SAFE)
     unsafe = sum(1 for r in results for d in r.diagnostics if RULES[d.code].fix is Fix.UNSAFE)
     if safe:
-        out.write(f"{safe} of them are of rules with a safe autofix: `rea check --fix` rewrites those it can (`--diff` previews).\n")
+        out.write(f"{safe} of them may be fixable with `rea check --fix` (`--diff` previews).\n")
     if unsafe:
         out.write(
-            f"{unsafe} are of rules whose autofix is unsafe for in-flight invocations (it changes what they replay): "
-            "`--fix --unsafe-fixes` applies them; `rea rule <code>` explains.\n"
+            f"{unsafe} of them may be fixable only with `rea check --fix --unsafe-fixes`: "
+            "those fixes change what in-flight invocations replay (`rea rule <code>` explains).\n"
         )
 
 

@@ -32,7 +32,7 @@ __all__ = ["Diagnostic", "FileResult", "Options", "check_file", "check_files", "
 ANALYSES = 0
 """How many files this process analysed (parsed and ran rules on): the cache test reads it."""
 
-_NOQA = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z][0-9]+(?:[,\s]+[A-Z][0-9]+)*))?", re.IGNORECASE)
+_NOQA = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]*(?:[,\s]+[A-Z]+[0-9]*)*))?", re.IGNORECASE)
 _SPLIT_CODES = re.compile(r"[,\s]+")
 _MAX_FIX_PASSES = 4
 
