@@ -129,17 +129,19 @@ class Fixer:
         return self.wrapper.module.visit(_Apply(by_node)).code
 
     def edit(self, plan: FixPlan) -> Edit:
-        """The single text replacement one fix makes (for SARIF/JSON `fixes`): the whole
-        rewritten node, so the edit reads as `time.time()` -> `await ctx.time()`."""
-        after = self.apply([plan])
-        rng = self.positions.get(plan.target)
-        if rng is not None:
-            start = self._offset(rng.start.line, rng.start.column)
-            end = self._offset(rng.end.line, rng.end.column)
-            tail = len(self.source) - end
-            if self.source[:start] == after[:start] and self.source[end:] == after[len(after) - tail :]:
-                return Edit(rng.start.line, rng.start.column, rng.end.line, rng.end.column, after[start : len(after) - tail])
-        return _diff_region(self.source, after)
+        """The single text replacement one fix makes (for SARIF/JSON `fixes`): the rewritten
+        node's own code, so the edit reads `time.time()` -> `await ctx.time()` (and no
+        whole-module transform is needed per finding)."""
+        node, new = plan.target, plan.build(plan.target)
+        if isinstance(node, cst.Expr) and isinstance(new, cst.Expr):
+            node, new = node.value, new.value  # a statement's range may not cover its `;`
+        first = node.lpar[0] if getattr(node, "lpar", None) else node  # type: ignore[attr-defined]
+        last = node.rpar[-1] if getattr(node, "rpar", None) else node  # type: ignore[attr-defined]
+        start, end = self.positions.get(first), self.positions.get(last)
+        if start is None or end is None:
+            return _diff_region(self.source, self.apply([plan]))
+        text = self.wrapper.module.code_for_node(new)
+        return Edit(start.start.line, start.start.column, end.end.line, end.end.column, text)
 
     def _offset(self, line: int, col: int) -> int:
         if self._starts is None:
