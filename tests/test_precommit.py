@@ -76,7 +76,7 @@ def test_rea_hook_fails_on_findings(repo, env):
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
     assert "svc.py:10:12: REA102 random-in-handler" in out
-    assert "svc.py:10:32: REA101 time-in-handler" in out
+    assert "svc.py:10:30: REA101 time-in-handler" in out
     assert (repo / "svc.py").read_text() == BAD
 
 
