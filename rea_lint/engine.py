@@ -37,10 +37,15 @@ def check_tree(
     imports = ImportMap.from_tree(tree, package)
     if not is_restate_module(imports, config):
         return []
-    model = build_model(tree, config, imports)
-    findings: list[Finding] = []
-    for code, checker in all_checkers().items():
-        if code in enabled:
-            findings.extend(checker.check(model))
+    try:
+        model = build_model(tree, config, imports)
+        findings: list[Finding] = []
+        for code, checker in all_checkers().items():
+            if code in enabled:
+                findings.extend(checker.check(model))
+    except RecursionError:
+        # Only expressions nested thousands deep get here (Python's own parser gives up
+        # soon after); such a module is machine-made, and rea reports nothing for it.
+        return []
     findings.sort()
     return findings

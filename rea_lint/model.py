@@ -222,7 +222,16 @@ class Model:
             except SyntaxError:
                 return None
         if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
-            return self.context_type_of(annotation.left) or self.context_type_of(annotation.right)
+            members: list[ast.expr] = [annotation]
+            while members:  # `A | B | C` nests to the left: flatten without recursing
+                member = members.pop()
+                if isinstance(member, ast.BinOp) and isinstance(member.op, ast.BitOr):
+                    members.extend((member.right, member.left))
+                    continue
+                found = self.context_type_of(member)
+                if found:
+                    return found
+            return None
         if isinstance(annotation, ast.Subscript):
             outer = self.qualify(annotation.value) or ""
             if outer.rsplit(".", 1)[-1] in ("Optional", "Union", "Annotated"):

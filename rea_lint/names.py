@@ -8,9 +8,9 @@ import style and alias counts the same. Built on the stdlib `ast` tree flake8 al
 from __future__ import annotations
 
 import ast
-from typing import Iterable
+from typing import Iterable, Iterator
 
-__all__ = ["ImportMap", "dotted"]
+__all__ = ["ImportMap", "dotted", "iter_statements"]
 
 
 def dotted(node: ast.expr) -> str | None:
@@ -23,6 +23,26 @@ def dotted(node: ast.expr) -> str | None:
         return None
     parts.append(node.id)
     return ".".join(reversed(parts))
+
+
+_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def iter_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement at any depth (function and class bodies included), never expressions.
+
+    Imports and definitions are statements, so this finds them all while skipping the
+    expression nodes that make up most of a tree.
+    """
+    stack: list[ast.AST] = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.stmt):
+            yield node
+        for name in _BLOCK_FIELDS:
+            block = getattr(node, name, None)
+            if block:
+                stack.extend(reversed(block))
 
 
 class ImportMap:
@@ -44,7 +64,7 @@ class ImportMap:
     @classmethod
     def from_tree(cls, tree: ast.Module, package: str = "") -> "ImportMap":
         self = cls(package)
-        for node in ast.walk(tree):
+        for node in iter_statements(tree.body):
             if isinstance(node, ast.Import):
                 self._add_import(node)
             elif isinstance(node, ast.ImportFrom):
