@@ -298,3 +298,18 @@ def test_console_script_and_module(tmp_path):
         proc = subprocess.run([*argv, "check", "--no-cache", "bad.py"], cwd=tmp_path, capture_output=True, text=True)
         assert proc.returncode == 1, proc.stderr
         assert proc.stdout.startswith("bad.py:9:12: REA101")
+
+
+def test_fixtures_report_exactly_their_expect_markers(monkeypatch, capsys):
+    """`rea check fixtures/` (the CLI path: discovery, jobs, noqa) agrees with the markers."""
+    from collections import Counter
+
+    from tests.expectations import expected_dir
+
+    monkeypatch.chdir(FIXTURES)
+    code = main(["check", "--no-cache", "--jobs", "2", "--format", "json", "."])
+    doc = json.loads(capsys.readouterr().out)
+    got = Counter((Path(f["path"]).as_posix(), f["line"], f["code"]) for f in doc["findings"])
+    assert not doc["errors"]
+    assert got == expected_dir(FIXTURES)
+    assert code == 1
