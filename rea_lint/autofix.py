@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from rea_lint.catalog import RULES, Fix
 from rea_lint.config import DEFAULT, ReaConfig
@@ -87,9 +87,18 @@ class Fixer:
         self.tree = tree if tree is not None else ast.parse(source)
         self._lines = _LINE_SPLIT.split(source)
         self._starts: list[int] | None = None
-        self.wrapper = MetadataWrapper(cst.parse_module(source))
+        # our own parse, never shared: skip the defensive deep copy
+        self.wrapper = MetadataWrapper(cst.parse_module(source), unsafe_skip_copy=True)
         self.positions = self.wrapper.resolve(PositionProvider)
-        self.parents = self.wrapper.resolve(ParentNodeProvider)
+        # Structural questions (which function encloses a call, what is its parent) are asked
+        # of the ast tree: a libcst parent map costs another full libcst traversal per file.
+        self._ast_parent: dict[ast.AST, ast.AST] = {}
+        self._ast_at: dict[tuple[int, int, int | None, int | None], ast.AST] = {}
+        for node in ast.walk(self.tree):
+            for child in ast.iter_child_nodes(node):
+                self._ast_parent[child] = node
+            if isinstance(node, (ast.expr, ast.stmt, ast.keyword)):
+                self._ast_at.setdefault(_span(node), node)
         self.model: Model = build_model(self.tree, config, ImportMap.from_tree(self.tree))
         self._calls: dict[tuple[int, int, int | None, int | None], tuple[ast.Call, Function]] = {
             _span(call): (call, fn) for call, fn in self.model.handler_nodes(ast.Call)
@@ -185,19 +194,29 @@ class Fixer:
         call, fn = found
         return call, fn, self.model.call_target(call, fn)
 
-    def await_allowed(self, node: cst.CSTNode) -> bool:
-        """Is ``node`` directly in the body of an `async def` (no lambda/genexp in between)?"""
-        current: cst.CSTNode | None = node
+    def ast_node(self, f: Finding) -> ast.AST | None:
+        """The ast node the finding points at (its range, as the rule reported it)."""
+        return self._ast_at.get((f.line, f.col, f.end_line, f.end_col))
+
+    def await_allowed(self, f: Finding) -> bool:
+        """Is the finding's node directly in the body of an `async def` (no lambda, generator
+        expression or class in between)?"""
+        current = self.ast_node(f)
         while current is not None:
-            current = self.parents.get(current)
-            if isinstance(current, (cst.Lambda, cst.GeneratorExp, cst.ClassDef)):
+            current = self._ast_parent.get(current)
+            if isinstance(current, (ast.Lambda, ast.GeneratorExp, ast.ClassDef, ast.FunctionDef)):
                 return False
-            if isinstance(current, cst.FunctionDef):
-                return current.asynchronous is not None
+            if isinstance(current, ast.AsyncFunctionDef):
+                return True
         return False
 
-    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        return self.parents.get(node)
+    def needs_parens(self, f: Finding) -> bool:
+        """`await x` as the object of `.attr`, `[i]` or `(...)` must be parenthesised."""
+        node = self.ast_node(f)
+        parent = self._ast_parent.get(node) if node is not None else None
+        if isinstance(parent, (ast.Attribute, ast.Subscript)) and parent.value is node:
+            return True
+        return isinstance(parent, ast.Call) and parent.func is node
 
 
 def _span(node: ast.AST) -> tuple[int, int, int | None, int | None]:
@@ -238,18 +257,6 @@ def _await_time(ctx: str) -> cst.Await:
     return cst.Await(expression=cst.parse_expression(f"{ctx}.time()"))
 
 
-def _needs_parens(fixer: Fixer, node: cst.CSTNode) -> bool:
-    """`await x` as the object of `.attr`, `[i]` or `(...)` must be parenthesised."""
-    parent = fixer.parent(node)
-    if isinstance(parent, cst.Attribute) and parent.value is node:
-        return True
-    if isinstance(parent, cst.Subscript) and parent.value is node:
-        return True
-    if isinstance(parent, cst.Call) and parent.func is node:
-        return True
-    return False
-
-
 def _plan_time(fixer: Fixer, f: Finding) -> FixPlan | None:
     """REA101: `time.time()` -> `await ctx.time()`; `datetime.now()` -> `datetime.fromtimestamp(await ctx.time())`."""
     found = fixer.call_at(f)
@@ -258,10 +265,10 @@ def _plan_time(fixer: Fixer, f: Finding) -> FixPlan | None:
     call, fn, qual = found
     ctx = _context_name(fn)
     node = fixer.smallest(f, cst.Call)
-    if ctx is None or not isinstance(node, cst.Call) or not fixer.await_allowed(node):
+    if ctx is None or not isinstance(node, cst.Call) or not fixer.await_allowed(f):
         return None
     if qual == "time.time" and not call.args and not call.keywords:
-        parens = _needs_parens(fixer, node) and not node.lpar
+        parens = fixer.needs_parens(f) and not node.lpar
 
         def build(n: cst.CSTNode) -> cst.CSTNode:
             assert isinstance(n, cst.Call)
@@ -408,7 +415,7 @@ def _rewrite_type(fixer: Fixer, node: cst.BaseExpression, expected: str) -> cst.
 def _plan_await(fixer: Fixer, f: Finding) -> FixPlan | None:
     """REA204: `ctx.sleep(...)` as a bare statement -> `await ctx.sleep(...)` in an async def."""
     stmt = fixer.smallest(f, cst.Expr)
-    if not isinstance(stmt, cst.Expr) or not fixer.await_allowed(stmt):
+    if not isinstance(stmt, cst.Expr) or not fixer.await_allowed(f):
         return None
     if not isinstance(stmt.value, (cst.Call, cst.Attribute, cst.Name, cst.Subscript)):
         return None
@@ -425,8 +432,8 @@ def _plan_drop_key(fixer: Fixer, f: Finding) -> FixPlan | None:
     arg = fixer.smallest(f, cst.Arg)
     if not isinstance(arg, cst.Arg) or arg.keyword is None or arg.keyword.value != "idempotency_key":
         return None
-    call = fixer.parent(arg)
-    if not isinstance(call, cst.Call):
+    call = fixer.smallest(f, cst.Call)  # the call whose argument list holds the keyword
+    if not isinstance(call, cst.Call) or not any(a is arg for a in call.args):
         return None
     index = next(i for i, a in enumerate(call.args) if a is arg)
 
