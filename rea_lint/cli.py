@@ -189,7 +189,7 @@ def _forget_configs() -> None:
 def _check(args: argparse.Namespace) -> int:
     from rea_lint import reporters
     from rea_lint.discovery import discover
-    from rea_lint.runner import Options, check_files
+    from rea_lint.runner import Options, check_files, link_project
 
     if args.unsafe_fixes and not (args.fix or args.diff):
         raise _UsageError("--unsafe-fixes needs --fix (or --diff)")
@@ -212,6 +212,7 @@ def _check(args: argparse.Namespace) -> int:
     )
     jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
     results = check_files(items, options, jobs)
+    link_project(results, [c for _, c in items])
 
     report = ""
     if args.diff:

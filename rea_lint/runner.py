@@ -24,7 +24,7 @@ from typing import Any, Iterable, Sequence
 from rea_lint.cache import ResultCache
 from rea_lint.catalog import RULES, Fix
 from rea_lint.config import ReaConfig
-from rea_lint.engine import check_tree, mentions_restate
+from rea_lint.engine import analyse, mentions_restate
 from rea_lint.findings import Finding
 
 __all__ = ["Diagnostic", "FileResult", "Options", "check_file", "check_files", "ANALYSES"]
@@ -76,6 +76,10 @@ class FileResult:
     fixed: dict[str, int] = field(default_factory=dict)
     """Code -> how many findings were fixed (or would be, with --diff)."""
     diff: str = ""
+    summary: dict[str, Any] | None = None
+    """The module's `rea_lint.project.ModuleSummary` (as a dict), for whole-project analysis."""
+    noqa: dict[str, list[str]] = field(default_factory=dict)
+    """Line (as text) -> the codes its `# noqa:` names ([]: all), for transitive findings."""
     cached: bool = False
 
     def to_json(self) -> dict[str, Any]:
@@ -145,8 +149,9 @@ def _analyse(path: str, data: bytes, config: ReaConfig, options: Options) -> Fil
     except (SyntaxError, UnicodeDecodeError, LookupError) as err:
         return FileResult(path, error=f"cannot decode: {_one_line(err)}")
     lines = source.splitlines()
-    if not mentions_restate(lines, config):
-        return FileResult(path)
+    project = wants_project(config)
+    if not project and not mentions_restate(lines, config):
+        return FileResult(path)  # (with the project analysis on, any module may be a link)
     try:
         tree = _parse(source, path)
     except SyntaxError as err:
@@ -158,10 +163,12 @@ def _analyse(path: str, data: bytes, config: ReaConfig, options: Options) -> Fil
         )
     except (ValueError, RecursionError, MemoryError) as err:
         return FileResult(path, error=f"cannot parse: {_one_line(err)}")
-    findings = _findings(tree, source, config)
+    where = _Where(path, project)
+    findings, model = _findings(tree, source, config, where)
     result = FileResult(path)
     if options.fix and findings:
-        source, tree, findings = _fix(result, source, tree, findings, config, options)
+        source, tree, findings, fixed_model = _fix(result, source, tree, findings, config, options, where)
+        model = fixed_model if fixed_model is not None else model
         if options.diff and result.fixed:
             original = decode(data)
             result.diff = "".join(
@@ -179,7 +186,54 @@ def _analyse(path: str, data: bytes, config: ReaConfig, options: Options) -> Fil
     for f in findings:
         kind = exact.get(f, "none") if exact is not None else "none"
         result.diagnostics.append(_diagnostic(path, f, src_lines, config, kind, edits.get(f)))
+    if project:
+        _summarize(result, tree, model, config, where, src_lines)
     return result
+
+
+class _Where:
+    """Where a file sits in the project: its module name and the package relative imports
+    start from (so `from . import x` resolves), and whether the project analysis is on."""
+
+    def __init__(self, path: str, project: bool) -> None:
+        from rea_lint.project import module_name, package_of
+
+        self.project = project
+        self.module = module_name(path)
+        self.package = package_of(self.module, path)
+
+
+def wants_project(config: ReaConfig) -> bool:
+    """Is any rule that transitive analysis reports enabled?"""
+    from rea_lint.project import TRANSITIVE_CODES
+
+    return not config.enabled_codes().isdisjoint(TRANSITIVE_CODES)
+
+
+def _summarize(
+    result: FileResult, tree: ast.Module, model: Any, config: ReaConfig, where: _Where, lines: Sequence[str]
+) -> None:
+    from rea_lint.model import build_model
+    from rea_lint.names import ImportMap
+    from rea_lint.project import summarize
+
+    try:
+        if model is None:  # not Restate code, but its functions may be links of a chain
+            model = build_model(tree, config, ImportMap.from_tree(tree, where.package))
+        summary = summarize(model, where.module, result.path).to_dict()
+    except RecursionError:
+        return
+    for site in summary["handler_calls"]:  # reported positions: characters, like findings
+        site[3] = _char_col(lines, site[2], site[3])
+        if site[4] is not None and site[5] is not None:
+            site[5] = _char_col(lines, site[4], site[5])
+    result.summary = summary
+    for site in summary["handler_calls"]:
+        line = site[2]
+        if 0 < line <= len(lines) and "noqa" in lines[line - 1].lower():
+            codes = _noqa_codes(lines[line - 1])
+            if codes is not None:
+                result.noqa[str(line)] = codes
 
 
 def _parse(source: str, path: str) -> ast.Module:
@@ -188,33 +242,47 @@ def _parse(source: str, path: str) -> ast.Module:
         return ast.parse(source, filename=path)
 
 
-def _findings(tree: ast.Module, source: str, config: ReaConfig) -> list[Finding]:
-    findings = check_tree(tree, config)
+def _findings(tree: ast.Module, source: str, config: ReaConfig, where: _Where) -> tuple[list[Finding], Any]:
+    """The rules' findings (same-module transitive ones too unless the project analysis
+    does it for the whole run), `# noqa` applied, and the model they were found on."""
+    findings, model = analyse(tree, config, package=where.package, transitive=not where.project, module=where.module)
     if not findings or "noqa" not in source.lower():
-        return findings
+        return findings, model
     lines = source.splitlines()
-    return [f for f in findings if not _suppressed(f, lines)]
+    return [f for f in findings if not _suppressed(f.code, f.line, lines)], model
 
 
-def _suppressed(f: Finding, lines: Sequence[str]) -> bool:
-    """flake8's `# noqa` / `# noqa: REA101,REA102` on the finding's line."""
-    if not 0 < f.line <= len(lines):
-        return False
-    m = _NOQA.search(lines[f.line - 1])
+def _noqa_codes(line: str) -> list[str] | None:
+    """None: no `# noqa`; []: a bare one (everything); else the codes (prefixes) it names."""
+    m = _NOQA.search(line)
     if m is None:
-        return False
+        return None
     codes = m.group("codes")
-    if not codes:
-        return True
-    return any(f.code.startswith(c.upper()) for c in _SPLIT_CODES.split(codes.strip()) if c)
+    return [c.upper() for c in _SPLIT_CODES.split(codes.strip()) if c] if codes else []
+
+
+def _suppressed(code: str, line: int, lines: Sequence[str]) -> bool:
+    """flake8's `# noqa` / `# noqa: REA101,REA102` on the finding's line."""
+    if not 0 < line <= len(lines):
+        return False
+    codes = _noqa_codes(lines[line - 1])
+    return codes is not None and (not codes or any(code.startswith(c) for c in codes))
 
 
 def _fix(
-    result: FileResult, source: str, tree: ast.Module, findings: list[Finding], config: ReaConfig, options: Options
-) -> tuple[str, ast.Module, list[Finding]]:
-    """Apply fixes until none applies (a fix can expose another): the fixed text and findings."""
+    result: FileResult,
+    source: str,
+    tree: ast.Module,
+    findings: list[Finding],
+    config: ReaConfig,
+    options: Options,
+    where: _Where,
+) -> tuple[str, ast.Module, list[Finding], Any]:
+    """Apply fixes until none applies (a fix can expose another): the fixed text, its
+    findings and model (None: nothing changed)."""
     from rea_lint.autofix import fix_source  # libcst only when fixing
 
+    model = None
     for _ in range(_MAX_FIX_PASSES):
         if not any(_fixable(f.code, options) for f in findings):
             break
@@ -234,8 +302,8 @@ def _fix(
             code = plan.finding.code
             result.fixed[code] = result.fixed.get(code, 0) + 1
         source, tree = new_source, new_tree
-        findings = _findings(tree, source, config)
-    return source, tree, findings
+        findings, model = _findings(tree, source, config, where)
+    return source, tree, findings, model
 
 
 def _edits(
@@ -345,3 +413,45 @@ def check_files(items: Sequence[tuple[Path, ReaConfig]], options: Options = Opti
     with ctx.Pool(jobs, initializer=_init_worker, initargs=(configs, options)) as pool:
         results = [r for chunk in pool.imap(_run_chunk, chunks) for r in chunk]
     return results
+
+
+# --- the whole project ------------------------------------------------------------------------------
+
+
+def link_project(results: Sequence[FileResult], configs: Sequence[ReaConfig]) -> None:
+    """Add transitive findings: one call graph over every file's summary (per configuration),
+    built once per run from the (possibly cached) summaries, so unchanged files are not
+    analysed again while a change in a helper module still shows at its callers."""
+    from rea_lint.project import ModuleSummary, Project
+
+    groups: dict[int, tuple[ReaConfig, list[tuple[FileResult, ModuleSummary]]]] = {}
+    for result, config in zip(results, configs):
+        if result.summary is None or not wants_project(config):
+            continue
+        try:
+            summary = ModuleSummary.from_dict(result.summary)
+        except (ValueError, KeyError, TypeError):
+            continue
+        groups.setdefault(id(config), (config, []))[1].append((result, summary))
+    for config, members in groups.values():
+        project = Project([s for _, s in members], config)
+        codes = config.enabled_codes()
+        for result, summary in members:
+            found = project.findings_for(summary, codes)
+            if not found:
+                continue
+            seen = {(d.line, d.col, d.code) for d in result.diagnostics}
+            for f in found:
+                noqa = result.noqa.get(str(f.line))
+                if noqa is not None and (not noqa or any(f.code.startswith(c) for c in noqa)):
+                    continue
+                if (f.line, f.col, f.code) in seen:
+                    continue
+                end_line = f.end_line if f.end_line is not None else f.line
+                end_col = f.end_col if f.end_col is not None else f.col
+                result.diagnostics.append(
+                    Diagnostic(
+                        result.path, f.line, f.col, end_line, end_col, f.code, f.message, config.severity_of(f.code).value
+                    )
+                )
+            result.diagnostics.sort(key=lambda d: (d.line, d.col, d.code))

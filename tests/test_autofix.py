@@ -295,9 +295,10 @@ def test_fixtures_fix_to_a_fixed_point(tmp_path, monkeypatch, capsys):
     doc = json.loads(capsys.readouterr().out)
     assert doc["findings"] and all(f["fix"] is None for f in doc["findings"])
     assert not doc["errors"]
-    # the fixable findings of the originals are gone
-    fixed_codes = {f["code"] for f in doc["findings"]}
-    assert "REA103" not in fixed_codes and "REA301" not in fixed_codes
+    # the fixable findings of the originals are gone (transitive ones, reported at the call
+    # of a helper, have no fix: the helper is where the change belongs)
+    direct = {f["code"] for f in doc["findings"] if ": via " not in f["message"]}
+    assert not direct & {"REA103", "REA104", "REA203", "REA301"}
     # a second run changes nothing
     main(["check", "--no-cache", "--fix", "--unsafe-fixes", "fixtures"])
     assert {p.name: p.read_text() for p in copy.glob("*.py")} == after

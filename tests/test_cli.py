@@ -223,7 +223,8 @@ def test_json_format(project, capsys):
     doc = json.loads(out)
     assert code == 1
     assert doc["schema"] == "rea-check/1"
-    assert doc["summary"] == {"files": 2, "findings": 1, "errors": 0}  # REA109 is not implemented here yet
+    assert doc["summary"] == {"files": 2, "findings": 2, "errors": 0}
+    assert doc["findings"][1]["code"] == "REA109" and doc["findings"][1]["severity"] == "warning"
     f = doc["findings"][0]
     assert {k: f[k] for k in ("path", "line", "column", "end_line", "end_column", "code", "name", "severity")} == {
         "path": "bad.py",
