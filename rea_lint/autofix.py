@@ -127,10 +127,8 @@ class Fixer:
     def apply(self, plans: Iterable[FixPlan]) -> str:
         """The source with these fixes applied (the original if none)."""
         by_node: dict[int, list[FixPlan]] = {}
-        keep: list[cst.CSTNode] = []
-        for p in plans:
+        for p in plans:  # the plans keep their target nodes alive, so ids stay unique
             by_node.setdefault(id(p.target), []).append(p)
-            keep.append(p.target)
         if not by_node:
             return self.source
         for group in by_node.values():

@@ -105,7 +105,7 @@ def render(rule: Rule) -> str:
     out += [
         "## Options",
         "",
-        f"- `select` / `ignore` / `extend-select` in `[tool.rea]` (or `--select` / `--ignore`) turn it on or off.",
+        "- `select` / `ignore` / `extend-select` in `[tool.rea]` (or `--select` / `--ignore`) turn it on or off.",
         f'- `severity = {{ {rule.code} = "warning" }}` changes its severity.',
         f"- `# noqa: {rule.code}` silences one line.",
     ]
