@@ -12,7 +12,7 @@ import ast
 import builtins
 import enum
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence, TypeVar
+from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
 from rea_lint.config import DEFAULT, ReaConfig
 from rea_lint.names import ImportMap, dotted
@@ -177,6 +177,7 @@ class Model:
         several times or by unpacking). Defs, classes and imports are not in here."""
         self._index: dict[type, list[tuple[ast.AST, Function]]] = {}
         self._plain_index: dict[type, list[tuple[ast.AST, Function]]] | None = None
+        self._by_method: dict[object, dict[str, list[tuple[ast.Call, Function]]]] = {}
         self._targets: dict[int, str | None] = {}
 
     # -- queries used by rules ------------------------------------------------------------
@@ -191,12 +192,29 @@ class Model:
         helpers, and run actions defined as functions). Transitive analysis reads it; it is
         indexed on first use, so modules that never ask pay nothing."""
         if self._plain_index is None:
-            self._plain_index = {}
-            for fn in self.functions:
-                if not fn.is_handler_code:
-                    _index_body(fn.node.body, fn, self._plain_index, frozenset())
+            self._plain_index = index_functions([fn for fn in self.functions if not fn.is_handler_code])
         for t in types:
             yield from self._plain_index.get(t, ())  # type: ignore[misc]
+
+    def method_calls(self, nodes: Callable[..., Iterator[tuple[ast.AST, Function]]], names: Iterable[str]) -> Iterator[tuple[ast.Call, Function]]:
+        """Calls `<expr>.<name>(...)` among ``nodes`` (`handler_nodes`/`plain_nodes`) for these
+        method names: the calls are bucketed by method name once per model and source, so
+        rules looking for `.append` or `.info` do not each scan every call."""
+        key = getattr(nodes, "__func__", nodes)
+        buckets = self._by_method.get(key)
+        if buckets is None:
+            buckets = self._by_method[key] = {}
+            attribute = ast.Attribute
+            for call, fn in nodes(ast.Call):
+                func = call.func
+                if type(func) is attribute:
+                    bucket = buckets.get(func.attr)
+                    if bucket is None:
+                        buckets[func.attr] = [(call, fn)]
+                    else:
+                        bucket.append((call, fn))
+        for name in names:
+            yield from buckets.get(name, ())
 
     def is_local(self, name: str, function: Function | None) -> bool:
         """Is ``name`` bound by ``function`` or a function enclosing it?"""
@@ -537,6 +555,14 @@ class _Builder:
                 stack.extend((n, inner) for n in reversed(node.body))
                 continue
             stack.extend((child, visible) for child in reversed(list(ast.iter_child_nodes(node))))
+
+
+def index_functions(functions: Sequence[Function]) -> dict[type, list[tuple[ast.AST, Function]]]:
+    """Nodes of these (non-handler) functions' bodies by type, nested defs excluded."""
+    index: dict[type, list[tuple[ast.AST, Function]]] = {}
+    for fn in functions:
+        _index_body(fn.node.body, fn, index, frozenset())
+    return index
 
 
 def _index_body(body, fn, index, run_lambdas, on_run_lambda=None) -> None:  # type: ignore[no-untyped-def]

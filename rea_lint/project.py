@@ -32,12 +32,12 @@ import os
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from rea_lint.catalog import RULES
 from rea_lint.config import DEFAULT, ReaConfig
 from rea_lint.findings import Finding
-from rea_lint.model import Function, Model, build_model
+from rea_lint.model import Function, Model, build_model, index_functions
 from rea_lint.names import ImportMap, dotted
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
 ]
 
 TRANSITIVE_CODES = ("REA101", "REA102", "REA103", "REA105", "REA108", "REA109", "REA110")
+NodeSource = Callable[..., Iterator[tuple[ast.AST, Function]]]
 SUMMARY_VERSION = 1
 """Bump when the summary's shape or meaning changes (part of a cache key)."""
 
@@ -148,13 +149,23 @@ def package_of(module: str, path: str | os.PathLike[str]) -> str:
     return module.rpartition(".")[0]
 
 
-def summarize(model: Model, module: str, path: str = "") -> ModuleSummary:
-    """Reduce a module's model to what transitive analysis needs (see the module doc)."""
+def summarize(
+    model: Model,
+    module: str,
+    path: str = "",
+    only: Sequence[Function] | None = None,
+    nodes: NodeSource | None = None,
+) -> ModuleSummary:
+    """Reduce a module's model to what transitive analysis needs (see the module doc).
+
+    ``only``/``nodes`` restrict it to some functions and their indexed code (the flake8 path
+    summarizes just what its handlers can reach)."""
     from rea_lint.rules import all_checkers  # the rules import this package's siblings
 
     resolver = _Resolver(model, module)
     functions: dict[str, dict[str, Any]] = {}
-    plain = [fn for fn in model.functions if not fn.is_handler_code]
+    plain = list(only) if only is not None else [fn for fn in model.functions if not fn.is_handler_code]
+    source: NodeSource = nodes if nodes is not None else model.plain_nodes
     for fn in plain:
         functions[f"{module}.{fn.qualname}"] = {"effects": {}, "calls": {}}
     if plain:
@@ -162,11 +173,11 @@ def summarize(model: Model, module: str, path: str = "") -> ModuleSummary:
             checker = all_checkers().get(code)
             if checker is None:
                 continue
-            for node, fn, subject in checker.detect(model, model.plain_nodes):
+            for node, fn, subject in checker.detect(model, source):
                 effects = functions[f"{module}.{fn.qualname}"]["effects"]
                 if code not in effects:
                     effects[code] = subject
-        for call, fn in model.plain_nodes(ast.Call):
+        for call, fn in source(ast.Call):
             site = resolver.site(call, fn)
             if site is not None:
                 functions[f"{module}.{fn.qualname}"]["calls"].setdefault(site.target, site)
@@ -406,29 +417,41 @@ class Project:
 
 
 def transitive_findings(model: Model, codes: Iterable[str], module: str = "", path: str = "") -> list[Finding]:
-    """The same-module part, for per-file front ends (flake8): cheap exit when handler code
-    calls no function of its own module."""
-    if not _calls_own_function(model):
+    """The same-module part, for per-file front ends (flake8). Only the module's functions
+    that handler code can reach are indexed and summarized; none reached, no work."""
+    module = module or "__module__"
+    resolver = _Resolver(model, module)
+    own = {f"{module}.{fn.qualname}": fn for fn in model.functions if not fn.is_handler_code}
+    if not own:
         return []
-    summary = summarize(model, module or "__module__", path)
-    return Project([summary], model.config).findings_for(summary, codes)
-
-
-def _calls_own_function(model: Model) -> bool:
-    names = model.module_functions
-    classes = model.module_names
+    frontier = []
     for call, fn in model.handler_nodes(ast.Call):
-        func = call.func
-        if isinstance(func, ast.Name):
-            if func.id in names and not model.is_local(func.id, fn):
-                target = names[func.id]
-                if not target.is_handler_code:
-                    return True
-        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-            head = func.value.id
-            if head in classes and head not in names and head not in model.module_values:
-                return True
-    return False
+        target = own.get(resolver.target(call.func, fn) or "")
+        if target is not None:
+            frontier.append(target)
+    if not frontier:
+        return []
+    reached: dict[int, Function] = {}
+    index: dict[type, list[tuple[ast.AST, Function]]] = {}
+    while frontier:
+        fn = frontier.pop()
+        if id(fn) in reached:
+            continue
+        reached[id(fn)] = fn
+        local = index_functions([fn])
+        for call, caller in local.get(ast.Call, ()):
+            target = own.get(resolver.target(call.func, caller) or "")  # type: ignore[attr-defined]
+            if target is not None and id(target) not in reached:
+                frontier.append(target)
+        for t, items in local.items():
+            index.setdefault(t, []).extend(items)
+
+    def nodes(*types: type) -> Iterator[tuple[ast.AST, Function]]:
+        for t in types:
+            yield from index.get(t, ())
+
+    summary = summarize(model, module, path, only=list(reached.values()), nodes=nodes)
+    return Project([summary], model.config).findings_for(summary, codes)
 
 
 def merge(found: Sequence[Finding], transitive: Sequence[Finding]) -> list[Finding]:

@@ -57,7 +57,15 @@ class _SetNames:
 
     def __init__(self, model: Model) -> None:
         self.model = model
-        self.values: dict[tuple[int, str], list[ast.expr | None]] = {}
+        self._values: dict[tuple[int, str], list[ast.expr | None]] | None = None
+
+    @property
+    def values(self) -> dict[tuple[int, str], list[ast.expr | None]]:
+        """Built on the first loop over a plain name: most loops iterate calls or attributes."""
+        if self._values is not None:
+            return self._values
+        model = self.model
+        self._values = {}
         for stmt, fn in model.handler_nodes(ast.Assign, ast.AnnAssign, ast.AugAssign):
             if isinstance(stmt, ast.Assign):
                 targets, value = stmt.targets, stmt.value
@@ -67,11 +75,12 @@ class _SetNames:
                     value = None if not isinstance(stmt.op, (ast.BitOr, ast.BitAnd, ast.Sub, ast.BitXor)) else stmt.target
             for t in targets:
                 if isinstance(t, ast.Name):
-                    self.values.setdefault((id(fn), t.id), []).append(value)
+                    self._values.setdefault((id(fn), t.id), []).append(value)
                 elif isinstance(t, (ast.Tuple, ast.List)):
                     for elt in ast.walk(t):
                         if isinstance(elt, ast.Name):
-                            self.values.setdefault((id(fn), elt.id), []).append(None)
+                            self._values.setdefault((id(fn), elt.id), []).append(None)
+        return self._values
 
     def is_set(self, node: ast.expr, fn: Function, depth: int = 0) -> bool:
         if depth > 8:

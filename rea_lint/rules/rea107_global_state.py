@@ -52,12 +52,10 @@ class GlobalState(Checker):
             targets = stmt.targets if isinstance(stmt, (ast.Assign, ast.Delete)) else [stmt.target]
             if any(self._writes_global(model, t, fn, declared) for t in targets):
                 yield self.report(stmt, subject=source_text(stmt), ctx=fn.context_name())
-        for call, fn in model.handler_nodes(ast.Call):
-            func = call.func
-            if isinstance(func, ast.Attribute) and func.attr in MUTATING_METHODS:
-                root = _root(func.value)
-                if root is not None and _is_global(model, root, fn, declared):
-                    yield self.report(call, subject=call_name(call), ctx=fn.context_name())
+        for call, fn in model.method_calls(model.handler_nodes, MUTATING_METHODS):
+            root = _root(call.func.value)  # type: ignore[attr-defined]
+            if root is not None and _is_global(model, root, fn, declared):
+                yield self.report(call, subject=call_name(call), ctx=fn.context_name())
 
     @staticmethod
     def _writes_global(model: Model, target: ast.expr, fn: Function, declared: dict[int, set[str]]) -> bool:

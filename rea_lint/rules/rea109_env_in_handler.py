@@ -5,13 +5,14 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from rea_lint.model import Model, call_name, source_text
+from rea_lint.model import Function, Model, call_name, source_text
 from rea_lint.rules.base import CallRule, Detection, NodeSource
 
 _HEADER = "import restate, os\nsvc = restate.Service('s')\n@svc.handler()\nasync def h(ctx: restate.Context):\n"
 
 _ENVIRON = frozenset({"os.environ", "os.environb"})
 # Methods of os.environ that read it (writes are not reads: `os.environ.setdefault` is both).
+_COPIERS = frozenset({"dict", "list", "sorted", "set", "tuple"})
 _READ_METHODS = frozenset({"get", "copy", "items", "keys", "values", "setdefault", "__getitem__", "__contains__"})
 
 
@@ -22,21 +23,33 @@ class EnvInHandler(CallRule):
 
     def detect(self, model: Model, nodes: NodeSource) -> Iterator[Detection]:
         yield from super().detect(model, nodes)
-        qualify = model.qualify
-        for call, fn in nodes(ast.Call):
-            # os.environ.get(...) and friends, `dict(os.environ)`
-            func = call.func
-            if isinstance(func, ast.Attribute) and func.attr in _READ_METHODS and qualify(func.value, fn) in _ENVIRON:
+        names = {local for local, qual in model.imports.names.items() if qual in _ENVIRON or qual == "os"}
+        if not names:
+            return  # neither `os` nor `os.environ` imported: nothing can read the environment
+
+        def is_environ(node: ast.expr, fn: Function) -> bool:
+            # cheap shape test first: `<name>.environ` or a name bound to os.environ
+            if type(node) is ast.Attribute:
+                if node.attr not in ("environ", "environb"):
+                    return False
+            elif type(node) is not ast.Name or node.id not in names:
+                return False
+            return model.qualify(node, fn) in _ENVIRON
+
+        for call, fn in model.method_calls(nodes, _READ_METHODS):  # os.environ.get(...)
+            if is_environ(call.func.value, fn):  # type: ignore[attr-defined]
                 yield call, fn, call_name(call)
-            elif call.args and model.call_target(call, fn) in ("builtins.dict", "builtins.list", "builtins.sorted"):
-                if isinstance(call.args[0], (ast.Name, ast.Attribute)) and qualify(call.args[0], fn) in _ENVIRON:
+        for call, fn in nodes(ast.Call):  # dict(os.environ)
+            func = call.func
+            if type(func) is ast.Name and func.id in _COPIERS and call.args and is_environ(call.args[0], fn):
+                if model.call_target(call, fn) == f"builtins.{func.id}":
                     yield call, fn, call_name(call)
         for sub, fn in nodes(ast.Subscript):
-            if isinstance(sub.ctx, ast.Load) and qualify(sub.value, fn) in _ENVIRON:  # type: ignore[arg-type]
+            if isinstance(sub.ctx, ast.Load) and is_environ(sub.value, fn):
                 yield sub, fn, source_text(sub)
         for cmp, fn in nodes(ast.Compare):
             if any(isinstance(op, (ast.In, ast.NotIn)) for op in cmp.ops) and any(
-                isinstance(c, (ast.Name, ast.Attribute)) and qualify(c, fn) in _ENVIRON for c in cmp.comparators
+                is_environ(c, fn) for c in cmp.comparators
             ):
                 yield cmp, fn, source_text(cmp)
 

@@ -49,10 +49,8 @@ class ThreadInHandler(CallRule):
     def detect(self, model: Model, nodes: NodeSource) -> Iterator[Detection]:
         yield from super().detect(model, nodes)
         # `loop.run_in_executor(...)` on whatever loop: the receiver's type is unknowable
-        for call, fn in nodes(ast.Call):
-            func = call.func
-            if isinstance(func, ast.Attribute) and func.attr == "run_in_executor":
-                yield call, fn, call_name(call)
+        for call, fn in model.method_calls(nodes, ("run_in_executor",)):
+            yield call, fn, call_name(call)
 
     invalid = (
         _HEADER + "    threading.Thread(target=work).start()\n",

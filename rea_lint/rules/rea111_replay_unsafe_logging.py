@@ -20,16 +20,15 @@ class ReplayUnsafeLogging(CallRule):
 
     def detect(self, model: Model, nodes: NodeSource) -> Iterator[Detection]:
         yield from super().detect(model, nodes)
-        loggers = _local_loggers(model, nodes)
-        for call, fn in nodes(ast.Call):
-            func = call.func
-            if not (isinstance(func, ast.Attribute) and func.attr in LOG_METHODS):
-                continue
-            receiver = func.value
+        loggers: set[tuple[int, str]] | None = None
+        for call, fn in model.method_calls(nodes, LOG_METHODS):
+            receiver = call.func.value  # type: ignore[attr-defined]
             if isinstance(receiver, ast.Call):  # logging.getLogger(__name__).info(...)
                 if model.call_target(receiver, fn) in _LOGGER_FACTORIES:
                     yield call, fn, call_name(call)
             elif isinstance(receiver, ast.Name):
+                if loggers is None:
+                    loggers = _local_loggers(model, nodes)
                 if _is_logger_name(model, receiver.id, fn, loggers):
                     yield call, fn, call_name(call)
             elif isinstance(receiver, ast.Attribute) and model.qualify(receiver, fn) == "logging.root":

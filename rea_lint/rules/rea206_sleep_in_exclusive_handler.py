@@ -21,11 +21,8 @@ class SleepInExclusiveHandler(Checker):
 
     def check(self, model: Model) -> Iterator[Finding]:
         minimum = model.config.min_sleep_seconds
-        for call, fn in model.handler_nodes(ast.Call):
-            func = call.func
-            if not (isinstance(func, ast.Attribute) and func.attr == "sleep"):
-                continue
-            ctx = model.context_of(func.value, fn)
+        for call, fn in model.method_calls(model.handler_nodes, ("sleep",)):
+            ctx = model.context_of(call.func.value, fn)  # type: ignore[attr-defined]
             if ctx is None or ctx.kind is not HandlerKind.EXCLUSIVE:
                 continue
             if minimum > 0:
