@@ -11,12 +11,12 @@ from typing import Iterable
 
 from rea_lint.config import DEFAULT, ReaConfig
 from rea_lint.findings import Finding
-from rea_lint.model import build_model, is_restate_module
+from rea_lint.model import Model, build_model, is_restate_module
 from rea_lint.names import ImportMap
 from rea_lint.project import TRANSITIVE_CODES, merge, transitive_findings
 from rea_lint.rules import all_checkers
 
-__all__ = ["check_tree", "mentions_restate"]
+__all__ = ["analyse", "check_tree", "mentions_restate"]
 
 
 def mentions_restate(lines: Iterable[str], config: ReaConfig = DEFAULT) -> bool:
@@ -37,12 +37,25 @@ def check_tree(
 
     With ``transitive`` (flake8), calls from handler code into this module's own functions are
     followed too; a whole-project front end passes False and uses `rea_lint.project.Project`."""
+    return analyse(tree, config, codes, package, transitive, module)[0]
+
+
+def analyse(
+    tree: ast.Module,
+    config: ReaConfig = DEFAULT,
+    codes: Iterable[str] | None = None,
+    package: str = "",
+    transitive: bool = True,
+    module: str = "",
+) -> tuple[list[Finding], Model | None]:
+    """`check_tree`, also returning the model it built (None: not Restate code, or nothing
+    enabled), so the CLI can summarize the module for the project without building it twice."""
     enabled = frozenset(codes) if codes is not None else config.enabled_codes()
     if not enabled:
-        return []
+        return [], None
     imports = ImportMap.from_tree(tree, package)
     if not is_restate_module(imports, config):
-        return []
+        return [], None
     try:
         model = build_model(tree, config, imports)
         findings: list[Finding] = []
@@ -50,10 +63,10 @@ def check_tree(
             if code in enabled:
                 findings.extend(checker.check(model))
         if transitive and not enabled.isdisjoint(TRANSITIVE_CODES):
-            return merge(findings, transitive_findings(model, enabled, module))
+            return merge(findings, transitive_findings(model, enabled, module)), model
     except RecursionError:
         # Only expressions nested thousands deep get here (Python's own parser gives up
         # soon after); such a module is machine-made, and rea reports nothing for it.
-        return []
+        return [], None
     findings.sort()
-    return findings
+    return findings, model

@@ -1,0 +1,457 @@
+"""Check (and fix) files: read, decode, parse with `ast`, run the engine, apply fixes.
+
+This is the one place a file becomes a `FileResult`, in-process or in a worker, so the cache,
+`# noqa`, fixes and bad-input handling behave the same whatever `--jobs` says. Workers get
+files in chunks (one task per chunk, not per file) and the configurations once, at start.
+Every problem with a file (unreadable, undecodable, not Python) is one line in its result,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import io
+import multiprocessing
+import os
+import re
+import tokenize
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from rea_lint.cache import ResultCache
+from rea_lint.catalog import RULES, Fix
+from rea_lint.config import ReaConfig
+from rea_lint.engine import analyse, mentions_restate
+from rea_lint.findings import Finding
+
+__all__ = ["Diagnostic", "FileResult", "Options", "check_file", "check_files", "ANALYSES"]
+
+ANALYSES = 0
+"""How many files this process analysed (parsed and ran rules on): the cache test reads it."""
+
+_NOQA = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]*(?:[,\s]+[A-Z]+[0-9]*)*))?", re.IGNORECASE)
+_SPLIT_CODES = re.compile(r"[,\s]+")
+_MAX_FIX_PASSES = 4
+
+
+@dataclass(frozen=True)
+class Options:
+    fix: bool = False
+    unsafe_fixes: bool = False
+    diff: bool = False
+    """With fix: compute the fixed text and show it as a diff; write nothing."""
+    edits: bool = False
+    """Compute each fixable finding's replacement (for SARIF/JSON `fixes`)."""
+    cache_dir: str | None = ".rea_cache"
+
+
+@dataclass
+class Diagnostic:
+    path: str
+    line: int
+    col: int
+    """0-based, in characters (not bytes)."""
+    end_line: int
+    end_col: int
+    code: str
+    message: str
+    severity: str
+    fix: str = "none"
+    """`safe` / `unsafe`: a fix exists here (known only when edits were computed)."""
+    edit: dict[str, Any] | None = None
+    """{line, col, end_line, end_col, text} of the fix, when computed."""
+
+
+@dataclass
+class FileResult:
+    path: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    error: str | None = None
+    """One line: why the file could not be checked."""
+    error_line: int = 1
+    error_col: int = 0
+    fixed: dict[str, int] = field(default_factory=dict)
+    """Code -> how many findings were fixed (or would be, with --diff)."""
+    diff: str = ""
+    summary: dict[str, Any] | None = None
+    """The module's `rea_lint.project.ModuleSummary` (as a dict), for whole-project analysis."""
+    noqa: dict[str, list[str]] = field(default_factory=dict)
+    """Line (as text) -> the codes its `# noqa:` names ([]: all), for transitive findings."""
+    cached: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("cached")
+        return d
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "FileResult":
+        diags = [Diagnostic(**d) for d in data.pop("diagnostics")]
+        return cls(diagnostics=diags, cached=True, **data)
+
+
+# --- one file ----------------------------------------------------------------------------------
+
+
+def _salt(config: ReaConfig, options: Options) -> str:
+    return f"{config.fingerprint()}|{sorted(config.enabled_codes())}|edits={options.edits}"
+
+
+def check_file(path: str | os.PathLike[str], config: ReaConfig, options: Options = Options()) -> FileResult:
+    """The result for one file: cached if unchanged, else analysed (and fixed if asked)."""
+    path = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as err:
+        return FileResult(path, error=f"cannot read: {err.strerror or err}")
+    cache = ResultCache(options.cache_dir) if options.cache_dir else None
+    key = cache.key(path, data, _salt(config, options)) if cache else ""
+    if cache is not None:
+        raw = cache.load(key)
+        if raw is not None:
+            try:
+                cached = FileResult.from_json(raw)
+            except (TypeError, KeyError):
+                cached = None
+            if cached is not None and cached.path == path and not (options.fix and _applicable(cached.diagnostics, options)):
+                return cached
+    result = _analyse(path, data, config, options)
+    if cache is not None and not result.fixed and not (options.fix and result.error):
+        cache.store(key, result.to_json())  # a fixed file has new content: its old key is moot
+    return result
+
+
+def _applicable(diags: Iterable[Diagnostic], options: Options) -> bool:
+    """Could --fix change this file? (by rule: whether a rewrite is correct needs libcst)."""
+    return any(_fixable(d.code, options) for d in diags)
+
+
+def _fixable(code: str, options: Options) -> bool:
+    kind = RULES[code].fix
+    return kind is Fix.SAFE or (options.unsafe_fixes and kind is Fix.UNSAFE)
+
+
+def decode(data: bytes) -> str:
+    """Source bytes -> text, honouring a PEP 263 coding cookie and a BOM (like the compiler)."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    text = data.decode(encoding)
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _analyse(path: str, data: bytes, config: ReaConfig, options: Options) -> FileResult:
+    global ANALYSES
+    ANALYSES += 1
+    try:
+        source = decode(data)
+    except (SyntaxError, UnicodeDecodeError, LookupError) as err:
+        return FileResult(path, error=f"cannot decode: {_one_line(err)}")
+    lines = source.splitlines()
+    project = wants_project(config)
+    if not project and not mentions_restate(lines, config):
+        return FileResult(path)  # (with the project analysis on, any module may be a link)
+    try:
+        tree = _parse(source, path)
+    except SyntaxError as err:
+        return FileResult(
+            path,
+            error=f"syntax error: {err.msg}",
+            error_line=err.lineno or 1,
+            error_col=max((err.offset or 1) - 1, 0),
+        )
+    except (ValueError, RecursionError, MemoryError) as err:
+        return FileResult(path, error=f"cannot parse: {_one_line(err)}")
+    where = _Where(path, project)
+    findings, model = _findings(tree, source, config, where)
+    result = FileResult(path)
+    if options.fix and findings:
+        source, tree, findings, fixed_model = _fix(result, source, tree, findings, config, options, where)
+        model = fixed_model if fixed_model is not None else model
+        if options.diff and result.fixed:
+            original = decode(data)
+            result.diff = "".join(
+                difflib.unified_diff(
+                    original.splitlines(keepends=True), source.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+                )
+            )
+        elif result.fixed:
+            _write(path, data, source)
+    edits: dict[Finding, dict[str, Any]] = {}
+    exact: dict[Finding, str] | None = None
+    if options.edits and any(RULES[f.code].fix is not Fix.NONE for f in findings):
+        exact, edits = _edits(source, tree, findings, config)
+    src_lines = source.splitlines()
+    for f in findings:
+        kind = exact.get(f, "none") if exact is not None else "none"
+        result.diagnostics.append(_diagnostic(path, f, src_lines, config, kind, edits.get(f)))
+    if project:
+        _summarize(result, tree, model, config, where, src_lines)
+    return result
+
+
+class _Where:
+    """Where a file sits in the project: its module name and the package relative imports
+    start from (so `from . import x` resolves), and whether the project analysis is on."""
+
+    def __init__(self, path: str, project: bool) -> None:
+        from rea_lint.project import module_name, package_of
+
+        self.project = project
+        self.module = module_name(path)
+        self.package = package_of(self.module, path)
+
+
+def wants_project(config: ReaConfig) -> bool:
+    """Is any rule that transitive analysis reports enabled?"""
+    from rea_lint.project import TRANSITIVE_CODES
+
+    return not config.enabled_codes().isdisjoint(TRANSITIVE_CODES)
+
+
+def _summarize(
+    result: FileResult, tree: ast.Module, model: Any, config: ReaConfig, where: _Where, lines: Sequence[str]
+) -> None:
+    from rea_lint.model import build_model
+    from rea_lint.names import ImportMap
+    from rea_lint.project import summarize
+
+    try:
+        if model is None:  # not Restate code, but its functions may be links of a chain
+            model = build_model(tree, config, ImportMap.from_tree(tree, where.package))
+        summary = summarize(model, where.module, result.path).to_dict()
+    except RecursionError:
+        return
+    for site in summary["handler_calls"]:  # reported positions: characters, like findings
+        site[3] = _char_col(lines, site[2], site[3])
+        if site[4] is not None and site[5] is not None:
+            site[5] = _char_col(lines, site[4], site[5])
+    result.summary = summary
+    for site in summary["handler_calls"]:
+        line = site[2]
+        if 0 < line <= len(lines) and "noqa" in lines[line - 1].lower():
+            codes = _noqa_codes(lines[line - 1])
+            if codes is not None:
+                result.noqa[str(line)] = codes
+
+
+def _parse(source: str, path: str) -> ast.Module:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes is not ours to report
+        return ast.parse(source, filename=path)
+
+
+def _findings(tree: ast.Module, source: str, config: ReaConfig, where: _Where) -> tuple[list[Finding], Any]:
+    """The rules' findings (same-module transitive ones too unless the project analysis
+    does it for the whole run), `# noqa` applied, and the model they were found on."""
+    findings, model = analyse(tree, config, package=where.package, transitive=not where.project, module=where.module)
+    if not findings or "noqa" not in source.lower():
+        return findings, model
+    lines = source.splitlines()
+    return [f for f in findings if not _suppressed(f.code, f.line, lines)], model
+
+
+def _noqa_codes(line: str) -> list[str] | None:
+    """None: no `# noqa`; []: a bare one (everything); else the codes (prefixes) it names."""
+    m = _NOQA.search(line)
+    if m is None:
+        return None
+    codes = m.group("codes")
+    return [c.upper() for c in _SPLIT_CODES.split(codes.strip()) if c] if codes else []
+
+
+def _suppressed(code: str, line: int, lines: Sequence[str]) -> bool:
+    """flake8's `# noqa` / `# noqa: REA101,REA102` on the finding's line."""
+    if not 0 < line <= len(lines):
+        return False
+    codes = _noqa_codes(lines[line - 1])
+    return codes is not None and (not codes or any(code.startswith(c) for c in codes))
+
+
+def _fix(
+    result: FileResult,
+    source: str,
+    tree: ast.Module,
+    findings: list[Finding],
+    config: ReaConfig,
+    options: Options,
+    where: _Where,
+) -> tuple[str, ast.Module, list[Finding], Any]:
+    """Apply fixes until none applies (a fix can expose another): the fixed text, its
+    findings and model (None: nothing changed)."""
+    from rea_lint.autofix import fix_source  # libcst only when fixing
+
+    model = None
+    for _ in range(_MAX_FIX_PASSES):
+        if not any(_fixable(f.code, options) for f in findings):
+            break
+        try:
+            new_source, applied = fix_source(source, findings, config, options.unsafe_fixes, tree)
+        except Exception as err:  # libcst cannot parse what ast could: report, keep the file
+            result.error = f"autofix skipped: libcst cannot parse this file ({_one_line(err)})"
+            break
+        if not applied or new_source == source:
+            break
+        try:
+            new_tree = _parse(new_source, result.path)
+        except SyntaxError as err:  # never write a file that does not parse
+            result.error = f"autofix skipped: the fixed code would not parse ({err.msg}); please report this"
+            break
+        for plan in applied:
+            code = plan.finding.code
+            result.fixed[code] = result.fixed.get(code, 0) + 1
+        source, tree = new_source, new_tree
+        findings, model = _findings(tree, source, config, where)
+    return source, tree, findings, model
+
+
+def _edits(
+    source: str, tree: ast.Module, findings: list[Finding], config: ReaConfig
+) -> tuple[dict[Finding, str], dict[Finding, dict[str, Any]]]:
+    from rea_lint.autofix import Fixer
+
+    try:
+        fixer = Fixer(source, config, tree)
+        plans = fixer.plan(findings)
+    except Exception:
+        return {}, {}
+    kinds: dict[Finding, str] = {}
+    edits: dict[Finding, dict[str, Any]] = {}
+    for f, plan in plans.items():
+        kinds[f] = plan.applicability.value
+        e = fixer.edit(plan)
+        edits[f] = {"line": e.line, "col": e.col, "end_line": e.end_line, "end_col": e.end_col, "text": e.text}
+    return kinds, edits
+
+
+def _write(path: str, original: bytes, source: str) -> None:
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(original).readline)
+    bom = original.startswith(b"\xef\xbb\xbf")
+    if encoding == "utf-8-sig":
+        encoding = "utf-8"
+    data = source.encode(encoding)
+    with open(path, "wb") as fh:
+        fh.write((b"\xef\xbb\xbf" if bom else b"") + data)
+
+
+def _char_col(lines: Sequence[str], line: int, col: int) -> int:
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    if text.isascii():
+        return col
+    return len(text.encode("utf-8")[:col].decode("utf-8", errors="ignore"))
+
+
+def _diagnostic(
+    path: str, f: Finding, lines: Sequence[str], config: ReaConfig, fix: str, edit: dict[str, Any] | None
+) -> Diagnostic:
+    end_line = f.end_line if f.end_line is not None else f.line
+    end_col = f.end_col if f.end_col is not None else f.col
+    return Diagnostic(
+        path=path,
+        line=f.line,
+        col=_char_col(lines, f.line, f.col),
+        end_line=end_line,
+        end_col=_char_col(lines, end_line, end_col),
+        code=f.code,
+        message=f.message,
+        severity=config.severity_of(f.code).value,
+        fix=fix,
+        edit=edit,
+    )
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split()) or type(err).__name__
+
+
+# --- many files ----------------------------------------------------------------------------------
+
+_WORKER: tuple[list[ReaConfig], Options] | None = None
+
+
+def _init_worker(configs: list[ReaConfig], options: Options) -> None:
+    global _WORKER
+    _WORKER = (configs, options)
+
+
+def _run_chunk(chunk: list[tuple[str, int]]) -> list[FileResult]:
+    assert _WORKER is not None
+    configs, options = _WORKER
+    return [_safe_check(path, configs[i], options) for path, i in chunk]
+
+
+def _safe_check(path: str, config: ReaConfig, options: Options) -> FileResult:
+    try:
+        return check_file(path, config, options)
+    except RecursionError:
+        return FileResult(path, error="cannot check: the file nests too deeply")
+    except Exception as err:  # a rea bug must not hide the other files' results
+        return FileResult(path, error=f"internal error ({type(err).__name__}: {_one_line(err)}); please report this")
+
+
+def check_files(items: Sequence[tuple[Path, ReaConfig]], options: Options = Options(), jobs: int = 1) -> list[FileResult]:
+    """Results in the order of ``items``; ``jobs`` > 1 spreads chunks over processes."""
+    if jobs <= 1 or len(items) < 2 * jobs:
+        return [_safe_check(str(p), c, options) for p, c in items]
+    from rea_lint.rules import all_checkers
+
+    all_checkers()  # import every rule once, before forking, so workers inherit them
+    configs: list[ReaConfig] = []
+    index: dict[int, int] = {}
+    tasks: list[tuple[str, int]] = []
+    for path, config in items:
+        i = index.get(id(config))
+        if i is None:
+            i = index[id(config)] = len(configs)
+            configs.append(config)
+        tasks.append((str(path), i))
+    size = max(1, min(64, len(tasks) // (jobs * 4)))
+    chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ctx.Pool(jobs, initializer=_init_worker, initargs=(configs, options)) as pool:
+        results = [r for chunk in pool.imap(_run_chunk, chunks) for r in chunk]
+    return results
+
+
+# --- the whole project ------------------------------------------------------------------------------
+
+
+def link_project(results: Sequence[FileResult], configs: Sequence[ReaConfig]) -> None:
+    """Add transitive findings: one call graph over every file's summary (per configuration),
+    built once per run from the (possibly cached) summaries, so unchanged files are not
+    analysed again while a change in a helper module still shows at its callers."""
+    from rea_lint.project import ModuleSummary, Project
+
+    groups: dict[int, tuple[ReaConfig, list[tuple[FileResult, ModuleSummary]]]] = {}
+    for result, config in zip(results, configs):
+        if result.summary is None or not wants_project(config):
+            continue
+        try:
+            summary = ModuleSummary.from_dict(result.summary)
+        except (ValueError, KeyError, TypeError):
+            continue
+        groups.setdefault(id(config), (config, []))[1].append((result, summary))
+    for config, members in groups.values():
+        project = Project([s for _, s in members], config)
+        codes = config.enabled_codes()
+        for result, summary in members:
+            found = project.findings_for(summary, codes)
+            if not found:
+                continue
+            seen = {(d.line, d.col, d.code) for d in result.diagnostics}
+            for f in found:
+                noqa = result.noqa.get(str(f.line))
+                if noqa is not None and (not noqa or any(f.code.startswith(c) for c in noqa)):
+                    continue
+                if (f.line, f.col, f.code) in seen:
+                    continue
+                end_line = f.end_line if f.end_line is not None else f.line
+                end_col = f.end_col if f.end_col is not None else f.col
+                result.diagnostics.append(
+                    Diagnostic(
+                        result.path, f.line, f.col, end_line, end_col, f.code, f.message, config.severity_of(f.code).value
+                    )
+                )
+            result.diagnostics.sort(key=lambda d: (d.line, d.col, d.code))
