@@ -64,23 +64,17 @@ def test_unknown_code_names_the_known_ones() -> None:
         by_code("REA999")
 
 
-def test_import_is_cheap_and_stdlib_only() -> None:
+def test_import_is_stdlib_only() -> None:
+    """The catalog must stay importable anywhere; its import time is measured in benchmarks/."""
     probe = (
-        "import sys, time\n"
+        "import sys\n"
         "before = set(sys.modules)\n"
-        "t = time.perf_counter()\n"
         "import rea_lint.catalog\n"
-        "dt = time.perf_counter() - t\n"
         "new = {m.split('.')[0] for m in set(sys.modules) - before}\n"
-        "third = sorted(m for m in new if m not in sys.stdlib_module_names and m != 'rea_lint')\n"
-        "print(dt, third)\n"
+        "print(sorted(m for m in new if m not in sys.stdlib_module_names and m != 'rea_lint'))\n"
     )
-    best = None
-    for _ in range(3):  # the best of three: a loaded machine must not fail a 5 ms import
-        out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split(" ", 1)
-        best = min(best or 1.0, float(out[0]))
-        assert out[1].strip() == "[]", f"the catalog imported third-party modules: {out[1]}"
-    assert best < 0.020, f"importing the catalog took {best * 1000:.1f} ms"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", f"the catalog imported third-party modules: {out}"
 
 
 def test_readme_rule_table_matches_the_catalog() -> None:

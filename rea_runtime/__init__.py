@@ -1,0 +1,53 @@
+"""rea_runtime: Restate services whose handlers enforce the rea catalog while they run.
+
+Swap `restate.Service/VirtualObject/Workflow` for `rea_runtime.Service/VirtualObject/Workflow`
+(or put `@rea_runtime.guarded` under `@svc.handler()`): a violation becomes an immediate,
+precise failure (`strict`), a warning (`warn`, the default) or nothing (`disabled`).
+Never imports flake8, libcst or mypy (the linter's dependencies).
+"""
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Lazy attributes (PEP 562): the pytest plugin entry point imports this package in every
+# pytest run of an environment that has rea installed, even one without the runtime extra.
+_EXPORTS = {
+    "Service": "services",
+    "VirtualObject": "services",
+    "Workflow": "services",
+    "guarded": "services",
+    "configure": "policy",
+    "current_policy": "policy",
+    "Policy": "policy",
+    "GuardedContext": "context",
+    "State": "state",
+    "TypeAdapterSerde": "serde",
+    "run": "run",
+    "run_typed": "run",
+    "deterministic": None,
+    "guards": None,
+}
+
+__all__ = [name for name in _EXPORTS if name != "guards"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'rea_runtime' has no attribute {name!r}")
+    module = _EXPORTS[name]
+    if module is None:
+        value: Any = importlib.import_module(f".{name}", __name__)
+    else:
+        value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import deterministic, guards
+    from .context import GuardedContext
+    from .policy import Policy, configure, current_policy
+    from .run import run, run_typed
+    from .serde import TypeAdapterSerde
+    from .services import Service, VirtualObject, Workflow, guarded
+    from .state import State

@@ -1,0 +1,286 @@
+"""The guarded context a rea handler receives instead of the SDK's.
+
+It forwards every call to the SDK's context and hands back the SDK's own futures unchanged
+(`restate.gather/select` check their type), after checking the rules that need to know the
+caller: REA201 (used inside a run action), REA202 (a state write from a shared handler),
+REA204 (remembers durable futures to check they were awaited) and REA301/302 (idempotency keys).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import sys
+from typing import Any, Callable
+
+from .guards import IN_RUN, Invocation, report
+
+__all__ = ["GuardedContext", "GuardedPromise", "wrap_action"]
+
+_WRITES = frozenset({"set", "clear", "clear_all"})
+_SHARED = frozenset({"shared"})
+
+
+def wrap_action(action: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """Mark the run action's scope (contextvars are copied into the SDK's task/thread)."""
+    if getattr(action, "__rea_run__", None) is not None:
+        return action
+    if inspect.iscoroutinefunction(action):
+
+        @functools.wraps(action)
+        async def run_action(*args: Any, **kwargs: Any) -> Any:
+            token = IN_RUN.set(name)
+            try:
+                return await action(*args, **kwargs)
+            finally:
+                IN_RUN.reset(token)
+
+    else:
+
+        @functools.wraps(action)
+        def run_action(*args: Any, **kwargs: Any) -> Any:  # type: ignore[misc]
+            token = IN_RUN.set(name)
+            try:
+                return action(*args, **kwargs)
+            finally:
+                IN_RUN.reset(token)
+
+    run_action.__rea_run__ = name  # type: ignore[attr-defined]
+    return run_action
+
+
+def _where(depth: int = 2) -> Any:
+    return sys._getframe(depth)
+
+
+class GuardedContext:
+    """A drop-in for `restate.Context` / `ObjectContext` / `WorkflowContext` (and shared ones)."""
+
+    __slots__ = ("_ctx", "_inv", "_name")
+
+    def __init__(self, ctx: Any, inv: Invocation, name: str = "ctx") -> None:
+        self._ctx = ctx
+        self._inv = inv
+        self._name = name
+
+    # -- checks ---------------------------------------------------------------------------
+
+    def _use(self, method: str, depth: int = 3) -> None:
+        run = IN_RUN.get()
+        if run is not None:
+            report(self._inv, "REA201", f"{self._name}.{method}(...) inside run action {run!r}", _where(depth),
+                   self._name)
+
+    def _track(self, fut: Any, subject: str) -> Any:
+        frame = _where(3)
+        self._inv.futures.append((fut, f"{self._name}.{subject}", f"{frame.f_code.co_filename}:{frame.f_lineno}"))
+        return fut
+
+    def _check_key(self, method: str, key: Any, depth: int = 3) -> None:
+        if not key:
+            return
+        text = str(key)
+        inv = self._inv
+        if any(v in text for v in inv.fresh):
+            report(inv, "REA302", f"idempotency_key={text!r}", _where(depth), self._name)
+        elif any(u in text for u in inv.ctx_uuids) or inv.invocation_id in text:
+            report(inv, "REA301", f"idempotency_key={text!r}", _where(depth), self._name)
+
+    def unwrap(self) -> Any:
+        """The SDK's own context (for APIs that insist on it)."""
+        return self._ctx
+
+    def __getattr__(self, item: str) -> Any:
+        return getattr(self._ctx, item)
+
+    def __repr__(self) -> str:
+        return f"GuardedContext({self._ctx!r}, kind={self._inv.kind!r})"
+
+    # -- plain reads (REA201 only) ----------------------------------------------------------
+
+    def request(self) -> Any:
+        self._use("request")
+        return self._ctx.request()
+
+    def key(self) -> str:
+        self._use("key")
+        return self._ctx.key()
+
+    def random(self) -> Any:
+        self._use("random")
+        return self._ctx.random()
+
+    def uuid(self) -> Any:
+        self._use("uuid")
+        value = self._ctx.uuid()
+        self._inv.ctx_uuids.update((str(value), value.hex))
+        return value
+
+    def scope(self, scope: str) -> Any:
+        self._use("scope")
+        return self._ctx.scope(scope)
+
+    # -- state -------------------------------------------------------------------------------
+
+    def get(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        self._use("get")
+        return self._track(self._ctx.get(name, *args, **kwargs), f"get({name!r})")
+
+    def state_keys(self, *args: Any, **kwargs: Any) -> Any:
+        self._use("state_keys")
+        return self._track(self._ctx.state_keys(*args, **kwargs), "state_keys()")
+
+    def _write(self, method: str, subject: str) -> bool:
+        """True if the write may go to the SDK (REA202 refuses it before it leaves the process)."""
+        self._use(method, 4)
+        if self._inv.kind in _SHARED:
+            policy = self._inv.policy_for("REA202")
+            report(self._inv, "REA202", f"{self._name}.{subject}", _where(3), self._name)
+            # warn: the server would refuse the write and retry forever, so it is dropped.
+            return policy == "disabled"
+        return True
+
+    def set(self, name: str, value: Any, *args: Any, **kwargs: Any) -> None:
+        if self._write("set", f"set({name!r}, ...)"):
+            self._ctx.set(name, value, *args, **kwargs)
+
+    def clear(self, name: str, *args: Any, **kwargs: Any) -> None:
+        if self._write("clear", f"clear({name!r})"):
+            self._ctx.clear(name, *args, **kwargs)
+
+    def clear_all(self, *args: Any, **kwargs: Any) -> None:
+        if self._write("clear_all", "clear_all()"):
+            self._ctx.clear_all(*args, **kwargs)
+
+    # -- durable operations ----------------------------------------------------------------
+
+    def run(self, name: str, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        self._use("run")
+        return self._track(self._ctx.run(name, wrap_action(action, name), *args, **kwargs), f"run({name!r}, ...)")
+
+    def run_typed(self, name: str, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        self._use("run_typed")
+        return self._track(self._ctx.run_typed(name, wrap_action(action, name), *args, **kwargs),
+                           f"run_typed({name!r}, ...)")
+
+    def time(self) -> Any:
+        self._use("time")
+        return self._track(self._ctx.time(), "time()")
+
+    def sleep(self, *args: Any, **kwargs: Any) -> Any:
+        self._use("sleep")
+        return self._track(self._ctx.sleep(*args, **kwargs), "sleep(...)")
+
+    def _call(self, method: str, args: tuple, kwargs: dict, track: bool) -> Any:
+        self._use(method, 4)
+        self._check_key(method, kwargs.get("idempotency_key"), 4)
+        result = getattr(self._ctx, method)(*args, **kwargs)
+        if track:
+            self._inv.futures.append((result, f"{self._name}.{method}(...)", _loc(_where(3))))
+        return result
+
+    def service_call(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("service_call", args, kwargs, True)
+
+    def object_call(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("object_call", args, kwargs, True)
+
+    def workflow_call(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("workflow_call", args, kwargs, True)
+
+    def generic_call(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("generic_call", args, kwargs, True)
+
+    def service_send(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("service_send", args, kwargs, False)
+
+    def object_send(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("object_send", args, kwargs, False)
+
+    def workflow_send(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("workflow_send", args, kwargs, False)
+
+    def generic_send(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("generic_send", args, kwargs, False)
+
+    def attach_invocation(self, *args: Any, **kwargs: Any) -> Any:
+        self._use("attach_invocation")
+        return self._track(self._ctx.attach_invocation(*args, **kwargs), "attach_invocation(...)")
+
+    def awakeable(self, *args: Any, **kwargs: Any) -> Any:
+        self._use("awakeable")
+        return self._ctx.awakeable(*args, **kwargs)
+
+    def resolve_awakeable(self, *args: Any, **kwargs: Any) -> None:
+        self._use("resolve_awakeable")
+        self._ctx.resolve_awakeable(*args, **kwargs)
+
+    def reject_awakeable(self, *args: Any, **kwargs: Any) -> None:
+        self._use("reject_awakeable")
+        self._ctx.reject_awakeable(*args, **kwargs)
+
+    def cancel_invocation(self, *args: Any, **kwargs: Any) -> Any:
+        self._use("cancel_invocation")
+        return self._ctx.cancel_invocation(*args, **kwargs)
+
+    def signal(self, *args: Any, **kwargs: Any) -> Any:
+        self._use("signal")
+        return self._track(self._ctx.signal(*args, **kwargs), "signal(...)")
+
+    def resolve_signal(self, *args: Any, **kwargs: Any) -> None:
+        self._use("resolve_signal")
+        self._ctx.resolve_signal(*args, **kwargs)
+
+    def reject_signal(self, *args: Any, **kwargs: Any) -> None:
+        self._use("reject_signal")
+        self._ctx.reject_signal(*args, **kwargs)
+
+    def promise(self, name: str, *args: Any, **kwargs: Any) -> "GuardedPromise":
+        self._use("promise")
+        return GuardedPromise(self, self._ctx.promise(name, *args, **kwargs), name)
+
+
+def _loc(frame: Any) -> str:
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+class GuardedPromise:
+    """A workflow's durable promise whose uses are checked like the context's (REA201/204)."""
+
+    __slots__ = ("_gctx", "_promise", "_pname")
+
+    def __init__(self, gctx: GuardedContext, promise: Any, name: str) -> None:
+        self._gctx = gctx
+        self._promise = promise
+        self._pname = name
+
+    def _use(self, method: str) -> None:
+        run = IN_RUN.get()
+        if run is not None:
+            g = self._gctx
+            report(g._inv, "REA201", f"{g._name}.promise({self._pname!r}).{method}() inside run action {run!r}",
+                   _where(3), g._name)
+
+    def value(self) -> Any:
+        self._use("value")
+        fut = self._promise.value()
+        self._gctx._inv.futures.append((fut, f"promise({self._pname!r}).value()", _loc(_where(2))))
+        return fut
+
+    def resolve(self, value: Any) -> Any:
+        self._use("resolve")
+        return self._promise.resolve(value)
+
+    def reject(self, message: str, code: int = 500) -> Any:
+        self._use("reject")
+        return self._promise.reject(message, code)
+
+    def peek(self) -> Any:
+        self._use("peek")
+        return self._promise.peek()
+
+    def __await__(self) -> Any:
+        return self.value().__await__()
+
+    def __getattr__(self, item: str) -> Any:
+        return getattr(self._promise, item)

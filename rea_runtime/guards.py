@@ -1,0 +1,372 @@
+"""Per-invocation guard state and the stdlib hooks that report catalog rules while handlers run.
+
+Scope is a contextvar holding the running :class:`Invocation`: it is set only by the guarded
+handler wrapper, so the SDK's own tasks, other invocations and non-handler code see ``None``
+(or, inside a run action, :data:`IN_RUN` is set) and pay one contextvar read per hooked call.
+The SDK's tasks inherit the handler's contextvars, so a hook also checks *who* called it: only
+calls whose nearest non-library frame is user code count (restate's `ctx.time()` reads
+`time.time()` inside restate and is not flagged; `logging` reading the clock is not flagged).
+The hooks are installed once per process (no re-import per run, unlike Temporal's sandbox).
+"""
+
+from __future__ import annotations
+
+import collections
+import contextvars
+import functools
+import os
+import sys
+import sysconfig
+import threading
+from typing import Any, Callable
+
+import structlog
+from restate.exceptions import TerminalError
+
+from rea_lint.catalog import RULES
+
+from .policy import Policy, current_policy
+
+__all__ = ["Invocation", "CURRENT", "IN_RUN", "install", "report", "user_frame", "installed"]
+
+CURRENT: contextvars.ContextVar["Invocation | None"] = contextvars.ContextVar("rea_invocation", default=None)
+IN_RUN: contextvars.ContextVar["str | None"] = contextvars.ContextVar("rea_in_run", default=None)
+
+_log = structlog.get_logger("rea_runtime")
+
+# Warnings are once per invocation and rule, across the attempts this process serves.
+_WARNED: "collections.OrderedDict[tuple[str, str], None]" = collections.OrderedDict()
+_WARNED_MAX = 50_000
+_warned_lock = threading.Lock()
+
+
+class Invocation:
+    """What the guards know about one attempt of one handler invocation."""
+
+    __slots__ = ("sdk_ctx", "kind", "policy", "handler", "active", "futures", "ctx_uuids",
+                 "fresh", "internal_exc", "raised", "__weakref__")
+
+    def __init__(self, sdk_ctx: Any, kind: str | None, policy: Policy | None, handler: str) -> None:
+        self.sdk_ctx = sdk_ctx
+        self.kind = kind
+        self.policy = policy
+        self.handler = handler
+        self.active = True
+        self.futures: list[tuple[Any, str, str]] = []
+        """(future, subject, location) of durable ops created by handler code (REA204)."""
+        self.ctx_uuids: set[str] = set()
+        """Text forms of this invocation's `ctx.uuid()` values (REA301)."""
+        self.fresh: set[str] = set()
+        """Text forms of uuid4/uuid1/clock values read by handler code (REA302)."""
+        self.internal_exc: BaseException | None = None
+        """The SDK's suspension/internal exception raised in this invocation (REA401)."""
+        self.raised: TerminalError | None = None
+        """A strict violation already raised (re-raised if the handler swallowed it)."""
+
+    @property
+    def invocation_id(self) -> str:
+        try:
+            return self.sdk_ctx.request().id
+        except Exception:  # noqa: BLE001 - best effort, only for messages
+            return "?"
+
+    def policy_for(self, code: str) -> str:
+        return (self.policy or current_policy()).for_rule(code)
+
+
+def _location(frame: Any) -> str:
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else "<unknown>"
+
+
+def report(inv: Invocation | None, code: str, subject: str, where: Any = None, ctx: str = "ctx") -> None:
+    """Apply the policy to one violation. ``where``: a frame, or a ``file:line`` string."""
+    policy = inv.policy_for(code) if inv is not None else current_policy().for_rule(code)
+    if policy == "disabled":
+        return
+    rule = RULES[code]
+    location = where if isinstance(where, str) else _location(where)
+    message = f"{rule.render(subject=subject, ctx=ctx)} (at {location}; fix: {rule.fix_hint})"
+    if policy == "strict":
+        err = TerminalError(message, status_code=500)
+        if inv is not None and inv.raised is None:
+            inv.raised = err
+        raise err
+    inv_id = inv.invocation_id if inv is not None else "?"
+    key = (inv_id, code)
+    with _warned_lock:
+        if key in _WARNED and inv_id != "?":
+            return
+        _WARNED[key] = None
+        if len(_WARNED) > _WARNED_MAX:
+            _WARNED.popitem(last=False)
+    structlog.get_logger("rea_runtime").warning(
+        message, code=code, rule=rule.name, location=location, fix=rule.fix_hint,
+        invocation_id=inv_id, handler=inv.handler if inv is not None else None,
+    )
+
+
+# --- who is calling? ---------------------------------------------------------------------
+
+USER, LIB, SDK = 0, 1, 2
+
+
+def _lib_prefixes() -> tuple[str, ...]:
+    paths = set()
+    for name in ("stdlib", "platstdlib", "purelib", "platlib"):
+        try:
+            paths.add(os.path.realpath(sysconfig.get_path(name)))
+        except KeyError:
+            pass
+    for p in sys.path:
+        if p and ("site-packages" in p or "dist-packages" in p):
+            paths.add(os.path.realpath(p))
+    return tuple(sorted((p.rstrip(os.sep) + os.sep for p in paths), key=len, reverse=True))
+
+
+def _sdk_prefixes() -> tuple[str, ...]:
+    import restate
+
+    here = os.path.dirname(os.path.realpath(__file__)) + os.sep
+    sdk = os.path.dirname(os.path.realpath(restate.__file__)) + os.sep
+    return (here, sdk)
+
+
+_LIB: tuple[str, ...] = ()
+_SDK: tuple[str, ...] = ()
+_KIND: dict[str, int] = {}
+
+
+def _classify(filename: str) -> int:
+    kind = _KIND.get(filename)
+    if kind is None:
+        real = os.path.realpath(filename) if not filename.startswith("<") else filename
+        if filename.startswith("<"):
+            kind = LIB
+        elif real.startswith(_SDK):
+            kind = SDK
+        elif real.startswith(_LIB):
+            kind = LIB
+        else:
+            kind = USER
+        _KIND[filename] = kind
+    return kind
+
+
+def user_frame(frame: Any, walk: bool) -> Any:
+    """The user frame responsible for a hooked call, or None if the SDK/a library made it.
+
+    ``walk=False``: only the direct caller counts (a library reading the clock is its business).
+    ``walk=True``: walk up through library frames (I/O and threads started *via* httpx,
+    asyncio or concurrent.futures are still the handler's doing), stopping at SDK frames.
+    """
+    while frame is not None:
+        kind = _classify(frame.f_code.co_filename)
+        if kind == USER:
+            return frame
+        if kind == SDK or not walk:
+            return None
+        frame = frame.f_back
+    return None
+
+
+def active() -> Invocation | None:
+    """The invocation whose handler code may be running here (None in run actions)."""
+    inv = CURRENT.get()
+    if inv is None or not inv.active or IN_RUN.get() is not None:
+        return None
+    return inv
+
+
+# --- hooks ---------------------------------------------------------------------------------
+
+_installed = False
+_install_lock = threading.Lock()
+ORIGINALS: dict[Any, Any] = {}
+"""original callable -> guarded replacement (used to rebind `from x import y` names)."""
+
+
+def installed() -> bool:
+    return _installed
+
+
+def _record_fresh(inv: Invocation, value: Any) -> None:
+    if isinstance(value, float):
+        inv.fresh.update({repr(value), str(int(value)), str(int(value * 1000))})
+    elif isinstance(value, int):
+        inv.fresh.update({str(value), str(value // 1_000_000), str(value // 1_000_000_000)})
+    else:  # uuid.UUID
+        inv.fresh.update({str(value), value.hex})
+
+
+def _hook(code: str, subject: str, orig: Callable[..., Any], walk: bool = False,
+          record: bool = False) -> Callable[..., Any]:
+    get_inv, get_run = CURRENT.get, IN_RUN.get
+    getframe = sys._getframe
+
+    @functools.wraps(orig)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        inv = get_inv()
+        if inv is None or not inv.active or get_run() is not None:
+            return orig(*args, **kwargs)
+        frame = user_frame(getframe(1), walk)
+        if frame is None:
+            return orig(*args, **kwargs)
+        report(inv, code, subject, frame)
+        result = orig(*args, **kwargs)
+        if record:
+            _record_fresh(inv, result)
+        return result
+
+    guarded.__rea_original__ = orig  # type: ignore[attr-defined]
+    ORIGINALS[orig] = guarded
+    return guarded
+
+
+def _patch(owner: Any, attr: str, code: str, subject: str, walk: bool = False, record: bool = False) -> None:
+    orig = getattr(owner, attr)
+    if getattr(orig, "__rea_original__", None) is not None:
+        return
+    setattr(owner, attr, _hook(code, subject, orig, walk, record))
+
+
+def _patch_method(cls: type, attr: str, code: str, subject: str) -> None:
+    """Hook a Python-level method (``__init__``/``start``) so classes stay classes."""
+    _patch(cls, attr, code, subject, walk=True)
+
+
+_RANDOM_FUNCS = ("random", "uniform", "triangular", "randint", "choice", "randrange", "sample",
+                 "shuffle", "choices", "normalvariate", "lognormvariate", "expovariate",
+                 "vonmisesvariate", "gammavariate", "gauss", "betavariate", "paretovariate",
+                 "weibullvariate", "getrandbits", "randbytes")
+
+
+def _hook_internal_exceptions() -> None:
+    """Remember, per invocation, that the SDK raised its suspension/internal exception (REA401)."""
+    from restate.exceptions import SdkInternalBaseException
+
+    orig_init = SdkInternalBaseException.__init__
+    if getattr(orig_init, "__rea_original__", None) is not None:
+        return
+
+    @functools.wraps(orig_init)
+    def __init__(self: BaseException, *args: Any, **kwargs: Any) -> None:
+        orig_init(self, *args, **kwargs)
+        inv = CURRENT.get()
+        if inv is not None and inv.active and inv.internal_exc is None:
+            inv.internal_exc = self
+
+    __init__.__rea_original__ = orig_init  # type: ignore[attr-defined]
+    SdkInternalBaseException.__init__ = __init__  # type: ignore[method-assign]
+
+
+def _mark_awaited(futures: Any) -> None:
+    for fut in futures:
+        try:
+            fut.__rea_awaited__ = True
+        except AttributeError:
+            pass
+
+
+def _hook_combinators() -> None:
+    """`restate.gather/select/...` consume futures without awaiting them one by one (REA204)."""
+    import restate
+    import restate.asyncio as rasyncio
+
+    for name in ("gather", "wait_completed", "as_completed", "select"):
+        orig = getattr(rasyncio, name)
+        if getattr(orig, "__rea_original__", None) is not None:
+            continue
+        if name == "select":
+
+            def make(orig: Any = orig) -> Any:
+                @functools.wraps(orig)
+                def select(**kws: Any) -> Any:
+                    _mark_awaited(kws.values())
+                    return orig(**kws)
+
+                return select
+        else:
+
+            def make(orig: Any = orig) -> Any:
+                @functools.wraps(orig)
+                def combinator(*futures: Any) -> Any:
+                    _mark_awaited(futures)
+                    return orig(*futures)
+
+                return combinator
+
+        hooked = make()
+        hooked.__rea_original__ = orig  # type: ignore[attr-defined]
+        ORIGINALS[orig] = hooked
+        setattr(rasyncio, name, hooked)
+        if getattr(restate, name, None) is orig:
+            setattr(restate, name, hooked)
+
+
+def install() -> None:
+    """Install the stdlib hooks once per process (idempotent, thread-safe)."""
+    global _installed, _LIB, _SDK
+    if _installed:
+        return
+    with _install_lock:
+        if _installed:
+            return
+        import asyncio
+        import asyncio.base_events
+        import builtins
+        import concurrent.futures
+        import datetime as _dt  # noqa: F401 - datetime is handled per handler module
+        import io
+        import multiprocessing.process
+        import random
+        import secrets
+        import socket
+        import subprocess
+        import time
+        import uuid
+
+        _LIB, _SDK = _lib_prefixes(), _sdk_prefixes()
+        _patch(time, "time", "REA101", "time.time()", record=True)
+        _patch(time, "time_ns", "REA101", "time.time_ns()", record=True)
+        for fn in _RANDOM_FUNCS:
+            if hasattr(random, fn):
+                _patch(random, fn, "REA102", f"random.{fn}()")
+        _patch(os, "urandom", "REA102", "os.urandom()")
+        for fn in ("token_bytes", "token_hex", "token_urlsafe", "choice", "randbelow", "randbits"):
+            _patch(secrets, fn, "REA102", f"secrets.{fn}()")
+        _patch(uuid, "uuid1", "REA103", "uuid.uuid1()", record=True)
+        _patch(uuid, "uuid4", "REA103", "uuid.uuid4()", record=True)
+        _patch(time, "sleep", "REA105", "time.sleep()")
+        _patch(asyncio, "sleep", "REA105", "asyncio.sleep()")
+        _patch(builtins, "open", "REA108", "open()", walk=True)
+        io.open = builtins.open  # type: ignore[assignment]
+        _patch(os, "system", "REA108", "os.system()", walk=True)
+        _patch_method(socket.socket, "__init__", "REA108", "socket.socket()")
+        _patch_method(subprocess.Popen, "__init__", "REA108", "subprocess.Popen()")
+        _patch_method(threading.Thread, "start", "REA110", "threading.Thread.start()")
+        _patch_method(concurrent.futures.ThreadPoolExecutor, "__init__", "REA110", "ThreadPoolExecutor()")
+        _patch_method(concurrent.futures.ProcessPoolExecutor, "__init__", "REA110", "ProcessPoolExecutor()")
+        _patch_method(multiprocessing.process.BaseProcess, "start", "REA110", "multiprocessing.Process.start()")
+        _patch_method(asyncio.base_events.BaseEventLoop, "run_in_executor", "REA110", "loop.run_in_executor()")
+        _patch(asyncio, "to_thread", "REA110", "asyncio.to_thread()", walk=True)
+        _hook_internal_exceptions()
+        _hook_combinators()
+        _installed = True
+
+
+def rebind_module_globals(namespace: dict[str, Any]) -> None:
+    """Point a handler module's `from time import time`-style names at the hooked versions.
+
+    Names bound before the hooks were installed still hold the originals; rebinding them in
+    the modules that define handlers (once, at decoration) covers the usual import styles.
+    """
+    from .clock import guarded_date_types
+
+    dt_map = guarded_date_types()
+    for name, value in list(namespace.items()):
+        try:
+            replacement = ORIGINALS.get(value) or dt_map.get(value)
+        except Exception:  # noqa: BLE001 - unhashable or odd __eq__: not one of ours
+            continue
+        if replacement is not None and replacement is not value:
+            namespace[name] = replacement

@@ -1,0 +1,117 @@
+"""What a runtime violation does: `strict` fails the invocation, `warn` logs, `disabled` ignores.
+
+Resolution, most specific first: a service's own `policy=`/`rules=` (drop-in argument), then
+`configure(...)` in code, then `REA_POLICY` (``warn`` or ``warn,REA202=strict``), then
+`[tool.rea.runtime]`, then `strict` when ``CI=true``, else `warn`. Per-rule overrides apply at
+each level. Resolved once and cached: the guards consult it on every violation, not every call.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Literal, Mapping
+
+from rea_lint.catalog import RULES
+from rea_lint.config import POLICIES, ConfigError, load_config
+
+__all__ = ["PolicyName", "Policy", "configure", "current_policy", "parse_policy_spec", "reset"]
+
+PolicyName = Literal["strict", "warn", "disabled"]
+
+
+def _check(value: str, where: str) -> PolicyName:
+    if value not in POLICIES:
+        raise ConfigError(f"{where}: {value!r} is not one of: {', '.join(POLICIES)}")
+    return value  # type: ignore[return-value]
+
+
+def _check_rules(rules: Mapping[str, str], where: str) -> dict[str, PolicyName]:
+    out: dict[str, PolicyName] = {}
+    for code, value in rules.items():
+        code = code.upper()
+        if code not in RULES:
+            raise ConfigError(f"{where}: unknown rule code {code!r}")
+        out[code] = _check(value, f"{where}.{code}")
+    return out
+
+
+@dataclass(frozen=True)
+class Policy:
+    default: PolicyName = "warn"
+    rules: Mapping[str, PolicyName] = field(default_factory=dict)
+
+    def for_rule(self, code: str) -> PolicyName:
+        return self.rules.get(code, self.default)
+
+    def override(self, policy: str | None = None, rules: Mapping[str, str] | None = None) -> "Policy":
+        """This policy with a more specific level applied on top."""
+        merged = dict(self.rules)
+        default = self.default
+        if policy is not None:
+            default = _check(policy, "policy")
+            merged = {}  # a more specific default replaces the less specific per-rule settings
+        if rules:
+            merged.update(_check_rules(rules, "rules"))
+        return Policy(default, merged)
+
+
+def parse_policy_spec(spec: str, where: str = "REA_POLICY") -> tuple[PolicyName | None, dict[str, PolicyName]]:
+    """``"warn"``, ``"REA202=strict"`` or ``"warn,REA202=strict,REA105=disabled"``."""
+    default: PolicyName | None = None
+    rules: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        if "=" in part:
+            code, _, value = part.partition("=")
+            rules[code.strip()] = value.strip()
+        else:
+            default = _check(part, where)
+    return default, _check_rules(rules, where)
+
+
+_lock = threading.Lock()
+_cached: Policy | None = None
+_code_level: tuple[str | None, dict[str, str]] | None = None
+
+
+def _resolve() -> Policy:
+    policy = Policy("strict" if os.environ.get("CI", "").lower() == "true" else "warn")
+    cfg = load_config(os.getcwd())
+    if cfg.policy is not None or cfg.policy_overrides:
+        policy = policy.override(cfg.policy, cfg.policy_overrides)
+    spec = os.environ.get("REA_POLICY")
+    if spec:
+        default, rules = parse_policy_spec(spec)
+        policy = policy.override(default, rules)
+    if _code_level is not None:
+        policy = policy.override(*_code_level)
+    return policy
+
+
+def current_policy() -> Policy:
+    global _cached
+    policy = _cached
+    if policy is None:
+        with _lock:
+            policy = _cached = _resolve()
+    return policy
+
+
+def configure(policy: str | None = None, rules: Mapping[str, str] | None = None) -> Policy:
+    """Set the process-wide policy in code (overrides env and pyproject)."""
+    global _code_level, _cached
+    if policy is not None:
+        _check(policy, "configure(policy=...)")
+    with _lock:
+        _code_level = (policy, dict(_check_rules(rules or {}, "configure(rules=...)")))
+        _cached = None
+    return current_policy()
+
+
+def reset() -> None:
+    """Forget code-level settings and re-read env/pyproject on next use (tests)."""
+    global _code_level, _cached
+    with _lock:
+        _code_level = None
+        _cached = None

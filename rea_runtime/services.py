@@ -1,0 +1,175 @@
+"""Drop-in `Service` / `VirtualObject` / `Workflow` and the `guarded` handler decorator.
+
+The SDK reads handler signatures with `inspect.signature(fn, eval_str=True)`, so the guard is
+an `async` wrapper with `functools.wraps`, placed *under* the SDK's decorator (on top it is
+never called; without `wraps` the handler is renamed and loses its pydantic types). The
+drop-ins subclass the SDK's classes, so `restate.app([...])` and discovery see no difference.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any, Callable, Mapping, TypeVar
+
+import restate
+from restate.exceptions import TerminalError
+from restate.handler import RESTATE_UNIQUE_HANDLER_SYMBOL
+from restate.server_context import ServerDurableFuture
+
+from .context import GuardedContext
+from .guards import CURRENT, Invocation, install, rebind_module_globals, report
+from .policy import Policy, current_policy
+
+__all__ = ["Service", "VirtualObject", "Workflow", "guarded"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _unawaited(fut: Any) -> bool:
+    if not isinstance(fut, ServerDurableFuture):
+        return False
+    return fut.future.task is None and not getattr(fut, "__rea_awaited__", False)
+
+
+_POISONED: dict[str, str] = {}
+"""Invocation id -> REA401 message, for attempts that swallowed a suspension under strict."""
+
+
+def _invocation_id(sdk_ctx: Any) -> str:
+    try:
+        return sdk_ctx.invocation.invocation_id
+    except AttributeError:
+        return ""
+
+
+def _on_return(inv: Invocation) -> None:
+    """Checks that need the handler to have finished normally (REA401, REA204)."""
+    if inv.raised is not None:
+        # A strict violation was raised and the handler swallowed it: it still fails.
+        raise inv.raised
+    exc = inv.internal_exc
+    policy = inv.policy_for("REA401") if exc is not None else "disabled"
+    if exc is not None and policy != "disabled":
+        tb = exc.__traceback__
+        where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb is not None else None
+        try:
+            report(inv, "REA401", "an except clause", where)
+        except TerminalError as err:
+            # The VM is suspended: nothing can be written in this attempt. Fail the next one.
+            _POISONED[_invocation_id(inv.sdk_ctx)] = err.message
+            if len(_POISONED) > 10_000:
+                _POISONED.pop(next(iter(_POISONED)))
+        # Restore what the swallowed exception meant (suspend / retry), not a wrong result.
+        raise exc
+    for fut, subject, where in inv.futures:
+        if _unawaited(fut):
+            report(inv, "REA204", subject, where)
+
+
+def guarded(fn: F | None = None, *, policy: str | None = None, rules: Mapping[str, str] | None = None) -> Any:
+    """Guard a handler of a plain `restate` service; place it *under* `@svc.handler()`.
+
+    ``policy``/``rules`` override the process policy for this handler only.
+    """
+    if fn is None:
+        return functools.partial(guarded, policy=policy, rules=rules)
+    # Registering an already-decorated handler on another service: start from the user's function.
+    while (RESTATE_UNIQUE_HANDLER_SYMBOL in vars(fn) or getattr(fn, "__rea_guarded__", False)) and hasattr(
+        fn, "__wrapped__"
+    ):
+        fn = fn.__wrapped__
+    if not inspect.iscoroutinefunction(fn):
+        raise TypeError(f"rea_runtime.guarded: handler {fn.__qualname__} must be `async def`")
+    install()
+    rebind_module_globals(fn.__globals__)
+    local = (policy, dict(rules or {})) if (policy is not None or rules) else None
+    cache: dict[int, Policy] = {}
+    name = fn.__qualname__
+
+    def resolve() -> Policy | None:
+        if local is None:
+            return None
+        base = current_policy()
+        got = cache.get(id(base))
+        if got is None:
+            cache.clear()
+            got = cache[id(base)] = base.override(*local)
+        return got
+
+    @functools.wraps(fn)
+    async def handler(ctx: Any, *args: Any) -> Any:
+        sdk_ctx = ctx.unwrap() if isinstance(ctx, GuardedContext) else ctx
+        kind = getattr(getattr(sdk_ctx, "handler", None), "kind", None)
+        inv = Invocation(sdk_ctx, kind, resolve(), name)
+        poison = _POISONED.pop(_invocation_id(sdk_ctx), None) if _POISONED else None
+        token = CURRENT.set(inv)
+        try:
+            result = await fn(GuardedContext(sdk_ctx, inv), *args)
+            if poison is not None:
+                # Fail where the handler returns: failing earlier would not match the journal.
+                raise TerminalError(poison)
+            _on_return(inv)
+            return result
+        finally:
+            inv.active = False
+            CURRENT.reset(token)
+
+    handler.__rea_guarded__ = True  # type: ignore[attr-defined]
+    return handler
+
+
+class _Guarding:
+    """Mixin: every handler decorator of the SDK class wraps the function with `guarded`."""
+
+    _rea_policy: str | None
+    _rea_rules: Mapping[str, str] | None
+
+    def _rea_init(self, policy: str | None, rules: Mapping[str, str] | None) -> None:
+        self._rea_policy = policy
+        self._rea_rules = rules
+
+    def _rea_wrap(self, sdk_decorator: Callable[[Any], Any]) -> Callable[[F], F]:
+        def decorator(fn: F) -> F:
+            return sdk_decorator(guarded(fn, policy=self._rea_policy, rules=self._rea_rules))
+
+        return decorator
+
+
+class Service(_Guarding, restate.Service):
+    """`restate.Service` whose handlers get a guarded context. Extra: ``policy=``, ``rules=``."""
+
+    def __init__(self, name: str, *args: Any, policy: str | None = None,
+                 rules: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(name, *args, **kwargs)
+        self._rea_init(policy, rules)
+
+    def handler(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:  # type: ignore[override]
+        return self._rea_wrap(super().handler(*args, **kwargs))
+
+
+class VirtualObject(_Guarding, restate.VirtualObject):
+    """`restate.VirtualObject` whose handlers get a guarded context."""
+
+    def __init__(self, name: str, *args: Any, policy: str | None = None,
+                 rules: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(name, *args, **kwargs)
+        self._rea_init(policy, rules)
+
+    def handler(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:  # type: ignore[override]
+        return self._rea_wrap(super().handler(*args, **kwargs))
+
+
+class Workflow(_Guarding, restate.Workflow):
+    """`restate.Workflow` whose `main` and `handler`s get a guarded context."""
+
+    def __init__(self, name: str, *args: Any, policy: str | None = None,
+                 rules: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(name, *args, **kwargs)
+        self._rea_init(policy, rules)
+
+    def main(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:  # type: ignore[override]
+        return self._rea_wrap(super().main(*args, **kwargs))
+
+    def handler(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:  # type: ignore[override]
+        return self._rea_wrap(super().handler(*args, **kwargs))
