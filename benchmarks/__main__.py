@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from benchmarks import corpus
-from benchmarks.report import Environment, Section, render_console, render_markdown
+from benchmarks.report import Environment, Section, render_console, render_json, render_markdown
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -22,24 +22,25 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--smoke", action="store_true", help="tiny corpora and one round: checks the benchmarks work")
-    p.add_argument("--modules", type=int, help="generated Restate modules in corpus (a) (default 2000; smoke 40)")
+    p.add_argument("--modules", type=int, help="generated Restate modules in corpus (a) (default 2000; smoke 20)")
     p.add_argument("--seed", type=int, default=corpus.DEFAULT_SEED, help="corpus (a) seed")
-    p.add_argument("--stdlib-every", type=int, help="corpus (b): every k-th stdlib file (default 6; smoke 60)")
-    p.add_argument("--rounds", type=int, help="alternating rounds per ratio (default 3; smoke 2)")
+    p.add_argument("--stdlib-every", type=int, help="corpus (b): every k-th stdlib file (default 6; smoke 150)")
+    p.add_argument("--rounds", type=int, help="alternating rounds per ratio (default 3; smoke 1)")
     p.add_argument("--mypy-modules", type=int, help="modules of corpus (a) mypy checks (default 150; smoke 5)")
     p.add_argument("--runtime-seconds", type=float, help="seconds per side per round of the server benchmark (default 4; smoke 0.5)")
     p.add_argument("--only", action="append", choices=["linter", "mypy", "runtime"], help="run only these sections")
     p.add_argument("--out", type=Path, default=REPO / "benchmarks" / "out", help="scratch directory (gitignored)")
     p.add_argument("--doc", type=Path, help="where to write the markdown (default docs/performance.md; smoke: OUT/performance-smoke.md)")
+    p.add_argument("--json", type=Path, help="also write the results as JSON here")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     smoke = args.smoke
-    modules = args.modules or (40 if smoke else 2000)
-    every = args.stdlib_every or (60 if smoke else 6)
-    rounds = args.rounds or (2 if smoke else 3)
+    modules = args.modules or (20 if smoke else 2000)
+    every = args.stdlib_every or (150 if smoke else 6)
+    rounds = args.rounds or (1 if smoke else 3)
     mypy_modules = args.mypy_modules or (5 if smoke else 150)
     runtime_seconds = args.runtime_seconds or (0.5 if smoke else 4.0)
     doc = args.doc or (args.out / "performance-smoke.md" if smoke else REPO / "docs" / "performance.md")
@@ -81,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     doc.parent.mkdir(parents=True, exist_ok=True)
     doc.write_text(render_markdown(env, sections))
     print(f"wrote {doc}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(render_json(env, sections))
     return 0
 
 

@@ -7,6 +7,8 @@ made up for it; a missed target carries the reason and a profile excerpt.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import platform
 import statistics
@@ -14,7 +16,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Sequence
 
-__all__ = ["Target", "Section", "Environment", "render_console", "render_markdown", "median", "fmt"]
+__all__ = ["Target", "Section", "Environment", "render_console", "render_markdown", "render_json", "median", "fmt"]
 
 
 def median(values: Sequence[float]) -> float:
@@ -153,3 +155,21 @@ def render_markdown(env: Environment, sections: list[Section]) -> str:
         for title, excerpt in s.profiles:
             out += ["", f"### {title}", "", "```text", excerpt.rstrip(), "```"]
     return "\n".join(out).rstrip() + "\n"
+
+
+def render_json(env: Environment, sections: list[Section]) -> str:
+    """The same results as data (the smoke test reads this)."""
+    def target(t: Target) -> dict:
+        d = dataclasses.asdict(t)
+        d["status"] = t.status
+        d["value"] = None if t.value is None or t.value != t.value else t.value
+        return d
+
+    return json.dumps({
+        "environment": dataclasses.asdict(env),
+        "sections": [
+            {**{k: v for k, v in dataclasses.asdict(s).items() if k != "targets"},
+             "targets": [target(t) for t in s.targets]}
+            for s in sections
+        ],
+    }, indent=1, ensure_ascii=False)
