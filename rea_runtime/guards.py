@@ -25,6 +25,7 @@ from restate.exceptions import TerminalError
 
 from rea_lint.catalog import RULES
 
+from . import events
 from .policy import Policy, current_policy
 
 __all__ = ["Invocation", "CURRENT", "IN_RUN", "install", "report", "user_frame", "installed"]
@@ -83,6 +84,7 @@ def report(inv: Invocation | None, code: str, subject: str, where: Any = None, c
     policy = inv.policy_for(code) if inv is not None else current_policy().for_rule(code)
     if policy == "disabled":
         return
+    events.emit("violation", code=code, policy=policy)
     rule = RULES[code]
     location = where if isinstance(where, str) else _location(where)
     message = f"{rule.render(subject=subject, ctx=ctx)} (at {location}; fix: {rule.fix_hint})"

@@ -8,15 +8,18 @@ drop-ins subclass the SDK's classes, so `restate.app([...])` and discovery see n
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
+import time
 from typing import Any, Callable, Mapping, TypeVar
 
 import restate
-from restate.exceptions import TerminalError
+from restate.exceptions import SdkInternalBaseException, TerminalError
 from restate.handler import RESTATE_UNIQUE_HANDLER_SYMBOL
 from restate.server_context import ServerDurableFuture
 
+from . import events
 from .context import GuardedContext
 from .guards import CURRENT, Invocation, install, rebind_module_globals, report
 from .policy import Policy, current_policy
@@ -104,16 +107,28 @@ def guarded(fn: F | None = None, *, policy: str | None = None, rules: Mapping[st
         inv = Invocation(sdk_ctx, kind, resolve(), name)
         poison = _POISONED.pop(_invocation_id(sdk_ctx), None) if _POISONED else None
         token = CURRENT.set(inv)
+        started = time.perf_counter()
+        outcome = "error"
+        attempt = events.attempt(sdk_ctx, name)
         try:
-            result = await fn(GuardedContext(sdk_ctx, inv), *args)
-            if poison is not None:
-                # Fail where the handler returns: failing earlier would not match the journal.
-                raise TerminalError(poison)
-            _on_return(inv)
+            with attempt:
+                result = await fn(GuardedContext(sdk_ctx, inv), *args)
+                if poison is not None:
+                    # Fail where the handler returns: failing earlier would not match the journal.
+                    raise TerminalError(poison)
+                _on_return(inv)
+            outcome = "success"
             return result
+        except TerminalError:
+            outcome = "terminal_error"
+            raise
+        except (SdkInternalBaseException, asyncio.CancelledError):
+            outcome = "suspended"
+            raise
         finally:
             inv.active = False
             CURRENT.reset(token)
+            events.attempt_done(sdk_ctx, name, outcome, time.perf_counter() - started)
 
     handler.__rea_guarded__ = True  # type: ignore[attr-defined]
     return handler

@@ -9,6 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import shutil
+import tempfile
 import time
 import uuid
 from typing import Any, AsyncIterator, Iterator
@@ -18,7 +21,7 @@ import httpx
 from .serve import AppServer
 from .server import RestateServer, ServerError
 
-__all__ = ["Deployment", "Harness"]
+__all__ = ["Deployment", "Harness", "SigningIdentity"]
 
 
 class Deployment:
@@ -116,23 +119,62 @@ class Deployment:
         return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
 
-class Harness:
-    """Servers keyed by options, started on first use and stopped on close."""
+class SigningIdentity:
+    """A session's request-identity key pair: the server signs with it, apps verify with it."""
+
+    ENV = "RESTATE_WORKER__INVOKER__REQUEST_IDENTITY_PRIVATE_KEY_PEM_FILE"
 
     def __init__(self) -> None:
-        self._servers: dict[tuple[bool, bool], RestateServer] = {}
-        self._apps: list[AppServer] = []
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    def server(self, always_replay: bool = False, disable_retries: bool = False) -> RestateServer:
-        key = (always_replay, disable_retries)
+        from rea_runtime.security import public_key_string
+
+        self.private_key = Ed25519PrivateKey.generate()
+        self.public_key = public_key_string(self.private_key)
+        """The `publickeyv1_...` text to pass as `identity_keys`."""
+        self._dir = tempfile.mkdtemp(prefix="rea-identity-")
+        self.pem_path = os.path.join(self._dir, "private.pem")
+        with open(self.pem_path, "wb") as f:
+            f.write(self.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                   serialization.NoEncryption()))
+
+    def close(self) -> None:
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+class Harness:
+    """Servers keyed by options, started on first use and stopped on close.
+
+    ``signing=True`` selects a server that signs its requests with the session's
+    :attr:`identity` (one key pair and one signing server per session).
+    """
+
+    def __init__(self) -> None:
+        self._servers: dict[tuple[bool, bool, bool], RestateServer] = {}
+        self._apps: list[AppServer] = []
+        self._identity: SigningIdentity | None = None
+
+    @property
+    def identity(self) -> SigningIdentity:
+        if self._identity is None:
+            self._identity = SigningIdentity()
+        return self._identity
+
+    def server(self, always_replay: bool = False, disable_retries: bool = False,
+               signing: bool = False) -> RestateServer:
+        key = (always_replay, disable_retries, signing)
         if key not in self._servers:
-            self._servers[key] = RestateServer(always_replay=always_replay, disable_retries=disable_retries).start()
+            env = {SigningIdentity.ENV: self.identity.pem_path} if signing else {}
+            self._servers[key] = RestateServer(always_replay=always_replay, disable_retries=disable_retries,
+                                               extra_env=env).start()
         return self._servers[key]
 
     @contextlib.contextmanager
-    def deploy(self, app: Any, *, always_replay: bool = False, disable_retries: bool = False) -> Iterator[Deployment]:
-        """Serve ``app`` (an ASGI app, e.g. `restate.app([...])`) and register it."""
-        server = self.server(always_replay, disable_retries)
+    def deploy(self, app: Any, *, always_replay: bool = False, disable_retries: bool = False,
+               signing: bool = False) -> Iterator[Deployment]:
+        """Serve ``app`` (any ASGI app: `restate.app([...])`, or one wrapped in middleware) and register it."""
+        server = self.server(always_replay, disable_retries, signing)
         app_server = AppServer(app).start()
         self._apps.append(app_server)
         try:
@@ -149,6 +191,9 @@ class Harness:
         for server in self._servers.values():
             server.stop()
         self._servers.clear()
+        if self._identity is not None:
+            self._identity.close()
+            self._identity = None
 
     def __enter__(self) -> "Harness":
         return self

@@ -24,7 +24,7 @@ def restate_harness() -> Iterator["Harness"]:
 
 @pytest.fixture(scope="module")
 def restate_options() -> dict:
-    """Override in a module to pass `always_replay=True` / `disable_retries=True`."""
+    """Override in a module to pass `always_replay=True` / `disable_retries=True` / `signing=True`."""
     return {}
 
 

@@ -1,0 +1,97 @@
+"""Prometheus metrics for guarded handlers, through `prometheus_client` (no home-made counters).
+
+Counted from rea's runtime events: every handler attempt (a replay after a suspension is an
+attempt too), invocations that finished (success or terminal error), errors, attempt duration,
+guard violations per rule, security refusals and saga compensations.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, make_asgi_app
+
+from .. import events
+
+__all__ = ["Metrics", "enable_metrics", "metrics_app", "with_metrics"]
+
+
+class Metrics:
+    """The metric families, registered once per registry."""
+
+    def __init__(self, registry: CollectorRegistry = REGISTRY) -> None:
+        labels = ("service", "handler")
+        self.attempts = Counter("rea_handler_attempts", "Handler attempts by outcome "
+                                "(success, terminal_error, suspended, error).", (*labels, "outcome"), registry=registry)
+        self.invocations = Counter("rea_invocations", "Invocations that finished (success or terminal_error).",
+                                   (*labels, "outcome"), registry=registry)
+        self.errors = Counter("rea_invocation_errors", "Attempts that failed: terminal (final) or error (retried).",
+                              (*labels, "kind"), registry=registry)
+        self.duration = Histogram("rea_handler_duration_seconds", "Wall time of one handler attempt.",
+                                  labels, registry=registry)
+        self.violations = Counter("rea_guard_violations", "Guard rule violations by rule code and policy.",
+                                  ("rule", "policy"), registry=registry)
+        self.compensations = Counter("rea_compensations", "Saga compensation steps by outcome (run, failed).",
+                                     ("saga", "outcome"), registry=registry)
+        self.security_refusals = Counter("rea_security_refusals", "Requests refused (strict) or that would "
+                                         "be (permissive).", ("mode", "status"), registry=registry)
+
+    # -- event listeners ------------------------------------------------------------------------
+
+    def on_attempt_done(self, service: str, handler: str, outcome: str, seconds: float) -> None:
+        self.attempts.labels(service, handler, outcome).inc()
+        self.duration.labels(service, handler).observe(seconds)
+        if outcome in ("success", "terminal_error"):
+            self.invocations.labels(service, handler, outcome).inc()
+        if outcome in ("terminal_error", "error"):
+            self.errors.labels(service, handler, "terminal" if outcome == "terminal_error" else "retryable").inc()
+
+    def on_violation(self, code: str, policy: str) -> None:
+        self.violations.labels(code, policy).inc()
+
+    def on_compensation(self, saga: str, step: str, ok: bool) -> None:
+        self.compensations.labels(saga, "run" if ok else "failed").inc()
+
+    def on_security_refusal(self, mode: str, status: int) -> None:
+        self.security_refusals.labels(mode, str(status)).inc()
+
+
+_enabled: dict[int, Metrics] = {}
+_lock = threading.Lock()
+
+
+def enable_metrics(registry: CollectorRegistry | None = None) -> Metrics:
+    """Start counting (idempotent per registry); the default is prometheus_client's REGISTRY."""
+    registry = registry or REGISTRY
+    with _lock:
+        metrics = _enabled.get(id(registry))
+        if metrics is None:
+            metrics = _enabled[id(registry)] = Metrics(registry)
+            events.subscribe("attempt_done", metrics.on_attempt_done)
+            events.subscribe("violation", metrics.on_violation)
+            events.subscribe("compensation", metrics.on_compensation)
+            events.subscribe("security_refusal", metrics.on_security_refusal)
+    return metrics
+
+
+def metrics_app(registry: CollectorRegistry | None = None) -> Any:
+    """prometheus_client's own ASGI exposition app."""
+    return make_asgi_app(registry=registry or REGISTRY)
+
+
+def with_metrics(app: Any, path: str = "/metrics", registry: CollectorRegistry | None = None) -> Any:
+    """``app`` with ``path`` answered by Prometheus; everything else goes to ``app`` unchanged.
+
+    Put it inside the security middleware's ``unsigned_paths`` (the default includes /metrics):
+    a Prometheus scraper does not carry Restate's request signature.
+    """
+    exposition = metrics_app(registry)
+
+    async def route(scope: dict, receive: Any, send: Any) -> None:
+        if scope.get("type") == "http" and scope.get("path") == path:
+            await exposition(scope, receive, send)
+        else:
+            await app(scope, receive, send)
+
+    return route
