@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     if "mypy" in only:
         from benchmarks.mypy_bench import bench_mypy
 
-        sections.append(_timed(lambda: bench_mypy(corpus_a, mypy_modules, args.out, rounds=1 if smoke else 2)))
+        sections.append(_timed(lambda: bench_mypy(corpus_a, mypy_modules, args.out, rounds=1 if smoke else 2, smoke=smoke)))
     if "runtime" in only:
         from benchmarks.runtime_bench import bench_runtime
 
