@@ -192,6 +192,7 @@ class _Module:
         self.has_logger = rng.random() < 0.5
         self.max_items = rng.randint(20, 500)
         self._pending: list[str] = []
+        self._names_here: set[str] = set()
 
     # names ---------------------------------------------------------------------------------
     def fresh(self, base: str) -> str:
@@ -472,6 +473,7 @@ class _Module:
     def _handler_body(self, h: _Handler, force: bool = False) -> None:
         rng, c, req = self.rng, h.ctx, "req"
         self._pending: list[str] = []
+        self._names_here: set[str] = set()
         takes_req = h.kind != "shared" or rng.random() < 0.3
         returns = rng.choice(["receipt", "str", "int"]) if h.kind != "wf_shared" else "str"
         ann = {"receipt": self.res, "str": "str", "int": "int"}[returns]
@@ -709,6 +711,10 @@ class _Module:
         """A local name; ``keep``: its value goes into the handler's answer (so it is used)."""
         self._local = getattr(self, "_local", 0) + 1
         name = f"{base}_{self._local}" if self.rng.random() < 0.3 else base
+        while name in self._names_here:  # one type per local name in a handler (mypy-clean)
+            self._local += 1
+            name = f"{base}_{self._local}"
+        self._names_here.add(name)
         if keep and name not in self._pending:
             self._pending.append(name)
         return name
