@@ -29,7 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--mypy-modules", type=int, help="modules of corpus (a) mypy checks (default 150; smoke 5)")
     p.add_argument("--runtime-seconds", type=float, help="seconds per side per round of the server benchmark (default 4; smoke 0.5)")
     p.add_argument("--only", action="append", choices=["linter", "mypy", "runtime"], help="run only these sections")
-    p.add_argument("--out", type=Path, default=REPO / "benchmarks" / "out", help="scratch directory (gitignored)")
+    p.add_argument("--out", type=Path, help="scratch directory (default benchmarks/out, smoke: benchmarks/out/smoke; gitignored)")
     p.add_argument("--doc", type=Path, help="where to write the markdown (default docs/performance.md; smoke: OUT/performance-smoke.md)")
     p.add_argument("--json", type=Path, help="also write the results as JSON here")
     return p
@@ -38,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     smoke = args.smoke
+    if args.out is None:  # a smoke run must never delete the corpus a full run is measuring
+        args.out = REPO / "benchmarks" / "out" / ("smoke" if smoke else "")
     modules = args.modules or (20 if smoke else 2000)
     every = args.stdlib_every or (150 if smoke else 6)
     rounds = args.rounds or (1 if smoke else 3)
