@@ -7,6 +7,8 @@ Never imports flake8, libcst or mypy (the linter's dependencies).
 """
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 # Lazy attributes (PEP 562): the pytest plugin entry point imports this package in every
@@ -21,6 +23,7 @@ _EXPORTS = {
     "Policy": "policy",
     "GuardedContext": "context",
     "State": "state",
+    "Saga": "saga",
     "TypeAdapterSerde": "serde",
     "run": "run",
     "run_typed": "run",
@@ -43,11 +46,25 @@ def __getattr__(name: str) -> Any:
     return value
 
 
+class _Package(types.ModuleType):
+    """Importing the submodule `rea_runtime.run` (as `saga` does) must not rebind the exported
+    `run` function to that module: the import system does ``setattr(package, "run", module)``."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and isinstance(_EXPORTS.get(name), str):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
 if TYPE_CHECKING:  # pragma: no cover
     from . import deterministic, guards
     from .context import GuardedContext
     from .policy import Policy, configure, current_policy
     from .run import run, run_typed
+    from .saga import Saga
     from .serde import TypeAdapterSerde
     from .services import Service, VirtualObject, Workflow, guarded
     from .state import State

@@ -1,0 +1,92 @@
+"""REA101-103, REA105, REA106, REA108-110: a forbidden callable called from handler code.
+
+The call is judged by the names mypy resolved for it (see `CallFacts`), so `from x import
+y as z`, `now = datetime.now` in a utility module and stub re-exports all count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from mypy.nodes import CallExpr, NameExpr, RefExpr, Var
+from mypy.types import Instance, Type
+
+from mypy_plugin.restate_types import instance_of, is_restate_future
+from mypy_plugin.targets import (
+    ASYNCIO_COMBINATORS,
+    CALLS,
+    CLASS_BASES,
+    ENV_RECEIVER,
+    IO_RECEIVERS,
+    PREFIXES,
+)
+
+__all__ = ["CallFacts", "forbidden_codes", "env_read", "io_method", "futures_to_asyncio"]
+
+ORDER = ("REA101", "REA102", "REA103", "REA105", "REA106", "REA108", "REA109", "REA110")
+
+
+@dataclass
+class CallFacts:
+    call: CallExpr
+    names: set[str]
+    """Every fully-qualified name mypy gives the callee (hook name, definition, alias target)."""
+    constructed: Instance | None = None
+    """For a class call: the instance type being constructed."""
+    extra: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """`[tool.rea] extra-calls`."""
+    on_instance: bool = False
+    """A method called on an object (`rng.random()`), not a module's function."""
+
+
+def forbidden_codes(facts: CallFacts) -> list[str]:
+    """The call rules this call breaks when it runs in handler code."""
+    found: list[str] = []
+    for code in ORDER:
+        targets = CALLS.get(code, frozenset()) | frozenset(facts.extra.get(code, ()))
+        if facts.names & targets:
+            found.append(code)
+            continue
+        prefixes = PREFIXES.get(code, ())
+        if prefixes and not facts.on_instance and any(n.startswith(prefixes) for n in facts.names) and not _seeded_random(facts):
+            found.append(code)
+            continue
+        bases = CLASS_BASES.get(code)
+        if bases and facts.constructed is not None and any(b.fullname in bases for b in facts.constructed.type.mro):
+            found.append(code)
+    return found
+
+
+def _seeded_random(facts: CallFacts) -> bool:
+    """`random.Random(seed)` is deterministic; `random.Random()` is not."""
+    return bool(facts.names & {"random.Random"}) and bool(facts.call.args)
+
+
+def env_read(method_fullname: str) -> bool:
+    """A method of `os.environ` that reads it (`os.environ[...]`, `.get`, `in`, `.copy`)."""
+    if not method_fullname.startswith(ENV_RECEIVER + "."):
+        return False
+    return method_fullname.rsplit(".", 1)[1] in {"__getitem__", "get", "__contains__", "copy", "items", "keys", "values", "setdefault", "pop"}
+
+
+def io_method(receiver_type: Type | None, receiver: object, is_local_or_module: bool) -> bool:
+    """A method call on a client, session, file or socket bound at module level or made here."""
+    inst = instance_of(receiver_type)
+    if inst is None or not is_local_or_module:
+        return False
+    return any(b.fullname in IO_RECEIVERS for b in inst.type.mro)
+
+
+def bound_here_or_module(receiver: object, param_ids: set[int]) -> bool:
+    """The receiver names a module-level object or a local (not a parameter passed in)."""
+    if isinstance(receiver, NameExpr) and isinstance(receiver.node, Var):
+        return id(receiver.node) not in param_ids
+    if isinstance(receiver, RefExpr) and isinstance(receiver.node, Var):
+        return True  # mod.client
+    return False
+
+
+def futures_to_asyncio(names: set[str], arg_types: list[Type | None]) -> bool:
+    """An asyncio combinator handed a Restate future: wrong anywhere, handler code or not."""
+    return bool(names & ASYNCIO_COMBINATORS) and any(is_restate_future(t) for t in arg_types)

@@ -1,0 +1,74 @@
+"""REA201 context-in-run, REA202 state-write-in-shared-handler, REA203 context-kind-mismatch."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from mypy.nodes import CallExpr, Expression, FuncItem, MemberExpr, NameExpr, Node, TupleExpr, Var
+
+from mypy_plugin.handlers import Handlers, first_param_annotation
+from mypy_plugin.index import _func_node, action_of, unwrap_partial
+from mypy_plugin.restate_types import SHARED
+from mypy_plugin.tree import walk
+
+__all__ = ["contexts_in_run", "shared_state_writes", "context_kind_mismatch", "WRITE_METHODS"]
+
+WRITE_METHODS = frozenset({"set", "clear", "clear_all"})
+_RUN_TYPED_FIXED = 3  # name, action, options: the rest are the action's arguments
+
+
+def contexts_in_run(h: Handlers, call: CallExpr, method: str) -> Iterator[Expression]:
+    """Each use of a context inside the action of `ctx.run(...)`, and each argument passing one in."""
+    target, partial_args = unwrap_partial(action_of(call))
+    for arg in partial_args:
+        if h.is_context_expr(arg):
+            yield arg
+    for i, (arg, name) in enumerate(zip(call.args, call.arg_names)):
+        if method == "run_typed" and ((name is None and i >= _RUN_TYPED_FIXED) or name not in (None, "name", "action", "options")):
+            if h.is_context_expr(arg):
+                yield arg
+        elif method == "run" and name == "args":
+            items = arg.items if isinstance(arg, TupleExpr) else [arg]
+            for item in items:
+                if h.is_context_expr(item):
+                    yield item
+    func = _func_node(target)
+    if func is None:
+        return
+    own: set[int] = set()
+    for node in walk(func):
+        if isinstance(node, FuncItem):
+            own.update(id(a.variable) for a in node.arguments)
+    for node in walk(func.body):
+        if isinstance(node, NameExpr) and isinstance(node.node, Var) and id(node.node) not in own:
+            if h.is_context_expr(node):
+                yield node
+
+
+def shared_state_writes(h: Handlers, func: FuncItem, handler_kind: str | None) -> Iterator[CallExpr]:
+    """`ctx.set/clear/clear_all` where the handler is shared or the context type is a shared one.
+
+    Walked here rather than in a method hook: on `ObjectSharedContext` the methods do not
+    exist, so mypy reports attr-defined and never calls a hook for them.
+    """
+    for node in walk(func.body):
+        if not (isinstance(node, CallExpr) and isinstance(node.callee, MemberExpr)):
+            continue
+        if node.callee.name not in WRITE_METHODS:
+            continue
+        base = h.contexts.base_of(h.type_of(node.callee.expr))
+        if base is None:
+            continue
+        if base in SHARED or handler_kind == "shared":
+            yield node
+
+
+def context_kind_mismatch(h: Handlers, func: FuncItem, expected: str) -> tuple[Node, str] | None:
+    """The annotation node and its type name when it is a Restate context of the wrong kind."""
+    annotation, node = first_param_annotation(func)
+    if annotation is None:
+        return None
+    base = h.contexts.base_of(annotation)
+    if base is None or base == expected:
+        return None
+    return node, str(annotation)

@@ -1,0 +1,104 @@
+"""Journaled concurrency: fan-out/fan-in, a bounded map and a first-success race.
+
+`asyncio.gather/wait/Semaphore` decide order from the event loop, which differs between an
+attempt and its replay; `restate.gather/wait_completed` decide it from the journal, so a
+crash mid-fan-out replays the finished calls and waits only for the rest. Every helper here
+takes durable futures (`ctx.service_call(...)`, `ctx.run_typed(...)`, `ctx.sleep(...)`) or
+factories of them, never coroutines or tasks.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable, Iterable, Sequence, TypeVar
+
+import restate
+from restate import TerminalError
+
+__all__ = ["fan_out", "map_limited", "first_success", "AllFailed"]
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+
+class AllFailed(TerminalError):
+    """Every contender of `first_success` failed; ``errors`` holds their terminal errors in order."""
+
+    def __init__(self, errors: Sequence[TerminalError]) -> None:
+        super().__init__("all contenders failed: " + "; ".join(e.message for e in errors), status_code=500)
+        self.errors = list(errors)
+
+
+def _check(futures: Sequence[Any], helper: str) -> None:
+    for f in futures:
+        if not isinstance(f, restate.RestateDurableFuture):
+            raise TerminalError(
+                f"rea_runtime.{helper} got a {type(f).__name__}, not a durable future: pass what "
+                f"ctx.service_call/object_call/run_typed/sleep return (asyncio tasks are not journaled)"
+            )
+
+
+async def fan_out(futures: Iterable[Awaitable[T]], *, return_exceptions: bool = False) -> list[T | TerminalError]:
+    """Wait for all durable futures (on `restate.gather`); results in the order given.
+
+    The first terminal error is raised once all finished, unless ``return_exceptions``.
+    """
+    futs = list(futures)
+    _check(futs, "fan_out")
+    await restate.gather(*futs)  # type: ignore[arg-type]
+    results: list[Any] = []
+    for f in futs:
+        try:
+            results.append(await f)
+        except TerminalError as err:
+            if not return_exceptions:
+                raise
+            results.append(err)
+    return results
+
+
+async def map_limited(
+    items: Iterable[U], start: Callable[[U], Awaitable[T]], *, limit: int
+) -> list[T]:
+    """``start(item)`` for every item with at most ``limit`` in flight; results in item order.
+
+    ``start`` must return a durable future (e.g. ``lambda o: ctx.service_call(ship, o)``). A
+    slot frees when any in-flight future completes (`restate.wait_completed`, journaled).
+    """
+    if limit < 1:
+        raise TerminalError(f"rea_runtime.map_limited: limit must be >= 1, got {limit}")
+    pending = list(items)
+    results: dict[int, Any] = {}
+    in_flight: dict[Any, int] = {}
+    nxt = 0
+    while nxt < len(pending) or in_flight:
+        while nxt < len(pending) and len(in_flight) < limit:
+            fut = start(pending[nxt])
+            _check([fut], "map_limited")
+            in_flight[fut] = nxt
+            nxt += 1
+        done, _ = await restate.wait_completed(*in_flight)
+        for f in done:
+            results[in_flight.pop(f)] = await f  # a terminal error propagates
+    return [results[i] for i in range(len(pending))]
+
+
+async def first_success(*futures: Awaitable[T], cancel_losers: bool = True) -> T:
+    """The first contender to succeed wins; failures are skipped; all failing raises `AllFailed`.
+
+    Losers that are calls are cancelled (``cancel_losers``), so they do not keep running.
+    """
+    futs = list(futures)
+    _check(futs, "first_success")
+    errors: list[TerminalError] = []
+    async for f in restate.as_completed(*futs):  # type: ignore[arg-type]
+        try:
+            value = await f
+        except TerminalError as err:
+            errors.append(err)
+            continue
+        if cancel_losers:
+            for other in futs:
+                if other is not f and not other.is_completed() and hasattr(other, "cancel_invocation"):  # type: ignore[attr-defined]
+                    await other.cancel_invocation()  # type: ignore[attr-defined]
+        return value
+    raise AllFailed(errors)

@@ -1,0 +1,43 @@
+import restate
+from restate import ObjectContext, ObjectSharedContext, WorkflowContext, WorkflowSharedContext
+
+from clock_util import counter
+
+obj = restate.VirtualObject("obj")
+wf = restate.Workflow("wf")
+alias = obj
+
+
+@obj.handler(kind="shared")
+async def peek(ctx: ObjectContext) -> None:  # expect: REA203
+    ctx.set("k", 1)  # expect: REA202
+    ctx.clear("k")  # expect: REA202
+
+
+@alias.handler(kind="shared")
+async def peek2(ctx: ObjectSharedContext) -> None:
+    ctx.clear_all()  # type: ignore[attr-defined]  # expect: REA202
+
+
+@counter.handler(kind="shared")
+async def remote(ctx: ObjectSharedContext) -> None:
+    ctx.set("k", 2)  # type: ignore[attr-defined]  # expect: REA202
+
+
+@obj.handler()
+async def write(ctx: ObjectContext) -> None:
+    ctx.set("k", 1)
+
+
+@wf.main()
+async def main(ctx: WorkflowContext) -> None:
+    ctx.set("k", 1)
+
+
+@wf.handler()
+async def signal(ctx: WorkflowSharedContext) -> None:
+    ctx.set("k", 1)  # type: ignore[attr-defined]  # expect: REA202
+
+
+def helper(ctx: WorkflowSharedContext) -> None:
+    ctx.clear("k")  # type: ignore[attr-defined]  # expect: REA202

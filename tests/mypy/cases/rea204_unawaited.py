@@ -1,0 +1,21 @@
+from datetime import timedelta
+
+from restate import Context, ObjectContext, WorkflowContext
+
+
+async def h(ctx: ObjectContext) -> None:
+    ctx.sleep(timedelta(seconds=1))  # expect: REA204
+    ctx.get("k")  # expect: REA204
+    ctx.run_typed("x", lambda: 1)  # expect: REA204
+    ctx.service_call(h, arg=None)  # type: ignore[arg-type]  # expect: REA204
+    ctx.service_send(h, arg=None)  # type: ignore[arg-type]
+    await ctx.sleep(timedelta(seconds=1))
+    fut = ctx.get("k")
+    await fut
+    ctx.set("k", 1)
+
+
+async def w(ctx: WorkflowContext) -> None:
+    ctx.promise("p").value()  # expect: REA204
+    ctx.promise("p")  # expect: REA204
+    await ctx.promise("p").resolve(1)

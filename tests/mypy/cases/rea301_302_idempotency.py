@@ -1,0 +1,18 @@
+import time
+import uuid
+
+from restate import Context, ObjectContext
+
+
+async def target(ctx: Context, arg: str) -> None: ...
+
+
+async def h(ctx: ObjectContext, order_id: str) -> None:
+    await ctx.service_call(target, arg="a", idempotency_key=str(ctx.uuid()))  # expect: REA301
+    await ctx.service_call(target, arg="a", idempotency_key=f"refund-{ctx.uuid()}")  # expect: REA301
+    ctx.service_send(target, arg="a", idempotency_key=f"{ctx.random().random()}")  # expect: REA301
+    await ctx.service_call(target, arg="a", idempotency_key=f"refund-{order_id}")
+    await ctx.service_call(target, arg="a", idempotency_key=ctx.key())
+    await ctx.service_call(target, arg="a", idempotency_key=f"{ctx.key()}-{ctx.uuid()}")
+    await ctx.service_call(target, arg="a", idempotency_key=f"k-{time.time()}")  # expect: REA101, REA302
+    ctx.service_send(target, arg="a", idempotency_key=str(uuid.uuid4()))  # expect: REA103, REA302

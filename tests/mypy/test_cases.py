@@ -1,0 +1,57 @@
+"""Every `# expect:` marker in tests/mypy/cases is reported, and nothing else is."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from mypy_plugin.codes import CODES, IMPLEMENTED
+from rea_lint.catalog import RULES
+from tests.mypy.conftest import CASES
+from tests.mypy.harness import MypyResult, expected
+
+
+def test_every_expected_finding_and_no_other(cases_result: MypyResult) -> None:
+    want = expected(CASES)
+    got = {f for f in cases_result.findings if f[2] in IMPLEMENTED}
+    assert sorted(want - got) == [], "missing"
+    assert sorted(got - want) == [], "unexpected"
+    assert cases_result.internal == []
+
+
+@pytest.mark.parametrize("code", sorted(IMPLEMENTED))
+def test_each_rule_has_a_positive_case(code: str) -> None:
+    assert any(f[2] == code for f in expected(CASES)), f"no case for {code}"
+
+
+def test_messages_come_from_the_catalog(cases_result: MypyResult) -> None:
+    seen = set()
+    for line in cases_result.stdout.splitlines():
+        m = re.search(r": error: (REA\d{3}) ([a-z-]+): .*  \[([\w-]+)\]$", line)
+        if not m:
+            continue
+        code, name, mypy_code = m.groups()
+        seen.add(code)
+        assert name == RULES[code].name
+        assert mypy_code == RULES[code].mypy_code == CODES[code].code
+    assert seen == set(IMPLEMENTED)
+
+
+def test_one_error_per_call(cases_result: MypyResult) -> None:
+    """Overloaded and generic calls are checked several times; each finding prints once."""
+    lines = [l for l in cases_result.stdout.splitlines() if ": error: REA" in l]
+    assert len(lines) == len(set(lines))
+    run_typed = [l for l in lines if "rea201_context_in_run.py:17:" in l]
+    assert len(run_typed) == 1
+
+
+def test_types_only_cases(cases_result: MypyResult) -> None:
+    """What the syntax alone cannot tell: re-exported clocks, contexts and services across modules."""
+    got = cases_result.findings
+    assert ("rea101_time.py", 22, "REA101") in got  # `from clock_util import now`; now = datetime.now
+    assert ("rea101_time.py", 23, "REA101") in got  # clock_util.now()
+    assert ("rea202_shared_write.py", 24, "REA202") in got  # service object defined in clock_util
+    assert ("rea202_shared_write.py", 12, "REA203") in got  # decorated through an alias
+    assert ("clock_util.py", 17, "REA202") in got  # plain helper typed ObjectSharedContext
+    assert ("rea106_asyncio.py", 17, "REA106") in got  # Restate future to asyncio outside a handler

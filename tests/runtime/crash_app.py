@@ -1,0 +1,159 @@
+"""The app the crash tests serve in a child process (`rea_runtime.testing.process`).
+
+Every side effect is a row in a sqlite file (``$REA_CRASH_DB``), committed before anything
+else happens, so it survives the SIGKILL that the app deals itself at a requested point
+(``kill_at``: ``"action:<step>"`` or ``"compensate:<step>"``, once per key). Counting rows
+after the restart proves what ran, how often, and in which order.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+from datetime import timedelta
+from typing import Any, Optional
+
+import restate
+from restate import TerminalError
+
+import rea_runtime
+from rea_runtime import State
+from rea_runtime.concurrency import map_limited
+from rea_runtime.saga import Retry, Saga, SagaFailed, dead_letters
+from rea_runtime.workflow import Approval, Status, approval_payload, with_timeout
+
+STEPS = ("flight", "hotel", "car", "payment")
+
+
+def _db() -> sqlite3.Connection:
+    conn = sqlite3.connect(os.environ["REA_CRASH_DB"], timeout=10, isolation_level=None)
+    conn.execute("CREATE TABLE IF NOT EXISTS effects (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT, "
+                 "kind TEXT, step TEXT, pid INTEGER)")
+    conn.execute("CREATE TABLE IF NOT EXISTS kills (key TEXT, point TEXT, PRIMARY KEY (key, point))")
+    return conn
+
+
+def checkpoint(key: str, point: str, kill_at: list[str]) -> None:
+    """SIGKILL this process the first time ``point`` is reached for ``key``, if requested."""
+    if point not in kill_at:
+        return
+    with _db() as conn:
+        if conn.execute("INSERT OR IGNORE INTO kills VALUES (?, ?)", (key, point)).rowcount:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def record(key: str, kind: str, step: str) -> None:
+    with _db() as conn:
+        conn.execute("INSERT INTO effects (key, kind, step, pid) VALUES (?, ?, ?, ?)", (key, kind, step, os.getpid()))
+
+
+def effect(key: str, kind: str, step: str, kill_at: list[str], fail: bool = False, broken: bool = False):
+    def do() -> str:
+        checkpoint(key, f"{kind}:{step}", kill_at)
+        if broken:
+            record(key, "attempt", step)
+            raise RuntimeError(f"{step} compensation backend is down")
+        record(key, kind, step)
+        if fail:
+            raise TerminalError(f"{step} declined")
+        return f"{step}-ok"
+
+    return do
+
+
+BOOKED = State("booked", list[str], default=[])
+STATUS = State("status", Optional[str])
+
+trips = rea_runtime.VirtualObject("CrashTrip", policy="strict")
+
+
+@trips.handler()
+async def book(ctx: restate.ObjectContext, req: dict) -> dict:
+    key = ctx.key()
+    kill_at: list[str] = req.get("kill_at", [])
+    steps: list[str] = req.get("steps", list(STEPS))
+    broken: list[str] = req.get("broken", [])
+    saga = Saga(ctx, "trip", strategy=req.get("strategy", "all"),
+                retry=Retry(max_attempts=2, initial_interval=timedelta(milliseconds=20)))
+    try:
+        async with saga:
+            for step in steps:
+                await saga.step(
+                    step,
+                    action=effect(key, "action", step, kill_at, fail=step == req.get("fail_at")),
+                    compensate=effect(key, "compensate", step, kill_at, broken=step in broken),
+                )
+                BOOKED.set(ctx, [*(await BOOKED.get(ctx) or []), step])
+    except SagaFailed as err:
+        booked = [s for s in await BOOKED.get(ctx) or [] if s not in err.outcome.compensated]
+        BOOKED.set(ctx, booked)
+        STATUS.set(ctx, "rolled_back")
+        return {"ok": False, "error": err.message, "step": err.step, "compensated": err.outcome.compensated,
+                "failed": err.outcome.failed, "skipped": err.outcome.skipped}
+    STATUS.set(ctx, "booked")
+    return {"ok": True}
+
+
+@trips.handler(kind="shared")
+async def describe(ctx: restate.ObjectSharedContext) -> dict[str, Any]:
+    return {
+        "booked": await BOOKED.get(ctx),
+        "status": await STATUS.get(ctx),
+        "dead_letters": [d.model_dump() for d in await dead_letters(ctx)],
+    }
+
+
+# -- a workflow waiting on a promise ------------------------------------------------------
+
+WAIT_STATUS = Status()
+waits = rea_runtime.Workflow("CrashWait", policy="strict")
+
+
+@waits.main(name="run")
+async def wait_run(ctx: restate.WorkflowContext, req: dict) -> dict:
+    key = ctx.key()
+    await rea_runtime.run(ctx, "before", effect(key, "action", "before-wait", []))
+    await WAIT_STATUS.update(ctx, "waiting")
+    decision = Approval.model_validate(
+        await with_timeout(ctx, ctx.promise("approval").value(), timedelta(seconds=req.get("timeout", 30)),
+                           what="approval"))
+    await rea_runtime.run(ctx, "after", effect(key, "action", "after-wait", []))
+    await WAIT_STATUS.update(ctx, "done", approved=decision.approved, by=decision.by)
+    return decision.model_dump()
+
+
+@waits.handler()
+async def approve(ctx: restate.WorkflowSharedContext, by: str) -> None:
+    await ctx.promise("approval").resolve(approval_payload(True, by))
+
+
+@waits.handler()
+async def status(ctx: restate.WorkflowSharedContext) -> dict:
+    return (await WAIT_STATUS.read(ctx)).model_dump()
+
+
+# -- a fan-out of handler calls ---------------------------------------------------------
+
+fan = rea_runtime.Service("CrashFan", policy="strict")
+
+
+@fan.handler()
+async def work(ctx: restate.Context, req: dict) -> int:
+    i = req["i"]
+    return await rea_runtime.run(ctx, "work", lambda: (effect(req["key"], "work", str(i), req["kill_at"])(), i * i)[1])
+
+
+@fan.handler()
+async def fan_in(ctx: restate.Context, req: dict) -> list[int]:
+    key, kill_at = req["key"], req.get("kill_at", [])
+    results = await map_limited(
+        range(req["n"]),
+        lambda i: ctx.service_call(work, {"key": key, "i": i, "kill_at": kill_at}),
+        limit=req["limit"],
+    )
+    await rea_runtime.run(ctx, "fan-in", effect(key, "action", "fan-in", kill_at))
+    return results
+
+
+app = restate.app([trips, waits, fan])

@@ -1,0 +1,58 @@
+"""A workflow waiting on a durable promise, and a bounded fan-out of calls, across a SIGKILL of
+the service process: nothing before the crash runs again, nothing after it is lost."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from .conftest import effects, kills
+
+
+async def _poll(env, service: str, handler: str, key: str, predicate, timeout: float = 20.0) -> dict:
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        resp = await env.call(service, handler, key=key)
+        if resp.status_code == 200:
+            last = resp.json()
+            if predicate(last):
+                return last
+        await __import__("asyncio").sleep(0.05)
+    raise AssertionError(f"{service}/{key}/{handler} never matched; last: {last}")
+
+
+async def test_workflow_waits_on_a_promise_across_a_kill(crash_env, db_path):
+    key = crash_env.unique("wf")
+    await crash_env.send("CrashWait", "run", {"timeout": 60}, key=key)
+    await _poll(crash_env, "CrashWait", "status", key, lambda s: s["phase"] == "waiting")
+    before = crash_env.app_server.restarts
+    crash_env.app_server.restart()  # SIGKILL while the workflow is blocked on the promise
+    assert crash_env.app_server.restarts == before + 1
+    resp = await crash_env.call("CrashWait", "approve", "alice", key=key)
+    assert resp.status_code == 200, resp.text
+    done = await _poll(crash_env, "CrashWait", "status", key, lambda s: s["phase"] == "done")
+    assert done["detail"] == {"approved": True, "by": "alice"}
+    assert effects(db_path, key) == [("action", "before-wait"), ("action", "after-wait")]
+
+
+async def test_workflow_promise_times_out_durably(crash_env, db_path):
+    key = crash_env.unique("wf")
+    resp = await crash_env.call("CrashWait", "run", {"timeout": 0.3}, key=key)
+    assert resp.status_code == 408 and "approval did not complete within" in resp.text, resp.text
+    assert effects(db_path, key) == [("action", "before-wait")]
+
+
+@pytest.mark.parametrize("kill_at", [[], ["work:1"], ["work:4"], ["work:2", "action:fan-in"]],
+                         ids=lambda k: "+".join(k) or "no-crash")
+async def test_bounded_fan_out_survives_a_kill(crash_env, db_path, kill_at):
+    key = crash_env.unique("fan")
+    before = crash_env.app_server.restarts
+    resp = await crash_env.call("CrashFan", "fan_in", {"key": key, "n": 6, "limit": 2, "kill_at": kill_at})
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == [i * i for i in range(6)]  # fan-in keeps the input order
+    assert kills(db_path, key) == kill_at and crash_env.app_server.restarts - before == len(kill_at)
+    ran = effects(db_path, key)
+    assert sorted(s for k, s in ran if k == "work") == [str(i) for i in range(6)]  # each call exactly once
+    assert ran[-1] == ("action", "fan-in") and ran.count(("action", "fan-in")) == 1
