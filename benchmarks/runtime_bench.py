@@ -323,8 +323,11 @@ def bench_runtime(seconds: float, rounds: int, smoke: bool = False) -> Section:
         raw, grd = res["raw"], res["guarded"]
         ratios = [g / r for r, g in zip(raw["throughput"], grd["throughput"]) if r > 0]
         thr.value = median(ratios)
+        cpu_raw, cpu_grd = median(raw["cpu_per_inv"]), median(grd["cpu_per_inv"])
         thr.how = (f"median of {len(ratios)} alternating rounds of {seconds:g} s per side, 32 concurrent clients "
-                   f"(per round: {', '.join(fmt(x, 3) for x in ratios)}).")
+                   f"(per round: {', '.join(fmt(x, 3) for x in ratios)}). The app processes' CPU per invocation "
+                   f"gives {fmt(cpu_raw / cpu_grd if cpu_grd else float('nan'), 3)} as the ratio an app-bound "
+                   "deployment would see (restate-server and the load generator share the same 2 cores here).")
         sec.rows += [
             ["throughput (invocations/s, median of rounds)", fmt(median(raw["throughput"]), 1),
              fmt(median(grd["throughput"]), 1), fmt(thr.value, 3), ""],
