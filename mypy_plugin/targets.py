@@ -73,5 +73,14 @@ IO_RECEIVERS = frozenset(
 )
 """Types whose methods are I/O when the object is bound at module level or made in handler code."""
 
+IN_MEMORY_IO = frozenset({"io.StringIO", "_io.StringIO", "io.BytesIO", "_io.BytesIO"})
+"""File-like types that do no I/O: their methods are never REA108."""
+
+PURE_FUNCTIONS = frozenset(
+    {"multiprocessing.cpu_count", "multiprocessing.context.BaseContext.cpu_count", "multiprocessing.current_process",
+     "random.seed", "random.getstate", "random.setstate"}
+)
+"""Functions of a forbidden module that start nothing and draw nothing (as the linter judges)."""
+
 ENV_RECEIVER = "os._Environ"
 """`os.environ`'s type: its `__getitem__`, `get`, `__contains__`, `copy` are environment reads."""

@@ -13,6 +13,7 @@ from rea_lint.config import DEFAULT, ReaConfig
 from rea_lint.findings import Finding
 from rea_lint.model import build_model, is_restate_module
 from rea_lint.names import ImportMap
+from rea_lint.project import TRANSITIVE_CODES, merge, transitive_findings
 from rea_lint.rules import all_checkers
 
 __all__ = ["check_tree", "mentions_restate"]
@@ -29,8 +30,13 @@ def check_tree(
     config: ReaConfig = DEFAULT,
     codes: Iterable[str] | None = None,
     package: str = "",
+    transitive: bool = True,
+    module: str = "",
 ) -> list[Finding]:
-    """Findings of the enabled rules (or exactly ``codes``), sorted by position."""
+    """Findings of the enabled rules (or exactly ``codes``), sorted by position.
+
+    With ``transitive`` (flake8), calls from handler code into this module's own functions are
+    followed too; a whole-project front end passes False and uses `rea_lint.project.Project`."""
     enabled = frozenset(codes) if codes is not None else config.enabled_codes()
     if not enabled:
         return []
@@ -43,6 +49,8 @@ def check_tree(
         for code, checker in all_checkers().items():
             if code in enabled:
                 findings.extend(checker.check(model))
+        if transitive and not enabled.isdisjoint(TRANSITIVE_CODES):
+            return merge(findings, transitive_findings(model, enabled, module))
     except RecursionError:
         # Only expressions nested thousands deep get here (Python's own parser gives up
         # soon after); such a module is machine-made, and rea reports nothing for it.

@@ -9,6 +9,7 @@ no second parse.
 from __future__ import annotations
 
 import ast
+import builtins
 import enum
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence, TypeVar
@@ -38,6 +39,7 @@ SHARED_CONTEXT_TYPES = frozenset({"ObjectSharedContext", "WorkflowSharedContext"
 SERVICE_FACTORIES = frozenset({"Service", "VirtualObject", "Workflow"})
 RUN_METHODS = frozenset({"run", "run_typed"})
 _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
+_BUILTINS = frozenset(dir(builtins))
 
 
 class HandlerKind(str, enum.Enum):
@@ -166,7 +168,15 @@ class Model:
         self.run_calls: list[RunCall] = []
         self.run_context_uses: list[tuple[ast.Name, Function | None, Context]] = []
         """Every read of a context inside a run action, with the action's function if a def."""
+        self.module_functions: dict[str, Function] = {}
+        """Module-level `def`s by name."""
+        self.module_names: set[str] = set()
+        """Every name bound at module level (defs, classes, assignments; imports excluded)."""
+        self.module_values: dict[str, ast.expr | None] = {}
+        """Module-level name -> the value of its single plain assignment (None: assigned
+        several times or by unpacking). Defs, classes and imports are not in here."""
         self._index: dict[type, list[tuple[ast.AST, Function]]] = {}
+        self._plain_index: dict[type, list[tuple[ast.AST, Function]]] | None = None
         self._targets: dict[int, str | None] = {}
 
     # -- queries used by rules ------------------------------------------------------------
@@ -176,16 +186,39 @@ class Model:
         for t in types:
             yield from self._index.get(t, ())  # type: ignore[misc]
 
+    def plain_nodes(self, *types: type[N]) -> Iterator[tuple[N, Function]]:
+        """Like `handler_nodes`, for the code of functions that are not handler code (plain
+        helpers, and run actions defined as functions). Transitive analysis reads it; it is
+        indexed on first use, so modules that never ask pay nothing."""
+        if self._plain_index is None:
+            self._plain_index = {}
+            for fn in self.functions:
+                if not fn.is_handler_code:
+                    _index_body(fn.node.body, fn, self._plain_index, frozenset())
+        for t in types:
+            yield from self._plain_index.get(t, ())  # type: ignore[misc]
+
+    def is_local(self, name: str, function: Function | None) -> bool:
+        """Is ``name`` bound by ``function`` or a function enclosing it?"""
+        fn = function
+        while fn is not None:
+            if name in fn.local_names:
+                return True
+            fn = fn.parent
+        return False
+
     def qualify(self, node: ast.expr, function: Function | None = None) -> str | None:
-        """The qualified name a Name/Attribute chain refers to, respecting parameter shadowing."""
-        if function is not None:
-            head = _head(node)
-            fn: Function | None = function
-            while fn is not None:
-                if head in fn.local_names:
-                    return None
-                fn = fn.parent
-        return self.imports.resolve(node)
+        """The qualified name a Name/Attribute chain refers to, respecting parameter shadowing.
+
+        Unshadowed builtins qualify as `builtins.<name>` (`open` -> `builtins.open`)."""
+        head = _head(node)
+        if function is not None and self.is_local(head, function):  # type: ignore[arg-type]
+            return None
+        qual = self.imports.resolve(node)
+        if qual is None and head in _BUILTINS and head not in self.module_names and head not in self.imports.names:
+            name = dotted(node)
+            return f"builtins.{name}" if name else None
+        return qual
 
     def call_target(self, call: ast.Call, function: Function) -> str | None:
         """The qualified name a call in handler code targets (cached: every rule asks)."""
@@ -200,6 +233,22 @@ class Model:
         if isinstance(node, ast.Name):
             return function.contexts.get(node.id)
         return None
+
+    def is_restate_operation(self, call: ast.Call, function: Function) -> bool:
+        """A call on a context (`ctx.get(...)`, `ctx.promise("p").value()`), or one that hands a
+        context to a helper (`await charge(ctx, order)`): it may add to the journal."""
+        contexts = function.contexts
+        if not contexts:
+            return False
+        node = call.func
+        while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
+            node = node.func if isinstance(node, ast.Call) else node.value
+        if isinstance(node, ast.Name) and node.id in contexts and node is not call.func:
+            return True
+        for arg in (*call.args, *(k.value for k in call.keywords)):
+            if isinstance(arg, ast.Name) and arg.id in contexts:
+                return True
+        return False
 
     def restate_symbol(self, qualname: str | None) -> str | None:
         """`Service` for `restate.Service`, `restate.service.Service`, `rea_runtime.Service` ..."""
@@ -282,6 +331,7 @@ class _Builder:
         self.extra_decorators = frozenset(model.config.handler_decorators)
 
     def build(self) -> None:
+        self._find_module_names()
         self._find_service_objects()
         self._collect(self.m.tree.body, None, "")
         for fn in self.m.functions:  # creation order: parents before children
@@ -305,6 +355,30 @@ class _Builder:
                 self._walk_run_action(fn.node.body, fn, dict(fn.contexts))
 
     # pass 1: definitions ----------------------------------------------------------------------
+
+    def _find_module_names(self) -> None:
+        names, values = self.m.module_names, self.m.module_values
+        stack: list[ast.stmt] = list(self.m.tree.body)
+        while stack:
+            stmt = stack.pop()
+            if isinstance(stmt, (*_FUNCTION_NODES, ast.ClassDef)):
+                names.add(stmt.name)
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                single = isinstance(stmt, (ast.Assign, ast.AnnAssign)) and len(targets) == 1
+                for target in targets:
+                    for node in ast.walk(target):
+                        if isinstance(node, ast.Name):
+                            seen = node.id in values
+                            value = stmt.value if single and node is target and not seen else None
+                            names.add(node.id)
+                            values[node.id] = value
+            elif isinstance(stmt, (ast.If, ast.Try, ast.With)):
+                # `try: import x / except ImportError: x = None` and friends
+                stack.extend(getattr(stmt, "body", ()))
+                stack.extend(getattr(stmt, "orelse", ()))
+                for handler in getattr(stmt, "handlers", ()):
+                    stack.extend(handler.body)
 
     def _find_service_objects(self) -> None:
         for stmt in self.m.tree.body:
@@ -334,6 +408,7 @@ class _Builder:
                 fn = self._new_function(node, owner, pre)
                 if owner is None and not pre:
                     self.module_functions[node.name] = fn
+                    self.m.module_functions[node.name] = fn
                 elif owner is not None:
                     owner.children[node.name] = fn
                 # decorators and defaults run in the enclosing scope
@@ -436,21 +511,7 @@ class _Builder:
     # pass 2: handler code ---------------------------------------------------------------------
 
     def _walk_handler(self, body: Sequence[ast.AST], fn: Function) -> None:
-        index = self.m._index
-        stack: list[ast.AST] = list(reversed(body))
-        while stack:
-            node = stack.pop()
-            if isinstance(node, _FUNCTION_NODES):
-                stack.extend(n for n in (*node.decorator_list, *node.args.defaults, *node.args.kw_defaults) if n)
-                continue  # a nested def is a Function of its own
-            if isinstance(node, ast.ClassDef):
-                continue
-            if isinstance(node, ast.Lambda) and id(node) in self.run_lambdas:
-                contexts = {k: v for k, v in fn.contexts.items() if k not in _lambda_params(node)}
-                self._walk_run_action([node.body], None, contexts)
-                continue
-            index.setdefault(type(node), []).append((node, fn))
-            stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        _index_body(body, fn, self.m._index, self.run_lambdas, self._walk_run_action)
 
     def _walk_run_action(self, body: Sequence[ast.AST], fn: Function | None, contexts: dict[str, Context]) -> None:
         if not contexts:
@@ -476,6 +537,30 @@ class _Builder:
                 stack.extend((n, inner) for n in reversed(node.body))
                 continue
             stack.extend((child, visible) for child in reversed(list(ast.iter_child_nodes(node))))
+
+
+def _index_body(body, fn, index, run_lambdas, on_run_lambda=None) -> None:  # type: ignore[no-untyped-def]
+    """Index every node of a function body by type (nested defs and classes excluded: a nested
+    def is a Function of its own). Run-action lambdas are handed to ``on_run_lambda``."""
+    stack: list[ast.AST] = list(reversed(body))
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        node = pop()
+        if isinstance(node, _FUNCTION_NODES):
+            extend(n for n in (*node.decorator_list, *node.args.defaults, *node.args.kw_defaults) if n)
+            continue
+        if isinstance(node, ast.ClassDef):
+            continue
+        if run_lambdas and isinstance(node, ast.Lambda) and id(node) in run_lambdas:
+            if on_run_lambda is not None:
+                params = _lambda_params(node)
+                on_run_lambda([node.body], None, {k: v for k, v in fn.contexts.items() if k not in params})
+            continue
+        bucket = index.get(type(node))
+        if bucket is None:
+            bucket = index[type(node)] = []
+        bucket.append((node, fn))
+        extend(reversed(list(ast.iter_child_nodes(node))))
 
 
 def _kind(factory: str, attr: str, call: ast.Call | None) -> HandlerKind | None:

@@ -27,6 +27,12 @@ _EXPORTS = {
     "TypeAdapterSerde": "serde",
     "run": "run",
     "run_typed": "run",
+    "app": "validation",
+    "DefinitionError": "validation",
+    "ConfigurationError": "presets",
+    "Preset": "presets",
+    "preset": "presets",
+    "presets": None,
     "deterministic": None,
     "guards": None,
 }
@@ -68,3 +74,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .serde import TypeAdapterSerde
     from .services import Service, VirtualObject, Workflow, guarded
     from .state import State
+    from . import presets
+    from .presets import ConfigurationError, Preset, preset
+    from .validation import DefinitionError, app

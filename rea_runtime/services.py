@@ -23,6 +23,8 @@ from . import events
 from .context import GuardedContext
 from .guards import CURRENT, Invocation, install, rebind_module_globals, report
 from .policy import Policy, current_policy
+from .presets import SDK_OPTIONS, Preset, check_options, preset as _preset
+from .validation import check_unique_handler, policy_for, validate_handler
 
 __all__ = ["Service", "VirtualObject", "Workflow", "guarded"]
 
@@ -134,57 +136,110 @@ def guarded(fn: F | None = None, *, policy: str | None = None, rules: Mapping[st
     return handler
 
 
+SERVICE_PRESETS: dict[str, Preset] = {}
+"""Service name -> effective preset of drop-ins built with one (read by `State` budgets)."""
+
+_KINDS = {"Service": "service", "VirtualObject": "object", "Workflow": "workflow"}
+
+
 class _Guarding:
-    """Mixin: every handler decorator of the SDK class wraps the function with `guarded`."""
+    """Mixin: presets and option checks at construction; every handler decorator of the SDK
+    class wraps the function with `guarded` and validates the registered handler."""
 
     _rea_policy: str | None
     _rea_rules: Mapping[str, str] | None
+    _rea_preset: Preset | None
+    _rea_validate: bool
+    handlers: dict[str, Any]
+    name: str
 
-    def _rea_init(self, policy: str | None, rules: Mapping[str, str] | None) -> None:
+    @classmethod
+    def _rea_options(cls, name: str, preset: str | Preset | None, kwargs: dict[str, Any]) -> tuple[Preset | None, dict[str, Any]]:
+        kind = _KINDS[next(c.__name__ for c in cls.__mro__ if c.__name__ in _KINDS)]
+        where = f"{cls.__name__} {name!r}"
+        base = _preset(preset) if preset is not None else None
+        sdk = {k: kwargs.pop(k) for k in (*SDK_OPTIONS, "enable_lazy_state") if k in kwargs}
+        effective, merged = check_options(where, kind, sdk, base)  # type: ignore[arg-type]
+        if "enable_lazy_state" in merged:
+            merged.pop("state_preload", None)
+        kwargs.update(merged)
+        if base is not None:
+            SERVICE_PRESETS[name] = effective
+        return (effective if base is not None else None), kwargs
+
+    def _rea_init(self, policy: str | None, rules: Mapping[str, str] | None, preset: Preset | None,
+                  validate: bool) -> None:
+        self._rea_validate = validate
         self._rea_policy = policy
         self._rea_rules = rules
+        self._rea_preset = preset
 
-    def _rea_wrap(self, sdk_decorator: Callable[[Any], Any]) -> Callable[[F], F]:
+    def _rea_wrap(self, sdk_decorator: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> Callable[[F], F]:
+        sdk = {k: v for k, v in kwargs.items() if k in (*SDK_OPTIONS, "enable_lazy_state")}
+        if sdk:
+            kind = _KINDS[next(c.__name__ for c in type(self).__mro__ if c.__name__ in _KINDS)]
+            check_options(f"{type(self).__name__} {self.name!r} handler options", kind, sdk,  # type: ignore[arg-type]
+                          self._rea_preset)
+        decorate = sdk_decorator(*args, **kwargs)
+
         def decorator(fn: F) -> F:
-            return sdk_decorator(guarded(fn, policy=self._rea_policy, rules=self._rea_rules))
+            name = kwargs.get("name") or (args[0] if args and isinstance(args[0], str) else None) or fn.__name__
+            check_unique_handler(self, name, fn)
+            out = decorate(guarded(fn, policy=self._rea_policy, rules=self._rea_rules))
+            if not self._rea_validate:
+                return out
+            try:
+                validate_handler(self, self.handlers[name], policy_for((self._rea_policy, self._rea_rules)))
+            except Exception:
+                del self.handlers[name]  # a failed definition leaves the service as it was
+                raise
+            return out
 
         return decorator
 
 
 class Service(_Guarding, restate.Service):
-    """`restate.Service` whose handlers get a guarded context. Extra: ``policy=``, ``rules=``."""
+    """`restate.Service` whose handlers get a guarded context. Extra: ``policy=``, ``rules=``,
+    ``preset=`` (a name or `rea_runtime.presets.Preset`; explicit SDK options win),
+    ``validate=False`` (skip definition-time checks; the run-time guards stay)."""
 
     def __init__(self, name: str, *args: Any, policy: str | None = None,
-                 rules: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+                 rules: Mapping[str, str] | None = None, preset: str | Preset | None = None,
+                 validate: bool = True, **kwargs: Any) -> None:
+        effective, kwargs = self._rea_options(name, preset, kwargs)
         super().__init__(name, *args, **kwargs)
-        self._rea_init(policy, rules)
+        self._rea_init(policy, rules, effective, validate)
 
     def handler(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:  # type: ignore[override]
-        return self._rea_wrap(super().handler(*args, **kwargs))
+        return self._rea_wrap(super().handler, args, kwargs)
 
 
 class VirtualObject(_Guarding, restate.VirtualObject):
-    """`restate.VirtualObject` whose handlers get a guarded context."""
+    """`restate.VirtualObject` whose handlers get a guarded context; same extras as `Service`."""
 
     def __init__(self, name: str, *args: Any, policy: str | None = None,
-                 rules: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+                 rules: Mapping[str, str] | None = None, preset: str | Preset | None = None,
+                 validate: bool = True, **kwargs: Any) -> None:
+        effective, kwargs = self._rea_options(name, preset, kwargs)
         super().__init__(name, *args, **kwargs)
-        self._rea_init(policy, rules)
+        self._rea_init(policy, rules, effective, validate)
 
     def handler(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:  # type: ignore[override]
-        return self._rea_wrap(super().handler(*args, **kwargs))
+        return self._rea_wrap(super().handler, args, kwargs)
 
 
 class Workflow(_Guarding, restate.Workflow):
-    """`restate.Workflow` whose `main` and `handler`s get a guarded context."""
+    """`restate.Workflow` whose `main` and `handler`s get a guarded context; same extras."""
 
     def __init__(self, name: str, *args: Any, policy: str | None = None,
-                 rules: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+                 rules: Mapping[str, str] | None = None, preset: str | Preset | None = None,
+                 validate: bool = True, **kwargs: Any) -> None:
+        effective, kwargs = self._rea_options(name, preset, kwargs)
         super().__init__(name, *args, **kwargs)
-        self._rea_init(policy, rules)
+        self._rea_init(policy, rules, effective, validate)
 
     def main(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:  # type: ignore[override]
-        return self._rea_wrap(super().main(*args, **kwargs))
+        return self._rea_wrap(super().main, args, kwargs)
 
     def handler(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:  # type: ignore[override]
-        return self._rea_wrap(super().handler(*args, **kwargs))
+        return self._rea_wrap(super().handler, args, kwargs)

@@ -18,7 +18,9 @@ from mypy_plugin.targets import (
     CALLS,
     CLASS_BASES,
     ENV_RECEIVER,
+    IN_MEMORY_IO,
     IO_RECEIVERS,
+    PURE_FUNCTIONS,
     PREFIXES,
 )
 
@@ -49,7 +51,13 @@ def forbidden_codes(facts: CallFacts) -> list[str]:
             found.append(code)
             continue
         prefixes = PREFIXES.get(code, ())
-        if prefixes and not facts.on_instance and any(n.startswith(prefixes) for n in facts.names) and not _seeded_random(facts):
+        if (
+            prefixes
+            and not facts.on_instance
+            and any(n.startswith(prefixes) for n in facts.names)
+            and not _seeded_random(facts)
+            and not facts.names & PURE_FUNCTIONS
+        ):
             found.append(code)
             continue
         bases = CLASS_BASES.get(code)
@@ -60,7 +68,10 @@ def forbidden_codes(facts: CallFacts) -> list[str]:
 
 def _seeded_random(facts: CallFacts) -> bool:
     """`random.Random(seed)` is deterministic; `random.Random()` is not."""
-    return bool(facts.names & {"random.Random"}) and bool(facts.call.args)
+    if not facts.names & {"random.Random"} or not facts.call.args:
+        return False
+    seed = facts.call.args[0]
+    return not (isinstance(seed, NameExpr) and seed.fullname == "builtins.None")  # Random(None) is unseeded
 
 
 def env_read(method_fullname: str) -> bool:
@@ -75,7 +86,10 @@ def io_method(receiver_type: Type | None, receiver: object, is_local_or_module: 
     inst = instance_of(receiver_type)
     if inst is None or not is_local_or_module:
         return False
-    return any(b.fullname in IO_RECEIVERS for b in inst.type.mro)
+    mro = {b.fullname for b in inst.type.mro}
+    if mro & IN_MEMORY_IO:
+        return False  # io.StringIO / io.BytesIO look like files to the type system, but are memory
+    return bool(mro & IO_RECEIVERS)
 
 
 def bound_here_or_module(receiver: object, param_ids: set[int]) -> bool:

@@ -7,13 +7,18 @@ on its own. The examples double as tests (tests/test_rule_examples.py) and docs.
 from __future__ import annotations
 
 import ast
-from typing import ClassVar, Iterable, Iterator
+from typing import Callable, ClassVar, Iterable, Iterator
 
 from rea_lint.catalog import RULES, Rule
 from rea_lint.findings import Finding
-from rea_lint.model import Model, call_name
+from rea_lint.model import Function, Model, call_name
 
-__all__ = ["CallRule", "Checker"]
+__all__ = ["CallRule", "Checker", "Detection", "NodeSource"]
+
+NodeSource = Callable[..., Iterator[tuple[ast.AST, Function]]]
+"""`model.handler_nodes` or `model.plain_nodes`: where a rule looks."""
+Detection = tuple[ast.AST, Function, str]
+"""A forbidden thing: the node to point at, its function, the subject for the message."""
 
 
 class Checker:
@@ -22,12 +27,21 @@ class Checker:
     """Snippets that must produce no finding of this code."""
     invalid: ClassVar[tuple[str, ...]] = ()
     """Snippets that must produce at least one finding of this code."""
+    transitive: ClassVar[bool] = False
+    """Whether handler code calling a project function that does this is reported too
+    (RULES.md "Transitive findings": REA101-103, REA105, REA108-110). Such a rule
+    implements `detect`, which transitive analysis runs over non-handler functions."""
 
     @property
     def rule(self) -> Rule:
         return RULES[self.code]
 
     def check(self, model: Model) -> Iterator[Finding]:
+        for node, fn, subject in self.detect(model, model.handler_nodes):
+            yield self.report(node, subject=subject, ctx=fn.context_name(), data=fn)
+
+    def detect(self, model: Model, nodes: NodeSource) -> Iterator[Detection]:
+        """The forbidden things among ``nodes`` (a rule that overrides `check` needs none)."""
         raise NotImplementedError
 
     def report(self, node: ast.AST, subject: str, ctx: str = "ctx", via: str = "", data: object = None) -> Finding:
@@ -65,10 +79,11 @@ class CallRule(Checker):
     def allows(cls, qualname: str, call: ast.Call) -> bool:
         return False
 
-    def check(self, model: Model) -> Iterator[Finding]:
+    def detect(self, model: Model, nodes: NodeSource) -> Iterator[Detection]:
         extra = model.config.extra_calls.get(self.code, ())
-        for call, fn in model.handler_nodes(ast.Call):
-            qual = model.call_target(call, fn)
-            if qual is not None and self.matches(qual, call, extra):
-                yield self.report(call, subject=call_name(call), ctx=fn.context_name(), data=fn)
+        call_target, matches = model.call_target, self.matches
+        for call, fn in nodes(ast.Call):
+            qual = call_target(call, fn)
+            if qual is not None and matches(qual, call, extra):
+                yield call, fn, call_name(call)
 

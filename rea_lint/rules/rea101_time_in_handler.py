@@ -8,6 +8,7 @@ _HEADER = "import restate, time, datetime\nsvc = restate.Service('s')\n"
 
 
 class TimeInHandler(CallRule):
+    transitive = True
     code = "REA101"
     targets = frozenset(
         {

@@ -13,6 +13,7 @@ _RANDOM_EXEMPT = frozenset({"random.seed", "random.getstate", "random.setstate"}
 
 
 class RandomInHandler(CallRule):
+    transitive = True
     code = "REA102"
     targets = frozenset(
         {

@@ -8,6 +8,7 @@ _HEADER = "import restate, uuid\nsvc = restate.Service('s')\n@svc.handler()\nasy
 
 
 class UuidInHandler(CallRule):
+    transitive = True
     code = "REA103"
     targets = frozenset({"uuid.uuid1", "uuid.uuid4"})
     invalid = (

@@ -134,7 +134,9 @@ def _service_302(policy: str) -> rea_runtime.Service:
 
 
 def _object(policy: str) -> rea_runtime.VirtualObject:
-    obj = rea_runtime.VirtualObject(f"Shared_{policy}", policy=policy)
+    # validate=False: the definition-time REA202 check would refuse this deliberately broken
+    # handler at import; this module tests the run-time guard.
+    obj = rea_runtime.VirtualObject(f"Shared_{policy}", policy=policy, validate=False)
 
     @obj.handler(kind="shared")
     async def write(ctx: restate.ObjectSharedContext) -> str:

@@ -1,0 +1,448 @@
+"""Transitive analysis: handler code calling project functions that do forbidden things.
+
+RULES.md, "Transitive findings": where handler code calls a function of the linted project
+that (directly or through further calls) does what REA101-103, REA105 or REA108-110 forbid
+outside a run action, the diagnostic goes to the call site in the handler, with the chain:
+`REA101 time-in-handler: via price_quote() -> _stamp() -> time.time(): ...`.
+
+It runs in two steps, so that the expensive one can be cached per file:
+
+1. `summarize(model, module)` reduces one module to a `ModuleSummary`: which of its
+   functions directly do a forbidden thing, which functions (by qualified name) each one
+   calls, and which calls handler code makes. It is built from the same `Model` the rules
+   read, depends only on the file's text and the config, and is plain data
+   (`to_dict`/`from_dict` for JSON, and it pickles).
+2. `Project(summaries)` joins the summaries into one call graph and propagates once per
+   run: a breadth-first search backwards from the functions that do each forbidden thing,
+   so every chain is a shortest one and cycles terminate.
+
+flake8 sees one file at a time: `check_tree` does step 1 and 2 on the module alone (the
+same-module part). The CLI builds `Project.from_files(paths)` for the whole linted set and
+passes `transitive=False` to `check_tree` so nothing is reported twice.
+
+Functions that are handler code (they receive a context) are never followed: they report
+in place. Calls through callbacks, `getattr` or methods of instances (`self.x()`) are not
+followed. `[tool.rea] allow` globs (qualified names) exempt functions.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+
+from rea_lint.catalog import RULES
+from rea_lint.config import DEFAULT, ReaConfig
+from rea_lint.findings import Finding
+from rea_lint.model import Function, Model, build_model
+from rea_lint.names import ImportMap, dotted
+
+__all__ = [
+    "TRANSITIVE_CODES",
+    "CallSite",
+    "FunctionSummary",
+    "ModuleSummary",
+    "Project",
+    "module_name",
+    "summarize",
+    "summarize_source",
+    "transitive_findings",
+]
+
+TRANSITIVE_CODES = ("REA101", "REA102", "REA103", "REA105", "REA108", "REA109", "REA110")
+SUMMARY_VERSION = 1
+"""Bump when the summary's shape or meaning changes (part of a cache key)."""
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """A call that may reach a project function: the target, and how it reads (`_stamp()`)."""
+
+    target: str
+    text: str
+    line: int
+    col: int
+    end_line: int | None = None
+    end_col: int | None = None
+    ctx: str = "ctx"
+    """The context name in scope (handler call sites only), for the message."""
+
+
+@dataclass(frozen=True)
+class FunctionSummary:
+    qualname: str
+    """Module-qualified: `shop.pricing.price_quote`, `shop.pricing.Quote.total`."""
+    effects: Mapping[str, str] = field(default_factory=dict)
+    """Code -> the first forbidden call of that code in the body, as written (`time.time()`)."""
+    calls: tuple[CallSite, ...] = ()
+
+
+@dataclass(frozen=True)
+class ModuleSummary:
+    module: str
+    path: str
+    functions: Mapping[str, FunctionSummary] = field(default_factory=dict)
+    """The module's non-handler functions, by qualified name."""
+    handler_calls: tuple[CallSite, ...] = ()
+    """Calls made by handler code (outside run actions) to anything that may be a project function."""
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    """Names the module imports (local name -> qualified name), to follow re-exports."""
+    version: int = SUMMARY_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "module": self.module,
+            "path": self.path,
+            "aliases": dict(self.aliases),
+            "handler_calls": [_site_to_list(s) for s in self.handler_calls],
+            "functions": {
+                q: {"effects": dict(f.effects), "calls": [_site_to_list(s) for s in f.calls]}
+                for q, f in self.functions.items()
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "ModuleSummary":
+        if data.get("version") != SUMMARY_VERSION:
+            raise ValueError(f"summary version {data.get('version')!r}, expected {SUMMARY_VERSION}")
+        return cls(
+            module=data["module"],
+            path=data["path"],
+            aliases=dict(data["aliases"]),
+            handler_calls=tuple(CallSite(*s) for s in data["handler_calls"]),
+            functions={
+                q: FunctionSummary(q, dict(f["effects"]), tuple(CallSite(*s) for s in f["calls"]))
+                for q, f in data["functions"].items()
+            },
+        )
+
+
+def _site_to_list(s: CallSite) -> list[Any]:
+    return [s.target, s.text, s.line, s.col, s.end_line, s.end_col, s.ctx]
+
+
+# --- step 1: one module -----------------------------------------------------------------------
+
+
+def module_name(path: str | os.PathLike[str], root: str | os.PathLike[str] | None = None) -> str:
+    """`pkg/sub/mod.py` -> `pkg.sub.mod`, walking up while directories have `__init__.py`
+    (and not above ``root``); `pkg/__init__.py` -> `pkg`."""
+    p = Path(path).resolve()
+    stop = Path(root).resolve() if root is not None else None
+    parts = [] if p.stem == "__init__" else [p.stem]
+    d = p.parent
+    while d != stop and (d / "__init__.py").is_file() and d.parent != d:
+        parts.insert(0, d.name)
+        d = d.parent
+    return ".".join(parts) or p.stem
+
+
+def package_of(module: str, path: str | os.PathLike[str]) -> str:
+    """The package relative imports start from (a package's `__init__` is its own package)."""
+    if Path(path).stem == "__init__":
+        return module
+    return module.rpartition(".")[0]
+
+
+def summarize(model: Model, module: str, path: str = "") -> ModuleSummary:
+    """Reduce a module's model to what transitive analysis needs (see the module doc)."""
+    from rea_lint.rules import all_checkers  # the rules import this package's siblings
+
+    resolver = _Resolver(model, module)
+    functions: dict[str, dict[str, Any]] = {}
+    plain = [fn for fn in model.functions if not fn.is_handler_code]
+    for fn in plain:
+        functions[f"{module}.{fn.qualname}"] = {"effects": {}, "calls": {}}
+    if plain:
+        for code in TRANSITIVE_CODES:
+            checker = all_checkers().get(code)
+            if checker is None:
+                continue
+            for node, fn, subject in checker.detect(model, model.plain_nodes):
+                effects = functions[f"{module}.{fn.qualname}"]["effects"]
+                if code not in effects:
+                    effects[code] = subject
+        for call, fn in model.plain_nodes(ast.Call):
+            site = resolver.site(call, fn)
+            if site is not None:
+                functions[f"{module}.{fn.qualname}"]["calls"].setdefault(site.target, site)
+    handler_calls = []
+    for call, fn in model.handler_nodes(ast.Call):
+        site = resolver.site(call, fn, ctx=fn.context_name())
+        if site is not None:
+            handler_calls.append(site)
+    return ModuleSummary(
+        module=module,
+        path=path,
+        functions={
+            q: FunctionSummary(q, d["effects"], tuple(d["calls"].values()))
+            for q, d in functions.items()
+            if d["effects"] or d["calls"]
+        },
+        handler_calls=tuple(handler_calls),
+        aliases={k: v for k, v in model.imports.names.items() if k != v},
+    )
+
+
+def summarize_source(
+    source: str, path: str = "<string>", module: str | None = None, config: ReaConfig = DEFAULT
+) -> ModuleSummary:
+    """Parse and summarize one file (what a cache stores per content hash)."""
+    module = module if module is not None else module_name(path)
+    tree = ast.parse(source, filename=path)
+    model = build_model(tree, config, ImportMap.from_tree(tree, package_of(module, path)))
+    return summarize(model, module, path)
+
+
+class _Resolver:
+    """The qualified name a call may target, if it may be a project function."""
+
+    def __init__(self, model: Model, module: str) -> None:
+        self.m = model
+        self.module = module
+
+    def site(self, call: ast.Call, fn: Function, ctx: str = "ctx") -> CallSite | None:
+        func = call.func
+        target = self.target(func, fn)
+        if target is None:
+            return None
+        return CallSite(
+            target,
+            f"{dotted(func)}()",
+            call.lineno,
+            call.col_offset,
+            call.end_lineno,
+            call.end_col_offset,
+            ctx,
+        )
+
+    def target(self, func: ast.expr, fn: Function) -> str | None:
+        if isinstance(func, ast.Name):
+            name = func.id
+            scope: Function | None = fn
+            while scope is not None:
+                child = scope.children.get(name)
+                if child is not None:
+                    return f"{self.module}.{child.qualname}"
+                if name in scope.local_names:
+                    return None  # a parameter or local variable: a callback, not followed
+                scope = scope.parent
+            if name in self.m.module_functions:
+                return f"{self.module}.{name}"
+            qual = self.m.imports.names.get(name)
+            return qual if qual is not None and not qual.startswith("builtins.") else None
+        if isinstance(func, ast.Attribute):
+            name = dotted(func)
+            if name is None:
+                return None  # `make()()`, `x[0]()`: dynamic
+            head = name.partition(".")[0]
+            if self.m.is_local(head, fn):
+                return None  # a method of a value: dynamic dispatch
+            if head in self.m.imports.names:
+                qual = self.m.imports.resolve(func)
+                return qual if qual and not qual.startswith("builtins.") else None
+            if head in self.m.module_names and head not in self.m.module_values:
+                return f"{self.module}.{name}"  # `Quote.total()`: a class's function
+        return None
+
+
+# --- step 2: the project ----------------------------------------------------------------------
+
+
+class Project:
+    """The linted set's summaries joined into one call graph; `findings()` propagates once."""
+
+    def __init__(self, summaries: Iterable[ModuleSummary], config: ReaConfig = DEFAULT) -> None:
+        self.config = config
+        self.modules: dict[str, ModuleSummary] = {}
+        for s in summaries:
+            self.modules[s.module] = s
+        self.functions: dict[str, FunctionSummary] = {}
+        for s in self.modules.values():
+            self.functions.update(s.functions)
+        self._chains: dict[str, dict[str, tuple[str | None, str]]] | None = None
+
+    @classmethod
+    def from_files(
+        cls,
+        files: Iterable[str | os.PathLike[str]],
+        config: ReaConfig = DEFAULT,
+        root: str | os.PathLike[str] | None = None,
+    ) -> "Project":
+        """Summarize every file (files that do not parse are skipped: flake8 reports them)."""
+        summaries = []
+        for f in files:
+            path = str(f)
+            try:
+                source = Path(path).read_text(encoding="utf-8")
+                summaries.append(summarize_source(source, path, module_name(path, root), config))
+            except (OSError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError):
+                continue
+        return cls(summaries, config)
+
+    # the graph --------------------------------------------------------------------------
+
+    def resolve(self, target: str) -> str | None:
+        """The project function a qualified name denotes, following re-exports
+        (`from shop.pricing import quote` in `shop/__init__.py`, then `shop.quote`)."""
+        for _ in range(8):
+            if target in self.functions:
+                return target
+            module, _, rest = target, "", ""
+            hop = None
+            while "." in module:
+                module, _, last = module.rpartition(".")
+                rest = f"{last}.{rest}" if rest else last
+                summary = self.modules.get(module)
+                if summary is not None:
+                    head, _, tail = rest.partition(".")
+                    alias = summary.aliases.get(head)
+                    if alias is not None:
+                        hop = f"{alias}.{tail}" if tail else alias
+                    break
+            if hop is None or hop == target:
+                return None
+            target = hop
+        return None
+
+    def chains(self) -> dict[str, dict[str, tuple[str | None, str]]]:
+        """code -> function -> (the next function on its shortest chain, or None at the end;
+        the call as written there). Computed once."""
+        if self._chains is not None:
+            return self._chains
+        allowed = self._allowed()
+        callers: dict[str, list[tuple[str, str]]] = {}
+        for qual, fn in self.functions.items():
+            if qual in allowed:
+                continue
+            seen: set[str] = set()
+            for site in fn.calls:
+                callee = self.resolve(site.target)
+                if callee is not None and callee != qual and callee not in seen:
+                    seen.add(callee)
+                    callers.setdefault(callee, []).append((qual, site.text))
+        out: dict[str, dict[str, tuple[str | None, str]]] = {}
+        for code in TRANSITIVE_CODES:
+            chain: dict[str, tuple[str | None, str]] = {}
+            queue: deque[str] = deque()
+            for qual, fn in self.functions.items():
+                subject = fn.effects.get(code)
+                if subject is not None and qual not in allowed:
+                    chain[qual] = (None, subject)
+                    queue.append(qual)
+            while queue:
+                callee = queue.popleft()
+                for caller, text in callers.get(callee, ()):
+                    if caller not in chain:
+                        chain[caller] = (callee, text)
+                        queue.append(caller)
+            out[code] = chain
+        self._chains = out
+        return out
+
+    def _allowed(self) -> set[str]:
+        if not self.config.allow:
+            return set()
+        return {q for q in self.functions if self.config.is_allowed(q)}
+
+    def via(self, code: str, site: CallSite) -> list[str] | None:
+        """The chain from a handler call site to the forbidden call, as written, or None."""
+        callee = self.resolve(site.target)
+        chain = self.chains()[code]
+        if callee is None or callee not in chain:
+            return None
+        parts = [site.text]
+        seen = {callee}
+        while True:
+            nxt, text = chain[callee]
+            if nxt is None:
+                parts.append(text)
+                return parts
+            parts.append(text)
+            if nxt in seen:  # pragma: no cover - a BFS tree has no cycles
+                return parts
+            seen.add(nxt)
+            callee = nxt
+
+    # findings ---------------------------------------------------------------------------
+
+    def findings_for(self, summary: ModuleSummary, codes: Iterable[str] | None = None) -> list[Finding]:
+        enabled = frozenset(codes) if codes is not None else self.config.enabled_codes()
+        wanted = [c for c in TRANSITIVE_CODES if c in enabled]
+        out: list[Finding] = []
+        if not wanted:
+            return out
+        for site in summary.handler_calls:
+            for code in wanted:
+                parts = self.via(code, site)
+                if parts is None:
+                    continue
+                out.append(
+                    Finding(
+                        line=site.line,
+                        col=site.col,
+                        code=code,
+                        message=RULES[code].render(ctx=site.ctx, via=" -> ".join(parts)),
+                        end_line=site.end_line,
+                        end_col=site.end_col,
+                        data={"via": tuple(parts), "transitive": True},
+                    )
+                )
+        out.sort()
+        return out
+
+    def findings(self, codes: Iterable[str] | None = None) -> dict[str, list[Finding]]:
+        """path -> transitive findings, for every module of the project that has some."""
+        out: dict[str, list[Finding]] = {}
+        for summary in self.modules.values():
+            found = self.findings_for(summary, codes)
+            if found:
+                out[summary.path] = found
+        return out
+
+
+def transitive_findings(model: Model, codes: Iterable[str], module: str = "", path: str = "") -> list[Finding]:
+    """The same-module part, for per-file front ends (flake8): cheap exit when handler code
+    calls no function of its own module."""
+    if not _calls_own_function(model):
+        return []
+    summary = summarize(model, module or "__module__", path)
+    return Project([summary], model.config).findings_for(summary, codes)
+
+
+def _calls_own_function(model: Model) -> bool:
+    names = model.module_functions
+    classes = model.module_names
+    for call, fn in model.handler_nodes(ast.Call):
+        func = call.func
+        if isinstance(func, ast.Name):
+            if func.id in names and not model.is_local(func.id, fn):
+                target = names[func.id]
+                if not target.is_handler_code:
+                    return True
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            head = func.value.id
+            if head in classes and head not in names and head not in model.module_values:
+                return True
+    return False
+
+
+def merge(found: Sequence[Finding], transitive: Sequence[Finding]) -> list[Finding]:
+    """Both lists, without a transitive finding where a rule already reported the same code
+    at the same place (an `extra-calls` entry naming a project function)."""
+    at = {(f.line, f.col, f.code) for f in found}
+    return sorted([*found, *(f for f in transitive if (f.line, f.col, f.code) not in at)])
+
+
+def iter_python_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
+    """`*.py` under the given files and directories (a convenience for tests and scripts;
+    the CLI walks with its own excludes)."""
+    for p in map(Path, paths):
+        if p.is_dir():
+            yield from sorted(p.rglob("*.py"))
+        elif p.suffix == ".py":
+            yield p

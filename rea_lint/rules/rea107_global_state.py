@@ -1,0 +1,103 @@
+"""REA107 global-state: module globals live in one process; replays and replicas disagree."""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+from rea_lint.findings import Finding
+from rea_lint.model import Function, Model, call_name, source_text
+from rea_lint.rules.base import Checker
+
+_HEADER = "import restate\nsvc = restate.Service('s')\n"
+
+MUTATING_METHODS = frozenset(
+    {
+        "append",
+        "extend",
+        "insert",
+        "remove",
+        "pop",
+        "popitem",
+        "clear",
+        "update",
+        "setdefault",
+        "add",
+        "discard",
+        "sort",
+        "reverse",
+        "appendleft",
+        "extendleft",
+        "popleft",
+        "rotate",
+        "difference_update",
+        "intersection_update",
+        "symmetric_difference_update",
+        "__setitem__",
+        "__delitem__",
+    }
+)
+
+
+class GlobalState(Checker):
+    code = "REA107"
+
+    def check(self, model: Model) -> Iterator[Finding]:
+        declared: dict[int, set[str]] = {}
+        for stmt, fn in model.handler_nodes(ast.Global):
+            declared.setdefault(id(fn), set()).update(stmt.names)
+        for stmt, fn in model.handler_nodes(ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete):
+            if isinstance(stmt, ast.AnnAssign) and stmt.value is None:
+                continue  # `x: int` binds nothing
+            targets = stmt.targets if isinstance(stmt, (ast.Assign, ast.Delete)) else [stmt.target]
+            if any(self._writes_global(model, t, fn, declared) for t in targets):
+                yield self.report(stmt, subject=source_text(stmt), ctx=fn.context_name())
+        for call, fn in model.handler_nodes(ast.Call):
+            func = call.func
+            if isinstance(func, ast.Attribute) and func.attr in MUTATING_METHODS:
+                root = _root(func.value)
+                if root is not None and _is_global(model, root, fn, declared):
+                    yield self.report(call, subject=call_name(call), ctx=fn.context_name())
+
+    @staticmethod
+    def _writes_global(model: Model, target: ast.expr, fn: Function, declared: dict[int, set[str]]) -> bool:
+        if isinstance(target, (ast.Tuple, ast.List)):
+            return any(GlobalState._writes_global(model, t, fn, declared) for t in target.elts)
+        if isinstance(target, ast.Starred):
+            return GlobalState._writes_global(model, target.value, fn, declared)
+        if isinstance(target, ast.Name):  # rebinding: only with `global`
+            return target.id in declared.get(id(fn), ())
+        if isinstance(target, (ast.Subscript, ast.Attribute)):  # CACHE[k] = v, STATS.hits += 1
+            root = _root(target.value)
+            return root is not None and _is_global(model, root, fn, declared)
+        return False
+
+    invalid = (
+        _HEADER + "COUNT = 0\n@svc.handler()\nasync def h(ctx: restate.Context):\n    global COUNT\n    COUNT += 1\n",
+        _HEADER + "CACHE = {}\n@svc.handler()\nasync def h(ctx: restate.Context, k: str):\n    CACHE[k] = await ctx.get(k)\n",
+        _HEADER + "SEEN = []\n@svc.handler()\nasync def h(ctx: restate.Context, k: str):\n    SEEN.append(k)\n",
+    )
+    valid = (
+        _HEADER + "LIMIT = 10\n@svc.handler()\nasync def h(ctx: restate.Context):\n    return LIMIT * 2\n",
+        _HEADER + "CACHE = {}\n@svc.handler()\nasync def h(ctx: restate.Context, k: str):\n"
+        "    CACHE = {}\n    CACHE[k] = 1\n    return CACHE\n",
+        _HEADER + "SEEN = []\ndef remember(k):\n    SEEN.append(k)\n",
+    )
+
+
+def _root(node: ast.expr) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _is_global(model: Model, name: str, fn: Function, declared: dict[int, set[str]]) -> bool:
+    """A module-level variable (not a def, class or import) that ``fn`` does not shadow."""
+    scope: Function | None = fn
+    while scope is not None:
+        if name in declared.get(id(scope), ()):
+            return name in model.module_values or name not in model.imports.names
+        if name in scope.local_names:
+            return False
+        scope = scope.parent
+    return name in model.module_values and name not in model.imports.names

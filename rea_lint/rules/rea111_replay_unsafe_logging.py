@@ -1,0 +1,74 @@
+"""REA111 replay-unsafe-logging: print and stdlib loggers repeat their lines on every replay."""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+from rea_lint.model import Function, Model, call_name
+from rea_lint.rules.base import CallRule, Detection, NodeSource
+
+_HEADER = "import restate, logging\nsvc = restate.Service('s')\n@svc.handler()\nasync def h(ctx: restate.Context):\n"
+
+LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"})
+_LOGGER_FACTORIES = frozenset({"logging.getLogger", "logging.getLoggerClass", "logging.root", "logging.Logger"})
+
+
+class ReplayUnsafeLogging(CallRule):
+    code = "REA111"
+    targets = frozenset({"builtins.print", "pprint.pprint", "pprint.pp"} | {f"logging.{m}" for m in LOG_METHODS})
+
+    def detect(self, model: Model, nodes: NodeSource) -> Iterator[Detection]:
+        yield from super().detect(model, nodes)
+        loggers = _local_loggers(model, nodes)
+        for call, fn in nodes(ast.Call):
+            func = call.func
+            if not (isinstance(func, ast.Attribute) and func.attr in LOG_METHODS):
+                continue
+            receiver = func.value
+            if isinstance(receiver, ast.Call):  # logging.getLogger(__name__).info(...)
+                if model.call_target(receiver, fn) in _LOGGER_FACTORIES:
+                    yield call, fn, call_name(call)
+            elif isinstance(receiver, ast.Name):
+                if _is_logger_name(model, receiver.id, fn, loggers):
+                    yield call, fn, call_name(call)
+            elif isinstance(receiver, ast.Attribute) and model.qualify(receiver, fn) == "logging.root":
+                yield call, fn, call_name(call)
+
+    invalid = (
+        _HEADER + "    print('charging', ctx.key())\n",
+        _HEADER + "    logging.info('charging')\n",
+        "import restate, logging\nlog = logging.getLogger(__name__)\n"
+        "async def h(ctx: restate.Context):\n    log.warning('retrying')\n",
+    )
+    valid = (
+        "import restate\nlog = restate.getLogger()\nasync def h(ctx: restate.Context):\n    log.info('replay-aware')\n",
+        _HEADER + "    await ctx.run_typed('log', lambda: print('once'))\n",
+        "import logging\nlog = logging.getLogger(__name__)\ndef plain():\n    log.info('not handler code')\n",
+    )
+
+
+def _local_loggers(model: Model, nodes: NodeSource) -> set[tuple[int, str]]:
+    """(function id, name) for names handler code binds to a stdlib logger."""
+    out: set[tuple[int, str]] = set()
+    for assign, fn in nodes(ast.Assign):
+        value = assign.value
+        if isinstance(value, ast.Call) and model.call_target(value, fn) in _LOGGER_FACTORIES:
+            for target in assign.targets:
+                if isinstance(target, ast.Name):
+                    out.add((id(fn), target.id))
+    return out
+
+
+def _is_logger_name(model: Model, name: str, fn: Function, local: set[tuple[int, str]]) -> bool:
+    scope: Function | None = fn
+    while scope is not None:
+        if name in scope.local_names:
+            return (id(scope), name) in local
+        scope = scope.parent
+    value = model.module_values.get(name)
+    if isinstance(value, ast.Call):
+        return model.qualify(value.func) in _LOGGER_FACTORIES
+    if value is not None:
+        return model.qualify(value) == "logging.root"
+    return False

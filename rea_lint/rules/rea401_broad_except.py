@@ -1,0 +1,136 @@
+"""REA401 broad-except: a broad except swallows the SDK's suspension signal or TerminalError.
+
+Re-raising means every path through the clause ends in a `raise` (`raise X from e`
+included), or the clause starts with `if is_internal_exception(e): raise`.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator, Sequence
+
+from rea_lint.findings import Finding
+from rea_lint.model import Function, Model
+from rea_lint.rules.base import Checker
+
+_HEADER = "import restate\nsvc = restate.Service('s')\n@svc.handler()\nasync def h(ctx: restate.Context):\n"
+_TRY_NODES = tuple(t for t in (ast.Try, getattr(ast, "TryStar", None)) if t is not None)
+
+_BARE, _BASE, _EXCEPTION = 3, 2, 1
+_RAISE, _FALL, _LEAVE, _LOOP = "raise", "fall", "leave", "loop"
+
+
+class BroadExcept(Checker):
+    code = "REA401"
+
+    def check(self, model: Model) -> Iterator[Finding]:
+        for try_, fn in model.handler_nodes(*_TRY_NODES):
+            guarded: bool | None = None
+            for handler in try_.handlers:
+                breadth = _breadth(model, handler.type, fn)
+                if not breadth or _reraises(model, handler, fn):
+                    continue
+                if breadth == _EXCEPTION:
+                    if guarded is None:
+                        guarded = _has_restate_operation(model, try_.body, fn)
+                    if not guarded:
+                        continue
+                yield self.report(handler, subject=_subject(handler), ctx=fn.context_name())
+
+    invalid = (
+        _HEADER + "    try:\n        await ctx.service_call(f, 1)\n    except:\n        pass\n",
+        _HEADER + "    try:\n        x = 1\n    except BaseException:\n        return None\n",
+        _HEADER + "    try:\n        await ctx.get('k')\n    except Exception as e:\n        if e:\n            return None\n        raise\n",
+    )
+    valid = (
+        _HEADER + "    try:\n        await ctx.service_call(f, 1)\n    except Exception:\n        log()\n        raise\n",
+        _HEADER + "    try:\n        await ctx.get('k')\n    except Exception as e:\n"
+        "        if restate.exceptions.is_internal_exception(e):\n            raise\n        return None\n",
+        _HEADER + "    try:\n        int('x')\n    except Exception:\n        return 0\n",
+        _HEADER + "    try:\n        await ctx.get('k')\n    except BaseException as e:\n        raise RuntimeError() from e\n",
+    )
+
+
+def _subject(handler: ast.ExceptHandler) -> str:
+    if handler.type is None:
+        return "except:"
+    return f"except {ast.unparse(handler.type)}"
+
+
+def _breadth(model: Model, node: ast.expr | None, fn: Function) -> int:
+    if node is None:
+        return _BARE
+    if isinstance(node, ast.Tuple):
+        return max((_breadth(model, e, fn) for e in node.elts), default=0)
+    qual = model.qualify(node, fn)
+    if qual == "builtins.BaseException":
+        return _BASE
+    if qual == "builtins.Exception":
+        return _EXCEPTION
+    return 0
+
+
+def _reraises(model: Model, handler: ast.ExceptHandler, fn: Function) -> bool:
+    body = handler.body
+    if _exits(body) == {_RAISE}:
+        return True
+    first = body[0] if body else None
+    if isinstance(first, ast.If) and isinstance(first.test, ast.Call) and _exits(first.body) == {_RAISE}:
+        func = first.test.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        return name == "is_internal_exception"
+    return False
+
+
+def _exits(stmts: Sequence[ast.stmt]) -> set[str]:
+    """How a block can end: by raising, by falling through, by return/break/continue."""
+    out = {_FALL}
+    for stmt in stmts:
+        if _FALL not in out:
+            break
+        out.discard(_FALL)
+        out |= _exits_of(stmt)
+    return out
+
+
+def _exits_of(stmt: ast.stmt) -> set[str]:
+    if isinstance(stmt, ast.Raise):
+        return {_RAISE}
+    if isinstance(stmt, ast.Return):
+        return {_LEAVE}
+    if isinstance(stmt, (ast.Break, ast.Continue)):
+        return {_LOOP}
+    if isinstance(stmt, ast.If):
+        return _exits(stmt.body) | _exits(stmt.orelse)
+    if isinstance(stmt, (ast.With, ast.AsyncWith)):
+        return _exits(stmt.body)  # a context manager may swallow: rare enough to ignore
+    if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
+        inner = _exits(stmt.body)
+        out = {_FALL} | (inner - {_LOOP, _FALL}) | _exits(stmt.orelse)
+        if isinstance(stmt, ast.While) and isinstance(stmt.test, ast.Constant) and stmt.test.value:
+            out = (inner - {_FALL, _LOOP}) | ({_FALL} if _LOOP in inner else set())  # `while True`
+        return out
+    if isinstance(stmt, _TRY_NODES):
+        body = _exits(stmt.body)  # type: ignore[attr-defined]
+        if _FALL in body:
+            body = (body - {_FALL}) | _exits(stmt.orelse)  # type: ignore[attr-defined]
+        out = body | {_FALL} if not stmt.body else body  # type: ignore[attr-defined]
+        for h in stmt.handlers:  # type: ignore[attr-defined]
+            out |= _exits(h.body)
+        final = _exits(stmt.finalbody) if stmt.finalbody else {_FALL}  # type: ignore[attr-defined]
+        return final if _FALL not in final else out | (final - {_FALL})
+    if isinstance(stmt, ast.Match):
+        out = set()
+        for case in stmt.cases:
+            out |= _exits(case.body)
+        return out | {_FALL}
+    return {_FALL}
+
+
+def _has_restate_operation(model: Model, body: Sequence[ast.stmt], fn: Function) -> bool:
+    is_op = model.is_restate_operation
+    for root in body:
+        for node in ast.walk(root):
+            if isinstance(node, ast.Call) and is_op(node, fn):
+                return True
+    return False

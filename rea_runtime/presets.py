@@ -1,0 +1,284 @@
+"""Named service configurations that expand into restate-sdk's own options, validated at import.
+
+restate-sdk accepts `inactivity_timeout`, `journal_retention`, `invocation_retry_policy`, ...
+but checks none of them: a negative duration, a journal dropped before the idempotency record
+that points at it, or a payment killed after its last retry is only discovered in production.
+A :class:`Preset` is a frozen pydantic model; every mistake raises :class:`ConfigurationError`
+at import time, naming the field and the fix. Override any field with one keyword:
+``PRODUCTION.with_(journal_retention=timedelta(days=30))``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import timedelta
+from typing import Any, Literal, Mapping, Optional
+
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from rea_lint.config import ConfigError
+
+__all__ = [
+    "ConfigurationError",
+    "RetryPolicy",
+    "Preset",
+    "DEFAULT",
+    "HIGH_VOLUME",
+    "PRODUCTION",
+    "PRESETS",
+    "preset",
+    "check_options",
+    "SDK_OPTIONS",
+]
+
+Kind = Literal["service", "object", "workflow"]
+
+SDK_OPTIONS = (
+    "inactivity_timeout",
+    "abort_timeout",
+    "journal_retention",
+    "idempotency_retention",
+    "ingress_private",
+    "state_preload",
+    "invocation_retry_policy",
+)
+"""The SDK keyword arguments a preset fills in (service, object, workflow and handler level)."""
+
+_DURATIONS = ("inactivity_timeout", "abort_timeout", "journal_retention", "idempotency_retention")
+
+
+class ConfigurationError(ConfigError):
+    """A service's options are unknown or contradict each other; the message names field and fix."""
+
+
+def _fmt(td: timedelta) -> str:
+    return str(td) if td >= timedelta(0) else f"-{-td}"
+
+
+class RetryPolicy(BaseModel):
+    """`restate.InvocationRetryPolicy`, validated. ``None`` fields keep the server's default."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    initial_interval: Optional[timedelta] = None
+    exponentiation_factor: Optional[float] = None
+    max_interval: Optional[timedelta] = None
+    max_attempts: Optional[int] = None
+    on_max_attempts: Optional[Literal["pause", "kill"]] = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "RetryPolicy":
+        for field in ("initial_interval", "max_interval"):
+            value = getattr(self, field)
+            if value is not None and value <= timedelta(0):
+                raise ValueError(f"retry.{field} is {_fmt(value)}; fix: use a positive duration")
+        if self.max_attempts is not None and self.max_attempts < 1:
+            raise ValueError(
+                f"retry.max_attempts is {self.max_attempts}; the first call counts as an attempt, so "
+                "nothing would ever run; fix: max_attempts >= 1 (or None for the server default)"
+            )
+        if self.exponentiation_factor is not None and self.exponentiation_factor < 1:
+            raise ValueError(
+                f"retry.exponentiation_factor is {self.exponentiation_factor}; delays would shrink; "
+                "fix: a factor >= 1 (2.0 doubles each delay)"
+            )
+        if (self.initial_interval is not None and self.max_interval is not None
+                and self.max_interval < self.initial_interval):
+            raise ValueError(
+                f"retry.max_interval ({_fmt(self.max_interval)}) is shorter than retry.initial_interval "
+                f"({_fmt(self.initial_interval)}); fix: raise max_interval or lower initial_interval"
+            )
+        return self
+
+    def to_sdk(self) -> Any:
+        from restate import InvocationRetryPolicy
+
+        return InvocationRetryPolicy(**self.model_dump())
+
+
+class Preset(BaseModel):
+    """One named configuration. ``None`` leaves an option to restate-server's defaults.
+
+    ``payment``: the handlers move money or other irreversible effects; killing such an
+    invocation after its retries leaves the effect half-done with nobody told, so
+    ``on_max_attempts="kill"`` is refused. ``state_budget_bytes``: `State.set` above it is
+    reported under the policy (large state is loaded on every invocation of the key).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = "custom"
+    inactivity_timeout: Optional[timedelta] = None
+    abort_timeout: Optional[timedelta] = None
+    journal_retention: Optional[timedelta] = None
+    idempotency_retention: Optional[timedelta] = None
+    ingress_private: Optional[bool] = None
+    state_preload: Optional[bool] = None
+    retry: Optional[RetryPolicy] = None
+    payment: bool = False
+    state_budget_bytes: Optional[int] = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Preset":
+        for field in _DURATIONS:
+            value = getattr(self, field)
+            if value is not None and value < timedelta(0):
+                raise ValueError(f"{field} is {_fmt(value)}; fix: a duration >= 0 (or None for the server default)")
+        if self.state_budget_bytes is not None and self.state_budget_bytes <= 0:
+            raise ValueError(
+                f"state_budget_bytes is {self.state_budget_bytes}; fix: a positive byte count (or None: no budget)"
+            )
+        j, i = self.journal_retention, self.idempotency_retention
+        if j is not None and i is not None and j < i:
+            raise ValueError(
+                f"journal_retention ({_fmt(j)}) is shorter than idempotency_retention ({_fmt(i)}): a "
+                "retried request would find its idempotency record but not the journal it points to; "
+                f"fix: journal_retention >= {_fmt(i)}, or lower idempotency_retention"
+            )
+        if self.payment and self.retry is not None and self.retry.on_max_attempts == "kill":
+            raise ValueError(
+                "retry.on_max_attempts is 'kill' on a payment service: after the last attempt the "
+                "invocation is dropped with the payment half-done and nobody told; "
+                "fix: on_max_attempts='pause' (an operator resumes or cancels it with compensation)"
+            )
+        return self
+
+    @classmethod
+    def build(cls, where: str = "Preset", **fields: Any) -> "Preset":
+        """Construct, turning pydantic's errors into one :class:`ConfigurationError` line."""
+        unknown = [k for k in fields if k not in cls.model_fields]
+        if unknown:
+            raise ConfigurationError(_unknown(where, unknown[0], cls.model_fields))
+        try:
+            return cls(**fields)
+        except ValidationError as err:
+            raise ConfigurationError(_explain(where, err)) from None
+
+    def with_(self, **overrides: Any) -> "Preset":
+        """This preset with fields replaced (``retry=`` accepts a dict of retry fields to merge)."""
+        retry = overrides.get("retry")
+        if isinstance(retry, Mapping) and self.retry is not None:
+            overrides["retry"] = {**self.retry.model_dump(exclude_none=True), **retry}
+        data = {**self.model_dump(exclude_none=True), **overrides}
+        return Preset.build(f"preset {self.name!r}", **data)
+
+    def options(self, kind: Kind = "service") -> dict[str, Any]:
+        """Keyword arguments for `restate.Service/VirtualObject/Workflow(name, **options)`."""
+        out: dict[str, Any] = {}
+        for field in ("inactivity_timeout", "abort_timeout", "journal_retention", "idempotency_retention",
+                      "ingress_private"):
+            value = getattr(self, field)
+            if value is not None:
+                out[field] = value
+        if self.state_preload is not None:
+            if kind == "service":
+                raise ConfigurationError(
+                    f"preset {self.name!r}: state_preload applies to Virtual Objects and Workflows, "
+                    "a Service has no state; fix: state_preload=None"
+                )
+            out["state_preload"] = self.state_preload
+        if self.retry is not None:
+            out["invocation_retry_policy"] = self.retry.to_sdk()
+        return out
+
+
+def _unknown(where: str, key: str, known: Any) -> str:
+    close = difflib.get_close_matches(key, list(known), n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(known)}"
+    return f"{where}: unknown option {key!r}; fix: {hint}"
+
+
+def _explain(where: str, err: ValidationError) -> str:
+    first = err.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"])
+    msg = first["msg"].removeprefix("Value error, ")
+    if loc and not msg.startswith(loc.split(".")[0]):
+        return f"{where}: {loc}: {msg}; fix: {first.get('input')!r} is not valid there"
+    return f"{where}: {msg}"
+
+
+DEFAULT = Preset(name="default", state_budget_bytes=1024 * 1024)
+"""Everything left to restate-server (24h retention, its retry schedule): plain restate behaviour
+plus a 1 MiB state budget, because an object's whole state is sent with every invocation."""
+
+HIGH_VOLUME = Preset(
+    name="high-volume",
+    journal_retention=timedelta(hours=1),
+    idempotency_retention=timedelta(hours=1),
+    inactivity_timeout=timedelta(seconds=30),
+    retry=RetryPolicy(initial_interval=timedelta(milliseconds=100), exponentiation_factor=2.0,
+                      max_interval=timedelta(seconds=10), max_attempts=10, on_max_attempts="pause"),
+    state_budget_bytes=64 * 1024,
+)
+"""Millions of short invocations a day: storage is the cost, so journals and idempotency records
+live one hour; a stalled invocation is noticed after 30 s; a poison request stops after 10 fast
+attempts and pauses (never silently killed); state is kept small (64 KiB budget)."""
+
+PRODUCTION = Preset(
+    name="production",
+    journal_retention=timedelta(days=7),
+    idempotency_retention=timedelta(days=1),
+    inactivity_timeout=timedelta(minutes=1),
+    abort_timeout=timedelta(minutes=10),
+    retry=RetryPolicy(initial_interval=timedelta(seconds=1), exponentiation_factor=2.0,
+                      max_interval=timedelta(minutes=5), max_attempts=30, on_max_attempts="pause"),
+    state_budget_bytes=1024 * 1024,
+)
+"""Business services: a week of journals to investigate an incident, a day of idempotency
+(client retries of a request arrive within hours), retries that back off to 5 minutes so a
+dependency outage is ridden out, then pause for an operator; 10 minutes to abort a stuck call."""
+
+PRESETS: Mapping[str, Preset] = {p.name: p for p in (DEFAULT, HIGH_VOLUME, PRODUCTION)}
+
+
+def preset(name: str | Preset, **overrides: Any) -> Preset:
+    """A named preset (``"production"``, ``"high_volume"`` works too) with fields overridden."""
+    if isinstance(name, Preset):
+        base = name
+    else:
+        key = name.replace("_", "-")
+        if key not in PRESETS:
+            raise ConfigurationError(
+                f"unknown preset {name!r}; fix: one of {', '.join(PRESETS)} or a rea_runtime.presets.Preset"
+            )
+        base = PRESETS[key]
+    return base.with_(**overrides) if overrides else base
+
+
+def _retry_fields(policy: Any) -> dict[str, Any] | None:
+    if policy is None:
+        return None
+    if isinstance(policy, (RetryPolicy, Mapping)):
+        return dict(policy) if isinstance(policy, Mapping) else policy.model_dump()
+    return {f: getattr(policy, f) for f in RetryPolicy.model_fields}
+
+
+def check_options(where: str, kind: Kind, sdk_options: Mapping[str, Any], base: Preset | None = None,
+                  **rea_fields: Any) -> tuple[Preset, dict[str, Any]]:
+    """Merge a preset with explicit SDK options and validate them together.
+
+    Returns the effective preset and the SDK keyword arguments to pass on (explicit ones win).
+    ``where`` names the service/handler in messages.
+    """
+    fields: dict[str, Any] = dict(base.model_dump(exclude_none=True)) if base is not None else {}
+    fields.update({k: v for k, v in rea_fields.items() if v is not None})
+    for key, value in sdk_options.items():
+        if value is None:
+            continue
+        if key == "invocation_retry_policy":
+            fields["retry"] = _retry_fields(value)
+        elif key == "enable_lazy_state":
+            fields["state_preload"] = not value
+        elif key in Preset.model_fields:
+            fields[key] = value
+    if base is not None:
+        fields.setdefault("name", base.name)
+    try:
+        effective = Preset.build(where, **fields)
+    except ConfigurationError:
+        raise
+    if kind == "service" and effective.state_preload is not None:
+        raise ConfigurationError(f"{where}: state_preload applies to Virtual Objects and Workflows; fix: drop it")
+    out = effective.options(kind) if base is not None else {}
+    out.update({k: v for k, v in sdk_options.items() if v is not None})
+    return effective, out

@@ -1,0 +1,141 @@
+"""The durable circuit breaker on a real restate-server, with an injected flaky dependency.
+
+Opens after N failures (later calls fail fast without touching the dependency), half-opens
+after the cool-down, closes after a successful trial, re-opens after a failed one, and
+concurrent invocations all see one consistent state (exclusive handlers per key). Runs with
+`always_replay`, so every decision is also replayed from the journal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+import restate
+
+import rea_runtime
+from rea_runtime.breaker import BreakerStatus, CircuitBreaker, breaker_object
+
+COOLDOWN = timedelta(seconds=1)
+THRESHOLD = 3
+
+FLAKY: dict[str, dict] = {}
+"""dependency -> {"fail": bool, "calls": int}: the injected dependency's behaviour and call count."""
+
+
+def dependency(dep: str) -> str:
+    entry = FLAKY.setdefault(dep, {"fail": False, "calls": 0})
+    entry["calls"] += 1
+    if entry["fail"]:
+        raise RuntimeError(f"{dep} is down")
+    return f"{dep} ok"
+
+
+callers = rea_runtime.Service("BreakerCaller", policy="strict")
+
+
+@callers.handler()
+async def call(ctx: restate.Context, dep: str) -> str:
+    breaker = CircuitBreaker(dep, failure_threshold=THRESHOLD, cooldown=COOLDOWN)
+    return await breaker.run(ctx, "call dependency", dependency, dep)
+
+
+@callers.handler()
+async def call_waiting(ctx: restate.Context, dep: str) -> str:
+    breaker = CircuitBreaker(dep, failure_threshold=1, cooldown=COOLDOWN, on_open="retryable", max_attempts=5)
+    return await breaker.run(ctx, "call dependency", dependency, dep)
+
+
+@pytest.fixture(scope="module")
+def restate_options() -> dict:
+    # Suspend and replay at every await: the breaker's decisions must come back from the
+    # journal identically (the same server as test_replay_server, reused in one session).
+    return {"always_replay": True}
+
+
+@pytest.fixture(scope="module")
+def restate_app():
+    return rea_runtime.app([callers, breaker_object])
+
+
+async def _status(env, dep: str) -> BreakerStatus:
+    resp = await env.call("CircuitBreaker", "status", key=dep)
+    assert resp.status_code == 200, resp.text
+    return BreakerStatus.model_validate(resp.json())
+
+
+def _flaky(dep: str, fail: bool) -> dict:
+    entry = FLAKY.setdefault(dep, {"fail": fail, "calls": 0})
+    entry["fail"] = fail
+    return entry
+
+
+async def test_opens_half_opens_and_closes(restate_env) -> None:
+    dep = restate_env.unique("dep")
+    flaky = _flaky(dep, fail=True)
+    for i in range(THRESHOLD):
+        resp = await restate_env.call("BreakerCaller", "call", dep)
+        assert resp.status_code == 500 and f"{dep} is down" in resp.text, resp.text
+        assert (await _status(restate_env, dep)).failures == i + 1
+    st = await _status(restate_env, dep)
+    assert st.state == "open" and st.opened == 1
+
+    resp = await restate_env.call("BreakerCaller", "call", dep)  # fails fast: dependency untouched
+    assert resp.status_code == 503 and "is open" in resp.text, resp.text
+    assert flaky["calls"] == THRESHOLD
+
+    await asyncio.sleep(COOLDOWN.total_seconds() + 0.2)
+    flaky["fail"] = False
+    resp = await restate_env.call("BreakerCaller", "call", dep)  # the half-open trial
+    assert resp.status_code == 200 and resp.json() == f"{dep} ok"
+    st = await _status(restate_env, dep)
+    assert (st.state, st.failures) == ("closed", 0)
+    assert flaky["calls"] == THRESHOLD + 1
+
+
+async def test_failed_trial_reopens(restate_env) -> None:
+    dep = restate_env.unique("dep")
+    flaky = _flaky(dep, fail=True)
+    for _ in range(THRESHOLD):
+        await restate_env.call("BreakerCaller", "call", dep)
+    first = await _status(restate_env, dep)
+    await asyncio.sleep(COOLDOWN.total_seconds() + 0.2)
+    resp = await restate_env.call("BreakerCaller", "call", dep)  # trial fails
+    assert resp.status_code == 500 and "is down" in resp.text
+    st = await _status(restate_env, dep)
+    assert st.state == "open" and st.opened == 2 and st.open_until_ms > first.open_until_ms
+    assert flaky["calls"] == THRESHOLD + 1
+    resp = await restate_env.call("BreakerCaller", "call", dep)
+    assert resp.status_code == 503
+
+
+async def test_concurrent_invocations_see_one_state(restate_env) -> None:
+    dep = restate_env.unique("dep")
+    flaky = _flaky(dep, fail=True)
+    resps = await asyncio.gather(*(restate_env.call("BreakerCaller", "call", dep) for _ in range(12)))
+    down = [r for r in resps if r.status_code == 500 and "is down" in r.text]
+    fast = [r for r in resps if r.status_code == 503 and "is open" in r.text]
+    assert len(down) + len(fast) == 12, [r.text for r in resps]
+    st = await _status(restate_env, dep)
+    # Every call the breaker let through reached the dependency once and was recorded once.
+    assert flaky["calls"] == len(down) == st.failures
+    # Calls admitted before the first failure was recorded all reach the dependency (a breaker
+    # is not a concurrency limit), but the breaker opens exactly once.
+    assert st.state == "open" and st.opened == 1 and len(down) >= THRESHOLD
+    resp = await restate_env.call("BreakerCaller", "call", dep)
+    assert resp.status_code == 503 and flaky["calls"] == len(down)
+
+
+async def test_retryable_waits_durably_for_half_open(restate_env) -> None:
+    dep = restate_env.unique("dep")
+    flaky = _flaky(dep, fail=True)
+    resp = await restate_env.call("BreakerCaller", "call", dep)  # threshold 3: one failure, still closed
+    assert resp.status_code == 500
+    task = asyncio.create_task(restate_env.call("BreakerCaller", "call_waiting", dep))
+    await asyncio.sleep(0.5)  # call_waiting opened the breaker (threshold 1) and sleeps durably
+    assert (await _status(restate_env, dep)).state == "open"
+    flaky["fail"] = False
+    resp = await task
+    assert resp.status_code == 200 and resp.json() == f"{dep} ok", resp.text
+    assert (await _status(restate_env, dep)).state == "closed"

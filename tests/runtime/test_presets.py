@@ -1,0 +1,90 @@
+"""Presets expand into the SDK's own options; every contradiction fails at import, naming field and fix."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import restate
+
+import rea_runtime
+from rea_runtime.presets import DEFAULT, HIGH_VOLUME, PRESETS, PRODUCTION, ConfigurationError, Preset, preset
+
+
+def test_named_presets_expand_into_sdk_options() -> None:
+    assert set(PRESETS) == {"default", "high-volume", "production"}
+    opts = PRODUCTION.options("object")
+    assert opts["journal_retention"] == timedelta(days=7)
+    assert isinstance(opts["invocation_retry_policy"], restate.InvocationRetryPolicy)
+    assert opts["invocation_retry_policy"].on_max_attempts == "pause"
+    assert DEFAULT.options("service") == {}
+    restate.VirtualObject("PresetSmoke", **HIGH_VOLUME.options("object"))  # the SDK accepts them
+
+
+def test_override_is_one_keyword() -> None:
+    p = preset("production", journal_retention=timedelta(days=30))
+    assert p.journal_retention == timedelta(days=30) and p.name == "production"
+    assert preset("high_volume") is HIGH_VOLUME
+    merged = PRODUCTION.with_(retry={"max_attempts": 3})
+    assert merged.retry is not None and merged.retry.max_attempts == 3
+    assert merged.retry.initial_interval == timedelta(seconds=1)  # the rest of the retry policy kept
+
+
+@pytest.mark.parametrize(
+    ("fields", "names"),
+    [
+        ({"journal_retention": timedelta(hours=1)}, ("journal_retention", "idempotency_retention", "fix:")),
+        ({"inactivity_timeout": timedelta(seconds=-5)}, ("inactivity_timeout", "fix: a duration >= 0")),
+        ({"journal_retension": timedelta(days=1)}, ("'journal_retension'", "did you mean 'journal_retention'")),
+        ({"retry": {"max_attempts": 0, "on_max_attempts": "kill"}, "payment": True}, ("retry.max_attempts", "fix:")),
+        ({"retry": {"on_max_attempts": "kill"}, "payment": True}, ("on_max_attempts", "payment", "fix: on_max_attempts='pause'")),
+        ({"retry": {"initial_interval": timedelta(minutes=2), "max_interval": timedelta(seconds=1)}}, ("retry.max_interval",)),
+        ({"state_budget_bytes": 0}, ("state_budget_bytes",)),
+    ],
+)
+def test_contradictions_name_the_field_and_the_fix(fields: dict, names: tuple[str, ...]) -> None:
+    with pytest.raises(ConfigurationError) as err:
+        preset("production", **fields)
+    for name in names:
+        assert name in str(err.value)
+
+
+def test_unknown_preset_lists_the_known_ones() -> None:
+    with pytest.raises(ConfigurationError, match="high-volume"):
+        preset("prod")
+
+
+def test_drop_in_merges_preset_and_explicit_options() -> None:
+    obj = rea_runtime.VirtualObject("PresetObj", preset="production", journal_retention=timedelta(days=2))
+    assert obj.journal_retention == timedelta(days=2)  # explicit SDK option wins
+    assert obj.idempotency_retention == timedelta(days=1)
+    assert obj.invocation_retry_policy.max_attempts == 30
+
+
+def test_drop_in_rejects_contradictions_at_construction() -> None:
+    with pytest.raises(ConfigurationError, match="Service 'Pay'.*journal_retention"):
+        rea_runtime.Service("Pay", preset="production", journal_retention=timedelta(minutes=5))
+    with pytest.raises(ConfigurationError, match="on_max_attempts"):
+        rea_runtime.Service("Pay", preset=preset("production", payment=True),
+                            invocation_retry_policy=restate.InvocationRetryPolicy(on_max_attempts="kill"))
+    with pytest.raises(ConfigurationError, match="abort_timeout"):
+        rea_runtime.Service("Neg", abort_timeout=timedelta(seconds=-1))  # checked without a preset too
+    with pytest.raises(ConfigurationError, match="state_preload"):
+        rea_runtime.Service("NoState", preset=preset("default", state_preload=False))
+
+
+def test_handler_options_are_checked_against_the_service() -> None:
+    svc = rea_runtime.Service("PresetHandlers", preset="production")
+    with pytest.raises(ConfigurationError, match="handler options.*journal_retention"):
+        svc.handler(journal_retention=timedelta(hours=1))
+
+
+def test_a_misconfigured_module_fails_at_import() -> None:
+    with pytest.raises(ConfigurationError, match="idempotency_retention"):
+        from tests.runtime.defs import misconfigured  # noqa: F401
+
+
+def test_preset_is_frozen() -> None:
+    with pytest.raises(Exception):
+        PRODUCTION.journal_retention = None  # type: ignore[misc]
+    assert isinstance(Preset.build(name="x"), Preset)

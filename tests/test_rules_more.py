@@ -1,0 +1,121 @@
+"""Rule behaviour that fixtures cannot show: config options, Finding.data for autofixes."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+from rea_lint.config import DEFAULT, parse_table
+from rea_lint.engine import check_tree
+
+
+def run(source: str, config=DEFAULT, codes=None):  # type: ignore[no-untyped-def]
+    return check_tree(ast.parse(textwrap.dedent(source)), config, codes)
+
+
+OBJ = """\
+import restate
+from datetime import timedelta
+obj = restate.VirtualObject("o")
+@obj.handler()
+async def h(ctx: restate.ObjectContext, n: float):
+"""
+
+
+def test_rea206_min_sleep_seconds_skips_short_literal_sleeps_only() -> None:
+    src = OBJ + (
+        "    await ctx.sleep(timedelta(milliseconds=200))\n"
+        "    await ctx.sleep(timedelta(seconds=30))\n"
+        "    await ctx.sleep(timedelta(seconds=n))\n"
+        "    await ctx.sleep(timedelta(0, 1))\n"
+    )
+    assert [f.line for f in run(src, codes={"REA206"})] == [6, 7, 8, 9]
+    config = parse_table({"min-sleep-seconds": 5})
+    assert [f.line for f in run(src, config, codes={"REA206"})] == [7, 8]
+
+
+def test_rea108_extra_calls_are_io_and_their_objects_too() -> None:
+    src = """\
+    import restate, psycopg
+    DB = psycopg.connect("dsn")
+    async def h(ctx: restate.Context):
+        conn = psycopg.connect("dsn")
+        conn.execute("select 1")
+        DB.execute("select 2")
+        return psycopg.sql.SQL("x")
+    """
+    assert run(src, codes={"REA108"}) == []
+    config = parse_table({"extra-calls": {"REA108": ["psycopg.connect"]}})
+    assert [f.line for f in run(src, config, codes={"REA108"})] == [4, 5, 6]
+
+
+def test_rea101_extra_calls() -> None:
+    src = "import restate\nfrom myapp.clock import now\nasync def h(ctx: restate.Context):\n    return now()\n"
+    assert run(src, codes={"REA101"}) == []
+    config = parse_table({"extra-calls": {"REA101": ["myapp.clock.now"]}})
+    assert [f.code for f in run(src, config)] == ["REA101"]
+
+
+def test_rea111_is_off_by_default_and_on_when_named() -> None:
+    src = "import restate\nasync def h(ctx: restate.Context):\n    print('x')\n"
+    assert run(src) == []
+    assert [f.code for f in run(src, parse_table({"extend-select": ["REA111"]}))] == ["REA111"]
+
+
+def test_rea203_data_names_the_expected_type() -> None:
+    src = "import restate\nobj = restate.VirtualObject('o')\n@obj.handler(kind='shared')\nasync def h(ctx: restate.ObjectContext):\n    pass\n"
+    (f,) = run(src, codes={"REA203"})
+    assert f.data["expected"] == "ObjectSharedContext" and f.data["found"] == "ObjectContext"
+    assert (f.line, f.col) == (4, 17)  # the annotation
+
+
+def test_rea204_data_says_whether_await_is_possible() -> None:
+    src = "import restate\nasync def a(ctx: restate.Context):\n    ctx.get('k')\ndef s(ctx: restate.Context):\n    ctx.get('k')\n"
+    found = run(src, codes={"REA204"})
+    assert [(f.line, f.col, f.data["is_async"]) for f in found] == [(3, 4, True), (5, 4, False)]
+
+
+def test_rea104_data_is_the_iterable() -> None:
+    src = "import restate\nasync def h(ctx: restate.Context, ids: list):\n    for i in set(ids):\n        await ctx.service_call(f, i)\n"
+    (f,) = run(src, codes={"REA104"})
+    assert isinstance(f.data, ast.Call) and (f.line, f.col) == (3, 13)
+
+
+def test_rea107_points_at_the_assignment_not_the_global_line() -> None:
+    src = "import restate\nN = 0\nasync def h(ctx: restate.Context):\n    global N\n    N += 1\n"
+    assert [(f.line, f.col) for f in run(src, codes={"REA107"})] == [(5, 4)]
+
+
+def test_rea401_loops_and_finally() -> None:
+    src = """\
+    import restate
+    async def h(ctx: restate.Context):
+        try:
+            await ctx.get("k")
+        except Exception:
+            for _ in range(3):
+                raise
+        try:
+            await ctx.get("k")
+        except BaseException:
+            try:
+                pass
+            finally:
+                raise
+        try:
+            await ctx.get("k")
+        except BaseException:
+            while True:
+                raise
+    """
+    assert [f.line for f in run(src, codes={"REA401"})] == [5]
+
+
+def test_builtins_shadowed_at_module_level_are_not_builtins() -> None:
+    src = "import restate\ndef open(p):\n    return p\nasync def h(ctx: restate.Context):\n    return open('x')\n"
+    assert run(src, codes={"REA108"}) == []
+
+
+def test_rea206_only_in_exclusive_context_kinds() -> None:
+    src = "import restate\nasync def h(ctx: restate.ObjectSharedContext):\n    await ctx.sleep(d)\n"
+    assert run(src, codes={"REA206"}) == []

@@ -1,0 +1,268 @@
+"""Transitive analysis: depth, cycles, cross-module resolution, allow-lists, no double reports."""
+
+from __future__ import annotations
+
+import ast
+import json
+import pickle
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from rea_lint.config import ReaConfig, parse_table
+from rea_lint.engine import check_tree
+from rea_lint.project import ModuleSummary, Project, merge, module_name, summarize_source
+
+HANDLER = """\
+import restate
+svc = restate.Service("svc")
+"""
+
+
+def write(root: Path, files: dict[str, str]) -> list[Path]:
+    paths = []
+    for name, text in files.items():
+        p = root / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text))
+        paths.append(p)
+    return paths
+
+
+def findings(root: Path, files: dict[str, str], config: ReaConfig = ReaConfig()) -> dict[str, list[tuple[int, str, str]]]:
+    paths = write(root, files)
+    project = Project.from_files(paths, config)
+    return {
+        str(Path(path).relative_to(root)): [(f.line, f.code, f.message) for f in found]
+        for path, found in project.findings().items()
+    }
+
+
+def same_module(source: str, config: ReaConfig = ReaConfig()) -> list[tuple[int, str, str]]:
+    return [(f.line, f.code, f.message) for f in check_tree(ast.parse(textwrap.dedent(source)), config)]
+
+
+def test_depth_and_chain_text() -> None:
+    got = same_module(
+        HANDLER
+        + """
+import time
+def a(): return b()
+def b(): return c()
+def c(): return d()
+def d(): return time.time()
+@svc.handler()
+async def h(ctx):
+    return a()
+"""
+    )
+    assert len(got) == 1
+    line, code, message = got[0]
+    assert (line, code) == (11, "REA101")
+    assert "via a() -> b() -> c() -> d() -> time.time():" in message
+
+
+def test_shortest_chain_is_reported() -> None:
+    got = same_module(
+        HANDLER
+        + """
+import time
+def long1(): return long2()
+def long2(): return short()
+def short(): return time.time()
+def entry(): return long1() if x else short()
+@svc.handler()
+async def h(ctx):
+    return entry()
+"""
+    )
+    assert [m for _, _, m in got] and "via entry() -> short() -> time.time():" in got[0][2]
+
+
+def test_cycles_terminate_with_and_without_a_source() -> None:
+    got = same_module(
+        HANDLER
+        + """
+import time
+def a(n): return b(n)
+def b(n): return a(n - 1) if n else c()
+def c(): return c()
+def loop_clean(n): return loop_clean(n - 1)
+def self_rec(n): return self_rec(n - 1) if n else time.time()
+@svc.handler()
+async def h(ctx):
+    a(3)
+    loop_clean(2)
+    self_rec(1)
+"""
+    )
+    assert [(line, code) for line, code, _ in got] == [(14, "REA101")]
+
+
+def test_handler_code_reports_in_place_not_at_callers() -> None:
+    got = same_module(
+        HANDLER
+        + """
+import time
+def helper(ctx: restate.Context):
+    return time.time()
+def wrapper(ctx: restate.Context):
+    return helper(ctx)
+@svc.handler()
+async def h(ctx):
+    return wrapper(ctx)
+"""
+    )
+    assert [(line, code) for line, code, _ in got] == [(6, "REA101")]
+    assert "via" not in got[0][2]
+
+
+def test_run_actions_and_dynamic_calls_are_not_followed() -> None:
+    got = same_module(
+        HANDLER
+        + """
+import httpx
+def fetch(url): return httpx.get(url)
+REGISTRY = {"fetch": fetch}
+@svc.handler()
+async def h(ctx, cb):
+    await ctx.run_typed("f", fetch, url="x")
+    await ctx.run("g", lambda: fetch("y"))
+    cb()
+    REGISTRY["fetch"]("z")
+    getattr(ctx, "x")()
+"""
+    )
+    assert got == []
+
+
+def test_one_helper_several_codes() -> None:
+    got = same_module(
+        HANDLER
+        + """
+import time, random
+def noisy(): return time.time() + random.random() + time.time_ns()
+@svc.handler()
+async def h(ctx):
+    return noisy()
+"""
+    )
+    assert sorted(code for _, code, _ in got) == ["REA101", "REA102"]
+
+
+def test_cross_module_imports_and_reexports(tmp_path: Path) -> None:
+    got = findings(
+        tmp_path,
+        {
+            "shop/__init__.py": "from shop.clock import now as current_time\n",
+            "shop/clock.py": "import time\ndef now():\n    return _read()\ndef _read():\n    return time.time()\n",
+            "shop/net.py": "import requests\ndef get(u):\n    return requests.get(u)\n",
+            "shop/pricing.py": "from . import net\ndef quote(u):\n    return net.get(u)\n",
+            "shop/handlers.py": HANDLER
+            + textwrap.dedent(
+                """\
+                import shop
+                from shop.pricing import quote
+                from shop import clock
+                @svc.handler()
+                async def h(ctx):
+                    a = quote("u")
+                    b = clock.now()
+                    c = shop.current_time()
+                    return a, b, c
+                """
+            ),
+        },
+    )
+    assert list(got) == ["shop/handlers.py"]
+    rows = got["shop/handlers.py"]
+    assert [(line, code) for line, code, _ in rows] == [(8, "REA108"), (9, "REA101"), (10, "REA101")]
+    assert "via quote() -> net.get() -> requests.get(...):" in rows[0][2]
+    assert "via clock.now() -> _read() -> time.time():" in rows[1][2]
+    assert "via shop.current_time() -> _read() -> time.time():" in rows[2][2]
+
+
+def test_cross_module_cycle(tmp_path: Path) -> None:
+    got = findings(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/a.py": "from pkg import b\ndef f(n):\n    return b.g(n)\n",
+            "pkg/b.py": "from pkg import a\nimport uuid\ndef g(n):\n    return a.f(n - 1) if n else uuid.uuid4()\n",
+            "pkg/h.py": HANDLER + "from pkg.a import f\n@svc.handler()\nasync def h(ctx):\n    return f(3)\n",
+        },
+    )
+    assert [(line, code) for line, code, _ in got["pkg/h.py"]] == [(6, "REA103")]
+    assert "via f() -> b.g() -> uuid.uuid4():" in got["pkg/h.py"][0][2]
+
+
+def test_allow_list_exempts_functions_as_source_and_as_link(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/clock.py": "import time\ndef now():\n    return time.time()\ndef later():\n    return now() + 1\n",
+        "app/h.py": HANDLER
+        + "from app.clock import now, later\n@svc.handler()\nasync def h(ctx):\n    now()\n    later()\n",
+    }
+    assert len(findings(tmp_path, files)["app/h.py"]) == 2
+    allow_now = parse_table({"allow": ["app.clock.now"]})
+    assert findings(tmp_path, files, allow_now) == {}
+    allow_glob = parse_table({"allow": ["app.clock.l*"]})
+    assert [line for line, _, _ in findings(tmp_path, files, allow_glob)["app/h.py"]] == [6]
+
+
+def test_disabled_codes_are_not_reported_transitively() -> None:
+    src = HANDLER + "import time\ndef f():\n    return time.time()\n@svc.handler()\nasync def h(ctx):\n    return f()\n"
+    assert same_module(src, parse_table({"ignore": ["REA101"]})) == []
+
+
+def test_extra_calls_naming_a_project_function_report_once() -> None:
+    src = HANDLER + "import time\ndef now():\n    return time.time()\n@svc.handler()\nasync def h(ctx):\n    return now()\n"
+    config = parse_table({"extra-calls": {"REA101": ["__module__.now"]}})
+    got = same_module(src, config)
+    assert [(line, code) for line, code, _ in got] == [(8, "REA101")]
+
+
+def test_extra_calls_are_transitive_sources() -> None:
+    src = HANDLER + "import mydb\ndef load():\n    return mydb.connect().fetch()\n@svc.handler()\nasync def h(ctx):\n    return load()\n"
+    config = parse_table({"extra-calls": {"REA108": ["mydb.connect"]}})
+    got = same_module(src, config)
+    assert [(line, code) for line, code, _ in got] == [(8, "REA108")]
+    assert "via load() -> mydb.connect():" in got[0][2]
+
+
+def test_summary_is_plain_data(tmp_path: Path) -> None:
+    src = HANDLER + "import time\ndef f():\n    return time.time()\n@svc.handler()\nasync def h(ctx):\n    return f()\n"
+    summary = summarize_source(src, "m.py", "m")
+    assert ModuleSummary.from_dict(json.loads(json.dumps(summary.to_dict()))) == summary
+    assert pickle.loads(pickle.dumps(summary)) == summary
+    project = Project([ModuleSummary.from_dict(summary.to_dict())])
+    assert [f.code for f in project.findings()["m.py"]] == ["REA101"]
+
+
+def test_summary_version_mismatch_is_refused() -> None:
+    data = summarize_source("x = 1\n", "m.py", "m").to_dict()
+    data["version"] = -1
+    with pytest.raises(ValueError):
+        ModuleSummary.from_dict(data)
+
+
+def test_module_name(tmp_path: Path) -> None:
+    write(tmp_path, {"src/pkg/__init__.py": "", "src/pkg/sub/__init__.py": "", "src/pkg/sub/mod.py": "", "top.py": ""})
+    assert module_name(tmp_path / "src/pkg/sub/mod.py") == "pkg.sub.mod"
+    assert module_name(tmp_path / "src/pkg/sub/__init__.py") == "pkg.sub"
+    assert module_name(tmp_path / "top.py") == "top"
+    assert module_name(tmp_path / "src/pkg/sub/mod.py", root=tmp_path / "src/pkg") == "sub.mod"
+
+
+def test_unparsable_files_are_skipped(tmp_path: Path) -> None:
+    got = findings(tmp_path, {"bad.py": "def (:\n", "ok.py": "x = 1\n"})
+    assert got == {}
+
+
+def test_merge_drops_duplicates_only() -> None:
+    from rea_lint.findings import Finding
+
+    a = [Finding(1, 0, "REA101", "x")]
+    b = [Finding(1, 0, "REA101", "y"), Finding(2, 0, "REA101", "z")]
+    assert [(f.line, f.message) for f in merge(a, b)] == [(1, "x"), (2, "z")]
