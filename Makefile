@@ -21,5 +21,11 @@ test: $(PY)
 	$(PIP) -e '.[test]'
 	$(PY) -m pytest
 
+# The benchmarks (issue 8): prints a table and writes docs/performance.md (ruff is the speed reference).
+.PHONY: bench
+bench: $(PY)
+	$(PIP) -e '.[test]' ruff
+	$(PY) -m benchmarks
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .rea_cache
