@@ -76,18 +76,47 @@ class Run:
         return sum(1 for m in FINDING.finditer(self.stdout) if m.group(1).startswith(prefix))
 
 
+# The measured command is forked by this tiny interpreter, not by the benchmark: Linux carries
+# a parent's peak RSS into a forked child's ru_maxrss (across exec), so a benchmark process that
+# has grown (parsed corpora, profiles) would inflate every peak RSS it measures. The wrapper
+# reports its child's rusage (CPU of the whole tree, peak RSS) on a pipe.
+_WRAPPER = (
+    "import os, sys\n"
+    "pid = os.fork()\n"
+    "if pid == 0:\n"
+    "    os.close(int(sys.argv[1]))\n"
+    "    try:\n"
+    "        os.execvp(sys.argv[2], sys.argv[2:])\n"
+    "    finally:\n"
+    "        os._exit(127)\n"
+    "_, status, ru = os.wait4(pid, 0)\n"
+    "os.write(int(sys.argv[1]), ('%r %r %d' % (ru.ru_utime + ru.ru_stime, ru.ru_maxrss, os.waitstatus_to_exitcode(status))).encode())\n"
+    "sys.exit(os.waitstatus_to_exitcode(status) & 0xFF)\n"
+)
+
+
 def run_process(argv: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
-    """Run ``argv`` to completion; wall, CPU (process tree) and peak RSS from ``wait4``."""
+    """Run ``argv`` to completion: wall time, CPU (the process tree) and peak RSS of the command."""
+    read_fd, write_fd = os.pipe()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(list(argv), cwd=cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
+        proc = subprocess.Popen([sys.executable, "-S", "-c", _WRAPPER, str(write_fd), *argv], cwd=cwd, env=env,
+                                stdout=out, stderr=err, stdin=subprocess.DEVNULL, pass_fds=(write_fd,))
+        os.close(write_fd)
+        report = b""
+        while chunk := os.read(read_fd, 4096):
+            report += chunk
+        os.close(read_fd)
+        proc.wait()
         wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        try:
+            cpu_s, rss_kb, code = report.decode().split()
+        except ValueError:
+            raise RuntimeError(f"could not run {argv[0]}: exit {proc.returncode}") from None
         out.seek(0)
         err.seek(0)
         return Run(
-            list(argv), wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode,
+            list(argv), wall, float(cpu_s), int(rss_kb) / 1024, int(code),
             out.read().decode(errors="replace"), err.read().decode(errors="replace"),
         )
 
