@@ -19,8 +19,10 @@ _ROOTS = sorted(
 )
 
 
-def profile_call(fn: Callable[[], object], top: int = 25, sort: str = "cumulative") -> str:
-    """Run ``fn`` under cProfile and return the ``top`` lines of its stats sorted by ``sort``."""
+def profile_call(fn: Callable[[], object], top: int = 25, sort: str = "cumulative", restrict: str | None = None) -> str:
+    """Run ``fn`` under cProfile and return the ``top`` lines of its stats sorted by ``sort``.
+
+    ``restrict``: only functions whose ``file:line(name)`` matches this regex (e.g. one package)."""
     prof = cProfile.Profile()
     prof.enable()
     try:
@@ -29,7 +31,11 @@ def profile_call(fn: Callable[[], object], top: int = 25, sort: str = "cumulativ
         prof.disable()
     buf = io.StringIO()
     stats = pstats.Stats(prof, stream=buf)
-    stats.sort_stats(sort).print_stats(top)
+    stats.sort_stats(sort)
+    if restrict:
+        stats.print_stats(restrict, top)
+    else:
+        stats.print_stats(top)
     text = buf.getvalue()
     for root in _ROOTS:
         text = text.replace(root + "/", "")
@@ -38,7 +44,7 @@ def profile_call(fn: Callable[[], object], top: int = 25, sort: str = "cumulativ
     keep: list[str] = []
     started = False
     for ln in lines:
-        if re.search(r"function calls .* in [\d.]+ seconds", ln):
+        if re.search(r"function calls.* in [\d.]+ seconds", ln):
             keep.append(ln.strip())
         if ln.lstrip().startswith("ncalls"):
             started = True
