@@ -61,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     corpus_b = corpus.stdlib_corpus(every)
     corpus_b.name = f"stdlib sample (every {every}th file)" if every > 1 else "stdlib"
     full = corpus.stdlib_corpus(1) if not smoke else corpus_b
+    if full is not corpus_b:
+        full.name = "stdlib, whole"
     corpus_a.name = "generated Restate"
     print(f"corpora: {len(corpus_a.files)} generated modules ({corpus_a.lines:,} lines) in "
           f"{time.perf_counter() - t0:.1f}s; {len(corpus_b.files)} stdlib files ({corpus_b.lines:,} lines)", flush=True)
