@@ -268,6 +268,14 @@ class Model:
                 return True
         return False
 
+    def contains_restate_operation(self, body: Sequence[ast.AST], function: Function) -> bool:
+        """Does any call under these nodes perform a Restate operation (see above)?"""
+        for root in body:
+            for node in ast.walk(root):
+                if isinstance(node, ast.Call) and self.is_restate_operation(node, function):
+                    return True
+        return False
+
     def restate_symbol(self, qualname: str | None) -> str | None:
         """`Service` for `restate.Service`, `restate.service.Service`, `rea_runtime.Service` ..."""
         if not qualname:

@@ -153,6 +153,13 @@ class _Guarding:
     handlers: dict[str, Any]
     name: str
 
+    def __init__(self, name: str, *args: Any, policy: str | None = None,
+                 rules: Mapping[str, str] | None = None, preset: str | Preset | None = None,
+                 validate: bool = True, **kwargs: Any) -> None:
+        effective, kwargs = self._rea_options(name, preset, kwargs)
+        super().__init__(name, *args, **kwargs)  # type: ignore[call-arg]
+        self._rea_init(policy, rules, effective, validate)
+
     @classmethod
     def _rea_options(cls, name: str, preset: str | Preset | None, kwargs: dict[str, Any]) -> tuple[Preset | None, dict[str, Any]]:
         kind = _KINDS[next(c.__name__ for c in cls.__mro__ if c.__name__ in _KINDS)]
@@ -203,13 +210,6 @@ class Service(_Guarding, restate.Service):
     ``preset=`` (a name or `rea_runtime.presets.Preset`; explicit SDK options win),
     ``validate=False`` (skip definition-time checks; the run-time guards stay)."""
 
-    def __init__(self, name: str, *args: Any, policy: str | None = None,
-                 rules: Mapping[str, str] | None = None, preset: str | Preset | None = None,
-                 validate: bool = True, **kwargs: Any) -> None:
-        effective, kwargs = self._rea_options(name, preset, kwargs)
-        super().__init__(name, *args, **kwargs)
-        self._rea_init(policy, rules, effective, validate)
-
     def handler(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:  # type: ignore[override]
         return self._rea_wrap(super().handler, args, kwargs)
 
@@ -217,26 +217,12 @@ class Service(_Guarding, restate.Service):
 class VirtualObject(_Guarding, restate.VirtualObject):
     """`restate.VirtualObject` whose handlers get a guarded context; same extras as `Service`."""
 
-    def __init__(self, name: str, *args: Any, policy: str | None = None,
-                 rules: Mapping[str, str] | None = None, preset: str | Preset | None = None,
-                 validate: bool = True, **kwargs: Any) -> None:
-        effective, kwargs = self._rea_options(name, preset, kwargs)
-        super().__init__(name, *args, **kwargs)
-        self._rea_init(policy, rules, effective, validate)
-
     def handler(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:  # type: ignore[override]
         return self._rea_wrap(super().handler, args, kwargs)
 
 
 class Workflow(_Guarding, restate.Workflow):
     """`restate.Workflow` whose `main` and `handler`s get a guarded context; same extras."""
-
-    def __init__(self, name: str, *args: Any, policy: str | None = None,
-                 rules: Mapping[str, str] | None = None, preset: str | Preset | None = None,
-                 validate: bool = True, **kwargs: Any) -> None:
-        effective, kwargs = self._rea_options(name, preset, kwargs)
-        super().__init__(name, *args, **kwargs)
-        self._rea_init(policy, rules, effective, validate)
 
     def main(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:  # type: ignore[override]
         return self._rea_wrap(super().main, args, kwargs)

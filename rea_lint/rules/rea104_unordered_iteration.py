@@ -37,7 +37,7 @@ class UnorderedIteration(Checker):
                 continue
             if sets is None:
                 sets = _SetNames(model)
-            if sets.is_set(iterable, fn) and _has_restate_operation(model, body, fn):
+            if sets.is_set(iterable, fn) and model.contains_restate_operation(body, fn):
                 yield self.report(iterable, subject=source_text(iterable), ctx=fn.context_name(), data=iterable)
 
     invalid = (
@@ -114,12 +114,3 @@ class _SetNames:
         if not values:
             return False  # bound some other way (a loop target, `with ... as`, an import)
         return all(v is not None and self.is_set(v, scope, depth + 1) for v in values)
-
-
-def _has_restate_operation(model: Model, body: Sequence[ast.AST], fn: Function) -> bool:
-    is_op = model.is_restate_operation
-    for root in body:
-        for node in ast.walk(root):
-            if isinstance(node, ast.Call) and is_op(node, fn):
-                return True
-    return False

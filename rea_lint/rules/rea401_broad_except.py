@@ -32,7 +32,7 @@ class BroadExcept(Checker):
                     continue
                 if breadth == _EXCEPTION:
                     if guarded is None:
-                        guarded = _has_restate_operation(model, try_.body, fn)
+                        guarded = model.contains_restate_operation(try_.body, fn)
                     if not guarded:
                         continue
                 yield self.report(handler, subject=_subject(handler), ctx=fn.context_name())
@@ -125,12 +125,3 @@ def _exits_of(stmt: ast.stmt) -> set[str]:
             out |= _exits(case.body)
         return out | {_FALL}
     return {_FALL}
-
-
-def _has_restate_operation(model: Model, body: Sequence[ast.stmt], fn: Function) -> bool:
-    is_op = model.is_restate_operation
-    for root in body:
-        for node in ast.walk(root):
-            if isinstance(node, ast.Call) and is_op(node, fn):
-                return True
-    return False
