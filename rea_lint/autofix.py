@@ -235,6 +235,15 @@ def _context_name(fn: Function) -> str | None:
     return None
 
 
+def _call_in_handler(fixer: "Fixer", f: Finding) -> tuple[ast.Call, str | None, str | None] | None:
+    """The call a finding points at, the handler's context name, and the call's qualified name."""
+    found = fixer.call_at(f)
+    if found is None:
+        return None
+    call, fn, qual = found
+    return call, _context_name(fn), qual
+
+
 class _Apply(cst.CSTTransformer):
     def __init__(self, plans: dict[int, list[FixPlan]]) -> None:
         super().__init__()
@@ -257,11 +266,10 @@ def _await_time(ctx: str) -> cst.Await:
 
 def _plan_time(fixer: Fixer, f: Finding) -> FixPlan | None:
     """REA101: `time.time()` -> `await ctx.time()`; `datetime.now()` -> `datetime.fromtimestamp(await ctx.time())`."""
-    found = fixer.call_at(f)
+    found = _call_in_handler(fixer, f)
     if found is None:
         return None
-    call, fn, qual = found
-    ctx = _context_name(fn)
+    call, ctx, qual = found
     node = fixer.smallest(f, cst.Call)
     if ctx is None or not isinstance(node, cst.Call) or not fixer.await_allowed(f):
         return None
@@ -294,11 +302,10 @@ def _plan_time(fixer: Fixer, f: Finding) -> FixPlan | None:
 
 def _plan_random(fixer: Fixer, f: Finding) -> FixPlan | None:
     """REA102: `random.<fn>(...)` -> `ctx.random().<fn>(...)` (module functions only)."""
-    found = fixer.call_at(f)
+    found = _call_in_handler(fixer, f)
     if found is None:
         return None
-    _call, fn, qual = found
-    ctx = _context_name(fn)
+    _call, ctx, qual = found
     if ctx is None or not qual or not qual.startswith("random."):
         return None
     method = qual[len("random.") :]
@@ -317,11 +324,10 @@ def _plan_random(fixer: Fixer, f: Finding) -> FixPlan | None:
 
 def _plan_uuid(fixer: Fixer, f: Finding) -> FixPlan | None:
     """REA103: `uuid.uuid4()` / `uuid.uuid1()` -> `ctx.uuid()`."""
-    found = fixer.call_at(f)
+    found = _call_in_handler(fixer, f)
     if found is None:
         return None
-    call, fn, qual = found
-    ctx = _context_name(fn)
+    call, ctx, qual = found
     if ctx is None or qual not in ("uuid.uuid4", "uuid.uuid1") or call.args or call.keywords:
         return None
     node = fixer.smallest(f, cst.Call)
