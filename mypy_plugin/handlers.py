@@ -30,7 +30,7 @@ from mypy.types import CallableType, Type, get_proper_type
 from mypy_plugin.index import ModuleIndex
 from mypy_plugin.restate_types import ContextTypes, callable_definition, literal_str, service_class_kind
 
-__all__ = ["HandlerInfo", "Handlers", "EXPECTED_CONTEXT"]
+__all__ = ["HandlerInfo", "Handlers", "EXPECTED_CONTEXT", "context_param", "first_param_annotation"]
 
 # handler kind -> the context annotation its decorator implies
 EXPECTED_CONTEXT = {
@@ -192,13 +192,25 @@ class Handlers:
         return False
 
 
+def _context_index(func: FuncItem) -> int:
+    """Where a handler's context parameter sits: first, after `self`/`cls` in a method."""
+    if func.info is not None and not func.is_static and len(func.arguments) > 1 and func.arguments[0].variable.name in ("self", "cls"):
+        return 1
+    return 0
+
+
+def context_param(func: FuncItem) -> Var | None:
+    """A handler's context parameter, annotated or not."""
+    if not func.arguments:
+        return None
+    return func.arguments[_context_index(func)].variable
+
+
 def first_param_annotation(func: FuncItem) -> tuple[Type | None, object]:
     """The declared type of the context parameter (the first, after `self`) and a node to point at."""
     if not func.arguments or not isinstance(func.type, CallableType):
         return None, func
-    i = 0
-    if func.info is not None and not func.is_static and len(func.arguments) > 1 and func.arguments[0].variable.name in ("self", "cls"):
-        i = 1
+    i = _context_index(func)
     arg = func.arguments[i]
     if arg.kind not in _ARG_KINDS or arg.type_annotation is None:
         return None, arg

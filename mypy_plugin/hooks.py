@@ -31,6 +31,9 @@ from mypy_plugin.resolve import callee_names, receiver_names
 from mypy_plugin.restate_types import FUTURE_BASES, ContextTypes, instance_of
 from mypy_plugin.rules import calls, context, durable, idempotency
 from mypy_plugin.targets import ASYNCIO_COMBINATORS
+from mypy_plugin.transitive import SameModule
+from mypy_plugin.tree import walk
+from mypy_plugin.untyped import untyped_calls
 
 __all__ = ["ReaPlugin", "PLUGIN_VERSION"]
 
@@ -61,6 +64,7 @@ class ReaPlugin(Plugin):
         self.config = _load(options)
         self.contexts = ContextTypes(self.config.context_types)
         self.reporter = Reporter(self.config)
+        self.transitive = SameModule(self.config)
         self._passed: dict[int, tuple[MypyFile, object]] = {}
         """id(tree) -> (tree, the module's error list when `_module_pass` last judged it)."""
 
@@ -112,6 +116,8 @@ class ReaPlugin(Plugin):
             if in_handler:
                 for code in calls.forbidden_codes(facts):
                     self.reporter.report(api, code, node, subject_text(node))
+                if calls.env_copy(names, node):
+                    self.reporter.report(api, "REA109", node, subject_text(node))
                 if isinstance(node.callee, MemberExpr) and calls.io_method(
                     receiver_type, node.callee.expr,
                     calls.bound_here_or_module(node.callee.expr, set(index.param_owner)),
@@ -151,7 +157,7 @@ class ReaPlugin(Plugin):
                     facts = calls.CallFacts(c, names, None, self.config.extra_calls, on_instance)
                     return any(code in ("REA101", "REA102", "REA103") for code in calls.forbidden_codes(facts))
 
-                if any(True for _ in idempotency.nondeterministic_calls(key, forbidden)):
+                if any(True for _ in idempotency.nondeterministic_calls(h, key, forbidden)):
                     self.reporter.report(api, "REA302", key, "idempotency_key=" + subject_text(key))
 
     def _module_pass(self, api: CheckerPluginInterface, h: Handlers, tree: MypyFile) -> None:
@@ -175,6 +181,9 @@ class ReaPlugin(Plugin):
                 continue  # judged at its decorator's hook, once the body's types are known
             for write in context.shared_state_writes(h, func, None):
                 self.reporter.report(api, "REA202", write, subject_text(write))
+            self._untyped_pass(api, h, func)
+        for found in self.transitive.findings(api.path, tree.fullname):
+            self.reporter.report_at(api, found.code, found.line, found.col, found.message)
         self._passed[id(tree)] = (tree, errors.error_info_map.get(errors.file))
 
     def _decorated_pass(self, api: CheckerPluginInterface, h: Handlers, func: FuncItem, decorator: CallExpr) -> None:
@@ -185,6 +194,7 @@ class ReaPlugin(Plugin):
         """
         info = h.decorator_info(decorator)
         kind = info.kind if info is not None else None
+        self._untyped_pass(api, h, func)
         for write in context.shared_state_writes(h, func, kind):
             self.reporter.report(api, "REA202", write, subject_text(write))
         if info is not None and info.expected_context:
@@ -193,6 +203,18 @@ class ReaPlugin(Plugin):
                 node, annotation = found
                 self.reporter.report(api, "REA203", node, f"{annotation} (expected {info.expected_context})")
 
+    def _untyped_pass(self, api: CheckerPluginInterface, h: Handlers, func: FuncItem) -> None:
+        """Calls no hook sees, in `func` and what is nested in it: through libraries mypy has no
+        types for, and every call of a body mypy does not check (an unannotated function)."""
+        imports = h.index.missing_imports
+        checks_untyped = getattr(api, "options", self.options).check_untyped_defs
+        for f in walk(func):
+            if not isinstance(f, FuncItem):
+                continue
+            unchecked = f.is_dynamic() and not checks_untyped
+            if (imports or unchecked) and h.is_handler_code(f):
+                for code, call in untyped_calls(f, h.index, imports, self.config.extra_calls, unchecked):
+                    self.reporter.report(api, code, call, subject_text(call))
 
 
 def _is_type_obj(typ: Any) -> bool:

@@ -10,23 +10,34 @@ from __future__ import annotations
 from typing import Iterator
 
 from mypy.nodes import (
+    GDEF,
+    AssignmentExpr,
+    AssignmentStmt,
     CallExpr,
     Decorator,
     Expression,
     ExpressionStmt,
+    ForStmt,
     FuncDef,
     FuncItem,
+    Import,
+    ImportFrom,
     LambdaExpr,
+    ListExpr,
     MemberExpr,
     MypyFile,
     NameExpr,
     Node,
+    OperatorAssignmentStmt,
     RefExpr,
+    TupleExpr,
+    Var,
+    WithStmt,
 )
 
 from mypy_plugin.tree import children
 
-__all__ = ["ModuleIndex", "index_for", "RUN_METHODS", "action_of"]
+__all__ = ["ModuleIndex", "index_for", "RUN_METHODS", "action_of", "missing_imports"]
 
 RUN_METHODS = frozenset({"run", "run_typed"})
 PARTIALS = frozenset({"functools.partial"})
@@ -58,12 +69,17 @@ class ModuleIndex:
         self.functions: list[FuncItem] = []
         self.param_owner: dict[int, FuncItem] = {}
         """id(parameter Var) -> its function: a parameter's declared type before the body is checked."""
+        self._bound: dict[tuple[int, str], Expression | None] = {}
+        """(id(function) or 0 for the module, name) -> the one expression bound to it
+        (`x = e`, `with e as x`); None if it is bound more than once."""
         self._build(tree)
+        self.missing_imports = missing_imports(tree)
+        """Names bound by imports mypy could not follow (see `mypy_plugin.untyped`)."""
 
     def _build(self, tree: MypyFile) -> None:
-        stack: list[tuple[Node, Node | None]] = [(tree, None)]
+        stack: list[tuple[Node, Node | None, FuncItem | None]] = [(tree, None, None)]
         while stack:
-            node, parent = stack.pop()
+            node, parent, func = stack.pop()
             if parent is not None:
                 self.parent[id(node)] = parent
             if isinstance(node, Decorator):
@@ -73,12 +89,36 @@ class ModuleIndex:
                         self.decorated_by_call[id(d)] = node.func
             elif isinstance(node, CallExpr):
                 self._note_call(node)
+            elif isinstance(node, AssignmentStmt):
+                for lvalue in node.lvalues:
+                    self._bind(func, lvalue, node.rvalue)
+            elif isinstance(node, AssignmentExpr):
+                self._bind(func, node.target, node.value)
+            elif isinstance(node, OperatorAssignmentStmt):
+                self._bind(func, node.lvalue, None)
+            elif isinstance(node, ForStmt):
+                self._bind(func, node.index, None)
+            elif isinstance(node, WithStmt):
+                for expr, target in zip(node.expr, node.target):
+                    if target is not None:
+                        self._bind(func, target, expr)
             if isinstance(node, FuncItem):
                 self.functions.append(node)
                 for arg in node.arguments:
                     self.param_owner[id(arg.variable)] = node
+                func = node
             for child in children(node):
-                stack.append((child, node))
+                stack.append((child, node, func))
+
+    def _bind(self, func: FuncItem | None, target: Expression, value: Expression | None) -> None:
+        # Keyed by scope and name, not by the Var: the daemon re-analyses a function it
+        # re-checks and gives its locals new Vars, while the statements stay the same nodes.
+        if isinstance(target, (TupleExpr, ListExpr)):
+            for item in target.items:
+                self._bind(func, item, None)
+        elif isinstance(target, NameExpr):
+            key = (id(func) if func is not None else 0, target.name)
+            self._bound[key] = None if key in self._bound else value
 
     def _note_call(self, call: CallExpr) -> None:
         callee = call.callee
@@ -106,6 +146,21 @@ class ModuleIndex:
             yield cur
             cur = self.parent.get(id(cur))
 
+    def single_value(self, expr: Expression) -> Expression | None:
+        """What a name was bound to, if it was bound exactly once (`key = f"..."`; `with X() as s`)."""
+        if not isinstance(expr, NameExpr):
+            return None
+        if expr.kind != GDEF:
+            func = self.enclosing_function(expr)
+            while func is not None:  # a local, or a closure's variable of an enclosing function
+                if any(a.variable.name == expr.name for a in func.arguments):
+                    return None  # a parameter: whatever the caller passed
+                key = (id(func), expr.name)
+                if key in self._bound:
+                    return self._bound[key]
+                func = self.enclosing_function(func)
+        return self._bound.get((0, expr.name))
+
     def is_run_action(self, func: FuncItem) -> bool:
         return id(func) in self.run_action_ids
 
@@ -129,6 +184,24 @@ class ModuleIndex:
                 return None
             child = anc
         return None
+
+
+def missing_imports(tree: MypyFile) -> dict[str, str]:
+    """Local name -> what it imports, for the module-level imports mypy could not follow."""
+    wanted: dict[str, str] = {}
+    for imp in tree.imports:
+        if isinstance(imp, Import):
+            for module, alias in imp.ids:
+                wanted[alias or module.split(".")[0]] = module if alias else module.split(".")[0]
+        elif isinstance(imp, ImportFrom) and not imp.relative:
+            for name, alias in imp.names:
+                wanted[alias or name] = f"{imp.id}.{name}"
+    out = {}
+    for local, target in wanted.items():
+        sym = tree.names.get(local)
+        if sym is not None and isinstance(sym.node, Var) and sym.node.is_suppressed_import:
+            out[local] = target
+    return out
 
 
 def _func_node(expr: Expression | None) -> FuncItem | None:

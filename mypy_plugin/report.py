@@ -56,6 +56,13 @@ class Reporter:
         with unwatched(api.msg.errors):
             api.fail(RULES[code].render(subject=subject, ctx=ctx), node, code=CODES[code])
 
+    def report_at(self, api: CheckerPluginInterface, code: str, line: int, col: int, message: str) -> None:
+        """A finding with its message already rendered, at a source position (the transitive chains)."""
+        if code not in self.enabled:
+            return
+        with unwatched(api.msg.errors):
+            api.fail(message, Context(line, col), code=CODES[code])
+
     def internal(self, api: CheckerPluginInterface, node: Context, exc: BaseException) -> None:
         """One note per run for a plugin bug: the user's mypy run goes on."""
         if self.internal_reported:

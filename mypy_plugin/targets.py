@@ -7,7 +7,13 @@ mypy gives it (the hook's name, the definition's name, an alias's target) is her
 
 from __future__ import annotations
 
-__all__ = ["CALLS", "PREFIXES", "CLASS_BASES", "IO_RECEIVERS", "ASYNCIO_COMBINATORS", "ENV_RECEIVER"]
+from rea_lint.rules.rea108_io_in_handler import IO_CALLS, IO_FACTORIES, PATH_IO_METHODS
+from rea_lint.rules.rea109_env_in_handler import COPIERS
+
+__all__ = [
+    "CALLS", "PREFIXES", "CLASS_BASES", "IO_RECEIVERS", "ASYNCIO_COMBINATORS", "ENV_RECEIVER", "ENV_COPIERS",
+    "ENV_NAMES", "UNTYPED_IO_FACTORIES",
+]
 
 _TIME = ("time", "time_ns", "monotonic", "monotonic_ns", "perf_counter", "perf_counter_ns")
 _HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
@@ -37,11 +43,10 @@ CALLS: dict[str, frozenset[str]] = {
          "httpx.Client", "httpx.AsyncClient", "httpx._client.Client", "httpx._client.AsyncClient",
          "httpx.stream", "httpx._api.stream"]
         + [f"subprocess.{n}" for n in ("run", "call", "check_call", "check_output", "Popen")]
-        + [f"pathlib.{c}.{m}" for c in ("Path", "PosixPath", "WindowsPath", "_local.Path")
-           for m in ("read_text", "read_bytes", "write_text", "write_bytes", "open")]
+        + [f"pathlib.{c}.{m}" for c in ("Path", "PosixPath", "WindowsPath", "_local.Path") for m in PATH_IO_METHODS]
         + [f"requests.{v}" for v in _HTTP_VERBS] + [f"requests.api.{v}" for v in _HTTP_VERBS]
         + [f"httpx.{v}" for v in _HTTP_VERBS] + [f"httpx._api.{v}" for v in _HTTP_VERBS]
-    ),
+    ) | IO_CALLS,  # the linter's list by its public names; the lines above add mypy's defining names
     "REA109": frozenset({"os.getenv", "os.environ"}),
     "REA110": frozenset(
         {"asyncio.to_thread", "asyncio.threads.to_thread",
@@ -81,6 +86,13 @@ PURE_FUNCTIONS = frozenset(
      "random.seed", "random.getstate", "random.setstate"}
 )
 """Functions of a forbidden module that start nothing and draw nothing (as the linter judges)."""
+
+UNTYPED_IO_FACTORIES = IO_FACTORIES
+"""Calls whose result's methods are I/O, for libraries mypy has no types for (see `untyped`)."""
+
+ENV_COPIERS = frozenset(f"builtins.{name}" for name in COPIERS)
+"""`dict(os.environ)`: a constructor that copies the environment reads it."""
+ENV_NAMES = frozenset({"os.environ", "os.environb"})
 
 ENV_RECEIVER = "os._Environ"
 """`os.environ`'s type: its `__getitem__`, `get`, `__contains__`, `copy` are environment reads."""

@@ -17,6 +17,8 @@ from mypy_plugin.targets import (
     ASYNCIO_COMBINATORS,
     CALLS,
     CLASS_BASES,
+    ENV_COPIERS,
+    ENV_NAMES,
     ENV_RECEIVER,
     IN_MEMORY_IO,
     IO_RECEIVERS,
@@ -24,7 +26,7 @@ from mypy_plugin.targets import (
     PREFIXES,
 )
 
-__all__ = ["CallFacts", "forbidden_codes", "env_read", "io_method", "futures_to_asyncio"]
+__all__ = ["CallFacts", "forbidden_codes", "env_read", "env_copy", "io_method", "futures_to_asyncio"]
 
 ORDER = ("REA101", "REA102", "REA103", "REA105", "REA106", "REA108", "REA109", "REA110")
 
@@ -79,6 +81,14 @@ def env_read(method_fullname: str) -> bool:
     if not method_fullname.startswith(ENV_RECEIVER + "."):
         return False
     return method_fullname.rsplit(".", 1)[1] in {"__getitem__", "get", "__contains__", "copy", "items", "keys", "values", "setdefault", "pop"}
+
+
+def env_copy(names: set[str], call: CallExpr) -> bool:
+    """`dict(os.environ)`, `sorted(environ)`: a builtin that copies the environment reads it."""
+    if not names & ENV_COPIERS or not call.args:
+        return False
+    arg = call.args[0]
+    return isinstance(arg, RefExpr) and arg.fullname in ENV_NAMES
 
 
 def io_method(receiver_type: Type | None, receiver: object, is_local_or_module: bool) -> bool:

@@ -6,7 +6,7 @@ from typing import Iterator
 
 from mypy.nodes import CallExpr, Expression, FuncItem, MemberExpr, NameExpr, Node, TupleExpr, Var
 
-from mypy_plugin.handlers import Handlers, first_param_annotation
+from mypy_plugin.handlers import Handlers, context_param, first_param_annotation
 from mypy_plugin.index import _func_node, action_of, unwrap_partial
 from mypy_plugin.restate_types import SHARED
 from mypy_plugin.tree import walk
@@ -51,13 +51,18 @@ def shared_state_writes(h: Handlers, func: FuncItem, handler_kind: str | None) -
     Walked here rather than in a method hook: on `ObjectSharedContext` the methods do not
     exist, so mypy reports attr-defined and never calls a hook for them.
     """
+    untyped_ctx = context_param(func) if handler_kind == "shared" else None
     for node in walk(func.body):
         if not (isinstance(node, CallExpr) and isinstance(node.callee, MemberExpr)):
             continue
         if node.callee.name not in WRITE_METHODS:
             continue
-        base = h.contexts.base_of(h.type_of(node.callee.expr))
+        recv = node.callee.expr
+        base = h.contexts.base_of(h.type_of(recv))
         if base is None:
+            # A shared handler's context needs no annotation: it is the first parameter.
+            if untyped_ctx is not None and isinstance(recv, NameExpr) and recv.node is untyped_ctx:
+                yield node
             continue
         if base in SHARED or handler_kind == "shared":
             yield node

@@ -51,6 +51,9 @@ def key_kind(h: Handlers, expr: Expression, depth: int = 0) -> str:
         return INVOCATION
     if isinstance(expr, OpExpr) and expr.op in ("+", "%"):
         return _combine(h, [expr.left, expr.right], depth)
+    value = h.index.single_value(expr)  # `key = f"refund-{ctx.uuid()}"`, then `idempotency_key=key`
+    if value is not None:
+        return key_kind(h, value, depth + 1)
     return OTHER
 
 
@@ -77,8 +80,15 @@ def _combine(h: Handlers, parts: list[Expression], depth: int) -> str:
     return INVOCATION if INVOCATION in kinds else CONST
 
 
-def nondeterministic_calls(expr: Expression, forbidden: Callable[[CallExpr], bool]) -> Iterator[CallExpr]:
-    """Calls inside the key that REA101-103 name (clock, random, uuid1/uuid4)."""
-    for node in walk(expr):
-        if isinstance(node, CallExpr) and forbidden(node):
-            yield node
+def nondeterministic_calls(h: Handlers, expr: Expression, forbidden: Callable[[CallExpr], bool]) -> Iterator[CallExpr]:
+    """Calls inside the key that REA101-103 name (clock, random, uuid1/uuid4), also through
+    names bound once on the way (`stamp = f"{order}-{time.time()}"`)."""
+    pending, seen = [expr], 0
+    while pending and seen < 20:
+        seen += 1
+        for node in walk(pending.pop()):
+            if isinstance(node, CallExpr) and forbidden(node):
+                yield node
+            value = h.index.single_value(node) if isinstance(node, NameExpr) else None
+            if value is not None:
+                pending.append(value)

@@ -11,8 +11,9 @@ from rea_lint.rules.base import CallRule, Detection, NodeSource
 _HEADER = "import restate, os\nsvc = restate.Service('s')\n@svc.handler()\nasync def h(ctx: restate.Context):\n"
 
 _ENVIRON = frozenset({"os.environ", "os.environb"})
+# Builtins that copy the environment, and so read it: `dict(os.environ)`.
+COPIERS = frozenset({"dict", "list", "sorted", "set", "tuple"})
 # Methods of os.environ that read it (writes are not reads: `os.environ.setdefault` is both).
-_COPIERS = frozenset({"dict", "list", "sorted", "set", "tuple"})
 _READ_METHODS = frozenset({"get", "copy", "items", "keys", "values", "setdefault", "__getitem__", "__contains__"})
 
 
@@ -41,7 +42,7 @@ class EnvInHandler(CallRule):
                 yield call, fn, call_name(call)
         for call, fn in nodes(ast.Call):  # dict(os.environ)
             func = call.func
-            if type(func) is ast.Name and func.id in _COPIERS and call.args and is_environ(call.args[0], fn):
+            if type(func) is ast.Name and func.id in COPIERS and call.args and is_environ(call.args[0], fn):
                 if model.call_target(call, fn) == f"builtins.{func.id}":
                     yield call, fn, call_name(call)
         for sub, fn in nodes(ast.Subscript):

@@ -9,7 +9,7 @@ import pytest
 from mypy_plugin.codes import CODES, IMPLEMENTED
 from rea_lint.catalog import RULES
 from tests.mypy.conftest import CASES
-from tests.mypy.harness import MypyResult, expected
+from tests.mypy.harness import MypyResult, expected, run_mypy
 
 
 def test_every_expected_finding_and_no_other(cases_result: MypyResult) -> None:
@@ -55,3 +55,12 @@ def test_types_only_cases(cases_result: MypyResult) -> None:
     assert ("rea202_shared_write.py", 12, "REA203") in got  # decorated through an alias
     assert ("clock_util.py", 17, "REA202") in got  # plain helper typed ObjectSharedContext
     assert ("rea106_asyncio.py", 17, "REA106") in got  # Restate future to asyncio outside a handler
+
+
+def test_check_untyped_defs_reports_the_same(cases_result: MypyResult) -> None:
+    """With `check_untyped_defs` mypy's hooks see unannotated bodies too; nothing doubles or goes."""
+    result = run_mypy(CASES, extra=["--check-untyped-defs"])
+    assert result.internal == []
+    lines = [l for l in result.stdout.splitlines() if ": error: REA" in l]
+    assert len(lines) == len(set(lines))
+    assert {f for f in result.findings if f[2] in IMPLEMENTED} == {f for f in cases_result.findings if f[2] in IMPLEMENTED}

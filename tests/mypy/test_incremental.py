@@ -26,6 +26,11 @@ def _touch(path: Path) -> None:
     path.write_text(path.read_text() + "\n# edited\n")
 
 
+def _diff(got: MypyResult, cold: MypyResult) -> str:
+    return (f"missing {sorted(cold.findings - got.findings)}; extra {sorted(got.findings - cold.findings)}\n"
+            + got.stdout[-4000:] + got.stderr[-2000:])
+
+
 def test_incremental_runs_match_cold(tmp_path: Path, cases_result: MypyResult) -> None:
     cases = _copy_cases(tmp_path)
     cache = str(tmp_path / "cache")
@@ -55,10 +60,10 @@ def test_dmypy_matches_cold(tmp_path: Path, cases_result: MypyResult) -> None:
 
     try:
         first = run()
-        assert first.findings == cases_result.findings, first.stdout + first.stderr
+        assert first.findings == cases_result.findings, _diff(first, cases_result)
         _touch(cases / "rea101_time.py")
         _touch(cases / "clock_util.py")
         second = run()
-        assert second.findings == cases_result.findings, second.stdout + second.stderr
+        assert second.findings == cases_result.findings, _diff(second, cases_result)
     finally:
         subprocess.run([*base, "kill"], capture_output=True, env=env, cwd=tmp_path, timeout=60)
