@@ -37,7 +37,7 @@ from mypy_plugin.untyped import untyped_calls
 
 __all__ = ["ReaPlugin", "PLUGIN_VERSION"]
 
-PLUGIN_VERSION = "1"
+PLUGIN_VERSION = "2"
 """Bumped when findings change for the same input, so mypy's cache is invalidated."""
 
 
@@ -65,11 +65,12 @@ class ReaPlugin(Plugin):
         self.contexts = ContextTypes(self.config.context_types)
         self.reporter = Reporter(self.config)
         self.transitive = SameModule(self.config)
+        self._config_data = {"rea": self.config.fingerprint(), "plugin": PLUGIN_VERSION}
         self._passed: dict[int, tuple[MypyFile, object]] = {}
         """id(tree) -> (tree, the module's error list when `_module_pass` last judged it)."""
 
     def report_config_data(self, ctx: ReportConfigContext) -> Any:
-        return {"rea": self.config.fingerprint(), "plugin": PLUGIN_VERSION}
+        return self._config_data  # asked once per module: computed once per run
 
     # -- hooks: every call, one callback ---------------------------------------------------
 
