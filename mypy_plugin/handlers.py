@@ -154,7 +154,11 @@ class Handlers:
         sig = func.type
         if not isinstance(sig, CallableType):
             return []
-        return [i for i, t in enumerate(sig.arg_types) if self.contexts.is_context(t)]
+        key = (id(func), id(sig))  # asked at every call in the function: judged once per signature
+        found = self.index.context_params.get(key)
+        if found is None:
+            found = self.index.context_params[key] = [i for i, t in enumerate(sig.arg_types) if self.contexts.is_context(t)]
+        return found
 
     def is_handler_code(self, func: FuncItem | None) -> bool:
         """Handler code: a handler, a function that receives a context, or a lambda / nested

@@ -11,7 +11,7 @@ import os
 from typing import Any, Callable
 
 from mypy.errors import CompileError
-from mypy.nodes import CallExpr, Context, FuncItem, LambdaExpr, MemberExpr, MypyFile
+from mypy.nodes import CallExpr, Context, FuncItem, LambdaExpr, MemberExpr, MypyFile, RefExpr
 from mypy.options import Options
 from mypy.plugin import (
     CheckerPluginInterface,
@@ -31,8 +31,7 @@ from mypy_plugin.resolve import callee_names, receiver_names
 from mypy_plugin.restate_types import FUTURE_BASES, ContextTypes, instance_of
 from mypy_plugin.rules import calls, context, durable, idempotency
 from mypy_plugin.targets import ASYNCIO_COMBINATORS
-from mypy_plugin.transitive import SameModule
-from mypy_plugin.tree import walk
+from mypy_plugin.transitive import SameModule, may_have_chains
 from mypy_plugin.untyped import untyped_calls
 
 __all__ = ["ReaPlugin", "PLUGIN_VERSION"]
@@ -65,6 +64,7 @@ class ReaPlugin(Plugin):
         self.contexts = ContextTypes(self.config.context_types)
         self.reporter = Reporter(self.config)
         self.transitive = SameModule(self.config)
+        self._extra_names = frozenset(n for names in self.config.extra_calls.values() for n in names)
         self._config_data = {"rea": self.config.fingerprint(), "plugin": PLUGIN_VERSION}
         self._passed: dict[int, tuple[MypyFile, object]] = {}
         """id(tree) -> (tree, the module's error list when `_module_pass` last judged it)."""
@@ -105,7 +105,15 @@ class ReaPlugin(Plugin):
         receiver_type = mctx.type if mctx is not None else None
         in_handler = h.is_handler_code(func)
 
-        if isinstance(node, CallExpr):
+        if isinstance(node, CallExpr) and not in_handler:
+            # Outside handler code only a Restate future handed to asyncio matters (the hook's
+            # name is the definition's, so an alias of `asyncio.gather` is named so here too).
+            callee = node.callee
+            if fullname in ASYNCIO_COMBINATORS or (isinstance(callee, RefExpr) and callee.fullname in ASYNCIO_COMBINATORS):
+                arg_types = [api.get_expression_type(a) for a in node.args]
+                if calls.futures_to_asyncio(ASYNCIO_COMBINATORS, arg_types):
+                    self.reporter.report(api, "REA106", node, subject_text(node))
+        elif isinstance(node, CallExpr):
             names = callee_names(node.callee, sig, api.modules)  # type: ignore[attr-defined]
             names.add(fullname)
             if mctx is not None:
@@ -114,20 +122,15 @@ class ReaPlugin(Plugin):
             constructed = ret if isinstance(ret, Instance) and sig.is_type_obj() else None
             on_instance = mctx is not None and instance_of(receiver_type) is not None and not _is_type_obj(receiver_type)
             facts = calls.CallFacts(node, names, constructed, self.config.extra_calls, on_instance)
-            if in_handler:
-                for code in calls.forbidden_codes(facts):
-                    self.reporter.report(api, code, node, subject_text(node))
-                if calls.env_copy(names, node):
-                    self.reporter.report(api, "REA109", node, subject_text(node))
-                if isinstance(node.callee, MemberExpr) and calls.io_method(
-                    receiver_type, node.callee.expr,
-                    calls.bound_here_or_module(node.callee.expr, set(index.param_owner)),
-                ):
-                    self.reporter.report(api, "REA108", node, subject_text(node))
-            elif names & ASYNCIO_COMBINATORS:
-                arg_types = [api.get_expression_type(a) for a in node.args]
-                if calls.futures_to_asyncio(names, arg_types):
-                    self.reporter.report(api, "REA106", node, subject_text(node))
+            for code in calls.forbidden_codes(facts):
+                self.reporter.report(api, code, node, subject_text(node))
+            if calls.env_copy(names, node):
+                self.reporter.report(api, "REA109", node, subject_text(node))
+            if isinstance(node.callee, MemberExpr) and calls.io_method(
+                receiver_type, node.callee.expr, calls.bound_here_or_module(node.callee.expr, index.param_owner),
+            ):
+                self.reporter.report(api, "REA108", node, subject_text(node))
+        if isinstance(node, CallExpr):
             self._context_call(api, h, node, method, receiver_type)
         if in_handler and mctx is not None and calls.env_read(fullname):
             self.reporter.report(api, "REA109", node, subject_text(node))
@@ -183,8 +186,9 @@ class ReaPlugin(Plugin):
             for write in context.shared_state_writes(h, func, None):
                 self.reporter.report(api, "REA202", write, subject_text(write))
             self._untyped_pass(api, h, func)
-        for found in self.transitive.findings(api.path, tree.fullname):
-            self.reporter.report_at(api, found.code, found.line, found.col, found.message)
+        if may_have_chains(h.index, tree.fullname, self._extra_names):
+            for found in self.transitive.findings(api.path, tree.fullname):
+                self.reporter.report_at(api, found.code, found.line, found.col, found.message)
         self._passed[id(tree)] = (tree, errors.error_info_map.get(errors.file))
 
     def _decorated_pass(self, api: CheckerPluginInterface, h: Handlers, func: FuncItem, decorator: CallExpr) -> None:
@@ -209,9 +213,7 @@ class ReaPlugin(Plugin):
         types for, and every call of a body mypy does not check (an unannotated function)."""
         imports = h.index.missing_imports
         checks_untyped = getattr(api, "options", self.options).check_untyped_defs
-        for f in walk(func):
-            if not isinstance(f, FuncItem):
-                continue
+        for f in h.index.nested(func):
             unchecked = f.is_dynamic() and not checks_untyped
             if (imports or unchecked) and h.is_handler_code(f):
                 for code, call in untyped_calls(f, h.index, imports, self.config.extra_calls, unchecked):

@@ -69,6 +69,14 @@ class ModuleIndex:
         self.functions: list[FuncItem] = []
         self.param_owner: dict[int, FuncItem] = {}
         """id(parameter Var) -> its function: a parameter's declared type before the body is checked."""
+        self._own_calls: dict[int, list[CallExpr]] = {}
+        """id(function) (id(None) for module level) -> the calls in its body, not in nested functions."""
+        self._nested: dict[int, list[FuncItem]] = {}
+        """id(function) (id(None) for module level) -> the functions and lambdas directly inside it."""
+        self.env_readers: set[int] = set()
+        """id(function) of each function whose own body mentions `os.environ`."""
+        self.context_params: dict[tuple[int, int], list[int]] = {}
+        """(id(function), id(its declared type)) -> which parameters are contexts (see `Handlers`)."""
         self._bound: dict[tuple[int, str], Expression | None] = {}
         """(id(function) or 0 for the module, name) -> the one expression bound to it
         (`x = e`, `with e as x`); None if it is bound more than once."""
@@ -89,6 +97,9 @@ class ModuleIndex:
                         self.decorated_by_call[id(d)] = node.func
             elif isinstance(node, CallExpr):
                 self._note_call(node)
+                self._own_calls.setdefault(id(func), []).append(node)
+            elif isinstance(node, RefExpr) and node.fullname in ("os.environ", "os.environb"):
+                self.env_readers.add(id(func))
             elif isinstance(node, AssignmentStmt):
                 for lvalue in node.lvalues:
                     self._bind(func, lvalue, node.rvalue)
@@ -104,6 +115,7 @@ class ModuleIndex:
                         self._bind(func, target, expr)
             if isinstance(node, FuncItem):
                 self.functions.append(node)
+                self._nested.setdefault(id(func), []).append(node)
                 for arg in node.arguments:
                     self.param_owner[id(arg.variable)] = node
                 func = node
@@ -160,6 +172,29 @@ class ModuleIndex:
                     return self._bound[key]
                 func = self.enclosing_function(func)
         return self._bound.get((0, expr.name))
+
+    def own_calls(self, func: FuncItem | None) -> list[CallExpr]:
+        """The calls in a function's body, not in the functions and lambdas nested in it."""
+        return self._own_calls.get(id(func), [])
+
+    def calls_in_functions(self) -> Iterator[CallExpr]:
+        """Every call inside some function (not at module or class level)."""
+        for key, calls in self._own_calls.items():
+            if key != id(None):
+                yield from calls
+
+    def nested(self, func: FuncItem) -> Iterator[FuncItem]:
+        """`func` and every function and lambda nested in it, at any depth."""
+        stack = [func]
+        while stack:
+            f = stack.pop()
+            yield f
+            stack.extend(self._nested.get(id(f), ()))
+
+    def calls_within(self, func: FuncItem) -> Iterator[CallExpr]:
+        """Every call in `func`, nested functions included."""
+        for f in self.nested(func):
+            yield from self.own_calls(f)
 
     def is_run_action(self, func: FuncItem) -> bool:
         return id(func) in self.run_action_ids

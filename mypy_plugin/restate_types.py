@@ -49,14 +49,24 @@ class ContextTypes:
     def __init__(self, extra: Mapping[str, str]) -> None:
         self._known = {CTX + name: base for name, base in BASES}
         self._known.update(extra)
+        self._by_info: dict[int, tuple[TypeInfo, list[TypeInfo], str | None]] = {}
 
     def info_base(self, info: TypeInfo) -> str | None:
         """The Restate context type `info` is or derives from (`ObjectContext`), else None."""
+        # Asked for the receiver of every method call: a pydantic model's MRO is long, so the
+        # answer is kept per class (and per MRO list, which the daemon replaces when bases change).
+        hit = self._by_info.get(id(info))
+        if hit is not None and hit[0] is info and hit[1] is info.mro:
+            return hit[2]
+        found = None
         for base in info.mro:
             found = self._known.get(base.fullname)
             if found is not None:
-                return found
-        return None
+                break
+        if len(self._by_info) > 50_000:
+            self._by_info.clear()
+        self._by_info[id(info)] = (info, info.mro, found)
+        return found
 
     def base_of(self, typ: Type | None) -> str | None:
         """The context base of a type; a union counts if one of its members is a context."""

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import ast
 import os
+from collections import deque
+
+from mypy.nodes import GDEF, CallExpr, Decorator, FuncDef, FuncItem, NameExpr, RefExpr, Var
 
 from rea_lint.config import ReaConfig
 from rea_lint.findings import Finding
@@ -19,7 +22,77 @@ from rea_lint.model import build_model, is_restate_module
 from rea_lint.names import ImportMap
 from rea_lint.project import TRANSITIVE_CODES, package_of, transitive_findings
 
-__all__ = ["SameModule"]
+from mypy_plugin.index import ModuleIndex
+
+__all__ = ["SameModule", "may_have_chains"]
+
+_SUSPECT_MODULES = frozenset({
+    "time", "datetime", "random", "secrets", "uuid", "os", "posix", "io", "_io", "codecs", "pathlib", "shutil",
+    "socket", "subprocess", "urllib", "http", "smtplib", "ftplib", "requests", "httpx", "aiohttp", "asyncio",
+    "threading", "concurrent", "multiprocessing", "numpy",
+})
+"""The modules whose functions REA101-103, REA105 and REA108-110 name (a superset, as a pre-filter)."""
+
+
+def may_have_chains(index: ModuleIndex, module: str, extra_calls: frozenset[str]) -> bool:
+    """Could handler code reach a forbidden call through this module's own functions?
+
+    A cheap look over mypy's tree before the linter's analysis is paid for: from each call of
+    a function of this module, follow the functions it calls; any call into a module those
+    rules name, any method of a module-level object, or any read of `os.environ` says yes.
+    It over-approximates: the linter's analysis then decides.
+    """
+    prefix = module + "."
+    queue: deque[FuncItem] = deque()
+    for call in index.calls_in_functions():  # module-level code is never handler code
+        target = _own_function(call, prefix)
+        if target is not None:
+            queue.append(target)
+    seen: set[int] = set()
+    while queue:
+        func = queue.popleft()
+        if id(func) in seen:
+            continue
+        seen.add(id(func))
+        for f in index.nested(func):
+            if id(f) in index.env_readers:
+                return True
+            for call in index.own_calls(f):
+                target = _own_function(call, prefix)
+                if target is not None:
+                    queue.append(target)
+                elif _suspect(call, extra_calls):
+                    return True
+    return False
+
+
+def _own_function(call: CallExpr, prefix: str) -> FuncItem | None:
+    callee = call.callee
+    if not isinstance(callee, RefExpr) or not (callee.fullname or "").startswith(prefix):
+        return None
+    node = callee.node
+    if isinstance(node, Decorator):
+        node = node.func
+    return node if isinstance(node, FuncDef) else None
+
+
+def _suspect(call: CallExpr, extra_calls: frozenset[str]) -> bool:
+    callee = call.callee
+    if isinstance(callee, RefExpr):
+        name = callee.fullname or ""
+        if name.split(".", 1)[0] in _SUSPECT_MODULES or name == "builtins.open" or name in extra_calls:
+            return True
+        if isinstance(callee.node, Var) and callee.node.is_suppressed_import:
+            return True  # a library mypy has no types for
+    base = getattr(callee, "expr", None)
+    while base is not None and not isinstance(base, NameExpr):
+        base = getattr(base, "expr", None)
+    if not isinstance(base, NameExpr):
+        return False
+    if (base.fullname or "").split(".", 1)[0] in _SUSPECT_MODULES:
+        return True  # `datetime.now()` after `from datetime import datetime`
+    # a method of a module-level object (a client, a session) or of an untyped import
+    return isinstance(base.node, Var) and (base.kind == GDEF or base.node.is_suppressed_import)
 
 
 class SameModule:

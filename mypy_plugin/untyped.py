@@ -16,12 +16,11 @@ from __future__ import annotations
 
 from typing import Iterator, Mapping
 
-from mypy.nodes import CallExpr, Expression, FuncItem, MemberExpr, NameExpr, Node, RefExpr, Var
+from mypy.nodes import CallExpr, Expression, FuncItem, MemberExpr, NameExpr, RefExpr, Var
 
 from mypy_plugin.index import ModuleIndex
 from mypy_plugin.rules.calls import CallFacts, forbidden_codes
 from mypy_plugin.targets import UNTYPED_IO_FACTORIES
-from mypy_plugin.tree import children
 
 __all__ = ["untyped_calls"]
 
@@ -35,16 +34,6 @@ def _dotted(expr: Expression, imports: Mapping[str, str]) -> str | None:
     if isinstance(expr, NameExpr) and expr.name in imports and isinstance(expr.node, Var) and expr.node.is_suppressed_import:
         return ".".join([imports[expr.name], *reversed(parts)])
     return None
-
-
-def _own_calls(func: FuncItem) -> Iterator[CallExpr]:
-    """The calls in a function's body, not in the functions and lambdas nested in it."""
-    stack: list[Node] = [func.body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, CallExpr):
-            yield node
-        stack.extend(c for c in children(node) if not isinstance(c, FuncItem))
 
 
 def _made_by_factory(receiver: Expression, index: ModuleIndex, imports: Mapping[str, str]) -> bool:
@@ -61,7 +50,7 @@ def untyped_calls(
     library, or anywhere in it when mypy does not check the body (`unchecked`)."""
     if not imports and not unchecked:
         return
-    for call in _own_calls(func):
+    for call in index.own_calls(func):
         name = _dotted(call.callee, imports)
         if name is None and unchecked and isinstance(call.callee, RefExpr) and call.callee.fullname:
             name = call.callee.fullname

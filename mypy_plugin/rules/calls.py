@@ -7,7 +7,7 @@ y as z`, `now = datetime.now` in a utility module and stub re-exports all count.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Container, Mapping
 
 from mypy.nodes import CallExpr, NameExpr, RefExpr, Var
 from mypy.types import Instance, Type
@@ -47,9 +47,9 @@ class CallFacts:
 def forbidden_codes(facts: CallFacts) -> list[str]:
     """The call rules this call breaks when it runs in handler code."""
     found: list[str] = []
+    merged = _targets(facts.extra)
     for code in ORDER:
-        targets = CALLS.get(code, frozenset()) | frozenset(facts.extra.get(code, ()))
-        if facts.names & targets:
+        if not facts.names.isdisjoint(merged[code]):
             found.append(code)
             continue
         prefixes = PREFIXES.get(code, ())
@@ -66,6 +66,19 @@ def forbidden_codes(facts: CallFacts) -> list[str]:
         if bases and facts.constructed is not None and any(b.fullname in bases for b in facts.constructed.type.mro):
             found.append(code)
     return found
+
+
+_MERGED: dict[int, tuple[Mapping[str, tuple[str, ...]], dict[str, frozenset[str]]]] = {}
+
+
+def _targets(extra: Mapping[str, tuple[str, ...]]) -> dict[str, frozenset[str]]:
+    """Each rule's targets with `[tool.rea] extra-calls` added, merged once per configuration."""
+    hit = _MERGED.get(id(extra))
+    if hit is not None and hit[0] is extra:
+        return hit[1]
+    merged = {code: CALLS.get(code, frozenset()) | frozenset(extra.get(code, ())) for code in ORDER}
+    _MERGED[id(extra)] = (extra, merged)
+    return merged
 
 
 def _seeded_random(facts: CallFacts) -> bool:
@@ -102,7 +115,7 @@ def io_method(receiver_type: Type | None, receiver: object, is_local_or_module: 
     return bool(mro & IO_RECEIVERS)
 
 
-def bound_here_or_module(receiver: object, param_ids: set[int]) -> bool:
+def bound_here_or_module(receiver: object, param_ids: Container[int]) -> bool:
     """The receiver names a module-level object or a local (not a parameter passed in)."""
     if isinstance(receiver, NameExpr) and isinstance(receiver.node, Var):
         return id(receiver.node) not in param_ids

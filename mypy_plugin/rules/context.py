@@ -36,13 +36,15 @@ def contexts_in_run(h: Handlers, call: CallExpr, method: str) -> Iterator[Expres
     if func is None:
         return
     own: set[int] = set()
-    for node in walk(func):
+    names: list[NameExpr] = []
+    for node in walk(func):  # one walk: the action's own parameters, and the names it reads
         if isinstance(node, FuncItem):
             own.update(id(a.variable) for a in node.arguments)
-    for node in walk(func.body):
-        if isinstance(node, NameExpr) and isinstance(node.node, Var) and id(node.node) not in own:
-            if h.is_context_expr(node):
-                yield node
+        elif isinstance(node, NameExpr) and isinstance(node.node, Var):
+            names.append(node)
+    for node in names:
+        if id(node.node) not in own and h.is_context_expr(node):
+            yield node
 
 
 def shared_state_writes(h: Handlers, func: FuncItem, handler_kind: str | None) -> Iterator[CallExpr]:
@@ -52,10 +54,8 @@ def shared_state_writes(h: Handlers, func: FuncItem, handler_kind: str | None) -
     exist, so mypy reports attr-defined and never calls a hook for them.
     """
     untyped_ctx = context_param(func) if handler_kind == "shared" else None
-    for node in walk(func.body):
-        if not (isinstance(node, CallExpr) and isinstance(node.callee, MemberExpr)):
-            continue
-        if node.callee.name not in WRITE_METHODS:
+    for node in h.index.calls_within(func):
+        if not isinstance(node.callee, MemberExpr) or node.callee.name not in WRITE_METHODS:
             continue
         recv = node.callee.expr
         base = h.contexts.base_of(h.type_of(recv))
