@@ -9,6 +9,8 @@ after a call tells how often an effect really ran, replays notwithstanding.
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 from datetime import timedelta
 from typing import Any
@@ -326,3 +328,13 @@ def test_timed_out_is_terminal_and_408():
     assert isinstance(err, TerminalError) and err.status_code == 408
     assert (err.what, err.timeout, err.message) == ("refund", timedelta(seconds=5), "refund did not complete within 0:00:05")
 
+
+def test_helpers_are_reachable_from_the_package():
+    # a fresh interpreter: `rea_runtime.workflow` must work without importing the submodule first
+    code = ("import rea_runtime as r; assert {'saga', 'workflow', 'concurrency'} <= set(r.__all__); "
+            "mods = (r.workflow, r.concurrency, r.saga); "
+            "missing = [(m.__name__, n) for m in mods for n in m.__all__ if not hasattr(m, n)]; "
+            "assert not missing, missing; print(r.workflow.request_approval.__name__, r.concurrency.fan_out.__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["request_approval", "fan_out"]
