@@ -283,6 +283,19 @@ async def test_approval_resolved_with_something_else_says_how_to_resolve_it(rest
     assert "approval_payload(approved=..., by=...)" in message
 
 
+async def test_approval_awakeable_rejected_raises_the_rejection(restate_env):
+    tag = restate_env.unique("refund")
+    pending = asyncio.create_task(restate_env.call("Approvals", "ask", {"tag": tag}))
+    awakeable_id = await _notified(tag)
+    async with restate_env.client() as client:
+        resp = await client.post(f"/restate/awakeables/{awakeable_id}/reject", content="approver left",
+                                 headers={"content-type": "text/plain"})
+        assert resp.status_code < 300, resp.text
+    resp = await pending
+    assert resp.status_code == 500, resp.text
+    assert resp.json()["message"] == "approver left"
+
+
 async def test_approval_notify_lambda_around_an_async_function_is_refused(restate_env):
     tag = restate_env.unique("refund")
     resp = await restate_env.call("Approvals", "ask", {"tag": tag, "notify": "lambda-async"})
