@@ -34,6 +34,9 @@ _EXPORTS = {
     "preset": "presets",
     "presets": None,
     "deterministic": None,
+    "saga": None,
+    "workflow": None,
+    "concurrency": None,
     "guards": None,
 }
 
@@ -66,7 +69,7 @@ sys.modules[__name__].__class__ = _Package
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import deterministic, guards
+    from . import concurrency, deterministic, guards, saga, workflow
     from .context import GuardedContext
     from .policy import Policy, configure, current_policy
     from .run import run, run_typed

@@ -9,7 +9,8 @@ factories of them, never coroutines or tasks.
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Iterable, Sequence, TypeVar
+import inspect
+from typing import Any, Awaitable, Callable, Iterable, Literal, Sequence, TypeVar, overload
 
 import restate
 from restate import TerminalError
@@ -21,26 +22,42 @@ U = TypeVar("U")
 
 
 class AllFailed(TerminalError):
-    """Every contender of `first_success` failed; ``errors`` holds their terminal errors in order."""
+    """Every contender of `first_success` failed.
+
+    ``errors[i]`` is the terminal error of the i-th contender as given (not in the order they
+    failed), so a caller can tell which alternative failed how.
+    """
 
     def __init__(self, errors: Sequence[TerminalError]) -> None:
-        super().__init__("all contenders failed: " + "; ".join(e.message for e in errors), status_code=500)
+        detail = "; ".join(f"#{i}: {e.message}" for i, e in enumerate(errors))
+        super().__init__(f"every contender failed: {detail}", status_code=500)
         self.errors = list(errors)
 
 
 def _check(futures: Sequence[Any], helper: str) -> None:
     for f in futures:
         if not isinstance(f, restate.RestateDurableFuture):
+            if inspect.iscoroutine(f):
+                f.close()  # refused, so never awaited: no "never awaited" warning on top of the error
             raise TerminalError(
                 f"rea_runtime.{helper} got a {type(f).__name__}, not a durable future: pass what "
                 f"ctx.service_call/object_call/run_typed/sleep return (asyncio tasks are not journaled)"
             )
 
 
-async def fan_out(futures: Iterable[Awaitable[T]], *, return_exceptions: bool = False) -> list[T | TerminalError]:
+@overload
+async def fan_out(futures: Iterable[Awaitable[T]], *, return_exceptions: Literal[False] = ...) -> list[T]: ...
+
+
+@overload
+async def fan_out(futures: Iterable[Awaitable[T]], *, return_exceptions: bool) -> list[T | TerminalError]: ...
+
+
+async def fan_out(futures: Iterable[Awaitable[T]], *, return_exceptions: bool = False) -> list[Any]:
     """Wait for all durable futures (on `restate.gather`); results in the order given.
 
-    The first terminal error is raised once all finished, unless ``return_exceptions``.
+    Once all have finished, the first terminal error in the order given (not in time) is
+    raised; with ``return_exceptions=True`` each error takes its future's place instead.
     """
     futs = list(futures)
     _check(futs, "fan_out")
@@ -83,22 +100,28 @@ async def map_limited(
 
 
 async def first_success(*futures: Awaitable[T], cancel_losers: bool = True) -> T:
-    """The first contender to succeed wins; failures are skipped; all failing raises `AllFailed`.
+    """The first contender to succeed wins; failures are skipped; all failing raises `AllFailed`
+    (its ``errors`` in the order the contenders were given).
 
     Losers that are calls are cancelled (``cancel_losers``), so they do not keep running.
     """
     futs = list(futures)
+    if not futs:
+        raise TerminalError(
+            "rea_runtime.first_success needs at least one contender: pass the durable futures to race, "
+            "e.g. first_success(ctx.service_call(primary, x), ctx.service_call(fallback, x))"
+        )
     _check(futs, "first_success")
-    errors: list[TerminalError] = []
+    errors: dict[int, TerminalError] = {}
     async for f in restate.as_completed(*futs):  # type: ignore[arg-type]
         try:
             value = await f
         except TerminalError as err:
-            errors.append(err)
+            errors[next(i for i, g in enumerate(futs) if g is f)] = err
             continue
         if cancel_losers:
             for other in futs:
                 if other is not f and not other.is_completed() and hasattr(other, "cancel_invocation"):  # type: ignore[attr-defined]
                     await other.cancel_invocation()  # type: ignore[attr-defined]
         return value
-    raise AllFailed(errors)
+    raise AllFailed([errors[i] for i in sorted(errors)])

@@ -7,8 +7,9 @@ with `asyncio.wait_for` (not journaled) or unbounded `while True` polling loops.
 
 from __future__ import annotations
 
+import inspect
 from datetime import timedelta
-from typing import Any, Awaitable, Callable, Iterator, TypeVar
+from typing import Any, Awaitable, Callable, Iterator, Optional, TypeVar
 
 import restate
 from pydantic import BaseModel
@@ -45,18 +46,25 @@ class TimedOut(TerminalError):
 
 async def with_timeout(ctx: Any, future: Awaitable[T], timeout: timedelta, *, what: str = "the wait") -> T:
     """Race a durable future (promise value, awakeable, call) against ``ctx.sleep(timeout)``."""
+    return await _race(ctx, future, timeout, what, timeout)
+
+
+async def _race(ctx: Any, future: Awaitable[T], wait: timedelta, what: str, limit: timedelta) -> T:
+    """Wait at most ``wait``; `TimedOut` names ``limit`` (a `Deadline`'s whole span)."""
     if hasattr(future, "value") and not isinstance(future, restate.RestateDurableFuture):
         future = future.value()  # a (guarded) DurablePromise: race its value
     if not isinstance(future, restate.RestateDurableFuture):
+        if inspect.iscoroutine(future):
+            future.close()  # refused, so never awaited: no "never awaited" warning on top of the error
         raise TerminalError(
             f"with_timeout({what}): got a {type(future).__name__}; pass a durable future such as "
             f"ctx.promise(name).value(), an awakeable's future or a call (asyncio.wait_for is not journaled)"
         )
-    match await restate.select(result=future, timeout=ctx.sleep(timeout)):
+    match await restate.select(result=future, timeout=ctx.sleep(wait)):
         case ["result", value]:
             return value
         case _:
-            raise TimedOut(what, timeout)
+            raise TimedOut(what, limit)
 
 
 class Deadline:
@@ -64,21 +72,28 @@ class Deadline:
 
     ``d.remaining(ctx)`` bounds each later wait, so a multi-step workflow keeps one overall limit
     across replays and restarts (the start time is read once, through `ctx.time()`).
+    ``d.at`` (epoch seconds) is plain data: pass it on and rebuild with ``Deadline(at)``.
     """
 
-    def __init__(self, at: float) -> None:
+    def __init__(self, at: float, delay: Optional[timedelta] = None) -> None:
         self.at = at
+        self.delay = delay
+        """The whole span (set by `after`), named when a wait runs out of it."""
+
+    def __repr__(self) -> str:
+        return f"Deadline(at={self.at!r})"
 
     @classmethod
     async def after(cls, ctx: Any, delay: timedelta) -> "Deadline":
-        return cls(await ctx.time() + delay.total_seconds())
+        return cls(await ctx.time() + delay.total_seconds(), delay)
 
     async def remaining(self, ctx: Any) -> timedelta:
         return timedelta(seconds=max(0.0, self.at - await ctx.time()))
 
     async def wait(self, ctx: Any, future: Awaitable[T], *, what: str = "the wait") -> T:
-        """`with_timeout` with whatever time is left."""
-        return await with_timeout(ctx, future, await self.remaining(ctx), what=what)
+        """`with_timeout` with whatever time is left; `TimedOut` names the deadline's whole span."""
+        remaining = await self.remaining(ctx)
+        return await _race(ctx, future, remaining, what, self.delay if self.delay is not None else remaining)
 
     async def sleep(self, ctx: Any) -> None:
         """A durable timer until the deadline."""
@@ -113,19 +128,29 @@ class Status:
 class LoopLimitExceeded(TerminalError):
     """A bounded loop ran out of iterations: the condition it waited for never came."""
 
+    def __init__(self, what: str, max_iterations: int) -> None:
+        super().__init__(
+            f"{what} did not finish within {max_iterations} iterations; raise the bound or handle the give-up",
+            status_code=500,
+        )
+        self.what = what
+        self.max_iterations = max_iterations
+
 
 def bounded(max_iterations: int, what: str = "loop") -> Iterator[int]:
     """``for i in bounded(20, "poll shipment"): ... break`` - raises when the loop did not break.
 
     A durable loop without a bound replays (and journals) forever; this makes the bound explicit.
+    A bad bound is refused here, at the call, not at the first iteration.
     """
-    if max_iterations < 1:
-        raise TerminalError(f"bounded({what!r}): max_iterations must be >= 1, got {max_iterations}")
+    if isinstance(max_iterations, bool) or not isinstance(max_iterations, int) or max_iterations < 1:
+        raise TerminalError(f"bounded({what!r}): max_iterations must be an int >= 1, got {max_iterations!r}")
+    return _bounded(max_iterations, what)
+
+
+def _bounded(max_iterations: int, what: str) -> Iterator[int]:
     yield from range(max_iterations)
-    raise LoopLimitExceeded(
-        f"{what} did not finish within {max_iterations} iterations; raise the bound or handle the give-up",
-        status_code=500,
-    )
+    raise LoopLimitExceeded(what, max_iterations)
 
 
 class Approval(BaseModel):
@@ -150,12 +175,35 @@ async def request_approval(
 ) -> Approval:
     """Create an awakeable, ``notify(awakeable_id)`` in a run (send the mail/ticket), then wait.
 
-    Returns the `Approval` (who decided, and how); raises `TimedOut` if nobody answered.
+    ``notify`` may be sync (it runs on the SDK's executor thread) or async; its return value is
+    not journaled. Returns the `Approval` (who decided, and how; a rejection is returned, not
+    raised); raises `TimedOut` if nobody answered within ``timeout``.
     The approver resolves the awakeable with `approval_payload(...)`
     (``ctx.resolve_awakeable(id, payload)`` or the ingress ``/restate/awakeables/<id>/resolve``).
     """
     awakeable_id, future = ctx.awakeable()
-    await run(ctx, f"notify {what}", lambda: notify(awakeable_id))
+    send: Callable[[], Any]
+    if inspect.iscoroutinefunction(notify):
+
+        async def send_async() -> None:
+            await notify(awakeable_id)
+
+        send = send_async
+    else:
+
+        def send_sync() -> None:
+            result = notify(awakeable_id)
+            if inspect.isawaitable(result):
+                if inspect.iscoroutine(result):
+                    result.close()
+                raise TerminalError(
+                    f"request_approval({what}): notify returned a {type(result).__name__}; pass the async "
+                    f"function itself (notify=send_mail), not a lambda that calls it"
+                )
+
+        send = send_sync
+
+    await run(ctx, f"notify {what}", send)
     raw = await with_timeout(ctx, future, timeout, what=what)
     try:
         return Approval.model_validate(raw)
