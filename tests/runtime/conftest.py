@@ -41,6 +41,12 @@ def effects(db_path: Path, key: str) -> list[tuple[str, str]]:
         return [tuple(r) for r in conn.execute("SELECT kind, step FROM effects WHERE key = ? ORDER BY seq", (key,))]
 
 
+def work_effects(db_path: Path, key: str) -> list[tuple[str, int]]:
+    """(step, pid of the process that did it) of each `work` effect, in order."""
+    with sqlite3.connect(db_path) as conn:
+        return [tuple(r) for r in conn.execute("SELECT step, pid FROM effects WHERE key = ? AND kind = 'work' ORDER BY seq", (key,))]
+
+
 def kills(db_path: Path, key: str) -> list[str]:
     with sqlite3.connect(db_path) as conn:
         return [r[0] for r in conn.execute("SELECT point FROM kills WHERE key = ? ORDER BY rowid", (key,))]
