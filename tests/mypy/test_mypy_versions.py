@@ -22,6 +22,7 @@ LOWEST = "1.10.1"
 _PROBE = """
 import json, mypy.version
 from tests.conftest import FIXTURES
+from tests.mypy.conftest import CASES
 from tests.mypy.harness import check_directory
 out = {"version": mypy.version.__version__}
 for name, where in (("cases", CASES), ("fixtures", FIXTURES)):
