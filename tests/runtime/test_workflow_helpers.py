@@ -186,11 +186,15 @@ async def test_deadline_wait_returns_the_value_in_time(restate_env):
     assert resp.json() == {"ok": True}
 
 
-async def test_deadline_wait_times_out_naming_the_deadline(restate_env):
-    resp = await restate_env.call("Gate", "run", {"mode": "deadline", "timeout": 0.3}, key=restate_env.unique("gate"))
+@pytest.mark.parametrize("mode, message", [
+    # a Deadline names its whole span, not the sliver that was left when the wait began
+    ("deadline", "go signal did not complete within 0:00:00.300000"),
+    ("race", "promise 'go' did not complete within 0:00:00.300000"),
+])
+async def test_a_wait_that_times_out_names_what_and_how_long(restate_env, mode, message):
+    resp = await restate_env.call("Gate", "run", {"mode": mode, "timeout": 0.3}, key=restate_env.unique("gate"))
     assert resp.status_code == 408, resp.text
-    # the deadline's span, not the sliver that was left when the wait began
-    assert resp.json()["message"] == "go signal did not complete within 0:00:00.300000"
+    assert resp.json()["message"] == message
 
 
 # -- bounded -------------------------------------------------------------------------------
@@ -320,12 +324,6 @@ async def test_race_promise_returns_the_value_resolved_while_waiting(restate_env
     resp = await pending
     assert resp.status_code == 200, resp.text
     assert resp.json() == "approved-by-carol"
-
-
-async def test_race_promise_times_out_naming_the_promise(restate_env):
-    resp = await restate_env.call("Gate", "run", {"mode": "race", "timeout": 0.3}, key=restate_env.unique("gate"))
-    assert resp.status_code == 408, resp.text
-    assert resp.json()["message"] == "promise 'go' did not complete within 0:00:00.300000"
 
 
 async def test_race_promise_rejected_surfaces_the_reason(restate_env):
