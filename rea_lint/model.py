@@ -2,8 +2,9 @@
 
 It answers the questions RULES.md defines: which functions are handlers and of which kind,
 which names hold a Restate context, which code is handler code, and which code runs inside a
-run action. It works on the stdlib `ast` tree (flake8 already built it): two linear passes,
-no second parse.
+run action. It works on the stdlib `ast` tree (flake8 already built it), no second parse:
+one pass over the code of each function both collects what the rules ask about and indexes
+its nodes by type; module-level code is only scanned for definitions.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import ast
 import builtins
 import enum
+from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
 from rea_lint.config import DEFAULT, ReaConfig
@@ -177,6 +180,9 @@ class Model:
         several times or by unpacking). Defs, classes and imports are not in here."""
         self._index: dict[type, list[tuple[ast.AST, Function]]] = {}
         self._plain_index: dict[type, list[tuple[ast.AST, Function]]] | None = None
+        self._own: dict[int, tuple[dict[type, list[ast.AST]], list[ast.Lambda]]] = {}
+        """id(function) -> its own code by node type (as the builder's walk indexed it, run
+        actions passed as lambdas left out) and those lambdas."""
         self._by_method: dict[object, dict[str, list[tuple[ast.Call, Function]]]] = {}
         self._targets: dict[int, str | None] = {}
 
@@ -192,9 +198,24 @@ class Model:
         helpers, and run actions defined as functions). Transitive analysis reads it; it is
         indexed on first use, so modules that never ask pay nothing."""
         if self._plain_index is None:
-            self._plain_index = index_functions([fn for fn in self.functions if not fn.is_handler_code])
+            index: dict[type, list[tuple[ast.AST, Function]]] = {}
+            for fn in self.functions:
+                if not fn.is_handler_code:
+                    _merge(index, self.function_nodes(fn), fn)
+            self._plain_index = index
         for t in types:
             yield from self._plain_index.get(t, ())  # type: ignore[misc]
+
+    def function_nodes(self, function: Function) -> dict[type, list[ast.AST]]:
+        """The nodes of one function's own code by type, in source order, as `plain_nodes`
+        sees them (nested defs and classes left out, run-action lambdas included). Do not
+        modify the lists."""
+        own, lambdas = self._own[id(function)]
+        if lambdas:  # the builder's walk left them out (they are not handler code)
+            index: dict[type, list[tuple[ast.AST, Function]]] = {}
+            _index_body(function.node.body, function, index, frozenset())
+            return {t: [node for node, _ in items] for t, items in index.items()}
+        return own
 
     def method_calls(self, nodes: Callable[..., Iterator[tuple[ast.AST, Function]]], names: Iterable[str]) -> Iterator[tuple[ast.Call, Function]]:
         """Calls `<expr>.<name>(...)` among ``nodes`` (`handler_nodes`/`plain_nodes`) for these
@@ -354,17 +375,16 @@ class _Builder:
         self.module_functions: dict[str, Function] = {}
         self.raw_run_calls: list[tuple[ast.Call, Function]] = []
         self.run_lambdas: set[int] = set()
+        self.walk_lambdas: set[int] = set()
+        """Lambdas the walk already knows are run actions (passed directly to a context's run)."""
+        self.reindex: set[int] = set()
+        """Functions whose run actions include a lambda the walk could not know about."""
         self.extra_decorators = frozenset(model.config.handler_decorators)
 
     def build(self) -> None:
         self._find_module_names()
         self._find_service_objects()
-        self._collect(self.m.tree.body, None, "")
-        for fn in self.m.functions:  # creation order: parents before children
-            fn.contexts = dict(fn.parent.contexts) if fn.parent else {}
-            for shadowed in fn.params:
-                fn.contexts.pop(shadowed, None)
-            fn.contexts.update(fn.own_contexts)
+        self._collect(self.m.tree.body, "")
         self._resolve_run_calls()
         for fn in self.m.functions:
             parent = fn.parent
@@ -374,9 +394,18 @@ class _Builder:
                 fn.is_handler_code = True
             elif parent is not None and parent.is_handler_code and fn.name in parent.called_names:
                 fn.is_handler_code = True
-        for fn in self.m.functions:
+        m = self.m
+        index, own = m._index, m._own
+        for fn in m.functions:
             if fn.is_handler_code:
-                self._walk_handler(fn.node.body, fn)
+                key = id(fn)
+                if key in self.reindex:  # a run action found only once the calls were resolved
+                    _index_body(fn.node.body, fn, index, self.run_lambdas, self._walk_run_action)
+                    continue
+                _merge(index, own[key][0], fn)
+                for node in own[key][1]:
+                    params = _lambda_params(node)
+                    self._walk_run_action([node.body], None, {k: v for k, v in fn.contexts.items() if k not in params})
             elif fn.is_run_action and (fn.parent is None or not fn.parent.is_run_action):
                 self._walk_run_action(fn.node.body, fn, dict(fn.contexts))
 
@@ -426,37 +455,103 @@ class _Builder:
                     if isinstance(target, ast.Name):
                         self.m.service_objects[target.id] = factory
 
-    def _collect(self, body: Sequence[ast.AST], parent: Function | None, prefix: str) -> None:
-        stack: list[tuple[ast.AST, Function | None, str]] = [(n, parent, prefix) for n in reversed(body)]
+    def _collect(self, body: Sequence[ast.stmt], prefix: str) -> None:
+        """Module level and class bodies outside functions: only statements can hold a def,
+        so expressions here are not walked at all."""
+        stack: list[ast.AST] = list(reversed(body))
         while stack:
-            node, owner, pre = stack.pop()
-            if isinstance(node, _FUNCTION_NODES):
-                fn = self._new_function(node, owner, pre)
-                if owner is None and not pre:
-                    self.module_functions[node.name] = fn
-                    self.m.module_functions[node.name] = fn
-                elif owner is not None:
-                    owner.children[node.name] = fn
-                # decorators and defaults run in the enclosing scope
-                for sub in (*node.decorator_list, *node.args.defaults, *node.args.kw_defaults):
-                    if sub is not None:
-                        stack.append((sub, owner, pre))
-                stack.extend((n, fn, "") for n in reversed(node.body))
+            node = stack.pop()
+            cls = type(node)
+            if cls is ast.FunctionDef or cls is ast.AsyncFunctionDef:
+                fn = self._new_function(node, None, prefix)  # type: ignore[arg-type]
+                if not prefix:
+                    self.module_functions[fn.name] = fn
+                    self.m.module_functions[fn.name] = fn
+                self._walk(fn.node.body, fn, True)
+            elif cls is ast.ClassDef:
+                self._collect(node.body, f"{prefix}{node.name}.")  # type: ignore[attr-defined]
+            else:
+                for name in _block_fields(cls):
+                    stack.extend(reversed(getattr(node, name)))
+
+    def _walk(self, body: Sequence[ast.AST], fn: Function, indexed: bool) -> None:
+        """The one pass over a function's own code (nested defs get a pass of their own).
+
+        It records the names the function binds and calls and its `ctx.run` calls, and
+        (``indexed``) indexes every node by type, in source order, for `handler_nodes` and
+        `plain_nodes`. Class bodies inside the function are walked but not indexed, and so is
+        a lambda passed as a run action to a context in scope (kept aside for pass 2)."""
+        if indexed:
+            own: dict[type, list[ast.AST]] = defaultdict(list)
+            lambdas: list[ast.Lambda] = []
+            self.m._own[id(fn)] = (own, lambdas)
+        local_names, called_names, contexts = fn.local_names, fn.called_names, fn.contexts
+        run_lambdas = self.walk_lambdas
+        kinds, fields_of = _KINDS, _WALK_FIELDS
+        name_t, load_t, attribute_t, lambda_t = ast.Name, ast.Load, ast.Attribute, ast.Lambda
+        stack: list[ast.AST] = list(reversed(body))
+        pop, push, extend = stack.pop, stack.append, stack.extend
+        while stack:
+            node = pop()
+            cls = type(node)
+            if cls is name_t:
+                if type(node.ctx) is not load_t:  # type: ignore[attr-defined]
+                    local_names.add(node.id)  # type: ignore[attr-defined]
+                if indexed:
+                    own[cls].append(node)
                 continue
-            if isinstance(node, ast.ClassDef):
-                cls_prefix = f"{pre}{node.name}."
-                stack.extend((n, owner, cls_prefix) for n in reversed(node.body))
-                continue
-            if isinstance(node, ast.Name) and owner is not None and not isinstance(node.ctx, ast.Load):
-                owner.local_names.add(node.id)
-                continue
-            if isinstance(node, ast.Call) and owner is not None:
-                func = node.func
-                if isinstance(func, ast.Name):
-                    owner.called_names.add(func.id)
-                elif isinstance(func, ast.Attribute) and func.attr in RUN_METHODS and isinstance(func.value, ast.Name):
-                    self.raw_run_calls.append((node, owner))
-            stack.extend((child, owner, pre) for child in reversed(children(node)))
+            kind = kinds.get(cls)
+            if kind is not None:
+                if kind is _LEAF:
+                    if indexed:
+                        own[cls].append(node)
+                    continue
+                if kind is _CALL:
+                    func = node.func  # type: ignore[attr-defined]
+                    ftype = type(func)
+                    if ftype is name_t:
+                        called_names.add(func.id)
+                    elif ftype is attribute_t and func.attr in RUN_METHODS and type(func.value) is name_t:
+                        self.raw_run_calls.append((node, fn))  # type: ignore[arg-type]
+                        if func.value.id in contexts:
+                            args = node.args  # type: ignore[attr-defined]
+                            action = args[1] if len(args) > 1 else _keyword(node, "action")  # type: ignore[arg-type]
+                            if type(action) is lambda_t:
+                                run_lambdas.add(id(action))
+                elif kind is _LAMBDA:
+                    if indexed and id(node) in run_lambdas:
+                        lambdas.append(node)  # type: ignore[arg-type]
+                        self._walk(children(node), fn, False)
+                        continue
+                elif kind is _DEF:
+                    child = self._new_function(node, fn, "")  # type: ignore[arg-type]
+                    fn.children[child.name] = child
+                    self._walk(child.node.body, child, True)
+                    # decorators and defaults run in the enclosing scope
+                    a = node.args  # type: ignore[attr-defined]
+                    for sub in (*node.decorator_list, *a.defaults, *a.kw_defaults):  # type: ignore[attr-defined]
+                        if sub is not None:
+                            push(sub)
+                    continue
+                elif kind is _CLASS:
+                    self._walk(node.body, fn, False)  # type: ignore[attr-defined]
+                    continue
+                else:  # not a node (an identifier in a list, a None default)
+                    continue
+            fields = fields_of.get(cls)
+            if fields is None:
+                if not isinstance(node, ast.AST):
+                    kinds[cls] = _SKIP
+                    continue
+                fields = _walk_fields(cls)
+            if indexed:
+                own[cls].append(node)
+            for name in fields:
+                value = getattr(node, name, None)
+                if type(value) is list:
+                    extend(reversed(value))
+                elif value is not None:
+                    push(value)
 
     def _new_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: Function | None, prefix: str) -> Function:
         a = node.args
@@ -475,6 +570,11 @@ class _Builder:
             if first is not None and first.type is not None:
                 # a function whose first parameter is a Restate context is a handler (RULES.md)
                 fn.handler = Handler(KIND_OF_CONTEXT[first.type], None, None)
+        # every context visible here: the enclosing function's unless shadowed, then its own
+        fn.contexts = dict(parent.contexts) if parent else {}
+        for shadowed in params:
+            fn.contexts.pop(shadowed, None)
+        fn.contexts.update(fn.own_contexts)
         self.m.functions.append(fn)
         return fn
 
@@ -522,6 +622,8 @@ class _Builder:
     def _mark_action(self, target: ast.expr | None, fn: Function) -> None:
         if isinstance(target, ast.Lambda):
             self.run_lambdas.add(id(target))
+            if id(target) not in self.walk_lambdas:  # `functools.partial(lambda ...)`
+                self.reindex.add(id(fn))
         elif isinstance(target, ast.Name):
             scope: Function | None = fn
             while scope is not None:
@@ -535,9 +637,6 @@ class _Builder:
                 found.is_run_action = True
 
     # pass 2: handler code ---------------------------------------------------------------------
-
-    def _walk_handler(self, body: Sequence[ast.AST], fn: Function) -> None:
-        _index_body(body, fn, self.m._index, self.run_lambdas, self._walk_run_action)
 
     def _walk_run_action(self, body: Sequence[ast.AST], fn: Function | None, contexts: dict[str, Context]) -> None:
         if not contexts:
@@ -563,6 +662,15 @@ class _Builder:
                 stack.extend((n, inner) for n in reversed(node.body))
                 continue
             stack.extend((child, visible) for child in reversed(children(node)))
+
+
+def _merge(index: dict[type, list[tuple[ast.AST, Function]]], own: dict[type, list[ast.AST]], fn: Function) -> None:
+    for t, nodes in own.items():
+        if nodes:
+            bucket = index.get(t)
+            if bucket is None:
+                bucket = index[t] = []
+            bucket.extend(zip(nodes, repeat(fn)))
 
 
 def index_functions(functions: Sequence[Function]) -> dict[type, list[tuple[ast.AST, Function]]]:
@@ -595,6 +703,57 @@ def _index_body(body, fn, index, run_lambdas, on_run_lambda=None) -> None:  # ty
             bucket = index[type(node)] = []
         bucket.append((node, fn))
         extend(reversed(children(node)))
+
+
+# How `_Builder._walk` treats a node class (absent: index it and walk the fields below).
+_LEAF, _CALL, _LAMBDA, _DEF, _CLASS, _SKIP = range(6)
+_KINDS: dict[type, int] = {
+    ast.Constant: _LEAF,
+    ast.Call: _CALL,
+    ast.Lambda: _LAMBDA,
+    ast.FunctionDef: _DEF,
+    ast.AsyncFunctionDef: _DEF,
+    ast.ClassDef: _CLASS,
+    str: _SKIP,
+    type(None): _SKIP,
+}
+# Fields that hold identifiers or constants, never a node (by node class).
+_NAME_FIELDS: dict[str, frozenset[str]] = {
+    "Attribute": frozenset({"attr"}),
+    "arg": frozenset({"arg"}),
+    "keyword": frozenset({"arg"}),
+    "alias": frozenset({"name", "asname"}),
+    "ImportFrom": frozenset({"module"}),
+    "Global": frozenset({"names"}),
+    "Nonlocal": frozenset({"names"}),
+    "ExceptHandler": frozenset({"name"}),
+    "MatchAs": frozenset({"name"}),
+    "MatchStar": frozenset({"name"}),
+    "MatchMapping": frozenset({"rest"}),
+    "MatchClass": frozenset({"kwd_attrs"}),
+    "MatchSingleton": frozenset({"value"}),
+}
+_WALK_FIELDS: dict[type, tuple[str, ...]] = {}
+_BLOCK_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _walk_fields(cls: type) -> tuple[str, ...]:
+    """The fields of ``cls`` that may hold child nodes, last first (the walk pushes them on a
+    stack). The same children as `children`, minus identifier fields."""
+    skip = _NAME_FIELDS.get(cls.__name__, frozenset())
+    fields = _WALK_FIELDS[cls] = tuple(
+        f for f in reversed(cls._fields) if f not in _LEAF_FIELDS and f not in skip  # type: ignore[attr-defined]
+    )
+    return fields
+
+
+def _block_fields(cls: type) -> tuple[str, ...]:
+    """The statement lists of a statement (`body`, `orelse` ...), last first."""
+    fields = _BLOCK_FIELDS.get(cls)
+    if fields is None:
+        blocks = ("body", "orelse", "finalbody", "handlers", "cases")
+        fields = _BLOCK_FIELDS[cls] = tuple(f for f in reversed(cls._fields) if f in blocks)  # type: ignore[attr-defined]
+    return fields
 
 
 _LEAF_FIELDS = frozenset({"ctx", "op", "type_comment", "kind", "conversion", "is_async", "simple", "level"})
