@@ -15,7 +15,7 @@ import enum
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import Callable, Iterable, Iterator, Sequence, TypeVar
+from typing import AbstractSet as Set, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from rea_lint.config import DEFAULT, ReaConfig
 from rea_lint.names import ImportMap, dotted
@@ -178,33 +178,36 @@ class Model:
         self.module_values: dict[str, ast.expr | None] = {}
         """Module-level name -> the value of its single plain assignment (None: assigned
         several times or by unpacking). Defs, classes and imports are not in here."""
-        self._index: dict[type, list[tuple[ast.AST, Function]]] = {}
-        self._plain_index: dict[type, list[tuple[ast.AST, Function]]] | None = None
+        self._index: _Segments = {}
+        self._plain_index: _Segments | None = None
         self._own: dict[int, tuple[dict[type, list[ast.AST]], list[ast.Lambda]]] = {}
         """id(function) -> its own code by node type (as the builder's walk indexed it, run
         actions passed as lambdas left out) and those lambdas."""
         self._by_method: dict[object, dict[str, list[tuple[ast.Call, Function]]]] = {}
         self._targets: dict[int, str | None] = {}
+        self._context_types: dict[str, str | None] = {}
 
     # -- queries used by rules ------------------------------------------------------------
 
     def handler_nodes(self, *types: type[N]) -> Iterator[tuple[N, Function]]:
         """Nodes of these types in handler code outside run actions, with their function."""
         for t in types:
-            yield from self._index.get(t, ())  # type: ignore[misc]
+            for nodes, fn in self._index.get(t, ()):
+                yield from zip(nodes, repeat(fn))  # type: ignore[misc]
 
     def plain_nodes(self, *types: type[N]) -> Iterator[tuple[N, Function]]:
         """Like `handler_nodes`, for the code of functions that are not handler code (plain
         helpers, and run actions defined as functions). Transitive analysis reads it; it is
         indexed on first use, so modules that never ask pay nothing."""
         if self._plain_index is None:
-            index: dict[type, list[tuple[ast.AST, Function]]] = {}
+            index: _Segments = {}
             for fn in self.functions:
                 if not fn.is_handler_code:
                     _merge(index, self.function_nodes(fn), fn)
             self._plain_index = index
         for t in types:
-            yield from self._plain_index.get(t, ())  # type: ignore[misc]
+            for nodes, fn in self._plain_index.get(t, ()):
+                yield from zip(nodes, repeat(fn))  # type: ignore[misc]
 
     def function_nodes(self, function: Function) -> dict[type, list[ast.AST]]:
         """The nodes of one function's own code by type, in source order, as `plain_nodes`
@@ -212,9 +215,7 @@ class Model:
         modify the lists."""
         own, lambdas = self._own[id(function)]
         if lambdas:  # the builder's walk left them out (they are not handler code)
-            index: dict[type, list[tuple[ast.AST, Function]]] = {}
-            _index_body(function.node.body, function, index, frozenset())
-            return {t: [node for node, _ in items] for t, items in index.items()}
+            return _own_index(function, frozenset())
         return own
 
     def method_calls(self, nodes: Callable[..., Iterator[tuple[ast.AST, Function]]], names: Iterable[str]) -> Iterator[tuple[ast.Call, Function]]:
@@ -253,7 +254,7 @@ class Model:
         head = _head(node)
         if function is not None and self.is_local(head, function):  # type: ignore[arg-type]
             return None
-        qual = self.imports.resolve(node)
+        qual = self.imports.resolve(node) if head in self.imports.names else None
         if qual is None and head in _BUILTINS and head not in self.module_names and head not in self.imports.names:
             name = dotted(node)
             return f"builtins.{name}" if name else None
@@ -340,14 +341,22 @@ class Model:
                     if found:
                         return found
             return None
+        name = dotted(annotation)
+        if name is None:
+            return None  # a call, a literal ...: qualifies to nothing
+        try:
+            return self._context_types[name]
+        except KeyError:
+            pass
+        found = None
         qual = self.qualify(annotation)
-        if qual is None:
-            return None
-        extra = self.config.context_types.get(qual)
-        if extra:
-            return extra
-        symbol = self.restate_symbol(qual)
-        return symbol if symbol in CONTEXT_TYPES else None
+        if qual is not None:
+            found = self.config.context_types.get(qual) or None
+            if not found:
+                symbol = self.restate_symbol(qual)
+                found = symbol if symbol in CONTEXT_TYPES else None
+        self._context_types[name] = found  # a Name/Attribute chain qualifies by its text alone
+        return found
 
 
 def _head(node: ast.expr) -> str | None:
@@ -400,7 +409,7 @@ class _Builder:
             if fn.is_handler_code:
                 key = id(fn)
                 if key in self.reindex:  # a run action found only once the calls were resolved
-                    _index_body(fn.node.body, fn, index, self.run_lambdas, self._walk_run_action)
+                    _merge(index, _own_index(fn, self.run_lambdas, self._walk_run_action), fn)
                     continue
                 _merge(index, own[key][0], fn)
                 for node in own[key][1]:
@@ -664,13 +673,27 @@ class _Builder:
             stack.extend((child, visible) for child in reversed(children(node)))
 
 
-def _merge(index: dict[type, list[tuple[ast.AST, Function]]], own: dict[type, list[ast.AST]], fn: Function) -> None:
+_Segments = dict[type, list[tuple[list[ast.AST], Function]]]
+"""Node type -> (nodes of one function's code, that function), in function order: an index
+that is iterated as (node, function) pairs without storing a pair per node."""
+
+
+def _merge(index: _Segments, own: dict[type, list[ast.AST]], fn: Function) -> None:
     for t, nodes in own.items():
         if nodes:
-            bucket = index.get(t)
-            if bucket is None:
-                bucket = index[t] = []
-            bucket.extend(zip(nodes, repeat(fn)))
+            segments = index.get(t)
+            if segments is None:
+                index[t] = [(nodes, fn)]
+            else:
+                segments.append((nodes, fn))
+
+
+def _own_index(fn: Function, run_lambdas: Set[int], on_run_lambda: Callable[..., None] | None = None) -> dict[type, list[ast.AST]]:
+    """One function's code by node type with `_index_body` (the builder's walk does this for
+    the common case)."""
+    index: dict[type, list[tuple[ast.AST, Function]]] = {}
+    _index_body(fn.node.body, fn, index, run_lambdas, on_run_lambda)
+    return {t: [node for node, _ in items] for t, items in index.items()}
 
 
 def index_functions(functions: Sequence[Function]) -> dict[type, list[tuple[ast.AST, Function]]]:

@@ -476,14 +476,13 @@ def transitive_findings(model: Model, codes: Iterable[str], module: str = "", pa
             target = own.get(resolver.target(call.func, fn) or "")  # type: ignore[attr-defined]
             if target is not None and id(target) not in reached:
                 frontier.append(target)
-    merged: dict[type, list[tuple[ast.AST, Function]]] = {}
 
     def nodes(*types: type) -> Iterator[tuple[ast.AST, Function]]:
-        for t in types:
-            items = merged.get(t)
-            if items is None:  # the reached functions' nodes of this type, in the order reached
-                items = merged[t] = [pair for fn in reached.values() for pair in zip(code[id(fn)].get(t, ()), repeat(fn))]
-            yield from items
+        for t in types:  # the reached functions' nodes of this type, in the order reached
+            for fn in reached.values():
+                found = code[id(fn)].get(t)
+                if found:
+                    yield from zip(found, repeat(fn))
 
     summary = summarize(model, module, path, only=list(reached.values()), nodes=nodes, resolver=resolver)
     return Project([summary], model.config).findings_for(summary, codes)
