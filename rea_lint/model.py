@@ -184,6 +184,7 @@ class Model:
         """id(function) -> its own code by node type (as the builder's walk indexed it, run
         actions passed as lambdas left out) and those lambdas."""
         self._by_method: dict[object, dict[str, list[tuple[ast.Call, Function]]]] = {}
+        self._resolved: dict[object, list[tuple[ast.Call, Function, str]]] = {}
         self._targets: dict[int, str | None] = {}
         self._context_types: dict[str, str | None] = {}
 
@@ -237,6 +238,21 @@ class Model:
                         bucket.append((call, fn))
         for name in names:
             yield from buckets.get(name, ())
+
+    def resolved_calls(self, nodes: Callable[..., Iterator[tuple[ast.AST, Function]]]) -> list[tuple[ast.Call, Function, str]]:
+        """The calls among ``nodes`` (`handler_nodes`/`plain_nodes`) whose target qualifies
+        (`call_target` is not None), with it, in order: computed once per model and source,
+        so the rules that look for calls by name do not each qualify every call."""
+        key = getattr(nodes, "__func__", nodes)
+        found = self._resolved.get(key)
+        if found is None:
+            call_target = self.call_target
+            found = self._resolved[key] = []
+            for call, fn in nodes(ast.Call):
+                qual = call_target(call, fn)  # type: ignore[arg-type]
+                if qual is not None:
+                    found.append((call, fn, qual))  # type: ignore[arg-type]
+        return found
 
     def is_local(self, name: str, function: Function | None) -> bool:
         """Is ``name`` bound by ``function`` or a function enclosing it?"""
