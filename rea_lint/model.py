@@ -43,6 +43,7 @@ SERVICE_FACTORIES = frozenset({"Service", "VirtualObject", "Workflow"})
 RUN_METHODS = frozenset({"run", "run_typed"})
 _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _BUILTINS = frozenset(dir(builtins))
+_UNKNOWN = object()
 
 
 class HandlerKind(str, enum.Enum):
@@ -187,6 +188,7 @@ class Model:
         self._resolved: dict[object, list[tuple[ast.Call, Function, str]]] = {}
         self._targets: dict[int, str | None] = {}
         self._context_types: dict[str, str | None] = {}
+        self._qualified: dict[str, str | None] = {}
 
     # -- queries used by rules ------------------------------------------------------------
 
@@ -276,6 +278,17 @@ class Model:
             return f"builtins.{name}" if name else None
         return qual
 
+    def _qualify_global(self, node: ast.expr) -> str | None:
+        """`qualify(node)` outside any function, cached for plain names (`list` in `list[str]`)."""
+        if type(node) is not ast.Name:
+            return self.qualify(node)
+        name = node.id  # type: ignore[attr-defined]
+        try:
+            return self._qualified[name]
+        except KeyError:
+            qual = self._qualified[name] = self.qualify(node)
+            return qual
+
     def call_target(self, call: ast.Call, function: Function) -> str | None:
         """The qualified name a call in handler code targets (cached: every rule asks)."""
         key = id(call)
@@ -329,6 +342,10 @@ class Model:
         """The Restate context type an annotation names, through aliases, strings and Optional."""
         if annotation is None:
             return None
+        if type(annotation) is ast.Name:  # the common case, answered below once per name
+            found = self._context_types.get(annotation.id, _UNKNOWN)
+            if found is not _UNKNOWN:
+                return found  # type: ignore[return-value]
         if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
             try:
                 annotation = ast.parse(annotation.value, mode="eval").body
@@ -346,7 +363,7 @@ class Model:
                     return found
             return None
         if isinstance(annotation, ast.Subscript):
-            outer = self.qualify(annotation.value) or ""
+            outer = self._qualify_global(annotation.value) or ""
             if outer.rsplit(".", 1)[-1] in ("Optional", "Union", "Annotated"):
                 inner = annotation.slice
                 elts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
@@ -580,26 +597,36 @@ class _Builder:
 
     def _new_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: Function | None, prefix: str) -> Function:
         a = node.args
-        positional = [*a.posonlyargs, *a.args]
-        every = [*positional, *a.kwonlyargs, *(x for x in (a.vararg, a.kwarg) if x)]
+        positional = [*a.posonlyargs, *a.args] if a.posonlyargs else a.args
+        every = [*positional, *a.kwonlyargs]
+        if a.vararg:
+            every.append(a.vararg)
+        if a.kwarg:
+            every.append(a.kwarg)
         qual = f"{parent.qualname}.<locals>.{node.name}" if parent else f"{prefix}{node.name}"
-        params = frozenset(p.arg for p in every)
+        params = frozenset([p.arg for p in every])
         fn = Function(node=node, parent=parent, qualname=qual, params=params, local_names=set(params))
-        fn.handler = self._handler_of(node)
+        handler = fn.handler = self._handler_of(node) if node.decorator_list else None
+        own = fn.own_contexts
+        context_type_of = self.m.context_type_of
         for i, p in enumerate(every):
-            ctype = self.m.context_type_of(p.annotation)
-            if ctype is not None or (i == 0 and fn.handler is not None and p in positional):
-                fn.own_contexts[p.arg] = Context(p.arg, ctype, fn, p.annotation)
-        if fn.handler is None and positional:
-            first = fn.own_contexts.get(positional[0].arg)
+            ctype = context_type_of(p.annotation) if p.annotation is not None else None
+            if ctype is not None or (i == 0 and handler is not None and positional):  # every[0] is positional[0]
+                own[p.arg] = Context(p.arg, ctype, fn, p.annotation)
+        if handler is None and positional:
+            first = own.get(positional[0].arg)
             if first is not None and first.type is not None:
                 # a function whose first parameter is a Restate context is a handler (RULES.md)
                 fn.handler = Handler(KIND_OF_CONTEXT[first.type], None, None)
         # every context visible here: the enclosing function's unless shadowed, then its own
-        fn.contexts = dict(parent.contexts) if parent else {}
-        for shadowed in params:
-            fn.contexts.pop(shadowed, None)
-        fn.contexts.update(fn.own_contexts)
+        if parent is not None and parent.contexts:
+            contexts = dict(parent.contexts)
+            for shadowed in params:
+                contexts.pop(shadowed, None)
+            contexts.update(own)
+        else:
+            contexts = dict(own)
+        fn.contexts = contexts
         self.m.functions.append(fn)
         return fn
 
