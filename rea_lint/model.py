@@ -2,8 +2,9 @@
 
 It answers the questions RULES.md defines: which functions are handlers and of which kind,
 which names hold a Restate context, which code is handler code, and which code runs inside a
-run action. It works on the stdlib `ast` tree (flake8 already built it): two linear passes,
-no second parse.
+run action. It works on the stdlib `ast` tree (flake8 already built it), no second parse:
+one pass over the code of each function both collects what the rules ask about and indexes
+its nodes by type; module-level code is only scanned for definitions.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from __future__ import annotations
 import ast
 import builtins
 import enum
+from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Sequence, TypeVar
+from itertools import repeat
+from typing import AbstractSet as Set, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from rea_lint.config import DEFAULT, ReaConfig
 from rea_lint.names import ImportMap, dotted
@@ -40,6 +43,7 @@ SERVICE_FACTORIES = frozenset({"Service", "VirtualObject", "Workflow"})
 RUN_METHODS = frozenset({"run", "run_typed"})
 _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _BUILTINS = frozenset(dir(builtins))
+_UNKNOWN = object()
 
 
 class HandlerKind(str, enum.Enum):
@@ -175,26 +179,47 @@ class Model:
         self.module_values: dict[str, ast.expr | None] = {}
         """Module-level name -> the value of its single plain assignment (None: assigned
         several times or by unpacking). Defs, classes and imports are not in here."""
-        self._index: dict[type, list[tuple[ast.AST, Function]]] = {}
-        self._plain_index: dict[type, list[tuple[ast.AST, Function]]] | None = None
+        self._index: _Segments = {}
+        self._plain_index: _Segments | None = None
+        self._own: dict[int, tuple[dict[type, list[ast.AST]], list[ast.Lambda]]] = {}
+        """id(function) -> its own code by node type (as the builder's walk indexed it, run
+        actions passed as lambdas left out) and those lambdas."""
         self._by_method: dict[object, dict[str, list[tuple[ast.Call, Function]]]] = {}
+        self._resolved: dict[object, list[tuple[ast.Call, Function, str]]] = {}
         self._targets: dict[int, str | None] = {}
+        self._context_types: dict[str, str | None] = {}
+        self._qualified: dict[str, str | None] = {}
 
     # -- queries used by rules ------------------------------------------------------------
 
     def handler_nodes(self, *types: type[N]) -> Iterator[tuple[N, Function]]:
         """Nodes of these types in handler code outside run actions, with their function."""
         for t in types:
-            yield from self._index.get(t, ())  # type: ignore[misc]
+            for nodes, fn in self._index.get(t, ()):
+                yield from zip(nodes, repeat(fn))  # type: ignore[misc]
 
     def plain_nodes(self, *types: type[N]) -> Iterator[tuple[N, Function]]:
         """Like `handler_nodes`, for the code of functions that are not handler code (plain
         helpers, and run actions defined as functions). Transitive analysis reads it; it is
         indexed on first use, so modules that never ask pay nothing."""
         if self._plain_index is None:
-            self._plain_index = index_functions([fn for fn in self.functions if not fn.is_handler_code])
+            index: _Segments = {}
+            for fn in self.functions:
+                if not fn.is_handler_code:
+                    _merge(index, self.function_nodes(fn), fn)
+            self._plain_index = index
         for t in types:
-            yield from self._plain_index.get(t, ())  # type: ignore[misc]
+            for nodes, fn in self._plain_index.get(t, ()):
+                yield from zip(nodes, repeat(fn))  # type: ignore[misc]
+
+    def function_nodes(self, function: Function) -> dict[type, list[ast.AST]]:
+        """The nodes of one function's own code by type, in source order, as `plain_nodes`
+        sees them (nested defs and classes left out, run-action lambdas included). Do not
+        modify the lists."""
+        own, lambdas = self._own[id(function)]
+        if lambdas:  # the builder's walk left them out (they are not handler code)
+            return _own_index(function, frozenset())
+        return own
 
     def method_calls(self, nodes: Callable[..., Iterator[tuple[ast.AST, Function]]], names: Iterable[str]) -> Iterator[tuple[ast.Call, Function]]:
         """Calls `<expr>.<name>(...)` among ``nodes`` (`handler_nodes`/`plain_nodes`) for these
@@ -216,6 +241,21 @@ class Model:
         for name in names:
             yield from buckets.get(name, ())
 
+    def resolved_calls(self, nodes: Callable[..., Iterator[tuple[ast.AST, Function]]]) -> list[tuple[ast.Call, Function, str]]:
+        """The calls among ``nodes`` (`handler_nodes`/`plain_nodes`) whose target qualifies
+        (`call_target` is not None), with it, in order: computed once per model and source,
+        so the rules that look for calls by name do not each qualify every call."""
+        key = getattr(nodes, "__func__", nodes)
+        found = self._resolved.get(key)
+        if found is None:
+            call_target = self.call_target
+            found = self._resolved[key] = []
+            for call, fn in nodes(ast.Call):
+                qual = call_target(call, fn)  # type: ignore[arg-type]
+                if qual is not None:
+                    found.append((call, fn, qual))  # type: ignore[arg-type]
+        return found
+
     def is_local(self, name: str, function: Function | None) -> bool:
         """Is ``name`` bound by ``function`` or a function enclosing it?"""
         fn = function
@@ -232,11 +272,22 @@ class Model:
         head = _head(node)
         if function is not None and self.is_local(head, function):  # type: ignore[arg-type]
             return None
-        qual = self.imports.resolve(node)
+        qual = self.imports.resolve(node) if head in self.imports.names else None
         if qual is None and head in _BUILTINS and head not in self.module_names and head not in self.imports.names:
             name = dotted(node)
             return f"builtins.{name}" if name else None
         return qual
+
+    def _qualify_global(self, node: ast.expr) -> str | None:
+        """`qualify(node)` outside any function, cached for plain names (`list` in `list[str]`)."""
+        if type(node) is not ast.Name:
+            return self.qualify(node)
+        name = node.id  # type: ignore[attr-defined]
+        try:
+            return self._qualified[name]
+        except KeyError:
+            qual = self._qualified[name] = self.qualify(node)
+            return qual
 
     def call_target(self, call: ast.Call, function: Function) -> str | None:
         """The qualified name a call in handler code targets (cached: every rule asks)."""
@@ -291,6 +342,10 @@ class Model:
         """The Restate context type an annotation names, through aliases, strings and Optional."""
         if annotation is None:
             return None
+        if type(annotation) is ast.Name:  # the common case, answered below once per name
+            found = self._context_types.get(annotation.id, _UNKNOWN)
+            if found is not _UNKNOWN:
+                return found  # type: ignore[return-value]
         if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
             try:
                 annotation = ast.parse(annotation.value, mode="eval").body
@@ -308,7 +363,7 @@ class Model:
                     return found
             return None
         if isinstance(annotation, ast.Subscript):
-            outer = self.qualify(annotation.value) or ""
+            outer = self._qualify_global(annotation.value) or ""
             if outer.rsplit(".", 1)[-1] in ("Optional", "Union", "Annotated"):
                 inner = annotation.slice
                 elts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
@@ -319,14 +374,22 @@ class Model:
                     if found:
                         return found
             return None
+        name = dotted(annotation)
+        if name is None:
+            return None  # a call, a literal ...: qualifies to nothing
+        try:
+            return self._context_types[name]
+        except KeyError:
+            pass
+        found = None
         qual = self.qualify(annotation)
-        if qual is None:
-            return None
-        extra = self.config.context_types.get(qual)
-        if extra:
-            return extra
-        symbol = self.restate_symbol(qual)
-        return symbol if symbol in CONTEXT_TYPES else None
+        if qual is not None:
+            found = self.config.context_types.get(qual) or None
+            if not found:
+                symbol = self.restate_symbol(qual)
+                found = symbol if symbol in CONTEXT_TYPES else None
+        self._context_types[name] = found  # a Name/Attribute chain qualifies by its text alone
+        return found
 
 
 def _head(node: ast.expr) -> str | None:
@@ -354,17 +417,16 @@ class _Builder:
         self.module_functions: dict[str, Function] = {}
         self.raw_run_calls: list[tuple[ast.Call, Function]] = []
         self.run_lambdas: set[int] = set()
+        self.walk_lambdas: set[int] = set()
+        """Lambdas the walk already knows are run actions (passed directly to a context's run)."""
+        self.reindex: set[int] = set()
+        """Functions whose run actions include a lambda the walk could not know about."""
         self.extra_decorators = frozenset(model.config.handler_decorators)
 
     def build(self) -> None:
         self._find_module_names()
         self._find_service_objects()
-        self._collect(self.m.tree.body, None, "")
-        for fn in self.m.functions:  # creation order: parents before children
-            fn.contexts = dict(fn.parent.contexts) if fn.parent else {}
-            for shadowed in fn.params:
-                fn.contexts.pop(shadowed, None)
-            fn.contexts.update(fn.own_contexts)
+        self._collect(self.m.tree.body, "")
         self._resolve_run_calls()
         for fn in self.m.functions:
             parent = fn.parent
@@ -374,9 +436,18 @@ class _Builder:
                 fn.is_handler_code = True
             elif parent is not None and parent.is_handler_code and fn.name in parent.called_names:
                 fn.is_handler_code = True
-        for fn in self.m.functions:
+        m = self.m
+        index, own = m._index, m._own
+        for fn in m.functions:
             if fn.is_handler_code:
-                self._walk_handler(fn.node.body, fn)
+                key = id(fn)
+                if key in self.reindex:  # a run action found only once the calls were resolved
+                    _merge(index, _own_index(fn, self.run_lambdas, self._walk_run_action), fn)
+                    continue
+                _merge(index, own[key][0], fn)
+                for node in own[key][1]:
+                    params = _lambda_params(node)
+                    self._walk_run_action([node.body], None, {k: v for k, v in fn.contexts.items() if k not in params})
             elif fn.is_run_action and (fn.parent is None or not fn.parent.is_run_action):
                 self._walk_run_action(fn.node.body, fn, dict(fn.contexts))
 
@@ -426,55 +497,136 @@ class _Builder:
                     if isinstance(target, ast.Name):
                         self.m.service_objects[target.id] = factory
 
-    def _collect(self, body: Sequence[ast.AST], parent: Function | None, prefix: str) -> None:
-        stack: list[tuple[ast.AST, Function | None, str]] = [(n, parent, prefix) for n in reversed(body)]
+    def _collect(self, body: Sequence[ast.stmt], prefix: str) -> None:
+        """Module level and class bodies outside functions: only statements can hold a def,
+        so expressions here are not walked at all."""
+        stack: list[ast.AST] = list(reversed(body))
         while stack:
-            node, owner, pre = stack.pop()
-            if isinstance(node, _FUNCTION_NODES):
-                fn = self._new_function(node, owner, pre)
-                if owner is None and not pre:
-                    self.module_functions[node.name] = fn
-                    self.m.module_functions[node.name] = fn
-                elif owner is not None:
-                    owner.children[node.name] = fn
-                # decorators and defaults run in the enclosing scope
-                for sub in (*node.decorator_list, *node.args.defaults, *node.args.kw_defaults):
-                    if sub is not None:
-                        stack.append((sub, owner, pre))
-                stack.extend((n, fn, "") for n in reversed(node.body))
+            node = stack.pop()
+            cls = type(node)
+            if cls is ast.FunctionDef or cls is ast.AsyncFunctionDef:
+                fn = self._new_function(node, None, prefix)  # type: ignore[arg-type]
+                if not prefix:
+                    self.module_functions[fn.name] = fn
+                    self.m.module_functions[fn.name] = fn
+                self._walk(fn.node.body, fn, True)
+            elif cls is ast.ClassDef:
+                self._collect(node.body, f"{prefix}{node.name}.")  # type: ignore[attr-defined]
+            else:
+                for name in _block_fields(cls):
+                    stack.extend(reversed(getattr(node, name)))
+
+    def _walk(self, body: Sequence[ast.AST], fn: Function, indexed: bool) -> None:
+        """The one pass over a function's own code (nested defs get a pass of their own).
+
+        It records the names the function binds and calls and its `ctx.run` calls, and
+        (``indexed``) indexes every node by type, in source order, for `handler_nodes` and
+        `plain_nodes`. Class bodies inside the function are walked but not indexed, and so is
+        a lambda passed as a run action to a context in scope (kept aside for pass 2)."""
+        if indexed:
+            own: dict[type, list[ast.AST]] = defaultdict(list)
+            lambdas: list[ast.Lambda] = []
+            self.m._own[id(fn)] = (own, lambdas)
+        local_names, called_names, contexts = fn.local_names, fn.called_names, fn.contexts
+        run_lambdas = self.walk_lambdas
+        kinds, fields_of = _KINDS, _WALK_FIELDS
+        name_t, load_t, attribute_t, lambda_t = ast.Name, ast.Load, ast.Attribute, ast.Lambda
+        stack: list[ast.AST] = list(reversed(body))
+        pop, push, extend = stack.pop, stack.append, stack.extend
+        while stack:
+            node = pop()
+            cls = type(node)
+            if cls is name_t:
+                if type(node.ctx) is not load_t:  # type: ignore[attr-defined]
+                    local_names.add(node.id)  # type: ignore[attr-defined]
+                if indexed:
+                    own[cls].append(node)
                 continue
-            if isinstance(node, ast.ClassDef):
-                cls_prefix = f"{pre}{node.name}."
-                stack.extend((n, owner, cls_prefix) for n in reversed(node.body))
-                continue
-            if isinstance(node, ast.Name) and owner is not None and not isinstance(node.ctx, ast.Load):
-                owner.local_names.add(node.id)
-                continue
-            if isinstance(node, ast.Call) and owner is not None:
-                func = node.func
-                if isinstance(func, ast.Name):
-                    owner.called_names.add(func.id)
-                elif isinstance(func, ast.Attribute) and func.attr in RUN_METHODS and isinstance(func.value, ast.Name):
-                    self.raw_run_calls.append((node, owner))
-            stack.extend((child, owner, pre) for child in reversed(children(node)))
+            kind = kinds.get(cls)
+            if kind is not None:
+                if kind is _LEAF:
+                    if indexed:
+                        own[cls].append(node)
+                    continue
+                if kind is _CALL:
+                    func = node.func  # type: ignore[attr-defined]
+                    ftype = type(func)
+                    if ftype is name_t:
+                        called_names.add(func.id)
+                    elif ftype is attribute_t and func.attr in RUN_METHODS and type(func.value) is name_t:
+                        self.raw_run_calls.append((node, fn))  # type: ignore[arg-type]
+                        if func.value.id in contexts:
+                            args = node.args  # type: ignore[attr-defined]
+                            action = args[1] if len(args) > 1 else _keyword(node, "action")  # type: ignore[arg-type]
+                            if type(action) is lambda_t:
+                                run_lambdas.add(id(action))
+                elif kind is _LAMBDA:
+                    if indexed and id(node) in run_lambdas:
+                        lambdas.append(node)  # type: ignore[arg-type]
+                        self._walk(children(node), fn, False)
+                        continue
+                elif kind is _DEF:
+                    child = self._new_function(node, fn, "")  # type: ignore[arg-type]
+                    fn.children[child.name] = child
+                    self._walk(child.node.body, child, True)
+                    # decorators and defaults run in the enclosing scope
+                    a = node.args  # type: ignore[attr-defined]
+                    for sub in (*node.decorator_list, *a.defaults, *a.kw_defaults):  # type: ignore[attr-defined]
+                        if sub is not None:
+                            push(sub)
+                    continue
+                elif kind is _CLASS:
+                    self._walk(node.body, fn, False)  # type: ignore[attr-defined]
+                    continue
+                else:  # not a node (an identifier in a list, a None default)
+                    continue
+            fields = fields_of.get(cls)
+            if fields is None:
+                if not isinstance(node, ast.AST):
+                    kinds[cls] = _SKIP
+                    continue
+                fields = _walk_fields(cls)
+            if indexed:
+                own[cls].append(node)
+            for name in fields:
+                value = getattr(node, name, None)
+                if type(value) is list:
+                    extend(reversed(value))
+                elif value is not None:
+                    push(value)
 
     def _new_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: Function | None, prefix: str) -> Function:
         a = node.args
-        positional = [*a.posonlyargs, *a.args]
-        every = [*positional, *a.kwonlyargs, *(x for x in (a.vararg, a.kwarg) if x)]
+        positional = [*a.posonlyargs, *a.args] if a.posonlyargs else a.args
+        every = [*positional, *a.kwonlyargs]
+        if a.vararg:
+            every.append(a.vararg)
+        if a.kwarg:
+            every.append(a.kwarg)
         qual = f"{parent.qualname}.<locals>.{node.name}" if parent else f"{prefix}{node.name}"
-        params = frozenset(p.arg for p in every)
+        params = frozenset([p.arg for p in every])
         fn = Function(node=node, parent=parent, qualname=qual, params=params, local_names=set(params))
-        fn.handler = self._handler_of(node)
+        handler = fn.handler = self._handler_of(node) if node.decorator_list else None
+        own = fn.own_contexts
+        context_type_of = self.m.context_type_of
         for i, p in enumerate(every):
-            ctype = self.m.context_type_of(p.annotation)
-            if ctype is not None or (i == 0 and fn.handler is not None and p in positional):
-                fn.own_contexts[p.arg] = Context(p.arg, ctype, fn, p.annotation)
-        if fn.handler is None and positional:
-            first = fn.own_contexts.get(positional[0].arg)
+            ctype = context_type_of(p.annotation) if p.annotation is not None else None
+            if ctype is not None or (i == 0 and handler is not None and positional):  # every[0] is positional[0]
+                own[p.arg] = Context(p.arg, ctype, fn, p.annotation)
+        if handler is None and positional:
+            first = own.get(positional[0].arg)
             if first is not None and first.type is not None:
                 # a function whose first parameter is a Restate context is a handler (RULES.md)
                 fn.handler = Handler(KIND_OF_CONTEXT[first.type], None, None)
+        # every context visible here: the enclosing function's unless shadowed, then its own
+        if parent is not None and parent.contexts:
+            contexts = dict(parent.contexts)
+            for shadowed in params:
+                contexts.pop(shadowed, None)
+            contexts.update(own)
+        else:
+            contexts = dict(own)
+        fn.contexts = contexts
         self.m.functions.append(fn)
         return fn
 
@@ -522,6 +674,8 @@ class _Builder:
     def _mark_action(self, target: ast.expr | None, fn: Function) -> None:
         if isinstance(target, ast.Lambda):
             self.run_lambdas.add(id(target))
+            if id(target) not in self.walk_lambdas:  # `functools.partial(lambda ...)`
+                self.reindex.add(id(fn))
         elif isinstance(target, ast.Name):
             scope: Function | None = fn
             while scope is not None:
@@ -535,9 +689,6 @@ class _Builder:
                 found.is_run_action = True
 
     # pass 2: handler code ---------------------------------------------------------------------
-
-    def _walk_handler(self, body: Sequence[ast.AST], fn: Function) -> None:
-        _index_body(body, fn, self.m._index, self.run_lambdas, self._walk_run_action)
 
     def _walk_run_action(self, body: Sequence[ast.AST], fn: Function | None, contexts: dict[str, Context]) -> None:
         if not contexts:
@@ -563,6 +714,29 @@ class _Builder:
                 stack.extend((n, inner) for n in reversed(node.body))
                 continue
             stack.extend((child, visible) for child in reversed(children(node)))
+
+
+_Segments = dict[type, list[tuple[list[ast.AST], Function]]]
+"""Node type -> (nodes of one function's code, that function), in function order: an index
+that is iterated as (node, function) pairs without storing a pair per node."""
+
+
+def _merge(index: _Segments, own: dict[type, list[ast.AST]], fn: Function) -> None:
+    for t, nodes in own.items():
+        if nodes:
+            segments = index.get(t)
+            if segments is None:
+                index[t] = [(nodes, fn)]
+            else:
+                segments.append((nodes, fn))
+
+
+def _own_index(fn: Function, run_lambdas: Set[int], on_run_lambda: Callable[..., None] | None = None) -> dict[type, list[ast.AST]]:
+    """One function's code by node type with `_index_body` (the builder's walk does this for
+    the common case)."""
+    index: dict[type, list[tuple[ast.AST, Function]]] = {}
+    _index_body(fn.node.body, fn, index, run_lambdas, on_run_lambda)
+    return {t: [node for node, _ in items] for t, items in index.items()}
 
 
 def index_functions(functions: Sequence[Function]) -> dict[type, list[tuple[ast.AST, Function]]]:
@@ -595,6 +769,57 @@ def _index_body(body, fn, index, run_lambdas, on_run_lambda=None) -> None:  # ty
             bucket = index[type(node)] = []
         bucket.append((node, fn))
         extend(reversed(children(node)))
+
+
+# How `_Builder._walk` treats a node class (absent: index it and walk the fields below).
+_LEAF, _CALL, _LAMBDA, _DEF, _CLASS, _SKIP = range(6)
+_KINDS: dict[type, int] = {
+    ast.Constant: _LEAF,
+    ast.Call: _CALL,
+    ast.Lambda: _LAMBDA,
+    ast.FunctionDef: _DEF,
+    ast.AsyncFunctionDef: _DEF,
+    ast.ClassDef: _CLASS,
+    str: _SKIP,
+    type(None): _SKIP,
+}
+# Fields that hold identifiers or constants, never a node (by node class).
+_NAME_FIELDS: dict[str, frozenset[str]] = {
+    "Attribute": frozenset({"attr"}),
+    "arg": frozenset({"arg"}),
+    "keyword": frozenset({"arg"}),
+    "alias": frozenset({"name", "asname"}),
+    "ImportFrom": frozenset({"module"}),
+    "Global": frozenset({"names"}),
+    "Nonlocal": frozenset({"names"}),
+    "ExceptHandler": frozenset({"name"}),
+    "MatchAs": frozenset({"name"}),
+    "MatchStar": frozenset({"name"}),
+    "MatchMapping": frozenset({"rest"}),
+    "MatchClass": frozenset({"kwd_attrs"}),
+    "MatchSingleton": frozenset({"value"}),
+}
+_WALK_FIELDS: dict[type, tuple[str, ...]] = {}
+_BLOCK_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _walk_fields(cls: type) -> tuple[str, ...]:
+    """The fields of ``cls`` that may hold child nodes, last first (the walk pushes them on a
+    stack). The same children as `children`, minus identifier fields."""
+    skip = _NAME_FIELDS.get(cls.__name__, frozenset())
+    fields = _WALK_FIELDS[cls] = tuple(
+        f for f in reversed(cls._fields) if f not in _LEAF_FIELDS and f not in skip  # type: ignore[attr-defined]
+    )
+    return fields
+
+
+def _block_fields(cls: type) -> tuple[str, ...]:
+    """The statement lists of a statement (`body`, `orelse` ...), last first."""
+    fields = _BLOCK_FIELDS.get(cls)
+    if fields is None:
+        blocks = ("body", "orelse", "finalbody", "handlers", "cases")
+        fields = _BLOCK_FIELDS[cls] = tuple(f for f in reversed(cls._fields) if f in blocks)  # type: ignore[attr-defined]
+    return fields
 
 
 _LEAF_FIELDS = frozenset({"ctx", "op", "type_comment", "kind", "conversion", "is_async", "simple", "level"})

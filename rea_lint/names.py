@@ -26,6 +26,16 @@ def dotted(node: ast.expr) -> str | None:
 
 
 _BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+_BLOCKS_OF: dict[type, tuple[str, ...]] = {}
+
+
+def _blocks_of(cls: type) -> tuple[str, ...]:
+    """The statement-list fields of a node class, in `_BLOCK_FIELDS` order (cached)."""
+    blocks = _BLOCKS_OF.get(cls)
+    if blocks is None:
+        fields = getattr(cls, "_fields", ())
+        blocks = _BLOCKS_OF[cls] = tuple(name for name in _BLOCK_FIELDS if name in fields)
+    return blocks
 
 
 def iter_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
@@ -39,7 +49,7 @@ def iter_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
         node = stack.pop()
         if isinstance(node, ast.stmt):
             yield node
-        for name in _BLOCK_FIELDS:
+        for name in _blocks_of(type(node)):
             block = getattr(node, name, None)
             if block:
                 stack.extend(reversed(block))
@@ -64,11 +74,23 @@ class ImportMap:
     @classmethod
     def from_tree(cls, tree: ast.Module, package: str = "") -> "ImportMap":
         self = cls(package)
-        for node in iter_statements(tree.body):
-            if isinstance(node, ast.Import):
-                self._add_import(node)
-            elif isinstance(node, ast.ImportFrom):
-                self._add_import_from(node)
+        # `iter_statements`, inlined: this runs on every file flake8 hands to rea
+        stack: list[ast.AST] = list(reversed(tree.body))
+        pop, extend = stack.pop, stack.extend
+        blocks_of = _BLOCKS_OF
+        while stack:
+            node = pop()
+            kind = type(node)
+            if kind is ast.Import:
+                self._add_import(node)  # type: ignore[arg-type]
+            elif kind is ast.ImportFrom:
+                self._add_import_from(node)  # type: ignore[arg-type]
+            else:
+                blocks = blocks_of.get(kind)
+                for name in blocks if blocks is not None else _blocks_of(kind):
+                    block = getattr(node, name, None)
+                    if block:
+                        extend(reversed(block))
         for stmt in tree.body:
             self._add_alias(stmt)
         return self

@@ -30,6 +30,7 @@ from __future__ import annotations
 import ast
 import os
 from collections import deque
+from itertools import repeat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
@@ -37,7 +38,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 from rea_lint.catalog import RULES
 from rea_lint.config import DEFAULT, ReaConfig
 from rea_lint.findings import Finding
-from rea_lint.model import Function, Model, build_model, index_functions
+from rea_lint.model import Function, Model, build_model
 from rea_lint.names import ImportMap, dotted
 
 __all__ = [
@@ -155,14 +156,17 @@ def summarize(
     path: str = "",
     only: Sequence[Function] | None = None,
     nodes: NodeSource | None = None,
+    resolver: "_Resolver | None" = None,
 ) -> ModuleSummary:
     """Reduce a module's model to what transitive analysis needs (see the module doc).
 
     ``only``/``nodes`` restrict it to some functions and their indexed code (the flake8 path
-    summarizes just what its handlers can reach)."""
+    summarizes just what its handlers can reach, and hands over the ``resolver`` it used to
+    find them, so no call is resolved twice)."""
     from rea_lint.rules import all_checkers  # the rules import this package's siblings
 
-    resolver = _Resolver(model, module)
+    if resolver is None:
+        resolver = _Resolver(model, module)
     functions: dict[str, dict[str, Any]] = {}
     plain = list(only) if only is not None else [fn for fn in model.functions if not fn.is_handler_code]
     source: NodeSource = nodes if nodes is not None else model.plain_nodes
@@ -183,7 +187,7 @@ def summarize(
                 functions[f"{module}.{fn.qualname}"]["calls"].setdefault(site.target, site)
     handler_calls = []
     for call, fn in model.handler_nodes(ast.Call):
-        site = resolver.site(call, fn, ctx=fn.context_name())
+        site = resolver.site(call, fn, ctx=None)
         if site is not None:
             handler_calls.append(site)
     return ModuleSummary(
@@ -215,8 +219,13 @@ class _Resolver:
     def __init__(self, model: Model, module: str) -> None:
         self.m = model
         self.module = module
+        self._targets: dict[int, str | None] = {}
+        """id(call.func) -> target: a call belongs to one function, and both the flake8 path
+        and `summarize` ask about the same calls."""
 
-    def site(self, call: ast.Call, fn: Function, ctx: str = "ctx") -> CallSite | None:
+    def site(self, call: ast.Call, fn: Function, ctx: str | None = "ctx") -> CallSite | None:
+        """The call site, if the call may reach a project function; ``ctx`` None: the
+        context name in scope in ``fn`` (handler call sites)."""
         func = call.func
         target = self.target(func, fn)
         if target is None:
@@ -228,10 +237,18 @@ class _Resolver:
             call.col_offset,
             call.end_lineno,
             call.end_col_offset,
-            ctx,
+            fn.context_name() if ctx is None else ctx,
         )
 
     def target(self, func: ast.expr, fn: Function) -> str | None:
+        key = id(func)
+        try:
+            return self._targets[key]
+        except KeyError:
+            target = self._targets[key] = self._target(func, fn)
+            return target
+
+    def _target(self, func: ast.expr, fn: Function) -> str | None:
         if isinstance(func, ast.Name):
             name = func.id
             scope: Function | None = fn
@@ -247,17 +264,19 @@ class _Resolver:
             qual = self.m.imports.names.get(name)
             return qual if qual is not None and not qual.startswith("builtins.") else None
         if isinstance(func, ast.Attribute):
-            name = dotted(func)
-            if name is None:
+            base = func.value
+            while isinstance(base, ast.Attribute):
+                base = base.value
+            if not isinstance(base, ast.Name):
                 return None  # `make()()`, `x[0]()`: dynamic
-            head = name.partition(".")[0]
+            head = base.id
             if self.m.is_local(head, fn):
                 return None  # a method of a value: dynamic dispatch
             if head in self.m.imports.names:
                 qual = self.m.imports.resolve(func)
                 return qual if qual and not qual.startswith("builtins.") else None
             if head in self.m.module_names and head not in self.m.module_values:
-                return f"{self.module}.{name}"  # `Quote.total()`: a class's function
+                return f"{self.module}.{dotted(func)}"  # `Quote.total()`: a class's function
         return None
 
 
@@ -276,6 +295,7 @@ class Project:
         for s in self.modules.values():
             self.functions.update(s.functions)
         self._chains: dict[str, dict[str, tuple[str | None, str]]] | None = None
+        self._resolved: dict[str, str | None] = {}
 
     @classmethod
     def from_files(
@@ -300,6 +320,13 @@ class Project:
     def resolve(self, target: str) -> str | None:
         """The project function a qualified name denotes, following re-exports
         (`from shop.pricing import quote` in `shop/__init__.py`, then `shop.quote`)."""
+        try:
+            return self._resolved[target]
+        except KeyError:
+            found = self._resolved[target] = self._resolve(target)
+            return found
+
+    def _resolve(self, target: str) -> str | None:
         for _ in range(8):
             if target in self.functions:
                 return target
@@ -387,8 +414,14 @@ class Project:
         out: list[Finding] = []
         if not wanted:
             return out
+        chains = self.chains()
         for site in summary.handler_calls:
+            callee = self.resolve(site.target)
+            if callee is None:
+                continue
             for code in wanted:
+                if callee not in chains[code]:
+                    continue
                 parts = self.via(code, site)
                 if parts is None:
                     continue
@@ -432,25 +465,26 @@ def transitive_findings(model: Model, codes: Iterable[str], module: str = "", pa
     if not frontier:
         return []
     reached: dict[int, Function] = {}
-    index: dict[type, list[tuple[ast.AST, Function]]] = {}
+    code: dict[int, dict[type, list[ast.AST]]] = {}
     while frontier:
         fn = frontier.pop()
         if id(fn) in reached:
             continue
         reached[id(fn)] = fn
-        local = index_functions([fn])
-        for call, caller in local.get(ast.Call, ()):
-            target = own.get(resolver.target(call.func, caller) or "")  # type: ignore[attr-defined]
+        local = code[id(fn)] = model.function_nodes(fn)
+        for call in local.get(ast.Call, ()):
+            target = own.get(resolver.target(call.func, fn) or "")  # type: ignore[attr-defined]
             if target is not None and id(target) not in reached:
                 frontier.append(target)
-        for t, items in local.items():
-            index.setdefault(t, []).extend(items)
 
     def nodes(*types: type) -> Iterator[tuple[ast.AST, Function]]:
-        for t in types:
-            yield from index.get(t, ())
+        for t in types:  # the reached functions' nodes of this type, in the order reached
+            for fn in reached.values():
+                found = code[id(fn)].get(t)
+                if found:
+                    yield from zip(found, repeat(fn))
 
-    summary = summarize(model, module, path, only=list(reached.values()), nodes=nodes)
+    summary = summarize(model, module, path, only=list(reached.values()), nodes=nodes, resolver=resolver)
     return Project([summary], model.config).findings_for(summary, codes)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 import sys
+from types import FunctionType
 from typing import Any, Callable
 
 from .guards import IN_RUN, Invocation, report
@@ -21,8 +22,32 @@ _WRITES = frozenset({"set", "clear", "clear_all"})
 _SHARED = frozenset({"shared"})
 
 
+_WRAPPED: dict[Callable[..., Any], tuple[str, Callable[..., Any]]] = {}
+"""Module-level function -> (run name, its wrapper): `functools.wraps` and
+`inspect.iscoroutinefunction` cost more than the rest of a guarded `ctx.run` together."""
+_WRAPPED_MAX = 1024
+
+
 def wrap_action(action: Callable[..., Any], name: str) -> Callable[..., Any]:
-    """Mark the run action's scope (contextvars are copied into the SDK's task/thread)."""
+    """Mark the run action's scope (contextvars are copied into the SDK's task/thread).
+
+    The wrapper of a function that captures nothing (a module-level or class-level `def`:
+    no closure, not a lambda, not local to a function) is made once and reused; lambdas,
+    closures, bound methods and partials, which are usually new at every call and may hold
+    on to the invocation's data, are wrapped afresh each time."""
+    if type(action) is FunctionType and action.__closure__ is None and "<" not in action.__qualname__:
+        cached = _WRAPPED.get(action)
+        if cached is not None and cached[0] == name:
+            return cached[1]
+        wrapper = _wrap_action(action, name)
+        if len(_WRAPPED) >= _WRAPPED_MAX:  # functions made on the fly (exec): stay bounded
+            _WRAPPED.clear()
+        _WRAPPED[action] = (name, wrapper)
+        return wrapper
+    return _wrap_action(action, name)
+
+
+def _wrap_action(action: Callable[..., Any], name: str) -> Callable[..., Any]:
     if getattr(action, "__rea_run__", None) is not None:
         return action
     if inspect.iscoroutinefunction(action):

@@ -81,9 +81,8 @@ class CallRule(Checker):
 
     def detect(self, model: Model, nodes: NodeSource) -> Iterator[Detection]:
         extra = model.config.extra_calls.get(self.code, ())
-        call_target, matches = model.call_target, self.matches
-        for call, fn in nodes(ast.Call):
-            qual = call_target(call, fn)
-            if qual is not None and matches(qual, call, extra):
+        matches = self.matches
+        for call, fn, qual in model.resolved_calls(nodes):
+            if matches(qual, call, extra):
                 yield call, fn, call_name(call)
 

@@ -194,6 +194,36 @@ def test_hook_overhead_outside_handlers_is_small():
     assert hooked - raw < 2e-6
 
 
+def _action(n):
+    return IN_RUN.get(), n
+
+
+async def _async_action(n):
+    return IN_RUN.get(), n
+
+
+def test_run_action_wrappers_are_reused_only_for_functions_that_capture_nothing():
+    from rea_runtime import context
+
+    wrapped = context.wrap_action(_action, "r")
+    assert context.wrap_action(_action, "r") is wrapped  # made once: wraps is costly per call
+    assert wrapped(1) == ("r", 1) and IN_RUN.get() is None
+    assert wrapped.__wrapped__ is _action and wrapped.__name__ == "_action"
+    renamed = context.wrap_action(_action, "other")
+    assert renamed is not wrapped and renamed(2) == ("other", 2)
+    import asyncio
+    import inspect
+
+    wrapped_async = context.wrap_action(_async_action, "a")
+    assert inspect.iscoroutinefunction(wrapped_async) and context.wrap_action(_async_action, "a") is wrapped_async
+    assert asyncio.run(wrapped_async(3)) == ("a", 3)
+    # a lambda or closure is new at every call and may hold the invocation's data: not kept
+    first = context.wrap_action(lambda: IN_RUN.get(), "l")
+    assert first() == "l" and context.wrap_action(lambda: 1, "l") is not first
+    assert all(fn.__closure__ is None and "<" not in fn.__qualname__ for fn in context._WRAPPED)
+    assert context.wrap_action(wrapped, "r") is wrapped  # already wrapped
+
+
 # --- helpers -------------------------------------------------------------------------------
 
 
