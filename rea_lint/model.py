@@ -283,20 +283,18 @@ class Model:
         if type(node) is not ast.Name:
             return self.qualify(node)
         name = node.id  # type: ignore[attr-defined]
-        try:
-            return self._qualified[name]
-        except KeyError:
+        qual = self._qualified.get(name, _UNKNOWN)
+        if qual is _UNKNOWN:
             qual = self._qualified[name] = self.qualify(node)
-            return qual
+        return qual  # type: ignore[return-value]
 
     def call_target(self, call: ast.Call, function: Function) -> str | None:
         """The qualified name a call in handler code targets (cached: every rule asks)."""
         key = id(call)
-        try:
-            return self._targets[key]
-        except KeyError:
+        qual = self._targets.get(key, _UNKNOWN)  # (a miss is the common case: no try/except)
+        if qual is _UNKNOWN:
             qual = self._targets[key] = self.qualify(call.func, function)
-            return qual
+        return qual  # type: ignore[return-value]
 
     def context_of(self, node: ast.expr, function: Function) -> Context | None:
         if isinstance(node, ast.Name):
@@ -377,10 +375,9 @@ class Model:
         name = dotted(annotation)
         if name is None:
             return None  # a call, a literal ...: qualifies to nothing
-        try:
-            return self._context_types[name]
-        except KeyError:
-            pass
+        found = self._context_types.get(name, _UNKNOWN)
+        if found is not _UNKNOWN:
+            return found  # type: ignore[return-value]
         found = None
         qual = self.qualify(annotation)
         if qual is not None:

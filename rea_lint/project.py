@@ -57,6 +57,7 @@ TRANSITIVE_CODES = ("REA101", "REA102", "REA103", "REA105", "REA108", "REA109", 
 NodeSource = Callable[..., Iterator[tuple[ast.AST, Function]]]
 SUMMARY_VERSION = 1
 """Bump when the summary's shape or meaning changes (part of a cache key)."""
+_UNKNOWN: Any = object()
 
 
 @dataclass(frozen=True)
@@ -242,11 +243,10 @@ class _Resolver:
 
     def target(self, func: ast.expr, fn: Function) -> str | None:
         key = id(func)
-        try:
-            return self._targets[key]
-        except KeyError:
+        target = self._targets.get(key, _UNKNOWN)  # (a miss is the common case: no try/except)
+        if target is _UNKNOWN:
             target = self._targets[key] = self._target(func, fn)
-            return target
+        return target  # type: ignore[return-value]
 
     def _target(self, func: ast.expr, fn: Function) -> str | None:
         if isinstance(func, ast.Name):
@@ -320,11 +320,10 @@ class Project:
     def resolve(self, target: str) -> str | None:
         """The project function a qualified name denotes, following re-exports
         (`from shop.pricing import quote` in `shop/__init__.py`, then `shop.quote`)."""
-        try:
-            return self._resolved[target]
-        except KeyError:
+        found = self._resolved.get(target, _UNKNOWN)
+        if found is _UNKNOWN:
             found = self._resolved[target] = self._resolve(target)
-            return found
+        return found  # type: ignore[return-value]
 
     def _resolve(self, target: str) -> str | None:
         for _ in range(8):
@@ -484,8 +483,20 @@ def transitive_findings(model: Model, codes: Iterable[str], module: str = "", pa
                 if found:
                     yield from zip(found, repeat(fn))
 
+    # Most reached helpers do nothing forbidden: then there is no chain to report, and the
+    # call graph need not be built. The detectors stop at their first hit.
+    from rea_lint.rules import all_checkers
+
+    enabled = frozenset(codes)
+    checkers = all_checkers()
+    if not any(
+        next(iter(checkers[c].detect(model, nodes)), None) is not None
+        for c in TRANSITIVE_CODES
+        if c in enabled and c in checkers
+    ):
+        return []
     summary = summarize(model, module, path, only=list(reached.values()), nodes=nodes, resolver=resolver)
-    return Project([summary], model.config).findings_for(summary, codes)
+    return Project([summary], model.config).findings_for(summary, enabled)
 
 
 def merge(found: Sequence[Finding], transitive: Sequence[Finding]) -> list[Finding]:

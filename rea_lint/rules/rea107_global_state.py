@@ -46,12 +46,17 @@ class GlobalState(Checker):
         declared: dict[int, set[str]] = {}
         for stmt, fn in model.handler_nodes(ast.Global):
             declared.setdefault(id(fn), set()).update(stmt.names)
+        writes_global = self._writes_global
         for stmt, fn in model.handler_nodes(ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete):
             if isinstance(stmt, ast.AnnAssign) and stmt.value is None:
                 continue  # `x: int` binds nothing
-            targets = stmt.targets if isinstance(stmt, (ast.Assign, ast.Delete)) else [stmt.target]
-            if any(self._writes_global(model, t, fn, declared) for t in targets):
-                yield self.report(stmt, subject=source_text(stmt), ctx=fn.context_name())
+            targets = stmt.targets if isinstance(stmt, (ast.Assign, ast.Delete)) else (stmt.target,)
+            for t in targets:
+                if type(t) is ast.Name and not declared:  # the common case: a local
+                    continue
+                if writes_global(model, t, fn, declared):
+                    yield self.report(stmt, subject=source_text(stmt), ctx=fn.context_name())
+                    break
         for call, fn in model.method_calls(model.handler_nodes, MUTATING_METHODS):
             root = _root(call.func.value)  # type: ignore[attr-defined]
             if root is not None and _is_global(model, root, fn, declared):
