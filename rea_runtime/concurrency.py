@@ -34,15 +34,21 @@ class AllFailed(TerminalError):
         self.errors = list(errors)
 
 
+def require_durable(obj: Any, message: Callable[[], str]) -> None:
+    """Refuse anything but a journaled future with ``message()``; a refused coroutine is closed,
+    so Python adds no "never awaited" warning on top of the error."""
+    if not isinstance(obj, restate.RestateDurableFuture):
+        if inspect.iscoroutine(obj):
+            obj.close()
+        raise TerminalError(message())
+
+
 def _check(futures: Sequence[Any], helper: str) -> None:
     for f in futures:
-        if not isinstance(f, restate.RestateDurableFuture):
-            if inspect.iscoroutine(f):
-                f.close()  # refused, so never awaited: no "never awaited" warning on top of the error
-            raise TerminalError(
-                f"rea_runtime.{helper} got a {type(f).__name__}, not a durable future: pass what "
-                f"ctx.service_call/object_call/run_typed/sleep return (asyncio tasks are not journaled)"
-            )
+        require_durable(f, lambda: (
+            f"rea_runtime.{helper} got a {type(f).__name__}, not a durable future: pass what "
+            f"ctx.service_call/object_call/run_typed/sleep return (asyncio tasks are not journaled)"
+        ))
 
 
 @overload

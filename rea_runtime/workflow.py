@@ -15,6 +15,7 @@ import restate
 from pydantic import BaseModel
 from restate import TerminalError
 
+from .concurrency import require_durable
 from .run import run
 from .state import State
 
@@ -53,13 +54,10 @@ async def _race(ctx: Any, future: Awaitable[T], wait: timedelta, what: str, limi
     """Wait at most ``wait``; `TimedOut` names ``limit`` (a `Deadline`'s whole span)."""
     if hasattr(future, "value") and not isinstance(future, restate.RestateDurableFuture):
         future = future.value()  # a (guarded) DurablePromise: race its value
-    if not isinstance(future, restate.RestateDurableFuture):
-        if inspect.iscoroutine(future):
-            future.close()  # refused, so never awaited: no "never awaited" warning on top of the error
-        raise TerminalError(
-            f"with_timeout({what}): got a {type(future).__name__}; pass a durable future such as "
-            f"ctx.promise(name).value(), an awakeable's future or a call (asyncio.wait_for is not journaled)"
-        )
+    require_durable(future, lambda: (
+        f"with_timeout({what}): got a {type(future).__name__}; pass a durable future such as "
+        f"ctx.promise(name).value(), an awakeable's future or a call (asyncio.wait_for is not journaled)"
+    ))
     match await restate.select(result=future, timeout=ctx.sleep(wait)):
         case ["result", value]:
             return value
