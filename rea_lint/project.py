@@ -187,7 +187,10 @@ def summarize(
             if site is not None:
                 functions[f"{module}.{fn.qualname}"]["calls"].setdefault(site.target, site)
     handler_calls = []
+    unrun = coroutine_actions(model)
     for call, fn in model.handler_nodes(ast.Call):
+        if id(call) in unrun:
+            continue
         site = resolver.site(call, fn, ctx=None)
         if site is not None:
             handler_calls.append(site)
@@ -202,6 +205,21 @@ def summarize(
         handler_calls=tuple(handler_calls),
         aliases={k: v for k, v in model.imports.names.items() if k != v},
     )
+
+
+def coroutine_actions(model: Model) -> set[int]:
+    """ids of the calls handed to a run as its action that only make a coroutine (a call to an
+    `async def` of this module): the callee's body does not run there, so no transitive
+    finding comes from it; REA208 reports the call instead (RULES.md, Readings)."""
+    from rea_lint.rules.rea208_action_called_not_passed import action_arguments, resolve_local_function
+
+    out: set[int] = set()
+    for action, fn in action_arguments(model):
+        if isinstance(action, ast.Call):
+            callee = resolve_local_function(model, action.func, fn)
+            if callee is not None and callee.is_async:
+                out.add(id(action))
+    return out
 
 
 def summarize_source(
@@ -457,7 +475,10 @@ def transitive_findings(model: Model, codes: Iterable[str], module: str = "", pa
     if not own:
         return []
     frontier = []
+    unrun = coroutine_actions(model)
     for call, fn in model.handler_nodes(ast.Call):
+        if id(call) in unrun:
+            continue
         target = own.get(resolver.target(call.func, fn) or "")
         if target is not None:
             frontier.append(target)
