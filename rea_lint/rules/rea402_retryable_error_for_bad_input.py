@@ -1,10 +1,14 @@
 """REA402 retryable-error-for-bad-input: a built-in bad-input exception raised in handler code.
 
 Restate retries every exception that is not a `TerminalError`, so `raise ValueError(...)` for
-a bad request is retried until the retry policy gives up. Reported: `raise` of one of the
-built-in classes below (bare or `builtins.`, class or instance) and `assert` statements, in
-handler code outside run actions. Silent where the raise cannot escape as written: inside a
-`try` whose handlers catch it (the handler may turn it into a `TerminalError`).
+a bad request is retried until the retry policy gives up. Reported, in handler code outside
+run actions: a `raise` of one of the built-in classes below (bare or `builtins.`, class or
+instance) that guards something (it sits under an `if`/`match`), and an `assert` whose test
+reads a parameter of its function (the input). Silent where it is not a bad-input signal or
+may not escape as written: an unconditional raise (a deliberate failure, a stub), a raise in
+an `except` clause that chains the caught error (`raise ValueError(...) from e`: translation),
+a raise inside a `try` that catches it, and a raise in a helper (not a decorated handler)
+that this module calls from inside a `try` that catches it.
 """
 
 from __future__ import annotations
@@ -47,12 +51,20 @@ class RetryableErrorForBadInput(Checker):
             if qual in BAD_INPUT:
                 found.append((stmt, fn, qual.rsplit(".", 1)[-1], f"raise {source_text(exc)}"))
         for stmt, fn in model.handler_nodes(ast.Assert):
-            found.append((stmt, fn, "AssertionError", f"assert {source_text(stmt.test)}"))
+            inputs = fn.params - set(fn.contexts) - {"self", "cls"}
+            if any(isinstance(n, ast.Name) and n.id in inputs for n in ast.walk(stmt.test)):
+                found.append((stmt, fn, "AssertionError", f"assert {source_text(stmt.test)}"))
         if not found:
             return
-        caught = _caught_raises(model, {id(fn) for _s, fn, _c, _t in found})
+        blocks = _Blocks(model, {id(fn) for _s, fn, _c, _t in found})
         for stmt, fn, name, subject in found:
-            if any(name_ in _CATCHERS[name] for name_ in caught.get(id(stmt), ())):
+            if isinstance(stmt, ast.Raise):
+                if not blocks.guarded(stmt, fn) or (stmt.cause is not None and blocks.in_except(stmt, fn)):
+                    continue
+            if blocks.caught(stmt, name):
+                continue
+            root = fn.root
+            if (root.handler is None or root.handler.decorator is None) and blocks.caller_catches(model, root, name):
                 continue
             yield self.report(stmt, subject=subject, ctx=fn.context_name())
 
@@ -68,32 +80,82 @@ class RetryableErrorForBadInput(Checker):
         _HEADER + "    try:\n        if order['qty'] <= 0:\n            raise ValueError('qty')\n"
         "    except ValueError as e:\n        raise restate.TerminalError(str(e), status_code=400)\n",
         _HEADER + "    def check():\n        raise ValueError('inside a run action')\n    await ctx.run_typed('check', check)\n",
+        _HEADER + "    try:\n        await ctx.run_typed('charge', charge, order=order)\n"
+        "    except restate.TerminalError as e:\n        raise ValueError('wrapped') from e\n",
+        _HEADER + "    total = await ctx.run_typed('total', compute, order=order)\n    assert total is not None\n",
     )
 
 
-def _caught_raises(model: Model, functions: set[int]) -> dict[int, set[str]]:
-    """id(raise/assert) -> the exception names the `try` statements around it catch, for the
-    `try`s of these functions (a bare `except:` catches as `BaseException`)."""
-    out: dict[int, set[str]] = {}
-    for stmt, fn in model.handler_nodes(ast.Try, *_TRY_STAR):
-        if id(fn) not in functions:
+def _span(node: ast.AST) -> tuple[tuple[int, int], tuple[int, int]]:
+    return (node.lineno, node.col_offset), (node.end_lineno or node.lineno, node.end_col_offset or 0)  # type: ignore[attr-defined]
+
+
+def _within(node: ast.AST, body: list[ast.stmt]) -> bool:
+    """Is ``node`` inside this statement list (by source position)?"""
+    if not body:
+        return False
+    start = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+    return _span(body[0])[0] <= start < _span(body[-1])[1]
+
+
+def _catchers(model: Model, handlers: list[ast.ExceptHandler], fn: Function) -> set[str]:
+    """The built-in exception names these `except` clauses catch (bare: `BaseException`)."""
+    names: set[str] = set()
+    for handler in handlers:
+        if handler.type is None:
+            names.add("BaseException")
             continue
-        names: set[str] = set()
-        for handler in stmt.handlers:
-            if handler.type is None:
-                names.add("BaseException")
+        for t in handler.type.elts if isinstance(handler.type, ast.Tuple) else (handler.type,):
+            qual = model.qualify(t, fn) if isinstance(t, (ast.Name, ast.Attribute)) else None
+            if qual and qual.startswith("builtins."):
+                names.add(qual[len("builtins."):])
+    return names
+
+
+class _Blocks:
+    """Where a raise sits in its function: under an `if`/`match`, in an `except`, in a `try`."""
+
+    def __init__(self, model: Model, functions: set[int]) -> None:
+        self.guards: dict[int, list[list[ast.stmt]]] = {}
+        self.excepts: dict[int, list[list[ast.stmt]]] = {}
+        self.tries: list[tuple[list[ast.stmt], set[str], Function]] = []
+        for node, fn in model.handler_nodes(ast.If, *_MATCH):
+            if id(fn) in functions:
+                bodies = [node.body, node.orelse] if isinstance(node, ast.If) else [c.body for c in node.cases]
+                self.guards.setdefault(id(fn), []).extend(bodies)
+        for node, fn in model.handler_nodes(ast.Try, *_TRY_STAR):
+            names = _catchers(model, node.handlers, fn)
+            if names:
+                self.tries.append((node.body, names, fn))
+            if id(fn) in functions:
+                self.excepts.setdefault(id(fn), []).extend(h.body for h in node.handlers)
+        self._catching: dict[str, list[ast.Call]] | None = None
+
+    def guarded(self, node: ast.AST, fn: Function) -> bool:
+        return any(_within(node, body) for body in self.guards.get(id(fn), ()))
+
+    def in_except(self, node: ast.AST, fn: Function) -> bool:
+        return any(_within(node, body) for body in self.excepts.get(id(fn), ()))
+
+    def caught(self, node: ast.AST, name: str) -> bool:
+        wanted = _CATCHERS[name]
+        return any(not names.isdisjoint(wanted) and _within(node, body) for body, names, _fn in self.tries)
+
+    def caller_catches(self, model: Model, helper: Function, name: str) -> bool:
+        """Does this module call ``helper`` (by name) from inside a `try` that catches ``name``?"""
+        wanted = _CATCHERS[name]
+        for body, names, _fn in self.tries:
+            if names.isdisjoint(wanted):
                 continue
-            for t in handler.type.elts if isinstance(handler.type, ast.Tuple) else (handler.type,):
-                qual = model.qualify(t, fn) if isinstance(t, (ast.Name, ast.Attribute)) else None
-                if qual and qual.startswith("builtins."):
-                    names.add(qual[len("builtins."):])
-        if not names:
-            continue
-        for inner in stmt.body:
-            for node in ast.walk(inner):
-                if isinstance(node, (ast.Raise, ast.Assert)):
-                    out.setdefault(id(node), set()).update(names)
-    return out
+            for stmt in body:
+                for node in ast.walk(stmt):
+                    if isinstance(node, ast.Call):
+                        func = node.func
+                        called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+                        if called == helper.name:
+                            return True
+        return False
 
 
+_MATCH: tuple[type, ...] = (ast.Match,) if hasattr(ast, "Match") else ()
 _TRY_STAR: tuple[type, ...] = (ast.TryStar,) if hasattr(ast, "TryStar") else ()
