@@ -242,6 +242,7 @@ def _kind_facts(model: Model, module: str, resolver: "_Resolver") -> dict[str, A
         c = kc.call
         text = ast.unparse(kc.target) if kc.target is not None else repr(kc.service)
         calls.append((kc.method, CallSite(target, text, c.lineno, c.col_offset, c.end_lineno, c.end_col_offset, kc.ctx)))
+    calls.sort(key=lambda mc: (mc[1].line, mc[1].col))
     return {"handlers": handlers, "services": literal_services(model), "kind_calls": tuple(calls)}
 
 
