@@ -57,6 +57,10 @@ TRANSITIVE_CODES = ("REA101", "REA102", "REA103", "REA105", "REA108", "REA109", 
 NodeSource = Callable[..., Iterator[tuple[ast.AST, Function]]]
 KIND_CODE = "REA210"
 """handler-kind-call-mismatch: its target is resolved through the project like a chain."""
+ACTION_CODE = "REA208"
+"""action-called-not-passed: a run's action called in handler code, resolved the same way."""
+PROJECT_CODES = (*TRANSITIVE_CODES, ACTION_CODE, KIND_CODE)
+"""Every code the whole-project analysis reports."""
 SUMMARY_VERSION = 2
 """Bump when the summary's shape or meaning changes (part of a cache key)."""
 _UNKNOWN: Any = object()
@@ -102,6 +106,10 @@ class ModuleSummary:
     kind_calls: tuple[tuple[str, CallSite], ...] = ()
     """`ctx.*_call/*_send` in handler code: (method, site); the site's target is the handler
     passed (qualified), or `service:<name>` for a `generic_*` call without a key."""
+    non_callables: Mapping[str, bool] = field(default_factory=dict)
+    """Module-level functions whose call gives no callable: qualified name -> is `async`."""
+    action_calls: tuple[CallSite, ...] = ()
+    """Run actions in handler code that are calls to another module's function."""
     version: int = SUMMARY_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -114,6 +122,8 @@ class ModuleSummary:
             "handlers": {q: list(v) for q, v in self.handlers.items()},
             "services": dict(self.services),
             "kind_calls": [[m, _site_to_list(s)] for m, s in self.kind_calls],
+            "non_callables": dict(self.non_callables),
+            "action_calls": [_site_to_list(s) for s in self.action_calls],
             "functions": {
                 q: {"effects": dict(f.effects), "calls": [_site_to_list(s) for s in f.calls]}
                 for q, f in self.functions.items()
@@ -132,6 +142,8 @@ class ModuleSummary:
             handlers={q: (v[0], v[1]) for q, v in data["handlers"].items()},
             services=dict(data["services"]),
             kind_calls=tuple((m, CallSite(*s)) for m, s in data["kind_calls"]),
+            non_callables=dict(data["non_callables"]),
+            action_calls=tuple(CallSite(*s) for s in data["action_calls"]),
             functions={
                 q: FunctionSummary(q, dict(f["effects"]), tuple(CallSite(*s) for s in f["calls"]))
                 for q, f in data["functions"].items()
@@ -213,6 +225,7 @@ def summarize(
         module=module,
         path=path,
         **_kind_facts(model, module, resolver),
+        **(_action_facts(model, module, resolver) if only is None else {}),
         functions={
             q: FunctionSummary(q, d["effects"], tuple(d["calls"].values()))
             for q, d in functions.items()
@@ -244,6 +257,28 @@ def _kind_facts(model: Model, module: str, resolver: "_Resolver") -> dict[str, A
         calls.append((kc.method, CallSite(target, text, c.lineno, c.col_offset, c.end_lineno, c.end_col_offset, kc.ctx)))
     calls.sort(key=lambda mc: (mc[1].line, mc[1].col))
     return {"handlers": handlers, "services": literal_services(model), "kind_calls": tuple(calls)}
+
+
+def _action_facts(model: Model, module: str, resolver: "_Resolver") -> dict[str, Any]:
+    """What REA208 needs across modules: which of this module's functions give no callable,
+    and which run actions of its handler code call another module's function."""
+    from rea_lint.model import source_text
+    from rea_lint.rules.rea208_action_called_not_passed import action_arguments, returns_no_callable
+
+    non_callables = {
+        f"{module}.{fn.qualname}": fn.is_async for fn in model.module_functions.values() if returns_no_callable(model, fn)
+    }
+    calls = []
+    for action, fn in action_arguments(model):
+        if not isinstance(action, ast.Call):
+            continue
+        target = resolver.target(action.func, fn)
+        if target is None or target.startswith(f"{module}."):
+            continue  # not a project function, or one of this module (the rule reports those)
+        calls.append(CallSite(target, source_text(action), action.lineno, action.col_offset,
+                              action.end_lineno, action.end_col_offset, fn.context_name()))
+    calls.sort(key=lambda c: (c.line, c.col))
+    return {"non_callables": non_callables, "action_calls": tuple(calls)}
 
 
 def coroutine_actions(model: Model) -> set[int]:
@@ -358,6 +393,9 @@ class Project:
                 services.setdefault(name, set()).add(factory)
         self.services = {name: next(iter(f)) for name, f in services.items() if len(f) == 1}
         """Literal service name -> factory, where the project agrees on one."""
+        self.non_callables: dict[str, bool] = {}
+        for s in self.modules.values():
+            self.non_callables.update(s.non_callables)
         self._chains: dict[str, dict[str, tuple[str | None, str]]] | None = None
         self._resolved: dict[str, str | None] = {}
 
@@ -498,15 +536,35 @@ class Project:
             )
         return out
 
+    def _coroutine(self, target: str) -> bool:
+        """Is ``target`` a project `async def` (calling it runs nothing)?"""
+        found = self._resolve(target, self.non_callables)
+        return found is not None and self.non_callables[found]
+
+    def action_findings(self, summary: ModuleSummary) -> list[Finding]:
+        """REA208 for run actions that call another module's function that gives no callable."""
+        out = []
+        for site in summary.action_calls:
+            if self._resolve(site.target, self.non_callables) is not None:
+                out.append(Finding(site.line, site.col, ACTION_CODE,
+                                   RULES[ACTION_CODE].render(subject=site.text, ctx=site.ctx), site.end_line, site.end_col))
+        return out
+
     def findings_for(self, summary: ModuleSummary, codes: Iterable[str] | None = None) -> list[Finding]:
         enabled = frozenset(codes) if codes is not None else self.config.enabled_codes()
         wanted = [c for c in TRANSITIVE_CODES if c in enabled]
         out: list[Finding] = self.kind_findings(summary) if KIND_CODE in enabled else []
+        if ACTION_CODE in enabled:
+            out.extend(self.action_findings(summary))
         if not wanted:
             out.sort()
             return out
+        # calling an `async def` of another module as a run's action runs nothing there
+        unrun = {(s.line, s.col) for s in summary.action_calls if self._coroutine(s.target)}
         chains = self.chains()
         for site in summary.handler_calls:
+            if unrun and (site.line, site.col) in unrun:
+                continue
             callee = self.resolve(site.target)
             if callee is None:
                 continue

@@ -204,10 +204,10 @@ class _Where:
 
 
 def wants_project(config: ReaConfig) -> bool:
-    """Is any rule that transitive analysis reports enabled?"""
-    from rea_lint.project import KIND_CODE, TRANSITIVE_CODES
+    """Is any rule that the whole-project analysis reports enabled (transitive findings, REA208, REA210)?"""
+    from rea_lint.project import PROJECT_CODES
 
-    return not config.enabled_codes().isdisjoint((*TRANSITIVE_CODES, KIND_CODE))
+    return not config.enabled_codes().isdisjoint(PROJECT_CODES)
 
 
 def _summarize(
@@ -223,7 +223,7 @@ def _summarize(
         summary = summarize(model, where.module, result.path).to_dict()
     except RecursionError:
         return
-    sites = [*summary["handler_calls"], *(site for _method, site in summary["kind_calls"])]
+    sites = [*summary["handler_calls"], *(site for _method, site in summary["kind_calls"]), *summary["action_calls"]]
     for site in sites:  # reported positions: characters, like findings
         site[3] = _char_col(lines, site[2], site[3])
         if site[4] is not None and site[5] is not None:

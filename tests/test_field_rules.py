@@ -160,3 +160,49 @@ def test_rea209_fix_binds_the_variable_and_is_idempotent(tmp_path: Path, capsys)
     assert _json(capsys, "--select", "REA209", str(path))["findings"] == []
     main(["check", "--no-cache", "--select", "REA209", "--fix", str(path)])
     assert path.read_text() == fixed  # a second fix changes nothing
+
+
+TASKS = """\
+import requests
+
+async def trigger_task(name):
+    requests.post("https://jobs.example.com", json=name)
+
+def sync_task(name):
+    requests.post("https://jobs.example.com", json=name)
+    return {"ok": True}
+
+def make(name):
+    def action():
+        return name
+    return action
+"""
+JOBS = """\
+import restate
+from shop.tasks import trigger_task, sync_task, make
+from shop import tasks
+svc = restate.Service("jobs")
+
+@svc.handler()
+async def start(ctx: restate.Context, name: str):
+    await ctx.run("a", trigger_task(name))
+    await ctx.run("b", sync_task(name))
+    await ctx.run("c", make(name))
+    await ctx.run("d", tasks.trigger_task(name))
+    await ctx.run("e", trigger_task(name))  # noqa: REA208
+"""
+
+
+def test_rea208_resolves_callees_across_the_project(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    shop = tmp_path / "shop"
+    shop.mkdir()
+    (shop / "__init__.py").write_text("")
+    (shop / "tasks.py").write_text(TASKS)
+    (shop / "jobs.py").write_text(JOBS)
+    doc = _json(capsys, "--select", "REA108,REA208", str(shop))
+    got = sorted((f["line"], f["code"]) for f in doc["findings"])
+    # an imported coroutine function (by name and through its module): REA208 alone; an
+    # imported sync function runs in handler code: its I/O too; a factory: nothing
+    assert got == [(8, "REA208"), (9, "REA108"), (9, "REA208"), (11, "REA208")]
+    per_file = flake8_subprocess([shop / "jobs.py"], "--select", "REA208")
+    assert "REA208" not in per_file.stdout  # one file: the callee is not resolved, not guessed
