@@ -464,10 +464,14 @@ def _plan_bind_loop_variables(fixer: Fixer, f: Finding) -> FixPlan | None:
     node = fixer.smallest(f, (cst.Lambda, cst.FunctionDef))
     if node is None:
         return None
+    # a def's own parameters are the target (an edit of the whole statement would carry its
+    # indentation); a lambda is an expression, rewritten whole
+    target: cst.CSTNode = node.params if isinstance(node, cst.FunctionDef) else node
 
     def build(n: cst.CSTNode) -> cst.CSTNode:
-        assert isinstance(n, (cst.Lambda, cst.FunctionDef))
-        params = n.params
+        lam = n if isinstance(n, cst.Lambda) else None
+        params = lam.params if lam is not None else n
+        assert isinstance(params, cst.Parameters)
         have = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
         added = [
             cst.Param(
@@ -482,9 +486,9 @@ def _plan_bind_loop_variables(fixer: Fixer, f: Finding) -> FixPlan | None:
             params = params.with_changes(kwonly_params=[*params.kwonly_params, *added])
         else:
             params = params.with_changes(params=[*params.params, *added])
-        return n.with_changes(params=params)
+        return lam.with_changes(params=params) if lam is not None else params
 
-    return FixPlan(f, node, build)
+    return FixPlan(f, target, build)
 
 
 _PLANNERS: dict[str, Callable[[Fixer, Finding], FixPlan | None]] = {
