@@ -32,6 +32,10 @@ class LateBoundLoopVariable(Checker):
     code = "REA209"
 
     def check(self, model: Model) -> Iterator[Finding]:
+        if next(model.handler_nodes(ast.Lambda), None) is None and not any(
+            fn.children for fn in model.functions if fn.is_handler_code
+        ):
+            return  # no callable is made in handler code (the common case)
         stored = list(_stored(model))
         if not stored:
             return
