@@ -17,7 +17,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Mapping
 
-__all__ = ["COMMAND_NAMES", "COMPARED_FIELDS", "Field", "Op", "OpKind", "field_mismatch"]
+__all__ = ["COMMAND_NAMES", "COMPARED_FIELDS", "Field", "Op", "OpKind", "certain_mismatch", "field_mismatch"]
 
 
 class OpKind(str, enum.Enum):
@@ -159,6 +159,19 @@ class Op:
 
     def where(self) -> str:
         return f"{self.path}:{self.line}" if self.path else f"line {self.line}"
+
+
+def certain_mismatch(recorded: Op, attempted: Op) -> bool:
+    """Is the mismatch `field_mismatch` found certain? A different command type, or a field
+    whose two values the source spells out, is; a field computed at run time (`f"step-{i}"`,
+    a payload) whose computation changed may still produce the same bytes."""
+    if recorded.kind is not attempted.kind:
+        return True
+    for name in COMPARED_FIELDS.get(recorded.kind, ()):
+        a, b = recorded.get(name), attempted.get(name)
+        if not a.same_as(b) and a.is_literal and b.is_literal:
+            return True
+    return False
 
 
 def field_mismatch(recorded: Op, attempted: Op) -> str | None:
