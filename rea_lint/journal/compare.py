@@ -272,10 +272,14 @@ def diff_projects(old: Shapes, new: Shapes, problems: Sequence[str] = ()) -> Pro
 
 
 def _renamed_to(gone: HandlerShape, new: Shapes, old: Shapes) -> str | None:
-    """A new handler with the same function, or the same service's function under a new name."""
-    for key, shape in new.items():
+    """A new handler that looks like the gone one: the same Python function, or the same
+    service with the same operations."""
+    labels = [op.label() for op in gone.ops()]
+    for key, shape in sorted(new.items()):
         if key in old:
             continue
-        if shape.function == gone.function and shape.path == gone.path:
+        if (shape.function == gone.function and shape.path == gone.path) or (
+            shape.service == gone.service and labels and [op.label() for op in shape.ops()] == labels
+        ):
             return f"{shape.service}/{shape.handler}"
     return None
