@@ -160,7 +160,7 @@ def test_helpers_are_followed_across_modules():
     assert problems == []
     (path,) = enumerate_paths(shapes[("Shop", "buy")].shape)
     ops = path.journal
-    assert [op.label() for op in ops] == ["run 'pay'", "sleep ''"]
+    assert [op.label() for op in ops] == ["run 'pay'", "sleep"]
     assert ops[0].path == "shop/steps.py" and ops[0].line == 2
     assert ops[0].via and "pay(ctx, n)" in ops[0].via[0] and "shop/app.py:7" in ops[0].via[0]
 

@@ -42,10 +42,11 @@ class Verdict(str, enum.Enum):
 
 
 ADVICE = (
-    "keep the old deployment registered until its invocations drain (register the new code as a "
-    "new deployment at a new URL: Restate's versioning routes in-flight invocations to the old one), "
-    "or branch on a version recorded in the journal (e.g. `version = await ctx.run(\"version\", lambda: 2)` "
-    "at the start of new invocations, and the old code path when the journal says otherwise)"
+    "keep the old deployment registered until its invocations drain (serve the new code at a new URL "
+    "and register it: Restate's versioning keeps invocations in flight on the old deployment), or make "
+    "the change conditional on a version carried in the invocation's input (a field or header that new "
+    "callers send, read with `ctx.request()`; the input is journal index 0), so invocations already in "
+    "flight keep the old path"
 )
 
 

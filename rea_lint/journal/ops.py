@@ -150,7 +150,8 @@ class Op:
         """`run "charge"`, `call Greeter/greet`: what it is, in words."""
         k = self.kind
         if k in (OpKind.RUN, OpKind.SLEEP) and "name" in self.fields:
-            return f"{k.value} {self.get('name').describe()}"
+            name = self.get("name")
+            return k.value if name.is_literal and name.literal == "" else f"{k.value} {name.describe()}"
         if k in (OpKind.CALL, OpKind.SEND):
             return f"{k.value} {self.get('service').describe()}/{self.get('handler').describe()}"
         if "key" in self.fields:
