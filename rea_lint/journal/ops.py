@@ -76,11 +76,11 @@ COMPARED_FIELDS: Mapping[OpKind, tuple[str, ...]] = {
     OpKind.CALL: ("service", "handler", "key", "parameter", "headers", "idempotency_key", "scope", "limit_key"),
     OpKind.SEND: ("service", "handler", "key", "parameter", "headers", "idempotency_key", "scope", "limit_key"),
     OpKind.SLEEP: ("name",),
-    OpKind.GET_STATE: ("key",),
-    OpKind.STATE_KEYS: (),
-    OpKind.SET_STATE: ("key", "value"),
-    OpKind.CLEAR_STATE: ("key",),
-    OpKind.CLEAR_ALL_STATE: (),
+    OpKind.GET_STATE: ("key", "name"),
+    OpKind.STATE_KEYS: ("name",),
+    OpKind.SET_STATE: ("key", "value", "name"),
+    OpKind.CLEAR_STATE: ("key", "name"),
+    OpKind.CLEAR_ALL_STATE: ("name",),
     OpKind.GET_PROMISE: ("key",),
     OpKind.PEEK_PROMISE: ("key",),
     OpKind.COMPLETE_PROMISE: ("key", "value"),
@@ -94,7 +94,9 @@ COMPARED_FIELDS: Mapping[OpKind, tuple[str, ...]] = {
 """Kind -> the fields the shared core compares on replay (besides the command type and the
 completion ids, which follow from the operations before). `value`/`parameter` are the
 serialized bytes: the Python SDK leaves payload checks on (`VMOptions::default()`,
-`PayloadOptions::default()`), so a different value is a mismatch."""
+`PayloadOptions::default()`), so a different value is a mismatch. A state operation's `name`
+is its `entry_name=` (restate-sdk 1.3; `""` when not given): restate-server 1.7.12 with
+restate-sdk 1.3.0 reports 570 when only that changed (tests/runtime/test_diff_server.py)."""
 
 
 @dataclass(frozen=True)

@@ -362,11 +362,11 @@ _SCOPED_CALLS = {
 }
 _SIMPLE = {
     # method: (kind, parameters, {field: parameter})
-    "get": (OpKind.GET_STATE, ("name", "serde", "type_hint", "entry_name"), {"key": "name"}),
-    "state_keys": (OpKind.STATE_KEYS, ("entry_name",), {}),
-    "set": (OpKind.SET_STATE, ("name", "value", "serde", "entry_name"), {"key": "name", "value": ("value", "serde")}),
-    "clear": (OpKind.CLEAR_STATE, ("name", "entry_name"), {"key": "name"}),
-    "clear_all": (OpKind.CLEAR_ALL_STATE, ("entry_name",), {}),
+    "get": (OpKind.GET_STATE, ("name", "serde", "type_hint", "entry_name"), {"key": "name", "name": "entry_name"}),
+    "state_keys": (OpKind.STATE_KEYS, ("entry_name",), {"name": "entry_name"}),
+    "set": (OpKind.SET_STATE, ("name", "value", "serde", "entry_name"), {"key": "name", "value": ("value", "serde"), "name": "entry_name"}),
+    "clear": (OpKind.CLEAR_STATE, ("name", "entry_name"), {"key": "name", "name": "entry_name"}),
+    "clear_all": (OpKind.CLEAR_ALL_STATE, ("entry_name",), {"name": "entry_name"}),
     "awakeable": (OpKind.AWAKEABLE, ("serde", "type_hint"), {}),
     "resolve_awakeable": (OpKind.COMPLETE_AWAKEABLE, ("name", "value", "serde"), {"awakeable_id": "name", "value": ("value", "serde")}),
     "reject_awakeable": (OpKind.COMPLETE_AWAKEABLE, ("name", "failure_message", "failure_code"), {"awakeable_id": "name", "value": ("failure_message", "failure_code")}),
