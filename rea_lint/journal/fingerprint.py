@@ -59,8 +59,8 @@ class Fingerprinter:
         ):
             # a run's result is replayed from the journal: it depends on the run's name, not
             # on its action (changing the action changes nothing for invocations in flight)
-            name = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "name"), None)
-            return f"RUN({self._render(name, depth + 1, stack) if name is not None else '?'})"
+            named = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "name"), None)
+            return f"RUN({self._render(named, depth + 1, stack) if named is not None else '?'})"
         if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return f"D({_dump(node)})"
         parts = [type(node).__name__]

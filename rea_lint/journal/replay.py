@@ -128,7 +128,8 @@ def locate(shape: HandlerShape, recorded: Sequence[Recorded], index: int) -> Loc
             continue
         if position < len(journal):
             op = journal[position]
-            ops.setdefault((op.path, op.line, op.col, op.kind.value), op)  # type: ignore[union-attr]
+            assert isinstance(op, Op)  # an unknown at or before ``position`` was handled above
+            ops.setdefault((op.path, op.line, op.col, op.kind.value), op)
         elif not path.truncated:
             ends = True
     ordered = tuple(sorted(ops.values(), key=lambda o: (o.path, o.line, o.col)))
