@@ -172,3 +172,87 @@ class _Guided:
         out = dict(seen)
         out[condition] = out.get(condition, 0) + 1
         return out
+
+
+@dataclass
+class Reached:
+    """What sits at one journal position along the ways that agree with a recorded prefix."""
+
+    ops: dict[tuple[str, int, int, str], Op]
+    ends: bool = False
+    unknown: Unknown | None = None
+    ways: int = 0
+
+
+def reach(root: Node, position: int, agrees) -> Reached:  # type: ignore[no-untyped-def]
+    """The operations at journal ``position`` (0-based) of ``root``, along every way whose
+    earlier operations satisfy ``agrees(i, op)``. Branches are free (nothing recorded says
+    how they went, beyond the operations); states already explored are not walked twice, so
+    independent branches do not multiply. An exception may be raised after any operation
+    inside a `try`."""
+    out = Reached({})
+    seen: set[tuple[tuple[int, ...], int]] = set()
+    stack: list[tuple[tuple[_Item, ...], int]] = [((root,), 0)]
+    steps = 0
+    while stack:
+        steps += 1
+        if steps > _MAX_STEPS:
+            raise Budget()
+        cont, i = stack.pop()
+        key = (tuple(id(x) if not isinstance(x, _LoopMark) else hash((id(x.loop), x.iteration)) for x in cont), i)
+        if key in seen:
+            continue
+        seen.add(key)
+        if not cont:
+            out.ends = True
+            continue
+        head, rest = cont[0], cont[1:]
+        if isinstance(head, Step):
+            op = head.op
+            if not op.kind.journaled:
+                stack.append((rest, i))
+                continue
+            if i == position:
+                out.ops.setdefault((op.path, op.line, op.col, op.kind.value), op)
+                out.ways += 1
+                continue
+            if agrees(i, op):
+                stack.append((rest, i + 1))
+                stack.extend(_raised(rest, i + 1))
+        elif isinstance(head, Unknown):
+            out.unknown = out.unknown or head
+            out.ways += 1
+        elif isinstance(head, Seq):
+            stack.append(((*head.items, *rest), i))
+        elif isinstance(head, Branch):
+            for arm in head.arms:
+                stack.append(((arm, *rest), i))
+        elif isinstance(head, (Loop, _LoopMark)):
+            loop = head if isinstance(head, Loop) else head.loop
+            k = 0 if isinstance(head, Loop) else head.iteration
+            stack.append(((loop.orelse, *rest), i))
+            if k <= position + 1:
+                stack.append(((loop.body, _LoopMark(loop, k + 1), *rest), i))
+        elif isinstance(head, Jump):
+            j = next((n for n, x in enumerate(rest) if isinstance(x, _LoopMark)), None)
+            if j is None:
+                stack.append(((), i))
+            else:
+                stack.append((rest[j + 1 :] if head.how == "break" else rest[j:], i))
+        elif isinstance(head, Exit):
+            out.ends = True
+        elif isinstance(head, Try):
+            stack.append(((head.body, _TryMark(head), *rest), i))
+            stack.extend(_raised((_TryMark(head), *rest), i))
+        elif isinstance(head, _TryMark):
+            stack.append(((head.node.orelse, head.node.final, *rest), i))
+    return out
+
+
+def _raised(cont: tuple[_Item, ...], i: int) -> list[tuple[tuple[_Item, ...], int]]:
+    """Continuations after an exception at this point: into each handler of the innermost try."""
+    j = next((n for n, x in enumerate(cont) if isinstance(x, _TryMark)), None)
+    if j is None:
+        return []
+    node = cont[j].node  # type: ignore[union-attr]
+    return [((h, node.final, *cont[j + 1 :]), i) for h in node.handlers]
