@@ -270,3 +270,10 @@ def test_many_independent_branches_are_followed_not_multiplied():
     assert d.verdict is Verdict.BREAKING and d.divergence.index == 1  # when only c7 holds, r7 is first
     d = verdict(body, body + "\nawait ctx.run('done', lambda: 1)")
     assert d.verdict is Verdict.COMPATIBLE
+
+
+def test_unpacking_cycles_fingerprint_without_recursing_forever():
+    body = 'a, b = 0, 1\nfor i in req["n"]:\n    a, b = b, a + b\nctx.set("fib", a)'
+    d = obj_verdict(body, body.replace("a, b = 0, 1", "a, b = 0, 2"))
+    assert d.verdict is Verdict.UNKNOWN and "computed at run time" in d.reason
+    assert obj_verdict(body, body.replace("i in", "j in")).verdict is Verdict.COMPATIBLE

@@ -20,7 +20,7 @@ from rea_lint.model import Function, Model
 
 __all__ = ["Fingerprinter"]
 
-_MAX_DEPTH = 12
+_MAX_DEPTH = 40
 
 
 class Fingerprinter:
@@ -88,7 +88,15 @@ class Fingerprinter:
             if name in stack:
                 return f"R({name})"  # a loop-carried value (`total += x`): its definitions are listed once
             inner = stack | {name}
-            return "L[" + ";".join(self._render(v, depth + 1, inner) if isinstance(v, ast.AST) else v for v in assigned) + "]"  # type: ignore[arg-type]
+            parts = []
+            for v in assigned:
+                if isinstance(v, tuple):  # (position in an unpacking, the unpacked value)
+                    parts.append(f"U{v[0]}({self._render(v[1], depth + 1, inner)})")
+                elif isinstance(v, ast.AST):
+                    parts.append(self._render(v, depth + 1, inner))
+                else:
+                    parts.append(v)
+            return "L[" + ";".join(parts) + "]"
         scope = self.fn.parent
         while scope is not None:  # a closure: the enclosing function's value
             if name in scope.local_names:
@@ -108,18 +116,21 @@ class Fingerprinter:
                 return f"D({_dump(stmt)})"
         return f"G({name})"
 
-    def assignments(self) -> dict[str, list[ast.AST | str]]:
+    def assignments(self) -> dict[str, list[ast.AST | str | tuple[int, ast.AST]]]:
         """Local name -> what is assigned to it, in source order (nested defs excluded)."""
         if self._assigned is not None:
             return self._assigned  # type: ignore[return-value]
-        out: dict[str, list[ast.AST | str]] = {}
+        out: dict[str, list[ast.AST | str | tuple[int, ast.AST]]] = {}
 
-        def bind(target: ast.AST, value: ast.AST | str, how: str = "") -> None:
+        def bind(target: ast.AST, value: ast.AST | str | tuple[int, ast.AST]) -> None:
             if isinstance(target, ast.Name):
-                out.setdefault(target.id, []).append(value if not how else f"{how}")
+                out.setdefault(target.id, []).append(value)
             elif isinstance(target, (ast.Tuple, ast.List)):
                 for i, elt in enumerate(target.elts):
-                    bind(elt, f"U{i}({self._render(value, 1, frozenset()) if isinstance(value, ast.AST) else value})")
+                    if isinstance(value, ast.AST):
+                        bind(elt, (i, value))
+                    else:
+                        bind(elt, f"U{i}({value})")
             elif isinstance(target, ast.Starred):
                 bind(target.value, value)
 

@@ -326,7 +326,10 @@ class _Project:
         for fn, service, service_kind, handler in self._decorated(mod):
             kind = fn.handler.kind.value if fn.handler and fn.handler.kind else "unknown"
             builder = _ShapeBuilder(self, mod, fn, contexts=frozenset(fn.contexts), env={}, depth=0, stack=(f"{mod.name}.{fn.qualname}",), via=())
-            shape = builder.block(fn.node.body)
+            try:
+                shape: Node = builder.block(fn.node.body)
+            except RecursionError:
+                shape = Unknown("the handler's code is nested too deeply for rea to follow", mod.path, fn.node.lineno, fn.node.col_offset)
             out.append(HandlerShape(service, service_kind, handler, kind, mod.path, fn.node.lineno, fn.qualname, shape))
         return out
 
