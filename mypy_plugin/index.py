@@ -36,6 +36,7 @@ from mypy.nodes import (
 )
 
 from mypy_plugin.tree import children
+from rea_lint.model import RUN_HELPERS, SAGA_RUN_METHODS
 
 __all__ = ["ModuleIndex", "index_for", "RUN_METHODS", "action_of", "missing_imports"]
 
@@ -47,6 +48,13 @@ def action_of(call: CallExpr) -> Expression | None:
     """The action argument of a `ctx.run(name, action, ...)` / `run_typed` call."""
     for i, (arg, name) in enumerate(zip(call.args, call.arg_names)):
         if name == "action" or (name is None and i == 1):
+            return arg
+    return None
+
+
+def _argument(call: CallExpr, position: int | None, keyword: str) -> Expression | None:
+    for i, (arg, name) in enumerate(zip(call.args, call.arg_names)):
+        if name == keyword or (name is None and i == position):
             return arg
     return None
 
@@ -134,15 +142,26 @@ class ModuleIndex:
 
     def _note_call(self, call: CallExpr) -> None:
         callee = call.callee
-        if isinstance(callee, MemberExpr) and callee.name in RUN_METHODS:
-            target, _ = unwrap_partial(action_of(call))
-            func = _func_node(target)
-            if func is not None:
-                self.run_action_ids.add(id(func))
-                self.run_call_of_action[id(func)] = call
+        helper = RUN_HELPERS.get(callee.fullname) if isinstance(callee, RefExpr) else None
+        if helper is not None:  # rea_runtime.run(ctx, "name", action): the linter's list
+            self._note_action(call, _argument(call, helper[0], helper[1]))
+        elif isinstance(callee, MemberExpr) and callee.name in RUN_METHODS:
+            self._note_action(call, action_of(call))
+        elif isinstance(callee, MemberExpr) and callee.name in SAGA_RUN_METHODS:
+            # a saga's step/register: its action and compensation run as runs. Counting another
+            # object's `.step(...)` in only ever silences a finding, never invents one.
+            for position, keyword in SAGA_RUN_METHODS[callee.name]:
+                self._note_action(call, _argument(call, position, keyword))
         if isinstance(callee, NameExpr) and isinstance(_func_node(callee), FuncDef):
             # A nested function called directly by name is handler code when its caller is.
             self.direct_calls.add(id(_func_node(callee)))
+
+    def _note_action(self, call: CallExpr, action: Expression | None) -> None:
+        target, _ = unwrap_partial(action)
+        func = _func_node(target)
+        if func is not None:
+            self.run_action_ids.add(id(func))
+            self.run_call_of_action[id(func)] = call
 
     # -- queries -----------------------------------------------------------------------
 
