@@ -11,7 +11,7 @@ import os
 from typing import Any, Callable
 
 from mypy.errors import CompileError
-from mypy.nodes import CallExpr, Context, FuncItem, LambdaExpr, MemberExpr, MypyFile, RefExpr
+from mypy.nodes import CallExpr, Context, FuncItem, LambdaExpr, MemberExpr, MypyFile, NameExpr, RefExpr
 from mypy.options import Options
 from mypy.plugin import (
     CheckerPluginInterface,
@@ -146,6 +146,13 @@ class ReaPlugin(Plugin):
             return
         if durable.is_unawaited_op(method, on_context, on_promise, h.index.is_discarded(call)):
             self.reporter.report(api, "REA204", call, subject_text(call))
+        bound = durable.bound_future(h.index.parent.get(id(call)), call, method, on_context, on_promise)
+        if bound is not None:
+            stmt, name = bound
+            receiver = call.callee.expr if isinstance(call.callee, MemberExpr) else None
+            ctx_name = receiver.name if isinstance(receiver, NameExpr) else ""
+            if h.index.future_unused(stmt, name, ctx_name):
+                self.reporter.report(api, "REA204", stmt, f"{name} = {subject_text(call)}")
         if on_context and method in RUN_METHODS:
             for use in context.contexts_in_run(h, call, method):
                 self.reporter.report(api, "REA201", use, subject_text(use), ctx=subject_text(use))
