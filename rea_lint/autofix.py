@@ -471,6 +471,40 @@ def _plan_drop_key(fixer: Fixer, f: Finding) -> FixPlan | None:
     return FixPlan(f, call, build, order=-index)
 
 
+def _plan_bind_loop_variables(fixer: Fixer, f: Finding) -> FixPlan | None:
+    """REA209: bind the late-read loop variables as default arguments (`lambda sub=sub: ...`,
+    `def undo(sub=sub):`). Positional with a default, or keyword-only after `*args`/`*`, so no
+    existing call of the callable changes meaning; a fixed callable binds them, so a second
+    run finds nothing."""
+    names = (f.data or {}).get("names") if isinstance(f.data, dict) else None
+    if not names:
+        return None
+    node = fixer.smallest(f, (cst.Lambda, cst.FunctionDef))
+    if node is None:
+        return None
+
+    def build(n: cst.CSTNode) -> cst.CSTNode:
+        assert isinstance(n, (cst.Lambda, cst.FunctionDef))
+        params = n.params
+        have = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
+        added = [
+            cst.Param(
+                cst.Name(v),
+                default=cst.Name(v),
+                equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
+            )
+            for v in names
+            if v not in have
+        ]
+        if isinstance(params.star_arg, (cst.Param, cst.ParamStar)):
+            params = params.with_changes(kwonly_params=[*params.kwonly_params, *added])
+        else:
+            params = params.with_changes(params=[*params.params, *added])
+        return n.with_changes(params=params)
+
+    return FixPlan(f, node, build)
+
+
 _PLANNERS: dict[str, Callable[[Fixer, Finding], FixPlan | None]] = {
     "REA101": _plan_time,
     "REA102": _plan_random,
@@ -478,6 +512,7 @@ _PLANNERS: dict[str, Callable[[Fixer, Finding], FixPlan | None]] = {
     "REA104": _plan_sorted,
     "REA203": _plan_annotation,
     "REA204": _plan_await,
+    "REA209": _plan_bind_loop_variables,
     "REA301": _plan_drop_key,
 }
 

@@ -267,6 +267,27 @@ _RULES: tuple[Rule, ...] = (
         enabled_by_default=False,
     ),
     Rule(
+        code="REA112",
+        name="clock-units",
+        summary="The seconds from `await ctx.time()` used as milliseconds or nanoseconds.",
+        message=(
+            "`await {ctx}.time()` returns seconds since the epoch (a float), but it meets "
+            "`{subject}`, whose name says milliseconds or nanoseconds: the value is off by a "
+            "factor of 1000 or more, and the journal replays the wrong value faithfully; use "
+            "seconds (`now = await {ctx}.time()`), or convert explicitly "
+            "(`int(await {ctx}.time() * 1000)`)"
+        ),
+        fix_hint="use seconds (`now = await ctx.time()`), or convert explicitly (`int(await ctx.time() * 1000)`)",
+        why=(
+            "`ctx.time()` journals `time.time()`: seconds as a float. Code written against "
+            "millisecond timestamps (`Date.now()`, Java's `currentTimeMillis`) or nanoseconds "
+            "silently computes deadlines and windows 1000 times too short or too long (a "
+            "\"60 s\" window stored as `window_ms` lasts 16.7 hours), and because the value is "
+            "journaled every replay repeats the same mistake."
+        ),
+        severity=Severity.WARNING,
+    ),
+    Rule(
         code="REA201",
         name="context-in-run",
         summary="A Restate context used inside a run action.",
@@ -364,6 +385,84 @@ _RULES: tuple[Rule, ...] = (
         severity=Severity.WARNING,
     ),
     Rule(
+        code="REA207",
+        name="wait-in-exclusive-handler",
+        summary="An exclusive Virtual Object handler waits on an awakeable or a durable promise.",
+        message=(
+            "awaiting `{subject}` in an exclusive handler keeps the object's key locked until "
+            "someone answers, so every other call to that key queues behind it; wait in a "
+            "Workflow (its shared handlers resolve the promise), or record the awakeable id, "
+            "return, and continue from the handler that receives the answer"
+        ),
+        fix_hint=(
+            "wait in a Workflow (its shared handlers resolve the promise), or record the awakeable "
+            "id, return, and continue from the handler that receives the answer"
+        ),
+        why=(
+            "An exclusive handler holds its key's lock until it returns. An awakeable or a "
+            "promise completes only when a person or another service answers, which may take "
+            "days; meanwhile every invocation for that key (even the one that would cancel the "
+            "wait) is queued behind it."
+        ),
+        severity=Severity.WARNING,
+    ),
+    Rule(
+        code="REA208",
+        name="action-called-not-passed",
+        summary="A run's action is the result of a call instead of a callable.",
+        message=(
+            "`{subject}` is called in handler code and its result, not a function, is handed to "
+            "the run: the work happens outside the journal (again on every replay) and the run "
+            "then fails on a non-callable; pass the function and its arguments "
+            "(`{ctx}.run_typed(\"name\", fn, arg=...)`) or a lambda"
+        ),
+        fix_hint='pass the function and its arguments (`ctx.run_typed("name", fn, arg=...)`) or a lambda',
+        why=(
+            "`ctx.run` journals what its action returns, so the action must be a callable the "
+            "SDK calls once. `ctx.run(\"x\", work(arg))` evaluates `work(arg)` first, in handler "
+            "code: its side effects are not journaled and repeat on every replay, and for an "
+            "`async def` the run receives a coroutine object, which it cannot call."
+        ),
+    ),
+    Rule(
+        code="REA209",
+        name="late-bound-loop-variable",
+        summary="A callable made in a loop reads the loop variable late and is stored for later.",
+        message=(
+            "this callable reads the loop variable `{subject}` only when it is called, after "
+            "the loop, so every stored callable sees its last value (a saga that undoes the "
+            "last step N times); bind it: `lambda {subject}={subject}: ...` or "
+            "`functools.partial(fn, {subject})`"
+        ),
+        fix_hint="bind it: `lambda sub=sub: ...` or `functools.partial(fn, sub)`",
+        why=(
+            "Python closures capture variables, not values. Compensations collected in a loop "
+            "and run after a failure all read the variable as the loop left it, so the saga "
+            "undoes the same step repeatedly and leaves the others in place, with every retry "
+            "and replay doing the same."
+        ),
+        fix=Fix.SAFE,
+        fix_note="binding the value as a default argument changes no Restate call; the journal is untouched",
+    ),
+    Rule(
+        code="REA210",
+        name="handler-kind-call-mismatch",
+        summary="A handler called through the client method of another kind.",
+        message=(
+            "{subject} does not match the target's kind: the request goes out without the key a "
+            "keyed handler needs (or with a key an unkeyed one cannot take) and the call fails; "
+            "use the client method of the target's kind "
+            "(`{ctx}.object_call(handler, key=..., arg=...)` for a Virtual Object)"
+        ),
+        fix_hint="the client method of the target's kind (`ctx.object_call(handler, key=..., arg=...)`)",
+        why=(
+            "The SDK sends whatever the client method says: `service_call` carries no key, "
+            "`object_call` and `workflow_call` carry one. Virtual Object and Workflow handlers "
+            "are addressed by key, Services are not, so a call through the wrong method cannot "
+            "reach the handler as written, and it fails only at run time, on every retry."
+        ),
+    ),
+    Rule(
         code="REA301",
         name="redundant-idempotency-key",
         summary="An idempotency key derived only from per-invocation values.",
@@ -409,6 +508,24 @@ _RULES: tuple[Rule, ...] = (
             "`except:` or `except BaseException` that does not re-raise turns a suspension into "
             "a wrong result. `except Exception` around Restate calls swallows `TerminalError`."
         ),
+    ),
+    Rule(
+        code="REA402",
+        name="retryable-error-for-bad-input",
+        summary="A built-in bad-input exception (ValueError, KeyError, assert, ...) raised in handler code.",
+        message=(
+            "`{subject}` signals bad input with a retryable error: Restate retries every error "
+            "that is not a `TerminalError`, so the same bad request fails again until the retry "
+            "policy gives up; raise `restate.TerminalError(\"...\", status_code=400)`"
+        ),
+        fix_hint='`raise restate.TerminalError("...", status_code=400)`',
+        why=(
+            "Restate treats any exception other than `TerminalError` as transient and retries "
+            "the invocation with backoff. Bad input does not get better on retry: the caller "
+            "waits, the invocation burns retries, and the error it should have seen at once "
+            "arrives late or never."
+        ),
+        severity=Severity.WARNING,
     ),
     Rule(
         code="REA501",

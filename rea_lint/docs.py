@@ -53,6 +53,11 @@ _FIX_DETAIL = {
     "REA104": "The iterable is wrapped in `sorted(...)`.",
     "REA203": "The annotation is rewritten to the context type the decorator implies.",
     "REA204": "`await` is added in front of the statement, inside an `async def` only.",
+    "REA209": (
+        "Each loop variable the callable reads late is bound as a default argument: "
+        "`lambda: undo(sub)` becomes `lambda sub=sub: undo(sub)`, `def undo():` becomes "
+        "`def undo(sub=sub):` (keyword-only after `*args`)."
+    ),
     "REA301": "The `idempotency_key=` argument is removed.",
 }
 

@@ -192,6 +192,8 @@ class Model:
         self.functions: list[Function] = []
         self.service_objects: dict[str, str] = {}
         """Module-level name -> `Service` / `VirtualObject` / `Workflow`."""
+        self.service_names: dict[str, str] = {}
+        """Module-level name -> the service's name, when given as a literal (`"counter"`)."""
         self.run_calls: list[RunCall] = []
         self.run_context_uses: list[tuple[ast.Name, Function | None, Context]] = []
         """Every read of a context inside a run action, with the action's function if a def."""
@@ -532,16 +534,23 @@ class _Builder:
             else:
                 continue
             factory: str | None = None
+            name: str | None = None
             if isinstance(value, ast.Call):
                 symbol = self.m.restate_symbol(self.m.qualify(value.func))
                 if symbol in SERVICE_FACTORIES:
                     factory = symbol
+                    given = value.args[0] if value.args else _keyword(value, "name")
+                    if isinstance(given, ast.Constant) and isinstance(given.value, str):
+                        name = given.value
             elif isinstance(value, ast.Name):
                 factory = self.m.service_objects.get(value.id)
+                name = self.m.service_names.get(value.id)
             if factory:
                 for target in targets:
                     if isinstance(target, ast.Name):
                         self.m.service_objects[target.id] = factory
+                        if name is not None:
+                            self.m.service_names[target.id] = name
 
     def _collect(self, body: Sequence[ast.stmt], prefix: str) -> None:
         """Module level and class bodies outside functions: only statements can hold a def,

@@ -55,7 +55,9 @@ __all__ = [
 
 TRANSITIVE_CODES = ("REA101", "REA102", "REA103", "REA105", "REA108", "REA109", "REA110")
 NodeSource = Callable[..., Iterator[tuple[ast.AST, Function]]]
-SUMMARY_VERSION = 1
+KIND_CODE = "REA210"
+"""handler-kind-call-mismatch: its target is resolved through the project like a chain."""
+SUMMARY_VERSION = 2
 """Bump when the summary's shape or meaning changes (part of a cache key)."""
 _UNKNOWN: Any = object()
 
@@ -93,6 +95,13 @@ class ModuleSummary:
     """Calls made by handler code (outside run actions) to anything that may be a project function."""
     aliases: Mapping[str, str] = field(default_factory=dict)
     """Names the module imports (local name -> qualified name), to follow re-exports."""
+    handlers: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """The module's decorated handlers: qualified name -> (factory, service name)."""
+    services: Mapping[str, str] = field(default_factory=dict)
+    """Literal service names -> factory (`"counter"` -> `VirtualObject`)."""
+    kind_calls: tuple[tuple[str, CallSite], ...] = ()
+    """`ctx.*_call/*_send` in handler code: (method, site); the site's target is the handler
+    passed (qualified), or `service:<name>` for a `generic_*` call without a key."""
     version: int = SUMMARY_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -102,6 +111,9 @@ class ModuleSummary:
             "path": self.path,
             "aliases": dict(self.aliases),
             "handler_calls": [_site_to_list(s) for s in self.handler_calls],
+            "handlers": {q: list(v) for q, v in self.handlers.items()},
+            "services": dict(self.services),
+            "kind_calls": [[m, _site_to_list(s)] for m, s in self.kind_calls],
             "functions": {
                 q: {"effects": dict(f.effects), "calls": [_site_to_list(s) for s in f.calls]}
                 for q, f in self.functions.items()
@@ -117,6 +129,9 @@ class ModuleSummary:
             path=data["path"],
             aliases=dict(data["aliases"]),
             handler_calls=tuple(CallSite(*s) for s in data["handler_calls"]),
+            handlers={q: (v[0], v[1]) for q, v in data["handlers"].items()},
+            services=dict(data["services"]),
+            kind_calls=tuple((m, CallSite(*s)) for m, s in data["kind_calls"]),
             functions={
                 q: FunctionSummary(q, dict(f["effects"]), tuple(CallSite(*s) for s in f["calls"]))
                 for q, f in data["functions"].items()
@@ -187,13 +202,17 @@ def summarize(
             if site is not None:
                 functions[f"{module}.{fn.qualname}"]["calls"].setdefault(site.target, site)
     handler_calls = []
+    unrun = coroutine_actions(model)
     for call, fn in model.handler_nodes(ast.Call):
+        if id(call) in unrun:
+            continue
         site = resolver.site(call, fn, ctx=None)
         if site is not None:
             handler_calls.append(site)
     return ModuleSummary(
         module=module,
         path=path,
+        **_kind_facts(model, module, resolver),
         functions={
             q: FunctionSummary(q, d["effects"], tuple(d["calls"].values()))
             for q, d in functions.items()
@@ -202,6 +221,44 @@ def summarize(
         handler_calls=tuple(handler_calls),
         aliases={k: v for k, v in model.imports.names.items() if k != v},
     )
+
+
+def _kind_facts(model: Model, module: str, resolver: "_Resolver") -> dict[str, Any]:
+    """What REA210 needs of a module: its handlers, its literal service names, and the
+    calls its handler code makes through `ctx.*_call/*_send` (targets qualified)."""
+    from rea_lint.rules.rea210_handler_kind_call_mismatch import handler_service, kind_calls, literal_services
+
+    handlers = {}
+    if model.service_objects:
+        for fn in model.module_functions.values():
+            found = handler_service(model, fn)
+            if found is not None:
+                handlers[f"{module}.{fn.qualname}"] = found
+    calls = []
+    for kc in kind_calls(model):
+        target = f"service:{kc.service}" if kc.service is not None else resolver.target(kc.target, kc.function)  # type: ignore[arg-type]
+        if target is None:
+            continue
+        c = kc.call
+        text = ast.unparse(kc.target) if kc.target is not None else repr(kc.service)
+        calls.append((kc.method, CallSite(target, text, c.lineno, c.col_offset, c.end_lineno, c.end_col_offset, kc.ctx)))
+    calls.sort(key=lambda mc: (mc[1].line, mc[1].col))
+    return {"handlers": handlers, "services": literal_services(model), "kind_calls": tuple(calls)}
+
+
+def coroutine_actions(model: Model) -> set[int]:
+    """ids of the calls handed to a run as its action that only make a coroutine (a call to an
+    `async def` of this module): the callee's body does not run there, so no transitive
+    finding comes from it; REA208 reports the call instead (RULES.md, Readings)."""
+    from rea_lint.rules.rea208_action_called_not_passed import action_arguments, resolve_local_function
+
+    out: set[int] = set()
+    for action, fn in action_arguments(model):
+        if isinstance(action, ast.Call):
+            callee = resolve_local_function(model, action.func, fn)
+            if callee is not None and callee.is_async:
+                out.add(id(action))
+    return out
 
 
 def summarize_source(
@@ -292,8 +349,15 @@ class Project:
         for s in summaries:
             self.modules[s.module] = s
         self.functions: dict[str, FunctionSummary] = {}
+        self.handlers: dict[str, tuple[str, str]] = {}
+        services: dict[str, set[str]] = {}
         for s in self.modules.values():
             self.functions.update(s.functions)
+            self.handlers.update(s.handlers)
+            for name, factory in s.services.items():
+                services.setdefault(name, set()).add(factory)
+        self.services = {name: next(iter(f)) for name, f in services.items() if len(f) == 1}
+        """Literal service name -> factory, where the project agrees on one."""
         self._chains: dict[str, dict[str, tuple[str | None, str]]] | None = None
         self._resolved: dict[str, str | None] = {}
 
@@ -325,9 +389,10 @@ class Project:
             found = self._resolved[target] = self._resolve(target)
         return found  # type: ignore[return-value]
 
-    def _resolve(self, target: str) -> str | None:
+    def _resolve(self, target: str, table: Mapping[str, Any] | None = None) -> str | None:
+        table = self.functions if table is None else table
         for _ in range(8):
-            if target in self.functions:
+            if target in table:
                 return target
             module, _, rest = target, "", ""
             hop = None
@@ -407,11 +472,38 @@ class Project:
 
     # findings ---------------------------------------------------------------------------
 
+    def kind_findings(self, summary: ModuleSummary) -> list[Finding]:
+        """REA210 for the module's `ctx.*_call/*_send` whose target handler the project knows."""
+        from rea_lint.rules.rea210_handler_kind_call_mismatch import mismatch, subject
+
+        out: list[Finding] = []
+        for method, site in summary.kind_calls:
+            if site.target.startswith("service:"):
+                service = site.target[len("service:"):]
+                factory = self.services.get(service)
+                if factory is None or not mismatch(method, factory):
+                    continue
+                text = f"`{site.ctx}.{method}({service!r}, ...)` without `key=` on {factory} `{service}`,"
+            else:
+                handler = self._resolve(site.target, self.handlers)
+                if handler is None:
+                    continue
+                factory, service = self.handlers[handler]
+                if not mismatch(method, factory):
+                    continue
+                text = subject(site.ctx, method, site.text, factory, service)
+            out.append(
+                Finding(site.line, site.col, KIND_CODE, RULES[KIND_CODE].render(subject=text, ctx=site.ctx),
+                        site.end_line, site.end_col)
+            )
+        return out
+
     def findings_for(self, summary: ModuleSummary, codes: Iterable[str] | None = None) -> list[Finding]:
         enabled = frozenset(codes) if codes is not None else self.config.enabled_codes()
         wanted = [c for c in TRANSITIVE_CODES if c in enabled]
-        out: list[Finding] = []
+        out: list[Finding] = self.kind_findings(summary) if KIND_CODE in enabled else []
         if not wanted:
+            out.sort()
             return out
         chains = self.chains()
         for site in summary.handler_calls:
@@ -457,7 +549,10 @@ def transitive_findings(model: Model, codes: Iterable[str], module: str = "", pa
     if not own:
         return []
     frontier = []
+    unrun = coroutine_actions(model)
     for call, fn in model.handler_nodes(ast.Call):
+        if id(call) in unrun:
+            continue
         target = own.get(resolver.target(call.func, fn) or "")
         if target is not None:
             frontier.append(target)

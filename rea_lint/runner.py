@@ -205,9 +205,9 @@ class _Where:
 
 def wants_project(config: ReaConfig) -> bool:
     """Is any rule that transitive analysis reports enabled?"""
-    from rea_lint.project import TRANSITIVE_CODES
+    from rea_lint.project import KIND_CODE, TRANSITIVE_CODES
 
-    return not config.enabled_codes().isdisjoint(TRANSITIVE_CODES)
+    return not config.enabled_codes().isdisjoint((*TRANSITIVE_CODES, KIND_CODE))
 
 
 def _summarize(
@@ -223,12 +223,13 @@ def _summarize(
         summary = summarize(model, where.module, result.path).to_dict()
     except RecursionError:
         return
-    for site in summary["handler_calls"]:  # reported positions: characters, like findings
+    sites = [*summary["handler_calls"], *(site for _method, site in summary["kind_calls"])]
+    for site in sites:  # reported positions: characters, like findings
         site[3] = _char_col(lines, site[2], site[3])
         if site[4] is not None and site[5] is not None:
             site[5] = _char_col(lines, site[4], site[5])
     result.summary = summary
-    for site in summary["handler_calls"]:
+    for site in sites:
         line = site[2]
         if 0 < line <= len(lines) and "noqa" in lines[line - 1].lower():
             codes = _noqa_codes(lines[line - 1])

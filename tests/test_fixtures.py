@@ -115,12 +115,20 @@ _POSITION_CHECKS = {
     "REA201": lambda text: re.match(r"\w+\b", text) is not None,
     "REA301": lambda text: text.startswith("idempotency_key="),
     "REA302": lambda text: text.startswith("idempotency_key="),
+    # the rules of revision 3
+    "REA112": lambda text: re.match(r"\w+\.time\(\)", text) is not None,
+    "REA207": lambda text: text.startswith(("await ", "async for ")),
+    "REA208": lambda text: _CALL.match(text) is not None,
+    "REA209": lambda text: text.startswith(("lambda", "def ", "async def ")),
+    "REA210": lambda text: re.match(r"\w+\.(service|object|workflow|generic)_(call|send)\(", text) is not None,
+    "REA402": lambda text: text.startswith(("raise ", "assert ")),
 }
 
 
 def test_positions_point_at_the_offending_expression(tmp_path: Path) -> None:
     rows = _parse(flake8_subprocess([FIXTURES]).stdout, FIXTURES)
     checked = 0
+    by_code: Counter[str] = Counter()
     for name, row, col, code in rows:
         check = _POSITION_CHECKS.get(code)
         if check is None:
@@ -128,7 +136,10 @@ def test_positions_point_at_the_offending_expression(tmp_path: Path) -> None:
         text = (FIXTURES / name).read_text(encoding="utf-8").splitlines()[row - 1][col - 1 :]
         assert check(text), f"{name}:{row}:{col} {code} points at {text[:40]!r}"
         checked += 1
+        by_code[code] += 1
     assert checked >= 50
+    for code in ("REA112", "REA207", "REA208", "REA209", "REA210", "REA402"):
+        assert by_code[code] >= 3, f"{code}: only {by_code[code]} positions checked"
 
 
 def test_rea201_points_at_each_use_of_the_context() -> None:

@@ -1,0 +1,109 @@
+"""REA112 clock-units: the seconds from `await ctx.time()` mixed with milliseconds or nanoseconds.
+
+`ctx.time()` journals `time.time()`, a float of seconds. Reported, in the same function: the
+awaited value (directly, or through a local name bound to it) bound to a name ending in
+`_ms`/`_millis`/`_msec`/`_ns`, or added to, subtracted from or compared with such a name,
+attribute or constant. A value that was converted first (`await ctx.time() * 1000`) is not
+the raw value, and is not reported. The finding points at the `ctx.time()` call, once.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+from rea_lint.findings import Finding
+from rea_lint.model import Function, Model
+from rea_lint.rules.base import Checker
+
+UNIT_SUFFIXES = ("_ms", "_millis", "_msec", "_ns")
+_HEADER = "import restate\nsvc = restate.Service('limits')\nWINDOW_MS = 60_000\n@svc.handler()\nasync def hit(ctx: restate.Context):\n"
+
+
+def unit_name(node: ast.expr) -> str | None:
+    """The name of a Name/Attribute whose name says milliseconds or nanoseconds."""
+    name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+    return name if name is not None and name.lower().endswith(UNIT_SUFFIXES) else None
+
+
+class ClockUnits(Checker):
+    code = "REA112"
+
+    def check(self, model: Model) -> Iterator[Finding]:
+        # The `await ctx.time()` expressions, by id, with their call and function.
+        awaited: dict[int, tuple[ast.Call, Function]] = {}
+        for call, fn in model.method_calls(model.handler_nodes, ("time",)):
+            if not call.args and not call.keywords and model.context_of(call.func.value, fn) is not None:  # type: ignore[attr-defined]
+                awaited[id(call)] = (call, fn)
+        if not awaited:
+            return
+        times: dict[int, tuple[ast.Call, Function]] = {}
+        for node, fn in model.handler_nodes(ast.Await):
+            found = awaited.get(id(node.value))
+            if found is not None:
+                times[id(node)] = found
+        if not times:
+            return
+        functions = {id(fn) for _c, fn in times.values()}
+        # Local names bound to the raw value: (function, name) -> the call; a name bound
+        # twice is dropped (rea cannot tell which value reaches a use).
+        names: dict[tuple[int, str], ast.Call | None] = {}
+        reported: dict[int, tuple[ast.Call, Function, str]] = {}
+
+        def bind(target: ast.expr, value: ast.expr, fn: Function) -> None:
+            source = self._source(value, fn, times, names)
+            if isinstance(target, ast.Name):
+                key = (id(fn), target.id)
+                names[key] = source if key not in names else None
+            unit = unit_name(target)
+            if source is not None and unit is not None:
+                reported.setdefault(id(source), (source, fn, unit))
+
+        for stmt, fn in model.handler_nodes(ast.Assign, ast.AnnAssign, ast.NamedExpr):
+            if id(fn) not in functions or getattr(stmt, "value", None) is None:
+                continue
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
+                bind(target, stmt.value, fn)
+        for node, fn in model.handler_nodes(ast.BinOp, ast.Compare):
+            if id(fn) not in functions:
+                continue
+            if isinstance(node, ast.BinOp):
+                if not isinstance(node.op, (ast.Add, ast.Sub)):
+                    continue
+                operands = [node.left, node.right]
+            else:
+                operands = [node.left, *node.comparators]
+            sources = [self._source(o, fn, times, names) for o in operands]
+            units = [unit_name(o) for o in operands]
+            unit = next((u for u in units if u is not None), None)
+            if unit is None:
+                continue
+            for source in sources:
+                if source is not None:
+                    reported.setdefault(id(source), (source, fn, unit))
+        for call, fn, unit in sorted(reported.values(), key=lambda r: (r[0].lineno, r[0].col_offset)):
+            yield self.report(call, subject=unit, ctx=fn.context_name())
+
+    @staticmethod
+    def _source(
+        value: ast.expr, fn: Function, times: dict[int, tuple[ast.Call, Function]], names: dict[tuple[int, str], ast.Call | None]
+    ) -> ast.Call | None:
+        """The `ctx.time()` call whose raw awaited value ``value`` is, if it is one."""
+        found = times.get(id(value))
+        if found is not None:
+            return found[0]
+        if isinstance(value, ast.Name):
+            return names.get((id(fn), value.id))
+        return None
+
+    invalid = (
+        _HEADER + "    now_ms = await ctx.time()\n",
+        _HEADER + "    now = await ctx.time()\n    expires = now + WINDOW_MS\n",
+        _HEADER + "    started_ms = await ctx.get('started_ms')\n    if await ctx.time() - started_ms > 1000:\n        return\n",
+    )
+    valid = (
+        _HEADER + "    now_ms = int(await ctx.time() * 1000)\n    expires = now_ms + WINDOW_MS\n",
+        _HEADER + "    now = await ctx.time()\n    expires = now + WINDOW_MS / 1000\n",
+        _HEADER + "    now = await ctx.time()\n    ttl_ms = 5000\n    return {'now': now, 'ttl_ms': ttl_ms}\n",
+    )

@@ -1,0 +1,198 @@
+"""REA208 action-called-not-passed: a run's action is a call's result, not a callable.
+
+`ctx.run("trigger", trigger_task(name))` calls `trigger_task` in handler code, outside the
+journal, and hands the run what it returned. Reported when the action argument of a context's
+`run`/`run_typed`, of `rea_runtime.run`/`run_typed`, or of a `rea_runtime.Saga`'s
+`step`/`run` is a call to a function of this module that is `async` (the run gets a
+coroutine object), a generator, or none of whose `return`s can be a callable. Silent on a
+callee rea cannot resolve, on `functools.partial(...)`, on classes, and on factories (a
+return of a lambda, nested def, partial, name, attribute or unknown call).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+from rea_lint.findings import Finding
+from rea_lint.model import Function, Model, source_text
+from rea_lint.rules.base import Checker
+
+RUNTIME_RUNS = frozenset({"rea_runtime.run", "rea_runtime.run_typed", "rea_runtime.run.run", "rea_runtime.run.run_typed"})
+SAGA_CLASSES = frozenset({"rea_runtime.Saga", "rea_runtime.saga.Saga"})
+# Builtins whose result is data, never a callable.
+_DATA_BUILTINS = frozenset(
+    f"builtins.{n}"
+    for n in ("str", "int", "float", "bool", "bytes", "dict", "list", "tuple", "set", "frozenset", "len", "sum", "min",
+              "max", "sorted", "repr", "format", "abs", "round", "any", "all", "isinstance", "print", "open", "range")
+)
+_DEPTH = 3
+_HEADER = "import restate\nsvc = restate.Service('jobs')\n"
+_HANDLER = "@svc.handler()\nasync def start(ctx: restate.Context, name: str):\n"
+
+
+class ActionCalledNotPassed(Checker):
+    code = "REA208"
+
+    def check(self, model: Model) -> Iterator[Finding]:
+        for action, fn in action_arguments(model):
+            if not isinstance(action, ast.Call):
+                continue
+            callee = resolve_local_function(model, action.func, fn)
+            if callee is not None and returns_no_callable(model, callee):
+                yield self.report(action, subject=source_text(action), ctx=fn.context_name())
+
+    invalid = (
+        _HEADER + "async def trigger_task(name):\n    ...\n" + _HANDLER + "    await ctx.run('trigger', trigger_task(name))\n",
+        _HEADER + "def charge(name):\n    return {'charged': name}\n" + _HANDLER + "    await ctx.run_typed('charge', charge(name))\n",
+        _HEADER + "import requests\ndef notify(name):\n    requests.post('https://example.com', json=name)\n"
+        + _HANDLER + "    await ctx.run('notify', action=notify(name))\n",
+    )
+    valid = (
+        _HEADER + "async def trigger_task(name):\n    ...\n" + _HANDLER + "    await ctx.run_typed('trigger', trigger_task, name=name)\n",
+        _HEADER + "def make_action(name):\n    def action():\n        return name\n    return action\n"
+        + _HANDLER + "    await ctx.run('trigger', make_action(name))\n",
+        _HEADER + "import functools\ndef work(name):\n    return name\n" + _HANDLER
+        + "    await ctx.run('work', functools.partial(work, name))\n",
+        _HEADER + "from tasks import build\n" + _HANDLER + "    await ctx.run('work', build(name))\n",
+    )
+
+
+def action_arguments(model: Model) -> Iterator[tuple[ast.expr, Function]]:
+    """The action argument of every run in handler code, with the function it is in."""
+    for rc in model.run_calls:
+        if rc.action is not None and rc.function.is_handler_code:
+            yield rc.action, rc.function
+    sagas: dict[int, set[str]] | None = None
+    for call, fn, qual in model.resolved_calls(model.handler_nodes):
+        if qual in RUNTIME_RUNS:
+            action = call.args[2] if len(call.args) > 2 else _keyword(call, "action")
+            if action is not None:
+                yield action, fn
+    for call, fn in model.method_calls(model.handler_nodes, ("step", "run")):
+        receiver = call.func.value  # type: ignore[attr-defined]
+        if not isinstance(receiver, ast.Name):
+            continue
+        if sagas is None:
+            sagas = _saga_names(model)
+        if receiver.id in sagas.get(id(fn.root), ()):
+            action = call.args[1] if len(call.args) > 1 else _keyword(call, "action")
+            if action is not None:
+                yield action, fn
+
+
+def resolve_local_function(model: Model, func: ast.expr, fn: Function) -> Function | None:
+    """The `def` of this module a called name denotes (a nested def in scope, or a
+    module-level one not shadowed by a local); None for anything else."""
+    if not isinstance(func, ast.Name):
+        return None
+    scope: Function | None = fn
+    while scope is not None:
+        child = scope.children.get(func.id)
+        if child is not None:
+            return child
+        if func.id in scope.local_names:
+            return None
+        scope = scope.parent
+    if func.id in model.imports.names:
+        return None
+    return model.module_functions.get(func.id)
+
+
+def returns_no_callable(model: Model, fn: Function, depth: int = 0) -> bool:
+    """Is calling ``fn`` sure to give something that is not callable? An `async def` gives a
+    coroutine and a generator function a generator; otherwise every `return` must be data."""
+    if fn.is_async:
+        return True
+    own = model.function_nodes(fn)
+    if own.get(ast.Yield) or own.get(ast.YieldFrom):
+        return True
+    for ret in own.get(ast.Return, ()):
+        value = ret.value  # type: ignore[attr-defined]
+        if value is not None and not _is_data(model, value, fn, depth):
+            return False
+    return True
+
+
+def _is_data(model: Model, value: ast.expr, fn: Function, depth: int) -> bool:
+    """Is ``value`` (returned by ``fn``) surely not a callable?"""
+    if isinstance(value, (ast.Constant, ast.JoinedStr, ast.Dict, ast.List, ast.Tuple, ast.Set, ast.ListComp,
+                          ast.DictComp, ast.SetComp, ast.GeneratorExp, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare)):
+        return True
+    if isinstance(value, ast.IfExp):
+        return _is_data(model, value.body, fn, depth) and _is_data(model, value.orelse, fn, depth)
+    if isinstance(value, ast.Name):
+        return _local_data(model, value.id, fn, depth)
+    if isinstance(value, ast.Call):
+        func = value.func
+        if isinstance(func, ast.Name):
+            callee = resolve_local_function(model, func, fn)
+            if callee is not None:
+                return depth < _DEPTH and returns_no_callable(model, callee, depth + 1)
+            return model.qualify(func, fn) in _DATA_BUILTINS
+        if isinstance(func, ast.Attribute):
+            qual = model.qualify(func, fn)
+            if qual is not None and qual.startswith("functools."):
+                return False  # partial, wraps, ...
+            head = func.value
+            while isinstance(head, ast.Attribute):
+                head = head.value
+            if isinstance(head, ast.Name) and head.id in model.module_names and head.id not in model.module_values:
+                return False  # `Cls.method(...)`, `Cls.factory(...)`: a class of this module, not followed
+            return True  # a method's or a library function's result (`requests.post(...)`, `resp.json()`)
+    return False  # lambdas, attributes (bound methods), subscripts, ...: may be callable
+
+
+def _local_data(model: Model, name: str, fn: Function, depth: int) -> bool:
+    """A local variable of ``fn`` that every assignment binds to data."""
+    if name not in fn.local_names or name in fn.params or name in fn.children:
+        return False
+    found = False
+    for node in model.function_nodes(fn).get(ast.Name, ()):
+        if node.id == name and not isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
+            found = True
+    if not found:
+        return False
+    for stmt in model.function_nodes(fn).get(ast.Assign, ()):
+        targets = stmt.targets  # type: ignore[attr-defined]
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            if not _is_data(model, stmt.value, fn, depth):  # type: ignore[attr-defined]
+                return False
+        elif any(name in {n.id for n in ast.walk(t) if isinstance(n, ast.Name)} for t in targets):
+            return False  # bound by unpacking: not followed
+    for stmt in model.function_nodes(fn).get(ast.AnnAssign, ()):
+        target = stmt.target  # type: ignore[attr-defined]
+        if isinstance(target, ast.Name) and target.id == name:
+            if stmt.value is None or not _is_data(model, stmt.value, fn, depth):  # type: ignore[attr-defined]
+                return False
+    # bound by `for`, `with ... as`, `except ... as`, `:=`, imports: not followed
+    for t in (ast.For, ast.AsyncFor, ast.withitem, ast.NamedExpr, ast.ExceptHandler, ast.Import, ast.ImportFrom):
+        if model.function_nodes(fn).get(t):
+            for node in model.function_nodes(fn)[t]:
+                if name in {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}:
+                    return False
+                if isinstance(node, ast.ExceptHandler) and node.name == name:
+                    return False
+    return True
+
+
+def _saga_names(model: Model) -> dict[int, set[str]]:
+    """Per handler root: the names bound to `rea_runtime.Saga(...)`."""
+    names: dict[int, set[str]] = {}
+    for node, fn in model.handler_nodes(ast.Assign, ast.withitem):
+        if isinstance(node, ast.Assign):
+            value, targets = node.value, node.targets
+        else:
+            value, targets = node.context_expr, [node.optional_vars] if node.optional_vars else []
+        if isinstance(value, ast.Call) and model.qualify(value.func, fn) in SAGA_CLASSES:
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    names.setdefault(id(fn.root), set()).add(target.id)
+    return names
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None
