@@ -25,6 +25,11 @@ def bound_future(parent: Node | None, call: CallExpr, method: str, on_context: b
     name the future is bound to (whether it is used is the index's question)."""
     if not isinstance(parent, AssignmentStmt) or parent.rvalue is not call or len(parent.lvalues) != 1:
         return None
+    found = _bound(parent, method, on_context, on_promise)
+    return found if found is not None and not found[1].startswith("_") else None  # `_wake`: left on purpose
+
+
+def _bound(parent: AssignmentStmt, method: str, on_context: bool, on_promise: bool) -> tuple[AssignmentStmt, str] | None:
     target = parent.lvalues[0]
     if isinstance(target, NameExpr) and ((on_context and method in CONTEXT_OPS) or (on_promise and method in PROMISE_OPS)):
         return parent, target.name

@@ -4,6 +4,8 @@ Discarded as a bare statement, or bound to a local (`fut = ctx.service_call(...)
 `wake_id, wake = ctx.awakeable()`) that is then never awaited, returned, yielded, passed,
 stored or combined. `len(fut)`, `str(fut)` and `ctx.set(k, fut)` do not count as using it.
 A durable promise handle (`p = ctx.promise("x")`) is used once one of its methods is called.
+A name starting with `_` says the future is deliberately left (REA207's own fix: record the
+awakeable's id, return, and let another handler receive the answer).
 """
 
 from __future__ import annotations
@@ -95,7 +97,7 @@ class UnawaitedDurableOp(Checker):
                 and func.attr == "awakeable" and model.context_of(func.value, fn) is not None
             ):
                 name = target.elts[1].id  # `wake_id, wake = ctx.awakeable()`: the future
-            if name is not None and not _is_used(model, name, fn, assign):
+            if name is not None and not name.startswith("_") and not _is_used(model, name, fn, assign):
                 yield self.report(assign, subject=f"{name} = {call_name(value)}", ctx=fn.context_name())
 
     invalid = (
