@@ -77,7 +77,8 @@ IO_RECEIVERS = frozenset(
         "_io.TextIOWrapper", "_io.BufferedReader", "_io.BufferedWriter", "_io.BufferedRandom",
         "_io.FileIO", "io.TextIOWrapper", "io.BufferedReader", "io.BufferedWriter", "io.FileIO",
         "typing.IO", "typing.TextIO", "typing.BinaryIO",
-        "sqlite3.Connection", "sqlite3.Cursor", "smtplib.SMTP", "ftplib.FTP",
+        "sqlite3.Connection", "sqlite3.Cursor", "sqlite3.dbapi2.Connection", "sqlite3.dbapi2.Cursor",
+        "smtplib.SMTP", "ftplib.FTP",
     }
 )
 """Types whose methods are I/O when the object is bound at module level or made in handler code."""

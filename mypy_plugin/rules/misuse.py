@@ -75,7 +75,11 @@ def called_not_passed(h: Handlers, action: Expression) -> bool:
         callee = action.callee.node if isinstance(action.callee, RefExpr) else None
         if isinstance(callee, Decorator):
             callee = callee.func
-        return isinstance(callee, FuncDef) and (callee.is_coroutine or callee.is_generator)
+        if not isinstance(callee, FuncDef):
+            return False
+        declared = callee.type.ret_type if isinstance(callee.type, CallableType) else None
+        # older mypy gives a `-> None` call used as a value no type: its declaration tells
+        return callee.is_coroutine or callee.is_generator or isinstance(get_proper_type(declared), NoneType)
     return _not_callable(t)
 
 
