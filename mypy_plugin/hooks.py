@@ -29,7 +29,7 @@ from mypy_plugin.index import RUN_METHODS, index_for
 from mypy_plugin.report import Reporter, subject_text
 from mypy_plugin.resolve import callee_names, receiver_names
 from mypy_plugin.restate_types import FUTURE_BASES, ContextTypes, instance_of
-from mypy_plugin.rules import calls, context, durable, idempotency, misuse
+from mypy_plugin.rules import calls, clock, context, durable, idempotency, misuse
 from mypy_plugin.targets import ASYNCIO_COMBINATORS
 from mypy_plugin.transitive import SameModule, may_have_chains
 from mypy_plugin.untyped import untyped_calls
@@ -159,6 +159,10 @@ class ReaPlugin(Plugin):
         on_promise = inst is not None and any(b.fullname in FUTURE_BASES for b in inst.type.mro) and inst.type.has_base("restate.context.DurablePromise")
         if not (on_context or on_promise):
             return
+        unit = clock.clock_unit_misuse(h.index, call) if on_context and method == "time" else None
+        if unit is not None:
+            ctx = subject_text(call.callee.expr) if isinstance(call.callee, MemberExpr) else "ctx"
+            self.reporter.report(api, "REA112", call, unit, ctx=ctx)
         if durable.is_unawaited_op(method, on_context, on_promise, h.index.is_discarded(call)):
             self.reporter.report(api, "REA204", call, subject_text(call))
         bound = durable.bound_future(h.index.parent.get(id(call)), call, method, on_context, on_promise)

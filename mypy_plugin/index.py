@@ -233,6 +233,16 @@ class ModuleIndex:
         for f in self.nested(func):
             yield from self.own_calls(f)
 
+    def loads_of(self, stmt: Node, name: str) -> Iterator[NameExpr]:
+        """The reads of ``name`` in the function around ``stmt`` (nested functions included)."""
+        func = self.enclosing_function(stmt)
+        if func is None:
+            return
+        for f in self.nested(func):
+            for n in self._names.get(id(f), ()):
+                if n.name == name and id(n) not in self._stores:
+                    yield n
+
     def future_unused(self, stmt: AssignmentStmt, name: str, ctx_name: str) -> bool:
         """REA204, as the linter reads it: the future bound to ``name`` by ``stmt`` is never
         read in its function (nested functions included) other than as a bare statement, by
