@@ -14,8 +14,8 @@ __all__ = ["CODES", "INTERNAL", "IMPLEMENTED"]
 
 IMPLEMENTED: frozenset[str] = frozenset(
     {
-        "REA101", "REA102", "REA103", "REA105", "REA106", "REA108", "REA109", "REA110",
-        "REA201", "REA202", "REA203", "REA204", "REA301", "REA302",
+        "REA101", "REA102", "REA103", "REA105", "REA112", "REA106", "REA108", "REA109", "REA110",
+        "REA201", "REA202", "REA203", "REA204", "REA208", "REA210", "REA301", "REA302",
     }
 )
 """The catalog rules this plugin enforces; the others belong to the linter or the runtime."""

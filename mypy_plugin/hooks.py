@@ -11,7 +11,7 @@ import os
 from typing import Any, Callable
 
 from mypy.errors import CompileError
-from mypy.nodes import CallExpr, Context, FuncItem, LambdaExpr, MemberExpr, MypyFile, RefExpr
+from mypy.nodes import CallExpr, Context, FuncItem, LambdaExpr, MemberExpr, MypyFile, NameExpr, RefExpr
 from mypy.options import Options
 from mypy.plugin import (
     CheckerPluginInterface,
@@ -29,14 +29,14 @@ from mypy_plugin.index import RUN_METHODS, index_for
 from mypy_plugin.report import Reporter, subject_text
 from mypy_plugin.resolve import callee_names, receiver_names
 from mypy_plugin.restate_types import FUTURE_BASES, ContextTypes, instance_of
-from mypy_plugin.rules import calls, context, durable, idempotency
+from mypy_plugin.rules import calls, clock, context, durable, idempotency, misuse
 from mypy_plugin.targets import ASYNCIO_COMBINATORS
 from mypy_plugin.transitive import SameModule, may_have_chains
 from mypy_plugin.untyped import untyped_calls
 
 __all__ = ["ReaPlugin", "PLUGIN_VERSION"]
 
-PLUGIN_VERSION = "2"
+PLUGIN_VERSION = "3"
 """Bumped when findings change for the same input, so mypy's cache is invalidated."""
 
 
@@ -132,8 +132,23 @@ class ReaPlugin(Plugin):
                 self.reporter.report(api, "REA108", node, subject_text(node))
         if isinstance(node, CallExpr):
             self._context_call(api, h, node, method, receiver_type)
+            if in_handler:
+                self._misuse(api, h, node, fullname, method, receiver_type)
         if in_handler and mctx is not None and calls.env_read(fullname):
             self.reporter.report(api, "REA109", node, subject_text(node))
+
+    def _misuse(self, api: CheckerPluginInterface, h: Handlers, call: CallExpr, fullname: str, method: str,
+                receiver_type: Any) -> None:
+        """REA208 (a run's action is a call's non-callable result), REA210 (wrong client method)."""
+        on_context = bool(method) and h.contexts.is_context(receiver_type)
+        action = misuse.run_action_argument(call, fullname, method, on_context, receiver_type)
+        if action is not None and misuse.called_not_passed(h, action):
+            self.reporter.report(api, "REA208", action, subject_text(action))
+        if on_context:
+            ctx = subject_text(call.callee.expr) if isinstance(call.callee, MemberExpr) else "ctx"
+            found = misuse.kind_mismatch(h, call, method, ctx)
+            if found is not None:
+                self.reporter.report(api, "REA210", call, found, ctx=ctx)
 
     def _context_call(self, api: CheckerPluginInterface, h: Handlers, call: CallExpr, method: str, receiver_type: Any) -> None:
         """Rules about the Restate operations themselves: REA201, REA204, REA301/302."""
@@ -144,8 +159,19 @@ class ReaPlugin(Plugin):
         on_promise = inst is not None and any(b.fullname in FUTURE_BASES for b in inst.type.mro) and inst.type.has_base("restate.context.DurablePromise")
         if not (on_context or on_promise):
             return
+        unit = clock.clock_unit_misuse(h.index, call) if on_context and method == "time" else None
+        if unit is not None:
+            ctx = subject_text(call.callee.expr) if isinstance(call.callee, MemberExpr) else "ctx"
+            self.reporter.report(api, "REA112", call, unit, ctx=ctx)
         if durable.is_unawaited_op(method, on_context, on_promise, h.index.is_discarded(call)):
             self.reporter.report(api, "REA204", call, subject_text(call))
+        bound = durable.bound_future(h.index.parent.get(id(call)), call, method, on_context, on_promise)
+        if bound is not None:
+            stmt, name = bound
+            receiver = call.callee.expr if isinstance(call.callee, MemberExpr) else None
+            ctx_name = receiver.name if isinstance(receiver, NameExpr) else ""
+            if h.index.future_unused(stmt, name, ctx_name):
+                self.reporter.report(api, "REA204", stmt, f"{name} = {subject_text(call)}")
         if on_context and method in RUN_METHODS:
             for use in context.contexts_in_run(h, call, method):
                 self.reporter.report(api, "REA201", use, subject_text(use), ctx=subject_text(use))

@@ -36,6 +36,7 @@ from mypy.nodes import (
 )
 
 from mypy_plugin.tree import children
+from rea_lint.model import RUN_HELPERS, SAGA_RUN_METHODS
 
 __all__ = ["ModuleIndex", "index_for", "RUN_METHODS", "action_of", "missing_imports"]
 
@@ -47,6 +48,24 @@ def action_of(call: CallExpr) -> Expression | None:
     """The action argument of a `ctx.run(name, action, ...)` / `run_typed` call."""
     for i, (arg, name) in enumerate(zip(call.args, call.arg_names)):
         if name == "action" or (name is None and i == 1):
+            return arg
+    return None
+
+
+WEAK_USES = frozenset({"builtins.len", "builtins.str", "builtins.repr"})
+
+
+def _names_of(target: Expression) -> Iterator[NameExpr]:
+    if isinstance(target, NameExpr):
+        yield target
+    elif isinstance(target, (TupleExpr, ListExpr)):
+        for item in target.items:
+            yield from _names_of(item)
+
+
+def _argument(call: CallExpr, position: int | None, keyword: str) -> Expression | None:
+    for i, (arg, name) in enumerate(zip(call.args, call.arg_names)):
+        if name == keyword or (name is None and i == position):
             return arg
     return None
 
@@ -77,6 +96,10 @@ class ModuleIndex:
         """id(function) of each function whose own body mentions `os.environ`."""
         self.context_params: dict[tuple[int, int], list[int]] = {}
         """(id(function), id(its declared type)) -> which parameters are contexts (see `Handlers`)."""
+        self._names: dict[int, list[NameExpr]] = {}
+        """id(function) -> the names its own body mentions (REA204's bound futures)."""
+        self._stores: set[int] = set()
+        """id() of every NameExpr that is an assignment's target."""
         self._bound: dict[tuple[int, str], Expression | None] = {}
         """(id(function) or 0 for the module, name) -> the one expression bound to it
         (`x = e`, `with e as x`); None if it is bound more than once."""
@@ -100,9 +123,12 @@ class ModuleIndex:
                 self._own_calls.setdefault(id(func), []).append(node)
             elif isinstance(node, RefExpr) and node.fullname in ("os.environ", "os.environb"):
                 self.env_readers.add(id(func))
+            elif isinstance(node, NameExpr):
+                self._names.setdefault(id(func), []).append(node)
             elif isinstance(node, AssignmentStmt):
                 for lvalue in node.lvalues:
                     self._bind(func, lvalue, node.rvalue)
+                    self._stores.update(id(n) for n in _names_of(lvalue))
             elif isinstance(node, AssignmentExpr):
                 self._bind(func, node.target, node.value)
             elif isinstance(node, OperatorAssignmentStmt):
@@ -134,15 +160,26 @@ class ModuleIndex:
 
     def _note_call(self, call: CallExpr) -> None:
         callee = call.callee
-        if isinstance(callee, MemberExpr) and callee.name in RUN_METHODS:
-            target, _ = unwrap_partial(action_of(call))
-            func = _func_node(target)
-            if func is not None:
-                self.run_action_ids.add(id(func))
-                self.run_call_of_action[id(func)] = call
+        helper = RUN_HELPERS.get(callee.fullname) if isinstance(callee, RefExpr) else None
+        if helper is not None:  # rea_runtime.run(ctx, "name", action): the linter's list
+            self._note_action(call, _argument(call, helper[0], helper[1]))
+        elif isinstance(callee, MemberExpr) and callee.name in RUN_METHODS:
+            self._note_action(call, action_of(call))
+        elif isinstance(callee, MemberExpr) and callee.name in SAGA_RUN_METHODS:
+            # a saga's step/register: its action and compensation run as runs. Counting another
+            # object's `.step(...)` in only ever silences a finding, never invents one.
+            for position, keyword in SAGA_RUN_METHODS[callee.name]:
+                self._note_action(call, _argument(call, position, keyword))
         if isinstance(callee, NameExpr) and isinstance(_func_node(callee), FuncDef):
             # A nested function called directly by name is handler code when its caller is.
             self.direct_calls.add(id(_func_node(callee)))
+
+    def _note_action(self, call: CallExpr, action: Expression | None) -> None:
+        target, _ = unwrap_partial(action)
+        func = _func_node(target)
+        if func is not None:
+            self.run_action_ids.add(id(func))
+            self.run_call_of_action[id(func)] = call
 
     # -- queries -----------------------------------------------------------------------
 
@@ -195,6 +232,41 @@ class ModuleIndex:
         """Every call in `func`, nested functions included."""
         for f in self.nested(func):
             yield from self.own_calls(f)
+
+    def loads_of(self, stmt: Node, name: str) -> Iterator[NameExpr]:
+        """The reads of ``name`` in the function around ``stmt`` (nested functions included)."""
+        func = self.enclosing_function(stmt)
+        if func is None:
+            return
+        for f in self.nested(func):
+            for n in self._names.get(id(f), ()):
+                if n.name == name and id(n) not in self._stores:
+                    yield n
+
+    def future_unused(self, stmt: AssignmentStmt, name: str, ctx_name: str) -> bool:
+        """REA204, as the linter reads it: the future bound to ``name`` by ``stmt`` is never
+        read in its function (nested functions included) other than as a bare statement, by
+        `len`/`str`/`repr`, or as the value of `<ctx>.set(k, fut)`."""
+        func = self.enclosing_function(stmt)
+        if func is None:
+            return False
+        loads = weak = 0
+        for f in self.nested(func):
+            for n in self._names.get(id(f), ()):
+                if n.name != name or id(n) in self._stores:
+                    continue
+                loads += 1
+                parent = self.parent.get(id(n))
+                if isinstance(parent, ExpressionStmt):
+                    weak += 1
+                elif isinstance(parent, CallExpr) and n in parent.args:
+                    callee = parent.callee
+                    if isinstance(callee, RefExpr) and callee.fullname in WEAK_USES:
+                        weak += 1
+                    elif (isinstance(callee, MemberExpr) and callee.name == "set" and isinstance(callee.expr, NameExpr)
+                          and callee.expr.name == ctx_name):
+                        weak += 1
+        return loads == weak
 
     def is_run_action(self, func: FuncItem) -> bool:
         return id(func) in self.run_action_ids

@@ -15,7 +15,8 @@ __all__ = [
     "ENV_NAMES", "UNTYPED_IO_FACTORIES",
 ]
 
-_TIME = ("time", "time_ns", "monotonic", "monotonic_ns", "perf_counter", "perf_counter_ns")
+_TIME = ("time", "time_ns", "monotonic", "monotonic_ns", "perf_counter", "perf_counter_ns",
+         "process_time", "process_time_ns", "thread_time", "thread_time_ns")
 _HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 
 ASYNCIO_COMBINATORS = frozenset(
@@ -28,6 +29,8 @@ CALLS: dict[str, frozenset[str]] = {
     "REA101": frozenset(
         [f"time.{n}" for n in _TIME]
         + ["datetime.datetime.now", "datetime.datetime.utcnow", "datetime.datetime.today", "datetime.date.today"]
+        # the event loop's clock: mypy knows a loop by its type, wherever it was obtained
+        + ["asyncio.events.AbstractEventLoop.time", "asyncio.base_events.BaseEventLoop.time"]
     ),
     "REA102": frozenset(
         [f"secrets.{n}" for n in ("token_bytes", "token_hex", "token_urlsafe", "choice", "randbelow", "randbits")]
@@ -41,7 +44,7 @@ CALLS: dict[str, frozenset[str]] = {
          "socket.socket", "socket.create_connection", "os.system", "os.popen",
          "requests.Session", "requests.sessions.Session", "aiohttp.ClientSession", "aiohttp.client.ClientSession",
          "httpx.Client", "httpx.AsyncClient", "httpx._client.Client", "httpx._client.AsyncClient",
-         "httpx.stream", "httpx._api.stream"]
+         "httpx.stream", "httpx._api.stream", "_sqlite3.connect", "sqlite3.dbapi2.connect"]
         + [f"subprocess.{n}" for n in ("run", "call", "check_call", "check_output", "Popen")]
         + [f"pathlib.{c}.{m}" for c in ("Path", "PosixPath", "WindowsPath", "_local.Path") for m in PATH_IO_METHODS]
         + [f"requests.{v}" for v in _HTTP_VERBS] + [f"requests.api.{v}" for v in _HTTP_VERBS]
@@ -74,6 +77,8 @@ IO_RECEIVERS = frozenset(
         "_io.TextIOWrapper", "_io.BufferedReader", "_io.BufferedWriter", "_io.BufferedRandom",
         "_io.FileIO", "io.TextIOWrapper", "io.BufferedReader", "io.BufferedWriter", "io.FileIO",
         "typing.IO", "typing.TextIO", "typing.BinaryIO",
+        "sqlite3.Connection", "sqlite3.Cursor", "sqlite3.dbapi2.Connection", "sqlite3.dbapi2.Cursor",
+        "smtplib.SMTP", "ftplib.FTP",
     }
 )
 """Types whose methods are I/O when the object is bound at module level or made in handler code."""

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from typing import Iterator, Mapping
 
-from mypy.nodes import CallExpr, Expression, FuncItem, MemberExpr, NameExpr, RefExpr, Var
+from mypy.nodes import CallExpr, Expression, FuncItem, IndexExpr, MemberExpr, NameExpr, RefExpr, Var
 
 from mypy_plugin.index import ModuleIndex
 from mypy_plugin.rules.calls import CallFacts, forbidden_codes
 from mypy_plugin.targets import UNTYPED_IO_FACTORIES
+from rea_lint.rules.rea108_io_in_handler import CLIENT_TYPES, DATA_ATTRIBUTES, DERIVING_METHODS, SESSION_MAKERS
 
 __all__ = ["untyped_calls"]
 
@@ -36,10 +37,30 @@ def _dotted(expr: Expression, imports: Mapping[str, str]) -> str | None:
     return None
 
 
-def _made_by_factory(receiver: Expression, index: ModuleIndex, imports: Mapping[str, str]) -> bool:
-    """The receiver is a client/session/file an untyped library's factory made, here or at module level."""
+def _made_by_factory(receiver: Expression, index: ModuleIndex, imports: Mapping[str, str], depth: int = 0) -> bool:
+    """The receiver is a client/session/file an untyped library's factory made, here or at module
+    level, or one handed out by such a client, as the linter follows them: a sub-client
+    (`client.chat.completions`, `mongo["shop"]`), a connection or cursor (`engine.connect()`),
+    a session (`Session(engine)`, `SessionLocal()` of a `sessionmaker`)."""
+    if depth > 8:
+        return False
+    if isinstance(receiver, MemberExpr):
+        return receiver.name not in DATA_ATTRIBUTES and _made_by_factory(receiver.expr, index, imports, depth + 1)
+    if isinstance(receiver, IndexExpr):
+        return _made_by_factory(receiver.base, index, imports, depth + 1)
     made = receiver if isinstance(receiver, CallExpr) else index.single_value(receiver)
-    return isinstance(made, CallExpr) and _dotted(made.callee, imports) in UNTYPED_IO_FACTORIES
+    if not isinstance(made, CallExpr):
+        return False
+    name = _dotted(made.callee, imports)
+    if name in UNTYPED_IO_FACTORIES or name in CLIENT_TYPES:
+        return True
+    callee = made.callee
+    if isinstance(callee, MemberExpr) and callee.name in DERIVING_METHODS:
+        return _made_by_factory(callee.expr, index, imports, depth + 1)
+    if isinstance(callee, NameExpr):
+        maker = index.single_value(callee)
+        return isinstance(maker, CallExpr) and _dotted(maker.callee, imports) in SESSION_MAKERS
+    return False
 
 
 def untyped_calls(

@@ -349,7 +349,7 @@ def _plan_sorted(fixer: Fixer, f: Finding) -> FixPlan | None:
         if not isinstance(loop, (cst.For, cst.CompFor)):
             return None
         node = loop.iter
-    target = node
+    target = _set_inside(node)
 
     def build(n: cst.CSTNode) -> cst.CSTNode:
         assert isinstance(n, cst.BaseExpression)
@@ -357,6 +357,24 @@ def _plan_sorted(fixer: Fixer, f: Finding) -> FixPlan | None:
         return cst.Call(func=cst.Name("sorted"), args=[cst.Arg(inner)])
 
     return FixPlan(f, target, build)
+
+
+def _set_inside(node: cst.BaseExpression) -> cst.BaseExpression:
+    """For a value built from a set (REA104 (b): `list(s)`, `",".join(s)`, `[*s]`, a
+    comprehension), the set to sort; any other finding points at the set itself."""
+    if isinstance(node, cst.Call) and len(node.args) == 1:
+        func = node.func
+        if (isinstance(func, cst.Attribute) and func.attr.value == "join") or (
+            isinstance(func, cst.Name) and func.value in ("list", "tuple")
+        ):
+            return _set_inside(node.args[0].value)
+    if isinstance(node, (cst.ListComp, cst.GeneratorExp)):
+        return node.for_in.iter
+    if isinstance(node, (cst.List, cst.Tuple)):
+        for element in node.elements:
+            if isinstance(element, cst.StarredElement):
+                return element.value
+    return node
 
 
 def _plan_annotation(fixer: Fixer, f: Finding) -> FixPlan | None:

@@ -106,7 +106,12 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         code="REA101",
         name="time-in-handler",
-        summary="A wall-clock or monotonic clock read in handler code.",
+        summary=(
+            "A wall-clock, monotonic or CPU clock read in handler code (`time.time/monotonic/perf_counter/"
+            "process_time/thread_time` and their `_ns`, `datetime.now/utcnow/today`, `date.today`), or the "
+            "event loop's clock: `.time()` on a loop from `asyncio.get_running_loop()` / `get_event_loop()` "
+            "bound in the same function, or on those calls directly."
+        ),
         message=(
             "`{subject}` reads the clock, which returns a different value on every replay; "
             "use `await {ctx}.time()` (journaled), or read it inside `{ctx}.run(...)`"
@@ -145,7 +150,14 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         code="REA104",
         name="unordered-iteration",
-        summary="Iterating a set in handler code while issuing Restate operations in the loop.",
+        summary=(
+            "Iterating a set in handler code while issuing Restate operations in the loop; or a value built "
+            "from a set's order (`list(s)`, `tuple(s)`, `[*s]`, `\"sep\".join(s)`, a list/tuple/generator "
+            "comprehension over it), directly or through one local, that reaches a journaled field: a "
+            "call/send argument, a `ctx.set` value, a promise/awakeable resolution, a run name, an idempotency "
+            "key. `sorted(...)` (or an in-place `.sort()` of that local) makes it right; sets of int literals "
+            "are not reported."
+        ),
         message=(
             "iterating `{subject}` (a set) issues Restate operations in hash order, which is "
             "salted per process, so a replay journals them in a different order; iterate "
@@ -210,7 +222,17 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         code="REA108",
         name="io-in-handler",
-        summary="Network, file or process I/O in handler code outside a run action.",
+        summary=(
+            "Network, file or process I/O in handler code outside a run action: `open`, HTTP clients, "
+            "sockets, subprocesses, a `pathlib.Path`'s reads and writes (a Path stays one through `/`, "
+            "`joinpath`, `with_name/suffix/stem`, `parent`, `resolve`, `absolute`, `expanduser`, locals and "
+            "project functions that return Paths), and by default the clients services use: sqlite3, "
+            "psycopg/psycopg2, asyncpg, SQLAlchemy engines and sessions, redis, pymongo/motor, boto3, "
+            "smtplib, ftplib, openai/anthropic/google.genai/litellm. A client's constructor in handler code "
+            "and its methods however deep (`client.chat.completions.create`) are I/O when it was made in "
+            "handler code or at module level, as are the connections, cursors, sessions and sub-clients it "
+            "hands out. Pure helpers (`httpx.Timeout`, `sqlalchemy.text`, `openai.NOT_GIVEN`) are not."
+        ),
         message=(
             "`{subject}` performs I/O outside the journal: it runs again on every replay and "
             "its result is not recorded; wrap it in `{ctx}.run_typed(\"name\", fn, ...)`"
@@ -339,7 +361,13 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         code="REA204",
         name="unawaited-durable-op",
-        summary="A durable operation's result is discarded without being awaited.",
+        summary=(
+            "A durable operation's result is discarded without being awaited, or bound to a local (also "
+            "`wake_id, wake = ctx.awakeable()`) that is never awaited, returned, yielded, passed to a call, "
+            "stored, or combined with `restate.select/gather`; `len()`, `str()` and `ctx.set(...)` do not "
+            "count as using it. A promise handle whose method is called is used; a name starting with `_` "
+            "marks a future left on purpose (record the awakeable id and return)."
+        ),
         message=(
             "`{subject}` creates a durable operation whose result is never awaited; the handler "
             "does not wait for it and its failure is lost; `await` it, or keep the future and "

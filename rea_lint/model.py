@@ -41,6 +41,27 @@ CONTEXT_TYPES = frozenset(
 SHARED_CONTEXT_TYPES = frozenset({"ObjectSharedContext", "WorkflowSharedContext"})
 SERVICE_FACTORIES = frozenset({"Service", "VirtualObject", "Workflow"})
 RUN_METHODS = frozenset({"run", "run_typed"})
+SAGA_CLASSES = frozenset({"rea_runtime.Saga", "rea_runtime.saga.Saga"})
+RUN_HELPERS: dict[str, tuple[int, str | None, bool]] = {
+    # qualified name -> (position of the action, its keyword, whether extra arguments are
+    # handed to it as run_typed's are); the context is always the first argument
+    "rea_runtime.run": (2, None, False),
+    "rea_runtime.run.run": (2, None, False),
+    "rea_runtime.run_typed": (2, None, True),
+    "rea_runtime.run.run_typed": (2, None, True),
+    "rea_runtime.workflow.request_approval": (1, "notify", False),
+}
+"""rea_runtime's functions that run a callable as a durable run: that callable is a run action."""
+SAGA_RUN_METHODS: dict[str, tuple[tuple[int | None, str], ...]] = {
+    # method -> the (position, keyword) of each argument that becomes a run; `step(call=...)`
+    # is not one: that factory is called in handler code and returns a durable call
+    "step": ((1, "action"), (None, "compensate")),
+    "register": ((1, "compensate"),),
+    "run": ((1, "action"),),
+}
+"""A `Saga`'s methods: actions run as runs, compensations as runs too when the saga unwinds."""
+_HELPER_ATTRS = frozenset({"run", "run_typed", "request_approval", *SAGA_RUN_METHODS})
+_STORING_METHODS = frozenset({"append", "appendleft", "insert", "add", "extend", "setdefault"})
 _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _BUILTINS = frozenset(dir(builtins))
 _UNKNOWN = object()
@@ -148,11 +169,13 @@ class Function:
 
 @dataclass(frozen=True)
 class RunCall:
-    """`ctx.run(...)` / `ctx.run_typed(...)` on a known context."""
+    """`ctx.run(...)` / `ctx.run_typed(...)` on a known context, or one of rea_runtime's run
+    helpers (`rea_runtime.run(ctx, ...)`, a `Saga`'s `step/register/run`): one run action."""
 
     call: ast.Call
     function: Function
-    context: Context
+    context: Context | None
+    """None for a rea_runtime helper whose context rea cannot see (`Saga(self.ctx)`)."""
     action: ast.expr | None
     passed: tuple[ast.expr, ...]
     """Expressions evaluated in handler code and handed to the action (run_typed's *args,
@@ -421,6 +444,7 @@ class _Builder:
         self.reindex: set[int] = set()
         """Functions whose run actions include a lambda the walk could not know about."""
         self.extra_decorators = frozenset(model.config.handler_decorators)
+        self.stored: dict[int, set[str]] = {}
 
     def build(self) -> None:
         self._find_module_names()
@@ -433,7 +457,9 @@ class _Builder:
                 fn.is_run_action = True
             elif fn.handler is not None or fn.own_contexts:
                 fn.is_handler_code = True
-            elif parent is not None and parent.is_handler_code and fn.name in parent.called_names:
+            elif parent is not None and parent.is_handler_code and (
+                fn.name in parent.called_names or fn.name in self._stored_names(parent)
+            ):
                 fn.is_handler_code = True
         m = self.m
         index, own = m._index, m._own
@@ -449,6 +475,29 @@ class _Builder:
                     self._walk_run_action([node.body], None, {k: v for k, v in fn.contexts.items() if k not in params})
             elif fn.is_run_action and (fn.parent is None or not fn.parent.is_run_action):
                 self._walk_run_action(fn.node.body, fn, dict(fn.contexts))
+
+    def _stored_names(self, fn: Function) -> set[str]:
+        """Names ``fn``'s code stores for a later call: appended to a list, put in a literal
+        container, assigned to an item or attribute (RULES.md "Terms": a compensation list
+        called in an `except` is handler code when called)."""
+        found = self.stored.get(id(fn))
+        if found is None:
+            found = self.stored[id(fn)] = set()
+            own = self.m._own[id(fn)][0]
+            for call in own.get(ast.Call, ()):
+                func = call.func  # type: ignore[attr-defined]
+                if type(func) is ast.Attribute and func.attr in _STORING_METHODS:
+                    found.update(a.id for a in call.args if type(a) is ast.Name)  # type: ignore[attr-defined]
+            for cls in (ast.List, ast.Tuple, ast.Set):
+                for node in own.get(cls, ()):
+                    found.update(e.id for e in node.elts if type(e) is ast.Name)  # type: ignore[attr-defined]
+            for node in own.get(ast.Dict, ()):
+                found.update(v.id for v in node.values if type(v) is ast.Name)  # type: ignore[attr-defined]
+            for node in own.get(ast.Assign, ()):
+                value = node.value  # type: ignore[attr-defined]
+                if type(value) is ast.Name and any(type(t) in (ast.Subscript, ast.Attribute) for t in node.targets):  # type: ignore[attr-defined]
+                    found.add(value.id)
+        return found
 
     # pass 1: definitions ----------------------------------------------------------------------
 
@@ -535,6 +584,7 @@ class _Builder:
             self.m._own[id(fn)] = (own, lambdas)
         local_names, called_names, contexts = fn.local_names, fn.called_names, fn.contexts
         run_lambdas = self.walk_lambdas
+        imported = self.m.imports.names
         kinds, fields_of = _KINDS, _WALK_FIELDS
         name_t, load_t, attribute_t, lambda_t = ast.Name, ast.Load, ast.Attribute, ast.Lambda
         stack: list[ast.AST] = list(reversed(body))
@@ -559,9 +609,11 @@ class _Builder:
                     ftype = type(func)
                     if ftype is name_t:
                         called_names.add(func.id)
-                    elif ftype is attribute_t and func.attr in RUN_METHODS and type(func.value) is name_t:
+                        if imported.get(func.id) in RUN_HELPERS:  # `run(ctx, "x", act)` from rea_runtime
+                            self.raw_run_calls.append((node, fn))  # type: ignore[arg-type]
+                    elif ftype is attribute_t and func.attr in _HELPER_ATTRS:
                         self.raw_run_calls.append((node, fn))  # type: ignore[arg-type]
-                        if func.value.id in contexts:
+                        if func.attr in RUN_METHODS and type(func.value) is name_t and func.value.id in contexts:
                             args = node.args  # type: ignore[attr-defined]
                             action = args[1] if len(args) > 1 else _keyword(node, "action")  # type: ignore[arg-type]
                             if type(action) is lambda_t:
@@ -652,30 +704,100 @@ class _Builder:
 
     def _resolve_run_calls(self) -> None:
         for call, fn in self.raw_run_calls:
-            receiver = call.func.value  # type: ignore[attr-defined]
-            ctx = fn.contexts.get(receiver.id)
-            if ctx is None:
+            func = call.func
+            receiver = func.value if isinstance(func, ast.Attribute) else None
+            ctx = fn.contexts.get(receiver.id) if isinstance(receiver, ast.Name) else None
+            if ctx is not None and func.attr in RUN_METHODS:  # type: ignore[union-attr]
+                self._context_run(call, fn, ctx)
                 continue
-            method = call.func.attr  # type: ignore[attr-defined]
-            action = call.args[1] if len(call.args) > 1 else _keyword(call, "action")
-            passed: list[ast.expr] = []
-            if method == "run_typed":
-                passed.extend(call.args[3:])
-                passed.extend(k.value for k in call.keywords if k.arg not in ("name", "action", "options"))
+            helper = RUN_HELPERS.get(self.m.qualify(func, fn) or "")
+            if helper is not None:
+                self._helper_run(call, fn, helper)
+            elif isinstance(receiver, ast.Name) and func.attr in SAGA_RUN_METHODS:  # type: ignore[union-attr]
+                saga = self._saga_of(receiver.id, fn)
+                if saga is not False:
+                    for position, keyword in SAGA_RUN_METHODS[func.attr]:  # type: ignore[union-attr]
+                        action = _argument(call, position, keyword)
+                        if action is not None:
+                            self._add_run(call, fn, saga, action, [])  # type: ignore[arg-type]
+
+    def _context_run(self, call: ast.Call, fn: Function, ctx: Context) -> None:
+        method = call.func.attr  # type: ignore[attr-defined]
+        action = call.args[1] if len(call.args) > 1 else _keyword(call, "action")
+        passed: list[ast.expr] = []
+        if method == "run_typed":
+            passed.extend(call.args[3:])
+            passed.extend(k.value for k in call.keywords if k.arg not in ("name", "action", "options"))
+        else:
+            args_kw = _keyword(call, "args")
+            if isinstance(args_kw, (ast.Tuple, ast.List)):
+                passed.extend(args_kw.elts)
+            elif args_kw is not None:
+                passed.append(args_kw)
+        self._add_run(call, fn, ctx, action, passed)
+
+    def _helper_run(self, call: ast.Call, fn: Function, helper: tuple[int, str | None, bool]) -> None:
+        """`rea_runtime.run(ctx, "name", action)` and friends: the context is the first argument."""
+        position, keyword, forwards = helper
+        action = _argument(call, position, keyword)
+        passed: list[ast.expr] = []
+        if forwards:
+            passed.extend(call.args[position + 1:])
+            passed.extend(k.value for k in call.keywords if k.arg not in _HELPER_OPTIONS)
+        first = call.args[0] if call.args else None
+        ctx = fn.contexts.get(first.id) if isinstance(first, ast.Name) else None
+        self._add_run(call, fn, ctx, action, passed)
+
+    def _add_run(self, call: ast.Call, fn: Function, ctx: Context | None, action: ast.expr | None, passed: list[ast.expr]) -> None:
+        if isinstance(action, ast.Call) and self.m.qualify(action.func, fn) in ("functools.partial",):
+            passed.extend(action.args[1:])
+            passed.extend(k.value for k in action.keywords)
+            target = action.args[0] if action.args else None
+        else:
+            target = action
+        self._mark_action(target, fn)
+        self.m.run_calls.append(RunCall(call, fn, ctx, action, tuple(passed)))
+
+    def _saga_of(self, name: str, fn: Function) -> Context | None | bool:
+        """If ``name`` is bound to a rea_runtime `Saga` (`saga = Saga(ctx)`, `async with Saga(ctx)
+        as saga`, a parameter annotated `Saga`) in ``fn`` or an enclosing function: the context
+        it was given (None if rea cannot see it). False if it is not a saga."""
+        scope: Function | None = fn
+        while scope is not None and name not in scope.local_names:
+            scope = scope.parent
+        if scope is None:
+            return False
+        qualify = self.m.qualify
+        if name in scope.params:
+            a = scope.node.args
+            for p in (*a.posonlyargs, *a.args, *a.kwonlyargs):
+                if p.arg == name and p.annotation is not None:
+                    ann = p.annotation
+                    if isinstance(ann, ast.Constant) and isinstance(ann.value, str):
+                        try:
+                            ann = ast.parse(ann.value, mode="eval").body
+                        except SyntaxError:
+                            return False
+                    return None if qualify(ann) in SAGA_CLASSES else False
+            return False
+        own = self.m._own.get(id(scope))
+        if own is None:
+            return False
+        found: Context | None | bool = False
+        for node in (*own[0].get(ast.Assign, ()), *own[0].get(ast.AnnAssign, ()), *own[0].get(ast.withitem, ())):
+            if isinstance(node, ast.withitem):
+                value, targets = node.context_expr, [node.optional_vars]
+            elif isinstance(node, ast.Assign):
+                value, targets = node.value, node.targets
             else:
-                args_kw = _keyword(call, "args")
-                if isinstance(args_kw, (ast.Tuple, ast.List)):
-                    passed.extend(args_kw.elts)
-                elif args_kw is not None:
-                    passed.append(args_kw)
-            if isinstance(action, ast.Call) and self.m.qualify(action.func, fn) in ("functools.partial",):
-                passed.extend(action.args[1:])
-                passed.extend(k.value for k in action.keywords)
-                target = action.args[0] if action.args else None
-            else:
-                target = action
-            self._mark_action(target, fn)
-            self.m.run_calls.append(RunCall(call, fn, ctx, action, tuple(passed)))
+                value, targets = node.value, [node.target]  # type: ignore[attr-defined]
+            if not any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                continue
+            if not (isinstance(value, ast.Call) and qualify(value.func, scope) in SAGA_CLASSES):
+                return False  # bound to something else too: not surely a saga
+            first = value.args[0] if value.args else _keyword(value, "ctx")
+            found = scope.contexts.get(first.id) if isinstance(first, ast.Name) else None
+        return found
 
     def _mark_action(self, target: ast.expr | None, fn: Function) -> None:
         if isinstance(target, ast.Lambda):
@@ -867,6 +989,16 @@ def _kind(factory: str, attr: str, call: ast.Call | None) -> HandlerKind | None:
         if kind.value in ("exclusive", None):
             return HandlerKind.EXCLUSIVE
     return None  # a kind computed at run time: rules that depend on it stay silent
+
+
+_HELPER_OPTIONS = frozenset({"max_attempts", "max_duration", "options"})
+
+
+def _argument(call: ast.Call, position: int | None, keyword: str) -> ast.expr | None:
+    if position is not None and len(call.args) > position:
+        arg = call.args[position]
+        return None if isinstance(arg, ast.Starred) else arg
+    return _keyword(call, keyword)
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:

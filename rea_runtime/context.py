@@ -15,6 +15,7 @@ from types import FunctionType
 from typing import Any, Callable
 
 from .guards import IN_RUN, Invocation, report
+from .misuse import check_action, check_call_kind, mark_exclusive_wait
 
 __all__ = ["GuardedContext", "GuardedPromise", "wrap_action"]
 
@@ -35,6 +36,8 @@ def wrap_action(action: Callable[..., Any], name: str) -> Callable[..., Any]:
     no closure, not a lambda, not local to a function) is made once and reused; lambdas,
     closures, bound methods and partials, which are usually new at every call and may hold
     on to the invocation's data, are wrapped afresh each time."""
+    if not callable(action):
+        return action  # REA208 was reported; the SDK fails on it as it would without rea
     if type(action) is FunctionType and action.__closure__ is None and "<" not in action.__qualname__:
         cached = _WRAPPED.get(action)
         if cached is not None and cached[0] == name:
@@ -181,10 +184,12 @@ class GuardedContext:
 
     def run(self, name: str, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         self._use("run")
+        check_action(self._inv, action, name, _where(2))
         return self._track(self._ctx.run(name, wrap_action(action, name), *args, **kwargs), f"run({name!r}, ...)")
 
     def run_typed(self, name: str, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         self._use("run_typed")
+        check_action(self._inv, action, name, _where(2))
         return self._track(self._ctx.run_typed(name, wrap_action(action, name), *args, **kwargs),
                            f"run_typed({name!r}, ...)")
 
@@ -199,6 +204,7 @@ class GuardedContext:
     def _call(self, method: str, args: tuple, kwargs: dict, track: bool) -> Any:
         self._use(method, 4)
         self._check_key(method, kwargs.get("idempotency_key"), 4)
+        check_call_kind(self._inv, method, args, kwargs, _where(3), self._name)
         result = getattr(self._ctx, method)(*args, **kwargs)
         if track:
             self._inv.futures.append((result, f"{self._name}.{method}(...)", _loc(_where(3))))
@@ -234,7 +240,9 @@ class GuardedContext:
 
     def awakeable(self, *args: Any, **kwargs: Any) -> Any:
         self._use("awakeable")
-        return self._ctx.awakeable(*args, **kwargs)
+        name, future = self._ctx.awakeable(*args, **kwargs)
+        mark_exclusive_wait(self._inv, future, f"the awakeable {name[:24]}...")
+        return name, future
 
     def resolve_awakeable(self, *args: Any, **kwargs: Any) -> None:
         self._use("resolve_awakeable")

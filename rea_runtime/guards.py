@@ -262,6 +262,10 @@ def _hook_internal_exceptions() -> None:
 
 
 def _mark_awaited(futures: Any) -> None:
+    futures = list(futures)
+    from .misuse import check_waits  # REA207: a combinator over an exclusive handler's awakeable
+
+    check_waits(futures, sys._getframe(2))
     for fut in futures:
         try:
             fut.__rea_awaited__ = True
@@ -353,6 +357,9 @@ def install() -> None:
         _patch(asyncio, "to_thread", "REA110", "asyncio.to_thread()", walk=True)
         _hook_internal_exceptions()
         _hook_combinators()
+        from .misuse import install_wait_hook
+
+        install_wait_hook()
         _installed = True
 
 

@@ -10,12 +10,16 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
+import sys
 from datetime import timedelta
 from typing import Any, Awaitable, Callable, Optional, TypeVar
 
 from restate import RunOptions, TerminalError
 from restate.serde import DefaultSerde, Serde
 from restate.types import extract_core_type
+
+from .guards import CURRENT
+from .misuse import check_action
 
 __all__ = ["run", "run_typed"]
 
@@ -76,7 +80,10 @@ def run_typed(
     """``await run_typed(ctx, "charge", charge, order_id, max_attempts=3)``."""
     if not isinstance(name, str) or not name.strip():
         raise TypeError("rea_runtime.run_typed: a run needs a non-empty name (it labels the journal entry)")
+    check_action(CURRENT.get(), action, name, sys._getframe(1))  # REA208, before it is inspected
     opts: RunOptions[Any] = copy.copy(options) if options is not None else RunOptions()
+    if not callable(action):  # warned about: the SDK fails on it as it would without rea
+        return ctx.run_typed(name, action, opts, *args, **kwargs)
     if max_attempts is not None:
         opts.max_attempts = max_attempts
     if max_duration is not None:

@@ -22,6 +22,7 @@ from restate.server_context import ServerDurableFuture
 from . import events
 from .context import GuardedContext
 from .guards import CURRENT, Invocation, install, rebind_module_globals, report
+from .misuse import BAD_INPUT, bad_input
 from .policy import Policy, current_policy
 from .presets import SDK_OPTIONS, Preset, check_options, preset as _preset
 from .validation import check_unique_handler, policy_for, validate_handler
@@ -29,6 +30,7 @@ from .validation import check_unique_handler, policy_for, validate_handler
 __all__ = ["Service", "VirtualObject", "Workflow", "guarded"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+BAD_INPUT_TYPES = tuple(BAD_INPUT)
 
 
 def _unawaited(fut: Any) -> bool:
@@ -127,6 +129,12 @@ def guarded(fn: F | None = None, *, policy: str | None = None, rules: Mapping[st
         except (SdkInternalBaseException, asyncio.CancelledError):
             outcome = "suspended"
             raise
+        except BAD_INPUT_TYPES as exc:
+            terminal = bad_input(inv, exc)  # REA402: retried forever unless it is terminal
+            if terminal is None:
+                raise
+            outcome = "terminal_error"
+            raise terminal from exc
         finally:
             inv.active = False
             CURRENT.reset(token)

@@ -200,6 +200,26 @@ def test_sorted_wraps_the_iterable():
     assert 'for k in sorted({"a", "b"}):' in _apply(source, f3)
 
 
+def test_sorted_wraps_the_set_a_journaled_value_is_built_from():
+    """REA104 (b) points at the building call; the fix sorts the set inside it (sorting the
+    joined string would sort its characters)."""
+    source = src(
+        """\
+        @svc.handler()
+        async def h(ctx: restate.Context, tags: set[str]):
+            ctx.set("a", ",".join(tags))
+            ctx.set("b", list(tags))
+            ctx.set("c", [t.upper() for t in tags])
+            ctx.set("d", [*tags])
+        """
+    )
+    assert codes(source) == ["REA104"] * 4
+    out = fix(source)
+    for line in ('",".join(sorted(tags))', "list(sorted(tags))", "[t.upper() for t in sorted(tags)]", "[*sorted(tags)]"):
+        assert line in out, out
+    assert codes(out) == []
+
+
 def test_annotation_is_rewritten_to_the_decorator_kind():
     source = (
         "import restate\nfrom restate import ObjectSharedContext, ObjectContext\n"

@@ -36,16 +36,16 @@ def test_rea206_min_sleep_seconds_skips_short_literal_sleeps_only() -> None:
 
 def test_rea108_extra_calls_are_io_and_their_objects_too() -> None:
     src = """\
-    import restate, psycopg
-    DB = psycopg.connect("dsn")
+    import restate, dbkit
+    DB = dbkit.connect("dsn")
     async def h(ctx: restate.Context):
-        conn = psycopg.connect("dsn")
+        conn = dbkit.connect("dsn")
         conn.execute("select 1")
         DB.execute("select 2")
-        return psycopg.sql.SQL("x")
+        return dbkit.sql.SQL("x")
     """
     assert run(src, codes={"REA108"}) == []
-    config = parse_table({"extra-calls": {"REA108": ["psycopg.connect"]}})
+    config = parse_table({"extra-calls": {"REA108": ["dbkit.connect"]}})
     assert [f.line for f in run(src, config, codes={"REA108"})] == [4, 5, 6]
 
 

@@ -17,7 +17,9 @@ log = structlog.get_logger("orders")
 @orders.handler()
 async def place(ctx: restate.ObjectContext, sku: str) -> str:
     log.info("placing", sku=sku)                       # logged once, even though the handler replays
-    await ctx.sleep(timedelta(milliseconds=10))
+    # A short durable sleep makes the handler suspend and replay, which is what this demo shows;
+    # a real exclusive handler would not hold its key's lock while sleeping.
+    await ctx.sleep(timedelta(milliseconds=10))  # noqa: REA206
     count = (await ctx.get("count") or 0) + 1
     ctx.set("count", count)
     log.info("placed", count=count)

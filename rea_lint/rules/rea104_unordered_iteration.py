@@ -1,4 +1,10 @@
-"""REA104 unordered-iteration: set order is salted per process, so journaled calls reorder."""
+"""REA104 unordered-iteration: set order is salted per process, so journaled calls reorder.
+
+(a) a loop over a set whose body performs Restate operations; (b) a value built from a set's
+order (`list(s)`, `",".join(s)`, a comprehension over it) that reaches a journaled field: a
+call's argument, a `ctx.set` value, a promise/awakeable resolution, a run name. `sorted`
+anywhere on the way, or an in-place `.sort()` of the local it went through, makes it right.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +24,13 @@ _SET_TYPES = frozenset(
      "collections.abc.Set", "collections.abc.MutableSet"}
 )
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_ORDERED_BUILDERS = frozenset({"builtins.list", "builtins.tuple"})
+_JOURNALED_CALLS = frozenset(
+    {"service_call", "service_send", "object_call", "object_send", "workflow_call", "workflow_send",
+     "generic_call", "generic_send", "resolve_awakeable", "reject_awakeable"}
+)
+"""Context methods every argument of which is journaled (`ctx.set` is judged by its value)."""
+_PROMISE_RESOLUTION = frozenset({"resolve", "reject"})
 
 
 class UnorderedIteration(Checker):
@@ -32,20 +45,40 @@ class UnorderedIteration(Checker):
             body: list[ast.AST] = [comp.key, comp.value] if isinstance(comp, ast.DictComp) else [comp.elt]
             for i, gen in enumerate(comp.generators):
                 loops.append((gen.iter, [*body, *gen.ifs, *comp.generators[i + 1 :]], fn))
+        reported: set[int] = set()
         for iterable, body, fn in loops:
             if not fn.contexts:
                 continue
             if sets is None:
                 sets = _SetNames(model)
             if sets.is_set(iterable, fn) and model.contains_restate_operation(body, fn):
+                reported.add(id(iterable))
                 yield self.report(iterable, subject=source_text(iterable), ctx=fn.context_name(), data=iterable)
+        yield from self._journaled_order(model, sets or _SetNames(model), reported)
+
+    def _journaled_order(self, model: Model, sets: "_SetNames", reported: set[int]) -> Iterator[Finding]:
+        """(b): a value built from a set's order that reaches a journaled field."""
+        seen: set[int] = set()
+        for value, fn in _journaled_values(model):
+            for builder in _order_builders(value, fn, sets):
+                if id(builder) in seen:
+                    continue
+                seen.add(id(builder))
+                if isinstance(builder, _COMPREHENSIONS) and any(id(g.iter) in reported for g in builder.generators):
+                    continue  # (a) already points at its iterable
+                yield self.report(builder, subject=source_text(builder), ctx=fn.context_name(), data=builder)
 
     invalid = (
+        _HEADER + "    ctx.set('ids', list(set(ids)))\n",
+        _HEADER + "    key = ','.join({str(i) for i in ids})\n    await ctx.service_call(charge, key)\n",
         _HEADER + "    for i in set(ids):\n        await ctx.service_call(charge, i)\n",
         _HEADER + "    pending = {'a', 'b'}\n    for k in pending:\n        ctx.clear(k)\n",
         _HEADER + "    return [ctx.service_call(charge, i) for i in frozenset(ids)]\n",
     )
     valid = (
+        _HEADER + "    ctx.set('ids', sorted(set(ids)))\n",
+        _HEADER + "    unique = list(set(ids))\n    unique.sort()\n    ctx.set('ids', unique)\n",
+        _HEADER + "    ctx.set('codes', list({1, 2, 3}))\n",
         _HEADER + "    for i in sorted(set(ids)):\n        await ctx.service_call(charge, i)\n",
         _HEADER + "    for i in set(ids):\n        print(i)\n",
         _HEADER + "    for i in ids:\n        await ctx.service_call(charge, i)\n",
@@ -102,6 +135,24 @@ class _SetNames:
                 scope = scope.parent
         return False
 
+    def is_unordered(self, node: ast.expr, fn: Function) -> bool:
+        """A set whose iteration order is salted: any set but one of int literals (RULES.md)."""
+        return self.is_set(node, fn) and not self._int_literals(node, fn, 0)
+
+    def _int_literals(self, node: ast.expr, fn: Function, depth: int) -> bool:
+        if depth > 4:
+            return False
+        if isinstance(node, ast.Set) or (isinstance(node, (ast.List, ast.Tuple))):
+            return bool(node.elts) and all(
+                isinstance(e, ast.Constant) and type(e.value) is int for e in node.elts
+            )
+        if isinstance(node, ast.Call) and len(node.args) == 1 and self.model.call_target(node, fn) in _SET_FACTORIES:
+            return self._int_literals(node.args[0], fn, depth + 1)
+        if isinstance(node, ast.Name):
+            values = self.values.get((id(fn), node.id))
+            return bool(values) and all(v is not None and self._int_literals(v, fn, depth + 1) for v in values)
+        return False
+
     def _name_is_set(self, name: str, scope: Function, depth: int) -> bool:
         if name in scope.params:
             a = scope.node.args
@@ -114,3 +165,104 @@ class _SetNames:
         if not values:
             return False  # bound some other way (a loop target, `with ... as`, an import)
         return all(v is not None and self.is_set(v, scope, depth + 1) for v in values)
+
+
+def _journaled_values(model: Model) -> Iterator[tuple[ast.expr, Function]]:
+    """The expressions handler code hands to a journaled field."""
+    for call, fn in model.handler_nodes(ast.Call):
+        func = call.func
+        if not isinstance(func, ast.Attribute) or not fn.contexts:
+            continue
+        receiver = func.value
+        on_context = model.context_of(receiver, fn) is not None
+        if on_context and func.attr in _JOURNALED_CALLS:
+            yield from ((a.value if isinstance(a, ast.Starred) else a, fn) for a in call.args)
+            yield from ((k.value, fn) for k in call.keywords)
+        elif on_context and func.attr == "set":
+            value = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "value"), None)
+            if value is not None:
+                yield value, fn
+        elif func.attr in _PROMISE_RESOLUTION and _is_promise(model, receiver, fn):
+            yield from ((a, fn) for a in call.args)
+            yield from ((k.value, fn) for k in call.keywords)
+    for run in model.run_calls:
+        call = run.call
+        first = call.args[0] if call.args else None
+        # `ctx.run(name, ...)`, `saga.step(name, ...)`; rea_runtime's `run(ctx, name, ...)`
+        position = 1 if first is not None and model.context_of(first, run.function) is not None else 0
+        name = call.args[position] if len(call.args) > position else next((k.value for k in call.keywords if k.arg == "name"), None)
+        if name is not None and run.function.is_handler_code:
+            yield name, run.function
+
+
+def _is_promise(model: Model, node: ast.expr, fn: Function) -> bool:
+    """`ctx.promise("p")`, or a name bound to it in this function."""
+    if isinstance(node, ast.Call):
+        func = node.func
+        return isinstance(func, ast.Attribute) and func.attr == "promise" and model.context_of(func.value, fn) is not None
+    if isinstance(node, ast.Name):
+        for assign in model.function_nodes(fn).get(ast.Assign, ()):
+            if any(isinstance(t, ast.Name) and t.id == node.id for t in assign.targets):  # type: ignore[attr-defined]
+                return _is_promise(model, assign.value, fn)  # type: ignore[attr-defined]
+    return False
+
+
+def _order_builders(value: ast.expr, fn: Function, sets: "_SetNames", through_name: bool = True) -> Iterator[ast.expr]:
+    """The expressions in ``value`` that build an ordered value from a set: directly, inside a
+    literal container or f-string, or through one local name bound once to such a value and
+    never sorted in place."""
+    stack: list[ast.expr] = [value]
+    while stack:
+        node = stack.pop()
+        builder = _builds_from_set(node, fn, sets)
+        if builder is not None:
+            yield builder
+        elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            stack.extend(node.elts)
+        elif isinstance(node, ast.Dict):
+            stack.extend(v for v in (*node.keys, *node.values) if v is not None)
+        elif isinstance(node, ast.JoinedStr):
+            stack.extend(v.value for v in node.values if isinstance(v, ast.FormattedValue))
+        elif isinstance(node, ast.Starred):
+            stack.append(node.value)
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            stack.extend((node.left, node.right))
+        elif isinstance(node, ast.Name) and through_name:
+            bound = _single_local_value(node.id, fn, sets)
+            if bound is not None:
+                yield from _order_builders(bound, fn, sets, through_name=False)
+
+
+def _builds_from_set(node: ast.expr, fn: Function, sets: "_SetNames") -> ast.expr | None:
+    model = sets.model
+    if isinstance(node, (ast.ListComp, ast.GeneratorExp)):
+        return node if any(sets.is_unordered(g.iter, fn) for g in node.generators) else None
+    if isinstance(node, (ast.List, ast.Tuple)):
+        starred = [e.value for e in node.elts if isinstance(e, ast.Starred)]
+        return node if any(sets.is_unordered(e, fn) for e in starred) else None
+    if not isinstance(node, ast.Call) or len(node.args) != 1 or node.keywords:
+        return None
+    arg = node.args[0]
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr == "join":
+        if sets.is_unordered(arg, fn) or _builds_from_set(arg, fn, sets) is not None:
+            return node
+        return None
+    if model.call_target(node, fn) in _ORDERED_BUILDERS:
+        if sets.is_unordered(arg, fn) or _builds_from_set(arg, fn, sets) is not None:
+            return node
+    return None
+
+
+def _single_local_value(name: str, fn: Function, sets: "_SetNames") -> ast.expr | None:
+    """What a local of ``fn`` is bound to, if bound exactly once and never `.sort()`ed."""
+    if name not in fn.local_names or name in fn.params:
+        return None
+    values = sets.values.get((id(fn), name))
+    if not values or len(values) != 1 or values[0] is None:
+        return None
+    for call in sets.model.function_nodes(fn).get(ast.Call, ()):
+        func = call.func  # type: ignore[attr-defined]
+        if isinstance(func, ast.Attribute) and func.attr == "sort" and isinstance(func.value, ast.Name) and func.value.id == name:
+            return None
+    return values[0]

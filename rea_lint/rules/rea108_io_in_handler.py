@@ -8,7 +8,7 @@ code (`client = httpx.AsyncClient()`, `with open(p) as f`) or at module level.
 from __future__ import annotations
 
 import ast
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from rea_lint.model import Function, Model, call_name
 from rea_lint.rules.base import CallRule, Detection, NodeSource
@@ -40,8 +40,61 @@ IO_FACTORIES = frozenset(
         "smtplib.SMTP",
         "smtplib.SMTP_SSL",
         "ftplib.FTP",
+        "ftplib.FTP_TLS",
+        # the clients Restate services use (RULES.md, REA108's default list)
+        "sqlite3.connect",
+        "psycopg.connect",
+        "psycopg.Connection.connect",
+        "psycopg.AsyncConnection.connect",
+        "psycopg2.connect",
+        "asyncpg.connect",
+        "asyncpg.create_pool",
+        "sqlalchemy.create_engine",
+        "sqlalchemy.ext.asyncio.create_async_engine",
+        "redis.Redis",
+        "redis.StrictRedis",
+        "redis.from_url",
+        "redis.Redis.from_url",
+        "redis.asyncio.Redis",
+        "redis.asyncio.StrictRedis",
+        "redis.asyncio.from_url",
+        "redis.asyncio.Redis.from_url",
+        "pymongo.MongoClient",
+        "motor.motor_asyncio.AsyncIOMotorClient",
+        "boto3.client",
+        "boto3.resource",
+        "boto3.Session",
+        "boto3.session.Session",
+        "openai.OpenAI",
+        "openai.AsyncOpenAI",
+        "openai.AzureOpenAI",
+        "openai.AsyncAzureOpenAI",
+        "anthropic.Anthropic",
+        "anthropic.AsyncAnthropic",
+        "google.genai.Client",
     }
 )
+CLIENT_TYPES = frozenset(
+    {"sqlalchemy.orm.Session", "sqlalchemy.ext.asyncio.AsyncSession"}
+)
+"""Made from a client (`Session(engine)`): no I/O to create, but their methods are I/O."""
+SESSION_MAKERS = frozenset(
+    {"sqlalchemy.orm.sessionmaker", "sqlalchemy.ext.asyncio.async_sessionmaker"}
+)
+"""`SessionLocal = sessionmaker(engine)`: calling what they return makes a session."""
+DERIVING_METHODS = frozenset(
+    {"connect", "cursor", "begin", "acquire", "session", "pipeline", "get_database", "get_collection",
+     "get_default_database", "client", "resource", "Table", "Bucket", "with_options", "with_raw_response"}
+)
+"""Methods of a client that hand out another client: a connection, cursor, session or
+sub-client (`engine.connect()`, `conn.cursor()`); what other methods return is data."""
+DATA_ATTRIBUTES = frozenset(
+    {"headers", "cookies", "base_url", "timeout", "auth", "params", "event_hooks", "name", "mode", "closed",
+     "encoding", "errors", "newlines", "family", "type", "proto", "pid", "returncode", "args", "url", "dialect",
+     "api_key", "organization", "max_retries", "is_closed", "info", "__class__", "__dict__"}
+)
+"""Attributes of a client or file that are plain data (`client.headers.update(...)` is no I/O);
+any other attribute of a client is a sub-client (`client.chat`, `mongo.shop.orders`)."""
 IO_CALLS = IO_FACTORIES | frozenset(
     {
         "os.open",
@@ -68,6 +121,14 @@ IO_CALLS = IO_FACTORIES | frozenset(
         "urllib.request.urlretrieve",
         "httpx.stream",
         "aiohttp.request",
+        "litellm.completion",
+        "litellm.acompletion",
+        "litellm.embedding",
+        "litellm.aembedding",
+        "openai.chat.completions.create",
+        "openai.completions.create",
+        "openai.embeddings.create",
+        "openai.responses.create",
         *(f"requests.{v}" for v in _VERBS),
         *(f"httpx.{v}" for v in _VERBS),
     }
@@ -98,6 +159,10 @@ PATH_IO_METHODS = frozenset(
         "stat",
     }
 )
+PATH_PRESERVING = frozenset(
+    {"joinpath", "with_name", "with_suffix", "with_stem", "resolve", "absolute", "expanduser"}
+)
+"""Path methods that return a Path (and do no I/O by themselves)."""
 _IO, _PATH = 1, 2
 
 
@@ -108,9 +173,8 @@ class IoInHandler(CallRule):
 
     def detect(self, model: Model, nodes: NodeSource) -> Iterator[Detection]:
         extra = model.config.extra_calls.get(self.code, ())
-        factories = IO_FACTORIES | frozenset(extra)
+        kinds = _Kinds(model, nodes, IO_FACTORIES | frozenset(extra))
         call_target = model.call_target
-        bound = _bound_objects(model, nodes, factories)
         for call, fn in nodes(ast.Call):
             qual = call_target(call, fn)
             if qual is not None and (qual in IO_CALLS or qual in extra):
@@ -120,13 +184,14 @@ class IoInHandler(CallRule):
             if not isinstance(func, ast.Attribute):
                 continue
             receiver = func.value
-            if isinstance(receiver, ast.Name):
-                kind = _kind_of_name(model, receiver.id, fn, bound, factories)
-            elif isinstance(receiver, ast.Call):
+            root = receiver
+            while isinstance(root, (ast.Attribute, ast.Subscript)):
+                root = root.value
+            if isinstance(root, ast.Call):
                 # `Path(p).read_text()`; `requests.Session().get()` is reported at the Session
-                kind = _PATH if call_target(receiver, fn) in PATH_FACTORIES else 0
+                kind = kinds.of(receiver, fn) & _PATH
             else:
-                kind = 0
+                kind = kinds.of(receiver, fn)
             if kind == _IO or (kind == _PATH and func.attr in PATH_IO_METHODS):
                 yield call, fn, call_name(call)
 
@@ -146,49 +211,100 @@ class IoInHandler(CallRule):
     )
 
 
-def _creates(model: Model, value: ast.expr | None, fn: Function | None, factories: frozenset[str]) -> int:
-    """What an assigned value is: an I/O object, a Path, or neither (0)."""
-    while isinstance(value, ast.Await):
-        value = value.value
-    if not isinstance(value, ast.Call):
+class _Kinds:
+    """What an expression holds: an I/O object (a client, session, file ...), a Path, or
+    neither (0). Names are followed through their assignments in the same function (in
+    source order), then to module level; clients through what they hand out."""
+
+    def __init__(self, model: Model, nodes: NodeSource, factories: frozenset[str]) -> None:
+        self.model, self.nodes, self.factories = model, nodes, factories
+        self._bound: dict[tuple[int, str], int] | None = None
+        self._returns_path: dict[str, bool] = {}
+
+    def of(self, node: ast.expr | None, fn: Function | None, depth: int = 0) -> int:
+        if node is None or depth > 12:
+            return 0
+        while isinstance(node, ast.Await):
+            node = node.value
+        model = self.model
+        if isinstance(node, ast.Name):
+            return self._name(node.id, fn, depth)
+        if isinstance(node, ast.Attribute):
+            base = self.of(node.value, fn, depth + 1)
+            if base == _PATH:
+                return _PATH if node.attr == "parent" else 0
+            return base if node.attr not in DATA_ATTRIBUTES else 0  # `client.chat` is a client too
+        if isinstance(node, ast.Subscript):
+            return self.of(node.value, fn, depth + 1) & _IO  # `mongo["db"]`
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            return _PATH if self.of(node.left, fn, depth + 1) == _PATH else 0
+        if not isinstance(node, ast.Call):
+            return 0
+        func = node.func
+        qual = model.call_target(node, fn) if fn is not None else model.qualify(func)
+        if qual is not None:
+            if qual in self.factories or qual in CLIENT_TYPES:
+                return _IO
+            if qual in PATH_FACTORIES:
+                return _PATH
+        if isinstance(func, ast.Attribute):
+            base = self.of(func.value, fn, depth + 1)
+            if base == _PATH:
+                return _PATH if func.attr in PATH_PRESERVING else 0
+            if base == _IO:
+                return _IO if func.attr in DERIVING_METHODS else 0
+            return 0
+        if isinstance(func, ast.Name) and qual is None and not model.is_local(func.id, fn):
+            value = model.module_values.get(func.id)
+            if isinstance(value, ast.Call) and model.qualify(value.func) in SESSION_MAKERS:
+                return _IO  # `with SessionLocal() as db`
+            target = model.module_functions.get(func.id)
+            if target is not None and self._all_returns_path(target, depth):
+                return _PATH
         return 0
-    qual = model.call_target(value, fn) if fn is not None else model.qualify(value.func)
-    if qual in factories:
-        return _IO
-    if qual in PATH_FACTORIES:
-        return _PATH
-    return 0
 
+    def _name(self, name: str, fn: Function | None, depth: int) -> int:
+        scope = fn
+        while scope is not None:
+            if name in scope.local_names:
+                return self.bound.get((id(scope), name), 0)
+            scope = scope.parent
+        if name in self.model.imports.names:
+            return 0
+        return self.of(self.model.module_values.get(name), None, depth + 1)
 
-def _bound_objects(model: Model, nodes: NodeSource, factories: frozenset[str]) -> dict[tuple[int, str], int]:
-    """(function id, name) -> kind, for names the code binds to an I/O object or a Path."""
-    out: dict[tuple[int, str], int] = {}
+    def _all_returns_path(self, target: Function, depth: int) -> bool:
+        """A project function whose every `return` gives a Path (RULES.md readings)."""
+        key = target.qualname
+        found = self._returns_path.get(key)
+        if found is None:
+            self._returns_path[key] = False  # recursion
+            returns = self.model.function_nodes(target).get(ast.Return, [])
+            found = bool(returns) and all(
+                self.of(r.value, target, depth + 1) == _PATH for r in returns  # type: ignore[attr-defined]
+            )
+            self._returns_path[key] = found
+        return found
 
-    def bind(fn: Function, targets: Iterable[ast.expr], kind: int) -> None:
-        if kind:
-            for t in targets:
-                if isinstance(t, ast.Name):
-                    out[(id(fn), t.id)] = kind
-
-    for assign, fn in nodes(ast.Assign):
-        bind(fn, assign.targets, _creates(model, assign.value, fn, factories))
-    for ann, fn in nodes(ast.AnnAssign):
-        bind(fn, (ann.target,), _creates(model, ann.value, fn, factories))
-    for with_, fn in nodes(ast.With, ast.AsyncWith):
-        for item in with_.items:
-            if item.optional_vars is not None:
-                bind(fn, (item.optional_vars,), _creates(model, item.context_expr, fn, factories))
-    return out
-
-
-def _kind_of_name(
-    model: Model, name: str, fn: Function, bound: dict[tuple[int, str], int], factories: frozenset[str]
-) -> int:
-    scope: Function | None = fn
-    while scope is not None:
-        if name in scope.local_names:
-            return bound.get((id(scope), name), 0)
-        scope = scope.parent
-    if name in model.imports.names:
-        return 0
-    return _creates(model, model.module_values.get(name), None, factories)
+    @property
+    def bound(self) -> dict[tuple[int, str], int]:
+        """(function id, name) -> kind, for names the code binds to an I/O object or a Path;
+        a name bound to anything else as well is neither."""
+        if self._bound is not None:
+            return self._bound
+        out = self._bound = {}
+        bindings: list[tuple[tuple[int, int], Function, ast.expr, ast.expr | None]] = []
+        for assign, fn in self.nodes(ast.Assign):
+            bindings.extend(((assign.lineno, assign.col_offset), fn, t, assign.value) for t in assign.targets)
+        for ann, fn in self.nodes(ast.AnnAssign):
+            if ann.value is not None:
+                bindings.append(((ann.lineno, ann.col_offset), fn, ann.target, ann.value))
+        for with_, fn in self.nodes(ast.With, ast.AsyncWith):
+            for item in with_.items:
+                if item.optional_vars is not None:
+                    bindings.append(((with_.lineno, with_.col_offset), fn, item.optional_vars, item.context_expr))
+        bindings.sort(key=lambda b: (id(b[1]), b[0]))
+        for _, fn, target, value in bindings:
+            if isinstance(target, ast.Name):
+                out[(id(fn), target.id)] = self.of(value, fn)
+        return out

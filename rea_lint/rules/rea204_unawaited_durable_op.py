@@ -1,4 +1,12 @@
-"""REA204 unawaited-durable-op: a discarded durable future hides its result and its failure."""
+"""REA204 unawaited-durable-op: a discarded durable future hides its result and its failure.
+
+Discarded as a bare statement, or bound to a local (`fut = ctx.service_call(...)`,
+`wake_id, wake = ctx.awakeable()`) that is then never awaited, returned, yielded, passed,
+stored or combined. `len(fut)`, `str(fut)` and `ctx.set(k, fut)` do not count as using it.
+A durable promise handle (`p = ctx.promise("x")`) is used once one of its methods is called.
+A name starting with `_` says the future is deliberately left (REA207's own fix: record the
+awakeable's id, return, and let another handler receive the answer).
+"""
 
 from __future__ import annotations
 
@@ -58,14 +66,51 @@ class UnawaitedDurableOp(Checker):
                     ctx=fn.context_name(),
                     data={"call": call, "is_async": fn.is_async},
                 )
+        yield from self._bound_futures(model)
+
+    def _bound_futures(self, model: Model) -> Iterator[Finding]:
+        promises: set[tuple[int, str]] | None = None
+        for assign, fn in model.handler_nodes(ast.Assign):
+            value = assign.value
+            if len(assign.targets) != 1 or not isinstance(value, ast.Call) or not fn.contexts:
+                continue
+            func = value.func
+            if not isinstance(func, ast.Attribute):
+                continue
+            target = assign.targets[0]
+            name: str | None = None
+            if isinstance(target, ast.Name):
+                if func.attr in DURABLE_METHODS and model.context_of(func.value, fn) is not None:
+                    name = target.id
+                elif func.attr in PROMISE_METHODS:
+                    if isinstance(func.value, ast.Call):
+                        durable = _is_promise_call(model, func.value, fn)
+                    elif isinstance(func.value, ast.Name):
+                        if promises is None:
+                            promises = _promise_names(model)
+                        durable = _bound_in(model, func.value.id, fn, promises)
+                    else:
+                        durable = False
+                    name = target.id if durable else None
+            elif (
+                isinstance(target, ast.Tuple) and len(target.elts) == 2 and isinstance(target.elts[1], ast.Name)
+                and func.attr == "awakeable" and model.context_of(func.value, fn) is not None
+            ):
+                name = target.elts[1].id  # `wake_id, wake = ctx.awakeable()`: the future
+            if name is not None and not name.startswith("_") and not _is_used(model, name, fn, assign):
+                yield self.report(assign, subject=f"{name} = {call_name(value)}", ctx=fn.context_name())
 
     invalid = (
+        _HEADER + "    wake_id, wake = ctx.awakeable()\n    ctx.set('id', wake_id)\n",
+        _HEADER + "    keys = ctx.state_keys()\n    return len(keys)\n",
         _HEADER + "    ctx.service_call(charge, 1)\n",
         _HEADER + "    ctx.sleep(timedelta(seconds=1))\n",
         _HEADER + "    ctx.run_typed('x', work)\n",
         "import restate\nasync def h(ctx: restate.WorkflowSharedContext):\n    ctx.promise('approved').resolve(True)\n",
     )
     valid = (
+        _HEADER + "    wake_id, wake = ctx.awakeable()\n    await restate.select(w=wake, t=ctx.sleep(5))\n",
+        _HEADER + "    p = ctx.promise('approved')\n    await p.resolve(True)\n",
         _HEADER + "    await ctx.service_call(charge, 1)\n",
         _HEADER + "    ctx.service_send(charge, 1)\n",
         _HEADER + "    fut = ctx.service_call(charge, 1)\n    await fut\n",
@@ -97,3 +142,28 @@ def _bound_in(model: Model, name: str, fn: Function, names: set[tuple[int, str]]
             return (id(scope), name) in names
         scope = scope.parent
     return False
+
+
+_WEAK_USES = frozenset({"builtins.len", "builtins.str", "builtins.repr"})
+"""Calls that take a future without waiting for it (RULES.md: still reported)."""
+
+
+def _is_used(model: Model, name: str, fn: Function, binding: ast.Assign) -> bool:
+    """Is the future bound to ``name`` read anywhere in ``fn`` (nested code included) other
+    than as a bare statement, by `len`/`str`, or as the value of `ctx.set`?"""
+    loads = 0
+    weak = 0
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load):
+            loads += 1
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Name) and node.value.id == name:
+            weak += 1
+        elif isinstance(node, ast.Call):
+            func = node.func
+            weak_call = (isinstance(func, ast.Name) and model.qualify(func, fn) in _WEAK_USES) or (
+                isinstance(func, ast.Attribute) and func.attr == "set" and model.context_of(func.value, fn) is not None
+            )
+            if weak_call:
+                weak += sum(1 for a in node.args if isinstance(a, ast.Name) and a.id == name)
+                weak += sum(1 for k in node.keywords if isinstance(k.value, ast.Name) and k.value.id == name)
+    return loads > weak

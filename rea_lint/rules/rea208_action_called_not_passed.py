@@ -59,7 +59,16 @@ class ActionCalledNotPassed(Checker):
 
 
 def action_arguments(model: Model) -> Iterator[tuple[ast.expr, Function]]:
-    """The action argument of every run in handler code, with the function it is in."""
+    """The action argument of every run in handler code, with the function it is in (once:
+    the model's run calls include rea_runtime's helpers and saga steps too)."""
+    seen: set[int] = set()
+    for action, fn in _action_arguments(model):
+        if id(action) not in seen:
+            seen.add(id(action))
+            yield action, fn
+
+
+def _action_arguments(model: Model) -> Iterator[tuple[ast.expr, Function]]:
     for rc in model.run_calls:
         if rc.action is not None and rc.function.is_handler_code:
             yield rc.action, rc.function

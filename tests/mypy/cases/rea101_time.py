@@ -44,3 +44,10 @@ def plain() -> float:
 
 
 T0 = time.time()
+
+
+async def loop_clock(ctx: Context) -> float:
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    return loop.time() + time.process_time()  # expect: REA101

@@ -19,3 +19,14 @@ async def w(ctx: WorkflowContext) -> None:
     ctx.promise("p").value()  # expect: REA204
     ctx.promise("p")  # expect: REA204
     await ctx.promise("p").resolve(1)
+
+
+async def bound(ctx: WorkflowContext) -> int:
+    wake_id, wake = ctx.awakeable()  # expect: REA204
+    ctx.set("id", wake_id)
+    keys = ctx.state_keys()  # expect: REA204
+    handle = ctx.promise("p")
+    await handle.resolve(1)
+    kept = ctx.get("k")
+    got = await kept
+    return len(keys) + int(got or 0)

@@ -1,0 +1,138 @@
+"""REA208 action-called-not-passed and REA210 handler-kind-call-mismatch, from types.
+
+REA208: the action handed to a run (`ctx.run/run_typed`, rea_runtime's `run/run_typed`, a
+saga's `step/run`) is a call whose type is no callable: a coroutine (an `async def` called),
+a generator, `None`, a dict ... Where mypy has no type for the call (an unannotated callee),
+only an `async def` or generator callee of the module counts. An unknown callee is silent.
+
+REA210: `ctx.service_*/object_*/workflow_*` on a handler whose decorator belongs to a service
+object of another kind, and `generic_call/generic_send` without a key on a literal name that
+is a Virtual Object or Workflow of this module.
+"""
+
+from __future__ import annotations
+
+from mypy.nodes import CallExpr, Decorator, Expression, FuncDef, RefExpr, StrExpr, Var
+from mypy.types import (
+    AnyType, CallableType, Instance, LiteralType, NoneType, Overloaded, TupleType, Type, TypedDictType, TypeType,
+    UnionType, get_proper_type,
+)
+
+from mypy_plugin.handlers import Handlers
+from mypy_plugin.restate_types import service_class_kind
+
+__all__ = ["METHOD_KINDS", "called_not_passed", "kind_mismatch", "run_action_argument"]
+
+METHOD_KINDS = {
+    "service_call": "service", "service_send": "service",
+    "object_call": "object", "object_send": "object",
+    "workflow_call": "workflow", "workflow_send": "workflow",
+}
+_LABEL = {"service": "Service", "object": "VirtualObject", "workflow": "Workflow"}
+SAGA = "rea_runtime.saga.Saga"
+HELPERS = {"rea_runtime.run.run": 2, "rea_runtime.run.run_typed": 2}
+"""rea_runtime's run helpers (as mypy names them) -> the position of the action."""
+
+
+def _argument(call: CallExpr, position: int, keyword: str) -> Expression | None:
+    for i, (arg, name) in enumerate(zip(call.args, call.arg_names)):
+        if name == keyword or (name is None and i == position):
+            return arg
+    return None
+
+
+def run_action_argument(call: CallExpr, fullname: str, method: str, on_context: bool, receiver: Type | None) -> Expression | None:
+    """The action argument if ``call`` starts a run (a context's, a helper's, a saga's)."""
+    if on_context and method in ("run", "run_typed"):
+        return _argument(call, 1, "action")
+    if fullname in HELPERS:
+        return _argument(call, HELPERS[fullname], "action")
+    inst = get_proper_type(receiver) if receiver is not None else None
+    if method in ("step", "run") and isinstance(inst, Instance) and any(b.fullname == SAGA for b in inst.type.mro):
+        return _argument(call, 1, "action")
+    return None
+
+
+def _not_callable(typ: Type | None) -> bool:
+    t = get_proper_type(typ) if typ is not None else None
+    if isinstance(t, UnionType):
+        return all(_not_callable(i) for i in t.items)
+    if isinstance(t, (NoneType, TupleType, TypedDictType, LiteralType)):
+        return True
+    if isinstance(t, Instance):
+        return t.type.get("__call__") is None and not t.type.has_base("builtins.function")
+    return False  # callables, type objects, Any, type variables ...
+
+
+def called_not_passed(h: Handlers, action: Expression) -> bool:
+    """REA208: ``action`` is a call whose result is no callable."""
+    if not isinstance(action, CallExpr):
+        return False
+    t = get_proper_type(h.api.get_expression_type(action))
+    if isinstance(t, (CallableType, Overloaded, TypeType)):
+        return False
+    if isinstance(t, AnyType):
+        callee = action.callee.node if isinstance(action.callee, RefExpr) else None
+        if isinstance(callee, Decorator):
+            callee = callee.func
+        if not isinstance(callee, FuncDef):
+            return False
+        declared = callee.type.ret_type if isinstance(callee.type, CallableType) else None
+        # older mypy gives a `-> None` call used as a value no type: its declaration tells
+        return callee.is_coroutine or callee.is_generator or isinstance(get_proper_type(declared), NoneType)
+    return _not_callable(t)
+
+
+def _service_of(h: Handlers, target: Expression) -> str | None:
+    """`service` / `object` / `workflow`: the kind of service object a handler's decorator
+    belongs to (the module-level handler function `target` names), None if not one."""
+    node = target.node if isinstance(target, RefExpr) else None
+    if not isinstance(node, Decorator):
+        return None
+    for d in node.decorators:
+        info = h.decorator_info(d)
+        if info is not None:
+            return info.service
+    return None
+
+
+def _literal_services(h: Handlers) -> dict[str, str]:
+    """Service name -> kind, for `x = restate.VirtualObject("name")` at this module's level."""
+    found: dict[str, str] = {}
+    tree = getattr(h.api, "tree", None)
+    if tree is None:
+        return found
+    for name, sym in tree.names.items():
+        if not isinstance(sym.node, Var):
+            continue
+        kind = service_class_kind(sym.node.type)
+        value = h.index._bound.get((0, name))
+        if kind is None or not isinstance(value, CallExpr):
+            continue
+        arg = _argument(value, 0, "name")
+        if isinstance(arg, StrExpr):
+            found[arg.value] = kind
+    return found
+
+
+def kind_mismatch(h: Handlers, call: CallExpr, method: str, ctx: str = "ctx") -> str | None:
+    """REA210: the message subject when ``call`` (`ctx.<method>(...)`) targets another kind."""
+    if method in ("generic_call", "generic_send"):
+        if _argument(call, 3, "key") is not None:
+            return None
+        service = _argument(call, 0, "service")
+        if not isinstance(service, StrExpr):
+            return None
+        kind = _literal_services(h).get(service.value)
+        if kind in ("object", "workflow"):
+            return f"`{ctx}.{method}(...)` on `{service.value}`, a {_LABEL[kind]},"
+        return None
+    expected = METHOD_KINDS.get(method)
+    target = _argument(call, 0, "tpe") if expected else None
+    if target is None:
+        return None
+    kind = _service_of(h, target)
+    if kind is None or kind == expected:
+        return None
+    name = target.name if isinstance(target, RefExpr) else "?"
+    return f"`{ctx}.{method}(...)` on `{name}`, a handler of {_LABEL[kind]},"
