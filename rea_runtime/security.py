@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ __all__ = [
 KEY_PREFIX = "publickeyv1_"
 SCHEME_HEADER = "x-restate-signature-scheme"
 JWT_HEADER = "x-restate-jwt-v1"
+_SIGNED_PREFIXES = ("/invoke/", "/discover/")
 SecurityMode = Literal["strict", "permissive", "disabled"]
 MODES: tuple[str, ...] = ("strict", "permissive", "disabled")
 
@@ -55,17 +57,29 @@ class SecurityConfigError(ValueError):
 # --- keys ------------------------------------------------------------------------------------
 
 
+_B58_MAX_KEY_CHARS = 44
+"""The longest base58 text of 32 bytes; anything longer cannot be an Ed25519 public key."""
+
+
 def _b58decode(text: str, shown: str) -> bytes:
-    n = 0
+    """Decode a key's base58 text; linear in its length (long texts are refused before decoding)."""
     for pos, ch in enumerate(text):
-        digit = _B58_INDEX.get(ch)
-        if digit is None:
+        if ch not in _B58_INDEX:
             extra = " (base58 has no 0, O, I or l)" if ch in "0OIl" else ""
             raise IdentityKeyError(
                 f"identity key {shown}: character {ch!r} at position {len(KEY_PREFIX) + pos} is not "
                 f"base58{extra}; the key was probably mistyped or truncated: {_KEY_HINT}"
             )
-        n = n * 58 + digit
+    if len(text) > _B58_MAX_KEY_CHARS:
+        # Big-integer base conversion is quadratic: never run it on text that cannot be a key.
+        raise IdentityKeyError(
+            f"identity key {shown} has {len(text)} base58 characters, an Ed25519 public key has at "
+            f"most {_B58_MAX_KEY_CHARS} (it decodes to more than 32 bytes); the key has extra "
+            f"characters: {_KEY_HINT}"
+        )
+    n = 0
+    for ch in text:
+        n = n * 58 + _B58_INDEX[ch]
     zeros = len(text) - len(text.lstrip("1"))
     return b"\0" * zeros + n.to_bytes((n.bit_length() + 7) // 8, "big")
 
@@ -78,6 +92,42 @@ def _b58encode(data: bytes) -> str:
         out.append(_B58[r])
     zeros = len(data) - len(data.lstrip(b"\0"))
     return "1" * zeros + "".join(reversed(out))
+
+
+# Ed25519 encodes a point as its y coordinate (255 bits, little endian) and the sign of x (top
+# bit). libsodium refuses, as keys and as a signature's R, encodings whose y is not reduced
+# (y >= p: "non-canonical") and the points of small order (the identity and the other 8-torsion
+# points): with such a key every signature equation degenerates and forgeries verify. These are
+# libsodium's checks (ge25519_is_canonical, ge25519_has_small_order), done on the encoding; no
+# curve arithmetic beyond "is there an x for this y" (a Legendre symbol).
+_P = 2**255 - 19
+_D = (-121665 * pow(121666, _P - 2, _P)) % _P
+_SMALL_ORDER_Y = {
+    0: "a point of order 4",
+    1: "the identity point (order 1)",
+    _P - 1: "a point of order 2",
+    # the two y coordinates of the order-8 points (libsodium's blocklist)
+    2707385501144840649318225287225658788936804267575313519463743609750303402022: "a point of order 8",
+    55188659117513257062467267217118295137698188065244968500265048394206261417927: "a point of order 8",
+}
+
+
+def point_defect(raw: bytes) -> str | None:
+    """Why the 32-byte encoding ``raw`` is no acceptable Ed25519 point (None if it is one)."""
+    if len(raw) != 32:
+        return f"{len(raw)} bytes, not 32"
+    y = int.from_bytes(raw, "little") & ((1 << 255) - 1)
+    if raw == bytes(32):
+        return "all zero bytes (a point of order 4; a placeholder, not a key)"
+    if y >= _P:
+        return "a non-canonical encoding (its y coordinate is not reduced modulo 2^255-19)"
+    if y in _SMALL_ORDER_Y:
+        return f"{_SMALL_ORDER_Y[y]}, which verifies forged signatures"
+    y2 = y * y % _P
+    x2 = (y2 - 1) * pow(_D * y2 + 1, _P - 2, _P) % _P
+    if x2 != 0 and pow(x2, (_P - 1) // 2, _P) != 1:
+        return "not a point on the Ed25519 curve"
+    return None
 
 
 @dataclass(frozen=True)
@@ -107,6 +157,11 @@ def parse_identity_key(key: str) -> IdentityKey:
         raise IdentityKeyError(
             f"identity key {shown} decodes to {len(raw)} bytes, an Ed25519 public key has 32; "
             f"the key is truncated or has extra characters: {_KEY_HINT}"
+        )
+    defect = point_defect(raw)
+    if defect is not None:
+        raise IdentityKeyError(
+            f"identity key {shown} is {defect}; libsodium refuses such a public key: {_KEY_HINT}"
         )
     return IdentityKey(key, Ed25519PublicKey.from_public_bytes(raw))
 
@@ -140,28 +195,97 @@ def sign_request(private_key: Ed25519PrivateKey, path: str, *, ttl: float = 60.0
     return {SCHEME_HEADER: "v1", JWT_HEADER: f"{signing_input}.{_b64url(sig)}"}
 
 
+MAX_TOKEN_CHARS = 8192
+"""Longer request-identity tokens are refused unread (Restate's are about 300 characters)."""
+
+
+def check_leeway(leeway: float) -> float:
+    """``leeway`` as a finite, non-negative number of seconds, or a :class:`SecurityConfigError`."""
+    if isinstance(leeway, bool) or not isinstance(leeway, (int, float)) or not math.isfinite(leeway) \
+            or leeway < 0:
+        raise SecurityConfigError(
+            f"leeway={leeway!r} must be a finite number of seconds >= 0 (NaN or infinity would "
+            f"switch the token expiry check off)"
+        )
+    return float(leeway)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+def _json(part: str) -> Any:
+    """Parse one JWT part; any defect (bad base64, bad JSON, NaN, 1e999, nesting) is a ValueError."""
+    try:
+        return json.loads(_unb64url(part), parse_constant=_refuse_constant, parse_float=_finite_float)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
+def _shown(value: Any) -> str:
+    """A claim value for a message: strings (shortened) as they are, anything else by its type."""
+    if isinstance(value, str):
+        return repr(value if len(value) <= 80 else value[:80] + "...")
+    return "None" if value is None else f"a {type(value).__name__}"
+
+
+def _time_claim(claims: dict, name: str) -> tuple[float | None, str | None]:
+    """(seconds, None), (None, None) when absent, or (None, why it is unusable)."""
+    value = claims.get(name)
+    if value is None:
+        return None, None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None, f"token's {name} claim is {_shown(value)}, not a number"
+    try:
+        seconds = float(value)
+    except OverflowError:
+        return None, f"token's {name} claim is out of range"
+    if not math.isfinite(seconds) or abs(seconds) > 1e12:
+        return None, f"token's {name} claim is out of range"
+    return seconds, None
+
+
 def judge_signature(headers: Mapping[str, str], path: str, keys: Sequence[IdentityKey], *,
                     leeway: float = 60.0, now: float | None = None) -> str | None:
-    """Why the SDK would refuse this request (None if it would accept it). Never raises."""
+    """Why the SDK would refuse this request (None if it would accept it).
+
+    Never raises on request content, whatever the headers hold; a bad ``leeway`` (NaN,
+    infinite, negative) is a :class:`SecurityConfigError`, since it would disable the expiry check.
+    """
+    leeway = check_leeway(leeway)
     scheme = headers.get(SCHEME_HEADER)
     if scheme is None:
         return f"unsigned request: no {SCHEME_HEADER} header (not sent by a Restate server with a signing key)"
     if scheme != "v1":
-        return f"signature scheme {scheme!r} is not 'v1' (the server has no request-identity private key?)"
+        return f"signature scheme {_shown(scheme)} is not 'v1' (the server has no request-identity private key?)"
     token = headers.get(JWT_HEADER)
     if not token:
         return f"no {JWT_HEADER} header"
+    if len(token) > MAX_TOKEN_CHARS:
+        return f"malformed JWT: {len(token)} characters, more than the {MAX_TOKEN_CHARS} a Restate token can have"
     parts = token.split(".")
     if len(parts) != 3:
         return "malformed JWT: expected three dot-separated parts"
     try:
-        header = json.loads(_unb64url(parts[0]))
-        claims = json.loads(_unb64url(parts[1]))
+        header = _json(parts[0])
+        claims = _json(parts[1])
         sig = _unb64url(parts[2])
-    except (ValueError, binascii.Error):
-        return "malformed JWT: a part is not base64url JSON"
+    except (ValueError, binascii.Error) as exc:
+        return f"malformed JWT: a part is not base64url JSON ({str(exc)[:80]})"
     if not isinstance(header, dict) or header.get("alg") != "EdDSA":
-        return f"JWT alg {header.get('alg') if isinstance(header, dict) else None!r} is not EdDSA"
+        return f"JWT alg {_shown(header.get('alg') if isinstance(header, dict) else None)} is not EdDSA"
+    if len(sig) != 64:
+        return f"malformed JWT: the signature has {len(sig)} bytes, an Ed25519 signature has 64"
+    r_defect = point_defect(sig[:32])
+    if r_defect is not None:
+        return f"signature refused: its R is {r_defect}"
     signing_input = f"{parts[0]}.{parts[1]}".encode()
     for key in keys:
         try:
@@ -174,14 +298,19 @@ def judge_signature(headers: Mapping[str, str], path: str, keys: Sequence[Identi
     if not isinstance(claims, dict):
         return "malformed JWT: claims are not an object"
     if claims.get("aud") != path:
-        return f"token is for {claims.get('aud')!r}, not this request's path {path!r}"
+        return f"token is for {_shown(claims.get('aud'))}, not this request's path {_shown(path)}"
     now = time.time() if now is None else now
-    exp, nbf = claims.get("exp"), claims.get("nbf")
-    if not isinstance(exp, (int, float)):
+    exp, problem = _time_claim(claims, "exp")
+    if problem is not None:
+        return problem
+    if exp is None:
         return "token has no exp claim"
-    if now > exp + leeway:
+    nbf, problem = _time_claim(claims, "nbf")
+    if problem is not None:
+        return problem
+    if not now <= exp + leeway:
         return f"token expired {int(now - exp)}s ago"
-    if isinstance(nbf, (int, float)) and now + leeway < nbf:
+    if nbf is not None and now + leeway < nbf:
         return f"token not valid for another {int(nbf - now)}s"
     return None
 
@@ -229,7 +358,12 @@ class SecurityMiddleware:
         self.allowed_hosts = tuple(allowed_hosts)
         self.allowed_origins = tuple(o.rstrip("/") for o in allowed_origins)
         self.unsigned_paths = tuple(unsigned_paths)
-        self.leeway = leeway
+        for unsigned in self.unsigned_paths:
+            if not unsigned.startswith("/") or unsigned.startswith(_SIGNED_PREFIXES) or unsigned == "/discover":
+                raise SecurityConfigError(
+                    f"unsigned_paths entry {unsigned!r} must be an absolute path outside /invoke/ and "
+                    f"/discover (those carry Restate's request signature)")
+        self.leeway = check_leeway(leeway)
         if self.mode == "permissive" and not self.keys:
             raise SecurityConfigError(
                 "permissive mode judges request signatures but no identity_keys were given; "
@@ -241,28 +375,42 @@ class SecurityMiddleware:
             return headers["x-forwarded-proto"].split(",")[0].strip().lower()
         return str(scope.get("scheme", "http"))
 
+    def is_unsigned_path(self, path: str) -> bool:
+        """Whether ``path`` is one of :attr:`unsigned_paths`, exactly (a handler's name never is)."""
+        return path in self.unsigned_paths and not path.startswith(_SIGNED_PREFIXES)
+
     def judge(self, scope: dict) -> tuple[int, str] | None:
         """(status, reason) strict mode would answer with, or None to let the request through."""
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", ())}
+        headers = _decoded_headers(scope)
+        if headers is None:
+            return 403, _NOT_UTF8
         if self.require_https and self._scheme(scope, headers) != "https":
             hint = "" if self.trust_forwarded_proto else " (behind a TLS proxy? set trust_forwarded_proto=True)"
-            return 403, f"HTTPS required, got {self._scheme(scope, headers)}{hint}"
+            return 403, f"HTTPS required, got {_shown(self._scheme(scope, headers))}{hint}"
         if self.allowed_hosts:
             host = headers.get("host", "")
             if not _host_allowed(host, self.allowed_hosts):
-                return 403, f"host {host!r} is not in allowed_hosts"
+                return 403, f"host {_shown(host)} is not in allowed_hosts"
+        # No Origin header: not a browser (restate-server sends none), so nothing to check.
         origin = headers.get("origin")
         if origin is not None and self.allowed_origins and origin.rstrip("/") not in self.allowed_origins:
-            return 403, f"origin {origin!r} is not in allowed_origins"
+            return 403, f"origin {_shown(origin)} is not in allowed_origins"
         path = scope.get("path", "")
-        if self.mode == "permissive" and not path.endswith(self.unsigned_paths):
+        if self.mode == "permissive" and not self.is_unsigned_path(path):
             reason = judge_signature(headers, path, self.keys, leeway=self.leeway)
             if reason is not None:
                 return 401, reason
         return None
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope.get("type") != "http" or self.mode == "disabled":
+        if scope.get("type") != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.mode == "disabled":
+            # Nothing is checked, but headers the SDK cannot decode would be its 500: refuse them.
+            if _decoded_headers(scope) is None:
+                await _refuse(send, 403, _NOT_UTF8)
+                return
             await self.app(scope, receive, send)
             return
         verdict = self.judge(scope)
@@ -270,13 +418,9 @@ class SecurityMiddleware:
         if verdict is not None:
             status, reason = verdict
             _record_refusal(self.mode, status)
-            if self.mode == "strict":
+            if self.mode == "strict" or reason == _NOT_UTF8:
                 _log.warning("request refused", status=status, reason=reason, path=path, mode=self.mode)
-                body = reason.encode()
-                await send({"type": "http.response.start", "status": status,
-                            "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                                        (b"content-length", str(len(body)).encode())]})
-                await send({"type": "http.response.body", "body": body})
+                await _refuse(send, status, reason)
                 return
             _log.warning("request would be refused in strict mode; passed (permissive)",
                          status=status, reason=reason, path=path, mode=self.mode)
@@ -291,6 +435,25 @@ class SecurityMiddleware:
             await send(message)
 
         await self.app(scope, receive, watch if self.keys else send)
+
+
+_NOT_UTF8 = "a request header is not UTF-8 (the SDK cannot decode it; Restate never sends one)"
+
+
+def _decoded_headers(scope: dict) -> dict[str, str] | None:
+    """The request's headers as text, lower-cased names; None if one is not UTF-8."""
+    try:
+        return {k.decode("utf-8").lower(): v.decode("utf-8") for k, v in scope.get("headers", ())}
+    except UnicodeDecodeError:
+        return None
+
+
+async def _refuse(send: Any, status: int, reason: str) -> None:
+    body = reason.encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _record_refusal(mode: str, status: int) -> None:

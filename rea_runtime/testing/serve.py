@@ -16,8 +16,12 @@ __all__ = ["AppServer"]
 
 
 class AppServer:
-    def __init__(self, app: Any) -> None:
+    """``certfile``/``keyfile``: serve HTTPS (HTTP/2 by ALPN), as a TLS-terminating deployment does."""
+
+    def __init__(self, app: Any, *, certfile: str | None = None, keyfile: str | None = None) -> None:
         self.app = app
+        self.certfile = certfile
+        self.keyfile = keyfile
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -26,7 +30,7 @@ class AppServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.certfile else 'http'}://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 15.0) -> "AppServer":
         from hypercorn.asyncio import serve
@@ -38,6 +42,9 @@ class AppServer:
         config.accesslog = None
         config.errorlog = None
         config.graceful_timeout = 1.0
+        if self.certfile:
+            config.certfile = self.certfile
+            config.keyfile = self.keyfile
         ready = threading.Event()
 
         async def main() -> None:
