@@ -1,0 +1,257 @@
+"""Verdicts: does a journal the old code wrote still replay on the new code?
+
+An invocation in flight has journaled a prefix of one of the old code's paths. Replaying it,
+the new code must attempt, command by command, what was recorded (same command type, same
+compared fields, `ops.COMPARED_FIELDS`); after the recorded prefix it runs freely. So a
+handler is compatible when, for every old path, every new path that decides the same way
+where both compute a condition the same way (same fingerprint) journals that whole old path
+as its own prefix. Operations appended after every old path ends, changes inside run
+actions, and changes to fields the protocol does not compare (a sleep's duration) keep it
+compatible. The first place where some such new path attempts something else, or ends,
+breaks every invocation whose journal already reaches that place.
+
+Where a path meets an unknown (a context handed to code rea cannot see), the verdict is
+unknown, unless both revisions make the very same opaque call at the same place, in which
+case it journals the same in both.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from rea_lint.journal.ops import Op, OpKind, field_mismatch
+from rea_lint.journal.paths import Path, TooManyPaths, enumerate_paths
+from rea_lint.journal.shape import HandlerShape, Shapes, Unknown
+
+__all__ = ["Divergence", "HandlerDiff", "ProjectDiff", "Verdict", "compare_handlers", "diff_projects"]
+
+SUSPENDING = frozenset({OpKind.CALL, OpKind.SLEEP, OpKind.GET_PROMISE, OpKind.ATTACH_INVOCATION, OpKind.RUN, OpKind.GET_STATE, OpKind.STATE_KEYS, OpKind.PEEK_PROMISE})
+"""Operations an invocation can be suspended (or retried) at: the ones awaited for a result."""
+
+
+class Verdict(str, enum.Enum):
+    COMPATIBLE = "compatible"
+    BREAKING = "breaking"
+    UNKNOWN = "unknown"
+    REMOVED = "removed"
+    """The handler is gone (or renamed): invocations in flight fail (no such handler)."""
+    ADDED = "added"
+    KIND_CHANGED = "kind-changed"
+
+
+ADVICE = (
+    "keep the old deployment registered until its invocations drain (register the new code as a "
+    "new deployment at a new URL: Restate's versioning routes in-flight invocations to the old one), "
+    "or branch on a version recorded in the journal (e.g. `version = await ctx.run(\"version\", lambda: 2)` "
+    "at the start of new invocations, and the old code path when the journal says otherwise)"
+)
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """The first operation where some old journal and the new code part ways."""
+
+    index: int
+    """Journal index (the input is 0, the handler's first operation 1), as the server reports it."""
+    old: Op | None
+    """What the old code recorded there (None: the old path ends there; only for `unknown`)."""
+    new: Op | None
+    """What the new code attempts there (None: it ends, i.e. returns or raises, first)."""
+    reason: str
+    suspended_at: Op | None = None
+    """The first point at or after ``old`` where an invocation can be waiting (an awaited operation)."""
+
+    def states(self) -> str:
+        """Which invocations break, in words."""
+        if self.old is None:
+            return "invocations in flight"
+        first = f"invocations whose journal already holds `{self.old.text}` ({self.old.where()})"
+        if self.suspended_at is not None:
+            s = self.suspended_at
+            return f"{first}: those suspended at or after `await {s.text}` ({s.where()})"
+        return first
+
+
+@dataclass(frozen=True)
+class HandlerDiff:
+    service: str
+    handler: str
+    verdict: Verdict
+    old: HandlerShape | None
+    new: HandlerShape | None
+    divergence: Divergence | None = None
+    reason: str = ""
+    """Why, in one sentence (unknown: what made it unknowable and where)."""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.service, self.handler)
+
+    @property
+    def breaking(self) -> bool:
+        return self.verdict in (Verdict.BREAKING, Verdict.REMOVED, Verdict.KIND_CHANGED)
+
+    @property
+    def advice(self) -> str:
+        return ADVICE if self.breaking else ""
+
+
+@dataclass
+class ProjectDiff:
+    handlers: list[HandlerDiff] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    """Files that could not be parsed, handlers defined twice (one line each)."""
+
+    @property
+    def breaking(self) -> bool:
+        return any(h.breaking for h in self.handlers)
+
+    @property
+    def unknown(self) -> bool:
+        return any(h.verdict is Verdict.UNKNOWN for h in self.handlers)
+
+    def services(self) -> dict[str, str]:
+        """Services removed entirely (every handler gone): name -> `removed`."""
+        old: dict[str, set[str]] = {}
+        new: set[str] = set()
+        for h in self.handlers:
+            if h.old is not None:
+                old.setdefault(h.service, set()).add(h.handler)
+            if h.new is not None:
+                new.add(h.service)
+        return {s: "removed" for s in old if s not in new}
+
+
+def compare_handlers(old: HandlerShape, new: HandlerShape) -> HandlerDiff:
+    """The verdict for one handler between two revisions."""
+    if old.kind != new.kind or old.service_kind != new.service_kind:
+        return HandlerDiff(
+            old.service, old.handler, Verdict.KIND_CHANGED, old, new,
+            reason=f"the handler changed from {old.service_kind} {old.kind} to {new.service_kind} {new.kind}: "
+                   "Restate routes and stores its invocations differently",
+        )
+    try:
+        old_paths = enumerate_paths(old.shape)
+        new_paths = enumerate_paths(new.shape)
+    except TooManyPaths as err:
+        return HandlerDiff(old.service, old.handler, Verdict.UNKNOWN, old, new,
+                           reason=f"the handler has more than {err.args[0] - 1} paths through its operations; rea does not compare a part of them")
+    first_break: Divergence | None = None
+    first_unknown: Unknown | None = None
+    for p in old_paths:
+        result = _replay_on(p, new_paths)
+        if isinstance(result, Divergence):
+            if first_break is None or (result.index, _line(result.old)) < (first_break.index, _line(first_break.old)):
+                first_break = result
+        elif isinstance(result, Unknown) and first_unknown is None:
+            first_unknown = result
+    if first_break is not None:
+        return HandlerDiff(old.service, old.handler, Verdict.BREAKING, old, new, first_break, reason=first_break.reason)
+    if first_unknown is not None:
+        return HandlerDiff(old.service, old.handler, Verdict.UNKNOWN, old, new,
+                           reason=f"{first_unknown.reason} ({first_unknown.where()})")
+    return HandlerDiff(old.service, old.handler, Verdict.COMPATIBLE, old, new,
+                       reason="every journal the old code can write replays on the new code")
+
+
+def _line(op: Op | None) -> int:
+    return op.line if op is not None else 0
+
+
+def _consistent(old: dict[str, list[object]], new: Path) -> bool:
+    """Does ``new`` decide like ``old`` wherever both compute a condition the same way?"""
+    seen: dict[str, int] = {}
+    for cond, arms in new.decisions().items():
+        if cond == "except":
+            continue
+        recorded = old.get(cond)
+        if recorded is None:
+            continue
+        for a, b in zip(arms, recorded):
+            if a != b:
+                return False
+        seen[cond] = len(arms)
+    return True
+
+
+def _replay_on(old: Path, news: Sequence[Path]) -> Divergence | Unknown | None:
+    """Replay every prefix of one old path on the new code's paths: the earliest divergence
+    along a consistent new path, else an unknown met, else None (it replays)."""
+    recorded = old.journal
+    decisions = old.decisions()
+    best: Divergence | None = None
+    unknown: Unknown | None = None
+    for new in news:
+        if not _consistent(decisions, new):
+            continue
+        attempted = new.journal
+        for i, rec in enumerate(recorded):
+            if i >= len(attempted):
+                if new.truncated:
+                    break  # the new path goes on past the unrolling bound: not a divergence
+                if isinstance(rec, Unknown):
+                    unknown = unknown or rec
+                    break
+                d = Divergence(i + 1, rec, None, f"the old code journals `{rec.text}` ({rec.where()}) where the new code ends (returns or raises)", _suspension(recorded, i))
+                if best is None or d.index < best.index:
+                    best = d
+                break
+            att = attempted[i]
+            if isinstance(rec, Unknown) or isinstance(att, Unknown):
+                if isinstance(rec, Unknown) and isinstance(att, Unknown) and rec.opaque and rec.opaque == att.opaque:
+                    continue  # the same opaque call in both: it journals the same
+                unknown = unknown or (rec if isinstance(rec, Unknown) else att)  # type: ignore[assignment]
+                break
+            why = field_mismatch(rec, att)
+            if why is not None:
+                d = Divergence(i + 1, rec, att, _describe(rec, att, why), _suspension(recorded, i))
+                if best is None or d.index < best.index:
+                    best = d
+                break
+    if best is not None:
+        return best
+    return unknown
+
+
+def _suspension(recorded: Sequence[Op | Unknown], start: int) -> Op | None:
+    for rec in recorded[start:]:
+        if isinstance(rec, Op) and rec.kind in SUSPENDING:
+            return rec
+    return None
+
+
+def _describe(rec: Op, att: Op, why: str) -> str:
+    if rec.kind is not att.kind:
+        return f"the old code journals {rec.label()} (`{rec.text}`) where the new code attempts {att.label()} (`{att.text}`)"
+    return f"`{rec.text}` became `{att.text}`: {why}, and replay compares it"
+
+
+def diff_projects(old: Shapes, new: Shapes, problems: Sequence[str] = ()) -> ProjectDiff:
+    """One verdict per handler of either revision, in (service, handler) order."""
+    out = ProjectDiff(problems=list(problems))
+    for key in sorted(set(old) | set(new)):
+        o, n = old.get(key), new.get(key)
+        if o is not None and n is not None:
+            out.handlers.append(compare_handlers(o, n))
+        elif o is not None:
+            renamed = _renamed_to(o, new, old)
+            reason = f"the handler {o.service}/{o.handler} is gone"
+            if renamed:
+                reason += f" (renamed to {renamed}?)"
+            reason += ": invocations in flight, and calls and sends to it, fail"
+            out.handlers.append(HandlerDiff(o.service, o.handler, Verdict.REMOVED, o, None, reason=reason))
+        elif n is not None:
+            out.handlers.append(HandlerDiff(n.service, n.handler, Verdict.ADDED, None, n, reason="a new handler: nothing in flight"))
+    return out
+
+
+def _renamed_to(gone: HandlerShape, new: Shapes, old: Shapes) -> str | None:
+    """A new handler with the same function, or the same service's function under a new name."""
+    for key, shape in new.items():
+        if key in old:
+            continue
+        if shape.function == gone.function and shape.path == gone.path:
+            return f"{shape.service}/{shape.handler}"
+    return None

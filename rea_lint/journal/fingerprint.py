@@ -1,0 +1,178 @@
+"""Fingerprints: the computation behind a value, so two revisions can be compared by it.
+
+The protocol compares values (a call's parameter bytes, a state value, a key computed at
+run time). Source cannot say what bytes a value serializes to, but it can say how the value
+is computed: the expression, with each local name replaced by the expressions assigned to it
+(recursively), parameters by their position, module constants by their value, module
+functions and classes by their code. Handler code is deterministic (the catalog's rules see
+to that) and replays the same input and the same recorded results, so the same computation
+gives the same bytes. Names are replaced by what they hold, so renaming a variable changes
+nothing; changing `n + 1` to `n + 2`, or what `n` is assigned, changes the fingerprint.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from typing import Mapping
+
+from rea_lint.model import Function, Model
+
+__all__ = ["Fingerprinter"]
+
+_MAX_DEPTH = 12
+
+
+class Fingerprinter:
+    """Fingerprints of expressions inside one function of one module."""
+
+    def __init__(self, model: Model, function: Function, env: Mapping[str, str] | None = None) -> None:
+        self.m = model
+        self.fn = function
+        self.env = dict(env or {})
+        """Parameter name -> the caller's fingerprint of the argument (helpers)."""
+        self._assigned: dict[str, list[str]] | None = None
+        self._positions = _param_positions(function)
+
+    def of(self, node: ast.AST | None) -> str:
+        if node is None:
+            return "None"
+        text = self._render(node, 0, frozenset())
+        return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+    # -- rendering --------------------------------------------------------------------------
+
+    def _render(self, node: ast.AST, depth: int, stack: frozenset[str]) -> str:
+        if depth > _MAX_DEPTH:
+            return "<deep>"
+        if isinstance(node, ast.Name):
+            return self._name(node.id, depth, stack)
+        if isinstance(node, ast.Constant):
+            return f"C({node.value!r})"
+        if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return f"D({_dump(node)})"
+        parts = [type(node).__name__]
+        for name, value in ast.iter_fields(node):
+            if name in ("ctx", "type_comment"):
+                continue
+            if isinstance(value, ast.AST):
+                parts.append(f"{name}={self._render(value, depth + 1, stack)}")
+            elif isinstance(value, list):
+                items = ",".join(self._render(v, depth + 1, stack) if isinstance(v, ast.AST) else repr(v) for v in value)
+                parts.append(f"{name}=[{items}]")
+            else:
+                parts.append(f"{name}={value!r}")
+        return "(" + " ".join(parts) + ")"
+
+    def _name(self, name: str, depth: int, stack: frozenset[str]) -> str:
+        if name in self.env:
+            return f"A({self.env[name]})"
+        if name in self.fn.contexts:
+            return "CTX"
+        if name in self._positions:
+            return f"P{self._positions[name]}"
+        assigned = self.assignments().get(name)
+        if assigned is not None:
+            if name in stack:
+                return f"R({name})"  # a loop-carried value (`total += x`): its definitions are listed once
+            inner = stack | {name}
+            return "L[" + ";".join(self._render(v, depth + 1, inner) if isinstance(v, ast.AST) else v for v in assigned) + "]"  # type: ignore[arg-type]
+        scope = self.fn.parent
+        while scope is not None:  # a closure: the enclosing function's value
+            if name in scope.local_names:
+                return Fingerprinter(self.m, scope)._render(ast.Name(id=name, ctx=ast.Load()), depth + 1, stack)
+            scope = scope.parent
+        qual = self.m.imports.names.get(name)
+        if qual is not None:
+            return f"Q({qual})"
+        value = self.m.module_values.get(name)
+        if value is not None:
+            return f"M({self._render(value, depth + 1, stack | {name})})" if name not in stack else f"R({name})"
+        defined = self.m.module_functions.get(name)
+        if defined is not None:
+            return f"D({_dump(defined.node)})"
+        for stmt in self.m.tree.body:
+            if isinstance(stmt, ast.ClassDef) and stmt.name == name:
+                return f"D({_dump(stmt)})"
+        return f"G({name})"
+
+    def assignments(self) -> dict[str, list[ast.AST | str]]:
+        """Local name -> what is assigned to it, in source order (nested defs excluded)."""
+        if self._assigned is not None:
+            return self._assigned  # type: ignore[return-value]
+        out: dict[str, list[ast.AST | str]] = {}
+
+        def bind(target: ast.AST, value: ast.AST | str, how: str = "") -> None:
+            if isinstance(target, ast.Name):
+                out.setdefault(target.id, []).append(value if not how else f"{how}")
+            elif isinstance(target, (ast.Tuple, ast.List)):
+                for i, elt in enumerate(target.elts):
+                    bind(elt, f"U{i}({self._render(value, 1, frozenset()) if isinstance(value, ast.AST) else value})")
+            elif isinstance(target, ast.Starred):
+                bind(target.value, value)
+
+        for stmt in _own_statements(self.fn.node.body):
+            if isinstance(stmt, ast.Assign):
+                for t in stmt.targets:
+                    bind(t, stmt.value)
+            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+                bind(stmt.target, stmt.value)
+            elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+                out.setdefault(stmt.target.id, []).append(ast.BinOp(left=ast.Name(id="_", ctx=ast.Load()), op=stmt.op, right=stmt.value))
+            elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+                bind(stmt.target, ast.Call(func=ast.Name(id="__iter__", ctx=ast.Load()), args=[stmt.iter], keywords=[]))
+            elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+                for item in stmt.items:
+                    if item.optional_vars is not None:
+                        bind(item.optional_vars, item.context_expr)
+            elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                for alias in stmt.names:
+                    name = alias.asname or alias.name.split(".")[0]
+                    out.setdefault(name, []).append(f"I({getattr(stmt, 'module', '')}.{alias.name})")
+            elif isinstance(stmt, ast.Try):
+                for handler in stmt.handlers:
+                    if handler.name:
+                        out.setdefault(handler.name, []).append("EXC")
+        for node in _own_expressions(self.fn.node.body):
+            if isinstance(node, ast.NamedExpr):
+                bind(node.target, node.value)
+        self._assigned = out  # type: ignore[assignment]
+        return out
+
+
+def _param_positions(fn: Function) -> dict[str, int]:
+    a = fn.node.args
+    every = [*a.posonlyargs, *a.args, *a.kwonlyargs]
+    if a.vararg:
+        every.append(a.vararg)
+    if a.kwarg:
+        every.append(a.kwarg)
+    return {p.arg: i for i, p in enumerate(every)}
+
+
+def _own_statements(body: list[ast.stmt]):  # type: ignore[no-untyped-def]
+    """Every statement of a function body at any depth, nested defs and classes left out."""
+    stack: list[ast.stmt] = list(reversed(body))
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        yield stmt
+        for name in ("handlers", "cases", "finalbody", "orelse", "body"):
+            block = getattr(stmt, name, None)
+            if block:
+                stack.extend(reversed(block))
+
+
+def _own_expressions(body: list[ast.stmt]):  # type: ignore[no-untyped-def]
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def _dump(node: ast.AST) -> str:
+    return hashlib.sha1(ast.dump(node, include_attributes=False).encode()).hexdigest()[:16]

@@ -1,0 +1,176 @@
+"""The journal operations a handler can produce, and the fields replay compares.
+
+Restate's Python SDK hands every context call to the shared core (restatedev/sdk-shared-core),
+which, while replaying, pops the recorded command and checks it against the one the code
+attempts (`check_entry_header_match` in src/vm/transitions/journal.rs, using the
+`CommandMessageHeaderEq` impls of src/service_protocol/messages.rs). A different command
+type is a `CommandTypeMismatchError`, a different compared field a `CommandMismatchError`:
+both end the attempt with 570 "Journal mismatch". `COMPARED_FIELDS` is that table, read
+from those sources (docs/replay-compatibility.md cites each line). Fields not listed (a
+sleep's wake-up time, a delayed send's invoke time, a run's action and result) are recorded
+but never compared.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Mapping
+
+__all__ = ["COMMAND_NAMES", "COMPARED_FIELDS", "Field", "Op", "OpKind", "field_mismatch"]
+
+
+class OpKind(str, enum.Enum):
+    """One kind of journal command (or a context call that journals nothing but matters)."""
+
+    RUN = "run"
+    CALL = "call"
+    SEND = "send"
+    SLEEP = "sleep"
+    GET_STATE = "get_state"
+    STATE_KEYS = "state_keys"
+    SET_STATE = "set_state"
+    CLEAR_STATE = "clear_state"
+    CLEAR_ALL_STATE = "clear_all_state"
+    GET_PROMISE = "get_promise"
+    PEEK_PROMISE = "peek_promise"
+    COMPLETE_PROMISE = "complete_promise"
+    COMPLETE_AWAKEABLE = "complete_awakeable"
+    SEND_SIGNAL = "send_signal"
+    CANCEL_INVOCATION = "cancel_invocation"
+    ATTACH_INVOCATION = "attach_invocation"
+    AWAKEABLE = "awakeable"
+    """`ctx.awakeable()`: allocates a signal id, writes no command (not journaled)."""
+    SIGNAL = "signal"
+    """`ctx.signal(name)`: waits on a named signal, writes no command (not journaled)."""
+
+    @property
+    def journaled(self) -> bool:
+        return self not in (OpKind.AWAKEABLE, OpKind.SIGNAL)
+
+
+COMMAND_NAMES: Mapping[OpKind, str] = {
+    OpKind.RUN: "run",
+    OpKind.CALL: "call",
+    OpKind.SEND: "one way call/send",
+    OpKind.SLEEP: "sleep",
+    OpKind.GET_STATE: "get state",
+    OpKind.STATE_KEYS: "get state keys",
+    OpKind.SET_STATE: "set state",
+    OpKind.CLEAR_STATE: "clear state",
+    OpKind.CLEAR_ALL_STATE: "clear all state",
+    OpKind.GET_PROMISE: "get promise",
+    OpKind.PEEK_PROMISE: "peek promise",
+    OpKind.COMPLETE_PROMISE: "complete promise",
+    OpKind.COMPLETE_AWAKEABLE: "complete awakeable",
+    OpKind.SEND_SIGNAL: "send signal",
+    OpKind.CANCEL_INVOCATION: "send signal",
+    OpKind.ATTACH_INVOCATION: "attach invocation",
+}
+"""How the shared core names each command in a 570 message (`CommandType`'s Display,
+src/lib.rs). The input command is index 0 ("handler input"); the handler's first operation
+is index 1. A cancel is a `SendSignal` command carrying the cancel signal."""
+
+COMPARED_FIELDS: Mapping[OpKind, tuple[str, ...]] = {
+    OpKind.RUN: ("name",),
+    OpKind.CALL: ("service", "handler", "key", "parameter", "headers", "idempotency_key", "scope", "limit_key"),
+    OpKind.SEND: ("service", "handler", "key", "parameter", "headers", "idempotency_key", "scope", "limit_key"),
+    OpKind.SLEEP: ("name",),
+    OpKind.GET_STATE: ("key",),
+    OpKind.STATE_KEYS: (),
+    OpKind.SET_STATE: ("key", "value"),
+    OpKind.CLEAR_STATE: ("key",),
+    OpKind.CLEAR_ALL_STATE: (),
+    OpKind.GET_PROMISE: ("key",),
+    OpKind.PEEK_PROMISE: ("key",),
+    OpKind.COMPLETE_PROMISE: ("key", "value"),
+    OpKind.COMPLETE_AWAKEABLE: ("awakeable_id", "value"),
+    OpKind.SEND_SIGNAL: ("invocation_id", "signal", "value"),
+    OpKind.CANCEL_INVOCATION: ("invocation_id",),
+    OpKind.ATTACH_INVOCATION: ("invocation_id",),
+    OpKind.AWAKEABLE: (),
+    OpKind.SIGNAL: ("signal",),
+}
+"""Kind -> the fields the shared core compares on replay (besides the command type and the
+completion ids, which follow from the operations before). `value`/`parameter` are the
+serialized bytes: the Python SDK leaves payload checks on (`VMOptions::default()`,
+`PayloadOptions::default()`), so a different value is a mismatch."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One compared field as the source writes it.
+
+    ``literal`` holds the value when the source spells it out (`"charge"`, `"Greeter"`);
+    otherwise ``fingerprint`` stands for the computation that produces it (the expression
+    with local names replaced by their definitions), so two revisions that compute the same
+    value the same way compare equal."""
+
+    text: str
+    """How the source writes it (`"charge"`, `order.id`)."""
+    literal: object = None
+    is_literal: bool = False
+    fingerprint: str = ""
+
+    def same_as(self, other: "Field") -> bool:
+        if self.is_literal and other.is_literal:
+            return self.literal == other.literal and type(self.literal) is type(other.literal)
+        return self.fingerprint == other.fingerprint
+
+    def describe(self) -> str:
+        return repr(self.literal) if self.is_literal else self.text
+
+
+ABSENT = Field(text="(none)", literal=None, is_literal=True, fingerprint="None")
+
+
+@dataclass(frozen=True)
+class Op:
+    """A context call that journals a command (or, for `AWAKEABLE`/`SIGNAL`, allocates a
+    notification): its kind, the compared fields, and where the source makes it."""
+
+    kind: OpKind
+    fields: Mapping[str, Field] = field(default_factory=dict, compare=False)
+    path: str = field(default="", compare=False)
+    line: int = field(default=0, compare=False)
+    col: int = field(default=0, compare=False)
+    text: str = field(default="", compare=False)
+    """The call as written, shortened (`ctx.run("charge", ...)`)."""
+    via: tuple[str, ...] = field(default=(), compare=False)
+    """Helper calls the operation is reached through (`charge(ctx, ...)`), outermost first."""
+
+    @property
+    def command(self) -> str:
+        return COMMAND_NAMES.get(self.kind, self.kind.value)
+
+    def get(self, name: str) -> Field:
+        return self.fields.get(name, ABSENT)
+
+    def label(self) -> str:
+        """`run "charge"`, `call Greeter/greet`: what it is, in words."""
+        k = self.kind
+        if k in (OpKind.RUN, OpKind.SLEEP) and "name" in self.fields:
+            return f"{k.value} {self.get('name').describe()}"
+        if k in (OpKind.CALL, OpKind.SEND):
+            return f"{k.value} {self.get('service').describe()}/{self.get('handler').describe()}"
+        if "key" in self.fields:
+            return f"{k.value} {self.get('key').describe()}"
+        return k.value
+
+    def where(self) -> str:
+        return f"{self.path}:{self.line}" if self.path else f"line {self.line}"
+
+
+def field_mismatch(recorded: Op, attempted: Op) -> str | None:
+    """None if replaying ``attempted`` against ``recorded`` passes the shared core's check;
+    else what differs (`command type run != call`, `name "a" != "b"`)."""
+    if recorded.kind.journaled != attempted.kind.journaled:
+        return "journaled != not journaled"
+    if recorded.kind is not attempted.kind:
+        return f"command type {recorded.command} != {attempted.command}"
+    for name in COMPARED_FIELDS.get(recorded.kind, ()):
+        a, b = recorded.get(name), attempted.get(name)
+        if not a.same_as(b):
+            return f"{name} {a.describe()} != {b.describe()}"
+    return None
+

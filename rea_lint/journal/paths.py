@@ -1,0 +1,161 @@
+"""The paths through a shape: each one a sequence of operations and the decisions taken.
+
+A path lists, in order, the operations it journals (`Step`), the unknowns it meets, and the
+decisions that chose it (which arm of a branch, whether a loop iterates again, which
+`except` ran). Decisions carry the condition's fingerprint, so a comparison can require two
+revisions to decide the same way where they compute the condition the same way. Loops are
+unrolled a bounded number of times (two iterations show a body that changed between them);
+a path cut there is marked `truncated`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Union
+
+from rea_lint.journal.ops import Op
+from rea_lint.journal.shape import EMPTY, Branch, Exit, Jump, Loop, Node, Seq, Step, Try, Unknown
+
+__all__ = ["Decision", "Path", "TooManyPaths", "enumerate_paths"]
+
+DEFAULT_UNROLL = 2
+DEFAULT_CAP = 400
+
+
+@dataclass(frozen=True)
+class Decision:
+    condition: str
+    arm: object
+    """Branch arm index, `iter`/`stop` for a loop, `except N` for a handler."""
+    line: int
+    text: str
+
+
+Event = Union[Op, Decision, Unknown]
+
+
+@dataclass(frozen=True)
+class Path:
+    events: tuple[Event, ...]
+    truncated: bool = False
+    """Cut at the loop unrolling bound: it goes on, but how is not listed."""
+
+    @property
+    def journal(self) -> list[Op | Unknown]:
+        """The journaled operations and the unknowns, in order (what replay walks)."""
+        return [e for e in self.events if (isinstance(e, Op) and e.kind.journaled) or isinstance(e, Unknown)]
+
+    def decisions(self) -> dict[str, list[object]]:
+        out: dict[str, list[object]] = {}
+        for e in self.events:
+            if isinstance(e, Decision):
+                out.setdefault(e.condition, []).append(e.arm)
+        return out
+
+
+class TooManyPaths(Exception):
+    """More paths than the bound: the caller says "unknown" rather than compare a part."""
+
+
+_NEXT, _EXIT, _BREAK, _CONTINUE, _CUT = "next", "exit", "break", "continue", "cut"
+_Partial = tuple[tuple[Event, ...], str]
+
+
+def enumerate_paths(node: Node, unroll: int = DEFAULT_UNROLL, cap: int = DEFAULT_CAP) -> list[Path]:
+    walker = _Walker(unroll, cap)
+    out = walker.walk(node, [()])
+    paths = [Path(events, truncated=status == _CUT) for events, status in out]
+    return paths
+
+
+class _Walker:
+    def __init__(self, unroll: int, cap: int) -> None:
+        self.unroll = unroll
+        self.cap = cap
+
+    def _check(self, items: list[_Partial]) -> list[_Partial]:
+        if len(items) > self.cap:
+            raise TooManyPaths(len(items))
+        return items
+
+    def walk(self, node: Node, ins: list[tuple[Event, ...]]) -> list[_Partial]:
+        if not ins:
+            return []
+        if isinstance(node, Step):
+            return [(e + (node.op,), _NEXT) for e in ins]
+        if isinstance(node, Unknown):
+            return [(e + (node,), _NEXT) for e in ins]
+        if isinstance(node, Exit):
+            return [(e, _EXIT) for e in ins]
+        if isinstance(node, Jump):
+            return [(e, _BREAK if node.how == "break" else _CONTINUE) for e in ins]
+        if isinstance(node, Seq):
+            cur: list[_Partial] = [(e, _NEXT) for e in ins]
+            for item in node.items:
+                active = [e for e, s in cur if s == _NEXT]
+                done = [(e, s) for e, s in cur if s != _NEXT]
+                cur = self._check(done + self.walk(item, active))
+            return cur
+        if isinstance(node, Branch):
+            out: list[_Partial] = []
+            for i, arm in enumerate(node.arms):
+                out.extend(self.walk(arm, [e + (Decision(node.condition, i, node.line, node.text),) for e in ins]))
+                self._check(out)
+            return out
+        if isinstance(node, Loop):
+            return self._loop(node, ins)
+        if isinstance(node, Try):
+            return self._try(node, ins)
+        raise TypeError(f"not a shape node: {node!r}")  # pragma: no cover
+
+    def _loop(self, node: Loop, ins: list[tuple[Event, ...]]) -> list[_Partial]:
+        out: list[_Partial] = []
+        cur = ins
+        for k in range(self.unroll + 1):
+            stop = [e + (Decision(node.condition, "stop", node.line, node.text),) for e in cur]
+            out.extend(self.walk(node.orelse, stop))
+            if k == self.unroll:
+                out.extend((e + (Decision(node.condition, "iter", node.line, node.text),), _CUT) for e in cur)
+                break
+            body = self.walk(node.body, [e + (Decision(node.condition, "iter", node.line, node.text),) for e in cur])
+            cur = [e for e, s in body if s in (_NEXT, _CONTINUE)]
+            out.extend((e, _NEXT) for e, s in body if s == _BREAK)
+            out.extend((e, s) for e, s in body if s in (_EXIT, _CUT))
+            self._check(out)
+            if not cur:
+                break
+        return out
+
+    def _try(self, node: Try, ins: list[tuple[Event, ...]]) -> list[_Partial]:
+        out: list[_Partial] = []
+        normal: list[tuple[Event, ...]] = []
+        raised: dict[tuple[int, ...], tuple[Event, ...]] = {}
+        for start in ins:
+            body = self.walk(node.body, [start])
+            normal.extend(e for e, s in body if s == _NEXT)
+            out.extend((e, s) for e, s in body if s != _NEXT)
+            # an exception can be raised after any operation of the body (or before the first)
+            for e, _ in body:
+                for i in range(len(start), len(e) + 1):
+                    if i == len(start) or isinstance(e[i - 1], (Op, Unknown)):
+                        raised.setdefault(tuple(id(x) for x in e[:i]), e[:i])
+            self._check(out)
+        out.extend(self.walk(node.orelse, normal))
+        for h, handler in enumerate(node.handlers):
+            entered = [e + (Decision("except", h, node.line, "except"),) for e in raised.values()]
+            out.extend(self.walk(handler, entered))
+            self._check(out)
+        if node.final is not EMPTY:
+            through = [(e, s) for e, s in out if s in (_NEXT, _EXIT, _BREAK, _CONTINUE)]
+            rest = [(e, s) for e, s in out if s not in (_NEXT, _EXIT, _BREAK, _CONTINUE)]
+            finished: list[_Partial] = []
+            for status in (_NEXT, _EXIT, _BREAK, _CONTINUE):
+                group = [e for e, s in through if s == status]
+                for e, s in self.walk(node.final, group):
+                    finished.append((e, status if s == _NEXT else s))
+            out = rest + finished
+        return self._check(out)
+
+
+def journal_of(events: Iterable[Event]) -> list[Op | Unknown]:
+    return [e for e in events if (isinstance(e, Op) and e.kind.journaled) or isinstance(e, Unknown)]

@@ -1,0 +1,796 @@
+"""Journal shapes: the operations each handler's code can journal, as a regular structure.
+
+A shape is a tree of `Seq`, `Step` (one operation), `Branch` (if/elif/else, match, a
+conditional expression, short-circuit `and`/`or`), `Loop` (for/while, comprehensions),
+`Try`, `Exit` (return/raise), `Jump` (break/continue) and `Unknown` (with the place that
+makes it unknowable). Branch and loop conditions carry a fingerprint of their computation
+(`fingerprint.py`), so a comparison knows when two revisions must take the same way.
+
+It is built from the semantic model (`rea_lint.model`): contexts are the names the model
+knows, run actions are skipped (what they do is not journaled; their name is), and helpers
+that receive the context are followed into their bodies, across the project's modules, as
+transitive findings are (`rea_lint.project`'s resolver). Journal order is call order: the
+SDK journals a command when the context method is called, not when it is awaited.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence, Union
+
+from rea_lint.config import DEFAULT, ReaConfig
+from rea_lint.journal.fingerprint import Fingerprinter
+from rea_lint.journal.ops import Field, Op, OpKind
+from rea_lint.model import Function, Model, build_model, source_text
+from rea_lint.names import ImportMap, dotted
+from rea_lint.project import _Resolver, module_name, package_of
+
+__all__ = [
+    "Branch",
+    "Exit",
+    "HandlerShape",
+    "Jump",
+    "Loop",
+    "Node",
+    "Seq",
+    "Shapes",
+    "Step",
+    "Try",
+    "Unknown",
+    "load_shapes",
+    "shapes_of_source",
+    "shapes_of_sources",
+]
+
+_MAX_INLINE_DEPTH = 8
+
+
+# --- the shape ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    op: Op
+
+
+@dataclass(frozen=True)
+class Seq:
+    items: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One of ``arms`` runs; ``condition`` fingerprints what decides which."""
+
+    condition: str
+    text: str
+    line: int
+    arms: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
+class Loop:
+    """``body`` runs zero or more times, then ``orelse`` (unless a `break` left)."""
+
+    condition: str
+    text: str
+    line: int
+    body: "Node"
+    orelse: "Node"
+
+
+@dataclass(frozen=True)
+class Try:
+    """``body``; if it raises after any of its operations, one of ``handlers``; else
+    ``orelse``; then ``final``."""
+
+    body: "Node"
+    handlers: tuple["Node", ...]
+    orelse: "Node"
+    final: "Node"
+    line: int
+
+
+@dataclass(frozen=True)
+class Exit:
+    """`return` or `raise`: the path ends here."""
+
+    how: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Jump:
+    """`break` or `continue` inside a loop."""
+
+    how: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """What the code journals from here cannot be known from source."""
+
+    reason: str
+    path: str
+    line: int
+    col: int = 0
+    opaque: str = ""
+    """A fingerprint of the call that makes it unknown: two revisions with the same opaque
+    call (same callee, same arguments) journal the same, whatever that is."""
+
+    def where(self) -> str:
+        return f"{self.path}:{self.line}" if self.path else f"line {self.line}"
+
+
+Node = Union[Step, Seq, Branch, Loop, Try, Exit, Jump, Unknown]
+EMPTY = Seq(())
+
+
+@dataclass(frozen=True)
+class HandlerShape:
+    service: str
+    """The service name Restate knows (`restate.Service("greeter")` -> `greeter`)."""
+    service_kind: str
+    """`service`, `object` or `workflow`."""
+    handler: str
+    """The handler name Restate knows (the function's name, or the decorator's `name=`)."""
+    kind: str
+    """`service`, `exclusive`, `shared`, `workflow` (`rea_lint.model.HandlerKind`), or `unknown`."""
+    path: str
+    line: int
+    function: str
+    """The Python function's qualified name."""
+    shape: Node
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.service, self.handler)
+
+    def ops(self) -> list[Op]:
+        """Every operation in the shape, in source order (for listings; not a path)."""
+        out: list[Op] = []
+        _collect_ops(self.shape, out)
+        return out
+
+
+Shapes = dict[tuple[str, str], HandlerShape]
+"""(service name, handler name) -> its shape."""
+
+
+def _collect_ops(node: Node, out: list[Op]) -> None:
+    if isinstance(node, Step):
+        out.append(node.op)
+    elif isinstance(node, Seq):
+        for item in node.items:
+            _collect_ops(item, out)
+    elif isinstance(node, Branch):
+        for arm in node.arms:
+            _collect_ops(arm, out)
+    elif isinstance(node, Loop):
+        _collect_ops(node.body, out)
+        _collect_ops(node.orelse, out)
+    elif isinstance(node, Try):
+        for part in (node.body, *node.handlers, node.orelse, node.final):
+            _collect_ops(part, out)
+
+
+# --- loading --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Module:
+    name: str
+    path: str
+    model: Model
+    resolver: _Resolver
+
+
+class ShapeError(Exception):
+    """A file that cannot be read or parsed (reported with its path, never dropped)."""
+
+
+def shapes_of_sources(
+    sources: Mapping[str, str], root: str | os.PathLike[str] | None = None, config: ReaConfig = DEFAULT
+) -> tuple[Shapes, list[str]]:
+    """Shapes of every handler in these files (path -> text), and one problem line per file
+    that could not be parsed or per handler registered twice. Module names come from the
+    paths relative to ``root`` (`pkg/mod.py` -> `pkg.mod`), so helpers imported across
+    modules are followed."""
+    modules: dict[str, _Module] = {}
+    problems: list[str] = []
+    for path, text in sorted(sources.items()):
+        module = _module_name(path, root)
+        try:
+            tree = ast.parse(text, filename=path)
+        except (SyntaxError, ValueError) as err:
+            line = getattr(err, "lineno", None) or 1
+            problems.append(f"{path}:{line}: cannot parse: {getattr(err, 'msg', err)}")
+            continue
+        model = build_model(tree, config, ImportMap.from_tree(tree, package_of(module, path)))
+        modules[module] = _Module(module, path, model, _Resolver(model, module))
+    project = _Project(modules)
+    shapes: Shapes = {}
+    for mod in modules.values():
+        for shape in project.handlers(mod):
+            if shape.key in shapes:
+                other = shapes[shape.key]
+                problems.append(
+                    f"{shape.path}:{shape.line}: handler {shape.service}/{shape.handler} is also defined at "
+                    f"{other.path}:{other.line}; the first one is compared"
+                )
+                continue
+            shapes[shape.key] = shape
+    return shapes, problems
+
+
+def shapes_of_source(source: str, path: str = "<string>", config: ReaConfig = DEFAULT) -> Shapes:
+    """The shapes of one module's handlers (helpers in the same module are followed)."""
+    shapes, problems = shapes_of_sources({path: source}, None, config)
+    if problems and not shapes:
+        raise ShapeError(problems[0])
+    return shapes
+
+
+def load_shapes(paths: Iterable[str | os.PathLike[str]], root: str | os.PathLike[str] | None = None, config: ReaConfig = DEFAULT) -> tuple[Shapes, list[str]]:
+    """Shapes of the handlers in these files and directories (`*.py`, walked), from disk."""
+    sources: dict[str, str] = {}
+    problems: list[str] = []
+    for p in map(Path, paths):
+        files = sorted(p.rglob("*.py")) if p.is_dir() else [p]
+        for f in files:
+            if any(part.startswith(".") or part in ("__pycache__", "node_modules") for part in f.parts[len(p.parts):-1]):
+                continue
+            try:
+                sources[str(f)] = f.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as err:
+                problems.append(f"{f}: cannot read: {err}")
+    shapes, more = shapes_of_sources(sources, root, config)
+    return shapes, problems + more
+
+
+def _module_name(path: str, root: str | os.PathLike[str] | None) -> str:
+    if root is None:
+        return module_name(path) if os.path.exists(path) else _dotted_path(path)
+    return _dotted_path(os.path.relpath(path, root))
+
+
+def _dotted_path(rel: str) -> str:
+    parts = Path(rel).with_suffix("").parts
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(p for p in parts if p not in (".", "..")) or Path(rel).stem
+
+
+# --- the project: modules, handlers, helpers -------------------------------------------------
+
+
+class _Project:
+    def __init__(self, modules: dict[str, _Module]) -> None:
+        self.modules = modules
+        self.functions: dict[str, tuple[_Module, Function]] = {}
+        for mod in modules.values():
+            for fn in mod.model.functions:
+                self.functions[f"{mod.name}.{fn.qualname}"] = (mod, fn)
+        self.handler_names: dict[str, tuple[str, str]] = {}
+        """Qualified function name -> (service, handler), for call targets written as a reference."""
+        self._handlers: dict[str, list[HandlerShape]] = {}
+        for mod in modules.values():
+            for fn, service, _kind, handler in self._decorated(mod):
+                self.handler_names[f"{mod.name}.{fn.qualname}"] = (service, handler)
+
+    def resolve(self, target: str) -> tuple[_Module, Function] | None:
+        """The project function a qualified name denotes, following re-exports."""
+        for _ in range(8):
+            found = self.functions.get(target)
+            if found is not None:
+                return found
+            module, rest, hop = target, "", None
+            while "." in module:
+                module, _, last = module.rpartition(".")
+                rest = f"{last}.{rest}" if rest else last
+                mod = self.modules.get(module)
+                if mod is not None:
+                    head, _, tail = rest.partition(".")
+                    alias = mod.model.imports.names.get(head)
+                    if alias is not None:
+                        hop = f"{alias}.{tail}" if tail else alias
+                    break
+            if hop is None or hop == target:
+                return None
+            target = hop
+        return None
+
+    def _decorated(self, mod: _Module):  # type: ignore[no-untyped-def]
+        m = mod.model
+        for fn in m.functions:
+            h = fn.handler
+            if h is None or h.factory is None or h.decorator is None or fn.parent is not None:
+                continue
+            deco = h.decorator
+            call = deco if isinstance(deco, ast.Call) else None
+            target = call.func if call else deco
+            var = target.value.id  # type: ignore[attr-defined]
+            service = _service_name(m.module_values.get(var)) or var
+            kind = {"Service": "service", "VirtualObject": "object", "Workflow": "workflow"}[h.factory]
+            handler = fn.name
+            if call is not None:
+                for kw in call.keywords:
+                    if kw.arg == "name" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+                        handler = kw.value.value
+            yield fn, service, kind, handler
+
+    def handlers(self, mod: _Module) -> list[HandlerShape]:
+        out = []
+        for fn, service, service_kind, handler in self._decorated(mod):
+            kind = fn.handler.kind.value if fn.handler and fn.handler.kind else "unknown"
+            builder = _ShapeBuilder(self, mod, fn, contexts=frozenset(fn.contexts), env={}, depth=0, stack=(f"{mod.name}.{fn.qualname}",), via=())
+            shape = builder.block(fn.node.body)
+            out.append(HandlerShape(service, service_kind, handler, kind, mod.path, fn.node.lineno, fn.qualname, shape))
+        return out
+
+
+def _service_name(value: ast.expr | None) -> str | None:
+    if isinstance(value, ast.Call):
+        arg = value.args[0] if value.args else next((k.value for k in value.keywords if k.arg == "name"), None)
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            return arg.value
+    return None
+
+
+# --- building one function's shape -----------------------------------------------------------
+
+_CALLS = {
+    # method: (kind, positional parameter names after the target)
+    "service_call": (OpKind.CALL, ("tpe", "arg", "idempotency_key", "headers")),
+    "service_send": (OpKind.SEND, ("tpe", "arg", "send_delay", "idempotency_key", "headers")),
+    "object_call": (OpKind.CALL, ("tpe", "key", "arg", "idempotency_key", "headers")),
+    "object_send": (OpKind.SEND, ("tpe", "key", "arg", "send_delay", "idempotency_key", "headers")),
+    "workflow_call": (OpKind.CALL, ("tpe", "key", "arg", "idempotency_key", "headers")),
+    "workflow_send": (OpKind.SEND, ("tpe", "key", "arg", "send_delay", "idempotency_key", "headers")),
+    "generic_call": (OpKind.CALL, ("service", "handler", "arg", "key", "idempotency_key", "headers", "scope", "limit_key")),
+    "generic_send": (OpKind.SEND, ("service", "handler", "arg", "key", "send_delay", "idempotency_key", "headers", "scope", "limit_key")),
+}
+_SCOPED_CALLS = {
+    "service_call": ("tpe", "arg", "limit_key", "idempotency_key", "headers"),
+    "service_send": ("tpe", "arg", "send_delay", "limit_key", "idempotency_key", "headers"),
+    "object_call": ("tpe", "key", "arg", "limit_key", "idempotency_key", "headers"),
+    "object_send": ("tpe", "key", "arg", "send_delay", "limit_key", "idempotency_key", "headers"),
+    "workflow_call": ("tpe", "key", "arg", "limit_key", "idempotency_key", "headers"),
+    "workflow_send": ("tpe", "key", "arg", "send_delay", "limit_key", "idempotency_key", "headers"),
+}
+_SIMPLE = {
+    # method: (kind, parameters, {field: parameter})
+    "get": (OpKind.GET_STATE, ("name", "serde", "type_hint", "entry_name"), {"key": "name"}),
+    "state_keys": (OpKind.STATE_KEYS, ("entry_name",), {}),
+    "set": (OpKind.SET_STATE, ("name", "value", "serde", "entry_name"), {"key": "name", "value": ("value", "serde")}),
+    "clear": (OpKind.CLEAR_STATE, ("name", "entry_name"), {"key": "name"}),
+    "clear_all": (OpKind.CLEAR_ALL_STATE, ("entry_name",), {}),
+    "awakeable": (OpKind.AWAKEABLE, ("serde", "type_hint"), {}),
+    "resolve_awakeable": (OpKind.COMPLETE_AWAKEABLE, ("name", "value", "serde"), {"awakeable_id": "name", "value": ("value", "serde")}),
+    "reject_awakeable": (OpKind.COMPLETE_AWAKEABLE, ("name", "failure_message", "failure_code"), {"awakeable_id": "name", "value": ("failure_message", "failure_code")}),
+    "signal": (OpKind.SIGNAL, ("name", "serde", "type_hint"), {"signal": "name"}),
+    "resolve_signal": (OpKind.SEND_SIGNAL, ("invocation_id", "name", "value", "serde"), {"invocation_id": "invocation_id", "signal": "name", "value": ("value", "serde")}),
+    "reject_signal": (OpKind.SEND_SIGNAL, ("invocation_id", "name", "failure_message", "failure_code"), {"invocation_id": "invocation_id", "signal": "name", "value": ("failure_message", "failure_code")}),
+    "cancel_invocation": (OpKind.CANCEL_INVOCATION, ("invocation_id",), {"invocation_id": "invocation_id"}),
+    "attach_invocation": (OpKind.ATTACH_INVOCATION, ("invocation_id", "serde", "type_hint"), {"invocation_id": "invocation_id"}),
+}
+_NOT_JOURNALED = frozenset({"request", "key", "random", "uuid", "promise", "scope"})
+_PROMISE_METHODS = {"value": OpKind.GET_PROMISE, "peek": OpKind.PEEK_PROMISE, "resolve": OpKind.COMPLETE_PROMISE, "reject": OpKind.COMPLETE_PROMISE}
+
+
+class _ShapeBuilder:
+    """Walks one function's statements in execution order, producing its shape."""
+
+    def __init__(
+        self,
+        project: _Project,
+        mod: _Module,
+        fn: Function,
+        contexts: frozenset[str],
+        env: Mapping[str, str],
+        depth: int,
+        stack: tuple[str, ...],
+        via: tuple[str, ...],
+    ) -> None:
+        self.p = project
+        self.mod = mod
+        self.m = mod.model
+        self.fn = fn
+        self.contexts = contexts
+        self.fp = Fingerprinter(self.m, fn, env)
+        self.depth = depth
+        self.stack = stack
+        self.via = via
+        self.promises: dict[str, ast.expr] = {}
+        """Local name -> the promise name expression of `name = ctx.promise(...)`."""
+        self.handles: dict[str, str] = {}
+        """Local name -> fingerprint of the call/send whose handle it holds."""
+
+    # statements ------------------------------------------------------------------------------
+
+    def block(self, body: Sequence[ast.stmt]) -> Node:
+        items: list[Node] = []
+        for stmt in body:
+            node = self.stmt(stmt)
+            _append(items, node)
+            if isinstance(node, (Exit, Jump)) or (isinstance(node, Seq) and node.items and isinstance(node.items[-1], (Exit, Jump))):
+                break  # unreachable code after return/raise/break/continue
+        return _seq(items)
+
+    def stmt(self, s: ast.stmt) -> Node:
+        if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return _seq([self.expr(d) for d in s.decorator_list])
+        if isinstance(s, ast.Return):
+            return _seq([self.expr(s.value), Exit("return", s.lineno)])
+        if isinstance(s, ast.Raise):
+            return _seq([self.expr(s.exc), self.expr(s.cause), Exit("raise", s.lineno)])
+        if isinstance(s, (ast.Break, ast.Continue)):
+            return Jump("break" if isinstance(s, ast.Break) else "continue", s.lineno)
+        if isinstance(s, ast.If):
+            test = self.expr(s.test)
+            return _seq([test, self.branch(s.test, s.lineno, [self.block(s.body), self.block(s.orelse)])])
+        if isinstance(s, (ast.For, ast.AsyncFor)):
+            it = self.expr(s.iter)
+            body, orelse = self.block(s.body), self.block(s.orelse)
+            if _is_empty(body) and _is_empty(orelse):
+                return it
+            return _seq([it, Loop(self.fp.of(s.iter), _text(s.iter), s.lineno, body, orelse)])
+        if isinstance(s, ast.While):
+            test = self.expr(s.test)
+            if not _is_empty(test):
+                return Unknown("a context call in a `while` condition", self.mod.path, s.lineno, s.col_offset)
+            body, orelse = self.block(s.body), self.block(s.orelse)
+            if _is_empty(body) and _is_empty(orelse):
+                return EMPTY
+            return Loop(self.fp.of(s.test), _text(s.test), s.lineno, body, orelse)
+        if isinstance(s, (ast.With, ast.AsyncWith)):
+            items: list[Node] = [self.expr(item.context_expr) for item in s.items]
+            items.append(self.block(s.body))
+            return _seq(items)
+        if isinstance(s, ast.Try) or type(s).__name__ == "TryStar":
+            body = self.block(s.body)  # type: ignore[attr-defined]
+            handlers = tuple(self.block(h.body) for h in s.handlers)  # type: ignore[attr-defined]
+            orelse, final = self.block(s.orelse), self.block(s.finalbody)  # type: ignore[attr-defined]
+            if all(_is_empty(n) for n in (body, *handlers, orelse, final)):
+                return EMPTY
+            if all(_is_empty(n) for n in handlers) and not _has_ops(body):
+                return _seq([body, orelse, final])
+            return Try(body, handlers, orelse, final, s.lineno)
+        if isinstance(s, ast.Match):
+            subject = self.expr(s.subject)
+            arms = [self.block(c.body) for c in s.cases]
+            last = s.cases[-1].pattern if s.cases else None
+            if not (isinstance(last, ast.MatchAs) and last.pattern is None and s.cases[-1].guard is None):
+                arms.append(EMPTY)  # no case matched
+            return _seq([subject, self.branch(s, s.lineno, arms)])
+        if isinstance(s, ast.Assign):
+            node = self.expr(s.value)
+            self._track(s.targets, s.value)
+            return _seq([node, *(self.expr(t) for t in s.targets if not isinstance(t, ast.Name))])
+        if isinstance(s, ast.AnnAssign):
+            node = self.expr(s.value)
+            if s.value is not None:
+                self._track([s.target], s.value)
+            return node
+        if isinstance(s, ast.AugAssign):
+            return _seq([self.expr(s.target) if not isinstance(s.target, ast.Name) else EMPTY, self.expr(s.value)])
+        parts = [self.expr(child) for child in ast.iter_child_nodes(s) if isinstance(child, ast.expr)]
+        return _seq(parts)
+
+    def _track(self, targets: Sequence[ast.expr], value: ast.expr) -> None:
+        """Remember names bound to a durable promise or a call handle (their methods journal)."""
+        inner = value.value if isinstance(value, ast.Await) else value
+        for t in targets:
+            if not isinstance(t, ast.Name):
+                continue
+            self.promises.pop(t.id, None)
+            self.handles.pop(t.id, None)
+            if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and self._is_ctx(inner.func.value):
+                if inner.func.attr == "promise":
+                    self.promises[t.id] = _arg(inner, ("name", "serde", "type_hint"), "name") or inner
+                elif inner.func.attr in _CALLS:
+                    self.handles[t.id] = self.fp.of(inner)
+
+    def branch(self, test: ast.AST, line: int, arms: list[Node]) -> Node:
+        if all(_is_empty(a) for a in arms):
+            return EMPTY
+        return Branch(self.fp.of(test), _text(test), line, tuple(arms))
+
+    # expressions -----------------------------------------------------------------------------
+
+    def expr(self, node: ast.AST | None) -> Node:
+        """The operations an expression journals, in evaluation order."""
+        if node is None or isinstance(node, (ast.Constant, ast.Lambda)):
+            return EMPTY
+        if isinstance(node, ast.Name):
+            if node.id in self.contexts and isinstance(node.ctx, ast.Load):
+                return Unknown(f"the context `{node.id}` is used as a value here; what is done with it cannot be followed", self.mod.path, node.lineno, node.col_offset, self.fp.of(node))
+            return EMPTY
+        if isinstance(node, ast.Attribute) and self._is_ctx(node.value):
+            return EMPTY  # reading an attribute of the context journals nothing
+        if isinstance(node, ast.Await):
+            inner = node.value
+            if isinstance(inner, ast.Name) and inner.id in self.promises:
+                return self._promise_op(OpKind.GET_PROMISE, self.promises[inner.id], node, ())
+            if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "promise" and self._is_ctx(inner.func.value):
+                return _seq([self._args(inner), self._promise_op(OpKind.GET_PROMISE, _arg(inner, ("name",), "name") or inner, node, ())])
+            return self.expr(inner)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        if isinstance(node, ast.IfExp):
+            test = self.expr(node.test)
+            return _seq([test, self.branch(node.test, node.lineno, [self.expr(node.body), self.expr(node.orelse)])])
+        if isinstance(node, ast.BoolOp):
+            first = self.expr(node.values[0])
+            rest = _seq([self.expr(v) for v in node.values[1:]])
+            return _seq([first, self.branch(node.values[0], node.lineno, [rest, EMPTY])])
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            first = self.expr(node.generators[0].iter)
+            inner: list[Node] = []
+            for gen in node.generators[1:]:
+                inner.append(self.expr(gen.iter))
+            for gen in node.generators:
+                inner.extend(self.expr(c) for c in gen.ifs)
+            if isinstance(node, ast.DictComp):
+                inner.extend((self.expr(node.key), self.expr(node.value)))
+            else:
+                inner.append(self.expr(node.elt))
+            body = _seq(inner)
+            if _is_empty(body):
+                return first
+            return _seq([first, Loop(self.fp.of(node.generators[0].iter), _text(node.generators[0].iter), node.lineno, body, EMPTY)])
+        return _seq([self.expr(child) for child in ast.iter_child_nodes(node) if isinstance(child, ast.AST)])
+
+    def _is_ctx(self, node: ast.expr) -> bool:
+        return isinstance(node, ast.Name) and node.id in self.contexts
+
+    def _args(self, call: ast.Call, skip: Iterable[int] = (), skip_kw: Iterable[str] = ()) -> Node:
+        skip, skip_kw = set(skip), set(skip_kw)
+        parts = [self.expr(a) for i, a in enumerate(call.args) if i not in skip]
+        parts += [self.expr(k.value) for k in call.keywords if k.arg not in skip_kw]
+        return _seq(parts)
+
+    def call(self, call: ast.Call) -> Node:
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            recv = func.value
+            if self._is_ctx(recv):
+                return self.context_call(call, func.attr, recv.id)  # type: ignore[attr-defined]
+            if isinstance(recv, ast.Call) and isinstance(recv.func, ast.Attribute) and self._is_ctx(recv.func.value):
+                if recv.func.attr == "scope" and func.attr in _SCOPED_CALLS:
+                    return _seq([self._args(recv), self._call_op(call, func.attr, scope=_arg(recv, ("scope",), "scope"))])
+                if recv.func.attr == "promise" and func.attr in _PROMISE_METHODS:
+                    return _seq([self._args(recv), self._args(call), self._promise_op(_PROMISE_METHODS[func.attr], _arg(recv, ("name",), "name") or recv, call, call.args)])
+            if isinstance(recv, ast.Name) and recv.id in self.promises and func.attr in _PROMISE_METHODS:
+                return _seq([self._args(call), self._promise_op(_PROMISE_METHODS[func.attr], self.promises[recv.id], call, call.args)])
+            if isinstance(recv, ast.Name) and recv.id in self.handles and func.attr == "cancel_invocation":
+                op = self._op(OpKind.CANCEL_INVOCATION, call, {"invocation_id": Field(text=f"{recv.id}.invocation_id()", fingerprint="handle:" + self.handles[recv.id])})
+                return Step(op)
+        passes = [a for a in (*call.args, *(k.value for k in call.keywords)) if self._is_ctx(a) or (isinstance(a, ast.Starred) and self._is_ctx(a.value))]
+        target = self._local_closure(func)
+        if not passes and target is None:
+            return _seq([self.expr(func) if not isinstance(func, ast.Name) else EMPTY, self._args(call)])
+        before = _seq([self.expr(func) if isinstance(func, ast.Attribute) and not self._is_ctx(func.value) and isinstance(func.value, ast.Call) else EMPTY,
+                       _seq([self.expr(a) for a in call.args if not self._is_ctx(a)]),
+                       _seq([self.expr(k.value) for k in call.keywords if not self._is_ctx(k.value)])])
+        return _seq([before, self.helper(call, target)])
+
+    def _local_closure(self, func: ast.expr) -> Function | None:
+        """A nested def called by name whose body uses an enclosing context."""
+        if not isinstance(func, ast.Name):
+            return None
+        scope: Function | None = self.fn
+        while scope is not None:
+            child = scope.children.get(func.id)
+            if child is not None:
+                used = set(child.contexts) & set(self.contexts)
+                return child if used and self.m.contains_restate_operation(child.node.body, child) else None
+            if func.id in scope.local_names:
+                return None
+            scope = scope.parent
+        return None
+
+    def helper(self, call: ast.Call, closure: Function | None) -> Node:
+        """A call that hands the context to a function: its shape, inlined; else unknown."""
+        text = source_text(call)
+        opaque = self.fp.of(call)
+        if closure is not None:
+            found: tuple[_Module, Function] | None = (self.mod, closure)
+            qual = f"{self.mod.name}.{closure.qualname}"
+        else:
+            qual = self.mod.resolver.target(call.func, self.fn) or ""
+            found = self.p.resolve(qual) if qual else None
+        if found is None:
+            where = dotted(call.func) or _text(call.func)
+            return Unknown(f"the context is passed to `{where}()`, which rea cannot see into", self.mod.path, call.lineno, call.col_offset, opaque)
+        mod, fn = found
+        if qual in self.stack:
+            return Unknown(f"`{text}` calls itself (recursion): how many operations it journals is not known", self.mod.path, call.lineno, call.col_offset, opaque)
+        if self.depth >= _MAX_INLINE_DEPTH:
+            return Unknown(f"`{text}` is nested more than {_MAX_INLINE_DEPTH} helpers deep", self.mod.path, call.lineno, call.col_offset, opaque)
+        if fn.handler is not None and fn.handler.factory is not None and fn is not closure:
+            return Unknown(f"`{text}` calls a handler function directly with the context", self.mod.path, call.lineno, call.col_offset, opaque)
+        contexts, env = self._bind(call, fn)
+        if closure is not None:
+            contexts = frozenset(contexts | (set(closure.contexts) & set(self.contexts)))
+        if not contexts:
+            return Unknown(f"the context passed to `{text}` does not land on a parameter rea can name", self.mod.path, call.lineno, call.col_offset, opaque)
+        builder = _ShapeBuilder(self.p, mod, fn, contexts, env, self.depth + 1, (*self.stack, qual), (*self.via, f"{text} ({self.mod.path}:{call.lineno})"))
+        return builder.block(fn.node.body)
+
+    def _bind(self, call: ast.Call, fn: Function) -> tuple[frozenset[str], dict[str, str]]:
+        a = fn.node.args
+        positional = [p.arg for p in (*a.posonlyargs, *a.args)]
+        named = set(positional) | {p.arg for p in a.kwonlyargs}
+        contexts: set[str] = {n for n, c in fn.own_contexts.items()}
+        env: dict[str, str] = {}
+        offset = 1 if positional and positional[0] in ("self", "cls") and isinstance(call.func, ast.Attribute) else 0
+        for i, arg in enumerate(call.args):
+            if isinstance(arg, ast.Starred):
+                break
+            j = i + offset
+            if j < len(positional):
+                name = positional[j]
+                if self._is_ctx(arg):
+                    contexts.add(name)
+                else:
+                    env[name] = self.fp.of(arg)
+        for kw in call.keywords:
+            if kw.arg in named:
+                if self._is_ctx(kw.value):
+                    contexts.add(kw.arg)  # type: ignore[arg-type]
+                else:
+                    env[kw.arg] = self.fp.of(kw.value)  # type: ignore[index]
+        return frozenset(contexts), env
+
+    # context calls ---------------------------------------------------------------------------
+
+    def context_call(self, call: ast.Call, method: str, ctx: str) -> Node:
+        if method in ("run", "run_typed"):
+            skip = {1}
+            args = self._args(call, skip=skip, skip_kw={"action"})
+            name = _arg(call, ("name",), "name")
+            return _seq([args, Step(self._op(OpKind.RUN, call, {"name": self._field(name)}))])
+        if method == "time":
+            return Step(self._op(OpKind.RUN, call, {"name": Field(text='"timestamp"', literal="timestamp", is_literal=True, fingerprint="timestamp")}))
+        if method == "sleep":
+            name = _arg(call, ("delta", "name"), "name")
+            return _seq([self._args(call), Step(self._op(OpKind.SLEEP, call, {"name": self._field(name, empty="")}))])
+        if method in _CALLS:
+            return _seq([self._args(call), self._call_op(call, method)])
+        if method in _SIMPLE:
+            kind, params, mapping = _SIMPLE[method]
+            fields = {}
+            for fname, pname in mapping.items():
+                if isinstance(pname, tuple):
+                    fields[fname] = self._payload(call, params, pname)
+                else:
+                    fields[fname] = self._field(_arg(call, params, pname))
+            return _seq([self._args(call), Step(self._op(kind, call, fields))])
+        if method in _NOT_JOURNALED:
+            return self._args(call)
+        return Unknown(f"`{ctx}.{method}()` is not a context method rea knows (restate-sdk 1.3)", self.mod.path, call.lineno, call.col_offset, self.fp.of(call))
+
+    def _call_op(self, call: ast.Call, method: str, scope: ast.expr | None = None) -> Node:
+        kind, params = _CALLS[method]
+        if scope is not None:
+            params = _SCOPED_CALLS[method]
+        fields: dict[str, Field] = {}
+        if method.startswith("generic_"):
+            fields["service"] = self._field(_arg(call, params, "service"))
+            fields["handler"] = self._field(_arg(call, params, "handler"))
+        else:
+            service, handler = self._target(_arg(call, params, "tpe"))
+            fields["service"], fields["handler"] = service, handler
+        fields["key"] = self._field(_arg(call, params, "key"), empty="")
+        fields["parameter"] = self._payload(call, params, ("arg",), extra=("input_serde", "serde"))
+        fields["headers"] = self._field(_arg(call, params, "headers"), empty=None)
+        fields["idempotency_key"] = self._field(_arg(call, params, "idempotency_key"), empty=None)
+        fields["scope"] = self._field(scope if scope is not None else _arg(call, params, "scope"), empty=None)
+        fields["limit_key"] = self._field(_arg(call, params, "limit_key"), empty=None)
+        return Step(self._op(kind, call, fields))
+
+    def _target(self, tpe: ast.expr | None) -> tuple[Field, Field]:
+        """The service and handler a handler reference names (`greet`, `greeter.greet`)."""
+        if tpe is None:
+            return Field(text="?", fingerprint="?"), Field(text="?", fingerprint="?")
+        qual = None
+        if isinstance(tpe, (ast.Name, ast.Attribute)):
+            qual = self.mod.resolver.target(tpe, self.fn)
+        found = self.p.resolve(qual) if qual else None
+        if found is not None:
+            mod, fn = found
+            names = self.p.handler_names.get(f"{mod.name}.{fn.qualname}")
+            if names is not None:
+                service, handler = names
+                return (
+                    Field(text=repr(service), literal=service, is_literal=True, fingerprint=repr(service)),
+                    Field(text=repr(handler), literal=handler, is_literal=True, fingerprint=repr(handler)),
+                )
+        text = _text(tpe)
+        fp = f"target:{qual}" if qual else self.fp.of(tpe)
+        return Field(text=f"service of {text}", fingerprint=fp), Field(text=text, fingerprint=fp)
+
+    def _payload(self, call: ast.Call, params: Sequence[str], names: Sequence[str], extra: Sequence[str] = ()) -> Field:
+        nodes = [_arg(call, params, n) for n in (*names, *extra)]
+        shown = nodes[0]
+        if len(names) == 1 and all(n is None for n in nodes[1:]):
+            return self._field(shown)
+        texts = ", ".join(_text(n) for n in nodes if n is not None)
+        return Field(text=texts, fingerprint="|".join(self.fp.of(n) for n in nodes))
+
+    def _promise_op(self, kind: OpKind, name: ast.expr, call: ast.AST, args: Sequence[ast.expr]) -> Node:
+        fields = {"key": self._field(name)}
+        if kind is OpKind.COMPLETE_PROMISE:
+            fields["value"] = Field(text=", ".join(_text(a) for a in args), fingerprint="|".join(self.fp.of(a) for a in args) + f"|{getattr(getattr(call, 'func', None), 'attr', '')}")
+        return Step(self._op(kind, call, fields))
+
+    def _field(self, node: ast.expr | None, empty: object = "") -> Field:
+        if node is None or (isinstance(node, ast.Constant) and node.value is None):
+            value = empty
+            return Field(text=repr(value), literal=value, is_literal=True, fingerprint=repr(value))
+        if isinstance(node, ast.Constant):
+            return Field(text=_text(node), literal=node.value, is_literal=True, fingerprint=repr(node.value))
+        return Field(text=_text(node), fingerprint=self.fp.of(node))
+
+    def _op(self, kind: OpKind, node: ast.AST, fields: dict[str, Field]) -> Op:
+        return Op(kind, fields, self.mod.path, getattr(node, "lineno", 0), getattr(node, "col_offset", 0), source_text(node), self.via)
+
+
+def _arg(call: ast.Call, params: Sequence[str], name: str) -> ast.expr | None:
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    if name in params:
+        i = params.index(name)
+        if i < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: i + 1]):
+            return call.args[i]
+    return None
+
+
+def _text(node: ast.AST | None, limit: int = 60) -> str:
+    return source_text(node, limit) if node is not None else ""
+
+
+def _append(items: list[Node], node: Node) -> None:
+    if isinstance(node, Seq):
+        items.extend(node.items)
+    elif node is not EMPTY:
+        items.append(node)
+
+
+def _seq(parts: Iterable[Node]) -> Node:
+    items: list[Node] = []
+    for p in parts:
+        _append(items, p)
+    if len(items) == 1:
+        return items[0]
+    return Seq(tuple(items)) if items else EMPTY
+
+
+def _is_empty(node: Node) -> bool:
+    return isinstance(node, Seq) and not node.items
+
+
+def _has_ops(node: Node) -> bool:
+    out: list[Op] = []
+    _collect_ops(node, out)
+    return bool(out) or _has_unknown(node)
+
+
+def _has_unknown(node: Node) -> bool:
+    if isinstance(node, Unknown):
+        return True
+    if isinstance(node, Seq):
+        return any(_has_unknown(i) for i in node.items)
+    if isinstance(node, Branch):
+        return any(_has_unknown(a) for a in node.arms)
+    if isinstance(node, Loop):
+        return _has_unknown(node.body) or _has_unknown(node.orelse)
+    if isinstance(node, Try):
+        return any(_has_unknown(p) for p in (node.body, *node.handlers, node.orelse, node.final))
+    return False
