@@ -1,4 +1,4 @@
-"""The `rea` command: `rea check [PATHS]`, `rea rule CODE`, `rea rules`.
+"""The `rea` command: `rea check [PATHS]`, `rea diff`, `rea rule CODE`, `rea rules`.
 
 Exit codes are a contract for CI and pre-commit: 0 clean, 1 findings (or a file that could
 not be checked), 2 usage or configuration error. A usage or configuration problem is one
@@ -55,7 +55,7 @@ def _jobs(value: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="rea", description="Keep Restate handlers replay-safe: lint, fix, explain.")
     parser.add_argument("--version", action="version", version=f"rea {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{check,rule,rules}", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="{check,diff,rule,rules}", parser_class=_Parser)
     sub.required = True
 
     check = sub.add_parser("check", help="lint files and directories (default: .)")
@@ -76,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--cache-dir", default=os.environ.get("REA_CACHE_DIR", ".rea_cache"), help="where results are cached (default: .rea_cache)")
     check.add_argument("--no-respect-gitignore", dest="gitignore", action="store_false", help="walk files .gitignore excludes too")
 
+    from rea_lint.journal.command import add_parser as add_diff
+
+    add_diff(sub)
+
     rule = sub.add_parser("rule", help="explain a rule (its documentation page)")
     rule.add_argument("code", help="a rule code (REA101) or name (time-in-handler)")
 
@@ -93,6 +97,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rule(args.code)
         if args.command == "rules":
             return _rules()
+        if args.command == "diff":
+            from rea_lint.journal.command import run as diff
+
+            return diff(args)
         return _check(args)
     except (ConfigError, _UsageError) as err:
         print(f"rea: error: {err}", file=sys.stderr)

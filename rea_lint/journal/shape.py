@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Iterable, Mapping, Sequence, Union
 
 from rea_lint.config import DEFAULT, ReaConfig
@@ -26,7 +26,7 @@ from rea_lint.journal.fingerprint import Fingerprinter
 from rea_lint.journal.ops import Field, Op, OpKind
 from rea_lint.model import Function, Model, build_model, source_text
 from rea_lint.names import ImportMap, dotted
-from rea_lint.project import _Resolver, module_name, package_of
+from rea_lint.project import _Resolver, package_of
 
 __all__ = [
     "Branch",
@@ -193,17 +193,16 @@ class ShapeError(Exception):
     """A file that cannot be read or parsed (reported with its path, never dropped)."""
 
 
-def shapes_of_sources(
-    sources: Mapping[str, str], root: str | os.PathLike[str] | None = None, config: ReaConfig = DEFAULT
-) -> tuple[Shapes, list[str]]:
+def shapes_of_sources(sources: Mapping[str, str], config: ReaConfig = DEFAULT) -> tuple[Shapes, list[str]]:
     """Shapes of every handler in these files (path -> text), and one problem line per file
     that could not be parsed or per handler registered twice. Module names come from the
-    paths relative to ``root`` (`pkg/mod.py` -> `pkg.mod`), so helpers imported across
-    modules are followed."""
+    paths and the packages among them (`pkg/mod.py` with `pkg/__init__.py` -> `pkg.mod`), so
+    helpers imported across modules are followed."""
     modules: dict[str, _Module] = {}
     problems: list[str] = []
+    known = frozenset(p.replace(os.sep, "/") for p in sources)
     for path, text in sorted(sources.items()):
-        module = _module_name(path, root)
+        module = _module_name(path, known)
         try:
             tree = ast.parse(text, filename=path)
         except (SyntaxError, ValueError) as err:
@@ -229,13 +228,13 @@ def shapes_of_sources(
 
 def shapes_of_source(source: str, path: str = "<string>", config: ReaConfig = DEFAULT) -> Shapes:
     """The shapes of one module's handlers (helpers in the same module are followed)."""
-    shapes, problems = shapes_of_sources({path: source}, None, config)
+    shapes, problems = shapes_of_sources({path: source}, config)
     if problems and not shapes:
         raise ShapeError(problems[0])
     return shapes
 
 
-def load_shapes(paths: Iterable[str | os.PathLike[str]], root: str | os.PathLike[str] | None = None, config: ReaConfig = DEFAULT) -> tuple[Shapes, list[str]]:
+def load_shapes(paths: Iterable[str | os.PathLike[str]], config: ReaConfig = DEFAULT) -> tuple[Shapes, list[str]]:
     """Shapes of the handlers in these files and directories (`*.py`, walked), from disk."""
     sources: dict[str, str] = {}
     problems: list[str] = []
@@ -248,21 +247,20 @@ def load_shapes(paths: Iterable[str | os.PathLike[str]], root: str | os.PathLike
                 sources[str(f)] = f.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as err:
                 problems.append(f"{f}: cannot read: {err}")
-    shapes, more = shapes_of_sources(sources, root, config)
+    shapes, more = shapes_of_sources(sources, config)
     return shapes, problems + more
 
 
-def _module_name(path: str, root: str | os.PathLike[str] | None) -> str:
-    if root is None:
-        return module_name(path) if os.path.exists(path) else _dotted_path(path)
-    return _dotted_path(os.path.relpath(path, root))
-
-
-def _dotted_path(rel: str) -> str:
-    parts = Path(rel).with_suffix("").parts
-    if parts and parts[-1] == "__init__":
-        parts = parts[:-1]
-    return ".".join(p for p in parts if p not in (".", "..")) or Path(rel).stem
+def _module_name(path: str, known: frozenset[str]) -> str:
+    """`pkg/sub/mod.py` -> `pkg.sub.mod`, walking up while the directory's `__init__.py` is
+    among the sources read (the same for a git revision, a directory and the disk)."""
+    p = PurePosixPath(path.replace(os.sep, "/"))
+    parts = [] if p.stem == "__init__" else [p.stem]
+    d = p.parent
+    while str(d) not in (".", "/", "") and str(d / "__init__.py") in known:
+        parts.insert(0, d.name)
+        d = d.parent
+    return ".".join(parts) or p.stem
 
 
 # --- the project: modules, handlers, helpers -------------------------------------------------

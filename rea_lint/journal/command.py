@@ -1,0 +1,119 @@
+"""`rea diff [--base REV] [--head REV] [PATHS]`: is this change safe for invocations in flight?
+
+Sides: a git revision (read from git's object store, nothing checked out), the work tree
+(the default head), or a directory (`--base old/ --head new/`: a value naming an existing
+directory is a directory). The default base is the merge base of HEAD with the default
+branch (origin/HEAD, else main/master). Exit codes: 0 nothing breaks (compatible, added,
+or unknown without `--fail-on-unknown`), 1 something breaks, 2 an error (one line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from rea_lint.journal.compare import ProjectDiff, diff_projects
+from rea_lint.journal.revisions import (
+    RevisionError,
+    default_base,
+    pathspecs,
+    read_directory,
+    read_revision,
+    read_worktree,
+    repo_root,
+)
+from rea_lint.journal.shape import shapes_of_sources
+
+__all__ = ["add_parser", "run"]
+
+EXIT_OK, EXIT_BREAKING, EXIT_ERROR = 0, 1, 2
+WORKTREE = "the work tree"
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "diff",
+        help="tell whether a change breaks Restate invocations in flight (replay compatibility)",
+        description="Compare every handler's journal shape between two revisions: compatible, "
+        "breaks in-flight invocations, or unknown (with the reason).",
+    )
+    p.add_argument("paths", nargs="*", default=[], help="limit to these files or directories (inside the repository)")
+    p.add_argument("--base", metavar="REV", help="old side: a git revision or a directory (default: merge base with the default branch)")
+    p.add_argument("--head", metavar="REV", help="new side: a git revision or a directory (default: the work tree)")
+    p.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text", help="output format (default: text)")
+    p.add_argument("-o", "--output-file", metavar="FILE", help="write the report here instead of stdout")
+    p.add_argument("-v", "--verbose", action="store_true", help="text: list compatible handlers too")
+    p.add_argument("--fail-on-unknown", action="store_true", help="exit 1 when a verdict is unknown, too")
+    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when something breaks")
+    return p
+
+
+def _sides(args: argparse.Namespace) -> tuple[dict[str, str], dict[str, str], str, str]:
+    base_dir = args.base is not None and Path(args.base).is_dir()
+    head_dir = args.head is not None and Path(args.head).is_dir()
+    if base_dir or head_dir:
+        if args.paths:
+            raise RevisionError("PATHS limit a git comparison; to compare directories, point --base and --head at the directories themselves")
+        if not (base_dir and (head_dir or args.head is None)):
+            raise RevisionError("compare two directories with both --base DIR and --head DIR (a directory and a revision do not mix)")
+        if args.head is None:
+            raise RevisionError("--base is a directory: give --head NEW_DIR too")
+        return read_directory(args.base), read_directory(args.head), str(args.base), str(args.head)
+    repo = repo_root(".")
+    specs = pathspecs(repo, args.paths) if args.paths else ["."]
+    for raw, spec in zip(args.paths, specs):
+        if not Path(raw).exists():
+            raise RevisionError(f"{raw}: no such file or directory")
+    if args.base is None:
+        base_rev, how = default_base(repo)
+        base_label = f"{base_rev[:12]} ({how})"
+    else:
+        base_rev, base_label = args.base, args.base
+    old = read_revision(repo, base_rev, specs)
+    if args.head is None:
+        new, head_label = read_worktree(repo, specs), WORKTREE
+    else:
+        new, head_label = read_revision(repo, args.head, specs), args.head
+    return old, new, base_label, head_label
+
+
+def compute(args: argparse.Namespace) -> tuple[ProjectDiff, str, str]:
+    old_sources, new_sources, base, head = _sides(args)
+    old, old_problems = shapes_of_sources(old_sources)
+    new, new_problems = shapes_of_sources(new_sources)
+    problems = [f"{base}: {p}" for p in old_problems] + [f"{head}: {p}" for p in new_problems]
+    return diff_projects(old, new, problems), base, head
+
+
+def run(args: argparse.Namespace) -> int:
+    from rea_lint.journal import report
+
+    try:
+        diff, base, head = compute(args)
+    except RevisionError as err:
+        print(f"rea: error: {err}", file=sys.stderr)
+        return EXIT_ERROR
+    out = report.render(args.format, diff, base, head, verbose=args.verbose)
+    if args.output_file:
+        try:
+            Path(args.output_file).write_text(out, encoding="utf-8")
+        except OSError as err:
+            print(f"rea: error: {args.output_file}: cannot write: {err.strerror or err}", file=sys.stderr)
+            return EXIT_ERROR
+    else:
+        sys.stdout.write(out)
+    info = sys.stdout if args.format == "text" and not args.output_file else sys.stderr
+    info.write(f"rea diff {base} -> {head}: " + report.summary(diff))
+    if diff.breaking and not args.exit_zero:
+        return EXIT_BREAKING
+    if diff.unknown and args.fail_on_unknown and not args.exit_zero:
+        return EXIT_BREAKING
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:  # pragma: no cover - `rea diff` is the entry point
+    parser = argparse.ArgumentParser(prog="rea")
+    add_parser(parser.add_subparsers(dest="command"))
+    return run(parser.parse_args(["diff", *(argv or [])]))

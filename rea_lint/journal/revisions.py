@@ -1,0 +1,175 @@
+"""The Python sources of one side of a diff: a git revision, the work tree, or a directory.
+
+Revisions are read straight from git's object store (`git ls-tree` + one `git cat-file
+--batch`), never checked out, so `rea diff` leaves the work tree alone and stays fast.
+Every problem is a `RevisionError` with one line that names it and the fix.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Sequence
+
+__all__ = [
+    "RevisionError",
+    "default_base",
+    "read_directory",
+    "read_revision",
+    "read_worktree",
+    "repo_root",
+    "pathspecs",
+]
+
+
+class RevisionError(Exception):
+    """A one-line problem with a revision, a path or the repository (exit 2)."""
+
+
+def _git(repo: Path | str, *args: str, input: bytes | None = None) -> bytes:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(repo), *args], input=input, capture_output=True, check=False, timeout=120
+        )
+    except FileNotFoundError:
+        raise RevisionError("git is not installed (rea diff reads revisions with git)") from None
+    except subprocess.TimeoutExpired:
+        raise RevisionError(f"git {' '.join(args[:2])} took more than 120 s") from None
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise _GitFailed(message[-1] if message else f"git {args[0]} failed")
+    return done.stdout
+
+
+class _GitFailed(RevisionError):
+    pass
+
+
+def repo_root(start: str | os.PathLike[str] = ".") -> Path:
+    try:
+        out = _git(start, "rev-parse", "--show-toplevel")
+    except _GitFailed:
+        raise RevisionError(
+            f"{os.path.abspath(start)} is not inside a git repository; compare two directories with "
+            "`rea diff --base OLD_DIR --head NEW_DIR`"
+        ) from None
+    return Path(out.decode().strip())
+
+
+def verify(repo: Path, rev: str) -> str:
+    """The commit a revision names, or a one-line error."""
+    try:
+        return _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}").decode().strip()
+    except _GitFailed:
+        raise RevisionError(f"unknown revision {rev!r}: no commit of this repository has that name (try a branch, a tag or a commit hash)") from None
+
+
+def default_base(repo: Path) -> tuple[str, str]:
+    """The merge base of HEAD with the default branch: (commit, how it was found)."""
+    candidates = []
+    try:
+        head = _git(repo, "symbolic-ref", "--quiet", "refs/remotes/origin/HEAD").decode().strip()
+        candidates.append(head.removeprefix("refs/remotes/"))
+    except _GitFailed:
+        pass
+    candidates += ["origin/main", "origin/master", "main", "master"]
+    for branch in candidates:
+        try:
+            verify(repo, branch)
+        except RevisionError:
+            continue
+        try:
+            base = _git(repo, "merge-base", "HEAD", branch).decode().strip()
+        except _GitFailed:
+            continue
+        return base, f"merge base of HEAD and {branch}"
+    raise RevisionError("no default branch found (origin/HEAD, main or master) to take the merge base with; pass --base REV")
+
+
+def pathspecs(repo: Path, paths: Sequence[str]) -> list[str]:
+    """PATHS as paths relative to the repository root; a path outside it is an error."""
+    out = []
+    root = repo.resolve()
+    for p in paths:
+        full = Path(p).resolve()
+        try:
+            rel = full.relative_to(root)
+        except ValueError:
+            raise RevisionError(f"{p}: path outside the repository {root}") from None
+        out.append(rel.as_posix() if str(rel) != "." else ".")
+    return out
+
+
+def _is_python(path: str) -> bool:
+    return path.endswith(".py")
+
+
+def read_revision(repo: Path, rev: str, specs: Sequence[str] = (".",)) -> dict[str, str]:
+    """relative path -> text of every `*.py` file under ``specs`` at ``rev``."""
+    commit = verify(repo, rev)
+    listing = _git(repo, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *[s for s in specs if s != "."] or [])
+    entries = []
+    for record in listing.split(b"\0"):
+        if not record:
+            continue
+        meta, _, name = record.partition(b"\t")
+        parts = meta.split()
+        if len(parts) < 3 or parts[1] != b"blob":
+            continue
+        path = name.decode("utf-8", "surrogateescape")
+        if _is_python(path):
+            entries.append((path, parts[2].decode()))
+    if not entries:
+        return {}
+    batch = _git(repo, "cat-file", "--batch", input=b"".join(f"{oid}\n".encode() for _, oid in entries))
+    out: dict[str, str] = {}
+    pos = 0
+    for path, _oid in entries:
+        header_end = batch.index(b"\n", pos)
+        header = batch[pos:header_end].split()
+        size = int(header[2])
+        body = batch[header_end + 1 : header_end + 1 + size]
+        pos = header_end + 1 + size + 1
+        out[path] = body.decode("utf-8", "replace")
+    return out
+
+
+def read_worktree(repo: Path, specs: Sequence[str] = (".",)) -> dict[str, str]:
+    """relative path -> text of every `*.py` file under ``specs`` in the work tree (tracked
+    and untracked, as git sees it: ignored files left out, deleted files absent)."""
+    listing = _git(repo, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *specs)
+    out: dict[str, str] = {}
+    for raw in sorted(set(listing.split(b"\0"))):
+        if not raw:
+            continue
+        path = raw.decode("utf-8", "surrogateescape")
+        if not _is_python(path):
+            continue
+        full = repo / path
+        try:
+            out[path] = full.read_text(encoding="utf-8", errors="replace")
+        except (FileNotFoundError, IsADirectoryError):
+            continue  # deleted in the work tree, not yet staged: absent on this side
+        except OSError as err:
+            raise RevisionError(f"{full}: cannot read: {err.strerror or err}") from None
+    return out
+
+
+def read_directory(directory: str | os.PathLike[str]) -> dict[str, str]:
+    """relative path -> text of every `*.py` file under a directory (hidden directories,
+    `__pycache__`, virtual environments left out)."""
+    root = Path(directory)
+    if not root.is_dir():
+        raise RevisionError(f"{directory}: not a directory")
+    out: dict[str, str] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in ("__pycache__", "node_modules", "venv", "site-packages"))
+        for name in sorted(filenames):
+            if _is_python(name):
+                full = Path(dirpath) / name
+                try:
+                    out[full.relative_to(root).as_posix()] = full.read_text(encoding="utf-8", errors="replace")
+                except OSError as err:
+                    raise RevisionError(f"{full}: cannot read: {err.strerror or err}") from None
+    return out
