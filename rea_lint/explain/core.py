@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from rea_lint.explain.admin import RecordedEntry
-from rea_lint.explain.message import Mismatch
+from rea_lint.explain.message import Mismatch, set_target
 from rea_lint.journal.compare import HandlerDiff, Verdict, compare_handlers
 from rea_lint.journal.ops import Op
 from rea_lint.journal.replay import Recorded, kinds_of_command, locate
@@ -105,6 +105,7 @@ def explain(
     handler = _handler(mismatch, shapes)
     if isinstance(handler, str):
         out.undecided = handler
+        out.cause = "rea cannot tell without the handler"
         return out
     out.handler = handler
     index = mismatch.command_index
@@ -144,8 +145,28 @@ def _handler(m: Mismatch, shapes: Shapes) -> HandlerShape | str:
             return (f"no handler {m.service}/{m.handler} in the code rea read (pass the service's source paths; "
                     f"{len(shapes)} handler{'s' * (len(shapes) != 1)} found)")
         return found
-    return ("the message does not name the service and handler; pass --handler SERVICE/HANDLER "
-            "(the server log's `restate.invocation.target`, or the invocation's target)")
+    fitting = _fitting_handlers(m, shapes)
+    if len(fitting) == 1:
+        m.inferred_target = True
+        set_target(m, f"{fitting[0].service}/{fitting[0].handler}")
+        return fitting[0]
+    some = ", ".join(f"{h.service}/{h.handler}" for h in fitting[:5]) + (" ..." if len(fitting) > 5 else "")
+    return ("the message does not name the service and handler"
+            + (f", and {len(fitting)} handlers of the code could have attempted it ({some})" if fitting else
+               ", and no handler of the code attempts it at that index")
+            + "; pass --handler SERVICE/HANDLER (the server log's `restate.invocation.target`, or the invocation's target)")
+
+
+def _fitting_handlers(m: Mismatch, shapes: Shapes) -> list[HandlerShape]:
+    """Handlers whose code can attempt, at the mismatch's index, what the message says was attempted."""
+    if m.command_index is None or m.command_index < 1 or m.attempted in (None, "output"):
+        return []
+    out = []
+    for shape in shapes.values():
+        location = locate(shape, [], m.command_index)
+        if not location.unknown and any(_attempted_by(op, m) for op in location.ops):
+            out.append(shape)
+    return sorted(out, key=lambda h: (h.service, h.handler))
 
 
 def _recorded(entry: RecordedEntry) -> Recorded:

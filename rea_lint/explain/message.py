@@ -68,6 +68,8 @@ class Mismatch:
     """`await` mismatches: what the replayed await was waiting for."""
     text: str = ""
     """The mismatch body, cleaned (for display)."""
+    inferred_target: bool = False
+    """The text named no handler; the target is the only handler whose code fits."""
 
     @property
     def target(self) -> str | None:
@@ -119,7 +121,8 @@ def canonical_kind(name: str | None) -> str | None:
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
-_MARK = re.compile(r"Found a mismatch between the code paths|journal mismatch|\(570\)|\[570\b|RT0016", re.I)
+_MARK = re.compile(r"Found a mismatch between the code paths|journal mismatch|\(570\)|\[570\b|RT0016"
+                   r"|previous execution ran and recorded|mismatch happened while executing", re.I)
 _FIELD_HEAD = re.compile(r"mismatch happened while executing '(?P<ty>[^']+)' \(index '(?P<idx>-?\d+)'\)")
 _TYPE_RECORDED = re.compile(r"previous execution ran and recorded the following: '(?P<ty>[^']+)' \(index '(?P<idx>-?\d+)'\)")
 _TYPE_ATTEMPTED = re.compile(r"current execution attempts to perform the following: '(?P<ty>[^']+)'")
