@@ -44,7 +44,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # t
     p.add_argument("--invocation-id", metavar="ID", help="read the failure and the journal of this invocation (with --admin-url)")
     p.add_argument("--admin-url", metavar="URL", help="the server's admin API (e.g. http://localhost:9070)")
     p.add_argument("--handler", metavar="SERVICE/HANDLER", help="the invoked handler, when the text does not name it")
-    p.add_argument("--since", metavar="REV", help="the code that was deployed: a git revision or a directory; adds the `rea diff` verdict")
+    p.add_argument("--since", metavar="REV", help="the code that was deployed: a git revision, or a directory or file holding it; adds the `rea diff` verdict")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     return p
 
@@ -109,6 +109,8 @@ def _old(since: str, paths: Sequence[str]):  # type: ignore[no-untyped-def]
     try:
         if Path(since).is_dir():
             sources = read_directory(since)
+        elif Path(since).is_file():
+            sources = {since: Path(since).read_text(encoding="utf-8", errors="replace")}
         else:
             repo = repo_root(".")
             sources = read_revision(repo, since, pathspecs(repo, [p for p in paths]))
