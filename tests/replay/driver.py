@@ -4,7 +4,8 @@ place, resume them, and record what the server does with each one.
 Each pair's v1 handler marks its suspension points with ``# park N`` comments: an awakeable
 (its id is journaled by a run named ``publish``, so the driver can read it from `sys_journal`
 and resolve it through the ingress), a workflow promise (resolved through the workflow's
-``resolve`` shared handler) or a sleep (it fires by itself). For every point the driver parks
+``resolve`` shared handler), a sleep (it fires by itself) or a run whose action fails while v1
+is deployed (`tests/replay/stall.py`: the invocation retries with the run's command journaled). For every point the driver parks
 one invocation there, and after the swap resumes it, resolving whatever it waits on until the
 server either completes the invocation or reports a 570 journal mismatch.
 """
@@ -35,7 +36,7 @@ _PARK = re.compile(r"#\s*park (\d+)\s*$")
 class Park:
     number: int
     kind: str
-    """`awakeable`, `promise` or `sleep`."""
+    """`awakeable`, `promise`, `sleep`, or `run` (a run action that fails until v2 is deployed)."""
     line: int
     """Its line in v1."""
 
@@ -82,7 +83,8 @@ def load_pairs() -> list[Pair]:
         for number, line in enumerate(text.splitlines(), 1):
             mark = _PARK.search(line)
             if mark:
-                kind = "sleep" if "ctx.sleep(" in line else "promise" if "ctx.promise(" in line else "awakeable"
+                kind = ("sleep" if "ctx.sleep(" in line else "promise" if "ctx.promise(" in line
+                        else "run" if "stall(" in line else "awakeable")
                 parks.append(Park(int(mark.group(1)), kind, number))
         assert parks, f"{path}: no `# park N` marker"
         handler = "run" if match["kind"] == "Workflow" else "go"
@@ -201,7 +203,13 @@ class Corpus:
 
     def parked(self, inv: Invocation, row: dict[str, Any] | None, journal: list[dict[str, Any]]) -> bool:
         """Suspended at its park point (and nothing of an earlier point left to resolve)?"""
-        if row is None or row.get("status") != "suspended":
+        if row is None:
+            return False
+        commands = [r for r in journal if r["entry_type"].startswith("Command:")]
+        if inv.park.kind == "run":  # retrying: its journal ends in the failing run's command
+            return (int(row.get("retry_count") or 0) >= 1 and bool(commands)
+                    and commands[-1]["entry_type"] == "Command: Run" and commands[-1].get("name") == "c")
+        if row.get("status") != "suspended":
             return False
         published = self.published(journal)
         before = [p for p in inv.pair.parks if p.number < inv.park.number]
@@ -209,7 +217,6 @@ class Corpus:
             return len(published) == len([p for p in before if p.kind == "awakeable"]) + 1
         if inv.park.kind == "promise":
             return self.awaited_promise(journal) is not None
-        commands = [r for r in journal if r["entry_type"].startswith("Command:")]
         return bool(commands) and commands[-1]["entry_type"] == "Command: Sleep"
 
     def park_all(self, invocations: list[Invocation], timeout: float = 60.0) -> None:
@@ -260,16 +267,15 @@ class Corpus:
                         inv.outcome = f"failed: {row.get('completion_failure')}"
                 elif failure.startswith("[570") or row.get("last_failure_error_code") == "RT0016":
                     inv.outcome, inv.failure = "570", failure
-                elif failure and int(row.get("retry_count") or 0) >= 3:
-                    inv.outcome, inv.failure = f"error: {failure.splitlines()[0]}", failure
-                else:
+                else:  # other failures may be transient (the app restarting): wait for the deadline
                     if row.get("status") == "suspended":
                         self.resolve_pending(inv, journals.get(inv.id, []))
                     still.append(inv)
             pending = still
             if pending and time.monotonic() > deadline:
                 for inv in pending:
-                    inv.outcome = f"timeout: {inv.row.get('status')}"
+                    last = (inv.row.get("last_failure") or "").splitlines()[:1]
+                    inv.outcome = f"timeout: {inv.row.get('status')} {' '.join(last)}".strip()
                 break
             if pending:
                 time.sleep(0.15)

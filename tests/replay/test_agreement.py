@@ -195,7 +195,7 @@ def test_every_pair_ran_to_an_outcome(corpus):
     assert len(rows) == sum(len(p.parks) for p in load_pairs())
     kinds = {r.inv.pair.kind for r in rows}
     assert kinds == {"Service", "VirtualObject", "Workflow"}
-    assert {r.inv.park.kind for r in rows} == {"awakeable", "promise", "sleep"}
+    assert {r.inv.park.kind for r in rows} == {"awakeable", "promise", "sleep", "run"}
     odd = [f"{r.inv.pair.name}@{r.inv.park.kind}: {r.inv.outcome}" for r in rows if r.inv.outcome not in ("completed", "570")]
     assert not odd, odd
     # both outcomes occur, so agreement is not trivially one-sided

@@ -2,6 +2,8 @@
 
 import restate
 
+from tests.replay.stall import stall
+
 svc = restate.Service("P09_append_steps")
 
 
@@ -15,5 +17,5 @@ async def go(ctx: restate.Context, arg: str) -> str:
     second, resumed_again = ctx.awakeable(type_hint=str)
     await ctx.run_typed("publish", lambda: second)
     await resumed_again  # park 2
-    c = await ctx.run_typed("c", lambda: "c")
+    c = await ctx.run_typed("c", lambda: stall("c"))  # park 3
     return a + b + c

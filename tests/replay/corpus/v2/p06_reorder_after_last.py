@@ -2,6 +2,8 @@
 
 import restate
 
+from tests.replay.stall import stall
+
 svc = restate.Service("P06_reorder_after_last")
 
 
@@ -16,5 +18,5 @@ async def go(ctx: restate.Context, arg: str) -> str:
     await ctx.run_typed("publish", lambda: second)
     await resumed_again  # park 2
     d = await ctx.run_typed("d", lambda: "d")
-    c = await ctx.run_typed("c", lambda: "c")
+    c = await ctx.run_typed("c", lambda: stall("c"))
     return a + b + c + d
