@@ -54,6 +54,9 @@ def _query(admin_url: str, sql: str, timeout: float) -> list[dict[str, Any]]:
             body = json.loads(response.read().decode("utf-8"))
     except urllib.error.HTTPError as err:
         detail = err.read().decode("utf-8", "replace").strip().splitlines()[:1]
+        if "non valid invocation id" in " ".join(detail):
+            raise AdminError("the server cannot decode that invocation id (not one it issued); copy it whole, "
+                             "e.g. from `restate invocations list` or the UI") from None
         raise AdminError(f"the admin API at {admin_url} refused the query ({err.code}): {' '.join(detail)}") from None
     except (urllib.error.URLError, OSError) as err:
         reason = getattr(err, "reason", err)

@@ -131,7 +131,8 @@ _DIFF_LINE = re.compile(r"^\s*[│|]?\s*(?P<field>[a-z_]+): (?P<rec>.*?) != (?P<
 _TARGET = re.compile(r"restate\.invocation\.target[\"']?\s*[:=]\s*[\"']?(?P<t>[A-Za-z0-9_.\-]+(?:/[^/\s\"']+){1,2})")
 _INV_ID = re.compile(r"\binv_[0-9A-Za-z]{20,}\b")
 _ORIGIN = re.compile(r'originated after executing Command: (?P<ty>\w+)(?:\(named "(?P<name>[^"]*)"\))?\[command index (?P<idx>\d+)\]')
-_RELATED = re.compile(r"Related command: (?P<ty>[a-z /]+?)(?: '(?P<name>[^']*)')? \[(?P<idx>\d+)\]")
+_RELATED = re.compile(r"Related command: (?P<ty>[a-z /]+?) \[(?P<x>[^\]]*)\]")
+"""The SDK log's last line: `Related command: set state [1]` (index) or `run [charge-card]` (name)."""
 _CAUSED_BY = re.compile(r"Caused by:\s*[│|]?\s*(?P<ty>[A-Za-z]+)(?: \[(?P<name>[^\]]*)\])?")
 _FRAME = re.compile(r'File "(?P<path>[^"]+)", line (?P<line>\d+), in (?P<fn>[\w<>.]+)')
 
@@ -238,12 +239,18 @@ def _context(text: str, mismatch: Mismatch) -> None:
     ids = _INV_ID.findall(text)
     if ids:
         mismatch.invocation_id = ids[0]
-    for pattern in (_ORIGIN, _RELATED):
-        m = pattern.search(text)
-        if m and m["name"]:
-            mismatch.attempted_name = m["name"]
-        if m and mismatch.command_index is None:
+    m = _ORIGIN.search(text)
+    if m:
+        mismatch.attempted_name = m["name"] or mismatch.attempted_name
+        if mismatch.command_index is None:
             mismatch.command_index = int(m["idx"])
+    m = _RELATED.search(text)
+    if m and m["x"]:
+        if m["x"].isdigit():
+            if mismatch.command_index is None:
+                mismatch.command_index = int(m["x"])
+        else:
+            mismatch.attempted_name = m["x"]
     caused = _CAUSED_BY.search(text)
     if caused and caused["name"] and not caused["name"].isdigit() and mismatch.attempted_name is None:
         mismatch.attempted_name = caused["name"]

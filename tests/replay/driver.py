@@ -125,6 +125,10 @@ class Corpus:
 
     def swap(self) -> None:
         """v2 replaces v1 at the same address: restart the process, re-register with force."""
+        rows = self.rows()
+        moved = [i.pair.name for i in self.invocations
+                 if int(rows[i.id].get("journal_commands_size") or 0) != i.commands_at_swap]
+        assert not moved, f"invocations moved past their park point before the swap: {moved}"
         start = time.monotonic()
         self.app.env["REA_CORPUS"] = "v2"
         self.app.restart()
@@ -206,6 +210,8 @@ class Corpus:
         if row is None:
             return False
         commands = [r for r in journal if r["entry_type"].startswith("Command:")]
+        if int(row.get("journal_commands_size") or 0) != len(commands):
+            return False  # the row and the journal were read at different moments
         if inv.park.kind == "run":  # retrying: its journal ends in the failing run's command
             return (int(row.get("retry_count") or 0) >= 1 and bool(commands)
                     and commands[-1]["entry_type"] == "Command: Run" and commands[-1].get("name") == "c")

@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "replay-compatibility.md"
 START, END = "<!-- agreement-table:start -->", "<!-- agreement-table:end -->"
 MIN_PAIRS = 30
+UNKNOWN_ID = "inv_13bQzop5XID25E67ePggMRHakRFxWOUXgV"
 V2 = os.path.relpath(CORPUS / "v2", ROOT)
 V1 = os.path.relpath(CORPUS / "v1", ROOT)
 
@@ -113,6 +114,7 @@ def corpus() -> Iterator[tuple[list[Row], dict[str, Any]]]:
     old, _ = shapes_of_sources(read_directory(CORPUS / "v1"))
     new, _ = shapes_of_sources(read_directory(CORPUS / "v2"))
     rows: list[Row] = []
+    facts: dict[str, Any] = {}
     with Corpus(pairs) as run:
         run.park_all(quick)
         run.park_all(sleeping)  # last: their sleeps must not fire before the swap
@@ -141,9 +143,14 @@ def corpus() -> Iterator[tuple[list[Row], dict[str, Any]]]:
                                             "--admin-url", run.server.admin_url])
                 assert from_id is not None, err
             rows.append(Row(inv, index, verdict, breaks, from_log, from_id, None))
+        done = next(i for i in run.invocations if i.outcome == "completed")
+        facts["malformed_id"] = _explain([V2, "--invocation-id", "inv_1aBcDeFgHiJkLmNoPqRsTuVwXyZ0", "--admin-url", run.server.admin_url])
+        # a well-formed id this server never issued (another server's, from tests/replay/samples)
+        facts["unknown_id"] = _explain([V2, "--invocation-id", UNKNOWN_ID, "--admin-url", run.server.admin_url])
+        facts["completed_id"] = _explain([V2, "--invocation-id", done.id, "--admin-url", run.server.admin_url])
         run.kill_unfinished()
         app_log = run.app.log_tail(50_000_000)
-        facts = {"swap_seconds": run.swap_seconds, "app_log": app_log, "server_log": log}
+        facts.update(swap_seconds=run.swap_seconds, app_log=app_log, server_log=log)
     truths = _tracebacks(app_log)
     for row in rows:
         if row.index is not None:
@@ -236,3 +243,23 @@ def test_doc_publishes_the_current_table(corpus):
         DOC.write_text(updated, encoding="utf-8")
         text = updated
     assert updated == text, "the agreement table in docs/replay-compatibility.md is stale: run with REA_UPDATE_DOCS=1"
+
+
+def test_an_unknown_or_unfailed_invocation_is_bad_input(corpus):
+    _, facts = corpus
+    code, data, err = facts["unknown_id"]
+    assert code == 2 and data is None and f"no invocation {UNKNOWN_ID}" in err and err.count("\n") == 1
+    code, data, err = facts["malformed_id"]
+    assert code == 2 and data is None and "cannot decode that invocation id" in err and err.count("\n") == 1
+    code, data, err = facts["completed_id"]
+    assert code == 2 and "has no failure recorded (status: completed)" in err and err.count("\n") == 1
+
+
+def test_the_sdk_log_of_every_failure_parses(corpus):
+    _, facts = corpus
+    blocks = _SDK_BLOCK.findall(facts["app_log"])
+    assert blocks
+    for block in blocks:
+        m = parse_message(block)
+        assert m.command_index is not None and m.recorded and m.attempted
+        assert any("/replay/corpus/v2/" in f.path for f in m.frames)
