@@ -5,7 +5,8 @@ v1 at each suspension point, v2 replaces v1 at the same deployment address, and 
 invocations are resumed (tests/replay/driver.py). Then, per invocation:
 
 - the server's outcome: completed, or 570 journal mismatch (`sys_invocation.last_failure`);
-- `rea diff`'s verdict for that invocation: breaking when the handler's first divergence lies
+- `rea diff`'s verdict for that invocation (`rea diff --base v1 --head v2 --format json`):
+  breaking when the handler's first divergence lies
   inside the journal the invocation had recorded (its index < the number of recorded commands);
 - for every 570, `rea explain`'s line, from the server's log text and from the invocation id;
   the SDK's own traceback (the app's log) names the line that attempted the operation, and
@@ -29,9 +30,6 @@ import pytest
 
 from rea_lint.explain.command import add_parser
 from rea_lint.explain.message import parse_message
-from rea_lint.journal.compare import Verdict, compare_handlers
-from rea_lint.journal.revisions import read_directory
-from rea_lint.journal.shape import shapes_of_sources
 
 from .driver import CORPUS, Corpus, Invocation, load_pairs, plan
 
@@ -76,6 +74,17 @@ def _explain(argv: list[str]) -> tuple[int, dict[str, Any] | None, str]:
     return code, data, err.getvalue()
 
 
+def _rea_diff() -> dict[tuple[str, str], dict[str, Any]]:
+    """`rea diff --base v1 --head v2 --format json`, as a user runs it: (service, handler) -> verdict."""
+    from rea_lint.cli import main
+
+    out = io.StringIO()
+    with contextlib.chdir(ROOT), contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        code = main(["diff", "--base", V1, "--head", V2, "--format", "json"])
+    assert code in (0, 1), code
+    return {(h["service"], h["handler"]): h for h in json.loads(out.getvalue())["handlers"]}
+
+
 def _server_log_block(log: str, invocation_id: str) -> str | None:
     """The server's WARN record for this invocation, as a user would copy it from the log."""
     lines = log.splitlines()
@@ -111,8 +120,7 @@ def _tracebacks(app_log: str) -> dict[tuple[str, int], set[str]]:
 def corpus() -> Iterator[tuple[list[Row], dict[str, Any]]]:
     pairs = load_pairs()
     quick, sleeping = plan(pairs)
-    old, _ = shapes_of_sources(read_directory(CORPUS / "v1"))
-    new, _ = shapes_of_sources(read_directory(CORPUS / "v2"))
+    verdicts = _rea_diff()
     rows: list[Row] = []
     facts: dict[str, Any] = {}
     with Corpus(pairs) as run:
@@ -122,15 +130,15 @@ def corpus() -> Iterator[tuple[list[Row], dict[str, Any]]]:
         run.resume_all()
         log = run.server.log_tail(10_000_000)
         for inv in run.invocations:
-            key = (inv.pair.service, inv.pair.handler)
-            d = compare_handlers(old[key], new[key])
-            if d.verdict is Verdict.COMPATIBLE:
+            d = verdicts[(inv.pair.service, inv.pair.handler)]
+            if d["verdict"] == "compatible":
                 verdict, breaks = "compatible", False
-            elif d.verdict is Verdict.BREAKING and d.divergence is not None:
-                breaks = d.divergence.index < inv.commands_at_swap
-                verdict = f"breaking at index {d.divergence.index}" + ("" if breaks else " (after this journal)")
+            elif d["verdict"] == "breaking" and d.get("divergence"):
+                index = d["divergence"]["index"]
+                breaks = index < inv.commands_at_swap
+                verdict = f"breaking at index {index}" + ("" if breaks else " (after this journal)")
             else:
-                verdict, breaks = f"{d.verdict.value}: {d.reason}", None
+                verdict, breaks = f"{d['verdict']}: {d.get('reason')}", None
             index = from_log = from_id = None
             if inv.outcome == "570":
                 index = parse_message(inv.failure).command_index
