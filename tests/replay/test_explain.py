@@ -210,3 +210,15 @@ def test_stdin_is_read_by_the_installed_command():
                           input=sample("p07_rename_run.server_log.txt"), capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["line"] == sdk_line("p07_rename_run")
+
+
+def test_the_worked_example_in_the_docs_is_current(capsys, monkeypatch):
+    doc = (ROOT / "docs" / "explain.md").read_text(encoding="utf-8")
+    block = doc.split("<!-- explain-example:start -->", 1)[1].split("<!-- explain-example:end -->", 1)[0]
+    lines = block.strip().strip("`").strip().splitlines()
+    command, shown = lines[1], "\n".join(lines[2:]).strip()
+    argv = command.removeprefix("$ rea explain ").removesuffix(" < error.txt").split()
+    monkeypatch.chdir(ROOT)
+    code = main(["explain", *argv, "--message", sample("p29_helper_renamed_run.server_log.txt")])
+    assert code == 0
+    assert capsys.readouterr().out.strip() == shown
