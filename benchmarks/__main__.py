@@ -28,7 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--rounds", type=int, help="alternating rounds per ratio (default 3; smoke 1)")
     p.add_argument("--mypy-modules", type=int, help="modules of corpus (a) mypy checks (default 150; smoke 5)")
     p.add_argument("--runtime-seconds", type=float, help="seconds per side per round of the server benchmark (default 4; smoke 0.5)")
-    p.add_argument("--only", action="append", choices=["linter", "mypy", "runtime"], help="run only these sections")
+    p.add_argument("--only", action="append", choices=["linter", "mypy", "runtime", "diff"], help="run only these sections")
     p.add_argument("--out", type=Path, help="scratch directory (default benchmarks/out, smoke: benchmarks/out/smoke; gitignored)")
     p.add_argument("--doc", type=Path, help="where to write the markdown (default docs/performance.md; smoke: OUT/performance-smoke.md)")
     p.add_argument("--json", type=Path, help="also write the results as JSON here")
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     mypy_modules = args.mypy_modules or (5 if smoke else 150)
     runtime_seconds = args.runtime_seconds or (0.5 if smoke else 4.0)
     doc = args.doc or (args.out / "performance-smoke.md" if smoke else REPO / "docs" / "performance.md")
-    only = set(args.only or ["linter", "mypy", "runtime"])
+    only = set(args.only or ["linter", "mypy", "runtime", "diff"])
     args.out.mkdir(parents=True, exist_ok=True)
 
     started = time.perf_counter()
@@ -81,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.runtime_bench import bench_runtime
 
         sections.append(_timed(lambda: bench_runtime(runtime_seconds, rounds, smoke=smoke)))
+    if "diff" in only:
+        from benchmarks.diff_bench import bench_diff
+
+        sections.append(_timed(lambda: bench_diff(rounds if smoke else 5)))
     env.total_seconds = time.perf_counter() - started
     print(render_console(env, sections), flush=True)
     doc.parent.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SECTIONS = ("Linter", "mypy plugin", "Runtime guards")
+SECTIONS = ("Linter", "mypy plugin", "Runtime guards", "rea diff")
 STATUSES = {"met", "MISSED", "not available yet"}
 
 

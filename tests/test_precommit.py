@@ -87,3 +87,28 @@ def test_rea_fix_hook_applies_safe_fixes(repo, env):
     fixed = (repo / "svc.py").read_text()
     assert "    return ctx.random().random() + time.time()\n" in fixed  # REA101's fix is unsafe: left
     assert "not fixed: its fix is unsafe" in out
+
+
+DIFF_V1 = (
+    "import restate\nfrom datetime import timedelta\n\nsvc = restate.Service('s')\n\n\n"
+    "@svc.handler()\nasync def h(ctx: restate.Context) -> str:\n"
+    "    await ctx.sleep(timedelta(seconds=5))\n    await ctx.run('charge', lambda: 1)\n    return 'ok'\n"
+)
+
+
+def test_rea_diff_hook_fails_on_a_breaking_change(tmp_path, env):
+    repo = tmp_path / "svc"
+    repo.mkdir()
+    git = lambda *a: subprocess.run(["git", *a], cwd=repo, check=True, env=env, capture_output=True)  # noqa: E731
+    git("init", "-q", "-b", "main")
+    (repo / "svc.py").write_text(DIFF_V1)
+    git("add", ".")
+    git("commit", "-qm", "v1")
+    git("checkout", "-qb", "change")
+    (repo / "svc.py").write_text(DIFF_V1.replace("'charge'", "'charge card'"))
+    git("add", ".")
+    proc = try_repo(repo, "rea-diff", env)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert "svc.py:8: s/h: breaks in-flight invocations" in out
+    assert "journal index 2:" in out

@@ -21,8 +21,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from rea_lint.journal.ops import Op, OpKind, field_mismatch
-from rea_lint.journal.paths import Path, TooManyPaths, enumerate_paths
+from rea_lint.journal.ops import Op, OpKind, certain_mismatch, field_mismatch
+from rea_lint.journal.paths import EXCEPT, Decision, Path, TooManyPaths, enumerate_paths
 from rea_lint.journal.shape import HandlerShape, Shapes, Unknown
 
 __all__ = ["Divergence", "HandlerDiff", "ProjectDiff", "Verdict", "compare_handlers", "diff_projects"]
@@ -42,10 +42,11 @@ class Verdict(str, enum.Enum):
 
 
 ADVICE = (
-    "keep the old deployment registered until its invocations drain (register the new code as a "
-    "new deployment at a new URL: Restate's versioning routes in-flight invocations to the old one), "
-    "or branch on a version recorded in the journal (e.g. `version = await ctx.run(\"version\", lambda: 2)` "
-    "at the start of new invocations, and the old code path when the journal says otherwise)"
+    "keep the old deployment registered until its invocations drain (serve the new code at a new URL "
+    "and register it: Restate's versioning keeps invocations in flight on the old deployment), or make "
+    "the change conditional on a version carried in the invocation's input (a field or header that new "
+    "callers send, read with `ctx.request()`; the input is journal index 0), so invocations already in "
+    "flight keep the old path"
 )
 
 
@@ -53,8 +54,9 @@ ADVICE = (
 class Divergence:
     """The first operation where some old journal and the new code part ways."""
 
-    index: int
-    """Journal index (the input is 0, the handler's first operation 1), as the server reports it."""
+    index: int | None
+    """Journal index (the input is 0, the handler's first operation 1), as the server reports
+    it; None when an opaque call (which journals an unknown number of entries) comes first."""
     old: Op | None
     """What the old code recorded there (None: the old path ends there; only for `unknown`)."""
     new: Op | None
@@ -143,7 +145,7 @@ def compare_handlers(old: HandlerShape, new: HandlerShape) -> HandlerDiff:
     for p in old_paths:
         result = _replay_on(p, new_paths)
         if isinstance(result, Divergence):
-            if first_break is None or (result.index, _line(result.old)) < (first_break.index, _line(first_break.old)):
+            if first_break is None or _order(result) < _order(first_break):
                 first_break = result
         elif isinstance(result, Unknown) and first_unknown is None:
             first_unknown = result
@@ -156,37 +158,53 @@ def compare_handlers(old: HandlerShape, new: HandlerShape) -> HandlerDiff:
                        reason="every journal the old code can write replays on the new code")
 
 
-def _line(op: Op | None) -> int:
-    return op.line if op is not None else 0
+def _order(d: Divergence) -> tuple[int, int]:
+    """Earliest first: by journal index (inexact ones last), then by the old line."""
+    return (d.index if d.index is not None else 1 << 30, d.old.line if d.old is not None else 0)
 
 
-def _consistent(old: dict[str, list[object]], new: Path) -> bool:
-    """Does ``new`` decide like ``old`` wherever both compute a condition the same way?"""
-    seen: dict[str, int] = {}
+def _consistent(old: Path, new: Path) -> bool:
+    """Does ``new`` decide like ``old`` wherever both compute a condition the same way, and
+    raise where ``old`` raised (after the same recorded operations, which replay the same
+    results, failures included)?"""
+    decisions = old.decisions()
     for cond, arms in new.decisions().items():
-        if cond == "except":
+        if cond == EXCEPT:
             continue
-        recorded = old.get(cond)
+        recorded = decisions.get(cond)
         if recorded is None:
             continue
         for a, b in zip(arms, recorded):
             if a != b:
                 return False
-        seen[cond] = len(arms)
-    return True
+    horizon = len(old.journal)
+    return _raises(old, horizon) == _raises(new, horizon)
+
+
+def _raises(path: Path, horizon: int) -> list[tuple[int, object]]:
+    """(journal position, handler) of each exception the path takes, up to ``horizon``."""
+    out = []
+    position = 0
+    for e in path.events:
+        if isinstance(e, Decision):
+            if e.condition == EXCEPT and position <= horizon:
+                out.append((position, e.arm))
+        elif isinstance(e, Unknown) or (isinstance(e, Op) and e.kind.journaled):
+            position += 1
+    return out
 
 
 def _replay_on(old: Path, news: Sequence[Path]) -> Divergence | Unknown | None:
     """Replay every prefix of one old path on the new code's paths: the earliest divergence
     along a consistent new path, else an unknown met, else None (it replays)."""
     recorded = old.journal
-    decisions = old.decisions()
     best: Divergence | None = None
     unknown: Unknown | None = None
     for new in news:
-        if not _consistent(decisions, new):
+        if not _consistent(old, new):
             continue
         attempted = new.journal
+        exact = True
         for i, rec in enumerate(recorded):
             if i >= len(attempted):
                 if new.truncated:
@@ -194,20 +212,27 @@ def _replay_on(old: Path, news: Sequence[Path]) -> Divergence | Unknown | None:
                 if isinstance(rec, Unknown):
                     unknown = unknown or rec
                     break
-                d = Divergence(i + 1, rec, None, f"the old code journals `{rec.text}` ({rec.where()}) where the new code ends (returns or raises)", _suspension(recorded, i))
-                if best is None or d.index < best.index:
+                d = Divergence(i + 1 if exact else None, rec, None, f"the old code journals `{rec.text}` ({rec.where()}) where the new code ends (returns or raises)", _suspension(recorded, i))
+                if best is None or _order(d) < _order(best):
                     best = d
                 break
             att = attempted[i]
             if isinstance(rec, Unknown) or isinstance(att, Unknown):
                 if isinstance(rec, Unknown) and isinstance(att, Unknown) and rec.opaque and rec.opaque == att.opaque:
+                    exact = False
                     continue  # the same opaque call in both: it journals the same
                 unknown = unknown or (rec if isinstance(rec, Unknown) else att)  # type: ignore[assignment]
                 break
             why = field_mismatch(rec, att)
+            if why is not None and not certain_mismatch(rec, att):
+                unknown = unknown or Unknown(
+                    f"`{rec.text}` became `{att.text}`: {why.split(' ', 1)[0]} is computed at run time and its "
+                    "computation changed; rea cannot tell whether the value (which replay compares) is the same",
+                    att.path, att.line, att.col)
+                break
             if why is not None:
-                d = Divergence(i + 1, rec, att, _describe(rec, att, why), _suspension(recorded, i))
-                if best is None or d.index < best.index:
+                d = Divergence(i + 1 if exact else None, rec, att, _describe(rec, att, why), _suspension(recorded, i))
+                if best is None or _order(d) < _order(best):
                     best = d
                 break
     if best is not None:
@@ -248,10 +273,14 @@ def diff_projects(old: Shapes, new: Shapes, problems: Sequence[str] = ()) -> Pro
 
 
 def _renamed_to(gone: HandlerShape, new: Shapes, old: Shapes) -> str | None:
-    """A new handler with the same function, or the same service's function under a new name."""
-    for key, shape in new.items():
+    """A new handler that looks like the gone one: the same Python function, or the same
+    service with the same operations."""
+    labels = [op.label() for op in gone.ops()]
+    for key, shape in sorted(new.items()):
         if key in old:
             continue
-        if shape.function == gone.function and shape.path == gone.path:
+        if (shape.function == gone.function and shape.path == gone.path) or (
+            shape.service == gone.service and labels and [op.label() for op in shape.ops()] == labels
+        ):
             return f"{shape.service}/{shape.handler}"
     return None

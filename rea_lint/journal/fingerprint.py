@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from rea_lint.model import Function, Model
 
@@ -26,9 +26,10 @@ _MAX_DEPTH = 12
 class Fingerprinter:
     """Fingerprints of expressions inside one function of one module."""
 
-    def __init__(self, model: Model, function: Function, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, model: Model, function: Function, env: Mapping[str, str] | None = None, contexts: Iterable[str] | None = None) -> None:
         self.m = model
         self.fn = function
+        self.contexts = frozenset(contexts) if contexts is not None else frozenset(function.contexts)
         self.env = dict(env or {})
         """Parameter name -> the caller's fingerprint of the argument (helpers)."""
         self._assigned: dict[str, list[str]] | None = None
@@ -49,6 +50,17 @@ class Fingerprinter:
             return self._name(node.id, depth, stack)
         if isinstance(node, ast.Constant):
             return f"C({node.value!r})"
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in self.contexts
+            and node.func.attr in ("run", "run_typed")
+        ):
+            # a run's result is replayed from the journal: it depends on the run's name, not
+            # on its action (changing the action changes nothing for invocations in flight)
+            name = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "name"), None)
+            return f"RUN({self._render(name, depth + 1, stack) if name is not None else '?'})"
         if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return f"D({_dump(node)})"
         parts = [type(node).__name__]
@@ -67,7 +79,7 @@ class Fingerprinter:
     def _name(self, name: str, depth: int, stack: frozenset[str]) -> str:
         if name in self.env:
             return f"A({self.env[name]})"
-        if name in self.fn.contexts:
+        if name in self.contexts:
             return "CTX"
         if name in self._positions:
             return f"P{self._positions[name]}"

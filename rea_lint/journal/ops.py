@@ -17,7 +17,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Mapping
 
-__all__ = ["COMMAND_NAMES", "COMPARED_FIELDS", "Field", "Op", "OpKind", "field_mismatch"]
+__all__ = ["COMMAND_NAMES", "COMPARED_FIELDS", "Field", "Op", "OpKind", "certain_mismatch", "field_mismatch"]
 
 
 class OpKind(str, enum.Enum):
@@ -76,11 +76,11 @@ COMPARED_FIELDS: Mapping[OpKind, tuple[str, ...]] = {
     OpKind.CALL: ("service", "handler", "key", "parameter", "headers", "idempotency_key", "scope", "limit_key"),
     OpKind.SEND: ("service", "handler", "key", "parameter", "headers", "idempotency_key", "scope", "limit_key"),
     OpKind.SLEEP: ("name",),
-    OpKind.GET_STATE: ("key",),
-    OpKind.STATE_KEYS: (),
-    OpKind.SET_STATE: ("key", "value"),
-    OpKind.CLEAR_STATE: ("key",),
-    OpKind.CLEAR_ALL_STATE: (),
+    OpKind.GET_STATE: ("key", "name"),
+    OpKind.STATE_KEYS: ("name",),
+    OpKind.SET_STATE: ("key", "value", "name"),
+    OpKind.CLEAR_STATE: ("key", "name"),
+    OpKind.CLEAR_ALL_STATE: ("name",),
     OpKind.GET_PROMISE: ("key",),
     OpKind.PEEK_PROMISE: ("key",),
     OpKind.COMPLETE_PROMISE: ("key", "value"),
@@ -94,7 +94,9 @@ COMPARED_FIELDS: Mapping[OpKind, tuple[str, ...]] = {
 """Kind -> the fields the shared core compares on replay (besides the command type and the
 completion ids, which follow from the operations before). `value`/`parameter` are the
 serialized bytes: the Python SDK leaves payload checks on (`VMOptions::default()`,
-`PayloadOptions::default()`), so a different value is a mismatch."""
+`PayloadOptions::default()`), so a different value is a mismatch. A state operation's `name`
+is its `entry_name=` (restate-sdk 1.3; `""` when not given): restate-server 1.7.12 with
+restate-sdk 1.3.0 reports 570 when only that changed (tests/runtime/test_diff_server.py)."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,8 @@ class Op:
         """`run "charge"`, `call Greeter/greet`: what it is, in words."""
         k = self.kind
         if k in (OpKind.RUN, OpKind.SLEEP) and "name" in self.fields:
-            return f"{k.value} {self.get('name').describe()}"
+            name = self.get("name")
+            return k.value if name.is_literal and name.literal == "" else f"{k.value} {name.describe()}"
         if k in (OpKind.CALL, OpKind.SEND):
             return f"{k.value} {self.get('service').describe()}/{self.get('handler').describe()}"
         if "key" in self.fields:
@@ -159,6 +162,19 @@ class Op:
 
     def where(self) -> str:
         return f"{self.path}:{self.line}" if self.path else f"line {self.line}"
+
+
+def certain_mismatch(recorded: Op, attempted: Op) -> bool:
+    """Is the mismatch `field_mismatch` found certain? A different command type, or a field
+    whose two values the source spells out, is; a field computed at run time (`f"step-{i}"`,
+    a payload) whose computation changed may still produce the same bytes."""
+    if recorded.kind is not attempted.kind:
+        return True
+    for name in COMPARED_FIELDS.get(recorded.kind, ()):
+        a, b = recorded.get(name), attempted.get(name)
+        if not a.same_as(b) and a.is_literal and b.is_literal:
+            return True
+    return False
 
 
 def field_mismatch(recorded: Op, attempted: Op) -> str | None:

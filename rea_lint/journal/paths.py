@@ -16,8 +16,10 @@ from typing import Iterable, Union
 from rea_lint.journal.ops import Op
 from rea_lint.journal.shape import EMPTY, Branch, Exit, Jump, Loop, Node, Seq, Step, Try, Unknown
 
-__all__ = ["Decision", "Path", "TooManyPaths", "enumerate_paths"]
+__all__ = ["EXCEPT", "Decision", "Path", "TooManyPaths", "enumerate_paths"]
 
+EXCEPT = "except"
+"""The condition of the decisions that enter an `except` handler."""
 DEFAULT_UNROLL = 2
 DEFAULT_CAP = 400
 
@@ -142,7 +144,7 @@ class _Walker:
             self._check(out)
         out.extend(self.walk(node.orelse, normal))
         for h, handler in enumerate(node.handlers):
-            entered = [e + (Decision("except", h, node.line, "except"),) for e in raised.values()]
+            entered = [e + (Decision(EXCEPT, h, node.line, "except"),) for e in raised.values()]
             out.extend(self.walk(handler, entered))
             self._check(out)
         if node.final is not EMPTY:

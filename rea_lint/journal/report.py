@@ -45,12 +45,16 @@ def _side(op: Op | None) -> str:
     return f"`{op.text}` ({op.where()})" if op is not None else "(ends: returns or raises)"
 
 
+def _index(index: int | None) -> str:
+    return str(index) if index is not None else "not known (an earlier call rea cannot see into journals an unknown number of entries)"
+
+
 def message(h: HandlerDiff) -> str:
     """The whole verdict in one paragraph (github/sarif messages)."""
     parts = [f"{h.service}/{h.handler}: {_TITLES[h.verdict]}: {h.reason}."]
     if h.divergence is not None:
         d = h.divergence
-        parts.append(f"Journal index {d.index}: old {_side(d.old)}, new {_side(d.new)}. Breaks {d.states()}.")
+        parts.append(f"Journal index {_index(d.index)}: old {_side(d.old)}, new {_side(d.new)}. Breaks {d.states()}.")
     if h.advice:
         parts.append(f"To deploy it: {h.advice}.")
     return " ".join(parts)
@@ -70,7 +74,7 @@ def text(diff: ProjectDiff, verbose: bool = False) -> str:
         out.append(f"{head}: {h.reason}")
         if h.divergence is not None:
             d = h.divergence
-            out.append(f"    journal index {d.index}:")
+            out.append(f"    journal index {_index(d.index)}:")
             out.append(f"      old: {_side(d.old)}")
             out.append(f"      new: {_side(d.new)}")
             out.append(f"    breaks {d.states()}")

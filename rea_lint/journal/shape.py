@@ -362,11 +362,11 @@ _SCOPED_CALLS = {
 }
 _SIMPLE = {
     # method: (kind, parameters, {field: parameter})
-    "get": (OpKind.GET_STATE, ("name", "serde", "type_hint", "entry_name"), {"key": "name"}),
-    "state_keys": (OpKind.STATE_KEYS, ("entry_name",), {}),
-    "set": (OpKind.SET_STATE, ("name", "value", "serde", "entry_name"), {"key": "name", "value": ("value", "serde")}),
-    "clear": (OpKind.CLEAR_STATE, ("name", "entry_name"), {"key": "name"}),
-    "clear_all": (OpKind.CLEAR_ALL_STATE, ("entry_name",), {}),
+    "get": (OpKind.GET_STATE, ("name", "serde", "type_hint", "entry_name"), {"key": "name", "name": "entry_name"}),
+    "state_keys": (OpKind.STATE_KEYS, ("entry_name",), {"name": "entry_name"}),
+    "set": (OpKind.SET_STATE, ("name", "value", "serde", "entry_name"), {"key": "name", "value": ("value", "serde"), "name": "entry_name"}),
+    "clear": (OpKind.CLEAR_STATE, ("name", "entry_name"), {"key": "name", "name": "entry_name"}),
+    "clear_all": (OpKind.CLEAR_ALL_STATE, ("entry_name",), {"name": "entry_name"}),
     "awakeable": (OpKind.AWAKEABLE, ("serde", "type_hint"), {}),
     "resolve_awakeable": (OpKind.COMPLETE_AWAKEABLE, ("name", "value", "serde"), {"awakeable_id": "name", "value": ("value", "serde")}),
     "reject_awakeable": (OpKind.COMPLETE_AWAKEABLE, ("name", "failure_message", "failure_code"), {"awakeable_id": "name", "value": ("failure_message", "failure_code")}),
@@ -399,7 +399,7 @@ class _ShapeBuilder:
         self.m = mod.model
         self.fn = fn
         self.contexts = contexts
-        self.fp = Fingerprinter(self.m, fn, env)
+        self.fp = Fingerprinter(self.m, fn, env, contexts)
         self.depth = depth
         self.stack = stack
         self.via = via
@@ -407,6 +407,9 @@ class _ShapeBuilder:
         """Local name -> the promise name expression of `name = ctx.promise(...)`."""
         self.handles: dict[str, str] = {}
         """Local name -> fingerprint of the call/send whose handle it holds."""
+        self.tainted: dict[str, str] = {}
+        """Local name -> the call it was built by, which received the context rea cannot
+        follow (`saga = Saga(ctx)`): its methods may journal too."""
 
     # statements ------------------------------------------------------------------------------
 
@@ -446,7 +449,12 @@ class _ShapeBuilder:
                 return EMPTY
             return Loop(self.fp.of(s.test), _text(s.test), s.lineno, body, orelse)
         if isinstance(s, (ast.With, ast.AsyncWith)):
-            items: list[Node] = [self.expr(item.context_expr) for item in s.items]
+            items: list[Node] = []
+            for item in s.items:
+                node = self.expr(item.context_expr)
+                items.append(node)
+                if item.optional_vars is not None:
+                    self._taint([item.optional_vars], node, item.context_expr)
             items.append(self.block(s.body))
             return _seq(items)
         if isinstance(s, ast.Try) or type(s).__name__ == "TryStar":
@@ -468,11 +476,13 @@ class _ShapeBuilder:
         if isinstance(s, ast.Assign):
             node = self.expr(s.value)
             self._track(s.targets, s.value)
+            self._taint(s.targets, node, s.value)
             return _seq([node, *(self.expr(t) for t in s.targets if not isinstance(t, ast.Name))])
         if isinstance(s, ast.AnnAssign):
             node = self.expr(s.value)
             if s.value is not None:
                 self._track([s.target], s.value)
+                self._taint([s.target], node, s.value)
             return node
         if isinstance(s, ast.AugAssign):
             return _seq([self.expr(s.target) if not isinstance(s.target, ast.Name) else EMPTY, self.expr(s.value)])
@@ -492,6 +502,14 @@ class _ShapeBuilder:
                     self.promises[t.id] = _arg(inner, ("name", "serde", "type_hint"), "name") or inner
                 elif inner.func.attr in _CALLS:
                     self.handles[t.id] = self.fp.of(inner)
+
+    def _taint(self, targets: Sequence[ast.expr], node: Node, value: ast.expr) -> None:
+        for t in targets:
+            if isinstance(t, ast.Name):
+                if _has_unknown(node) or (isinstance(value, ast.Name) and value.id in self.tainted):
+                    self.tainted[t.id] = _text(value)
+                else:
+                    self.tainted.pop(t.id, None)
 
     def branch(self, test: ast.AST, line: int, arms: list[Node]) -> Node:
         if all(_is_empty(a) for a in arms):
@@ -565,6 +583,11 @@ class _ShapeBuilder:
                     return _seq([self._args(recv), self._args(call), self._promise_op(_PROMISE_METHODS[func.attr], _arg(recv, ("name",), "name") or recv, call, call.args)])
             if isinstance(recv, ast.Name) and recv.id in self.promises and func.attr in _PROMISE_METHODS:
                 return _seq([self._args(call), self._promise_op(_PROMISE_METHODS[func.attr], self.promises[recv.id], call, call.args)])
+            if isinstance(recv, ast.Name) and recv.id in self.tainted:
+                before = self._args(call)
+                return _seq([before, Unknown(
+                    f"`{recv.id}` was built by `{self.tainted[recv.id]}`, which received the context; what `{recv.id}.{func.attr}()` journals cannot be followed",
+                    self.mod.path, call.lineno, call.col_offset, self.fp.of(call))])
             if isinstance(recv, ast.Name) and recv.id in self.handles and func.attr == "cancel_invocation":
                 op = self._op(OpKind.CANCEL_INVOCATION, call, {"invocation_id": Field(text=f"{recv.id}.invocation_id()", fingerprint="handle:" + self.handles[recv.id])})
                 return Step(op)
@@ -716,7 +739,7 @@ class _ShapeBuilder:
     def _payload(self, call: ast.Call, params: Sequence[str], names: Sequence[str], extra: Sequence[str] = ()) -> Field:
         nodes = [_arg(call, params, n) for n in (*names, *extra)]
         shown = nodes[0]
-        if len(names) == 1 and all(n is None for n in nodes[1:]):
+        if all(n is None for n in nodes[1:]):
             return self._field(shown)
         texts = ", ".join(_text(n) for n in nodes if n is not None)
         return Field(text=texts, fingerprint="|".join(self.fp.of(n) for n in nodes))

@@ -1,0 +1,208 @@
+"""`rea diff`: git revisions in a throwaway repository, the work tree, two directories,
+formats, exit codes (0 compatible, 1 breaking, 2 error) and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from rea_lint.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+V1 = textwrap.dedent(
+    """\
+    import restate
+    from datetime import timedelta
+
+    orders = restate.VirtualObject("Orders")
+
+
+    @orders.handler()
+    async def place(ctx: restate.ObjectContext, sku: str) -> str:
+        await ctx.run("reserve", lambda: sku)
+        await ctx.sleep(timedelta(seconds=30))
+        await ctx.run("charge", lambda: sku)
+        return "ok"
+
+
+    @orders.handler(kind="shared")
+    async def status(ctx: restate.ObjectSharedContext) -> str:
+        return await ctx.get("status") or "new"
+    """
+)
+V2_COMPATIBLE = V1.replace('lambda: sku)\n        return', 'lambda: sku.upper())\n        ctx.set("status", "paid")\n        return')
+V2_BREAKING = V1.replace('await ctx.sleep(timedelta(seconds=30))', 'await ctx.run("check stock", lambda: sku)\n    await ctx.sleep(timedelta(seconds=30))')
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    """A git repository with `main` at V1 (cwd)."""
+    r = tmp_path / "repo"
+    r.mkdir()
+    git(r, "init", "-q", "-b", "main")
+    git(r, "config", "user.email", "t@example.com")
+    git(r, "config", "user.name", "t")
+    (r / "shop").mkdir()
+    (r / "shop" / "__init__.py").write_text("")
+    (r / "shop" / "orders.py").write_text(V1)
+    git(r, "add", ".")
+    git(r, "commit", "-qm", "v1")
+    monkeypatch.chdir(r)
+    return r
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(["diff", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_work_tree_against_default_merge_base_compatible(repo, capsys):
+    git(repo, "checkout", "-qb", "feature")
+    (repo / "shop" / "orders.py").write_text(V2_COMPATIBLE)
+    code, out, err = run(capsys)
+    assert code == 0, out + err
+    assert "2 handlers compared: 2 compatible" in out
+    assert "merge base of HEAD and main" in out
+
+
+def test_breaking_change_between_two_commits(repo, capsys):
+    (repo / "shop" / "orders.py").write_text(V2_BREAKING)
+    git(repo, "commit", "-qam", "v2")
+    code, out, err = run(capsys, "--base", "HEAD~1", "--head", "HEAD")
+    assert code == 1, out + err
+    lines = out.splitlines()
+    assert lines[0].startswith("shop/orders.py:8: Orders/place: breaks in-flight invocations")
+    assert "journal index 2:" in out
+    assert "old: `ctx.sleep(timedelta(seconds=30))` (shop/orders.py:10)" in out
+    assert "new: `ctx.run('check stock', lambda: sku)` (shop/orders.py:10)" in out
+    assert "those suspended at or after `await ctx.sleep(timedelta(seconds=30))` (shop/orders.py:10)" in out
+    assert "keep the old deployment registered until its invocations drain" in out
+    assert "1 compatible, 1 breaks in-flight invocations" in out
+
+
+def test_exit_zero_and_paths_limit(repo, capsys):
+    (repo / "shop" / "orders.py").write_text(V2_BREAKING)
+    (repo / "other.py").write_text(V1.replace('"Orders"', '"Other"'))
+    code, out, _ = run(capsys, "--base", "HEAD", "--exit-zero")
+    assert code == 0 and "breaks in-flight" in out and "Other/place: added" not in out
+    code, out, _ = run(capsys, "--base", "HEAD", "-v", "other.py")
+    assert code == 0 and "Other/place: added" in out and "Orders" not in out
+
+
+def test_removed_handler_and_kind_change(repo, capsys):
+    v2 = V1.replace('@orders.handler(kind="shared")\nasync def status', '@orders.handler()\nasync def status')
+    v2 = v2.replace("async def place", "async def place_order")
+    (repo / "shop" / "orders.py").write_text(v2)
+    code, out, _ = run(capsys, "--base", "HEAD")
+    assert code == 1
+    assert "Orders/place: removed" in out and "renamed to Orders/place_order?" in out
+    assert "Orders/status: handler kind changed" in out and "object shared to object exclusive" in out
+
+
+def test_json_sarif_github(repo, capsys, tmp_path):
+    (repo / "shop" / "orders.py").write_text(V2_BREAKING)
+    code, out, err = run(capsys, "--base", "HEAD", "--format", "json")
+    assert code == 1
+    doc = json.loads(out)
+    assert doc["schema"] == "rea-diff/1" and doc["head"] == "the work tree"
+    place = next(h for h in doc["handlers"] if h["handler"] == "place")
+    assert place["verdict"] == "breaking"
+    d = place["divergence"]
+    assert d["index"] == 2 and d["old"]["command"] == "sleep" and d["new"]["command"] == "run"
+    assert d["new"]["fields"] == {"name": "check stock"} and d["old"]["line"] == 10
+    assert doc["summary"] == {"handlers": 2, "compatible": 1, "breaking": 1}
+    assert "rea diff HEAD -> the work tree" in err  # the summary goes to stderr for machine formats
+
+    code, out, _ = run(capsys, "--base", "HEAD", "--format", "sarif")
+    sarif = json.loads(out)
+    schema = json.loads((ROOT / "tests" / "resources" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.validate(sarif, schema)
+    (result,) = sarif["runs"][0]["results"]
+    assert result["ruleId"] == "breaking" and result["locations"][0]["physicalLocation"]["region"]["startLine"] == 8
+
+    code, out, _ = run(capsys, "--base", "HEAD", "--format", "github")
+    (line,) = out.splitlines()
+    assert line.startswith("::error file=shop/orders.py,line=8,title=rea diff%3A Orders/place breaks in-flight invocations::")
+
+    report = tmp_path / "report.json"
+    code, out, _ = run(capsys, "--base", "HEAD", "--format", "json", "-o", str(report))
+    assert code == 1 and out == "" and json.loads(report.read_text())["schema"] == "rea-diff/1"
+
+
+def test_two_directories(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # not a git repository: directories need none
+    for name, text in (("old", V1), ("new", V2_BREAKING)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "orders.py").write_text(text)
+    code, out, _ = run(capsys, "--base", "old", "--head", "new")
+    assert code == 1 and "orders.py:8: Orders/place: breaks in-flight invocations" in out
+    (tmp_path / "new" / "orders.py").write_text(V2_COMPATIBLE)
+    code, out, _ = run(capsys, "--base", "old", "--head", "new")
+    assert code == 0 and "2 compatible" in out
+
+
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["--base", "no-such-rev"], "rea: error: unknown revision 'no-such-rev'"),
+        (["--base", "HEAD", "--head", "v9"], "rea: error: unknown revision 'v9'"),
+        (["--base", "HEAD", "/"], "rea: error: /: path outside the repository"),
+        (["--base", "HEAD", "missing.py"], "rea: error: missing.py: no such file or directory"),
+        (["--base", "shop"], "rea: error: --base is a directory: give --head NEW_DIR too"),
+    ],
+)
+def test_errors_are_one_line_exit_2(repo, capsys, argv, message):
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert err.startswith(message) and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_not_a_git_repository(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys)
+    assert code == 2 and "is not inside a git repository" in err and err.count("\n") == 1
+
+
+def test_no_default_branch(tmp_path, capsys, monkeypatch):
+    r = tmp_path / "r"
+    r.mkdir()
+    git(r, "init", "-q", "-b", "trunk")
+    git(r, "config", "user.email", "t@example.com")
+    git(r, "config", "user.name", "t")
+    (r / "a.py").write_text(V1)
+    git(r, "add", ".")
+    git(r, "commit", "-qm", "x")
+    monkeypatch.chdir(r)
+    code, _, err = run(capsys)
+    assert code == 2 and "no default branch found" in err and "--base REV" in err
+
+
+def test_unparsable_file_is_named(repo, capsys):
+    (repo / "shop" / "broken.py").write_text("def (:\n")
+    code, out, _ = run(capsys, "--base", "HEAD")
+    assert code == 0
+    assert "the work tree: shop/broken.py:1: cannot parse" in out
+
+
+def test_diff_does_not_import_restate(repo):
+    (repo / "shop" / "orders.py").write_text(V2_BREAKING)
+    probe = (
+        "import sys\nfrom rea_lint.cli import main\ncode = main(['diff', '--base', 'HEAD', '--format', 'json'])\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('restate', 'flake8', 'libcst', 'mypy')]\n"
+        "sys.stderr.write(repr(bad))\nsys.exit(code)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=repo, capture_output=True, text=True)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.endswith("[]")

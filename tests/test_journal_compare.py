@@ -1,0 +1,260 @@
+"""`rea diff` verdicts over v1 -> v2 pairs of one handler (source only; the real-server
+agreement corpus lives with `rea explain`'s tests)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from rea_lint.journal.compare import Verdict, compare_handlers, diff_projects
+from rea_lint.journal.shape import shapes_of_source
+
+PRELUDE = '''\
+import restate
+from datetime import timedelta
+import somelib
+
+svc = restate.Service("svc")
+obj = restate.VirtualObject("obj")
+wf = restate.Workflow("wf")
+
+
+def work(x=0):
+    return x
+
+
+@svc.handler()
+async def other(ctx: restate.Context, x: int) -> int:
+    return x
+
+
+@svc.handler()
+async def other2(ctx: restate.Context, x: int) -> int:
+    return x
+
+
+@obj.handler()
+async def add(ctx: restate.ObjectContext, x: int) -> int:
+    return x
+
+'''
+
+
+def module(body: str, helpers: str = "", decorator: str = "@svc.handler()", ctx_type: str = "restate.Context") -> str:
+    body = textwrap.indent(textwrap.dedent(body).strip("\n"), "    ")
+    return f"{PRELUDE}{textwrap.dedent(helpers)}\n\n{decorator}\nasync def h(ctx: {ctx_type}, req: dict) -> str:\n{body}\n    return 'ok'\n"
+
+
+def verdict(v1: str, v2: str, helpers1: str = "", helpers2: str | None = None, decorator: str = "@svc.handler()", ctx_type: str = "restate.Context"):
+    service = {"@svc": "svc", "@obj": "obj", "@wf.": "wf"}[decorator[:4] if decorator.startswith("@wf.") else decorator[:4]]
+    old = shapes_of_source(module(v1, helpers1, decorator, ctx_type), "app.py")[(service, "h")]
+    new = shapes_of_source(module(v2, helpers1 if helpers2 is None else helpers2, decorator, ctx_type), "app.py")[(service, "h")]
+    return compare_handlers(old, new)
+
+
+RUN_A = 'await ctx.run("a", lambda: 1)'
+RUN_B = 'await ctx.run("b", lambda: 1)'
+
+# (id, v1 body, v2 body, expected verdict, expected divergence index or None)
+PAIRS = [
+    ("identical", RUN_A, RUN_A, Verdict.COMPATIBLE, None),
+    ("inside-run-lambda", 'await ctx.run("a", lambda: 1)', 'await ctx.run("a", lambda: 2 + 2)', Verdict.COMPATIBLE, None),
+    ("appended-op", RUN_A, f"{RUN_A}\n{RUN_B}", Verdict.COMPATIBLE, None),
+    ("appended-sleep", RUN_A, f"{RUN_A}\nawait ctx.sleep(timedelta(seconds=1))", Verdict.COMPATIBLE, None),
+    ("sleep-duration", "await ctx.sleep(timedelta(seconds=1))\n" + RUN_A, "await ctx.sleep(timedelta(hours=3))\n" + RUN_A, Verdict.COMPATIBLE, None),
+    ("send-delay", "ctx.service_send(other, 1, send_delay=timedelta(seconds=1))\n" + RUN_A,
+     "ctx.service_send(other, 1, send_delay=timedelta(minutes=5))\n" + RUN_A, Verdict.COMPATIBLE, None),
+    ("renamed-local", 'x = req["n"]\nawait ctx.service_call(other, x)', 'n = req["n"]\nawait ctx.service_call(other, n)', Verdict.COMPATIBLE, None),
+    ("plain-code-change", f'print("hi")\n{RUN_A}\ny = 3', f'print("hello")\n{RUN_A}\ny = 4', Verdict.COMPATIBLE, None),
+    ("uuid-random-added", RUN_A, f"u = ctx.uuid()\nr = ctx.random().random()\n{RUN_A}", Verdict.COMPATIBLE, None),
+    ("if-without-ops-added", RUN_A, f'if req.get("x"):\n    print("x")\n{RUN_A}', Verdict.COMPATIBLE, None),
+    ("run-result-branch-action-changed",
+     'r = await ctx.run("a", lambda: 1)\nif r:\n    await ctx.run("b", lambda: 1)',
+     'r = await ctx.run("a", lambda: 5)\nif r:\n    await ctx.run("b", lambda: 1)', Verdict.COMPATIBLE, None),
+    ("append-inside-last-branch", f'if req["x"]:\n    {RUN_A}', f'if req["x"]:\n    {RUN_A}\n    {RUN_B}', Verdict.COMPATIBLE, None),
+    ("time-unchanged", "t = await ctx.time()\n" + RUN_A, "now = await ctx.time()\n" + RUN_A, Verdict.COMPATIBLE, None),
+    ("inserted-first", RUN_A, f"{RUN_B}\n{RUN_A}", Verdict.BREAKING, 1),
+    ("removed-first", f"{RUN_B}\n{RUN_A}", RUN_A, Verdict.BREAKING, 1),
+    ("removed-last", f"{RUN_A}\n{RUN_B}", RUN_A, Verdict.BREAKING, 2),
+    ("reordered", f"{RUN_A}\n{RUN_B}", f"{RUN_B}\n{RUN_A}", Verdict.BREAKING, 1),
+    ("renamed-run", f"{RUN_A}\n{RUN_B}", f'{RUN_A}\nawait ctx.run("b2", lambda: 1)', Verdict.BREAKING, 2),
+    ("call-target", "await ctx.service_call(other, 1)", "await ctx.service_call(other2, 1)", Verdict.BREAKING, 1),
+    ("call-key", 'await ctx.object_call(add, key="a", arg=1)', 'await ctx.object_call(add, key="b", arg=1)', Verdict.BREAKING, 1),
+    ("call-to-send", "await ctx.service_call(other, 1)", "ctx.service_send(other, 1)", Verdict.BREAKING, 1),
+    ("call-param", "await ctx.service_call(other, 1)", "await ctx.service_call(other, 2)", Verdict.BREAKING, 1),
+    ("call-idempotency-key", "await ctx.service_call(other, 1)", 'await ctx.service_call(other, 1, idempotency_key="k")', Verdict.BREAKING, 1),
+    ("generic-call-handler", 'await ctx.generic_call("svc", "other", b"1")', 'await ctx.generic_call("svc", "other2", b"1")', Verdict.BREAKING, 1),
+    ("sleep-name", 'await ctx.sleep(timedelta(seconds=1), name="a")', 'await ctx.sleep(timedelta(seconds=1), name="b")', Verdict.BREAKING, 1),
+    ("sleep-to-run", "await ctx.sleep(timedelta(seconds=1))", RUN_A, Verdict.BREAKING, 1),
+    ("time-inserted", RUN_A, "t = await ctx.time()\n" + RUN_A, Verdict.BREAKING, 1),
+    ("branch-condition", f'if req["n"] > 10:\n    {RUN_A}\n{RUN_B}', f'if req["n"] > 5:\n    {RUN_A}\n{RUN_B}', Verdict.BREAKING, 1),
+    ("branch-inserted", RUN_A, f'if req["flag"]:\n    {RUN_B}\n{RUN_A}', Verdict.BREAKING, 1),
+    ("loop-body-grows", f'for i in req["items"]:\n    {RUN_A}', f'for i in req["items"]:\n    {RUN_A}\n    {RUN_B}', Verdict.BREAKING, 2),
+    ("loop-appended-after", f'for i in req["items"]:\n    {RUN_A}', f'for i in req["items"]:\n    {RUN_A}\n{RUN_B}', Verdict.COMPATIBLE, None),
+    ("inserted-in-try", f"try:\n    {RUN_A}\n    {RUN_B}\nexcept Exception:\n    pass",
+     f'try:\n    {RUN_A}\n    await ctx.run("c", lambda: 1)\n    {RUN_B}\nexcept Exception:\n    pass', Verdict.BREAKING, 2),
+    ("computed-run-name-unchanged", 'for i in req["items"]:\n    await ctx.run(f"step-{i}", lambda: 1)',
+     'for item in req["items"]:\n    await ctx.run(f"step-{item}", lambda: 1)', Verdict.COMPATIBLE, None),
+    ("computed-run-name-changed", 'for i in req["items"]:\n    await ctx.run(f"step-{i}", lambda: 1)',
+     'for i in req["items"]:\n    await ctx.run(f"step {i}", lambda: 1)', Verdict.UNKNOWN, None),
+    ("unknown-library-changed", f"await somelib.do(ctx, 1)\n{RUN_A}", f"await somelib.do(ctx, 2)\n{RUN_A}", Verdict.UNKNOWN, None),
+    ("unknown-library-same", f"await somelib.do(ctx, 1)\n{RUN_A}", f"await somelib.do(ctx, 1)\n{RUN_A}", Verdict.COMPATIBLE, None),
+    ("unknown-library-then-insert", f"await somelib.do(ctx, 1)\n{RUN_A}", f"await somelib.do(ctx, 1)\n{RUN_B}\n{RUN_A}", Verdict.BREAKING, "inexact"),
+    ("object-built-with-ctx", 's = somelib.Saga(ctx)\nawait s.step("a")', 's = somelib.Saga(ctx)\nawait s.step("a")\nawait s.step("b")', Verdict.COMPATIBLE, None),
+    ("object-built-with-ctx-insert", 's = somelib.Saga(ctx)\nawait s.step("a")', 's = somelib.Saga(ctx)\nawait s.step("z")\nawait s.step("a")', Verdict.UNKNOWN, None),
+    ("context-as-value", f"holder = [ctx]\n{RUN_A}", RUN_A, Verdict.UNKNOWN, None),
+    ("context-as-value-same", f"holder = [ctx]\n{RUN_A}", f"holder = [ctx]\n{RUN_B}", Verdict.BREAKING, "inexact"),
+]
+
+
+@pytest.mark.parametrize("name,v1,v2,expected,index", PAIRS, ids=[p[0] for p in PAIRS])
+def test_pair(name, v1, v2, expected, index):
+    d = verdict(v1, v2)
+    assert d.verdict is expected, d.reason
+    if index == "inexact":  # after an opaque call the position in the journal is not known
+        assert d.divergence is not None and d.divergence.index is None, d.reason
+    elif index is not None:
+        assert d.divergence is not None and d.divergence.index == index, d.reason
+
+
+def test_pair_table_size():
+    assert len(PAIRS) == 41
+    kinds = {p[3] for p in PAIRS}
+    assert kinds == {Verdict.COMPATIBLE, Verdict.BREAKING, Verdict.UNKNOWN}
+
+
+# --- state, promises, helpers, kinds --------------------------------------------------------
+
+
+def obj_verdict(v1: str, v2: str, **kw):
+    return verdict(v1, v2, decorator="@obj.handler()", ctx_type="restate.ObjectContext", **kw)
+
+
+def test_state_key_changed_breaks():
+    d = obj_verdict('v = await ctx.get("count")', 'v = await ctx.get("total")')
+    assert d.verdict is Verdict.BREAKING and "key" in d.reason
+
+
+def test_state_value_literal_changed_breaks():
+    d = obj_verdict('ctx.set("k", 1)\n' + RUN_A, 'ctx.set("k", 2)\n' + RUN_A)
+    assert d.verdict is Verdict.BREAKING and d.divergence.index == 1
+
+
+def test_state_value_computation_changed_is_unknown():
+    d = obj_verdict('n = await ctx.get("n")\nctx.set("n", n + 1)', 'n = await ctx.get("n")\nctx.set("n", n + 2)')
+    assert d.verdict is Verdict.UNKNOWN and "computed at run time" in d.reason
+
+
+def test_clear_to_clear_all_breaks():
+    d = obj_verdict('ctx.clear("k")', "ctx.clear_all()")
+    assert d.verdict is Verdict.BREAKING
+
+
+def test_state_keys_and_get_same_is_compatible():
+    d = obj_verdict("keys = await ctx.state_keys()\nv = await ctx.get('a')", "ks = await ctx.state_keys()\nv = await ctx.get('a')\nctx.set('b', 1)")
+    assert d.verdict is Verdict.COMPATIBLE
+
+
+def wf_verdict(v1: str, v2: str):
+    return verdict(v1, v2, decorator="@wf.main()", ctx_type="restate.WorkflowContext")
+
+
+def test_promise_name_changed_breaks():
+    d = wf_verdict('v = await ctx.promise("approval").value()', 'v = await ctx.promise("approved").value()')
+    assert d.verdict is Verdict.BREAKING and d.divergence.old.kind.value == "get_promise"
+
+
+def test_promise_forms_are_the_same_operation():
+    d = wf_verdict('p = ctx.promise("approval")\nv = await p.value()', 'v = await ctx.promise("approval")')
+    assert d.verdict is Verdict.COMPATIBLE
+
+
+def test_promise_peek_vs_value_breaks():
+    d = wf_verdict('v = await ctx.promise("p").peek()', 'v = await ctx.promise("p").value()')
+    assert d.verdict is Verdict.BREAKING
+
+
+def test_awakeable_is_not_journaled():
+    # ctx.awakeable() writes no command: adding one before a run does not shift the journal
+    d = verdict(RUN_A, f"aid, fut = ctx.awakeable()\n{RUN_A}")
+    assert d.verdict is Verdict.COMPATIBLE
+    d = verdict(RUN_A, f'ctx.resolve_awakeable("id", 1)\n{RUN_A}')
+    assert d.verdict is Verdict.BREAKING
+
+
+HELPER_V1 = '''
+async def charge(c, amount):
+    await c.run("charge", lambda: amount)
+'''
+HELPER_V2 = '''
+async def charge(c, amount):
+    await c.run("reserve", lambda: amount)
+    await c.run("charge", lambda: amount)
+'''
+
+
+def test_helper_taking_context_is_followed():
+    d = verdict(f"await charge(ctx, 5)\n{RUN_A}", f"await charge(ctx, 5)\n{RUN_A}", HELPER_V1, HELPER_V2)
+    assert d.verdict is Verdict.BREAKING
+    assert d.divergence.index == 1 and d.divergence.new.via  # reached through charge(...)
+    assert "reserve" in d.divergence.new.text
+
+
+def test_inlining_into_helper_is_compatible():
+    v2_helper = '''
+async def do_a(c):
+    await c.run("a", lambda: 1)
+'''
+    d = verdict(f"{RUN_A}\n{RUN_B}", f"await do_a(ctx)\n{RUN_B}", "", v2_helper)
+    assert d.verdict is Verdict.COMPATIBLE
+
+
+def test_recursive_helper_is_unknown():
+    helper = '''
+async def again(c, n):
+    await c.run("x", lambda: 1)
+    if n:
+        await again(c, n - 1)
+'''
+    d = verdict("await again(ctx, 3)", "await again(ctx, 3)\n" + RUN_A, helper, helper.replace('"x"', '"y"'))
+    assert d.verdict is Verdict.BREAKING  # the first operation differs before the recursion
+    # the path that recurses is cut with an unknown (the same call in both: it journals the
+    # same); the path that does not recurse shows the break at index 2 exactly
+    d = verdict("await again(ctx, 3)\n" + RUN_A, "await again(ctx, 3)\n" + RUN_B, helper, helper)
+    assert d.verdict is Verdict.BREAKING and d.divergence.index == 2
+    shape = shapes_of_source(module("await again(ctx, 3)", helper), "app.py")[("svc", "h")]
+    assert "recursion" in repr(shape.shape)
+
+
+def test_kind_changed_and_removed_and_added():
+    v1 = module(RUN_A)
+    v2 = v1.replace("@obj.handler()\nasync def add", '@obj.handler(kind="shared")\nasync def add').replace(
+        "async def other2", "async def other3"
+    )
+    old, new = shapes_of_source(v1, "a.py"), shapes_of_source(v2, "a.py")
+    diff = diff_projects(old, new)
+    verdicts = {h.key: h.verdict for h in diff.handlers}
+    assert verdicts[("obj", "add")] is Verdict.KIND_CHANGED
+    assert verdicts[("svc", "other2")] is Verdict.REMOVED
+    assert verdicts[("svc", "other3")] is Verdict.ADDED
+    assert verdicts[("svc", "h")] is Verdict.COMPATIBLE
+    assert diff.breaking
+    removed = next(h for h in diff.handlers if h.verdict is Verdict.REMOVED)
+    assert "renamed to svc/other3" not in removed.reason  # a different function: not a rename
+
+
+def test_renamed_handler_is_reported_as_removed_with_hint():
+    v1 = module(RUN_A)
+    v2 = v1.replace('@svc.handler()\nasync def h(', '@svc.handler(name="h2")\nasync def h(')
+    diff = diff_projects(shapes_of_source(v1, "a.py"), shapes_of_source(v2, "a.py"))
+    removed = next(h for h in diff.handlers if h.verdict is Verdict.REMOVED)
+    assert removed.key == ("svc", "h") and "renamed to svc/h2" in removed.reason
+
+
+def test_breaking_verdict_names_states_and_advice():
+    d = verdict(f"await ctx.sleep(timedelta(seconds=1))\n{RUN_A}", f"await ctx.sleep(timedelta(seconds=1))\n{RUN_B}")
+    assert d.verdict is Verdict.BREAKING
+    states = d.divergence.states()
+    assert "suspended at or after" in states and "ctx.run('a'" in states
+    assert "drain" in d.advice and "version" in d.advice

@@ -1,0 +1,228 @@
+"""Journal shapes: every context operation with its compared fields, branches and loops kept
+as structure, helpers followed across modules, unknowns with their place."""
+
+from __future__ import annotations
+
+import textwrap
+
+from rea_lint.journal.ops import COMPARED_FIELDS, OpKind, field_mismatch
+from rea_lint.journal.paths import enumerate_paths
+from rea_lint.journal.replay import Recorded, kinds_of_command, locate
+from rea_lint.journal.shape import Branch, Loop, Seq, Step, Unknown, shapes_of_source, shapes_of_sources
+
+EVERY_OPERATION = '''
+import restate
+from datetime import timedelta
+
+svc = restate.Service("Greeter")
+wf = restate.Workflow("Signup")
+
+
+@svc.handler(name="greet")
+async def greet_impl(ctx: restate.Context, name: str) -> str:
+    return name
+
+
+@wf.main()
+async def run(ctx: restate.WorkflowContext, req: dict) -> str:
+    await ctx.run("r1", lambda: 1)                                      # 1 run
+    await ctx.run_typed("r2", lambda: 1, restate.RunOptions())          # 2 run
+    await ctx.time()                                                    # 3 run "timestamp"
+    await ctx.sleep(timedelta(seconds=3), name="nap")                   # 4 sleep
+    await ctx.service_call(greet_impl, "x")                             # 5 call
+    ctx.service_send(greet_impl, "x", send_delay=timedelta(seconds=1))  # 6 send
+    await ctx.generic_call("Other", "h", b"1", key="k1")                # 7 call
+    v = await ctx.get("a")                                              # 8 get state
+    ctx.set("a", 1)                                                     # 9 set state
+    ctx.clear("a")                                                      # 10 clear
+    ctx.clear_all()                                                     # 11 clear all
+    keys = await ctx.state_keys()                                       # 12 state keys
+    await ctx.promise("p").value()                                      # 13 get promise
+    await ctx.promise("p").peek()                                       # 14 peek promise
+    await ctx.promise("q").resolve("ok")                                # 15 complete promise
+    aid, fut = ctx.awakeable()                                          # (no command)
+    ctx.resolve_awakeable("aw-1", 1)                                    # 16 complete awakeable
+    ctx.reject_awakeable("aw-2", "no")                                  # 17 complete awakeable
+    ctx.resolve_signal("inv-1", "sig", 2)                               # 18 send signal
+    ctx.cancel_invocation("inv-2")                                      # 19 cancel (send signal)
+    await ctx.attach_invocation("inv-3")                                # 20 attach
+    s = await ctx.scope("tenant").service_call(greet_impl, "y")         # 21 call (scoped)
+    ctx.uuid(); ctx.random(); ctx.request(); ctx.key()                  # nothing
+    return "done"
+'''
+
+
+def test_every_operation_in_journal_order_with_compared_fields():
+    shapes = shapes_of_source(EVERY_OPERATION, "wf.py")
+    assert set(shapes) == {("Greeter", "greet"), ("Signup", "run")}
+    h = shapes[("Signup", "run")]
+    assert (h.service_kind, h.kind) == ("workflow", "workflow")
+    (path,) = enumerate_paths(h.shape)
+    journal = path.journal
+    kinds = [op.kind for op in journal]
+    assert kinds == [
+        OpKind.RUN, OpKind.RUN, OpKind.RUN, OpKind.SLEEP, OpKind.CALL, OpKind.SEND, OpKind.CALL,
+        OpKind.GET_STATE, OpKind.SET_STATE, OpKind.CLEAR_STATE, OpKind.CLEAR_ALL_STATE, OpKind.STATE_KEYS,
+        OpKind.GET_PROMISE, OpKind.PEEK_PROMISE, OpKind.COMPLETE_PROMISE, OpKind.COMPLETE_AWAKEABLE,
+        OpKind.COMPLETE_AWAKEABLE, OpKind.SEND_SIGNAL, OpKind.CANCEL_INVOCATION, OpKind.ATTACH_INVOCATION, OpKind.CALL,
+    ]
+    # the awakeable is in the shape but not in the journal
+    assert [e.kind for e in path.events if getattr(e, "kind", None) is OpKind.AWAKEABLE]
+    lit = lambda op, f: op.get(f).literal  # noqa: E731
+    assert [lit(journal[i], "name") for i in (0, 1, 2, 3)] == ["r1", "r2", "timestamp", "nap"]
+    call = journal[4]
+    assert (lit(call, "service"), lit(call, "handler"), lit(call, "key")) == ("Greeter", "greet", "")
+    assert lit(call, "parameter") == "x" and lit(call, "idempotency_key") is None
+    assert (lit(journal[6], "service"), lit(journal[6], "handler"), lit(journal[6], "key")) == ("Other", "h", "k1")
+    assert lit(journal[7], "key") == "a" and lit(journal[8], "value") == 1
+    assert lit(journal[12], "key") == "p" and lit(journal[14], "key") == "q"
+    assert lit(journal[15], "awakeable_id") == "aw-1"
+    assert lit(journal[17], "signal") == "sig" and lit(journal[18], "invocation_id") == "inv-2"
+    assert lit(journal[20], "scope") == "tenant"
+    # every field an op carries is one the protocol compares (and each compared field is there)
+    for op in journal:
+        assert set(COMPARED_FIELDS[op.kind]) <= set(op.fields) or op.kind in (OpKind.COMPLETE_PROMISE,), op
+    assert [op.command for op in journal[:6]] == ["run", "run", "run", "sleep", "call", "one way call/send"]
+    assert journal[0].line == 16 and journal[4].line == 20
+
+
+def test_sleep_duration_and_send_delay_are_not_compared():
+    a = shapes_of_source(EVERY_OPERATION, "a.py")[("Signup", "run")]
+    b = shapes_of_source(EVERY_OPERATION.replace("seconds=3", "hours=1").replace("seconds=1", "days=2"), "b.py")[("Signup", "run")]
+    for x, y in zip(enumerate_paths(a.shape)[0].journal, enumerate_paths(b.shape)[0].journal):
+        assert field_mismatch(x, y) is None
+
+
+def handler(body: str, extra: str = "") -> str:
+    body = textwrap.indent(textwrap.dedent(body).strip("\n"), "    ")
+    return f"import restate\nimport lib\nsvc = restate.Service('S')\n{extra}\n@svc.handler()\nasync def h(ctx: restate.Context, req: dict):\n{body}\n"
+
+
+def test_branches_and_loops_are_structure_not_a_flat_list():
+    src = handler('''
+        if req["a"]:
+            await ctx.run("yes", lambda: 1)
+        else:
+            await ctx.run("no", lambda: 1)
+        for item in req["items"]:
+            await ctx.run("each", lambda: 1)
+        await ctx.run("end", lambda: 1)
+    ''')
+    shape = shapes_of_source(src, "s.py")[("S", "h")].shape
+    assert isinstance(shape, Seq)
+    branch, loop, last = shape.items
+    assert isinstance(branch, Branch) and branch.text == "req['a']" and len(branch.arms) == 2
+    assert isinstance(loop, Loop) and isinstance(loop.body, Step) and loop.body.op.get("name").literal == "each"
+    assert isinstance(last, Step)
+    names = sorted(tuple(op.get("name").literal for op in p.journal) for p in enumerate_paths(shape))
+    # 2 arms x 0..2 iterations (the loop is unrolled twice), plus the paths cut at the bound
+    assert ("yes", "end") in names and ("no", "each", "each", "end") in names
+    assert len([n for n in names if n[-1] == "end"]) == 6
+
+
+def test_return_in_a_branch_ends_the_path_and_conditional_expressions_branch():
+    src = handler('''
+        if req["stop"]:
+            return 1
+        x = await ctx.run("a", lambda: 1) if req["f"] else await ctx.run("b", lambda: 1)
+        ok = req["g"] and await ctx.get("k")
+    ''')
+    shape = shapes_of_source(src.replace("restate.Context", "restate.ObjectContext").replace("Service('S')", "VirtualObject('S')"), "s.py")[("S", "h")].shape
+    journals = sorted(tuple(op.label() for op in p.journal) for p in enumerate_paths(shape))
+    assert () in journals  # returned early
+    assert ("run 'a'", "get_state 'k'") in journals and ("run 'b'",) in journals
+
+
+def test_unknowns_name_the_place():
+    src = handler('''
+        await lib.charge(ctx, 3)
+        handler_table[req["kind"]](ctx)
+        keep = ctx
+        await ctx.frobnicate()
+    ''', extra="handler_table = {}")
+    shape = shapes_of_source(src, "s.py")[("S", "h")].shape
+    unknowns = [n for n in shape.items if isinstance(n, Unknown)]
+    reasons = [u.reason for u in unknowns]
+    assert len(unknowns) == 4
+    assert "`lib.charge()`" in reasons[0] and unknowns[0].line == 7
+    assert "cannot see into" in reasons[1]
+    assert "used as a value" in reasons[2]
+    assert "not a context method" in reasons[3]
+
+
+def test_helpers_are_followed_across_modules():
+    sources = {
+        "shop/__init__.py": "",
+        "shop/steps.py": "async def pay(c, amount):\n    await c.run('pay', lambda: amount)\n    await c.sleep(amount)\n",
+        "shop/app.py": "import restate\nfrom shop.steps import pay\nsvc = restate.Service('Shop')\n\n@svc.handler()\nasync def buy(ctx: restate.Context, n: int):\n    await pay(ctx, n)\n",
+    }
+    shapes, problems = shapes_of_sources(sources)
+    assert problems == []
+    (path,) = enumerate_paths(shapes[("Shop", "buy")].shape)
+    ops = path.journal
+    assert [op.label() for op in ops] == ["run 'pay'", "sleep"]
+    assert ops[0].path == "shop/steps.py" and ops[0].line == 2
+    assert ops[0].via and "pay(ctx, n)" in ops[0].via[0] and "shop/app.py:7" in ops[0].via[0]
+
+
+def test_run_action_bodies_are_invisible():
+    src = handler('''
+        async def action():
+            await lib.anything()
+            return 1
+        await ctx.run("a", action)
+        await ctx.run("b", lambda: lib.other(req))
+    ''')
+    (path,) = enumerate_paths(shapes_of_source(src, "s.py")[("S", "h")].shape)
+    assert [op.label() for op in path.journal] == ["run 'a'", "run 'b'"]
+
+
+def test_unparsable_file_is_reported_not_dropped():
+    shapes, problems = shapes_of_sources({"ok.py": handler('await ctx.run("a", lambda: 1)'), "bad.py": "def (:\n"})
+    assert ("S", "h") in shapes
+    assert len(problems) == 1 and problems[0].startswith("bad.py:1: cannot parse")
+
+
+# --- locate: from a journal index to the source ---------------------------------------------
+
+
+def test_locate_maps_indexes_to_lines_and_refuses_to_guess():
+    src = handler('''
+        await ctx.run("a", lambda: 1)
+        if req["x"]:
+            await ctx.run("b", lambda: 1)
+        else:
+            await ctx.sleep(3)
+        await ctx.run("c", lambda: 1)
+    ''')
+    h = shapes_of_source(src, "s.py")[("S", "h")]
+    loc = locate(h, [], 1)
+    assert loc.op is not None and loc.op.line == 7 and loc.op.get("name").literal == "a"
+    # index 2 depends on the branch: two candidates, no guess
+    loc = locate(h, [], 2)
+    assert loc.op is None and len(loc.ops) == 2 and "different operations" in loc.reason()
+    # with the recorded journal the branch is known
+    loc = locate(h, [Recorded("run", {"name": "a"}), Recorded("sleep")], 3)
+    assert loc.op is not None and loc.op.line == 12
+    loc = locate(h, [Recorded("run", {"name": "a"}), Recorded("run", {"name": "b"})], 3)
+    assert loc.op is not None and loc.op.line == 12 and loc.paths == 1
+    # the entry recorded AT the index is what the old code wrote: it is not required to match
+    loc = locate(h, [], 0)
+    assert loc.op is None and "input" in loc.reason()
+    loc = locate(h, [Recorded("call")], 2)
+    assert loc.op is None and loc.paths == 0
+
+
+def test_locate_stops_at_unknowns():
+    h = shapes_of_source(handler('await lib.go(ctx)\nawait ctx.run("a", lambda: 1)'), "s.py")[("S", "h")]
+    loc = locate(h, [], 2)
+    assert loc.op is None and "lib.go" in loc.unknown
+
+
+def test_command_names_as_the_server_prints_them():
+    assert kinds_of_command("run") == {OpKind.RUN}
+    assert kinds_of_command("one way call/send") == {OpKind.SEND}
+    assert kinds_of_command("GetLazyState") == {OpKind.GET_STATE}
+    assert kinds_of_command("get state") == {OpKind.GET_STATE}
+    assert kinds_of_command("OneWayCallCommand") == {OpKind.SEND}
+    assert kinds_of_command("send signal") == {OpKind.SEND_SIGNAL, OpKind.CANCEL_INVOCATION}
