@@ -137,7 +137,8 @@ def render(result: Explanation, problems: Sequence[str] = ()) -> str:
     lines.append(f"[570 Journal mismatch] in {where}{inferred}{inv}")
     if m.command_index is not None:
         lines.append(f"  journal index {m.command_index}: the handler's operation #{m.command_index} (index 0 is its input)")
-    lines.append(f"  recorded:  {describe_recorded(m)}")
+    recorded_by = f" (written by the old code's {result.recorded_op.where()})" if result.recorded_op else ""
+    lines.append(f"  recorded:  {describe_recorded(m)}{recorded_by}")
     lines.append(f"  attempted: {describe_attempted(m)}")
     if result.op is not None:
         via = f" (reached through {' -> '.join(result.op.via)})" if result.op.via else ""

@@ -55,6 +55,8 @@ class Explanation:
     undecided: str = ""
     """Why there is no line, when there is none."""
     findings: list[Finding] = field(default_factory=list)
+    recorded_op: Op | None = None
+    """With the old code (``since``): the operation that wrote the recorded entry, when certain."""
     diff: HandlerDiff | None = None
     since: str = ""
     cause: str = ""
@@ -71,6 +73,7 @@ class Explanation:
             "index": m.command_index, "kind": m.kind,
             "recorded": describe_recorded(m), "attempted": describe_attempted(m),
             "line": self.line, "code": self.op.text if self.op else None, "ends": self.ends,
+            "recorded_by": self.recorded_op.where() if self.recorded_op else None,
             "undecided": self.undecided or None,
             "cause": self.cause, "cause_decided": self.decided_cause,
             "findings": [f.__dict__ for f in self.findings],
@@ -81,6 +84,8 @@ class Explanation:
 
 def describe_recorded(m: Mismatch) -> str:
     fields = ", ".join(f"{d.field} {d.recorded!r}" for d in m.differences)
+    if not fields and m.recorded_name:  # a type mismatch: the name comes from the journal
+        fields = f"name {m.recorded_name!r}"
     return " ".join(filter(None, [m.recorded or "?", fields]))
 
 
@@ -98,17 +103,23 @@ def explain(
     findings_of: Callable[[str], list[Finding]] | None = None,
 ) -> Explanation:
     out = Explanation(mismatch, since=since)
+    index = mismatch.command_index
+    if journal and index is not None and 0 <= index < len(journal) and mismatch.recorded_name is None:
+        entry = journal[index]
+        if entry.name and (mismatch.recorded is None or entry.kind == mismatch.recorded):
+            mismatch.recorded_name = entry.name
     if mismatch.kind == "await":
         out.undecided = ("the mismatch is at an `await` that could not be replayed, and the message names no "
                          "journal index; rea cannot map it to a line")
         return _cause(out, old_shapes, findings_of)
     handler = _handler(mismatch, shapes)
+    if not isinstance(handler, str) and old_shapes is not None and handler.key in old_shapes and index is not None:
+        out.recorded_op = _recorded_by(old_shapes[handler.key], mismatch, journal)
     if isinstance(handler, str):
         out.undecided = handler
         out.cause = "rea cannot tell without the handler"
         return out
     out.handler = handler
-    index = mismatch.command_index
     if index is None:
         out.undecided = "the message names no journal index"
         return _cause(out, old_shapes, findings_of)
@@ -136,6 +147,34 @@ def explain(
     else:
         out.undecided = location.reason() or f"no path of the current code reaches journal index {index}"
     return _cause(out, old_shapes, findings_of)
+
+
+def _recorded_by(old: HandlerShape, m: Mismatch, journal: Sequence[RecordedEntry] | None) -> Op | None:
+    """The operation of the old code that wrote the recorded entry, when exactly one fits."""
+    index = m.command_index or 0
+    prefix = [_recorded(e) for e in (journal or [])[1:index]]
+    location = locate(old, prefix, index)
+    if location.unknown:
+        return None
+    fits = [op for op in location.ops if _recorded_fits(op, m)]
+    return fits[0] if len(fits) == 1 else None
+
+
+def _recorded_fits(op: Op, m: Mismatch) -> bool:
+    if m.recorded:
+        kinds = kinds_of_command(m.recorded)
+        if kinds and op.kind not in kinds:
+            return False
+    for d in m.differences:
+        name = _FIELD.get(d.field)
+        f = op.fields.get(name) if name else None
+        if f is not None and f.is_literal and f.literal is not None and str(f.literal) != d.recorded:
+            return False
+    if m.recorded_name is not None and op.kind.value in ("run", "sleep"):
+        f = op.fields.get("name")
+        if f is not None and f.is_literal and f.literal is not None and str(f.literal) != m.recorded_name:
+            return False
+    return True
 
 
 def _handler(m: Mismatch, shapes: Shapes) -> HandlerShape | str:

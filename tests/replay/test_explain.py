@@ -228,3 +228,12 @@ def test_the_worked_example_in_the_docs_is_current(capsys, monkeypatch):
         path.write_text(doc.replace(shown, actual), encoding="utf-8")
         shown = actual
     assert actual == shown, "docs/explain.md's worked example is stale: run with REA_UPDATE_DOCS=1"
+
+
+@pytest.mark.parametrize("pair, line", [("p07_rename_run", 14), ("p11_run_replaced_by_sleep", 16), ("p29_helper_renamed_run", 23)])
+def test_since_also_names_the_old_line_that_wrote_the_entry(capsys, monkeypatch, pair, line):
+    v1 = f"tests/replay/corpus/v1/{pair}.py"
+    code, data, _ = explain(capsys, monkeypatch, f"{V2}/{pair}.py", "--since", v1, "--format", "json",
+                            "--message", sample(f"{pair}.server_log.txt"))
+    assert code == 0 and data["recorded_by"] == f"{v1}:{line}"
+    assert (ROOT / v1).read_text().splitlines()[line - 1].lstrip().startswith(("b = await ctx.run_typed", "return await ctx.run_typed"))

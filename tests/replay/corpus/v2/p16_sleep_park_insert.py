@@ -11,7 +11,7 @@ svc = restate.Service("P16_sleep_park_insert")
 async def go(ctx: restate.Context, arg: str) -> str:
     a = await ctx.run_typed("a", lambda: "a")
     await ctx.run_typed("audit", lambda: "x")
-    await ctx.sleep(timedelta(seconds=4))  # park 1
+    await ctx.sleep(timedelta(seconds=10))  # park 1
     b = await ctx.run_typed("b", lambda: "b")
     second, resumed_again = ctx.awakeable(type_hint=str)
     await ctx.run_typed("publish", lambda: second)
