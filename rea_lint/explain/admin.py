@@ -105,7 +105,8 @@ def fetch_invocation(admin_url: str, invocation_id: str, timeout: float = 10.0) 
         mismatch.attempted_name = name
     journal = _query(
         admin_url,
-        f"SELECT index, entry_type, name, entry_json FROM sys_journal WHERE id = '{invocation_id}' ORDER BY index",
+        f"SELECT index, entry_type, name, invoked_target, promise_name, entry_json FROM sys_journal "
+        f"WHERE id = '{invocation_id}' ORDER BY index",
         timeout,
     )
     return mismatch, commands(journal)
@@ -121,10 +122,13 @@ def commands(rows: list[dict[str, Any]]) -> list[RecordedEntry]:
         fields: dict[str, Any] = {}
         try:
             decoded = json.loads(row.get("entry_json") or "{}")
-            inner = next(iter(decoded.get("Command", {}).values()), {})
+            inner: object = next(iter(decoded.get("Command", {}).values()), {})
             if isinstance(inner, dict):
                 fields = {k: v for k, v in inner.items() if k not in ("headers", "payload", "value", "parameter")}
         except (ValueError, StopIteration, AttributeError):
             pass
+        for column, name in (("invoked_target", "invoked_target"), ("promise_name", "key")):
+            if row.get(column):
+                fields[name] = row[column]
         out.append(RecordedEntry(len(out), canonical_kind(entry_type), row.get("name") or "", fields))
     return out
