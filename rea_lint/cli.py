@@ -1,4 +1,4 @@
-"""The `rea` command: `rea check [PATHS]`, `rea diff`, `rea rule CODE`, `rea rules`.
+"""The `rea` command: `rea check [PATHS]`, `rea diff`, `rea explain`, `rea rule CODE`, `rea rules`.
 
 Exit codes are a contract for CI and pre-commit: 0 clean, 1 findings (or a file that could
 not be checked), 2 usage or configuration error. A usage or configuration problem is one
@@ -55,7 +55,7 @@ def _jobs(value: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="rea", description="Keep Restate handlers replay-safe: lint, fix, explain.")
     parser.add_argument("--version", action="version", version=f"rea {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{check,diff,rule,rules}", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="{check,diff,explain,rule,rules}", parser_class=_Parser)
     sub.required = True
 
     check = sub.add_parser("check", help="lint files and directories (default: .)")
@@ -80,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_diff(sub)
 
+    from rea_lint.explain.command import add_parser as add_explain
+
+    add_explain(sub)
+
     rule = sub.add_parser("rule", help="explain a rule (its documentation page)")
     rule.add_argument("code", help="a rule code (REA101) or name (time-in-handler)")
 
@@ -101,6 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from rea_lint.journal.command import run as diff
 
             return diff(args)
+        if args.command == "explain":
+            from rea_lint.explain.command import run as explain
+
+            return explain(args)
         return _check(args)
     except (ConfigError, _UsageError) as err:
         print(f"rea: error: {err}", file=sys.stderr)

@@ -644,7 +644,7 @@ class _ShapeBuilder:
         if not contexts:
             return Unknown(f"the context passed to `{text}` does not land on a parameter rea can name", self.mod.path, call.lineno, call.col_offset, opaque)
         builder = _ShapeBuilder(self.p, mod, fn, contexts, env, self.depth + 1, (*self.stack, qual), (*self.via, f"{text} ({self.mod.path}:{call.lineno})"))
-        return builder.block(fn.node.body)
+        return _returning(builder.block(fn.node.body), EMPTY, mod.path, call)
 
     def _bind(self, call: ast.Call, fn: Function) -> tuple[frozenset[str], dict[str, str]]:
         a = fn.node.args
@@ -785,6 +785,38 @@ def _append(items: list[Node], node: Node) -> None:
         items.extend(node.items)
     elif node is not EMPTY:
         items.append(node)
+
+
+def _returning(node: Node, rest: Node, path: str, call: ast.Call) -> Node:
+    """An inlined helper's ``node`` followed by ``rest``, where a `return` in the helper ends
+    the helper (skips ``rest``), not the handler that called it."""
+    if isinstance(node, Exit):
+        return EMPTY if node.how == "return" else node
+    if not _returns(node):
+        return _seq([node, rest])
+    if isinstance(node, Seq):
+        acc = rest
+        for item in reversed(node.items):
+            acc = _returning(item, acc, path, call)
+        return acc
+    if isinstance(node, Branch):
+        return Branch(node.condition, node.text, node.line, tuple(_returning(a, rest, path, call) for a in node.arms))
+    return Unknown(f"`{source_text(call)}` returns from inside a loop or try: where its caller resumes is not modelled",
+                   path, call.lineno, call.col_offset)
+
+
+def _returns(node: Node) -> bool:
+    if isinstance(node, Exit):
+        return node.how == "return"
+    if isinstance(node, Seq):
+        return any(_returns(i) for i in node.items)
+    if isinstance(node, Branch):
+        return any(_returns(a) for a in node.arms)
+    if isinstance(node, Loop):
+        return _returns(node.body) or _returns(node.orelse)
+    if isinstance(node, Try):
+        return any(_returns(n) for n in (node.body, *node.handlers, node.orelse, node.final))
+    return False
 
 
 def _seq(parts: Iterable[Node]) -> Node:

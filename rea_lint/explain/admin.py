@@ -1,0 +1,134 @@
+"""Read an invocation's last failure and journal through the admin API's SQL endpoint.
+
+`POST <admin>/query` with `{"query": ...}` and `accept: application/json` answers `{"rows": [...]}`.
+`sys_invocation` carries `last_failure` (the whole `[570 Journal mismatch] ...` text),
+`last_failure_error_code` (`RT0016` for a mismatch), `target`, `target_service_name/key`,
+`target_handler_name` and `last_failure_related_command_index/name/type` (protocol v4+; older
+journals fill `last_failure_related_entry_*`). The failure is kept only while the invocation
+is retried (`backing-off`/`running`): a `paused` invocation no longer has it.
+`sys_journal` lists every entry with `index`, `entry_type` (`Command: Run`,
+`Notification: Run`, ...), `name` and the protocol fields as `entry_json`.
+
+Only the standard library: rea's base install has no HTTP client.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any
+
+from rea_lint.explain.message import Mismatch, MessageError, canonical_kind, parse_message, set_target
+
+__all__ = ["AdminError", "RecordedEntry", "fetch_invocation"]
+
+_ID = re.compile(r"^inv_[0-9A-Za-z]+$")
+
+
+class AdminError(RuntimeError):
+    """The admin API could not answer (unreachable, refused the query, unknown invocation)."""
+
+
+@dataclass(frozen=True)
+class RecordedEntry:
+    """One command of the recorded journal, numbered as the protocol numbers commands."""
+
+    command_index: int
+    kind: str | None
+    name: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+def _query(admin_url: str, sql: str, timeout: float) -> list[dict[str, Any]]:
+    request = urllib.request.Request(
+        admin_url.rstrip("/") + "/query",
+        data=json.dumps({"query": sql}).encode(),
+        headers={"content-type": "application/json", "accept": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - the user's URL
+            body = json.loads(response.read().decode("utf-8"))
+    except urllib.error.HTTPError as err:
+        detail = err.read().decode("utf-8", "replace").strip().splitlines()[:1]
+        if "non valid invocation id" in " ".join(detail):
+            raise AdminError("the server cannot decode that invocation id (not one it issued); copy it whole, "
+                             "e.g. from `restate invocations list` or the UI") from None
+        raise AdminError(f"the admin API at {admin_url} refused the query ({err.code}): {' '.join(detail)}") from None
+    except (urllib.error.URLError, OSError) as err:
+        reason = getattr(err, "reason", err)
+        raise AdminError(f"cannot reach the admin API at {admin_url} ({reason}); is it the admin port (9070 by default)?") from None
+    except ValueError:
+        raise AdminError(f"{admin_url}/query did not answer JSON: is it a restate-server admin URL?") from None
+    if not isinstance(body, dict) or not isinstance(body.get("rows"), list):
+        raise AdminError(f"{admin_url}/query answered without rows: is it a restate-server admin URL?")
+    return body["rows"]
+
+
+def fetch_invocation(admin_url: str, invocation_id: str, timeout: float = 10.0) -> tuple[Mismatch, list[RecordedEntry]]:
+    """The invocation's mismatch (from `last_failure`) and its recorded commands."""
+    if not _ID.match(invocation_id):
+        raise AdminError(f"{invocation_id!r} is not an invocation id (they look like inv_1aBc...)")
+    rows = _query(admin_url, f"SELECT * FROM sys_invocation WHERE id = '{invocation_id}'", timeout)
+    if not rows:
+        raise AdminError(f"no invocation {invocation_id} on {admin_url} (unknown id, or its retention expired)")
+    row = rows[0]
+    failure = row.get("last_failure") or ""
+    status = row.get("status")
+    if not failure:
+        if status == "paused":
+            raise AdminError(
+                f"{invocation_id} is paused and the server keeps no failure for paused invocations; "
+                "resume it (`restate invocations resume`) and run rea explain while it is retried, "
+                "or paste the 570 text from the server log"
+            )
+        raise AdminError(f"{invocation_id} has no failure recorded (status: {status}); nothing to explain")
+    try:
+        mismatch = parse_message(failure)
+    except MessageError:
+        code = row.get("last_failure_error_code") or "?"
+        raise AdminError(f"{invocation_id} failed with something else than a journal mismatch ({code}): "
+                         f"{failure.splitlines()[0][:200]}") from None
+    mismatch.invocation_id = invocation_id
+    target = row.get("target")
+    if target:
+        set_target(mismatch, target)
+    if mismatch.command_index is None:
+        idx = row.get("last_failure_related_command_index", row.get("last_failure_related_entry_index"))
+        if idx is not None:
+            mismatch.command_index = int(idx)
+    name = row.get("last_failure_related_command_name") or row.get("last_failure_related_entry_name")
+    if name and mismatch.attempted_name is None:
+        mismatch.attempted_name = name
+    journal = _query(
+        admin_url,
+        f"SELECT index, entry_type, name, invoked_target, promise_name, entry_json FROM sys_journal "
+        f"WHERE id = '{invocation_id}' ORDER BY index",
+        timeout,
+    )
+    return mismatch, commands(journal)
+
+
+def commands(rows: list[dict[str, Any]]) -> list[RecordedEntry]:
+    """`sys_journal` rows -> the commands alone, numbered 0 (input), 1, 2 ... as the SDK counts."""
+    out: list[RecordedEntry] = []
+    for row in sorted(rows, key=lambda r: int(r.get("index", 0))):
+        entry_type = row.get("entry_type") or ""
+        if not entry_type.startswith("Command"):
+            continue
+        fields: dict[str, Any] = {}
+        try:
+            decoded = json.loads(row.get("entry_json") or "{}")
+            inner: object = next(iter(decoded.get("Command", {}).values()), {})
+            if isinstance(inner, dict):
+                fields = {k: v for k, v in inner.items() if k not in ("headers", "payload", "value", "parameter")}
+        except (ValueError, StopIteration, AttributeError):
+            pass
+        for column, name in (("invoked_target", "invoked_target"), ("promise_name", "key")):
+            if row.get(column):
+                fields[name] = row[column]
+        out.append(RecordedEntry(len(out), canonical_kind(entry_type), row.get("name") or "", fields))
+    return out

@@ -1,0 +1,155 @@
+"""`rea explain`: from a 570 journal mismatch to the line of the current code and its cause.
+
+Input: the error text (``--message TEXT``, ``--message-file FILE`` or stdin), or
+``--invocation-id ID --admin-url URL`` (the last failure and the journal, read through the
+admin API). PATHS are the current code (default: the current directory); ``--since REV``
+(a git revision or a directory holding the old code) adds the `rea diff` verdict.
+
+Exit codes: 0 the line is known, 1 rea cannot tell (it says why), 2 bad input (one line:
+unparsable message, unreachable admin URL, unknown invocation id, unknown revision).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from rea_lint.explain.admin import AdminError, RecordedEntry, fetch_invocation
+from rea_lint.explain.core import Explanation, Finding, describe_attempted, describe_recorded, explain
+from rea_lint.explain.message import MessageError, Mismatch, parse_message, set_target
+
+__all__ = ["add_parser", "run"]
+
+EXIT_KNOWN, EXIT_UNDECIDED, EXIT_ERROR = 0, 1, 2
+
+
+class _Bad(Exception):
+    """Bad input: one line, exit 2."""
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "explain",
+        help="map a [570 Journal mismatch] back to the line of code and its likely cause",
+        description="Read a 570 journal mismatch (pasted text, or an invocation id on a running server) "
+        "and name the line of the current code that the journal index points at, what was recorded "
+        "and what the code attempted, and the likely cause.",
+    )
+    p.add_argument("paths", nargs="*", default=["."], help="the current code: files or directories (default: .)")
+    p.add_argument("-m", "--message", metavar="TEXT", help="the error text (server log, `restate` CLI, UI, SDK log)")
+    p.add_argument("--message-file", metavar="FILE", help="read the error text from FILE (`-`: stdin); stdin is read when nothing else is given")
+    p.add_argument("--invocation-id", metavar="ID", help="read the failure and the journal of this invocation (with --admin-url)")
+    p.add_argument("--admin-url", metavar="URL", help="the server's admin API (e.g. http://localhost:9070)")
+    p.add_argument("--handler", metavar="SERVICE/HANDLER", help="the invoked handler, when the text does not name it")
+    p.add_argument("--since", metavar="REV", help="the code that was deployed: a git revision, or a directory or file holding it; adds the `rea diff` verdict")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        mismatch, journal = _input(args)
+        if args.handler:
+            if args.handler.count("/") not in (1, 2) or not all(args.handler.split("/")):
+                raise _Bad(f"--handler {args.handler!r}: expected SERVICE/HANDLER (or OBJECT/KEY/HANDLER)")
+            set_target(mismatch, args.handler)
+        shapes, problems = _current(args.paths)
+        old = _old(args.since, args.paths) if args.since else None
+    except (_Bad, MessageError, AdminError) as err:
+        print(f"rea: error: {err}", file=sys.stderr)
+        return EXIT_ERROR
+    result = explain(mismatch, shapes, journal, old, args.since or "", _findings)
+    if args.format == "json":
+        data = result.as_dict()
+        data["problems"] = problems
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    else:
+        sys.stdout.write(render(result, problems))
+    return EXIT_KNOWN if result.op is not None else EXIT_UNDECIDED
+
+
+def _input(args: argparse.Namespace) -> tuple[Mismatch, list[RecordedEntry] | None]:
+    if args.invocation_id or args.admin_url:
+        if not (args.invocation_id and args.admin_url):
+            raise _Bad("--invocation-id and --admin-url go together")
+        if args.message or args.message_file:
+            raise _Bad("give either the error text or --invocation-id, not both")
+        return fetch_invocation(args.admin_url, args.invocation_id)
+    if args.message is not None:
+        text = args.message
+    elif args.message_file and args.message_file != "-":
+        try:
+            text = Path(args.message_file).read_text(encoding="utf-8", errors="replace")
+        except OSError as err:
+            raise _Bad(f"{args.message_file}: cannot read: {err.strerror or err}") from None
+    else:
+        if sys.stdin is None or (sys.stdin.isatty() and not args.message_file):
+            raise _Bad("nothing to explain: paste the 570 error on stdin, or pass --message, --message-file "
+                       "or --invocation-id with --admin-url")
+        text = sys.stdin.read()
+    return parse_message(text), None
+
+
+def _current(paths: Sequence[str]):  # type: ignore[no-untyped-def]
+    from rea_lint.journal.shape import load_shapes
+
+    for raw in paths:
+        if not Path(raw).exists():
+            raise _Bad(f"{raw}: no such file or directory")
+    return load_shapes(paths)
+
+
+def _old(since: str, paths: Sequence[str]):  # type: ignore[no-untyped-def]
+    from rea_lint.journal.revisions import RevisionError, pathspecs, read_directory, read_revision, repo_root
+    from rea_lint.journal.shape import shapes_of_sources
+
+    try:
+        if Path(since).is_dir():
+            sources = read_directory(since)
+        elif Path(since).is_file():
+            sources = {since: Path(since).read_text(encoding="utf-8", errors="replace")}
+        else:
+            repo = repo_root(".")
+            sources = read_revision(repo, since, pathspecs(repo, [p for p in paths]))
+    except RevisionError as err:
+        raise _Bad(str(err)) from None
+    return shapes_of_sources(sources)[0]
+
+
+def _findings(path: str) -> list[Finding]:
+    """The catalog's findings in one file, with the file's own configuration."""
+    from rea_lint.config import load_config
+    from rea_lint.runner import Options, check_file
+
+    result = check_file(path, load_config(Path(path)), Options(cache_dir=None))
+    return [Finding(d.code, path, d.line, d.message) for d in result.diagnostics]
+
+
+def render(result: Explanation, problems: Sequence[str] = ()) -> str:
+    m = result.mismatch
+    lines = []
+    where = m.target or "an unnamed handler"
+    inv = f" (invocation {m.invocation_id})" if m.invocation_id else ""
+    inferred = " (inferred: the only handler whose code attempts this at that index)" if m.inferred_target else ""
+    lines.append(f"[570 Journal mismatch] in {where}{inferred}{inv}")
+    if m.command_index is not None:
+        lines.append(f"  journal index {m.command_index}: the handler's operation #{m.command_index} (index 0 is its input)")
+    recorded_by = f" (written by the old code's {result.recorded_op.where()})" if result.recorded_op else ""
+    lines.append(f"  recorded:  {describe_recorded(m)}{recorded_by}")
+    lines.append(f"  attempted: {describe_attempted(m)}")
+    if result.op is not None:
+        via = f" (reached through {' -> '.join(result.op.via)})" if result.op.via else ""
+        lines.append(f"  line:      {result.op.where()}  `{result.op.text}`{via}")
+    else:
+        lines.append(f"  line:      cannot tell: {result.undecided}")
+    for f in result.findings:
+        lines.append(f"  finding:   {f.path}:{f.line}: {f.message}")
+    lines.append(f"  cause:     {result.cause}")
+    if result.diff is not None and result.diff.advice:
+        lines.append(f"  what to do: {result.diff.advice}")
+    for p in problems:
+        lines.append(f"  note: {p}")
+    return "\n".join(lines) + "\n"

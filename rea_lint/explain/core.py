@@ -1,0 +1,307 @@
+"""From a 570 journal mismatch to the line of the current code, and the likely cause.
+
+The server names a journal index and what the journal recorded there; the current code's
+journal shape (`rea_lint.journal`) says which operation sits at that index along the paths
+that agree with what was recorded before it. Among those, only operations that match what
+the message says the code *attempted* are kept: one left is the line; none or several, and
+rea says why it cannot tell. It never picks a line among candidates.
+
+The cause is one of: a nondeterminism finding of the catalog on the handler before that
+line (rule code and line), or a code change (with ``since``: the `rea diff` verdict of the
+handler between that revision and now). When neither is established, it says so.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+from rea_lint.explain.admin import RecordedEntry
+from rea_lint.explain.message import Mismatch, set_target
+from rea_lint.journal.compare import HandlerDiff, Verdict, compare_handlers
+from rea_lint.journal.ops import Op
+from rea_lint.journal.replay import Recorded, kinds_of_command, locate
+from rea_lint.journal.shape import HandlerShape, Shapes
+
+__all__ = ["Explanation", "Finding", "explain"]
+
+NONDETERMINISM = ("REA1", "REA302")
+"""Catalog codes (prefixes) whose findings make a replay take another path: the REA1xx
+family (clocks, randomness, I/O, iteration order ... in handler code) and nondeterministic
+idempotency keys (a compared field of calls)."""
+
+# The server's names for a difference's field -> the journal shape's field names.
+_FIELD = {"name": "name", "key": "key", "service_name": "service", "handler_name": "handler"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    path: str
+    line: int
+    message: str
+
+
+@dataclass
+class Explanation:
+    mismatch: Mismatch
+    handler: HandlerShape | None = None
+    op: Op | None = None
+    """The operation of the current code at the mismatch's index (None: rea cannot tell)."""
+    ends: bool = False
+    """The current code returns at that index (the handler attempted its output)."""
+    undecided: str = ""
+    """Why there is no line, when there is none."""
+    findings: list[Finding] = field(default_factory=list)
+    recorded_op: Op | None = None
+    """With the old code (``since``): the operation that wrote the recorded entry, when certain."""
+    diff: HandlerDiff | None = None
+    since: str = ""
+    cause: str = ""
+    decided_cause: bool = False
+
+    @property
+    def line(self) -> str | None:
+        return self.op.where() if self.op is not None else None
+
+    def as_dict(self) -> dict[str, object]:
+        m = self.mismatch
+        return {
+            "service": m.service, "key": m.key, "handler": m.handler, "invocation_id": m.invocation_id,
+            "index": m.command_index, "kind": m.kind,
+            "recorded": describe_recorded(m), "attempted": describe_attempted(m),
+            "line": self.line, "code": self.op.text if self.op else None, "ends": self.ends,
+            "recorded_by": self.recorded_op.where() if self.recorded_op else None,
+            "undecided": self.undecided or None,
+            "cause": self.cause, "cause_decided": self.decided_cause,
+            "findings": [f.__dict__ for f in self.findings],
+            "diff_verdict": self.diff.verdict.value if self.diff else None,
+            "diff_index": self.diff.divergence.index if self.diff and self.diff.divergence else None,
+        }
+
+
+def describe_recorded(m: Mismatch) -> str:
+    fields = ", ".join(f"{d.field} {d.recorded!r}" for d in m.differences)
+    if not fields and m.recorded_name:  # a type mismatch: the name comes from the journal
+        fields = f"name {m.recorded_name!r}"
+    return " ".join(filter(None, [m.recorded or "?", fields]))
+
+
+def describe_attempted(m: Mismatch) -> str:
+    fields = ", ".join(f"{d.field} {d.attempted!r}" for d in m.differences)
+    return " ".join(filter(None, [m.attempted or "?", fields]))
+
+
+def explain(
+    mismatch: Mismatch,
+    shapes: Shapes,
+    journal: Sequence[RecordedEntry] | None = None,
+    old_shapes: Shapes | None = None,
+    since: str = "",
+    findings_of: Callable[[str], list[Finding]] | None = None,
+) -> Explanation:
+    out = Explanation(mismatch, since=since)
+    index = mismatch.command_index
+    if journal and index is not None and 0 <= index < len(journal) and mismatch.recorded_name is None:
+        entry = journal[index]
+        if entry.name and (mismatch.recorded is None or entry.kind == mismatch.recorded):
+            mismatch.recorded_name = entry.name
+    if mismatch.kind == "await":
+        out.undecided = ("the mismatch is at an `await` that could not be replayed, and the message names no "
+                         "journal index; rea cannot map it to a line")
+        return _cause(out, old_shapes, findings_of)
+    handler = _handler(mismatch, shapes)
+    if not isinstance(handler, str) and old_shapes is not None and handler.key in old_shapes and index is not None:
+        out.recorded_op = _recorded_by(old_shapes[handler.key], mismatch, journal)
+    if isinstance(handler, str):
+        out.undecided = handler
+        out.cause = "rea cannot tell without the handler"
+        return out
+    out.handler = handler
+    if index is None:
+        out.undecided = "the message names no journal index"
+        return _cause(out, old_shapes, findings_of)
+    prefix = [_recorded(e) for e in (journal or [])[1:index]]
+    location = locate(handler, prefix, index)
+    candidates = [op for op in location.ops if _attempted_by(op, mismatch)]
+    if mismatch.attempted == "output":
+        out.ends = location.ends
+        if location.ends and not location.unknown:
+            out.undecided = (f"the current code returns before journal index {index}, where the journal recorded "
+                             f"{describe_recorded(mismatch)}: operations were removed before it")
+        else:
+            out.undecided = location.reason() or f"no path of the current code returns at index {index}"
+    elif location.unknown:
+        out.undecided = location.unknown
+    elif len(candidates) == 1:
+        out.op = candidates[0]
+    elif not candidates and location.ops:
+        listed = ", ".join(f"{o.where()} `{o.text}`" for o in location.ops)
+        out.undecided = (f"the current code has {listed} at journal index {index}, but the server says it attempted "
+                         f"{describe_attempted(mismatch)}: the code rea reads is not the code that ran")
+    elif candidates:
+        listed = ", ".join(f"{o.where()} `{o.text}`" for o in candidates)
+        out.undecided = f"several operations of the current code fit journal index {index}: {listed}"
+    else:
+        out.undecided = location.reason() or f"no path of the current code reaches journal index {index}"
+    return _cause(out, old_shapes, findings_of)
+
+
+def _recorded_by(old: HandlerShape, m: Mismatch, journal: Sequence[RecordedEntry] | None) -> Op | None:
+    """The operation of the old code that wrote the recorded entry, when exactly one fits."""
+    index = m.command_index or 0
+    prefix = [_recorded(e) for e in (journal or [])[1:index]]
+    location = locate(old, prefix, index)
+    if location.unknown:
+        return None
+    fits = [op for op in location.ops if _recorded_fits(op, m)]
+    return fits[0] if len(fits) == 1 else None
+
+
+def _recorded_fits(op: Op, m: Mismatch) -> bool:
+    if m.recorded:
+        kinds = kinds_of_command(m.recorded)
+        if kinds and op.kind not in kinds:
+            return False
+    for d in m.differences:
+        name = _FIELD.get(d.field)
+        f = op.fields.get(name) if name else None
+        if f is not None and f.is_literal and f.literal is not None and str(f.literal) != d.recorded:
+            return False
+    if m.recorded_name is not None and op.kind.value in ("run", "sleep"):
+        f = op.fields.get("name")
+        if f is not None and f.is_literal and f.literal is not None and str(f.literal) != m.recorded_name:
+            return False
+    return True
+
+
+def _handler(m: Mismatch, shapes: Shapes) -> HandlerShape | str:
+    if m.service and m.handler:
+        found = shapes.get((m.service, m.handler))
+        if found is None:
+            return (f"no handler {m.service}/{m.handler} in the code rea read (pass the service's source paths; "
+                    f"{len(shapes)} handler{'s' * (len(shapes) != 1)} found)")
+        return found
+    fitting = _fitting_handlers(m, shapes)
+    if len(fitting) == 1:
+        m.inferred_target = True
+        set_target(m, f"{fitting[0].service}/{fitting[0].handler}")
+        return fitting[0]
+    some = ", ".join(f"{h.service}/{h.handler}" for h in fitting[:5]) + (" ..." if len(fitting) > 5 else "")
+    return ("the message does not name the service and handler"
+            + (f", and {len(fitting)} handlers of the code could have attempted it ({some})" if fitting else
+               ", and no handler of the code attempts it at that index")
+            + "; pass --handler SERVICE/HANDLER (the server log's `restate.invocation.target`, or the invocation's target)")
+
+
+def _fitting_handlers(m: Mismatch, shapes: Shapes) -> list[HandlerShape]:
+    """Handlers whose code can attempt, at the mismatch's index, what the message says was attempted."""
+    if m.command_index is None or m.command_index < 1 or m.attempted in (None, "output"):
+        return []
+    out = []
+    for shape in shapes.values():
+        location = locate(shape, [], m.command_index)
+        if not location.unknown and any(_attempted_by(op, m) for op in location.ops):
+            out.append(shape)
+    return sorted(out, key=lambda h: (h.service, h.handler))
+
+
+def _recorded(entry: RecordedEntry) -> Recorded:
+    fields: dict[str, object] = {}
+    if entry.kind in ("run", "sleep"):
+        fields["name"] = entry.name
+    elif entry.kind in ("get_state", "set_state", "clear_state", "get_promise", "peek_promise", "complete_promise"):
+        key = entry.fields.get("key")
+        if isinstance(key, str):
+            fields["key"] = key
+    elif entry.kind in ("call", "send"):
+        target = entry.fields.get("invoked_target")
+        if isinstance(target, str) and target.count("/") in (1, 2):
+            parts = target.split("/")
+            fields["service"], fields["handler"] = parts[0], parts[-1]
+    return Recorded(entry.kind or "", fields)
+
+
+def _attempted_by(op: Op, m: Mismatch) -> bool:
+    """Could ``op`` be what the message says the code attempted?"""
+    if m.attempted:
+        kinds = kinds_of_command(m.attempted)
+        if kinds and op.kind not in kinds:
+            return False
+    for d in m.differences:
+        name = _FIELD.get(d.field)
+        f = op.fields.get(name) if name else None
+        if f is not None and f.is_literal and f.literal is not None and str(f.literal) != d.attempted:
+            return False
+    if m.attempted_name and op.kind.value in ("run", "sleep"):
+        f = op.fields.get("name")
+        if f is not None and f.is_literal and f.literal is not None and str(f.literal) != m.attempted_name:
+            return False
+    return True
+
+
+def _cause(out: Explanation, old_shapes: Shapes | None, findings_of: Callable[[str], list[Finding]] | None) -> Explanation:
+    handler = out.handler
+    if handler is not None and findings_of is not None:
+        end = out.op.line if out.op is not None and out.op.path == handler.path else None
+        out.findings = [f for f in _handler_findings(handler, findings_of) if end is None or f.line <= end]
+    if handler is not None and old_shapes is not None:
+        old = old_shapes.get(handler.key)
+        if old is not None:
+            out.diff = compare_handlers(old, handler)
+    reasons = []
+    if out.findings:
+        first = out.findings[0]
+        reasons.append(f"nondeterminism: {first.code} at {first.path}:{first.line} ({first.message})"
+                       + (f" and {len(out.findings) - 1} more finding(s) on this handler" if len(out.findings) > 1 else ""))
+    diff = out.diff
+    if diff is not None and diff.verdict is Verdict.BREAKING and diff.divergence is not None:
+        d = diff.divergence
+        at = "" if out.mismatch.command_index in (None, d.index) else (
+            f"; note: rea diff's first divergence is at index {d.index}, the server's at {out.mismatch.command_index}")
+        old_where = d.old.where() if d.old else "its end"
+        new_where = d.new.where() if d.new else "its end"
+        reasons.append(f"a code change since {out.since}: rea diff says breaking at journal index {d.index} "
+                       f"({old_where} then, {new_where} now): {diff.reason}{at}")
+    elif diff is not None and diff.verdict is not Verdict.COMPATIBLE:
+        reasons.append(f"a code change since {out.since}: rea diff says {diff.verdict.value}: {diff.reason}")
+    elif diff is not None:
+        out.cause = (f"not a code change since {out.since}: rea diff finds {handler.service}/{handler.handler} "  # type: ignore[union-attr]
+                     "compatible" + ("; " + reasons[0] if reasons else "; rea cannot tell what else differed on replay"))
+        out.decided_cause = bool(reasons)
+        return out
+    elif handler is not None and old_shapes is not None:
+        reasons.append(f"a code change since {out.since}: the handler did not exist then")
+    if reasons:
+        out.cause = "; ".join(reasons)
+        out.decided_cause = True
+    else:
+        out.cause = ("rea cannot tell: no nondeterminism finding on this handler"
+                     + ("" if old_shapes is not None else
+                        "; if the code changed while the invocation was in flight, pass --since REV "
+                        "(the revision that was deployed) to compare"))
+    return out
+
+
+def _handler_findings(handler: HandlerShape, findings_of: Callable[[str], list[Finding]]) -> list[Finding]:
+    """Nondeterminism findings inside the handler function (and the helpers its ops go through)."""
+    span = _span(handler.path, handler.line)
+    found = [f for f in findings_of(handler.path)
+             if f.code.startswith(NONDETERMINISM) and span[0] <= f.line <= span[1]]
+    return sorted(found, key=lambda f: f.line)
+
+
+def _span(path: str, line: int) -> tuple[int, int]:
+    """First and last line of the function defined at ``line`` (decorators included)."""
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return (line, line)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            if first <= line <= node.lineno or node.lineno == line:
+                return (first, node.end_lineno or node.lineno)
+    return (line, line)

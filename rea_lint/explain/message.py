@@ -1,0 +1,272 @@
+"""Read a 570 journal mismatch out of whatever text the user pasted.
+
+The same error reaches users in several wrappers (all observed on restate-server 1.7.12 with
+restate-sdk 1.3.0, see docs/explain.md): the admin API's `sys_invocation.last_failure`, the
+server's log (ANSI colours, indentation, `restate.invocation.target: ...`), its JSON log
+(escaped newlines), the SDK's own log (`VMException: (570) ...` plus a Python traceback) and
+the `restate` CLI's `invocations describe` table (`Error:` / `Caused by:` rows). Underneath
+there are three bodies, written by the SDK's shared core:
+
+- a field mismatch: ``- The mismatch happened while executing 'run' (index '1')`` followed by
+  ``- Difference:`` and lines ``name: <recorded> != <attempted>``;
+- a type mismatch: ``The previous execution ran and recorded the following: 'run' (index '17')``
+  and ``The current execution attempts to perform the following: 'call'``;
+- an await that cannot be replayed: ``'await' could not be replayed`` and the notifications.
+
+The index is the protocol's *command* index: 0 is the handler's input, 1 its first journaled
+operation (notifications such as completions do not count; `sys_journal.index` does count them).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+__all__ = ["Difference", "Mismatch", "MessageError", "parse_message", "canonical_kind"]
+
+
+class MessageError(ValueError):
+    """The text holds no journal mismatch rea can read; the message says what was expected."""
+
+
+@dataclass(frozen=True)
+class Difference:
+    field: str
+    recorded: str
+    attempted: str
+
+
+@dataclass(frozen=True)
+class Frame:
+    path: str
+    line: int
+    function: str
+
+
+@dataclass
+class Mismatch:
+    """What a 570 says: where in the journal, what was recorded, what the code attempted."""
+
+    kind: str
+    """`fields` (same operation, different fields), `type` (a different operation) or `await`."""
+    command_index: int | None = None
+    recorded: str | None = None
+    """Canonical operation kind recorded in the journal (`run`, `call`, `set_state`, ...)."""
+    attempted: str | None = None
+    differences: list[Difference] = field(default_factory=list)
+    service: str | None = None
+    key: str | None = None
+    handler: str | None = None
+    invocation_id: str | None = None
+    attempted_name: str | None = None
+    """The name the current code gave the operation (a run's name), when the text says it."""
+    recorded_name: str | None = None
+    frames: list[Frame] = field(default_factory=list)
+    """Python traceback frames in the text (the SDK's log), innermost last."""
+    notifications: list[str] = field(default_factory=list)
+    """`await` mismatches: what the replayed await was waiting for."""
+    text: str = ""
+    """The mismatch body, cleaned (for display)."""
+    inferred_target: bool = False
+    """The text named no handler; the target is the only handler whose code fits."""
+
+    @property
+    def target(self) -> str | None:
+        if not (self.service and self.handler):
+            return None
+        return f"{self.service}/{self.key}/{self.handler}" if self.key is not None else f"{self.service}/{self.handler}"
+
+
+# The SDK's display names (shared core `CommandType` Display), the server's `entry_type` /
+# `related_command_type` names (`Command: Run`, `SetState`) -> one vocabulary.
+_KINDS = {
+    "handler input": "input", "input": "input",
+    "handler return": "output", "output": "output",
+    "get state": "get_state", "getstate": "get_state", "getlazystate": "get_state", "geteagerstate": "get_state",
+    "get state keys": "state_keys", "getstatekeys": "state_keys", "getlazystatekeys": "state_keys",
+    "geteagerstatekeys": "state_keys",
+    "set state": "set_state", "setstate": "set_state",
+    "clear state": "clear_state", "clearstate": "clear_state",
+    "clear all state": "clear_all_state", "clearallstate": "clear_all_state",
+    "get promise": "get_promise", "getpromise": "get_promise",
+    "peek promise": "peek_promise", "peekpromise": "peek_promise",
+    "complete promise": "complete_promise", "completepromise": "complete_promise",
+    "sleep": "sleep",
+    "call": "call",
+    "one way call/send": "send", "onewaycall": "send",
+    "send signal": "send_signal", "sendsignal": "send_signal",
+    "run": "run",
+    "attach invocation": "attach_invocation", "attachinvocation": "attach_invocation",
+    "get invocation output": "get_invocation_output", "getinvocationoutput": "get_invocation_output",
+    "complete awakeable": "complete_awakeable", "completeawakeable": "complete_awakeable",
+    "cancel invocation": "cancel_invocation", "cancelinvocation": "cancel_invocation",
+}
+
+
+def canonical_kind(name: str | None) -> str | None:
+    """`'one way call/send'`, `'Command: OneWayCall'`, `'OneWayCallCommand'` -> `send`."""
+    if not name:
+        return None
+    text = name.strip().strip("'\"")
+    if ":" in text and text.split(":", 1)[0].strip().lower() in ("command", "notification"):
+        text = text.split(":", 1)[1]
+    low = text.strip().lower()
+    if low in _KINDS:
+        return _KINDS[low]
+    compact = re.sub(r"[^a-z/]", "", low)
+    if compact.endswith("command") and compact not in _KINDS:
+        compact = compact[: -len("command")]
+    return _KINDS.get(compact, compact or None)
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+_MARK = re.compile(r"Found a mismatch between the code paths|journal mismatch|\(570\)|\[570\b|RT0016"
+                   r"|previous execution ran and recorded|mismatch happened while executing", re.I)
+_FIELD_HEAD = re.compile(r"mismatch happened while executing '(?P<ty>[^']+)' \(index '(?P<idx>-?\d+)'\)")
+_TYPE_RECORDED = re.compile(r"previous execution ran and recorded the following: '(?P<ty>[^']+)' \(index '(?P<idx>-?\d+)'\)")
+_TYPE_ATTEMPTED = re.compile(r"current execution attempts to perform the following: '(?P<ty>[^']+)'")
+_AWAIT = re.compile(r"'await' could not be replayed")
+_DIFF_LINE = re.compile(r"^\s*[│|]?\s*(?P<field>[a-z_]+): (?P<rec>.*?) != (?P<att>.*?)\.?\s*[│|]?\s*$")
+_TARGET = re.compile(r"restate\.invocation\.target[\"']?\s*[:=]\s*[\"']?(?P<t>[A-Za-z0-9_.\-]+(?:/[^/\s\"']+){1,2})")
+_INV_ID = re.compile(r"\binv_[0-9A-Za-z]{20,}\b")
+_ORIGIN = re.compile(r'originated after executing Command: (?P<ty>\w+)(?:\(named "(?P<name>[^"]*)"\))?\[command index (?P<idx>\d+)\]')
+_RELATED = re.compile(r"Related command: (?P<ty>[a-z /]+?) \[(?P<x>[^\]]*)\]")
+"""The SDK log's last line: `Related command: set state [1]` (index) or `run [charge-card]` (name)."""
+_CAUSED_BY = re.compile(r"Caused by:\s*[│|]?\s*(?P<ty>[A-Za-z]+)(?: \[(?P<name>[^\]]*)\])?")
+_FRAME = re.compile(r'File "(?P<path>[^"]+)", line (?P<line>\d+), in (?P<fn>[\w<>.]+)')
+
+
+def _clean(text: str) -> str:
+    """ANSI colours off; JSON strings unescaped (a JSON log line holds the message escaped)."""
+    text = _ANSI.sub("", text).replace("\r\n", "\n")
+    decoded: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("{") and stripped.endswith("}"):
+            try:
+                decoded.extend(_strings(json.loads(stripped)))
+                continue
+            except ValueError:
+                pass
+        decoded.append(line)
+    text = "\n".join(decoded)
+    if "\\n" in text and text.count("\n") < 3:  # a message pasted with its escapes
+        text = text.replace("\\n", "\n").replace('\\"', '"').replace("\\'", "'")
+    return text
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        out: list[str] = []
+        for k, v in value.items():
+            for s in _strings(v):
+                out.append(f"{k}: {s}" if k.startswith("restate.") else s)
+        return out
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def parse_message(raw: str) -> Mismatch:
+    """The mismatch in ``raw``; `MessageError` if there is none (or it is unreadable)."""
+    text = _clean(raw)
+    if not text.strip():
+        raise MessageError("empty input: paste the 570 error text (or use --invocation-id with --admin-url)")
+    if not _MARK.search(text):
+        raise MessageError(
+            "no journal mismatch in the input: expected the text of a [570 Journal mismatch] error "
+            "(\"Found a mismatch between the code paths ...\")"
+        )
+    head = _FIELD_HEAD.search(text)
+    rec = _TYPE_RECORDED.search(text)
+    if head:
+        mismatch = Mismatch("fields", int(head["idx"]), canonical_kind(head["ty"]), canonical_kind(head["ty"]))
+        mismatch.differences = _differences(text[head.end():])
+        body_start = head.start()
+    elif rec:
+        att = _TYPE_ATTEMPTED.search(text)
+        mismatch = Mismatch("type", int(rec["idx"]), canonical_kind(rec["ty"]), canonical_kind(att["ty"]) if att else None)
+        body_start = rec.start()
+    elif _AWAIT.search(text):
+        mismatch = Mismatch("await")
+        body_start = _AWAIT.search(text).start()  # type: ignore[union-attr]
+        mismatch.notifications = [m.group(1).strip() for m in re.finditer(r"^\s*- (.+)$", text[body_start:], re.M)]
+    else:
+        raise MessageError(
+            "the input mentions a journal mismatch but not which operation: expected \"executing '<op>' "
+            "(index 'N')\" or \"recorded the following: '<op>' (index 'N')\" (paste the whole message)"
+        )
+    _context(text, mismatch)
+    first = _MARK.search(text)
+    mismatch.text = text[min(body_start, first.start() if first else body_start):].strip()
+    return mismatch
+
+
+def _differences(tail: str) -> list[Difference]:
+    out: list[Difference] = []
+    lines = tail.splitlines()
+    started = False
+    for line in lines:
+        if "Difference:" in line:
+            started = True
+            continue
+        if not started:
+            continue
+        m = _DIFF_LINE.match(line)
+        if not m:
+            if out:
+                break
+            continue
+        out.append(Difference(m["field"], _unquote(m["rec"]), _unquote(m["att"])))
+    return out
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] == "'":
+        return value[1:-1]
+    return value
+
+
+def _context(text: str, mismatch: Mismatch) -> None:
+    """Target, invocation id, the attempted name and traceback frames, when the wrapper has them."""
+    target = _TARGET.search(text)
+    if target:
+        _set_target(mismatch, target["t"])
+    ids = _INV_ID.findall(text)
+    if ids:
+        mismatch.invocation_id = ids[0]
+    m = _ORIGIN.search(text)
+    if m:
+        mismatch.attempted_name = m["name"] or mismatch.attempted_name
+        if mismatch.command_index is None:
+            mismatch.command_index = int(m["idx"])
+    m = _RELATED.search(text)
+    if m and m["x"]:
+        if m["x"].isdigit():
+            if mismatch.command_index is None:
+                mismatch.command_index = int(m["x"])
+        else:
+            mismatch.attempted_name = m["x"]
+    caused = _CAUSED_BY.search(text)
+    if caused and caused["name"] and not caused["name"].isdigit() and mismatch.attempted_name is None:
+        mismatch.attempted_name = caused["name"]
+    if mismatch.kind == "fields":
+        for diff in mismatch.differences:
+            if diff.field == "name":
+                mismatch.recorded_name, mismatch.attempted_name = diff.recorded, diff.attempted
+    mismatch.frames = [Frame(m["path"], int(m["line"]), m["fn"]) for m in _FRAME.finditer(text)]
+
+
+def _set_target(mismatch: Mismatch, target: str) -> None:
+    parts = target.split("/")
+    mismatch.service, mismatch.handler = parts[0], parts[-1]
+    mismatch.key = parts[1] if len(parts) == 3 else None
+
+
+def set_target(mismatch: Mismatch, target: str) -> None:
+    """`Service/handler` or `Object/key/handler` (the server's `target` format)."""
+    _set_target(mismatch, target)

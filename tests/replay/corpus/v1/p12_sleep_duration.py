@@ -1,0 +1,22 @@
+"""A sleep's duration changed (the wake-up time is not compared)."""
+
+from datetime import timedelta
+
+import restate
+
+svc = restate.Service("P12_sleep_duration")
+
+
+@svc.handler()
+async def go(ctx: restate.Context, arg: str) -> str:
+    await ctx.sleep(timedelta(milliseconds=20))
+    a = await ctx.run_typed("a", lambda: "a")
+    first, resumed = ctx.awakeable(type_hint=str)
+    await ctx.run_typed("publish", lambda: first)
+    await resumed  # park 1
+    b = await ctx.run_typed("b", lambda: "b")
+    second, resumed_again = ctx.awakeable(type_hint=str)
+    await ctx.run_typed("publish", lambda: second)
+    await resumed_again  # park 2
+    c = await ctx.run_typed("c", lambda: "c")
+    return a + b + c

@@ -1,0 +1,22 @@
+"""A branch condition changed where both branches journal the same operation."""
+
+import restate
+
+svc = restate.Service("P25_branch_same_ops")
+
+
+@svc.handler()
+async def go(ctx: restate.Context, arg: str) -> str:
+    a = await ctx.run_typed("a", lambda: "a")
+    first, resumed = ctx.awakeable(type_hint=str)
+    await ctx.run_typed("publish", lambda: first)
+    await resumed  # park 1
+    if arg == "x":
+        b = await ctx.run_typed("b", lambda: "yes")
+    else:
+        b = await ctx.run_typed("b", lambda: "no")
+    second, resumed_again = ctx.awakeable(type_hint=str)
+    await ctx.run_typed("publish", lambda: second)
+    await resumed_again  # park 2
+    c = await ctx.run_typed("c", lambda: "c")
+    return a + b + c

@@ -1,0 +1,19 @@
+"""A run renamed between the suspension points."""
+
+import restate
+
+svc = restate.Service("P07_rename_run")
+
+
+@svc.handler()
+async def go(ctx: restate.Context, arg: str) -> str:
+    a = await ctx.run_typed("a", lambda: "a")
+    first, resumed = ctx.awakeable(type_hint=str)
+    await ctx.run_typed("publish", lambda: first)
+    await resumed  # park 1
+    b = await ctx.run_typed("b-v2", lambda: "b")
+    second, resumed_again = ctx.awakeable(type_hint=str)
+    await ctx.run_typed("publish", lambda: second)
+    await resumed_again  # park 2
+    c = await ctx.run_typed("c", lambda: "c")
+    return a + b + c

@@ -1,0 +1,43 @@
+"""A delayed send's delay changed (the invoke time is not compared)."""
+
+from datetime import timedelta
+
+import restate
+
+svc = restate.Service("P22_send_delay")
+
+
+@svc.handler()
+async def go(ctx: restate.Context, arg: str) -> str:
+    a = await ctx.run_typed("a", lambda: "a")
+    first, resumed = ctx.awakeable(type_hint=str)
+    await ctx.run_typed("publish", lambda: first)
+    await resumed  # park 1
+    ctx.service_send(echo, "b", send_delay=timedelta(milliseconds=30))
+    b = "b"
+    second, resumed_again = ctx.awakeable(type_hint=str)
+    await ctx.run_typed("publish", lambda: second)
+    await resumed_again  # park 2
+    c = await ctx.run_typed("c", lambda: "c")
+    return a + b + c
+
+
+callee = restate.Service("P22_send_delayCallee")
+
+
+@callee.handler()
+async def echo(ctx: restate.Context, value: str) -> str:
+    return value
+
+
+@callee.handler()
+async def shout(ctx: restate.Context, value: str) -> str:
+    return value.upper()
+
+
+other = restate.Service("P22_send_delayOther")
+
+
+@other.handler(name="echo")
+async def other_echo(ctx: restate.Context, value: str) -> str:
+    return value

@@ -1,0 +1,22 @@
+"""A run inserted in a workflow between the suspension points."""
+
+import restate
+
+svc = restate.Workflow("P39_workflow_insert")
+
+
+@svc.main()
+async def run(ctx: restate.WorkflowContext, arg: str) -> str:
+    a = await ctx.run_typed("a", lambda: "a")
+    first, resumed = ctx.awakeable(type_hint=str)
+    await ctx.run_typed("publish", lambda: first)
+    await resumed  # park 1
+    await ctx.run_typed("audit", lambda: "x")
+    b = await ctx.promise("approval", type_hint=str).value()  # park 2
+    c = await ctx.run_typed("c", lambda: "c")
+    return a + b + c
+
+
+@svc.handler()
+async def resolve(ctx: restate.WorkflowSharedContext, name: str) -> None:
+    await ctx.promise(name, type_hint=str).resolve("done")

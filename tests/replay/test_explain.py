@@ -1,0 +1,239 @@
+"""`rea explain` without a server: the message formats, the mapping to lines, the causes, bad input.
+
+The samples in tests/replay/samples/ were captured from restate-server 1.7.12 and the Python
+SDK 1.3.0 running the corpus (test_agreement.py): `sys_invocation.last_failure`, the server's
+log record (ANSI colours kept) and the SDK's own log (a traceback; paths shortened). The
+`restate` CLI and JSON-log wrappings are built from a captured message the way those
+printers wrap it (cli/src/ui/invocations.rs: an `Error:` row then `Caused by:`; the JSON log
+escapes the newlines).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rea_lint.cli import main
+from rea_lint.explain.message import MessageError, parse_message
+
+HERE = Path(__file__).parent
+SAMPLES = HERE / "samples"
+ROOT = HERE.parents[1]
+V2 = "tests/replay/corpus/v2"
+
+
+def sample(name: str) -> str:
+    return (SAMPLES / name).read_text(encoding="utf-8")
+
+
+def sdk_line(pair: str) -> str:
+    """`path:line` of the innermost corpus frame in the SDK's traceback: where the code failed."""
+    frames = [f for f in parse_message(sample(f"{pair}.sdk_log.txt")).frames if "/corpus/v2/" in f.path]
+    return f"{V2}/{pair}.py:{frames[-1].line}"
+
+
+def explain(capsys, monkeypatch, *argv: str) -> tuple[int, dict | None, str]:
+    monkeypatch.chdir(ROOT)
+    code = main(["explain", *argv])
+    out, err = capsys.readouterr()
+    try:
+        return code, json.loads(out), err
+    except ValueError:
+        return code, None, err + out
+
+
+PAIRS = ["p07_rename_run", "p11_run_replaced_by_sleep", "p29_helper_renamed_run", "p33_object_get_key"]
+WRAPPERS = ["last_failure", "server_log", "sdk_log", "cli", "json_log"]
+
+
+def wrapped(pair: str, how: str) -> str:
+    if how in ("last_failure", "server_log", "sdk_log"):
+        return sample(f"{pair}.{how}.txt")
+    failure = sample(f"{pair}.last_failure.txt").strip()
+    if how == "cli":
+        cells = failure.splitlines()
+        # the CLI's `Caused by:` row: the related command's type, then its name or index
+        origin = re.search(r'executing Command: (\w+)(?:\(named "([^"]*)"\))?\[command index (\d+)\]',
+                           sample(f"{pair}.server_log.txt"))
+        assert origin is not None
+        rows = [" Error:       [2026-12-03 05:27:37.071 +00:00]", *(f"              {c}" for c in cells),
+                f" Caused by:   {origin[1]} [{origin[2] or origin[3]}]"]
+        return "\n".join(rows)
+    return json.dumps({"timestamp": "2026-12-03T05:27:37Z", "level": "WARN",
+                       "fields": {"message": "Invocation error, retrying", "error": failure,
+                                  "restate.invocation.target": "X/go"}})
+
+
+@pytest.mark.parametrize("pair", PAIRS)
+@pytest.mark.parametrize("how", WRAPPERS)
+def test_every_wrapper_yields_the_index_and_the_operations(pair, how):
+    m = parse_message(wrapped(pair, how))
+    base = parse_message(sample(f"{pair}.last_failure.txt"))
+    assert m.command_index == base.command_index == 3
+    assert (m.kind, m.recorded, m.attempted, m.differences) == (base.kind, base.recorded, base.attempted, base.differences)
+    if how == "server_log":
+        assert m.service is not None and m.service.lower() == pair.lower()
+        assert m.invocation_id and m.invocation_id.startswith("inv_")
+
+
+def test_the_two_bodies_and_which_side_is_which():
+    fields = parse_message(sample("p07_rename_run.last_failure.txt"))
+    assert fields.kind == "fields" and fields.recorded == fields.attempted == "run"
+    # recorded first: v1 journaled run "b", v2 attempts run "b-v2"
+    assert [(d.field, d.recorded, d.attempted) for d in fields.differences] == [("name", "b", "b-v2")]
+    typed = parse_message(sample("p11_run_replaced_by_sleep.last_failure.txt"))
+    # v1 journaled a run at index 3, v2 attempts a sleep there: the labels are not swapped
+    assert (typed.kind, typed.recorded, typed.attempted) == ("type", "run", "sleep")
+
+
+def test_the_public_one_line_report_parses():
+    m = parse_message("The previous execution ran and recorded the following: 'run' (index '17') - "
+                      "The current execution attempts to perform the following: 'call'")
+    assert (m.command_index, m.recorded, m.attempted) == (17, "run", "call")
+
+
+@pytest.mark.parametrize("text", ["", "   \n", "hello world", "[500 Internal] something else went wrong",
+                                  "[570 Journal mismatch] but nothing else"])
+def test_unreadable_text_is_a_message_error(text):
+    with pytest.raises(MessageError):
+        parse_message(text)
+
+
+@pytest.mark.parametrize("pair", PAIRS)
+@pytest.mark.parametrize("how", WRAPPERS)
+def test_explain_names_the_line_the_sdk_failed_at(capsys, monkeypatch, pair, how):
+    args = [f"{V2}/{pair}.py", "--format", "json", "--message", wrapped(pair, how)]
+    if how in ("last_failure", "cli", "json_log", "sdk_log"):
+        args += ["--handler", parse_message(sample(f"{pair}.server_log.txt")).target]
+    code, data, err = explain(capsys, monkeypatch, *args)
+    assert code == 0, err
+    assert data["line"] == sdk_line(pair)
+
+
+def test_without_the_handler_the_only_fitting_handler_is_inferred_or_none(capsys, monkeypatch):
+    text = sample("p07_rename_run.last_failure.txt")
+    code, data, _ = explain(capsys, monkeypatch, V2, "--format", "json", "--message", text)
+    assert code == 0 and data["line"] == sdk_line("p07_rename_run") and data["service"] == "P07_rename_run"
+    # a sleep at index 3 fits three handlers of the corpus: rea names none of them
+    code, data, _ = explain(capsys, monkeypatch, V2, "--format", "json", "--message",
+                            sample("p11_run_replaced_by_sleep.last_failure.txt"))
+    assert code == 1 and data["line"] is None and "3 handlers" in data["undecided"]
+
+
+def test_since_a_directory_names_the_code_change(capsys, monkeypatch):
+    code, data, _ = explain(capsys, monkeypatch, V2, "--since", "tests/replay/corpus/v1", "--format", "json",
+                            "--message", sample("p29_helper_renamed_run.server_log.txt"))
+    assert code == 0 and data["diff_verdict"] == "breaking" and data["diff_index"] == 3
+    assert data["cause_decided"] and "since tests/replay/corpus/v1" in data["cause"]
+
+
+def test_a_compatible_diff_is_not_blamed(tmp_path, capsys, monkeypatch):
+    text = sample("p07_rename_run.server_log.txt")
+    code, data, _ = explain(capsys, monkeypatch, f"{V2}/p07_rename_run.py", "--since", f"{V2}/p07_rename_run.py",
+                            "--format", "json", "--message", text)
+    assert data["diff_verdict"] == "compatible" and data["cause"].startswith("not a code change")
+    assert not data["cause_decided"]
+
+
+NONDETERMINISTIC = '''\
+import time
+
+import restate
+
+svc = restate.Service("Clock")
+
+
+@svc.handler()
+async def go(ctx: restate.Context, arg: str) -> str:
+    await ctx.run_typed("a", lambda: 1)
+    if time.time() > 1_000:
+        await ctx.run_typed("late", lambda: 1)
+    else:
+        await ctx.run_typed("early", lambda: 2)
+    return "x"
+'''
+
+
+def test_a_nondeterminism_finding_before_the_line_is_the_cause(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "clock.py"
+    path.write_text(NONDETERMINISTIC)
+    text = ("[570 Journal mismatch] Found a mismatch between the code paths taken during the previous execution "
+            "and the paths taken during this execution.\n- The mismatch happened while executing 'run' (index '2')\n"
+            "- Difference:\n   name: early != late\n")
+    code, data, err = explain(capsys, monkeypatch, str(path), "--handler", "Clock/go", "--format", "json", "--message", text)
+    assert code == 0, err
+    assert data["line"] == f"{path}:12"
+    assert [(f["code"], f["line"]) for f in data["findings"]] == [("REA101", 11)]
+    assert data["cause_decided"] and data["cause"].startswith("nondeterminism: REA101")
+
+
+def test_text_output_reads_well(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    code = main(["explain", f"{V2}/p33_object_get_key.py", "--message", sample("p33_object_get_key.server_log.txt")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "in P33_object_get_key/" in out and "recorded:  get_state key 'b'" in out and "attempted: get_state key 'beta'" in out
+    assert f"line:      {V2}/p33_object_get_key.py:14" in out
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["--message", "hello"], "no journal mismatch in the input"),
+    (["--message", ""], "empty input"),
+    (["--invocation-id", "inv_1abc"], "go together"),
+    (["--invocation-id", "not-an-id", "--admin-url", "http://127.0.0.1:1"], "is not an invocation id"),
+    (["--invocation-id", "inv_1aBcDeFgHiJkLmNoPqRsTuVwXyZ", "--admin-url", "http://127.0.0.1:{port}"], "cannot reach the admin API"),
+    (["--handler", "nope", "--message", "[570 Journal mismatch] - The mismatch happened while executing 'run' (index '1')"], "expected SERVICE/HANDLER"),
+    (["no/such/dir", "--message", "[570 Journal mismatch] - The mismatch happened while executing 'run' (index '1')"], "no such file"),
+    (["--since", "no-such-revision-xyz", "--message", "[570 Journal mismatch] - The mismatch happened while executing 'run' (index '1')"], "no-such-revision-xyz"),
+])
+def test_bad_input_is_one_line_and_exit_2(capsys, monkeypatch, argv, says):
+    argv = [a.replace("{port}", str(_closed_port())) for a in argv]
+    code, _, err = explain(capsys, monkeypatch, *argv)
+    assert code == 2
+    assert says in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_stdin_is_read_by_the_installed_command():
+    proc = subprocess.run([sys.executable, "-m", "rea_lint", "explain", f"{V2}/p07_rename_run.py", "--format", "json"],
+                          input=sample("p07_rename_run.server_log.txt"), capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["line"] == sdk_line("p07_rename_run")
+
+
+def test_the_worked_example_in_the_docs_is_current(capsys, monkeypatch):
+    doc = (ROOT / "docs" / "explain.md").read_text(encoding="utf-8")
+    block = doc.split("<!-- explain-example:start -->", 1)[1].split("<!-- explain-example:end -->", 1)[0]
+    lines = block.strip().strip("`").strip().splitlines()
+    command, shown = lines[1], "\n".join(lines[2:]).strip()
+    argv = command.removeprefix("$ rea explain ").removesuffix(" < error.txt").split()
+    monkeypatch.chdir(ROOT)
+    code = main(["explain", *argv, "--message", sample("p29_helper_renamed_run.server_log.txt")])
+    assert code == 0
+    actual = capsys.readouterr().out.strip()
+    if os.environ.get("REA_UPDATE_DOCS") and actual != shown:
+        path = ROOT / "docs" / "explain.md"
+        path.write_text(doc.replace(shown, actual), encoding="utf-8")
+        shown = actual
+    assert actual == shown, "docs/explain.md's worked example is stale: run with REA_UPDATE_DOCS=1"
+
+
+@pytest.mark.parametrize("pair, line", [("p07_rename_run", 14), ("p11_run_replaced_by_sleep", 16), ("p29_helper_renamed_run", 23)])
+def test_since_also_names_the_old_line_that_wrote_the_entry(capsys, monkeypatch, pair, line):
+    v1 = f"tests/replay/corpus/v1/{pair}.py"
+    code, data, _ = explain(capsys, monkeypatch, f"{V2}/{pair}.py", "--since", v1, "--format", "json",
+                            "--message", sample(f"{pair}.server_log.txt"))
+    assert code == 0 and data["recorded_by"] == f"{v1}:{line}"
+    assert (ROOT / v1).read_text().splitlines()[line - 1].lstrip().startswith(("b = await ctx.run_typed", "return await ctx.run_typed"))
