@@ -20,7 +20,7 @@ from restate.handler import RESTATE_UNIQUE_HANDLER_SYMBOL
 from restate.server_context import ServerDurableFuture
 
 from . import events
-from .context import GuardedContext
+from .context import GuardedContext, guarded_context
 from .guards import CURRENT, Invocation, install, rebind_module_globals, report
 from .policy import Policy, current_policy
 from .presets import SDK_OPTIONS, Preset, check_options, preset as _preset
@@ -114,7 +114,7 @@ def guarded(fn: F | None = None, *, policy: str | None = None, rules: Mapping[st
         attempt = events.attempt(sdk_ctx, name)
         try:
             with attempt:
-                result = await fn(GuardedContext(sdk_ctx, inv), *args)
+                result = await fn(guarded_context(sdk_ctx, inv), *args)
                 if poison is not None:
                     # Fail where the handler returns: failing earlier would not match the journal.
                     raise TerminalError(poison)
