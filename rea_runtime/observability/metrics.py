@@ -32,7 +32,7 @@ class Metrics:
                                   labels, registry=registry)
         self.violations = Counter("rea_guard_violations", "Guard rule violations by rule code and policy.",
                                   ("rule", "policy"), registry=registry)
-        self.compensations = Counter("rea_compensations", "Saga compensation steps by outcome (run, failed).",
+        self.compensations = Counter("rea_compensations", "Saga compensation steps by outcome (run, failed, skipped: already done under its key).",
                                      ("saga", "outcome"), registry=registry)
         self.security_refusals = Counter("rea_security_refusals", "Requests refused (strict) or that would "
                                          "be (permissive).", ("mode", "status"), registry=registry)
@@ -50,8 +50,8 @@ class Metrics:
     def on_violation(self, code: str, policy: str) -> None:
         self.violations.labels(code, policy).inc()
 
-    def on_compensation(self, saga: str, step: str, ok: bool) -> None:
-        self.compensations.labels(saga, "run" if ok else "failed").inc()
+    def on_compensation(self, saga: str, step: str, ok: bool, skipped: bool = False, **_: Any) -> None:
+        self.compensations.labels(saga, "skipped" if skipped else "run" if ok else "failed").inc()
 
     def on_security_refusal(self, mode: str, status: int) -> None:
         self.security_refusals.labels(mode, str(status)).inc()
