@@ -19,7 +19,7 @@ from restate import TerminalError
 
 import rea_runtime
 from rea_runtime import State
-from rea_runtime.concurrency import map_limited
+from rea_runtime.concurrency import fan_out, map_limited
 from rea_runtime import saga as sagas
 from rea_runtime.saga import Retry, Saga, SagaFailed, dead_letters
 from rea_runtime.workflow import Approval, Status, approval_payload, with_timeout
@@ -193,7 +193,31 @@ fan = rea_runtime.Service("CrashFan", policy="strict")
 @fan.handler()
 async def work(ctx: restate.Context, req: dict) -> int:
     i = req["i"]
-    return await rea_runtime.run(ctx, "work", lambda: (effect(req["key"], "work", str(i), req["kill_at"])(), i * i)[1])
+    if req.get("slow_ms"):
+        await ctx.sleep(timedelta(milliseconds=req["slow_ms"]))  # cancelled here, if it is
+    result = await rea_runtime.run(
+        ctx, "work", lambda: (effect(req["key"], "work", str(i), req["kill_at"])(), i * i)[1])
+    if req.get("fail"):
+        raise TerminalError(f"item {i} failed", status_code=422)
+    return result
+
+
+@fan.handler()
+async def fail_fast(ctx: restate.Context, req: dict) -> dict:
+    """Item 0 is slow, item 1 fails, item 2 is quick: the failure must cancel item 0."""
+    key, kill_at = req["key"], req.get("kill_at", [])
+    specs = [{"key": key, "i": 0, "kill_at": kill_at, "slow_ms": req["slow_ms"]},
+             {"key": key, "i": 1, "kill_at": kill_at, "fail": True},
+             {"key": key, "i": 2, "kill_at": kill_at}]
+    try:
+        if req["helper"] == "fan_out":
+            await fan_out([ctx.service_call(work, s) for s in specs], fail_fast=True)
+        else:
+            await map_limited(specs, lambda s: ctx.service_call(work, s), limit=2)
+    except TerminalError as err:
+        await rea_runtime.run(ctx, "after", effect(key, "action", "after-failure", kill_at))
+        return {"raised": err.message}
+    return {"raised": None}
 
 
 @fan.handler()
