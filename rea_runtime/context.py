@@ -165,15 +165,22 @@ class GuardedContext:
 
     def set(self, name: str, value: Any, *args: Any, **kwargs: Any) -> None:
         self._write("set", f"set({name!r}, ...)")
+        from .state_budget import measure_write
+
+        measure_write(self._ctx, self._inv, name, value, args, kwargs)
         self._ctx.set(name, value, *args, **kwargs)
 
     def clear(self, name: str, *args: Any, **kwargs: Any) -> None:
         self._write("clear", f"clear({name!r})")
         self._ctx.clear(name, *args, **kwargs)
+        if self._inv.state_sizes is not None:
+            self._inv.state_sizes.pop(name, None)
 
     def clear_all(self, *args: Any, **kwargs: Any) -> None:
         self._write("clear_all", "clear_all()")
         self._ctx.clear_all(*args, **kwargs)
+        if self._inv.state_sizes is not None:
+            self._inv.state_sizes.clear()
 
     # -- durable operations ----------------------------------------------------------------
 

@@ -45,7 +45,7 @@ class Invocation:
     """What the guards know about one attempt of one handler invocation."""
 
     __slots__ = ("sdk_ctx", "kind", "policy", "handler", "active", "futures", "ctx_uuids",
-                 "fresh", "internal_exc", "raised", "__weakref__")
+                 "fresh", "internal_exc", "raised", "state_sizes", "__weakref__")
 
     def __init__(self, sdk_ctx: Any, kind: str | None, policy: Policy | None, handler: str) -> None:
         self.sdk_ctx = sdk_ctx
@@ -63,6 +63,8 @@ class Invocation:
         """The SDK's suspension/internal exception raised in this invocation (REA401)."""
         self.raised: TerminalError | None = None
         """A strict violation already raised (re-raised if the handler swallowed it)."""
+        self.state_sizes: dict[str, int] | None = None
+        """Serialized size of each state entry of the key, when a total budget is measured."""
 
     @property
     def invocation_id(self) -> str:

@@ -23,6 +23,7 @@ from . import events
 from .context import GuardedContext, guarded_context
 from .guards import CURRENT, Invocation, install, rebind_module_globals, report
 from .policy import Policy, current_policy
+from .state_budget import load_sizes, total_budget
 from .presets import SDK_OPTIONS, Preset, check_options, preset as _preset
 from .validation import check_unique_handler, policy_for, validate_handler
 
@@ -114,6 +115,8 @@ def guarded(fn: F | None = None, *, policy: str | None = None, rules: Mapping[st
         attempt = events.attempt(sdk_ctx, name)
         try:
             with attempt:
+                if kind in ("exclusive", "workflow") and total_budget(sdk_ctx) is not None:
+                    inv.state_sizes = await load_sizes(sdk_ctx)
                 result = await fn(guarded_context(sdk_ctx, inv), *args)
                 if poison is not None:
                     # Fail where the handler returns: failing earlier would not match the journal.
