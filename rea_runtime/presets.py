@@ -119,6 +119,8 @@ class Preset(BaseModel):
     state_budget_bytes: Optional[int] = None
     state_total_budget_bytes: Optional[int] = None
     """All state of one object key / workflow id together (`ctx.set` and `State.set` alike)."""
+    workflow_retention: Optional[timedelta] = None
+    """How long a completed workflow's state and result are kept (given to each Workflow's `run`)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> "Preset":
@@ -129,6 +131,13 @@ class Preset(BaseModel):
         if self.state_budget_bytes is not None and self.state_budget_bytes <= 0:
             raise ValueError(
                 f"state_budget_bytes is {self.state_budget_bytes}; fix: a positive byte count (or None: no budget)"
+            )
+        w = self.workflow_retention
+        if w is not None and w <= timedelta(0):
+            raise ValueError(
+                f"workflow_retention is {_fmt(w)}: a completed workflow's state and result would be dropped "
+                "at once, so its shared handlers and attach find nothing; fix: a positive duration "
+                "(or None for the server default)"
             )
         total, entry = self.state_total_budget_bytes, self.state_budget_bytes
         if total is not None and total <= 0:

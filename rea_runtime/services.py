@@ -189,6 +189,12 @@ class _Guarding:
         self._rea_preset = preset
 
     def _rea_wrap(self, sdk_decorator: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> Callable[[F], F]:
+        if sdk_decorator.__name__ == "main":
+            retention = kwargs.get("workflow_retention")
+            if retention is not None:
+                Preset.build(f"Workflow {self.name!r} run options", workflow_retention=retention)  # validates
+            elif self._rea_preset is not None and self._rea_preset.workflow_retention is not None:
+                kwargs = {**kwargs, "workflow_retention": self._rea_preset.workflow_retention}
         sdk = {k: v for k, v in kwargs.items() if k in (*SDK_OPTIONS, "enable_lazy_state")}
         if sdk:
             kind = _KINDS[next(c.__name__ for c in type(self).__mro__ if c.__name__ in _KINDS)]

@@ -101,3 +101,12 @@ def test_total_state_budget_is_validated(fields, message):
 
     with pytest.raises(ConfigurationError, match=re.escape(message)):
         rea_runtime.preset("high-volume", **fields)
+
+
+@pytest.mark.parametrize("value", [timedelta(0), timedelta(seconds=-1)])
+def test_workflow_retention_must_be_positive(value):
+    with pytest.raises(ConfigurationError, match="workflow_retention is .*fix: a positive duration"):
+        rea_runtime.preset("production", workflow_retention=value)
+    wf = rea_runtime.Workflow(f"BadRetention{int(value.total_seconds())}")
+    with pytest.raises(ConfigurationError, match="workflow_retention is .*fix: a positive duration"):
+        wf.main(workflow_retention=value)

@@ -1,9 +1,12 @@
-"""Opt-in auto-cleanup (the Go `AutoCleanupOnCompletion`) on a real restate-server: a workflow
+"""A preset's workflow retention reaching the server, and opt-in auto-cleanup (the Go `AutoCleanupOnCompletion`) on a real restate-server: a workflow
 built with ``auto_cleanup=True`` has no state left once `run` succeeds, its result stays
 retrievable; without it (or when `run` fails) the state stays."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import httpx
 import pytest
 import restate
 from restate import TerminalError
@@ -29,9 +32,24 @@ def _workflow(name: str, cleanup: bool) -> rea_runtime.Workflow:
     return wf
 
 
+retained = rea_runtime.Workflow("Retained", preset=rea_runtime.preset("production", workflow_retention=timedelta(days=3)))
+
+
+@retained.main()
+async def retained_run(ctx: restate.WorkflowContext) -> str:
+    return "ok"
+
+
 @pytest.fixture(scope="module")
 def restate_app():
-    return restate.app([_workflow("Cleaned", True), _workflow("Kept", False)])
+    return restate.app([_workflow("Cleaned", True), _workflow("Kept", False), retained])
+
+
+async def test_preset_workflow_retention_is_what_the_server_applies(restate_env):
+    async with httpx.AsyncClient() as client:
+        svc = (await client.get(f"{restate_env.server.admin_url}/services/Retained")).json()
+    assert svc["workflow_completion_retention"] == "3d"
+    assert (svc["journal_retention"], svc["idempotency_retention"]) == ("7d", "1d")  # the rest of `production`
 
 
 async def _run(env, wf: str, req: dict) -> tuple[str, object]:
