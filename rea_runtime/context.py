@@ -14,6 +14,7 @@ import sys
 from types import FunctionType
 from typing import Any, Callable
 
+from . import events
 from .guards import IN_RUN, Invocation, report
 
 __all__ = ["GuardedContext", "GuardedPromise", "GuardedScope", "guarded_context", "wrap_action"]
@@ -208,6 +209,8 @@ class GuardedContext:
         result = getattr(self._ctx if target is None else target, method)(*args, **kwargs)
         if track:
             self._inv.futures.append((result, f"{self._name}{subject}.{method}(...)", _loc(_where(3))))
+            if events.listening("outbound"):
+                _measure_call(self._ctx, self._inv, result, method, args, kwargs)
         return result
 
     def service_call(self, *args: Any, **kwargs: Any) -> Any:
@@ -354,6 +357,56 @@ def guarded_context(sdk_ctx: Any, inv: Invocation) -> GuardedContext:
         cls = GuardedWorkflowSharedContext if service_kind == "workflow" else GuardedSharedContext
         return cls(sdk_ctx, inv)
     return GuardedContext(sdk_ctx, inv)
+
+
+def _callee(method: str, args: tuple, kwargs: dict) -> tuple[str, str]:
+    if method == "generic_call":
+        return str(kwargs.get("service", args[0] if args else "?")), str(kwargs.get("handler", args[1] if len(args) > 1 else "?"))
+    target = kwargs.get("tpe", args[0] if args else None)
+    try:
+        from restate.handler import handler_from_callable
+
+        h = handler_from_callable(target)
+        return h.service_tag.name, h.name
+    except Exception:  # noqa: BLE001 - not a handler reference: label it as unknown
+        return "?", getattr(target, "__name__", "?")
+
+
+def _measure_call(sdk_ctx: Any, inv: Invocation, fut: Any, method: str, args: tuple, kwargs: dict) -> None:
+    """Time the call from its first await to its result and emit `outbound` (metric, child span).
+
+    The SDK's future is handed back unchanged (`restate.gather/select` check its type); only the
+    coroutine it runs lazily on first await is wrapped."""
+    lazy = getattr(fut, "future", None)
+    orig = getattr(lazy, "async_def", None)
+    if orig is None:
+        return
+    callee_service, callee_handler = _callee(method, args, kwargs)
+    service, handler = events.handler_names(sdk_ctx, inv.handler)
+
+    async def measured() -> Any:
+        import time
+
+        from restate.exceptions import TerminalError
+        from restate.server_context import restate_context_is_replaying
+
+        start_ns, t0 = time.time_ns(), time.perf_counter()
+        outcome = "error"
+        try:
+            value = await orig()
+            outcome = "success"
+            return value
+        except TerminalError:
+            outcome = "terminal_error"
+            raise
+        finally:
+            if outcome != "error":  # suspended/cancelled: the next attempt measures it
+                events.emit("outbound", service=service, handler=handler, callee_service=callee_service,
+                            callee_handler=callee_handler, outcome=outcome, seconds=time.perf_counter() - t0,
+                            replayed=bool(restate_context_is_replaying.get(False)), start_ns=start_ns,
+                            end_ns=time.time_ns())
+
+    lazy.async_def = measured
 
 
 def _loc(frame: Any) -> str:
