@@ -208,7 +208,8 @@ async def test_fan_out_fail_fast_raises_the_first_failure_and_cancels_the_rest(r
     assert resp.status_code == 200, resp.text
     out = resp.json()
     assert out["raised"] == [402, "declined"]
-    assert out["all_completed"][1:] == [True, True]
+    # raised at once: the held call had not completed (the quick one may or may not have)
+    assert (out["all_completed"][0], out["all_completed"][2]) == (False, True)
     await _cancelled(restate_env, tag)
     assert ENTRIES[resp.headers["x-restate-id"]] >= 2
 
