@@ -194,6 +194,8 @@ fan = rea_runtime.Service("CrashFan", policy="strict")
 async def work(ctx: restate.Context, req: dict) -> int:
     i = req["i"]
     if req.get("slow_ms"):
+        invocation_id = ctx.request().id
+        await rea_runtime.run(ctx, "started", lambda: record(req["key"], "started", f"{i}:{invocation_id}"))
         await ctx.sleep(timedelta(milliseconds=req["slow_ms"]))  # cancelled here, if it is
     result = await rea_runtime.run(
         ctx, "work", lambda: (effect(req["key"], "work", str(i), req["kill_at"])(), i * i)[1])

@@ -74,13 +74,17 @@ async def test_fail_fast_cancels_the_slow_call_across_a_kill(crash_env, db_path,
     before its effect, whichever point the process dies at; the failure is raised once."""
     key = crash_env.unique("ff")
     before = crash_env.app_server.restarts
-    resp = await crash_env.call("CrashFan", "fail_fast", {"key": key, "helper": helper, "slow_ms": 1500,
+    resp = await crash_env.call("CrashFan", "fail_fast", {"key": key, "helper": helper, "slow_ms": 60_000,
                                                           "kill_at": kill_at})
     assert resp.status_code == 200, resp.text
     assert resp.json() == {"raised": "item 1 failed"}
     assert kills(db_path, key) == kill_at and crash_env.app_server.restarts - before == len(kill_at)
-    await __import__("asyncio").sleep(1.8)  # past the slow item's sleep: it would have run by now
+    # (one invocation; its "started" run may repeat if a kill lands mid-run: at-least-once)
+    started = sorted({step for kind, step in effects(db_path, key) if kind == "started"})
+    assert len(started) == 1 and started[0].startswith("0:")
+    row = await crash_env.wait_for(started[0][2:], lambda r: r["status"] == "completed")
+    assert row["completion_result"] == "failure" and "cancel" in row["completion_failure"].lower(), row
     steps = [s for s, _ in work_effects(db_path, key)]
-    assert "0" not in steps  # cancelled, never ran
+    assert "0" not in steps  # cancelled during its sleep, never ran
     assert steps.count("1") == 1
     assert effects(db_path, key).count(("action", "after-failure")) == 1
