@@ -71,7 +71,8 @@ async def call_sharded(ctx: restate.Context, dep: str) -> str:
 
 @callers.handler()
 async def call_waiting(ctx: restate.Context, dep: str) -> str:
-    breaker = CircuitBreaker(dep, failure_threshold=1, cooldown=COOLDOWN, on_open="retryable", max_attempts=5)
+    breaker = CircuitBreaker(dep, failure_threshold=1, cooldown=COOLDOWN, on_open="retryable", max_attempts=5,
+                             run_attempts=1)
     return await breaker.run(ctx, "call dependency", dependency, dep)
 
 
@@ -161,7 +162,11 @@ async def test_retryable_waits_durably_for_half_open(restate_env) -> None:
     resp = await restate_env.call("BreakerCaller", "call", dep)  # threshold 3: one failure, still closed
     assert resp.status_code == 500
     task = asyncio.create_task(restate_env.call("BreakerCaller", "call_waiting", dep))
-    await asyncio.sleep(0.5)  # call_waiting opened the breaker (threshold 1) and sleeps durably
+    # call_waiting opens the breaker (threshold 1) and sleeps durably (bounded poll: CI is slow)
+    for _ in range(100):
+        if (await _status(restate_env, dep)).state == "open":
+            break
+        await asyncio.sleep(0.05)
     assert (await _status(restate_env, dep)).state == "open"
     flaky["fail"] = False
     resp = await task
