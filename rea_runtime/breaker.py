@@ -12,10 +12,21 @@ Add :data:`breaker_object` to your app and wrap calls::
 
     PAYMENTS = CircuitBreaker("payments-api", failure_threshold=5, cooldown=timedelta(seconds=30))
     receipt = await PAYMENTS.run(ctx, "charge", charge_card, card, amount)
+
+A transient error of the action is retried inside its run first (``run_attempts``, as a plain
+run would be); only a call that exhausts them counts as one failure. After a counted failure
+the call backs off durably and goes through the breaker again (``on_failure="retry"``, up to
+``max_attempts``); it ends terminally only where the user asks: ``on_failure="terminal"``,
+``on_open="terminal"``, or a `TerminalError` the action raises itself (passed through, not
+counted: the dependency answered). ``shards=N`` spreads one dependency over N keys
+(``<dependency>~<i>``, chosen per invocation with the journaled ``ctx.random()``), so a hot
+dependency is not one exclusive lock; each shard counts its own failures.
 """
 
 from __future__ import annotations
 
+import inspect
+import math
 from datetime import timedelta
 from typing import Any, Awaitable, Callable, Literal, Optional, TypeVar
 
@@ -23,7 +34,10 @@ import restate
 from pydantic import BaseModel
 from restate import RunOptions
 from restate.exceptions import TerminalError
+from restate.server_context import restate_context_is_replaying
 
+from . import events
+from .run import _serde_for
 from .services import VirtualObject
 
 __all__ = ["CircuitBreaker", "CircuitOpenError", "BreakerStatus", "breaker_object"]
@@ -144,66 +158,142 @@ class CircuitBreaker:
     durably (`ctx.sleep`) until the breaker half-opens and tries again, up to ``max_attempts``
     calls in total: a plain exception would not do, because a retried invocation replays the
     journaled "open" answer instead of asking again.
+    ``run_attempts`` / ``retry_interval``: transient errors retried inside one admitted call
+    before it counts as a failure. ``on_failure``: after a counted failure, ``"retry"`` (back off
+    durably and go through the breaker again) or ``"terminal"`` (fail the invocation).
+    ``shards``: how many object keys the dependency is spread over.
     """
 
     def __init__(self, dependency: str, *, failure_threshold: int = 5, cooldown: timedelta = timedelta(seconds=30),
-                 on_open: Literal["terminal", "retryable"] = "terminal", max_attempts: int = 10) -> None:
+                 on_open: Literal["terminal", "retryable"] = "terminal", max_attempts: int = 10,
+                 run_attempts: int = 3, retry_interval: timedelta = timedelta(milliseconds=100),
+                 on_failure: Literal["retry", "terminal"] = "retry", shards: int = 1) -> None:
         from .presets import ConfigurationError
 
+        def bad(what: str, fix: str) -> ConfigurationError:
+            return ConfigurationError(f"CircuitBreaker({dependency!r}): {what}; fix: {fix}")
+
         if failure_threshold < 1:
-            raise ConfigurationError(f"CircuitBreaker({dependency!r}): failure_threshold is {failure_threshold}; "
-                                     "fix: 1 or more")
+            raise bad(f"failure_threshold is {failure_threshold}", "1 or more")
         if cooldown <= timedelta(0):
-            raise ConfigurationError(f"CircuitBreaker({dependency!r}): cooldown is {cooldown}; fix: a positive duration")
+            raise bad(f"cooldown is {cooldown}", "a positive duration")
         if on_open not in ("terminal", "retryable"):
-            raise ConfigurationError(f"CircuitBreaker({dependency!r}): on_open is {on_open!r}; "
-                                     "fix: 'terminal' or 'retryable'")
+            raise bad(f"on_open is {on_open!r}", "'terminal' or 'retryable'")
+        if on_failure not in ("retry", "terminal"):
+            raise bad(f"on_failure is {on_failure!r}", "'retry' or 'terminal'")
         if max_attempts < 1:
-            raise ConfigurationError(f"CircuitBreaker({dependency!r}): max_attempts is {max_attempts}; fix: 1 or more")
+            raise bad(f"max_attempts is {max_attempts}", "1 or more")
+        if run_attempts < 1:
+            raise bad(f"run_attempts is {run_attempts}", "1 or more")
+        if retry_interval <= timedelta(0):
+            raise bad(f"retry_interval is {retry_interval}", "a positive duration")
+        if shards < 1:
+            raise bad(f"shards is {shards}", "1 or more")
         self.dependency = dependency
         self.failure_threshold = failure_threshold
         self.cooldown = cooldown
         self.on_open = on_open
+        self.on_failure = on_failure
         self.max_attempts = max_attempts
+        self.run_attempts = run_attempts
+        self.retry_interval = retry_interval
+        self.shards = shards
 
     @property
     def _cooldown_ms(self) -> int:
         return int(self.cooldown.total_seconds() * 1000)
 
+    @property
+    def keys(self) -> list[str]:
+        """The object keys of this dependency's breaker (one unless sharded)."""
+        return [self.dependency] if self.shards == 1 else [f"{self.dependency}~{i}" for i in range(self.shards)]
+
+    @property
+    def _threshold(self) -> int:
+        return math.ceil(self.failure_threshold / self.shards)
+
+    def _key(self, ctx: Any) -> str:
+        return self.dependency if self.shards == 1 else f"{self.dependency}~{ctx.random().randrange(self.shards)}"
+
     async def status(self, ctx: Any) -> BreakerStatus:
-        return await ctx.object_call(status, key=self.dependency, arg=None)
+        """The state of the (first) shard; `statuses` has them all."""
+        return await ctx.object_call(status, key=self.keys[0], arg=None)
+
+    async def statuses(self, ctx: Any) -> list[BreakerStatus]:
+        return [await ctx.object_call(status, key=k, arg=None) for k in self.keys]
 
     async def run(self, ctx: Any, name: str, action: Callable[..., T] | Callable[..., Awaitable[T]],
                   /, *args: Any, type_hint: Optional[type] = None) -> T:
-        """Run ``action(*args)`` as one journaled attempt if the breaker allows it, and report the outcome.
-
-        The action gets exactly one attempt per breaker decision (`max_attempts=1`): Restate's
-        own retries would hide the failures from the breaker.
-        """
+        """Run ``action(*args)`` through the breaker: one journaled run per admitted call
+        (transient errors retried inside it), its outcome reported to the breaker."""
+        key = self._key(ctx)
+        opts: RunOptions[Any] = RunOptions(max_attempts=self.run_attempts, type_hint=type_hint,
+                                           initial_retry_interval=self.retry_interval,
+                                           max_retry_interval=max(self.retry_interval, self.cooldown))
+        serde = _serde_for(action, opts)
         attempt = 0
         while True:
             attempt += 1
-            decision: Decision = await ctx.object_call(acquire, key=self.dependency,
-                                                       arg=Ask(cooldown_ms=self._cooldown_ms))
+            decision: Decision = await ctx.object_call(acquire, key=key, arg=Ask(cooldown_ms=self._cooldown_ms))
             if not decision.allowed:
                 if self.on_open == "terminal" or attempt >= self.max_attempts:
                     raise CircuitOpenError(self.dependency, decision.retry_after_ms)
                 await ctx.sleep(timedelta(milliseconds=max(decision.retry_after_ms, 1)), name=f"{name}: breaker open")
                 continue
+            run_name = name if attempt == 1 else f"{name} (attempt {attempt})"
             try:
                 # The SDK's run_typed, not rea_runtime.run: importing that submodule would shadow
                 # the package's lazy `rea_runtime.run` function with the module.
-                result = await ctx.run_typed(name, action, RunOptions(max_attempts=1, type_hint=type_hint), *args)
-            except TerminalError as err:
-                await self._record(ctx, ok=False)
-                if self.on_open == "terminal" or attempt >= self.max_attempts:
+                out = await ctx.run_typed(run_name, _answered(action, serde), RunOptions(
+                    max_attempts=opts.max_attempts, type_hint=dict, **({} if self.run_attempts == 1 else dict(
+                        initial_retry_interval=opts.initial_retry_interval,
+                        max_retry_interval=opts.max_retry_interval))), *args)
+            except TerminalError as err:  # the run's retries are exhausted: one failure
+                st = await self._record(ctx, key, ok=False, prior=decision.state)
+                if self.on_failure == "terminal" or attempt >= self.max_attempts:
                     raise TerminalError(f"{self.dependency}: {err.message}", status_code=err.status_code) from None
-                backoff = min(self.cooldown, timedelta(milliseconds=100 * 2 ** min(attempt, 10)))
+                if not restate_context_is_replaying.get():
+                    events.emit("retry", what=f"breaker {self.dependency}: {name}", attempt=attempt, error=err.message)
+                if st.state == "open" and self.on_open == "terminal":  # this failure opened it
+                    raise CircuitOpenError(self.dependency, self._cooldown_ms) from None
+                backoff = min(self.cooldown, self.retry_interval * 2 ** min(attempt, 10))
                 await ctx.sleep(backoff, name=f"{name}: backoff")
                 continue
-            await self._record(ctx, ok=True)
-            return result
+            if "terminal" in out:  # the action's own TerminalError: the dependency answered
+                message, code = out["terminal"]
+                raise TerminalError(message, status_code=code)
+            await self._record(ctx, key, ok=True, prior=decision.state)
+            return serde.deserialize(out["value"].encode())  # type: ignore[return-value]
 
-    async def _record(self, ctx: Any, ok: bool) -> BreakerStatus:
-        return await ctx.object_call(record, key=self.dependency, arg=Outcome(
-            ok=ok, failure_threshold=self.failure_threshold, cooldown_ms=self._cooldown_ms))
+    async def _record(self, ctx: Any, key: str, ok: bool, prior: str) -> BreakerStatus:
+        st: BreakerStatus = await ctx.object_call(record, key=key, arg=Outcome(
+            ok=ok, failure_threshold=self._threshold, cooldown_ms=self._cooldown_ms))
+        if st.state != prior and not restate_context_is_replaying.get():
+            events.emit("breaker", dependency=self.dependency, key=key, previous=prior, state=st.state,
+                        failures=st.failures)
+        return st
+
+
+def _answered(action: Callable[..., Any], serde: Any) -> Callable[..., Any]:
+    """The action inside its run: its result serialized, its own `TerminalError` journaled as an
+    answer (not retried, not counted), any other exception left to the run's retries."""
+
+    if inspect.iscoroutinefunction(action):
+
+        async def answered_async(*args: Any) -> dict:
+            try:
+                value = await action(*args)
+            except TerminalError as err:
+                return {"terminal": [err.message, err.status_code]}
+            return {"value": serde.serialize(value).decode()}
+
+        return answered_async
+
+    def answered(*args: Any) -> dict:
+        try:
+            value = action(*args)
+        except TerminalError as err:
+            return {"terminal": [err.message, err.status_code]}
+        return {"value": serde.serialize(value).decode()}
+
+    return answered

@@ -51,22 +51,48 @@ def _check(futures: Sequence[Any], helper: str) -> None:
         ))
 
 
-@overload
-async def fan_out(futures: Iterable[Awaitable[T]], *, return_exceptions: Literal[False] = ...) -> list[T]: ...
+async def _cancel_calls(futures: Iterable[Any]) -> int:
+    """Cancel the calls among ``futures`` that have not completed (runs and sleeps cannot be);
+    returns how many were cancelled."""
+    n = 0
+    for f in futures:
+        if not f.is_completed() and hasattr(f, "cancel_invocation"):
+            await f.cancel_invocation()
+            n += 1
+    return n
 
 
 @overload
-async def fan_out(futures: Iterable[Awaitable[T]], *, return_exceptions: bool) -> list[T | TerminalError]: ...
+async def fan_out(futures: Iterable[Awaitable[T]], *, return_exceptions: Literal[False] = ...,
+                  fail_fast: bool = ...) -> list[T]: ...
 
 
-async def fan_out(futures: Iterable[Awaitable[T]], *, return_exceptions: bool = False) -> list[Any]:
+@overload
+async def fan_out(futures: Iterable[Awaitable[T]], *, return_exceptions: bool,
+                  fail_fast: bool = ...) -> list[T | TerminalError]: ...
+
+
+async def fan_out(futures: Iterable[Awaitable[T]], *, return_exceptions: bool = False,
+                  fail_fast: bool = False) -> list[Any]:
     """Wait for all durable futures (on `restate.gather`); results in the order given.
 
     Once all have finished, the first terminal error in the order given (not in time) is
     raised; with ``return_exceptions=True`` each error takes its future's place instead.
+    ``fail_fast=True``: the first terminal error *in time* (as the journal records it) is
+    raised at once, and the calls still running are cancelled (the Go `FanOutFail`).
     """
     futs = list(futures)
     _check(futs, "fan_out")
+    if fail_fast:
+        if return_exceptions:
+            raise TerminalError("rea_runtime.fan_out: fail_fast=True and return_exceptions=True exclude each other")
+        async for f in restate.as_completed(*futs):  # type: ignore[arg-type]
+            try:
+                await f
+            except TerminalError:
+                await _cancel_calls(futs)
+                raise
+        return [await f for f in futs]
     await restate.gather(*futs)  # type: ignore[arg-type]
     results: list[Any] = []
     for f in futs:
@@ -86,6 +112,7 @@ async def map_limited(
 
     ``start`` must return a durable future (e.g. ``lambda o: ctx.service_call(ship, o)``). A
     slot frees when any in-flight future completes (`restate.wait_completed`, journaled).
+    The first terminal error cancels the calls in flight, starts no more, and is raised.
     """
     if limit < 1:
         raise TerminalError(f"rea_runtime.map_limited: limit must be >= 1, got {limit}")
@@ -101,7 +128,12 @@ async def map_limited(
             nxt += 1
         done, _ = await restate.wait_completed(*in_flight)
         for f in done:
-            results[in_flight.pop(f)] = await f  # a terminal error propagates
+            i = in_flight.pop(f)
+            try:
+                results[i] = await f
+            except TerminalError:
+                await _cancel_calls(in_flight)
+                raise
     return [results[i] for i in range(len(pending))]
 
 

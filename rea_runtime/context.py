@@ -14,10 +14,11 @@ import sys
 from types import FunctionType
 from typing import Any, Callable
 
+from . import events
 from .guards import IN_RUN, Invocation, report
 from .misuse import check_action, check_call_kind, mark_exclusive_wait
 
-__all__ = ["GuardedContext", "GuardedPromise", "wrap_action"]
+__all__ = ["GuardedContext", "GuardedPromise", "GuardedScope", "guarded_context", "wrap_action"]
 
 _WRITES = frozenset({"set", "clear", "clear_all"})
 _SHARED = frozenset({"shared"})
@@ -144,9 +145,9 @@ class GuardedContext:
         self._inv.ctx_uuids.update((str(value), value.hex))
         return value
 
-    def scope(self, scope: str) -> Any:
+    def scope(self, scope: str) -> "GuardedScope":
         self._use("scope")
-        return self._ctx.scope(scope)
+        return GuardedScope(self, self._ctx.scope(scope), scope)
 
     # -- state -------------------------------------------------------------------------------
 
@@ -158,27 +159,32 @@ class GuardedContext:
         self._use("state_keys")
         return self._track(self._ctx.state_keys(*args, **kwargs), "state_keys()")
 
-    def _write(self, method: str, subject: str) -> bool:
-        """True if the write may go to the SDK (REA202 refuses it before it leaves the process)."""
+    def _write(self, method: str, subject: str) -> None:
+        """REA202: strict raises before the write leaves the process; warn logs and lets the
+        SDK do what it always does (the server refuses the write and the attempt is retried):
+        a guard in warn mode must never change the outcome, least of all by dropping data."""
         self._use(method, 4)
         if self._inv.kind in _SHARED:
-            policy = self._inv.policy_for("REA202")
             report(self._inv, "REA202", f"{self._name}.{subject}", _where(3), self._name)
-            # warn: the server would refuse the write and retry forever, so it is dropped.
-            return policy == "disabled"
-        return True
 
     def set(self, name: str, value: Any, *args: Any, **kwargs: Any) -> None:
-        if self._write("set", f"set({name!r}, ...)"):
-            self._ctx.set(name, value, *args, **kwargs)
+        self._write("set", f"set({name!r}, ...)")
+        from .state_budget import measure_write
+
+        measure_write(self._ctx, self._inv, name, value, args, kwargs)
+        self._ctx.set(name, value, *args, **kwargs)
 
     def clear(self, name: str, *args: Any, **kwargs: Any) -> None:
-        if self._write("clear", f"clear({name!r})"):
-            self._ctx.clear(name, *args, **kwargs)
+        self._write("clear", f"clear({name!r})")
+        self._ctx.clear(name, *args, **kwargs)
+        if self._inv.state_sizes is not None:
+            self._inv.state_sizes.pop(name, None)
 
     def clear_all(self, *args: Any, **kwargs: Any) -> None:
-        if self._write("clear_all", "clear_all()"):
-            self._ctx.clear_all(*args, **kwargs)
+        self._write("clear_all", "clear_all()")
+        self._ctx.clear_all(*args, **kwargs)
+        if self._inv.state_sizes is not None:
+            self._inv.state_sizes.clear()
 
     # -- durable operations ----------------------------------------------------------------
 
@@ -201,13 +207,16 @@ class GuardedContext:
         self._use("sleep")
         return self._track(self._ctx.sleep(*args, **kwargs), "sleep(...)")
 
-    def _call(self, method: str, args: tuple, kwargs: dict, track: bool) -> Any:
+    def _call(self, method: str, args: tuple, kwargs: dict, track: bool, target: Any = None,
+              subject: str = "") -> Any:
         self._use(method, 4)
         self._check_key(method, kwargs.get("idempotency_key"), 4)
         check_call_kind(self._inv, method, args, kwargs, _where(3), self._name)
-        result = getattr(self._ctx, method)(*args, **kwargs)
+        result = getattr(self._ctx if target is None else target, method)(*args, **kwargs)
         if track:
-            self._inv.futures.append((result, f"{self._name}.{method}(...)", _loc(_where(3))))
+            self._inv.futures.append((result, f"{self._name}{subject}.{method}(...)", _loc(_where(3))))
+            if events.listening("outbound"):
+                _measure_call(self._ctx, self._inv, result, method, args, kwargs)
         return result
 
     def service_call(self, *args: Any, **kwargs: Any) -> Any:
@@ -271,6 +280,141 @@ class GuardedContext:
     def promise(self, name: str, *args: Any, **kwargs: Any) -> "GuardedPromise":
         self._use("promise")
         return GuardedPromise(self, self._ctx.promise(name, *args, **kwargs), name)
+
+
+class GuardedScope:
+    """`ctx.scope(...)`'s scoped context, with the same checks as the context's own calls
+    (REA201 inside a run, REA301/302 on idempotency keys, REA204 on unawaited calls)."""
+
+    __slots__ = ("_g", "_scoped", "_sname")
+
+    def __init__(self, gctx: GuardedContext, scoped: Any, name: str) -> None:
+        self._g = gctx
+        self._scoped = scoped
+        self._sname = name
+
+    def _sub(self) -> str:
+        return f".scope({self._sname!r})"
+
+    def service_call(self, *args: Any, **kwargs: Any) -> Any:
+        return self._g._call("service_call", args, kwargs, True, self._scoped, self._sub())
+
+    def object_call(self, *args: Any, **kwargs: Any) -> Any:
+        return self._g._call("object_call", args, kwargs, True, self._scoped, self._sub())
+
+    def workflow_call(self, *args: Any, **kwargs: Any) -> Any:
+        return self._g._call("workflow_call", args, kwargs, True, self._scoped, self._sub())
+
+    def service_send(self, *args: Any, **kwargs: Any) -> Any:
+        return self._g._call("service_send", args, kwargs, False, self._scoped, self._sub())
+
+    def object_send(self, *args: Any, **kwargs: Any) -> Any:
+        return self._g._call("object_send", args, kwargs, False, self._scoped, self._sub())
+
+    def workflow_send(self, *args: Any, **kwargs: Any) -> Any:
+        return self._g._call("workflow_send", args, kwargs, False, self._scoped, self._sub())
+
+    def unwrap(self) -> Any:
+        return self._scoped
+
+    def __getattr__(self, item: str) -> Any:
+        return getattr(self._scoped, item)
+
+
+class GuardedSharedContext(GuardedContext):
+    """The guarded context of a shared object handler (an `ObjectSharedContext`)."""
+
+    __slots__ = ()
+
+
+class GuardedWorkflowContext(GuardedContext):
+    """The guarded context of a workflow's `run` handler (a `WorkflowContext`)."""
+
+    __slots__ = ()
+
+
+class GuardedWorkflowSharedContext(GuardedContext):
+    """The guarded context of a workflow's shared handler (a `WorkflowSharedContext`)."""
+
+    __slots__ = ()
+
+
+def _register_virtual_subclasses() -> None:
+    """`isinstance(ctx, restate.ObjectContext)` etc. hold as they do for the SDK's own context
+    (which is an `ObjectContext` in every handler), plus the class the handler is annotated with."""
+    import restate
+    from restate.context import ScopedContext
+
+    restate.ObjectContext.register(GuardedContext)
+    restate.ObjectSharedContext.register(GuardedSharedContext)
+    restate.WorkflowContext.register(GuardedWorkflowContext)
+    restate.WorkflowSharedContext.register(GuardedWorkflowSharedContext)
+    ScopedContext.register(GuardedScope)
+
+
+_register_virtual_subclasses()
+
+
+def guarded_context(sdk_ctx: Any, inv: Invocation) -> GuardedContext:
+    """The guarded context for this handler's kind (service, object, workflow; shared or not)."""
+    handler = getattr(sdk_ctx, "handler", None)
+    service_kind = getattr(getattr(handler, "service_tag", None), "kind", None)
+    if inv.kind == "workflow":
+        return GuardedWorkflowContext(sdk_ctx, inv)
+    if inv.kind == "shared":
+        cls = GuardedWorkflowSharedContext if service_kind == "workflow" else GuardedSharedContext
+        return cls(sdk_ctx, inv)
+    return GuardedContext(sdk_ctx, inv)
+
+
+def _callee(method: str, args: tuple, kwargs: dict) -> tuple[str, str]:
+    if method == "generic_call":
+        return str(kwargs.get("service", args[0] if args else "?")), str(kwargs.get("handler", args[1] if len(args) > 1 else "?"))
+    target = kwargs.get("tpe", args[0] if args else None)
+    try:
+        from restate.handler import handler_from_callable
+
+        h = handler_from_callable(target)
+        return h.service_tag.name, h.name
+    except Exception:  # noqa: BLE001 - not a handler reference: label it as unknown
+        return "?", getattr(target, "__name__", "?")
+
+
+def _measure_call(sdk_ctx: Any, inv: Invocation, fut: Any, method: str, args: tuple, kwargs: dict) -> None:
+    """Time the call from its first await to its result and emit `outbound` (metric, child span).
+
+    The SDK's future is handed back unchanged (`restate.gather/select` check its type); only the
+    coroutine it runs lazily on first await is wrapped."""
+    lazy = getattr(fut, "future", None)
+    orig = getattr(lazy, "async_def", None)
+    if orig is None:
+        return
+    callee_service, callee_handler = _callee(method, args, kwargs)
+    service, handler = events.handler_names(sdk_ctx, inv.handler)
+
+    async def measured() -> Any:
+        import time
+
+        from restate.exceptions import TerminalError
+        from restate.server_context import restate_context_is_replaying
+
+        start_ns, t0 = time.time_ns(), time.perf_counter()
+        outcome = "error"
+        try:
+            value = await orig()
+            outcome = "success"
+            return value
+        except TerminalError:
+            outcome = "terminal_error"
+            raise
+        finally:
+            if outcome != "error":  # suspended/cancelled: the next attempt measures it
+                events.emit("outbound", service=service, handler=handler, callee_service=callee_service,
+                            callee_handler=callee_handler, outcome=outcome, seconds=time.perf_counter() - t0,
+                            replayed=bool(restate_context_is_replaying.get(False)), start_ns=start_ns,
+                            end_ns=time.time_ns())
+
+    lazy.async_def = measured
 
 
 def _loc(frame: Any) -> str:

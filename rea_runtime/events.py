@@ -39,9 +39,14 @@ def emit(event: str, **fields: Any) -> None:
             structlog.get_logger("rea_runtime").exception("event listener failed", event_name=event)
 
 
-def compensation(saga: str, step: str, ok: bool) -> None:
-    """The hook for the saga module: one compensation step ran (``ok``) or failed."""
-    emit("compensation", saga=saga, step=step, ok=ok)
+def listening(event: str) -> bool:
+    """Whether anyone listens (so the caller can skip work nobody would see)."""
+    return bool(_listeners.get(event))
+
+
+def compensation(saga: str, step: str, ok: bool, attempts: int = 1, skipped: bool = False) -> None:
+    """One compensation ran (``ok``) or gave up after ``attempts``, or was ``skipped`` (done before)."""
+    emit("compensation", saga=saga, step=step, ok=ok, attempts=attempts, skipped=skipped)
 
 
 def handler_names(sdk_ctx: Any, fallback: str) -> tuple[str, str]:

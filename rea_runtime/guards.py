@@ -45,7 +45,7 @@ class Invocation:
     """What the guards know about one attempt of one handler invocation."""
 
     __slots__ = ("sdk_ctx", "kind", "policy", "handler", "active", "futures", "ctx_uuids",
-                 "fresh", "internal_exc", "raised", "__weakref__")
+                 "fresh", "internal_exc", "raised", "state_sizes", "__weakref__")
 
     def __init__(self, sdk_ctx: Any, kind: str | None, policy: Policy | None, handler: str) -> None:
         self.sdk_ctx = sdk_ctx
@@ -63,6 +63,8 @@ class Invocation:
         """The SDK's suspension/internal exception raised in this invocation (REA401)."""
         self.raised: TerminalError | None = None
         """A strict violation already raised (re-raised if the handler swallowed it)."""
+        self.state_sizes: dict[str, int] | None = None
+        """Serialized size of each state entry of the key, when a total budget is measured."""
 
     @property
     def invocation_id(self) -> str:
@@ -200,8 +202,45 @@ def _record_fresh(inv: Invocation, value: Any) -> None:
         inv.fresh.update({str(value), value.hex})
 
 
+def _third_party_thread(thread: Any) -> bool:
+    """A thread whose code is a third-party library's (Sentry's transport worker, an exporter's
+    flush loop): started lazily by that library while a handler happens to run, it is the
+    library's housekeeping, not the handler's work. Stdlib threads (executors, `Timer`) and
+    threads running user code stay the caller's doing."""
+    fn = getattr(thread, "_target", None) or type(thread).run
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+    if code is None:
+        return False
+    filename = code.co_filename
+    return _classify(filename) == LIB and ("site-packages" in filename or "dist-packages" in filename)
+
+
+_INSTALL_MARKERS = (".dist-info" + os.sep, ".egg-info" + os.sep)
+
+
+def _installation_read(file: Any = None, mode: str = "r", *args: Any, **kwargs: Any) -> bool:
+    """A library reading the program's own installation (package metadata, source lines for a
+    traceback), read-only: what Sentry, `importlib.metadata` and `linecache` do mid-handler.
+    The same on every replay, and not the handler's I/O."""
+    if isinstance(kwargs.get("mode"), str):
+        mode = kwargs["mode"]
+    if not isinstance(mode, str) or any(c in mode for c in "wax+"):
+        return False
+    try:
+        path = os.fspath(file)
+    except TypeError:
+        return False
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if path.endswith((".py", ".pyi")) or any(m in path for m in _INSTALL_MARKERS) or path in sys.path:
+        return True  # sources, package metadata, an import-path entry (python311.zip)
+    return os.path.realpath(path).startswith(_LIB)
+
+
 def _hook(code: str, subject: str, orig: Callable[..., Any], walk: bool = False,
-          record: bool = False) -> Callable[..., Any]:
+          record: bool = False, library_owned: Callable[..., bool] | None = None) -> Callable[..., Any]:
     get_inv, get_run = CURRENT.get, IN_RUN.get
     getframe = sys._getframe
 
@@ -210,7 +249,7 @@ def _hook(code: str, subject: str, orig: Callable[..., Any], walk: bool = False,
         inv = get_inv()
         if inv is None or not inv.active or get_run() is not None:
             return orig(*args, **kwargs)
-        frame = user_frame(getframe(1), walk)
+        frame = user_frame(getframe(1), walk and not (library_owned is not None and library_owned(*args)))
         if frame is None:
             return orig(*args, **kwargs)
         report(inv, code, subject, frame)
@@ -224,11 +263,12 @@ def _hook(code: str, subject: str, orig: Callable[..., Any], walk: bool = False,
     return guarded
 
 
-def _patch(owner: Any, attr: str, code: str, subject: str, walk: bool = False, record: bool = False) -> None:
+def _patch(owner: Any, attr: str, code: str, subject: str, walk: bool = False, record: bool = False,
+           library_owned: Callable[..., bool] | None = None) -> None:
     orig = getattr(owner, attr)
     if getattr(orig, "__rea_original__", None) is not None:
         return
-    setattr(owner, attr, _hook(code, subject, orig, walk, record))
+    setattr(owner, attr, _hook(code, subject, orig, walk, record, library_owned))
 
 
 def _patch_method(cls: type, attr: str, code: str, subject: str) -> None:
@@ -344,12 +384,13 @@ def install() -> None:
         _patch(uuid, "uuid4", "REA103", "uuid.uuid4()", record=True)
         _patch(time, "sleep", "REA105", "time.sleep()")
         _patch(asyncio, "sleep", "REA105", "asyncio.sleep()")
-        _patch(builtins, "open", "REA108", "open()", walk=True)
+        _patch(builtins, "open", "REA108", "open()", walk=True, library_owned=_installation_read)
         io.open = builtins.open  # type: ignore[assignment]
         _patch(os, "system", "REA108", "os.system()", walk=True)
         _patch_method(socket.socket, "__init__", "REA108", "socket.socket()")
         _patch_method(subprocess.Popen, "__init__", "REA108", "subprocess.Popen()")
-        _patch_method(threading.Thread, "start", "REA110", "threading.Thread.start()")
+        _patch(threading.Thread, "start", "REA110", "threading.Thread.start()", walk=True,
+               library_owned=_third_party_thread)
         _patch_method(concurrent.futures.ThreadPoolExecutor, "__init__", "REA110", "ThreadPoolExecutor()")
         _patch_method(concurrent.futures.ProcessPoolExecutor, "__init__", "REA110", "ProcessPoolExecutor()")
         _patch_method(multiprocessing.process.BaseProcess, "start", "REA110", "multiprocessing.Process.start()")

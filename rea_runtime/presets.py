@@ -117,6 +117,10 @@ class Preset(BaseModel):
     retry: Optional[RetryPolicy] = None
     payment: bool = False
     state_budget_bytes: Optional[int] = None
+    state_total_budget_bytes: Optional[int] = None
+    """All state of one object key / workflow id together (`ctx.set` and `State.set` alike)."""
+    workflow_retention: Optional[timedelta] = None
+    """How long a completed workflow's state and result are kept (given to each Workflow's `run`)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> "Preset":
@@ -127,6 +131,21 @@ class Preset(BaseModel):
         if self.state_budget_bytes is not None and self.state_budget_bytes <= 0:
             raise ValueError(
                 f"state_budget_bytes is {self.state_budget_bytes}; fix: a positive byte count (or None: no budget)"
+            )
+        w = self.workflow_retention
+        if w is not None and w <= timedelta(0):
+            raise ValueError(
+                f"workflow_retention is {_fmt(w)}: a completed workflow's state and result would be dropped "
+                "at once, so its shared handlers and attach find nothing; fix: a positive duration "
+                "(or None for the server default)"
+            )
+        total, entry = self.state_total_budget_bytes, self.state_budget_bytes
+        if total is not None and total <= 0:
+            raise ValueError(f"state_total_budget_bytes is {total}; fix: a positive byte count (or None: no budget)")
+        if total is not None and entry is not None and total < entry:
+            raise ValueError(
+                f"state_total_budget_bytes ({total}) is below state_budget_bytes ({entry}): one entry "
+                f"could never reach its own budget; fix: state_total_budget_bytes >= {entry}"
             )
         j, i = self.journal_retention, self.idempotency_retention
         if j is not None and i is not None and j < i:

@@ -10,6 +10,12 @@ On a `TerminalError` the compensations run last-in first-out, each as its own `c
 (journaled: a crash mid-rollback resumes after the last finished undo, never repeats one),
 with per-compensation retries. One that exhausts its retries is written to a dead-letter
 list in the object's/workflow's state (read it from a shared handler with `dead_letters`).
+A compensation is a function (run as a journaled action, retried attempt by attempt, each
+attempt and each back-off journaled, so the dead letter records the attempts really made), or
+a durable call / one-way send / delayed send to another handler (`saga.call(cancel, arg)`,
+`saga.send(...)`, `saga.send(..., delay=)`), journaled like any call: the callee is invoked
+once, whatever crashes. A step ``key=`` (business data) makes its compensation idempotent:
+once it succeeded under that key, asking again (a second rollback, a redrive) skips it.
 The original error is re-raised as `SagaFailed`, a `TerminalError` carrying the outcome.
 Anything that is not a `TerminalError` (a transient error, the SDK's suspension) passes
 through untouched: Restate retries the attempt and the saga replays, it does not roll back.
@@ -17,16 +23,20 @@ through untouched: Restate retries the attempt and the saga replays, it does not
 
 from __future__ import annotations
 
+import base64
 import enum
 import inspect
 import sys
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Awaitable, Callable, Optional, TypeVar
+from typing import Any, Awaitable, Callable, Mapping, Optional, TypeVar, Union
 
 from pydantic import BaseModel
 from restate import RunOptions, TerminalError
+from restate.handler import handler_from_callable
+from restate.server_context import restate_context_is_replaying
 
+from . import events
 from .guards import CURRENT, report
 from .run import run_typed
 from .state import State, _kind
@@ -41,6 +51,12 @@ __all__ = [
     "DeadLetter",
     "DEAD_LETTERS",
     "dead_letters",
+    "clear_dead_letters",
+    "redrive",
+    "call",
+    "send",
+    "CallCompensation",
+    "compensation_done",
 ]
 
 T = TypeVar("T")
@@ -88,15 +104,91 @@ class DeadLetter(BaseModel):
     pending: list[str] = []
     """Compensations the rollback did not run because it stopped here (strategy ALL/COMPLETED)."""
     invocation_id: str = ""
+    kind: str = "run"
+    """run (a function: redrive needs it again), call or send (redriven from what is stored here)."""
+    target: str = ""
+    """``Service/handler`` of a call/send compensation."""
+    target_key: Optional[str] = None
+    payload: str = ""
+    """The call's serialized argument, base64."""
+    key: Optional[str] = None
+    """The step's idempotency key, if it had one."""
 
 
 DEAD_LETTERS: State[list[DeadLetter]] = State("rea.saga.dead_letters", list[DeadLetter], default=[])
 """The state entry holding dead letters (of the object key / workflow id that ran the saga)."""
 
 
-async def dead_letters(ctx: Any) -> list[DeadLetter]:
-    """The dead letters of this object/workflow; works from a shared handler."""
-    return await DEAD_LETTERS.get(ctx) or []
+DONE: State[list[str]] = State("rea.saga.done", list[str], default=[])
+"""Idempotency keys of compensations that succeeded (the most recent `DONE_MAX`)."""
+DONE_MAX = 1000
+
+
+async def dead_letters(ctx: Any, saga: Optional[str] = None) -> list[DeadLetter]:
+    """The dead letters of this object/workflow (of one ``saga`` if named); works from a shared handler."""
+    letters = await DEAD_LETTERS.get(ctx) or []
+    return [d for d in letters if saga is None or d.saga == saga]
+
+
+async def compensation_done(ctx: Any, key: str) -> bool:
+    """Whether a compensation with idempotency ``key`` already succeeded here."""
+    return key in (await DONE.get(ctx) or [])
+
+
+async def clear_dead_letters(ctx: Any, saga: Optional[str] = None, step: Optional[str] = None) -> int:
+    """Drop dead letters (of one saga / step, else all) once handled by hand; returns how many.
+
+    Writes state: call it from an exclusive (admin) handler of the same object / workflow."""
+    letters = await DEAD_LETTERS.get(ctx) or []
+    keep = [d for d in letters if not ((saga is None or d.saga == saga) and (step is None or d.step == step))]
+    DEAD_LETTERS.set(ctx, keep)
+    return len(letters) - len(keep)
+
+
+@dataclass(frozen=True)
+class CallCompensation:
+    """A compensation that is a durable call (or one-way send) to another handler.
+
+    ``arg``: the argument, or a function of the step's result returning it. ``key``: the
+    object key / workflow id of the target. ``delay``: for sends, when to deliver it."""
+
+    target: Callable[..., Any]
+    arg: Any = None
+    key: Optional[str] = None
+    send: bool = False
+    delay: Optional[timedelta] = None
+
+    def address(self) -> tuple[str, str, Any]:
+        handler = handler_from_callable(self.target)
+        return handler.service_tag.name, handler.name, handler
+
+    def payload(self, result: Any) -> bytes:
+        _, _, handler = self.address()
+        arg = self.arg(result) if callable(self.arg) else self.arg
+        return handler.handler_io.input_serde.serialize(arg)
+
+
+def call(target: Callable[..., Any], arg: Any = None, *, key: Optional[str] = None) -> CallCompensation:
+    """Compensate with a durable call: ``compensate=saga.call(cancel_flight, lambda booking: booking["id"])``.
+
+    The saga waits for it; a terminal error from the callee dead-letters the step (the callee's
+    transient failures are retried by Restate under the callee's own retry policy)."""
+    if not callable(target):
+        raise SagaMisuse(f"saga.call: target must be a handler, got {type(target).__name__}")
+    return CallCompensation(target, arg, key)
+
+
+def send(target: Callable[..., Any], arg: Any = None, *, key: Optional[str] = None,
+         delay: Optional[timedelta] = None) -> CallCompensation:
+    """Compensate with a one-way send (``delay=``: delivered later); done once it is enqueued."""
+    if not callable(target):
+        raise SagaMisuse(f"saga.send: target must be a handler, got {type(target).__name__}")
+    if delay is not None and delay <= timedelta(0):
+        raise SagaMisuse(f"saga.send: delay must be positive, got {delay}")
+    return CallCompensation(target, arg, key, send=True, delay=delay)
+
+
+Compensation = Union[Callable[..., Any], CallCompensation]
 
 
 @dataclass
@@ -143,14 +235,17 @@ class SagaFailed(TerminalError):
 @dataclass
 class _Step:
     name: str
-    compensate: Optional[Callable[..., Any]]
+    compensate: Optional[Compensation]
     takes_result: bool = False
     started: bool = False
     completed: bool = False
     result: Any = None
+    key: Optional[str] = None
 
 
-def _takes_result(fn: Callable[..., Any]) -> bool:
+def _takes_result(fn: Compensation) -> bool:
+    if isinstance(fn, CallCompensation):
+        return False
     try:
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
@@ -198,11 +293,16 @@ class Saga:
         name: str,
         action: Optional[Callable[[], T | Awaitable[T]]] = None,
         *,
-        compensate: Callable[..., Any],
+        compensate: Compensation,
         call: Optional[Callable[[], Awaitable[T]]] = None,
         max_attempts: Optional[int] = None,
+        key: Optional[str] = None,
     ) -> T:
         """Register ``compensate``, then run ``action`` as a durable run named ``name``.
+
+        ``compensate``: a function (run action), or `call(...)` / `send(...)` of a handler.
+        ``key``: an idempotency key from business data (``f"refund-{order_id}"``): a
+        compensation that already succeeded under it is not run again.
 
         ``call``: instead of ``action``, a zero-argument factory of a durable call future
         (``lambda: ctx.service_call(book, arg)``), created only after the registration.
@@ -214,14 +314,14 @@ class Saga:
                 f"saga step {name!r} needs a compensation; a step with nothing to undo is a plain "
                 f"`await rea_runtime.run(ctx, {name!r}, action)` outside the saga"
             )
-        self.register(name, compensate)
+        self.register(name, compensate, key=key)
         return await self.run(name, action, call=call, max_attempts=max_attempts)
 
     # -- the lower-level API (order checked at run time: REA501) ---------------------------
 
-    def register(self, name: str, compensate: Callable[..., Any]) -> None:
+    def register(self, name: str, compensate: Compensation, *, key: Optional[str] = None) -> None:
         """Register the compensation of step ``name``; must come before ``run(name, ...)``."""
-        if not callable(compensate):
+        if not callable(compensate) and not isinstance(compensate, CallCompensation):
             raise SagaMisuse(f"saga step {name!r}: compensate must be callable, got {type(compensate).__name__}")
         existing = self._steps.get(name)
         if existing is not None and existing.compensate is not None:
@@ -230,8 +330,9 @@ class Saga:
             # Its action already ran: a crash in between would have left it with no undo.
             report(CURRENT.get(), "REA501", f"saga.register({name!r}) after saga.run({name!r})", sys._getframe(1))
             existing.compensate, existing.takes_result = compensate, _takes_result(compensate)
+            existing.key = key
             return
-        self._steps[name] = _Step(name, compensate, _takes_result(compensate))
+        self._steps[name] = _Step(name, compensate, _takes_result(compensate), key=key)
         self._order.append(name)
 
     async def run(
@@ -260,9 +361,16 @@ class Saga:
                 result = await run_typed(self.ctx, name, action, max_attempts=max_attempts)  # type: ignore[arg-type]
         except TerminalError:
             self._failed_step = name
+            self._emit("saga_step", step=name, outcome="failed")
             raise
         st.completed, st.result = True, result
+        self._emit("saga_step", step=name, outcome="completed")
         return result
+
+    def _emit(self, event: str, **fields: Any) -> None:
+        """Hooks see each step once: not again when a later attempt replays it from the journal."""
+        if not restate_context_is_replaying.get():
+            events.emit(event, saga=self.name, **fields)
 
     # -- rollback -------------------------------------------------------------------------
 
@@ -280,32 +388,44 @@ class Saga:
         for i, st in enumerate(chosen):
             comp = st.compensate
             assert comp is not None
-            args = (st.result,) if st.takes_result else ()
-            try:
-                await run_typed(self.ctx, f"compensate {st.name}", comp, *args, options=self.retry.options())
-            except TerminalError as err:
+            if st.key is not None and self.dead_letter and await compensation_done(self.ctx, st.key):
+                outcome.compensated.append(st.name)  # already undone under this key: not twice
+                self._emit("compensation", step=st.name, ok=True, attempts=0, skipped=True)
+                continue
+            attempts, err = await _attempt(self.ctx, self.retry, st.name, comp, st.result, st.takes_result)
+            self._emit("compensation", step=st.name, ok=err is None, attempts=attempts, skipped=False)
+            if err is not None:
                 outcome.failed.append(st.name)
                 stop = self.strategy in (Strategy.ALL, Strategy.COMPLETED)
                 pending = [s.name for s in chosen[i + 1:]] if stop else []
-                await self._dead_letter(st.name, err, pending)
+                await self._dead_letter(st, err, attempts, pending)
                 if stop:
                     outcome.skipped.extend(pending)
                     break
                 continue
+            if st.key is not None and self.dead_letter:
+                await _mark_done(self.ctx, st.key)
             outcome.compensated.append(st.name)
             if self.strategy is Strategy.UNTIL_FIRST_SUCCESS:
                 break
         self.outcome = outcome
         return outcome
 
-    async def _dead_letter(self, step: str, err: TerminalError, pending: list[str]) -> None:
+    async def _dead_letter(self, st: _Step, err: TerminalError, attempts: int, pending: list[str]) -> None:
         if not self.dead_letter:
             return
+        letter = DeadLetter(
+            saga=self.name, step=st.name, error=err.message, attempts=attempts,
+            pending=pending, invocation_id=self.ctx.request().id, key=st.key,
+        )
+        comp = st.compensate
+        if isinstance(comp, CallCompensation):
+            service, handler, _ = comp.address()
+            letter.kind = "send" if comp.send else "call"
+            letter.target, letter.target_key = f"{service}/{handler}", comp.key
+            letter.payload = base64.b64encode(comp.payload(st.result)).decode()
         letters = await DEAD_LETTERS.get(self.ctx) or []
-        letters.append(DeadLetter(
-            saga=self.name, step=step, error=err.message, attempts=self.retry.max_attempts,
-            pending=pending, invocation_id=self.ctx.request().id,
-        ))
+        letters.append(letter)
         DEAD_LETTERS.set(self.ctx, letters)
 
     async def __aenter__(self) -> "Saga":
@@ -319,3 +439,122 @@ class Saga:
         if hasattr(exc, "add_note"):
             exc.add_note(f"saga {self.name!r} rolled back; {outcome.describe()}")
         raise failed from exc
+
+
+async def _mark_done(ctx: Any, key: str) -> None:
+    done = [k for k in await DONE.get(ctx) or [] if k != key]
+    DONE.set(ctx, (done + [key])[-DONE_MAX:])
+
+
+def _attempt_action(comp: Callable[..., Any]) -> Callable[..., Any]:
+    """One attempt of a compensation inside its run: a transient failure becomes a journaled
+    result (the saga decides on a retry), a `TerminalError` ends the retries."""
+
+    if inspect.iscoroutinefunction(comp):
+
+        async def attempt_async(*args: Any) -> dict:
+            try:
+                await comp(*args)
+            except TerminalError:
+                raise
+            except Exception as err:  # noqa: BLE001 - retried, recorded in the journal
+                return {"error": f"{type(err).__name__}: {err}"}
+            return {}
+
+        return attempt_async
+
+    def attempt(*args: Any) -> dict:
+        try:
+            result = comp(*args)
+            if inspect.isawaitable(result):
+                raise TerminalError("a compensation must be `async def` to return an awaitable")
+        except TerminalError:
+            raise
+        except Exception as err:  # noqa: BLE001 - retried, recorded in the journal
+            return {"error": f"{type(err).__name__}: {err}"}
+        return {}
+
+    return attempt
+
+
+async def _attempt(ctx: Any, retry: Retry, step: str, comp: Compensation, result: Any,
+                   takes_result: bool) -> tuple[int, Optional[TerminalError]]:
+    """Run one compensation; (attempts made, the error that gave up or None)."""
+    if isinstance(comp, CallCompensation):
+        service, handler, _ = comp.address()
+        payload = comp.payload(result)
+        try:
+            if comp.send:
+                ctx.generic_send(service, handler, payload, key=comp.key, send_delay=comp.delay)
+            else:
+                await ctx.generic_call(service, handler, payload, key=comp.key)
+        except TerminalError as err:
+            return 1, err
+        return 1, None
+    args = (result,) if takes_result else ()
+    action = _attempt_action(comp)
+    delay = retry.initial_interval
+    last = ""
+    for n in range(1, max(1, retry.max_attempts) + 1):
+        name = f"compensate {step}" if n == 1 else f"compensate {step} (attempt {n})"
+        try:
+            out = await run_typed(ctx, name, action, *args, options=RunOptions(max_attempts=1))
+        except TerminalError as err:
+            return n, err
+        if not out.get("error"):
+            return n, None
+        last = out["error"]
+        if n < retry.max_attempts:
+            events_retry(step, n, last)
+            await ctx.sleep(delay, name=f"compensate {step} backoff {n}")
+            delay = min(timedelta(seconds=delay.total_seconds() * retry.factor), retry.max_interval)
+    return retry.max_attempts, TerminalError(f"{last} (gave up after {retry.max_attempts} attempts)", status_code=500)
+
+
+def events_retry(step: str, attempt: int, error: str) -> None:
+    if not restate_context_is_replaying.get():
+        events.emit("retry", what=f"compensate {step}", attempt=attempt, error=error)
+
+
+async def redrive(ctx: Any, saga: Optional[str] = None, *,
+                  actions: Optional[Mapping[str, Callable[..., Any]]] = None,
+                  retry: Retry = Retry()) -> list[DeadLetter]:
+    """Run dead-lettered compensations again (of one ``saga``, else all); returns those still dead.
+
+    Call and send compensations are redriven from what the letter stores; a run compensation
+    needs its function again in ``actions`` (by step name) and is left in place without one.
+    A success removes the letter (and records its key); a failure updates its error and adds
+    the attempts made. Writes state: call it from an exclusive (admin) handler."""
+    letters = await DEAD_LETTERS.get(ctx) or []
+    actions = actions or {}
+    keep: list[DeadLetter] = []
+    for letter in letters:
+        if saga is not None and letter.saga != saga:
+            keep.append(letter)
+            continue
+        step = f"redrive {letter.saga}/{letter.step}"
+        if letter.kind in ("call", "send"):
+            service, _, handler = letter.target.partition("/")
+            payload = base64.b64decode(letter.payload)
+            try:
+                if letter.kind == "send":
+                    ctx.generic_send(service, handler, payload, key=letter.target_key)
+                else:
+                    await ctx.generic_call(service, handler, payload, key=letter.target_key)
+                attempts, err = 1, None
+            except TerminalError as e:
+                attempts, err = 1, e
+        elif letter.step in actions:
+            attempts, err = await _attempt(ctx, retry, step, actions[letter.step], None, False)
+        else:
+            keep.append(letter)
+            continue
+        if not restate_context_is_replaying.get():
+            events.compensation(letter.saga, letter.step, err is None, attempts)
+        if err is None:
+            if letter.key is not None:
+                await _mark_done(ctx, letter.key)
+            continue
+        keep.append(letter.model_copy(update={"error": err.message, "attempts": letter.attempts + attempts}))
+    DEAD_LETTERS.set(ctx, keep)
+    return keep

@@ -20,10 +20,11 @@ from restate.handler import RESTATE_UNIQUE_HANDLER_SYMBOL
 from restate.server_context import ServerDurableFuture
 
 from . import events
-from .context import GuardedContext
+from .context import GuardedContext, guarded_context
 from .guards import CURRENT, Invocation, install, rebind_module_globals, report
 from .misuse import BAD_INPUT, bad_input
 from .policy import Policy, current_policy
+from .state_budget import load_sizes, total_budget
 from .presets import SDK_OPTIONS, Preset, check_options, preset as _preset
 from .validation import check_unique_handler, policy_for, validate_handler
 
@@ -74,13 +75,15 @@ def _on_return(inv: Invocation) -> None:
             report(inv, "REA204", subject, where)
 
 
-def guarded(fn: F | None = None, *, policy: str | None = None, rules: Mapping[str, str] | None = None) -> Any:
+def guarded(fn: F | None = None, *, policy: str | None = None, rules: Mapping[str, str] | None = None,
+            auto_cleanup: bool = False) -> Any:
     """Guard a handler of a plain `restate` service; place it *under* `@svc.handler()`.
 
-    ``policy``/``rules`` override the process policy for this handler only.
+    ``policy``/``rules`` override the process policy for this handler only. ``auto_cleanup``
+    (a workflow's `run`): clear all of the workflow's state when the handler returns normally.
     """
     if fn is None:
-        return functools.partial(guarded, policy=policy, rules=rules)
+        return functools.partial(guarded, policy=policy, rules=rules, auto_cleanup=auto_cleanup)
     # Registering an already-decorated handler on another service: start from the user's function.
     while (RESTATE_UNIQUE_HANDLER_SYMBOL in vars(fn) or getattr(fn, "__rea_guarded__", False)) and hasattr(
         fn, "__wrapped__"
@@ -116,11 +119,15 @@ def guarded(fn: F | None = None, *, policy: str | None = None, rules: Mapping[st
         attempt = events.attempt(sdk_ctx, name)
         try:
             with attempt:
-                result = await fn(GuardedContext(sdk_ctx, inv), *args)
+                if kind in ("exclusive", "workflow") and total_budget(sdk_ctx) is not None:
+                    inv.state_sizes = await load_sizes(sdk_ctx)
+                result = await fn(guarded_context(sdk_ctx, inv), *args)
                 if poison is not None:
                     # Fail where the handler returns: failing earlier would not match the journal.
                     raise TerminalError(poison)
                 _on_return(inv)
+                if auto_cleanup:
+                    sdk_ctx.clear_all()  # the Go AutoCleanupOnCompletion: the result stays, the state goes
             outcome = "success"
             return result
         except TerminalError:
@@ -190,6 +197,12 @@ class _Guarding:
         self._rea_preset = preset
 
     def _rea_wrap(self, sdk_decorator: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> Callable[[F], F]:
+        if sdk_decorator.__name__ == "main":
+            retention = kwargs.get("workflow_retention")
+            if retention is not None:
+                Preset.build(f"Workflow {self.name!r} run options", workflow_retention=retention)  # validates
+            elif self._rea_preset is not None and self._rea_preset.workflow_retention is not None:
+                kwargs = {**kwargs, "workflow_retention": self._rea_preset.workflow_retention}
         sdk = {k: v for k, v in kwargs.items() if k in (*SDK_OPTIONS, "enable_lazy_state")}
         if sdk:
             kind = _KINDS[next(c.__name__ for c in type(self).__mro__ if c.__name__ in _KINDS)]
@@ -200,7 +213,8 @@ class _Guarding:
         def decorator(fn: F) -> F:
             name = kwargs.get("name") or (args[0] if args and isinstance(args[0], str) else None) or fn.__name__
             check_unique_handler(self, name, fn)
-            out = decorate(guarded(fn, policy=self._rea_policy, rules=self._rea_rules))
+            cleanup = getattr(self, "_rea_auto_cleanup", False) and sdk_decorator.__name__ == "main"
+            out = decorate(guarded(fn, policy=self._rea_policy, rules=self._rea_rules, auto_cleanup=cleanup))
             if not self._rea_validate:
                 return out
             try:
@@ -230,7 +244,13 @@ class VirtualObject(_Guarding, restate.VirtualObject):
 
 
 class Workflow(_Guarding, restate.Workflow):
-    """`restate.Workflow` whose `main` and `handler`s get a guarded context; same extras."""
+    """`restate.Workflow` whose `main` and `handler`s get a guarded context; same extras, and
+    ``auto_cleanup=True``: clear the workflow's state when `run` completes successfully (its
+    result stays retrievable; shared handlers then read no state)."""
+
+    def __init__(self, name: str, *args: Any, auto_cleanup: bool = False, **kwargs: Any) -> None:
+        self._rea_auto_cleanup = auto_cleanup
+        super().__init__(name, *args, **kwargs)
 
     def main(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:  # type: ignore[override]
         return self._rea_wrap(super().main, args, kwargs)

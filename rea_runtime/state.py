@@ -116,9 +116,8 @@ class State(Generic[T]):
         if isinstance(ctx, GuardedContext):
             return True  # the guarded context applies REA202 itself
         if _kind(ctx) == "shared":
-            inv = CURRENT.get()
-            report(inv, "REA202", f"State({self.name!r}).{op}(...)", sys._getframe(2))
-            return inv is not None and inv.policy_for("REA202") == "disabled"
+            # strict raises here; warn logs and the write goes on (the SDK's behaviour, not a drop).
+            report(CURRENT.get(), "REA202", f"State({self.name!r}).{op}(...)", sys._getframe(2))
         return True
 
     def set(self, ctx: ObjectContext, value: T) -> None:

@@ -1,24 +1,38 @@
-"""State-size budgets: measure what `State.set` writes, record it, report it above the budget.
+"""State-size budgets: measure every state write, record it, report it above the budget.
 
 An object's state is loaded with every invocation of its key (eager state) and kept for the
 object's lifetime, so state that grows without bound slows every call. The size of each write
-is recorded in the `rea_state_size_bytes` gauge (labels: service, state); above the budget
-(`State(..., budget_bytes=)`, else the service preset's `state_budget_bytes`) it is reported
-under the policy's default level: `strict` fails the invocation, `warn` logs once.
+(`State.set`, and `ctx.set` through the guarded context) is recorded in the
+`rea_state_size_bytes` gauge (labels: service, state); above the budget (`State(...,
+budget_bytes=)`, else the service preset's `state_budget_bytes`) it is reported under the
+policy's default level: `strict` fails the invocation before the write, `warn` logs once.
+
+With the preset's `state_total_budget_bytes`, the total of all entries of the key is measured
+too (`rea_state_total_bytes`, label: service): the handler reads the size of each entry when it
+starts (`state_keys` + one `get` per entry: with eager state these are answered locally, but
+they are journal entries, so turning the total budget on or off changes the journal of new
+invocations), keeps the sizes up to date on every write and clear, and checks the total
+before each write.
 """
 
 from __future__ import annotations
 
 import structlog
+from typing import Any
+
 from prometheus_client import Gauge
 from restate.exceptions import TerminalError
+from restate.serde import DefaultSerde, Serde
 
 from .policy import current_policy
 
-__all__ = ["STATE_SIZE", "budget_for", "measure"]
+__all__ = ["STATE_SIZE", "STATE_TOTAL", "budget_for", "measure", "measure_write", "load_sizes"]
 
 STATE_SIZE = Gauge(
     "rea_state_size_bytes", "Serialized size of the last write of a State entry.", ("service", "state")
+)
+STATE_TOTAL = Gauge(
+    "rea_state_total_bytes", "Serialized size of all state of the key last written.", ("service",)
 )
 
 _warned: set[tuple[str, str]] = set()
@@ -51,3 +65,80 @@ def measure(service: str, state: str, size: int, budget: int | None, policy_leve
     if (service, state) not in _warned:
         _warned.add((service, state))
         structlog.get_logger("rea_runtime").warning(message, service=service, state=state, size=size, budget=budget)
+
+
+class _Bytes(Serde[bytes]):
+    """Read an entry's stored bytes as they are (to measure them)."""
+
+    def serialize(self, obj: Any) -> bytes:
+        return obj or b""
+
+    def deserialize(self, buf: bytes) -> bytes:
+        return buf
+
+
+_BYTES = _Bytes()
+
+
+def _service(sdk_ctx: Any) -> str:
+    return getattr(getattr(getattr(sdk_ctx, "handler", None), "service_tag", None), "name", "?")
+
+
+def _preset(service: str) -> Any:
+    from .services import SERVICE_PRESETS
+
+    return SERVICE_PRESETS.get(service)
+
+
+def total_budget(sdk_ctx: Any) -> int | None:
+    preset = _preset(_service(sdk_ctx))
+    return preset.state_total_budget_bytes if preset is not None else None
+
+
+async def load_sizes(sdk_ctx: Any) -> dict[str, int]:
+    """The serialized size of each state entry of this key (read through the SDK context)."""
+    sizes: dict[str, int] = {}
+    for name in await sdk_ctx.state_keys():
+        raw = await sdk_ctx.get(name, serde=_BYTES)
+        sizes[name] = len(raw or b"")
+    return sizes
+
+
+def _serde_of(args: tuple, kwargs: dict) -> Serde[Any]:
+    serde = kwargs.get("serde", args[0] if args else None)
+    return serde if serde is not None else DefaultSerde()
+
+
+def measure_write(sdk_ctx: Any, inv: Any, name: str, value: Any, args: tuple, kwargs: dict) -> None:
+    """A `ctx.set` through the guarded context: per-entry and total budgets, before the write."""
+    from .state import _Raw
+
+    service = _service(sdk_ctx)
+    preset = _preset(service)
+    if preset is None or (preset.state_budget_bytes is None and preset.state_total_budget_bytes is None):
+        return  # nothing to check: do not serialize the value twice
+    serde = _serde_of(args, kwargs)
+    level = (inv.policy or current_policy()).default
+    if isinstance(serde, _Raw):
+        size = len(value or b"")  # State.set: already measured against its own budget
+    else:
+        size = len(serde.serialize(value))
+        measure(service, name, size, preset.state_budget_bytes, level)
+    if inv.state_sizes is None or preset.state_total_budget_bytes is None:
+        return
+    total = sum(v for k, v in inv.state_sizes.items() if k != name) + size
+    STATE_TOTAL.labels(service).set(total)
+    budget = preset.state_total_budget_bytes
+    if total > budget and level != "disabled":
+        key = sdk_ctx.key() if hasattr(sdk_ctx, "key") else "?"
+        message = (
+            f"state of {service} key {key!r} would be {total} bytes after set({name!r}), over its total budget of "
+            f"{budget} bytes: all of it is loaded with every invocation of the key; fix: keep large data "
+            f"elsewhere and store references, split the data over more keys, or raise state_total_budget_bytes"
+        )
+        if level == "strict":
+            raise TerminalError(message, status_code=500)
+        if (service, "<total>") not in _warned:
+            _warned.add((service, "<total>"))
+            structlog.get_logger("rea_runtime").warning(message, service=service, key=key, total=total, budget=budget)
+    inv.state_sizes[name] = size

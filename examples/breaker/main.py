@@ -1,8 +1,8 @@
 """A flaky dependency behind a durable circuit breaker, on a real restate-server.
 
 Run: .venv/bin/python examples/breaker/main.py   (starts restate-server via rea's harness,
-serves this app, and drives it: failures open the breaker, calls fail fast, the cool-down
-half-opens it, a success closes it).
+serves this app, and drives it: transient failures are retried, then counted and open the
+breaker, calls fail fast, the cool-down half-opens it, a success closes it).
 """
 
 from __future__ import annotations
@@ -44,8 +44,9 @@ async def drive(env) -> None:  # noqa: ANN001
         state = (await env.call("CircuitBreaker", "status", key="prices-api")).json()
         print(f"{label:<28} -> {resp.status_code} {resp.text[:70]!s:<72} breaker={state['state']} failures={state['failures']}")
 
-    for i in range(3):
-        await show(f"dependency down, call {i + 1}")
+    # Each admitted call retries the blip inside its run (3 attempts) before it counts once; the
+    # call goes through the breaker again until the third counted failure opens it.
+    await show("dependency down: retried")
     await show("breaker open: fails fast")
     await asyncio.sleep(2.2)
     DOWN["value"] = False

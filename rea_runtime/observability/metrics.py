@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, make_asgi_app
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, make_asgi_app
 
 from .. import events
 
@@ -32,8 +32,16 @@ class Metrics:
                                   labels, registry=registry)
         self.violations = Counter("rea_guard_violations", "Guard rule violations by rule code and policy.",
                                   ("rule", "policy"), registry=registry)
-        self.compensations = Counter("rea_compensations", "Saga compensation steps by outcome (run, failed).",
+        self.compensations = Counter("rea_compensations", "Saga compensation steps by outcome (run, failed, skipped: already done under its key).",
                                      ("saga", "outcome"), registry=registry)
+        self.active = Gauge("rea_active_invocations", "Handler attempts running in this process now.", labels,
+                            registry=registry)
+        self.outbound = Counter("rea_outbound_calls", "Calls made by handlers, by callee and outcome "
+                                "(success, terminal_error; replayed completions are not counted again).",
+                                (*labels, "callee_service", "callee_handler", "outcome"), registry=registry)
+        self.outbound_duration = Histogram("rea_outbound_call_duration_seconds", "Wall time from a call's "
+                                           "first await to its result.", (*labels, "callee_service", "callee_handler"),
+                                           registry=registry)
         self.security_refusals = Counter("rea_security_refusals", "Requests refused (strict) or that would "
                                          "be (permissive).", ("mode", "status"), registry=registry)
 
@@ -47,14 +55,39 @@ class Metrics:
         if outcome in ("terminal_error", "error"):
             self.errors.labels(service, handler, "terminal" if outcome == "terminal_error" else "retryable").inc()
 
+    def on_attempt(self, sdk_ctx: Any, service: str, handler: str) -> Any:
+        return _Active(self.active.labels(service, handler))
+
+    def on_outbound(self, service: str, handler: str, callee_service: str, callee_handler: str, outcome: str,
+                    seconds: float, replayed: bool, **_: Any) -> None:
+        if replayed:
+            return
+        self.outbound.labels(service, handler, callee_service, callee_handler, outcome).inc()
+        self.outbound_duration.labels(service, handler, callee_service, callee_handler).observe(seconds)
+
     def on_violation(self, code: str, policy: str) -> None:
         self.violations.labels(code, policy).inc()
 
-    def on_compensation(self, saga: str, step: str, ok: bool) -> None:
-        self.compensations.labels(saga, "run" if ok else "failed").inc()
+    def on_compensation(self, saga: str, step: str, ok: bool, skipped: bool = False, **_: Any) -> None:
+        self.compensations.labels(saga, "skipped" if skipped else "run" if ok else "failed").inc()
 
     def on_security_refusal(self, mode: str, status: int) -> None:
         self.security_refusals.labels(mode, str(status)).inc()
+
+
+class _Active:
+    """Counts one attempt as active while it runs (the `attempt` hook's context manager)."""
+
+    __slots__ = ("gauge",)
+
+    def __init__(self, gauge: Any) -> None:
+        self.gauge = gauge
+
+    def __enter__(self) -> None:
+        self.gauge.inc()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.gauge.dec()
 
 
 _enabled: dict[int, Metrics] = {}
@@ -69,6 +102,8 @@ def enable_metrics(registry: CollectorRegistry | None = None) -> Metrics:
         if metrics is None:
             metrics = _enabled[id(registry)] = Metrics(registry)
             events.subscribe("attempt_done", metrics.on_attempt_done)
+            events.subscribe("attempt", metrics.on_attempt)
+            events.subscribe("outbound", metrics.on_outbound)
             events.subscribe("violation", metrics.on_violation)
             events.subscribe("compensation", metrics.on_compensation)
             events.subscribe("security_refusal", metrics.on_security_refusal)

@@ -1,9 +1,12 @@
-"""OpenTelemetry spans per handler attempt, through the SDK's tracing extension.
+"""OpenTelemetry spans per handler attempt and per outbound call.
 
-`restate.ext.tracing.RestateTracer` parents spans under the trace the Restate server started
-for the invocation and returns no-op spans while replaying, so a replay adds no duplicate span.
-rea opens one span per attempt (`<service>/<handler>`) and adds guard violations as span events.
-Exporting is the application's choice (configure an OpenTelemetry SDK TracerProvider).
+One span per attempt (`<service>/<handler>`), parented under the trace the Restate server
+started for the invocation (its `traceparent` attempt header, as the SDK's `RestateTracer`
+does). Unlike `RestateTracer`, an attempt that starts by replaying its journal still gets its
+span (it is a real attempt: it ran, and it may fail), marked ``restate.replay=true``. Guard
+violations are span events. Each call a handler makes gets a child span
+(`call <service>/<handler>`) from its first await to its result, unless its result came from
+the journal. Exporting is the application's choice (an OpenTelemetry SDK TracerProvider).
 """
 
 from __future__ import annotations
@@ -19,6 +22,24 @@ __all__ = ["enable_tracing", "tracer"]
 _tracer: Any = None
 
 
+def _root(sdk_ctx: Any) -> Any:
+    """The server's trace context from the attempt headers (None: start a new trace)."""
+    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+    try:
+        headers = sdk_ctx.request().attempt_headers
+    except Exception:  # noqa: BLE001 - no request: no parent
+        return None
+    return TraceContextTextMapPropagator().extract(headers) if headers else None
+
+
+def _replaying(sdk_ctx: Any) -> bool:
+    try:
+        return bool(sdk_ctx.vm.is_replaying())
+    except Exception:  # noqa: BLE001 - not the server context
+        return False
+
+
 def tracer() -> Any:
     """rea's tracer: the global provider's tracer wrapped by the SDK's `RestateTracer`."""
     global _tracer
@@ -30,12 +51,27 @@ def tracer() -> Any:
 
 
 def _span(sdk_ctx: Any, service: str, handler: str) -> Any:
-    attributes = {"restate.service": service, "restate.handler": handler}
+    attributes: dict[str, Any] = {"restate.service": service, "restate.handler": handler,
+                                  "restate.replay": _replaying(sdk_ctx)}
     try:
         attributes["restate.invocation_id"] = sdk_ctx.request().id
     except Exception:  # noqa: BLE001 - attributes are best effort
         pass
-    return tracer().start_as_current_span(f"{service}/{handler}", attributes=attributes)
+    return trace.get_tracer("rea_runtime").start_as_current_span(
+        f"{service}/{handler}", context=_root(sdk_ctx), attributes=attributes)
+
+
+def _outbound(service: str, handler: str, callee_service: str, callee_handler: str, outcome: str,
+              seconds: float, replayed: bool, start_ns: int, end_ns: int, **_: Any) -> None:
+    if replayed:
+        return
+    span = trace.get_tracer("rea_runtime").start_span(
+        f"call {callee_service}/{callee_handler}", start_time=start_ns, kind=trace.SpanKind.CLIENT,
+        attributes={"restate.callee.service": callee_service, "restate.callee.handler": callee_handler,
+                    "rea.outcome": outcome})
+    if outcome != "success":
+        span.set_status(trace.Status(trace.StatusCode.ERROR, outcome))
+    span.end(end_time=end_ns)
 
 
 def _violation(code: str, policy: str) -> None:
@@ -48,3 +84,4 @@ def enable_tracing() -> None:
     """Open a span around every guarded handler attempt (idempotent)."""
     events.subscribe("attempt", _span)
     events.subscribe("violation", _violation)
+    events.subscribe("outbound", _outbound)

@@ -17,7 +17,7 @@ import restate
 import rea_runtime
 from rea_runtime.breaker import BreakerStatus, CircuitBreaker, breaker_object
 
-COOLDOWN = timedelta(seconds=1)
+COOLDOWN = timedelta(seconds=2)  # wide enough for a loaded 2-core CI between the calls
 THRESHOLD = 3
 
 FLAKY: dict[str, dict] = {}
@@ -37,13 +37,42 @@ callers = rea_runtime.Service("BreakerCaller", policy="strict")
 
 @callers.handler()
 async def call(ctx: restate.Context, dep: str) -> str:
-    breaker = CircuitBreaker(dep, failure_threshold=THRESHOLD, cooldown=COOLDOWN)
+    # One attempt per call, and the invocation fails at each counted failure: asked for here.
+    breaker = CircuitBreaker(dep, failure_threshold=THRESHOLD, cooldown=COOLDOWN, run_attempts=1,
+                             on_failure="terminal")
+    return await breaker.run(ctx, "call dependency", dependency, dep)
+
+
+def flaky_then_ok(dep: str) -> str:
+    """Fails while ``fail_left`` > 0 (a transient blip), then answers."""
+    entry = FLAKY[dep]
+    entry["calls"] += 1
+    if entry.get("fail_left", 0) > 0:
+        entry["fail_left"] -= 1
+        raise RuntimeError(f"{dep} blip")
+    if entry.get("refuse"):
+        raise restate.TerminalError(f"{dep}: no such sku", status_code=404)
+    return f"{dep} ok"
+
+
+@callers.handler()
+async def call_defaults(ctx: restate.Context, dep: str) -> str:
+    breaker = CircuitBreaker(dep, failure_threshold=2, cooldown=COOLDOWN, run_attempts=2,
+                             retry_interval=timedelta(milliseconds=20))
+    return await breaker.run(ctx, "call dependency", flaky_then_ok, dep)
+
+
+@callers.handler()
+async def call_sharded(ctx: restate.Context, dep: str) -> str:
+    breaker = CircuitBreaker(dep, failure_threshold=4, cooldown=timedelta(seconds=30), shards=4, run_attempts=1,
+                             on_failure="terminal")
     return await breaker.run(ctx, "call dependency", dependency, dep)
 
 
 @callers.handler()
 async def call_waiting(ctx: restate.Context, dep: str) -> str:
-    breaker = CircuitBreaker(dep, failure_threshold=1, cooldown=COOLDOWN, on_open="retryable", max_attempts=5)
+    breaker = CircuitBreaker(dep, failure_threshold=1, cooldown=COOLDOWN, on_open="retryable", max_attempts=5,
+                             run_attempts=1)
     return await breaker.run(ctx, "call dependency", dependency, dep)
 
 
@@ -133,9 +162,67 @@ async def test_retryable_waits_durably_for_half_open(restate_env) -> None:
     resp = await restate_env.call("BreakerCaller", "call", dep)  # threshold 3: one failure, still closed
     assert resp.status_code == 500
     task = asyncio.create_task(restate_env.call("BreakerCaller", "call_waiting", dep))
-    await asyncio.sleep(0.5)  # call_waiting opened the breaker (threshold 1) and sleeps durably
+    # call_waiting opens the breaker (threshold 1) and sleeps durably (bounded poll: CI is slow)
+    for _ in range(100):
+        if (await _status(restate_env, dep)).state == "open":
+            break
+        await asyncio.sleep(0.05)
     assert (await _status(restate_env, dep)).state == "open"
     flaky["fail"] = False
     resp = await task
     assert resp.status_code == 200 and resp.json() == f"{dep} ok", resp.text
     assert (await _status(restate_env, dep)).state == "closed"
+
+
+
+async def test_transient_errors_are_retried_before_they_count(restate_env) -> None:
+    dep = restate_env.unique("dep")
+    FLAKY[dep] = {"calls": 0, "fail_left": 1}
+    resp = await restate_env.call("BreakerCaller", "call_defaults", dep)
+    assert resp.status_code == 200 and resp.json() == f"{dep} ok", resp.text
+    assert FLAKY[dep]["calls"] == 2  # the blip was retried inside the run
+    st = await _status(restate_env, dep)
+    assert (st.state, st.failures) == ("closed", 0)  # and never counted
+
+
+async def test_default_failure_is_not_terminal_until_the_breaker_opens(restate_env) -> None:
+    """One exhausted call counts once and is retried through the breaker; the invocation ends only
+    when the breaker opens (on_open='terminal'), with the breaker's 503, not the first failure."""
+    dep = restate_env.unique("dep")
+    FLAKY[dep] = {"calls": 0, "fail_left": 10**6}
+    resp = await restate_env.call("BreakerCaller", "call_defaults", dep)
+    assert resp.status_code == 503 and "is open" in resp.text, resp.text
+    assert FLAKY[dep]["calls"] == 2 * 2  # threshold 2 counted failures x run_attempts 2
+    st = await _status(restate_env, dep)
+    assert (st.state, st.failures, st.opened) == ("open", 2, 1)
+
+
+async def test_the_actions_own_terminal_error_passes_through_uncounted(restate_env) -> None:
+    dep = restate_env.unique("dep")
+    FLAKY[dep] = {"calls": 0, "refuse": True}
+    resp = await restate_env.call("BreakerCaller", "call_defaults", dep)
+    assert resp.status_code == 404 and "no such sku" in resp.text, resp.text
+    assert FLAKY[dep]["calls"] == 1
+    st = await _status(restate_env, dep)
+    assert (st.state, st.failures) == ("closed", 0)
+
+
+async def test_shards_spread_one_dependency_over_several_keys(restate_env) -> None:
+    from rea_runtime import events
+
+    dep = restate_env.unique("dep")
+    _flaky(dep, fail=True)
+    changes: list[dict] = []
+    events.subscribe("breaker", lambda **f: changes.append(f))
+    try:
+        resps = [await restate_env.call("BreakerCaller", "call_sharded", dep) for _ in range(16)]
+    finally:
+        events._listeners["breaker"] = ()
+    assert {r.status_code for r in resps} <= {500, 503}
+    opened = {c["key"] for c in changes if c["state"] == "open"}
+    assert len(opened) >= 2 and opened <= {f"{dep}~{i}" for i in range(4)}, changes
+    for key in opened:  # each shard opened after its own share of the threshold (4 / 4 = 1)
+        st = await _status(restate_env, key)
+        assert (st.state, st.failures, st.opened) == ("open", 1, 1)
+    assert all(c["previous"] == "closed" for c in changes)
+    assert (await _status(restate_env, dep)).failures == 0  # the unsharded key is unused

@@ -20,7 +20,7 @@ from restate import TerminalError
 
 import rea_runtime
 from rea_runtime import run
-from rea_runtime.concurrency import AllFailed, fan_out, first_success
+from rea_runtime.concurrency import AllFailed, fan_out, first_success, map_limited
 
 HELD: dict[str, dict[str, str]] = {}
 """tag -> {"awakeable": id, "invocation": id} of a held contender (written once, in a run)."""
@@ -61,10 +61,21 @@ async def fan(ctx: restate.Context, req: dict) -> dict:
     _enter(ctx)
     futures = [ctx.service_call(contend, spec) for spec in req["specs"]]
     try:
-        results = await fan_out(futures, return_exceptions=req.get("return_exceptions", False))
+        results = await fan_out(futures, return_exceptions=req.get("return_exceptions", False),
+                                fail_fast=req.get("fail_fast", False))
     except TerminalError as err:
         return {"raised": _out(err), "all_completed": [f.is_completed() for f in futures]}
     return {"results": [_out(r) for r in results]}
+
+
+@racer.handler()
+async def mapped(ctx: restate.Context, req: dict) -> dict:
+    _enter(ctx)
+    try:
+        results = await map_limited(req["specs"], lambda spec: ctx.service_call(contend, spec), limit=req["limit"])
+    except TerminalError as err:
+        return {"raised": _out(err)}
+    return {"results": results}
 
 
 @racer.handler()
@@ -180,6 +191,48 @@ async def test_fan_out_refuses_a_coroutine_and_says_what_to_pass(restate_env):
     message = resp.json()["message"]
     assert message.startswith("rea_runtime.fan_out got a coroutine, not a durable future"), message
     assert "ctx.service_call" in message and "asyncio tasks are not journaled" in message
+
+
+async def _cancelled(env: Any, tag: str) -> dict:
+    held = await _held(tag)
+    row = await env.wait_for(held["invocation"], _completed)
+    assert row["completion_result"] == "failure" and "cancel" in row["completion_failure"].lower(), row
+    return row
+
+
+async def test_fan_out_fail_fast_raises_the_first_failure_and_cancels_the_rest(restate_env):
+    tag = restate_env.unique("hold")
+    specs = [{"hold": tag}, {"ok": 2}, {"fail": "declined", "code": 402}]
+    # never released: without fail_fast this would wait for the held call forever
+    resp = await restate_env.call("Racer", "fan", {"specs": specs, "fail_fast": True})
+    assert resp.status_code == 200, resp.text
+    out = resp.json()
+    assert out["raised"] == [402, "declined"]
+    # raised at once: the held call had not completed (the quick one may or may not have)
+    assert (out["all_completed"][0], out["all_completed"][2]) == (False, True)
+    await _cancelled(restate_env, tag)
+    assert ENTRIES[resp.headers["x-restate-id"]] >= 2
+
+
+async def test_fan_out_fail_fast_without_failure_returns_all_in_order(restate_env):
+    resp = await restate_env.call("Racer", "fan", {"specs": [{"ok": 2}, {"ok": 3}], "fail_fast": True})
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == {"results": [4, 9]}
+
+
+async def test_map_limited_error_cancels_the_calls_in_flight(restate_env):
+    tag = restate_env.unique("hold")
+    specs = [{"hold": tag}, {"fail": "broken item", "code": 422}, {"ok": 3}, {"ok": 4}]
+    resp = await restate_env.call("Racer", "mapped", {"specs": specs, "limit": 2})
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == {"raised": [422, "broken item"]}
+    await _cancelled(restate_env, tag)
+
+
+async def test_map_limited_results_in_item_order(restate_env):
+    resp = await restate_env.call("Racer", "mapped", {"specs": [{"ok": n} for n in range(5)], "limit": 2})
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == {"results": [n * n for n in range(5)]}
 
 
 # -- first_success ---------------------------------------------------------------------------

@@ -151,6 +151,65 @@ def _object(policy: str) -> rea_runtime.VirtualObject:
     return obj
 
 
+scoped = rea_runtime.Service("Scoped", policy="strict")
+
+
+@scoped.handler()
+async def scope_key_from_ctx_uuid(ctx: restate.Context) -> str:
+    ctx.scope("tenant1").service_send(take, "x", idempotency_key=f"refund-{ctx.uuid()}")  # <- REA301.scope
+    return "ran"
+
+
+@scoped.handler()
+async def scope_in_run(ctx: restate.Context) -> str:
+    async def action() -> str:
+        ctx.scope("tenant1").service_send(take, "x")  # <- REA201.scope
+        return "x"
+
+    return await ctx.run_typed("send", action)
+
+
+SCOPE_CASES = [("REA301", "scope_key_from_ctx_uuid", "REA301.scope"), ("REA201", "scope_in_run", "REA201.scope")]
+
+kinds_svc = rea_runtime.Service("KindsSvc")
+kinds_obj = rea_runtime.VirtualObject("KindsObj")
+kinds_wf = rea_runtime.Workflow("KindsWf")
+CONTEXT_CLASSES = {
+    "Context": restate.Context, "ObjectContext": restate.ObjectContext,
+    "ObjectSharedContext": restate.ObjectSharedContext, "WorkflowContext": restate.WorkflowContext,
+    "WorkflowSharedContext": restate.WorkflowSharedContext,
+}
+
+
+def _isinstance_of(ctx: object) -> list[str]:
+    return sorted(name for name, cls in CONTEXT_CLASSES.items() if isinstance(ctx, cls))
+
+
+@kinds_svc.handler(name="kinds")
+async def svc_kinds(ctx: restate.Context) -> list[str]:
+    return _isinstance_of(ctx)
+
+
+@kinds_obj.handler(name="kinds")
+async def obj_kinds(ctx: restate.ObjectContext) -> list[str]:
+    return _isinstance_of(ctx)
+
+
+@kinds_obj.handler(name="shared_kinds", kind="shared")
+async def obj_shared_kinds(ctx: restate.ObjectSharedContext) -> list[str]:
+    return _isinstance_of(ctx)
+
+
+@kinds_wf.main(name="run")
+async def wf_kinds(ctx: restate.WorkflowContext) -> list[str]:
+    return _isinstance_of(ctx)
+
+
+@kinds_wf.handler(name="shared_kinds")
+async def wf_shared_kinds(ctx: restate.WorkflowSharedContext) -> list[str]:
+    return _isinstance_of(ctx)
+
+
 mixed = rea_runtime.Service("Mixed", policy="strict")
 
 
@@ -195,7 +254,7 @@ async def side_effects_in_runs(ctx: restate.Context) -> str:
 
 @pytest.fixture(scope="module")
 def restate_app():
-    services = [sink, mixed, mixed_warn, clean]
+    services = [sink, mixed, mixed_warn, clean, scoped, kinds_svc, kinds_obj, kinds_wf]
     for policy in POLICIES:
         services += [_service(policy), _service_302(policy), _object(policy)]
     return restate.app(services)
@@ -256,11 +315,47 @@ async def test_rea202_strict_refuses_write_before_it_leaves(restate_env):
     assert ok.status_code == 200 and ok.json() == 7
 
 
-async def test_rea202_warn_drops_the_write_and_completes(restate_env):
+async def test_rea202_warn_logs_once_and_leaves_the_write_to_the_sdk(restate_env):
+    """warn never changes what the SDK does: the write is sent (not silently dropped), the
+    server refuses it as it would without rea, and the warning is logged once across retries."""
     with structlog.testing.capture_logs() as logs:
-        resp = await restate_env.call("Shared_warn", "write", key=restate_env.unique())
-    assert resp.status_code == 200
+        inv = await restate_env.send("Shared_warn", "write", key=restate_env.unique())
+        try:
+            row = await restate_env.wait_for(inv, lambda r: r["status"] == "backing-off" and r["retry_count"] >= 2)
+            assert "cannot write state" in row["last_failure"]
+        finally:
+            restate_env.kill(inv)
     assert [e["code"] for e in logs if "code" in e] == ["REA202"]
+    assert [e["location"] for e in logs if "code" in e] == [where(HERE, "REA202")]
+
+
+@pytest.mark.parametrize("code,handler,mark", SCOPE_CASES, ids=[n for _, n, _ in SCOPE_CASES])
+async def test_scoped_context_calls_are_guarded(restate_env, code, handler, mark):
+    resp = await restate_env.call("Scoped", handler)
+    assert resp.status_code == 500, resp.text
+    message = resp.json()["message"]
+    assert message.startswith(f"{code} {RULES[code].name}: "), message
+    assert f"at {where(HERE, mark)};" in message
+
+
+async def test_guarded_context_passes_the_sdk_isinstance_checks(restate_env):
+    """As the SDK's own context (an ObjectContext in every handler), plus the annotated class."""
+    key = restate_env.unique()
+    got = {
+        "service": (await restate_env.call("KindsSvc", "kinds")).json(),
+        "exclusive": (await restate_env.call("KindsObj", "kinds", key=key)).json(),
+        "shared": (await restate_env.call("KindsObj", "shared_kinds", key=key)).json(),
+        "workflow": (await restate_env.call("KindsWf", "run", key=key)).json(),
+        "workflow shared": (await restate_env.call("KindsWf", "shared_kinds", key=key)).json(),
+    }
+    base = ["Context", "ObjectContext"]
+    assert got == {
+        "service": base,
+        "exclusive": base,
+        "shared": sorted(base + ["ObjectSharedContext"]),
+        "workflow": sorted(base + ["WorkflowContext"]),
+        "workflow shared": sorted(base + ["ObjectSharedContext", "WorkflowSharedContext"]),
+    }
 
 
 async def test_rea202_disabled_reaches_the_server_which_refuses_it(restate_env):

@@ -117,15 +117,9 @@ async def test_replayed_invocation_logs_each_line_once(restate_harness, log_line
 
 
 async def test_spans_per_attempt_through_the_sdk_tracer(restate_harness) -> None:
-    from opentelemetry import trace
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from ._otel import global_exporter
 
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    trace.set_tracer_provider(provider)
+    exporter = global_exporter()
     enable_tracing()
     svc = rea_runtime.Service("ObsTraced", policy="warn")
 

@@ -65,3 +65,26 @@ async def test_bounded_fan_out_survives_a_kill(crash_env, db_path, kill_at):
     assert all(len(pids) == 2 and pids[0] != pids[1] for pids in repeated.values()), repeated
     assert len(repeated) <= len(kill_at), repeated  # none at all without a crash
     assert ran[-1] == ("action", "fan-in") and ran.count(("action", "fan-in")) == 1
+
+
+@pytest.mark.parametrize("helper", ["fan_out", "map_limited"])
+@pytest.mark.parametrize("kill_at", [[], ["work:1"], ["action:after-failure"]], ids=lambda k: "+".join(k) or "no-crash")
+async def test_fail_fast_cancels_the_slow_call_across_a_kill(crash_env, db_path, helper, kill_at):
+    """`fan_out(fail_fast=True)` / `map_limited`: item 1 fails, so slow item 0 is cancelled
+    before its effect, whichever point the process dies at; the failure is raised once."""
+    key = crash_env.unique("ff")
+    before = crash_env.app_server.restarts
+    resp = await crash_env.call("CrashFan", "fail_fast", {"key": key, "helper": helper, "slow_ms": 60_000,
+                                                          "kill_at": kill_at})
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == {"raised": "item 1 failed"}
+    assert kills(db_path, key) == kill_at and crash_env.app_server.restarts - before == len(kill_at)
+    # (one invocation; its "started" run may repeat if a kill lands mid-run: at-least-once)
+    started = sorted({step for kind, step in effects(db_path, key) if kind == "started"})
+    assert len(started) == 1 and started[0].startswith("0:")
+    row = await crash_env.wait_for(started[0][2:], lambda r: r["status"] == "completed")
+    assert row["completion_result"] == "failure" and "cancel" in row["completion_failure"].lower(), row
+    steps = [s for s, _ in work_effects(db_path, key)]
+    assert "0" not in steps  # cancelled during its sleep, never ran
+    assert steps.count("1") == 1
+    assert effects(db_path, key).count(("action", "after-failure")) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -88,3 +89,24 @@ def test_preset_is_frozen() -> None:
     with pytest.raises(Exception):
         PRODUCTION.journal_retention = None  # type: ignore[misc]
     assert isinstance(Preset.build(name="x"), Preset)
+
+
+@pytest.mark.parametrize("fields,message", [
+    ({"state_total_budget_bytes": 0}, "state_total_budget_bytes is 0; fix: a positive byte count"),
+    ({"state_budget_bytes": 100, "state_total_budget_bytes": 50},
+     "state_total_budget_bytes (50) is below state_budget_bytes (100)"),
+])
+def test_total_state_budget_is_validated(fields, message):
+    from rea_runtime.presets import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match=re.escape(message)):
+        rea_runtime.preset("high-volume", **fields)
+
+
+@pytest.mark.parametrize("value", [timedelta(0), timedelta(seconds=-1)])
+def test_workflow_retention_must_be_positive(value):
+    with pytest.raises(ConfigurationError, match="workflow_retention is .*fix: a positive duration"):
+        rea_runtime.preset("production", workflow_retention=value)
+    wf = rea_runtime.Workflow(f"BadRetention{int(value.total_seconds())}")
+    with pytest.raises(ConfigurationError, match="workflow_retention is .*fix: a positive duration"):
+        wf.main(workflow_retention=value)

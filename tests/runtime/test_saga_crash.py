@@ -4,6 +4,7 @@ same port, and the real restate-server retries into it. Side effects are counted
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -70,3 +71,33 @@ def test_success_runs_no_compensation(env, db_path, kill_at):
     assert book(env, key, kill_at=kill_at) == {"ok": True}
     assert effects(db_path, key) == [("action", s) for s in STEPS]
     assert describe(env, key) == {"booked": STEPS, "status": "booked", "dead_letters": []}
+
+
+CALL_KILL_POINTS = [
+    [],
+    ["compensate:payment"],  # inside the first compensation's callee
+    ["compensate:hotel"],  # mid-rollback: after two calls completed, before the third's effect
+    ["compensate:flight"],  # the last one
+    ["action:car", "compensate:car"],  # a crash forward and one in the rollback
+]
+
+
+@pytest.mark.parametrize("comp", ["call", "send"])
+@pytest.mark.parametrize("kill_at", CALL_KILL_POINTS, ids=lambda k: "+".join(k) or "no-crash")
+def test_call_and_send_compensations_survive_crashes(env, db_path, comp, kill_at):
+    """Compensations that are durable calls / sends to another handler: each undo exactly once,
+    LIFO, whichever point of the rollback the process dies at."""
+    key = env.unique("trip")
+    before = env.app_server.restarts
+    out = book(env, key, fail_at="payment", kill_at=kill_at, comp=comp)
+    deadline = time.monotonic() + 20
+    while len([1 for k, _ in effects(db_path, key) if k == "compensate"]) < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)  # sends complete after the saga returns
+    time.sleep(0.3)  # and nothing more arrives after that
+    assert kills(db_path, key) == kill_at
+    assert env.app_server.restarts - before == len(kill_at)
+    ran = effects(db_path, key)
+    assert [s for k, s in ran if k == "action"] == STEPS
+    assert [s for k, s in ran if k == "compensate"] == LIFO
+    assert out["compensated"] == LIFO and out["failed"] == [] and out["skipped"] == []
+    assert describe(env, key) == {"booked": [], "status": "rolled_back", "dead_letters": []}

@@ -78,11 +78,16 @@ def restate_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     old = os.environ.get("REA_CRASH_DB")
     db = tmp_path_factory.mktemp("saga") / "effects.sqlite"
     os.environ["REA_CRASH_DB"] = str(db)
-    yield restate.app([crash_app.trips, svc, *(_misordered(p) for p in ("strict", "warn", "disabled"))])
+    yield restate.app([crash_app.trips, crash_app.undos, svc, *(_misordered(p) for p in ("strict", "warn", "disabled"))])
     if old is None:
         os.environ.pop("REA_CRASH_DB", None)
     else:
         os.environ["REA_CRASH_DB"] = old
+
+
+def repair(key: str) -> None:
+    with sqlite3.connect(os.environ["REA_CRASH_DB"]) as conn:
+        conn.execute("INSERT INTO repairs VALUES (?)", (key,))
 
 
 def effects(key: str) -> list[tuple[str, str]]:
@@ -175,3 +180,106 @@ async def test_exhausted_compensation_is_dead_lettered(restate_env, strategy, co
     assert "compensation backend is down" in letters[0]["error"] and letters[0]["invocation_id"]
     # state stays consistent with what was undone: only the un-compensated bookings remain
     assert resp.json()["booked"] == [s for s in STEPS[:3] if s not in compensated]
+
+
+# -- compensations of every form, events, metric, dead letters, idempotency ----------------
+
+
+LIFO = ["payment", "car", "hotel", "flight"]
+
+
+async def _until(predicate, timeout: float = 15.0):
+    import asyncio
+    import time as _time
+
+    deadline = _time.monotonic() + timeout
+    while _time.monotonic() < deadline:
+        got = predicate()
+        if got:
+            return got
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition never held")
+
+
+@pytest.mark.parametrize("comp", ["run", "call", "send", "delayed"])
+async def test_every_compensation_form_undoes_lifo_once_with_events_and_metric(restate_env, comp):
+    from prometheus_client import CollectorRegistry
+
+    from rea_runtime import events
+    from rea_runtime.observability.metrics import Metrics
+
+    seen: list[dict] = []
+    steps: list[dict] = []
+    metrics = Metrics(CollectorRegistry())
+    listeners = {"compensation": [lambda **f: seen.append(f), metrics.on_compensation],
+                 "saga_step": [lambda **f: steps.append(f)]}
+    for name, fns in listeners.items():
+        for fn in fns:
+            events.subscribe(name, fn)
+    try:
+        key, out = await _book(restate_env, fail_at="payment", comp=comp, delay_ms=100)
+    finally:
+        for name, fns in listeners.items():
+            for fn in fns:
+                events.unsubscribe(name, fn)
+    assert out["compensated"] == LIFO and out["failed"] == []
+    undone = await _until(lambda: (u := [s for k, s in effects(key) if k == "compensate"]) and len(u) >= 4 and u)
+    if comp == "delayed":
+        assert sorted(undone) == sorted(LIFO)  # same delay each: delivery order is the server's
+    else:
+        assert undone == LIFO  # calls wait; sends to one object key are delivered in order
+    assert [(e["step"], e["ok"], e["attempts"]) for e in seen] == [(s, True, 1) for s in LIFO]
+    assert [(e["step"], e["outcome"]) for e in steps] == [
+        ("flight", "completed"), ("hotel", "completed"), ("car", "completed"), ("payment", "failed")]
+    assert metrics.compensations.labels("trip", "run")._value.get() == 4
+
+
+async def test_real_attempt_count_in_dead_letters(restate_env):
+    # A compensation that refuses terminally on its first attempt is not retried: attempts == 1.
+    key, out = await _book(restate_env, fail_at="payment", broken=["car"], terminal=["car"], strategy="best_effort")
+    assert out["failed"] == ["car"]
+    letters = (await restate_env.call("CrashTrip", "letters_of", "trip", key=key)).json()
+    assert [(d["step"], d["attempts"], d["kind"]) for d in letters] == [("car", 1, "run")]
+    assert [s for k, s in effects(key) if k == "attempt"] == ["car"]
+
+
+async def test_dead_letters_by_saga_cleared_and_redriven(restate_env):
+    key, out = await _book(restate_env, fail_at="payment", comp="call", broken=["hotel"], strategy="best_effort")
+    assert out["failed"] == ["hotel"] and out["compensated"] == ["payment", "car", "flight"]
+    assert (await restate_env.call("CrashTrip", "letters_of", "other-saga", key=key)).json() == []
+    letters = (await restate_env.call("CrashTrip", "letters_of", "trip", key=key)).json()
+    assert [(d["step"], d["kind"], d["attempts"], d["target"]) for d in letters] == [
+        ("hotel", "call", 1, "CrashUndo/undo")]
+    assert "hotel compensation refused" in letters[0]["error"]
+    # Still broken: the redrive fails again and the letter counts both attempts.
+    left = (await restate_env.call("CrashTrip", "admin_redrive", "trip", key=key)).json()
+    assert [(d["step"], d["attempts"]) for d in left] == [("hotel", 2)]
+    repair(key)
+    left = (await restate_env.call("CrashTrip", "admin_redrive", "trip", key=key)).json()
+    assert left == []
+    assert [s for k, s in effects(key) if k == "compensate"] == ["payment", "car", "flight", "hotel"]
+    # clear: a run compensation dead-lettered, then dropped by hand
+    key2, _ = await _book(restate_env, fail_at="payment", broken=["car"], strategy="best_effort")
+    assert (await restate_env.call("CrashTrip", "admin_clear", "trip", key=key2)).json() == 1
+    assert (await restate_env.call("CrashTrip", "letters_of", "trip", key=key2)).json() == []
+
+
+async def test_run_compensation_redriven_with_its_function(restate_env):
+    key, _ = await _book(restate_env, fail_at="payment", broken=["car"], strategy="best_effort")
+    repair(key)
+    assert (await restate_env.call("CrashTrip", "admin_redrive", "trip", key=key)).json() == []
+    assert [s for k, s in effects(key) if k == "compensate"] == ["payment", "hotel", "flight", "car"]
+
+
+@pytest.mark.parametrize("comp", ["run", "call"])
+async def test_compensation_key_makes_running_one_twice_safe(restate_env, comp):
+    """The same order rolled back twice on one object: each compensation runs once."""
+    key = restate_env.unique("trip")
+    outs = []
+    for _ in range(2):
+        resp = await restate_env.call("CrashTrip", "book", {"fail_at": "payment", "comp": comp, "order": "o-1"}, key=key)
+        assert resp.status_code == 200, resp.text
+        outs.append(resp.json())
+    assert [o["compensated"] for o in outs] == [LIFO, LIFO]
+    assert [s for k, s in effects(key) if k == "compensate"] == LIFO  # not twice
+    assert [s for k, s in effects(key) if k == "action"] == ["flight", "hotel", "car", "payment"] * 2
