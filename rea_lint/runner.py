@@ -26,6 +26,7 @@ from rea_lint.catalog import RULES, Fix
 from rea_lint.config import ReaConfig
 from rea_lint.engine import analyse, mentions_restate
 from rea_lint.findings import Finding
+from rea_lint.reading import UnreadableFile, read_regular
 
 __all__ = ["Diagnostic", "FileResult", "Options", "check_file", "check_files", "ANALYSES"]
 
@@ -104,7 +105,9 @@ def check_file(path: str | os.PathLike[str], config: ReaConfig, options: Options
     """The result for one file: cached if unchanged, else analysed (and fixed if asked)."""
     path = str(path)
     try:
-        data = Path(path).read_bytes()
+        data = read_regular(path, config.max_file_size)
+    except UnreadableFile as err:  # a FIFO, a device, a file over max-file-size: named, skipped
+        return FileResult(path, error=str(err))
     except OSError as err:
         return FileResult(path, error=f"cannot read: {err.strerror or err}")
     cache = ResultCache(options.cache_dir) if options.cache_dir else None
