@@ -25,7 +25,7 @@ from rea_lint.cache import ResultCache
 from rea_lint.catalog import RULES, Fix
 from rea_lint.config import ReaConfig
 from rea_lint.engine import analyse, mentions_restate
-from rea_lint.findings import Finding
+from rea_lint.findings import Finding, char_col
 from rea_lint.reading import UnreadableFile, read_regular
 
 __all__ = ["Diagnostic", "FileResult", "Options", "check_file", "check_files", "ANALYSES"]
@@ -227,9 +227,9 @@ def _summarize(
     except RecursionError:
         return
     for site in summary["handler_calls"]:  # reported positions: characters, like findings
-        site[3] = _char_col(lines, site[2], site[3])
+        site[3] = char_col(lines, site[2], site[3])
         if site[4] is not None and site[5] is not None:
-            site[5] = _char_col(lines, site[4], site[5])
+            site[5] = char_col(lines, site[4], site[5])
     result.summary = summary
     for site in summary["handler_calls"]:
         line = site[2]
@@ -338,13 +338,6 @@ def _write(path: str, original: bytes, source: str) -> None:
         fh.write((b"\xef\xbb\xbf" if bom else b"") + data)
 
 
-def _char_col(lines: Sequence[str], line: int, col: int) -> int:
-    text = lines[line - 1] if 0 < line <= len(lines) else ""
-    if text.isascii():
-        return col
-    return len(text.encode("utf-8")[:col].decode("utf-8", errors="ignore"))
-
-
 def _diagnostic(
     path: str, f: Finding, lines: Sequence[str], config: ReaConfig, fix: str, edit: dict[str, Any] | None
 ) -> Diagnostic:
@@ -353,9 +346,9 @@ def _diagnostic(
     return Diagnostic(
         path=path,
         line=f.line,
-        col=_char_col(lines, f.line, f.col),
+        col=char_col(lines, f.line, f.col),
         end_line=end_line,
-        end_col=_char_col(lines, end_line, end_col),
+        end_col=char_col(lines, end_line, end_col),
         code=f.code,
         message=f.message,
         severity=config.severity_of(f.code).value,
