@@ -53,3 +53,20 @@ def test_flake8_and_the_cli_report_the_same_character_column(
     expected = [f"9:{column}:REA101"]
     assert _cli(path, capsys) == expected
     assert _flake8(path) == expected  # main: the UTF-8 byte offset (e.g. 22 for 'é')
+
+
+@pytest.mark.parametrize(
+    "newline",
+    ["\n", "\r\n", "\r", "mixed"],
+    ids=["LF", "CRLF", "bare-CR", "mixed"],
+)
+def test_fix_keeps_every_line_ending(tmp_path: Path, capsys: pytest.CaptureFixture[str], newline: str) -> None:
+    lines = (HEAD + "    return time.time()\n").splitlines()
+    endings = ["\r", "\r\n", "\n"] if newline == "mixed" else [newline]
+    source = "".join(line + endings[i % len(endings)] for i, line in enumerate(lines))
+    path = tmp_path / "svc.py"
+    path.write_bytes(source.encode())
+    assert main(["check", "--no-cache", "--fix", "--unsafe-fixes", str(path)]) == 0
+    capsys.readouterr()
+    # main dropped the final "\r" of the bare-CR file
+    assert path.read_bytes() == source.replace("time.time()", "await ctx.time()").encode()
