@@ -26,6 +26,7 @@ from rea_lint.catalog import RULES, Fix
 from rea_lint.config import ReaConfig
 from rea_lint.engine import analyse, mentions_restate
 from rea_lint.findings import Finding, char_col
+from rea_lint.memory import TRIM_ABOVE, release_free_memory
 from rea_lint.reading import UnreadableFile, read_regular
 
 __all__ = ["Diagnostic", "FileResult", "Options", "check_file", "check_files", "ANALYSES"]
@@ -151,9 +152,8 @@ def _analyse(path: str, data: bytes, config: ReaConfig, options: Options) -> Fil
         source = decode(data)
     except (SyntaxError, UnicodeDecodeError, LookupError) as err:
         return FileResult(path, error=f"cannot decode: {_one_line(err)}")
-    lines = source.splitlines()
     project = wants_project(config)
-    if not project and not mentions_restate(lines, config):
+    if not project and not mentions_restate((source,), config):  # (no line list: it would live through the parse)
         return FileResult(path)  # (with the project analysis on, any module may be a link)
     try:
         tree = _parse(source, path)
@@ -166,6 +166,8 @@ def _analyse(path: str, data: bytes, config: ReaConfig, options: Options) -> Fil
         )
     except (ValueError, RecursionError, MemoryError) as err:
         return FileResult(path, error=f"cannot parse: {_one_line(err)}")
+    if len(source) > TRIM_ABOVE:
+        release_free_memory()  # the parser's scratch arena: else the model is allocated on top of it
     where = _Where(path, project)
     findings, model = _findings(tree, source, config, where)
     result = FileResult(path)

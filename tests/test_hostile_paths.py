@@ -192,3 +192,32 @@ def test_the_compiled_matcher_agrees_with_fnmatch() -> None:
             assert matcher.matches(path) is expected, (pattern, path)
             checked += 1
     assert checked == len(PATTERNS) * len(PATHS) == 192
+
+
+# --- memory on huge modules (the figures: benchmarks/memory.py, docs/reliability.md) ------------
+
+
+def test_a_big_module_hands_the_parsers_scratch_memory_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The peak of `rea check` on a huge module was the parser's peak plus the whole model
+    (the freed parser arena stayed in the heap): after parsing a big file, free heap memory
+    goes back to the OS before the model is built; small files skip the (cheap) call."""
+    from rea_lint import runner
+    from rea_lint.memory import TRIM_ABOVE, release_free_memory
+
+    import platform
+
+    if platform.libc_ver()[0] == "glibc":
+        assert release_free_memory() is True
+    assert TRIM_ABOVE == 1 << 20
+    calls: list[int] = []
+    monkeypatch.setattr(runner, "release_free_memory", lambda: calls.append(1) or True)
+    monkeypatch.setattr(runner, "TRIM_ABOVE", 4000)  # (a 1 MB module takes long to check)
+    handler = "@svc.handler()\nasync def h{i}(ctx: restate.Context) -> float:\n    return time.time()\n\n"
+    big = tmp_path / "big.py"
+    big.write_text(BAD + "".join(handler.format(i=i) for i in range(50)), encoding="utf-8")
+    small = tmp_path / "small.py"
+    small.write_text(BAD, encoding="utf-8")
+    options = runner.Options(cache_dir=None)
+    assert len(runner.check_file(small, ReaConfig(), options).diagnostics) == 1 and calls == []
+    result = runner.check_file(big, ReaConfig(), options)
+    assert len(result.diagnostics) == 51 and calls == [1]
