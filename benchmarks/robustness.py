@@ -3,11 +3,13 @@
     python -m benchmarks.robustness corpus                 # the stdlib and site-packages
     python -m benchmarks.robustness corpus --limit 500     # a quick look
     python -m benchmarks.robustness corpus --every 4       # every 4th file: the whole breadth, a quarter of the time
+    python -m benchmarks.robustness corpus --as-handlers --every 40   # every function a handler
     python -m benchmarks.robustness generated -n 2000      # Restate-shaped generated handlers
 
 `corpus`: every `*.py` of the interpreter's stdlib and of the environment's site-packages is
 read as `rea check` reads it and linted as if it were Restate code (an `import restate` line
-is prepended, so the model is built and every rule runs on it); where a fix applies, the
+is prepended, so the model is built and every rule runs on it; with `--as-handlers` every
+function is also decorated as a handler, so its code is judged as handler code); where a fix applies, the
 unsafe fixes are applied too, and the result must parse, and fixing it again must change
 nothing. `generated`: handlers assembled by hypothesis from Restate-shaped pieces (clock and
 random reads, run actions, state, calls, nested defs, lambdas) go through the same steps.
@@ -31,6 +33,19 @@ from rea_lint.config import DEFAULT
 from rea_lint.engine import check_tree
 
 HEADER = "import restate\n"
+
+
+def as_handlers(source: str) -> str:
+    """The module with every function made a Restate handler (`@svc.handler()`), so the rules
+    judge all of its code as handler code (its first parameter counts as the context)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tree = ast.parse(source)
+    deco = ast.parse("svc.handler()", mode="eval").body
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            node.decorator_list.insert(0, deco)
+    return HEADER + 'svc = restate.Service("svc")\n' + ast.unparse(tree) + "\n"
 
 
 def lint_and_fix(source: str, name: str) -> tuple[int, int]:
@@ -78,7 +93,7 @@ def corpus_files() -> Iterator[Path]:
         yield from sorted(p for p in root.rglob("*.py") if p.is_file())
 
 
-def run_corpus(limit: int | None, every: int = 1) -> int:
+def run_corpus(limit: int | None, every: int = 1, handlers: bool = False) -> int:
     from rea_lint.runner import decode
 
     files = parsed = findings = fixes = 0
@@ -95,6 +110,8 @@ def run_corpus(limit: int | None, every: int = 1) -> int:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 ast.parse(source)
+            if handlers:
+                source = as_handlers(source)
         except (SyntaxError, ValueError, UnicodeDecodeError, LookupError, RecursionError, MemoryError, OSError):
             continue  # rea reports these as one line; not what is being tested here
         parsed += 1
@@ -106,7 +123,8 @@ def run_corpus(limit: int | None, every: int = 1) -> int:
         findings += n
         fixes += k
     seconds = time.perf_counter() - start
-    print(f"corpus: {files} files, {parsed} parsed and linted as Restate code, {findings} findings, "
+    mode = "with every function a handler" if handlers else "as Restate code"
+    print(f"corpus: {files} files, {parsed} parsed and linted {mode}, {findings} findings, "
           f"{fixes} fixes applied (each re-parsed and re-fixed), {len(failures)} failures, {seconds:.0f} s")
     for f in failures[:20]:
         print(f)
@@ -151,13 +169,14 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("corpus", help="the stdlib and site-packages, linted and fixed as Restate code")
     c.add_argument("--limit", type=int, help="stop after this many files")
     c.add_argument("--every", type=int, default=1, help="take every k-th file (default: all)")
+    c.add_argument("--as-handlers", action="store_true", help="make every function a handler, so every rule and fix has work")
     g = sub.add_parser("generated", help="hypothesis-generated Restate handlers")
     g.add_argument("-n", type=int, default=2000, help="programs (default 2000)")
     g.add_argument("--seed", type=int, default=17)
     args = p.parse_args(argv)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
     if args.what == "corpus":
-        return run_corpus(args.limit, args.every)
+        return run_corpus(args.limit, args.every, args.as_handlers)
     return run_generated(args.n, args.seed)
 
 
