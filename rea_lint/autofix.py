@@ -133,7 +133,7 @@ class Fixer:
             return self.source
         for group in by_node.values():
             group.sort(key=lambda p: p.order)
-        return self.wrapper.module.visit(_Apply(by_node)).code
+        return _keep_final_cr(self.source, self.wrapper.module.visit(_Apply(by_node)).code)
 
     def edit(self, plan: FixPlan) -> Edit:
         """The single text replacement one fix makes (for SARIF/JSON `fixes`): the rewritten
@@ -540,6 +540,14 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
     head = text[:offset]
     line = head.count("\n") + 1
     return line, offset - (head.rfind("\n") + 1)
+
+
+def _keep_final_cr(source: str, fixed: str) -> str:
+    """libcst drops the last `\r` of a file whose lines end in a bare CR (old Mac style):
+    put it back, so a fix changes the fixed code and nothing else."""
+    if source.endswith("\r") and not fixed.endswith("\r"):
+        return fixed + "\r"
+    return fixed
 
 
 def fix_source(

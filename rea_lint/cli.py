@@ -185,7 +185,7 @@ def _excluder(config_for: Callable[[Path], ReaConfig]) -> Callable[[Path], bool]
         root = Path(cfg.source).resolve().parent if cfg.source else Path.cwd().resolve()
         try:
             rel = path.resolve().relative_to(root)
-        except ValueError:
+        except (ValueError, OSError, RuntimeError):  # (RuntimeError: a symlink loop)
             rel = Path(os.path.normpath(path))
         return any(cfg.is_excluded(p) for p in iter_parents(rel))
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
+from rea_lint.reading import read_regular
+
 __all__ = ["GitIgnore", "discover", "translate_gitignore"]
 
 # Never source, never worth walking (ruff and flake8 skip the same).
@@ -44,6 +46,9 @@ SKIP_DIRS = frozenset(
         "__pypackages__",
     }
 )
+
+
+_MAX_GITIGNORE = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -121,8 +126,8 @@ class GitIgnore:
         self.patterns = patterns
 
     def with_file(self, path: Path) -> "GitIgnore":
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
+        try:  # a FIFO or /dev/zero named .gitignore must not hang the walk
+            text = read_regular(path, _MAX_GITIGNORE).decode("utf-8", errors="replace")
         except OSError:
             return self
         base = path.parent.resolve().as_posix()
@@ -180,19 +185,22 @@ def discover(
 ) -> tuple[list[Path], list[str]]:
     """The files to check (sorted, deduplicated) and one-line problems with the paths given.
 
-    ``excluded(path)`` says whether config `exclude` removes a file or directory.
+    ``excluded(path)`` says whether config `exclude` removes a file or directory. A path
+    that exists but is neither a directory nor a regular file (a FIFO, a device, a socket)
+    is still returned: checking it reports, in one line, that it was skipped and why, so it
+    is never silently dropped and never read. Only a path that does not exist is a problem.
     """
     found: dict[str, Path] = {}
     problems: list[str] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
+        if _is_dir(path):
             if excluded(path):
                 continue
             ignore = GitIgnore.above(path) if respect_gitignore else GitIgnore()
             for f in _walk(path, ignore, excluded, respect_gitignore):
                 found.setdefault(os.path.normpath(f), f)
-        elif path.is_file():
+        elif os.path.lexists(path):  # a file, or something the read will name and skip
             if not excluded(path):
                 found.setdefault(os.path.normpath(path), path)
         else:
@@ -200,10 +208,27 @@ def discover(
     return sorted(found.values(), key=lambda p: p.as_posix()), problems
 
 
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a symlink loop given by name: not a directory
+        return False
+
+
 def _walk(root: Path, ignore: GitIgnore, excluded: Callable[[Path], bool], respect: bool) -> Iterator[Path]:
+    """`*.py` under ``root``; directory symlinks are followed, each directory walked once
+    (by device and inode), so `ln -s . sub` and links into a sibling cannot loop."""
+    seen: set[tuple[int, int]] = set()
     stack: list[tuple[Path, GitIgnore]] = [(root, ignore)]
     while stack:
         directory, ign = stack.pop()
+        try:
+            info = os.stat(directory)
+        except OSError:
+            continue
+        if (info.st_dev, info.st_ino) in seen:
+            continue
+        seen.add((info.st_dev, info.st_ino))
         if respect and (directory / ".gitignore").is_file():
             ign = ign.with_file(directory / ".gitignore")
         try:
@@ -213,7 +238,10 @@ def _walk(root: Path, ignore: GitIgnore, excluded: Callable[[Path], bool], respe
         subdirs: list[tuple[Path, GitIgnore]] = []
         absdir = directory.resolve().as_posix()
         for entry in entries:
-            is_dir = entry.is_dir()
+            try:
+                is_dir = entry.is_dir()
+            except OSError:  # a symlink loop (`ln -s loop loop`): not a directory
+                is_dir = False
             child = directory / entry.name
             if is_dir:
                 if entry.name in SKIP_DIRS or entry.name.endswith(".egg-info"):
@@ -227,7 +255,7 @@ def _walk(root: Path, ignore: GitIgnore, excluded: Callable[[Path], bool], respe
             if is_dir:
                 subdirs.append((child, ign))
             else:
-                yield child
+                yield child  # (a FIFO or device named *.py too: the read reports and skips it)
         stack.extend(reversed(subdirs))
 
 

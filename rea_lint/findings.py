@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
+
+__all__ = ["Finding", "char_col"]
 
 
 @dataclass(frozen=True, order=True)
@@ -17,3 +19,13 @@ class Finding:
     end_col: int | None = field(default=None, compare=False)
     data: Any = field(default=None, compare=False, repr=False)
     """Rule-specific facts an autofix needs (the call node, the context name ...)."""
+
+
+def char_col(lines: Sequence[str] | None, line: int, col: int) -> int:
+    """`ast` columns are UTF-8 byte offsets; users (and editors) count characters.
+
+    Only a non-ASCII line needs the conversion, so ASCII code pays one `isascii` per finding."""
+    text = lines[line - 1] if lines is not None and 0 < line <= len(lines) else ""
+    if text.isascii():
+        return col
+    return len(text.encode("utf-8")[:col].decode("utf-8", errors="ignore"))

@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Iterator, Sequence
 from rea_lint import __version__
 from rea_lint.config import ConfigError, ReaConfig, load_config
 from rea_lint.engine import check_tree, mentions_restate
+from rea_lint.findings import char_col
 
 __all__ = ["ReaChecker"]
 
@@ -52,8 +53,9 @@ class ReaChecker:
         if self.lines is not None and not mentions_restate(self.lines, config):
             return
         codes = self._codes(config)
+        lines = self.lines
         for f in check_tree(self.tree, config, codes):
-            yield f.line, f.col, f.message, type(self)
+            yield f.line, char_col(lines, f.line, f.col), f.message, type(self)  # characters, as the CLI
 
     def _config(self) -> ReaConfig:
         name = self.filename

@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 from typing import Iterable, Iterator
 
+from rea_lint.star_exports import STAR_EXPORTS
+
 __all__ = ["ImportMap", "dotted", "iter_statements"]
 
 
@@ -111,7 +113,9 @@ class ImportMap:
             module = f"{base}.{module}".strip(".") if base else "." * node.level + module
         self.modules.add(module)
         for alias in node.names:
-            if alias.name == "*":
+            if alias.name == "*":  # binds the module's public names, known for restate's
+                for name in STAR_EXPORTS.get(module, ()):
+                    self.names[name] = f"{module}.{name}"
                 continue
             self.names[alias.asname or alias.name] = f"{module}.{alias.name}" if module else alias.name
 

@@ -25,7 +25,9 @@ from rea_lint.cache import ResultCache
 from rea_lint.catalog import RULES, Fix
 from rea_lint.config import ReaConfig
 from rea_lint.engine import analyse, mentions_restate
-from rea_lint.findings import Finding
+from rea_lint.findings import Finding, char_col
+from rea_lint.memory import TRIM_ABOVE, release_free_memory
+from rea_lint.reading import UnreadableFile, read_regular
 
 __all__ = ["Diagnostic", "FileResult", "Options", "check_file", "check_files", "ANALYSES"]
 
@@ -104,7 +106,9 @@ def check_file(path: str | os.PathLike[str], config: ReaConfig, options: Options
     """The result for one file: cached if unchanged, else analysed (and fixed if asked)."""
     path = str(path)
     try:
-        data = Path(path).read_bytes()
+        data = read_regular(path, config.max_file_size)
+    except UnreadableFile as err:  # a FIFO, a device, a file over max-file-size: named, skipped
+        return FileResult(path, error=str(err))
     except OSError as err:
         return FileResult(path, error=f"cannot read: {err.strerror or err}")
     cache = ResultCache(options.cache_dir) if options.cache_dir else None
@@ -148,9 +152,8 @@ def _analyse(path: str, data: bytes, config: ReaConfig, options: Options) -> Fil
         source = decode(data)
     except (SyntaxError, UnicodeDecodeError, LookupError) as err:
         return FileResult(path, error=f"cannot decode: {_one_line(err)}")
-    lines = source.splitlines()
     project = wants_project(config)
-    if not project and not mentions_restate(lines, config):
+    if not project and not mentions_restate((source,), config):  # (no line list: it would live through the parse)
         return FileResult(path)  # (with the project analysis on, any module may be a link)
     try:
         tree = _parse(source, path)
@@ -163,6 +166,8 @@ def _analyse(path: str, data: bytes, config: ReaConfig, options: Options) -> Fil
         )
     except (ValueError, RecursionError, MemoryError) as err:
         return FileResult(path, error=f"cannot parse: {_one_line(err)}")
+    if len(source) > TRIM_ABOVE:
+        release_free_memory()  # the parser's scratch arena: else the model is allocated on top of it
     where = _Where(path, project)
     findings, model = _findings(tree, source, config, where)
     result = FileResult(path)
@@ -225,9 +230,9 @@ def _summarize(
         return
     sites = [*summary["handler_calls"], *(site for _method, site in summary["kind_calls"]), *summary["action_calls"]]
     for site in sites:  # reported positions: characters, like findings
-        site[3] = _char_col(lines, site[2], site[3])
+        site[3] = char_col(lines, site[2], site[3])
         if site[4] is not None and site[5] is not None:
-            site[5] = _char_col(lines, site[4], site[5])
+            site[5] = char_col(lines, site[4], site[5])
     result.summary = summary
     for site in sites:
         line = site[2]
@@ -336,13 +341,6 @@ def _write(path: str, original: bytes, source: str) -> None:
         fh.write((b"\xef\xbb\xbf" if bom else b"") + data)
 
 
-def _char_col(lines: Sequence[str], line: int, col: int) -> int:
-    text = lines[line - 1] if 0 < line <= len(lines) else ""
-    if text.isascii():
-        return col
-    return len(text.encode("utf-8")[:col].decode("utf-8", errors="ignore"))
-
-
 def _diagnostic(
     path: str, f: Finding, lines: Sequence[str], config: ReaConfig, fix: str, edit: dict[str, Any] | None
 ) -> Diagnostic:
@@ -351,9 +349,9 @@ def _diagnostic(
     return Diagnostic(
         path=path,
         line=f.line,
-        col=_char_col(lines, f.line, f.col),
+        col=char_col(lines, f.line, f.col),
         end_line=end_line,
-        end_col=_char_col(lines, end_line, end_col),
+        end_col=char_col(lines, end_line, end_col),
         code=f.code,
         message=f.message,
         severity=config.severity_of(f.code).value,

@@ -1,0 +1,77 @@
+"""Read a source file safely: regular files only, and never more than a size limit.
+
+A `*.py` that is a FIFO would block `open()` forever, and one that links to `/dev/zero`
+would be read until memory runs out. So the file is opened without blocking, checked to be
+a regular file on the open descriptor (no race with a rename), and read up to the limit.
+Every refusal is an `UnreadableFile` whose message is one line that says why and what to do.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+__all__ = ["DEFAULT_MAX_FILE_SIZE", "UnreadableFile", "describe_mode", "format_size", "read_regular"]
+
+DEFAULT_MAX_FILE_SIZE = 64 * 1024 * 1024
+"""64 MiB: three times the largest generated module rea is measured on (benchmarks/memory.py);
+parsing a module this size already needs several GB, so bigger is almost surely not source."""
+
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a directory"),
+)
+
+
+class UnreadableFile(OSError):
+    """A file rea refuses to read; `str(err)` is the one-line reason."""
+
+
+def describe_mode(mode: int) -> str:
+    """What a non-regular file is, in words (`a FIFO (named pipe)`)."""
+    for test, name in _KINDS:
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def format_size(size: int) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}".replace(".0 ", " ")
+    return f"{size} bytes"
+
+
+def read_regular(path: str | os.PathLike[str], limit: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
+    """The bytes of ``path`` if it is a regular file (symlinks followed) of at most ``limit``
+    bytes; else `UnreadableFile`. Other `OSError`s (missing, permission) propagate."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)  # non-blocking: opening a FIFO with no writer returns at once
+    with os.fdopen(fd, "rb", buffering=0) as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableFile(f"skipped: {describe_mode(info.st_mode)}, not a regular file")
+        if info.st_size > limit:
+            raise UnreadableFile(_too_big(info.st_size, limit))
+        chunks: list[bytes] = []
+        total = 0
+        while True:  # read to EOF, but never past the limit (the file may grow meanwhile)
+            chunk = fh.read(min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                raise UnreadableFile(_too_big(total, limit, growing=True))
+        return b"".join(chunks)
+
+
+def _too_big(size: int, limit: int, growing: bool = False) -> str:
+    what = f"more than {format_size(limit)} (it grew while being read)" if growing else format_size(size)
+    return (
+        f"skipped: the file is {what}, over the max-file-size of {format_size(limit)}; "
+        "raise `max-file-size` in [tool.rea] to check it"
+    )
