@@ -206,3 +206,28 @@ def test_diff_does_not_import_restate(repo):
     done = subprocess.run([sys.executable, "-c", probe], cwd=repo, capture_output=True, text=True)
     assert done.returncode == 1, done.stderr
     assert done.stderr.endswith("[]")
+
+
+def test_unknown_exits_0_unless_asked(repo, capsys):
+    (repo / "shop" / "orders.py").write_text(V1.replace('await ctx.run("reserve", lambda: sku)', 'await ctx.run(f"reserve {sku}", lambda: sku)'))
+    git(repo, "commit", "-qam", "computed name")
+    (repo / "shop" / "orders.py").write_text(V1.replace('await ctx.run("reserve", lambda: sku)', 'await ctx.run(f"reserve-{sku}", lambda: sku)'))
+    code, out, _ = run(capsys, "--base", "HEAD")
+    assert code == 0 and "Orders/place: unknown: `ctx.run(f'reserve {sku}'" in out and "computed at run time" in out
+    code, _, _ = run(capsys, "--base", "HEAD", "--fail-on-unknown")
+    assert code == 1
+
+
+def test_unwritable_output_file_is_one_line(repo, capsys, tmp_path):
+    code, _, err = run(capsys, "--base", "HEAD", "-o", str(tmp_path / "no" / "such" / "dir" / "x.json"))
+    assert code == 2 and err.startswith("rea: error: ") and "cannot write" in err and err.count("\n") == 1
+
+
+def test_removed_service_is_named(repo, capsys):
+    (repo / "shop" / "orders.py").write_text(V1.replace('"Orders"', '"Purchases"'))
+    code, out, _ = run(capsys, "--base", "HEAD")
+    assert code == 1
+    assert out.splitlines()[0] == "service Orders: removed (or renamed): every handler of it is gone; its handlers are listed below"
+    assert "Orders/place: removed" in out and "Orders/status: removed" in out
+    code, out, _ = run(capsys, "--base", "HEAD", "--format", "json")
+    assert json.loads(out)["services_removed"] == ["Orders"]

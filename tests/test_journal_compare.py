@@ -258,3 +258,22 @@ def test_breaking_verdict_names_states_and_advice():
     states = d.divergence.states()
     assert "suspended at or after" in states and "ctx.run('a'" in states
     assert "drain" in d.advice and "version" in d.advice
+
+
+def test_many_independent_branches_are_followed_not_multiplied():
+    # eight optional steps and a loop: 256 x 4 ways through the old code; each is replayed on
+    # the new code along the decisions it took, so the verdict stays exact
+    body = "\n".join(f'if req["c{i}"]:\n    await ctx.run("r{i}", lambda: 1)' for i in range(8))
+    body += '\nfor x in req["xs"]:\n    await ctx.run("each", lambda: 1)'
+    assert verdict(body, body).verdict is Verdict.COMPATIBLE
+    d = verdict(body, body.replace('"r7"', '"r7b"'))
+    assert d.verdict is Verdict.BREAKING and d.divergence.index == 1  # when only c7 holds, r7 is first
+    d = verdict(body, body + "\nawait ctx.run('done', lambda: 1)")
+    assert d.verdict is Verdict.COMPATIBLE
+
+
+def test_unpacking_cycles_fingerprint_without_recursing_forever():
+    body = 'a, b = 0, 1\nfor i in req["n"]:\n    a, b = b, a + b\nctx.set("fib", a)'
+    d = obj_verdict(body, body.replace("a, b = 0, 1", "a, b = 0, 2"))
+    assert d.verdict is Verdict.UNKNOWN and "computed at run time" in d.reason
+    assert obj_verdict(body, body.replace("i in", "j in")).verdict is Verdict.COMPATIBLE

@@ -226,3 +226,13 @@ def test_command_names_as_the_server_prints_them():
     assert kinds_of_command("get state") == {OpKind.GET_STATE}
     assert kinds_of_command("OneWayCallCommand") == {OpKind.SEND}
     assert kinds_of_command("send signal") == {OpKind.SEND_SIGNAL, OpKind.CANCEL_INVOCATION}
+
+
+def test_locate_with_many_branches_and_an_early_return():
+    body = "\n".join(f'if req["c{i}"]:\n    await ctx.run("r{i}", lambda: 1)' for i in range(10))
+    h = shapes_of_source(handler('if req["stop"]:\n    return\nawait ctx.run("first", lambda: 1)\n' + body + '\nawait ctx.run("last", lambda: 1)'), "s.py")[("S", "h")]
+    recorded = [Recorded("run", {"name": n}) for n in ("first", "r2", "r5", "r9")]
+    loc = locate(h, recorded, 5)
+    assert loc.op is not None and loc.op.get("name").literal == "last" and loc.ends
+    loc = locate(h, recorded[:2], 3)  # after r2: any of r3..r9 or last
+    assert loc.op is None and len(loc.ops) == 8

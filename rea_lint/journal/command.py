@@ -24,9 +24,9 @@ from rea_lint.journal.revisions import (
     read_worktree,
     repo_root,
 )
-from rea_lint.journal.shape import shapes_of_sources
+from rea_lint.journal.shape import Shapes, shapes_of_sources
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "shapes_at"]
 
 EXIT_OK, EXIT_BREAKING, EXIT_ERROR = 0, 1, 2
 WORKTREE = "the work tree"
@@ -77,6 +77,19 @@ def _sides(args: argparse.Namespace) -> tuple[dict[str, str], dict[str, str], st
     else:
         new, head_label = read_revision(repo, args.head, specs), args.head
     return old, new, base_label, head_label
+
+
+def shapes_at(revision: str | None, paths: Sequence[str] = (), directory: str | None = None) -> tuple[Shapes, list[str]]:
+    """The handler shapes of one side, for other commands (`rea explain --since REV`):
+    ``revision`` a git revision of the repository around the current directory (None: the
+    work tree), or ``directory``. Raises `RevisionError` (one line) on bad input."""
+    if directory is not None:
+        sources = read_directory(directory)
+    else:
+        repo = repo_root(".")
+        specs = pathspecs(repo, paths) if paths else ["."]
+        sources = read_worktree(repo, specs) if revision is None else read_revision(repo, revision, specs)
+    return shapes_of_sources(sources)
 
 
 def compute(args: argparse.Namespace) -> tuple[ProjectDiff, str, str]:

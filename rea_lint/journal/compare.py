@@ -21,14 +21,19 @@ import enum
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from rea_lint.journal.ops import Op, OpKind, certain_mismatch, field_mismatch
-from rea_lint.journal.paths import EXCEPT, Decision, Path, TooManyPaths, enumerate_paths
+from rea_lint.journal.ops import Op, OpKind, field_mismatch
+from rea_lint.journal.guided import Budget, replay_path
+from rea_lint.journal.paths import Path, TooManyPaths, enumerate_paths
 from rea_lint.journal.shape import HandlerShape, Shapes, Unknown
 
 __all__ = ["Divergence", "HandlerDiff", "ProjectDiff", "Verdict", "compare_handlers", "diff_projects"]
 
 SUSPENDING = frozenset({OpKind.CALL, OpKind.SLEEP, OpKind.GET_PROMISE, OpKind.ATTACH_INVOCATION, OpKind.RUN, OpKind.GET_STATE, OpKind.STATE_KEYS, OpKind.PEEK_PROMISE})
 """Operations an invocation can be suspended (or retried) at: the ones awaited for a result."""
+
+
+OLD_PATHS_CAP = 4096
+"""Ways through the old code beyond which the verdict is unknown (each is replayed on the new code)."""
 
 
 class Verdict(str, enum.Enum):
@@ -135,20 +140,23 @@ def compare_handlers(old: HandlerShape, new: HandlerShape) -> HandlerDiff:
                    "Restate routes and stores its invocations differently",
         )
     try:
-        old_paths = enumerate_paths(old.shape)
-        new_paths = enumerate_paths(new.shape)
+        old_paths = enumerate_paths(old.shape, cap=OLD_PATHS_CAP)
     except TooManyPaths as err:
         return HandlerDiff(old.service, old.handler, Verdict.UNKNOWN, old, new,
-                           reason=f"the handler has more than {err.args[0] - 1} paths through its operations; rea does not compare a part of them")
+                           reason=f"the old handler has more than {err.args[0] - 1} paths through its operations; rea does not compare a part of them")
     first_break: Divergence | None = None
     first_unknown: Unknown | None = None
-    for p in old_paths:
-        result = _replay_on(p, new_paths)
-        if isinstance(result, Divergence):
-            if first_break is None or _order(result) < _order(first_break):
-                first_break = result
-        elif isinstance(result, Unknown) and first_unknown is None:
-            first_unknown = result
+    try:
+        for p in old_paths:
+            result = _replay_on(p, new)
+            if isinstance(result, Divergence):
+                if first_break is None or _order(result) < _order(first_break):
+                    first_break = result
+            elif isinstance(result, Unknown) and first_unknown is None:
+                first_unknown = result
+    except Budget:
+        return HandlerDiff(old.service, old.handler, Verdict.UNKNOWN, old, new,
+                           reason="the handlers' branches and loops are too many to follow every way through them")
     if first_break is not None:
         return HandlerDiff(old.service, old.handler, Verdict.BREAKING, old, new, first_break, reason=first_break.reason)
     if first_unknown is not None:
@@ -163,81 +171,26 @@ def _order(d: Divergence) -> tuple[int, int]:
     return (d.index if d.index is not None else 1 << 30, d.old.line if d.old is not None else 0)
 
 
-def _consistent(old: Path, new: Path) -> bool:
-    """Does ``new`` decide like ``old`` wherever both compute a condition the same way, and
-    raise where ``old`` raised (after the same recorded operations, which replay the same
-    results, failures included)?"""
-    decisions = old.decisions()
-    for cond, arms in new.decisions().items():
-        if cond == EXCEPT:
-            continue
-        recorded = decisions.get(cond)
-        if recorded is None:
-            continue
-        for a, b in zip(arms, recorded):
-            if a != b:
-                return False
-    horizon = len(old.journal)
-    return _raises(old, horizon) == _raises(new, horizon)
-
-
-def _raises(path: Path, horizon: int) -> list[tuple[int, object]]:
-    """(journal position, handler) of each exception the path takes, up to ``horizon``."""
-    out = []
-    position = 0
-    for e in path.events:
-        if isinstance(e, Decision):
-            if e.condition == EXCEPT and position <= horizon:
-                out.append((position, e.arm))
-        elif isinstance(e, Unknown) or (isinstance(e, Op) and e.kind.journaled):
-            position += 1
-    return out
-
-
-def _replay_on(old: Path, news: Sequence[Path]) -> Divergence | Unknown | None:
-    """Replay every prefix of one old path on the new code's paths: the earliest divergence
-    along a consistent new path, else an unknown met, else None (it replays)."""
+def _replay_on(old: Path, new: HandlerShape) -> Divergence | Unknown | None:
+    """Replay every prefix of one old path on the new code (`guided.replay_path`): the
+    earliest divergence along a way the new code can take, else an unknown met, else None."""
     recorded = old.journal
     best: Divergence | None = None
     unknown: Unknown | None = None
-    for new in news:
-        if not _consistent(old, new):
-            continue
-        attempted = new.journal
-        exact = True
-        for i, rec in enumerate(recorded):
-            if i >= len(attempted):
-                if new.truncated:
-                    break  # the new path goes on past the unrolling bound: not a divergence
-                if isinstance(rec, Unknown):
-                    unknown = unknown or rec
-                    break
-                d = Divergence(i + 1 if exact else None, rec, None, f"the old code journals `{rec.text}` ({rec.where()}) where the new code ends (returns or raises)", _suspension(recorded, i))
-                if best is None or _order(d) < _order(best):
-                    best = d
-                break
-            att = attempted[i]
-            if isinstance(rec, Unknown) or isinstance(att, Unknown):
-                if isinstance(rec, Unknown) and isinstance(att, Unknown) and rec.opaque and rec.opaque == att.opaque:
-                    exact = False
-                    continue  # the same opaque call in both: it journals the same
-                unknown = unknown or (rec if isinstance(rec, Unknown) else att)  # type: ignore[assignment]
-                break
-            why = field_mismatch(rec, att)
-            if why is not None and not certain_mismatch(rec, att):
-                unknown = unknown or Unknown(
-                    f"`{rec.text}` became `{att.text}`: {why.split(' ', 1)[0]} is computed at run time and its "
-                    "computation changed; rea cannot tell whether the value (which replay compares) is the same",
-                    att.path, att.line, att.col)
-                break
-            if why is not None:
-                d = Divergence(i + 1 if exact else None, rec, att, _describe(rec, att, why), _suspension(recorded, i))
-                if best is None or _order(d) < _order(best):
-                    best = d
-                break
-    if best is not None:
-        return best
-    return unknown
+    for outcome in replay_path(old, new.shape):
+        if outcome.kind == "diverges":
+            rec = recorded[outcome.index]
+            assert isinstance(rec, Op)
+            if outcome.new is None:
+                reason = f"the old code journals `{rec.text}` ({rec.where()}) where the new code ends (returns or raises)"
+            else:
+                reason = _describe(rec, outcome.new, field_mismatch(rec, outcome.new) or "")
+            d = Divergence(outcome.index + 1 if outcome.exact else None, rec, outcome.new, reason, _suspension(recorded, outcome.index))
+            if best is None or _order(d) < _order(best):
+                best = d
+        elif outcome.kind == "unknown" and unknown is None:
+            unknown = outcome.unknown
+    return best if best is not None else unknown
 
 
 def _suspension(recorded: Sequence[Op | Unknown], start: int) -> Op | None:

@@ -20,7 +20,7 @@ from rea_lint.model import Function, Model
 
 __all__ = ["Fingerprinter"]
 
-_MAX_DEPTH = 12
+_MAX_DEPTH = 40
 
 
 class Fingerprinter:
@@ -59,8 +59,8 @@ class Fingerprinter:
         ):
             # a run's result is replayed from the journal: it depends on the run's name, not
             # on its action (changing the action changes nothing for invocations in flight)
-            name = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "name"), None)
-            return f"RUN({self._render(name, depth + 1, stack) if name is not None else '?'})"
+            named = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "name"), None)
+            return f"RUN({self._render(named, depth + 1, stack) if named is not None else '?'})"
         if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return f"D({_dump(node)})"
         parts = [type(node).__name__]
@@ -88,7 +88,15 @@ class Fingerprinter:
             if name in stack:
                 return f"R({name})"  # a loop-carried value (`total += x`): its definitions are listed once
             inner = stack | {name}
-            return "L[" + ";".join(self._render(v, depth + 1, inner) if isinstance(v, ast.AST) else v for v in assigned) + "]"  # type: ignore[arg-type]
+            parts = []
+            for v in assigned:
+                if isinstance(v, tuple):  # (position in an unpacking, the unpacked value)
+                    parts.append(f"U{v[0]}({self._render(v[1], depth + 1, inner)})")
+                elif isinstance(v, ast.AST):
+                    parts.append(self._render(v, depth + 1, inner))
+                else:
+                    parts.append(v)
+            return "L[" + ";".join(parts) + "]"
         scope = self.fn.parent
         while scope is not None:  # a closure: the enclosing function's value
             if name in scope.local_names:
@@ -108,19 +116,21 @@ class Fingerprinter:
                 return f"D({_dump(stmt)})"
         return f"G({name})"
 
-    def assignments(self) -> dict[str, list[ast.AST | str]]:
+    def assignments(self) -> dict[str, list[ast.AST | str | tuple[int, ast.AST]]]:
         """Local name -> what is assigned to it, in source order (nested defs excluded)."""
         if self._assigned is not None:
             return self._assigned  # type: ignore[return-value]
-        out: dict[str, list[ast.AST | str]] = {}
-        self._assigned = out  # type: ignore[assignment]  # rendering a value below may ask again: no recursion
+        out: dict[str, list[ast.AST | str | tuple[int, ast.AST]]] = {}
 
-        def bind(target: ast.AST, value: ast.AST | str, how: str = "") -> None:
+        def bind(target: ast.AST, value: ast.AST | str | tuple[int, ast.AST]) -> None:
             if isinstance(target, ast.Name):
-                out.setdefault(target.id, []).append(value if not how else f"{how}")
+                out.setdefault(target.id, []).append(value)
             elif isinstance(target, (ast.Tuple, ast.List)):
                 for i, elt in enumerate(target.elts):
-                    bind(elt, f"U{i}({self._render(value, 1, frozenset()) if isinstance(value, ast.AST) else value})")
+                    if isinstance(value, ast.AST):
+                        bind(elt, (i, value))
+                    else:
+                        bind(elt, f"U{i}({value})")
             elif isinstance(target, ast.Starred):
                 bind(target.value, value)
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 from rea_lint.journal.ops import COMMAND_NAMES, Op, OpKind
-from rea_lint.journal.paths import TooManyPaths, enumerate_paths
-from rea_lint.journal.shape import HandlerShape, Unknown
+from rea_lint.journal.guided import Budget, reach
+from rea_lint.journal.shape import HandlerShape
 
 __all__ = ["Location", "Recorded", "kinds_of_command", "locate"]
 
@@ -66,16 +66,18 @@ class Location:
     ops: tuple[Op, ...] = ()
     """The distinct source operations at ``index`` along the consistent paths."""
     ends: bool = False
-    """Some consistent path ends (returns or raises) before ``index``."""
+    """Some consistent way ends (returns or raises) before ``index``. Such a way cannot be the
+    one the invocation took if the code attempted an operation at ``index``; ``op`` ignores it."""
     unknown: str = ""
     """Set when a consistent path meets an unknown at or before ``index`` (why, where)."""
     paths: int = 0
-    """How many paths agree with the recorded prefix."""
+    """How many ways through the code (distinct states) agree with the recorded prefix and
+    reach ``index`` or an unknown before it (0: none does)."""
 
     @property
     def op(self) -> Op | None:
         """The one operation at ``index``, or None when it is not certain (see the others)."""
-        if len(self.ops) == 1 and not self.ends and not self.unknown:
+        if len(self.ops) == 1 and not self.unknown:
             return self.ops[0]
         return None
 
@@ -90,7 +92,7 @@ class Location:
             lines = ", ".join(f"{o.where()} `{o.text}`" for o in self.ops)
             return f"the paths that agree with the recorded journal put different operations at index {self.index}: {lines}"
         if self.ends:
-            return f"some paths that agree with the recorded journal end before index {self.index}"
+            return f"the paths that agree with the recorded journal end before index {self.index}"
         return f"no path of the current code reaches index {self.index}"
 
 
@@ -101,38 +103,19 @@ def locate(shape: HandlerShape, recorded: Sequence[Recorded], index: int) -> Loc
     position = index - 1
     if position < 0:
         return Location(index, unknown="index 0 is the handler's input, not an operation of its code")
+    def agrees(i: int, op: Op) -> bool:
+        return i >= len(recorded) or _agrees(recorded[i], op)
+
     try:
-        paths = enumerate_paths(shape.shape, unroll=max(2, position + 1), cap=2000)
-    except TooManyPaths as err:
-        return Location(index, unknown=f"the handler has more than {err.args[0] - 1} paths; rea does not pick among them")
-    ops: dict[tuple[str, int, int, str], Op] = {}
-    ends = False
+        found = reach(shape.shape, position, agrees)
+    except Budget:
+        return Location(index, unknown="the handler's branches and loops are too many to follow every way through them")
     unknown = ""
-    consistent = 0
-    for path in paths:
-        journal = path.journal
-        ok = True
-        for i in range(min(position, len(recorded), len(journal))):
-            entry = journal[i]
-            if isinstance(entry, Unknown):
-                break
-            if not _agrees(recorded[i], entry):
-                ok = False
-                break
-        if not ok:
-            continue
-        consistent += 1
-        blocked = next((e for e in journal[: position + 1] if isinstance(e, Unknown)), None)
-        if blocked is not None:
-            unknown = unknown or f"{blocked.reason} ({blocked.where()}), before index {index}"
-            continue
-        if position < len(journal):
-            op = journal[position]
-            ops.setdefault((op.path, op.line, op.col, op.kind.value), op)  # type: ignore[union-attr]
-        elif not path.truncated:
-            ends = True
-    ordered = tuple(sorted(ops.values(), key=lambda o: (o.path, o.line, o.col)))
-    return Location(index, ordered, ends, unknown, consistent)
+    if found.unknown is not None:
+        u = found.unknown
+        unknown = f"{u.reason} ({u.where()}), at or before index {index}"
+    ordered = tuple(sorted(found.ops.values(), key=lambda o: (o.path, o.line, o.col)))
+    return Location(index, ordered, found.ends, unknown, found.ways)
 
 
 def _agrees(entry: Recorded, op: Op) -> bool:

@@ -64,6 +64,8 @@ def text(diff: ProjectDiff, verbose: bool = False) -> str:
     out: list[str] = []
     for p in diff.problems:
         out.append(f"{p}")
+    for service in diff.services():
+        out.append(f"service {service}: removed (or renamed): every handler of it is gone; its handlers are listed below")
     for h in diff.handlers:
         path, line = _where(h)
         head = f"{path}:{line}: {h.service}/{h.handler}: {_TITLES[h.verdict]}"
@@ -141,6 +143,7 @@ def as_json(diff: ProjectDiff, base: str = "", head: str = "") -> str:
         "base": base,
         "head": head,
         "handlers": handlers,
+        "services_removed": sorted(diff.services()),
         "problems": list(diff.problems),
         "summary": {"handlers": len(diff.handlers), **counts},
     }

@@ -27,7 +27,7 @@ class RevisionError(Exception):
     """A one-line problem with a revision, a path or the repository (exit 2)."""
 
 
-def _git(repo: Path | str, *args: str, input: bytes | None = None) -> bytes:
+def _git(repo: "Path | str | os.PathLike[str]", *args: str, input: bytes | None = None) -> bytes:
     try:
         done = subprocess.run(
             ["git", "-C", str(repo), *args], input=input, capture_output=True, check=False, timeout=120

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ast
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Mapping, Sequence, Union
 
@@ -326,7 +326,10 @@ class _Project:
         for fn, service, service_kind, handler in self._decorated(mod):
             kind = fn.handler.kind.value if fn.handler and fn.handler.kind else "unknown"
             builder = _ShapeBuilder(self, mod, fn, contexts=frozenset(fn.contexts), env={}, depth=0, stack=(f"{mod.name}.{fn.qualname}",), via=())
-            shape = builder.block(fn.node.body)
+            try:
+                shape: Node = builder.block(fn.node.body)
+            except RecursionError:
+                shape = Unknown("the handler's code is nested too deeply for rea to follow", mod.path, fn.node.lineno, fn.node.col_offset)
             out.append(HandlerShape(service, service_kind, handler, kind, mod.path, fn.node.lineno, fn.qualname, shape))
         return out
 
@@ -360,7 +363,7 @@ _SCOPED_CALLS = {
     "workflow_call": ("tpe", "key", "arg", "limit_key", "idempotency_key", "headers"),
     "workflow_send": ("tpe", "key", "arg", "send_delay", "limit_key", "idempotency_key", "headers"),
 }
-_SIMPLE = {
+_SIMPLE: dict[str, tuple[OpKind, tuple[str, ...], dict[str, str | tuple[str, ...]]]] = {
     # method: (kind, parameters, {field: parameter})
     "get": (OpKind.GET_STATE, ("name", "serde", "type_hint", "entry_name"), {"key": "name", "name": "entry_name"}),
     "state_keys": (OpKind.STATE_KEYS, ("entry_name",), {"name": "entry_name"}),
@@ -546,16 +549,16 @@ class _ShapeBuilder:
             return _seq([first, self.branch(node.values[0], node.lineno, [rest, EMPTY])])
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
             first = self.expr(node.generators[0].iter)
-            inner: list[Node] = []
+            parts: list[Node] = []
             for gen in node.generators[1:]:
-                inner.append(self.expr(gen.iter))
+                parts.append(self.expr(gen.iter))
             for gen in node.generators:
-                inner.extend(self.expr(c) for c in gen.ifs)
+                parts.extend(self.expr(c) for c in gen.ifs)
             if isinstance(node, ast.DictComp):
-                inner.extend((self.expr(node.key), self.expr(node.value)))
+                parts.extend((self.expr(node.key), self.expr(node.value)))
             else:
-                inner.append(self.expr(node.elt))
-            body = _seq(inner)
+                parts.append(self.expr(node.elt))
+            body = _seq(parts)
             if _is_empty(body):
                 return first
             return _seq([first, Loop(self.fp.of(node.generators[0].iter), _text(node.generators[0].iter), node.lineno, body, EMPTY)])
@@ -685,7 +688,7 @@ class _ShapeBuilder:
             return _seq([self._args(call), self._call_op(call, method)])
         if method in _SIMPLE:
             kind, params, mapping = _SIMPLE[method]
-            fields = {}
+            fields: dict[str, Field] = {}
             for fname, pname in mapping.items():
                 if isinstance(pname, tuple):
                     fields[fname] = self._payload(call, params, pname)

@@ -1,0 +1,258 @@
+"""Replay one recorded path on a shape: walk the new code the way the old journal steers it.
+
+Enumerating every path of the new code and pairing each with every old path grows as the
+product of their branches (eight independent `if`s are 256 paths a side). Instead, the new
+shape is walked depth-first along one old path: a branch whose condition the old path
+decided (same fingerprint, same occurrence) takes the same arm, any other branch forks, an
+exception is raised exactly where the old path raised, and a walk stops at the first
+operation that differs from the recorded one, or once the whole recorded path has replayed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Union
+
+from rea_lint.journal.ops import Op, certain_mismatch, field_mismatch
+from rea_lint.journal.paths import EXCEPT, Decision, Path
+from rea_lint.journal.shape import Branch, Exit, Jump, Loop, Node, Seq, Step, Try, Unknown
+
+__all__ = ["Budget", "Outcome", "replay_path"]
+
+_MAX_STEPS = 200_000
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one way through the new code replays the recorded path."""
+
+    kind: str
+    """`replays`, `diverges` (``index``, ``new`` set; ``new`` None: the new code ends first),
+    `unknown` (``unknown`` set)."""
+    index: int = 0
+    """0-based position in the recorded journal."""
+    new: Op | None = None
+    exact: bool = True
+    unknown: Unknown | None = None
+
+
+@dataclass(frozen=True)
+class _LoopMark:
+    loop: Loop
+    iteration: int
+
+
+@dataclass(frozen=True)
+class _TryMark:
+    node: Try
+
+
+_Item = Union[Node, _LoopMark, _TryMark]
+
+
+class Budget(Exception):
+    """The walk took too many steps: the caller answers unknown."""
+
+
+def replay_path(old: Path, new: Node) -> Iterator[Outcome]:
+    """Every distinct way ``new`` can replay ``old``'s journal (see the module doc)."""
+    recorded = old.journal
+    decisions = old.decisions()
+    raises: dict[int, object] = {}
+    position = 0
+    for e in old.events:
+        if isinstance(e, Decision):
+            if e.condition == EXCEPT:
+                raises.setdefault(position, e.arm)
+        elif isinstance(e, Unknown) or (isinstance(e, Op) and e.kind.journaled):
+            position += 1
+    walker = _Guided(recorded, decisions, raises)
+    yield from walker.run(new)
+
+
+class _Guided:
+    def __init__(self, recorded, decisions, raises) -> None:  # type: ignore[no-untyped-def]
+        self.recorded = recorded
+        self.decisions = decisions
+        self.raises = raises
+        self.steps = 0
+        self.max_iterations = len(recorded) + 2
+
+    def run(self, root: Node) -> Iterator[Outcome]:
+        # state: (continuation stack, journal position, occurrences, raised positions, exact)
+        stack: list[tuple[tuple[_Item, ...], int, dict[str, int], frozenset[int], bool]] = [((root,), 0, {}, frozenset(), True)]
+        while stack:
+            self.steps += 1
+            if self.steps > _MAX_STEPS:
+                raise Budget()
+            cont, i, seen, raised, exact = stack.pop()
+            # the recorded path raised here: inside a `try`, the new code raises here too
+            if i in self.raises and i not in raised and any(isinstance(x, _TryMark) for x in cont):
+                handler = self.raises[i]
+                j = next(k for k, x in enumerate(cont) if isinstance(x, _TryMark))
+                node = cont[j].node  # type: ignore[union-attr]
+                if isinstance(handler, int) and handler < len(node.handlers):
+                    stack.append(((node.handlers[handler], node.final, *cont[j + 1 :]), i, seen, raised | {i}, exact))
+                continue  # (no such handler in the new code: not this way)
+            if i >= len(self.recorded):
+                yield Outcome("replays")
+                continue
+            if not cont:
+                yield Outcome("diverges", i, None, exact)  # the new code ends (returns) first
+                continue
+            head, rest = cont[0], cont[1:]
+            if isinstance(head, Step):
+                op = head.op
+                if not op.kind.journaled:
+                    stack.append((rest, i, seen, raised, exact))
+                    continue
+                rec = self.recorded[i]
+                if isinstance(rec, Unknown):
+                    yield Outcome("unknown", i, op, exact, rec)
+                    continue
+                why = field_mismatch(rec, op)
+                if why is None:
+                    stack.append((rest, i + 1, seen, raised, exact))
+                elif certain_mismatch(rec, op):
+                    yield Outcome("diverges", i, op, exact)
+                else:
+                    yield Outcome("unknown", i, op, exact, Unknown(
+                        f"`{rec.text}` became `{op.text}`: {why.split(' ', 1)[0]} is computed at run time and its "
+                        "computation changed; rea cannot tell whether the value (which replay compares) is the same",
+                        op.path, op.line, op.col))
+            elif isinstance(head, Unknown):
+                rec = self.recorded[i]
+                if isinstance(rec, Unknown) and rec.opaque and rec.opaque == head.opaque:
+                    stack.append((rest, i + 1, seen, raised, False))
+                else:
+                    yield Outcome("unknown", i, None, exact, head)
+            elif isinstance(head, Seq):
+                stack.append(((*head.items, *rest), i, seen, raised, exact))
+            elif isinstance(head, Branch):
+                for arm in reversed(self._arms(head.condition, range(len(head.arms)), seen)):
+                    stack.append(((head.arms[arm], *rest), i, self._seen(seen, head.condition), raised, exact))
+            elif isinstance(head, (Loop, _LoopMark)):
+                loop = head if isinstance(head, Loop) else head.loop
+                k = 0 if isinstance(head, Loop) else head.iteration
+                allowed = self._arms(loop.condition, ("stop", "iter") if k < self.max_iterations else ("stop",), seen)
+                after = self._seen(seen, loop.condition)
+                for arm in reversed(allowed):
+                    if arm == "stop":
+                        stack.append(((loop.orelse, *rest), i, after, raised, exact))
+                    else:
+                        stack.append(((loop.body, _LoopMark(loop, k + 1), *rest), i, after, raised, exact))
+            elif isinstance(head, Jump):
+                j = 0
+                while j < len(rest) and not isinstance(rest[j], _LoopMark):
+                    j += 1
+                if j == len(rest):
+                    stack.append(((), i, seen, raised, exact))  # a jump outside a loop (not Python)
+                elif head.how == "break":
+                    stack.append((rest[j + 1 :], i, seen, raised, exact))
+                else:
+                    stack.append((rest[j:], i, seen, raised, exact))
+            elif isinstance(head, Exit):
+                yield Outcome("diverges", i, None, exact)
+            elif isinstance(head, Try):
+                stack.append(((head.body, _TryMark(head), *rest), i, seen, raised, exact))
+            elif isinstance(head, _TryMark):
+                stack.append(((head.node.orelse, head.node.final, *rest), i, seen, raised, exact))
+            else:  # pragma: no cover
+                raise TypeError(f"not a shape node: {head!r}")
+
+    def _arms(self, condition: str, arms, seen: dict[str, int]) -> list:  # type: ignore[no-untyped-def]
+        recorded = self.decisions.get(condition)
+        k = seen.get(condition, 0)
+        if recorded is not None and k < len(recorded):
+            return [a for a in arms if a == recorded[k]]
+        return list(arms)
+
+    @staticmethod
+    def _seen(seen: dict[str, int], condition: str) -> dict[str, int]:
+        out = dict(seen)
+        out[condition] = out.get(condition, 0) + 1
+        return out
+
+
+@dataclass
+class Reached:
+    """What sits at one journal position along the ways that agree with a recorded prefix."""
+
+    ops: dict[tuple[str, int, int, str], Op]
+    ends: bool = False
+    unknown: Unknown | None = None
+    ways: int = 0
+
+
+def reach(root: Node, position: int, agrees) -> Reached:  # type: ignore[no-untyped-def]
+    """The operations at journal ``position`` (0-based) of ``root``, along every way whose
+    earlier operations satisfy ``agrees(i, op)``. Branches are free (nothing recorded says
+    how they went, beyond the operations); states already explored are not walked twice, so
+    independent branches do not multiply. An exception may be raised after any operation
+    inside a `try`."""
+    out = Reached({})
+    seen: set[tuple[tuple[int, ...], int]] = set()
+    stack: list[tuple[tuple[_Item, ...], int]] = [((root,), 0)]
+    steps = 0
+    while stack:
+        steps += 1
+        if steps > _MAX_STEPS:
+            raise Budget()
+        cont, i = stack.pop()
+        key = (tuple(id(x) if not isinstance(x, _LoopMark) else hash((id(x.loop), x.iteration)) for x in cont), i)
+        if key in seen:
+            continue
+        seen.add(key)
+        if not cont:
+            out.ends = True
+            continue
+        head, rest = cont[0], cont[1:]
+        if isinstance(head, Step):
+            op = head.op
+            if not op.kind.journaled:
+                stack.append((rest, i))
+                continue
+            if i == position:
+                out.ops.setdefault((op.path, op.line, op.col, op.kind.value), op)
+                out.ways += 1
+                continue
+            if agrees(i, op):
+                stack.append((rest, i + 1))
+                stack.extend(_raised(rest, i + 1))
+        elif isinstance(head, Unknown):
+            out.unknown = out.unknown or head
+            out.ways += 1
+        elif isinstance(head, Seq):
+            stack.append(((*head.items, *rest), i))
+        elif isinstance(head, Branch):
+            for arm in head.arms:
+                stack.append(((arm, *rest), i))
+        elif isinstance(head, (Loop, _LoopMark)):
+            loop = head if isinstance(head, Loop) else head.loop
+            k = 0 if isinstance(head, Loop) else head.iteration
+            stack.append(((loop.orelse, *rest), i))
+            if k <= position + 1:
+                stack.append(((loop.body, _LoopMark(loop, k + 1), *rest), i))
+        elif isinstance(head, Jump):
+            j = next((n for n, x in enumerate(rest) if isinstance(x, _LoopMark)), None)
+            if j is None:
+                stack.append(((), i))
+            else:
+                stack.append((rest[j + 1 :] if head.how == "break" else rest[j:], i))
+        elif isinstance(head, Exit):
+            out.ends = True
+        elif isinstance(head, Try):
+            stack.append(((head.body, _TryMark(head), *rest), i))
+            stack.extend(_raised((_TryMark(head), *rest), i))
+        elif isinstance(head, _TryMark):
+            stack.append(((head.node.orelse, head.node.final, *rest), i))
+    return out
+
+
+def _raised(cont: tuple[_Item, ...], i: int) -> list[tuple[tuple[_Item, ...], int]]:
+    """Continuations after an exception at this point: into each handler of the innermost try."""
+    j = next((n for n, x in enumerate(cont) if isinstance(x, _TryMark)), None)
+    if j is None:
+        return []
+    node = cont[j].node  # type: ignore[union-attr]
+    return [((h, node.final, *cont[j + 1 :]), i) for h in node.handlers]
