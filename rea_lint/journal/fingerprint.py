@@ -121,7 +121,6 @@ class Fingerprinter:
         if self._assigned is not None:
             return self._assigned  # type: ignore[return-value]
         out: dict[str, list[ast.AST | str | tuple[int, ast.AST]]] = {}
-        self._assigned = out  # type: ignore[assignment]  # rendering a value below may ask again: no recursion
 
         def bind(target: ast.AST, value: ast.AST | str | tuple[int, ast.AST]) -> None:
             if isinstance(target, ast.Name):
