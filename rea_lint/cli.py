@@ -159,31 +159,20 @@ def _configs(args: argparse.Namespace) -> Callable[[Path], ReaConfig]:
 
 
 def _excluder(config_for: Callable[[Path], ReaConfig]) -> Callable[[Path], bool]:
-    """`exclude` globs match paths relative to the directory of the pyproject.toml holding them."""
-    from rea_lint.discovery import iter_parents
+    """`exclude` globs match paths relative to the directory of the pyproject.toml holding them
+    (`ReaConfig.excludes`, which the flake8 plugin applies too)."""
 
     def excluded(path: Path) -> bool:
-        cfg = config_for(path)
-        if not cfg.exclude:
-            return False
-        root = Path(cfg.source).resolve().parent if cfg.source else Path.cwd().resolve()
-        try:
-            rel = path.resolve().relative_to(root)
-        except ValueError:
-            rel = Path(os.path.normpath(path))
-        return any(cfg.is_excluded(p) for p in iter_parents(rel))
+        return config_for(path).excludes(path)
 
     return excluded
 
 
 def _forget_configs() -> None:
     """Each run reads pyproject.toml afresh (the loader memoises per process: tests, editors)."""
-    from rea_lint import config
+    from rea_lint.config import forget
 
-    for name in ("_load_cached", "_find_from_dir"):
-        clear = getattr(getattr(config, name, None), "cache_clear", None)
-        if clear is not None:
-            clear()
+    forget()
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -22,7 +22,7 @@ from restate.server_context import ServerDurableFuture
 from . import events
 from .context import GuardedContext
 from .guards import CURRENT, Invocation, install, rebind_module_globals, report
-from .policy import Policy, current_policy
+from .policy import Policy, check_configuration, current_policy
 from .presets import SDK_OPTIONS, Preset, check_options, preset as _preset
 from .validation import check_unique_handler, policy_for, validate_handler
 
@@ -229,3 +229,6 @@ class Workflow(_Guarding, restate.Workflow):
 
     def handler(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:  # type: ignore[override]
         return self._rea_wrap(super().handler, args, kwargs)
+
+
+check_configuration()  # a broken [tool.rea] fails the import (strict) or warns once (warn)
