@@ -279,7 +279,7 @@ def test_per_file_ignores(project, capsys):
         (project / d).mkdir()
         (project / d / "x.py").write_text(MIXED)
     _, out, _ = run(capsys, "--output-format", "concise", ".")
-    found = sorted({(line.split(":")[0], "REA" + line.split("REA")[1][:3]) for line in out.splitlines() if " REA" in line})
+    found = sorted({(line.split(":")[0], "REA" + line.split("REA")[1][:3]) for line in out.splitlines() if line.endswith("]") or ": REA" in line or ": warning: REA" in line})
     assert found == [("app/x.py", "REA101"), ("app/x.py", "REA103"), ("app/x.py", "REA109"), ("scripts/x.py", "REA103"), ("scripts/x.py", "REA109")]
 
 
