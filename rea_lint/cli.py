@@ -280,7 +280,7 @@ def _check(args: argparse.Namespace) -> int:
         fix=fix,
         unsafe_fixes=args.unsafe_fixes,
         diff=args.diff,
-        edits=True,  # exact fix counts: which findings --fix will fix, which it cannot
+        edits=fmt in ("json", "sarif") or stdin,  # they publish each fix's edit; see EXACT_FIX_FILES
         cache_dir=None if (args.no_cache or stdin) else cache_dir,
     )
     sources: dict[str, str] = {}
@@ -296,7 +296,11 @@ def _check(args: argparse.Namespace) -> int:
             raise _UsageError(problems[0])
         configs = [config_for(f) for f in files]
         jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
+        if len(files) <= EXACT_FIX_FILES:  # few files: plan every fix in the one pass
+            options = dataclasses.replace(options, edits=True)
         results = check_files(list(zip(files, configs)), options, jobs)
+        if not fix and not options.edits and not args.quiet:
+            args.planned = _exact_fixes(results, files, configs, options, jobs, force=args.show_fixes)
     link_project(results, configs)
 
     if args.add_noqa:
@@ -340,6 +344,28 @@ def _check(args: argparse.Namespace) -> int:
     else:
         dirty = errors or any(r.diagnostics for r in results) or (args.exit_non_zero_on_fix and nfixed > 0)
     return EXIT_FINDINGS if dirty and not args.exit_zero else EXIT_CLEAN
+
+
+EXACT_FIX_FILES = 200
+"""Up to this many files with findings of a fixable rule, the summary says exactly which
+findings `--fix` will fix (libcst plans each fix: about 3x the analysis of a file). Above
+it, the summary counts per rule and says so; `--show-fixes` always asks for exactness."""
+
+
+def _exact_fixes(results: list, files: Sequence[Path], configs: Sequence[ReaConfig], options, jobs: int, force: bool) -> bool:  # type: ignore[no-untyped-def]
+    """Re-check the files whose findings a fix may apply to, planning each fix (cached too);
+    False if there were too many to plan."""
+    from rea_lint.runner import check_files
+
+    need = [i for i, r in enumerate(results) if any(RULES[d.code].fix is not Fix.NONE for d in r.diagnostics)]
+    if len(need) > EXACT_FIX_FILES and not force:
+        return False
+    if not need:
+        return True
+    exact = check_files([(files[i], configs[i]) for i in need], dataclasses.replace(options, edits=True), jobs)
+    for i, r in zip(need, exact):
+        results[i] = r
+    return True
 
 
 def _isatty(stream) -> bool:  # type: ignore[no-untyped-def]
@@ -444,6 +470,13 @@ def _summary(results: Sequence, args: argparse.Namespace, out, fmt: str) -> None
         return
     from rea_lint.autofix import LIMITS
 
+    if not getattr(args, "planned", True):
+        k = sum(1 for d in diags if RULES[d.code].fix is not Fix.NONE)
+        out.write(
+            f"{_plural(k, 'finding')} of rules with an autofix; `rea check --fix` applies each where the rewrite is correct "
+            f"(more than {EXACT_FIX_FILES} files have such findings, so they were not planned one by one: `--show-fixes` or `--diff` says exactly).\n"
+        )
+        return
     safe = sum(1 for d in diags if d.fix == Fix.SAFE.value)
     unsafe = sum(1 for d in diags if d.fix == Fix.UNSAFE.value)
     if safe:

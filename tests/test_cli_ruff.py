@@ -320,3 +320,18 @@ def test_sarif_has_information_and_help_uris(project, capsys):
     for rule in driver["rules"]:
         assert rule["helpUri"] == f"{homepage}/blob/main/docs/rules/{rule['id']}.md"
         assert (REPO / "docs" / "rules" / f"{rule['id']}.md").is_file()
+
+
+def test_many_files_count_per_rule_and_say_so(project, capsys, monkeypatch):
+    """Over EXACT_FIX_FILES files with fixable findings, fixes are not planned one by one."""
+    import rea_lint.cli
+
+    for i in range(3):
+        (project / f"svc{i}.py").write_text(MIXED)
+    monkeypatch.setattr(rea_lint.cli, "EXACT_FIX_FILES", 1)
+    _, out, _ = run(capsys, "--output-format", "concise", ".")
+    assert "9 findings of rules with an autofix; `rea check --fix` applies each where the rewrite is correct" in out
+    assert "[*]" not in out and "fixable with" not in out
+    _, out, _ = run(capsys, "--show-fixes", "--output-format", "concise", ".")
+    assert "3 fixable with `rea check --fix`" in out and "3 REA101 findings cannot be fixed automatically here" in out
+    assert out.count("[*]") == 3
