@@ -185,7 +185,8 @@ def _configs(args: argparse.Namespace) -> Callable[[Path], ReaConfig]:
     """path -> its configuration with the command-line overrides applied (memoised)."""
     explicit = args.config
     if explicit is not None and not Path(explicit).is_file():
-        raise _UsageError(f"--config {explicit}: no such file")
+        problem = "is a directory; name its pyproject.toml" if Path(explicit).is_dir() else "no such file"
+        raise _UsageError(f"--config {explicit}: {problem}")
     overridden: dict[int, ReaConfig] = {}
 
     def config_for(path: Path) -> ReaConfig:

@@ -212,3 +212,20 @@ def test_flake8_honours_exclude_and_per_file_ignores_as_rea_check_does(tmp_path:
     assert flake.stdout.split() == ["./app/svc.py:REA101"]
     found = [line.split(":")[0] + ":" + line.split(": ")[1].split()[0] for line in rea.stdout.splitlines() if ": REA" in line or "REA1" in line]
     assert found == ["app/svc.py:REA101"], rea.stdout
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_a_malformed_config_named_with_dash_dash_config_is_one_line(tmp_path: Path, case: str) -> None:
+    content, message = MALFORMED[case]
+    (tmp_path / "svc.py").write_text(HANDLER)
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "pyproject.toml").write_bytes(content)
+    proc = subprocess.run([sys.executable, "-m", "rea_lint", "check", "--no-cache", "--config", "conf/pyproject.toml", "svc.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert len(proc.stderr.splitlines()) == 1 and message in proc.stderr, proc.stderr
+
+
+def test_dash_dash_config_naming_a_directory(tmp_path: Path) -> None:
+    (tmp_path / "svc.py").write_text(HANDLER)
+    proc = subprocess.run([sys.executable, "-m", "rea_lint", "check", "--config", ".", "svc.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stderr == "rea: error: --config .: is a directory; name its pyproject.toml\n"
