@@ -244,6 +244,8 @@ def _output_target(raw: str | None) -> Path | None:
 def _use_color(choice: str, stream) -> bool:  # type: ignore[no-untyped-def]
     if choice != "auto":
         return choice == "always"
+    if stream is None:  # a report file (-o) is never colored unless asked with --color always
+        return False
     if os.environ.get("NO_COLOR"):
         return False
     if os.environ.get("FORCE_COLOR"):
