@@ -12,6 +12,7 @@ import fnmatch
 import functools
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -318,6 +319,9 @@ def _rea_table(path: str) -> dict[str, Any] | None:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         raise ConfigError(f"{path}: not UTF-8 (byte {err.start}: {raw[err.start:err.start + 1]!r}); TOML files must be UTF-8, re-save it as UTF-8") from None
+    depth = _nesting(text)
+    if depth > MAX_NESTING:
+        raise ConfigError(f"{path}: not readable TOML: values are nested too deeply ({depth} levels; rea reads up to {MAX_NESTING}); flatten the nesting")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -335,6 +339,34 @@ def _rea_table(path: str) -> dict[str, Any] | None:
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: `tool.rea` must be a table, got {_short(table)}; write [tool.rea] and keys below it")
     return table
+
+
+MAX_NESTING = 100
+"""Arrays and inline tables nested deeper than this are refused before parsing: tomllib
+recurses per level, so whether a deep file parses would depend on the recursion limit."""
+
+_TOKENS = re.compile(
+    r"#[^\n]*"  # a comment
+    r'|"""[\s\S]*?"""'  # a multi-line basic string
+    r"|'''[\s\S]*?'''"  # a multi-line literal string
+    r'|"(?:\\.|[^"\\\n])*"'  # a basic string
+    r"|'[^'\n]*'"  # a literal string
+    r"|[\[\]{}]"
+)
+
+
+def _nesting(text: str) -> int:
+    """The deepest nesting of brackets and braces outside strings and comments."""
+    depth = deepest = 0
+    for m in _TOKENS.finditer(text):
+        tok = m.group()
+        if tok in ("[", "{"):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        elif tok in ("]", "}"):
+            depth -= 1
+    return deepest
 
 
 def load_file(path: str | os.PathLike[str]) -> ReaConfig:

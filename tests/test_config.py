@@ -229,3 +229,19 @@ def test_dash_dash_config_naming_a_directory(tmp_path: Path) -> None:
     (tmp_path / "svc.py").write_text(HANDLER)
     proc = subprocess.run([sys.executable, "-m", "rea_lint", "check", "--config", ".", "svc.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and proc.stderr == "rea: error: --config .: is a directory; name its pyproject.toml\n"
+
+
+def test_deep_nesting_is_refused_whatever_the_recursion_limit(tmp_path: Path) -> None:
+    """mypy raises the limit in-process; the answer must not depend on it."""
+    (tmp_path / "pyproject.toml").write_text("[tool.rea]\nx = " + "[" * 150 + "]" * 150 + "\n")
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(20_000)
+    try:
+        forget()
+        with pytest.raises(ConfigError, match="nested too deeply \\(150 levels; rea reads up to 100\\)"):
+            load_file(tmp_path / "pyproject.toml")
+    finally:
+        sys.setrecursionlimit(limit)
+    (tmp_path / "pyproject.toml").write_text('[tool.rea]\nextra-calls = {REA101 = ["a.b"]}\n# [[[[[ "[[[" \n')
+    forget()
+    assert load_file(tmp_path / "pyproject.toml").extra_calls == {"REA101": ("a.b",)}
