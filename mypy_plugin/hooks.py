@@ -22,7 +22,7 @@ from mypy.plugin import (
 )
 from mypy.types import FunctionLike, Instance, TypeType, get_proper_type
 
-from rea_lint.config import ConfigError, ReaConfig, find_pyproject, load_file
+from rea_lint.config import ConfigError, ReaConfig, find_pyproject, forget, load_file
 
 from mypy_plugin.handlers import Handlers
 from mypy_plugin.index import RUN_METHODS, index_for
@@ -47,6 +47,7 @@ def _load(options: Options) -> ReaConfig:
     between runs, and the config is part of the cache key, see `report_config_data`).
     """
     config_file = os.path.abspath(options.config_file) if options.config_file else None
+    forget()
     try:
         if config_file and os.path.basename(config_file) == "pyproject.toml":
             return load_file(config_file)

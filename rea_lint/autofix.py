@@ -509,6 +509,19 @@ def _plan_bind_loop_variables(fixer: Fixer, f: Finding) -> FixPlan | None:
     return FixPlan(f, target, build)
 
 
+LIMITS: dict[str, str] = {
+    "REA101": "only `time.time()`, `datetime.now/utcnow/today()` and `date.today()` inside an `async def` with the context in scope are rewritten",
+    "REA102": "only `random.<fn>(...)` with the handler's context in scope is rewritten (not secrets, os.urandom, numpy)",
+    "REA103": "only `uuid.uuid1()`/`uuid.uuid4()` with the handler's context in scope is rewritten",
+    "REA104": "only a set iterated directly, where `sorted(...)` can wrap it, is rewritten",
+    "REA203": "only an annotation that the decorator's kind determines is rewritten",
+    "REA204": "only an operation inside an `async def` can be awaited",
+    "REA209": "only a lambda or nested def whose parameters can take the loop variables as defaults is rewritten",
+    "REA301": "only an `idempotency_key=` keyword that can be dropped cleanly is removed",
+}
+"""Where each fixer declines, for the CLI's "cannot be fixed here" line (why, not what)."""
+
+
 _PLANNERS: dict[str, Callable[[Fixer, Finding], FixPlan | None]] = {
     "REA101": _plan_time,
     "REA102": _plan_random,

@@ -59,21 +59,28 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     check = sub.add_parser("check", help="lint files and directories (default: .)")
-    check.add_argument("paths", nargs="*", default=["."], help="files or directories (directories are walked for *.py)")
+    check.add_argument("paths", nargs="*", default=[], help="files or directories (directories are walked for *.py); `-` reads stdin")
     check.add_argument("--select", type=_codes, action="extend", metavar="CODES", help="only these rules (comma-separated codes or prefixes; replaces [tool.rea] select)")
     check.add_argument("--extend-select", type=_codes, action="extend", metavar="CODES", help="these rules in addition")
     check.add_argument("--ignore", type=_codes, action="extend", metavar="CODES", help="not these rules (added to [tool.rea] ignore)")
     check.add_argument("--fix", action="store_true", help="apply safe fixes in place")
     check.add_argument("--unsafe-fixes", action="store_true", help="with --fix: also apply fixes that change the journal of in-flight invocations")
-    check.add_argument("--diff", action="store_true", help="show the fixes as a diff; write nothing (implies --fix)")
-    check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text", help="output format (default: text)")
+    check.add_argument("--fix-only", action="store_true", help="apply fixes and report only what was fixed, not the findings left (implies --fix)")
+    check.add_argument("--show-fixes", action="store_true", help="list the fixes applied (with --fix) or available, per file and rule")
+    check.add_argument("--exit-non-zero-on-fix", action="store_true", help="with --fix: exit 1 when anything was fixed, even if nothing is left")
+    check.add_argument("--diff", action="store_true", help="show the fixes as a diff; write nothing (implies --fix); exit 1 if there are changes")
+    check.add_argument("--add-noqa", action="store_true", help="add `# noqa: REAxxx` to every line with a finding (keeps existing codes)")
+    check.add_argument("--output-format", "--format", dest="format", choices=("full", "concise", "text", "json", "sarif", "github"), default=None, help="output format (default: full on a terminal, else concise; text = concise)")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="color the text formats (auto: only on a terminal, and not with NO_COLOR)")
     check.add_argument("-o", "--output-file", metavar="FILE", help="write the report here instead of stdout")
+    check.add_argument("-q", "--quiet", action="store_true", help="print the findings only: no summary, no fix counts")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("-j", "--jobs", type=_jobs, default=None, metavar="N", help="processes to check files with (default: the number of CPUs)")
     check.add_argument("--statistics", action="store_true", help="print how many findings each rule has")
     check.add_argument("--config", metavar="PYPROJECT", help="use this pyproject.toml's [tool.rea] for every file")
+    check.add_argument("--stdin-filename", metavar="PATH", help="the name of the file read from stdin (for messages, its config, exclude and per-file-ignores)")
     check.add_argument("--no-cache", action="store_true", help="analyse every file, even if unchanged since the last run")
-    check.add_argument("--cache-dir", default=os.environ.get("REA_CACHE_DIR", ".rea_cache"), help="where results are cached (default: .rea_cache)")
+    check.add_argument("--cache-dir", default=None, help="where results are cached (default: $REA_CACHE_DIR, else .rea_cache)")
     check.add_argument("--no-respect-gitignore", dest="gitignore", action="store_false", help="walk files .gitignore excludes too")
 
     from rea_lint.journal.command import add_parser as add_diff
@@ -85,9 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_explain(sub)
 
     rule = sub.add_parser("rule", help="explain a rule (its documentation page)")
-    rule.add_argument("code", help="a rule code (REA101) or name (time-in-handler)")
+    rule.add_argument("code", nargs="?", help="a rule code (REA101) or name (time-in-handler)")
+    rule.add_argument("--all", action="store_true", help="every rule")
+    rule.add_argument("--format", choices=("text", "json"), default="text", help="text: the docs page(s); json: the catalog entries")
 
-    sub.add_parser("rules", help="list every rule")
+    rules = sub.add_parser("rules", help="list every rule")
+    rules.add_argument("--format", choices=("text", "json"), default="text", help="text: one line per rule; json: the catalog entries")
     return parser
 
 
@@ -98,9 +108,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
     try:
         if args.command == "rule":
-            return _rule(args.code)
+            return _rule(args)
         if args.command == "rules":
-            return _rules()
+            return _rules(args.format)
         if args.command == "diff":
             from rea_lint.journal.command import run as diff
 
@@ -120,22 +130,60 @@ def main(argv: Sequence[str] | None = None) -> int:
 # --- rule / rules ----------------------------------------------------------------------------------
 
 
-def _rule(code: str) -> int:
+def _rule_json(rule) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    from rea_lint.reporters import doc_url
+
+    return {
+        "code": rule.code,
+        "name": rule.name,
+        "summary": rule.summary,
+        "message": rule.message,
+        "fix_hint": rule.fix_hint,
+        "why": rule.why,
+        "severity": rule.severity.value,
+        "enabled_by_default": rule.enabled_by_default,
+        "fix": rule.fix.value,
+        "fix_note": rule.fix_note,
+        "doc": rule.doc_path,
+        "url": doc_url(rule.code),
+    }
+
+
+def _rule(args: argparse.Namespace) -> int:
+    import json
+
     from rea_lint.catalog import by_name
     from rea_lint.docs import render
 
-    try:
-        rule = by_code(code)
-    except KeyError:
+    if args.all == (args.code is not None):
+        raise _UsageError("name one rule (rea rule REA101) or use --all")
+    if args.all:
+        rules = list(RULES.values())
+    else:
         try:
-            rule = by_name(code)
+            rules = [by_code(args.code)]
         except KeyError:
-            raise _UsageError(f"unknown rule {code!r}; `rea rules` lists them") from None
-    sys.stdout.write(render(rule))
+            try:
+                rules = [by_name(args.code)]
+            except KeyError:
+                from rea_lint.config import did_you_mean
+
+                hint = did_you_mean(args.code.upper(), RULES) or did_you_mean(args.code, [r.name for r in RULES.values()])
+                raise _UsageError(f"unknown rule {args.code!r}{hint}; `rea rules` lists them") from None
+    if args.format == "json":
+        data = [_rule_json(r) for r in rules]
+        sys.stdout.write(json.dumps(data if args.all else data[0], indent=2) + "\n")
+    else:
+        sys.stdout.write("\n".join(render(r) for r in rules))
     return EXIT_CLEAN
 
 
-def _rules() -> int:
+def _rules(fmt: str = "text") -> int:
+    if fmt == "json":
+        import json
+
+        sys.stdout.write(json.dumps([_rule_json(r) for r in RULES.values()], indent=2) + "\n")
+        return EXIT_CLEAN
     for rule in RULES.values():
         flags = [rule.severity.value]
         if not rule.enabled_by_default:
@@ -153,7 +201,8 @@ def _configs(args: argparse.Namespace) -> Callable[[Path], ReaConfig]:
     """path -> its configuration with the command-line overrides applied (memoised)."""
     explicit = args.config
     if explicit is not None and not Path(explicit).is_file():
-        raise _UsageError(f"--config {explicit}: no such file")
+        problem = "is a directory; name its pyproject.toml" if Path(explicit).is_dir() else "no such file"
+        raise _UsageError(f"--config {explicit}: {problem}")
     overridden: dict[int, ReaConfig] = {}
 
     def config_for(path: Path) -> ReaConfig:
@@ -175,31 +224,52 @@ def _configs(args: argparse.Namespace) -> Callable[[Path], ReaConfig]:
 
 
 def _excluder(config_for: Callable[[Path], ReaConfig]) -> Callable[[Path], bool]:
-    """`exclude` globs match paths relative to the directory of the pyproject.toml holding them."""
-    from rea_lint.discovery import iter_parents
+    """`exclude` globs match paths relative to the directory of the pyproject.toml holding them
+    (`ReaConfig.excludes`, which the flake8 plugin applies too)."""
 
     def excluded(path: Path) -> bool:
-        cfg = config_for(path)
-        if not cfg.exclude:
-            return False
-        root = Path(cfg.source).resolve().parent if cfg.source else Path.cwd().resolve()
-        try:
-            rel = path.resolve().relative_to(root)
-        except (ValueError, OSError, RuntimeError):  # (RuntimeError: a symlink loop)
-            rel = Path(os.path.normpath(path))
-        return any(cfg.is_excluded(p) for p in iter_parents(rel))
+        return config_for(path).excludes(path)
 
     return excluded
 
 
 def _forget_configs() -> None:
     """Each run reads pyproject.toml afresh (the loader memoises per process: tests, editors)."""
-    from rea_lint import config
+    from rea_lint.config import forget
 
-    for name in ("_load_cached", "_find_from_dir"):
-        clear = getattr(getattr(config, name, None), "cache_clear", None)
-        if clear is not None:
-            clear()
+    forget()
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
+def _output_target(raw: str | None) -> Path | None:
+    """`-o FILE`, checked before anything runs: a usage error, not a traceback after the run."""
+    if raw is None:
+        return None
+    path = Path(raw)
+    if path.is_dir():
+        raise _UsageError(f"-o {raw}: is a directory; name a file to write the report to")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise _UsageError(f"-o {raw}: directory {parent} does not exist; create it first, or write elsewhere")
+    return path
+
+
+def _use_color(choice: str, stream) -> bool:  # type: ignore[no-untyped-def]
+    if choice != "auto":
+        return choice == "always"
+    if stream is None:  # a report file (-o) is never colored unless asked with --color always
+        return False
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -207,96 +277,266 @@ def _check(args: argparse.Namespace) -> int:
     from rea_lint.discovery import discover
     from rea_lint.runner import Options, check_files, link_project
 
-    if args.unsafe_fixes and not (args.fix or args.diff):
-        raise _UsageError("--unsafe-fixes needs --fix (or --diff)")
+    fix = args.fix or args.diff or args.fix_only
+    if args.unsafe_fixes and not fix:
+        raise _UsageError("--unsafe-fixes needs --fix (or --diff, --fix-only)")
+    if args.add_noqa and fix:
+        raise _UsageError("--add-noqa cannot be combined with --fix, --fix-only or --diff: run them one after the other")
+    paths = list(args.paths)
+    stdin = args.stdin_filename is not None or "-" in paths
+    if stdin and [p for p in paths if p != "-"]:
+        raise _UsageError("`-` (stdin) cannot be combined with other paths")
+    if stdin and args.add_noqa:
+        raise _UsageError("--add-noqa edits files; it cannot work on stdin")
+    out_path = _output_target(args.output_file)
+    to_terminal = out_path is None and not args.diff
+    fmt = args.format or ("full" if to_terminal and _isatty(sys.stdout) else "concise")
+    style = reporters.Style(fmt in ("full", "concise", "text") and _use_color(args.color, sys.stdout if out_path is None else None))
     _forget_configs()
     config_for = _configs(args)
-    for raw in args.paths:  # a broken config is reported before anything runs
-        if Path(raw).exists():
-            config_for(Path(raw))
-    files, problems = discover(args.paths, _excluder(config_for), respect_gitignore=args.gitignore)
-    if problems:
-        raise _UsageError(problems[0])
-    items = [(f, config_for(f)) for f in files]
-    fix = args.fix or args.diff
+    cache_dir = args.cache_dir or os.environ.get("REA_CACHE_DIR") or ".rea_cache"
     options = Options(
         fix=fix,
         unsafe_fixes=args.unsafe_fixes,
         diff=args.diff,
-        edits=args.format in ("json", "sarif") and not fix,
-        cache_dir=None if args.no_cache else args.cache_dir,
+        edits=fmt in ("json", "sarif") or stdin,  # they publish each fix's edit; see EXACT_FIX_FILES
+        cache_dir=None if (args.no_cache or stdin) else cache_dir,
     )
-    jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
-    results = check_files(items, options, jobs)
-    link_project(results, [c for _, c in items])
+    sources: dict[str, str] = {}
+    fixed_stdin: str | None = None
+    if stdin:
+        results, configs, fixed_stdin = _check_stdin(args, config_for, options, sources)
+    else:
+        for raw in paths or ["."]:  # a broken config is reported before anything runs
+            if Path(raw).exists():
+                config_for(Path(raw))
+        files, problems = discover(paths or ["."], _excluder(config_for), respect_gitignore=args.gitignore)
+        if problems:
+            raise _UsageError(problems[0])
+        configs = [config_for(f) for f in files]
+        jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
+        if len(files) <= EXACT_FIX_FILES:  # few files: plan every fix in the one pass
+            options = dataclasses.replace(options, edits=True)
+        results = check_files(list(zip(files, configs)), options, jobs)
+        if not fix and not options.edits and not args.quiet:
+            args.planned = _exact_fixes(results, files, configs, options, jobs, force=args.show_fixes)
+    link_project(results, configs)
 
-    report = ""
+    if args.add_noqa:
+        return _add_noqa(results, args)
+
     if args.diff:
         report = "".join(r.diff for r in results)
-        _fix_summary(results, args, sys.stderr, would=True)
+    elif args.fix_only:
+        report = reporters.render(fmt, [_errors_only(r) for r in results], style, sources) if fmt not in ("json", "sarif") else reporters.render(fmt, results)
     else:
-        report = reporters.render(args.format, results)
-    if args.output_file:
-        Path(args.output_file).write_text(report, encoding="utf-8")
+        report = reporters.render(fmt, results, style, sources)
+    info = sys.stdout if fmt in ("full", "concise", "text") and not args.diff and out_path is None and fixed_stdin is None else sys.stderr
+    if fixed_stdin is not None and not args.diff:  # ruff's convention: the fixed code on stdout, the report on stderr
+        sys.stdout.write(fixed_stdin)
+        sys.stderr.write(report)
+    elif out_path is not None:
+        try:
+            out_path.write_text(report, encoding="utf-8")
+        except OSError as err:
+            raise _UsageError(f"-o {args.output_file}: cannot write: {err.strerror or err}") from None
     else:
         sys.stdout.write(report)
-    info = sys.stdout if args.format == "text" and not args.diff and not args.output_file else sys.stderr
     if args.statistics:
         info.write(reporters.statistics(results))
-    if not args.diff:
+    if args.show_fixes:
+        info.write(_show_fixes(results, fix))
+    if not args.quiet:
         if fix:
-            _fix_summary(results, args, info, would=False)
-        _summary(results, args, info)
+            _fix_summary(results, args, sys.stderr if args.diff else info, would=args.diff)
+        if not args.diff and not args.fix_only:
+            _summary(results, args, info, fmt)
+    if not results and not args.quiet:
+        sys.stderr.write("warning: no Python files to check (the paths given hold no *.py, or exclude/.gitignore remove them all)\n")
 
-    dirty = any(r.diagnostics or r.error for r in results) or (args.diff and any(r.diff for r in results))
+    nfixed = sum(sum(r.fixed.values()) for r in results)
+    errors = any(r.error for r in results)
+    if args.diff:
+        dirty = errors or any(r.diff for r in results)
+    elif args.fix_only:
+        dirty = errors or (args.exit_non_zero_on_fix and nfixed > 0)
+    else:
+        dirty = errors or any(r.diagnostics for r in results) or (args.exit_non_zero_on_fix and nfixed > 0)
     return EXIT_FINDINGS if dirty and not args.exit_zero else EXIT_CLEAN
 
 
-def _summary(results: Sequence, args: argparse.Namespace, out) -> None:
-    n = sum(len(r.diagnostics) for r in results)
+EXACT_FIX_FILES = 200
+"""Up to this many files with findings of a fixable rule, the summary says exactly which
+findings `--fix` will fix (libcst plans each fix: about 3x the analysis of a file). Above
+it, the summary counts per rule and says so; `--show-fixes` always asks for exactness."""
+
+
+def _exact_fixes(results: list, files: Sequence[Path], configs: Sequence[ReaConfig], options, jobs: int, force: bool) -> bool:  # type: ignore[no-untyped-def]
+    """Re-check the files whose findings a fix may apply to, planning each fix (cached too);
+    False if there were too many to plan."""
+    from rea_lint.runner import check_files
+
+    need = [i for i, r in enumerate(results) if any(RULES[d.code].fix is not Fix.NONE for d in r.diagnostics)]
+    if len(need) > EXACT_FIX_FILES and not force:
+        return False
+    if not need:
+        return True
+    exact = check_files([(files[i], configs[i]) for i in need], dataclasses.replace(options, edits=True), jobs)
+    for i, r in zip(need, exact):
+        results[i] = r
+    return True
+
+
+def _isatty(stream) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def _errors_only(result):  # type: ignore[no-untyped-def]
+    """With --fix-only the report names files that could not be checked, not findings."""
+    return dataclasses.replace(result, diagnostics=[])
+
+
+def _check_stdin(args: argparse.Namespace, config_for: Callable[[Path], ReaConfig], options, sources: dict[str, str]):  # type: ignore[no-untyped-def]
+    """`rea check -` / `--stdin-filename NAME`: one file from stdin, named NAME in messages,
+    configured (and excluded, and per-file-ignored) as if it were at NAME."""
+    from rea_lint.runner import FileResult, check_source, decode
+
+    name = args.stdin_filename or "-"
+    data = sys.stdin.buffer.read()
+    where = Path(name) if args.stdin_filename else Path.cwd() / "-"
+    config = config_for(where)
+    try:
+        sources[name] = decode(data)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        pass
+    if args.stdin_filename and config.excludes(where):
+        original = sources.get(name)
+        return [], [], (original if options.fix and not options.diff else None)
+    result, fixed = check_source(name, data, config, options)
+    out = None
+    if options.fix and not options.diff:
+        out = fixed if fixed is not None else sources.get(name, data.decode("utf-8", "replace"))
+    return [result], [config], out
+
+
+def _add_noqa(results: Sequence, args: argparse.Namespace) -> int:
+    from rea_lint.noqa import add_noqa
+    from rea_lint.runner import decode
+    from rea_lint.runner import _write as write_source
+
+    added, refused = 0, []
+    for r in results:
+        if not r.diagnostics:
+            continue
+        try:
+            data = Path(r.path).read_bytes()
+            source = decode(data)
+        except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as err:
+            refused.append(f"{r.path}: cannot read: {err}")
+            continue
+        new, n, bad = add_noqa(source, [(d.line, d.code) for d in r.diagnostics])
+        refused.extend(f"{r.path}:{line}: no `# noqa` added: the line ends inside a string or a continuation" for line in bad)
+        if n:
+            write_source(r.path, data, new)
+            added += n
+    for line in refused:
+        sys.stderr.write(f"warning: {line}\n")
+    if not args.quiet:
+        sys.stdout.write(f"Added {_plural(added, 'noqa directive')}.\n")
+    errors = any(r.error for r in results)
+    return EXIT_FINDINGS if (refused or errors) and not args.exit_zero else EXIT_CLEAN
+
+
+def _show_fixes(results: Sequence, fixing: bool) -> str:
+    """Per file, the fixes applied (or, without --fix, the ones --fix would apply)."""
+    lines = []
+    for r in results:
+        if fixing:
+            counts = Counter(r.fixed)
+        else:
+            counts = Counter(d.code for d in r.diagnostics if d.fix == Fix.SAFE.value)
+        for code, n in sorted(counts.items()):
+            lines.append(f"  {r.path}: {n} x {code} ({RULES[code].name})")
+    if not lines:
+        return "No fixes applied.\n" if fixing else "No fixes available.\n"
+    head = "Fixed:" if fixing else "Fixable with `rea check --fix`:"
+    return head + "\n" + "\n".join(lines) + "\n"
+
+
+def _summary(results: Sequence, args: argparse.Namespace, out, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    diags = [d for r in results for d in r.diagnostics]
+    n = len(diags)
     errors = sum(1 for r in results if r.error)
+    if not results:
+        return
     if not n and not errors:
-        if args.format == "text":
-            out.write(f"All checked files are replay-safe ({len(results)} files).\n")
+        if fmt in ("full", "concise", "text"):
+            out.write(f"All checked files are replay-safe ({_plural(len(results), 'file')}).\n")
         return
     files = sum(1 for r in results if r.diagnostics)
-    parts = [f"Found {n} finding{'s' * (n != 1)} in {files} file{'s' * (files != 1)}"]
+    warnings = sum(1 for d in diags if d.severity == "warning")
+    kinds = [_plural(n - warnings, "error")] if n - warnings else []
+    if warnings:
+        kinds.append(_plural(warnings, "warning"))
+    parts = [f"Found {' and '.join(kinds) or '0 findings'} in {_plural(files, 'file')}" if n else "Found no findings"]
     if errors:
-        parts.append(f"{errors} file{'s' * (errors != 1)} could not be checked")
+        parts.append(f"{_plural(errors, 'file')} could not be checked")
     out.write("; ".join(parts) + ".\n")
     if args.fix or args.diff:
         return
-    safe = sum(1 for r in results for d in r.diagnostics if RULES[d.code].fix is Fix.SAFE)
-    unsafe = sum(1 for r in results for d in r.diagnostics if RULES[d.code].fix is Fix.UNSAFE)
+    from rea_lint.autofix import LIMITS
+
+    if not getattr(args, "planned", True):
+        k = sum(1 for d in diags if RULES[d.code].fix is not Fix.NONE)
+        out.write(
+            f"{_plural(k, 'finding')} of rules with an autofix; `rea check --fix` applies each where the rewrite is correct "
+            f"(more than {EXACT_FIX_FILES} files have such findings, so they were not planned one by one: `--show-fixes` or `--diff` says exactly).\n"
+        )
+        return
+    safe = sum(1 for d in diags if d.fix == Fix.SAFE.value)
+    unsafe = sum(1 for d in diags if d.fix == Fix.UNSAFE.value)
     if safe:
-        out.write(f"{safe} of them may be fixable with `rea check --fix` (`--diff` previews).\n")
+        out.write(f"{safe} fixable with `rea check --fix` (`--diff` previews).\n")
     if unsafe:
         out.write(
-            f"{unsafe} of them may be fixable only with `rea check --fix --unsafe-fixes`: "
+            f"{unsafe} more fixable only with `rea check --fix --unsafe-fixes`: "
             "those fixes change what in-flight invocations replay (`rea rule <code>` explains).\n"
         )
+    stuck = Counter(d.code for d in diags if d.fix == Fix.NONE.value and RULES[d.code].fix is not Fix.NONE)
+    for code, k in sorted(stuck.items()):
+        out.write(f"{_plural(k, code + ' finding')} cannot be fixed automatically here: {LIMITS.get(code, 'no correct rewrite exists at that spot')}.\n")
 
 
-def _fix_summary(results: Sequence, args: argparse.Namespace, out, would: bool) -> None:
+def _fix_summary(results: Sequence, args: argparse.Namespace, out, would: bool) -> None:  # type: ignore[no-untyped-def]
+    from rea_lint.autofix import LIMITS
+
     fixed: Counter[str] = Counter()
     for r in results:
         fixed.update(r.fixed)
     total = sum(fixed.values())
+    verb = "Would fix" if would else "Fixed"
     if total:
-        verb = "Would fix" if would else "Fixed"
         detail = ", ".join(f"{code} x{n}" for code, n in sorted(fixed.items()))
-        out.write(f"{verb} {total} finding{'s' * (total != 1)} ({detail}).\n")
+        files = sum(1 for r in results if r.fixed)
+        out.write(f"{verb} {_plural(total, 'finding')} ({detail}) in {_plural(files, 'file')}.\n")
         for code in sorted(fixed):
             rule = RULES[code]
             if rule.fix is Fix.UNSAFE:
                 out.write(f"  {code} is an unsafe fix, applied because of --unsafe-fixes: {rule.fix_note}.\n")
-    if not args.unsafe_fixes:
-        pending = Counter(d.code for r in results for d in r.diagnostics if RULES[d.code].fix is Fix.UNSAFE)
-        for code, n in sorted(pending.items()):
+    elif not args.quiet:
+        out.write(f"{'Nothing to fix' if not would else 'No fixes to make'}.\n")
+    left = Counter(d.code for r in results for d in r.diagnostics if RULES[d.code].fix is not Fix.NONE)
+    for code, n in sorted(left.items()):
+        if RULES[code].fix is Fix.UNSAFE and not args.unsafe_fixes:
             out.write(
                 f"  {n} x {code} not fixed: its fix is unsafe ({RULES[code].fix_note}); "
-                "re-run with --unsafe-fixes to apply it.\n"
+                "re-run with --unsafe-fixes to apply it (where a rewrite is correct).\n"
             )
+        else:
+            out.write(f"  {n} x {code} left that --fix cannot fix: {LIMITS.get(code, 'no correct rewrite exists at that spot')}.\n")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,8 +7,10 @@ into exit code 2 (CLI), an error line (flake8, mypy) or an exception at import (
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import functools
+import json
 import os
 import re
 import sys
@@ -24,7 +26,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-__all__ = ["ConfigError", "ReaConfig", "find_pyproject", "load_config", "DEFAULT"]
+__all__ = ["ConfigError", "ReaConfig", "find_pyproject", "load_config", "load_file", "forget", "did_you_mean", "DEFAULT"]
 
 POLICIES = ("strict", "warn", "disabled")
 CONTEXT_BASES = (
@@ -61,6 +63,10 @@ class ReaConfig:
     """REA206 ignores literal sleeps shorter than this."""
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     """Bytes: `rea check` reports a bigger file as not checked instead of reading it."""
+    per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Glob (relative to the pyproject.toml's directory) -> codes not reported in those files."""
+    src: tuple[str, ...] = ()
+    """First-party import roots, relative to the pyproject.toml's directory (like ruff's `src`)."""
     policy: str | None = None
     policy_overrides: Mapping[str, str] = field(default_factory=dict)
     source: str | None = None
@@ -94,6 +100,37 @@ class ReaConfig:
             matcher = ExcludeMatcher(self.exclude)
             object.__setattr__(self, "_exclude_matcher", matcher)
         return matcher.matches(Path(path).as_posix())
+
+    def relative(self, path: str | os.PathLike[str]) -> Path:
+        """``path`` relative to the directory of the pyproject.toml this came from (else cwd):
+        what `exclude` and `per-file-ignores` globs match, in `rea check` and flake8 alike."""
+        root = Path(self.source).resolve().parent if self.source else Path.cwd().resolve()
+        try:
+            return Path(os.path.abspath(path)).relative_to(root)
+        except ValueError:
+            try:
+                return Path(path).resolve().relative_to(root)
+            except (ValueError, OSError, RuntimeError):  # (RuntimeError: a symlink loop)
+                return Path(os.path.normpath(path))
+
+    def excludes(self, path: str | os.PathLike[str]) -> bool:
+        """Whether `exclude` matches ``path`` or one of its parent directories."""
+        if not self.exclude:
+            return False
+        rel = self.relative(path)
+        return any(self.is_excluded(p) for p in (rel, *rel.parents) if str(p) != ".")
+
+    def ignored_in(self, path: str | os.PathLike[str]) -> tuple[str, ...]:
+        """The code prefixes `per-file-ignores` turns off for ``path``."""
+        if not self.per_file_ignores:
+            return ()
+        rel = self.relative(path)
+        candidates = [p.as_posix() for p in (rel, *rel.parents) if str(p) != "."]
+        out: list[str] = []
+        for glob, codes in self.per_file_ignores.items():
+            if any(fnmatch.fnmatch(c, glob) or fnmatch.fnmatch(c, f"*/{glob}") for c in candidates):
+                out.extend(codes)
+        return tuple(out)
 
     def is_allowed(self, qualname: str) -> bool:
         return any(fnmatch.fnmatchcase(qualname, pat) for pat in self.allow)
@@ -159,28 +196,43 @@ def _fail(source: str, key: str, problem: str) -> ConfigError:
     return ConfigError(f"{source}: [tool.rea] {key}: {problem}")
 
 
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`; did you mean 'select'?` when one known name is close to ``word``, else ``""``."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def _codes(source: str, key: str, value: Any) -> tuple[str, ...]:
     items = _strings(source, key, value)
     for item in items:
         if not item.startswith("REA") or not any(c.startswith(item) for c in RULES):
-            raise _fail(source, key, f"{item!r} matches no rule code (codes look like REA101; prefixes like REA1 work)")
+            hint = did_you_mean(item.upper(), RULES) if item.upper().startswith("REA") else ""
+            hint = hint or " (codes look like REA101; prefixes like REA1 work; `rea rules` lists them)"
+            raise _fail(source, key, f"{item!r} matches no rule code{hint}")
+    if key == "select" and not items:
+        raise _fail(source, key, 'an empty list would turn every rule off; delete the key for the default rules, or name some (select = ["REA"])')
     return items
 
 
 def _strings(source: str, key: str, value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
-        value = [value]
+        raise _fail(source, key, f'expected a list of strings, got the string {value!r}; write {key} = [{json.dumps(value)}]')
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise _fail(source, key, f"expected a list of strings, got {value!r}")
+        raise _fail(source, key, f"expected a list of strings, got {_short(value)}")
     return tuple(value)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _rule_table(source: str, key: str, value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise _fail(source, key, f"expected a table of rule codes, got {value!r}")
+        raise _fail(source, key, f"expected a table of rule codes, got {_short(value)}")
     for code in value:
         if code not in RULES:
-            raise _fail(source, f"{key}.{code}", f"unknown rule code; known: REA101 .. {max(RULES)}")
+            raise _fail(source, f"{key}.{code}", f"unknown rule code{did_you_mean(str(code).upper(), RULES)} (known: REA101 .. {max(RULES)}; `rea rules` lists them)")
     return value
 
 
@@ -211,7 +263,7 @@ def _extra_calls(source: str, value: Any) -> dict[str, tuple[str, ...]]:
 
 def _policy(source: str, key: str, value: Any) -> str:
     if value not in POLICIES:
-        raise _fail(source, key, f"{value!r} is not one of: {', '.join(POLICIES)}")
+        raise _fail(source, key, f"{_short(value)} is not one of: {', '.join(POLICIES)}{did_you_mean(str(value), POLICIES)}")
     return value
 
 
@@ -227,7 +279,7 @@ def _runtime(source: str, value: Any) -> dict[str, Any]:
                 code: _policy(source, f"runtime.rules.{code}", p) for code, p in _rule_table(source, "runtime.rules", v).items()
             }
         else:
-            raise _fail(source, f"runtime.{key}", "unknown key; known: policy, rules")
+            raise _fail(source, f"runtime.{key}", f"unknown key{did_you_mean(key, ('policy', 'rules'))} (known: policy, rules)")
     return out
 
 
@@ -255,6 +307,12 @@ def _size(source: str, key: str, value: Any) -> int:
     return int(size)
 
 
+def _per_file_ignores(source: str, value: Any) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict):
+        raise _fail(source, "per-file-ignores", f'expected a table glob -> codes (per-file-ignores = {{"tests/*" = ["REA101"]}}), got {_short(value)}')
+    return {glob: _codes(source, f"per-file-ignores.{glob}", codes) for glob, codes in value.items()}
+
+
 _PARSERS = {
     "select": ("select", _codes),
     "extend-select": ("extend_select", _codes),
@@ -268,6 +326,8 @@ _PARSERS = {
     "allow": ("allow", _strings),
     "min-sleep-seconds": ("min_sleep_seconds", _number),
     "max-file-size": ("max_file_size", _size),
+    "per-file-ignores": ("per_file_ignores", lambda s, k, v: _per_file_ignores(s, v)),
+    "src": ("src", _strings),
 }
 
 
@@ -281,14 +341,18 @@ def parse_table(table: Mapping[str, Any], source: str = "pyproject.toml") -> Rea
         try:
             attr, parse = _PARSERS[key]
         except KeyError:
-            known = ", ".join([*_PARSERS, "runtime"])
-            raise _fail(source, key, f"unknown key; known keys: {known}") from None
+            known = [*_PARSERS, "runtime"]
+            raise _fail(source, key, f"unknown key{did_you_mean(key, known)} (known keys: {', '.join(known)})") from None
         kwargs[attr] = parse(source, key, value)
     return ReaConfig(**kwargs)
 
 
 def find_pyproject(start: str | os.PathLike[str]) -> Path | None:
-    """The nearest pyproject.toml at or above ``start`` that has a `[tool.rea]` table."""
+    """The nearest pyproject.toml at or above ``start`` that has a `[tool.rea]` table.
+
+    Each candidate is parsed (a text search would miss `tool.rea.ignore = ...` and other
+    dotted keys); a candidate that cannot be read or parsed is a ConfigError, never skipped.
+    """
     try:
         here = Path(start).resolve()
     except (OSError, RuntimeError):  # a symlink loop: the directory it sits in decides
@@ -303,34 +367,93 @@ def _find_from_dir(directory: str) -> Path | None:
     here = Path(directory)
     for d in (here, *here.parents):
         candidate = d / "pyproject.toml"
-        if candidate.is_file():
-            try:
-                text = candidate.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                continue
-            if "[tool.rea" in text:
-                return candidate
+        if candidate.is_file() and _rea_table(str(candidate)) is not None:
+            return candidate
     return None
 
 
-def load_file(path: str | os.PathLike[str]) -> ReaConfig:
-    path = Path(path)
+@functools.lru_cache(maxsize=256)
+def _rea_table(path: str) -> dict[str, Any] | None:
+    """The `[tool.rea]` table of a pyproject.toml (None: it has none); ConfigError if malformed."""
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
+        with open(path, "rb") as fh:
+            raw = fh.read()
     except OSError as err:
         raise ConfigError(f"{path}: cannot read: {err.strerror or err}") from None
+    if b"rea" not in raw:  # no table can be named without these bytes: skip the parse
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: not UTF-8 (byte {err.start}: {raw[err.start:err.start + 1]!r}); TOML files must be UTF-8, re-save it as UTF-8") from None
+    depth = _nesting(text)
+    if depth > MAX_NESTING:
+        raise ConfigError(f"{path}: not readable TOML: values are nested too deeply ({depth} levels; rea reads up to {MAX_NESTING}); flatten the nesting")
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: not valid TOML: {err}") from None
-    table = data.get("tool", {}).get("rea", {})
+        raise ConfigError(f"{path}: not valid TOML: {str(err).splitlines()[0]}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not readable TOML: values are nested too deeply; flatten the nesting") from None
+    tool = data.get("tool")
+    if tool is None:
+        return None
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: `tool` must be a table, got {_short(tool)}; write [tool.rea] tables under it")
+    table = tool.get("rea")
+    if table is None:
+        return None
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [tool.rea] must be a table")
-    return parse_table(table, source=str(path))
+        raise ConfigError(f"{path}: `tool.rea` must be a table, got {_short(table)}; write [tool.rea] and keys below it")
+    return table
+
+
+MAX_NESTING = 100
+"""Arrays and inline tables nested deeper than this are refused before parsing: tomllib
+recurses per level, so whether a deep file parses would depend on the recursion limit."""
+
+_TOKENS = re.compile(
+    r"#[^\n]*"  # a comment
+    r'|"""[\s\S]*?"""'  # a multi-line basic string
+    r"|'''[\s\S]*?'''"  # a multi-line literal string
+    r'|"(?:\\.|[^"\\\n])*"'  # a basic string
+    r"|'[^'\n]*'"  # a literal string
+    r"|[\[\]{}]"
+)
+
+
+def _nesting(text: str) -> int:
+    """The deepest nesting of brackets and braces outside strings and comments."""
+    depth = deepest = 0
+    for m in _TOKENS.finditer(text):
+        tok = m.group()
+        if tok in ("[", "{"):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        elif tok in ("]", "}"):
+            depth -= 1
+    return deepest
+
+
+def load_file(path: str | os.PathLike[str]) -> ReaConfig:
+    """The configuration in ``path`` (defaults if it has no `[tool.rea]`); ConfigError if malformed."""
+    path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a directory; name a pyproject.toml")
+    table = _rea_table(str(path))
+    return parse_table(table or {}, source=str(path))
 
 
 @functools.lru_cache(maxsize=64)
 def _load_cached(path: str) -> ReaConfig:
     return load_file(path)
+
+
+def forget() -> None:
+    """Read pyproject.toml files afresh from now on (the loader memoises per process)."""
+    for cached in (_find_from_dir, _rea_table, _load_cached):
+        cached.cache_clear()
 
 
 def load_config(start: str | os.PathLike[str] = ".", explicit: str | os.PathLike[str] | None = None) -> ReaConfig:

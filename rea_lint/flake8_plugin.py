@@ -2,20 +2,37 @@
 
 flake8 never reads pyproject.toml, so the checker loads `[tool.rea]` itself, lazily and
 once per directory per process (with `-j`, each worker does it once).
+
+A broken configuration must fail the run whatever `--select` says (a per-file REA000 line
+would be filtered out by `--select E` and repeated for every file). flake8 calls a plugin's
+`parse_options` once, in the main process, before any file is checked: the configuration of
+every path named on the command line is loaded there, and a problem is one line on stderr and
+exit status 2, as flake8's own option errors are. A pyproject.toml met only later (one in a
+subdirectory) raises from the checker's constructor, the one place where flake8 wraps a
+plugin's exception into `PluginExecutionFailed`: one "failed during execution" line and a
+failed run (an exception raised while flake8 iterates `run` would be a raw traceback).
 """
 
 from __future__ import annotations
 
 import ast
 import os
+import sys
 from typing import Any, ClassVar, Iterator, Sequence
 
 from rea_lint import __version__
-from rea_lint.config import ConfigError, ReaConfig, load_config
+from rea_lint.config import ConfigError, ReaConfig, forget, load_config
 from rea_lint.engine import check_tree, mentions_restate
 from rea_lint.findings import char_col
 
 __all__ = ["ReaChecker"]
+
+
+class BrokenConfiguration(ConfigError):
+    """What flake8 prints as `<file>: "rea" failed during execution due to <repr>`."""
+
+    def __repr__(self) -> str:
+        return f"a broken rea configuration: {self}"
 
 
 class ReaChecker:
@@ -34,9 +51,14 @@ class ReaChecker:
         self.tree = tree
         self.filename = filename
         self.lines = lines
+        try:
+            self.config = self._config()
+        except ConfigError as err:
+            raise BrokenConfiguration(str(err)) from None
 
     @classmethod
-    def parse_options(cls, options: Any) -> None:
+    def parse_options(cls, option_manager: Any, options: Any, filenames: Sequence[str]) -> None:
+        cls._check_configs(filenames)
         named: set[str] = set()
         for attr in ("select", "extend_select", "enable_extensions"):
             for code in getattr(options, attr, None) or ():
@@ -44,17 +66,31 @@ class ReaChecker:
                     named.add(code)
         cls._explicit = frozenset(named)
 
+    @staticmethod
+    def _check_configs(filenames: Sequence[str]) -> None:
+        forget()  # an in-process flake8 run (editors, tests) reads the files afresh
+        ReaChecker._configs.clear()
+        for name in filenames or ["."]:
+            if name == "-" or not os.path.exists(name):
+                continue  # flake8 itself reports a missing path
+            try:
+                load_config(name)
+            except ConfigError as err:
+                sys.stderr.write(f"flake8: error: rea: {err}\n")
+                raise SystemExit(2) from None
+
     def run(self) -> Iterator[tuple[int, int, str, type]]:
-        try:
-            config = self._config()
-        except ConfigError as err:
-            yield 1, 0, f"REA000 invalid rea configuration: {err}", type(self)
+        config = self.config
+        if config.exclude and config.excludes(self.filename):
             return
         if self.lines is not None and not mentions_restate(self.lines, config):
             return
         codes = self._codes(config)
         lines = self.lines
+        ignored = config.ignored_in(self.filename) if config.per_file_ignores else ()
         for f in check_tree(self.tree, config, codes):
+            if ignored and f.code.startswith(ignored):
+                continue
             yield f.line, char_col(lines, f.line, f.col), f.message, type(self)  # characters, as the CLI
 
     def _config(self) -> ReaConfig:

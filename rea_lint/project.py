@@ -376,18 +376,44 @@ class _Resolver:
 
 
 class Project:
-    """The linted set's summaries joined into one call graph; `findings()` propagates once."""
+    """The linted set's summaries joined into one call graph; `findings()` propagates once.
+
+    Import resolution follows Python and pyright, per importing file: a qualified name is
+    looked up under the file's import roots, in order: the directory its package starts
+    in, its own directory (a script's `sys.path[0]`), `[tool.rea] src`, then each ancestor
+    directory and its `src/`. The first root that has the module wins, so two projects that
+    each have a `utils` module each get their own, and a monorepo gives the same chains
+    whether rea starts at a service's directory or at the root. Packages without
+    `__init__.py` (namespace packages) resolve the same way.
+    """
 
     def __init__(self, summaries: Iterable[ModuleSummary], config: ReaConfig = DEFAULT) -> None:
         self.config = config
+        listed = list(summaries)
         self.modules: dict[str, ModuleSummary] = {}
-        for s in summaries:
+        for s in listed:
             self.modules[s.module] = s
+        names = [s.module for s in listed]
+        dupes = {m for m in names if names.count(m) > 1} if len(set(names)) != len(names) else set()
+        self._uid: dict[int, str] = {}
+        """id(summary) -> its unique module id (the module name, unless two files share it)."""
         self.functions: dict[str, FunctionSummary] = {}
+        self._owner: dict[str, ModuleSummary] = {}
+        self._original: dict[str, str] = {}
+        """unique function id -> its qualified name as written (for `allow` globs)."""
+        for i, s in enumerate(listed):
+            uid = f"{s.module}<{i}>" if s.module in dupes else s.module
+            self._uid[id(s)] = uid
+            for qual, fn in s.functions.items():
+                key = uid + qual[len(s.module):] if uid != s.module and qual.startswith(s.module) else qual
+                self.functions[key] = fn
+                self._owner[key] = s
+                self._original[key] = qual
+        self._index = _RootIndex(listed)
+        self._src = _src_roots(config)
         self.handlers: dict[str, tuple[str, str]] = {}
         services: dict[str, set[str]] = {}
         for s in self.modules.values():
-            self.functions.update(s.functions)
             self.handlers.update(s.handlers)
             for name, factory in s.services.items():
                 services.setdefault(name, set()).add(factory)
@@ -397,7 +423,7 @@ class Project:
         for s in self.modules.values():
             self.non_callables.update(s.non_callables)
         self._chains: dict[str, dict[str, tuple[str | None, str]]] | None = None
-        self._resolved: dict[str, str | None] = {}
+        self._resolved: dict[tuple[int, str], str | None] = {}
 
     @classmethod
     def from_files(
@@ -419,15 +445,55 @@ class Project:
 
     # the graph --------------------------------------------------------------------------
 
-    def resolve(self, target: str) -> str | None:
-        """The project function a qualified name denotes, following re-exports
-        (`from shop.pricing import quote` in `shop/__init__.py`, then `shop.quote`)."""
-        found = self._resolved.get(target, _UNKNOWN)
+    def resolve(self, target: str, importer: ModuleSummary | None = None) -> str | None:
+        """The project function a qualified name denotes when ``importer`` names it,
+        following re-exports (`from shop.pricing import quote` in `shop/__init__.py`, then
+        `shop.quote`)."""
+        key = (id(importer), target)
+        found = self._resolved.get(key, _UNKNOWN)
         if found is _UNKNOWN:
-            found = self._resolved[target] = self._resolve(target)
+            found = self._resolved[key] = self._resolve(target, importer)
         return found  # type: ignore[return-value]
 
-    def _resolve(self, target: str, table: Mapping[str, Any] | None = None) -> str | None:
+    def _resolve(self, target: str, importer: ModuleSummary | None) -> str | None:
+        for _ in range(8):
+            if importer is not None:
+                own = importer.module
+                if target == own or target.startswith(own + "."):
+                    local = self._uid[id(importer)] + target[len(own):]
+                    if local in self.functions:
+                        return local
+                found = self._by_roots(target, importer)
+                if found is not None:
+                    module, rest = found
+                    uid = self._uid[id(module)]
+                    candidate = f"{uid}.{rest}" if rest else uid
+                    if candidate in self.functions:
+                        return candidate
+                    head, _, tail = rest.partition(".")
+                    alias = module.aliases.get(head) if head else None
+                    if alias is None:
+                        return None
+                    hop = f"{alias}.{tail}" if tail else alias
+                    if hop == target and module is importer:
+                        return None
+                    target, importer = hop, module
+                    continue
+            return self._resolve_by_name(target)
+        return None
+
+    def _by_roots(self, target: str, importer: ModuleSummary) -> tuple[ModuleSummary, str] | None:
+        """The module (and the rest of the name) ``target`` names from ``importer``'s roots."""
+        parts = target.split(".")
+        for root in self._index.roots(importer, self._src):
+            for cut in range(len(parts), 0, -1):
+                module = self._index.get(root, ".".join(parts[:cut]))
+                if module is not None:
+                    return module, ".".join(parts[cut:])
+        return None
+
+    def _resolve_by_name(self, target: str, table: Mapping[str, Any] | None = None) -> str | None:
+        """Without a file to resolve from (or when no root has the module): by module name."""
         table = self.functions if table is None else table
         for _ in range(8):
             if target in table:
@@ -460,8 +526,9 @@ class Project:
             if qual in allowed:
                 continue
             seen: set[str] = set()
+            owner = self._owner.get(qual)
             for site in fn.calls:
-                callee = self.resolve(site.target)
+                callee = self.resolve(site.target, owner)
                 if callee is not None and callee != qual and callee not in seen:
                     seen.add(callee)
                     callers.setdefault(callee, []).append((qual, site.text))
@@ -487,11 +554,11 @@ class Project:
     def _allowed(self) -> set[str]:
         if not self.config.allow:
             return set()
-        return {q for q in self.functions if self.config.is_allowed(q)}
+        return {q for q in self.functions if self.config.is_allowed(self._original.get(q, q))}
 
-    def via(self, code: str, site: CallSite) -> list[str] | None:
+    def via(self, code: str, site: CallSite, importer: ModuleSummary | None = None) -> list[str] | None:
         """The chain from a handler call site to the forbidden call, as written, or None."""
-        callee = self.resolve(site.target)
+        callee = self.resolve(site.target, importer)
         chain = self.chains()[code]
         if callee is None or callee not in chain:
             return None
@@ -523,7 +590,7 @@ class Project:
                     continue
                 text = f"`{site.ctx}.{method}({service!r}, ...)` without `key=` on {factory} `{service}`,"
             else:
-                handler = self._resolve(site.target, self.handlers)
+                handler = self._resolve_by_name(site.target, self.handlers)
                 if handler is None:
                     continue
                 factory, service = self.handlers[handler]
@@ -538,14 +605,14 @@ class Project:
 
     def _coroutine(self, target: str) -> bool:
         """Is ``target`` a project `async def` (calling it runs nothing)?"""
-        found = self._resolve(target, self.non_callables)
+        found = self._resolve_by_name(target, self.non_callables)
         return found is not None and self.non_callables[found]
 
     def action_findings(self, summary: ModuleSummary) -> list[Finding]:
         """REA208 for run actions that call another module's function that gives no callable."""
         out = []
         for site in summary.action_calls:
-            if self._resolve(site.target, self.non_callables) is not None:
+            if self._resolve_by_name(site.target, self.non_callables) is not None:
                 out.append(Finding(site.line, site.col, ACTION_CODE,
                                    RULES[ACTION_CODE].render(subject=site.text, ctx=site.ctx), site.end_line, site.end_col))
         return out
@@ -565,13 +632,13 @@ class Project:
         for site in summary.handler_calls:
             if unrun and (site.line, site.col) in unrun:
                 continue
-            callee = self.resolve(site.target)
+            callee = self.resolve(site.target, summary)
             if callee is None:
                 continue
             for code in wanted:
                 if callee not in chains[code]:
                     continue
-                parts = self.via(code, site)
+                parts = self.via(code, site, summary)
                 if parts is None:
                     continue
                 out.append(
@@ -591,11 +658,79 @@ class Project:
     def findings(self, codes: Iterable[str] | None = None) -> dict[str, list[Finding]]:
         """path -> transitive findings, for every module of the project that has some."""
         out: dict[str, list[Finding]] = {}
-        for summary in self.modules.values():
+        for summary in self._index.summaries:
             found = self.findings_for(summary, codes)
             if found:
                 out[summary.path] = found
         return out
+
+
+class _RootIndex:
+    """(root directory, dotted module name) -> the summary of that file, for every root a
+    file can be imported from (each ancestor directory, while the names are identifiers)."""
+
+    def __init__(self, summaries: Sequence[ModuleSummary]) -> None:
+        self.summaries = list(summaries)
+        self._at: dict[tuple[str, str], ModuleSummary] = {}
+        self._roots: dict[int, list[str]] = {}
+        self._dirs: set[str] = set()
+        for s in self.summaries:
+            path = os.path.abspath(s.path)
+            directory, filename = os.path.split(path)
+            stem = filename[:-3] if filename.endswith(".py") else filename
+            parts = [] if stem == "__init__" else [stem]
+            if parts and not stem.isidentifier():
+                continue
+            d = directory
+            while True:
+                if parts:
+                    self._at.setdefault((d, ".".join(parts)), s)
+                self._dirs.add(d)
+                parent, name = os.path.split(d)
+                if parent == d or not name.isidentifier():
+                    break
+                parts.insert(0, name)
+                d = parent
+
+    def get(self, root: str, module: str) -> ModuleSummary | None:
+        return self._at.get((root, module))
+
+    def roots(self, importer: ModuleSummary, src: Sequence[str]) -> list[str]:
+        found = self._roots.get(id(importer))
+        if found is not None:
+            return found
+        path = os.path.abspath(importer.path)
+        here = os.path.dirname(path)
+        base = os.path.dirname(here) if os.path.basename(path) == "__init__.py" else here
+        for _ in range(importer.module.count(".")):
+            base = os.path.dirname(base)
+        ordered = [base, here, *src]
+        d = here
+        while True:
+            ordered.append(d)
+            ordered.append(os.path.join(d, "src"))
+            parent = os.path.dirname(d)
+            if parent == d:
+                break
+            d = parent
+        seen: set[str] = set()
+        found = [r for r in ordered if not (r in seen or seen.add(r)) and r in self._dirs]  # type: ignore[func-returns-value]
+        self._roots[id(importer)] = found
+        return found
+
+
+def _src_roots(config: ReaConfig) -> list[str]:
+    """`[tool.rea] src`, relative to the pyproject.toml that holds it (globs allowed)."""
+    if not config.src:
+        return []
+    base = Path(os.path.abspath(os.path.dirname(config.source))) if config.source else Path(os.getcwd())
+    out: list[str] = []
+    for entry in config.src:
+        if any(c in entry for c in "*?["):
+            out.extend(os.path.abspath(p) for p in sorted(base.glob(entry)) if p.is_dir())
+        else:
+            out.append(os.path.abspath(base / entry))
+    return out
 
 
 def transitive_findings(model: Model, codes: Iterable[str], module: str = "", path: str = "") -> list[Finding]:

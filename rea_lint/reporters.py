@@ -1,4 +1,4 @@
-"""Output formats of `rea check`: text, json, sarif, github.
+"""Output formats of `rea check`: full and concise text, json, sarif, github.
 
 Each reporter turns the results of a run into one string for stdout. Columns inside rea are
 0-based characters; every format here prints 1-based columns (as flake8, ruff, SARIF with
@@ -12,16 +12,26 @@ import json
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import quote
 
 from rea_lint import __version__
 from rea_lint.catalog import RULES, Fix, Severity
 from rea_lint.runner import Diagnostic, FileResult
 
-__all__ = ["FORMATS", "render", "statistics", "JSON_SCHEMA_ID"]
+__all__ = ["FORMATS", "render", "statistics", "JSON_SCHEMA_ID", "HOMEPAGE", "doc_url", "Style"]
 
 JSON_SCHEMA_ID = "rea-check/1"
+HOMEPAGE = "https://github.com/restate-rea/rea"
+"""Where the project lives (pyproject.toml's `[project.urls]` says the same)."""
+DOCS_BASE = f"{HOMEPAGE}/blob/main/docs/rules"
+
+
+def doc_url(code: str) -> str:
+    """The rule's published docs page (`docs/rules/REA101.md` in the repository)."""
+    return f"{DOCS_BASE}/{code}.md"
+
+
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
@@ -29,18 +39,103 @@ def _diagnostics(results: Sequence[FileResult]) -> list[Diagnostic]:
     return [d for r in results for d in r.diagnostics]
 
 
-# --- text ----------------------------------------------------------------------------------------
+# --- text: concise and full -----------------------------------------------------------------------
 
 
-def text(results: Sequence[FileResult]) -> str:
+class Style:
+    """ANSI styling for the text formats; every method is the identity when color is off."""
+
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def _wrap(self, code: str, text: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.color and text else text
+
+    def bold(self, text: str) -> str:
+        return self._wrap("1", text)
+
+    def dim(self, text: str) -> str:
+        return self._wrap("2", text)
+
+    def severity(self, severity: str, text: str) -> str:
+        return self._wrap("1;33" if severity == Severity.WARNING.value else "1;31", text)
+
+    def fixable(self, text: str) -> str:
+        return self._wrap("1;36", text)
+
+
+PLAIN = Style(False)
+
+
+def _fix_mark(d: Diagnostic) -> str:
+    return " [*]" if d.fix == Fix.SAFE.value else " [*unsafe]" if d.fix == Fix.UNSAFE.value else ""
+
+
+def _split_message(d: Diagnostic) -> tuple[str, str]:
+    """`REA101 time-in-handler: text` -> ("REA101 time-in-handler", "text")."""
+    head, sep, rest = d.message.partition(": ")
+    return (head, rest) if sep else (d.code, d.message)
+
+
+def concise(results: Sequence[FileResult], style: Style = PLAIN) -> str:
+    """One line per finding: `path:line:col: REA101 name: message`, flake8's shape. A warning
+    says so (`path:line:col: warning: REA109 ...`): an unlabelled line is an error."""
     out = []
     for r in results:
         if r.error:
-            out.append(f"{r.path}:{r.error_line}:{r.error_col + 1}: error: {r.error}")
+            out.append(f"{style.bold(r.path)}:{r.error_line}:{r.error_col + 1}: {style.severity('error', 'error')}: {r.error}")
         for d in r.diagnostics:
-            mark = " [*]" if d.fix == Fix.SAFE.value else " [*unsafe]" if d.fix == Fix.UNSAFE.value else ""
-            out.append(f"{d.path}:{d.line}:{d.col + 1}: {d.message}{mark}")
+            head, rest = _split_message(d)
+            label = style.severity(d.severity, "warning") + ": " if d.severity == Severity.WARNING.value else ""
+            code, _, name = head.partition(" ")
+            head = f"{style.severity(d.severity, code)} {name}".rstrip()
+            out.append(f"{style.bold(d.path)}:{d.line}:{d.col + 1}: {label}{head}: {rest}{style.fixable(_fix_mark(d))}")
     return "\n".join(out) + ("\n" if out else "")
+
+
+text = concise  # `--format text` is the concise format (the name older configurations use)
+
+
+def _source_lines(path: str, sources: Mapping[str, str]) -> list[str]:
+    if path in sources:
+        return sources[path].splitlines()
+    try:
+        from rea_lint.runner import decode
+
+        return decode(Path(path).read_bytes()).splitlines()
+    except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
+        return []
+
+
+def full(results: Sequence[FileResult], style: Style = PLAIN, sources: Mapping[str, str] | None = None) -> str:
+    """ruff's "full" format: the severity and message, the location, the source line and a
+    caret under the finding (one block per finding)."""
+    sources = sources or {}
+    blocks = []
+    for r in results:
+        lines = _source_lines(r.path, sources) if (r.diagnostics or r.error) else []
+        if r.error:
+            blocks.append(
+                f"{style.severity('error', 'error')}: {style.bold(r.error)}\n {style.dim('-->')} {r.path}:{r.error_line}:{r.error_col + 1}\n"
+            )
+        for d in r.diagnostics:
+            head, rest = _split_message(d)
+            sev = style.severity(d.severity, f"{d.severity}[{d.code}]")
+            name = head.partition(" ")[2]
+            block = [f"{sev}{style.fixable(_fix_mark(d))} {style.bold(name + ': ' + rest if name else rest)}"]
+            gutter = len(str(d.line))
+            block.append(f"{' ' * gutter}{style.dim('-->')} {d.path}:{d.line}:{d.col + 1}")
+            if 0 < d.line <= len(lines):
+                src = lines[d.line - 1].expandtabs(1)
+                end = d.end_col if d.end_line == d.line and d.end_col > d.col else len(src.rstrip()) if d.end_line != d.line else d.col + 1
+                width = max(1, min(end, len(src)) - d.col) if d.col < len(src) else 1
+                bar = style.dim("|")
+                block.append(f"{' ' * gutter} {bar}")
+                block.append(f"{style.dim(str(d.line))} {bar} {src}")
+                block.append(f"{' ' * gutter} {bar} {' ' * d.col}{style.severity(d.severity, '^' * width)}")
+                block.append(f"{' ' * gutter} {bar}")
+            blocks.append("\n".join(block) + "\n")
+    return "\n".join(blocks)
 
 
 # --- json ----------------------------------------------------------------------------------------
@@ -117,6 +212,7 @@ def _sarif_rule(code: str) -> dict[str, Any]:
     return {
         "id": rule.code,
         "name": rule.name,
+        "helpUri": doc_url(rule.code),
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.why},
         "help": {"text": f"Use instead: {rule.fix_hint}. {rule.why}", "markdown": render_doc(rule)},
@@ -188,6 +284,7 @@ def as_sarif(results: Sequence[FileResult]) -> str:
         "tool": {
             "driver": {
                 "name": "rea",
+                "informationUri": HOMEPAGE,
                 "version": __version__,
                 "semanticVersion": __version__,
                 "rules": [_sarif_rule(c) for c in codes],
@@ -230,14 +327,20 @@ def github(results: Sequence[FileResult]) -> str:
 
 
 FORMATS: dict[str, Callable[[Sequence[FileResult]], str]] = {
-    "text": text,
+    "full": full,
+    "concise": concise,
+    "text": concise,
     "json": as_json,
     "sarif": as_sarif,
     "github": github,
 }
 
 
-def render(fmt: str, results: Sequence[FileResult]) -> str:
+def render(fmt: str, results: Sequence[FileResult], style: Style = PLAIN, sources: Mapping[str, str] | None = None) -> str:
+    if fmt == "full":
+        return full(results, style, sources)
+    if fmt in ("concise", "text"):
+        return concise(results, style)
     return FORMATS[fmt](results)
 
 

@@ -29,7 +29,7 @@ from rea_lint.findings import Finding, char_col
 from rea_lint.memory import TRIM_ABOVE, release_free_memory
 from rea_lint.reading import UnreadableFile, read_regular
 
-__all__ = ["Diagnostic", "FileResult", "Options", "check_file", "check_files", "ANALYSES"]
+__all__ = ["Diagnostic", "FileResult", "Options", "check_file", "check_files", "check_source", "ANALYSES"]
 
 ANALYSES = 0
 """How many files this process analysed (parsed and ran rules on): the cache test reads it."""
@@ -145,7 +145,18 @@ def decode(data: bytes) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def _analyse(path: str, data: bytes, config: ReaConfig, options: Options) -> FileResult:
+def check_source(name: str, data: bytes, config: ReaConfig, options: Options = Options()) -> tuple[FileResult, str | None]:
+    """One file's bytes that are not on disk (stdin): its result, and with --fix its fixed
+    text (None: unchanged or not decodable). Nothing is written and nothing cached."""
+    sink: list[str] = []
+    try:
+        result = _analyse(name, data, config, options, sink)
+    except RecursionError:
+        result = FileResult(name, error="cannot check: the file nests too deeply")
+    return result, (sink[0] if sink else None)
+
+
+def _analyse(path: str, data: bytes, config: ReaConfig, options: Options, sink: list[str] | None = None) -> FileResult:
     global ANALYSES
     ANALYSES += 1
     try:
@@ -168,7 +179,7 @@ def _analyse(path: str, data: bytes, config: ReaConfig, options: Options) -> Fil
         return FileResult(path, error=f"cannot parse: {_one_line(err)}")
     if len(source) > TRIM_ABOVE:
         release_free_memory()  # the parser's scratch arena: else the model is allocated on top of it
-    where = _Where(path, project)
+    where = _Where(path, project, config)
     findings, model = _findings(tree, source, config, where)
     result = FileResult(path)
     if options.fix and findings:
@@ -181,6 +192,8 @@ def _analyse(path: str, data: bytes, config: ReaConfig, options: Options) -> Fil
                     original.splitlines(keepends=True), source.splitlines(keepends=True), f"a/{path}", f"b/{path}"
                 )
             )
+        elif result.fixed and sink is not None:
+            sink.append(source)
         elif result.fixed:
             _write(path, data, source)
     edits: dict[Finding, dict[str, Any]] = {}
@@ -200,10 +213,12 @@ class _Where:
     """Where a file sits in the project: its module name and the package relative imports
     start from (so `from . import x` resolves), and whether the project analysis is on."""
 
-    def __init__(self, path: str, project: bool) -> None:
+    def __init__(self, path: str, project: bool, config: ReaConfig | None = None) -> None:
         from rea_lint.project import module_name, package_of
 
         self.project = project
+        self.ignored = config.ignored_in(path) if config is not None else ()
+        """Code prefixes `per-file-ignores` turns off here."""
         self.module = module_name(path)
         self.package = package_of(self.module, path)
 
@@ -252,6 +267,8 @@ def _findings(tree: ast.Module, source: str, config: ReaConfig, where: _Where) -
     """The rules' findings (same-module transitive ones too unless the project analysis
     does it for the whole run), `# noqa` applied, and the model they were found on."""
     findings, model = analyse(tree, config, package=where.package, transitive=not where.project, module=where.module)
+    if findings and where.ignored:
+        findings = [f for f in findings if not f.code.startswith(where.ignored)]
     if not findings or "noqa" not in source.lower():
         return findings, model
     lines = source.splitlines()
@@ -440,7 +457,10 @@ def link_project(results: Sequence[FileResult], configs: Sequence[ReaConfig]) ->
             if not found:
                 continue
             seen = {(d.line, d.col, d.code) for d in result.diagnostics}
+            ignored = config.ignored_in(result.path)
             for f in found:
+                if ignored and f.code.startswith(ignored):
+                    continue
                 noqa = result.noqa.get(str(f.line))
                 if noqa is not None and (not noqa or any(f.code.startswith(c) for c in noqa)):
                     continue

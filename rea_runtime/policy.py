@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from dataclasses import dataclass, field
 from typing import Literal, Mapping
 
 from rea_lint.catalog import RULES
-from rea_lint.config import POLICIES, ConfigError, load_config
+from rea_lint.config import DEFAULT, POLICIES, ConfigError, ReaConfig, load_config
 
 __all__ = ["PolicyName", "Policy", "configure", "current_policy", "parse_policy_spec", "reset"]
 
@@ -75,9 +76,44 @@ _cached: Policy | None = None
 _code_level: tuple[str | None, dict[str, str]] | None = None
 
 
+class ConfigWarning(UserWarning):
+    """`[tool.rea]` is broken and the policy is `warn`: the runtime goes on with the defaults."""
+
+
+_warned_config: str | None = None
+
+
+def _project_config() -> ReaConfig:
+    """`[tool.rea]` of the working directory. A broken one never passes silently: under
+    `strict` (from `REA_POLICY`, `configure(...)` or `CI=true`) it raises ConfigError, under
+    `warn` it is one warning per process and the defaults apply."""
+    global _warned_config
+    try:
+        return load_config(os.getcwd())
+    except ConfigError as err:
+        policy = Policy("strict" if os.environ.get("CI", "").lower() == "true" else "warn")
+        spec = os.environ.get("REA_POLICY")
+        if spec:
+            policy = policy.override(*parse_policy_spec(spec))
+        if _code_level is not None:
+            policy = policy.override(*_code_level)
+        if policy.default == "strict":
+            raise ConfigError(f"{err} (rea_runtime refuses to start under the strict policy)") from None
+        if policy.default == "warn" and _warned_config != str(err):
+            _warned_config = str(err)
+            warnings.warn(f"{err} (rea_runtime goes on with the default configuration)", ConfigWarning, stacklevel=3)
+        return DEFAULT
+
+
+def check_configuration() -> None:
+    """Run at import of the drop-ins: a broken `[tool.rea]` fails (strict) or warns (warn) now,
+    not at the first violation."""
+    _project_config()
+
+
 def _resolve() -> Policy:
     policy = Policy("strict" if os.environ.get("CI", "").lower() == "true" else "warn")
-    cfg = load_config(os.getcwd())
+    cfg = _project_config()
     if cfg.policy is not None or cfg.policy_overrides:
         policy = policy.override(cfg.policy, cfg.policy_overrides)
     spec = os.environ.get("REA_POLICY")

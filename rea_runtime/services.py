@@ -23,7 +23,7 @@ from . import events
 from .context import GuardedContext, guarded_context
 from .guards import CURRENT, Invocation, install, rebind_module_globals, report
 from .misuse import BAD_INPUT, bad_input
-from .policy import Policy, current_policy
+from .policy import Policy, check_configuration, current_policy
 from .state_budget import load_sizes, total_budget
 from .presets import SDK_OPTIONS, Preset, check_options, preset as _preset
 from .validation import check_unique_handler, policy_for, validate_handler
@@ -257,3 +257,6 @@ class Workflow(_Guarding, restate.Workflow):
 
     def handler(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:  # type: ignore[override]
         return self._rea_wrap(super().handler, args, kwargs)
+
+
+check_configuration()  # a broken [tool.rea] fails the import (strict) or warns once (warn)

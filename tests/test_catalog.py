@@ -1,46 +1,67 @@
-"""The catalog is the contract: it must say exactly what ../shared/RULES.md says."""
+"""The catalog is the project's published truth: its own invariants, and docs/rules/ saying the same.
+
+The catalog module (`rea_lint/catalog.py`) is the one place codes, names, severities and
+messages live; `docs/rules/` and the README's table are published from it. These tests read
+nothing outside the repository: a user's clone has nothing beside it.
+"""
 
 from __future__ import annotations
 
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from rea_lint.catalog import RULES, Fix, Severity, by_code, iter_rules
 from tests.conftest import REPO
 
-RULES_MD = REPO.parent / "shared" / "RULES.md"
-ROW = re.compile(r"^\| (REA\d{3}) \| ([a-z0-9-]+) \|(.*)\| (yes|no)[^|]*\|\s*$", re.M)
+PAGES = REPO / "docs" / "rules"
+HEADER = re.compile(r"^Severity: (error|warning) · enabled by default: (on|off)[^·]* · autofix: (none|safe|unsafe)$", re.M)
 
 
-@pytest.fixture(scope="module")
-def contract() -> str:
-    if not RULES_MD.is_file():  # CI and developers always have shared/ beside the repo
-        pytest.fail(f"the rule contract is missing: {RULES_MD}")
-    return RULES_MD.read_text(encoding="utf-8")
+def test_codes_and_names_are_unique_and_well_formed() -> None:
+    rules = list(iter_rules())
+    assert len(rules) >= 21 and len(rules) == len(RULES)
+    codes = [r.code for r in rules]
+    names = [r.name for r in rules]
+    assert codes == sorted(codes), "iter_rules() lists the catalog in code order"
+    assert len(set(codes)) == len(codes) and len(set(names)) == len(names)
+    for rule in rules:
+        assert re.fullmatch(r"REA[1-9]\d{2}", rule.code), rule.code
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", rule.name), rule.name
+        assert RULES[rule.code] is rule and by_code(rule.code) is rule
 
 
-def test_same_codes_and_names_as_the_contract(contract: str) -> None:
-    rows = {code: name for code, name, _mid, _fix in ROW.findall(contract)}
-    assert len(rows) >= 21
-    assert rows == {r.code: r.name for r in iter_rules()}
-
-
-def test_fixability_matches_the_contract(contract: str) -> None:
-    for code, _name, _mid, fix in ROW.findall(contract):
-        assert (RULES[code].fix is not Fix.NONE) == (fix == "yes"), code
-
-
-def test_severities_and_defaults_match_the_contract(contract: str) -> None:
-    warnings = set(re.search(r"every rule is an error except ((?:REA\d+(?: and |, )?)+)", contract).group(1).replace(" and ", ",").replace(" ", "").split(","))
-    off = set(re.findall(r"enabled by\s+default except (REA\d+)", contract))
-    assert warnings == {"REA109", "REA112", "REA206", "REA207", "REA402"} and off == {"REA111"}
+def test_every_fixable_rule_says_what_its_fix_changes() -> None:
     for rule in iter_rules():
-        assert (rule.severity is Severity.WARNING) == (rule.code in warnings), rule.code
-        assert rule.enabled_by_default == (rule.code not in off), rule.code
+        if rule.fix is Fix.NONE:
+            continue
+        assert rule.fix_note, f"{rule.code} has a fix but no note saying what it changes"
+
+
+def test_default_off_rules_and_warnings_are_few_and_deliberate() -> None:
+    """Most rules are errors and on: a rule that is neither must be a visible choice."""
+    warnings = {r.code for r in iter_rules() if r.severity is Severity.WARNING}
+    off = {r.code for r in iter_rules() if not r.enabled_by_default}
+    assert "REA109" in warnings and "REA206" in warnings and "REA111" in off
+    assert len(warnings) < len(RULES) / 2 and len(off) < len(RULES) / 2
+
+
+@pytest.mark.parametrize("rule", list(iter_rules()), ids=lambda r: r.code)
+def test_the_docs_page_publishes_the_catalog_entry(rule) -> None:  # type: ignore[no-untyped-def]
+    """docs/rules/ is what users read: its header states the catalog's severity, default and fix."""
+    page = (PAGES / f"{rule.code}.md").read_text(encoding="utf-8")
+    assert page.startswith(f"# {rule.code} {rule.name}\n")
+    header = HEADER.search(page)
+    assert header is not None, f"{rule.code}.md has no Severity line"
+    assert header.groups() == (rule.severity.value, "on" if rule.enabled_by_default else "off", rule.fix.value)
+    assert rule.summary in page and rule.why in page
+
+
+def test_no_page_for_a_rule_the_catalog_does_not_have() -> None:
+    pages = {p.stem for p in PAGES.glob("REA[0-9]*.md")}
+    assert pages == set(RULES)
 
 
 @pytest.mark.parametrize("rule", list(iter_rules()), ids=lambda r: r.code)

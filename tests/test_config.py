@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from rea_lint.config import ConfigError, load_config, load_file, parse_table
+from rea_lint.config import ConfigError, forget, load_config, load_file, parse_table
 from rea_lint.catalog import Severity
 
 
@@ -44,14 +45,17 @@ def test_selection(table: dict, on: set, off: set) -> None:
         ({"min-sleep-seconds": -1}, "min-sleep-seconds"),
         ({"runtime": {"policy": "loud"}}, "runtime.policy"),
         ({"runtime": {"polcy": "warn"}}, "runtime.polcy"),
-        ({"extra-calls": {"REA101": "myapp.now"}}, None),
+        ({"extra-calls": {"REA101": "myapp.now"}}, "extra-calls.REA101"),
         ({"extra-calls": {"REA101": [1]}}, "extra-calls.REA101"),
+        ({"select": "REA1"}, "select"),
+        ({"ignore": "REA101"}, "ignore"),
+        ({"select": []}, "select"),
+        ({"per-file-ignores": {"tests/*": ["REA9"]}}, "per-file-ignores.tests/*"),
+        ({"per-file-ignores": ["tests/*"]}, "per-file-ignores"),
+        ({"src": "src"}, "src"),
     ],
 )
-def test_bad_values_name_the_key_in_one_line(table: dict, names: str | None) -> None:
-    if names is None:
-        parse_table(table)  # a single string is accepted as a one-element list
-        return
+def test_bad_values_name_the_key_in_one_line(table: dict, names: str) -> None:
     with pytest.raises(ConfigError) as err:
         parse_table(table)
     text = str(err.value)
@@ -91,9 +95,153 @@ def test_flake8_reads_the_same_config(tmp_path: Path) -> None:
     assert proc.returncode == 0 and proc.stdout == "", proc.stdout
 
 
-def test_flake8_reports_a_bad_config_without_a_traceback(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"selct": ["REA1"]}, "selct: unknown key; did you mean 'select'?"),
+        ({"per-file-ignore": {}}, "did you mean 'per-file-ignores'?"),
+        ({"select": ["REA1O1"]}, "'REA1O1' matches no rule code; did you mean 'REA1"),
+        ({"ignore": ["E501"]}, "'E501' matches no rule code (codes look like REA101"),
+        ({"select": "REA1"}, 'got the string \'REA1\'; write select = ["REA1"]'),
+        ({"select": []}, "an empty list would turn every rule off"),
+        ({"runtime": {"policy": "strikt"}}, "did you mean 'strict'?"),
+    ],
+)
+def test_errors_say_the_fix(table: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        parse_table(table, source="p/pyproject.toml")
+
+
+def test_an_empty_ignore_or_extend_select_is_fine() -> None:
+    assert parse_table({"ignore": [], "extend-select": []}).enabled_codes() == parse_table({}).enabled_codes()
+
+
+MALFORMED = {
+    "tool-is-a-string": (b'tool = "x"\n# [tool.rea]\n', "`tool` must be a table"),
+    "tool-is-a-list": (b'tool = [1, 2]\n# [tool.rea]\n', "`tool` must be a table"),
+    "rea-is-a-string": (b'[tool]\nrea = "x"\n', "`tool.rea` must be a table"),
+    "deep": (b"[tool.rea]\nx = " + b"[" * 1200 + b"]" * 1200 + b"\n", "nested too deeply"),
+    "deep-tables": (b"[tool.rea]\nx = " + b"{a = " * 1200 + b"1" + b"}" * 1200 + b"\n", "nested too deeply"),
+    "not-utf8": (b'[tool.rea]\nselect = ["REA1"]\n# caf\xe9\n', "not UTF-8"),
+    "not-toml": (b"[tool.rea\nselect = 1\n", "not valid TOML"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_a_malformed_pyproject_is_one_line_in_the_loader(tmp_path: Path, case: str) -> None:
+    content, message = MALFORMED[case]
+    (tmp_path / "pyproject.toml").write_bytes(content)
+    for load in (lambda: load_config(tmp_path / "x.py"), lambda: load_file(tmp_path / "pyproject.toml")):
+        forget()
+        with pytest.raises(ConfigError) as err:
+            load()
+        text = str(err.value)
+        assert text.startswith(str(tmp_path / "pyproject.toml") + ": ") and message in text and "\n" not in text
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_a_malformed_pyproject_fails_rea_check_and_flake8_with_exit_2(tmp_path: Path, case: str) -> None:
+    content, message = MALFORMED[case]
     (tmp_path / "svc.py").write_text(HANDLER)
+    (tmp_path / "pyproject.toml").write_bytes(content)
+    for argv in ([sys.executable, "-m", "rea_lint", "check", "--no-cache", "."], [sys.executable, "-m", "flake8", "--select", "REA101", "."]):
+        proc = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2, (argv, proc.stdout, proc.stderr)
+        lines = proc.stderr.splitlines()
+        assert len(lines) == 1 and message in lines[0] and "pyproject.toml" in lines[0], proc.stderr
+        assert proc.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        'tool.rea.ignore = ["REA101"]\n',
+        '[tool]\nrea.ignore = ["REA101"]\n',
+        '[tool.rea]\n"ignore" = ["REA101"]\n',
+        '[project]\nname = "x"\n[tool]\nrea = {ignore = ["REA101"]}\n',
+    ],
+)
+def test_dotted_and_inline_keys_are_read_as_toml_defines_them(tmp_path: Path, content: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(content)
+    forget()
+    cfg = load_config(tmp_path / "svc.py")
+    assert cfg.source == str(tmp_path / "pyproject.toml")
+    assert not cfg.is_enabled("REA101") and cfg.is_enabled("REA102")
+
+
+def test_a_pyproject_without_the_table_is_passed_over(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.rea]\nignore = ["REA101"]\n')
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "pyproject.toml").write_text('[project]\nname = "pkg"\nreadme = "README.md"\n')
+    forget()
+    assert load_config(tmp_path / "pkg" / "m.py").source == str(tmp_path / "pyproject.toml")
+
+
+@pytest.mark.parametrize("select", ["REA101", "E"])
+def test_flake8_fails_once_per_run_on_a_broken_config_whatever_select_says(tmp_path: Path, select: str) -> None:
+    for i in range(5):
+        (tmp_path / f"svc{i}.py").write_text(HANDLER)
     (tmp_path / "pyproject.toml").write_text('[tool.rea]\nslect = ["REA1"]\n')
-    proc = _flake8(tmp_path)
-    assert "Traceback" not in proc.stderr + proc.stdout
-    assert "REA000" in proc.stdout and "slect" in proc.stdout
+    proc = subprocess.run([sys.executable, "-m", "flake8", "--select", select, "."], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.count("slect") == 1 and len(proc.stderr.splitlines()) == 1, proc.stderr
+    assert "did you mean 'select'?" in proc.stderr and str(tmp_path / "pyproject.toml") in proc.stderr
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_flake8_fails_on_a_broken_config_found_below_the_named_path(tmp_path: Path, jobs: str) -> None:
+    (tmp_path / "svc.py").write_text(HANDLER)
+    (tmp_path / "sub").mkdir()
+    for i in range(3):
+        (tmp_path / "sub" / f"svc{i}.py").write_text(HANDLER)
+    (tmp_path / "sub" / "pyproject.toml").write_text('[tool.rea]\nignore = "REA101"\n')
+    proc = subprocess.run([sys.executable, "-m", "flake8", "-j", jobs, "--select", "E", "."], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert proc.stdout.count("broken rea configuration") == 1, proc.stdout
+    assert 'write ignore = ["REA101"]' in proc.stdout
+
+
+def test_flake8_honours_exclude_and_per_file_ignores_as_rea_check_does(tmp_path: Path) -> None:
+    for d in ("gen", "tests", "app"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "svc.py").write_text(HANDLER)
+    (tmp_path / "pyproject.toml").write_text('[tool.rea]\nexclude = ["gen"]\nper-file-ignores = {"tests/*" = ["REA101"]}\n')
+    flake = subprocess.run([sys.executable, "-m", "flake8", "--select", "REA", "--format", "%(path)s:%(code)s", "."], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    rea = subprocess.run([sys.executable, "-m", "rea_lint", "check", "--no-cache", "--output-format", "concise", "."], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert flake.stdout.split() == ["./app/svc.py:REA101"]
+    found = [line.split(":")[0] + ":" + line.split(": ")[1].split()[0] for line in rea.stdout.splitlines() if ": REA" in line or "REA1" in line]
+    assert found == ["app/svc.py:REA101"], rea.stdout
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_a_malformed_config_named_with_dash_dash_config_is_one_line(tmp_path: Path, case: str) -> None:
+    content, message = MALFORMED[case]
+    (tmp_path / "svc.py").write_text(HANDLER)
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "pyproject.toml").write_bytes(content)
+    proc = subprocess.run([sys.executable, "-m", "rea_lint", "check", "--no-cache", "--config", "conf/pyproject.toml", "svc.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert len(proc.stderr.splitlines()) == 1 and message in proc.stderr, proc.stderr
+
+
+def test_dash_dash_config_naming_a_directory(tmp_path: Path) -> None:
+    (tmp_path / "svc.py").write_text(HANDLER)
+    proc = subprocess.run([sys.executable, "-m", "rea_lint", "check", "--config", ".", "svc.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stderr == "rea: error: --config .: is a directory; name its pyproject.toml\n"
+
+
+def test_deep_nesting_is_refused_whatever_the_recursion_limit(tmp_path: Path) -> None:
+    """mypy raises the limit in-process; the answer must not depend on it."""
+    (tmp_path / "pyproject.toml").write_text("[tool.rea]\nx = " + "[" * 150 + "]" * 150 + "\n")
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(20_000)
+    try:
+        forget()
+        with pytest.raises(ConfigError, match="nested too deeply \\(150 levels; rea reads up to 100\\)"):
+            load_file(tmp_path / "pyproject.toml")
+    finally:
+        sys.setrecursionlimit(limit)
+    (tmp_path / "pyproject.toml").write_text('[tool.rea]\nextra-calls = {REA101 = ["a.b"]}\n# [[[[[ "[[[" \n')
+    forget()
+    assert load_file(tmp_path / "pyproject.toml").extra_calls == {"REA101": ("a.b",)}

@@ -79,3 +79,24 @@ def test_fresh_install_flake8_finds_every_expected_diagnostic(fresh_venv: Path) 
         key = (path.removeprefix("./"), int(row), code)
         got[key] = got.get(key, 0) + 1
     assert got == dict(expected_dir(FIXTURES))
+
+
+def test_built_wheel_installs_and_runs(tmp_path: Path) -> None:
+    """The README's install-today path: `python -m build`, then `pip install dist/*.whl`."""
+    src = tmp_path / "src"
+    shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(".venv", ".git", "*.egg-info", "build", "dist", "__pycache__", ".*cache*"))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(tmp_path / "dist"), str(src)], check=True, timeout=600, capture_output=True, env=env)
+    wheels = list((tmp_path / "dist").glob("*.whl"))
+    assert len(wheels) == 1, wheels
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    py = env_dir / "bin" / "python"
+    subprocess.run([str(py), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(wheels[0])], check=True, timeout=600, env=env)
+    sample = tmp_path / "svc.py"
+    sample.write_text("import time, restate\nsvc = restate.Service('s')\n@svc.handler()\nasync def h(ctx: restate.Context) -> float:\n    return time.time()\n")
+    proc = subprocess.run([str(env_dir / "bin" / "rea"), "check", "--no-cache", str(sample)], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert "REA101" in proc.stdout
+    docs_page = subprocess.run([str(env_dir / "bin" / "rea"), "rule", "REA101"], capture_output=True, text=True, timeout=60)
+    assert docs_page.returncode == 0 and docs_page.stdout.startswith("# REA101 time-in-handler")

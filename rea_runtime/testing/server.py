@@ -34,13 +34,36 @@ class ServerError(RuntimeError):
 
 def free_port() -> int:
     """A currently free loopback TCP port (the kernel picks; a tiny race is accepted)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(n: int) -> list[int]:
+    """``n`` distinct free loopback ports: the sockets are held open together, so the kernel
+    cannot hand the same port out twice (one server once got admin and node on one port)."""
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            socks.append(s)
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+SERVER_CACHE_ENV = "REA_SERVER_CACHE_DIR"
+"""Where the restate-server download lives. Not `REA_CACHE_DIR`, which is the linter's result
+cache: one variable for both meant setting it for one broke the other."""
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("REA_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    """`$REA_SERVER_CACHE_DIR/restate-server-<version>`, else `$XDG_CACHE_HOME/rea/...`,
+    else `~/.cache/rea/...`."""
+    explicit = os.environ.get(SERVER_CACHE_ENV)
+    if explicit:
+        return Path(explicit) / f"restate-server-{RESTATE_SERVER_VERSION}"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "rea" / f"restate-server-{RESTATE_SERVER_VERSION}"
 
 
@@ -175,7 +198,7 @@ class RestateServer:
     def start(self, timeout: float = 60.0) -> "RestateServer":
         self.binary = self.binary or find_server_binary()
         self.base_dir = tempfile.mkdtemp(prefix="rea-restate-")
-        self.ingress_port, self.admin_port, self.node_port = free_port(), free_port(), free_port()
+        self.ingress_port, self.admin_port, self.node_port = free_ports(3)
         log = open(os.path.join(self.base_dir, "server.log"), "wb")  # noqa: SIM115 - lives with proc
         self.proc = subprocess.Popen(
             [str(self.binary), "--no-logo"], env=self.env(), cwd=self.base_dir,
@@ -187,8 +210,9 @@ class RestateServer:
         with httpx.Client(timeout=2.0) as client:
             while True:
                 if self.proc.poll() is not None:
+                    returncode = self.proc.returncode
                     self.stop(remove=False)
-                    raise ServerError(f"restate-server exited with {self.proc.returncode}:\n{self.log_tail()}")
+                    raise ServerError(f"restate-server exited with {returncode}:\n{self.log_tail()}")
                 try:
                     if (client.get(f"{self.admin_url}/health").status_code == 200
                             and client.get(f"{self.ingress_url}/restate/health").status_code == 200):

@@ -69,3 +69,29 @@ def test_unknown_key_is_a_clear_error(project: Path, cache: str) -> None:
     text = result.stdout + result.stderr
     assert "[tool.rea] selekt: unknown key" in text
     assert "Traceback" not in text
+
+
+@pytest.mark.parametrize(
+    ("rea", "message"),
+    [
+        ('select = "REA1"', 'select: expected a list of strings, got the string \'REA1\'; write select = ["REA1"]'),
+        ("select = []", "select: an empty list would turn every rule off"),
+        ('ignore = ["REA1O1"]', "ignore: 'REA1O1' matches no rule code; did you mean"),
+    ],
+)
+def test_a_broken_config_fails_the_run_with_the_linters_line(project: Path, cache: str, rea: str, message: str) -> None:
+    cfg = write_config(project, rea=rea)
+    result = run_mypy(project / "src", config=cfg, cache_dir=cache)
+    text = result.stdout + result.stderr
+    assert result.status == 2 and message in text and str(cfg) in text and "Traceback" not in text, text
+
+
+def test_a_malformed_pyproject_beside_a_mypy_ini_fails_the_run(tmp_path: Path, cache: str) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "handlers.py").write_text(HANDLER)
+    ini = tmp_path / "mypy.ini"
+    ini.write_text("[mypy]\nplugins = mypy_plugin\n")
+    (tmp_path / "pyproject.toml").write_text('tool = "x"\n# [tool.rea]\n')
+    result = run_mypy(tmp_path / "src", config=ini, cache_dir=cache)
+    text = result.stdout + result.stderr
+    assert result.status == 2 and "`tool` must be a table" in text and "Traceback" not in text, text
