@@ -132,7 +132,11 @@ def _sdk_prefixes() -> tuple[str, ...]:
 
     here = os.path.dirname(os.path.realpath(__file__)) + os.sep
     sdk = os.path.dirname(os.path.realpath(restate.__file__)) + os.sep
-    return (here, sdk)
+    # rea_lint (the config loader the policy reads, the catalog) is rea's own code, never the
+    # handler's: its file reads inside an invocation are not the user's I/O (and reporting them
+    # would ask the policy, which is what is being loaded)
+    lint = os.path.join(os.path.dirname(here.rstrip(os.sep)), "rea_lint") + os.sep
+    return (here, sdk, lint)
 
 
 _LIB: tuple[str, ...] = ()
