@@ -2,6 +2,7 @@
 
     python -m benchmarks            # the full run (under 10 minutes), writes docs/performance.md
     python -m benchmarks --smoke    # tiny corpora, a few seconds; writes benchmarks/out/performance-smoke.md
+    python -m benchmarks --only scale --scale 1000,5000   # how rea check grows with a project
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--rounds", type=int, help="alternating rounds per ratio (default 3; smoke 1)")
     p.add_argument("--mypy-modules", type=int, help="modules of corpus (a) mypy checks (default 150; smoke 5)")
     p.add_argument("--runtime-seconds", type=float, help="seconds per side per round of the server benchmark (default 4; smoke 0.5)")
-    p.add_argument("--only", action="append", choices=["linter", "mypy", "runtime"], help="run only these sections")
+    p.add_argument("--scale", type=_sizes, help="comma-separated project sizes (modules) of the scale section "
+                   "(default 1000,5000,20000: an idle machine needs about 15 minutes; smoke 20,40)")
+    p.add_argument("--only", action="append", choices=["linter", "mypy", "runtime", "scale"], help="run only these sections")
     p.add_argument("--out", type=Path, help="scratch directory (default benchmarks/out, smoke: benchmarks/out/smoke; gitignored)")
     p.add_argument("--doc", type=Path, help="where to write the markdown (default docs/performance.md; smoke: OUT/performance-smoke.md)")
     p.add_argument("--json", type=Path, help="also write the results as JSON here")
@@ -46,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     mypy_modules = args.mypy_modules or (5 if smoke else 150)
     runtime_seconds = args.runtime_seconds or (0.5 if smoke else 4.0)
     doc = args.doc or (args.out / "performance-smoke.md" if smoke else REPO / "docs" / "performance.md")
-    only = set(args.only or ["linter", "mypy", "runtime"])
+    only = set(args.only or ["linter", "mypy", "runtime", "scale"])
+    scale = args.scale or ([20, 40] if smoke else [1000, 5000, 20000])
     args.out.mkdir(parents=True, exist_ok=True)
 
     started = time.perf_counter()
@@ -56,16 +60,17 @@ def main(argv: list[str] | None = None) -> int:
         load=", ".join(f"{x:.1f}" for x in os.getloadavg()),
         versions=_versions(),
     )
-    t0 = time.perf_counter()
-    corpus_a = corpus.generate(args.out / "corpus_a", modules, args.seed)
-    corpus_b = corpus.stdlib_corpus(every)
-    corpus_b.name = f"stdlib sample (every {every}th file)" if every > 1 else "stdlib"
-    full = corpus.stdlib_corpus(1) if not smoke else corpus_b
-    if full is not corpus_b:
-        full.name = "stdlib, whole"
-    corpus_a.name = "generated Restate"
-    print(f"corpora: {len(corpus_a.files)} generated modules ({corpus_a.lines:,} lines) in "
-          f"{time.perf_counter() - t0:.1f}s; {len(corpus_b.files)} stdlib files ({corpus_b.lines:,} lines)", flush=True)
+    if only & {"linter", "mypy"}:
+        t0 = time.perf_counter()
+        corpus_a = corpus.generate(args.out / "corpus_a", modules, args.seed)
+        corpus_b = corpus.stdlib_corpus(every)
+        corpus_b.name = f"stdlib sample (every {every}th file)" if every > 1 else "stdlib"
+        full = corpus.stdlib_corpus(1) if not smoke else corpus_b
+        if full is not corpus_b:
+            full.name = "stdlib, whole"
+        corpus_a.name = "generated Restate"
+        print(f"corpora: {len(corpus_a.files)} generated modules ({corpus_a.lines:,} lines) in "
+              f"{time.perf_counter() - t0:.1f}s; {len(corpus_b.files)} stdlib files ({corpus_b.lines:,} lines)", flush=True)
 
     sections: list[Section] = []
     if "linter" in only:
@@ -81,6 +86,11 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.runtime_bench import bench_runtime
 
         sections.append(_timed(lambda: bench_runtime(runtime_seconds, rounds, smoke=smoke)))
+    if "scale" in only:
+        from benchmarks.scale import bench_scale
+
+        sections.append(_timed(lambda: bench_scale(scale, 1 if smoke else min(rounds, 2), args.out,
+                                                   profile_top=15 if smoke else 30)))
     env.total_seconds = time.perf_counter() - started
     print(render_console(env, sections), flush=True)
     doc.parent.mkdir(parents=True, exist_ok=True)
@@ -98,6 +108,16 @@ def _timed(make) -> Section:  # type: ignore[no-untyped-def]
     sec.seconds = time.perf_counter() - t0
     print(f"[{sec.title}: {sec.seconds:.0f}s]", flush=True)
     return sec
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes like 1000,5000, got {text!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive sizes like 1000,5000, got {text!r}")
+    return sizes
 
 
 def _versions() -> dict[str, str]:

@@ -835,9 +835,56 @@ def generate_module(seed: int, index: int, violations: int = 0) -> tuple[str, li
     return text, m.planted
 
 
+# --- cross-module helper chains (the scale corpora) -------------------------------------------
+
+LINK_RATE = 0.6
+"""Share of modules whose chain helper calls another module's chain helper."""
+RELAY_RATE = 0.3
+"""Share of modules with a handler that calls its chain helper outside a run action."""
+EFFECT_RATE = 0.02
+"""Share of chain helpers that end the chain with a forbidden call (`time.time()`)."""
+LINK_WINDOW = 400
+"""A helper calls one of the previous LINK_WINDOW modules': chains cross packages, stay acyclic."""
+
+
+def _module_path(index: int, per_dir: int) -> tuple[str, str]:
+    return f"pkg_{index // per_dir:03d}", f"m{index:05d}"
+
+
+def chain_appendix(seed: int, index: int, per_dir: int = 100) -> tuple[str, bool]:
+    """Code appended to module ``index`` of a scale corpus: one helper in a cross-module call
+    chain (an import of an earlier module's helper), and sometimes a handler that calls it
+    directly, so the project-wide transitive analysis has real chains to follow at any size.
+    Returns (code, whether a handler reaches a forbidden call through it)."""
+    rng = random.Random(f"{seed}:chain:{index}")
+    name = f"chain_{index:05d}"
+    lines = ["", "", "# --- cross-module helper chain (scale corpus) ---",
+             "import restate as _restate_chain  # noqa: E402"]
+    body = [f"    return amount + {index % 7}"]
+    if index and rng.random() < LINK_RATE:
+        j = rng.randrange(max(0, index - LINK_WINDOW), index)
+        pkg, mod = _module_path(j, per_dir)
+        lines.append(f"from {pkg}.{mod} import chain_{j:05d}  # noqa: E402")
+        body = [f"    return chain_{j:05d}(amount) + {index % 7}"]
+    elif rng.random() < EFFECT_RATE / (1 - LINK_RATE):
+        lines.append("import time as _time_chain  # noqa: E402")
+        body = [f"    return amount + int(_time_chain.time()) % {index % 7 + 2}"]
+    lines += ["", "", f"def {name}(amount: int) -> int:",
+              '    """A helper other modules build on (one link of a cross-module chain)."""', *body]
+    relay = rng.random() < RELAY_RATE
+    if relay:
+        lines += ["", "", f"async def relay_{index:05d}(ctx: _restate_chain.Context, amount: int) -> int:",
+                  '    """Handler code that calls the chain outside a run action."""',
+                  f"    return {name}(amount)"]
+    return "\n".join(lines) + "\n", relay
+
+
 def generate(out_dir: Path, count: int = 2000, seed: int = DEFAULT_SEED,
-             violation_rate: float = 0.04, per_dir: int = 100) -> Corpus:
-    """Write ``count`` modules under ``out_dir`` (replacing what was there) and a manifest."""
+             violation_rate: float = 0.04, per_dir: int = 100, chains: bool = False) -> Corpus:
+    """Write ``count`` modules under ``out_dir`` (replacing what was there) and a manifest.
+
+    ``chains``: make the directories packages and append a cross-module helper chain to every
+    module (`chain_appendix`), as the scale corpora do; corpus (a) is written without them."""
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
@@ -849,7 +896,12 @@ def generate(out_dir: Path, count: int = 2000, seed: int = DEFAULT_SEED,
         violations = (1 if pick.random() < 0.7 else 2) if i in bad else 0
         text, planted = generate_module(seed, i, violations)
         sub = out_dir / f"pkg_{i // per_dir:03d}"
+        if chains and not sub.exists():
+            sub.mkdir()
+            (sub / "__init__.py").write_text("")
         sub.mkdir(exist_ok=True)
+        if chains:
+            text += chain_appendix(seed, i, per_dir)[0]
         path = sub / f"m{i:05d}.py"
         path.write_text(text)
         files.append(path)

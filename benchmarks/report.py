@@ -67,6 +67,7 @@ class Section:
     unavailable_reason: str = ""
     profiles: list[tuple[str, str]] = field(default_factory=list)  # (title, excerpt) always shown
     seconds: float = 0.0
+    data: dict = field(default_factory=dict)  # raw figures the plots draw (not rendered as text)
 
 
 @dataclass
