@@ -54,10 +54,17 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
 
     started = time.perf_counter()
+    left_out = [x for x in ("linter", "mypy", "runtime", "scale") if x not in only]
+    partial = "; ".join(filter(None, [
+        f"sections not run: {', '.join(left_out)}" if left_out else "",
+        f"scale sizes {', '.join(f'{n:,}' for n in scale)} only (the full run adds 20,000)"
+        if "scale" in only and max(scale) < 20000 else "",
+    ]))
     env = Environment(
         smoke=smoke,
+        partial=partial,
         command="python -m benchmarks" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip(),
-        load=", ".join(f"{x:.1f}" for x in os.getloadavg()),
+        load="at the start " + ", ".join(f"{x:.1f}" for x in os.getloadavg()),
         versions=_versions(),
     )
     if only & {"linter", "mypy"}:
@@ -91,9 +98,14 @@ def main(argv: list[str] | None = None) -> int:
 
         sections.append(_timed(lambda: bench_scale(scale, 1 if smoke else min(rounds, 2), args.out,
                                                    profile_top=15 if smoke else 30)))
+    env.load += "; at the end " + ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    from benchmarks.plots import write_plots
+
+    for path in write_plots(env, sections, doc.parent, stem=doc.stem):
+        print(f"wrote {path}")
     env.total_seconds = time.perf_counter() - started
     print(render_console(env, sections), flush=True)
-    doc.parent.mkdir(parents=True, exist_ok=True)
     doc.write_text(render_markdown(env, sections))
     print(f"wrote {doc}")
     if args.json:

@@ -851,22 +851,36 @@ def _module_path(index: int, per_dir: int) -> tuple[str, str]:
     return f"pkg_{index // per_dir:03d}", f"m{index:05d}"
 
 
-def chain_appendix(seed: int, index: int, per_dir: int = 100) -> tuple[str, bool]:
+@dataclass
+class ChainLink:
+    """Module ``index``'s part of the cross-module chains: the code appended to it, the module
+    whose helper its helper calls (None: none), and whether it ends a chain in `time.time()` or
+    has handler code calling its helper."""
+
+    index: int
+    code: str
+    calls: int | None
+    effect: bool
+    relay: bool
+
+
+def chain_link(seed: int, index: int, per_dir: int = 100) -> ChainLink:
     """Code appended to module ``index`` of a scale corpus: one helper in a cross-module call
     chain (an import of an earlier module's helper), and sometimes a handler that calls it
-    directly, so the project-wide transitive analysis has real chains to follow at any size.
-    Returns (code, whether a handler reaches a forbidden call through it)."""
+    directly, so the project-wide transitive analysis has real chains to follow at any size."""
     rng = random.Random(f"{seed}:chain:{index}")
     name = f"chain_{index:05d}"
     lines = ["", "", "# --- cross-module helper chain (scale corpus) ---",
              "import restate as _restate_chain  # noqa: E402"]
     body = [f"    return amount + {index % 7}"]
+    calls, effect = None, False
     if index and rng.random() < LINK_RATE:
-        j = rng.randrange(max(0, index - LINK_WINDOW), index)
-        pkg, mod = _module_path(j, per_dir)
-        lines.append(f"from {pkg}.{mod} import chain_{j:05d}  # noqa: E402")
-        body = [f"    return chain_{j:05d}(amount) + {index % 7}"]
+        calls = rng.randrange(max(0, index - LINK_WINDOW), index)
+        pkg, mod = _module_path(calls, per_dir)
+        lines.append(f"from {pkg}.{mod} import chain_{calls:05d}  # noqa: E402")
+        body = [f"    return chain_{calls:05d}(amount) + {index % 7}"]
     elif rng.random() < EFFECT_RATE / (1 - LINK_RATE):
+        effect = True
         lines.append("import time as _time_chain  # noqa: E402")
         body = [f"    return amount + int(_time_chain.time()) % {index % 7 + 2}"]
     lines += ["", "", f"def {name}(amount: int) -> int:",
@@ -876,7 +890,24 @@ def chain_appendix(seed: int, index: int, per_dir: int = 100) -> tuple[str, bool
         lines += ["", "", f"async def relay_{index:05d}(ctx: _restate_chain.Context, amount: int) -> int:",
                   '    """Handler code that calls the chain outside a run action."""',
                   f"    return {name}(amount)"]
-    return "\n".join(lines) + "\n", relay
+    return ChainLink(index, "\n".join(lines) + "\n", calls, effect, relay)
+
+
+def chain_findings(seed: int, count: int, per_dir: int = 100) -> set[str]:
+    """Where a complete rea reports a transitive REA101 in a scale corpus: `pkg/mod.py:line`
+    of each relay whose chain reaches a `time.time()` (what the generator planted, for tests)."""
+    links = [chain_link(seed, i, per_dir) for i in range(count)]
+    out = set()
+    for link in links:
+        if not link.relay:
+            continue
+        j: int | None = link.index
+        while j is not None and not links[j].effect:
+            j = links[j].calls
+        if j is not None:
+            pkg, mod = _module_path(link.index, per_dir)
+            out.add(f"{pkg}/{mod}.py")
+    return out
 
 
 def generate(out_dir: Path, count: int = 2000, seed: int = DEFAULT_SEED,
@@ -884,7 +915,7 @@ def generate(out_dir: Path, count: int = 2000, seed: int = DEFAULT_SEED,
     """Write ``count`` modules under ``out_dir`` (replacing what was there) and a manifest.
 
     ``chains``: make the directories packages and append a cross-module helper chain to every
-    module (`chain_appendix`), as the scale corpora do; corpus (a) is written without them."""
+    module (`chain_link`), as the scale corpora do; corpus (a) is written without them."""
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
@@ -901,7 +932,7 @@ def generate(out_dir: Path, count: int = 2000, seed: int = DEFAULT_SEED,
             (sub / "__init__.py").write_text("")
         sub.mkdir(exist_ok=True)
         if chains:
-            text += chain_appendix(seed, i, per_dir)[0]
+            text += chain_link(seed, i, per_dir).code
         path = sub / f"m{i:05d}.py"
         path.write_text(text)
         files.append(path)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks import corpus
-from benchmarks.linter import Run, _check, _env, rea_cli, run_process
+from benchmarks.linter import Run, _check, _env, flake8_argv, rea_cli, ruff_cli, run_process
 
 __all__ = ["bench_scale", "PARSE_ONLY", "ScalePoint"]
 
@@ -46,6 +46,8 @@ class ScalePoint:
     cold: list[Run] = field(default_factory=list)
     warm: list[Run] = field(default_factory=list)
     findings: int = 0
+    references: dict[str, Run] = field(default_factory=dict)
+    """flake8 without / with rea and ruff, once per size: the reference lines of the plot."""
 
     @staticmethod
     def _med(runs: list[Run], attr: str) -> float:
@@ -66,7 +68,7 @@ class ScalePoint:
         return [c.cpu / p.cpu for p, c in zip(self.parse, self.cold)]
 
 
-def measure(sizes: list[int], rounds: int, out_dir: Path, seed: int) -> dict[int, ScalePoint]:
+def measure(sizes: list[int], rounds: int, out_dir: Path, seed: int, references: bool = True) -> dict[int, ScalePoint]:
     rea = rea_cli()
     if rea is None:
         raise RuntimeError("the `rea` CLI is not installed in this environment")
@@ -89,6 +91,14 @@ def measure(sizes: list[int], rounds: int, out_dir: Path, seed: int) -> dict[int
             pt.warm.append(_check(run_process(warm, root, env), f"rea check warm ({n} files)"))
             print(f"  scale {n}: parse {pt.parse[-1].cpu:.1f}s, cold {pt.cold[-1].cpu:.1f}s "
                   f"({pt.cold[-1].maxrss_mb:.0f} MB), warm {pt.warm[-1].cpu:.1f}s CPU", file=sys.stderr, flush=True)
+        if references:
+            refs = {"flake8, without rea": flake8_argv(True, ["."]), "flake8, with rea": flake8_argv(False, ["."])}
+            ruff = ruff_cli()
+            if ruff:
+                refs["ruff"] = [*ruff, "check", "--no-cache", "--isolated", "--exit-zero", "."]
+            for label, argv in refs.items():
+                pt.references[label] = _check(run_process(argv, root, env), f"{label} ({n} files)")
+                print(f"  scale {n}: {label} {pt.references[label].cpu:.1f}s CPU", file=sys.stderr, flush=True)
         pt.findings = pt.cold[-1].count("REA")
         if pt.findings != pt.warm[-1].count("REA"):
             raise RuntimeError(f"rea check finds {pt.findings} cold but {pt.warm[-1].count('REA')} warm on {n} files")
@@ -102,16 +112,18 @@ def growth(points: dict[int, ScalePoint], value) -> float:  # type: ignore[no-un
     return (value(points[hi]) / points[hi].files) / (value(points[lo]) / points[lo].files)
 
 
-def bench_scale(sizes: list[int], rounds: int, out_dir: Path, seed: int = corpus.DEFAULT_SEED, profile_top: int = 25):
+def bench_scale(sizes: list[int], rounds: int, out_dir: Path, seed: int = corpus.DEFAULT_SEED, profile_top: int = 25,
+                references: bool = True):
     from benchmarks.report import Section, Target, fmt, median
 
     sec = Section("Scale")
     sec.columns = ["modules", "lines", "ast.parse CPU s", "cold CPU s", "cold wall s", "cold files/s (CPU)",
                    "cold peak RSS MB", "warm CPU s", "warm files/s (CPU)", "warm peak RSS MB", "cold / parse CPU",
                    "findings (REA)"]
-    points = measure(sorted(set(sizes)), rounds, out_dir, seed)
+    points = measure(sorted(set(sizes)), rounds, out_dir, seed, references)
     sec.data = {"points": {n: {"files": p.files, "parse_cpu": p.cpu("parse"), "cold_cpu": p.cpu("cold"),
-                               "warm_cpu": p.cpu("warm"), "cold_rss": p.rss("cold"), "warm_rss": p.rss("warm")}
+                               "warm_cpu": p.cpu("warm"), "cold_rss": p.rss("cold"), "warm_rss": p.rss("warm"),
+                               **{f"{k} cpu": r.cpu for k, r in p.references.items()}}
                            for n, p in points.items()}}
     for n, p in sorted(points.items()):
         sec.rows.append([
@@ -150,8 +162,13 @@ def bench_scale(sizes: list[int], rounds: int, out_dir: Path, seed: int = corpus
         f"({corpus.LINK_RATE:.0%} call an earlier module's helper, {corpus.RELAY_RATE:.0%} of modules have handler code "
         f"calling theirs, {corpus.EFFECT_RATE:.0%} end in `time.time()`); the findings include the transitive REA101 "
         "findings these chains produce, which corpus (a)'s manifest does not list.")
-    sec.notes.append("CPU is user + system time of the process (wait4); peak RSS is ru_maxrss of `rea check` "
-                     "itself, its interpreter included.")
+    sec.notes.append("CPU is user + system time of the process tree (wait4); peak RSS is ru_maxrss of `rea check` "
+                     "itself, its interpreter included. files/s are files per CPU-second, so a loaded machine "
+                     "does not change them much and multi-process tools (flake8, ruff) are compared per core.")
+    if any(p.references for p in points.values()):
+        sec.notes.append("references, once per size, files per CPU-second: " + "; ".join(
+            f"{n:,}: " + ", ".join(f"{k} {p.files / r.cpu:,.0f}" for k, r in p.references.items())
+            for n, p in sorted(points.items())))
     for t in sec.targets:
         if t.status == "MISSED":
             t.reason = f"cProfile of `rea check --jobs 1 --no-cache` in-process on the {hi:,}-module corpus:"
