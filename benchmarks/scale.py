@@ -73,6 +73,7 @@ def measure(sizes: list[int], rounds: int, out_dir: Path, seed: int, references:
     if rea is None:
         raise RuntimeError("the `rea` CLI is not installed in this environment")
     env = _env()
+    out_dir = out_dir.resolve()  # the commands run inside each corpus: a relative cache dir would land there
     points: dict[int, ScalePoint] = {}
     for n in sizes:
         t0 = time.perf_counter()
