@@ -149,6 +149,10 @@ def render_markdown(env: Environment, sections: list[Section]) -> str:
         "The machine is shared, so absolute times are noisy; every ratio is measured in one run, "
         "alternating its two sides (A B A B ...), and the median over the rounds is reported.",
         "",
+        "Rerun: `make bench` (installs the `bench` extra: ruff, the speed reference, and matplotlib, which "
+        "draws the plots). `python -m benchmarks --only scale --scale 1000,5000` runs the growth measurement "
+        "alone at the sizes given; the full run measures 1,000, 5,000 and 20,000 modules.",
+        "",
     ]
     if env.versions:
         out += ["Versions: " + ", ".join(f"{k} {v}" for k, v in sorted(env.versions.items())) + ".", ""]
