@@ -14,6 +14,7 @@ recorded in ``manifest.json`` with the catalog codes a complete rea should repor
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 import sys
@@ -916,6 +917,13 @@ def generate(out_dir: Path, count: int = 2000, seed: int = DEFAULT_SEED,
 
     ``chains``: make the directories packages and append a cross-module helper chain to every
     module (`chain_link`), as the scale corpora do; corpus (a) is written without them."""
+    stamp = json.dumps({"count": count, "seed": seed, "violation_rate": violation_rate, "per_dir": per_dir,
+                        "chains": chains, "generator": _generator_hash()}, sort_keys=True)
+    if (out_dir / "corpus.json").is_file() and (out_dir / "corpus.json").read_text() == stamp:
+        # the same arguments and generator write the same bytes: keep what is there
+        manifest = json.loads((out_dir / "manifest.json").read_text())
+        files = [out_dir / f"pkg_{i // per_dir:03d}" / f"m{i:05d}.py" for i in range(count)]
+        return Corpus("generated", out_dir, files, manifest)
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
@@ -923,9 +931,15 @@ def generate(out_dir: Path, count: int = 2000, seed: int = DEFAULT_SEED,
     bad = set(pick.sample(range(count), max(1, round(count * violation_rate)) if count else 0))
     files: list[Path] = []
     manifest: dict[str, list[str]] = {}
-    for i in range(count):
-        violations = (1 if pick.random() < 0.7 else 2) if i in bad else 0
-        text, planted = generate_module(seed, i, violations)
+    jobs = [(seed, i, (1 if pick.random() < 0.7 else 2) if i in bad else 0) for i in range(count)]
+    if count >= 500 and (os.cpu_count() or 1) > 1:  # thousands of modules: use every core
+        import multiprocessing
+
+        with multiprocessing.get_context("spawn").Pool() as pool:
+            made = pool.starmap(generate_module, jobs, chunksize=50)
+    else:
+        made = [generate_module(*job) for job in jobs]
+    for i, (text, planted) in enumerate(made):
         sub = out_dir / f"pkg_{i // per_dir:03d}"
         if chains and not sub.exists():
             sub.mkdir()
@@ -939,7 +953,14 @@ def generate(out_dir: Path, count: int = 2000, seed: int = DEFAULT_SEED,
         if planted:
             manifest[str(path.relative_to(out_dir))] = sorted(planted)
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
+    (out_dir / "corpus.json").write_text(stamp)
     return Corpus("generated", out_dir, files, manifest)
+
+
+def _generator_hash() -> str:
+    import hashlib
+
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
 
 def stdlib_corpus(every: int = 1) -> Corpus:

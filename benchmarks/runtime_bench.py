@@ -336,6 +336,9 @@ def bench_runtime(seconds: float, rounds: int, smoke: bool = False) -> Section:
         raw, grd = res["raw"], res["guarded"]
         ratios = [g / r for r, g in zip(raw["throughput"], grd["throughput"]) if r > 0]
         thr.value = median(ratios)
+        if not ratios:
+            thr.reason = (f"no raw invocation completed in {seconds:g} s windows "
+                          f"({len(raw['latencies'])} raw, {len(grd['latencies'])} guarded): the machine was too loaded")
         cpu_raw, cpu_grd = median(raw["cpu_per_inv"]), median(grd["cpu_per_inv"])
         thr.how = (f"median of {len(ratios)} alternating rounds of {seconds:g} s per side, {CONCURRENCY} concurrent clients "
                    f"(per round: {', '.join(fmt(x, 3) for x in ratios)}). The app processes' CPU per invocation "
@@ -359,6 +362,9 @@ def bench_runtime(seconds: float, rounds: int, smoke: bool = False) -> Section:
         t_p99 = Target(f"guarded / raw p99 latency, {CONCURRENCY} concurrent invocations", 1.10, "<=", "x", p99,
                        how=f"p99 over every invocation of the alternating rounds, each side; {len(raw['latencies'])} raw "
                            f"and {len(grd['latencies'])} guarded invocations.")
+        if t_p99.status == "not available yet":
+            t_p99.reason = (f"no latency on one side ({len(raw['latencies'])} raw, {len(grd['latencies'])} guarded "
+                            "invocations completed): the machine was too loaded for the window")
         if t_p99.status == "MISSED":
             t_p99.reason = ("the tail is set by restate-server and the load generator sharing 2 cores with the app; "
                             "the guards' per-invocation work is profiled under the throughput target.")

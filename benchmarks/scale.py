@@ -68,7 +68,9 @@ class ScalePoint:
         return [c.cpu / p.cpu for p, c in zip(self.parse, self.cold)]
 
 
-def measure(sizes: list[int], rounds: int, out_dir: Path, seed: int, references: bool = True) -> dict[int, ScalePoint]:
+def measure(sizes: list[int], rounds: int, out_dir: Path, seed: int, references: int | None = None) -> dict[int, ScalePoint]:
+    """``references``: run flake8 (without and with rea) only up to this many modules (None: at
+    every size); ruff, which takes seconds, runs at every size."""
     rea = rea_cli()
     if rea is None:
         raise RuntimeError("the `rea` CLI is not installed in this environment")
@@ -92,14 +94,15 @@ def measure(sizes: list[int], rounds: int, out_dir: Path, seed: int, references:
             pt.warm.append(_check(run_process(warm, root, env), f"rea check warm ({n} files)"))
             print(f"  scale {n}: parse {pt.parse[-1].cpu:.1f}s, cold {pt.cold[-1].cpu:.1f}s "
                   f"({pt.cold[-1].maxrss_mb:.0f} MB), warm {pt.warm[-1].cpu:.1f}s CPU", file=sys.stderr, flush=True)
-        if references:
+        refs = {}
+        if references is None or n <= references:
             refs = {"flake8, without rea": flake8_argv(True, ["."]), "flake8, with rea": flake8_argv(False, ["."])}
-            ruff = ruff_cli()
-            if ruff:
-                refs["ruff"] = [*ruff, "check", "--no-cache", "--isolated", "--exit-zero", "."]
-            for label, argv in refs.items():
-                pt.references[label] = _check(run_process(argv, root, env), f"{label} ({n} files)")
-                print(f"  scale {n}: {label} {pt.references[label].cpu:.1f}s CPU", file=sys.stderr, flush=True)
+        ruff = ruff_cli()
+        if ruff:
+            refs["ruff"] = [*ruff, "check", "--no-cache", "--isolated", "--exit-zero", "."]
+        for label, argv in refs.items():
+            pt.references[label] = _check(run_process(argv, root, env), f"{label} ({n} files)")
+            print(f"  scale {n}: {label} {pt.references[label].cpu:.1f}s CPU", file=sys.stderr, flush=True)
         pt.findings = pt.cold[-1].count("REA")
         if pt.findings != pt.warm[-1].count("REA"):
             raise RuntimeError(f"rea check finds {pt.findings} cold but {pt.warm[-1].count('REA')} warm on {n} files")
@@ -114,7 +117,7 @@ def growth(points: dict[int, ScalePoint], value) -> float:  # type: ignore[no-un
 
 
 def bench_scale(sizes: list[int], rounds: int, out_dir: Path, seed: int = corpus.DEFAULT_SEED, profile_top: int = 25,
-                references: bool = True):
+                references: int | None = None):
     from benchmarks.report import Section, Target, fmt, median
 
     sec = Section("Scale")
