@@ -63,7 +63,7 @@ def _scale(plt, data):  # type: ignore[no-untyped-def]
         xs = [n for n in sizes if pts[n].get(key)]
         if xs:
             ax.plot(xs, [pts[n]["files"] / pts[n][key] for n in xs], style, label=label)
-    ax.set_xscale("log")
+    _size_ticks(ax, sizes)
     ax.set_yscale("log")
     ax.set_xlabel("modules in the project")
     ax.set_ylabel("files per CPU-second")
@@ -74,7 +74,7 @@ def _scale(plt, data):  # type: ignore[no-untyped-def]
         mem.plot(sizes, [pts[n][key] for n in sizes], style, label=f"rea check, {label}")
     lo = sizes[0]
     mem.plot(sizes, [pts[lo]["cold_rss"] * n / lo for n in sizes], "k:", label=f"linear from {lo:,} (cold)")
-    mem.set_xscale("log")
+    _size_ticks(mem, sizes)
     mem.set_xlabel("modules in the project")
     mem.set_ylabel("peak RSS, MB")
     mem.set_title("Peak memory vs project size")
@@ -82,6 +82,12 @@ def _scale(plt, data):  # type: ignore[no-untyped-def]
     mem.legend(fontsize=7)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     return fig
+
+
+def _size_ticks(ax, sizes: list[int]) -> None:  # type: ignore[no-untyped-def]
+    ax.set_xscale("log")
+    ax.set_xticks(sizes, [f"{n:,}" for n in sizes])
+    ax.minorticks_off()
 
 
 def _mypy(plt, data):  # type: ignore[no-untyped-def]
