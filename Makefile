@@ -21,10 +21,11 @@ test: $(PY)
 	$(PIP) -e '.[test]'
 	$(PY) -m pytest
 
-# The benchmarks (issue 8): prints a table and writes docs/performance.md (ruff is the speed reference).
+# The benchmarks (issues 8, 18): prints a table and writes docs/performance.md and its SVG plots
+# (ruff is the speed reference; the bench extra adds it and matplotlib). On an idle 2-core machine.
 .PHONY: bench
 bench: $(PY)
-	$(PIP) -e '.[test]' ruff
+	$(PIP) -e '.[bench]'
 	$(PY) -m benchmarks
 
 clean:

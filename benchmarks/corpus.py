@@ -14,6 +14,7 @@ recorded in ``manifest.json`` with the catalog codes a complete rea should repor
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 import sys
@@ -835,9 +836,94 @@ def generate_module(seed: int, index: int, violations: int = 0) -> tuple[str, li
     return text, m.planted
 
 
+# --- cross-module helper chains (the scale corpora) -------------------------------------------
+
+LINK_RATE = 0.6
+"""Share of modules whose chain helper calls another module's chain helper."""
+RELAY_RATE = 0.3
+"""Share of modules with a handler that calls its chain helper outside a run action."""
+EFFECT_RATE = 0.02
+"""Share of chain helpers that end the chain with a forbidden call (`time.time()`)."""
+LINK_WINDOW = 400
+"""A helper calls one of the previous LINK_WINDOW modules': chains cross packages, stay acyclic."""
+
+
+def _module_path(index: int, per_dir: int) -> tuple[str, str]:
+    return f"pkg_{index // per_dir:03d}", f"m{index:05d}"
+
+
+@dataclass
+class ChainLink:
+    """Module ``index``'s part of the cross-module chains: the code appended to it, the module
+    whose helper its helper calls (None: none), and whether it ends a chain in `time.time()` or
+    has handler code calling its helper."""
+
+    index: int
+    code: str
+    calls: int | None
+    effect: bool
+    relay: bool
+
+
+def chain_link(seed: int, index: int, per_dir: int = 100) -> ChainLink:
+    """Code appended to module ``index`` of a scale corpus: one helper in a cross-module call
+    chain (an import of an earlier module's helper), and sometimes a handler that calls it
+    directly, so the project-wide transitive analysis has real chains to follow at any size."""
+    rng = random.Random(f"{seed}:chain:{index}")
+    name = f"chain_{index:05d}"
+    lines = ["", "", "# --- cross-module helper chain (scale corpus) ---",
+             "import restate as _restate_chain  # noqa: E402"]
+    body = [f"    return amount + {index % 7}"]
+    calls, effect = None, False
+    if index and rng.random() < LINK_RATE:
+        calls = rng.randrange(max(0, index - LINK_WINDOW), index)
+        pkg, mod = _module_path(calls, per_dir)
+        lines.append(f"from {pkg}.{mod} import chain_{calls:05d}  # noqa: E402")
+        body = [f"    return chain_{calls:05d}(amount) + {index % 7}"]
+    elif rng.random() < EFFECT_RATE / (1 - LINK_RATE):
+        effect = True
+        lines.append("import time as _time_chain  # noqa: E402")
+        body = [f"    return amount + int(_time_chain.time()) % {index % 7 + 2}"]
+    lines += ["", "", f"def {name}(amount: int) -> int:",
+              '    """A helper other modules build on (one link of a cross-module chain)."""', *body]
+    relay = rng.random() < RELAY_RATE
+    if relay:
+        lines += ["", "", f"async def relay_{index:05d}(ctx: _restate_chain.Context, amount: int) -> int:",
+                  '    """Handler code that calls the chain outside a run action."""',
+                  f"    return {name}(amount)"]
+    return ChainLink(index, "\n".join(lines) + "\n", calls, effect, relay)
+
+
+def chain_findings(seed: int, count: int, per_dir: int = 100) -> set[str]:
+    """Where a complete rea reports a transitive REA101 in a scale corpus: `pkg/mod.py:line`
+    of each relay whose chain reaches a `time.time()` (what the generator planted, for tests)."""
+    links = [chain_link(seed, i, per_dir) for i in range(count)]
+    out = set()
+    for link in links:
+        if not link.relay:
+            continue
+        j: int | None = link.index
+        while j is not None and not links[j].effect:
+            j = links[j].calls
+        if j is not None:
+            pkg, mod = _module_path(link.index, per_dir)
+            out.add(f"{pkg}/{mod}.py")
+    return out
+
+
 def generate(out_dir: Path, count: int = 2000, seed: int = DEFAULT_SEED,
-             violation_rate: float = 0.04, per_dir: int = 100) -> Corpus:
-    """Write ``count`` modules under ``out_dir`` (replacing what was there) and a manifest."""
+             violation_rate: float = 0.04, per_dir: int = 100, chains: bool = False) -> Corpus:
+    """Write ``count`` modules under ``out_dir`` (replacing what was there) and a manifest.
+
+    ``chains``: make the directories packages and append a cross-module helper chain to every
+    module (`chain_link`), as the scale corpora do; corpus (a) is written without them."""
+    stamp = json.dumps({"count": count, "seed": seed, "violation_rate": violation_rate, "per_dir": per_dir,
+                        "chains": chains, "generator": _generator_hash()}, sort_keys=True)
+    if (out_dir / "corpus.json").is_file() and (out_dir / "corpus.json").read_text() == stamp:
+        # the same arguments and generator write the same bytes: keep what is there
+        manifest = json.loads((out_dir / "manifest.json").read_text())
+        files = [out_dir / f"pkg_{i // per_dir:03d}" / f"m{i:05d}.py" for i in range(count)]
+        return Corpus("generated", out_dir, files, manifest)
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
@@ -845,18 +931,36 @@ def generate(out_dir: Path, count: int = 2000, seed: int = DEFAULT_SEED,
     bad = set(pick.sample(range(count), max(1, round(count * violation_rate)) if count else 0))
     files: list[Path] = []
     manifest: dict[str, list[str]] = {}
-    for i in range(count):
-        violations = (1 if pick.random() < 0.7 else 2) if i in bad else 0
-        text, planted = generate_module(seed, i, violations)
+    jobs = [(seed, i, (1 if pick.random() < 0.7 else 2) if i in bad else 0) for i in range(count)]
+    if count >= 500 and (os.cpu_count() or 1) > 1:  # thousands of modules: use every core
+        import multiprocessing
+
+        with multiprocessing.get_context("spawn").Pool() as pool:
+            made = pool.starmap(generate_module, jobs, chunksize=50)
+    else:
+        made = [generate_module(*job) for job in jobs]
+    for i, (text, planted) in enumerate(made):
         sub = out_dir / f"pkg_{i // per_dir:03d}"
+        if chains and not sub.exists():
+            sub.mkdir()
+            (sub / "__init__.py").write_text("")
         sub.mkdir(exist_ok=True)
+        if chains:
+            text += chain_link(seed, i, per_dir).code
         path = sub / f"m{i:05d}.py"
         path.write_text(text)
         files.append(path)
         if planted:
             manifest[str(path.relative_to(out_dir))] = sorted(planted)
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
+    (out_dir / "corpus.json").write_text(stamp)
     return Corpus("generated", out_dir, files, manifest)
+
+
+def _generator_hash() -> str:
+    import hashlib
+
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
 
 def stdlib_corpus(every: int = 1) -> Corpus:

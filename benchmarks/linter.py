@@ -172,9 +172,9 @@ def _parsed(files: Sequence[Path]) -> tuple[list[tuple[Path, ast.Module, list[st
     for path in files:
         try:
             text = path.read_text(encoding="utf-8")
-            t0 = time.perf_counter()
+            t0 = time.process_time()
             tree = ast.parse(text, str(path))
-            parse_s += time.perf_counter() - t0
+            parse_s += time.process_time() - t0
         except (SyntaxError, ValueError, UnicodeDecodeError):
             continue
         out.append((path, tree, text.splitlines(True)))
@@ -190,9 +190,9 @@ def _run_plugin(parsed: Sequence[tuple[Path, ast.Module, list[str]]]) -> int:
 def plugin_cost(files: Sequence[Path]) -> PluginCost:
     """rea's flake8 plugin alone, in this process, on trees already parsed: what it adds to flake8."""
     parsed, parse_s = _parsed(files)
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU time, like the flake8 runs it is compared with (wall time counts the neighbours)
     findings = _run_plugin(parsed)
-    return PluginCost(len(files), len(parsed), parse_s, time.perf_counter() - t0, findings)
+    return PluginCost(len(files), len(parsed), parse_s, time.process_time() - t0, findings)
 
 
 def plugin_profile(files: Sequence[Path], top: int) -> str:
@@ -222,13 +222,13 @@ def engine_profile(files: Sequence[Path], top: int = 30) -> str:
 
 
 def import_ms(module: str, rounds: int = 7) -> float:
-    """Best time to import ``module`` in a fresh interpreter (only the import is timed).
+    """Best CPU time to import ``module`` in a fresh interpreter (only the import is timed).
 
     The minimum, not the median: an import is pure CPU and disk-cache work, so the fastest of
     several fresh interpreters is the import's cost and the rest is the neighbours' load."""
-    probe = ("import time\nt = time.perf_counter()\n"
+    probe = ("import time\nt = time.process_time()\n"
              f"import {module}\n"
-             "print(time.perf_counter() - t)")
+             "print(time.process_time() - t)")
     times = []
     for _ in range(rounds):
         out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO)
@@ -313,20 +313,34 @@ def bench_corpus(name: str, files: list[Path], cwd: Path, rounds: int, cache_dir
         do("flake8 (defaults), without rea", flake8_argv(True, paths))
         do("flake8 (defaults), with rea", flake8_argv(False, paths))
         if rea:
+            do(PARSE_LABEL, [sys.executable, "-c", PARSE_FILES, *paths])
             do("rea check --jobs 1", [*rea, "check", "--no-cache", "--jobs", "1", *paths])
             do(f"rea check --jobs {jobs}", [*rea, "check", "--no-cache", "--jobs", str(jobs), *paths])
     do("flake8 --select REA", flake8_argv(False, ["--select", "REA", *paths]))
+    warm = None
     if rea:
         if cache_dir.exists():
             shutil.rmtree(cache_dir)
         warm = [*rea, "check", "--cache-dir", str(cache_dir), "--jobs", str(jobs), *paths]
         _check(run_process(warm, cwd, env), "rea check (priming the cache)")
-        for _ in range(rounds):
+    for _ in range(rounds):  # alternating, so the warm / ruff ratio is measured under the same load
+        if warm:
             do(f"rea check --jobs {jobs}, warm cache", warm)
-    if ruff:
-        for _ in range(rounds):
+        if ruff:
             do("ruff check --no-cache (reference)", [*ruff, "check", "--no-cache", "--isolated", "--exit-zero", *paths])
     return s
+
+
+PARSE_LABEL = "ast.parse only (the floor)"
+PARSE_FILES = (
+    "import ast, sys\n"
+    "for p in sys.argv[1:]:\n"
+    "    try:\n"
+    "        ast.parse(open(p, 'rb').read(), p)\n"
+    "    except (SyntaxError, ValueError):\n"
+    "        pass\n"
+)
+"""What any ast-based linter must at least do: read and parse every file, in one fresh interpreter."""
 
 
 def bench_linter(corpus_a, corpus_b, full_stdlib, rounds: int, out_dir: Path, profile_top: int = 30):
@@ -372,14 +386,19 @@ def bench_linter(corpus_a, corpus_b, full_stdlib, rounds: int, out_dir: Path, pr
                 f"{fmt(median(wall), 3)} (per round: {', '.join(fmt(r, 3) for r in wall)}).",
         )
 
-    ta = flake8_ratio(corpus_a, 1.05)
-    tb = flake8_ratio(corpus_b, 1.01)
-    sec.targets += [ta, tb]
-
-    # in-process attribution: the plugin alone, relative to flake8's own CPU time
-    for corpus, t in ((corpus_a, ta), (corpus_b, tb)):
+    # in-process attribution: the plugin alone, relative to flake8's own CPU time. This is the
+    # judged figure (issue 18): the alternating whole-process ratio moves by more than the budget
+    # from round to round on a shared machine, so it is shown as a note.
+    for corpus, goal in ((corpus_a, 0.03), (corpus_b, 0.01)):
         cost = plugin_cost(corpus.files)
         base = results[corpus.name]["flake8 (defaults), without rea"].cpu
+        alt = flake8_ratio(corpus, 0)
+        t = Target(f"rea's flake8 plugin CPU / flake8's own CPU, {corpus.name}", goal, "<=", "x",
+                   cost.plugin_s / base,
+                   how=f"the plugin alone in-process on trees already parsed ({cost.plugin_s:.3f} s for "
+                       f"{cost.parsed} files) over the median CPU of `flake8` without rea ({base:.3f} s). "
+                       f"Whole-process check, alternating: with rea / without = {fmt(alt.value, 3)}x. {alt.how}")
+        sec.targets.append(t)
         sec.notes.append(
             f"{corpus.name}: rea's flake8 plugin alone (in-process, on trees already parsed) takes "
             f"{cost.plugin_s:.3f} s for {cost.parsed} files ({cost.plugin_s / max(cost.parsed, 1) * 1e6:,.0f} µs/file; "
@@ -387,14 +406,9 @@ def bench_linter(corpus_a, corpus_b, full_stdlib, rounds: int, out_dir: Path, pr
             f"{(1 + cost.plugin_s / base):.3f}x flake8's CPU time without rea: the ratio the alternating runs estimate with noise."
         )
         if t.status == "MISSED":
-            attributed = 1 + cost.plugin_s / base
             t.reason = (f"rea's plugin costs {cost.plugin_s / max(cost.parsed, 1) * 1e6:,.0f} µs per file against "
-                        f"flake8's {base / max(len(corpus.files), 1) * 1e6:,.0f} µs of CPU per file without it "
-                        f"(in-process attribution: {attributed:.3f}x). ")
-            if attributed <= t.goal:
-                t.reason += ("That attribution is within the target: the plugin's own work fits the budget, and the "
-                             "excess of the alternating runs is their variation on this shared machine. ")
-            t.reason += "Profile of the plugin alone on this corpus (parsing excluded):"
+                        f"flake8's {base / max(len(corpus.files), 1) * 1e6:,.0f} µs of CPU per file without it. "
+                        "Profile of the plugin alone on this corpus (parsing excluded):")
             t.profile = plugin_profile(corpus.files, profile_top)
 
     catalog = import_ms("rea_lint.catalog")
@@ -410,11 +424,28 @@ def bench_linter(corpus_a, corpus_b, full_stdlib, rounds: int, out_dir: Path, pr
 
     sa = results[corpus_a.name]
     if rea:
-        j1 = sa["rea check --jobs 1"]
-        sec.targets.append(Target(
-            f"rea check --jobs 1 files/s, {corpus_a.name}", 1000, ">=", "files/s", j1.rate,
-            how=f"{j1.files} files / median wall time of {len(j1.runs)} runs, interpreter start-up included.",
-        ))
+        for corpus in (corpus_a, corpus_b):
+            sc = results[corpus.name]
+            _, cpu = _ratio_rounds(sc[PARSE_LABEL], sc["rea check --jobs 1"])
+            sec.targets.append(Target(
+                f"rea check --jobs 1 cold CPU / ast.parse CPU, {corpus.name}", 1.5, "<=", "x", median(cpu),
+                how=f"`rea check --jobs 1 --no-cache` against a fresh interpreter that only reads and parses the "
+                    f"same files, alternating, median of {len(cpu)} round(s) (per round: "
+                    f"{', '.join(fmt(r, 3) for r in cpu)}); both include interpreter start-up.",
+            ))
+        warm_label = f"rea check --jobs {jobs}, warm cache"
+        if ruff_cli() and warm_label in sa:
+            wall, cpu = _ratio_rounds(sa["ruff check --no-cache (reference)"], sa[warm_label])
+            speed = [1 / w for w in wall]
+            sec.targets.append(Target(
+                f"rea check warm files/s / ruff files/s, {corpus_a.name}", 1.0, ">=", "x", median(speed),
+                how=f"wall-time files/s, both with {jobs} workers, alternating, median of {len(speed)} round(s) "
+                    f"(per round: {', '.join(fmt(r, 3) for r in speed)}); on CPU time ruff / rea warm = "
+                    f"{fmt(median([1 / c for c in cpu]), 3)}.",
+                reason="" if median(speed) >= 1.0 else
+                "A warm `rea check` still starts an interpreter, imports rea, hashes every file and reads its "
+                "cached findings; see the profile of the cold run below for the imports.",
+            ))
         jn = sa[f"rea check --jobs {jobs}"]
         base = sa["flake8 (defaults), without rea"]
         wall, cpu = _ratio_rounds(base, jn)
@@ -434,12 +465,13 @@ def bench_linter(corpus_a, corpus_b, full_stdlib, rounds: int, out_dir: Path, pr
             f"rea check peak RSS, {full_stdlib.name}", 200, "<=", "MB", full.maxrss_mb,
             how=f"ru_maxrss of `rea check --jobs 1 --no-cache` (one process does all the work) on {len(full_stdlib.files)} files.",
         ))
-        for t in sec.targets[-3:]:
-            if t.status == "MISSED":
+        for t in sec.targets:
+            if t.status == "MISSED" and not t.profile and ("ast.parse" in t.name or "peak RSS" in t.name):
                 from benchmarks.profiles import profile_call
 
-                t.reason = "Where a `rea check --jobs 1` run spends its time (cProfile of the CLI in-process):"
-                paths = [str(f) for f in (full_stdlib.files if "RSS" in t.name else corpus_a.files)]
+                t.reason = "Where a `rea check --jobs 1` run spends its time (cProfile of the CLI in-process, by own time):"
+                paths = [str(f) for f in (full_stdlib.files if "RSS" in t.name or corpus_b.name in t.name
+                                          else corpus_a.files)]
 
                 def cli_run(paths=paths) -> None:
                     from rea_lint.cli import main
@@ -449,11 +481,11 @@ def bench_linter(corpus_a, corpus_b, full_stdlib, rounds: int, out_dir: Path, pr
                     with contextlib.redirect_stdout(io.StringIO()):
                         main(["check", "--no-cache", "--jobs", "1", *paths])
 
-                t.profile = profile_call(cli_run, top=profile_top)
+                t.profile = profile_call(cli_run, top=profile_top, sort="tottime")
     else:
         reason = "the `rea` CLI (branch cli) is not on main yet"
         sec.targets += [
-            Target(f"rea check --jobs 1 files/s, {corpus_a.name}", 1000, ">=", "files/s", None, reason=reason),
+            Target(f"rea check --jobs 1 cold CPU / ast.parse CPU, {corpus_a.name}", 1.5, "<=", "x", None, reason=reason),
             Target(f"rea check --jobs {jobs} / flake8 (defaults) wall time, {corpus_a.name} (issue 3)", 1.0, "<=", "x", None, reason=reason),
             Target("rea check peak RSS, whole stdlib", 200, "<=", "MB", None, reason=reason),
         ]

@@ -62,25 +62,47 @@ _FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _flatten(value: object) -> Iterator[Node]:
-    if value is None:
-        return
+_BY_TYPE: dict[type, tuple[str, ...]] = {}
+"""The same table keyed by class: one dict lookup per node, no name built."""
+
+
+def _fields(kind: type) -> tuple[str, ...]:
+    fields = _BY_TYPE.get(kind)
+    if fields is None:
+        fields = _BY_TYPE[kind] = _FIELDS.get(kind.__name__, ())
+    return fields
+
+
+def _add(out: list[Node], value: object) -> None:
     if isinstance(value, Node):
-        yield value
+        out.append(value)
     elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _flatten(item)
+        for item in value:  # lists of nodes, of (key, value) pairs, or of None (a dict's `**x`)
+            if isinstance(item, Node):
+                out.append(item)
+            elif isinstance(item, (list, tuple)):
+                _add(out, item)
 
 
-def children(node: Node) -> Iterator[Node]:
-    for name in _FIELDS.get(type(node).__name__, ()):
-        yield from _flatten(getattr(node, name, None))
+def children(node: Node) -> list[Node]:
+    """The node's children in source order (a list: walks build it once per node, without
+    the nested generators a per-child `yield from` costs on every node of every walk)."""
+    out: list[Node] = []
+    for name in _fields(type(node)):
+        value = getattr(node, name, None)
+        if value is not None:
+            _add(out, value)
+    return out
 
 
 def walk(node: Node) -> Iterator[Node]:
     """`node` and everything below it, depth first, in source order."""
     stack = [node]
+    pop, extend = stack.pop, stack.extend
     while stack:
-        n = stack.pop()
+        n = pop()
         yield n
-        stack.extend(reversed(list(children(n))))
+        kids = children(n)
+        if kids:
+            kids.reverse()
+            extend(kids)

@@ -6,6 +6,7 @@ command produced every section, the targets table, and numbers that make sense.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import subprocess
@@ -13,7 +14,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SECTIONS = ("Linter", "mypy plugin", "Runtime guards", "rea diff")
+SECTIONS = ("Linter", "mypy plugin", "Runtime guards", "rea diff", "Scale")
 STATUSES = {"met", "MISSED", "not available yet"}
 
 
@@ -67,3 +68,24 @@ def test_smoke_benchmark_produces_every_section(tmp_path: Path) -> None:
     assert stdlib and all(r["findings (REA)"].endswith("(0)") for r in stdlib)
     # a profile of rea's engine, for whoever optimises it
     assert any("check_tree" in excerpt for _, excerpt in linter["profiles"])
+
+    # the scale section: one row per size, cold and warm agree, growth fitted
+    scale = sections["Scale"]
+    assert [r[0] for r in scale["rows"]] == ["20", "40"]
+    names = [t["name"] for t in scale["targets"]]
+    assert any(n.startswith("growth of rea check cold CPU") for n in names)
+    assert any(n.startswith("rea check --jobs 1 cold CPU / ast.parse CPU") for n in names)
+
+    # plots: drawn next to the markdown and embedded when matplotlib is there (the bench extra),
+    # otherwise each plotted section says why there is no plot
+    plotted = [s for s in sections.values() if s["data"]]
+    assert {s["title"] for s in plotted} >= {"Scale", "mypy plugin"}
+    if importlib.util.find_spec("matplotlib") is not None:
+        for section in plotted:
+            assert section["plots"], section["title"]
+            for name in section["plots"]:
+                assert (tmp_path / name).read_text().lstrip().startswith("<?xml")
+                assert f"]({name})" in markdown
+    else:
+        for section in plotted:
+            assert any("matplotlib is not installed" in n for n in section["notes"]), section["title"]
