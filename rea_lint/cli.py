@@ -125,6 +125,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `rea check | head`: the reader left; stop quietly, as a shell tool does
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # the interpreter's final flush must not fail too
+        except (OSError, ValueError):
+            pass
+        return 141
 
 
 # --- rule / rules ----------------------------------------------------------------------------------

@@ -314,3 +314,24 @@ def test_fixtures_report_exactly_their_expect_markers(monkeypatch, capsys):
     assert not doc["errors"]
     assert got == expected_dir(FIXTURES)
     assert code == 1
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`rea check | head -1`: the pipe closes under rea; it stops quietly (exit 141, like a shell tool)."""
+    import subprocess
+
+    for i in range(400):
+        (tmp_path / f"m{i}.py").write_text(
+            f'import time\nimport restate\nsvc = restate.Service("s{i}")\n@svc.handler()\n'
+            "async def h(ctx: restate.Context) -> float:\n    return time.time()\n"
+        )
+    proc = subprocess.Popen([sys.executable, "-m", "rea_lint", "check", "--no-cache", "--jobs", "1",
+                             "--output-format", "concise", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    rc = proc.wait(timeout=120)
+    assert b"REA101" in first
+    assert "Traceback" not in err and rc == 141, (rc, err[-2000:])
