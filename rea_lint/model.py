@@ -217,6 +217,21 @@ class Model:
 
     # -- queries used by rules ------------------------------------------------------------
 
+    def saga_names(self) -> dict[int, set[str]]:
+        """Per handler root: the names bound to `rea_runtime.Saga(...)` (assignment or
+        `async with ... as`), for the rules that judge saga calls (REA208, REA501)."""
+        names: dict[int, set[str]] = {}
+        for node, fn in self.handler_nodes(ast.Assign, ast.withitem):
+            if isinstance(node, ast.Assign):
+                value, targets = node.value, node.targets
+            else:
+                value, targets = node.context_expr, [node.optional_vars] if node.optional_vars else []
+            if isinstance(value, ast.Call) and self.qualify(value.func, fn) in SAGA_CLASSES:
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        names.setdefault(id(fn.root), set()).add(target.id)
+        return names
+
     def handler_nodes(self, *types: type[N]) -> Iterator[tuple[N, Function]]:
         """Nodes of these types in handler code outside run actions, with their function."""
         for t in types:

@@ -19,7 +19,6 @@ from rea_lint.model import Function, Model, source_text
 from rea_lint.rules.base import Checker
 
 RUNTIME_RUNS = frozenset({"rea_runtime.run", "rea_runtime.run_typed", "rea_runtime.run.run", "rea_runtime.run.run_typed"})
-SAGA_CLASSES = frozenset({"rea_runtime.Saga", "rea_runtime.saga.Saga"})
 # Builtins whose result is data, never a callable.
 _DATA_BUILTINS = frozenset(
     f"builtins.{n}"
@@ -83,7 +82,7 @@ def _action_arguments(model: Model) -> Iterator[tuple[ast.expr, Function]]:
         if not isinstance(receiver, ast.Name):
             continue
         if sagas is None:
-            sagas = _saga_names(model)
+            sagas = model.saga_names()
         if receiver.id in sagas.get(id(fn.root), ()):
             action = call.args[1] if len(call.args) > 1 else _keyword(call, "action")
             if action is not None:
@@ -183,21 +182,6 @@ def _local_data(model: Model, name: str, fn: Function, depth: int) -> bool:
                 if isinstance(node, ast.ExceptHandler) and node.name == name:
                     return False
     return True
-
-
-def _saga_names(model: Model) -> dict[int, set[str]]:
-    """Per handler root: the names bound to `rea_runtime.Saga(...)`."""
-    names: dict[int, set[str]] = {}
-    for node, fn in model.handler_nodes(ast.Assign, ast.withitem):
-        if isinstance(node, ast.Assign):
-            value, targets = node.value, node.targets
-        else:
-            value, targets = node.context_expr, [node.optional_vars] if node.optional_vars else []
-        if isinstance(value, ast.Call) and model.qualify(value.func, fn) in SAGA_CLASSES:
-            for target in targets:
-                if isinstance(target, ast.Name):
-                    names.setdefault(id(fn.root), set()).add(target.id)
-    return names
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:

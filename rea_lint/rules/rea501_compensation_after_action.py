@@ -15,7 +15,6 @@ from rea_lint.findings import Finding
 from rea_lint.model import Function, Model
 from rea_lint.rules.base import Checker
 
-SAGA_CLASSES = frozenset({"rea_runtime.Saga", "rea_runtime.saga.Saga"})
 _HEADER = (
     "import restate\nfrom rea_runtime import Saga\nobj = restate.VirtualObject('trip')\n"
     "@obj.handler()\nasync def book(ctx: restate.ObjectContext):\n"
@@ -26,7 +25,7 @@ class CompensationAfterAction(Checker):
     code = "REA501"
 
     def check(self, model: Model) -> Iterator[Finding]:
-        sagas = self._saga_names(model)
+        sagas = model.saga_names()
         if not sagas:
             return
         calls: dict[int, list[tuple[ast.Call, Function]]] = {}
@@ -50,21 +49,6 @@ class CompensationAfterAction(Checker):
                     registered.add(key)
                 elif key not in registered:
                     yield self.report(call, subject=f'{key[0]}.run({key[1]!r}, ...)', ctx=fn.context_name())
-
-    @staticmethod
-    def _saga_names(model: Model) -> dict[int, set[str]]:
-        """Per handler root: the names bound to `Saga(...)` (assignment or `async with ... as`)."""
-        names: dict[int, set[str]] = {}
-        for node, fn in model.handler_nodes(ast.Assign, ast.withitem):
-            if isinstance(node, ast.Assign):
-                value, targets = node.value, node.targets
-            else:
-                value, targets = node.context_expr, [node.optional_vars] if node.optional_vars else []
-            if isinstance(value, ast.Call) and model.qualify(value.func, fn) in SAGA_CLASSES:
-                for target in targets:
-                    if isinstance(target, ast.Name):
-                        names.setdefault(id(fn.root), set()).add(target.id)
-        return names
 
     invalid = (
         _HEADER + "    saga = Saga(ctx, 'trip')\n    await saga.run('flight', book_flight)\n"
