@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+from rea_lint.catalog import DIVERGES_ON_REPLAY
 from rea_lint.explain.admin import RecordedEntry
 from rea_lint.explain.message import Mismatch, set_target
 from rea_lint.journal.compare import HandlerDiff, Verdict, compare_handlers
@@ -27,10 +28,6 @@ from rea_lint.journal.shape import HandlerShape, Shapes
 
 __all__ = ["Explanation", "Finding", "explain"]
 
-NONDETERMINISM = ("REA1", "REA302")
-"""Catalog codes (prefixes) whose findings make a replay take another path: the REA1xx
-family (clocks, randomness, I/O, iteration order ... in handler code) and nondeterministic
-idempotency keys (a compared field of calls)."""
 
 # The server's names for a difference's field -> the journal shape's field names.
 _FIELD = {"name": "name", "key": "key", "service_name": "service", "handler_name": "handler"}
@@ -289,7 +286,7 @@ def _handler_findings(handler: HandlerShape, findings_of: Callable[[str], list[F
     """Nondeterminism findings inside the handler function (and the helpers its ops go through)."""
     span = _span(handler.path, handler.line)
     found = [f for f in findings_of(handler.path)
-             if f.code.startswith(NONDETERMINISM) and span[0] <= f.line <= span[1]]
+             if f.code in DIVERGES_ON_REPLAY and span[0] <= f.line <= span[1]]
     return sorted(found, key=lambda f: f.line)
 
 
