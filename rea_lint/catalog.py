@@ -577,11 +577,12 @@ _BY_NAME: Mapping[str, Rule] = {r.name: r for r in _RULES}
 
 DIVERGES_ON_REPLAY: frozenset[str] = frozenset({
     "REA101", "REA102", "REA103", "REA104", "REA106", "REA107", "REA108", "REA109", "REA110",
-    "REA302",
+    "REA201", "REA302",
 })
 """Codes whose finding can make a replay take another path than its journal: a value that
 differs between the original run and the replay (clock, randomness, uuid, set order, race,
-module state, I/O, environment, threads) or an idempotency key that changes. `rea explain`
+module state, I/O, environment, threads), a context call inside a run action (a journal entry
+inside another), or an idempotency key that changes. `rea explain`
 names these as a 570's cause. Not here: native sleep and replayed log lines (slow or noisy,
 but the journal matches) and clock units (wrong, but replayed faithfully)."""
 
