@@ -199,10 +199,13 @@ class _Guarding:
     def _rea_wrap(self, sdk_decorator: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> Callable[[F], F]:
         if sdk_decorator.__name__ == "main":
             retention = kwargs.get("workflow_retention")
-            if retention is not None:
-                Preset.build(f"Workflow {self.name!r} run options", workflow_retention=retention)  # validates
-            elif self._rea_preset is not None and self._rea_preset.workflow_retention is not None:
+            if retention is None and self._rea_preset is not None and self._rea_preset.workflow_retention is not None:
                 kwargs = {**kwargs, "workflow_retention": self._rea_preset.workflow_retention}
+            retention = kwargs.get("workflow_retention")
+            journal = kwargs.get("journal_retention", getattr(self, "journal_retention", None))
+            if retention is not None:  # validates it, and the run's journal against it (as the server clamps)
+                Preset.build(f"Workflow {self.name!r} run options", workflow_retention=retention,
+                             **({"journal_retention": journal} if journal is not None else {}))
         sdk = {k: v for k, v in kwargs.items() if k in (*SDK_OPTIONS, "enable_lazy_state")}
         if sdk:
             kind = _KINDS[next(c.__name__ for c in type(self).__mro__ if c.__name__ in _KINDS)]
