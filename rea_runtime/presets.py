@@ -56,6 +56,10 @@ def _fmt(td: timedelta) -> str:
 
 
 _MS = timedelta(milliseconds=1)
+MAX_RETENTION = timedelta(days=7_304_484)
+"""The longest retention restate-server 1.7 can show: its admin API renders each retention as a
+`jiff` span of days and panics above 631,107,417,600 s (7,304,484 days, about 19,998 years),
+which leaves the deployment's registration unanswered (seen on restate-server 1.7.12)."""
 _DROPPED = {
     "idempotency_retention": "a retried request with the same idempotency key would run again once the first completed",
     "workflow_retention": "a completed workflow's state and result would be dropped at once, so its shared "
@@ -71,9 +75,17 @@ def check_retention(journal: Optional[timedelta], idempotency: Optional[timedelt
     an invocation's journal no longer than its completion record: for a request with an
     idempotency key it clamps `journal_retention` to `idempotency_retention`, for a workflow's
     `run` to `workflow_retention` (restate's `InvocationTargetMetadata::compute_retention`), so
-    a longer journal retention is silently not applied there. The server has no hard maximum
-    (operators may configure `max-*-retention`, which clamps with a deployment warning).
+    a longer journal retention is silently not applied there. Above `MAX_RETENTION` the server
+    fails; operators may also configure lower `max-*-retention` limits, which clamp with a warning.
     """
+    for field, value in (("journal_retention", journal), ("idempotency_retention", idempotency),
+                         ("workflow_retention", workflow)):
+        if value is not None and value > MAX_RETENTION:
+            raise ValueError(
+                f"{field} is {_fmt(value)}, longer than restate-server can handle ({MAX_RETENTION.days:,} "
+                f"days: its admin API fails on larger retentions and the registration is lost); "
+                f"fix: at most timedelta(days={MAX_RETENTION.days}) (or None for the server default)"
+            )
     if journal is not None and timedelta(0) < journal < _MS:
         raise ValueError(
             f"journal_retention is {_fmt(journal)}: restate-sdk sends whole milliseconds, so the server "
