@@ -26,6 +26,7 @@ from .misuse import BAD_INPUT, bad_input
 from .policy import Policy, check_configuration, current_policy
 from .state_budget import load_sizes, total_budget
 from .presets import SDK_OPTIONS, Preset, check_options, preset as _preset
+from .retention import check_workflow_retention, construction_site
 from .validation import check_unique_handler, policy_for, validate_handler
 
 __all__ = ["Service", "VirtualObject", "Workflow", "guarded"]
@@ -221,7 +222,10 @@ class _Guarding:
             if not self._rea_validate:
                 return out
             try:
-                validate_handler(self, self.handlers[name], policy_for((self._rea_policy, self._rea_rules)))
+                policy = policy_for((self._rea_policy, self._rea_rules))
+                validate_handler(self, self.handlers[name], policy)
+                if isinstance(self, restate.Workflow):
+                    check_workflow_retention(self, policy, getattr(self, "_rea_site", None))
             except Exception:
                 del self.handlers[name]  # a failed definition leaves the service as it was
                 raise
@@ -253,6 +257,7 @@ class Workflow(_Guarding, restate.Workflow):
 
     def __init__(self, name: str, *args: Any, auto_cleanup: bool = False, **kwargs: Any) -> None:
         self._rea_auto_cleanup = auto_cleanup
+        self._rea_site = construction_site()  # where a preset's workflow_retention is given
         super().__init__(name, *args, **kwargs)
 
     def main(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:  # type: ignore[override]
