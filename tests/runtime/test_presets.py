@@ -110,3 +110,45 @@ def test_workflow_retention_must_be_positive(value):
     wf = rea_runtime.Workflow(f"BadRetention{int(value.total_seconds())}")
     with pytest.raises(ConfigurationError, match="workflow_retention is .*fix: a positive duration"):
         wf.main(workflow_retention=value)
+
+
+MS = timedelta(milliseconds=1)
+
+
+@pytest.mark.parametrize(("fields", "parts"), [
+    ({"idempotency_retention": timedelta(0)}, ("idempotency_retention is 0:00:00", "would run again", "at least 1 ms")),
+    ({"idempotency_retention": MS / 2}, ("idempotency_retention is 0:00:00.000500", "whole milliseconds")),
+    ({"workflow_retention": MS / 2}, ("workflow_retention is 0:00:00.000500", "at least 1 ms")),
+    ({"journal_retention": MS / 2}, ("journal_retention is 0:00:00.000500", "would get 0", "fix: 0 to keep no journal")),
+    ({"journal_retention": timedelta(days=8)}, ("journal_retention (8 days, 0:00:00)", "idempotency_retention (7 days, 0:00:00)",
+                                                "fix: idempotency_retention >= 8 days, 0:00:00, or journal_retention <= 7 days")),
+    ({"workflow_retention": timedelta(days=2)}, ("journal_retention (7 days, 0:00:00) is longer than workflow_retention (2 days, 0:00:00)",
+                                                 "a workflow's run", "fix: workflow_retention >= 7 days")),
+    ({"journal_retention": timedelta(days=7_304_485), "idempotency_retention": timedelta(days=7_304_485)},
+     ("journal_retention is 7304485 days", "fix: at most timedelta(days=7304484)")),
+    ({"workflow_retention": timedelta.max}, ("workflow_retention is 999999999 days", "at most timedelta(days=7304484)")),
+])
+def test_retention_is_positive_ordered_and_within_the_server_limit(fields, parts):
+    with pytest.raises(ConfigurationError) as err:
+        preset("production", **fields)
+    message = str(err.value)
+    assert "\n" not in message and message.startswith("preset 'production': ")
+    for part in parts:
+        assert part in message, message
+
+
+def test_retention_that_is_valid_passes():
+    p = preset("high-volume", journal_retention=timedelta(0), idempotency_retention=MS,
+               workflow_retention=timedelta(days=7_304_484))
+    assert (p.journal_retention, p.idempotency_retention) == (timedelta(0), MS)
+    assert preset("production", journal_retention=timedelta(days=1)).idempotency_retention == timedelta(days=7)
+
+
+def test_run_options_are_checked_against_the_workflows_journal():
+    wf = rea_runtime.Workflow("RetRunOptions", preset="production")
+    with pytest.raises(ConfigurationError, match=re.escape("journal_retention (7 days, 0:00:00) is longer than workflow_retention (1 day, 0:00:00)")):
+        wf.main(workflow_retention=timedelta(days=1))
+    wf.main(workflow_retention=timedelta(days=1), journal_retention=timedelta(hours=12))  # the run's own journal
+    plain = rea_runtime.Workflow("RetRunOptionsPlain", journal_retention=timedelta(days=2))
+    with pytest.raises(ConfigurationError, match="journal_retention .* workflow_retention"):
+        plain.main(workflow_retention=timedelta(days=1))
