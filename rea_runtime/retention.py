@@ -29,7 +29,7 @@ __all__ = ["check_workflow_retention", "construction_site"]
 
 _log = structlog.get_logger("rea_runtime")
 _MODELS: dict[str, tuple[float, Any]] = {}
-_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 def construction_site() -> str | None:

@@ -200,6 +200,7 @@ class _Guarding:
     def _rea_wrap(self, sdk_decorator: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> Callable[[F], F]:
         if sdk_decorator.__name__ == "main":
             retention = kwargs.get("workflow_retention")
+            self._rea_retention_site = construction_site() if retention is not None else getattr(self, "_rea_site", None)
             if retention is None and self._rea_preset is not None and self._rea_preset.workflow_retention is not None:
                 kwargs = {**kwargs, "workflow_retention": self._rea_preset.workflow_retention}
             retention = kwargs.get("workflow_retention")
@@ -225,7 +226,7 @@ class _Guarding:
                 policy = policy_for((self._rea_policy, self._rea_rules))
                 validate_handler(self, self.handlers[name], policy)
                 if isinstance(self, restate.Workflow):
-                    check_workflow_retention(self, policy, getattr(self, "_rea_site", None))
+                    check_workflow_retention(self, policy, getattr(self, "_rea_retention_site", None))
             except Exception:
                 del self.handlers[name]  # a failed definition leaves the service as it was
                 raise
