@@ -1,7 +1,7 @@
 """Definition-time check of a workflow's retention against the delayed sends of its `run`.
 
 restate-server keeps a workflow's state, promises and result for `workflow_retention` after
-`run` completes (tests/runtime/test_retention_server.py shows a `run` sleeping twice its
+`run` completes (tests/runtime/test_retention_server.py shows a `run` sleeping longer than its
 retention still reading its state), so no sleep or timer inside `run` can outlive them. What
 can: a delayed send from `run` to one of the workflow's own handlers (same id) that reads
 state or promises, when `run` returns right after sending and the delay is longer than the
