@@ -1,11 +1,11 @@
 """Named service configurations that expand into restate-sdk's own options, validated at import.
 
 restate-sdk accepts `inactivity_timeout`, `journal_retention`, `invocation_retry_policy`, ...
-but checks none of them: a negative duration, a journal dropped before the idempotency record
-that points at it, or a payment killed after its last retry is only discovered in production.
+but checks none of them: a negative duration, a journal retention the server silently cuts to
+the idempotency retention, or a payment killed after its last retry is only discovered in production.
 A :class:`Preset` is a frozen pydantic model; every mistake raises :class:`ConfigurationError`
 at import time, naming the field and the fix. Override any field with one keyword:
-``PRODUCTION.with_(journal_retention=timedelta(days=30))``.
+``PRODUCTION.with_(journal_retention=timedelta(days=3))``.
 """
 
 from __future__ import annotations
@@ -53,6 +53,59 @@ class ConfigurationError(ConfigError):
 
 def _fmt(td: timedelta) -> str:
     return str(td) if td >= timedelta(0) else f"-{-td}"
+
+
+_MS = timedelta(milliseconds=1)
+MAX_RETENTION = timedelta(days=7_304_484)
+"""The longest retention restate-server 1.7 can show: its admin API renders each retention as a
+`jiff` span of days and panics above 631,107,417,600 s (7,304,484 days, about 19,998 years),
+which leaves the deployment's registration unanswered (seen on restate-server 1.7.12)."""
+_DROPPED = {
+    "idempotency_retention": "a retried request with the same idempotency key would run again once the first completed",
+    "workflow_retention": "a completed workflow's state and result would be dropped at once, so its shared "
+                          "handlers and attach find nothing",
+}
+
+
+def check_retention(journal: Optional[timedelta], idempotency: Optional[timedelta],
+                    workflow: Optional[timedelta]) -> None:
+    """The retentions as restate-server applies them (`None`: the server's default, not checked).
+
+    The SDK sends whole milliseconds, so a retention below 1 ms arrives as 0. The server keeps
+    an invocation's journal no longer than its completion record: for a request with an
+    idempotency key it clamps `journal_retention` to `idempotency_retention`, for a workflow's
+    `run` to `workflow_retention` (restate's `InvocationTargetMetadata::compute_retention`), so
+    a longer journal retention is silently not applied there. Above `MAX_RETENTION` the server
+    fails; operators may also configure lower `max-*-retention` limits, which clamp with a warning.
+    """
+    for field, value in (("journal_retention", journal), ("idempotency_retention", idempotency),
+                         ("workflow_retention", workflow)):
+        if value is not None and value > MAX_RETENTION:
+            raise ValueError(
+                f"{field} is {_fmt(value)}, longer than restate-server can handle ({MAX_RETENTION.days:,} "
+                f"days: its admin API fails on larger retentions and the registration is lost); "
+                f"fix: at most timedelta(days={MAX_RETENTION.days}) (or None for the server default)"
+            )
+    if journal is not None and timedelta(0) < journal < _MS:
+        raise ValueError(
+            f"journal_retention is {_fmt(journal)}: restate-sdk sends whole milliseconds, so the server "
+            "would get 0 (no journal kept); fix: 0 to keep no journal, or at least 1 ms"
+        )
+    for field, value in (("idempotency_retention", idempotency), ("workflow_retention", workflow)):
+        if value is not None and value < _MS:
+            raise ValueError(
+                f"{field} is {_fmt(value)}: {_DROPPED[field]} (restate-sdk sends whole milliseconds); "
+                "fix: a positive duration of at least 1 ms (or None for the server default)"
+            )
+    for field, value, whose in (("idempotency_retention", idempotency, "a request with an idempotency key"),
+                                ("workflow_retention", workflow, "a workflow's run")):
+        if journal is not None and value is not None and journal > value:
+            raise ValueError(
+                f"journal_retention ({_fmt(journal)}) is longer than {field} ({_fmt(value)}): restate-server "
+                f"keeps the journal of {whose} no longer than its completion, so it would drop it after "
+                f"{_fmt(value)}, not {_fmt(journal)}; fix: {field} >= {_fmt(journal)}, or "
+                f"journal_retention <= {_fmt(value)}"
+            )
 
 
 class RetryPolicy(BaseModel):
@@ -132,13 +185,6 @@ class Preset(BaseModel):
             raise ValueError(
                 f"state_budget_bytes is {self.state_budget_bytes}; fix: a positive byte count (or None: no budget)"
             )
-        w = self.workflow_retention
-        if w is not None and w <= timedelta(0):
-            raise ValueError(
-                f"workflow_retention is {_fmt(w)}: a completed workflow's state and result would be dropped "
-                "at once, so its shared handlers and attach find nothing; fix: a positive duration "
-                "(or None for the server default)"
-            )
         total, entry = self.state_total_budget_bytes, self.state_budget_bytes
         if total is not None and total <= 0:
             raise ValueError(f"state_total_budget_bytes is {total}; fix: a positive byte count (or None: no budget)")
@@ -147,13 +193,7 @@ class Preset(BaseModel):
                 f"state_total_budget_bytes ({total}) is below state_budget_bytes ({entry}): one entry "
                 f"could never reach its own budget; fix: state_total_budget_bytes >= {entry}"
             )
-        j, i = self.journal_retention, self.idempotency_retention
-        if j is not None and i is not None and j < i:
-            raise ValueError(
-                f"journal_retention ({_fmt(j)}) is shorter than idempotency_retention ({_fmt(i)}): a "
-                "retried request would find its idempotency record but not the journal it points to; "
-                f"fix: journal_retention >= {_fmt(i)}, or lower idempotency_retention"
-            )
+        check_retention(self.journal_retention, self.idempotency_retention, self.workflow_retention)
         if self.payment and self.retry is not None and self.retry.on_max_attempts == "kill":
             raise ValueError(
                 "retry.on_max_attempts is 'kill' on a payment service: after the last attempt the "
@@ -236,15 +276,16 @@ attempts and pauses (never silently killed); state is kept small (64 KiB budget)
 PRODUCTION = Preset(
     name="production",
     journal_retention=timedelta(days=7),
-    idempotency_retention=timedelta(days=1),
+    idempotency_retention=timedelta(days=7),
     inactivity_timeout=timedelta(minutes=1),
     abort_timeout=timedelta(minutes=10),
     retry=RetryPolicy(initial_interval=timedelta(seconds=1), exponentiation_factor=2.0,
                       max_interval=timedelta(minutes=5), max_attempts=30, on_max_attempts="pause"),
     state_budget_bytes=1024 * 1024,
 )
-"""Business services: a week of journals to investigate an incident, a day of idempotency
-(client retries of a request arrive within hours), retries that back off to 5 minutes so a
+"""Business services: a week of journals to investigate an incident and a week of idempotency
+(restate-server keeps an idempotent request's journal no longer than its idempotency record, so
+a shorter one would cut the week short for exactly the requests clients retry), retries that back off to 5 minutes so a
 dependency outage is ridden out, then pause for an operator; 10 minutes to abort a stuck call."""
 
 PRESETS: Mapping[str, Preset] = {p.name: p for p in (DEFAULT, HIGH_VOLUME, PRODUCTION)}

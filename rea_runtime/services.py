@@ -26,6 +26,7 @@ from .misuse import BAD_INPUT, bad_input
 from .policy import Policy, check_configuration, current_policy
 from .state_budget import load_sizes, total_budget
 from .presets import SDK_OPTIONS, Preset, check_options, preset as _preset
+from .retention import check_workflow_retention, construction_site
 from .validation import check_unique_handler, policy_for, validate_handler
 
 __all__ = ["Service", "VirtualObject", "Workflow", "guarded"]
@@ -199,10 +200,14 @@ class _Guarding:
     def _rea_wrap(self, sdk_decorator: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> Callable[[F], F]:
         if sdk_decorator.__name__ == "main":
             retention = kwargs.get("workflow_retention")
-            if retention is not None:
-                Preset.build(f"Workflow {self.name!r} run options", workflow_retention=retention)  # validates
-            elif self._rea_preset is not None and self._rea_preset.workflow_retention is not None:
+            self._rea_retention_site = construction_site() if retention is not None else getattr(self, "_rea_site", None)
+            if retention is None and self._rea_preset is not None and self._rea_preset.workflow_retention is not None:
                 kwargs = {**kwargs, "workflow_retention": self._rea_preset.workflow_retention}
+            retention = kwargs.get("workflow_retention")
+            journal = kwargs.get("journal_retention", getattr(self, "journal_retention", None))
+            if retention is not None:  # validates it, and the run's journal against it (as the server clamps)
+                Preset.build(f"Workflow {self.name!r} run options", workflow_retention=retention,
+                             **({"journal_retention": journal} if journal is not None else {}))
         sdk = {k: v for k, v in kwargs.items() if k in (*SDK_OPTIONS, "enable_lazy_state")}
         if sdk:
             kind = _KINDS[next(c.__name__ for c in type(self).__mro__ if c.__name__ in _KINDS)]
@@ -218,7 +223,10 @@ class _Guarding:
             if not self._rea_validate:
                 return out
             try:
-                validate_handler(self, self.handlers[name], policy_for((self._rea_policy, self._rea_rules)))
+                policy = policy_for((self._rea_policy, self._rea_rules))
+                validate_handler(self, self.handlers[name], policy)
+                if isinstance(self, restate.Workflow):
+                    check_workflow_retention(self, policy, getattr(self, "_rea_retention_site", None))
             except Exception:
                 del self.handlers[name]  # a failed definition leaves the service as it was
                 raise
@@ -250,6 +258,7 @@ class Workflow(_Guarding, restate.Workflow):
 
     def __init__(self, name: str, *args: Any, auto_cleanup: bool = False, **kwargs: Any) -> None:
         self._rea_auto_cleanup = auto_cleanup
+        self._rea_site = construction_site()  # where a preset's workflow_retention is given
         super().__init__(name, *args, **kwargs)
 
     def main(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:  # type: ignore[override]

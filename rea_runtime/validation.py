@@ -222,6 +222,9 @@ def check_unique_handler(service: Any, name: str, fn: Any) -> None:
 def validate_service(service: Any, policy: Policy | None = None) -> None:
     for handler in list(service.handlers.values()):
         validate_handler(service, handler, policy)
+    from .retention import check_workflow_retention  # (imports this module)
+
+    check_workflow_retention(service, policy or current_policy())
 
 
 def app(services: Iterable[Any], *args: Any, policy: Policy | None = None, **kwargs: Any) -> Any:

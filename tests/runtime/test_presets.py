@@ -23,8 +23,8 @@ def test_named_presets_expand_into_sdk_options() -> None:
 
 
 def test_override_is_one_keyword() -> None:
-    p = preset("production", journal_retention=timedelta(days=30))
-    assert p.journal_retention == timedelta(days=30) and p.name == "production"
+    p = preset("production", journal_retention=timedelta(days=3))
+    assert p.journal_retention == timedelta(days=3) and p.name == "production"
     assert preset("high_volume") is HIGH_VOLUME
     merged = PRODUCTION.with_(retry={"max_attempts": 3})
     assert merged.retry is not None and merged.retry.max_attempts == 3
@@ -34,7 +34,7 @@ def test_override_is_one_keyword() -> None:
 @pytest.mark.parametrize(
     ("fields", "names"),
     [
-        ({"journal_retention": timedelta(hours=1)}, ("journal_retention", "idempotency_retention", "fix:")),
+        ({"journal_retention": timedelta(days=30)}, ("journal_retention (30 days, 0:00:00)", "idempotency_retention (7 days, 0:00:00)", "fix: idempotency_retention >= 30 days")),
         ({"inactivity_timeout": timedelta(seconds=-5)}, ("inactivity_timeout", "fix: a duration >= 0")),
         ({"journal_retension": timedelta(days=1)}, ("'journal_retension'", "did you mean 'journal_retention'")),
         ({"retry": {"max_attempts": 0, "on_max_attempts": "kill"}, "payment": True}, ("retry.max_attempts", "fix:")),
@@ -58,13 +58,13 @@ def test_unknown_preset_lists_the_known_ones() -> None:
 def test_drop_in_merges_preset_and_explicit_options() -> None:
     obj = rea_runtime.VirtualObject("PresetObj", preset="production", journal_retention=timedelta(days=2))
     assert obj.journal_retention == timedelta(days=2)  # explicit SDK option wins
-    assert obj.idempotency_retention == timedelta(days=1)
+    assert obj.idempotency_retention == timedelta(days=7)
     assert obj.invocation_retry_policy.max_attempts == 30
 
 
 def test_drop_in_rejects_contradictions_at_construction() -> None:
     with pytest.raises(ConfigurationError, match="Service 'Pay'.*journal_retention"):
-        rea_runtime.Service("Pay", preset="production", journal_retention=timedelta(minutes=5))
+        rea_runtime.Service("Pay", preset="production", journal_retention=timedelta(days=8))
     with pytest.raises(ConfigurationError, match="on_max_attempts"):
         rea_runtime.Service("Pay", preset=preset("production", payment=True),
                             invocation_retry_policy=restate.InvocationRetryPolicy(on_max_attempts="kill"))
@@ -77,7 +77,7 @@ def test_drop_in_rejects_contradictions_at_construction() -> None:
 def test_handler_options_are_checked_against_the_service() -> None:
     svc = rea_runtime.Service("PresetHandlers", preset="production")
     with pytest.raises(ConfigurationError, match="handler options.*journal_retention"):
-        svc.handler(journal_retention=timedelta(hours=1))
+        svc.handler(journal_retention=timedelta(days=8))
 
 
 def test_a_misconfigured_module_fails_at_import() -> None:
@@ -110,3 +110,45 @@ def test_workflow_retention_must_be_positive(value):
     wf = rea_runtime.Workflow(f"BadRetention{int(value.total_seconds())}")
     with pytest.raises(ConfigurationError, match="workflow_retention is .*fix: a positive duration"):
         wf.main(workflow_retention=value)
+
+
+MS = timedelta(milliseconds=1)
+
+
+@pytest.mark.parametrize(("fields", "parts"), [
+    ({"idempotency_retention": timedelta(0)}, ("idempotency_retention is 0:00:00", "would run again", "at least 1 ms")),
+    ({"idempotency_retention": MS / 2}, ("idempotency_retention is 0:00:00.000500", "whole milliseconds")),
+    ({"workflow_retention": MS / 2}, ("workflow_retention is 0:00:00.000500", "at least 1 ms")),
+    ({"journal_retention": MS / 2}, ("journal_retention is 0:00:00.000500", "would get 0", "fix: 0 to keep no journal")),
+    ({"journal_retention": timedelta(days=8)}, ("journal_retention (8 days, 0:00:00)", "idempotency_retention (7 days, 0:00:00)",
+                                                "fix: idempotency_retention >= 8 days, 0:00:00, or journal_retention <= 7 days")),
+    ({"workflow_retention": timedelta(days=2)}, ("journal_retention (7 days, 0:00:00) is longer than workflow_retention (2 days, 0:00:00)",
+                                                 "a workflow's run", "fix: workflow_retention >= 7 days")),
+    ({"journal_retention": timedelta(days=7_304_485), "idempotency_retention": timedelta(days=7_304_485)},
+     ("journal_retention is 7304485 days", "fix: at most timedelta(days=7304484)")),
+    ({"workflow_retention": timedelta.max}, ("workflow_retention is 999999999 days", "at most timedelta(days=7304484)")),
+])
+def test_retention_is_positive_ordered_and_within_the_server_limit(fields, parts):
+    with pytest.raises(ConfigurationError) as err:
+        preset("production", **fields)
+    message = str(err.value)
+    assert "\n" not in message and message.startswith("preset 'production': ")
+    for part in parts:
+        assert part in message, message
+
+
+def test_retention_that_is_valid_passes():
+    p = preset("high-volume", journal_retention=timedelta(0), idempotency_retention=MS,
+               workflow_retention=timedelta(days=7_304_484))
+    assert (p.journal_retention, p.idempotency_retention) == (timedelta(0), MS)
+    assert preset("production", journal_retention=timedelta(days=1)).idempotency_retention == timedelta(days=7)
+
+
+def test_run_options_are_checked_against_the_workflows_journal():
+    wf = rea_runtime.Workflow("RetRunOptions", preset="production")
+    with pytest.raises(ConfigurationError, match=re.escape("journal_retention (7 days, 0:00:00) is longer than workflow_retention (1 day, 0:00:00)")):
+        wf.main(workflow_retention=timedelta(days=1))
+    wf.main(workflow_retention=timedelta(days=1), journal_retention=timedelta(hours=12))  # the run's own journal
+    plain = rea_runtime.Workflow("RetRunOptionsPlain", journal_retention=timedelta(days=2))
+    with pytest.raises(ConfigurationError, match="journal_retention .* workflow_retention"):
+        plain.main(workflow_retention=timedelta(days=1))

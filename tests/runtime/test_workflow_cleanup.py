@@ -32,7 +32,7 @@ def _workflow(name: str, cleanup: bool) -> rea_runtime.Workflow:
     return wf
 
 
-retained = rea_runtime.Workflow("Retained", preset=rea_runtime.preset("production", workflow_retention=timedelta(days=3)))
+retained = rea_runtime.Workflow("Retained", preset=rea_runtime.preset("production", workflow_retention=timedelta(days=10)))
 
 
 @retained.main()
@@ -48,8 +48,8 @@ def restate_app():
 async def test_preset_workflow_retention_is_what_the_server_applies(restate_env):
     async with httpx.AsyncClient() as client:
         svc = (await client.get(f"{restate_env.server.admin_url}/services/Retained")).json()
-    assert svc["workflow_completion_retention"] == "3d"
-    assert (svc["journal_retention"], svc["idempotency_retention"]) == ("7d", "1d")  # the rest of `production`
+    assert svc["workflow_completion_retention"] == "10d"
+    assert (svc["journal_retention"], svc["idempotency_retention"]) == ("7d", "7d")  # the rest of `production`
 
 
 async def _run(env, wf: str, req: dict) -> tuple[str, object]:

@@ -1,9 +1,9 @@
-"""A service whose journal is dropped before its idempotency records: must not import."""
+"""A service asking for a 30-day journal that the server would cut to its 7-day idempotency retention: must not import."""
 
 from datetime import timedelta
 
 import rea_runtime
 
 payments = rea_runtime.Service(
-    "MisconfiguredPayments", preset="production", journal_retention=timedelta(hours=1)
+    "MisconfiguredPayments", preset="production", journal_retention=timedelta(days=30)
 )
