@@ -4,7 +4,6 @@ catalog, and every row either names something or says `none` and why."""
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import re
 from pathlib import Path
@@ -13,6 +12,8 @@ from typing import Any
 import pytest
 
 from rea_lint.catalog import RULES
+
+from ._docnames import resolve as _resolve
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "go-capabilities.md"
 NAME = re.compile(r"`((?:rea_runtime|restate)(?:\.\w+)+)(?:\(([^)]*)\))?`")
@@ -26,24 +27,6 @@ def _rows() -> list[tuple[str, str, str]]:
         if len(cells) == 3 and line.startswith("|") and cells[0] not in ("Go", "---"):
             rows.append((cells[0], cells[1], cells[2]))
     return rows
-
-
-def _resolve(dotted: str) -> Any:
-    """Import the longest module prefix, then walk attributes (pydantic fields count)."""
-    parts = dotted.split(".")
-    for cut in range(len(parts), 0, -1):
-        try:
-            obj: Any = importlib.import_module(".".join(parts[:cut]))
-        except ModuleNotFoundError:
-            continue
-        for part in parts[cut:]:
-            fields = getattr(obj, "model_fields", None)
-            if isinstance(fields, dict) and part in fields:
-                obj = fields[part]
-                continue
-            obj = getattr(obj, part)  # AttributeError: the doc names something that does not exist
-        return obj
-    raise ModuleNotFoundError(dotted)
 
 
 def _accepts(obj: Any, keyword: str) -> bool:
