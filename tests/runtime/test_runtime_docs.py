@@ -38,3 +38,24 @@ def test_every_documented_name_exists():
         resolve(dotted)
     for module, name in IMPORTS:
         getattr(importlib.import_module(module), name)
+
+
+def test_every_test_named_in_the_proof_table_exists():
+    """docs/runtime-proof.md names `file.py::test_x` (and further `test_y` of the same file)."""
+    here = Path(__file__).resolve().parent
+    checked = 0
+    for line in (DOCS / "runtime-proof.md").read_text(encoding="utf-8").splitlines():
+        current = None
+        for token in re.findall(r"`([\w./]+\.py(?:::\w+)?(?:\[[^\]]*\])?|test_\w+)`", line):
+            if ".py" in token:
+                file, _, test = token.partition("::")
+                path = here / file if not file.startswith("benchmarks/") else here.parents[1] / file
+                assert path.exists(), token
+                current = path.read_text(encoding="utf-8")
+                names = [test.split("[")[0]] if test else []
+            else:
+                names = [token]
+            for name in names:
+                assert current is not None and re.search(rf"def {name}\(", current), f"{name} not found ({line[:60]})"
+                checked += 1
+    assert checked >= 50, checked
