@@ -49,7 +49,10 @@ def test_the_table_has_a_row_per_capability_and_each_names_something_or_says_why
             assert NAME.search(python) or CODE.search(python), f"{go}: no checkable Python name in {python!r}"
 
 
-@pytest.mark.parametrize("go,python", [(r[0], r[1]) for r in ROWS if r[1] != "none"], ids=[r[0] for r in ROWS if r[1] != "none"])
+NAMED = [(r[0], r[1]) for r in ROWS if r[1] != "none"]
+
+
+@pytest.mark.parametrize("go,python", NAMED, ids=[go for go, _ in NAMED])
 def test_every_python_name_exists(go, python):
     names = NAME.findall(python)
     for dotted, args in names:

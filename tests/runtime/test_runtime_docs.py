@@ -21,7 +21,8 @@ PUBLIC = ["rea_runtime", "rea_runtime.policy", "rea_runtime.state", "rea_runtime
           "rea_runtime.breaker", "rea_runtime.saga", "rea_runtime.workflow", "rea_runtime.concurrency",
           "rea_runtime.testing"]
 DOTTED = sorted(set(re.findall(r"\b(rea_runtime(?:\.\w+)+)", TEXT)))
-IMPORTS = sorted({(m, n.split(" as ")[0].strip()) for m, names in re.findall(r"from (rea_runtime[\w.]*) import ([\w, ]+)", TEXT)
+IMPORTS = sorted({(m, n.split(" as ")[0].strip())
+                  for m, names in re.findall(r"from (rea_runtime[\w.]*) import ([\w, ]+)", TEXT)
                   for n in names.split(",") if n.strip()})
 
 
