@@ -37,7 +37,8 @@ from restate.exceptions import TerminalError
 from restate.server_context import restate_context_is_replaying
 
 from . import events
-from .run import _serde_for
+from .context import GuardedContext
+from .run import _serde_for, run_failed, run_settled
 from .services import VirtualObject
 
 __all__ = ["CircuitBreaker", "CircuitOpenError", "BreakerStatus", "breaker_object"]
@@ -67,6 +68,8 @@ class Decision(BaseModel):
     allowed: bool
     state: Phase
     retry_after_ms: int = 0
+    previous: Optional[Phase] = None
+    """The stored state before this `acquire` (it differs when the cool-down just ended)."""
 
 
 class Outcome(BaseModel):
@@ -106,19 +109,22 @@ def _now_ms(t: float) -> int:
 async def acquire(ctx: restate.ObjectContext, ask: Ask) -> Decision:
     """May a call go through now? Open -> half-open once the cool-down has passed (one trial)."""
     st = await _load(ctx)
+    previous = st.state
     now = _now_ms(await ctx.time())
     if st.state == "open" and now >= st.open_until_ms:
         st.state = "half_open"
         st.trial_until_ms = 0
     if st.state == "open":
-        return Decision(allowed=False, state="open", retry_after_ms=st.open_until_ms - now)
+        return Decision(allowed=False, state="open", retry_after_ms=st.open_until_ms - now, previous=previous)
     if st.state == "half_open":
         if now < st.trial_until_ms:
-            return Decision(allowed=False, state="half_open", retry_after_ms=st.trial_until_ms - now)
+            # Not stored: the open -> half-open change is reported by the caller that gets the trial.
+            return Decision(allowed=False, state="half_open", retry_after_ms=st.trial_until_ms - now,
+                            previous=previous)
         st.trial_until_ms = now + ask.cooldown_ms
         ctx.set(_STATE, st)
-        return Decision(allowed=True, state="half_open")
-    return Decision(allowed=True, state="closed")
+        return Decision(allowed=True, state="half_open", previous=previous)
+    return Decision(allowed=True, state="closed", previous=previous)
 
 
 @breaker_object.handler()
@@ -227,6 +233,7 @@ class CircuitBreaker:
         """Run ``action(*args)`` through the breaker: one journaled run per admitted call
         (transient errors retried inside it), its outcome reported to the breaker."""
         key = self._key(ctx)
+        sdk_ctx = ctx.unwrap() if isinstance(ctx, GuardedContext) else ctx
         opts: RunOptions[Any] = RunOptions(max_attempts=self.run_attempts, type_hint=type_hint,
                                            initial_retry_interval=self.retry_interval,
                                            max_retry_interval=max(self.retry_interval, self.cooldown))
@@ -235,6 +242,8 @@ class CircuitBreaker:
         while True:
             attempt += 1
             decision: Decision = await ctx.object_call(acquire, key=key, arg=Ask(cooldown_ms=self._cooldown_ms))
+            if decision.allowed and decision.previous not in (None, decision.state):
+                self._changed(key, decision.previous, decision.state, None)  # the cool-down ended: the trial
             if not decision.allowed:
                 if self.on_open == "terminal" or attempt >= self.max_attempts:
                     raise CircuitOpenError(self.dependency, decision.retry_after_ms)
@@ -244,7 +253,8 @@ class CircuitBreaker:
             try:
                 # The SDK's run_typed, not rea_runtime.run: importing that submodule would shadow
                 # the package's lazy `rea_runtime.run` function with the module.
-                out = await ctx.run_typed(run_name, _answered(action, serde), RunOptions(
+                out = await ctx.run_typed(run_name, _answered(action, serde, sdk_ctx, run_name, self.run_attempts),
+                                          RunOptions(
                     max_attempts=opts.max_attempts, type_hint=dict, **({} if self.run_attempts == 1 else dict(
                         initial_retry_interval=opts.initial_retry_interval,
                         max_retry_interval=opts.max_retry_interval))), *args)
@@ -253,7 +263,8 @@ class CircuitBreaker:
                 if self.on_failure == "terminal" or attempt >= self.max_attempts:
                     raise TerminalError(f"{self.dependency}: {err.message}", status_code=err.status_code) from None
                 if not restate_context_is_replaying.get():
-                    events.emit("retry", what=f"breaker {self.dependency}: {name}", attempt=attempt, error=err.message)
+                    events.emit("retry", kind="breaker", what=f"breaker {self.dependency}: {name}", attempt=attempt,
+                                max_attempts=self.max_attempts, error=err.message)
                 if st.state == "open" and self.on_open == "terminal":  # this failure opened it
                     raise CircuitOpenError(self.dependency, self._cooldown_ms) from None
                 backoff = min(self.cooldown, self.retry_interval * 2 ** min(attempt, 10))
@@ -268,15 +279,21 @@ class CircuitBreaker:
     async def _record(self, ctx: Any, key: str, ok: bool, prior: str) -> BreakerStatus:
         st: BreakerStatus = await ctx.object_call(record, key=key, arg=Outcome(
             ok=ok, failure_threshold=self._threshold, cooldown_ms=self._cooldown_ms))
-        if st.state != prior and not restate_context_is_replaying.get():
-            events.emit("breaker", dependency=self.dependency, key=key, previous=prior, state=st.state,
-                        failures=st.failures)
+        if st.state != prior:
+            self._changed(key, prior, st.state, st.failures)
         return st
 
+    def _changed(self, key: str, previous: str, state: str, failures: Optional[int]) -> None:
+        """Emit `breaker` once per change (not again when a later attempt replays the journal)."""
+        if not restate_context_is_replaying.get():
+            events.emit("breaker", dependency=self.dependency, key=key, previous=previous, state=state,
+                        failures=failures)
 
-def _answered(action: Callable[..., Any], serde: Any) -> Callable[..., Any]:
+
+def _answered(action: Callable[..., Any], serde: Any, sdk_ctx: Any, name: str, run_attempts: int) -> Callable[..., Any]:
     """The action inside its run: its result serialized, its own `TerminalError` journaled as an
-    answer (not retried, not counted), any other exception left to the run's retries."""
+    answer (not retried, not counted), any other exception reported (`retry`, kind `run`) and
+    left to the run's retries."""
 
     if inspect.iscoroutinefunction(action):
 
@@ -284,7 +301,12 @@ def _answered(action: Callable[..., Any], serde: Any) -> Callable[..., Any]:
             try:
                 value = await action(*args)
             except TerminalError as err:
+                run_settled(sdk_ctx, name)
                 return {"terminal": [err.message, err.status_code]}
+            except Exception as err:  # noqa: BLE001 - reported, then the SDK retries it
+                run_failed(sdk_ctx, name, err, run_attempts)
+                raise
+            run_settled(sdk_ctx, name)
             return {"value": serde.serialize(value).decode()}
 
         return answered_async
@@ -293,7 +315,12 @@ def _answered(action: Callable[..., Any], serde: Any) -> Callable[..., Any]:
         try:
             value = action(*args)
         except TerminalError as err:
+            run_settled(sdk_ctx, name)
             return {"terminal": [err.message, err.status_code]}
+        except Exception as err:  # noqa: BLE001 - reported, then the SDK retries it
+            run_failed(sdk_ctx, name, err, run_attempts)
+            raise
+        run_settled(sdk_ctx, name)
         return {"value": serde.serialize(value).decode()}
 
     return answered

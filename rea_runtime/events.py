@@ -1,4 +1,6 @@
-"""Runtime events (attempt finished, rule violated, compensation ran) for optional listeners.
+"""Runtime events for optional listeners: `attempt`, `attempt_done`, `violation`, `outbound`,
+`saga_step`, `compensation`, `retry` (kind `run`, `compensation` or `breaker`), `breaker` (state
+changes), `security_refusal`; their fields are listed in docs/runtime.md.
 
 Guards and the security middleware report here instead of importing prometheus or tracing:
 observability stays optional, and a listener that fails never breaks an invocation.

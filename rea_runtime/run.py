@@ -3,6 +3,10 @@
 The SDK journals a run under its name and serializes the result *after* the action ran; a
 result it cannot serialize turns into an opaque retry loop. These wrappers check the result
 inside the action and fail the run terminally with a message that names it.
+
+The SDK retries a run whose action raised a non-terminal error (a new attempt of the
+invocation replays up to it and runs it again) and has no hook for it: the wrapper reports
+each such failure as the ``retry`` event, with the attempt number as this process saw it.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import copy
 import functools
 import inspect
 import sys
+import threading
+from collections import OrderedDict
 from datetime import timedelta
 from typing import Any, Awaitable, Callable, Optional, TypeVar
 
@@ -18,6 +24,8 @@ from restate import RunOptions, TerminalError
 from restate.serde import DefaultSerde, Serde
 from restate.types import extract_core_type
 
+from . import events
+from .context import GuardedContext
 from .guards import CURRENT
 from .misuse import check_action
 
@@ -40,7 +48,45 @@ def _serde_for(action: Callable[..., Any], options: RunOptions[Any]) -> Serde[An
     return DefaultSerde().with_maybe_type(hint)
 
 
-def _checked(name: str, action: Callable[..., Any], serde: Serde[Any]) -> Callable[..., Any]:
+_FAILED: "OrderedDict[tuple[str, str], int]" = OrderedDict()
+"""(invocation id, run name) -> transient failures of that run seen by this process."""
+_FAILED_MAX = 4096
+_failed_lock = threading.Lock()
+
+
+def _invocation_id(sdk_ctx: Any) -> str:
+    return getattr(getattr(sdk_ctx, "invocation", None), "invocation_id", None) or "?"
+
+
+def run_failed(sdk_ctx: Any, name: str, err: BaseException, max_attempts: Optional[int]) -> None:
+    """A run action raised a retryable error: emit ``retry`` (kind ``run``) with its attempt number,
+    unless that was its ``max_attempts``-th attempt (the SDK then fails the run terminally).
+
+    The number counts the failures this process saw for the invocation's run of that name: an
+    attempt retried in another process, or after a restart, starts again at 1."""
+    key = (_invocation_id(sdk_ctx), name)
+    with _failed_lock:
+        attempt = _FAILED.pop(key, 0) + 1
+        last = max_attempts is not None and attempt >= max_attempts
+        if not last:
+            _FAILED[key] = attempt
+            if len(_FAILED) > _FAILED_MAX:  # invocations that ended elsewhere: stay bounded
+                _FAILED.popitem(last=False)
+    if not last and events.listening("retry"):  # the last attempt's failure is the run's terminal error
+        service, handler = events.handler_names(sdk_ctx, "?")
+        events.emit("retry", kind="run", what=f"run {name}", attempt=attempt, max_attempts=max_attempts,
+                    error=f"{type(err).__name__}: {err}", service=service, handler=handler)
+
+
+def run_settled(sdk_ctx: Any, name: str) -> None:
+    """The run produced a result (or a terminal error): forget its failure count."""
+    if _FAILED:
+        with _failed_lock:
+            _FAILED.pop((_invocation_id(sdk_ctx), name), None)
+
+
+def _checked(name: str, action: Callable[..., Any], serde: Serde[Any], sdk_ctx: Any,
+             max_attempts: Optional[int]) -> Callable[..., Any]:
     def check(result: Any) -> Any:
         try:
             serde.serialize(result)
@@ -55,13 +101,31 @@ def _checked(name: str, action: Callable[..., Any], serde: Serde[Any]) -> Callab
 
         @functools.wraps(action)
         async def async_action(*args: Any, **kwargs: Any) -> Any:
-            return check(await action(*args, **kwargs))
+            try:
+                result = await action(*args, **kwargs)
+            except TerminalError:
+                run_settled(sdk_ctx, name)
+                raise
+            except Exception as err:  # noqa: BLE001 - reported, then the SDK retries it
+                run_failed(sdk_ctx, name, err, max_attempts)
+                raise
+            run_settled(sdk_ctx, name)
+            return check(result)
 
         return async_action
 
     @functools.wraps(action)
     def sync_action(*args: Any, **kwargs: Any) -> Any:
-        return check(action(*args, **kwargs))
+        try:
+            result = action(*args, **kwargs)
+        except TerminalError:
+            run_settled(sdk_ctx, name)
+            raise
+        except Exception as err:  # noqa: BLE001 - reported, then the SDK retries it
+            run_failed(sdk_ctx, name, err, max_attempts)
+            raise
+        run_settled(sdk_ctx, name)
+        return check(result)
 
     return sync_action
 
@@ -89,7 +153,8 @@ def run_typed(
     if max_duration is not None:
         opts.max_duration = max_duration
     opts.serde = _serde_for(action, opts)
-    return ctx.run_typed(name, _checked(name, action, opts.serde), opts, *args, **kwargs)
+    sdk_ctx = ctx.unwrap() if isinstance(ctx, GuardedContext) else ctx
+    return ctx.run_typed(name, _checked(name, action, opts.serde, sdk_ctx, opts.max_attempts), opts, *args, **kwargs)
 
 
 def run(

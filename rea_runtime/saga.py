@@ -513,7 +513,7 @@ async def _attempt(ctx: Any, retry: Retry, step: str, comp: Compensation, result
 
 def events_retry(step: str, attempt: int, error: str) -> None:
     if not restate_context_is_replaying.get():
-        events.emit("retry", what=f"compensate {step}", attempt=attempt, error=error)
+        events.emit("retry", kind="compensation", what=f"compensate {step}", attempt=attempt, error=error)
 
 
 async def redrive(ctx: Any, saga: Optional[str] = None, *,

@@ -2,7 +2,7 @@
 
 Counted from rea's runtime events: every handler attempt (a replay after a suspension is an
 attempt too), invocations that finished (success or terminal error), errors, attempt duration,
-guard violations per rule, security refusals and saga compensations.
+guard violations per rule, security refusals, saga compensations and retries.
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ class Metrics:
         self.outbound_duration = Histogram("rea_outbound_call_duration_seconds", "Wall time from a call's "
                                            "first await to its result.", (*labels, "callee_service", "callee_handler"),
                                            registry=registry)
+        self.retries = Counter("rea_retries", "Failures that are retried: run (a run action's transient "
+                               "error, retried by the SDK), compensation, breaker.", ("kind",), registry=registry)
         self.security_refusals = Counter("rea_security_refusals", "Requests refused (strict) or that would "
                                          "be (permissive).", ("mode", "status"), registry=registry)
 
@@ -70,6 +72,9 @@ class Metrics:
 
     def on_compensation(self, saga: str, step: str, ok: bool, skipped: bool = False, **_: Any) -> None:
         self.compensations.labels(saga, "skipped" if skipped else "run" if ok else "failed").inc()
+
+    def on_retry(self, kind: str = "run", **_: Any) -> None:
+        self.retries.labels(kind).inc()
 
     def on_security_refusal(self, mode: str, status: int) -> None:
         self.security_refusals.labels(mode, str(status)).inc()
@@ -107,6 +112,7 @@ def enable_metrics(registry: CollectorRegistry | None = None) -> Metrics:
             events.subscribe("violation", metrics.on_violation)
             events.subscribe("compensation", metrics.on_compensation)
             events.subscribe("security_refusal", metrics.on_security_refusal)
+            events.subscribe("retry", metrics.on_retry)
     return metrics
 
 

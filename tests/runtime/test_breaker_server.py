@@ -226,3 +226,34 @@ async def test_shards_spread_one_dependency_over_several_keys(restate_env) -> No
         assert (st.state, st.failures, st.opened) == ("open", 1, 1)
     assert all(c["previous"] == "closed" for c in changes)
     assert (await _status(restate_env, dep)).failures == 0  # the unsharded key is unused
+
+
+async def test_every_state_change_is_one_event(restate_env) -> None:
+    """closed -> open -> half-open (the cool-down ended: a trial) -> open (it failed) -> half-open
+    -> closed, each reported once although every attempt is replayed (always_replay)."""
+    from rea_runtime import events
+
+    dep = restate_env.unique("dep")
+    flaky = _flaky(dep, fail=True)
+    changes: list[dict] = []
+
+    def record(**fields):
+        if fields["dependency"] == dep:
+            changes.append(fields)
+
+    events.subscribe("breaker", record)
+    try:
+        for _ in range(THRESHOLD):
+            await restate_env.call("BreakerCaller", "call", dep)
+        await asyncio.sleep(COOLDOWN.total_seconds() + 0.2)
+        assert (await restate_env.call("BreakerCaller", "call", dep)).status_code == 500  # the trial fails
+        await asyncio.sleep(COOLDOWN.total_seconds() + 0.2)
+        flaky["fail"] = False
+        assert (await restate_env.call("BreakerCaller", "call", dep)).status_code == 200  # this one closes it
+    finally:
+        events.unsubscribe("breaker", record)
+    assert [(c["previous"], c["state"]) for c in changes] == [
+        ("closed", "open"), ("open", "half_open"), ("half_open", "open"), ("open", "half_open"),
+        ("half_open", "closed")], changes
+    assert [c["failures"] for c in changes] == [THRESHOLD, None, THRESHOLD + 1, None, 0]
+    assert {c["key"] for c in changes} == {dep}

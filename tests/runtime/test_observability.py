@@ -135,3 +135,18 @@ async def test_spans_per_attempt_through_the_sdk_tracer(restate_harness) -> None
     assert span.attributes["restate.invocation_id"].startswith("inv_")
     assert [e.attributes["rea.rule"] for e in span.events] == ["REA101"]
     # (Parented under the server's trace when restate-server exports traces; this one does not.)
+
+
+async def test_a_guard_violation_is_one_violation_event(restate_env) -> None:
+    seen: list[dict] = []
+
+    def record(**fields):
+        seen.append(fields)
+
+    events.subscribe("violation", record)
+    try:
+        assert (await restate_env.call("ObsSvc", "clocky")).status_code == 200
+        assert (await restate_env.call("ObsSvc", "ok", 1)).status_code == 200  # clean: no event
+    finally:
+        events.unsubscribe("violation", record)
+    assert seen == [{"code": "REA101", "policy": "warn"}]

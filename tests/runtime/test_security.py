@@ -136,6 +136,17 @@ async def hello_p(ctx: restate.Context, name: str) -> str:
     return f"hi {name}"
 
 
+# Handlers named like the unsigned paths: they are checked like every other handler.
+@strict_svc.handler(name="health")
+async def health_s(ctx: restate.Context) -> str:
+    return "handler health"
+
+
+@permissive_svc.handler(name="metrics")
+async def metrics_p(ctx: restate.Context) -> str:
+    return "handler metrics"
+
+
 @pytest.fixture(scope="module")
 def strict_env(restate_harness):
     app = secure_app([strict_svc], identity_keys=[restate_harness.identity.public_key], mode="strict")
@@ -193,3 +204,22 @@ async def test_permissive_logs_and_passes_what_strict_rejects(permissive_env, re
                 pass  # passed to the SDK, which fails on our empty (non-protocol) body: not refused
         reasons = [e["reason"] for e in logs if e.get("mode") == "permissive"]
         assert len(reasons) == 1 and expected[what] in reasons[0], (what, reasons)
+
+
+async def test_a_handler_named_health_or_metrics_is_checked_in_every_mode(strict_env, permissive_env) -> None:
+    """Only the exact paths /health and /metrics are unsigned; /invoke/<svc>/health is an invocation."""
+    assert (await strict_env.call("SecStrict", "health")).json() == "handler health"  # signed: served
+    assert (await permissive_env.call("SecPermissive", "metrics")).json() == "handler metrics"
+    with structlog.testing.capture_logs() as logs:
+        resp = await _direct(strict_env, "/invoke/SecStrict/health", {})
+    assert resp.status_code == 401 and any("rejected its request identity" in e["event"] for e in logs)
+    with structlog.testing.capture_logs() as logs:
+        try:
+            resp = await _direct(permissive_env, "/invoke/SecPermissive/metrics", {})
+            assert resp.status_code not in (401, 403)
+        except httpx.RemoteProtocolError:
+            pass  # passed on to the SDK, which fails on the empty body: not refused
+    reasons = [e["reason"] for e in logs if e.get("mode") == "permissive"]
+    assert len(reasons) == 1 and "unsigned" in reasons[0], logs
+    async with httpx.AsyncClient(base_url=strict_env.app_server.url, timeout=10) as client:
+        assert (await client.get("/health")).status_code == 200  # the exact path needs no signature
