@@ -21,6 +21,7 @@ import sys
 from typing import Any, Optional
 
 from restate.exceptions import TerminalError
+from restate.handler import RESTATE_UNIQUE_HANDLER_SYMBOL
 
 from rea_lint.catalog import RULES
 
@@ -64,8 +65,6 @@ def check_action(inv: Optional[Invocation], action: Any, run: str, where: Any) -
 def target_kind(target: Any) -> Optional[str]:
     """The kind (`service`/`object`/`workflow`) the SDK registered a handler function under in
     this process, or None if it is no registered handler."""
-    from restate.handler import RESTATE_UNIQUE_HANDLER_SYMBOL
-
     try:
         handler = vars(target).get(RESTATE_UNIQUE_HANDLER_SYMBOL)
     except TypeError:
