@@ -149,8 +149,8 @@ def server_throughput(seconds: float, rounds: int, concurrency: int = CONCURRENC
             server.register(url)
             pids[kind] = proc.pid
         services = {"raw": "BenchRaw", "guarded": "BenchGuarded"}
-        result: dict[str, Any] = {k: {"throughput": [], "latencies": [], "errors": 0, "cpu_per_inv": []}
-                                  for k in services}
+        result: dict[str, Any] = {k: {"throughput": [], "latencies": [], "errors": 0, "cpu_per_inv": [],
+                                      "p50_rounds": [], "p99_rounds": []} for k in services}
 
         async def drive() -> None:
             for kind, svc in services.items():  # warm-up: connections, registration, JIT-less caches
@@ -163,6 +163,8 @@ def server_throughput(seconds: float, rounds: int, concurrency: int = CONCURRENC
                     if n:
                         result[kind]["cpu_per_inv"].append((_proc_cpu(pids[kind]) - c0) / n)
                     result[kind]["latencies"] += lat
+                    result[kind]["p50_rounds"].append(_pct(lat, 0.5))
+                    result[kind]["p99_rounds"].append(_pct(lat, 0.99))
                     result[kind]["errors"] += errors
 
         asyncio.run(drive())
@@ -378,9 +380,11 @@ def bench_runtime(seconds: float, rounds: int, smoke: bool = False) -> Section:
              f"{len(grd['latencies'])} ({grd['errors']})", "", ""],
         ]
         p99 = _pct(grd["latencies"], 0.99) / _pct(raw["latencies"], 0.99)
+        p99_rounds = [g / r for r, g in zip(raw["p99_rounds"], grd["p99_rounds"]) if r > 0]
         t_p99 = Target(f"guarded / raw p99 latency, {CONCURRENCY} concurrent invocations", 1.10, "<=", "x", p99,
                        how=f"p99 over every invocation of the alternating rounds, each side; {len(raw['latencies'])} raw "
-                           f"and {len(grd['latencies'])} guarded invocations.")
+                           f"and {len(grd['latencies'])} guarded invocations (per round: "
+                           f"{', '.join(fmt(x, 3) for x in p99_rounds)}).")
         if t_p99.status == "not available yet":
             t_p99.reason = (f"no latency on one side ({len(raw['latencies'])} raw, {len(grd['latencies'])} guarded "
                             "invocations completed): the machine was too loaded for the window")
@@ -391,7 +395,19 @@ def bench_runtime(seconds: float, rounds: int, smoke: bool = False) -> Section:
         sec.data = {"throughput": (median(raw["throughput"]), median(grd["throughput"])),
                     "p50_ms": (_pct(raw["latencies"], 0.5) * 1e3, _pct(grd["latencies"], 0.5) * 1e3),
                     "p99_ms": (_pct(raw["latencies"], 0.99) * 1e3, _pct(grd["latencies"], 0.99) * 1e3),
-                    "concurrency": CONCURRENCY}
+                    "concurrency": CONCURRENCY,
+                    # added for the targets table (the keys above are what the plot draws): ratios are
+                    # guarded / raw, pairs are (raw, guarded), lists run over the alternating rounds
+                    "throughput_ratio": thr.value, "throughput_ratio_rounds": ratios,
+                    "throughput_rounds": (raw["throughput"], grd["throughput"]),
+                    "p50_ratio": _pct(grd["latencies"], 0.5) / _pct(raw["latencies"], 0.5),
+                    "p99_ratio": p99, "p99_ratio_rounds": p99_rounds,
+                    "p50_ms_rounds": ([x * 1e3 for x in raw["p50_rounds"]], [x * 1e3 for x in grd["p50_rounds"]]),
+                    "p99_ms_rounds": ([x * 1e3 for x in raw["p99_rounds"]], [x * 1e3 for x in grd["p99_rounds"]]),
+                    "cpu_per_invocation_ms": (cpu_raw * 1e3, cpu_grd * 1e3),
+                    "invocations": (len(raw["latencies"]), len(grd["latencies"])),
+                    "errors": (raw["errors"], grd["errors"]),
+                    "rounds": len(ratios), "seconds_per_round": seconds}
         if thr.status == "MISSED":
             extra = (median(grd["cpu_per_inv"]) - median(raw["cpu_per_inv"])) * 1e3
             thr.reason = (
@@ -441,6 +457,9 @@ def bench_runtime(seconds: float, rounds: int, smoke: bool = False) -> Section:
         t_std.reason = f"the hook on `{worst_std}` costs {std[worst_std]:.0f} ns when no handler runs. Profile (tottime):"
         t_std.profile = data["stdlib_profile"]
     sec.targets += [t_ctx, t_std]
+    if sec.data:  # the plot needs the server's figures; these ride along with them
+        sec.data.update({"ctx_overhead_us": {k: v / 1000 for k, v in ctx.items()}, "ctx_worst": worst_ctx,
+                         "stdlib_overhead_ns": std, "stdlib_worst": worst_std})
     return sec
 
 
