@@ -14,9 +14,11 @@ import sys
 from types import FunctionType
 from typing import Any, Callable
 
+from restate.handler import RESTATE_UNIQUE_HANDLER_SYMBOL as HANDLER_SYMBOL
+
 from . import events
 from .guards import IN_RUN, Invocation, report
-from .misuse import check_action, check_call_kind, mark_exclusive_wait
+from .misuse import KIND_OF_METHOD, check_action, check_call_kind, mark_exclusive_wait
 from .state_budget import budgets as state_budgets, set_measured
 
 __all__ = ["GuardedContext", "GuardedPromise", "GuardedScope", "guarded_context", "wrap_action"]
@@ -82,14 +84,49 @@ def _wrap_action(action: Callable[..., Any], name: str) -> Callable[..., Any]:
 _getframe = sys._getframe
 _run_name = IN_RUN.get
 _UNSET: Any = object()
+_NO_DICT: dict[str, Any] = {}
+
+
+def _client_method(method: str, track: bool, scoped: bool = False) -> Callable[..., Any]:
+    """`ctx.<method>(...)` (or `ctx.scope(name).<method>(...)`) for one client method: REA201,
+    REA301/302 on the idempotency key, REA210 on the target's kind, and REA204 for the futures
+    of calls (``track``). One function per method, so the handler's line is always frame 1."""
+    template = ("{0}.scope({1!r}).%s(...)" if scoped else "{0}.%s(...)") % method  # see guards.DurableOps
+    expected = KIND_OF_METHOD.get(method)  # REA210: the kind of handler this method calls (None: any)
+
+    def client_call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        g = self._g if scoped else self
+        run = _run_name()
+        if run is not None:
+            g._in_run(method, run, _getframe(1))
+        if kwargs:
+            key = kwargs.get("idempotency_key")
+            if key:
+                g._check_key(key, _getframe(1))
+        if expected is not None:  # the common case inline: the target is no handler, or of the expected kind
+            handler = getattr(args[0] if args else kwargs.get("tpe"), "__dict__", _NO_DICT).get(HANDLER_SYMBOL)
+            if handler is not None and getattr(getattr(handler, "service_tag", None), "kind", expected) != expected:
+                check_call_kind(g._inv, method, args, kwargs, g._name, 2)
+        result = getattr(self._scoped if scoped else g._ctx, method)(*args, **kwargs)
+        if track:
+            frame = _getframe(1)
+            g._inv.futures.append((result, template, g._name, self._sname if scoped else None,
+                                   frame.f_code.co_filename, frame.f_lineno))
+            if events.listening("outbound"):
+                _measure_call(g._ctx, g._inv, result, method, args, kwargs)
+        return result
+
+    client_call.__name__ = method
+    client_call.__qualname__ = f"{'GuardedScope' if scoped else 'GuardedContext'}.{method}"
+    return client_call
 
 
 class GuardedContext:
     """A drop-in for `restate.Context` / `ObjectContext` / `WorkflowContext` (and shared ones).
 
     The hot path of each method is one contextvar read (REA201) and, for durable operations,
-    one frame look-up for the REA204 location: the frame is looked at further only when a rule
-    is reported, and the location text is made only then (`guards.report` formats it)."""
+    one frame look-up and one tuple for REA204 (`guards.DurableOps`: its text is made only if
+    the future turns out unawaited); the frame is looked at further only when a rule is reported."""
 
     __slots__ = ("_ctx", "_inv", "_name", "_budgets")
 
@@ -165,7 +202,7 @@ class GuardedContext:
         if run is not None:
             self._in_run("get", run, frame)
         fut = self._ctx.get(name, *args, **kwargs)
-        self._inv.futures.append((fut, f"{self._name}.get({name!r})", (frame.f_code.co_filename, frame.f_lineno)))
+        self._inv.futures.append((fut, "{0}.get({1!r})", self._name, name, frame.f_code.co_filename, frame.f_lineno))
         return fut
 
     def state_keys(self, *args: Any, **kwargs: Any) -> Any:
@@ -174,7 +211,7 @@ class GuardedContext:
         if run is not None:
             self._in_run("state_keys", run, frame)
         fut = self._ctx.state_keys(*args, **kwargs)
-        self._inv.futures.append((fut, f"{self._name}.state_keys()", (frame.f_code.co_filename, frame.f_lineno)))
+        self._inv.futures.append((fut, "{0}.state_keys()", self._name, None, frame.f_code.co_filename, frame.f_lineno))
         return fut
 
     def _write(self, method: str, subject: str) -> None:
@@ -218,9 +255,14 @@ class GuardedContext:
         run = _run_name()
         if run is not None:
             self._in_run("run", run, frame)
-        check_action(self._inv, action, name, frame)
-        fut = self._ctx.run(name, wrap_action(action, name), *args, **kwargs)
-        self._inv.futures.append((fut, f"{self._name}.run({name!r}, ...)", (frame.f_code.co_filename, frame.f_lineno)))
+        if type(action) is FunctionType:  # callable and no coroutine object: REA208 has nothing to say
+            cached = _WRAPPED.get(action)
+            wrapped = cached[1] if cached is not None and cached[0] == name else wrap_action(action, name)
+        else:
+            check_action(self._inv, action, name, frame)
+            wrapped = wrap_action(action, name)
+        fut = self._ctx.run(name, wrapped, *args, **kwargs)
+        self._inv.futures.append((fut, "{0}.run({1!r}, ...)", self._name, name, frame.f_code.co_filename, frame.f_lineno))
         return fut
 
     def run_typed(self, name: str, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -228,10 +270,15 @@ class GuardedContext:
         run = _run_name()
         if run is not None:
             self._in_run("run_typed", run, frame)
-        check_action(self._inv, action, name, frame)
-        fut = self._ctx.run_typed(name, wrap_action(action, name), *args, **kwargs)
-        self._inv.futures.append((fut, f"{self._name}.run_typed({name!r}, ...)",
-                                  (frame.f_code.co_filename, frame.f_lineno)))
+        if type(action) is FunctionType:  # callable and no coroutine object: REA208 has nothing to say
+            cached = _WRAPPED.get(action)
+            wrapped = cached[1] if cached is not None and cached[0] == name else wrap_action(action, name)
+        else:
+            check_action(self._inv, action, name, frame)
+            wrapped = wrap_action(action, name)
+        fut = self._ctx.run_typed(name, wrapped, *args, **kwargs)
+        self._inv.futures.append((fut, "{0}.run_typed({1!r}, ...)", self._name, name, frame.f_code.co_filename,
+                                  frame.f_lineno))
         return fut
 
     def time(self) -> Any:
@@ -240,7 +287,7 @@ class GuardedContext:
         if run is not None:
             self._in_run("time", run, frame)
         fut = self._ctx.time()
-        self._inv.futures.append((fut, f"{self._name}.time()", (frame.f_code.co_filename, frame.f_lineno)))
+        self._inv.futures.append((fut, "{0}.time()", self._name, None, frame.f_code.co_filename, frame.f_lineno))
         return fut
 
     def sleep(self, *args: Any, **kwargs: Any) -> Any:
@@ -249,51 +296,17 @@ class GuardedContext:
         if run is not None:
             self._in_run("sleep", run, frame)
         fut = self._ctx.sleep(*args, **kwargs)
-        self._inv.futures.append((fut, f"{self._name}.sleep(...)", (frame.f_code.co_filename, frame.f_lineno)))
+        self._inv.futures.append((fut, "{0}.sleep(...)", self._name, None, frame.f_code.co_filename, frame.f_lineno))
         return fut
 
-    def _call(self, method: str, args: tuple, kwargs: dict, track: bool, target: Any = None,
-              subject: str = "") -> Any:
-        frame = _getframe(2)  # the handler's line: _call <- ctx.service_call (or scope's) <- handler
-        run = _run_name()
-        if run is not None:
-            self._in_run(method, run, frame)
-        if kwargs:
-            key = kwargs.get("idempotency_key")
-            if key:
-                self._check_key(key, frame)
-        check_call_kind(self._inv, method, args, kwargs, frame, self._name)
-        result = getattr(self._ctx if target is None else target, method)(*args, **kwargs)
-        if track:
-            self._inv.futures.append((result, f"{self._name}{subject}.{method}(...)",
-                                      (frame.f_code.co_filename, frame.f_lineno)))
-            if events.listening("outbound"):
-                _measure_call(self._ctx, self._inv, result, method, args, kwargs)
-        return result
-
-    def service_call(self, *args: Any, **kwargs: Any) -> Any:
-        return self._call("service_call", args, kwargs, True)
-
-    def object_call(self, *args: Any, **kwargs: Any) -> Any:
-        return self._call("object_call", args, kwargs, True)
-
-    def workflow_call(self, *args: Any, **kwargs: Any) -> Any:
-        return self._call("workflow_call", args, kwargs, True)
-
-    def generic_call(self, *args: Any, **kwargs: Any) -> Any:
-        return self._call("generic_call", args, kwargs, True)
-
-    def service_send(self, *args: Any, **kwargs: Any) -> Any:
-        return self._call("service_send", args, kwargs, False)
-
-    def object_send(self, *args: Any, **kwargs: Any) -> Any:
-        return self._call("object_send", args, kwargs, False)
-
-    def workflow_send(self, *args: Any, **kwargs: Any) -> Any:
-        return self._call("workflow_send", args, kwargs, False)
-
-    def generic_send(self, *args: Any, **kwargs: Any) -> Any:
-        return self._call("generic_send", args, kwargs, False)
+    service_call = _client_method("service_call", track=True)
+    object_call = _client_method("object_call", track=True)
+    workflow_call = _client_method("workflow_call", track=True)
+    generic_call = _client_method("generic_call", track=True)
+    service_send = _client_method("service_send", track=False)
+    object_send = _client_method("object_send", track=False)
+    workflow_send = _client_method("workflow_send", track=False)
+    generic_send = _client_method("generic_send", track=False)
 
     def attach_invocation(self, *args: Any, **kwargs: Any) -> Any:
         frame = _getframe(1)
@@ -301,8 +314,8 @@ class GuardedContext:
         if run is not None:
             self._in_run("attach_invocation", run, frame)
         fut = self._ctx.attach_invocation(*args, **kwargs)
-        self._inv.futures.append((fut, f"{self._name}.attach_invocation(...)",
-                                  (frame.f_code.co_filename, frame.f_lineno)))
+        self._inv.futures.append((fut, "{0}.attach_invocation(...)", self._name, None, frame.f_code.co_filename,
+                                  frame.f_lineno))
         return fut
 
     def awakeable(self, *args: Any, **kwargs: Any) -> Any:
@@ -337,7 +350,7 @@ class GuardedContext:
         if run is not None:
             self._in_run("signal", run, frame)
         fut = self._ctx.signal(*args, **kwargs)
-        self._inv.futures.append((fut, f"{self._name}.signal(...)", (frame.f_code.co_filename, frame.f_lineno)))
+        self._inv.futures.append((fut, "{0}.signal(...)", self._name, None, frame.f_code.co_filename, frame.f_lineno))
         return fut
 
     def resolve_signal(self, *args: Any, **kwargs: Any) -> None:
@@ -370,26 +383,12 @@ class GuardedScope:
         self._scoped = scoped
         self._sname = name
 
-    def _sub(self) -> str:
-        return f".scope({self._sname!r})"
-
-    def service_call(self, *args: Any, **kwargs: Any) -> Any:
-        return self._g._call("service_call", args, kwargs, True, self._scoped, self._sub())
-
-    def object_call(self, *args: Any, **kwargs: Any) -> Any:
-        return self._g._call("object_call", args, kwargs, True, self._scoped, self._sub())
-
-    def workflow_call(self, *args: Any, **kwargs: Any) -> Any:
-        return self._g._call("workflow_call", args, kwargs, True, self._scoped, self._sub())
-
-    def service_send(self, *args: Any, **kwargs: Any) -> Any:
-        return self._g._call("service_send", args, kwargs, False, self._scoped, self._sub())
-
-    def object_send(self, *args: Any, **kwargs: Any) -> Any:
-        return self._g._call("object_send", args, kwargs, False, self._scoped, self._sub())
-
-    def workflow_send(self, *args: Any, **kwargs: Any) -> Any:
-        return self._g._call("workflow_send", args, kwargs, False, self._scoped, self._sub())
+    service_call = _client_method("service_call", track=True, scoped=True)
+    object_call = _client_method("object_call", track=True, scoped=True)
+    workflow_call = _client_method("workflow_call", track=True, scoped=True)
+    service_send = _client_method("service_send", track=False, scoped=True)
+    object_send = _client_method("object_send", track=False, scoped=True)
+    workflow_send = _client_method("workflow_send", track=False, scoped=True)
 
     def unwrap(self) -> Any:
         return self._scoped
@@ -515,8 +514,8 @@ class GuardedPromise:
         self._use("value")
         fut = self._promise.value()
         frame = _getframe(1)
-        self._gctx._inv.futures.append((fut, f"promise({self._pname!r}).value()",
-                                        (frame.f_code.co_filename, frame.f_lineno)))
+        self._gctx._inv.futures.append((fut, "promise({1!r}).value()", None, self._pname, frame.f_code.co_filename,
+                                        frame.f_lineno))
         return fut
 
     def resolve(self, value: Any) -> Any:

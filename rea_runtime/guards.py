@@ -41,6 +41,19 @@ _WARNED_MAX = 50_000
 _warned_lock = threading.Lock()
 
 
+class DurableOps(list):  # type: ignore[type-arg]
+    """The durable operations handler code started (REA204), each recorded on the hot path as
+    one flat tuple ``(future, template, ctx name, argument, file, line)``; iterating gives
+    ``(future, subject, (file, line))``, the subject made from ``template.format(ctx name,
+    argument)`` only then: almost every future is awaited and never described."""
+
+    __slots__ = ()
+
+    def __iter__(self) -> Any:
+        for fut, template, ctx, arg, file, line in list.__iter__(self):
+            yield fut, template.format(ctx, arg), (file, line)
+
+
 class Invocation:
     """What the guards know about one attempt of one handler invocation."""
 
@@ -53,8 +66,8 @@ class Invocation:
         self.policy = policy
         self.handler = handler
         self.active = True
-        self.futures: list[tuple[Any, str, Any]] = []
-        """(future, subject, (file, line)) of durable ops created by handler code (REA204)."""
+        self.futures = DurableOps()
+        """The durable ops created by handler code (REA204)."""
         self.ctx_uuids: list[Any] = []
         """This invocation's `ctx.uuid()` values (REA301; their text forms are made only to check a key)."""
         self.fresh: set[str] = set()

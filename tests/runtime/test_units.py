@@ -208,6 +208,44 @@ def test_hooks_take_the_fast_path_outside_handlers(monkeypatch):
     assert len(looked_at) == 1
 
 
+class _Recorder:
+    """A stand-in SDK context that hands back a fresh object per durable operation (no Restate
+    behaviour): what the guarded context records about each one is under test."""
+
+    handler = None
+
+    def __getattr__(self, method):
+        if method == "scope":
+            return lambda name: self
+        if method == "promise":
+            return lambda name: type("P", (), {"value": lambda s: object()})()
+        return lambda *a, **k: object()
+
+
+def test_durable_ops_are_described_with_their_line_only_when_read():
+    from rea_runtime.context import GuardedContext
+
+    inv = Invocation(_Recorder(), "exclusive", policy.Policy("warn"), "unit")
+    g = GuardedContext(_Recorder(), inv)
+    line = sys._getframe().f_lineno
+    g.get("n{1}")
+    g.run_typed("step", _action, n=1)
+    g.sleep(timedelta(seconds=1))
+    g.service_call(_action, arg=1)
+    g.scope("tenant").object_call(_action, key="k", arg=1)
+    g.promise("p").value()
+    g.object_send(_action, key="k", arg=1)  # a send is no future to await: not recorded
+    here = __file__
+    assert list(inv.futures) == [
+        (inv.futures[0][0], "ctx.get('n{1}')", (here, line + 1)),
+        (inv.futures[1][0], "ctx.run_typed('step', ...)", (here, line + 2)),
+        (inv.futures[2][0], "ctx.sleep(...)", (here, line + 3)),
+        (inv.futures[3][0], "ctx.service_call(...)", (here, line + 4)),
+        (inv.futures[4][0], "ctx.scope('tenant').object_call(...)", (here, line + 5)),
+        (inv.futures[5][0], "promise('p').value()", (here, line + 6)),
+    ]
+
+
 def _action(n):
     return IN_RUN.get(), n
 
