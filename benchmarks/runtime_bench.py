@@ -463,8 +463,48 @@ def bench_runtime(seconds: float, rounds: int, smoke: bool = False) -> Section:
     return sec
 
 
+def compare(old_root: str, new_root: str, rounds: int, scale: float) -> str:
+    """A/B of two source trees' guards: this file's micro-benchmarks run on each tree's
+    rea_runtime, alternately (A B A B ...) in one run; per method, the median over the rounds of
+    the extra CPU per call, and new / old. For a change to the guards:
+    ``git worktree add /tmp/old main && python -m benchmarks.runtime_bench compare /tmp/old .``"""
+    import statistics
+
+    extra: dict[str, list[dict[str, float]]] = {"old": [], "new": []}
+    for _ in range(rounds):
+        for side, root in (("old", old_root), ("new", new_root)):
+            env = dict(os.environ, PYTHONPATH=str(Path(root).resolve()), REA_POLICY="warn")
+            # two loops each: the least drops the first call's imports
+            run_this_file = ("import runpy, sys; sys.argv = [sys.argv[0], 'micro', '2', %r]; "
+                             "runpy.run_path(%r, run_name='__main__')" % (str(scale), __file__))
+            out = subprocess.run([sys.executable, "-c", run_this_file], env=env, cwd=root,
+                                 capture_output=True, text=True, timeout=600)
+            if out.returncode != 0:
+                raise SystemExit(f"micro-benchmarks failed on {root}: {out.stderr[-3000:]}")
+            data = json.loads(out.stdout.strip().splitlines()[-1])
+            extra[side].append({k: _extra(v) for k, v in {**data["ctx"], **data["stdlib"]}.items()})
+    lines = [f"{'call':18} {'old ns':>8} {'new ns':>8} {'new/old':>8}   (extra CPU per call over the SDK's/stdlib's own; "
+             f"median of {rounds} alternating rounds)"]
+    for k in extra["old"][0]:
+        o = statistics.median(r[k] for r in extra["old"])
+        n = statistics.median(r[k] for r in extra["new"])
+        lines.append(f"{k:18} {o:8.0f} {n:8.0f} {n / o if o > 0 else float('nan'):8.2f}")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "serve":
         _serve(sys.argv[2], int(sys.argv[3]))
     elif sys.argv[1] == "micro":
         print(json.dumps(micro(int(sys.argv[2]), float(sys.argv[3]))))
+    elif sys.argv[1] == "compare":
+        import argparse
+
+        ap = argparse.ArgumentParser(prog="python -m benchmarks.runtime_bench compare",
+                                     description=compare.__doc__)
+        ap.add_argument("old_root")
+        ap.add_argument("new_root", nargs="?", default=str(REPO))
+        ap.add_argument("--rounds", type=int, default=5)
+        ap.add_argument("--scale", type=float, default=0.2)
+        a = ap.parse_args(sys.argv[2:])
+        print(compare(a.old_root, a.new_root, a.rounds, a.scale))
