@@ -38,6 +38,20 @@ STATE_TOTAL = Gauge(
 
 _warned: set[tuple[str, str]] = set()
 
+_CHILDREN: dict[tuple[Any, tuple[str, ...]], Any] = {}
+
+
+def _child(gauge: Gauge, *labels: str) -> Any:
+    """``gauge.labels(*labels)``, kept: `labels()` checks, stringifies and locks on every call,
+    which cost more than the rest of a measured write. A child since removed from the gauge
+    (`remove`/`clear`) is not reused: what the gauge holds decides, as with `labels()`."""
+    key = (gauge, labels)
+    child = _CHILDREN.get(key)
+    registered = getattr(gauge, "_metrics", None)
+    if child is None or registered is None or registered.get(labels) is not child:
+        child = _CHILDREN[key] = gauge.labels(*labels)
+    return child
+
 
 def budget_for(service: str, own: int | None) -> int | None:
     if own is not None:
@@ -50,7 +64,7 @@ def budget_for(service: str, own: int | None) -> int | None:
 
 def measure(service: str, state: str, size: int, budget: int | None, policy_level: str | None = None) -> None:
     """Record ``size``; apply the policy when it exceeds ``budget``."""
-    STATE_SIZE.labels(service, state).set(size)
+    _child(STATE_SIZE, service, state).set(size)
     if budget is None or size <= budget:
         return
     level = policy_level or current_policy().default
@@ -129,13 +143,16 @@ def set_measured(sdk_ctx: Any, inv: Any, limits: tuple[str, int | None, int | No
     serde = kwargs.get("serde", args[0] if args else None)
     if serde is None:
         serde = _DEFAULT
-    if isinstance(serde, RawBytes):  # State.set: already serialized and measured against its own budget
+    cls = type(serde)  # (`type() is` first: isinstance on the SDK's abstract serdes is slow)
+    if cls is RawBytes:  # State.set: already serialized and measured against its own budget
         size = len(value or b"")
         _check(sdk_ctx, inv, limits, name, size, measured=True)
         sdk_ctx.set(name, value, *args, **kwargs)
         return
     # the SDK's own steps: a value its serde refuses fails here with the SDK's error, unwritten
-    buf = (serde.with_maybe_type(type(value)) if isinstance(serde, DefaultSerde) else serde).serialize(value)
+    if cls is DefaultSerde or isinstance(serde, DefaultSerde):
+        serde = serde.with_maybe_type(type(value))
+    buf = serde.serialize(value)
     _check(sdk_ctx, inv, limits, name, len(buf), measured=False)
     if "serde" in kwargs:
         sdk_ctx.set(name, buf, *args, **dict(kwargs, serde=RAW))
@@ -156,7 +173,7 @@ def _check(sdk_ctx: Any, inv: Any, limits: tuple[str, int | None, int | None], n
     if inv.state_sizes is None or budget is None:
         return
     total = sum(v for k, v in inv.state_sizes.items() if k != name) + size
-    STATE_TOTAL.labels(service).set(total)
+    _child(STATE_TOTAL, service).set(total)
     if total > budget and level != "disabled":
         key = sdk_ctx.key() if hasattr(sdk_ctx, "key") else "?"
         message = (
