@@ -153,7 +153,12 @@ def set_measured(sdk_ctx: Any, inv: Any, limits: tuple[str, int | None, int | No
     if cls is DefaultSerde or isinstance(serde, DefaultSerde):
         serde = serde.with_maybe_type(type(value))
     buf = serde.serialize(value)
-    _check(sdk_ctx, inv, limits, name, len(buf), measured=False)
+    size = len(buf)
+    service, entry_budget, total_budget = limits
+    if (entry_budget is None or size <= entry_budget) and (total_budget is None or inv.state_sizes is None):
+        _child(STATE_SIZE, service, name).set(size)  # the usual write: recorded, within its budget
+    else:
+        _check(sdk_ctx, inv, limits, name, size, measured=False)
     if "serde" in kwargs:
         sdk_ctx.set(name, buf, *args, **dict(kwargs, serde=RAW))
     else:
