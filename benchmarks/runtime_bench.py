@@ -149,8 +149,8 @@ def server_throughput(seconds: float, rounds: int, concurrency: int = CONCURRENC
             server.register(url)
             pids[kind] = proc.pid
         services = {"raw": "BenchRaw", "guarded": "BenchGuarded"}
-        result: dict[str, Any] = {k: {"throughput": [], "latencies": [], "errors": 0, "cpu_per_inv": []}
-                                  for k in services}
+        result: dict[str, Any] = {k: {"throughput": [], "latencies": [], "errors": 0, "cpu_per_inv": [],
+                                      "p50_rounds": [], "p99_rounds": []} for k in services}
 
         async def drive() -> None:
             for kind, svc in services.items():  # warm-up: connections, registration, JIT-less caches
@@ -163,6 +163,8 @@ def server_throughput(seconds: float, rounds: int, concurrency: int = CONCURRENC
                     if n:
                         result[kind]["cpu_per_inv"].append((_proc_cpu(pids[kind]) - c0) / n)
                     result[kind]["latencies"] += lat
+                    result[kind]["p50_rounds"].append(_pct(lat, 0.5))
+                    result[kind]["p99_rounds"].append(_pct(lat, 0.99))
                     result[kind]["errors"] += errors
 
         asyncio.run(drive())
@@ -194,10 +196,31 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def _per_call_ns(fn: Any, n: int) -> float:
-    t0 = time.perf_counter_ns()
+    """CPU time per call (this thread's: time spent preempted by the neighbours is not counted)."""
+    t0 = time.thread_time_ns()
     for _ in range(n):
         fn()
-    return (time.perf_counter_ns() - t0) / n
+    return (time.thread_time_ns() - t0) / n
+
+
+INVOCATION_CALLS = 50
+"""Context calls per simulated invocation: the guards' per-invocation lists (futures to check
+for REA204, `ctx.uuid()` values) are emptied after each batch, as they end with the invocation;
+one unbounded list would time the garbage collector scanning it, not the guards."""
+
+
+def _ctx_per_call_ns(call: Any, ctx: Any, inv: Any, n: int) -> float:
+    """CPU time per context call, in batches of one simulated invocation each (the batch's
+    cleanup is counted: freeing what the guards kept is part of their cost)."""
+    batches = max(1, n // INVOCATION_CALLS)
+    futures, uuids = inv.futures, inv.ctx_uuids
+    t0 = time.thread_time_ns()
+    for _ in range(batches):
+        for _ in range(INVOCATION_CALLS):
+            call(ctx)
+        futures.clear()
+        uuids.clear()
+    return (time.thread_time_ns() - t0) / (batches * INVOCATION_CALLS)
 
 
 def _extra(pair: "tuple[list[float], list[float]]") -> float:
@@ -249,6 +272,29 @@ def micro(rounds: int, scale: float) -> dict[str, Any]:
     sdk = SdkContext()
     inv = guards.Invocation(sdk, "exclusive", None, "bench")
     gctx = GuardedContext(sdk, inv)
+
+    # A service with a state budget (its preset's): every guarded set is measured. Here the
+    # stand-in serializes as the SDK's `set` does, since the guarded side hands it bytes it
+    # already serialized (and measured) instead: serializing is the SDK's cost either way.
+    import rea_runtime
+    from restate.serde import DefaultSerde
+
+    rea_runtime.VirtualObject("BenchBudget", preset=rea_runtime.preset("high-volume"))
+
+    class Budgeted(SdkContext):
+        class handler:  # noqa: N801 - what the guards read: ctx.handler.service_tag.name
+            class service_tag:  # noqa: N801
+                name = "BenchBudget"
+
+        def set(self, name, value, serde=DefaultSerde(), entry_name=None):  # type: ignore[no-untyped-def]
+            if isinstance(serde, DefaultSerde):
+                serde = serde.with_maybe_type(type(value))
+            serde.serialize(value)
+
+    sdk_b = Budgeted()
+    inv_b = guards.Invocation(sdk_b, "exclusive", None, "bench")
+    gctx_b = GuardedContext(sdk_b, inv_b)
+    cart = {"items": [{"sku": "A-1", "qty": 2}], "total": 19.5}
     from datetime import timedelta
 
     delta = timedelta(seconds=1)
@@ -263,6 +309,7 @@ def micro(rounds: int, scale: float) -> dict[str, Any]:
         "key": lambda c: c.key(),
         "request": lambda c: c.request(),
         "uuid": lambda c: c.uuid(),
+        "set_budget": lambda c: (gctx_b if c is gctx else sdk_b).set("cart", cart),
     }
     m = max(1000, int(50_000 * scale))
     ctxcalls: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in calls}
@@ -270,10 +317,8 @@ def micro(rounds: int, scale: float) -> dict[str, Any]:
     try:
         for _ in range(rounds):
             for name, call in calls.items():
-                ctxcalls[name][0].append(_per_call_ns(lambda: call(sdk), m))
-                ctxcalls[name][1].append(_per_call_ns(lambda: call(gctx), m))
-                inv.futures.clear()
-                inv.ctx_uuids.clear()
+                ctxcalls[name][0].append(_ctx_per_call_ns(call, sdk, inv, m))
+                ctxcalls[name][1].append(_ctx_per_call_ns(call, gctx, inv, m))
         worst = max(calls, key=lambda k: _extra(ctxcalls[k]))
 
         def profiled() -> None:
@@ -359,9 +404,11 @@ def bench_runtime(seconds: float, rounds: int, smoke: bool = False) -> Section:
              f"{len(grd['latencies'])} ({grd['errors']})", "", ""],
         ]
         p99 = _pct(grd["latencies"], 0.99) / _pct(raw["latencies"], 0.99)
+        p99_rounds = [g / r for r, g in zip(raw["p99_rounds"], grd["p99_rounds"]) if r > 0]
         t_p99 = Target(f"guarded / raw p99 latency, {CONCURRENCY} concurrent invocations", 1.10, "<=", "x", p99,
                        how=f"p99 over every invocation of the alternating rounds, each side; {len(raw['latencies'])} raw "
-                           f"and {len(grd['latencies'])} guarded invocations.")
+                           f"and {len(grd['latencies'])} guarded invocations (per round: "
+                           f"{', '.join(fmt(x, 3) for x in p99_rounds)}).")
         if t_p99.status == "not available yet":
             t_p99.reason = (f"no latency on one side ({len(raw['latencies'])} raw, {len(grd['latencies'])} guarded "
                             "invocations completed): the machine was too loaded for the window")
@@ -372,7 +419,19 @@ def bench_runtime(seconds: float, rounds: int, smoke: bool = False) -> Section:
         sec.data = {"throughput": (median(raw["throughput"]), median(grd["throughput"])),
                     "p50_ms": (_pct(raw["latencies"], 0.5) * 1e3, _pct(grd["latencies"], 0.5) * 1e3),
                     "p99_ms": (_pct(raw["latencies"], 0.99) * 1e3, _pct(grd["latencies"], 0.99) * 1e3),
-                    "concurrency": CONCURRENCY}
+                    "concurrency": CONCURRENCY,
+                    # added for the targets table (the keys above are what the plot draws): ratios are
+                    # guarded / raw, pairs are (raw, guarded), lists run over the alternating rounds
+                    "throughput_ratio": thr.value, "throughput_ratio_rounds": ratios,
+                    "throughput_rounds": (raw["throughput"], grd["throughput"]),
+                    "p50_ratio": _pct(grd["latencies"], 0.5) / _pct(raw["latencies"], 0.5),
+                    "p99_ratio": p99, "p99_ratio_rounds": p99_rounds,
+                    "p50_ms_rounds": ([x * 1e3 for x in raw["p50_rounds"]], [x * 1e3 for x in grd["p50_rounds"]]),
+                    "p99_ms_rounds": ([x * 1e3 for x in raw["p99_rounds"]], [x * 1e3 for x in grd["p99_rounds"]]),
+                    "cpu_per_invocation_ms": (cpu_raw * 1e3, cpu_grd * 1e3),
+                    "invocations": (len(raw["latencies"]), len(grd["latencies"])),
+                    "errors": (raw["errors"], grd["errors"]),
+                    "rounds": len(ratios), "seconds_per_round": seconds}
         if thr.status == "MISSED":
             extra = (median(grd["cpu_per_inv"]) - median(raw["cpu_per_inv"])) * 1e3
             thr.reason = (
@@ -402,7 +461,8 @@ def bench_runtime(seconds: float, rounds: int, smoke: bool = False) -> Section:
             t.profile = data["handler_profile"]
     for name, ns in ctx.items():
         raw_ns, grd_ns = min(data["ctx"][name][0]), min(data["ctx"][name][1])
-        sec.rows.append([f"ctx.{name}() per call (µs; stand-in SDK context)", f"{raw_ns / 1000:.2f}",
+        label = "ctx.set() under a state budget" if name == "set_budget" else f"ctx.{name}()"
+        sec.rows.append([f"{label} per call (µs; stand-in SDK context)", f"{raw_ns / 1000:.2f}",
                          f"{grd_ns / 1000:.2f}", fmt(grd_ns / raw_ns, 2), f"{ns / 1000:.2f} µs"])
     for name, ns in std.items():
         raw_ns, grd_ns = min(data["stdlib"][name][0]), min(data["stdlib"][name][1])
@@ -422,7 +482,39 @@ def bench_runtime(seconds: float, rounds: int, smoke: bool = False) -> Section:
         t_std.reason = f"the hook on `{worst_std}` costs {std[worst_std]:.0f} ns when no handler runs. Profile (tottime):"
         t_std.profile = data["stdlib_profile"]
     sec.targets += [t_ctx, t_std]
+    if sec.data:  # the plot needs the server's figures; these ride along with them
+        sec.data.update({"ctx_overhead_us": {k: v / 1000 for k, v in ctx.items()}, "ctx_worst": worst_ctx,
+                         "stdlib_overhead_ns": std, "stdlib_worst": worst_std})
     return sec
+
+
+def compare(old_root: str, new_root: str, rounds: int, scale: float) -> str:
+    """A/B of two source trees' guards: this file's micro-benchmarks run on each tree's
+    rea_runtime, alternately (A B A B ...) in one run; per method, the median over the rounds of
+    the extra CPU per call, and new / old. For a change to the guards:
+    ``git worktree add /tmp/old main && python -m benchmarks.runtime_bench compare /tmp/old .``"""
+    import statistics
+
+    extra: dict[str, list[dict[str, float]]] = {"old": [], "new": []}
+    for _ in range(rounds):
+        for side, root in (("old", old_root), ("new", new_root)):
+            env = dict(os.environ, PYTHONPATH=str(Path(root).resolve()), REA_POLICY="warn")
+            # two loops each: the least drops the first call's imports
+            run_this_file = ("import runpy, sys; sys.argv = [sys.argv[0], 'micro', '2', %r]; "
+                             "runpy.run_path(%r, run_name='__main__')" % (str(scale), __file__))
+            out = subprocess.run([sys.executable, "-c", run_this_file], env=env, cwd=root,
+                                 capture_output=True, text=True, timeout=600)
+            if out.returncode != 0:
+                raise SystemExit(f"micro-benchmarks failed on {root}: {out.stderr[-3000:]}")
+            data = json.loads(out.stdout.strip().splitlines()[-1])
+            extra[side].append({k: _extra(v) for k, v in {**data["ctx"], **data["stdlib"]}.items()})
+    lines = [f"{'call':18} {'old ns':>8} {'new ns':>8} {'new/old':>8}   (extra CPU per call over the SDK's/stdlib's own; "
+             f"median of {rounds} alternating rounds)"]
+    for k in extra["old"][0]:
+        o = statistics.median(r[k] for r in extra["old"])
+        n = statistics.median(r[k] for r in extra["new"])
+        lines.append(f"{k:18} {o:8.0f} {n:8.0f} {n / o if o > 0 else float('nan'):8.2f}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
@@ -430,3 +522,14 @@ if __name__ == "__main__":
         _serve(sys.argv[2], int(sys.argv[3]))
     elif sys.argv[1] == "micro":
         print(json.dumps(micro(int(sys.argv[2]), float(sys.argv[3]))))
+    elif sys.argv[1] == "compare":
+        import argparse
+
+        ap = argparse.ArgumentParser(prog="python -m benchmarks.runtime_bench compare",
+                                     description=compare.__doc__)
+        ap.add_argument("old_root")
+        ap.add_argument("new_root", nargs="?", default=str(REPO))
+        ap.add_argument("--rounds", type=int, default=5)
+        ap.add_argument("--scale", type=float, default=0.2)
+        a = ap.parse_args(sys.argv[2:])
+        print(compare(a.old_root, a.new_root, a.rounds, a.scale))

@@ -14,9 +14,12 @@ import sys
 from types import FunctionType
 from typing import Any, Callable
 
+from restate.handler import RESTATE_UNIQUE_HANDLER_SYMBOL as HANDLER_SYMBOL
+
 from . import events
 from .guards import IN_RUN, Invocation, report
-from .misuse import check_action, check_call_kind, mark_exclusive_wait
+from .misuse import KIND_OF_METHOD, check_action, check_call_kind, mark_exclusive_wait
+from .state_budget import budgets as state_budgets, set_measured
 
 __all__ = ["GuardedContext", "GuardedPromise", "GuardedScope", "guarded_context", "wrap_action"]
 
@@ -78,42 +81,74 @@ def _wrap_action(action: Callable[..., Any], name: str) -> Callable[..., Any]:
     return run_action
 
 
-def _where(depth: int = 2) -> Any:
-    return sys._getframe(depth)
+_getframe = sys._getframe
+_run_name = IN_RUN.get
+_UNSET: Any = object()
+_NO_DICT: dict[str, Any] = {}
+
+
+def _client_method(method: str, track: bool, scoped: bool = False) -> Callable[..., Any]:
+    """`ctx.<method>(...)` (or `ctx.scope(name).<method>(...)`) for one client method: REA201,
+    REA301/302 on the idempotency key, REA210 on the target's kind, and REA204 for the futures
+    of calls (``track``). One function per method, so the handler's line is always frame 1."""
+    template = ("{0}.scope({1!r}).%s(...)" if scoped else "{0}.%s(...)") % method  # see guards.DurableOps
+    expected = KIND_OF_METHOD.get(method)  # REA210: the kind of handler this method calls (None: any)
+
+    def client_call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        g = self._g if scoped else self
+        run = _run_name()
+        if run is not None:
+            g._in_run(method, run, _getframe(1))
+        if kwargs:
+            key = kwargs.get("idempotency_key")
+            if key:
+                g._check_key(key, _getframe(1))
+        if expected is not None:  # the common case inline: the target is no handler, or of the expected kind
+            handler = getattr(args[0] if args else kwargs.get("tpe"), "__dict__", _NO_DICT).get(HANDLER_SYMBOL)
+            if handler is not None and getattr(getattr(handler, "service_tag", None), "kind", expected) != expected:
+                check_call_kind(g._inv, method, args, kwargs, g._name, 2)
+        result = getattr(self._scoped if scoped else g._ctx, method)(*args, **kwargs)
+        if track:
+            frame = _getframe(1)
+            g._inv.futures.append((result, template, g._name, self._sname if scoped else None,
+                                   frame.f_code.co_filename, frame.f_lineno))
+            if events.listening("outbound"):
+                _measure_call(g._ctx, g._inv, result, method, args, kwargs)
+        return result
+
+    client_call.__name__ = method
+    client_call.__qualname__ = f"{'GuardedScope' if scoped else 'GuardedContext'}.{method}"
+    return client_call
 
 
 class GuardedContext:
-    """A drop-in for `restate.Context` / `ObjectContext` / `WorkflowContext` (and shared ones)."""
+    """A drop-in for `restate.Context` / `ObjectContext` / `WorkflowContext` (and shared ones).
 
-    __slots__ = ("_ctx", "_inv", "_name")
+    The hot path of each method is one contextvar read (REA201) and, for durable operations,
+    one frame look-up and one tuple for REA204 (`guards.DurableOps`: its text is made only if
+    the future turns out unawaited); the frame is looked at further only when a rule is reported."""
+
+    __slots__ = ("_ctx", "_inv", "_name", "_budgets")
 
     def __init__(self, ctx: Any, inv: Invocation, name: str = "ctx") -> None:
         self._ctx = ctx
         self._inv = inv
         self._name = name
+        self._budgets = _UNSET
+        """The service's state budgets (`state_budget.budgets`), looked up at the first write."""
 
     # -- checks ---------------------------------------------------------------------------
 
-    def _use(self, method: str, depth: int = 3) -> None:
-        run = IN_RUN.get()
-        if run is not None:
-            report(self._inv, "REA201", f"{self._name}.{method}(...) inside run action {run!r}", _where(depth),
-                   self._name)
+    def _in_run(self, method: str, run: str, frame: Any) -> None:
+        report(self._inv, "REA201", f"{self._name}.{method}(...) inside run action {run!r}", frame, self._name)
 
-    def _track(self, fut: Any, subject: str) -> Any:
-        frame = _where(3)
-        self._inv.futures.append((fut, f"{self._name}.{subject}", f"{frame.f_code.co_filename}:{frame.f_lineno}"))
-        return fut
-
-    def _check_key(self, method: str, key: Any, depth: int = 3) -> None:
-        if not key:
-            return
+    def _check_key(self, key: Any, frame: Any) -> None:
         text = str(key)
         inv = self._inv
         if any(v in text for v in inv.fresh):
-            report(inv, "REA302", f"idempotency_key={text!r}", _where(depth), self._name)
-        elif any(u in text for u in inv.ctx_uuids) or inv.invocation_id in text:
-            report(inv, "REA301", f"idempotency_key={text!r}", _where(depth), self._name)
+            report(inv, "REA302", f"idempotency_key={text!r}", frame, self._name)
+        elif any(str(u) in text or u.hex in text for u in inv.ctx_uuids) or inv.invocation_id in text:
+            report(inv, "REA301", f"idempotency_key={text!r}", frame, self._name)
 
     def unwrap(self) -> Any:
         """The SDK's own context (for APIs that insist on it)."""
@@ -128,51 +163,78 @@ class GuardedContext:
     # -- plain reads (REA201 only) ----------------------------------------------------------
 
     def request(self) -> Any:
-        self._use("request")
+        run = _run_name()
+        if run is not None:
+            self._in_run("request", run, _getframe(1))
         return self._ctx.request()
 
     def key(self) -> str:
-        self._use("key")
+        run = _run_name()
+        if run is not None:
+            self._in_run("key", run, _getframe(1))
         return self._ctx.key()
 
     def random(self) -> Any:
-        self._use("random")
+        run = _run_name()
+        if run is not None:
+            self._in_run("random", run, _getframe(1))
         return self._ctx.random()
 
     def uuid(self) -> Any:
-        self._use("uuid")
+        run = _run_name()
+        if run is not None:
+            self._in_run("uuid", run, _getframe(1))
         value = self._ctx.uuid()
-        self._inv.ctx_uuids.update((str(value), value.hex))
+        self._inv.ctx_uuids.append(value)  # its text forms are made only to check a key (REA301)
         return value
 
     def scope(self, scope: str) -> "GuardedScope":
-        self._use("scope")
+        run = _run_name()
+        if run is not None:
+            self._in_run("scope", run, _getframe(1))
         return GuardedScope(self, self._ctx.scope(scope), scope)
 
     # -- state -------------------------------------------------------------------------------
 
     def get(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        self._use("get")
-        return self._track(self._ctx.get(name, *args, **kwargs), f"get({name!r})")
+        frame = _getframe(1)
+        run = _run_name()
+        if run is not None:
+            self._in_run("get", run, frame)
+        fut = self._ctx.get(name, *args, **kwargs)
+        self._inv.futures.append((fut, "{0}.get({1!r})", self._name, name, frame.f_code.co_filename, frame.f_lineno))
+        return fut
 
     def state_keys(self, *args: Any, **kwargs: Any) -> Any:
-        self._use("state_keys")
-        return self._track(self._ctx.state_keys(*args, **kwargs), "state_keys()")
+        frame = _getframe(1)
+        run = _run_name()
+        if run is not None:
+            self._in_run("state_keys", run, frame)
+        fut = self._ctx.state_keys(*args, **kwargs)
+        self._inv.futures.append((fut, "{0}.state_keys()", self._name, None, frame.f_code.co_filename, frame.f_lineno))
+        return fut
 
     def _write(self, method: str, subject: str) -> None:
-        """REA202: strict raises before the write leaves the process; warn logs and lets the
-        SDK do what it always does (the server refuses the write and the attempt is retried):
-        a guard in warn mode must never change the outcome, least of all by dropping data."""
-        self._use(method, 4)
+        """REA201 and REA202 for a write. REA202: strict raises before the write leaves the
+        process; warn logs and lets the SDK do what it always does (the server refuses the write
+        and the attempt is retried): a guard in warn mode must never change the outcome, least
+        of all by dropping data."""
+        run = _run_name()
+        if run is not None:
+            self._in_run(method, run, _getframe(2))
         if self._inv.kind in _SHARED:
-            report(self._inv, "REA202", f"{self._name}.{subject}", _where(3), self._name)
+            report(self._inv, "REA202", f"{self._name}.{subject}", _getframe(2), self._name)
 
     def set(self, name: str, value: Any, *args: Any, **kwargs: Any) -> None:
-        self._write("set", f"set({name!r}, ...)")
-        from .state_budget import measure_write
-
-        measure_write(self._ctx, self._inv, name, value, args, kwargs)
-        self._ctx.set(name, value, *args, **kwargs)
+        if self._inv.kind in _SHARED or _run_name() is not None:
+            self._write("set", f"set({name!r}, ...)")
+        limits = self._budgets
+        if limits is _UNSET:
+            limits = self._budgets = state_budgets(self._ctx)
+        if limits is None:  # no budget: nothing to measure, the SDK serializes as it always does
+            self._ctx.set(name, value, *args, **kwargs)
+        else:
+            set_measured(self._ctx, self._inv, limits, name, value, args, kwargs)
 
     def clear(self, name: str, *args: Any, **kwargs: Any) -> None:
         self._write("clear", f"clear({name!r})")
@@ -189,96 +251,124 @@ class GuardedContext:
     # -- durable operations ----------------------------------------------------------------
 
     def run(self, name: str, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        self._use("run")
-        check_action(self._inv, action, name, _where(2))
-        return self._track(self._ctx.run(name, wrap_action(action, name), *args, **kwargs), f"run({name!r}, ...)")
+        frame = _getframe(1)
+        run = _run_name()
+        if run is not None:
+            self._in_run("run", run, frame)
+        if type(action) is FunctionType:  # callable and no coroutine object: REA208 has nothing to say
+            cached = _WRAPPED.get(action)
+            wrapped = cached[1] if cached is not None and cached[0] == name else wrap_action(action, name)
+        else:
+            check_action(self._inv, action, name, frame)
+            wrapped = wrap_action(action, name)
+        fut = self._ctx.run(name, wrapped, *args, **kwargs)
+        self._inv.futures.append((fut, "{0}.run({1!r}, ...)", self._name, name, frame.f_code.co_filename, frame.f_lineno))
+        return fut
 
     def run_typed(self, name: str, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        self._use("run_typed")
-        check_action(self._inv, action, name, _where(2))
-        return self._track(self._ctx.run_typed(name, wrap_action(action, name), *args, **kwargs),
-                           f"run_typed({name!r}, ...)")
+        frame = _getframe(1)
+        run = _run_name()
+        if run is not None:
+            self._in_run("run_typed", run, frame)
+        if type(action) is FunctionType:  # callable and no coroutine object: REA208 has nothing to say
+            cached = _WRAPPED.get(action)
+            wrapped = cached[1] if cached is not None and cached[0] == name else wrap_action(action, name)
+        else:
+            check_action(self._inv, action, name, frame)
+            wrapped = wrap_action(action, name)
+        fut = self._ctx.run_typed(name, wrapped, *args, **kwargs)
+        self._inv.futures.append((fut, "{0}.run_typed({1!r}, ...)", self._name, name, frame.f_code.co_filename,
+                                  frame.f_lineno))
+        return fut
 
     def time(self) -> Any:
-        self._use("time")
-        return self._track(self._ctx.time(), "time()")
+        frame = _getframe(1)
+        run = _run_name()
+        if run is not None:
+            self._in_run("time", run, frame)
+        fut = self._ctx.time()
+        self._inv.futures.append((fut, "{0}.time()", self._name, None, frame.f_code.co_filename, frame.f_lineno))
+        return fut
 
     def sleep(self, *args: Any, **kwargs: Any) -> Any:
-        self._use("sleep")
-        return self._track(self._ctx.sleep(*args, **kwargs), "sleep(...)")
+        frame = _getframe(1)
+        run = _run_name()
+        if run is not None:
+            self._in_run("sleep", run, frame)
+        fut = self._ctx.sleep(*args, **kwargs)
+        self._inv.futures.append((fut, "{0}.sleep(...)", self._name, None, frame.f_code.co_filename, frame.f_lineno))
+        return fut
 
-    def _call(self, method: str, args: tuple, kwargs: dict, track: bool, target: Any = None,
-              subject: str = "") -> Any:
-        self._use(method, 4)
-        self._check_key(method, kwargs.get("idempotency_key"), 4)
-        check_call_kind(self._inv, method, args, kwargs, _where(3), self._name)
-        result = getattr(self._ctx if target is None else target, method)(*args, **kwargs)
-        if track:
-            self._inv.futures.append((result, f"{self._name}{subject}.{method}(...)", _loc(_where(3))))
-            if events.listening("outbound"):
-                _measure_call(self._ctx, self._inv, result, method, args, kwargs)
-        return result
-
-    def service_call(self, *args: Any, **kwargs: Any) -> Any:
-        return self._call("service_call", args, kwargs, True)
-
-    def object_call(self, *args: Any, **kwargs: Any) -> Any:
-        return self._call("object_call", args, kwargs, True)
-
-    def workflow_call(self, *args: Any, **kwargs: Any) -> Any:
-        return self._call("workflow_call", args, kwargs, True)
-
-    def generic_call(self, *args: Any, **kwargs: Any) -> Any:
-        return self._call("generic_call", args, kwargs, True)
-
-    def service_send(self, *args: Any, **kwargs: Any) -> Any:
-        return self._call("service_send", args, kwargs, False)
-
-    def object_send(self, *args: Any, **kwargs: Any) -> Any:
-        return self._call("object_send", args, kwargs, False)
-
-    def workflow_send(self, *args: Any, **kwargs: Any) -> Any:
-        return self._call("workflow_send", args, kwargs, False)
-
-    def generic_send(self, *args: Any, **kwargs: Any) -> Any:
-        return self._call("generic_send", args, kwargs, False)
+    service_call = _client_method("service_call", track=True)
+    object_call = _client_method("object_call", track=True)
+    workflow_call = _client_method("workflow_call", track=True)
+    generic_call = _client_method("generic_call", track=True)
+    service_send = _client_method("service_send", track=False)
+    object_send = _client_method("object_send", track=False)
+    workflow_send = _client_method("workflow_send", track=False)
+    generic_send = _client_method("generic_send", track=False)
 
     def attach_invocation(self, *args: Any, **kwargs: Any) -> Any:
-        self._use("attach_invocation")
-        return self._track(self._ctx.attach_invocation(*args, **kwargs), "attach_invocation(...)")
+        frame = _getframe(1)
+        run = _run_name()
+        if run is not None:
+            self._in_run("attach_invocation", run, frame)
+        fut = self._ctx.attach_invocation(*args, **kwargs)
+        self._inv.futures.append((fut, "{0}.attach_invocation(...)", self._name, None, frame.f_code.co_filename,
+                                  frame.f_lineno))
+        return fut
 
     def awakeable(self, *args: Any, **kwargs: Any) -> Any:
-        self._use("awakeable")
+        run = _run_name()
+        if run is not None:
+            self._in_run("awakeable", run, _getframe(1))
         name, future = self._ctx.awakeable(*args, **kwargs)
         mark_exclusive_wait(self._inv, future, f"the awakeable {name[:24]}...")
         return name, future
 
     def resolve_awakeable(self, *args: Any, **kwargs: Any) -> None:
-        self._use("resolve_awakeable")
+        run = _run_name()
+        if run is not None:
+            self._in_run("resolve_awakeable", run, _getframe(1))
         self._ctx.resolve_awakeable(*args, **kwargs)
 
     def reject_awakeable(self, *args: Any, **kwargs: Any) -> None:
-        self._use("reject_awakeable")
+        run = _run_name()
+        if run is not None:
+            self._in_run("reject_awakeable", run, _getframe(1))
         self._ctx.reject_awakeable(*args, **kwargs)
 
     def cancel_invocation(self, *args: Any, **kwargs: Any) -> Any:
-        self._use("cancel_invocation")
+        run = _run_name()
+        if run is not None:
+            self._in_run("cancel_invocation", run, _getframe(1))
         return self._ctx.cancel_invocation(*args, **kwargs)
 
     def signal(self, *args: Any, **kwargs: Any) -> Any:
-        self._use("signal")
-        return self._track(self._ctx.signal(*args, **kwargs), "signal(...)")
+        frame = _getframe(1)
+        run = _run_name()
+        if run is not None:
+            self._in_run("signal", run, frame)
+        fut = self._ctx.signal(*args, **kwargs)
+        self._inv.futures.append((fut, "{0}.signal(...)", self._name, None, frame.f_code.co_filename, frame.f_lineno))
+        return fut
 
     def resolve_signal(self, *args: Any, **kwargs: Any) -> None:
-        self._use("resolve_signal")
+        run = _run_name()
+        if run is not None:
+            self._in_run("resolve_signal", run, _getframe(1))
         self._ctx.resolve_signal(*args, **kwargs)
 
     def reject_signal(self, *args: Any, **kwargs: Any) -> None:
-        self._use("reject_signal")
+        run = _run_name()
+        if run is not None:
+            self._in_run("reject_signal", run, _getframe(1))
         self._ctx.reject_signal(*args, **kwargs)
 
     def promise(self, name: str, *args: Any, **kwargs: Any) -> "GuardedPromise":
-        self._use("promise")
+        run = _run_name()
+        if run is not None:
+            self._in_run("promise", run, _getframe(1))
         return GuardedPromise(self, self._ctx.promise(name, *args, **kwargs), name)
 
 
@@ -293,26 +383,12 @@ class GuardedScope:
         self._scoped = scoped
         self._sname = name
 
-    def _sub(self) -> str:
-        return f".scope({self._sname!r})"
-
-    def service_call(self, *args: Any, **kwargs: Any) -> Any:
-        return self._g._call("service_call", args, kwargs, True, self._scoped, self._sub())
-
-    def object_call(self, *args: Any, **kwargs: Any) -> Any:
-        return self._g._call("object_call", args, kwargs, True, self._scoped, self._sub())
-
-    def workflow_call(self, *args: Any, **kwargs: Any) -> Any:
-        return self._g._call("workflow_call", args, kwargs, True, self._scoped, self._sub())
-
-    def service_send(self, *args: Any, **kwargs: Any) -> Any:
-        return self._g._call("service_send", args, kwargs, False, self._scoped, self._sub())
-
-    def object_send(self, *args: Any, **kwargs: Any) -> Any:
-        return self._g._call("object_send", args, kwargs, False, self._scoped, self._sub())
-
-    def workflow_send(self, *args: Any, **kwargs: Any) -> Any:
-        return self._g._call("workflow_send", args, kwargs, False, self._scoped, self._sub())
+    service_call = _client_method("service_call", track=True, scoped=True)
+    object_call = _client_method("object_call", track=True, scoped=True)
+    workflow_call = _client_method("workflow_call", track=True, scoped=True)
+    service_send = _client_method("service_send", track=False, scoped=True)
+    object_send = _client_method("object_send", track=False, scoped=True)
+    workflow_send = _client_method("workflow_send", track=False, scoped=True)
 
     def unwrap(self) -> Any:
         return self._scoped
@@ -417,10 +493,6 @@ def _measure_call(sdk_ctx: Any, inv: Invocation, fut: Any, method: str, args: tu
     lazy.async_def = measured
 
 
-def _loc(frame: Any) -> str:
-    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
-
-
 class GuardedPromise:
     """A workflow's durable promise whose uses are checked like the context's (REA201/204)."""
 
@@ -436,12 +508,14 @@ class GuardedPromise:
         if run is not None:
             g = self._gctx
             report(g._inv, "REA201", f"{g._name}.promise({self._pname!r}).{method}() inside run action {run!r}",
-                   _where(3), g._name)
+                   _getframe(2), g._name)
 
     def value(self) -> Any:
         self._use("value")
         fut = self._promise.value()
-        self._gctx._inv.futures.append((fut, f"promise({self._pname!r}).value()", _loc(_where(2))))
+        frame = _getframe(1)
+        self._gctx._inv.futures.append((fut, "promise({1!r}).value()", None, self._pname, frame.f_code.co_filename,
+                                        frame.f_lineno))
         return fut
 
     def resolve(self, value: Any) -> Any:

@@ -41,6 +41,19 @@ _WARNED_MAX = 50_000
 _warned_lock = threading.Lock()
 
 
+class DurableOps(list):  # type: ignore[type-arg]
+    """The durable operations handler code started (REA204), each recorded on the hot path as
+    one flat tuple ``(future, template, ctx name, argument, file, line)``; iterating gives
+    ``(future, subject, (file, line))``, the subject made from ``template.format(ctx name,
+    argument)`` only then: almost every future is awaited and never described."""
+
+    __slots__ = ()
+
+    def __iter__(self) -> Any:
+        for fut, template, ctx, arg, file, line in list.__iter__(self):
+            yield fut, template.format(ctx, arg), (file, line)
+
+
 class Invocation:
     """What the guards know about one attempt of one handler invocation."""
 
@@ -53,10 +66,10 @@ class Invocation:
         self.policy = policy
         self.handler = handler
         self.active = True
-        self.futures: list[tuple[Any, str, str]] = []
-        """(future, subject, location) of durable ops created by handler code (REA204)."""
-        self.ctx_uuids: set[str] = set()
-        """Text forms of this invocation's `ctx.uuid()` values (REA301)."""
+        self.futures = DurableOps()
+        """The durable ops created by handler code (REA204)."""
+        self.ctx_uuids: list[Any] = []
+        """This invocation's `ctx.uuid()` values (REA301; their text forms are made only to check a key)."""
         self.fresh: set[str] = set()
         """Text forms of uuid4/uuid1/clock values read by handler code (REA302)."""
         self.internal_exc: BaseException | None = None
@@ -77,18 +90,27 @@ class Invocation:
         return (self.policy or current_policy()).for_rule(code)
 
 
-def _location(frame: Any) -> str:
-    return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else "<unknown>"
+def _location(where: Any) -> str:
+    """``file:line`` of a frame or a ``(file, line)`` pair (kept as a pair on hot paths: the text
+    is made only when something is reported)."""
+    if where is None:
+        return "<unknown>"
+    if isinstance(where, str):
+        return where
+    if isinstance(where, tuple):
+        return f"{where[0]}:{where[1]}"
+    return f"{where.f_code.co_filename}:{where.f_lineno}"
 
 
 def report(inv: Invocation | None, code: str, subject: str, where: Any = None, ctx: str = "ctx") -> None:
-    """Apply the policy to one violation. ``where``: a frame, or a ``file:line`` string."""
+    """Apply the policy to one violation. ``where``: a frame, a ``(file, line)`` pair, or a
+    ``file:line`` string."""
     policy = inv.policy_for(code) if inv is not None else current_policy().for_rule(code)
     if policy == "disabled":
         return
     events.emit("violation", code=code, policy=policy)
     rule = RULES[code]
-    location = where if isinstance(where, str) else _location(where)
+    location = _location(where)
     message = f"{rule.render(subject=subject, ctx=ctx)} (at {location}; fix: {rule.fix_hint})"
     if policy == "strict":
         err = TerminalError(message, status_code=500)

@@ -21,6 +21,7 @@ import sys
 from typing import Any, Optional
 
 from restate.exceptions import TerminalError
+from restate.handler import RESTATE_UNIQUE_HANDLER_SYMBOL
 
 from rea_lint.catalog import RULES
 
@@ -29,19 +30,20 @@ from .guards import CURRENT, IN_RUN, Invocation, report
 
 __all__ = [
     "BAD_INPUT", "check_action", "check_call_kind", "mark_exclusive_wait", "bad_input", "install_wait_hook",
-    "check_waits",
+    "check_waits", "KIND_OF_METHOD",
 ]
 
 BAD_INPUT = frozenset({ValueError, TypeError, KeyError, IndexError, LookupError, AssertionError})
 """The built-in exceptions that signal bad input (exactly these classes: a subclass is the
 application's own decision, and pydantic's `ValidationError` is one)."""
 
-_KIND_OF_METHOD = {
+KIND_OF_METHOD = {
     "service_call": "service", "service_send": "service",
     "object_call": "object", "object_send": "object",
     "workflow_call": "workflow", "workflow_send": "workflow",
 }
 _WAIT_MARK = "__rea_exclusive_wait__"
+_NO_DICT: dict[str, Any] = {}
 
 
 def check_action(inv: Optional[Invocation], action: Any, run: str, where: Any) -> None:
@@ -64,8 +66,6 @@ def check_action(inv: Optional[Invocation], action: Any, run: str, where: Any) -
 def target_kind(target: Any) -> Optional[str]:
     """The kind (`service`/`object`/`workflow`) the SDK registered a handler function under in
     this process, or None if it is no registered handler."""
-    from restate.handler import RESTATE_UNIQUE_HANDLER_SYMBOL
-
     try:
         handler = vars(target).get(RESTATE_UNIQUE_HANDLER_SYMBOL)
     except TypeError:
@@ -74,19 +74,21 @@ def target_kind(target: Any) -> Optional[str]:
     return getattr(tag, "kind", None)
 
 
-def check_call_kind(inv: Invocation, method: str, args: tuple, kwargs: dict, where: Any, ctx: str) -> None:
-    """REA210 before a call leaves: the client method must match the target's kind."""
-    expected = _KIND_OF_METHOD.get(method)
+def check_call_kind(inv: Invocation, method: str, args: tuple, kwargs: dict, ctx: str, depth: int) -> None:
+    """REA210 before a call leaves: the client method must match the target's kind. The call's
+    line is frame ``depth`` up from here, looked at only when reporting."""
+    expected = KIND_OF_METHOD.get(method)
     if expected is None:
         return
     target = args[0] if args else kwargs.get("tpe")
-    kind = target_kind(target) if target is not None else None
+    handler = getattr(target, "__dict__", _NO_DICT).get(RESTATE_UNIQUE_HANDLER_SYMBOL)  # target_kind, inlined
+    kind = getattr(getattr(handler, "service_tag", None), "kind", None) if handler is not None else None
     if kind is None or kind == expected:
         return
     name = getattr(target, "__qualname__", repr(target))
     article = "an" if kind == "object" else "a"
     label = {"object": "Virtual Object", "service": "Service", "workflow": "Workflow"}[kind]
-    report(inv, "REA210", f"`{ctx}.{method}({name}, ...)` on {article} {label} handler", where, ctx)
+    report(inv, "REA210", f"`{ctx}.{method}({name}, ...)` on {article} {label} handler", sys._getframe(depth), ctx)
 
 
 def mark_exclusive_wait(inv: Invocation, future: Any, subject: str) -> None:

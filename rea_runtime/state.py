@@ -17,12 +17,12 @@ from typing import Any, Generic, Iterator, Optional, TypeVar, Union, overload
 import structlog
 from pydantic import ValidationError
 from restate import ObjectContext, ObjectSharedContext, TerminalError
-from restate.serde import Serde
 
 from .context import GuardedContext
 from .guards import CURRENT, report
 from .policy import current_policy
 from .serde import TypeAdapterSerde
+from .state_budget import RAW
 
 T = TypeVar("T")
 
@@ -76,17 +76,8 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:60] + "..."
 
 
-class _Raw(Serde[bytes]):
-    """Bytes already serialized by `State.set` (measured once, not serialized twice)."""
-
-    def serialize(self, obj: Optional[bytes]) -> bytes:
-        return obj or b""
-
-    def deserialize(self, buf: bytes) -> Optional[bytes]:
-        return buf
-
-
-_RAW = _Raw()
+_RAW = RAW
+"""Bytes already serialized by `State.set` (measured once, not serialized twice)."""
 
 
 class State(Generic[T]):

@@ -26,7 +26,8 @@ from restate.serde import DefaultSerde, Serde
 
 from .policy import current_policy
 
-__all__ = ["STATE_SIZE", "STATE_TOTAL", "budget_for", "measure", "measure_write", "load_sizes"]
+__all__ = ["RAW", "STATE_SIZE", "STATE_TOTAL", "RawBytes", "budget_for", "budgets", "measure", "set_measured",
+           "load_sizes"]
 
 STATE_SIZE = Gauge(
     "rea_state_size_bytes", "Serialized size of the last write of a State entry.", ("service", "state")
@@ -36,6 +37,20 @@ STATE_TOTAL = Gauge(
 )
 
 _warned: set[tuple[str, str]] = set()
+
+_CHILDREN: dict[tuple[Any, tuple[str, ...]], Any] = {}
+
+
+def _child(gauge: Gauge, *labels: str) -> Any:
+    """``gauge.labels(*labels)``, kept: `labels()` checks, stringifies and locks on every call,
+    which cost more than the rest of a measured write. A child since removed from the gauge
+    (`remove`/`clear`) is not reused: what the gauge holds decides, as with `labels()`."""
+    key = (gauge, labels)
+    child = _CHILDREN.get(key)
+    registered = getattr(gauge, "_metrics", None)
+    if child is None or registered is None or registered.get(labels) is not child:
+        child = _CHILDREN[key] = gauge.labels(*labels)
+    return child
 
 
 def budget_for(service: str, own: int | None) -> int | None:
@@ -49,7 +64,7 @@ def budget_for(service: str, own: int | None) -> int | None:
 
 def measure(service: str, state: str, size: int, budget: int | None, policy_level: str | None = None) -> None:
     """Record ``size``; apply the policy when it exceeds ``budget``."""
-    STATE_SIZE.labels(service, state).set(size)
+    _child(STATE_SIZE, service, state).set(size)
     if budget is None or size <= budget:
         return
     level = policy_level or current_policy().default
@@ -67,8 +82,9 @@ def measure(service: str, state: str, size: int, budget: int | None, policy_leve
         structlog.get_logger("rea_runtime").warning(message, service=service, state=state, size=size, budget=budget)
 
 
-class _Bytes(Serde[bytes]):
-    """Read an entry's stored bytes as they are (to measure them)."""
+class RawBytes(Serde[bytes]):
+    """Bytes as they are: read an entry's stored bytes to measure them, or write bytes already
+    serialized (and measured) without serializing them again."""
 
     def serialize(self, obj: Any) -> bytes:
         return obj or b""
@@ -77,7 +93,8 @@ class _Bytes(Serde[bytes]):
         return buf
 
 
-_BYTES = _Bytes()
+RAW = RawBytes()
+_BYTES = RAW
 
 
 def _service(sdk_ctx: Any) -> str:
@@ -95,6 +112,17 @@ def total_budget(sdk_ctx: Any) -> int | None:
     return preset.state_total_budget_bytes if preset is not None else None
 
 
+def budgets(sdk_ctx: Any) -> tuple[str, int | None, int | None] | None:
+    """(service, entry budget, total budget) of the handler's service, or None when its preset
+    sets neither: asked once per invocation (the guarded context keeps the answer), so a
+    `ctx.set` without budgets costs no lookup and no serialization."""
+    service = _service(sdk_ctx)
+    preset = _preset(service)
+    if preset is None or (preset.state_budget_bytes is None and preset.state_total_budget_bytes is None):
+        return None
+    return service, preset.state_budget_bytes, preset.state_total_budget_bytes
+
+
 async def load_sizes(sdk_ctx: Any) -> dict[str, int]:
     """The serialized size of each state entry of this key (read through the SDK context)."""
     sizes: dict[str, int] = {}
@@ -104,31 +132,53 @@ async def load_sizes(sdk_ctx: Any) -> dict[str, int]:
     return sizes
 
 
-def _serde_of(args: tuple, kwargs: dict) -> Serde[Any]:
+def set_measured(sdk_ctx: Any, inv: Any, limits: tuple[str, int | None, int | None], name: str, value: Any,
+                 args: tuple, kwargs: dict) -> None:
+    """A `ctx.set` through the guarded context under budgets: measured, checked, then written.
+
+    The value is serialized once, exactly as the SDK's `set` would (`DefaultSerde` takes the
+    value's type), and those bytes are what the SDK writes: measuring costs no second
+    serialization. A value the serde cannot serialize fails with the SDK's own error, before
+    anything is written."""
     serde = kwargs.get("serde", args[0] if args else None)
-    return serde if serde is not None else DefaultSerde()
-
-
-def measure_write(sdk_ctx: Any, inv: Any, name: str, value: Any, args: tuple, kwargs: dict) -> None:
-    """A `ctx.set` through the guarded context: per-entry and total budgets, before the write."""
-    from .state import _Raw
-
-    service = _service(sdk_ctx)
-    preset = _preset(service)
-    if preset is None or (preset.state_budget_bytes is None and preset.state_total_budget_bytes is None):
-        return  # nothing to check: do not serialize the value twice
-    serde = _serde_of(args, kwargs)
-    level = (inv.policy or current_policy()).default
-    if isinstance(serde, _Raw):
-        size = len(value or b"")  # State.set: already measured against its own budget
+    if serde is None:
+        serde = _DEFAULT
+    cls = type(serde)  # (`type() is` first: isinstance on the SDK's abstract serdes is slow)
+    if cls is RawBytes:  # State.set: already serialized and measured against its own budget
+        size = len(value or b"")
+        _check(sdk_ctx, inv, limits, name, size, measured=True)
+        sdk_ctx.set(name, value, *args, **kwargs)
+        return
+    # the SDK's own steps: a value its serde refuses fails here with the SDK's error, unwritten
+    if cls is DefaultSerde or isinstance(serde, DefaultSerde):
+        serde = serde.with_maybe_type(type(value))
+    buf = serde.serialize(value)
+    size = len(buf)
+    service, entry_budget, total_budget = limits
+    if (entry_budget is None or size <= entry_budget) and (total_budget is None or inv.state_sizes is None):
+        _child(STATE_SIZE, service, name).set(size)  # the usual write: recorded, within its budget
     else:
-        size = len(serde.serialize(value))
-        measure(service, name, size, preset.state_budget_bytes, level)
-    if inv.state_sizes is None or preset.state_total_budget_bytes is None:
+        _check(sdk_ctx, inv, limits, name, size, measured=False)
+    if "serde" in kwargs:
+        sdk_ctx.set(name, buf, *args, **dict(kwargs, serde=RAW))
+    else:
+        sdk_ctx.set(name, buf, RAW, *args[1:], **kwargs)
+
+
+_DEFAULT: DefaultSerde[Any] = DefaultSerde()
+
+
+def _check(sdk_ctx: Any, inv: Any, limits: tuple[str, int | None, int | None], name: str, size: int,
+           measured: bool) -> None:
+    """Per-entry (unless `State.set` ``measured`` it already) and total budgets, before the write."""
+    service, entry_budget, budget = limits
+    level = (inv.policy or current_policy()).default
+    if not measured:
+        measure(service, name, size, entry_budget, level)
+    if inv.state_sizes is None or budget is None:
         return
     total = sum(v for k, v in inv.state_sizes.items() if k != name) + size
-    STATE_TOTAL.labels(service).set(total)
-    budget = preset.state_total_budget_bytes
+    _child(STATE_TOTAL, service).set(total)
     if total > budget and level != "disabled":
         key = sdk_ctx.key() if hasattr(sdk_ctx, "key") else "?"
         message = (

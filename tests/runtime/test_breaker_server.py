@@ -43,6 +43,16 @@ async def call(ctx: restate.Context, dep: str) -> str:
     return await breaker.run(ctx, "call dependency", dependency, dep)
 
 
+@callers.handler()
+async def call_long_cooldown(ctx: restate.Context, dep: str) -> str:
+    """`call` with a cool-down no test run outlasts: what happens while the breaker is open must
+    not depend on how fast a loaded machine gets through the calls (with `COOLDOWN` a slow run
+    half-opened it midway and made one call the trial)."""
+    breaker = CircuitBreaker(dep, failure_threshold=THRESHOLD, cooldown=timedelta(minutes=10), run_attempts=1,
+                             on_failure="terminal")
+    return await breaker.run(ctx, "call dependency", dependency, dep)
+
+
 def flaky_then_ok(dep: str) -> str:
     """Fails while ``fail_left`` > 0 (a transient blip), then answers."""
     entry = FLAKY[dep]
@@ -142,7 +152,12 @@ async def test_failed_trial_reopens(restate_env) -> None:
 async def test_concurrent_invocations_see_one_state(restate_env) -> None:
     dep = restate_env.unique("dep")
     flaky = _flaky(dep, fail=True)
-    resps = await asyncio.gather(*(restate_env.call("BreakerCaller", "call", dep) for _ in range(12)))
+    # the long cool-down: 12 calls through one exclusive key, replayed at every await, may take
+    # longer than COOLDOWN on a loaded machine, and the breaker would half-open between them
+    # (and more than the client's default 30 s: they queue on the key one after the other)
+    async with restate_env.client(timeout=180) as client:
+        resps = await asyncio.gather(*(restate_env.call("BreakerCaller", "call_long_cooldown", dep, client=client)
+                                       for _ in range(12)))
     down = [r for r in resps if r.status_code == 500 and "is down" in r.text]
     fast = [r for r in resps if r.status_code == 503 and "is open" in r.text]
     assert len(down) + len(fast) == 12, [r.text for r in resps]
@@ -152,7 +167,7 @@ async def test_concurrent_invocations_see_one_state(restate_env) -> None:
     # Calls admitted before the first failure was recorded all reach the dependency (a breaker
     # is not a concurrency limit), but the breaker opens exactly once.
     assert st.state == "open" and st.opened == 1 and len(down) >= THRESHOLD
-    resp = await restate_env.call("BreakerCaller", "call", dep)
+    resp = await restate_env.call("BreakerCaller", "call_long_cooldown", dep)
     assert resp.status_code == 503 and flaky["calls"] == len(down)
 
 

@@ -4,15 +4,22 @@ warn, with the gauges."""
 
 from __future__ import annotations
 
+import pydantic
 import pytest
 import restate
 import structlog
 from prometheus_client import REGISTRY
+from restate.serde import BytesSerde, JsonSerde
 
 import rea_runtime
 from rea_runtime import State
 
 NOTE = State("note", str)
+
+
+class Item(pydantic.BaseModel):
+    name: str
+    qty: int
 
 
 def _object(policy: str) -> rea_runtime.VirtualObject:
@@ -34,6 +41,17 @@ def _object(policy: str) -> rea_runtime.VirtualObject:
     @obj.handler()
     async def drop(ctx: restate.ObjectContext, name: str) -> None:
         ctx.clear(name)
+
+    @obj.handler()
+    async def put_item(ctx: restate.ObjectContext, req: dict) -> str:
+        ctx.set("item", Item(**req))  # the SDK's DefaultSerde, typed by the value: a model's JSON
+        ctx.set("plain", req, serde=JsonSerde())  # a serde given as a keyword
+        ctx.set("pos", req, JsonSerde(), None)  # serde and entry_name given positionally
+        return "written"
+
+    @obj.handler(kind="shared")
+    async def raw(ctx: restate.ObjectSharedContext, name: str) -> str:
+        return (await ctx.get(name, serde=BytesSerde()) or b"").decode()
 
     @obj.handler(kind="shared")
     async def sizes(ctx: restate.ObjectSharedContext) -> dict:
@@ -91,3 +109,17 @@ async def test_warn_logs_once_and_writes_everything(restate_env):
     assert len([m for m in messages if "total budget of 120" in m]) == 1
     assert len([m for m in messages if "'d' of Budget_warn is 57 bytes, over its budget of 50" in m]) == 1
     assert _gauge("rea_state_total_bytes", {"service": "Budget_warn"}) == 47 * 3 + 57
+
+
+@pytest.mark.parametrize("policy", ["strict", "warn"])
+async def test_a_measured_ctx_set_stores_what_the_sdk_would_store(restate_env, policy):
+    """Measuring serializes once and hands those bytes to the SDK: a model, a serde keyword and
+    positional serde/entry_name are stored byte for byte as the SDK stores them without rea."""
+    key = restate_env.unique()
+    req = {"name": "ab", "qty": 1}
+    resp = await restate_env.call(f"Budget_{policy}", "put_item", req, key=key)
+    assert resp.status_code == 200, resp.text
+    stored = {n: (await restate_env.call(f"Budget_{policy}", "raw", n, key=key)).json() for n in ("item", "plain", "pos")}
+    assert stored == {"item": Item(**req).model_dump_json(), "plain": JsonSerde().serialize(req).decode(),
+                      "pos": JsonSerde().serialize(req).decode()}
+    assert _gauge("rea_state_size_bytes", {"service": f"Budget_{policy}", "state": "item"}) == len(stored["item"])
