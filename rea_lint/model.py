@@ -15,7 +15,8 @@ import enum
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import AbstractSet as Set, Callable, Iterable, Iterator, Sequence, TypeVar
+from operator import attrgetter
+from typing import AbstractSet as Set, Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from rea_lint.config import DEFAULT, ReaConfig
 from rea_lint.names import ImportMap, dotted
@@ -206,6 +207,9 @@ class Model:
         several times or by unpacking). Defs, classes and imports are not in here."""
         self._index: _Segments = {}
         self._plain_index: _Segments | None = None
+        self._handler_pairs: dict[type, list[tuple[ast.AST, Function]]] = {}
+        self._plain_pairs: dict[type, list[tuple[ast.AST, Function]]] = {}
+        """Node type -> its (node, function) pairs, made on the first query of that type."""
         self._own: dict[int, tuple[dict[type, list[ast.AST]], list[ast.Lambda]]] = {}
         """id(function) -> its own code by node type (as the builder's walk indexed it, run
         actions passed as lambdas left out) and those lambdas."""
@@ -234,9 +238,7 @@ class Model:
 
     def handler_nodes(self, *types: type[N]) -> Iterator[tuple[N, Function]]:
         """Nodes of these types in handler code outside run actions, with their function."""
-        for t in types:
-            for nodes, fn in self._index.get(t, ()):
-                yield from zip(nodes, repeat(fn))  # type: ignore[misc]
+        return _pairs(self._index, self._handler_pairs, types)
 
     def plain_nodes(self, *types: type[N]) -> Iterator[tuple[N, Function]]:
         """Like `handler_nodes`, for the code of functions that are not handler code (plain
@@ -248,9 +250,7 @@ class Model:
                 if not fn.is_handler_code:
                     _merge(index, self.function_nodes(fn), fn)
             self._plain_index = index
-        for t in types:
-            for nodes, fn in self._plain_index.get(t, ()):
-                yield from zip(nodes, repeat(fn))  # type: ignore[misc]
+        return _pairs(self._plain_index, self._plain_pairs, types)
 
     def function_nodes(self, function: Function) -> dict[type, list[ast.AST]]:
         """The nodes of one function's own code by type, in source order, as `plain_nodes`
@@ -309,14 +309,24 @@ class Model:
         """The qualified name a Name/Attribute chain refers to, respecting parameter shadowing.
 
         Unshadowed builtins qualify as `builtins.<name>` (`open` -> `builtins.open`)."""
-        head = _head(node)
-        if function is not None and self.is_local(head, function):  # type: ignore[arg-type]
-            return None
-        qual = self.imports.resolve(node) if head in self.imports.names else None
-        if qual is None and head in _BUILTINS and head not in self.module_names and head not in self.imports.names:
+        if type(node) is ast.Name:
+            head, rest = node.id, ""  # type: ignore[attr-defined]
+        else:
             name = dotted(node)
-            return f"builtins.{name}" if name else None
-        return qual
+            if name is None:
+                return None
+            head, _, rest = name.partition(".")
+        fn = function
+        while fn is not None:  # `is_local`, inlined
+            if head in fn.local_names:
+                return None
+            fn = fn.parent
+        qual = self.imports.names.get(head)
+        if qual is not None:
+            return f"{qual}.{rest}" if rest else qual
+        if head in _BUILTINS and head not in self.module_names:
+            return f"builtins.{head}.{rest}" if rest else f"builtins.{head}"
+        return None
 
     def _qualify_global(self, node: ast.expr) -> str | None:
         """`qualify(node)` outside any function, cached for plain names (`list` in `list[str]`)."""
@@ -429,12 +439,6 @@ class Model:
         return found
 
 
-def _head(node: ast.expr) -> str | None:
-    while isinstance(node, ast.Attribute):
-        node = node.value
-    return node.id if isinstance(node, ast.Name) else None
-
-
 def is_restate_module(imports: ImportMap, config: ReaConfig = DEFAULT) -> bool:
     return imports.imports_any((*RESTATE_ROOTS, *config.restate_modules))
 
@@ -527,7 +531,7 @@ class _Builder:
                 targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
                 single = isinstance(stmt, (ast.Assign, ast.AnnAssign)) and len(targets) == 1
                 for target in targets:
-                    for node in ast.walk(target):
+                    for node in (target,) if type(target) is ast.Name else ast.walk(target):
                         if isinstance(node, ast.Name):
                             seen = node.id in values
                             value = stmt.value if single and node is target and not seen else None
@@ -592,81 +596,126 @@ class _Builder:
         It records the names the function binds and calls and its `ctx.run` calls, and
         (``indexed``) indexes every node by type, in source order, for `handler_nodes` and
         `plain_nodes`. Class bodies inside the function are walked but not indexed, and so is
-        a lambda passed as a run action to a context in scope (kept aside for pass 2)."""
-        if indexed:
-            own: dict[type, list[ast.AST]] = defaultdict(list)
-            lambdas: list[ast.Lambda] = []
-            self.m._own[id(fn)] = (own, lambdas)
+        a lambda passed as a run action to a context in scope (kept aside for pass 2).
+
+        The four commonest node types (names, constants, calls, attributes: three nodes in
+        four) are tested first by identity; the rest go through `_WALK` (see `_walk_spec`)."""
+        # the index is filled the same way either way; unindexed, it is dropped
+        names: list[ast.AST] = []
+        constants: list[ast.AST] = []
+        calls: list[ast.AST] = []
+        attributes: list[ast.AST] = []
+        own: dict[type, list[ast.AST]] = {ast.Name: names, ast.Constant: constants, ast.Call: calls, ast.Attribute: attributes}
+        lambdas: list[ast.Lambda] = []
         local_names, called_names, contexts = fn.local_names, fn.called_names, fn.contexts
+        add_local, add_called = local_names.add, called_names.add
         run_lambdas = self.walk_lambdas
+        raw_run_calls = self.raw_run_calls
         imported = self.m.imports.names
-        kinds, fields_of = _KINDS, _WALK_FIELDS
-        name_t, load_t, attribute_t, lambda_t = ast.Name, ast.Load, ast.Attribute, ast.Lambda
+        specs, own_get = _WALK, own.get
+        name_t, load_t, constant_t, call_t, attribute_t, lambda_t = ast.Name, ast.Load, ast.Constant, ast.Call, ast.Attribute, ast.Lambda
         stack: list[ast.AST] = list(reversed(body))
         pop, push, extend = stack.pop, stack.append, stack.extend
         while stack:
             node = pop()
             cls = type(node)
             if cls is name_t:
+                names.append(node)
                 if type(node.ctx) is not load_t:  # type: ignore[attr-defined]
-                    local_names.add(node.id)  # type: ignore[attr-defined]
-                if indexed:
-                    own[cls].append(node)
+                    add_local(node.id)  # type: ignore[attr-defined]
                 continue
-            kind = kinds.get(cls)
-            if kind is not None:
-                if kind is _LEAF:
-                    if indexed:
-                        own[cls].append(node)
-                    continue
-                if kind is _CALL:
-                    func = node.func  # type: ignore[attr-defined]
-                    ftype = type(func)
-                    if ftype is name_t:
-                        called_names.add(func.id)
-                        if imported.get(func.id) in RUN_HELPERS:  # `run(ctx, "x", act)` from rea_runtime
-                            self.raw_run_calls.append((node, fn))  # type: ignore[arg-type]
-                    elif ftype is attribute_t and func.attr in _HELPER_ATTRS:
-                        self.raw_run_calls.append((node, fn))  # type: ignore[arg-type]
-                        if func.attr in RUN_METHODS and type(func.value) is name_t and func.value.id in contexts:
-                            args = node.args  # type: ignore[attr-defined]
-                            action = args[1] if len(args) > 1 else _keyword(node, "action")  # type: ignore[arg-type]
-                            if type(action) is lambda_t:
-                                run_lambdas.add(id(action))
-                elif kind is _LAMBDA:
-                    if indexed and id(node) in run_lambdas:
-                        lambdas.append(node)  # type: ignore[arg-type]
-                        self._walk(children(node), fn, False)
-                        continue
-                elif kind is _DEF:
-                    child = self._new_function(node, fn, "")  # type: ignore[arg-type]
-                    fn.children[child.name] = child
-                    self._walk(child.node.body, child, True)
-                    # decorators and defaults run in the enclosing scope
-                    a = node.args  # type: ignore[attr-defined]
-                    for sub in (*node.decorator_list, *a.defaults, *a.kw_defaults):  # type: ignore[attr-defined]
-                        if sub is not None:
-                            push(sub)
-                    continue
-                elif kind is _CLASS:
-                    self._walk(node.body, fn, False)  # type: ignore[attr-defined]
-                    continue
-                else:  # not a node (an identifier in a list, a None default)
-                    continue
-            fields = fields_of.get(cls)
-            if fields is None:
-                if not isinstance(node, ast.AST):
-                    kinds[cls] = _SKIP
-                    continue
-                fields = _walk_fields(cls)
-            if indexed:
-                own[cls].append(node)
-            for name in fields:
-                value = getattr(node, name, None)
+            if cls is constant_t:
+                constants.append(node)
+                continue
+            if cls is attribute_t:
+                attributes.append(node)
+                push(node.value)  # type: ignore[attr-defined]
+                continue
+            if cls is call_t:
+                calls.append(node)
+                func = node.func  # type: ignore[attr-defined]
+                ftype = type(func)
+                if ftype is name_t:
+                    add_called(func.id)
+                    if imported.get(func.id) in RUN_HELPERS:  # `run(ctx, "x", act)` from rea_runtime
+                        raw_run_calls.append((node, fn))  # type: ignore[arg-type]
+                elif ftype is attribute_t and func.attr in _HELPER_ATTRS:
+                    raw_run_calls.append((node, fn))  # type: ignore[arg-type]
+                    if func.attr in RUN_METHODS and type(func.value) is name_t and func.value.id in contexts:
+                        args = node.args  # type: ignore[attr-defined]
+                        action = args[1] if len(args) > 1 else _keyword(node, "action")  # type: ignore[arg-type]
+                        if type(action) is lambda_t:
+                            run_lambdas.add(id(action))
+                if node.keywords:  # type: ignore[attr-defined]
+                    extend(reversed(node.keywords))  # type: ignore[attr-defined]
+                if node.args:  # type: ignore[attr-defined]
+                    extend(reversed(node.args))  # type: ignore[attr-defined]
+                push(func)
+                continue
+            spec = specs.get(cls)
+            if spec is None:
+                spec = _walk_spec(cls)
+            kind = spec[0]
+            if kind is _FIELDS:
+                bucket = own_get(cls)
+                if bucket is None:
+                    own[cls] = [node]
+                else:
+                    bucket.append(node)
+                for value in spec[1](node):
+                    if type(value) is list:
+                        extend(reversed(value))
+                    elif value is not None:
+                        push(value)
+                continue
+            if kind is _FIELD:
+                bucket = own_get(cls)
+                if bucket is None:
+                    own[cls] = [node]
+                else:
+                    bucket.append(node)
+                value = getattr(node, spec[1])
                 if type(value) is list:
                     extend(reversed(value))
                 elif value is not None:
                     push(value)
+                continue
+            if kind is _LEAF:
+                bucket = own_get(cls)
+                if bucket is None:
+                    own[cls] = [node]
+                else:
+                    bucket.append(node)
+                continue
+            if kind is _LAMBDA:
+                if indexed and id(node) in run_lambdas:
+                    lambdas.append(node)  # type: ignore[arg-type]
+                    self._walk(children(node), fn, False)
+                    continue
+                bucket = own_get(cls)
+                if bucket is None:
+                    own[cls] = [node]
+                else:
+                    bucket.append(node)
+                push(node.body)  # type: ignore[attr-defined]
+                push(node.args)  # type: ignore[attr-defined]
+            elif kind is _DEF:
+                child = self._new_function(node, fn, "")  # type: ignore[arg-type]
+                fn.children[child.name] = child
+                self._walk(child.node.body, child, True)
+                # decorators and defaults run in the enclosing scope
+                a = node.args  # type: ignore[attr-defined]
+                for sub in (*node.decorator_list, *a.defaults, *a.kw_defaults):  # type: ignore[attr-defined]
+                    if sub is not None:
+                        push(sub)
+            elif kind is _CLASS:
+                self._walk(node.body, fn, False)  # type: ignore[attr-defined]
+            # else: not a node (a None in `Dict.keys`): nothing to do
+        if indexed:
+            for t in (ast.Name, ast.Constant, ast.Call, ast.Attribute):
+                if not own[t]:
+                    del own[t]
+            self.m._own[id(fn)] = (own, lambdas)
 
     def _new_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: Function | None, prefix: str) -> Function:
         a = node.args
@@ -864,6 +913,22 @@ _Segments = dict[type, list[tuple[list[ast.AST], Function]]]
 that is iterated as (node, function) pairs without storing a pair per node."""
 
 
+def _pairs(index: _Segments, made: dict[type, list[tuple[ast.AST, Function]]], types: tuple[type, ...]) -> Iterator[Any]:
+    """The (node, function) pairs of these types from ``index``, type by type; each type's
+    list is made once (`zip` in C) and then iterated as a plain list, not through a generator."""
+    found: list[tuple[ast.AST, Function]] = []
+    for t in types:
+        pairs = made.get(t)
+        if pairs is None:
+            pairs = made[t] = []
+            for nodes, fn in index.get(t, ()):
+                pairs.extend(zip(nodes, repeat(fn)))
+        if len(types) == 1:
+            return iter(pairs)
+        found.extend(pairs)
+    return iter(found)
+
+
 def _merge(index: _Segments, own: dict[type, list[ast.AST]], fn: Function) -> None:
     for t, nodes in own.items():
         if nodes:
@@ -914,18 +979,8 @@ def _index_body(body, fn, index, run_lambdas, on_run_lambda=None) -> None:  # ty
         extend(reversed(children(node)))
 
 
-# How `_Builder._walk` treats a node class (absent: index it and walk the fields below).
-_LEAF, _CALL, _LAMBDA, _DEF, _CLASS, _SKIP = range(6)
-_KINDS: dict[type, int] = {
-    ast.Constant: _LEAF,
-    ast.Call: _CALL,
-    ast.Lambda: _LAMBDA,
-    ast.FunctionDef: _DEF,
-    ast.AsyncFunctionDef: _DEF,
-    ast.ClassDef: _CLASS,
-    str: _SKIP,
-    type(None): _SKIP,
-}
+# How `_Builder._walk` treats a node class that is not one of the four it tests first.
+_FIELDS, _FIELD, _LEAF, _LAMBDA, _DEF, _CLASS, _SKIP = range(7)
 # Fields that hold identifiers or constants, never a node (by node class).
 _NAME_FIELDS: dict[str, frozenset[str]] = {
     "Attribute": frozenset({"attr"}),
@@ -941,19 +996,32 @@ _NAME_FIELDS: dict[str, frozenset[str]] = {
     "MatchMapping": frozenset({"rest"}),
     "MatchClass": frozenset({"kwd_attrs"}),
     "MatchSingleton": frozenset({"value"}),
+    "Constant": frozenset({"value"}),
 }
-_WALK_FIELDS: dict[type, tuple[str, ...]] = {}
+_SPECIAL = {ast.Lambda: _LAMBDA, ast.FunctionDef: _DEF, ast.AsyncFunctionDef: _DEF, ast.ClassDef: _CLASS}
+_WALK: dict[type, tuple[int, Any]] = {}
 _BLOCK_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def _walk_fields(cls: type) -> tuple[str, ...]:
-    """The fields of ``cls`` that may hold child nodes, last first (the walk pushes them on a
-    stack). The same children as `children`, minus identifier fields."""
-    skip = _NAME_FIELDS.get(cls.__name__, frozenset())
-    fields = _WALK_FIELDS[cls] = tuple(
-        f for f in reversed(cls._fields) if f not in _LEAF_FIELDS and f not in skip  # type: ignore[attr-defined]
-    )
-    return fields
+def _walk_spec(cls: type) -> tuple[int, Any]:
+    """How the walk handles ``cls``: its fields that may hold child nodes (identifier and
+    leaf fields left out), last first, since the walk pushes them on a stack; one field is
+    read with getattr, several with one `attrgetter` call (a tuple, built in C)."""
+    if not (isinstance(cls, type) and issubclass(cls, ast.AST)):
+        spec: tuple[int, Any] = (_SKIP, None)
+    elif cls in _SPECIAL:
+        spec = (_SPECIAL[cls], None)
+    else:
+        skip = _NAME_FIELDS.get(cls.__name__, frozenset())
+        fields = tuple(f for f in reversed(cls._fields) if f not in _LEAF_FIELDS and f not in skip)
+        if not fields:
+            spec = (_LEAF, None)
+        elif len(fields) == 1:
+            spec = (_FIELD, fields[0])
+        else:
+            spec = (_FIELDS, attrgetter(*fields))
+    _WALK[cls] = spec
+    return spec
 
 
 def _block_fields(cls: type) -> tuple[str, ...]:
