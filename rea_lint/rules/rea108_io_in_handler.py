@@ -241,11 +241,20 @@ def _may_hold_objects(model: Model, nodes: NodeSource, factories: frozenset[str]
         return True
     if any(qual in makers for _call, _fn, qual in model.resolved_calls(nodes)):
         return True
-    for value in model.module_values.values():  # `_Kinds` follows names to module level
-        if value is not None:
-            for node in ast.walk(value):
-                if isinstance(node, ast.Call) and model.qualify(node.func) in makers:
+    for value in model.module_values.values():  # `_Kinds` follows names to module level,
+        node = value  # and there only along the receivers: `open(p).buffer`, `make()[0]`
+        while node is not None:
+            kind = type(node)
+            if kind is ast.Call:
+                if model.qualify(node.func) in makers:  # type: ignore[attr-defined]
                     return True
+                node = node.func  # type: ignore[attr-defined]
+            elif kind is ast.Attribute or kind is ast.Subscript or kind is ast.Await:
+                node = node.value  # type: ignore[attr-defined]
+            elif kind is ast.BinOp:
+                node = node.left  # type: ignore[attr-defined]
+            else:
+                break
     return False
 
 
