@@ -10,9 +10,7 @@ never a traceback.
 from __future__ import annotations
 
 import ast
-import contextlib
 import difflib
-import gc
 import io
 import multiprocessing
 import os
@@ -21,12 +19,12 @@ import tokenize
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Sequence
 
 from rea_lint.cache import ResultCache
 from rea_lint.catalog import RULES, Fix
 from rea_lint.config import ReaConfig
-from rea_lint.engine import analyse, mentions_restate
+from rea_lint.engine import analyse, mentions_restate, tree_mode
 from rea_lint.findings import Finding, char_col
 from rea_lint.memory import TRIM_ABOVE, release_free_memory
 from rea_lint.reading import UnreadableFile, read_regular
@@ -124,29 +122,11 @@ def check_file(path: str | os.PathLike[str], config: ReaConfig, options: Options
                 cached = None
             if cached is not None and cached.path == path and not (options.fix and _applicable(cached.diagnostics, options)):
                 return cached
-    with _tree_mode():
+    with tree_mode():
         result = _analyse(path, data, config, options)
     if cache is not None and not result.fixed and not (options.fix and result.error):
         cache.store(key, result.to_json())  # a fixed file has new content: its old key is moot
     return result
-
-
-@contextlib.contextmanager
-def _tree_mode() -> Iterator[None]:
-    """No cyclic garbage collection while one file is analysed.
-
-    A file's tree and model are built in one go and freed by reference counting when the
-    file is done; meanwhile the collector would walk every node built so far again and again
-    (it cost rea check about as much CPU as building the model). The few objects in cycles
-    a file leaves behind are collected by the collections that resume after it."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _applicable(diags: Iterable[Diagnostic], options: Options) -> bool:
