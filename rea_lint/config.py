@@ -88,7 +88,12 @@ class ReaConfig:
         return rule.enabled_by_default
 
     def enabled_codes(self) -> frozenset[str]:
-        return frozenset(c for c in RULES if self.is_enabled(c))
+        """Every code `is_enabled` accepts (worked out once per configuration: every file asks)."""
+        codes = self.__dict__.get("_enabled_codes")
+        if codes is None:
+            codes = frozenset(c for c in RULES if self.is_enabled(c))
+            object.__setattr__(self, "_enabled_codes", codes)
+        return codes
 
     def severity_of(self, code: str) -> Severity:
         return self.severity.get(code, RULES[code].severity)

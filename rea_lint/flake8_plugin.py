@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Iterator, Sequence
 
 from rea_lint import __version__
 from rea_lint.config import ConfigError, ReaConfig, forget, load_config
-from rea_lint.engine import check_tree, mentions_restate
+from rea_lint.engine import check_tree, mentions_restate, tree_mode
 from rea_lint.findings import char_col
 
 __all__ = ["ReaChecker"]
@@ -88,7 +88,9 @@ class ReaChecker:
         codes = self._codes(config)
         lines = self.lines
         ignored = config.ignored_in(self.filename) if config.per_file_ignores else ()
-        for f in check_tree(self.tree, config, codes):
+        with tree_mode():
+            found = check_tree(self.tree, config, codes)
+        for f in found:
             if ignored and f.code.startswith(ignored):
                 continue
             yield f.line, char_col(lines, f.line, f.col), f.message, type(self)  # characters, as the CLI

@@ -198,21 +198,29 @@ def summarize(
     functions: dict[str, dict[str, Any]] = {}
     plain = list(only) if only is not None else [fn for fn in model.functions if not fn.is_handler_code]
     source: NodeSource = nodes if nodes is not None else model.plain_nodes
-    for fn in plain:
-        functions[f"{module}.{fn.qualname}"] = {"effects": {}, "calls": {}}
+    by_fn: dict[int, dict[str, Any]] = {}
+    """id(function) -> its entry in ``functions`` (no qualified name built per call)."""
+    for fn in plain:  # (a redefined function shares its name's entry)
+        key = f"{module}.{fn.qualname}"
+        entry = functions.get(key)
+        if entry is None:
+            entry = functions[key] = {"effects": {}, "calls": {}}
+        by_fn[id(fn)] = entry
     if plain:
+        checkers = all_checkers()
         for code in TRANSITIVE_CODES:
-            checker = all_checkers().get(code)
+            checker = checkers.get(code)
             if checker is None:
                 continue
             for node, fn, subject in checker.detect(model, source):
-                effects = functions[f"{module}.{fn.qualname}"]["effects"]
+                effects = by_fn[id(fn)]["effects"]
                 if code not in effects:
                     effects[code] = subject
+        site_of = resolver.site
         for call, fn in source(ast.Call):
-            site = resolver.site(call, fn)
+            site = site_of(call, fn)
             if site is not None:
-                functions[f"{module}.{fn.qualname}"]["calls"].setdefault(site.target, site)
+                by_fn[id(fn)]["calls"].setdefault(site.target, site)
     handler_calls = []
     unrun = coroutine_actions(model)
     for call, fn in model.handler_nodes(ast.Call):

@@ -24,7 +24,7 @@ from typing import Any, Iterable, Sequence
 from rea_lint.cache import ResultCache
 from rea_lint.catalog import RULES, Fix
 from rea_lint.config import ReaConfig
-from rea_lint.engine import analyse, mentions_restate
+from rea_lint.engine import analyse, mentions_restate, tree_mode
 from rea_lint.findings import Finding, char_col
 from rea_lint.memory import TRIM_ABOVE, release_free_memory
 from rea_lint.reading import UnreadableFile, read_regular
@@ -122,7 +122,8 @@ def check_file(path: str | os.PathLike[str], config: ReaConfig, options: Options
                 cached = None
             if cached is not None and cached.path == path and not (options.fix and _applicable(cached.diagnostics, options)):
                 return cached
-    result = _analyse(path, data, config, options)
+    with tree_mode():
+        result = _analyse(path, data, config, options)
     if cache is not None and not result.fixed and not (options.fix and result.error):
         cache.store(key, result.to_json())  # a fixed file has new content: its old key is moot
     return result

@@ -173,7 +173,13 @@ class IoInHandler(CallRule):
 
     def detect(self, model: Model, nodes: NodeSource) -> Iterator[Detection]:
         extra = model.config.extra_calls.get(self.code, ())
-        kinds = _Kinds(model, nodes, IO_FACTORIES | frozenset(extra))
+        factories = IO_FACTORIES | frozenset(extra) if extra else IO_FACTORIES
+        if not _may_hold_objects(model, nodes, factories):  # then the direct calls are all
+            for call, fn, qual in model.resolved_calls(nodes):
+                if qual in IO_CALLS or qual in extra:
+                    yield call, fn, call_name(call)
+            return
+        kinds = _Kinds(model, nodes, factories)
         call_target = model.call_target
         for call, fn in nodes(ast.Call):
             qual = call_target(call, fn)
@@ -209,6 +215,47 @@ class IoInHandler(CallRule):
         "import restate\nfrom pathlib import Path\nasync def h(ctx: restate.Context):\n    return Path('x') / 'y'\n",
         "import restate, subprocess\nasync def h(ctx: restate.Context, args: list):\n    return subprocess.list2cmdline(args)\n",
     )
+
+
+_OBJECT_MAKERS = IO_FACTORIES | CLIENT_TYPES | PATH_FACTORIES | SESSION_MAKERS
+"""Every qualified name `_Kinds` starts an I/O object or a Path from."""
+
+
+def _dot_prefixes(names: frozenset[str]) -> frozenset[str]:
+    """`a`, `a.b`, `a.b.c` for `a.b.c`: what an import must bind for a name to resolve there."""
+    return frozenset(name.rsplit(".", cut)[0] for name in names for cut in range(name.count(".") + 1))
+
+
+_MAKER_PREFIXES = _dot_prefixes(_OBJECT_MAKERS)
+
+
+def _may_hold_objects(model: Model, nodes: NodeSource, factories: frozenset[str]) -> bool:
+    """Can any expression `_Kinds` looks at be an I/O object or a Path?
+
+    Only through a call that qualifies to one of their makers, and a qualified name starts
+    with what an import binds, or is `builtins.<name>`. So a module that imports none of
+    their modules (most handler modules) and calls no builtin maker needs no `_Kinds`."""
+    makers = _OBJECT_MAKERS | factories if factories is not IO_FACTORIES else _OBJECT_MAKERS
+    prefixes = _MAKER_PREFIXES if makers is _OBJECT_MAKERS else _dot_prefixes(makers)
+    if not prefixes.isdisjoint(model.imports.names.values()):
+        return True
+    if any(qual in makers for _call, _fn, qual in model.resolved_calls(nodes)):
+        return True
+    for value in model.module_values.values():  # `_Kinds` follows names to module level,
+        node = value  # and there only along the receivers: `open(p).buffer`, `make()[0]`
+        while node is not None:
+            kind = type(node)
+            if kind is ast.Call:
+                if model.qualify(node.func) in makers:  # type: ignore[attr-defined]
+                    return True
+                node = node.func  # type: ignore[attr-defined]
+            elif kind is ast.Attribute or kind is ast.Subscript or kind is ast.Await:
+                node = node.value  # type: ignore[attr-defined]
+            elif kind is ast.BinOp:
+                node = node.left  # type: ignore[attr-defined]
+            else:
+                break
+    return False
 
 
 class _Kinds:
