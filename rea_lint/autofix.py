@@ -342,7 +342,11 @@ def _plan_uuid(fixer: Fixer, f: Finding) -> FixPlan | None:
 
 
 def _plan_sorted(fixer: Fixer, f: Finding) -> FixPlan | None:
-    """REA104: iterate `sorted(<set>)` (the finding points at the iterable, or its `for`)."""
+    """REA104: iterate `sorted(<set>)` (the finding points at the iterable, or its `for`),
+    only where the rule knows the elements are of one orderable type: `sorted({1, "a"})`
+    raises TypeError."""
+    if not (isinstance(f.data, dict) and f.data.get("orderable")):
+        return None
     node = fixer.smallest(f, cst.BaseExpression)
     if node is None:
         loop = fixer.smallest(f, (cst.For, cst.CompFor))
@@ -513,7 +517,11 @@ LIMITS: dict[str, str] = {
     "REA101": "only `time.time()`, `datetime.now/utcnow/today()` and `date.today()` inside an `async def` with the context in scope are rewritten",
     "REA102": "only `random.<fn>(...)` with the handler's context in scope is rewritten (not secrets, os.urandom, numpy)",
     "REA103": "only `uuid.uuid1()`/`uuid.uuid4()` with the handler's context in scope is rewritten",
-    "REA104": "only a set iterated directly, where `sorted(...)` can wrap it, is rewritten",
+    "REA104": (
+        "only a set whose elements are known to be of one orderable type (literals of one type, "
+        "`str(...)`/f-string elements, a parameter annotated `set[str]`, `list[int]` ...) is wrapped "
+        "in `sorted(...)`: sorting mixed elements raises TypeError"
+    ),
     "REA203": "only an annotation that the decorator's kind determines is rewritten",
     "REA204": "only an operation inside an `async def` can be awaited",
     "REA209": "only a lambda or nested def whose parameters can take the loop variables as defaults is rewritten",

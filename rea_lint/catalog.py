@@ -160,11 +160,11 @@ _RULES: tuple[Rule, ...] = (
             "are not reported."
         ),
         message=(
-            "iterating `{subject}` (a set) issues Restate operations in hash order, which is "
-            "salted per process, so a replay journals them in a different order; iterate "
-            "`sorted(...)` instead"
+            "`{subject}` follows a set's iteration order, which is salted per process, so a "
+            "replay journals its Restate operations or values in a different order; iterate / "
+            "build from `sorted(...)` instead"
         ),
-        fix_hint="iterate `sorted(...)`",
+        fix_hint="iterate / build from `sorted(...)`",
         why=(
             "String hashing is randomised per process (PYTHONHASHSEED), so a set of strings "
             "iterates in a different order after a restart; the journaled calls made in the "
