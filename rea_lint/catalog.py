@@ -468,7 +468,9 @@ _RULES: tuple[Rule, ...] = (
             "Python closures capture variables, not values. Compensations collected in a loop "
             "and run after a failure all read the variable as the loop left it, so the saga "
             "undoes the same step repeatedly and leaves the others in place, with every retry "
-            "and replay doing the same."
+            "and replay doing the same. Run actions made in a loop and awaited after it "
+            "(`futs.append(ctx.run(\"x\", lambda: cancel(sub)))`, then `gather`) are the same "
+            "case: the SDK calls a run's action only when its future is awaited."
         ),
         fix=Fix.SAFE,
         fix_note="binding the value as a default argument changes no Restate call; the journal is untouched",
