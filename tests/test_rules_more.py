@@ -85,6 +85,25 @@ def test_rea104_data_says_whether_the_elements_can_be_sorted() -> None:
     assert [(f.line, f.col, f.data["orderable"]) for f in found] == [(3, 13, False), (5, 13, True)]
 
 
+def test_rea112_augmented_assignment() -> None:
+    """`elapsed_ms += await ctx.time()` adds seconds to milliseconds. (A linter-only case: the
+    mypy plugin's REA112 does not look at `+=`; fixtures/ holds what both enforcers find.)"""
+    src = """\
+    import restate
+    svc = restate.Service("s")
+    @svc.handler()
+    async def h(ctx: restate.Context, elapsed_ms: float, total_ms: float) -> float:
+        elapsed_ms += await ctx.time()
+        now = await ctx.time()
+        elapsed_ms -= now
+        total_ms += int(await ctx.time() * 1000)
+        later = await ctx.time()
+        later += 5.0
+        return elapsed_ms + total_ms + later
+    """
+    assert [(f.line, f.col) for f in run(src, codes={"REA112"})] == [(5, 24), (6, 16)]
+
+
 def test_rea302_sees_every_clock_rea101_names() -> None:
     """An event loop's clock is found by REA101 beyond the callee's name; the key rule sees it
     too. (A linter-only case: the mypy plugin's REA302 does not follow loop clocks.)"""
