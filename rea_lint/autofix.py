@@ -439,9 +439,17 @@ def _rewrite_type(fixer: Fixer, node: cst.BaseExpression, expected: str) -> cst.
 
 
 def _plan_await(fixer: Fixer, f: Finding) -> FixPlan | None:
-    """REA204: `ctx.sleep(...)` as a bare statement -> `await ctx.sleep(...)` in an async def."""
+    """REA204: `ctx.sleep(...)` as a bare statement -> `await ctx.sleep(...)`, and a future
+    bound to a name and never used -> `f = await ctx.get(...)`, in an async def. Not for an
+    awakeable's unpacked pair (a tuple, not awaitable) nor a promise handle (awaiting it would
+    wait for its value)."""
+    if not fixer.await_allowed(f):
+        return None
+    bound = fixer.ast_node(f)
+    if isinstance(bound, ast.Assign):
+        return _plan_await_bound(fixer, f, bound)
     stmt = fixer.smallest(f, cst.Expr)
-    if not isinstance(stmt, cst.Expr) or not fixer.await_allowed(f):
+    if not isinstance(stmt, cst.Expr):
         return None
     if not isinstance(stmt.value, (cst.Call, cst.Attribute, cst.Name, cst.Subscript)):
         return None
@@ -451,6 +459,23 @@ def _plan_await(fixer: Fixer, f: Finding) -> FixPlan | None:
         return n.with_changes(value=cst.Await(expression=n.value))
 
     return FixPlan(f, stmt, build)
+
+
+def _plan_await_bound(fixer: Fixer, f: Finding, bound: ast.Assign) -> FixPlan | None:
+    value = bound.value
+    if not (len(bound.targets) == 1 and isinstance(bound.targets[0], ast.Name) and isinstance(value, ast.Call)):
+        return None
+    if isinstance(value.func, ast.Attribute) and value.func.attr in ("awakeable", "promise"):
+        return None
+    assign = fixer.smallest(f, cst.Assign)
+    if not isinstance(assign, cst.Assign) or not isinstance(assign.value, cst.Call):
+        return None
+
+    def build(n: cst.CSTNode) -> cst.CSTNode:
+        assert isinstance(n, cst.Assign)
+        return n.with_changes(value=cst.Await(expression=n.value))
+
+    return FixPlan(f, assign, build)
 
 
 def _plan_drop_key(fixer: Fixer, f: Finding) -> FixPlan | None:
@@ -523,7 +548,10 @@ LIMITS: dict[str, str] = {
         "in `sorted(...)`: sorting mixed elements raises TypeError"
     ),
     "REA203": "only an annotation that the decorator's kind determines is rewritten",
-    "REA204": "only an operation inside an `async def` can be awaited",
+    "REA204": (
+        "only an operation inside an `async def` can be awaited (not an awakeable's unpacked pair, "
+        "nor a promise handle, which would wait for the promise's value)"
+    ),
     "REA209": "only a lambda or nested def whose parameters can take the loop variables as defaults is rewritten",
     "REA301": "only an `idempotency_key=` keyword that can be dropped cleanly is removed",
 }

@@ -366,8 +366,8 @@ _RULES: tuple[Rule, ...] = (
             "A durable operation's result is discarded without being awaited, or bound to a local (also "
             "`wake_id, wake = ctx.awakeable()`) that is never awaited, returned, yielded, passed to a call, "
             "stored, or combined with `restate.select/gather`; `len()`, `str()` and `ctx.set(...)` do not "
-            "count as using it. A promise handle whose method is called is used; a name starting with `_` "
-            "marks a future left on purpose (record the awakeable id and return)."
+            "count as using it, nor does testing it for truth (`if fut:`: a future is always truthy). A "
+            "promise handle whose method is called is used."
         ),
         message=(
             "`{subject}` creates a durable operation whose result is never awaited; the handler "

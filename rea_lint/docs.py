@@ -57,7 +57,11 @@ _FIX_DETAIL = {
         "Elsewhere (`{1, \"a\"}` would make `sorted` raise TypeError) the finding has no fix."
     ),
     "REA203": "The annotation is rewritten to the context type the decorator implies.",
-    "REA204": "`await` is added in front of the statement, inside an `async def` only.",
+    "REA204": (
+        "`await` is added in front of the statement, or of the call a never-used local is bound to "
+        "(`f = ctx.get(\"k\")` becomes `f = await ctx.get(\"k\")`), inside an `async def` only; "
+        "not for an awakeable's unpacked pair or a promise handle."
+    ),
     "REA209": (
         "Each loop variable the callable reads late is bound as a default argument: "
         "`lambda: undo(sub)` becomes `lambda sub=sub: undo(sub)`, `def undo():` becomes "

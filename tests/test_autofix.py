@@ -284,6 +284,35 @@ def test_await_added_to_a_discarded_durable_op_in_async_only():
     assert "    await ctx.sleep(delay)  # wait\n" in fixer.apply(plans.values())
 
 
+def test_await_added_to_a_bound_future_that_is_never_used():
+    """`f = ctx.get("k")` left unused becomes `f = await ctx.get("k")` (also when it is only
+    tested for truth); an awakeable's pair and a promise handle are left alone; a second run
+    changes nothing."""
+    source = src(
+        """\
+        async def h(ctx: restate.WorkflowContext):
+            f = ctx.get("k")  # cached
+            c = ctx.get("c")
+            if c:
+                return
+            wake_id, wake = ctx.awakeable()
+            p = ctx.promise("p")
+            ctx.set("id", wake_id)
+        def plain(ctx: restate.Context):
+            g = ctx.get("k")
+        """
+    )
+    assert codes(source) == ["REA204"] * 5
+    out = fix(source)
+    assert '    f = await ctx.get("k")  # cached\n' in out
+    assert '    c = await ctx.get("c")\n' in out
+    assert "    wake_id, wake = ctx.awakeable()\n" in out and '    p = ctx.promise("p")\n' in out
+    assert '    g = ctx.get("k")\n' in out  # not an async def
+    assert codes(out) == ["REA204"] * 3
+    assert fix(out) == out
+    assert fix(source, unsafe=False) == source  # awaiting changes the journal: unsafe
+
+
 # --- the CLI: --fix, --diff, --unsafe-fixes, the fixtures done-when ------------------------------
 
 

@@ -104,6 +104,29 @@ def test_rea112_augmented_assignment() -> None:
     assert [(f.line, f.col) for f in run(src, codes={"REA112"})] == [(5, 24), (6, 16)]
 
 
+def test_rea204_underscore_names_and_truth_tests_are_not_uses() -> None:
+    """A leading `_` exempts nothing, and `if fut:` reads nothing (a future is always truthy).
+    (Linter-only cases: the mypy plugin's REA204 still skips `_` names and counts a truth test
+    as a use; fixtures/ holds what both enforcers find.)"""
+    src = """\
+    import restate
+    async def h(ctx: restate.Context, x: int) -> int:
+        _pending = ctx.get("k")
+        c = ctx.get("c")
+        if not c and x:
+            return 0
+        d = ctx.get("d")
+        while d:
+            break
+        e = ctx.get("e")
+        if e:
+            return await e
+        aid = ctx.awakeable()[0]
+        return len(aid)
+    """
+    assert [f.line for f in run(src, codes={"REA204"})] == [3, 4, 7]
+
+
 def test_rea302_sees_every_clock_rea101_names() -> None:
     """An event loop's clock is found by REA101 beyond the callee's name; the key rule sees it
     too. (A linter-only case: the mypy plugin's REA302 does not follow loop clocks.)"""

@@ -55,7 +55,7 @@ class WaitInExclusiveHandler(Checker):
         "    return await ctx.promise('driver').value()\n",
         "import restate\nrides = restate.VirtualObject('ride')\n@rides.handler(kind='shared')\n"
         "async def peek(ctx: restate.ObjectSharedContext):\n    _id, fut = ctx.awakeable()\n    return await fut\n",
-        _OBJ + "    driver_id, _driver = ctx.awakeable()\n    ctx.set('awakeable', driver_id)\n"
+        _OBJ + "    driver_id = ctx.awakeable()[0]\n    ctx.set('awakeable', driver_id)\n"
         "    await ctx.object_send(notify, key='drivers', arg=driver_id)\n",
         _OBJ + "    await restate.gather(ctx.object_call(a, key='k', arg=1), ctx.object_call(b, key='k', arg=2))\n",
     )
