@@ -36,22 +36,24 @@ class LateBoundLoopVariable(Checker):
     def check(self, model: Model) -> Iterator[Finding]:
         if next(model.handler_nodes(ast.Lambda), None) is None and not any(
             fn.children for fn in model.functions if fn.is_handler_code
-        ) and not _deferred_runs(model):
+        ) and not model.run_calls:
             return  # no callable is made in handler code (the common case)
-        stored = list(_stored(model))
+        runs = _deferred_runs(model)
+        stored = list(_stored(model, runs))
         if not stored:
             return
         loops: dict[int, list[Loop]] = {}
         for loop, fn in model.handler_nodes(ast.For, ast.AsyncFor, ast.While):
             loops.setdefault(id(fn), []).append(loop)
         seen: set[int] = set()
+        run_actions = _run_actions(model, runs)
         for made, fn, comprehension in stored:
             if id(made) in seen:
                 continue
             seen.add(id(made))
             variables: list[str] = []
             enclosing = list(_enclosing(loops.get(id(fn), ()), made))
-            if id(made) in _run_actions(model) and _awaits(comprehension, enclosing):
+            if id(made) in run_actions and _awaits(comprehension, enclosing):
                 continue  # an await in the iteration may run the scheduled action there
             for loop in enclosing:
                 variables.extend(_loop_variables(loop))
@@ -82,7 +84,7 @@ class LateBoundLoopVariable(Checker):
     )
 
 
-def _stored(model: Model) -> Iterator[tuple[Made, Function, "ast.ListComp | ast.SetComp | ast.DictComp | None"]]:
+def _stored(model: Model, runs: dict[int, ast.expr]) -> Iterator[tuple[Made, Function, "ast.ListComp | ast.SetComp | ast.DictComp | None"]]:
     """Lambdas and nested defs that handler code stores for a later call, with the function
     whose code stores them and, for a comprehension's element, the comprehension."""
     assigned: dict[tuple[int, str], ast.Lambda | None] | None = None
@@ -107,7 +109,7 @@ def _stored(model: Model) -> Iterator[tuple[Made, Function, "ast.ListComp | ast.
         elif isinstance(node, ast.Call):
             # `futs.append(ctx.run("x", lambda: undo(sub)))`: the SDK schedules the action and
             # calls it only when the future is awaited, after the loop
-            action = _deferred_runs(model).get(id(node))
+            action = runs.get(id(node))
             if action is not None:
                 yield from callables(action, fn)
 
@@ -150,21 +152,18 @@ def _deferred_runs(model: Model) -> dict[int, ast.expr]:
     """`ctx.run(...)` / `ctx.run_typed(...)` calls -> their action. restate-sdk 1.3.0 does not
     call the action there: it keeps a closure that runs it when the returned future is
     awaited, so a lambda made in a loop and run after the loop reads the loop's last value."""
-    found = getattr(model, "_rea209_runs", None)
-    if found is None:
-        found = {
-            id(run.call): run.action
-            for run in model.run_calls
-            if run.context is not None and run.action is not None
-            and isinstance(run.call.func, ast.Attribute) and run.call.func.attr in _DEFERRING_RUNS
-        }
-        model._rea209_runs = found  # type: ignore[attr-defined]
-    return found
+    return {
+        id(run.call): run.action
+        for run in model.run_calls
+        if run.context is not None and run.action is not None
+        and isinstance(run.call.func, ast.Attribute) and run.call.func.attr in _DEFERRING_RUNS
+    }
 
 
-def _run_actions(model: Model) -> set[int]:
+def _run_actions(model: Model, runs: dict[int, ast.expr]) -> set[int]:
+    """The lambdas and nested defs those runs are given (by id)."""
     out: set[int] = set()
-    for action in _deferred_runs(model).values():
+    for action in runs.values():
         out.add(id(action))
         if isinstance(action, ast.Name):
             for fn in model.functions:
