@@ -342,7 +342,11 @@ def _plan_uuid(fixer: Fixer, f: Finding) -> FixPlan | None:
 
 
 def _plan_sorted(fixer: Fixer, f: Finding) -> FixPlan | None:
-    """REA104: iterate `sorted(<set>)` (the finding points at the iterable, or its `for`)."""
+    """REA104: iterate `sorted(<set>)` (the finding points at the iterable, or its `for`),
+    only where the rule knows the elements are of one orderable type: `sorted({1, "a"})`
+    raises TypeError."""
+    if not (isinstance(f.data, dict) and f.data.get("orderable")):
+        return None
     node = fixer.smallest(f, cst.BaseExpression)
     if node is None:
         loop = fixer.smallest(f, (cst.For, cst.CompFor))
@@ -435,9 +439,17 @@ def _rewrite_type(fixer: Fixer, node: cst.BaseExpression, expected: str) -> cst.
 
 
 def _plan_await(fixer: Fixer, f: Finding) -> FixPlan | None:
-    """REA204: `ctx.sleep(...)` as a bare statement -> `await ctx.sleep(...)` in an async def."""
+    """REA204: `ctx.sleep(...)` as a bare statement -> `await ctx.sleep(...)`, and a future
+    bound to a name and never used -> `f = await ctx.get(...)`, in an async def. Not for an
+    awakeable's unpacked pair (a tuple, not awaitable) nor a promise handle (awaiting it would
+    wait for its value)."""
+    if not fixer.await_allowed(f):
+        return None
+    bound = fixer.ast_node(f)
+    if isinstance(bound, ast.Assign):
+        return _plan_await_bound(fixer, f, bound)
     stmt = fixer.smallest(f, cst.Expr)
-    if not isinstance(stmt, cst.Expr) or not fixer.await_allowed(f):
+    if not isinstance(stmt, cst.Expr):
         return None
     if not isinstance(stmt.value, (cst.Call, cst.Attribute, cst.Name, cst.Subscript)):
         return None
@@ -447,6 +459,23 @@ def _plan_await(fixer: Fixer, f: Finding) -> FixPlan | None:
         return n.with_changes(value=cst.Await(expression=n.value))
 
     return FixPlan(f, stmt, build)
+
+
+def _plan_await_bound(fixer: Fixer, f: Finding, bound: ast.Assign) -> FixPlan | None:
+    value = bound.value
+    if not (len(bound.targets) == 1 and isinstance(bound.targets[0], ast.Name) and isinstance(value, ast.Call)):
+        return None
+    if isinstance(value.func, ast.Attribute) and value.func.attr in ("awakeable", "promise"):
+        return None
+    assign = fixer.smallest(f, cst.Assign)
+    if not isinstance(assign, cst.Assign) or not isinstance(assign.value, cst.Call):
+        return None
+
+    def build(n: cst.CSTNode) -> cst.CSTNode:
+        assert isinstance(n, cst.Assign)
+        return n.with_changes(value=cst.Await(expression=n.value))
+
+    return FixPlan(f, assign, build)
 
 
 def _plan_drop_key(fixer: Fixer, f: Finding) -> FixPlan | None:
@@ -513,9 +542,16 @@ LIMITS: dict[str, str] = {
     "REA101": "only `time.time()`, `datetime.now/utcnow/today()` and `date.today()` inside an `async def` with the context in scope are rewritten",
     "REA102": "only `random.<fn>(...)` with the handler's context in scope is rewritten (not secrets, os.urandom, numpy)",
     "REA103": "only `uuid.uuid1()`/`uuid.uuid4()` with the handler's context in scope is rewritten",
-    "REA104": "only a set iterated directly, where `sorted(...)` can wrap it, is rewritten",
+    "REA104": (
+        "only a set whose elements are known to be of one orderable type (literals of one type, "
+        "`str(...)`/f-string elements, a parameter annotated `set[str]`, `list[int]` ...) is wrapped "
+        "in `sorted(...)`: sorting mixed elements raises TypeError"
+    ),
     "REA203": "only an annotation that the decorator's kind determines is rewritten",
-    "REA204": "only an operation inside an `async def` can be awaited",
+    "REA204": (
+        "only an operation inside an `async def` can be awaited (not an awakeable's unpacked pair, "
+        "nor a promise handle, which would wait for the promise's value)"
+    ),
     "REA209": "only a lambda or nested def whose parameters can take the loop variables as defaults is rewritten",
     "REA301": "only an `idempotency_key=` keyword that can be dropped cleanly is removed",
 }

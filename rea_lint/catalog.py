@@ -160,11 +160,11 @@ _RULES: tuple[Rule, ...] = (
             "are not reported."
         ),
         message=(
-            "iterating `{subject}` (a set) issues Restate operations in hash order, which is "
-            "salted per process, so a replay journals them in a different order; iterate "
-            "`sorted(...)` instead"
+            "`{subject}` follows a set's iteration order, which is salted per process, so a "
+            "replay journals its Restate operations or values in a different order; iterate / "
+            "build from `sorted(...)` instead"
         ),
-        fix_hint="iterate `sorted(...)`",
+        fix_hint="iterate / build from `sorted(...)`",
         why=(
             "String hashing is randomised per process (PYTHONHASHSEED), so a set of strings "
             "iterates in a different order after a restart; the journaled calls made in the "
@@ -366,8 +366,8 @@ _RULES: tuple[Rule, ...] = (
             "A durable operation's result is discarded without being awaited, or bound to a local (also "
             "`wake_id, wake = ctx.awakeable()`) that is never awaited, returned, yielded, passed to a call, "
             "stored, or combined with `restate.select/gather`; `len()`, `str()` and `ctx.set(...)` do not "
-            "count as using it. A promise handle whose method is called is used; a name starting with `_` "
-            "marks a future left on purpose (record the awakeable id and return)."
+            "count as using it, nor does testing it for truth (`if fut:`: a future is always truthy). A "
+            "promise handle whose method is called is used."
         ),
         message=(
             "`{subject}` creates a durable operation whose result is never awaited; the handler "
@@ -468,7 +468,9 @@ _RULES: tuple[Rule, ...] = (
             "Python closures capture variables, not values. Compensations collected in a loop "
             "and run after a failure all read the variable as the loop left it, so the saga "
             "undoes the same step repeatedly and leaves the others in place, with every retry "
-            "and replay doing the same."
+            "and replay doing the same. Run actions made in a loop and awaited after it "
+            "(`futs.append(ctx.run(\"x\", lambda: cancel(sub)))`, then `gather`) are the same "
+            "case: the SDK calls a run's action only when its future is awaited."
         ),
         fix=Fix.SAFE,
         fix_note="binding the value as a default argument changes no Restate call; the journal is untouched",

@@ -50,9 +50,18 @@ _FIX_DETAIL = {
     ),
     "REA102": "`random.<fn>(...)` becomes `ctx.random().<fn>(...)`, with the enclosing handler's context name.",
     "REA103": "`uuid.uuid4()` / `uuid.uuid1()` (no arguments) become `ctx.uuid()`.",
-    "REA104": "The iterable is wrapped in `sorted(...)`.",
+    "REA104": (
+        "The set is wrapped in `sorted(...)` (the iterable of a loop, the set a journaled value is "
+        "built from), only where its elements are known to be of one orderable type: literals of "
+        "one type, `str(...)` or f-string elements, a parameter annotated `set[str]`, `list[int]` .... "
+        "Elsewhere (`{1, \"a\"}` would make `sorted` raise TypeError) the finding has no fix."
+    ),
     "REA203": "The annotation is rewritten to the context type the decorator implies.",
-    "REA204": "`await` is added in front of the statement, inside an `async def` only.",
+    "REA204": (
+        "`await` is added in front of the statement, or of the call a never-used local is bound to "
+        "(`f = ctx.get(\"k\")` becomes `f = await ctx.get(\"k\")`), inside an `async def` only; "
+        "not for an awakeable's unpacked pair or a promise handle."
+    ),
     "REA209": (
         "Each loop variable the callable reads late is bound as a default argument: "
         "`lambda: undo(sub)` becomes `lambda sub=sub: undo(sub)`, `def undo():` becomes "

@@ -108,6 +108,9 @@ def test_readme_rule_table_matches_the_catalog() -> None:
         cells = [c.strip() for c in row.strip("|").split("|")]
         assert cells[:2] == [rule.code, rule.name]
         assert cells[3] == rule.severity.value and cells[5] == rule.fix.value
+        # the "catches" cell is the summary, or its start (up to a comma, semicolon or bracket)
+        short = cells[2].rstrip(".")
+        assert rule.summary.startswith(short) or rule.summary.startswith(short.split(" (")[0] + " ("), (rule.code, cells[2])
 
 
 def test_replay_divergent_codes_are_catalog_codes_and_exclude_the_harmless() -> None:

@@ -51,9 +51,10 @@ class UnorderedIteration(Checker):
                 continue
             if sets is None:
                 sets = _SetNames(model)
-            if sets.is_set(iterable, fn) and model.contains_restate_operation(body, fn):
+            if sets.is_unordered(iterable, fn) and model.contains_restate_operation(body, fn):
                 reported.add(id(iterable))
-                yield self.report(iterable, subject=source_text(iterable), ctx=fn.context_name(), data=iterable)
+                yield self.report(iterable, subject=source_text(iterable), ctx=fn.context_name(),
+                                  data={"orderable": sets.orderable(iterable, fn)})
         yield from self._journaled_order(model, sets or _SetNames(model), reported)
 
     def _journaled_order(self, model: Model, sets: "_SetNames", reported: set[int]) -> Iterator[Finding]:
@@ -66,7 +67,10 @@ class UnorderedIteration(Checker):
                 seen.add(id(builder))
                 if isinstance(builder, _COMPREHENSIONS) and any(id(g.iter) in reported for g in builder.generators):
                     continue  # (a) already points at its iterable
-                yield self.report(builder, subject=source_text(builder), ctx=fn.context_name(), data=builder)
+                inner = _set_inside(builder)
+                orderable = sets.is_unordered(inner, fn) and sets.orderable(inner, fn)
+                yield self.report(builder, subject=source_text(builder), ctx=fn.context_name(),
+                                  data={"orderable": orderable})
 
     invalid = (
         _HEADER + "    ctx.set('ids', list(set(ids)))\n",
@@ -79,6 +83,7 @@ class UnorderedIteration(Checker):
         _HEADER + "    ctx.set('ids', sorted(set(ids)))\n",
         _HEADER + "    unique = list(set(ids))\n    unique.sort()\n    ctx.set('ids', unique)\n",
         _HEADER + "    ctx.set('codes', list({1, 2, 3}))\n",
+        _HEADER + "    slots = {1, 2, 3}\n    for n in slots:\n        ctx.clear(f'slot-{n}')\n",
         _HEADER + "    for i in sorted(set(ids)):\n        await ctx.service_call(charge, i)\n",
         _HEADER + "    for i in set(ids):\n        print(i)\n",
         _HEADER + "    for i in ids:\n        await ctx.service_call(charge, i)\n",
@@ -136,8 +141,71 @@ class _SetNames:
         return False
 
     def is_unordered(self, node: ast.expr, fn: Function) -> bool:
-        """A set whose iteration order is salted: any set but one of int literals (RULES.md)."""
+        """A set whose iteration order is salted: any set but one of int literals (the rule
+        specification, docs/rules/)."""
         return self.is_set(node, fn) and not self._int_literals(node, fn, 0)
+
+    def orderable(self, node: ast.expr, fn: Function) -> bool:
+        """Are the set's elements known to be of one orderable type (so `sorted(...)` cannot
+        raise TypeError, as `sorted({1, "a"})` does)?"""
+        return self._kind(node, fn, 0) is not None
+
+    def _kind(self, node: ast.expr, fn: Function, depth: int) -> str | None:
+        """The one orderable type (`str`, `num`, `bytes`) of a set's elements, if known."""
+        if depth > 6:
+            return None
+        if isinstance(node, (ast.Set, ast.List, ast.Tuple)):
+            return _same(_literal_kind(e) for e in node.elts) if node.elts else None
+        if isinstance(node, (ast.SetComp, ast.ListComp, ast.GeneratorExp)):
+            gens = node.generators
+            if (isinstance(node.elt, ast.Name) and len(gens) == 1 and isinstance(gens[0].target, ast.Name)
+                    and gens[0].target.id == node.elt.id):
+                return self._kind(gens[0].iter, fn, depth + 1)  # {i for i in items}
+            return self._value_kind(node.elt, fn)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return "str"  # set("abc"): its characters
+        if isinstance(node, ast.Call):
+            func = node.func
+            if self.model.call_target(node, fn) in _SET_FACTORIES and len(node.args) == 1 and not node.keywords:
+                return self._kind(node.args[0], fn, depth + 1)
+            if isinstance(func, ast.Attribute) and func.attr in ("split", "rsplit", "splitlines"):
+                return "str" if self._value_kind(func.value, fn) == "str" else None
+            if isinstance(func, ast.Attribute) and func.attr in _SET_METHODS:
+                return _same([self._kind(func.value, fn, depth + 1), *(self._kind(a, fn, depth + 1) for a in node.args)])
+            return None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.BitOr, ast.BitAnd, ast.Sub, ast.BitXor)):
+            if isinstance(node.op, ast.Sub):
+                return self._kind(node.left, fn, depth + 1)
+            return _same([self._kind(node.left, fn, depth + 1), self._kind(node.right, fn, depth + 1)])
+        if isinstance(node, ast.Name):
+            scope: Function | None = fn
+            while scope is not None:
+                if node.id in scope.local_names:
+                    break
+                scope = scope.parent
+            if scope is None:
+                return None
+            if node.id in scope.params:
+                return _annotated_kind(self.model, scope, node.id)
+            values = self.values.get((id(scope), node.id))
+            if not values or any(v is None for v in values):
+                return None
+            return _same(self._kind(v, scope, depth + 1) for v in values)  # type: ignore[arg-type]
+        return None
+
+    def _value_kind(self, node: ast.expr, fn: Function) -> str | None:
+        """The type of one value, where it is plain: a literal, an f-string, `str(...)`."""
+        if isinstance(node, ast.JoinedStr):
+            return "str"
+        if isinstance(node, ast.Constant):
+            return _literal_kind(node)
+        if isinstance(node, ast.Call):
+            target = self.model.call_target(node, fn)
+            if target in _VALUE_KINDS:
+                return _VALUE_KINDS[target]
+        if isinstance(node, ast.Name) and node.id in fn.params:
+            return _annotated_kind(self.model, fn, node.id, element=False)
+        return None
 
     def _int_literals(self, node: ast.expr, fn: Function, depth: int) -> bool:
         if depth > 4:
@@ -165,6 +233,67 @@ class _SetNames:
         if not values:
             return False  # bound some other way (a loop target, `with ... as`, an import)
         return all(v is not None and self.is_set(v, scope, depth + 1) for v in values)
+
+
+_VALUE_KINDS = {"builtins.str": "str", "builtins.int": "num", "builtins.float": "num", "builtins.bytes": "bytes"}
+
+
+def _literal_kind(node: ast.expr) -> str | None:
+    if not isinstance(node, ast.Constant):
+        return None
+    value = node.value
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, bytes):
+        return "bytes"
+    if isinstance(value, (int, float)) and not isinstance(value, complex):
+        return "num"  # bool is an int
+    return None
+
+
+def _same(kinds) -> str | None:  # type: ignore[no-untyped-def]
+    """The one kind all of these are, or None (unknown, or mixed: `{1, "a"}`)."""
+    found: set[str | None] = set(kinds)
+    if len(found) != 1:
+        return None
+    return found.pop()
+
+
+def _annotated_kind(model: Model, fn: Function, name: str, element: bool = True) -> str | None:
+    """From a parameter's annotation: `set[str]`, `list[int]`, `Iterable[str]` give the
+    elements' kind (``element``), `str` / `int` the value's."""
+    a = fn.node.args
+    for p in (*a.posonlyargs, *a.args, *a.kwonlyargs):
+        if p.arg != name or p.annotation is None:
+            continue
+        ann = p.annotation
+        if element:
+            if not isinstance(ann, ast.Subscript) or isinstance(ann.slice, ast.Tuple):
+                return None
+            ann = ann.slice
+        return _VALUE_KINDS.get(model.qualify(ann) or "")
+    return None
+
+
+def _set_inside(builder: ast.expr) -> ast.expr:
+    """The set a (b) builder is built from (`list(s)`, `",".join(s)`, `[*s]`, a comprehension):
+    the node the autofix wraps in `sorted(...)` (kept in step with it)."""
+    node = builder
+    while True:
+        if isinstance(node, ast.Call) and len(node.args) == 1:
+            func = node.func
+            if (isinstance(func, ast.Attribute) and func.attr == "join") or (
+                isinstance(func, ast.Name) and func.id in ("list", "tuple")
+            ):
+                node = node.args[0]
+                continue
+        if isinstance(node, (ast.ListComp, ast.GeneratorExp)):
+            return node.generators[0].iter
+        if isinstance(node, (ast.List, ast.Tuple)):
+            for element in node.elts:
+                if isinstance(element, ast.Starred):
+                    return element.value
+        return node
 
 
 def _journaled_values(model: Model) -> Iterator[tuple[ast.expr, Function]]:

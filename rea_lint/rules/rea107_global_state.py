@@ -59,7 +59,7 @@ class GlobalState(Checker):
                     break
         for call, fn in model.method_calls(model.handler_nodes, MUTATING_METHODS):
             root = _root(call.func.value)  # type: ignore[attr-defined]
-            if root is not None and _is_global(model, root, fn, declared):
+            if root is not None and _is_container(model, root) and _is_global(model, root, fn, declared):
                 yield self.report(call, subject=call_name(call), ctx=fn.context_name())
 
     @staticmethod
@@ -81,6 +81,8 @@ class GlobalState(Checker):
         _HEADER + "SEEN = []\n@svc.handler()\nasync def h(ctx: restate.Context, k: str):\n    SEEN.append(k)\n",
     )
     valid = (
+        _HEADER + "import sqlalchemy as sa\nusers = sa.Table('users', sa.MetaData())\n@svc.handler()\n"
+        "async def h(ctx: restate.Context):\n    return str(users.insert())\n",
         _HEADER + "LIMIT = 10\n@svc.handler()\nasync def h(ctx: restate.Context):\n    return LIMIT * 2\n",
         _HEADER + "CACHE = {}\n@svc.handler()\nasync def h(ctx: restate.Context, k: str):\n"
         "    CACHE = {}\n    CACHE[k] = 1\n    return CACHE\n",
@@ -92,6 +94,39 @@ def _root(node: ast.expr) -> str | None:
     while isinstance(node, (ast.Attribute, ast.Subscript)):
         node = node.value
     return node.id if isinstance(node, ast.Name) else None
+
+
+_CONTAINER_NODES = (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)
+
+CONTAINER_FACTORIES = frozenset(
+    {
+        "builtins.list",
+        "builtins.dict",
+        "builtins.set",
+        "builtins.bytearray",
+        "builtins.dict.fromkeys",
+        "collections.deque",
+        "collections.defaultdict",
+        "collections.OrderedDict",
+        "collections.Counter",
+        "collections.ChainMap",
+        "weakref.WeakSet",
+        "weakref.WeakValueDictionary",
+        "weakref.WeakKeyDictionary",
+        "array.array",
+    }
+)
+
+
+def _is_container(model: Model, name: str) -> bool:
+    """Is ``name`` bound once at module level to a container (a literal, a comprehension or a
+    stdlib container constructor)? Only then is `.add/.update/.pop/...` surely a mutation:
+    the same method names on other objects build queries (`users.insert()`) or record metrics
+    (`counter.add(1)`)."""
+    value = model.module_values.get(name)
+    if isinstance(value, _CONTAINER_NODES):
+        return True
+    return isinstance(value, ast.Call) and model.qualify(value.func) in CONTAINER_FACTORIES
 
 
 def _is_global(model: Model, name: str, fn: Function, declared: dict[int, set[str]]) -> bool:

@@ -3,7 +3,7 @@
 `ctx.time()` journals `time.time()`, a float of seconds. Reported, in the same function: the
 awaited value (directly, or through a local name bound to it) bound to a name ending in
 `_ms`/`_millis`/`_msec`/`_ns`, or added to, subtracted from or compared with such a name,
-attribute or constant. A value that was converted first (`await ctx.time() * 1000`) is not
+attribute or constant (`+=` / `-=` included). A value that was converted first (`await ctx.time() * 1000`) is not
 the raw value, and is not reported. The finding points at the `ctx.time()` call, once.
 """
 
@@ -59,8 +59,19 @@ class ClockUnits(Checker):
             if source is not None and unit is not None:
                 reported.setdefault(id(source), (source, fn, unit))
 
-        for stmt, fn in model.handler_nodes(ast.Assign, ast.AnnAssign, ast.NamedExpr):
+        for stmt, fn in model.handler_nodes(ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.AugAssign):
             if id(fn) not in functions or getattr(stmt, "value", None) is None:
+                continue
+            if isinstance(stmt, ast.AugAssign):  # `elapsed_ms += await ctx.time()`, `now -= WINDOW_MS`
+                if isinstance(stmt.op, (ast.Add, ast.Sub)):
+                    pair = (stmt.target, stmt.value)
+                    unit = next((u for u in map(unit_name, pair) if u is not None), None)
+                    for operand in pair:
+                        source = self._source(operand, fn, times, names)
+                        if source is not None and unit is not None:
+                            reported.setdefault(id(source), (source, fn, unit))
+                if isinstance(stmt.target, ast.Name):
+                    names[(id(fn), stmt.target.id)] = None  # no longer the raw value
                 continue
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             for target in targets:
@@ -101,6 +112,7 @@ class ClockUnits(Checker):
         _HEADER + "    now_ms = await ctx.time()\n",
         _HEADER + "    now = await ctx.time()\n    expires = now + WINDOW_MS\n",
         _HEADER + "    started_ms = await ctx.get('started_ms')\n    if await ctx.time() - started_ms > 1000:\n        return\n",
+        _HEADER + "    elapsed_ms = await ctx.get('elapsed_ms')\n    elapsed_ms += await ctx.time()\n",
     )
     valid = (
         _HEADER + "    now_ms = int(await ctx.time() * 1000)\n    expires = now_ms + WINDOW_MS\n",

@@ -4,8 +4,8 @@ Discarded as a bare statement, or bound to a local (`fut = ctx.service_call(...)
 `wake_id, wake = ctx.awakeable()`) that is then never awaited, returned, yielded, passed,
 stored or combined. `len(fut)`, `str(fut)` and `ctx.set(k, fut)` do not count as using it.
 A durable promise handle (`p = ctx.promise("x")`) is used once one of its methods is called.
-A name starting with `_` says the future is deliberately left (REA207's own fix: record the
-awakeable's id, return, and let another handler receive the answer).
+Testing a future for truth (`if fut:`) does not use it either: a future is always truthy. A
+leading `_` exempts nothing (to keep only an awakeable's id: `aid = ctx.awakeable()[0]`).
 """
 
 from __future__ import annotations
@@ -97,12 +97,14 @@ class UnawaitedDurableOp(Checker):
                 and func.attr == "awakeable" and model.context_of(func.value, fn) is not None
             ):
                 name = target.elts[1].id  # `wake_id, wake = ctx.awakeable()`: the future
-            if name is not None and not name.startswith("_") and not _is_used(model, name, fn, assign):
-                yield self.report(assign, subject=f"{name} = {call_name(value)}", ctx=fn.context_name())
+            if name is not None and not _is_used(model, name, fn, assign):
+                yield self.report(assign, subject=f"{name} = {call_name(value)}", ctx=fn.context_name(),
+                                  data={"call": value, "is_async": fn.is_async})
 
     invalid = (
         _HEADER + "    wake_id, wake = ctx.awakeable()\n    ctx.set('id', wake_id)\n",
         _HEADER + "    keys = ctx.state_keys()\n    return len(keys)\n",
+        _HEADER + "    cached = ctx.get('cached')\n    if cached:\n        return\n",
         _HEADER + "    ctx.service_call(charge, 1)\n",
         _HEADER + "    ctx.sleep(timedelta(seconds=1))\n",
         _HEADER + "    ctx.run_typed('x', work)\n",
@@ -145,7 +147,8 @@ def _bound_in(model: Model, name: str, fn: Function, names: set[tuple[int, str]]
 
 
 _WEAK_USES = frozenset({"builtins.len", "builtins.str", "builtins.repr"})
-"""Calls that take a future without waiting for it (RULES.md: still reported)."""
+"""Calls that take a future without waiting for it (the rule specification, docs/rules/: still
+reported)."""
 
 
 def _is_used(model: Model, name: str, fn: Function, binding: ast.Assign) -> bool:
@@ -158,6 +161,8 @@ def _is_used(model: Model, name: str, fn: Function, binding: ast.Assign) -> bool
             loads += 1
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Name) and node.value.id == name:
             weak += 1
+        elif isinstance(node, (ast.If, ast.While, ast.IfExp, ast.Assert)):
+            weak += _truth_tests(node.test, name)
         elif isinstance(node, ast.Call):
             func = node.func
             weak_call = (isinstance(func, ast.Name) and model.qualify(func, fn) in _WEAK_USES) or (
@@ -167,3 +172,15 @@ def _is_used(model: Model, name: str, fn: Function, binding: ast.Assign) -> bool
                 weak += sum(1 for a in node.args if isinstance(a, ast.Name) and a.id == name)
                 weak += sum(1 for k in node.keywords if isinstance(k.value, ast.Name) and k.value.id == name)
     return loads > weak
+
+
+def _truth_tests(test: ast.expr, name: str) -> int:
+    """How often a condition only tests ``name`` for truth (`if fut:`, `if not fut and x:`):
+    a future is always truthy, so that reads nothing of its result."""
+    if isinstance(test, ast.Name):
+        return 1 if test.id == name else 0
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _truth_tests(test.operand, name)
+    if isinstance(test, ast.BoolOp):
+        return sum(_truth_tests(v, name) for v in test.values)
+    return 0

@@ -2,8 +2,9 @@
 
 An exclusive Virtual Object handler holds its key's lock until it returns. Reported, when the
 context is exclusive (an exclusive handler's, or a parameter annotated `ObjectContext`):
-`await` of an awakeable's future (the second value of `ctx.awakeable()`, bound by unpacking),
-of a durable promise's `.value()`, or of `restate.select/gather/wait_completed` given one, and
+`await` of an awakeable's future (the second value of `ctx.awakeable()`: unpacked, or `[1]`),
+of a durable promise (`ctx.promise(...)` itself, its `.value()`, directly or through a local),
+or of `restate.select/gather/wait_completed` given one, and
 `async for ... in restate.as_completed(...)` given one. `ctx.sleep` is REA206's.
 """
 
@@ -45,6 +46,7 @@ class WaitInExclusiveHandler(Checker):
         _OBJ + "    driver_id, driver = ctx.awakeable()\n    await ctx.object_send(notify, key='drivers', arg=driver_id)\n"
         "    return await driver\n",
         _OBJ + "    aid, answer = ctx.awakeable()\n    done = await restate.select(answer=answer, timeout=ctx.sleep(timedelta(hours=1)))\n",
+        _OBJ + "    answer = ctx.promise('answer').value()\n    return await answer\n",
         "import restate\nasync def wait_for_driver(ctx: restate.ObjectContext) -> str:\n"
         "    _id, fut = ctx.awakeable()\n    return await fut\n",
     )
@@ -53,7 +55,7 @@ class WaitInExclusiveHandler(Checker):
         "    return await ctx.promise('driver').value()\n",
         "import restate\nrides = restate.VirtualObject('ride')\n@rides.handler(kind='shared')\n"
         "async def peek(ctx: restate.ObjectSharedContext):\n    _id, fut = ctx.awakeable()\n    return await fut\n",
-        _OBJ + "    driver_id, _driver = ctx.awakeable()\n    ctx.set('awakeable', driver_id)\n"
+        _OBJ + "    driver_id = ctx.awakeable()[0]\n    ctx.set('awakeable', driver_id)\n"
         "    await ctx.object_send(notify, key='drivers', arg=driver_id)\n",
         _OBJ + "    await restate.gather(ctx.object_call(a, key='k', arg=1), ctx.object_call(b, key='k', arg=2))\n",
     )
@@ -68,6 +70,8 @@ class _Waits:
         """(function, name) bound to an awakeable's future on an exclusive context."""
         self.promises: set[tuple[int, str]] = set()
         """(function, name) bound to `ctx.promise(...)` on an exclusive context."""
+        self.pairs: set[tuple[int, str]] = set()
+        """(function, name) bound to the whole `ctx.awakeable()` pair (`aw[1]` is the future)."""
         self.rebound: set[tuple[int, str]] = set()
 
     def _exclusive_call(self, node: ast.expr, fn: Function, method: str) -> bool:
@@ -90,6 +94,10 @@ class _Waits:
                 key = (id(fn), target.id)
                 if self._exclusive_call(value, fn, "promise"):
                     self.promises.add(key)
+                elif self._exclusive_call(value, fn, "awakeable"):
+                    self.pairs.add(key)
+                elif self._waits(value, fn):  # `v = p.value()`, `wake = ctx.awakeable()[1]`
+                    self.awakeables.add(key)
                 else:
                     self.rebound.add(key)
 
@@ -105,8 +113,15 @@ class _Waits:
         return False
 
     def _waits(self, node: ast.expr, fn: Function) -> bool:
-        if isinstance(node, ast.Name):
-            return self._bound(node.id, fn, self.awakeables)
+        if isinstance(node, ast.Name):  # a future, or a promise handle (it is awaitable itself)
+            return self._bound(node.id, fn, self.awakeables) or self._bound(node.id, fn, self.promises)
+        if self._exclusive_call(node, fn, "promise"):  # `await ctx.promise("p")`
+            return True
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and node.slice.value == 1:
+            pair = node.value  # `ctx.awakeable()[1]`, `aw[1]`
+            if isinstance(pair, ast.Name):
+                return self._bound(pair.id, fn, self.pairs)
+            return self._exclusive_call(pair, fn, "awakeable")
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "value" and not node.args:
             receiver = node.func.value
             if isinstance(receiver, ast.Name):

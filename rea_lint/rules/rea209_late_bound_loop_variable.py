@@ -6,7 +6,9 @@ reads the loop's variable without binding it (default argument or `functools.par
 is stored for a later call: an argument of any `.append/.add/.insert/.extend`, a value put
 into a dict or set (`d[k] = ...`, a literal), the `compensate=` of a `.step(...)`/
 `.register(...)` (positional for `register(name, fn)`), a `+= [...]`, or the element of the
-comprehension itself. A `while` loop's variables are the names assigned in its body. The
+comprehension itself; also the action of a `ctx.run`/`ctx.run_typed` whose future is stored
+that way (the SDK calls the action only when the future is awaited), unless the iteration
+awaits something. A `while` loop's variables are the names assigned in its body. The
 finding points at the lambda or the `def`; the fix binds the variables as default arguments.
 """
 
@@ -34,21 +36,26 @@ class LateBoundLoopVariable(Checker):
     def check(self, model: Model) -> Iterator[Finding]:
         if next(model.handler_nodes(ast.Lambda), None) is None and not any(
             fn.children for fn in model.functions if fn.is_handler_code
-        ):
+        ) and not model.run_calls:
             return  # no callable is made in handler code (the common case)
-        stored = list(_stored(model))
+        runs = _deferred_runs(model)
+        stored = list(_stored(model, runs))
         if not stored:
             return
         loops: dict[int, list[Loop]] = {}
         for loop, fn in model.handler_nodes(ast.For, ast.AsyncFor, ast.While):
             loops.setdefault(id(fn), []).append(loop)
         seen: set[int] = set()
+        run_actions = _run_actions(model, runs)
         for made, fn, comprehension in stored:
             if id(made) in seen:
                 continue
             seen.add(id(made))
             variables: list[str] = []
-            for loop in _enclosing(loops.get(id(fn), ()), made):
+            enclosing = list(_enclosing(loops.get(id(fn), ()), made))
+            if id(made) in run_actions and _awaits(comprehension, enclosing):
+                continue  # an await in the iteration may run the scheduled action there
+            for loop in enclosing:
                 variables.extend(_loop_variables(loop))
             if comprehension is not None:
                 for gen in comprehension.generators:
@@ -67,6 +74,7 @@ class LateBoundLoopVariable(Checker):
         _HEADER + "    for sub in subs:\n        def compensate():\n            return remove(sub)\n"
         "        compensations.append(compensate)\n",
         _HEADER + "    compensations = [lambda: remove(sub) for sub in subs]\n",
+        _HEADER + "    futs = [ctx.run('cancel', lambda: remove(sub)) for sub in subs]\n    await restate.gather(*futs)\n",
     )
     valid = (
         _HEADER + "    for sub in subs:\n        compensations.append(lambda sub=sub: remove(sub))\n",
@@ -76,7 +84,7 @@ class LateBoundLoopVariable(Checker):
     )
 
 
-def _stored(model: Model) -> Iterator[tuple[Made, Function, "ast.ListComp | ast.SetComp | ast.DictComp | None"]]:
+def _stored(model: Model, runs: dict[int, ast.expr]) -> Iterator[tuple[Made, Function, "ast.ListComp | ast.SetComp | ast.DictComp | None"]]:
     """Lambdas and nested defs that handler code stores for a later call, with the function
     whose code stores them and, for a comprehension's element, the comprehension."""
     assigned: dict[tuple[int, str], ast.Lambda | None] | None = None
@@ -98,6 +106,12 @@ def _stored(model: Model) -> Iterator[tuple[Made, Function, "ast.ListComp | ast.
         elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             for elt in node.elts:
                 yield from callables(elt, fn)
+        elif isinstance(node, ast.Call):
+            # `futs.append(ctx.run("x", lambda: undo(sub)))`: the SDK schedules the action and
+            # calls it only when the future is awaited, after the loop
+            action = runs.get(id(node))
+            if action is not None:
+                yield from callables(action, fn)
 
     for call, fn in model.method_calls(model.handler_nodes, STORING_METHODS):
         method = call.func.attr  # type: ignore[attr-defined]
@@ -126,6 +140,46 @@ def _stored(model: Model) -> Iterator[tuple[Made, Function, "ast.ListComp | ast.
         elt = comp.value if isinstance(comp, ast.DictComp) else comp.elt
         if isinstance(elt, ast.Lambda):
             yield elt, fn, comp
+        elif isinstance(elt, ast.Call):  # `[ctx.run("charge", lambda: charge(s)) for s in subs]`
+            for made in callables(elt, fn):
+                yield made, fn, comp
+
+
+_DEFERRING_RUNS = ("run", "run_typed")
+
+
+def _deferred_runs(model: Model) -> dict[int, ast.expr]:
+    """`ctx.run(...)` / `ctx.run_typed(...)` calls -> their action. restate-sdk 1.3.0 does not
+    call the action there: it keeps a closure that runs it when the returned future is
+    awaited, so a lambda made in a loop and run after the loop reads the loop's last value."""
+    return {
+        id(run.call): run.action
+        for run in model.run_calls
+        if run.context is not None and run.action is not None
+        and isinstance(run.call.func, ast.Attribute) and run.call.func.attr in _DEFERRING_RUNS
+    }
+
+
+def _run_actions(model: Model, runs: dict[int, ast.expr]) -> set[int]:
+    """The lambdas and nested defs those runs are given (by id)."""
+    out: set[int] = set()
+    for action in runs.values():
+        out.add(id(action))
+        if isinstance(action, ast.Name):
+            for fn in model.functions:
+                child = fn.children.get(action.id)
+                if child is not None:
+                    out.add(id(child.node))
+    return out
+
+
+def _awaits(comprehension: ast.AST | None, loops: "list[Loop]") -> bool:
+    """Does the iteration that makes a run action await anything (then the SDK may run the
+    action before the loop moves on: silent, as the rule cannot be sure)?"""
+    roots: list[ast.AST] = [comprehension] if comprehension is not None else []
+    for loop in loops:
+        roots.extend(loop.body)
+    return any(isinstance(n, (ast.Await, ast.AsyncFor, ast.AsyncWith)) for r in roots for n in ast.walk(r))
 
 
 def _lambda_names(model: Model) -> dict[tuple[int, str], ast.Lambda | None]:

@@ -18,13 +18,21 @@ _HEADER = "import restate, uuid, time\nsvc = restate.Service('s')\n@svc.handler(
 
 
 def is_nondeterministic_call(model: Model) -> Callable[[ast.Call, Function], bool]:
-    """A predicate: does this call read the clock, draw randomness or make a uuid1/uuid4?"""
+    """A predicate: does this call read the clock, draw randomness or make a uuid1/uuid4?
+    Every call REA101-103 name counts, including those they find by more than the callee's
+    name (an event loop's clock: `asyncio.get_running_loop().time()`)."""
+    detected: set[int] | None = None
 
     def check(call: ast.Call, fn: Function) -> bool:
+        nonlocal detected
         qual = model.call_target(call, fn)
-        if qual is None:
-            return False
-        return any(rule.matches(qual, call, model.config.extra_calls.get(rule.code, ())) for rule in _SOURCES)
+        if qual is not None and any(
+            rule.matches(qual, call, model.config.extra_calls.get(rule.code, ())) for rule in _SOURCES
+        ):
+            return True
+        if detected is None:
+            detected = {id(c) for rule in _SOURCES for c, _fn, _name in rule().detect(model, model.handler_nodes)}
+        return id(call) in detected
 
     return check
 
@@ -41,6 +49,8 @@ class NondeterministicIdempotencyKey(Checker):
     invalid = (
         _HEADER + "    await ctx.service_call(pay, 1, idempotency_key=str(uuid.uuid4()))\n",
         _HEADER + "    key = f'pay-{time.time()}'\n    ctx.service_send(pay, 1, idempotency_key=key)\n",
+        "import restate, asyncio\nsvc = restate.Service('s')\n@svc.handler()\nasync def h(ctx: restate.Context):\n"
+        "    ctx.service_send(pay, 1, idempotency_key=str(asyncio.get_running_loop().time()))\n",
     )
     valid = (
         _HEADER + "    await ctx.service_call(pay, 1, idempotency_key=str(uuid.uuid5(uuid.NAMESPACE_URL, 'x')))\n",

@@ -32,7 +32,7 @@ class BroadExcept(Checker):
                     continue
                 if breadth == _EXCEPTION:
                     if guarded is None:
-                        guarded = model.contains_restate_operation(try_.body, fn)
+                        guarded = _may_suspend_or_fail(model, try_.body, fn)
                     if not guarded:
                         continue
                 yield self.report(handler, subject=_subject(handler), ctx=fn.context_name())
@@ -47,8 +47,38 @@ class BroadExcept(Checker):
         _HEADER + "    try:\n        await ctx.get('k')\n    except Exception as e:\n"
         "        if restate.exceptions.is_internal_exception(e):\n            raise\n        return None\n",
         _HEADER + "    try:\n        int('x')\n    except Exception:\n        return 0\n",
+        _HEADER + "    try:\n        n = int(ctx.key())\n    except Exception:\n        n = 0\n",
         _HEADER + "    try:\n        await ctx.get('k')\n    except BaseException as e:\n        raise RuntimeError() from e\n",
     )
+
+
+_NEVER_SUSPEND = frozenset({"key", "uuid", "random", "request"})
+"""Context methods that answer from the invocation's own data: they neither suspend nor raise
+`TerminalError`, so an `except Exception` around them swallows nothing of Restate's."""
+
+
+def _may_suspend_or_fail(model: Model, body: Sequence[ast.stmt], fn: Function) -> bool:
+    """Does the block perform a Restate operation that can suspend or raise `TerminalError`
+    (any but `ctx.key()`, `ctx.uuid()`, `ctx.random()...`, `ctx.request()...`)?"""
+    for root in body:
+        for node in ast.walk(root):
+            if isinstance(node, ast.Call) and model.is_restate_operation(node, fn) and not _answers_locally(node, fn):
+                return True
+    return False
+
+
+def _answers_locally(call: ast.Call, fn: Function) -> bool:
+    node: ast.expr = call
+    while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr in _NEVER_SUSPEND and isinstance(func.value, ast.Name) \
+                    and func.value.id in fn.contexts:
+                return True
+            node = func
+        else:
+            node = node.value
+    return False
 
 
 def _subject(handler: ast.ExceptHandler) -> str:
