@@ -226,7 +226,7 @@ def _estimates(only: set[str], modules: int, every: int, rounds: int, mypy_modul
         stdlib = 1800 // every
         est[f"linter: stdlib sample (every {every}th file)" if every > 1 else "linter: stdlib"] = (
             rounds * stdlib * (2 * 0.02 + 0.007 + 0.012) + 4 * rounds)
-        est["linter: real Restate"] = rounds * 6 + 10
+        est["linter: real Restate"] = rounds * 2 + 2
         est["linter: real Restate, steady state"] = max(rounds, 3) * 0.5 * 4 + 2
         est["linter: whole stdlib"] = 20
         est["linter: profiles"] = modules * c["rea_cold"] * 4 + 5

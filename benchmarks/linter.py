@@ -342,9 +342,10 @@ FLAKE8_WITHOUT, FLAKE8_WITH = "flake8 (defaults), without rea", "flake8 (default
 
 
 def bench_corpus(name: str, files: list[Path], cwd: Path, rounds: int, cache_dir: Path, jobs: int,
-                 scratch: Path) -> tuple[dict[str, Series], list[float]]:
+                 scratch: Path, parse_only: bool = False) -> tuple[dict[str, Series], list[float]]:
     """Time every linter on ``files``: (series by label, CPU seconds rea's plugin took in each
-    "flake8 with rea" run, charged by the launcher's ``--time-rea``)."""
+    "flake8 with rea" run, charged by the launcher's ``--time-rea``). ``parse_only``: only
+    `ast.parse` and `rea check --jobs 1`, alternating (the real corpus: all its targets need)."""
     env = _env()
     rea = rea_cli()
     ruff = ruff_cli()
@@ -358,6 +359,12 @@ def bench_corpus(name: str, files: list[Path], cwd: Path, rounds: int, cache_dir
         s.setdefault(label, Series(label, n)).runs.append(run)
         print(f"  {name}: {label}: {run.wall:.1f}s wall, {run.cpu:.1f}s CPU", file=sys.stderr, flush=True)
 
+    if parse_only:
+        for _ in range(rounds):
+            do(PARSE_LABEL, [sys.executable, "-c", PARSE_FILES, *paths])
+            if rea:
+                do("rea check --jobs 1", [*rea, "check", "--no-cache", "--jobs", "1", *paths])
+        return s, plugin
     for r in range(rounds):
         timing = scratch / f"plugin-cpu-{name.split()[0]}-{r}"
         if timing.exists():
@@ -481,7 +488,7 @@ def bench_linter(corpus_a, corpus_b, full_stdlib, rounds: int, out_dir: Path, pr
         with step(f"linter: {corpus.name}"):
             results[corpus.name], plugin[corpus.name] = bench_corpus(
                 corpus.name, corpus.files, corpus.root, rounds, out_dir / f"rea-cache-{corpus.name.split()[0]}",
-                jobs, out_dir)
+                jobs, out_dir, parse_only=corpus is real)
         for label, ser in results[corpus.name].items():
             last = ser.runs[-1]
             sec.rows.append([

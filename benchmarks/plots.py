@@ -58,7 +58,8 @@ def _scale(plt, data):  # type: ignore[no-untyped-def]
     fig, (ax, mem) = plt.subplots(1, 2, figsize=(10, 4.2))
     series = [("rea check, cold (--no-cache)", "cold_cpu", "o-"), ("rea check, warm cache", "warm_cpu", "s-"),
               ("ast.parse only (the floor)", "parse_cpu", "k:"), ("flake8, without rea", "flake8, without rea cpu", "^--"),
-              ("flake8, with rea", "flake8, with rea cpu", "v--"), ("ruff", "ruff cpu", "d-.")]
+              ("flake8, with rea", "flake8, with rea cpu", "v--"), ("ruff", "ruff cpu", "d-."),
+              ("rea diff (both revisions)", "diff_cpu", "x-")]
     for label, key, style in series:
         xs = [n for n in sizes if pts[n].get(key)]
         if xs:
@@ -70,12 +71,16 @@ def _scale(plt, data):  # type: ignore[no-untyped-def]
     ax.set_title("Throughput vs project size (flat = linear)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7)
-    for label, key, style in (("cold", "cold_rss", "o-"), ("warm", "warm_rss", "s-")):
-        mem.plot(sizes, [pts[n][key] for n in sizes], style, label=f"rea check, {label}")
+    for label, key, style in (("rea check, cold", "cold_rss", "o-"), ("rea check, warm", "warm_rss", "s-"),
+                              ("rea diff", "diff_rss", "x-")):
+        xs = [n for n in sizes if pts[n].get(key)]
+        if xs:
+            mem.plot(xs, [pts[n][key] for n in xs], style, label=label)
     lo = sizes[0]
     mem.plot(sizes, [pts[lo]["cold_rss"] * n / lo for n in sizes], "k:", label=f"linear from {lo:,} (cold)")
     _size_ticks(mem, sizes)
     mem.set_xlabel("modules in the project")
+    mem.set_yscale("log")  # rea diff holds both revisions: GBs next to rea check's MBs
     mem.set_ylabel("peak RSS, MB")
     mem.set_title("Peak memory vs project size")
     mem.grid(True, which="both", alpha=0.3)
