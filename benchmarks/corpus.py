@@ -16,12 +16,13 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import sys
 import sysconfig
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 __all__ = ["Corpus", "generate", "stdlib_corpus", "generate_module"]
 
@@ -56,6 +57,7 @@ class Corpus:
     root: Path
     files: list[Path]
     manifest: dict[str, list[str]] = field(default_factory=dict)
+    description: str = ""
 
     @property
     def lines(self) -> int:
@@ -971,3 +973,28 @@ def stdlib_corpus(every: int = 1) -> Corpus:
         if not {"site-packages", "dist-packages", "__pycache__"} & set(p.relative_to(root).parts)
     )
     return Corpus(f"stdlib {sys.version.split()[0]}", root, files[::every])
+
+
+REPO = Path(__file__).resolve().parents[1]
+REAL_DIRS = ("examples", "tests/runtime")
+"""Real Restate code every checkout has: the example services and the apps the runtime tests serve."""
+
+
+def real_corpus(extra: Sequence[Path] = ()) -> Corpus:
+    """The Python modules that import restate under this repository's ``REAL_DIRS`` and under
+    ``extra`` (e.g. a checkout of restatedev/examples): hand-written services, not generated ones."""
+    roots = [REPO / d for d in REAL_DIRS] + [Path(p).resolve() for p in extra]
+    files = []
+    for root in roots:
+        if not root.exists():
+            raise FileNotFoundError(f"real corpus directory {root} does not exist")
+        for path in sorted(root.rglob("*.py") if root.is_dir() else [root]):
+            if "__pycache__" in path.parts or ".venv" in path.parts:
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if re.search(r"^\s*(import restate\b|from restate\b)", text, re.M):
+                files.append(path)
+    shown = [str(r.relative_to(REPO)) if r.is_relative_to(REPO) else str(r) for r in roots]
+    return Corpus("real Restate", REPO, files, description=(
+        f"the {len(files)} modules that import restate under {', '.join(shown)} (hand-written services and "
+        "the apps the runtime tests serve to a real restate-server)."))

@@ -58,7 +58,8 @@ def _scale(plt, data):  # type: ignore[no-untyped-def]
     fig, (ax, mem) = plt.subplots(1, 2, figsize=(10, 4.2))
     series = [("rea check, cold (--no-cache)", "cold_cpu", "o-"), ("rea check, warm cache", "warm_cpu", "s-"),
               ("ast.parse only (the floor)", "parse_cpu", "k:"), ("flake8, without rea", "flake8, without rea cpu", "^--"),
-              ("flake8, with rea", "flake8, with rea cpu", "v--"), ("ruff", "ruff cpu", "d-.")]
+              ("flake8, with rea", "flake8, with rea cpu", "v--"), ("ruff", "ruff cpu", "d-."),
+              ("rea diff (both revisions)", "diff_cpu", "x-")]
     for label, key, style in series:
         xs = [n for n in sizes if pts[n].get(key)]
         if xs:
@@ -70,12 +71,16 @@ def _scale(plt, data):  # type: ignore[no-untyped-def]
     ax.set_title("Throughput vs project size (flat = linear)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7)
-    for label, key, style in (("cold", "cold_rss", "o-"), ("warm", "warm_rss", "s-")):
-        mem.plot(sizes, [pts[n][key] for n in sizes], style, label=f"rea check, {label}")
+    for label, key, style in (("rea check, cold", "cold_rss", "o-"), ("rea check, warm", "warm_rss", "s-"),
+                              ("rea diff", "diff_rss", "x-")):
+        xs = [n for n in sizes if pts[n].get(key)]
+        if xs:
+            mem.plot(xs, [pts[n][key] for n in xs], style, label=label)
     lo = sizes[0]
     mem.plot(sizes, [pts[lo]["cold_rss"] * n / lo for n in sizes], "k:", label=f"linear from {lo:,} (cold)")
     _size_ticks(mem, sizes)
     mem.set_xlabel("modules in the project")
+    mem.set_yscale("log")  # rea diff holds both revisions: GBs next to rea check's MBs
     mem.set_ylabel("peak RSS, MB")
     mem.set_title("Peak memory vs project size")
     mem.grid(True, which="both", alpha=0.3)
@@ -90,18 +95,31 @@ def _size_ticks(ax, sizes: list[int]) -> None:  # type: ignore[no-untyped-def]
     ax.minorticks_off()
 
 
+def mypy_groups(data: dict) -> list[tuple[str, dict]]:
+    """(corpus, {"without": {"cold": s, "warm": s}, "with": {...}}) pairs in the mypy section's data:
+    either one pair at the top (the generated corpus) or one per corpus key, other keys ignored."""
+    def pair(d: object) -> bool:
+        return isinstance(d, dict) and all(isinstance(d.get(k), dict) for k in ("without", "with"))
+
+    if pair(data):
+        return [("generated", data)]
+    return [(str(k), v) for k, v in data.items() if pair(v)]
+
+
 def _mypy(plt, data):  # type: ignore[no-untyped-def]
-    fig, ax = plt.subplots(figsize=(6, 3.6))
-    states = ["cold", "warm"]
-    width = 0.38
-    for i, side in enumerate(("without", "with")):
-        vals = [data[side][s] for s in states]
-        bars = ax.bar([x + (i - 0.5) * width for x in range(len(states))], vals, width, label=f"{side} rea's plugin")
-        ax.bar_label(bars, fmt="%.2f s", fontsize=7)
-    ax.set_xticks(range(len(states)), [f"{s} cache" for s in states])
-    ax.set_ylabel("mypy CPU s (median)")
-    ax.set_title("mypy with and without the plugin")
-    ax.legend(fontsize=7)
+    groups = mypy_groups(data)
+    fig, axes = plt.subplots(1, max(len(groups), 1), figsize=(4.2 * max(len(groups), 1) + 1, 3.6), squeeze=False)
+    for ax, (name, d) in zip(axes[0], groups):
+        states = [s for s in ("cold", "warm") if s in d["without"] and s in d["with"]]
+        width = 0.38
+        for i, side in enumerate(("without", "with")):
+            vals = [d[side][s] for s in states]
+            bars = ax.bar([x + (i - 0.5) * width for x in range(len(states))], vals, width, label=f"{side} rea's plugin")
+            ax.bar_label(bars, fmt="%.2f s", fontsize=7)
+        ax.set_xticks(range(len(states)), [f"{s} cache" for s in states])
+        ax.set_ylabel("mypy CPU s (median)")
+        ax.set_title(f"mypy with and without the plugin: {name}")
+        ax.legend(fontsize=7)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
 
