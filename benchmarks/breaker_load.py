@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import time
 from datetime import timedelta
 from typing import Any
@@ -101,8 +102,13 @@ def main(argv: list[str] | None = None) -> int:
     direct = rows[0][1]["calls_per_s"]
     print(f"{'side':<18} {'calls/s':>9} {'vs direct':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
     for name, r in rows:
-        print(f"{name:<18} {r['calls_per_s']:>9.1f} {r['calls_per_s'] / direct:>9.2f}x "
+        ratio = f"{r['calls_per_s'] / direct:>9.2f}x" if direct else f"{'n/a':>10}"
+        print(f"{name:<18} {r['calls_per_s']:>9.1f} {ratio} "
               f"{r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} {int(r['errors']):>7}")
+    if not direct:
+        print(f"breaker_load: no direct call succeeded ({int(rows[0][1]['errors'])} errors), so there is "
+              "no baseline; rerun with more --seconds or fewer --concurrency", file=sys.stderr)
+        return 1
     return 0
 
 
