@@ -35,7 +35,7 @@ from mypy.nodes import (
     WithStmt,
 )
 
-from mypy_plugin.tree import children
+from mypy_plugin.tree import add_nodes, fields
 from rea_lint.model import RUN_HELPERS, SAGA_RUN_METHODS
 
 __all__ = ["ModuleIndex", "index_for", "RUN_METHODS", "action_of", "missing_imports"]
@@ -77,6 +77,24 @@ def unwrap_partial(expr: Expression | None) -> tuple[Expression | None, list[Exp
     return expr, []
 
 
+_ENVIRON = frozenset({"os.environ", "os.environb"})
+_DECORATOR, _CALL, _REF, _NAME, _ASSIGN, _ASSIGN_EXPR, _OP_ASSIGN, _FOR, _WITH = range(1, 10)
+_PLANS: dict[type, tuple[int, bool, tuple[str, ...]]] = {}
+"""Node class -> (what `_build` notes about it, is it a function, its children's fields)."""
+
+
+def _plan(kind: type) -> tuple[int, bool, tuple[str, ...]]:
+    what = 0
+    for base, code in ((Decorator, _DECORATOR), (CallExpr, _CALL), (NameExpr, _NAME), (RefExpr, _REF),
+                       (AssignmentStmt, _ASSIGN), (AssignmentExpr, _ASSIGN_EXPR), (OperatorAssignmentStmt, _OP_ASSIGN),
+                       (ForStmt, _FOR), (WithStmt, _WITH)):
+        if issubclass(kind, base):
+            what = code
+            break
+    plan = _PLANS[kind] = (what, issubclass(kind, FuncItem), fields(kind))
+    return plan
+
+
 class ModuleIndex:
     def __init__(self, tree: MypyFile) -> None:
         self.parent: dict[int, Node] = {}
@@ -108,45 +126,85 @@ class ModuleIndex:
         """Names bound by imports mypy could not follow (see `mypy_plugin.untyped`)."""
 
     def _build(self, tree: MypyFile) -> None:
+        # One walk over every node of the module, so the loop is written for speed: what a node
+        # kind needs is looked up once per class (`_plan`), children are pushed without building
+        # a list per node, and the order (source order, depth first) is the one queries rely on.
+        parent_of = self.parent
+        own_calls = self._own_calls
+        names = self._names
         stack: list[tuple[Node, Node | None, FuncItem | None]] = [(tree, None, None)]
+        pop, push = stack.pop, stack.append
+        plans = _PLANS
         while stack:
-            node, parent, func = stack.pop()
+            node, parent, func = pop()
             if parent is not None:
-                self.parent[id(node)] = parent
-            if isinstance(node, Decorator):
-                self.decorator_of[id(node.func)] = node
-                for d in node.decorators:
-                    if isinstance(d, CallExpr):
-                        self.decorated_by_call[id(d)] = node.func
-            elif isinstance(node, CallExpr):
-                self._note_call(node)
-                self._own_calls.setdefault(id(func), []).append(node)
-            elif isinstance(node, RefExpr) and node.fullname in ("os.environ", "os.environb"):
+                parent_of[id(node)] = parent
+            kind = type(node)
+            plan = plans.get(kind)
+            if plan is None:
+                plan = _plan(kind)
+            what, is_function, attrs = plan
+            if what == _NAME:
+                if node.fullname in _ENVIRON:  # type: ignore[attr-defined]
+                    self.env_readers.add(id(func))
+                else:
+                    names.setdefault(id(func), []).append(node)  # type: ignore[arg-type]
+            elif what == _CALL:
+                self._note_call(node)  # type: ignore[arg-type]
+                own_calls.setdefault(id(func), []).append(node)  # type: ignore[arg-type]
+            elif what:
+                self._note(what, node, func)
+            if is_function:
+                self.functions.append(node)  # type: ignore[arg-type]
+                self._nested.setdefault(id(func), []).append(node)  # type: ignore[arg-type]
+                for arg in node.arguments:  # type: ignore[attr-defined]
+                    self.param_owner[id(arg.variable)] = node  # type: ignore[assignment]
+                func = node  # type: ignore[assignment]
+            if not attrs:
+                continue
+            # push the children in source order: popped last-first, as `tree.children` lists them
+            kids: list[Node] = []
+            for name in attrs:
+                value = getattr(node, name, None)
+                if value is None:
+                    continue
+                if isinstance(value, Node):
+                    kids.append(value)
+                else:
+                    add_nodes(kids, value)
+            for child in kids:
+                push((child, node, func))
+
+    def _note(self, what: int, node: Node, func: FuncItem | None) -> None:
+        """The rarer node kinds of `_build`: decorators, references, bindings."""
+        if what == _DECORATOR:
+            assert isinstance(node, Decorator)
+            self.decorator_of[id(node.func)] = node
+            for d in node.decorators:
+                if isinstance(d, CallExpr):
+                    self.decorated_by_call[id(d)] = node.func
+        elif what == _REF:
+            if node.fullname in _ENVIRON:  # type: ignore[attr-defined]
                 self.env_readers.add(id(func))
-            elif isinstance(node, NameExpr):
-                self._names.setdefault(id(func), []).append(node)
-            elif isinstance(node, AssignmentStmt):
-                for lvalue in node.lvalues:
-                    self._bind(func, lvalue, node.rvalue)
-                    self._stores.update(id(n) for n in _names_of(lvalue))
-            elif isinstance(node, AssignmentExpr):
-                self._bind(func, node.target, node.value)
-            elif isinstance(node, OperatorAssignmentStmt):
-                self._bind(func, node.lvalue, None)
-            elif isinstance(node, ForStmt):
-                self._bind(func, node.index, None)
-            elif isinstance(node, WithStmt):
-                for expr, target in zip(node.expr, node.target):
-                    if target is not None:
-                        self._bind(func, target, expr)
-            if isinstance(node, FuncItem):
-                self.functions.append(node)
-                self._nested.setdefault(id(func), []).append(node)
-                for arg in node.arguments:
-                    self.param_owner[id(arg.variable)] = node
-                func = node
-            for child in children(node):
-                stack.append((child, node, func))
+        elif what == _ASSIGN:
+            assert isinstance(node, AssignmentStmt)
+            for lvalue in node.lvalues:
+                self._bind(func, lvalue, node.rvalue)
+                self._stores.update(id(n) for n in _names_of(lvalue))
+        elif what == _ASSIGN_EXPR:
+            assert isinstance(node, AssignmentExpr)
+            self._bind(func, node.target, node.value)
+        elif what == _OP_ASSIGN:
+            assert isinstance(node, OperatorAssignmentStmt)
+            self._bind(func, node.lvalue, None)
+        elif what == _FOR:
+            assert isinstance(node, ForStmt)
+            self._bind(func, node.index, None)
+        elif what == _WITH:
+            assert isinstance(node, WithStmt)
+            for expr, target in zip(node.expr, node.target):
+                if target is not None:
+                    self._bind(func, target, expr)
 
     def _bind(self, func: FuncItem | None, target: Expression, value: Expression | None) -> None:
         # Keyed by scope and name, not by the Var: the daemon re-analyses a function it

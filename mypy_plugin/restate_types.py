@@ -34,7 +34,8 @@ BASES: tuple[tuple[str, str], ...] = (
     ("Context", "Context"),
 )
 SHARED = frozenset({"ObjectSharedContext", "WorkflowSharedContext"})
-FUTURE_BASES = frozenset({CTX + "RestateDurableFuture", CTX + "DurablePromise", CTX + "SendHandle"})
+DURABLE_PROMISE = CTX + "DurablePromise"
+FUTURE_BASES = frozenset({CTX + "RestateDurableFuture", DURABLE_PROMISE, CTX + "SendHandle"})
 
 SERVICE_CLASSES: Mapping[str, str] = {
     "restate.service.Service": "service",

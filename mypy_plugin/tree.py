@@ -11,7 +11,7 @@ from typing import Iterator
 
 from mypy.nodes import Node
 
-__all__ = ["children", "walk"]
+__all__ = ["children", "walk", "fields", "add_nodes"]
 
 _FIELDS: dict[str, tuple[str, ...]] = {
     "MypyFile": ("defs",),
@@ -66,14 +66,16 @@ _BY_TYPE: dict[type, tuple[str, ...]] = {}
 """The same table keyed by class: one dict lookup per node, no name built."""
 
 
-def _fields(kind: type) -> tuple[str, ...]:
-    fields = _BY_TYPE.get(kind)
-    if fields is None:
-        fields = _BY_TYPE[kind] = _FIELDS.get(kind.__name__, ())
-    return fields
+def fields(kind: type) -> tuple[str, ...]:
+    """The attributes of a node class that hold its children, in source order."""
+    found = _BY_TYPE.get(kind)
+    if found is None:
+        found = _BY_TYPE[kind] = _FIELDS.get(kind.__name__, ())
+    return found
 
 
-def _add(out: list[Node], value: object) -> None:
+def add_nodes(out: list[Node], value: object) -> None:
+    """Append the nodes in one field's value (a node, or a list of nodes, pairs or None) to `out`."""
     if isinstance(value, Node):
         out.append(value)
     elif isinstance(value, (list, tuple)):
@@ -81,17 +83,17 @@ def _add(out: list[Node], value: object) -> None:
             if isinstance(item, Node):
                 out.append(item)
             elif isinstance(item, (list, tuple)):
-                _add(out, item)
+                add_nodes(out, item)
 
 
 def children(node: Node) -> list[Node]:
     """The node's children in source order (a list: walks build it once per node, without
     the nested generators a per-child `yield from` costs on every node of every walk)."""
     out: list[Node] = []
-    for name in _fields(type(node)):
+    for name in fields(type(node)):
         value = getattr(node, name, None)
         if value is not None:
-            _add(out, value)
+            add_nodes(out, value)
     return out
 
 

@@ -46,8 +46,12 @@ class CallFacts:
 
 def forbidden_codes(facts: CallFacts) -> list[str]:
     """The call rules this call breaks when it runs in handler code."""
+    merged, every = _targets(facts.extra)
+    constructed = facts.constructed
+    if (facts.names.isdisjoint(every) and not any(n.startswith(_ANY_PREFIX) for n in facts.names)
+            and (constructed is None or not any(b.fullname in _ANY_BASE for b in constructed.type.mro))):
+        return []  # most calls: no rule names them (one look instead of one per rule)
     found: list[str] = []
-    merged = _targets(facts.extra)
     for code in ORDER:
         if not facts.names.isdisjoint(merged[code]):
             found.append(code)
@@ -63,22 +67,26 @@ def forbidden_codes(facts: CallFacts) -> list[str]:
             found.append(code)
             continue
         bases = CLASS_BASES.get(code)
-        if bases and facts.constructed is not None and any(b.fullname in bases for b in facts.constructed.type.mro):
+        if bases and constructed is not None and any(b.fullname in bases for b in constructed.type.mro):
             found.append(code)
     return found
 
 
-_MERGED: dict[int, tuple[Mapping[str, tuple[str, ...]], dict[str, frozenset[str]]]] = {}
+_ANY_PREFIX = tuple(p for code in ORDER for p in PREFIXES.get(code, ()))
+_ANY_BASE = frozenset(b for code in ORDER for b in CLASS_BASES.get(code, ()))
+_MERGED: dict[int, tuple[Mapping[str, tuple[str, ...]], dict[str, frozenset[str]], frozenset[str]]] = {}
 
 
-def _targets(extra: Mapping[str, tuple[str, ...]]) -> dict[str, frozenset[str]]:
-    """Each rule's targets with `[tool.rea] extra-calls` added, merged once per configuration."""
+def _targets(extra: Mapping[str, tuple[str, ...]]) -> tuple[dict[str, frozenset[str]], frozenset[str]]:
+    """Each rule's targets with `[tool.rea] extra-calls` added, and all of them together,
+    merged once per configuration."""
     hit = _MERGED.get(id(extra))
     if hit is not None and hit[0] is extra:
-        return hit[1]
+        return hit[1], hit[2]
     merged = {code: CALLS.get(code, frozenset()) | frozenset(extra.get(code, ())) for code in ORDER}
-    _MERGED[id(extra)] = (extra, merged)
-    return merged
+    every = frozenset().union(*merged.values())
+    _MERGED[id(extra)] = (extra, merged, every)
+    return merged, every
 
 
 def _seeded_random(facts: CallFacts) -> bool:
