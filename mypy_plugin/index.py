@@ -63,9 +63,9 @@ def _names_of(target: Expression) -> Iterator[NameExpr]:
             yield from _names_of(item)
 
 
-def _argument(call: CallExpr, position: int | None, keyword: str) -> Expression | None:
+def _argument(call: CallExpr, position: int | None, keyword: str | None) -> Expression | None:
     for i, (arg, name) in enumerate(zip(call.args, call.arg_names)):
-        if name == keyword or (name is None and i == position):
+        if (keyword is not None and name == keyword) or (name is None and i == position):
             return arg
     return None
 
