@@ -1,4 +1,4 @@
-"""Transitive findings (RULES.md): handler code calling a function of its own module that
+"""Transitive findings (the rule specification): handler code calling a function of its own module that
 reads the clock, draws randomness, sleeps, does I/O, reads the environment or starts a thread.
 
 The chain is the linter's (`rea_lint.project`), read from the module's source with `ast`

@@ -1,6 +1,6 @@
 """The Restate-aware semantic model of one module, built once and shared by every rule.
 
-It answers the questions RULES.md defines: which functions are handlers and of which kind,
+It answers the questions the rule specification defines: which functions are handlers and of which kind,
 which names hold a Restate context, which code is handler code, and which code runs inside a
 run action. It works on the stdlib `ast` tree (flake8 already built it), no second parse:
 one pass over the code of each function both collects what the rules ask about and indexes
@@ -497,7 +497,7 @@ class _Builder:
 
     def _stored_names(self, fn: Function) -> set[str]:
         """Names ``fn``'s code stores for a later call: appended to a list, put in a literal
-        container, assigned to an item or attribute (RULES.md "Terms": a compensation list
+        container, assigned to an item or attribute (the rule specification, "Terms": a compensation list
         called in an `except` is handler code when called)."""
         found = self.stored.get(id(fn))
         if found is None:
@@ -738,7 +738,7 @@ class _Builder:
         if handler is None and positional:
             first = own.get(positional[0].arg)
             if first is not None and first.type is not None:
-                # a function whose first parameter is a Restate context is a handler (RULES.md)
+                # a function whose first parameter is a Restate context is a handler (the rule specification)
                 fn.handler = Handler(KIND_OF_CONTEXT[first.type], None, None)
         # every context visible here: the enclosing function's unless shadowed, then its own
         if parent is not None and parent.contexts:

@@ -1,6 +1,6 @@
 """Transitive analysis: handler code calling project functions that do forbidden things.
 
-RULES.md, "Transitive findings": where handler code calls a function of the linted project
+the rule specification, "Transitive findings": where handler code calls a function of the linted project
 that (directly or through further calls) does what REA101-103, REA105 or REA108-110 forbid
 outside a run action, the diagnostic goes to the call site in the handler, with the chain:
 `REA101 time-in-handler: via price_quote() -> _stamp() -> time.time(): ...`.
@@ -292,7 +292,7 @@ def _action_facts(model: Model, module: str, resolver: "_Resolver") -> dict[str,
 def coroutine_actions(model: Model) -> set[int]:
     """ids of the calls handed to a run as its action that only make a coroutine (a call to an
     `async def` of this module): the callee's body does not run there, so no transitive
-    finding comes from it; REA208 reports the call instead (RULES.md, Readings)."""
+    finding comes from it; REA208 reports the call instead (the rule specification, Readings)."""
     from rea_lint.rules.rea208_action_called_not_passed import action_arguments, resolve_local_function
 
     out: set[int] = set()

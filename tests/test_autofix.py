@@ -164,7 +164,7 @@ def test_redundant_key_is_removed_keeping_comma_style():
     assert codes(after) == []
 
 
-# --- REA104 / REA203 / REA204: fixers written against RULES.md positions --------------------------
+# --- REA104 / REA203 / REA204: fixers written against the specified positions --------------------------
 
 
 def _finding_at(source: str, code: str, pick, data=None) -> Finding:

@@ -115,7 +115,7 @@ async def start(ctx: restate.Context, name: str):
 
 def test_rea208_a_coroutine_action_is_not_followed_transitively(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     """Calling an `async def` does not run its body: REA208 alone at that call; a sync callee
-    runs in handler code, so its I/O is reported as well (RULES.md, Readings)."""
+    runs in handler code, so its I/O is reported as well (the rule specification, Readings)."""
     want = [(12, "REA208"), (13, "REA108"), (13, "REA208")]
     same = [(f.line, f.code) for f in check_tree(ast.parse(ASYNC_ACTION), DEFAULT, {"REA108", "REA208"})]
     assert same == want

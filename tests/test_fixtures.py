@@ -105,7 +105,7 @@ def test_noqa_for_another_code_does_not_silence(tmp_path: Path) -> None:
     assert sum(got.values()) == sum(expected(src, FIXTURES).values())
 
 
-# Positions: RULES.md says where each diagnostic points. Checked on every fixture finding.
+# Positions: the rule specification says where each diagnostic points. Checked on every fixture finding.
 _CALL = re.compile(r"[A-Za-z_][\w.]*\(")
 _POSITION_CHECKS = {
     "REA101": lambda text: _CALL.match(text) is not None,

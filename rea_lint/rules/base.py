@@ -29,7 +29,7 @@ class Checker:
     """Snippets that must produce at least one finding of this code."""
     transitive: ClassVar[bool] = False
     """Whether handler code calling a project function that does this is reported too
-    (RULES.md "Transitive findings": REA101-103, REA105, REA108-110). Such a rule
+    (the rule specification, "Transitive findings": REA101-103, REA105, REA108-110). Such a rule
     implements `detect`, which transitive analysis runs over non-handler functions."""
 
     @property

@@ -41,7 +41,7 @@ IO_FACTORIES = frozenset(
         "smtplib.SMTP_SSL",
         "ftplib.FTP",
         "ftplib.FTP_TLS",
-        # the clients Restate services use (RULES.md, REA108's default list)
+        # the clients Restate services use (the rule specification, REA108's default list)
         "sqlite3.connect",
         "psycopg.connect",
         "psycopg.Connection.connect",
@@ -321,7 +321,7 @@ class _Kinds:
         return self.of(self.model.module_values.get(name), None, depth + 1)
 
     def _all_returns_path(self, target: Function, depth: int) -> bool:
-        """A project function whose every `return` gives a Path (RULES.md readings)."""
+        """A project function whose every `return` gives a Path (the rule specification's readings)."""
         key = target.qualname
         found = self._returns_path.get(key)
         if found is None:
