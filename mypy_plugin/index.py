@@ -115,6 +115,8 @@ class ModuleIndex:
         self.context_params: dict[tuple[int, int], list[int]] = {}
         """(id(function), id(its declared type)) -> which parameters are contexts (see `Handlers`)."""
         self._names: dict[int, list[NameExpr]] = {}
+        self._missing = missing_imports(tree)
+        """Imports mypy could not follow: `from rea_runtime import run` still names the helper."""
         """id(function) -> the names its own body mentions (REA204's bound futures)."""
         self._stores: set[int] = set()
         """id() of every NameExpr that is an assignment's target."""
@@ -216,9 +218,20 @@ class ModuleIndex:
             key = (id(func) if func is not None else 0, target.name)
             self._bound[key] = None if key in self._bound else value
 
+    def _helper_name(self, callee: RefExpr) -> str:
+        """The callee's qualified name, also through an import mypy could not follow (rea_runtime
+        installed where mypy does not look, e.g. an editable install behind an import hook)."""
+        if self._missing:
+            if isinstance(callee, NameExpr) and isinstance(callee.node, Var) and callee.node.is_suppressed_import:
+                return self._missing.get(callee.name, callee.fullname)
+            base = callee.expr if isinstance(callee, MemberExpr) else None
+            if isinstance(base, NameExpr) and isinstance(base.node, Var) and base.node.is_suppressed_import:
+                return f"{self._missing.get(base.name, base.name)}.{callee.name}"
+        return callee.fullname
+
     def _note_call(self, call: CallExpr) -> None:
         callee = call.callee
-        helper = RUN_HELPERS.get(callee.fullname) if isinstance(callee, RefExpr) else None
+        helper = RUN_HELPERS.get(self._helper_name(callee)) if isinstance(callee, RefExpr) else None
         if helper is not None:  # rea_runtime.run(ctx, "name", action): the linter's list
             self._note_action(call, _argument(call, helper[0], helper[1]))
         elif isinstance(callee, MemberExpr) and callee.name in RUN_METHODS:
