@@ -251,34 +251,26 @@ class GuardedContext:
     # -- durable operations ----------------------------------------------------------------
 
     def run(self, name: str, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        frame = _getframe(1)
-        run = _run_name()
-        if run is not None:
-            self._in_run("run", run, frame)
-        if type(action) is FunctionType:  # callable and no coroutine object: REA208 has nothing to say
-            cached = _WRAPPED.get(action)
-            wrapped = cached[1] if cached is not None and cached[0] == name else wrap_action(action, name)
-        else:
-            check_action(self._inv, action, name, frame)
-            wrapped = wrap_action(action, name)
-        fut = self._ctx.run(name, wrapped, *args, **kwargs)
-        self._inv.futures.append((fut, "{0}.run({1!r}, ...)", self._name, name, frame.f_code.co_filename, frame.f_lineno))
-        return fut
+        return self._run("run", self._ctx.run, name, action, args, kwargs, _getframe(1))
 
     def run_typed(self, name: str, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        frame = _getframe(1)
+        return self._run("run_typed", self._ctx.run_typed, name, action, args, kwargs, _getframe(1))
+
+    def _run(self, method: str, sdk_run: Callable[..., Any], name: str, action: Callable[..., Any],
+             args: tuple, kwargs: dict, frame: Any) -> Any:
+        """`run` and `run_typed`: REA201/REA208 checks, the action wrapped, the future recorded (REA204)."""
         run = _run_name()
         if run is not None:
-            self._in_run("run_typed", run, frame)
+            self._in_run(method, run, frame)
         if type(action) is FunctionType:  # callable and no coroutine object: REA208 has nothing to say
             cached = _WRAPPED.get(action)
             wrapped = cached[1] if cached is not None and cached[0] == name else wrap_action(action, name)
         else:
             check_action(self._inv, action, name, frame)
             wrapped = wrap_action(action, name)
-        fut = self._ctx.run_typed(name, wrapped, *args, **kwargs)
-        self._inv.futures.append((fut, "{0}.run_typed({1!r}, ...)", self._name, name, frame.f_code.co_filename,
-                                  frame.f_lineno))
+        fut = sdk_run(name, wrapped, *args, **kwargs)
+        self._inv.futures.append((fut, "{0}." + method + "({1!r}, ...)", self._name, name,
+                                  frame.f_code.co_filename, frame.f_lineno))
         return fut
 
     def time(self) -> Any:
