@@ -15,7 +15,8 @@ def resolve(dotted: str) -> Any:
         except ModuleNotFoundError:
             continue
         for part in parts[cut:]:
-            fields = getattr(obj, "model_fields", None)
+            owner = obj if isinstance(obj, type) else type(obj)  # pydantic 2.11: read fields off the class
+            fields = getattr(owner, "model_fields", None)
             if isinstance(fields, dict) and part in fields:
                 obj = fields[part]
                 continue
