@@ -161,7 +161,9 @@ def set_measured(sdk_ctx: Any, inv: Any, limits: tuple[str, int | None, int | No
         (child if child is not None else _child(STATE_SIZE, service, name)).set(size)
     else:
         _check(sdk_ctx, inv, limits, name, size, measured=False)
-    if not kwargs:
+    if not args and not kwargs:  # (forwarding empty *args/**kwargs costs more than the check)
+        sdk_ctx.set(name, buf, RAW)
+    elif not kwargs:
         sdk_ctx.set(name, buf, RAW, *args[1:])
     elif "serde" in kwargs:
         sdk_ctx.set(name, buf, *args, **dict(kwargs, serde=RAW))
