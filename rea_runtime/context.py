@@ -85,6 +85,8 @@ _getframe = sys._getframe
 _run_name = IN_RUN.get
 _UNSET: Any = object()
 _NO_DICT: dict[str, Any] = {}
+_listeners = events._listeners.get
+"""`events.listening` without its call: who listens to an event (the table is updated in place)."""
 
 
 def _client_method(method: str, track: bool, scoped: bool = False) -> Callable[..., Any]:
@@ -111,14 +113,41 @@ def _client_method(method: str, track: bool, scoped: bool = False) -> Callable[.
         if track:
             frame = _getframe(1)
             g._inv.futures.append((result, template, g._name, self._sname if scoped else None,
-                                   frame.f_code.co_filename, frame.f_lineno))
-            if events.listening("outbound"):
+                                   frame.f_code, frame.f_lasti))
+            if _listeners("outbound"):
                 _measure_call(g._ctx, g._inv, result, method, args, kwargs)
         return result
 
     client_call.__name__ = method
     client_call.__qualname__ = f"{'GuardedScope' if scoped else 'GuardedContext'}.{method}"
     return client_call
+
+
+def _run_method(method: str) -> Callable[..., Any]:
+    """`ctx.run` / `ctx.run_typed`: REA201/REA208 checks, the action wrapped (its scope marked for
+    REA201 inside it), the future recorded (REA204). One function per method, made here, so the
+    handler's line is frame 1 and no second call is paid per run."""
+    template = "{0}.%s({1!r}, ...)" % method
+
+    def run_call(self: Any, name: str, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        frame = _getframe(1)
+        run = _run_name()
+        if run is not None:
+            self._in_run(method, run, frame)
+        if type(action) is FunctionType:  # callable and no coroutine object: REA208 has nothing to say
+            cached = _WRAPPED.get(action)
+            wrapped = cached[1] if cached is not None and cached[0] == name else wrap_action(action, name)
+        else:
+            check_action(self._inv, action, name, frame)
+            wrapped = wrap_action(action, name)
+        sdk_run = getattr(self._ctx, method)
+        fut = sdk_run(name, wrapped, *args, **kwargs) if args or kwargs else sdk_run(name, wrapped)
+        self._inv.futures.append((fut, template, self._name, name, frame.f_code, frame.f_lasti))
+        return fut
+
+    run_call.__name__ = method
+    run_call.__qualname__ = f"GuardedContext.{method}"
+    return run_call
 
 
 class GuardedContext:
@@ -201,8 +230,8 @@ class GuardedContext:
         run = _run_name()
         if run is not None:
             self._in_run("get", run, frame)
-        fut = self._ctx.get(name, *args, **kwargs)
-        self._inv.futures.append((fut, "{0}.get({1!r})", self._name, name, frame.f_code.co_filename, frame.f_lineno))
+        fut = self._ctx.get(name, *args, **kwargs) if args or kwargs else self._ctx.get(name)
+        self._inv.futures.append((fut, "{0}.get({1!r})", self._name, name, frame.f_code, frame.f_lasti))
         return fut
 
     def state_keys(self, *args: Any, **kwargs: Any) -> Any:
@@ -210,8 +239,8 @@ class GuardedContext:
         run = _run_name()
         if run is not None:
             self._in_run("state_keys", run, frame)
-        fut = self._ctx.state_keys(*args, **kwargs)
-        self._inv.futures.append((fut, "{0}.state_keys()", self._name, None, frame.f_code.co_filename, frame.f_lineno))
+        fut = self._ctx.state_keys(*args, **kwargs) if args or kwargs else self._ctx.state_keys()
+        self._inv.futures.append((fut, "{0}.state_keys()", self._name, None, frame.f_code, frame.f_lasti))
         return fut
 
     def _write(self, method: str, subject: str) -> None:
@@ -232,7 +261,10 @@ class GuardedContext:
         if limits is _UNSET:
             limits = self._budgets = state_budgets(self._ctx)
         if limits is None:  # no budget: nothing to measure, the SDK serializes as it always does
-            self._ctx.set(name, value, *args, **kwargs)
+            if args or kwargs:
+                self._ctx.set(name, value, *args, **kwargs)
+            else:
+                self._ctx.set(name, value)
         else:
             set_measured(self._ctx, self._inv, limits, name, value, args, kwargs)
 
@@ -250,28 +282,8 @@ class GuardedContext:
 
     # -- durable operations ----------------------------------------------------------------
 
-    def run(self, name: str, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        return self._run("run", self._ctx.run, name, action, args, kwargs, _getframe(1))
-
-    def run_typed(self, name: str, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        return self._run("run_typed", self._ctx.run_typed, name, action, args, kwargs, _getframe(1))
-
-    def _run(self, method: str, sdk_run: Callable[..., Any], name: str, action: Callable[..., Any],
-             args: tuple, kwargs: dict, frame: Any) -> Any:
-        """`run` and `run_typed`: REA201/REA208 checks, the action wrapped, the future recorded (REA204)."""
-        run = _run_name()
-        if run is not None:
-            self._in_run(method, run, frame)
-        if type(action) is FunctionType:  # callable and no coroutine object: REA208 has nothing to say
-            cached = _WRAPPED.get(action)
-            wrapped = cached[1] if cached is not None and cached[0] == name else wrap_action(action, name)
-        else:
-            check_action(self._inv, action, name, frame)
-            wrapped = wrap_action(action, name)
-        fut = sdk_run(name, wrapped, *args, **kwargs)
-        self._inv.futures.append((fut, "{0}." + method + "({1!r}, ...)", self._name, name,
-                                  frame.f_code.co_filename, frame.f_lineno))
-        return fut
+    run = _run_method("run")
+    run_typed = _run_method("run_typed")
 
     def time(self) -> Any:
         frame = _getframe(1)
@@ -279,7 +291,7 @@ class GuardedContext:
         if run is not None:
             self._in_run("time", run, frame)
         fut = self._ctx.time()
-        self._inv.futures.append((fut, "{0}.time()", self._name, None, frame.f_code.co_filename, frame.f_lineno))
+        self._inv.futures.append((fut, "{0}.time()", self._name, None, frame.f_code, frame.f_lasti))
         return fut
 
     def sleep(self, *args: Any, **kwargs: Any) -> Any:
@@ -287,8 +299,8 @@ class GuardedContext:
         run = _run_name()
         if run is not None:
             self._in_run("sleep", run, frame)
-        fut = self._ctx.sleep(*args, **kwargs)
-        self._inv.futures.append((fut, "{0}.sleep(...)", self._name, None, frame.f_code.co_filename, frame.f_lineno))
+        fut = self._ctx.sleep(args[0]) if len(args) == 1 and not kwargs else self._ctx.sleep(*args, **kwargs)
+        self._inv.futures.append((fut, "{0}.sleep(...)", self._name, None, frame.f_code, frame.f_lasti))
         return fut
 
     service_call = _client_method("service_call", track=True)
@@ -306,8 +318,8 @@ class GuardedContext:
         if run is not None:
             self._in_run("attach_invocation", run, frame)
         fut = self._ctx.attach_invocation(*args, **kwargs)
-        self._inv.futures.append((fut, "{0}.attach_invocation(...)", self._name, None, frame.f_code.co_filename,
-                                  frame.f_lineno))
+        self._inv.futures.append((fut, "{0}.attach_invocation(...)", self._name, None, frame.f_code,
+                                  frame.f_lasti))
         return fut
 
     def awakeable(self, *args: Any, **kwargs: Any) -> Any:
@@ -342,7 +354,7 @@ class GuardedContext:
         if run is not None:
             self._in_run("signal", run, frame)
         fut = self._ctx.signal(*args, **kwargs)
-        self._inv.futures.append((fut, "{0}.signal(...)", self._name, None, frame.f_code.co_filename, frame.f_lineno))
+        self._inv.futures.append((fut, "{0}.signal(...)", self._name, None, frame.f_code, frame.f_lasti))
         return fut
 
     def resolve_signal(self, *args: Any, **kwargs: Any) -> None:
@@ -506,8 +518,8 @@ class GuardedPromise:
         self._use("value")
         fut = self._promise.value()
         frame = _getframe(1)
-        self._gctx._inv.futures.append((fut, "promise({1!r}).value()", None, self._pname, frame.f_code.co_filename,
-                                        frame.f_lineno))
+        self._gctx._inv.futures.append((fut, "promise({1!r}).value()", None, self._pname, frame.f_code,
+                                        frame.f_lasti))
         return fut
 
     def resolve(self, value: Any) -> Any:

@@ -43,15 +43,25 @@ _warned_lock = threading.Lock()
 
 class DurableOps(list):  # type: ignore[type-arg]
     """The durable operations handler code started (REA204), each recorded on the hot path as
-    one flat tuple ``(future, template, ctx name, argument, file, line)``; iterating gives
+    one flat tuple ``(future, template, ctx name, argument, code, offset)`` (the caller's code
+    object and the offset of its call instruction, `frame.f_lasti`); iterating gives
     ``(future, subject, (file, line))``, the subject made from ``template.format(ctx name,
-    argument)`` only then: almost every future is awaited and never described."""
+    argument)`` and the line looked up only then: almost every future is awaited and never
+    described (`frame.f_lineno` searches the line table on every call)."""
 
     __slots__ = ()
 
     def __iter__(self) -> Any:
-        for fut, template, ctx, arg, file, line in list.__iter__(self):
-            yield fut, template.format(ctx, arg), (file, line)
+        for fut, template, ctx, arg, code, offset in list.__iter__(self):
+            yield fut, template.format(ctx, arg), (code.co_filename, _line_at(code, offset))
+
+
+def _line_at(code: Any, offset: int) -> int | None:
+    """The source line of the instruction at byte ``offset`` of ``code`` (what `f_lineno` says)."""
+    for start, end, line in code.co_lines():
+        if start <= offset < end:
+            return line
+    return None
 
 
 class Invocation:

@@ -17,8 +17,10 @@ before each write.
 
 from __future__ import annotations
 
-import structlog
+import json
 from typing import Any
+
+import structlog
 
 from prometheus_client import Gauge
 from restate.exceptions import TerminalError
@@ -38,19 +40,16 @@ STATE_TOTAL = Gauge(
 
 _warned: set[tuple[str, str]] = set()
 
-_CHILDREN: dict[tuple[Any, tuple[str, ...]], Any] = {}
-
-
 def _child(gauge: Gauge, *labels: str) -> Any:
-    """``gauge.labels(*labels)``, kept: `labels()` checks, stringifies and locks on every call,
-    which cost more than the rest of a measured write. A child since removed from the gauge
-    (`remove`/`clear`) is not reused: what the gauge holds decides, as with `labels()`."""
-    key = (gauge, labels)
-    child = _CHILDREN.get(key)
-    registered = getattr(gauge, "_metrics", None)
-    if child is None or registered is None or registered.get(labels) is not child:
-        child = _CHILDREN[key] = gauge.labels(*labels)
-    return child
+    """``gauge.labels(*labels)``: the child the gauge already holds for these label values
+    (`labels()` checks, stringifies and locks on every call, which cost more than the rest of a
+    measured write), else `labels()` makes it. The gauge's own table decides, so a child removed
+    (`remove`/`clear`) is never reused."""
+    child = getattr(gauge, "_metrics", _NO_CHILDREN).get(labels)
+    return child if child is not None else gauge.labels(*labels)
+
+
+_NO_CHILDREN: dict[tuple[str, ...], Any] = {}
 
 
 def budget_for(service: str, own: int | None) -> int | None:
@@ -136,11 +135,11 @@ def set_measured(sdk_ctx: Any, inv: Any, limits: tuple[str, int | None, int | No
                  args: tuple, kwargs: dict) -> None:
     """A `ctx.set` through the guarded context under budgets: measured, checked, then written.
 
-    The value is serialized once, exactly as the SDK's `set` would (`DefaultSerde` takes the
-    value's type), and those bytes are what the SDK writes: measuring costs no second
+    The value is serialized once, to exactly the bytes the SDK's `set` would make (`DefaultSerde`
+    takes the value's type), and those bytes are what the SDK writes: measuring costs no second
     serialization. A value the serde cannot serialize fails with the SDK's own error, before
     anything is written."""
-    serde = kwargs.get("serde", args[0] if args else None)
+    serde = (kwargs.get("serde", args[0] if args else None) if args or kwargs else None)
     if serde is None:
         serde = _DEFAULT
     cls = type(serde)  # (`type() is` first: isinstance on the SDK's abstract serdes is slow)
@@ -149,20 +148,63 @@ def set_measured(sdk_ctx: Any, inv: Any, limits: tuple[str, int | None, int | No
         _check(sdk_ctx, inv, limits, name, size, measured=True)
         sdk_ctx.set(name, value, *args, **kwargs)
         return
-    # the SDK's own steps: a value its serde refuses fails here with the SDK's error, unwritten
-    if cls is DefaultSerde or isinstance(serde, DefaultSerde):
-        serde = serde.with_maybe_type(type(value))
-    buf = serde.serialize(value)
+    if cls is DefaultSerde:  # the SDK's `set`: `DefaultSerde(type(value))`, then its `serialize`
+        tp = type(value)
+        if tp in _PLAIN_JSON:
+            buf = json.dumps(value).encode("utf-8")  # what that serde's serialize returns for these
+        else:  # a value that serde refuses fails here with the SDK's error, unwritten
+            typed = _TYPED.get(tp)
+            if typed is None:
+                typed = _typed_serde(tp)
+            buf = typed.serialize(value)
+    else:
+        if isinstance(serde, DefaultSerde):
+            serde = serde.with_maybe_type(type(value))
+        buf = serde.serialize(value)
     size = len(buf)
     service, entry_budget, total_budget = limits
     if (entry_budget is None or size <= entry_budget) and (total_budget is None or inv.state_sizes is None):
-        _child(STATE_SIZE, service, name).set(size)  # the usual write: recorded, within its budget
+        child = STATE_SIZE._metrics.get((service, name))  # the usual write: recorded, within its budget
+        (child if child is not None else _child(STATE_SIZE, service, name)).set(size)
     else:
         _check(sdk_ctx, inv, limits, name, size, measured=False)
-    if "serde" in kwargs:
+    if not args and not kwargs:  # (forwarding empty *args/**kwargs costs more than the check)
+        sdk_ctx.set(name, buf, RAW)
+    elif not kwargs:
+        sdk_ctx.set(name, buf, RAW, *args[1:])
+    elif "serde" in kwargs:
         sdk_ctx.set(name, buf, *args, **dict(kwargs, serde=RAW))
     else:
         sdk_ctx.set(name, buf, RAW, *args[1:], **kwargs)
+
+
+_TYPED: dict[type, DefaultSerde[Any]] = {}
+"""value type -> the SDK's `DefaultSerde` for it (`with_maybe_type`), made once: it is the same
+for every value of the type, and making it costs as much as the rest of a measured write."""
+_TYPED_MAX = 1024
+
+
+def _typed_serde(tp: type) -> DefaultSerde[Any]:
+    if len(_TYPED) >= _TYPED_MAX:  # classes made on the fly: stay bounded
+        _TYPED.clear()
+    typed = _TYPED[tp] = _DEFAULT.with_maybe_type(tp)
+    return typed
+
+
+def _plain_json_types() -> frozenset[type]:
+    """The value types whose `DefaultSerde` bytes are plain ``json.dumps(value).encode()``: for
+    them the SDK's serde asks msgspec, pydantic and dataclasses in turn, and each says no. Checked
+    against the installed SDK once (a version that serializes them otherwise gets no shortcut)."""
+    probes: dict[type, Any] = {dict: {"a": [1, 2.5, None, True], "é": "ü\n"}, list: [{"x": 1}, "y", -3],
+                               str: "caf\u00e9 \"q\"", int: 12, float: 0.1, bool: False}
+    try:
+        return frozenset(t for t, v in probes.items()
+                         if DefaultSerde().with_maybe_type(t).serialize(v) == json.dumps(v).encode("utf-8"))
+    except Exception:  # noqa: BLE001 - an SDK that fails on these: no shortcut, its own path decides
+        return frozenset()
+
+
+_PLAIN_JSON = _plain_json_types()
 
 
 _DEFAULT: DefaultSerde[Any] = DefaultSerde()

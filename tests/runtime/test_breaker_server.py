@@ -9,6 +9,7 @@ concurrent invocations all see one consistent state (exclusive handlers per key)
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 
 import pytest
@@ -18,6 +19,9 @@ import rea_runtime
 from rea_runtime.breaker import BreakerStatus, CircuitBreaker, breaker_object
 
 COOLDOWN = timedelta(seconds=2)  # wide enough for a loaded 2-core CI between the calls
+OPEN_WINDOW = timedelta(seconds=6)
+"""The cool-down of `call_open_window`: a test that asserts a call fails fast right after the
+breaker opened needs that call to come before the cool-down ends, however loaded the machine."""
 THRESHOLD = 3
 
 FLAKY: dict[str, dict] = {}
@@ -39,6 +43,16 @@ callers = rea_runtime.Service("BreakerCaller", policy="strict")
 async def call(ctx: restate.Context, dep: str) -> str:
     # One attempt per call, and the invocation fails at each counted failure: asked for here.
     breaker = CircuitBreaker(dep, failure_threshold=THRESHOLD, cooldown=COOLDOWN, run_attempts=1,
+                             on_failure="terminal")
+    return await breaker.run(ctx, "call dependency", dependency, dep)
+
+
+@callers.handler()
+async def call_open_window(ctx: restate.Context, dep: str) -> str:
+    """`call` with the cool-down `OPEN_WINDOW`: the call after the one that opened the breaker
+    fails fast however slow the machine is (a loaded run outlasted the 2 s of `COOLDOWN` there);
+    the tests wait for its end on the breaker's own clock (`_past_cooldown`), not a fixed sleep."""
+    breaker = CircuitBreaker(dep, failure_threshold=THRESHOLD, cooldown=OPEN_WINDOW, run_attempts=1,
                              on_failure="terminal")
     return await breaker.run(ctx, "call dependency", dependency, dep)
 
@@ -104,6 +118,17 @@ async def _status(env, dep: str) -> BreakerStatus:
     return BreakerStatus.model_validate(resp.json())
 
 
+async def _past_cooldown(env, dep: str, cooldown: timedelta) -> BreakerStatus:
+    """Wait until the open breaker's cool-down has ended by its own clock (`open_until_ms`: from
+    then on the next call is the half-open trial), however long the calls before it took."""
+    st = await _status(env, dep)
+    assert st.state == "open", st
+    remaining = st.open_until_ms / 1000 - time.time()
+    assert remaining <= cooldown.total_seconds() + 1, st  # ends within its cool-down (+1 s: clock steps)
+    await asyncio.sleep(max(0.0, remaining) + 0.2)
+    return st
+
+
 def _flaky(dep: str, fail: bool) -> dict:
     entry = FLAKY.setdefault(dep, {"fail": fail, "calls": 0})
     entry["fail"] = fail
@@ -114,19 +139,19 @@ async def test_opens_half_opens_and_closes(restate_env) -> None:
     dep = restate_env.unique("dep")
     flaky = _flaky(dep, fail=True)
     for i in range(THRESHOLD):
-        resp = await restate_env.call("BreakerCaller", "call", dep)
+        resp = await restate_env.call("BreakerCaller", "call_open_window", dep)
         assert resp.status_code == 500 and f"{dep} is down" in resp.text, resp.text
         assert (await _status(restate_env, dep)).failures == i + 1
     st = await _status(restate_env, dep)
     assert st.state == "open" and st.opened == 1
 
-    resp = await restate_env.call("BreakerCaller", "call", dep)  # fails fast: dependency untouched
+    resp = await restate_env.call("BreakerCaller", "call_open_window", dep)  # fails fast: dependency untouched
     assert resp.status_code == 503 and "is open" in resp.text, resp.text
     assert flaky["calls"] == THRESHOLD
 
-    await asyncio.sleep(COOLDOWN.total_seconds() + 0.2)
+    await _past_cooldown(restate_env, dep, OPEN_WINDOW)
     flaky["fail"] = False
-    resp = await restate_env.call("BreakerCaller", "call", dep)  # the half-open trial
+    resp = await restate_env.call("BreakerCaller", "call_open_window", dep)  # the half-open trial
     assert resp.status_code == 200 and resp.json() == f"{dep} ok"
     st = await _status(restate_env, dep)
     assert (st.state, st.failures) == ("closed", 0)
@@ -137,15 +162,14 @@ async def test_failed_trial_reopens(restate_env) -> None:
     dep = restate_env.unique("dep")
     flaky = _flaky(dep, fail=True)
     for _ in range(THRESHOLD):
-        await restate_env.call("BreakerCaller", "call", dep)
-    first = await _status(restate_env, dep)
-    await asyncio.sleep(COOLDOWN.total_seconds() + 0.2)
-    resp = await restate_env.call("BreakerCaller", "call", dep)  # trial fails
+        await restate_env.call("BreakerCaller", "call_open_window", dep)
+    first = await _past_cooldown(restate_env, dep, OPEN_WINDOW)
+    resp = await restate_env.call("BreakerCaller", "call_open_window", dep)  # trial fails
     assert resp.status_code == 500 and "is down" in resp.text
     st = await _status(restate_env, dep)
     assert st.state == "open" and st.opened == 2 and st.open_until_ms > first.open_until_ms
     assert flaky["calls"] == THRESHOLD + 1
-    resp = await restate_env.call("BreakerCaller", "call", dep)
+    resp = await restate_env.call("BreakerCaller", "call_open_window", dep)
     assert resp.status_code == 503
 
 
@@ -260,9 +284,9 @@ async def test_every_state_change_is_one_event(restate_env) -> None:
     try:
         for _ in range(THRESHOLD):
             await restate_env.call("BreakerCaller", "call", dep)
-        await asyncio.sleep(COOLDOWN.total_seconds() + 0.2)
+        await _past_cooldown(restate_env, dep, COOLDOWN)
         assert (await restate_env.call("BreakerCaller", "call", dep)).status_code == 500  # the trial fails
-        await asyncio.sleep(COOLDOWN.total_seconds() + 0.2)
+        await _past_cooldown(restate_env, dep, COOLDOWN)
         flaky["fail"] = False
         assert (await restate_env.call("BreakerCaller", "call", dep)).status_code == 200  # this one closes it
     finally:

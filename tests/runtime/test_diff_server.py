@@ -109,7 +109,7 @@ def test_server_agrees_with_rea_diff(server):
         while True:
             rows = _rows(server)
             outcome = {
-                h: "completed" if r["status"] == "completed" else "570" if "[570" in (r["last_failure"] or "") else None
+                h: "completed" if r["status"] == "completed" else "570" if "[570" in (r.get("last_failure") or "") else None
                 for h, r in rows.items()
             }
             if all(outcome.values()):

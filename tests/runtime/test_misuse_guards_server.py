@@ -89,7 +89,7 @@ async def select_awakeable(ctx: restate.ObjectContext) -> str:
 
 
 async def record_and_return(ctx: restate.ObjectContext) -> str:
-    wake_id, _wake = ctx.awakeable()  # REA207's fix: the id goes to whoever answers
+    wake_id = ctx.awakeable()[0]  # REA207's fix: the id goes to whoever answers
     ctx.set("pending", wake_id)
     return "recorded"
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 
+import pydantic
 import pytest
 import structlog
 from prometheus_client import REGISTRY
 from restate.exceptions import TerminalError
+from restate.serde import DefaultSerde
 
 import rea_runtime
 from rea_runtime import State, policy
+from rea_runtime.context import GuardedContext
+from rea_runtime.guards import Invocation
 
 
 class FakeCtx:
@@ -68,3 +73,53 @@ def test_budget_comes_from_the_service_preset() -> None:
     with pytest.raises(TerminalError, match="budget of 16"):
         blob.set(FakeCtx("BudgetPreset"), "y" * 20)  # type: ignore[arg-type]
     blob.set(FakeCtx("NoPreset"), "y" * 20)  # type: ignore[arg-type]  # no preset, no budget
+
+
+class SdkSetCtx(FakeCtx):
+    """`set` as the SDK's: its default serde typed by the value, then serialized."""
+
+    def set(self, name: str, value, serde=DefaultSerde(), entry_name=None) -> None:  # noqa: ANN001
+        if isinstance(serde, DefaultSerde):
+            serde = serde.with_maybe_type(type(value))
+        self.written[name] = serde.serialize(value)
+
+
+@dataclasses.dataclass
+class Point:
+    x: int
+    y: float
+
+
+class Model(pydantic.BaseModel):
+    name: str
+
+
+class Tagged(dict):
+    pass
+
+
+def test_a_measured_ctx_set_writes_the_bytes_the_sdk_writes() -> None:
+    """Plain JSON values take a shortcut past the SDK's serde (json.dumps, as its serde ends up
+    doing): every kind of value, nested or odd, is written byte for byte as the SDK writes it."""
+    rea_runtime.configure(policy="warn")
+    rea_runtime.VirtualObject("BudgetBytes", preset=rea_runtime.preset("high-volume"))
+    values = [{}, [], "", 0, 0.0, True, False, -7, 2**70, 1e-300, float("nan"), float("inf"), "caf\u00e9 \u2603 \"q\"\n",
+              "\U0001f600", {"a": [1, 2.5, None, {"b": [True]}], "\u00e9": "x"}, [[[]]], {"1": 1, "2": [2]},
+              [1, "two", 3.0, None, False], None, (1, 2), Point(1, 2.5), Model(name="n"), Tagged(a=1), {"k": (1, 2)}]
+    sdk = SdkSetCtx("BudgetBytes")
+    expected = SdkSetCtx("BudgetBytes")
+    ctx = GuardedContext(sdk, Invocation(sdk, "exclusive", None, "h"))
+    for i, value in enumerate(values):
+        ctx.set(f"v{i}", value)
+        expected.set(f"v{i}", value)
+    assert sdk.written == expected.written and len(sdk.written) == len(values) == 24
+    assert _gauge("BudgetBytes", "v0") == 2 and _gauge("BudgetBytes", "v16") == len(expected.written["v16"])
+
+
+def test_a_value_the_sdk_cannot_serialize_fails_with_its_error_unwritten() -> None:
+    rea_runtime.VirtualObject("BudgetBad", preset=rea_runtime.preset("high-volume"))
+    sdk = SdkSetCtx("BudgetBad")
+    ctx = GuardedContext(sdk, Invocation(sdk, "exclusive", None, "h"))
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        ctx.set("bad", {"s": {1, 2}})
+    assert sdk.written == {}
