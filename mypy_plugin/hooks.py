@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
-from mypy.errors import CompileError
+from mypy.errors import CompileError, Errors
 from mypy.options import Options
 from mypy.plugin import FunctionSigContext, MethodSigContext, Plugin, ReportConfigContext
 from mypy.types import FunctionLike
@@ -28,6 +28,11 @@ if TYPE_CHECKING:
     from mypy_plugin.report import Reporter
 
 __all__ = ["ReaPlugin", "PLUGIN_VERSION", "load_config"]
+
+_PLAIN_OPERATOR_OWNERS = ("builtins.", "restate.", "typing.Awaitable.", "typing.Coroutine.")
+"""Classes whose operator methods (`__add__`, `__getitem__`, `__await__` ...) no rule judges."""
+_CALLED_DUNDERS = frozenset({"__call__", "__init__", "__new__"})
+"""Dunder methods a call expression reaches: always handed to the checks."""
 
 PLUGIN_VERSION = "3"
 """Bumped when findings change for the same input, so mypy's cache is invalidated."""
@@ -65,6 +70,9 @@ class ReaPlugin(Plugin):
             write_fingerprint(options.cache_dir, stamp, data)
         self._config_data = data
         self._checks: Checks | None = None
+        self._errors: Errors | None = None
+        """mypy's error list, seen at the first hook: its `file` is the module being checked."""
+        self._silent_file: tuple[str, bool] = ("", False)
         self._function_hooks: dict[str, Callable[[FunctionSigContext], FunctionLike]] = {}
         self._method_hooks: dict[str, Callable[[MethodSigContext], FunctionLike]] = {}
 
@@ -88,19 +96,52 @@ class ReaPlugin(Plugin):
 
     # -- hooks: every call, one callback ---------------------------------------------------
 
+    def _in_silent_module(self) -> bool:
+        """Is mypy checking a stub or a module whose errors it ignores (an installed library)?
+
+        The checks skip those modules (`checks._Module.skip`), so no hook is handed out there:
+        a hook costs mypy work at each call even when it returns at once (it maps the call's
+        arguments and rebuilds an overloaded signature per call)."""
+        errors = self._errors
+        if errors is None:
+            return False
+        path = errors.file
+        last = self._silent_file
+        if last[0] is path:
+            return last[1]
+        silent = path.endswith(".pyi") or path in errors.ignored_files
+        self._silent_file = (path, silent)
+        return silent
+
+    def _module_judged(self) -> bool:
+        """Has the module pass already judged the module being checked (see `Checks.judged`)?"""
+        checks, errors = self._checks, self._errors
+        return checks is not None and errors is not None and checks.judged(errors)
+
     def get_function_signature_hook(self, fullname: str) -> Callable[[FunctionSigContext], FunctionLike] | None:
+        if self._in_silent_module():
+            return None
         hook = self._function_hooks.get(fullname)  # asked at every call: one closure per name
         if hook is None:
             hook = self._function_hooks[fullname] = lambda ctx: self._guard(ctx, fullname, None)
         return hook
 
     def get_method_signature_hook(self, fullname: str) -> Callable[[MethodSigContext], FunctionLike] | None:
+        if self._in_silent_module():
+            return None
+        if fullname.endswith("__") and fullname.startswith(_PLAIN_OPERATOR_OWNERS) and self._module_judged():
+            # `a + b`, `x[i]`, `await fut` on a builtin or a Restate future: the checks only look at an
+            # operator for the module pass (done) and `os.environ`, and no rule names these methods
+            method = fullname.rpartition(".")[2]
+            if method.startswith("__") and method not in _CALLED_DUNDERS:
+                return None
         hook = self._method_hooks.get(fullname)
         if hook is None:
             hook = self._method_hooks[fullname] = lambda ctx: self._guard(ctx, fullname, ctx)
         return hook
 
     def _guard(self, ctx: FunctionSigContext | MethodSigContext, fullname: str, mctx: MethodSigContext | None) -> FunctionLike:
+        self._errors = ctx.api.msg.errors
         reporter = self.reporter  # a config that fails to load fails the run (CompileError), as at start
         try:
             checks = self._checks
