@@ -64,8 +64,16 @@ class Checks:
         """id(tree) -> (tree, the module's error list when `_module_pass` last judged it)."""
         self._module: _Module | None = None
         """The module of the last hook (hooks come module by module; a checker is one module's)."""
+        self._judged: tuple[str, object] | None = None
+        """(path, its error list) when `_module_pass` last ran (see `judged`)."""
         self._last_call: tuple[object, ...] | None = None
         """The inputs of the call judged last and the error list after it (see `on_call`)."""
+
+    def judged(self, errors: Any) -> bool:
+        """Has `_module_pass` run for the module mypy is checking, with its current error list?
+        Then an operator hook there could only matter for `os.environ` (see `hooks`)."""
+        last = self._judged
+        return last is not None and last[0] == errors.file and last[1] is errors.error_info_map.get(errors.file)
 
     # -- the judgement ---------------------------------------------------------------------
 
@@ -216,6 +224,7 @@ class Checks:
             for found in self.transitive.findings(api.path, tree.fullname):
                 self.reporter.report_at(api, found.code, found.line, found.col, found.message)
         self._passed[id(tree)] = (tree, errors.error_info_map.get(errors.file))
+        self._judged = (errors.file, errors.error_info_map.get(errors.file))
 
     def _decorated_pass(self, api: CheckerPluginInterface, h: Handlers, func: FuncItem, decorator: CallExpr) -> None:
         """REA202/REA203 for a decorated handler; its body is checked before its decorators.

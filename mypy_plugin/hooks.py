@@ -4,45 +4,54 @@ Every call mypy checks reaches the checks through a *signature* hook: those run 
 overload resolution, so a finding never makes mypy reject an overload of `ctx.run`. Each
 hook is wrapped so that a plugin bug becomes one `rea-internal` note, never a crash.
 
-This module imports only what every mypy run needs (the config, the error codes). The rules
-are imported on the first hook: a run served from mypy's cache calls none, and pays for none.
+This module imports only what every mypy run needs (the error codes, which mypy needs to
+replay cached errors). The config and the rules are loaded on the first hook: a run served
+from mypy's cache calls none, and pays for none (see `mypy_plugin.config_stamp`).
 """
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any, Callable
 
-from mypy.errors import CompileError
+from mypy.errors import CompileError, Errors
 from mypy.options import Options
 from mypy.plugin import FunctionSigContext, MethodSigContext, Plugin, ReportConfigContext
 from mypy.types import FunctionLike
 
-from rea_lint.config import ConfigError, ReaConfig, find_pyproject, forget, load_file
-
-from mypy_plugin.report import Reporter
+import mypy_plugin.codes  # noqa: F401  (registers rea's error codes with mypy)
+from mypy_plugin.config_stamp import config_start, read_fingerprint, stamp_of, write_fingerprint
 
 if TYPE_CHECKING:
-    from mypy_plugin.checks import Checks
+    from rea_lint.config import ReaConfig
 
-__all__ = ["ReaPlugin", "PLUGIN_VERSION"]
+    from mypy_plugin.checks import Checks
+    from mypy_plugin.report import Reporter
+
+__all__ = ["ReaPlugin", "PLUGIN_VERSION", "load_config"]
+
+_PLAIN_OPERATOR_OWNERS = ("builtins.", "restate.", "typing.Awaitable.", "typing.Coroutine.")
+"""Classes whose operator methods (`__add__`, `__getitem__`, `__await__` ...) no rule judges."""
+_CALLED_DUNDERS = frozenset({"__call__", "__init__", "__new__"})
+"""Dunder methods a call expression reaches: always handed to the checks."""
 
 PLUGIN_VERSION = "3"
 """Bumped when findings change for the same input, so mypy's cache is invalidated."""
 
 
-def _load(options: Options) -> ReaConfig:
+def load_config(options: Options) -> ReaConfig:
     """`[tool.rea]` from the pyproject.toml that configures mypy, else the nearest one.
 
     Read fresh on every plugin construction (the daemon and `mypy.api.run` live on
     between runs, and the config is part of the cache key, see `report_config_data`).
     """
-    config_file = os.path.abspath(options.config_file) if options.config_file else None
+    from rea_lint.config import ConfigError, ReaConfig, find_pyproject, forget, load_file
+
+    explicit, start = config_start(options.config_file)
     forget()
     try:
-        if config_file and os.path.basename(config_file) == "pyproject.toml":
-            return load_file(config_file)
-        found = find_pyproject(os.path.dirname(config_file) if config_file else os.getcwd())
+        if explicit is not None:
+            return load_file(explicit)
+        found = find_pyproject(start)
         return load_file(found) if found else ReaConfig()
     except ConfigError as err:
         # CompileError is how mypy itself reports a bad config: one line, exit status 2.
@@ -52,38 +61,95 @@ def _load(options: Options) -> ReaConfig:
 class ReaPlugin(Plugin):
     def __init__(self, options: Options) -> None:
         super().__init__(options)
-        self.config = _load(options)
-        self.reporter = Reporter(self.config)
-        self._config_data = {"rea": self.config.fingerprint(), "plugin": PLUGIN_VERSION}
+        self._config: ReaConfig | None = None
+        self._reporter: Reporter | None = None
+        stamp = stamp_of(options.config_file, PLUGIN_VERSION)
+        data = read_fingerprint(options.cache_dir, stamp)
+        if data is None:  # the config changed, or no run kept its fingerprint: load it now
+            data = {"rea": self.config.fingerprint(), "plugin": PLUGIN_VERSION}
+            write_fingerprint(options.cache_dir, stamp, data)
+        self._config_data = data
         self._checks: Checks | None = None
+        self._errors: Errors | None = None
+        """mypy's error list, seen at the first hook: its `file` is the module being checked."""
+        self._silent_file: tuple[str, bool] = ("", False)
         self._function_hooks: dict[str, Callable[[FunctionSigContext], FunctionLike]] = {}
         self._method_hooks: dict[str, Callable[[MethodSigContext], FunctionLike]] = {}
+
+    @property
+    def config(self) -> ReaConfig:
+        """The `[tool.rea]` config, loaded on first use (a warm run never uses it)."""
+        if self._config is None:
+            self._config = load_config(self.options)
+        return self._config
+
+    @property
+    def reporter(self) -> Reporter:
+        if self._reporter is None:
+            from mypy_plugin.report import Reporter
+
+            self._reporter = Reporter(self.config)
+        return self._reporter
 
     def report_config_data(self, ctx: ReportConfigContext) -> Any:
         return self._config_data  # asked once per module: computed once per run
 
     # -- hooks: every call, one callback ---------------------------------------------------
 
+    def _in_silent_module(self) -> bool:
+        """Is mypy checking a stub or a module whose errors it ignores (an installed library)?
+
+        The checks skip those modules (`checks._Module.skip`), so no hook is handed out there:
+        a hook costs mypy work at each call even when it returns at once (it maps the call's
+        arguments and rebuilds an overloaded signature per call)."""
+        errors = self._errors
+        if errors is None:
+            return False
+        path = errors.file
+        last = self._silent_file
+        if last[0] is path:
+            return last[1]
+        silent = path.endswith(".pyi") or path in errors.ignored_files
+        self._silent_file = (path, silent)
+        return silent
+
+    def _module_judged(self) -> bool:
+        """Has the module pass already judged the module being checked (see `Checks.judged`)?"""
+        checks, errors = self._checks, self._errors
+        return checks is not None and errors is not None and checks.judged(errors)
+
     def get_function_signature_hook(self, fullname: str) -> Callable[[FunctionSigContext], FunctionLike] | None:
+        if self._in_silent_module():
+            return None
         hook = self._function_hooks.get(fullname)  # asked at every call: one closure per name
         if hook is None:
             hook = self._function_hooks[fullname] = lambda ctx: self._guard(ctx, fullname, None)
         return hook
 
     def get_method_signature_hook(self, fullname: str) -> Callable[[MethodSigContext], FunctionLike] | None:
+        if self._in_silent_module():
+            return None
+        if fullname.endswith("__") and fullname.startswith(_PLAIN_OPERATOR_OWNERS) and self._module_judged():
+            # `a + b`, `x[i]`, `await fut` on a builtin or a Restate future: the checks only look at an
+            # operator for the module pass (done) and `os.environ`, and no rule names these methods
+            method = fullname.rpartition(".")[2]
+            if method.startswith("__") and method not in _CALLED_DUNDERS:
+                return None
         hook = self._method_hooks.get(fullname)
         if hook is None:
             hook = self._method_hooks[fullname] = lambda ctx: self._guard(ctx, fullname, ctx)
         return hook
 
     def _guard(self, ctx: FunctionSigContext | MethodSigContext, fullname: str, mctx: MethodSigContext | None) -> FunctionLike:
+        self._errors = ctx.api.msg.errors
+        reporter = self.reporter  # a config that fails to load fails the run (CompileError), as at start
         try:
             checks = self._checks
             if checks is None:
                 from mypy_plugin.checks import Checks
 
-                checks = self._checks = Checks(self.options, self.config, self.reporter)
+                checks = self._checks = Checks(self.options, self.config, reporter)
             checks.on_call(ctx.api, fullname, ctx.context, ctx.default_signature, mctx)
         except Exception as exc:  # never break the user's mypy run
-            self.reporter.internal(ctx.api, ctx.context, exc)
+            reporter.internal(ctx.api, ctx.context, exc)
         return ctx.default_signature

@@ -304,6 +304,12 @@ class ModuleIndex:
         for f in self.nested(func):
             yield from self.own_calls(f)
 
+    def names_within(self, func: FuncItem) -> Iterator[NameExpr]:
+        """Every name `func` mentions, nested functions included (the module's walk already
+        found them: no walk of the function again). `os.environ` names are not among them."""
+        for f in self.nested(func):
+            yield from self._names.get(id(f), ())
+
     def loads_of(self, stmt: Node, name: str) -> Iterator[NameExpr]:
         """The reads of ``name`` in the function around ``stmt`` (nested functions included)."""
         func = self.enclosing_function(stmt)

@@ -18,9 +18,6 @@ from mypy.nodes import GDEF, CallExpr, Decorator, FuncDef, FuncItem, NameExpr, R
 
 from rea_lint.config import ReaConfig
 from rea_lint.findings import Finding
-from rea_lint.model import build_model, is_restate_module
-from rea_lint.names import ImportMap
-from rea_lint.project import TRANSITIVE_CODES, package_of, transitive_findings
 
 from mypy_plugin.index import ModuleIndex
 
@@ -100,8 +97,18 @@ class SameModule:
 
     def __init__(self, config: ReaConfig) -> None:
         self.config = config
-        self.codes = frozenset(c for c in TRANSITIVE_CODES if config.is_enabled(c))
+        self._codes: frozenset[str] | None = None
         self._cache: dict[str, tuple[tuple[int, int], list[Finding]]] = {}
+
+    @property
+    def codes(self) -> frozenset[str]:
+        """The enabled transitive codes. The linter's project analysis is imported here, when a
+        module first may have a chain (`may_have_chains`): most runs never need it."""
+        if self._codes is None:
+            from rea_lint.project import TRANSITIVE_CODES
+
+            self._codes = frozenset(c for c in TRANSITIVE_CODES if self.config.is_enabled(c))
+        return self._codes
 
     def findings(self, path: str, module: str) -> list[Finding]:
         if not self.codes or not path.endswith(".py"):
@@ -119,6 +126,10 @@ class SameModule:
         return found
 
     def _compute(self, path: str, module: str) -> list[Finding]:
+        from rea_lint.model import build_model, is_restate_module
+        from rea_lint.names import ImportMap
+        from rea_lint.project import package_of, transitive_findings
+
         try:
             with open(path, "rb") as fh:
                 tree = ast.parse(fh.read(), filename=path)

@@ -9,7 +9,6 @@ from mypy.nodes import CallExpr, Expression, FuncItem, MemberExpr, NameExpr, Nod
 from mypy_plugin.handlers import Handlers, context_param, first_param_annotation
 from mypy_plugin.index import _func_node, action_of, unwrap_partial
 from mypy_plugin.restate_types import SHARED
-from mypy_plugin.tree import walk
 
 __all__ = ["contexts_in_run", "shared_state_writes", "context_kind_mismatch", "WRITE_METHODS"]
 
@@ -35,15 +34,12 @@ def contexts_in_run(h: Handlers, call: CallExpr, method: str) -> Iterator[Expres
     func = _func_node(target)
     if func is None:
         return
-    own: set[int] = set()
-    names: list[NameExpr] = []
-    for node in walk(func):  # one walk: the action's own parameters, and the names it reads
-        if isinstance(node, FuncItem):
-            own.update(id(a.variable) for a in node.arguments)
-        elif isinstance(node, NameExpr) and isinstance(node.node, Var):
-            names.append(node)
-    for node in names:
-        if id(node.node) not in own and h.is_context_expr(node):
+    # the action's own parameters (its nested functions' too) and the names it reads, from the
+    # module's index: the action is not walked again at every run call
+    index = h.index
+    own = {id(a.variable) for f in index.nested(func) for a in f.arguments}
+    for node in index.names_within(func):
+        if isinstance(node.node, Var) and id(node.node) not in own and h.is_context_expr(node):
             yield node
 
 
