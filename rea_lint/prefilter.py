@@ -43,4 +43,7 @@ def mentions_restate(lines: Iterable[str], config: ReaConfig | None = None) -> b
     if needles is not _BASE and any("\n" in n for n in needles):  # a (nonsensical) wrapper name
         return any(n in line for line in lines for n in needles)
     text = lines[0] if len(lines) == 1 else "\n".join(lines)
-    return any(n in text for n in needles)
+    for needle in needles:
+        if needle in text:
+            return True
+    return False
