@@ -3,16 +3,20 @@
 Stdlib only (tomllib, or tomli before 3.11), so that every part of rea can read it. A bad
 key or value raises `ConfigError` with a one-line message naming the key: callers turn it
 into exit code 2 (CLI), an error line (flake8, mypy) or an exception at import (runtime).
+
+Every front end imports this module at start-up (flake8 in every run), so what only some
+runs need is imported or compiled on first use: the TOML parser (a pyproject.toml that
+mentions rea), difflib and json (error messages), the size and nesting patterns.
 """
 
 from __future__ import annotations
 
-import difflib
+import errno
 import fnmatch
 import functools
-import json
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,11 +24,6 @@ from typing import Any, Iterable, Mapping
 
 from rea_lint.catalog import RULES, Severity
 from rea_lint.reading import DEFAULT_MAX_FILE_SIZE
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 __all__ = ["ConfigError", "ReaConfig", "find_pyproject", "load_config", "load_file", "forget", "did_you_mean", "DEFAULT"]
 
@@ -203,6 +202,8 @@ def _fail(source: str, key: str, problem: str) -> ConfigError:
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """`; did you mean 'select'?` when one known name is close to ``word``, else ``""``."""
+    import difflib
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
 
@@ -221,6 +222,8 @@ def _codes(source: str, key: str, value: Any) -> tuple[str, ...]:
 
 def _strings(source: str, key: str, value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
+        import json
+
         raise _fail(source, key, f'expected a list of strings, got the string {value!r}; write {key} = [{json.dumps(value)}]')
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise _fail(source, key, f"expected a list of strings, got {_short(value)}")
@@ -294,7 +297,8 @@ def _number(source: str, key: str, value: Any) -> float:
     return float(value)
 
 
-_SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)?\s*", re.IGNORECASE)
+_SIZE = r"(?i)\s*([0-9]+(?:\.[0-9]+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)?\s*"
+"""A size with an optional unit (compiled on first use, by `re`'s own cache)."""
 _UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30}
 
 
@@ -304,7 +308,7 @@ def _size(source: str, key: str, value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         size = value
     elif isinstance(value, str):
-        m = _SIZE.fullmatch(value)
+        m = re.fullmatch(_SIZE, value)
         if m:
             size = float(m.group(1)) * _UNITS[(m.group(2) or "b").lower()]
     if size is None or size < 1:
@@ -358,23 +362,63 @@ def find_pyproject(start: str | os.PathLike[str]) -> Path | None:
     Each candidate is parsed (a text search would miss `tool.rea.ignore = ...` and other
     dotted keys); a candidate that cannot be read or parsed is a ConfigError, never skipped.
     """
+    here = os.path.realpath(start)
     try:
-        here = Path(start).resolve()
-    except (OSError, RuntimeError):  # a symlink loop: the directory it sits in decides
-        here = Path(os.path.abspath(start)).parent
-    if here.is_file() or not here.exists():
-        here = here.parent
-    return _find_from_dir(str(here))
+        mode: int | None = os.stat(here).st_mode
+    except OSError as err:
+        if err.errno == errno.ELOOP:  # a symlink loop: the directory it sits in decides
+            return _find_from_dir(os.path.dirname(os.path.abspath(start)))
+        if err.errno not in _MISSING:
+            raise
+        mode = None
+    if mode is None or stat.S_ISREG(mode):
+        here = os.path.dirname(here)
+    return _find_from_dir(here)
 
 
-@functools.lru_cache(maxsize=256)
+_MISSING = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
+"""What `pathlib` takes as "no such file" (any other error, EACCES say, propagates)."""
+
+
+_FOUND: dict[str, Path | None] = {}
+"""Directory (resolved) -> the pyproject.toml that configures it, for every directory walked:
+the directories of a tree share their parents, so each is looked at once per process."""
+
+
 def _find_from_dir(directory: str) -> Path | None:
-    here = Path(directory)
-    for d in (here, *here.parents):
-        candidate = d / "pyproject.toml"
-        if candidate.is_file() and _rea_table(str(candidate)) is not None:
-            return candidate
-    return None
+    walked: list[str] = []
+    d = directory
+    while True:
+        if d in _FOUND:
+            found = _FOUND[d]
+            break
+        walked.append(d)
+        candidate = os.path.join(d, "pyproject.toml")
+        if _is_file(candidate) and _rea_table(candidate) is not None:
+            found = Path(candidate)
+            break
+        parent = os.path.dirname(d)
+        if parent == d:
+            found = None
+            break
+        d = parent
+    if len(_FOUND) + len(walked) > 4096:  # bounded, as the other caches here are
+        _FOUND.clear()
+    for d in walked:  # (an error above caches nothing: the file is read again next time)
+        _FOUND[d] = found
+    return found
+
+
+def _is_file(path: str) -> bool:
+    """`Path.is_file`: False for a missing path, an error for one that cannot be looked at."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError as err:
+        if err.errno not in _MISSING:
+            raise
+        return False
+    except ValueError:
+        return False
 
 
 @functools.lru_cache(maxsize=256)
@@ -394,6 +438,10 @@ def _rea_table(path: str) -> dict[str, Any] | None:
     depth = _nesting(text)
     if depth > MAX_NESTING:
         raise ConfigError(f"{path}: not readable TOML: values are nested too deeply ({depth} levels; rea reads up to {MAX_NESTING}); flatten the nesting")
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -417,7 +465,7 @@ MAX_NESTING = 100
 """Arrays and inline tables nested deeper than this are refused before parsing: tomllib
 recurses per level, so whether a deep file parses would depend on the recursion limit."""
 
-_TOKENS = re.compile(
+_TOKENS = (
     r"#[^\n]*"  # a comment
     r'|"""[\s\S]*?"""'  # a multi-line basic string
     r"|'''[\s\S]*?'''"  # a multi-line literal string
@@ -425,12 +473,13 @@ _TOKENS = re.compile(
     r"|'[^'\n]*'"  # a literal string
     r"|[\[\]{}]"
 )
+"""What `_nesting` counts brackets between (compiled on first use, by `re`'s own cache)."""
 
 
 def _nesting(text: str) -> int:
     """The deepest nesting of brackets and braces outside strings and comments."""
     depth = deepest = 0
-    for m in _TOKENS.finditer(text):
+    for m in re.finditer(_TOKENS, text):
         tok = m.group()
         if tok in ("[", "{"):
             depth += 1
@@ -457,7 +506,8 @@ def _load_cached(path: str) -> ReaConfig:
 
 def forget() -> None:
     """Read pyproject.toml files afresh from now on (the loader memoises per process)."""
-    for cached in (_find_from_dir, _rea_table, _load_cached):
+    _FOUND.clear()
+    for cached in (_rea_table, _load_cached):
         cached.cache_clear()
 
 

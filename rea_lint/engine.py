@@ -15,16 +15,11 @@ from rea_lint.config import DEFAULT, ReaConfig
 from rea_lint.findings import Finding
 from rea_lint.model import Model, build_model, is_restate_module
 from rea_lint.names import ImportMap
+from rea_lint.prefilter import mentions_restate
 from rea_lint.project import TRANSITIVE_CODES, merge, transitive_findings
 from rea_lint.rules import all_checkers
 
 __all__ = ["analyse", "check_tree", "mentions_restate", "tree_mode"]
-
-
-def mentions_restate(lines: Iterable[str], config: ReaConfig = DEFAULT) -> bool:
-    """A text pre-filter: no line naming restate (or a wrapper module) means no Restate code."""
-    needles = ("restate", "rea_runtime", *(m.split(".", 1)[0] for m in config.restate_modules))
-    return any(n in line for line in lines for n in needles)
 
 
 @contextlib.contextmanager

@@ -11,25 +11,36 @@ exit status 2, as flake8's own option errors are. A pyproject.toml met only late
 subdirectory) raises from the checker's constructor, the one place where flake8 wraps a
 plugin's exception into `PluginExecutionFailed`: one "failed during execution" line and a
 failed run (an exception raised while flake8 iterates `run` would be a raw traceback).
+
+Importing this module imports nothing but `os` and `sys`: flake8 imports every installed
+plugin in every run, and most code it checks is not Restate code. The configuration loader
+is imported when flake8 hands over its options, the engine (semantic model, rules) only when
+a file names restate, rea_runtime or a configured wrapper module (`rea_lint.prefilter`).
 """
 
 from __future__ import annotations
 
-import ast
 import os
 import sys
-from typing import Any, ClassVar, Iterator, Sequence
 
 from rea_lint import __version__
-from rea_lint.config import ConfigError, ReaConfig, forget, load_config
-from rea_lint.engine import check_tree, mentions_restate, tree_mode
-from rea_lint.findings import char_col
+from rea_lint.prefilter import mentions_restate
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # importing typing (or anything else) costs every flake8 run
+    import ast
+    from typing import Any, ClassVar, Iterator, Sequence
+
+    from rea_lint.config import ReaConfig
 
 __all__ = ["ReaChecker"]
 
 
-class BrokenConfiguration(ConfigError):
-    """What flake8 prints as `<file>: "rea" failed during execution due to <repr>`."""
+class BrokenConfiguration(ValueError):
+    """A `ConfigError` as flake8 prints it: `<file>: "rea" failed during execution due to <repr>`.
+
+    (A ValueError, as ConfigError is: subclassing ConfigError would import the config
+    module with the plugin.)"""
 
     def __repr__(self) -> str:
         return f"a broken rea configuration: {self}"
@@ -48,6 +59,8 @@ class ReaChecker:
     """The last (configuration, explicit codes) and the codes they enable."""
 
     def __init__(self, tree: ast.Module, filename: str = "stdin", lines: Sequence[str] | None = None) -> None:
+        from rea_lint.config import ConfigError
+
         self.tree = tree
         self.filename = filename
         self.lines = lines
@@ -68,6 +81,8 @@ class ReaChecker:
 
     @staticmethod
     def _check_configs(filenames: Sequence[str]) -> None:
+        from rea_lint.config import ConfigError, forget, load_config
+
         forget()  # an in-process flake8 run (editors, tests) reads the files afresh
         ReaChecker._configs.clear()
         for name in filenames or ["."]:
@@ -85,6 +100,9 @@ class ReaChecker:
             return
         if self.lines is not None and not mentions_restate(self.lines, config):
             return
+        from rea_lint.engine import check_tree, tree_mode
+        from rea_lint.findings import char_col
+
         codes = self._codes(config)
         lines = self.lines
         ignored = config.ignored_in(self.filename) if config.per_file_ignores else ()
@@ -96,6 +114,8 @@ class ReaChecker:
             yield f.line, char_col(lines, f.line, f.col), f.message, type(self)  # characters, as the CLI
 
     def _config(self) -> ReaConfig:
+        from rea_lint.config import load_config
+
         name = self.filename
         if name in ("stdin", "-"):
             return load_config(".")
