@@ -216,19 +216,20 @@ def summarize(
                 effects = by_fn[id(fn)]["effects"]
                 if code not in effects:
                     effects[code] = subject
-        site_of = resolver.site
+        target_of, site_at = resolver.target, resolver.site_at
         for call, fn in source(ast.Call):
-            site = site_of(call, fn)
-            if site is not None:
-                by_fn[id(fn)]["calls"].setdefault(site.target, site)
+            target = target_of(call.func, fn)  # type: ignore[attr-defined]
+            if target is not None:
+                calls = by_fn[id(fn)]["calls"]
+                if target not in calls:  # the first call of each target is the one kept
+                    calls[target] = site_at(call, fn, target, "ctx")  # type: ignore[arg-type]
     handler_calls = []
     unrun = coroutine_actions(model)
+    target_of, site_at = resolver.target, resolver.site_at
     for call, fn in model.handler_nodes(ast.Call):
-        if id(call) in unrun:
-            continue
-        site = resolver.site(call, fn, ctx=None)
-        if site is not None:
-            handler_calls.append(site)
+        target = target_of(call.func, fn)
+        if target is not None and id(call) not in unrun:
+            handler_calls.append(site_at(call, fn, target, None))
     return ModuleSummary(
         module=module,
         path=path,
@@ -327,13 +328,16 @@ class _Resolver:
     def site(self, call: ast.Call, fn: Function, ctx: str | None = "ctx") -> CallSite | None:
         """The call site, if the call may reach a project function; ``ctx`` None: the
         context name in scope in ``fn`` (handler call sites)."""
-        func = call.func
-        target = self.target(func, fn)
+        target = self.target(call.func, fn)
         if target is None:
             return None
+        return self.site_at(call, fn, target, ctx)
+
+    def site_at(self, call: ast.Call, fn: Function, target: str, ctx: str | None = "ctx") -> CallSite:
+        """The site of a call whose `target` is known."""
         return CallSite(
             target,
-            f"{dotted(func)}()",
+            f"{dotted(call.func)}()",
             call.lineno,
             call.col_offset,
             call.end_lineno,
@@ -370,8 +374,11 @@ class _Resolver:
             if not isinstance(base, ast.Name):
                 return None  # `make()()`, `x[0]()`: dynamic
             head = base.id
-            if self.m.is_local(head, fn):
-                return None  # a method of a value: dynamic dispatch
+            local: Function | None = fn
+            while local is not None:  # `Model.is_local`, inlined: most calls are `ctx.x()`
+                if head in local.local_names:
+                    return None  # a method of a value: dynamic dispatch
+                local = local.parent
             if head in self.m.imports.names:
                 qual = self.m.imports.resolve(func)
                 return qual if qual and not qual.startswith("builtins.") else None

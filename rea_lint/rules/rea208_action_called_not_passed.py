@@ -172,10 +172,12 @@ def _local_data(model: Model, name: str, fn: Function, depth: int) -> bool:
     """A local variable of ``fn`` that every assignment binds to data."""
     if name not in fn.local_names or name in fn.params or name in fn.children:
         return False
-    stored, other = _bindings(model, fn)
-    if name not in stored or name in other:
-        # never stored; or bound by unpacking, `for`, `with ... as`, `except ... as`, `:=`,
-        # imports: not followed
+    cache = memo(model)
+    stored = _names(cache, "stored", fn)
+    if stored is None:
+        own = model.function_nodes(fn)
+        stored = _remember(cache, "stored", fn, {n.id for n in own.get(ast.Name, ()) if not isinstance(n.ctx, ast.Load)})  # type: ignore[attr-defined]
+    if name not in stored:
         return False
     own = model.function_nodes(fn)
     for stmt in own.get(ast.Assign, ()):
@@ -183,42 +185,38 @@ def _local_data(model: Model, name: str, fn: Function, depth: int) -> bool:
         if any(isinstance(t, ast.Name) and t.id == name for t in targets):
             if not _is_data(model, stmt.value, fn, depth):  # type: ignore[attr-defined]
                 return False
+        elif any(name in {n.id for n in ast.walk(t) if isinstance(n, ast.Name)} for t in targets):
+            return False  # bound by unpacking: not followed
     for stmt in own.get(ast.AnnAssign, ()):
         target = stmt.target  # type: ignore[attr-defined]
         if isinstance(target, ast.Name) and target.id == name:
             if stmt.value is None or not _is_data(model, stmt.value, fn, depth):  # type: ignore[attr-defined]
                 return False
-    return True
+    # bound by `for`, `with ... as`, `except ... as`, `:=`, imports: not followed
+    bound = _names(cache, "bound", fn)
+    if bound is None:
+        bound = set()
+        for t in _BINDERS:
+            for node in own.get(t, ()):
+                bound.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load))
+                if isinstance(node, ast.ExceptHandler) and node.name:
+                    bound.add(node.name)
+        _remember(cache, "bound", fn, bound)
+    return name not in bound
 
 
 _BINDERS = (ast.For, ast.AsyncFor, ast.withitem, ast.NamedExpr, ast.ExceptHandler, ast.Import, ast.ImportFrom)
 
 
-def _bindings(model: Model, fn: Function) -> tuple[set[str], set[str]]:
-    """The names ``fn``'s own code stores, and those it binds in a way `_local_data` does not
-    follow (inside an assignment's target other than the plain name, or anywhere under a
-    `for`, `with`, `except`, `:=` or import). Once per function and model."""
-    cache = memo(model).setdefault("bindings", {})
-    found = cache.get(id(fn))
-    if found is None:
-        own = model.function_nodes(fn)
-        stored = {n.id for n in own.get(ast.Name, ()) if not isinstance(n.ctx, ast.Load)}  # type: ignore[attr-defined]
-        other: set[str] = set()
-        for stmt in own.get(ast.Assign, ()):
-            targets = stmt.targets  # type: ignore[attr-defined]
-            if all(isinstance(t, ast.Name) for t in targets):
-                continue
-            plain = {t.id for t in targets if isinstance(t, ast.Name)}  # `x = d[x] = ...` binds x plainly
-            for t in targets:
-                if not isinstance(t, ast.Name):
-                    other.update(n.id for n in ast.walk(t) if isinstance(n, ast.Name) and n.id not in plain)
-        for t in _BINDERS:
-            for node in own.get(t, ()):
-                other.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load))
-                if isinstance(node, ast.ExceptHandler) and node.name:
-                    other.add(node.name)
-        found = cache[id(fn)] = (stored, other)
-    return found  # type: ignore[no-any-return]
+def _names(cache: dict, kind: str, fn: Function) -> set[str] | None:  # type: ignore[type-arg]
+    """A set of names `_local_data` derived from ``fn``'s code before (once per function and model)."""
+    table = cache.get(kind)
+    return table.get(id(fn)) if table is not None else None
+
+
+def _remember(cache: dict, kind: str, fn: Function, names: set[str]) -> set[str]:  # type: ignore[type-arg]
+    cache.setdefault(kind, {})[id(fn)] = names
+    return names
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:
