@@ -216,19 +216,16 @@ def summarize(
                 effects = by_fn[id(fn)]["effects"]
                 if code not in effects:
                     effects[code] = subject
-        target_of, site_at = resolver.target, resolver.site_at
-        for call, fn in source(ast.Call):
-            target = target_of(call.func, fn)  # type: ignore[attr-defined]
-            if target is not None:
-                calls = by_fn[id(fn)]["calls"]
-                if target not in calls:  # the first call of each target is the one kept
-                    calls[target] = site_at(call, fn, target, "ctx")  # type: ignore[arg-type]
+        site_at = resolver.site_at
+        for call, fn, target in resolver.calls(source(ast.Call)):
+            calls = by_fn[id(fn)]["calls"]
+            if target not in calls:  # the first call of each target is the one kept
+                calls[target] = site_at(call, fn, target, "ctx")
     handler_calls = []
     unrun = coroutine_actions(model)
-    target_of, site_at = resolver.target, resolver.site_at
-    for call, fn in model.handler_nodes(ast.Call):
-        target = target_of(call.func, fn)
-        if target is not None and id(call) not in unrun:
+    site_at = resolver.site_at
+    for call, fn, target in resolver.calls(model.handler_nodes(ast.Call)):
+        if id(call) not in unrun:
             handler_calls.append(site_at(call, fn, target, None))
     return ModuleSummary(
         module=module,
@@ -344,6 +341,18 @@ class _Resolver:
             call.end_col_offset,
             fn.context_name() if ctx is None else ctx,
         )
+
+    def calls(self, pairs: Iterable[tuple[Any, Function]]) -> Iterator[tuple[ast.Call, Function, str]]:
+        """(call, function, target) for the calls among ``pairs`` that may reach a project
+        function (`target`, its cache read inline: this runs for every call of the module)."""
+        cache, compute = self._targets, self._target
+        for call, fn in pairs:
+            func = call.func
+            target = cache.get(id(func), _UNKNOWN)
+            if target is _UNKNOWN:
+                target = cache[id(func)] = compute(func, fn)
+            if target is not None:
+                yield call, fn, target
 
     def target(self, func: ast.expr, fn: Function) -> str | None:
         key = id(func)
@@ -758,11 +767,9 @@ def transitive_findings(model: Model, codes: Iterable[str], module: str = "", pa
         return []
     frontier = []
     unrun = coroutine_actions(model)
-    for call, fn in model.handler_nodes(ast.Call):
-        if id(call) in unrun:
-            continue
-        target = own.get(resolver.target(call.func, fn) or "")
-        if target is not None:
+    for call, fn, name in resolver.calls(model.handler_nodes(ast.Call)):
+        target = own.get(name)
+        if target is not None and id(call) not in unrun:
             frontier.append(target)
     if not frontier:
         return []
@@ -774,8 +781,8 @@ def transitive_findings(model: Model, codes: Iterable[str], module: str = "", pa
             continue
         reached[id(fn)] = fn
         local = code[id(fn)] = model.function_nodes(fn)
-        for call in local.get(ast.Call, ()):
-            target = own.get(resolver.target(call.func, fn) or "")  # type: ignore[attr-defined]
+        for _call, _fn, name in resolver.calls(zip(local.get(ast.Call, ()), repeat(fn))):
+            target = own.get(name)
             if target is not None and id(target) not in reached:
                 frontier.append(target)
 

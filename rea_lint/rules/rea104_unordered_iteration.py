@@ -101,14 +101,27 @@ def _may_hold_sets(model: Model) -> bool:
     by_qual = qualified_calls(model, model.handler_nodes)[1]
     if not _SET_FACTORIES.isdisjoint(by_qual):
         return True
+    imported = model.imports.names
     for fn in model.functions:
         a = fn.node.args
         for p in (*a.posonlyargs, *a.args, *a.kwonlyargs):
             if p.annotation is not None:
                 ann = p.annotation.value if isinstance(p.annotation, ast.Subscript) else p.annotation
+                # a qualified name ends as the annotation does, or is what an imported name stands for
+                if type(ann) is ast.Attribute:
+                    if ann.attr not in _SET_TYPE_NAMES:
+                        continue
+                elif type(ann) is ast.Name:
+                    if ann.id not in _SET_TYPE_NAMES and imported.get(ann.id) not in _SET_TYPES:
+                        continue
+                else:
+                    continue  # qualifies to nothing
                 if model.qualify(ann) in _SET_TYPES:
                     return True
     return False
+
+
+_SET_TYPE_NAMES = frozenset(q.rpartition(".")[2] for q in _SET_TYPES)
 
 
 class _SetNames:
