@@ -196,11 +196,20 @@ def _local_data(model: Model, name: str, fn: Function, depth: int) -> bool:
     bound = _names(cache, "bound", fn)
     if bound is None:
         bound = set()
+        walked: set[int] = set()  # a loop inside a loop is walked once, as part of the outer one
         for t in _BINDERS:
             for node in own.get(t, ()):
-                bound.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load))
                 if isinstance(node, ast.ExceptHandler) and node.name:
                     bound.add(node.name)
+                stack = [node]
+                while stack:
+                    n = stack.pop()
+                    if id(n) in walked:
+                        continue
+                    walked.add(id(n))
+                    if type(n) is ast.Name and not isinstance(n.ctx, ast.Load):  # type: ignore[attr-defined]
+                        bound.add(n.id)  # type: ignore[attr-defined]
+                    stack.extend(ast.iter_child_nodes(n))
         _remember(cache, "bound", fn, bound)
     return name not in bound
 
