@@ -757,6 +757,37 @@ def _src_roots(config: ReaConfig) -> list[str]:
     return out
 
 
+class _Reachable:
+    """A cheap test that a call cannot target one of the module's own functions, so the
+    flake8 path resolves only the calls that may (most calls are `ctx.x()`, builtins ...).
+
+    A target that is the module's own function ends with that function's name: the called
+    name, or the attribute called on a class; anything else comes through an import."""
+
+    def __init__(self, model: Model) -> None:
+        self.names = {fn.name for fn in model.functions if not fn.is_handler_code}
+        self.imported = model.imports.names
+
+    def among(self, pairs: Iterable[tuple[Any, Function]]) -> Iterator[tuple[Any, Function]]:
+        names, imported = self.names, self.imported
+        name, attribute = ast.Name, ast.Attribute
+        for pair in pairs:
+            func = pair[0].func
+            kind = type(func)
+            if kind is name:
+                if func.id in names or func.id in imported:
+                    yield pair
+            elif kind is attribute:
+                if func.attr in names:
+                    yield pair
+                    continue
+                head = func.value
+                while type(head) is attribute:
+                    head = head.value
+                if type(head) is name and head.id in imported:
+                    yield pair
+
+
 def transitive_findings(model: Model, codes: Iterable[str], module: str = "", path: str = "") -> list[Finding]:
     """The same-module part, for per-file front ends (flake8). Only the module's functions
     that handler code can reach are indexed and summarized; none reached, no work."""
@@ -767,7 +798,8 @@ def transitive_findings(model: Model, codes: Iterable[str], module: str = "", pa
         return []
     frontier = []
     unrun = coroutine_actions(model)
-    for call, fn, name in resolver.calls(model.handler_nodes(ast.Call)):
+    reachable = _Reachable(model)
+    for call, fn, name in resolver.calls(reachable.among(model.handler_nodes(ast.Call))):
         target = own.get(name)
         if target is not None and id(call) not in unrun:
             frontier.append(target)
@@ -781,7 +813,7 @@ def transitive_findings(model: Model, codes: Iterable[str], module: str = "", pa
             continue
         reached[id(fn)] = fn
         local = code[id(fn)] = model.function_nodes(fn)
-        for _call, _fn, name in resolver.calls(zip(local.get(ast.Call, ()), repeat(fn))):
+        for _call, _fn, name in resolver.calls(reachable.among(zip(local.get(ast.Call, ()), repeat(fn)))):
             target = own.get(name)
             if target is not None and id(target) not in reached:
                 frontier.append(target)
