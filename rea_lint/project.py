@@ -321,6 +321,8 @@ class _Resolver:
         self._targets: dict[int, str | None] = {}
         """id(call.func) -> target: a call belongs to one function, and both the flake8 path
         and `summarize` ask about the same calls."""
+        self._names: set[str] | None = None
+        self._heads: set[str] = set()
 
     def site(self, call: ast.Call, fn: Function, ctx: str | None = "ctx") -> CallSite | None:
         """The call site, if the call may reach a project function; ``ctx`` None: the
@@ -344,10 +346,33 @@ class _Resolver:
 
     def calls(self, pairs: Iterable[tuple[Any, Function]]) -> Iterator[tuple[ast.Call, Function, str]]:
         """(call, function, target) for the calls among ``pairs`` that may reach a project
-        function (`target`, its cache read inline: this runs for every call of the module)."""
+        function (`target`, its cache read inline: this runs for every call of the module).
+
+        Calls `_target` answers None for without looking at scopes are skipped first: a
+        called name that is neither a function's name nor imported (`len(x)`), an attribute
+        chain that does not start at an imported name or a module-level class (`ctx.get()`,
+        `items.append()`, `self.x()`)."""
+        if self._names is None:
+            m = self.m
+            self._names = {fn.name for fn in m.functions} | m.imports.names.keys()
+            self._heads = m.imports.names.keys() | (m.module_names - m.module_values.keys())
+        names, heads = self._names, self._heads
+        name, attribute = ast.Name, ast.Attribute
         cache, compute = self._targets, self._target
         for call, fn in pairs:
             func = call.func
+            kind = type(func)
+            if kind is name:
+                if func.id not in names:
+                    continue
+            elif kind is attribute:
+                head = func.value
+                while type(head) is attribute:
+                    head = head.value
+                if type(head) is not name or head.id not in heads:
+                    continue
+            else:
+                continue
             target = cache.get(id(func), _UNKNOWN)
             if target is _UNKNOWN:
                 target = cache[id(func)] = compute(func, fn)
