@@ -16,7 +16,7 @@ from typing import Iterator
 
 from rea_lint.findings import Finding
 from rea_lint.model import Function, Model, source_text
-from rea_lint.rules.base import Checker, memo, resolved_calls
+from rea_lint.rules.base import Checker, memo, resolved_calls, saga_names
 
 RUNTIME_RUNS = frozenset({"rea_runtime.run", "rea_runtime.run_typed", "rea_runtime.run.run", "rea_runtime.run.run_typed"})
 # Builtins whose result is data, never a callable.
@@ -88,7 +88,7 @@ def _action_arguments(model: Model) -> Iterator[tuple[ast.expr, Function]]:
         if not isinstance(receiver, ast.Name):
             continue
         if sagas is None:
-            sagas = model.saga_names()
+            sagas = saga_names(model)
         if receiver.id in sagas.get(id(fn.root), ()):
             action = call.args[1] if len(call.args) > 1 else _keyword(call, "action")
             if action is not None:
@@ -180,12 +180,19 @@ def _local_data(model: Model, name: str, fn: Function, depth: int) -> bool:
     if name not in stored:
         return False
     own = model.function_nodes(fn)
-    for stmt in own.get(ast.Assign, ()):
-        targets = stmt.targets  # type: ignore[attr-defined]
-        if any(isinstance(t, ast.Name) and t.id == name for t in targets):
-            if not _is_data(model, stmt.value, fn, depth):  # type: ignore[attr-defined]
+    assigns = cache.setdefault("assigns", {}).get(id(fn))
+    if assigns is None:
+        assigns = cache["assigns"][id(fn)] = [
+            ({t.id for t in stmt.targets if isinstance(t, ast.Name)},  # type: ignore[attr-defined]
+             {n.id for t in stmt.targets for n in ast.walk(t) if isinstance(n, ast.Name)},  # type: ignore[attr-defined]
+             stmt.value)  # type: ignore[attr-defined]
+            for stmt in own.get(ast.Assign, ())
+        ]
+    for plain, named, value in assigns:
+        if name in plain:
+            if not _is_data(model, value, fn, depth):
                 return False
-        elif any(name in {n.id for n in ast.walk(t) if isinstance(n, ast.Name)} for t in targets):
+        elif name in named:
             return False  # bound by unpacking: not followed
     for stmt in own.get(ast.AnnAssign, ()):
         target = stmt.target  # type: ignore[attr-defined]
@@ -207,13 +214,26 @@ def _local_data(model: Model, name: str, fn: Function, depth: int) -> bool:
                     if id(n) in walked:
                         continue
                     walked.add(id(n))
-                    if type(n) is ast.Name and not isinstance(n.ctx, ast.Load):  # type: ignore[attr-defined]
-                        bound.add(n.id)  # type: ignore[attr-defined]
-                    stack.extend(ast.iter_child_nodes(n))
+                    cls = type(n)
+                    if cls is ast.Name:
+                        if not isinstance(n.ctx, ast.Load):  # type: ignore[attr-defined]
+                            bound.add(n.id)  # type: ignore[attr-defined]
+                        continue
+                    fields = _NODE_FIELDS.get(cls)
+                    if fields is None:
+                        fields = _NODE_FIELDS[cls] = tuple(f for f in cls._fields if f not in ("ctx", "op"))
+                    for f in fields:
+                        value = getattr(n, f, None)
+                        if isinstance(value, ast.AST):
+                            stack.append(value)
+                        elif type(value) is list:
+                            stack.extend(v for v in value if isinstance(v, ast.AST))
         _remember(cache, "bound", fn, bound)
     return name not in bound
 
 
+_NODE_FIELDS: dict[type, tuple[str, ...]] = {}
+"""Node class -> the fields the binding walk looks into (`ast.iter_child_nodes`, cached)."""
 _BINDERS = (ast.For, ast.AsyncFor, ast.withitem, ast.NamedExpr, ast.ExceptHandler, ast.Import, ast.ImportFrom)
 
 
