@@ -13,9 +13,9 @@ from typing import Any, Callable, ClassVar, Iterable, Iterator
 
 from rea_lint.catalog import RULES, Rule
 from rea_lint.findings import Finding
-from rea_lint.model import Function, Model, call_name
+from rea_lint.model import SAGA_CLASSES, Function, Model, call_name
 
-__all__ = ["CallRule", "Checker", "Detection", "NodeSource", "memo", "qualified_calls", "resolved_calls"]
+__all__ = ["CallRule", "Checker", "Detection", "NodeSource", "memo", "qualified_calls", "resolved_calls", "saga_names"]
 
 NodeSource = Callable[..., Iterator[tuple[ast.AST, Function]]]
 """`model.handler_nodes` or `model.plain_nodes`: where a rule looks."""
@@ -83,6 +83,25 @@ def qualified_calls(model: Model, nodes: NodeSource) -> tuple[list[tuple[ast.Cal
             else:
                 at.append(i)
         found = cache[key] = (calls, by_qual)
+    return found
+
+
+_SAGA_IMPORTS = frozenset(
+    name.rsplit(".", cut)[0] for name in SAGA_CLASSES for cut in range(name.count(".") + 1)
+)
+"""What an import must bind for a call to qualify to a `Saga` class (`rea_runtime`, `rea_runtime.saga` ...)."""
+
+
+def saga_names(model: Model) -> dict[int, set[str]]:
+    """`model.saga_names()`, once per model, and none without an import a saga can come from."""
+    cache = memo(model)
+    found: dict[int, set[str]] | None = cache.get("sagas")
+    if found is None:
+        if _SAGA_IMPORTS.isdisjoint(model.imports.names.values()):
+            found = {}
+        else:
+            found = model.saga_names()
+        cache["sagas"] = found
     return found
 
 

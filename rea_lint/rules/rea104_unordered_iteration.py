@@ -102,7 +102,13 @@ def _may_hold_sets(model: Model) -> bool:
     if not _SET_FACTORIES.isdisjoint(by_qual):
         return True
     imported = model.imports.names
+    scopes: dict[int, Function] = {}  # handler code's functions and those around them: where its names live
     for fn in model.functions:
+        scope: Function | None = fn if fn.is_handler_code else None
+        while scope is not None and id(scope) not in scopes:
+            scopes[id(scope)] = scope
+            scope = scope.parent
+    for fn in scopes.values():
         a = fn.node.args
         for p in (*a.posonlyargs, *a.args, *a.kwonlyargs):
             if p.annotation is not None:
