@@ -150,6 +150,9 @@ class CallRule(Checker):
 
     targets: ClassVar[frozenset[str]] = frozenset()
     prefixes: ClassVar[tuple[str, ...]] = ()
+    judges_names: ClassVar[bool] = False
+    """A rule whose own `matches` looks at the qualified name only (not the call): it is
+    asked once per name, not once per call."""
 
     @classmethod
     def matches(cls, qualname: str, call: ast.Call, extra: Iterable[str] = ()) -> bool:
@@ -170,10 +173,16 @@ class CallRule(Checker):
             return
         extra = model.config.extra_calls.get(self.code, ())
         if type(self).matches.__func__ is not CallRule.matches.__func__:  # type: ignore[attr-defined]
-            matches = self.matches  # a rule of its own judgement: ask it call by call
-            for call, fn, qual in calls:
-                if matches(qual, call, extra):
-                    yield call, fn, call_name(call)
+            matches = self.matches  # a rule of its own judgement
+            if not self.judges_names:  # ask it call by call
+                for call, fn, qual in calls:
+                    if matches(qual, call, extra):
+                        yield call, fn, call_name(call)
+                return
+            found = sorted(i for q, at in by_qual.items() if matches(q, calls[at[0]][0], extra) for i in at)
+            for i in found:
+                call, fn, _qual = calls[i]
+                yield call, fn, call_name(call)
             return
         targets = self.targets
         if len(targets) <= len(by_qual):
