@@ -216,19 +216,17 @@ def summarize(
                 effects = by_fn[id(fn)]["effects"]
                 if code not in effects:
                     effects[code] = subject
-        site_of = resolver.site
-        for call, fn in source(ast.Call):
-            site = site_of(call, fn)
-            if site is not None:
-                by_fn[id(fn)]["calls"].setdefault(site.target, site)
+        site_at = resolver.site_at
+        for call, fn, target in resolver.calls(source(ast.Call)):
+            calls = by_fn[id(fn)]["calls"]
+            if target not in calls:  # the first call of each target is the one kept
+                calls[target] = site_at(call, fn, target, "ctx")
     handler_calls = []
     unrun = coroutine_actions(model)
-    for call, fn in model.handler_nodes(ast.Call):
-        if id(call) in unrun:
-            continue
-        site = resolver.site(call, fn, ctx=None)
-        if site is not None:
-            handler_calls.append(site)
+    site_at = resolver.site_at
+    for call, fn, target in resolver.calls(model.handler_nodes(ast.Call)):
+        if id(call) not in unrun:
+            handler_calls.append(site_at(call, fn, target, None))
     return ModuleSummary(
         module=module,
         path=path,
@@ -323,23 +321,63 @@ class _Resolver:
         self._targets: dict[int, str | None] = {}
         """id(call.func) -> target: a call belongs to one function, and both the flake8 path
         and `summarize` ask about the same calls."""
+        self._names: set[str] | None = None
+        self._heads: set[str] = set()
 
     def site(self, call: ast.Call, fn: Function, ctx: str | None = "ctx") -> CallSite | None:
         """The call site, if the call may reach a project function; ``ctx`` None: the
         context name in scope in ``fn`` (handler call sites)."""
-        func = call.func
-        target = self.target(func, fn)
+        target = self.target(call.func, fn)
         if target is None:
             return None
+        return self.site_at(call, fn, target, ctx)
+
+    def site_at(self, call: ast.Call, fn: Function, target: str, ctx: str | None = "ctx") -> CallSite:
+        """The site of a call whose `target` is known."""
         return CallSite(
             target,
-            f"{dotted(func)}()",
+            f"{dotted(call.func)}()",
             call.lineno,
             call.col_offset,
             call.end_lineno,
             call.end_col_offset,
             fn.context_name() if ctx is None else ctx,
         )
+
+    def calls(self, pairs: Iterable[tuple[Any, Function]]) -> Iterator[tuple[ast.Call, Function, str]]:
+        """(call, function, target) for the calls among ``pairs`` that may reach a project
+        function (`target`, its cache read inline: this runs for every call of the module).
+
+        Calls `_target` answers None for without looking at scopes are skipped first: a
+        called name that is neither a function's name nor imported (`len(x)`), an attribute
+        chain that does not start at an imported name or a module-level class (`ctx.get()`,
+        `items.append()`, `self.x()`)."""
+        if self._names is None:
+            m = self.m
+            self._names = {fn.name for fn in m.functions} | m.imports.names.keys()
+            self._heads = m.imports.names.keys() | (m.module_names - m.module_values.keys())
+        names, heads = self._names, self._heads
+        name, attribute = ast.Name, ast.Attribute
+        cache, compute = self._targets, self._target
+        for call, fn in pairs:
+            func = call.func
+            kind = type(func)
+            if kind is name:
+                if func.id not in names:
+                    continue
+            elif kind is attribute:
+                head = func.value
+                while type(head) is attribute:
+                    head = head.value
+                if type(head) is not name or head.id not in heads:
+                    continue
+            else:
+                continue
+            target = cache.get(id(func), _UNKNOWN)
+            if target is _UNKNOWN:
+                target = cache[id(func)] = compute(func, fn)
+            if target is not None:
+                yield call, fn, target
 
     def target(self, func: ast.expr, fn: Function) -> str | None:
         key = id(func)
@@ -370,8 +408,11 @@ class _Resolver:
             if not isinstance(base, ast.Name):
                 return None  # `make()()`, `x[0]()`: dynamic
             head = base.id
-            if self.m.is_local(head, fn):
-                return None  # a method of a value: dynamic dispatch
+            local: Function | None = fn
+            while local is not None:  # `Model.is_local`, inlined: most calls are `ctx.x()`
+                if head in local.local_names:
+                    return None  # a method of a value: dynamic dispatch
+                local = local.parent
             if head in self.m.imports.names:
                 qual = self.m.imports.resolve(func)
                 return qual if qual and not qual.startswith("builtins.") else None
@@ -741,6 +782,37 @@ def _src_roots(config: ReaConfig) -> list[str]:
     return out
 
 
+class _Reachable:
+    """A cheap test that a call cannot target one of the module's own functions, so the
+    flake8 path resolves only the calls that may (most calls are `ctx.x()`, builtins ...).
+
+    A target that is the module's own function ends with that function's name: the called
+    name, or the attribute called on a class; anything else comes through an import."""
+
+    def __init__(self, model: Model) -> None:
+        self.names = {fn.name for fn in model.functions if not fn.is_handler_code}
+        self.imported = model.imports.names
+
+    def among(self, pairs: Iterable[tuple[Any, Function]]) -> Iterator[tuple[Any, Function]]:
+        names, imported = self.names, self.imported
+        name, attribute = ast.Name, ast.Attribute
+        for pair in pairs:
+            func = pair[0].func
+            kind = type(func)
+            if kind is name:
+                if func.id in names or func.id in imported:
+                    yield pair
+            elif kind is attribute:
+                if func.attr in names:
+                    yield pair
+                    continue
+                head = func.value
+                while type(head) is attribute:
+                    head = head.value
+                if type(head) is name and head.id in imported:
+                    yield pair
+
+
 def transitive_findings(model: Model, codes: Iterable[str], module: str = "", path: str = "") -> list[Finding]:
     """The same-module part, for per-file front ends (flake8). Only the module's functions
     that handler code can reach are indexed and summarized; none reached, no work."""
@@ -751,11 +823,10 @@ def transitive_findings(model: Model, codes: Iterable[str], module: str = "", pa
         return []
     frontier = []
     unrun = coroutine_actions(model)
-    for call, fn in model.handler_nodes(ast.Call):
-        if id(call) in unrun:
-            continue
-        target = own.get(resolver.target(call.func, fn) or "")
-        if target is not None:
+    reachable = _Reachable(model)
+    for call, fn, name in resolver.calls(reachable.among(model.handler_nodes(ast.Call))):
+        target = own.get(name)
+        if target is not None and id(call) not in unrun:
             frontier.append(target)
     if not frontier:
         return []
@@ -767,8 +838,8 @@ def transitive_findings(model: Model, codes: Iterable[str], module: str = "", pa
             continue
         reached[id(fn)] = fn
         local = code[id(fn)] = model.function_nodes(fn)
-        for call in local.get(ast.Call, ()):
-            target = own.get(resolver.target(call.func, fn) or "")  # type: ignore[attr-defined]
+        for _call, _fn, name in resolver.calls(reachable.among(zip(local.get(ast.Call, ()), repeat(fn)))):
+            target = own.get(name)
             if target is not None and id(target) not in reached:
                 frontier.append(target)
 

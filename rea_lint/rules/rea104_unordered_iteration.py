@@ -13,7 +13,7 @@ from typing import Iterator, Sequence
 
 from rea_lint.findings import Finding
 from rea_lint.model import Function, Model, source_text
-from rea_lint.rules.base import Checker
+from rea_lint.rules.base import Checker, qualified_calls
 
 _HEADER = "import restate\nsvc = restate.Service('s')\n@svc.handler()\nasync def h(ctx: restate.Context, ids: list):\n"
 
@@ -37,6 +37,8 @@ class UnorderedIteration(Checker):
     code = "REA104"
 
     def check(self, model: Model) -> Iterator[Finding]:
+        if not _may_hold_sets(model):
+            return  # nothing in handler code can be a set: neither (a) nor (b) can hold
         sets: _SetNames | None = None
         loops: list[tuple[ast.expr, Sequence[ast.AST], Function]] = []
         for loop, fn in model.handler_nodes(ast.For, ast.AsyncFor):
@@ -88,6 +90,44 @@ class UnorderedIteration(Checker):
         _HEADER + "    for i in set(ids):\n        print(i)\n",
         _HEADER + "    for i in ids:\n        await ctx.service_call(charge, i)\n",
     )
+
+
+def _may_hold_sets(model: Model) -> bool:
+    """Can `_SetNames.is_set` hold for anything in handler code? Only if a set starts there:
+    a set display or comprehension, a `set(...)`/`frozenset(...)` call, or a parameter
+    annotated as a set (everything else it accepts is made of these)."""
+    if next(model.handler_nodes(ast.Set, ast.SetComp), None) is not None:
+        return True
+    by_qual = qualified_calls(model, model.handler_nodes)[1]
+    if not _SET_FACTORIES.isdisjoint(by_qual):
+        return True
+    imported = model.imports.names
+    scopes: dict[int, Function] = {}  # handler code's functions and those around them: where its names live
+    for fn in model.functions:
+        scope: Function | None = fn if fn.is_handler_code else None
+        while scope is not None and id(scope) not in scopes:
+            scopes[id(scope)] = scope
+            scope = scope.parent
+    for fn in scopes.values():
+        a = fn.node.args
+        for p in (*a.posonlyargs, *a.args, *a.kwonlyargs):
+            if p.annotation is not None:
+                ann = p.annotation.value if isinstance(p.annotation, ast.Subscript) else p.annotation
+                # a qualified name ends as the annotation does, or is what an imported name stands for
+                if type(ann) is ast.Attribute:
+                    if ann.attr not in _SET_TYPE_NAMES:
+                        continue
+                elif type(ann) is ast.Name:
+                    if ann.id not in _SET_TYPE_NAMES and imported.get(ann.id) not in _SET_TYPES:
+                        continue
+                else:
+                    continue  # qualifies to nothing
+                if model.qualify(ann) in _SET_TYPES:
+                    return True
+    return False
+
+
+_SET_TYPE_NAMES = frozenset(q.rpartition(".")[2] for q in _SET_TYPES)
 
 
 class _SetNames:

@@ -11,7 +11,7 @@ import ast
 from typing import Iterator
 
 from rea_lint.model import Function, Model, call_name
-from rea_lint.rules.base import CallRule, Detection, NodeSource
+from rea_lint.rules.base import CallRule, Detection, NodeSource, qualified_calls
 
 _HEADER = "import restate, httpx\nsvc = restate.Service('s')\n@svc.handler()\nasync def h(ctx: restate.Context, url: str):\n"
 
@@ -175,9 +175,7 @@ class IoInHandler(CallRule):
         extra = model.config.extra_calls.get(self.code, ())
         factories = IO_FACTORIES | frozenset(extra) if extra else IO_FACTORIES
         if not _may_hold_objects(model, nodes, factories):  # then the direct calls are all
-            for call, fn, qual in model.resolved_calls(nodes):
-                if qual in IO_CALLS or qual in extra:
-                    yield call, fn, call_name(call)
+            yield from super().detect(model, nodes)
             return
         kinds = _Kinds(model, nodes, factories)
         call_target = model.call_target
@@ -239,7 +237,8 @@ def _may_hold_objects(model: Model, nodes: NodeSource, factories: frozenset[str]
     prefixes = _MAKER_PREFIXES if makers is _OBJECT_MAKERS else _dot_prefixes(makers)
     if not prefixes.isdisjoint(model.imports.names.values()):
         return True
-    if any(qual in makers for _call, _fn, qual in model.resolved_calls(nodes)):
+    by_qual = qualified_calls(model, nodes)[1]
+    if by_qual and not makers.isdisjoint(by_qual):
         return True
     for value in model.module_values.values():  # `_Kinds` follows names to module level,
         node = value  # and there only along the receivers: `open(p).buffer`, `make()[0]`

@@ -21,6 +21,7 @@ class ReplayUnsafeLogging(CallRule):
     def detect(self, model: Model, nodes: NodeSource) -> Iterator[Detection]:
         yield from super().detect(model, nodes)
         loggers: set[tuple[int, str]] | None = None
+        module_loggers: dict[str, bool] = {}  # a module-level name's answer, once
         for call, fn in model.method_calls(nodes, LOG_METHODS):
             receiver = call.func.value  # type: ignore[attr-defined]
             if isinstance(receiver, ast.Call):  # logging.getLogger(__name__).info(...)
@@ -29,7 +30,7 @@ class ReplayUnsafeLogging(CallRule):
             elif isinstance(receiver, ast.Name):
                 if loggers is None:
                     loggers = _local_loggers(model, nodes)
-                if _is_logger_name(model, receiver.id, fn, loggers):
+                if _is_logger_name(model, receiver.id, fn, loggers, module_loggers):
                     yield call, fn, call_name(call)
             elif isinstance(receiver, ast.Attribute) and model.qualify(receiver, fn) == "logging.root":
                 yield call, fn, call_name(call)
@@ -59,12 +60,23 @@ def _local_loggers(model: Model, nodes: NodeSource) -> set[tuple[int, str]]:
     return out
 
 
-def _is_logger_name(model: Model, name: str, fn: Function, local: set[tuple[int, str]]) -> bool:
+def _is_logger_name(
+    model: Model, name: str, fn: Function, local: set[tuple[int, str]], module: dict[str, bool] | None = None
+) -> bool:
     scope: Function | None = fn
     while scope is not None:
         if name in scope.local_names:
             return (id(scope), name) in local
         scope = scope.parent
+    if module is None:
+        return _is_module_logger(model, name)
+    found = module.get(name)
+    if found is None:
+        found = module[name] = _is_module_logger(model, name)
+    return found
+
+
+def _is_module_logger(model: Model, name: str) -> bool:
     value = model.module_values.get(name)
     if isinstance(value, ast.Call):
         return model.qualify(value.func) in _LOGGER_FACTORIES

@@ -16,12 +16,10 @@ class StateWriteInSharedHandler(Checker):
     code = "REA202"
 
     def check(self, model: Model) -> Iterator[Finding]:
-        for call, fn in model.handler_nodes(ast.Call):
-            func = call.func
-            if isinstance(func, ast.Attribute) and func.attr in WRITE_METHODS:
-                ctx = model.context_of(func.value, fn)
-                if ctx is not None and ctx.is_shared:
-                    yield self.report(call, subject=call_name(call), ctx=ctx.name)
+        for call, fn in model.method_calls(model.handler_nodes, WRITE_METHODS):  # (by method, then in order)
+            ctx = model.context_of(call.func.value, fn)  # type: ignore[attr-defined]
+            if ctx is not None and ctx.is_shared:
+                yield self.report(call, subject=call_name(call), ctx=ctx.name)
 
     invalid = (
         "import restate\nobj = restate.VirtualObject('o')\n@obj.handler(kind='shared')\n"

@@ -34,6 +34,7 @@ def is_ingress_factory(qualname: str | None) -> bool:
 class IngressInHandler(CallRule):
     code = "REA205"
     targets = INGRESS_FACTORIES
+    judges_names = True
 
     @classmethod
     def matches(cls, qualname: str, call: ast.Call, extra=()) -> bool:  # type: ignore[no-untyped-def]

@@ -25,11 +25,13 @@ class WaitInExclusiveHandler(Checker):
     code = "REA207"
 
     def check(self, model: Model) -> Iterator[Finding]:
+        if next(iter(model.method_calls(model.handler_nodes, ("awakeable", "promise"))), None) is None:
+            return  # nothing to wait for (the common case: no awakeable, no promise)
         exclusive = [
             fn for fn in model.functions if fn.is_handler_code and any(c.kind is HandlerKind.EXCLUSIVE for c in fn.contexts.values())
         ]
-        if not exclusive or next(iter(model.method_calls(model.handler_nodes, ("awakeable", "promise"))), None) is None:
-            return  # nothing to wait for (the common case: no awakeable, no promise)
+        if not exclusive:
+            return
         waits = _Waits(model)
         for stmt, fn in model.handler_nodes(ast.Assign):
             waits.bind(stmt, fn)

@@ -16,7 +16,7 @@ from typing import Iterator
 
 from rea_lint.findings import Finding
 from rea_lint.model import Function, Model, source_text
-from rea_lint.rules.base import Checker
+from rea_lint.rules.base import Checker, memo, resolved_calls, saga_names
 
 RUNTIME_RUNS = frozenset({"rea_runtime.run", "rea_runtime.run_typed", "rea_runtime.run.run", "rea_runtime.run.run_typed"})
 # Builtins whose result is data, never a callable.
@@ -57,14 +57,20 @@ class ActionCalledNotPassed(Checker):
     )
 
 
-def action_arguments(model: Model) -> Iterator[tuple[ast.expr, Function]]:
+def action_arguments(model: Model) -> list[tuple[ast.expr, Function]]:
     """The action argument of every run in handler code, with the function it is in (once:
-    the model's run calls include rea_runtime's helpers and saga steps too)."""
-    seen: set[int] = set()
-    for action, fn in _action_arguments(model):
-        if id(action) not in seen:
-            seen.add(id(action))
-            yield action, fn
+    the model's run calls include rea_runtime's helpers and saga steps too). Computed once
+    per model: this rule and both transitive analyses ask."""
+    cache = memo(model)
+    found: list[tuple[ast.expr, Function]] | None = cache.get("action-arguments")
+    if found is None:
+        found = cache["action-arguments"] = []
+        seen: set[int] = set()
+        for action, fn in _action_arguments(model):
+            if id(action) not in seen:
+                seen.add(id(action))
+                found.append((action, fn))
+    return found
 
 
 def _action_arguments(model: Model) -> Iterator[tuple[ast.expr, Function]]:
@@ -72,7 +78,7 @@ def _action_arguments(model: Model) -> Iterator[tuple[ast.expr, Function]]:
         if rc.action is not None and rc.function.is_handler_code:
             yield rc.action, rc.function
     sagas: dict[int, set[str]] | None = None
-    for call, fn, qual in model.resolved_calls(model.handler_nodes):
+    for call, fn, qual in resolved_calls(model, model.handler_nodes):
         if qual in RUNTIME_RUNS:
             action = call.args[2] if len(call.args) > 2 else _keyword(call, "action")
             if action is not None:
@@ -82,7 +88,7 @@ def _action_arguments(model: Model) -> Iterator[tuple[ast.expr, Function]]:
         if not isinstance(receiver, ast.Name):
             continue
         if sagas is None:
-            sagas = model.saga_names()
+            sagas = saga_names(model)
         if receiver.id in sagas.get(id(fn.root), ()):
             action = call.args[1] if len(call.args) > 1 else _keyword(call, "action")
             if action is not None:
@@ -109,9 +115,20 @@ def resolve_local_function(model: Model, func: ast.expr, fn: Function) -> Functi
 
 def returns_no_callable(model: Model, fn: Function, depth: int = 0) -> bool:
     """Is calling ``fn`` sure to give something that is not callable? An `async def` gives a
-    coroutine and a generator function a generator; otherwise every `return` must be data."""
+    coroutine and a generator function a generator; otherwise every `return` must be data.
+    (The answer from the top, depth 0, is kept per model: the rule and the summary ask.)"""
     if fn.is_async:
         return True
+    if depth == 0:
+        cache = memo(model).setdefault("no-callable", {})
+        found = cache.get(id(fn))
+        if found is None:
+            found = cache[id(fn)] = _returns_no_callable(model, fn, 0)
+        return found  # type: ignore[no-any-return]
+    return _returns_no_callable(model, fn, depth)
+
+
+def _returns_no_callable(model: Model, fn: Function, depth: int) -> bool:
     own = model.function_nodes(fn)
     if own.get(ast.Yield) or own.get(ast.YieldFrom):
         return True
@@ -155,33 +172,80 @@ def _local_data(model: Model, name: str, fn: Function, depth: int) -> bool:
     """A local variable of ``fn`` that every assignment binds to data."""
     if name not in fn.local_names or name in fn.params or name in fn.children:
         return False
-    found = False
-    for node in model.function_nodes(fn).get(ast.Name, ()):
-        if node.id == name and not isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
-            found = True
-    if not found:
+    cache = memo(model)
+    stored = _names(cache, "stored", fn)
+    if stored is None:
+        own = model.function_nodes(fn)
+        stored = _remember(cache, "stored", fn, {n.id for n in own.get(ast.Name, ()) if not isinstance(n.ctx, ast.Load)})  # type: ignore[attr-defined]
+    if name not in stored:
         return False
-    for stmt in model.function_nodes(fn).get(ast.Assign, ()):
-        targets = stmt.targets  # type: ignore[attr-defined]
-        if any(isinstance(t, ast.Name) and t.id == name for t in targets):
-            if not _is_data(model, stmt.value, fn, depth):  # type: ignore[attr-defined]
+    own = model.function_nodes(fn)
+    assigns = cache.setdefault("assigns", {}).get(id(fn))
+    if assigns is None:
+        assigns = cache["assigns"][id(fn)] = [
+            ({t.id for t in stmt.targets if isinstance(t, ast.Name)},  # type: ignore[attr-defined]
+             {n.id for t in stmt.targets for n in ast.walk(t) if isinstance(n, ast.Name)},  # type: ignore[attr-defined]
+             stmt.value)  # type: ignore[attr-defined]
+            for stmt in own.get(ast.Assign, ())
+        ]
+    for plain, named, value in assigns:
+        if name in plain:
+            if not _is_data(model, value, fn, depth):
                 return False
-        elif any(name in {n.id for n in ast.walk(t) if isinstance(n, ast.Name)} for t in targets):
+        elif name in named:
             return False  # bound by unpacking: not followed
-    for stmt in model.function_nodes(fn).get(ast.AnnAssign, ()):
+    for stmt in own.get(ast.AnnAssign, ()):
         target = stmt.target  # type: ignore[attr-defined]
         if isinstance(target, ast.Name) and target.id == name:
             if stmt.value is None or not _is_data(model, stmt.value, fn, depth):  # type: ignore[attr-defined]
                 return False
     # bound by `for`, `with ... as`, `except ... as`, `:=`, imports: not followed
-    for t in (ast.For, ast.AsyncFor, ast.withitem, ast.NamedExpr, ast.ExceptHandler, ast.Import, ast.ImportFrom):
-        if model.function_nodes(fn).get(t):
-            for node in model.function_nodes(fn)[t]:
-                if name in {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}:
-                    return False
-                if isinstance(node, ast.ExceptHandler) and node.name == name:
-                    return False
-    return True
+    bound = _names(cache, "bound", fn)
+    if bound is None:
+        bound = set()
+        walked: set[int] = set()  # a loop inside a loop is walked once, as part of the outer one
+        for t in _BINDERS:
+            for node in own.get(t, ()):
+                if isinstance(node, ast.ExceptHandler) and node.name:
+                    bound.add(node.name)
+                stack = [node]
+                while stack:
+                    n = stack.pop()
+                    if id(n) in walked:
+                        continue
+                    walked.add(id(n))
+                    cls = type(n)
+                    if cls is ast.Name:
+                        if not isinstance(n.ctx, ast.Load):  # type: ignore[attr-defined]
+                            bound.add(n.id)  # type: ignore[attr-defined]
+                        continue
+                    fields = _NODE_FIELDS.get(cls)
+                    if fields is None:
+                        fields = _NODE_FIELDS[cls] = tuple(f for f in cls._fields if f not in ("ctx", "op"))
+                    for f in fields:
+                        value = getattr(n, f, None)
+                        if isinstance(value, ast.AST):
+                            stack.append(value)
+                        elif type(value) is list:
+                            stack.extend(v for v in value if isinstance(v, ast.AST))
+        _remember(cache, "bound", fn, bound)
+    return name not in bound
+
+
+_NODE_FIELDS: dict[type, tuple[str, ...]] = {}
+"""Node class -> the fields the binding walk looks into (`ast.iter_child_nodes`, cached)."""
+_BINDERS = (ast.For, ast.AsyncFor, ast.withitem, ast.NamedExpr, ast.ExceptHandler, ast.Import, ast.ImportFrom)
+
+
+def _names(cache: dict, kind: str, fn: Function) -> set[str] | None:  # type: ignore[type-arg]
+    """A set of names `_local_data` derived from ``fn``'s code before (once per function and model)."""
+    table = cache.get(kind)
+    return table.get(id(fn)) if table is not None else None
+
+
+def _remember(cache: dict, kind: str, fn: Function, names: set[str]) -> set[str]:  # type: ignore[type-arg]
+    cache.setdefault(kind, {})[id(fn)] = names
+    return names
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:

@@ -34,11 +34,13 @@ class LateBoundLoopVariable(Checker):
     code = "REA209"
 
     def check(self, model: Model) -> Iterator[Finding]:
+        runs = _deferred_runs(model)
         if next(model.handler_nodes(ast.Lambda), None) is None and not any(
             fn.children for fn in model.functions if fn.is_handler_code
-        ) and not model.run_calls:
-            return  # no callable is made in handler code (the common case)
-        runs = _deferred_runs(model)
+        ) and not any(type(action) is ast.Lambda for action in runs.values()):
+            # no callable is made in handler code (the common case; a run's lambda action
+            # is the one lambda of handler code the model does not index)
+            return
         stored = list(_stored(model, runs))
         if not stored:
             return

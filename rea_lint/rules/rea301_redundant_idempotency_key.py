@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Iterator
 
 from rea_lint.findings import Finding
-from rea_lint.idempotency import KeyOrigin, Origin, key_arguments
+from rea_lint.idempotency import KeyOrigin, Origin
 from rea_lint.model import source_text, Model
-from rea_lint.rules.rea302_nondeterministic_idempotency_key import is_nondeterministic_call
+from rea_lint.rules.rea302_nondeterministic_idempotency_key import idempotency_keys, is_nondeterministic_call
 from rea_lint.rules.base import Checker
 
 _HEADER = "import restate\nsvc = restate.Service('s')\n@svc.handler()\nasync def h(ctx: restate.Context, order_id: str):\n"
@@ -17,8 +17,11 @@ class RedundantIdempotencyKey(Checker):
     code = "REA301"
 
     def check(self, model: Model) -> Iterator[Finding]:
+        keys = idempotency_keys(model)
+        if not keys:
+            return
         origin = KeyOrigin(model, is_nondeterministic_call(model))
-        for kw, fn in key_arguments(model):
+        for kw, fn in keys:
             if origin.of(kw.value, fn) is Origin.PER_INVOCATION:
                 yield self.report(kw, subject=f"idempotency_key={source_text(kw.value)}", ctx=fn.context_name(), data=kw)
 

@@ -8,13 +8,22 @@ from typing import Callable, Iterator
 from rea_lint.findings import Finding
 from rea_lint.idempotency import KeyOrigin, Origin, key_arguments
 from rea_lint.model import source_text, Function, Model
-from rea_lint.rules.base import CallRule, Checker
+from rea_lint.rules.base import CallRule, Checker, memo
 from rea_lint.rules.rea101_time_in_handler import TimeInHandler
 from rea_lint.rules.rea102_random_in_handler import RandomInHandler
 from rea_lint.rules.rea103_uuid_in_handler import UuidInHandler
 
 _SOURCES: tuple[type[CallRule], ...] = (TimeInHandler, RandomInHandler, UuidInHandler)
 _HEADER = "import restate, uuid, time\nsvc = restate.Service('s')\n@svc.handler()\nasync def h(ctx: restate.Context):\n"
+
+
+def idempotency_keys(model: Model) -> list[tuple[ast.keyword, Function]]:
+    """`key_arguments(model)`, listed once per model (REA301 and REA302 both read them)."""
+    cache = memo(model)
+    found: list[tuple[ast.keyword, Function]] | None = cache.get("idempotency-keys")
+    if found is None:
+        found = cache["idempotency-keys"] = list(key_arguments(model))
+    return found
 
 
 def is_nondeterministic_call(model: Model) -> Callable[[ast.Call, Function], bool]:
@@ -42,7 +51,7 @@ class NondeterministicIdempotencyKey(Checker):
 
     def check(self, model: Model) -> Iterator[Finding]:
         origin = KeyOrigin(model, is_nondeterministic_call(model))
-        for kw, fn in key_arguments(model):
+        for kw, fn in idempotency_keys(model):
             if origin.of(kw.value, fn) is Origin.NONDETERMINISTIC:
                 yield self.report(kw, subject=f"idempotency_key={source_text(kw.value)}", ctx=fn.context_name())
 

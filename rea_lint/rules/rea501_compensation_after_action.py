@@ -13,7 +13,7 @@ from typing import Iterator
 
 from rea_lint.findings import Finding
 from rea_lint.model import Function, Model
-from rea_lint.rules.base import Checker
+from rea_lint.rules.base import Checker, saga_names
 
 _HEADER = (
     "import restate\nfrom rea_runtime import Saga\nobj = restate.VirtualObject('trip')\n"
@@ -25,7 +25,7 @@ class CompensationAfterAction(Checker):
     code = "REA501"
 
     def check(self, model: Model) -> Iterator[Finding]:
-        sagas = model.saga_names()
+        sagas = saga_names(model)
         if not sagas:
             return
         calls: dict[int, list[tuple[ast.Call, Function]]] = {}
