@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import stat
 import sys
 from collections import Counter
 from pathlib import Path
@@ -211,9 +212,15 @@ def _configs(args: argparse.Namespace) -> Callable[[Path], ReaConfig]:
         problem = "is a directory; name its pyproject.toml" if Path(explicit).is_dir() else "no such file"
         raise _UsageError(f"--config {explicit}: {problem}")
     overridden: dict[int, ReaConfig] = {}
+    by_directory: dict[str, ReaConfig] = {}
 
     def config_for(path: Path) -> ReaConfig:
-        base = load_config(path, explicit=explicit)
+        directory = _directory_deciding(path)
+        base = by_directory.get(directory) if directory is not None else None
+        if base is None:
+            base = load_config(path, explicit=explicit)
+            if directory is not None:
+                by_directory[directory] = base
         cfg = overridden.get(id(base))
         if cfg is None:
             changes: dict[str, object] = {}
@@ -228,6 +235,17 @@ def _configs(args: argparse.Namespace) -> Callable[[Path], ReaConfig]:
         return cfg
 
     return config_for
+
+
+def _directory_deciding(path: Path) -> str | None:
+    """For a regular file that is not a symlink, the directory whose configuration applies to
+    every such file in it (`load_config` resolves the file, then looks from its directory), so
+    a run looks it up once per directory; None: look this path up alone."""
+    try:
+        mode = os.lstat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    return os.path.dirname(path) if stat.S_ISREG(mode) else None
 
 
 def _excluder(config_for: Callable[[Path], ReaConfig]) -> Callable[[Path], bool]:
@@ -282,7 +300,7 @@ def _use_color(choice: str, stream) -> bool:  # type: ignore[no-untyped-def]
 def _check(args: argparse.Namespace) -> int:
     from rea_lint import reporters
     from rea_lint.discovery import discover
-    from rea_lint.runner import Options, check_files, link_project
+    from rea_lint.runner import Options, check_files, link_project, one_run
 
     fix = args.fix or args.diff or args.fix_only
     if args.unsafe_fixes and not fix:
@@ -322,9 +340,10 @@ def _check(args: argparse.Namespace) -> int:
             raise _UsageError(problems[0])
         configs = [config_for(f) for f in files]
         jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
-        results = check_files(list(zip(files, configs)), options, jobs)
-        if args.show_fixes and not fix and not options.edits:
-            _plan_fixes(results, files, configs, options, jobs)
+        with one_run():
+            results = check_files(list(zip(files, configs)), options, jobs)
+            if args.show_fixes and not fix and not options.edits:
+                _plan_fixes(results, files, configs, options, jobs)
     args.planned = fix or options.edits or args.show_fixes
     link_project(results, configs)
 
