@@ -27,10 +27,11 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from rea_lint.catalog import RULES, Fix
 from rea_lint.config import DEFAULT, ReaConfig
 from rea_lint.findings import Finding
+from rea_lint.fix_limits import LIMITS
 from rea_lint.model import Function, Model, build_model
 from rea_lint.names import ImportMap
 
-__all__ = ["Edit", "FixPlan", "Fixer", "fixable_codes"]
+__all__ = ["Edit", "FixPlan", "Fixer", "LIMITS", "fixable_codes"]
 
 Builder = Callable[[cst.CSTNode], cst.CSTNode]
 
@@ -536,26 +537,6 @@ def _plan_bind_loop_variables(fixer: Fixer, f: Finding) -> FixPlan | None:
         return lam.with_changes(params=params) if lam is not None else params
 
     return FixPlan(f, target, build)
-
-
-LIMITS: dict[str, str] = {
-    "REA101": "only `time.time()`, `datetime.now/utcnow/today()` and `date.today()` inside an `async def` with the context in scope are rewritten",
-    "REA102": "only `random.<fn>(...)` with the handler's context in scope is rewritten (not secrets, os.urandom, numpy)",
-    "REA103": "only `uuid.uuid1()`/`uuid.uuid4()` with the handler's context in scope is rewritten",
-    "REA104": (
-        "only a set whose elements are known to be of one orderable type (literals of one type, "
-        "`str(...)`/f-string elements, a parameter annotated `set[str]`, `list[int]` ...) is wrapped "
-        "in `sorted(...)`: sorting mixed elements raises TypeError"
-    ),
-    "REA203": "only an annotation that the decorator's kind determines is rewritten",
-    "REA204": (
-        "only an operation inside an `async def` can be awaited (not an awakeable's unpacked pair, "
-        "nor a promise handle, which would wait for the promise's value)"
-    ),
-    "REA209": "only a lambda or nested def whose parameters can take the loop variables as defaults is rewritten",
-    "REA301": "only an `idempotency_key=` keyword that can be dropped cleanly is removed",
-}
-"""Where each fixer declines, for the CLI's "cannot be fixed here" line (why, not what)."""
 
 
 _PLANNERS: dict[str, Callable[[Fixer, Finding], FixPlan | None]] = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import stat
 import sys
 from collections import Counter
 from pathlib import Path
@@ -211,9 +212,15 @@ def _configs(args: argparse.Namespace) -> Callable[[Path], ReaConfig]:
         problem = "is a directory; name its pyproject.toml" if Path(explicit).is_dir() else "no such file"
         raise _UsageError(f"--config {explicit}: {problem}")
     overridden: dict[int, ReaConfig] = {}
+    by_directory: dict[str, ReaConfig] = {}
 
     def config_for(path: Path) -> ReaConfig:
-        base = load_config(path, explicit=explicit)
+        directory = _directory_deciding(path)
+        base = by_directory.get(directory) if directory is not None else None
+        if base is None:
+            base = load_config(path, explicit=explicit)
+            if directory is not None:
+                by_directory[directory] = base
         cfg = overridden.get(id(base))
         if cfg is None:
             changes: dict[str, object] = {}
@@ -228,6 +235,17 @@ def _configs(args: argparse.Namespace) -> Callable[[Path], ReaConfig]:
         return cfg
 
     return config_for
+
+
+def _directory_deciding(path: Path) -> str | None:
+    """For a regular file that is not a symlink, the directory whose configuration applies to
+    every such file in it (`load_config` resolves the file, then looks from its directory), so
+    a run looks it up once per directory; None: look this path up alone."""
+    try:
+        mode = os.lstat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    return os.path.dirname(path) if stat.S_ISREG(mode) else None
 
 
 def _excluder(config_for: Callable[[Path], ReaConfig]) -> Callable[[Path], bool]:
@@ -282,7 +300,7 @@ def _use_color(choice: str, stream) -> bool:  # type: ignore[no-untyped-def]
 def _check(args: argparse.Namespace) -> int:
     from rea_lint import reporters
     from rea_lint.discovery import discover
-    from rea_lint.runner import Options, check_files, link_project
+    from rea_lint.runner import Options, check_files, link_project, one_run
 
     fix = args.fix or args.diff or args.fix_only
     if args.unsafe_fixes and not fix:
@@ -306,7 +324,7 @@ def _check(args: argparse.Namespace) -> int:
         fix=fix,
         unsafe_fixes=args.unsafe_fixes,
         diff=args.diff,
-        edits=fmt in ("json", "sarif") or stdin,  # they publish each fix's edit; see EXACT_FIX_FILES
+        edits=fmt in ("json", "sarif") or stdin,  # they publish each fix's edit; see _plan_fixes
         cache_dir=None if (args.no_cache or stdin) else cache_dir,
     )
     sources: dict[str, str] = {}
@@ -322,11 +340,11 @@ def _check(args: argparse.Namespace) -> int:
             raise _UsageError(problems[0])
         configs = [config_for(f) for f in files]
         jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
-        if len(files) <= EXACT_FIX_FILES:  # few files: plan every fix in the one pass
-            options = dataclasses.replace(options, edits=True)
-        results = check_files(list(zip(files, configs)), options, jobs)
-        if not fix and not options.edits and not args.quiet:
-            args.planned = _exact_fixes(results, files, configs, options, jobs, force=args.show_fixes)
+        with one_run():
+            results = check_files(list(zip(files, configs)), options, jobs)
+            if args.show_fixes and not fix and not options.edits:
+                _plan_fixes(results, files, configs, options, jobs)
+    args.planned = fix or options.edits or args.show_fixes
     link_project(results, configs)
 
     if args.add_noqa:
@@ -372,26 +390,18 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if dirty and not args.exit_zero else EXIT_CLEAN
 
 
-EXACT_FIX_FILES = 200
-"""Up to this many files with findings of a fixable rule, the summary says exactly which
-findings `--fix` will fix (libcst plans each fix: about 3x the analysis of a file). Above
-it, the summary counts per rule and says so; `--show-fixes` always asks for exactness."""
-
-
-def _exact_fixes(results: list, files: Sequence[Path], configs: Sequence[ReaConfig], options, jobs: int, force: bool) -> bool:  # type: ignore[no-untyped-def]
-    """Re-check the files whose findings a fix may apply to, planning each fix (cached too);
-    False if there were too many to plan."""
+def _plan_fixes(results: list, files: Sequence[Path], configs: Sequence[ReaConfig], options, jobs: int) -> None:  # type: ignore[no-untyped-def]
+    """`--show-fixes`: re-check the files with findings of a rule that has an autofix, planning
+    each fix with libcst (cached too), so the list and the summary say exactly what `--fix`
+    does. A plain `rea check` never pays for this: libcst costs more than the analysis."""
     from rea_lint.runner import check_files
 
     need = [i for i, r in enumerate(results) if any(RULES[d.code].fix is not Fix.NONE for d in r.diagnostics)]
-    if len(need) > EXACT_FIX_FILES and not force:
-        return False
     if not need:
-        return True
+        return
     exact = check_files([(files[i], configs[i]) for i in need], dataclasses.replace(options, edits=True), jobs)
     for i, r in zip(need, exact):
         results[i] = r
-    return True
 
 
 def _isatty(stream) -> bool:  # type: ignore[no-untyped-def]
@@ -494,15 +504,11 @@ def _summary(results: Sequence, args: argparse.Namespace, out, fmt: str) -> None
     out.write("; ".join(parts) + ".\n")
     if args.fix or args.diff:
         return
-    from rea_lint.autofix import LIMITS
-
-    if not getattr(args, "planned", True):
-        k = sum(1 for d in diags if RULES[d.code].fix is not Fix.NONE)
-        out.write(
-            f"{_plural(k, 'finding')} of rules with an autofix; `rea check --fix` applies each where the rewrite is correct "
-            f"(more than {EXACT_FIX_FILES} files have such findings, so they were not planned one by one: `--show-fixes` or `--diff` says exactly).\n"
-        )
+    if not args.planned:
+        _unplanned_fixes(diags, out)
         return
+    from rea_lint.fix_limits import LIMITS
+
     safe = sum(1 for d in diags if d.fix == Fix.SAFE.value)
     unsafe = sum(1 for d in diags if d.fix == Fix.UNSAFE.value)
     if safe:
@@ -517,8 +523,28 @@ def _summary(results: Sequence, args: argparse.Namespace, out, fmt: str) -> None
         out.write(f"{_plural(k, code + ' finding')} cannot be fixed automatically here: {LIMITS.get(code, 'no correct rewrite exists at that spot')}.\n")
 
 
+def _unplanned_fixes(diags: Sequence, out) -> None:  # type: ignore[no-untyped-def]
+    """Without planning each fix (libcst), what is known exactly: how many findings are of a
+    rule with an autofix. Whether the rewrite is correct at each spot is `--diff`'s answer."""
+    counts = Counter(d.code for d in diags if RULES[d.code].fix is not Fix.NONE)
+    if not counts:
+        return
+    detail = ", ".join(f"{code} x{n}" for code, n in sorted(counts.items()))
+    out.write(
+        f"{_plural(sum(counts.values()), 'finding')} of rules with an autofix ({detail}): `rea check --diff` previews "
+        "the rewrites `--fix` makes where one is correct; `--show-fixes` counts them.\n"
+    )
+    unsafe = [code for code in sorted(counts) if RULES[code].fix is Fix.UNSAFE]
+    if unsafe:
+        has = "has an unsafe fix" if len(unsafe) == 1 else "have unsafe fixes"
+        out.write(
+            f"{', '.join(unsafe)} {has}, applied only with `--unsafe-fixes`: it changes what in-flight "
+            f"invocations replay (`rea rule {unsafe[0]}` explains).\n"
+        )
+
+
 def _fix_summary(results: Sequence, args: argparse.Namespace, out, would: bool) -> None:  # type: ignore[no-untyped-def]
-    from rea_lint.autofix import LIMITS
+    from rea_lint.fix_limits import LIMITS
 
     fixed: Counter[str] = Counter()
     for r in results:

@@ -48,6 +48,7 @@ __all__ = [
     "ModuleSummary",
     "Project",
     "module_name",
+    "ModuleNames",
     "summarize",
     "summarize_source",
     "transitive_findings",
@@ -176,6 +177,53 @@ def package_of(module: str, path: str | os.PathLike[str]) -> str:
     if Path(path).stem == "__init__":
         return module
     return module.rpartition(".")[0]
+
+
+class ModuleNames:
+    """`module_name` and `package_of` for the many files of one run, whose directories do not
+    change meanwhile: each directory is resolved, and its packages walked up, once; a file
+    then costs one `lstat` (is it a symlink? then it is resolved alone, as `module_name` does)
+    instead of a `realpath` of every component and a walk. Make one per run: a directory
+    that gains an `__init__.py` later is not seen by an old one."""
+
+    def __init__(self) -> None:
+        self._real: dict[str, str] = {}
+        self._packages: dict[str, tuple[str, ...]] = {}
+
+    def of(self, path: str) -> tuple[str, str]:
+        """(module name, package relative imports start from) of the file at ``path``."""
+        head, name = os.path.split(path)
+        if name in ("", ".", "..") or os.path.islink(path):
+            module = module_name(path)
+            return module, package_of(module, path)
+        stem = _stem(name)
+        real = self._real.get(head)
+        if real is None:
+            real = self._real[head] = os.path.realpath(head or os.curdir)
+        packages = self._packages.get(real)
+        if packages is None:
+            packages = self._packages[real] = self._walk_up(real)
+        if stem == "__init__":
+            module = ".".join(packages) or stem
+            return module, module
+        module = ".".join((*packages, stem))
+        return module, module.rpartition(".")[0]  # (package_of's answer, a dotted stem too)
+
+    def _walk_up(self, directory: str) -> tuple[str, ...]:
+        """The packages `directory` is inside, outermost first (module_name's walk, memoised)."""
+        parent = os.path.dirname(directory)
+        if parent == directory or not os.path.isfile(os.path.join(directory, "__init__.py")):
+            return ()
+        outer = self._packages.get(parent)
+        if outer is None:
+            outer = self._packages[parent] = self._walk_up(parent)
+        return (*outer, os.path.basename(directory))
+
+
+def _stem(name: str) -> str:
+    """`PurePath(name).stem`, without building a path."""
+    i = name.rfind(".")
+    return name[:i] if 0 < i < len(name) - 1 else name
 
 
 def summarize(

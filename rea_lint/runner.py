@@ -17,9 +17,10 @@ import os
 import re
 import tokenize
 import warnings
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from rea_lint.cache import ResultCache
 from rea_lint.catalog import RULES, Fix
@@ -141,6 +142,13 @@ def _fixable(code: str, options: Options) -> bool:
 
 def decode(data: bytes) -> str:
     """Source bytes -> text, honouring a PEP 263 coding cookie and a BOM (like the compiler)."""
+    if not data.startswith(b"\xef\xbb\xbf"):
+        second = data.find(b"\n", data.find(b"\n") + 1)
+        if b"coding" not in (data if second < 0 else data[:second]):  # no cookie: UTF-8, as detect_encoding says
+            try:
+                return data.decode("utf-8")
+            except UnicodeDecodeError:
+                pass  # detect_encoding's error, word for word
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     text = data.decode(encoding)
     return text[1:] if text.startswith("\ufeff") else text
@@ -215,13 +223,35 @@ class _Where:
     start from (so `from . import x` resolves), and whether the project analysis is on."""
 
     def __init__(self, path: str, project: bool, config: ReaConfig | None = None) -> None:
-        from rea_lint.project import module_name, package_of
-
         self.project = project
         self.ignored = config.ignored_in(path) if config is not None else ()
         """Code prefixes `per-file-ignores` turns off here."""
-        self.module = module_name(path)
-        self.package = package_of(self.module, path)
+        if _NAMES is not None:
+            self.module, self.package = _NAMES.of(path)
+        else:
+            from rea_lint.project import module_name, package_of
+
+            self.module = module_name(path)
+            self.package = package_of(self.module, path)
+
+
+_NAMES: Any = None
+"""The run's `project.ModuleNames` while `one_run()` is on (else each file resolves alone)."""
+
+
+@contextmanager
+def one_run() -> Iterator[None]:
+    """While this is on, the files' directories are taken to stay as they are: their module
+    names are resolved once per directory (`project.ModuleNames`), not once per file.
+    Workers forked meanwhile inherit it."""
+    global _NAMES
+    from rea_lint.project import ModuleNames
+
+    outer, _NAMES = _NAMES, ModuleNames()
+    try:
+        yield
+    finally:
+        _NAMES = outer
 
 
 def wants_project(config: ReaConfig) -> bool:

@@ -63,14 +63,16 @@ def test_no_cache_and_cache_dir(project, capsys):
     assert (project / "elsewhere").is_dir()
 
 
-def test_every_report_format_shares_the_cached_results(project, capsys):
-    """Each finding's exact fix is computed for every format (the text summary counts what
-    --fix will fix), so a text run's cache serves json too."""
+def test_report_formats_share_the_cached_results(project, capsys):
+    """A plain text run does not plan fixes (libcst), so json, which publishes each fix's
+    edit, analyses the files once more; json, sarif and `--show-fixes` share those entries."""
     check(capsys, ".")
+    assert check(capsys, ".")[1] == 0
     code, analysed, out = check(capsys, "--format", "json", ".")
-    assert analysed == 0
+    assert analysed == 3
     assert json.loads(out)["findings"][0]["fix"]["edits"]
     assert check(capsys, "--format", "sarif", ".")[1] == 0
+    assert check(capsys, "--show-fixes", ".")[1] == 0
 
 
 def test_fix_reanalyses_only_files_it_could_change(project, capsys):

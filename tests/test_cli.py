@@ -165,7 +165,7 @@ def test_noqa(project, capsys):
     (project / "b.py").write_text(BAD.replace("time.time()", "time.time()  # noqa"))
     (project / "c.py").write_text(BAD.replace("time.time()", "time.time()  # noqa: REA102"))
     _, out, _ = run(capsys, ".")
-    assert [line.split(":")[0] for line in out.splitlines() if "REA101" in line] == ["c.py"]
+    assert [line.split(":")[0] for line in out.splitlines() if ": REA101 " in line] == ["c.py"]
 
 
 # --- select / ignore / config ------------------------------------------------------------------
@@ -206,11 +206,11 @@ def test_exclude_and_gitignore(project, capsys):
     (project / ".venv").mkdir()
     (project / ".venv" / "x.py").write_text(BAD)
     _, out, _ = run(capsys, ".")
-    files = sorted({line.split(":")[0] for line in out.splitlines() if "REA101" in line})
+    files = sorted({line.split(":")[0] for line in out.splitlines() if ": REA101 " in line})
     assert files == ["app/a.py", "app/build.py"]
     # a file named explicitly is checked even if git ignores it; config exclude still applies
     _, out, _ = run(capsys, "ignored/d.py", "gen/b.py")
-    assert {line.split(":")[0] for line in out.splitlines() if "REA101" in line} == {"ignored/d.py"}
+    assert {line.split(":")[0] for line in out.splitlines() if ": REA101 " in line} == {"ignored/d.py"}
 
 
 # --- formats -----------------------------------------------------------------------------------

@@ -101,7 +101,7 @@ def test_dash_with_other_paths_is_a_usage_error(project, capsys):
 
 def test_full_format_shows_the_source_line_and_a_caret(project, capsys):
     (project / "svc.py").write_text(MIXED)
-    code, out, _ = run(capsys, "--output-format", "full", "svc.py")
+    code, out, _ = run(capsys, "--output-format", "full", "--show-fixes", "svc.py")  # (planned fixes: the [*] marks)
     assert code == 1
     block = out.split("\n\n")[1].splitlines()
     assert block == [
@@ -179,9 +179,32 @@ def test_quiet_prints_findings_only(project, capsys):
 # --- honest summaries -------------------------------------------------------------------------------
 
 
-def test_fix_counts_say_what_fix_will_do_and_why_not(project, capsys):
+def test_plain_summary_says_what_it_knows_without_planning_fixes(project, capsys):
+    """A plain run does not plan fixes (libcst costs more than the analysis): it counts the
+    findings of rules with an autofix, exactly, and points at what says more."""
     (project / "svc.py").write_text(MIXED)
     _, out, _ = run(capsys, "--output-format", "concise", "svc.py")
+    assert "3 findings of rules with an autofix (REA101 x2, REA103 x1): `rea check --diff` previews" in out
+    assert "REA101 has an unsafe fix, applied only with `--unsafe-fixes`" in out
+    assert "[*" not in out and "fixable with" not in out and "cannot be fixed automatically" not in out
+    (project / "svc.py").write_text(MIXED.replace("x = os.environ", "x = 1  # os.environ"))
+    _, out, _ = run(capsys, "--output-format", "concise", "--select", "REA109", "svc.py")
+    assert "autofix" not in out  # no finding of a fixable rule: nothing said about fixes
+
+
+def test_plain_check_never_imports_libcst(project):
+    (project / "svc.py").write_text(MIXED)
+    probe = "import sys\nfrom rea_lint.cli import main\nmain(['check', '--no-cache', 'svc.py'])\nprint('libcst' in sys.modules)\n"
+    out = subprocess.run([sys.executable, "-c", probe], cwd=project, capture_output=True, text=True, timeout=120)
+    assert "Found 3 errors and 1 warning" in out.stdout and out.stdout.strip().endswith("False")
+    probe = probe.replace("'svc.py'", "'--show-fixes', 'svc.py'")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=project, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip().endswith("True")  # the probe can tell
+
+
+def test_fix_counts_say_what_fix_will_do_and_why_not(project, capsys):
+    (project / "svc.py").write_text(MIXED)
+    _, out, _ = run(capsys, "--show-fixes", "--output-format", "concise", "svc.py")
     assert "1 fixable with `rea check --fix`" in out
     assert "1 more fixable only with `rea check --fix --unsafe-fixes`" in out
     assert "1 REA101 finding cannot be fixed automatically here: only `time.time()`" in out and "async def" in out
@@ -189,7 +212,7 @@ def test_fix_counts_say_what_fix_will_do_and_why_not(project, capsys):
     assert "Fixed 2 findings (REA101 x1, REA103 x1) in 1 file." in out
     assert "1 x REA101 left that --fix cannot fix: only" in out
     # what the first summary promised is exactly what happened, and nothing is promised again
-    _, out, _ = run(capsys, "--output-format", "concise", "svc.py")
+    _, out, _ = run(capsys, "--show-fixes", "--output-format", "concise", "svc.py")
     assert "fixable" not in out and "1 REA101 finding cannot be fixed automatically here" in out
 
 
@@ -322,16 +345,12 @@ def test_sarif_has_information_and_help_uris(project, capsys):
         assert (REPO / "docs" / "rules" / f"{rule['id']}.md").is_file()
 
 
-def test_many_files_count_per_rule_and_say_so(project, capsys, monkeypatch):
-    """Over EXACT_FIX_FILES files with fixable findings, fixes are not planned one by one."""
-    import rea_lint.cli
-
+def test_many_files_count_per_rule_and_show_fixes_plans_each(project, capsys):
     for i in range(3):
         (project / f"svc{i}.py").write_text(MIXED)
-    monkeypatch.setattr(rea_lint.cli, "EXACT_FIX_FILES", 1)
     _, out, _ = run(capsys, "--output-format", "concise", ".")
-    assert "9 findings of rules with an autofix; `rea check --fix` applies each where the rewrite is correct" in out
-    assert "[*]" not in out and "fixable with" not in out
+    assert "9 findings of rules with an autofix (REA101 x6, REA103 x3)" in out
+    assert "[*" not in out and "fixable with" not in out
     _, out, _ = run(capsys, "--show-fixes", "--output-format", "concise", ".")
     assert "3 fixable with `rea check --fix`" in out and "3 REA101 findings cannot be fixed automatically here" in out
     assert out.count("[*]") == 3

@@ -208,7 +208,7 @@ def test_flake8_honours_exclude_and_per_file_ignores_as_rea_check_does(tmp_path:
         (tmp_path / d / "svc.py").write_text(HANDLER)
     (tmp_path / "pyproject.toml").write_text('[tool.rea]\nexclude = ["gen"]\nper-file-ignores = {"tests/*" = ["REA101"]}\n')
     flake = subprocess.run([sys.executable, "-m", "flake8", "--select", "REA", "--format", "%(path)s:%(code)s", "."], cwd=tmp_path, capture_output=True, text=True, timeout=120)
-    rea = subprocess.run([sys.executable, "-m", "rea_lint", "check", "--no-cache", "--output-format", "concise", "."], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    rea = subprocess.run([sys.executable, "-m", "rea_lint", "check", "-q", "--no-cache", "--output-format", "concise", "."], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert flake.stdout.split() == ["./app/svc.py:REA101"]
     found = [line.split(":")[0] + ":" + line.split(": ")[1].split()[0] for line in rea.stdout.splitlines() if ": REA" in line or "REA1" in line]
     assert found == ["app/svc.py:REA101"], rea.stdout
