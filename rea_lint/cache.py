@@ -26,7 +26,7 @@ from typing import Any, Iterable
 
 from rea_lint import __version__
 
-__all__ = ["Index", "ResultCache", "code_stamp", "digest"]
+__all__ = ["Index", "ResultCache", "code_stamp", "digest", "entry_name"]
 
 FORMAT = 1
 """Bump when the layout of an index or of links.json changes."""
@@ -55,6 +55,12 @@ def digest(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+def entry_name(path: str) -> str:
+    """A file's name in an index: its absolute path and the path as given (findings carry
+    the latter, so `a.py` and `/abs/a.py` are cached apart, each served its own)."""
+    return f"{os.path.abspath(path)}\0{path}"
+
+
 def _hash(parts: Iterable[str]) -> str:
     h = hashlib.sha256()
     for part in parts:
@@ -64,8 +70,8 @@ def _hash(parts: Iterable[str]) -> str:
 
 
 class Index:
-    """The cached results of one (code stamp, salt): absolute path -> (the path as given,
-    content digest, result, whether a summary exists), and the summaries beside them."""
+    """The cached results of one (code stamp, salt): `entry_name` -> (content digest, result,
+    whether a summary exists), and the summaries beside them."""
 
     def __init__(self, cache: "ResultCache", salt: str) -> None:
         self.cache = cache
@@ -95,14 +101,14 @@ class Index:
                 self._summary_text = b""
         return self._entries
 
-    def get(self, abspath: str, path: str, key: str) -> list[Any] | None:
-        """The stored (result, has-summary) for this file and content, or None."""
-        entry = self._load().get(abspath)
-        if type(entry) is list and len(entry) == 4 and entry[0] == path and entry[1] == key:
+    def get(self, name: str, key: str) -> list[Any] | None:
+        """The stored [digest, result, has-summary] for this file and content, or None."""
+        entry = self._load().get(name)
+        if type(entry) is list and len(entry) == 3 and entry[0] == key:
             return entry
         return None
 
-    def summary(self, abspath: str, key: str) -> tuple[dict[str, Any], dict[str, list[str]]] | None:
+    def summary(self, name: str, key: str) -> tuple[dict[str, Any], dict[str, list[str]]] | None:
         """(summary, noqa) stored with this file's content, or None (parsed on first use)."""
         if self._summaries is None:
             self._summaries = {}
@@ -113,16 +119,16 @@ class Index:
                     self._summaries = found
             except ValueError:
                 pass
-        entry = self._new_summaries.get(abspath) or self._summaries.get(abspath)
+        entry = self._new_summaries.get(name) or self._summaries.get(name)
         if type(entry) is list and len(entry) == 3 and entry[0] == key and isinstance(entry[1], dict) and isinstance(entry[2], dict):
             return entry[1], entry[2]
         return None
 
-    def put(self, abspath: str, path: str, key: str, result: dict[str, Any],
+    def put(self, name: str, key: str, result: dict[str, Any],
             summary: dict[str, Any] | None, noqa: dict[str, list[str]]) -> None:
-        self._new[abspath] = [path, key, result, summary is not None]
+        self._new[name] = [key, result, summary is not None]
         if summary is not None:
-            self._new_summaries[abspath] = [key, summary, noqa]
+            self._new_summaries[name] = [key, summary, noqa]
 
     def save(self, seen: set[str]) -> None:
         """Write the index if this run added anything: old entries of files this run did
@@ -134,14 +140,14 @@ class Index:
         assert self._summaries is not None
         files: dict[str, list[Any]] = {}
         summaries: dict[str, list[Any]] = {}
-        for abspath, entry in old.items():
-            if type(entry) is not list or len(entry) != 4 or abspath in self._new:
+        for name, entry in old.items():
+            if type(entry) is not list or len(entry) != 3 or name in self._new:
                 continue
-            if abspath not in seen and not os.path.exists(abspath):
+            if name not in seen and not os.path.exists(name.partition("\0")[0]):
                 continue
-            files[abspath] = entry
-            if entry[3] and abspath in self._summaries:
-                summaries[abspath] = self._summaries[abspath]
+            files[name] = entry
+            if entry[2] and name in self._summaries:
+                summaries[name] = self._summaries[name]
         files.update(self._new)
         summaries.update(self._new_summaries)
         head = {"format": FORMAT, "stamp": code_stamp(), "salt": self.salt, "files": files}
@@ -166,7 +172,7 @@ class ResultCache:
         return found
 
     def save(self, seen: set[str]) -> None:
-        """Write every index this run added to (``seen``: the absolute paths it checked)."""
+        """Write every index this run added to (``seen``: the entry names it checked)."""
         for index in self._indexes.values():
             index.save(seen)
 

@@ -494,8 +494,6 @@ def _summary(results: Sequence, args: argparse.Namespace, out, fmt: str) -> None
     out.write("; ".join(parts) + ".\n")
     if args.fix or args.diff:
         return
-    from rea_lint.autofix import LIMITS
-
     if not getattr(args, "planned", True):
         k = sum(1 for d in diags if RULES[d.code].fix is not Fix.NONE)
         out.write(
@@ -513,6 +511,8 @@ def _summary(results: Sequence, args: argparse.Namespace, out, fmt: str) -> None
             "those fixes change what in-flight invocations replay (`rea rule <code>` explains).\n"
         )
     stuck = Counter(d.code for d in diags if d.fix == Fix.NONE.value and RULES[d.code].fix is not Fix.NONE)
+    if stuck:
+        from rea_lint.autofix import LIMITS  # (libcst: only when a finding needs the why)
     for code, k in sorted(stuck.items()):
         out.write(f"{_plural(k, code + ' finding')} cannot be fixed automatically here: {LIMITS.get(code, 'no correct rewrite exists at that spot')}.\n")
 

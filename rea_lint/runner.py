@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from rea_lint.cache import Index, ResultCache, digest
+from rea_lint.cache import Index, ResultCache, digest, entry_name
 from rea_lint.catalog import RULES, Fix
 from rea_lint.config import ReaConfig
 from rea_lint.findings import Finding, char_col
@@ -111,31 +111,31 @@ def check_file(path: str | os.PathLike[str], config: ReaConfig, options: Options
 @dataclass(frozen=True)
 class _Origin:
     index: Index
-    abspath: str
+    name: str
+    """The file's `entry_name` in the index."""
     key: str
     """The digest of the content the result is for."""
     has_summary: bool
     """The index holds the module's summary (read only if the project link needs it)."""
 
 
-def _lookup(index: Index, path: str, config: ReaConfig, options: Options) -> FileResult | None:
+def _lookup(index: Index, path: str, name: str, config: ReaConfig, options: Options) -> FileResult | None:
     """The cached result for the file as it is now, or None (a miss: also for any broken entry)."""
     try:
         data = read_regular(path, config.max_file_size)
     except (UnreadableFile, OSError):
         return None  # analysing it says why
-    abspath = os.path.abspath(path)
     key = digest(data)
-    entry = index.get(abspath, path, key)
+    entry = index.get(name, key)
     if entry is None:
         return None
     try:
-        result = _from_entry(path, entry[2])
+        result = _from_entry(path, entry[1])
         if options.fix and _applicable(result.diagnostics, options):
             return None
     except (TypeError, KeyError, ValueError, AttributeError):
         return None
-    result.origin = _Origin(index, abspath, key, bool(entry[3]))
+    result.origin = _Origin(index, name, key, bool(entry[2]))
     return result
 
 
@@ -464,6 +464,7 @@ def check_files(items: Sequence[tuple[Path, ReaConfig]], options: Options = Opti
     cache = ResultCache(options.cache_dir) if options.cache_dir else None
     results: list[FileResult | None] = [None] * len(items)
     indexes: dict[int, Index] = {}
+    names: list[str] = []
     todo: list[int] = []
     for i, (p, config) in enumerate(items):
         if cache is None:
@@ -472,7 +473,9 @@ def check_files(items: Sequence[tuple[Path, ReaConfig]], options: Options = Opti
         index = indexes.get(id(config))
         if index is None:
             index = indexes[id(config)] = cache.index(_salt(config, options))
-        hit = _lookup(index, str(p), config, options)
+        path = str(p)
+        names.append(entry_name(path))
+        hit = _lookup(index, path, names[i], config, options)
         if hit is None:
             todo.append(i)
         else:
@@ -483,11 +486,10 @@ def check_files(items: Sequence[tuple[Path, ReaConfig]], options: Options = Opti
         if cache is None or key is None or result.fixed or result.diff or (options.fix and result.error):
             continue  # a fixed file has new content: its old key is moot
         index = indexes[id(items[i][1])]
-        abspath = os.path.abspath(result.path)
-        index.put(abspath, result.path, key, _to_entry(result), result.summary, result.noqa)
-        result.origin = _Origin(index, abspath, key, result.summary is not None)
+        index.put(names[i], key, _to_entry(result), result.summary, result.noqa)
+        result.origin = _Origin(index, names[i], key, result.summary is not None)
     if cache is not None and todo:
-        cache.save({os.path.abspath(str(p)) for p, _ in items})
+        cache.save(set(names))
     return results  # type: ignore[return-value]
 
 
@@ -637,7 +639,7 @@ def _load_summary(result: FileResult, config: ReaConfig) -> bool:
     longer has them, analyse the file again for them. False: they had to be recomputed."""
     origin = result.origin
     assert origin is not None
-    stored = origin.index.summary(origin.abspath, origin.key)
+    stored = origin.index.summary(origin.name, origin.key)
     if stored is not None:
         result.summary, result.noqa = stored
         return True
