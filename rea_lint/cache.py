@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from rea_lint import __version__
 
@@ -80,25 +80,23 @@ class Index:
         """Identifies (stamp, salt): part of the project link's key."""
         self.file = cache.directory / f"index-{self.name}.json"
         self._entries: dict[str, list[Any]] | None = None
-        self._summary_text: bytes = b""
         self._summaries: dict[str, list[Any]] | None = None
         self._new: dict[str, list[Any]] = {}
         self._new_summaries: dict[str, list[Any]] = {}
 
     def _load(self) -> dict[str, list[Any]]:
+        """Line 1 only: a warm run whose project link is cached never reads the summaries."""
         if self._entries is None:
             self._entries = {}
             try:
                 with open(self.file, "rb") as fh:
-                    raw = fh.read()
-                head, _, self._summary_text = raw.partition(b"\n")
-                data = json.loads(head)
+                    data = json.loads(fh.readline())
                 if data["format"] == FORMAT and data["stamp"] == code_stamp() and data["salt"] == self.salt:
                     entries = data["files"]
                     if isinstance(entries, dict):
                         self._entries = entries
             except (OSError, ValueError, KeyError, TypeError):
-                self._summary_text = b""
+                pass
         return self._entries
 
     def get(self, name: str, key: str) -> list[Any] | None:
@@ -112,12 +110,13 @@ class Index:
         """(summary, noqa) stored with this file's content, or None (parsed on first use)."""
         if self._summaries is None:
             self._summaries = {}
-            self._load()
-            try:
-                found = json.loads(self._summary_text) if self._summary_text else {}
+            try:  # (if another run replaced the file since line 1 was read, each entry's digest still decides)
+                with open(self.file, "rb") as fh:
+                    fh.readline()
+                    found = json.loads(fh.read() or b"{}")
                 if isinstance(found, dict):
                     self._summaries = found
-            except ValueError:
+            except (OSError, ValueError):
                 pass
         entry = self._new_summaries.get(name) or self._summaries.get(name)
         if type(entry) is list and len(entry) == 3 and entry[0] == key and isinstance(entry[1], dict) and isinstance(entry[2], dict):
@@ -145,15 +144,26 @@ class Index:
                 continue
             if name not in seen and not os.path.exists(name.partition("\0")[0]):
                 continue
+            if entry[2]:  # its summary must be there, and for the same content
+                summary = self._summaries.get(name)
+                if type(summary) is not list or not summary or summary[0] != entry[0]:
+                    continue
+                summaries[name] = summary
             files[name] = entry
-            if entry[2] and name in self._summaries:
-                summaries[name] = self._summaries[name]
         files.update(self._new)
         summaries.update(self._new_summaries)
         head = {"format": FORMAT, "stamp": code_stamp(), "salt": self.salt, "files": files}
-        text = json.dumps(head, separators=(",", ":")) + "\n" + json.dumps(summaries, separators=(",", ":"))
-        self.cache.write(self.file, text)
-        self._entries, self._summaries, self._summary_text = files, summaries, b""
+        dumps = functools.partial(json.dumps, separators=(",", ":"))
+
+        def lines() -> Iterator[str]:  # the summaries entry by entry: no second copy of them as one string
+            yield dumps(head)
+            yield "\n{"
+            for i, (name, entry) in enumerate(summaries.items()):
+                yield f"{',' if i else ''}{dumps(name)}:{dumps(entry)}"
+            yield "}"
+
+        self.cache.write(self.file, lines())
+        self._entries, self._summaries = files, summaries
         self._new, self._new_summaries = {}, {}
 
 
@@ -206,7 +216,7 @@ class ResultCache:
 
     # files ----------------------------------------------------------------------------------
 
-    def write(self, target: Path, text: str) -> None:
+    def write(self, target: Path, text: str | Iterable[str]) -> None:
         """Atomically (write aside, then rename over): a reader sees the old or the new file."""
         import tempfile
 
@@ -215,7 +225,10 @@ class ResultCache:
             fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
             try:
                 with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as fh:
-                    fh.write(text)
+                    if isinstance(text, str):
+                        fh.write(text)
+                    else:
+                        fh.writelines(text)
                 os.replace(tmp, target)
             except BaseException:
                 try:
