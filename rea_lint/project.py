@@ -135,25 +135,47 @@ class ModuleSummary:
     def from_dict(cls, data: Mapping[str, Any]) -> "ModuleSummary":
         if data.get("version") != SUMMARY_VERSION:
             raise ValueError(f"summary version {data.get('version')!r}, expected {SUMMARY_VERSION}")
+        site = _site_from_list
         return cls(
             module=data["module"],
             path=data["path"],
             aliases=dict(data["aliases"]),
-            handler_calls=tuple(CallSite(*s) for s in data["handler_calls"]),
+            handler_calls=tuple(map(site, data["handler_calls"])),
             handlers={q: (v[0], v[1]) for q, v in data["handlers"].items()},
             services=dict(data["services"]),
-            kind_calls=tuple((m, CallSite(*s)) for m, s in data["kind_calls"]),
+            kind_calls=tuple((m, site(s)) for m, s in data["kind_calls"]),
             non_callables=dict(data["non_callables"]),
-            action_calls=tuple(CallSite(*s) for s in data["action_calls"]),
+            action_calls=tuple(map(site, data["action_calls"])),
             functions={
-                q: FunctionSummary(q, dict(f["effects"]), tuple(CallSite(*s) for s in f["calls"]))
-                for q, f in data["functions"].items()
+                q: _function(q, dict(f["effects"]), tuple(map(site, f["calls"]))) for q, f in data["functions"].items()
             },
         )
 
 
 def _site_to_list(s: CallSite) -> list[Any]:
     return [s.target, s.text, s.line, s.col, s.end_line, s.end_col, s.ctx]
+
+
+def _site_from_list(row: Sequence[Any]) -> CallSite:
+    """`CallSite(*row)`, filled in directly: a frozen dataclass's `__init__` sets each field
+    through `object.__setattr__`, and a warm run that links again builds ~30,000 of them."""
+    if type(row) is not list or len(row) != 7:
+        return CallSite(*row)
+    site = _new(CallSite)
+    d = site.__dict__
+    d["target"], d["text"], d["line"], d["col"], d["end_line"], d["end_col"], d["ctx"] = row
+    return site
+
+
+def _function(qualname: str, effects: Mapping[str, str], calls: tuple[CallSite, ...]) -> FunctionSummary:
+    """`FunctionSummary(qualname, effects, calls)`, filled in directly (see `_site_from_list`)."""
+    fn = _new(FunctionSummary)
+    d = fn.__dict__
+    d["qualname"], d["effects"], d["calls"] = qualname, effects, calls
+    return fn
+
+
+_new = object.__new__
 
 
 # --- step 1: one module -----------------------------------------------------------------------

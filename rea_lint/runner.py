@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import difflib
 import io
-import multiprocessing
 import os
 import re
 import tokenize
@@ -22,10 +21,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
-from rea_lint.cache import ResultCache
+from rea_lint.cache import Index, ResultCache, digest, entry_name
 from rea_lint.catalog import RULES, Fix
 from rea_lint.config import ReaConfig
-from rea_lint.engine import analyse, mentions_restate, tree_mode
 from rea_lint.findings import Finding, char_col
 from rea_lint.memory import TRIM_ABOVE, release_free_memory
 from rea_lint.reading import UnreadableFile, read_regular
@@ -84,10 +82,13 @@ class FileResult:
     noqa: dict[str, list[str]] = field(default_factory=dict)
     """Line (as text) -> the codes its `# noqa:` names ([]: all), for transitive findings."""
     cached: bool = False
+    origin: "_Origin | None" = field(default=None, compare=False, repr=False)
+    """Where the cache holds this result (None: not cached), for the project link's key."""
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d.pop("cached")
+        d.pop("origin")
         return d
 
     @classmethod
@@ -105,29 +106,79 @@ def _salt(config: ReaConfig, options: Options) -> str:
 
 def check_file(path: str | os.PathLike[str], config: ReaConfig, options: Options = Options()) -> FileResult:
     """The result for one file: cached if unchanged, else analysed (and fixed if asked)."""
-    path = str(path)
+    return check_files([(path, config)], options)[0]  # type: ignore[list-item]
+
+
+@dataclass(frozen=True)
+class _Origin:
+    index: Index
+    name: str
+    """The file's `entry_name` in the index."""
+    key: str
+    """The digest of the content the result is for."""
+    has_summary: bool
+    """The index holds the module's summary (read only if the project link needs it)."""
+
+
+def _lookup(index: Index, path: str, name: str, config: ReaConfig, options: Options) -> FileResult | None:
+    """The cached result for the file as it is now, or None (a miss: also for any broken entry)."""
+    try:
+        data = read_regular(path, config.max_file_size)
+    except (UnreadableFile, OSError):
+        return None  # analysing it says why
+    key = digest(data)
+    entry = index.get(name, key)
+    if entry is None:
+        return None
+    try:
+        result = _from_entry(path, entry[1])
+        if options.fix and _applicable(result.diagnostics, options):
+            return None
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return None
+    result.origin = _Origin(index, name, key, bool(entry[2]))
+    return result
+
+
+def _to_entry(result: FileResult) -> dict[str, Any]:
+    """A result as the cache stores it: only what is not a default, diagnostics as rows."""
+    out: dict[str, Any] = {}
+    if result.diagnostics:
+        out["d"] = [[d.line, d.col, d.end_line, d.end_col, d.code, d.message, d.severity, d.fix, d.edit]
+                    for d in result.diagnostics]
+    if result.error is not None:
+        out["e"] = [result.error, result.error_line, result.error_col]
+    return out
+
+
+def _from_entry(path: str, data: dict[str, Any]) -> FileResult:
+    result = FileResult(path, [Diagnostic(path, *row) for row in data.get("d", ())], cached=True)
+    error = data.get("e")
+    if error is not None:
+        result.error, result.error_line, result.error_col = error
+    return result
+
+
+def _check_one(path: str, config: ReaConfig, options: Options) -> tuple[FileResult, str | None]:
+    """Read and analyse one file (in this process or a worker): its result and the digest of
+    the content analysed (None: not read, or no cache to store it in). Every problem is
+    one line in the result, never an exception."""
     try:
         data = read_regular(path, config.max_file_size)
     except UnreadableFile as err:  # a FIFO, a device, a file over max-file-size: named, skipped
-        return FileResult(path, error=str(err))
+        return FileResult(path, error=str(err)), None
     except OSError as err:
-        return FileResult(path, error=f"cannot read: {err.strerror or err}")
-    cache = ResultCache(options.cache_dir) if options.cache_dir else None
-    key = cache.key(path, data, _salt(config, options)) if cache else ""
-    if cache is not None:
-        raw = cache.load(key)
-        if raw is not None:
-            try:
-                cached = FileResult.from_json(raw)
-            except (TypeError, KeyError):
-                cached = None
-            if cached is not None and cached.path == path and not (options.fix and _applicable(cached.diagnostics, options)):
-                return cached
-    with tree_mode():
-        result = _analyse(path, data, config, options)
-    if cache is not None and not result.fixed and not (options.fix and result.error):
-        cache.store(key, result.to_json())  # a fixed file has new content: its old key is moot
-    return result
+        return FileResult(path, error=f"cannot read: {err.strerror or err}"), None
+    from rea_lint.engine import tree_mode
+
+    try:
+        with tree_mode():
+            result = _analyse(path, data, config, options)
+    except RecursionError:
+        return FileResult(path, error="cannot check: the file nests too deeply"), None
+    except Exception as err:  # a rea bug must not hide the other files' results
+        return FileResult(path, error=f"internal error ({type(err).__name__}: {_one_line(err)}); please report this"), None
+    return result, (digest(data) if options.cache_dir else None)
 
 
 def _applicable(diags: Iterable[Diagnostic], options: Options) -> bool:
@@ -172,6 +223,8 @@ def _analyse(path: str, data: bytes, config: ReaConfig, options: Options, sink: 
         source = decode(data)
     except (SyntaxError, UnicodeDecodeError, LookupError) as err:
         return FileResult(path, error=f"cannot decode: {_one_line(err)}")
+    from rea_lint.engine import mentions_restate
+
     project = wants_project(config)
     if not project and not mentions_restate((source,), config):  # (no line list: it would live through the parse)
         return FileResult(path)  # (with the project analysis on, any module may be a link)
@@ -297,6 +350,8 @@ def _parse(source: str, path: str) -> ast.Module:
 def _findings(tree: ast.Module, source: str, config: ReaConfig, where: _Where) -> tuple[list[Finding], Any]:
     """The rules' findings (same-module transitive ones too unless the project analysis
     does it for the whole run), `# noqa` applied, and the model they were found on."""
+    from rea_lint.engine import analyse
+
     findings, model = analyse(tree, config, package=where.package, transitive=not where.project, module=where.module)
     if findings and where.ignored:
         findings = [f for f in findings if not f.code.startswith(where.ignored)]
@@ -414,6 +469,10 @@ def _one_line(err: BaseException) -> str:
 
 # --- many files ----------------------------------------------------------------------------------
 
+MIN_FILES_PER_WORKER = 8
+"""Fewer files to analyse than this per worker: analyse them in this process (starting
+workers, each with rea's rules, costs more than a few files' analysis)."""
+
 _WORKER: tuple[list[ReaConfig], Options] | None = None
 
 
@@ -422,44 +481,73 @@ def _init_worker(configs: list[ReaConfig], options: Options) -> None:
     _WORKER = (configs, options)
 
 
-def _run_chunk(chunk: list[tuple[str, int]]) -> list[FileResult]:
+def _run_chunk(chunk: list[tuple[str, int]]) -> list[tuple[FileResult, str | None]]:
     assert _WORKER is not None
     configs, options = _WORKER
-    return [_safe_check(path, configs[i], options) for path, i in chunk]
-
-
-def _safe_check(path: str, config: ReaConfig, options: Options) -> FileResult:
-    try:
-        return check_file(path, config, options)
-    except RecursionError:
-        return FileResult(path, error="cannot check: the file nests too deeply")
-    except Exception as err:  # a rea bug must not hide the other files' results
-        return FileResult(path, error=f"internal error ({type(err).__name__}: {_one_line(err)}); please report this")
+    return [_check_one(path, configs[i], options) for path, i in chunk]
 
 
 def check_files(items: Sequence[tuple[Path, ReaConfig]], options: Options = Options(), jobs: int = 1) -> list[FileResult]:
-    """Results in the order of ``items``; ``jobs`` > 1 spreads chunks over processes."""
-    if jobs <= 1 or len(items) < 2 * jobs:
-        return [_safe_check(str(p), c, options) for p, c in items]
+    """Results in the order of ``items``. Cached results are looked up here, in one pass
+    over one index per configuration; only the misses are analysed, spread over ``jobs``
+    processes when there are enough of them. A warm run starts no worker."""
+    cache = ResultCache(options.cache_dir) if options.cache_dir else None
+    results: list[FileResult | None] = [None] * len(items)
+    indexes: dict[int, Index] = {}
+    names: list[str] = []
+    todo: list[int] = []
+    for i, (p, config) in enumerate(items):
+        if cache is None:
+            todo.append(i)
+            continue
+        index = indexes.get(id(config))
+        if index is None:
+            index = indexes[id(config)] = cache.index(_salt(config, options))
+        path = str(p)
+        names.append(entry_name(path))
+        hit = _lookup(index, path, names[i], config, options)
+        if hit is None:
+            todo.append(i)
+        else:
+            results[i] = hit
+    analysed = _analyse_all([(str(items[i][0]), items[i][1]) for i in todo], options, jobs)
+    for i, (result, key) in zip(todo, analysed):
+        results[i] = result
+        if cache is None or key is None or result.fixed or result.diff or (options.fix and result.error):
+            continue  # a fixed file has new content: its old key is moot
+        index = indexes[id(items[i][1])]
+        index.put(names[i], key, _to_entry(result), result.summary, result.noqa)
+        result.origin = _Origin(index, names[i], key, result.summary is not None)
+    if cache is not None and todo:
+        cache.save(set(names))
+    return results  # type: ignore[return-value]
+
+
+def _analyse_all(tasks: Sequence[tuple[str, ReaConfig]], options: Options, jobs: int) -> list[tuple[FileResult, str | None]]:
+    """Each file's result and analysed content digest, in order; chunks go to workers."""
+    workers = min(jobs, len(tasks) // MIN_FILES_PER_WORKER)
+    if workers <= 1:
+        return [_check_one(path, config, options) for path, config in tasks]
+    import multiprocessing
+
     from rea_lint.rules import all_checkers
 
     all_checkers()  # import every rule once, before forking, so workers inherit them
     configs: list[ReaConfig] = []
     index: dict[int, int] = {}
-    tasks: list[tuple[str, int]] = []
-    for path, config in items:
+    chunked: list[tuple[str, int]] = []
+    for path, config in tasks:
         i = index.get(id(config))
         if i is None:
             i = index[id(config)] = len(configs)
             configs.append(config)
-        tasks.append((str(path), i))
-    size = max(1, min(64, len(tasks) // (jobs * 4)))
-    chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
+        chunked.append((path, i))
+    size = max(1, min(64, len(chunked) // (workers * 4)))
+    chunks = [chunked[i : i + size] for i in range(0, len(chunked), size)]
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with ctx.Pool(jobs, initializer=_init_worker, initargs=(configs, options)) as pool:
-        results = [r for chunk in pool.imap(_run_chunk, chunks) for r in chunk]
-    return results
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(configs, options)) as pool:
+        return [r for chunk in pool.imap(_run_chunk, chunks) for r in chunk]
 
 
 # --- the whole project ------------------------------------------------------------------------------
@@ -468,27 +556,97 @@ def check_files(items: Sequence[tuple[Path, ReaConfig]], options: Options = Opti
 def link_project(results: Sequence[FileResult], configs: Sequence[ReaConfig]) -> None:
     """Add transitive findings: one call graph over every file's summary (per configuration),
     built once per run from the (possibly cached) summaries, so unchanged files are not
-    analysed again while a change in a helper module still shows at its callers."""
+    analysed again while a change in a helper module still shows at its callers. When every
+    member's result came from (or went into) the cache, the outcome is cached under a key
+    of all of them: a run where no file changed reads it instead of linking."""
+    groups: dict[int, tuple[ReaConfig, list[FileResult]]] = {}
+    wanted: dict[int, bool] = {}
+    for result, config in zip(results, configs):
+        wants = wanted.get(id(config))
+        if wants is None:
+            wants = wanted[id(config)] = wants_project(config)
+        origin = result.origin
+        if wants and (result.summary is not None or (origin is not None and origin.has_summary)):
+            groups.setdefault(id(config), (config, []))[1].append(result)
+    if not groups:
+        return
+    key = _link_key(groups.values())
+    cache = next(iter(groups.values()))[1][0].origin.index.cache if key is not None else None  # type: ignore[union-attr]
+    if cache is not None and key is not None:
+        stored = cache.load_link(key)
+        if stored is not None and _apply_link(groups.values(), stored):
+            return
+    outcome, complete = _link(groups.values())
+    if cache is not None and key is not None and complete:
+        cache.store_link(key, outcome)
+
+
+def _link_key(groups: Iterable[tuple[ReaConfig, list[FileResult]]]) -> str | None:
+    """What the link's outcome depends on: each member's path and cached content (digest,
+    index: configuration and rea's stamp), its group's configuration, and the working
+    directory (relative paths, `src` roots). None: a member is not in the cache."""
+    parts = [os.getcwd()]
+    for g, (config, members) in enumerate(groups):
+        parts.append(f"group {g} {config.fingerprint()} {os.path.abspath(config.source) if config.source else ''}")
+        for result in members:
+            origin = result.origin
+            if origin is None:
+                return None
+            parts.append(f"{result.path}\0{origin.index.name}\0{origin.key}")
+    return ResultCache.link_key(parts)
+
+
+def _apply_link(groups: Iterable[tuple[ReaConfig, list[FileResult]]], stored: dict[str, Any]) -> bool:
+    """Add a cached link outcome (`"group:member"` -> the diagnostics it added); False, with
+    nothing changed, if the entry does not fit these members."""
+    lists = [ms for _, ms in groups]
+    added: list[tuple[FileResult, list[Diagnostic]]] = []
+    try:
+        for at, rows in stored.items():
+            g, _, m = at.partition(":")
+            if int(g) < 0:
+                return False
+            group = lists[int(g)]
+            if not 0 <= int(m) < len(group) or not isinstance(rows, list):
+                return False
+            result = group[int(m)]
+            added.append((result, [Diagnostic(result.path, *row) for row in rows]))
+    except (ValueError, TypeError, IndexError):
+        return False
+    for result, diags in added:
+        result.diagnostics.extend(diags)
+        result.diagnostics.sort(key=lambda d: (d.line, d.col, d.code))
+    return True
+
+
+def _link(groups: Iterable[tuple[ReaConfig, list[FileResult]]]) -> tuple[dict[str, Any], bool]:
+    """Link each group: (what it added per `"group:member"`, whether every summary came from
+    where the key says: False if one had to be recomputed, so the outcome is not cached)."""
     from rea_lint.project import ModuleSummary, Project
 
-    groups: dict[int, tuple[ReaConfig, list[tuple[FileResult, ModuleSummary]]]] = {}
-    for result, config in zip(results, configs):
-        if result.summary is None or not wants_project(config):
-            continue
-        try:
-            summary = ModuleSummary.from_dict(result.summary)
-        except (ValueError, KeyError, TypeError):
-            continue
-        groups.setdefault(id(config), (config, []))[1].append((result, summary))
-    for config, members in groups.values():
-        project = Project([s for _, s in members], config)
+    outcome: dict[str, Any] = {}
+    complete = True
+    for g, (config, members) in enumerate(groups):
+        linked: list[tuple[int, FileResult, ModuleSummary]] = []
+        for m, result in enumerate(members):
+            if result.summary is None and not _load_summary(result, config):
+                complete = False
+                if result.summary is None:
+                    continue
+            try:
+                linked.append((m, result, ModuleSummary.from_dict(result.summary)))  # type: ignore[arg-type]
+            except (ValueError, KeyError, TypeError):
+                continue
+        project = Project([s for _, _, s in linked], config)
         codes = config.enabled_codes()
-        for result, summary in members:
+        ignored_in = config.ignored_in
+        for m, result, summary in linked:
             found = project.findings_for(summary, codes)
             if not found:
                 continue
+            rows: list[list[Any]] = []
             seen = {(d.line, d.col, d.code) for d in result.diagnostics}
-            ignored = config.ignored_in(result.path)
+            ignored = ignored_in(result.path)
             for f in found:
                 if ignored and f.code.startswith(ignored):
                     continue
@@ -499,9 +657,22 @@ def link_project(results: Sequence[FileResult], configs: Sequence[ReaConfig]) ->
                     continue
                 end_line = f.end_line if f.end_line is not None else f.line
                 end_col = f.end_col if f.end_col is not None else f.col
-                result.diagnostics.append(
-                    Diagnostic(
-                        result.path, f.line, f.col, end_line, end_col, f.code, f.message, config.severity_of(f.code).value
-                    )
-                )
+                rows.append([f.line, f.col, end_line, end_col, f.code, f.message, config.severity_of(f.code).value])
+            outcome[f"{g}:{m}"] = rows
+            result.diagnostics.extend(Diagnostic(result.path, *row) for row in rows)
             result.diagnostics.sort(key=lambda d: (d.line, d.col, d.code))
+    return outcome, complete
+
+
+def _load_summary(result: FileResult, config: ReaConfig) -> bool:
+    """Fill in a cached result's summary and `# noqa` lines from its index; if the index no
+    longer has them, analyse the file again for them. False: they had to be recomputed."""
+    origin = result.origin
+    assert origin is not None
+    stored = origin.index.summary(origin.name, origin.key)
+    if stored is not None:
+        result.summary, result.noqa = stored
+        return True
+    fresh, _ = _check_one(result.path, config, Options(cache_dir=None))
+    result.summary, result.noqa = fresh.summary, fresh.noqa
+    return False
