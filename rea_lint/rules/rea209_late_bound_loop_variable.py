@@ -89,31 +89,10 @@ class LateBoundLoopVariable(Checker):
 def _stored(model: Model, runs: dict[int, ast.expr]) -> Iterator[tuple[Made, Function, "ast.ListComp | ast.SetComp | ast.DictComp | None"]]:
     """Lambdas and nested defs that handler code stores for a later call, with the function
     whose code stores them and, for a comprehension's element, the comprehension."""
-    assigned: dict[tuple[int, str], ast.Lambda | None] | None = None
+    assigned: list[dict[tuple[int, str], ast.Lambda | None]] = []  # the lambda names, on first need
 
     def callables(node: ast.expr, fn: Function) -> Iterator[Made]:
-        nonlocal assigned
-        if isinstance(node, ast.Lambda):
-            yield node
-        elif isinstance(node, ast.Name):
-            child = fn.children.get(node.id)
-            if child is not None:
-                yield child.node
-                return
-            if assigned is None:
-                assigned = _lambda_names(model)
-            found = assigned.get((id(fn), node.id))
-            if found is not None:
-                yield found
-        elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-            for elt in node.elts:
-                yield from callables(elt, fn)
-        elif isinstance(node, ast.Call):
-            # `futs.append(ctx.run("x", lambda: undo(sub)))`: the SDK schedules the action and
-            # calls it only when the future is awaited, after the loop
-            action = runs.get(id(node))
-            if action is not None:
-                yield from callables(action, fn)
+        return _callables(node, fn, model, runs, assigned)
 
     for call, fn in model.method_calls(model.handler_nodes, STORING_METHODS):
         method = call.func.attr  # type: ignore[attr-defined]
@@ -145,6 +124,35 @@ def _stored(model: Model, runs: dict[int, ast.expr]) -> Iterator[tuple[Made, Fun
         elif isinstance(elt, ast.Call):  # `[ctx.run("charge", lambda: charge(s)) for s in subs]`
             for made in callables(elt, fn):
                 yield made, fn, comp
+
+
+def _callables(
+    node: ast.expr, fn: Function, model: Model, runs: dict[int, ast.expr], assigned: list[dict[tuple[int, str], ast.Lambda | None]]
+) -> Iterator[Made]:
+    """The lambdas and nested defs ``node`` stores. A module-level function, not a recursive
+    closure: a closure that calls itself is a reference cycle holding the model and its tree
+    until the cyclic collector runs, where reference counting would free them at once."""
+    if isinstance(node, ast.Lambda):
+        yield node
+    elif isinstance(node, ast.Name):
+        child = fn.children.get(node.id)
+        if child is not None:
+            yield child.node
+            return
+        if not assigned:
+            assigned.append(_lambda_names(model))
+        found = assigned[0].get((id(fn), node.id))
+        if found is not None:
+            yield found
+    elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        for elt in node.elts:
+            yield from _callables(elt, fn, model, runs, assigned)
+    elif isinstance(node, ast.Call):
+        # `futs.append(ctx.run("x", lambda: undo(sub)))`: the SDK schedules the action and
+        # calls it only when the future is awaited, after the loop
+        action = runs.get(id(node))
+        if action is not None:
+            yield from _callables(action, fn, model, runs, assigned)
 
 
 _DEFERRING_RUNS = ("run", "run_typed")
