@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import builtins
 import enum
-from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import attrgetter
@@ -65,6 +64,7 @@ _HELPER_ATTRS = frozenset({"run", "run_typed", "request_approval", *SAGA_RUN_MET
 _STORING_METHODS = frozenset({"append", "appendleft", "insert", "add", "extend", "setdefault"})
 _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _BUILTINS = frozenset(dir(builtins))
+_Name, _Attribute = ast.Name, ast.Attribute
 _UNKNOWN = object()
 
 
@@ -134,16 +134,34 @@ class Function:
     parent: "Function | None"
     qualname: str
     params: frozenset[str]
-    local_names: set[str] = field(default_factory=set)
-    """Parameters and every name assigned in the body: they shadow module imports."""
+    _local_names: set[str] = field(default_factory=set)
     own_contexts: dict[str, Context] = field(default_factory=dict)
     handler: Handler | None = None
-    called_names: set[str] = field(default_factory=set)
+    _called_names: set[str] = field(default_factory=set)
     children: dict[str, "Function"] = field(default_factory=dict)
     contexts: dict[str, Context] = field(default_factory=dict)
     """Every context visible here: its own, and its enclosing functions' unless shadowed."""
     is_run_action: bool = False
     is_handler_code: bool = False
+    _own: "tuple[dict[type, list[ast.AST]], list[ast.Lambda]] | None" = None
+    """Its own code by node type (as the builder's walk indexed it, run actions passed as
+    lambdas left out) and those lambdas; None until walked. A function that cannot be handler
+    code and holds no context (a plain helper) is walked on first use, not by the builder:
+    most are never asked about."""
+
+    @property
+    def local_names(self) -> set[str]:
+        """Parameters and every name assigned in the body: they shadow module imports."""
+        if self._own is None:
+            _walk_later(self)
+        return self._local_names
+
+    @property
+    def called_names(self) -> set[str]:
+        """The plain names its own code calls (`helper()`)."""
+        if self._own is None:
+            _walk_later(self)
+        return self._called_names
 
     @property
     def name(self) -> str:
@@ -210,9 +228,6 @@ class Model:
         self._handler_pairs: dict[type, list[tuple[ast.AST, Function]]] = {}
         self._plain_pairs: dict[type, list[tuple[ast.AST, Function]]] = {}
         """Node type -> its (node, function) pairs, made on the first query of that type."""
-        self._own: dict[int, tuple[dict[type, list[ast.AST]], list[ast.Lambda]]] = {}
-        """id(function) -> its own code by node type (as the builder's walk indexed it, run
-        actions passed as lambdas left out) and those lambdas."""
         self._by_method: dict[object, dict[str, list[tuple[ast.Call, Function]]]] = {}
         self._resolved: dict[object, list[tuple[ast.Call, Function, str]]] = {}
         self._targets: dict[int, str | None] = {}
@@ -256,7 +271,7 @@ class Model:
         """The nodes of one function's own code by type, in source order, as `plain_nodes`
         sees them (nested defs and classes left out, run-action lambdas included). Do not
         modify the lists."""
-        own, lambdas = self._own[id(function)]
+        own, lambdas = function._own or _walk_later(function)
         if lambdas:  # the builder's walk left them out (they are not handler code)
             return _own_index(function, frozenset())
         return own
@@ -300,7 +315,7 @@ class Model:
         """Is ``name`` bound by ``function`` or a function enclosing it?"""
         fn = function
         while fn is not None:
-            if name in fn.local_names:
+            if name in (fn._local_names if fn._own is not None else fn.local_names):
                 return True
             fn = fn.parent
         return False
@@ -308,25 +323,34 @@ class Model:
     def qualify(self, node: ast.expr, function: Function | None = None) -> str | None:
         """The qualified name a Name/Attribute chain refers to, respecting parameter shadowing.
 
-        Unshadowed builtins qualify as `builtins.<name>` (`open` -> `builtins.open`)."""
-        if type(node) is ast.Name:
-            head, rest = node.id, ""  # type: ignore[attr-defined]
-        else:
-            name = dotted(node)
-            if name is None:
+        Unshadowed builtins qualify as `builtins.<name>` (`open` -> `builtins.open`).
+        The chain's text is only built once its head is known to qualify (most heads are
+        locals such as `ctx` or `self`, or unknown names)."""
+        cls = type(node)
+        if cls is _Name:
+            head = node.id  # type: ignore[attr-defined]
+        elif cls is _Attribute:
+            base = node.value  # type: ignore[attr-defined]
+            while type(base) is _Attribute:
+                base = base.value  # type: ignore[attr-defined]
+            if type(base) is not _Name:
                 return None
-            head, _, rest = name.partition(".")
+            head = base.id  # type: ignore[attr-defined]
+        else:
+            return None
         fn = function
         while fn is not None:  # `is_local`, inlined
-            if head in fn.local_names:
+            if head in (fn._local_names if fn._own is not None else fn.local_names):
                 return None
             fn = fn.parent
         qual = self.imports.names.get(head)
-        if qual is not None:
-            return f"{qual}.{rest}" if rest else qual
-        if head in _BUILTINS and head not in self.module_names:
-            return f"builtins.{head}.{rest}" if rest else f"builtins.{head}"
-        return None
+        if qual is None:
+            if head not in _BUILTINS or head in self.module_names:
+                return None
+            qual = f"builtins.{head}"
+        if cls is _Name:
+            return qual
+        return f"{qual}.{dotted(node).partition('.')[2]}"  # type: ignore[union-attr]
 
     def _qualify_global(self, node: ast.expr) -> str | None:
         """`qualify(node)` outside any function, cached for plain names (`list` in `list[str]`)."""
@@ -452,143 +476,20 @@ def build_model(tree: ast.Module, config: ReaConfig = DEFAULT, imports: ImportMa
     return model
 
 
-class _Builder:
-    def __init__(self, model: Model) -> None:
-        self.m = model
-        self.module_functions: dict[str, Function] = {}
+class _Walker:
+    """The walk of one function's own code (`_walk`); the builder's, or a later one for a
+    plain helper the builder left unwalked (`_walk_later`: its nested defs exist already)."""
+
+    def __init__(self, imported: dict[str, str], creating: bool) -> None:
+        self.imported = imported
+        self.creating = creating
+        """Make a Function of each nested def and walk it (the builder), or skip them."""
         self.raw_run_calls: list[tuple[ast.Call, Function]] = []
-        self.run_lambdas: set[int] = set()
         self.walk_lambdas: set[int] = set()
         """Lambdas the walk already knows are run actions (passed directly to a context's run)."""
-        self.reindex: set[int] = set()
-        """Functions whose run actions include a lambda the walk could not know about."""
-        self.extra_decorators = frozenset(model.config.handler_decorators)
-        self.stored: dict[int, set[str]] = {}
 
-    def build(self) -> None:
-        self._find_module_names()
-        self._find_service_objects()
-        self._collect(self.m.tree.body, "")
-        self._resolve_run_calls()
-        for fn in self.m.functions:
-            parent = fn.parent
-            if fn.is_run_action or (parent is not None and parent.is_run_action):
-                fn.is_run_action = True
-            elif fn.handler is not None or fn.own_contexts:
-                fn.is_handler_code = True
-            elif parent is not None and parent.is_handler_code and (
-                fn.name in parent.called_names or fn.name in self._stored_names(parent)
-            ):
-                fn.is_handler_code = True
-        m = self.m
-        index, own = m._index, m._own
-        for fn in m.functions:
-            if fn.is_handler_code:
-                key = id(fn)
-                if key in self.reindex:  # a run action found only once the calls were resolved
-                    _merge(index, _own_index(fn, self.run_lambdas, self._walk_run_action), fn)
-                    continue
-                _merge(index, own[key][0], fn)
-                for node in own[key][1]:
-                    params = _lambda_params(node)
-                    self._walk_run_action([node.body], None, {k: v for k, v in fn.contexts.items() if k not in params})
-            elif fn.is_run_action and (fn.parent is None or not fn.parent.is_run_action):
-                self._walk_run_action(fn.node.body, fn, dict(fn.contexts))
-
-    def _stored_names(self, fn: Function) -> set[str]:
-        """Names ``fn``'s code stores for a later call: appended to a list, put in a literal
-        container, assigned to an item or attribute (the rule specification, "Terms": a compensation list
-        called in an `except` is handler code when called)."""
-        found = self.stored.get(id(fn))
-        if found is None:
-            found = self.stored[id(fn)] = set()
-            own = self.m._own[id(fn)][0]
-            for call in own.get(ast.Call, ()):
-                func = call.func  # type: ignore[attr-defined]
-                if type(func) is ast.Attribute and func.attr in _STORING_METHODS:
-                    found.update(a.id for a in call.args if type(a) is ast.Name)  # type: ignore[attr-defined]
-            for cls in (ast.List, ast.Tuple, ast.Set):
-                for node in own.get(cls, ()):
-                    found.update(e.id for e in node.elts if type(e) is ast.Name)  # type: ignore[attr-defined]
-            for node in own.get(ast.Dict, ()):
-                found.update(v.id for v in node.values if type(v) is ast.Name)  # type: ignore[attr-defined]
-            for node in own.get(ast.Assign, ()):
-                value = node.value  # type: ignore[attr-defined]
-                if type(value) is ast.Name and any(type(t) in (ast.Subscript, ast.Attribute) for t in node.targets):  # type: ignore[attr-defined]
-                    found.add(value.id)
-        return found
-
-    # pass 1: definitions ----------------------------------------------------------------------
-
-    def _find_module_names(self) -> None:
-        names, values = self.m.module_names, self.m.module_values
-        stack: list[ast.stmt] = list(self.m.tree.body)
-        while stack:
-            stmt = stack.pop()
-            if isinstance(stmt, (*_FUNCTION_NODES, ast.ClassDef)):
-                names.add(stmt.name)
-            elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-                single = isinstance(stmt, (ast.Assign, ast.AnnAssign)) and len(targets) == 1
-                for target in targets:
-                    for node in (target,) if type(target) is ast.Name else ast.walk(target):
-                        if isinstance(node, ast.Name):
-                            seen = node.id in values
-                            value = stmt.value if single and node is target and not seen else None
-                            names.add(node.id)
-                            values[node.id] = value
-            elif isinstance(stmt, (ast.If, ast.Try, ast.With)):
-                # `try: import x / except ImportError: x = None` and friends
-                stack.extend(getattr(stmt, "body", ()))
-                stack.extend(getattr(stmt, "orelse", ()))
-                for handler in getattr(stmt, "handlers", ()):
-                    stack.extend(handler.body)
-
-    def _find_service_objects(self) -> None:
-        for stmt in self.m.tree.body:
-            if isinstance(stmt, ast.Assign):
-                targets, value = stmt.targets, stmt.value
-            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-                targets, value = [stmt.target], stmt.value
-            else:
-                continue
-            factory: str | None = None
-            name: str | None = None
-            if isinstance(value, ast.Call):
-                symbol = self.m.restate_symbol(self.m.qualify(value.func))
-                if symbol in SERVICE_FACTORIES:
-                    factory = symbol
-                    given = value.args[0] if value.args else _keyword(value, "name")
-                    if isinstance(given, ast.Constant) and isinstance(given.value, str):
-                        name = given.value
-            elif isinstance(value, ast.Name):
-                factory = self.m.service_objects.get(value.id)
-                name = self.m.service_names.get(value.id)
-            if factory:
-                for target in targets:
-                    if isinstance(target, ast.Name):
-                        self.m.service_objects[target.id] = factory
-                        if name is not None:
-                            self.m.service_names[target.id] = name
-
-    def _collect(self, body: Sequence[ast.stmt], prefix: str) -> None:
-        """Module level and class bodies outside functions: only statements can hold a def,
-        so expressions here are not walked at all."""
-        stack: list[ast.AST] = list(reversed(body))
-        while stack:
-            node = stack.pop()
-            cls = type(node)
-            if cls is ast.FunctionDef or cls is ast.AsyncFunctionDef:
-                fn = self._new_function(node, None, prefix)  # type: ignore[arg-type]
-                if not prefix:
-                    self.module_functions[fn.name] = fn
-                    self.m.module_functions[fn.name] = fn
-                self._walk(fn.node.body, fn, True)
-            elif cls is ast.ClassDef:
-                self._collect(node.body, f"{prefix}{node.name}.")  # type: ignore[attr-defined]
-            else:
-                for name in _block_fields(cls):
-                    stack.extend(reversed(getattr(node, name)))
+    def _new_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: Function | None, prefix: str) -> Function:
+        raise NotImplementedError  # only the builder makes functions
 
     def _walk(self, body: Sequence[ast.AST], fn: Function, indexed: bool) -> None:
         """The one pass over a function's own code (nested defs get a pass of their own).
@@ -607,11 +508,11 @@ class _Builder:
         attributes: list[ast.AST] = []
         own: dict[type, list[ast.AST]] = {ast.Name: names, ast.Constant: constants, ast.Call: calls, ast.Attribute: attributes}
         lambdas: list[ast.Lambda] = []
-        local_names, called_names, contexts = fn.local_names, fn.called_names, fn.contexts
+        local_names, called_names, contexts = fn._local_names, fn._called_names, fn.contexts
         add_local, add_called = local_names.add, called_names.add
         run_lambdas = self.walk_lambdas
         raw_run_calls = self.raw_run_calls
-        imported = self.m.imports.names
+        imported = self.imported
         specs, own_get = _WALK, own.get
         name_t, load_t, constant_t, call_t, attribute_t, lambda_t = ast.Name, ast.Load, ast.Constant, ast.Call, ast.Attribute, ast.Lambda
         stack: list[ast.AST] = list(reversed(body))
@@ -700,9 +601,10 @@ class _Builder:
                 push(node.body)  # type: ignore[attr-defined]
                 push(node.args)  # type: ignore[attr-defined]
             elif kind is _DEF:
-                child = self._new_function(node, fn, "")  # type: ignore[arg-type]
-                fn.children[child.name] = child
-                self._walk(child.node.body, child, True)
+                if self.creating:
+                    child = self._new_function(node, fn, "")  # type: ignore[arg-type]
+                    fn.children[child.name] = child
+                    self._walk(child.node.body, child, True)
                 # decorators and defaults run in the enclosing scope
                 a = node.args  # type: ignore[attr-defined]
                 for sub in (*node.decorator_list, *a.defaults, *a.kw_defaults):  # type: ignore[attr-defined]
@@ -715,7 +617,184 @@ class _Builder:
             for t in (ast.Name, ast.Constant, ast.Call, ast.Attribute):
                 if not own[t]:
                     del own[t]
-            self.m._own[id(fn)] = (own, lambdas)
+            fn._own = (own, lambdas)
+
+
+_NO_IMPORTS: dict[str, str] = {}
+
+
+def _walk_later(fn: Function) -> tuple[dict[type, list[ast.AST]], list[ast.Lambda]]:
+    """Walk a function the builder left unwalked: it holds no context and the module imports
+    nothing from rea_runtime, so its code has no run call to find; only its names and its
+    index are made."""
+    _Walker(_NO_IMPORTS, False)._walk(fn.node.body, fn, True)
+    return fn._own  # type: ignore[return-value]
+
+
+def _imports_rea_runtime(imports: ImportMap) -> bool:
+    """Can a name in this module qualify to one of rea_runtime's run helpers or its `Saga`?"""
+    return any(q == "rea_runtime" or q.startswith("rea_runtime.") for q in imports.names.values())
+
+
+class _Builder(_Walker):
+    def __init__(self, model: Model) -> None:
+        super().__init__(model.imports.names, True)
+        self.m = model
+        self.module_functions: dict[str, Function] = {}
+        self.run_lambdas: set[int] = set()
+        self.lazy = not _imports_rea_runtime(model.imports)
+        """Leave plain helpers unwalked (see `Function._own`): only where no run helper can be."""
+        self.reindex: set[int] = set()
+        """Functions whose run actions include a lambda the walk could not know about."""
+        self.extra_decorators = frozenset(model.config.handler_decorators)
+        self.stored: dict[int, set[str]] = {}
+
+    def build(self) -> None:
+        self._find_module_names()
+        self._find_service_objects()
+        self._collect(self.m.tree.body, "")
+        self._resolve_run_calls()
+        for fn in self.m.functions:
+            parent = fn.parent
+            if fn.is_run_action or (parent is not None and parent.is_run_action):
+                fn.is_run_action = True
+            elif fn.handler is not None or fn.own_contexts:
+                fn.is_handler_code = True
+            elif parent is not None and parent.is_handler_code and (
+                fn.name in parent._called_names or fn.name in self._stored_names(parent)
+            ):
+                fn.is_handler_code = True
+        m = self.m
+        index = m._index
+        for fn in m.functions:
+            if fn.is_handler_code:  # (handler code is walked by the builder: `_own` is set)
+                if id(fn) in self.reindex:  # a run action found only once the calls were resolved
+                    _merge(index, _own_index(fn, self.run_lambdas, self._walk_run_action), fn)
+                    continue
+                _merge(index, fn._own[0], fn)  # type: ignore[index]
+                for node in fn._own[1]:  # type: ignore[index]
+                    params = _lambda_params(node)
+                    self._walk_run_action([node.body], None, {k: v for k, v in fn.contexts.items() if k not in params})
+            elif fn.is_run_action and (fn.parent is None or not fn.parent.is_run_action):
+                self._walk_run_action(fn.node.body, fn, dict(fn.contexts))
+
+    def _stored_names(self, fn: Function) -> set[str]:
+        """Names ``fn``'s code stores for a later call: appended to a list, put in a literal
+        container, assigned to an item or attribute (the rule specification, "Terms": a compensation list
+        called in an `except` is handler code when called)."""
+        found = self.stored.get(id(fn))
+        if found is None:
+            found = self.stored[id(fn)] = set()
+            own = fn._own[0]  # type: ignore[index]  # (handler code: walked)
+            for call in own.get(ast.Call, ()):
+                func = call.func  # type: ignore[attr-defined]
+                if type(func) is ast.Attribute and func.attr in _STORING_METHODS:
+                    found.update(a.id for a in call.args if type(a) is ast.Name)  # type: ignore[attr-defined]
+            for cls in (ast.List, ast.Tuple, ast.Set):
+                for node in own.get(cls, ()):
+                    found.update(e.id for e in node.elts if type(e) is ast.Name)  # type: ignore[attr-defined]
+            for node in own.get(ast.Dict, ()):
+                found.update(v.id for v in node.values if type(v) is ast.Name)  # type: ignore[attr-defined]
+            for node in own.get(ast.Assign, ()):
+                value = node.value  # type: ignore[attr-defined]
+                if type(value) is ast.Name and any(type(t) in (ast.Subscript, ast.Attribute) for t in node.targets):  # type: ignore[attr-defined]
+                    found.add(value.id)
+        return found
+
+    # pass 1: definitions ----------------------------------------------------------------------
+
+    def _find_module_names(self) -> None:
+        names, values = self.m.module_names, self.m.module_values
+        stack: list[ast.stmt] = list(self.m.tree.body)
+        while stack:
+            stmt = stack.pop()
+            if isinstance(stmt, (*_FUNCTION_NODES, ast.ClassDef)):
+                names.add(stmt.name)
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                single = isinstance(stmt, (ast.Assign, ast.AnnAssign)) and len(targets) == 1
+                for target in targets:
+                    for node in (target,) if type(target) is ast.Name else ast.walk(target):
+                        if isinstance(node, ast.Name):
+                            seen = node.id in values
+                            value = stmt.value if single and node is target and not seen else None
+                            names.add(node.id)
+                            values[node.id] = value
+            elif isinstance(stmt, (ast.If, ast.Try, ast.With)):
+                # `try: import x / except ImportError: x = None` and friends
+                stack.extend(getattr(stmt, "body", ()))
+                stack.extend(getattr(stmt, "orelse", ()))
+                for handler in getattr(stmt, "handlers", ()):
+                    stack.extend(handler.body)
+
+    def _find_service_objects(self) -> None:
+        for stmt in self.m.tree.body:
+            if isinstance(stmt, ast.Assign):
+                targets, value = stmt.targets, stmt.value
+            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+                targets, value = [stmt.target], stmt.value
+            else:
+                continue
+            factory: str | None = None
+            name: str | None = None
+            if isinstance(value, ast.Call):
+                symbol = self.m.restate_symbol(self.m.qualify(value.func))
+                if symbol in SERVICE_FACTORIES:
+                    factory = symbol
+                    given = value.args[0] if value.args else _keyword(value, "name")
+                    if isinstance(given, ast.Constant) and isinstance(given.value, str):
+                        name = given.value
+            elif isinstance(value, ast.Name):
+                factory = self.m.service_objects.get(value.id)
+                name = self.m.service_names.get(value.id)
+            if factory:
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        self.m.service_objects[target.id] = factory
+                        if name is not None:
+                            self.m.service_names[target.id] = name
+
+    def _collect(self, body: Sequence[ast.stmt], prefix: str) -> None:
+        """Module level and class bodies outside functions: only statements can hold a def,
+        so expressions here are not walked at all."""
+        stack: list[ast.AST] = list(reversed(body))
+        while stack:
+            node = stack.pop()
+            cls = type(node)
+            if cls is ast.FunctionDef or cls is ast.AsyncFunctionDef:
+                fn = self._new_function(node, None, prefix)  # type: ignore[arg-type]
+                if not prefix:
+                    self.module_functions[fn.name] = fn
+                    self.m.module_functions[fn.name] = fn
+                if self.lazy and fn.handler is None and not fn.contexts:
+                    self._find_defs(fn.node.body, fn)
+                else:
+                    self._walk(fn.node.body, fn, True)
+            elif cls is ast.ClassDef:
+                self._collect(node.body, f"{prefix}{node.name}.")  # type: ignore[attr-defined]
+            else:
+                for name in _block_fields(cls):
+                    stack.extend(reversed(getattr(node, name)))
+
+    def _find_defs(self, body: Sequence[ast.stmt], fn: Function) -> None:
+        """A plain helper's nested defs (they hold no context of its): made in the order the
+        walk would make them, and walked if they may be handler code; the helper is not."""
+        stack: list[ast.AST] = list(reversed(body))
+        while stack:
+            node = stack.pop()
+            cls = type(node)
+            if cls is ast.FunctionDef or cls is ast.AsyncFunctionDef:
+                child = self._new_function(node, fn, "")  # type: ignore[arg-type]
+                fn.children[child.name] = child
+                if child.handler is None and not child.contexts:
+                    self._find_defs(child.node.body, child)
+                else:
+                    self._walk(child.node.body, child, True)
+            elif cls is ast.ClassDef:  # its defs belong to the function, as in `_walk`
+                stack.extend(reversed(node.body))  # type: ignore[attr-defined]
+            else:
+                for name in _block_fields(cls):
+                    stack.extend(reversed(getattr(node, name)))
 
     def _new_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: Function | None, prefix: str) -> Function:
         a = node.args
@@ -727,7 +806,7 @@ class _Builder:
             every.append(a.kwarg)
         qual = f"{parent.qualname}.<locals>.{node.name}" if parent else f"{prefix}{node.name}"
         params = frozenset([p.arg for p in every])
-        fn = Function(node=node, parent=parent, qualname=qual, params=params, local_names=set(params))
+        fn = Function(node=node, parent=parent, qualname=qual, params=params, _local_names=set(params))
         handler = fn.handler = self._handler_of(node) if node.decorator_list else None
         own = fn.own_contexts
         context_type_of = self.m.context_type_of
@@ -844,9 +923,7 @@ class _Builder:
                             return False
                     return None if qualify(ann) in SAGA_CLASSES else False
             return False
-        own = self.m._own.get(id(scope))
-        if own is None:
-            return False
+        own = scope._own or _walk_later(scope)
         found: Context | None | bool = False
         for node in (*own[0].get(ast.Assign, ()), *own[0].get(ast.AnnAssign, ()), *own[0].get(ast.withitem, ())):
             if isinstance(node, ast.withitem):
@@ -945,14 +1022,6 @@ def _own_index(fn: Function, run_lambdas: Set[int], on_run_lambda: Callable[...,
     index: dict[type, list[tuple[ast.AST, Function]]] = {}
     _index_body(fn.node.body, fn, index, run_lambdas, on_run_lambda)
     return {t: [node for node, _ in items] for t, items in index.items()}
-
-
-def index_functions(functions: Sequence[Function]) -> dict[type, list[tuple[ast.AST, Function]]]:
-    """Nodes of these (non-handler) functions' bodies by type, nested defs excluded."""
-    index: dict[type, list[tuple[ast.AST, Function]]] = {}
-    for fn in functions:
-        _index_body(fn.node.body, fn, index, frozenset())
-    return index
 
 
 def _index_body(body, fn, index, run_lambdas, on_run_lambda=None) -> None:  # type: ignore[no-untyped-def]

@@ -8,11 +8,11 @@ import style and alias counts the same. Built on the stdlib `ast` tree flake8 al
 from __future__ import annotations
 
 import ast
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from rea_lint.star_exports import STAR_EXPORTS
 
-__all__ = ["ImportMap", "dotted", "iter_statements"]
+__all__ = ["ImportMap", "dotted"]
 
 
 def dotted(node: ast.expr) -> str | None:
@@ -40,23 +40,6 @@ def _blocks_of(cls: type) -> tuple[str, ...]:
     return blocks
 
 
-def iter_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """Every statement at any depth (function and class bodies included), never expressions.
-
-    Imports and definitions are statements, so this finds them all while skipping the
-    expression nodes that make up most of a tree.
-    """
-    stack: list[ast.AST] = list(reversed(body))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.stmt):
-            yield node
-        for name in _blocks_of(type(node)):
-            block = getattr(node, name, None)
-            if block:
-                stack.extend(reversed(block))
-
-
 class ImportMap:
     """Local name -> qualified name, from every import and module-level alias in a module.
 
@@ -76,7 +59,7 @@ class ImportMap:
     @classmethod
     def from_tree(cls, tree: ast.Module, package: str = "") -> "ImportMap":
         self = cls(package)
-        # `iter_statements`, inlined: this runs on every file flake8 hands to rea
+        # every statement at any depth (imports inside functions count), expressions skipped
         stack: list[ast.AST] = list(reversed(tree.body))
         pop, extend = stack.pop, stack.extend
         blocks_of = _BLOCKS_OF
