@@ -12,7 +12,8 @@ from __future__ import annotations
 import ast
 import builtins
 import enum
-from dataclasses import dataclass, field
+import weakref
+from dataclasses import dataclass
 from itertools import repeat
 from operator import attrgetter
 from typing import AbstractSet as Set, Any, Callable, Iterable, Iterator, Sequence, TypeVar
@@ -106,20 +107,29 @@ class Handler:
         }[self.kind]
 
 
-@dataclass(eq=False)
 class Context:
     """A name that holds a Restate context inside some function."""
 
-    name: str
-    type: str | None
-    """The Restate context type its annotation names (`ObjectSharedContext`), None if unannotated."""
-    owner: "Function"
-    annotation: ast.expr | None
+    __slots__ = ("name", "type", "_owner", "annotation")
+
+    def __init__(self, name: str, type: str | None, owner: "Function", annotation: ast.expr | None) -> None:
+        self.name = name
+        self.type = type
+        """The Restate context type its annotation names (`ObjectSharedContext`), None if unannotated."""
+        self._owner = weakref.ref(owner)
+        self.annotation = annotation
+
+    @property
+    def owner(self) -> "Function":
+        """The function whose parameter it is (held weakly: the function holds its contexts,
+        and a model without reference cycles is freed as soon as it is dropped)."""
+        return self._owner()  # type: ignore[return-value]
 
     @property
     def kind(self) -> HandlerKind | None:
-        if self.owner.handler is not None and self.owner.handler.kind is not None:
-            return self.owner.handler.kind
+        handler = self._owner().handler  # type: ignore[union-attr]
+        if handler is not None and handler.kind is not None:
+            return handler.kind
         return KIND_OF_CONTEXT.get(self.type) if self.type else None
 
     @property
@@ -127,27 +137,47 @@ class Context:
         """Shared by its annotation, or by the kind of the handler it belongs to."""
         return self.type in SHARED_CONTEXT_TYPES or self.kind is HandlerKind.SHARED
 
+    def __repr__(self) -> str:
+        return f"Context({self.name!r}, {self.type!r})"
 
-@dataclass(eq=False)
+
 class Function:
-    node: ast.FunctionDef | ast.AsyncFunctionDef
-    parent: "Function | None"
-    qualname: str
-    params: frozenset[str]
-    _local_names: set[str] = field(default_factory=set)
-    own_contexts: dict[str, Context] = field(default_factory=dict)
-    handler: Handler | None = None
-    _called_names: set[str] = field(default_factory=set)
-    children: dict[str, "Function"] = field(default_factory=dict)
-    contexts: dict[str, Context] = field(default_factory=dict)
-    """Every context visible here: its own, and its enclosing functions' unless shadowed."""
-    is_run_action: bool = False
-    is_handler_code: bool = False
-    _own: "tuple[dict[type, list[ast.AST]], list[ast.Lambda]] | None" = None
-    """Its own code by node type (as the builder's walk indexed it, run actions passed as
-    lambdas left out) and those lambdas; None until walked. A function that cannot be handler
-    code and holds no context (a plain helper) is walked on first use, not by the builder:
-    most are never asked about."""
+    """One `def` (at any depth) and what the rules ask about it."""
+
+    __slots__ = (
+        "node", "_parent", "qualname", "params", "_local_names", "own_contexts", "handler",
+        "_called_names", "children", "contexts", "is_run_action", "is_handler_code", "_own",
+        "__weakref__",
+    )
+
+    def __init__(self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: "Function | None", qualname: str, params: frozenset[str]) -> None:
+        self.node = node
+        self._parent = None if parent is None else weakref.ref(parent)
+        """Held weakly: the parent holds its children (no reference cycle, see `Context.owner`)."""
+        self.qualname = qualname
+        self.params = params
+        self._local_names: set[str] = set(params)
+        self.own_contexts: dict[str, Context] = {}
+        self.handler: Handler | None = None
+        self._called_names: set[str] = set()
+        self.children: dict[str, Function] = {}
+        self.contexts: dict[str, Context] = {}
+        """Every context visible here: its own, and its enclosing functions' unless shadowed."""
+        self.is_run_action = False
+        self.is_handler_code = False
+        self._own: tuple[dict[type, list[ast.AST]], list[ast.Lambda]] | None = None
+        """Its own code by node type (as the builder's walk indexed it, run actions passed as
+        lambdas left out) and those lambdas; None until walked. A function that cannot be
+        handler code and holds no context (a plain helper) is walked on first use, not by the
+        builder: most are never asked about."""
+
+    def __repr__(self) -> str:
+        return f"Function({self.qualname!r})"
+
+    @property
+    def parent(self) -> "Function | None":
+        ref = self._parent
+        return None if ref is None else ref()
 
     @property
     def local_names(self) -> set[str]:
@@ -317,7 +347,8 @@ class Model:
         while fn is not None:
             if name in (fn._local_names if fn._own is not None else fn.local_names):
                 return True
-            fn = fn.parent
+            ref = fn._parent
+            fn = None if ref is None else ref()
         return False
 
     def qualify(self, node: ast.expr, function: Function | None = None) -> str | None:
@@ -342,7 +373,8 @@ class Model:
         while fn is not None:  # `is_local`, inlined
             if head in (fn._local_names if fn._own is not None else fn.local_names):
                 return None
-            fn = fn.parent
+            ref = fn._parent
+            fn = None if ref is None else ref()
         qual = self.imports.names.get(head)
         if qual is None:
             if head not in _BUILTINS or head in self.module_names:
@@ -806,7 +838,7 @@ class _Builder(_Walker):
             every.append(a.kwarg)
         qual = f"{parent.qualname}.<locals>.{node.name}" if parent else f"{prefix}{node.name}"
         params = frozenset([p.arg for p in every])
-        fn = Function(node=node, parent=parent, qualname=qual, params=params, _local_names=set(params))
+        fn = Function(node, parent, qual, params)
         handler = fn.handler = self._handler_of(node) if node.decorator_list else None
         own = fn.own_contexts
         context_type_of = self.m.context_type_of
