@@ -64,8 +64,13 @@ SAGA_RUN_METHODS: dict[str, tuple[tuple[int | None, str], ...]] = {
 _HELPER_ATTRS = frozenset({"run", "run_typed", "request_approval", *SAGA_RUN_METHODS})
 _STORING_METHODS = frozenset({"append", "appendleft", "insert", "add", "extend", "setdefault"})
 _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
+_DEFINITIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+_ASSIGNMENTS = frozenset({ast.Assign, ast.AnnAssign, ast.AugAssign})
+_NESTING = frozenset({ast.If, ast.Try, ast.With})
 _BUILTINS = frozenset(dir(builtins))
 _Name, _Attribute = ast.Name, ast.Attribute
+_LOAD = ast.parse("x", mode="eval").body.ctx  # type: ignore[attr-defined]
+"""The parser's one `Load` instance (a tree built by hand has others: compared by type then)."""
 _UNKNOWN = object()
 
 
@@ -333,10 +338,12 @@ class Model:
         key = getattr(nodes, "__func__", nodes)
         found = self._resolved.get(key)
         if found is None:
-            call_target = self.call_target
+            qualify, targets = self.qualify, self._targets
             found = self._resolved[key] = []
             for call, fn in nodes(ast.Call):
-                qual = call_target(call, fn)  # type: ignore[arg-type]
+                qual = targets.get(id(call), _UNKNOWN)  # `call_target`, inlined
+                if qual is _UNKNOWN:
+                    qual = targets[id(call)] = qualify(call.func, fn)  # type: ignore[attr-defined]
                 if qual is not None:
                     found.append((call, fn, qual))  # type: ignore[arg-type]
         return found
@@ -547,22 +554,37 @@ class _Walker:
         imported = self.imported
         specs, own_get = _WALK, own.get
         name_t, load_t, constant_t, call_t, attribute_t, lambda_t = ast.Name, ast.Load, ast.Constant, ast.Call, ast.Attribute, ast.Lambda
+        load = _LOAD
         stack: list[ast.AST] = list(reversed(body))
         pop, push, extend = stack.pop, stack.append, stack.extend
+        add_name, add_attribute = names.append, attributes.append
         while stack:
             node = pop()
             cls = type(node)
             if cls is name_t:
-                names.append(node)
-                if type(node.ctx) is not load_t:  # type: ignore[attr-defined]
+                add_name(node)
+                ctx = node.ctx  # type: ignore[attr-defined]
+                if ctx is not load and type(ctx) is not load_t:  # (the parser shares one Load)
                     add_local(node.id)  # type: ignore[attr-defined]
                 continue
             if cls is constant_t:
                 constants.append(node)
                 continue
             if cls is attribute_t:
-                attributes.append(node)
-                push(node.value)  # type: ignore[attr-defined]
+                # `a.b.c`: the chain down to its name is visited here, in the order the stack
+                # would visit it (a node's first child is always popped next)
+                add_attribute(node)
+                value = node.value  # type: ignore[attr-defined]
+                while type(value) is attribute_t:
+                    add_attribute(value)
+                    value = value.value  # type: ignore[attr-defined]
+                if type(value) is name_t:
+                    add_name(value)
+                    ctx = value.ctx  # type: ignore[attr-defined]
+                    if ctx is not load and type(ctx) is not load_t:
+                        add_local(value.id)  # type: ignore[attr-defined]
+                else:
+                    push(value)
                 continue
             if cls is call_t:
                 calls.append(node)
@@ -583,7 +605,27 @@ class _Walker:
                     extend(reversed(node.keywords))  # type: ignore[attr-defined]
                 if node.args:  # type: ignore[attr-defined]
                     extend(reversed(node.args))  # type: ignore[attr-defined]
-                push(func)
+                # the callee is visited next: a name or a chain ending in one, here (see above)
+                if ftype is name_t:
+                    add_name(func)
+                    ctx = func.ctx
+                    if ctx is not load and type(ctx) is not load_t:
+                        add_local(func.id)
+                elif ftype is attribute_t:
+                    add_attribute(func)
+                    value = func.value
+                    while type(value) is attribute_t:
+                        add_attribute(value)
+                        value = value.value
+                    if type(value) is name_t:
+                        add_name(value)
+                        ctx = value.ctx
+                        if ctx is not load and type(ctx) is not load_t:
+                            add_local(value.id)
+                    else:
+                        push(value)
+                else:
+                    push(func)
                 continue
             spec = specs.get(cls)
             if spec is None:
@@ -740,11 +782,12 @@ class _Builder(_Walker):
         stack: list[ast.stmt] = list(self.m.tree.body)
         while stack:
             stmt = stack.pop()
-            if isinstance(stmt, (*_FUNCTION_NODES, ast.ClassDef)):
-                names.add(stmt.name)
-            elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-                single = isinstance(stmt, (ast.Assign, ast.AnnAssign)) and len(targets) == 1
+            cls = type(stmt)
+            if cls in _DEFINITIONS:
+                names.add(stmt.name)  # type: ignore[attr-defined]
+            elif cls in _ASSIGNMENTS:
+                targets = stmt.targets if cls is ast.Assign else [stmt.target]  # type: ignore[attr-defined]
+                single = cls is not ast.AugAssign and len(targets) == 1
                 for target in targets:
                     for node in (target,) if type(target) is ast.Name else ast.walk(target):
                         if isinstance(node, ast.Name):
@@ -752,7 +795,7 @@ class _Builder(_Walker):
                             value = stmt.value if single and node is target and not seen else None
                             names.add(node.id)
                             values[node.id] = value
-            elif isinstance(stmt, (ast.If, ast.Try, ast.With)):
+            elif cls in _NESTING:
                 # `try: import x / except ImportError: x = None` and friends
                 stack.extend(getattr(stmt, "body", ()))
                 stack.extend(getattr(stmt, "orelse", ()))
