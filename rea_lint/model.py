@@ -260,9 +260,9 @@ class Model:
         several times or by unpacking). Defs, classes and imports are not in here."""
         self._index: _Segments = {}
         self._plain_index: _Segments | None = None
-        self._handler_pairs: dict[type, list[tuple[ast.AST, Function]]] = {}
-        self._plain_pairs: dict[type, list[tuple[ast.AST, Function]]] = {}
-        """Node type -> its (node, function) pairs, made on the first query of that type."""
+        self._handler_pairs: dict[Any, list[tuple[ast.AST, Function]]] = {}
+        self._plain_pairs: dict[Any, list[tuple[ast.AST, Function]]] = {}
+        """Node type (or tuple of types) -> their (node, function) pairs, made on first query."""
         self._by_method: dict[object, dict[str, list[tuple[ast.Call, Function]]]] = {}
         self._resolved: dict[object, list[tuple[ast.Call, Function, str]]] = {}
         self._targets: dict[int, str | None] = {}
@@ -410,8 +410,8 @@ class Model:
         return qual  # type: ignore[return-value]
 
     def context_of(self, node: ast.expr, function: Function) -> Context | None:
-        if isinstance(node, ast.Name):
-            return function.contexts.get(node.id)
+        if type(node) is _Name:
+            return function.contexts.get(node.id)  # type: ignore[attr-defined]
         return None
 
     def is_restate_operation(self, call: ast.Call, function: Function) -> bool:
@@ -1065,19 +1065,25 @@ _Segments = dict[type, list[tuple[list[ast.AST], Function]]]
 that is iterated as (node, function) pairs without storing a pair per node."""
 
 
-def _pairs(index: _Segments, made: dict[type, list[tuple[ast.AST, Function]]], types: tuple[type, ...]) -> Iterator[Any]:
+def _pairs(index: _Segments, made: dict[Any, list[tuple[ast.AST, Function]]], types: tuple[type, ...]) -> Iterator[Any]:
     """The (node, function) pairs of these types from ``index``, type by type; each type's
-    list is made once (`zip` in C) and then iterated as a plain list, not through a generator."""
-    found: list[tuple[ast.AST, Function]] = []
-    for t in types:
-        pairs = made.get(t)
-        if pairs is None:
-            pairs = made[t] = []
-            for nodes, fn in index.get(t, ()):
-                pairs.extend(zip(nodes, repeat(fn)))
+    list (and each combination's: rules ask for the same few) is made once (`zip` in C) and
+    then iterated as a plain list, not through a generator."""
+    if not types:
+        return iter(())
+    key: Any = types[0] if len(types) == 1 else types
+    found = made.get(key)
+    if found is None:
         if len(types) == 1:
-            return iter(pairs)
-        found.extend(pairs)
+            found = made[key] = []
+            for nodes, fn in index.get(key, ()):
+                found.extend(zip(nodes, repeat(fn)))
+        else:
+            found = []
+            for t in types:
+                pairs = made.get(t)
+                found.extend(pairs if pairs is not None else _pairs(index, made, (t,)))
+            made[key] = found
     return iter(found)
 
 

@@ -63,19 +63,22 @@ class ImportMap:
         stack: list[ast.AST] = list(reversed(tree.body))
         pop, extend = stack.pop, stack.extend
         blocks_of = _BLOCKS_OF
+        import_t, import_from_t = ast.Import, ast.ImportFrom
         while stack:
             node = pop()
             kind = type(node)
-            if kind is ast.Import:
-                self._add_import(node)  # type: ignore[arg-type]
-            elif kind is ast.ImportFrom:
-                self._add_import_from(node)  # type: ignore[arg-type]
-            else:
-                blocks = blocks_of.get(kind)
-                for name in blocks if blocks is not None else _blocks_of(kind):
+            blocks = blocks_of.get(kind)
+            if blocks is None:
+                blocks = _blocks_of(kind)
+            if blocks:  # a compound statement (most are simple ones: nothing to do)
+                for name in blocks:
                     block = getattr(node, name, None)
                     if block:
                         extend(reversed(block))
+            elif kind is import_t:
+                self._add_import(node)  # type: ignore[arg-type]
+            elif kind is import_from_t:
+                self._add_import_from(node)  # type: ignore[arg-type]
         for stmt in tree.body:
             self._add_alias(stmt)
         return self
