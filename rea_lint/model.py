@@ -4,7 +4,9 @@ It answers the questions the rule specification defines: which functions are han
 which names hold a Restate context, which code is handler code, and which code runs inside a
 run action. It works on the stdlib `ast` tree (flake8 already built it), no second parse:
 one pass over the code of each function both collects what the rules ask about and indexes
-its nodes by type; module-level code is only scanned for definitions.
+its nodes by type; module-level code is only scanned for definitions. A plain helper (no
+context, not a handler) gets that pass only when something asks about it. The model holds
+no reference cycle, so a dropped model and its tree are freed at once, without the collector.
 """
 
 from __future__ import annotations
