@@ -4,7 +4,9 @@ It answers the questions the rule specification defines: which functions are han
 which names hold a Restate context, which code is handler code, and which code runs inside a
 run action. It works on the stdlib `ast` tree (flake8 already built it), no second parse:
 one pass over the code of each function both collects what the rules ask about and indexes
-its nodes by type; module-level code is only scanned for definitions.
+its nodes by type; module-level code is only scanned for definitions. A plain helper (no
+context, not a handler) gets that pass only when something asks about it. The model holds
+no reference cycle, so a dropped model and its tree are freed at once, without the collector.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from __future__ import annotations
 import ast
 import builtins
 import enum
-from collections import defaultdict
-from dataclasses import dataclass, field
+import weakref
+from dataclasses import dataclass
 from itertools import repeat
 from operator import attrgetter
 from typing import AbstractSet as Set, Any, Callable, Iterable, Iterator, Sequence, TypeVar
@@ -64,7 +66,13 @@ SAGA_RUN_METHODS: dict[str, tuple[tuple[int | None, str], ...]] = {
 _HELPER_ATTRS = frozenset({"run", "run_typed", "request_approval", *SAGA_RUN_METHODS})
 _STORING_METHODS = frozenset({"append", "appendleft", "insert", "add", "extend", "setdefault"})
 _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
+_DEFINITIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+_ASSIGNMENTS = frozenset({ast.Assign, ast.AnnAssign, ast.AugAssign})
+_NESTING = frozenset({ast.If, ast.Try, ast.With})
 _BUILTINS = frozenset(dir(builtins))
+_Name, _Attribute = ast.Name, ast.Attribute
+_LOAD = ast.parse("x", mode="eval").body.ctx  # type: ignore[attr-defined]
+"""The parser's one `Load` instance (a tree built by hand has others: compared by type then)."""
 _UNKNOWN = object()
 
 
@@ -106,20 +114,29 @@ class Handler:
         }[self.kind]
 
 
-@dataclass(eq=False)
 class Context:
     """A name that holds a Restate context inside some function."""
 
-    name: str
-    type: str | None
-    """The Restate context type its annotation names (`ObjectSharedContext`), None if unannotated."""
-    owner: "Function"
-    annotation: ast.expr | None
+    __slots__ = ("name", "type", "_owner", "annotation")
+
+    def __init__(self, name: str, type: str | None, owner: "Function", annotation: ast.expr | None) -> None:
+        self.name = name
+        self.type = type
+        """The Restate context type its annotation names (`ObjectSharedContext`), None if unannotated."""
+        self._owner = weakref.ref(owner)
+        self.annotation = annotation
+
+    @property
+    def owner(self) -> "Function":
+        """The function whose parameter it is (held weakly: the function holds its contexts,
+        and a model without reference cycles is freed as soon as it is dropped)."""
+        return self._owner()  # type: ignore[return-value]
 
     @property
     def kind(self) -> HandlerKind | None:
-        if self.owner.handler is not None and self.owner.handler.kind is not None:
-            return self.owner.handler.kind
+        handler = self._owner().handler  # type: ignore[union-attr]
+        if handler is not None and handler.kind is not None:
+            return handler.kind
         return KIND_OF_CONTEXT.get(self.type) if self.type else None
 
     @property
@@ -127,23 +144,61 @@ class Context:
         """Shared by its annotation, or by the kind of the handler it belongs to."""
         return self.type in SHARED_CONTEXT_TYPES or self.kind is HandlerKind.SHARED
 
+    def __repr__(self) -> str:
+        return f"Context({self.name!r}, {self.type!r})"
 
-@dataclass(eq=False)
+
 class Function:
-    node: ast.FunctionDef | ast.AsyncFunctionDef
-    parent: "Function | None"
-    qualname: str
-    params: frozenset[str]
-    local_names: set[str] = field(default_factory=set)
-    """Parameters and every name assigned in the body: they shadow module imports."""
-    own_contexts: dict[str, Context] = field(default_factory=dict)
-    handler: Handler | None = None
-    called_names: set[str] = field(default_factory=set)
-    children: dict[str, "Function"] = field(default_factory=dict)
-    contexts: dict[str, Context] = field(default_factory=dict)
-    """Every context visible here: its own, and its enclosing functions' unless shadowed."""
-    is_run_action: bool = False
-    is_handler_code: bool = False
+    """One `def` (at any depth) and what the rules ask about it."""
+
+    __slots__ = (
+        "node", "_parent", "qualname", "params", "_local_names", "own_contexts", "handler",
+        "_called_names", "children", "contexts", "is_run_action", "is_handler_code", "_own",
+        "__weakref__",
+    )
+
+    def __init__(self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: "Function | None", qualname: str, params: frozenset[str]) -> None:
+        self.node = node
+        self._parent = None if parent is None else weakref.ref(parent)
+        """Held weakly: the parent holds its children (no reference cycle, see `Context.owner`)."""
+        self.qualname = qualname
+        self.params = params
+        self._local_names: set[str] = set(params)
+        self.own_contexts: dict[str, Context] = {}
+        self.handler: Handler | None = None
+        self._called_names: set[str] = set()
+        self.children: dict[str, Function] = {}
+        self.contexts: dict[str, Context] = {}
+        """Every context visible here: its own, and its enclosing functions' unless shadowed."""
+        self.is_run_action = False
+        self.is_handler_code = False
+        self._own: tuple[dict[type, list[ast.AST]], list[ast.Lambda]] | None = None
+        """Its own code by node type (as the builder's walk indexed it, run actions passed as
+        lambdas left out) and those lambdas; None until walked. A function that cannot be
+        handler code and holds no context (a plain helper) is walked on first use, not by the
+        builder: most are never asked about."""
+
+    def __repr__(self) -> str:
+        return f"Function({self.qualname!r})"
+
+    @property
+    def parent(self) -> "Function | None":
+        ref = self._parent
+        return None if ref is None else ref()
+
+    @property
+    def local_names(self) -> set[str]:
+        """Parameters and every name assigned in the body: they shadow module imports."""
+        if self._own is None:
+            _walk_later(self)
+        return self._local_names
+
+    @property
+    def called_names(self) -> set[str]:
+        """The plain names its own code calls (`helper()`)."""
+        if self._own is None:
+            _walk_later(self)
+        return self._called_names
 
     @property
     def name(self) -> str:
@@ -207,12 +262,9 @@ class Model:
         several times or by unpacking). Defs, classes and imports are not in here."""
         self._index: _Segments = {}
         self._plain_index: _Segments | None = None
-        self._handler_pairs: dict[type, list[tuple[ast.AST, Function]]] = {}
-        self._plain_pairs: dict[type, list[tuple[ast.AST, Function]]] = {}
-        """Node type -> its (node, function) pairs, made on the first query of that type."""
-        self._own: dict[int, tuple[dict[type, list[ast.AST]], list[ast.Lambda]]] = {}
-        """id(function) -> its own code by node type (as the builder's walk indexed it, run
-        actions passed as lambdas left out) and those lambdas."""
+        self._handler_pairs: dict[Any, list[tuple[ast.AST, Function]]] = {}
+        self._plain_pairs: dict[Any, list[tuple[ast.AST, Function]]] = {}
+        """Node type (or tuple of types) -> their (node, function) pairs, made on first query."""
         self._by_method: dict[object, dict[str, list[tuple[ast.Call, Function]]]] = {}
         self._resolved: dict[object, list[tuple[ast.Call, Function, str]]] = {}
         self._targets: dict[int, str | None] = {}
@@ -256,7 +308,7 @@ class Model:
         """The nodes of one function's own code by type, in source order, as `plain_nodes`
         sees them (nested defs and classes left out, run-action lambdas included). Do not
         modify the lists."""
-        own, lambdas = self._own[id(function)]
+        own, lambdas = function._own or _walk_later(function)
         if lambdas:  # the builder's walk left them out (they are not handler code)
             return _own_index(function, frozenset())
         return own
@@ -288,10 +340,12 @@ class Model:
         key = getattr(nodes, "__func__", nodes)
         found = self._resolved.get(key)
         if found is None:
-            call_target = self.call_target
+            qualify, targets = self.qualify, self._targets
             found = self._resolved[key] = []
             for call, fn in nodes(ast.Call):
-                qual = call_target(call, fn)  # type: ignore[arg-type]
+                qual = targets.get(id(call), _UNKNOWN)  # `call_target`, inlined
+                if qual is _UNKNOWN:
+                    qual = targets[id(call)] = qualify(call.func, fn)  # type: ignore[attr-defined]
                 if qual is not None:
                     found.append((call, fn, qual))  # type: ignore[arg-type]
         return found
@@ -300,33 +354,44 @@ class Model:
         """Is ``name`` bound by ``function`` or a function enclosing it?"""
         fn = function
         while fn is not None:
-            if name in fn.local_names:
+            if name in (fn._local_names if fn._own is not None else fn.local_names):
                 return True
-            fn = fn.parent
+            ref = fn._parent
+            fn = None if ref is None else ref()
         return False
 
     def qualify(self, node: ast.expr, function: Function | None = None) -> str | None:
         """The qualified name a Name/Attribute chain refers to, respecting parameter shadowing.
 
-        Unshadowed builtins qualify as `builtins.<name>` (`open` -> `builtins.open`)."""
-        if type(node) is ast.Name:
-            head, rest = node.id, ""  # type: ignore[attr-defined]
-        else:
-            name = dotted(node)
-            if name is None:
+        Unshadowed builtins qualify as `builtins.<name>` (`open` -> `builtins.open`).
+        The chain's text is only built once its head is known to qualify (most heads are
+        locals such as `ctx` or `self`, or unknown names)."""
+        cls = type(node)
+        if cls is _Name:
+            head = node.id  # type: ignore[attr-defined]
+        elif cls is _Attribute:
+            base = node.value  # type: ignore[attr-defined]
+            while type(base) is _Attribute:
+                base = base.value  # type: ignore[attr-defined]
+            if type(base) is not _Name:
                 return None
-            head, _, rest = name.partition(".")
+            head = base.id  # type: ignore[attr-defined]
+        else:
+            return None
         fn = function
         while fn is not None:  # `is_local`, inlined
-            if head in fn.local_names:
+            if head in (fn._local_names if fn._own is not None else fn.local_names):
                 return None
-            fn = fn.parent
+            ref = fn._parent
+            fn = None if ref is None else ref()
         qual = self.imports.names.get(head)
-        if qual is not None:
-            return f"{qual}.{rest}" if rest else qual
-        if head in _BUILTINS and head not in self.module_names:
-            return f"builtins.{head}.{rest}" if rest else f"builtins.{head}"
-        return None
+        if qual is None:
+            if head not in _BUILTINS or head in self.module_names:
+                return None
+            qual = f"builtins.{head}"
+        if cls is _Name:
+            return qual
+        return f"{qual}.{dotted(node).partition('.')[2]}"  # type: ignore[union-attr]
 
     def _qualify_global(self, node: ast.expr) -> str | None:
         """`qualify(node)` outside any function, cached for plain names (`list` in `list[str]`)."""
@@ -347,8 +412,8 @@ class Model:
         return qual  # type: ignore[return-value]
 
     def context_of(self, node: ast.expr, function: Function) -> Context | None:
-        if isinstance(node, ast.Name):
-            return function.contexts.get(node.id)
+        if type(node) is _Name:
+            return function.contexts.get(node.id)  # type: ignore[attr-defined]
         return None
 
     def is_restate_operation(self, call: ast.Call, function: Function) -> bool:
@@ -452,143 +517,20 @@ def build_model(tree: ast.Module, config: ReaConfig = DEFAULT, imports: ImportMa
     return model
 
 
-class _Builder:
-    def __init__(self, model: Model) -> None:
-        self.m = model
-        self.module_functions: dict[str, Function] = {}
+class _Walker:
+    """The walk of one function's own code (`_walk`); the builder's, or a later one for a
+    plain helper the builder left unwalked (`_walk_later`: its nested defs exist already)."""
+
+    def __init__(self, imported: dict[str, str], creating: bool) -> None:
+        self.imported = imported
+        self.creating = creating
+        """Make a Function of each nested def and walk it (the builder), or skip them."""
         self.raw_run_calls: list[tuple[ast.Call, Function]] = []
-        self.run_lambdas: set[int] = set()
         self.walk_lambdas: set[int] = set()
         """Lambdas the walk already knows are run actions (passed directly to a context's run)."""
-        self.reindex: set[int] = set()
-        """Functions whose run actions include a lambda the walk could not know about."""
-        self.extra_decorators = frozenset(model.config.handler_decorators)
-        self.stored: dict[int, set[str]] = {}
 
-    def build(self) -> None:
-        self._find_module_names()
-        self._find_service_objects()
-        self._collect(self.m.tree.body, "")
-        self._resolve_run_calls()
-        for fn in self.m.functions:
-            parent = fn.parent
-            if fn.is_run_action or (parent is not None and parent.is_run_action):
-                fn.is_run_action = True
-            elif fn.handler is not None or fn.own_contexts:
-                fn.is_handler_code = True
-            elif parent is not None and parent.is_handler_code and (
-                fn.name in parent.called_names or fn.name in self._stored_names(parent)
-            ):
-                fn.is_handler_code = True
-        m = self.m
-        index, own = m._index, m._own
-        for fn in m.functions:
-            if fn.is_handler_code:
-                key = id(fn)
-                if key in self.reindex:  # a run action found only once the calls were resolved
-                    _merge(index, _own_index(fn, self.run_lambdas, self._walk_run_action), fn)
-                    continue
-                _merge(index, own[key][0], fn)
-                for node in own[key][1]:
-                    params = _lambda_params(node)
-                    self._walk_run_action([node.body], None, {k: v for k, v in fn.contexts.items() if k not in params})
-            elif fn.is_run_action and (fn.parent is None or not fn.parent.is_run_action):
-                self._walk_run_action(fn.node.body, fn, dict(fn.contexts))
-
-    def _stored_names(self, fn: Function) -> set[str]:
-        """Names ``fn``'s code stores for a later call: appended to a list, put in a literal
-        container, assigned to an item or attribute (the rule specification, "Terms": a compensation list
-        called in an `except` is handler code when called)."""
-        found = self.stored.get(id(fn))
-        if found is None:
-            found = self.stored[id(fn)] = set()
-            own = self.m._own[id(fn)][0]
-            for call in own.get(ast.Call, ()):
-                func = call.func  # type: ignore[attr-defined]
-                if type(func) is ast.Attribute and func.attr in _STORING_METHODS:
-                    found.update(a.id for a in call.args if type(a) is ast.Name)  # type: ignore[attr-defined]
-            for cls in (ast.List, ast.Tuple, ast.Set):
-                for node in own.get(cls, ()):
-                    found.update(e.id for e in node.elts if type(e) is ast.Name)  # type: ignore[attr-defined]
-            for node in own.get(ast.Dict, ()):
-                found.update(v.id for v in node.values if type(v) is ast.Name)  # type: ignore[attr-defined]
-            for node in own.get(ast.Assign, ()):
-                value = node.value  # type: ignore[attr-defined]
-                if type(value) is ast.Name and any(type(t) in (ast.Subscript, ast.Attribute) for t in node.targets):  # type: ignore[attr-defined]
-                    found.add(value.id)
-        return found
-
-    # pass 1: definitions ----------------------------------------------------------------------
-
-    def _find_module_names(self) -> None:
-        names, values = self.m.module_names, self.m.module_values
-        stack: list[ast.stmt] = list(self.m.tree.body)
-        while stack:
-            stmt = stack.pop()
-            if isinstance(stmt, (*_FUNCTION_NODES, ast.ClassDef)):
-                names.add(stmt.name)
-            elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-                single = isinstance(stmt, (ast.Assign, ast.AnnAssign)) and len(targets) == 1
-                for target in targets:
-                    for node in (target,) if type(target) is ast.Name else ast.walk(target):
-                        if isinstance(node, ast.Name):
-                            seen = node.id in values
-                            value = stmt.value if single and node is target and not seen else None
-                            names.add(node.id)
-                            values[node.id] = value
-            elif isinstance(stmt, (ast.If, ast.Try, ast.With)):
-                # `try: import x / except ImportError: x = None` and friends
-                stack.extend(getattr(stmt, "body", ()))
-                stack.extend(getattr(stmt, "orelse", ()))
-                for handler in getattr(stmt, "handlers", ()):
-                    stack.extend(handler.body)
-
-    def _find_service_objects(self) -> None:
-        for stmt in self.m.tree.body:
-            if isinstance(stmt, ast.Assign):
-                targets, value = stmt.targets, stmt.value
-            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-                targets, value = [stmt.target], stmt.value
-            else:
-                continue
-            factory: str | None = None
-            name: str | None = None
-            if isinstance(value, ast.Call):
-                symbol = self.m.restate_symbol(self.m.qualify(value.func))
-                if symbol in SERVICE_FACTORIES:
-                    factory = symbol
-                    given = value.args[0] if value.args else _keyword(value, "name")
-                    if isinstance(given, ast.Constant) and isinstance(given.value, str):
-                        name = given.value
-            elif isinstance(value, ast.Name):
-                factory = self.m.service_objects.get(value.id)
-                name = self.m.service_names.get(value.id)
-            if factory:
-                for target in targets:
-                    if isinstance(target, ast.Name):
-                        self.m.service_objects[target.id] = factory
-                        if name is not None:
-                            self.m.service_names[target.id] = name
-
-    def _collect(self, body: Sequence[ast.stmt], prefix: str) -> None:
-        """Module level and class bodies outside functions: only statements can hold a def,
-        so expressions here are not walked at all."""
-        stack: list[ast.AST] = list(reversed(body))
-        while stack:
-            node = stack.pop()
-            cls = type(node)
-            if cls is ast.FunctionDef or cls is ast.AsyncFunctionDef:
-                fn = self._new_function(node, None, prefix)  # type: ignore[arg-type]
-                if not prefix:
-                    self.module_functions[fn.name] = fn
-                    self.m.module_functions[fn.name] = fn
-                self._walk(fn.node.body, fn, True)
-            elif cls is ast.ClassDef:
-                self._collect(node.body, f"{prefix}{node.name}.")  # type: ignore[attr-defined]
-            else:
-                for name in _block_fields(cls):
-                    stack.extend(reversed(getattr(node, name)))
+    def _new_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: Function | None, prefix: str) -> Function:
+        raise NotImplementedError  # only the builder makes functions
 
     def _walk(self, body: Sequence[ast.AST], fn: Function, indexed: bool) -> None:
         """The one pass over a function's own code (nested defs get a pass of their own).
@@ -607,29 +549,44 @@ class _Builder:
         attributes: list[ast.AST] = []
         own: dict[type, list[ast.AST]] = {ast.Name: names, ast.Constant: constants, ast.Call: calls, ast.Attribute: attributes}
         lambdas: list[ast.Lambda] = []
-        local_names, called_names, contexts = fn.local_names, fn.called_names, fn.contexts
+        local_names, called_names, contexts = fn._local_names, fn._called_names, fn.contexts
         add_local, add_called = local_names.add, called_names.add
         run_lambdas = self.walk_lambdas
         raw_run_calls = self.raw_run_calls
-        imported = self.m.imports.names
+        imported = self.imported
         specs, own_get = _WALK, own.get
         name_t, load_t, constant_t, call_t, attribute_t, lambda_t = ast.Name, ast.Load, ast.Constant, ast.Call, ast.Attribute, ast.Lambda
+        load = _LOAD
         stack: list[ast.AST] = list(reversed(body))
         pop, push, extend = stack.pop, stack.append, stack.extend
+        add_name, add_attribute = names.append, attributes.append
         while stack:
             node = pop()
             cls = type(node)
             if cls is name_t:
-                names.append(node)
-                if type(node.ctx) is not load_t:  # type: ignore[attr-defined]
+                add_name(node)
+                ctx = node.ctx  # type: ignore[attr-defined]
+                if ctx is not load and type(ctx) is not load_t:  # (the parser shares one Load)
                     add_local(node.id)  # type: ignore[attr-defined]
                 continue
             if cls is constant_t:
                 constants.append(node)
                 continue
             if cls is attribute_t:
-                attributes.append(node)
-                push(node.value)  # type: ignore[attr-defined]
+                # `a.b.c`: the chain down to its name is visited here, in the order the stack
+                # would visit it (a node's first child is always popped next)
+                add_attribute(node)
+                value = node.value  # type: ignore[attr-defined]
+                while type(value) is attribute_t:
+                    add_attribute(value)
+                    value = value.value  # type: ignore[attr-defined]
+                if type(value) is name_t:
+                    add_name(value)
+                    ctx = value.ctx  # type: ignore[attr-defined]
+                    if ctx is not load and type(ctx) is not load_t:
+                        add_local(value.id)  # type: ignore[attr-defined]
+                else:
+                    push(value)
                 continue
             if cls is call_t:
                 calls.append(node)
@@ -650,7 +607,27 @@ class _Builder:
                     extend(reversed(node.keywords))  # type: ignore[attr-defined]
                 if node.args:  # type: ignore[attr-defined]
                     extend(reversed(node.args))  # type: ignore[attr-defined]
-                push(func)
+                # the callee is visited next: a name or a chain ending in one, here (see above)
+                if ftype is name_t:
+                    add_name(func)
+                    ctx = func.ctx
+                    if ctx is not load and type(ctx) is not load_t:
+                        add_local(func.id)
+                elif ftype is attribute_t:
+                    add_attribute(func)
+                    value = func.value
+                    while type(value) is attribute_t:
+                        add_attribute(value)
+                        value = value.value
+                    if type(value) is name_t:
+                        add_name(value)
+                        ctx = value.ctx
+                        if ctx is not load and type(ctx) is not load_t:
+                            add_local(value.id)
+                    else:
+                        push(value)
+                else:
+                    push(func)
                 continue
             spec = specs.get(cls)
             if spec is None:
@@ -700,9 +677,10 @@ class _Builder:
                 push(node.body)  # type: ignore[attr-defined]
                 push(node.args)  # type: ignore[attr-defined]
             elif kind is _DEF:
-                child = self._new_function(node, fn, "")  # type: ignore[arg-type]
-                fn.children[child.name] = child
-                self._walk(child.node.body, child, True)
+                if self.creating:
+                    child = self._new_function(node, fn, "")  # type: ignore[arg-type]
+                    fn.children[child.name] = child
+                    self._walk(child.node.body, child, True)
                 # decorators and defaults run in the enclosing scope
                 a = node.args  # type: ignore[attr-defined]
                 for sub in (*node.decorator_list, *a.defaults, *a.kw_defaults):  # type: ignore[attr-defined]
@@ -715,7 +693,185 @@ class _Builder:
             for t in (ast.Name, ast.Constant, ast.Call, ast.Attribute):
                 if not own[t]:
                     del own[t]
-            self.m._own[id(fn)] = (own, lambdas)
+            fn._own = (own, lambdas)
+
+
+_NO_IMPORTS: dict[str, str] = {}
+
+
+def _walk_later(fn: Function) -> tuple[dict[type, list[ast.AST]], list[ast.Lambda]]:
+    """Walk a function the builder left unwalked: it holds no context and the module imports
+    nothing from rea_runtime, so its code has no run call to find; only its names and its
+    index are made."""
+    _Walker(_NO_IMPORTS, False)._walk(fn.node.body, fn, True)
+    return fn._own  # type: ignore[return-value]
+
+
+def _imports_rea_runtime(imports: ImportMap) -> bool:
+    """Can a name in this module qualify to one of rea_runtime's run helpers or its `Saga`?"""
+    return any(q == "rea_runtime" or q.startswith("rea_runtime.") for q in imports.names.values())
+
+
+class _Builder(_Walker):
+    def __init__(self, model: Model) -> None:
+        super().__init__(model.imports.names, True)
+        self.m = model
+        self.module_functions: dict[str, Function] = {}
+        self.run_lambdas: set[int] = set()
+        self.lazy = not _imports_rea_runtime(model.imports)
+        """Leave plain helpers unwalked (see `Function._own`): only where no run helper can be."""
+        self.reindex: set[int] = set()
+        """Functions whose run actions include a lambda the walk could not know about."""
+        self.extra_decorators = frozenset(model.config.handler_decorators)
+        self.stored: dict[int, set[str]] = {}
+
+    def build(self) -> None:
+        self._find_module_names()
+        self._find_service_objects()
+        self._collect(self.m.tree.body, "")
+        self._resolve_run_calls()
+        for fn in self.m.functions:
+            parent = fn.parent
+            if fn.is_run_action or (parent is not None and parent.is_run_action):
+                fn.is_run_action = True
+            elif fn.handler is not None or fn.own_contexts:
+                fn.is_handler_code = True
+            elif parent is not None and parent.is_handler_code and (
+                fn.name in parent._called_names or fn.name in self._stored_names(parent)
+            ):
+                fn.is_handler_code = True
+        m = self.m
+        index = m._index
+        for fn in m.functions:
+            if fn.is_handler_code:  # (handler code is walked by the builder: `_own` is set)
+                if id(fn) in self.reindex:  # a run action found only once the calls were resolved
+                    _merge(index, _own_index(fn, self.run_lambdas, self._walk_run_action), fn)
+                    continue
+                _merge(index, fn._own[0], fn)  # type: ignore[index]
+                for node in fn._own[1]:  # type: ignore[index]
+                    params = _lambda_params(node)
+                    self._walk_run_action([node.body], None, {k: v for k, v in fn.contexts.items() if k not in params})
+            elif fn.is_run_action and (fn.parent is None or not fn.parent.is_run_action):
+                self._walk_run_action(fn.node.body, fn, dict(fn.contexts))
+
+    def _stored_names(self, fn: Function) -> set[str]:
+        """Names ``fn``'s code stores for a later call: appended to a list, put in a literal
+        container, assigned to an item or attribute (the rule specification, "Terms": a compensation list
+        called in an `except` is handler code when called)."""
+        found = self.stored.get(id(fn))
+        if found is None:
+            found = self.stored[id(fn)] = set()
+            own = fn._own[0]  # type: ignore[index]  # (handler code: walked)
+            for call in own.get(ast.Call, ()):
+                func = call.func  # type: ignore[attr-defined]
+                if type(func) is ast.Attribute and func.attr in _STORING_METHODS:
+                    found.update(a.id for a in call.args if type(a) is ast.Name)  # type: ignore[attr-defined]
+            for cls in (ast.List, ast.Tuple, ast.Set):
+                for node in own.get(cls, ()):
+                    found.update(e.id for e in node.elts if type(e) is ast.Name)  # type: ignore[attr-defined]
+            for node in own.get(ast.Dict, ()):
+                found.update(v.id for v in node.values if type(v) is ast.Name)  # type: ignore[attr-defined]
+            for node in own.get(ast.Assign, ()):
+                value = node.value  # type: ignore[attr-defined]
+                if type(value) is ast.Name and any(type(t) in (ast.Subscript, ast.Attribute) for t in node.targets):  # type: ignore[attr-defined]
+                    found.add(value.id)
+        return found
+
+    # pass 1: definitions ----------------------------------------------------------------------
+
+    def _find_module_names(self) -> None:
+        names, values = self.m.module_names, self.m.module_values
+        stack: list[ast.stmt] = list(self.m.tree.body)
+        while stack:
+            stmt = stack.pop()
+            cls = type(stmt)
+            if cls in _DEFINITIONS:
+                names.add(stmt.name)  # type: ignore[attr-defined]
+            elif cls in _ASSIGNMENTS:
+                targets = stmt.targets if cls is ast.Assign else [stmt.target]  # type: ignore[attr-defined]
+                single = cls is not ast.AugAssign and len(targets) == 1
+                for target in targets:
+                    for node in (target,) if type(target) is ast.Name else ast.walk(target):
+                        if isinstance(node, ast.Name):
+                            seen = node.id in values
+                            value = stmt.value if single and node is target and not seen else None
+                            names.add(node.id)
+                            values[node.id] = value
+            elif cls in _NESTING:
+                # `try: import x / except ImportError: x = None` and friends
+                stack.extend(getattr(stmt, "body", ()))
+                stack.extend(getattr(stmt, "orelse", ()))
+                for handler in getattr(stmt, "handlers", ()):
+                    stack.extend(handler.body)
+
+    def _find_service_objects(self) -> None:
+        for stmt in self.m.tree.body:
+            if isinstance(stmt, ast.Assign):
+                targets, value = stmt.targets, stmt.value
+            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+                targets, value = [stmt.target], stmt.value
+            else:
+                continue
+            factory: str | None = None
+            name: str | None = None
+            if isinstance(value, ast.Call):
+                symbol = self.m.restate_symbol(self.m.qualify(value.func))
+                if symbol in SERVICE_FACTORIES:
+                    factory = symbol
+                    given = value.args[0] if value.args else _keyword(value, "name")
+                    if isinstance(given, ast.Constant) and isinstance(given.value, str):
+                        name = given.value
+            elif isinstance(value, ast.Name):
+                factory = self.m.service_objects.get(value.id)
+                name = self.m.service_names.get(value.id)
+            if factory:
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        self.m.service_objects[target.id] = factory
+                        if name is not None:
+                            self.m.service_names[target.id] = name
+
+    def _collect(self, body: Sequence[ast.stmt], prefix: str) -> None:
+        """Module level and class bodies outside functions: only statements can hold a def,
+        so expressions here are not walked at all."""
+        stack: list[ast.AST] = list(reversed(body))
+        while stack:
+            node = stack.pop()
+            cls = type(node)
+            if cls is ast.FunctionDef or cls is ast.AsyncFunctionDef:
+                fn = self._new_function(node, None, prefix)  # type: ignore[arg-type]
+                if not prefix:
+                    self.module_functions[fn.name] = fn
+                    self.m.module_functions[fn.name] = fn
+                if self.lazy and fn.handler is None and not fn.contexts:
+                    self._find_defs(fn.node.body, fn)
+                else:
+                    self._walk(fn.node.body, fn, True)
+            elif cls is ast.ClassDef:
+                self._collect(node.body, f"{prefix}{node.name}.")  # type: ignore[attr-defined]
+            else:
+                for name in _block_fields(cls):
+                    stack.extend(reversed(getattr(node, name)))
+
+    def _find_defs(self, body: Sequence[ast.stmt], fn: Function) -> None:
+        """A plain helper's nested defs (they hold no context of its): made in the order the
+        walk would make them, and walked if they may be handler code; the helper is not."""
+        stack: list[ast.AST] = list(reversed(body))
+        while stack:
+            node = stack.pop()
+            cls = type(node)
+            if cls is ast.FunctionDef or cls is ast.AsyncFunctionDef:
+                child = self._new_function(node, fn, "")  # type: ignore[arg-type]
+                fn.children[child.name] = child
+                if child.handler is None and not child.contexts:
+                    self._find_defs(child.node.body, child)
+                else:
+                    self._walk(child.node.body, child, True)
+            elif cls is ast.ClassDef:  # its defs belong to the function, as in `_walk`
+                stack.extend(reversed(node.body))  # type: ignore[attr-defined]
+            else:
+                for name in _block_fields(cls):
+                    stack.extend(reversed(getattr(node, name)))
 
     def _new_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: Function | None, prefix: str) -> Function:
         a = node.args
@@ -727,7 +883,7 @@ class _Builder:
             every.append(a.kwarg)
         qual = f"{parent.qualname}.<locals>.{node.name}" if parent else f"{prefix}{node.name}"
         params = frozenset([p.arg for p in every])
-        fn = Function(node=node, parent=parent, qualname=qual, params=params, local_names=set(params))
+        fn = Function(node, parent, qual, params)
         handler = fn.handler = self._handler_of(node) if node.decorator_list else None
         own = fn.own_contexts
         context_type_of = self.m.context_type_of
@@ -844,9 +1000,7 @@ class _Builder:
                             return False
                     return None if qualify(ann) in SAGA_CLASSES else False
             return False
-        own = self.m._own.get(id(scope))
-        if own is None:
-            return False
+        own = scope._own or _walk_later(scope)
         found: Context | None | bool = False
         for node in (*own[0].get(ast.Assign, ()), *own[0].get(ast.AnnAssign, ()), *own[0].get(ast.withitem, ())):
             if isinstance(node, ast.withitem):
@@ -913,19 +1067,25 @@ _Segments = dict[type, list[tuple[list[ast.AST], Function]]]
 that is iterated as (node, function) pairs without storing a pair per node."""
 
 
-def _pairs(index: _Segments, made: dict[type, list[tuple[ast.AST, Function]]], types: tuple[type, ...]) -> Iterator[Any]:
+def _pairs(index: _Segments, made: dict[Any, list[tuple[ast.AST, Function]]], types: tuple[type, ...]) -> Iterator[Any]:
     """The (node, function) pairs of these types from ``index``, type by type; each type's
-    list is made once (`zip` in C) and then iterated as a plain list, not through a generator."""
-    found: list[tuple[ast.AST, Function]] = []
-    for t in types:
-        pairs = made.get(t)
-        if pairs is None:
-            pairs = made[t] = []
-            for nodes, fn in index.get(t, ()):
-                pairs.extend(zip(nodes, repeat(fn)))
+    list (and each combination's: rules ask for the same few) is made once (`zip` in C) and
+    then iterated as a plain list, not through a generator."""
+    if not types:
+        return iter(())
+    key: Any = types[0] if len(types) == 1 else types
+    found = made.get(key)
+    if found is None:
         if len(types) == 1:
-            return iter(pairs)
-        found.extend(pairs)
+            found = made[key] = []
+            for nodes, fn in index.get(key, ()):
+                found.extend(zip(nodes, repeat(fn)))
+        else:
+            found = []
+            for t in types:
+                pairs = made.get(t)
+                found.extend(pairs if pairs is not None else _pairs(index, made, (t,)))
+            made[key] = found
     return iter(found)
 
 
@@ -945,14 +1105,6 @@ def _own_index(fn: Function, run_lambdas: Set[int], on_run_lambda: Callable[...,
     index: dict[type, list[tuple[ast.AST, Function]]] = {}
     _index_body(fn.node.body, fn, index, run_lambdas, on_run_lambda)
     return {t: [node for node, _ in items] for t, items in index.items()}
-
-
-def index_functions(functions: Sequence[Function]) -> dict[type, list[tuple[ast.AST, Function]]]:
-    """Nodes of these (non-handler) functions' bodies by type, nested defs excluded."""
-    index: dict[type, list[tuple[ast.AST, Function]]] = {}
-    for fn in functions:
-        _index_body(fn.node.body, fn, index, frozenset())
-    return index
 
 
 def _index_body(body, fn, index, run_lambdas, on_run_lambda=None) -> None:  # type: ignore[no-untyped-def]

@@ -8,11 +8,11 @@ import style and alias counts the same. Built on the stdlib `ast` tree flake8 al
 from __future__ import annotations
 
 import ast
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from rea_lint.star_exports import STAR_EXPORTS
 
-__all__ = ["ImportMap", "dotted", "iter_statements"]
+__all__ = ["ImportMap", "dotted"]
 
 
 def dotted(node: ast.expr) -> str | None:
@@ -40,23 +40,6 @@ def _blocks_of(cls: type) -> tuple[str, ...]:
     return blocks
 
 
-def iter_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """Every statement at any depth (function and class bodies included), never expressions.
-
-    Imports and definitions are statements, so this finds them all while skipping the
-    expression nodes that make up most of a tree.
-    """
-    stack: list[ast.AST] = list(reversed(body))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.stmt):
-            yield node
-        for name in _blocks_of(type(node)):
-            block = getattr(node, name, None)
-            if block:
-                stack.extend(reversed(block))
-
-
 class ImportMap:
     """Local name -> qualified name, from every import and module-level alias in a module.
 
@@ -76,23 +59,26 @@ class ImportMap:
     @classmethod
     def from_tree(cls, tree: ast.Module, package: str = "") -> "ImportMap":
         self = cls(package)
-        # `iter_statements`, inlined: this runs on every file flake8 hands to rea
+        # every statement at any depth (imports inside functions count), expressions skipped
         stack: list[ast.AST] = list(reversed(tree.body))
         pop, extend = stack.pop, stack.extend
         blocks_of = _BLOCKS_OF
+        import_t, import_from_t = ast.Import, ast.ImportFrom
         while stack:
             node = pop()
             kind = type(node)
-            if kind is ast.Import:
-                self._add_import(node)  # type: ignore[arg-type]
-            elif kind is ast.ImportFrom:
-                self._add_import_from(node)  # type: ignore[arg-type]
-            else:
-                blocks = blocks_of.get(kind)
-                for name in blocks if blocks is not None else _blocks_of(kind):
+            blocks = blocks_of.get(kind)
+            if blocks is None:
+                blocks = _blocks_of(kind)
+            if blocks:  # a compound statement (most are simple ones: nothing to do)
+                for name in blocks:
                     block = getattr(node, name, None)
                     if block:
                         extend(reversed(block))
+            elif kind is import_t:
+                self._add_import(node)  # type: ignore[arg-type]
+            elif kind is import_from_t:
+                self._add_import_from(node)  # type: ignore[arg-type]
         for stmt in tree.body:
             self._add_alias(stmt)
         return self
