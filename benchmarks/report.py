@@ -147,7 +147,10 @@ def render_markdown(env: Environment, sections: list[Section]) -> str:
         + (f" **Partial run: {env.partial}.**" if env.partial and not env.smoke else ""),
         "",
         "The machine is shared, so absolute times are noisy; every ratio is measured in one run, "
-        "alternating its two sides (A B A B ...), and the median over the rounds is reported.",
+        "alternating its two sides (A B A B ...), and the median over the rounds is reported. "
+        "rea's own modules are byte-compiled before the first measurement, as installing a wheel does for "
+        "flake8, mypy and every other tool measured (an editable install under `PYTHONDONTWRITEBYTECODE` would "
+        "otherwise compile rea's sources again in every process it starts).",
         "",
         "Rerun: `make bench` (installs the `bench` extra: ruff, the speed reference, and matplotlib, which "
         "draws the plots), about 25 minutes on an idle 2-core machine; it prints each step with the time "

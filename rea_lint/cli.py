@@ -84,11 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--cache-dir", default=None, help="where results are cached (default: $REA_CACHE_DIR, else .rea_cache)")
     check.add_argument("--no-respect-gitignore", dest="gitignore", action="store_false", help="walk files .gitignore excludes too")
 
-    from rea_lint.journal.command import add_parser as add_diff
+    from rea_lint.journal.arguments import add_parser as add_diff
 
     add_diff(sub)
 
-    from rea_lint.explain.command import add_parser as add_explain
+    from rea_lint.explain.arguments import add_parser as add_explain
 
     add_explain(sub)
 
@@ -419,7 +419,7 @@ def _errors_only(result):  # type: ignore[no-untyped-def]
 def _check_stdin(args: argparse.Namespace, config_for: Callable[[Path], ReaConfig], options, sources: dict[str, str]):  # type: ignore[no-untyped-def]
     """`rea check -` / `--stdin-filename NAME`: one file from stdin, named NAME in messages,
     configured (and excluded, and per-file-ignored) as if it were at NAME."""
-    from rea_lint.runner import FileResult, check_source, decode
+    from rea_lint.runner import check_source, decode
 
     name = args.stdin_filename or "-"
     data = sys.stdin.buffer.read()
