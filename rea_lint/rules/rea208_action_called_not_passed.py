@@ -15,7 +15,7 @@ import ast
 from typing import Iterator
 
 from rea_lint.findings import Finding
-from rea_lint.model import Function, Model, source_text
+from rea_lint.model import Function, Model, children, source_text
 from rea_lint.rules.base import Checker, memo, resolved_calls, saga_names
 
 RUNTIME_RUNS = frozenset({"rea_runtime.run", "rea_runtime.run_typed", "rea_runtime.run.run", "rea_runtime.run.run_typed"})
@@ -214,25 +214,14 @@ def _local_data(model: Model, name: str, fn: Function, depth: int) -> bool:
                     if id(n) in walked:
                         continue
                     walked.add(id(n))
-                    cls = type(n)
-                    if cls is ast.Name:
+                    if type(n) is ast.Name:
                         if not isinstance(n.ctx, ast.Load):  # type: ignore[attr-defined]
                             bound.add(n.id)  # type: ignore[attr-defined]
                         continue
-                    fields = _NODE_FIELDS.get(cls)
-                    if fields is None:
-                        fields = _NODE_FIELDS[cls] = tuple(f for f in cls._fields if f not in ("ctx", "op"))
-                    for f in fields:
-                        value = getattr(n, f, None)
-                        if isinstance(value, ast.AST):
-                            stack.append(value)
-                        elif type(value) is list:
-                            stack.extend(v for v in value if isinstance(v, ast.AST))
+                    stack.extend(children(n))
         _remember(cache, "bound", fn, bound)
     return name not in bound
 
-
-_NODE_FIELDS: dict[type, tuple[str, ...]] = {}
 """Node class -> the fields the binding walk looks into (`ast.iter_child_nodes`, cached)."""
 _BINDERS = (ast.For, ast.AsyncFor, ast.withitem, ast.NamedExpr, ast.ExceptHandler, ast.Import, ast.ImportFrom)
 
