@@ -14,6 +14,7 @@ from __future__ import annotations
 import collections
 import contextvars
 import functools
+import inspect
 import os
 import sys
 import sysconfig
@@ -275,17 +276,39 @@ def _installation_read(file: Any = None, mode: str = "r", *args: Any, **kwargs: 
     return os.path.realpath(path).startswith(_LIB)
 
 
+ANY = -1
+"""`_hook`'s arity for a function that takes positional arguments only, but not a fixed number."""
+
+
+def _arity(orig: Callable[..., Any]) -> int | None:
+    """How many arguments ``orig`` takes when it takes positional ones only (``os.urandom(size, /)``:
+    1, ``uuid4()``: 0, :data:`ANY` when optional or variadic); None when it takes keywords or has
+    no signature to read (most C functions of 3.11: `_patch` is told theirs)."""
+    try:
+        params = list(inspect.signature(orig).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if not all(p.kind in (p.POSITIONAL_ONLY, p.VAR_POSITIONAL) for p in params):
+        return None
+    if any(p.kind is p.VAR_POSITIONAL or p.default is not p.empty for p in params):
+        return ANY
+    return len(params)
+
+
 def _hook(code: str, subject: str, orig: Callable[..., Any], walk: bool = False,
-          record: bool = False, library_owned: Callable[..., bool] | None = None) -> Callable[..., Any]:
+          record: bool = False, library_owned: Callable[..., bool] | None = None,
+          arity: int | None = None) -> Callable[..., Any]:
+    """The guarded replacement of ``orig``. Outside handlers it costs one call frame and one
+    contextvar read. ``arity`` (see `_arity`) picks the hook's signature: a hook with
+    ``**kwargs`` makes and unpacks an empty dict on every call, and one with ``*args`` a tuple
+    and a call the interpreter cannot specialize, which together cost more than the check; a
+    function that takes no keywords gets a hook without them, and one of 0 or 1 argument a hook
+    of exactly that many."""
     get_inv, get_run = CURRENT.get, IN_RUN.get
     getframe = sys._getframe
 
-    @functools.wraps(orig)
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        inv = get_inv()
-        if inv is None or not inv.active or get_run() is not None:
-            return orig(*args, **kwargs)
-        frame = user_frame(getframe(1), walk and not (library_owned is not None and library_owned(*args)))
+    def checked(inv: Invocation, args: tuple, kwargs: dict) -> Any:  # a handler may be running
+        frame = user_frame(getframe(2), walk and not (library_owned is not None and library_owned(*args)))
         if frame is None:
             return orig(*args, **kwargs)
         report(inv, code, subject, frame)
@@ -294,17 +317,51 @@ def _hook(code: str, subject: str, orig: Callable[..., Any], walk: bool = False,
             _record_fresh(inv, result)
         return result
 
+    if arity == 0:
+        def guarded() -> Any:
+            inv = get_inv()
+            if inv is None or not inv.active or get_run() is not None:
+                return orig()
+            return checked(inv, (), _NO_KWARGS)
+    elif arity == 1:
+        def guarded(arg: Any, /) -> Any:
+            inv = get_inv()
+            if inv is None or not inv.active or get_run() is not None:
+                return orig(arg)
+            return checked(inv, (arg,), _NO_KWARGS)
+    elif arity is not None:
+        def guarded(*args: Any) -> Any:
+            inv = get_inv()
+            if inv is None or not inv.active or get_run() is not None:
+                return orig(*args)
+            return checked(inv, args, _NO_KWARGS)
+    else:
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            inv = get_inv()
+            if inv is None or not inv.active or get_run() is not None:
+                return orig(*args, **kwargs)
+            return checked(inv, args, kwargs)
+    if arity is not None:  # a wrong call is refused by the original's name ("urandom() takes 1 positional ...")
+        guarded.__code__ = guarded.__code__.replace(co_name=orig.__name__, co_qualname=orig.__qualname__)
+    functools.update_wrapper(guarded, orig)
     guarded.__rea_original__ = orig  # type: ignore[attr-defined]
     ORIGINALS[orig] = guarded
     return guarded
 
 
+_NO_KWARGS: dict[str, Any] = {}
+
+
 def _patch(owner: Any, attr: str, code: str, subject: str, walk: bool = False, record: bool = False,
-           library_owned: Callable[..., bool] | None = None) -> None:
+           library_owned: Callable[..., bool] | None = None, arity: int | None = None) -> None:
+    """Replace ``owner.attr`` by its hook. ``arity``: see `_arity`, which reads it from the
+    signature when not given."""
     orig = getattr(owner, attr)
     if getattr(orig, "__rea_original__", None) is not None:
         return
-    setattr(owner, attr, _hook(code, subject, orig, walk, record, library_owned))
+    if arity is None:
+        arity = _arity(orig)
+    setattr(owner, attr, _hook(code, subject, orig, walk, record, library_owned, arity))
 
 
 def _patch_method(cls: type, attr: str, code: str, subject: str) -> None:
@@ -408,8 +465,9 @@ def install() -> None:
         import uuid
 
         _LIB, _SDK = _lib_prefixes(), _sdk_prefixes()
-        _patch(time, "time", "REA101", "time.time()", record=True)
-        _patch(time, "time_ns", "REA101", "time.time_ns()", record=True)
+        # C functions without a signature to read in 3.11 (time() and time_ns() take no argument)
+        _patch(time, "time", "REA101", "time.time()", record=True, arity=0)
+        _patch(time, "time_ns", "REA101", "time.time_ns()", record=True, arity=0)
         for fn in _RANDOM_FUNCS:
             if hasattr(random, fn):
                 _patch(random, fn, "REA102", f"random.{fn}()")
@@ -418,7 +476,7 @@ def install() -> None:
             _patch(secrets, fn, "REA102", f"secrets.{fn}()")
         _patch(uuid, "uuid1", "REA103", "uuid.uuid1()", record=True)
         _patch(uuid, "uuid4", "REA103", "uuid.uuid4()", record=True)
-        _patch(time, "sleep", "REA105", "time.sleep()")
+        _patch(time, "sleep", "REA105", "time.sleep()", arity=1)
         _patch(asyncio, "sleep", "REA105", "asyncio.sleep()")
         _patch(builtins, "open", "REA108", "open()", walk=True, library_owned=_installation_read)
         io.open = builtins.open  # type: ignore[assignment]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import secrets
 import socket
 import threading
 import time
@@ -57,6 +58,16 @@ async def random_random(ctx: restate.Context) -> str:
 
 async def uuid_uuid4(ctx: restate.Context) -> str:
     uuid.uuid4()  # <- REA103
+    return "ran"
+
+
+async def os_urandom(ctx: restate.Context) -> str:
+    os.urandom(16)  # <- REA102.urandom
+    return "ran"
+
+
+async def secrets_token_hex(ctx: restate.Context) -> str:
+    secrets.token_hex(8)  # <- REA102.token_hex
     return "ran"
 
 
@@ -108,7 +119,9 @@ CASES = [
     ("REA101", "time_time", "REA101.time", time_time),
     ("REA101", "datetime_now", "REA101.datetime", datetime_now),
     ("REA102", "random_random", "REA102", random_random),
-    ("REA103", "uuid_uuid4", "REA103", uuid_uuid4),
+    ("REA103", "uuid_uuid4", "REA103", uuid_uuid4),  # uuid4 reads the hooked os.urandom: one report
+    ("REA102", "os_urandom", "REA102.urandom", os_urandom),
+    ("REA102", "secrets_token_hex", "REA102.token_hex", secrets_token_hex),  # via the hooked token_bytes
     ("REA105", "asyncio_sleep", "REA105", asyncio_sleep),
     ("REA108", "socket_io", "REA108", socket_io),
     ("REA110", "thread_start", "REA110", thread_start),
@@ -127,7 +140,8 @@ def _service(policy: str) -> rea_runtime.Service:
 
 
 def _service_302(policy: str) -> rea_runtime.Service:
-    # uuid4 itself (REA103) is let through so that the key it builds reaches the REA302 check.
+    # uuid4 itself (REA103) is let through so that the key it builds reaches the REA302 check
+    # (and the os.urandom it reads is not reported in its place).
     svc = rea_runtime.Service(f"Guards302_{policy}", policy=policy, rules={"REA103": "disabled"})
     svc.handler(name="key_from_uuid4")(key_from_uuid4)
     return svc
@@ -404,10 +418,14 @@ async def test_side_effects_inside_run_actions_are_not_flagged(restate_env):
 def test_code_outside_handlers_is_never_flagged():
     # The hooks are installed (the module's services were decorated) but no handler runs here.
     assert rea_runtime.guards.installed()
-    time.time()
-    random.random()
-    uuid.uuid4()
-    datetime.now()
-    t = threading.Thread(target=lambda: None)
-    t.start()
-    t.join()
+    with structlog.testing.capture_logs() as logs:
+        time.time()
+        random.random()
+        uuid.uuid4()
+        os.urandom(4)
+        secrets.token_hex(4)
+        datetime.now()
+        t = threading.Thread(target=lambda: None)
+        t.start()
+        t.join()
+    assert not [e for e in logs if "code" in e]

@@ -3,8 +3,10 @@ schema of the drop-ins, guard scoping, helpers."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
+import re
 import subprocess
 import sys
 import textwrap
@@ -19,6 +21,7 @@ from restate.discovery import compute_discovery_json
 from restate.endpoint import Endpoint
 
 import rea_runtime
+from rea_lint.catalog import RULES
 from rea_lint.config import ConfigError
 from rea_runtime import deterministic, policy
 from rea_runtime.guards import CURRENT, IN_RUN, Invocation
@@ -208,6 +211,104 @@ def test_hooks_take_the_fast_path_outside_handlers(monkeypatch):
     assert len(looked_at) == 1
 
 
+_INVOCATION_IDS = itertools.count()
+
+
+def _logged(fn, rules=None):
+    """(code, message without its location) of each warning one simulated invocation of its own
+    (warn is once per invocation and rule) logs while ``fn`` runs in its handler scope."""
+    import structlog
+
+    class Ctx:
+        invocation_id = f"inv_unit_{next(_INVOCATION_IDS)}"
+
+        def request(self):
+            return self
+
+        @property
+        def id(self):
+            return self.invocation_id
+
+    inv = Invocation(Ctx(), None, policy.Policy("warn", rules or {}), "unit")
+    token = CURRENT.set(inv)
+    try:
+        with structlog.testing.capture_logs() as logs:
+            fn()
+    finally:
+        CURRENT.reset(token)
+    return [(e["code"], e["event"].split(" (at ")[0]) for e in logs if "code" in e]
+
+
+def test_a_hooked_call_inside_another_is_reported_once_by_the_outer_hook():
+    """`uuid.uuid4()` reads the hooked `os.urandom`, `secrets.token_hex()` the hooked
+    `secrets.token_bytes()`: the inner hook's caller is the stdlib, so only the call the handler
+    made is reported, once, by its own name; the inner function called by the handler itself
+    is still reported."""
+    import os
+    import secrets
+    import uuid
+
+    rea_runtime.guards.install()
+    assert os.urandom.__rea_original__ and uuid.uuid4.__rea_original__ and secrets.token_bytes.__rea_original__
+    cases = {  # what the handler calls -> the one rule and subject reported
+        "uuid4": (lambda: uuid.uuid4(), "REA103", "uuid.uuid4()"),
+        "urandom": (lambda: os.urandom(16), "REA102", "os.urandom()"),
+        "token_hex": (lambda: secrets.token_hex(8), "REA102", "secrets.token_hex()"),
+        "token_bytes": (lambda: secrets.token_bytes(8), "REA102", "secrets.token_bytes()"),
+    }
+    for name, (call, code, subject) in cases.items():
+        assert _logged(call) == [(code, RULES[code].render(subject=subject, ctx="ctx"))], name
+    # strict: the outer call fails, naming it and the handler's line
+    rendered = re.escape(RULES["REA103"].render(subject="uuid.uuid4()", ctx="ctx"))
+    with pytest.raises(restate.TerminalError, match=rf"^{rendered} \(at .*test_units\.py:\d+;"):
+        _in_handler(lambda: uuid.uuid4())
+    # the rule of the outer call disabled: the inner one does not stand in for it
+    assert _logged(lambda: uuid.uuid4(), {"REA103": "disabled"}) == []
+    assert _logged(lambda: secrets.token_hex(4), {"REA102": "disabled"}) == []
+    # outside handlers and in run actions, neither hook reports
+    import structlog
+
+    with structlog.testing.capture_logs() as logs:
+        uuid.uuid4(), os.urandom(4), secrets.token_hex(4)
+
+        def in_run():
+            token = IN_RUN.set("r")
+            try:
+                return uuid.uuid4(), os.urandom(4), secrets.token_hex(4)
+            finally:
+                IN_RUN.reset(token)
+
+        _in_handler(in_run, "strict")
+    assert not [e for e in logs if "code" in e]
+
+
+def test_hooks_keep_the_originals_signatures_and_refuse_what_they_refuse():
+    """The hooks of functions that take no keyword arguments have none either (a `**kwargs`
+    dict per call was half their cost): they accept and refuse the calls the originals do."""
+    import inspect
+    import os
+    import uuid
+
+    rea_runtime.guards.install()
+    originals = {f: f.__rea_original__ for f in (time.time, time.time_ns, time.sleep, os.urandom,
+                                                  random.random, random.getrandbits, uuid.uuid4, uuid.uuid1,
+                                                  random.randint)}
+    for hooked, orig in originals.items():
+        assert hooked.__name__ == orig.__name__ and hooked.__wrapped__ is orig
+    assert inspect.signature(os.urandom) == inspect.signature(os.urandom.__rea_original__)
+    assert len(os.urandom(5)) == 5 and random.getrandbits(8) < 256 and uuid.uuid4().version == 4
+    assert uuid.uuid1(node=1, clock_seq=2).node == 1 and 1 <= random.randint(a=1, b=2) <= 2  # keywords still pass
+    refused = [lambda: os.urandom(size=5), lambda: os.urandom(), lambda: time.time(1), lambda: time.time(x=1),
+               lambda: uuid.uuid4(1), lambda: random.random(x=1), lambda: time.sleep(seconds=0)]
+    for call in refused:
+        with pytest.raises(TypeError):
+            call()
+    assert rea_runtime.guards._arity(os.urandom.__rea_original__) == 1
+    assert rea_runtime.guards._arity(uuid.uuid4.__rea_original__) == 0
+    assert rea_runtime.guards._arity(uuid.uuid1.__rea_original__) is None
+    assert rea_runtime.guards._arity(time.time.__rea_original__) is None  # no signature in 3.11: `_patch` is told
+
+
 class _Recorder:
     """A stand-in SDK context that hands back a fresh object per durable operation (no Restate
     behaviour): what the guarded context records about each one is under test."""
@@ -364,3 +465,31 @@ def test_pytest_plugin_loads_without_importing_the_runtime_stack():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_coroutine_handed_to_a_run_is_closed_once_reported():
+    """The SDK calls a run's action, so a coroutine object handed to it never runs: once REA208
+    reported it (strict raised, warn logged) it is closed, and Python adds no "coroutine ... was
+    never awaited" warning on top; disabled leaves it untouched, as it would be without rea."""
+    import inspect
+
+    import structlog
+
+    from rea_runtime.misuse import check_action
+
+    async def charge() -> str:
+        return "charged"
+
+    states = {}
+    for name in ("strict", "warn", "disabled"):
+        coro = charge()
+        inv = Invocation(_FakeCtx(), None, policy.Policy(name), "unit")
+        with structlog.testing.capture_logs() as logs:
+            try:
+                check_action(inv, coro, "charge", sys._getframe())
+            except restate.TerminalError as err:
+                assert str(err).startswith("REA208 ")
+        states[name] = (inspect.getcoroutinestate(coro), [e["code"] for e in logs if "code" in e])
+        coro.close()
+    assert states == {"strict": ("CORO_CLOSED", []), "warn": ("CORO_CLOSED", ["REA208"]),
+                      "disabled": ("CORO_CREATED", [])}
