@@ -27,6 +27,7 @@ from rea_lint.catalog import RULES
 
 from . import guards
 from .guards import CURRENT, IN_RUN, Invocation, report
+from .policy import current_policy
 
 __all__ = [
     "BAD_INPUT", "check_action", "check_call_kind", "mark_exclusive_wait", "bad_input", "install_wait_hook",
@@ -57,10 +58,13 @@ def check_action(inv: Optional[Invocation], action: Any, run: str, where: Any) -
         return
     try:
         report(inv, "REA208", f"{subject} (handed to run {run!r})", _user(where))
-    except TerminalError:
-        if inspect.iscoroutine(action):
-            action.close()  # it will never run: no "was never awaited" warning on top
-        raise
+    finally:
+        # The SDK calls its action and a coroutine object is no callable: it never runs, under any
+        # policy. Once REA208 said so (strict raised, warn logged), it is closed, so Python adds
+        # no "coroutine ... was never awaited" warning on top; disabled leaves it as it is.
+        if inspect.iscoroutine(action) and (inv.policy_for("REA208") if inv is not None
+                                            else current_policy().for_rule("REA208")) != "disabled":
+            action.close()
 
 
 def target_kind(target: Any) -> Optional[str]:
