@@ -19,7 +19,7 @@ import os
 import sys
 import sysconfig
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import structlog
 from restate.exceptions import TerminalError
@@ -303,7 +303,13 @@ def _hook(code: str, subject: str, orig: Callable[..., Any], walk: bool = False,
     ``**kwargs`` makes and unpacks an empty dict on every call, and one with ``*args`` a tuple
     and a call the interpreter cannot specialize, which together cost more than the check; a
     function that takes no keywords gets a hook without them, and one of 0 or 1 argument a hook
-    of exactly that many."""
+    of exactly that many.
+
+    A hooked function the stdlib calls from inside another (`uuid4` reads `os.urandom`) passes
+    both hooks. The inner one never reports there (its caller is a library frame and it does not
+    walk up), so only the handler's own call is reported; outside handlers it adds one frame and
+    contextvar read, about what checking that an unhooked copy of the outer function still
+    matches the module would cost, so the originals are called as they are."""
     get_inv, get_run = CURRENT.get, IN_RUN.get
     getframe = sys._getframe
 
@@ -317,34 +323,39 @@ def _hook(code: str, subject: str, orig: Callable[..., Any], walk: bool = False,
             _record_fresh(inv, result)
         return result
 
+    guarded: Callable[..., Any]
     if arity == 0:
-        def guarded() -> Any:
+        def no_argument() -> Any:
             inv = get_inv()
             if inv is None or not inv.active or get_run() is not None:
                 return orig()
             return checked(inv, (), _NO_KWARGS)
+        guarded = no_argument
     elif arity == 1:
-        def guarded(arg: Any, /) -> Any:
+        def one_argument(arg: Any, /) -> Any:
             inv = get_inv()
             if inv is None or not inv.active or get_run() is not None:
                 return orig(arg)
             return checked(inv, (arg,), _NO_KWARGS)
+        guarded = one_argument
     elif arity is not None:
-        def guarded(*args: Any) -> Any:
+        def positional(*args: Any) -> Any:
             inv = get_inv()
             if inv is None or not inv.active or get_run() is not None:
                 return orig(*args)
             return checked(inv, args, _NO_KWARGS)
+        guarded = positional
     else:
-        def guarded(*args: Any, **kwargs: Any) -> Any:
+        def any_arguments(*args: Any, **kwargs: Any) -> Any:
             inv = get_inv()
             if inv is None or not inv.active or get_run() is not None:
                 return orig(*args, **kwargs)
             return checked(inv, args, kwargs)
-    if arity is not None:  # a wrong call is refused by the original's name ("urandom() takes 1 positional ...")
-        guarded.__code__ = guarded.__code__.replace(co_name=orig.__name__, co_qualname=orig.__qualname__)
+        guarded = any_arguments
+    # tracebacks and a refused call name the original ("urandom() takes 1 positional argument ...")
+    guarded.__code__ = guarded.__code__.replace(co_name=orig.__name__, co_qualname=orig.__qualname__)
     functools.update_wrapper(guarded, orig)
-    guarded.__rea_original__ = orig  # type: ignore[attr-defined]
+    cast(Any, guarded).__rea_original__ = orig
     ORIGINALS[orig] = guarded
     return guarded
 
