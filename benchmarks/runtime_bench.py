@@ -14,7 +14,9 @@ Micro-benchmarks run in a separate process (the guards patch the stdlib process-
 the extra time a guarded stdlib function (``time.time`` ...) costs when no handler runs, and the
 extra time a ``GuardedContext`` method costs over the SDK context's own method (measured on a
 stand-in SDK context whose methods do nothing, so only rea's work is timed), alternating raw
-and guarded loops.
+and guarded loops. A stdlib call is timed in many short back-to-back raw/hooked pairs and the
+median per-pair difference is its hook's cost: `uuid.uuid4()` is bound by a syscall whose
+cost drifts by more than the hook's between whole-round loops.
 """
 
 from __future__ import annotations
