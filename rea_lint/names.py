@@ -8,7 +8,7 @@ import style and alias counts the same. Built on the stdlib `ast` tree flake8 al
 from __future__ import annotations
 
 import ast
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from rea_lint.star_exports import STAR_EXPORTS
 
@@ -59,36 +59,28 @@ class ImportMap:
     @classmethod
     def from_tree(cls, tree: ast.Module, package: str = "") -> "ImportMap":
         self = cls(package)
-        # every statement at any depth (imports inside functions count), expressions skipped;
-        # a stack of statement lists being iterated: a simple statement (most are) costs one
-        # step of a `for`, a compound one pushes its blocks (the last block is read first)
-        stack: list[Iterator[ast.stmt]] = [iter(tree.body)]
-        push = stack.append
+        # every statement at any depth (imports inside functions count), expressions skipped
+        stack: list[ast.AST] = list(reversed(tree.body))
+        pop, extend = stack.pop, stack.extend
         blocks_of = _BLOCKS_OF
         import_t, import_from_t = ast.Import, ast.ImportFrom
         while stack:
-            for node in stack[-1]:
-                kind = type(node)
-                blocks = blocks_of.get(kind)
-                if blocks is None:
-                    blocks = _blocks_of(kind)
-                if blocks:  # a compound statement: its blocks first, then the rest of this list
-                    for name in blocks:
-                        block = getattr(node, name, None)
-                        if block:
-                            push(iter(block))
-                    break
-                if kind is import_t:
-                    self._add_import(node)  # type: ignore[arg-type]
-                elif kind is import_from_t:
-                    self._add_import_from(node)  # type: ignore[arg-type]
-            else:
-                stack.pop()
-        assign_t, ann_assign_t = ast.Assign, ast.AnnAssign
+            node = pop()
+            kind = type(node)
+            blocks = blocks_of.get(kind)
+            if blocks is None:
+                blocks = _blocks_of(kind)
+            if blocks:  # a compound statement (most are simple ones: nothing to do)
+                for name in blocks:
+                    block = getattr(node, name, None)
+                    if block:
+                        extend(reversed(block))
+            elif kind is import_t:
+                self._add_import(node)  # type: ignore[arg-type]
+            elif kind is import_from_t:
+                self._add_import_from(node)  # type: ignore[arg-type]
         for stmt in tree.body:
-            kind = type(stmt)
-            if kind is assign_t or kind is ann_assign_t:
-                self._add_alias(stmt)
+            self._add_alias(stmt)
         return self
 
     def _add_import(self, node: ast.Import) -> None:
