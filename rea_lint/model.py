@@ -455,8 +455,14 @@ class Model:
         """The Restate context type an annotation names, through aliases, strings and Optional."""
         if annotation is None:
             return None
-        if type(annotation) is ast.Name:  # the common case, answered below once per name
-            found = self._context_types.get(annotation.id, _UNKNOWN)
+        cls = type(annotation)
+        if cls is _Name:  # the common cases, answered below once per text
+            found = self._context_types.get(annotation.id, _UNKNOWN)  # type: ignore[attr-defined]
+            if found is not _UNKNOWN:
+                return found  # type: ignore[return-value]
+        elif cls is _Attribute and type(annotation.value) is _Name:  # type: ignore[attr-defined]
+            # `restate.Context`: the key `dotted` would build, without its loop
+            found = self._context_types.get(f"{annotation.value.id}.{annotation.attr}", _UNKNOWN)  # type: ignore[attr-defined]
             if found is not _UNKNOWN:
                 return found  # type: ignore[return-value]
         if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
@@ -835,10 +841,12 @@ class _Builder(_Walker):
         """Module level and class bodies outside functions: only statements can hold a def,
         so expressions here are not walked at all."""
         stack: list[ast.AST] = list(reversed(body))
+        pop, extend, blocks = stack.pop, stack.extend, _BLOCK_FIELDS
+        function_t, async_function_t = ast.FunctionDef, ast.AsyncFunctionDef
         while stack:
-            node = stack.pop()
+            node = pop()
             cls = type(node)
-            if cls is ast.FunctionDef or cls is ast.AsyncFunctionDef:
+            if cls is function_t or cls is async_function_t:
                 fn = self._new_function(node, None, prefix)  # type: ignore[arg-type]
                 if not prefix:
                     self.module_functions[fn.name] = fn
@@ -850,17 +858,22 @@ class _Builder(_Walker):
             elif cls is ast.ClassDef:
                 self._collect(node.body, f"{prefix}{node.name}.")  # type: ignore[attr-defined]
             else:
-                for name in _block_fields(cls):
-                    stack.extend(reversed(getattr(node, name)))
+                fields = blocks.get(cls)
+                if fields is None:
+                    fields = _block_fields(cls)
+                for name in fields:  # (none for a simple statement)
+                    extend(reversed(getattr(node, name)))
 
     def _find_defs(self, body: Sequence[ast.stmt], fn: Function) -> None:
         """A plain helper's nested defs (they hold no context of its): made in the order the
         walk would make them, and walked if they may be handler code; the helper is not."""
         stack: list[ast.AST] = list(reversed(body))
+        pop, extend, blocks = stack.pop, stack.extend, _BLOCK_FIELDS
+        function_t, async_function_t = ast.FunctionDef, ast.AsyncFunctionDef
         while stack:
-            node = stack.pop()
+            node = pop()
             cls = type(node)
-            if cls is ast.FunctionDef or cls is ast.AsyncFunctionDef:
+            if cls is function_t or cls is async_function_t:
                 child = self._new_function(node, fn, "")  # type: ignore[arg-type]
                 fn.children[child.name] = child
                 if child.handler is None and not child.contexts:
@@ -868,10 +881,13 @@ class _Builder(_Walker):
                 else:
                     self._walk(child.node.body, child, True)
             elif cls is ast.ClassDef:  # its defs belong to the function, as in `_walk`
-                stack.extend(reversed(node.body))  # type: ignore[attr-defined]
+                extend(reversed(node.body))  # type: ignore[attr-defined]
             else:
-                for name in _block_fields(cls):
-                    stack.extend(reversed(getattr(node, name)))
+                fields = blocks.get(cls)
+                if fields is None:
+                    fields = _block_fields(cls)
+                for name in fields:  # (none for a simple statement)
+                    extend(reversed(getattr(node, name)))
 
     def _new_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: Function | None, prefix: str) -> Function:
         a = node.args
@@ -886,11 +902,19 @@ class _Builder(_Walker):
         fn = Function(node, parent, qual, params)
         handler = fn.handler = self._handler_of(node) if node.decorator_list else None
         own = fn.own_contexts
-        context_type_of = self.m.context_type_of
-        for i, p in enumerate(every):
-            ctype = context_type_of(p.annotation) if p.annotation is not None else None
-            if ctype is not None or (i == 0 and handler is not None and positional):  # every[0] is positional[0]
-                own[p.arg] = Context(p.arg, ctype, fn, p.annotation)
+        context_type_of, known = self.m.context_type_of, self.m._context_types
+        first = handler is not None and positional
+        for p in every:
+            ann = p.annotation
+            if ann is None:
+                ctype = None
+            else:  # `context_type_of`, its cache for plain names inlined (most annotations)
+                ctype = known.get(ann.id, _UNKNOWN) if type(ann) is _Name else _UNKNOWN  # type: ignore[attr-defined]
+                if ctype is _UNKNOWN:
+                    ctype = context_type_of(ann)
+            if ctype is not None or first:  # (`first` only for every[0], which is positional[0])
+                own[p.arg] = Context(p.arg, ctype, fn, ann)
+            first = False
         if handler is None and positional:
             first = own.get(positional[0].arg)
             if first is not None and first.type is not None:
