@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-import stat
 import sys
 from collections import Counter
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Callable, Sequence
 
 from rea_lint import __version__
 from rea_lint.catalog import RULES, Fix, by_code
-from rea_lint.config import ConfigError, ReaConfig, load_config
+from rea_lint.config import ConfigError, ReaConfig, config_for_file
 
 __all__ = ["main"]
 
@@ -234,12 +233,7 @@ def _configs(args: argparse.Namespace) -> Callable[[Path], ReaConfig]:
     by_directory: dict[str, ReaConfig] = {}
 
     def config_for(path: Path) -> ReaConfig:
-        directory = _directory_deciding(path)
-        base = by_directory.get(directory) if directory is not None else None
-        if base is None:
-            base = load_config(path, explicit=explicit)
-            if directory is not None:
-                by_directory[directory] = base
+        base = config_for_file(path, by_directory, explicit)
         cfg = overridden.get(id(base))
         if cfg is None:
             changes: dict[str, object] = {}
@@ -254,17 +248,6 @@ def _configs(args: argparse.Namespace) -> Callable[[Path], ReaConfig]:
         return cfg
 
     return config_for
-
-
-def _directory_deciding(path: Path) -> str | None:
-    """For a regular file that is not a symlink, the directory whose configuration applies to
-    every such file in it (`load_config` resolves the file, then looks from its directory), so
-    a run looks it up once per directory; None: look this path up alone."""
-    try:
-        mode = os.lstat(path).st_mode
-    except (OSError, ValueError):
-        return None
-    return os.path.dirname(path) if stat.S_ISREG(mode) else None
 
 
 def _excluder(config_for: Callable[[Path], ReaConfig]) -> Callable[[Path], bool]:
