@@ -229,13 +229,14 @@ def _configs(args: argparse.Namespace) -> Callable[[Path], ReaConfig]:
     if explicit is not None and not Path(explicit).is_file():
         problem = "is a directory; name its pyproject.toml" if Path(explicit).is_dir() else "no such file"
         raise _UsageError(f"--config {explicit}: {problem}")
-    overridden: dict[int, ReaConfig] = {}
+    overridden: dict[int, tuple[ReaConfig, ReaConfig]] = {}
+    """id(loaded) -> (loaded, with the overrides): the loaded one is kept, so its id is not reused."""
     by_directory: dict[str, ReaConfig] = {}
 
     def config_for(path: Path) -> ReaConfig:
         base = config_for_file(path, by_directory, explicit)
-        cfg = overridden.get(id(base))
-        if cfg is None:
+        pair = overridden.get(id(base))
+        if pair is None:
             changes: dict[str, object] = {}
             if args.select:
                 changes["select"] = tuple(args.select)
@@ -244,8 +245,8 @@ def _configs(args: argparse.Namespace) -> Callable[[Path], ReaConfig]:
                 changes["extend_select"] = (*changes.get("extend_select", base.extend_select), *args.extend_select)  # type: ignore[misc]
             if args.ignore:
                 changes["ignore"] = (*base.ignore, *args.ignore)
-            cfg = overridden[id(base)] = dataclasses.replace(base, **changes) if changes else base
-        return cfg
+            pair = overridden[id(base)] = (base, dataclasses.replace(base, **changes) if changes else base)
+        return pair[1]
 
     return config_for
 
