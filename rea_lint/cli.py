@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-import stat
 import sys
 from collections import Counter
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Callable, Sequence
 
 from rea_lint import __version__
 from rea_lint.catalog import RULES, Fix, by_code
-from rea_lint.config import ConfigError, ReaConfig, load_config
+from rea_lint.config import ConfigError, ReaConfig, config_for_file
 
 __all__ = ["main"]
 
@@ -53,13 +52,43 @@ def _jobs(value: str) -> int:
     return n
 
 
-def build_parser() -> argparse.ArgumentParser:
+_COMMANDS = ("check", "diff", "explain", "rule", "rules")
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser (None: for `rea --help` and the docs), or with only ``command``'s
+    arguments: every `rea check` builds one, and the other commands' arguments cost a
+    whole-project check of a few dozen files a few percent of its CPU."""
     parser = _Parser(prog="rea", description="Keep Restate handlers replay-safe: lint, fix, explain.")
     parser.add_argument("--version", action="version", version=f"rea {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="{check,diff,explain,rule,rules}", parser_class=_Parser)
     sub.required = True
 
     check = sub.add_parser("check", help="lint files and directories (default: .)")
+    if command in (None, "check"):
+        _check_arguments(check)
+    if command == "check":
+        return parser
+
+    from rea_lint.journal.arguments import add_parser as add_diff
+
+    add_diff(sub)
+
+    from rea_lint.explain.arguments import add_parser as add_explain
+
+    add_explain(sub)
+
+    rule = sub.add_parser("rule", help="explain a rule (its documentation page)")
+    rule.add_argument("code", nargs="?", help="a rule code (REA101) or name (time-in-handler)")
+    rule.add_argument("--all", action="store_true", help="every rule")
+    rule.add_argument("--format", choices=("text", "json"), default="text", help="text: the docs page(s); json: the catalog entries")
+
+    rules = sub.add_parser("rules", help="list every rule")
+    rules.add_argument("--format", choices=("text", "json"), default="text", help="text: one line per rule; json: the catalog entries")
+    return parser
+
+
+def _check_arguments(check: argparse.ArgumentParser) -> None:
     check.add_argument("paths", nargs="*", default=[], help="files or directories (directories are walked for *.py); `-` reads stdin")
     check.add_argument("--select", type=_codes, action="extend", metavar="CODES", help="only these rules (comma-separated codes or prefixes; replaces [tool.rea] select)")
     check.add_argument("--extend-select", type=_codes, action="extend", metavar="CODES", help="these rules in addition")
@@ -84,27 +113,16 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--cache-dir", default=None, help="where results are cached (default: $REA_CACHE_DIR, else .rea_cache)")
     check.add_argument("--no-respect-gitignore", dest="gitignore", action="store_false", help="walk files .gitignore excludes too")
 
-    from rea_lint.journal.arguments import add_parser as add_diff
 
-    add_diff(sub)
-
-    from rea_lint.explain.arguments import add_parser as add_explain
-
-    add_explain(sub)
-
-    rule = sub.add_parser("rule", help="explain a rule (its documentation page)")
-    rule.add_argument("code", nargs="?", help="a rule code (REA101) or name (time-in-handler)")
-    rule.add_argument("--all", action="store_true", help="every rule")
-    rule.add_argument("--format", choices=("text", "json"), default="text", help="text: the docs page(s); json: the catalog entries")
-
-    rules = sub.add_parser("rules", help="list every rule")
-    rules.add_argument("--format", choices=("text", "json"), default="text", help="text: one line per rule; json: the catalog entries")
-    return parser
+def _command_of(argv: Sequence[str] | None) -> str | None:
+    """The command ``argv`` starts with (None: none, or an option first: build everything)."""
+    args = sys.argv[1:] if argv is None else argv
+    return args[0] if args and args[0] in _COMMANDS else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(_command_of(argv)).parse_args(argv)
     except SystemExit as exit_:  # --help, --version, usage errors: return, so main() is callable in-process
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
     try:
@@ -211,18 +229,14 @@ def _configs(args: argparse.Namespace) -> Callable[[Path], ReaConfig]:
     if explicit is not None and not Path(explicit).is_file():
         problem = "is a directory; name its pyproject.toml" if Path(explicit).is_dir() else "no such file"
         raise _UsageError(f"--config {explicit}: {problem}")
-    overridden: dict[int, ReaConfig] = {}
+    overridden: dict[int, tuple[ReaConfig, ReaConfig]] = {}
+    """id(loaded) -> (loaded, with the overrides): the loaded one is kept, so its id is not reused."""
     by_directory: dict[str, ReaConfig] = {}
 
     def config_for(path: Path) -> ReaConfig:
-        directory = _directory_deciding(path)
-        base = by_directory.get(directory) if directory is not None else None
-        if base is None:
-            base = load_config(path, explicit=explicit)
-            if directory is not None:
-                by_directory[directory] = base
-        cfg = overridden.get(id(base))
-        if cfg is None:
+        base = config_for_file(path, by_directory, explicit)
+        pair = overridden.get(id(base))
+        if pair is None:
             changes: dict[str, object] = {}
             if args.select:
                 changes["select"] = tuple(args.select)
@@ -231,21 +245,10 @@ def _configs(args: argparse.Namespace) -> Callable[[Path], ReaConfig]:
                 changes["extend_select"] = (*changes.get("extend_select", base.extend_select), *args.extend_select)  # type: ignore[misc]
             if args.ignore:
                 changes["ignore"] = (*base.ignore, *args.ignore)
-            cfg = overridden[id(base)] = dataclasses.replace(base, **changes) if changes else base
-        return cfg
+            pair = overridden[id(base)] = (base, dataclasses.replace(base, **changes) if changes else base)
+        return pair[1]
 
     return config_for
-
-
-def _directory_deciding(path: Path) -> str | None:
-    """For a regular file that is not a symlink, the directory whose configuration applies to
-    every such file in it (`load_config` resolves the file, then looks from its directory), so
-    a run looks it up once per directory; None: look this path up alone."""
-    try:
-        mode = os.lstat(path).st_mode
-    except (OSError, ValueError):
-        return None
-    return os.path.dirname(path) if stat.S_ISREG(mode) else None
 
 
 def _excluder(config_for: Callable[[Path], ReaConfig]) -> Callable[[Path], bool]:

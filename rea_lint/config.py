@@ -25,7 +25,10 @@ from typing import Any, Iterable, Mapping
 from rea_lint.catalog import RULES, Severity
 from rea_lint.reading import DEFAULT_MAX_FILE_SIZE
 
-__all__ = ["ConfigError", "ReaConfig", "find_pyproject", "load_config", "load_file", "forget", "did_you_mean", "DEFAULT"]
+__all__ = [
+    "ConfigError", "ReaConfig", "config_for_file", "find_pyproject", "load_config", "load_file", "forget", "did_you_mean",
+    "DEFAULT",
+]
 
 POLICIES = ("strict", "warn", "disabled")
 CONTEXT_BASES = (
@@ -517,3 +520,35 @@ def load_config(start: str | os.PathLike[str] = ".", explicit: str | os.PathLike
         return _load_cached(str(Path(explicit).resolve()))
     found = find_pyproject(start)
     return _load_cached(str(found)) if found else DEFAULT
+
+
+MAX_DIRECTORIES = 4096
+"""How many directories a `config_for_file` cache holds before it starts over (bounded, as the
+loader's own caches are)."""
+
+
+def config_for_file(
+    path: str | os.PathLike[str], cache: dict[str, ReaConfig], explicit: str | os.PathLike[str] | None = None
+) -> ReaConfig:
+    """`load_config(path, explicit)` for one file of a run (the CLI's and the flake8 plugin's
+    lookup), memoised in ``cache`` per directory: `load_config` resolves the file, then looks
+    from its directory, so every regular file of a directory that is not a symlink itself has
+    the same answer. A symlink (its target's directory decides) and anything that is not a
+    regular file is looked up alone. The caller makes a cache per run: a directory that gains
+    a pyproject.toml meanwhile is not seen."""
+    try:
+        mode = os.lstat(path).st_mode
+    except (OSError, ValueError):
+        mode = 0  # looked up alone: load_config names the problem, if there is one
+    if not stat.S_ISREG(mode):
+        return load_config(path, explicit=explicit)
+    key = os.fspath(os.path.dirname(path))
+    if not os.path.isabs(key):  # (not normalised: `link/..` is not the link's directory)
+        key = os.path.join(os.getcwd(), key)
+    found = cache.get(key)
+    if found is None:
+        found = load_config(path, explicit=explicit)  # (an error caches nothing)
+        if len(cache) >= MAX_DIRECTORIES:
+            cache.clear()
+        cache[key] = found
+    return found

@@ -7,9 +7,8 @@ the model is built, so rea costs next to nothing on the rest of a code base.
 from __future__ import annotations
 
 import ast
-import contextlib
 import gc
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from rea_lint.config import DEFAULT, ReaConfig
 from rea_lint.findings import Finding
@@ -22,22 +21,25 @@ from rea_lint.rules import all_checkers
 __all__ = ["analyse", "check_tree", "mentions_restate", "tree_mode"]
 
 
-@contextlib.contextmanager
-def tree_mode() -> Iterator[None]:
+class tree_mode:
     """No cyclic garbage collection while one file is parsed and analysed.
 
     A file's tree and model are built in one go and freed by reference counting when the
     file is done; meanwhile the collector would walk every node built so far again and again
     (it cost rea check about as much CPU as building the model). The few objects in cycles
-    a file leaves behind are collected by the collections that resume after it."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+    a file leaves behind are collected by the collections that resume after it. (A class, not
+    a generator: it is entered once per file.)"""
+
+    __slots__ = ("_was_on",)
+
+    def __enter__(self) -> None:
+        self._was_on = gc.isenabled()
+        if self._was_on:
+            gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._was_on:
+            gc.enable()
 
 
 def check_tree(

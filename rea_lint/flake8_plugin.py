@@ -52,9 +52,8 @@ class ReaChecker:
     _explicit: frozenset[str] = frozenset()
     """Codes named exactly in flake8's --select/--extend-select: opt-in rules turn on."""
     _configs: ClassVar[dict[str, ReaConfig]] = {}
-    """Directory -> the configuration of its files. `load_config` resolves a file's path to
-    find its pyproject.toml (a stat per path component), and the answer is the same for
-    every file of a directory that is not a symlink itself."""
+    """Directory -> the configuration of its files (`config_for_file`, the CLI's lookup too),
+    emptied when flake8 hands over its options, at the start of each run."""
     _enabled: ClassVar[tuple[ReaConfig | None, frozenset[str], frozenset[str]]] = (None, frozenset(), frozenset())
     """The last (configuration, explicit codes) and the codes they enable."""
 
@@ -114,20 +113,12 @@ class ReaChecker:
             yield f.line, char_col(lines, f.line, f.col), f.message, type(self)  # characters, as the CLI
 
     def _config(self) -> ReaConfig:
-        from rea_lint.config import load_config
+        from rea_lint.config import config_for_file, load_config
 
         name = self.filename
         if name in ("stdin", "-"):
             return load_config(".")
-        if os.path.islink(name):
-            return load_config(name)
-        key = os.path.abspath(os.path.dirname(name))
-        config = self._configs.get(key)
-        if config is None:
-            if len(self._configs) >= 256:  # as bounded as load_config's own caches
-                self._configs.clear()
-            config = self._configs[key] = load_config(name)  # errors are not cached
-        return config
+        return config_for_file(name, self._configs)  # errors are not cached
 
     def _codes(self, config: ReaConfig) -> frozenset[str]:
         last, explicit, codes = ReaChecker._enabled

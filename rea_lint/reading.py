@@ -48,25 +48,40 @@ def format_size(size: int) -> str:
 def read_regular(path: str | os.PathLike[str], limit: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
     """The bytes of ``path`` if it is a regular file (symlinks followed) of at most ``limit``
     bytes; else `UnreadableFile`. Other `OSError`s (missing, permission) propagate."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
-    fd = os.open(path, flags)  # non-blocking: opening a FIFO with no writer returns at once
-    with os.fdopen(fd, "rb", buffering=0) as fh:
+    fd = os.open(path, _FLAGS)  # non-blocking: opening a FIFO with no writer returns at once
+    try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise UnreadableFile(f"skipped: {describe_mode(info.st_mode)}, not a regular file")
         if info.st_size > limit:
             raise UnreadableFile(_too_big(info.st_size, limit))
+        # Read to EOF, but never past the limit (the file may grow meanwhile). On a regular
+        # file a read shorter than asked is the end, so a file that did not grow takes one
+        # read (asking for one byte more than its size), without a file object around it.
         chunks: list[bytes] = []
         total = 0
-        while True:  # read to EOF, but never past the limit (the file may grow meanwhile)
-            chunk = fh.read(min(1 << 20, limit + 1 - total))
-            if not chunk:
+        want = min(info.st_size + 1, limit + 1, _CHUNK_MAX)
+        while True:
+            chunk = os.read(fd, want)
+            if chunk:
+                chunks.append(chunk)
+                total += len(chunk)
+                if total > limit:
+                    raise UnreadableFile(_too_big(total, limit, growing=True))
+            if len(chunk) < want:
                 break
-            chunks.append(chunk)
-            total += len(chunk)
-            if total > limit:
-                raise UnreadableFile(_too_big(total, limit, growing=True))
-        return b"".join(chunks)
+            want = min(_CHUNK, limit + 1 - total)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)  # (no chunk: an empty file)
+    finally:
+        os.close(fd)
+
+
+_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+_CHUNK = 1 << 20
+"""Read size once a file turns out larger than it was when opened."""
+_CHUNK_MAX = 1 << 30
+"""Never ask one read for more (Linux returns at most about 2 GiB per read: a short read
+that is not the end)."""
 
 
 def _too_big(size: int, limit: int, growing: bool = False) -> str:

@@ -335,3 +335,16 @@ def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path) -> None:  # type
     rc = proc.wait(timeout=120)
     assert b"REA101" in first
     assert "Traceback" not in err and rc == 141, (rc, err[-2000:])
+
+
+@pytest.mark.parametrize("argv", [
+    ["check"],
+    ["check", "a.py", "b", "--select", "REA1,REA201", "--ignore", "REA102", "-j", "3", "--format", "json", "--no-cache"],
+    ["check", "--fix", "--unsafe-fixes", "--diff", "--stdin-filename", "x.py", "-"],
+])
+def test_the_check_only_parser_reads_check_arguments_as_the_whole_one(argv: list[str]) -> None:
+    """`rea check` builds only its own arguments: the namespace is the whole parser's."""
+    from rea_lint.cli import build_parser
+
+    assert vars(build_parser("check").parse_args(argv)) == vars(build_parser().parse_args(argv))
+    assert "diff" not in build_parser("check")._subparsers._group_actions[0].choices  # type: ignore[union-attr]

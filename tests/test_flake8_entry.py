@@ -161,6 +161,7 @@ def test_the_checker_uses_the_configuration_of_each_files_directory(tmp_path: Pa
     codes = {}
     for name in ("quiet", "loud", "quiet"):
         path = tmp_path / name / "m.py"
+        path.write_text(src, encoding="utf-8")  # (a path that is not a regular file is looked up alone)
         codes[name] = [message.split()[0] for _, _, message, _ in ReaChecker(ast.parse(src), str(path), src.splitlines(True)).run()]
     assert "REA101" not in codes["quiet"]
     assert codes["loud"].count("REA101") >= 13

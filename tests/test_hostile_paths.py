@@ -153,6 +153,24 @@ def test_the_read_stops_at_the_limit(tmp_path: Path) -> None:
         read_regular(path, 99)
 
 
+def test_the_read_returns_every_byte_of_small_empty_and_multi_chunk_files(tmp_path: Path) -> None:
+    """One read for a file that did not grow; the loop for files with no size in stat (/proc)
+    and files larger than one chunk."""
+    from rea_lint.reading import _CHUNK, read_regular
+
+    path = tmp_path / "f.py"
+    path.write_bytes(b"")
+    assert read_regular(path) == b""
+    data = bytes(range(256)) * (_CHUNK // 256 * 2 + 3)  # more than two chunks
+    path.write_bytes(data)
+    assert read_regular(path) == data
+    assert read_regular(path, len(data)) == data
+    status = Path("/proc/self/status")
+    if status.exists():  # (Linux) stat says 0 bytes; the content is still read to its end
+        assert os.stat(status).st_size == 0
+        assert read_regular(status).startswith(b"Name:")
+
+
 # --- exclude globs ----------------------------------------------------------------------------
 
 

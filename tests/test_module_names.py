@@ -87,3 +87,34 @@ def test_configs_memoised_per_directory_equal_each_files_own(tmp_path):
     assert compared == 2 * len(awkward)
     assert config_for(tmp_path / "plain" / "linked.py").ignore == ("REA101",)  # its target's config
     assert config_for(tmp_path / "plain" / "x.py").ignore == ("REA102",)
+
+
+def test_one_per_directory_lookup_serves_the_cli_and_the_plugin(tmp_path, monkeypatch):
+    """`config.config_for_file` (the CLI's and the flake8 plugin's lookup) gives every path what
+    `load_config` gives it alone, relative paths too, and remembers only the directories of
+    regular files that are not symlinks (a symlink is decided by its target's directory)."""
+    import ast
+
+    from rea_lint.config import config_for_file, forget, load_config
+    from rea_lint.flake8_plugin import ReaChecker
+
+    awkward = _awkward_tree(tmp_path)
+    (tmp_path / "pkg" / "pyproject.toml").write_text('[tool.rea]\nignore = ["REA101"]\n')
+    (tmp_path / "plain" / "pyproject.toml").write_text('[tool.rea]\nignore = ["REA102"]\n')
+    monkeypatch.chdir(tmp_path / "pkg")
+    relative = ["sub/mod.py", "./top.py", "../plain/x.py", "../plain/linked.py", "../alias/mod.py"]
+    forget()
+    cache: dict = {}
+    ReaChecker._configs.clear()
+    compared = 0
+    for path in [*awkward, *relative, *awkward, *relative]:  # twice: the second answers come from the cache
+        alone = load_config(path)
+        assert config_for_file(path, cache) == alone, path
+        assert ReaChecker(ast.parse(""), path)._config() == alone, path
+        compared += 1
+    assert compared == 2 * (len(awkward) + len(relative))
+    assert config_for_file(str(tmp_path / "plain" / "linked.py"), cache).ignore == ("REA101",)  # its target's
+    assert config_for_file("../plain/x.py", cache).ignore == ("REA102",)
+    regular = {os.path.realpath(os.path.dirname(p)) for p in [*awkward, *relative] if os.path.isfile(p) and not os.path.islink(p)}
+    assert {os.path.realpath(d) for d in cache} == {os.path.realpath(d) for d in ReaChecker._configs} == regular
+    assert len(regular) == 4 and len(cache) == len(ReaChecker._configs) > 4  # (`alias/..` is its own key)
