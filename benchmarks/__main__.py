@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.mypy_bench import bench_mypy
 
         with progress.step("mypy plugin"):
-            sections.append(_timed(lambda: _call_mypy(bench_mypy, corpus_a, real, mypy_modules, args.out, smoke)))
+            sections.append(_timed(lambda: _call_mypy(bench_mypy, corpus_a, real, mypy_modules, args.out, smoke, rounds)))
     if "runtime" in only:
         from benchmarks.runtime_bench import bench_runtime
 
@@ -161,12 +161,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _call_mypy(bench_mypy, corpus_a, real, modules: int, out: Path, smoke: bool) -> Section:  # type: ignore[no-untyped-def]
+def _call_mypy(bench_mypy, corpus_a, real, modules: int, out: Path, smoke: bool, rounds: int = 3) -> Section:  # type: ignore[no-untyped-def]
     """benchmarks/mypy_bench.py is its own helper's: pass the real corpus when it takes one."""
     import inspect
 
     params = inspect.signature(bench_mypy).parameters
-    kwargs = {"rounds": 1 if smoke else 2, "smoke": smoke}
+    kwargs = {"rounds": 1 if smoke else rounds, "smoke": smoke}
     for name in ("real", "real_corpus", "corpus_real"):
         if name in params:
             kwargs[name] = real

@@ -7,6 +7,10 @@ directory next to a stamp of everything the loader reads: each pyproject.toml it
 at, byte for byte, and the code of rea's loader. While the stamp matches, that fingerprint
 is the answer and the config itself is loaded only when a hook fires. Any change (or no
 cache directory) means a normal load: a broken config still fails the run at once.
+
+The same file keeps the table of rea's mypy error codes (`mypy_plugin.codes.table`, made from
+the catalog), which mypy needs on every run: the stamp covers the catalog and the module that
+picks the implemented rules, so a warm run registers the codes without importing the catalog.
 """
 
 from __future__ import annotations
@@ -18,11 +22,13 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-__all__ = ["config_start", "stamp_of", "read_fingerprint", "write_fingerprint"]
+__all__ = ["config_digest", "config_start", "stamp_of", "read_fingerprint", "write_fingerprint"]
 
 _FILE = "rea-config.json"
 _LOADER_FILES = ("config.py", "catalog.py", "reading.py")
 """rea_lint's modules that decide what a `[tool.rea]` table means (and so its fingerprint)."""
+_CODES_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "codes.py")
+"""The plugin's module that picks the rules with an error code (the kept code table)."""
 
 
 def config_start(config_file: str | None) -> tuple[str | None, str]:
@@ -34,6 +40,12 @@ def config_start(config_file: str | None) -> tuple[str | None, str]:
     return None, os.path.dirname(path) if path else os.getcwd()
 
 
+def config_digest(fingerprint: str, version: str) -> str:
+    """What the plugin reports to mypy's cache for a config (`report_config_data`): mypy
+    round-trips it through JSON for every module of every run, so a digest, not the text."""
+    return f"{version}:{hashlib.sha256(fingerprint.encode()).hexdigest()[:32]}"
+
+
 def stamp_of(config_file: str | None, version: str) -> str | None:
     """A digest of every input of the config's loading, or None when one cannot be read."""
     explicit, start = config_start(config_file)
@@ -43,9 +55,9 @@ def stamp_of(config_file: str | None, version: str) -> str | None:
         origin = spec.origin if spec is not None else None
         if not origin:
             return None
-        for name in _LOADER_FILES:
-            st = os.stat(os.path.join(os.path.dirname(origin), name))
-            digest.update(f"{origin}:{name}:{st.st_mtime_ns}:{st.st_size};".encode())
+        for path in [os.path.join(os.path.dirname(origin), name) for name in _LOADER_FILES] + [_CODES_FILE]:
+            st = os.stat(path)
+            digest.update(f"{path}:{st.st_mtime_ns}:{st.st_size};".encode())
         if explicit is not None:
             candidates = [Path(explicit)]
         else:  # the loader's walk (`rea_lint.config.find_pyproject`), to the root: a superset

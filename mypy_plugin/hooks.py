@@ -4,9 +4,11 @@ Every call mypy checks reaches the checks through a *signature* hook: those run 
 overload resolution, so a finding never makes mypy reject an overload of `ctx.run`. Each
 hook is wrapped so that a plugin bug becomes one `rea-internal` note, never a crash.
 
-This module imports only what every mypy run needs (the error codes, which mypy needs to
-replay cached errors). The config and the rules are loaded on the first hook: a run served
-from mypy's cache calls none, and pays for none (see `mypy_plugin.config_stamp`).
+This module imports only what every mypy run needs: the error codes, which mypy checks its
+`disable_error_code` against right after loading the plugin (on a warm run registered from the
+table kept in the cache, without the catalog). The config and the rules are loaded on the
+first hook: a run served from mypy's cache calls none, and pays for none (see
+`mypy_plugin.config_stamp`).
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from mypy.options import Options
 from mypy.plugin import FunctionSigContext, MethodSigContext, Plugin, ReportConfigContext
 from mypy.types import FunctionLike
 
-import mypy_plugin.codes  # noqa: F401  (registers rea's error codes with mypy)
-from mypy_plugin.config_stamp import config_start, read_fingerprint, stamp_of, write_fingerprint
+from mypy_plugin.codes import register, table
+from mypy_plugin.config_stamp import config_digest, config_start, read_fingerprint, stamp_of, write_fingerprint
 
 if TYPE_CHECKING:
     from rea_lint.config import ReaConfig
@@ -64,11 +66,13 @@ class ReaPlugin(Plugin):
         self._config: ReaConfig | None = None
         self._reporter: Reporter | None = None
         stamp = stamp_of(options.config_file, PLUGIN_VERSION)
-        data = read_fingerprint(options.cache_dir, stamp)
-        if data is None:  # the config changed, or no run kept its fingerprint: load it now
-            data = {"rea": self.config.fingerprint(), "plugin": PLUGIN_VERSION}
-            write_fingerprint(options.cache_dir, stamp, data)
-        self._config_data = data
+        kept = read_fingerprint(options.cache_dir, stamp)
+        if not (isinstance(kept, dict) and isinstance(kept.get("config"), str) and "codes" in kept):
+            # the config changed, or no run kept its fingerprint: load it (and the catalog) now
+            kept = {"config": config_digest(self.config.fingerprint(), PLUGIN_VERSION), "codes": table()}
+            write_fingerprint(options.cache_dir, stamp, kept)
+        register(kept["codes"])  # before mypy checks `disable_error_code` against its codes
+        self._config_data: str = kept["config"]
         self._checks: Checks | None = None
         self._errors: Errors | None = None
         """mypy's error list, seen at the first hook: its `file` is the module being checked."""
@@ -92,7 +96,9 @@ class ReaPlugin(Plugin):
         return self._reporter
 
     def report_config_data(self, ctx: ReportConfigContext) -> Any:
-        return self._config_data  # asked once per module: computed once per run
+        # asked once per module, warm runs included, and round-tripped through JSON each
+        # time: computed once per run, and a short digest rather than the config's text
+        return self._config_data
 
     # -- hooks: every call, one callback ---------------------------------------------------
 

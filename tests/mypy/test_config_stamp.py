@@ -62,3 +62,62 @@ def test_a_config_broken_after_a_cached_run_still_fails_the_run(tmp_path: Path) 
     assert broken.status == 2 and "'REA1O1' matches no rule code" in broken.stdout + broken.stderr
     cfg = write_config(tmp_path, rea='ignore = ["REA101"]')
     assert run_mypy(tmp_path / "src", config=cfg, cache_dir=cache).findings == set()
+
+
+_RUN = """
+import json, sys
+from mypy import api
+out, err, status = api.run(sys.argv[1:])
+print(json.dumps({"out": out, "status": status, "catalog": "rea_lint.catalog" in sys.modules}))
+"""
+
+
+def _fresh_run(root: Path, cache: Path) -> dict:  # type: ignore[type-arg]
+    """A mypy run in a fresh interpreter, as a user's is: which of rea's modules did it import?"""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=str(repo), MYPYPATH=str(root / "src"))
+    proc = subprocess.run(
+        [sys.executable, "-c", _RUN, str(root / "src"), "--config-file", str(root / "pyproject.toml"),
+         "--cache-dir", str(cache), "--no-error-summary", "--show-error-codes", "--explicit-package-bases"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_a_warm_run_registers_the_codes_without_the_catalog(tmp_path: Path, cache: str) -> None:
+    """mypy checks `disable_error_code` against the codes right after loading the plugin, on every
+    run: a warm run registers them from the kept table (no catalog import) and reports what the
+    cold run reported; a kept file without a whole table is rebuilt from the catalog."""
+    import json
+    import re
+    import shutil
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "h.py").write_text(
+        "import time\nimport uuid\nfrom restate import Context\n\n"
+        "async def h(ctx: Context) -> None:\n    time.time()\n    uuid.uuid4()\n"
+        "    time.monotonic()  # type: ignore[rea-time-in-handler]\n")
+    write_config(tmp_path, mypy='disable_error_code = ["rea-uuid-in-handler"]\nwarn_unused_ignores = true')
+    kept_cache = tmp_path / "cache"
+    if Path(cache).is_dir():  # typeshed and restate already checked by other tests: seconds saved
+        shutil.copytree(cache, kept_cache)
+    cold = _fresh_run(tmp_path, kept_cache)
+    assert cold["catalog"] and cold["status"] == 1
+    assert re.findall(r"^src/h\.py:(\d+): error: (REA\d+)", cold["out"], re.M) == [("6", "REA101")], cold["out"]
+    assert len(cold["out"].splitlines()) == 1, cold["out"]  # uuid4 disabled, the ignore used
+    warm = _fresh_run(tmp_path, kept_cache)
+    assert warm == {**cold, "catalog": False}
+    kept = kept_cache / "rea-config.json"
+    stored = json.loads(kept.read_text())
+    assert set(stored["data"]["codes"]) >= {"REA101", "REA103"}
+    for broken in ({k: v for k, v in stored["data"].items() if k != "codes"},  # an older plugin's file
+                   {**stored["data"], "codes": {"REA101": ["rea-time-in-handler", "x"]}}):  # a partial table
+        kept.write_text(json.dumps({"stamp": stored["stamp"], "data": broken}))
+        again = _fresh_run(tmp_path, kept_cache)
+        assert again["out"] == cold["out"] and again["status"] == 1 and again["catalog"]
