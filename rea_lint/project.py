@@ -51,6 +51,7 @@ __all__ = [
     "ModuleNames",
     "summarize",
     "summarize_source",
+    "summary_data",
     "transitive_findings",
 ]
 
@@ -261,20 +262,36 @@ def summarize(
     ``only``/``nodes`` restrict it to some functions and their indexed code (the flake8 path
     summarizes just what its handlers can reach, and hands over the ``resolver`` it used to
     find them, so no call is resolved twice)."""
+    return ModuleSummary.from_dict(summary_data(model, module, path, only, nodes, resolver))
+
+
+def summary_data(
+    model: Model,
+    module: str,
+    path: str = "",
+    only: Sequence[Function] | None = None,
+    nodes: NodeSource | None = None,
+    resolver: "_Resolver | None" = None,
+) -> dict[str, Any]:
+    """`summarize(...).to_dict()`, built as that from the start: the CLI stores and links
+    every file's summary in this shape, and a module has dozens of call sites (most of them
+    handler code calling imported names) not worth a frozen dataclass each on the way."""
     from rea_lint.rules import all_checkers  # the rules import this package's siblings
 
     if resolver is None:
         resolver = _Resolver(model, module)
-    functions: dict[str, dict[str, Any]] = {}
+    functions: dict[str, list[Any]] = {}
+    """Qualified name -> [effects, calls by target]: a redefined function shares its entry."""
     plain = list(only) if only is not None else [fn for fn in model.functions if not fn.is_handler_code]
     source: NodeSource = nodes if nodes is not None else model.plain_nodes
-    by_fn: dict[int, dict[str, Any]] = {}
+    by_fn: dict[int, list[Any]] = {}
     """id(function) -> its entry in ``functions`` (no qualified name built per call)."""
-    for fn in plain:  # (a redefined function shares its name's entry)
-        key = f"{module}.{fn.qualname}"
+    prefix = module + "."
+    for fn in plain:
+        key = prefix + fn.qualname
         entry = functions.get(key)
         if entry is None:
-            entry = functions[key] = {"effects": {}, "calls": {}}
+            entry = functions[key] = [{}, {}]
         by_fn[id(fn)] = entry
     if plain:
         checkers = all_checkers()
@@ -282,47 +299,66 @@ def summarize(
             checker = checkers.get(code)
             if checker is None:
                 continue
-            for node, fn, subject in checker.detect(model, source):
-                effects = by_fn[id(fn)]["effects"]
+            for _node, fn, subject in checker.detect(model, source):
+                effects = by_fn[id(fn)][0]
                 if code not in effects:
                     effects[code] = subject
-        site_at = resolver.site_at
         for call, fn, target in resolver.calls(source(ast.Call)):
-            calls = by_fn[id(fn)]["calls"]
+            calls = by_fn[id(fn)][1]
             if target not in calls:  # the first call of each target is the one kept
-                calls[target] = site_at(call, fn, target, "ctx")
+                calls[target] = _site(call, target, "ctx")
     handler_calls = []
     unrun = coroutine_actions(model)
-    site_at = resolver.site_at
+    contexts: dict[int, str] = {}
+    """id(function) -> its context name (asked once per function, not per call)."""
     for call, fn, target in resolver.calls(model.handler_nodes(ast.Call)):
-        if id(call) not in unrun:
-            handler_calls.append(site_at(call, fn, target, None))
-    return ModuleSummary(
-        module=module,
-        path=path,
-        **_kind_facts(model, module, resolver),
-        **(_action_facts(model, module, resolver) if only is None else {}),
-        functions={
-            q: FunctionSummary(q, d["effects"], tuple(d["calls"].values()))
-            for q, d in functions.items()
-            if d["effects"] or d["calls"]
+        if unrun and id(call) in unrun:
+            continue
+        ctx = contexts.get(id(fn))
+        if ctx is None:
+            ctx = contexts[id(fn)] = fn.context_name()
+        handler_calls.append(_site(call, target, ctx))
+    handlers, services, kind_calls = _kind_facts(model, module, resolver)
+    non_callables, action_calls = _action_facts(model, module, resolver) if only is None else ({}, [])
+    return {
+        "version": SUMMARY_VERSION,
+        "module": module,
+        "path": path,
+        "aliases": {k: v for k, v in model.imports.names.items() if k != v},
+        "handler_calls": handler_calls,
+        "handlers": handlers,
+        "services": services,
+        "kind_calls": kind_calls,
+        "non_callables": non_callables,
+        "action_calls": action_calls,
+        "functions": {
+            q: {"effects": effects, "calls": list(calls.values())}
+            for q, (effects, calls) in functions.items()
+            if effects or calls
         },
-        handler_calls=tuple(handler_calls),
-        aliases={k: v for k, v in model.imports.names.items() if k != v},
-    )
+    }
 
 
-def _kind_facts(model: Model, module: str, resolver: "_Resolver") -> dict[str, Any]:
+def _site(call: ast.Call, target: str, ctx: str) -> list[Any]:
+    """A call site as `to_dict` writes a `CallSite`: target, the call as written, position, context name."""
+    func = call.func
+    text = f"{func.id}()" if type(func) is ast.Name else f"{dotted(func)}()"  # type: ignore[attr-defined]
+    return [target, text, call.lineno, call.col_offset, call.end_lineno, call.end_col_offset, ctx]
+
+
+def _kind_facts(model: Model, module: str, resolver: "_Resolver") -> tuple[dict[str, list[str]], dict[str, str], list[list[Any]]]:
     """What REA210 needs of a module: its handlers, its literal service names, and the
-    calls its handler code makes through `ctx.*_call/*_send` (targets qualified)."""
+    calls its handler code makes through `ctx.*_call/*_send` (targets qualified), as
+    `to_dict` writes them."""
     from rea_lint.rules.rea210_handler_kind_call_mismatch import handler_service, kind_calls, literal_services
 
     handlers = {}
     if model.service_objects:
         for fn in model.module_functions.values():
-            found = handler_service(model, fn)
-            if found is not None:
-                handlers[f"{module}.{fn.qualname}"] = found
+            if fn.handler is not None:
+                found = handler_service(model, fn)
+                if found is not None:
+                    handlers[f"{module}.{fn.qualname}"] = list(found)
     calls = []
     for kc in kind_calls(model):
         target = f"service:{kc.service}" if kc.service is not None else resolver.target(kc.target, kc.function)  # type: ignore[arg-type]
@@ -330,14 +366,15 @@ def _kind_facts(model: Model, module: str, resolver: "_Resolver") -> dict[str, A
             continue
         c = kc.call
         text = ast.unparse(kc.target) if kc.target is not None else repr(kc.service)
-        calls.append((kc.method, CallSite(target, text, c.lineno, c.col_offset, c.end_lineno, c.end_col_offset, kc.ctx)))
-    calls.sort(key=lambda mc: (mc[1].line, mc[1].col))
-    return {"handlers": handlers, "services": literal_services(model), "kind_calls": tuple(calls)}
+        calls.append([kc.method, [target, text, c.lineno, c.col_offset, c.end_lineno, c.end_col_offset, kc.ctx]])
+    calls.sort(key=lambda mc: (mc[1][2], mc[1][3]))
+    return handlers, literal_services(model), calls
 
 
-def _action_facts(model: Model, module: str, resolver: "_Resolver") -> dict[str, Any]:
+def _action_facts(model: Model, module: str, resolver: "_Resolver") -> tuple[dict[str, bool], list[list[Any]]]:
     """What REA208 needs across modules: which of this module's functions give no callable,
-    and which run actions of its handler code call another module's function."""
+    and which run actions of its handler code call another module's function (as `to_dict`
+    writes them)."""
     from rea_lint.model import source_text
     from rea_lint.rules.rea208_action_called_not_passed import action_arguments, returns_no_callable
 
@@ -345,16 +382,17 @@ def _action_facts(model: Model, module: str, resolver: "_Resolver") -> dict[str,
         f"{module}.{fn.qualname}": fn.is_async for fn in model.module_functions.values() if returns_no_callable(model, fn)
     }
     calls = []
+    own = module + "."
     for action, fn in action_arguments(model):
         if not isinstance(action, ast.Call):
             continue
         target = resolver.target(action.func, fn)
-        if target is None or target.startswith(f"{module}."):
+        if target is None or target.startswith(own):
             continue  # not a project function, or one of this module (the rule reports those)
-        calls.append(CallSite(target, source_text(action), action.lineno, action.col_offset,
-                              action.end_lineno, action.end_col_offset, fn.context_name()))
-    calls.sort(key=lambda c: (c.line, c.col))
-    return {"non_callables": non_callables, "action_calls": tuple(calls)}
+        calls.append([target, source_text(action), action.lineno, action.col_offset,
+                      action.end_lineno, action.end_col_offset, fn.context_name()])
+    calls.sort(key=lambda c: (c[2], c[3]))
+    return non_callables, calls
 
 
 def coroutine_actions(model: Model) -> set[int]:
@@ -393,26 +431,6 @@ class _Resolver:
         and `summarize` ask about the same calls."""
         self._names: set[str] | None = None
         self._heads: set[str] = set()
-
-    def site(self, call: ast.Call, fn: Function, ctx: str | None = "ctx") -> CallSite | None:
-        """The call site, if the call may reach a project function; ``ctx`` None: the
-        context name in scope in ``fn`` (handler call sites)."""
-        target = self.target(call.func, fn)
-        if target is None:
-            return None
-        return self.site_at(call, fn, target, ctx)
-
-    def site_at(self, call: ast.Call, fn: Function, target: str, ctx: str | None = "ctx") -> CallSite:
-        """The site of a call whose `target` is known."""
-        return CallSite(
-            target,
-            f"{dotted(call.func)}()",
-            call.lineno,
-            call.col_offset,
-            call.end_lineno,
-            call.end_col_offset,
-            fn.context_name() if ctx is None else ctx,
-        )
 
     def calls(self, pairs: Iterable[tuple[Any, Function]]) -> Iterator[tuple[ast.Call, Function, str]]:
         """(call, function, target) for the calls among ``pairs`` that may reach a project
