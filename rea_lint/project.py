@@ -365,7 +365,10 @@ def _kind_facts(model: Model, module: str, resolver: "_Resolver") -> tuple[dict[
         if target is None:
             continue
         c = kc.call
-        text = ast.unparse(kc.target) if kc.target is not None else repr(kc.service)
+        if kc.target is None:
+            text = repr(kc.service)
+        else:  # a Name/Attribute chain reads as its dotted text (`ast.unparse` is slower)
+            text = dotted(kc.target) or ast.unparse(kc.target)
         calls.append([kc.method, [target, text, c.lineno, c.col_offset, c.end_lineno, c.end_col_offset, kc.ctx]])
     calls.sort(key=lambda mc: (mc[1][2], mc[1][3]))
     return handlers, literal_services(model), calls
@@ -430,7 +433,8 @@ class _Resolver:
         """id(call.func) -> target: a call belongs to one function, and both the flake8 path
         and `summarize` ask about the same calls."""
         self._names: set[str] | None = None
-        self._heads: set[str] = set()
+        self._classes: set[str] = set()
+        """Module-level names that are neither imported nor assigned: classes (`Quote.total()`)."""
 
     def calls(self, pairs: Iterable[tuple[Any, Function]]) -> Iterator[tuple[ast.Call, Function, str]]:
         """(call, function, target) for the calls among ``pairs`` that may reach a project
@@ -439,14 +443,15 @@ class _Resolver:
         Calls `_target` answers None for without looking at scopes are skipped first: a
         called name that is neither a function's name nor imported (`len(x)`), an attribute
         chain that does not start at an imported name or a module-level class (`ctx.get()`,
-        `items.append()`, `self.x()`)."""
+        `items.append()`, `self.x()`). An attribute chain from an imported name targets what
+        the model qualifies it to (`Model.call_target`, which the rules asked already)."""
         if self._names is None:
             m = self.m
             self._names = {fn.name for fn in m.functions} | m.imports.names.keys()
-            self._heads = m.imports.names.keys() | (m.module_names - m.module_values.keys())
-        names, heads = self._names, self._heads
+            self._classes = m.module_names - m.module_values.keys() - m.imports.names.keys()
+        names, classes, imported = self._names, self._classes, self.m.imports.names
         name, attribute = ast.Name, ast.Attribute
-        cache, compute = self._targets, self._target
+        cache, compute, call_target = self._targets, self._target, self.m.call_target
         for call, fn in pairs:
             func = call.func
             kind = type(func)
@@ -457,7 +462,14 @@ class _Resolver:
                 head = func.value
                 while type(head) is attribute:
                     head = head.value
-                if type(head) is not name or head.id not in heads:
+                if type(head) is not name:
+                    continue
+                if head.id in imported:  # `_target`'s answer: the qualified name, unless local or a builtin
+                    target = call_target(call, fn)
+                    if target is not None and not target.startswith("builtins."):
+                        yield call, fn, target
+                    continue
+                if head.id not in classes:
                     continue
             else:
                 continue
