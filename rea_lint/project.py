@@ -30,10 +30,11 @@ from __future__ import annotations
 import ast
 import os
 from collections import deque
+from functools import partial
 from itertools import repeat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from rea_lint.catalog import RULES
 from rea_lint.config import DEFAULT, ReaConfig
@@ -68,9 +69,11 @@ SUMMARY_VERSION = 2
 _UNKNOWN: Any = object()
 
 
-@dataclass(frozen=True)
-class CallSite:
-    """A call that may reach a project function: the target, and how it reads (`_stamp()`)."""
+class CallSite(NamedTuple):
+    """A call that may reach a project function: the target, and how it reads (`_stamp()`).
+
+    A named tuple: linking a project makes one of each summary's rows (tens of thousands),
+    and a tuple is made from its row in one step (see `_site_from_list`)."""
 
     target: str
     text: str
@@ -141,31 +144,41 @@ class ModuleSummary:
             module=data["module"],
             path=data["path"],
             aliases=dict(data["aliases"]),
-            handler_calls=tuple(map(site, data["handler_calls"])),
+            handler_calls=_sites(data["handler_calls"]),
             handlers={q: (v[0], v[1]) for q, v in data["handlers"].items()},
             services=dict(data["services"]),
             kind_calls=tuple((m, site(s)) for m, s in data["kind_calls"]),
             non_callables=dict(data["non_callables"]),
-            action_calls=tuple(map(site, data["action_calls"])),
+            action_calls=_sites(data["action_calls"]),
             functions={
-                q: _function(q, dict(f["effects"]), tuple(map(site, f["calls"]))) for q, f in data["functions"].items()
+                q: _function(q, dict(f["effects"]), _sites(f["calls"])) for q, f in data["functions"].items()
             },
         )
 
 
 def _site_to_list(s: CallSite) -> list[Any]:
-    return [s.target, s.text, s.line, s.col, s.end_line, s.end_col, s.ctx]
+    return list(s)
 
 
 def _site_from_list(row: Sequence[Any]) -> CallSite:
-    """`CallSite(*row)`, filled in directly: a frozen dataclass's `__init__` sets each field
-    through `object.__setattr__`, and a warm run that links again builds ~30,000 of them."""
+    """`CallSite(*row)`, without the keyword handling of a named tuple's constructor."""
     if type(row) is not list or len(row) != 7:
         return CallSite(*row)
-    site = _new(CallSite)
-    d = site.__dict__
-    d["target"], d["text"], d["line"], d["col"], d["end_line"], d["end_col"], d["ctx"] = row
-    return site
+    return _tuple_new(CallSite, row)
+
+
+def _sites(rows: Iterable[Sequence[Any]]) -> tuple[CallSite, ...]:
+    """`_site_from_list` of each row; the rows of every summary have all seven fields, and
+    then the sites are made in one C loop."""
+    sites = tuple(map(_new_site, rows))
+    if set(map(len, sites)) <= _ALL_FIELDS:
+        return sites
+    return tuple(map(_site_from_list, rows))
+
+
+_tuple_new = tuple.__new__
+_new_site = partial(_tuple_new, CallSite)
+_ALL_FIELDS = {len(CallSite._fields)}
 
 
 def _function(qualname: str, effects: Mapping[str, str], calls: tuple[CallSite, ...]) -> FunctionSummary:
