@@ -30,10 +30,11 @@ from __future__ import annotations
 import ast
 import os
 from collections import deque
+from functools import partial
 from itertools import repeat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from rea_lint.catalog import RULES
 from rea_lint.config import DEFAULT, ReaConfig
@@ -51,6 +52,7 @@ __all__ = [
     "ModuleNames",
     "summarize",
     "summarize_source",
+    "summary_data",
     "transitive_findings",
 ]
 
@@ -67,9 +69,11 @@ SUMMARY_VERSION = 2
 _UNKNOWN: Any = object()
 
 
-@dataclass(frozen=True)
-class CallSite:
-    """A call that may reach a project function: the target, and how it reads (`_stamp()`)."""
+class CallSite(NamedTuple):
+    """A call that may reach a project function: the target, and how it reads (`_stamp()`).
+
+    A named tuple: linking a project makes one of each summary's rows (tens of thousands),
+    and a tuple is made from its row in one step (see `_site_from_list`)."""
 
     target: str
     text: str
@@ -140,31 +144,41 @@ class ModuleSummary:
             module=data["module"],
             path=data["path"],
             aliases=dict(data["aliases"]),
-            handler_calls=tuple(map(site, data["handler_calls"])),
+            handler_calls=_sites(data["handler_calls"]),
             handlers={q: (v[0], v[1]) for q, v in data["handlers"].items()},
             services=dict(data["services"]),
             kind_calls=tuple((m, site(s)) for m, s in data["kind_calls"]),
             non_callables=dict(data["non_callables"]),
-            action_calls=tuple(map(site, data["action_calls"])),
+            action_calls=_sites(data["action_calls"]),
             functions={
-                q: _function(q, dict(f["effects"]), tuple(map(site, f["calls"]))) for q, f in data["functions"].items()
+                q: _function(q, dict(f["effects"]), _sites(f["calls"])) for q, f in data["functions"].items()
             },
         )
 
 
 def _site_to_list(s: CallSite) -> list[Any]:
-    return [s.target, s.text, s.line, s.col, s.end_line, s.end_col, s.ctx]
+    return list(s)
 
 
 def _site_from_list(row: Sequence[Any]) -> CallSite:
-    """`CallSite(*row)`, filled in directly: a frozen dataclass's `__init__` sets each field
-    through `object.__setattr__`, and a warm run that links again builds ~30,000 of them."""
+    """`CallSite(*row)`, without the keyword handling of a named tuple's constructor."""
     if type(row) is not list or len(row) != 7:
         return CallSite(*row)
-    site = _new(CallSite)
-    d = site.__dict__
-    d["target"], d["text"], d["line"], d["col"], d["end_line"], d["end_col"], d["ctx"] = row
-    return site
+    return _tuple_new(CallSite, row)
+
+
+def _sites(rows: Iterable[Sequence[Any]]) -> tuple[CallSite, ...]:
+    """`_site_from_list` of each row; the rows of every summary have all seven fields, and
+    then the sites are made in one C loop."""
+    sites = tuple(map(_new_site, rows))
+    if set(map(len, sites)) <= _ALL_FIELDS:
+        return sites
+    return tuple(map(_site_from_list, rows))
+
+
+_tuple_new = tuple.__new__
+_new_site = partial(_tuple_new, CallSite)
+_ALL_FIELDS = {len(CallSite._fields)}
 
 
 def _function(qualname: str, effects: Mapping[str, str], calls: tuple[CallSite, ...]) -> FunctionSummary:
@@ -261,20 +275,36 @@ def summarize(
     ``only``/``nodes`` restrict it to some functions and their indexed code (the flake8 path
     summarizes just what its handlers can reach, and hands over the ``resolver`` it used to
     find them, so no call is resolved twice)."""
+    return ModuleSummary.from_dict(summary_data(model, module, path, only, nodes, resolver))
+
+
+def summary_data(
+    model: Model,
+    module: str,
+    path: str = "",
+    only: Sequence[Function] | None = None,
+    nodes: NodeSource | None = None,
+    resolver: "_Resolver | None" = None,
+) -> dict[str, Any]:
+    """`summarize(...).to_dict()`, built as that from the start: the CLI stores and links
+    every file's summary in this shape, and a module has dozens of call sites (most of them
+    handler code calling imported names) not worth a frozen dataclass each on the way."""
     from rea_lint.rules import all_checkers  # the rules import this package's siblings
 
     if resolver is None:
         resolver = _Resolver(model, module)
-    functions: dict[str, dict[str, Any]] = {}
+    functions: dict[str, list[Any]] = {}
+    """Qualified name -> [effects, calls by target]: a redefined function shares its entry."""
     plain = list(only) if only is not None else [fn for fn in model.functions if not fn.is_handler_code]
     source: NodeSource = nodes if nodes is not None else model.plain_nodes
-    by_fn: dict[int, dict[str, Any]] = {}
+    by_fn: dict[int, list[Any]] = {}
     """id(function) -> its entry in ``functions`` (no qualified name built per call)."""
-    for fn in plain:  # (a redefined function shares its name's entry)
-        key = f"{module}.{fn.qualname}"
+    prefix = module + "."
+    for fn in plain:
+        key = prefix + fn.qualname
         entry = functions.get(key)
         if entry is None:
-            entry = functions[key] = {"effects": {}, "calls": {}}
+            entry = functions[key] = [{}, {}]
         by_fn[id(fn)] = entry
     if plain:
         checkers = all_checkers()
@@ -282,62 +312,85 @@ def summarize(
             checker = checkers.get(code)
             if checker is None:
                 continue
-            for node, fn, subject in checker.detect(model, source):
-                effects = by_fn[id(fn)]["effects"]
+            for _node, fn, subject in checker.detect(model, source):
+                effects = by_fn[id(fn)][0]
                 if code not in effects:
                     effects[code] = subject
-        site_at = resolver.site_at
         for call, fn, target in resolver.calls(source(ast.Call)):
-            calls = by_fn[id(fn)]["calls"]
+            calls = by_fn[id(fn)][1]
             if target not in calls:  # the first call of each target is the one kept
-                calls[target] = site_at(call, fn, target, "ctx")
+                calls[target] = _site(call, target, "ctx")
     handler_calls = []
     unrun = coroutine_actions(model)
-    site_at = resolver.site_at
+    contexts: dict[int, str] = {}
+    """id(function) -> its context name (asked once per function, not per call)."""
     for call, fn, target in resolver.calls(model.handler_nodes(ast.Call)):
-        if id(call) not in unrun:
-            handler_calls.append(site_at(call, fn, target, None))
-    return ModuleSummary(
-        module=module,
-        path=path,
-        **_kind_facts(model, module, resolver),
-        **(_action_facts(model, module, resolver) if only is None else {}),
-        functions={
-            q: FunctionSummary(q, d["effects"], tuple(d["calls"].values()))
-            for q, d in functions.items()
-            if d["effects"] or d["calls"]
+        if unrun and id(call) in unrun:
+            continue
+        ctx = contexts.get(id(fn))
+        if ctx is None:
+            ctx = contexts[id(fn)] = fn.context_name()
+        handler_calls.append(_site(call, target, ctx))
+    handlers, services, kind_calls = _kind_facts(model, module, resolver)
+    non_callables, action_calls = _action_facts(model, module, resolver) if only is None else ({}, [])
+    return {
+        "version": SUMMARY_VERSION,
+        "module": module,
+        "path": path,
+        "aliases": {k: v for k, v in model.imports.names.items() if k != v},
+        "handler_calls": handler_calls,
+        "handlers": handlers,
+        "services": services,
+        "kind_calls": kind_calls,
+        "non_callables": non_callables,
+        "action_calls": action_calls,
+        "functions": {
+            q: {"effects": effects, "calls": list(calls.values())}
+            for q, (effects, calls) in functions.items()
+            if effects or calls
         },
-        handler_calls=tuple(handler_calls),
-        aliases={k: v for k, v in model.imports.names.items() if k != v},
-    )
+    }
 
 
-def _kind_facts(model: Model, module: str, resolver: "_Resolver") -> dict[str, Any]:
+def _site(call: ast.Call, target: str, ctx: str) -> list[Any]:
+    """A call site as `to_dict` writes a `CallSite`: target, the call as written, position, context name."""
+    func = call.func
+    text = f"{func.id}()" if type(func) is ast.Name else f"{dotted(func)}()"  # type: ignore[attr-defined]
+    return [target, text, call.lineno, call.col_offset, call.end_lineno, call.end_col_offset, ctx]
+
+
+def _kind_facts(model: Model, module: str, resolver: "_Resolver") -> tuple[dict[str, list[str]], dict[str, str], list[list[Any]]]:
     """What REA210 needs of a module: its handlers, its literal service names, and the
-    calls its handler code makes through `ctx.*_call/*_send` (targets qualified)."""
+    calls its handler code makes through `ctx.*_call/*_send` (targets qualified), as
+    `to_dict` writes them."""
     from rea_lint.rules.rea210_handler_kind_call_mismatch import handler_service, kind_calls, literal_services
 
     handlers = {}
     if model.service_objects:
         for fn in model.module_functions.values():
-            found = handler_service(model, fn)
-            if found is not None:
-                handlers[f"{module}.{fn.qualname}"] = found
+            if fn.handler is not None:
+                found = handler_service(model, fn)
+                if found is not None:
+                    handlers[f"{module}.{fn.qualname}"] = list(found)
     calls = []
     for kc in kind_calls(model):
         target = f"service:{kc.service}" if kc.service is not None else resolver.target(kc.target, kc.function)  # type: ignore[arg-type]
         if target is None:
             continue
         c = kc.call
-        text = ast.unparse(kc.target) if kc.target is not None else repr(kc.service)
-        calls.append((kc.method, CallSite(target, text, c.lineno, c.col_offset, c.end_lineno, c.end_col_offset, kc.ctx)))
-    calls.sort(key=lambda mc: (mc[1].line, mc[1].col))
-    return {"handlers": handlers, "services": literal_services(model), "kind_calls": tuple(calls)}
+        if kc.target is None:
+            text = repr(kc.service)
+        else:  # a Name/Attribute chain reads as its dotted text (`ast.unparse` is slower)
+            text = dotted(kc.target) or ast.unparse(kc.target)
+        calls.append([kc.method, [target, text, c.lineno, c.col_offset, c.end_lineno, c.end_col_offset, kc.ctx]])
+    calls.sort(key=lambda mc: (mc[1][2], mc[1][3]))
+    return handlers, literal_services(model), calls
 
 
-def _action_facts(model: Model, module: str, resolver: "_Resolver") -> dict[str, Any]:
+def _action_facts(model: Model, module: str, resolver: "_Resolver") -> tuple[dict[str, bool], list[list[Any]]]:
     """What REA208 needs across modules: which of this module's functions give no callable,
-    and which run actions of its handler code call another module's function."""
+    and which run actions of its handler code call another module's function (as `to_dict`
+    writes them)."""
     from rea_lint.model import source_text
     from rea_lint.rules.rea208_action_called_not_passed import action_arguments, returns_no_callable
 
@@ -345,16 +398,17 @@ def _action_facts(model: Model, module: str, resolver: "_Resolver") -> dict[str,
         f"{module}.{fn.qualname}": fn.is_async for fn in model.module_functions.values() if returns_no_callable(model, fn)
     }
     calls = []
+    own = module + "."
     for action, fn in action_arguments(model):
         if not isinstance(action, ast.Call):
             continue
         target = resolver.target(action.func, fn)
-        if target is None or target.startswith(f"{module}."):
+        if target is None or target.startswith(own):
             continue  # not a project function, or one of this module (the rule reports those)
-        calls.append(CallSite(target, source_text(action), action.lineno, action.col_offset,
-                              action.end_lineno, action.end_col_offset, fn.context_name()))
-    calls.sort(key=lambda c: (c.line, c.col))
-    return {"non_callables": non_callables, "action_calls": tuple(calls)}
+        calls.append([target, source_text(action), action.lineno, action.col_offset,
+                      action.end_lineno, action.end_col_offset, fn.context_name()])
+    calls.sort(key=lambda c: (c[2], c[3]))
+    return non_callables, calls
 
 
 def coroutine_actions(model: Model) -> set[int]:
@@ -392,27 +446,8 @@ class _Resolver:
         """id(call.func) -> target: a call belongs to one function, and both the flake8 path
         and `summarize` ask about the same calls."""
         self._names: set[str] | None = None
-        self._heads: set[str] = set()
-
-    def site(self, call: ast.Call, fn: Function, ctx: str | None = "ctx") -> CallSite | None:
-        """The call site, if the call may reach a project function; ``ctx`` None: the
-        context name in scope in ``fn`` (handler call sites)."""
-        target = self.target(call.func, fn)
-        if target is None:
-            return None
-        return self.site_at(call, fn, target, ctx)
-
-    def site_at(self, call: ast.Call, fn: Function, target: str, ctx: str | None = "ctx") -> CallSite:
-        """The site of a call whose `target` is known."""
-        return CallSite(
-            target,
-            f"{dotted(call.func)}()",
-            call.lineno,
-            call.col_offset,
-            call.end_lineno,
-            call.end_col_offset,
-            fn.context_name() if ctx is None else ctx,
-        )
+        self._classes: set[str] = set()
+        """Module-level names that are neither imported nor assigned: classes (`Quote.total()`)."""
 
     def calls(self, pairs: Iterable[tuple[Any, Function]]) -> Iterator[tuple[ast.Call, Function, str]]:
         """(call, function, target) for the calls among ``pairs`` that may reach a project
@@ -421,14 +456,15 @@ class _Resolver:
         Calls `_target` answers None for without looking at scopes are skipped first: a
         called name that is neither a function's name nor imported (`len(x)`), an attribute
         chain that does not start at an imported name or a module-level class (`ctx.get()`,
-        `items.append()`, `self.x()`)."""
+        `items.append()`, `self.x()`). An attribute chain from an imported name targets what
+        the model qualifies it to (`Model.call_target`, which the rules asked already)."""
         if self._names is None:
             m = self.m
             self._names = {fn.name for fn in m.functions} | m.imports.names.keys()
-            self._heads = m.imports.names.keys() | (m.module_names - m.module_values.keys())
-        names, heads = self._names, self._heads
+            self._classes = m.module_names - m.module_values.keys() - m.imports.names.keys()
+        names, classes, imported = self._names, self._classes, self.m.imports.names
         name, attribute = ast.Name, ast.Attribute
-        cache, compute = self._targets, self._target
+        cache, compute, call_target = self._targets, self._target, self.m.call_target
         for call, fn in pairs:
             func = call.func
             kind = type(func)
@@ -439,7 +475,14 @@ class _Resolver:
                 head = func.value
                 while type(head) is attribute:
                     head = head.value
-                if type(head) is not name or head.id not in heads:
+                if type(head) is not name:
+                    continue
+                if head.id in imported:  # `_target`'s answer: the qualified name, unless local or a builtin
+                    target = call_target(call, fn)
+                    if target is not None and not target.startswith("builtins."):
+                        yield call, fn, target
+                    continue
+                if head.id not in classes:
                     continue
             else:
                 continue

@@ -319,23 +319,27 @@ def _summarize(
 ) -> None:
     from rea_lint.model import build_model
     from rea_lint.names import ImportMap
-    from rea_lint.project import summarize
+    from rea_lint.project import summary_data
 
     try:
         if model is None:  # not Restate code, but its functions may be links of a chain
             model = build_model(tree, config, ImportMap.from_tree(tree, where.package))
-        summary = summarize(model, where.module, result.path).to_dict()
+        summary = summary_data(model, where.module, result.path)
     except RecursionError:
         return
     sites = [*summary["handler_calls"], *(site for _method, site in summary["kind_calls"]), *summary["action_calls"]]
-    for site in sites:  # reported positions: characters, like findings
-        site[3] = char_col(lines, site[2], site[3])
-        if site[4] is not None and site[5] is not None:
-            site[5] = char_col(lines, site[4], site[5])
+    n = len(lines)
+    for site in sites:  # reported positions: characters, like findings (`char_col`, for non-ASCII lines only)
+        line = site[2]
+        if 0 < line <= n and not lines[line - 1].isascii():
+            site[3] = char_col(lines, line, site[3])
+        end = site[4]
+        if end is not None and site[5] is not None and 0 < end <= n and not lines[end - 1].isascii():
+            site[5] = char_col(lines, end, site[5])
     result.summary = summary
     for site in sites:
         line = site[2]
-        if 0 < line <= len(lines) and "noqa" in lines[line - 1].lower():
+        if 0 < line <= n and "noqa" in lines[line - 1].lower():
             codes = _noqa_codes(lines[line - 1])
             if codes is not None:
                 result.noqa[str(line)] = codes
