@@ -36,7 +36,7 @@ _ENV_METHOD = ENV_RECEIVER + "."
 class _Module:
     """One module as one checker sees it: answers every hook in it shares."""
 
-    __slots__ = ("api", "tree", "skip", "index", "h", "current_function")
+    __slots__ = ("api", "tree", "skip", "index", "h", "current_function", "handler_key", "in_handler")
 
     def __init__(self, api: CheckerPluginInterface, tree: MypyFile | None, checks: Checks) -> None:
         self.api = api
@@ -50,6 +50,24 @@ class _Module:
         # the innermost function being checked (`top_function` before mypy 1.16 named it so)
         scope = api.scope  # type: ignore[attr-defined]
         self.current_function: Callable[[], FuncItem | None] = getattr(scope, "current_function", None) or scope.top_function
+        self.handler_key: tuple[object, ...] | None = None
+        """What `in_handler` was judged for: the function, its signature, mypy's pass, the error list."""
+        self.in_handler = False
+
+    def in_handler_code(self, errors: Any) -> bool:
+        """Is the function being checked handler code? Asked at every call in it, judged once per
+        function and pass: a deferred function is checked again in a later pass, when the types
+        its decorator needs may be known, and the daemon replaces the error list when it
+        re-checks a function."""
+        func = self.current_function()
+        key = self.handler_key
+        if (key is not None and key[0] is func and key[1] is getattr(func, "type", None)
+                and key[2] == getattr(self.api, "pass_num", 0) and key[3] is errors.error_info_map.get(errors.file)):
+            return self.in_handler
+        self.in_handler = self.h.is_handler_code(func)
+        self.handler_key = (func, getattr(func, "type", None), getattr(self.api, "pass_num", 0),
+                            errors.error_info_map.get(errors.file))
+        return self.in_handler
 
 
 class Checks:
@@ -92,7 +110,7 @@ class Checks:
         if not isinstance(node, CallExpr):
             # an operator (`os.environ[k]`, `k in os.environ`): only the environment's methods matter
             if (mctx is not None and fullname.startswith(_ENV_METHOD) and calls.env_read(fullname)
-                    and h.is_handler_code(m.current_function())):
+                    and m.in_handler_code(errors)):
                 self.reporter.report(api, "REA109", node, subject_text(node))
             return
 
@@ -118,7 +136,7 @@ class Checks:
             self._decorated_pass(api, h, index.decorated_by_call[id(node)], node)
 
         method = fullname.rpartition(".")[2] if mctx is not None else ""
-        in_handler = h.is_handler_code(m.current_function())
+        in_handler = m.in_handler_code(api.msg.errors)
 
         if not in_handler:
             # Outside handler code only a Restate future handed to asyncio matters (the hook's
@@ -157,7 +175,8 @@ class Checks:
         action = misuse.run_action_argument(call, fullname, method, on_context, receiver_type)
         if action is not None and misuse.called_not_passed(h, action):
             self.reporter.report(api, "REA208", action, subject_text(action))
-        if on_context:
+        if on_context and (method in misuse.METHOD_KINDS or method in misuse.GENERIC_METHODS):
+            # the receiver's text is only for the message: rendered for the methods REA210 judges
             ctx = subject_text(call.callee.expr) if isinstance(call.callee, MemberExpr) else "ctx"
             found = misuse.kind_mismatch(h, call, method, ctx)
             if found is not None:

@@ -402,6 +402,10 @@ def _func_node(expr: Expression | None) -> FuncItem | None:
 
 _CACHE: dict[int, tuple[MypyFile, ModuleIndex]] = {}
 """id(tree) -> (tree, index); holding the tree keeps the ids of its nodes unique."""
+_CACHE_SIZE = 32
+"""mypy checks a module at a time (the modules of an import cycle in turns), so a few indexes
+cover what its hooks ask; keeping every module's would only hold memory (and, as objects that
+live on, make Python's garbage collector run in the middle of mypy's check)."""
 
 
 def index_for(tree: MypyFile) -> ModuleIndex:
@@ -409,8 +413,8 @@ def index_for(tree: MypyFile) -> ModuleIndex:
     if hit is not None and hit[0] is tree:
         return hit[1]
     idx = ModuleIndex(tree)
-    if len(_CACHE) > 512:
-        _CACHE.clear()
+    if len(_CACHE) >= _CACHE_SIZE:
+        del _CACHE[next(iter(_CACHE))]  # the oldest
     _CACHE[id(tree)] = (tree, idx)
     return idx
 
