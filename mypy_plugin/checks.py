@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from mypy.nodes import CallExpr, Context, FuncItem, LambdaExpr, MemberExpr, MypyFile, NameExpr, RefExpr
+from mypy.nodes import CallExpr, Context, FuncItem, LambdaExpr, MemberExpr, MypyFile, NameExpr, RefExpr, SymbolTableNode
 from mypy.options import Options
 from mypy.plugin import CheckerPluginInterface, MethodSigContext
 from mypy.types import FunctionLike, Instance, TypeType, get_proper_type
@@ -20,6 +20,7 @@ from rea_lint.config import ReaConfig
 
 from mypy_plugin.handlers import Handlers
 from mypy_plugin.index import RUN_METHODS, ModuleIndex, index_for
+from mypy_plugin.inert import InertNames, decorator_names
 from mypy_plugin.report import Reporter, subject_text
 from mypy_plugin.resolve import callee_names, receiver_names
 from mypy_plugin.restate_types import DURABLE_PROMISE, ContextTypes, callable_definition, instance_of
@@ -71,7 +72,8 @@ class _Module:
 
 
 class Checks:
-    def __init__(self, options: Options, config: ReaConfig, reporter: Reporter) -> None:
+    def __init__(self, options: Options, config: ReaConfig, reporter: Reporter,
+                 lookup: Callable[[str], SymbolTableNode | None]) -> None:
         self.options = options
         self.config = config
         self.contexts = ContextTypes(config.context_types)
@@ -86,12 +88,25 @@ class Checks:
         """(path, its error list) when `_module_pass` last ran (see `judged`)."""
         self._last_call: tuple[object, ...] | None = None
         """The inputs of the call judged last and the error list after it (see `on_call`)."""
+        self.inert = InertNames(config.context_types, config.extra_calls, config.handler_decorators, lookup)
+        self._decorator_names: tuple[frozenset[str], frozenset[str], bool] = (frozenset(), frozenset(), True)
+        """What the hooks of the judged module's decorator calls may be named (see `inert_here`)."""
 
     def judged(self, errors: Any) -> bool:
         """Has `_module_pass` run for the module mypy is checking, with its current error list?
         Then an operator hook there could only matter for `os.environ` (see `hooks`)."""
         last = self._judged
         return last is not None and last[0] == errors.file and last[1] is errors.error_info_map.get(errors.file)
+
+    def inert_here(self, fullname: str, method: bool, builtins: object) -> bool:
+        """No rule can judge a call named `fullname` in the module `_module_pass` judged last:
+        a builtin no rule names (`mypy_plugin.inert`) that none of its decorators may call."""
+        if not self.inert.is_inert(fullname, method, builtins):
+            return False
+        functions, methods, unknown = self._decorator_names
+        if unknown:
+            return False
+        return fullname.rpartition(".")[2] not in methods if method else fullname not in functions
 
     # -- the judgement ---------------------------------------------------------------------
 
@@ -243,6 +258,7 @@ class Checks:
             for found in self.transitive.findings(api.path, tree.fullname):
                 self.reporter.report_at(api, found.code, found.line, found.col, found.message)
         self._passed[id(tree)] = (tree, errors.error_info_map.get(errors.file))
+        self._decorator_names = decorator_names(h.index.decorator_calls())
         self._judged = (errors.file, errors.error_info_map.get(errors.file))
 
     def _decorated_pass(self, api: CheckerPluginInterface, h: Handlers, func: FuncItem, decorator: CallExpr) -> None:

@@ -100,6 +100,7 @@ class ModuleIndex:
         self.parent: dict[int, Node] = {}
         self.decorator_of: dict[int, Decorator] = {}
         self.decorated_by_call: dict[int, FuncDef] = {}
+        self._decorator_calls: list[CallExpr] = []
         self.run_action_ids: set[int] = set()
         self.run_call_of_action: dict[int, CallExpr] = {}
         self.direct_calls: set[int] = set()
@@ -185,6 +186,7 @@ class ModuleIndex:
             for d in node.decorators:
                 if isinstance(d, CallExpr):
                     self.decorated_by_call[id(d)] = node.func
+                    self._decorator_calls.append(d)
         elif what == _REF:
             if node.fullname in _ENVIRON:  # type: ignore[attr-defined]
                 self.env_readers.add(id(func))
@@ -280,6 +282,10 @@ class ModuleIndex:
                     return self._bound[key]
                 func = self.enclosing_function(func)
         return self._bound.get((0, expr.name))
+
+    def decorator_calls(self) -> list[CallExpr]:
+        """Every decorator of the module that is a call (`@svc.handler()`)."""
+        return self._decorator_calls
 
     def own_calls(self, func: FuncItem | None) -> list[CallExpr]:
         """The calls in a function's body, not in the functions and lambdas nested in it."""
