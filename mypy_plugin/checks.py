@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from mypy.nodes import CallExpr, Context, FuncItem, LambdaExpr, MemberExpr, MypyFile, NameExpr, RefExpr
+from mypy.nodes import CallExpr, Context, FuncItem, LambdaExpr, MemberExpr, MypyFile, NameExpr, RefExpr, SymbolTableNode
 from mypy.options import Options
 from mypy.plugin import CheckerPluginInterface, MethodSigContext
 from mypy.types import FunctionLike, Instance, TypeType, get_proper_type
@@ -20,6 +20,7 @@ from rea_lint.config import ReaConfig
 
 from mypy_plugin.handlers import Handlers
 from mypy_plugin.index import RUN_METHODS, ModuleIndex, index_for
+from mypy_plugin.inert import InertNames, decorator_names
 from mypy_plugin.report import Reporter, subject_text
 from mypy_plugin.resolve import callee_names, receiver_names
 from mypy_plugin.restate_types import DURABLE_PROMISE, ContextTypes, callable_definition, instance_of
@@ -36,7 +37,7 @@ _ENV_METHOD = ENV_RECEIVER + "."
 class _Module:
     """One module as one checker sees it: answers every hook in it shares."""
 
-    __slots__ = ("api", "tree", "skip", "index", "h", "current_function")
+    __slots__ = ("api", "tree", "skip", "index", "h", "current_function", "handler_key", "in_handler")
 
     def __init__(self, api: CheckerPluginInterface, tree: MypyFile | None, checks: Checks) -> None:
         self.api = api
@@ -50,10 +51,29 @@ class _Module:
         # the innermost function being checked (`top_function` before mypy 1.16 named it so)
         scope = api.scope  # type: ignore[attr-defined]
         self.current_function: Callable[[], FuncItem | None] = getattr(scope, "current_function", None) or scope.top_function
+        self.handler_key: tuple[object, ...] | None = None
+        """What `in_handler` was judged for: the function, its signature, mypy's pass, the error list."""
+        self.in_handler = False
+
+    def in_handler_code(self, errors: Any) -> bool:
+        """Is the function being checked handler code? Asked at every call in it, judged once per
+        function and pass: a deferred function is checked again in a later pass, when the types
+        its decorator needs may be known, and the daemon replaces the error list when it
+        re-checks a function."""
+        func = self.current_function()
+        key = self.handler_key
+        if (key is not None and key[0] is func and key[1] is getattr(func, "type", None)
+                and key[2] == getattr(self.api, "pass_num", 0) and key[3] is errors.error_info_map.get(errors.file)):
+            return self.in_handler
+        self.in_handler = self.h.is_handler_code(func)
+        self.handler_key = (func, getattr(func, "type", None), getattr(self.api, "pass_num", 0),
+                            errors.error_info_map.get(errors.file))
+        return self.in_handler
 
 
 class Checks:
-    def __init__(self, options: Options, config: ReaConfig, reporter: Reporter) -> None:
+    def __init__(self, options: Options, config: ReaConfig, reporter: Reporter,
+                 lookup: Callable[[str], SymbolTableNode | None]) -> None:
         self.options = options
         self.config = config
         self.contexts = ContextTypes(config.context_types)
@@ -68,12 +88,25 @@ class Checks:
         """(path, its error list) when `_module_pass` last ran (see `judged`)."""
         self._last_call: tuple[object, ...] | None = None
         """The inputs of the call judged last and the error list after it (see `on_call`)."""
+        self.inert = InertNames(config.context_types, config.extra_calls, config.handler_decorators, lookup)
+        self._decorator_names: tuple[frozenset[str], frozenset[str], bool] = (frozenset(), frozenset(), True)
+        """What the hooks of the judged module's decorator calls may be named (see `inert_here`)."""
 
     def judged(self, errors: Any) -> bool:
         """Has `_module_pass` run for the module mypy is checking, with its current error list?
         Then an operator hook there could only matter for `os.environ` (see `hooks`)."""
         last = self._judged
         return last is not None and last[0] == errors.file and last[1] is errors.error_info_map.get(errors.file)
+
+    def inert_here(self, fullname: str, method: bool, builtins: object) -> bool:
+        """No rule can judge a call named `fullname` in the module `_module_pass` judged last:
+        a builtin no rule names (`mypy_plugin.inert`) that none of its decorators may call."""
+        if not self.inert.is_inert(fullname, method, builtins):
+            return False
+        functions, methods, unknown = self._decorator_names
+        if unknown:
+            return False
+        return fullname.rpartition(".")[2] not in methods if method else fullname not in functions
 
     # -- the judgement ---------------------------------------------------------------------
 
@@ -92,7 +125,7 @@ class Checks:
         if not isinstance(node, CallExpr):
             # an operator (`os.environ[k]`, `k in os.environ`): only the environment's methods matter
             if (mctx is not None and fullname.startswith(_ENV_METHOD) and calls.env_read(fullname)
-                    and h.is_handler_code(m.current_function())):
+                    and m.in_handler_code(errors)):
                 self.reporter.report(api, "REA109", node, subject_text(node))
             return
 
@@ -118,7 +151,7 @@ class Checks:
             self._decorated_pass(api, h, index.decorated_by_call[id(node)], node)
 
         method = fullname.rpartition(".")[2] if mctx is not None else ""
-        in_handler = h.is_handler_code(m.current_function())
+        in_handler = m.in_handler_code(api.msg.errors)
 
         if not in_handler:
             # Outside handler code only a Restate future handed to asyncio matters (the hook's
@@ -157,7 +190,8 @@ class Checks:
         action = misuse.run_action_argument(call, fullname, method, on_context, receiver_type)
         if action is not None and misuse.called_not_passed(h, action):
             self.reporter.report(api, "REA208", action, subject_text(action))
-        if on_context:
+        if on_context and (method in misuse.METHOD_KINDS or method in misuse.GENERIC_METHODS):
+            # the receiver's text is only for the message: rendered for the methods REA210 judges
             ctx = subject_text(call.callee.expr) if isinstance(call.callee, MemberExpr) else "ctx"
             found = misuse.kind_mismatch(h, call, method, ctx)
             if found is not None:
@@ -224,6 +258,7 @@ class Checks:
             for found in self.transitive.findings(api.path, tree.fullname):
                 self.reporter.report_at(api, found.code, found.line, found.col, found.message)
         self._passed[id(tree)] = (tree, errors.error_info_map.get(errors.file))
+        self._decorator_names = decorator_names(h.index.decorator_calls())
         self._judged = (errors.file, errors.error_info_map.get(errors.file))
 
     def _decorated_pass(self, api: CheckerPluginInterface, h: Handlers, func: FuncItem, decorator: CallExpr) -> None:

@@ -124,8 +124,16 @@ class ReaPlugin(Plugin):
         checks, errors = self._checks, self._errors
         return checks is not None and errors is not None and checks.judged(errors)
 
+    def _inert(self, fullname: str, method: bool) -> bool:
+        """A builtin no rule can judge, in a module whose own pass has run (see `mypy_plugin.inert`)."""
+        checks, errors = self._checks, self._errors
+        if checks is None or errors is None or not fullname.startswith("builtins."):
+            return False
+        modules = self._modules
+        return checks.inert_here(fullname, method, modules.get("builtins") if modules else None) and checks.judged(errors)
+
     def get_function_signature_hook(self, fullname: str) -> Callable[[FunctionSigContext], FunctionLike] | None:
-        if self._in_silent_module():
+        if self._in_silent_module() or self._inert(fullname, False):
             return None
         hook = self._function_hooks.get(fullname)  # asked at every call: one closure per name
         if hook is None:
@@ -141,6 +149,8 @@ class ReaPlugin(Plugin):
             method = fullname.rpartition(".")[2]
             if method.startswith("__") and method not in _CALLED_DUNDERS:
                 return None
+        elif self._inert(fullname, True):
+            return None
         hook = self._method_hooks.get(fullname)
         if hook is None:
             hook = self._method_hooks[fullname] = lambda ctx: self._guard(ctx, fullname, ctx)
@@ -154,7 +164,7 @@ class ReaPlugin(Plugin):
             if checks is None:
                 from mypy_plugin.checks import Checks
 
-                checks = self._checks = Checks(self.options, self.config, reporter)
+                checks = self._checks = Checks(self.options, self.config, reporter, self.lookup_fully_qualified)
             checks.on_call(ctx.api, fullname, ctx.context, ctx.default_signature, mctx)
         except Exception as exc:  # never break the user's mypy run
             reporter.internal(ctx.api, ctx.context, exc)

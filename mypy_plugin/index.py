@@ -100,6 +100,7 @@ class ModuleIndex:
         self.parent: dict[int, Node] = {}
         self.decorator_of: dict[int, Decorator] = {}
         self.decorated_by_call: dict[int, FuncDef] = {}
+        self._decorator_calls: list[CallExpr] = []
         self.run_action_ids: set[int] = set()
         self.run_call_of_action: dict[int, CallExpr] = {}
         self.direct_calls: set[int] = set()
@@ -185,6 +186,7 @@ class ModuleIndex:
             for d in node.decorators:
                 if isinstance(d, CallExpr):
                     self.decorated_by_call[id(d)] = node.func
+                    self._decorator_calls.append(d)
         elif what == _REF:
             if node.fullname in _ENVIRON:  # type: ignore[attr-defined]
                 self.env_readers.add(id(func))
@@ -280,6 +282,10 @@ class ModuleIndex:
                     return self._bound[key]
                 func = self.enclosing_function(func)
         return self._bound.get((0, expr.name))
+
+    def decorator_calls(self) -> list[CallExpr]:
+        """Every decorator of the module that is a call (`@svc.handler()`)."""
+        return self._decorator_calls
 
     def own_calls(self, func: FuncItem | None) -> list[CallExpr]:
         """The calls in a function's body, not in the functions and lambdas nested in it."""
@@ -402,6 +408,10 @@ def _func_node(expr: Expression | None) -> FuncItem | None:
 
 _CACHE: dict[int, tuple[MypyFile, ModuleIndex]] = {}
 """id(tree) -> (tree, index); holding the tree keeps the ids of its nodes unique."""
+_CACHE_SIZE = 32
+"""mypy checks a module at a time (the modules of an import cycle in turns), so a few indexes
+cover what its hooks ask; keeping every module's would only hold memory (and, as objects that
+live on, make Python's garbage collector run in the middle of mypy's check)."""
 
 
 def index_for(tree: MypyFile) -> ModuleIndex:
@@ -409,8 +419,8 @@ def index_for(tree: MypyFile) -> ModuleIndex:
     if hit is not None and hit[0] is tree:
         return hit[1]
     idx = ModuleIndex(tree)
-    if len(_CACHE) > 512:
-        _CACHE.clear()
+    if len(_CACHE) >= _CACHE_SIZE:
+        del _CACHE[next(iter(_CACHE))]  # the oldest
     _CACHE[id(tree)] = (tree, idx)
     return idx
 

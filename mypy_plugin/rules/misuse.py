@@ -21,13 +21,15 @@ from mypy.types import (
 from mypy_plugin.handlers import Handlers
 from mypy_plugin.restate_types import service_class_kind
 
-__all__ = ["METHOD_KINDS", "called_not_passed", "kind_mismatch", "run_action_argument"]
+__all__ = ["METHOD_KINDS", "GENERIC_METHODS", "called_not_passed", "kind_mismatch", "run_action_argument"]
 
 METHOD_KINDS = {
     "service_call": "service", "service_send": "service",
     "object_call": "object", "object_send": "object",
     "workflow_call": "workflow", "workflow_send": "workflow",
 }
+GENERIC_METHODS = frozenset({"generic_call", "generic_send"})
+"""The methods REA210 judges by the literal service name they are given."""
 _LABEL = {"service": "Service", "object": "VirtualObject", "workflow": "Workflow"}
 SAGA = "rea_runtime.saga.Saga"
 HELPERS = {"rea_runtime.run.run": 2, "rea_runtime.run.run_typed": 2}
@@ -117,7 +119,7 @@ def _literal_services(h: Handlers) -> dict[str, str]:
 
 def kind_mismatch(h: Handlers, call: CallExpr, method: str, ctx: str = "ctx") -> str | None:
     """REA210: the message subject when ``call`` (`ctx.<method>(...)`) targets another kind."""
-    if method in ("generic_call", "generic_send"):
+    if method in GENERIC_METHODS:
         if _argument(call, 3, "key") is not None:
             return None
         service = _argument(call, 0, "service")

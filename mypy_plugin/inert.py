@@ -1,0 +1,177 @@
+"""Builtins whose calls no rule can judge: mypy is handed no hook for them.
+
+A signature hook costs at every call even when it returns at once (mypy maps the call's
+arguments, and for an overloaded callee rebuilds the signature), and about half the calls of
+handler code are `str.join`, `len`, `max`, `list.append`. What the checks judge of a call
+depends on its names (the hook's, the definition's, the methods of the receiver's classes),
+the receiver's classes, the constructed class, and whether the call decorates a function.
+For a builtin, the first three are fixed by the name itself, so the answer is worked out
+once per name from the rule tables (`inert_function` / `inert_method`), never from a list
+written by hand. The last is the module's (`decorator_names`): a module whose decorators
+might call such a name keeps every hook. Nothing is skipped before the module's own pass
+has run (`hooks`), which needs a hook in the module to run at all.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable, Mapping
+
+from mypy.nodes import CallExpr, FuncDef, MemberExpr, OverloadedFuncDef, RefExpr, SymbolTableNode, TypeAlias, TypeInfo
+
+from rea_lint.model import RUN_HELPERS
+
+from mypy_plugin.restate_types import FUTURE_BASES, SERVICE_CLASSES
+from mypy_plugin.rules.misuse import HELPERS, SAGA
+from mypy_plugin.targets import (
+    ASYNCIO_COMBINATORS,
+    CALLS,
+    CLASS_BASES,
+    ENV_COPIERS,
+    ENV_NAMES,
+    ENV_RECEIVER,
+    IN_MEMORY_IO,
+    IO_RECEIVERS,
+    PREFIXES,
+)
+
+__all__ = ["InertNames", "decorator_names"]
+
+_OWNERS = ("builtins.",)
+"""Only builtins are judged inert: their classes and functions have no aliases among the targets."""
+_PLAIN_MODULES = ("builtins.", "typing.", "typing_extensions.", "collections.abc.", "_collections_abc.")
+"""Modules a builtin class's bases come from (`str` is a `typing.Sequence`)."""
+
+
+class InertNames:
+    """Per configuration: which builtin function and method names can never lead to a finding."""
+
+    def __init__(self, context_types: Iterable[str], extra_calls: Mapping[str, tuple[str, ...]],
+                 handler_decorators: Iterable[str], lookup: Callable[[str], SymbolTableNode | None]) -> None:
+        self._lookup = lookup
+        self._names = (frozenset().union(*CALLS.values()) | frozenset(n for ns in extra_calls.values() for n in ns)
+                       | ASYNCIO_COMBINATORS | ENV_COPIERS | ENV_NAMES | frozenset(HELPERS) | frozenset(RUN_HELPERS)
+                       | frozenset(handler_decorators))
+        self._prefixes = tuple(p for ps in PREFIXES.values() for p in ps) + ("restate.", "rea_runtime.")
+        self._classes = (frozenset(context_types) | FUTURE_BASES | {SAGA, ENV_RECEIVER, "restate.context.Context"}
+                         | IO_RECEIVERS | IN_MEMORY_IO | frozenset(SERVICE_CLASSES)
+                         | frozenset().union(*CLASS_BASES.values()))
+        # a class call is judged by the class's names too; an extra-calls entry could name an
+        # alias of a builtin class, so with extra calls configured no class call is skipped
+        self._classes_ok = not any(extra_calls.values())
+        self._cache: dict[str, tuple[object, object, bool]] = {}
+        self._answers: dict[tuple[str, bool], bool] = {}
+        self._builtins: object = None
+
+    def is_inert(self, fullname: str, method: bool, builtins: object) -> bool:
+        """`inert_method` / `inert_function`, remembered per name while mypy's `builtins` tree is
+        the same object (the daemon re-analyses builtins, and what they import, as a new tree)."""
+        if builtins is not self._builtins:
+            self._answers.clear()
+            self._builtins = builtins
+        key = (fullname, method)
+        found = self._answers.get(key)
+        if found is None:
+            found = self._answers[key] = self.inert_method(fullname) if method else self.inert_function(fullname)
+        return found
+
+    def _plain_name(self, name: str) -> bool:
+        return name not in self._names and not name.startswith(self._prefixes)
+
+    def _plain_class(self, info: TypeInfo) -> bool:
+        return all(b.fullname.startswith(_PLAIN_MODULES) and b.fullname not in self._classes for b in info.mro)
+
+    def _plain_member(self, info: TypeInfo, method: str) -> bool:
+        """Every class of the MRO that defines `method` defines it as a plain method (the
+        definition mypy gives the call is then one of these names), and no name is a target."""
+        found = False
+        for base in info.mro:
+            sym = base.names.get(method)
+            if sym is None:
+                continue
+            found = True
+            if not isinstance(sym.node, (FuncDef, OverloadedFuncDef)) or not self._plain_name(f"{base.fullname}.{method}"):
+                return False
+        return found
+
+    def _cached(self, fullname: str, judge: Callable[[SymbolTableNode | None], bool], key_of: Callable[[SymbolTableNode | None], object]) -> bool:
+        sym = self._lookup(fullname)
+        node = sym.node if sym is not None else None
+        key = key_of(sym)
+        hit = self._cache.get(fullname)
+        if hit is not None and hit[0] is node and hit[1] is key:
+            return hit[2]
+        answer = judge(sym)
+        self._cache[fullname] = (node, key, answer)
+        return answer
+
+    def inert_function(self, fullname: str) -> bool:
+        """A call named `fullname` (no receiver) that no rule can judge, wherever it is."""
+        if not fullname.startswith(_OWNERS) or not self._plain_name(fullname):
+            return False
+
+        def judge(sym: SymbolTableNode | None) -> bool:
+            node = sym.node if sym is not None else None
+            if isinstance(node, (FuncDef, OverloadedFuncDef)):
+                return node.fullname == fullname
+            if isinstance(node, TypeInfo) and self._classes_ok and node.fullname == fullname:
+                # the constructor's definition is an `__init__`/`__new__` of the MRO
+                return (self._plain_class(node) and self._plain_member(node, "__init__")
+                        and self._plain_member(node, "__new__"))
+            return False
+
+        return self._cached(fullname, judge, _mro_of)
+
+    def inert_method(self, fullname: str) -> bool:
+        """A method call named `fullname` (`builtins.str.join`) that no rule can judge."""
+        if not fullname.startswith(_OWNERS):
+            return False
+        owner, _, method = fullname.rpartition(".")
+        if not owner or method.startswith("__"):
+            return False
+
+        def judge(sym: SymbolTableNode | None) -> bool:
+            node = sym.node if sym is not None else None
+            return (isinstance(node, TypeInfo) and node.fullname == owner and self._plain_class(node)
+                    and self._plain_name(fullname) and self._plain_member(node, method))
+
+        sym = self._lookup(owner)
+        node = sym.node if sym is not None else None
+        key = (node, getattr(node, "mro", None))
+        hit = self._cache.get(fullname)
+        if hit is not None and hit[0] is key[0] and hit[1] is key[1]:
+            return hit[2]
+        answer = judge(sym)
+        self._cache[fullname] = (key[0], key[1], answer)
+        return answer
+
+
+def _mro_of(sym: SymbolTableNode | None) -> object:
+    node = sym.node if sym is not None else None
+    return getattr(node, "mro", None) if isinstance(node, TypeInfo) else None
+
+
+def decorator_names(decorators: Iterable[CallExpr]) -> tuple[frozenset[str], frozenset[str], bool]:
+    """What the hooks of a module's decorator calls may be named: (function names, method names,
+    unknown). A decorator's hook judges the function it decorates (see `Checks._decorated_pass`)."""
+    functions: set[str] = set()
+    methods: set[str] = set()
+    unknown = False
+    for call in decorators:
+        callee = call.callee
+        if isinstance(callee, MemberExpr):
+            methods.add(callee.name)
+            if callee.fullname:
+                functions.add(callee.fullname)
+        elif isinstance(callee, RefExpr):
+            if callee.fullname:
+                functions.add(callee.fullname)
+            node = callee.node
+            if isinstance(node, TypeInfo):
+                functions.add(node.fullname)
+            elif isinstance(node, TypeAlias):
+                unknown = True  # named by the alias's target
+            else:
+                unknown = unknown or not callee.fullname
+        else:
+            unknown = True  # `@make()()`: named by the type of a call
+    return frozenset(functions), frozenset(methods), unknown
