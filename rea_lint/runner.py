@@ -580,7 +580,10 @@ def link_project(results: Sequence[FileResult], configs: Sequence[ReaConfig]) ->
         stored = cache.load_link(key)
         if stored is not None and _apply_link(groups.values(), stored):
             return
-    outcome, complete = _link(groups.values())
+    from rea_lint.engine import tree_mode
+
+    with tree_mode():  # the link builds ~30,000 sites and frees none before it ends: no collector passes over them
+        outcome, complete = _link(groups.values())
     if cache is not None and key is not None and complete:
         cache.store_link(key, outcome)
 
