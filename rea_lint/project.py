@@ -32,6 +32,7 @@ import os
 from collections import deque
 from functools import partial
 from itertools import repeat
+from operator import attrgetter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
@@ -897,50 +898,100 @@ def _src_roots(config: ReaConfig) -> list[str]:
 
 class _Reachable:
     """A cheap test that a call cannot target one of the module's own functions, so the
-    flake8 path resolves only the calls that may (most calls are `ctx.x()`, builtins ...).
+    flake8 path resolves only the calls that may (most calls are `ctx.x()`, builtins,
+    library calls ...).
 
-    A target that is the module's own function ends with that function's name: the called
-    name, or the attribute called on a class; anything else comes through an import."""
+    `_Resolver.target` names a function of the module for a called name that is a function's
+    name (`helper()`, a nested def), an attribute that is one on a module-level class
+    (`Quote.total()`), or a chain through an import of the module itself (`import shop.pricing`
+    in `shop.pricing`); every other call resolves outside the module, or to nothing."""
 
-    def __init__(self, model: Model) -> None:
+    def __init__(self, model: Model, module: str) -> None:
         self.names = {fn.name for fn in model.functions if not fn.is_handler_code}
-        self.imported = model.imports.names
+        inside, prefix = module + ".", module + "."
+        self.imported = {
+            local for local, qual in model.imports.names.items() if qual.startswith(prefix) or inside.startswith(qual + ".")
+        }
 
-    def among(self, pairs: Iterable[tuple[Any, Function]]) -> Iterator[tuple[Any, Function]]:
+    def among(self, calls: Iterable[Any]) -> Iterator[Any]:
+        """The calls (or (call, function) pairs: ``calls`` yields one kind) that may."""
         names, imported = self.names, self.imported
         name, attribute = ast.Name, ast.Attribute
-        for pair in pairs:
-            func = pair[0].func
+        for item in calls:
+            func = (item if type(item) is ast.Call else item[0]).func
             kind = type(func)
             if kind is name:
                 if func.id in names or func.id in imported:
-                    yield pair
+                    yield item
             elif kind is attribute:
                 if func.attr in names:
-                    yield pair
-                    continue
-                head = func.value
-                while type(head) is attribute:
-                    head = head.value
-                if type(head) is name and head.id in imported:
-                    yield pair
+                    yield item
+                elif imported:
+                    head = func.value
+                    while type(head) is attribute:
+                        head = head.value
+                    if type(head) is name and head.id in imported:
+                        yield item
+
+
+def _cued(code: Iterable[dict[type, list[ast.AST]]], names: set[str], methods: frozenset[str]) -> bool:
+    """Does any of this code (functions' nodes by type) use one of ``names`` (an `ast.Name`)
+    or an attribute named in ``methods``? (see `Checker.cue_names`)"""
+    name_id, attr = attrgetter("id"), attrgetter("attr")
+    for nodes in code:
+        found = nodes.get(ast.Name)
+        if found and not names.isdisjoint(map(name_id, found)):
+            return True
+        if methods:
+            found = nodes.get(ast.Attribute)
+            if found and not methods.isdisjoint(map(attr, found)):
+                return True
+    return False
+
+
+def _may_detect(model: Model, detectors: Sequence[Any], code: Iterable[dict[type, list[ast.AST]]]) -> bool:
+    """Can any of the detectors find something in this code? No, if it names none of their
+    cues (`Checker.cue_names`, computed here for all of them at once)."""
+    from rea_lint.rules.base import Cues
+
+    config = model.config
+    parts = [checker.cues(config) for checker in detectors]
+    if None in parts:
+        return True
+    names = Cues.union(*parts).names(model)  # type: ignore[arg-type]
+    methods: frozenset[str] = frozenset()
+    for checker in detectors:
+        names.update(checker.module_cues(model))
+        methods |= checker.cue_methods
+    return _cued(code, names, methods)
 
 
 def transitive_findings(model: Model, codes: Iterable[str], module: str = "", path: str = "") -> list[Finding]:
     """The same-module part, for per-file front ends (flake8). Only the module's functions
     that handler code can reach are indexed and summarized; none reached, no work."""
+    from rea_lint.rules import all_checkers
+
+    enabled = frozenset(codes)
+    checkers = all_checkers()
+    detectors = [checkers[c] for c in TRANSITIVE_CODES if c in enabled and c in checkers]
+    if not detectors:
+        return []
     module = module or "__module__"
-    resolver = _Resolver(model, module)
     own = {f"{module}.{fn.qualname}": fn for fn in model.functions if not fn.is_handler_code}
     if not own:
         return []
+    resolver = _Resolver(model, module)
+    target_of = resolver.target
+    reachable = _Reachable(model, module)
     frontier = []
-    unrun = coroutine_actions(model)
-    reachable = _Reachable(model)
-    for call, fn, name in resolver.calls(reachable.among(model.handler_nodes(ast.Call))):
-        target = own.get(name)
-        if target is not None and id(call) not in unrun:
-            frontier.append(target)
+    unrun: set[int] | None = None
+    for call, fn in reachable.among(model.handler_nodes(ast.Call)):
+        target = own.get(target_of(call.func, fn))  # type: ignore[arg-type]
+        if target is not None:
+            if unrun is None:
+                unrun = coroutine_actions(model)
+            if id(call) not in unrun:
+                frontier.append(target)
     if not frontier:
         return []
     reached: dict[int, Function] = {}
@@ -951,10 +1002,16 @@ def transitive_findings(model: Model, codes: Iterable[str], module: str = "", pa
             continue
         reached[id(fn)] = fn
         local = code[id(fn)] = model.function_nodes(fn)
-        for _call, _fn, name in resolver.calls(reachable.among(zip(local.get(ast.Call, ()), repeat(fn)))):
-            target = own.get(name)
+        for call in reachable.among(local.get(ast.Call, ())):
+            target = own.get(target_of(call.func, fn))  # type: ignore[arg-type]
             if target is not None and id(target) not in reached:
                 frontier.append(target)
+
+    # Most reached helpers do nothing forbidden: then there is no chain to report, and the
+    # call graph need not be built. Code that names nothing a detector starts from is left
+    # at that; otherwise the detectors run, and stop at their first hit.
+    if not _may_detect(model, detectors, code.values()):
+        return []
 
     def nodes(*types: type) -> Iterator[tuple[ast.AST, Function]]:
         for t in types:  # the reached functions' nodes of this type, in the order reached
@@ -963,17 +1020,7 @@ def transitive_findings(model: Model, codes: Iterable[str], module: str = "", pa
                 if found:
                     yield from zip(found, repeat(fn))
 
-    # Most reached helpers do nothing forbidden: then there is no chain to report, and the
-    # call graph need not be built. The detectors stop at their first hit.
-    from rea_lint.rules import all_checkers
-
-    enabled = frozenset(codes)
-    checkers = all_checkers()
-    if not any(
-        next(iter(checkers[c].detect(model, nodes)), None) is not None
-        for c in TRANSITIVE_CODES
-        if c in enabled and c in checkers
-    ):
+    if not any(next(iter(checker.detect(model, nodes)), None) is not None for checker in detectors):
         return []
     summary = summarize(model, module, path, only=list(reached.values()), nodes=nodes, resolver=resolver)
     return Project([summary], model.config).findings_for(summary, enabled)

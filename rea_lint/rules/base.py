@@ -12,10 +12,22 @@ import weakref
 from typing import Any, Callable, ClassVar, Iterable, Iterator
 
 from rea_lint.catalog import RULES, Rule
+from rea_lint.config import ReaConfig
 from rea_lint.findings import Finding
 from rea_lint.model import SAGA_CLASSES, Function, Model, call_name
 
-__all__ = ["CallRule", "Checker", "Detection", "NodeSource", "memo", "qualified_calls", "resolved_calls", "saga_names"]
+__all__ = [
+    "CallRule",
+    "Checker",
+    "Cues",
+    "Detection",
+    "NodeSource",
+    "dot_prefixes",
+    "memo",
+    "qualified_calls",
+    "resolved_calls",
+    "saga_names",
+]
 
 NodeSource = Callable[..., Iterator[tuple[ast.AST, Function]]]
 """`model.handler_nodes` or `model.plain_nodes`: where a rule looks."""
@@ -24,6 +36,7 @@ Detection = tuple[ast.AST, Function, str]
 
 
 _BUILTINS = frozenset(dir(builtins))
+_CALL_CUES: dict[tuple[type, tuple[str, ...]], "Cues"] = {}
 _MEMOS: "weakref.WeakKeyDictionary[Model, dict[Any, Any]]" = weakref.WeakKeyDictionary()
 
 
@@ -86,9 +99,57 @@ def qualified_calls(model: Model, nodes: NodeSource) -> tuple[list[tuple[ast.Cal
     return found
 
 
-_SAGA_IMPORTS = frozenset(
-    name.rsplit(".", cut)[0] for name in SAGA_CLASSES for cut in range(name.count(".") + 1)
-)
+def dot_prefixes(names: Iterable[str]) -> frozenset[str]:
+    """`a`, `a.b`, `a.b.c` for `a.b.c`: what an import must bind for a name to resolve there."""
+    return frozenset(name.rsplit(".", cut)[0] for name in names for cut in range(name.count(".") + 1))
+
+
+class Cues:
+    """The names through which code can reach some qualified names (or names under some
+    prefixes), so that a rule can tell a module or a function that cannot call them.
+
+    `Model.qualify` builds a qualified name from the name its chain starts with, and only
+    from a name an import binds (`import time`, `from time import time as now`, an alias
+    `now = time.time`) or an unshadowed builtin (`open`): code that uses none of the names
+    `names` gives cannot qualify to any of these."""
+
+    __slots__ = ("parents", "prefixes", "builtins")
+
+    def __init__(self, quals: Iterable[str], prefixes: tuple[str, ...] = ()) -> None:
+        quals = frozenset(quals)
+        self.prefixes = prefixes
+        """An import of a module under a prefix (`from random import randint`)."""
+        self.parents = dot_prefixes(quals) | dot_prefixes(p.rstrip(".") for p in prefixes if p.rstrip("."))
+        """An import of a name or of a module (or class) it lives in (`time`, `datetime.datetime`)."""
+        self.builtins = frozenset(
+            name for name in _BUILTINS
+            if f"builtins.{name}" in self.parents or f"builtins.{name}".startswith(prefixes)
+        )
+
+    @staticmethod
+    def union(*parts: "Cues") -> "Cues":
+        """One `Cues` for several (made once per combination)."""
+        found = _UNIONS.get(parts)
+        if found is None:
+            found = _UNIONS[parts] = _new(Cues)
+            found.parents = frozenset().union(*(p.parents for p in parts))
+            found.prefixes = tuple(dict.fromkeys(q for p in parts for q in p.prefixes))
+            found.builtins = frozenset().union(*(p.builtins for p in parts))
+        return found
+
+    def names(self, model: Model) -> set[str]:
+        """This module's names that may qualify to one of the names (over-approximated:
+        a name bound by a function shadows it there, but is listed)."""
+        parents, prefixes = self.parents, self.prefixes
+        found = {local for local, qual in model.imports.names.items() if qual in parents or qual.startswith(prefixes)}
+        if self.builtins:
+            found.update(self.builtins - model.module_names)
+        return found
+
+
+_UNIONS: dict[tuple[Cues, ...], Cues] = {}
+_new = object.__new__
+_SAGA_IMPORTS = dot_prefixes(SAGA_CLASSES)
 """What an import must bind for a call to qualify to a `Saga` class (`rea_runtime`, `rea_runtime.saga` ...)."""
 
 
@@ -115,6 +176,8 @@ class Checker:
     """Whether handler code calling a project function that does this is reported too
     (the rule specification, "Transitive findings": REA101-103, REA105, REA108-110). Such a rule
     implements `detect`, which transitive analysis runs over non-handler functions."""
+    cue_methods: ClassVar[frozenset[str]] = frozenset()
+    """Method names whose calls `detect` may report whatever the names (see `cue_names`)."""
 
     @property
     def rule(self) -> Rule:
@@ -127,6 +190,29 @@ class Checker:
     def detect(self, model: Model, nodes: NodeSource) -> Iterator[Detection]:
         """The forbidden things among ``nodes`` (a rule that overrides `check` needs none)."""
         raise NotImplementedError
+
+    def cue_names(self, model: Model) -> set[str] | None:
+        """Names without which `detect` finds nothing: over any ``nodes``, it reports only if
+        an `ast.Name` among them has one of these ids or an attribute among them is named in
+        `cue_methods`. None: no such names (`detect` must always run). They are what
+        `cues` gives for the module's imports and builtins, and `module_cues`.
+
+        Transitive analysis reads them to leave out, without running the detectors, the
+        helpers that cannot do what the rule forbids (most helpers handler code calls)."""
+        cues = self.cues(model.config)
+        if cues is None:
+            return None
+        found = cues.names(model)
+        found.update(self.module_cues(model))
+        return found
+
+    def cues(self, config: ReaConfig) -> Cues | None:
+        """The qualified names `detect` starts from (None: it may report without any)."""
+        return None
+
+    def module_cues(self, model: Model) -> Iterable[str]:
+        """Names of this module, besides those `cues` gives, that `detect` may start from."""
+        return ()
 
     def report(self, node: ast.AST, subject: str, ctx: str = "ctx", via: str = "", data: object = None) -> Finding:
         return Finding(
@@ -165,6 +251,22 @@ class CallRule(Checker):
     @classmethod
     def allows(cls, qualname: str, call: ast.Call) -> bool:
         return False
+
+    def cues(self, config: ReaConfig) -> Cues | None:
+        """Its targets, prefixes and `extra-calls` entries (None for a rule with its own
+        `matches` or `detect`, unless it declares its cues itself)."""
+        cls = type(self)
+        if cls.matches.__func__ is not CallRule.matches.__func__ or cls.detect is not CallRule.detect:  # type: ignore[attr-defined]
+            return None  # (a rule that looks further declares its own)
+        return self.call_cues(config.extra_calls.get(self.code, ()))
+
+    def call_cues(self, extra: Iterable[str] = ()) -> Cues:
+        """`Cues` of the rule's targets, prefixes and ``extra`` names (made once per set)."""
+        key = (type(self), tuple(extra))
+        found = _CALL_CUES.get(key)
+        if found is None:
+            found = _CALL_CUES[key] = Cues(self.targets | frozenset(extra), self.prefixes)
+        return found
 
     def detect(self, model: Model, nodes: NodeSource) -> Iterator[Detection]:
         """The calls `matches` accepts, in source order (found by name, not call by call)."""

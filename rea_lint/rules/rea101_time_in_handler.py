@@ -5,11 +5,13 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
+from rea_lint.config import ReaConfig
 from rea_lint.model import Function, Model, call_name
-from rea_lint.rules.base import CallRule, Detection, NodeSource
+from rea_lint.rules.base import CallRule, Cues, Detection, NodeSource
 
 LOOP_GETTERS = frozenset({"asyncio.get_running_loop", "asyncio.get_event_loop"})
 """Calls that return the event loop, whose `.time()` is a monotonic clock read."""
+_LOOP_CUES = Cues(LOOP_GETTERS)
 
 _HEADER = "import restate, time, datetime\nsvc = restate.Service('s')\n"
 
@@ -35,6 +37,10 @@ class TimeInHandler(CallRule):
             "datetime.date.today",
         }
     )
+    def cues(self, config: ReaConfig) -> Cues:
+        """A target, or the loop getter whose loop's `.time()` is read."""
+        return Cues.union(self.call_cues(config.extra_calls.get(self.code, ())), _LOOP_CUES)
+
     def detect(self, model: Model, nodes: NodeSource) -> Iterator[Detection]:
         yield from super().detect(model, nodes)
         loops: dict[int, set[str]] = {}

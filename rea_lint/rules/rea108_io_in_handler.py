@@ -8,10 +8,11 @@ code (`client = httpx.AsyncClient()`, `with open(p) as f`) or at module level.
 from __future__ import annotations
 
 import ast
-from typing import Iterator
+from typing import Iterator, Sequence
 
+from rea_lint.config import ReaConfig
 from rea_lint.model import Function, Model, call_name
-from rea_lint.rules.base import CallRule, Detection, NodeSource, qualified_calls
+from rea_lint.rules.base import CallRule, Cues, Detection, NodeSource, dot_prefixes, qualified_calls
 
 _HEADER = "import restate, httpx\nsvc = restate.Service('s')\n@svc.handler()\nasync def h(ctx: restate.Context, url: str):\n"
 
@@ -171,6 +172,19 @@ class IoInHandler(CallRule):
     transitive = True
     targets = IO_CALLS
 
+    def cues(self, config: ReaConfig) -> Cues:
+        """An I/O call, or a maker of an I/O object or a Path (`_Kinds` starts from nothing else)."""
+        extra = config.extra_calls.get(self.code, ())
+        return Cues.union(self.call_cues(extra), _maker_cues(extra))
+
+    def module_cues(self, model: Model) -> list[str]:
+        """The module-level names `_Kinds` may follow to a maker, and, where a Path can be
+        made, the module's functions (whose returns it may follow)."""
+        found = [name for name, value in model.module_values.items() if _may_lead_to_call(value)]
+        if _PATH_CUES.names(model):
+            found.extend(model.module_functions)
+        return found
+
     def detect(self, model: Model, nodes: NodeSource) -> Iterator[Detection]:
         extra = model.config.extra_calls.get(self.code, ())
         factories = IO_FACTORIES | frozenset(extra) if extra else IO_FACTORIES
@@ -219,12 +233,35 @@ _OBJECT_MAKERS = IO_FACTORIES | CLIENT_TYPES | PATH_FACTORIES | SESSION_MAKERS
 """Every qualified name `_Kinds` starts an I/O object or a Path from."""
 
 
-def _dot_prefixes(names: frozenset[str]) -> frozenset[str]:
-    """`a`, `a.b`, `a.b.c` for `a.b.c`: what an import must bind for a name to resolve there."""
-    return frozenset(name.rsplit(".", cut)[0] for name in names for cut in range(name.count(".") + 1))
+_MAKER_PREFIXES = dot_prefixes(_OBJECT_MAKERS)
+_PATH_CUES = Cues(PATH_FACTORIES)
+_MAKER_CUES: dict[tuple[str, ...], Cues] = {}
 
 
-_MAKER_PREFIXES = _dot_prefixes(_OBJECT_MAKERS)
+def _maker_cues(extra: Sequence[str]) -> Cues:
+    """`Cues` of every maker `_Kinds` knows, with the `extra-calls` entries (factories too)."""
+    key = tuple(extra)
+    found = _MAKER_CUES.get(key)
+    if found is None:
+        found = _MAKER_CUES[key] = Cues(_OBJECT_MAKERS | frozenset(extra))
+    return found
+
+
+def _may_lead_to_call(value: ast.expr | None) -> bool:
+    """Can `_Kinds.of` find an object in this module-level value? Only through a call, or a
+    name it follows further, at the end of the receivers it walks down."""
+    node = value
+    while node is not None:
+        kind = type(node)
+        if kind is ast.Call or kind is ast.Name:
+            return True
+        if kind is ast.Attribute or kind is ast.Subscript or kind is ast.Await:
+            node = node.value  # type: ignore[attr-defined]
+        elif kind is ast.BinOp:
+            node = node.left  # type: ignore[attr-defined]
+        else:
+            return False
+    return False
 
 
 def _may_hold_objects(model: Model, nodes: NodeSource, factories: frozenset[str]) -> bool:
@@ -234,7 +271,7 @@ def _may_hold_objects(model: Model, nodes: NodeSource, factories: frozenset[str]
     with what an import binds, or is `builtins.<name>`. So a module that imports none of
     their modules (most handler modules) and calls no builtin maker needs no `_Kinds`."""
     makers = _OBJECT_MAKERS | factories if factories is not IO_FACTORIES else _OBJECT_MAKERS
-    prefixes = _MAKER_PREFIXES if makers is _OBJECT_MAKERS else _dot_prefixes(makers)
+    prefixes = _MAKER_PREFIXES if makers is _OBJECT_MAKERS else dot_prefixes(makers)
     if not prefixes.isdisjoint(model.imports.names.values()):
         return True
     by_qual = qualified_calls(model, nodes)[1]

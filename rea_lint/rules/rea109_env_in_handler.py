@@ -5,12 +5,14 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
+from rea_lint.config import ReaConfig
 from rea_lint.model import Function, Model, call_name, source_text
-from rea_lint.rules.base import CallRule, Detection, NodeSource
+from rea_lint.rules.base import CallRule, Cues, Detection, NodeSource
 
 _HEADER = "import restate, os\nsvc = restate.Service('s')\n@svc.handler()\nasync def h(ctx: restate.Context):\n"
 
 _ENVIRON = frozenset({"os.environ", "os.environb"})
+_ENVIRON_CUES = Cues(_ENVIRON)
 # Builtins that copy the environment, and so read it: `dict(os.environ)`.
 COPIERS = frozenset({"dict", "list", "sorted", "set", "tuple"})
 # Methods of os.environ that read it (writes are not reads: `os.environ.setdefault` is both).
@@ -21,6 +23,10 @@ class EnvInHandler(CallRule):
     code = "REA109"
     transitive = True
     targets = frozenset({"os.getenv", "os.getenvb"})
+
+    def cues(self, config: ReaConfig) -> Cues:
+        """A target, or the name `os.environ` is read through."""
+        return Cues.union(self.call_cues(config.extra_calls.get(self.code, ())), _ENVIRON_CUES)
 
     def detect(self, model: Model, nodes: NodeSource) -> Iterator[Detection]:
         yield from super().detect(model, nodes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
+from rea_lint.config import ReaConfig
 from rea_lint.model import Model, call_name
 from rea_lint.rules.base import CallRule, Detection, NodeSource
 
@@ -45,6 +46,11 @@ class ThreadInHandler(CallRule):
     @classmethod
     def allows(cls, qualname: str, call: ast.Call) -> bool:
         return qualname in _MP_EXEMPT
+
+    cue_methods = frozenset({"run_in_executor"})
+
+    def cues(self, config: ReaConfig) -> Cues:
+        return self.call_cues(config.extra_calls.get(self.code, ()))
 
     def detect(self, model: Model, nodes: NodeSource) -> Iterator[Detection]:
         yield from super().detect(model, nodes)
