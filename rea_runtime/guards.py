@@ -90,6 +90,18 @@ class Invocation:
         self.state_sizes: dict[str, int] | None = None
         """Serialized size of each state entry of the key, when a total budget is measured."""
 
+    def end(self) -> None:
+        """The attempt is over: no hook reports for it, and what it held into the SDK's object
+        graph goes. The SDK's tasks keep a copy of the handler's contextvars (so this object) and
+        the futures it recorded hold those tasks (a lazy future's task): kept, each invocation's
+        whole graph (~90 objects: context, VM, futures, tasks, the HTTP stream) would be a cycle
+        that only the cyclic collector frees, ~2x the collections of an unguarded app and a
+        growing oldest generation (the guarded app's extra CPU per invocation)."""
+        self.active = False
+        self.futures.clear()
+        self.internal_exc = None  # its traceback holds the handler's frames, and so this object
+        self.raised = None
+
     @property
     def invocation_id(self) -> str:
         try:

@@ -144,7 +144,7 @@ def guarded(fn: F | None = None, *, policy: str | None = None, rules: Mapping[st
             outcome = "terminal_error"
             raise terminal from exc
         finally:
-            inv.active = False
+            inv.end()
             CURRENT.reset(token)
             events.attempt_done(sdk_ctx, name, outcome, time.perf_counter() - started)
 
