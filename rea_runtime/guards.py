@@ -48,13 +48,19 @@ class DurableOps(list):  # type: ignore[type-arg]
     object and the offset of its call instruction, `frame.f_lasti`); iterating gives
     ``(future, subject, (file, line))``, the subject made from ``template.format(ctx name,
     argument)`` and the line looked up only then: almost every future is awaited and never
-    described (`frame.f_lineno` searches the line table on every call)."""
+    described (`frame.f_lineno` searches the line table on every call). `described` makes them
+    only for the futures a check picked."""
 
     __slots__ = ()
 
     def __iter__(self) -> Any:
+        return self.described(None)
+
+    def described(self, which: Callable[[Any], bool] | None) -> Any:
+        """``(future, subject, (file, line))`` of each future ``which(future)`` picks (all: None)."""
         for fut, template, ctx, arg, code, offset in list.__iter__(self):
-            yield fut, template.format(ctx, arg), (code.co_filename, _line_at(code, offset))
+            if which is None or which(fut):
+                yield fut, template.format(ctx, arg), (code.co_filename, _line_at(code, offset))
 
 
 def _line_at(code: Any, offset: int) -> int | None:

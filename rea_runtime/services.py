@@ -71,9 +71,8 @@ def _on_return(inv: Invocation) -> None:
                 _POISONED.pop(next(iter(_POISONED)))
         # Restore what the swallowed exception meant (suspend / retry), not a wrong result.
         raise exc
-    for fut, subject, where in inv.futures:
-        if _unawaited(fut):
-            report(inv, "REA204", subject, where)
+    for _, subject, where in inv.futures.described(_unawaited):
+        report(inv, "REA204", subject, where)
 
 
 def guarded(fn: F | None = None, *, policy: str | None = None, rules: Mapping[str, str] | None = None,
