@@ -55,9 +55,7 @@ _NO_CHILDREN: dict[tuple[str, ...], Any] = {}
 def budget_for(service: str, own: int | None) -> int | None:
     if own is not None:
         return own
-    from .services import SERVICE_PRESETS
-
-    preset = SERVICE_PRESETS.get(service)
+    preset = _preset(service)
     return preset.state_budget_bytes if preset is not None else None
 
 
@@ -100,10 +98,18 @@ def _service(sdk_ctx: Any) -> str:
     return getattr(getattr(getattr(sdk_ctx, "handler", None), "service_tag", None), "name", "?")
 
 
-def _preset(service: str) -> Any:
-    from .services import SERVICE_PRESETS
+_PRESETS: dict[str, Any] | None = None
+"""`services.SERVICE_PRESETS`, bound on first use (services imports this module): an import
+statement in `_preset` ran the import machinery twice per invocation."""
 
-    return SERVICE_PRESETS.get(service)
+
+def _preset(service: str) -> Any:
+    global _PRESETS
+    if _PRESETS is None:
+        from .services import SERVICE_PRESETS
+
+        _PRESETS = SERVICE_PRESETS
+    return _PRESETS.get(service)
 
 
 def total_budget(sdk_ctx: Any) -> int | None:
