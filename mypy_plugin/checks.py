@@ -98,10 +98,10 @@ class Checks:
         last = self._judged
         return last is not None and last[0] == errors.file and last[1] is errors.error_info_map.get(errors.file)
 
-    def inert_here(self, fullname: str, method: bool, builtins: object) -> bool:
+    def inert_here(self, fullname: str, method: bool, modules: Any) -> bool:
         """No rule can judge a call named `fullname` in the module `_module_pass` judged last:
-        a builtin no rule names (`mypy_plugin.inert`) that none of its decorators may call."""
-        if not self.inert.is_inert(fullname, method, builtins):
+        a callee no rule names (`mypy_plugin.inert`) that none of its decorators may call."""
+        if not self.inert.is_inert(fullname, method, modules):
             return False
         functions, methods, unknown = self._decorator_names
         if unknown:

@@ -125,12 +125,11 @@ class ReaPlugin(Plugin):
         return checks is not None and errors is not None and checks.judged(errors)
 
     def _inert(self, fullname: str, method: bool) -> bool:
-        """A builtin no rule can judge, in a module whose own pass has run (see `mypy_plugin.inert`)."""
+        """A callee no rule can judge, in a module whose own pass has run (see `mypy_plugin.inert`)."""
         checks, errors = self._checks, self._errors
-        if checks is None or errors is None or not fullname.startswith("builtins."):
+        if checks is None or errors is None or (method and not fullname.startswith("builtins.")):
             return False
-        modules = self._modules
-        return checks.inert_here(fullname, method, modules.get("builtins") if modules else None) and checks.judged(errors)
+        return checks.inert_here(fullname, method, self._modules) and checks.judged(errors)
 
     def get_function_signature_hook(self, fullname: str) -> Callable[[FunctionSigContext], FunctionLike] | None:
         if self._in_silent_module() or self._inert(fullname, False):

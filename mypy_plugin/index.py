@@ -163,20 +163,24 @@ class ModuleIndex:
                 for arg in node.arguments:  # type: ignore[attr-defined]
                     self.param_owner[id(arg.variable)] = node  # type: ignore[assignment]
                 func = node  # type: ignore[assignment]
-            if not attrs:
-                continue
-            # push the children in source order: popped last-first, as `tree.children` lists them
-            kids: list[Node] = []
+            # push the children in source order (popped last-first, as `tree.children` lists
+            # them), straight onto the stack: no list per node
             for name in attrs:
                 value = getattr(node, name, None)
                 if value is None:
                     continue
-                if isinstance(value, Node):
-                    kids.append(value)
+                if type(value) is list:
+                    for item in value:
+                        if isinstance(item, Node):
+                            push((item, node, func))
+                        elif isinstance(item, (list, tuple)):  # a dict's (key, value) pairs
+                            for sub in _nodes_in(item):
+                                push((sub, node, func))
+                elif isinstance(value, Node):
+                    push((value, node, func))
                 else:
-                    add_nodes(kids, value)
-            for child in kids:
-                push((child, node, func))
+                    for sub in _nodes_in(value):
+                        push((sub, node, func))
 
     def _note(self, what: int, node: Node, func: FuncItem | None) -> None:
         """The rarer node kinds of `_build`: decorators, references, bindings."""
@@ -391,6 +395,12 @@ def missing_imports(tree: MypyFile) -> dict[str, str]:
         sym = tree.names.get(local)
         if sym is not None and isinstance(sym.node, Var) and sym.node.is_suppressed_import:
             out[local] = target
+    return out
+
+
+def _nodes_in(value: object) -> list[Node]:
+    out: list[Node] = []
+    add_nodes(out, value)
     return out
 
 

@@ -1,22 +1,25 @@
-"""Builtins whose calls no rule can judge: mypy is handed no hook for them.
+"""Calls no rule can judge: mypy is handed no hook for them.
 
 A signature hook costs at every call even when it returns at once (mypy maps the call's
 arguments, and for an overloaded callee rebuilds the signature), and about half the calls of
-handler code are `str.join`, `len`, `max`, `list.append`. What the checks judge of a call
-depends on its names (the hook's, the definition's, the methods of the receiver's classes),
-the receiver's classes, the constructed class, and whether the call decorates a function.
-For a builtin, the first three are fixed by the name itself, so the answer is worked out
-once per name from the rule tables (`inert_function` / `inert_method`), never from a list
-written by hand. The last is the module's (`decorator_names`): a module whose decorators
-might call such a name keeps every hook. Nothing is skipped before the module's own pass
-has run (`hooks`), which needs a hook in the module to run at all.
+handler code are `str.join`, `len`, `max`, `list.append`; in model classes, `pydantic.Field`.
+What the checks judge of a call depends on its names (the hook's, the definition's, the methods
+of the receiver's classes, an alias's target), the receiver's classes, the constructed class,
+and whether the call decorates a function. For a builtin, and for a plain function defined at
+a module's top level (the hook's name is then the definition's, and so is every name the checks
+give the call: an alias would hand the hook its own name), the first three are fixed by the
+name itself, so the answer is worked out once per name from the rule tables (`inert_function` /
+`inert_method`), never from a list written by hand. The last is the module's
+(`decorator_names`): a module whose decorators might call such a name keeps every hook. Nothing
+is skipped before the module's own pass has run (`hooks`), which needs a hook in the module to
+run at all.
 """
 
 from __future__ import annotations
 
 from typing import Callable, Iterable, Mapping
 
-from mypy.nodes import CallExpr, FuncDef, MemberExpr, OverloadedFuncDef, RefExpr, SymbolTableNode, TypeAlias, TypeInfo
+from mypy.nodes import CallExpr, FuncDef, MemberExpr, MypyFile, OverloadedFuncDef, RefExpr, SymbolTableNode, TypeAlias, TypeInfo
 
 from rea_lint.model import RUN_HELPERS
 
@@ -36,8 +39,8 @@ from mypy_plugin.targets import (
 
 __all__ = ["InertNames", "decorator_names"]
 
-_OWNERS = ("builtins.",)
-"""Only builtins are judged inert: their classes and functions have no aliases among the targets."""
+_BUILTINS = "builtins."
+"""Builtin classes and methods can be judged inert: they have no aliases among the targets."""
 _PLAIN_MODULES = ("builtins.", "typing.", "typing_extensions.", "collections.abc.", "_collections_abc.")
 """Modules a builtin class's bases come from (`str` is a `typing.Sequence`)."""
 
@@ -59,20 +62,28 @@ class InertNames:
         # alias of a builtin class, so with extra calls configured no class call is skipped
         self._classes_ok = not any(extra_calls.values())
         self._cache: dict[str, tuple[object, object, bool]] = {}
-        self._answers: dict[tuple[str, bool], bool] = {}
+        self._answers: dict[tuple[str, bool], tuple[MypyFile | None, bool]] = {}
         self._builtins: object = None
 
-    def is_inert(self, fullname: str, method: bool, builtins: object) -> bool:
-        """`inert_method` / `inert_function`, remembered per name while mypy's `builtins` tree is
-        the same object (the daemon re-analyses builtins, and what they import, as a new tree)."""
-        if builtins is not self._builtins:
-            self._answers.clear()
-            self._builtins = builtins
+    def is_inert(self, fullname: str, method: bool, modules: Mapping[str, MypyFile] | None) -> bool:
+        """`inert_method` / `inert_function`, remembered per name while mypy's `builtins` tree (for
+        a builtin) or the defining module's tree (for another function) is the same object (the
+        daemon re-analyses a changed module, and for builtins what they import, as a new tree)."""
+        if fullname.startswith(_BUILTINS):
+            tree = modules.get("builtins") if modules else None
+            if tree is not self._builtins:
+                self._answers.clear()
+                self._builtins = tree
+        elif method:
+            return False
+        else:
+            tree = modules.get(fullname.rpartition(".")[0]) if modules else None
         key = (fullname, method)
         found = self._answers.get(key)
-        if found is None:
-            found = self._answers[key] = self.inert_method(fullname) if method else self.inert_function(fullname)
-        return found
+        if found is None or found[0] is not tree:
+            answer = self.inert_method(fullname) if method else self.inert_function(fullname, tree)
+            found = self._answers[key] = (tree, answer)
+        return found[1]
 
     def _plain_name(self, name: str) -> bool:
         return name not in self._names and not name.startswith(self._prefixes)
@@ -104,10 +115,17 @@ class InertNames:
         self._cache[fullname] = (node, key, answer)
         return answer
 
-    def inert_function(self, fullname: str) -> bool:
-        """A call named `fullname` (no receiver) that no rule can judge, wherever it is."""
-        if not fullname.startswith(_OWNERS) or not self._plain_name(fullname):
+    def inert_function(self, fullname: str, module: MypyFile | None = None) -> bool:
+        """A call named `fullname` (no receiver) that no rule can judge, wherever it is: a builtin,
+        or a function defined at the top level of `module` (the module `fullname` names)."""
+        if not self._plain_name(fullname):
             return False
+        if not fullname.startswith(_BUILTINS):
+            # the hook's name is the callee's own (`pydantic.fields.Field`, also when imported or
+            # re-exported): a plain function there has no other name the checks could see
+            sym = module.names.get(fullname.rpartition(".")[2]) if module is not None else None
+            node = sym.node if sym is not None else None
+            return isinstance(node, (FuncDef, OverloadedFuncDef)) and node.fullname == fullname
 
         def judge(sym: SymbolTableNode | None) -> bool:
             node = sym.node if sym is not None else None
@@ -123,7 +141,7 @@ class InertNames:
 
     def inert_method(self, fullname: str) -> bool:
         """A method call named `fullname` (`builtins.str.join`) that no rule can judge."""
-        if not fullname.startswith(_OWNERS):
+        if not fullname.startswith(_BUILTINS):
             return False
         owner, _, method = fullname.rpartition(".")
         if not owner or method.startswith("__"):

@@ -71,7 +71,12 @@ class ContextTypes:
 
     def base_of(self, typ: Type | None) -> str | None:
         """The context base of a type; a union counts if one of its members is a context."""
-        for t in walk_types(typ, into_args=False):
+        t = get_proper_type(typ)
+        if isinstance(t, Instance):  # asked for every receiver: most are a plain instance
+            return self.info_base(t.type)
+        if not isinstance(t, (UnionType, TypeVarType)):
+            return None  # what `walk_types` would yield alone, and not an instance
+        for t in walk_types(t, into_args=False):
             if isinstance(t, Instance):
                 base = self.info_base(t.type)
                 if base is not None:
