@@ -114,6 +114,11 @@ class Handler:
         }[self.kind]
 
 
+_CONTEXT_HANDLERS = {name: Handler(kind, None, None) for name, kind in KIND_OF_CONTEXT.items()}
+"""Context type -> the `Handler` of an undecorated function whose first parameter has it
+(immutable: one shared by every such function)."""
+
+
 class Context:
     """A name that holds a Restate context inside some function."""
 
@@ -685,7 +690,7 @@ class _Walker:
             elif kind is _DEF:
                 if self.creating:
                     child = self._new_function(node, fn, "")  # type: ignore[arg-type]
-                    fn.children[child.name] = child
+                    fn.children[node.name] = child  # type: ignore[attr-defined]
                     self._walk(child.node.body, child, True)
                 # decorators and defaults run in the enclosing scope
                 a = node.args  # type: ignore[attr-defined]
@@ -849,8 +854,8 @@ class _Builder(_Walker):
             if cls is function_t or cls is async_function_t:
                 fn = self._new_function(node, None, prefix)  # type: ignore[arg-type]
                 if not prefix:
-                    self.module_functions[fn.name] = fn
-                    self.m.module_functions[fn.name] = fn
+                    self.module_functions[node.name] = fn  # type: ignore[attr-defined]
+                    self.m.module_functions[node.name] = fn  # type: ignore[attr-defined]
                 if self.lazy and fn.handler is None and not fn.contexts:
                     self._find_defs(fn.node.body, fn)
                 else:
@@ -875,7 +880,7 @@ class _Builder(_Walker):
             cls = type(node)
             if cls is function_t or cls is async_function_t:
                 child = self._new_function(node, fn, "")  # type: ignore[arg-type]
-                fn.children[child.name] = child
+                fn.children[node.name] = child  # type: ignore[attr-defined]
                 if child.handler is None and not child.contexts:
                     self._find_defs(child.node.body, child)
                 else:
@@ -892,43 +897,52 @@ class _Builder(_Walker):
     def _new_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: Function | None, prefix: str) -> Function:
         a = node.args
         positional = [*a.posonlyargs, *a.args] if a.posonlyargs else a.args
-        every = [*positional, *a.kwonlyargs]
-        if a.vararg:
-            every.append(a.vararg)
-        if a.kwarg:
-            every.append(a.kwarg)
-        qual = f"{parent.qualname}.<locals>.{node.name}" if parent else f"{prefix}{node.name}"
+        kwonly, vararg, kwarg = a.kwonlyargs, a.vararg, a.kwarg
+        if kwonly or vararg or kwarg:
+            every = [*positional, *kwonly]
+            if vararg:
+                every.append(vararg)
+            if kwarg:
+                every.append(kwarg)
+        else:  # (most functions: no list to copy)
+            every = positional
+        name = node.name
+        qual = f"{parent.qualname}.<locals>.{name}" if parent else f"{prefix}{name}"
         params = frozenset([p.arg for p in every])
         fn = Function(node, parent, qual, params)
         handler = fn.handler = self._handler_of(node) if node.decorator_list else None
         own = fn.own_contexts
-        context_type_of, known = self.m.context_type_of, self.m._context_types
+        known = self.m._context_types
         first = handler is not None and positional
         for p in every:
             ann = p.annotation
             if ann is None:
-                ctype = None
-            else:  # `context_type_of`, its cache for plain names inlined (most annotations)
-                ctype = known.get(ann.id, _UNKNOWN) if type(ann) is _Name else _UNKNOWN  # type: ignore[attr-defined]
-                if ctype is _UNKNOWN:
-                    ctype = context_type_of(ann)
+                if first:
+                    own[p.arg] = Context(p.arg, None, fn, None)
+                    first = False
+                continue
+            # `context_type_of`, its cache for plain names inlined (most annotations)
+            ctype = known.get(ann.id, _UNKNOWN) if type(ann) is _Name else _UNKNOWN  # type: ignore[attr-defined]
+            if ctype is _UNKNOWN:
+                ctype = self.m.context_type_of(ann)
             if ctype is not None or first:  # (`first` only for every[0], which is positional[0])
                 own[p.arg] = Context(p.arg, ctype, fn, ann)
             first = False
-        if handler is None and positional:
-            first = own.get(positional[0].arg)
-            if first is not None and first.type is not None:
-                # a function whose first parameter is a Restate context is a handler (the rule specification)
-                fn.handler = Handler(KIND_OF_CONTEXT[first.type], None, None)
+        if own:
+            if handler is None and positional:
+                first = own.get(positional[0].arg)
+                if first is not None and first.type is not None:
+                    # a function whose first parameter is a Restate context is a handler (the rule specification)
+                    fn.handler = _CONTEXT_HANDLERS[first.type]
         # every context visible here: the enclosing function's unless shadowed, then its own
         if parent is not None and parent.contexts:
             contexts = dict(parent.contexts)
             for shadowed in params:
                 contexts.pop(shadowed, None)
             contexts.update(own)
-        else:
-            contexts = dict(own)
-        fn.contexts = contexts
+            fn.contexts = contexts
+        elif own:
+            fn.contexts = dict(own)
         self.m.functions.append(fn)
         return fn
 
