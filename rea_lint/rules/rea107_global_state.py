@@ -7,7 +7,7 @@ from typing import Iterator
 
 from rea_lint.findings import Finding
 from rea_lint.model import Function, Model, call_name, source_text
-from rea_lint.rules.base import Checker
+from rea_lint.rules.base import Checker, method_calls
 
 _HEADER = "import restate\nsvc = restate.Service('s')\n"
 
@@ -57,7 +57,7 @@ class GlobalState(Checker):
                 if writes_global(model, t, fn, declared):
                     yield self.report(stmt, subject=source_text(stmt), ctx=fn.context_name())
                     break
-        for call, fn in model.method_calls(model.handler_nodes, MUTATING_METHODS):
+        for call, fn in method_calls(model, model.handler_nodes, MUTATING_METHODS):
             root = _root(call.func.value)  # type: ignore[attr-defined]
             if root is not None and _is_container(model, root) and _is_global(model, root, fn, declared):
                 yield self.report(call, subject=call_name(call), ctx=fn.context_name())

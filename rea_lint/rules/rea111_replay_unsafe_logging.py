@@ -6,7 +6,7 @@ import ast
 from typing import Iterator
 
 from rea_lint.model import Function, Model, call_name
-from rea_lint.rules.base import CallRule, Detection, NodeSource
+from rea_lint.rules.base import CallRule, Detection, NodeSource, method_calls
 
 _HEADER = "import restate, logging\nsvc = restate.Service('s')\n@svc.handler()\nasync def h(ctx: restate.Context):\n"
 
@@ -22,7 +22,7 @@ class ReplayUnsafeLogging(CallRule):
         yield from super().detect(model, nodes)
         loggers: set[tuple[int, str]] | None = None
         module_loggers: dict[str, bool] = {}  # a module-level name's answer, once
-        for call, fn in model.method_calls(nodes, LOG_METHODS):
+        for call, fn in method_calls(model, nodes, LOG_METHODS):
             receiver = call.func.value  # type: ignore[attr-defined]
             if isinstance(receiver, ast.Call):  # logging.getLogger(__name__).info(...)
                 if model.call_target(receiver, fn) in _LOGGER_FACTORIES:
