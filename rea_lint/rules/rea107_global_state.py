@@ -47,10 +47,16 @@ class GlobalState(Checker):
         for stmt, fn in model.handler_nodes(ast.Global):
             declared.setdefault(id(fn), set()).update(stmt.names)
         writes_global = self._writes_global
+        assign, name = ast.Assign, ast.Name
         for stmt, fn in model.handler_nodes(ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete):
-            if isinstance(stmt, ast.AnnAssign) and stmt.value is None:
+            if type(stmt) is assign:
+                targets = stmt.targets
+                if not declared and len(targets) == 1 and type(targets[0]) is name:
+                    continue  # the common case: `x = ...`, a local
+            elif isinstance(stmt, ast.AnnAssign) and stmt.value is None:
                 continue  # `x: int` binds nothing
-            targets = stmt.targets if isinstance(stmt, (ast.Assign, ast.Delete)) else (stmt.target,)
+            else:
+                targets = stmt.targets if isinstance(stmt, (ast.Assign, ast.Delete)) else (stmt.target,)
             for t in targets:
                 if type(t) is ast.Name and not declared:  # the common case: a local
                     continue
