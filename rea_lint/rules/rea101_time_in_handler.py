@@ -44,9 +44,14 @@ class TimeInHandler(CallRule):
     def detect(self, model: Model, nodes: NodeSource) -> Iterator[Detection]:
         yield from super().detect(model, nodes)
         loops: dict[int, set[str]] = {}
+        getters: bool | None = None
         for call, fn in method_calls(model, nodes, ("time",)):
             if call.args or call.keywords:
                 continue
+            if getters is None:  # no import a loop getter can come from: no `.time()` is a loop's
+                getters = bool(_LOOP_CUES.names(model))
+            if not getters:
+                break
             receiver = call.func.value  # type: ignore[attr-defined]
             if isinstance(receiver, ast.Call):
                 found = model.call_target(receiver, fn) in LOOP_GETTERS

@@ -16,7 +16,7 @@ from typing import Iterator
 
 from rea_lint.findings import Finding
 from rea_lint.model import Function, Model, children, source_text
-from rea_lint.rules.base import Checker, memo, method_calls, resolved_calls, saga_names
+from rea_lint.rules.base import Checker, memo, method_calls, qualified_calls, saga_names
 
 RUNTIME_RUNS = frozenset({"rea_runtime.run", "rea_runtime.run_typed", "rea_runtime.run.run", "rea_runtime.run.run_typed"})
 # Builtins whose result is data, never a callable.
@@ -78,11 +78,12 @@ def _action_arguments(model: Model) -> Iterator[tuple[ast.expr, Function]]:
         if rc.action is not None and rc.function.is_handler_code:
             yield rc.action, rc.function
     sagas: dict[int, set[str]] | None = None
-    for call, fn, qual in resolved_calls(model, model.handler_nodes):
-        if qual in RUNTIME_RUNS:
-            action = call.args[2] if len(call.args) > 2 else _keyword(call, "action")
-            if action is not None:
-                yield action, fn
+    resolved, by_qual = qualified_calls(model, model.handler_nodes)
+    for i in sorted(i for qual in RUNTIME_RUNS for i in by_qual.get(qual, ())):  # in order
+        call, fn, _qual = resolved[i]
+        action = call.args[2] if len(call.args) > 2 else _keyword(call, "action")
+        if action is not None:
+            yield action, fn
     for call, fn in method_calls(model, model.handler_nodes, ("step", "run")):
         receiver = call.func.value  # type: ignore[attr-defined]
         if not isinstance(receiver, ast.Name):
