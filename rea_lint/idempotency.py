@@ -13,6 +13,7 @@ import enum
 from typing import Callable, Iterator
 
 from rea_lint.model import Function, Model
+from rea_lint.rules.base import method_calls
 
 CALL_METHODS = frozenset(
     {
@@ -26,6 +27,7 @@ CALL_METHODS = frozenset(
         "generic_send",
     }
 )
+_CALL_METHODS_ORDER = tuple(sorted(CALL_METHODS))
 _TEXT_BUILTINS = frozenset({"str", "repr", "format"})
 
 
@@ -39,10 +41,11 @@ class Origin(enum.IntEnum):
 
 
 def key_arguments(model: Model) -> Iterator[tuple[ast.keyword, Function]]:
-    """Every `idempotency_key=` given to a context call in handler code."""
-    for call, fn in model.handler_nodes(ast.Call):
-        func = call.func
-        if isinstance(func, ast.Attribute) and func.attr in CALL_METHODS and model.context_of(func.value, fn):
+    """Every `idempotency_key=` given to a context call in handler code (method by method:
+    the calls are looked up by method name, not scanned)."""
+    context_of = model.context_of
+    for call, fn in method_calls(model, model.handler_nodes, _CALL_METHODS_ORDER):
+        if call.keywords and context_of(call.func.value, fn):  # type: ignore[attr-defined]
             for kw in call.keywords:
                 if kw.arg == "idempotency_key":
                     yield kw, fn

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import builtins
 import weakref
+from itertools import chain
 from typing import Any, Callable, ClassVar, Iterable, Iterator
 
 from rea_lint.catalog import RULES, Rule
@@ -18,12 +19,15 @@ from rea_lint.model import SAGA_CLASSES, Function, Model, call_name
 
 __all__ = [
     "CallRule",
+    "Calls",
     "Checker",
     "Cues",
     "Detection",
     "NodeSource",
+    "calls",
     "dot_prefixes",
     "memo",
+    "method_calls",
     "qualified_calls",
     "resolved_calls",
     "saga_names",
@@ -42,33 +46,66 @@ _MEMOS: "weakref.WeakKeyDictionary[Model, dict[Any, Any]]" = weakref.WeakKeyDict
 
 def memo(model: Model) -> dict[Any, Any]:
     """A scratch dict that lives as long as ``model``: what several rules (or transitive
-    analysis) derive from the same model is derived once and shared."""
+    analysis) derive from the same model is derived once and shared.
+
+    Rules ask for it dozens of times per model, one model after another: the last model's
+    dict is found through two weak references, without the weak dictionary's lookup (held
+    weakly, so that it does not keep a dropped model's nodes alive)."""
+    last_model, last_memo = _LAST
+    if last_model() is model:
+        found = last_memo()
+        if found is not None:
+            return found
     found = _MEMOS.get(model)
     if found is None:
-        found = _MEMOS[model] = {}
+        found = _MEMOS[model] = _Memo()
+    _LAST[0], _LAST[1] = weakref.ref(model), weakref.ref(found)
     return found
 
 
-def resolved_calls(model: Model, nodes: NodeSource) -> list[tuple[ast.Call, Function, str]]:
-    """`model.resolved_calls(nodes)`, without asking the model about calls that cannot qualify.
+class _Memo(dict):  # type: ignore[type-arg]
+    """A dict that can be weakly referenced (see `memo`)."""
 
-    A call qualifies only through the name its `a.b.c` chain starts with, and only if that
-    name is imported or an (unshadowed) builtin; `ctx.get(...)`, `self.x()`, `f()()` and calls
-    of local names (most calls in handler code) are skipped without building their dotted
-    text. Computed once per model and source."""
-    key = ("resolved", getattr(nodes, "__func__", nodes))
-    cache = memo(model)
-    found = cache.get(key)
-    if found is None:
-        found = cache[key] = []
+    __slots__ = ("__weakref__",)
+
+
+_LAST: list[Any] = [lambda: None, lambda: None]
+"""Weak references to the last model `memo` was asked about and to its dict."""
+
+
+class Calls:
+    """The calls among one source of nodes, grouped once per model and source in one pass,
+    for every rule that looks for calls by method name or by qualified name.
+
+    Most calls in handler code are `ctx.x(...)`, `self.x(...)` or calls of local names:
+    a call is only qualified (`Model.call_target`) when the name its `a.b.c` chain starts
+    with is imported or an unshadowed builtin, the only names `Model.qualify` resolves."""
+
+    __slots__ = ("by_method", "resolved", "by_qual")
+
+    def __init__(self, model: Model, nodes: NodeSource) -> None:
+        self.by_method: dict[str, list[tuple[ast.Call, Function]]] = {}
+        """Method name -> the calls `<expr>.<name>(...)`, in order (`Model.method_calls`)."""
+        self.resolved: list[tuple[ast.Call, Function, str]] = []
+        """The calls whose target qualifies, with it, in order (`Model.resolved_calls`)."""
+        self.by_qual: dict[str, list[int]] = {}
+        """Qualified name -> the positions of its calls in `resolved`."""
+        by_method, resolved, by_qual = self.by_method, self.resolved, self.by_qual
         imported = model.imports.names
         shadowed = model.module_names
         call_target = model.call_target
         attribute, name = ast.Attribute, ast.Name
         for call, fn in nodes(ast.Call):
             head = call.func  # type: ignore[attr-defined]
-            while type(head) is attribute:
+            if type(head) is attribute:
+                bucket = by_method.get(head.attr)
+                if bucket is None:
+                    by_method[head.attr] = [(call, fn)]  # type: ignore[list-item]
+                else:
+                    bucket.append((call, fn))  # type: ignore[arg-type]
                 head = head.value
+                while type(head) is attribute:
+                    head = head.value
             if type(head) is not name:
                 continue
             ident = head.id
@@ -76,27 +113,50 @@ def resolved_calls(model: Model, nodes: NodeSource) -> list[tuple[ast.Call, Func
                 continue
             qual = call_target(call, fn)  # type: ignore[arg-type]
             if qual is not None:
-                found.append((call, fn, qual))  # type: ignore[arg-type]
-    return found
+                at = by_qual.get(qual)
+                if at is None:
+                    by_qual[qual] = [len(resolved)]
+                else:
+                    at.append(len(resolved))
+                resolved.append((call, fn, qual))  # type: ignore[arg-type]
+
+    def methods(self, names: Iterable[str]) -> Iterator[tuple[ast.Call, Function]]:
+        """Calls `<expr>.<name>(...)` for these method names, name by name, each in order."""
+        by_method = self.by_method
+        found = [bucket for bucket in map(by_method.get, names) if bucket]
+        if not found:
+            return iter(())
+        if len(found) == 1:
+            return iter(found[0])
+        return chain.from_iterable(found)
+
+
+def calls(model: Model, nodes: NodeSource) -> Calls:
+    """The `Calls` among ``nodes`` (`model.handler_nodes`, `model.plain_nodes`, or a
+    transitive analysis's own source), made on first use."""
+    key = getattr(nodes, "__func__", nodes)
+    cache = memo(model)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = Calls(model, nodes)
+    return found  # type: ignore[no-any-return]
+
+
+def method_calls(model: Model, nodes: NodeSource, names: Iterable[str]) -> Iterator[tuple[ast.Call, Function]]:
+    """`Model.method_calls(nodes, names)`, from the shared grouping (`Calls`)."""
+    return calls(model, nodes).methods(names)
+
+
+def resolved_calls(model: Model, nodes: NodeSource) -> list[tuple[ast.Call, Function, str]]:
+    """`model.resolved_calls(nodes)`, from the shared grouping (`Calls`). Do not modify."""
+    return calls(model, nodes).resolved
 
 
 def qualified_calls(model: Model, nodes: NodeSource) -> tuple[list[tuple[ast.Call, Function, str]], dict[str, list[int]]]:
     """`resolved_calls` and, per qualified name, the positions of its calls in that list: a
     rule looking for a few names looks them up instead of testing every call."""
-    key = ("by-qual", getattr(nodes, "__func__", nodes))
-    cache = memo(model)
-    found = cache.get(key)
-    if found is None:
-        calls = resolved_calls(model, nodes)
-        by_qual: dict[str, list[int]] = {}
-        for i, (_call, _fn, qual) in enumerate(calls):
-            at = by_qual.get(qual)
-            if at is None:
-                by_qual[qual] = [i]
-            else:
-                at.append(i)
-        found = cache[key] = (calls, by_qual)
-    return found
+    found = calls(model, nodes)
+    return found.resolved, found.by_qual
 
 
 def dot_prefixes(names: Iterable[str]) -> frozenset[str]:

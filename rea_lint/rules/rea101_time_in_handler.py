@@ -7,7 +7,7 @@ from typing import Iterator
 
 from rea_lint.config import ReaConfig
 from rea_lint.model import Function, Model, call_name
-from rea_lint.rules.base import CallRule, Cues, Detection, NodeSource
+from rea_lint.rules.base import CallRule, Cues, Detection, NodeSource, method_calls
 
 LOOP_GETTERS = frozenset({"asyncio.get_running_loop", "asyncio.get_event_loop"})
 """Calls that return the event loop, whose `.time()` is a monotonic clock read."""
@@ -44,9 +44,14 @@ class TimeInHandler(CallRule):
     def detect(self, model: Model, nodes: NodeSource) -> Iterator[Detection]:
         yield from super().detect(model, nodes)
         loops: dict[int, set[str]] = {}
-        for call, fn in model.method_calls(nodes, ("time",)):
+        getters: bool | None = None
+        for call, fn in method_calls(model, nodes, ("time",)):
             if call.args or call.keywords:
                 continue
+            if getters is None:  # no import a loop getter can come from: no `.time()` is a loop's
+                getters = bool(_LOOP_CUES.names(model))
+            if not getters:
+                break
             receiver = call.func.value  # type: ignore[attr-defined]
             if isinstance(receiver, ast.Call):
                 found = model.call_target(receiver, fn) in LOOP_GETTERS

@@ -108,16 +108,21 @@ def _may_hold_sets(model: Model) -> bool:
         while scope is not None and id(scope) not in scopes:
             scopes[id(scope)] = scope
             scope = scope.parent
+    attribute, name, subscript = ast.Attribute, ast.Name, ast.Subscript
     for fn in scopes.values():
         a = fn.node.args
-        for p in (*a.posonlyargs, *a.args, *a.kwonlyargs):
-            if p.annotation is not None:
-                ann = p.annotation.value if isinstance(p.annotation, ast.Subscript) else p.annotation
+        for params in (a.posonlyargs, a.args, a.kwonlyargs):
+            for p in params:
+                ann = p.annotation
+                if ann is None:
+                    continue
+                if type(ann) is subscript:
+                    ann = ann.value
                 # a qualified name ends as the annotation does, or is what an imported name stands for
-                if type(ann) is ast.Attribute:
+                if type(ann) is attribute:
                     if ann.attr not in _SET_TYPE_NAMES:
                         continue
-                elif type(ann) is ast.Name:
+                elif type(ann) is name:
                     if ann.id not in _SET_TYPE_NAMES and imported.get(ann.id) not in _SET_TYPES:
                         continue
                 else:

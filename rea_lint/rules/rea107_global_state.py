@@ -7,7 +7,7 @@ from typing import Iterator
 
 from rea_lint.findings import Finding
 from rea_lint.model import Function, Model, call_name, source_text
-from rea_lint.rules.base import Checker
+from rea_lint.rules.base import Checker, method_calls
 
 _HEADER = "import restate\nsvc = restate.Service('s')\n"
 
@@ -47,17 +47,23 @@ class GlobalState(Checker):
         for stmt, fn in model.handler_nodes(ast.Global):
             declared.setdefault(id(fn), set()).update(stmt.names)
         writes_global = self._writes_global
+        assign, name = ast.Assign, ast.Name
         for stmt, fn in model.handler_nodes(ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete):
-            if isinstance(stmt, ast.AnnAssign) and stmt.value is None:
+            if type(stmt) is assign:
+                targets = stmt.targets
+                if not declared and len(targets) == 1 and type(targets[0]) is name:
+                    continue  # the common case: `x = ...`, a local
+            elif isinstance(stmt, ast.AnnAssign) and stmt.value is None:
                 continue  # `x: int` binds nothing
-            targets = stmt.targets if isinstance(stmt, (ast.Assign, ast.Delete)) else (stmt.target,)
+            else:
+                targets = stmt.targets if isinstance(stmt, (ast.Assign, ast.Delete)) else (stmt.target,)
             for t in targets:
                 if type(t) is ast.Name and not declared:  # the common case: a local
                     continue
                 if writes_global(model, t, fn, declared):
                     yield self.report(stmt, subject=source_text(stmt), ctx=fn.context_name())
                     break
-        for call, fn in model.method_calls(model.handler_nodes, MUTATING_METHODS):
+        for call, fn in method_calls(model, model.handler_nodes, MUTATING_METHODS):
             root = _root(call.func.value)  # type: ignore[attr-defined]
             if root is not None and _is_container(model, root) and _is_global(model, root, fn, declared):
                 yield self.report(call, subject=call_name(call), ctx=fn.context_name())

@@ -7,7 +7,7 @@ from typing import Iterator
 
 from rea_lint.config import ReaConfig
 from rea_lint.model import Function, Model, call_name, source_text
-from rea_lint.rules.base import CallRule, Cues, Detection, NodeSource
+from rea_lint.rules.base import CallRule, Cues, Detection, NodeSource, method_calls
 
 _HEADER = "import restate, os\nsvc = restate.Service('s')\n@svc.handler()\nasync def h(ctx: restate.Context):\n"
 
@@ -43,7 +43,7 @@ class EnvInHandler(CallRule):
                 return False
             return model.qualify(node, fn) in _ENVIRON
 
-        for call, fn in model.method_calls(nodes, _READ_METHODS):  # os.environ.get(...)
+        for call, fn in method_calls(model, nodes, _READ_METHODS):  # os.environ.get(...)
             if is_environ(call.func.value, fn):  # type: ignore[attr-defined]
                 yield call, fn, call_name(call)
         for call, fn in nodes(ast.Call):  # dict(os.environ)

@@ -7,7 +7,7 @@ from typing import Iterator
 
 from rea_lint.config import ReaConfig
 from rea_lint.model import Model, call_name
-from rea_lint.rules.base import CallRule, Detection, NodeSource
+from rea_lint.rules.base import CallRule, Detection, NodeSource, method_calls
 
 _HEADER = "import restate, threading, asyncio\nsvc = restate.Service('s')\n@svc.handler()\nasync def h(ctx: restate.Context):\n"
 
@@ -55,7 +55,7 @@ class ThreadInHandler(CallRule):
     def detect(self, model: Model, nodes: NodeSource) -> Iterator[Detection]:
         yield from super().detect(model, nodes)
         # `loop.run_in_executor(...)` on whatever loop: the receiver's type is unknowable
-        for call, fn in model.method_calls(nodes, ("run_in_executor",)):
+        for call, fn in method_calls(model, nodes, ("run_in_executor",)):
             yield call, fn, call_name(call)
 
     invalid = (

@@ -6,7 +6,7 @@ import ast
 from typing import Iterator
 
 from rea_lint.model import Function, Model, call_name
-from rea_lint.rules.base import CallRule, Detection, NodeSource
+from rea_lint.rules.base import CallRule, Detection, NodeSource, method_calls, qualified_calls
 
 _HEADER = "import restate, logging\nsvc = restate.Service('s')\n@svc.handler()\nasync def h(ctx: restate.Context):\n"
 
@@ -22,7 +22,7 @@ class ReplayUnsafeLogging(CallRule):
         yield from super().detect(model, nodes)
         loggers: set[tuple[int, str]] | None = None
         module_loggers: dict[str, bool] = {}  # a module-level name's answer, once
-        for call, fn in model.method_calls(nodes, LOG_METHODS):
+        for call, fn in method_calls(model, nodes, LOG_METHODS):
             receiver = call.func.value  # type: ignore[attr-defined]
             if isinstance(receiver, ast.Call):  # logging.getLogger(__name__).info(...)
                 if model.call_target(receiver, fn) in _LOGGER_FACTORIES:
@@ -51,6 +51,8 @@ class ReplayUnsafeLogging(CallRule):
 def _local_loggers(model: Model, nodes: NodeSource) -> set[tuple[int, str]]:
     """(function id, name) for names handler code binds to a stdlib logger."""
     out: set[tuple[int, str]] = set()
+    if _LOGGER_FACTORIES.isdisjoint(qualified_calls(model, nodes)[1]):
+        return out  # no call among these makes a logger, so no assignment of one does
     for assign, fn in nodes(ast.Assign):
         value = assign.value
         if isinstance(value, ast.Call) and model.call_target(value, fn) in _LOGGER_FACTORIES:

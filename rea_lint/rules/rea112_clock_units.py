@@ -14,7 +14,7 @@ from typing import Iterator
 
 from rea_lint.findings import Finding
 from rea_lint.model import Function, Model
-from rea_lint.rules.base import Checker
+from rea_lint.rules.base import Checker, method_calls
 
 UNIT_SUFFIXES = ("_ms", "_millis", "_msec", "_ns")
 _HEADER = "import restate\nsvc = restate.Service('limits')\nWINDOW_MS = 60_000\n@svc.handler()\nasync def hit(ctx: restate.Context):\n"
@@ -32,7 +32,7 @@ class ClockUnits(Checker):
     def check(self, model: Model) -> Iterator[Finding]:
         # The `await ctx.time()` expressions, by id, with their call and function.
         awaited: dict[int, tuple[ast.Call, Function]] = {}
-        for call, fn in model.method_calls(model.handler_nodes, ("time",)):
+        for call, fn in method_calls(model, model.handler_nodes, ("time",)):
             if not call.args and not call.keywords and model.context_of(call.func.value, fn) is not None:  # type: ignore[attr-defined]
                 awaited[id(call)] = (call, fn)
         if not awaited:

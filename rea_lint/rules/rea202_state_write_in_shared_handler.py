@@ -7,7 +7,7 @@ from typing import Iterator
 
 from rea_lint.findings import Finding
 from rea_lint.model import Model, call_name
-from rea_lint.rules.base import Checker
+from rea_lint.rules.base import Checker, method_calls
 
 WRITE_METHODS = frozenset({"set", "clear", "clear_all"})
 
@@ -16,7 +16,7 @@ class StateWriteInSharedHandler(Checker):
     code = "REA202"
 
     def check(self, model: Model) -> Iterator[Finding]:
-        for call, fn in model.method_calls(model.handler_nodes, WRITE_METHODS):  # (by method, then in order)
+        for call, fn in method_calls(model, model.handler_nodes, WRITE_METHODS):  # (by method, then in order)
             ctx = model.context_of(call.func.value, fn)  # type: ignore[attr-defined]
             if ctx is not None and ctx.is_shared:
                 yield self.report(call, subject=call_name(call), ctx=ctx.name)

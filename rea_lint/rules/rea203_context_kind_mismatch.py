@@ -19,17 +19,16 @@ class ContextKindMismatch(Checker):
             handler = fn.handler
             if handler is None or handler.factory is None:
                 continue  # inferred from the annotation itself, or a configured decorator
-            expected = handler.expected_context
-            if expected is None:
-                continue  # kind= computed at run time
             for ctx in fn.own_contexts.values():
-                if ctx.annotation is not None and ctx.type is not None and ctx.type != expected:
-                    yield self.report(
-                        ctx.annotation,
-                        subject=source_text(ctx.annotation),
-                        ctx=ctx.name,
-                        data={"expected": expected, "annotation": ctx.annotation, "found": ctx.type},
-                    )
+                if ctx.annotation is not None and ctx.type is not None:
+                    expected = handler.expected_context  # (None: kind= computed at run time)
+                    if expected is not None and ctx.type != expected:
+                        yield self.report(
+                            ctx.annotation,
+                            subject=source_text(ctx.annotation),
+                            ctx=ctx.name,
+                            data={"expected": expected, "annotation": ctx.annotation, "found": ctx.type},
+                        )
                 break  # the handler's context is its first context parameter
 
     invalid = (

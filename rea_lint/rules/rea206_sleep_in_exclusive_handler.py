@@ -7,7 +7,7 @@ from typing import Iterator
 
 from rea_lint.findings import Finding
 from rea_lint.model import HandlerKind, Model, call_name
-from rea_lint.rules.base import Checker
+from rea_lint.rules.base import Checker, method_calls
 
 _OBJ = "import restate\nfrom datetime import timedelta\nobj = restate.VirtualObject('o')\n"
 
@@ -21,7 +21,7 @@ class SleepInExclusiveHandler(Checker):
 
     def check(self, model: Model) -> Iterator[Finding]:
         minimum = model.config.min_sleep_seconds
-        for call, fn in model.method_calls(model.handler_nodes, ("sleep",)):
+        for call, fn in method_calls(model, model.handler_nodes, ("sleep",)):
             ctx = model.context_of(call.func.value, fn)  # type: ignore[attr-defined]
             if ctx is None or ctx.kind is not HandlerKind.EXCLUSIVE:
                 continue

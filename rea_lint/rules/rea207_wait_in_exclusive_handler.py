@@ -15,7 +15,7 @@ from typing import Iterator
 
 from rea_lint.findings import Finding
 from rea_lint.model import Function, HandlerKind, Model, source_text
-from rea_lint.rules.base import Checker
+from rea_lint.rules.base import Checker, method_calls
 
 COMBINATORS = frozenset({"select", "gather", "wait_completed", "as_completed"})
 _OBJ = "import restate\nrides = restate.VirtualObject('ride')\n@rides.handler()\nasync def match(ctx: restate.ObjectContext):\n"
@@ -25,7 +25,7 @@ class WaitInExclusiveHandler(Checker):
     code = "REA207"
 
     def check(self, model: Model) -> Iterator[Finding]:
-        if next(iter(model.method_calls(model.handler_nodes, ("awakeable", "promise"))), None) is None:
+        if next(iter(method_calls(model, model.handler_nodes, ("awakeable", "promise"))), None) is None:
             return  # nothing to wait for (the common case: no awakeable, no promise)
         exclusive = [
             fn for fn in model.functions if fn.is_handler_code and any(c.kind is HandlerKind.EXCLUSIVE for c in fn.contexts.values())

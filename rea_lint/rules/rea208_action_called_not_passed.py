@@ -16,7 +16,7 @@ from typing import Iterator
 
 from rea_lint.findings import Finding
 from rea_lint.model import Function, Model, children, source_text
-from rea_lint.rules.base import Checker, memo, resolved_calls, saga_names
+from rea_lint.rules.base import Checker, memo, method_calls, qualified_calls, saga_names
 
 RUNTIME_RUNS = frozenset({"rea_runtime.run", "rea_runtime.run_typed", "rea_runtime.run.run", "rea_runtime.run.run_typed"})
 # Builtins whose result is data, never a callable.
@@ -78,12 +78,13 @@ def _action_arguments(model: Model) -> Iterator[tuple[ast.expr, Function]]:
         if rc.action is not None and rc.function.is_handler_code:
             yield rc.action, rc.function
     sagas: dict[int, set[str]] | None = None
-    for call, fn, qual in resolved_calls(model, model.handler_nodes):
-        if qual in RUNTIME_RUNS:
-            action = call.args[2] if len(call.args) > 2 else _keyword(call, "action")
-            if action is not None:
-                yield action, fn
-    for call, fn in model.method_calls(model.handler_nodes, ("step", "run")):
+    resolved, by_qual = qualified_calls(model, model.handler_nodes)
+    for i in sorted(i for qual in RUNTIME_RUNS for i in by_qual.get(qual, ())):  # in order
+        call, fn, _qual = resolved[i]
+        action = call.args[2] if len(call.args) > 2 else _keyword(call, "action")
+        if action is not None:
+            yield action, fn
+    for call, fn in method_calls(model, model.handler_nodes, ("step", "run")):
         receiver = call.func.value  # type: ignore[attr-defined]
         if not isinstance(receiver, ast.Name):
             continue
@@ -180,20 +181,10 @@ def _local_data(model: Model, name: str, fn: Function, depth: int) -> bool:
     if name not in stored:
         return False
     own = model.function_nodes(fn)
-    assigns = cache.setdefault("assigns", {}).get(id(fn))
-    if assigns is None:
-        assigns = cache["assigns"][id(fn)] = [
-            ({t.id for t in stmt.targets if isinstance(t, ast.Name)},  # type: ignore[attr-defined]
-             {n.id for t in stmt.targets for n in ast.walk(t) if isinstance(n, ast.Name)},  # type: ignore[attr-defined]
-             stmt.value)  # type: ignore[attr-defined]
-            for stmt in own.get(ast.Assign, ())
-        ]
-    for plain, named, value in assigns:
-        if name in plain:
-            if not _is_data(model, value, fn, depth):
-                return False
-        elif name in named:
-            return False  # bound by unpacking: not followed
+    assigns = _assignments(cache, fn, own)
+    for value in assigns.get(name, ()):
+        if value is None or not _is_data(model, value, fn, depth):
+            return False  # bound to something else, or by unpacking (not followed)
     for stmt in own.get(ast.AnnAssign, ()):
         target = stmt.target  # type: ignore[attr-defined]
         if isinstance(target, ast.Name) and target.id == name:
@@ -222,8 +213,51 @@ def _local_data(model: Model, name: str, fn: Function, depth: int) -> bool:
         _remember(cache, "bound", fn, bound)
     return name not in bound
 
-"""Node class -> the fields the binding walk looks into (`ast.iter_child_nodes`, cached)."""
+
+def _assignments(cache: dict, fn: Function, own: dict[type, list[ast.AST]]) -> dict[str, list[ast.expr | None]]:  # type: ignore[type-arg]
+    """Per name, what each of ``fn``'s plain assignments that binds it binds it to, in order;
+    None where the name is only part of a target (`a, b = ...`, `d[a] = ...`). Once per
+    function and model; only targets that are not a plain name are walked."""
+    table = cache.get("assigns")
+    if table is None:
+        table = cache["assigns"] = {}
+    found: dict[str, list[ast.expr | None]] | None = table.get(id(fn))
+    if found is not None:
+        return found
+    found = table[id(fn)] = {}
+    name = ast.Name
+    for stmt in own.get(ast.Assign, ()):
+        value = stmt.value  # type: ignore[attr-defined]
+        plain: set[str] = set()
+        named: set[str] = set()
+        for target in stmt.targets:  # type: ignore[attr-defined]
+            if type(target) is name:
+                plain.add(target.id)
+                continue
+            stack = [target]
+            while stack:
+                node = stack.pop()
+                if type(node) is name:
+                    named.add(node.id)  # type: ignore[attr-defined]
+                else:
+                    stack.extend(children(node))
+        for bound in plain:
+            entries = found.get(bound)
+            if entries is None:
+                found[bound] = [value]
+            else:
+                entries.append(value)
+        for bound in named - plain:
+            entries = found.get(bound)
+            if entries is None:
+                found[bound] = [None]
+            else:
+                entries.append(None)
+    return found
+
+
 _BINDERS = (ast.For, ast.AsyncFor, ast.withitem, ast.NamedExpr, ast.ExceptHandler, ast.Import, ast.ImportFrom)
+"""Nodes that bind names in ways `_local_data` does not follow (walked whole, once per function)."""
 
 
 def _names(cache: dict, kind: str, fn: Function) -> set[str] | None:  # type: ignore[type-arg]

@@ -19,7 +19,7 @@ from typing import Iterator, Union
 
 from rea_lint.findings import Finding
 from rea_lint.model import Function, Model
-from rea_lint.rules.base import Checker
+from rea_lint.rules.base import Checker, method_calls
 
 Loop = Union[ast.For, ast.AsyncFor, ast.While]
 Made = Union[ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef]
@@ -94,7 +94,7 @@ def _stored(model: Model, runs: dict[int, ast.expr]) -> Iterator[tuple[Made, Fun
     def callables(node: ast.expr, fn: Function) -> Iterator[Made]:
         return _callables(node, fn, model, runs, assigned)
 
-    for call, fn in model.method_calls(model.handler_nodes, STORING_METHODS):
+    for call, fn in method_calls(model, model.handler_nodes, STORING_METHODS):
         method = call.func.attr  # type: ignore[attr-defined]
         if method in ("step", "register"):
             args = [k.value for k in call.keywords if k.arg == "compensate"]

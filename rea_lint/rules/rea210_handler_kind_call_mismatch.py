@@ -15,7 +15,7 @@ from typing import Iterator, NamedTuple
 
 from rea_lint.findings import Finding
 from rea_lint.model import Function, Model
-from rea_lint.rules.base import Checker
+from rea_lint.rules.base import Checker, method_calls
 
 METHOD_KINDS = {
     "service_call": "Service",
@@ -49,7 +49,7 @@ class KindCall(NamedTuple):
 
 
 def kind_calls(model: Model) -> Iterator[KindCall]:
-    for call, fn in model.method_calls(model.handler_nodes, (*METHOD_KINDS, *GENERIC_METHODS)):
+    for call, fn in method_calls(model, model.handler_nodes, (*METHOD_KINDS, *GENERIC_METHODS)):
         ctx = model.context_of(call.func.value, fn)  # type: ignore[attr-defined]
         if ctx is None:
             continue
