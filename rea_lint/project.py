@@ -996,9 +996,9 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 class _Spelled:
     """The identifiers a function's body lines spell: a superset of the names and attribute
-    names in its own nodes (`Model.function_nodes`), read from the text far more cheaply than its tree is walked (most
-    helpers handler code reaches are walked by no one else). None where the text cannot
-    tell: a line that is not ASCII (Python folds other identifiers to their NFKC form), lines
+    names in its own nodes (`Model.function_nodes`), read from the text far more cheaply
+    than its tree is walked (most helpers handler code reaches are walked by no one else).
+    None where the text cannot tell: a line that is not ASCII (Python folds other identifiers to their NFKC form), lines
     that may be numbered unlike the tree, or no lines at all."""
 
     __slots__ = ("lines",)
