@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 import gc
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from rea_lint.config import DEFAULT, ReaConfig
 from rea_lint.findings import Finding
@@ -49,12 +49,14 @@ def check_tree(
     package: str = "",
     transitive: bool = True,
     module: str = "",
+    lines: Sequence[str] | None = None,
 ) -> list[Finding]:
     """Findings of the enabled rules (or exactly ``codes``), sorted by position.
 
     With ``transitive`` (flake8), calls from handler code into this module's own functions are
-    followed too; a whole-project front end passes False and uses `rea_lint.project.Project`."""
-    return analyse(tree, config, codes, package, transitive, module)[0]
+    followed too; a whole-project front end passes False and uses `rea_lint.project.Project`.
+    ``lines``, the source lines the tree was parsed from (flake8 has them), make that cheaper."""
+    return analyse(tree, config, codes, package, transitive, module, lines)[0]
 
 
 def analyse(
@@ -64,6 +66,7 @@ def analyse(
     package: str = "",
     transitive: bool = True,
     module: str = "",
+    lines: Sequence[str] | None = None,
 ) -> tuple[list[Finding], Model | None]:
     """`check_tree`, also returning the model it built (None: not Restate code, or nothing
     enabled), so the CLI can summarize the module for the project without building it twice."""
@@ -80,7 +83,7 @@ def analyse(
             if code in enabled:
                 findings.extend(checker.check(model))
         if transitive and not enabled.isdisjoint(TRANSITIVE_CODES):
-            return merge(findings, transitive_findings(model, enabled, module)), model
+            return merge(findings, transitive_findings(model, enabled, module, lines=lines)), model
     except RecursionError:
         # Only expressions nested thousands deep get here (Python's own parser gives up
         # soon after); such a module is machine-made, and rea reports nothing for it.

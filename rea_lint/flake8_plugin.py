@@ -106,7 +106,7 @@ class ReaChecker:
         lines = self.lines
         ignored = config.ignored_in(self.filename) if config.per_file_ignores else ()
         with tree_mode():
-            found = check_tree(self.tree, config, codes)
+            found = check_tree(self.tree, config, codes, lines=lines)
         for f in found:
             if ignored and f.code.startswith(ignored):
                 continue

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from collections import deque
 from functools import partial
 from itertools import repeat
@@ -949,37 +950,108 @@ def _cued(code: Iterable[dict[type, list[ast.AST]]], names: set[str], methods: f
     return False
 
 
-def _may_detect(model: Model, detectors: Sequence[Any], code: Iterable[dict[type, list[ast.AST]]]) -> bool:
-    """Can any of the detectors find something in this code? No, if it names none of their
-    cues (`Checker.cue_names`, computed here for all of them at once)."""
+_DETECTOR_CUES: list[Any] = [None, (), None]
+"""The last (configuration, detectors) and their cues (`_detector_cues`)."""
+
+
+def _detector_cues(config: ReaConfig, detectors: tuple[Any, ...]) -> tuple[Any, frozenset[str]] | None:
+    """The union of the detectors' `Cues` and their cue methods; None if one of them has no
+    cues (it must always run). Made once per configuration and set of detectors: flake8
+    asks the same question for every file."""
+    last_config, last_detectors, found = _DETECTOR_CUES
+    if last_config is config and last_detectors == detectors:
+        return found  # type: ignore[no-any-return]
     from rea_lint.rules.base import Cues
 
-    config = model.config
     parts = [checker.cues(config) for checker in detectors]
     if None in parts:
-        return True
-    names = Cues.union(*parts).names(model)  # type: ignore[arg-type]
-    methods: frozenset[str] = frozenset()
+        found = None
+    else:
+        methods: frozenset[str] = frozenset()
+        for checker in detectors:
+            methods |= checker.cue_methods
+        found = (Cues.union(*parts), methods)  # type: ignore[arg-type]
+    _DETECTOR_CUES[:] = [config, detectors, found]
+    return found
+
+
+def _cue_words(model: Model, detectors: tuple[Any, ...]) -> tuple[set[str], frozenset[str]] | None:
+    """The names and attribute names without which none of the detectors finds anything in
+    this module (see `Checker.cue_names`); None: a detector must always run."""
+    cues = _detector_cues(model.config, detectors)
+    if cues is None:
+        return None
+    union, methods = cues
+    names = union.names(model)
     for checker in detectors:
         names.update(checker.module_cues(model))
-        methods |= checker.cue_methods
-    return _cued(code, names, methods)
+    return names, methods
 
 
-def transitive_findings(model: Model, codes: Iterable[str], module: str = "", path: str = "") -> list[Finding]:
+_LINE_BREAKS_STR_ONLY = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+"""Characters `str.splitlines` breaks a line at and Python's tokenizer does not: with one in
+the source, a list of lines may be numbered unlike the tree."""
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class _Spelled:
+    """The identifiers a function's body lines spell: a superset of the names and attribute
+    names in its own nodes (`Model.function_nodes`), read from the text far more cheaply
+    than its tree is walked (most helpers handler code reaches are walked by no one else).
+    None where the text cannot tell: a line that is not ASCII (Python folds other identifiers to their NFKC form), lines
+    that may be numbered unlike the tree, or no lines at all."""
+
+    __slots__ = ("lines",)
+
+    def __init__(self, lines: Sequence[str] | None) -> None:
+        if lines is not None:
+            if _LINE_BREAKS_STR_ONLY.search("".join(lines)):
+                lines = None
+        self.lines = lines
+
+    def __call__(self, fn: Function) -> set[str] | None:
+        lines = self.lines
+        if lines is None:
+            return None
+        node = fn.node
+        end = node.end_lineno
+        first = node.body[0]  # the body only: the `def` line names the function itself
+        start = first.lineno
+        for decorator in getattr(first, "decorator_list", ()):
+            start = min(start, decorator.lineno)
+        if end is None or end > len(lines):
+            return None
+        text = "".join(lines[start - 1 : end])
+        if not text.isascii():
+            return None
+        return set(_IDENTIFIER.findall(text))
+
+
+def transitive_findings(
+    model: Model, codes: Iterable[str], module: str = "", path: str = "", lines: Sequence[str] | None = None
+) -> list[Finding]:
     """The same-module part, for per-file front ends (flake8). Only the module's functions
-    that handler code can reach are indexed and summarized; none reached, no work."""
+    that handler code can reach are indexed and summarized; none reached, no work.
+
+    With the module's ``lines`` (numbered as its tree), a reached helper whose text spells
+    nothing the detectors start from and no call to follow is not walked (most are not)."""
     from rea_lint.rules import all_checkers
 
     enabled = frozenset(codes)
     checkers = all_checkers()
-    detectors = [checkers[c] for c in TRANSITIVE_CODES if c in enabled and c in checkers]
+    detectors = tuple(checkers[c] for c in TRANSITIVE_CODES if c in enabled and c in checkers)
     if not detectors:
         return []
-    module = module or "__module__"
-    own = {f"{module}.{fn.qualname}": fn for fn in model.functions if not fn.is_handler_code}
-    if not own:
+    helpers = [fn for fn in model.functions if not fn.is_handler_code]
+    if not helpers:
         return []
+    cues = _cue_words(model, detectors)
+    if cues is not None:
+        names, methods = cues
+        if not names and not methods:
+            return []
+    module = module or "__module__"
+    own = {f"{module}.{fn.qualname}": fn for fn in helpers}
     resolver = _Resolver(model, module)
     target_of = resolver.target
     reachable = _Reachable(model, module)
@@ -996,11 +1068,18 @@ def transitive_findings(model: Model, codes: Iterable[str], module: str = "", pa
         return []
     reached: dict[int, Function] = {}
     code: dict[int, dict[type, list[ast.AST]]] = {}
+    spelled = _Spelled(lines if cues is not None else None)
+    # A helper whose text spells neither a cue nor a name `among` follows can neither be
+    # what a detector finds nor lead to another helper: it is reached, but not walked.
+    walk_for = frozenset().union(*cues, reachable.names, reachable.imported) if cues is not None else frozenset()
     while frontier:
         fn = frontier.pop()
         if id(fn) in reached:
             continue
         reached[id(fn)] = fn
+        words = spelled(fn)
+        if words is not None and words.isdisjoint(walk_for):
+            continue
         local = code[id(fn)] = model.function_nodes(fn)
         for call in reachable.among(local.get(ast.Call, ())):
             target = own.get(target_of(call.func, fn))  # type: ignore[arg-type]
@@ -1010,8 +1089,11 @@ def transitive_findings(model: Model, codes: Iterable[str], module: str = "", pa
     # Most reached helpers do nothing forbidden: then there is no chain to report, and the
     # call graph need not be built. Code that names nothing a detector starts from is left
     # at that; otherwise the detectors run, and stop at their first hit.
-    if not _may_detect(model, detectors, code.values()):
+    if cues is not None and not _cued(code.values(), *cues):
         return []
+    for key, fn in reached.items():
+        if key not in code:
+            code[key] = model.function_nodes(fn)
 
     def nodes(*types: type) -> Iterator[tuple[ast.AST, Function]]:
         for t in types:  # the reached functions' nodes of this type, in the order reached

@@ -40,7 +40,14 @@ def findings(root: Path, files: dict[str, str], config: ReaConfig = ReaConfig())
 
 
 def same_module(source: str, config: ReaConfig = ReaConfig()) -> list[tuple[int, str, str]]:
-    return [(f.line, f.code, f.message) for f in check_tree(ast.parse(textwrap.dedent(source)), config)]
+    """check_tree's findings, which must not change when flake8 hands over the source lines
+    too (with them, helpers whose text spells nothing to look for are not walked)."""
+    text = textwrap.dedent(source)
+    tree = ast.parse(text)
+    got = [(f.line, f.code, f.message) for f in check_tree(tree, config)]
+    with_lines = [(f.line, f.code, f.message) for f in check_tree(tree, config, lines=text.splitlines(True))]
+    assert with_lines == got
+    return got
 
 
 def test_depth_and_chain_text() -> None:
@@ -266,3 +273,28 @@ def test_merge_drops_duplicates_only() -> None:
     a = [Finding(1, 0, "REA101", "x")]
     b = [Finding(1, 0, "REA101", "y"), Finding(2, 0, "REA101", "z")]
     assert [(f.line, f.message) for f in merge(a, b)] == [(1, "x"), (2, "z")]
+
+
+def test_the_source_lines_never_hide_a_chain_their_text_may_misstate() -> None:
+    """flake8 passes its lines so that helpers are read as text before any is walked. A name
+    spelled in a form Python folds (NFKC), a line break `str.splitlines` sees and the parser
+    does not, a call on the `def` line or from a decorator: each still gives the chain."""
+    base = HANDLER + "import time\n"
+    handler = "@svc.handler()\nasync def h(ctx):\n    return a()\n"
+    cases = {
+        "plain": "def a():\n    return time.time()\n",
+        "folded": "def a():\n    return \uff54ime.time()\n",  # fullwidth t: the name is `time`
+        "one line": "def a(): return time.time()\n",
+        "form feed": "def a():\n    x = 1; \x0c\n    return time.time()\n",
+        "via decorator": "def a():\n    @b()\n    def inner(): pass\n    return inner\ndef b():\n    return time.time()\n",
+        "via nested call": "def a():\n    return (\n        b())\ndef b():\n    return time.time()\n",
+    }
+    for name, helpers in cases.items():
+        text = base + helpers + handler
+        tree = ast.parse(text)
+        for lines in (text.splitlines(True), None):
+            got = [f.code for f in check_tree(tree, lines=lines)]
+            assert got == ["REA101"], (name, lines is None, got)
+    quiet = base + "def a():\n    # time.time() would be wrong here\n    return 'time'\n" + handler
+    assert same_module(quiet) == []
+    assert len(cases) == 6
