@@ -18,7 +18,6 @@ A broken or unreadable index or entry is a miss, never an error.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -40,7 +39,9 @@ _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This directory is a cache
 def code_stamp() -> str:
     """rea's version plus the size and mtime of each of its modules."""
     root = Path(__file__).resolve().parent
-    h = hashlib.sha256(__version__.encode())
+    from hashlib import sha256  # (here: OpenSSL loads in ms, and a --no-cache run never hashes)
+
+    h = sha256(__version__.encode())
     for path in sorted(root.rglob("*.py")):
         try:
             st = path.stat()
@@ -52,7 +53,9 @@ def code_stamp() -> str:
 
 def digest(content: bytes) -> str:
     """What identifies a file's content in the cache."""
-    return hashlib.sha256(content).hexdigest()
+    from hashlib import sha256
+
+    return sha256(content).hexdigest()
 
 
 def entry_name(path: str) -> str:
@@ -62,7 +65,9 @@ def entry_name(path: str) -> str:
 
 
 def _hash(parts: Iterable[str]) -> str:
-    h = hashlib.sha256()
+    from hashlib import sha256
+
+    h = sha256()
     for part in parts:
         h.update(part.encode("utf-8", "surrogateescape"))
         h.update(b"\0")

@@ -232,9 +232,18 @@ def _configs(args: argparse.Namespace) -> Callable[[Path], ReaConfig]:
     overridden: dict[int, tuple[ReaConfig, ReaConfig]] = {}
     """id(loaded) -> (loaded, with the overrides): the loaded one is kept, so its id is not reused."""
     by_directory: dict[str, ReaConfig] = {}
+    by_path: dict[str, ReaConfig] = {}
+    """A path as given -> its answer: a run asks for each file three times (the early config
+    check, `exclude` while discovering, the check), and each lookup stats the file."""
 
     def config_for(path: Path) -> ReaConfig:
-        base = config_for_file(path, by_directory, explicit)
+        key = str(path)
+        found = by_path.get(key)
+        if found is None:
+            found = by_path[key] = _overridden(config_for_file(path, by_directory, explicit))
+        return found
+
+    def _overridden(base: ReaConfig) -> ReaConfig:
         pair = overridden.get(id(base))
         if pair is None:
             changes: dict[str, object] = {}

@@ -11,8 +11,6 @@ and it is a no-op where the C library has no such call (macOS, musl, Windows).
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import functools
 from typing import Callable
 
@@ -24,6 +22,9 @@ TRIM_ABOVE = 1 << 20
 
 @functools.lru_cache(maxsize=1)
 def _malloc_trim() -> Callable[[int], int] | None:
+    import ctypes  # (here: ctypes.util imports subprocess, 13 ms at every start; few runs trim)
+    import ctypes.util
+
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         trim = libc.malloc_trim

@@ -588,6 +588,10 @@ class Project:
             self.non_callables.update(s.non_callables)
         self._chains: dict[str, dict[str, tuple[str | None, str]]] | None = None
         self._resolved: dict[tuple[int, str], str | None] = {}
+        self._found: dict[tuple[int, str], tuple[ModuleSummary, str] | None] = {}
+        """(id of a roots list, target) -> `_by_roots`'s answer."""
+        self._heads: dict[str, list[tuple[str, str]]] = {}
+        """target -> (module name, rest) for each prefix some root has a module of."""
 
     @classmethod
     def from_files(
@@ -647,13 +651,32 @@ class Project:
         return None
 
     def _by_roots(self, target: str, importer: ModuleSummary) -> tuple[ModuleSummary, str] | None:
-        """The module (and the rest of the name) ``target`` names from ``importer``'s roots."""
-        parts = target.split(".")
-        for root in self._index.roots(importer, self._src):
-            for cut in range(len(parts), 0, -1):
-                module = self._index.get(root, ".".join(parts[:cut]))
+        """The module (and the rest of the name) ``target`` names from ``importer``'s roots:
+        the first root, then the longest module name, that the index has."""
+        roots = self._index.roots(importer, self._src)
+        key = (id(roots), target)  # (files of one directory share their roots list)
+        found = self._found.get(key, _UNKNOWN)
+        if found is _UNKNOWN:
+            found = self._found[key] = self._first_at(roots, target)
+        return found  # type: ignore[return-value]
+
+    def _first_at(self, roots: Sequence[str], target: str) -> tuple[ModuleSummary, str] | None:
+        heads = self._heads.get(target)
+        if heads is None:  # the prefixes of the name that are a module at some root, longest first
+            parts = target.split(".")
+            names = self._index.names
+            heads = self._heads[target] = [
+                (head, ".".join(parts[cut:]))
+                for cut in range(len(parts), 0, -1)
+                if (head := ".".join(parts[:cut])) in names
+            ]
+        if not heads:  # not a project module's name (`time.sleep`, `ctx.run`): no root has it
+            return None
+        for root in roots:
+            for head, rest in heads:
+                module = self._index.get(root, head)
                 if module is not None:
-                    return module, ".".join(parts[cut:])
+                    return module, rest
         return None
 
     def _resolve_by_name(self, target: str, table: Mapping[str, Any] | None = None) -> str | None:
@@ -836,8 +859,14 @@ class _RootIndex:
     def __init__(self, summaries: Sequence[ModuleSummary]) -> None:
         self.summaries = list(summaries)
         self._at: dict[tuple[str, str], ModuleSummary] = {}
+        self.names: set[str] = set()
+        """Every dotted module name some root has."""
         self._roots: dict[int, list[str]] = {}
+        self._by_place: dict[tuple[str, bool, int, tuple[str, ...]], list[str]] = {}
+        self._shared: dict[tuple[str, ...], list[str]] = {}
+        """Each distinct roots list once, so importers with the same roots share one object."""
         self._dirs: set[str] = set()
+        ancestors: dict[str, list[tuple[str, list[str]]]] = {}
         for s in self.summaries:
             path = os.path.abspath(s.path)
             directory, filename = os.path.split(path)
@@ -845,16 +874,29 @@ class _RootIndex:
             parts = [] if stem == "__init__" else [stem]
             if parts and not stem.isidentifier():
                 continue
-            d = directory
-            while True:
-                if parts:
-                    self._at.setdefault((d, ".".join(parts)), s)
-                self._dirs.add(d)
-                parent, name = os.path.split(d)
-                if parent == d or not name.isidentifier():
-                    break
-                parts.insert(0, name)
-                d = parent
+            up = ancestors.get(directory)
+            if up is None:  # (once per directory: its files share the walk up)
+                up = ancestors[directory] = self._ancestors(directory)
+            for d, package in up:
+                if package or parts:
+                    name = ".".join([*package, *parts])
+                    self._at.setdefault((d, name), s)
+                    self.names.add(name)
+
+    def _ancestors(self, directory: str) -> list[tuple[str, list[str]]]:
+        """(d, the package path from d down to ``directory``) for ``directory`` and each
+        ancestor a module below it can be imported from (while the names are identifiers)."""
+        out: list[tuple[str, list[str]]] = []
+        package: list[str] = []
+        d = directory
+        while True:
+            out.append((d, package))
+            self._dirs.add(d)
+            parent, name = os.path.split(d)
+            if parent == d or not name.isidentifier():
+                return out
+            package = [name, *package]
+            d = parent
 
     def get(self, root: str, module: str) -> ModuleSummary | None:
         return self._at.get((root, module))
@@ -864,9 +906,18 @@ class _RootIndex:
         if found is not None:
             return found
         path = os.path.abspath(importer.path)
-        here = os.path.dirname(path)
-        base = os.path.dirname(here) if os.path.basename(path) == "__init__.py" else here
-        for _ in range(importer.module.count(".")):
+        here, filename = os.path.split(path)
+        key = (here, filename == "__init__.py", importer.module.count("."), tuple(src))
+        found = self._by_place.get(key)
+        if found is None:  # (once per directory and depth: the roots depend on nothing else)
+            found = self._find_roots(*key)
+            found = self._by_place[key] = self._shared.setdefault(tuple(found), found)
+        self._roots[id(importer)] = found
+        return found
+
+    def _find_roots(self, here: str, init: bool, depth: int, src: Sequence[str]) -> list[str]:
+        base = os.path.dirname(here) if init else here
+        for _ in range(depth):
             base = os.path.dirname(base)
         ordered = [base, here, *src]
         d = here
@@ -878,9 +929,7 @@ class _RootIndex:
                 break
             d = parent
         seen: set[str] = set()
-        found = [r for r in ordered if not (r in seen or seen.add(r)) and r in self._dirs]  # type: ignore[func-returns-value]
-        self._roots[id(importer)] = found
-        return found
+        return [r for r in ordered if not (r in seen or seen.add(r)) and r in self._dirs]  # type: ignore[func-returns-value]
 
 
 def _src_roots(config: ReaConfig) -> list[str]:

@@ -10,7 +10,6 @@ never a traceback.
 from __future__ import annotations
 
 import ast
-import difflib
 import io
 import os
 import re
@@ -248,6 +247,8 @@ def _analyse(path: str, data: bytes, config: ReaConfig, options: Options, sink: 
         source, tree, findings, fixed_model = _fix(result, source, tree, findings, config, options, where)
         model = fixed_model if fixed_model is not None else model
         if options.diff and result.fixed:
+            import difflib  # (only --diff shows one)
+
             original = decode(data)
             result.diff = "".join(
                 difflib.unified_diff(
