@@ -91,6 +91,11 @@ def test_smoke_benchmark_produces_every_section(tmp_path: Path) -> None:
     names = [t["name"] for t in scale["targets"]]
     assert any(n.startswith("growth of rea check cold CPU") for n in names)
     assert any(n.startswith("growth of rea diff CPU") for n in names)
+    # a CPU growth is shown beside the parse floor's growth over the same sizes (the machine's drift)
+    cpu_growths = [t for t in scale["targets"] if " CPU, " in t["name"]]
+    assert len(cpu_growths) == 3, names
+    for t in cpu_growths:
+        assert "ast.parse alone" in t["how"] and "over the parse floor" in t["how"], t
     diff_col = scale["columns"].index("diff: handlers (breaking)")
     for row in scale["rows"]:  # rea diff compared every handler and found the planted breaks
         handlers, breaking = row[diff_col].replace(",", "").rstrip(")").split(" (")
