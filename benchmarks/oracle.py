@@ -84,6 +84,14 @@ def _model_view(root: Path, files: list[Path]) -> list[str]:
 
 
 def _model_lines(tree: ast.Module, m: Any) -> list[str]:
+    try:  # the calls grouped by method and by qualified name (the model's own methods before they moved here)
+        from rea_lint.rules.base import method_calls, resolved_calls
+    except ImportError:
+        def method_calls(m: Any, source: Any, names: Any) -> Any:
+            return m.method_calls(source, names)
+
+        def resolved_calls(m: Any, source: Any) -> Any:
+            return m.resolved_calls(source)
     order = {id(n): i for i, n in enumerate(ast.walk(tree))}
     fn_name = {id(fn): fn.qualname for fn in m.functions}
 
@@ -117,10 +125,10 @@ def _model_lines(tree: ast.Module, m: Any) -> list[str]:
             found = [(at(n), name(f)) for n, f in source(t)]
             if found:
                 lines.append(f"{source.__name__} {t.__name__} {found}")
-        calls = [(at(c), name(f), q) for c, f, q in m.resolved_calls(source)]
+        calls = [(at(c), name(f), q) for c, f, q in resolved_calls(m, source)]
         lines.append(f"{source.__name__} resolved {calls}")
         attrs = sorted({c.func.attr for c, _ in source(ast.Call) if isinstance(c.func, ast.Attribute)})
-        lines.append(f"{source.__name__} methods {[(a, at(c), name(f)) for a in attrs for c, f in m.method_calls(source, [a])]}")
+        lines.append(f"{source.__name__} methods {[(a, at(c), name(f)) for a in attrs for c, f in method_calls(m, source, [a])]}")
         targets = [(at(c), m.call_target(c, f)) for c, f in source(ast.Call)]
         lines.append(f"{source.__name__} targets {targets}")
     lines.append(f"sagas {sorted((name(next(f for f in m.functions if id(f) == k)), sorted(v)) for k, v in m.saga_names().items())}")

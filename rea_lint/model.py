@@ -270,8 +270,6 @@ class Model:
         self._handler_pairs: dict[Any, list[tuple[ast.AST, Function]]] = {}
         self._plain_pairs: dict[Any, list[tuple[ast.AST, Function]]] = {}
         """Node type (or tuple of types) -> their (node, function) pairs, made on first query."""
-        self._by_method: dict[object, dict[str, list[tuple[ast.Call, Function]]]] = {}
-        self._resolved: dict[object, list[tuple[ast.Call, Function, str]]] = {}
         self._targets: dict[int, str | None] = {}
         self._context_types: dict[str, str | None] = {}
         self._qualified: dict[str, str | None] = {}
@@ -317,43 +315,6 @@ class Model:
         if lambdas:  # the builder's walk left them out (they are not handler code)
             return _own_index(function, frozenset())
         return own
-
-    def method_calls(self, nodes: Callable[..., Iterator[tuple[ast.AST, Function]]], names: Iterable[str]) -> Iterator[tuple[ast.Call, Function]]:
-        """Calls `<expr>.<name>(...)` among ``nodes`` (`handler_nodes`/`plain_nodes`) for these
-        method names: the calls are bucketed by method name once per model and source, so
-        rules looking for `.append` or `.info` do not each scan every call."""
-        key = getattr(nodes, "__func__", nodes)
-        buckets = self._by_method.get(key)
-        if buckets is None:
-            buckets = self._by_method[key] = {}
-            attribute = ast.Attribute
-            for call, fn in nodes(ast.Call):
-                func = call.func
-                if type(func) is attribute:
-                    bucket = buckets.get(func.attr)
-                    if bucket is None:
-                        buckets[func.attr] = [(call, fn)]
-                    else:
-                        bucket.append((call, fn))
-        for name in names:
-            yield from buckets.get(name, ())
-
-    def resolved_calls(self, nodes: Callable[..., Iterator[tuple[ast.AST, Function]]]) -> list[tuple[ast.Call, Function, str]]:
-        """The calls among ``nodes`` (`handler_nodes`/`plain_nodes`) whose target qualifies
-        (`call_target` is not None), with it, in order: computed once per model and source,
-        so the rules that look for calls by name do not each qualify every call."""
-        key = getattr(nodes, "__func__", nodes)
-        found = self._resolved.get(key)
-        if found is None:
-            qualify, targets = self.qualify, self._targets
-            found = self._resolved[key] = []
-            for call, fn in nodes(ast.Call):
-                qual = targets.get(id(call), _UNKNOWN)  # `call_target`, inlined
-                if qual is _UNKNOWN:
-                    qual = targets[id(call)] = qualify(call.func, fn)  # type: ignore[attr-defined]
-                if qual is not None:
-                    found.append((call, fn, qual))  # type: ignore[arg-type]
-        return found
 
     def is_local(self, name: str, function: Function | None) -> bool:
         """Is ``name`` bound by ``function`` or a function enclosing it?"""

@@ -85,9 +85,9 @@ class Calls:
 
     def __init__(self, model: Model, nodes: NodeSource) -> None:
         self.by_method: dict[str, list[tuple[ast.Call, Function]]] = {}
-        """Method name -> the calls `<expr>.<name>(...)`, in order (`Model.method_calls`)."""
+        """Method name -> the calls `<expr>.<name>(...)`, in order."""
         self.resolved: list[tuple[ast.Call, Function, str]] = []
-        """The calls whose target qualifies, with it, in order (`Model.resolved_calls`)."""
+        """The calls whose target qualifies (`Model.call_target` is not None), with it, in order."""
         self.by_qual: dict[str, list[int]] = {}
         """Qualified name -> the positions of its calls in `resolved`."""
         by_method, resolved, by_qual = self.by_method, self.resolved, self.by_qual
@@ -143,12 +143,12 @@ def calls(model: Model, nodes: NodeSource) -> Calls:
 
 
 def method_calls(model: Model, nodes: NodeSource, names: Iterable[str]) -> Iterator[tuple[ast.Call, Function]]:
-    """`Model.method_calls(nodes, names)`, from the shared grouping (`Calls`)."""
+    """Calls `<expr>.<name>(...)` among ``nodes`` for these method names, name by name, from the shared grouping (`Calls`)."""
     return calls(model, nodes).methods(names)
 
 
 def resolved_calls(model: Model, nodes: NodeSource) -> list[tuple[ast.Call, Function, str]]:
-    """`model.resolved_calls(nodes)`, from the shared grouping (`Calls`). Do not modify."""
+    """The calls among ``nodes`` whose target qualifies, with it, in order, from the shared grouping (`Calls`). Do not modify."""
     return calls(model, nodes).resolved
 
 
