@@ -412,6 +412,32 @@ def _find_from_dir(directory: str) -> Path | None:
     return found
 
 
+_REAL: dict[str, str] = {}
+"""Directory (absolute, as given) -> its `os.path.realpath`, for every directory resolved."""
+
+
+def _real_dir(directory: str) -> str:
+    """`os.path.realpath(directory)`, memoised with its parents: a directory that is not a
+    symlink resolves to its parent's answer plus its name, so each directory of a tree costs
+    one `lstat` per process instead of one per component of its path."""
+    real = _REAL.get(directory)
+    if real is not None:
+        return real
+    parent, name = os.path.split(directory)
+    if name in ("", ".", "..") or not parent or parent == directory:
+        real = os.path.realpath(directory)  # (`..` after a symlink is not lexical)
+    else:
+        try:
+            link = stat.S_ISLNK(os.lstat(directory).st_mode)
+        except (OSError, ValueError):
+            link = True  # missing or unreadable: realpath's own walk decides
+        real = os.path.realpath(directory) if link else os.path.join(_real_dir(parent), name)
+    if len(_REAL) >= 4096:  # bounded, as the other caches here are
+        _REAL.clear()
+    _REAL[directory] = real
+    return real
+
+
 def _is_file(path: str) -> bool:
     """`Path.is_file`: False for a missing path, an error for one that cannot be looked at."""
     try:
@@ -510,6 +536,7 @@ def _load_cached(path: str) -> ReaConfig:
 def forget() -> None:
     """Read pyproject.toml files afresh from now on (the loader memoises per process)."""
     _FOUND.clear()
+    _REAL.clear()
     for cached in (_rea_table, _load_cached):
         cached.cache_clear()
 
@@ -547,7 +574,11 @@ def config_for_file(
         key = os.path.join(os.getcwd(), key)
     found = cache.get(key)
     if found is None:
-        found = load_config(path, explicit=explicit)  # (an error caches nothing)
+        if explicit is None:  # `find_pyproject(path)`: a regular file resolves to its directory's real path
+            pyproject = _find_from_dir(_real_dir(key))  # (an error caches nothing)
+            found = _load_cached(str(pyproject)) if pyproject else DEFAULT
+        else:
+            found = load_config(path, explicit=explicit)
         if len(cache) >= MAX_DIRECTORIES:
             cache.clear()
         cache[key] = found

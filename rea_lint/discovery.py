@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
@@ -194,13 +195,14 @@ def discover(
     problems: list[str] = []
     for raw in paths:
         path = Path(raw)
-        if _is_dir(path):
+        is_dir, exists = _kind(path)
+        if is_dir:
             if excluded(path):
                 continue
             ignore = GitIgnore.above(path) if respect_gitignore else GitIgnore()
             for f in _walk(path, ignore, excluded, respect_gitignore):
                 found.setdefault(os.path.normpath(f), f)
-        elif os.path.lexists(path):  # a file, or something the read will name and skip
+        elif exists:  # a file, or something the read will name and skip
             if not excluded(path):
                 found.setdefault(os.path.normpath(path), path)
         else:
@@ -208,11 +210,13 @@ def discover(
     return sorted(found.values(), key=lambda p: p.as_posix()), problems
 
 
-def _is_dir(path: Path) -> bool:
+def _kind(path: Path) -> tuple[bool, bool]:
+    """(is a directory, exists, a dangling symlink included): one `stat` for a path that is
+    there (pre-commit names every file: `Path.is_dir` and then `lexists` were two)."""
     try:
-        return path.is_dir()
-    except OSError:  # a symlink loop given by name: not a directory
-        return False
+        return stat.S_ISDIR(os.stat(path).st_mode), True
+    except (OSError, ValueError):  # missing, a symlink loop or a dangling link: not a directory
+        return False, os.path.lexists(path)
 
 
 def _walk(root: Path, ignore: GitIgnore, excluded: Callable[[Path], bool], respect: bool) -> Iterator[Path]:
