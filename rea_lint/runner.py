@@ -263,13 +263,23 @@ def _analyse(path: str, data: bytes, config: ReaConfig, options: Options, sink: 
     exact: dict[Finding, str] | None = None
     if options.edits and any(RULES[f.code].fix is not Fix.NONE for f in findings):
         exact, edits = _edits(source, tree, findings, config)
-    src_lines = source.splitlines()
+    src_lines = _lines_to_read(source)
     for f in findings:
         kind = exact.get(f, "none") if exact is not None else "none"
         result.diagnostics.append(_diagnostic(path, f, src_lines, config, kind, edits.get(f)))
     if project:
         _summarize(result, tree, model, config, where, src_lines)
     return result
+
+
+def _lines_to_read(source: str) -> Sequence[str]:
+    """The source lines, for what reads them after the analysis: a finding's or a summary
+    site's column in characters (`char_col`: only a non-ASCII line differs) and a site's
+    `# noqa`. In an ASCII text without `noqa` there is nothing to read, and splitting every
+    file into lines cost more than checking that (in project mode every file's summary asks)."""
+    if source.isascii() and "noqa" not in source.lower():
+        return ()
+    return source.splitlines()
 
 
 class _Where:
