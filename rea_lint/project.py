@@ -956,8 +956,8 @@ class _Reachable:
     (`Quote.total()`), or a chain through an import of the module itself (`import shop.pricing`
     in `shop.pricing`); every other call resolves outside the module, or to nothing."""
 
-    def __init__(self, model: Model, module: str) -> None:
-        self.names = {fn.name for fn in model.functions if not fn.is_handler_code}
+    def __init__(self, model: Model, module: str, helpers: Iterable[Function]) -> None:
+        self.names = {fn.name for fn in helpers}  # the functions that are not handler code
         prefix = module + "."
         parents = {module.rsplit(".", cut)[0] for cut in range(module.count(".") + 1)}  # it and its packages
         self.imported = {local for local, qual in model.imports.names.items() if qual in parents or qual.startswith(prefix)}
@@ -1117,42 +1117,55 @@ def transitive_findings(
     own = {f"{module}.{fn.qualname}": fn for fn in helpers}
     resolver = _Resolver(model, module)
     target_of = resolver.target
-    reachable = _Reachable(model, module)
-    frontier = []
-    unrun: set[int] | None = None
+    reachable = _Reachable(model, module, helpers)
+    starts = []
     for call, fn in reachable.among(model.handler_nodes(ast.Call)):
         target = own.get(target_of(call.func, fn))  # type: ignore[arg-type]
         if target is not None:
-            if unrun is None:
-                unrun = coroutine_actions(model)
-            if id(call) not in unrun:
-                frontier.append(target)
-    if not frontier:
+            starts.append((call, target))
+    if not starts:
         return []
-    reached: dict[int, Function] = {}
-    code: dict[int, dict[type, list[ast.AST]]] = {}
     spelled = _Spelled(lines if cues is not None else None)
     # A helper whose text spells neither a cue nor a name `among` follows can neither be
     # what a detector finds nor lead to another helper: it is reached, but not walked.
     walk_for = frozenset().union(*cues, reachable.names, reachable.imported) if cues is not None else frozenset()
-    while frontier:
-        fn = frontier.pop()
-        if id(fn) in reached:
-            continue
-        reached[id(fn)] = fn
-        if spelled.any_of(fn, walk_for) is False:
-            continue
-        local = code[id(fn)] = model.function_nodes(fn)
-        for call in reachable.among(local.get(ast.Call, ())):
-            target = own.get(target_of(call.func, fn))  # type: ignore[arg-type]
-            if target is not None and id(target) not in reached:
-                frontier.append(target)
+
+    def reach(frontier: list[Function]) -> tuple[dict[int, Function], dict[int, dict[type, list[ast.AST]]]]:
+        """The helpers reached from ``frontier`` (in the order reached) and the nodes of those walked."""
+        reached: dict[int, Function] = {}
+        code: dict[int, dict[type, list[ast.AST]]] = {}
+        while frontier:
+            fn = frontier.pop()
+            if id(fn) in reached:
+                continue
+            reached[id(fn)] = fn
+            if spelled.any_of(fn, walk_for) is False:
+                continue
+            local = code[id(fn)] = model.function_nodes(fn)
+            for call in reachable.among(local.get(ast.Call, ())):
+                target = own.get(target_of(call.func, fn))  # type: ignore[arg-type]
+                if target is not None and id(target) not in reached:
+                    frontier.append(target)
+        return reached, code
 
     # Most reached helpers do nothing forbidden: then there is no chain to report, and the
     # call graph need not be built. Code that names nothing a detector starts from is left
     # at that; otherwise the detectors run, and stop at their first hit.
-    if cues is not None and not _cued(code.values(), *cues):
+    # A call handed to a run as a coroutine maker is not followed (`coroutine_actions`); that
+    # is worked out only once some helper reached through every call is cued: leaving calls
+    # out reaches a subset of the same helpers, and so none cued either.
+    if cues is not None:
+        reached, code = reach([target for _, target in starts])
+        if not _cued(code.values(), *cues):
+            return []
+    unrun = coroutine_actions(model)
+    frontier = [target for call, target in starts if id(call) not in unrun]
+    if not frontier:
         return []
+    if cues is None or len(frontier) < len(starts):
+        reached, code = reach(frontier)
+        if cues is not None and not _cued(code.values(), *cues):
+            return []
     for key, fn in reached.items():
         if key not in code:
             code[key] = model.function_nodes(fn)
