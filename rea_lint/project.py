@@ -956,12 +956,11 @@ class _Reachable:
     (`Quote.total()`), or a chain through an import of the module itself (`import shop.pricing`
     in `shop.pricing`); every other call resolves outside the module, or to nothing."""
 
-    def __init__(self, model: Model, module: str) -> None:
-        self.names = {fn.name for fn in model.functions if not fn.is_handler_code}
-        inside, prefix = module + ".", module + "."
-        self.imported = {
-            local for local, qual in model.imports.names.items() if qual.startswith(prefix) or inside.startswith(qual + ".")
-        }
+    def __init__(self, model: Model, module: str, helpers: Iterable[Function]) -> None:
+        self.names = {fn.name for fn in helpers}  # the functions that are not handler code
+        prefix = module + "."
+        parents = {module.rsplit(".", cut)[0] for cut in range(module.count(".") + 1)}  # it and its packages
+        self.imported = {local for local, qual in model.imports.names.items() if qual in parents or qual.startswith(prefix)}
 
     def among(self, calls: Iterable[Any]) -> Iterator[Any]:
         """The calls (or (call, function) pairs: ``calls`` yields one kind) that may."""
@@ -1040,25 +1039,35 @@ def _cue_words(model: Model, detectors: tuple[Any, ...]) -> tuple[set[str], froz
 _LINE_BREAKS_STR_ONLY = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 """Characters `str.splitlines` breaks a line at and Python's tokenizer does not: with one in
 the source, a list of lines may be numbered unlike the tree."""
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ASCII_BREAKS_STR_ONLY = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
+"""The ASCII ones: in ASCII text, five single-character searches (memchr) answer what the
+character class would, many times faster."""
+_NON_IDENTIFIER = str.maketrans({chr(i): " " for i in range(128) if not (chr(i).isalnum() or chr(i) == "_")})
+"""ASCII text -> the same text with every character an identifier cannot hold made a space."""
+_DIGITS = "0123456789"
 
 
 class _Spelled:
-    """The identifiers a function's body lines spell: a superset of the names and attribute
-    names in its own nodes (`Model.function_nodes`), read from the text far more cheaply
-    than its tree is walked (most helpers handler code reaches are walked by no one else).
-    None where the text cannot tell: a line that is not ASCII (Python folds other identifiers to their NFKC form), lines
-    that may be numbered unlike the tree, or no lines at all."""
+    """Whether a function's body lines spell one of some words: the names and attribute
+    names in its own nodes (`Model.function_nodes`) are among the identifiers its text spells,
+    read from the text far more cheaply than its tree is walked (most helpers handler code
+    reaches are walked by no one else). None where the text cannot tell: a line that is not
+    ASCII (Python folds other identifiers to their NFKC form), lines that may be numbered
+    unlike the tree, or no lines at all."""
 
     __slots__ = ("lines",)
 
     def __init__(self, lines: Sequence[str] | None) -> None:
         if lines is not None:
-            if _LINE_BREAKS_STR_ONLY.search("".join(lines)):
+            text = "".join(lines)
+            if text.isascii():
+                if any(c in text for c in _ASCII_BREAKS_STR_ONLY):
+                    lines = None
+            elif _LINE_BREAKS_STR_ONLY.search(text):
                 lines = None
         self.lines = lines
 
-    def __call__(self, fn: Function) -> set[str] | None:
+    def any_of(self, fn: Function, words: frozenset[str]) -> bool | None:
         lines = self.lines
         if lines is None:
             return None
@@ -1073,7 +1082,12 @@ class _Spelled:
         text = "".join(lines[start - 1 : end])
         if not text.isascii():
             return None
-        return set(_IDENTIFIER.findall(text))
+        # The identifiers are the runs of identifier characters, each without the digits it
+        # starts with (`1if`, `0x1f`): a run that starts with a letter or `_` is one as it is.
+        runs = text.translate(_NON_IDENTIFIER).split()
+        if not words.isdisjoint(runs):
+            return True
+        return not words.isdisjoint([run.lstrip(_DIGITS) for run in runs if run[0] <= "9"])
 
 
 def transitive_findings(
@@ -1103,43 +1117,55 @@ def transitive_findings(
     own = {f"{module}.{fn.qualname}": fn for fn in helpers}
     resolver = _Resolver(model, module)
     target_of = resolver.target
-    reachable = _Reachable(model, module)
-    frontier = []
-    unrun: set[int] | None = None
+    reachable = _Reachable(model, module, helpers)
+    starts = []
     for call, fn in reachable.among(model.handler_nodes(ast.Call)):
         target = own.get(target_of(call.func, fn))  # type: ignore[arg-type]
         if target is not None:
-            if unrun is None:
-                unrun = coroutine_actions(model)
-            if id(call) not in unrun:
-                frontier.append(target)
-    if not frontier:
+            starts.append((call, target))
+    if not starts:
         return []
-    reached: dict[int, Function] = {}
-    code: dict[int, dict[type, list[ast.AST]]] = {}
     spelled = _Spelled(lines if cues is not None else None)
     # A helper whose text spells neither a cue nor a name `among` follows can neither be
     # what a detector finds nor lead to another helper: it is reached, but not walked.
     walk_for = frozenset().union(*cues, reachable.names, reachable.imported) if cues is not None else frozenset()
-    while frontier:
-        fn = frontier.pop()
-        if id(fn) in reached:
-            continue
-        reached[id(fn)] = fn
-        words = spelled(fn)
-        if words is not None and words.isdisjoint(walk_for):
-            continue
-        local = code[id(fn)] = model.function_nodes(fn)
-        for call in reachable.among(local.get(ast.Call, ())):
-            target = own.get(target_of(call.func, fn))  # type: ignore[arg-type]
-            if target is not None and id(target) not in reached:
-                frontier.append(target)
+
+    def reach(frontier: list[Function]) -> tuple[dict[int, Function], dict[int, dict[type, list[ast.AST]]]]:
+        """The helpers reached from ``frontier`` (in the order reached) and the nodes of those walked."""
+        reached: dict[int, Function] = {}
+        code: dict[int, dict[type, list[ast.AST]]] = {}
+        while frontier:
+            fn = frontier.pop()
+            if id(fn) in reached:
+                continue
+            reached[id(fn)] = fn
+            if spelled.any_of(fn, walk_for) is False:
+                continue
+            local = code[id(fn)] = model.function_nodes(fn)
+            for call in reachable.among(local.get(ast.Call, ())):
+                target = own.get(target_of(call.func, fn))  # type: ignore[arg-type]
+                if target is not None and id(target) not in reached:
+                    frontier.append(target)
+        return reached, code
 
     # Most reached helpers do nothing forbidden: then there is no chain to report, and the
     # call graph need not be built. Code that names nothing a detector starts from is left
     # at that; otherwise the detectors run, and stop at their first hit.
-    if cues is not None and not _cued(code.values(), *cues):
+    # A call handed to a run as a coroutine maker is not followed (`coroutine_actions`); that
+    # is worked out only once some helper reached through every call is cued: leaving calls
+    # out reaches a subset of the same helpers, and so none cued either.
+    if cues is not None:
+        reached, code = reach([target for _, target in starts])
+        if not _cued(code.values(), *cues):
+            return []
+    unrun = coroutine_actions(model)
+    frontier = [target for call, target in starts if id(call) not in unrun]
+    if not frontier:
         return []
+    if cues is None or len(frontier) < len(starts):
+        reached, code = reach(frontier)
+        if cues is not None and not _cued(code.values(), *cues):
+            return []
     for key, fn in reached.items():
         if key not in code:
             code[key] = model.function_nodes(fn)

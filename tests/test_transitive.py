@@ -298,3 +298,30 @@ def test_the_source_lines_never_hide_a_chain_their_text_may_misstate() -> None:
     quiet = base + "def a():\n    # time.time() would be wrong here\n    return 'time'\n" + handler
     assert same_module(quiet) == []
     assert len(cases) == 6
+
+
+def test_a_coroutine_maker_handed_to_a_run_is_followed_only_where_it_is_also_awaited() -> None:
+    """The same-module path leaves out the calls `ctx.run` receives as coroutine makers (the
+    body does not run there) also when a helper they reach does something forbidden."""
+    source = HANDLER + """
+import time
+async def stamp():
+    return time.time()
+def plain():
+    return time.time()
+async def both():
+    return time.time()
+@svc.handler()
+async def h(ctx):
+    await ctx.run("s", stamp())
+    await ctx.run("b", both())
+@svc.handler()
+async def k(ctx):
+    await both()
+    return plain()
+"""
+    got = same_module(source)
+    assert [(line, code) for line, code, _ in got] == [(13, "REA208"), (14, "REA208"), (17, "REA101"), (18, "REA101")]
+    assert "via both() -> time.time()" in got[2][2] and "via plain() -> time.time()" in got[3][2]
+    only_run = [(line, code) for line, code, _ in same_module(source.replace("    await both()\n", ""))]
+    assert only_run == [(13, "REA208"), (14, "REA208"), (17, "REA101")]
