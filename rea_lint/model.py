@@ -265,8 +265,13 @@ class Model:
         self.module_values: dict[str, ast.expr | None] = {}
         """Module-level name -> the value of its single plain assignment (None: assigned
         several times or by unpacking). Defs, classes and imports are not in here."""
-        self._index: _Segments = {}
-        self._plain_index: _Segments | None = None
+        self.handler_code: list[tuple[dict[type, list[ast.AST]], Function]] = []
+        """Each function of handler code, in order, with its own code outside run actions by
+        node type (as `handler_nodes` sees it). Do not modify."""
+        self._plain_code: list[tuple[dict[type, list[ast.AST]], Function]] | None = None
+        self._handler_segments: dict[Any, list[tuple[list[ast.AST], Function]]] = {}
+        self._plain_segments: dict[Any, list[tuple[list[ast.AST], Function]]] = {}
+        """Node type (or tuple of types) -> (nodes of one function, that function), made on first query."""
         self._handler_pairs: dict[Any, list[tuple[ast.AST, Function]]] = {}
         self._plain_pairs: dict[Any, list[tuple[ast.AST, Function]]] = {}
         """Node type (or tuple of types) -> their (node, function) pairs, made on first query."""
@@ -293,19 +298,27 @@ class Model:
 
     def handler_nodes(self, *types: type[N]) -> Iterator[tuple[N, Function]]:
         """Nodes of these types in handler code outside run actions, with their function."""
-        return _pairs(self._index, self._handler_pairs, types)
+        return _pairs(self.handler_segments, self._handler_pairs, types)
+
+    def handler_segments(self, *types: type[N]) -> list[tuple[list[N], Function]]:
+        """`handler_nodes` a function at a time: (its nodes of a type, in order, that function),
+        type by type. A rule loops over each function's list instead of over one pair per
+        node. Do not modify."""
+        return _segments(self.handler_code, self._handler_segments, types)  # type: ignore[return-value]
 
     def plain_nodes(self, *types: type[N]) -> Iterator[tuple[N, Function]]:
         """Like `handler_nodes`, for the code of functions that are not handler code (plain
         helpers, and run actions defined as functions). Transitive analysis reads it; it is
         indexed on first use, so modules that never ask pay nothing."""
-        if self._plain_index is None:
-            index: _Segments = {}
-            for fn in self.functions:
-                if not fn.is_handler_code:
-                    _merge(index, self.function_nodes(fn), fn)
-            self._plain_index = index
-        return _pairs(self._plain_index, self._plain_pairs, types)
+        return _pairs(self.plain_segments, self._plain_pairs, types)
+
+    def plain_segments(self, *types: type[N]) -> list[tuple[list[N], Function]]:
+        """`plain_nodes` a function at a time, as `handler_segments` is `handler_nodes`."""
+        code = self._plain_code
+        if code is None:
+            function_nodes = self.function_nodes
+            code = self._plain_code = [(function_nodes(fn), fn) for fn in self.functions if not fn.is_handler_code]
+        return _segments(code, self._plain_segments, types)  # type: ignore[return-value]
 
     def function_nodes(self, function: Function) -> dict[type, list[ast.AST]]:
         """The nodes of one function's own code by type, in source order, as `plain_nodes`
@@ -713,13 +726,13 @@ class _Builder(_Walker):
             ):
                 fn.is_handler_code = True
         m = self.m
-        index = m._index
+        code = m.handler_code
         for fn in m.functions:
             if fn.is_handler_code:  # (handler code is walked by the builder: `_own` is set)
                 if id(fn) in self.reindex:  # a run action found only once the calls were resolved
-                    _merge(index, _own_index(fn, self.run_lambdas, self._walk_run_action), fn)
+                    code.append((_own_index(fn, self.run_lambdas, self._walk_run_action), fn))
                     continue
-                _merge(index, fn._own[0], fn)  # type: ignore[index]
+                code.append((fn._own[0], fn))  # type: ignore[arg-type]
                 for node in fn._own[1]:  # type: ignore[index]
                     params = _lambda_params(node)
                     self._walk_run_action([node.body], None, {k: v for k, v in fn.contexts.items() if k not in params})
@@ -1061,41 +1074,37 @@ class _Builder(_Walker):
             stack.extend((child, visible) for child in reversed(children(node)))
 
 
-_Segments = dict[type, list[tuple[list[ast.AST], Function]]]
-"""Node type -> (nodes of one function's code, that function), in function order: an index
-that is iterated as (node, function) pairs without storing a pair per node."""
+def _segments(code: list[tuple[dict[type, list[ast.AST]], Function]], made: dict[Any, list[tuple[list[ast.AST], Function]]], types: tuple[type, ...]) -> list[tuple[list[ast.AST], Function]]:
+    """(nodes of one function, that function) for these types from ``code``, type by type;
+    each type's list (and each combination's: rules ask for the same few) is made once."""
+    if not types:
+        return []
+    key: Any = types[0] if len(types) == 1 else types
+    found = made.get(key)
+    if found is None:
+        if len(types) == 1:
+            found = made[key] = [(own[key], fn) for own, fn in code if key in own]
+        else:
+            found = []
+            for t in types:
+                segments = made.get(t)
+                found.extend(segments if segments is not None else _segments(code, made, (t,)))
+            made[key] = found
+    return found
 
 
-def _pairs(index: _Segments, made: dict[Any, list[tuple[ast.AST, Function]]], types: tuple[type, ...]) -> Iterator[Any]:
-    """The (node, function) pairs of these types from ``index``, type by type; each type's
-    list (and each combination's: rules ask for the same few) is made once (`zip` in C) and
-    then iterated as a plain list, not through a generator."""
+def _pairs(segments: Callable[..., list[tuple[list[ast.AST], Function]]], made: dict[Any, list[tuple[ast.AST, Function]]], types: tuple[type, ...]) -> Iterator[Any]:
+    """The (node, function) pairs of these types, type by type, from ``segments``; each
+    list is made once (`zip` in C) and then iterated as a plain list."""
     if not types:
         return iter(())
     key: Any = types[0] if len(types) == 1 else types
     found = made.get(key)
     if found is None:
-        if len(types) == 1:
-            found = made[key] = []
-            for nodes, fn in index.get(key, ()):
-                found.extend(zip(nodes, repeat(fn)))
-        else:
-            found = []
-            for t in types:
-                pairs = made.get(t)
-                found.extend(pairs if pairs is not None else _pairs(index, made, (t,)))
-            made[key] = found
+        found = made[key] = []
+        for nodes, fn in segments(*types):
+            found.extend(zip(nodes, repeat(fn)))
     return iter(found)
-
-
-def _merge(index: _Segments, own: dict[type, list[ast.AST]], fn: Function) -> None:
-    for t, nodes in own.items():
-        if nodes:
-            segments = index.get(t)
-            if segments is None:
-                index[t] = [(nodes, fn)]
-            else:
-                segments.append((nodes, fn))
 
 
 def _own_index(fn: Function, run_lambdas: Set[int], on_run_lambda: Callable[..., None] | None = None) -> dict[type, list[ast.AST]]:

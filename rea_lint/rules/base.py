@@ -31,6 +31,7 @@ __all__ = [
     "qualified_calls",
     "resolved_calls",
     "saga_names",
+    "segments",
 ]
 
 NodeSource = Callable[..., Iterator[tuple[ast.AST, Function]]]
@@ -95,30 +96,31 @@ class Calls:
         shadowed = model.module_names
         call_target = model.call_target
         attribute, name = ast.Attribute, ast.Name
-        for call, fn in nodes(ast.Call):
-            head = call.func  # type: ignore[attr-defined]
-            if type(head) is attribute:
-                bucket = by_method.get(head.attr)
-                if bucket is None:
-                    by_method[head.attr] = [(call, fn)]  # type: ignore[list-item]
-                else:
-                    bucket.append((call, fn))  # type: ignore[arg-type]
-                head = head.value
-                while type(head) is attribute:
+        for calls, fn in segments(model, nodes, ast.Call):
+            for call in calls:
+                head = call.func  # type: ignore[attr-defined]
+                if type(head) is attribute:
+                    bucket = by_method.get(head.attr)
+                    if bucket is None:
+                        by_method[head.attr] = [(call, fn)]  # type: ignore[list-item]
+                    else:
+                        bucket.append((call, fn))  # type: ignore[arg-type]
                     head = head.value
-            if type(head) is not name:
-                continue
-            ident = head.id
-            if ident not in imported and (ident not in _BUILTINS or ident in shadowed):
-                continue
-            qual = call_target(call, fn)  # type: ignore[arg-type]
-            if qual is not None:
-                at = by_qual.get(qual)
-                if at is None:
-                    by_qual[qual] = [len(resolved)]
-                else:
-                    at.append(len(resolved))
-                resolved.append((call, fn, qual))  # type: ignore[arg-type]
+                    while type(head) is attribute:
+                        head = head.value
+                if type(head) is not name:
+                    continue
+                ident = head.id
+                if ident not in imported and (ident not in _BUILTINS or ident in shadowed):
+                    continue
+                qual = call_target(call, fn)  # type: ignore[arg-type]
+                if qual is not None:
+                    at = by_qual.get(qual)
+                    if at is None:
+                        by_qual[qual] = [len(resolved)]
+                    else:
+                        at.append(len(resolved))
+                    resolved.append((call, fn, qual))  # type: ignore[arg-type]
 
     def methods(self, names: Iterable[str]) -> Iterator[tuple[ast.Call, Function]]:
         """Calls `<expr>.<name>(...)` for these method names, name by name, each in order."""
@@ -129,6 +131,27 @@ class Calls:
         if len(found) == 1:
             return iter(found[0])
         return chain.from_iterable(found)
+
+
+def segments(model: Model, nodes: NodeSource, *types: type) -> list[tuple[list[Any], Function]]:
+    """``nodes(*types)`` a function at a time (`Model.handler_segments`): a model's own
+    sources give their lists as they are, any other source is grouped here."""
+    func = getattr(nodes, "__func__", None)
+    if func is _HANDLER_NODES and nodes.__self__ is model:  # type: ignore[attr-defined]
+        return model.handler_segments(*types)
+    if func is _PLAIN_NODES and nodes.__self__ is model:  # type: ignore[attr-defined]
+        return model.plain_segments(*types)
+    found: list[tuple[list[Any], Function]] = []
+    last: Function | None = None
+    for node, fn in nodes(*types):
+        if fn is not last or not found:
+            found.append(([], fn))
+            last = fn
+        found[-1][0].append(node)
+    return found
+
+
+_HANDLER_NODES, _PLAIN_NODES = Model.handler_nodes, Model.plain_nodes
 
 
 def calls(model: Model, nodes: NodeSource) -> Calls:

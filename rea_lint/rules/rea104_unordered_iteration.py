@@ -41,12 +41,14 @@ class UnorderedIteration(Checker):
             return  # nothing in handler code can be a set: neither (a) nor (b) can hold
         sets: _SetNames | None = None
         loops: list[tuple[ast.expr, Sequence[ast.AST], Function]] = []
-        for loop, fn in model.handler_nodes(ast.For, ast.AsyncFor):
-            loops.append((loop.iter, loop.body, fn))
-        for comp, fn in model.handler_nodes(*_COMPREHENSIONS):
-            body: list[ast.AST] = [comp.key, comp.value] if isinstance(comp, ast.DictComp) else [comp.elt]
-            for i, gen in enumerate(comp.generators):
-                loops.append((gen.iter, [*body, *gen.ifs, *comp.generators[i + 1 :]], fn))
+        for fn_loops, fn in model.handler_segments(ast.For, ast.AsyncFor):
+            for loop in fn_loops:
+                loops.append((loop.iter, loop.body, fn))
+        for comps, fn in model.handler_segments(*_COMPREHENSIONS):
+            for comp in comps:
+                body: list[ast.AST] = [comp.key, comp.value] if isinstance(comp, ast.DictComp) else [comp.elt]
+                for i, gen in enumerate(comp.generators):
+                    loops.append((gen.iter, [*body, *gen.ifs, *comp.generators[i + 1 :]], fn))
         reported: set[int] = set()
         for iterable, body, fn in loops:
             if not fn.contexts:
@@ -96,7 +98,7 @@ def _may_hold_sets(model: Model) -> bool:
     """Can `_SetNames.is_set` hold for anything in handler code? Only if a set starts there:
     a set display or comprehension, a `set(...)`/`frozenset(...)` call, or a parameter
     annotated as a set (everything else it accepts is made of these)."""
-    if next(model.handler_nodes(ast.Set, ast.SetComp), None) is not None:
+    if model.handler_segments(ast.Set, ast.SetComp):  # (a function is listed only with some)
         return True
     by_qual = qualified_calls(model, model.handler_nodes)[1]
     if not _SET_FACTORIES.isdisjoint(by_qual):
@@ -149,20 +151,21 @@ class _SetNames:
             return self._values
         model = self.model
         self._values = {}
-        for stmt, fn in model.handler_nodes(ast.Assign, ast.AnnAssign, ast.AugAssign):
-            if isinstance(stmt, ast.Assign):
-                targets, value = stmt.targets, stmt.value
-            else:
-                targets, value = [stmt.target], stmt.value
-                if isinstance(stmt, ast.AugAssign):
-                    value = None if not isinstance(stmt.op, (ast.BitOr, ast.BitAnd, ast.Sub, ast.BitXor)) else stmt.target
-            for t in targets:
-                if isinstance(t, ast.Name):
-                    self._values.setdefault((id(fn), t.id), []).append(value)
-                elif isinstance(t, (ast.Tuple, ast.List)):
-                    for elt in ast.walk(t):
-                        if isinstance(elt, ast.Name):
-                            self._values.setdefault((id(fn), elt.id), []).append(None)
+        for stmts, fn in model.handler_segments(ast.Assign, ast.AnnAssign, ast.AugAssign):
+            for stmt in stmts:
+                if isinstance(stmt, ast.Assign):
+                    targets, value = stmt.targets, stmt.value
+                else:
+                    targets, value = [stmt.target], stmt.value
+                    if isinstance(stmt, ast.AugAssign):
+                        value = None if not isinstance(stmt.op, (ast.BitOr, ast.BitAnd, ast.Sub, ast.BitXor)) else stmt.target
+                for t in targets:
+                    if isinstance(t, ast.Name):
+                        self._values.setdefault((id(fn), t.id), []).append(value)
+                    elif isinstance(t, (ast.Tuple, ast.List)):
+                        for elt in ast.walk(t):
+                            if isinstance(elt, ast.Name):
+                                self._values.setdefault((id(fn), elt.id), []).append(None)
         return self._values
 
     def is_set(self, node: ast.expr, fn: Function, depth: int = 0) -> bool:
@@ -343,22 +346,23 @@ def _set_inside(builder: ast.expr) -> ast.expr:
 
 def _journaled_values(model: Model) -> Iterator[tuple[ast.expr, Function]]:
     """The expressions handler code hands to a journaled field."""
-    for call, fn in model.handler_nodes(ast.Call):
-        func = call.func
-        if not isinstance(func, ast.Attribute) or not fn.contexts:
-            continue
-        receiver = func.value
-        on_context = model.context_of(receiver, fn) is not None
-        if on_context and func.attr in _JOURNALED_CALLS:
-            yield from ((a.value if isinstance(a, ast.Starred) else a, fn) for a in call.args)
-            yield from ((k.value, fn) for k in call.keywords)
-        elif on_context and func.attr == "set":
-            value = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "value"), None)
-            if value is not None:
-                yield value, fn
-        elif func.attr in _PROMISE_RESOLUTION and _is_promise(model, receiver, fn):
-            yield from ((a, fn) for a in call.args)
-            yield from ((k.value, fn) for k in call.keywords)
+    for fn_calls, fn in model.handler_segments(ast.Call):
+        for call in fn_calls:
+            func = call.func
+            if not isinstance(func, ast.Attribute) or not fn.contexts:
+                continue
+            receiver = func.value
+            on_context = model.context_of(receiver, fn) is not None
+            if on_context and func.attr in _JOURNALED_CALLS:
+                yield from ((a.value if isinstance(a, ast.Starred) else a, fn) for a in call.args)
+                yield from ((k.value, fn) for k in call.keywords)
+            elif on_context and func.attr == "set":
+                value = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "value"), None)
+                if value is not None:
+                    yield value, fn
+            elif func.attr in _PROMISE_RESOLUTION and _is_promise(model, receiver, fn):
+                yield from ((a, fn) for a in call.args)
+                yield from ((k.value, fn) for k in call.keywords)
     for run in model.run_calls:
         call = run.call
         first = call.args[0] if call.args else None

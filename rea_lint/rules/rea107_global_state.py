@@ -44,8 +44,9 @@ class GlobalState(Checker):
 
     def check(self, model: Model) -> Iterator[Finding]:
         declared: dict[int, set[str]] = {}
-        for stmt, fn in model.handler_nodes(ast.Global):
-            declared.setdefault(id(fn), set()).update(stmt.names)
+        for stmts, fn in model.handler_segments(ast.Global):
+            for stmt in stmts:
+                declared.setdefault(id(fn), set()).update(stmt.names)
         writes_global = self._writes_global
         assign, name = ast.Assign, ast.Name
         for stmt, fn in model.handler_nodes(ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete):

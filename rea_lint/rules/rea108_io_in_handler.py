@@ -12,7 +12,7 @@ from typing import Iterator, Sequence
 
 from rea_lint.config import ReaConfig
 from rea_lint.model import Function, Model, call_name
-from rea_lint.rules.base import CallRule, Cues, Detection, NodeSource, dot_prefixes, qualified_calls
+from rea_lint.rules.base import CallRule, Cues, Detection, NodeSource, dot_prefixes, qualified_calls, segments
 
 _HEADER = "import restate, httpx\nsvc = restate.Service('s')\n@svc.handler()\nasync def h(ctx: restate.Context, url: str):\n"
 
@@ -193,25 +193,26 @@ class IoInHandler(CallRule):
             return
         kinds = _Kinds(model, nodes, factories)
         call_target = model.call_target
-        for call, fn in nodes(ast.Call):
-            qual = call_target(call, fn)
-            if qual is not None and (qual in IO_CALLS or qual in extra):
-                yield call, fn, call_name(call)
-                continue
-            func = call.func
-            if not isinstance(func, ast.Attribute):
-                continue
-            receiver = func.value
-            root = receiver
-            while isinstance(root, (ast.Attribute, ast.Subscript)):
-                root = root.value
-            if isinstance(root, ast.Call):
-                # `Path(p).read_text()`; `requests.Session().get()` is reported at the Session
-                kind = kinds.of(receiver, fn) & _PATH
-            else:
-                kind = kinds.of(receiver, fn)
-            if kind == _IO or (kind == _PATH and func.attr in PATH_IO_METHODS):
-                yield call, fn, call_name(call)
+        for fn_calls, fn in segments(model, nodes, ast.Call):
+            for call in fn_calls:
+                qual = call_target(call, fn)
+                if qual is not None and (qual in IO_CALLS or qual in extra):
+                    yield call, fn, call_name(call)
+                    continue
+                func = call.func
+                if not isinstance(func, ast.Attribute):
+                    continue
+                receiver = func.value
+                root = receiver
+                while isinstance(root, (ast.Attribute, ast.Subscript)):
+                    root = root.value
+                if isinstance(root, ast.Call):
+                    # `Path(p).read_text()`; `requests.Session().get()` is reported at the Session
+                    kind = kinds.of(receiver, fn) & _PATH
+                else:
+                    kind = kinds.of(receiver, fn)
+                if kind == _IO or (kind == _PATH and func.attr in PATH_IO_METHODS):
+                    yield call, fn, call_name(call)
 
     invalid = (
         _HEADER + "    return httpx.get(url).json()\n",
@@ -377,15 +378,18 @@ class _Kinds:
             return self._bound
         out = self._bound = {}
         bindings: list[tuple[tuple[int, int], Function, ast.expr, ast.expr | None]] = []
-        for assign, fn in self.nodes(ast.Assign):
-            bindings.extend(((assign.lineno, assign.col_offset), fn, t, assign.value) for t in assign.targets)
-        for ann, fn in self.nodes(ast.AnnAssign):
-            if ann.value is not None:
-                bindings.append(((ann.lineno, ann.col_offset), fn, ann.target, ann.value))
-        for with_, fn in self.nodes(ast.With, ast.AsyncWith):
-            for item in with_.items:
-                if item.optional_vars is not None:
-                    bindings.append(((with_.lineno, with_.col_offset), fn, item.optional_vars, item.context_expr))
+        for assigns, fn in segments(self.model, self.nodes, ast.Assign):
+            for assign in assigns:
+                bindings.extend(((assign.lineno, assign.col_offset), fn, t, assign.value) for t in assign.targets)
+        for anns, fn in segments(self.model, self.nodes, ast.AnnAssign):
+            for ann in anns:
+                if ann.value is not None:
+                    bindings.append(((ann.lineno, ann.col_offset), fn, ann.target, ann.value))
+        for withs, fn in segments(self.model, self.nodes, ast.With, ast.AsyncWith):
+            for with_ in withs:
+                for item in with_.items:
+                    if item.optional_vars is not None:
+                        bindings.append(((with_.lineno, with_.col_offset), fn, item.optional_vars, item.context_expr))
         bindings.sort(key=lambda b: (id(b[1]), b[0]))
         for _, fn, target, value in bindings:
             if isinstance(target, ast.Name):

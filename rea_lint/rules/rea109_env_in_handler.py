@@ -7,7 +7,7 @@ from typing import Iterator
 
 from rea_lint.config import ReaConfig
 from rea_lint.model import Function, Model, call_name, source_text
-from rea_lint.rules.base import CallRule, Cues, Detection, NodeSource, method_calls
+from rea_lint.rules.base import CallRule, Cues, Detection, NodeSource, method_calls, segments
 
 _HEADER = "import restate, os\nsvc = restate.Service('s')\n@svc.handler()\nasync def h(ctx: restate.Context):\n"
 
@@ -46,19 +46,22 @@ class EnvInHandler(CallRule):
         for call, fn in method_calls(model, nodes, _READ_METHODS):  # os.environ.get(...)
             if is_environ(call.func.value, fn):  # type: ignore[attr-defined]
                 yield call, fn, call_name(call)
-        for call, fn in nodes(ast.Call):  # dict(os.environ)
-            func = call.func
-            if type(func) is ast.Name and func.id in COPIERS and call.args and is_environ(call.args[0], fn):
-                if model.call_target(call, fn) == f"builtins.{func.id}":
-                    yield call, fn, call_name(call)
-        for sub, fn in nodes(ast.Subscript):
-            if isinstance(sub.ctx, ast.Load) and is_environ(sub.value, fn):
-                yield sub, fn, source_text(sub)
-        for cmp, fn in nodes(ast.Compare):
-            if any(isinstance(op, (ast.In, ast.NotIn)) for op in cmp.ops) and any(
-                is_environ(c, fn) for c in cmp.comparators
-            ):
-                yield cmp, fn, source_text(cmp)
+        for fn_calls, fn in segments(model, nodes, ast.Call):  # dict(os.environ)
+            for call in fn_calls:
+                func = call.func
+                if type(func) is ast.Name and func.id in COPIERS and call.args and is_environ(call.args[0], fn):
+                    if model.call_target(call, fn) == f"builtins.{func.id}":
+                        yield call, fn, call_name(call)
+        for subs, fn in segments(model, nodes, ast.Subscript):
+            for sub in subs:
+                if isinstance(sub.ctx, ast.Load) and is_environ(sub.value, fn):
+                    yield sub, fn, source_text(sub)
+        for cmps, fn in segments(model, nodes, ast.Compare):
+            for cmp in cmps:
+                if any(isinstance(op, (ast.In, ast.NotIn)) for op in cmp.ops) and any(
+                    is_environ(c, fn) for c in cmp.comparators
+                ):
+                    yield cmp, fn, source_text(cmp)
 
     invalid = (
         _HEADER + "    return os.environ['REGION']\n",

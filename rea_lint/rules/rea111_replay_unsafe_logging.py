@@ -6,7 +6,7 @@ import ast
 from typing import Iterator
 
 from rea_lint.model import Function, Model, call_name
-from rea_lint.rules.base import CallRule, Detection, NodeSource, method_calls, qualified_calls
+from rea_lint.rules.base import CallRule, Detection, NodeSource, method_calls, qualified_calls, segments
 
 _HEADER = "import restate, logging\nsvc = restate.Service('s')\n@svc.handler()\nasync def h(ctx: restate.Context):\n"
 
@@ -53,12 +53,13 @@ def _local_loggers(model: Model, nodes: NodeSource) -> set[tuple[int, str]]:
     out: set[tuple[int, str]] = set()
     if _LOGGER_FACTORIES.isdisjoint(qualified_calls(model, nodes)[1]):
         return out  # no call among these makes a logger, so no assignment of one does
-    for assign, fn in nodes(ast.Assign):
-        value = assign.value
-        if isinstance(value, ast.Call) and model.call_target(value, fn) in _LOGGER_FACTORIES:
-            for target in assign.targets:
-                if isinstance(target, ast.Name):
-                    out.add((id(fn), target.id))
+    for assigns, fn in segments(model, nodes, ast.Assign):
+        for assign in assigns:
+            value = assign.value
+            if isinstance(value, ast.Call) and model.call_target(value, fn) in _LOGGER_FACTORIES:
+                for target in assign.targets:
+                    if isinstance(target, ast.Name):
+                        out.add((id(fn), target.id))
     return out
 
 

@@ -38,10 +38,14 @@ class ClockUnits(Checker):
         if not awaited:
             return
         times: dict[int, tuple[ast.Call, Function]] = {}
-        for node, fn in model.handler_nodes(ast.Await):
-            found = awaited.get(id(node.value))
-            if found is not None:
-                times[id(node)] = found
+        callers = {id(fn) for _c, fn in awaited.values()}
+        for fn_nodes, fn in model.handler_segments(ast.Await):
+            if id(fn) not in callers:
+                continue  # (an await of a call is in the call's function)
+            for node in fn_nodes:
+                found = awaited.get(id(node.value))
+                if found is not None:
+                    times[id(node)] = found
         if not times:
             return
         functions = {id(fn) for _c, fn in times.values()}
@@ -59,40 +63,44 @@ class ClockUnits(Checker):
             if source is not None and unit is not None:
                 reported.setdefault(id(source), (source, fn, unit))
 
-        for stmt, fn in model.handler_nodes(ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.AugAssign):
-            if id(fn) not in functions or getattr(stmt, "value", None) is None:
-                continue
-            if isinstance(stmt, ast.AugAssign):  # `elapsed_ms += await ctx.time()`, `now -= WINDOW_MS`
-                if isinstance(stmt.op, (ast.Add, ast.Sub)):
-                    pair = (stmt.target, stmt.value)
-                    unit = next((u for u in map(unit_name, pair) if u is not None), None)
-                    for operand in pair:
-                        source = self._source(operand, fn, times, names)
-                        if source is not None and unit is not None:
-                            reported.setdefault(id(source), (source, fn, unit))
-                if isinstance(stmt.target, ast.Name):
-                    names[(id(fn), stmt.target.id)] = None  # no longer the raw value
-                continue
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            for target in targets:
-                bind(target, stmt.value, fn)
-        for node, fn in model.handler_nodes(ast.BinOp, ast.Compare):
+        for stmts, fn in model.handler_segments(ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.AugAssign):
             if id(fn) not in functions:
                 continue
-            if isinstance(node, ast.BinOp):
-                if not isinstance(node.op, (ast.Add, ast.Sub)):
+            for stmt in stmts:
+                if getattr(stmt, "value", None) is None:
                     continue
-                operands = [node.left, node.right]
-            else:
-                operands = [node.left, *node.comparators]
-            sources = [self._source(o, fn, times, names) for o in operands]
-            units = [unit_name(o) for o in operands]
-            unit = next((u for u in units if u is not None), None)
-            if unit is None:
+                if isinstance(stmt, ast.AugAssign):  # `elapsed_ms += await ctx.time()`, `now -= WINDOW_MS`
+                    if isinstance(stmt.op, (ast.Add, ast.Sub)):
+                        pair = (stmt.target, stmt.value)
+                        unit = next((u for u in map(unit_name, pair) if u is not None), None)
+                        for operand in pair:
+                            source = self._source(operand, fn, times, names)
+                            if source is not None and unit is not None:
+                                reported.setdefault(id(source), (source, fn, unit))
+                    if isinstance(stmt.target, ast.Name):
+                        names[(id(fn), stmt.target.id)] = None  # no longer the raw value
+                    continue
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                for target in targets:
+                    bind(target, stmt.value, fn)
+        for fn_nodes, fn in model.handler_segments(ast.BinOp, ast.Compare):
+            if id(fn) not in functions:
                 continue
-            for source in sources:
-                if source is not None:
-                    reported.setdefault(id(source), (source, fn, unit))
+            for node in fn_nodes:
+                if isinstance(node, ast.BinOp):
+                    if not isinstance(node.op, (ast.Add, ast.Sub)):
+                        continue
+                    operands = [node.left, node.right]
+                else:
+                    operands = [node.left, *node.comparators]
+                sources = [self._source(o, fn, times, names) for o in operands]
+                units = [unit_name(o) for o in operands]
+                unit = next((u for u in units if u is not None), None)
+                if unit is None:
+                    continue
+                for source in sources:
+                    if source is not None:
+                        reported.setdefault(id(source), (source, fn, unit))
         for call, fn, unit in sorted(reported.values(), key=lambda r: (r[0].lineno, r[0].col_offset)):
             yield self.report(call, subject=unit, ctx=fn.context_name())
 

@@ -43,63 +43,65 @@ class UnawaitedDurableOp(Checker):
 
     def check(self, model: Model) -> Iterator[Finding]:
         promises: set[tuple[int, str]] | None = None
-        for stmt, fn in model.handler_nodes(ast.Expr):
-            call = stmt.value
-            if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute) or not fn.contexts:
-                continue
-            func = call.func
-            receiver = func.value
-            durable = False
-            if func.attr in DURABLE_METHODS:
-                durable = model.context_of(receiver, fn) is not None
-            elif func.attr in PROMISE_METHODS:
-                if isinstance(receiver, ast.Call):  # ctx.promise("p").resolve(v)
-                    durable = _is_promise_call(model, receiver, fn)
-                elif isinstance(receiver, ast.Name):  # p = ctx.promise("p"); p.resolve(v)
-                    if promises is None:
-                        promises = _promise_names(model)
-                    durable = _bound_in(model, receiver.id, fn, promises)
-            if durable:
-                yield self.report(
-                    stmt,
-                    subject=call_name(call),
-                    ctx=fn.context_name(),
-                    data={"call": call, "is_async": fn.is_async},
-                )
+        for stmts, fn in model.handler_segments(ast.Expr):
+            for stmt in stmts:
+                call = stmt.value
+                if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute) or not fn.contexts:
+                    continue
+                func = call.func
+                receiver = func.value
+                durable = False
+                if func.attr in DURABLE_METHODS:
+                    durable = model.context_of(receiver, fn) is not None
+                elif func.attr in PROMISE_METHODS:
+                    if isinstance(receiver, ast.Call):  # ctx.promise("p").resolve(v)
+                        durable = _is_promise_call(model, receiver, fn)
+                    elif isinstance(receiver, ast.Name):  # p = ctx.promise("p"); p.resolve(v)
+                        if promises is None:
+                            promises = _promise_names(model)
+                        durable = _bound_in(model, receiver.id, fn, promises)
+                if durable:
+                    yield self.report(
+                        stmt,
+                        subject=call_name(call),
+                        ctx=fn.context_name(),
+                        data={"call": call, "is_async": fn.is_async},
+                    )
         yield from self._bound_futures(model)
 
     def _bound_futures(self, model: Model) -> Iterator[Finding]:
         promises: set[tuple[int, str]] | None = None
-        for assign, fn in model.handler_nodes(ast.Assign):
-            value = assign.value
-            if len(assign.targets) != 1 or not isinstance(value, ast.Call) or not fn.contexts:
-                continue
-            func = value.func
-            if not isinstance(func, ast.Attribute):
-                continue
-            target = assign.targets[0]
-            name: str | None = None
-            if isinstance(target, ast.Name):
-                if func.attr in DURABLE_METHODS and model.context_of(func.value, fn) is not None:
-                    name = target.id
-                elif func.attr in PROMISE_METHODS:
-                    if isinstance(func.value, ast.Call):
-                        durable = _is_promise_call(model, func.value, fn)
-                    elif isinstance(func.value, ast.Name):
-                        if promises is None:
-                            promises = _promise_names(model)
-                        durable = _bound_in(model, func.value.id, fn, promises)
-                    else:
-                        durable = False
-                    name = target.id if durable else None
-            elif (
-                isinstance(target, ast.Tuple) and len(target.elts) == 2 and isinstance(target.elts[1], ast.Name)
-                and func.attr == "awakeable" and model.context_of(func.value, fn) is not None
-            ):
-                name = target.elts[1].id  # `wake_id, wake = ctx.awakeable()`: the future
-            if name is not None and not _is_used(model, name, fn, assign):
-                yield self.report(assign, subject=f"{name} = {call_name(value)}", ctx=fn.context_name(),
-                                  data={"call": value, "is_async": fn.is_async})
+        for assigns, fn in model.handler_segments(ast.Assign):
+            for assign in assigns:
+                value = assign.value
+                if len(assign.targets) != 1 or not isinstance(value, ast.Call) or not fn.contexts:
+                    continue
+                func = value.func
+                if not isinstance(func, ast.Attribute):
+                    continue
+                target = assign.targets[0]
+                name: str | None = None
+                if isinstance(target, ast.Name):
+                    if func.attr in DURABLE_METHODS and model.context_of(func.value, fn) is not None:
+                        name = target.id
+                    elif func.attr in PROMISE_METHODS:
+                        if isinstance(func.value, ast.Call):
+                            durable = _is_promise_call(model, func.value, fn)
+                        elif isinstance(func.value, ast.Name):
+                            if promises is None:
+                                promises = _promise_names(model)
+                            durable = _bound_in(model, func.value.id, fn, promises)
+                        else:
+                            durable = False
+                        name = target.id if durable else None
+                elif (
+                    isinstance(target, ast.Tuple) and len(target.elts) == 2 and isinstance(target.elts[1], ast.Name)
+                    and func.attr == "awakeable" and model.context_of(func.value, fn) is not None
+                ):
+                    name = target.elts[1].id  # `wake_id, wake = ctx.awakeable()`: the future
+                if name is not None and not _is_used(model, name, fn, assign):
+                    yield self.report(assign, subject=f"{name} = {call_name(value)}", ctx=fn.context_name(),
+                                      data={"call": value, "is_async": fn.is_async})
 
     invalid = (
         _HEADER + "    wake_id, wake = ctx.awakeable()\n    ctx.set('id', wake_id)\n",
@@ -131,9 +133,10 @@ def _is_promise_call(model: Model, node: ast.expr, fn: Function) -> bool:
 
 def _promise_names(model: Model) -> set[tuple[int, str]]:
     out: set[tuple[int, str]] = set()
-    for assign, fn in model.handler_nodes(ast.Assign):
-        if _is_promise_call(model, assign.value, fn):
-            out.update((id(fn), t.id) for t in assign.targets if isinstance(t, ast.Name))
+    for assigns, fn in model.handler_segments(ast.Assign):
+        for assign in assigns:
+            if _is_promise_call(model, assign.value, fn):
+                out.update((id(fn), t.id) for t in assign.targets if isinstance(t, ast.Name))
     return out
 
 

@@ -6,7 +6,7 @@ import ast
 from typing import Iterator
 
 from rea_lint.model import Function, Model, call_name
-from rea_lint.rules.base import CallRule, Detection, NodeSource
+from rea_lint.rules.base import CallRule, Detection, NodeSource, segments
 
 _HEADER = "import restate\nimport restate.client\nsvc = restate.Service('s')\n@svc.handler()\nasync def h(ctx: restate.Context):\n"
 
@@ -50,12 +50,13 @@ class IngressInHandler(CallRule):
         }
         if not ingress_globals:
             return
-        for call, fn in nodes(ast.Call):
-            func = call.func
-            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-                name = func.value.id
-                if name in ingress_globals and not _shadowed(name, fn):
-                    yield call, fn, call_name(call)
+        for fn_calls, fn in segments(model, nodes, ast.Call):
+            for call in fn_calls:
+                func = call.func
+                if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+                    name = func.value.id
+                    if name in ingress_globals and not _shadowed(name, fn):
+                        yield call, fn, call_name(call)
 
     invalid = (
         _HEADER + "    client = restate.client.create_client('http://localhost:8080')\n",

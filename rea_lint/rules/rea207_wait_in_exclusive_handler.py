@@ -27,22 +27,29 @@ class WaitInExclusiveHandler(Checker):
     def check(self, model: Model) -> Iterator[Finding]:
         if next(iter(method_calls(model, model.handler_nodes, ("awakeable", "promise"))), None) is None:
             return  # nothing to wait for (the common case: no awakeable, no promise)
-        exclusive = [
-            fn for fn in model.functions if fn.is_handler_code and any(c.kind is HandlerKind.EXCLUSIVE for c in fn.contexts.values())
-        ]
-        if not exclusive:
+        # Only a function with an exclusive context, its own or an enclosing function's, can
+        # wait: every name `_Waits` tracks is bound from such a context's call, in that
+        # function or (a local read from an enclosing scope) in one nested in it.
+        relevant = {id(fn) for fn in model.functions if fn.is_handler_code and _waits_possible(fn)}
+        if not relevant:
             return
         waits = _Waits(model)
-        for stmt, fn in model.handler_nodes(ast.Assign):
-            waits.bind(stmt, fn)
-        for node, fn in model.handler_nodes(ast.Await):
-            subject = waits.subject(node.value, fn)
-            if subject is not None:
-                yield self.report(node, subject=subject, ctx=fn.context_name())
-        for loop, fn in model.handler_nodes(ast.AsyncFor):
-            subject = waits.subject(loop.iter, fn, iterating=True)
-            if subject is not None:
-                yield self.report(loop, subject=subject, ctx=fn.context_name())
+        for stmts, fn in model.handler_segments(ast.Assign):
+            if id(fn) in relevant:
+                for stmt in stmts:
+                    waits.bind(stmt, fn)
+        for fn_nodes, fn in model.handler_segments(ast.Await):
+            if id(fn) in relevant:
+                for node in fn_nodes:
+                    subject = waits.subject(node.value, fn)
+                    if subject is not None:
+                        yield self.report(node, subject=subject, ctx=fn.context_name())
+        for loops, fn in model.handler_segments(ast.AsyncFor):
+            if id(fn) in relevant:
+                for loop in loops:
+                    subject = waits.subject(loop.iter, fn, iterating=True)
+                    if subject is not None:
+                        yield self.report(loop, subject=subject, ctx=fn.context_name())
 
     invalid = (
         _OBJ + "    driver_id, driver = ctx.awakeable()\n    await ctx.object_send(notify, key='drivers', arg=driver_id)\n"
@@ -61,6 +68,16 @@ class WaitInExclusiveHandler(Checker):
         "    await ctx.object_send(notify, key='drivers', arg=driver_id)\n",
         _OBJ + "    await restate.gather(ctx.object_call(a, key='k', arg=1), ctx.object_call(b, key='k', arg=2))\n",
     )
+
+
+def _waits_possible(fn: Function) -> bool:
+    """Has ``fn`` or a function enclosing it an exclusive context?"""
+    scope: Function | None = fn
+    while scope is not None:
+        if any(c.kind is HandlerKind.EXCLUSIVE for c in scope.contexts.values()):
+            return True
+        scope = scope.parent
+    return False
 
 
 class _Waits:

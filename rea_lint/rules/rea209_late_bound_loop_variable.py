@@ -35,7 +35,7 @@ class LateBoundLoopVariable(Checker):
 
     def check(self, model: Model) -> Iterator[Finding]:
         runs = _deferred_runs(model)
-        if next(model.handler_nodes(ast.Lambda), None) is None and not any(
+        if not model.handler_segments(ast.Lambda) and not any(
             fn.children for fn in model.functions if fn.is_handler_code
         ) and not any(type(action) is ast.Lambda for action in runs.values()):
             # no callable is made in handler code (the common case; a run's lambda action
@@ -45,8 +45,9 @@ class LateBoundLoopVariable(Checker):
         if not stored:
             return
         loops: dict[int, list[Loop]] = {}
-        for loop, fn in model.handler_nodes(ast.For, ast.AsyncFor, ast.While):
-            loops.setdefault(id(fn), []).append(loop)
+        for fn_loops, fn in model.handler_segments(ast.For, ast.AsyncFor, ast.While):
+            for loop in fn_loops:
+                loops.setdefault(id(fn), []).append(loop)
         seen: set[int] = set()
         run_actions = _run_actions(model, runs)
         for made, fn, comprehension in stored:
@@ -105,25 +106,28 @@ def _stored(model: Model, runs: dict[int, ast.expr]) -> Iterator[tuple[Made, Fun
         for arg in args:
             for made in callables(arg, fn):
                 yield made, fn, None
-    for stmt, fn in model.handler_nodes(ast.Assign, ast.AugAssign):
-        if isinstance(stmt, ast.Assign):
-            if any(isinstance(t, ast.Subscript) for t in stmt.targets):
+    for stmts, fn in model.handler_segments(ast.Assign, ast.AugAssign):
+        for stmt in stmts:
+            if isinstance(stmt, ast.Assign):
+                if any(isinstance(t, ast.Subscript) for t in stmt.targets):
+                    for made in callables(stmt.value, fn):
+                        yield made, fn, None
+            elif isinstance(stmt.op, ast.Add) and isinstance(stmt.value, (ast.List, ast.Tuple)):
                 for made in callables(stmt.value, fn):
                     yield made, fn, None
-        elif isinstance(stmt.op, ast.Add) and isinstance(stmt.value, (ast.List, ast.Tuple)):
-            for made in callables(stmt.value, fn):
-                yield made, fn, None
-    for lit, fn in model.handler_nodes(ast.Dict, ast.Set):
-        for value in lit.values if isinstance(lit, ast.Dict) else lit.elts:
-            if isinstance(value, ast.Lambda):
-                yield value, fn, None
-    for comp, fn in model.handler_nodes(ast.ListComp, ast.SetComp, ast.DictComp):
-        elt = comp.value if isinstance(comp, ast.DictComp) else comp.elt
-        if isinstance(elt, ast.Lambda):
-            yield elt, fn, comp
-        elif isinstance(elt, ast.Call):  # `[ctx.run("charge", lambda: charge(s)) for s in subs]`
-            for made in callables(elt, fn):
-                yield made, fn, comp
+    for lits, fn in model.handler_segments(ast.Dict, ast.Set):
+        for lit in lits:
+            for value in lit.values if isinstance(lit, ast.Dict) else lit.elts:
+                if isinstance(value, ast.Lambda):
+                    yield value, fn, None
+    for comps, fn in model.handler_segments(ast.ListComp, ast.SetComp, ast.DictComp):
+        for comp in comps:
+            elt = comp.value if isinstance(comp, ast.DictComp) else comp.elt
+            if isinstance(elt, ast.Lambda):
+                yield elt, fn, comp
+            elif isinstance(elt, ast.Call):  # `[ctx.run("charge", lambda: charge(s)) for s in subs]`
+                for made in callables(elt, fn):
+                    yield made, fn, comp
 
 
 def _callables(
@@ -195,10 +199,11 @@ def _awaits(comprehension: ast.AST | None, loops: "list[Loop]") -> bool:
 def _lambda_names(model: Model) -> dict[tuple[int, str], ast.Lambda | None]:
     """(function, name) -> the lambda a local name is bound to (None: bound more than once)."""
     out: dict[tuple[int, str], ast.Lambda | None] = {}
-    for stmt, fn in model.handler_nodes(ast.Assign):
-        if len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
-            key = (id(fn), stmt.targets[0].id)
-            out[key] = stmt.value if isinstance(stmt.value, ast.Lambda) and key not in out else None
+    for stmts, fn in model.handler_segments(ast.Assign):
+        for stmt in stmts:
+            if len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                key = (id(fn), stmt.targets[0].id)
+                out[key] = stmt.value if isinstance(stmt.value, ast.Lambda) and key not in out else None
     return out
 
 

@@ -24,18 +24,19 @@ class BroadExcept(Checker):
     code = "REA401"
 
     def check(self, model: Model) -> Iterator[Finding]:
-        for try_, fn in model.handler_nodes(*_TRY_NODES):
-            guarded: bool | None = None
-            for handler in try_.handlers:
-                breadth = _breadth(model, handler.type, fn)
-                if not breadth or _reraises(model, handler, fn):
-                    continue
-                if breadth == _EXCEPTION:
-                    if guarded is None:
-                        guarded = _may_suspend_or_fail(model, try_.body, fn)
-                    if not guarded:
+        for tries, fn in model.handler_segments(*_TRY_NODES):
+            for try_ in tries:
+                guarded: bool | None = None
+                for handler in try_.handlers:
+                    breadth = _breadth(model, handler.type, fn)
+                    if not breadth or _reraises(model, handler, fn):
                         continue
-                yield self.report(handler, subject=_subject(handler), ctx=fn.context_name())
+                    if breadth == _EXCEPTION:
+                        if guarded is None:
+                            guarded = _may_suspend_or_fail(model, try_.body, fn)
+                        if not guarded:
+                            continue
+                    yield self.report(handler, subject=_subject(handler), ctx=fn.context_name())
 
     invalid = (
         _HEADER + "    try:\n        await ctx.service_call(f, 1)\n    except:\n        pass\n",

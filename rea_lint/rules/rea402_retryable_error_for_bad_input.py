@@ -40,20 +40,22 @@ class RetryableErrorForBadInput(Checker):
 
     def check(self, model: Model) -> Iterator[Finding]:
         found: list[tuple[ast.stmt, Function, str, str]] = []
-        for stmt, fn in model.handler_nodes(ast.Raise):
-            exc = stmt.exc
-            if exc is None:
-                continue  # a bare `raise` re-raises what was caught
-            cls = exc.func if isinstance(exc, ast.Call) else exc
-            if not isinstance(cls, (ast.Name, ast.Attribute)):
-                continue
-            qual = model.qualify(cls, fn)
-            if qual in BAD_INPUT:
-                found.append((stmt, fn, qual.rsplit(".", 1)[-1], f"raise {source_text(exc)}"))
-        for stmt, fn in model.handler_nodes(ast.Assert):
-            inputs = fn.params - set(fn.contexts) - {"self", "cls"}
-            if any(isinstance(n, ast.Name) and n.id in inputs for n in ast.walk(stmt.test)):
-                found.append((stmt, fn, "AssertionError", f"assert {source_text(stmt.test)}"))
+        for stmts, fn in model.handler_segments(ast.Raise):
+            for stmt in stmts:
+                exc = stmt.exc
+                if exc is None:
+                    continue  # a bare `raise` re-raises what was caught
+                cls = exc.func if isinstance(exc, ast.Call) else exc
+                if not isinstance(cls, (ast.Name, ast.Attribute)):
+                    continue
+                qual = model.qualify(cls, fn)
+                if qual in BAD_INPUT:
+                    found.append((stmt, fn, qual.rsplit(".", 1)[-1], f"raise {source_text(exc)}"))
+        for stmts, fn in model.handler_segments(ast.Assert):
+            for stmt in stmts:
+                inputs = fn.params - set(fn.contexts) - {"self", "cls"}
+                if any(isinstance(n, ast.Name) and n.id in inputs for n in ast.walk(stmt.test)):
+                    found.append((stmt, fn, "AssertionError", f"assert {source_text(stmt.test)}"))
         if not found:
             return
         blocks = _Blocks(model, {id(fn) for _s, fn, _c, _t in found})
@@ -119,16 +121,18 @@ class _Blocks:
         self.guards: dict[int, list[list[ast.stmt]]] = {}
         self.excepts: dict[int, list[list[ast.stmt]]] = {}
         self.tries: list[tuple[list[ast.stmt], set[str], Function]] = []
-        for node, fn in model.handler_nodes(ast.If, *_MATCH):
-            if id(fn) in functions:
-                bodies = [node.body, node.orelse] if isinstance(node, ast.If) else [c.body for c in node.cases]
-                self.guards.setdefault(id(fn), []).extend(bodies)
-        for node, fn in model.handler_nodes(ast.Try, *_TRY_STAR):
-            names = _catchers(model, node.handlers, fn)
-            if names:
-                self.tries.append((node.body, names, fn))
-            if id(fn) in functions:
-                self.excepts.setdefault(id(fn), []).extend(h.body for h in node.handlers)
+        for fn_nodes, fn in model.handler_segments(ast.If, *_MATCH):
+            for node in fn_nodes:
+                if id(fn) in functions:
+                    bodies = [node.body, node.orelse] if isinstance(node, ast.If) else [c.body for c in node.cases]
+                    self.guards.setdefault(id(fn), []).extend(bodies)
+        for fn_nodes, fn in model.handler_segments(ast.Try, *_TRY_STAR):
+            for node in fn_nodes:
+                names = _catchers(model, node.handlers, fn)
+                if names:
+                    self.tries.append((node.body, names, fn))
+                if id(fn) in functions:
+                    self.excepts.setdefault(id(fn), []).extend(h.body for h in node.handlers)
         self._catching: dict[str, list[ast.Call]] | None = None
 
     def guarded(self, node: ast.AST, fn: Function) -> bool:

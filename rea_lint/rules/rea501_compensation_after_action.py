@@ -29,18 +29,19 @@ class CompensationAfterAction(Checker):
         if not sagas:
             return
         calls: dict[int, list[tuple[ast.Call, Function]]] = {}
-        for call, fn in model.handler_nodes(ast.Call):
-            func = call.func
-            if (
-                isinstance(func, ast.Attribute)
-                and func.attr in ("register", "run")
-                and isinstance(func.value, ast.Name)
-                and func.value.id in sagas.get(id(fn.root), ())
-                and call.args
-                and isinstance(call.args[0], ast.Constant)
-                and isinstance(call.args[0].value, str)
-            ):
-                calls.setdefault(id(fn.root), []).append((call, fn))
+        for fn_calls, fn in model.handler_segments(ast.Call):
+            for call in fn_calls:
+                func = call.func
+                if (
+                    isinstance(func, ast.Attribute)
+                    and func.attr in ("register", "run")
+                    and isinstance(func.value, ast.Name)
+                    and func.value.id in sagas.get(id(fn.root), ())
+                    and call.args
+                    and isinstance(call.args[0], ast.Constant)
+                    and isinstance(call.args[0].value, str)
+                ):
+                    calls.setdefault(id(fn.root), []).append((call, fn))
         for found in calls.values():
             registered: set[tuple[str, str]] = set()
             for call, fn in sorted(found, key=lambda cf: (cf[0].lineno, cf[0].col_offset)):
