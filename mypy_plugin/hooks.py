@@ -161,6 +161,8 @@ class ReaPlugin(Plugin):
         return modules.get(fullname.rpartition(".")[0]) if modules else None
 
     def get_function_signature_hook(self, fullname: str) -> Callable[[FunctionSigContext], FunctionLike] | None:
+        if self._in_silent_module():  # most questions of a run: asked first, as it is cheapest
+            return None
         answers = self._judged_answers()
         if answers is not None:
             tree = self._tree_behind(fullname, False)
@@ -173,6 +175,8 @@ class ReaPlugin(Plugin):
         return hook
 
     def get_method_signature_hook(self, fullname: str) -> Callable[[MethodSigContext], FunctionLike] | None:
+        if self._in_silent_module():
+            return None
         answers = self._judged_answers()
         if answers is not None:
             known = answers.get((fullname, True))
