@@ -48,6 +48,7 @@ __all__ = [
     "TRANSITIVE_CODES",
     "CallSite",
     "FunctionSummary",
+    "Heads",
     "ModuleSummary",
     "Project",
     "module_name",
@@ -138,7 +139,11 @@ class ModuleSummary:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "ModuleSummary":
+    def from_dict(cls, data: Mapping[str, Any], heads: "Heads | None" = None) -> "ModuleSummary":
+        """The summary ``to_dict`` wrote. With ``heads`` (`import_heads` of the linked set),
+        the call sites of handler code and functions whose target no module of that set can
+        be (`restate.Context.run`, `datetime.timedelta`: most of them) are left out: the
+        project resolves them to nothing, and a link makes and resolves only the others."""
         if data.get("version") != SUMMARY_VERSION:
             raise ValueError(f"summary version {data.get('version')!r}, expected {SUMMARY_VERSION}")
         site = _site_from_list
@@ -146,14 +151,14 @@ class ModuleSummary:
             module=data["module"],
             path=data["path"],
             aliases=dict(data["aliases"]),
-            handler_calls=_sites(data["handler_calls"]),
+            handler_calls=_sites(data["handler_calls"], heads),
             handlers={q: (v[0], v[1]) for q, v in data["handlers"].items()},
             services=dict(data["services"]),
             kind_calls=tuple((m, site(s)) for m, s in data["kind_calls"]),
             non_callables=dict(data["non_callables"]),
             action_calls=_sites(data["action_calls"]),
             functions={
-                q: _function(q, dict(f["effects"]), _sites(f["calls"])) for q, f in data["functions"].items()
+                q: _function(q, dict(f["effects"]), _sites(f["calls"], heads)) for q, f in data["functions"].items()
             },
         )
 
@@ -169,9 +174,11 @@ def _site_from_list(row: Sequence[Any]) -> CallSite:
     return _tuple_new(CallSite, row)
 
 
-def _sites(rows: Iterable[Sequence[Any]]) -> tuple[CallSite, ...]:
-    """`_site_from_list` of each row; the rows of every summary have all seven fields, and
-    then the sites are made in one C loop."""
+def _sites(rows: Iterable[Sequence[Any]], heads: "Heads | None" = None) -> tuple[CallSite, ...]:
+    """`_site_from_list` of each row (those ``heads`` may name, if given); the rows of every
+    summary have all seven fields, and then the sites are made in one C loop."""
+    if heads is not None:
+        rows = [row for row in rows if heads.may_name(row[0])]
     sites = tuple(map(_new_site, rows))
     if set(map(len, sites)) <= _ALL_FIELDS:
         return sites
@@ -192,6 +199,47 @@ def _function(qualname: str, effects: Mapping[str, str], calls: tuple[CallSite, 
 
 
 _new = object.__new__
+
+
+class Heads:
+    """The first part of every name a module of the linked set can be imported by, from any
+    of its import roots (`Project`): each file's stem and the names of the directories above
+    it (up to the first that is no identifier, as `_RootIndex` walks), and each module name's
+    first part (relative imports resolve from it). `Project.resolve` finds a module only
+    under a name that starts with one of them (by root or by module name, before following
+    any re-export), so a target starting with anything else (`restate.`, `datetime.`)
+    resolves to nothing. Computed from the run's file list, never stored: a cached summary
+    keeps every site, and a module added later (say `restate.py`) is among the heads of the
+    run that links it."""
+
+    __slots__ = ("names", "_dirs")
+
+    def __init__(self, places: Iterable[tuple[str, str]] = ()) -> None:
+        self.names: set[str] = set()
+        self._dirs: set[str] = set()
+        for path, module in places:
+            self.add(path, module)
+
+    def add(self, path: str, module: str) -> None:
+        names = self.names
+        names.add(module.partition(".")[0])
+        directory, filename = os.path.split(os.path.abspath(path))
+        stem = filename[:-3] if filename.endswith(".py") else filename
+        if stem != "__init__":
+            names.add(stem)
+        dirs = self._dirs
+        while directory not in dirs:  # (each directory once: its files share the walk up)
+            dirs.add(directory)
+            parent, name = os.path.split(directory)
+            if parent == directory or not name.isidentifier():
+                break
+            names.add(name)
+            directory = parent
+
+    def may_name(self, target: str) -> bool:
+        """May ``target`` name something of the linked set? (False: it is sure not to.)"""
+        head = target.partition(".")[0]
+        return head in self.names or not head.isidentifier()
 
 
 # --- step 1: one module -----------------------------------------------------------------------
