@@ -140,7 +140,7 @@ class ModuleSummary:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], heads: "Heads | None" = None) -> "ModuleSummary":
-        """The summary ``to_dict`` wrote. With ``heads`` (`import_heads` of the linked set),
+        """The summary ``to_dict`` wrote. With ``heads`` (`Heads` of the linked set),
         the call sites of handler code and functions whose target no module of that set can
         be (`restate.Context.run`, `datetime.timedelta`: most of them) are left out: the
         project resolves them to nothing, and a link makes and resolves only the others."""
@@ -178,7 +178,10 @@ def _sites(rows: Iterable[Sequence[Any]], heads: "Heads | None" = None) -> tuple
     """`_site_from_list` of each row (those ``heads`` may name, if given); the rows of every
     summary have all seven fields, and then the sites are made in one C loop."""
     if heads is not None:
-        rows = [row for row in rows if heads.may_name(row[0])]
+        verdicts = heads.verdicts
+        rows = [row for row in rows if verdicts[row[0]]]
+        if not rows:
+            return ()
     sites = tuple(map(_new_site, rows))
     if set(map(len, sites)) <= _ALL_FIELDS:
         return sites
@@ -212,18 +215,21 @@ class Heads:
     keeps every site, and a module added later (say `restate.py`) is among the heads of the
     run that links it."""
 
-    __slots__ = ("names", "_dirs")
+    __slots__ = ("names", "verdicts", "_dirs", "_absolute")
 
     def __init__(self, places: Iterable[tuple[str, str]] = ()) -> None:
         self.names: set[str] = set()
+        self.verdicts = _Verdicts(self)
+        """target -> `may_name(target)`, each target asked once (`verdicts[target]`)."""
         self._dirs: set[str] = set()
+        self._absolute: dict[str, str] = {}
         for path, module in places:
             self.add(path, module)
 
     def add(self, path: str, module: str) -> None:
         names = self.names
         names.add(module.partition(".")[0])
-        directory, filename = os.path.split(os.path.abspath(path))
+        directory, filename = _place(path, self._absolute)
         stem = filename[:-3] if filename.endswith(".py") else filename
         if stem != "__init__":
             names.add(stem)
@@ -240,6 +246,32 @@ class Heads:
         """May ``target`` name something of the linked set? (False: it is sure not to.)"""
         head = target.partition(".")[0]
         return head in self.names or not head.isidentifier()
+
+
+class _Verdicts(dict):  # type: ignore[type-arg]
+    """`Heads.may_name` memoised: a summary's targets repeat (`restate.Context`, `datetime.timedelta`)."""
+
+    __slots__ = ("heads",)
+
+    def __init__(self, heads: Heads) -> None:
+        super().__init__()
+        self.heads = heads
+
+    def __missing__(self, target: str) -> bool:
+        verdict = self[target] = self.heads.may_name(target)
+        return verdict
+
+
+def _place(path: str, absolute: dict[str, str]) -> tuple[str, str]:
+    """`os.path.split(os.path.abspath(path))`, each directory as spelled made absolute once
+    (a run's thousands of files are in a few dozen directories)."""
+    head, name = os.path.split(path)
+    if name in ("", ".", ".."):
+        return os.path.split(os.path.abspath(path))
+    directory = absolute.get(head)
+    if directory is None:
+        directory = absolute[head] = os.path.abspath(head)
+    return directory, name
 
 
 # --- step 1: one module -----------------------------------------------------------------------
@@ -638,6 +670,8 @@ class Project:
         self._resolved: dict[tuple[int, str], str | None] = {}
         self._found: dict[tuple[int, str], tuple[ModuleSummary, str] | None] = {}
         """(id of a roots list, target) -> `_by_roots`'s answer."""
+        self._wanted: dict[frozenset[str], list[str]] = {}
+        """enabled codes -> the transitive ones among them, in catalog order."""
         self._heads: dict[str, list[tuple[str, str]]] = {}
         """target -> (module name, rest) for each prefix some root has a module of."""
 
@@ -767,15 +801,17 @@ class Project:
                 if callee is not None and callee != qual and callee not in seen:
                     seen.add(callee)
                     callers.setdefault(callee, []).append((qual, site.text))
+        sources: dict[str, dict[str, tuple[str | None, str]]] = {code: {} for code in TRANSITIVE_CODES}
+        for qual, fn in self.functions.items():  # (one pass: most functions do nothing forbidden)
+            if fn.effects and qual not in allowed:
+                for code, subject in fn.effects.items():
+                    chain = sources.get(code)
+                    if chain is not None:
+                        chain[qual] = (None, subject)
         out: dict[str, dict[str, tuple[str | None, str]]] = {}
         for code in TRANSITIVE_CODES:
-            chain: dict[str, tuple[str | None, str]] = {}
-            queue: deque[str] = deque()
-            for qual, fn in self.functions.items():
-                subject = fn.effects.get(code)
-                if subject is not None and qual not in allowed:
-                    chain[qual] = (None, subject)
-                    queue.append(qual)
+            chain = sources[code]
+            queue: deque[str] = deque(chain)
             while queue:
                 callee = queue.popleft()
                 for caller, text in callers.get(callee, ()):
@@ -814,6 +850,8 @@ class Project:
 
     def kind_findings(self, summary: ModuleSummary) -> list[Finding]:
         """REA210 for the module's `ctx.*_call/*_send` whose target handler the project knows."""
+        if not summary.kind_calls:  # (most modules: no import statement run for them)
+            return []
         from rea_lint.rules.rea210_handler_kind_call_mismatch import mismatch, subject
 
         out: list[Finding] = []
@@ -854,7 +892,9 @@ class Project:
 
     def findings_for(self, summary: ModuleSummary, codes: Iterable[str] | None = None) -> list[Finding]:
         enabled = frozenset(codes) if codes is not None else self.config.enabled_codes()
-        wanted = [c for c in TRANSITIVE_CODES if c in enabled]
+        wanted = self._wanted.get(enabled)
+        if wanted is None:  # (a link asks with the same codes for every module)
+            wanted = self._wanted[enabled] = [c for c in TRANSITIVE_CODES if c in enabled]
         out: list[Finding] = self.kind_findings(summary) if KIND_CODE in enabled else []
         if ACTION_CODE in enabled:
             out.extend(self.action_findings(summary))
@@ -914,10 +954,12 @@ class _RootIndex:
         self._shared: dict[tuple[str, ...], list[str]] = {}
         """Each distinct roots list once, so importers with the same roots share one object."""
         self._dirs: set[str] = set()
+        self._absolute: dict[str, str] = {}
+        self._places: dict[int, tuple[str, str]] = {}
+        """id(summary) -> its absolute directory and file name."""
         ancestors: dict[str, list[tuple[str, list[str]]]] = {}
         for s in self.summaries:
-            path = os.path.abspath(s.path)
-            directory, filename = os.path.split(path)
+            directory, filename = self._places[id(s)] = _place(s.path, self._absolute)
             stem = filename[:-3] if filename.endswith(".py") else filename
             parts = [] if stem == "__init__" else [stem]
             if parts and not stem.isidentifier():
@@ -953,8 +995,8 @@ class _RootIndex:
         found = self._roots.get(id(importer))
         if found is not None:
             return found
-        path = os.path.abspath(importer.path)
-        here, filename = os.path.split(path)
+        place = self._places.get(id(importer))
+        here, filename = place if place is not None else _place(importer.path, self._absolute)
         key = (here, filename == "__init__.py", importer.module.count("."), tuple(src))
         found = self._by_place.get(key)
         if found is None:  # (once per directory and depth: the roots depend on nothing else)
