@@ -48,7 +48,7 @@ __all__ = [
     "TRANSITIVE_CODES",
     "CallSite",
     "FunctionSummary",
-    "Heads",
+    "Linkable",
     "ModuleSummary",
     "Project",
     "module_name",
@@ -139,11 +139,11 @@ class ModuleSummary:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], heads: "Heads | None" = None) -> "ModuleSummary":
-        """The summary ``to_dict`` wrote. With ``heads`` (`Heads` of the linked set),
-        the call sites of handler code and functions whose target no module of that set can
-        be (`restate.Context.run`, `datetime.timedelta`: most of them) are left out: the
-        project resolves them to nothing, and a link makes and resolves only the others."""
+    def from_dict(cls, data: Mapping[str, Any], linkable: "Linkable | None" = None) -> "ModuleSummary":
+        """The summary ``to_dict`` wrote. With ``linkable`` (of the linked set),
+        the call sites of handler code and functions whose target surely names no function
+        of that set (`restate.Context.run`, `datetime.timedelta`: most of them) are left
+        out: the project resolves them to nothing."""
         if data.get("version") != SUMMARY_VERSION:
             raise ValueError(f"summary version {data.get('version')!r}, expected {SUMMARY_VERSION}")
         site = _site_from_list
@@ -151,14 +151,14 @@ class ModuleSummary:
             module=data["module"],
             path=data["path"],
             aliases=dict(data["aliases"]),
-            handler_calls=_sites(data["handler_calls"], heads),
+            handler_calls=_sites(data["handler_calls"], linkable),
             handlers={q: (v[0], v[1]) for q, v in data["handlers"].items()},
             services=dict(data["services"]),
             kind_calls=tuple((m, site(s)) for m, s in data["kind_calls"]),
             non_callables=dict(data["non_callables"]),
             action_calls=_sites(data["action_calls"]),
             functions={
-                q: _function(q, dict(f["effects"]), _sites(f["calls"], heads)) for q, f in data["functions"].items()
+                q: _function(q, dict(f["effects"]), _sites(f["calls"], linkable)) for q, f in data["functions"].items()
             },
         )
 
@@ -174,11 +174,11 @@ def _site_from_list(row: Sequence[Any]) -> CallSite:
     return _tuple_new(CallSite, row)
 
 
-def _sites(rows: Iterable[Sequence[Any]], heads: "Heads | None" = None) -> tuple[CallSite, ...]:
-    """`_site_from_list` of each row (those ``heads`` may name, if given); the rows of every
+def _sites(rows: Iterable[Sequence[Any]], linkable: "Linkable | None" = None) -> tuple[CallSite, ...]:
+    """`_site_from_list` of each row (those ``linkable`` may link, if given); the rows of every
     summary have all seven fields, and then the sites are made in one C loop."""
-    if heads is not None:
-        verdicts = heads.verdicts
+    if linkable is not None:
+        verdicts = linkable.verdicts
         rows = [row for row in rows if verdicts[row[0]]]
         if not rows:
             return ()
@@ -204,61 +204,77 @@ def _function(qualname: str, effects: Mapping[str, str], calls: tuple[CallSite, 
 _new = object.__new__
 
 
-class Heads:
-    """The first part of every name a module of the linked set can be imported by, from any
-    of its import roots (`Project`): each file's stem and the names of the directories above
-    it (up to the first that is no identifier, as `_RootIndex` walks), and each module name's
-    first part (relative imports resolve from it). `Project.resolve` finds a module only
-    under a name that starts with one of them (by root or by module name, before following
-    any re-export), so a target starting with anything else (`restate.`, `datetime.`)
-    resolves to nothing. Computed from the run's file list, never stored: a cached summary
-    keeps every site, and a module added later (say `restate.py`) is among the heads of the
-    run that links it."""
+class Linkable:
+    """Which call targets may resolve to a function of the linked set (`Project.resolve`):
+    the link makes and resolves only their sites. A target surely resolves to nothing when
 
-    __slots__ = ("names", "verdicts", "_dirs", "_absolute")
+    - its first part is not the first part of a name a module of the set can be imported by
+      from any of its roots: each file's stem, the directories above it (up to the first
+      that is no identifier, as `_RootIndex` walks) and each module name's first part
+      (relative imports resolve from it). Resolving starts by finding a module under such a
+      name (by root, or by module name), so `restate.Context.run`, `datetime.timedelta`,
+      most sites, resolve to nothing; or
+    - its last part is neither the last part of a function of the set (`functions` of the
+      summaries) nor a name some module imports (`aliases`): resolving changes the last part
+      only when it follows an import of that very name (`from shop.clock import now as
+      current`), so any other name stays what it is and matches no function.
 
-    def __init__(self, places: Iterable[tuple[str, str]] = ()) -> None:
-        self.names: set[str] = set()
+    Computed per link from the summaries being linked, never stored: a cached summary keeps
+    every site, and a module added later (say `restate.py`) counts in the run that links it."""
+
+    __slots__ = ("heads", "lasts", "verdicts", "_dirs", "_absolute")
+
+    def __init__(self, summaries: Iterable[Mapping[str, Any]] = ()) -> None:
+        self.heads: set[str] = set()
+        self.lasts: set[str] = set()
         self.verdicts = _Verdicts(self)
         """target -> `may_name(target)`, each target asked once (`verdicts[target]`)."""
         self._dirs: set[str] = set()
         self._absolute: dict[str, str] = {}
-        for path, module in places:
-            self.add(path, module)
+        for data in summaries:
+            self.add(data)
 
-    def add(self, path: str, module: str) -> None:
-        names = self.names
-        names.add(module.partition(".")[0])
+    def add(self, data: Mapping[str, Any]) -> None:
+        """Count in one summary, as `ModuleSummary.to_dict` writes it."""
+        path, module, functions, aliases = data["path"], data["module"], data["functions"], data["aliases"]
+        heads = self.heads
+        heads.add(module.partition(".")[0])
+        lasts = self.lasts
+        for qual in functions:
+            lasts.add(qual.rpartition(".")[2])
+        lasts.update(aliases)
         directory, filename = _place(path, self._absolute)
         stem = filename[:-3] if filename.endswith(".py") else filename
         if stem != "__init__":
-            names.add(stem)
+            heads.add(stem)
         dirs = self._dirs
         while directory not in dirs:  # (each directory once: its files share the walk up)
             dirs.add(directory)
             parent, name = os.path.split(directory)
             if parent == directory or not name.isidentifier():
                 break
-            names.add(name)
+            heads.add(name)
             directory = parent
 
     def may_name(self, target: str) -> bool:
-        """May ``target`` name something of the linked set? (False: it is sure not to.)"""
+        """May ``target`` name a function of the linked set? (False: it surely does not.)"""
         head = target.partition(".")[0]
-        return head in self.names or not head.isidentifier()
+        if head not in self.heads and head.isidentifier():  # (a unique id `mod<1>` is no identifier)
+            return False
+        return target.rpartition(".")[2] in self.lasts
 
 
 class _Verdicts(dict):  # type: ignore[type-arg]
-    """`Heads.may_name` memoised: a summary's targets repeat (`restate.Context`, `datetime.timedelta`)."""
+    """`Linkable.may_name` memoised: targets repeat (`restate.Context`, `datetime.timedelta`)."""
 
-    __slots__ = ("heads",)
+    __slots__ = ("linkable",)
 
-    def __init__(self, heads: Heads) -> None:
+    def __init__(self, linkable: Linkable) -> None:
         super().__init__()
-        self.heads = heads
+        self.linkable = linkable
 
     def __missing__(self, target: str) -> bool:
-        verdict = self[target] = self.heads.may_name(target)
+        verdict = self[target] = self.linkable.may_name(target)
         return verdict
 
 
@@ -638,7 +654,12 @@ class Project:
         for s in listed:
             self.modules[s.module] = s
         names = [s.module for s in listed]
-        dupes = {m for m in names if names.count(m) > 1} if len(set(names)) != len(names) else set()
+        dupes: set[str] = set()
+        if len(set(names)) != len(names):  # (counted in one pass: `list.count` per name is quadratic)
+            counts: dict[str, int] = {}
+            for m in names:
+                counts[m] = counts.get(m, 0) + 1
+            dupes = {m for m, n in counts.items() if n > 1}
         self._uid: dict[int, str] = {}
         """id(summary) -> its unique module id (the module name, unless two files share it)."""
         self.functions: dict[str, FunctionSummary] = {}
