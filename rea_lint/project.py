@@ -14,7 +14,9 @@ It runs in two steps, so that the expensive one can be cached per file:
    (`to_dict`/`from_dict` for JSON, and it pickles).
 2. `Project(summaries)` joins the summaries into one call graph and propagates once per
    run: a breadth-first search backwards from the functions that do each forbidden thing,
-   so every chain is a shortest one and cycles terminate.
+   so every chain is a shortest one and cycles terminate. The CLI's link leaves out the
+   call sites that surely target no function of the linked set (`Linkable`: most sites are
+   `restate.*` or library calls), worked out per run, so a cached summary keeps them all.
 
 flake8 sees one file at a time: `check_tree` does step 1 and 2 on the module alone (the
 same-module part). The CLI builds `Project.from_files(paths)` for the whole linted set and
