@@ -14,7 +14,9 @@ It runs in two steps, so that the expensive one can be cached per file:
    (`to_dict`/`from_dict` for JSON, and it pickles).
 2. `Project(summaries)` joins the summaries into one call graph and propagates once per
    run: a breadth-first search backwards from the functions that do each forbidden thing,
-   so every chain is a shortest one and cycles terminate.
+   so every chain is a shortest one and cycles terminate. The CLI's link leaves out the
+   call sites that surely target no function of the linked set (`Linkable`: most sites are
+   `restate.*` or library calls), worked out per run, so a cached summary keeps them all.
 
 flake8 sees one file at a time: `check_tree` does step 1 and 2 on the module alone (the
 same-module part). The CLI builds `Project.from_files(paths)` for the whole linted set and
@@ -48,6 +50,7 @@ __all__ = [
     "TRANSITIVE_CODES",
     "CallSite",
     "FunctionSummary",
+    "Linkable",
     "ModuleSummary",
     "Project",
     "module_name",
@@ -138,7 +141,11 @@ class ModuleSummary:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "ModuleSummary":
+    def from_dict(cls, data: Mapping[str, Any], linkable: "Linkable | None" = None) -> "ModuleSummary":
+        """The summary ``to_dict`` wrote. With ``linkable`` (of the linked set),
+        the call sites of handler code and functions whose target surely names no function
+        of that set (`restate.Context.run`, `datetime.timedelta`: most of them) are left
+        out: the project resolves them to nothing."""
         if data.get("version") != SUMMARY_VERSION:
             raise ValueError(f"summary version {data.get('version')!r}, expected {SUMMARY_VERSION}")
         site = _site_from_list
@@ -146,14 +153,14 @@ class ModuleSummary:
             module=data["module"],
             path=data["path"],
             aliases=dict(data["aliases"]),
-            handler_calls=_sites(data["handler_calls"]),
+            handler_calls=_sites(data["handler_calls"], linkable),
             handlers={q: (v[0], v[1]) for q, v in data["handlers"].items()},
             services=dict(data["services"]),
             kind_calls=tuple((m, site(s)) for m, s in data["kind_calls"]),
             non_callables=dict(data["non_callables"]),
             action_calls=_sites(data["action_calls"]),
             functions={
-                q: _function(q, dict(f["effects"]), _sites(f["calls"])) for q, f in data["functions"].items()
+                q: _function(q, dict(f["effects"]), _sites(f["calls"], linkable)) for q, f in data["functions"].items()
             },
         )
 
@@ -169,9 +176,14 @@ def _site_from_list(row: Sequence[Any]) -> CallSite:
     return _tuple_new(CallSite, row)
 
 
-def _sites(rows: Iterable[Sequence[Any]]) -> tuple[CallSite, ...]:
-    """`_site_from_list` of each row; the rows of every summary have all seven fields, and
-    then the sites are made in one C loop."""
+def _sites(rows: Iterable[Sequence[Any]], linkable: "Linkable | None" = None) -> tuple[CallSite, ...]:
+    """`_site_from_list` of each row (those ``linkable`` may link, if given); the rows of every
+    summary have all seven fields, and then the sites are made in one C loop."""
+    if linkable is not None:
+        verdicts = linkable.verdicts
+        rows = [row for row in rows if verdicts[row[0]]]
+        if not rows:
+            return ()
     sites = tuple(map(_new_site, rows))
     if set(map(len, sites)) <= _ALL_FIELDS:
         return sites
@@ -192,6 +204,92 @@ def _function(qualname: str, effects: Mapping[str, str], calls: tuple[CallSite, 
 
 
 _new = object.__new__
+
+
+class Linkable:
+    """Which call targets may resolve to a function of the linked set (`Project.resolve`):
+    the link makes and resolves only their sites. A target surely resolves to nothing when
+
+    - its first part is not the first part of a name a module of the set can be imported by
+      from any of its roots: each file's stem, the directories above it (up to the first
+      that is no identifier, as `_RootIndex` walks) and each module name's first part
+      (relative imports resolve from it). Resolving starts by finding a module under such a
+      name (by root, or by module name), so `restate.Context.run`, `datetime.timedelta`,
+      most sites, resolve to nothing; or
+    - its last part is neither the last part of a function of the set (`functions` of the
+      summaries) nor a name some module imports (`aliases`): resolving changes the last part
+      only when it follows an import of that very name (`from shop.clock import now as
+      current`), so any other name stays what it is and matches no function.
+
+    Computed per link from the summaries being linked, never stored: a cached summary keeps
+    every site, and a module added later (say `restate.py`) counts in the run that links it."""
+
+    __slots__ = ("heads", "lasts", "verdicts", "_dirs", "_absolute")
+
+    def __init__(self, summaries: Iterable[Mapping[str, Any]] = ()) -> None:
+        self.heads: set[str] = set()
+        self.lasts: set[str] = set()
+        self.verdicts = _Verdicts(self)
+        """target -> `may_name(target)`, each target asked once (`verdicts[target]`)."""
+        self._dirs: set[str] = set()
+        self._absolute: dict[str, str] = {}
+        for data in summaries:
+            self.add(data)
+
+    def add(self, data: Mapping[str, Any]) -> None:
+        """Count in one summary, as `ModuleSummary.to_dict` writes it."""
+        path, module, functions, aliases = data["path"], data["module"], data["functions"], data["aliases"]
+        heads = self.heads
+        heads.add(module.partition(".")[0])
+        lasts = self.lasts
+        for qual in functions:
+            lasts.add(qual.rpartition(".")[2])
+        lasts.update(aliases)
+        directory, filename = _place(path, self._absolute)
+        stem = filename[:-3] if filename.endswith(".py") else filename
+        if stem != "__init__":
+            heads.add(stem)
+        dirs = self._dirs
+        while directory not in dirs:  # (each directory once: its files share the walk up)
+            dirs.add(directory)
+            parent, name = os.path.split(directory)
+            if parent == directory or not name.isidentifier():
+                break
+            heads.add(name)
+            directory = parent
+
+    def may_name(self, target: str) -> bool:
+        """May ``target`` name a function of the linked set? (False: it surely does not.)"""
+        head = target.partition(".")[0]
+        if head not in self.heads and head.isidentifier():  # (a unique id `mod<1>` is no identifier)
+            return False
+        return target.rpartition(".")[2] in self.lasts
+
+
+class _Verdicts(dict):  # type: ignore[type-arg]
+    """`Linkable.may_name` memoised: targets repeat (`restate.Context`, `datetime.timedelta`)."""
+
+    __slots__ = ("linkable",)
+
+    def __init__(self, linkable: Linkable) -> None:
+        super().__init__()
+        self.linkable = linkable
+
+    def __missing__(self, target: str) -> bool:
+        verdict = self[target] = self.linkable.may_name(target)
+        return verdict
+
+
+def _place(path: str, absolute: dict[str, str]) -> tuple[str, str]:
+    """`os.path.split(os.path.abspath(path))`, each directory as spelled made absolute once
+    (a run's thousands of files are in a few dozen directories)."""
+    head, name = os.path.split(path)
+    if name in ("", ".", ".."):
+        return os.path.split(os.path.abspath(path))
+    directory = absolute.get(head)
+    if directory is None:
+        directory = absolute[head] = os.path.abspath(head)
+    return directory, name
 
 
 # --- step 1: one module -----------------------------------------------------------------------
@@ -558,7 +656,12 @@ class Project:
         for s in listed:
             self.modules[s.module] = s
         names = [s.module for s in listed]
-        dupes = {m for m in names if names.count(m) > 1} if len(set(names)) != len(names) else set()
+        dupes: set[str] = set()
+        if len(set(names)) != len(names):  # (counted in one pass: `list.count` per name is quadratic)
+            counts: dict[str, int] = {}
+            for m in names:
+                counts[m] = counts.get(m, 0) + 1
+            dupes = {m for m, n in counts.items() if n > 1}
         self._uid: dict[int, str] = {}
         """id(summary) -> its unique module id (the module name, unless two files share it)."""
         self.functions: dict[str, FunctionSummary] = {}
@@ -590,6 +693,8 @@ class Project:
         self._resolved: dict[tuple[int, str], str | None] = {}
         self._found: dict[tuple[int, str], tuple[ModuleSummary, str] | None] = {}
         """(id of a roots list, target) -> `_by_roots`'s answer."""
+        self._wanted: dict[frozenset[str], list[str]] = {}
+        """enabled codes -> the transitive ones among them, in catalog order."""
         self._heads: dict[str, list[tuple[str, str]]] = {}
         """target -> (module name, rest) for each prefix some root has a module of."""
 
@@ -719,15 +824,17 @@ class Project:
                 if callee is not None and callee != qual and callee not in seen:
                     seen.add(callee)
                     callers.setdefault(callee, []).append((qual, site.text))
+        sources: dict[str, dict[str, tuple[str | None, str]]] = {code: {} for code in TRANSITIVE_CODES}
+        for qual, fn in self.functions.items():  # (one pass: most functions do nothing forbidden)
+            if fn.effects and qual not in allowed:
+                for code, subject in fn.effects.items():
+                    chain = sources.get(code)
+                    if chain is not None:
+                        chain[qual] = (None, subject)
         out: dict[str, dict[str, tuple[str | None, str]]] = {}
         for code in TRANSITIVE_CODES:
-            chain: dict[str, tuple[str | None, str]] = {}
-            queue: deque[str] = deque()
-            for qual, fn in self.functions.items():
-                subject = fn.effects.get(code)
-                if subject is not None and qual not in allowed:
-                    chain[qual] = (None, subject)
-                    queue.append(qual)
+            chain = sources[code]
+            queue: deque[str] = deque(chain)
             while queue:
                 callee = queue.popleft()
                 for caller, text in callers.get(callee, ()):
@@ -766,6 +873,8 @@ class Project:
 
     def kind_findings(self, summary: ModuleSummary) -> list[Finding]:
         """REA210 for the module's `ctx.*_call/*_send` whose target handler the project knows."""
+        if not summary.kind_calls:  # (most modules: no import statement run for them)
+            return []
         from rea_lint.rules.rea210_handler_kind_call_mismatch import mismatch, subject
 
         out: list[Finding] = []
@@ -806,7 +915,9 @@ class Project:
 
     def findings_for(self, summary: ModuleSummary, codes: Iterable[str] | None = None) -> list[Finding]:
         enabled = frozenset(codes) if codes is not None else self.config.enabled_codes()
-        wanted = [c for c in TRANSITIVE_CODES if c in enabled]
+        wanted = self._wanted.get(enabled)
+        if wanted is None:  # (a link asks with the same codes for every module)
+            wanted = self._wanted[enabled] = [c for c in TRANSITIVE_CODES if c in enabled]
         out: list[Finding] = self.kind_findings(summary) if KIND_CODE in enabled else []
         if ACTION_CODE in enabled:
             out.extend(self.action_findings(summary))
@@ -866,10 +977,12 @@ class _RootIndex:
         self._shared: dict[tuple[str, ...], list[str]] = {}
         """Each distinct roots list once, so importers with the same roots share one object."""
         self._dirs: set[str] = set()
+        self._absolute: dict[str, str] = {}
+        self._places: dict[int, tuple[str, str]] = {}
+        """id(summary) -> its absolute directory and file name."""
         ancestors: dict[str, list[tuple[str, list[str]]]] = {}
         for s in self.summaries:
-            path = os.path.abspath(s.path)
-            directory, filename = os.path.split(path)
+            directory, filename = self._places[id(s)] = _place(s.path, self._absolute)
             stem = filename[:-3] if filename.endswith(".py") else filename
             parts = [] if stem == "__init__" else [stem]
             if parts and not stem.isidentifier():
@@ -905,8 +1018,8 @@ class _RootIndex:
         found = self._roots.get(id(importer))
         if found is not None:
             return found
-        path = os.path.abspath(importer.path)
-        here, filename = os.path.split(path)
+        place = self._places.get(id(importer))
+        here, filename = place if place is not None else _place(importer.path, self._absolute)
         key = (here, filename == "__init__.py", importer.module.count("."), tuple(src))
         found = self._by_place.get(key)
         if found is None:  # (once per directory and depth: the roots depend on nothing else)

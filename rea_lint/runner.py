@@ -640,19 +640,27 @@ def _apply_link(groups: Iterable[tuple[ReaConfig, list[FileResult]]], stored: di
 def _link(groups: Iterable[tuple[ReaConfig, list[FileResult]]]) -> tuple[dict[str, Any], bool]:
     """Link each group: (what it added per `"group:member"`, whether every summary came from
     where the key says: False if one had to be recomputed, so the outcome is not cached)."""
-    from rea_lint.project import ModuleSummary, Project
+    from rea_lint.project import Linkable, ModuleSummary, Project
 
     outcome: dict[str, Any] = {}
     complete = True
     for g, (config, members) in enumerate(groups):
-        linked: list[tuple[int, FileResult, ModuleSummary]] = []
+        loaded: list[tuple[int, FileResult]] = []
+        linkable = Linkable()
         for m, result in enumerate(members):
             if result.summary is None and not _load_summary(result, config):
                 complete = False
                 if result.summary is None:
                     continue
             try:
-                linked.append((m, result, ModuleSummary.from_dict(result.summary)))  # type: ignore[arg-type]
+                linkable.add(result.summary)
+            except (KeyError, TypeError, AttributeError):
+                continue  # (not a summary: `from_dict` would refuse it too)
+            loaded.append((m, result))
+        linked: list[tuple[int, FileResult, ModuleSummary]] = []
+        for m, result in loaded:  # (without the sites that surely target no member: `Linkable`)
+            try:
+                linked.append((m, result, ModuleSummary.from_dict(result.summary, linkable)))  # type: ignore[arg-type]
             except (ValueError, KeyError, TypeError):
                 continue
         project = Project([s for _, _, s in linked], config)
