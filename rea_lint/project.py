@@ -302,13 +302,16 @@ def summary_data(
     nodes: NodeSource | None = None,
     resolver: "_Resolver | None" = None,
     digest: str | None = None,
+    lines: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """`summarize(...).to_dict()`, built as that from the start: the CLI stores and links
     every file's summary in this shape, and a module has dozens of call sites (most of them
     handler code calling imported names) not worth a frozen dataclass each on the way.
 
     With the ``digest`` (`text_digest`) of the module's text, as the file at ``path`` holds
-    it, which of its functions give no callable is left for the link to ask (`undecided`)."""
+    it, which of its functions give no callable is left for the link to ask (`undecided`).
+    With its ``lines`` (with their line ends, numbered as its tree), helpers whose text
+    spells nothing that matters are not walked (`_spelled_helpers`)."""
     from rea_lint.rules import all_checkers  # the rules import this package's siblings
 
     if resolver is None:
@@ -317,6 +320,8 @@ def summary_data(
     """Qualified name -> [effects, calls by target]: a redefined function shares its entry."""
     plain = list(only) if only is not None else [fn for fn in model.functions if not fn.is_handler_code]
     source: NodeSource = nodes if nodes is not None else model.plain_nodes
+    if lines is not None and only is None and nodes is None and plain:
+        source = _spelled_helpers(model, plain, lines) or source
     by_fn: dict[int, list[Any]] = {}
     """id(function) -> its entry in ``functions`` (no qualified name built per call)."""
     prefix = module + "."
@@ -380,6 +385,50 @@ def summary_data(
             if effects or calls
         },
     }
+
+
+def _spelled_helpers(model: Model, plain: Sequence[Function], lines: Sequence[str]) -> NodeSource | None:
+    """`model.plain_nodes` without the helpers whose text (`_Spelled`) spells no name a
+    transitive detector starts from (`_cue_words`) and no name a call `_Resolver` follows
+    can start with: no detector finds anything in such a helper, and none of its calls is
+    a link, so walking it adds nothing to the summary (most helpers are such). None: the
+    text cannot tell (see `_Spelled`), or a detector must always run."""
+    from rea_lint.rules import all_checkers
+
+    checkers = all_checkers()
+    cues = _cue_words(model, tuple(checkers[c] for c in TRANSITIVE_CODES if c in checkers))
+    if cues is None:
+        return None
+    spelled = _Spelled(lines)
+    if spelled.lines is None:
+        return None
+    imported = model.imports.names.keys()
+    names, methods = cues
+    walk_for = names.union(methods, imported, model.module_names, (fn.name for fn in model.functions))
+    """(`_Resolver.calls`: a called name that is a function's or an import's, an attribute
+    chain from an import or a module-level class, which `module_names` holds)"""
+    index: dict[type, list[tuple[list[ast.AST], Function]]] = {}
+    skipped = 0
+    for fn in plain:
+        words = spelled(fn)
+        if words is not None and words.isdisjoint(walk_for):
+            skipped += 1
+            continue
+        for t, own in model.function_nodes(fn).items():
+            if own:
+                index.setdefault(t, []).append((own, fn))
+    if not skipped:
+        return None
+    made: dict[tuple[type, ...], list[tuple[ast.AST, Function]]] = {}
+
+    def nodes(*types: type) -> Iterator[tuple[ast.AST, Function]]:
+        """As `Model.plain_nodes` (type by type, in function order) over the helpers walked."""
+        pairs = made.get(types)
+        if pairs is None:
+            pairs = made[types] = [p for t in types for own, fn in index.get(t, ()) for p in zip(own, repeat(fn))]
+        return iter(pairs)
+
+    return nodes
 
 
 def _site(call: ast.Call, target: str, ctx: str) -> list[Any]:
