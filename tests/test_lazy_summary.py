@@ -190,3 +190,106 @@ def test_a_summary_of_fixed_text_decides_eagerly(tmp_path: Path) -> None:
         if not want_undecided:
             assert result.summary["non_callables"] == find_non_callables(model, module)
             assert result.summary["digest"] == ""
+
+
+# --- helpers passed over by their text ------------------------------------------------------
+
+HELPERS = """\
+import time
+from shop.tasks import sync_task
+
+def total(items):
+    n = 0
+    for item in items:
+        n += len(item)
+    return n
+
+def double(x):
+    return x * 2
+
+def stamp():
+    return time.time()
+
+def relay(name):
+    return sync_task(name)
+
+def outer(xs):
+    def inner():
+        return stamp()
+    return inner
+"""
+
+
+def _summary(source: str, lines: list[str] | None) -> dict[str, Any]:
+    tree = ast.parse(source)
+    model = build_model(tree, DEFAULT, ImportMap.from_tree(tree, "shop"))
+    return summary_data(model, "shop.helpers", "helpers.py", digest="d", lines=lines)
+
+
+def _walked(source: str, lines: list[str] | None) -> list[str] | None:
+    """The helpers `_spelled_helpers` walks (None: it gives up, every helper is walked)."""
+    tree = ast.parse(source)
+    model = build_model(tree, DEFAULT, ImportMap.from_tree(tree, "shop"))
+    plain = [fn for fn in model.functions if not fn.is_handler_code]
+    nodes = project_module._spelled_helpers(model, plain, lines) if lines is not None else None
+    if nodes is None:
+        return None
+    return sorted({fn.qualname for _node, fn in nodes(ast.Name, ast.Call, ast.Return, ast.Assign)})
+
+
+def test_a_helper_that_spells_nothing_that_matters_is_not_walked() -> None:
+    lines = HELPERS.splitlines(True)
+    assert _walked(HELPERS, lines) == ["outer", "outer.<locals>.inner", "relay", "stamp"]
+    assert _summary(HELPERS, lines) == _summary(HELPERS, None)
+    assert set(_summary(HELPERS, lines)["functions"]) == {
+        "shop.helpers.stamp", "shop.helpers.relay", "shop.helpers.outer.<locals>.inner"}
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["form feed", "missing lines", "non-ASCII helper", "no lines"],
+)
+def test_where_the_text_cannot_tell_every_helper_is_walked(case: str) -> None:
+    """The same safety as the flake8 path's: a character `str.splitlines` breaks at and the
+    tokenizer does not, lines that end before the tree does, a helper's non-ASCII line
+    (Python folds identifiers to NFKC: `ｔｉｍｅ` is `time`)."""
+    source, lines = HELPERS, HELPERS.splitlines(True)
+    if case == "form feed":
+        source = HELPERS.replace("    n = 0\n", "    n = 0  # \x0c\n")
+        lines = source.splitlines(True)
+        assert _walked(source, lines) is None
+    elif case == "missing lines":
+        lines = lines[:-3]
+        walked = _walked(source, lines)
+        assert walked is not None and "outer" in walked and "outer.<locals>.inner" in walked
+    elif case == "non-ASCII helper":
+        source = HELPERS.replace("        n += len(item)\n", "        n += len(item)  # ｔｉｍｅ\n")
+        lines = source.splitlines(True)
+        walked = _walked(source, lines)
+        assert walked is not None and "total" in walked and "double" not in walked
+    else:
+        lines = None  # type: ignore[assignment]
+        assert _walked(source, lines) is None
+    assert _summary(source, lines) == _summary(source, None)
+
+
+def test_every_summary_is_the_same_with_and_without_the_text() -> None:
+    """Over the fixtures and examples: a summary made with the module's lines is the one
+    made by walking every helper, and the lines did leave helpers out."""
+    files = sorted([*ROOT.joinpath("fixtures").rglob("*.py"), *ROOT.joinpath("examples").rglob("*.py")])
+    modules = skipped = 0
+    for path in files:
+        try:
+            model, module, source = _model(path)
+        except SyntaxError:
+            continue
+        lines = source.splitlines(True)
+        plain = [fn for fn in model.functions if not fn.is_handler_code]
+        nodes = project_module._spelled_helpers(model, plain, lines) if plain else None
+        if nodes is not None:
+            walked = {id(fn) for t in (ast.Name, ast.Call, ast.Return, ast.Expr, ast.Assign, ast.Pass) for _n, fn in nodes(t)}
+            skipped += sum(1 for fn in plain if id(fn) not in walked)
+        fresh, _, _ = _model(path)  # (a model of its own: nothing the first run memoised)
+        assert summary_data(model, module, str(path), digest="d", lines=lines) == summary_data(fresh, module, str(path), digest="d"), path
+        modules += 1
+    assert modules >= 30 and skipped >= 20, (modules, skipped)
