@@ -1222,6 +1222,8 @@ def _cue_words(model: Model, detectors: tuple[Any, ...]) -> tuple[set[str], froz
 _LINE_BREAKS_STR_ONLY = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 """Characters `str.splitlines` breaks a line at and Python's tokenizer does not: with one in
 the source, a list of lines may be numbered unlike the tree."""
+_ASCII_BREAKS_STR_ONLY = "\x0b\x0c\x1c\x1d\x1e"
+"""The ASCII ones among them."""
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -1236,7 +1238,11 @@ class _Spelled:
 
     def __init__(self, lines: Sequence[str] | None) -> None:
         if lines is not None:
-            if _LINE_BREAKS_STR_ONLY.search("".join(lines)):
+            text = "".join(lines)
+            if text.isascii():  # (the common case, scanned far faster than by the pattern)
+                if any(c in text for c in _ASCII_BREAKS_STR_ONLY):
+                    lines = None
+            elif _LINE_BREAKS_STR_ONLY.search(text):
                 lines = None
         self.lines = lines
 

@@ -247,7 +247,7 @@ def test_a_helper_that_spells_nothing_that_matters_is_not_walked() -> None:
 
 @pytest.mark.parametrize(
     "case",
-    ["form feed", "missing lines", "non-ASCII helper", "no lines"],
+    ["form feed", "line separator", "missing lines", "non-ASCII helper", "no lines"],
 )
 def test_where_the_text_cannot_tell_every_helper_is_walked(case: str) -> None:
     """The same safety as the flake8 path's: a character `str.splitlines` breaks at and the
@@ -256,6 +256,10 @@ def test_where_the_text_cannot_tell_every_helper_is_walked(case: str) -> None:
     source, lines = HELPERS, HELPERS.splitlines(True)
     if case == "form feed":
         source = HELPERS.replace("    n = 0\n", "    n = 0  # \x0c\n")
+        lines = source.splitlines(True)
+        assert _walked(source, lines) is None
+    elif case == "line separator":  # (not ASCII: the pattern's branch)
+        source = HELPERS.replace("    n = 0\n", "    n = 0  # \u2028\n")
         lines = source.splitlines(True)
         assert _walked(source, lines) is None
     elif case == "missing lines":
