@@ -301,17 +301,17 @@ def summary_data(
     only: Sequence[Function] | None = None,
     nodes: NodeSource | None = None,
     resolver: "_Resolver | None" = None,
-    digest: str | None = None,
+    text: str | None = None,
     lines: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """`summarize(...).to_dict()`, built as that from the start: the CLI stores and links
     every file's summary in this shape, and a module has dozens of call sites (most of them
     handler code calling imported names) not worth a frozen dataclass each on the way.
 
-    With the ``digest`` (`text_digest`) of the module's text, as the file at ``path`` holds
-    it, which of its functions give no callable is left for the link to ask (`undecided`).
-    With its ``lines`` (with their line ends, numbered as its tree), helpers whose text
-    spells nothing that matters are not walked (`_spelled_helpers`)."""
+    With the module's ``text``, as the file at ``path`` holds it and its tree was parsed
+    from, which of its functions give no callable is left for the link to ask (`undecided`,
+    `digest`), and helpers whose text spells nothing that matters are not walked
+    (`_spelled_helpers`; ``lines``: the text's lines with their ends, if not split from it)."""
     from rea_lint.rules import all_checkers  # the rules import this package's siblings
 
     if resolver is None:
@@ -320,8 +320,8 @@ def summary_data(
     """Qualified name -> [effects, calls by target]: a redefined function shares its entry."""
     plain = list(only) if only is not None else [fn for fn in model.functions if not fn.is_handler_code]
     source: NodeSource = nodes if nodes is not None else model.plain_nodes
-    if lines is not None and only is None and nodes is None and plain:
-        source = _spelled_helpers(model, plain, lines) or source
+    if only is None and nodes is None and plain and (lines is not None or text is not None):
+        source = _spelled_helpers(model, plain, lines if lines is not None else text.splitlines(True)) or source  # type: ignore[union-attr]
     by_fn: dict[int, list[Any]] = {}
     """id(function) -> its entry in ``functions`` (no qualified name built per call)."""
     prefix = module + "."
@@ -361,7 +361,7 @@ def summary_data(
     if only is not None:
         non_callables: dict[str, bool] = {}
         action_calls: list[list[Any]] = []
-    elif digest is not None:
+    elif text is not None:
         non_callables, undecided = _async_functions(model, module)
         action_calls = _action_calls(model, module, resolver)
     else:
@@ -377,7 +377,7 @@ def summary_data(
         "kind_calls": kind_calls,
         "non_callables": non_callables,
         "undecided": undecided,
-        "digest": digest if undecided else "",
+        "digest": text_digest(text) if undecided and text is not None else "",
         "action_calls": action_calls,
         "functions": {
             q: {"effects": effects, "calls": list(calls.values())}
@@ -408,17 +408,13 @@ def _spelled_helpers(model: Model, plain: Sequence[Function], lines: Sequence[st
     """(`_Resolver.calls`: a called name that is a function's or an import's, an attribute
     chain from an import or a module-level class, which `module_names` holds)"""
     index: dict[type, list[tuple[list[ast.AST], Function]]] = {}
-    skipped = 0
     for fn in plain:
         words = spelled(fn)
         if words is not None and words.isdisjoint(walk_for):
-            skipped += 1
             continue
         for t, own in model.function_nodes(fn).items():
             if own:
                 index.setdefault(t, []).append((own, fn))
-    if not skipped:
-        return None
     made: dict[tuple[type, ...], list[tuple[ast.AST, Function]]] = {}
 
     def nodes(*types: type) -> Iterator[tuple[ast.AST, Function]]:
@@ -501,7 +497,7 @@ def _async_functions(model: Model, module: str) -> tuple[dict[str, bool], list[s
 
 
 def text_digest(text: str) -> str:
-    """What identifies a module's text for `summary_data`'s ``digest``."""
+    """What identifies a module's text (`ModuleSummary.digest`)."""
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 

@@ -320,11 +320,11 @@ def _summarize(
 ) -> None:
     """The file's summary for the project link, with its sites' columns in characters and
     the `# noqa` lines of its sites. Which functions give no callable is left for the link
-    to ask of the file (`summary_data`'s ``digest``), and helpers are passed over by their
-    text (``lines``), unless fixes made a text the file may not hold (--diff, stdin)."""
+    to ask of the file, and helpers are passed over by their text (`summary_data`'s
+    ``text``), unless fixes made a text the file may not hold (--diff, stdin)."""
     from rea_lint.model import build_model
     from rea_lint.names import ImportMap
-    from rea_lint.project import summary_data, text_digest
+    from rea_lint.project import summary_data
 
     try:
         if model is None:  # not Restate code, but its functions may be links of a chain
@@ -332,7 +332,7 @@ def _summarize(
         if result.fixed:  # (and the model may be of the text before the fixes)
             summary = summary_data(model, where.module, result.path)
         else:
-            summary = summary_data(model, where.module, result.path, digest=text_digest(source), lines=source.splitlines(True))
+            summary = summary_data(model, where.module, result.path, text=source)
     except RecursionError:
         return
     sites = [*summary["handler_calls"], *(site for _method, site in summary["kind_calls"]), *summary["action_calls"]]

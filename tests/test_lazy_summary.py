@@ -114,7 +114,8 @@ def test_every_undecided_function_gets_the_eager_answer() -> None:
         except SyntaxError:
             continue
         eager = find_non_callables(model, module)
-        data = summary_data(model, module, str(path), digest=text_digest(source))
+        data = summary_data(model, module, str(path), text=source)
+        assert data["digest"] == (text_digest(source) if data["undecided"] else "")
         assert all(data["non_callables"].values())  # without a walk, only the `async` ones are known
         table = Project([ModuleSummary.from_dict(data)], DEFAULT).non_callables
         quals = [f"{module}.{fn.qualname}" for fn in model.module_functions.values()]
@@ -163,7 +164,7 @@ def test_a_file_changed_since_its_summary_decides_nothing(tmp_path: Path) -> Non
     summaries = []
     for name in ("tasks.py", "jobs.py"):
         model, module, source = _model(shop / name)
-        summaries.append(ModuleSummary.from_dict(summary_data(model, module, str(shop / name), digest=text_digest(source))))
+        summaries.append(ModuleSummary.from_dict(summary_data(model, module, str(shop / name), text=source)))
     (shop / "tasks.py").write_text(TASKS.replace("name)\n    return", "name)\n    return  "))
     linked = Project(summaries, DEFAULT)
     found = sorted((f.line, f.code) for f in linked.findings_for(summaries[1], {"REA108", "REA208"}))
@@ -223,7 +224,7 @@ def outer(xs):
 def _summary(source: str, lines: list[str] | None) -> dict[str, Any]:
     tree = ast.parse(source)
     model = build_model(tree, DEFAULT, ImportMap.from_tree(tree, "shop"))
-    return summary_data(model, "shop.helpers", "helpers.py", digest="d", lines=lines)
+    return summary_data(model, "shop.helpers", "helpers.py", text=source if lines is not None else None, lines=lines)
 
 
 def _walked(source: str, lines: list[str] | None) -> list[str] | None:
@@ -240,7 +241,8 @@ def _walked(source: str, lines: list[str] | None) -> list[str] | None:
 def test_a_helper_that_spells_nothing_that_matters_is_not_walked() -> None:
     lines = HELPERS.splitlines(True)
     assert _walked(HELPERS, lines) == ["outer", "outer.<locals>.inner", "relay", "stamp"]
-    assert _summary(HELPERS, lines) == _summary(HELPERS, None)
+    assert _summary(HELPERS, lines) == {**_summary(HELPERS, None), "non_callables": {}, "digest": text_digest(HELPERS), "undecided": [
+        "shop.helpers.total", "shop.helpers.double", "shop.helpers.stamp", "shop.helpers.relay", "shop.helpers.outer"]}
     assert set(_summary(HELPERS, lines)["functions"]) == {
         "shop.helpers.stamp", "shop.helpers.relay", "shop.helpers.outer.<locals>.inner"}
 
@@ -272,9 +274,11 @@ def test_where_the_text_cannot_tell_every_helper_is_walked(case: str) -> None:
         walked = _walked(source, lines)
         assert walked is not None and "total" in walked and "double" not in walked
     else:
-        lines = None  # type: ignore[assignment]
-        assert _walked(source, lines) is None
-    assert _summary(source, lines) == _summary(source, None)
+        assert _walked(source, None) is None
+        return
+    with_text, walked_all = _summary(source, lines), _summary(source, None)
+    assert with_text["undecided"] and not walked_all["undecided"]
+    assert {**with_text, "digest": "", "undecided": [], "non_callables": {}} == {**walked_all, "non_callables": {}}
 
 
 def test_every_summary_is_the_same_with_and_without_the_text() -> None:
@@ -294,6 +298,7 @@ def test_every_summary_is_the_same_with_and_without_the_text() -> None:
             walked = {id(fn) for t in (ast.Name, ast.Call, ast.Return, ast.Expr, ast.Assign, ast.Pass) for _n, fn in nodes(t)}
             skipped += sum(1 for fn in plain if id(fn) not in walked)
         fresh, _, _ = _model(path)  # (a model of its own: nothing the first run memoised)
-        assert summary_data(model, module, str(path), digest="d", lines=lines) == summary_data(fresh, module, str(path), digest="d"), path
+        fresh_data = summary_data(fresh, module, str(path), text=source, lines=[])  # (no lines: every helper walked)
+        assert summary_data(model, module, str(path), text=source) == fresh_data, path
         modules += 1
     assert modules >= 30 and skipped >= 20, (modules, skipped)
