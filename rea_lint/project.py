@@ -320,7 +320,7 @@ def summary_data(
     """Qualified name -> [effects, calls by target]: a redefined function shares its entry."""
     plain = list(only) if only is not None else [fn for fn in model.functions if not fn.is_handler_code]
     source: NodeSource = nodes if nodes is not None else model.plain_nodes
-    if only is None and nodes is None and plain and (lines is not None or text is not None):
+    if only is None and nodes is None and len(plain) >= _SPELL_FROM and (lines is not None or text is not None):
         source = _spelled_helpers(model, plain, lines if lines is not None else text.splitlines(True)) or source  # type: ignore[union-attr]
     by_fn: dict[int, list[Any]] = {}
     """id(function) -> its entry in ``functions`` (no qualified name built per call)."""
@@ -385,6 +385,11 @@ def summary_data(
             if effects or calls
         },
     }
+
+
+_SPELL_FROM = 3
+"""Helpers a module must have for their text to be read first: with fewer, the cues and
+the text cost about as much as walking them."""
 
 
 def _spelled_helpers(model: Model, plain: Sequence[Function], lines: Sequence[str]) -> NodeSource | None:
