@@ -30,15 +30,17 @@ followed. `[tool.rea] allow` globs (qualified names) exempt functions.
 from __future__ import annotations
 
 import ast
+import hashlib
 import os
 import re
+import warnings
 from collections import deque
 from functools import partial
 from itertools import repeat
 from operator import attrgetter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
+from typing import AbstractSet, Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from rea_lint.catalog import RULES
 from rea_lint.config import DEFAULT, ReaConfig
@@ -69,7 +71,7 @@ ACTION_CODE = "REA208"
 """action-called-not-passed: a run's action called in handler code, resolved the same way."""
 PROJECT_CODES = (*TRANSITIVE_CODES, ACTION_CODE, KIND_CODE)
 """Every code the whole-project analysis reports."""
-SUMMARY_VERSION = 2
+SUMMARY_VERSION = 3
 """Bump when the summary's shape or meaning changes (part of a cache key)."""
 _UNKNOWN: Any = object()
 
@@ -117,7 +119,15 @@ class ModuleSummary:
     """`ctx.*_call/*_send` in handler code: (method, site); the site's target is the handler
     passed (qualified), or `service:<name>` for a `generic_*` call without a key."""
     non_callables: Mapping[str, bool] = field(default_factory=dict)
-    """Module-level functions whose call gives no callable: qualified name -> is `async`."""
+    """Module-level functions whose call gives no callable: qualified name -> is `async`
+    (with ``undecided``, only those known without walking a body: the `async` ones)."""
+    undecided: tuple[str, ...] = ()
+    """Module-level functions not yet asked whether their call gives a callable: hardly any
+    run action calls another module's function, so the question waits for the link to ask
+    it, which then analyses the module's text again (see `_NonCallables`)."""
+    digest: str = ""
+    """`text_digest` of the text summarized, when ``undecided`` is not empty: the link asks
+    about the file only while it still holds that text."""
     action_calls: tuple[CallSite, ...] = ()
     """Run actions in handler code that are calls to another module's function."""
     version: int = SUMMARY_VERSION
@@ -133,6 +143,8 @@ class ModuleSummary:
             "services": dict(self.services),
             "kind_calls": [[m, _site_to_list(s)] for m, s in self.kind_calls],
             "non_callables": dict(self.non_callables),
+            "undecided": list(self.undecided),
+            "digest": self.digest,
             "action_calls": [_site_to_list(s) for s in self.action_calls],
             "functions": {
                 q: {"effects": dict(f.effects), "calls": [_site_to_list(s) for s in f.calls]}
@@ -158,6 +170,8 @@ class ModuleSummary:
             services=dict(data["services"]),
             kind_calls=tuple((m, site(s)) for m, s in data["kind_calls"]),
             non_callables=dict(data["non_callables"]),
+            undecided=tuple(data["undecided"]),
+            digest=data["digest"],
             action_calls=_sites(data["action_calls"]),
             functions={
                 q: _function(q, dict(f["effects"]), _sites(f["calls"], linkable)) for q, f in data["functions"].items()
@@ -385,10 +399,17 @@ def summary_data(
     only: Sequence[Function] | None = None,
     nodes: NodeSource | None = None,
     resolver: "_Resolver | None" = None,
+    text: str | None = None,
+    lines: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """`summarize(...).to_dict()`, built as that from the start: the CLI stores and links
     every file's summary in this shape, and a module has dozens of call sites (most of them
-    handler code calling imported names) not worth a frozen dataclass each on the way."""
+    handler code calling imported names) not worth a frozen dataclass each on the way.
+
+    With the module's ``text``, as the file at ``path`` holds it and its tree was parsed
+    from, which of its functions give no callable is left for the link to ask (`undecided`,
+    `digest`), and helpers whose text spells nothing that matters are not walked
+    (`_spelled_helpers`; ``lines``: the text's lines with their ends, if not split from it)."""
     from rea_lint.rules import all_checkers  # the rules import this package's siblings
 
     if resolver is None:
@@ -397,6 +418,8 @@ def summary_data(
     """Qualified name -> [effects, calls by target]: a redefined function shares its entry."""
     plain = list(only) if only is not None else [fn for fn in model.functions if not fn.is_handler_code]
     source: NodeSource = nodes if nodes is not None else model.plain_nodes
+    if only is None and nodes is None and len(plain) >= _SPELL_FROM and (lines is not None or text is not None):
+        source = _spelled_helpers(model, plain, lines if lines is not None else text.splitlines(True)) or source  # type: ignore[union-attr]
     by_fn: dict[int, list[Any]] = {}
     """id(function) -> its entry in ``functions`` (no qualified name built per call)."""
     prefix = module + "."
@@ -432,7 +455,15 @@ def summary_data(
             ctx = contexts[id(fn)] = fn.context_name()
         handler_calls.append(_site(call, target, ctx))
     handlers, services, kind_calls = _kind_facts(model, module, resolver)
-    non_callables, action_calls = _action_facts(model, module, resolver) if only is None else ({}, [])
+    undecided: list[str] = []
+    if only is not None:
+        non_callables: dict[str, bool] = {}
+        action_calls: list[list[Any]] = []
+    elif text is not None:
+        non_callables, undecided = _async_functions(model, module)
+        action_calls = _action_calls(model, module, resolver)
+    else:
+        non_callables, action_calls = _action_facts(model, module, resolver)
     return {
         "version": SUMMARY_VERSION,
         "module": module,
@@ -443,6 +474,8 @@ def summary_data(
         "services": services,
         "kind_calls": kind_calls,
         "non_callables": non_callables,
+        "undecided": undecided,
+        "digest": text_digest(text) if undecided and text is not None else "",
         "action_calls": action_calls,
         "functions": {
             q: {"effects": effects, "calls": list(calls.values())}
@@ -450,6 +483,50 @@ def summary_data(
             if effects or calls
         },
     }
+
+
+_SPELL_FROM = 3
+"""Helpers a module must have for their text to be read first: with fewer, the cues and
+the text cost about as much as walking them."""
+
+
+def _spelled_helpers(model: Model, plain: Sequence[Function], lines: Sequence[str]) -> NodeSource | None:
+    """`model.plain_nodes` without the helpers whose text (`_Spelled`) spells no name a
+    transitive detector starts from (`_cue_words`) and no name a call `_Resolver` follows
+    can start with: no detector finds anything in such a helper, and none of its calls is
+    a link, so walking it adds nothing to the summary (most helpers are such). None: the
+    text cannot tell (see `_Spelled`), or a detector must always run."""
+    from rea_lint.rules import all_checkers
+
+    checkers = all_checkers()
+    cues = _cue_words(model, tuple(checkers[c] for c in TRANSITIVE_CODES if c in checkers))
+    if cues is None:
+        return None
+    spelled = _Spelled(lines)
+    if spelled.lines is None:
+        return None
+    imported = model.imports.names.keys()
+    names, methods = cues
+    walk_for = names.union(methods, imported, model.module_names, (fn.name for fn in model.functions))
+    """(`_Resolver.calls`: a called name that is a function's or an import's, an attribute
+    chain from an import or a module-level class, which `module_names` holds)"""
+    index: dict[type, list[tuple[list[ast.AST], Function]]] = {}
+    for fn in plain:
+        if spelled.any_of(fn, walk_for) is False:
+            continue
+        for t, own in model.function_nodes(fn).items():
+            if own:
+                index.setdefault(t, []).append((own, fn))
+    made: dict[tuple[type, ...], list[tuple[ast.AST, Function]]] = {}
+
+    def nodes(*types: type) -> Iterator[tuple[ast.AST, Function]]:
+        """As `Model.plain_nodes` (type by type, in function order) over the helpers walked."""
+        pairs = made.get(types)
+        if pairs is None:
+            pairs = made[types] = [p for t in types for own, fn in index.get(t, ()) for p in zip(own, repeat(fn))]
+        return iter(pairs)
+
+    return nodes
 
 
 def _site(call: ast.Call, target: str, ctx: str) -> list[Any]:
@@ -491,12 +568,46 @@ def _action_facts(model: Model, module: str, resolver: "_Resolver") -> tuple[dic
     """What REA208 needs across modules: which of this module's functions give no callable,
     and which run actions of its handler code call another module's function (as `to_dict`
     writes them)."""
-    from rea_lint.model import source_text
-    from rea_lint.rules.rea208_action_called_not_passed import action_arguments, returns_no_callable
+    return find_non_callables(model, module), _action_calls(model, module, resolver)
 
-    non_callables = {
-        f"{module}.{fn.qualname}": fn.is_async for fn in model.module_functions.values() if returns_no_callable(model, fn)
-    }
+
+def find_non_callables(model: Model, module: str, only: "set[str] | None" = None) -> dict[str, bool]:
+    """The module's module-level functions (those qualified names in ``only``) whose call
+    gives no callable: qualified name -> is `async`."""
+    from rea_lint.rules.rea208_action_called_not_passed import returns_no_callable
+
+    out = {}
+    for fn in model.module_functions.values():
+        key = f"{module}.{fn.qualname}"
+        if (only is None or key in only) and returns_no_callable(model, fn):
+            out[key] = fn.is_async
+    return out
+
+
+def _async_functions(model: Model, module: str) -> tuple[dict[str, bool], list[str]]:
+    """`non_callables` without walking a body: the `async` module-level functions (whose
+    call gives a coroutine), and the others' qualified names, undecided."""
+    known: dict[str, bool] = {}
+    undecided = []
+    for fn in model.module_functions.values():
+        key = f"{module}.{fn.qualname}"
+        if fn.is_async:
+            known[key] = True
+        else:
+            undecided.append(key)
+    return known, undecided
+
+
+def text_digest(text: str) -> str:
+    """What identifies a module's text (`ModuleSummary.digest`)."""
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _action_calls(model: Model, module: str, resolver: "_Resolver") -> list[list[Any]]:
+    """The run actions of the module's handler code that call another module's function."""
+    from rea_lint.model import source_text
+    from rea_lint.rules.rea208_action_called_not_passed import action_arguments
+
     calls = []
     own = module + "."
     for action, fn in action_arguments(model):
@@ -508,7 +619,80 @@ def _action_facts(model: Model, module: str, resolver: "_Resolver") -> tuple[dic
         calls.append([target, source_text(action), action.lineno, action.col_offset,
                       action.end_lineno, action.end_col_offset, fn.context_name()])
     calls.sort(key=lambda c: (c[2], c[3]))
-    return non_callables, calls
+    return calls
+
+
+class _NonCallables(Mapping[str, bool]):
+    """The project's module-level functions whose call gives no callable (qualified name ->
+    is `async`), as the summaries' `non_callables` merged, with each summary's `undecided`
+    functions decided on first lookup: the defining module's file is read, and analysed
+    again, if it still holds the text summarized (else they count as giving a callable:
+    nothing is reported from a text rea did not see)."""
+
+    def __init__(self, summaries: Iterable[ModuleSummary], config: ReaConfig) -> None:
+        self.config = config
+        self._known: dict[str, bool] = {}
+        self._pending: dict[str, ModuleSummary] = {}
+        """Undecided qualified name -> the summary it is undecided in."""
+        for s in summaries:
+            self._known.update(s.non_callables)
+            for qual in s.undecided:
+                self._pending[qual] = s
+        self.reanalysed: list[str] = []
+        """The paths analysed again, in order (what laziness saved is what is not here)."""
+
+    def __contains__(self, key: object) -> bool:
+        if key in self._known:
+            return True
+        if key in self._pending:
+            self._decide(self._pending[key])  # type: ignore[index]
+            return key in self._known
+        return False
+
+    def __getitem__(self, key: str) -> bool:
+        if key not in self:
+            raise KeyError(key)
+        return self._known[key]
+
+    def __iter__(self) -> Iterator[str]:
+        for summary in {id(s): s for s in self._pending.values()}.values():
+            self._decide(summary)
+        return iter(self._known)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def _decide(self, summary: ModuleSummary) -> None:
+        """Decide every undecided function of ``summary``'s module (one parse for all)."""
+        quals = set(summary.undecided)
+        for qual in quals:
+            self._pending.pop(qual, None)
+        self.reanalysed.append(summary.path)
+        tree = _tree_of(summary)
+        if tree is None:
+            return
+        try:
+            model = build_model(tree, self.config, ImportMap.from_tree(tree, package_of(summary.module, summary.path)))
+            self._known.update(find_non_callables(model, summary.module, quals))
+        except RecursionError:
+            return
+
+
+def _tree_of(summary: ModuleSummary) -> ast.Module | None:
+    """The tree of the text ``summary`` was made from, read again from its file; None if
+    the file no longer holds that text (or cannot be read)."""
+    from rea_lint.runner import decode
+
+    try:
+        with open(summary.path, "rb") as f:
+            text = decode(f.read())
+        if text_digest(text) != summary.digest:
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (the check reported nothing of them either)
+            return ast.parse(text, filename=summary.path)
+    except (OSError, SyntaxError, UnicodeDecodeError, LookupError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 def coroutine_actions(model: Model) -> set[int]:
@@ -686,9 +870,7 @@ class Project:
                 services.setdefault(name, set()).add(factory)
         self.services = {name: next(iter(f)) for name, f in services.items() if len(f) == 1}
         """Literal service name -> factory, where the project agrees on one."""
-        self.non_callables: dict[str, bool] = {}
-        for s in self.modules.values():
-            self.non_callables.update(s.non_callables)
+        self.non_callables = _NonCallables(self.modules.values(), config)
         self._chains: dict[str, dict[str, tuple[str | None, str]]] | None = None
         self._resolved: dict[tuple[int, str], str | None] = {}
         self._found: dict[tuple[int, str], tuple[ModuleSummary, str] | None] = {}
@@ -1180,7 +1362,7 @@ class _Spelled:
                 lines = None
         self.lines = lines
 
-    def any_of(self, fn: Function, words: frozenset[str]) -> bool | None:
+    def any_of(self, fn: Function, words: AbstractSet[str]) -> bool | None:
         lines = self.lines
         if lines is None:
             return None

@@ -268,7 +268,7 @@ def _analyse(path: str, data: bytes, config: ReaConfig, options: Options, sink: 
         kind = exact.get(f, "none") if exact is not None else "none"
         result.diagnostics.append(_diagnostic(path, f, src_lines, config, kind, edits.get(f)))
     if project:
-        _summarize(result, tree, model, config, where, src_lines)
+        _summarize(result, tree, model, config, where, src_lines, source)
     return result
 
 
@@ -326,8 +326,12 @@ def wants_project(config: ReaConfig) -> bool:
 
 
 def _summarize(
-    result: FileResult, tree: ast.Module, model: Any, config: ReaConfig, where: _Where, lines: Sequence[str]
+    result: FileResult, tree: ast.Module, model: Any, config: ReaConfig, where: _Where, lines: Sequence[str], source: str
 ) -> None:
+    """The file's summary for the project link, with its sites' columns in characters and
+    the `# noqa` lines of its sites. Which functions give no callable is left for the link
+    to ask of the file, and helpers are passed over by their text (`summary_data`'s
+    ``text``), unless fixes made a text the file may not hold (--diff, stdin)."""
     from rea_lint.model import build_model
     from rea_lint.names import ImportMap
     from rea_lint.project import summary_data
@@ -335,7 +339,10 @@ def _summarize(
     try:
         if model is None:  # not Restate code, but its functions may be links of a chain
             model = build_model(tree, config, ImportMap.from_tree(tree, where.package))
-        summary = summary_data(model, where.module, result.path)
+        if result.fixed:  # (and the model may be of the text before the fixes)
+            summary = summary_data(model, where.module, result.path)
+        else:
+            summary = summary_data(model, where.module, result.path, text=source)
     except RecursionError:
         return
     sites = [*summary["handler_calls"], *(site for _method, site in summary["kind_calls"]), *summary["action_calls"]]
