@@ -98,11 +98,6 @@ class Checks:
         last = self._judged
         return last is not None and last[0] == errors.file and last[1] is errors.error_info_map.get(errors.file)
 
-    @property
-    def last_pass(self) -> object:
-        """A new object each time `_module_pass` runs: what answers that depend on it are keyed on."""
-        return self._judged
-
     def inert_here(self, fullname: str, method: bool, modules: Any) -> bool:
         """No rule can judge a call named `fullname` in the module `_module_pass` judged last:
         a callee no rule names (`mypy_plugin.inert`) that none of its decorators may call."""

@@ -79,10 +79,6 @@ class ReaPlugin(Plugin):
         self._silent_file: tuple[str, bool] = ("", False)
         self._function_hooks: dict[str, Callable[[FunctionSigContext], FunctionLike]] = {}
         self._method_hooks: dict[str, Callable[[MethodSigContext], FunctionLike]] = {}
-        self._answers: dict[tuple[str, bool], tuple[object, Any]] = {}
-        """(name, method) -> (the tree the answer depends on, hook or None), for the judged module."""
-        self._answers_for: tuple[object, object, object] | None = None
-        """What `_answers` holds answers for: the module pass (`Checks.last_pass`), mypy's error map, builtins."""
 
     @property
     def config(self) -> ReaConfig:
@@ -135,59 +131,7 @@ class ReaPlugin(Plugin):
             return False
         return checks.inert_here(fullname, method, self._modules) and checks.judged(errors)
 
-    def _judged_answers(self) -> dict[tuple[str, bool], tuple[object, Any]] | None:
-        """The answers given in the module being checked once its own pass has run, else None.
-
-        A name is asked at every call of it, most names many times a module; after the pass the answer depends only on the name and on the tree of
-        the module defining it (see `mypy_plugin.inert`), kept with each answer. Forgotten when
-        another pass runs (another module, or this one with a new error list) and when mypy
-        starts a new error map or builtins tree (a daemon update)."""
-        checks, errors = self._checks, self._errors
-        if checks is None or errors is None or not checks.judged(errors):
-            return None
-        modules = self._modules
-        owner = (checks.last_pass, errors.error_info_map, modules.get("builtins") if modules else None)
-        last = self._answers_for
-        if last is None or last[0] is not owner[0] or last[1] is not owner[1] or last[2] is not owner[2]:
-            self._answers.clear()
-            self._answers_for = owner
-        return self._answers
-
-    def _tree_behind(self, fullname: str, method: bool) -> object:
-        """The tree an answer for `fullname` was worked out from (`InertNames.is_inert`'s key)."""
-        if method or fullname.startswith("builtins."):
-            return None  # builtins: the tree is part of `_answers_for`; other methods: no tree
-        modules = self._modules
-        return modules.get(fullname.rpartition(".")[0]) if modules else None
-
     def get_function_signature_hook(self, fullname: str) -> Callable[[FunctionSigContext], FunctionLike] | None:
-        if self._in_silent_module():  # most questions of a run: asked first, as it is cheapest
-            return None
-        answers = self._judged_answers()
-        if answers is not None:
-            tree = self._tree_behind(fullname, False)
-            known = answers.get((fullname, False))
-            if known is not None and known[0] is tree:
-                return known[1]
-        hook = self._function_hook(fullname)
-        if answers is not None:
-            answers[(fullname, False)] = (tree, hook)
-        return hook
-
-    def get_method_signature_hook(self, fullname: str) -> Callable[[MethodSigContext], FunctionLike] | None:
-        if self._in_silent_module():
-            return None
-        answers = self._judged_answers()
-        if answers is not None:
-            known = answers.get((fullname, True))
-            if known is not None:
-                return known[1]
-        hook = self._method_hook(fullname)
-        if answers is not None:
-            answers[(fullname, True)] = (None, hook)
-        return hook
-
-    def _function_hook(self, fullname: str) -> Callable[[FunctionSigContext], FunctionLike] | None:
         if self._in_silent_module() or self._inert(fullname, False):
             return None
         hook = self._function_hooks.get(fullname)  # asked at every call: one closure per name
@@ -195,7 +139,7 @@ class ReaPlugin(Plugin):
             hook = self._function_hooks[fullname] = lambda ctx: self._guard(ctx, fullname, None)
         return hook
 
-    def _method_hook(self, fullname: str) -> Callable[[MethodSigContext], FunctionLike] | None:
+    def get_method_signature_hook(self, fullname: str) -> Callable[[MethodSigContext], FunctionLike] | None:
         if self._in_silent_module():
             return None
         if fullname.endswith("__") and fullname.startswith(_PLAIN_OPERATOR_OWNERS) and self._module_judged():
