@@ -526,6 +526,12 @@ def _spelled_helpers(model: Model, plain: Sequence[Function], lines: Sequence[st
             pairs = made[types] = [p for t in types for own, fn in index.get(t, ()) for p in zip(own, repeat(fn))]
         return iter(pairs)
 
+    def segments(*types: type) -> list[tuple[list[ast.AST], Function]]:
+        """As `Model.plain_segments`: the rules' per-function loops read these lists as they
+        are, not regrouped from ``nodes``' pairs (`rules.base.segments`)."""
+        return [segment for t in types for segment in index.get(t, ())]
+
+    nodes.segments = segments  # type: ignore[attr-defined]
     return nodes
 
 
