@@ -243,7 +243,7 @@ def _estimates(only: set[str], modules: int, every: int, rounds: int, mypy_modul
         est["linter: whole stdlib"] = 20
         est["linter: profiles"] = modules * c["rea_cold"] * 4 + 5
     if "mypy" in only:
-        est["mypy plugin"] = 20 + mypy_modules * 0.03 * 4 * 2
+        est["mypy plugin"] = 30 + mypy_modules * 0.9  # five cold rounds of both corpora, the attribution runs
     if "runtime" in only:
         est["runtime guards"] = 40 + runtime_seconds * 2 * rounds
     if "diff" in only:

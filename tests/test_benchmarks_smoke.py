@@ -85,6 +85,14 @@ def test_smoke_benchmark_produces_every_section(tmp_path: Path) -> None:
     # a profile of rea's engine, for whoever optimises it
     assert any("check_tree" in excerpt for _, excerpt in linter["profiles"])
 
+    # the mypy cold targets carry the plugin's own share of a cold run, timed in-process (the
+    # with/without ratio of two processes moves by more than the target between rounds)
+    mypy_cold = [t for t in sections["mypy plugin"]["targets"] if ", cold cache, " in t["name"]]
+    assert len(mypy_cold) == 2, [t["name"] for t in sections["mypy plugin"]["targets"]]
+    for t in mypy_cold:
+        assert "The plugin's own code in a cold run, timed in-process" in t["how"], t["how"]
+        assert "signature hooks" in t["how"], t["how"]
+
     # the scale section: one row per size, cold and warm agree, growth fitted
     scale = sections["Scale"]
     assert [r[0] for r in scale["rows"]] == ["20", "40"]
