@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import AbstractSet, Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from rea_lint.catalog import RULES
-from rea_lint.config import DEFAULT, ReaConfig
+from rea_lint.config import DEFAULT, ReaConfig, _real_dir
 from rea_lint.findings import Finding
 from rea_lint.model import Function, Model, build_model
 from rea_lint.names import ImportMap, dotted
@@ -348,8 +348,8 @@ class ModuleNames:
             return module, package_of(module, path)
         stem = _stem(name)
         real = self._real.get(head)
-        if real is None:
-            real = self._real[head] = os.path.realpath(head or os.curdir)
+        if real is None:  # (`config._real_dir`: the configuration lookup resolved it already)
+            real = self._real[head] = _real_dir(head if os.path.isabs(head) else os.path.join(os.getcwd(), head))
         packages = self._packages.get(real)
         if packages is None:
             packages = self._packages[real] = self._walk_up(real)

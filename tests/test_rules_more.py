@@ -127,6 +127,30 @@ def test_rea204_underscore_names_and_truth_tests_are_not_uses() -> None:
     assert [f.line for f in run(src, codes={"REA204"})] == [3, 4, 7]
 
 
+def test_rea204_futures_of_one_function_are_judged_name_by_name() -> None:
+    """One function binding several futures is walked once for all of them: each name keeps
+    its own count of reads and weak uses (`len`, `ctx.set`, a bare statement, a truth test),
+    nested code included."""
+    src = """\
+    import restate
+    async def h(ctx: restate.Context) -> int:
+        a = ctx.get("a")
+        b = ctx.get("b")
+        c = ctx.get("c")
+        d = ctx.get("d")
+        ctx.set("k", a)
+        b
+        n = len(c)
+        if d:
+            pass
+        async def inner() -> None:
+            await c
+        await a if b else None
+        return n
+    """
+    assert [f.line for f in run(src, codes={"REA204"})] == [4, 6]
+
+
 def test_rea302_sees_every_clock_rea101_names() -> None:
     """An event loop's clock is found by REA101 beyond the callee's name; the key rule sees it
     too. (A linter-only case: the mypy plugin's REA302 does not follow loop clocks.)"""

@@ -14,7 +14,7 @@ import ast
 from typing import Iterator
 
 from rea_lint.findings import Finding
-from rea_lint.model import Function, Model, call_name
+from rea_lint.model import Function, Model, call_name, children
 from rea_lint.rules.base import Checker
 
 _HEADER = "import restate\nsvc = restate.Service('s')\n@svc.handler()\nasync def h(ctx: restate.Context):\n"
@@ -71,6 +71,7 @@ class UnawaitedDurableOp(Checker):
 
     def _bound_futures(self, model: Model) -> Iterator[Finding]:
         promises: set[tuple[int, str]] | None = None
+        counts: dict[int, tuple[dict[str, int], dict[str, int]]] = {}
         for assigns, fn in model.handler_segments(ast.Assign):
             for assign in assigns:
                 value = assign.value
@@ -99,7 +100,7 @@ class UnawaitedDurableOp(Checker):
                     and func.attr == "awakeable" and model.context_of(func.value, fn) is not None
                 ):
                     name = target.elts[1].id  # `wake_id, wake = ctx.awakeable()`: the future
-                if name is not None and not _is_used(model, name, fn, assign):
+                if name is not None and not _is_used(model, name, fn, assign, counts):
                     yield self.report(assign, subject=f"{name} = {call_name(value)}", ctx=fn.context_name(),
                                       data={"call": value, "is_async": fn.is_async})
 
@@ -154,36 +155,71 @@ _WEAK_USES = frozenset({"builtins.len", "builtins.str", "builtins.repr"})
 reported)."""
 
 
-def _is_used(model: Model, name: str, fn: Function, binding: ast.Assign) -> bool:
+def _is_used(model: Model, name: str, fn: Function, binding: ast.Assign,
+             counts: dict[int, tuple[dict[str, int], dict[str, int]]] | None = None) -> bool:
     """Is the future bound to ``name`` read anywhere in ``fn`` (nested code included) other
-    than as a bare statement, by `len`/`str`, or as the value of `ctx.set`?"""
-    loads = 0
-    weak = 0
-    for node in ast.walk(fn.node):
-        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load):
-            loads += 1
-        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Name) and node.value.id == name:
-            weak += 1
-        elif isinstance(node, (ast.If, ast.While, ast.IfExp, ast.Assert)):
-            weak += _truth_tests(node.test, name)
-        elif isinstance(node, ast.Call):
-            func = node.func
-            weak_call = (isinstance(func, ast.Name) and model.qualify(func, fn) in _WEAK_USES) or (
-                isinstance(func, ast.Attribute) and func.attr == "set" and model.context_of(func.value, fn) is not None
-            )
-            if weak_call:
-                weak += sum(1 for a in node.args if isinstance(a, ast.Name) and a.id == name)
-                weak += sum(1 for k in node.keywords if isinstance(k.value, ast.Name) and k.value.id == name)
-    return loads > weak
+    than as a bare statement, by `len`/`str`, or as the value of `ctx.set`? (``counts``:
+    `_reads` per function, kept by the caller for the futures one function binds.)"""
+    found = counts.get(id(fn)) if counts is not None else None
+    if found is None:
+        found = _reads(model, fn)
+        if counts is not None:
+            counts[id(fn)] = found
+    loads, weak = found
+    return loads.get(name, 0) > weak.get(name, 0)
 
 
-def _truth_tests(test: ast.expr, name: str) -> int:
-    """How often a condition only tests ``name`` for truth (`if fut:`, `if not fut and x:`):
-    a future is always truthy, so that reads nothing of its result."""
+def _reads(model: Model, fn: Function) -> tuple[dict[str, int], dict[str, int]]:
+    """Per name, how often ``fn`` (nested code included) loads it, and how many of those
+    loads are weak: a bare statement, a truth test, an argument of `len`/`str`/`repr` or the
+    value of `ctx.set`. One walk for every future a function binds.
+
+    (Every node is visited, as `ast.walk` would, but through `model.children` and a stack:
+    the leaves it skips, `Load` and operators, are none of the nodes counted here.)"""
+    loads: dict[str, int] = {}
+    weak: dict[str, int] = {}
+    stack: list[ast.AST] = [fn.node]
+    pop, push = stack.pop, stack.extend
+    Name, Load, Expr, Call, Attribute = ast.Name, ast.Load, ast.Expr, ast.Call, ast.Attribute
+    while stack:
+        node = pop()
+        kind = type(node)
+        if kind is Name:  # (a Name's only child is its ctx)
+            if isinstance(node.ctx, Load):  # type: ignore[attr-defined]
+                ident = node.id  # type: ignore[attr-defined]
+                loads[ident] = loads.get(ident, 0) + 1
+            continue
+        if kind is Expr:
+            value = node.value  # type: ignore[attr-defined]
+            if type(value) is Name:
+                weak[value.id] = weak.get(value.id, 0) + 1
+        elif kind in _TESTS:
+            _truth_tests(node.test, weak)  # type: ignore[attr-defined]
+        elif kind is Call:
+            named = [a.id for a in node.args if isinstance(a, Name)]  # type: ignore[attr-defined]
+            named.extend(k.value.id for k in node.keywords if isinstance(k.value, Name))  # type: ignore[attr-defined]
+            if named:
+                func = node.func  # type: ignore[attr-defined]
+                if (type(func) is Name and model.qualify(func, fn) in _WEAK_USES) or (
+                    type(func) is Attribute and func.attr == "set" and model.context_of(func.value, fn) is not None
+                ):
+                    for ident in named:
+                        weak[ident] = weak.get(ident, 0) + 1
+        push(children(node))
+    return loads, weak
+
+
+_TESTS = frozenset({ast.If, ast.While, ast.IfExp, ast.Assert})
+"""The nodes whose `test` may only test a future for truth (`_truth_tests`)."""
+
+
+def _truth_tests(test: ast.expr, weak: dict[str, int]) -> None:
+    """Count in ``weak`` the names a condition only tests for truth (`if fut:`, `if not fut
+    and x:`): a future is always truthy, so that reads nothing of its result."""
     if isinstance(test, ast.Name):
-        return 1 if test.id == name else 0
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        return _truth_tests(test.operand, name)
-    if isinstance(test, ast.BoolOp):
-        return sum(_truth_tests(v, name) for v in test.values)
-    return 0
+        weak[test.id] = weak.get(test.id, 0) + 1
+    elif isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        _truth_tests(test.operand, weak)
+    elif isinstance(test, ast.BoolOp):
+        for v in test.values:
+            _truth_tests(v, weak)
