@@ -95,8 +95,9 @@ class _Exit:
 
 def _plan(kind: type) -> tuple[int, bool, tuple[str, ...]]:
     if kind is _Exit:
-        plan = _PLANS[kind] = (_EXIT, False, ())
-        return plan
+        exit_plan: tuple[int, bool, tuple[str, ...]] = (_EXIT, False, ())
+        _PLANS[kind] = exit_plan
+        return exit_plan
     what = 0
     for base, code in ((Decorator, _DECORATOR), (CallExpr, _CALL), (NameExpr, _NAME), (RefExpr, _REF),
                        (AssignmentStmt, _ASSIGN), (AssignmentExpr, _ASSIGN_EXPR), (OperatorAssignmentStmt, _OP_ASSIGN),
