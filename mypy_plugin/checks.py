@@ -14,7 +14,7 @@ from typing import Any, Callable
 from mypy.nodes import CallExpr, Context, FuncItem, LambdaExpr, MemberExpr, MypyFile, NameExpr, RefExpr, SymbolTableNode
 from mypy.options import Options
 from mypy.plugin import CheckerPluginInterface, MethodSigContext
-from mypy.types import FunctionLike, Instance, TypeType, get_proper_type
+from mypy.types import CallableType, FunctionLike, Instance, TypeType, get_proper_type
 
 from rea_lint.config import ReaConfig
 
@@ -23,7 +23,7 @@ from mypy_plugin.index import RUN_METHODS, ModuleIndex, index_for
 from mypy_plugin.inert import InertNames, decorator_names
 from mypy_plugin.report import Reporter, subject_text
 from mypy_plugin.resolve import callee_names, receiver_names
-from mypy_plugin.restate_types import DURABLE_PROMISE, ContextTypes, callable_definition, instance_of
+from mypy_plugin.restate_types import DURABLE_PROMISE, ContextTypes, instance_of
 from mypy_plugin.rules import calls, clock, context, durable, idempotency, misuse
 from mypy_plugin.targets import ASYNCIO_COMBINATORS, ENV_RECEIVER
 from mypy_plugin.transitive import SameModule, may_have_chains
@@ -117,11 +117,13 @@ class Checks:
             m = self._module = _Module(api, getattr(api, "tree", None), self)
         if m.skip:
             return
-        h, index = m.h, m.index
         errors = api.msg.errors
+        error_map, path = errors.error_info_map, errors.file
+        found = error_map.get(path)
         seen = self._passed.get(id(m.tree))
-        if seen is None or seen[0] is not m.tree or seen[1] is not errors.error_info_map.get(errors.file):
-            self._module_pass(api, h, m.tree)  # type: ignore[arg-type]
+        if seen is None or seen[0] is not m.tree or seen[1] is not found:
+            self._module_pass(api, m.h, m.tree)  # type: ignore[arg-type]
+            found = error_map.get(path)  # the pass may have reported the module's first error
         if not isinstance(node, CallExpr):
             # an operator (`os.environ[k]`, `k in os.environ`): only the environment's methods matter
             if (mctx is not None and fullname.startswith(_ENV_METHOD) and calls.env_read(fullname)
@@ -130,8 +132,9 @@ class Checks:
             return
 
         receiver_type = mctx.type if mctx is not None else None
-        defn = callable_definition(sig)
-        ret = get_proper_type(sig.items[0].ret_type) if sig.items else None
+        item = sig if isinstance(sig, CallableType) else (sig.items[0] if sig.items else None)
+        defn = item.definition.fullname or None if item is not None and item.definition is not None else None
+        ret = get_proper_type(item.ret_type) if item is not None else None
         constructed = ret if isinstance(ret, Instance) and sig.is_type_obj() else None
         # mypy calls the hook once per item of an overloaded callee: the same call, receiver,
         # definition and constructed class give the same findings, which mypy would print once.
@@ -139,10 +142,10 @@ class Checks:
         key = (node, fullname, mctx is None, receiver_type, defn, constructed.type if constructed is not None else None)
         last = self._last_call
         if (last is not None and last[0] is node and last[1] == fullname and last[2] is key[2] and last[3] is receiver_type
-                and last[4] == defn and last[5] is key[5] and last[6] is errors.error_info_map.get(errors.file)):
+                and last[4] == defn and last[5] is key[5] and last[6] is found):
             return
         self._judge_call(api, m, fullname, node, sig, mctx, receiver_type, constructed)
-        self._last_call = (*key, errors.error_info_map.get(errors.file))
+        self._last_call = (*key, error_map.get(path))
 
     def _judge_call(self, api: CheckerPluginInterface, m: _Module, fullname: str, node: CallExpr, sig: FunctionLike,
                     mctx: MethodSigContext | None, receiver_type: Any, constructed: Instance | None) -> None:

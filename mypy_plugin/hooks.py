@@ -36,6 +36,19 @@ _PLAIN_OPERATOR_OWNERS = ("builtins.", "restate.", "typing.Awaitable.", "typing.
 _CALLED_DUNDERS = frozenset({"__call__", "__init__", "__new__"})
 """Dunder methods a call expression reaches: always handed to the checks."""
 
+_OTHER_METHOD, _PLAIN_OPERATOR, _BUILTIN_METHOD, _CALLED_OPERATOR = range(4)
+
+
+def _method_kind(fullname: str) -> int:
+    """What a method's name alone says: an operator of a class no rule judges (skipped once the
+    module's pass has run), another method of a builtin class (skipped if `mypy_plugin.inert`
+    says so), or a method always hooked (`_OTHER_METHOD`, `_CALLED_OPERATOR`: falsy or last)."""
+    if fullname.endswith("__") and fullname.startswith(_PLAIN_OPERATOR_OWNERS):
+        method = fullname.rpartition(".")[2]
+        return _PLAIN_OPERATOR if method.startswith("__") and method not in _CALLED_DUNDERS else _CALLED_OPERATOR
+    return _BUILTIN_METHOD if fullname.startswith("builtins.") else _OTHER_METHOD
+
+
 PLUGIN_VERSION = "3"
 """Bumped when findings change for the same input, so mypy's cache is invalidated."""
 
@@ -79,6 +92,8 @@ class ReaPlugin(Plugin):
         self._silent_file: tuple[str, bool] = ("", False)
         self._function_hooks: dict[str, Callable[[FunctionSigContext], FunctionLike]] = {}
         self._method_hooks: dict[str, Callable[[MethodSigContext], FunctionLike]] = {}
+        self._method_kinds: dict[str, int] = {}
+        """Method name -> what the name alone says of it (see `_method_kind`)."""
 
     @property
     def config(self) -> ReaConfig:
@@ -102,15 +117,12 @@ class ReaPlugin(Plugin):
 
     # -- hooks: every call, one callback ---------------------------------------------------
 
-    def _in_silent_module(self) -> bool:
+    def _in_silent_module(self, errors: Errors) -> bool:
         """Is mypy checking a stub or a module whose errors it ignores (an installed library)?
 
         The checks skip those modules (`checks._Module.skip`), so no hook is handed out there:
         a hook costs mypy work at each call even when it returns at once (it maps the call's
         arguments and rebuilds an overloaded signature per call)."""
-        errors = self._errors
-        if errors is None:
-            return False
         path = errors.file
         last = self._silent_file
         if last[0] is path:
@@ -119,37 +131,42 @@ class ReaPlugin(Plugin):
         self._silent_file = (path, silent)
         return silent
 
-    def _module_judged(self) -> bool:
-        """Has the module pass already judged the module being checked (see `Checks.judged`)?"""
-        checks, errors = self._checks, self._errors
-        return checks is not None and errors is not None and checks.judged(errors)
-
-    def _inert(self, fullname: str, method: bool) -> bool:
-        """A callee no rule can judge, in a module whose own pass has run (see `mypy_plugin.inert`)."""
-        checks, errors = self._checks, self._errors
-        if checks is None or errors is None or (method and not fullname.startswith("builtins.")):
-            return False
-        return checks.inert_here(fullname, method, self._modules) and checks.judged(errors)
+    # The two questions below are asked at every call and operator mypy checks (about 33,000 in
+    # a cold run over 150 generated modules), so they are written flat: the cheap tests first,
+    # and the parts that depend on the name alone worked out once per name (`_method_kind`).
+    # A callee is only ever skipped in a module whose own pass has run (`Checks.judged`).
 
     def get_function_signature_hook(self, fullname: str) -> Callable[[FunctionSigContext], FunctionLike] | None:
-        if self._in_silent_module() or self._inert(fullname, False):
-            return None
+        errors = self._errors
+        if errors is not None:
+            if self._in_silent_module(errors):
+                return None
+            checks = self._checks
+            # a callee no rule can judge, in a module whose own pass has run (see `mypy_plugin.inert`)
+            if checks is not None and checks.judged(errors) and checks.inert_here(fullname, False, self._modules):
+                return None
         hook = self._function_hooks.get(fullname)  # asked at every call: one closure per name
         if hook is None:
             hook = self._function_hooks[fullname] = lambda ctx: self._guard(ctx, fullname, None)
         return hook
 
     def get_method_signature_hook(self, fullname: str) -> Callable[[MethodSigContext], FunctionLike] | None:
-        if self._in_silent_module():
-            return None
-        if fullname.endswith("__") and fullname.startswith(_PLAIN_OPERATOR_OWNERS) and self._module_judged():
-            # `a + b`, `x[i]`, `await fut` on a builtin or a Restate future: the checks only look at an
-            # operator for the module pass (done) and `os.environ`, and no rule names these methods
-            method = fullname.rpartition(".")[2]
-            if method.startswith("__") and method not in _CALLED_DUNDERS:
+        errors = self._errors
+        if errors is not None:
+            if self._in_silent_module(errors):
                 return None
-        elif self._inert(fullname, True):
-            return None
+            checks = self._checks
+            if checks is not None:
+                kind = self._method_kinds.get(fullname)
+                if kind is None:
+                    kind = self._method_kinds[fullname] = _method_kind(fullname)
+                if kind and checks.judged(errors):
+                    if kind == _PLAIN_OPERATOR:
+                        # `a + b`, `x[i]`, `await fut` on a builtin or a Restate future: the checks only look at
+                        # an operator for the module pass (done) and `os.environ`, and no rule names these methods
+                        return None
+                    if kind == _BUILTIN_METHOD and checks.inert_here(fullname, True, self._modules):
+                        return None  # see `mypy_plugin.inert`
         hook = self._method_hooks.get(fullname)
         if hook is None:
             hook = self._method_hooks[fullname] = lambda ctx: self._guard(ctx, fullname, ctx)

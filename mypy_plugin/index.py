@@ -78,12 +78,26 @@ def unwrap_partial(expr: Expression | None) -> tuple[Expression | None, list[Exp
 
 
 _ENVIRON = frozenset({"os.environ", "os.environb"})
-_DECORATOR, _CALL, _REF, _NAME, _ASSIGN, _ASSIGN_EXPR, _OP_ASSIGN, _FOR, _WITH = range(1, 10)
+_DECORATOR, _CALL, _REF, _NAME, _ASSIGN, _ASSIGN_EXPR, _OP_ASSIGN, _FOR, _WITH, _EXIT = range(1, 11)
 _PLANS: dict[type, tuple[int, bool, tuple[str, ...]]] = {}
 """Node class -> (what `_build` notes about it, is it a function, its children's fields)."""
 
 
+class _Exit:
+    """On `_build`'s stack under a function's children: popped after them, it restores the
+    enclosing function and its lists."""
+
+    __slots__ = ("saved",)
+
+    def __init__(self, saved: tuple[object, ...]) -> None:
+        self.saved = saved
+
+
 def _plan(kind: type) -> tuple[int, bool, tuple[str, ...]]:
+    if kind is _Exit:
+        exit_plan: tuple[int, bool, tuple[str, ...]] = (_EXIT, False, ())
+        _PLANS[kind] = exit_plan
+        return exit_plan
     what = 0
     for base, code in ((Decorator, _DECORATOR), (CallExpr, _CALL), (NameExpr, _NAME), (RefExpr, _REF),
                        (AssignmentStmt, _ASSIGN), (AssignmentExpr, _ASSIGN_EXPR), (OperatorAssignmentStmt, _OP_ASSIGN),
@@ -116,32 +130,36 @@ class ModuleIndex:
         self.context_params: dict[tuple[int, int], list[int]] = {}
         """(id(function), id(its declared type)) -> which parameters are contexts (see `Handlers`)."""
         self._names: dict[int, list[NameExpr]] = {}
-        self._missing = missing_imports(tree)
-        """Imports mypy could not follow: `from rea_runtime import run` still names the helper."""
         """id(function) -> the names its own body mentions (REA204's bound futures)."""
+        self.missing_imports = self._missing = missing_imports(tree)
+        """Names bound by imports mypy could not follow (see `mypy_plugin.untyped`); through them
+        `from rea_runtime import run` still names the helper. Read once: the walk does not change them."""
         self._stores: set[int] = set()
         """id() of every NameExpr that is an assignment's target."""
         self._bound: dict[tuple[int, str], Expression | None] = {}
         """(id(function) or 0 for the module, name) -> the one expression bound to it
         (`x = e`, `with e as x`); None if it is bound more than once."""
         self._build(tree)
-        self.missing_imports = missing_imports(tree)
-        """Names bound by imports mypy could not follow (see `mypy_plugin.untyped`)."""
 
     def _build(self, tree: MypyFile) -> None:
         # One walk over every node of the module, so the loop is written for speed: what a node
-        # kind needs is looked up once per class (`_plan`), children are pushed without building
-        # a list per node, and the order (source order, depth first) is the one queries rely on.
+        # kind needs is looked up once per class (`_plan`), the stack holds bare nodes (a child's
+        # parent is noted when it is pushed, the enclosing function is restored by an `_Exit`
+        # pushed under a function's children), the current function's lists are kept at hand,
+        # and the order (depth first, a node's children popped last-first) is the one queries rely on.
         parent_of = self.parent
         own_calls = self._own_calls
         names = self._names
-        stack: list[tuple[Node, Node | None, FuncItem | None]] = [(tree, None, None)]
+        env_readers = self.env_readers
+        note_call = self._note_call
+        stack: list[Node] = [tree]
         pop, push = stack.pop, stack.append
         plans = _PLANS
+        func: FuncItem | None = None
+        func_names: list[NameExpr] | None = None
+        func_calls: list[CallExpr] | None = None
         while stack:
-            node, parent, func = pop()
-            if parent is not None:
-                parent_of[id(node)] = parent
+            node = pop()
             kind = type(node)
             plan = plans.get(kind)
             if plan is None:
@@ -149,12 +167,19 @@ class ModuleIndex:
             what, is_function, attrs = plan
             if what == _NAME:
                 if node.fullname in _ENVIRON:  # type: ignore[attr-defined]
-                    self.env_readers.add(id(func))
+                    env_readers.add(id(func))
                 else:
-                    names.setdefault(id(func), []).append(node)  # type: ignore[arg-type]
+                    if func_names is None:
+                        func_names = names.setdefault(id(func), [])
+                    func_names.append(node)  # type: ignore[arg-type]
             elif what == _CALL:
-                self._note_call(node)  # type: ignore[arg-type]
-                own_calls.setdefault(id(func), []).append(node)  # type: ignore[arg-type]
+                note_call(node)  # type: ignore[arg-type]
+                if func_calls is None:
+                    func_calls = own_calls.setdefault(id(func), [])
+                func_calls.append(node)  # type: ignore[arg-type]
+            elif what == _EXIT:
+                func, func_names, func_calls = node.saved  # type: ignore[attr-defined]
+                continue
             elif what:
                 self._note(what, node, func)
             if is_function:
@@ -162,7 +187,9 @@ class ModuleIndex:
                 self._nested.setdefault(id(func), []).append(node)  # type: ignore[arg-type]
                 for arg in node.arguments:  # type: ignore[attr-defined]
                     self.param_owner[id(arg.variable)] = node  # type: ignore[assignment]
+                push(_Exit((func, func_names, func_calls)))  # type: ignore[arg-type]
                 func = node  # type: ignore[assignment]
+                func_names = func_calls = None
             # push the children in source order (popped last-first, as `tree.children` lists
             # them), straight onto the stack: no list per node
             for name in attrs:
@@ -172,15 +199,19 @@ class ModuleIndex:
                 if type(value) is list:
                     for item in value:
                         if isinstance(item, Node):
-                            push((item, node, func))
+                            parent_of[id(item)] = node
+                            push(item)
                         elif isinstance(item, (list, tuple)):  # a dict's (key, value) pairs
                             for sub in _nodes_in(item):
-                                push((sub, node, func))
+                                parent_of[id(sub)] = node
+                                push(sub)
                 elif isinstance(value, Node):
-                    push((value, node, func))
+                    parent_of[id(value)] = node
+                    push(value)
                 else:
                     for sub in _nodes_in(value):
-                        push((sub, node, func))
+                        parent_of[id(sub)] = node
+                        push(sub)
 
     def _note(self, what: int, node: Node, func: FuncItem | None) -> None:
         """The rarer node kinds of `_build`: decorators, references, bindings."""
@@ -198,7 +229,10 @@ class ModuleIndex:
             assert isinstance(node, AssignmentStmt)
             for lvalue in node.lvalues:
                 self._bind(func, lvalue, node.rvalue)
-                self._stores.update(id(n) for n in _names_of(lvalue))
+                if isinstance(lvalue, NameExpr):  # most assignments: `x = ...`
+                    self._stores.add(id(lvalue))
+                else:
+                    self._stores.update(id(n) for n in _names_of(lvalue))
         elif what == _ASSIGN_EXPR:
             assert isinstance(node, AssignmentExpr)
             self._bind(func, node.target, node.value)
@@ -237,7 +271,10 @@ class ModuleIndex:
 
     def _note_call(self, call: CallExpr) -> None:
         callee = call.callee
-        helper = RUN_HELPERS.get(self._helper_name(callee)) if isinstance(callee, RefExpr) else None
+        if isinstance(callee, RefExpr):
+            helper = RUN_HELPERS.get(self._helper_name(callee) if self._missing else callee.fullname)
+        else:
+            helper = None
         if helper is not None:  # rea_runtime.run(ctx, "name", action): the linter's list
             self._note_action(call, _argument(call, helper[0], helper[1]))
         elif isinstance(callee, MemberExpr) and callee.name in RUN_METHODS:
@@ -247,9 +284,11 @@ class ModuleIndex:
             # object's `.step(...)` in only ever silences a finding, never invents one.
             for position, keyword in SAGA_RUN_METHODS[callee.name]:
                 self._note_action(call, _argument(call, position, keyword))
-        if isinstance(callee, NameExpr) and isinstance(_func_node(callee), FuncDef):
-            # A nested function called directly by name is handler code when its caller is.
-            self.direct_calls.add(id(_func_node(callee)))
+        if isinstance(callee, NameExpr):
+            target = _func_node(callee)
+            if isinstance(target, FuncDef):
+                # A nested function called directly by name is handler code when its caller is.
+                self.direct_calls.add(id(target))
 
     def _note_action(self, call: CallExpr, action: Expression | None) -> None:
         target, _ = unwrap_partial(action)
