@@ -64,15 +64,22 @@ class ImportMap:
         `import`s than the module level has import statements, none is nested anywhere."""
         self = cls(package)
         if text is not None:
-            import_t, import_from_t = ast.Import, ast.ImportFrom
-            top = [stmt for stmt in tree.body if type(stmt) is import_t or type(stmt) is import_from_t]
+            import_t, import_from_t, assign_t, ann_assign_t = ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign
+            top: list[ast.stmt] = []
+            assigns: list[ast.stmt] = []  # (the only statements `_add_alias` reads)
+            for stmt in tree.body:
+                kind = type(stmt)
+                if kind is import_t or kind is import_from_t:
+                    top.append(stmt)
+                elif kind is assign_t or kind is ann_assign_t:
+                    assigns.append(stmt)
             if text.count("import") == len(top):
                 for stmt in top:
                     if type(stmt) is import_t:
                         self._add_import(stmt)  # type: ignore[arg-type]
                     else:
                         self._add_import_from(stmt)  # type: ignore[arg-type]
-                for stmt in tree.body:
+                for stmt in assigns:
                     self._add_alias(stmt)
                 return self
         # every statement at any depth (imports inside functions count), expressions skipped
