@@ -68,10 +68,10 @@ class ImportMap:
             top: list[ast.stmt] = []
             assigns: list[ast.stmt] = []  # (the only statements `_add_alias` reads)
             for stmt in tree.body:
-                kind = type(stmt)
-                if kind is import_t or kind is import_from_t:
+                stmt_type = type(stmt)
+                if stmt_type is import_t or stmt_type is import_from_t:
                     top.append(stmt)
-                elif kind is assign_t or kind is ann_assign_t:
+                elif stmt_type is assign_t or stmt_type is ann_assign_t:
                     assigns.append(stmt)
             if text.count("import") == len(top):
                 for stmt in top:
