@@ -50,13 +50,15 @@ def check_tree(
     transitive: bool = True,
     module: str = "",
     lines: Sequence[str] | None = None,
+    text: str | None = None,
 ) -> list[Finding]:
     """Findings of the enabled rules (or exactly ``codes``), sorted by position.
 
     With ``transitive`` (flake8), calls from handler code into this module's own functions are
     followed too; a whole-project front end passes False and uses `rea_lint.project.Project`.
-    ``lines``, the source lines the tree was parsed from (flake8 has them), make that cheaper."""
-    return analyse(tree, config, codes, package, transitive, module, lines)[0]
+    ``lines``, the source lines the tree was parsed from (flake8 has them), make that cheaper;
+    so does ``text``, that source (or its lines joined), for the imports (`ImportMap.from_tree`)."""
+    return analyse(tree, config, codes, package, transitive, module, lines, text)[0]
 
 
 def analyse(
@@ -67,13 +69,14 @@ def analyse(
     transitive: bool = True,
     module: str = "",
     lines: Sequence[str] | None = None,
+    text: str | None = None,
 ) -> tuple[list[Finding], Model | None]:
     """`check_tree`, also returning the model it built (None: not Restate code, or nothing
     enabled), so the CLI can summarize the module for the project without building it twice."""
     enabled = frozenset(codes) if codes is not None else config.enabled_codes()
     if not enabled:
         return [], None
-    imports = ImportMap.from_tree(tree, package)
+    imports = ImportMap.from_tree(tree, package, text)
     if not is_restate_module(imports, config):
         return [], None
     try:

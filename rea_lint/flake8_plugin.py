@@ -24,7 +24,7 @@ import os
 import sys
 
 from rea_lint import __version__
-from rea_lint.prefilter import mentions_restate
+from rea_lint.prefilter import joined, mentions_restate
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # importing typing (or anything else) costs every flake8 run
@@ -97,16 +97,18 @@ class ReaChecker:
         config = self.config
         if config.exclude and config.excludes(self.filename):
             return
-        if self.lines is not None and not mentions_restate(self.lines, config):
+        lines = self.lines
+        # one text, searched by the pre-filter and counted by the imports (flake8 gives a list)
+        text = joined(lines) if lines and isinstance(lines, list) else None
+        if lines is not None and not mentions_restate(lines, config, text):
             return
         from rea_lint.engine import check_tree, tree_mode
         from rea_lint.findings import char_col
 
         codes = self._codes(config)
-        lines = self.lines
         ignored = config.ignored_in(self.filename) if config.per_file_ignores else ()
         with tree_mode():
-            found = check_tree(self.tree, config, codes, lines=lines)
+            found = check_tree(self.tree, config, codes, lines=lines, text=text)
         for f in found:
             if ignored and f.code.startswith(ignored):
                 continue

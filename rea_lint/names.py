@@ -57,8 +57,31 @@ class ImportMap:
         self.package = package
 
     @classmethod
-    def from_tree(cls, tree: ast.Module, package: str = "") -> "ImportMap":
+    def from_tree(cls, tree: ast.Module, package: str = "", text: str | None = None) -> "ImportMap":
+        """The imports and aliases of ``tree``. ``text``, the source it was parsed from (or its
+        lines joined), saves the walk below the module level when it shows there is nothing to
+        find there: every import statement spells `import`, so if the text holds no more
+        `import`s than the module level has import statements, none is nested anywhere."""
         self = cls(package)
+        if text is not None:
+            import_t, import_from_t, assign_t, ann_assign_t = ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign
+            top: list[ast.stmt] = []
+            assigns: list[ast.stmt] = []  # (the only statements `_add_alias` reads)
+            for stmt in tree.body:
+                stmt_type = type(stmt)
+                if stmt_type is import_t or stmt_type is import_from_t:
+                    top.append(stmt)
+                elif stmt_type is assign_t or stmt_type is ann_assign_t:
+                    assigns.append(stmt)
+            if text.count("import") == len(top):
+                for stmt in top:
+                    if type(stmt) is import_t:
+                        self._add_import(stmt)  # type: ignore[arg-type]
+                    else:
+                        self._add_import_from(stmt)  # type: ignore[arg-type]
+                for stmt in assigns:
+                    self._add_alias(stmt)
+                return self
         # every statement at any depth (imports inside functions count), expressions skipped
         stack: list[ast.AST] = list(reversed(tree.body))
         pop, extend = stack.pop, stack.extend

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Iterable
+    from typing import Iterable, Sequence
 
     from rea_lint.config import ReaConfig
 
-__all__ = ["mentions_restate", "restate_needles"]
+__all__ = ["joined", "mentions_restate", "restate_needles"]
 
 _BASE = ("restate", "rea_runtime")
 
@@ -30,11 +30,17 @@ def restate_needles(config: ReaConfig | None) -> tuple[str, ...]:
     return needles
 
 
-def mentions_restate(lines: Iterable[str], config: ReaConfig | None = None) -> bool:
+def joined(lines: Sequence[str]) -> str:
+    """The lines as one text, as `mentions_restate` searches them (the engine reuses it)."""
+    return lines[0] if len(lines) == 1 else "\n".join(lines)
+
+
+def mentions_restate(lines: Iterable[str], config: ReaConfig | None = None, text: str | None = None) -> bool:
     """A text pre-filter: no line naming restate (or a wrapper module) means no Restate code.
 
-    The lines are searched as one text joined by newlines: a needle without a newline is in
-    the joined text exactly when it is in one of the lines."""
+    The lines are searched as one text joined by newlines (``text``, if the caller has joined
+    them already): a needle without a newline is in the joined text exactly when it is in one
+    of the lines."""
     needles = restate_needles(config)
     if not isinstance(lines, (list, tuple)):
         lines = list(lines)
@@ -42,7 +48,8 @@ def mentions_restate(lines: Iterable[str], config: ReaConfig | None = None) -> b
         return False
     if needles is not _BASE and any("\n" in n for n in needles):  # a (nonsensical) wrapper name
         return any(n in line for line in lines for n in needles)
-    text = lines[0] if len(lines) == 1 else "\n".join(lines)
+    if text is None:
+        text = joined(lines)
     for needle in needles:
         if needle in text:
             return True

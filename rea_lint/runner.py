@@ -374,7 +374,7 @@ def _findings(tree: ast.Module, source: str, config: ReaConfig, where: _Where) -
     does it for the whole run), `# noqa` applied, and the model they were found on."""
     from rea_lint.engine import analyse
 
-    findings, model = analyse(tree, config, package=where.package, transitive=not where.project, module=where.module)
+    findings, model = analyse(tree, config, package=where.package, transitive=not where.project, module=where.module, text=source)
     if findings and where.ignored:
         findings = [f for f in findings if not f.code.startswith(where.ignored)]
     if not findings or "noqa" not in source.lower():
