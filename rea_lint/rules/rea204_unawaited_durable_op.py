@@ -14,7 +14,7 @@ import ast
 from typing import Iterator
 
 from rea_lint.findings import Finding
-from rea_lint.model import Function, Model, call_name
+from rea_lint.model import Function, Model, call_name, children
 from rea_lint.rules.base import Checker
 
 _HEADER = "import restate\nsvc = restate.Service('s')\n@svc.handler()\nasync def h(ctx: restate.Context):\n"
@@ -72,6 +72,7 @@ class UnawaitedDurableOp(Checker):
 
     def _bound_futures(self, model: Model) -> Iterator[Finding]:
         promises: set[tuple[int, str]] | None = None
+        uses: dict[int, tuple[dict[str, int], dict[str, int]]] = {}
         for assigns, fn in model.handler_segments(ast.Assign):
             for assign in assigns:
                 value = assign.value
@@ -100,7 +101,7 @@ class UnawaitedDurableOp(Checker):
                     and func.attr == "awakeable" and model.context_of(func.value, fn) is not None
                 ):
                     name = target.elts[1].id  # `wake_id, wake = ctx.awakeable()`: the future
-                if name is not None and not _is_used(model, name, fn, assign):
+                if name is not None and not _is_used(model, name, fn, assign, uses):
                     yield self.report(assign, subject=f"{name} = {call_name(value)}", ctx=fn.context_name(),
                                       data={"call": value, "is_async": fn.is_async})
 
@@ -155,36 +156,64 @@ _WEAK_USES = frozenset({"builtins.len", "builtins.str", "builtins.repr"})
 reported)."""
 
 
-def _is_used(model: Model, name: str, fn: Function, binding: ast.Assign) -> bool:
+def _is_used(model: Model, name: str, fn: Function, binding: ast.Assign, uses: dict[int, tuple[dict[str, int], dict[str, int]]]) -> bool:
     """Is the future bound to ``name`` read anywhere in ``fn`` (nested code included) other
-    than as a bare statement, by `len`/`str`, or as the value of `ctx.set`?"""
-    loads = 0
-    weak = 0
-    for node in ast.walk(fn.node):
-        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load):
-            loads += 1
-        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Name) and node.value.id == name:
-            weak += 1
-        elif isinstance(node, (ast.If, ast.While, ast.IfExp, ast.Assert)):
-            weak += _truth_tests(node.test, name)
-        elif isinstance(node, ast.Call):
-            func = node.func
-            weak_call = (isinstance(func, ast.Name) and model.qualify(func, fn) in _WEAK_USES) or (
-                isinstance(func, ast.Attribute) and func.attr == "set" and model.context_of(func.value, fn) is not None
+    than as a bare statement, by `len`/`str`, or as the value of `ctx.set`? (``uses``: each
+    function's counts, made by one walk for all its names: handlers bind several futures.)"""
+    found = uses.get(id(fn))
+    if found is None:
+        found = uses[id(fn)] = _uses(model, fn)
+    loads, weak = found
+    return loads.get(name, 0) > weak.get(name, 0)
+
+
+def _uses(model: Model, fn: Function) -> tuple[dict[str, int], dict[str, int]]:
+    """Per name, in ``fn`` (nested code included): its reads, and those of them that read
+    nothing of a future (a bare statement, a truth test, `len`/`str`/`repr`, `ctx.set`'s value)."""
+    loads: dict[str, int] = {}
+    weak: dict[str, int] = {}
+    name, expr, call = ast.Name, ast.Expr, ast.Call
+    stack: list[ast.AST] = [fn.node]
+    pop, push = stack.pop, stack.extend
+    while stack:  # every node, as `ast.walk` (the order does not matter to counts), cheaper
+        node = pop()
+        push(children(node))
+        kind = type(node)
+        if kind is name:
+            if type(node.ctx) is ast.Load:  # type: ignore[attr-defined]
+                loads[node.id] = loads.get(node.id, 0) + 1  # type: ignore[attr-defined]
+        elif kind is expr:
+            if type(node.value) is name:  # type: ignore[attr-defined]
+                weak[node.value.id] = weak.get(node.value.id, 0) + 1  # type: ignore[attr-defined]
+        elif kind in _TESTS:
+            for tested in _truth_tested(node.test):  # type: ignore[attr-defined]
+                weak[tested] = weak.get(tested, 0) + 1
+        elif kind is call:
+            func = node.func  # type: ignore[attr-defined]
+            weak_call = (type(func) is name and model.qualify(func, fn) in _WEAK_USES) or (
+                type(func) is ast.Attribute and func.attr == "set" and model.context_of(func.value, fn) is not None
             )
             if weak_call:
-                weak += sum(1 for a in node.args if isinstance(a, ast.Name) and a.id == name)
-                weak += sum(1 for k in node.keywords if isinstance(k.value, ast.Name) and k.value.id == name)
-    return loads > weak
+                for a in node.args:  # type: ignore[attr-defined]
+                    if type(a) is name:
+                        weak[a.id] = weak.get(a.id, 0) + 1
+                for k in node.keywords:  # type: ignore[attr-defined]
+                    if type(k.value) is name:
+                        weak[k.value.id] = weak.get(k.value.id, 0) + 1
+    return loads, weak
 
 
-def _truth_tests(test: ast.expr, name: str) -> int:
-    """How often a condition only tests ``name`` for truth (`if fut:`, `if not fut and x:`):
-    a future is always truthy, so that reads nothing of its result."""
+_TESTS = frozenset({ast.If, ast.While, ast.IfExp, ast.Assert})
+"""Nodes whose `test` may only test a name for truth."""
+
+
+def _truth_tested(test: ast.expr) -> Iterator[str]:
+    """The names a condition only tests for truth (`if fut:`, `if not fut and x:`), once per
+    test: a future is always truthy, so that reads nothing of its result."""
     if isinstance(test, ast.Name):
-        return 1 if test.id == name else 0
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        return _truth_tests(test.operand, name)
-    if isinstance(test, ast.BoolOp):
-        return sum(_truth_tests(v, name) for v in test.values)
-    return 0
+        yield test.id
+    elif isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        yield from _truth_tested(test.operand)
+    elif isinstance(test, ast.BoolOp):
+        for value in test.values:
+            yield from _truth_tested(value)
