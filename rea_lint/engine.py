@@ -84,7 +84,9 @@ def analyse(
         findings: list[Finding] = []
         for code, checker in all_checkers().items():
             if code in enabled:
-                findings.extend(checker.check(model))
+                need = checker.needs  # skipped where what it reads is empty (`Checker.needs`)
+                if need is None or getattr(model, need):
+                    findings.extend(checker.check(model))
         if transitive and not enabled.isdisjoint(TRANSITIVE_CODES):
             return merge(findings, transitive_findings(model, enabled, module, lines=lines)), model
     except RecursionError:

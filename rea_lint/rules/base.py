@@ -265,6 +265,17 @@ class Checker:
     implements `detect`, which transitive analysis runs over non-handler functions."""
     cue_methods: ClassVar[frozenset[str]] = frozenset()
     """Method names whose calls `detect` may report whatever the names (see `cue_names`)."""
+    needs: ClassVar[str | None] = "handler_code"
+    """The `Model` list that must not be empty for the rule to report anything, so that the
+    engine skips it without running it where that list is empty: "handler_code" (it reads
+    handler code only, as `check` here does: a module of plain helpers or a bare `app`
+    gets most rules skipped), "functions" (it reads defs or run calls, made only in defs),
+    or None (always run). A rule that overrides `check` runs always unless it says."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "check" in vars(cls) and "needs" not in vars(cls):
+            cls.needs = None  # its own `check` may read anything: it states its need itself
 
     @property
     def rule(self) -> Rule:

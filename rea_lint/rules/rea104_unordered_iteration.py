@@ -35,6 +35,7 @@ _PROMISE_RESOLUTION = frozenset({"resolve", "reject"})
 
 class UnorderedIteration(Checker):
     code = "REA104"
+    needs = "handler_code"  # it reads handler code only
 
     def check(self, model: Model) -> Iterator[Finding]:
         if not _may_hold_sets(model):

@@ -41,6 +41,7 @@ MUTATING_METHODS = frozenset(
 
 class GlobalState(Checker):
     code = "REA107"
+    needs = "handler_code"  # it reads handler code only
 
     def check(self, model: Model) -> Iterator[Finding]:
         declared: dict[int, set[str]] = {}

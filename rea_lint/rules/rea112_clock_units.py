@@ -28,6 +28,7 @@ def unit_name(node: ast.expr) -> str | None:
 
 class ClockUnits(Checker):
     code = "REA112"
+    needs = "handler_code"  # it reads handler code only
 
     def check(self, model: Model) -> Iterator[Finding]:
         # The `await ctx.time()` expressions, by id, with their call and function.

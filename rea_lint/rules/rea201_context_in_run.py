@@ -14,6 +14,7 @@ _HEADER = "import restate, functools\nsvc = restate.VirtualObject('o')\n@svc.han
 
 class ContextInRun(Checker):
     code = "REA201"
+    needs = "functions"  # it reads defs and run calls only (made in defs)
 
     def check(self, model: Model) -> Iterator[Finding]:
         for name, _fn, ctx in model.run_context_uses:

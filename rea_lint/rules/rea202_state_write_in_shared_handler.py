@@ -14,6 +14,7 @@ WRITE_METHODS = frozenset({"set", "clear", "clear_all"})
 
 class StateWriteInSharedHandler(Checker):
     code = "REA202"
+    needs = "handler_code"  # it reads handler code only
 
     def check(self, model: Model) -> Iterator[Finding]:
         for call, fn in method_calls(model, model.handler_nodes, WRITE_METHODS):  # (by method, then in order)

@@ -13,6 +13,7 @@ _OBJ = "import restate\nobj = restate.VirtualObject('o')\n"
 
 class ContextKindMismatch(Checker):
     code = "REA203"
+    needs = "functions"  # it reads defs only
 
     def check(self, model: Model) -> Iterator[Finding]:
         for fn in model.functions:

@@ -40,6 +40,7 @@ PROMISE_METHODS = frozenset({"value", "resolve", "reject", "peek"})
 
 class UnawaitedDurableOp(Checker):
     code = "REA204"
+    needs = "handler_code"  # it reads handler code only
 
     def check(self, model: Model) -> Iterator[Finding]:
         promises: set[tuple[int, str]] | None = None

@@ -18,6 +18,7 @@ _POSITIONAL = ("days", "seconds", "microseconds", "milliseconds", "minutes", "ho
 
 class SleepInExclusiveHandler(Checker):
     code = "REA206"
+    needs = "handler_code"  # it reads handler code only
 
     def check(self, model: Model) -> Iterator[Finding]:
         minimum = model.config.min_sleep_seconds

@@ -23,6 +23,7 @@ _OBJ = "import restate\nrides = restate.VirtualObject('ride')\n@rides.handler()\
 
 class WaitInExclusiveHandler(Checker):
     code = "REA207"
+    needs = "handler_code"  # it reads handler code only
 
     def check(self, model: Model) -> Iterator[Finding]:
         if next(iter(method_calls(model, model.handler_nodes, ("awakeable", "promise"))), None) is None:

@@ -32,6 +32,7 @@ _HANDLER = "@svc.handler()\nasync def start(ctx: restate.Context, name: str):\n"
 
 class ActionCalledNotPassed(Checker):
     code = "REA208"
+    needs = "functions"  # it reads defs and run calls only (made in defs)
 
     def check(self, model: Model) -> Iterator[Finding]:
         for action, fn in action_arguments(model):

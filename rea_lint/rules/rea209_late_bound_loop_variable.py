@@ -32,6 +32,7 @@ _HEADER = (
 
 class LateBoundLoopVariable(Checker):
     code = "REA209"
+    needs = "functions"  # it reads defs and run calls only (made in defs)
 
     def check(self, model: Model) -> Iterator[Finding]:
         runs = _deferred_runs(model)

@@ -94,6 +94,7 @@ def literal_services(model: Model) -> dict[str, str]:
 
 class HandlerKindCallMismatch(Checker):
     code = "REA210"
+    needs = "handler_code"  # it reads handler code only
 
     def check(self, model: Model) -> Iterator[Finding]:
         services: dict[str, str] | None = None

@@ -15,6 +15,7 @@ _HEADER = "import restate\nsvc = restate.Service('s')\n@svc.handler()\nasync def
 
 class RedundantIdempotencyKey(Checker):
     code = "REA301"
+    needs = "handler_code"  # it reads handler code only
 
     def check(self, model: Model) -> Iterator[Finding]:
         keys = idempotency_keys(model)

@@ -48,6 +48,7 @@ def is_nondeterministic_call(model: Model) -> Callable[[ast.Call, Function], boo
 
 class NondeterministicIdempotencyKey(Checker):
     code = "REA302"
+    needs = "handler_code"  # it reads handler code only
 
     def check(self, model: Model) -> Iterator[Finding]:
         origin = KeyOrigin(model, is_nondeterministic_call(model))

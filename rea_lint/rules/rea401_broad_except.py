@@ -22,6 +22,7 @@ _RAISE, _FALL, _LEAVE, _LOOP = "raise", "fall", "leave", "loop"
 
 class BroadExcept(Checker):
     code = "REA401"
+    needs = "handler_code"  # it reads handler code only
 
     def check(self, model: Model) -> Iterator[Finding]:
         for tries, fn in model.handler_segments(*_TRY_NODES):

@@ -37,6 +37,7 @@ _HEADER = "import restate\nsvc = restate.Service('orders')\n@svc.handler()\nasyn
 
 class RetryableErrorForBadInput(Checker):
     code = "REA402"
+    needs = "handler_code"  # it reads handler code only
 
     def check(self, model: Model) -> Iterator[Finding]:
         found: list[tuple[ast.stmt, Function, str, str]] = []

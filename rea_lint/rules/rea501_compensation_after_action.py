@@ -23,6 +23,7 @@ _HEADER = (
 
 class CompensationAfterAction(Checker):
     code = "REA501"
+    needs = "handler_code"  # it reads handler code only
 
     def check(self, model: Model) -> Iterator[Finding]:
         sagas = saga_names(model)
