@@ -94,12 +94,10 @@ class ClockUnits(Checker):
                     operands = [node.left, node.right]
                 else:
                     operands = [node.left, *node.comparators]
-                sources = [self._source(o, fn, times, names) for o in operands]
-                units = [unit_name(o) for o in operands]
-                unit = next((u for u in units if u is not None), None)
+                unit = next((u for u in map(unit_name, operands) if u is not None), None)
                 if unit is None:
-                    continue
-                for source in sources:
+                    continue  # (most: no operand named in a unit, so no source is looked up)
+                for source in [self._source(o, fn, times, names) for o in operands]:
                     if source is not None:
                         reported.setdefault(id(source), (source, fn, unit))
         for call, fn, unit in sorted(reported.values(), key=lambda r: (r[0].lineno, r[0].col_offset)):
