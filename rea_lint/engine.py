@@ -88,7 +88,7 @@ def analyse(
                 if need is None or getattr(model, need):
                     findings.extend(checker.check(model))
         if transitive and not enabled.isdisjoint(TRANSITIVE_CODES):
-            return merge(findings, transitive_findings(model, enabled, module, lines=lines)), model
+            return merge(findings, transitive_findings(model, enabled, module, lines=lines, text=text)), model
     except RecursionError:
         # Only expressions nested thousands deep get here (Python's own parser gives up
         # soon after); such a module is machine-made, and rea reports nothing for it.

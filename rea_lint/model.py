@@ -107,11 +107,15 @@ class Handler:
             return None
         if self.kind is HandlerKind.SHARED:
             return "WorkflowSharedContext" if self.factory == "Workflow" else "ObjectSharedContext"
-        return {
-            HandlerKind.SERVICE: "Context",
-            HandlerKind.EXCLUSIVE: "ObjectContext",
-            HandlerKind.WORKFLOW: "WorkflowContext",
-        }[self.kind]
+        return _EXPECTED_CONTEXT[self.kind]
+
+
+_EXPECTED_CONTEXT = {
+    HandlerKind.SERVICE: "Context",
+    HandlerKind.EXCLUSIVE: "ObjectContext",
+    HandlerKind.WORKFLOW: "WorkflowContext",
+}
+"""The context type a handler of each non-shared kind takes (made once, not per question)."""
 
 
 _CONTEXT_HANDLERS = {name: Handler(kind, None, None) for name, kind in KIND_OF_CONTEXT.items()}

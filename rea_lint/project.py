@@ -1263,6 +1263,30 @@ class _Reachable:
         parents = {module.rsplit(".", cut)[0] for cut in range(module.count(".") + 1)}  # it and its packages
         self.imported = {local for local, qual in model.imports.names.items() if qual in parents or qual.startswith(prefix)}
 
+    def among_segments(self, segments: Iterable[tuple[list[ast.Call], Function]]) -> list[tuple[ast.Call, Function]]:
+        """`among` for calls a function at a time (`Model.handler_segments`), as (call,
+        function) pairs in order: one loop over plain lists, no pair made for a call that may not."""
+        names, imported = self.names, self.imported
+        name, attribute = ast.Name, ast.Attribute
+        found: list[tuple[ast.Call, Function]] = []
+        for calls, fn in segments:
+            for call in calls:
+                func = call.func
+                kind = type(func)
+                if kind is name:
+                    if func.id in names or func.id in imported:  # type: ignore[attr-defined]
+                        found.append((call, fn))
+                elif kind is attribute:
+                    if func.attr in names:  # type: ignore[attr-defined]
+                        found.append((call, fn))
+                    elif imported:
+                        head = func.value  # type: ignore[attr-defined]
+                        while type(head) is attribute:
+                            head = head.value
+                        if type(head) is name and head.id in imported:
+                            found.append((call, fn))
+        return found
+
     def among(self, calls: Iterable[Any]) -> Iterator[Any]:
         """The calls (or (call, function) pairs: ``calls`` yields one kind) that may."""
         names, imported = self.names, self.imported
@@ -1343,9 +1367,9 @@ the source, a list of lines may be numbered unlike the tree."""
 _ASCII_BREAKS_STR_ONLY = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
 """The ASCII ones: in ASCII text, five single-character searches (memchr) answer what the
 character class would, many times faster."""
-_NON_IDENTIFIER = str.maketrans({chr(i): " " for i in range(128) if not (chr(i).isalnum() or chr(i) == "_")})
-"""ASCII text -> the same text with every character an identifier cannot hold made a space."""
-_DIGITS = "0123456789"
+_IDENTIFIERS = re.compile("[A-Za-z_][A-Za-z0-9_]*").findall
+"""ASCII text -> its identifiers: each run of identifier characters without the digits it
+starts with (`1if` -> `if`, `0x1f` -> `x1f`; a run of digits is none)."""
 
 
 class _Spelled:
@@ -1356,12 +1380,16 @@ class _Spelled:
     ASCII (Python folds other identifiers to their NFKC form), lines that may be numbered
     unlike the tree, or no lines at all."""
 
-    __slots__ = ("lines",)
+    __slots__ = ("lines", "ascii")
 
-    def __init__(self, lines: Sequence[str] | None) -> None:
+    def __init__(self, lines: Sequence[str] | None, text: str | None = None) -> None:
+        self.ascii = False
+        """All the text is ASCII: no function's text need be tested for it."""
         if lines is not None:
-            text = "".join(lines)
+            if text is None:  # (the source itself, or its lines joined, serves as well)
+                text = "".join(lines)
             if text.isascii():
+                self.ascii = True
                 if any(c in text for c in _ASCII_BREAKS_STR_ONLY):
                     lines = None
             elif _LINE_BREAKS_STR_ONLY.search(text):
@@ -1381,24 +1409,28 @@ class _Spelled:
         if end is None or end > len(lines):
             return None
         text = "".join(lines[start - 1 : end])
-        if not text.isascii():
+        if not self.ascii and not text.isascii():
             return None
+        for word in words:  # a word spelled nowhere, not even inside another, is no identifier
+            if word in text:
+                break
+        else:
+            return False  # (most helpers: a few substring searches, no identifier made)
         # The identifiers are the runs of identifier characters, each without the digits it
-        # starts with (`1if`, `0x1f`): a run that starts with a letter or `_` is one as it is.
-        runs = text.translate(_NON_IDENTIFIER).split()
-        if not words.isdisjoint(runs):
-            return True
-        return not words.isdisjoint([run.lstrip(_DIGITS) for run in runs if run[0] <= "9"])
+        # starts with (`1if`, `0x1f`): one regular-expression scan, in C.
+        return not words.isdisjoint(_IDENTIFIERS(text))
 
 
 def transitive_findings(
-    model: Model, codes: Iterable[str], module: str = "", path: str = "", lines: Sequence[str] | None = None
+    model: Model, codes: Iterable[str], module: str = "", path: str = "", lines: Sequence[str] | None = None,
+    text: str | None = None,
 ) -> list[Finding]:
     """The same-module part, for per-file front ends (flake8). Only the module's functions
     that handler code can reach are indexed and summarized; none reached, no work.
 
     With the module's ``lines`` (numbered as its tree), a reached helper whose text spells
-    nothing the detectors start from and no call to follow is not walked (most are not)."""
+    nothing the detectors start from and no call to follow is not walked (most are not);
+    ``text``, those lines joined (or the source), saves joining them again."""
     from rea_lint.rules import all_checkers
 
     enabled = frozenset(codes)
@@ -1420,13 +1452,13 @@ def transitive_findings(
     target_of = resolver.target
     reachable = _Reachable(model, module, helpers)
     starts = []
-    for call, fn in reachable.among(model.handler_nodes(ast.Call)):
+    for call, fn in reachable.among_segments(model.handler_segments(ast.Call)):
         target = own.get(target_of(call.func, fn))  # type: ignore[arg-type]
         if target is not None:
             starts.append((call, target))
     if not starts:
         return []
-    spelled = _Spelled(lines if cues is not None else None)
+    spelled = _Spelled(lines if cues is not None else None, text)
     # A helper whose text spells neither a cue nor a name `among` follows can neither be
     # what a detector finds nor lead to another helper: it is reached, but not walked.
     walk_for = frozenset().union(*cues, reachable.names, reachable.imported) if cues is not None else frozenset()

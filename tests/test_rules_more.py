@@ -206,3 +206,30 @@ def test_builtins_shadowed_at_module_level_are_not_builtins() -> None:
 def test_rea206_only_in_exclusive_context_kinds() -> None:
     src = "import restate\nasync def h(ctx: restate.ObjectSharedContext):\n    await ctx.sleep(d)\n"
     assert run(src, codes={"REA206"}) == []
+
+
+def test_call_index_qualifies_as_the_model_does() -> None:
+    """The shared call index (`rules.base.Calls`) answers builtins called by name itself, a
+    function at a time: it must list exactly the handler calls `Model.call_target` qualifies,
+    with the same names, in order (a builtin rebound in the function, in one around it or at
+    module level is not the builtin)."""
+    import ast
+
+    from rea_lint.model import build_model
+    from rea_lint.rules.base import Calls
+
+    source = (
+        "import restate, time\nfrom os import path as len\nsvc = restate.Service('s')\nopen = None\n"
+        "@svc.handler()\nasync def h(ctx: restate.Context, str):\n"
+        "    def inner(ctx: restate.Context):\n        sorted = list\n        return sorted(str(x)), min(1, 2), len('a')\n"
+        "    print(str(1), repr(2), open('f'), time.time(), sorted([1]), repr(3))\n"
+        "    bool = 1\n    return bool(inner(ctx))\n"
+    )
+    model = build_model(ast.parse(source))
+    index = Calls(model, model.handler_nodes)
+    pairs = [(call, fn) for call, fn in model.handler_nodes(ast.Call)]
+    expected = [(call, fn, model.call_target(call, fn)) for call, fn in pairs if model.call_target(call, fn) is not None]
+    assert index.resolved == expected
+    assert {q for _c, _f, q in expected} >= {"builtins.repr", "builtins.min", "builtins.print", "time.time", "os.path"}
+    assert "builtins.str" not in index.by_qual and "builtins.bool" not in index.by_qual  # a parameter, a local
+    assert "builtins.open" not in index.by_qual and "builtins.sorted" in index.by_qual  # rebound in `inner` only

@@ -6,6 +6,7 @@ import ast
 import json
 import pickle
 import textwrap
+import warnings
 from pathlib import Path
 
 import pytest
@@ -325,3 +326,30 @@ async def k(ctx):
     assert "via both() -> time.time()" in got[2][2] and "via plain() -> time.time()" in got[3][2]
     only_run = [(line, code) for line, code, _ in same_module(source.replace("    await both()\n", ""))]
     assert only_run == [(13, "REA208"), (14, "REA208"), (17, "REA101")]
+
+
+def test_spelled_reads_identifiers_not_substrings() -> None:
+    """`_Spelled` answers whether a helper's body spells a word as an identifier: a word
+    inside a longer one (`timeout`) is not spelled, one after leading digits (`1if`) is, and
+    the joined text the engine hands over reads as the lines do."""
+    from rea_lint.model import build_model
+    from rea_lint.project import _Spelled
+
+    source = textwrap.dedent("""\
+        def helper(x):
+            timeout = 0x1f
+            return 1if x else timeout
+        """)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)  # `1if`: Python reads it, and warns
+        tree = ast.parse(source)
+    fn = build_model(tree).functions[0]
+    lines = source.splitlines(keepends=True)
+    for spelled in (_Spelled(lines), _Spelled(lines, "\n".join(lines))):
+        assert spelled.any_of(fn, frozenset({"time"})) is False
+        assert spelled.any_of(fn, frozenset({"helper"})) is False  # the `def` line is not read
+        assert spelled.any_of(fn, frozenset({"if"})) is True
+        assert spelled.any_of(fn, frozenset({"x1f"})) is True
+        assert spelled.any_of(fn, frozenset({"timeout", "nothing"})) is True
+    assert _Spelled(["def f():\n", "    é = 1\n"]).any_of(
+        build_model(ast.parse("def f():\n    é = 1\n")).functions[0], frozenset({"x"})) is None

@@ -41,6 +41,9 @@ Detection = tuple[ast.AST, Function, str]
 
 
 _BUILTINS = frozenset(dir(builtins))
+_BUILTIN_QUALS = {name: f"builtins.{name}" for name in _BUILTINS}
+"""What `Model.qualify` makes of an unshadowed builtin's name (made once, not per call)."""
+_UNASKED = object()
 _CALL_CUES: dict[tuple[type, tuple[str, ...]], "Cues"] = {}
 _MEMOS: "weakref.WeakKeyDictionary[Model, dict[Any, Any]]" = weakref.WeakKeyDictionary()
 
@@ -94,9 +97,10 @@ class Calls:
         by_method, resolved, by_qual = self.by_method, self.resolved, self.by_qual
         imported = model.imports.names
         shadowed = model.module_names
-        call_target = model.call_target
+        call_target, is_local = model.call_target, model.is_local
         attribute, name = ast.Attribute, ast.Name
         for calls, fn in segments(model, nodes, ast.Call):
+            builtin: dict[str, str | None] = {}
             for call in calls:
                 head = call.func  # type: ignore[attr-defined]
                 if type(head) is attribute:
@@ -108,6 +112,24 @@ class Calls:
                     head = head.value
                     while type(head) is attribute:
                         head = head.value
+                elif type(head) is name and head.id not in imported:
+                    # `len(x)`, `str(x)`: a builtin called by its name qualifies as `Model.qualify`
+                    # says (unless the function or one around it binds the name), the same for
+                    # every such call of the function: asked once per name and function.
+                    ident = head.id
+                    if ident not in _BUILTINS or ident in shadowed:
+                        continue
+                    qual = builtin.get(ident, _UNASKED)  # type: ignore[arg-type]
+                    if qual is _UNASKED:
+                        qual = builtin[ident] = None if is_local(ident, fn) else _BUILTIN_QUALS[ident]
+                    if qual is not None:
+                        at = by_qual.get(qual)
+                        if at is None:
+                            by_qual[qual] = [len(resolved)]
+                        else:
+                            at.append(len(resolved))
+                        resolved.append((call, fn, qual))  # type: ignore[arg-type]
+                    continue
                 if type(head) is not name:
                     continue
                 ident = head.id

@@ -39,6 +39,10 @@ MUTATING_METHODS = frozenset(
 )
 
 
+_WRITES = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)
+"""The statements that may write a global (read a type at a time: no combined list made)."""
+
+
 class GlobalState(Checker):
     code = "REA107"
     needs = "handler_code"  # it reads handler code only
@@ -50,21 +54,23 @@ class GlobalState(Checker):
                 declared.setdefault(id(fn), set()).update(stmt.names)
         writes_global = self._writes_global
         assign, name = ast.Assign, ast.Name
-        for stmt, fn in model.handler_nodes(ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete):
-            if type(stmt) is assign:
-                targets = stmt.targets
-                if not declared and len(targets) == 1 and type(targets[0]) is name:
-                    continue  # the common case: `x = ...`, a local
-            elif isinstance(stmt, ast.AnnAssign) and stmt.value is None:
-                continue  # `x: int` binds nothing
-            else:
-                targets = stmt.targets if isinstance(stmt, (ast.Assign, ast.Delete)) else (stmt.target,)
-            for t in targets:
-                if type(t) is ast.Name and not declared:  # the common case: a local
-                    continue
-                if writes_global(model, t, fn, declared):
-                    yield self.report(stmt, subject=source_text(stmt), ctx=fn.context_name())
-                    break
+        for kind in _WRITES:  # type by type, each a function at a time: `handler_nodes`' order
+            for stmts, fn in model.handler_segments(kind):
+                for stmt in stmts:
+                    if kind is assign:
+                        targets = stmt.targets
+                        if not declared and len(targets) == 1 and type(targets[0]) is name:
+                            continue  # the common case: `x = ...`, a local
+                    elif kind is ast.AnnAssign and stmt.value is None:
+                        continue  # `x: int` binds nothing
+                    else:
+                        targets = stmt.targets if kind is ast.Delete else (stmt.target,)
+                    for t in targets:
+                        if type(t) is name and not declared:  # the common case: a local
+                            continue
+                        if writes_global(model, t, fn, declared):
+                            yield self.report(stmt, subject=source_text(stmt), ctx=fn.context_name())
+                            break
         for call, fn in method_calls(model, model.handler_nodes, MUTATING_METHODS):
             root = _root(call.func.value)  # type: ignore[attr-defined]
             if root is not None and _is_container(model, root) and _is_global(model, root, fn, declared):

@@ -54,15 +54,22 @@ class ClockUnits(Checker):
         # twice is dropped (rea cannot tell which value reaches a use).
         names: dict[tuple[int, str], ast.Call | None] = {}
         reported: dict[int, tuple[ast.Call, Function, str]] = {}
+        name = ast.Name
 
         def bind(target: ast.expr, value: ast.expr, fn: Function) -> None:
-            source = self._source(value, fn, times, names)
-            if isinstance(target, ast.Name):
-                key = (id(fn), target.id)
+            found = times.get(id(value))  # (`_source` and `unit_name`, inlined: once per assignment)
+            if found is not None:
+                source: ast.Call | None = found[0]
+            else:
+                source = names.get((id(fn), value.id)) if type(value) is name else None  # type: ignore[attr-defined]
+            kind = type(target)
+            if kind is name:
+                key = (id(fn), target.id)  # type: ignore[attr-defined]
                 names[key] = source if key not in names else None
-            unit = unit_name(target)
-            if source is not None and unit is not None:
-                reported.setdefault(id(source), (source, fn, unit))
+                if source is not None and target.id.lower().endswith(UNIT_SUFFIXES):  # type: ignore[attr-defined]
+                    reported.setdefault(id(source), (source, fn, target.id))  # type: ignore[attr-defined]
+            elif kind is ast.Attribute and source is not None and target.attr.lower().endswith(UNIT_SUFFIXES):  # type: ignore[attr-defined]
+                reported.setdefault(id(source), (source, fn, target.attr))  # type: ignore[attr-defined]
 
         for stmts, fn in model.handler_segments(ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.AugAssign):
             if id(fn) not in functions:
@@ -94,12 +101,10 @@ class ClockUnits(Checker):
                     operands = [node.left, node.right]
                 else:
                     operands = [node.left, *node.comparators]
-                sources = [self._source(o, fn, times, names) for o in operands]
-                units = [unit_name(o) for o in operands]
-                unit = next((u for u in units if u is not None), None)
+                unit = next((u for u in map(unit_name, operands) if u is not None), None)
                 if unit is None:
-                    continue
-                for source in sources:
+                    continue  # (most: no operand named in a unit, so no source is looked up)
+                for source in [self._source(o, fn, times, names) for o in operands]:
                     if source is not None:
                         reported.setdefault(id(source), (source, fn, unit))
         for call, fn, unit in sorted(reported.values(), key=lambda r: (r[0].lineno, r[0].col_offset)):

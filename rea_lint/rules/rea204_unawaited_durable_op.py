@@ -36,6 +36,8 @@ DURABLE_METHODS = frozenset(
     }
 )
 PROMISE_METHODS = frozenset({"value", "resolve", "reject", "peek"})
+_BINDING_METHODS = DURABLE_METHODS | PROMISE_METHODS | {"awakeable"}
+"""The calls whose result `_bound_futures` may report as a future bound and never used."""
 
 
 class UnawaitedDurableOp(Checker):
@@ -73,14 +75,17 @@ class UnawaitedDurableOp(Checker):
     def _bound_futures(self, model: Model) -> Iterator[Finding]:
         promises: set[tuple[int, str]] | None = None
         counts: dict[int, tuple[dict[str, int], dict[str, int]]] = {}
+        call, attribute = ast.Call, ast.Attribute
         for assigns, fn in model.handler_segments(ast.Assign):
+            if not fn.contexts:
+                continue
             for assign in assigns:
                 value = assign.value
-                if len(assign.targets) != 1 or not isinstance(value, ast.Call) or not fn.contexts:
+                if type(value) is not call or len(assign.targets) != 1:
                     continue
                 func = value.func
-                if not isinstance(func, ast.Attribute):
-                    continue
+                if type(func) is not attribute or func.attr not in _BINDING_METHODS:
+                    continue  # (most assignments: nothing below can name a future)
                 target = assign.targets[0]
                 name: str | None = None
                 if isinstance(target, ast.Name):

@@ -49,7 +49,8 @@ class RetryableErrorForBadInput(Checker):
                 cls = exc.func if isinstance(exc, ast.Call) else exc
                 if not isinstance(cls, (ast.Name, ast.Attribute)):
                     continue
-                qual = model.qualify(cls, fn)
+                # (`raise E(...)`: its call's target, which the shared call index has qualified)
+                qual = model.call_target(exc, fn) if cls is not exc else model.qualify(cls, fn)
                 if qual in BAD_INPUT:
                     found.append((stmt, fn, qual.rsplit(".", 1)[-1], f"raise {source_text(exc)}"))
         for stmts, fn in model.handler_segments(ast.Assert):
