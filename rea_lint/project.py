@@ -490,7 +490,9 @@ _SPELL_FROM = 3
 the text cost about as much as walking them."""
 
 
-def _spelled_helpers(model: Model, plain: Sequence[Function], lines: Sequence[str], resolver: "_Resolver") -> NodeSource | None:
+def _spelled_helpers(
+    model: Model, plain: Sequence[Function], lines: Sequence[str], resolver: "_Resolver | None" = None
+) -> NodeSource | None:
     """`model.plain_nodes` without the helpers whose text (`_Spelled`) spells no name a
     transitive detector starts from (`_cue_words`) and no name a call ``resolver`` follows
     can start with: no detector finds anything in such a helper, and none of its calls is
@@ -506,7 +508,7 @@ def _spelled_helpers(model: Model, plain: Sequence[Function], lines: Sequence[st
     if spelled.lines is None:
         return None
     names, methods = cues
-    called, classes = resolver.heads()
+    called, classes = (resolver or _Resolver(model, "")).heads()
     walk_for = names.union(methods, called, classes)
     """(`_Resolver.calls`: a called name that is a function's or an import's, an attribute
     chain from an import or a module-level class; not any other module-level name, such as
