@@ -411,6 +411,7 @@ def summary_data(
     `digest`), and helpers whose text spells nothing that matters are not walked
     (`_spelled_helpers`; ``lines``: the text's lines with their ends, if not split from it)."""
     from rea_lint.rules import all_checkers  # the rules import this package's siblings
+    from rea_lint.rules.base import segments
 
     if resolver is None:
         resolver = _Resolver(model, module)
@@ -419,7 +420,7 @@ def summary_data(
     plain = list(only) if only is not None else [fn for fn in model.functions if not fn.is_handler_code]
     source: NodeSource = nodes if nodes is not None else model.plain_nodes
     if only is None and nodes is None and len(plain) >= _SPELL_FROM and (lines is not None or text is not None):
-        source = _spelled_helpers(model, plain, lines if lines is not None else text.splitlines(True)) or source  # type: ignore[union-attr]
+        source = _spelled_helpers(model, plain, lines if lines is not None else text.splitlines(True), resolver) or source  # type: ignore[union-attr]
     by_fn: dict[int, list[Any]] = {}
     """id(function) -> its entry in ``functions`` (no qualified name built per call)."""
     prefix = module + "."
@@ -439,20 +440,19 @@ def summary_data(
                 effects = by_fn[id(fn)][0]
                 if code not in effects:
                     effects[code] = subject
-        for call, fn, target in resolver.calls(source(ast.Call)):
+        for call, fn, target in resolver.calls(segments(model, source, ast.Call)):
             calls = by_fn[id(fn)][1]
             if target not in calls:  # the first call of each target is the one kept
                 calls[target] = _site(call, target, "ctx")
     handler_calls = []
     unrun = coroutine_actions(model)
-    contexts: dict[int, str] = {}
-    """id(function) -> its context name (asked once per function, not per call)."""
-    for call, fn, target in resolver.calls(model.handler_nodes(ast.Call)):
+    last: Function | None = None
+    ctx = "ctx"
+    for call, fn, target in resolver.calls(model.handler_segments(ast.Call)):
         if unrun and id(call) in unrun:
             continue
-        ctx = contexts.get(id(fn))
-        if ctx is None:
-            ctx = contexts[id(fn)] = fn.context_name()
+        if fn is not last:  # (its context name, asked once per function)
+            last, ctx = fn, fn.context_name()
         handler_calls.append(_site(call, target, ctx))
     handlers, services, kind_calls = _kind_facts(model, module, resolver)
     undecided: list[str] = []
@@ -490,9 +490,11 @@ _SPELL_FROM = 3
 the text cost about as much as walking them."""
 
 
-def _spelled_helpers(model: Model, plain: Sequence[Function], lines: Sequence[str]) -> NodeSource | None:
+def _spelled_helpers(
+    model: Model, plain: Sequence[Function], lines: Sequence[str], resolver: "_Resolver | None" = None
+) -> NodeSource | None:
     """`model.plain_nodes` without the helpers whose text (`_Spelled`) spells no name a
-    transitive detector starts from (`_cue_words`) and no name a call `_Resolver` follows
+    transitive detector starts from (`_cue_words`) and no name a call ``resolver`` follows
     can start with: no detector finds anything in such a helper, and none of its calls is
     a link, so walking it adds nothing to the summary (most helpers are such). None: the
     text cannot tell (see `_Spelled`), or a detector must always run."""
@@ -505,31 +507,38 @@ def _spelled_helpers(model: Model, plain: Sequence[Function], lines: Sequence[st
     spelled = _Spelled(lines)
     if spelled.lines is None:
         return None
-    imported = model.imports.names.keys()
     names, methods = cues
-    walk_for = names.union(methods, imported, model.module_names, (fn.name for fn in model.functions))
+    called, classes = (resolver or _Resolver(model, "")).heads()
+    walk_for = names.union(methods, called, classes)
     """(`_Resolver.calls`: a called name that is a function's or an import's, an attribute
-    chain from an import or a module-level class, which `module_names` holds)"""
-    index: dict[type, list[tuple[list[ast.AST], Function]]] = {}
+    chain from an import or a module-level class; not any other module-level name, such as
+    a constant a helper reads)"""
+    walked = []
     for fn in plain:
-        if spelled.any_of(fn, walk_for) is False:
-            continue
-        for t, own in model.function_nodes(fn).items():
-            if own:
-                index.setdefault(t, []).append((own, fn))
+        if spelled.any_of(fn, walk_for) is not False:
+            walked.append((model.function_nodes(fn), fn))
+    by_type: dict[type, list[tuple[list[ast.AST], Function]]] = {}
+    """Node type -> (a walked helper's nodes of it, that helper), made for the types asked."""
+
+    def of_type(t: type) -> list[tuple[list[ast.AST], Function]]:
+        found = by_type.get(t)
+        if found is None:
+            found = by_type[t] = [(code[t], fn) for code, fn in walked if code.get(t)]
+        return found
+
     made: dict[tuple[type, ...], list[tuple[ast.AST, Function]]] = {}
 
     def nodes(*types: type) -> Iterator[tuple[ast.AST, Function]]:
         """As `Model.plain_nodes` (type by type, in function order) over the helpers walked."""
         pairs = made.get(types)
         if pairs is None:
-            pairs = made[types] = [p for t in types for own, fn in index.get(t, ()) for p in zip(own, repeat(fn))]
+            pairs = made[types] = [p for t in types for own, fn in of_type(t) for p in zip(own, repeat(fn))]
         return iter(pairs)
 
     def segments(*types: type) -> list[tuple[list[ast.AST], Function]]:
         """As `Model.plain_segments`: the rules' per-function loops read these lists as they
         are, not regrouped from ``nodes``' pairs (`rules.base.segments`)."""
-        return [segment for t in types for segment in index.get(t, ())]
+        return [segment for t in types for segment in of_type(t)]
 
     nodes.segments = segments  # type: ignore[attr-defined]
     return nodes
@@ -739,48 +748,57 @@ class _Resolver:
         self._classes: set[str] = set()
         """Module-level names that are neither imported nor assigned: classes (`Quote.total()`)."""
 
-    def calls(self, pairs: Iterable[tuple[Any, Function]]) -> Iterator[tuple[ast.Call, Function, str]]:
-        """(call, function, target) for the calls among ``pairs`` that may reach a project
-        function (`target`, its cache read inline: this runs for every call of the module).
+    def calls(self, segments: Iterable[tuple[list[Any], Function]]) -> Iterator[tuple[ast.Call, Function, str]]:
+        """(call, function, target) for the calls among ``segments`` (calls of one function,
+        that function: `Model.handler_segments`, as the rules' pass grouped them already)
+        that may reach a project function (`target`, its cache read inline: this runs for
+        every call of the module).
 
         Calls `_target` answers None for without looking at scopes are skipped first: a
         called name that is neither a function's name nor imported (`len(x)`), an attribute
         chain that does not start at an imported name or a module-level class (`ctx.get()`,
         `items.append()`, `self.x()`). An attribute chain from an imported name targets what
         the model qualifies it to (`Model.call_target`, which the rules asked already)."""
+        names, classes = self.heads()
+        imported = self.m.imports.names
+        name, attribute = ast.Name, ast.Attribute
+        cache, compute, call_target = self._targets, self._target, self.m.call_target
+        for calls, fn in segments:
+            for call in calls:
+                func = call.func
+                kind = type(func)
+                if kind is name:
+                    if func.id not in names:
+                        continue
+                elif kind is attribute:
+                    head = func.value
+                    while type(head) is attribute:
+                        head = head.value
+                    if type(head) is not name:
+                        continue
+                    if head.id in imported:  # `_target`'s answer: the qualified name, unless local or a builtin
+                        target = call_target(call, fn)
+                        if target is not None and not target.startswith("builtins."):
+                            yield call, fn, target
+                        continue
+                    if head.id not in classes:
+                        continue
+                else:
+                    continue
+                target = cache.get(id(func), _UNKNOWN)
+                if target is _UNKNOWN:
+                    target = cache[id(func)] = compute(func, fn)
+                if target is not None:
+                    yield call, fn, target
+
+    def heads(self) -> tuple[set[str], set[str]]:
+        """The names a call `calls` follows may start with: a called name (a function's or an
+        import's), and, besides imports, the head of an attribute chain (a module-level class)."""
         if self._names is None:
             m = self.m
             self._names = {fn.name for fn in m.functions} | m.imports.names.keys()
             self._classes = m.module_names - m.module_values.keys() - m.imports.names.keys()
-        names, classes, imported = self._names, self._classes, self.m.imports.names
-        name, attribute = ast.Name, ast.Attribute
-        cache, compute, call_target = self._targets, self._target, self.m.call_target
-        for call, fn in pairs:
-            func = call.func
-            kind = type(func)
-            if kind is name:
-                if func.id not in names:
-                    continue
-            elif kind is attribute:
-                head = func.value
-                while type(head) is attribute:
-                    head = head.value
-                if type(head) is not name:
-                    continue
-                if head.id in imported:  # `_target`'s answer: the qualified name, unless local or a builtin
-                    target = call_target(call, fn)
-                    if target is not None and not target.startswith("builtins."):
-                        yield call, fn, target
-                    continue
-                if head.id not in classes:
-                    continue
-            else:
-                continue
-            target = cache.get(id(func), _UNKNOWN)
-            if target is _UNKNOWN:
-                target = cache[id(func)] = compute(func, fn)
-            if target is not None:
-                yield call, fn, target
+        return self._names, self._classes
 
     def target(self, func: ast.expr, fn: Function) -> str | None:
         key = id(func)

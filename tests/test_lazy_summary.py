@@ -247,6 +247,21 @@ def test_a_helper_that_spells_nothing_that_matters_is_not_walked() -> None:
         "shop.helpers.stamp", "shop.helpers.relay", "shop.helpers.outer.<locals>.inner"}
 
 
+def test_a_helper_that_reads_a_module_constant_is_not_walked_but_one_calling_a_class_is() -> None:
+    """A module-level name leads to a link only as a class whose function is called
+    (`Quote.total()`, `_Resolver.calls`): a helper reading a constant is not walked, and
+    the summary is the one made by walking every helper."""
+    source = (
+        "import restate\n\nLIMIT = 5\n\n\nclass Quote:\n    @staticmethod\n    def total():\n        return 1\n\n\n"
+        "def capped(x):\n    return min(x, LIMIT)\n\n\ndef priced():\n    return Quote.total()\n\n\n"
+        "def plain(x):\n    return x\n"
+    )
+    assert _walked(source, source.splitlines(True)) == ["priced"]
+    with_text, walked_all = _summary(source, source.splitlines(True)), _summary(source, None)
+    assert set(with_text["functions"]) == {"shop.helpers.priced"}
+    assert {**with_text, "digest": "", "undecided": [], "non_callables": {}} == {**walked_all, "non_callables": {}}
+
+
 @pytest.mark.parametrize(
     "case",
     ["form feed", "line separator", "missing lines", "non-ASCII helper", "no lines"],
