@@ -36,7 +36,7 @@ from mypy.nodes import (
 )
 
 from mypy_plugin.tree import add_nodes, fields
-from rea_lint.model import RUN_HELPERS, SAGA_RUN_METHODS
+from rea_lint.tables import RUN_HELPERS, SAGA_RUN_METHODS
 
 __all__ = ["ModuleIndex", "index_for", "RUN_METHODS", "action_of", "missing_imports"]
 

@@ -21,7 +21,7 @@ from typing import Callable, Iterable, Mapping
 
 from mypy.nodes import CallExpr, FuncDef, MemberExpr, MypyFile, OverloadedFuncDef, RefExpr, SymbolTableNode, TypeAlias, TypeInfo
 
-from rea_lint.model import RUN_HELPERS
+from rea_lint.tables import RUN_HELPERS
 
 from mypy_plugin.restate_types import FUTURE_BASES, SERVICE_CLASSES
 from mypy_plugin.rules.misuse import HELPERS, SAGA

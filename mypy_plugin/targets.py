@@ -7,8 +7,7 @@ mypy gives it (the hook's name, the definition's name, an alias's target) is her
 
 from __future__ import annotations
 
-from rea_lint.rules.rea108_io_in_handler import IO_CALLS, IO_FACTORIES, PATH_IO_METHODS
-from rea_lint.rules.rea109_env_in_handler import COPIERS
+from rea_lint.tables import COPIERS, IO_CALLS, IO_FACTORIES, PATH_IO_METHODS
 
 __all__ = [
     "CALLS", "PREFIXES", "CLASS_BASES", "IO_RECEIVERS", "ASYNCIO_COMBINATORS", "ENV_RECEIVER", "ENV_COPIERS",

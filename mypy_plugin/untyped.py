@@ -21,7 +21,7 @@ from mypy.nodes import CallExpr, Expression, FuncItem, IndexExpr, MemberExpr, Na
 from mypy_plugin.index import ModuleIndex
 from mypy_plugin.rules.calls import CallFacts, forbidden_codes
 from mypy_plugin.targets import UNTYPED_IO_FACTORIES
-from rea_lint.rules.rea108_io_in_handler import CLIENT_TYPES, DATA_ATTRIBUTES, DERIVING_METHODS, SESSION_MAKERS
+from rea_lint.tables import CLIENT_TYPES, DATA_ATTRIBUTES, DERIVING_METHODS, SESSION_MAKERS
 
 __all__ = ["untyped_calls"]
 

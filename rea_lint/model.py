@@ -22,6 +22,7 @@ from typing import AbstractSet as Set, Any, Callable, Iterable, Iterator, Sequen
 
 from rea_lint.config import DEFAULT, ReaConfig
 from rea_lint.names import ImportMap, dotted
+from rea_lint.tables import RUN_HELPERS, SAGA_RUN_METHODS
 
 __all__ = [
     "CONTEXT_TYPES",
@@ -45,24 +46,6 @@ SHARED_CONTEXT_TYPES = frozenset({"ObjectSharedContext", "WorkflowSharedContext"
 SERVICE_FACTORIES = frozenset({"Service", "VirtualObject", "Workflow"})
 RUN_METHODS = frozenset({"run", "run_typed"})
 SAGA_CLASSES = frozenset({"rea_runtime.Saga", "rea_runtime.saga.Saga"})
-RUN_HELPERS: dict[str, tuple[int, str | None, bool]] = {
-    # qualified name -> (position of the action, its keyword, whether extra arguments are
-    # handed to it as run_typed's are); the context is always the first argument
-    "rea_runtime.run": (2, None, False),
-    "rea_runtime.run.run": (2, None, False),
-    "rea_runtime.run_typed": (2, None, True),
-    "rea_runtime.run.run_typed": (2, None, True),
-    "rea_runtime.workflow.request_approval": (1, "notify", False),
-}
-"""rea_runtime's functions that run a callable as a durable run: that callable is a run action."""
-SAGA_RUN_METHODS: dict[str, tuple[tuple[int | None, str], ...]] = {
-    # method -> the (position, keyword) of each argument that becomes a run; `step(call=...)`
-    # is not one: that factory is called in handler code and returns a durable call
-    "step": ((1, "action"), (None, "compensate")),
-    "register": ((1, "compensate"),),
-    "run": ((1, "action"),),
-}
-"""A `Saga`'s methods: actions run as runs, compensations as runs too when the saga unwinds."""
 _HELPER_ATTRS = frozenset({"run", "run_typed", "request_approval", *SAGA_RUN_METHODS})
 _STORING_METHODS = frozenset({"append", "appendleft", "insert", "add", "extend", "setdefault"})
 _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from mypy.nodes import AssignmentStmt, AwaitExpr, CallExpr, ComparisonExpr, Expression, MemberExpr, NameExpr, OpExpr
 
 from mypy_plugin.index import ModuleIndex
-from rea_lint.rules.rea112_clock_units import UNIT_SUFFIXES
+from rea_lint.tables import UNIT_SUFFIXES
 
 __all__ = ["clock_unit_misuse"]
 

@@ -8,13 +8,13 @@ from typing import Iterator
 from rea_lint.config import ReaConfig
 from rea_lint.model import Function, Model, call_name, source_text
 from rea_lint.rules.base import CallRule, Cues, Detection, NodeSource, method_calls, segments
+from rea_lint.tables import COPIERS
 
 _HEADER = "import restate, os\nsvc = restate.Service('s')\n@svc.handler()\nasync def h(ctx: restate.Context):\n"
 
 _ENVIRON = frozenset({"os.environ", "os.environb"})
 _ENVIRON_CUES = Cues(_ENVIRON)
 # Builtins that copy the environment, and so read it: `dict(os.environ)`.
-COPIERS = frozenset({"dict", "list", "sorted", "set", "tuple"})
 # Methods of os.environ that read it (writes are not reads: `os.environ.setdefault` is both).
 _READ_METHODS = frozenset({"get", "copy", "items", "keys", "values", "setdefault", "__getitem__", "__contains__"})
 

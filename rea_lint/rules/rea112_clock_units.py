@@ -15,8 +15,8 @@ from typing import Iterator
 from rea_lint.findings import Finding
 from rea_lint.model import Function, Model
 from rea_lint.rules.base import Checker, method_calls
+from rea_lint.tables import UNIT_SUFFIXES
 
-UNIT_SUFFIXES = ("_ms", "_millis", "_msec", "_ns")
 _HEADER = "import restate\nsvc = restate.Service('limits')\nWINDOW_MS = 60_000\n@svc.handler()\nasync def hit(ctx: restate.Context):\n"
 
 
