@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
 
         sections.append(_timed(lambda: bench_linter(corpus_a, corpus_b, full, rounds, args.out,
                                                     profile_top=15 if smoke else 30, real=real,
-                                                    steady_seconds=0.05 if smoke else 0.5)))
+                                                    steady_seconds=0.05 if smoke else 1.5)))
     if "mypy" in only:
         from benchmarks.mypy_bench import bench_mypy
 
@@ -239,11 +239,11 @@ def _estimates(only: set[str], modules: int, every: int, rounds: int, mypy_modul
         est[f"linter: stdlib sample (every {every}th file)" if every > 1 else "linter: stdlib"] = (
             rounds * stdlib * (2 * 0.02 + 0.007 + 0.012) + 4 * rounds)
         est["linter: real Restate"] = rounds * 2 + 2
-        est["linter: real Restate, steady state"] = max(rounds, 3) * 0.5 * 4 + 2
+        est["linter: real Restate, steady state"] = max(rounds, 5) * 1.5 * 3.2 + 2
         est["linter: whole stdlib"] = 20
         est["linter: profiles"] = modules * c["rea_cold"] * 4 + 5
     if "mypy" in only:
-        est["mypy plugin"] = 30 + mypy_modules * 0.9  # five cold rounds of both corpora, the attribution runs
+        est["mypy plugin"] = 90 + mypy_modules * 0.9  # five cold rounds (nine of the real corpus), the attribution runs
     if "runtime" in only:
         est["runtime guards"] = 40 + runtime_seconds * 2 * rounds
     if "diff" in only:

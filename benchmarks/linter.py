@@ -436,9 +436,14 @@ files, a fresh interpreter's start-up and rea's imports outweigh the work, so th
 steady-state ratio (what each file costs), not the cost of one command."""
 
 
+STEADY_ROUNDS = 5
+"""At least this many rounds of `steady_ratio`: with 3 rounds of half a second, one full run
+measured 1.76x and the next 2.13x on the same code."""
+
+
 def steady_ratio(files: Sequence[Path], rounds: int, cwd: Path, budget: float = 0.5) -> tuple[list[float], int]:
     """Per-round `rea check` CPU / `ast.parse` CPU in one warmed-up interpreter, and the repetitions per round."""
-    out = subprocess.run([sys.executable, "-c", PARSE_VS_CHECK, str(max(rounds, 3)), str(budget), *map(str, files)],
+    out = subprocess.run([sys.executable, "-c", PARSE_VS_CHECK, str(max(rounds, STEADY_ROUNDS)), str(budget), *map(str, files)],
                          cwd=cwd, env=_env(), capture_output=True, text=True, timeout=1800)
     if out.returncode != 0:
         raise RuntimeError(f"the in-process parse/check comparison failed: {out.stderr.strip()[-2000:]}")

@@ -29,6 +29,9 @@ from benchmarks.report import Section, Target, fmt, median
 
 __all__ = ["bench_mypy"]
 
+REAL_COLD_ROUNDS, REAL_WARM_ROUNDS = 9, 31
+"""Rounds on the real corpus: its runs are short, and their spread is what a median of 5 cold
+(15 warm) rounds could not average out (one full run measured 1.00x, the next 1.15x)."""
 ERROR = re.compile(r": error: .*\[([\w-]+)\]\s*$", re.M)
 
 
@@ -56,14 +59,14 @@ def _rea_errors(run: Run) -> int:
 
 def _measure(configs: dict[str, Path], work: Path, label: str, files: list[str], cwd: Path,
              rounds: int, warm_rounds: int) -> dict[str, dict[str, list[Run]]]:
-    """Cold then warm runs of each side, alternating (without, with) in every round; the warm
-    rounds swap the order every other round (A B B A ...), so neither side always runs second."""
+    """Cold then warm runs of each side, alternating in every round and swapping the order every
+    other round (A B B A ...), so neither side always runs second."""
     runs: dict[str, dict[str, list[Run]]] = {k: {"cold": [], "warm": []} for k in configs}
+    sides = list(configs.items())
     for r in range(rounds):
-        for side, cfg in configs.items():  # A B A B ...
+        for side, cfg in (sides if r % 2 == 0 else sides[::-1]):
             runs[side]["cold"].append(_mypy(cfg, work / f"cache-{label}-{side}-{r}", files, cwd))
     for r in range(warm_rounds):
-        sides = list(configs.items())
         for side, cfg in (sides if r % 2 == 0 else sides[::-1]):
             runs[side]["warm"].append(_mypy(cfg, work / f"cache-{label}-{side}-0", files, cwd))
     return runs
@@ -206,7 +209,12 @@ def bench_mypy(corpus_a, modules: int, out_dir: Path, rounds: int = 3, smoke: bo
     sec.columns = ["mypy on", "cache", "wall s (median)", "CPU s (median)", "peak RSS MB", "errors (REA)"]
     profiled: list[tuple[Target, list[str], Path]] = []
     for name, label, files, cwd, shown in corpora:
-        runs = _measure(configs, work, label, files, cwd, rounds, warm_rounds)
+        cold_rounds, hot_rounds = rounds, warm_rounds
+        if label == "real" and not smoke:
+            # a few dozen modules: a cold run takes seconds and a warm one under a second, and one
+            # round's ratio moves by 10% on a shared machine; more rounds are cheap here
+            cold_rounds, hot_rounds = max(rounds, REAL_COLD_ROUNDS), max(warm_rounds, REAL_WARM_ROUNDS)
+        runs = _measure(configs, work, label, files, cwd, cold_rounds, hot_rounds)
         for side in configs:
             for state in ("cold", "warm"):
                 rs = runs[side][state]
