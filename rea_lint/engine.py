@@ -80,7 +80,12 @@ def analyse(
     if not is_restate_module(imports, config):
         return [], None
     try:
-        model = build_model(tree, config, imports)
+        if transitive:
+            # per file (flake8): the same-module pass walks only the helpers handler code
+            # reaches, so the builder leaves the others unwalked wherever their text allows
+            model = build_model(tree, config, imports, lines, text)
+        else:  # a project summary walks nearly every helper anyway (`summary_data`)
+            model = build_model(tree, config, imports)
         findings: list[Finding] = []
         for code, checker in all_checkers().items():
             if code in enabled:

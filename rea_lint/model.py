@@ -18,10 +18,11 @@ import weakref
 from dataclasses import dataclass
 from itertools import repeat
 from operator import attrgetter
-from typing import AbstractSet as Set, Any, Callable, Iterable, Iterator, Sequence, TypeVar
+from typing import AbstractSet as Set, Any, Callable, Iterator, Sequence, TypeVar
 
 from rea_lint.config import DEFAULT, ReaConfig
 from rea_lint.names import ImportMap, dotted
+from rea_lint.spelled import Spelled
 from rea_lint.tables import RUN_HELPERS, SAGA_RUN_METHODS
 
 __all__ = [
@@ -262,6 +263,9 @@ class Model:
         self._handler_pairs: dict[Any, list[tuple[ast.AST, Function]]] = {}
         self._plain_pairs: dict[Any, list[tuple[ast.AST, Function]]] = {}
         """Node type (or tuple of types) -> their (node, function) pairs, made on first query."""
+        self.spelled: Spelled | None = None
+        """What the builder read of the source's text (`Spelled`), if it did: the passes that
+        read the same text again share what it has read."""
         self._targets: dict[int, str | None] = {}
         self._context_types: dict[str, str | None] = {}
         self._qualified: dict[str, str | None] = {}
@@ -483,9 +487,18 @@ def is_restate_module(imports: ImportMap, config: ReaConfig = DEFAULT) -> bool:
 # --- building -------------------------------------------------------------------------------
 
 
-def build_model(tree: ast.Module, config: ReaConfig = DEFAULT, imports: ImportMap | None = None) -> Model:
+def build_model(
+    tree: ast.Module,
+    config: ReaConfig = DEFAULT,
+    imports: ImportMap | None = None,
+    lines: Sequence[str] | None = None,
+    text: str | None = None,
+) -> Model:
+    """The model of ``tree``. With the source it was parsed from (its ``lines`` with their
+    ends, as flake8 has them, or its ``text``), a module that imports rea_runtime leaves
+    unwalked the plain helpers whose text spells no run helper (see `_Builder.lazy`)."""
     model = Model(tree, imports or ImportMap.from_tree(tree), config)
-    _Builder(model).build()
+    _Builder(model, lines, text).build()
     return model
 
 
@@ -672,8 +685,9 @@ _NO_IMPORTS: dict[str, str] = {}
 
 
 def _walk_later(fn: Function) -> tuple[dict[type, list[ast.AST]], list[ast.Lambda]]:
-    """Walk a function the builder left unwalked: it holds no context and the module imports
-    nothing from rea_runtime, so its code has no run call to find; only its names and its
+    """Walk a function the builder left unwalked: it holds no context, and it calls no run
+    helper (the module imports nothing from rea_runtime, or the function's text spells none
+    of them: `_Builder.lazy`), so its code has no run call to find; only its names and its
     index are made."""
     _Walker(_NO_IMPORTS, False)._walk(fn.node.body, fn, True)
     return fn._own  # type: ignore[return-value]
@@ -685,13 +699,24 @@ def _imports_rea_runtime(imports: ImportMap) -> bool:
 
 
 class _Builder(_Walker):
-    def __init__(self, model: Model) -> None:
+    def __init__(self, model: Model, lines: Sequence[str] | None = None, text: str | None = None) -> None:
         super().__init__(model.imports.names, True)
         self.m = model
         self.module_functions: dict[str, Function] = {}
         self.run_lambdas: set[int] = set()
         self.lazy = not _imports_rea_runtime(model.imports)
-        """Leave plain helpers unwalked (see `Function._own`): only where no run helper can be."""
+        """Leave every plain helper unwalked (see `Function._own`): no run helper can be called."""
+        self.spelled: Spelled | None = None
+        self.run_words: frozenset[str] = frozenset()
+        if not self.lazy and (lines is not None or text is not None):
+            # A run call is `<name bound to a run helper>(...)` or `<expr>.<helper attribute>(...)`
+            # (`_Walker._walk`): a helper whose text spells neither word holds none either.
+            spelled = Spelled(lines if lines is not None else text.splitlines(True), text)  # type: ignore[union-attr]
+            if spelled.lines is not None:
+                self.spelled = model.spelled = spelled
+                self.run_words = _HELPER_ATTRS.union(
+                    local for local, qual in model.imports.names.items() if qual in RUN_HELPERS
+                )
         self.reindex: set[int] = set()
         """Functions whose run actions include a lambda the walk could not know about."""
         self.extra_decorators = frozenset(model.config.handler_decorators)
@@ -817,7 +842,9 @@ class _Builder(_Walker):
                 if not prefix:
                     self.module_functions[node.name] = fn  # type: ignore[attr-defined]
                     self.m.module_functions[node.name] = fn  # type: ignore[attr-defined]
-                if self.lazy and fn.handler is None and not fn.contexts:
+                if fn.handler is None and not fn.contexts and (
+                    self.lazy or (self.spelled is not None and self.spelled.any_of(fn, self.run_words) is False)
+                ):
                     self._find_defs(fn.node.body, fn)
                 else:
                     self._walk(fn.node.body, fn, True)

@@ -32,7 +32,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
-import re
 import warnings
 from collections import deque
 from functools import partial
@@ -40,13 +39,14 @@ from itertools import repeat
 from operator import attrgetter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import AbstractSet, Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from rea_lint.catalog import RULES
 from rea_lint.config import DEFAULT, ReaConfig, _real_dir
 from rea_lint.findings import Finding
 from rea_lint.model import Function, Model, build_model
 from rea_lint.names import ImportMap, dotted
+from rea_lint.spelled import Spelled
 
 __all__ = [
     "TRANSITIVE_CODES",
@@ -420,7 +420,10 @@ def summary_data(
     plain = list(only) if only is not None else [fn for fn in model.functions if not fn.is_handler_code]
     source: NodeSource = nodes if nodes is not None else model.plain_nodes
     if only is None and nodes is None and len(plain) >= _SPELL_FROM and (lines is not None or text is not None):
-        source = _spelled_helpers(model, plain, lines if lines is not None else text.splitlines(True), resolver) or source  # type: ignore[union-attr]
+        spelled = model.spelled
+        if spelled is None or not spelled.reads(lines, text):
+            spelled = Spelled(lines if lines is not None else text.splitlines(True), text)  # type: ignore[union-attr]
+        source = _spelled_helpers(model, plain, spelled, resolver) or source
     by_fn: dict[int, list[Any]] = {}
     """id(function) -> its entry in ``functions`` (no qualified name built per call)."""
     prefix = module + "."
@@ -491,20 +494,19 @@ the text cost about as much as walking them."""
 
 
 def _spelled_helpers(
-    model: Model, plain: Sequence[Function], lines: Sequence[str], resolver: "_Resolver | None" = None
+    model: Model, plain: Sequence[Function], spelled: Spelled, resolver: "_Resolver | None" = None
 ) -> NodeSource | None:
-    """`model.plain_nodes` without the helpers whose text (`_Spelled`) spells no name a
+    """`model.plain_nodes` without the helpers whose text (`Spelled`) spells no name a
     transitive detector starts from (`_cue_words`) and no name a call ``resolver`` follows
     can start with: no detector finds anything in such a helper, and none of its calls is
     a link, so walking it adds nothing to the summary (most helpers are such). None: the
-    text cannot tell (see `_Spelled`), or a detector must always run."""
+    text cannot tell (see `Spelled`), or a detector must always run."""
     from rea_lint.rules import all_checkers
 
     checkers = all_checkers()
     cues = _cue_words(model, tuple(checkers[c] for c in TRANSITIVE_CODES if c in checkers))
     if cues is None:
         return None
-    spelled = _Spelled(lines)
     if spelled.lines is None:
         return None
     names, methods = cues
@@ -1379,66 +1381,6 @@ def _cue_words(model: Model, detectors: tuple[Any, ...]) -> tuple[set[str], froz
     return names, methods
 
 
-_LINE_BREAKS_STR_ONLY = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-"""Characters `str.splitlines` breaks a line at and Python's tokenizer does not: with one in
-the source, a list of lines may be numbered unlike the tree."""
-_ASCII_BREAKS_STR_ONLY = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
-"""The ASCII ones: in ASCII text, five single-character searches (memchr) answer what the
-character class would, many times faster."""
-_IDENTIFIERS = re.compile("[A-Za-z_][A-Za-z0-9_]*").findall
-"""ASCII text -> its identifiers: each run of identifier characters without the digits it
-starts with (`1if` -> `if`, `0x1f` -> `x1f`; a run of digits is none)."""
-
-
-class _Spelled:
-    """Whether a function's body lines spell one of some words: the names and attribute
-    names in its own nodes (`Model.function_nodes`) are among the identifiers its text spells,
-    read from the text far more cheaply than its tree is walked (most helpers handler code
-    reaches are walked by no one else). None where the text cannot tell: a line that is not
-    ASCII (Python folds other identifiers to their NFKC form), lines that may be numbered
-    unlike the tree, or no lines at all."""
-
-    __slots__ = ("lines", "ascii")
-
-    def __init__(self, lines: Sequence[str] | None, text: str | None = None) -> None:
-        self.ascii = False
-        """All the text is ASCII: no function's text need be tested for it."""
-        if lines is not None:
-            if text is None:  # (the source itself, or its lines joined, serves as well)
-                text = "".join(lines)
-            if text.isascii():
-                self.ascii = True
-                if any(c in text for c in _ASCII_BREAKS_STR_ONLY):
-                    lines = None
-            elif _LINE_BREAKS_STR_ONLY.search(text):
-                lines = None
-        self.lines = lines
-
-    def any_of(self, fn: Function, words: AbstractSet[str]) -> bool | None:
-        lines = self.lines
-        if lines is None:
-            return None
-        node = fn.node
-        end = node.end_lineno
-        first = node.body[0]  # the body only: the `def` line names the function itself
-        start = first.lineno
-        for decorator in getattr(first, "decorator_list", ()):
-            start = min(start, decorator.lineno)
-        if end is None or end > len(lines):
-            return None
-        text = "".join(lines[start - 1 : end])
-        if not self.ascii and not text.isascii():
-            return None
-        for word in words:  # a word spelled nowhere, not even inside another, is no identifier
-            if word in text:
-                break
-        else:
-            return False  # (most helpers: a few substring searches, no identifier made)
-        # The identifiers are the runs of identifier characters, each without the digits it
-        # starts with (`1if`, `0x1f`): one regular-expression scan, in C.
-        return not words.isdisjoint(_IDENTIFIERS(text))
-
-
 def transitive_findings(
     model: Model, codes: Iterable[str], module: str = "", path: str = "", lines: Sequence[str] | None = None,
     text: str | None = None,
@@ -1476,7 +1418,9 @@ def transitive_findings(
             starts.append((call, target))
     if not starts:
         return []
-    spelled = _Spelled(lines if cues is not None else None, text)
+    spelled = model.spelled
+    if cues is None or spelled is None or not spelled.reads(lines, text):
+        spelled = Spelled(lines if cues is not None else None, text)
     # A helper whose text spells neither a cue nor a name `among` follows can neither be
     # what a detector finds nor lead to another helper: it is reached, but not walked.
     walk_for = frozenset().union(*cues, reachable.names, reachable.imported) if cues is not None else frozenset()

@@ -26,6 +26,7 @@ from rea_lint.project import (
     summary_data,
     text_digest,
 )
+from rea_lint.spelled import Spelled
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -232,7 +233,7 @@ def _walked(source: str, lines: list[str] | None) -> list[str] | None:
     tree = ast.parse(source)
     model = build_model(tree, DEFAULT, ImportMap.from_tree(tree, "shop"))
     plain = [fn for fn in model.functions if not fn.is_handler_code]
-    nodes = project_module._spelled_helpers(model, plain, lines) if lines is not None else None
+    nodes = project_module._spelled_helpers(model, plain, Spelled(lines)) if lines is not None else None
     if nodes is None:
         return None
     return sorted({fn.qualname for _node, fn in nodes(ast.Name, ast.Call, ast.Return, ast.Assign)})
@@ -308,7 +309,7 @@ def test_every_summary_is_the_same_with_and_without_the_text() -> None:
             continue
         lines = source.splitlines(True)
         plain = [fn for fn in model.functions if not fn.is_handler_code]
-        nodes = project_module._spelled_helpers(model, plain, lines) if plain else None
+        nodes = project_module._spelled_helpers(model, plain, Spelled(lines)) if plain else None
         if nodes is not None:
             walked = {id(fn) for t in (ast.Name, ast.Call, ast.Return, ast.Expr, ast.Assign, ast.Pass) for _n, fn in nodes(t)}
             skipped += sum(1 for fn in plain if id(fn) not in walked)

@@ -333,7 +333,7 @@ def test_spelled_reads_identifiers_not_substrings() -> None:
     inside a longer one (`timeout`) is not spelled, one after leading digits (`1if`) is, and
     the joined text the engine hands over reads as the lines do."""
     from rea_lint.model import build_model
-    from rea_lint.project import _Spelled
+    from rea_lint.spelled import Spelled as _Spelled
 
     source = textwrap.dedent("""\
         def helper(x):

@@ -7,7 +7,7 @@ from typing import Iterator
 
 from rea_lint.config import ReaConfig
 from rea_lint.model import Model, call_name
-from rea_lint.rules.base import CallRule, Detection, NodeSource, method_calls
+from rea_lint.rules.base import CallRule, Cues, Detection, NodeSource, method_calls
 
 _HEADER = "import restate, threading, asyncio\nsvc = restate.Service('s')\n@svc.handler()\nasync def h(ctx: restate.Context):\n"
 

@@ -1,0 +1,100 @@
+"""Whether a function's text spells a word: a cheap stand-in for walking its tree.
+
+Most functions rea could walk are never worth it: nothing they say can matter to the
+question asked. Their source text, sliced by the tree's line numbers, tells that far more
+cheaply than their nodes do, wherever the text can be trusted to say it (see `Spelled`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, AbstractSet, Sequence
+
+if TYPE_CHECKING:
+    from rea_lint.model import Function
+
+__all__ = ["Spelled"]
+
+
+_LINE_BREAKS_STR_ONLY = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+"""Characters `str.splitlines` breaks a line at and Python's tokenizer does not: with one in
+the source, a list of lines may be numbered unlike the tree."""
+_ASCII_BREAKS_STR_ONLY = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
+"""The ASCII ones: in ASCII text, five single-character searches (memchr) answer what the
+character class would, many times faster."""
+_IDENTIFIERS = re.compile("[A-Za-z_][A-Za-z0-9_]*").findall
+"""ASCII text -> its identifiers: each run of identifier characters without the digits it
+starts with (`1if` -> `if`, `0x1f` -> `x1f`; a run of digits is none)."""
+
+
+class Spelled:
+    """Whether a function's body lines spell one of some words: the names and attribute
+    names in its own nodes (`Model.function_nodes`) are among the identifiers its text spells,
+    read from the text far more cheaply than its tree is walked (most helpers handler code
+    reaches are walked by no one else). None where the text cannot tell: a line that is not
+    ASCII (Python folds other identifiers to their NFKC form), lines that may be numbered
+    unlike the tree, or no lines at all.
+
+    One is made per module and asked by several passes (the model's builder, the summary,
+    the flake8 path), each with its own words: a function's text and identifiers are read
+    once (`source` says which text it reads, so that a pass can tell it may share it)."""
+
+    __slots__ = ("lines", "ascii", "source", "_texts", "_identifiers")
+
+    def __init__(self, lines: Sequence[str] | None, text: str | None = None) -> None:
+        self.source = text if text is not None else lines
+        self.ascii = False
+        """All the text is ASCII: no function's text need be tested for it."""
+        if lines is not None:
+            if text is None:  # (the source itself, or its lines joined, serves as well)
+                text = "".join(lines)
+            if text.isascii():
+                self.ascii = True
+                if any(c in text for c in _ASCII_BREAKS_STR_ONLY):
+                    lines = None
+            elif _LINE_BREAKS_STR_ONLY.search(text):
+                lines = None
+        self.lines = lines
+        self._texts: dict[int, str | None] = {}
+        """id(def node) -> its body's text (None: the text cannot tell)."""
+        self._identifiers: dict[int, set[str]] = {}
+
+    def reads(self, lines: Sequence[str] | None, text: str | None) -> bool:
+        """Was this made from the same source (the very object) as ``lines``/``text`` give?"""
+        return self.source is not None and self.source is (text if text is not None else lines)
+
+    def any_of(self, fn: Function, words: AbstractSet[str]) -> bool | None:
+        if self.lines is None:
+            return None
+        key = id(fn.node)
+        text = self._texts.get(key, "")
+        if text == "":  # (no body's text is empty: it holds at least one statement)
+            text = self._texts[key] = self._text(fn)
+        if text is None:
+            return None
+        for word in words:  # a word spelled nowhere, not even inside another, is no identifier
+            if word in text:
+                break
+        else:
+            return False  # (most helpers: a few substring searches, no identifier made)
+        # The identifiers are the runs of identifier characters, each without the digits it
+        # starts with (`1if`, `0x1f`): one regular-expression scan, in C, once per function.
+        found = self._identifiers.get(key)
+        if found is None:
+            found = self._identifiers[key] = set(_IDENTIFIERS(text))
+        return not words.isdisjoint(found)
+
+    def _text(self, fn: Function) -> str | None:
+        lines = self.lines
+        node = fn.node
+        end = node.end_lineno
+        first = node.body[0]  # the body only: the `def` line names the function itself
+        start = first.lineno
+        for decorator in getattr(first, "decorator_list", ()):
+            start = min(start, decorator.lineno)
+        if end is None or end > len(lines):  # type: ignore[arg-type]
+            return None
+        text = "".join(lines[start - 1 : end])  # type: ignore[index]
+        if not self.ascii and not text.isascii():
+            return None
+        return text
