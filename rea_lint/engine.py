@@ -22,13 +22,14 @@ __all__ = ["analyse", "check_tree", "mentions_restate", "tree_mode"]
 
 
 class tree_mode:
-    """No cyclic garbage collection while one file is parsed and analysed.
+    """No cyclic garbage collection while trees are parsed and analysed: one file in
+    `rea check` and flake8, every file of one side in `rea diff` (`journal.shape`).
 
-    A file's tree and model are built in one go and freed by reference counting when the
-    file is done; meanwhile the collector would walk every node built so far again and again
-    (it cost rea check about as much CPU as building the model). The few objects in cycles
-    a file leaves behind are collected by the collections that resume after it. (A class, not
-    a generator: it is entered once per file.)"""
+    Trees and models are built in one go and freed by reference counting when done;
+    meanwhile the collector would walk every node built so far again and again (it cost rea
+    check about as much CPU as building the model, and rea diff half its time). The few
+    objects in cycles left behind are collected by the collections that resume after it.
+    (A class, not a generator: it is entered once per file.)"""
 
     __slots__ = ("_was_on",)
 

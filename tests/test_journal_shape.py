@@ -236,3 +236,26 @@ def test_locate_with_many_branches_and_an_early_return():
     assert loc.op is not None and loc.op.get("name").literal == "last" and loc.ends
     loc = locate(h, recorded[:2], 3)  # after r2: any of r3..r9 or last
     assert loc.op is None and len(loc.ops) == 8
+
+
+def test_no_cyclic_collection_runs_while_a_side_is_shaped_and_the_collector_comes_back(monkeypatch):
+    """Every module stays alive until the last handler is shaped: a collection meanwhile would
+    walk them all again (half of `rea diff`'s work on 1,000 modules), so none runs."""
+    import gc
+
+    from rea_lint.journal import shape as shape_module
+
+    collector_on: list[bool] = []
+    build = shape_module.build_model
+
+    def watched(*args, **kwargs):
+        collector_on.append(gc.isenabled())
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(shape_module, "build_model", watched)
+    sources = {f"m{i}.py": EVERY_OPERATION.replace("Greeter", f"Greeter{i}").replace("Signup", f"Signup{i}") for i in range(5)}
+    assert gc.isenabled()
+    shapes, problems = shapes_of_sources(sources)
+    assert gc.isenabled()
+    assert problems == [] and len(shapes) == 10
+    assert collector_on == [False] * 5

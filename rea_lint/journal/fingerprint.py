@@ -17,6 +17,7 @@ import hashlib
 from typing import Iterable, Mapping
 
 from rea_lint.model import Function, Model
+from rea_lint.rules.base import memo
 
 __all__ = ["Fingerprinter"]
 
@@ -34,6 +35,9 @@ class Fingerprinter:
         """Parameter name -> the caller's fingerprint of the argument (helpers)."""
         self._assigned: dict[str, list[str]] | None = None
         self._positions = _param_positions(function)
+        self._memo = memo(model)
+        """What the model's other fingerprints worked out already: a module function or class
+        is dumped once, not once per name that reads it (`_dump`)."""
 
     def of(self, node: ast.AST | None) -> str:
         if node is None:
@@ -62,7 +66,7 @@ class Fingerprinter:
             named = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "name"), None)
             return f"RUN({self._render(named, depth + 1, stack) if named is not None else '?'})"
         if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            return f"D({_dump(node)})"
+            return f"D({self._dump(node)})"
         parts = [type(node).__name__]
         for name, value in ast.iter_fields(node):
             if name in ("ctx", "type_comment"):
@@ -110,11 +114,19 @@ class Fingerprinter:
             return f"M({self._render(value, depth + 1, stack | {name})})" if name not in stack else f"R({name})"
         defined = self.m.module_functions.get(name)
         if defined is not None:
-            return f"D({_dump(defined.node)})"
+            return f"D({self._dump(defined.node)})"
         for stmt in self.m.tree.body:
             if isinstance(stmt, ast.ClassDef) and stmt.name == name:
-                return f"D({_dump(stmt)})"
+                return f"D({self._dump(stmt)})"
         return f"G({name})"
+
+    def _dump(self, node: ast.AST) -> str:
+        """`_dump`, once per definition of the model."""
+        key = ("fingerprint-dump", id(node))
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = _dump(node)
+        return found  # type: ignore[no-any-return]
 
     def assignments(self) -> dict[str, list[ast.AST | str | tuple[int, ast.AST]]]:
         """Local name -> what is assigned to it, in source order (nested defs excluded)."""
