@@ -135,7 +135,7 @@ def _runtime(plt, data):  # type: ignore[no-untyped-def]
         vals = [data["p50_ms"][i], data["p99_ms"][i]]
         b = lat.bar([x + (i - 0.5) * width for x in range(2)], vals, width, label=side, color=color)
         lat.bar_label(b, fmt="%.0f", fontsize=7)
-    lat.set_xticks(range(2), ["p50", "p99"])
+    lat.set_xticks(range(2), ["p50", "p99 (median of rounds)"])
     lat.set_ylabel("latency, ms")
     lat.set_title("Latency, guarded vs raw")
     lat.legend(fontsize=7)

@@ -482,24 +482,29 @@ def bench_runtime(seconds: float, rounds: int, smoke: bool = False) -> Section:
                    f"(per round: {', '.join(fmt(x, 3) for x in ratios)}). The app processes' CPU per invocation "
                    f"gives {fmt(cpu_raw / cpu_grd if cpu_grd else float('nan'), 3)} as the ratio an app-bound "
                    "deployment would see (restate-server and the load generator share the same 2 cores here).")
+        # The p99 ratio is the median of the rounds' ratios, as every ratio here: on 2 shared cores
+        # one round can stall for seconds, and a p99 over all rounds at once is then that stall's.
+        p99_rounds = [g / r for r, g in zip(raw["p99_rounds"], grd["p99_rounds"]) if r > 0]
+        p99 = median(p99_rounds) if p99_rounds else None
+        pooled_raw, pooled_grd = _pct(raw["latencies"], 0.99), _pct(grd["latencies"], 0.99)
         sec.rows += [
             ["throughput (invocations/s, median of rounds)", fmt(median(raw["throughput"]), 1),
              fmt(median(grd["throughput"]), 1), fmt(thr.value, 3), ""],
             ["latency p50 (ms)", fmt(_pct(raw["latencies"], 0.5) * 1e3), fmt(_pct(grd["latencies"], 0.5) * 1e3),
              fmt(_pct(grd["latencies"], 0.5) / _pct(raw["latencies"], 0.5), 3), ""],
-            ["latency p99 (ms)", fmt(_pct(raw["latencies"], 0.99) * 1e3), fmt(_pct(grd["latencies"], 0.99) * 1e3),
-             fmt(_pct(grd["latencies"], 0.99) / _pct(raw["latencies"], 0.99), 3), ""],
+            ["latency p99 (ms, median of rounds)", fmt(median(raw["p99_rounds"]) * 1e3), fmt(median(grd["p99_rounds"]) * 1e3),
+             fmt(p99, 3), f"over all rounds at once: {fmt(pooled_raw * 1e3)} / {fmt(pooled_grd * 1e3)} ms"],
             ["app process CPU per invocation (ms, all rounds)", fmt(cpu_raw * 1e3, 3), fmt(cpu_grd * 1e3, 3),
              fmt(cpu_grd / cpu_raw, 3) if cpu_raw else "n/a", f"{(cpu_grd - cpu_raw) * 1e6:.0f} µs"],
             ["invocations (errors)", f"{len(raw['latencies'])} ({raw['errors']})",
              f"{len(grd['latencies'])} ({grd['errors']})", "", ""],
         ]
-        p99 = _pct(grd["latencies"], 0.99) / _pct(raw["latencies"], 0.99)
-        p99_rounds = [g / r for r, g in zip(raw["p99_rounds"], grd["p99_rounds"]) if r > 0]
         t_p99 = Target(f"guarded / raw p99 latency, {CONCURRENCY} concurrent invocations", 1.10, "<=", "x", p99,
-                       how=f"p99 over every invocation of the alternating rounds, each side; {len(raw['latencies'])} raw "
-                           f"and {len(grd['latencies'])} guarded invocations (per round: "
-                           f"{', '.join(fmt(x, 3) for x in p99_rounds)}).")
+                       how=f"median over the alternating rounds of each round's guarded p99 / raw p99 (per round: "
+                           f"{', '.join(fmt(x, 3) for x in p99_rounds)}); {len(raw['latencies'])} raw and "
+                           f"{len(grd['latencies'])} guarded invocations. The p99 of all rounds' invocations at once is "
+                           f"{fmt(pooled_grd / pooled_raw, 3)}x ({fmt(pooled_raw * 1e3)} ms raw, {fmt(pooled_grd * 1e3)} ms "
+                           "guarded): one stalled round on either side sets that figure alone.")
         if t_p99.status == "not available yet":
             t_p99.reason = (f"no latency on one side ({len(raw['latencies'])} raw, {len(grd['latencies'])} guarded "
                             "invocations completed): the machine was too loaded for the window")
@@ -509,14 +514,14 @@ def bench_runtime(seconds: float, rounds: int, smoke: bool = False) -> Section:
             t_p99.profile = "__HANDLER_PROFILE__"
         sec.data = {"throughput": (median(raw["throughput"]), median(grd["throughput"])),
                     "p50_ms": (_pct(raw["latencies"], 0.5) * 1e3, _pct(grd["latencies"], 0.5) * 1e3),
-                    "p99_ms": (_pct(raw["latencies"], 0.99) * 1e3, _pct(grd["latencies"], 0.99) * 1e3),
+                    "p99_ms": (median(raw["p99_rounds"]) * 1e3, median(grd["p99_rounds"]) * 1e3),
                     "concurrency": CONCURRENCY,
                     # added for the targets table (the keys above are what the plot draws): ratios are
                     # guarded / raw, pairs are (raw, guarded), lists run over the alternating rounds
                     "throughput_ratio": thr.value, "throughput_ratio_rounds": ratios,
                     "throughput_rounds": (raw["throughput"], grd["throughput"]),
                     "p50_ratio": _pct(grd["latencies"], 0.5) / _pct(raw["latencies"], 0.5),
-                    "p99_ratio": p99, "p99_ratio_rounds": p99_rounds,
+                    "p99_ratio": p99, "p99_ratio_rounds": p99_rounds, "p99_ms_pooled": (pooled_raw * 1e3, pooled_grd * 1e3),
                     "p50_ms_rounds": ([x * 1e3 for x in raw["p50_rounds"]], [x * 1e3 for x in grd["p50_rounds"]]),
                     "p99_ms_rounds": ([x * 1e3 for x in raw["p99_rounds"]], [x * 1e3 for x in grd["p99_rounds"]]),
                     "cpu_per_invocation_ms": (cpu_raw * 1e3, cpu_grd * 1e3),

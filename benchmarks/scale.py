@@ -237,8 +237,7 @@ def bench_scale(sizes: list[int], rounds: int, out_dir: Path, seed: int = corpus
     skipped = [n for n, p in points.items() if not p.diff]
     if skipped:
         sec.notes.append(f"rea diff not run at {', '.join(f'{n:,}' for n in sorted(skipped))} modules "
-                         f"(--scale-diff-upto {diff_upto:,}): at about 50 ms of CPU and 0.5 MB per module it would "
-                         "take most of the run's time budget there.")
+                         f"(--scale-diff-upto {diff_upto:,}).")
     if references is not None and any(n > references for n in points):
         sec.notes.append(f"flake8 (the plot's reference) runs only at sizes up to {references:,} modules "
                          "(--scale-flake8-upto): at about 22 ms of CPU per module it would take half an hour at 20,000.")
