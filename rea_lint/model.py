@@ -711,7 +711,7 @@ class _Builder(_Walker):
         if not self.lazy and (lines is not None or text is not None):
             # A run call is `<name bound to a run helper>(...)` or `<expr>.<helper attribute>(...)`
             # (`_Walker._walk`): a helper whose text spells neither word holds none either.
-            spelled = Spelled(lines if lines is not None else text.splitlines(True), text)  # type: ignore[union-attr]
+            spelled = Spelled.of(None, lines, text)
             if spelled.lines is not None:
                 self.spelled = model.spelled = spelled
                 self.run_words = _HELPER_ATTRS.union(

@@ -420,10 +420,7 @@ def summary_data(
     plain = list(only) if only is not None else [fn for fn in model.functions if not fn.is_handler_code]
     source: NodeSource = nodes if nodes is not None else model.plain_nodes
     if only is None and nodes is None and len(plain) >= _SPELL_FROM and (lines is not None or text is not None):
-        spelled = model.spelled
-        if spelled is None or not spelled.reads(lines, text):
-            spelled = Spelled(lines if lines is not None else text.splitlines(True), text)  # type: ignore[union-attr]
-        source = _spelled_helpers(model, plain, spelled, resolver) or source
+        source = _spelled_helpers(model, plain, Spelled.of(model.spelled, lines, text), resolver) or source
     by_fn: dict[int, list[Any]] = {}
     """id(function) -> its entry in ``functions`` (no qualified name built per call)."""
     prefix = module + "."

@@ -27,6 +27,9 @@ _IDENTIFIERS = re.compile("[A-Za-z_][A-Za-z0-9_]*").findall
 starts with (`1if` -> `if`, `0x1f` -> `x1f`; a run of digits is none)."""
 
 
+_UNREAD: str = object()  # type: ignore[assignment]
+
+
 class Spelled:
     """Whether a function's body lines spell one of some words: the names and attribute
     names in its own nodes (`Model.function_nodes`) are among the identifiers its text spells,
@@ -59,6 +62,16 @@ class Spelled:
         """id(def node) -> its body's text (None: the text cannot tell)."""
         self._identifiers: dict[int, set[str]] = {}
 
+    @classmethod
+    def of(cls, shared: "Spelled | None", lines: Sequence[str] | None, text: str | None) -> "Spelled":
+        """``shared`` if it reads this very source, else one of its own (the lines split from
+        ``text`` when only the text is given)."""
+        if shared is not None and shared.reads(lines, text):
+            return shared
+        if lines is None and text is not None:
+            lines = text.splitlines(True)
+        return cls(lines, text)
+
     def reads(self, lines: Sequence[str] | None, text: str | None) -> bool:
         """Was this made from the same source (the very object) as ``lines``/``text`` give?"""
         return self.source is not None and self.source is (text if text is not None else lines)
@@ -67,8 +80,8 @@ class Spelled:
         if self.lines is None:
             return None
         key = id(fn.node)
-        text = self._texts.get(key, "")
-        if text == "":  # (no body's text is empty: it holds at least one statement)
+        text = self._texts.get(key, _UNREAD)
+        if text is _UNREAD:
             text = self._texts[key] = self._text(fn)
         if text is None:
             return None

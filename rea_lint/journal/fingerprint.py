@@ -35,9 +35,6 @@ class Fingerprinter:
         """Parameter name -> the caller's fingerprint of the argument (helpers)."""
         self._assigned: dict[str, list[str]] | None = None
         self._positions = _param_positions(function)
-        self._memo = memo(model)
-        """What the model's other fingerprints worked out already: a module function or class
-        is dumped once, not once per name that reads it (`_dump`)."""
 
     def of(self, node: ast.AST | None) -> str:
         if node is None:
@@ -121,11 +118,13 @@ class Fingerprinter:
         return f"G({name})"
 
     def _dump(self, node: ast.AST) -> str:
-        """`_dump`, once per definition of the model."""
+        """`_dump`, once per definition of the model (kept in its `memo`): a module function or
+        class is read by many names and helpers, not dumped again for each."""
+        shared = memo(self.m)
         key = ("fingerprint-dump", id(node))
-        found = self._memo.get(key)
+        found = shared.get(key)
         if found is None:
-            found = self._memo[key] = _dump(node)
+            found = shared[key] = _dump(node)
         return found  # type: ignore[no-any-return]
 
     def assignments(self) -> dict[str, list[ast.AST | str | tuple[int, ast.AST]]]:
