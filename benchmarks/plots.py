@@ -80,7 +80,7 @@ def _scale(plt, data):  # type: ignore[no-untyped-def]
     mem.plot(sizes, [pts[lo]["cold_rss"] * n / lo for n in sizes], "k:", label=f"linear from {lo:,} (cold)")
     _size_ticks(mem, sizes)
     mem.set_xlabel("modules in the project")
-    mem.set_yscale("log")  # rea diff holds both revisions: GBs next to rea check's MBs
+    mem.set_yscale("log")  # rea diff holds both revisions' texts and shapes: GBs next to rea check's MBs
     mem.set_ylabel("peak RSS, MB")
     mem.set_title("Peak memory vs project size")
     mem.grid(True, which="both", alpha=0.3)

@@ -239,8 +239,9 @@ def test_locate_with_many_branches_and_an_early_return():
 
 
 def test_no_cyclic_collection_runs_while_a_side_is_shaped_and_the_collector_comes_back(monkeypatch):
-    """Every module stays alive until the last handler is shaped: a collection meanwhile would
-    walk them all again (half of `rea diff`'s work on 1,000 modules), so none runs."""
+    """Helper modules stay alive until the last handler is shaped: a collection meanwhile would
+    walk them all again (half of `rea diff`'s work on 1,000 modules, when every tree was
+    kept), so none runs."""
     import gc
 
     from rea_lint.journal import shape as shape_module
@@ -259,3 +260,89 @@ def test_no_cyclic_collection_runs_while_a_side_is_shaped_and_the_collector_come
     assert gc.isenabled()
     assert problems == [] and len(shapes) == 10
     assert collector_on == [False] * 5
+
+
+SERVICE = """import restate
+{imports}
+svc = restate.Service("{service}")
+
+
+@svc.handler()
+async def go(ctx: restate.Context) -> None:
+    {body}
+"""
+
+
+def test_files_sharing_a_module_name_are_all_shaped_and_names_resolve_to_the_nearest():
+    """Two services side by side, each with its own `app.py` and `helpers.py` and no package:
+    both are shaped, and each handler inlines its own directory's helper."""
+    helper = "async def charge(c):\n    await c.run({name!r}, lambda: 1)\n"
+    sources = {
+        f"{d}/{f}": text
+        for d in ("billing", "shipping")
+        for f, text in (
+            ("app.py", SERVICE.format(imports="import helpers", service=d.title(), body="await helpers.charge(ctx)")),
+            ("helpers.py", helper.format(name=f"{d}-charge")),
+        )
+    }
+    shapes, problems = shapes_of_sources(sources)
+    assert problems == []
+    assert sorted(shapes) == [("Billing", "go"), ("Shipping", "go")]
+    for service, d in (("Billing", "billing"), ("Shipping", "shipping")):
+        (path,) = enumerate_paths(shapes[(service, "go")].shape)
+        assert [(op.label(), op.path) for op in path.journal] == [(f"run '{d}-charge'", f"{d}/helpers.py")]
+
+
+def test_a_tree_is_kept_only_while_its_handlers_are_shaped_or_once_another_file_needs_it():
+    """`rea diff` on 20,000 modules held every tree (8.5 GB) until the last handler was
+    shaped. Now a file is released after its turn; a helper module another file inlines from
+    is kept from then on, parsed once more at most (here `common.py`, whose turn comes before
+    the handlers that need it), or never again (`zz_late.py`, needed before its turn)."""
+    from rea_lint.config import DEFAULT
+    from rea_lint.journal.shape import _Project
+
+    sources = {
+        "common.py": "async def pay(c):\n    await c.run('pay', lambda: 1)\n",
+        "zz_late.py": "async def ship(c):\n    await c.sleep(1)\n",
+        "broken.py": "def (:\n",
+    }
+    for i in range(20):
+        uses = ["await common.pay(ctx)"] if i % 2 else ["await zz_late.ship(ctx)"]
+        sources[f"svc_{i:02}.py"] = SERVICE.format(imports="import common\nimport zz_late\nimport broken", service=f"S{i}", body="\n    ".join(uses))
+    project = _Project(sources, DEFAULT)
+    shaped = {path: project.shape_file(path) for path in sorted(sources)}
+    assert sum(len(v) for v in shaped.values()) == 20
+    assert project.parses == len(sources) + 1  # common.py: released after its turn, parsed again when first needed
+    assert project.held() == ["common.py", "zz_late.py"]
+    assert list(project.problems) == ["broken.py"]
+    for i in range(20):
+        (path,) = enumerate_paths(shaped[f"svc_{i:02}.py"][0].shape)
+        assert [op.label() for op in path.journal] == (["run 'pay'"] if i % 2 else ["sleep"])
+    # the same shapes, and the parse problem once, through the public function
+    shapes, problems = shapes_of_sources(sources)
+    assert len(shapes) == 20 and len(problems) == 1 and problems[0].startswith("broken.py:1: cannot parse")
+
+
+def test_shapes_from_disk_read_the_files_rea_check_reads(tmp_path):
+    """`rea explain` with no path shapes the current directory: a git-ignored build or
+    benchmark directory (here 40,000 generated modules made it run for minutes) and virtual
+    environments are left out as `rea check` leaves them out; a file named is read anyway,
+    and a coding cookie is honoured."""
+    import subprocess
+
+    from rea_lint.journal.shape import load_shapes
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text("out/\n")
+    for rel, service in (("app.py", "App"), ("out/generated.py", "Generated"), ("venv/lib/site.py", "Venv")):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(SERVICE.format(imports="", service=service, body="await ctx.sleep(1)"))
+    (tmp_path / "latin.py").write_bytes(
+        b"# -*- coding: latin-1 -*-\n" + SERVICE.format(imports="", service="Caf\xe9", body="await ctx.sleep(1)").encode("latin-1"))
+    shapes, problems = load_shapes([tmp_path])
+    assert problems == []
+    assert sorted(service for service, _ in shapes) == ["App", "Caf\xe9"]
+    shapes, problems = load_shapes([tmp_path / "out" / "generated.py"])
+    assert problems == [] and list(shapes) == [("Generated", "go")]
+    shapes, problems = load_shapes([tmp_path / "missing"])
+    assert shapes == {} and problems == [f"{tmp_path / 'missing'}: no such file or directory"]

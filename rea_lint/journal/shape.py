@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 import os
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Iterable, Mapping, Sequence, Union
 
 from rea_lint.config import DEFAULT, ReaConfig
@@ -188,6 +188,11 @@ class _Module:
     path: str
     model: Model
     resolver: _Resolver
+    functions: dict[str, Function]
+    """Qualified name in the module -> its function."""
+    handler_names: dict[str, tuple[str, str]]
+    """Qualified name of each handler function -> (service, handler), for call targets
+    written as a reference (`ctx.service_call(greet, ...)`)."""
 
 
 class ShapeError(Exception):
@@ -200,41 +205,25 @@ def shapes_of_sources(sources: Mapping[str, str], config: ReaConfig = DEFAULT) -
     paths and the packages among them (`pkg/mod.py` with `pkg/__init__.py` -> `pkg.mod`), so
     helpers imported across modules are followed.
 
-    Every module's tree and model stay alive until the last handler is shaped (a helper may
-    live in any of them), so no cyclic garbage collection runs meanwhile: each collection
-    would walk all of them again, half of the work on 1,000 modules and growing with the
-    project (the trees and models hold no cycles: they are freed by reference counting)."""
+    Files are shaped one at a time (`_Project`): a tree is kept only while its handlers are
+    shaped, or once another file's handler inlines one of its helpers. No cyclic garbage
+    collection runs meanwhile: the trees and models hold no cycles (reference counting frees
+    them), and each collection would walk the ones kept again."""
     with tree_mode():
-        return _shapes_of_sources(sources, config)
-
-
-def _shapes_of_sources(sources: Mapping[str, str], config: ReaConfig) -> tuple[Shapes, list[str]]:
-    modules: dict[str, _Module] = {}
-    problems: list[str] = []
-    known = frozenset(p.replace(os.sep, "/") for p in sources)
-    for path, text in sorted(sources.items()):
-        module = _module_name(path, known)
-        try:
-            tree = ast.parse(text, filename=path)
-        except (SyntaxError, ValueError) as err:
-            line = getattr(err, "lineno", None) or 1
-            problems.append(f"{path}:{line}: cannot parse: {getattr(err, 'msg', err)}")
-            continue
-        model = build_model(tree, config, ImportMap.from_tree(tree, package_of(module, path)))
-        modules[module] = _Module(module, path, model, _Resolver(model, module))
-    project = _Project(modules)
-    shapes: Shapes = {}
-    for mod in modules.values():
-        for shape in project.handlers(mod):
-            if shape.key in shapes:
-                other = shapes[shape.key]
-                problems.append(
-                    f"{shape.path}:{shape.line}: handler {shape.service}/{shape.handler} is also defined at "
-                    f"{other.path}:{other.line}; the first one is compared"
-                )
-                continue
-            shapes[shape.key] = shape
-    return shapes, problems
+        project = _Project(sources, config)
+        shapes: Shapes = {}
+        duplicates: list[str] = []
+        for path in sorted(sources):
+            for shape in project.shape_file(path):
+                if shape.key in shapes:
+                    other = shapes[shape.key]
+                    duplicates.append(
+                        f"{shape.path}:{shape.line}: handler {shape.service}/{shape.handler} is also defined at "
+                        f"{other.path}:{other.line}; the first one is compared"
+                    )
+                    continue
+                shapes[shape.key] = shape
+        return shapes, [project.problems[p] for p in sorted(project.problems)] + duplicates
 
 
 def shapes_of_source(source: str, path: str = "<string>", config: ReaConfig = DEFAULT) -> Shapes:
@@ -246,18 +235,23 @@ def shapes_of_source(source: str, path: str = "<string>", config: ReaConfig = DE
 
 
 def load_shapes(paths: Iterable[str | os.PathLike[str]], config: ReaConfig = DEFAULT) -> tuple[Shapes, list[str]]:
-    """Shapes of the handlers in these files and directories (`*.py`, walked), from disk."""
+    """Shapes of the handlers in these files and directories, from disk: the files `rea check`
+    reads (`rea_lint.discovery`: directories walked for `*.py`, leaving out what git ignores and
+    tool and environment directories; a file named is read even if ignored), decoded as the
+    compiler does. A file that cannot be read is one problem line."""
+    from rea_lint.discovery import discover
+    from rea_lint.reading import UnreadableFile, read_regular
+    from rea_lint.runner import decode
+
+    files, problems = discover(list(paths))
     sources: dict[str, str] = {}
-    problems: list[str] = []
-    for p in map(Path, paths):
-        files = sorted(p.rglob("*.py")) if p.is_dir() else [p]
-        for f in files:
-            if any(part.startswith(".") or part in ("__pycache__", "node_modules") for part in f.parts[len(p.parts):-1]):
-                continue
-            try:
-                sources[str(f)] = f.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as err:
-                problems.append(f"{f}: cannot read: {err}")
+    for f in files:
+        try:
+            sources[str(f)] = decode(read_regular(f, config.max_file_size))
+        except UnreadableFile as err:
+            problems.append(f"{f}: {err}")
+        except (OSError, UnicodeDecodeError, SyntaxError) as err:
+            problems.append(f"{f}: cannot read: {getattr(err, 'strerror', None) or err}")
     shapes, more = shapes_of_sources(sources, config)
     return shapes, problems + more
 
@@ -274,43 +268,122 @@ def _module_name(path: str, known: frozenset[str]) -> str:
     return ".".join(parts) or p.stem
 
 
+def _shared_directories(a: str, b: str) -> int:
+    """How many leading directories two paths have in common."""
+    n = 0
+    for x, y in zip(PurePosixPath(a.replace(os.sep, "/")).parent.parts, PurePosixPath(b.replace(os.sep, "/")).parent.parts):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
 # --- the project: modules, handlers, helpers -------------------------------------------------
 
 
 class _Project:
-    def __init__(self, modules: dict[str, _Module]) -> None:
-        self.modules = modules
-        self.functions: dict[str, tuple[_Module, Function]] = {}
-        for mod in modules.values():
-            for fn in mod.model.functions:
-                self.functions[f"{mod.name}.{fn.qualname}"] = (mod, fn)
-        self.handler_names: dict[str, tuple[str, str]] = {}
-        """Qualified function name -> (service, handler), for call targets written as a reference."""
-        self._handlers: dict[str, list[HandlerShape]] = {}
-        for mod in modules.values():
-            for fn, service, _kind, handler in self._decorated(mod):
-                self.handler_names[f"{mod.name}.{fn.qualname}"] = (service, handler)
+    """The project's files, parsed when needed.
 
-    def resolve(self, target: str) -> tuple[_Module, Function] | None:
-        """The project function a qualified name denotes, following re-exports."""
+    A file is parsed when its turn comes to have its handlers shaped, or earlier when a
+    handler elsewhere inlines one of its helpers. After its turn its tree is released, unless
+    another file's handler has needed it: then it is kept, so a module of shared helpers is
+    parsed at most twice (`parses` counts). The memory held is one file's tree and the helper
+    modules', not the whole project's: keeping every tree took 8.5 GB on 20,000 modules and
+    made every step slower by the memory it spanned.
+
+    Two files with one module name (`one/app.py` and `two/app.py`, no packages) are both
+    shaped, and a name is resolved to the one nearest the file that names it."""
+
+    def __init__(self, sources: Mapping[str, str], config: ReaConfig) -> None:
+        self.sources = sources
+        self.config = config
+        known = frozenset(p.replace(os.sep, "/") for p in sources)
+        self.names = {path: _module_name(path, known) for path in sources}
+        self.paths_of: dict[str, list[str]] = {}
+        """Module name -> the files of that name, in path order."""
+        for path in sorted(sources):
+            self.paths_of.setdefault(self.names[path], []).append(path)
+        self.problems: dict[str, str] = {}
+        """Path -> why it could not be parsed (once, however often it is asked for)."""
+        self.parses = 0
+        self._loaded: dict[str, _Module | None] = {}
+        self._kept: set[str] = set()
+        self._turn: str | None = None
+
+    def shape_file(self, path: str) -> list[HandlerShape]:
+        """The shapes of one file's handlers; its tree is released afterwards unless kept."""
+        self._turn = path
+        try:
+            mod = self._load(path)
+            return self.handlers(mod) if mod is not None else []
+        finally:
+            self._turn = None
+            if path not in self._kept:
+                self._loaded.pop(path, None)
+
+    def held(self) -> list[str]:
+        """The files whose trees are held now (in path order)."""
+        return sorted(p for p, mod in self._loaded.items() if mod is not None)
+
+    def _load(self, path: str) -> _Module | None:
+        if path in self._loaded:
+            return self._loaded[path]
+        module = self.names[path]
+        mod: _Module | None = None
+        try:
+            self.parses += 1
+            tree = ast.parse(self.sources[path], filename=path)
+        except (SyntaxError, ValueError) as err:
+            line = getattr(err, "lineno", None) or 1
+            self.problems.setdefault(path, f"{path}:{line}: cannot parse: {getattr(err, 'msg', err)}")
+        else:
+            model = build_model(tree, self.config, ImportMap.from_tree(tree, package_of(module, path)))
+            mod = _Module(module, path, model, _Resolver(model, module), {fn.qualname: fn for fn in model.functions}, {})
+            for fn, service, _kind, handler in self._decorated(mod):
+                mod.handler_names[fn.qualname] = (service, handler)
+        self._loaded[path] = mod
+        return mod
+
+    def module(self, name: str, near: str) -> _Module | None:
+        """The module of this name nearest the file ``near`` (kept from now on unless it is
+        the file whose handlers are being shaped)."""
+        paths = self.paths_of.get(name)
+        if not paths:
+            return None
+        path = paths[0] if len(paths) == 1 else max(reversed(paths), key=lambda p: _shared_directories(p, near))
+        mod = self._load(path)
+        if mod is not None and path != self._turn:
+            self._kept.add(path)
+        return mod
+
+    def resolve(self, target: str, near: str) -> tuple[_Module, Function] | None:
+        """The project function a qualified name denotes from the file ``near``, following
+        re-exports (`from shop.pricing import quote` in `shop/__init__.py`, then `shop.quote`)."""
         for _ in range(8):
-            found = self.functions.get(target)
-            if found is not None:
-                return found
-            module, rest, hop = target, "", None
-            while "." in module:
-                module, _, last = module.rpartition(".")
-                rest = f"{last}.{rest}" if rest else last
-                mod = self.modules.get(module)
-                if mod is not None:
-                    head, _, tail = rest.partition(".")
-                    alias = mod.model.imports.names.get(head)
-                    if alias is not None:
-                        hop = f"{alias}.{tail}" if tail else alias
-                    break
-            if hop is None or hop == target:
+            parts = target.split(".")
+            first: tuple[_Module, list[str]] | None = None
+            for cut in range(len(parts) - 1, 0, -1):
+                name = ".".join(parts[:cut])
+                if name not in self.paths_of:
+                    continue
+                mod = self.module(name, near)
+                if mod is None:
+                    continue
+                fn = mod.functions.get(".".join(parts[cut:]))
+                if fn is not None:
+                    return mod, fn
+                if first is None:
+                    first = (mod, parts[cut:])
+            if first is None:
                 return None
-            target = hop
+            mod, rest = first
+            alias = mod.model.imports.names.get(rest[0])
+            if alias is None:
+                return None
+            hop = ".".join([alias, *rest[1:]])
+            if hop == target:
+                return None
+            target, near = hop, mod.path
         return None
 
     def _decorated(self, mod: _Module):  # type: ignore[no-untyped-def]
@@ -336,7 +409,7 @@ class _Project:
         out = []
         for fn, service, service_kind, handler in self._decorated(mod):
             kind = fn.handler.kind.value if fn.handler and fn.handler.kind else "unknown"
-            builder = _ShapeBuilder(self, mod, fn, contexts=frozenset(fn.contexts), env={}, depth=0, stack=(f"{mod.name}.{fn.qualname}",), via=())
+            builder = _ShapeBuilder(self, mod, fn, contexts=frozenset(fn.contexts), env={}, depth=0, stack=(f"{mod.path}:{fn.qualname}",), via=())
             try:
                 shape: Node = builder.block(fn.node.body)
             except RecursionError:
@@ -635,15 +708,15 @@ class _ShapeBuilder:
         opaque = self.fp.of(call)
         if closure is not None:
             found: tuple[_Module, Function] | None = (self.mod, closure)
-            qual = f"{self.mod.name}.{closure.qualname}"
         else:
             qual = self.mod.resolver.target(call.func, self.fn) or ""
-            found = self.p.resolve(qual) if qual else None
+            found = self.p.resolve(qual, self.mod.path) if qual else None
         if found is None:
             where = dotted(call.func) or _text(call.func)
             return Unknown(f"the context is passed to `{where}()`, which rea cannot see into", self.mod.path, call.lineno, call.col_offset, opaque)
         mod, fn = found
-        if qual in self.stack:
+        key = f"{mod.path}:{fn.qualname}"
+        if key in self.stack:
             return Unknown(f"`{text}` calls itself (recursion): how many operations it journals is not known", self.mod.path, call.lineno, call.col_offset, opaque)
         if self.depth >= _MAX_INLINE_DEPTH:
             return Unknown(f"`{text}` is nested more than {_MAX_INLINE_DEPTH} helpers deep", self.mod.path, call.lineno, call.col_offset, opaque)
@@ -654,7 +727,7 @@ class _ShapeBuilder:
             contexts = frozenset(contexts | (set(closure.contexts) & set(self.contexts)))
         if not contexts:
             return Unknown(f"the context passed to `{text}` does not land on a parameter rea can name", self.mod.path, call.lineno, call.col_offset, opaque)
-        builder = _ShapeBuilder(self.p, mod, fn, contexts, env, self.depth + 1, (*self.stack, qual), (*self.via, f"{text} ({self.mod.path}:{call.lineno})"))
+        builder = _ShapeBuilder(self.p, mod, fn, contexts, env, self.depth + 1, (*self.stack, key), (*self.via, f"{text} ({self.mod.path}:{call.lineno})"))
         return _returning(builder.block(fn.node.body), EMPTY, mod.path, call)
 
     def _bind(self, call: ast.Call, fn: Function) -> tuple[frozenset[str], dict[str, str]]:
@@ -736,10 +809,10 @@ class _ShapeBuilder:
         qual = None
         if isinstance(tpe, (ast.Name, ast.Attribute)):
             qual = self.mod.resolver.target(tpe, self.fn)
-        found = self.p.resolve(qual) if qual else None
+        found = self.p.resolve(qual, self.mod.path) if qual else None
         if found is not None:
             mod, fn = found
-            names = self.p.handler_names.get(f"{mod.name}.{fn.qualname}")
+            names = mod.handler_names.get(fn.qualname)
             if names is not None:
                 service, handler = names
                 return (
