@@ -346,3 +346,62 @@ def test_shapes_from_disk_read_the_files_rea_check_reads(tmp_path):
     assert problems == [] and list(shapes) == [("Generated", "go")]
     shapes, problems = load_shapes([tmp_path / "missing"])
     assert shapes == {} and problems == [f"{tmp_path / 'missing'}: no such file or directory"]
+
+
+def test_the_new_side_reuses_exactly_the_files_that_would_shape_the_same():
+    """`rea diff` shapes a file once when it and every file its handlers read are the same on
+    both sides. A handler file that did not change is shaped again when a helper it inlines
+    changed, or when a new file now answers a name it looks up (a nearer `helpers.py`)."""
+    from rea_lint.config import DEFAULT
+    from rea_lint.journal.shape import _Project, _shape_all
+
+    app = SERVICE.format(imports="import helpers", service="App", body="await helpers.pay(ctx)")
+    old = {
+        "svc/app.py": app,
+        "lib/helpers.py": "async def pay(c):\n    await c.run('pay', lambda: 1)\n",
+        "steady.py": SERVICE.format(imports="", service="Steady", body="await ctx.sleep(1)"),
+        "lib/other.py": SERVICE.format(imports="import helpers", service="Other", body="await helpers.pay(ctx)"),
+    }
+    cases = {
+        "a helper changed": ({**old, "lib/helpers.py": old["lib/helpers.py"].replace("'pay'", "'pay2'")},
+                             {"steady.py"}, {"App": "run 'pay2'", "Other": "run 'pay2'"}),
+        "a nearer helpers.py": ({**old, "svc/helpers.py": "async def pay(c):\n    await c.sleep(2)\n"},
+                                {"lib/helpers.py", "lib/other.py", "steady.py"}, {"App": "sleep", "Other": "run 'pay'"}),
+        "nothing changed": (old, set(old), {"App": "run 'pay'", "Other": "run 'pay'"}),
+    }
+    for name, (new, reused, ops) in cases.items():
+        before = _Project(old, DEFAULT)
+        _shape_all(before)
+        after = _Project(new, DEFAULT, previous=before)
+        shapes, problems = _shape_all(after)
+        assert problems == [], name
+        assert {p for p, t in after.turns.items() if t is before.turns.get(p)} == reused, name
+        assert after.reused == len(reused), name
+        for service, label in ops.items():
+            (path,) = enumerate_paths(shapes[(service, "go")].shape)
+            assert [op.label() for op in path.journal] == [label], (name, service)
+        # the same answer as shaping the new side alone, field for field
+        alone, _ = shapes_of_sources(new)
+        assert repr(sorted(shapes.items())) == repr(sorted(alone.items())), name
+
+
+def test_reusing_the_old_side_changes_no_shape_across_the_replay_corpus():
+    """Sweep: each pair of the replay corpus (the old and the new code of one change, with the
+    rest of the corpus unchanged around it), shaped with and without reuse, gives the same
+    shapes and problems, field for field."""
+    from pathlib import Path
+
+    from rea_lint.journal.shape import shapes_of_revisions
+
+    corpus = Path(__file__).parent / "replay" / "corpus"
+    v1 = {p.name: p.read_text(encoding="utf-8") for p in sorted((corpus / "v1").glob("p*.py"))}
+    v2 = {p.name: p.read_text(encoding="utf-8") for p in sorted((corpus / "v2").glob("p*.py"))}
+    checked = 0
+    for name in sorted(set(v1) & set(v2)):
+        old, new = dict(v1), {**v1, name: v2[name]}
+        (o, op), (n, np_) = shapes_of_revisions(old, new)
+        assert (repr(sorted(o.items())), op) == (repr(sorted(shapes_of_sources(old)[0].items())), shapes_of_sources(old)[1])
+        alone, problems = shapes_of_sources(new)
+        assert repr(sorted(n.items())) == repr(sorted(alone.items())) and np_ == problems, name
+        checked += 1
+    assert checked >= 40

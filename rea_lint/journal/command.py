@@ -24,7 +24,7 @@ from rea_lint.journal.revisions import (
     read_worktree,
     repo_root,
 )
-from rea_lint.journal.shape import Shapes, shapes_of_sources
+from rea_lint.journal.shape import Shapes, shapes_of_revisions, shapes_of_sources
 
 from rea_lint.journal.arguments import add_parser
 
@@ -78,8 +78,7 @@ def shapes_at(revision: str | None, paths: Sequence[str] = (), directory: str | 
 
 def compute(args: argparse.Namespace) -> tuple[ProjectDiff, str, str]:
     old_sources, new_sources, base, head = _sides(args)
-    old, old_problems = shapes_of_sources(old_sources)
-    new, new_problems = shapes_of_sources(new_sources)
+    (old, old_problems), (new, new_problems) = shapes_of_revisions(old_sources, new_sources)
     problems = [f"{base}: {p}" for p in old_problems] + [f"{head}: {p}" for p in new_problems]
     return diff_projects(old, new, problems), base, head
 

@@ -43,6 +43,7 @@ __all__ = [
     "Unknown",
     "load_shapes",
     "shapes_of_source",
+    "shapes_of_revisions",
     "shapes_of_sources",
 ]
 
@@ -195,6 +196,19 @@ class _Module:
     written as a reference (`ctx.service_call(greet, ...)`)."""
 
 
+@dataclass
+class _Turn:
+    """One file's handlers shaped: their shapes, and every module name looked up meanwhile
+    (from which file) with the file it named (None: no such module), so that the other side of
+    a comparison can tell the same file would give the same shapes."""
+
+    module: str
+    shapes: list[HandlerShape]
+    lookups: dict[tuple[str, str], str | None]
+    clean: bool
+    """Every file read parsed (else the other side parses them again, to report them)."""
+
+
 class ShapeError(Exception):
     """A file that cannot be read or parsed (reported with its path, never dropped)."""
 
@@ -210,20 +224,37 @@ def shapes_of_sources(sources: Mapping[str, str], config: ReaConfig = DEFAULT) -
     collection runs meanwhile: the trees and models hold no cycles (reference counting frees
     them), and each collection would walk the ones kept again."""
     with tree_mode():
-        project = _Project(sources, config)
-        shapes: Shapes = {}
-        duplicates: list[str] = []
-        for path in sorted(sources):
-            for shape in project.shape_file(path):
-                if shape.key in shapes:
-                    other = shapes[shape.key]
-                    duplicates.append(
-                        f"{shape.path}:{shape.line}: handler {shape.service}/{shape.handler} is also defined at "
-                        f"{other.path}:{other.line}; the first one is compared"
-                    )
-                    continue
-                shapes[shape.key] = shape
-        return shapes, [project.problems[p] for p in sorted(project.problems)] + duplicates
+        return _shape_all(_Project(sources, config))
+
+
+def shapes_of_revisions(
+    old: Mapping[str, str], new: Mapping[str, str], config: ReaConfig = DEFAULT
+) -> tuple[tuple[Shapes, list[str]], tuple[Shapes, list[str]]]:
+    """`shapes_of_sources` of both sides of a comparison. A file whose text is the same on
+    both sides, and whose handlers read only files that are the same too (every module name
+    they looked up names the same file, with the same text), has the same shapes: the new side
+    takes them from the old one instead of parsing it again. A deploy changes a few files, so
+    this is most of the new side's work."""
+    with tree_mode():
+        before = _Project(old, config)
+        first = _shape_all(before)
+        return first, _shape_all(_Project(new, config, previous=before))
+
+
+def _shape_all(project: "_Project") -> tuple[Shapes, list[str]]:
+    shapes: Shapes = {}
+    duplicates: list[str] = []
+    for path in sorted(project.sources):
+        for shape in project.shape_file(path):
+            if shape.key in shapes:
+                other = shapes[shape.key]
+                duplicates.append(
+                    f"{shape.path}:{shape.line}: handler {shape.service}/{shape.handler} is also defined at "
+                    f"{other.path}:{other.line}; the first one is compared"
+                )
+                continue
+            shapes[shape.key] = shape
+    return shapes, [project.problems[p] for p in sorted(project.problems)] + duplicates
 
 
 def shapes_of_source(source: str, path: str = "<string>", config: ReaConfig = DEFAULT) -> Shapes:
@@ -292,9 +323,12 @@ class _Project:
     made every step slower by the memory it spanned.
 
     Two files with one module name (`one/app.py` and `two/app.py`, no packages) are both
-    shaped, and a name is resolved to the one nearest the file that names it."""
+    shaped, and a name is resolved to the one nearest the file that names it.
 
-    def __init__(self, sources: Mapping[str, str], config: ReaConfig) -> None:
+    With ``previous`` (the other side of a comparison, shaped), a file whose turn there read
+    only files that are the same here takes its shapes from there (`_same_before`)."""
+
+    def __init__(self, sources: Mapping[str, str], config: ReaConfig, previous: "_Project | None" = None) -> None:
         self.sources = sources
         self.config = config
         known = frozenset(p.replace(os.sep, "/") for p in sources)
@@ -309,17 +343,43 @@ class _Project:
         self._loaded: dict[str, _Module | None] = {}
         self._kept: set[str] = set()
         self._turn: str | None = None
+        self._lookups: dict[tuple[str, str], str | None] = {}
+        self.previous = previous
+        """The other side of a comparison, already shaped: files it shaped the same are reused."""
+        self.turns: dict[str, _Turn] = {}
+        self.reused = 0
 
     def shape_file(self, path: str) -> list[HandlerShape]:
         """The shapes of one file's handlers; its tree is released afterwards unless kept."""
-        self._turn = path
+        turn = self._same_before(path)
+        if turn is not None:
+            self.reused += 1
+            self.turns[path] = turn
+            return turn.shapes
+        self._turn, self._lookups = path, {}
         try:
             mod = self._load(path)
-            return self.handlers(mod) if mod is not None else []
+            shapes = self.handlers(mod) if mod is not None else []
         finally:
             self._turn = None
             if path not in self._kept:
                 self._loaded.pop(path, None)
+        read = [path, *(p for p in self._lookups.values() if p is not None)]
+        self.turns[path] = _Turn(self.names[path], shapes, self._lookups, not any(p in self.problems for p in read))
+        return shapes
+
+    def _same_before(self, path: str) -> _Turn | None:
+        """The previous side's turn of this file, if shaping it here would give the same."""
+        before = self.previous
+        turn = before.turns.get(path) if before is not None else None
+        if turn is None or not turn.clean or turn.module != self.names[path] or before.sources[path] != self.sources[path]:  # type: ignore[union-attr]
+            return None
+        for (name, near), chosen in turn.lookups.items():
+            if self._choose(name, near) != chosen:
+                return None
+            if chosen is not None and (before.names[chosen] != self.names[chosen] or before.sources[chosen] != self.sources[chosen]):  # type: ignore[union-attr]
+                return None
+        return turn
 
     def held(self) -> list[str]:
         """The files whose trees are held now (in path order)."""
@@ -344,13 +404,19 @@ class _Project:
         self._loaded[path] = mod
         return mod
 
-    def module(self, name: str, near: str) -> _Module | None:
-        """The module of this name nearest the file ``near`` (kept from now on unless it is
-        the file whose handlers are being shaped)."""
+    def _choose(self, name: str, near: str) -> str | None:
+        """The file of the module of this name nearest the file ``near``."""
         paths = self.paths_of.get(name)
         if not paths:
             return None
-        path = paths[0] if len(paths) == 1 else max(reversed(paths), key=lambda p: _shared_directories(p, near))
+        return paths[0] if len(paths) == 1 else max(reversed(paths), key=lambda p: _shared_directories(p, near))
+
+    def module(self, name: str, near: str) -> _Module | None:
+        """The module of this name nearest the file ``near`` (kept from now on unless it is
+        the file whose handlers are being shaped)."""
+        path = self._lookups[(name, near)] = self._choose(name, near)
+        if path is None:
+            return None
         mod = self._load(path)
         if mod is not None and path != self._turn:
             self._kept.add(path)
@@ -363,10 +429,7 @@ class _Project:
             parts = target.split(".")
             first: tuple[_Module, list[str]] | None = None
             for cut in range(len(parts) - 1, 0, -1):
-                name = ".".join(parts[:cut])
-                if name not in self.paths_of:
-                    continue
-                mod = self.module(name, near)
+                mod = self.module(".".join(parts[:cut]), near)
                 if mod is None:
                     continue
                 fn = mod.functions.get(".".join(parts[cut:]))
