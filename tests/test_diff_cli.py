@@ -190,10 +190,11 @@ def test_no_default_branch(tmp_path, capsys, monkeypatch):
 
 
 def test_unparsable_file_is_named(repo, capsys):
-    (repo / "shop" / "broken.py").write_text("def (:\n")
+    """A file that may define a handler (it names a service factory) and does not parse."""
+    (repo / "shop" / "broken.py").write_text("import restate\nsvc = restate.Service('Broken')\ndef (:\n")
     code, out, _ = run(capsys, "--base", "HEAD")
     assert code == 0
-    assert "the work tree: shop/broken.py:1: cannot parse" in out
+    assert "the work tree: shop/broken.py:3: cannot parse" in out
 
 
 def test_diff_does_not_import_restate(repo):

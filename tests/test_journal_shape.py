@@ -178,9 +178,37 @@ def test_run_action_bodies_are_invisible():
 
 
 def test_unparsable_file_is_reported_not_dropped():
-    shapes, problems = shapes_of_sources({"ok.py": handler('await ctx.run("a", lambda: 1)'), "bad.py": "def (:\n"})
-    assert ("S", "h") in shapes
-    assert len(problems) == 1 and problems[0].startswith("bad.py:1: cannot parse")
+    """A file that may define a handler (it names a service factory) and does not parse is a
+    problem line; so is one a handler inlines a helper from. A file that can define none and
+    that no handler reaches is never parsed (its syntax error hides nothing from the diff)."""
+    shapes, problems = shapes_of_sources({
+        "ok.py": handler('await ctx.run("a", lambda: 1)'),
+        "bad.py": "import restate\nsvc = restate.Service('Bad')\ndef (:\n",
+        "reached.py": "def (:\n",
+        "uses.py": SERVICE.format(imports="import reached", service="Uses", body="await reached.go(ctx)"),
+        "unrelated.py": "def (:\n",
+    })
+    assert ("S", "h") in shapes and ("Uses", "go") in shapes
+    assert [p.split(": ")[0] for p in problems] == ["bad.py:3", "reached.py:1"]
+    assert all("cannot parse" in p for p in problems)
+    (path,) = enumerate_paths(shapes[("Uses", "go")].shape)
+    assert isinstance(path.journal[0], Unknown) and "reached.go" in path.journal[0].reason
+
+
+def test_files_that_cannot_define_a_handler_are_not_parsed_unless_a_handler_reaches_them():
+    from rea_lint.config import DEFAULT
+    from rea_lint.journal.shape import _Project, _shape_all
+
+    sources = {
+        "models.py": "class Order:\n    total: int = 0\n",
+        "steps.py": "async def pay(c):\n    await c.run('pay', lambda: 1)\n",
+        "app.py": SERVICE.format(imports="import steps", service="App", body="await steps.pay(ctx)"),
+        "caf\u00e9.py": "# caf\u00e9\nx = 1\n",  # non-ASCII: parsed, as a name may be spelled in other characters
+    }
+    project = _Project(sources, DEFAULT)
+    shapes, problems = _shape_all(project)
+    assert problems == [] and list(shapes) == [("App", "go")]
+    assert project.parses == 3  # app.py, steps.py (reached from it), café.py; never models.py
 
 
 # --- locate: from a journal index to the source ---------------------------------------------
@@ -302,16 +330,17 @@ def test_a_tree_is_kept_only_while_its_handlers_are_shaped_or_once_another_file_
     from rea_lint.journal.shape import _Project
 
     sources = {
-        "common.py": "async def pay(c):\n    await c.run('pay', lambda: 1)\n",
+        "common.py": SERVICE.format(imports="", service="Common", body="await ctx.sleep(3)")
+        + "\n\nasync def pay(c):\n    await c.run('pay', lambda: 1)\n",
         "zz_late.py": "async def ship(c):\n    await c.sleep(1)\n",
-        "broken.py": "def (:\n",
+        "broken.py": "import restate\nsvc = restate.Service('Broken')\ndef (:\n",
     }
     for i in range(20):
         uses = ["await common.pay(ctx)"] if i % 2 else ["await zz_late.ship(ctx)"]
         sources[f"svc_{i:02}.py"] = SERVICE.format(imports="import common\nimport zz_late\nimport broken", service=f"S{i}", body="\n    ".join(uses))
     project = _Project(sources, DEFAULT)
     shaped = {path: project.shape_file(path) for path in sorted(sources)}
-    assert sum(len(v) for v in shaped.values()) == 20
+    assert sum(len(v) for v in shaped.values()) == 21
     assert project.parses == len(sources) + 1  # common.py: released after its turn, parsed again when first needed
     assert project.held() == ["common.py", "zz_late.py"]
     assert list(project.problems) == ["broken.py"]
@@ -320,7 +349,7 @@ def test_a_tree_is_kept_only_while_its_handlers_are_shaped_or_once_another_file_
         assert [op.label() for op in path.journal] == (["run 'pay'"] if i % 2 else ["sleep"])
     # the same shapes, and the parse problem once, through the public function
     shapes, problems = shapes_of_sources(sources)
-    assert len(shapes) == 20 and len(problems) == 1 and problems[0].startswith("broken.py:1: cannot parse")
+    assert len(shapes) == 21 and len(problems) == 1 and problems[0].startswith("broken.py:3: cannot parse")
 
 
 def test_shapes_from_disk_read_the_files_rea_check_reads(tmp_path):
@@ -366,8 +395,9 @@ def test_the_new_side_reuses_exactly_the_files_that_would_shape_the_same():
         "a helper changed": ({**old, "lib/helpers.py": old["lib/helpers.py"].replace("'pay'", "'pay2'")},
                              {"steady.py"}, {"App": "run 'pay2'", "Other": "run 'pay2'"}),
         "a nearer helpers.py": ({**old, "svc/helpers.py": "async def pay(c):\n    await c.sleep(2)\n"},
-                                {"lib/helpers.py", "lib/other.py", "steady.py"}, {"App": "sleep", "Other": "run 'pay'"}),
-        "nothing changed": (old, set(old), {"App": "run 'pay'", "Other": "run 'pay'"}),
+                                {"lib/other.py", "steady.py"}, {"App": "sleep", "Other": "run 'pay'"}),
+        # (lib/helpers.py defines no handler: it is never shaped, only read where inlined)
+        "nothing changed": (old, set(old) - {"lib/helpers.py"}, {"App": "run 'pay'", "Other": "run 'pay'"}),
     }
     for name, (new, reused, ops) in cases.items():
         before = _Project(old, DEFAULT)

@@ -109,7 +109,8 @@ class HandlerDiff:
 class ProjectDiff:
     handlers: list[HandlerDiff] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-    """Files that could not be parsed, handlers defined twice (one line each)."""
+    """Files that could not be parsed (where that can hide a handler or a helper one inlines),
+    handlers defined twice (one line each)."""
 
     @property
     def breaking(self) -> bool:
