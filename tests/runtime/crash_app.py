@@ -8,9 +8,11 @@ after the restart proves what ran, how often, and in which order.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sqlite3
+import time
 from datetime import timedelta
 from typing import Any, Optional
 
@@ -54,6 +56,18 @@ def checkpoint(key: str, point: str, kill_at: list[str]) -> None:
 def record(key: str, kind: str, step: str) -> None:
     with _db() as conn:
         conn.execute("INSERT INTO effects (key, kind, step, pid) VALUES (?, ?, ?, ?)", (key, kind, step, os.getpid()))
+
+
+async def slow_item_started(key: str, seconds: float = 30.0) -> bool:
+    """Poll (without blocking the event loop the slow item runs on) until a slow item of ``key``
+    has recorded that it started: False after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with _db() as conn:
+            if conn.execute("SELECT 1 FROM effects WHERE key = ? AND kind = 'started'", (key,)).fetchone():
+                return True
+        await asyncio.sleep(0.05)
+    return False
 
 
 def effect(key: str, kind: str, step: str, kill_at: list[str], fail: bool = False, broken: bool = False,
@@ -197,6 +211,13 @@ async def work(ctx: restate.Context, req: dict) -> int:
         invocation_id = ctx.request().id
         await rea_runtime.run(ctx, "started", lambda: record(req["key"], "started", f"{i}:{invocation_id}"))
         await ctx.sleep(timedelta(milliseconds=req["slow_ms"]))  # cancelled here, if it is
+    if req.get("after_slow_start"):  # fail only once the slow item is in its sleep: no race with its start
+        key = req["key"]
+
+        async def slow_started() -> bool:
+            return await slow_item_started(key)
+
+        await rea_runtime.run(ctx, "slow item started", slow_started)
     result = await rea_runtime.run(
         ctx, "work", lambda: (effect(req["key"], "work", str(i), req["kill_at"])(), i * i)[1])
     if req.get("fail"):
@@ -209,7 +230,7 @@ async def fail_fast(ctx: restate.Context, req: dict) -> dict:
     """Item 0 is slow, item 1 fails, item 2 is quick: the failure must cancel item 0."""
     key, kill_at = req["key"], req.get("kill_at", [])
     specs = [{"key": key, "i": 0, "kill_at": kill_at, "slow_ms": req["slow_ms"]},
-             {"key": key, "i": 1, "kill_at": kill_at, "fail": True},
+             {"key": key, "i": 1, "kill_at": kill_at, "fail": True, "after_slow_start": True},
              {"key": key, "i": 2, "kill_at": kill_at}]
     try:
         if req["helper"] == "fan_out":
