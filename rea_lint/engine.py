@@ -23,7 +23,8 @@ __all__ = ["analyse", "check_tree", "mentions_restate", "tree_mode"]
 
 class tree_mode:
     """No cyclic garbage collection while trees are parsed and analysed: one file in
-    `rea check` and flake8, every file of one side in `rea diff` (`journal.shape`).
+    `rea check` and flake8, one side of `rea diff` (`journal.shape`: a file at a time, and
+    the helper modules handlers inline).
 
     Trees and models are built in one go and freed by reference counting when done;
     meanwhile the collector would walk every node built so far again and again (it cost rea

@@ -23,7 +23,7 @@ from typing import AbstractSet as Set, Any, Callable, Iterator, Sequence, TypeVa
 from rea_lint.config import DEFAULT, ReaConfig
 from rea_lint.names import ImportMap, dotted
 from rea_lint.spelled import Spelled
-from rea_lint.tables import RUN_HELPERS, SAGA_RUN_METHODS
+from rea_lint.tables import RUN_HELPERS, SAGA_RUN_METHODS, SERVICE_FACTORIES
 
 __all__ = [
     "CONTEXT_TYPES",
@@ -44,7 +44,6 @@ CONTEXT_TYPES = frozenset(
     {"Context", "ObjectContext", "ObjectSharedContext", "WorkflowContext", "WorkflowSharedContext"}
 )
 SHARED_CONTEXT_TYPES = frozenset({"ObjectSharedContext", "WorkflowSharedContext"})
-SERVICE_FACTORIES = frozenset({"Service", "VirtualObject", "Workflow"})
 RUN_METHODS = frozenset({"run", "run_typed"})
 SAGA_CLASSES = frozenset({"rea_runtime.Saga", "rea_runtime.saga.Saga"})
 _HELPER_ATTRS = frozenset({"run", "run_typed", "request_approval", *SAGA_RUN_METHODS})

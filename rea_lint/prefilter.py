@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
     from rea_lint.config import ReaConfig
 
-__all__ = ["joined", "mentions_restate", "restate_needles"]
+__all__ = ["joined", "may_define_handlers", "mentions_restate", "restate_needles"]
 
 _BASE = ("restate", "rea_runtime")
 
@@ -54,3 +54,16 @@ def mentions_restate(lines: Iterable[str], config: ReaConfig | None = None, text
         if needle in text:
             return True
     return False
+
+
+def may_define_handlers(text: str, config: ReaConfig | None = None) -> bool:
+    """A text pre-filter for handler definitions (`rea diff` and `rea explain` parse no other
+    file unless a handler inlines its helpers). The model knows a handler by a module-level
+    service made by one of `SERVICE_FACTORIES`, named through Restate (or a wrapper module):
+    ASCII text that defines one names Restate and spells the factory. Non-ASCII text may spell
+    either in other characters Python reads as the same name (NFKC), so it always may."""
+    from rea_lint.tables import SERVICE_FACTORIES  # (plain data)
+
+    if not text.isascii():
+        return True
+    return mentions_restate((text,), config, text) and any(factory in text for factory in SERVICE_FACTORIES)

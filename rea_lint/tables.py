@@ -6,6 +6,10 @@ and rules, about 24 ms of every cold mypy run. Each rule module imports its own 
 
 from __future__ import annotations
 
+SERVICE_FACTORIES = frozenset({"Service", "VirtualObject", "Workflow"})
+"""The restate-sdk classes a service is made from (`restate.Service("greeter")`): a handler is
+a function decorated by a module-level object made by one of them."""
+
 RUN_HELPERS: dict[str, tuple[int, str | None, bool]] = {
     # qualified name -> (position of the action, its keyword, whether extra arguments are
     # handed to it as run_typed's are); the context is always the first argument

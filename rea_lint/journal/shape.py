@@ -25,8 +25,9 @@ from rea_lint.config import DEFAULT, ReaConfig
 from rea_lint.engine import tree_mode
 from rea_lint.journal.fingerprint import Fingerprinter
 from rea_lint.journal.ops import Field, Op, OpKind
-from rea_lint.model import SERVICE_FACTORIES, Function, Model, build_model, source_text
+from rea_lint.model import Function, Model, build_model, source_text
 from rea_lint.names import ImportMap, dotted
+from rea_lint.prefilter import may_define_handlers
 from rea_lint.project import _Resolver, package_of
 
 __all__ = [
@@ -215,7 +216,7 @@ class ShapeError(Exception):
 
 def shapes_of_sources(sources: Mapping[str, str], config: ReaConfig = DEFAULT) -> tuple[Shapes, list[str]]:
     """Shapes of every handler in these files (path -> text), and one problem line per file
-    that could not be parsed (of those that may define a handler, `_may_define_handlers`, or
+    that could not be parsed (of those that may define a handler, `prefilter.may_define_handlers`, or
     that a handler inlines a helper from: no other file is parsed) or per handler registered
     twice. Module names come from the
     paths and the packages among them (`pkg/mod.py` with `pkg/__init__.py` -> `pkg.mod`), so
@@ -301,16 +302,6 @@ def _module_name(path: str, known: frozenset[str]) -> str:
     return ".".join(parts) or p.stem
 
 
-def _may_define_handlers(text: str) -> bool:
-    """Whether a file's text can define a handler: the model knows one by its service, a
-    module-level `restate.Service(...)`, `VirtualObject(...)` or `Workflow(...)`, whose name the
-    text then spells (an import of it at least; a non-ASCII text may spell it in other
-    characters that Python reads as the same name). A file that cannot is parsed only if a
-    handler elsewhere inlines its helpers: in most projects, most files (models, clients,
-    tests)."""
-    return not text.isascii() or any(factory in text for factory in SERVICE_FACTORIES)
-
-
 def _shared_directories(a: str, b: str) -> int:
     """How many leading directories two paths have in common."""
     n = 0
@@ -363,9 +354,8 @@ class _Project:
 
     def shape_file(self, path: str) -> list[HandlerShape]:
         """The shapes of one file's handlers; its tree is released afterwards unless kept."""
-        if not _may_define_handlers(self.sources[path]):
-            self.turns[path] = _Turn(self.names[path], [], {}, True)
-            return []
+        if not may_define_handlers(self.sources[path], self.config):
+            return []  # (parsed only if a handler inlines its helpers: models, clients, tests)
         turn = self._same_before(path)
         if turn is not None:
             self.reused += 1
