@@ -403,6 +403,104 @@ PARSE_FILES = (
 )
 """What any ast-based linter must at least do: read and parse every file, in one fresh interpreter."""
 
+FLAKE8_SAMPLE = 400
+"""Files of a corpus flake8 runs on under cachegrind (every k-th): at 2,000, a side would take
+minutes. `rea check` is counted on every file, as it is timed: its start-up (imports) is
+instructions a sample would make a larger share of."""
+
+
+def _sample(files: Sequence[Path], most: int) -> tuple[list[str], str]:
+    """Every k-th of ``files`` (at most ``most``), and how to say which."""
+    every = max(1, -(-len(files) // most))
+    sample = [str(f) for f in files[::every]]
+    return sample, (f"{len(sample)} of the files (one in {every})" if every > 1 else f"all {len(sample)} files")
+
+
+def _counted(a: Sequence[str], b: Sequence[str], root: Path) -> tuple[float, str] | str:
+    """(b's instructions over a's, "X against Y billion"), or why there are none (`benchmarks.instructions`)."""
+    from benchmarks import instructions
+
+    if not instructions.available():
+        return f"(A count of instructions would say more: {instructions.UNAVAILABLE}.) "
+    try:
+        first, second = instructions.count_pair(a, b, root, _env())
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as err:
+        return f"(The count of instructions failed: {str(err)[-300:]}.) "
+    return second / first, f"{second / 1e9:.2f} against {first / 1e9:.2f} billion, interpreter start included"
+
+
+_COUNTED = "Counted instead of timed (valgrind's cachegrind: a count the machine's load does not change)"
+
+
+STEADY_COUNT = (
+    "import ast, contextlib, io, sys\n"
+    "from rea_lint.cli import main\n"
+    "side, reps, paths = sys.argv[1], int(sys.argv[2]), sys.argv[3:]\n"
+    "def parse():\n"
+    "    for p in paths:\n"
+    "        with open(p, 'rb') as f:\n"
+    "            data = f.read()\n"
+    "        try:\n"
+    "            ast.parse(data, p)\n"
+    "        except (SyntaxError, ValueError):\n"
+    "            pass\n"
+    "def check():\n"
+    "    with contextlib.redirect_stdout(io.StringIO()):\n"
+    "        main(['check', '--no-cache', '--jobs', '1', *paths])\n"
+    "check(); parse()\n"
+    "for _ in range(reps if side != 'base' else 0):\n"
+    "    (parse if side == 'parse' else check)()\n"
+)
+"""`PARSE_VS_CHECK` for a count of instructions: the same warm-up, then ``reps`` passes of one
+side (``parse``, ``check``) or none (``base``), whose count is taken off the other two."""
+STEADY_REPS = 5
+
+
+def _instruction_ratio(files: Sequence[Path], root: Path, goal: float, steady: bool) -> str:
+    """`rea check --jobs 1 --no-cache` over reading and parsing the same files, in instructions
+    executed: whole processes (`PARSE_FILES`), or with ``steady`` in warmed-up interpreters
+    (`STEADY_COUNT`), as the target is timed."""
+    sample, which = _sample(files, len(files))
+    if steady:
+        from benchmarks import instructions
+
+        if not instructions.available():
+            return f"(A count of instructions would say more: {instructions.UNAVAILABLE}.) "
+        argv = [[sys.executable, "-c", STEADY_COUNT, side, str(STEADY_REPS), *sample] for side in ("base", "parse", "check")]
+        try:
+            base, (parse, check) = instructions.count(argv[0], root, _env()), instructions.count_pair(argv[1], argv[2], root, _env())
+        except (RuntimeError, OSError, subprocess.TimeoutExpired) as err:
+            return f"(The count of instructions failed: {str(err)[-300:]}.) "
+        ratio = (check - base) / max(parse - base, 1)
+        how = (f"in warmed-up interpreters as timed, {STEADY_REPS} passes over {which} ({(check - base) / 1e9:.2f} against "
+               f"{(parse - base) / 1e9:.2f} billion, the warm-up's count taken off)")
+    else:
+        got = _counted([sys.executable, "-c", PARSE_FILES, *sample],
+                       [sys.executable, "-m", "rea_lint", "check", "--no-cache", "--jobs", "1", *sample], root)
+        if isinstance(got, str):
+            return got
+        ratio, detail = got
+        how = f"on {which} ({detail})"
+    return (f"{_COUNTED}: `rea check --jobs 1 --no-cache` executes {ratio:.3f}x the instructions of "
+            f"reading and parsing the same files, {how}"
+            + (": over the goal too, so the miss is the work itself, not the machine's load. " if ratio > goal else
+               ": within the goal. So the work fits, and the time above is what those instructions cost: the "
+               "interpreter's, which a C parser does not pay (instructions are not CPU time: a mispredicted "
+               "branch or a cache miss costs time, not instructions). "))
+
+
+def _plugin_instructions(files: Sequence[Path], root: Path, goal: float) -> str:
+    """flake8 with rea over flake8 without it (one process each, ``--jobs 1``), in instructions executed."""
+    sample, which = _sample(files, FLAKE8_SAMPLE)
+    got = _counted(flake8_argv(True, ["--jobs", "1", *sample]), flake8_argv(False, ["--jobs", "1", *sample]), root)
+    if isinstance(got, str):
+        return got
+    ratio, detail = got
+    return (f"{_COUNTED}, on {which}: flake8 with rea executes {ratio:.3f}x the instructions of flake8 without it "
+            f"({detail}, one process each, `--jobs 1`), so the plugin's share is {ratio - 1:.3f}"
+            + (": over the goal too. " if ratio - 1 > goal else ": within the goal. "))
+
+
 PARSE_VS_CHECK = (
     "import ast, contextlib, io, sys, time\n"
     "from rea_lint.cli import main\n"
@@ -590,8 +688,10 @@ def bench_linter(corpus_a, corpus_b, full_stdlib, rounds: int, out_dir: Path, pr
                         f"{own * 1e6:,.0f} µs, of which importing it is {plugin_import:.0f} ms once per run "
                         f"({plugin_import / 1e3 / max(median(plugin[corpus.name]), 1e-9):.0%} of the plugin's CPU): "
                         "on Restate modules rea builds a semantic model and follows calls, where flake8's default "
-                        "checks are token and line scans. Profile of the plugin alone on this corpus (parsing "
-                        "and the import excluded):")
+                        "checks are token and line scans. ")
+            with step(f"linter: {corpus.name}, instructions"):
+                t.reason += _plugin_instructions(corpus.files, corpus.root, t.goal)
+            t.reason += "Profile of the plugin alone on this corpus (parsing and the import excluded):"
             with step("linter: profiles"):
                 t.profile = plugin_profile(corpus.files, profile_top)
 
@@ -640,8 +740,10 @@ def bench_linter(corpus_a, corpus_b, full_stdlib, rounds: int, out_dir: Path, pr
                         + "Freeing "
                         f"each tree costs {fmt(free, 3)}x of its parse; the parse-only side pays it too (in the "
                         "profile it is the own time of `runner._check_one`, where each file's tree and model are "
-                        "dropped). Where a `rea check --jobs 1` run spends its time (cProfile of the CLI in-process, "
-                        "by own time):")
+                        "dropped). ")
+            with step(f"linter: {corpus.name}, instructions"):
+                t.reason += _instruction_ratio(corpus.files, corpus.root, t.goal, steady=corpus is not corpus_a)
+            t.reason += "Where a `rea check --jobs 1` run spends its time (cProfile of the CLI in-process, by own time):"
             with step("linter: profiles"):
                 t.profile = _cli_profile([str(f) for f in corpus.files], profile_top)
 
