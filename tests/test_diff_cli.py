@@ -232,3 +232,45 @@ def test_removed_service_is_named(repo, capsys):
     assert "Orders/place: removed" in out and "Orders/status: removed" in out
     code, out, _ = run(capsys, "--base", "HEAD", "--format", "json")
     assert json.loads(out)["services_removed"] == ["Orders"]
+
+
+BOM = b"\xef\xbb\xbf"
+LATIN1 = b"# -*- coding: latin-1 -*-\n"
+
+
+@pytest.mark.parametrize("prefix,encoding", [(BOM, "utf-8"), (LATIN1, "latin-1")], ids=["utf-8 BOM", "latin-1 cookie"])
+def test_every_side_decodes_as_rea_check_does(repo, capsys, tmp_path, prefix, encoding):
+    """A BOM or a coding cookie is read on every side (a revision, the work tree, a directory),
+    as `rea check` reads it: the break is found and its names are the source's. (A side read as
+    plain UTF-8 failed to parse a BOM file: no handler compared, exit 0, the break missed.)"""
+    old = prefix + V1.replace('"reserve"', '"réserve"').encode(encoding)
+    new = prefix + V1.replace('"reserve"', '"réservé"').encode(encoding)
+    (repo / "shop" / "orders.py").write_bytes(old)
+    git(repo, "commit", "-qam", "encoded")
+    (repo / "shop" / "orders.py").write_bytes(new)
+    for name, text in (("old", old), ("new", new)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "orders.py").write_bytes(text)
+    sides = (["--base", "HEAD"], ["--base", str(tmp_path / "old"), "--head", str(tmp_path / "new")],
+             ["--base", "HEAD~1", "--head", "HEAD"])
+    for argv in sides:
+        if argv[1] == "HEAD~1":
+            git(repo, "commit", "-qam", "renamed")
+        code, out, _ = run(capsys, *argv)
+        assert code == 1, out
+        assert "cannot parse" not in out and "Orders/place: breaks in-flight invocations" in out
+        assert "name 'réserve' != 'réservé'" in out
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no named pipes on this platform")
+def test_a_fifo_in_a_directory_is_named_not_waited_on(tmp_path, capsys, monkeypatch):
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("old", "new"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "orders.py").write_text(V1)
+    os.mkfifo(tmp_path / "new" / "pipe.py")  # opening it for reading would block until a writer came
+    code, _, err = run(capsys, "--base", "old", "--head", "new")
+    assert code == 2 and err.count("\n") == 1
+    assert "pipe.py: cannot read: a FIFO (named pipe), not a regular file" in err

@@ -2,7 +2,9 @@
 
 Revisions are read straight from git's object store (`git ls-tree` + one `git cat-file
 --batch`), never checked out, so `rea diff` leaves the work tree alone and stays fast.
-Every problem is a `RevisionError` with one line that names it and the fix.
+Every side's bytes are decoded as `rea check` decodes them (`_text`), and files on disk are
+read as it reads them (`read_regular`: regular files only). Every problem is a
+`RevisionError` with one line that names it and the fix.
 """
 
 from __future__ import annotations
@@ -105,6 +107,28 @@ def _is_python(path: str) -> bool:
     return path.endswith(".py")
 
 
+def _text(data: bytes) -> str:
+    """Source bytes as `rea check` decodes them (a PEP 263 coding cookie, a UTF-8 BOM); bytes
+    that cannot be decoded so are read as UTF-8 with replacement characters, the same on both
+    sides, so that a file still compares (its parse then names any problem)."""
+    from rea_lint.runner import decode
+
+    try:
+        return decode(data)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        return data.decode("utf-8", "replace")
+
+
+def _read(full: Path) -> str:
+    """A file of a side on disk, as `rea check` reads it (a FIFO is refused, not waited on)."""
+    from rea_lint.reading import UnreadableFile, read_regular
+
+    try:
+        return _text(read_regular(full))
+    except UnreadableFile as err:
+        raise RevisionError(f"{full}: cannot read: {str(err).removeprefix('skipped: ')}") from None
+
+
 def read_revision(repo: Path, rev: str, specs: Sequence[str] = (".",)) -> dict[str, str]:
     """relative path -> text of every `*.py` file under ``specs`` at ``rev``."""
     commit = verify(repo, rev)
@@ -131,7 +155,7 @@ def read_revision(repo: Path, rev: str, specs: Sequence[str] = (".",)) -> dict[s
         size = int(header[2])
         body = batch[header_end + 1 : header_end + 1 + size]
         pos = header_end + 1 + size + 1
-        out[path] = body.decode("utf-8", "replace")
+        out[path] = _text(body)
     return out
 
 
@@ -148,7 +172,7 @@ def read_worktree(repo: Path, specs: Sequence[str] = (".",)) -> dict[str, str]:
             continue
         full = repo / path
         try:
-            out[path] = full.read_text(encoding="utf-8", errors="replace")
+            out[path] = _read(full)
         except (FileNotFoundError, IsADirectoryError):
             continue  # deleted in the work tree, not yet staged: absent on this side
         except OSError as err:
@@ -169,7 +193,7 @@ def read_directory(directory: str | os.PathLike[str]) -> dict[str, str]:
             if _is_python(name):
                 full = Path(dirpath) / name
                 try:
-                    out[full.relative_to(root).as_posix()] = full.read_text(encoding="utf-8", errors="replace")
+                    out[full.relative_to(root).as_posix()] = _read(full)
                 except OSError as err:
                     raise RevisionError(f"{full}: cannot read: {err.strerror or err}") from None
     return out
