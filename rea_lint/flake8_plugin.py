@@ -80,7 +80,7 @@ class ReaChecker:
 
     @staticmethod
     def _check_configs(filenames: Sequence[str]) -> None:
-        from rea_lint.config import ConfigError, forget, load_config
+        from rea_lint.config import ConfigError, config_for_file, forget
 
         forget()  # an in-process flake8 run (editors, tests) reads the files afresh
         ReaChecker._configs.clear()
@@ -88,7 +88,9 @@ class ReaChecker:
             if name == "-" or not os.path.exists(name):
                 continue  # flake8 itself reports a missing path
             try:
-                load_config(name)
+                # looked up once per directory (pre-commit names every file), and kept for the
+                # checkers: flake8's workers are forked after this, with the cache filled
+                config_for_file(name, ReaChecker._configs)
             except ConfigError as err:
                 sys.stderr.write(f"flake8: error: rea: {err}\n")
                 raise SystemExit(2) from None
