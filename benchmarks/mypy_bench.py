@@ -178,18 +178,22 @@ def cold_attribution(config: Path, cache: Path, files: list[str], cwd: Path) -> 
 
 
 def _instruction_ratio(configs: dict[str, Path], work: Path, label: str, files: list[str], cwd: Path,
-                       goal: float) -> str:
-    """One cold run per side under cachegrind (`benchmarks.instructions`): the with/without ratio
-    of instructions executed, which the machine's load does not move, and what it counts in."""
+                       goal: float, state: str = "cold") -> str:
+    """One run per side under cachegrind (`benchmarks.instructions`): the with/without ratio of
+    instructions executed, which the machine's load does not move. Cold: on fresh caches; warm:
+    on the caches the side's first cold round left (and its warm rounds reused)."""
     from benchmarks import instructions
 
     if not instructions.available():
         return f"(A count of instructions would say more: {instructions.UNAVAILABLE}.)"
     argv = {}
     for side, cfg in configs.items():
-        cache = work / f"cache-{label}-{side}-instructions"
-        if cache.exists():
-            shutil.rmtree(cache)
+        if state == "cold":
+            cache = work / f"cache-{label}-{side}-instructions"
+            if cache.exists():
+                shutil.rmtree(cache)
+        else:
+            cache = work / f"cache-{label}-{side}-0"
         argv[side] = [sys.executable, "-m", "mypy", "--config-file", str(cfg), "--cache-dir", str(cache),
                       "--no-error-summary", "--show-error-codes", *files]
     try:
@@ -197,8 +201,8 @@ def _instruction_ratio(configs: dict[str, Path], work: Path, label: str, files: 
     except (RuntimeError, OSError, subprocess.TimeoutExpired) as err:
         return f"(The count of instructions failed: {str(err)[-300:]}.)"
     ratio = with_ / without
-    return (f"Counted instead of timed (valgrind's cachegrind, one cold run per side, which the machine's load does "
-            f"not change), mypy with the plugin executes {ratio:.3f}x the instructions of mypy alone "
+    return (f"Counted instead of timed (valgrind's cachegrind, one {state} run per side, which the machine's load "
+            f"does not change), mypy with the plugin executes {ratio:.3f}x the instructions of mypy alone "
             f"({with_ / 1e9:.2f} against {without / 1e9:.2f} billion, interpreter start included): all the work the "
             "plugin adds, the work mypy does for its hooks included, "
             + (f"within the {(goal - 1) * 100:.0f}% target. " if ratio <= goal else f"over the {(goal - 1) * 100:.0f}% target too. ")
@@ -285,6 +289,8 @@ def bench_mypy(corpus_a, modules: int, out_dir: Path, rounds: int = 3, smoke: bo
             else:
                 warm.reason = ("On a warm cache mypy re-checks nothing and the plugin runs no hook: the cost is the "
                                "plugin's own work timed above (import, constructor, config data).")
+            if not smoke:
+                warm.reason += " " + _instruction_ratio(configs, work, label, files, cwd, warm.goal, "warm")
         if cold.status == "MISSED":
             profiled.append((cold, files, cwd))
         sec.targets += targets
