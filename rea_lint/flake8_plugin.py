@@ -6,9 +6,13 @@ once per directory per process (with `-j`, each worker does it once).
 A broken configuration must fail the run whatever `--select` says (a per-file REA000 line
 would be filtered out by `--select E` and repeated for every file). flake8 calls a plugin's
 `parse_options` once, in the main process, before any file is checked: the configuration of
-every path named on the command line is loaded there, and a problem is one line on stderr and
-exit status 2, as flake8's own option errors are. A pyproject.toml met only later (one in a
-subdirectory) raises from the checker's constructor, the one place where flake8 wraps a
+every path named on the command line, and of every file flake8 will check below a named
+directory (flake8's own `expand_paths`, as its manager calls it), is loaded there, and a
+problem is one line on stderr and exit status 2, as flake8's own option errors are. (An
+exception in one of flake8's `--jobs` workers makes it tear its process pool down, which
+now and then hangs for good.) The answers are kept per directory, and the workers, forked
+after, inherit them. A pyproject.toml met only later (a flake8 whose file discovery rea
+cannot call) raises from the checker's constructor, the one place where flake8 wraps a
 plugin's exception into `PluginExecutionFailed`: one "failed during execution" line and a
 failed run (an exception raised while flake8 iterates `run` would be a raw traceback).
 
@@ -29,11 +33,30 @@ from rea_lint.prefilter import joined, mentions_restate
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # importing typing (or anything else) costs every flake8 run
     import ast
-    from typing import Any, ClassVar, Iterator, Sequence
+    from typing import Any, ClassVar, Iterable, Iterator, Sequence
 
     from rea_lint.config import ReaConfig
 
 __all__ = ["ReaChecker"]
+
+
+def _files_flake8_checks(options: Any, filenames: Sequence[str]) -> Iterable[str]:
+    """The files below the named directories that flake8 will check, found as flake8 finds
+    them (its `expand_paths`, with its exclude and filename options); none if this flake8 has
+    no such function (the checkers then load what they meet)."""
+    if not any(os.path.isdir(name) for name in filenames or ["."]):
+        return ()
+    try:
+        from flake8.discover_files import expand_paths
+
+        return expand_paths(
+            paths=list(filenames or ["."]),
+            stdin_display_name=options.stdin_display_name,
+            filename_patterns=options.filename,
+            exclude=(*options.exclude, *options.extend_exclude),
+        )
+    except (ImportError, AttributeError, TypeError):
+        return ()
 
 
 class BrokenConfiguration(ValueError):
@@ -70,7 +93,7 @@ class ReaChecker:
 
     @classmethod
     def parse_options(cls, option_manager: Any, options: Any, filenames: Sequence[str]) -> None:
-        cls._check_configs(filenames)
+        cls._check_configs([*(filenames or ["."]), *_files_flake8_checks(options, filenames)])
         named: set[str] = set()
         for attr in ("select", "extend_select", "enable_extensions"):
             for code in getattr(options, attr, None) or ():
