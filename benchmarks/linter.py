@@ -429,6 +429,22 @@ def _counted(a: Sequence[str], b: Sequence[str], root: Path) -> tuple[float, str
     return second / first, f"{second / 1e9:.2f} against {first / 1e9:.2f} billion, interpreter start included"
 
 
+_PARSE_AND_CHECK = (
+    "def parse():\n"
+    "    for p in paths:\n"
+    "        with open(p, 'rb') as f:\n"
+    "            data = f.read()\n"
+    "        try:\n"  # as PARSE_FILES: a file this Python cannot parse (newer syntax) is rea's error line too
+    "            ast.parse(data, p)\n"
+    "        except (SyntaxError, ValueError):\n"
+    "            pass\n"
+    "def check():\n"
+    "    with contextlib.redirect_stdout(io.StringIO()):\n"
+    "        main(['check', '--no-cache', '--jobs', '1', *paths])\n"
+)
+"""The two sides of the in-process comparisons (`PARSE_VS_CHECK`, `STEADY_COUNT`), over ``paths``."""
+
+
 _COUNTED = "Counted instead of timed (valgrind's cachegrind: a count the machine's load does not change)"
 
 
@@ -436,17 +452,7 @@ STEADY_COUNT = (
     "import ast, contextlib, io, sys\n"
     "from rea_lint.cli import main\n"
     "side, reps, paths = sys.argv[1], int(sys.argv[2]), sys.argv[3:]\n"
-    "def parse():\n"
-    "    for p in paths:\n"
-    "        with open(p, 'rb') as f:\n"
-    "            data = f.read()\n"
-    "        try:\n"
-    "            ast.parse(data, p)\n"
-    "        except (SyntaxError, ValueError):\n"
-    "            pass\n"
-    "def check():\n"
-    "    with contextlib.redirect_stdout(io.StringIO()):\n"
-    "        main(['check', '--no-cache', '--jobs', '1', *paths])\n"
+    + _PARSE_AND_CHECK +
     "check(); parse()\n"
     "for _ in range(reps if side != 'base' else 0):\n"
     "    (parse if side == 'parse' else check)()\n"
@@ -552,17 +558,7 @@ PARSE_VS_CHECK = (
     "import ast, contextlib, io, sys, time\n"
     "from rea_lint.cli import main\n"
     "rounds, budget, paths = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3:]\n"
-    "def parse():\n"
-    "    for p in paths:\n"
-    "        with open(p, 'rb') as f:\n"
-    "            data = f.read()\n"
-    "        try:\n"  # as PARSE_FILES: a file this Python cannot parse (newer syntax) is rea's error line too
-    "            ast.parse(data, p)\n"
-    "        except (SyntaxError, ValueError):\n"
-    "            pass\n"
-    "def check():\n"
-    "    with contextlib.redirect_stdout(io.StringIO()):\n"
-    "        main(['check', '--no-cache', '--jobs', '1', *paths])\n"
+    + _PARSE_AND_CHECK +
     "check(); parse()\n"  # warm up: imports, rules loaded on first use
     "t = time.process_time(); parse(); once = time.process_time() - t\n"
     "reps = max(1, int(budget / max(once, 1e-4)))\n"
