@@ -20,10 +20,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Sequence
 
-__all__ = ["available", "count", "count_pair", "UNAVAILABLE"]
+__all__ = ["available", "count", "counts", "COUNTED", "NOT_TIME", "UNAVAILABLE"]
 
 _REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
 UNAVAILABLE = "valgrind is not installed (Debian: `apt install valgrind`), so no instruction count was made"
+COUNTED = "Counted instead of timed (valgrind's cachegrind: a count the machine's load does not change)"
+"""How a reason that quotes a count starts."""
+NOT_TIME = "instructions are not CPU time: a mispredicted branch or a cache miss costs time, not instructions"
+"""Why a count within a goal does not meet a goal judged on CPU time."""
 
 
 def available() -> bool:
@@ -50,9 +54,18 @@ def count(argv: Sequence[str], cwd: Path, env: dict[str, str], timeout: float = 
     return int(found.group(1).replace(",", ""))
 
 
-def count_pair(a: Sequence[str], b: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[int, int]:
-    """The counts of two commands, run side by side (cachegrind slows a process 30 to 50 times,
-    and one process uses one core)."""
+def counts(argvs: Sequence[Sequence[str]], cwd: Path, env: dict[str, str]) -> list[int] | str:
+    """The counts of these commands, two at a time (cachegrind slows a process several times,
+    and one process uses one core), or, in one sentence, why there are none: a benchmark
+    states a missing figure, it does not stop for it."""
+    if not available():
+        return f"(A count of instructions would say more: {UNAVAILABLE}.)"
+    try:
+        return _all(argvs, cwd, env)
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as err:
+        return f"(The count of instructions failed: {str(err)[-300:]}.)"
+
+
+def _all(argvs: Sequence[Sequence[str]], cwd: Path, env: dict[str, str]) -> list[int]:
     with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-        first, second = pool.submit(count, a, cwd, env), pool.submit(count, b, cwd, env)
-        return first.result(), second.result()
+        return list(pool.map(lambda argv: count(argv, cwd, env), argvs))

@@ -420,12 +420,10 @@ def _counted(a: Sequence[str], b: Sequence[str], root: Path) -> tuple[float, str
     """(b's instructions over a's, "X against Y billion"), or why there are none (`benchmarks.instructions`)."""
     from benchmarks import instructions
 
-    if not instructions.available():
-        return f"(A count of instructions would say more: {instructions.UNAVAILABLE}.) "
-    try:
-        first, second = instructions.count_pair(a, b, root, _env())
-    except (RuntimeError, OSError, subprocess.TimeoutExpired) as err:
-        return f"(The count of instructions failed: {str(err)[-300:]}.) "
+    got = instructions.counts([a, b], root, _env())
+    if isinstance(got, str):
+        return got
+    first, second = got
     return second / first, f"{second / 1e9:.2f} against {first / 1e9:.2f} billion, interpreter start included"
 
 
@@ -443,9 +441,6 @@ _PARSE_AND_CHECK = (
     "        main(['check', '--no-cache', '--jobs', '1', *paths])\n"
 )
 """The two sides of the in-process comparisons (`PARSE_VS_CHECK`, `STEADY_COUNT`), over ``paths``."""
-
-
-_COUNTED = "Counted instead of timed (valgrind's cachegrind: a count the machine's load does not change)"
 
 
 STEADY_COUNT = (
@@ -466,33 +461,30 @@ def _instruction_ratio(files: Sequence[Path], root: Path, goal: float, steady: b
     """`rea check --jobs 1 --no-cache` over reading and parsing the same files, in instructions
     executed: whole processes (`PARSE_FILES`), or with ``steady`` in warmed-up interpreters
     (`STEADY_COUNT`), as the target is timed."""
+    from benchmarks.instructions import COUNTED, NOT_TIME, counts
+
     sample, which = _sample(files, len(files))
     if steady:
-        from benchmarks import instructions
-
-        if not instructions.available():
-            return f"(A count of instructions would say more: {instructions.UNAVAILABLE}.) "
-        argv = [[sys.executable, "-c", STEADY_COUNT, side, str(STEADY_REPS), *sample] for side in ("base", "parse", "check")]
-        try:
-            base, (parse, check) = instructions.count(argv[0], root, _env()), instructions.count_pair(argv[1], argv[2], root, _env())
-        except (RuntimeError, OSError, subprocess.TimeoutExpired) as err:
-            return f"(The count of instructions failed: {str(err)[-300:]}.) "
+        got = counts([[sys.executable, "-c", STEADY_COUNT, side, str(STEADY_REPS), *sample]
+                      for side in ("base", "parse", "check")], root, _env())
+        if isinstance(got, str):
+            return got
+        base, parse, check = got
         ratio = (check - base) / max(parse - base, 1)
         how = (f"in warmed-up interpreters as timed, {STEADY_REPS} passes over {which} ({(check - base) / 1e9:.2f} against "
                f"{(parse - base) / 1e9:.2f} billion, the warm-up's count taken off)")
     else:
-        got = _counted([sys.executable, "-c", PARSE_FILES, *sample],
-                       [sys.executable, "-m", "rea_lint", "check", "--no-cache", "--jobs", "1", *sample], root)
-        if isinstance(got, str):
-            return got
-        ratio, detail = got
+        counted = _counted([sys.executable, "-c", PARSE_FILES, *sample],
+                           [sys.executable, "-m", "rea_lint", "check", "--no-cache", "--jobs", "1", *sample], root)
+        if isinstance(counted, str):
+            return counted
+        ratio, detail = counted
         how = f"on {which} ({detail})"
-    return (f"{_COUNTED}: `rea check --jobs 1 --no-cache` executes {ratio:.3f}x the instructions of "
+    return (f"{COUNTED}: `rea check --jobs 1 --no-cache` executes {ratio:.3f}x the instructions of "
             f"reading and parsing the same files, {how}"
-            + (": over the goal too, so the miss is the work itself, not the machine's load. " if ratio > goal else
+            + (": over the goal too, so the miss is the work itself, not the machine's load." if ratio > goal else
                ": within the goal. So the amount of work fits; what misses is the time each of rea's instructions "
-               "(the interpreter's, running rea's Python) takes against each of the C parser's (instructions are not "
-               "CPU time: a mispredicted branch or a cache miss costs time, not instructions). "))
+               f"(the interpreter's, running rea's Python) takes against each of the C parser's ({NOT_TIME})."))
 
 
 PLUGIN_COUNT = (
@@ -526,32 +518,29 @@ def _plugin_instructions(files: Sequence[Path], root: Path, goal: float) -> str:
     """rea's own instructions per file (`PLUGIN_COUNT`, its two sides) over flake8's without rea
     (a run on the sample less a run on its first file: start-up and imports, paid once per
     process, taken off, as 2,000 files spread them thin)."""
-    from benchmarks import instructions
+    from benchmarks.instructions import COUNTED, NOT_TIME, counts
 
-    if not instructions.available():
-        return f"(A count of instructions would say more: {instructions.UNAVAILABLE}.) "
     sample, which = _sample(files, FLAKE8_SAMPLE)
     if len(sample) < 2:
         return ""
-    try:
-        bare, rea = instructions.count_pair([sys.executable, "-c", PLUGIN_COUNT, "bare", *sample],
-                                            [sys.executable, "-c", PLUGIN_COUNT, "rea", *sample], root, _env())
-        many, once = instructions.count_pair(flake8_argv(True, ["--jobs", "1", *sample]),
-                                             flake8_argv(True, ["--jobs", "1", sample[0]]), root, _env())
-    except (RuntimeError, OSError, subprocess.TimeoutExpired) as err:
-        return f"(The count of instructions failed: {str(err)[-300:]}.) "
+    got = counts([[sys.executable, "-c", PLUGIN_COUNT, "bare", *sample], [sys.executable, "-c", PLUGIN_COUNT, "rea", *sample],
+                  flake8_argv(True, ["--jobs", "1", *sample]), flake8_argv(True, ["--jobs", "1", sample[0]])],
+                 root, _env())
+    if isinstance(got, str):
+        return got
+    bare, rea, many, once = got
     more = len(sample) - 1
     flake8_per_file, rea_per_file = (many - once) / more, (rea - bare) / more
     share = rea_per_file / flake8_per_file
-    return (f"{_COUNTED}, on {which}: per file, flake8 without rea executes {flake8_per_file / 1e6:.1f} million "
+    return (f"{COUNTED}, on {which}: per file, flake8 without rea executes {flake8_per_file / 1e6:.1f} million "
             f"instructions (a run on the files less a run on the first: start-up taken off) and rea's checker "
             f"{rea_per_file / 1e6:.2f} million (run on each tree after pyflakes, as in flake8, against the same without "
             f"it), a share of {share:.3f}"
-            + (": over the goal too. " if share > goal else
+            + (": over the goal too." if share > goal else
                ": within the goal. So the amount of work fits; what misses is the time each of rea's instructions "
-               "takes against each of flake8's (instructions are not CPU time: a mispredicted branch or a cache miss "
-               "costs time, not instructions). (flake8 with rea also tokenizes again each file rea reports on, for its "
-               "`# noqa` comments: flake8's own work, the same for any plugin's finding, left out here.) "))
+               f"takes against each of flake8's ({NOT_TIME}). (flake8 with rea also tokenizes again each file rea "
+               "reports on, for its `# noqa` comments: flake8's own work, the same for any plugin's finding, left out "
+               "here.)"))
 
 
 PARSE_VS_CHECK = (
@@ -733,7 +722,7 @@ def bench_linter(corpus_a, corpus_b, full_stdlib, rounds: int, out_dir: Path, pr
                         "on Restate modules rea builds a semantic model and follows calls, where flake8's default "
                         "checks are token and line scans. ")
             with step(f"linter: {corpus.name}, instructions"):
-                t.reason += _plugin_instructions(corpus.files, corpus.root, t.goal)
+                t.reason += _plugin_instructions(corpus.files, corpus.root, t.goal) + " "
             t.reason += "Profile of the plugin alone on this corpus (parsing and the import excluded):"
             with step("linter: profiles"):
                 t.profile = plugin_profile(corpus.files, profile_top)
@@ -785,7 +774,7 @@ def bench_linter(corpus_a, corpus_b, full_stdlib, rounds: int, out_dir: Path, pr
                         "profile it is the own time of `runner._check_one`, where each file's tree and model are "
                         "dropped). ")
             with step(f"linter: {corpus.name}, instructions"):
-                t.reason += _instruction_ratio(corpus.files, corpus.root, t.goal, steady=corpus is not corpus_a)
+                t.reason += _instruction_ratio(corpus.files, corpus.root, t.goal, steady=corpus is not corpus_a) + " "
             t.reason += "Where a `rea check --jobs 1` run spends its time (cProfile of the CLI in-process, by own time):"
             with step("linter: profiles"):
                 t.profile = _cli_profile([str(f) for f in corpus.files], profile_top)

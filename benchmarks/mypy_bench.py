@@ -182,10 +182,8 @@ def _instruction_ratio(configs: dict[str, Path], work: Path, label: str, files: 
     """One run per side under cachegrind (`benchmarks.instructions`): the with/without ratio of
     instructions executed, which the machine's load does not move. Cold: on fresh caches; warm:
     on the caches the side's first cold round left (and its warm rounds reused)."""
-    from benchmarks import instructions
+    from benchmarks.instructions import COUNTED, NOT_TIME, counts
 
-    if not instructions.available():
-        return f"(A count of instructions would say more: {instructions.UNAVAILABLE}.)"
     argv = {}
     for side, cfg in configs.items():
         if state == "cold":
@@ -196,18 +194,16 @@ def _instruction_ratio(configs: dict[str, Path], work: Path, label: str, files: 
             cache = work / f"cache-{label}-{side}-0"
         argv[side] = [sys.executable, "-m", "mypy", "--config-file", str(cfg), "--cache-dir", str(cache),
                       "--no-error-summary", "--show-error-codes", *files]
-    try:
-        without, with_ = instructions.count_pair(argv["without"], argv["with"], cwd, _env())
-    except (RuntimeError, OSError, subprocess.TimeoutExpired) as err:
-        return f"(The count of instructions failed: {str(err)[-300:]}.)"
+    got = counts([argv["without"], argv["with"]], cwd, _env())
+    if isinstance(got, str):
+        return got
+    without, with_ = got
     ratio = with_ / without
-    return (f"Counted instead of timed (valgrind's cachegrind, one {state} run per side, which the machine's load "
-            f"does not change), mypy with the plugin executes {ratio:.3f}x the instructions of mypy alone "
-            f"({with_ / 1e9:.2f} against {without / 1e9:.2f} billion, interpreter start included): all the work the "
-            "plugin adds, the work mypy does for its hooks included, "
+    return (f"{COUNTED}, one {state} run per side: mypy with the plugin executes {ratio:.3f}x the instructions of "
+            f"mypy alone ({with_ / 1e9:.2f} against {without / 1e9:.2f} billion, interpreter start included): all the "
+            "work the plugin adds, the work mypy does for its hooks included, "
             + (f"within the {(goal - 1) * 100:.0f}% target. " if ratio <= goal else f"over the {(goal - 1) * 100:.0f}% target too. ")
-            + "Instructions are not CPU time (a cache miss costs time, not instructions), so this figure explains "
-            "the measured one and does not replace it.")
+            + f"So this figure explains the measured one and does not replace it ({NOT_TIME}).")
 
 
 def _ratios(runs: dict[str, dict[str, list[Run]]], state: str) -> tuple[list[float], list[float]]:

@@ -93,7 +93,7 @@ class ReaChecker:
 
     @classmethod
     def parse_options(cls, option_manager: Any, options: Any, filenames: Sequence[str]) -> None:
-        cls._check_configs([*(filenames or ["."]), *_files_flake8_checks(options, filenames)])
+        cls._check_configs(filenames or ["."], _files_flake8_checks(options, filenames))
         named: set[str] = set()
         for attr in ("select", "extend_select", "enable_extensions"):
             for code in getattr(options, attr, None) or ():
@@ -102,21 +102,22 @@ class ReaChecker:
         cls._explicit = frozenset(named)
 
     @staticmethod
-    def _check_configs(filenames: Sequence[str]) -> None:
+    def _check_configs(named: Sequence[str], found: Iterable[str] = ()) -> None:
+        """Load the configuration of every ``named`` path and of every file ``found`` below
+        them (which flake8 has just listed: no need to ask whether it exists)."""
         from rea_lint.config import ConfigError, config_for_file, forget
 
         forget()  # an in-process flake8 run (editors, tests) reads the files afresh
         ReaChecker._configs.clear()
-        for name in filenames or ["."]:
-            if name == "-" or not os.path.exists(name):
-                continue  # flake8 itself reports a missing path
-            try:
+        paths = (name for name in named if name != "-" and os.path.exists(name))  # flake8 reports a missing path
+        try:
+            for name in (*paths, *found):
                 # looked up once per directory (pre-commit names every file), and kept for the
                 # checkers: flake8's workers are forked after this, with the cache filled
                 config_for_file(name, ReaChecker._configs)
-            except ConfigError as err:
-                sys.stderr.write(f"flake8: error: rea: {err}\n")
-                raise SystemExit(2) from None
+        except ConfigError as err:
+            sys.stderr.write(f"flake8: error: rea: {err}\n")
+            raise SystemExit(2) from None
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         config = self.config

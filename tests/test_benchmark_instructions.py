@@ -30,7 +30,7 @@ def test_the_sample_names_what_it_took() -> None:
 def test_more_work_counts_more_instructions(tmp_path: Path) -> None:
     idle = [sys.executable, "-S", "-c", "pass"]
     busy = [sys.executable, "-S", "-c", "for i in range(200_000): pass"]
-    few, many = instructions.count_pair(idle, busy, tmp_path, {"PATH": "/usr/bin:/bin"})
+    few, many = instructions.counts([idle, busy], tmp_path, {"PATH": "/usr/bin:/bin"})
     assert few > 1_000_000  # an interpreter's start-up alone
     assert many > few + 200_000 * 5  # a loop turn is several instructions
     assert instructions.count(idle, tmp_path, {"PATH": "/usr/bin:/bin"}) == few  # hash seed fixed: the same count
