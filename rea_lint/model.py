@@ -1250,11 +1250,11 @@ def _kind(factory: str, attr: str, call: ast.Call | None) -> HandlerKind | None:
 _HELPER_OPTIONS = frozenset({"max_attempts", "max_duration", "options"})
 
 
-def _argument(call: ast.Call, position: int | None, keyword: str) -> ast.expr | None:
+def _argument(call: ast.Call, position: int | None, keyword: str | None) -> ast.expr | None:
     if position is not None and len(call.args) > position:
         arg = call.args[position]
         return None if isinstance(arg, ast.Starred) else arg
-    return _keyword(call, keyword)
+    return _keyword(call, keyword) if keyword is not None else None  # (not a `**mapping`)
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:

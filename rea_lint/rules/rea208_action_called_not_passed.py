@@ -55,6 +55,9 @@ class ActionCalledNotPassed(Checker):
         _HEADER + "import functools\ndef work(name):\n    return name\n" + _HANDLER
         + "    await ctx.run('work', functools.partial(work, name))\n",
         _HEADER + "from tasks import build\n" + _HANDLER + "    await ctx.run('work', build(name))\n",
+        # a `**mapping` is no action argument, even where the helper's action has no keyword
+        _HEADER + "from rea_runtime import run\ndef options(name):\n    return {'action': lambda: name}\n" + _HANDLER
+        + "    await run(ctx, 'greet', **options(name))\n",
     )
 
 
