@@ -12,7 +12,10 @@ line 2 holds the files' project summaries, parsed only when the project link has
 computed again. The link's outcome is cached too (`links.json`), keyed by every member's
 path and digest, so a run where nothing changed does no project-wide work at all.
 
-A broken or unreadable index or entry is a miss, never an error.
+A broken or unreadable index or entry is a miss, never an error. The directory does not
+grow without end: each rea version and configuration makes an index of its own, and a run
+that writes one removes all but the `INDEXES_KEPT` most recently used (a run that reads an
+index marks it used) and the temporary files a killed run left behind.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -31,6 +35,11 @@ FORMAT = 1
 """Bump when the layout of an index or of links.json changes."""
 LINKS_KEPT = 8
 """How many project-link outcomes links.json keeps (one per recently checked file set)."""
+INDEXES_KEPT = 8
+"""How many index files a cache directory keeps: the most recently used (one per rea version
+and configuration: the older ones are left by an upgrade or a configuration change)."""
+STALE_TEMP_SECONDS = 3600
+"""A temporary file this old was left by a killed run (a write takes well under a second)."""
 
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This directory is a cache made by rea (https://bford.info/cachedir/).\n"
 
@@ -100,6 +109,7 @@ class Index:
                     entries = data["files"]
                     if isinstance(entries, dict):
                         self._entries = entries
+                        os.utime(self.file)  # used: kept when other indexes are removed (`ResultCache.prune`)
             except (OSError, ValueError, KeyError, TypeError):
                 pass
         return self._entries
@@ -168,6 +178,7 @@ class Index:
             yield "}"
 
         self.cache.write(self.file, lines())
+        self.cache.prune(self.file)
         self._entries, self._summaries = files, summaries
         self._new, self._new_summaries = {}, {}
 
@@ -220,6 +231,34 @@ class ResultCache:
                    json.dumps({"format": FORMAT, "links": [*kept, [key, value]]}, separators=(",", ":")))
 
     # files ----------------------------------------------------------------------------------
+
+    def prune(self, current: Path) -> None:
+        """Remove all but the `INDEXES_KEPT` most recently used index files (never
+        ``current``, just written), and temporary files older than `STALE_TEMP_SECONDS`.
+        A run reading a removed index at worst misses the cache."""
+        indexes: list[tuple[float, str]] = []
+        now = time.time()
+        try:
+            with os.scandir(self.directory) as found:
+                entries = list(found)
+        except OSError:
+            return
+        for entry in entries:
+            name = entry.name
+            try:
+                if name.startswith("index-") and name.endswith(".json"):
+                    if name != current.name:
+                        indexes.append((entry.stat().st_mtime, entry.path))
+                elif name.startswith(".") and name.endswith(".tmp") and now - entry.stat().st_mtime > STALE_TEMP_SECONDS:
+                    os.unlink(entry.path)
+            except OSError:
+                continue
+        indexes.sort(reverse=True)
+        for _used, path in indexes[INDEXES_KEPT - 1:]:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
 
     def write(self, target: Path, text: str | Iterable[str]) -> None:
         """Atomically (write aside, then rename over): a reader sees the old or the new file."""

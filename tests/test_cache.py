@@ -255,3 +255,58 @@ def test_results_analysed_by_workers_are_cached(project, capsys):
     before = runner.ANALYSES
     warm = main(["check", "-j", "1", "--format", "json", "."]), capsys.readouterr().out
     assert runner.ANALYSES == before and warm == cold and len(json.loads(cold[1])["findings"]) == 40
+
+
+def test_old_indexes_and_left_temporary_files_are_removed(project, capsys):
+    """Each configuration and rea version writes an index of its own: a run that writes one
+    keeps the `INDEXES_KEPT` most recently used and removes the rest, and a temporary file a
+    killed run left (older than `STALE_TEMP_SECONDS`) goes too; a fresh one may be another
+    run's write in progress and stays."""
+    import os
+    import time
+
+    from rea_lint.cache import INDEXES_KEPT, STALE_TEMP_SECONDS
+
+    cache = project / ".rea_cache"
+    cache.mkdir()
+    now = time.time()
+    old = []
+    for age in range(1, INDEXES_KEPT + 3):  # two more than are kept, besides the one written
+        path = cache / f"index-{age:024d}.json"
+        path.write_text("{}\n{}")
+        os.utime(path, (now - age * 86400, now - age * 86400))
+        old.append(path)
+    left, writing = cache / ".left.tmp", cache / ".writing.tmp"
+    for path, age in ((left, STALE_TEMP_SECONDS + 60), (writing, 5)):
+        path.write_text("{")
+        os.utime(path, (now - age, now - age))
+    assert check(capsys, ".")[1] == 3
+    written = set(cache.glob("index-*.json")) - set(old)
+    assert len(written) == 1
+    assert sorted(cache.glob("index-*.json")) == sorted([*written, *old[: INDEXES_KEPT - 1]])
+    assert not left.exists() and writing.exists()
+
+
+def test_an_index_a_run_reads_is_kept_as_used(project, capsys):
+    """A warm run writes nothing, but marks its index used: it outlives indexes written
+    after it was, when another configuration's run removes the least recently used."""
+    import os
+    import time
+
+    from rea_lint.cache import INDEXES_KEPT
+
+    check(capsys, ".")
+    cache = project / ".rea_cache"
+    [index] = cache.glob("index-*.json")
+    now = time.time()
+    os.utime(index, (now - 7 * 86400, now - 7 * 86400))  # written a week ago
+    others = [cache / f"index-{n:024d}.json" for n in range(INDEXES_KEPT)]  # written since
+    for n, path in enumerate(others):
+        path.write_text("{}\n{}")
+        os.utime(path, (now - 86400 - n * 3600, now - 86400 - n * 3600))
+    assert check(capsys, ".")[1] == 0  # read, not written
+    assert index.stat().st_mtime > now - 3600
+    assert check(capsys, "--select", "REA101", ".")[1] == 3  # another configuration: a new index
+    kept = set(cache.glob("index-*.json"))
+    assert len(kept) == INDEXES_KEPT
+    assert index in kept and others[-1] not in kept and others[-2] not in kept
