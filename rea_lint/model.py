@@ -268,6 +268,9 @@ class Model:
         self._targets: dict[int, str | None] = {}
         self._context_types: dict[str, str | None] = {}
         self._qualified: dict[str, str | None] = {}
+        self.memo: dict[Any, Any] = {}
+        """Scratch space that lives as long as the model: what several rules (or transitive
+        analysis) derive from it is derived once and shared (`rules.base.memo`)."""
 
     # -- queries used by rules ------------------------------------------------------------
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import weakref
 from itertools import chain
 from typing import Any, Callable, ClassVar, Iterable, Iterator
 
@@ -45,36 +44,12 @@ _BUILTIN_QUALS = {name: f"builtins.{name}" for name in _BUILTINS}
 """What `Model.qualify` makes of an unshadowed builtin's name (made once, not per call)."""
 _UNASKED = object()
 _CALL_CUES: dict[tuple[type, tuple[str, ...]], "Cues"] = {}
-_MEMOS: "weakref.WeakKeyDictionary[Model, dict[Any, Any]]" = weakref.WeakKeyDictionary()
 
 
 def memo(model: Model) -> dict[Any, Any]:
-    """A scratch dict that lives as long as ``model``: what several rules (or transitive
-    analysis) derive from the same model is derived once and shared.
-
-    Rules ask for it dozens of times per model, one model after another: the last model's
-    dict is found through two weak references, without the weak dictionary's lookup (held
-    weakly, so that it does not keep a dropped model's nodes alive)."""
-    last_model, last_memo = _LAST
-    if last_model() is model:
-        found = last_memo()
-        if found is not None:
-            return found
-    found = _MEMOS.get(model)
-    if found is None:
-        found = _MEMOS[model] = _Memo()
-    _LAST[0], _LAST[1] = weakref.ref(model), weakref.ref(found)
-    return found
-
-
-class _Memo(dict):  # type: ignore[type-arg]
-    """A dict that can be weakly referenced (see `memo`)."""
-
-    __slots__ = ("__weakref__",)
-
-
-_LAST: list[Any] = [lambda: None, lambda: None]
-"""Weak references to the last model `memo` was asked about and to its dict."""
+    """A scratch dict that lives as long as ``model`` (`Model.memo`): what several rules (or
+    transitive analysis) derive from the same model is derived once and shared."""
+    return model.memo
 
 
 class Calls:
