@@ -15,6 +15,7 @@ from mypy.nodes import (
     ARG_OPT,
     ARG_POS,
     CallExpr,
+    Context,
     Expression,
     FuncDef,
     FuncItem,
@@ -210,7 +211,7 @@ def context_param(func: FuncItem) -> Var | None:
     return func.arguments[_context_index(func)].variable
 
 
-def first_param_annotation(func: FuncItem) -> tuple[Type | None, object]:
+def first_param_annotation(func: FuncItem) -> tuple[Type | None, Context]:
     """The declared type of the context parameter (the first, after `self`) and a node to point at."""
     if not func.arguments or not isinstance(func.type, CallableType):
         return None, func

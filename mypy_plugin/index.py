@@ -264,9 +264,10 @@ class ModuleIndex:
         if self._missing:
             if isinstance(callee, NameExpr) and isinstance(callee.node, Var) and callee.node.is_suppressed_import:
                 return self._missing.get(callee.name, callee.fullname)
-            base = callee.expr if isinstance(callee, MemberExpr) else None
-            if isinstance(base, NameExpr) and isinstance(base.node, Var) and base.node.is_suppressed_import:
-                return f"{self._missing.get(base.name, base.name)}.{callee.name}"
+            if isinstance(callee, MemberExpr):
+                base = callee.expr
+                if isinstance(base, NameExpr) and isinstance(base.node, Var) and base.node.is_suppressed_import:
+                    return f"{self._missing.get(base.name, base.name)}.{callee.name}"
         return callee.fullname
 
     def _note_call(self, call: CallExpr) -> None:

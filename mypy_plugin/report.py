@@ -35,12 +35,12 @@ def unwatched(errors: Errors) -> Iterator[None]:
     """
     watchers = getattr(errors, "_watchers", None)
     saved = list(watchers) if watchers else []
-    if saved:
+    if watchers and saved:
         watchers.clear()
     try:
         yield
     finally:
-        if saved:
+        if watchers is not None and saved:
             watchers.extend(saved)
 
 

@@ -76,9 +76,9 @@ class ContextTypes:
             return self.info_base(t.type)
         if not isinstance(t, (UnionType, TypeVarType)):
             return None  # what `walk_types` would yield alone, and not an instance
-        for t in walk_types(t, into_args=False):
-            if isinstance(t, Instance):
-                base = self.info_base(t.type)
+        for member in walk_types(t, into_args=False):
+            if isinstance(member, Instance):
+                base = self.info_base(member.type)
                 if base is not None:
                     return base
         return None

@@ -105,8 +105,8 @@ class Fixer:
             _span(call): (call, fn) for call, fn in self.model.handler_nodes(ast.Call)
         }
         self._by_type: dict[type, list[tuple[cst.CSTNode, CodeRange]]] = {}
-        for node, rng in self.positions.items():
-            self._by_type.setdefault(type(node), []).append((node, rng))
+        for cst_node, rng in self.positions.items():
+            self._by_type.setdefault(type(cst_node), []).append((cst_node, rng))
 
     # -- planning -----------------------------------------------------------------------
 
@@ -250,7 +250,7 @@ class _Apply(cst.CSTTransformer):
         super().__init__()
         self.plans = plans
 
-    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):
         group = self.plans.get(id(original_node))
         if group:
             for plan in group:
@@ -349,7 +349,7 @@ def _plan_sorted(fixer: Fixer, f: Finding) -> FixPlan | None:
     if not (isinstance(f.data, dict) and f.data.get("orderable")):
         return None
     node = fixer.smallest(f, cst.BaseExpression)
-    if node is None:
+    if not isinstance(node, cst.BaseExpression):
         loop = fixer.smallest(f, (cst.For, cst.CompFor))
         if not isinstance(loop, (cst.For, cst.CompFor)):
             return None
@@ -386,7 +386,7 @@ def _plan_annotation(fixer: Fixer, f: Finding) -> FixPlan | None:
     """REA203: rewrite the context annotation to the type the decorator implies."""
     expected = _expected_context(fixer, f)
     node = fixer.smallest(f, cst.BaseExpression)
-    if expected is None or node is None:
+    if expected is None or not isinstance(node, cst.BaseExpression):
         return None
     if isinstance(node, cst.SimpleString):
         inner = node.evaluated_value

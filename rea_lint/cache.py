@@ -221,7 +221,7 @@ class ResultCache:
     def load_link(self, key: str) -> dict[str, Any] | None:
         for k, value in self._links():
             if k == key:
-                return value  # type: ignore[no-any-return]
+                return value
         return None
 
     def store_link(self, key: str, value: dict[str, Any]) -> None:

@@ -14,7 +14,7 @@ import os
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from rea_lint import __version__
 from rea_lint.catalog import RULES, Fix, by_code
@@ -156,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 # --- rule / rules ----------------------------------------------------------------------------------
 
 
-def _rule_json(rule) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _rule_json(rule) -> dict[str, object]:
     from rea_lint.reporters import doc_url
 
     return {
@@ -246,12 +246,12 @@ def _configs(args: argparse.Namespace) -> Callable[[str | Path], ReaConfig]:
     def _overridden(base: ReaConfig) -> ReaConfig:
         pair = overridden.get(id(base))
         if pair is None:
-            changes: dict[str, object] = {}
+            changes: dict[str, Any] = {}
             if args.select:
                 changes["select"] = tuple(args.select)
                 changes["extend_select"] = ()
             if args.extend_select:
-                changes["extend_select"] = (*changes.get("extend_select", base.extend_select), *args.extend_select)  # type: ignore[misc]
+                changes["extend_select"] = (*changes.get("extend_select", base.extend_select), *args.extend_select)
             if args.ignore:
                 changes["ignore"] = (*base.ignore, *args.ignore)
             pair = overridden[id(base)] = (base, dataclasses.replace(base, **changes) if changes else base)
@@ -294,7 +294,7 @@ def _output_target(raw: str | None) -> Path | None:
     return path
 
 
-def _use_color(choice: str, stream) -> bool:  # type: ignore[no-untyped-def]
+def _use_color(choice: str, stream) -> bool:
     if choice != "auto":
         return choice == "always"
     if stream is None:  # a report file (-o) is never colored unless asked with --color always
@@ -402,7 +402,7 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if dirty and not args.exit_zero else EXIT_CLEAN
 
 
-def _plan_fixes(results: list, files: Sequence[Path], configs: Sequence[ReaConfig], options, jobs: int) -> None:  # type: ignore[no-untyped-def]
+def _plan_fixes(results: list, files: Sequence[Path], configs: Sequence[ReaConfig], options, jobs: int) -> None:
     """`--show-fixes`: re-check the files with findings of a rule that has an autofix, planning
     each fix with libcst (cached too), so the list and the summary say exactly what `--fix`
     does. A plain `rea check` never pays for this: libcst costs more than the analysis."""
@@ -416,19 +416,19 @@ def _plan_fixes(results: list, files: Sequence[Path], configs: Sequence[ReaConfi
         results[i] = r
 
 
-def _isatty(stream) -> bool:  # type: ignore[no-untyped-def]
+def _isatty(stream) -> bool:
     try:
         return bool(stream.isatty())
     except (AttributeError, ValueError):
         return False
 
 
-def _errors_only(result):  # type: ignore[no-untyped-def]
+def _errors_only(result):
     """With --fix-only the report names files that could not be checked, not findings."""
     return dataclasses.replace(result, diagnostics=[])
 
 
-def _check_stdin(args: argparse.Namespace, config_for: Callable[[Path], ReaConfig], options, sources: dict[str, str]):  # type: ignore[no-untyped-def]
+def _check_stdin(args: argparse.Namespace, config_for: Callable[[Path], ReaConfig], options, sources: dict[str, str]):
     """`rea check -` / `--stdin-filename NAME`: one file from stdin, named NAME in messages,
     configured (and excluded, and per-file-ignored) as if it were at NAME."""
     from rea_lint.runner import check_source, decode
@@ -495,7 +495,7 @@ def _show_fixes(results: Sequence, fixing: bool) -> str:
     return head + "\n" + "\n".join(lines) + "\n"
 
 
-def _summary(results: Sequence, args: argparse.Namespace, out, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def _summary(results: Sequence, args: argparse.Namespace, out, fmt: str) -> None:
     diags = [d for r in results for d in r.diagnostics]
     n = len(diags)
     errors = sum(1 for r in results if r.error)
@@ -535,7 +535,7 @@ def _summary(results: Sequence, args: argparse.Namespace, out, fmt: str) -> None
         out.write(f"{_plural(k, code + ' finding')} cannot be fixed automatically here: {LIMITS.get(code, 'no correct rewrite exists at that spot')}.\n")
 
 
-def _unplanned_fixes(diags: Sequence, out) -> None:  # type: ignore[no-untyped-def]
+def _unplanned_fixes(diags: Sequence, out) -> None:
     """Without planning each fix (libcst), what is known exactly: how many findings are of a
     rule with an autofix. Whether the rewrite is correct at each spot is `--diff`'s answer."""
     counts = Counter(d.code for d in diags if RULES[d.code].fix is not Fix.NONE)
@@ -555,7 +555,7 @@ def _unplanned_fixes(diags: Sequence, out) -> None:  # type: ignore[no-untyped-d
         )
 
 
-def _fix_summary(results: Sequence, args: argparse.Namespace, out, would: bool) -> None:  # type: ignore[no-untyped-def]
+def _fix_summary(results: Sequence, args: argparse.Namespace, out, would: bool) -> None:
     from rea_lint.fix_limits import LIMITS
 
     fixed: Counter[str] = Counter()

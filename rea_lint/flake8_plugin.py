@@ -47,7 +47,7 @@ def _files_flake8_checks(options: Any, filenames: Sequence[str]) -> Iterable[str
     if not any(os.path.isdir(name) for name in filenames or ["."]):
         return ()
     try:
-        from flake8.discover_files import expand_paths
+        from flake8.discover_files import expand_paths  # type: ignore[import-untyped]
 
         return expand_paths(
             paths=list(filenames or ["."]),

@@ -282,7 +282,7 @@ class Model:
             if isinstance(node, ast.Assign):
                 value, targets = node.value, node.targets
             else:
-                value, targets = node.context_expr, [node.optional_vars] if node.optional_vars else []
+                value, targets = node.context_expr, [node.optional_vars] if node.optional_vars else []  # type: ignore[attr-defined]
             if isinstance(value, ast.Call) and self.qualify(value.func, fn) in SAGA_CLASSES:
                 for target in targets:
                     if isinstance(target, ast.Name):
@@ -344,10 +344,10 @@ class Model:
         elif cls is _Attribute:
             base = node.value  # type: ignore[attr-defined]
             while type(base) is _Attribute:
-                base = base.value  # type: ignore[attr-defined]
+                base = base.value
             if type(base) is not _Name:
                 return None
-            head = base.id  # type: ignore[attr-defined]
+            head = base.id
         else:
             return None
         fn = function
@@ -369,7 +369,7 @@ class Model:
         """`qualify(node)` outside any function, cached for plain names (`list` in `list[str]`)."""
         if type(node) is not ast.Name:
             return self.qualify(node)
-        name = node.id  # type: ignore[attr-defined]
+        name = node.id
         qual = self._qualified.get(name, _UNKNOWN)
         if qual is _UNKNOWN:
             qual = self._qualified[name] = self.qualify(node)
@@ -385,7 +385,7 @@ class Model:
 
     def context_of(self, node: ast.expr, function: Function) -> Context | None:
         if type(node) is _Name:
-            return function.contexts.get(node.id)  # type: ignore[attr-defined]
+            return function.contexts.get(node.id)
         return None
 
     def is_restate_operation(self, call: ast.Call, function: Function) -> bool:
@@ -566,12 +566,12 @@ class _Walker:
                 value = node.value  # type: ignore[attr-defined]
                 while type(value) is attribute_t:
                     add_attribute(value)
-                    value = value.value  # type: ignore[attr-defined]
+                    value = value.value
                 if type(value) is name_t:
                     add_name(value)
-                    ctx = value.ctx  # type: ignore[attr-defined]
+                    ctx = value.ctx
                     if ctx is not load and type(ctx) is not load_t:
-                        add_local(value.id)  # type: ignore[attr-defined]
+                        add_local(value.id)
                 else:
                     push(value)
                 continue
@@ -746,7 +746,7 @@ class _Builder(_Walker):
                 if id(fn) in self.reindex:  # a run action found only once the calls were resolved
                     code.append((_own_index(fn, self.run_lambdas, self._walk_run_action), fn))
                     continue
-                code.append((fn._own[0], fn))  # type: ignore[arg-type]
+                code.append((fn._own[0], fn))  # type: ignore[index]
                 for node in fn._own[1]:  # type: ignore[index]
                     params = _lambda_params(node)
                     self._walk_run_action([node.body], None, {k: v for k, v in fn.contexts.items() if k not in params})
@@ -762,17 +762,17 @@ class _Builder(_Walker):
             found = self.stored[id(fn)] = set()
             own = fn._own[0]  # type: ignore[index]  # (handler code: walked)
             for call in own.get(ast.Call, ()):
-                func = call.func  # type: ignore[attr-defined]
+                func = call.func  # type: ignore[union-attr]
                 if type(func) is ast.Attribute and func.attr in _STORING_METHODS:
-                    found.update(a.id for a in call.args if type(a) is ast.Name)  # type: ignore[attr-defined]
+                    found.update(a.id for a in call.args if type(a) is ast.Name)  # type: ignore[union-attr]
             for cls in (ast.List, ast.Tuple, ast.Set):
                 for node in own.get(cls, ()):
-                    found.update(e.id for e in node.elts if type(e) is ast.Name)  # type: ignore[attr-defined]
+                    found.update(e.id for e in node.elts if type(e) is ast.Name)  # type: ignore[union-attr]
             for node in own.get(ast.Dict, ()):
-                found.update(v.id for v in node.values if type(v) is ast.Name)  # type: ignore[attr-defined]
+                found.update(v.id for v in node.values if type(v) is ast.Name)  # type: ignore[union-attr]
             for node in own.get(ast.Assign, ()):
-                value = node.value  # type: ignore[attr-defined]
-                if type(value) is ast.Name and any(type(t) in (ast.Subscript, ast.Attribute) for t in node.targets):  # type: ignore[attr-defined]
+                value = node.value  # type: ignore[union-attr]
+                if type(value) is ast.Name and any(type(t) in (ast.Subscript, ast.Attribute) for t in node.targets):  # type: ignore[union-attr]
                     found.add(value.id)
         return found
 
@@ -793,7 +793,7 @@ class _Builder(_Walker):
                     for node in (target,) if type(target) is ast.Name else ast.walk(target):
                         if isinstance(node, ast.Name):
                             seen = node.id in values
-                            value = stmt.value if single and node is target and not seen else None
+                            value = stmt.value if single and node is target and not seen else None  # type: ignore[attr-defined]
                             names.add(node.id)
                             values[node.id] = value
             elif cls in _NESTING:
@@ -912,18 +912,18 @@ class _Builder(_Walker):
                     first = False
                 continue
             # `context_type_of`, its cache for plain names inlined (most annotations)
-            ctype = known.get(ann.id, _UNKNOWN) if type(ann) is _Name else _UNKNOWN  # type: ignore[attr-defined]
+            ctype = known.get(ann.id, _UNKNOWN) if type(ann) is _Name else _UNKNOWN
             if ctype is _UNKNOWN:
                 ctype = self.m.context_type_of(ann)
             if ctype is not None or first:  # (`first` only for every[0], which is positional[0])
-                own[p.arg] = Context(p.arg, ctype, fn, ann)
+                own[p.arg] = Context(p.arg, ctype, fn, ann)  # type: ignore[arg-type]
             first = False
         if own:
             if handler is None and positional:
-                first = own.get(positional[0].arg)
-                if first is not None and first.type is not None:
+                head = own.get(positional[0].arg)
+                if head is not None and head.type is not None:
                     # a function whose first parameter is a Restate context is a handler (the rule specification)
-                    fn.handler = _CONTEXT_HANDLERS[first.type]
+                    fn.handler = _CONTEXT_HANDLERS[head.type]
         # every context visible here: the enclosing function's unless shadowed, then its own
         if parent is not None and parent.contexts:
             contexts = dict(parent.contexts)
@@ -955,16 +955,16 @@ class _Builder(_Walker):
             func = call.func
             receiver = func.value if isinstance(func, ast.Attribute) else None
             ctx = fn.contexts.get(receiver.id) if isinstance(receiver, ast.Name) else None
-            if ctx is not None and func.attr in RUN_METHODS:  # type: ignore[union-attr]
+            if ctx is not None and func.attr in RUN_METHODS:  # type: ignore[attr-defined]
                 self._context_run(call, fn, ctx)
                 continue
             helper = RUN_HELPERS.get(self.m.qualify(func, fn) or "")
             if helper is not None:
                 self._helper_run(call, fn, helper)
-            elif isinstance(receiver, ast.Name) and func.attr in SAGA_RUN_METHODS:  # type: ignore[union-attr]
+            elif isinstance(receiver, ast.Name) and func.attr in SAGA_RUN_METHODS:  # type: ignore[attr-defined]
                 saga = self._saga_of(receiver.id, fn)
                 if saga is not False:
-                    for position, keyword in SAGA_RUN_METHODS[func.attr]:  # type: ignore[union-attr]
+                    for position, keyword in SAGA_RUN_METHODS[func.attr]:  # type: ignore[attr-defined]
                         action = _argument(call, position, keyword)
                         if action is not None:
                             self._add_run(call, fn, saga, action, [])  # type: ignore[arg-type]
@@ -1034,9 +1034,9 @@ class _Builder(_Walker):
             if isinstance(node, ast.withitem):
                 value, targets = node.context_expr, [node.optional_vars]
             elif isinstance(node, ast.Assign):
-                value, targets = node.value, node.targets
+                value, targets = node.value, node.targets  # type: ignore[assignment]
             else:
-                value, targets = node.value, [node.target]  # type: ignore[attr-defined]
+                value, targets = node.value, [node.target]
             if not any(isinstance(t, ast.Name) and t.id == name for t in targets):
                 continue
             if not (isinstance(value, ast.Call) and qualify(value.func, scope) in SAGA_CLASSES):
@@ -1131,7 +1131,7 @@ def _own_index(fn: Function, run_lambdas: Set[int], on_run_lambda: Callable[...,
     return {t: [node for node, _ in items] for t, items in index.items()}
 
 
-def _index_body(body, fn, index, run_lambdas, on_run_lambda=None) -> None:  # type: ignore[no-untyped-def]
+def _index_body(body, fn, index, run_lambdas, on_run_lambda=None) -> None:
     """Index every node of a function body by type (nested defs and classes excluded: a nested
     def is a Function of its own). Run-action lambdas are handed to ``on_run_lambda``."""
     stack: list[ast.AST] = list(reversed(body))

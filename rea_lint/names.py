@@ -76,7 +76,7 @@ class ImportMap:
             if text.count("import") == len(top):
                 for stmt in top:
                     if type(stmt) is import_t:
-                        self._add_import(stmt)  # type: ignore[arg-type]
+                        self._add_import(stmt)
                     else:
                         self._add_import_from(stmt)  # type: ignore[arg-type]
                 for stmt in assigns:

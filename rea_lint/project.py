@@ -73,7 +73,7 @@ PROJECT_CODES = (*TRANSITIVE_CODES, ACTION_CODE, KIND_CODE)
 """Every code the whole-project analysis reports."""
 SUMMARY_VERSION = 3
 """Bump when the summary's shape or meaning changes (part of a cache key)."""
-_UNKNOWN: Any = object()
+_UNKNOWN = object()
 
 
 class CallSite(NamedTuple):
@@ -280,7 +280,7 @@ class Linkable:
         return target.rpartition(".")[2] in self.lasts
 
 
-class _Verdicts(dict):  # type: ignore[type-arg]
+class _Verdicts(dict):
     """`Linkable.may_name` memoised: targets repeat (`restate.Context`, `datetime.timedelta`)."""
 
     __slots__ = ("linkable",)
@@ -546,7 +546,7 @@ def _spelled_helpers(
 def _site(call: ast.Call, target: str, ctx: str) -> list[Any]:
     """A call site as `to_dict` writes a `CallSite`: target, the call as written, position, context name."""
     func = call.func
-    text = f"{func.id}()" if type(func) is ast.Name else f"{dotted(func)}()"  # type: ignore[attr-defined]
+    text = f"{func.id}()" if type(func) is ast.Name else f"{dotted(func)}()"
     return [target, text, call.lineno, call.col_offset, call.end_lineno, call.end_col_offset, ctx]
 
 
@@ -659,7 +659,7 @@ class _NonCallables(Mapping[str, bool]):
         if key in self._known:
             return True
         if key in self._pending:
-            self._decide(self._pending[key])  # type: ignore[index]
+            self._decide(self._pending[key])
             return key in self._known
         return False
 
@@ -784,11 +784,13 @@ class _Resolver:
                         continue
                 else:
                     continue
-                target = cache.get(id(func), _UNKNOWN)
-                if target is _UNKNOWN:
-                    target = cache[id(func)] = compute(func, fn)
-                if target is not None:
-                    yield call, fn, target
+                key = id(func)
+                if key in cache:
+                    resolved = cache[key]
+                else:
+                    resolved = cache[key] = compute(func, fn)
+                if resolved is not None:
+                    yield call, fn, resolved
 
     def heads(self) -> tuple[set[str], set[str]]:
         """The names a call `calls` follows may start with: a called name (a function's or an
@@ -1312,13 +1314,13 @@ class _Reachable:
             func = (item if type(item) is ast.Call else item[0]).func
             kind = type(func)
             if kind is name:
-                if func.id in names or func.id in imported:
+                if func.id in names or func.id in imported:  # type: ignore[union-attr]
                     yield item
             elif kind is attribute:
-                if func.attr in names:
+                if func.attr in names:  # type: ignore[union-attr]
                     yield item
                 elif imported:
-                    head = func.value
+                    head = func.value  # type: ignore[union-attr]
                     while type(head) is attribute:
                         head = head.value
                     if type(head) is name and head.id in imported:
@@ -1350,7 +1352,7 @@ def _detector_cues(config: ReaConfig, detectors: tuple[Any, ...]) -> tuple[Any, 
     asks the same question for every file."""
     last_config, last_detectors, found = _DETECTOR_CUES
     if last_config is config and last_detectors == detectors:
-        return found  # type: ignore[no-any-return]
+        return found
     from rea_lint.rules.base import Cues
 
     parts = [checker.cues(config) for checker in detectors]
@@ -1360,7 +1362,7 @@ def _detector_cues(config: ReaConfig, detectors: tuple[Any, ...]) -> tuple[Any, 
         methods: frozenset[str] = frozenset()
         for checker in detectors:
             methods |= checker.cue_methods
-        found = (Cues.union(*parts), methods)  # type: ignore[arg-type]
+        found = (Cues.union(*parts), methods)
     _DETECTOR_CUES[:] = [config, detectors, found]
     return found
 

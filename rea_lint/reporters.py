@@ -145,10 +145,11 @@ def _json_finding(d: Diagnostic) -> dict[str, Any]:
     rule = RULES[d.code]
     fix = None
     if d.fix != Fix.NONE.value:
-        fix = {"applicability": d.fix, "note": rule.fix_note, "edits": []}
+        edits: list[dict[str, Any]] = []
+        fix = {"applicability": d.fix, "note": rule.fix_note, "edits": edits}
         if d.edit:
             e = d.edit
-            fix["edits"].append(
+            edits.append(
                 {
                     "line": e["line"],
                     "column": e["col"] + 1,

@@ -660,7 +660,7 @@ def _link(groups: Iterable[tuple[ReaConfig, list[FileResult]]]) -> tuple[dict[st
                 if result.summary is None:
                     continue
             try:
-                linkable.add(result.summary)
+                linkable.add(result.summary)  # type: ignore[arg-type]  # (a cached summary may be malformed: caught)
             except (KeyError, TypeError, AttributeError):
                 continue  # (not a summary: `from_dict` would refuse it too)
             loaded.append((m, result))

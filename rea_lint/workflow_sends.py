@@ -82,7 +82,7 @@ def _seconds(model: Model, node: ast.expr, fn: Function) -> float | None:
 
 
 def _after(node: ast.AST, call: ast.Call) -> bool:
-    return (node.lineno, node.col_offset) > (call.end_lineno, call.end_col_offset)  # type: ignore[operator]
+    return (node.lineno, node.col_offset) > (call.end_lineno, call.end_col_offset)  # type: ignore[attr-defined]
 
 
 def _contains(outer: ast.AST, inner: ast.AST) -> bool:
@@ -151,7 +151,7 @@ def reads_workflow_state(model: Model, handler: Function) -> bool:
     if ctx is None:
         return False
     for call in model.function_nodes(handler).get(ast.Call, ()):
-        if _on(call, ctx) in ("get", "state_keys", "promise"):  # type: ignore[arg-type]
+        if _on(call, ctx) in ("get", "state_keys", "promise"):  # type: ignore[arg-type, operator]
             return True
         func = call.func  # type: ignore[attr-defined]
         if (isinstance(func, ast.Attribute) and func.attr in ("get", "read") and isinstance(func.value, ast.Name)

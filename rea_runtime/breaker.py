@@ -97,7 +97,7 @@ breaker_object = VirtualObject("CircuitBreaker")
 _STATE = "breaker"
 
 
-async def _load(ctx: restate.ObjectSharedContext) -> BreakerStatus:
+async def _load(ctx: restate.ObjectSharedContext | restate.ObjectContext) -> BreakerStatus:
     return await ctx.get(_STATE, type_hint=BreakerStatus) or BreakerStatus()
 
 
@@ -253,11 +253,10 @@ class CircuitBreaker:
             try:
                 # The SDK's run_typed, not rea_runtime.run: importing that submodule would shadow
                 # the package's lazy `rea_runtime.run` function with the module.
+                retry: dict[str, Any] = {} if self.run_attempts == 1 else dict(
+                    initial_retry_interval=opts.initial_retry_interval, max_retry_interval=opts.max_retry_interval)
                 out = await ctx.run_typed(run_name, _answered(action, serde, sdk_ctx, run_name, self.run_attempts),
-                                          RunOptions(
-                    max_attempts=opts.max_attempts, type_hint=dict, **({} if self.run_attempts == 1 else dict(
-                        initial_retry_interval=opts.initial_retry_interval,
-                        max_retry_interval=opts.max_retry_interval))), *args)
+                                          RunOptions(max_attempts=opts.max_attempts, type_hint=dict, **retry), *args)
             except TerminalError as err:  # the run's retries are exhausted: one failure
                 st = await self._record(ctx, key, ok=False, prior=decision.state)
                 if self.on_failure == "terminal" or attempt >= self.max_attempts:

@@ -160,6 +160,6 @@ async def first_success(*futures: Awaitable[T], cancel_losers: bool = True) -> T
         if cancel_losers:
             for other in futs:
                 if other is not f and not other.is_completed() and hasattr(other, "cancel_invocation"):  # type: ignore[attr-defined]
-                    await other.cancel_invocation()  # type: ignore[attr-defined]
+                    await other.cancel_invocation()
         return value
     raise AllFailed([errors[i] for i in sorted(errors)])

@@ -70,7 +70,7 @@ def _wrap_action(action: Callable[..., Any], name: str) -> Callable[..., Any]:
     else:
 
         @functools.wraps(action)
-        def run_action(*args: Any, **kwargs: Any) -> Any:  # type: ignore[misc]
+        def run_action(*args: Any, **kwargs: Any) -> Any:
             token = IN_RUN.set(name)
             try:
                 return action(*args, **kwargs)
@@ -454,7 +454,7 @@ def _callee(method: str, args: tuple, kwargs: dict) -> tuple[str, str]:
     try:
         from restate.handler import handler_from_callable
 
-        h = handler_from_callable(target)
+        h: Any = handler_from_callable(target)  # type: ignore[arg-type]  # (not a handler: caught below)
         return h.service_tag.name, h.name
     except Exception:  # noqa: BLE001 - not a handler reference: label it as unknown
         return "?", getattr(target, "__name__", "?")
@@ -467,7 +467,7 @@ def _measure_call(sdk_ctx: Any, inv: Invocation, fut: Any, method: str, args: tu
     coroutine it runs lazily on first await is wrapped."""
     lazy = getattr(fut, "future", None)
     orig = getattr(lazy, "async_def", None)
-    if orig is None:
+    if lazy is None or orig is None:
         return
     callee_service, callee_handler = _callee(method, args, kwargs)
     service, handler = events.handler_names(sdk_ctx, inv.handler)

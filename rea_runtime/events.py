@@ -94,7 +94,7 @@ def attempt(sdk_ctx: Any, fallback: str) -> _Attempt:
     if not listeners:
         return _NO_ATTEMPT
     service, handler = handler_names(sdk_ctx, fallback)
-    managers = []
+    managers: list[Any] = []
     for listener in listeners:
         try:
             manager = listener(sdk_ctx=sdk_ctx, service=service, handler=handler)

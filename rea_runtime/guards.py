@@ -42,7 +42,7 @@ _WARNED_MAX = 50_000
 _warned_lock = threading.Lock()
 
 
-class DurableOps(list):  # type: ignore[type-arg]
+class DurableOps(list):
     """The durable operations handler code started (REA204), each recorded on the hot path as
     one flat tuple ``(future, template, ctx name, argument, code, offset)`` (the caller's code
     object and the offset of its call instruction, `frame.f_lasti`); iterating gives
@@ -413,7 +413,7 @@ def _hook_internal_exceptions() -> None:
         return
 
     @functools.wraps(orig_init)
-    def __init__(self: BaseException, *args: Any, **kwargs: Any) -> None:
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         orig_init(self, *args, **kwargs)
         inv = CURRENT.get()
         if inv is not None and inv.active and inv.internal_exc is None:
@@ -464,7 +464,7 @@ def _hook_combinators() -> None:
                 return combinator
 
         hooked = make()
-        hooked.__rea_original__ = orig  # type: ignore[attr-defined]
+        hooked.__rea_original__ = orig
         ORIGINALS[orig] = hooked
         setattr(rasyncio, name, hooked)
         if getattr(restate, name, None) is orig:
@@ -508,7 +508,7 @@ def install() -> None:
         _patch(time, "sleep", "REA105", "time.sleep()", arity=1)
         _patch(asyncio, "sleep", "REA105", "asyncio.sleep()")
         _patch(builtins, "open", "REA108", "open()", walk=True, library_owned=_installation_read)
-        io.open = builtins.open  # type: ignore[assignment]
+        io.open = builtins.open
         _patch(os, "system", "REA108", "os.system()", walk=True)
         _patch_method(socket.socket, "__init__", "REA108", "socket.socket()")
         _patch_method(subprocess.Popen, "__init__", "REA108", "subprocess.Popen()")

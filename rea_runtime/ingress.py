@@ -163,7 +163,7 @@ class Ingress:
     # -- policy -----------------------------------------------------------------------------------
 
     def _target(self, fn: Any, key: str | None) -> tuple[Any, str]:
-        handler = handler_from_callable(fn)
+        handler: Any = handler_from_callable(fn)
         kind = handler.service_tag.kind
         if kind in ("object", "workflow") and key is None:
             raise IngressUsageError(f"{handler.service_tag.name}/{handler.name} is a {kind} handler: pass key=...")
@@ -263,7 +263,7 @@ class Ingress:
     async def attach_invocation(self, fn: Any, invocation_id: str) -> Any:
         """Wait for (and return) the result of invocation ``invocation_id`` (what `send` returned)."""
         _check_handler_code("ingress.attach_invocation(...)")
-        handler = handler_from_callable(fn)
+        handler: Any = handler_from_callable(fn)
         target = f"{handler.service_tag.name}/{handler.name}"
         path = f"/restate/invocation/{path_segment(invocation_id, 'invocation id')}/attach"
         return await self._get(path, handler, target, invocation_id)
@@ -293,7 +293,7 @@ class Ingress:
         return True, self._output(handler, resp)
 
     def _workflow(self, main: Any) -> tuple[Any, str]:
-        handler = handler_from_callable(main)
+        handler: Any = handler_from_callable(main)
         if handler.service_tag.kind != "workflow" or handler.kind != "workflow":
             raise IngressUsageError(
                 f"{handler.service_tag.name}/{handler.name} is not a workflow's main handler: pass the "

@@ -110,7 +110,8 @@ def _wait(future: Any, frame: Any) -> None:
     if mark is None:
         return
     inv, subject = mark
-    if inv is not CURRENT.get() or not inv.active or IN_RUN.get() is not None:
+    current = CURRENT.get()
+    if current is None or inv is not current or not current.active or IN_RUN.get() is not None:
         return
     report(inv, "REA207", subject, _user(frame))
 

@@ -159,7 +159,7 @@ class CallCompensation:
     delay: Optional[timedelta] = None
 
     def address(self) -> tuple[str, str, Any]:
-        handler = handler_from_callable(self.target)
+        handler: Any = handler_from_callable(self.target)
         return handler.service_tag.name, handler.name, handler
 
     def payload(self, result: Any) -> bytes:

@@ -171,7 +171,7 @@ def set_measured(sdk_ctx: Any, inv: Any, limits: tuple[str, int | None, int | No
     service, entry_budget, total_budget = limits
     if (entry_budget is None or size <= entry_budget) and (total_budget is None or inv.state_sizes is None):
         child = STATE_SIZE._metrics.get((service, name))  # the usual write: recorded, within its budget
-        (child if child is not None else _child(STATE_SIZE, service, name)).set(size)
+        (child if child is not None else _child(STATE_SIZE, service, name)).set(size)  # type: ignore[union-attr]
     else:
         _check(sdk_ctx, inv, limits, name, size, measured=False)
     if not args and not kwargs:  # (forwarding empty *args/**kwargs costs more than the check)

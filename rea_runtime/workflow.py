@@ -58,7 +58,7 @@ async def _race(ctx: Any, future: Awaitable[T], wait: timedelta, what: str, limi
         f"with_timeout({what}): got a {type(future).__name__}; pass a durable future such as "
         f"ctx.promise(name).value(), an awakeable's future or a call (asyncio.wait_for is not journaled)"
     ))
-    match await restate.select(result=future, timeout=ctx.sleep(wait)):
+    match await restate.select(result=future, timeout=ctx.sleep(wait)):  # type: ignore[arg-type]  # (durable: required above)
         case ["result", value]:
             return value
         case _:

@@ -7,7 +7,7 @@ y as z`, `now = datetime.now` in a utility module and stub re-exports all count.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Container, Mapping
+from typing import AbstractSet, Container, Mapping, Sequence
 
 from mypy.nodes import CallExpr, NameExpr, RefExpr, Var
 from mypy.types import Instance, Type
@@ -132,6 +132,6 @@ def bound_here_or_module(receiver: object, param_ids: Container[int]) -> bool:
     return False
 
 
-def futures_to_asyncio(names: set[str], arg_types: list[Type | None]) -> bool:
+def futures_to_asyncio(names: AbstractSet[str], arg_types: Sequence[Type | None]) -> bool:
     """An asyncio combinator handed a Restate future: wrong anywhere, handler code or not."""
     return bool(names & ASYNCIO_COMBINATORS) and any(is_restate_future(t) for t in arg_types)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from mypy.nodes import CallExpr, Expression, FuncItem, MemberExpr, NameExpr, Node, TupleExpr, Var
+from mypy.nodes import CallExpr, Context, Expression, FuncItem, MemberExpr, NameExpr, TupleExpr, Var
 
 from mypy_plugin.handlers import Handlers, context_param, first_param_annotation
 from mypy_plugin.index import _func_node, action_of, unwrap_partial
@@ -64,7 +64,7 @@ def shared_state_writes(h: Handlers, func: FuncItem, handler_kind: str | None) -
             yield node
 
 
-def context_kind_mismatch(h: Handlers, func: FuncItem, expected: str) -> tuple[Node, str] | None:
+def context_kind_mismatch(h: Handlers, func: FuncItem, expected: str) -> tuple[Context, str] | None:
     """The annotation node and its type name when it is a Restate context of the wrong kind."""
     annotation, node = first_param_annotation(func)
     if annotation is None:

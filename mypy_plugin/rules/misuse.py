@@ -12,7 +12,7 @@ is a Virtual Object or Workflow of this module.
 
 from __future__ import annotations
 
-from mypy.nodes import CallExpr, Decorator, Expression, FuncDef, RefExpr, StrExpr, Var
+from mypy.nodes import CallExpr, Decorator, Expression, FuncDef, MemberExpr, NameExpr, RefExpr, StrExpr, Var
 from mypy.types import (
     AnyType, CallableType, Instance, LiteralType, NoneType, Overloaded, TupleType, Type, TypedDictType, TypeType,
     UnionType, get_proper_type,
@@ -136,5 +136,5 @@ def kind_mismatch(h: Handlers, call: CallExpr, method: str, ctx: str = "ctx") ->
     kind = _service_of(h, target)
     if kind is None or kind == expected:
         return None
-    name = target.name if isinstance(target, RefExpr) else "?"
+    name = target.name if isinstance(target, (NameExpr, MemberExpr)) else "?"
     return f"`{ctx}.{method}(...)` on `{name}`, a handler of {_LABEL[kind]},"

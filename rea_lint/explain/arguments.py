@@ -8,7 +8,7 @@ import argparse
 __all__ = ["add_parser"]
 
 
-def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "explain",
         help="map a [570 Journal mismatch] back to the line of code and its likely cause",

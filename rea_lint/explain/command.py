@@ -76,7 +76,7 @@ def _input(args: argparse.Namespace) -> tuple[Mismatch, list[RecordedEntry] | No
     return parse_message(text), None
 
 
-def _current(paths: Sequence[str]):  # type: ignore[no-untyped-def]
+def _current(paths: Sequence[str]):
     from rea_lint.journal.shape import load_shapes
 
     for raw in paths:
@@ -85,7 +85,7 @@ def _current(paths: Sequence[str]):  # type: ignore[no-untyped-def]
     return load_shapes(paths)
 
 
-def _old(since: str, paths: Sequence[str]):  # type: ignore[no-untyped-def]
+def _old(since: str, paths: Sequence[str]):
     from rea_lint.journal.revisions import RevisionError, pathspecs, read_directory, read_revision, repo_root
     from rea_lint.journal.shape import shapes_of_sources
 

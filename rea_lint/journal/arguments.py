@@ -8,7 +8,7 @@ import argparse
 __all__ = ["add_parser"]
 
 
-def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "diff",
         help="tell whether a change breaks Restate invocations in flight (replay compatibility)",

@@ -125,7 +125,7 @@ class Fingerprinter:
         found = shared.get(key)
         if found is None:
             found = shared[key] = _dump(node)
-        return found  # type: ignore[no-any-return]
+        return found
 
     def assignments(self) -> dict[str, list[ast.AST | str | tuple[int, ast.AST]]]:
         """Local name -> what is assigned to it, in source order (nested defs excluded)."""
@@ -184,7 +184,7 @@ def _param_positions(fn: Function) -> dict[str, int]:
     return {p.arg: i for i, p in enumerate(every)}
 
 
-def _own_statements(body: list[ast.stmt]):  # type: ignore[no-untyped-def]
+def _own_statements(body: list[ast.stmt]):
     """Every statement of a function body at any depth, nested defs and classes left out."""
     stack: list[ast.stmt] = list(reversed(body))
     while stack:
@@ -198,7 +198,7 @@ def _own_statements(body: list[ast.stmt]):  # type: ignore[no-untyped-def]
                 stack.extend(reversed(block))
 
 
-def _own_expressions(body: list[ast.stmt]):  # type: ignore[no-untyped-def]
+def _own_expressions(body: list[ast.stmt]):
     stack: list[ast.AST] = list(body)
     while stack:
         node = stack.pop()

@@ -71,7 +71,7 @@ def replay_path(old: Path, new: Node) -> Iterator[Outcome]:
 
 
 class _Guided:
-    def __init__(self, recorded, decisions, raises) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, recorded, decisions, raises) -> None:
         self.recorded = recorded
         self.decisions = decisions
         self.raises = raises
@@ -160,7 +160,7 @@ class _Guided:
             else:  # pragma: no cover
                 raise TypeError(f"not a shape node: {head!r}")
 
-    def _arms(self, condition: str, arms, seen: dict[str, int]) -> list:  # type: ignore[no-untyped-def]
+    def _arms(self, condition: str, arms, seen: dict[str, int]) -> list:
         recorded = self.decisions.get(condition)
         k = seen.get(condition, 0)
         if recorded is not None and k < len(recorded):
@@ -184,7 +184,7 @@ class Reached:
     ways: int = 0
 
 
-def reach(root: Node, position: int, agrees) -> Reached:  # type: ignore[no-untyped-def]
+def reach(root: Node, position: int, agrees) -> Reached:
     """The operations at journal ``position`` (0-based) of ``root``, along every way whose
     earlier operations satisfy ``agrees(i, op)``. Branches are free (nothing recorded says
     how they went, beyond the operations); states already explored are not walked twice, so

@@ -454,7 +454,7 @@ class _Project:
             target, near = hop, mod.path
         return None
 
-    def _decorated(self, mod: _Module):  # type: ignore[no-untyped-def]
+    def _decorated(self, mod: _Module):
         m = mod.model
         for fn in m.functions:
             h = fn.handler
@@ -818,9 +818,9 @@ class _ShapeBuilder:
         for kw in call.keywords:
             if kw.arg in named:
                 if self._is_ctx(kw.value):
-                    contexts.add(kw.arg)  # type: ignore[arg-type]
+                    contexts.add(kw.arg)
                 else:
-                    env[kw.arg] = self.fp.of(kw.value)  # type: ignore[index]
+                    env[kw.arg] = self.fp.of(kw.value)
         return frozenset(contexts), env
 
     # context calls ---------------------------------------------------------------------------

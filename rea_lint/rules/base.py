@@ -77,13 +77,13 @@ class Calls:
         for calls, fn in segments(model, nodes, ast.Call):
             builtin: dict[str, str | None] = {}
             for call in calls:
-                head = call.func  # type: ignore[attr-defined]
+                head = call.func
                 if type(head) is attribute:
                     bucket = by_method.get(head.attr)
                     if bucket is None:
-                        by_method[head.attr] = [(call, fn)]  # type: ignore[list-item]
+                        by_method[head.attr] = [(call, fn)]
                     else:
-                        bucket.append((call, fn))  # type: ignore[arg-type]
+                        bucket.append((call, fn))
                     head = head.value
                     while type(head) is attribute:
                         head = head.value
@@ -94,13 +94,13 @@ class Calls:
                     ident = head.id
                     if ident not in _BUILTINS or ident in shadowed:
                         continue
-                    qual = builtin.get(ident, _UNASKED)  # type: ignore[arg-type]
+                    qual = builtin.get(ident, _UNASKED)
                     if qual is _UNASKED:
                         qual = builtin[ident] = None if is_local(ident, fn) else _BUILTIN_QUALS[ident]
                     if qual is not None:
-                        at = by_qual.get(qual)
+                        at = by_qual.get(qual)  # type: ignore[call-overload]
                         if at is None:
-                            by_qual[qual] = [len(resolved)]
+                            by_qual[qual] = [len(resolved)]  # type: ignore[index]
                         else:
                             at.append(len(resolved))
                         resolved.append((call, fn, qual))  # type: ignore[arg-type]
@@ -110,14 +110,14 @@ class Calls:
                 ident = head.id
                 if ident not in imported and (ident not in _BUILTINS or ident in shadowed):
                     continue
-                qual = call_target(call, fn)  # type: ignore[arg-type]
+                qual = call_target(call, fn)
                 if qual is not None:
                     at = by_qual.get(qual)
                     if at is None:
                         by_qual[qual] = [len(resolved)]
                     else:
                         at.append(len(resolved))
-                    resolved.append((call, fn, qual))  # type: ignore[arg-type]
+                    resolved.append((call, fn, qual))
 
     def methods(self, names: Iterable[str]) -> Iterator[tuple[ast.Call, Function]]:
         """Calls `<expr>.<name>(...)` for these method names, name by name, each in order."""
@@ -141,7 +141,7 @@ def segments(model: Model, nodes: NodeSource, *types: type) -> list[tuple[list[A
         return model.plain_segments(*types)
     own = getattr(nodes, "segments", None)
     if own is not None:  # a source that keeps its nodes a function at a time says so
-        return own(*types)  # type: ignore[no-any-return]
+        return own(*types)
     found: list[tuple[list[Any], Function]] = []
     last: Function | None = None
     for node, fn in nodes(*types):
@@ -163,7 +163,7 @@ def calls(model: Model, nodes: NodeSource) -> Calls:
     found = cache.get(key)
     if found is None:
         found = cache[key] = Calls(model, nodes)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def method_calls(model: Model, nodes: NodeSource, names: Iterable[str]) -> Iterator[tuple[ast.Call, Function]]:

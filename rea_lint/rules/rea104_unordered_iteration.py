@@ -44,12 +44,12 @@ class UnorderedIteration(Checker):
         loops: list[tuple[ast.expr, Sequence[ast.AST], Function]] = []
         for fn_loops, fn in model.handler_segments(ast.For, ast.AsyncFor):
             for loop in fn_loops:
-                loops.append((loop.iter, loop.body, fn))
+                loops.append((loop.iter, loop.body, fn))  # type: ignore[attr-defined]
         for comps, fn in model.handler_segments(*_COMPREHENSIONS):
             for comp in comps:
-                body: list[ast.AST] = [comp.key, comp.value] if isinstance(comp, ast.DictComp) else [comp.elt]
-                for i, gen in enumerate(comp.generators):
-                    loops.append((gen.iter, [*body, *gen.ifs, *comp.generators[i + 1 :]], fn))
+                elts: list[ast.AST] = [comp.key, comp.value] if isinstance(comp, ast.DictComp) else [comp.elt]  # type: ignore[attr-defined]
+                for i, gen in enumerate(comp.generators):  # type: ignore[attr-defined]
+                    loops.append((gen.iter, [*elts, *gen.ifs, *comp.generators[i + 1 :]], fn))  # type: ignore[attr-defined]
         reported: set[int] = set()
         for iterable, body, fn in loops:
             if not fn.contexts:
@@ -157,9 +157,9 @@ class _SetNames:
                 if isinstance(stmt, ast.Assign):
                     targets, value = stmt.targets, stmt.value
                 else:
-                    targets, value = [stmt.target], stmt.value
+                    targets, value = [stmt.target], stmt.value  # type: ignore[attr-defined]
                     if isinstance(stmt, ast.AugAssign):
-                        value = None if not isinstance(stmt.op, (ast.BitOr, ast.BitAnd, ast.Sub, ast.BitXor)) else stmt.target
+                        value = None if not isinstance(stmt.op, (ast.BitOr, ast.BitAnd, ast.Sub, ast.BitXor)) else stmt.target  # type: ignore[assignment]
                 for t in targets:
                     if isinstance(t, ast.Name):
                         self._values.setdefault((id(fn), t.id), []).append(value)
@@ -267,7 +267,7 @@ class _SetNames:
             return self._int_literals(node.args[0], fn, depth + 1)
         if isinstance(node, ast.Name):
             values = self.values.get((id(fn), node.id))
-            return bool(values) and all(v is not None and self._int_literals(v, fn, depth + 1) for v in values)
+            return bool(values) and all(v is not None and self._int_literals(v, fn, depth + 1) for v in values)  # type: ignore[union-attr]
         return False
 
     def _name_is_set(self, name: str, scope: Function, depth: int) -> bool:
@@ -300,7 +300,7 @@ def _literal_kind(node: ast.expr) -> str | None:
     return None
 
 
-def _same(kinds) -> str | None:  # type: ignore[no-untyped-def]
+def _same(kinds) -> str | None:
     """The one kind all of these are, or None (unknown, or mixed: `{1, "a"}`)."""
     found: set[str | None] = set(kinds)
     if len(found) != 1:

@@ -55,16 +55,16 @@ class GlobalState(Checker):
         writes_global = self._writes_global
         assign, name = ast.Assign, ast.Name
         for kind in _WRITES:  # type by type, each a function at a time: `handler_nodes`' order
-            for stmts, fn in model.handler_segments(kind):
+            for stmts, fn in model.handler_segments(kind):  # type: ignore[assignment]
                 for stmt in stmts:
                     if kind is assign:
-                        targets = stmt.targets
+                        targets = stmt.targets  # type: ignore[attr-defined]
                         if not declared and len(targets) == 1 and type(targets[0]) is name:
                             continue  # the common case: `x = ...`, a local
-                    elif kind is ast.AnnAssign and stmt.value is None:
+                    elif kind is ast.AnnAssign and stmt.value is None:  # type: ignore[attr-defined]
                         continue  # `x: int` binds nothing
                     else:
-                        targets = stmt.targets if kind is ast.Delete else (stmt.target,)
+                        targets = stmt.targets if kind is ast.Delete else (stmt.target,)  # type: ignore[attr-defined]
                     for t in targets:
                         if type(t) is name and not declared:  # the common case: a local
                             continue

@@ -139,7 +139,7 @@ def _may_hold_objects(model: Model, nodes: NodeSource, factories: frozenset[str]
         while node is not None:
             kind = type(node)
             if kind is ast.Call:
-                if model.qualify(node.func) in makers:  # type: ignore[attr-defined]
+                if model.qualify(node.func) in makers:  # type: ignore[attr-defined, operator]
                     return True
                 node = node.func  # type: ignore[attr-defined]
             elif kind is ast.Attribute or kind is ast.Subscript or kind is ast.Await:

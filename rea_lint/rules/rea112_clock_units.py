@@ -61,7 +61,7 @@ class ClockUnits(Checker):
             if found is not None:
                 source: ast.Call | None = found[0]
             else:
-                source = names.get((id(fn), value.id)) if type(value) is name else None  # type: ignore[attr-defined]
+                source = names.get((id(fn), value.id)) if type(value) is name else None
             kind = type(target)
             if kind is name:
                 key = (id(fn), target.id)  # type: ignore[attr-defined]
@@ -88,10 +88,10 @@ class ClockUnits(Checker):
                     if isinstance(stmt.target, ast.Name):
                         names[(id(fn), stmt.target.id)] = None  # no longer the raw value
                     continue
-                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]  # type: ignore[attr-defined]
                 for target in targets:
-                    bind(target, stmt.value, fn)
-        for fn_nodes, fn in model.handler_segments(ast.BinOp, ast.Compare):
+                    bind(target, stmt.value, fn)  # type: ignore[attr-defined]
+        for fn_nodes, fn in model.handler_segments(ast.BinOp, ast.Compare):  # type: ignore[assignment]
             if id(fn) not in functions:
                 continue
             for node in fn_nodes:
@@ -100,7 +100,7 @@ class ClockUnits(Checker):
                         continue
                     operands = [node.left, node.right]
                 else:
-                    operands = [node.left, *node.comparators]
+                    operands = [node.left, *node.comparators]  # type: ignore[attr-defined]
                 unit = next((u for u in map(unit_name, operands) if u is not None), None)
                 if unit is None:
                     continue  # (most: no operand named in a unit, so no source is looked up)

@@ -22,9 +22,9 @@ class ContextInRun(Checker):
         for run in model.run_calls:
             for arg in run.passed:
                 target = arg.value if isinstance(arg, ast.Starred) else arg
-                ctx = model.context_of(target, run.function)
-                if ctx is not None:
-                    yield self.report(arg, subject=ctx.name, ctx=ctx.name)
+                held = model.context_of(target, run.function)
+                if held is not None:
+                    yield self.report(arg, subject=held.name, ctx=held.name)
 
     invalid = (
         _HEADER + "    await ctx.run_typed('x', lambda: ctx.key())\n",

@@ -37,7 +37,7 @@ class IngressInHandler(CallRule):
     judges_names = True
 
     @classmethod
-    def matches(cls, qualname: str, call: ast.Call, extra=()) -> bool:  # type: ignore[no-untyped-def]
+    def matches(cls, qualname: str, call: ast.Call, extra=()) -> bool:
         return is_ingress_factory(qualname) or qualname in extra
 
     def detect(self, model: Model, nodes: NodeSource) -> Iterator[Detection]:

@@ -129,7 +129,7 @@ def returns_no_callable(model: Model, fn: Function, depth: int = 0) -> bool:
         found = cache.get(id(fn))
         if found is None:
             found = cache[id(fn)] = _returns_no_callable(model, fn, 0)
-        return found  # type: ignore[no-any-return]
+        return found
     return _returns_no_callable(model, fn, depth)
 
 
@@ -210,25 +210,26 @@ def _local_data(model: Model, name: str, fn: Function, depth: int) -> bool:
                         continue
                     walked.add(id(n))
                     if type(n) is ast.Name:
-                        if not isinstance(n.ctx, ast.Load):  # type: ignore[attr-defined]
-                            bound.add(n.id)  # type: ignore[attr-defined]
+                        if not isinstance(n.ctx, ast.Load):
+                            bound.add(n.id)
                         continue
                     stack.extend(children(n))
         _remember(cache, "bound", fn, bound)
     return name not in bound
 
 
-def _assignments(cache: dict, fn: Function, own: dict[type, list[ast.AST]]) -> dict[str, list[ast.expr | None]]:  # type: ignore[type-arg]
+def _assignments(cache: dict, fn: Function, own: dict[type, list[ast.AST]]) -> dict[str, list[ast.expr | None]]:
     """Per name, what each of ``fn``'s plain assignments that binds it binds it to, in order;
     None where the name is only part of a target (`a, b = ...`, `d[a] = ...`). Once per
     function and model; only targets that are not a plain name are walked."""
     table = cache.get("assigns")
     if table is None:
         table = cache["assigns"] = {}
-    found: dict[str, list[ast.expr | None]] | None = table.get(id(fn))
-    if found is not None:
-        return found
-    found = table[id(fn)] = {}
+    known: dict[str, list[ast.expr | None]] | None = table.get(id(fn))
+    if known is not None:
+        return known
+    found: dict[str, list[ast.expr | None]] = {}
+    table[id(fn)] = found
     name = ast.Name
     for stmt in own.get(ast.Assign, ()):
         value = stmt.value  # type: ignore[attr-defined]
@@ -242,7 +243,7 @@ def _assignments(cache: dict, fn: Function, own: dict[type, list[ast.AST]]) -> d
             while stack:
                 node = stack.pop()
                 if type(node) is name:
-                    named.add(node.id)  # type: ignore[attr-defined]
+                    named.add(node.id)
                 else:
                     stack.extend(children(node))
         for bound in plain:
@@ -264,13 +265,13 @@ _BINDERS = (ast.For, ast.AsyncFor, ast.withitem, ast.NamedExpr, ast.ExceptHandle
 """Nodes that bind names in ways `_local_data` does not follow (walked whole, once per function)."""
 
 
-def _names(cache: dict, kind: str, fn: Function) -> set[str] | None:  # type: ignore[type-arg]
+def _names(cache: dict, kind: str, fn: Function) -> set[str] | None:
     """A set of names `_local_data` derived from ``fn``'s code before (once per function and model)."""
     table = cache.get(kind)
     return table.get(id(fn)) if table is not None else None
 
 
-def _remember(cache: dict, kind: str, fn: Function, names: set[str]) -> set[str]:  # type: ignore[type-arg]
+def _remember(cache: dict, kind: str, fn: Function, names: set[str]) -> set[str]:
     cache.setdefault(kind, {})[id(fn)] = names
     return names
 

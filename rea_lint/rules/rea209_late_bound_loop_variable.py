@@ -48,7 +48,7 @@ class LateBoundLoopVariable(Checker):
         loops: dict[int, list[Loop]] = {}
         for fn_loops, fn in model.handler_segments(ast.For, ast.AsyncFor, ast.While):
             for loop in fn_loops:
-                loops.setdefault(id(fn), []).append(loop)
+                loops.setdefault(id(fn), []).append(loop)  # type: ignore[arg-type]
         seen: set[int] = set()
         run_actions = _run_actions(model, runs)
         for made, fn, comprehension in stored:
@@ -113,22 +113,22 @@ def _stored(model: Model, runs: dict[int, ast.expr]) -> Iterator[tuple[Made, Fun
                 if any(isinstance(t, ast.Subscript) for t in stmt.targets):
                     for made in callables(stmt.value, fn):
                         yield made, fn, None
-            elif isinstance(stmt.op, ast.Add) and isinstance(stmt.value, (ast.List, ast.Tuple)):
-                for made in callables(stmt.value, fn):
+            elif isinstance(stmt.op, ast.Add) and isinstance(stmt.value, (ast.List, ast.Tuple)):  # type: ignore[attr-defined]
+                for made in callables(stmt.value, fn):  # type: ignore[attr-defined]
                     yield made, fn, None
     for lits, fn in model.handler_segments(ast.Dict, ast.Set):
         for lit in lits:
-            for value in lit.values if isinstance(lit, ast.Dict) else lit.elts:
+            for value in lit.values if isinstance(lit, ast.Dict) else lit.elts:  # type: ignore[attr-defined]
                 if isinstance(value, ast.Lambda):
                     yield value, fn, None
     for comps, fn in model.handler_segments(ast.ListComp, ast.SetComp, ast.DictComp):
         for comp in comps:
-            elt = comp.value if isinstance(comp, ast.DictComp) else comp.elt
+            elt = comp.value if isinstance(comp, ast.DictComp) else comp.elt  # type: ignore[attr-defined]
             if isinstance(elt, ast.Lambda):
-                yield elt, fn, comp
+                yield elt, fn, comp  # type: ignore[misc]
             elif isinstance(elt, ast.Call):  # `[ctx.run("charge", lambda: charge(s)) for s in subs]`
                 for made in callables(elt, fn):
-                    yield made, fn, comp
+                    yield made, fn, comp  # type: ignore[misc]
 
 
 def _callables(

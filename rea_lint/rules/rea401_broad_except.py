@@ -143,13 +143,13 @@ def _exits_of(stmt: ast.stmt) -> set[str]:
             out = (inner - {_FALL, _LOOP}) | ({_FALL} if _LOOP in inner else set())  # `while True`
         return out
     if isinstance(stmt, _TRY_NODES):
-        body = _exits(stmt.body)  # type: ignore[attr-defined]
+        body = _exits(stmt.body)
         if _FALL in body:
-            body = (body - {_FALL}) | _exits(stmt.orelse)  # type: ignore[attr-defined]
-        out = body | {_FALL} if not stmt.body else body  # type: ignore[attr-defined]
-        for h in stmt.handlers:  # type: ignore[attr-defined]
+            body = (body - {_FALL}) | _exits(stmt.orelse)
+        out = body | {_FALL} if not stmt.body else body
+        for h in stmt.handlers:
             out |= _exits(h.body)
-        final = _exits(stmt.finalbody) if stmt.finalbody else {_FALL}  # type: ignore[attr-defined]
+        final = _exits(stmt.finalbody) if stmt.finalbody else {_FALL}
         return final if _FALL not in final else out | (final - {_FALL})
     if isinstance(stmt, ast.Match):
         out = set()

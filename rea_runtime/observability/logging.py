@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any, TextIO
+from typing import Any, MutableMapping, TextIO
 
 import structlog
 from restate.server_context import current_context, restate_context_is_replaying
@@ -17,7 +17,7 @@ from restate.server_context import current_context, restate_context_is_replaying
 __all__ = ["add_invocation_context", "drop_replayed", "configure_logging"]
 
 
-def add_invocation_context(logger: Any, method: str, event_dict: dict) -> dict:
+def add_invocation_context(logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """Bind invocation_id, service, handler and key of the handler running here (if any)."""
     ctx = current_context()
     if ctx is None:
@@ -39,7 +39,7 @@ def add_invocation_context(logger: Any, method: str, event_dict: dict) -> dict:
     return event_dict
 
 
-def drop_replayed(logger: Any, method: str, event_dict: dict) -> dict:
+def drop_replayed(logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """Drop lines logged while the SDK replays the journal (they were logged the first time).
 
     rea's own guard warnings are kept: they are logged once per invocation already, and a
