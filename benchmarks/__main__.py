@@ -1,6 +1,6 @@
 """`python -m benchmarks`: every benchmark, one table, docs/performance.md.
 
-    python -m benchmarks            # the full run: about 25 minutes on an idle 2-core machine,
+    python -m benchmarks            # the full run: about 30 minutes on an idle 2-core machine,
                                     # writes docs/performance.md and docs/performance-*.svg
     python -m benchmarks --smoke    # tiny corpora, a minute; writes benchmarks/out/smoke/performance-smoke.md
     python -m benchmarks --only scale --scale 1000,5000   # how rea check grows with a project
@@ -77,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     scale = sorted(set(args.scale or ([20, 40] if smoke else [1000, 5000, 20000])))
     flake8_upto = args.scale_flake8_upto if args.scale_flake8_upto is not None else (None if smoke else 5000)
     diff_upto = args.scale_diff_upto  # (None: every size)
-    scale_rounds = 1 if smoke else min(rounds, 2)
+    # as many rounds at 20,000 modules as at 1,000 (the median is taken): one run of 20,000 alone
+    # varied by 20% on a shared machine, and with one round there the growth ranged 0.55x-1.77x
+    scale_rounds = 1 if smoke else rounds
     args.out.mkdir(parents=True, exist_ok=True)
     _byte_compile()
 
@@ -227,8 +229,6 @@ def require_targets(sections: list[Section], only: set[str]) -> None:
 def _estimates(only: set[str], modules: int, every: int, rounds: int, mypy_modules: int, runtime_seconds: float,
                scale: list[int], scale_rounds: int, flake8_upto: int | None, diff_upto: int | None) -> dict[str, float]:
     """Seconds each step should take on an idle 2-core machine (progress.COST: per-file costs)."""
-    from benchmarks.scale import rounds_at
-
     c = progress.COST
     est: dict[str, float] = {}
     if only & {"linter", "mypy"}:
@@ -252,7 +252,7 @@ def _estimates(only: set[str], modules: int, every: int, rounds: int, mypy_modul
     if "scale" in only:
         for n in scale:
             est[f"scale {n:,}: corpus"] = 1 + n * c["generate"]
-            est[f"scale {n:,}: rea check"] = rounds_at(n, scale_rounds) * n * (c["parse"] + c["rea_cold"] + c["rea_warm"])
+            est[f"scale {n:,}: rea check"] = scale_rounds * n * (c["parse"] + c["rea_cold"] + c["rea_warm"])
             est[f"scale {n:,}: flake8 and ruff"] = n * (c["ruff"] + (2 * c["flake8"] if flake8_upto is None or n <= flake8_upto else 0))
             if diff_upto is None or n <= diff_upto:
                 est[f"scale {n:,}: rea diff"] = 2 + n * c["diff"]

@@ -153,7 +153,7 @@ def render_markdown(env: Environment, sections: list[Section]) -> str:
         "otherwise compile rea's sources again in every process it starts).",
         "",
         "Rerun: `make bench` (installs the `bench` extra: ruff, the speed reference, and matplotlib, which "
-        "draws the plots), about 25 minutes on an idle 2-core machine; it prints each step with the time "
+        "draws the plots), about 30 minutes on an idle 2-core machine; it prints each step with the time "
         "left. The full run measures the linters on 2,000 generated modules, a stdlib sample and the real "
         "Restate code of this repository, and the growth at 1,000, 5,000 and 20,000 generated modules (`rea diff` "
         "at 20,000 takes about 2 minutes and 2 GB of memory; `--scale-diff-upto 5000` leaves it out); flake8 (a reference line of "

@@ -73,11 +73,6 @@ class ScalePoint:
         return [c.cpu / p.cpu for p, c in zip(self.parse, self.cold)]
 
 
-def rounds_at(n: int, rounds: int) -> int:
-    """Rounds at a size: the biggest corpora take minutes per run and vary least, so one round."""
-    return rounds if n <= 5000 else 1
-
-
 def measure(sizes: list[int], rounds: int, out_dir: Path, seed: int, references: int | None = None,
             diff_upto: int | None = None) -> dict[int, ScalePoint]:
     """``references``: run flake8 (without and with rea) only up to this many modules (None: at
@@ -101,7 +96,7 @@ def measure(sizes: list[int], rounds: int, out_dir: Path, seed: int, references:
         cold = [*rea, "check", "--cache-dir", str(cache), "--jobs", "1", "."]
         warm = cold
         with step(f"scale {n:,}: rea check"):
-            for _ in range(rounds_at(n, rounds)):
+            for _ in range(rounds):
                 if cache.exists():
                     shutil.rmtree(cache)
                 pt.parse.append(_check(run_process([sys.executable, "-c", PARSE_ONLY, "."], root, env), "ast.parse only"))
