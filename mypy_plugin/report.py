@@ -33,14 +33,14 @@ def unwatched(errors: Errors) -> Iterator[None]:
     type context) and ask "did an error appear?". A rea finding is about the source, not
     about the attempt, so it must neither sway that answer nor be thrown away with it.
     """
-    watchers = getattr(errors, "_watchers", None)
-    saved = list(watchers) if watchers else []
-    if watchers and saved:
+    watchers = getattr(errors, "_watchers", None) or []
+    saved = list(watchers)
+    if saved:
         watchers.clear()
     try:
         yield
     finally:
-        if watchers is not None and saved:
+        if saved:
             watchers.extend(saved)
 
 

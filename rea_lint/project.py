@@ -73,7 +73,7 @@ PROJECT_CODES = (*TRANSITIVE_CODES, ACTION_CODE, KIND_CODE)
 """Every code the whole-project analysis reports."""
 SUMMARY_VERSION = 3
 """Bump when the summary's shape or meaning changes (part of a cache key)."""
-_UNKNOWN = object()
+_UNKNOWN: Any = object()
 
 
 class CallSite(NamedTuple):
@@ -784,13 +784,11 @@ class _Resolver:
                         continue
                 else:
                     continue
-                key = id(func)
-                if key in cache:
-                    resolved = cache[key]
-                else:
-                    resolved = cache[key] = compute(func, fn)
-                if resolved is not None:
-                    yield call, fn, resolved
+                target = cache.get(id(func), _UNKNOWN)
+                if target is _UNKNOWN:
+                    target = cache[id(func)] = compute(func, fn)
+                if target is not None:
+                    yield call, fn, target
 
     def heads(self) -> tuple[set[str], set[str]]:
         """The names a call `calls` follows may start with: a called name (a function's or an
@@ -806,7 +804,7 @@ class _Resolver:
         target = self._targets.get(key, _UNKNOWN)  # (a miss is the common case: no try/except)
         if target is _UNKNOWN:
             target = self._targets[key] = self._target(func, fn)
-        return target  # type: ignore[return-value]
+        return target
 
     def _target(self, func: ast.expr, fn: Function) -> str | None:
         if isinstance(func, ast.Name):
@@ -933,7 +931,7 @@ class Project:
         found = self._resolved.get(key, _UNKNOWN)
         if found is _UNKNOWN:
             found = self._resolved[key] = self._resolve(target, importer)
-        return found  # type: ignore[return-value]
+        return found
 
     def _resolve(self, target: str, importer: ModuleSummary | None) -> str | None:
         for _ in range(8):
@@ -970,7 +968,7 @@ class Project:
         found = self._found.get(key, _UNKNOWN)
         if found is _UNKNOWN:
             found = self._found[key] = self._first_at(roots, target)
-        return found  # type: ignore[return-value]
+        return found
 
     def _first_at(self, roots: Sequence[str], target: str) -> tuple[ModuleSummary, str] | None:
         heads = self._heads.get(target)

@@ -27,6 +27,9 @@ _IDENTIFIERS = re.compile("[A-Za-z_][A-Za-z0-9_]*").findall
 starts with (`1if` -> `if`, `0x1f` -> `x1f`; a run of digits is none)."""
 
 
+_UNREAD: str = object()  # type: ignore[assignment]
+
+
 class Spelled:
     """Whether a function's body lines spell one of some words: the names and attribute
     names in its own nodes (`Model.function_nodes`) are among the identifiers its text spells,
@@ -77,11 +80,9 @@ class Spelled:
         if self.lines is None:
             return None
         key = id(fn.node)
-        texts = self._texts
-        if key in texts:
-            text = texts[key]
-        else:
-            text = texts[key] = self._text(fn)
+        text = self._texts.get(key, _UNREAD)
+        if text is _UNREAD:
+            text = self._texts[key] = self._text(fn)
         if text is None:
             return None
         for word in words:  # a word spelled nowhere, not even inside another, is no identifier

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 
 import pytest
 
 from rea_lint import runner
+from rea_lint.cache import INDEXES_KEPT, STALE_TEMP_SECONDS
 from rea_lint.cli import main
 
 BAD = (
@@ -262,11 +265,6 @@ def test_old_indexes_and_left_temporary_files_are_removed(project, capsys):
     keeps the `INDEXES_KEPT` most recently used and removes the rest, and a temporary file a
     killed run left (older than `STALE_TEMP_SECONDS`) goes too; a fresh one may be another
     run's write in progress and stays."""
-    import os
-    import time
-
-    from rea_lint.cache import INDEXES_KEPT, STALE_TEMP_SECONDS
-
     cache = project / ".rea_cache"
     cache.mkdir()
     now = time.time()
@@ -290,11 +288,6 @@ def test_old_indexes_and_left_temporary_files_are_removed(project, capsys):
 def test_an_index_a_run_reads_is_kept_as_used(project, capsys):
     """A warm run writes nothing, but marks its index used: it outlives indexes written
     after it was, when another configuration's run removes the least recently used."""
-    import os
-    import time
-
-    from rea_lint.cache import INDEXES_KEPT
-
     check(capsys, ".")
     cache = project / ".rea_cache"
     [index] = cache.glob("index-*.json")
