@@ -132,7 +132,7 @@ def run_corpus(limit: int | None, every: int = 1, handlers: bool = False) -> int
 
 
 def run_generated(n: int, seed: int) -> int:
-    from hypothesis import HealthCheck, given, seed as hseed, settings, strategies as st
+    from hypothesis import HealthCheck, given, seed as hseed, settings
 
     from tests.strategies import restate_modules  # the same generator the test suite uses
 

@@ -169,7 +169,7 @@ def bench_scale(sizes: list[int], rounds: int, out_dir: Path, seed: int = corpus
             fmt(d.run.cpu, 3) if d else "not run", fmt(d.run.maxrss_mb, 0) if d else "not run",
             f"{d.handlers:,} ({d.breaking:,})" if d else "not run",
         ])
-    lo, hi = min(points), max(points)
+    lo = min(points)
     floors: dict[str, tuple[float, float]] = {}
     """target name -> (growth of ast.parse over the same sizes, the target's growth over it)"""
     if len(points) < 2:
