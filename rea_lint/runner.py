@@ -230,9 +230,11 @@ def _analyse(path: str, data: bytes, config: ReaConfig, options: Options, sink: 
     try:
         tree = _parse(source, path)
     except SyntaxError as err:
+        from rea_lint.syntax import explain_syntax_error
+
         return FileResult(
             path,
-            error=f"syntax error: {err.msg}",
+            error=f"syntax error: {explain_syntax_error(err)}",
             error_line=err.lineno or 1,
             error_col=max((err.offset or 1) - 1, 0),
         )

@@ -29,6 +29,7 @@ from rea_lint.model import Function, Model, build_model, source_text
 from rea_lint.names import ImportMap, dotted
 from rea_lint.prefilter import may_define_handlers
 from rea_lint.project import _Resolver, package_of
+from rea_lint.syntax import explain_syntax_error
 
 __all__ = [
     "Branch",
@@ -398,9 +399,10 @@ class _Project:
         try:
             self.parses += 1
             tree = ast.parse(self.sources[path], filename=path)
-        except (SyntaxError, ValueError) as err:
-            line = getattr(err, "lineno", None) or 1
-            self.problems.setdefault(path, f"{path}:{line}: cannot parse: {getattr(err, 'msg', err)}")
+        except SyntaxError as err:
+            self.problems.setdefault(path, f"{path}:{err.lineno or 1}: cannot parse: {explain_syntax_error(err)}")
+        except ValueError as err:  # (source with a null byte)
+            self.problems.setdefault(path, f"{path}:1: cannot parse: {err}")
         else:
             model = build_model(tree, self.config, ImportMap.from_tree(tree, package_of(module, path)))
             mod = _Module(module, path, model, _Resolver(model, module), {fn.qualname: fn for fn in model.functions}, {})
