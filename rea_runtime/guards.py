@@ -371,7 +371,10 @@ def _hook(code: str, subject: str, orig: Callable[..., Any], walk: bool = False,
             return checked(inv, args, kwargs)
         guarded = any_arguments
     # tracebacks and a refused call name the original ("urandom() takes 1 positional argument ...")
-    guarded.__code__ = guarded.__code__.replace(co_name=orig.__name__, co_qualname=orig.__qualname__)
+    if sys.version_info >= (3, 11):  # (code objects have a qualified name from 3.11 on)
+        guarded.__code__ = guarded.__code__.replace(co_name=orig.__name__, co_qualname=orig.__qualname__)
+    else:
+        guarded.__code__ = guarded.__code__.replace(co_name=orig.__name__)
     functools.update_wrapper(guarded, orig)
     cast(Any, guarded).__rea_original__ = orig
     ORIGINALS[orig] = guarded
