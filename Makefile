@@ -1,13 +1,14 @@
 # The two commands of the README. Each sets itself up from nothing but python3 (and npm for
 # the restate-server the runtime tests start).
 VENV ?= .venv
+PYTHON3 ?= python3
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
 .PHONY: demo test clean
 
 $(PY):
-	python3 -m venv $(VENV)
+	$(PYTHON3) -m venv $(VENV)
 
 # Install rea and run its main jobs: the linter on fixtures/ (the findings shown are expected),
 # then the booking saga example against a restate-server the example starts itself.
@@ -28,5 +29,10 @@ bench: $(PY)
 	$(PIP) -e '.[bench]'
 	$(PY) -m benchmarks
 
+# The suite on another Python, in a venv of its own: `make test-python PYTHON3=python3.13`.
+.PHONY: test-python
+test-python:
+	$(MAKE) test PYTHON3=$(PYTHON3) VENV=.venv-$(notdir $(PYTHON3))
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .rea_cache
+	rm -rf $(VENV) .venv-* .pytest_cache .mypy_cache .rea_cache

@@ -177,25 +177,6 @@ class Handlers:
             return False
         return False
 
-    def enclosing_handler(self, func: FuncItem | None) -> FuncItem | None:
-        """The nearest function, from `func` outwards, that is a handler or takes a context."""
-        seen = 0
-        while func is not None and seen < 50:
-            seen += 1
-            if self.handler_info(func) is not None or self.context_params(func):
-                return func
-            func = self.index.enclosing_function(func)
-        return None
-
-    def in_run_action(self, func: FuncItem | None) -> bool:
-        seen = 0
-        while func is not None and seen < 50:
-            seen += 1
-            if self.index.is_run_action(func):
-                return True
-            func = self.index.enclosing_function(func)
-        return False
-
 
 def _context_index(func: FuncItem) -> int:
     """Where a handler's context parameter sits: first, after `self`/`cls` in a method."""

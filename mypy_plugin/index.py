@@ -406,19 +406,6 @@ class ModuleIndex:
         parent = self.parent.get(id(call))
         return isinstance(parent, ExpressionStmt) and parent.expr is call
 
-    def keyword_owner(self, expr: Node) -> tuple[CallExpr, str] | None:
-        """If `expr` sits inside a keyword argument of a call, that call and the keyword."""
-        child = expr
-        for anc in self.ancestors(expr):
-            if isinstance(anc, CallExpr):
-                for arg, name in zip(anc.args, anc.arg_names):
-                    if arg is child and name is not None:
-                        return anc, name
-            if isinstance(anc, (FuncItem, ExpressionStmt)) or not isinstance(anc, Expression):
-                return None
-            child = anc
-        return None
-
 
 def missing_imports(tree: MypyFile) -> dict[str, str]:
     """Local name -> what it imports, for the module-level imports mypy could not follow."""

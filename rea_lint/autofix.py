@@ -87,7 +87,6 @@ class Fixer:
         self.config = config
         self.tree = tree if tree is not None else ast.parse(source)
         self._lines = _LINE_SPLIT.split(source)
-        self._starts: list[int] | None = None
         # our own parse, never shared: skip the defensive deep copy
         self.wrapper = MetadataWrapper(cst.parse_module(source), unsafe_skip_copy=True)
         self.positions = self.wrapper.resolve(PositionProvider)
@@ -150,15 +149,6 @@ class Fixer:
             return _diff_region(self.source, self.apply([plan]))
         text = self.wrapper.module.code_for_node(new)
         return Edit(start.start.line, start.start.column, end.end.line, end.end.column, text)
-
-    def _offset(self, line: int, col: int) -> int:
-        if self._starts is None:
-            starts, pos = [0], 0
-            for m in _LINE_SPLIT.finditer(self.source):
-                pos = m.end()
-                starts.append(pos)
-            self._starts = starts
-        return self._starts[line - 1] + col
 
     # -- helpers for planners -------------------------------------------------------------
 

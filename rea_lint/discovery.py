@@ -19,7 +19,7 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from rea_lint.reading import read_regular
 
@@ -261,9 +261,3 @@ def _walk(root: Path, ignore: GitIgnore, excluded: Callable[[Path], bool], respe
             else:
                 yield child  # (a FIFO or device named *.py too: the read reports and skips it)
         stack.extend(reversed(subdirs))
-
-
-def iter_parents(path: Path) -> Iterable[Path]:
-    """``a/b/c.py`` -> ``a/b/c.py``, ``a/b``, ``a`` (for exclude globs naming a directory)."""
-    yield path
-    yield from (p for p in path.parents if p.as_posix() not in (".", "/", ""))

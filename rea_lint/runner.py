@@ -16,7 +16,7 @@ import re
 import tokenize
 import warnings
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -83,17 +83,6 @@ class FileResult:
     cached: bool = False
     origin: "_Origin | None" = field(default=None, compare=False, repr=False)
     """Where the cache holds this result (None: not cached), for the project link's key."""
-
-    def to_json(self) -> dict[str, Any]:
-        d = asdict(self)
-        d.pop("cached")
-        d.pop("origin")
-        return d
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "FileResult":
-        diags = [Diagnostic(**d) for d in data.pop("diagnostics")]
-        return cls(diagnostics=diags, cached=True, **data)
 
 
 # --- one file ----------------------------------------------------------------------------------

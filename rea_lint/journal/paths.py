@@ -11,7 +11,7 @@ a path cut there is marked `truncated`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Union
+from typing import Union
 
 from rea_lint.journal.ops import Op
 from rea_lint.journal.shape import EMPTY, Branch, Exit, Jump, Loop, Node, Seq, Step, Try, Unknown
@@ -157,7 +157,3 @@ class _Walker:
                     finished.append((e, status if s == _NEXT else s))
             out = rest + finished
         return self._check(out)
-
-
-def journal_of(events: Iterable[Event]) -> list[Op | Unknown]:
-    return [e for e in events if (isinstance(e, Op) and e.kind.journaled) or isinstance(e, Unknown)]

@@ -106,7 +106,7 @@ class UnawaitedDurableOp(Checker):
                     and func.attr == "awakeable" and model.context_of(func.value, fn) is not None
                 ):
                     name = target.elts[1].id  # `wake_id, wake = ctx.awakeable()`: the future
-                if name is not None and not _is_used(model, name, fn, assign, counts):
+                if name is not None and not _is_used(model, name, fn, counts):
                     yield self.report(assign, subject=f"{name} = {call_name(value)}", ctx=fn.context_name(),
                                       data={"call": value, "is_async": fn.is_async})
 
@@ -161,7 +161,7 @@ _WEAK_USES = frozenset({"builtins.len", "builtins.str", "builtins.repr"})
 reported)."""
 
 
-def _is_used(model: Model, name: str, fn: Function, binding: ast.Assign,
+def _is_used(model: Model, name: str, fn: Function,
              counts: dict[int, tuple[dict[str, int], dict[str, int]]] | None = None) -> bool:
     """Is the future bound to ``name`` read anywhere in ``fn`` (nested code included) other
     than as a bare statement, by `len`/`str`, or as the value of `ctx.set`? (``counts``:
