@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import builtins
 import enum
+import sys
 import weakref
 from dataclasses import dataclass
 from itertools import repeat
@@ -1278,7 +1279,13 @@ def source_text(node: ast.AST, limit: int = 60) -> str:
         text = ast.unparse(node)
     except Exception:  # pragma: no cover - ast.unparse handles every expression
         return "<expression>"
+    if _SPACED_LAMBDA and "lambda :" in text and any(type(n) is ast.Lambda for n in ast.walk(node)):
+        text = text.replace("lambda :", "lambda:")  # as 3.11 on writes it, and as people do
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_SPACED_LAMBDA = sys.version_info < (3, 11)
+"""`ast.unparse` writes `lambda : x` for a lambda without parameters before 3.11."""
 
 
 def call_name(call: ast.Call) -> str:

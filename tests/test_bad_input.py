@@ -17,6 +17,20 @@ from rea_lint.engine import check_tree
 HEAD = "import restate, time\nsvc = restate.Service('s')\n"
 
 
+def _null_is_syntax() -> bool:
+    """A null byte is a SyntaxError for the parser (3.11's later releases on), not a ValueError."""
+    try:
+        ast.parse("\x00")
+    except SyntaxError:
+        return True
+    except ValueError:
+        return False
+    return True
+
+
+_NULL_IS_SYNTAX = _null_is_syntax()
+
+
 def _flake8(path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "flake8", "--select", "REA,E999,E902", "-j", "1", str(path)],
@@ -32,7 +46,8 @@ def _flake8(path: Path) -> subprocess.CompletedProcess[str]:
         ("syntax.py", b"import restate\ndef f(:\n", "E999"),
         ("latin1.py", b"import restate\nx = 'caf\xe9'\n", ""),  # flake8 falls back to latin-1
         ("empty.py", b"", ""),
-        ("nul.py", b"import restate\x00\n", "E999"),
+        pytest.param("nul.py", b"import restate\x00\n", "E999", marks=pytest.mark.skipif(
+            not _NULL_IS_SYNTAX, reason="flake8 itself fails on this Python: its ast.parse raises ValueError for a null byte")),
         ("only_comment.py", b"# restate\n", ""),
         ("parens.py", (HEAD + "@svc.handler()\nasync def h(ctx):\n    return " + "(" * 150 + "time.time()" + ")" * 150 + "\n").encode(), "REA101"),
     ],
@@ -79,6 +94,15 @@ def _chain(leaf: str, count: int, op: ast.operator, line: int, col: int) -> ast.
     return node
 
 
+def _depth(tree: ast.AST) -> int:
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
 def test_trees_deeper_than_the_recursion_limit() -> None:
     """flake8 cannot build trees this deep (CPython's own limit); rea's engine still copes."""
     chain = ast.parse(HEAD + "@svc.handler()\nasync def h(ctx):\n    return 0\n")
@@ -87,9 +111,8 @@ def test_trees_deeper_than_the_recursion_limit() -> None:
     union.body[-1].args.args[0].annotation = _chain("restate.Context", 3000, ast.BitOr(), 3, 11)  # type: ignore[attr-defined]
     key = ast.parse(HEAD + "@svc.handler()\nasync def h(ctx):\n    await ctx.service_call(f, 1, idempotency_key="
                     + "str(" * 190 + "ctx.uuid()" + ")" * 190 + ")\n")
-    for tree in (chain, union):  # deeper than Python's recursion limit: a recursive walk of it fails
-        with pytest.raises(RecursionError):
-            ast.NodeVisitor().visit(tree)
+    for tree in (chain, union):  # three times Python's default recursion limit (1,000)
+        assert _depth(tree) > 3000
     found = check_tree(chain)
     assert len(found) == 3000 and len({(f.line, f.col) for f in found}) == 3000
     assert all(f.code == "REA101" for f in found)

@@ -332,7 +332,10 @@ def test_rule_all_json(capsys):
 
 
 def test_sarif_has_information_and_help_uris(project, capsys):
-    import tomllib
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
 
     (project / "svc.py").write_text(MIXED)
     _, out, _ = run(capsys, "--format", "sarif", "svc.py")

@@ -132,7 +132,10 @@ def test_files_over_max_file_size_are_named_and_skipped(project: Path) -> None:
     [("1024", 1024), ('"1 KiB"', 1024), ('"2MB"', 2_000_000), ('"1.5 mib"', 1_572_864), ('"10"', 10)],
 )
 def test_max_file_size_values(value: str, size: int) -> None:
-    import tomllib
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
 
     assert parse_table(tomllib.loads(f"max-file-size = {value}")).max_file_size == size
 

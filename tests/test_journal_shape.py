@@ -435,3 +435,19 @@ def test_reusing_the_old_side_changes_no_shape_across_the_replay_corpus():
         assert repr(sorted(n.items())) == repr(sorted(alone.items())) and np_ == problems, name
         checked += 1
     assert checked >= 40
+
+
+
+def test_lambdas_read_as_written_on_every_python():
+    """`ast.unparse` wrote `lambda : x` before 3.11: rea's messages say `lambda: x` on every Python
+    (and a string that only spells it, with no lambda around, is left as it is)."""
+    import ast
+
+    from rea_lint.model import source_text
+
+    def text(source: str) -> str:
+        return source_text(ast.parse(source, mode="eval").body, 200)
+
+    assert text("ctx.run('check stock', lambda: sku)") == "ctx.run('check stock', lambda: sku)"
+    assert text("lambda: 1") == "lambda: 1" and text("lambda x: x") == "lambda x: x"
+    assert text("log('lambda : x')") == "log('lambda : x')"

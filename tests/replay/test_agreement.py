@@ -60,6 +60,17 @@ class Row:
         return self.inv.outcome == "570"
 
 
+@contextlib.contextmanager
+def _in(directory: Path) -> Iterator[None]:
+    """`contextlib.chdir` (3.11+), on 3.10 too."""
+    before = os.getcwd()
+    os.chdir(directory)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
 def _explain(argv: list[str]) -> tuple[int, dict[str, Any] | None, str]:
     import argparse
 
@@ -68,7 +79,7 @@ def _explain(argv: list[str]) -> tuple[int, dict[str, Any] | None, str]:
     parser = argparse.ArgumentParser()
     add_parser(parser.add_subparsers(dest="command"))
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.chdir(ROOT), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with _in(ROOT), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = run(parser.parse_args(["explain", *argv]))
     data = json.loads(out.getvalue()) if out.getvalue().strip() else None
     return code, data, err.getvalue()
@@ -79,7 +90,7 @@ def _rea_diff() -> dict[tuple[str, str], dict[str, Any]]:
     from rea_lint.cli import main
 
     out = io.StringIO()
-    with contextlib.chdir(ROOT), contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+    with _in(ROOT), contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
         code = main(["diff", "--base", V1, "--head", V2, "--format", "json"])
     assert code in (0, 1), code
     return {(h["service"], h["handler"]): h for h in json.loads(out.getvalue())["handlers"]}
