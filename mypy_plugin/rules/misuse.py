@@ -12,7 +12,7 @@ is a Virtual Object or Workflow of this module.
 
 from __future__ import annotations
 
-from mypy.nodes import CallExpr, Decorator, Expression, FuncDef, MemberExpr, NameExpr, RefExpr, StrExpr, Var
+from mypy.nodes import AssignmentStmt, CallExpr, Decorator, Expression, FuncDef, MemberExpr, NameExpr, RefExpr, StrExpr, Var
 from mypy.types import (
     AnyType, CallableType, Instance, LiteralType, NoneType, Overloaded, TupleType, Type, TypedDictType, TypeType,
     UnionType, get_proper_type,
@@ -85,8 +85,8 @@ def called_not_passed(h: Handlers, action: Expression) -> bool:
     return _not_callable(t)
 
 
-def _service_of(h: Handlers, target: Expression) -> str | None:
-    """`service` / `object` / `workflow`: the kind of service object a handler's decorator
+def _service_of(h: Handlers, target: Expression) -> tuple[str, str] | None:
+    """(`service` / `object` / `workflow`, its name) of the service object a handler's decorator
     belongs to (the module-level handler function `target` names), None if not one."""
     node = target.node if isinstance(target, RefExpr) else None
     if not isinstance(node, Decorator):
@@ -94,8 +94,31 @@ def _service_of(h: Handlers, target: Expression) -> str | None:
     for d in node.decorators:
         info = h.decorator_info(d)
         if info is not None:
-            return info.service
+            return info.service, _service_name(h, d)
     return None
+
+
+def _service_name(h: Handlers, decorator: Expression) -> str:
+    """The name a service object was made with (`svc = restate.VirtualObject("counter")` in the
+    module that defines it: `counter`), else its variable's name, as the linter words it."""
+    callee = decorator.callee if isinstance(decorator, CallExpr) else decorator
+    obj = callee.expr if isinstance(callee, MemberExpr) else None
+    if not isinstance(obj, RefExpr) or not isinstance(obj.node, Var):
+        return "?"
+    var = obj.node
+    module = h.api.modules.get(var.fullname.rpartition(".")[0]) if var.fullname else None  # type: ignore[attr-defined]
+    values = {t.name: stmt.rvalue for stmt in (module.defs if module is not None else ()) if isinstance(stmt, AssignmentStmt)
+              for t in stmt.lvalues if isinstance(t, NameExpr)}
+    value = values.get(var.name)
+    for _ in range(8):  # through aliases (`Carts = carts`)
+        if not isinstance(value, NameExpr):
+            break
+        value = values.get(value.name)
+    if isinstance(value, CallExpr):
+        arg = _argument(value, 0, "name")
+        if isinstance(arg, StrExpr):
+            return arg.value
+    return var.name
 
 
 def _literal_services(h: Handlers) -> dict[str, str]:
@@ -126,15 +149,16 @@ def kind_mismatch(h: Handlers, call: CallExpr, method: str, ctx: str = "ctx") ->
         if not isinstance(service, StrExpr):
             return None
         kind = _literal_services(h).get(service.value)
-        if kind in ("object", "workflow"):
-            return f"`{ctx}.{method}(...)` on `{service.value}`, a {_LABEL[kind]},"
+        if kind in ("object", "workflow"):  # (the linter's words: `rea_lint.rules.rea210_handler_kind_call_mismatch`)
+            return f"`{ctx}.{method}({service.value!r}, ...)` without `key=` on {_LABEL[kind]} `{service.value}`,"
         return None
     expected = METHOD_KINDS.get(method)
     target = _argument(call, 0, "tpe") if expected else None
     if target is None:
         return None
-    kind = _service_of(h, target)
-    if kind is None or kind == expected:
+    found = _service_of(h, target)
+    if found is None or found[0] == expected:
         return None
+    kind, service_name = found
     name = target.name if isinstance(target, (NameExpr, MemberExpr)) else "?"
-    return f"`{ctx}.{method}(...)` on `{name}`, a handler of {_LABEL[kind]},"
+    return f"`{ctx}.{method}(...)` on `{name}`, a handler of {_LABEL[kind]} `{service_name}`,"

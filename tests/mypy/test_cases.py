@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
 import pytest
@@ -64,3 +65,22 @@ def test_check_untyped_defs_reports_the_same(cases_result: MypyResult) -> None:
     lines = [l for l in result.stdout.splitlines() if ": error: REA" in l]
     assert len(lines) == len(set(lines))
     assert {f for f in result.findings if f[2] in IMPLEMENTED} == {f for f in cases_result.findings if f[2] in IMPLEMENTED}
+
+
+def test_handler_kind_messages_read_as_the_linters(cases_result: MypyResult) -> None:
+    """REA210 names the service as the linter does (its literal name, through an alias of the
+    service object too), so a finding reads the same in `rea check` and in mypy."""
+    from rea_lint.engine import check_tree
+
+    path = CASES / "rea210_kinds.py"
+    source = path.read_text(encoding="utf-8")
+    linter = {f.line: f.message for f in check_tree(ast.parse(source), codes={"REA210"})}
+    plugin = {}
+    for line in cases_result.stdout.splitlines():
+        m = re.match(r".*rea210_kinds\.py:(\d+): error: (REA210 .*?)  \[[\w-]+\]$", line)
+        if m:
+            plugin[int(m.group(1))] = m.group(2)
+    assert len(plugin) == 3 and plugin.keys() == linter.keys()
+    for line, message in plugin.items():
+        assert message == linter[line], line
+    assert "a handler of VirtualObject `kind_carts`" in plugin[23]  # decorated through `Carts = carts`
