@@ -49,7 +49,7 @@ def _method_kind(fullname: str) -> int:
     return _BUILTIN_METHOD if fullname.startswith("builtins.") else _OTHER_METHOD
 
 
-PLUGIN_VERSION = "3"
+PLUGIN_VERSION = "4"
 """Bumped when findings change for the same input, so mypy's cache is invalidated."""
 
 

@@ -12,7 +12,12 @@ is a Virtual Object or Workflow of this module.
 
 from __future__ import annotations
 
-from mypy.nodes import AssignmentStmt, CallExpr, Decorator, Expression, FuncDef, MemberExpr, NameExpr, RefExpr, StrExpr, Var
+from mypy.nodes import (
+    AssignmentStmt, BytesExpr, CallExpr, ComparisonExpr, ComplexExpr, Decorator, DictExpr, DictionaryComprehension,
+    Expression, FloatExpr, FuncDef, GeneratorExpr, IntExpr, ListComprehension, ListExpr, MemberExpr, NameExpr, RefExpr,
+    SetComprehension, SetExpr, StrExpr, TupleExpr, Var,
+)
+from mypy.traverser import all_return_statements
 from mypy.types import (
     AnyType, CallableType, Instance, LiteralType, NoneType, Overloaded, TupleType, Type, TypedDictType, TypeType,
     UnionType, get_proper_type,
@@ -81,8 +86,18 @@ def called_not_passed(h: Handlers, action: Expression) -> bool:
             return False
         declared = callee.type.ret_type if isinstance(callee.type, CallableType) else None
         # older mypy gives a `-> None` call used as a value no type: its declaration tells
-        return callee.is_coroutine or callee.is_generator or isinstance(get_proper_type(declared), NoneType)
+        if callee.is_coroutine or callee.is_generator or isinstance(get_proper_type(declared), NoneType):
+            return True
+        # an unannotated function gives Any: its `return`s tell, when each is a literal's data
+        return callee.is_dynamic() and all(r.expr is None or isinstance(r.expr, _DATA)
+                                           for r in all_return_statements(callee))
     return _not_callable(t)
+
+
+_DATA = (StrExpr, BytesExpr, IntExpr, FloatExpr, ComplexExpr, ListExpr, TupleExpr, SetExpr, DictExpr,
+         ListComprehension, SetComprehension, DictionaryComprehension, GeneratorExpr, ComparisonExpr)
+"""What a `return` of an unannotated function gives that is surely no callable (the linter's
+`_is_data` reads more: operators, calls of data builtins, names bound to data)."""
 
 
 def _service_of(h: Handlers, target: Expression) -> tuple[str, str] | None:
