@@ -327,6 +327,16 @@ class ModuleIndex:
                 func = self.enclosing_function(func)
         return self._bound.get((0, expr.name))
 
+    def module_value(self, name: str) -> Expression | None:
+        """What a module-level name was bound to, if it was bound exactly once, followed through
+        plain aliases (`Carts = carts`)."""
+        value = self._bound.get((0, name))
+        for _ in range(8):
+            if not isinstance(value, NameExpr):
+                break
+            value = self._bound.get((0, value.name))
+        return value
+
     def decorator_calls(self) -> list[CallExpr]:
         """Every decorator of the module that is a call (`@svc.handler()`)."""
         return self._decorator_calls

@@ -13,7 +13,7 @@ is a Virtual Object or Workflow of this module.
 from __future__ import annotations
 
 from mypy.nodes import (
-    AssignmentStmt, BytesExpr, CallExpr, ComparisonExpr, ComplexExpr, Decorator, DictExpr, DictionaryComprehension,
+    BytesExpr, CallExpr, ComparisonExpr, ComplexExpr, Decorator, DictExpr, DictionaryComprehension,
     Expression, FloatExpr, FuncDef, GeneratorExpr, IntExpr, ListComprehension, ListExpr, MemberExpr, NameExpr, RefExpr,
     SetComprehension, SetExpr, StrExpr, TupleExpr, Var,
 )
@@ -24,6 +24,7 @@ from mypy.types import (
 )
 
 from mypy_plugin.handlers import Handlers
+from mypy_plugin.index import index_for
 from mypy_plugin.restate_types import service_class_kind
 
 __all__ = ["METHOD_KINDS", "GENERIC_METHODS", "called_not_passed", "kind_mismatch", "run_action_argument"]
@@ -122,13 +123,9 @@ def _service_name(h: Handlers, decorator: Expression) -> str:
         return "?"
     var = obj.node
     module = h.api.modules.get(var.fullname.rpartition(".")[0]) if var.fullname else None  # type: ignore[attr-defined]
-    values = {t.name: stmt.rvalue for stmt in (module.defs if module is not None else ()) if isinstance(stmt, AssignmentStmt)
-              for t in stmt.lvalues if isinstance(t, NameExpr)}
-    value = values.get(var.name)
-    for _ in range(8):  # through aliases (`Carts = carts`)
-        if not isinstance(value, NameExpr):
-            break
-        value = values.get(value.name)
+    # (the module being checked has its index already; another module's is made once, and only
+    # here, where a mismatch is reported)
+    value = index_for(module).module_value(var.name) if module is not None else None
     if isinstance(value, CallExpr):
         arg = _argument(value, 0, "name")
         if isinstance(arg, StrExpr):
@@ -146,7 +143,7 @@ def _literal_services(h: Handlers) -> dict[str, str]:
         if not isinstance(sym.node, Var):
             continue
         kind = service_class_kind(sym.node.type)
-        value = h.index._bound.get((0, name))
+        value = h.index.module_value(name)
         if kind is None or not isinstance(value, CallExpr):
             continue
         arg = _argument(value, 0, "name")
