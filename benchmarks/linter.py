@@ -18,6 +18,7 @@ on CPU time, with the wall-time ratio shown next to it.
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import shutil
@@ -633,6 +634,111 @@ def walk_floor(files: Sequence[Path], rounds: int, cwd: Path) -> tuple[float, fl
     return median([w / p for p, w, _ in rows]), median([f / p for p, _, f in rows])
 
 
+CLI_PHASES = (
+    "import contextlib, io, json, sys, time\n"
+    "from rea_lint import cli, engine, model, names, project, runner\n"
+    "rounds, repeats, paths = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]\n"
+    "clock, stack, own = time.process_time, [], {}\n"
+    "def timed(fn, label):\n"
+    "    def wrapper(*args, **kwargs):\n"
+    "        start = clock()\n"
+    "        stack.append(0.0)\n"
+    "        try:\n"
+    "            return fn(*args, **kwargs)\n"
+    "        finally:\n"
+    "            nested, spent = stack.pop(), clock() - start\n"
+    "            own[label] = own.get(label, 0.0) + spent - nested\n"
+    "            if stack:\n"
+    "                stack[-1] += spent\n"
+    "    return wrapper\n"
+    "build = timed(model.build_model, 'model')\n"
+    "model.build_model = engine.build_model = build\n"
+    "names.ImportMap.from_tree = classmethod(timed(names.ImportMap.from_tree.__func__, 'imports'))\n"
+    "engine.analyse = timed(engine.analyse, 'rules')\n"
+    "runner._parse = timed(runner._parse, 'parse')\n"
+    "runner._summarize = timed(runner._summarize, 'summaries')\n"
+    "runner.link_project = timed(runner.link_project, 'link')\n"
+    "def run(files):\n"
+    "    with contextlib.redirect_stdout(io.StringIO()):\n"
+    "        cli.main(['check', '--no-cache', '--jobs', '1', *files])\n"
+    "run(paths[:3])  # rules and reporters are imported on first use: not part of the work per file\n"
+    "for _ in range(rounds):\n"
+    "    own.clear()\n"
+    "    start = clock()\n"
+    "    for _ in range(repeats):\n"
+    "        run(paths)\n"
+    "    print(json.dumps({**own, 'total': clock() - start}), flush=True)\n"
+)
+"""`rea check --jobs 1 --no-cache` in a fresh interpreter, warmed up on three files, with the functions
+of its phases wrapped by a CPU clock that counts each one's own time (a phase called inside another,
+such as the model built for a summary, is its own): no profiler, whose cost per call would bend
+the figures. What no phase holds (reading, decoding, freeing each tree and model, the findings'
+lines, reporting) is the rest."""
+
+COLLECTOR = (
+    "import ast, gc, sys, time\n"
+    "repeats, paths = int(sys.argv[1]), sys.argv[2:]\n"
+    "def parse_all():\n"
+    "    start = time.process_time()\n"
+    "    for _ in range(repeats):\n"
+    "        for p in paths:\n"
+    "            with open(p, 'rb') as f:\n"
+    "                data = f.read()\n"
+    "            try:\n"
+    "                ast.parse(data, p)\n"
+    "            except (SyntaxError, ValueError):\n"
+    "                pass\n"
+    "    return time.process_time() - start\n"
+    "on = parse_all()\n"
+    "gc.disable()\n"
+    "print(on / parse_all())\n"
+)
+"""A fresh interpreter, as `PARSE_FILES`: its parse CPU with the cyclic collector on over the same
+parse with it off (rea's `engine.tree_mode` turns it off while a file is parsed and analysed)."""
+
+PHASES = (("model", "the semantic model"), ("rules", "the rules (27, with the same-module work they share)"),
+          ("summaries", "the project summaries"), ("imports", "the imports"), ("link", "the project link"))
+
+
+def cli_phases(files: Sequence[Path], rounds: int, repeats: int, cwd: Path) -> str:
+    """One sentence: where a `rea check --jobs 1 --no-cache` run's CPU goes, phase by phase, as
+    multiples of its own parse CPU (medians of ``rounds`` rounds of ``repeats`` runs, `CLI_PHASES`)."""
+    from benchmarks.report import fmt, median
+
+    out = subprocess.run([sys.executable, "-c", CLI_PHASES, str(max(rounds, 1)), str(max(repeats, 1)),
+                          *map(str, files)], cwd=cwd, env=_env(), capture_output=True, text=True, timeout=1800)
+    rows = []
+    for line in out.stdout.splitlines():
+        try:
+            rows.append(json.loads(line))
+        except ValueError:
+            continue
+    if out.returncode != 0 or not rows or not all(r.get("parse") for r in rows):
+        return f"(the phase timing failed: {(out.stderr or out.stdout).strip()[-300:]})"
+
+    gc_out = subprocess.run([sys.executable, "-c", COLLECTOR, str(max(repeats, 1)), *map(str, files)], cwd=cwd,
+                            capture_output=True, text=True, timeout=1800)
+    try:
+        collector = float(gc_out.stdout.strip())
+    except ValueError:
+        return f"(the collector's share of a parse could not be measured: {gc_out.stderr.strip()[-300:]})"
+
+    def share(key: str) -> float:
+        return median([r.get(key, 0.0) / r["parse"] for r in rows])
+
+    rest = median([(r["total"] - sum(v for k, v in r.items() if k != "total")) / r["parse"] for r in rows])
+    parts = ", ".join(f"{what} {fmt(share(key), 3)}x" for key, what in PHASES)
+    runs = f"{repeats} run(s) of all {len(files)} files per round" if repeats > 1 else "one run per round"
+    return (f"Phase by phase (each phase's own CPU inside `rea check --jobs 1 --no-cache` in one warmed-up "
+            f"interpreter, its functions wrapped with a CPU clock, no profiler; {runs}, median of {len(rows)} "
+            f"round(s)), as multiples of that run's parse CPU: {parts}; the rest (reading, decoding, freeing each "
+            f"tree and model, module names, reporting; the parse-only side reads and frees too) {fmt(rest, 3)}x; in all "
+            f"{fmt(share('total'), 3)}x without interpreter start-up. rea parses and analyses with Python's cyclic "
+            f"collector off (`engine.tree_mode`), the parse-only side with it on, as a plain script runs: there a "
+            f"parse costs {fmt(collector, 3)}x of one with the collector off (a fresh interpreter, the same files, one pass "
+            f"each), so against that side's parse these phases come to about {fmt(share('total') / collector, 3)}x.")
+
+
 def _cli_profile(paths: list[str], top: int) -> str:
     """cProfile of `rea check --jobs 1 --no-cache` in-process, by own time."""
     import contextlib
@@ -773,6 +879,9 @@ def bench_linter(corpus_a, corpus_b, full_stdlib, rounds: int, out_dir: Path, pr
                         f"each tree costs {fmt(free, 3)}x of its parse; the parse-only side pays it too (in the "
                         "profile it is the own time of `runner._check_one`, where each file's tree and model are "
                         "dropped). ")
+            with step(f"linter: {corpus.name}, phases"):
+                # the real corpus's few files: repeated as often as its steady-state comparison repeats them
+                t.reason += cli_phases(corpus.files, rounds, 1 if corpus is corpus_a else reps, corpus.root) + " "
             with step(f"linter: {corpus.name}, instructions"):
                 t.reason += _instruction_ratio(corpus.files, corpus.root, t.goal, steady=corpus is not corpus_a) + " "
             t.reason += "Where a `rea check --jobs 1` run spends its time (cProfile of the CLI in-process, by own time):"

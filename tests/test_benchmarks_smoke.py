@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -84,6 +85,16 @@ def test_smoke_benchmark_produces_every_section(tmp_path: Path) -> None:
             assert hits[0]["value"] is not None, (fragment, hits[0])
     # a profile of rea's engine, for whoever optimises it
     assert any("check_tree" in excerpt for _, excerpt in linter["profiles"])
+    # a missed cold-check ratio says where the CPU goes, phase by phase, without a profiler (both
+    # miss on the smoke corpora, whose few files make start-up and per-run work weigh more)
+    missed = [t for t in linter["targets"]
+              if t["name"].startswith("rea check --jobs 1 cold CPU / ast.parse CPU") and t["status"] == "MISSED"]
+    assert len(missed) == 2, [(t["name"], t["status"]) for t in linter["targets"]]
+    for t in missed:
+        phases = re.search(r"the semantic model ([\d.]+)x.*the project summaries ([\d.]+)x.*in all ([\d.]+)x", t["reason"])
+        assert phases, t["reason"]
+        assert 0 < float(phases[1]) < float(phases[3]) and 0 < float(phases[2]) < float(phases[3]), t["reason"]
+        assert "with the collector off" in t["reason"], t["reason"]
 
     # the mypy cold targets carry the plugin's own share of a cold run, timed in-process (the
     # with/without ratio of two processes moves by more than the target between rounds)
