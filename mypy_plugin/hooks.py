@@ -31,22 +31,23 @@ if TYPE_CHECKING:
 
 __all__ = ["ReaPlugin", "PLUGIN_VERSION", "load_config"]
 
-_PLAIN_OPERATOR_OWNERS = ("builtins.", "restate.", "typing.Awaitable.", "typing.Coroutine.")
+_PLAIN_OPERATOR_OWNERS = ("builtins.", "restate.", "typing.Awaitable.", "typing.Coroutine.", "typing.Iterator.",
+                          "typing.AsyncIterator.", "typing.Generator.", "typing.AsyncGenerator.")
 """Classes whose operator methods (`__add__`, `__getitem__`, `__await__` ...) no rule judges."""
 _CALLED_DUNDERS = frozenset({"__call__", "__init__", "__new__"})
 """Dunder methods a call expression reaches: always handed to the checks."""
 
-_OTHER_METHOD, _PLAIN_OPERATOR, _BUILTIN_METHOD, _CALLED_OPERATOR = range(4)
+_OTHER_METHOD, _PLAIN_OPERATOR, _CALLED_OPERATOR = range(3)
 
 
 def _method_kind(fullname: str) -> int:
-    """What a method's name alone says: an operator of a class no rule judges (skipped once the
-    module's pass has run), another method of a builtin class (skipped if `mypy_plugin.inert`
-    says so), or a method always hooked (`_OTHER_METHOD`, `_CALLED_OPERATOR`: falsy or last)."""
+    """What a method's name alone says: an operator of a class no rule judges (`a + b`, `for x in
+    it`: skipped once the module's pass has run), a called dunder of such a class (always
+    hooked), or another method (skipped if `mypy_plugin.inert` says so)."""
     if fullname.endswith("__") and fullname.startswith(_PLAIN_OPERATOR_OWNERS):
         method = fullname.rpartition(".")[2]
         return _PLAIN_OPERATOR if method.startswith("__") and method not in _CALLED_DUNDERS else _CALLED_OPERATOR
-    return _BUILTIN_METHOD if fullname.startswith("builtins.") else _OTHER_METHOD
+    return _OTHER_METHOD
 
 
 PLUGIN_VERSION = "4"
@@ -160,12 +161,13 @@ class ReaPlugin(Plugin):
                 kind = self._method_kinds.get(fullname)
                 if kind is None:
                     kind = self._method_kinds[fullname] = _method_kind(fullname)
-                if kind and checks.judged(errors):
+                if kind != _CALLED_OPERATOR and checks.judged(errors):
                     if kind == _PLAIN_OPERATOR:
-                        # `a + b`, `x[i]`, `await fut` on a builtin or a Restate future: the checks only look at
-                        # an operator for the module pass (done) and `os.environ`, and no rule names these methods
+                        # `a + b`, `x[i]`, `await fut`, `for x in it` on a builtin, a Restate future or an
+                        # iterator: the checks only look at an operator for the module pass (done) and
+                        # `os.environ`, and no rule names these methods
                         return None
-                    if kind == _BUILTIN_METHOD and checks.inert_here(fullname, True, self._modules):
+                    if checks.inert_here(fullname, True, self._modules):
                         return None  # see `mypy_plugin.inert`
         hook = self._method_hooks.get(fullname)
         if hook is None:

@@ -9,10 +9,13 @@ and whether the call decorates a function. For a builtin, and for a plain functi
 a module's top level (the hook's name is then the definition's, and so is every name the checks
 give the call: an alias would hand the hook its own name), the first three are fixed by the
 name itself, so the answer is worked out once per name from the rule tables (`inert_function` /
-`inert_method`), never from a list written by hand. The last is the module's
-(`decorator_names`): a module whose decorators might call such a name keeps every hook. Nothing
-is skipped before the module's own pass has run (`hooks`), which needs a hook in the module to
-run at all.
+`inert_method`), never from a list written by hand. The same holds for a class of any module,
+called or with a method called (`TerminalError(...)`, `digest.hexdigest()`: the hook's name is
+the class's own, and so are the names of its MRO), when no class of its MRO is one a rule
+judges (contexts, futures, service objects, sagas, clients and files) or is named by a rule
+(`_defined_method`). The last is the module's (`decorator_names`): a module whose decorators
+might call such a name keeps every hook. Nothing is skipped before the module's own pass has run
+(`hooks`), which needs a hook in the module to run at all.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from mypy.nodes import CallExpr, FuncDef, MemberExpr, MypyFile, OverloadedFuncDe
 
 from rea_lint.tables import RUN_HELPERS
 
-from mypy_plugin.restate_types import FUTURE_BASES, SERVICE_CLASSES
+from mypy_plugin.restate_types import BASES, CTX, FUTURE_BASES, SERVICE_CLASSES
 from mypy_plugin.rules.misuse import HELPERS, SAGA
 from mypy_plugin.targets import (
     ASYNCIO_COMBINATORS,
@@ -54,8 +57,11 @@ class InertNames:
         self._names = (frozenset().union(*CALLS.values()) | frozenset(n for ns in extra_calls.values() for n in ns)
                        | ASYNCIO_COMBINATORS | ENV_COPIERS | ENV_NAMES | frozenset(HELPERS) | frozenset(RUN_HELPERS)
                        | frozenset(handler_decorators))
-        self._prefixes = tuple(p for ps in PREFIXES.values() for p in ps) + ("restate.", "rea_runtime.")
-        self._classes = (frozenset(context_types) | FUTURE_BASES | {SAGA, ENV_RECEIVER, "restate.context.Context"}
+        self._prefixes = tuple(p for ps in PREFIXES.values() for p in ps) + ("rea_runtime.",)
+        """(restate's own names are judged by class: `_classes` has every Restate class a rule
+        looks at, and a function of restate's no rule names, like a name of any library)"""
+        self._classes = (frozenset(context_types) | FUTURE_BASES | {SAGA, ENV_RECEIVER}
+                         | frozenset(CTX + name for name, _ in BASES)
                          | IO_RECEIVERS | IN_MEMORY_IO | frozenset(SERVICE_CLASSES)
                          | frozenset().union(*CLASS_BASES.values()))
         # a class call is judged by the class's names too; an extra-calls entry could name an
@@ -63,6 +69,9 @@ class InertNames:
         self._classes_ok = not any(extra_calls.values())
         self._cache: dict[str, tuple[object, object, bool]] = {}
         self._answers: dict[tuple[str, bool], tuple[MypyFile | None, bool]] = {}
+        self._defined: dict[str, tuple[object, object, bool]] = {}
+        """A function or class of another module than builtins -> (its node, the class's MRO list,
+        the answer): the module's tree is not enough to tell a class's bases did not change."""
         self._builtins: object = None
 
     def is_inert(self, fullname: str, method: bool, modules: Mapping[str, MypyFile] | None) -> bool:
@@ -75,9 +84,17 @@ class InertNames:
                 self._answers.clear()
                 self._builtins = tree
         elif method:
-            return False
+            return self._defined_method(fullname, modules)
         else:
-            tree = modules.get(fullname.rpartition(".")[0]) if modules else None
+            module, _, name = fullname.rpartition(".")
+            tree = modules.get(module) if modules else None
+            sym = tree.names.get(name) if tree is not None else None
+            node = sym.node if sym is not None else None
+            mro = node.mro if isinstance(node, TypeInfo) else None
+            hit = self._defined.get(fullname)
+            if hit is None or hit[0] is not node or hit[1] is not mro:
+                hit = self._defined[fullname] = (node, mro, self.inert_function(fullname, tree))
+            return hit[2]
         key = (fullname, method)
         found = self._answers.get(key)
         if found is None or found[0] is not tree:
@@ -88,8 +105,35 @@ class InertNames:
     def _plain_name(self, name: str) -> bool:
         return name not in self._names and not name.startswith(self._prefixes)
 
+    def _defined_method(self, fullname: str, modules: Mapping[str, MypyFile] | None) -> bool:
+        """`inert_method` for a class of another module than builtins, kept per name while the
+        class and its MRO are the same objects. Asked at every such method call mypy checks, so
+        the class is found in its module's table (two lookups) rather than by its full name; a
+        class that is not at its module's top level keeps its hooks."""
+        owner, _, method = fullname.rpartition(".")
+        if method.startswith("__"):
+            return False
+        module, _, name = owner.rpartition(".")
+        tree = modules.get(module) if modules else None
+        sym = tree.names.get(name) if tree is not None else None
+        node = sym.node if sym is not None else None
+        if not isinstance(node, TypeInfo) or node.fullname != owner:
+            return False
+        mro = node.mro
+        hit = self._defined.get(fullname)
+        if hit is None or hit[0] is not node or hit[1] is not mro:
+            answer = self._plain_defined_class(node) and self._plain_name(fullname) and self._plain_member(node, method)
+            hit = self._defined[fullname] = (node, mro, answer)
+        return hit[2]
+
     def _plain_class(self, info: TypeInfo) -> bool:
+        """A builtin class no rule judges: its bases come from the plain modules only."""
         return all(b.fullname.startswith(_PLAIN_MODULES) and b.fullname not in self._classes for b in info.mro)
+
+    def _plain_defined_class(self, info: TypeInfo) -> bool:
+        """A class of any module that no rule judges: no class of its MRO is one a rule looks at
+        (`_classes`) or names (a target, or under a target prefix)."""
+        return all(b.fullname not in self._classes and self._plain_name(b.fullname) for b in info.mro)
 
     def _plain_member(self, info: TypeInfo, method: str) -> bool:
         """Every class of the MRO that defines `method` defines it as a plain method (the
@@ -122,9 +166,13 @@ class InertNames:
             return False
         if not fullname.startswith(_BUILTINS):
             # the hook's name is the callee's own (`pydantic.fields.Field`, also when imported or
-            # re-exported): a plain function there has no other name the checks could see
+            # re-exported): a plain function there has no other name the checks could see; a
+            # class called is judged by its names, its MRO's and its constructor's, as a builtin's
             sym = module.names.get(fullname.rpartition(".")[2]) if module is not None else None
             node = sym.node if sym is not None else None
+            if isinstance(node, TypeInfo):
+                return (self._classes_ok and node.fullname == fullname and self._plain_defined_class(node)
+                        and self._plain_member(node, "__init__") and self._plain_member(node, "__new__"))
             return isinstance(node, (FuncDef, OverloadedFuncDef)) and node.fullname == fullname
 
         def judge(sym: SymbolTableNode | None) -> bool:
@@ -140,7 +188,8 @@ class InertNames:
         return self._cached(fullname, judge, _mro_of)
 
     def inert_method(self, fullname: str) -> bool:
-        """A method call named `fullname` (`builtins.str.join`) that no rule can judge."""
+        """A method call named `fullname` (`builtins.str.join`) that no rule can judge (a class of
+        another module: `_defined_method`)."""
         if not fullname.startswith(_BUILTINS):
             return False
         owner, _, method = fullname.rpartition(".")
