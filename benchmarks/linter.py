@@ -636,7 +636,7 @@ def walk_floor(files: Sequence[Path], rounds: int, cwd: Path) -> tuple[float, fl
 
 CLI_PHASES = (
     "import contextlib, io, json, sys, time\n"
-    "from rea_lint import cli, engine, model, names, project, runner\n"
+    "from rea_lint import cli, engine, model, names, runner\n"
     "rounds, repeats, paths = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]\n"
     "clock, stack, own = time.process_time, [], {}\n"
     "def timed(fn, label):\n"
@@ -717,7 +717,7 @@ def cli_phases(files: Sequence[Path], rounds: int, repeats: int, cwd: Path) -> s
         return f"(the phase timing failed: {(out.stderr or out.stdout).strip()[-300:]})"
 
     gc_out = subprocess.run([sys.executable, "-c", COLLECTOR, str(max(repeats, 1)), *map(str, files)], cwd=cwd,
-                            capture_output=True, text=True, timeout=1800)
+                            env=_env(), capture_output=True, text=True, timeout=1800)
     try:
         collector = float(gc_out.stdout.strip())
     except ValueError:

@@ -68,10 +68,8 @@ class InertNames:
         # alias of a builtin class, so with extra calls configured no class call is skipped
         self._classes_ok = not any(extra_calls.values())
         self._cache: dict[str, tuple[object, object, bool]] = {}
+        """Name -> (the node its answer was judged on, that class's MRO list, the answer): see `_kept`."""
         self._answers: dict[tuple[str, bool], tuple[MypyFile | None, bool]] = {}
-        self._defined: dict[str, tuple[object, object, bool]] = {}
-        """A function or class of another module than builtins -> (its node, the class's MRO list,
-        the answer): the module's tree is not enough to tell a class's bases did not change."""
         self._builtins: object = None
 
     def is_inert(self, fullname: str, method: bool, modules: Mapping[str, MypyFile] | None) -> bool:
@@ -86,15 +84,12 @@ class InertNames:
         elif method:
             return self._defined_method(fullname, modules)
         else:
+            # (the module's tree is not enough to tell a class's bases did not change: `_kept`)
             module, _, name = fullname.rpartition(".")
             tree = modules.get(module) if modules else None
             sym = tree.names.get(name) if tree is not None else None
-            node = sym.node if sym is not None else None
-            mro = node.mro if isinstance(node, TypeInfo) else None
-            hit = self._defined.get(fullname)
-            if hit is None or hit[0] is not node or hit[1] is not mro:
-                hit = self._defined[fullname] = (node, mro, self.inert_function(fullname, tree))
-            return hit[2]
+            kept = self._kept(fullname, sym)
+            return self._keep(fullname, sym, self.inert_function(fullname, tree)) if kept is None else kept
         key = (fullname, method)
         found = self._answers.get(key)
         if found is None or found[0] is not tree:
@@ -119,12 +114,11 @@ class InertNames:
         node = sym.node if sym is not None else None
         if not isinstance(node, TypeInfo) or node.fullname != owner:
             return False
-        mro = node.mro
-        hit = self._defined.get(fullname)
-        if hit is None or hit[0] is not node or hit[1] is not mro:
-            answer = self._plain_defined_class(node) and self._plain_name(fullname) and self._plain_member(node, method)
-            hit = self._defined[fullname] = (node, mro, answer)
-        return hit[2]
+        kept = self._kept(fullname, sym)
+        if kept is None:
+            kept = self._keep(fullname, sym, self._plain_defined_class(node) and self._plain_name(fullname)
+                              and self._plain_member(node, method))
+        return kept
 
     def _plain_class(self, info: TypeInfo) -> bool:
         """A builtin class no rule judges: its bases come from the plain modules only."""
@@ -148,15 +142,22 @@ class InertNames:
                 return False
         return found
 
-    def _cached(self, fullname: str, judge: Callable[[SymbolTableNode | None], bool], key_of: Callable[[SymbolTableNode | None], object]) -> bool:
-        sym = self._lookup(fullname)
-        node = sym.node if sym is not None else None
-        key = key_of(sym)
+    def _kept(self, fullname: str, sym: SymbolTableNode | None) -> bool | None:
+        """The answer kept for ``fullname`` (None: none yet, or judged on another node): kept while
+        ``sym`` holds the same node and, for a class, the same MRO list (the daemon re-analyses a
+        changed module into new nodes, and recomputes a class's MRO when a base changes). Asked at
+        every call mypy checks, so a hit is three lookups and no closure (`_keep` stores)."""
         hit = self._cache.get(fullname)
-        if hit is not None and hit[0] is node and hit[1] is key:
-            return hit[2]
-        answer = judge(sym)
-        self._cache[fullname] = (node, key, answer)
+        if hit is None:
+            return None
+        node = sym.node if sym is not None else None
+        if hit[0] is not node or hit[1] is not (node.mro if isinstance(node, TypeInfo) else None):
+            return None
+        return hit[2]
+
+    def _keep(self, fullname: str, sym: SymbolTableNode | None, answer: bool) -> bool:
+        node = sym.node if sym is not None else None
+        self._cache[fullname] = (node, node.mro if isinstance(node, TypeInfo) else None, answer)
         return answer
 
     def inert_function(self, fullname: str, module: MypyFile | None = None) -> bool:
@@ -185,7 +186,9 @@ class InertNames:
                         and self._plain_member(node, "__new__"))
             return False
 
-        return self._cached(fullname, judge, _mro_of)
+        sym = self._lookup(fullname)
+        kept = self._kept(fullname, sym)
+        return self._keep(fullname, sym, judge(sym)) if kept is None else kept
 
     def inert_method(self, fullname: str) -> bool:
         """A method call named `fullname` (`builtins.str.join`) that no rule can judge (a class of
@@ -202,19 +205,8 @@ class InertNames:
                     and self._plain_name(fullname) and self._plain_member(node, method))
 
         sym = self._lookup(owner)
-        node = sym.node if sym is not None else None
-        key = (node, getattr(node, "mro", None))
-        hit = self._cache.get(fullname)
-        if hit is not None and hit[0] is key[0] and hit[1] is key[1]:
-            return hit[2]
-        answer = judge(sym)
-        self._cache[fullname] = (key[0], key[1], answer)
-        return answer
-
-
-def _mro_of(sym: SymbolTableNode | None) -> object:
-    node = sym.node if sym is not None else None
-    return getattr(node, "mro", None) if isinstance(node, TypeInfo) else None
+        kept = self._kept(fullname, sym)
+        return self._keep(fullname, sym, judge(sym)) if kept is None else kept
 
 
 def decorator_names(decorators: Iterable[CallExpr]) -> tuple[frozenset[str], frozenset[str], bool]:
