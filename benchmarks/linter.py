@@ -544,6 +544,68 @@ def _plugin_instructions(files: Sequence[Path], root: Path, goal: float) -> str:
                "here.)"))
 
 
+PLUGIN_ALONE = (
+    "import ast, sys, time\n"
+    "import pycodestyle\n"
+    "from pyflakes.checker import Checker\n"
+    "from rea_lint.flake8_plugin import ReaChecker\n"
+    "rounds, paths, clock = int(sys.argv[1]), sys.argv[2:], time.process_time\n"
+    "style = pycodestyle.StyleGuide(quiet=True).options\n"
+    "texts = []\n"
+    "for p in paths:\n"
+    "    with open(p, 'rb') as f:\n"
+    "        texts.append((p, f.read().decode('utf-8', 'replace')))\n"
+    "def side(tokens):\n"
+    "    spent = 0.0\n"
+    "    for p, text in texts:\n"
+    "        lines = text.splitlines(True)\n"
+    "        try:\n"
+    "            tree = ast.parse(text, p)\n"
+    "        except (SyntaxError, ValueError):\n"
+    "            continue\n"
+    "        Checker(tree, filename=p)\n"
+    "        start = clock()\n"
+    "        for _ in ReaChecker(tree, p, lines).run():\n"
+    "            pass\n"
+    "        spent += clock() - start\n"
+    "        if tokens:\n"
+    "            pycodestyle.Checker(p, lines=lines, options=style, report=pycodestyle.BaseReport(style)).check_all()\n"
+    "    return spent\n"
+    "side(False)\n"  # warm up: rules and their tables are loaded on first use
+    "for _ in range(rounds):\n"
+    "    print(side(False), side(True), flush=True)\n"
+)
+"""rea's checker timed on its own in one fresh interpreter, as flake8 calls it (each file
+parsed, then pyflakes, then rea's class made and ``run`` drained), in alternating passes
+over the files: alone, and with each file's pycodestyle checks (flake8's token stage, which
+runs after the tree plugins) between one file's checker and the next."""
+
+
+def _plugin_alone(files: Sequence[Path], root: Path, rounds: int, goal: float, own_per_file: float,
+                  inside_per_file: float) -> str:
+    """How rea's checker's CPU per file changes with what runs around it (`PLUGIN_ALONE`): one
+    sentence, set against flake8's own CPU per file and the in-flake8 attribution."""
+    from benchmarks.report import fmt, median
+
+    sample, which = _sample(files, FLAKE8_SAMPLE)
+    if not sample or own_per_file <= 0:
+        return ""
+    out = subprocess.run([sys.executable, "-c", PLUGIN_ALONE, str(max(rounds, 1)), *sample], cwd=root, env=_env(),
+                         capture_output=True, text=True, timeout=1800)
+    rows = [[float(x) for x in line.split()] for line in out.stdout.splitlines() if line.strip()]
+    if out.returncode != 0 or not rows or not all(a > 0 for a, _ in rows):
+        return f"(timing the checker on its own failed: {(out.stderr or out.stdout).strip()[-300:]}) "
+    alone = median([a for a, _ in rows]) / len(sample)
+    tokens = median([t / a for a, t in rows])
+    return (f"Timed on its own, on {which} ({len(rows)} alternating round(s) in one interpreter), rea's checker takes "
+            f"{alone * 1e6:,.0f} µs per file, a share of {fmt(alone / own_per_file, 3)} of flake8's own CPU per file: "
+            + ("within the goal" if alone / own_per_file <= goal else "over the goal")
+            + f"; with each file's pycodestyle checks run between one file's checker and the next, as flake8 runs its "
+            f"token stage, the same calls on the same trees take {fmt(tokens, 2)}x that (what differs is only what the "
+            f"CPU ran in between, and so what its caches hold when rea's checker starts), and inside flake8 the attribution above gives "
+            f"{fmt(inside_per_file / alone, 2)}x that ({inside_per_file * 1e6:,.0f} µs). ")
+
+
 PARSE_VS_CHECK = (
     "import ast, contextlib, io, sys, time\n"
     "from rea_lint.cli import main\n"
@@ -829,6 +891,8 @@ def bench_linter(corpus_a, corpus_b, full_stdlib, rounds: int, out_dir: Path, pr
                         "checks are token and line scans. ")
             with step(f"linter: {corpus.name}, instructions"):
                 t.reason += _plugin_instructions(corpus.files, corpus.root, t.goal) + " "
+            with step(f"linter: {corpus.name}, the checker on its own"):
+                t.reason += _plugin_alone(corpus.files, corpus.root, rounds, t.goal, own, per_file)
             t.reason += "Profile of the plugin alone on this corpus (parsing and the import excluded):"
             with step("linter: profiles"):
                 t.profile = plugin_profile(corpus.files, profile_top)
