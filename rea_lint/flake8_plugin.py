@@ -77,6 +77,10 @@ class ReaChecker:
     _configs: ClassVar[dict[str, ReaConfig]] = {}
     """Directory -> the configuration of its files (`config_for_file`, the CLI's lookup too),
     emptied when flake8 hands over its options, at the start of each run."""
+    _by_path: ClassVar[dict[str, ReaConfig]] = {}
+    """Each path flake8 was given or found below a named directory -> its configuration, as
+    `parse_options` looked it up: the checker of that file takes it as it is (no second
+    `lstat` per file in the workers)."""
     _enabled: ClassVar[tuple[ReaConfig | None, frozenset[str], frozenset[str]]] = (None, frozenset(), frozenset())
     """The last (configuration, explicit codes) and the codes they enable."""
 
@@ -109,12 +113,14 @@ class ReaChecker:
 
         forget()  # an in-process flake8 run (editors, tests) reads the files afresh
         ReaChecker._configs.clear()
+        by_path = ReaChecker._by_path
+        by_path.clear()
         paths = (name for name in named if name != "-" and os.path.exists(name))  # flake8 reports a missing path
         try:
             for name in (*paths, *found):
                 # looked up once per directory (pre-commit names every file), and kept for the
-                # checkers: flake8's workers are forked after this, with the cache filled
-                config_for_file(name, ReaChecker._configs)
+                # checkers: flake8's workers are forked after this, with the caches filled
+                by_path[name] = config_for_file(name, ReaChecker._configs)
         except ConfigError as err:
             sys.stderr.write(f"flake8: error: rea: {err}\n")
             raise SystemExit(2) from None
@@ -144,6 +150,9 @@ class ReaChecker:
         from rea_lint.config import config_for_file, load_config
 
         name = self.filename
+        known = self._by_path.get(name)
+        if known is not None:
+            return known
         if name in ("stdin", "-"):
             return load_config(".")
         return config_for_file(name, self._configs)  # errors are not cached

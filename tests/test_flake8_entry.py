@@ -158,6 +158,7 @@ def test_the_checker_uses_the_configuration_of_each_files_directory(tmp_path: Pa
     (tmp_path / "loud").mkdir()
     src = (FIXTURES / "rea101_time_in_handler.py").read_text(encoding="utf-8")
     ReaChecker._configs.clear()
+    ReaChecker._by_path.clear()
     codes = {}
     for name in ("quiet", "loud", "quiet"):
         path = tmp_path / name / "m.py"
@@ -166,3 +167,29 @@ def test_the_checker_uses_the_configuration_of_each_files_directory(tmp_path: Pa
     assert "REA101" not in codes["quiet"]
     assert codes["loud"].count("REA101") >= 13
     assert len(ReaChecker._configs) == 2  # one lookup per directory
+
+
+def test_each_checker_takes_the_configuration_its_run_looked_up(tmp_path: Path, fresh_cache: object) -> None:
+    # flake8 hands the plugin every path before the checkers run (parse_options): each file's
+    # configuration is looked up then, once, and its checker takes that one (no second lookup per
+    # file in the workers), even for a symlink, which the per-directory cache never holds
+    (tmp_path / "target").mkdir()
+    (tmp_path / "target" / "pyproject.toml").write_text('[tool.rea]\nignore = ["REA101"]\n')
+    (tmp_path / "named").mkdir()
+    src = (FIXTURES / "rea101_time_in_handler.py").read_text(encoding="utf-8")
+    (tmp_path / "target" / "real.py").write_text(src, encoding="utf-8")
+    link = tmp_path / "named" / "m.py"
+    link.symlink_to(tmp_path / "target" / "real.py")
+
+    def codes() -> list[str]:
+        return [m.split()[0] for _, _, m, _ in ReaChecker(ast.parse(src), str(link), src.splitlines(True)).run()]
+
+    ReaChecker._check_configs([str(link)])
+    assert ReaChecker._by_path[str(link)].source == str(tmp_path / "target" / "pyproject.toml")
+    assert "REA101" not in codes()
+    (tmp_path / "target" / "pyproject.toml").write_text("[tool.rea]\n")
+    forget()  # a lookup now would read the new file: the run keeps the one it started with
+    assert "REA101" not in codes()
+    ReaChecker._check_configs([str(link)])  # the next run looks again
+    assert codes().count("REA101") >= 13
+    ReaChecker._by_path.clear()
