@@ -22,9 +22,30 @@ the source, a list of lines may be numbered unlike the tree."""
 _ASCII_BREAKS_STR_ONLY = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
 """The ASCII ones: in ASCII text, five single-character searches (memchr) answer what the
 character class would, many times faster."""
-_IDENTIFIERS = re.compile("[A-Za-z_][A-Za-z0-9_]*").findall
-"""ASCII text -> its identifiers: each run of identifier characters without the digits it
-starts with (`1if` -> `if`, `0x1f` -> `x1f`; a run of digits is none)."""
+_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+_DIGITS = frozenset("0123456789")
+
+
+def _spells(text: str, word: str) -> bool:
+    """Whether ASCII ``text`` spells ``word`` as an identifier: as one of its runs of identifier
+    characters, less the digits the run starts with (`1if` spells `if`, `0x1f` spells `x1f`,
+    `timeout` does not spell `time`). Only the places the word occurs are looked at: most
+    words asked occur once or not at all, where listing every identifier of a long function
+    cost more than the rest of the question."""
+    if not word.isidentifier():  # (a dotted or empty word is no identifier)
+        return False
+    size, end_of_text = len(word), len(text)
+    at = text.find(word)
+    while at >= 0:
+        end = at + size
+        if end == end_of_text or text[end] not in _WORD_CHARS:
+            before = at - 1
+            while before >= 0 and text[before] in _DIGITS:
+                before -= 1
+            if before < 0 or text[before] not in _WORD_CHARS:
+                return True
+        at = text.find(word, at + 1)
+    return False
 
 
 _UNREAD: str = object()  # type: ignore[assignment]
@@ -39,10 +60,10 @@ class Spelled:
     unlike the tree, or no lines at all.
 
     One is made per module and asked by several passes (the model's builder, the summary,
-    the flake8 path), each with its own words: a function's text and identifiers are read
+    the flake8 path), each with its own words: a function's text is read
     once (`source` says which text it reads, so that a pass can tell it may share it)."""
 
-    __slots__ = ("lines", "ascii", "source", "_texts", "_identifiers")
+    __slots__ = ("lines", "ascii", "source", "_texts")
 
     def __init__(self, lines: Sequence[str] | None, text: str | None = None) -> None:
         self.source = text if text is not None else lines
@@ -60,7 +81,6 @@ class Spelled:
         self.lines = lines
         self._texts: dict[int, str | None] = {}
         """id(def node) -> its body's text (None: the text cannot tell)."""
-        self._identifiers: dict[int, set[str]] = {}
 
     @classmethod
     def of(cls, shared: "Spelled | None", lines: Sequence[str] | None, text: str | None) -> "Spelled":
@@ -86,16 +106,9 @@ class Spelled:
         if text is None:
             return None
         for word in words:  # a word spelled nowhere, not even inside another, is no identifier
-            if word in text:
-                break
-        else:
-            return False  # (most helpers: a few substring searches, no identifier made)
-        # The identifiers are the runs of identifier characters, each without the digits it
-        # starts with (`1if`, `0x1f`): one regular-expression scan, in C, once per function.
-        found = self._identifiers.get(key)
-        if found is None:
-            found = self._identifiers[key] = set(_IDENTIFIERS(text))
-        return not words.isdisjoint(found)
+            if word in text and _spells(text, word):
+                return True
+        return False  # (most helpers: a few substring searches)
 
     def _text(self, fn: Function) -> str | None:
         lines = self.lines

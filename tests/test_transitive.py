@@ -14,6 +14,7 @@ import pytest
 from rea_lint.config import ReaConfig, parse_table
 from rea_lint.engine import check_tree
 from rea_lint.project import ModuleSummary, Project, merge, module_name, summarize_source
+from tests.conftest import FIXTURES, REPO
 
 HANDLER = """\
 import restate
@@ -326,6 +327,33 @@ async def k(ctx):
     assert "via both() -> time.time()" in got[2][2] and "via plain() -> time.time()" in got[3][2]
     only_run = [(line, code) for line, code, _ in same_module(source.replace("    await both()\n", ""))]
     assert only_run == [(13, "REA208"), (14, "REA208"), (17, "REA101")]
+
+
+def test_spelled_words_are_the_identifiers_a_scan_would_list() -> None:
+    """`spelled._spells` looks only where a word occurs; it must answer as listing every
+    identifier of the text would (runs of identifier characters less their leading digits),
+    for every word of every fixture, example and rea_lint module, for words that occur only inside
+    longer ones, for dotted and digit-led words, and at the text's two ends."""
+    import re
+
+    from rea_lint.spelled import _spells
+
+    listed = re.compile("[A-Za-z_][A-Za-z0-9_]*").findall
+    texts = [p.read_text(encoding="utf-8") for p in sorted([*FIXTURES.glob("*.py"), *(REPO / "examples").rglob("*.py"),
+                                                               *(REPO / "rea_lint").rglob("*.py")])]
+    texts = [t for t in texts if t.isascii()]
+    texts += ["if", "1if", "x1if", "_if", "1_if", "if1", "if_", "9", "a.b", "time(timeout)", "0x1f", " timeout"]
+    checked = differ = 0
+    for text in texts:
+        found = set(listed(text))
+        words = found | {w[1:] for w in found if len(w) > 1} | {w[:-1] for w in found if len(w) > 1}
+        words |= {"a.b", "time.time", "", "1if", "x"}
+        for word in words:
+            checked += 1
+            if _spells(text, word) != (word in found):
+                differ += 1
+    assert len(texts) > 100 and checked > 50_000, (len(texts), checked)
+    assert differ == 0
 
 
 def test_spelled_reads_identifiers_not_substrings() -> None:
