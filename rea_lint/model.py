@@ -340,15 +340,18 @@ class Model:
         The chain's text is only built once its head is known to qualify (most heads are
         locals such as `ctx` or `self`, or unknown names)."""
         cls = type(node)
+        attrs: list[str] | None = None
         if cls is _Name:
             head = node.id  # type: ignore[attr-defined]
         elif cls is _Attribute:
+            attrs = [node.attr]  # type: ignore[attr-defined]
             base = node.value  # type: ignore[attr-defined]
             while type(base) is _Attribute:
-                base = base.value
+                attrs.append(base.attr)  # type: ignore[attr-defined]
+                base = base.value  # type: ignore[attr-defined]
             if type(base) is not _Name:
                 return None
-            head = base.id
+            head = base.id  # type: ignore[attr-defined]
         else:
             return None
         fn = function
@@ -362,9 +365,10 @@ class Model:
             if head not in _BUILTINS or head in self.module_names:
                 return None
             qual = f"builtins.{head}"
-        if cls is _Name:
+        if attrs is None:
             return qual
-        return f"{qual}.{dotted(node).partition('.')[2]}"  # type: ignore[union-attr]
+        attrs.append(qual)
+        return ".".join(reversed(attrs))  # (the chain's attributes, read on the way to its head)
 
     def _qualify_global(self, node: ast.expr) -> str | None:
         """`qualify(node)` outside any function, cached for plain names (`list` in `list[str]`)."""
