@@ -347,11 +347,11 @@ class Model:
             attrs = [node.attr]  # type: ignore[attr-defined]
             base = node.value  # type: ignore[attr-defined]
             while type(base) is _Attribute:
-                attrs.append(base.attr)  # type: ignore[attr-defined]
-                base = base.value  # type: ignore[attr-defined]
+                attrs.append(base.attr)
+                base = base.value
             if type(base) is not _Name:
                 return None
-            head = base.id  # type: ignore[attr-defined]
+            head = base.id
         else:
             return None
         fn = function
