@@ -15,7 +15,7 @@ import os
 import re
 import tokenize
 import warnings
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
@@ -497,7 +497,19 @@ def _init_worker(configs: list[ReaConfig], options: Options) -> None:
 def _run_chunk(chunk: list[tuple[str, int]]) -> list[tuple[FileResult, str | None]]:
     assert _WORKER is not None
     configs, options = _WORKER
-    return [_check_one(path, configs[i], options) for path, i in chunk]
+    with _between_files(options):
+        return [_check_one(path, configs[i], options) for path, i in chunk]
+
+
+def _between_files(options: Options) -> AbstractContextManager[None]:
+    """A check runs its files, not just each file, with the cyclic collector off: analysing
+    a file leaves no reference cycle behind (tests/test_no_cycles.py), so the collections each
+    file's surviving summary set off would walk every summary kept so far again and again
+    (about 1% of a cold run). Fixes and edits are made with libcst, whose helpers leave a
+    few cycles a file: those runs collect between files as before."""
+    from rea_lint.engine import tree_mode
+
+    return nullcontext() if options.fix or options.edits else tree_mode()
 
 
 def check_files(items: Sequence[tuple[Path, ReaConfig]], options: Options = Options(), jobs: int = 1) -> list[FileResult]:
@@ -538,9 +550,12 @@ def check_files(items: Sequence[tuple[Path, ReaConfig]], options: Options = Opti
 
 def _analyse_all(tasks: Sequence[tuple[str, ReaConfig]], options: Options, jobs: int) -> list[tuple[FileResult, str | None]]:
     """Each file's result and analysed content digest, in order; chunks go to workers."""
+    if not tasks:  # a warm run: nothing to analyse, nothing of the engine to import
+        return []
     workers = min(jobs, len(tasks) // MIN_FILES_PER_WORKER)
     if workers <= 1:
-        return [_check_one(path, config, options) for path, config in tasks]
+        with _between_files(options):
+            return [_check_one(path, config, options) for path, config in tasks]
     import multiprocessing
 
     from rea_lint.rules import all_checkers
