@@ -488,31 +488,41 @@ def _instruction_ratio(files: Sequence[Path], root: Path, goal: float, steady: b
                f"(the interpreter's, running rea's Python) takes against each of the C parser's ({NOT_TIME})."))
 
 
-PLUGIN_COUNT = (
-    "import ast, sys\n"
+_AST_STAGE = (
+    "import ast, time\n"
     "from pyflakes.checker import Checker\n"
     "from rea_lint.flake8_plugin import ReaChecker\n"
-    "side, paths = sys.argv[1], sys.argv[2:]\n"
-    "def one(p, rea):\n"
-    "    with open(p, 'rb') as f:\n"
-    "        text = f.read().decode('utf-8', 'replace')\n"
+    "def ast_stage(p, text, rea):\n"
     "    lines = text.splitlines(True)\n"
     "    try:\n"
     "        tree = ast.parse(text, p)\n"
     "    except (SyntaxError, ValueError):\n"
-    "        return\n"
+    "        return None, 0.0\n"
     "    Checker(tree, filename=p)\n"
+    "    start = time.process_time()\n"
     "    if rea:\n"
     "        for _ in ReaChecker(tree, p, lines).run():\n"
     "            pass\n"
+    "    return lines, time.process_time() - start\n"
+)
+"""flake8's AST stage as rea's checker meets it, for the scripts below: a file's text parsed,
+handed to pyflakes (which annotates every node, as in flake8), then to rea's checker (made and
+``run`` drained) if ``rea``; its lines (None: it does not parse) and the checker's CPU."""
+
+PLUGIN_COUNT = (
+    "import sys\n"
+    + _AST_STAGE +
+    "side, paths = sys.argv[1], sys.argv[2:]\n"
+    "def one(p, rea):\n"
+    "    with open(p, 'rb') as f:\n"
+    "        ast_stage(p, f.read().decode('utf-8', 'replace'), rea)\n"
     "one(paths[0], True)\n"
     "for p in paths[1:]:\n"
     "    one(p, side == 'rea')\n"
 )
-"""flake8's AST stage for a count of rea's own instructions: each file parsed and handed to
-pyflakes (which annotates every node, as in flake8), then to rea's checker (side ``rea``) or
-not. Both sides check the first file with rea, so its imports and set-up (once per process)
-are in both counts."""
+"""flake8's AST stage (`_AST_STAGE`) for a count of rea's own instructions: each file with
+rea's checker (side ``rea``) or without. Both sides check the first file with rea, so its
+imports and set-up (once per process) are in both counts."""
 
 
 def _plugin_instructions(files: Sequence[Path], root: Path, goal: float) -> str:
@@ -545,11 +555,10 @@ def _plugin_instructions(files: Sequence[Path], root: Path, goal: float) -> str:
 
 
 PLUGIN_ALONE = (
-    "import ast, sys, time\n"
+    "import sys\n"
     "import pycodestyle\n"
-    "from pyflakes.checker import Checker\n"
-    "from rea_lint.flake8_plugin import ReaChecker\n"
-    "rounds, paths, clock = int(sys.argv[1]), sys.argv[2:], time.process_time\n"
+    + _AST_STAGE +
+    "rounds, paths = int(sys.argv[1]), sys.argv[2:]\n"
     "style = pycodestyle.StyleGuide(quiet=True).options\n"
     "texts = []\n"
     "for p in paths:\n"
@@ -558,27 +567,19 @@ PLUGIN_ALONE = (
     "def side(tokens):\n"
     "    spent = 0.0\n"
     "    for p, text in texts:\n"
-    "        lines = text.splitlines(True)\n"
-    "        try:\n"
-    "            tree = ast.parse(text, p)\n"
-    "        except (SyntaxError, ValueError):\n"
-    "            continue\n"
-    "        Checker(tree, filename=p)\n"
-    "        start = clock()\n"
-    "        for _ in ReaChecker(tree, p, lines).run():\n"
-    "            pass\n"
-    "        spent += clock() - start\n"
-    "        if tokens:\n"
+    "        lines, cpu = ast_stage(p, text, True)\n"
+    "        spent += cpu\n"
+    "        if tokens and lines is not None:\n"
     "            pycodestyle.Checker(p, lines=lines, options=style, report=pycodestyle.BaseReport(style)).check_all()\n"
     "    return spent\n"
     "side(False)\n"  # warm up: rules and their tables are loaded on first use
     "for _ in range(rounds):\n"
     "    print(side(False), side(True), flush=True)\n"
 )
-"""rea's checker timed on its own in one fresh interpreter, as flake8 calls it (each file
-parsed, then pyflakes, then rea's class made and ``run`` drained), in alternating passes
-over the files: alone, and with each file's pycodestyle checks (flake8's token stage, which
-runs after the tree plugins) between one file's checker and the next."""
+"""rea's checker timed on its own in one fresh interpreter, as flake8 calls it (`_AST_STAGE`),
+in alternating passes over the files: alone, and with each file's pycodestyle checks
+(flake8's token stage, which runs after the tree plugins) between one file's checker and the
+next."""
 
 
 def _plugin_alone(files: Sequence[Path], root: Path, rounds: int, goal: float, own_per_file: float,
@@ -602,8 +603,8 @@ def _plugin_alone(files: Sequence[Path], root: Path, rounds: int, goal: float, o
             + ("within the goal" if alone / own_per_file <= goal else "over the goal")
             + f"; with each file's pycodestyle checks run between one file's checker and the next, as flake8 runs its "
             f"token stage, the same calls on the same trees take {fmt(tokens, 2)}x that (what differs is only what the "
-            f"CPU ran in between, and so what its caches hold when rea's checker starts), and inside flake8 the attribution above gives "
-            f"{fmt(inside_per_file / alone, 2)}x that ({inside_per_file * 1e6:,.0f} µs). ")
+            f"CPU ran in between, and so what its caches hold when rea's checker starts), and inside flake8 the "
+            f"attribution above gives {fmt(inside_per_file / alone, 2)}x that ({inside_per_file * 1e6:,.0f} µs). ")
 
 
 PARSE_VS_CHECK = (

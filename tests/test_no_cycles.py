@@ -44,8 +44,7 @@ def test_checking_files_leaves_no_reference_cycle(tmp_path: Path) -> None:
     (tmp_path / "deep.py").write_text("import restate\nx = " + "(" * 400 + "1" + ")" * 400 + "\n")
     files += [tmp_path / "broken.py", tmp_path / "deep.py"]
     config = ReaConfig()
-    garbage_types, errors = _garbage_after([(f, config) for f in files], Options(cache_dir=None))
-    count = len(garbage_types)
+    garbage, errors = _garbage_after([(f, config) for f in files], Options(cache_dir=None))
     assert len(files) > 90, len(files)
     assert any("syntax error" in e for e in errors) and any("nest" in e or "parse" in e for e in errors), errors
-    assert count == 0, garbage_types
+    assert len(garbage) == 0, garbage
