@@ -718,7 +718,7 @@ class _Builder(_Walker):
         if not self.lazy and (lines is not None or text is not None):
             # A run call is `<name bound to a run helper>(...)` or `<expr>.<helper attribute>(...)`
             # (`_Walker._walk`): a helper whose text spells neither word holds none either.
-            spelled = Spelled.of(None, lines, text)
+            spelled = Spelled.of(lines, text)
             if spelled.lines is not None:
                 self.spelled = model.spelled = spelled
                 self.run_words = _HELPER_ATTRS.union(

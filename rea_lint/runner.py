@@ -321,8 +321,8 @@ def _summarize(
 ) -> None:
     """The file's summary for the project link, with its sites' columns in characters and
     the `# noqa` lines of its sites. Which functions give no callable is left for the link
-    to ask of the file, and helpers are passed over by their text (`summary_data`'s
-    ``text``), unless fixes made a text the file may not hold (--diff, stdin)."""
+    to ask of the file (`summary_data`'s ``text``), unless fixes made a text the file may
+    not hold (--diff, stdin)."""
     from rea_lint.model import build_model
     from rea_lint.names import ImportMap
     from rea_lint.project import summary_data

@@ -59,9 +59,10 @@ class Spelled:
     ASCII (Python folds other identifiers to their NFKC form), lines that may be numbered
     unlike the tree, or no lines at all.
 
-    One is made per module and asked by several passes (the model's builder, the summary,
-    the flake8 path), each with its own words: a function's text is read
-    once (`source` says which text it reads, so that a pass can tell it may share it)."""
+    One is made per module and asked by the passes that may leave helpers unwalked (the
+    model's builder, the flake8 path's same-module chains), each with its own words: a
+    function's text is read once (`source` says which text it reads, so that a pass can tell
+    it may share it)."""
 
     __slots__ = ("lines", "ascii", "source", "_texts")
 
@@ -83,11 +84,8 @@ class Spelled:
         """id(def node) -> its body's text (None: the text cannot tell)."""
 
     @classmethod
-    def of(cls, shared: "Spelled | None", lines: Sequence[str] | None, text: str | None) -> "Spelled":
-        """``shared`` if it reads this very source, else one of its own (the lines split from
-        ``text`` when only the text is given)."""
-        if shared is not None and shared.reads(lines, text):
-            return shared
+    def of(cls, lines: Sequence[str] | None, text: str | None) -> "Spelled":
+        """One that reads this source (its lines split from ``text`` when only the text is given)."""
         if lines is None and text is not None:
             lines = text.splitlines(True)
         return cls(lines, text)
