@@ -132,16 +132,13 @@ class Calls:
 
 def segments(model: Model, nodes: NodeSource, *types: type) -> list[tuple[list[Any], Function]]:
     """``nodes(*types)`` a function at a time (`Model.handler_segments`): a model's own
-    sources, and a source with a ``segments`` of the same shape, give their lists as they
-    are; any other source is grouped here."""
+    sources give their lists as they are; any other source (a transitive analysis's) is
+    grouped here."""
     func = getattr(nodes, "__func__", None)
     if func is _HANDLER_NODES and nodes.__self__ is model:  # type: ignore[attr-defined]
         return model.handler_segments(*types)
     if func is _PLAIN_NODES and nodes.__self__ is model:  # type: ignore[attr-defined]
         return model.plain_segments(*types)
-    own = getattr(nodes, "segments", None)
-    if own is not None:  # a source that keeps its nodes a function at a time says so
-        return own(*types)
     found: list[tuple[list[Any], Function]] = []
     last: Function | None = None
     for node, fn in nodes(*types):
