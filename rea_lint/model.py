@@ -519,10 +519,21 @@ class _Walker:
         """Make a Function of each nested def and walk it (the builder), or skip them."""
         self.raw_run_calls: list[tuple[ast.Call, Function]] = []
         self.walk_lambdas: set[int] = set()
-        """Lambdas the walk already knows are run actions (passed directly to a context's run)."""
+        """Lambdas the walk takes for run actions: passed directly to a context's run, or
+        expected to be run by a run helper or a saga (`expected`)."""
+        self.expected: dict[int, Function] = {}
+        """Lambdas walked as run actions before the calls they are passed to were resolved -> their function."""
 
     def _new_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: Function | None, prefix: str) -> Function:
         raise NotImplementedError  # only the builder makes functions
+
+    def _expect_action(self, call: ast.Call, fn: Function, action: ast.expr | None) -> None:
+        """A lambda passed to what may be a run helper or a saga's step: walked as a run
+        action from the start; if the call turns out not to be one, the builder indexes the
+        function again (`_Builder.build`)."""
+        if type(action) is ast.Lambda:
+            self.walk_lambdas.add(id(action))
+            self.expected[id(action)] = fn
 
     def _walk(self, body: Sequence[ast.AST], fn: Function, indexed: bool) -> None:
         """The one pass over a function's own code (nested defs get a pass of their own).
@@ -530,7 +541,7 @@ class _Walker:
         It records the names the function binds and calls and its `ctx.run` calls, and
         (``indexed``) indexes every node by type, in source order, for `handler_nodes` and
         `plain_nodes`. Class bodies inside the function are walked but not indexed, and so is
-        a lambda passed as a run action to a context in scope (kept aside for pass 2).
+        a lambda it takes for a run action (`walk_lambdas`: kept aside for pass 2).
 
         The four commonest node types (names, constants, calls, attributes: three nodes in
         four) are tested first by identity; the rest go through `_WALK` (see `_walk_spec`)."""
@@ -586,15 +597,28 @@ class _Walker:
                 ftype = type(func)
                 if ftype is name_t:
                     add_called(func.id)
-                    if imported.get(func.id) in RUN_HELPERS:  # `run(ctx, "x", act)` from rea_runtime
+                    helper = RUN_HELPERS.get(imported.get(func.id))  # type: ignore[arg-type]
+                    if helper is not None:  # `run(ctx, "x", act)` from rea_runtime
                         raw_run_calls.append((node, fn))  # type: ignore[arg-type]
+                        if contexts:
+                            self._expect_action(node, fn, _argument(node, helper[0], helper[1]))  # type: ignore[arg-type]
                 elif ftype is attribute_t and func.attr in _HELPER_ATTRS:
                     raw_run_calls.append((node, fn))  # type: ignore[arg-type]
-                    if func.attr in RUN_METHODS and type(func.value) is name_t and func.value.id in contexts:
-                        args = node.args  # type: ignore[attr-defined]
-                        action = args[1] if len(args) > 1 else _keyword(node, "action")  # type: ignore[arg-type]
-                        if type(action) is lambda_t:
-                            run_lambdas.add(id(action))
+                    if type(func.value) is name_t and contexts:
+                        if func.value.id in contexts:
+                            if func.attr in RUN_METHODS:
+                                args = node.args  # type: ignore[attr-defined]
+                                action = args[1] if len(args) > 1 else _keyword(node, "action")  # type: ignore[arg-type]
+                                if type(action) is lambda_t:
+                                    run_lambdas.add(id(action))
+                        else:
+                            module = imported.get(func.value.id)
+                            helper = RUN_HELPERS.get(f"{module}.{func.attr}") if module is not None else None
+                            if helper is not None:  # `rea_runtime.run(ctx, "x", act)`
+                                self._expect_action(node, fn, _argument(node, helper[0], helper[1]))  # type: ignore[arg-type]
+                            elif func.attr in SAGA_RUN_METHODS:  # `saga.step(..., compensate=lambda r: ...)`
+                                for position, keyword in SAGA_RUN_METHODS[func.attr]:
+                                    self._expect_action(node, fn, _argument(node, position, keyword))  # type: ignore[arg-type]
                 if node.keywords:  # type: ignore[attr-defined]
                     extend(reversed(node.keywords))  # type: ignore[attr-defined]
                 if node.args:  # type: ignore[attr-defined]
@@ -734,6 +758,9 @@ class _Builder(_Walker):
         self._find_service_objects()
         self._collect(self.m.tree.body, "")
         self._resolve_run_calls()
+        for action, fn in self.expected.items():
+            if action not in self.run_lambdas:  # not a run action after all: index it with its function
+                self.reindex.add(id(fn))
         for fn in self.m.functions:
             parent = fn.parent
             if fn.is_run_action or (parent is not None and parent.is_run_action):
