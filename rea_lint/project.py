@@ -71,7 +71,7 @@ ACTION_CODE = "REA208"
 """action-called-not-passed: a run's action called in handler code, resolved the same way."""
 PROJECT_CODES = (*TRANSITIVE_CODES, ACTION_CODE, KIND_CODE)
 """Every code the whole-project analysis reports."""
-SUMMARY_VERSION = 3
+SUMMARY_VERSION = 4
 """Bump when the summary's shape or meaning changes (part of a cache key)."""
 _UNKNOWN: Any = object()
 
@@ -434,13 +434,20 @@ def summary_data(
         by_fn[id(fn)] = entry
     if plain:
         checkers = all_checkers()
+        first: dict[tuple[int, str], tuple[int, int]] = {}
+        """(id(effects), code) -> the position of the detection that names it."""
         for code in TRANSITIVE_CODES:
             checker = checkers.get(code)
             if checker is None:
                 continue
-            for _node, fn, subject in checker.detect(model, source):
+            for node, fn, subject in checker.detect(model, source):
+                # the function's first such thing in the source names the effect (a detector
+                # yields by kind, and some kinds in an order that varies from run to run)
                 effects = by_fn[id(fn)][0]
-                if code not in effects:
+                at = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+                kept = first.get((id(effects), code))
+                if kept is None or at < kept:
+                    first[(id(effects), code)] = at
                     effects[code] = subject
         for call, fn, target in resolver.calls(segments(model, source, ast.Call)):
             calls = by_fn[id(fn)][1]

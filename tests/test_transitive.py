@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import pickle
+import subprocess
+import sys
 import textwrap
 import warnings
 from pathlib import Path
@@ -158,6 +161,42 @@ async def h(ctx):
 """
     )
     assert sorted(code for _, code, _ in got) == ["REA101", "REA102"]
+
+
+ENV_READS = HANDLER + """
+import os
+def settings():
+    names = list(os.environ.keys())
+    region = os.environ.get("REGION", "eu")
+    debug = os.getenv("DEBUG")
+    return names, region, debug
+@svc.handler()
+async def h(ctx):
+    return settings()
+"""
+
+
+def test_a_chain_names_the_first_thing_its_helper_does_in_the_source() -> None:
+    """REA109's detector yields `os.getenv` calls first and `os.environ` methods by name; the
+    chain names the helper's first read as written, on either path."""
+    (got,) = same_module(ENV_READS)
+    assert got[1] == "REA109"
+    assert "via settings() -> os.environ.keys():" in got[2], got[2]
+
+
+def test_a_chain_reads_the_same_under_every_hash_seed(tmp_path: Path) -> None:
+    """The methods a detector looks for are a set, iterated in an order that changes with
+    Python's string hashing from run to run; the message must not."""
+    path = write(tmp_path, {"svc.py": ENV_READS})[0]
+    seen = set()
+    for seed in range(6):
+        done = subprocess.run(
+            [sys.executable, "-m", "rea_lint", "check", "--no-cache", "--output-format", "concise", str(path)],
+            capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONHASHSEED": str(seed)},
+        )
+        assert "REA109" in done.stdout, done.stdout + done.stderr
+        seen.add(done.stdout)
+    assert len(seen) == 1, seen
 
 
 def test_cross_module_imports_and_reexports(tmp_path: Path) -> None:
