@@ -59,10 +59,16 @@ class IoInHandler(CallRule):
                 if not isinstance(func, ast.Attribute):
                     continue
                 receiver = func.value
-                root = receiver
+                root, hops = receiver, 0
                 while isinstance(root, (ast.Attribute, ast.Subscript)):
-                    root = root.value
-                if isinstance(root, ast.Call):
+                    root, hops = root.value, hops + 1
+                if type(root) is ast.Name:
+                    # what `kinds.of` would find first, at the end of the chain: a name that
+                    # holds neither an I/O object nor a Path (`ctx`, `self`) makes the chain neither
+                    if hops > 12 or not kinds.name(root.id, fn, hops):
+                        continue
+                    kind = kinds.of(receiver, fn)
+                elif isinstance(root, ast.Call):
                     # `Path(p).read_text()`; `requests.Session().get()` is reported at the Session
                     kind = kinds.of(receiver, fn) & _PATH
                 else:
@@ -168,7 +174,7 @@ class _Kinds:
             node = node.value
         model = self.model
         if isinstance(node, ast.Name):
-            return self._name(node.id, fn, depth)
+            return self.name(node.id, fn, depth)
         if isinstance(node, ast.Attribute):
             base = self.of(node.value, fn, depth + 1)
             if base == _PATH:
@@ -203,7 +209,8 @@ class _Kinds:
                 return _PATH
         return 0
 
-    def _name(self, name: str, fn: Function | None, depth: int) -> int:
+    def name(self, name: str, fn: Function | None, depth: int) -> int:
+        """What the name holds where ``fn`` reads it (`of` for a name, ``depth`` deep)."""
         scope = fn
         while scope is not None:
             if name in scope.local_names:
