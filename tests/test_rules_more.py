@@ -233,3 +233,34 @@ def test_call_index_qualifies_as_the_model_does() -> None:
     assert {q for _c, _f, q in expected} >= {"builtins.repr", "builtins.min", "builtins.print", "time.time", "os.path"}
     assert "builtins.str" not in index.by_qual and "builtins.bool" not in index.by_qual  # a parameter, a local
     assert "builtins.open" not in index.by_qual and "builtins.sorted" in index.by_qual  # rebound in `inner` only
+
+
+NESTED_CLIENT = """\
+import httpx
+import restate
+
+svc = restate.Service("svc")
+
+
+@svc.handler()
+async def handle(ctx: restate.Context, url: str) -> str:
+    client = httpx.AsyncClient()
+
+    async def fetch() -> str:
+        c = client
+        return (await c.get(url)).text
+
+    return await fetch()
+"""
+
+
+def test_rea108_a_nested_function_sees_what_its_enclosing_function_binds_on_every_run() -> None:
+    """The bindings used to be read in the order of the functions' memory addresses: when the
+    nested function's happened to be lower (memory freed by an earlier file and reused, as in
+    a flake8 or `rea check` run over many files), `c = client` was read before `client` was
+    known to be a client, and `c.get(...)` went unreported in some files of a run and not others."""
+    found = []
+    for _ in range(40):  # fresh trees and models each time: the allocator reuses what the last one freed
+        findings = check_tree(ast.parse(NESTED_CLIENT))
+        found.append(sorted((f.line, f.code) for f in findings))
+    assert found == [[(9, "REA108"), (13, "REA108")]] * 40

@@ -253,7 +253,10 @@ class _Kinds:
                 for item in with_.items:
                     if item.optional_vars is not None:
                         bindings.append(((with_.lineno, with_.col_offset), fn, item.optional_vars, item.context_expr))
-        bindings.sort(key=lambda b: (id(b[1]), b[0]))
+        # a function at a time, each in source order; an enclosing function before the ones
+        # nested in it (`Model.functions`' order), whose code may read what it binds
+        rank = {id(fn): i for i, fn in enumerate(self.model.functions)}
+        bindings.sort(key=lambda b: (rank[id(b[1])], b[0]))
         for _, fn, target, value in bindings:
             if isinstance(target, ast.Name):
                 out[(id(fn), target.id)] = self.of(value, fn)
