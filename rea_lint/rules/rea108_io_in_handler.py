@@ -235,8 +235,9 @@ class _Kinds:
 
     @property
     def bound(self) -> dict[tuple[int, str], int]:
-        """(function id, name) -> kind, for names the code binds to an I/O object or a Path;
-        a name bound to anything else as well is neither."""
+        """(function id, name) -> kind of what the code binds to the name: an I/O object, a
+        Path, or neither (0). A name bound more than once holds what its last binding in the
+        source gives, each read with what the bindings before it gave."""
         if self._bound is not None:
             return self._bound
         out = self._bound = {}
