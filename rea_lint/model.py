@@ -519,21 +519,37 @@ class _Walker:
         """Make a Function of each nested def and walk it (the builder), or skip them."""
         self.raw_run_calls: list[tuple[ast.Call, Function]] = []
         self.walk_lambdas: set[int] = set()
-        """Lambdas the walk takes for run actions: passed directly to a context's run, or
-        expected to be run by a run helper or a saga (`expected`)."""
+        """Lambdas the walk takes for run actions (`_expect_action`): passed to a context's
+        run, a run helper or a saga's step."""
         self.expected: dict[int, Function] = {}
-        """Lambdas walked as run actions before the calls they are passed to were resolved -> their function."""
+        """Those lambdas -> their function, for the builder to confirm once the calls are resolved."""
 
     def _new_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: Function | None, prefix: str) -> Function:
         raise NotImplementedError  # only the builder makes functions
 
     def _expect_action(self, call: ast.Call, fn: Function, action: ast.expr | None) -> None:
-        """A lambda passed to what may be a run helper or a saga's step: walked as a run
-        action from the start; if the call turns out not to be one, the builder indexes the
-        function again (`_Builder.build`)."""
+        """A lambda passed to what may run it as a run action is walked as one from the start;
+        if the call turns out not to run it, the builder indexes the function again
+        (`_Builder.build`)."""
         if type(action) is ast.Lambda:
             self.walk_lambdas.add(id(action))
             self.expected[id(action)] = fn
+
+    def _expect_method_actions(self, call: ast.Call, fn: Function, receiver: str, method: str) -> None:
+        """The lambdas `<receiver>.<method>(...)` may run: a context's `run`/`run_typed`, a run
+        helper of an imported module (`rea_runtime.run(ctx, "x", act)`), a saga's step or
+        compensation (`saga.step(..., compensate=lambda r: ...)`)."""
+        if receiver in fn.contexts:
+            if method in RUN_METHODS:
+                self._expect_action(call, fn, _argument(call, 1, "action"))
+            return
+        module = self.imported.get(receiver)
+        helper = RUN_HELPERS.get(f"{module}.{method}") if module is not None else None
+        if helper is not None:
+            self._expect_action(call, fn, _argument(call, helper[0], helper[1]))
+        elif method in SAGA_RUN_METHODS:
+            for position, keyword in SAGA_RUN_METHODS[method]:
+                self._expect_action(call, fn, _argument(call, position, keyword))
 
     def _walk(self, body: Sequence[ast.AST], fn: Function, indexed: bool) -> None:
         """The one pass over a function's own code (nested defs get a pass of their own).
@@ -558,7 +574,7 @@ class _Walker:
         raw_run_calls = self.raw_run_calls
         imported = self.imported
         specs, own_get = _WALK, own.get
-        name_t, load_t, constant_t, call_t, attribute_t, lambda_t = ast.Name, ast.Load, ast.Constant, ast.Call, ast.Attribute, ast.Lambda
+        name_t, load_t, constant_t, call_t, attribute_t = ast.Name, ast.Load, ast.Constant, ast.Call, ast.Attribute
         load = _LOAD
         stack: list[ast.AST] = list(reversed(body))
         pop, push, extend = stack.pop, stack.append, stack.extend
@@ -605,20 +621,7 @@ class _Walker:
                 elif ftype is attribute_t and func.attr in _HELPER_ATTRS:
                     raw_run_calls.append((node, fn))  # type: ignore[arg-type]
                     if type(func.value) is name_t and contexts:
-                        if func.value.id in contexts:
-                            if func.attr in RUN_METHODS:
-                                args = node.args  # type: ignore[attr-defined]
-                                action = args[1] if len(args) > 1 else _keyword(node, "action")  # type: ignore[arg-type]
-                                if type(action) is lambda_t:
-                                    run_lambdas.add(id(action))
-                        else:
-                            module = imported.get(func.value.id)
-                            helper = RUN_HELPERS.get(f"{module}.{func.attr}") if module is not None else None
-                            if helper is not None:  # `rea_runtime.run(ctx, "x", act)`
-                                self._expect_action(node, fn, _argument(node, helper[0], helper[1]))  # type: ignore[arg-type]
-                            elif func.attr in SAGA_RUN_METHODS:  # `saga.step(..., compensate=lambda r: ...)`
-                                for position, keyword in SAGA_RUN_METHODS[func.attr]:
-                                    self._expect_action(node, fn, _argument(node, position, keyword))  # type: ignore[arg-type]
+                        self._expect_method_actions(node, fn, func.value.id, func.attr)  # type: ignore[arg-type]
                 if node.keywords:  # type: ignore[attr-defined]
                     extend(reversed(node.keywords))  # type: ignore[attr-defined]
                 if node.args:  # type: ignore[attr-defined]
