@@ -264,3 +264,59 @@ def test_rea108_a_nested_function_sees_what_its_enclosing_function_binds_on_ever
         findings = check_tree(ast.parse(NESTED_CLIENT))
         found.append(sorted((f.line, f.code) for f in findings))
     assert found == [[(9, "REA108"), (13, "REA108")]] * 40
+
+
+HELPER_LOCALS = """\
+from pathlib import Path
+
+import restate
+
+svc = restate.Service("svc")
+BASE = Path("/srv")
+
+
+def direct() -> Path:
+    return BASE / "a.json"
+
+
+def through_a_local(day: str) -> Path:
+    folder = BASE / "reports"
+    return folder / day
+
+
+def not_always(day: str):
+    folder = BASE / "reports"
+    if not day:
+        return None
+    return folder / day
+
+
+def rebound(day: str):
+    folder = BASE / "reports"
+    folder = folder.name
+    return folder
+
+
+@svc.handler()
+async def handle(ctx: restate.Context, day: str) -> str:
+    a = direct()
+    b = through_a_local(day)
+    c = not_always(day)
+    d = rebound(day)
+    a.read_text()
+    through_a_local(day).stat()
+    b.read_text()
+    c.read_text()
+    d.read_text()
+    return day
+"""
+
+
+def test_rea108_follows_a_helpers_locals_to_its_returns() -> None:
+    """A project function whose returns are all Paths gives a Path, also when a return reads a
+    local the function bound to one (the helper's code is not among the handler code whose
+    bindings the rule reads); a helper with another return, or whose local is rebound to
+    something else, gives no Path. The handler binds `a` from `direct()` first: asking about
+    the helpers while the handler's bindings are being read must not answer "no Path" early."""
+    found = sorted((f.line, f.code) for f in run(HELPER_LOCALS, codes={"REA108"}))
+    assert found == [(37, "REA108"), (38, "REA108"), (39, "REA108")]

@@ -8,7 +8,7 @@ code (`client = httpx.AsyncClient()`, `with open(p) as f`) or at module level.
 from __future__ import annotations
 
 import ast
-from typing import Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from rea_lint.config import ReaConfig
 from rea_lint.model import Function, Model, call_name
@@ -165,6 +165,11 @@ class _Kinds:
     def __init__(self, model: Model, nodes: NodeSource, factories: frozenset[str]) -> None:
         self.model, self.nodes, self.factories = model, nodes, factories
         self._bound: dict[tuple[int, str], int] | None = None
+        self._covered: set[int] = set()
+        """id() of each function whose bindings `bound` holds (some code of it is among the nodes)."""
+        self._helper_bound: dict[int, dict[str, int]] = {}
+        """id(function) -> name -> kind, for a project function outside the nodes whose returns
+        `_all_returns_path` reads (`return base / "x.json"`, `base` bound in that function)."""
         self._returns_path: dict[str, bool] = {}
 
     def of(self, node: ast.expr | None, fn: Function | None, depth: int = 0) -> int:
@@ -214,6 +219,9 @@ class _Kinds:
         scope = fn
         while scope is not None:
             if name in scope.local_names:
+                own = self._helper_bound.get(id(scope)) if self._helper_bound else None
+                if own is not None:
+                    return own.get(name, 0)
                 return self.bound.get((id(scope), name), 0)
             scope = scope.parent
         if name in self.model.imports.names:
@@ -225,8 +233,17 @@ class _Kinds:
         key = target.qualname
         found = self._returns_path.get(key)
         if found is None:
+            covered = self.bound_functions  # (made first: making it may ask about this function too)
             self._returns_path[key] = False  # recursion
-            returns = self.model.function_nodes(target).get(ast.Return, [])
+            code = self.model.function_nodes(target)
+            returns = code.get(ast.Return, [])
+            if returns and id(target) not in covered and id(target) not in self._helper_bound:
+                # its locals, read in its own code, as `bound` reads those of the code looked at
+                own = self._helper_bound[id(target)] = {}
+                sites = _binding_sites(lambda *types: [(code[t], target) for t in types if t in code])
+                for _, fn, name_node, value in sorted(sites, key=lambda b: b[0]):
+                    if isinstance(name_node, ast.Name):
+                        own[name_node.id] = self.of(value, fn, depth + 1)
             found = bool(returns) and all(
                 self.of(r.value, target, depth + 1) == _PATH for r in returns  # type: ignore[attr-defined]
             )
@@ -241,19 +258,8 @@ class _Kinds:
         if self._bound is not None:
             return self._bound
         out = self._bound = {}
-        bindings: list[tuple[tuple[int, int], Function, ast.expr, ast.expr | None]] = []
-        for assigns, fn in segments(self.model, self.nodes, ast.Assign):
-            for assign in assigns:
-                bindings.extend(((assign.lineno, assign.col_offset), fn, t, assign.value) for t in assign.targets)
-        for anns, fn in segments(self.model, self.nodes, ast.AnnAssign):
-            for ann in anns:
-                if ann.value is not None:
-                    bindings.append(((ann.lineno, ann.col_offset), fn, ann.target, ann.value))
-        for withs, fn in segments(self.model, self.nodes, ast.With, ast.AsyncWith):
-            for with_ in withs:
-                for item in with_.items:
-                    if item.optional_vars is not None:
-                        bindings.append(((with_.lineno, with_.col_offset), fn, item.optional_vars, item.context_expr))
+        bindings = _binding_sites(lambda *types: segments(self.model, self.nodes, *types))
+        self._covered = {id(b[1]) for b in bindings}
         # a function at a time, each in source order; an enclosing function before the ones
         # nested in it (`Model.functions`' order), whose code may read what it binds
         rank = {id(fn): i for i, fn in enumerate(self.model.functions)}
@@ -262,3 +268,31 @@ class _Kinds:
             if isinstance(target, ast.Name):
                 out[(id(fn), target.id)] = self.of(value, fn)
         return out
+
+    @property
+    def bound_functions(self) -> set[int]:
+        """id() of each function `bound` holds the bindings of."""
+        self.bound  # noqa: B018 (made on first use)
+        return self._covered
+
+
+_Binding = tuple[tuple[int, int], Function, ast.expr, "ast.expr | None"]
+"""(position, function, target, value) of one assignment, annotated assignment or `with ... as`."""
+
+
+def _binding_sites(segments_of: Callable[..., list[tuple[list[Any], Function]]]) -> list[_Binding]:
+    """The bindings among the code ``segments_of(*types)`` gives a function at a time."""
+    bindings: list[_Binding] = []
+    for assigns, fn in segments_of(ast.Assign):
+        for assign in assigns:
+            bindings.extend(((assign.lineno, assign.col_offset), fn, t, assign.value) for t in assign.targets)
+    for anns, fn in segments_of(ast.AnnAssign):
+        for ann in anns:
+            if ann.value is not None:
+                bindings.append(((ann.lineno, ann.col_offset), fn, ann.target, ann.value))
+    for withs, fn in segments_of(ast.With, ast.AsyncWith):
+        for with_ in withs:
+            for item in with_.items:
+                if item.optional_vars is not None:
+                    bindings.append(((with_.lineno, with_.col_offset), fn, item.optional_vars, item.context_expr))
+    return bindings
