@@ -50,7 +50,7 @@ def _method_kind(fullname: str) -> int:
     return _OTHER_METHOD
 
 
-PLUGIN_VERSION = "4"
+PLUGIN_VERSION = "5"
 """Bumped when findings change for the same input, so mypy's cache is invalidated."""
 
 

@@ -83,6 +83,16 @@ class ContextTypes:
                     return base
         return None
 
+    def bases_of(self, typ: Type | None) -> list[str]:
+        """The context bases of every member of a union (or of the one type), in order."""
+        found = []
+        for member in walk_types(typ, into_args=False):
+            if isinstance(member, Instance):
+                base = self.info_base(member.type)
+                if base is not None:
+                    found.append(base)
+        return found
+
     def is_context(self, typ: Type | None) -> bool:
         return self.base_of(typ) is not None
 

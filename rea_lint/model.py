@@ -442,33 +442,12 @@ class Model:
             found = self._context_types.get(f"{annotation.value.id}.{annotation.attr}", _UNKNOWN)  # type: ignore[attr-defined]
             if found is not _UNKNOWN:
                 return found  # type: ignore[return-value]
-        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
-            try:
-                annotation = ast.parse(annotation.value, mode="eval").body
-            except SyntaxError:
-                return None
-        if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
-            members: list[ast.expr] = [annotation]
-            while members:  # `A | B | C` nests to the left: flatten without recursing
-                member = members.pop()
-                if isinstance(member, ast.BinOp) and isinstance(member.op, ast.BitOr):
-                    members.extend((member.right, member.left))
-                    continue
+        members = self._union_members(annotation)
+        if members is not None:
+            for member in members:
                 found = self.context_type_of(member)
                 if found:
                     return found
-            return None
-        if isinstance(annotation, ast.Subscript):
-            outer = self._qualify_global(annotation.value) or ""
-            if outer.rsplit(".", 1)[-1] in ("Optional", "Union", "Annotated"):
-                inner = annotation.slice
-                elts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
-                if outer.endswith("Annotated"):
-                    elts = elts[:1]
-                for elt in elts:
-                    found = self.context_type_of(elt)
-                    if found:
-                        return found
             return None
         name = dotted(annotation)
         if name is None:
@@ -485,6 +464,43 @@ class Model:
                 found = symbol if symbol in CONTEXT_TYPES else None
         self._context_types[name] = found  # a Name/Attribute chain qualifies by its text alone
         return found
+
+    def context_types_of(self, annotation: ast.expr | None) -> list[str]:
+        """Every Restate context type an annotation admits, in order: a union's (`A | B`,
+        `Union[A, B]`, `Optional[A]`) member by member; `context_type_of` is the first."""
+        members = self._union_members(annotation) if annotation is not None else None
+        if members is None:
+            found = self.context_type_of(annotation)
+            return [found] if found else []
+        return [t for member in members for t in self.context_types_of(member)]
+
+    def _union_members(self, annotation: ast.expr) -> list[ast.expr] | None:
+        """The members of a union annotation, in order (`Annotated[A, ...]` is `A`, a string is
+        read as the annotation it spells); None for any other annotation."""
+        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+            try:
+                annotation = ast.parse(annotation.value, mode="eval").body
+            except SyntaxError:
+                return None
+            members = self._union_members(annotation)
+            return members if members is not None else [annotation]
+        if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+            flat: list[ast.expr] = []
+            pending: list[ast.expr] = [annotation]
+            while pending:  # `A | B | C` nests to the left: flatten without recursing
+                member = pending.pop()
+                if isinstance(member, ast.BinOp) and isinstance(member.op, ast.BitOr):
+                    pending.extend((member.right, member.left))
+                else:
+                    flat.append(member)
+            return flat
+        if isinstance(annotation, ast.Subscript):
+            outer = self._qualify_global(annotation.value) or ""
+            if outer.rsplit(".", 1)[-1] in ("Optional", "Union", "Annotated"):
+                inner = annotation.slice
+                elts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+                return elts[:1] if outer.endswith("Annotated") else list(elts)
+        return None
 
 
 def is_restate_module(imports: ImportMap, config: ReaConfig = DEFAULT) -> bool:

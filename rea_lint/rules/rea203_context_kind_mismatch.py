@@ -23,7 +23,8 @@ class ContextKindMismatch(Checker):
             for ctx in fn.own_contexts.values():
                 if ctx.annotation is not None and ctx.type is not None:
                     expected = handler.expected_context  # (None: kind= computed at run time)
-                    if expected is not None and ctx.type != expected:
+                    # a union that admits the expected context is not a mismatch: the SDK passes that one
+                    if expected is not None and ctx.type != expected and expected not in model.context_types_of(ctx.annotation):
                         yield self.report(
                             ctx.annotation,
                             subject=source_text(ctx.annotation),
@@ -43,4 +44,5 @@ class ContextKindMismatch(Checker):
         _OBJ + "@obj.handler()\nasync def h(ctx):\n    pass\n",
         "import restate\nwf = restate.Workflow('w')\n@wf.handler()\nasync def get(ctx: restate.WorkflowSharedContext):\n    pass\n",
         "import restate\nasync def helper(ctx: restate.ObjectSharedContext):\n    pass\n",
+        _OBJ + "@obj.handler(kind='shared')\nasync def h(ctx: restate.ObjectContext | restate.ObjectSharedContext):\n    pass\n",
     )
