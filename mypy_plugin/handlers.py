@@ -161,6 +161,20 @@ class Handlers:
             found = self.index.context_params[key] = [i for i, t in enumerate(sig.arg_types) if self.contexts.is_context(t)]
         return found
 
+    def context_vars(self, func: FuncItem) -> set[Var]:
+        """The context parameters `func`'s code can read: its own and those of the functions
+        around it, a handler's whether annotated or not."""
+        found: set[Var] = set()
+        g: FuncItem | None = func
+        while g is not None and len(found) < 50:
+            if self.handler_info(g) is not None:
+                var = context_param(g)
+                if var is not None:
+                    found.add(var)
+            found.update(g.arguments[i].variable for i in self.context_params(g) if i < len(g.arguments))
+            g = self.index.enclosing_function(g)
+        return found
+
     def is_handler_code(self, func: FuncItem | None) -> bool:
         """Handler code: a handler, a function that receives a context, or a lambda / nested
         function it calls directly; never a run action."""

@@ -18,12 +18,13 @@ from typing import Iterator, Mapping
 
 from mypy.nodes import CallExpr, Expression, FuncItem, IndexExpr, MemberExpr, NameExpr, RefExpr, Var
 
-from mypy_plugin.index import ModuleIndex
+from mypy_plugin.index import RUN_METHODS, ModuleIndex
 from mypy_plugin.rules.calls import CallFacts, forbidden_codes
+from mypy_plugin.rules.misuse import HELPERS, IMPORTED_HELPERS, run_action_argument
 from mypy_plugin.targets import UNTYPED_IO_FACTORIES
 from rea_lint.tables import CLIENT_TYPES, DATA_ATTRIBUTES, DERIVING_METHODS, SESSION_MAKERS
 
-__all__ = ["untyped_calls"]
+__all__ = ["untyped_calls", "untyped_run_actions"]
 
 
 def _dotted(expr: Expression, imports: Mapping[str, str]) -> str | None:
@@ -80,3 +81,29 @@ def untyped_calls(
                 yield code, call
         elif isinstance(call.callee, MemberExpr) and _made_by_factory(call.callee.expr, index, imports):
             yield "REA108", call
+
+
+def untyped_run_actions(
+    func: FuncItem, index: ModuleIndex, imports: Mapping[str, str], contexts: set[Var], unchecked: bool = False,
+) -> Iterator[CallExpr]:
+    """The actions that are calls, in `func`'s own body, of the runs no hook sees: rea_runtime's
+    run helpers through an import mypy could not follow and, in a body mypy does not check, every
+    run (`ctx.run_typed(...)` on one of ``contexts``, the handler's context parameters)."""
+    if not imports and not unchecked:
+        return
+    for call in index.own_calls(func):
+        callee = call.callee
+        name = _dotted(callee, imports)
+        if name is not None:
+            name = IMPORTED_HELPERS.get(name, name)
+        elif unchecked and isinstance(callee, RefExpr):
+            name = callee.fullname
+        if name in HELPERS:
+            action = run_action_argument(call, name, "", False, None)
+        elif (unchecked and isinstance(callee, MemberExpr) and callee.name in RUN_METHODS
+              and isinstance(callee.expr, NameExpr) and callee.expr.node in contexts):
+            action = run_action_argument(call, "", callee.name, True, None)
+        else:
+            continue
+        if isinstance(action, CallExpr):
+            yield action

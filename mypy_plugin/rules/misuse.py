@@ -27,7 +27,7 @@ from mypy_plugin.handlers import Handlers
 from mypy_plugin.index import index_for
 from mypy_plugin.restate_types import service_class_kind
 
-__all__ = ["METHOD_KINDS", "GENERIC_METHODS", "called_not_passed", "kind_mismatch", "run_action_argument"]
+__all__ = ["METHOD_KINDS", "GENERIC_METHODS", "called_not_passed", "declared_not_callable", "kind_mismatch", "run_action_argument"]
 
 METHOD_KINDS = {
     "service_call": "service", "service_send": "service",
@@ -40,6 +40,8 @@ _LABEL = {"service": "Service", "object": "VirtualObject", "workflow": "Workflow
 SAGA = "rea_runtime.saga.Saga"
 HELPERS = {"rea_runtime.run.run": 2, "rea_runtime.run.run_typed": 2}
 """rea_runtime's run helpers (as mypy names them) -> the position of the action."""
+IMPORTED_HELPERS = {"rea_runtime.run": "rea_runtime.run.run", "rea_runtime.run_typed": "rea_runtime.run.run_typed"}
+"""The same helpers by the names an import gives them, where mypy could not follow it."""
 
 
 def _argument(call: CallExpr, position: int, keyword: str) -> Expression | None:
@@ -80,19 +82,26 @@ def called_not_passed(h: Handlers, action: Expression) -> bool:
     if isinstance(t, (CallableType, Overloaded, TypeType)):
         return False
     if isinstance(t, AnyType):
-        callee = action.callee.node if isinstance(action.callee, RefExpr) else None
-        if isinstance(callee, Decorator):
-            callee = callee.func
-        if not isinstance(callee, FuncDef):
-            return False
-        declared = callee.type.ret_type if isinstance(callee.type, CallableType) else None
-        # older mypy gives a `-> None` call used as a value no type: its declaration tells
-        if callee.is_coroutine or callee.is_generator or isinstance(get_proper_type(declared), NoneType):
-            return True
-        # an unannotated function gives Any: its `return`s tell, when each is a literal's data
-        return callee.is_dynamic() and all(r.expr is None or isinstance(r.expr, _DATA)
-                                           for r in all_return_statements(callee))
+        return declared_not_callable(action)
     return _not_callable(t)
+
+
+def declared_not_callable(action: CallExpr) -> bool:
+    """REA208 where mypy has no type for the call (an unannotated callee, or a body mypy does not
+    check): the callee's declaration tells, for a function of the module."""
+    callee = action.callee.node if isinstance(action.callee, RefExpr) else None
+    if isinstance(callee, Decorator):
+        callee = callee.func
+    if not isinstance(callee, FuncDef):
+        return False
+    declared = callee.type.ret_type if isinstance(callee.type, CallableType) else None
+    # older mypy gives a `-> None` call used as a value no type: its declaration tells
+    if callee.is_coroutine or callee.is_generator or isinstance(get_proper_type(declared), NoneType):
+        return True
+    if not callee.is_dynamic():
+        return _not_callable(declared)  # `-> dict`, where the call's own type is not known
+    # an unannotated function gives Any: its `return`s tell, when each is a literal's data
+    return all(r.expr is None or isinstance(r.expr, _DATA) for r in all_return_statements(callee))
 
 
 _DATA = (StrExpr, BytesExpr, IntExpr, FloatExpr, ComplexExpr, ListExpr, TupleExpr, SetExpr, DictExpr,
