@@ -951,7 +951,7 @@ class _Builder(_Walker):
         qual = f"{parent.qualname}.<locals>.{name}" if parent else f"{prefix}{name}"
         params = frozenset([p.arg for p in every])
         fn = Function(node, parent, qual, params)
-        handler = fn.handler = self._handler_of(node) if node.decorator_list else None
+        handler = fn.handler = self._handler_of(node, parent) if node.decorator_list else None
         own = fn.own_contexts
         known = self.m._context_types
         first = handler is not None and positional
@@ -987,17 +987,67 @@ class _Builder(_Walker):
         self.m.functions.append(fn)
         return fn
 
-    def _handler_of(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> Handler | None:
+    def _handler_of(self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: Function | None) -> Handler | None:
         for deco in node.decorator_list:
             call = deco if isinstance(deco, ast.Call) else None
             target = call.func if call else deco
             if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
-                factory = self.m.service_objects.get(target.value.id)
-                if factory is not None and target.attr in ("handler", "main"):
+                if target.attr not in ("handler", "main"):
+                    continue
+                # a service object an enclosing function made (`svc = restate.Service("s")` in a
+                # factory or a test), else the module's
+                name, scope, factory = target.value.id, parent, None
+                while scope is not None:
+                    bound, factory = self._local_service(scope, name)
+                    if bound:
+                        break
+                    scope = scope.parent
+                if scope is None:
+                    factory = self.m.service_objects.get(name)
+                if factory is not None:
                     return Handler(_kind(factory, target.attr, call), factory, deco)
             if self.extra_decorators and self.m.qualify(target) in self.extra_decorators:
                 return Handler(None, None, deco)
         return None
+
+    def _local_service(self, fn: Function, name: str) -> tuple[bool, str | None]:
+        """Does ``fn``'s own code bind ``name`` (nested scopes aside), and if it binds it only to
+        service objects of one factory (`Service`, `VirtualObject`, `Workflow`), which one."""
+        found: set[str | None] = set()
+        stack: list[ast.AST] = list(fn.node.body)
+        while stack:
+            stmt = stack.pop()
+            cls = type(stmt)
+            if cls is ast.Assign or cls is ast.AnnAssign or cls is ast.AugAssign:
+                targets = stmt.targets if cls is ast.Assign else [stmt.target]  # type: ignore[attr-defined]
+                if name in _bound_names(targets):
+                    value = stmt.value  # type: ignore[attr-defined]
+                    plain = cls is not ast.AugAssign and len(targets) == 1 and type(targets[0]) is ast.Name
+                    symbol = self.m.restate_symbol(self.m.qualify(value.func)) if plain and isinstance(value, ast.Call) else None
+                    found.add(symbol if symbol in SERVICE_FACTORIES else None)
+                continue
+            if cls in _DEFINITIONS:
+                if stmt.name == name:  # type: ignore[attr-defined]
+                    found.add(None)
+                continue
+            if cls is ast.Import or cls is ast.ImportFrom:
+                if any((a.asname or a.name.split(".")[0]) == name for a in stmt.names):  # type: ignore[attr-defined]
+                    found.add(None)
+                continue
+            if cls is ast.For or cls is ast.AsyncFor:
+                if name in _bound_names([stmt.target]):  # type: ignore[attr-defined]
+                    found.add(None)
+            elif cls is ast.With or cls is ast.AsyncWith:
+                if name in _bound_names([i.optional_vars for i in stmt.items if i.optional_vars is not None]):  # type: ignore[attr-defined]
+                    found.add(None)
+            fields = _BLOCK_FIELDS.get(cls)  # the statements of `for`, `with`, `if`, `try` ...
+            if fields is None:
+                fields = _block_fields(cls)
+            for field in fields:
+                stack.extend(getattr(stmt, field))
+        if not found:
+            return False, None
+        return True, (found.pop() if len(found) == 1 else None)
 
     # run actions ------------------------------------------------------------------------------
 
@@ -1249,6 +1299,21 @@ def _walk_spec(cls: type) -> tuple[int, Any]:
             spec = (_FIELDS, attrgetter(*fields))
     _WALK[cls] = spec
     return spec
+
+
+def _bound_names(targets: Sequence[ast.expr]) -> set[str]:
+    """The names assignment targets bind (`a`, `a, b`, `[a, *b]`; not `a.x` or `a[0]`)."""
+    names: set[str] = set()
+    stack = list(targets)
+    while stack:
+        t = stack.pop()
+        if type(t) is ast.Name:
+            names.add(t.id)
+        elif isinstance(t, (ast.Tuple, ast.List)):
+            stack.extend(t.elts)
+        elif type(t) is ast.Starred:
+            stack.append(t.value)
+    return names
 
 
 def _block_fields(cls: type) -> tuple[str, ...]:

@@ -320,3 +320,43 @@ def test_rea108_follows_a_helpers_locals_to_its_returns() -> None:
     the helpers while the handler's bindings are being read must not answer "no Path" early."""
     found = sorted((f.line, f.code) for f in run(HELPER_LOCALS, codes={"REA108"}))
     assert found == [(37, "REA108"), (38, "REA108"), (39, "REA108")]
+
+
+LOCAL_SERVICE = """\
+import restate
+from restate import ObjectContext
+
+counter = restate.Service("module-level")
+
+
+def make_counter() -> restate.VirtualObject:
+    counter = restate.VirtualObject("counter")
+
+    @counter.handler(kind="shared")
+    async def peek(ctx: ObjectContext) -> int:
+        ctx.set("n", 1)
+        return 0
+
+    return counter
+
+
+def rebinds(other):
+    svc = restate.VirtualObject("a")
+    svc = other
+
+    @svc.handler(kind="shared")
+    async def h(ctx: ObjectContext) -> None:
+        ctx.set("n", 1)
+"""
+
+
+def test_a_service_object_made_in_a_function_gives_its_handlers_their_kind() -> None:
+    """`counter` in `make_counter` is the VirtualObject made there, not the module's Service of
+    that name: the handler is a shared one (REA203 expects `ObjectSharedContext`, and its state
+    write is REA202). It used to be read as the module's Service: REA203 expected `Context`, and
+    its autofix would have rewritten the annotation to that. A name bound to anything else as
+    well (`rebinds`) makes no handler."""
+    findings = run(LOCAL_SERVICE)
+    assert sorted((f.line, f.code) for f in findings) == [(11, "REA203"), (12, "REA202")]
+    mismatch = next(f for f in findings if f.code == "REA203")
+    assert mismatch.data["expected"] == "ObjectSharedContext"  # type: ignore[index]
