@@ -10,6 +10,9 @@ from __future__ import annotations
 from typing import Iterator
 
 from mypy.nodes import (
+    ARG_NAMED,
+    ARG_POS,
+    ARG_STAR,
     GDEF,
     AssignmentExpr,
     AssignmentStmt,
@@ -38,18 +41,32 @@ from mypy.nodes import (
 from mypy_plugin.tree import add_nodes, fields
 from rea_lint.tables import RUN_HELPERS, SAGA_RUN_METHODS
 
-__all__ = ["ModuleIndex", "index_for", "RUN_METHODS", "action_of", "missing_imports"]
+__all__ = ["ModuleIndex", "index_for", "RUN_METHODS", "action_of", "argument", "missing_imports"]
 
 RUN_METHODS = frozenset({"run", "run_typed"})
 PARTIALS = frozenset({"functools.partial"})
 
 
-def action_of(call: CallExpr) -> Expression | None:
-    """The action argument of a `ctx.run(name, action, ...)` / `run_typed` call."""
-    for i, (arg, name) in enumerate(zip(call.args, call.arg_names)):
-        if name == "action" or (name is None and i == 1):
+def argument(call: CallExpr, position: int | None, keyword: str | None) -> Expression | None:
+    """The argument written at ``position`` or as ``keyword=``; None when it is not written out:
+    after a `*args` (`f(*xs, a)`: which parameter gets `a` is known at run time) or in a `**mapping`."""
+    at: int | None = 0
+    for arg, kind, name in zip(call.args, call.arg_kinds, call.arg_names):
+        if kind == ARG_POS:
+            if at is not None:
+                if at == position:
+                    return arg
+                at += 1
+        elif kind == ARG_STAR:
+            at = None
+        elif kind == ARG_NAMED and keyword is not None and name == keyword:
             return arg
     return None
+
+
+def action_of(call: CallExpr) -> Expression | None:
+    """The action argument of a `ctx.run(name, action, ...)` / `run_typed` call."""
+    return argument(call, 1, "action")
 
 
 WEAK_USES = frozenset({"builtins.len", "builtins.str", "builtins.repr"})
@@ -61,13 +78,6 @@ def _names_of(target: Expression) -> Iterator[NameExpr]:
     elif isinstance(target, (TupleExpr, ListExpr)):
         for item in target.items:
             yield from _names_of(item)
-
-
-def _argument(call: CallExpr, position: int | None, keyword: str | None) -> Expression | None:
-    for i, (arg, name) in enumerate(zip(call.args, call.arg_names)):
-        if (keyword is not None and name == keyword) or (name is None and i == position):
-            return arg
-    return None
 
 
 def unwrap_partial(expr: Expression | None) -> tuple[Expression | None, list[Expression]]:
@@ -277,14 +287,14 @@ class ModuleIndex:
         else:
             helper = None
         if helper is not None:  # rea_runtime.run(ctx, "name", action): the linter's list
-            self._note_action(call, _argument(call, helper[0], helper[1]))
+            self._note_action(call, argument(call, helper[0], helper[1]))
         elif isinstance(callee, MemberExpr) and callee.name in RUN_METHODS:
             self._note_action(call, action_of(call))
         elif isinstance(callee, MemberExpr) and callee.name in SAGA_RUN_METHODS:
             # a saga's step/register: its action and compensation run as runs. Counting another
             # object's `.step(...)` in only ever silences a finding, never invents one.
             for position, keyword in SAGA_RUN_METHODS[callee.name]:
-                self._note_action(call, _argument(call, position, keyword))
+                self._note_action(call, argument(call, position, keyword))
         if isinstance(callee, NameExpr):
             target = _func_node(callee)
             if isinstance(target, FuncDef):

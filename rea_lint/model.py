@@ -557,15 +557,15 @@ class _Walker:
         compensation (`saga.step(..., compensate=lambda r: ...)`)."""
         if receiver in fn.contexts:
             if method in RUN_METHODS:
-                self._expect_action(call, fn, _argument(call, 1, "action"))
+                self._expect_action(call, fn, call_argument(call, 1, "action"))
             return
         module = self.imported.get(receiver)
         helper = RUN_HELPERS.get(f"{module}.{method}") if module is not None else None
         if helper is not None:
-            self._expect_action(call, fn, _argument(call, helper[0], helper[1]))
+            self._expect_action(call, fn, call_argument(call, helper[0], helper[1]))
         elif method in SAGA_RUN_METHODS:
             for position, keyword in SAGA_RUN_METHODS[method]:
-                self._expect_action(call, fn, _argument(call, position, keyword))
+                self._expect_action(call, fn, call_argument(call, position, keyword))
 
     def _walk(self, body: Sequence[ast.AST], fn: Function, indexed: bool) -> None:
         """The one pass over a function's own code (nested defs get a pass of their own).
@@ -633,7 +633,7 @@ class _Walker:
                     if helper is not None:  # `run(ctx, "x", act)` from rea_runtime
                         raw_run_calls.append((node, fn))  # type: ignore[arg-type]
                         if contexts:
-                            self._expect_action(node, fn, _argument(node, helper[0], helper[1]))  # type: ignore[arg-type]
+                            self._expect_action(node, fn, call_argument(node, helper[0], helper[1]))  # type: ignore[arg-type]
                 elif ftype is attribute_t and func.attr in _HELPER_ATTRS:
                     raw_run_calls.append((node, fn))  # type: ignore[arg-type]
                     if type(func.value) is name_t and contexts:
@@ -1066,13 +1066,13 @@ class _Builder(_Walker):
                 saga = self._saga_of(receiver.id, fn)
                 if saga is not False:
                     for position, keyword in SAGA_RUN_METHODS[func.attr]:  # type: ignore[attr-defined]
-                        action = _argument(call, position, keyword)
+                        action = call_argument(call, position, keyword)
                         if action is not None:
                             self._add_run(call, fn, saga, action, [])  # type: ignore[arg-type]
 
     def _context_run(self, call: ast.Call, fn: Function, ctx: Context) -> None:
         method = call.func.attr  # type: ignore[attr-defined]
-        action = call.args[1] if len(call.args) > 1 else _keyword(call, "action")
+        action = call_argument(call, 1, "action")
         passed: list[ast.expr] = []
         if method == "run_typed":
             passed.extend(call.args[3:])
@@ -1088,7 +1088,7 @@ class _Builder(_Walker):
     def _helper_run(self, call: ast.Call, fn: Function, helper: tuple[int, str | None, bool]) -> None:
         """`rea_runtime.run(ctx, "name", action)` and friends: the context is the first argument."""
         position, keyword, forwards = helper
-        action = _argument(call, position, keyword)
+        action = call_argument(call, position, keyword)
         passed: list[ast.expr] = []
         if forwards:
             passed.extend(call.args[position + 1:])
@@ -1369,11 +1369,15 @@ def _kind(factory: str, attr: str, call: ast.Call | None) -> HandlerKind | None:
 _HELPER_OPTIONS = frozenset({"max_attempts", "max_duration", "options"})
 
 
-def _argument(call: ast.Call, position: int | None, keyword: str | None) -> ast.expr | None:
+def call_argument(call: ast.Call, position: int | None, keyword: str | None) -> ast.expr | None:
+    """The argument written at ``position`` or as ``keyword=``; None when it is not written out:
+    after a `*args` (`f(*xs, a)`: which parameter gets `a` is known at run time) or in a `**mapping`."""
     if position is not None and len(call.args) > position:
-        arg = call.args[position]
-        return None if isinstance(arg, ast.Starred) else arg
-    return _keyword(call, keyword) if keyword is not None else None  # (not a `**mapping`)
+        for arg in call.args[: position + 1]:
+            if type(arg) is ast.Starred:
+                return None
+        return call.args[position]
+    return _keyword(call, keyword) if keyword is not None else None
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from rea_lint.model import Function, Model
+from rea_lint.model import Function, Model, call_argument
 from rea_lint.rules.rea206_sleep_in_exclusive_handler import literal_seconds
 
 __all__ = ["DelayedSelfSend", "delayed_self_sends", "reads_workflow_state", "function_at"]
@@ -58,12 +58,6 @@ def function_at(model: Model, name: str, first_line: int) -> Function | None:
 def _context_param(fn: Function) -> str | None:
     args = [*fn.node.args.posonlyargs, *fn.node.args.args]
     return args[0].arg if args else None
-
-
-def _argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
-    if len(call.args) > position:
-        return call.args[position]
-    return next((k.value for k in call.keywords if k.arg == keyword), None)
 
 
 def _on(node: ast.expr | None, ctx: str) -> str | None:
@@ -122,16 +116,16 @@ def delayed_self_sends(model: Model, run: Function, workflow: str) -> list[Delay
         if method not in _SENDS:
             continue
         target_at, key_at, delay_at, target_kw = _SENDS[method]
-        key = _argument(call, key_at, "key")  # type: ignore[arg-type]
+        key = call_argument(call, key_at, "key")  # type: ignore[arg-type]
         if _on(key, ctx) != "key" or key.args or key.keywords:  # type: ignore[union-attr]
             continue
-        delay = _argument(call, delay_at, "send_delay")  # type: ignore[arg-type]
+        delay = call_argument(call, delay_at, "send_delay")  # type: ignore[arg-type]
         seconds = _seconds(model, delay, run) if delay is not None else None
         if seconds is None:
             continue
-        target = _argument(call, target_at, target_kw)  # type: ignore[arg-type]
+        target = call_argument(call, target_at, target_kw)  # type: ignore[arg-type]
         if method == "generic_send":
-            service = _argument(call, 0, "service")  # type: ignore[arg-type]
+            service = call_argument(call, 0, "service")  # type: ignore[arg-type]
             if not (isinstance(service, ast.Constant) and service.value == workflow
                     and isinstance(target, ast.Constant) and isinstance(target.value, str)):
                 continue

@@ -24,7 +24,7 @@ from mypy.types import (
 )
 
 from mypy_plugin.handlers import Handlers
-from mypy_plugin.index import index_for
+from mypy_plugin.index import argument, index_for
 from mypy_plugin.restate_types import service_class_kind
 
 __all__ = ["METHOD_KINDS", "GENERIC_METHODS", "called_not_passed", "declared_not_callable", "kind_mismatch", "run_action_argument"]
@@ -44,22 +44,15 @@ IMPORTED_HELPERS = {"rea_runtime.run": "rea_runtime.run.run", "rea_runtime.run_t
 """The same helpers by the names an import gives them, where mypy could not follow it."""
 
 
-def _argument(call: CallExpr, position: int, keyword: str) -> Expression | None:
-    for i, (arg, name) in enumerate(zip(call.args, call.arg_names)):
-        if name == keyword or (name is None and i == position):
-            return arg
-    return None
-
-
 def run_action_argument(call: CallExpr, fullname: str, method: str, on_context: bool, receiver: Type | None) -> Expression | None:
     """The action argument if ``call`` starts a run (a context's, a helper's, a saga's)."""
     if on_context and method in ("run", "run_typed"):
-        return _argument(call, 1, "action")
+        return argument(call, 1, "action")
     if fullname in HELPERS:
-        return _argument(call, HELPERS[fullname], "action")
+        return argument(call, HELPERS[fullname], "action")
     inst = get_proper_type(receiver) if receiver is not None else None
     if method in ("step", "run") and isinstance(inst, Instance) and any(b.fullname == SAGA for b in inst.type.mro):
-        return _argument(call, 1, "action")
+        return argument(call, 1, "action")
     return None
 
 
@@ -136,7 +129,7 @@ def _service_name(h: Handlers, decorator: Expression) -> str:
     # here, where a mismatch is reported)
     value = index_for(module).module_value(var.name) if module is not None else None
     if isinstance(value, CallExpr):
-        arg = _argument(value, 0, "name")
+        arg = argument(value, 0, "name")
         if isinstance(arg, StrExpr):
             return arg.value
     return var.name
@@ -155,7 +148,7 @@ def _literal_services(h: Handlers) -> dict[str, str]:
         value = h.index.module_value(name)
         if kind is None or not isinstance(value, CallExpr):
             continue
-        arg = _argument(value, 0, "name")
+        arg = argument(value, 0, "name")
         if isinstance(arg, StrExpr):
             found[arg.value] = kind
     return found
@@ -164,9 +157,9 @@ def _literal_services(h: Handlers) -> dict[str, str]:
 def kind_mismatch(h: Handlers, call: CallExpr, method: str, ctx: str = "ctx") -> str | None:
     """REA210: the message subject when ``call`` (`ctx.<method>(...)`) targets another kind."""
     if method in GENERIC_METHODS:
-        if _argument(call, 3, "key") is not None:
+        if argument(call, 3, "key") is not None:
             return None
-        service = _argument(call, 0, "service")
+        service = argument(call, 0, "service")
         if not isinstance(service, StrExpr):
             return None
         kind = _literal_services(h).get(service.value)
@@ -174,7 +167,7 @@ def kind_mismatch(h: Handlers, call: CallExpr, method: str, ctx: str = "ctx") ->
             return f"`{ctx}.{method}({service.value!r}, ...)` without `key=` on {_LABEL[kind]} `{service.value}`,"
         return None
     expected = METHOD_KINDS.get(method)
-    target = _argument(call, 0, "tpe") if expected else None
+    target = argument(call, 0, "tpe") if expected else None
     if target is None:
         return None
     found = _service_of(h, target)

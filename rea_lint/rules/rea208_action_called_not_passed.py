@@ -15,7 +15,7 @@ import ast
 from typing import Iterator
 
 from rea_lint.findings import Finding
-from rea_lint.model import Function, Model, children, source_text
+from rea_lint.model import Function, Model, call_argument, children, source_text
 from rea_lint.rules.base import Checker, memo, method_calls, qualified_calls, saga_names
 
 RUNTIME_RUNS = frozenset({"rea_runtime.run", "rea_runtime.run_typed", "rea_runtime.run.run", "rea_runtime.run.run_typed"})
@@ -85,7 +85,7 @@ def _action_arguments(model: Model) -> Iterator[tuple[ast.expr, Function]]:
     resolved, by_qual = qualified_calls(model, model.handler_nodes)
     for i in sorted(i for qual in RUNTIME_RUNS for i in by_qual.get(qual, ())):  # in order
         call, fn, _qual = resolved[i]
-        action = call.args[2] if len(call.args) > 2 else _keyword(call, "action")
+        action = call_argument(call, 2, "action")
         if action is not None:
             yield action, fn
     for call, fn in method_calls(model, model.handler_nodes, ("step", "run")):
@@ -95,7 +95,7 @@ def _action_arguments(model: Model) -> Iterator[tuple[ast.expr, Function]]:
         if sagas is None:
             sagas = saga_names(model)
         if receiver.id in sagas.get(id(fn.root), ()):
-            action = call.args[1] if len(call.args) > 1 else _keyword(call, "action")
+            action = call_argument(call, 1, "action")
             if action is not None:
                 yield action, fn
 
@@ -275,9 +275,3 @@ def _remember(cache: dict, kind: str, fn: Function, names: set[str]) -> set[str]
     cache.setdefault(kind, {})[id(fn)] = names
     return names
 
-
-def _keyword(call: ast.Call, name: str) -> ast.expr | None:
-    for kw in call.keywords:
-        if kw.arg == name:
-            return kw.value
-    return None
