@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Iterator, Mapping
 
-from mypy.nodes import CallExpr, Expression, FuncItem, IndexExpr, MemberExpr, NameExpr, RefExpr, Var
+from mypy.nodes import CallExpr, Expression, FuncItem, IndexExpr, MemberExpr, NameExpr, RefExpr, TypeInfo, Var
 
 from mypy_plugin.index import RUN_METHODS, ModuleIndex
 from mypy_plugin.rules.calls import CallFacts, forbidden_codes
@@ -35,6 +35,20 @@ def _dotted(expr: Expression, imports: Mapping[str, str]) -> str | None:
         expr = expr.expr
     if isinstance(expr, NameExpr) and expr.name in imports and isinstance(expr.node, Var) and expr.node.is_suppressed_import:
         return ".".join([imports[expr.name], *reversed(parts)])
+    return None
+
+
+def _resolved_name(callee: Expression) -> str | None:
+    """The name semantic analysis gave a callee in a body mypy does not check: a function's or a
+    module attribute's (`time.time`), or a class's own attribute (`datetime.datetime.now`,
+    `date.today` after `from datetime import date`: an attribute of a class has no full name
+    of its own)."""
+    if not isinstance(callee, RefExpr):
+        return None
+    if callee.fullname:
+        return callee.fullname
+    if isinstance(callee, MemberExpr) and isinstance(callee.expr, RefExpr) and isinstance(callee.expr.node, TypeInfo):
+        return f"{callee.expr.node.fullname}.{callee.name}"
     return None
 
 
@@ -74,8 +88,8 @@ def untyped_calls(
         return
     for call in index.own_calls(func):
         name = _dotted(call.callee, imports)
-        if name is None and unchecked and isinstance(call.callee, RefExpr) and call.callee.fullname:
-            name = call.callee.fullname
+        if name is None and unchecked:
+            name = _resolved_name(call.callee)
         if name is not None:
             for code in forbidden_codes(CallFacts(call, {name}, None, extra)):
                 yield code, call
