@@ -15,7 +15,7 @@ from rea_lint.findings import Finding
 from rea_lint.model import Function, Model, source_text
 from rea_lint.rules.base import Checker, qualified_calls
 
-_HEADER = "import restate\nsvc = restate.Service('s')\n@svc.handler()\nasync def h(ctx: restate.Context, ids: list):\n"
+_HEADER = "import restate\nobj = restate.VirtualObject('o')\n@obj.handler()\nasync def h(ctx: restate.ObjectContext, ids: list):\n"
 
 _SET_FACTORIES = frozenset({"builtins.set", "builtins.frozenset"})
 _SET_METHODS = frozenset({"union", "intersection", "difference", "symmetric_difference", "copy"})

@@ -9,7 +9,7 @@ from rea_lint.findings import Finding
 from rea_lint.model import Function, Model, call_name, source_text
 from rea_lint.rules.base import Checker, method_calls
 
-_HEADER = "import restate\nsvc = restate.Service('s')\n"
+_HEADER = "import restate\nobj = restate.VirtualObject('o')\n"
 
 MUTATING_METHODS = frozenset(
     {
@@ -90,15 +90,15 @@ class GlobalState(Checker):
         return False
 
     invalid = (
-        _HEADER + "COUNT = 0\n@svc.handler()\nasync def h(ctx: restate.Context):\n    global COUNT\n    COUNT += 1\n",
-        _HEADER + "CACHE = {}\n@svc.handler()\nasync def h(ctx: restate.Context, k: str):\n    CACHE[k] = await ctx.get(k)\n",
-        _HEADER + "SEEN = []\n@svc.handler()\nasync def h(ctx: restate.Context, k: str):\n    SEEN.append(k)\n",
+        _HEADER + "COUNT = 0\n@obj.handler()\nasync def h(ctx: restate.ObjectContext):\n    global COUNT\n    COUNT += 1\n",
+        _HEADER + "CACHE = {}\n@obj.handler()\nasync def h(ctx: restate.ObjectContext, k: str):\n    CACHE[k] = await ctx.get(k)\n",
+        _HEADER + "SEEN = []\n@obj.handler()\nasync def h(ctx: restate.ObjectContext, k: str):\n    SEEN.append(k)\n",
     )
     valid = (
-        _HEADER + "import sqlalchemy as sa\nusers = sa.Table('users', sa.MetaData())\n@svc.handler()\n"
-        "async def h(ctx: restate.Context):\n    return str(users.insert())\n",
-        _HEADER + "LIMIT = 10\n@svc.handler()\nasync def h(ctx: restate.Context):\n    return LIMIT * 2\n",
-        _HEADER + "CACHE = {}\n@svc.handler()\nasync def h(ctx: restate.Context, k: str):\n"
+        _HEADER + "import sqlalchemy as sa\nusers = sa.Table('users', sa.MetaData())\n@obj.handler()\n"
+        "async def h(ctx: restate.ObjectContext):\n    return str(users.insert())\n",
+        _HEADER + "LIMIT = 10\n@obj.handler()\nasync def h(ctx: restate.ObjectContext):\n    return LIMIT * 2\n",
+        _HEADER + "CACHE = {}\n@obj.handler()\nasync def h(ctx: restate.ObjectContext, k: str):\n"
         "    CACHE = {}\n    CACHE[k] = 1\n    return CACHE\n",
         _HEADER + "SEEN = []\ndef remember(k):\n    SEEN.append(k)\n",
     )

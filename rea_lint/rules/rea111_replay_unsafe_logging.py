@@ -8,7 +8,7 @@ from typing import Iterator
 from rea_lint.model import Function, Model, call_name
 from rea_lint.rules.base import CallRule, Detection, NodeSource, method_calls, qualified_calls, segments
 
-_HEADER = "import restate, logging\nsvc = restate.Service('s')\n@svc.handler()\nasync def h(ctx: restate.Context):\n"
+_HEADER = "import restate, logging\nobj = restate.VirtualObject('o')\n@obj.handler()\nasync def h(ctx: restate.ObjectContext):\n"
 
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"})
 _LOGGER_FACTORIES = frozenset({"logging.getLogger", "logging.getLoggerClass", "logging.root", "logging.Logger"})

@@ -17,7 +17,7 @@ from rea_lint.model import Function, Model
 from rea_lint.rules.base import Checker, method_calls
 from rea_lint.tables import UNIT_SUFFIXES
 
-_HEADER = "import restate\nsvc = restate.Service('limits')\nWINDOW_MS = 60_000\n@svc.handler()\nasync def hit(ctx: restate.Context):\n"
+_HEADER = "import restate\nlimits = restate.VirtualObject('limits')\nWINDOW_MS = 60_000\n@limits.handler()\nasync def hit(ctx: restate.ObjectContext):\n"
 
 
 def unit_name(node: ast.expr) -> str | None:
@@ -125,8 +125,8 @@ class ClockUnits(Checker):
     invalid = (
         _HEADER + "    now_ms = await ctx.time()\n",
         _HEADER + "    now = await ctx.time()\n    expires = now + WINDOW_MS\n",
-        _HEADER + "    started_ms = await ctx.get('started_ms')\n    if await ctx.time() - started_ms > 1000:\n        return\n",
-        _HEADER + "    elapsed_ms = await ctx.get('elapsed_ms')\n    elapsed_ms += await ctx.time()\n",
+        _HEADER + "    started_ms = await ctx.get('started_ms', type_hint=int) or 0\n    if await ctx.time() - started_ms > 1000:\n        return\n",
+        _HEADER + "    elapsed_ms = await ctx.get('elapsed_ms', type_hint=float) or 0.0\n    elapsed_ms += await ctx.time()\n",
     )
     valid = (
         _HEADER + "    now_ms = int(await ctx.time() * 1000)\n    expires = now_ms + WINDOW_MS\n",

@@ -17,7 +17,7 @@ from rea_lint.findings import Finding
 from rea_lint.model import Function, Model, call_name, children
 from rea_lint.rules.base import Checker
 
-_HEADER = "import restate\nsvc = restate.Service('s')\n@svc.handler()\nasync def h(ctx: restate.Context):\n"
+_HEADER = "import restate\nfrom datetime import timedelta\nwf = restate.Workflow('w')\n@wf.main()\nasync def h(ctx: restate.WorkflowContext):\n"
 
 DURABLE_METHODS = frozenset(
     {
@@ -117,11 +117,11 @@ class UnawaitedDurableOp(Checker):
         _HEADER + "    ctx.service_call(charge, 1)\n",
         _HEADER + "    ctx.sleep(timedelta(seconds=1))\n",
         _HEADER + "    ctx.run_typed('x', work)\n",
-        "import restate\nasync def h(ctx: restate.WorkflowSharedContext):\n    ctx.promise('approved').resolve(True)\n",
+        "import restate\nasync def h(ctx: restate.WorkflowSharedContext):\n    ctx.promise('approved', type_hint=bool).resolve(True)\n",
     )
     valid = (
-        _HEADER + "    wake_id, wake = ctx.awakeable()\n    await restate.select(w=wake, t=ctx.sleep(5))\n",
-        _HEADER + "    p = ctx.promise('approved')\n    await p.resolve(True)\n",
+        _HEADER + "    wake_id, wake = ctx.awakeable()\n    await restate.select(w=wake, t=ctx.sleep(timedelta(seconds=5)))\n",
+        _HEADER + "    p = ctx.promise('approved', type_hint=bool)\n    await p.resolve(True)\n",
         _HEADER + "    await ctx.service_call(charge, 1)\n",
         _HEADER + "    ctx.service_send(charge, 1)\n",
         _HEADER + "    fut = ctx.service_call(charge, 1)\n    await fut\n",

@@ -60,12 +60,12 @@ class IngressInHandler(CallRule):
 
     invalid = (
         _HEADER + "    client = restate.client.create_client('http://localhost:8080')\n",
-        "import restate\nfrom restate.client import create_client\nINGRESS = create_client('http://x')\n"
+        "import httpx, restate\nfrom restate.client import Client\nINGRESS = Client(httpx.AsyncClient(base_url='http://x'))\n"
         "async def h(ctx: restate.Context):\n    await INGRESS.service_call(other, 1)\n",
     )
     valid = (
         _HEADER + "    await ctx.service_call(other, 1)\n",
-        "import restate\nfrom restate.client import create_client\nINGRESS = create_client('http://x')\n"
+        "import httpx, restate\nfrom restate.client import Client\nINGRESS = Client(httpx.AsyncClient(base_url='http://x'))\n"
         "async def main():\n    await INGRESS.service_call(other, 1)\n",
     )
 

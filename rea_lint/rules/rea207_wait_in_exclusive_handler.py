@@ -53,7 +53,7 @@ class WaitInExclusiveHandler(Checker):
                         yield self.report(loop, subject=subject, ctx=fn.context_name())
 
     invalid = (
-        _OBJ + "    driver_id, driver = ctx.awakeable()\n    await ctx.object_send(notify, key='drivers', arg=driver_id)\n"
+        _OBJ + "    driver_id, driver = ctx.awakeable()\n    ctx.object_send(notify, key='drivers', arg=driver_id)\n"
         "    return await driver\n",
         _OBJ + "    aid, answer = ctx.awakeable()\n    done = await restate.select(answer=answer, timeout=ctx.sleep(timedelta(hours=1)))\n",
         _OBJ + "    answer = ctx.promise('answer').value()\n    return await answer\n",
@@ -66,7 +66,7 @@ class WaitInExclusiveHandler(Checker):
         "import restate\nrides = restate.VirtualObject('ride')\n@rides.handler(kind='shared')\n"
         "async def peek(ctx: restate.ObjectSharedContext):\n    _id, fut = ctx.awakeable()\n    return await fut\n",
         _OBJ + "    driver_id = ctx.awakeable()[0]\n    ctx.set('awakeable', driver_id)\n"
-        "    await ctx.object_send(notify, key='drivers', arg=driver_id)\n",
+        "    ctx.object_send(notify, key='drivers', arg=driver_id)\n",
         _OBJ + "    await restate.gather(ctx.object_call(a, key='k', arg=1), ctx.object_call(b, key='k', arg=2))\n",
     )
 

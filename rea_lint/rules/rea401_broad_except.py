@@ -13,7 +13,7 @@ from rea_lint.findings import Finding
 from rea_lint.model import Function, Model
 from rea_lint.rules.base import Checker
 
-_HEADER = "import restate\nsvc = restate.Service('s')\n@svc.handler()\nasync def h(ctx: restate.Context):\n"
+_HEADER = "import restate\nobj = restate.VirtualObject('o')\n@obj.handler()\nasync def h(ctx: restate.ObjectContext):\n"
 _TRY_NODES = tuple(t for t in (ast.Try, getattr(ast, "TryStar", None)) if t is not None)
 
 _BARE, _BASE, _EXCEPTION = 3, 2, 1
