@@ -49,6 +49,16 @@ _CONTEXTS = frozenset({restate.Context, restate.ObjectContext, restate.ObjectSha
                        restate.WorkflowContext, restate.WorkflowSharedContext})
 
 
+_UNIONS = (typing.Union, types.UnionType)
+
+
+def _spelled(ann: Any) -> str:
+    """An annotation as its source would spell it: `ObjectContext`, `ObjectContext | None`."""
+    if typing.get_origin(ann) in _UNIONS:
+        return " | ".join(_spelled(m) for m in typing.get_args(ann))
+    return "None" if ann is type(None) else getattr(ann, "__name__", repr(ann))
+
+
 def _location(fn: Any) -> str:
     code = getattr(fn, "__code__", None)
     return f"{code.co_filename}:{code.co_firstlineno}" if code is not None else "<unknown>"
@@ -78,10 +88,14 @@ def _check_context(service: Any, handler: Any, fn: Any, policy: Policy) -> None:
         return
     ann = params[0].annotation
     expected = _expected_context(service, handler.kind)
-    if ann not in _CONTEXTS or ann is expected:
+    # a union is judged by its members, as the linter and the mypy plugin judge it: one that
+    # admits the expected context is no mismatch (the SDK passes that one)
+    members = typing.get_args(ann) if typing.get_origin(ann) in _UNIONS else (ann,)
+    contexts = [m for m in members if m in _CONTEXTS]
+    if not contexts or expected in contexts:
         return
     kind = handler.kind or ("main" if service.service_tag.kind == "workflow" else service.service_tag.kind)
-    subject = f"{params[0].name}: {ann.__name__}"
+    subject = f"{params[0].name}: {_spelled(ann)}"
     _report(policy, "REA203", subject, _location(fn),
             f"annotate it `{params[0].name}: restate.{expected.__name__}` ({kind} handler "
             f"{service.name}.{handler.name})", ctx=params[0].name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import typing
 
 import pytest
 import restate
@@ -54,6 +55,47 @@ def test_rea203_each_kind(factory: str, kind: str | None, ann: type, expected: s
     deco = svc.main() if kind == "main" else svc.handler(kind="shared") if factory != "Workflow" and kind else svc.handler()
     with pytest.raises(DefinitionError, match=f"restate.{expected}`"):
         deco(h)
+
+
+@pytest.mark.parametrize(
+    "ann",
+    [
+        restate.ObjectSharedContext | restate.ObjectContext,
+        restate.ObjectContext | restate.ObjectSharedContext,
+        typing.Optional[restate.ObjectSharedContext],
+    ],
+    ids=["shared-first", "shared-last", "optional"],
+)
+def test_rea203_a_union_that_admits_the_expected_context_is_no_mismatch(ann: object, request: pytest.FixtureRequest) -> None:
+    obj = rea_runtime.VirtualObject(f"Val203Union-{request.node.callspec.id}", policy="strict")
+
+    async def h(ctx) -> str:  # type: ignore[no-untyped-def]
+        return ""
+
+    h.__annotations__["ctx"] = ann
+    obj.handler(kind="shared")(h)
+    assert "h" in obj.handlers
+
+
+@pytest.mark.parametrize(
+    ("ann", "spelled"),
+    [
+        (restate.ObjectContext | restate.Context, "ObjectContext | Context"),
+        (typing.Optional[restate.ObjectContext], "ObjectContext | None"),
+    ],
+    ids=["two-others", "optional-other"],
+)
+def test_rea203_a_union_without_it_is_a_mismatch(ann: object, spelled: str, request: pytest.FixtureRequest) -> None:
+    obj = rea_runtime.VirtualObject(f"Val203NoUnion-{request.node.callspec.id}", policy="strict")
+
+    async def h(ctx) -> str:  # type: ignore[no-untyped-def]
+        return ""
+
+    h.__annotations__["ctx"] = ann
+    with pytest.raises(DefinitionError) as err:
+        obj.handler(kind="shared")(h)
+    assert str(err.value).startswith(RULES["REA203"].render(subject=f"ctx: {spelled}"))
+    assert "restate.ObjectSharedContext" in str(err.value)
 
 
 def test_rea203_warn_logs_and_registers() -> None:
