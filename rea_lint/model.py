@@ -442,13 +442,14 @@ class Model:
             found = self._context_types.get(f"{annotation.value.id}.{annotation.attr}", _UNKNOWN)  # type: ignore[attr-defined]
             if found is not _UNKNOWN:
                 return found  # type: ignore[return-value]
-        members = self._union_members(annotation)
-        if members is not None:
-            for member in members:
-                found = self.context_type_of(member)
-                if found:
-                    return found
-            return None
+        if cls is ast.BinOp or cls is ast.Subscript or cls is ast.Constant:  # (what `_union_members` reads)
+            members = self._union_members(annotation)
+            if members is not None:
+                for member in members:
+                    found = self.context_type_of(member)
+                    if found:
+                        return found
+                return None
         name = dotted(annotation)
         if name is None:
             return None  # a call, a literal ...: qualifies to nothing
