@@ -771,6 +771,8 @@ class _Builder(_Walker):
         self.reindex: set[int] = set()
         """Functions whose run actions include a lambda the walk could not know about."""
         self.extra_decorators = frozenset(model.config.handler_decorators)
+        self.local_bindings: dict[int, dict[str, set[str | None]]] = {}
+        """id(function) -> its own bindings (`_bindings_of`), made when a def nested in it is decorated."""
         self.stored: dict[int, set[str]] = {}
 
     def build(self) -> None:
@@ -1014,41 +1016,49 @@ class _Builder(_Walker):
     def _local_service(self, fn: Function, name: str) -> tuple[bool, str | None]:
         """Does ``fn``'s own code bind ``name`` (nested scopes aside), and if it binds it only to
         service objects of one factory (`Service`, `VirtualObject`, `Workflow`), which one."""
-        found: set[str | None] = set()
+        bindings = self.local_bindings.get(id(fn))
+        if bindings is None:
+            bindings = self.local_bindings[id(fn)] = self._bindings_of(fn)
+        found = bindings.get(name)
+        if found is None:
+            return False, None
+        return True, (next(iter(found)) if len(found) == 1 else None)
+
+    def _bindings_of(self, fn: Function) -> dict[str, set[str | None]]:
+        """Each name ``fn``'s own code binds -> what it binds it to: a service factory, or None
+        for anything else (asked once per function: a test or factory defines several handlers)."""
+        found: dict[str, set[str | None]] = {}
         stack: list[ast.AST] = list(fn.node.body)
         while stack:
             stmt = stack.pop()
             cls = type(stmt)
             if cls is ast.Assign or cls is ast.AnnAssign or cls is ast.AugAssign:
                 targets = stmt.targets if cls is ast.Assign else [stmt.target]  # type: ignore[attr-defined]
-                if name in _bound_names(targets):
-                    value = stmt.value  # type: ignore[attr-defined]
-                    plain = cls is not ast.AugAssign and len(targets) == 1 and type(targets[0]) is ast.Name
-                    symbol = self.m.restate_symbol(self.m.qualify(value.func)) if plain and isinstance(value, ast.Call) else None
-                    found.add(symbol if symbol in SERVICE_FACTORIES else None)
+                value = stmt.value  # type: ignore[attr-defined]
+                plain = cls is not ast.AugAssign and len(targets) == 1 and type(targets[0]) is ast.Name
+                symbol = self.m.restate_symbol(self.m.qualify(value.func)) if plain and isinstance(value, ast.Call) else None
+                for name in _bound_names(targets):
+                    found.setdefault(name, set()).add(symbol if symbol in SERVICE_FACTORIES else None)
                 continue
             if cls in _DEFINITIONS:
-                if stmt.name == name:  # type: ignore[attr-defined]
-                    found.add(None)
+                found.setdefault(stmt.name, set()).add(None)  # type: ignore[attr-defined]
                 continue
             if cls is ast.Import or cls is ast.ImportFrom:
-                if any((a.asname or a.name.split(".")[0]) == name for a in stmt.names):  # type: ignore[attr-defined]
-                    found.add(None)
+                for alias in stmt.names:  # type: ignore[attr-defined]
+                    found.setdefault(alias.asname or alias.name.split(".")[0], set()).add(None)
                 continue
             if cls is ast.For or cls is ast.AsyncFor:
-                if name in _bound_names([stmt.target]):  # type: ignore[attr-defined]
-                    found.add(None)
+                for name in _bound_names([stmt.target]):  # type: ignore[attr-defined]
+                    found.setdefault(name, set()).add(None)
             elif cls is ast.With or cls is ast.AsyncWith:
-                if name in _bound_names([i.optional_vars for i in stmt.items if i.optional_vars is not None]):  # type: ignore[attr-defined]
-                    found.add(None)
+                for name in _bound_names([i.optional_vars for i in stmt.items if i.optional_vars is not None]):  # type: ignore[attr-defined]
+                    found.setdefault(name, set()).add(None)
             fields = _BLOCK_FIELDS.get(cls)  # the statements of `for`, `with`, `if`, `try` ...
             if fields is None:
                 fields = _block_fields(cls)
             for field in fields:
                 stack.extend(getattr(stmt, field))
-        if not found:
-            return False, None
-        return True, (found.pop() if len(found) == 1 else None)
+        return found
 
     # run actions ------------------------------------------------------------------------------
 
