@@ -27,7 +27,7 @@ from mypy_plugin.restate_types import DURABLE_PROMISE, ContextTypes, instance_of
 from mypy_plugin.rules import calls, clock, context, durable, idempotency, misuse
 from mypy_plugin.targets import ASYNCIO_COMBINATORS, ENV_RECEIVER
 from mypy_plugin.transitive import SameModule, may_have_chains
-from mypy_plugin.untyped import untyped_calls, untyped_run_actions
+from mypy_plugin.untyped import untyped_calls
 
 __all__ = ["Checks"]
 
@@ -289,11 +289,10 @@ class Checks:
         for f in h.index.nested(func):
             unchecked = f.is_dynamic() and not checks_untyped
             if (imports or unchecked) and h.is_handler_code(f):
-                for code, call in untyped_calls(f, h.index, imports, self.config.extra_calls, unchecked):
-                    self.reporter.report(api, code, call, subject_text(call))
-                for action in untyped_run_actions(f, h.index, imports, h.context_vars(f), unchecked):
-                    if misuse.declared_not_callable(action):
-                        self.reporter.report(api, "REA208", action, subject_text(action))
+                # (the context parameters are looked up only for a run in a body mypy does not check)
+                contexts = lambda: h.context_vars(f)  # noqa: E731 B023 (read within this iteration)
+                for code, node in untyped_calls(f, h.index, imports, self.config.extra_calls, unchecked, contexts):
+                    self.reporter.report(api, code, node, subject_text(node))
 
 
 def _is_type_obj(typ: Any) -> bool:

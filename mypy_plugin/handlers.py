@@ -166,7 +166,9 @@ class Handlers:
         around it, a handler's whether annotated or not."""
         found: set[Var] = set()
         g: FuncItem | None = func
-        while g is not None and len(found) < 50:
+        seen = 0
+        while g is not None and seen < 50:
+            seen += 1
             if self.handler_info(g) is not None:
                 var = context_param(g)
                 if var is not None:

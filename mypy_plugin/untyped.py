@@ -14,17 +14,17 @@ names are resolved all the same: `time.time()` there is judged by that resolved 
 
 from __future__ import annotations
 
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 
 from mypy.nodes import CallExpr, Expression, FuncItem, IndexExpr, MemberExpr, NameExpr, RefExpr, TypeInfo, Var
 
-from mypy_plugin.index import RUN_METHODS, ModuleIndex
+from mypy_plugin.index import RUN_METHODS, ModuleIndex, action_of, argument
 from mypy_plugin.rules.calls import CallFacts, forbidden_codes
-from mypy_plugin.rules.misuse import HELPERS, IMPORTED_HELPERS, run_action_argument
+from mypy_plugin.rules.misuse import HELPERS, declared_not_callable
 from mypy_plugin.targets import UNTYPED_IO_FACTORIES
 from rea_lint.tables import CLIENT_TYPES, DATA_ATTRIBUTES, DERIVING_METHODS, SESSION_MAKERS
 
-__all__ = ["untyped_calls", "untyped_run_actions"]
+__all__ = ["untyped_calls"]
 
 
 def _dotted(expr: Expression, imports: Mapping[str, str]) -> str | None:
@@ -80,44 +80,35 @@ def _made_by_factory(receiver: Expression, index: ModuleIndex, imports: Mapping[
 
 def untyped_calls(
     func: FuncItem, index: ModuleIndex, imports: Mapping[str, str], extra: Mapping[str, tuple[str, ...]],
-    unchecked: bool = False,
-) -> Iterator[tuple[str, CallExpr]]:
-    """(code, call) for each call of `func`'s own body that breaks a call rule through an untyped
-    library, or anywhere in it when mypy does not check the body (`unchecked`)."""
+    unchecked: bool = False, contexts: Callable[[], set[Var]] = set,
+) -> Iterator[tuple[str, Expression]]:
+    """(code, node) for each call of `func`'s own body that breaks a call rule through an untyped
+    library, or anywhere in it when mypy does not check the body (`unchecked`); and REA208 for
+    the action of a run no hook sees, when it is a call whose callee's declaration gives no
+    callable: rea_runtime's run helpers through an import mypy could not follow and, in a body
+    mypy does not check, every run (`ctx.run_typed(...)` on one of ``contexts()``, the
+    handler's context parameters)."""
     if not imports and not unchecked:
         return
-    for call in index.own_calls(func):
-        name = _dotted(call.callee, imports)
-        if name is None and unchecked:
-            name = _resolved_name(call.callee)
-        if name is not None:
-            for code in forbidden_codes(CallFacts(call, {name}, None, extra)):
-                yield code, call
-        elif isinstance(call.callee, MemberExpr) and _made_by_factory(call.callee.expr, index, imports):
-            yield "REA108", call
-
-
-def untyped_run_actions(
-    func: FuncItem, index: ModuleIndex, imports: Mapping[str, str], contexts: set[Var], unchecked: bool = False,
-) -> Iterator[CallExpr]:
-    """The actions that are calls, in `func`'s own body, of the runs no hook sees: rea_runtime's
-    run helpers through an import mypy could not follow and, in a body mypy does not check, every
-    run (`ctx.run_typed(...)` on one of ``contexts``, the handler's context parameters)."""
-    if not imports and not unchecked:
-        return
+    context_vars: set[Var] | None = None
     for call in index.own_calls(func):
         callee = call.callee
         name = _dotted(callee, imports)
+        if name is None and unchecked:
+            name = _resolved_name(callee)
+        action: Expression | None = None
         if name is not None:
-            name = IMPORTED_HELPERS.get(name, name)
-        elif unchecked and isinstance(callee, RefExpr):
-            name = callee.fullname
-        if name in HELPERS:
-            action = run_action_argument(call, name, "", False, None)
-        elif (unchecked and isinstance(callee, MemberExpr) and callee.name in RUN_METHODS
-              and isinstance(callee.expr, NameExpr) and callee.expr.node in contexts):
-            action = run_action_argument(call, "", callee.name, True, None)
-        else:
-            continue
-        if isinstance(action, CallExpr):
-            yield action
+            for code in forbidden_codes(CallFacts(call, {name}, None, extra)):
+                yield code, call
+            if name in HELPERS:
+                action = argument(call, HELPERS[name], "action")
+        elif isinstance(callee, MemberExpr):
+            if unchecked and callee.name in RUN_METHODS and isinstance(callee.expr, NameExpr):
+                if context_vars is None:
+                    context_vars = contexts()
+                if callee.expr.node in context_vars:
+                    action = action_of(call)
+            if _made_by_factory(callee.expr, index, imports):
+                yield "REA108", call
+        if isinstance(action, CallExpr) and declared_not_callable(action):
+            yield "REA208", action

@@ -26,6 +26,7 @@ from mypy.types import (
 from mypy_plugin.handlers import Handlers
 from mypy_plugin.index import argument, index_for
 from mypy_plugin.restate_types import service_class_kind
+from rea_lint.tables import RUN_HELPERS
 
 __all__ = ["METHOD_KINDS", "GENERIC_METHODS", "called_not_passed", "declared_not_callable", "kind_mismatch", "run_action_argument"]
 
@@ -38,10 +39,9 @@ GENERIC_METHODS = frozenset({"generic_call", "generic_send"})
 """The methods REA210 judges by the literal service name they are given."""
 _LABEL = {"service": "Service", "object": "VirtualObject", "workflow": "Workflow"}
 SAGA = "rea_runtime.saga.Saga"
-HELPERS = {"rea_runtime.run.run": 2, "rea_runtime.run.run_typed": 2}
-"""rea_runtime's run helpers (as mypy names them) -> the position of the action."""
-IMPORTED_HELPERS = {"rea_runtime.run": "rea_runtime.run.run", "rea_runtime.run_typed": "rea_runtime.run.run_typed"}
-"""The same helpers by the names an import gives them, where mypy could not follow it."""
+HELPERS = {name: at for name, (at, _keyword, _forwards) in RUN_HELPERS.items() if name.rpartition(".")[2] in ("run", "run_typed")}
+"""rea_runtime's run helpers -> the position of the action (the linter's table), by the name
+mypy gives the definition (`rea_runtime.run.run`) and the one an import gives it (`rea_runtime.run`)."""
 
 
 def run_action_argument(call: CallExpr, fullname: str, method: str, on_context: bool, receiver: Type | None) -> Expression | None:
