@@ -166,11 +166,10 @@ class _Kinds:
         self.model, self.nodes, self.factories = model, nodes, factories
         self._bound: dict[tuple[int, str], int] | None = None
         self._covered: set[int] = set()
-        """id() of each function whose bindings `bound` holds (some code of it is among the nodes)."""
-        self._helper_bound: dict[int, dict[str, int]] = {}
-        """id(function) -> name -> kind, for a project function outside the nodes whose returns
-        `_all_returns_path` reads (`return base / "x.json"`, `base` bound in that function)."""
+        """id() of each function whose bindings `bound` holds: some code of it is among the
+        nodes, or it is a project function whose returns `_all_returns_path` read."""
         self._returns_path: dict[str, bool] = {}
+        self._rank: dict[int, int] | None = None
 
     def of(self, node: ast.expr | None, fn: Function | None, depth: int = 0) -> int:
         if node is None or depth > 12:
@@ -219,9 +218,6 @@ class _Kinds:
         scope = fn
         while scope is not None:
             if name in scope.local_names:
-                own = self._helper_bound.get(id(scope)) if self._helper_bound else None
-                if own is not None:
-                    return own.get(name, 0)
                 return self.bound.get((id(scope), name), 0)
             scope = scope.parent
         if name in self.model.imports.names:
@@ -233,17 +229,14 @@ class _Kinds:
         key = target.qualname
         found = self._returns_path.get(key)
         if found is None:
-            covered = self.bound_functions  # (made first: making it may ask about this function too)
+            self.bound  # noqa: B018 (made first: making it may ask about this function too)
             self._returns_path[key] = False  # recursion
             code = self.model.function_nodes(target)
             returns = code.get(ast.Return, [])
-            if returns and id(target) not in covered and id(target) not in self._helper_bound:
-                # its locals, read in its own code, as `bound` reads those of the code looked at
-                own = self._helper_bound[id(target)] = {}
-                sites = _binding_sites(lambda *types: [(code[t], target) for t in types if t in code])
-                for _, fn, name_node, value in sorted(sites, key=lambda b: b[0]):
-                    if isinstance(name_node, ast.Name):
-                        own[name_node.id] = self.of(value, fn, depth + 1)
+            if returns and id(target) not in self._covered:
+                # a helper outside the nodes: its locals, for its returns (`return base / "x"`)
+                self._covered.add(id(target))
+                self._read(_binding_sites(lambda *types: [(code[t], target) for t in types if t in code]), depth + 1)
             found = bool(returns) and all(
                 self.of(r.value, target, depth + 1) == _PATH for r in returns  # type: ignore[attr-defined]
             )
@@ -260,20 +253,22 @@ class _Kinds:
         out = self._bound = {}
         bindings = _binding_sites(lambda *types: segments(self.model, self.nodes, *types))
         self._covered = {id(b[1]) for b in bindings}
-        # a function at a time, each in source order; an enclosing function before the ones
-        # nested in it (`Model.functions`' order), whose code may read what it binds
-        rank = {id(fn): i for i, fn in enumerate(self.model.functions)}
+        self._read(bindings)
+        return out
+
+    def _read(self, bindings: list[_Binding], depth: int = 0) -> None:
+        """Note in `bound` what each binding gives its name: a function at a time, each in source
+        order; an enclosing function before the ones nested in it (`Model.functions`' order),
+        whose code may read what it binds."""
+        out = self._bound
+        assert out is not None
+        if self._rank is None:
+            self._rank = {id(fn): i for i, fn in enumerate(self.model.functions)}
+        rank = self._rank
         bindings.sort(key=lambda b: (rank[id(b[1])], b[0]))
         for _, fn, target, value in bindings:
             if isinstance(target, ast.Name):
-                out[(id(fn), target.id)] = self.of(value, fn)
-        return out
-
-    @property
-    def bound_functions(self) -> set[int]:
-        """id() of each function `bound` holds the bindings of."""
-        self.bound  # noqa: B018 (made on first use)
-        return self._covered
+                out[(id(fn), target.id)] = self.of(value, fn, depth)
 
 
 _Binding = tuple[tuple[int, int], Function, ast.expr, "ast.expr | None"]
