@@ -84,6 +84,12 @@ class Handler:
     factory: str | None
     """`Service`, `VirtualObject`, `Workflow`, or None (a configured decorator)."""
     decorator: ast.expr | None
+    scope: str | None = None
+    """The qualified name of the function whose own service object the decorator names
+    (`svc = restate.Service("s")` in a factory or a test); None: a module-level one."""
+    service: str | None = None
+    """With ``scope``: the service's name as that function spells it, if a literal (a
+    module-level object's is `Model.service_names`)."""
 
     @property
     def expected_context(self) -> str | None:
@@ -771,7 +777,7 @@ class _Builder(_Walker):
         self.reindex: set[int] = set()
         """Functions whose run actions include a lambda the walk could not know about."""
         self.extra_decorators = frozenset(model.config.handler_decorators)
-        self.local_bindings: dict[int, dict[str, set[str | None]]] = {}
+        self.local_bindings: dict[int, tuple[dict[str, set[str | None]], dict[str, set[str | None]]]] = {}
         """id(function) -> its own bindings (`_bindings_of`), made when a def nested in it is decorated."""
         self.stored: dict[int, set[str]] = {}
 
@@ -999,35 +1005,41 @@ class _Builder(_Walker):
                     continue
                 # a service object an enclosing function made (`svc = restate.Service("s")` in a
                 # factory or a test), else the module's
-                name, scope, factory = target.value.id, parent, None
+                name, scope, factory, service = target.value.id, parent, None, None
                 while scope is not None:
-                    bound, factory = self._local_service(scope, name)
+                    bound, factory, service = self._local_service(scope, name)
                     if bound:
                         break
                     scope = scope.parent
                 if scope is None:
                     factory = self.m.service_objects.get(name)
                 if factory is not None:
-                    return Handler(_kind(factory, target.attr, call), factory, deco)
+                    where = scope.qualname if scope is not None else None
+                    return Handler(_kind(factory, target.attr, call), factory, deco, where, service)
             if self.extra_decorators and self.m.qualify(target) in self.extra_decorators:
                 return Handler(None, None, deco)
         return None
 
-    def _local_service(self, fn: Function, name: str) -> tuple[bool, str | None]:
-        """Does ``fn``'s own code bind ``name`` (nested scopes aside), and if it binds it only to
-        service objects of one factory (`Service`, `VirtualObject`, `Workflow`), which one."""
+    def _local_service(self, fn: Function, name: str) -> tuple[bool, str | None, str | None]:
+        """Does ``fn``'s own code bind ``name`` (nested scopes aside); if it binds it only to
+        service objects of one factory (`Service`, `VirtualObject`, `Workflow`), which one;
+        and if always to one literal service name, that name."""
         bindings = self.local_bindings.get(id(fn))
         if bindings is None:
             bindings = self.local_bindings[id(fn)] = self._bindings_of(fn)
-        found = bindings.get(name)
+        found = bindings[0].get(name)
         if found is None:
-            return False, None
-        return True, (next(iter(found)) if len(found) == 1 else None)
+            return False, None, None
+        factory = next(iter(found)) if len(found) == 1 else None
+        spelled = bindings[1].get(name, ())
+        return True, factory, (next(iter(spelled)) if factory is not None and len(spelled) == 1 else None)
 
-    def _bindings_of(self, fn: Function) -> dict[str, set[str | None]]:
+    def _bindings_of(self, fn: Function) -> tuple[dict[str, set[str | None]], dict[str, set[str | None]]]:
         """Each name ``fn``'s own code binds -> what it binds it to: a service factory, or None
-        for anything else (asked once per function: a test or factory defines several handlers)."""
+        for anything else; and the service names those factories are given (None: not a
+        literal). Asked once per function: a test or factory defines several handlers."""
         found: dict[str, set[str | None]] = {}
+        spelled: dict[str, set[str | None]] = {}
         stack: list[ast.AST] = list(fn.node.body)
         while stack:
             stmt = stack.pop()
@@ -1039,6 +1051,10 @@ class _Builder(_Walker):
                 symbol = self.m.restate_symbol(self.m.qualify(value.func)) if plain and isinstance(value, ast.Call) else None
                 for name in _bound_names(targets):
                     found.setdefault(name, set()).add(symbol if symbol in SERVICE_FACTORIES else None)
+                if symbol in SERVICE_FACTORIES:
+                    given = value.args[0] if value.args else _keyword(value, "name")
+                    literal = given.value if isinstance(given, ast.Constant) and isinstance(given.value, str) else None
+                    spelled.setdefault(targets[0].id, set()).add(literal)
                 continue
             if cls in _DEFINITIONS:
                 found.setdefault(stmt.name, set()).add(None)  # type: ignore[attr-defined]
@@ -1058,7 +1074,7 @@ class _Builder(_Walker):
                 fields = _block_fields(cls)
             for field in fields:
                 stack.extend(getattr(stmt, field))
-        return found
+        return found, spelled
 
     # run actions ------------------------------------------------------------------------------
 

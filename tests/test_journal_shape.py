@@ -451,3 +451,61 @@ def test_lambdas_read_as_written_on_every_python():
     assert text("ctx.run('check stock', lambda: sku)") == "ctx.run('check stock', lambda: sku)"
     assert text("lambda: 1") == "lambda: 1" and text("lambda x: x") == "lambda x: x"
     assert text("log('lambda : x')") == "log('lambda : x')"
+
+
+FACTORY_MADE = '''
+import restate
+
+svc = restate.Service("Module")
+
+
+def make_orders(prefix: str) -> restate.VirtualObject:
+    svc = restate.VirtualObject(name="Orders")
+
+    @svc.handler()
+    async def place(ctx: restate.ObjectContext, sku: str) -> str:
+        await ctx.run_typed("reserve", lambda: prefix + sku)
+        return "ok"
+
+    return svc
+
+
+def make_agent(self_name: str) -> restate.Service:
+    agent = restate.Service(self_name)
+
+    class Handlers:
+        @staticmethod
+        @agent.handler(name="ask")
+        async def ask_impl(ctx: restate.Context, q: str) -> str:
+            await ctx.sleep(timedelta(seconds=1))
+            return q
+
+    return agent
+
+
+def make_other(name: str) -> restate.Service:
+    agent = restate.Service(name)
+
+    @agent.handler(name="ask")
+    async def ask_impl(ctx: restate.Context, q: str) -> str:
+        return q
+
+    return agent
+'''
+
+
+def test_handlers_of_a_service_object_made_in_a_function_are_shaped():
+    """A factory (dependency injection) or a class built in a method makes the service object
+    in a function: its handlers are shaped, under the name the function gives the service, or
+    after the function and the variable where that name is computed at run time (so that two
+    factories' handlers do not collide). The module's own `svc` of the same variable name is
+    not taken for the factory's."""
+    shapes, problems = shapes_of_sources({"app.py": FACTORY_MADE})
+    assert problems == []
+    assert sorted(shapes) == [("Orders", "place"), ("make_agent.agent", "ask"), ("make_other.agent", "ask")]
+    place = shapes[("Orders", "place")]
+    assert (place.service_kind, place.kind, place.function) == ("object", "exclusive", "make_orders.<locals>.place")
+    (path,) = enumerate_paths(place.shape)
+    assert [(op.label(), op.line) for op in path.journal] == [("run 'reserve'", 12)]
+    (path,) = enumerate_paths(shapes[("make_agent.agent", "ask")].shape)
+    assert [op.label() for op in path.journal] == ["sleep"]

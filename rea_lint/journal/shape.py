@@ -460,13 +460,16 @@ class _Project:
         m = mod.model
         for fn in m.functions:
             h = fn.handler
-            if h is None or h.factory is None or h.decorator is None or fn.parent is not None:
+            if h is None or h.factory is None or h.decorator is None:
                 continue
             deco = h.decorator
             call = deco if isinstance(deco, ast.Call) else None
             target = call.func if call else deco
             var = target.value.id  # type: ignore[attr-defined]
-            service = _service_name(m.module_values.get(var)) or var
+            if h.scope is not None:  # a service object a function makes: named there, or after it
+                service = h.service or f"{h.scope}.{var}"
+            else:
+                service = _service_name(m.module_values.get(var)) or var
             kind = {"Service": "service", "VirtualObject": "object", "Workflow": "workflow"}[h.factory]
             handler = fn.name
             if call is not None:
