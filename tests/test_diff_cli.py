@@ -175,6 +175,21 @@ def test_not_a_git_repository(tmp_path, capsys, monkeypatch):
     assert code == 2 and "is not inside a git repository" in err and err.count("\n") == 1
 
 
+def test_outside_a_repository_the_paths_name_it(repo, capsys, tmp_path, monkeypatch):
+    """As `git -C`: run from anywhere, `rea diff PATH` compares the repository PATH is in."""
+    (repo / "shop" / "orders.py").write_text(V2_BREAKING)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    code, out, err = run(capsys, "--base", "HEAD", str(repo / "shop"))
+    assert code == 1, out + err
+    assert out.startswith("shop/orders.py:8: Orders/place: breaks in-flight invocations")
+    code, out, err = run(capsys, "--base", "HEAD", str(repo / "shop" / "orders.py"))
+    assert code == 1 and "Orders/place: breaks" in out
+    code, _, err = run(capsys, "--base", "HEAD")  # no path: the working directory's, and it has none
+    assert code == 2 and "is not inside a git repository" in err and err.count("\n") == 1
+
+
 def test_no_default_branch(tmp_path, capsys, monkeypatch):
     r = tmp_path / "r"
     r.mkdir()

@@ -86,7 +86,8 @@ def _current(paths: Sequence[str]):
 
 
 def _old(since: str, paths: Sequence[str]):
-    from rea_lint.journal.revisions import RevisionError, pathspecs, read_directory, read_revision, repo_root
+    from rea_lint.journal.command import shapes_at
+    from rea_lint.journal.revisions import RevisionError, read_directory
     from rea_lint.journal.shape import shapes_of_sources
 
     try:
@@ -95,8 +96,7 @@ def _old(since: str, paths: Sequence[str]):
         elif Path(since).is_file():
             sources = {since: Path(since).read_text(encoding="utf-8", errors="replace")}
         else:
-            repo = repo_root(".")
-            sources = read_revision(repo, since, pathspecs(repo, [p for p in paths]))
+            return shapes_at(since, paths)[0]
     except RevisionError as err:
         raise _Bad(str(err)) from None
     return shapes_of_sources(sources)[0]

@@ -45,11 +45,11 @@ def _sides(args: argparse.Namespace) -> tuple[dict[str, str], dict[str, str], st
         if args.head is None:
             raise RevisionError("--base is a directory: give --head NEW_DIR too")
         return read_directory(args.base), read_directory(args.head), str(args.base), str(args.head)
-    repo = repo_root(".")
-    specs = pathspecs(repo, args.paths) if args.paths else ["."]
-    for raw, spec in zip(args.paths, specs):
+    for raw in args.paths:
         if not Path(raw).exists():
             raise RevisionError(f"{raw}: no such file or directory")
+    repo = repo_around(args.paths)
+    specs = pathspecs(repo, args.paths) if args.paths else ["."]
     if args.base is None:
         base_rev, how = default_base(repo)
         base_label = f"{base_rev[:12]} ({how})"
@@ -63,14 +63,26 @@ def _sides(args: argparse.Namespace) -> tuple[dict[str, str], dict[str, str], st
     return old, new, base_label, head_label
 
 
+def repo_around(paths: Sequence[str]) -> Path:
+    """The repository of the current directory; outside one, that of the first PATH (as
+    `git -C`), so `rea diff ~/src/shop/orders.py` works from anywhere."""
+    try:
+        return repo_root(".")
+    except RevisionError:
+        if not paths:
+            raise
+    first = Path(paths[0])
+    return repo_root(first if first.is_dir() else first.parent)
+
+
 def shapes_at(revision: str | None, paths: Sequence[str] = (), directory: str | None = None) -> tuple[Shapes, list[str]]:
     """The handler shapes of one side, for other commands (`rea explain --since REV`):
-    ``revision`` a git revision of the repository around the current directory (None: the
-    work tree), or ``directory``. Raises `RevisionError` (one line) on bad input."""
+    ``revision`` a git revision of the repository around the current directory or, outside
+    one, around the first of ``paths`` (None: the work tree), or ``directory``. Raises `RevisionError` (one line) on bad input."""
     if directory is not None:
         sources = read_directory(directory)
     else:
-        repo = repo_root(".")
+        repo = repo_around(paths)
         specs = pathspecs(repo, paths) if paths else ["."]
         sources = read_worktree(repo, specs) if revision is None else read_revision(repo, revision, specs)
     return shapes_of_sources(sources)
