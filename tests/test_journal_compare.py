@@ -105,6 +105,7 @@ PAIRS = [
     ("object-built-with-ctx-insert", 's = somelib.Saga(ctx)\nawait s.step("a")', 's = somelib.Saga(ctx)\nawait s.step("z")\nawait s.step("a")', Verdict.UNKNOWN, None),
     ("context-as-value", f"holder = [ctx]\n{RUN_A}", RUN_A, Verdict.UNKNOWN, None),
     ("context-as-value-same", f"holder = [ctx]\n{RUN_A}", f"holder = [ctx]\n{RUN_B}", Verdict.BREAKING, "inexact"),
+    ("unknown-library-removed-last", f"{RUN_A}\nawait somelib.do(ctx, 1)", RUN_A, Verdict.UNKNOWN, None),
 ]
 
 
@@ -119,7 +120,7 @@ def test_pair(name, v1, v2, expected, index):
 
 
 def test_pair_table_size():
-    assert len(PAIRS) == 41
+    assert len(PAIRS) == 42
     kinds = {p[3] for p in PAIRS}
     assert kinds == {Verdict.COMPATIBLE, Verdict.BREAKING, Verdict.UNKNOWN}
 
@@ -129,6 +130,21 @@ def test_pair_table_size():
 
 def obj_verdict(v1: str, v2: str, **kw):
     return verdict(v1, v2, decorator="@obj.handler()", ctx_type="restate.ObjectContext", **kw)
+
+
+def test_new_code_ending_where_the_old_hands_the_context_to_a_library_is_unknown():
+    """The old code's last act passes the context to code rea cannot see (which may journal
+    nothing); the new code ends there, by a return or by falling off its end. Not a crash
+    (`rea diff` raised an AssertionError on four commits of restatedev/ai-examples), not
+    breaking, not compatible: unknown, naming the old call."""
+    for ending in ("    return 'ok'\n", ""):
+        old = PRELUDE + f"@svc.handler()\nasync def h(ctx: restate.Context, req: dict):\n    {RUN_A}\n    await somelib.do(ctx)\n{ending}"
+        new = PRELUDE + f"@svc.handler()\nasync def h(ctx: restate.Context, req: dict):\n    {RUN_A}\n{ending}"
+        d = compare_handlers(shapes_of_source(old, "app.py")[("svc", "h")], shapes_of_source(new, "app.py")[("svc", "h")])
+        assert d.verdict is Verdict.UNKNOWN, d.reason
+        assert d.reason.startswith("the new code ends where the old code goes on"), d.reason
+        line = old.splitlines().index("    await somelib.do(ctx)") + 1
+        assert "`somelib.do()`" in d.reason and f"(app.py:{line})" in d.reason, d.reason
 
 
 def test_state_key_changed_breaks():

@@ -97,8 +97,8 @@ class _Guided:
             if i >= len(self.recorded):
                 yield Outcome("replays")
                 continue
-            if not cont:
-                yield Outcome("diverges", i, None, exact)  # the new code ends (returns) first
+            if not cont:  # the new code ends (returns) first
+                yield self._ended(i, exact)
                 continue
             head, rest = cont[0], cont[1:]
             if isinstance(head, Step):
@@ -152,13 +152,24 @@ class _Guided:
                 else:
                     stack.append((rest[j:], i, seen, raised, exact))
             elif isinstance(head, Exit):
-                yield Outcome("diverges", i, None, exact)
+                yield self._ended(i, exact)
             elif isinstance(head, Try):
                 stack.append(((head.body, _TryMark(head), *rest), i, seen, raised, exact))
             elif isinstance(head, _TryMark):
                 stack.append(((head.node.orelse, head.node.final, *rest), i, seen, raised, exact))
             else:  # pragma: no cover
                 raise TypeError(f"not a shape node: {head!r}")
+
+    def _ended(self, i: int, exact: bool) -> Outcome:
+        """The new code ends where the old one went on: a divergence if the old code journals
+        an operation there; if what it does there is unknown (a context handed to a library),
+        unknown, for that may journal nothing."""
+        rec = self.recorded[i]
+        if isinstance(rec, Unknown):
+            return Outcome("unknown", i, None, exact, Unknown(
+                f"the new code ends where the old code goes on, and what the old code does there cannot be known: {rec.reason}",
+                rec.path, rec.line, rec.col))
+        return Outcome("diverges", i, None, exact)
 
     def _arms(self, condition: str, arms, seen: dict[str, int]) -> list:
         recorded = self.decisions.get(condition)
