@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from rea_lint.journal.compare import Verdict, compare_handlers, diff_projects
-from rea_lint.journal.shape import shapes_of_source
+from rea_lint.journal.shape import shapes_of_source, shapes_of_sources
 
 PRELUDE = '''\
 import restate
@@ -160,6 +160,77 @@ def test_state_value_literal_changed_breaks():
 def test_state_value_computation_changed_is_unknown():
     d = obj_verdict('n = await ctx.get("n")\nctx.set("n", n + 1)', 'n = await ctx.get("n")\nctx.set("n", n + 2)')
     assert d.verdict is Verdict.UNKNOWN and "computed at run time" in d.reason
+
+
+def test_a_result_decoded_another_way_decides_a_branch_as_before():
+    """restatedev/examples 054e63ed added `type_hint=bool` to `if await ctx.get("reserved")`:
+    replay hands back the recorded value, whatever it is decoded with, so the branch goes the
+    same way (it was "breaks in-flight invocations"). A changed key still forks the branch."""
+    v1 = 'if await ctx.get("reserved"):\n    return "taken"\nctx.set("reserved", True)'
+    for decoded in ('type_hint=bool', 'serde=restate.serde.JsonSerde()'):
+        d = obj_verdict(v1, v1.replace('ctx.get("reserved")', f'ctx.get("reserved", {decoded})'))
+        assert d.verdict is Verdict.COMPATIBLE, d.reason
+    promised = 'if await ctx.promise("ok").value():\n    ' + RUN_A
+    d = wf_verdict(promised, promised.replace('ctx.promise("ok")', 'ctx.promise("ok", type_hint=bool)'))
+    assert d.verdict is Verdict.COMPATIBLE, d.reason
+    d = obj_verdict(v1, v1.replace('if await ctx.get("reserved")', 'if await ctx.get("held")'))
+    assert d.verdict is Verdict.BREAKING, d.reason
+
+
+ACCOUNTS = '''\
+import restate
+
+account = restate.VirtualObject("account")
+UP = "up"
+
+
+@account.handler()
+async def withdraw(ctx: restate.ObjectContext, cents: int) -> bool:
+    return cents < 100
+'''
+PAYMENTS = '''\
+import restate
+{imports}
+
+payments = restate.VirtualObject("payments")
+
+
+@payments.handler()
+async def pay(ctx: restate.ObjectContext, cents: int) -> str:
+    if await ctx.get("status") == {up}:
+        return "done"
+    ok = await ctx.object_call({withdraw}, key="acct", arg=cents)
+    if ok:
+        ctx.set("status", "paid")
+    return "ok"
+'''
+
+
+def test_a_module_that_became_part_of_a_package_changes_no_condition():
+    """restatedev/examples 00ec8104 added `__init__.py` files: `from utils import Status`
+    became `from statefulactors.utils import Status`, the same file. A condition on an
+    imported name, or on a call's result, is computed the same way (it was "breaks in-flight
+    invocations" on four handlers). Naming the called handler another way changes nothing
+    either; a condition on another module's constant still forks the branch."""
+
+    def pay(files: dict[str, str]):
+        shapes, problems = shapes_of_sources(files)
+        assert problems == []
+        return shapes[("payments", "pay")]
+
+    old = pay({"svc/accounts.py": ACCOUNTS, "svc/app.py": PAYMENTS.format(
+        imports="from accounts import withdraw, UP", up="UP", withdraw="withdraw")})
+    for imports, up, withdraw in (
+        ("from svc.accounts import withdraw, UP", "UP", "withdraw"),
+        ("from svc import accounts\nfrom svc.accounts import UP", "UP", "accounts.withdraw"),
+    ):
+        new = pay({"svc/__init__.py": "", "svc/accounts.py": ACCOUNTS, "svc/app.py": PAYMENTS.format(
+            imports=imports, up=up, withdraw=withdraw)})
+        d = compare_handlers(old, new)
+        assert d.verdict is Verdict.COMPATIBLE, (imports, d.reason)
+    other = pay({"svc/accounts.py": ACCOUNTS, "svc/other.py": 'UP = "up"\n', "svc/app.py": PAYMENTS.format(
+        imports="from accounts import withdraw\nfrom other import UP", up="UP", withdraw="withdraw")})
+    assert compare_handlers(old, other).verdict is Verdict.BREAKING
 
 
 def test_clear_to_clear_all_breaks():

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from rea_lint.model import Function, Model
 from rea_lint.rules.base import memo
@@ -22,17 +22,34 @@ from rea_lint.rules.base import memo
 __all__ = ["Fingerprinter"]
 
 _MAX_DEPTH = 40
+_DECODING = frozenset({"type_hint", "serde"})
+"""Keywords of context methods that only say how a journaled result is decoded."""
 
 
 class Fingerprinter:
     """Fingerprints of expressions inside one function of one module."""
 
-    def __init__(self, model: Model, function: Function, env: Mapping[str, str] | None = None, contexts: Iterable[str] | None = None) -> None:
+    def __init__(
+        self,
+        model: Model,
+        function: Function,
+        env: Mapping[str, str] | None = None,
+        contexts: Iterable[str] | None = None,
+        results: Callable[[ast.Call], str | None] | None = None,
+        imported: Callable[[str], str] | None = None,
+    ) -> None:
         self.m = model
         self.fn = function
         self.contexts = frozenset(contexts) if contexts is not None else frozenset(function.contexts)
         self.env = dict(env or {})
         """Parameter name -> the caller's fingerprint of the argument (helpers)."""
+        self.results = results
+        """A context call -> what fixes the result replay hands back (the fields replay
+        compares, the handler called named as Restate knows it), or None: rendered as written."""
+        self.imported = imported
+        """An imported name's qualified name -> what it denotes, the same however it is
+        imported (a project file and the name in it), so that a module that became part of a
+        package (`from utils import X` -> `from app.utils import X`) changes nothing."""
         self._assigned: dict[str, list[str]] | None = None
         self._positions = _param_positions(function)
 
@@ -56,12 +73,22 @@ class Fingerprinter:
             and isinstance(node.func, ast.Attribute)
             and isinstance(node.func.value, ast.Name)
             and node.func.value.id in self.contexts
-            and node.func.attr in ("run", "run_typed")
         ):
-            # a run's result is replayed from the journal: it depends on the run's name, not
-            # on its action (changing the action changes nothing for invocations in flight)
-            named = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "name"), None)
-            return f"RUN({self._render(named, depth + 1, stack) if named is not None else '?'})"
+            if node.func.attr in ("run", "run_typed"):
+                # a run's result is replayed from the journal: it depends on the run's name, not
+                # on its action (changing the action changes nothing for invocations in flight)
+                named = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "name"), None)
+                return f"RUN({self._render(named, depth + 1, stack) if named is not None else '?'})"
+            # likewise the other results replayed from the journal (`await ctx.get("k")`) depend
+            # on what replay compares, not on the type or serde they are decoded with, nor on
+            # how a call names its handler (`withdraw` imported from another module path)
+            if self.results is not None:
+                found = self.results(node)
+                if found is not None:
+                    return found
+            kept = [k for k in node.keywords if k.arg not in _DECODING]
+            if len(kept) != len(node.keywords):
+                node = ast.Call(func=node.func, args=node.args, keywords=kept)
         if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return f"D({self._dump(node)})"
         parts = [type(node).__name__]
@@ -101,11 +128,12 @@ class Fingerprinter:
         scope = self.fn.parent
         while scope is not None:  # a closure: the enclosing function's value
             if name in scope.local_names:
-                return Fingerprinter(self.m, scope)._render(ast.Name(id=name, ctx=ast.Load()), depth + 1, stack)
+                outer = Fingerprinter(self.m, scope, imported=self.imported)
+                return outer._render(ast.Name(id=name, ctx=ast.Load()), depth + 1, stack)
             scope = scope.parent
         qual = self.m.imports.names.get(name)
         if qual is not None:
-            return f"Q({qual})"
+            return f"Q({self.imported(qual) if self.imported is not None else qual})"
         value = self.m.module_values.get(name)
         if value is not None:
             return f"M({self._render(value, depth + 1, stack | {name})})" if name not in stack else f"R({name})"

@@ -418,6 +418,12 @@ class _Project:
             return None
         return paths[0] if len(paths) == 1 else max(reversed(paths), key=lambda p: _shared_directories(p, near))
 
+    def file_of(self, name: str, near: str) -> str | None:
+        """The file of the module of this name nearest the file ``near``, unread (the lookup
+        is recorded, as `module`'s are: the shapes depend on it)."""
+        path = self._lookups[(name, near)] = self._choose(name, near)
+        return path
+
     def module(self, name: str, near: str) -> _Module | None:
         """The module of this name nearest the file ``near`` (kept from now on unless it is
         the file whose handlers are being shaped)."""
@@ -559,7 +565,7 @@ class _ShapeBuilder:
         self.m = mod.model
         self.fn = fn
         self.contexts = contexts
-        self.fp = Fingerprinter(self.m, fn, env, contexts)
+        self.fp = Fingerprinter(self.m, fn, env, contexts, results=self._result, imported=self._imported)
         self.depth = depth
         self.stack = stack
         self.via = via
@@ -855,6 +861,29 @@ class _ShapeBuilder:
         if method in _NOT_JOURNALED:
             return self._args(call)
         return Unknown(f"`{ctx}.{method}()` is not a context method rea knows (restate-sdk 1.3)", self.mod.path, call.lineno, call.col_offset, self.fp.of(call))
+
+    def _imported(self, qual: str) -> str:
+        """A name imported from a project module as that module's own name and the name in it
+        (`stripe_utils.verify`, whether imported as `stripe_utils` or as
+        `signalspayments.stripe_utils`, or from a file that moved), else as the last module
+        and the name (`Fingerprinter.imported`): a side may not resolve the name the other
+        side does (`utils/` without its `__init__.py`), and the packages above a module are
+        not what its name holds."""
+        parts = qual.split(".")
+        for cut in range(len(parts), 1, -1):
+            if self.p.file_of(".".join(parts[:cut]), self.mod.path) is not None:
+                return ".".join(parts[cut - 1 :])
+        return ".".join(parts[-2:])
+
+    def _result(self, call: ast.Call) -> str | None:
+        """For the fingerprints of conditions and values: a call's or send's result (the
+        response, the handle) is what the journal recorded for the operation replay compares,
+        so it is fingerprinted by that operation's fields (`Fingerprinter.results`)."""
+        method = call.func.attr  # type: ignore[attr-defined]
+        if method not in _CALLS:
+            return None
+        op = self._call_op(call, method).op  # type: ignore[union-attr]
+        return f"RESULT({op.kind.value}|" + "|".join(f"{k}={f.fingerprint}" for k, f in sorted(op.fields.items())) + ")"
 
     def _call_op(self, call: ast.Call, method: str, scope: ast.expr | None = None) -> Node:
         kind, params = _CALLS[method]
