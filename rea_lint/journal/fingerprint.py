@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+from functools import partial
 from typing import Callable, Iterable, Mapping
 
 from rea_lint.model import Function, Model
@@ -24,6 +25,8 @@ __all__ = ["Fingerprinter"]
 _MAX_DEPTH = 40
 _DECODING = frozenset({"type_hint", "serde"})
 """Keywords of context methods that only say how a journaled result is decoded."""
+_CALLS = frozenset(f"{kind}_{how}" for kind in ("service", "object", "workflow") for how in ("call", "send"))
+"""Context methods whose first parameter (`tpe`) is a reference to the handler called."""
 
 
 class Fingerprinter:
@@ -35,7 +38,7 @@ class Fingerprinter:
         function: Function,
         env: Mapping[str, str] | None = None,
         contexts: Iterable[str] | None = None,
-        results: Callable[[ast.Call], str | None] | None = None,
+        handler_of: Callable[[ast.expr], tuple[str, str] | None] | None = None,
         imported: Callable[[str], str] | None = None,
     ) -> None:
         self.m = model
@@ -43,9 +46,9 @@ class Fingerprinter:
         self.contexts = frozenset(contexts) if contexts is not None else frozenset(function.contexts)
         self.env = dict(env or {})
         """Parameter name -> the caller's fingerprint of the argument (helpers)."""
-        self.results = results
-        """A context call -> what fixes the result replay hands back (the fields replay
-        compares, the handler called named as Restate knows it), or None: rendered as written."""
+        self.handler_of = handler_of
+        """A handler reference -> its (service, handler) as Restate knows them, or None: a call's
+        result is fixed by the handler called, not by how the code names it."""
         self.imported = imported
         """An imported name's qualified name -> what it denotes, the same however it is
         imported (a project file and the name in it), so that a module that became part of a
@@ -82,13 +85,17 @@ class Fingerprinter:
             # likewise the other results replayed from the journal (`await ctx.get("k")`) depend
             # on what replay compares, not on the type or serde they are decoded with, nor on
             # how a call names its handler (`withdraw` imported from another module path)
-            if self.results is not None:
-                found = self.results(node)
-                if found is not None:
-                    return found
-            kept = [k for k in node.keywords if k.arg not in _DECODING]
-            if len(kept) != len(node.keywords):
-                node = ast.Call(func=node.func, args=node.args, keywords=kept)
+            args, keywords = node.args, node.keywords
+            if any(k.arg in _DECODING for k in keywords):
+                keywords = [k for k in keywords if k.arg not in _DECODING]
+            if node.func.attr in _CALLS and self.handler_of is not None:
+                tpe = args[0] if args else next((k.value for k in keywords if k.arg == "tpe"), None)
+                called = self.handler_of(tpe) if tpe is not None else None
+                if called is not None:
+                    args = [ast.Constant("/".join(called)) if a is tpe else a for a in args]
+                    keywords = [ast.keyword("tpe", ast.Constant("/".join(called))) if k.value is tpe else k for k in keywords]
+            if args is not node.args or keywords is not node.keywords:
+                node = ast.Call(func=node.func, args=args, keywords=keywords)
         if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return f"D({self._dump(node)})"
         parts = [type(node).__name__]
@@ -160,19 +167,7 @@ class Fingerprinter:
         if self._assigned is not None:
             return self._assigned  # type: ignore[return-value]
         out: dict[str, list[ast.AST | str | tuple[int, ast.AST]]] = {}
-
-        def bind(target: ast.AST, value: ast.AST | str | tuple[int, ast.AST]) -> None:
-            if isinstance(target, ast.Name):
-                out.setdefault(target.id, []).append(value)
-            elif isinstance(target, (ast.Tuple, ast.List)):
-                for i, elt in enumerate(target.elts):
-                    if isinstance(value, ast.AST):
-                        bind(elt, (i, value))
-                    else:
-                        bind(elt, f"U{i}({value})")
-            elif isinstance(target, ast.Starred):
-                bind(target.value, value)
-
+        bind = partial(_bind, out)
         for stmt in _own_statements(self.fn.node.body):
             if isinstance(stmt, ast.Assign):
                 for t in stmt.targets:
@@ -200,6 +195,22 @@ class Fingerprinter:
                 bind(node.target, node.value)
         self._assigned = out  # type: ignore[assignment]
         return out
+
+
+def _bind(out: dict[str, list[ast.AST | str | tuple[int, ast.AST]]], target: ast.AST, value: ast.AST | str | tuple[int, ast.AST]) -> None:
+    """Record what an assignment target's names are bound to (a tuple target: by position).
+    (A module function, not a closure: a closure that calls itself is a reference cycle, and
+    shaping runs with the collector off.)"""
+    if isinstance(target, ast.Name):
+        out.setdefault(target.id, []).append(value)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for i, elt in enumerate(target.elts):
+            if isinstance(value, ast.AST):
+                _bind(out, elt, (i, value))
+            else:
+                _bind(out, elt, f"U{i}({value})")
+    elif isinstance(target, ast.Starred):
+        _bind(out, target.value, value)
 
 
 def _param_positions(fn: Function) -> dict[str, int]:
@@ -237,4 +248,6 @@ def _own_expressions(body: list[ast.stmt]):
 
 
 def _dump(node: ast.AST) -> str:
-    return hashlib.sha1(ast.dump(node, include_attributes=False).encode()).hexdigest()[:16]
+    # (`ast.unparse`, not `ast.dump`: the same for the same tree, and dump's recursive inner
+    # function is a reference cycle at every call)
+    return hashlib.sha1(ast.unparse(node).encode("utf-8", "surrogatepass")).hexdigest()[:16]

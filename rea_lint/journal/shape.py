@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import os
 from dataclasses import dataclass
+from functools import partial
 from pathlib import PurePosixPath
 from typing import Iterable, Mapping, Sequence, Union
 
@@ -565,7 +566,10 @@ class _ShapeBuilder:
         self.m = mod.model
         self.fn = fn
         self.contexts = contexts
-        self.fp = Fingerprinter(self.m, fn, env, contexts, results=self._result, imported=self._imported)
+        # (the hooks hold the project, module and function, never this builder: a builder that
+        # its fingerprinter held would be a reference cycle, freed only by a collection)
+        self.fp = Fingerprinter(self.m, fn, env, contexts, handler_of=partial(_handler_named, project, mod, fn),
+                                imported=partial(_imported, project, mod.path))
         self.depth = depth
         self.stack = stack
         self.via = via
@@ -862,29 +866,6 @@ class _ShapeBuilder:
             return self._args(call)
         return Unknown(f"`{ctx}.{method}()` is not a context method rea knows (restate-sdk 1.3)", self.mod.path, call.lineno, call.col_offset, self.fp.of(call))
 
-    def _imported(self, qual: str) -> str:
-        """A name imported from a project module as that module's own name and the name in it
-        (`stripe_utils.verify`, whether imported as `stripe_utils` or as
-        `signalspayments.stripe_utils`, or from a file that moved), else as the last module
-        and the name (`Fingerprinter.imported`): a side may not resolve the name the other
-        side does (`utils/` without its `__init__.py`), and the packages above a module are
-        not what its name holds."""
-        parts = qual.split(".")
-        for cut in range(len(parts), 1, -1):
-            if self.p.file_of(".".join(parts[:cut]), self.mod.path) is not None:
-                return ".".join(parts[cut - 1 :])
-        return ".".join(parts[-2:])
-
-    def _result(self, call: ast.Call) -> str | None:
-        """For the fingerprints of conditions and values: a call's or send's result (the
-        response, the handle) is what the journal recorded for the operation replay compares,
-        so it is fingerprinted by that operation's fields (`Fingerprinter.results`)."""
-        method = call.func.attr  # type: ignore[attr-defined]
-        if method not in _CALLS:
-            return None
-        op = self._call_op(call, method).op  # type: ignore[union-attr]
-        return f"RESULT({op.kind.value}|" + "|".join(f"{k}={f.fingerprint}" for k, f in sorted(op.fields.items())) + ")"
-
     def _call_op(self, call: ast.Call, method: str, scope: ast.expr | None = None) -> Node:
         kind, params = _CALLS[method]
         if scope is not None:
@@ -908,19 +889,14 @@ class _ShapeBuilder:
         """The service and handler a handler reference names (`greet`, `greeter.greet`)."""
         if tpe is None:
             return Field(text="?", fingerprint="?"), Field(text="?", fingerprint="?")
-        qual = None
-        if isinstance(tpe, (ast.Name, ast.Attribute)):
-            qual = self.mod.resolver.target(tpe, self.fn)
-        found = self.p.resolve(qual, self.mod.path) if qual else None
-        if found is not None:
-            mod, fn = found
-            names = mod.handler_names.get(fn.qualname)
-            if names is not None:
-                service, handler = names
-                return (
-                    Field(text=repr(service), literal=service, is_literal=True, fingerprint=repr(service)),
-                    Field(text=repr(handler), literal=handler, is_literal=True, fingerprint=repr(handler)),
-                )
+        names = _handler_named(self.p, self.mod, self.fn, tpe)
+        if names is not None:
+            service, handler = names
+            return (
+                Field(text=repr(service), literal=service, is_literal=True, fingerprint=repr(service)),
+                Field(text=repr(handler), literal=handler, is_literal=True, fingerprint=repr(handler)),
+            )
+        qual = self.mod.resolver.target(tpe, self.fn) if isinstance(tpe, (ast.Name, ast.Attribute)) else None
         text = _text(tpe)
         fp = f"target:{qual}" if qual else self.fp.of(tpe)
         return Field(text=f"service of {text}", fingerprint=fp), Field(text=text, fingerprint=fp)
@@ -949,6 +925,28 @@ class _ShapeBuilder:
 
     def _op(self, kind: OpKind, node: ast.AST, fields: dict[str, Field]) -> Op:
         return Op(kind, fields, self.mod.path, getattr(node, "lineno", 0), getattr(node, "col_offset", 0), source_text(node), self.via)
+
+
+def _handler_named(project: _Project, mod: _Module, fn: Function, tpe: ast.expr) -> tuple[str, str] | None:
+    """The (service, handler) a handler reference in ``fn`` names (`greet`, `greeter.greet`),
+    as Restate knows them; None: not a handler of the project's."""
+    qual = mod.resolver.target(tpe, fn) if isinstance(tpe, (ast.Name, ast.Attribute)) else None
+    found = project.resolve(qual, mod.path) if qual else None
+    return found[0].handler_names.get(found[1].qualname) if found is not None else None
+
+
+def _imported(project: _Project, near: str, qual: str) -> str:
+    """A name imported from a project module as that module's own name and the name in it
+    (`stripe_utils.verify`, whether imported as `stripe_utils` or as
+    `signalspayments.stripe_utils`, or from a file that moved), else as the last module and
+    the name (`Fingerprinter.imported`): a side may not resolve the name the other side does
+    (`utils/` without its `__init__.py`), and the packages above a module are not what its
+    name holds."""
+    parts = qual.split(".")
+    for cut in range(len(parts), 1, -1):
+        if project.file_of(".".join(parts[:cut]), near) is not None:
+            return ".".join(parts[cut - 1 :])
+    return ".".join(parts[-2:])
 
 
 def _arg(call: ast.Call, params: Sequence[str], name: str) -> ast.expr | None:
