@@ -233,6 +233,28 @@ def test_a_module_that_became_part_of_a_package_changes_no_condition():
     assert compare_handlers(old, other).verdict is Verdict.BREAKING
 
 
+def test_a_handler_with_too_many_ways_is_compatible_when_it_journals_the_same_and_unknown_when_it_changed():
+    """restate-sdk's test-services command interpreter has more ways through it than rea replays
+    (`OLD_PATHS_CAP`): `rea diff` said unknown on 106 of its 189 commits that touch Python, most of
+    which never touched the handler. Journaling the same, with lines moved, is compatible; a
+    change is unknown, saying the cap; a change before the branches still breaks."""
+    from rea_lint.journal.compare import OLD_PATHS_CAP
+
+    branches = "\n".join(f'if req["k{i}"]:\n    await ctx.run("r{i}", lambda: {i})' for i in range(13))
+    assert 2 ** 13 > OLD_PATHS_CAP
+    d = verdict(branches, "print('moved')\n\n" + branches)
+    assert d.verdict is Verdict.COMPATIBLE, d.reason
+    assert d.old.line == d.new.line and "the same way" in d.reason
+    d = verdict(branches, branches + f"\n{RUN_B}")
+    assert d.verdict is Verdict.UNKNOWN and f"more than {OLD_PATHS_CAP} paths" in d.reason, d.reason
+    d = verdict(f"{RUN_A}\n{branches}", f"{RUN_B}\n{branches}")
+    assert d.verdict is Verdict.UNKNOWN, d.reason  # (the cap comes first: not replayed at all)
+    same = verdict(f"await somelib.do(ctx, 1)\n{branches}", f"x = 1\nawait somelib.do(ctx, 1)\n{branches}")
+    assert same.verdict is Verdict.COMPATIBLE, same.reason
+    changed = verdict(f"await somelib.do(ctx, 1)\n{branches}", f"await somelib.do(ctx, 2)\n{branches}")
+    assert changed.verdict is Verdict.UNKNOWN, changed.reason
+
+
 def test_clear_to_clear_all_breaks():
     d = obj_verdict('ctx.clear("k")', "ctx.clear_all()")
     assert d.verdict is Verdict.BREAKING

@@ -24,7 +24,7 @@ from typing import Sequence
 from rea_lint.journal.ops import Op, OpKind, field_mismatch
 from rea_lint.journal.guided import Budget, replay_path
 from rea_lint.journal.paths import Path, TooManyPaths, enumerate_paths
-from rea_lint.journal.shape import HandlerShape, Shapes, Unknown
+from rea_lint.journal.shape import Branch, Exit, HandlerShape, Jump, Loop, Node, Seq, Shapes, Step, Try, Unknown
 
 __all__ = ["Divergence", "HandlerDiff", "ProjectDiff", "Verdict", "compare_handlers", "diff_projects"]
 
@@ -140,11 +140,15 @@ def compare_handlers(old: HandlerShape, new: HandlerShape) -> HandlerDiff:
             reason=f"the handler changed from {old.service_kind} {old.kind} to {new.service_kind} {new.kind}: "
                    "Restate routes and stores its invocations differently",
         )
+    if same_shape(old.shape, new.shape):
+        return HandlerDiff(old.service, old.handler, Verdict.COMPATIBLE, old, new,
+                           reason="the new code journals what the old code does, the same way (only lines moved, if anything)")
     try:
         old_paths = enumerate_paths(old.shape, cap=OLD_PATHS_CAP)
-    except TooManyPaths as err:
+    except TooManyPaths:
         return HandlerDiff(old.service, old.handler, Verdict.UNKNOWN, old, new,
-                           reason=f"the old handler has more than {err.args[0] - 1} paths through its operations; rea does not compare a part of them")
+                           reason=f"the old handler has more than {OLD_PATHS_CAP} paths through its operations, and the new one "
+                                  "differs; rea does not compare a part of them")
     first_break: Divergence | None = None
     first_unknown: Unknown | None = None
     try:
@@ -165,6 +169,31 @@ def compare_handlers(old: HandlerShape, new: HandlerShape) -> HandlerDiff:
                            reason=f"{first_unknown.reason} ({first_unknown.where()})")
     return HandlerDiff(old.service, old.handler, Verdict.COMPATIBLE, old, new,
                        reason="every journal the old code can write replays on the new code")
+
+
+def same_shape(a: Node, b: Node) -> bool:
+    """Do two shapes journal alike, wherever their lines are: the same structure, the same
+    conditions (fingerprints), operations with the same compared fields, and an unknown only
+    where both make the very same opaque call. Then every journal of the old code replays on
+    the new code, however many ways there are through it (an unchanged handler with more than
+    `OLD_PATHS_CAP` of them is compatible, not unknown)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, Step):
+        return field_mismatch(a.op, b.op) is None  # type: ignore[union-attr]
+    if isinstance(a, Seq):
+        return len(a.items) == len(b.items) and all(map(same_shape, a.items, b.items))  # type: ignore[union-attr]
+    if isinstance(a, Branch):
+        return a.condition == b.condition and len(a.arms) == len(b.arms) and all(map(same_shape, a.arms, b.arms))  # type: ignore[union-attr]
+    if isinstance(a, Loop):
+        return a.condition == b.condition and same_shape(a.body, b.body) and same_shape(a.orelse, b.orelse)  # type: ignore[union-attr]
+    if isinstance(a, Try):
+        return (len(a.handlers) == len(b.handlers) and same_shape(a.body, b.body)  # type: ignore[union-attr]
+                and all(map(same_shape, a.handlers, b.handlers)) and same_shape(a.orelse, b.orelse)  # type: ignore[union-attr]
+                and same_shape(a.final, b.final))  # type: ignore[union-attr]
+    if isinstance(a, (Exit, Jump)):
+        return a.how == b.how  # type: ignore[union-attr]
+    return bool(a.opaque) and a.opaque == b.opaque  # type: ignore[union-attr]  # Unknown
 
 
 def _order(d: Divergence) -> tuple[int, int]:
