@@ -4,7 +4,9 @@ The protocol compares values (a call's parameter bytes, a state value, a key com
 run time). Source cannot say what bytes a value serializes to, but it can say how the value
 is computed: the expression, with each local name replaced by the expressions assigned to it
 (recursively), parameters by their position, module constants by their value, module
-functions and classes by their code. Handler code is deterministic (the catalog's rules see
+functions and classes by their code, imported names by their module's own name and theirs, and
+a result the journal replays by what recorded it (a run by its name, a call by the handler
+called), whatever type it is decoded to. Handler code is deterministic (the catalog's rules see
 to that) and replays the same input and the same recorded results, so the same computation
 gives the same bytes. Names are replaced by what they hold, so renaming a variable changes
 nothing; changing `n + 1` to `n + 2`, or what `n` is assigned, changes the fingerprint.
@@ -50,9 +52,9 @@ class Fingerprinter:
         """A handler reference -> its (service, handler) as Restate knows them, or None: a call's
         result is fixed by the handler called, not by how the code names it."""
         self.imported = imported
-        """An imported name's qualified name -> what it denotes, the same however it is
-        imported (a project file and the name in it), so that a module that became part of a
-        package (`from utils import X` -> `from app.utils import X`) changes nothing."""
+        """An imported name's qualified name -> how it is named here, the same however it is
+        imported (its module's own name and the name in it), so that a module that became part
+        of a package (`from utils import X` -> `from app.utils import X`) changes nothing."""
         self._assigned: dict[str, list[str]] | None = None
         self._positions = _param_positions(function)
 
