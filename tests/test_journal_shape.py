@@ -517,10 +517,9 @@ def test_shaping_leaves_no_reference_cycle():
     fingerprinter holding its shape builder's bound method did: `rea diff` took 7-17% more
     CPU freeing them at the end). Every kind of handler code: every operation, helpers across
     modules, conditions on call results and imported names, factory-made services."""
-    import gc
-
     from benchmarks.corpus import generate
 
+    from tests.conftest import cyclic_garbage
     from tests.replay.driver import CORPUS
 
     sources = {f"ops{i}.py": EVERY_OPERATION.replace("Greeter", f"G{i}").replace("Signup", f"S{i}") for i in range(3)}
@@ -541,18 +540,11 @@ def test_shaping_leaves_no_reference_cycle():
     with tempfile.TemporaryDirectory() as d:
         for f in generate(Path(d), count=40, chains=True).files:
             sources[f"gen/{f.relative_to(d)}"] = f.read_text()
-    gc.collect()
-    gc.disable()
-    try:
+
+    def shape() -> tuple[int, list[str]]:
         shapes, problems = shapes_of_sources(sources)
-        count = len(shapes)
-        del shapes
-        gc.set_debug(gc.DEBUG_SAVEALL)
-        gc.collect()
-        garbage = [type(o).__name__ for o in gc.garbage]
-    finally:
-        gc.set_debug(0)
-        gc.garbage.clear()
-        gc.enable()
+        return len(shapes), problems
+
+    (count, problems), garbage = cyclic_garbage(shape)
     assert count > 100 and all("is also defined at" in p for p in problems), (problems, count)  # (generated names repeat)
     assert garbage == []

@@ -7,32 +7,20 @@ leave a few cycles a file: those keep the collector between files, `runner._betw
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 
 from benchmarks.corpus import generate
 from rea_lint.config import ReaConfig
 from rea_lint.runner import Options, check_files
-from tests.conftest import FIXTURES, REPO
+from tests.conftest import FIXTURES, REPO, cyclic_garbage
 
 
 def _garbage_after(items: list[tuple[Path, ReaConfig]], options: Options) -> tuple[list[str], list[str]]:
-    gc.collect()
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
+    def check() -> tuple[int, list[str]]:
         results = check_files(items, options)
-        findings = sum(len(r.diagnostics) for r in results)
-        errors = [r.error for r in results if r.error]
-        del results
-        gc.set_debug(gc.DEBUG_SAVEALL)
-        gc.collect()
-        garbage = [type(o).__name__ for o in gc.garbage]
-    finally:
-        gc.set_debug(0)
-        gc.garbage.clear()
-        if was_on:
-            gc.enable()
+        return sum(len(r.diagnostics) for r in results), [r.error for r in results if r.error]
+
+    (findings, errors), garbage = cyclic_garbage(check)
     assert findings > 0
     return garbage, errors
 
