@@ -36,6 +36,7 @@ __all__ = [
     "RunCall",
     "build_model",
     "is_restate_module",
+    "service_name",
 ]
 
 N = TypeVar("N", bound=ast.AST)
@@ -876,10 +877,7 @@ class _Builder(_Walker):
             if isinstance(value, ast.Call):
                 symbol = self.m.restate_symbol(self.m.qualify(value.func))
                 if symbol in SERVICE_FACTORIES:
-                    factory = symbol
-                    given = value.args[0] if value.args else _keyword(value, "name")
-                    if isinstance(given, ast.Constant) and isinstance(given.value, str):
-                        name = given.value
+                    factory, name = symbol, service_name(value)
             elif isinstance(value, ast.Name):
                 factory = self.m.service_objects.get(value.id)
                 name = self.m.service_names.get(value.id)
@@ -1052,9 +1050,7 @@ class _Builder(_Walker):
                 for name in _bound_names(targets):
                     found.setdefault(name, set()).add(symbol if symbol in SERVICE_FACTORIES else None)
                 if symbol in SERVICE_FACTORIES:
-                    given = value.args[0] if value.args else _keyword(value, "name")
-                    literal = given.value if isinstance(given, ast.Constant) and isinstance(given.value, str) else None
-                    spelled.setdefault(targets[0].id, set()).add(literal)
+                    spelled.setdefault(targets[0].id, set()).add(service_name(value))
                 continue
             if cls in _DEFINITIONS:
                 found.setdefault(stmt.name, set()).add(None)  # type: ignore[attr-defined]
@@ -1405,6 +1401,13 @@ def call_argument(call: ast.Call, position: int | None, keyword: str | None) -> 
                 return None
         return call.args[position]
     return _keyword(call, keyword) if keyword is not None else None
+
+
+def service_name(factory_call: ast.Call) -> str | None:
+    """The service name a factory call spells out (`restate.Service("greeter")`,
+    `VirtualObject(name="cart")`); None: computed at run time."""
+    given = factory_call.args[0] if factory_call.args else _keyword(factory_call, "name")
+    return given.value if isinstance(given, ast.Constant) and isinstance(given.value, str) else None
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:

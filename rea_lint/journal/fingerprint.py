@@ -27,8 +27,6 @@ __all__ = ["Fingerprinter"]
 _MAX_DEPTH = 40
 _DECODING = frozenset({"type_hint", "serde"})
 """Keywords of context methods that only say how a journaled result is decoded."""
-_CALLS = frozenset(f"{kind}_{how}" for kind in ("service", "object", "workflow") for how in ("call", "send"))
-"""Context methods whose first parameter (`tpe`) is a reference to the handler called."""
 
 
 class Fingerprinter:
@@ -40,7 +38,7 @@ class Fingerprinter:
         function: Function,
         env: Mapping[str, str] | None = None,
         contexts: Iterable[str] | None = None,
-        handler_of: Callable[[ast.expr], tuple[str, str] | None] | None = None,
+        handler_of: Callable[[ast.Call], tuple[ast.expr, str] | None] | None = None,
         imported: Callable[[str], str] | None = None,
     ) -> None:
         self.m = model
@@ -49,8 +47,9 @@ class Fingerprinter:
         self.env = dict(env or {})
         """Parameter name -> the caller's fingerprint of the argument (helpers)."""
         self.handler_of = handler_of
-        """A handler reference -> its (service, handler) as Restate knows them, or None: a call's
-        result is fixed by the handler called, not by how the code names it."""
+        """A context call -> the handler reference it passes and `service/handler` for it, as
+        Restate knows them, or None: a call's result is fixed by the handler called, not by
+        how the code names it."""
         self.imported = imported
         """An imported name's qualified name -> how it is named here, the same however it is
         imported (its module's own name and the name in it), so that a module that became part
@@ -90,12 +89,11 @@ class Fingerprinter:
             args, keywords = node.args, node.keywords
             if any(k.arg in _DECODING for k in keywords):
                 keywords = [k for k in keywords if k.arg not in _DECODING]
-            if node.func.attr in _CALLS and self.handler_of is not None:
-                tpe = args[0] if args else next((k.value for k in keywords if k.arg == "tpe"), None)
-                called = self.handler_of(tpe) if tpe is not None else None
-                if called is not None:
-                    args = [ast.Constant("/".join(called)) if a is tpe else a for a in args]
-                    keywords = [ast.keyword("tpe", ast.Constant("/".join(called))) if k.value is tpe else k for k in keywords]
+            called = self.handler_of(node) if self.handler_of is not None else None
+            if called is not None:
+                reference, label = called[0], ast.Constant(called[1])
+                args = [label if a is reference else a for a in args]
+                keywords = [ast.keyword(k.arg, label) if k.value is reference else k for k in keywords]
             if args is not node.args or keywords is not node.keywords:
                 node = ast.Call(func=node.func, args=args, keywords=keywords)
         if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):

@@ -26,7 +26,7 @@ from rea_lint.config import DEFAULT, ReaConfig
 from rea_lint.engine import tree_mode
 from rea_lint.journal.fingerprint import Fingerprinter
 from rea_lint.journal.ops import Field, Op, OpKind
-from rea_lint.model import Function, Model, build_model, source_text
+from rea_lint.model import Function, Model, build_model, service_name, source_text
 from rea_lint.names import ImportMap, dotted
 from rea_lint.prefilter import may_define_handlers
 from rea_lint.project import _Resolver, package_of
@@ -422,7 +422,7 @@ class _Project:
     def file_of(self, name: str, near: str) -> str | None:
         """The file of the module of this name nearest the file ``near``, unread (the lookup
         is recorded, as `module`'s are: the shapes depend on it)."""
-        path = self._lookups[(name, near)] = self._choose(name, near)
+        self._lookups[(name, near)] = path = self._choose(name, near)
         return path
 
     def module(self, name: str, near: str) -> _Module | None:
@@ -476,7 +476,8 @@ class _Project:
             if h.scope is not None:  # a service object a function makes: named there, or after it
                 service = h.service or f"{h.scope}.{var}"
             else:
-                service = _service_name(m.module_values.get(var)) or var
+                value = m.module_values.get(var)
+                service = (service_name(value) if isinstance(value, ast.Call) else None) or var
             kind = {"Service": "service", "VirtualObject": "object", "Workflow": "workflow"}[h.factory]
             handler = fn.name
             if call is not None:
@@ -496,14 +497,6 @@ class _Project:
                 shape = Unknown("the handler's code is nested too deeply for rea to follow", mod.path, fn.node.lineno, fn.node.col_offset)
             out.append(HandlerShape(service, service_kind, handler, kind, mod.path, fn.node.lineno, fn.qualname, shape))
         return out
-
-
-def _service_name(value: ast.expr | None) -> str | None:
-    if isinstance(value, ast.Call):
-        arg = value.args[0] if value.args else next((k.value for k in value.keywords if k.arg == "name"), None)
-        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-            return arg.value
-    return None
 
 
 # --- building one function's shape -----------------------------------------------------------
@@ -568,7 +561,7 @@ class _ShapeBuilder:
         self.contexts = contexts
         # (the hooks hold the project, module and function, never this builder: a builder that
         # its fingerprinter held would be a reference cycle, freed only by a collection)
-        self.fp = Fingerprinter(self.m, fn, env, contexts, handler_of=partial(_handler_named, project, mod, fn),
+        self.fp = Fingerprinter(self.m, fn, env, contexts, handler_of=partial(_called_handler, project, mod, fn),
                                 imported=partial(_imported, project, mod.path))
         self.depth = depth
         self.stack = stack
@@ -889,14 +882,14 @@ class _ShapeBuilder:
         """The service and handler a handler reference names (`greet`, `greeter.greet`)."""
         if tpe is None:
             return Field(text="?", fingerprint="?"), Field(text="?", fingerprint="?")
-        names = _handler_named(self.p, self.mod, self.fn, tpe)
+        qual = self.mod.resolver.target(tpe, self.fn) if isinstance(tpe, (ast.Name, ast.Attribute)) else None
+        names = _handler_at(self.p, self.mod, qual)
         if names is not None:
             service, handler = names
             return (
                 Field(text=repr(service), literal=service, is_literal=True, fingerprint=repr(service)),
                 Field(text=repr(handler), literal=handler, is_literal=True, fingerprint=repr(handler)),
             )
-        qual = self.mod.resolver.target(tpe, self.fn) if isinstance(tpe, (ast.Name, ast.Attribute)) else None
         text = _text(tpe)
         fp = f"target:{qual}" if qual else self.fp.of(tpe)
         return Field(text=f"service of {text}", fingerprint=fp), Field(text=text, fingerprint=fp)
@@ -927,12 +920,24 @@ class _ShapeBuilder:
         return Op(kind, fields, self.mod.path, getattr(node, "lineno", 0), getattr(node, "col_offset", 0), source_text(node), self.via)
 
 
-def _handler_named(project: _Project, mod: _Module, fn: Function, tpe: ast.expr) -> tuple[str, str] | None:
-    """The (service, handler) a handler reference in ``fn`` names (`greet`, `greeter.greet`),
-    as Restate knows them; None: not a handler of the project's."""
-    qual = mod.resolver.target(tpe, fn) if isinstance(tpe, (ast.Name, ast.Attribute)) else None
+def _handler_at(project: _Project, mod: _Module, qual: str | None) -> tuple[str, str] | None:
+    """The (service, handler), as Restate knows them, of the project function a handler
+    reference qualifies to (`greet`, `greeter.greet`); None: not a handler of the project's."""
     found = project.resolve(qual, mod.path) if qual else None
     return found[0].handler_names.get(found[1].qualname) if found is not None else None
+
+
+def _called_handler(project: _Project, mod: _Module, fn: Function, call: ast.Call) -> tuple[ast.expr, str] | None:
+    """For ``fn``'s fingerprints (`Fingerprinter.handler_of`): the handler reference a context
+    call or send passes, and `service/handler` for it; None: a generic call, or not a handler
+    of the project's."""
+    method = call.func.attr  # type: ignore[attr-defined]
+    if method not in _CALLS or method.startswith("generic_"):
+        return None
+    tpe = _arg(call, _CALLS[method][1], "tpe")
+    qual = mod.resolver.target(tpe, fn) if isinstance(tpe, (ast.Name, ast.Attribute)) else None
+    names = _handler_at(project, mod, qual)
+    return (tpe, "/".join(names)) if tpe is not None and names is not None else None
 
 
 def _imported(project: _Project, near: str, qual: str) -> str:
@@ -943,9 +948,8 @@ def _imported(project: _Project, near: str, qual: str) -> str:
     (`utils/` without its `__init__.py`), and the packages above a module are not what its
     name holds."""
     parts = qual.split(".")
-    for cut in range(len(parts), 1, -1):
-        if project.file_of(".".join(parts[:cut]), near) is not None:
-            return ".".join(parts[cut - 1 :])
+    if len(parts) > 1 and project.file_of(qual, near) is not None:
+        return parts[-1]  # the module itself (`from signalspayments import stripe_utils`)
     return ".".join(parts[-2:])
 
 
