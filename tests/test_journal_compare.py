@@ -361,6 +361,41 @@ def test_renamed_handler_is_reported_as_removed_with_hint():
     assert removed.key == ("svc", "h") and "renamed to svc/h2" in removed.reason
 
 
+def test_a_handler_defined_in_several_apps_is_compared_app_by_app():
+    """A repository of several apps (restatedev/examples) defines svc/h in each: every app is
+    a deployment, and a break in the second must not hide behind the first."""
+    a, b = module(RUN_A), module(f"{RUN_A}\n{RUN_B}")
+    old, problems = shapes_of_sources({"apps/a/app.py": a, "apps/b/app.py": b})
+    new, _ = shapes_of_sources({"apps/a/app.py": a, "apps/b/app.py": module(f"{RUN_B}\n{RUN_A}")})
+    assert problems == [] and len(old.definitions(("svc", "h"))) == 2
+    diff = diff_projects(old, new)
+    verdicts = {(h.new.path, h.key): h.verdict for h in diff.handlers}
+    assert len(diff.handlers) == 8 and len(verdicts) == 8  # 4 handlers in each of the 2 apps
+    assert verdicts[("apps/a/app.py", ("svc", "h"))] is Verdict.COMPATIBLE
+    assert verdicts[("apps/b/app.py", ("svc", "h"))] is Verdict.BREAKING
+    assert diff.breaking and diff.problems == []
+
+
+def test_an_app_moved_or_gone_in_a_repository_of_several():
+    a, b = module(RUN_A), module(f"{RUN_A}\n{RUN_B}")
+    old, _ = shapes_of_sources({"apps/a/app.py": a, "apps/b/app.py": b})
+    # the second app's directory renamed: paired by function and file name, not removed and added
+    moved = diff_projects(old, shapes_of_sources({"apps/a/app.py": a, "apps/renamed/app.py": b})[0])
+    assert {h.verdict for h in moved.handlers} == {Verdict.COMPATIBLE} and len(moved.handlers) == 8
+    assert {h.new.path for h in moved.handlers} == {"apps/a/app.py", "apps/renamed/app.py"}
+    # the second app deleted: one removed per handler of it, naming where the handler lives on
+    gone = diff_projects(old, shapes_of_sources({"apps/a/app.py": a})[0])
+    assert len(gone.handlers) == 8 and {h.old.path for h in gone.handlers if h.verdict is Verdict.REMOVED} == {"apps/b/app.py"}
+    assert sum(h.verdict is Verdict.REMOVED for h in gone.handlers) == 4
+    h = next(h for h in gone.handlers if h.verdict is Verdict.REMOVED and h.key == ("svc", "h"))
+    assert "of apps/b/app.py is gone" in h.reason and "only in apps/a/app.py" in h.reason
+    # a third app added beside them: its handlers are added, the others still compared in place
+    three = diff_projects(old, shapes_of_sources({"apps/a/app.py": a, "apps/b/app.py": b, "apps/c/main.py": module(RUN_B)})[0])
+    assert len(three.handlers) == 12 and not three.breaking
+    assert {h.new.path for h in three.handlers if h.verdict is Verdict.ADDED} == {"apps/c/main.py"}
+    assert sum(h.verdict is Verdict.COMPATIBLE for h in three.handlers) == 8
+
+
 def test_breaking_verdict_names_states_and_advice():
     d = verdict(f"await ctx.sleep(timedelta(seconds=1))\n{RUN_A}", f"await ctx.sleep(timedelta(seconds=1))\n{RUN_B}")
     assert d.verdict is Verdict.BREAKING

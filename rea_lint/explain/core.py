@@ -21,7 +21,7 @@ from typing import Callable, Sequence
 from rea_lint.catalog import DIVERGES_ON_REPLAY
 from rea_lint.explain.admin import RecordedEntry
 from rea_lint.explain.message import Mismatch, set_target
-from rea_lint.journal.compare import HandlerDiff, Verdict, compare_handlers
+from rea_lint.journal.compare import HandlerDiff, Verdict, compare_handlers, paired_with
 from rea_lint.journal.ops import Op
 from rea_lint.journal.replay import Recorded, kinds_of_command, locate
 from rea_lint.journal.shape import HandlerShape, Shapes
@@ -108,10 +108,12 @@ def explain(
     if mismatch.kind == "await":
         out.undecided = ("the mismatch is at an `await` that could not be replayed, and the message names no "
                          "journal index; rea cannot map it to a line")
-        return _cause(out, old_shapes, findings_of)
+        return _cause(out, shapes, old_shapes, findings_of)
     handler = _handler(mismatch, shapes)
-    if not isinstance(handler, str) and old_shapes is not None and handler.key in old_shapes and index is not None:
-        out.recorded_op = _recorded_by(old_shapes[handler.key], mismatch, journal)
+    if not isinstance(handler, str) and old_shapes is not None:
+        old = paired_with(handler, old_shapes, shapes)
+        if old is not None and index is not None:
+            out.recorded_op = _recorded_by(old, mismatch, journal)
     if isinstance(handler, str):
         out.undecided = handler
         out.cause = "rea cannot tell without the handler"
@@ -119,7 +121,7 @@ def explain(
     out.handler = handler
     if index is None:
         out.undecided = "the message names no journal index"
-        return _cause(out, old_shapes, findings_of)
+        return _cause(out, shapes, old_shapes, findings_of)
     prefix = [_recorded(e) for e in (journal or [])[1:index]]
     location = locate(handler, prefix, index)
     candidates = [op for op in location.ops if _attempted_by(op, mismatch)]
@@ -143,7 +145,7 @@ def explain(
         out.undecided = f"several operations of the current code fit journal index {index}: {listed}"
     else:
         out.undecided = location.reason() or f"no path of the current code reaches journal index {index}"
-    return _cause(out, old_shapes, findings_of)
+    return _cause(out, shapes, old_shapes, findings_of)
 
 
 def _recorded_by(old: HandlerShape, m: Mismatch, journal: Sequence[RecordedEntry] | None) -> Op | None:
@@ -176,11 +178,19 @@ def _recorded_fits(op: Op, m: Mismatch) -> bool:
 
 def _handler(m: Mismatch, shapes: Shapes) -> HandlerShape | str:
     if m.service and m.handler:
-        found = shapes.get((m.service, m.handler))
-        if found is None:
+        found = shapes.definitions((m.service, m.handler))
+        if not found:
             return (f"no handler {m.service}/{m.handler} in the code rea read (pass the service's source paths; "
                     f"{len(shapes)} handler{'s' * (len(shapes) != 1)} found)")
-        return found
+        if len(found) > 1:  # several apps of a repository define it: the one whose code fits
+            fitting = [shape for shape in found if _fits(shape, m)]
+            if len(fitting) != 1:
+                where = ", ".join(f"{h.path}:{h.line}" for h in found)
+                return (f"{m.service}/{m.handler} is defined in {len(found)} places ({where}), and "
+                        + ("the code of several of them" if fitting else "the code of none of them")
+                        + " attempts this at that index; pass the path of the app that ran it")
+            return fitting[0]
+        return found[0]
     fitting = _fitting_handlers(m, shapes)
     if len(fitting) == 1:
         m.inferred_target = True
@@ -195,14 +205,16 @@ def _handler(m: Mismatch, shapes: Shapes) -> HandlerShape | str:
 
 def _fitting_handlers(m: Mismatch, shapes: Shapes) -> list[HandlerShape]:
     """Handlers whose code can attempt, at the mismatch's index, what the message says was attempted."""
-    if m.command_index is None or m.command_index < 1 or m.attempted in (None, "output"):
-        return []
-    out = []
-    for shape in shapes.values():
-        location = locate(shape, [], m.command_index)
-        if not location.unknown and any(_attempted_by(op, m) for op in location.ops):
-            out.append(shape)
+    out = [shape for key in shapes for shape in shapes.definitions(key) if _fits(shape, m)]
     return sorted(out, key=lambda h: (h.service, h.handler))
+
+
+def _fits(shape: HandlerShape, m: Mismatch) -> bool:
+    """Can the handler's code attempt, at the mismatch's index, what the message says was attempted?"""
+    if m.command_index is None or m.command_index < 1 or m.attempted in (None, "output"):
+        return False
+    location = locate(shape, [], m.command_index)
+    return not location.unknown and any(_attempted_by(op, m) for op in location.ops)
 
 
 def _recorded(entry: RecordedEntry) -> Recorded:
@@ -239,13 +251,13 @@ def _attempted_by(op: Op, m: Mismatch) -> bool:
     return True
 
 
-def _cause(out: Explanation, old_shapes: Shapes | None, findings_of: Callable[[str], list[Finding]] | None) -> Explanation:
+def _cause(out: Explanation, shapes: Shapes, old_shapes: Shapes | None, findings_of: Callable[[str], list[Finding]] | None) -> Explanation:
     handler = out.handler
     if handler is not None and findings_of is not None:
         end = out.op.line if out.op is not None and out.op.path == handler.path else None
         out.findings = [f for f in _handler_findings(handler, findings_of) if end is None or f.line <= end]
     if handler is not None and old_shapes is not None:
-        old = old_shapes.get(handler.key)
+        old = paired_with(handler, old_shapes, shapes)
         if old is not None:
             out.diff = compare_handlers(old, handler)
     reasons = []

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Sequence
 
 from rea_lint.journal.ops import Op, OpKind, field_mismatch
@@ -26,7 +27,7 @@ from rea_lint.journal.guided import Budget, replay_path
 from rea_lint.journal.paths import Path, TooManyPaths, enumerate_paths
 from rea_lint.journal.shape import Branch, Exit, HandlerShape, Jump, Loop, Node, Seq, Shapes, Step, Try, Unknown
 
-__all__ = ["Divergence", "HandlerDiff", "ProjectDiff", "Verdict", "compare_handlers", "diff_projects"]
+__all__ = ["Divergence", "HandlerDiff", "ProjectDiff", "Verdict", "compare_handlers", "diff_projects", "paired_with"]
 
 SUSPENDING = frozenset({OpKind.CALL, OpKind.SLEEP, OpKind.GET_PROMISE, OpKind.ATTACH_INVOCATION, OpKind.RUN, OpKind.GET_STATE, OpKind.STATE_KEYS, OpKind.PEEK_PROMISE})
 """Operations an invocation can be suspended (or retried) at: the ones awaited for a result."""
@@ -237,22 +238,74 @@ def _describe(rec: Op, att: Op, why: str) -> str:
 
 
 def diff_projects(old: Shapes, new: Shapes, problems: Sequence[str] = ()) -> ProjectDiff:
-    """One verdict per handler of either revision, in (service, handler) order."""
+    """One verdict per handler of either revision, in (service, handler) order; a handler
+    defined in several apps of a repository, one per definition (`_pairs`)."""
     out = ProjectDiff(problems=list(problems))
     for key in sorted(set(old) | set(new)):
-        o, n = old.get(key), new.get(key)
-        if o is not None and n is not None:
-            out.handlers.append(compare_handlers(o, n))
-        elif o is not None:
-            renamed = _renamed_to(o, new, old)
-            reason = f"the handler {o.service}/{o.handler} is gone"
-            if renamed:
-                reason += f" (renamed to {renamed}?)"
-            reason += ": invocations in flight, and calls and sends to it, fail"
-            out.handlers.append(HandlerDiff(o.service, o.handler, Verdict.REMOVED, o, None, reason=reason))
-        elif n is not None:
-            out.handlers.append(HandlerDiff(n.service, n.handler, Verdict.ADDED, None, n, reason="a new handler: nothing in flight"))
+        olds, news = old.definitions(key), new.definitions(key)
+        for o, n in _pairs(olds, news):
+            if o is not None and n is not None:
+                out.handlers.append(compare_handlers(o, n))
+            elif o is not None:
+                out.handlers.append(_removed(o, old, new, news))
+            elif n is not None:
+                out.handlers.append(HandlerDiff(n.service, n.handler, Verdict.ADDED, None, n, reason="a new handler: nothing in flight"))
     return out
+
+
+def _pairs(olds: list[HandlerShape], news: list[HandlerShape]) -> list[tuple[HandlerShape | None, HandlerShape | None]]:
+    """Which old definition of a handler each new one replaces: one each, whatever the files
+    (a file moved or renamed); else the one in the same file, then the one of the same
+    function in a file of the same name (an app's directory renamed), and, when one of each
+    side is left, those two. Any other is gone, or new."""
+    if len(olds) <= 1 and len(news) <= 1:
+        return [(olds[0] if olds else None, news[0] if news else None)]
+    pairs: list[tuple[HandlerShape | None, HandlerShape | None]] = []
+    left = list(news)
+    rest = []
+    for same in (_same_file, _same_function):
+        rest = []
+        for o in olds:
+            n = next((n for n in left if same(o, n)), None)
+            if n is None:
+                rest.append(o)
+            else:
+                left.remove(n)
+                pairs.append((o, n))
+        olds = rest
+    if len(rest) == 1 and len(left) == 1:
+        return [*pairs, (rest[0], left[0])]
+    return [*pairs, *((o, None) for o in rest), *((None, n) for n in left)]
+
+
+def paired_with(shape: HandlerShape, old: Shapes, new: Shapes) -> HandlerShape | None:
+    """The definition in ``old`` that ``shape``, one of ``new``'s, is compared with (None: it is new)."""
+    for o, n in _pairs(old.definitions(shape.key), new.definitions(shape.key)):
+        if n is shape:
+            return o
+    return None
+
+
+def _same_file(o: HandlerShape, n: HandlerShape) -> bool:
+    return o.path == n.path
+
+
+def _same_function(o: HandlerShape, n: HandlerShape) -> bool:
+    return o.function == n.function and PurePath(o.path).name == PurePath(n.path).name
+
+
+def _removed(o: HandlerShape, old: Shapes, new: Shapes, others: list[HandlerShape]) -> HandlerDiff:
+    if others:  # defined in another app still
+        where = ", ".join(f"{n.path}:{n.line}" for n in others)
+        reason = (f"the handler {o.service}/{o.handler} of {o.path} is gone (the new code defines it only in "
+                  f"{where}, each paired with its own old definition)")
+    else:
+        reason = f"the handler {o.service}/{o.handler} is gone"
+        renamed = _renamed_to(o, new, old)
+        if renamed:
+            reason += f" (renamed to {renamed}?)"
+    reason += ": invocations in flight, and calls and sends to it, fail"
+    return HandlerDiff(o.service, o.handler, Verdict.REMOVED, o, None, reason=reason)
 
 
 def _renamed_to(gone: HandlerShape, new: Shapes, old: Shapes) -> str | None:

@@ -162,8 +162,28 @@ class HandlerShape:
         return out
 
 
-Shapes = dict[tuple[str, str], HandlerShape]
-"""(service name, handler name) -> its shape."""
+class Shapes(dict[tuple[str, str], HandlerShape]):
+    """(service name, handler name) -> its shape: the first definition in path order.
+
+    A repository of several apps can define one handler in more than one of them (the
+    examples of restatedev/examples define `Greeter/greet` in three); each app is a deployment
+    of its own, so every definition is compared (`definitions`), each with the one in the
+    same file on the other side."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.later: dict[tuple[str, str], list[HandlerShape]] = {}
+        """The definitions after the first of each handler defined more than once."""
+
+    def add(self, shape: HandlerShape) -> None:
+        first = self.setdefault(shape.key, shape)
+        if first is not shape:
+            self.later.setdefault(shape.key, []).append(shape)
+
+    def definitions(self, key: tuple[str, str]) -> list[HandlerShape]:
+        """Every definition of a handler, in path order (none: no such handler)."""
+        first = self.get(key)
+        return [] if first is None else [first, *self.later.get(key, ())]
 
 
 def _collect_ops(node: Node, out: list[Op]) -> None:
@@ -219,8 +239,7 @@ class ShapeError(Exception):
 def shapes_of_sources(sources: Mapping[str, str], config: ReaConfig = DEFAULT) -> tuple[Shapes, list[str]]:
     """Shapes of every handler in these files (path -> text), and one problem line per file
     that could not be parsed (of those that may define a handler, `prefilter.may_define_handlers`, or
-    that a handler inlines a helper from: no other file is parsed) or per handler registered
-    twice. Module names come from the
+    that a handler inlines a helper from: no other file is parsed). Module names come from the
     paths and the packages among them (`pkg/mod.py` with `pkg/__init__.py` -> `pkg.mod`), so
     helpers imported across modules are followed.
 
@@ -247,19 +266,11 @@ def shapes_of_revisions(
 
 
 def _shape_all(project: "_Project") -> tuple[Shapes, list[str]]:
-    shapes: Shapes = {}
-    duplicates: list[str] = []
+    shapes = Shapes()
     for path in sorted(project.sources):
         for shape in project.shape_file(path):
-            if shape.key in shapes:
-                other = shapes[shape.key]
-                duplicates.append(
-                    f"{shape.path}:{shape.line}: handler {shape.service}/{shape.handler} is also defined at "
-                    f"{other.path}:{other.line}; the first one is compared"
-                )
-                continue
-            shapes[shape.key] = shape
-    return shapes, [project.problems[p] for p in sorted(project.problems)] + duplicates
+            shapes.add(shape)
+    return shapes, [project.problems[p] for p in sorted(project.problems)]
 
 
 def shapes_of_source(source: str, path: str = "<string>", config: ReaConfig = DEFAULT) -> Shapes:

@@ -174,6 +174,26 @@ def test_a_nondeterminism_finding_before_the_line_is_the_cause(tmp_path, capsys,
     assert data["cause_decided"] and data["cause"].startswith("nondeterminism: REA101")
 
 
+def test_a_handler_defined_in_several_apps_is_the_one_whose_code_fits(tmp_path, capsys, monkeypatch):
+    """Two apps of one repository define Clock/go: the message's index and command say which ran."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "clock.py").write_text(NONDETERMINISTIC.replace('await ctx.run_typed("a", lambda: 1)', "await ctx.sleep(1)"))
+    (tmp_path / "b" / "clock.py").write_text(NONDETERMINISTIC)
+    text = ("[570 Journal mismatch] Found a mismatch between the code paths taken during the previous execution "
+            "and the paths taken during this execution.\n- The mismatch happened while executing 'run' (index '1')\n"
+            "- Difference:\n   name: b != a\n")
+    code, data, err = explain(capsys, monkeypatch, str(tmp_path), "--handler", "Clock/go", "--format", "json", "--message", text)
+    assert code == 0, err
+    assert data["line"] == f"{tmp_path / 'b' / 'clock.py'}:10"
+    # the same code in both: rea names both places and picks neither
+    (tmp_path / "a" / "clock.py").write_text(NONDETERMINISTIC)
+    code, data, err = explain(capsys, monkeypatch, str(tmp_path), "--handler", "Clock/go", "--format", "json", "--message", text)
+    assert code == 1 and data["line"] is None
+    assert "defined in 2 places" in data["undecided"] and "pass the path of the app" in data["undecided"]
+    assert f"{tmp_path / 'a' / 'clock.py'}:9" in data["undecided"] and f"{tmp_path / 'b' / 'clock.py'}:9" in data["undecided"]
+
+
 def test_text_output_reads_well(capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
     code = main(["explain", f"{V2}/p33_object_get_key.py", "--message", sample("p33_object_get_key.server_log.txt")])
