@@ -396,6 +396,23 @@ def test_an_app_moved_or_gone_in_a_repository_of_several():
     assert sum(h.verdict is Verdict.COMPATIBLE for h in three.handlers) == 8
 
 
+def test_a_handler_defined_in_each_test_of_a_module_is_paired_by_function():
+    """sdk-python's tests/servercontext.py makes `greeter/greet` in each test function: a test
+    inserted between two others is new, and moves no other test's handler."""
+
+    def test(name: str, run: str) -> str:
+        return (f"def {name}():\n    greeter = restate.Service('greeter')\n\n    @greeter.handler()\n"
+                f"    async def greet(ctx: restate.Context, who: str) -> str:\n        await ctx.run('{run}', lambda: 1)\n"
+                "        return who\n\n\n")
+
+    old_text = "import restate\n\n\n" + test("test_one", "a") + test("test_two", "b")
+    new_text = "import restate\n\n\n" + test("test_one", "a") + test("test_new", "x") + test("test_two", "b")
+    old, new = shapes_of_sources({"tests/t.py": old_text})[0], shapes_of_sources({"tests/t.py": new_text})[0]
+    assert len(old.definitions(("greeter", "greet"))) == 2 and len(new.definitions(("greeter", "greet"))) == 3
+    verdicts = sorted((h.verdict.value, (h.new or h.old).function) for h in diff_projects(old, new).handlers)
+    assert verdicts == [("added", "test_new.<locals>.greet"), ("compatible", "test_one.<locals>.greet"), ("compatible", "test_two.<locals>.greet")]
+
+
 def test_breaking_verdict_names_states_and_advice():
     d = verdict(f"await ctx.sleep(timedelta(seconds=1))\n{RUN_A}", f"await ctx.sleep(timedelta(seconds=1))\n{RUN_B}")
     assert d.verdict is Verdict.BREAKING

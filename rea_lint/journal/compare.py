@@ -255,15 +255,15 @@ def diff_projects(old: Shapes, new: Shapes, problems: Sequence[str] = ()) -> Pro
 
 def _pairs(olds: list[HandlerShape], news: list[HandlerShape]) -> list[tuple[HandlerShape | None, HandlerShape | None]]:
     """Which old definition of a handler each new one replaces: one each, whatever the files
-    (a file moved or renamed); else the one in the same file, then the one of the same
-    function in a file of the same name (an app's directory renamed), and, when one of each
-    side is left, those two. Any other is gone, or new."""
+    (a file moved or renamed); else the same function in the same file, then the same function
+    in a file of the same name (an app's directory renamed), and, when one of each side is
+    left, those two. Any other is gone, or new. (The function counts: a test module defines
+    `greeter/greet` in each test function, and a test inserted between them moves none.)"""
     if len(olds) <= 1 and len(news) <= 1:
         return [(olds[0] if olds else None, news[0] if news else None)]
     pairs: list[tuple[HandlerShape | None, HandlerShape | None]] = []
     left = list(news)
-    rest = []
-    for same in (_same_file, _same_function):
+    for same in (_same_place, _same_function):
         rest = []
         for o in olds:
             n = next((n for n in left if same(o, n)), None)
@@ -273,9 +273,9 @@ def _pairs(olds: list[HandlerShape], news: list[HandlerShape]) -> list[tuple[Han
                 left.remove(n)
                 pairs.append((o, n))
         olds = rest
-    if len(rest) == 1 and len(left) == 1:
-        return [*pairs, (rest[0], left[0])]
-    return [*pairs, *((o, None) for o in rest), *((None, n) for n in left)]
+    if len(olds) == 1 and len(left) == 1:
+        return [*pairs, (olds[0], left[0])]
+    return [*pairs, *((o, None) for o in olds), *((None, n) for n in left)]
 
 
 def paired_with(shape: HandlerShape, old: Shapes, new: Shapes) -> HandlerShape | None:
@@ -286,8 +286,8 @@ def paired_with(shape: HandlerShape, old: Shapes, new: Shapes) -> HandlerShape |
     return None
 
 
-def _same_file(o: HandlerShape, n: HandlerShape) -> bool:
-    return o.path == n.path
+def _same_place(o: HandlerShape, n: HandlerShape) -> bool:
+    return o.function == n.function and o.path == n.path
 
 
 def _same_function(o: HandlerShape, n: HandlerShape) -> bool:
