@@ -123,6 +123,8 @@ def render(result: Explanation, problems: Sequence[str] = ()) -> str:
     recorded_by = f" (written by the old code's {result.recorded_op.where()})" if result.recorded_op else ""
     lines.append(f"  recorded:  {describe_recorded(m)}{recorded_by}")
     lines.append(f"  attempted: {describe_attempted(m)}")
+    if result.matched:
+        lines.append(f"  handler:   {result.handler.service}/{result.handler.handler}: {result.matched}")  # type: ignore[union-attr]
     if result.op is not None:
         via = f" (reached through {' -> '.join(result.op.via)})" if result.op.via else ""
         lines.append(f"  line:      {result.op.where()}  `{result.op.text}`{via}")

@@ -58,6 +58,8 @@ class Explanation:
     since: str = ""
     cause: str = ""
     decided_cause: bool = False
+    matched: str = ""
+    """How rea took ``handler`` for the message's target when their names differ."""
 
     @property
     def line(self) -> str | None:
@@ -76,6 +78,8 @@ class Explanation:
             "findings": [f.__dict__ for f in self.findings],
             "diff_verdict": self.diff.verdict.value if self.diff else None,
             "diff_index": self.diff.divergence.index if self.diff and self.diff.divergence else None,
+            "handler_in_code": f"{self.handler.service}/{self.handler.handler}" if self.handler else None,
+            "handler_matched": self.matched or None,
         }
 
 
@@ -119,6 +123,10 @@ def explain(
         out.cause = "rea cannot tell without the handler"
         return out
     out.handler = handler
+    if mismatch.service and handler.computed_service and handler.service != mismatch.service:
+        out.matched = (f"{handler.path}:{handler.line} computes its service's name at run time (rea calls it "
+                       f"`{handler.service}`); of the handlers named {handler.handler} of such services, only its code "
+                       "attempts this at that index")
     if index is None:
         out.undecided = "the message names no journal index"
         return _cause(out, shapes, old_shapes, findings_of)
@@ -179,9 +187,17 @@ def _recorded_fits(op: Op, m: Mismatch) -> bool:
 def _handler(m: Mismatch, shapes: Shapes) -> HandlerShape | str:
     if m.service and m.handler:
         found = shapes.definitions((m.service, m.handler))
-        if not found:
+        if not found:  # a service whose name the code computes: the one of that handler name that fits
+            computed = [h for key in shapes for h in shapes.definitions(key) if h.computed_service and h.handler == m.handler]
+            fitting = [h for h in computed if _fits(h, m)]
+            if len(fitting) == 1:
+                return fitting[0]
+            some = ", ".join(f"{h.service}/{h.handler} ({h.path}:{h.line})" for h in computed)
             return (f"no handler {m.service}/{m.handler} in the code rea read (pass the service's source paths; "
-                    f"{len(shapes)} handler{'s' * (len(shapes) != 1)} found)")
+                    f"{len(shapes)} handler{'s' * (len(shapes) != 1)} found)"
+                    + (f"; the code computes the service name of {some} at run time, and "
+                       f"{'several of them attempt' if fitting else 'none of them attempts'} this at that index"
+                       if computed else ""))
         if len(found) > 1:  # several apps of a repository define it: the one whose code fits
             fitting = [shape for shape in found if _fits(shape, m)]
             if len(fitting) != 1:

@@ -150,6 +150,10 @@ class HandlerShape:
     function: str
     """The Python function's qualified name."""
     shape: Node
+    computed_service: bool = False
+    """The service's name is computed at run time (`restate.Service(NAME)`,
+    `restate.Service(self.name)`): ``service`` is then the variable's name (after the
+    function's that makes it), the same on both sides of a comparison but not Restate's."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -418,7 +422,7 @@ class _Project:
         else:
             model = build_model(tree, self.config, ImportMap.from_tree(tree, package_of(module, path)))
             mod = _Module(module, path, model, _Resolver(model, module), {fn.qualname: fn for fn in model.functions}, {})
-            for fn, service, _kind, handler in self._decorated(mod):
+            for fn, service, _kind, handler, _computed in self._decorated(mod):
                 mod.handler_names[fn.qualname] = (service, handler)
         self._loaded[path] = mod
         return mod
@@ -485,28 +489,30 @@ class _Project:
             target = call.func if call else deco
             var = target.value.id  # type: ignore[attr-defined]
             if h.scope is not None:  # a service object a function makes: named there, or after it
-                service = h.service or f"{h.scope}.{var}"
+                literal = h.service
+                service = literal or f"{h.scope}.{var}"
             else:
                 value = m.module_values.get(var)
-                service = (service_name(value) if isinstance(value, ast.Call) else None) or var
+                literal = service_name(value) if isinstance(value, ast.Call) else None
+                service = literal or var
             kind = {"Service": "service", "VirtualObject": "object", "Workflow": "workflow"}[h.factory]
             handler = fn.name
             if call is not None:
                 for kw in call.keywords:
                     if kw.arg == "name" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
                         handler = kw.value.value
-            yield fn, service, kind, handler
+            yield fn, service, kind, handler, literal is None
 
     def handlers(self, mod: _Module) -> list[HandlerShape]:
         out = []
-        for fn, service, service_kind, handler in self._decorated(mod):
+        for fn, service, service_kind, handler, computed in self._decorated(mod):
             kind = fn.handler.kind.value if fn.handler and fn.handler.kind else "unknown"
             builder = _ShapeBuilder(self, mod, fn, contexts=frozenset(fn.contexts), env={}, depth=0, stack=(f"{mod.path}:{fn.qualname}",), via=())
             try:
                 shape: Node = builder.block(fn.node.body)
             except RecursionError:
                 shape = Unknown("the handler's code is nested too deeply for rea to follow", mod.path, fn.node.lineno, fn.node.col_offset)
-            out.append(HandlerShape(service, service_kind, handler, kind, mod.path, fn.node.lineno, fn.qualname, shape))
+            out.append(HandlerShape(service, service_kind, handler, kind, mod.path, fn.node.lineno, fn.qualname, shape, computed))
         return out
 
 

@@ -194,6 +194,29 @@ def test_a_handler_defined_in_several_apps_is_the_one_whose_code_fits(tmp_path, 
     assert f"{tmp_path / 'a' / 'clock.py'}:9" in data["undecided"] and f"{tmp_path / 'b' / 'clock.py'}:9" in data["undecided"]
 
 
+def test_a_service_whose_name_the_code_computes_is_matched_by_its_handler(tmp_path, capsys, monkeypatch):
+    """`restate.Service(NAME)`: the server names the service Restate knows, the code a variable."""
+    computed = NONDETERMINISTIC.replace('svc = restate.Service("Clock")', 'import os\nsvc = restate.Service(os.environ["SERVICE"])')
+    (tmp_path / "clock.py").write_text(computed)
+    text = ("[570 Journal mismatch] Found a mismatch between the code paths taken during the previous execution "
+            "and the paths taken during this execution.\n- The mismatch happened while executing 'run' (index '2')\n"
+            "- Difference:\n   name: early != late\n")
+    code, data, err = explain(capsys, monkeypatch, str(tmp_path), "--handler", "Clock/go", "--format", "json", "--message", text)
+    assert code == 0, err
+    assert data["line"] == f"{tmp_path / 'clock.py'}:13" and data["handler_in_code"] == "svc/go"
+    assert data["handler_matched"].startswith(f"{tmp_path / 'clock.py'}:10 computes its service's name at run time")
+    # two such services with a handler `go` whose code fits: rea names them and picks neither
+    (tmp_path / "clock2.py").write_text(computed.replace("svc", "other"))
+    code, data, err = explain(capsys, monkeypatch, str(tmp_path), "--handler", "Clock/go", "--format", "json", "--message", text)
+    assert code == 1 and data["line"] is None and data["handler_in_code"] is None
+    assert "svc/go" in data["undecided"] and "other/go" in data["undecided"] and "several of them attempt" in data["undecided"]
+    # a literal name that differs is not matched
+    (tmp_path / "clock2.py").unlink()
+    (tmp_path / "clock.py").write_text(NONDETERMINISTIC.replace('"Clock"', '"Timer"'))
+    code, data, _ = explain(capsys, monkeypatch, str(tmp_path), "--handler", "Clock/go", "--format", "json", "--message", text)
+    assert code == 1 and data["undecided"].startswith("no handler Clock/go") and "computes" not in data["undecided"]
+
+
 def test_text_output_reads_well(capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
     code = main(["explain", f"{V2}/p33_object_get_key.py", "--message", sample("p33_object_get_key.server_log.txt")])
