@@ -383,6 +383,16 @@ def test_an_app_moved_or_gone_in_a_repository_of_several():
     moved = diff_projects(old, shapes_of_sources({"apps/a/app.py": a, "apps/renamed/app.py": b})[0])
     assert {h.verdict for h in moved.handlers} == {Verdict.COMPATIBLE} and len(moved.handlers) == 8
     assert {h.new.path for h in moved.handlers} == {"apps/a/app.py", "apps/renamed/app.py"}
+    # and each app's file renamed: paired by function and directory
+    renamed = diff_projects(old, shapes_of_sources({"apps/a/main.py": a, "apps/b/main.py": b})[0])
+    assert {h.verdict for h in renamed.handlers} == {Verdict.COMPATIBLE} and len(renamed.handlers) == 8
+    assert {(h.old.path, h.new.path) for h in renamed.handlers} == {("apps/a/app.py", "apps/a/main.py"), ("apps/b/app.py", "apps/b/main.py")}
+    # a file moved within its app: nearer its old place than any other app's definition
+    moved_in = diff_projects(old, shapes_of_sources({"apps/a/app.py": a, "apps/b/services/svc.py": b})[0])
+    assert {h.verdict for h in moved_in.handlers} == {Verdict.COMPATIBLE} and len(moved_in.handlers) == 8
+    # an app deleted and another added elsewhere: two apps, not one moved (nothing tells them apart)
+    apart = diff_projects(old, shapes_of_sources({"apps/a/app.py": a, "other/c/main.py": b})[0])
+    assert sorted(h.verdict.value for h in apart.handlers if h.key == ("svc", "h")) == ["added", "compatible", "removed"]
     # the second app deleted: one removed per handler of it, naming where the handler lives on
     gone = diff_projects(old, shapes_of_sources({"apps/a/app.py": a})[0])
     assert len(gone.handlers) == 8 and {h.old.path for h in gone.handlers if h.verdict is Verdict.REMOVED} == {"apps/b/app.py"}

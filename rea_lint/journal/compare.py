@@ -25,7 +25,7 @@ from typing import Sequence
 from rea_lint.journal.ops import Op, OpKind, field_mismatch
 from rea_lint.journal.guided import Budget, replay_path
 from rea_lint.journal.paths import Path, TooManyPaths, enumerate_paths
-from rea_lint.journal.shape import Branch, Exit, HandlerShape, Jump, Loop, Node, Seq, Shapes, Step, Try, Unknown
+from rea_lint.journal.shape import Branch, Exit, HandlerShape, Jump, Loop, Node, Seq, Shapes, Step, Try, Unknown, shared_directories
 
 __all__ = ["Divergence", "HandlerDiff", "ProjectDiff", "Verdict", "compare_handlers", "diff_projects", "paired_with"]
 
@@ -255,15 +255,18 @@ def diff_projects(old: Shapes, new: Shapes, problems: Sequence[str] = ()) -> Pro
 
 def _pairs(olds: list[HandlerShape], news: list[HandlerShape]) -> list[tuple[HandlerShape | None, HandlerShape | None]]:
     """Which old definition of a handler each new one replaces: one each, whatever the files
-    (a file moved or renamed); else the same function in the same file, then the same function
-    in a file of the same name (an app's directory renamed), and, when one of each side is
-    left, those two. Any other is gone, or new. (The function counts: a test module defines
-    `greeter/greet` in each test function, and a test inserted between them moves none.)"""
+    (a file moved or renamed); else the same function in the same file (a test module makes
+    `greeter/greet` in each test function: a test inserted between two moves neither), then
+    the same function in a file of the same name (an app's directory renamed), then in the same
+    directory (a file of the app renamed), then two whose paths are nearer each other than
+    either is to any other definition (a file moved within its app). Any other is gone, or new:
+    two definitions left over may well be two apps, one removed and one added."""
     if len(olds) <= 1 and len(news) <= 1:
         return [(olds[0] if olds else None, news[0] if news else None)]
+    everyone = [*olds, *news]
     pairs: list[tuple[HandlerShape | None, HandlerShape | None]] = []
     left = list(news)
-    for same in (_same_place, _same_function):
+    for same in (_same_place, _same_function, _same_directory):
         rest = []
         for o in olds:
             n = next((n for n in left if same(o, n)), None)
@@ -273,8 +276,16 @@ def _pairs(olds: list[HandlerShape], news: list[HandlerShape]) -> list[tuple[Han
                 left.remove(n)
                 pairs.append((o, n))
         olds = rest
-    if len(olds) == 1 and len(left) == 1:
-        return [*pairs, (olds[0], left[0])]
+    for o in list(olds):
+        n = max(left, key=lambda n: shared_directories(o.path, n.path), default=None)
+        if n is None:
+            break
+        near = shared_directories(o.path, n.path)
+        if near and all(shared_directories(o.path, x.path) < near > shared_directories(n.path, x.path)
+                        for x in everyone if x is not o and x is not n):
+            olds.remove(o)
+            left.remove(n)
+            pairs.append((o, n))
     return [*pairs, *((o, None) for o in olds), *((None, n) for n in left)]
 
 
@@ -292,6 +303,10 @@ def _same_place(o: HandlerShape, n: HandlerShape) -> bool:
 
 def _same_function(o: HandlerShape, n: HandlerShape) -> bool:
     return o.function == n.function and PurePath(o.path).name == PurePath(n.path).name
+
+
+def _same_directory(o: HandlerShape, n: HandlerShape) -> bool:
+    return o.function == n.function and PurePath(o.path).parent == PurePath(n.path).parent
 
 
 def _removed(o: HandlerShape, old: Shapes, new: Shapes, others: list[HandlerShape]) -> HandlerDiff:

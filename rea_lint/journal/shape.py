@@ -319,7 +319,7 @@ def _module_name(path: str, known: frozenset[str]) -> str:
     return ".".join(parts) or p.stem
 
 
-def _shared_directories(a: str, b: str) -> int:
+def shared_directories(a: str, b: str) -> int:
     """How many leading directories two paths have in common."""
     n = 0
     for x, y in zip(PurePosixPath(a.replace(os.sep, "/")).parent.parts, PurePosixPath(b.replace(os.sep, "/")).parent.parts):
@@ -432,7 +432,7 @@ class _Project:
         paths = self.paths_of.get(name)
         if not paths:
             return None
-        return paths[0] if len(paths) == 1 else max(reversed(paths), key=lambda p: _shared_directories(p, near))
+        return paths[0] if len(paths) == 1 else max(reversed(paths), key=lambda p: shared_directories(p, near))
 
     def file_of(self, name: str, near: str) -> str | None:
         """The file of the module of this name nearest the file ``near``, unread (the lookup
