@@ -44,7 +44,9 @@ def contexts_in_run(h: Handlers, call: CallExpr, method: str) -> Iterator[Expres
 
 
 def shared_state_writes(h: Handlers, func: FuncItem, handler_kind: str | None) -> Iterator[CallExpr]:
-    """`ctx.set/clear/clear_all` where the handler is shared or the context type is a shared one.
+    """`ctx.set/clear/clear_all` where the handler is shared or every context type the receiver
+    may be is a shared one (`ObjectSharedContext | ObjectContext` may be either: not reported,
+    as the linter does, whatever the order of the union).
 
     Walked here rather than in a method hook: on `ObjectSharedContext` the methods do not
     exist, so mypy reports attr-defined and never calls a hook for them.
@@ -54,14 +56,15 @@ def shared_state_writes(h: Handlers, func: FuncItem, handler_kind: str | None) -
         if not isinstance(node.callee, MemberExpr) or node.callee.name not in WRITE_METHODS:
             continue
         recv = node.callee.expr
-        base = h.contexts.base_of(h.type_of(recv))
+        typ = h.type_of(recv)
+        base = h.contexts.base_of(typ)
         if base is None:
             # A shared handler's context needs no annotation: it is the first parameter.
             if untyped_ctx is not None and isinstance(recv, NameExpr) and recv.node is untyped_ctx:
                 yield node
             continue
-        if base in SHARED or handler_kind == "shared":
-            yield node
+        if handler_kind == "shared" or all(b in SHARED for b in h.contexts.bases_of(typ)):
+            yield node  # (a union of a shared and another context may be either: mypy reports the write)
 
 
 def context_kind_mismatch(h: Handlers, func: FuncItem, expected: str) -> tuple[Context, str] | None:

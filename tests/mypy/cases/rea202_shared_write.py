@@ -41,3 +41,15 @@ async def signal(ctx: WorkflowSharedContext) -> None:
 
 def helper(ctx: WorkflowSharedContext) -> None:
     ctx.clear("k")  # type: ignore[attr-defined]  # expect: REA202
+
+
+def either(ctx: ObjectSharedContext | ObjectContext) -> None:
+    ctx.set("k", 1)  # type: ignore[union-attr]  # either kind may come: not reported
+
+
+def either_too(ctx: ObjectContext | ObjectSharedContext) -> None:
+    ctx.clear("k")  # type: ignore[union-attr]  # the member order does not matter
+
+
+def only_shared(ctx: ObjectSharedContext | WorkflowSharedContext) -> None:
+    ctx.clear_all()  # type: ignore[union-attr]  # expect: REA202
