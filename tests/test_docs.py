@@ -61,3 +61,12 @@ def test_cli_page_documents_every_option():
     for code, rule in RULES.items():
         if rule.fix is not Fix.NONE:
             assert re.search(rf"\| {code} \|", page), f"docs/cli.md's fix table misses {code}"
+
+
+def test_readme_states_the_agreement_table_as_generated():
+    """The README's count of change pairs and invocations is the generated table's
+    (tests/replay/test_agreement.py writes it into docs/replay-compatibility.md)."""
+    table = re.search(r"^(\d+) change pairs, (\d+) invocations:", (ROOT / "docs" / "replay-compatibility.md").read_text(), re.M)
+    readme = re.search(r"(\d+) change pairs\s+\((\d+) in-flight invocations\)", (ROOT / "README.md").read_text())
+    assert table is not None and readme is not None
+    assert readme.groups() == table.groups()
