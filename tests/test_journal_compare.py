@@ -336,6 +336,59 @@ async def again(c, n):
     assert "recursion" in repr(shape.shape)
 
 
+AGENT_LOOP = """
+async def agent(ctx: restate.Context, req: dict):
+    while True:
+        done = await ctx.run("step", lambda: 1)
+        if done:
+            return done
+        await ctx.sleep(timedelta(seconds=1))
+"""
+
+
+def test_a_helper_that_returns_from_inside_its_loop_is_followed():
+    """An agent loop (`while True: ... if done: return r`) inlined: its caller goes on after it."""
+    v1 = 'x = await agent(ctx, req)\nawait ctx.run("after", lambda: x)'
+    d = verdict(v1, v1.replace('"after"', '"later"'), AGENT_LOOP)
+    assert d.verdict is Verdict.BREAKING and d.divergence.index == 2  # step (1), then the caller's run (2)
+    assert d.divergence.old.text.startswith("ctx.run('after'")
+    # appended after the call: every old journal still replays
+    assert verdict(v1, v1 + '\nawait ctx.run("extra", lambda: 1)', AGENT_LOOP).verdict is Verdict.COMPATIBLE
+    # the loop's body changed after its return: the second iteration diverges
+    d = verdict(v1, v1, AGENT_LOOP, AGENT_LOOP.replace("await ctx.sleep(timedelta(seconds=1))",
+                                                        'await ctx.sleep(timedelta(seconds=1))\n        await ctx.run("log", lambda: 1)'))
+    assert d.verdict is Verdict.BREAKING and d.divergence.index == 3 and d.divergence.new.text.startswith("ctx.run('log'")
+    shape = shapes_of_source(module(v1, AGENT_LOOP), "app.py")[("svc", "h")]
+    assert "Inlined" in repr(shape.shape) and "Unknown" not in repr(shape.shape)
+
+
+def test_a_while_true_loop_ends_only_by_a_jump():
+    """`while True` never stops on its own: no way through it skips its body."""
+    v1 = 'while True:\n    if await ctx.run("s", lambda: 1):\n        break\nawait ctx.run("after", lambda: 1)'
+    d = verdict(v1, v1.replace('"after"', '"later"'))
+    assert d.verdict is Verdict.BREAKING and d.divergence.index == 2  # never 1: the body runs at least once
+    d = verdict(v1.replace("while True", "while req"), v1.replace("while True", "while req").replace('"after"', '"later"'))
+    assert d.verdict is Verdict.BREAKING and d.divergence.index == 1  # a condition may stop it at once
+
+
+def test_a_return_inside_try_runs_its_finally_first():
+    """`try: ... return ... finally: await ctx.run(...)`: the finally is journaled after the
+    return, on both sides of the comparison."""
+    v1 = ('try:\n    await ctx.run("a", lambda: 1)\n    if req["x"]:\n        return "early"\n'
+          'finally:\n    await ctx.run("cleanup", lambda: 1)\nawait ctx.run("b", lambda: 1)')
+    assert verdict(v1, v1 + '\nawait ctx.run("c", lambda: 1)').verdict is Verdict.COMPATIBLE
+    d = verdict(v1, v1.replace('"cleanup"', '"tidy"'))
+    assert d.verdict is Verdict.BREAKING and d.divergence.index == 2
+    # and a helper's return inside its try, inlined, runs the helper's finally before the caller goes on
+    helper = ('async def guarded(ctx: restate.Context):\n    try:\n        if await ctx.run("probe", lambda: 1):\n'
+              '            return 1\n        await ctx.run("slow", lambda: 1)\n    finally:\n'
+              '        await ctx.run("release", lambda: 1)\n    return 2\n')
+    v1 = 'await guarded(ctx)\nawait ctx.run("after", lambda: 1)'
+    assert verdict(v1, v1 + '\nawait ctx.run("c", lambda: 1)', helper).verdict is Verdict.COMPATIBLE
+    d = verdict(v1, v1.replace('"after"', '"later"'), helper)
+    assert d.verdict is Verdict.BREAKING and d.divergence.index == 3  # probe, release, after
+
+
 def test_kind_changed_and_removed_and_added():
     v1 = module(RUN_A)
     v2 = v1.replace("@obj.handler()\nasync def add", '@obj.handler(kind="shared")\nasync def add').replace(

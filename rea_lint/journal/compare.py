@@ -25,7 +25,7 @@ from typing import Sequence
 from rea_lint.journal.ops import Op, OpKind, field_mismatch
 from rea_lint.journal.guided import Budget, replay_path
 from rea_lint.journal.paths import Path, TooManyPaths, enumerate_paths
-from rea_lint.journal.shape import Branch, Exit, HandlerShape, Jump, Loop, Node, Seq, Shapes, Step, Try, Unknown, shared_directories
+from rea_lint.journal.shape import Branch, Exit, HandlerShape, Inlined, Jump, Loop, Node, Seq, Shapes, Step, Try, Unknown, shared_directories
 
 __all__ = ["Divergence", "HandlerDiff", "ProjectDiff", "Verdict", "compare_handlers", "diff_projects", "paired_with"]
 
@@ -192,6 +192,8 @@ def same_shape(a: Node, b: Node) -> bool:
         return (len(a.handlers) == len(b.handlers) and same_shape(a.body, b.body)  # type: ignore[union-attr]
                 and all(map(same_shape, a.handlers, b.handlers)) and same_shape(a.orelse, b.orelse)  # type: ignore[union-attr]
                 and same_shape(a.final, b.final))  # type: ignore[union-attr]
+    if isinstance(a, Inlined):
+        return same_shape(a.body, b.body)  # type: ignore[union-attr]
     if isinstance(a, (Exit, Jump)):
         return a.how == b.how  # type: ignore[union-attr]
     return bool(a.opaque) and a.opaque == b.opaque  # type: ignore[union-attr]  # Unknown

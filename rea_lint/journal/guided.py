@@ -15,7 +15,7 @@ from typing import Iterator, Union
 
 from rea_lint.journal.ops import Op, certain_mismatch, field_mismatch
 from rea_lint.journal.paths import EXCEPT, Decision, Path
-from rea_lint.journal.shape import Branch, Exit, Jump, Loop, Node, Seq, Step, Try, Unknown
+from rea_lint.journal.shape import EMPTY, Branch, Exit, Inlined, Jump, Loop, Node, Seq, Step, Try, Unknown
 
 __all__ = ["Budget", "Outcome", "replay_path"]
 
@@ -47,7 +47,14 @@ class _TryMark:
     node: Try
 
 
-_Item = Union[Node, _LoopMark, _TryMark]
+@dataclass(frozen=True)
+class _InlinedMark:
+    """Where an `Inlined` helper's caller goes on (its `Jump("return")` lands here)."""
+
+    node: Inlined
+
+
+_Item = Union[Node, _LoopMark, _TryMark, _InlinedMark]
 
 
 class Budget(Exception):
@@ -134,7 +141,8 @@ class _Guided:
             elif isinstance(head, (Loop, _LoopMark)):
                 loop = head if isinstance(head, Loop) else head.loop
                 k = 0 if isinstance(head, Loop) else head.iteration
-                allowed = self._arms(loop.condition, ("stop", "iter") if k < self.max_iterations else ("stop",), seen)
+                arms = ("iter",) if loop.endless else ("stop", "iter")  # (`while True` stops only by a jump)
+                allowed = self._arms(loop.condition, arms if k < self.max_iterations else arms[:-1], seen)
                 after = self._seen(seen, loop.condition)
                 for arm in reversed(allowed):
                     if arm == "stop":
@@ -143,20 +151,27 @@ class _Guided:
                         stack.append(((loop.body, _LoopMark(loop, k + 1), *rest), i, after, raised, exact))
             elif isinstance(head, Jump):
                 j = 0
-                while j < len(rest) and not isinstance(rest[j], _LoopMark):
+                target = _InlinedMark if head.how == "return" else _LoopMark
+                while j < len(rest) and not isinstance(rest[j], target):
                     j += 1
                 if j == len(rest):
                     stack.append(((), i, seen, raised, exact))  # a jump outside a loop (not Python)
-                elif head.how == "break":
-                    stack.append((rest[j + 1 :], i, seen, raised, exact))
-                else:
-                    stack.append((rest[j:], i, seen, raised, exact))
+                else:  # (through the `finally` of each `try` it leaves)
+                    stack.append(((*_finals(rest[:j]), *rest[j + 1 if head.how != "continue" else j :]), i, seen, raised, exact))
             elif isinstance(head, Exit):
-                yield self._ended(i, exact)
+                finals = _finals(rest)
+                if finals:  # the `finally` of each `try` it leaves runs first
+                    stack.append(((*finals, head), i, seen, raised, exact))
+                else:
+                    yield self._ended(i, exact)
             elif isinstance(head, Try):
                 stack.append(((head.body, _TryMark(head), *rest), i, seen, raised, exact))
             elif isinstance(head, _TryMark):
                 stack.append(((head.node.orelse, head.node.final, *rest), i, seen, raised, exact))
+            elif isinstance(head, Inlined):
+                stack.append(((head.body, _InlinedMark(head), *rest), i, seen, raised, exact))
+            elif isinstance(head, _InlinedMark):
+                stack.append((rest, i, seen, raised, exact))
             else:  # pragma: no cover
                 raise TypeError(f"not a shape node: {head!r}")
 
@@ -210,7 +225,7 @@ def reach(root: Node, position: int, agrees) -> Reached:
         if steps > _MAX_STEPS:
             raise Budget()
         cont, i = stack.pop()
-        key = (tuple(id(x) if not isinstance(x, _LoopMark) else hash((id(x.loop), x.iteration)) for x in cont), i)
+        key = (tuple(map(_identity, cont)), i)
         if key in seen:
             continue
         seen.add(key)
@@ -241,23 +256,49 @@ def reach(root: Node, position: int, agrees) -> Reached:
         elif isinstance(head, (Loop, _LoopMark)):
             loop = head if isinstance(head, Loop) else head.loop
             k = 0 if isinstance(head, Loop) else head.iteration
-            stack.append(((loop.orelse, *rest), i))
+            if not loop.endless:
+                stack.append(((loop.orelse, *rest), i))
             if k <= position + 1:
                 stack.append(((loop.body, _LoopMark(loop, k + 1), *rest), i))
         elif isinstance(head, Jump):
-            j = next((n for n, x in enumerate(rest) if isinstance(x, _LoopMark)), None)
+            target = _InlinedMark if head.how == "return" else _LoopMark
+            j = next((n for n, x in enumerate(rest) if isinstance(x, target)), None)
             if j is None:
                 stack.append(((), i))
             else:
-                stack.append((rest[j + 1 :] if head.how == "break" else rest[j:], i))
+                stack.append(((*_finals(rest[:j]), *rest[j + 1 if head.how != "continue" else j :]), i))
         elif isinstance(head, Exit):
-            out.ends = True
+            finals = _finals(rest)
+            if finals:
+                stack.append(((*finals, head), i))
+            else:
+                out.ends = True
         elif isinstance(head, Try):
             stack.append(((head.body, _TryMark(head), *rest), i))
             stack.extend(_raised((_TryMark(head), *rest), i))
         elif isinstance(head, _TryMark):
             stack.append(((head.node.orelse, head.node.final, *rest), i))
+        elif isinstance(head, Inlined):
+            stack.append(((head.body, _InlinedMark(head), *rest), i))
+        elif isinstance(head, _InlinedMark):
+            stack.append((rest, i))
     return out
+
+
+def _finals(left: tuple[_Item, ...]) -> tuple[Node, ...]:
+    """The `finally` bodies a jump or an exit runs on its way out of these, innermost first."""
+    return tuple(x.node.final for x in left if isinstance(x, _TryMark) and x.node.final != EMPTY)
+
+
+def _identity(item: _Item) -> object:
+    """What tells one continuation's item from another's, for `reach`'s memory of the states
+    it walked: a node by its identity, a mark by its node's (a mark is made anew each time,
+    and a freed one's id can be another's)."""
+    if isinstance(item, _LoopMark):
+        return ("loop", id(item.loop), item.iteration)
+    if isinstance(item, (_TryMark, _InlinedMark)):
+        return (type(item).__name__, id(item.node))
+    return id(item)
 
 
 def _raised(cont: tuple[_Item, ...], i: int) -> list[tuple[tuple[_Item, ...], int]]:

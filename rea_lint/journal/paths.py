@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Union
 
 from rea_lint.journal.ops import Op
-from rea_lint.journal.shape import EMPTY, Branch, Exit, Jump, Loop, Node, Seq, Step, Try, Unknown
+from rea_lint.journal.shape import EMPTY, Branch, Exit, Inlined, Jump, Loop, Node, Seq, Step, Try, Unknown
 
 __all__ = ["EXCEPT", "Decision", "Path", "TooManyPaths", "enumerate_paths"]
 
@@ -59,7 +59,9 @@ class TooManyPaths(Exception):
     """More paths than the bound: the caller says "unknown" rather than compare a part."""
 
 
-_NEXT, _EXIT, _BREAK, _CONTINUE, _CUT = "next", "exit", "break", "continue", "cut"
+_NEXT, _EXIT, _BREAK, _CONTINUE, _RETURN, _CUT = "next", "exit", "break", "continue", "return", "cut"
+_JUMPS = {"break": _BREAK, "continue": _CONTINUE, "return": _RETURN}
+"""A `Jump`'s status: `return` ends an `Inlined` helper, the others a loop's iteration."""
 _Partial = tuple[tuple[Event, ...], str]
 
 
@@ -90,7 +92,7 @@ class _Walker:
         if isinstance(node, Exit):
             return [(e, _EXIT) for e in ins]
         if isinstance(node, Jump):
-            return [(e, _BREAK if node.how == "break" else _CONTINUE) for e in ins]
+            return [(e, _JUMPS[node.how]) for e in ins]
         if isinstance(node, Seq):
             cur: list[_Partial] = [(e, _NEXT) for e in ins]
             for item in node.items:
@@ -108,21 +110,24 @@ class _Walker:
             return self._loop(node, ins)
         if isinstance(node, Try):
             return self._try(node, ins)
+        if isinstance(node, Inlined):
+            return [(e, _NEXT if s == _RETURN else s) for e, s in self.walk(node.body, ins)]
         raise TypeError(f"not a shape node: {node!r}")  # pragma: no cover
 
     def _loop(self, node: Loop, ins: list[tuple[Event, ...]]) -> list[_Partial]:
         out: list[_Partial] = []
         cur = ins
         for k in range(self.unroll + 1):
-            stop = [e + (Decision(node.condition, "stop", node.line, node.text),) for e in cur]
-            out.extend(self.walk(node.orelse, stop))
+            if not node.endless:
+                stop = [e + (Decision(node.condition, "stop", node.line, node.text),) for e in cur]
+                out.extend(self.walk(node.orelse, stop))
             if k == self.unroll:
                 out.extend((e + (Decision(node.condition, "iter", node.line, node.text),), _CUT) for e in cur)
                 break
             body = self.walk(node.body, [e + (Decision(node.condition, "iter", node.line, node.text),) for e in cur])
             cur = [e for e, s in body if s in (_NEXT, _CONTINUE)]
             out.extend((e, _NEXT) for e, s in body if s == _BREAK)
-            out.extend((e, s) for e, s in body if s in (_EXIT, _CUT))
+            out.extend((e, s) for e, s in body if s in (_EXIT, _RETURN, _CUT))
             self._check(out)
             if not cur:
                 break
@@ -148,10 +153,10 @@ class _Walker:
             out.extend(self.walk(handler, entered))
             self._check(out)
         if node.final is not EMPTY:
-            through = [(e, s) for e, s in out if s in (_NEXT, _EXIT, _BREAK, _CONTINUE)]
-            rest = [(e, s) for e, s in out if s not in (_NEXT, _EXIT, _BREAK, _CONTINUE)]
+            through = [(e, s) for e, s in out if s != _CUT]
+            rest = [(e, s) for e, s in out if s == _CUT]
             finished: list[_Partial] = []
-            for status in (_NEXT, _EXIT, _BREAK, _CONTINUE):
+            for status in (_NEXT, _EXIT, _BREAK, _CONTINUE, _RETURN):
                 group = [e for e, s in through if s == status]
                 for e, s in self.walk(node.final, group):
                     finished.append((e, status if s == _NEXT else s))

@@ -37,6 +37,7 @@ __all__ = [
     "Exit",
     "HandlerShape",
     "Jump",
+    "Inlined",
     "Loop",
     "Node",
     "Seq",
@@ -85,6 +86,8 @@ class Loop:
     line: int
     body: "Node"
     orelse: "Node"
+    endless: bool = False
+    """`while True:`: it ends only by `break`, `return` or `raise` (never runs ``orelse``)."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,15 @@ class Try:
 
 
 @dataclass(frozen=True)
+class Inlined:
+    """An inlined helper with a `return` inside a loop or `try`: a `Jump("return")` in
+    ``body`` ends the helper, and its caller goes on after it."""
+
+    body: "Node"
+    line: int
+
+
+@dataclass(frozen=True)
 class Exit:
     """`return` or `raise`: the path ends here."""
 
@@ -109,7 +121,7 @@ class Exit:
 
 @dataclass(frozen=True)
 class Jump:
-    """`break` or `continue` inside a loop."""
+    """`break` or `continue` inside a loop, or `return` inside an `Inlined` helper."""
 
     how: str
     line: int
@@ -131,7 +143,7 @@ class Unknown:
         return f"{self.path}:{self.line}" if self.path else f"line {self.line}"
 
 
-Node = Union[Step, Seq, Branch, Loop, Try, Exit, Jump, Unknown]
+Node = Union[Step, Seq, Branch, Loop, Try, Inlined, Exit, Jump, Unknown]
 EMPTY = Seq(())
 
 
@@ -205,6 +217,8 @@ def _collect_ops(node: Node, out: list[Op]) -> None:
     elif isinstance(node, Try):
         for part in (node.body, *node.handlers, node.orelse, node.final):
             _collect_ops(part, out)
+    elif isinstance(node, Inlined):
+        _collect_ops(node.body, out)
 
 
 # --- loading --------------------------------------------------------------------------------
@@ -627,7 +641,8 @@ class _ShapeBuilder:
             body, orelse = self.block(s.body), self.block(s.orelse)
             if _is_empty(body) and _is_empty(orelse):
                 return EMPTY
-            return Loop(self.fp.of(s.test), _text(s.test), s.lineno, body, orelse)
+            endless = isinstance(s.test, ast.Constant) and bool(s.test.value)
+            return Loop(self.fp.of(s.test), _text(s.test), s.lineno, body, orelse, endless)
         if isinstance(s, (ast.With, ast.AsyncWith)):
             items: list[Node] = []
             for item in s.items:
@@ -821,7 +836,10 @@ class _ShapeBuilder:
         if not contexts:
             return Unknown(f"the context passed to `{text}` does not land on a parameter rea can name", self.mod.path, call.lineno, call.col_offset, opaque)
         builder = _ShapeBuilder(self.p, mod, fn, contexts, env, self.depth + 1, (*self.stack, key), (*self.via, f"{text} ({self.mod.path}:{call.lineno})"))
-        return _returning(builder.block(fn.node.body), EMPTY, mod.path, call)
+        body = builder.block(fn.node.body)
+        if _returns_nested(body):  # (an agent loop: `while True: ... if done: return r`)
+            return Inlined(_return_jumps(body), call.lineno)
+        return _returning(body, EMPTY)
 
     def _bind(self, call: ast.Call, fn: Function) -> tuple[frozenset[str], dict[str, str]]:
         a = fn.node.args
@@ -992,9 +1010,10 @@ def _append(items: list[Node], node: Node) -> None:
         items.append(node)
 
 
-def _returning(node: Node, rest: Node, path: str, call: ast.Call) -> Node:
+def _returning(node: Node, rest: Node) -> Node:
     """An inlined helper's ``node`` followed by ``rest``, where a `return` in the helper ends
-    the helper (skips ``rest``), not the handler that called it."""
+    the helper (skips ``rest``), not the handler that called it. (A helper with a `return`
+    inside a loop or `try` is an `Inlined` instead: `_returns_nested`.)"""
     if isinstance(node, Exit):
         return EMPTY if node.how == "return" else node
     if not _returns(node):
@@ -1002,12 +1021,36 @@ def _returning(node: Node, rest: Node, path: str, call: ast.Call) -> Node:
     if isinstance(node, Seq):
         acc = rest
         for item in reversed(node.items):
-            acc = _returning(item, acc, path, call)
+            acc = _returning(item, acc)
         return acc
+    assert isinstance(node, Branch), node  # (loops and trys with a return: `_returns_nested`)
+    return Branch(node.condition, node.text, node.line, tuple(_returning(a, rest) for a in node.arms))
+
+
+def _returns_nested(node: Node) -> bool:
+    """Does a loop or `try` in the helper's own code hold a `return`?"""
+    if isinstance(node, Seq):
+        return any(map(_returns_nested, node.items))
     if isinstance(node, Branch):
-        return Branch(node.condition, node.text, node.line, tuple(_returning(a, rest, path, call) for a in node.arms))
-    return Unknown(f"`{source_text(call)}` returns from inside a loop or try: where its caller resumes is not modelled",
-                   path, call.lineno, call.col_offset)
+        return any(map(_returns_nested, node.arms))
+    return isinstance(node, (Loop, Try)) and _returns(node)
+
+
+def _return_jumps(node: Node) -> Node:
+    """The helper's code with each `return` of its own a `Jump("return")` (a nested
+    `Inlined` keeps its own)."""
+    if isinstance(node, Exit):
+        return Jump("return", node.line) if node.how == "return" else node
+    if isinstance(node, Seq):
+        return Seq(tuple(map(_return_jumps, node.items)))
+    if isinstance(node, Branch):
+        return Branch(node.condition, node.text, node.line, tuple(map(_return_jumps, node.arms)))
+    if isinstance(node, Loop):
+        return Loop(node.condition, node.text, node.line, _return_jumps(node.body), _return_jumps(node.orelse), node.endless)
+    if isinstance(node, Try):
+        return Try(_return_jumps(node.body), tuple(map(_return_jumps, node.handlers)), _return_jumps(node.orelse),
+                   _return_jumps(node.final), node.line)
+    return node
 
 
 def _returns(node: Node) -> bool:
@@ -1054,4 +1097,6 @@ def _has_unknown(node: Node) -> bool:
         return _has_unknown(node.body) or _has_unknown(node.orelse)
     if isinstance(node, Try):
         return any(_has_unknown(p) for p in (node.body, *node.handlers, node.orelse, node.final))
+    if isinstance(node, Inlined):
+        return _has_unknown(node.body)
     return False
