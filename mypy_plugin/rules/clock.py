@@ -2,13 +2,24 @@
 
 The origin is typed (the hook fires on a context's `time()`), the units are read from names:
 the value bound to a name ending `_ms/_millis/_msec/_ns`, or added to, subtracted from or
-compared with a name or attribute that ends so, directly or through the one local it is bound
-to (bound once, as the linter reads it).
+compared with a name or attribute that ends so (`+=`/`-=` onto one included), directly or
+through the one local it is bound to (bound once: `now = await ctx.time(); now -= WINDOW_MS`
+binds `now` twice, and is the linter's alone).
 """
 
 from __future__ import annotations
 
-from mypy.nodes import AssignmentStmt, AwaitExpr, CallExpr, ComparisonExpr, Expression, MemberExpr, NameExpr, OpExpr
+from mypy.nodes import (
+    AssignmentStmt,
+    AwaitExpr,
+    CallExpr,
+    ComparisonExpr,
+    Expression,
+    MemberExpr,
+    NameExpr,
+    OperatorAssignmentStmt,
+    OpExpr,
+)
 
 from mypy_plugin.index import ModuleIndex
 from rea_lint.tables import UNIT_SUFFIXES
@@ -22,10 +33,13 @@ def _unit_name(expr: Expression) -> str | None:
 
 
 def _combined_with_units(index: ModuleIndex, value: Expression) -> str | None:
-    """The unit-named other side when ``value`` is an operand of `+`/`-` or a comparison."""
+    """The unit-named other side when ``value`` is an operand of `+`/`-` or a comparison, or
+    what `+=`/`-=` adds to a unit-named name (`elapsed_ms += await ctx.time()`)."""
     parent = index.parent.get(id(value))
     if isinstance(parent, OpExpr) and parent.op in ("+", "-"):
         return _unit_name(parent.right if parent.left is value else parent.left)
+    if isinstance(parent, OperatorAssignmentStmt) and parent.op in ("+", "-") and parent.rvalue is value:
+        return _unit_name(parent.lvalue)
     if isinstance(parent, ComparisonExpr):
         return next((u for u in map(_unit_name, (o for o in parent.operands if o is not value)) if u), None)
     return None

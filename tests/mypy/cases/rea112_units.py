@@ -11,3 +11,13 @@ async def h(ctx: Context, started_ms: int) -> float:
     late = then - started_ms
     fine = await ctx.time() * 1000 + TTL_MS  # converted first
     return now_ms + late + fine + (await ctx.time() > TTL_MS)  # expect: REA112
+
+
+async def accumulate(ctx: Context, elapsed_ms: float, total_ms: float) -> float:
+    elapsed_ms += await ctx.time()  # expect: REA112
+    t = await ctx.time()  # expect: REA112
+    total_ms -= t
+    seconds = 0.0
+    seconds += await ctx.time()  # seconds on seconds
+    total_ms += await ctx.time() * 1000  # converted first
+    return elapsed_ms + total_ms + seconds
