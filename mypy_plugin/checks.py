@@ -232,7 +232,15 @@ class Checks:
 
                 def forbidden(c: CallExpr) -> bool:
                     names = callee_names(c.callee, h.type_of(c.callee), api.modules)  # type: ignore[attr-defined]
-                    on_instance = isinstance(c.callee, MemberExpr) and instance_of(h.type_of(c.callee.expr)) is not None
+                    on_instance = False
+                    if isinstance(c.callee, MemberExpr):  # `loop.time()`: named by its receiver's class, as the hooks do
+                        receiver = h.type_of(c.callee.expr)
+                        if receiver is None and isinstance(c.callee.expr, CallExpr):
+                            # (`asyncio.get_running_loop().time()`: the argument is not checked yet)
+                            made = get_proper_type(h.type_of(c.callee.expr.callee))
+                            receiver = made.ret_type if isinstance(made, CallableType) else None
+                        names |= receiver_names(receiver, c.callee.name)
+                        on_instance = instance_of(receiver) is not None and not _is_type_obj(receiver)
                     facts = calls.CallFacts(c, names, None, self.config.extra_calls, on_instance)
                     return any(code in ("REA101", "REA102", "REA103") for code in calls.forbidden_codes(facts))
 

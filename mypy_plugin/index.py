@@ -14,15 +14,18 @@ from mypy.nodes import (
     ARG_POS,
     ARG_STAR,
     GDEF,
+    AssertStmt,
     AssignmentExpr,
     AssignmentStmt,
     CallExpr,
+    ConditionalExpr,
     Decorator,
     Expression,
     ExpressionStmt,
     ForStmt,
     FuncDef,
     FuncItem,
+    IfStmt,
     Import,
     ImportFrom,
     LambdaExpr,
@@ -32,9 +35,12 @@ from mypy.nodes import (
     NameExpr,
     Node,
     OperatorAssignmentStmt,
+    OpExpr,
     RefExpr,
     TupleExpr,
+    UnaryExpr,
     Var,
+    WhileStmt,
     WithStmt,
 )
 
@@ -393,7 +399,8 @@ class ModuleIndex:
     def future_unused(self, stmt: AssignmentStmt, name: str, ctx_name: str) -> bool:
         """REA204, as the linter reads it: the future bound to ``name`` by ``stmt`` is never
         read in its function (nested functions included) other than as a bare statement, by
-        `len`/`str`/`repr`, or as the value of `<ctx>.set(k, fut)`."""
+        `len`/`str`/`repr`, as the value of `<ctx>.set(k, fut)`, or tested for truth (`if fut:`,
+        `while not fut and x:`: a future is always truthy)."""
         func = self.enclosing_function(stmt)
         if func is None:
             return False
@@ -404,7 +411,7 @@ class ModuleIndex:
                     continue
                 loads += 1
                 parent = self.parent.get(id(n))
-                if isinstance(parent, ExpressionStmt):
+                if isinstance(parent, ExpressionStmt) or self._truth_test(n):
                     weak += 1
                 elif isinstance(parent, CallExpr) and n in parent.args:
                     callee = parent.callee
@@ -414,6 +421,19 @@ class ModuleIndex:
                           and callee.expr.name == ctx_name):
                         weak += 1
         return loads == weak
+
+    def _truth_test(self, expr: Expression) -> bool:
+        """Is ``expr`` only tested for truth: the condition of an `if`/`while`/`assert`/`x if c
+        else y`, or inside one through `not`, `and`, `or` alone?"""
+        node: Expression = expr
+        parent = self.parent.get(id(node))
+        while (isinstance(parent, UnaryExpr) and parent.op == "not") or (isinstance(parent, OpExpr) and parent.op in ("and", "or")):
+            node, parent = parent, self.parent.get(id(parent))
+        if isinstance(parent, IfStmt):
+            return any(node is test for test in parent.expr)
+        if isinstance(parent, (WhileStmt, AssertStmt)):
+            return parent.expr is node
+        return isinstance(parent, ConditionalExpr) and parent.cond is node
 
     def is_run_action(self, func: FuncItem) -> bool:
         return id(func) in self.run_action_ids

@@ -83,7 +83,7 @@ class Reporter:
 
 def subject_text(node: object, limit: int = 60) -> str:
     """A short source-like rendering of an expression for `{subject}` (mypy keeps no source)."""
-    from mypy.nodes import CallExpr, IndexExpr, MemberExpr, NameExpr, StrExpr
+    from mypy.nodes import CallExpr, IndexExpr, ListExpr, MemberExpr, NameExpr, StrExpr
 
     def render(n: object, depth: int = 0) -> str:
         if depth > 6:
@@ -93,6 +93,10 @@ def subject_text(node: object, limit: int = 60) -> str:
         if isinstance(n, MemberExpr):
             return f"{render(n.expr, depth + 1)}.{n.name}"
         if isinstance(n, CallExpr):
+            callee = n.callee
+            if (isinstance(callee, MemberExpr) and callee.name == "join" and isinstance(callee.expr, StrExpr)
+                    and callee.expr.value == "" and len(n.args) == 1 and isinstance(n.args[0], ListExpr)):
+                return "f'...'"  # (mypy parses an f-string into `''.join([...])`)
             inner = "..." if n.args else ""
             return f"{render(n.callee, depth + 1)}({inner})"
         if isinstance(n, IndexExpr):

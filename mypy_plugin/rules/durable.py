@@ -26,7 +26,7 @@ def bound_future(parent: Node | None, call: CallExpr, method: str, on_context: b
     if not isinstance(parent, AssignmentStmt) or parent.rvalue is not call or len(parent.lvalues) != 1:
         return None
     found = _bound(parent, method, on_context, on_promise)
-    return found if found is not None and not found[1].startswith("_") else None  # `_wake`: left on purpose
+    return found  # (a leading `_` exempts nothing, as in the linter)
 
 
 def _bound(parent: AssignmentStmt, method: str, on_context: bool, on_promise: bool) -> tuple[AssignmentStmt, str] | None:

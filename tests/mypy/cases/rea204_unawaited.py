@@ -30,3 +30,17 @@ async def bound(ctx: WorkflowContext) -> int:
     kept = ctx.get("k")
     got = await kept
     return len(keys) + int(got or 0)
+
+
+async def tested(ctx: ObjectContext, flag: bool) -> None:
+    _wake = ctx.get("k")  # expect: REA204
+    fut = ctx.get("k")  # expect: REA204
+    if fut:
+        pass
+    other = ctx.get("j")  # expect: REA204
+    while not other and flag:
+        flag = False
+    assert other
+    label = "set" if other else "unset"
+    kept = ctx.get("m")
+    print(label, await kept if kept and flag else None)

@@ -1,3 +1,4 @@
+import asyncio
 import time
 import uuid
 
@@ -28,3 +29,9 @@ async def through_locals(ctx: ObjectContext, order_id: str) -> None:
     await ctx.service_call(target, arg="a", idempotency_key=twice)
     for looped in (f"a-{ctx.uuid()}",):
         await ctx.service_call(target, arg="a", idempotency_key=looped)
+
+
+async def event_loop_clock(ctx: ObjectContext) -> None:
+    loop = asyncio.get_running_loop()
+    await ctx.service_call(target, arg="a", idempotency_key=str(loop.time()))  # expect: REA101, REA302
+    await ctx.service_call(target, arg="a", idempotency_key=f"{asyncio.get_running_loop().time()}")  # expect: REA101, REA302
