@@ -248,7 +248,7 @@ def test_a_handler_with_too_many_ways_is_compatible_when_it_journals_the_same_an
     d = verdict(branches, branches + f"\n{RUN_B}")
     assert d.verdict is Verdict.UNKNOWN and f"more than {OLD_PATHS_CAP} paths" in d.reason, d.reason
     d = verdict(f"{RUN_A}\n{branches}", f"{RUN_B}\n{branches}")
-    assert d.verdict is Verdict.UNKNOWN, d.reason  # (the cap comes first: not replayed at all)
+    assert d.verdict is Verdict.UNKNOWN, d.reason  # (the cap comes first, and there is no loop to run fewer times)
     same = verdict(f"await somelib.do(ctx, 1)\n{branches}", f"x = 1\nawait somelib.do(ctx, 1)\n{branches}")
     assert same.verdict is Verdict.COMPATIBLE, same.reason
     changed = verdict(f"await somelib.do(ctx, 1)\n{branches}", f"await somelib.do(ctx, 2)\n{branches}")
@@ -360,6 +360,20 @@ def test_a_helper_that_returns_from_inside_its_loop_is_followed():
     assert d.verdict is Verdict.BREAKING and d.divergence.index == 3 and d.divergence.new.text.startswith("ctx.run('log'")
     shape = shapes_of_source(module(v1, AGENT_LOOP), "app.py")[("svc", "h")]
     assert "Inlined" in repr(shape.shape) and "Unknown" not in repr(shape.shape)
+
+
+def test_too_many_ways_through_loops_still_shows_a_break_along_fewer_iterations():
+    """Inlining an agent loop multiplies the ways through a handler past the cap. The ways that
+    run each loop once are some of them: a break along one is a break; none found is unknown."""
+    from rea_lint.journal.compare import OLD_PATHS_CAP
+
+    ifs = "\n".join(f'    if req["k{i}"]:\n        await ctx.run("r{i}", lambda: {i})' for i in range(6))
+    loop = f'for item in req["items"]:\n{ifs}'
+    d = verdict(f"{RUN_A}\n{loop}", f"{RUN_B}\n{loop}")
+    assert d.verdict is Verdict.BREAKING and d.divergence.index == 1, d.reason
+    assert f"more than {OLD_PATHS_CAP} ways" in d.reason and "run each loop once" in d.reason
+    d = verdict(f"{loop}\n{RUN_A}", f"{loop}\n{RUN_A}\n{RUN_B}")  # appended: nothing found, nothing proven
+    assert d.verdict is Verdict.UNKNOWN and f"more than {OLD_PATHS_CAP} paths" in d.reason, d.reason
 
 
 def test_a_while_true_loop_ends_only_by_a_jump():

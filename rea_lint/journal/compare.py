@@ -18,13 +18,13 @@ case it journals the same in both.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import Sequence
 
 from rea_lint.journal.ops import Op, OpKind, field_mismatch
 from rea_lint.journal.guided import Budget, replay_path
-from rea_lint.journal.paths import Path, TooManyPaths, enumerate_paths
+from rea_lint.journal.paths import DEFAULT_UNROLL, Path, TooManyPaths, enumerate_paths
 from rea_lint.journal.shape import Branch, Exit, HandlerShape, Inlined, Jump, Loop, Node, Seq, Shapes, Step, Try, Unknown, shared_directories
 
 __all__ = ["Divergence", "HandlerDiff", "ProjectDiff", "Verdict", "compare_handlers", "diff_projects", "paired_with"]
@@ -147,9 +147,33 @@ def compare_handlers(old: HandlerShape, new: HandlerShape) -> HandlerDiff:
     try:
         old_paths = enumerate_paths(old.shape, cap=OLD_PATHS_CAP)
     except TooManyPaths:
-        return HandlerDiff(old.service, old.handler, Verdict.UNKNOWN, old, new,
-                           reason=f"the old handler has more than {OLD_PATHS_CAP} paths through its operations, and the new one "
-                                  "differs; rea does not compare a part of them")
+        return _too_many_paths(old, new)
+    return _verdict(old, new, old_paths)
+
+
+def _too_many_paths(old: HandlerShape, new: HandlerShape) -> HandlerDiff:
+    """More ways through the old code than `OLD_PATHS_CAP`: the ways with each loop run fewer
+    times are a part of them, and a break along any of them is a break (an invocation can be
+    on it); finding none proves nothing."""
+    unknown = HandlerDiff(old.service, old.handler, Verdict.UNKNOWN, old, new,
+                          reason=f"the old handler has more than {OLD_PATHS_CAP} paths through its operations, and the new one "
+                                 "differs; rea does not compare a part of them")
+    for unroll in range(DEFAULT_UNROLL - 1, -1, -1):
+        try:
+            some = enumerate_paths(old.shape, unroll=unroll, cap=OLD_PATHS_CAP)
+        except TooManyPaths:
+            continue
+        found = _verdict(old, new, some)
+        if found.verdict is Verdict.BREAKING:
+            times = "once" if unroll == 1 else "not at all"
+            return replace(found, reason=f"{found.reason} (found along the ways that run each loop {times}: the old handler "
+                                         f"has more than {OLD_PATHS_CAP} ways through it in all)")
+        break
+    return unknown
+
+
+def _verdict(old: HandlerShape, new: HandlerShape, old_paths: list[Path]) -> HandlerDiff:
+    """Replay each way through the old code on the new code."""
     first_break: Divergence | None = None
     first_unknown: Unknown | None = None
     try:
