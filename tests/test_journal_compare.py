@@ -376,6 +376,19 @@ def test_too_many_ways_through_loops_still_shows_a_break_along_fewer_iterations(
     assert d.verdict is Verdict.UNKNOWN and f"more than {OLD_PATHS_CAP} paths" in d.reason, d.reason
 
 
+def test_a_break_that_depends_on_a_changed_condition_says_so():
+    """A guard rewritten (`req["a"] is None` -> `"a" not in req`) may go the other way for an
+    invocation in flight: the break is reported with the condition it depends on."""
+    guard = 'if req["a"] is None:\n    raise restate.TerminalError("no a")\n'
+    d = verdict(guard + RUN_A, guard.replace('req["a"] is None', '"a" not in req') + RUN_A)
+    assert d.verdict is Verdict.BREAKING and d.divergence.index == 1 and d.divergence.new is None
+    assert d.divergence.assuming == ("`'a' not in req` (app.py:32)",)
+    assert "along a way that depends on `'a' not in req` (app.py:32)" in d.reason
+    # the same guard on both sides decides the same way: a break after it depends on nothing
+    d = verdict(guard + RUN_A, guard + RUN_B)
+    assert d.verdict is Verdict.BREAKING and d.divergence.assuming == () and "depends on" not in d.reason
+
+
 def test_a_while_true_loop_ends_only_by_a_jump():
     """`while True` never stops on its own: no way through it skips its body."""
     v1 = 'while True:\n    if await ctx.run("s", lambda: 1):\n        break\nawait ctx.run("after", lambda: 1)'

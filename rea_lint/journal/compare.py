@@ -70,6 +70,10 @@ class Divergence:
     reason: str
     suspended_at: Op | None = None
     """The first point at or after ``old`` where an invocation can be waiting (an awaited operation)."""
+    assuming: tuple[str, ...] = ()
+    """The conditions the way to it depends on that an invocation's journal does not decide
+    (new or changed in the new code), as `cond` (path:line): the break happens only to the
+    invocations for which they go that way."""
 
     def states(self) -> str:
         """Which invocations break, in words."""
@@ -223,9 +227,10 @@ def same_shape(a: Node, b: Node) -> bool:
     return bool(a.opaque) and a.opaque == b.opaque  # type: ignore[union-attr]  # Unknown
 
 
-def _order(d: Divergence) -> tuple[int, int]:
-    """Earliest first: by journal index (inexact ones last), then by the old line."""
-    return (d.index if d.index is not None else 1 << 30, d.old.line if d.old is not None else 0)
+def _order(d: Divergence) -> tuple[int, bool, int]:
+    """Earliest first: by journal index (inexact ones last), then one that depends on no
+    undecided condition, then by the old line."""
+    return (d.index if d.index is not None else 1 << 30, bool(d.assuming), d.old.line if d.old is not None else 0)
 
 
 def _replay_on(old: Path, new: HandlerShape) -> Divergence | Unknown | None:
@@ -242,7 +247,13 @@ def _replay_on(old: Path, new: HandlerShape) -> Divergence | Unknown | None:
                 reason = f"the old code journals `{rec.text}` ({rec.where()}) where the new code ends (returns or raises)"
             else:
                 reason = _describe(rec, outcome.new, field_mismatch(rec, outcome.new) or "")
-            d = Divergence(outcome.index + 1 if outcome.exact else None, rec, outcome.new, reason, _suspension(recorded, outcome.index))
+            assuming = tuple(dict.fromkeys(f"`{b.text}` ({b.path}:{b.line})" if b.path else f"`{b.text}` (line {b.line})"
+                                           for b in outcome.assuming))
+            if assuming:
+                reason += (f", along a way that depends on {', '.join(assuming)}, which the journal of an invocation in "
+                           "flight does not decide (a condition new or changed): only invocations for which it goes that way break")
+            d = Divergence(outcome.index + 1 if outcome.exact else None, rec, outcome.new, reason, _suspension(recorded, outcome.index),
+                           assuming)
             if best is None or _order(d) < _order(best):
                 best = d
         elif outcome.kind == "unknown" and unknown is None:

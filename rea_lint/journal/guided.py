@@ -34,6 +34,9 @@ class Outcome:
     new: Op | None = None
     exact: bool = True
     unknown: Unknown | None = None
+    assuming: tuple[Branch, ...] = ()
+    """The branches this way took that the recorded path does not decide (a condition new or
+    changed in the new code, or one the old code never reached): the way depends on them."""
 
 
 @dataclass(frozen=True)
@@ -86,32 +89,34 @@ class _Guided:
         self.max_iterations = len(recorded) + 2
 
     def run(self, root: Node) -> Iterator[Outcome]:
-        # state: (continuation stack, journal position, occurrences, raised positions, exact)
-        stack: list[tuple[tuple[_Item, ...], int, dict[str, int], frozenset[int], bool]] = [((root,), 0, {}, frozenset(), True)]
+        # state: (continuation stack, journal position, occurrences, raised positions, exact,
+        # the branches taken that the recorded path does not decide)
+        stack: list[tuple[tuple[_Item, ...], int, dict[str, int], frozenset[int], bool, tuple[Branch, ...]]] = [
+            ((root,), 0, {}, frozenset(), True, ())]
         while stack:
             self.steps += 1
             if self.steps > _MAX_STEPS:
                 raise Budget()
-            cont, i, seen, raised, exact = stack.pop()
+            cont, i, seen, raised, exact, free = stack.pop()
             # the recorded path raised here: inside a `try`, the new code raises here too
             if i in self.raises and i not in raised and any(isinstance(x, _TryMark) for x in cont):
                 handler = self.raises[i]
                 j = next(k for k, x in enumerate(cont) if isinstance(x, _TryMark))
                 node = cont[j].node  # type: ignore[union-attr]
                 if isinstance(handler, int) and handler < len(node.handlers):
-                    stack.append(((node.handlers[handler], node.final, *cont[j + 1 :]), i, seen, raised | {i}, exact))
+                    stack.append(((node.handlers[handler], node.final, *cont[j + 1 :]), i, seen, raised | {i}, exact, free))
                 continue  # (no such handler in the new code: not this way)
             if i >= len(self.recorded):
                 yield Outcome("replays")
                 continue
             if not cont:  # the new code ends (returns) first
-                yield self._ended(i, exact)
+                yield self._ended(i, exact, free)
                 continue
             head, rest = cont[0], cont[1:]
             if isinstance(head, Step):
                 op = head.op
                 if not op.kind.journaled:
-                    stack.append((rest, i, seen, raised, exact))
+                    stack.append((rest, i, seen, raised, exact, free))
                     continue
                 rec = self.recorded[i]
                 if isinstance(rec, Unknown):
@@ -119,9 +124,9 @@ class _Guided:
                     continue
                 why = field_mismatch(rec, op)
                 if why is None:
-                    stack.append((rest, i + 1, seen, raised, exact))
+                    stack.append((rest, i + 1, seen, raised, exact, free))
                 elif certain_mismatch(rec, op):
-                    yield Outcome("diverges", i, op, exact)
+                    yield Outcome("diverges", i, op, exact, assuming=free)
                 else:
                     yield Outcome("unknown", i, op, exact, Unknown(
                         f"`{rec.text}` became `{op.text}`: {why.split(' ', 1)[0]} is computed at run time and its "
@@ -130,14 +135,15 @@ class _Guided:
             elif isinstance(head, Unknown):
                 rec = self.recorded[i]
                 if isinstance(rec, Unknown) and rec.opaque and rec.opaque == head.opaque:
-                    stack.append((rest, i + 1, seen, raised, False))
+                    stack.append((rest, i + 1, seen, raised, False, free))
                 else:
                     yield Outcome("unknown", i, None, exact, head)
             elif isinstance(head, Seq):
-                stack.append(((*head.items, *rest), i, seen, raised, exact))
+                stack.append(((*head.items, *rest), i, seen, raised, exact, free))
             elif isinstance(head, Branch):
+                taken = free if head.condition in self.decisions else (*free, head)
                 for arm in reversed(self._arms(head.condition, range(len(head.arms)), seen)):
-                    stack.append(((head.arms[arm], *rest), i, self._seen(seen, head.condition), raised, exact))
+                    stack.append(((head.arms[arm], *rest), i, self._seen(seen, head.condition), raised, exact, taken))
             elif isinstance(head, (Loop, _LoopMark)):
                 loop = head if isinstance(head, Loop) else head.loop
                 k = 0 if isinstance(head, Loop) else head.iteration
@@ -146,36 +152,36 @@ class _Guided:
                 after = self._seen(seen, loop.condition)
                 for arm in reversed(allowed):
                     if arm == "stop":
-                        stack.append(((loop.orelse, *rest), i, after, raised, exact))
+                        stack.append(((loop.orelse, *rest), i, after, raised, exact, free))
                     else:
-                        stack.append(((loop.body, _LoopMark(loop, k + 1), *rest), i, after, raised, exact))
+                        stack.append(((loop.body, _LoopMark(loop, k + 1), *rest), i, after, raised, exact, free))
             elif isinstance(head, Jump):
                 j = 0
                 target = _InlinedMark if head.how == "return" else _LoopMark
                 while j < len(rest) and not isinstance(rest[j], target):
                     j += 1
                 if j == len(rest):
-                    stack.append(((), i, seen, raised, exact))  # a jump outside a loop (not Python)
+                    stack.append(((), i, seen, raised, exact, free))  # a jump outside a loop (not Python)
                 else:  # (through the `finally` of each `try` it leaves)
-                    stack.append(((*_finals(rest[:j]), *rest[j + 1 if head.how != "continue" else j :]), i, seen, raised, exact))
+                    stack.append(((*_finals(rest[:j]), *rest[j + 1 if head.how != "continue" else j :]), i, seen, raised, exact, free))
             elif isinstance(head, Exit):
                 finals = _finals(rest)
                 if finals:  # the `finally` of each `try` it leaves runs first
-                    stack.append(((*finals, head), i, seen, raised, exact))
+                    stack.append(((*finals, head), i, seen, raised, exact, free))
                 else:
-                    yield self._ended(i, exact)
+                    yield self._ended(i, exact, free)
             elif isinstance(head, Try):
-                stack.append(((head.body, _TryMark(head), *rest), i, seen, raised, exact))
+                stack.append(((head.body, _TryMark(head), *rest), i, seen, raised, exact, free))
             elif isinstance(head, _TryMark):
-                stack.append(((head.node.orelse, head.node.final, *rest), i, seen, raised, exact))
+                stack.append(((head.node.orelse, head.node.final, *rest), i, seen, raised, exact, free))
             elif isinstance(head, Inlined):
-                stack.append(((head.body, _InlinedMark(head), *rest), i, seen, raised, exact))
+                stack.append(((head.body, _InlinedMark(head), *rest), i, seen, raised, exact, free))
             elif isinstance(head, _InlinedMark):
-                stack.append((rest, i, seen, raised, exact))
+                stack.append((rest, i, seen, raised, exact, free))
             else:  # pragma: no cover
                 raise TypeError(f"not a shape node: {head!r}")
 
-    def _ended(self, i: int, exact: bool) -> Outcome:
+    def _ended(self, i: int, exact: bool, free: tuple[Branch, ...] = ()) -> Outcome:
         """The new code ends where the old one went on: a divergence if the old code journals
         an operation there; if what it does there is unknown (a context handed to a library),
         unknown, for that may journal nothing."""
@@ -184,7 +190,7 @@ class _Guided:
             return Outcome("unknown", i, None, exact, Unknown(
                 f"the new code ends where the old code goes on, and what the old code does there cannot be known: {rec.reason}",
                 rec.path, rec.line, rec.col))
-        return Outcome("diverges", i, None, exact)
+        return Outcome("diverges", i, None, exact, assuming=free)
 
     def _arms(self, condition: str, arms, seen: dict[str, int]) -> list:
         recorded = self.decisions.get(condition)

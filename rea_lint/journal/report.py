@@ -132,6 +132,7 @@ def as_json(diff: ProjectDiff, base: str = "", head: str = "") -> str:
                 "reason": d.reason,
                 "breaks": d.states(),
                 "suspended_at": _op_json(d.suspended_at),
+                "assuming": list(d.assuming),
             }
         handlers.append(entry)
     counts: dict[str, int] = {}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ast
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import PurePosixPath
 from typing import Iterable, Mapping, Sequence, Union
@@ -75,6 +75,8 @@ class Branch:
     text: str
     line: int
     arms: tuple["Node", ...]
+    path: str = ""
+    """The file the condition is in (a helper's, when inlined)."""
 
 
 @dataclass(frozen=True)
@@ -709,7 +711,7 @@ class _ShapeBuilder:
     def branch(self, test: ast.AST, line: int, arms: list[Node]) -> Node:
         if all(_is_empty(a) for a in arms):
             return EMPTY
-        return Branch(self.fp.of(test), _text(test), line, tuple(arms))
+        return Branch(self.fp.of(test), _text(test), line, tuple(arms), self.mod.path)
 
     # expressions -----------------------------------------------------------------------------
 
@@ -1024,7 +1026,7 @@ def _returning(node: Node, rest: Node) -> Node:
             acc = _returning(item, acc)
         return acc
     assert isinstance(node, Branch), node  # (loops and trys with a return: `_returns_nested`)
-    return Branch(node.condition, node.text, node.line, tuple(_returning(a, rest) for a in node.arms))
+    return replace(node, arms=tuple(_returning(a, rest) for a in node.arms))
 
 
 def _returns_nested(node: Node) -> bool:
@@ -1044,9 +1046,9 @@ def _return_jumps(node: Node) -> Node:
     if isinstance(node, Seq):
         return Seq(tuple(map(_return_jumps, node.items)))
     if isinstance(node, Branch):
-        return Branch(node.condition, node.text, node.line, tuple(map(_return_jumps, node.arms)))
+        return replace(node, arms=tuple(map(_return_jumps, node.arms)))
     if isinstance(node, Loop):
-        return Loop(node.condition, node.text, node.line, _return_jumps(node.body), _return_jumps(node.orelse), node.endless)
+        return replace(node, body=_return_jumps(node.body), orelse=_return_jumps(node.orelse))
     if isinstance(node, Try):
         return Try(_return_jumps(node.body), tuple(map(_return_jumps, node.handlers)), _return_jumps(node.orelse),
                    _return_jumps(node.final), node.line)
