@@ -161,12 +161,17 @@ async def go(ctx: restate.Context, arg: str) -> str:
 '''
 
 
+def run_mismatch(index: int, recorded: str, attempted: str) -> str:
+    """The server's 570 text for a run whose name differs at ``index`` (as `last_failure` prints it)."""
+    return ("[570 Journal mismatch] Found a mismatch between the code paths taken during the previous execution "
+            f"and the paths taken during this execution.\n- The mismatch happened while executing 'run' (index '{index}')\n"
+            f"- Difference:\n   name: {recorded} != {attempted}\n")
+
+
 def test_a_nondeterminism_finding_before_the_line_is_the_cause(tmp_path, capsys, monkeypatch):
     path = tmp_path / "clock.py"
     path.write_text(NONDETERMINISTIC)
-    text = ("[570 Journal mismatch] Found a mismatch between the code paths taken during the previous execution "
-            "and the paths taken during this execution.\n- The mismatch happened while executing 'run' (index '2')\n"
-            "- Difference:\n   name: early != late\n")
+    text = run_mismatch(2, "early", "late")
     code, data, err = explain(capsys, monkeypatch, str(path), "--handler", "Clock/go", "--format", "json", "--message", text)
     assert code == 0, err
     assert data["line"] == f"{path}:12"
@@ -180,9 +185,7 @@ def test_a_handler_defined_in_several_apps_is_the_one_whose_code_fits(tmp_path, 
     (tmp_path / "b").mkdir()
     (tmp_path / "a" / "clock.py").write_text(NONDETERMINISTIC.replace('await ctx.run_typed("a", lambda: 1)', "await ctx.sleep(1)"))
     (tmp_path / "b" / "clock.py").write_text(NONDETERMINISTIC)
-    text = ("[570 Journal mismatch] Found a mismatch between the code paths taken during the previous execution "
-            "and the paths taken during this execution.\n- The mismatch happened while executing 'run' (index '1')\n"
-            "- Difference:\n   name: b != a\n")
+    text = run_mismatch(1, "b", "a")
     code, data, err = explain(capsys, monkeypatch, str(tmp_path), "--handler", "Clock/go", "--format", "json", "--message", text)
     assert code == 0, err
     assert data["line"] == f"{tmp_path / 'b' / 'clock.py'}:10"
@@ -198,9 +201,7 @@ def test_a_service_whose_name_the_code_computes_is_matched_by_its_handler(tmp_pa
     """`restate.Service(NAME)`: the server names the service Restate knows, the code a variable."""
     computed = NONDETERMINISTIC.replace('svc = restate.Service("Clock")', 'import os\nsvc = restate.Service(os.environ["SERVICE"])')
     (tmp_path / "clock.py").write_text(computed)
-    text = ("[570 Journal mismatch] Found a mismatch between the code paths taken during the previous execution "
-            "and the paths taken during this execution.\n- The mismatch happened while executing 'run' (index '2')\n"
-            "- Difference:\n   name: early != late\n")
+    text = run_mismatch(2, "early", "late")
     code, data, err = explain(capsys, monkeypatch, str(tmp_path), "--handler", "Clock/go", "--format", "json", "--message", text)
     assert code == 0, err
     assert data["line"] == f"{tmp_path / 'clock.py'}:13" and data["handler_in_code"] == "svc/go"
