@@ -99,10 +99,10 @@ class _Guided:
                 raise Budget()
             cont, i, seen, raised, exact, free = stack.pop()
             # the recorded path raised here: inside a `try`, the new code raises here too
-            if i in self.raises and i not in raised and any(isinstance(x, _TryMark) for x in cont):
+            found = _innermost_try(cont) if i in self.raises and i not in raised else None
+            if found is not None:
                 handler = self.raises[i]
-                j = next(k for k, x in enumerate(cont) if isinstance(x, _TryMark))
-                node = cont[j].node  # type: ignore[union-attr]
+                j, node = found
                 if isinstance(handler, int) and handler < len(node.handlers):
                     stack.append(((node.handlers[handler], node.final, *cont[j + 1 :]), i, seen, raised | {i}, exact, free))
                 continue  # (no such handler in the new code: not this way)
@@ -223,7 +223,7 @@ def reach(root: Node, position: int, agrees) -> Reached:
     independent branches do not multiply. An exception may be raised after any operation
     inside a `try`."""
     out = Reached({})
-    seen: set[tuple[tuple[int, ...], int]] = set()
+    seen: set[tuple[tuple[object, ...], int]] = set()
     stack: list[tuple[tuple[_Item, ...], int]] = [((root,), 0)]
     steps = 0
     while stack:
@@ -309,8 +309,16 @@ def _identity(item: _Item) -> object:
 
 def _raised(cont: tuple[_Item, ...], i: int) -> list[tuple[tuple[_Item, ...], int]]:
     """Continuations after an exception at this point: into each handler of the innermost try."""
-    j = next((n for n, x in enumerate(cont) if isinstance(x, _TryMark)), None)
-    if j is None:
+    found = _innermost_try(cont)
+    if found is None:
         return []
-    node = cont[j].node  # type: ignore[union-attr]
+    j, node = found
     return [((h, node.final, *cont[j + 1 :]), i) for h in node.handlers]
+
+
+def _innermost_try(cont: tuple[_Item, ...]) -> tuple[int, Try] | None:
+    """Where the innermost `try` around this point is marked in the continuation, and the `try`."""
+    for j, x in enumerate(cont):
+        if isinstance(x, _TryMark):
+            return j, x.node
+    return None
