@@ -39,8 +39,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="run flake8 (the plot's reference) only at scale sizes up to N modules (default 5000: "
                         "flake8 takes about 30 minutes at 20,000)")
     p.add_argument("--scale-diff-upto", type=int, metavar="N",
-                   help="run `rea diff` only at scale sizes up to N modules (default: every size; it takes about 4 ms "
-                        "of CPU per module and holds one file's tree at a time, about 1 GB at 20,000)")
+                   help="run `rea diff` only at scale sizes up to N modules (default: every size; it takes about 5 ms "
+                        "of CPU per module and holds one file's tree at a time, and every handler's shape: about 1.5 GB at 20,000)")
     p.add_argument("--real", type=Path, action="append", default=[], metavar="DIR",
                    help="add the Restate modules under DIR (e.g. a checkout of restatedev/examples) to the real "
                         "corpus; it always has this repository's examples/ and tests/runtime apps")

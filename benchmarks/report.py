@@ -156,7 +156,7 @@ def render_markdown(env: Environment, sections: list[Section]) -> str:
         "draws the plots), about 30 minutes on an idle 2-core machine; it prints each step with the time "
         "left. The full run measures the linters on 2,000 generated modules, a stdlib sample and the real "
         "Restate code of this repository, and the growth at 1,000, 5,000 and 20,000 generated modules (`rea diff` "
-        "at 20,000 takes about 1.5 minutes and 1 GB of memory; `--scale-diff-upto 5000` leaves it out); flake8 (a reference line of "
+        "at 20,000 takes about 1.5 minutes and 1.5 GB of memory; `--scale-diff-upto 5000` leaves it out); flake8 (a reference line of "
         "the scale plot) runs at sizes up to 5,000 only (it alone would take about 30 minutes at 20,000; "
         "`--scale-flake8-upto` changes that). "
         "`python -m benchmarks --only scale --scale 1000,5000` runs the growth measurement alone.",
