@@ -389,6 +389,24 @@ def test_a_break_that_depends_on_a_changed_condition_says_so():
     assert d.verdict is Verdict.BREAKING and d.divergence.assuming == () and "depends on" not in d.reason
 
 
+def test_a_polling_loop_journals_its_condition_before_each_iteration_and_after_the_last():
+    """`while await ctx.run("status", ...) == "PENDING": await ctx.sleep(...)` (restatedev/examples'
+    eventtransactions): the condition's run is journaled once more than the body runs."""
+    poll = ('while await ctx.run("status", lambda: 1) == "PENDING":\n'
+            '    await ctx.sleep(timedelta(seconds=5))\n')
+    assert verdict(poll + RUN_A, poll + RUN_A + "\n" + RUN_B).verdict is Verdict.COMPATIBLE
+    d = verdict(poll + RUN_A, poll + RUN_B)
+    assert d.verdict is Verdict.BREAKING and d.divergence.index == 2  # status (1), then the run after the loop (2)
+    d = verdict(poll + RUN_A, poll.replace("seconds=5))", "seconds=5))\n    await ctx.run('log', lambda: 1)") + RUN_A)
+    assert d.verdict is Verdict.BREAKING and d.divergence.index == 3  # status, sleep, then `log` where status was
+    shape = shapes_of_source(module(poll + RUN_A), "app.py")[("svc", "h")]
+    assert [op.text for op in shape.ops()].count("ctx.run('status', lambda: 1)") == 2
+    # a `continue` would skip the condition's run at the end of the body: not modelled
+    looping = poll + '    if req["x"]:\n        continue\n'
+    d = verdict(looping + RUN_A, looping + RUN_B)
+    assert d.verdict is Verdict.UNKNOWN and "whose body has a `continue`" in d.reason
+
+
 def test_a_while_true_loop_ends_only_by_a_jump():
     """`while True` never stops on its own: no way through it skips its body."""
     v1 = 'while True:\n    if await ctx.run("s", lambda: 1):\n        break\nawait ctx.run("after", lambda: 1)'

@@ -638,9 +638,13 @@ class _ShapeBuilder:
             return _seq([it, Loop(self.fp.of(s.iter), _text(s.iter), s.lineno, body, orelse)])
         if isinstance(s, ast.While):
             test = self.expr(s.test)
-            if not _is_empty(test):
-                return Unknown("a context call in a `while` condition", self.mod.path, s.lineno, s.col_offset)
             body, orelse = self.block(s.body), self.block(s.orelse)
+            if not _is_empty(test):
+                # a polling loop (`while await ctx.run(...) == PENDING: await ctx.sleep(...)`): the
+                # condition journals before the first iteration and after each one
+                if _continues(body):  # (a `continue` would skip the condition's operations)
+                    return Unknown("a context call in a `while` condition whose body has a `continue`", self.mod.path, s.lineno, s.col_offset)
+                return _seq([test, Loop(self.fp.of(s.test), _text(s.test), s.lineno, _seq([body, test]), orelse)])
             if _is_empty(body) and _is_empty(orelse):
                 return EMPTY
             endless = isinstance(s.test, ast.Constant) and bool(s.test.value)
@@ -1027,6 +1031,19 @@ def _returning(node: Node, rest: Node) -> Node:
         return acc
     assert isinstance(node, Branch), node  # (loops and trys with a return: `_returns_nested`)
     return replace(node, arms=tuple(_returning(a, rest) for a in node.arms))
+
+
+def _continues(node: Node) -> bool:
+    """Does a `continue` of this loop's own sit in its body (not in a loop nested in it)?"""
+    if isinstance(node, Jump):
+        return node.how == "continue"
+    if isinstance(node, Seq):
+        return any(map(_continues, node.items))
+    if isinstance(node, Branch):
+        return any(map(_continues, node.arms))
+    if isinstance(node, Try):
+        return any(_continues(p) for p in (node.body, *node.handlers, node.orelse, node.final))
+    return False
 
 
 def _returns_nested(node: Node) -> bool:
