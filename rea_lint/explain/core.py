@@ -212,7 +212,9 @@ def _handler(m: Mismatch, shapes: Shapes) -> HandlerShape | str:
         m.inferred_target = True
         set_target(m, f"{fitting[0].service}/{fitting[0].handler}")
         return fitting[0]
-    some = ", ".join(f"{h.service}/{h.handler}" for h in fitting[:5]) + (" ..." if len(fitting) > 5 else "")
+    repeated = len({h.key for h in fitting}) < len(fitting)  # (several apps define one of them: say where)
+    some = ", ".join(f"{h.service}/{h.handler}" + (f" ({h.path}:{h.line})" if repeated else "") for h in fitting[:5])
+    some += " ..." if len(fitting) > 5 else ""
     return ("the message does not name the service and handler"
             + (f", and {len(fitting)} handlers of the code could have attempted it ({some})" if fitting else
                ", and no handler of the code attempts it at that index")

@@ -197,6 +197,15 @@ def test_a_handler_defined_in_several_apps_is_the_one_whose_code_fits(tmp_path, 
     assert f"{tmp_path / 'a' / 'clock.py'}:9" in data["undecided"] and f"{tmp_path / 'b' / 'clock.py'}:9" in data["undecided"]
 
 
+def test_without_the_handler_repeated_names_that_fit_are_told_apart_by_place(tmp_path, capsys, monkeypatch):
+    for app in ("a", "b"):
+        (tmp_path / app).mkdir()
+        (tmp_path / app / "clock.py").write_text(NONDETERMINISTIC)
+    code, data, _ = explain(capsys, monkeypatch, str(tmp_path), "--format", "json", "--message", run_mismatch(1, "b", "a"))
+    assert code == 1 and data["line"] is None and "2 handlers" in data["undecided"]
+    assert f"Clock/go ({tmp_path / 'a' / 'clock.py'}:9), Clock/go ({tmp_path / 'b' / 'clock.py'}:9)" in data["undecided"]
+
+
 def test_a_service_whose_name_the_code_computes_is_matched_by_its_handler(tmp_path, capsys, monkeypatch):
     """`restate.Service(NAME)`: the server names the service Restate knows, the code a variable."""
     computed = NONDETERMINISTIC.replace('svc = restate.Service("Clock")', 'import os\nsvc = restate.Service(os.environ["SERVICE"])')
