@@ -169,7 +169,7 @@ class Checks:
             names.add(fullname)
             if mctx is not None:
                 names |= receiver_names(receiver_type, method)
-            on_instance = mctx is not None and instance_of(receiver_type) is not None and not _is_type_obj(receiver_type)
+            on_instance = mctx is not None and _on_instance(receiver_type)
             facts = calls.CallFacts(node, names, constructed, self.config.extra_calls, on_instance)
             for code in calls.forbidden_codes(facts):
                 self.reporter.report(api, code, node, subject_text(node))
@@ -240,7 +240,7 @@ class Checks:
                             made = get_proper_type(h.type_of(c.callee.expr.callee))
                             receiver = made.ret_type if isinstance(made, CallableType) else None
                         names |= receiver_names(receiver, c.callee.name)
-                        on_instance = instance_of(receiver) is not None and not _is_type_obj(receiver)
+                        on_instance = _on_instance(receiver)
                     facts = calls.CallFacts(c, names, None, self.config.extra_calls, on_instance)
                     return any(code in ("REA101", "REA102", "REA103") for code in calls.forbidden_codes(facts))
 
@@ -301,6 +301,11 @@ class Checks:
                 contexts = lambda: h.context_vars(f)  # noqa: E731 B023 (read within this iteration)
                 for code, node in untyped_calls(f, h.index, imports, self.config.extra_calls, unchecked, contexts):
                     self.reporter.report(api, code, node, subject_text(node))
+
+
+def _on_instance(receiver_type: Any) -> bool:
+    """A method called on an instance (`loop.time()`), not on a class (`datetime.now()`)."""
+    return instance_of(receiver_type) is not None and not _is_type_obj(receiver_type)
 
 
 def _is_type_obj(typ: Any) -> bool:

@@ -188,7 +188,7 @@ def _handler(m: Mismatch, shapes: Shapes) -> HandlerShape | str:
     if m.service and m.handler:
         found = shapes.definitions((m.service, m.handler))
         if not found:  # a service whose name the code computes: the one of that handler name that fits
-            computed = [h for key in shapes for h in shapes.definitions(key) if h.computed_service and h.handler == m.handler]
+            computed = [h for h in shapes.every() if h.computed_service and h.handler == m.handler]
             fitting = [h for h in computed if _fits(h, m)]
             if len(fitting) == 1:
                 return fitting[0]
@@ -223,7 +223,7 @@ def _handler(m: Mismatch, shapes: Shapes) -> HandlerShape | str:
 
 def _fitting_handlers(m: Mismatch, shapes: Shapes) -> list[HandlerShape]:
     """Handlers whose code can attempt, at the mismatch's index, what the message says was attempted."""
-    out = [shape for key in shapes for shape in shapes.definitions(key) if _fits(shape, m)]
+    out = [shape for shape in shapes.every() if _fits(shape, m)]
     return sorted(out, key=lambda h: (h.service, h.handler))
 
 

@@ -247,8 +247,7 @@ def _replay_on(old: Path, new: HandlerShape) -> Divergence | Unknown | None:
                 reason = f"the old code journals `{rec.text}` ({rec.where()}) where the new code ends (returns or raises)"
             else:
                 reason = _describe(rec, outcome.new, field_mismatch(rec, outcome.new) or "")
-            assuming = tuple(dict.fromkeys(f"`{b.text}` ({b.path}:{b.line})" if b.path else f"`{b.text}` (line {b.line})"
-                                           for b in outcome.assuming))
+            assuming = tuple(dict.fromkeys(f"`{b.text}` ({b.where()})" for b in outcome.assuming))
             if assuming:
                 reason += (f", along a way that depends on {', '.join(assuming)}, which the journal of an invocation in "
                            "flight does not decide (a condition new or changed): only invocations for which it goes that way break")

@@ -156,14 +156,7 @@ class _Guided:
                     else:
                         stack.append(((loop.body, _LoopMark(loop, k + 1), *rest), i, after, raised, exact, free))
             elif isinstance(head, Jump):
-                j = 0
-                target = _InlinedMark if head.how == "return" else _LoopMark
-                while j < len(rest) and not isinstance(rest[j], target):
-                    j += 1
-                if j == len(rest):
-                    stack.append(((), i, seen, raised, exact, free))  # a jump outside a loop (not Python)
-                else:  # (through the `finally` of each `try` it leaves)
-                    stack.append(((*_finals(rest[:j]), *rest[j + 1 if head.how != "continue" else j :]), i, seen, raised, exact, free))
+                stack.append((_jumped(head, rest), i, seen, raised, exact, free))
             elif isinstance(head, Exit):
                 finals = _finals(rest)
                 if finals:  # the `finally` of each `try` it leaves runs first
@@ -267,12 +260,7 @@ def reach(root: Node, position: int, agrees) -> Reached:
             if k <= position + 1:
                 stack.append(((loop.body, _LoopMark(loop, k + 1), *rest), i))
         elif isinstance(head, Jump):
-            target = _InlinedMark if head.how == "return" else _LoopMark
-            j = next((n for n, x in enumerate(rest) if isinstance(x, target)), None)
-            if j is None:
-                stack.append(((), i))
-            else:
-                stack.append(((*_finals(rest[:j]), *rest[j + 1 if head.how != "continue" else j :]), i))
+            stack.append((_jumped(head, rest), i))
         elif isinstance(head, Exit):
             finals = _finals(rest)
             if finals:
@@ -289,6 +277,17 @@ def reach(root: Node, position: int, agrees) -> Reached:
         elif isinstance(head, _InlinedMark):
             stack.append((rest, i))
     return out
+
+
+def _jumped(jump: Jump, rest: tuple[_Item, ...]) -> tuple[_Item, ...]:
+    """Where a jump goes on: after the loop it breaks out of or the helper it returns from, or
+    to its loop's next iteration, through the `finally` of each `try` it leaves (nowhere, for
+    a jump outside a loop: not Python)."""
+    target = _InlinedMark if jump.how == "return" else _LoopMark
+    j = next((n for n, x in enumerate(rest) if isinstance(x, target)), None)
+    if j is None:
+        return ()
+    return (*_finals(rest[:j]), *rest[j if jump.how == "continue" else j + 1 :])
 
 
 def _finals(left: tuple[_Item, ...]) -> tuple[Node, ...]:

@@ -20,7 +20,7 @@ import os
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import PurePosixPath
-from typing import Iterable, Mapping, Sequence, Union
+from typing import Iterable, Iterator, Mapping, Sequence, Union
 
 from rea_lint.config import DEFAULT, ReaConfig
 from rea_lint.engine import tree_mode
@@ -77,6 +77,9 @@ class Branch:
     arms: tuple["Node", ...]
     path: str = ""
     """The file the condition is in (a helper's, when inlined)."""
+
+    def where(self) -> str:
+        return f"{self.path}:{self.line}" if self.path else f"line {self.line}"
 
 
 @dataclass(frozen=True)
@@ -203,24 +206,33 @@ class Shapes(dict[tuple[str, str], HandlerShape]):
         first = self.get(key)
         return [] if first is None else [first, *self.later.get(key, ())]
 
+    def every(self) -> Iterator[HandlerShape]:
+        """Every definition of every handler."""
+        for key in self:
+            yield from self.definitions(key)
+
+
+def _parts(node: Node) -> tuple[Node, ...]:
+    """The nodes directly inside ``node``, in source order (the one place that knows where
+    each kind of node keeps them, for the walks below that look at every part alike)."""
+    if isinstance(node, Seq):
+        return node.items
+    if isinstance(node, Branch):
+        return node.arms
+    if isinstance(node, Loop):
+        return (node.body, node.orelse)
+    if isinstance(node, Try):
+        return (node.body, *node.handlers, node.orelse, node.final)
+    if isinstance(node, Inlined):
+        return (node.body,)
+    return ()
+
 
 def _collect_ops(node: Node, out: list[Op]) -> None:
     if isinstance(node, Step):
         out.append(node.op)
-    elif isinstance(node, Seq):
-        for item in node.items:
-            _collect_ops(item, out)
-    elif isinstance(node, Branch):
-        for arm in node.arms:
-            _collect_ops(arm, out)
-    elif isinstance(node, Loop):
-        _collect_ops(node.body, out)
-        _collect_ops(node.orelse, out)
-    elif isinstance(node, Try):
-        for part in (node.body, *node.handlers, node.orelse, node.final):
-            _collect_ops(part, out)
-    elif isinstance(node, Inlined):
-        _collect_ops(node.body, out)
+    for part in _parts(node):
+        _collect_ops(part, out)
 
 
 # --- loading --------------------------------------------------------------------------------
@@ -1037,13 +1049,7 @@ def _continues(node: Node) -> bool:
     """Does a `continue` of this loop's own sit in its body (not in a loop nested in it)?"""
     if isinstance(node, Jump):
         return node.how == "continue"
-    if isinstance(node, Seq):
-        return any(map(_continues, node.items))
-    if isinstance(node, Branch):
-        return any(map(_continues, node.arms))
-    if isinstance(node, Try):
-        return any(_continues(p) for p in (node.body, *node.handlers, node.orelse, node.final))
-    return False
+    return not isinstance(node, Loop) and any(map(_continues, _parts(node)))
 
 
 def _returns_nested(node: Node) -> bool:
@@ -1073,17 +1079,10 @@ def _return_jumps(node: Node) -> Node:
 
 
 def _returns(node: Node) -> bool:
+    """Does a `return` sit in it (an `Inlined` helper's returns are jumps)?"""
     if isinstance(node, Exit):
         return node.how == "return"
-    if isinstance(node, Seq):
-        return any(_returns(i) for i in node.items)
-    if isinstance(node, Branch):
-        return any(_returns(a) for a in node.arms)
-    if isinstance(node, Loop):
-        return _returns(node.body) or _returns(node.orelse)
-    if isinstance(node, Try):
-        return any(_returns(n) for n in (node.body, *node.handlers, node.orelse, node.final))
-    return False
+    return any(map(_returns, _parts(node)))
 
 
 def _seq(parts: Iterable[Node]) -> Node:
@@ -1106,16 +1105,4 @@ def _has_ops(node: Node) -> bool:
 
 
 def _has_unknown(node: Node) -> bool:
-    if isinstance(node, Unknown):
-        return True
-    if isinstance(node, Seq):
-        return any(_has_unknown(i) for i in node.items)
-    if isinstance(node, Branch):
-        return any(_has_unknown(a) for a in node.arms)
-    if isinstance(node, Loop):
-        return _has_unknown(node.body) or _has_unknown(node.orelse)
-    if isinstance(node, Try):
-        return any(_has_unknown(p) for p in (node.body, *node.handlers, node.orelse, node.final))
-    if isinstance(node, Inlined):
-        return _has_unknown(node.body)
-    return False
+    return isinstance(node, Unknown) or any(map(_has_unknown, _parts(node)))
