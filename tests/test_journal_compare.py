@@ -162,6 +162,46 @@ def test_state_value_computation_changed_is_unknown():
     assert d.verdict is Verdict.UNKNOWN and "computed at run time" in d.reason
 
 
+def test_a_key_moved_into_a_module_constant_is_the_same_literal():
+    """`ctx.get("balance")` -> `ctx.get(BALANCE)` with `BALANCE = "balance"`: the same key to
+    replay (restatedev/ai-examples did this in two apps; rea said unknown). A constant that
+    holds another value breaks; a name bound twice, or declared `global`, is not a constant."""
+    same = obj_verdict('v = await ctx.get("balance")\nctx.set("balance", 1)',
+                       'v = await ctx.get(BALANCE)\nctx.set(BALANCE, 1)', helpers1="", helpers2='BALANCE = "balance"')
+    assert same.verdict is Verdict.COMPATIBLE, same.reason
+    other = obj_verdict('v = await ctx.get("balance")', "v = await ctx.get(BALANCE)", helpers1="", helpers2='BALANCE = "total"')
+    assert other.verdict is Verdict.BREAKING and other.divergence.index == 1, other.reason
+    assert "key 'balance' != 'total'" in other.reason
+    # a constant in a larger expression reads as written in place too
+    fstring = obj_verdict('await ctx.run(f"{\'step\'}-{req[\'n\']}", lambda: 1)', 'await ctx.run(f"{STEP}-{req[\'n\']}", lambda: 1)',
+                          helpers1="", helpers2='STEP = "step"')
+    assert fstring.verdict is Verdict.COMPATIBLE, fstring.reason
+    for rebinding in ('BALANCE = "balance"\nBALANCE = "balance"',
+                      'BALANCE = "balance"\nfor BALANCE in ["balance"]:\n    pass',
+                      'BALANCE = "balance"\ndef reset():\n    global BALANCE\n    BALANCE = "balance"',
+                      'BALANCE = "balance"\nfrom somelib import BALANCE'):
+        d = obj_verdict('v = await ctx.get("balance")', "v = await ctx.get(BALANCE)", helpers1="", helpers2=rebinding)
+        assert d.verdict is Verdict.UNKNOWN and "computed at run time" in d.reason, (rebinding, d.reason)
+    # a local of that name is the local
+    d = obj_verdict('v = await ctx.get("balance")', 'BALANCE = req["k"]\nv = await ctx.get(BALANCE)', helpers1="", helpers2='BALANCE = "balance"')
+    assert d.verdict is Verdict.UNKNOWN, d.reason
+
+
+def test_a_key_imported_from_a_constants_module_is_its_literal():
+    app = PRELUDE.replace("import somelib\n", "import somelib\n{imports}\n") + (
+        "@obj.handler()\nasync def h(ctx: restate.ObjectContext, req: dict) -> str:\n    return await ctx.get({key}) or ''\n")
+    keys = {"shop/__init__.py": "", "shop/keys.py": 'BALANCE = "balance"\nTOTAL = "total"\n'}
+    old, _ = shapes_of_sources({**keys, "shop/app.py": app.format(imports="", key='"balance"')})
+    for imports, key, expected in (("from shop.keys import BALANCE", "BALANCE", Verdict.COMPATIBLE),
+                                   ("from shop import keys", "keys.BALANCE", Verdict.UNKNOWN),  # (an attribute: not followed)
+                                   ("from shop.keys import TOTAL", "TOTAL", Verdict.BREAKING),
+                                   ("from shop.keys import MISSING", "MISSING", Verdict.UNKNOWN)):
+        new, problems = shapes_of_sources({**keys, "shop/app.py": app.format(imports=imports, key=key)})
+        assert problems == []
+        d = compare_handlers(old[("obj", "h")], new[("obj", "h")])
+        assert d.verdict is expected, (imports, d.reason)
+
+
 def test_a_result_decoded_another_way_decides_a_branch_as_before():
     """restatedev/examples 054e63ed added `type_hint=bool` to `if await ctx.get("reserved")`:
     replay hands back the recorded value, whatever it is decoded with, so the branch goes the
@@ -334,6 +374,53 @@ async def again(c, n):
     assert d.verdict is Verdict.BREAKING and d.divergence.index == 2
     shape = shapes_of_source(module("await again(ctx, 3)", helper), "app.py")[("svc", "h")]
     assert "recursion" in repr(shape.shape)
+
+
+BALANCE_V1 = """
+@obj.handler()
+async def get_balance(ctx: restate.ObjectContext) -> int:
+    return await ctx.get("balance") or 0
+"""
+
+
+def test_a_handler_function_called_directly_journals_its_own_operations():
+    """`await get_balance(ctx)` runs the handler's body in the caller's journal (the SDK's
+    decorator only wraps the call): what it journals is followed, as a helper's is. Before,
+    every such call was unknown (21 verdicts over restatedev/ai-examples' history)."""
+    body = "n = await get_balance(ctx)\nctx.set('balance', n + 1)"
+    d = obj_verdict(body, body, helpers1=BALANCE_V1, helpers2=BALANCE_V1.replace('"balance"', '"total"'))
+    assert d.verdict is Verdict.BREAKING and d.divergence.index == 1, d.reason
+    assert d.divergence.new.via and "get_balance(ctx)" in d.divergence.new.via[0]
+    d = obj_verdict(body, "total = await get_balance(ctx)\nctx.set('balance', total + 1)", helpers1=BALANCE_V1)
+    assert d.verdict is Verdict.COMPATIBLE, d.reason
+    # inlined where it was called directly, and a handler of its own all the same
+    shapes = shapes_of_source(module(body, BALANCE_V1, "@obj.handler()", "restate.ObjectContext"), "app.py")
+    assert [op.label() for op in shapes[("obj", "h")].ops()] == ["get_state 'balance'", "set_state 'balance'"]
+    assert [op.label() for op in shapes[("obj", "get_balance")].ops()] == ["get_state 'balance'"]
+
+
+def test_an_async_helper_called_without_await_journals_nothing():
+    """`resolve_awakeable(ctx, cmd)` as a statement makes a coroutine and drops it: nothing of
+    its body runs (restatedev/sdk-python's test services, until a commit added the `await`,
+    which is a break for invocations that passed it). A plain `def` helper runs all the same."""
+    helpers = '''
+async def mark(c):
+    c.set("mark", 1)
+
+
+def mark_now(c):
+    c.set("mark", 1)
+'''
+    shape = shapes_of_source(module(f"mark(ctx)\n{RUN_A}", helpers, "@obj.handler()", "restate.ObjectContext"), "app.py")
+    assert [op.label() for op in shape[("obj", "h")].ops()] == ["run 'a'"]
+    d = obj_verdict(f"mark(ctx)\n{RUN_A}", f"await mark(ctx)\n{RUN_A}", helpers1=helpers)
+    assert d.verdict is Verdict.BREAKING and d.divergence.index == 1, d.reason
+    d = obj_verdict(f"mark(ctx)\n{RUN_A}", f"mark_now(ctx)\n{RUN_A}", helpers1=helpers)
+    assert d.verdict is Verdict.BREAKING and d.divergence.index == 1, d.reason
+    d = obj_verdict(f"mark_now(ctx)\n{RUN_A}", f"c = ctx\nmark_now(c)\n{RUN_A}", helpers1=helpers)
+    assert d.verdict is not Verdict.COMPATIBLE  # (the context as a value: not followed)
+    shape = shapes_of_source(module(f"mark_now(ctx)\n{RUN_A}", helpers, "@obj.handler()", "restate.ObjectContext"), "app.py")
+    assert [op.label() for op in shape[("obj", "h")].ops()] == ["set_state 'mark'", "run 'a'"]
 
 
 AGENT_LOOP = """

@@ -16,15 +16,18 @@ from __future__ import annotations
 
 import ast
 import hashlib
+from collections import Counter
 from functools import partial
 from typing import Callable, Iterable, Mapping
 
 from rea_lint.model import Function, Model
 from rea_lint.rules.base import memo
 
-__all__ = ["Fingerprinter"]
+__all__ = ["Fingerprinter", "module_constant"]
 
 _MAX_DEPTH = 40
+_LITERAL_TYPES = (str, bytes, int, float, bool)
+"""What a module constant may hold to be read as the literal it is (`BALANCE = "balance"`)."""
 _DECODING = frozenset({"type_hint", "serde"})
 """Keywords of context methods that only say how a journaled result is decoded."""
 
@@ -40,6 +43,7 @@ class Fingerprinter:
         contexts: Iterable[str] | None = None,
         handler_of: Callable[[ast.Call], tuple[ast.expr, str] | None] | None = None,
         imported: Callable[[str], str] | None = None,
+        imported_constant: Callable[[str], ast.Constant | None] | None = None,
     ) -> None:
         self.m = model
         self.fn = function
@@ -54,6 +58,9 @@ class Fingerprinter:
         """An imported name's qualified name -> how it is named here, the same however it is
         imported (its module's own name and the name in it), so that a module that became part
         of a package (`from utils import X` -> `from app.utils import X`) changes nothing."""
+        self.imported_constant = imported_constant
+        """An imported name's qualified name -> the literal it always holds, if it is a
+        constant of a project module (`from keys import BALANCE`), else None."""
         self._assigned: dict[str, list[str]] | None = None
         self._positions = _param_positions(function)
 
@@ -62,6 +69,28 @@ class Fingerprinter:
             return "None"
         text = self._render(node, 0, frozenset())
         return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+    def constant(self, node: ast.expr) -> ast.Constant | None:
+        """The literal ``node`` always holds here: itself, or a name no local, parameter or
+        enclosing function binds that names a module constant, of this module or imported
+        from a project module (a key or a run name moved into a constant stays the same
+        literal to replay, and to `rea diff`)."""
+        if isinstance(node, ast.Constant):
+            return node
+        if not isinstance(node, ast.Name):
+            return None
+        name = node.id
+        if name in self.env or name in self.contexts or name in self._positions or name in self.assignments():
+            return None
+        scope = self.fn.parent
+        while scope is not None:
+            if name in scope.local_names:
+                return None
+            scope = scope.parent
+        qual = self.m.imports.names.get(name)
+        if qual is not None:
+            return self.imported_constant(qual) if self.imported_constant is not None else None
+        return module_constant(self.m, name)
 
     # -- rendering --------------------------------------------------------------------------
 
@@ -143,6 +172,9 @@ class Fingerprinter:
             return f"Q({self.imported(qual) if self.imported is not None else qual})"
         value = self.m.module_values.get(name)
         if value is not None:
+            constant = module_constant(self.m, name)
+            if constant is not None:
+                return f"C({constant.value!r})"  # as if written in place: `"balance"` and `BALANCE` are one value
             return f"M({self._render(value, depth + 1, stack | {name})})" if name not in stack else f"R({name})"
         defined = self.m.module_functions.get(name)
         if defined is not None:
@@ -195,6 +227,49 @@ class Fingerprinter:
                 bind(node.target, node.value)
         self._assigned = out  # type: ignore[assignment]
         return out
+
+
+def module_constant(model: Model, name: str) -> ast.Constant | None:
+    """The literal a module-level name always holds: bound once in the module, by a plain
+    assignment of a literal (`BALANCE = "balance"`), and never declared `global`. None
+    otherwise (bound again, by a loop, an import or a `def`; or assigned from a function)."""
+    value = model.module_values.get(name)
+    if not isinstance(value, ast.Constant) or not isinstance(value.value, _LITERAL_TYPES):
+        return None
+    shared = memo(model)
+    found = shared.get("fingerprint-module-bindings")
+    if found is None:
+        found = shared["fingerprint-module-bindings"] = _module_bindings(model.tree)
+    stores, declared_global = found
+    return value if stores[name] == 1 and name not in declared_global else None
+
+
+def _module_bindings(tree: ast.Module) -> tuple[Counter[str], frozenset[str]]:
+    """How often each name is bound at module level (any way: assignment, loop, import, `def`,
+    `except ... as`, a match capture), and the names some function declares `global`."""
+    stores: Counter[str] = Counter()
+    declared: set[str] = set()
+    stack: list[tuple[ast.AST, bool]] = [(stmt, True) for stmt in tree.body]
+    while stack:
+        node, top = stack.pop()
+        if isinstance(node, ast.Global):
+            declared.update(node.names)
+            continue
+        scope = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))
+        if top:
+            if isinstance(node, ast.Name):
+                if not isinstance(node.ctx, ast.Load):
+                    stores[node.id] += 1
+            elif isinstance(node, ast.alias):
+                stores[(node.asname or node.name).split(".")[0]] += 1
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                stores[node.name] += 1
+            elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+                stores[node.name] += 1
+            elif isinstance(node, ast.MatchMapping) and node.rest:
+                stores[node.rest] += 1
+        stack.extend((child, top and not scope) for child in ast.iter_child_nodes(node))
+    return stores, frozenset(declared)
 
 
 def _bind(out: dict[str, list[ast.AST | str | tuple[int, ast.AST]]], target: ast.AST, value: ast.AST | str | tuple[int, ast.AST]) -> None:

@@ -24,7 +24,7 @@ from typing import Iterable, Iterator, Mapping, Sequence, Union
 
 from rea_lint.config import DEFAULT, ReaConfig
 from rea_lint.engine import tree_mode
-from rea_lint.journal.fingerprint import Fingerprinter
+from rea_lint.journal.fingerprint import Fingerprinter, module_constant
 from rea_lint.journal.ops import Field, Op, OpKind
 from rea_lint.model import Function, Model, build_model, service_name, source_text
 from rea_lint.names import ImportMap, dotted
@@ -607,7 +607,8 @@ class _ShapeBuilder:
         # (the hooks hold the project, module and function, never this builder: a builder that
         # its fingerprinter held would be a reference cycle, freed only by a collection)
         self.fp = Fingerprinter(self.m, fn, env, contexts, handler_of=partial(_called_handler, project, mod, fn),
-                                imported=partial(_imported, project, mod.path))
+                                imported=partial(_imported, project, mod.path),
+                                imported_constant=partial(_imported_constant, project, mod.path))
         self.depth = depth
         self.stack = stack
         self.via = via
@@ -699,6 +700,8 @@ class _ShapeBuilder:
             return node
         if isinstance(s, ast.AugAssign):
             return _seq([self.expr(s.target) if not isinstance(s.target, ast.Name) else EMPTY, self.expr(s.value)])
+        if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call):
+            return self.call(s.value, dropped=True)
         parts = [self.expr(child) for child in ast.iter_child_nodes(s) if isinstance(child, ast.expr)]
         return _seq(parts)
 
@@ -783,7 +786,9 @@ class _ShapeBuilder:
         parts += [self.expr(k.value) for k in call.keywords if k.arg not in skip_kw]
         return _seq(parts)
 
-    def call(self, call: ast.Call) -> Node:
+    def call(self, call: ast.Call, dropped: bool = False) -> Node:
+        """What a call journals. ``dropped``: its value is thrown away (an expression
+        statement), so a coroutine it makes never runs."""
         func = call.func
         if isinstance(func, ast.Attribute):
             recv = func.value
@@ -811,7 +816,7 @@ class _ShapeBuilder:
         before = _seq([self.expr(func) if isinstance(func, ast.Attribute) and not self._is_ctx(func.value) and isinstance(func.value, ast.Call) else EMPTY,
                        _seq([self.expr(a) for a in call.args if not self._is_ctx(a)]),
                        _seq([self.expr(k.value) for k in call.keywords if not self._is_ctx(k.value)])])
-        return _seq([before, self.helper(call, target)])
+        return _seq([before, self.helper(call, target, dropped)])
 
     def _local_closure(self, func: ast.expr) -> Function | None:
         """A nested def called by name whose body uses an enclosing context."""
@@ -828,8 +833,17 @@ class _ShapeBuilder:
             scope = scope.parent
         return None
 
-    def helper(self, call: ast.Call, closure: Function | None) -> Node:
-        """A call that hands the context to a function: its shape, inlined; else unknown."""
+    def helper(self, call: ast.Call, closure: Function | None, dropped: bool = False) -> Node:
+        """A call that hands the context to a function: its shape, inlined; else unknown.
+
+        A handler function called directly (`balance = await get_balance(ctx)`) is inlined like
+        any helper: the SDK's handler decorator returns a wrapper that only calls the function
+        (restate-sdk 1.3, `Service.handler`), so the call journals the handler's own operations
+        in the caller's journal, nothing more.
+
+        An `async def` called as a statement without `await` (``dropped``) makes a coroutine
+        that is never run: it journals nothing (restatedev/sdk-python's test services had
+        `resolve_awakeable(ctx, cmd)` so until a commit added the `await`)."""
         text = source_text(call)
         opaque = self.fp.of(call)
         if closure is not None:
@@ -841,13 +855,13 @@ class _ShapeBuilder:
             where = dotted(call.func) or _text(call.func)
             return Unknown(f"the context is passed to `{where}()`, which rea cannot see into", self.mod.path, call.lineno, call.col_offset, opaque)
         mod, fn = found
+        if dropped and _never_runs(fn):
+            return EMPTY
         key = f"{mod.path}:{fn.qualname}"
         if key in self.stack:
             return Unknown(f"`{text}` calls itself (recursion): how many operations it journals is not known", self.mod.path, call.lineno, call.col_offset, opaque)
         if self.depth >= _MAX_INLINE_DEPTH:
             return Unknown(f"`{text}` is nested more than {_MAX_INLINE_DEPTH} helpers deep", self.mod.path, call.lineno, call.col_offset, opaque)
-        if fn.handler is not None and fn.handler.factory is not None and fn is not closure:
-            return Unknown(f"`{text}` calls a handler function directly with the context", self.mod.path, call.lineno, call.col_offset, opaque)
         contexts, env = self._bind(call, fn)
         if closure is not None:
             contexts = frozenset(contexts | (set(closure.contexts) & set(self.contexts)))
@@ -965,8 +979,9 @@ class _ShapeBuilder:
         if node is None or (isinstance(node, ast.Constant) and node.value is None):
             value = empty
             return Field(text=repr(value), literal=value, is_literal=True, fingerprint=repr(value))
-        if isinstance(node, ast.Constant):
-            return Field(text=_text(node), literal=node.value, is_literal=True, fingerprint=repr(node.value))
+        constant = self.fp.constant(node)
+        if constant is not None:
+            return Field(text=_text(node), literal=constant.value, is_literal=True, fingerprint=repr(constant.value))
         return Field(text=_text(node), fingerprint=self.fp.of(node))
 
     def _op(self, kind: OpKind, node: ast.AST, fields: dict[str, Field]) -> Op:
@@ -1004,6 +1019,24 @@ def _imported(project: _Project, near: str, qual: str) -> str:
     if len(parts) > 1 and project.file_of(qual, near) is not None:
         return parts[-1]  # the module itself (`from signalspayments import stripe_utils`)
     return ".".join(parts[-2:])
+
+
+def _never_runs(fn: Function) -> bool:
+    """Calling ``fn`` only makes a coroutine: an `async def`, undecorated or decorated as a
+    handler only (the SDK's wrapper returns the coroutine; another decorator might run it)."""
+    node = fn.node
+    if not isinstance(node, ast.AsyncFunctionDef):
+        return False
+    handler = fn.handler
+    return not node.decorator_list or (len(node.decorator_list) == 1 and handler is not None and handler.decorator is node.decorator_list[0])
+
+
+def _imported_constant(project: _Project, near: str, qual: str) -> ast.Constant | None:
+    """The literal an imported name holds if it is a module constant of a project module
+    (`from app.keys import BALANCE`: `BALANCE = "balance"` in app/keys.py), else None."""
+    module, _, name = qual.rpartition(".")
+    mod = project.module(module, near) if module else None
+    return module_constant(mod.model, name) if mod is not None else None
 
 
 def _arg(call: ast.Call, params: Sequence[str], name: str) -> ast.expr | None:
