@@ -126,7 +126,8 @@ class ImportMap:
                 for name in STAR_EXPORTS.get(module, ()):
                     self.names[name] = f"{module}.{name}"
                 continue
-            self.names[alias.asname or alias.name] = f"{module}.{alias.name}" if module else alias.name
+            # (`from . import x` in a module outside any package: `.x`, its leading dots the level)
+            self.names[alias.asname or alias.name] = (f"{module}{alias.name}" if module.endswith(".") else f"{module}.{alias.name}") if module else alias.name
 
     def _add_alias(self, stmt: ast.stmt) -> None:
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:

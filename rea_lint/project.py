@@ -71,7 +71,7 @@ ACTION_CODE = "REA208"
 """action-called-not-passed: a run's action called in handler code, resolved the same way."""
 PROJECT_CODES = (*TRANSITIVE_CODES, ACTION_CODE, KIND_CODE)
 """Every code the whole-project analysis reports."""
-SUMMARY_VERSION = 4
+SUMMARY_VERSION = 5
 """Bump when the summary's shape or meaning changes (part of a cache key)."""
 _UNKNOWN: Any = object()
 
@@ -913,7 +913,17 @@ class Project:
 
     def _by_roots(self, target: str, importer: ModuleSummary) -> tuple[ModuleSummary, str] | None:
         """The module (and the rest of the name) ``target`` names from ``importer``'s roots:
-        the first root, then the longest module name, that the index has."""
+        the first root, then the longest module name, that the index has.
+
+        A relative name (`.steps.pay`: a relative import in a module outside any package,
+        `ImportMap`) is looked up from the importer's own directory, or the one its dots
+        climb to, alone: Python's only root for it when it runs the directory as a package."""
+        if target.startswith("."):
+            rest = target.lstrip(".")
+            here = self._index.directory(importer)
+            for _ in range(len(target) - len(rest) - 1):
+                here = os.path.dirname(here)
+            return self._first_at([here], rest) if rest else None
         roots = self._index.roots(importer, self._src)
         key = (id(roots), target)  # (files of one directory share their roots list)
         found = self._found.get(key, _UNKNOWN)
@@ -1169,6 +1179,11 @@ class _RootIndex:
 
     def get(self, root: str, module: str) -> ModuleSummary | None:
         return self._at.get((root, module))
+
+    def directory(self, summary: ModuleSummary) -> str:
+        """The absolute directory of a summary's file."""
+        place = self._places.get(id(summary))
+        return (place if place is not None else _place(summary.path, self._absolute))[0]
 
     def roots(self, importer: ModuleSummary, src: Sequence[str]) -> list[str]:
         found = self._roots.get(id(importer))

@@ -165,6 +165,27 @@ def test_helpers_are_followed_across_modules():
     assert ops[0].via and "pay(ctx, n)" in ops[0].via[0] and "shop/app.py:7" in ops[0].via[0]
 
 
+def test_relative_imports_outside_any_package_resolve_from_the_file():
+    """`from .steps import pay` in a directory that is no package (`insurance-workflows/`, no
+    `__init__.py`: restatedev/ai-examples) names the sibling file, as Python finds it when it
+    runs the directory as a package; `..` goes one directory up."""
+    app = ("import restate\nfrom .steps import pay\nfrom . import audit\nfrom ..shared.notify import tell\n"
+           "svc = restate.Service('Shop')\n\n@svc.handler()\nasync def buy(ctx: restate.Context, n: int):\n"
+           "    await pay(ctx, n)\n    await audit.log(ctx)\n    await tell(ctx)\n")
+    sources = {
+        "apps/shop-app/app.py": app,
+        "apps/shop-app/steps.py": "async def pay(c, amount):\n    await c.run('pay', lambda: amount)\n",
+        "apps/shop-app/audit.py": "async def log(c):\n    await c.run('audit', lambda: 1)\n",
+        "apps/shared/notify.py": "async def tell(c):\n    await c.run('tell', lambda: 1)\n",
+        "other/steps.py": "async def pay(c, amount):\n    await c.run('elsewhere', lambda: amount)\n",
+    }
+    shapes, problems = shapes_of_sources(sources)
+    assert problems == []
+    (path,) = enumerate_paths(shapes[("Shop", "buy")].shape)
+    assert [op.label() for op in path.journal] == ["run 'pay'", "run 'audit'", "run 'tell'"]
+    assert [op.path for op in path.journal] == ["apps/shop-app/steps.py", "apps/shop-app/audit.py", "apps/shared/notify.py"]
+
+
 def test_run_action_bodies_are_invisible():
     src = handler('''
         async def action():

@@ -231,6 +231,39 @@ def test_cross_module_imports_and_reexports(tmp_path: Path) -> None:
     assert "via shop.current_time() -> _read() -> time.time():" in rows[2][2]
 
 
+def test_relative_imports_outside_any_package_follow_the_file_tree(tmp_path: Path) -> None:
+    """A directory that is no package (`insurance-workflows/`, no `__init__.py`) whose modules
+    import each other relatively, as restatedev/ai-examples' apps do: `.clock` is the sibling
+    file and `..shared.net` the one a directory up, as Python finds them when it runs the
+    directory as a package; a name no file holds stays unresolved."""
+    got = findings(
+        tmp_path,
+        {
+            "apps/shop-app/clock.py": "import time\ndef now():\n    return time.time()\n",
+            "apps/shared/net.py": "import requests\ndef get(u):\n    return requests.get(u)\n",
+            "apps/shop-app/handlers.py": HANDLER
+            + textwrap.dedent(
+                """\
+                from .clock import now
+                from . import clock
+                from ..shared.net import get
+                from .missing import nothing
+                @svc.handler()
+                async def h(ctx):
+                    a = now()
+                    b = clock.now()
+                    c = get("u")
+                    return a, b, c, nothing()
+                """
+            ),
+        },
+    )
+    assert list(got) == ["apps/shop-app/handlers.py"]
+    rows = got["apps/shop-app/handlers.py"]
+    assert [(line, code) for line, code, _ in rows] == [(9, "REA101"), (10, "REA101"), (11, "REA108")]
+    assert "via now() -> time.time():" in rows[0][2] and "via clock.now() -> time.time():" in rows[1][2]
+
+
 def test_cross_module_cycle(tmp_path: Path) -> None:
     got = findings(
         tmp_path,

@@ -456,11 +456,30 @@ class _Project:
         return mod
 
     def _choose(self, name: str, near: str) -> str | None:
-        """The file of the module of this name nearest the file ``near``."""
+        """The file of the module of this name nearest the file ``near``.
+
+        A relative name (`.steps`, `..utils.time`: a relative import in a module outside any
+        package, whose directory has no `__init__.py` or is no identifier, as
+        `end-to-end-applications/insurance-workflows/` in restatedev/ai-examples) is the file
+        that path names from ``near``'s directory, as Python finds it when it runs the
+        directory as a package."""
+        if name.startswith("."):
+            return self._relative(name, near)
         paths = self.paths_of.get(name)
         if not paths:
             return None
         return paths[0] if len(paths) == 1 else max(reversed(paths), key=lambda p: shared_directories(p, near))
+
+    def _relative(self, name: str, near: str) -> str | None:
+        rest = name.lstrip(".")
+        directory = PurePosixPath(near.replace(os.sep, "/")).parent
+        for _ in range(len(name) - len(rest) - 1):
+            directory = directory.parent
+        base = directory.joinpath(*rest.split(".")) if rest else directory
+        for candidate in (f"{base}.py", f"{base}/__init__.py"):
+            if candidate in self.sources:
+                return candidate
+        return None
 
     def file_of(self, name: str, near: str) -> str | None:
         """The file of the module of this name nearest the file ``near``, unread (the lookup
