@@ -342,6 +342,27 @@ def test_files_sharing_a_module_name_are_all_shaped_and_names_resolve_to_the_nea
         assert [(op.label(), op.path) for op in path.journal] == [(f"run '{d}-charge'", f"{d}/helpers.py")]
 
 
+def test_an_import_resolves_from_the_importing_files_roots_before_the_top():
+    """Two apps side by side, one of them a package (`mixing/__init__.py`), each with its own
+    `utils/utils.py`; `from utils.utils import stamp` in either means its own app's (run from
+    its directory), as `rea check` links it. By module name from the top, `utils.utils` was only
+    the other app's file (restatedev/ai-examples f0f467a), so the package's import read wrong."""
+    util = "import restate\nasync def stamp(c):\n    await c.run({name!r}, lambda: 1)\n"
+    sources = {
+        "mixing/__init__.py": "", "mixing/utils/__init__.py": "", "agentic/utils/__init__.py": "",
+        "mixing/utils/utils.py": util.format(name="mixing-stamp"),
+        "agentic/utils/utils.py": util.format(name="agentic-stamp"),
+        "mixing/app.py": SERVICE.format(imports="from utils.utils import stamp", service="Mixing", body="await stamp(ctx)"),
+        "agentic/app.py": SERVICE.format(imports="from utils.utils import stamp", service="Agentic", body="await stamp(ctx)"),
+        "mixing/abs.py": SERVICE.format(imports="from mixing.utils.utils import stamp", service="Absolute", body="await stamp(ctx)"),
+    }
+    shapes, problems = shapes_of_sources(sources)
+    assert problems == []
+    for service, expected in (("Mixing", "mixing"), ("Agentic", "agentic"), ("Absolute", "mixing")):
+        (path,) = enumerate_paths(shapes[(service, "go")].shape)
+        assert [(op.label(), op.path) for op in path.journal] == [(f"run '{expected}-stamp'", f"{expected}/utils/utils.py")], service
+
+
 def test_a_tree_is_kept_only_while_its_handlers_are_shaped_or_once_another_file_needs_it():
     """`rea diff` on 20,000 modules held every tree (8.5 GB) until the last handler was
     shaped. Now a file is released after its turn; a helper module another file inlines from

@@ -20,7 +20,7 @@ import os
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import PurePosixPath
-from typing import Iterable, Iterator, Mapping, Sequence, Union
+from typing import Any, Iterable, Iterator, Mapping, Sequence, Union
 
 from rea_lint.config import DEFAULT, ReaConfig
 from rea_lint.engine import tree_mode
@@ -360,6 +360,9 @@ def shared_directories(a: str, b: str) -> int:
 # --- the project: modules, handlers, helpers -------------------------------------------------
 
 
+_UNSET: Any = object()
+
+
 class _Project:
     """The project's files, parsed when needed.
 
@@ -396,6 +399,8 @@ class _Project:
         """The other side of a comparison, already shaped: files it shaped the same are reused."""
         self.turns: dict[str, _Turn] = {}
         self.reused = 0
+        self._rooted: dict[tuple[str, str, int], str | None] = {}
+        """(module name, importing file's directory, its package depth) -> `_from_roots`."""
 
     def shape_file(self, path: str) -> list[HandlerShape]:
         """The shapes of one file's handlers; its tree is released afterwards unless kept."""
@@ -465,10 +470,49 @@ class _Project:
         directory as a package."""
         if name.startswith("."):
             return self._relative(name, near)
+        found = self._from_roots(name, near)
+        if found is not None:
+            return found
         paths = self.paths_of.get(name)
         if not paths:
             return None
         return paths[0] if len(paths) == 1 else max(reversed(paths), key=lambda p: shared_directories(p, near))
+
+    def _from_roots(self, name: str, near: str) -> str | None:
+        """The file that names the module ``name`` under the roots Python and pyright search
+        from ``near``, as `rea check` links chains (`rea_lint.project`): the directory its
+        package starts in, its own directory (a script's `sys.path[0]`), then each ancestor and
+        its `src/`. So `from utils.utils import x` in an app run from its own directory finds
+        that app's `utils/utils.py`, not another app's whose module is named so from the top
+        (restatedev/ai-examples keeps two such apps side by side, one of them a package)."""
+        here = PurePosixPath(near.replace(os.sep, "/")).parent
+        climb = self.names[near].count(".") + (PurePosixPath(near).name == "__init__.py") if near in self.names else 0
+        key = (name, str(here), climb)
+        found = self._rooted.get(key, _UNSET)
+        if found is not _UNSET:
+            return found  # type: ignore[return-value]
+        base = here
+        for _ in range(climb):
+            base = base.parent
+        roots = [base, here]
+        d = here
+        while True:
+            roots += [d, d / "src"]
+            if d == d.parent:
+                break
+            d = d.parent
+        parts = name.split(".")
+        found = None
+        for root in dict.fromkeys(roots):
+            stem = root.joinpath(*parts)
+            for candidate in (f"{stem}.py", f"{stem}/__init__.py"):
+                if candidate in self.sources:
+                    found = candidate
+                    break
+            if found is not None:
+                break
+        self._rooted[key] = found
+        return found
 
     def _relative(self, name: str, near: str) -> str | None:
         rest = name.lstrip(".")
