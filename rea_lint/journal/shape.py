@@ -490,7 +490,7 @@ class _Project:
         key = (name, str(here), climb)
         found = self._rooted.get(key, _UNSET)
         if found is not _UNSET:
-            return found  # type: ignore[return-value]
+            return found
         base = here
         for _ in range(climb):
             base = base.parent
