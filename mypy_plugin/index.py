@@ -152,6 +152,10 @@ class ModuleIndex:
         `from rea_runtime import run` still names the helper. Read once: the walk does not change them."""
         self._stores: set[int] = set()
         """id() of every NameExpr that is an assignment's target."""
+        self._steps: dict[tuple[int, str], list[OperatorAssignmentStmt]] = {}
+        """(id(function) or 0, name) -> its `x += ...`/`x -= ...` steps, in source order."""
+        self._plain: dict[tuple[int, str], Expression | None] = {}
+        """As `_bound`, with the steps left out: the one value a name starts from (REA112)."""
         self._bound: dict[tuple[int, str], Expression | None] = {}
         """(id(function) or 0 for the module, name) -> the one expression bound to it
         (`x = e`, `with e as x`); None if it is bound more than once."""
@@ -254,7 +258,9 @@ class ModuleIndex:
             self._bind(func, node.target, node.value)
         elif what == _OP_ASSIGN:
             assert isinstance(node, OperatorAssignmentStmt)
-            self._bind(func, node.lvalue, None)
+            self._bind(func, node.lvalue, None, step=True)
+            if isinstance(node.lvalue, NameExpr):
+                self._steps.setdefault((id(func) if func is not None else 0, node.lvalue.name), []).append(node)
         elif what == _FOR:
             assert isinstance(node, ForStmt)
             self._bind(func, node.index, None)
@@ -264,7 +270,7 @@ class ModuleIndex:
                 if target is not None:
                     self._bind(func, target, expr)
 
-    def _bind(self, func: FuncItem | None, target: Expression, value: Expression | None) -> None:
+    def _bind(self, func: FuncItem | None, target: Expression, value: Expression | None, step: bool = False) -> None:
         # Keyed by scope and name, not by the Var: the daemon re-analyses a function it
         # re-checks and gives its locals new Vars, while the statements stay the same nodes.
         if isinstance(target, (TupleExpr, ListExpr)):
@@ -273,6 +279,8 @@ class ModuleIndex:
         elif isinstance(target, NameExpr):
             key = (id(func) if func is not None else 0, target.name)
             self._bound[key] = None if key in self._bound else value
+            if not step:
+                self._plain[key] = None if key in self._plain else value
 
     def _helper_name(self, callee: RefExpr) -> str:
         """The callee's qualified name, also through an import mypy could not follow (rea_runtime
@@ -342,6 +350,20 @@ class ModuleIndex:
                     return self._bound[key]
                 func = self.enclosing_function(func)
         return self._bound.get((0, expr.name))
+
+    def first_step(self, stmt: AssignmentStmt, name: str) -> OperatorAssignmentStmt | None:
+        """The first `name += ...`/`name -= ...` after ``stmt`` in its function, when ``stmt`` is
+        the one plain binding of ``name`` there (`now = await ctx.time()`, then `now -= WINDOW_MS`):
+        what the name holds up to that step is what ``stmt`` bound."""
+        func = self.enclosing_function(stmt)
+        key = (id(func) if func is not None else 0, name)
+        if self._plain.get(key) is not stmt.rvalue:
+            return None
+        steps = self._steps.get(key)
+        if not steps:
+            return None
+        first = min(steps, key=lambda s: (s.line, s.column))
+        return first if (first.line, first.column) > (stmt.line, stmt.column) else None
 
     def module_value(self, name: str) -> Expression | None:
         """What a module-level name was bound to, if it was bound exactly once, followed through

@@ -3,8 +3,8 @@
 The origin is typed (the hook fires on a context's `time()`), the units are read from names:
 the value bound to a name ending `_ms/_millis/_msec/_ns`, or added to, subtracted from or
 compared with a name or attribute that ends so (`+=`/`-=` onto one included), directly or
-through the one local it is bound to (bound once: `now = await ctx.time(); now -= WINDOW_MS`
-binds `now` twice, and is the linter's alone).
+through the one local it is bound to (bound once, or stepped in place: the first
+`now -= WINDOW_MS` after `now = await ctx.time()` still holds the seconds, as the linter reads it).
 """
 
 from __future__ import annotations
@@ -62,5 +62,8 @@ def clock_unit_misuse(index: ModuleIndex, call: CallExpr) -> str | None:
     if _unit_name(target):
         return target.name
     if index.single_value(target) is not value:
-        return None  # bound more than once: which value reaches a use is not known
+        # stepped in place (`now -= WINDOW_MS`): its first step still holds the raw value, as
+        # the linter reads it; other bindings: which value reaches a use is not known
+        step = index.first_step(stmt, target.name)
+        return _unit_name(step.rvalue) if step is not None and step.op in ("+", "-") else None
     return next((u for u in (_combined_with_units(index, use) for use in index.loads_of(stmt, target.name)) if u), None)

@@ -21,3 +21,15 @@ async def accumulate(ctx: Context, elapsed_ms: float, total_ms: float) -> float:
     seconds += await ctx.time()  # seconds on seconds
     total_ms += await ctx.time() * 1000  # converted first
     return elapsed_ms + total_ms + seconds
+
+
+async def stepped(ctx: Context) -> float:
+    now = await ctx.time()  # expect: REA112
+    now -= TTL_MS  # stepped in place: the seconds minus milliseconds
+    later = await ctx.time()
+    later -= 5.0  # the first step is in seconds: what `later` holds after it is not known
+    later -= TTL_MS
+    before = 0.0
+    before += TTL_MS  # a step before the binding
+    before = await ctx.time()
+    return now + later + before
