@@ -179,7 +179,8 @@ def test_a_key_moved_into_a_module_constant_is_the_same_literal():
     for rebinding in ('BALANCE = "balance"\nBALANCE = "balance"',
                       'BALANCE = "balance"\nfor BALANCE in ["balance"]:\n    pass',
                       'BALANCE = "balance"\ndef reset():\n    global BALANCE\n    BALANCE = "balance"',
-                      'BALANCE = "balance"\nfrom somelib import BALANCE'):
+                      'BALANCE = "balance"\nfrom somelib import BALANCE',
+                      'BALANCE = "balance"\nfrom somelib import *'):
         d = obj_verdict('v = await ctx.get("balance")', "v = await ctx.get(BALANCE)", helpers1="", helpers2=rebinding)
         assert d.verdict is Verdict.UNKNOWN and "computed at run time" in d.reason, (rebinding, d.reason)
     # a local of that name is the local

@@ -241,12 +241,13 @@ def module_constant(model: Model, name: str) -> ast.Constant | None:
     if found is None:
         found = shared["fingerprint-module-bindings"] = _module_bindings(model.tree)
     stores, declared_global = found
-    return value if stores[name] == 1 and name not in declared_global else None
+    return value if stores[name] == 1 and not stores["*"] and name not in declared_global else None
 
 
 def _module_bindings(tree: ast.Module) -> tuple[Counter[str], frozenset[str]]:
     """How often each name is bound at module level (any way: assignment, loop, import, `def`,
-    `except ... as`, a match capture), and the names some function declares `global`."""
+    `except ... as`, a match capture; `*` counts star imports, which may bind any name), and
+    the names some function declares `global`."""
     stores: Counter[str] = Counter()
     declared: set[str] = set()
     stack: list[tuple[ast.AST, bool]] = [(stmt, True) for stmt in tree.body]
