@@ -104,7 +104,7 @@ def _model_lines(tree: ast.Module, m: Any) -> list[str]:
     lines: list[str] = []
     for fn in m.functions:
         handler = fn.handler and (fn.handler.kind, fn.handler.factory, at(fn.handler.decorator))
-        contexts = [(k, c.type, name(c.owner), at(c.annotation), c.kind, c.is_shared) for k, c in fn.contexts.items()]
+        contexts = [(k, c.type, name(c.owner), at(c.annotation), c.kind, c.mixed) for k, c in fn.contexts.items()]
         lines.append(
             f"fn {fn.qualname} parent={name(fn.parent)} params={sorted(fn.params)} locals={sorted(fn.local_names)} "
             f"called={sorted(fn.called_names)} children={list(fn.children)} handler={handler} "

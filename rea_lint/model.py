@@ -110,6 +110,10 @@ _EXPECTED_CONTEXT = {
 
 
 _CONTEXT_HANDLERS = {name: Handler(kind, None, None) for name, kind in KIND_OF_CONTEXT.items()}
+_MIXED_CONTEXT_HANDLER = Handler(None, None, None)
+"""That of an undecorated function whose first parameter may be a context of either kind."""
+_UNIONS = (ast.BinOp, ast.Subscript, ast.Constant)
+"""What an annotation that may be a union is (`A | B`, `Union[A, B]`, `"A | B"`)."""
 """Context type -> the `Handler` of an undecorated function whose first parameter has it
 (immutable: one shared by every such function)."""
 
@@ -117,14 +121,18 @@ _CONTEXT_HANDLERS = {name: Handler(kind, None, None) for name, kind in KIND_OF_C
 class Context:
     """A name that holds a Restate context inside some function."""
 
-    __slots__ = ("name", "type", "_owner", "annotation")
+    __slots__ = ("name", "type", "_owner", "annotation", "mixed")
 
-    def __init__(self, name: str, type: str | None, owner: "Function", annotation: ast.expr | None) -> None:
+    def __init__(self, name: str, type: str | None, owner: "Function", annotation: ast.expr | None, mixed: bool = False) -> None:
         self.name = name
         self.type = type
-        """The Restate context type its annotation names (`ObjectSharedContext`), None if unannotated."""
+        """The Restate context type its annotation names (`ObjectSharedContext`; a union's first),
+        None if unannotated."""
         self._owner = weakref.ref(owner)
         self.annotation = annotation
+        self.mixed = mixed
+        """Its annotation admits contexts of more than one kind (`ObjectContext | Context`): its
+        kind is then its decorated handler's, or not known."""
 
     @property
     def owner(self) -> "Function":
@@ -137,12 +145,7 @@ class Context:
         handler = self._owner().handler  # type: ignore[union-attr]
         if handler is not None and handler.kind is not None:
             return handler.kind
-        return KIND_OF_CONTEXT.get(self.type) if self.type else None
-
-    @property
-    def is_shared(self) -> bool:
-        """Shared by its annotation, or by the kind of the handler it belongs to."""
-        return self.type in SHARED_CONTEXT_TYPES or self.kind is HandlerKind.SHARED
+        return KIND_OF_CONTEXT.get(self.type) if self.type and not self.mixed else None
 
     def __repr__(self) -> str:
         return f"Context({self.name!r}, {self.type!r})"
@@ -974,14 +977,16 @@ class _Builder(_Walker):
             if ctype is _UNKNOWN:
                 ctype = self.m.context_type_of(ann)
             if ctype is not None or first:  # (`first` only for every[0], which is positional[0])
-                own[p.arg] = Context(p.arg, ctype, fn, ann)  # type: ignore[arg-type]
+                mixed = ctype is not None and type(ann) in _UNIONS and len({KIND_OF_CONTEXT.get(t) for t in self.m.context_types_of(ann)}) > 1
+                own[p.arg] = Context(p.arg, ctype, fn, ann, mixed)  # type: ignore[arg-type]
             first = False
         if own:
             if handler is None and positional:
                 head = own.get(positional[0].arg)
                 if head is not None and head.type is not None:
-                    # a function whose first parameter is a Restate context is a handler (the rule specification)
-                    fn.handler = _CONTEXT_HANDLERS[head.type]
+                    # a function whose first parameter is a Restate context is a handler (the rule
+                    # specification), of the kind its context says, if one kind
+                    fn.handler = _MIXED_CONTEXT_HANDLER if head.mixed else _CONTEXT_HANDLERS[head.type]
         # every context visible here: the enclosing function's unless shadowed, then its own
         if parent is not None and parent.contexts:
             contexts = dict(parent.contexts)

@@ -44,6 +44,9 @@ class SleepInExclusiveHandler(Checker):
         "async def run(ctx: restate.WorkflowContext):\n    await ctx.sleep(timedelta(days=1))\n",
         "import restate\nfrom datetime import timedelta\nsvc = restate.Service('s')\n@svc.handler()\n"
         "async def h(ctx: restate.Context):\n    await ctx.sleep(timedelta(minutes=5))\n",
+        # a helper for either kind of handler: whether a lock is held is not known here
+        "import restate\nfrom datetime import timedelta\n"
+        "async def pause(ctx: restate.ObjectContext | restate.Context):\n    await ctx.sleep(timedelta(hours=1))\n",
     )
 
 

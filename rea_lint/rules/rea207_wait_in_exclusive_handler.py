@@ -68,6 +68,8 @@ class WaitInExclusiveHandler(Checker):
         _OBJ + "    driver_id = ctx.awakeable()[0]\n    ctx.set('awakeable', driver_id)\n"
         "    ctx.object_send(notify, key='drivers', arg=driver_id)\n",
         _OBJ + "    await restate.gather(ctx.object_call(a, key='k', arg=1), ctx.object_call(b, key='k', arg=2))\n",
+        "import restate\nasync def wait_for_driver(ctx: restate.ObjectContext | restate.Context) -> str:\n"
+        "    _id, fut = ctx.awakeable()\n    return await fut\n",
     )
 
 
