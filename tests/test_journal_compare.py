@@ -194,7 +194,9 @@ def test_a_key_imported_from_a_constants_module_is_its_literal():
     keys = {"shop/__init__.py": "", "shop/keys.py": 'BALANCE = "balance"\nTOTAL = "total"\n'}
     old, _ = shapes_of_sources({**keys, "shop/app.py": app.format(imports="", key='"balance"')})
     for imports, key, expected in (("from shop.keys import BALANCE", "BALANCE", Verdict.COMPATIBLE),
-                                   ("from shop import keys", "keys.BALANCE", Verdict.UNKNOWN),  # (an attribute: not followed)
+                                   ("from shop import keys", "keys.BALANCE", Verdict.COMPATIBLE),
+                                   ("import shop.keys", "shop.keys.BALANCE", Verdict.COMPATIBLE),
+                                   ("from shop import keys", "keys.TOTAL", Verdict.BREAKING),
                                    ("from shop.keys import TOTAL", "TOTAL", Verdict.BREAKING),
                                    ("from shop.keys import MISSING", "MISSING", Verdict.UNKNOWN)):
         new, problems = shapes_of_sources({**keys, "shop/app.py": app.format(imports=imports, key=key)})

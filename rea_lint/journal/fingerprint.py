@@ -73,24 +73,30 @@ class Fingerprinter:
     def constant(self, node: ast.expr) -> ast.Constant | None:
         """The literal ``node`` always holds here: itself, or a name no local, parameter or
         enclosing function binds that names a module constant, of this module or imported
-        from a project module (a key or a run name moved into a constant stays the same
-        literal to replay, and to `rea diff`)."""
+        from a project module (`BALANCE`, `keys.BALANCE`: a key or a run name moved into a
+        constant stays the same literal to replay, and to `rea diff`)."""
         if isinstance(node, ast.Constant):
             return node
-        if not isinstance(node, ast.Name):
+        head = node
+        while isinstance(head, ast.Attribute):
+            head = head.value
+        if not isinstance(head, ast.Name) or not self._unbound(head.id):
             return None
-        name = node.id
+        qual = self.m.imports.resolve(node) if head.id in self.m.imports.names else None
+        if qual is not None:
+            return self.imported_constant(qual) if self.imported_constant is not None else None
+        return module_constant(self.m, head.id) if head is node else None
+
+    def _unbound(self, name: str) -> bool:
+        """No parameter, local or enclosing function binds ``name`` here."""
         if name in self.env or name in self.contexts or name in self._positions or name in self.assignments():
-            return None
+            return False
         scope = self.fn.parent
         while scope is not None:
             if name in scope.local_names:
-                return None
+                return False
             scope = scope.parent
-        qual = self.m.imports.names.get(name)
-        if qual is not None:
-            return self.imported_constant(qual) if self.imported_constant is not None else None
-        return module_constant(self.m, name)
+        return True
 
     # -- rendering --------------------------------------------------------------------------
 
