@@ -162,6 +162,19 @@ def test_state_value_computation_changed_is_unknown():
     assert d.verdict is Verdict.UNKNOWN and "computed at run time" in d.reason
 
 
+def test_a_match_is_decided_by_its_subject_and_patterns_not_by_what_its_cases_do():
+    """A change in what a case does (here a value the cases' target also gets elsewhere) left
+    the `match` an undecided condition, and a break 'along a way that depends on it' that no
+    invocation can take (restatedev/sdk-python 371f655 changed a run's action two branches away)."""
+    body = ('if req["kind"] == "local":\n    result = compute(1)\n'
+            'else:\n    match await ctx.run("pick", lambda: "a"):\n        case "a":\n            result = "a"\n'
+            '        case _:\n            raise ValueError("no")\nawait ctx.run("done", lambda: result)')
+    d = verdict(body, body, "def compute(x):\n    return x\n", "def compute(x):\n    return (x,)\n")
+    assert d.verdict is Verdict.COMPATIBLE, d.reason
+    d = verdict(body, body.replace('case "a":', 'case "b":'), "def compute(x):\n    return x\n")
+    assert d.verdict is Verdict.BREAKING and d.divergence.assuming, d.reason  # a changed pattern decides anew
+
+
 def test_a_key_moved_into_a_module_constant_is_the_same_literal():
     """`ctx.get("balance")` -> `ctx.get(BALANCE)` with `BALANCE = "balance"`: the same key to
     replay (restatedev/ai-examples did this in two apps; rea said unknown). A constant that

@@ -749,7 +749,8 @@ class _ShapeBuilder:
             last = s.cases[-1].pattern if s.cases else None
             if not (isinstance(last, ast.MatchAs) and last.pattern is None and s.cases[-1].guard is None):
                 arms.append(EMPTY)  # no case matched
-            return _seq([subject, self.branch(s, s.lineno, arms)])
+            decided_by = ast.Match(subject=s.subject, cases=[ast.match_case(pattern=c.pattern, guard=c.guard, body=[]) for c in s.cases])
+            return _seq([subject, self.branch(s.subject, s.lineno, arms, decided_by)])
         if isinstance(s, ast.Assign):
             node = self.expr(s.value)
             self._track(s.targets, s.value)
@@ -790,10 +791,13 @@ class _ShapeBuilder:
                 else:
                     self.tainted.pop(t.id, None)
 
-    def branch(self, test: ast.AST, line: int, arms: list[Node]) -> Node:
+    def branch(self, test: ast.AST, line: int, arms: list[Node], decided_by: ast.AST | None = None) -> Node:
+        """A choice among ``arms`` on ``test``; ``decided_by``: what decides it, if more than
+        ``test`` (a `match` on its subject is decided by the subject and its cases' patterns and
+        guards, not by what the cases do)."""
         if all(_is_empty(a) for a in arms):
             return EMPTY
-        return Branch(self.fp.of(test), _text(test), line, tuple(arms), self.mod.path)
+        return Branch(self.fp.of(decided_by if decided_by is not None else test), _text(test), line, tuple(arms), self.mod.path)
 
     # expressions -----------------------------------------------------------------------------
 
