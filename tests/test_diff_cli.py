@@ -225,11 +225,11 @@ def test_diff_does_not_import_restate(repo):
 
 
 def test_unknown_exits_0_unless_asked(repo, capsys):
-    (repo / "shop" / "orders.py").write_text(V1.replace('await ctx.run("reserve", lambda: sku)', 'await ctx.run(f"reserve {sku}", lambda: sku)'))
-    git(repo, "commit", "-qam", "computed name")
     (repo / "shop" / "orders.py").write_text(V1.replace('await ctx.run("reserve", lambda: sku)', 'await ctx.run(f"reserve-{sku}", lambda: sku)'))
+    git(repo, "commit", "-qam", "computed name")
+    (repo / "shop" / "orders.py").write_text(V1.replace('await ctx.run("reserve", lambda: sku)', 'await ctx.run(f"reserve-{sku.lower()}", lambda: sku)'))
     code, out, _ = run(capsys, "--base", "HEAD")
-    assert code == 0 and "Orders/place: unknown: `ctx.run(f'reserve {sku}'" in out and "computed at run time" in out
+    assert code == 0 and "Orders/place: unknown: `ctx.run(f'reserve-{sku}'" in out and "computed at run time" in out
     code, _, _ = run(capsys, "--base", "HEAD", "--fail-on-unknown")
     assert code == 1
 

@@ -97,7 +97,15 @@ PAIRS = [
     ("computed-run-name-unchanged", 'for i in req["items"]:\n    await ctx.run(f"step-{i}", lambda: 1)',
      'for item in req["items"]:\n    await ctx.run(f"step-{item}", lambda: 1)', Verdict.COMPATIBLE, None),
     ("computed-run-name-changed", 'for i in req["items"]:\n    await ctx.run(f"step-{i}", lambda: 1)',
-     'for i in req["items"]:\n    await ctx.run(f"step {i}", lambda: 1)', Verdict.UNKNOWN, None),
+     'for i in req["items"]:\n    await ctx.run(f"step-{i + 1}", lambda: 1)', Verdict.UNKNOWN, None),
+    # the known text around a computed name rules out every value the old name could take
+    ("computed-run-name-prefix-changed", 'for i in req["items"]:\n    await ctx.run(f"step-{i}", lambda: 1)',
+     'for i in req["items"]:\n    await ctx.run(f"step {i}", lambda: 1)', Verdict.BREAKING, 1),
+    ("computed-key-against-literal", 'await ctx.run("results", lambda: 1)', 'await ctx.run("awk-" + req["k"], lambda: 1)', Verdict.BREAKING, 1),
+    ("computed-name-suffix-changed", 'await ctx.run(req["k"] + ".v1", lambda: 1)', 'await ctx.run(req["k"] + ".v2", lambda: 1)', Verdict.BREAKING, 1),
+    ("computed-name-literal-too-short", 'await ctx.run("ab", lambda: 1)', 'await ctx.run(f"ab{req[\'k\']}ab", lambda: 1)', Verdict.BREAKING, 1),
+    ("computed-name-may-match-literal", 'await ctx.run("step-1", lambda: 1)', 'await ctx.run(f"step-{req[\'n\']}", lambda: 1)', Verdict.UNKNOWN, None),
+    ("literal-spelled-in-two", 'await ctx.run("step-1", lambda: 1)', 'await ctx.run("step-" + "1", lambda: 1)', Verdict.COMPATIBLE, None),
     ("unknown-library-changed", f"await somelib.do(ctx, 1)\n{RUN_A}", f"await somelib.do(ctx, 2)\n{RUN_A}", Verdict.UNKNOWN, None),
     ("unknown-library-same", f"await somelib.do(ctx, 1)\n{RUN_A}", f"await somelib.do(ctx, 1)\n{RUN_A}", Verdict.COMPATIBLE, None),
     ("unknown-library-then-insert", f"await somelib.do(ctx, 1)\n{RUN_A}", f"await somelib.do(ctx, 1)\n{RUN_B}\n{RUN_A}", Verdict.BREAKING, "inexact"),
@@ -120,7 +128,7 @@ def test_pair(name, v1, v2, expected, index):
 
 
 def test_pair_table_size():
-    assert len(PAIRS) == 42
+    assert len(PAIRS) == 48
     kinds = {p[3] for p in PAIRS}
     assert kinds == {Verdict.COMPATIBLE, Verdict.BREAKING, Verdict.UNKNOWN}
 

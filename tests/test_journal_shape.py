@@ -262,6 +262,24 @@ def test_locate_maps_indexes_to_lines_and_refuses_to_guess():
     assert loc.op is None and loc.paths == 0
 
 
+def test_locate_follows_the_recorded_names_a_computed_name_can_take():
+    """A recorded `run "fetch-3"` rules out the way whose run is `f"store-{i}"`, and not the
+    one whose run is `f"fetch-{i}"`: the text a computed name certainly starts with counts."""
+    src = handler('''
+        if req["x"]:
+            await ctx.run(f"fetch-{req['i']}", lambda: 1)
+        else:
+            await ctx.run(f"store-{req['i']}", lambda: 1)
+        await ctx.run("c", lambda: 1)
+    ''')
+    h = shapes_of_source(src, "s.py")[("S", "h")]
+    assert locate(h, [], 2).op is not None and locate(h, [], 1).op is None  # two ways at 1, one op at 2
+    loc = locate(h, [Recorded("run", {"name": "fetch-3"})], 2)
+    assert loc.op is not None and loc.op.line == 11 and loc.paths == 1
+    loc = locate(h, [Recorded("run", {"name": "other"})], 2)
+    assert loc.op is None and loc.paths == 0
+
+
 def test_locate_stops_at_unknowns():
     h = shapes_of_source(handler('await lib.go(ctx)\nawait ctx.run("a", lambda: 1)'), "s.py")[("S", "h")]
     loc = locate(h, [], 2)

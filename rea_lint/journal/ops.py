@@ -113,6 +113,10 @@ class Field:
     literal: object = None
     is_literal: bool = False
     fingerprint: str = ""
+    prefix: str = ""
+    suffix: str = ""
+    """For a string computed around literal text (`f"step-{i}"`, `"awk-" + key`): the text it
+    certainly starts and ends with; "" when nothing is known."""
 
     def same_as(self, other: "Field") -> bool:
         if self.is_literal and other.is_literal:
@@ -121,6 +125,23 @@ class Field:
 
     def describe(self) -> str:
         return repr(self.literal) if self.is_literal else self.text
+
+    def never_equals(self, other: "Field") -> bool:
+        """The two can never be the same string: their known beginnings, or ends, differ
+        (`f"step-{i}"` and `f"step {i}"`; `"awk-" + key` and `"results"`), or a literal is
+        shorter than what the other certainly holds."""
+        ends = []
+        for f in (self, other):
+            if f.is_literal:
+                if not isinstance(f.literal, str):
+                    return False
+                ends.append((f.literal, f.literal, True))
+            else:
+                ends.append((f.prefix, f.suffix, False))
+        (pa, sa, exact_a), (pb, sb, exact_b) = ends
+        if not (pa.startswith(pb) or pb.startswith(pa)) or not (sa.endswith(sb) or sb.endswith(sa)):
+            return True
+        return (exact_a and not exact_b and len(pa) < len(pb) + len(sb)) or (exact_b and not exact_a and len(pb) < len(pa) + len(sa))
 
 
 ABSENT = Field(text="(none)", literal=None, is_literal=True, fingerprint="None")
@@ -166,13 +187,15 @@ class Op:
 
 def certain_mismatch(recorded: Op, attempted: Op) -> bool:
     """Is the mismatch `field_mismatch` found certain? A different command type, or a field
-    whose two values the source spells out, is; a field computed at run time (`f"step-{i}"`,
-    a payload) whose computation changed may still produce the same bytes."""
+    whose two values the source spells out, is, and so is a string whose known beginning or end
+    rules the other out (`f"step-{i}"` against `f"step {i}"`); a field computed at run time
+    (`f"step-{i}"` against `f"step-{i + 1}"`, a payload) whose computation changed may still
+    produce the same bytes."""
     if recorded.kind is not attempted.kind:
         return True
     for name in COMPARED_FIELDS.get(recorded.kind, ()):
         a, b = recorded.get(name), attempted.get(name)
-        if not a.same_as(b) and a.is_literal and b.is_literal:
+        if not a.same_as(b) and ((a.is_literal and b.is_literal) or a.never_equals(b)):
             return True
     return False
 

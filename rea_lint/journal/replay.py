@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from rea_lint.journal.ops import COMMAND_NAMES, Op, OpKind
+from rea_lint.journal.ops import COMMAND_NAMES, Field, Op, OpKind
 from rea_lint.journal.guided import Budget, reach
 from rea_lint.journal.shape import HandlerShape
 
@@ -124,8 +124,13 @@ def _agrees(entry: Recorded, op: Op) -> bool:
         return False
     for name, value in entry.fields.items():
         f = op.fields.get(name)
-        if f is None or not f.is_literal:
-            continue  # computed at run time: not checked
+        if f is None:
+            continue
+        if not f.is_literal:
+            # computed at run time: checked only against the text it certainly starts or ends with
+            if isinstance(value, str) and f.never_equals(Field(text=repr(value), literal=value, is_literal=True)):
+                return False
+            continue
         if f.literal != value:
             return False
     return True

@@ -1049,7 +1049,31 @@ class _ShapeBuilder:
         constant = self.fp.constant(node)
         if constant is not None:
             return Field(text=_text(node), literal=constant.value, is_literal=True, fingerprint=repr(constant.value))
-        return Field(text=_text(node), fingerprint=self.fp.of(node))
+        known = self._string(node)
+        if known is not None and known[2]:  # ("a" + "b": a literal spelled in two)
+            return Field(text=_text(node), literal=known[0], is_literal=True, fingerprint=repr(known[0]))
+        prefix, suffix = known[:2] if known is not None else ("", "")
+        return Field(text=_text(node), fingerprint=self.fp.of(node), prefix=prefix, suffix=suffix)
+
+    def _string(self, node: ast.expr) -> tuple[str, str, bool] | None:
+        """For an expression that makes a string around literal text (an f-string, `+` with a
+        literal string): (the text it starts with, the text it ends with, whether that is all of
+        it); None if it is not known to be a string."""
+        constant = self.fp.constant(node)
+        if constant is not None:
+            return (constant.value, constant.value, True) if isinstance(constant.value, str) else None
+        if isinstance(node, ast.JoinedStr):
+            out: tuple[str, str, bool] = ("", "", True)
+            for value in node.values:
+                piece = (value.value, value.value, True) if isinstance(value, ast.Constant) and isinstance(value.value, str) else ("", "", False)
+                out = _joined(out, piece)
+            return out
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left, right = self._string(node.left), self._string(node.right)
+            if left is None and right is None:
+                return None  # (`a + b`: maybe numbers, maybe lists)
+            return _joined(left or ("", "", False), right or ("", "", False))
+        return None
 
     def _op(self, kind: OpKind, node: ast.AST, fields: dict[str, Field]) -> Op:
         return Op(kind, fields, self.mod.path, getattr(node, "lineno", 0), getattr(node, "col_offset", 0), source_text(node), self.via)
@@ -1086,6 +1110,12 @@ def _imported(project: _Project, near: str, qual: str) -> str:
     if len(parts) > 1 and project.file_of(qual, near) is not None:
         return parts[-1]  # the module itself (`from signalspayments import stripe_utils`)
     return ".".join(parts[-2:])
+
+
+def _joined(a: tuple[str, str, bool], b: tuple[str, str, bool]) -> tuple[str, str, bool]:
+    """The known beginning and end of two strings one after the other (`_ShapeBuilder._string`)."""
+    (pa, sa, exact_a), (pb, sb, exact_b) = a, b
+    return (pa + pb if exact_a else pa, sa + sb if exact_b else sb, exact_a and exact_b)
 
 
 def _never_runs(fn: Function) -> bool:
