@@ -105,6 +105,11 @@ PAIRS = [
     ("computed-name-suffix-changed", 'await ctx.run(req["k"] + ".v1", lambda: 1)', 'await ctx.run(req["k"] + ".v2", lambda: 1)', Verdict.BREAKING, 1),
     ("computed-name-literal-too-short", 'await ctx.run("ab", lambda: 1)', 'await ctx.run(f"ab{req[\'k\']}ab", lambda: 1)', Verdict.BREAKING, 1),
     ("computed-name-may-match-literal", 'await ctx.run("step-1", lambda: 1)', 'await ctx.run(f"step-{req[\'n\']}", lambda: 1)', Verdict.UNKNOWN, None),
+    # run_typed's name is positional-only: `name=` is the action's keyword argument
+    ("run-typed-name-keyword-is-the-actions", 'await ctx.run("generate", lambda: 1)',
+     'await ctx.run_typed("notify", work, name=req["n"])', Verdict.BREAKING, 1),
+    ("run-typed-name-keyword-unchanged", 'await ctx.run_typed("notify", work, name=req["n"])',
+     'await ctx.run_typed("notify", work, name=req["m"])', Verdict.COMPATIBLE, None),
     ("literal-spelled-in-two", 'await ctx.run("step-1", lambda: 1)', 'await ctx.run("step-" + "1", lambda: 1)', Verdict.COMPATIBLE, None),
     ("unknown-library-changed", f"await somelib.do(ctx, 1)\n{RUN_A}", f"await somelib.do(ctx, 2)\n{RUN_A}", Verdict.UNKNOWN, None),
     ("unknown-library-same", f"await somelib.do(ctx, 1)\n{RUN_A}", f"await somelib.do(ctx, 1)\n{RUN_A}", Verdict.COMPATIBLE, None),
@@ -128,7 +133,7 @@ def test_pair(name, v1, v2, expected, index):
 
 
 def test_pair_table_size():
-    assert len(PAIRS) == 48
+    assert len(PAIRS) == 50
     kinds = {p[3] for p in PAIRS}
     assert kinds == {Verdict.COMPATIBLE, Verdict.BREAKING, Verdict.UNKNOWN}
 

@@ -969,10 +969,17 @@ class _ShapeBuilder:
 
     def context_call(self, call: ast.Call, method: str, ctx: str) -> Node:
         if method in ("run", "run_typed"):
-            skip = {1}
-            args = self._args(call, skip=skip, skip_kw={"action"})
-            name = _arg(call, ("name",), "name")
-            return _seq([args, Step(self._op(OpKind.RUN, call, {"name": self._field(name)}))])
+            if method == "run_typed":
+                # name, action and options are positional-only: a `name=` keyword is the action's
+                # (`ctx.run_typed("notify", send, name=req.name)`, restatedev/examples)
+                name = call.args[0] if call.args and not isinstance(call.args[0], ast.Starred) else None
+                args = self._args(call, skip={1})
+            else:
+                name = _arg(call, ("name",), "name")
+                args = self._args(call, skip={1}, skip_kw={"action"})
+            # (a name rea cannot find, as in `ctx.run(*step)`, is computed, not "")
+            field = self._field(name) if name is not None else Field(text=_text(call), fingerprint=self.fp.of(call))
+            return _seq([args, Step(self._op(OpKind.RUN, call, {"name": field}))])
         if method == "time":
             return Step(self._op(OpKind.RUN, call, {"name": Field(text='"timestamp"', literal="timestamp", is_literal=True, fingerprint="timestamp")}))
         if method == "sleep":
