@@ -388,6 +388,20 @@ async def do_a(c):
     assert d.verdict is Verdict.COMPATIBLE
 
 
+def test_code_moved_into_a_helper_that_takes_the_same_values_is_compatible():
+    """`ctx.generic_call(req["service"], ...)` moved into `do_call(ctx, req)` (restatedev/sdk-python
+    118a879): a helper's parameter reads as what its caller passed, so the call computes the same
+    service and key; passing something else is still a different computation."""
+    helper = '''
+def do_call(c, r):
+    return c.generic_call(r["service"], "h", b"1", key=r.get("key"))
+'''
+    d = verdict('await ctx.generic_call(req["service"], "h", b"1", key=req.get("key"))', "await do_call(ctx, req)", "", helper)
+    assert d.verdict is Verdict.COMPATIBLE, d.reason
+    d = verdict('await ctx.generic_call(req["service"], "h", b"1", key=req.get("key"))', 'await do_call(ctx, req["inner"])', "", helper)
+    assert d.verdict is Verdict.UNKNOWN and "computed at run time" in d.reason, d.reason
+
+
 def test_recursive_helper_is_unknown():
     helper = '''
 async def again(c, n):

@@ -49,7 +49,9 @@ class Fingerprinter:
         self.fn = function
         self.contexts = frozenset(contexts) if contexts is not None else frozenset(function.contexts)
         self.env = dict(env or {})
-        """Parameter name -> the caller's fingerprint of the argument (helpers)."""
+        """Parameter name -> how the caller computes the argument (`rendered`): a helper's
+        parameter reads as what its caller passed, so moving code into a helper that takes the
+        same values changes no fingerprint."""
         self.handler_of = handler_of
         """A context call -> the handler reference it passes and `service/handler` for it, as
         Restate knows them, or None: a call's result is fixed by the handler called, not by
@@ -69,6 +71,10 @@ class Fingerprinter:
             return "None"
         text = self._render(node, 0, frozenset())
         return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+    def rendered(self, node: ast.AST) -> str:
+        """The computation behind ``node`` as text (what `of` hashes): a helper's `env`."""
+        return self._render(node, 0, frozenset())
 
     def constant(self, node: ast.expr) -> ast.Constant | None:
         """The literal ``node`` always holds here: itself, or a name no local, parameter or
@@ -148,7 +154,7 @@ class Fingerprinter:
 
     def _name(self, name: str, depth: int, stack: frozenset[str]) -> str:
         if name in self.env:
-            return f"A({self.env[name]})"
+            return self.env[name]
         if name in self.contexts:
             return "CTX"
         if name in self._positions:

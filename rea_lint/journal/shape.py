@@ -956,13 +956,13 @@ class _ShapeBuilder:
                 if self._is_ctx(arg):
                     contexts.add(name)
                 else:
-                    env[name] = self.fp.of(arg)
+                    env[name] = self.fp.rendered(arg)
         for kw in call.keywords:
             if kw.arg in named:
                 if self._is_ctx(kw.value):
                     contexts.add(kw.arg)
                 else:
-                    env[kw.arg] = self.fp.of(kw.value)
+                    env[kw.arg] = self.fp.rendered(kw.value)
         return frozenset(contexts), env
 
     # context calls ---------------------------------------------------------------------------
