@@ -400,6 +400,12 @@ def do_call(c, r):
     assert d.verdict is Verdict.COMPATIBLE, d.reason
     d = verdict('await ctx.generic_call(req["service"], "h", b"1", key=req.get("key"))', 'await do_call(ctx, req["inner"])', "", helper)
     assert d.verdict is Verdict.UNKNOWN and "computed at run time" in d.reason, d.reason
+    # a literal passed to the helper is that literal there
+    getter = "\nasync def read(c, key):\n    return await c.get(key)\n"
+    d = obj_verdict('v = await ctx.get("balance")', 'v = await read(ctx, "balance")', helpers1="", helpers2=getter)
+    assert d.verdict is Verdict.COMPATIBLE, d.reason
+    d = obj_verdict('v = await ctx.get("balance")', 'v = await read(ctx, key="total")', helpers1="", helpers2=getter)
+    assert d.verdict is Verdict.BREAKING and "key 'balance' != 'total'" in d.reason, d.reason
 
 
 def test_recursive_helper_is_unknown():

@@ -23,13 +23,26 @@ from typing import Callable, Iterable, Mapping
 from rea_lint.model import Function, Model
 from rea_lint.rules.base import memo
 
-__all__ = ["Fingerprinter", "module_constant"]
+__all__ = ["Fingerprinter", "Passed", "module_constant"]
 
 _MAX_DEPTH = 40
 _LITERAL_TYPES = (str, bytes, int, float, bool)
 """What a module constant may hold to be read as the literal it is (`BALANCE = "balance"`)."""
 _DECODING = frozenset({"type_hint", "serde"})
 """Keywords of context methods that only say how a journaled result is decoded."""
+
+
+class Passed(str):
+    """What a caller passes a helper's parameter: its computation as text (`Fingerprinter.rendered`),
+    and the literal it always is, if one (`helper(ctx, "balance")`)."""
+
+    __slots__ = ("constant",)
+    constant: ast.Constant | None
+
+    def __new__(cls, rendered: str, constant: ast.Constant | None) -> "Passed":
+        made = super().__new__(cls, rendered)
+        made.constant = constant
+        return made
 
 
 class Fingerprinter:
@@ -83,6 +96,8 @@ class Fingerprinter:
         constant stays the same literal to replay, and to `rea diff`)."""
         if isinstance(node, ast.Constant):
             return node
+        if isinstance(node, ast.Name) and node.id in self.env:
+            return getattr(self.env[node.id], "constant", None)  # what the caller passed
         head = node
         while isinstance(head, ast.Attribute):
             head = head.value

@@ -24,7 +24,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence, Union
 
 from rea_lint.config import DEFAULT, ReaConfig
 from rea_lint.engine import tree_mode
-from rea_lint.journal.fingerprint import Fingerprinter, module_constant
+from rea_lint.journal.fingerprint import Fingerprinter, Passed, module_constant
 from rea_lint.journal.ops import Field, Op, OpKind
 from rea_lint.model import Function, Model, build_model, service_name, source_text
 from rea_lint.names import ImportMap, dotted
@@ -956,13 +956,13 @@ class _ShapeBuilder:
                 if self._is_ctx(arg):
                     contexts.add(name)
                 else:
-                    env[name] = self.fp.rendered(arg)
+                    env[name] = Passed(self.fp.rendered(arg), self.fp.constant(arg))
         for kw in call.keywords:
             if kw.arg in named:
                 if self._is_ctx(kw.value):
                     contexts.add(kw.arg)
                 else:
-                    env[kw.arg] = self.fp.rendered(kw.value)
+                    env[kw.arg] = Passed(self.fp.rendered(kw.value), self.fp.constant(kw.value))
         return frozenset(contexts), env
 
     # context calls ---------------------------------------------------------------------------
