@@ -110,12 +110,12 @@ _EXPECTED_CONTEXT = {
 
 
 _CONTEXT_HANDLERS = {name: Handler(kind, None, None) for name, kind in KIND_OF_CONTEXT.items()}
+"""Context type -> the `Handler` of an undecorated function whose first parameter has it
+(immutable: one shared by every such function)."""
 _MIXED_CONTEXT_HANDLER = Handler(None, None, None)
 """That of an undecorated function whose first parameter may be a context of either kind."""
 _UNIONS = (ast.BinOp, ast.Subscript, ast.Constant)
 """What an annotation that may be a union is (`A | B`, `Union[A, B]`, `"A | B"`)."""
-"""Context type -> the `Handler` of an undecorated function whose first parameter has it
-(immutable: one shared by every such function)."""
 
 
 class Context:

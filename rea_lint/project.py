@@ -919,10 +919,7 @@ class Project:
         `ImportMap`) is looked up from the importer's own directory, or the one its dots
         climb to, alone: Python's only root for it when it runs the directory as a package."""
         if target.startswith("."):
-            rest = target.lstrip(".")
-            here = self._index.directory(importer)
-            for _ in range(len(target) - len(rest) - 1):
-                here = os.path.dirname(here)
+            here, rest = relative_import(target, self._index.directory(importer))
             return self._first_at([here], rest) if rest else None
         roots = self._index.roots(importer, self._src)
         key = (id(roots), target)  # (files of one directory share their roots list)
@@ -1200,20 +1197,35 @@ class _RootIndex:
         return found
 
     def _find_roots(self, here: str, init: bool, depth: int, src: Sequence[str]) -> list[str]:
-        base = os.path.dirname(here) if init else here
-        for _ in range(depth):
-            base = os.path.dirname(base)
-        ordered = [base, here, *src]
-        d = here
-        while True:
-            ordered.append(d)
-            ordered.append(os.path.join(d, "src"))
-            parent = os.path.dirname(d)
-            if parent == d:
-                break
-            d = parent
-        seen: set[str] = set()
-        return [r for r in ordered if not (r in seen or seen.add(r)) and r in self._dirs]  # type: ignore[func-returns-value]
+        return [r for r in import_roots(here, depth + init, src) if r in self._dirs]
+
+
+def import_roots(here: str, climb: int, src: Sequence[str] = (), path: Any = os.path) -> list[str]:
+    """The directories, in order and each once, an import is looked up under from a file in
+    ``here`` whose module sits ``climb`` packages deep: the directory its package starts in,
+    ``here`` (a script's `sys.path[0]`), ``src``, then each ancestor and its `src/`. ``path``:
+    `os.path` for directories on disk, `posixpath` for a revision's paths (`rea diff`)."""
+    base = here
+    for _ in range(climb):
+        base = path.dirname(base)
+    ordered = [base, here, *src]
+    d = here
+    while True:
+        ordered += [d, path.join(d, "src")]
+        parent = path.dirname(d)
+        if parent == d:
+            break
+        d = parent
+    return list(dict.fromkeys(ordered))
+
+
+def relative_import(name: str, here: str, path: Any = os.path) -> tuple[str, str]:
+    """A relative module name (`..utils.time`, as `ImportMap` spells one in a module outside
+    any package) from a file in ``here``: the directory its dots climb to, and the dotted rest."""
+    rest = name.lstrip(".")
+    for _ in range(len(name) - len(rest) - 1):
+        here = path.dirname(here)
+    return here, rest
 
 
 def _src_roots(config: ReaConfig) -> list[str]:

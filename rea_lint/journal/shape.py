@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import os
+import posixpath
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import PurePosixPath
@@ -29,7 +30,7 @@ from rea_lint.journal.ops import Field, Op, OpKind
 from rea_lint.model import Function, Model, build_model, service_name, source_text
 from rea_lint.names import ImportMap, dotted
 from rea_lint.prefilter import may_define_handlers
-from rea_lint.project import _Resolver, package_of
+from rea_lint.project import _Resolver, import_roots, package_of, relative_import
 from rea_lint.syntax import explain_syntax_error
 
 __all__ = [
@@ -485,45 +486,23 @@ class _Project:
         its `src/`. So `from utils.utils import x` in an app run from its own directory finds
         that app's `utils/utils.py`, not another app's whose module is named so from the top
         (restatedev/ai-examples keeps two such apps side by side, one of them a package)."""
-        here = PurePosixPath(near.replace(os.sep, "/")).parent
-        climb = self.names[near].count(".") + (PurePosixPath(near).name == "__init__.py") if near in self.names else 0
-        key = (name, str(here), climb)
+        here = posixpath.dirname(near.replace(os.sep, "/"))
+        climb = self.names[near].count(".") + (posixpath.basename(near) == "__init__.py") if near in self.names else 0
+        key = (name, here, climb)
         found = self._rooted.get(key, _UNSET)
-        if found is not _UNSET:
-            return found
-        base = here
-        for _ in range(climb):
-            base = base.parent
-        roots = [base, here]
-        d = here
-        while True:
-            roots += [d, d / "src"]
-            if d == d.parent:
-                break
-            d = d.parent
-        parts = name.split(".")
-        found = None
-        for root in dict.fromkeys(roots):
-            stem = root.joinpath(*parts)
-            for candidate in (f"{stem}.py", f"{stem}/__init__.py"):
-                if candidate in self.sources:
-                    found = candidate
-                    break
-            if found is not None:
-                break
-        self._rooted[key] = found
+        if found is _UNSET:
+            found = self._rooted[key] = next(
+                (f for root in import_roots(here, climb, path=posixpath) if (f := self._file_at(root, name)) is not None), None)
         return found
 
     def _relative(self, name: str, near: str) -> str | None:
-        rest = name.lstrip(".")
-        directory = PurePosixPath(near.replace(os.sep, "/")).parent
-        for _ in range(len(name) - len(rest) - 1):
-            directory = directory.parent
-        base = directory.joinpath(*rest.split(".")) if rest else directory
-        for candidate in (f"{base}.py", f"{base}/__init__.py"):
-            if candidate in self.sources:
-                return candidate
-        return None
+        here, rest = relative_import(name, posixpath.dirname(near.replace(os.sep, "/")), path=posixpath)
+        return self._file_at(here, rest) if rest else None
+
+    def _file_at(self, root: str, name: str) -> str | None:
+        """The file of the dotted module ``name`` under the directory ``root``, if the sources have it."""
+        stem = posixpath.join(root, *name.split("."))
+        return next((c for c in (f"{stem}.py", f"{stem}/__init__.py") if c in self.sources), None)
 
     def file_of(self, name: str, near: str) -> str | None:
         """The file of the module of this name nearest the file ``near``, unread (the lookup
@@ -1056,7 +1035,7 @@ class _ShapeBuilder:
         constant = self.fp.constant(node)
         if constant is not None:
             return Field(text=_text(node), literal=constant.value, is_literal=True, fingerprint=repr(constant.value))
-        known = self._string(node)
+        known = self._string(node) if isinstance(node, (ast.JoinedStr, ast.BinOp)) else None  # (a constant is above)
         if known is not None and known[2]:  # ("a" + "b": a literal spelled in two)
             return Field(text=_text(node), literal=known[0], is_literal=True, fingerprint=repr(known[0]))
         prefix, suffix = known[:2] if known is not None else ("", "")
