@@ -91,6 +91,10 @@ class Checks:
         self.inert = InertNames(config.context_types, config.extra_calls, config.handler_decorators, lookup)
         self._decorator_names: tuple[frozenset[str], frozenset[str], bool] = (frozenset(), frozenset(), True)
         """What the hooks of the judged module's decorator calls may be named (see `inert_here`)."""
+        self.function_answers: dict[str, object] = {}
+        self.method_answers: dict[str, object] = {}
+        """The plugin's answers to mypy's two questions in the judged module, by name (`hooks`):
+        they depend on the name, the module and its decorators, so they hold until the next pass."""
 
     def judged(self, errors: Any) -> bool:
         """Has `_module_pass` run for the module mypy is checking, with its current error list?
@@ -214,7 +218,7 @@ class Checks:
             self.reporter.report(api, "REA112", call, unit, ctx=ctx)
         if durable.is_unawaited_op(method, on_context, on_promise, h.index.is_discarded(call)):
             self.reporter.report(api, "REA204", call, subject_text(call))
-        bound = durable.bound_future(h.index.parent.get(id(call)), call, method, on_context, on_promise)
+        bound = durable.bound_future(h.index.parent.get(call), call, method, on_context, on_promise)
         if bound is not None:
             stmt, name = bound
             receiver = call.callee.expr if isinstance(call.callee, MemberExpr) else None
@@ -270,6 +274,7 @@ class Checks:
                 self.reporter.report_at(api, found.code, found.line, found.col, found.message)
         self._passed[id(tree)] = (tree, errors.error_info_map.get(errors.file))
         self._decorator_names = decorator_names(h.index.decorator_calls())
+        self.function_answers, self.method_answers = {}, {}
         self._judged = (errors.file, errors.error_info_map.get(errors.file))
 
     def _decorated_pass(self, api: CheckerPluginInterface, h: Handlers, func: FuncItem, decorator: CallExpr) -> None:

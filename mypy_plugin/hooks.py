@@ -38,6 +38,7 @@ _CALLED_DUNDERS = frozenset({"__call__", "__init__", "__new__"})
 """Dunder methods a call expression reaches: always handed to the checks."""
 
 _OTHER_METHOD, _PLAIN_OPERATOR, _CALLED_OPERATOR = range(3)
+_UNANSWERED = object()
 
 
 def _method_kind(fullname: str) -> int:
@@ -93,8 +94,6 @@ class ReaPlugin(Plugin):
         self._silent_file: tuple[str, bool] = ("", False)
         self._function_hooks: dict[str, Callable[[FunctionSigContext], FunctionLike]] = {}
         self._method_hooks: dict[str, Callable[[MethodSigContext], FunctionLike]] = {}
-        self._method_kinds: dict[str, int] = {}
-        """Method name -> what the name alone says of it (see `_method_kind`)."""
 
     @property
     def config(self) -> ReaConfig:
@@ -133,20 +132,34 @@ class ReaPlugin(Plugin):
         return silent
 
     # The two questions below are asked at every call and operator mypy checks (about 33,000 in
-    # a cold run over 150 generated modules), so they are written flat: the cheap tests first,
-    # and the parts that depend on the name alone worked out once per name (`_method_kind`).
-    # A callee is only ever skipped in a module whose own pass has run (`Checks.judged`).
+    # a cold run over 150 generated modules), mostly of the same few names, so they are written
+    # flat. A callee is only ever skipped in a module whose own pass has run (`Checks.judged`);
+    # from then on the answer for a name holds until the next module pass, and is kept
+    # (`Checks.answers`): a hit is one dict lookup.
 
     def get_function_signature_hook(self, fullname: str) -> Callable[[FunctionSigContext], FunctionLike] | None:
         errors = self._errors
         if errors is not None:
+            checks = self._checks
+            if checks is not None and checks.judged(errors):
+                answers = checks.function_answers
+                found = answers.get(fullname, _UNANSWERED)
+                if found is _UNANSWERED:
+                    found = answers[fullname] = self._function_answer(fullname, errors)
+                return found  # type: ignore[return-value]
             if self._in_silent_module(errors):
                 return None
-            checks = self._checks
-            # a callee no rule can judge, in a module whose own pass has run (see `mypy_plugin.inert`)
-            if checks is not None and checks.judged(errors) and checks.inert_here(fullname, False, self._modules):
-                return None
-        hook = self._function_hooks.get(fullname)  # asked at every call: one closure per name
+        return self._function_hook(fullname)
+
+    def _function_answer(self, fullname: str, errors: Errors) -> Callable[[FunctionSigContext], FunctionLike] | None:
+        """In a judged module: no hook for a callee no rule can judge (see `mypy_plugin.inert`)."""
+        assert self._checks is not None
+        if self._in_silent_module(errors) or self._checks.inert_here(fullname, False, self._modules):
+            return None
+        return self._function_hook(fullname)
+
+    def _function_hook(self, fullname: str) -> Callable[[FunctionSigContext], FunctionLike]:
+        hook = self._function_hooks.get(fullname)  # one closure per name
         if hook is None:
             hook = self._function_hooks[fullname] = lambda ctx: self._guard(ctx, fullname, None)
         return hook
@@ -154,21 +167,31 @@ class ReaPlugin(Plugin):
     def get_method_signature_hook(self, fullname: str) -> Callable[[MethodSigContext], FunctionLike] | None:
         errors = self._errors
         if errors is not None:
+            checks = self._checks
+            if checks is not None and checks.judged(errors):
+                answers = checks.method_answers
+                found = answers.get(fullname, _UNANSWERED)
+                if found is _UNANSWERED:
+                    found = answers[fullname] = self._method_answer(fullname, errors)
+                return found  # type: ignore[return-value]
             if self._in_silent_module(errors):
                 return None
-            checks = self._checks
-            if checks is not None:
-                kind = self._method_kinds.get(fullname)
-                if kind is None:
-                    kind = self._method_kinds[fullname] = _method_kind(fullname)
-                if kind != _CALLED_OPERATOR and checks.judged(errors):
-                    if kind == _PLAIN_OPERATOR:
-                        # `a + b`, `x[i]`, `await fut`, `for x in it` on a builtin, a Restate future or an
-                        # iterator: the checks only look at an operator for the module pass (done) and
-                        # `os.environ`, and no rule names these methods
-                        return None
-                    if checks.inert_here(fullname, True, self._modules):
-                        return None  # see `mypy_plugin.inert`
+        return self._method_hook(fullname)
+
+    def _method_answer(self, fullname: str, errors: Errors) -> Callable[[MethodSigContext], FunctionLike] | None:
+        """In a judged module: no hook for an operator of a class no rule judges (`a + b`, `x[i]`,
+        `await fut`, `for x in it` on a builtin, a Restate future or an iterator: the checks only
+        look at an operator for the module pass, done, and `os.environ`, and no rule names these
+        methods), nor for a method no rule can judge (see `mypy_plugin.inert`)."""
+        assert self._checks is not None
+        if self._in_silent_module(errors):
+            return None
+        kind = _method_kind(fullname)
+        if kind == _PLAIN_OPERATOR or (kind == _OTHER_METHOD and self._checks.inert_here(fullname, True, self._modules)):
+            return None
+        return self._method_hook(fullname)
+
+    def _method_hook(self, fullname: str) -> Callable[[MethodSigContext], FunctionLike]:
         hook = self._method_hooks.get(fullname)
         if hook is None:
             hook = self._method_hooks[fullname] = lambda ctx: self._guard(ctx, fullname, ctx)

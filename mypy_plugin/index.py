@@ -127,7 +127,8 @@ def _plan(kind: type) -> tuple[int, bool, tuple[str, ...]]:
 
 class ModuleIndex:
     def __init__(self, tree: MypyFile) -> None:
-        self.parent: dict[int, Node] = {}
+        self.parent: dict[Node, Node] = {}
+        """Node -> the node it sits in (mypy's nodes hash by identity: no `id()` made per node)."""
         self.decorator_of: dict[int, Decorator] = {}
         self.decorated_by_call: dict[int, FuncDef] = {}
         self._decorator_calls: list[CallExpr] = []
@@ -200,6 +201,9 @@ class ModuleIndex:
             elif what == _EXIT:
                 func, func_names, func_calls = node.saved  # type: ignore[attr-defined]
                 continue
+            elif what == _REF:  # (`a.b`: in handler code, mostly `ctx.x`)
+                if node.fullname in _ENVIRON:  # type: ignore[attr-defined]
+                    env_readers.add(id(func))
             elif what:
                 self._note(what, node, func)
             if is_function:
@@ -219,22 +223,22 @@ class ModuleIndex:
                 if type(value) is list:
                     for item in value:
                         if isinstance(item, Node):
-                            parent_of[id(item)] = node
+                            parent_of[item] = node
                             push(item)
                         elif isinstance(item, (list, tuple)):  # a dict's (key, value) pairs
                             for sub in _nodes_in(item):
-                                parent_of[id(sub)] = node
+                                parent_of[sub] = node
                                 push(sub)
                 elif isinstance(value, Node):
-                    parent_of[id(value)] = node
+                    parent_of[value] = node
                     push(value)
                 else:
                     for sub in _nodes_in(value):
-                        parent_of[id(sub)] = node
+                        parent_of[sub] = node
                         push(sub)
 
     def _note(self, what: int, node: Node, func: FuncItem | None) -> None:
-        """The rarer node kinds of `_build`: decorators, references, bindings."""
+        """The rarer node kinds of `_build`: decorators and bindings."""
         if what == _DECORATOR:
             assert isinstance(node, Decorator)
             self.decorator_of[id(node.func)] = node
@@ -242,9 +246,6 @@ class ModuleIndex:
                 if isinstance(d, CallExpr):
                     self.decorated_by_call[id(d)] = node.func
                     self._decorator_calls.append(d)
-        elif what == _REF:
-            if node.fullname in _ENVIRON:  # type: ignore[attr-defined]
-                self.env_readers.add(id(func))
         elif what == _ASSIGN:
             assert isinstance(node, AssignmentStmt)
             for lvalue in node.lvalues:
@@ -331,10 +332,10 @@ class ModuleIndex:
         return None
 
     def ancestors(self, node: Node) -> Iterator[Node]:
-        cur = self.parent.get(id(node))
+        cur = self.parent.get(node)
         while cur is not None:
             yield cur
-            cur = self.parent.get(id(cur))
+            cur = self.parent.get(cur)
 
     def single_value(self, expr: Expression) -> Expression | None:
         """What a name was bound to, if it was bound exactly once (`key = f"..."`; `with X() as s`)."""
@@ -432,7 +433,7 @@ class ModuleIndex:
                 if n.name != name or id(n) in self._stores:
                     continue
                 loads += 1
-                parent = self.parent.get(id(n))
+                parent = self.parent.get(n)
                 if isinstance(parent, ExpressionStmt) or self._truth_test(n):
                     weak += 1
                 elif isinstance(parent, CallExpr) and n in parent.args:
@@ -448,9 +449,9 @@ class ModuleIndex:
         """Is ``expr`` only tested for truth: the condition of an `if`/`while`/`assert`/`x if c
         else y`, or inside one through `not`, `and`, `or` alone?"""
         node: Expression = expr
-        parent = self.parent.get(id(node))
+        parent = self.parent.get(node)
         while (isinstance(parent, UnaryExpr) and parent.op == "not") or (isinstance(parent, OpExpr) and parent.op in ("and", "or")):
-            node, parent = parent, self.parent.get(id(parent))
+            node, parent = parent, self.parent.get(parent)
         if isinstance(parent, IfStmt):
             return any(node is test for test in parent.expr)
         if isinstance(parent, (WhileStmt, AssertStmt)):
@@ -465,7 +466,7 @@ class ModuleIndex:
 
     def is_discarded(self, call: CallExpr) -> bool:
         """The call is a bare expression statement: its result is thrown away."""
-        parent = self.parent.get(id(call))
+        parent = self.parent.get(call)
         return isinstance(parent, ExpressionStmt) and parent.expr is call
 
 

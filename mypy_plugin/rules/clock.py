@@ -35,7 +35,7 @@ def _unit_name(expr: Expression) -> str | None:
 def _combined_with_units(index: ModuleIndex, value: Expression) -> str | None:
     """The unit-named other side when ``value`` is an operand of `+`/`-` or a comparison, or
     what `+=`/`-=` adds to a unit-named name (`elapsed_ms += await ctx.time()`)."""
-    parent = index.parent.get(id(value))
+    parent = index.parent.get(value)
     if isinstance(parent, OpExpr) and parent.op in ("+", "-"):
         return _unit_name(parent.right if parent.left is value else parent.left)
     if isinstance(parent, OperatorAssignmentStmt) and parent.op in ("+", "-") and parent.rvalue is value:
@@ -47,13 +47,13 @@ def _combined_with_units(index: ModuleIndex, value: Expression) -> str | None:
 
 def clock_unit_misuse(index: ModuleIndex, call: CallExpr) -> str | None:
     """REA112 for a context's `time()` call: the unit-named name it meets, if any."""
-    value = index.parent.get(id(call))
+    value = index.parent.get(call)
     if not isinstance(value, AwaitExpr):
         return None
     unit = _combined_with_units(index, value)
     if unit is not None:
         return unit
-    stmt = index.parent.get(id(value))
+    stmt = index.parent.get(value)
     if not isinstance(stmt, AssignmentStmt) or stmt.rvalue is not value or len(stmt.lvalues) != 1:
         return None
     target = stmt.lvalues[0]

@@ -70,3 +70,36 @@ def test_classes_a_rule_judges_keep_their_hooks(hooked: tuple[Counter[str], set[
     assert sorted(kept - set(seen)) == []
     want = {f for f in expected(CASES) if f[0] == CASE}
     assert len(want) == 4 and findings == want
+
+
+def test_answers_are_the_modules_own(tmp_path: Path) -> None:
+    """The plugin keeps its answer per callee name until the next module's pass (`Checks.answers`):
+    a name no rule judges in one module is a decorator's in the next, and keeps its hook there."""
+    (tmp_path / "helpers.py").write_text(
+        "from typing import Any, Callable\n\n"
+        "def tag() -> Callable[[Any], Any]:\n    return lambda f: f\n"
+    )
+    (tmp_path / "plain_use.py").write_text(
+        "from restate import Context, Service\n\nimport helpers\n\nsvc = Service('a')\n\n"
+        "@svc.handler()\nasync def run(ctx: Context) -> None:\n    helpers.tag()\n"
+    )
+    (tmp_path / "as_decorator.py").write_text(
+        "from restate import Context, Service\n\nimport helpers\n\nsvc = Service('b')\n\n"
+        "@helpers.tag()\n@svc.handler()\nasync def run(ctx: Context) -> None:\n    helpers.tag()\n"
+    )
+    seen: Counter[tuple[str, str]] = Counter()
+    guard = hooks.ReaPlugin._guard
+
+    def recording(self, ctx, fullname, mctx):  # type: ignore[no-untyped-def]
+        seen[(Path(ctx.api.path).stem, fullname)] += 1
+        return guard(self, ctx, fullname, mctx)
+
+    hooks.ReaPlugin._guard = recording  # type: ignore[method-assign]
+    try:
+        result = run_mypy(tmp_path, cache_dir=str(tmp_path / "cache"))
+    finally:
+        hooks.ReaPlugin._guard = guard  # type: ignore[method-assign]
+    assert result.internal == [] and "error:" not in result.stdout, result.stdout
+    assert seen[("plain_use", "helpers.tag")] == 0  # a plain function, called in a judged module
+    assert seen[("as_decorator", "helpers.tag")] == 2  # the decorator's call and the plain one after it
+    assert seen[("plain_use", "restate.service.Service.handler")] == 1
