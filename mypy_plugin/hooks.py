@@ -135,7 +135,7 @@ class ReaPlugin(Plugin):
     # a cold run over 150 generated modules), mostly of the same few names, so they are written
     # flat. A callee is only ever skipped in a module whose own pass has run (`Checks.judged`);
     # from then on the answer for a name holds until the next module pass, and is kept
-    # (`Checks.answers`): a hit is one dict lookup.
+    # (`Checks.function_answers`, `Checks.method_answers`): a hit is one dict lookup.
 
     def get_function_signature_hook(self, fullname: str) -> Callable[[FunctionSigContext], FunctionLike] | None:
         errors = self._errors

@@ -73,8 +73,9 @@ def test_classes_a_rule_judges_keep_their_hooks(hooked: tuple[Counter[str], set[
 
 
 def test_answers_are_the_modules_own(tmp_path: Path) -> None:
-    """The plugin keeps its answer per callee name until the next module's pass (`Checks.answers`):
-    a name no rule judges in one module is a decorator's in the next, and keeps its hook there."""
+    """The plugin keeps its answer per callee name until the next module's pass
+    (`Checks.function_answers`): a name no rule judges in one module is a decorator's in the
+    next, and keeps its hook there."""
     (tmp_path / "helpers.py").write_text(
         "from typing import Any, Callable\n\n"
         "def tag() -> Callable[[Any], Any]:\n    return lambda f: f\n"
