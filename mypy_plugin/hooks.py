@@ -92,8 +92,8 @@ class ReaPlugin(Plugin):
         self._errors: Errors | None = None
         """mypy's error list, seen at the first hook: its `file` is the module being checked."""
         self._silent_file: tuple[str, bool] = ("", False)
-        self._function_hooks: dict[str, Callable[[FunctionSigContext], FunctionLike]] = {}
-        self._method_hooks: dict[str, Callable[[MethodSigContext], FunctionLike]] = {}
+        self._function_hooks: dict[str, Callable[[Any], FunctionLike]] = {}
+        self._method_hooks: dict[str, Callable[[Any], FunctionLike]] = {}
 
     @property
     def config(self) -> ReaConfig:
@@ -145,24 +145,11 @@ class ReaPlugin(Plugin):
                 answers = checks.function_answers
                 found = answers.get(fullname, _UNANSWERED)
                 if found is _UNANSWERED:
-                    found = answers[fullname] = self._function_answer(fullname, errors)
+                    found = answers[fullname] = self._answer(fullname, errors, False)
                 return found  # type: ignore[return-value]
             if self._in_silent_module(errors):
                 return None
-        return self._function_hook(fullname)
-
-    def _function_answer(self, fullname: str, errors: Errors) -> Callable[[FunctionSigContext], FunctionLike] | None:
-        """In a judged module: no hook for a callee no rule can judge (see `mypy_plugin.inert`)."""
-        assert self._checks is not None
-        if self._in_silent_module(errors) or self._checks.inert_here(fullname, False, self._modules):
-            return None
-        return self._function_hook(fullname)
-
-    def _function_hook(self, fullname: str) -> Callable[[FunctionSigContext], FunctionLike]:
-        hook = self._function_hooks.get(fullname)  # one closure per name
-        if hook is None:
-            hook = self._function_hooks[fullname] = lambda ctx: self._guard(ctx, fullname, None)
-        return hook
+        return self._hook(fullname, False)
 
     def get_method_signature_hook(self, fullname: str) -> Callable[[MethodSigContext], FunctionLike] | None:
         errors = self._errors
@@ -172,29 +159,34 @@ class ReaPlugin(Plugin):
                 answers = checks.method_answers
                 found = answers.get(fullname, _UNANSWERED)
                 if found is _UNANSWERED:
-                    found = answers[fullname] = self._method_answer(fullname, errors)
+                    found = answers[fullname] = self._answer(fullname, errors, True)
                 return found  # type: ignore[return-value]
             if self._in_silent_module(errors):
                 return None
-        return self._method_hook(fullname)
+        return self._hook(fullname, True)
 
-    def _method_answer(self, fullname: str, errors: Errors) -> Callable[[MethodSigContext], FunctionLike] | None:
-        """In a judged module: no hook for an operator of a class no rule judges (`a + b`, `x[i]`,
-        `await fut`, `for x in it` on a builtin, a Restate future or an iterator: the checks only
-        look at an operator for the module pass, done, and `os.environ`, and no rule names these
-        methods), nor for a method no rule can judge (see `mypy_plugin.inert`)."""
+    def _answer(self, fullname: str, errors: Errors, method: bool) -> Callable[[Any], FunctionLike] | None:
+        """In a judged module: no hook for a callee no rule can judge (see `mypy_plugin.inert`),
+        nor for an operator of a class no rule judges (`a + b`, `x[i]`, `await fut`, `for x in it`
+        on a builtin, a Restate future or an iterator: the checks only look at an operator for the
+        module pass, done, and `os.environ`, and no rule names these methods)."""
         assert self._checks is not None
         if self._in_silent_module(errors):
             return None
-        kind = _method_kind(fullname)
-        if kind == _PLAIN_OPERATOR or (kind == _OTHER_METHOD and self._checks.inert_here(fullname, True, self._modules)):
+        kind = _method_kind(fullname) if method else _OTHER_METHOD
+        if kind == _PLAIN_OPERATOR or (kind == _OTHER_METHOD and self._checks.inert_here(fullname, method, self._modules)):
             return None
-        return self._method_hook(fullname)
+        return self._hook(fullname, method)
 
-    def _method_hook(self, fullname: str) -> Callable[[MethodSigContext], FunctionLike]:
-        hook = self._method_hooks.get(fullname)
+    def _hook(self, fullname: str, method: bool) -> Callable[[Any], FunctionLike]:
+        """The hook of a callee: one closure per name and kind of question."""
+        hooks = self._method_hooks if method else self._function_hooks
+        hook = hooks.get(fullname)
         if hook is None:
-            hook = self._method_hooks[fullname] = lambda ctx: self._guard(ctx, fullname, ctx)
+            if method:
+                hook = hooks[fullname] = lambda ctx: self._guard(ctx, fullname, ctx)
+            else:
+                hook = hooks[fullname] = lambda ctx: self._guard(ctx, fullname, None)
         return hook
 
     def _guard(self, ctx: FunctionSigContext | MethodSigContext, fullname: str, mctx: MethodSigContext | None) -> FunctionLike:
