@@ -132,38 +132,30 @@ class ReaPlugin(Plugin):
         return silent
 
     # The two questions below are asked at every call and operator mypy checks (about 33,000 in
-    # a cold run over 150 generated modules), mostly of the same few names, so they are written
-    # flat. A callee is only ever skipped in a module whose own pass has run (`Checks.judged`);
-    # from then on the answer for a name holds until the next module pass, and is kept
-    # (`Checks.function_answers`, `Checks.method_answers`): a hit is one dict lookup.
+    # a cold run over 150 generated modules), mostly of the same few names. A callee is only ever
+    # skipped in a module whose own pass has run (`Checks.judged`); from then on the answer for a
+    # name holds until the next module pass, and is kept (`Checks.function_answers`,
+    # `Checks.method_answers`): a hit is one dict lookup.
 
     def get_function_signature_hook(self, fullname: str) -> Callable[[FunctionSigContext], FunctionLike] | None:
-        errors = self._errors
-        if errors is not None:
-            checks = self._checks
-            if checks is not None and checks.judged(errors):
-                answers = checks.function_answers
-                found = answers.get(fullname, _UNANSWERED)
-                if found is _UNANSWERED:
-                    found = answers[fullname] = self._answer(fullname, errors, False)
-                return found  # type: ignore[return-value]
-            if self._in_silent_module(errors):
-                return None
-        return self._hook(fullname, False)
+        return self._question(fullname, False)
 
     def get_method_signature_hook(self, fullname: str) -> Callable[[MethodSigContext], FunctionLike] | None:
+        return self._question(fullname, True)
+
+    def _question(self, fullname: str, method: bool) -> Callable[[Any], FunctionLike] | None:
         errors = self._errors
         if errors is not None:
             checks = self._checks
             if checks is not None and checks.judged(errors):
-                answers = checks.method_answers
+                answers = checks.method_answers if method else checks.function_answers
                 found = answers.get(fullname, _UNANSWERED)
                 if found is _UNANSWERED:
-                    found = answers[fullname] = self._answer(fullname, errors, True)
+                    found = answers[fullname] = self._answer(fullname, errors, method)
                 return found  # type: ignore[return-value]
             if self._in_silent_module(errors):
                 return None
-        return self._hook(fullname, True)
+        return self._hook(fullname, method)
 
     def _answer(self, fullname: str, errors: Errors, method: bool) -> Callable[[Any], FunctionLike] | None:
         """In a judged module: no hook for a callee no rule can judge (see `mypy_plugin.inert`),
