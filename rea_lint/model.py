@@ -1019,6 +1019,12 @@ class _Builder(_Walker):
                 if factory is not None:
                     where = scope.qualname if scope is not None else None
                     return Handler(_kind(factory, target.attr, call), factory, deco, where, service)
+            elif isinstance(target, ast.Attribute) and target.attr in ("handler", "main") and parent is not None:
+                # `@self.svc.handler()` in the function that sets `self.svc = restate.Service("s")`
+                receiver = dotted(target.value)
+                factory, service = self._attribute_service(parent, receiver, deco.lineno) if receiver else (None, None)
+                if factory is not None:
+                    return Handler(_kind(factory, target.attr, call), factory, deco, parent.qualname, service)
             if self.extra_decorators and self.m.qualify(target) in self.extra_decorators:
                 return Handler(None, None, deco)
         return None
@@ -1036,6 +1042,49 @@ class _Builder(_Walker):
         factory = next(iter(found)) if len(found) == 1 else None
         spelled = bindings[1].get(name, ())
         return True, factory, (next(iter(spelled)) if factory is not None and len(spelled) == 1 else None)
+
+    def _attribute_service(self, fn: Function, receiver: str, line: int) -> tuple[str | None, str | None]:
+        """A service object ``fn``'s own code keeps in an attribute (`self.svc = restate.Service("s")`
+        in a class's `__init__`, handlers defined below it): the factory and the literal service
+        name, if every binding of ``receiver`` (`self.svc`) there makes a service object of one
+        factory and one is a statement of ``fn``'s body above ``line`` (it ran before the
+        decorator). An attribute bound anywhere else, or in any other way, is not followed."""
+        factories: set[str] = set()
+        names: set[str | None] = set()
+        first = False
+        top = {id(stmt) for stmt in fn.node.body}
+        stack: list[ast.AST] = list(fn.node.body)
+        while stack:
+            stmt = stack.pop()
+            cls = type(stmt)
+            if cls is ast.Assign or cls is ast.AnnAssign or cls is ast.AugAssign:
+                targets = stmt.targets if cls is ast.Assign else [stmt.target]  # type: ignore[attr-defined]
+                if not any(dotted(t) == receiver for t in _attribute_targets(targets)):
+                    continue
+                value = stmt.value  # type: ignore[attr-defined]
+                plain = cls is not ast.AugAssign and len(targets) == 1 and isinstance(value, ast.Call)
+                symbol = self.m.restate_symbol(self.m.qualify(value.func)) if plain else None
+                if symbol not in SERVICE_FACTORIES:
+                    return None, None
+                factories.add(symbol)
+                names.add(service_name(value))
+                first = first or (id(stmt) in top and stmt.lineno < line)  # type: ignore[attr-defined]
+                continue
+            if cls is ast.For or cls is ast.AsyncFor or cls is ast.With or cls is ast.AsyncWith:
+                bound = [stmt.target] if cls is ast.For or cls is ast.AsyncFor else [  # type: ignore[attr-defined]
+                    i.optional_vars for i in stmt.items if i.optional_vars is not None]  # type: ignore[attr-defined]
+                if any(dotted(t) == receiver for t in _attribute_targets(bound)):
+                    return None, None
+            elif cls in _DEFINITIONS:
+                continue
+            fields = _BLOCK_FIELDS.get(cls)
+            if fields is None:
+                fields = _block_fields(cls)
+            for field in fields:
+                stack.extend(getattr(stmt, field))
+        if not first or len(factories) != 1:
+            return None, None
+        return next(iter(factories)), (next(iter(names)) if len(names) == 1 else None)
 
     def _bindings_of(self, fn: Function) -> tuple[dict[str, set[str | None]], dict[str, set[str | None]]]:
         """Each name ``fn``'s own code binds -> what it binds it to: a service factory, or None
@@ -1342,6 +1391,21 @@ def _bound_names(targets: Sequence[ast.expr]) -> set[str]:
         elif type(t) is ast.Starred:
             stack.append(t.value)
     return names
+
+
+def _attribute_targets(targets: Sequence[ast.expr]) -> list[ast.Attribute]:
+    """The attributes assignment targets set (`self.a`, `self.a, b = ...`; not `a[0].b`'s subscript)."""
+    found: list[ast.Attribute] = []
+    stack = list(targets)
+    while stack:
+        t = stack.pop()
+        if type(t) is ast.Attribute:
+            found.append(t)
+        elif isinstance(t, (ast.Tuple, ast.List)):
+            stack.extend(t.elts)
+        elif type(t) is ast.Starred:
+            stack.append(t.value)
+    return found
 
 
 def _block_fields(cls: type) -> tuple[str, ...]:

@@ -551,6 +551,20 @@ def make_other(name: str) -> restate.Service:
         return q
 
     return agent
+
+
+class Runtime:
+    def __init__(self, name: str) -> None:
+        self.calls = restate.Workflow("Calls")
+        self.named = restate.Service(name)
+
+        @self.calls.main()
+        async def conduct(ctx: restate.WorkflowContext, q: str) -> str:
+            return await ctx.promise("answered").value()
+
+        @self.named.handler()
+        async def record(ctx: restate.Context, q: str) -> str:
+            return q
 '''
 
 
@@ -559,10 +573,16 @@ def test_handlers_of_a_service_object_made_in_a_function_are_shaped():
     in a function: its handlers are shaped, under the name the function gives the service, or
     after the function and the variable where that name is computed at run time (so that two
     factories' handlers do not collide). The module's own `svc` of the same variable name is
-    not taken for the factory's."""
+    not taken for the factory's. A class's `__init__` that keeps its service objects in
+    attributes (`self.calls = restate.Workflow("Calls")`) makes them the same way."""
     shapes, problems = shapes_of_sources({"app.py": FACTORY_MADE})
     assert problems == []
-    assert sorted(shapes) == [("Orders", "place"), ("make_agent.agent", "ask"), ("make_other.agent", "ask")]
+    assert sorted(shapes) == [("Calls", "conduct"), ("Orders", "place"), ("Runtime.__init__.self.named", "record"),
+                              ("make_agent.agent", "ask"), ("make_other.agent", "ask")]
+    conduct = shapes[("Calls", "conduct")]
+    assert (conduct.service_kind, conduct.kind) == ("workflow", "workflow")
+    (path,) = enumerate_paths(conduct.shape)
+    assert [op.label() for op in path.journal] == ["get_promise 'answered'"]
     place = shapes[("Orders", "place")]
     assert (place.service_kind, place.kind, place.function) == ("object", "exclusive", "make_orders.<locals>.place")
     (path,) = enumerate_paths(place.shape)

@@ -360,3 +360,44 @@ def test_a_service_object_made_in_a_function_gives_its_handlers_their_kind() -> 
     assert sorted((f.line, f.code) for f in findings) == [(11, "REA203"), (12, "REA202")]
     mismatch = next(f for f in findings if f.code == "REA203")
     assert mismatch.data["expected"] == "ObjectSharedContext"  # type: ignore[index]
+
+
+ATTRIBUTE_SERVICE = """\
+import restate
+from restate import ObjectContext
+
+
+class Runtime:
+    def __init__(self, other) -> None:
+        self.utterances = restate.VirtualObject("utterances")
+        self.later = other
+
+        @self.utterances.handler(kind="shared")
+        async def peek(ctx: ObjectContext) -> int:
+            ctx.set("n", 1)
+            return 0
+
+        @self.later.handler(kind="shared")
+        async def unknown(ctx: ObjectContext) -> None:
+            ctx.set("n", 1)
+
+        @self.early.handler(kind="shared")
+        async def before(ctx: ObjectContext) -> None:
+            ctx.set("n", 1)
+
+        self.early = restate.VirtualObject("early")
+        self.later = restate.VirtualObject("later")
+"""
+
+
+def test_a_service_object_kept_in_an_attribute_gives_its_handlers_their_kind() -> None:
+    """`@self.utterances.handler(kind="shared")` in the `__init__` that sets
+    `self.utterances = restate.VirtualObject(...)` above it: a shared handler of that object
+    (REA203 expects `ObjectSharedContext`, its state write is REA202). An attribute also set to
+    anything else there (`self.later`), or set only below the decorator (`self.early`: the
+    decorator ran on whatever it held before), makes no handler."""
+    findings = run(ATTRIBUTE_SERVICE)
+    assert sorted((f.line, f.code) for f in findings) == [(11, "REA203"), (12, "REA202")]
+    mismatch = next(f for f in findings if f.code == "REA203")
+    assert mismatch.data["expected"] == "ObjectSharedContext"  # type: ignore[index]
+

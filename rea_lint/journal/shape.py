@@ -557,7 +557,8 @@ class _Project:
             deco = h.decorator
             call = deco if isinstance(deco, ast.Call) else None
             target = call.func if call else deco
-            var = target.value.id  # type: ignore[attr-defined]
+            # `svc`, or `self.svc` in the function that sets it (`Handler.scope`)
+            var = dotted(target.value) or "?"  # type: ignore[attr-defined]
             if h.scope is not None:  # a service object a function makes: named there, or after it
                 literal = h.service
                 service = literal or f"{h.scope}.{var}"

@@ -28,7 +28,7 @@ from rea_runtime.testing.process import ProcessAppServer
 CORPUS = Path(__file__).parent / "corpus"
 APP = "tests.replay.serve_corpus:app"
 
-_SERVICE = re.compile(r'^\s*svc = restate\.(?P<kind>Service|VirtualObject|Workflow)\("(?P<name>\w+)"\)', re.M)
+_SERVICE = re.compile(r'^\s*(?:self\.)?svc = restate\.(?P<kind>Service|VirtualObject|Workflow)\("(?P<name>\w+)"\)', re.M)
 _PARK = re.compile(r"#\s*park (\d+)\s*$")
 
 
