@@ -343,6 +343,23 @@ class Model:
             fn = None if ref is None else ref()
         return False
 
+    def enclosing_def(self, name: str, function: Function) -> tuple[bool, Function | None]:
+        """Is ``name`` bound by ``function`` or a function enclosing it, and if the nearest that
+        binds it does so only by one nested `def` (a handler a class's `__init__` or a factory
+        defines beside the one calling it), that function. A parameter, an assignment, an
+        import, a class or a second def of the name leave it unknown."""
+        fn: Function | None = function
+        while fn is not None:
+            child = fn.children.get(name)
+            if name in fn.local_names:
+                return True, None
+            if child is not None:
+                only = _only_def(fn.node.body, name, child.node)
+                if only is not None:  # (None: the def is a method of a class in it, bound there)
+                    return True, (child if only else None)
+            fn = fn.parent
+        return False, None
+
     def qualify(self, node: ast.expr, function: Function | None = None) -> str | None:
         """The qualified name a Name/Attribute chain refers to, respecting parameter shadowing.
 
@@ -1391,6 +1408,37 @@ def _bound_names(targets: Sequence[ast.expr]) -> set[str]:
         elif type(t) is ast.Starred:
             stack.append(t.value)
     return names
+
+
+def _only_def(body: Sequence[ast.stmt], name: str, node: ast.AST) -> bool | None:
+    """Is ``node`` the only statement of a function's own ``body`` that binds ``name``, other
+    than assignments (`Function.local_names` has those)? None: nothing there binds it (``node``
+    is in a class's body)."""
+    seen = other = False
+    stack: list[ast.AST] = list(body)
+    while stack:
+        stmt = stack.pop()
+        cls = type(stmt)
+        if cls is ast.FunctionDef or cls is ast.AsyncFunctionDef or cls is ast.ClassDef:
+            if stmt is node:
+                seen = True
+            elif stmt.name == name:  # type: ignore[attr-defined]
+                other = True
+            continue
+        if cls is ast.Import or cls is ast.ImportFrom:
+            other = other or any((a.asname or a.name.split(".")[0]) == name for a in stmt.names)  # type: ignore[attr-defined]
+        elif cls is ast.Global or cls is ast.Nonlocal:
+            other = other or name in stmt.names  # type: ignore[attr-defined]
+        elif cls is ast.ExceptHandler:
+            other = other or stmt.name == name  # type: ignore[attr-defined]
+        fields = _BLOCK_FIELDS.get(cls)
+        if fields is None:
+            fields = _block_fields(cls)
+        for field in fields:
+            stack.extend(getattr(stmt, field))
+    if other:
+        return False
+    return True if seen else None
 
 
 def _attribute_targets(targets: Sequence[ast.expr]) -> list[ast.Attribute]:

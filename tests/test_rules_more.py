@@ -401,3 +401,51 @@ def test_a_service_object_kept_in_an_attribute_gives_its_handlers_their_kind() -
     mismatch = next(f for f in findings if f.code == "REA203")
     assert mismatch.data["expected"] == "ObjectSharedContext"  # type: ignore[index]
 
+
+CLOSURE_NAMES = """\
+import restate
+
+greeter = restate.Service("greeter")
+
+
+@greeter.handler()
+async def take(ctx: restate.Context) -> None:
+    pass
+
+
+def make() -> None:
+    obj = restate.VirtualObject("o")
+
+    class Holder:
+        @obj.handler()
+        async def take(ctx: restate.ObjectContext) -> None:
+            pass
+
+    @obj.handler()
+    async def put(ctx: restate.ObjectContext) -> None:
+        pass
+
+    @greeter.handler()
+    async def caller(ctx: restate.Context) -> None:
+        await ctx.object_call(take, key="k", arg=None)
+        await ctx.service_call(put, arg=None)
+        await ctx.service_call(later, arg=None)
+
+    @obj.handler()
+    async def later(ctx: restate.ObjectContext) -> None:
+        pass
+
+    later = put  # noqa: F841
+"""
+
+
+def test_rea210_follows_a_name_to_the_def_of_the_function_that_binds_it() -> None:
+    """From a handler defined in a function, a name is looked up as Python does: `put` is the
+    function's own nested handler (a VirtualObject's: `service_call` is wrong); `take` is the
+    module's Service handler, since a method of a class in the function binds no local name
+    (`object_call` is wrong); `later` is also assigned, so what it holds at the call is not known."""
+    findings = [f for f in run(CLOSURE_NAMES) if f.code == "REA210"]
+    assert [(f.line, f.message.split(" does not")[0].split(": ", 1)[1]) for f in findings] == [
+        (25, "`ctx.object_call(...)` on `take`, a handler of Service `greeter`,"),
+        (26, "`ctx.service_call(...)` on `put`, a handler of VirtualObject `o`,"),
+    ]

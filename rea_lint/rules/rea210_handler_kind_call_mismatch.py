@@ -15,6 +15,7 @@ from typing import Iterator, NamedTuple
 
 from rea_lint.findings import Finding
 from rea_lint.model import Function, Model
+from rea_lint.names import dotted
 from rea_lint.rules.base import Checker, method_calls
 
 METHOD_KINDS = {
@@ -33,6 +34,13 @@ _DEFS = (
     "@greeter.handler()\nasync def greet(ctx: restate.Context, name: str) -> str:\n    return name\n"
 )
 _CALLER = "@greeter.handler()\nasync def caller(ctx: restate.Context):\n"
+_CLOSURE = (
+    "import restate\nclass Runtime:\n    def __init__(self) -> None:\n"
+    "        self.counter = restate.VirtualObject('counter')\n        self.greeter = restate.Service('greeter')\n"
+    "        @self.counter.handler()\n        async def add(ctx: restate.ObjectContext, n: int) -> int:\n            return n\n"
+    "        @self.greeter.handler()\n        async def caller(ctx: restate.Context):\n"
+)
+"""Handlers a class's `__init__` defines on service objects it keeps, one calling the other."""
 
 
 class KindCall(NamedTuple):
@@ -83,7 +91,9 @@ def handler_service(model: Model, fn: Function) -> tuple[str, str] | None:
     if handler is None or handler.factory is None or handler.decorator is None:
         return None
     deco = handler.decorator.func if isinstance(handler.decorator, ast.Call) else handler.decorator
-    var = deco.value.id if isinstance(deco, ast.Attribute) and isinstance(deco.value, ast.Name) else "?"
+    var = (dotted(deco.value) if isinstance(deco, ast.Attribute) else None) or "?"
+    if handler.scope is not None:  # a service object a function makes (`self.svc` in `__init__`)
+        return handler.factory, handler.service or var
     return handler.factory, model.service_names.get(var, var)
 
 
@@ -118,17 +128,28 @@ class HandlerKindCallMismatch(Checker):
         _DEFS + _CALLER + "    await ctx.service_call(add, arg=1)\n",
         _DEFS + _CALLER + "    ctx.object_send(greet, key='k', arg='x')\n",
         _DEFS + _CALLER + "    await ctx.generic_call('counter', 'add', b'1')\n",
+        _CLOSURE + "            await ctx.service_call(add, arg=1)\n",
     )
     valid = (
         _DEFS + _CALLER + "    await ctx.object_call(add, key='k', arg=1)\n",
         _DEFS + _CALLER + "    await ctx.service_call(greet, arg='x')\n",
         _DEFS + _CALLER + "    await ctx.generic_call('counter', 'add', b'1', key='k')\n",
         _DEFS + "from elsewhere import remote\n" + _CALLER + "    await ctx.service_call(remote, arg=1)\n",
+        _CLOSURE + "            await ctx.object_call(add, key='k', arg=1)\n",
+        # `self.counter` is set twice, to objects of two kinds: which one `add` belongs to is not known
+        _CLOSURE + "            await ctx.service_call(add, arg=1)\n        self.counter = restate.Service('c')\n",
     )
 
 
 def _local_handler(model: Model, target: ast.expr | None, fn: Function) -> Function | None:
-    """The module-level handler a plain name denotes, unless a local shadows it."""
-    if not isinstance(target, ast.Name) or model.is_local(target.id, fn) or target.id in model.imports.names:
+    """The handler a plain name denotes: a module-level one, or one defined in a function
+    around the caller (handlers a class's `__init__` or a factory defines side by side);
+    nothing for a name bound any other way on the way out."""
+    if not isinstance(target, ast.Name):
+        return None
+    bound, found = model.enclosing_def(target.id, fn)
+    if bound:
+        return found
+    if target.id in model.imports.names:
         return None
     return model.module_functions.get(target.id)
