@@ -1070,9 +1070,7 @@ class _Builder(_Walker):
         names: set[str | None] = set()
         first = False
         top = {id(stmt) for stmt in fn.node.body}
-        stack: list[ast.AST] = list(fn.node.body)
-        while stack:
-            stmt = stack.pop()
+        for stmt in _own_statements(fn.node.body):
             cls = type(stmt)
             if cls is ast.Assign or cls is ast.AnnAssign or cls is ast.AugAssign:
                 targets = stmt.targets if cls is ast.Assign else [stmt.target]  # type: ignore[attr-defined]
@@ -1086,19 +1084,11 @@ class _Builder(_Walker):
                 factories.add(symbol)
                 names.add(service_name(value))
                 first = first or (id(stmt) in top and stmt.lineno < line)  # type: ignore[attr-defined]
-                continue
-            if cls is ast.For or cls is ast.AsyncFor or cls is ast.With or cls is ast.AsyncWith:
+            elif cls is ast.For or cls is ast.AsyncFor or cls is ast.With or cls is ast.AsyncWith:
                 bound = [stmt.target] if cls is ast.For or cls is ast.AsyncFor else [  # type: ignore[attr-defined]
                     i.optional_vars for i in stmt.items if i.optional_vars is not None]  # type: ignore[attr-defined]
                 if any(dotted(t) == receiver for t in _attribute_targets(bound)):
                     return None, None
-            elif cls in _DEFINITIONS:
-                continue
-            fields = _BLOCK_FIELDS.get(cls)
-            if fields is None:
-                fields = _block_fields(cls)
-            for field in fields:
-                stack.extend(getattr(stmt, field))
         if not first or len(factories) != 1:
             return None, None
         return next(iter(factories)), (next(iter(names)) if len(names) == 1 else None)
@@ -1109,9 +1099,7 @@ class _Builder(_Walker):
         literal). Asked once per function: a test or factory defines several handlers."""
         found: dict[str, set[str | None]] = {}
         spelled: dict[str, set[str | None]] = {}
-        stack: list[ast.AST] = list(fn.node.body)
-        while stack:
-            stmt = stack.pop()
+        for stmt in _own_statements(fn.node.body):
             cls = type(stmt)
             if cls is ast.Assign or cls is ast.AnnAssign or cls is ast.AugAssign:
                 targets = stmt.targets if cls is ast.Assign else [stmt.target]  # type: ignore[attr-defined]
@@ -1122,25 +1110,17 @@ class _Builder(_Walker):
                     found.setdefault(name, set()).add(symbol if symbol in SERVICE_FACTORIES else None)
                 if symbol in SERVICE_FACTORIES:
                     spelled.setdefault(targets[0].id, set()).add(service_name(value))
-                continue
-            if cls in _DEFINITIONS:
+            elif cls in _DEFINITIONS:
                 found.setdefault(stmt.name, set()).add(None)  # type: ignore[attr-defined]
-                continue
-            if cls is ast.Import or cls is ast.ImportFrom:
+            elif cls is ast.Import or cls is ast.ImportFrom:
                 for alias in stmt.names:  # type: ignore[attr-defined]
                     found.setdefault(alias.asname or alias.name.split(".")[0], set()).add(None)
-                continue
-            if cls is ast.For or cls is ast.AsyncFor:
+            elif cls is ast.For or cls is ast.AsyncFor:
                 for name in _bound_names([stmt.target]):  # type: ignore[attr-defined]
                     found.setdefault(name, set()).add(None)
             elif cls is ast.With or cls is ast.AsyncWith:
                 for name in _bound_names([i.optional_vars for i in stmt.items if i.optional_vars is not None]):  # type: ignore[attr-defined]
                     found.setdefault(name, set()).add(None)
-            fields = _BLOCK_FIELDS.get(cls)  # the statements of `for`, `with`, `if`, `try` ...
-            if fields is None:
-                fields = _block_fields(cls)
-            for field in fields:
-                stack.extend(getattr(stmt, field))
         return found, spelled
 
     # run actions ------------------------------------------------------------------------------
@@ -1410,32 +1390,41 @@ def _bound_names(targets: Sequence[ast.expr]) -> set[str]:
     return names
 
 
+def _own_statements(body: Sequence[ast.stmt]) -> Iterator[ast.AST]:
+    """Every statement of a function's own ``body``, the `except` clauses and `case`s of its
+    compound statements included: a nested def or class is given, its body is not entered."""
+    stack: list[ast.AST] = list(body)
+    while stack:
+        stmt = stack.pop()
+        yield stmt
+        cls = type(stmt)
+        if cls in _DEFINITIONS:
+            continue
+        fields = _BLOCK_FIELDS.get(cls)  # the statements of `for`, `with`, `if`, `try` ...
+        if fields is None:
+            fields = _block_fields(cls)
+        for field in fields:
+            stack.extend(getattr(stmt, field))
+
+
 def _only_def(body: Sequence[ast.stmt], name: str, node: ast.AST) -> bool | None:
     """Is ``node`` the only statement of a function's own ``body`` that binds ``name``, other
     than assignments (`Function.local_names` has those)? None: nothing there binds it (``node``
     is in a class's body)."""
     seen = other = False
-    stack: list[ast.AST] = list(body)
-    while stack:
-        stmt = stack.pop()
+    for stmt in _own_statements(body):
         cls = type(stmt)
-        if cls is ast.FunctionDef or cls is ast.AsyncFunctionDef or cls is ast.ClassDef:
+        if cls in _DEFINITIONS:
             if stmt is node:
                 seen = True
             elif stmt.name == name:  # type: ignore[attr-defined]
                 other = True
-            continue
-        if cls is ast.Import or cls is ast.ImportFrom:
+        elif cls is ast.Import or cls is ast.ImportFrom:
             other = other or any((a.asname or a.name.split(".")[0]) == name for a in stmt.names)  # type: ignore[attr-defined]
         elif cls is ast.Global or cls is ast.Nonlocal:
             other = other or name in stmt.names  # type: ignore[attr-defined]
         elif cls is ast.ExceptHandler:
             other = other or stmt.name == name  # type: ignore[attr-defined]
-        fields = _BLOCK_FIELDS.get(cls)
-        if fields is None:
-            fields = _block_fields(cls)
-        for field in fields:
-            stack.extend(getattr(stmt, field))
     if other:
         return False
     return True if seen else None
