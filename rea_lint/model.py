@@ -571,6 +571,9 @@ class _Walker:
     def _new_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: Function | None, prefix: str) -> Function:
         raise NotImplementedError  # only the builder makes functions
 
+    def _note_class(self, node: ast.ClassDef, qualname: str) -> None:
+        """A class whose body is about to be walked (the builder notes its decorated defs)."""
+
     def _expect_action(self, call: ast.Call, fn: Function, action: ast.expr | None) -> None:
         """A lambda passed to what may run it as a run action is walked as one from the start;
         if the call turns out not to run it, the builder indexes the function again
@@ -750,6 +753,8 @@ class _Walker:
                     if sub is not None:
                         push(sub)
             elif kind is _CLASS:
+                if self.creating:
+                    self._note_class(node, f"{fn.qualname}.<locals>.{node.name}")  # type: ignore[arg-type, attr-defined]
                 self._walk(node.body, fn, False)  # type: ignore[attr-defined]
             # else: not a node (a None in `Dict.keys`): nothing to do
         if indexed:
@@ -799,7 +804,9 @@ class _Builder(_Walker):
         """Functions whose run actions include a lambda the walk could not know about."""
         self.extra_decorators = frozenset(model.config.handler_decorators)
         self.local_bindings: dict[int, tuple[dict[str, set[str | None]], dict[str, set[str | None]]]] = {}
-        """id(function) -> its own bindings (`_bindings_of`), made when a def nested in it is decorated."""
+        """id(function or class) -> its own bindings (`_bindings_of`), made when a def nested in it is decorated."""
+        self.class_of: dict[int, tuple[ast.ClassDef, str]] = {}
+        """id(decorated def) -> the class whose body it is a statement of, and the class's qualified name."""
         self.stored: dict[int, set[str]] = {}
 
     def build(self) -> None:
@@ -929,6 +936,7 @@ class _Builder(_Walker):
                 else:
                     self._walk(fn.node.body, fn, True)
             elif cls is ast.ClassDef:
+                self._note_class(node, f"{prefix}{node.name}")  # type: ignore[arg-type, attr-defined]
                 self._collect(node.body, f"{prefix}{node.name}.")  # type: ignore[attr-defined]
             else:
                 fields = blocks.get(cls)
@@ -954,6 +962,7 @@ class _Builder(_Walker):
                 else:
                     self._walk(child.node.body, child, True)
             elif cls is ast.ClassDef:  # its defs belong to the function, as in `_walk`
+                self._note_class(node, f"{fn.qualname}.<locals>.{node.name}")  # type: ignore[arg-type, attr-defined]
                 extend(reversed(node.body))  # type: ignore[attr-defined]
             else:
                 fields = blocks.get(cls)
@@ -1023,18 +1032,22 @@ class _Builder(_Walker):
             if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
                 if target.attr not in ("handler", "main"):
                     continue
-                # a service object an enclosing function made (`svc = restate.Service("s")` in a
-                # factory or a test), else the module's
-                name, scope, factory, service = target.value.id, parent, None, None
-                while scope is not None:
+                # a service object the class body around the def made (`svc = restate.Service("s")`
+                # there), or an enclosing function (a factory or a test), else the module's: the
+                # decorator is evaluated in the class body, which sees those functions' names
+                name, scope, where = target.value.id, parent, None
+                bound, factory, service = False, None, None
+                klass = self.class_of.get(id(node))
+                if klass is not None:
+                    bound, factory, service = self._local_service(klass[0], name)
+                    where = klass[1]
+                while not bound and scope is not None:
                     bound, factory, service = self._local_service(scope, name)
-                    if bound:
-                        break
+                    where = scope.qualname
                     scope = scope.parent
-                if scope is None:
-                    factory = self.m.service_objects.get(name)
+                if not bound:
+                    factory, where = self.m.service_objects.get(name), None
                 if factory is not None:
-                    where = scope.qualname if scope is not None else None
                     return Handler(_kind(factory, target.attr, call), factory, deco, where, service)
             elif isinstance(target, ast.Attribute) and target.attr in ("handler", "main") and parent is not None:
                 # `@self.svc.handler()` in the function that sets `self.svc = restate.Service("s")`
@@ -1046,19 +1059,25 @@ class _Builder(_Walker):
                 return Handler(None, None, deco)
         return None
 
-    def _local_service(self, fn: Function, name: str) -> tuple[bool, str | None, str | None]:
-        """Does ``fn``'s own code bind ``name`` (nested scopes aside); if it binds it only to
-        service objects of one factory (`Service`, `VirtualObject`, `Workflow`), which one;
-        and if always to one literal service name, that name."""
-        bindings = self.local_bindings.get(id(fn))
+    def _local_service(self, owner: Function | ast.ClassDef, name: str) -> tuple[bool, str | None, str | None]:
+        """Does ``owner``'s own code (a function's, or a class body's) bind ``name`` (nested
+        scopes aside); if it binds it only to service objects of one factory (`Service`,
+        `VirtualObject`, `Workflow`), which one; and if always to one literal service name, that name."""
+        bindings = self.local_bindings.get(id(owner))
         if bindings is None:
-            bindings = self.local_bindings[id(fn)] = self._bindings_of(fn)
+            body = owner.body if isinstance(owner, ast.ClassDef) else owner.node.body
+            bindings = self.local_bindings[id(owner)] = self._bindings_of(body)
         found = bindings[0].get(name)
         if found is None:
             return False, None, None
         factory = next(iter(found)) if len(found) == 1 else None
         spelled = bindings[1].get(name, ())
         return True, factory, (next(iter(spelled)) if factory is not None and len(spelled) == 1 else None)
+
+    def _note_class(self, node: ast.ClassDef, qualname: str) -> None:
+        for stmt in _own_statements(node.body):
+            if (type(stmt) is ast.FunctionDef or type(stmt) is ast.AsyncFunctionDef) and stmt.decorator_list:
+                self.class_of[id(stmt)] = (node, qualname)
 
     def _attribute_service(self, fn: Function, receiver: str, line: int) -> tuple[str | None, str | None]:
         """A service object ``fn``'s own code keeps in an attribute (`self.svc = restate.Service("s")`
@@ -1093,13 +1112,14 @@ class _Builder(_Walker):
             return None, None
         return next(iter(factories)), (next(iter(names)) if len(names) == 1 else None)
 
-    def _bindings_of(self, fn: Function) -> tuple[dict[str, set[str | None]], dict[str, set[str | None]]]:
-        """Each name ``fn``'s own code binds -> what it binds it to: a service factory, or None
-        for anything else; and the service names those factories are given (None: not a
-        literal). Asked once per function: a test or factory defines several handlers."""
+    def _bindings_of(self, body: Sequence[ast.stmt]) -> tuple[dict[str, set[str | None]], dict[str, set[str | None]]]:
+        """Each name the statements of ``body`` (a function's or a class's) bind -> what they
+        bind it to: a service factory, or None for anything else; and the service names those
+        factories are given (None: not a literal). Asked once per body: a test or factory
+        defines several handlers."""
         found: dict[str, set[str | None]] = {}
         spelled: dict[str, set[str | None]] = {}
-        for stmt in _own_statements(fn.node.body):
+        for stmt in _own_statements(body):
             cls = type(stmt)
             if cls is ast.Assign or cls is ast.AnnAssign or cls is ast.AugAssign:
                 targets = stmt.targets if cls is ast.Assign else [stmt.target]  # type: ignore[attr-defined]

@@ -565,6 +565,15 @@ class Runtime:
         @self.named.handler()
         async def record(ctx: restate.Context, q: str) -> str:
             return q
+
+
+class InClass:
+    svc = restate.VirtualObject("InClass")
+
+    @staticmethod
+    @svc.handler()
+    async def count(ctx: restate.ObjectContext) -> int:
+        return await ctx.get("n", type_hint=int) or 0
 '''
 
 
@@ -574,11 +583,14 @@ def test_handlers_of_a_service_object_made_in_a_function_are_shaped():
     after the function and the variable where that name is computed at run time (so that two
     factories' handlers do not collide). The module's own `svc` of the same variable name is
     not taken for the factory's. A class's `__init__` that keeps its service objects in
-    attributes (`self.calls = restate.Workflow("Calls")`) makes them the same way."""
+    attributes (`self.calls = restate.Workflow("Calls")`) makes them the same way, and so does
+    a class body (its `svc`, not the module's, is the one its decorators name)."""
     shapes, problems = shapes_of_sources({"app.py": FACTORY_MADE})
     assert problems == []
-    assert sorted(shapes) == [("Calls", "conduct"), ("Orders", "place"), ("Runtime.__init__.self.named", "record"),
-                              ("make_agent.agent", "ask"), ("make_other.agent", "ask")]
+    assert sorted(shapes) == [("Calls", "conduct"), ("InClass", "count"), ("Orders", "place"),
+                              ("Runtime.__init__.self.named", "record"), ("make_agent.agent", "ask"),
+                              ("make_other.agent", "ask")]
+    assert (shapes[("InClass", "count")].service_kind, shapes[("InClass", "count")].kind) == ("object", "exclusive")
     conduct = shapes[("Calls", "conduct")]
     assert (conduct.service_kind, conduct.kind) == ("workflow", "workflow")
     (path,) = enumerate_paths(conduct.shape)

@@ -449,3 +449,38 @@ def test_rea210_follows_a_name_to_the_def_of_the_function_that_binds_it() -> Non
         (25, "`ctx.object_call(...)` on `take`, a handler of Service `greeter`,"),
         (26, "`ctx.service_call(...)` on `put`, a handler of VirtualObject `o`,"),
     ]
+
+
+CLASS_SERVICE = """\
+import restate
+
+svc = restate.VirtualObject("counter")
+
+
+class Greeter:
+    svc = restate.Service("greeter")
+
+    @staticmethod
+    @svc.handler()
+    async def greet(ctx: restate.Context, name: str) -> str:
+        return name
+
+    @staticmethod
+    @svc.handler()
+    async def wave(ctx: restate.ObjectContext, name: str) -> str:
+        return name
+
+
+@svc.handler()
+async def add(ctx: restate.ObjectContext, n: int) -> int:
+    return n
+"""
+
+
+def test_a_service_object_made_in_a_class_body_is_the_one_its_decorators_name() -> None:
+    """A decorator in a class body is evaluated there: `svc` is the class's Service, not the
+    module's VirtualObject of that name. `greet` takes the right context (it used to be read
+    as a VirtualObject handler, REA203 with an autofix to `ObjectContext`); `wave` does not."""
+    findings = run(CLASS_SERVICE)
+    assert [(f.line, f.code) for f in findings] == [(16, "REA203")]
+    assert findings[0].data["expected"] == "Context"  # type: ignore[index]

@@ -45,4 +45,7 @@ class ContextKindMismatch(Checker):
         "import restate\nwf = restate.Workflow('w')\n@wf.handler()\nasync def get(ctx: restate.WorkflowSharedContext):\n    pass\n",
         "import restate\nasync def helper(ctx: restate.ObjectSharedContext):\n    pass\n",
         _OBJ + "@obj.handler(kind='shared')\nasync def h(ctx: restate.ObjectContext | restate.ObjectSharedContext):\n    pass\n",
+        # a decorator in a class body names the class's `obj`, a Service, not the module's
+        _OBJ + "class Handlers:\n    obj = restate.Service('s')\n    @staticmethod\n    @obj.handler()\n"
+        "    async def h(ctx: restate.Context):\n        pass\n",
     )
