@@ -52,6 +52,9 @@ _HELPER_ATTRS = frozenset({"run", "run_typed", "request_approval", *SAGA_RUN_MET
 _STORING_METHODS = frozenset({"append", "appendleft", "insert", "add", "extend", "setdefault"})
 _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _DEFINITIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+_BLOCKS = frozenset(getattr(ast, name) for name in ("If", "For", "AsyncFor", "While", "With", "AsyncWith", "Try", "TryStar", "Match")
+                    if hasattr(ast, name))
+"""The statements that hold statements, besides definitions (`TryStar` from Python 3.11)."""
 _ASSIGNMENTS = frozenset({ast.Assign, ast.AnnAssign, ast.AugAssign})
 _NESTING = frozenset({ast.If, ast.Try, ast.With})
 _BUILTINS = frozenset(dir(builtins))
@@ -1075,9 +1078,19 @@ class _Builder(_Walker):
         return True, factory, (next(iter(spelled)) if factory is not None and len(spelled) == 1 else None)
 
     def _note_class(self, node: ast.ClassDef, qualname: str) -> None:
-        for stmt in _own_statements(node.body):
-            if (type(stmt) is ast.FunctionDef or type(stmt) is ast.AsyncFunctionDef) and stmt.decorator_list:
-                self.class_of[id(stmt)] = (node, qualname)
+        # (most class bodies are flat, model classes most of all: a statement at a time, and
+        # `_own_statements` only into a block, `if TYPE_CHECKING:` and the like)
+        note = (node, qualname)
+        function_t, async_function_t = ast.FunctionDef, ast.AsyncFunctionDef
+        for stmt in node.body:
+            cls = type(stmt)
+            if cls is function_t or cls is async_function_t:
+                if stmt.decorator_list:  # type: ignore[attr-defined]
+                    self.class_of[id(stmt)] = note
+            elif cls in _BLOCKS:
+                for inner in _own_statements([stmt]):
+                    if (type(inner) is function_t or type(inner) is async_function_t) and inner.decorator_list:
+                        self.class_of[id(inner)] = note
 
     def _attribute_service(self, fn: Function, receiver: str, line: int) -> tuple[str | None, str | None]:
         """A service object ``fn``'s own code keeps in an attribute (`self.svc = restate.Service("s")`
