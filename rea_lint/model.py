@@ -56,6 +56,8 @@ _BLOCKS = frozenset(getattr(ast, name) for name in ("If", "For", "AsyncFor", "Wh
                     if hasattr(ast, name))
 """The statements that hold statements, besides definitions (`TryStar` from Python 3.11)."""
 _ASSIGNMENTS = frozenset({ast.Assign, ast.AnnAssign, ast.AugAssign})
+_Bindings = tuple[dict[str, set[str | None]], dict[str, set[str | None]], dict[str, int]]
+"""What a body binds (`_Builder._bindings_of`): factories, literal service names, first top-level lines."""
 _NESTING = frozenset({ast.If, ast.Try, ast.With})
 _BUILTINS = frozenset(dir(builtins))
 _Name, _Attribute = ast.Name, ast.Attribute
@@ -806,7 +808,7 @@ class _Builder(_Walker):
         self.reindex: set[int] = set()
         """Functions whose run actions include a lambda the walk could not know about."""
         self.extra_decorators = frozenset(model.config.handler_decorators)
-        self.local_bindings: dict[int, tuple[dict[str, set[str | None]], dict[str, set[str | None]]]] = {}
+        self.local_bindings: dict[int, _Bindings] = {}
         """id(function or class) -> its own bindings (`_bindings_of`), made when a def nested in it is decorated."""
         self.class_of: dict[int, tuple[ast.ClassDef, str]] = {}
         """id(decorated def) -> the class whose body it is a statement of, and the class's qualified name."""
@@ -1054,18 +1056,22 @@ class _Builder(_Walker):
                     return Handler(_kind(factory, target.attr, call), factory, deco, where, service)
             elif isinstance(target, ast.Attribute) and target.attr in ("handler", "main") and parent is not None:
                 # `@self.svc.handler()` in the function that sets `self.svc = restate.Service("s")`
+                # above it (what the attribute held before is not known)
                 receiver = dotted(target.value)
-                factory, service = self._attribute_service(parent, receiver, deco.lineno) if receiver else (None, None)
-                if factory is not None:
-                    return Handler(_kind(factory, target.attr, call), factory, deco, parent.qualname, service)
+                if receiver is not None:
+                    _, factory, service = self._local_service(parent, receiver, above=deco.lineno)
+                    if factory is not None:
+                        return Handler(_kind(factory, target.attr, call), factory, deco, parent.qualname, service)
             if self.extra_decorators and self.m.qualify(target) in self.extra_decorators:
                 return Handler(None, None, deco)
         return None
 
-    def _local_service(self, owner: Function | ast.ClassDef, name: str) -> tuple[bool, str | None, str | None]:
+    def _local_service(self, owner: Function | ast.ClassDef, name: str, above: int | None = None) -> tuple[bool, str | None, str | None]:
         """Does ``owner``'s own code (a function's, or a class body's) bind ``name`` (nested
-        scopes aside); if it binds it only to service objects of one factory (`Service`,
-        `VirtualObject`, `Workflow`), which one; and if always to one literal service name, that name."""
+        scopes aside, an attribute's dotted text too: `self.svc`); if it binds it only to
+        service objects of one factory (`Service`, `VirtualObject`, `Workflow`), which one;
+        and if always to one literal service name, that name. With ``above``, a factory only
+        if a statement of the body itself binds it above that line (it ran before)."""
         bindings = self.local_bindings.get(id(owner))
         if bindings is None:
             body = owner.body if isinstance(owner, ast.ClassDef) else owner.node.body
@@ -1073,6 +1079,8 @@ class _Builder(_Walker):
         found = bindings[0].get(name)
         if found is None:
             return False, None, None
+        if above is not None and bindings[2].get(name, above) >= above:
+            return True, None, None
         factory = next(iter(found)) if len(found) == 1 else None
         spelled = bindings[1].get(name, ())
         return True, factory, (next(iter(spelled)) if factory is not None and len(spelled) == 1 else None)
@@ -1092,69 +1100,44 @@ class _Builder(_Walker):
                     if (type(inner) is function_t or type(inner) is async_function_t) and inner.decorator_list:
                         self.class_of[id(inner)] = note
 
-    def _attribute_service(self, fn: Function, receiver: str, line: int) -> tuple[str | None, str | None]:
-        """A service object ``fn``'s own code keeps in an attribute (`self.svc = restate.Service("s")`
-        in a class's `__init__`, handlers defined below it): the factory and the literal service
-        name, if every binding of ``receiver`` (`self.svc`) there makes a service object of one
-        factory and one is a statement of ``fn``'s body above ``line`` (it ran before the
-        decorator). An attribute bound anywhere else, or in any other way, is not followed."""
-        factories: set[str] = set()
-        names: set[str | None] = set()
-        first = False
-        top = {id(stmt) for stmt in fn.node.body}
-        for stmt in _own_statements(fn.node.body):
-            cls = type(stmt)
-            if cls is ast.Assign or cls is ast.AnnAssign or cls is ast.AugAssign:
-                targets = stmt.targets if cls is ast.Assign else [stmt.target]  # type: ignore[attr-defined]
-                if not any(dotted(t) == receiver for t in _attribute_targets(targets)):
-                    continue
-                value = stmt.value  # type: ignore[attr-defined]
-                plain = cls is not ast.AugAssign and len(targets) == 1 and isinstance(value, ast.Call)
-                symbol = self.m.restate_symbol(self.m.qualify(value.func)) if plain else None
-                if symbol not in SERVICE_FACTORIES:
-                    return None, None
-                factories.add(symbol)
-                names.add(service_name(value))
-                first = first or (id(stmt) in top and stmt.lineno < line)  # type: ignore[attr-defined]
-            elif cls is ast.For or cls is ast.AsyncFor or cls is ast.With or cls is ast.AsyncWith:
-                bound = [stmt.target] if cls is ast.For or cls is ast.AsyncFor else [  # type: ignore[attr-defined]
-                    i.optional_vars for i in stmt.items if i.optional_vars is not None]  # type: ignore[attr-defined]
-                if any(dotted(t) == receiver for t in _attribute_targets(bound)):
-                    return None, None
-        if not first or len(factories) != 1:
-            return None, None
-        return next(iter(factories)), (next(iter(names)) if len(names) == 1 else None)
-
-    def _bindings_of(self, body: Sequence[ast.stmt]) -> tuple[dict[str, set[str | None]], dict[str, set[str | None]]]:
-        """Each name the statements of ``body`` (a function's or a class's) bind -> what they
-        bind it to: a service factory, or None for anything else; and the service names those
-        factories are given (None: not a literal). Asked once per body: a test or factory
-        defines several handlers."""
+    def _bindings_of(self, body: Sequence[ast.stmt]) -> _Bindings:
+        """Each name the statements of ``body`` (a function's or a class's) bind, and each
+        attribute they set (`self.svc`) -> what they bind it to: a service factory, or None for
+        anything else; the service names those factories are given (None: not a literal); and
+        the line of the first statement of the body itself (not of a block in it) that binds it
+        to a factory. Asked once per body: a test, a factory or an `__init__` defines several handlers."""
         found: dict[str, set[str | None]] = {}
         spelled: dict[str, set[str | None]] = {}
+        first: dict[str, int] = {}
+        top = {id(stmt) for stmt in body}
         for stmt in _own_statements(body):
             cls = type(stmt)
             if cls is ast.Assign or cls is ast.AnnAssign or cls is ast.AugAssign:
                 targets = stmt.targets if cls is ast.Assign else [stmt.target]  # type: ignore[attr-defined]
                 value = stmt.value  # type: ignore[attr-defined]
-                plain = cls is not ast.AugAssign and len(targets) == 1 and type(targets[0]) is ast.Name
+                plain = cls is not ast.AugAssign and len(targets) == 1 and type(targets[0]) in (ast.Name, ast.Attribute)
                 symbol = self.m.restate_symbol(self.m.qualify(value.func)) if plain and isinstance(value, ast.Call) else None
-                for name in _bound_names(targets):
-                    found.setdefault(name, set()).add(symbol if symbol in SERVICE_FACTORIES else None)
-                if symbol in SERVICE_FACTORIES:
-                    spelled.setdefault(targets[0].id, set()).add(service_name(value))
+                kept = symbol if symbol in SERVICE_FACTORIES else None
+                for key in _bound_keys(targets):
+                    found.setdefault(key, set()).add(kept)
+                bound = dotted(targets[0]) if kept is not None else None
+                if bound is not None:
+                    spelled.setdefault(bound, set()).add(service_name(value))
+                    if id(stmt) in top:
+                        line = stmt.lineno  # type: ignore[attr-defined]
+                        first[bound] = min(first.get(bound, line), line)
             elif cls in _DEFINITIONS:
                 found.setdefault(stmt.name, set()).add(None)  # type: ignore[attr-defined]
             elif cls is ast.Import or cls is ast.ImportFrom:
                 for alias in stmt.names:  # type: ignore[attr-defined]
                     found.setdefault(alias.asname or alias.name.split(".")[0], set()).add(None)
             elif cls is ast.For or cls is ast.AsyncFor:
-                for name in _bound_names([stmt.target]):  # type: ignore[attr-defined]
-                    found.setdefault(name, set()).add(None)
+                for key in _bound_keys([stmt.target]):  # type: ignore[attr-defined]
+                    found.setdefault(key, set()).add(None)
             elif cls is ast.With or cls is ast.AsyncWith:
-                for name in _bound_names([i.optional_vars for i in stmt.items if i.optional_vars is not None]):  # type: ignore[attr-defined]
-                    found.setdefault(name, set()).add(None)
-        return found, spelled
+                for key in _bound_keys([i.optional_vars for i in stmt.items if i.optional_vars is not None]):  # type: ignore[attr-defined]
+                    found.setdefault(key, set()).add(None)
+        return found, spelled, first
 
     # run actions ------------------------------------------------------------------------------
 
@@ -1463,19 +1446,21 @@ def _only_def(body: Sequence[ast.stmt], name: str, node: ast.AST) -> bool | None
     return True if seen else None
 
 
-def _attribute_targets(targets: Sequence[ast.expr]) -> list[ast.Attribute]:
-    """The attributes assignment targets set (`self.a`, `self.a, b = ...`; not `a[0].b`'s subscript)."""
-    found: list[ast.Attribute] = []
+def _bound_keys(targets: Sequence[ast.expr]) -> set[str]:
+    """`_bound_names`, and the dotted text of the attributes the targets set (`self.svc`)."""
+    keys = _bound_names(targets)
     stack = list(targets)
     while stack:
         t = stack.pop()
         if type(t) is ast.Attribute:
-            found.append(t)
+            key = dotted(t)
+            if key is not None:
+                keys.add(key)
         elif isinstance(t, (ast.Tuple, ast.List)):
             stack.extend(t.elts)
         elif type(t) is ast.Starred:
             stack.append(t.value)
-    return found
+    return keys
 
 
 def _block_fields(cls: type) -> tuple[str, ...]:
