@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 
 from rea_lint import __version__
 from rea_lint.catalog import RULES, Fix, by_code
-from rea_lint.config import ConfigError, ReaConfig, config_for_file
+from rea_lint.config import ConfigError, ReaConfig, config_for_file, has_rea_table
 
 __all__ = ["main"]
 
@@ -229,6 +229,8 @@ def _configs(args: argparse.Namespace) -> Callable[[str | Path], ReaConfig]:
     if explicit is not None and not Path(explicit).is_file():
         problem = "is a directory; name its pyproject.toml" if Path(explicit).is_dir() else "no such file"
         raise _UsageError(f"--config {explicit}: {problem}")
+    if explicit is not None and not has_rea_table(explicit):  # (the defaults would pass for its settings)
+        raise _UsageError(f"--config {explicit}: has no [tool.rea] table; add one, or name the pyproject.toml that has it")
     overridden: dict[int, tuple[ReaConfig, ReaConfig]] = {}
     """id(loaded) -> (loaded, with the overrides): the loaded one is kept, so its id is not reused."""
     by_directory: dict[str, ReaConfig] = {}

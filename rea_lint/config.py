@@ -257,11 +257,22 @@ def _severity(source: str, value: Any) -> dict[str, Severity]:
     return out
 
 
+def _names(source: str, key: str, value: Any) -> tuple[str, ...]:
+    """Qualified Python names (`myapp.clock.now`): anything else could never match a call,
+    a decorator or a module, and would turn the setting off without a word."""
+    items = _strings(source, key, value)
+    for item in items:
+        if not all(part.isidentifier() for part in item.split(".")):
+            raise _fail(source, key, f"{item!r} is not a qualified Python name; write it as code names it, dotted (myapp.clock.now)")
+    return items
+
+
 def _context_types(source: str, value: Any) -> dict[str, str]:
     if isinstance(value, list):
-        return {name: "Context" for name in _strings(source, "context-types", value)}
+        return {name: "Context" for name in _names(source, "context-types", value)}
     if not isinstance(value, dict):
         raise _fail(source, "context-types", "expected a list of qualified names, or a table name -> Restate context type")
+    _names(source, "context-types", list(value))
     for name, base in value.items():
         if base not in CONTEXT_BASES:
             raise _fail(source, f"context-types.{name}", f"{base!r} is not one of: {', '.join(CONTEXT_BASES)}")
@@ -269,7 +280,7 @@ def _context_types(source: str, value: Any) -> dict[str, str]:
 
 
 def _extra_calls(source: str, value: Any) -> dict[str, tuple[str, ...]]:
-    return {code: _strings(source, f"extra-calls.{code}", v) for code, v in _rule_table(source, "extra-calls", value).items()}
+    return {code: _names(source, f"extra-calls.{code}", v) for code, v in _rule_table(source, "extra-calls", value).items()}
 
 
 def _policy(source: str, key: str, value: Any) -> str:
@@ -295,7 +306,7 @@ def _runtime(source: str, value: Any) -> dict[str, Any]:
 
 
 def _number(source: str, key: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or value == float("inf"):
         raise _fail(source, key, f"expected a non-negative number, got {value!r}")
     return float(value)
 
@@ -331,9 +342,9 @@ _PARSERS = {
     "ignore": ("ignore", _codes),
     "severity": ("severity", lambda s, k, v: _severity(s, v)),
     "exclude": ("exclude", _strings),
-    "restate-modules": ("restate_modules", _strings),
+    "restate-modules": ("restate_modules", _names),
     "context-types": ("context_types", lambda s, k, v: _context_types(s, v)),
-    "handler-decorators": ("handler_decorators", _strings),
+    "handler-decorators": ("handler_decorators", _names),
     "extra-calls": ("extra_calls", lambda s, k, v: _extra_calls(s, v)),
     "allow": ("allow", _strings),
     "min-sleep-seconds": ("min_sleep_seconds", _number),
@@ -488,6 +499,11 @@ def _rea_table(path: str) -> dict[str, Any] | None:
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: `tool.rea` must be a table, got {_short(table)}; write [tool.rea] and keys below it")
     return table
+
+
+def has_rea_table(path: str | os.PathLike[str]) -> bool:
+    """Does this pyproject.toml have a `[tool.rea]` table? (ConfigError if it is malformed.)"""
+    return _rea_table(str(path)) is not None
 
 
 MAX_NESTING = 100

@@ -105,6 +105,13 @@ def test_flake8_reads_the_same_config(tmp_path: Path) -> None:
         ({"select": "REA1"}, 'got the string \'REA1\'; write select = ["REA1"]'),
         ({"select": []}, "an empty list would turn every rule off"),
         ({"runtime": {"policy": "strikt"}}, "did you mean 'strict'?"),
+        ({"min-sleep-seconds": float("nan")}, "min-sleep-seconds: expected a non-negative number, got nan"),
+        ({"min-sleep-seconds": float("inf")}, "min-sleep-seconds: expected a non-negative number, got inf"),
+        ({"extra-calls": {"REA101": ["not a name!!"]}}, "extra-calls.REA101: 'not a name!!' is not a qualified Python name"),
+        ({"handler-decorators": [""]}, "handler-decorators: '' is not a qualified Python name"),
+        ({"restate-modules": ["myapp..wrapper"]}, "restate-modules: 'myapp..wrapper' is not a qualified Python name"),
+        ({"context-types": {"myapp Ctx": "Context"}}, "context-types: 'myapp Ctx' is not a qualified Python name"),
+        ({"context-types": ["myapp.Ctx", "1st.Ctx"]}, "context-types: '1st.Ctx' is not a qualified Python name"),
     ],
 )
 def test_errors_say_the_fix(table: dict, message: str) -> None:
@@ -257,6 +264,15 @@ def test_dash_dash_config_naming_a_directory(tmp_path: Path) -> None:
     (tmp_path / "svc.py").write_text(HANDLER)
     proc = subprocess.run([sys.executable, "-m", "rea_lint", "check", "--config", ".", "svc.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and proc.stderr == "rea: error: --config .: is a directory; name its pyproject.toml\n"
+
+
+@pytest.mark.parametrize("content", [b'[project]\nname = "x"\n', b'tool = "x"\n', b""])
+def test_dash_dash_config_naming_a_file_without_the_table(tmp_path: Path, content: bytes) -> None:
+    (tmp_path / "svc.py").write_text(HANDLER)
+    (tmp_path / "other.toml").write_bytes(content)
+    proc = subprocess.run([sys.executable, "-m", "rea_lint", "check", "--config", "other.toml", "svc.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr == "rea: error: --config other.toml: has no [tool.rea] table; add one, or name the pyproject.toml that has it\n"
 
 
 def test_deep_nesting_is_refused_whatever_the_recursion_limit(tmp_path: Path) -> None:
