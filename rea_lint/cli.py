@@ -125,6 +125,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser(_command_of(argv)).parse_args(argv)
     except SystemExit as exit_:  # --help, --version, usage errors: return, so main() is callable in-process
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    real_stdout = sys.stdout
+    sys.stdout = _Output(real_stdout)
+    try:
+        code = _run(args)
+        sys.stdout.flush()  # a full disk shows at the last flush as often as at a write
+        return code
+    except _OutputFailed as err:
+        _drop_output(real_stdout)
+        print(f"rea: error: cannot write the report to standard output: {err}; free space there, or write it with -o FILE", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:  # `rea check | head`: the reader left; stop quietly, as a shell tool does
+        _drop_output(real_stdout)
+        return 141
+    finally:
+        sys.stdout = real_stdout
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "rule":
             return _rule(args)
@@ -144,13 +162,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:  # `rea check | head`: the reader left; stop quietly, as a shell tool does
+
+
+class _OutputFailed(Exception):
+    """Standard output refused a write (a full disk, a dead device): why, in one line."""
+
+
+class _Output:
+    """Standard output for one `rea` command: a write that fails (other than the reader
+    leaving, a broken pipe) becomes `_OutputFailed`, one line on stderr and exit 2, not a
+    traceback from whichever `print` hit it."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
         try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())  # the interpreter's final flush must not fail too
-        except (OSError, ValueError):
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            raise _OutputFailed(err.strerror or str(err)) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            raise _OutputFailed(err.strerror or str(err)) from None
+        except ValueError:  # closed by the caller
             pass
-        return 141
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _drop_output(stream: Any) -> None:
+    """Point the real stdout at /dev/null: what is still buffered for it cannot be written,
+    and the interpreter's final flush must not fail (and print a traceback) too."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 # --- rule / rules ----------------------------------------------------------------------------------
@@ -436,6 +491,8 @@ def _check_stdin(args: argparse.Namespace, config_for: Callable[[Path], ReaConfi
     from rea_lint.runner import check_source, decode
 
     name = args.stdin_filename or "-"
+    if sys.stdin is None:
+        raise _UsageError("standard input is closed: pipe the code in (`rea check - < svc.py`), or name the files to check")
     data = sys.stdin.buffer.read()
     where = Path(name) if args.stdin_filename else Path.cwd() / "-"
     config = config_for(where)
