@@ -36,8 +36,13 @@ class _Parser(argparse.ArgumentParser):
 
 def _codes(value: str) -> list[str]:
     items = [v.strip().upper() for v in value.split(",") if v.strip()]
+    if not items:  # (`--select ""` must not quietly mean "the default rules")
+        raise argparse.ArgumentTypeError(f"{value!r} names no rule: give codes or prefixes, comma-separated (REA101,REA2)")
     for item in items:
         if not item.startswith("REA") or not any(code.startswith(item) for code in RULES):
+            named = next((rule.code for rule in RULES.values() if rule.name.upper() == item), None)
+            if named is not None:
+                raise argparse.ArgumentTypeError(f"{item.lower()!r} is a rule's name; select it by its code, {named}")
             raise argparse.ArgumentTypeError(f"{item!r} matches no rule code (codes look like REA101; prefixes like REA1 work)")
     return items
 
@@ -236,7 +241,9 @@ def _rule(args: argparse.Namespace) -> int:
     from rea_lint.catalog import by_name
     from rea_lint.docs import render
 
-    if args.all == (args.code is not None):
+    if args.all and args.code is not None:
+        raise _UsageError(f"--all shows every rule; drop {args.code} (or drop --all for that one rule)")
+    if not args.all and args.code is None:
         raise _UsageError("name one rule (rea rule REA101) or use --all")
     if args.all:
         rules = list(RULES.values())
@@ -351,6 +358,31 @@ def _output_target(raw: str | None) -> Path | None:
     return path
 
 
+def _refuse_no_rules(configs: Sequence[ReaConfig]) -> None:
+    """Every file with every rule turned off (`--ignore REA`, `--select REA1 --ignore REA1`)
+    would pass as replay-safe having been checked for nothing: a usage error, as `select = []` is."""
+    if configs and not any(config.enabled_codes() for config in configs):
+        raise _UsageError("no rule is on: --select/--ignore (with [tool.rea]) turn every rule off, so nothing would be checked; ignore fewer codes")
+
+
+def _refuse_overwriting(out_path: Path, inputs: Sequence[str | Path], role: str) -> None:
+    """`-o` naming a file the run reads (`rea check -o svc.py svc.py`) would replace the code
+    with its report: a usage error before anything is written."""
+    try:
+        if not out_path.exists():
+            return
+        out = out_path.stat()
+    except OSError:
+        return
+    for path in inputs:
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) == (out.st_dev, out.st_ino):
+            raise _UsageError(f"-o {out_path}: is one of the files {role}; writing the report there would replace its code. Name another file (rea.txt, rea.sarif)")
+
+
 def _use_color(choice: str, stream) -> bool:
     if choice != "auto":
         return choice == "always"
@@ -407,7 +439,10 @@ def _check(args: argparse.Namespace) -> int:
         files, problems = discover(paths or ["."], _excluder(config_for), respect_gitignore=args.gitignore)
         if problems:
             raise _UsageError(problems[0])
+        if out_path is not None:
+            _refuse_overwriting(out_path, files, "checked")
         configs = [config_for(f) for f in files]
+        _refuse_no_rules(configs)
         jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
         with one_run():
             results = check_files(list(zip(files, configs)), options, jobs)
