@@ -210,7 +210,7 @@ def _analyse(path: str, data: bytes, config: ReaConfig, options: Options, sink: 
     try:
         source = decode(data)
     except (SyntaxError, UnicodeDecodeError, LookupError) as err:
-        return FileResult(path, error=f"cannot decode: {_one_line(err)}")
+        return _undecodable(path, data, err)
     from rea_lint.engine import mentions_restate
 
     project = wants_project(config)
@@ -221,6 +221,8 @@ def _analyse(path: str, data: bytes, config: ReaConfig, options: Options, sink: 
     except SyntaxError as err:
         from rea_lint.syntax import explain_syntax_error
 
+        if err.lineno is None and "\0" in source:  # (the parser names no line for a NUL)
+            return _nul(path, source)
         return FileResult(
             path,
             error=f"syntax error: {explain_syntax_error(err)}",
@@ -228,6 +230,8 @@ def _analyse(path: str, data: bytes, config: ReaConfig, options: Options, sink: 
             error_col=max((err.offset or 1) - 1, 0),
         )
     except (ValueError, RecursionError, MemoryError) as err:
+        if "\0" in source:  # (a ValueError before Python 3.12)
+            return _nul(path, source)
         return FileResult(path, error=f"cannot parse: {_one_line(err)}")
     if len(source) > TRIM_ABOVE:
         release_free_memory()  # the parser's scratch arena: else the model is allocated on top of it
@@ -261,6 +265,43 @@ def _analyse(path: str, data: bytes, config: ReaConfig, options: Options, sink: 
     if project:
         _summarize(result, tree, model, config, where, src_lines, source)
     return result
+
+
+def _nul(path: str, source: str) -> FileResult:
+    """A NUL character, which Python source cannot hold: where the first one is."""
+    at = source.index("\0")
+    return FileResult(
+        path,
+        error="syntax error: a NUL character (\\x00), which Python source cannot contain; is this a binary file named .py?",
+        error_line=source.count("\n", 0, at) + 1,
+        error_col=at - (source.rfind("\n", 0, at) + 1),
+    )
+
+
+def _undecodable(path: str, data: bytes, err: Exception) -> FileResult:
+    """A file whose bytes are not text in its encoding: where (the first bad byte's line and
+    column), why, and how to mend it."""
+    if isinstance(err, SyntaxError) and "invalid or missing encoding declaration" in str(err):
+        try:  # (tokenize's words for a first line that is not UTF-8: find the byte)
+            data.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            err = bad
+    if isinstance(err, UnicodeDecodeError):
+        start = err.start if err.object is data or len(err.object) == len(data) else 0
+        line = data.count(b"\n", 0, start) + 1
+        col = start - (data.rfind(b"\n", 0, start) + 1)
+        return FileResult(
+            path,
+            error=f"cannot decode: byte {data[start:start + 1]!r} is not {err.encoding} ({err.reason}); "
+            "save the file as UTF-8, or declare its encoding on line 1 or 2 (# -*- coding: latin-1 -*-)",
+            error_line=line,
+            error_col=col,
+        )
+    if isinstance(err, SyntaxError) and data.startswith(b"\xef\xbb\xbf") and "encoding problem" in str(err):
+        return FileResult(path, error="cannot decode: the file starts with a UTF-8 BOM but its coding cookie names another encoding; drop the BOM or the cookie")
+    if isinstance(err, LookupError) or "unknown encoding" in str(err):
+        return FileResult(path, error=f"cannot decode: {_one_line(err)}; its coding cookie must name an encoding Python knows (utf-8, latin-1, cp1252)")
+    return FileResult(path, error=f"cannot decode: {_one_line(err)}")
 
 
 def _lines_to_read(source: str) -> Sequence[str]:

@@ -138,9 +138,9 @@ def test_missing_path_is_one_line(project, capsys):
     "content, needle",
     [
         (b"import restate\ndef f(:\n", "syntax error"),
-        (b"# -*- coding: latin-1 -*-\nimport restate\nx = '\xe9'\n\x00", "null bytes"),
-        (b"import restate\nx = '\xff\xfe'\n", "cannot decode"),
-        (b"# -*- coding: klingon -*-\nimport restate\n", "cannot decode"),
+        (b"# -*- coding: latin-1 -*-\nimport restate\nx = '\xe9'\n\x00", "broken.py:4:1: error: syntax error: a NUL character"),
+        (b"import restate\nx = '\xff\xfe'\n", "broken.py:2:6: error: cannot decode: byte"),
+        (b"# -*- coding: klingon -*-\nimport restate\n", "unknown encoding: klingon; its coding cookie must name an encoding Python knows"),
     ],
 )
 def test_bad_files_are_one_line_diagnostics(project, capsys, content, needle):
