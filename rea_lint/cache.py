@@ -190,6 +190,8 @@ class ResultCache:
         self.directory = Path(directory)
         self._ready = False
         self._indexes: dict[str, Index] = {}
+        self.unwritable: str | None = None
+        """Why the directory could not be written (its first failure), for the run to say."""
 
     def index(self, salt: str) -> Index:
         found = self._indexes.get(salt)
@@ -280,8 +282,10 @@ class ResultCache:
                 except OSError:
                     pass
                 raise
-        except OSError:
-            pass  # a read-only tree just means no cache
+        except OSError as err:  # a read-only tree just means no cache (the run says so once)
+            if self.unwritable is None:
+                exists_apart = self.directory.exists() and not self.directory.is_dir()
+                self.unwritable = "it is not a directory" if exists_apart else (err.strerror or str(err))
 
     def _prepare(self) -> None:
         if self._ready:

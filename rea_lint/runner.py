@@ -13,6 +13,7 @@ import ast
 import io
 import os
 import re
+import sys
 import tokenize
 import warnings
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -139,11 +140,31 @@ def _to_entry(result: FileResult) -> dict[str, Any]:
     return out
 
 
+_ROW_TYPES = (int, int, int, int, str, str, str, str)
+"""A cached diagnostic's row (`_to_entry`) up to its edit: line, col, end line, end col, code,
+message, severity, fix."""
+
+
 def _from_entry(path: str, data: dict[str, Any]) -> FileResult:
-    result = FileResult(path, [Diagnostic(path, *row) for row in data.get("d", ())], cached=True)
+    """A cached result, checked field by field: an entry edited or damaged on disk is a
+    ValueError (a miss, analysed afresh), never a finding the reporters cannot print."""
+    rows = data.get("d", ())
+    for row in rows:
+        if (
+            type(row) is not list
+            or len(row) != 9
+            or any(type(v) is not t for v, t in zip(row, _ROW_TYPES))
+            or row[4] not in RULES
+            or (row[8] is not None and type(row[8]) is not dict)
+        ):
+            raise ValueError(f"a damaged cache row: {row!r}")
+    result = FileResult(path, [Diagnostic(path, *row) for row in rows], cached=True)
     error = data.get("e")
     if error is not None:
-        result.error, result.error_line, result.error_col = error
+        message, line, col = error
+        if type(message) is not str or type(line) is not int or type(col) is not int:
+            raise ValueError(f"a damaged cache error: {error!r}")
+        result.error, result.error_line, result.error_col = message, line, col
     return result
 
 
@@ -586,6 +607,11 @@ def check_files(items: Sequence[tuple[Path, ReaConfig]], options: Options = Opti
         result.origin = _Origin(index, names[i], key, result.summary is not None)
     if cache is not None and todo:
         cache.save(set(names))
+        if cache.unwritable is not None:  # the results are right, only the next run is slower: a warning
+            sys.stderr.write(
+                f"warning: cannot write the cache in {options.cache_dir} ({cache.unwritable}): this run's results are not kept "
+                "for the next; point --cache-dir (or REA_CACHE_DIR) at a writable directory, or pass --no-cache\n"
+            )
     return results  # type: ignore[return-value]
 
 
