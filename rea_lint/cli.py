@@ -456,6 +456,7 @@ def _check(args: argparse.Namespace) -> int:
 
     if args.diff:
         report = "".join(r.diff for r in results)
+        _unchecked(results)  # a diff has no room for them
     elif args.fix_only:
         report = reporters.render(fmt, [_errors_only(r) for r in results], style, sources) if fmt not in ("json", "sarif") else reporters.render(fmt, results)
     else:
@@ -492,6 +493,14 @@ def _check(args: argparse.Namespace) -> int:
     else:
         dirty = errors or any(r.diagnostics for r in results) or (args.exit_non_zero_on_fix and nfixed > 0)
     return EXIT_FINDINGS if dirty and not args.exit_zero else EXIT_CLEAN
+
+
+def _unchecked(results: Sequence) -> None:
+    """Where the report is not the findings (`--diff`, `--add-noqa`), the files that could
+    not be checked (or fixed) are still named, on stderr, with why."""
+    for r in results:
+        if r.error:
+            sys.stderr.write(f"{r.path}:{r.error_line}:{r.error_col + 1}: error: {r.error}\n")
 
 
 def _plan_fixes(results: list, files: Sequence[Path], configs: Sequence[ReaConfig], options, jobs: int) -> None:
@@ -563,10 +572,15 @@ def _add_noqa(results: Sequence, args: argparse.Namespace) -> int:
         new, n, bad = add_noqa(source, [(d.line, d.code) for d in r.diagnostics])
         refused.extend(f"{r.path}:{line}: no `# noqa` added: the line ends inside a string or a continuation" for line in bad)
         if n:
-            write_source(r.path, data, new)
+            try:
+                write_source(r.path, data, new)
+            except OSError as err:
+                refused.append(f"{r.path}: cannot write: {err.strerror or err}; no `# noqa` added to its {_plural(n, 'line')}")
+                continue
             added += n
     for line in refused:
         sys.stderr.write(f"warning: {line}\n")
+    _unchecked(results)  # nothing was added to them: say why, as the report would
     if not args.quiet:
         sys.stdout.write(f"Added {_plural(added, 'noqa directive')}.\n")
     errors = any(r.error for r in results)
@@ -605,8 +619,11 @@ def _summary(results: Sequence, args: argparse.Namespace, out, fmt: str) -> None
     if warnings:
         kinds.append(_plural(warnings, "warning"))
     parts = [f"Found {' and '.join(kinds) or '0 findings'} in {_plural(files, 'file')}" if n else "Found no findings"]
-    if errors:
-        parts.append(f"{_plural(errors, 'file')} could not be checked")
+    unfixed = sum(1 for r in results if r.error and r.diagnostics)  # checked, but the fixes failed
+    if errors - unfixed:
+        parts.append(f"{_plural(errors - unfixed, 'file')} could not be checked")
+    if unfixed:
+        parts.append(f"{_plural(unfixed, 'file')} could not be fixed")
     out.write("; ".join(parts) + ".\n")
     if args.fix or args.diff:
         return
@@ -667,7 +684,20 @@ def _fix_summary(results: Sequence, args: argparse.Namespace, out, would: bool) 
                 out.write(f"  {code} is an unsafe fix, applied because of --unsafe-fixes: {rule.fix_note}.\n")
     elif not args.quiet:
         out.write(f"{'Nothing to fix' if not would else 'No fixes to make'}.\n")
-    left = Counter(d.code for r in results for d in r.diagnostics if RULES[d.code].fix is not Fix.NONE)
+    blocked: Counter[str] = Counter()
+    """Fixes that were asked for, in a file whose error stopped them (libcst cannot parse it, it cannot be written)."""
+    left: Counter[str] = Counter()
+    for r in results:
+        for d in r.diagnostics:
+            kind = RULES[d.code].fix
+            if kind is Fix.NONE:
+                continue
+            if r.error and (kind is Fix.SAFE or args.unsafe_fixes):
+                blocked[d.code] += 1
+            else:
+                left[d.code] += 1
+    for code, n in sorted(blocked.items()):
+        out.write(f"  {n} x {code} not fixed: the file's error above stopped its fixes.\n")
     for code, n in sorted(left.items()):
         if RULES[code].fix is Fix.UNSAFE and not args.unsafe_fixes:
             out.write(

@@ -260,6 +260,7 @@ def _analyse(path: str, data: bytes, config: ReaConfig, options: Options, sink: 
     findings, model = _findings(tree, source, config, where)
     result = FileResult(path)
     if options.fix and findings:
+        before = source, tree, findings, model
         source, tree, findings, fixed_model = _fix(result, source, tree, findings, config, options, where)
         model = fixed_model if fixed_model is not None else model
         if options.diff and result.fixed:
@@ -274,7 +275,12 @@ def _analyse(path: str, data: bytes, config: ReaConfig, options: Options, sink: 
         elif result.fixed and sink is not None:
             sink.append(source)
         elif result.fixed:
-            _write(path, data, source)
+            try:
+                _write(path, data, source)
+            except OSError as err:  # the file stays as it was: so do its findings
+                source, tree, findings, model = before
+                result.fixed.clear()
+                result.error = f"cannot write the fixes: {err.strerror or err}; the findings below are the file's as it stands (make it writable and run --fix again)"
     edits: dict[Finding, dict[str, Any]] = {}
     exact: dict[Finding, str] | None = None
     if options.edits and any(RULES[f.code].fix is not Fix.NONE for f in findings):
@@ -510,13 +516,28 @@ def _edits(
 
 
 def _write(path: str, original: bytes, source: str) -> None:
+    """Write the fixed ``source`` over the file, in its encoding and with its BOM, in place
+    (the file keeps its inode: its hard links, owner and mode). A write that fails part way
+    (a full disk, a file size limit) puts ``original`` back before the error goes on: a
+    source file is never left cut short."""
     encoding, _ = tokenize.detect_encoding(io.BytesIO(original).readline)
     bom = original.startswith(b"\xef\xbb\xbf")
     if encoding == "utf-8-sig":
         encoding = "utf-8"
-    data = source.encode(encoding)
-    with open(path, "wb") as fh:
-        fh.write((b"\xef\xbb\xbf" if bom else b"") + data)
+    data = (b"\xef\xbb\xbf" if bom else b"") + source.encode(encoding)
+    fh = open(path, "r+b")  # (not "wb": if it cannot be opened for writing, it is not truncated either)
+    try:
+        with fh:
+            fh.write(data)
+            fh.truncate()
+    except OSError:
+        try:
+            with open(path, "r+b") as back:
+                back.write(original)
+                back.truncate()
+        except OSError:
+            pass
+        raise
 
 
 def _diagnostic(
