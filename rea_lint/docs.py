@@ -32,7 +32,14 @@ for _code in _TRANSITIVE:
     _OPTIONS.setdefault(_code, []).append(
         "`allow = [\"myapp.clock.*\"]`: functions transitive analysis trusts (calls into them are not followed)."
     )
-_OPTIONS.setdefault("REA206", []).append("`min-sleep-seconds = 1.0`: literal sleeps shorter than this are not reported.")
+_OPTIONS.setdefault("REA206", []).append(
+    "`min-sleep-seconds = 1.0` (default 0): literal sleeps shorter than this are not reported, nor, for REA207, a "
+    "`restate.select` such a sleep bounds; a literal sleep of zero or less never is."
+)
+_OPTIONS.setdefault("REA207", []).append(
+    "`min-sleep-seconds` (REA206's): a `restate.select` that a literal `ctx.sleep` shorter than it (or of zero, a poll) "
+    "bounds is not reported: the first to finish wins, so the lock is held no longer than that sleep."
+)
 
 _FIX_TEXT = {
     Fix.NONE: "No autofix: the right rewrite depends on what the code means.",

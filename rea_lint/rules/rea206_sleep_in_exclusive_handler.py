@@ -26,11 +26,8 @@ class SleepInExclusiveHandler(Checker):
             ctx = model.context_of(call.func.value, fn)  # type: ignore[attr-defined]
             if ctx is None or ctx.kind is not HandlerKind.EXCLUSIVE:
                 continue
-            if minimum > 0:
-                arg = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg in ("delta", "duration")), None)
-                seconds = literal_seconds(model, arg, fn) if arg is not None else None
-                if seconds is not None and seconds < minimum:
-                    continue
+            if too_short_to_hold(model, call, fn):
+                continue
             yield self.report(call, subject=call_name(call), ctx=ctx.name)
 
     invalid = (
@@ -44,10 +41,21 @@ class SleepInExclusiveHandler(Checker):
         "async def run(ctx: restate.WorkflowContext):\n    await ctx.sleep(timedelta(days=1))\n",
         "import restate\nfrom datetime import timedelta\nsvc = restate.Service('s')\n@svc.handler()\n"
         "async def h(ctx: restate.Context):\n    await ctx.sleep(timedelta(minutes=5))\n",
+        # a sleep that ends at once holds the lock for nothing (a poll's zero timeout)
+        _OBJ + "@obj.handler()\nasync def h(ctx: restate.ObjectContext):\n    await ctx.sleep(timedelta(seconds=0))\n",
         # a helper for either kind of handler: whether a lock is held is not known here
         "import restate\nfrom datetime import timedelta\n"
         "async def pause(ctx: restate.ObjectContext | restate.Context):\n    await ctx.sleep(timedelta(hours=1))\n",
     )
+
+
+def too_short_to_hold(model: Model, sleep: ast.Call, fn: object) -> bool:
+    """Is ``sleep`` (`ctx.sleep(...)`) a literal duration that holds no lock worth a warning:
+    zero or less (a sleep that ends at once, `timedelta(seconds=0)`), or under
+    `min-sleep-seconds`? (REA207 asks too: a `restate.select` it bounds waits no longer.)"""
+    arg = sleep.args[0] if sleep.args else next((k.value for k in sleep.keywords if k.arg in ("delta", "duration")), None)
+    seconds = literal_seconds(model, arg, fn) if arg is not None else None
+    return seconds is not None and (seconds <= 0 or seconds < model.config.min_sleep_seconds)
 
 
 def literal_seconds(model: Model, node: ast.expr, fn: object) -> float | None:

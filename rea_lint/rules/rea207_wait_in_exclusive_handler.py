@@ -16,6 +16,7 @@ from typing import Iterator
 from rea_lint.findings import Finding
 from rea_lint.model import Function, HandlerKind, Model, source_text
 from rea_lint.rules.base import Checker, method_calls
+from rea_lint.rules.rea206_sleep_in_exclusive_handler import too_short_to_hold
 
 COMBINATORS = frozenset({"select", "gather", "wait_completed", "as_completed"})
 _OBJ = "import restate\nrides = restate.VirtualObject('ride')\n@rides.handler()\nasync def match(ctx: restate.ObjectContext):\n"
@@ -70,6 +71,9 @@ class WaitInExclusiveHandler(Checker):
         _OBJ + "    await restate.gather(ctx.object_call(a, key='k', arg=1), ctx.object_call(b, key='k', arg=2))\n",
         "import restate\nasync def wait_for_driver(ctx: restate.ObjectContext | restate.Context) -> str:\n"
         "    _id, fut = ctx.awakeable()\n    return await fut\n",
+        # a poll: the zero timeout wins at once if nobody has answered, and the lock goes on
+        "import restate\nfrom datetime import timedelta\n" + _OBJ.split("\n", 1)[1]
+        + "    aid, answer = ctx.awakeable()\n    got = await restate.select(answer=answer, timeout=ctx.sleep(timedelta(seconds=0)))\n",
     )
 
 
@@ -134,6 +138,12 @@ class _Waits:
             scope = scope.parent
         return False
 
+    def _short_sleep(self, node: ast.expr, fn: Function) -> bool:
+        """`<ctx>.sleep(<literal>)` too short to hold the lock (REA206's reading, `too_short_to_hold`)."""
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "sleep"):
+            return False
+        return self.m.context_of(node.func.value, fn) is not None and too_short_to_hold(self.m, node, fn)
+
     def _waits(self, node: ast.expr, fn: Function) -> bool:
         if isinstance(node, ast.Name):  # a future, or a promise handle (it is awaitable itself)
             return self._bound(node.id, fn, self.awakeables) or self._bound(node.id, fn, self.promises)
@@ -160,6 +170,8 @@ class _Waits:
             if symbol in COMBINATORS and (symbol == "as_completed") == iterating:
                 members = [*node.args, *(k.value for k in node.keywords)]
                 members = [m.value if isinstance(m, ast.Starred) else m for m in members]
+                if symbol == "select" and any(self._short_sleep(m, fn) for m in members):
+                    return None  # the first to finish wins: a zero (or short) timeout bounds the wait
                 for m in members:
                     elts = m.elts if isinstance(m, (ast.List, ast.Tuple)) else [m]
                     if any(self._waits(e, fn) for e in elts):
