@@ -18,7 +18,7 @@ from restate.handler import RESTATE_UNIQUE_HANDLER_SYMBOL as HANDLER_SYMBOL
 
 from . import events
 from .guards import IN_RUN, Invocation, report
-from .misuse import KIND_OF_METHOD, check_action, check_call_kind, mark_exclusive_wait
+from .misuse import KIND_OF_METHOD, check_action, check_call_kind, mark_exclusive_wait, mark_sleep
 from .state_budget import budgets as state_budgets, set_measured
 
 __all__ = ["GuardedContext", "GuardedPromise", "GuardedScope", "guarded_context", "wrap_action"]
@@ -301,6 +301,8 @@ class GuardedContext:
             self._in_run("sleep", run, frame)
         fut = self._ctx.sleep(args[0]) if len(args) == 1 and not kwargs else self._ctx.sleep(*args, **kwargs)
         self._inv.futures.append((fut, "{0}.sleep(...)", self._name, None, frame.f_code, frame.f_lasti))
+        if self._inv.kind == "exclusive":  # (REA207: a select this sleep bounds waits no longer)
+            mark_sleep(fut, args[0] if args else kwargs.get("delta", kwargs.get("duration")))
         return fut
 
     service_call = _client_method("service_call", track=True)

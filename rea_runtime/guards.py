@@ -426,11 +426,11 @@ def _hook_internal_exceptions() -> None:
     SdkInternalBaseException.__init__ = __init__  # type: ignore[method-assign]
 
 
-def _mark_awaited(futures: Any) -> None:
+def _mark_awaited(futures: Any, first_wins: bool = False) -> None:
     futures = list(futures)
     from .misuse import check_waits  # REA207: a combinator over an exclusive handler's awakeable
 
-    check_waits(futures, sys._getframe(2))
+    check_waits(futures, sys._getframe(2), first_wins)
     for fut in futures:
         try:
             fut.__rea_awaited__ = True
@@ -452,7 +452,7 @@ def _hook_combinators() -> None:
             def make(orig: Any = orig) -> Any:
                 @functools.wraps(orig)
                 def select(**kws: Any) -> Any:
-                    _mark_awaited(kws.values())
+                    _mark_awaited(kws.values(), first_wins=True)
                     return orig(**kws)
 
                 return select

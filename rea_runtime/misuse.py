@@ -31,7 +31,7 @@ from .policy import current_policy
 
 __all__ = [
     "BAD_INPUT", "check_action", "check_call_kind", "mark_exclusive_wait", "bad_input", "install_wait_hook",
-    "check_waits", "KIND_OF_METHOD",
+    "check_waits", "mark_sleep", "KIND_OF_METHOD",
 ]
 
 BAD_INPUT = frozenset({ValueError, TypeError, KeyError, IndexError, LookupError, AssertionError})
@@ -44,6 +44,8 @@ KIND_OF_METHOD = {
     "workflow_call": "workflow", "workflow_send": "workflow",
 }
 _WAIT_MARK = "__rea_exclusive_wait__"
+_SLEEP_MARK = "__rea_sleep_seconds__"
+"""On a `ctx.sleep(...)` future: how long it sleeps, in seconds (`mark_sleep`)."""
 _NO_DICT: dict[str, Any] = {}
 
 
@@ -109,6 +111,8 @@ def _wait(future: Any, frame: Any) -> None:
     mark = getattr(future, _WAIT_MARK, None)
     if mark is None:
         return
+    if frame is not None and guards._classify(frame.f_code.co_filename) == guards.SDK:
+        return  # the SDK's own combinators at work (`select` runs `as_completed`, then awaits the winner): judged where the handler called them
     inv, subject = mark
     current = CURRENT.get()
     if current is None or inv is not current or not current.active or IN_RUN.get() is not None:
@@ -125,10 +129,42 @@ def _user(frame: Any) -> Any:
     return where if where is not None else frame
 
 
-def check_waits(futures: Any, frame: Any) -> None:
-    """REA207 for `restate.select/gather/wait_completed/as_completed` given an exclusive wait."""
+def mark_sleep(future: Any, delta: Any) -> None:
+    """Remember how long a sleep's ``future`` sleeps (a `timedelta`), for `check_waits`."""
+    seconds = getattr(delta, "total_seconds", None)
+    if seconds is None:
+        return
+    try:
+        setattr(future, _SLEEP_MARK, seconds())
+    except (AttributeError, TypeError):  # pragma: no cover - the SDK's futures take attributes
+        pass
+
+
+def check_waits(futures: Any, frame: Any, first_wins: bool = False) -> None:
+    """REA207 for `restate.select/gather/wait_completed/as_completed` given an exclusive wait.
+    A `select` (``first_wins``) that a sleep too short to hold the lock bounds (zero, a poll,
+    or under `min-sleep-seconds`, as the linter reads it) waits no longer than that sleep."""
+    futures = list(futures)
+    if first_wins:
+        floor: float | None = None
+        for fut in futures:
+            seconds = getattr(fut, _SLEEP_MARK, None)
+            if seconds is None:
+                continue
+            if seconds <= 0:
+                return
+            if floor is None:
+                floor = _min_sleep_seconds()
+            if seconds < floor:
+                return
     for fut in futures:
         _wait(fut, frame)
+
+
+def _min_sleep_seconds() -> float:
+    from .policy import project_config
+
+    return project_config().min_sleep_seconds
 
 
 _installed = False

@@ -17,7 +17,7 @@ from typing import Literal, Mapping
 from rea_lint.catalog import RULES
 from rea_lint.config import DEFAULT, POLICIES, ConfigError, ReaConfig, load_config
 
-__all__ = ["PolicyName", "Policy", "configure", "current_policy", "parse_policy_spec", "reset"]
+__all__ = ["PolicyName", "Policy", "configure", "current_policy", "parse_policy_spec", "project_config", "reset"]
 
 PolicyName = Literal["strict", "warn", "disabled"]
 
@@ -103,6 +103,11 @@ def _project_config() -> ReaConfig:
             _warned_config = str(err)
             warnings.warn(f"{err} (rea_runtime goes on with the default configuration)", ConfigWarning, stacklevel=3)
         return DEFAULT
+
+
+def project_config() -> ReaConfig:
+    """`[tool.rea]` as the runtime reads it (what the guards' thresholds come from)."""
+    return _project_config()
 
 
 def check_configuration() -> None:

@@ -94,6 +94,24 @@ async def record_and_return(ctx: restate.ObjectContext) -> str:
     return "recorded"
 
 
+async def poll_awakeable(ctx: restate.ObjectContext) -> str:
+    _wake_id, wake = ctx.awakeable()  # nobody answers: the zero timeout wins at once
+    match await restate.select(answer=wake, timeout=ctx.sleep(timedelta(seconds=0))):  # a poll: no REA207
+        case ["answer", value]:
+            return value
+    return "nobody yet"
+
+
+async def poll_answered(ctx: restate.ObjectContext) -> str:
+    wake_id, wake = ctx.awakeable()
+    ctx.resolve_awakeable(wake_id, "answered")  # the answer can win the poll: the SDK then awaits it
+    for _ in range(50):
+        match await restate.select(answer=wake, timeout=ctx.sleep(timedelta(0))):
+            case ["answer", value]:
+                return value
+    return "nobody yet"
+
+
 async def shared_wait(ctx: restate.ObjectSharedContext) -> str:
     wake_id, wake = ctx.awakeable()
     ctx.resolve_awakeable(wake_id, "answered")
@@ -129,6 +147,8 @@ def _object(policy: str) -> rea_runtime.VirtualObject:
     for _, name, _, body in OBJECT_CASES:
         obj.handler(name=name)(body)
     obj.handler(name="record_and_return")(record_and_return)
+    obj.handler(name="poll_awakeable")(poll_awakeable)
+    obj.handler(name="poll_answered")(poll_answered)
     obj.handler(name="shared_wait", kind="shared")(shared_wait)
     return obj
 
@@ -142,7 +162,7 @@ def restate_app():
 
 
 async def _call(env, policy: str, handler: str, arg=None):
-    if handler in {name for _, name, _, _ in OBJECT_CASES} | {"record_and_return", "shared_wait"}:
+    if handler in {name for _, name, _, _ in OBJECT_CASES} | {"record_and_return", "shared_wait", "poll_awakeable", "poll_answered"}:
         return await env.call(f"MisuseObject_{policy}", handler, arg, key=env.unique())
     return await env.call(f"Misuse_{policy}", handler, arg)
 
@@ -201,7 +221,8 @@ async def test_disabled_logs_nothing(restate_env, code, handler, mark, _body):
 
 
 @pytest.mark.parametrize("handler,result", [("right_kind_calls", "hello"), ("record_and_return", "recorded"),
-                                            ("shared_wait", "answered")])
+                                            ("shared_wait", "answered"), ("poll_awakeable", "nobody yet"),
+                                            ("poll_answered", "answered")])
 async def test_look_alikes_are_not_flagged_even_under_strict(restate_env, handler, result):
     with structlog.testing.capture_logs() as logs:
         resp = await _call(restate_env, "strict", handler)
