@@ -20,6 +20,7 @@ from typing import Sequence
 from rea_lint.explain.admin import AdminError, RecordedEntry, fetch_invocation
 from rea_lint.explain.core import Explanation, Finding, describe_attempted, describe_recorded, explain
 from rea_lint.explain.message import MessageError, Mismatch, parse_message, set_target
+from rea_lint.explain.since import SinceError, old_shapes
 
 from rea_lint.explain.arguments import add_parser
 
@@ -40,11 +41,12 @@ def run(args: argparse.Namespace) -> int:
                 raise _Bad(f"--handler {args.handler!r}: expected SERVICE/HANDLER (or OBJECT/KEY/HANDLER)")
             set_target(mismatch, args.handler)
         shapes, problems = _current(args.paths)
-        old = _old(args.since, args.paths) if args.since else None
-    except (_Bad, MessageError, AdminError) as err:
+        old, old_problems = old_shapes(args.since, args.paths) if args.since else (None, [])
+    except (_Bad, MessageError, AdminError, SinceError) as err:
         print(f"rea: error: {err}", file=sys.stderr)
         return EXIT_ERROR
-    result = explain(mismatch, shapes, journal, old, args.since or "", _findings)
+    result = explain(mismatch, shapes, journal, old, args.since or "", _findings, old_problems)
+    problems = problems + [f"the code --since {args.since} names: {p}" for p in old_problems]
     if args.format == "json":
         data = result.as_dict()
         data["problems"] = problems
@@ -83,23 +85,6 @@ def _current(paths: Sequence[str]):
         if not Path(raw).exists():
             raise _Bad(f"{raw}: no such file or directory")
     return load_shapes(paths)
-
-
-def _old(since: str, paths: Sequence[str]):
-    from rea_lint.journal.command import shapes_at
-    from rea_lint.journal.revisions import RevisionError, read_directory
-    from rea_lint.journal.shape import shapes_of_sources
-
-    try:
-        if Path(since).is_dir():
-            sources = read_directory(since)
-        elif Path(since).is_file():
-            sources = {since: Path(since).read_text(encoding="utf-8", errors="replace")}
-        else:
-            return shapes_at(since, paths)[0]
-    except RevisionError as err:
-        raise _Bad(str(err)) from None
-    return shapes_of_sources(sources)[0]
 
 
 def _findings(path: str) -> list[Finding]:

@@ -56,6 +56,7 @@ class Explanation:
     """With the old code (``since``): the operation that wrote the recorded entry, when certain."""
     diff: HandlerDiff | None = None
     since: str = ""
+    old_problems: list[str] = field(default_factory=list)
     cause: str = ""
     decided_cause: bool = False
     matched: str = ""
@@ -102,8 +103,11 @@ def explain(
     old_shapes: Shapes | None = None,
     since: str = "",
     findings_of: Callable[[str], list[Finding]] | None = None,
+    old_problems: Sequence[str] = (),
 ) -> Explanation:
-    out = Explanation(mismatch, since=since)
+    """``old_problems``: the files of the old code (``old_shapes``) that could not be parsed; a
+    handler missing from it is then no proof that the code changed."""
+    out = Explanation(mismatch, since=since, old_problems=list(old_problems))
     index = mismatch.command_index
     if journal and index is not None and 0 <= index < len(journal) and mismatch.recorded_name is None:
         entry = journal[index]
@@ -299,11 +303,20 @@ def _cause(out: Explanation, shapes: Shapes, old_shapes: Shapes | None, findings
                      "compatible" + ("; " + reasons[0] if reasons else "; rea cannot tell what else differed on replay"))
         out.decided_cause = bool(reasons)
         return out
-    elif handler is not None and old_shapes is not None:
-        reasons.append(f"a code change since {out.since}: the handler did not exist then")
+    unparsed = ""
+    if diff is None and handler is not None and old_shapes is not None:
+        if out.old_problems:
+            more = f" and {len(out.old_problems) - 1} more" if len(out.old_problems) > 1 else ""
+            unparsed = (f"the code --since {out.since} names cannot be parsed ({out.old_problems[0]}{more}), "
+                        "and the handler is not in what rea could read of it, so rea cannot compare the two "
+                        "(is it the code that was deployed? the code that ran parsed)")
+        else:
+            reasons.append(f"a code change since {out.since}: the handler did not exist then")
     if reasons:
-        out.cause = "; ".join(reasons)
+        out.cause = "; ".join(reasons + ([f"besides, {unparsed}"] if unparsed else []))
         out.decided_cause = True
+    elif unparsed:
+        out.cause = f"rea cannot tell: no nondeterminism finding on this handler; {unparsed}"
     else:
         out.cause = ("rea cannot tell: no nondeterminism finding on this handler"
                      + ("" if old_shapes is not None else

@@ -1,0 +1,66 @@
+"""The deployed code that `rea explain --since` names: a git revision, a directory or a file.
+
+Its shapes say what the journal was written by; the files of it that cannot be parsed say
+where that knowledge stops. Those are kept with the line and column of the syntax error
+(as `rea check` prints it), because a handler missing from the old code proves nothing when
+the old code could not be read: the caller must say so rather than blame a code change.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from rea_lint.journal.shape import Shapes
+
+__all__ = ["SinceError", "old_shapes"]
+
+
+class SinceError(ValueError):
+    """`--since` names nothing rea can read; the message says what and what to give instead."""
+
+
+def old_shapes(since: str, paths: Sequence[str]) -> tuple[Shapes, list[str]]:
+    """The shapes of the code ``since`` names, and one line per file of it that cannot be parsed
+    (`path:line:col: syntax error: ...`)."""
+    from rea_lint.journal.shape import shapes_of_sources
+
+    sources = _sources(since, paths)
+    shapes, problems = shapes_of_sources(sources)
+    return shapes, [_with_column(problem, sources) for problem in problems]
+
+
+def _sources(since: str, paths: Sequence[str]) -> dict[str, str]:
+    """path -> text of the old code, read as `rea diff` reads a side."""
+    from rea_lint.journal.command import repo_around
+    from rea_lint.journal.revisions import RevisionError, _read, pathspecs, read_directory, read_revision
+
+    path = Path(since)
+    try:
+        if path.is_dir():
+            return read_directory(since)
+        if path.is_file():
+            return {since: _read(path)}
+        repo = repo_around(paths)
+        return read_revision(repo, since, pathspecs(repo, paths) if paths else ["."])
+    except RevisionError as err:
+        raise SinceError(str(err)) from None
+    except OSError as err:
+        raise SinceError(f"{since}: cannot read: {err.strerror or err}") from None
+
+
+def _with_column(problem: str, sources: Mapping[str, str]) -> str:
+    """`bad.py:3: cannot parse: invalid syntax` -> `bad.py:3:7: syntax error: invalid syntax`
+    (the column from parsing that one file again; other problems are kept as they are)."""
+    from rea_lint.syntax import explain_syntax_error
+
+    for path, source in sources.items():
+        if problem.startswith(f"{path}:") and ": cannot parse: " in problem:
+            try:
+                ast.parse(source, filename=path)
+            except SyntaxError as err:
+                return f"{path}:{err.lineno or 1}:{err.offset or 1}: syntax error: {explain_syntax_error(err)}"
+            except ValueError:  # (a null byte: the problem already says so)
+                return problem
+    return problem
