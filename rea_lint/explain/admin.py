@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +41,24 @@ class RecordedEntry:
     kind: str | None
     name: str
     fields: dict[str, Any] = field(default_factory=dict)
+
+
+def check_url(admin_url: str) -> None:
+    """An http(s) URL with a host, or `AdminError` saying how to write it. urllib would take
+    `file:` and `ftp:` URLs too (and read a local file), call `localhost:9070` an unknown
+    scheme, and raise ValueError for `http://[::1`."""
+    example = "write it as http://HOST:PORT (the admin API listens on port 9070 by default)"
+    if "://" not in admin_url:
+        raise AdminError(f"--admin-url {admin_url!r} has no scheme: write http://{admin_url.lstrip(':/')}")
+    try:
+        parts = urllib.parse.urlsplit(admin_url)
+        parts.port  # noqa: B018 - raises ValueError on a port out of range or not a number
+    except ValueError as err:
+        raise AdminError(f"--admin-url {admin_url!r} is not a URL ({err}): {example}") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise AdminError(f"--admin-url {admin_url!r}: the admin API is served over http or https, not {parts.scheme}: {example}")
+    if not parts.hostname:
+        raise AdminError(f"--admin-url {admin_url!r} names no host: {example}")
 
 
 def _query(admin_url: str, sql: str, timeout: float) -> list[dict[str, Any]]:
@@ -70,6 +89,7 @@ def _query(admin_url: str, sql: str, timeout: float) -> list[dict[str, Any]]:
 
 def fetch_invocation(admin_url: str, invocation_id: str, timeout: float = 10.0) -> tuple[Mismatch, list[RecordedEntry]]:
     """The invocation's mismatch (from `last_failure`) and its recorded commands."""
+    check_url(admin_url)
     if not _ID.match(invocation_id):
         raise AdminError(f"{invocation_id!r} is not an invocation id (they look like inv_1aBc...)")
     rows = _query(admin_url, f"SELECT * FROM sys_invocation WHERE id = '{invocation_id}'", timeout)

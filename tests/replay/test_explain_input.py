@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from .test_explain import V2, explain, sample
 
 V1 = "tests/replay/corpus/v1"
@@ -32,3 +34,27 @@ def test_since_code_that_does_not_parse_is_named_and_blamed_for_nothing(tmp_path
                               "--message", sample(f"{PAIR}.server_log.txt"))
     assert code == 0 and data is None
     assert "cannot be parsed (old.py:4:7: syntax error: invalid syntax)" in err and "did not exist" not in err
+
+
+INV = "inv_16XVcLFi3onC5S3bZLvRCECatZDxD0Iqej"
+
+
+def one_line_error(capsys, monkeypatch, *argv: str) -> str:
+    """Run `rea explain`: it must fail with exit 2 and one line on stderr, no traceback; that line."""
+    code, data, err = explain(capsys, monkeypatch, *argv)
+    assert code == 2 and data is None, err
+    assert err.startswith("rea: error: ") and err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+@pytest.mark.parametrize("url, says", [
+    ("http://[::1", "--admin-url 'http://[::1' is not a URL (Invalid IPv6 URL): write it as http://HOST:PORT"),
+    ("http://localhost:abc", "is not a URL (Port could not be cast"),
+    ("http://localhost:99999", "is not a URL (Port out of range"),
+    ("localhost:9070", "--admin-url 'localhost:9070' has no scheme: write http://localhost:9070"),
+    ("file:///etc/passwd", "the admin API is served over http or https, not file"),
+    ("ftp://localhost/", "the admin API is served over http or https, not ftp"),
+    ("http://:9070", "names no host"),
+])
+def test_an_admin_url_that_is_no_http_url_is_refused_before_use(capsys, monkeypatch, url, says):
+    assert says in one_line_error(capsys, monkeypatch, V2, "--invocation-id", INV, "--admin-url", url)
