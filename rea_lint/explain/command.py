@@ -33,8 +33,22 @@ class _Bad(Exception):
     """Bad input: one line, exit 2."""
 
 
+_EMPTY = {
+    "invocation_id": ("--invocation-id", "give the id of the failing invocation (inv_1..., the server log's "
+                      "restate.invocation.id, or `restate invocations list`)"),
+    "admin_url": ("--admin-url", "give the server's admin API, e.g. http://localhost:9070"),
+    "message_file": ("--message-file", "give the file that holds the 570 error text, or - for stdin"),
+    "handler": ("--handler", "give SERVICE/HANDLER (or OBJECT/KEY/HANDLER), or leave it out"),
+    "since": ("--since", "give the deployed code: a git revision, or the directory or file that holds it"),
+}
+"""Options whose empty value would otherwise be taken as not given (and so silently ignored)."""
+
+
 def run(args: argparse.Namespace) -> int:
     try:
+        for name, (flag, what) in _EMPTY.items():
+            if getattr(args, name) is not None and not getattr(args, name).strip():
+                raise _Bad(f"{flag} is empty: {what}")
         mismatch, journal = _input(args)
         if args.handler:
             if args.handler.count("/") not in (1, 2) or not all(args.handler.split("/")):

@@ -9,6 +9,7 @@ the old code could not be read: the caller must say so rather than blame a code 
 from __future__ import annotations
 
 import ast
+import os
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -37,12 +38,27 @@ def _sources(since: str, paths: Sequence[str]) -> dict[str, str]:
     from rea_lint.journal.revisions import RevisionError, _read, pathspecs, read_directory, read_revision
 
     path = Path(since)
+    give = "give the directory or file that holds the deployed code, or a git revision"
     try:
         if path.is_dir():
             return read_directory(since)
         if path.is_file():
             return {since: _read(path)}
-        repo = repo_around(paths)
+        if path.exists():
+            from rea_lint.reading import describe_mode
+
+            raise SinceError(f"--since {since}: {describe_mode(path.stat().st_mode)}, not a file or directory; {give}")
+        if since.startswith((".", "/", "~")) or since.endswith(("/", os.sep, ".py")):  # (no git revision looks so)
+            raise SinceError(f"--since {since}: no such file or directory; {give}")
+        try:
+            repo = repo_around(paths)
+        except RevisionError:
+            first = Path(paths[0]) if paths else Path(".")
+            elsewhere = (first if first.is_dir() else first.parent).resolve() != Path.cwd().resolve()
+            where = os.path.abspath(".") + (f" (nor {paths[0]})" if elsewhere else "")
+            raise SinceError(f"--since {since}: no file or directory of that name, and {where} is not inside a git "
+                             "repository to read it as a revision from; give the directory or file that holds the "
+                             "deployed code") from None
         return read_revision(repo, since, pathspecs(repo, paths) if paths else ["."])
     except RevisionError as err:
         raise SinceError(str(err)) from None

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from rea_lint.cli import main
+
 from .test_explain import V2, explain, sample
 
 V1 = "tests/replay/corpus/v1"
@@ -58,3 +60,35 @@ def one_line_error(capsys, monkeypatch, *argv: str) -> str:
 ])
 def test_an_admin_url_that_is_no_http_url_is_refused_before_use(capsys, monkeypatch, url, says):
     assert says in one_line_error(capsys, monkeypatch, V2, "--invocation-id", INV, "--admin-url", url)
+
+
+MESSAGE = "[570 Journal mismatch] - The mismatch happened while executing 'run' (index '1')"
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["--invocation-id", "", "--admin-url", "http://127.0.0.1:1"], "--invocation-id is empty: give the id of the failing invocation"),
+    (["--invocation-id", INV, "--admin-url", " "], "--admin-url is empty: give the server's admin API"),
+    (["--message-file", ""], "--message-file is empty"),
+    (["--handler", "", "--message", MESSAGE], "--handler is empty"),
+    (["--since", "", "--message", MESSAGE], "--since is empty: give the deployed code"),
+])
+def test_an_empty_option_is_named_not_taken_as_absent(capsys, monkeypatch, argv, says):
+    assert says in one_line_error(capsys, monkeypatch, V2, *argv)
+
+
+@pytest.mark.parametrize("since", ["./nodir/", "nodir/", "old/orders.py", "/no/such/dir"])
+def test_since_a_path_that_does_not_exist_says_so(capsys, monkeypatch, since):
+    err = one_line_error(capsys, monkeypatch, V2, "--since", since, "--message", MESSAGE)
+    assert f"--since {since}: no such file or directory; give the directory or file that holds the deployed code" in err
+    assert "rea diff" not in err
+
+
+def test_since_a_name_outside_a_repository_is_no_revision_either(tmp_path: Path, capsys, monkeypatch):
+    (tmp_path / "svc.py").write_text((Path(__file__).parent / "corpus" / "v2" / f"{PAIR}.py").read_text())
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    monkeypatch.chdir(tmp_path)
+    code = main(["explain", "svc.py", "--since", "olddir", "--message", MESSAGE])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert f"--since olddir: no file or directory of that name, and {tmp_path} is not inside a git repository" in err
+    assert "rea diff" not in err
