@@ -84,7 +84,52 @@ def _query(admin_url: str, sql: str, timeout: float) -> list[dict[str, Any]]:
         raise AdminError(f"{admin_url}/query did not answer JSON: is it a restate-server admin URL?") from None
     if not isinstance(body, dict) or not isinstance(body.get("rows"), list):
         raise AdminError(f"{admin_url}/query answered without rows: is it a restate-server admin URL?")
+    for row in body["rows"]:
+        if not isinstance(row, dict):
+            raise AdminError(f"{admin_url}/query answered a row that is no JSON object ({_short(row)}): "
+                             "is it a restate-server admin URL?")
     return body["rows"]
+
+
+class _Row:
+    """One row of an answer, read column by column as the type rea uses it: a value of another
+    type is the admin API's mistake (or not the admin API), named with the URL and the column,
+    never a traceback further on."""
+
+    def __init__(self, row: dict[str, Any], admin_url: str, table: str) -> None:
+        self.row, self.admin_url, self.table = row, admin_url, table
+
+    def _wrong(self, column: str, expected: str) -> AdminError:
+        return AdminError(f"{self.admin_url}/query answered {self.table}.{column} = {_short(self.row[column])}, "
+                          f"expected {expected}: is it a restate-server admin URL?")
+
+    def text(self, column: str) -> str | None:
+        value = self.row.get(column)
+        if value is None or isinstance(value, str):
+            return value
+        raise self._wrong(column, "text or null")
+
+    def index(self, column: str) -> int | None:
+        value = self.row.get(column)
+        if value is None:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+        if isinstance(value, str) and value.isascii() and value.isdigit():  # (a 64-bit number sent as text)
+            return int(value)
+        raise self._wrong(column, "a journal index (a whole number from 0) or null")
+
+    def target(self, column: str) -> str | None:
+        value = self.text(column)
+        parts = (value or "").split("/")
+        if value is None or (len(parts) >= 2 and parts[0] and parts[-1]):
+            return value
+        raise self._wrong(column, "Service/handler or Object/key/handler")
+
+
+def _short(value: object) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def fetch_invocation(admin_url: str, invocation_id: str, timeout: float = 10.0) -> tuple[Mismatch, list[RecordedEntry]]:
@@ -95,9 +140,9 @@ def fetch_invocation(admin_url: str, invocation_id: str, timeout: float = 10.0) 
     rows = _query(admin_url, f"SELECT * FROM sys_invocation WHERE id = '{invocation_id}'", timeout)
     if not rows:
         raise AdminError(f"no invocation {invocation_id} on {admin_url} (unknown id, or its retention expired)")
-    row = rows[0]
-    failure = row.get("last_failure") or ""
-    status = row.get("status")
+    row = _Row(rows[0], admin_url, "sys_invocation")
+    failure = row.text("last_failure") or ""
+    status = row.text("status")
     if not failure:
         if status == "paused":
             raise AdminError(
@@ -109,18 +154,17 @@ def fetch_invocation(admin_url: str, invocation_id: str, timeout: float = 10.0) 
     try:
         mismatch = parse_message(failure)
     except MessageError:
-        code = row.get("last_failure_error_code") or "?"
+        code = row.text("last_failure_error_code") or "?"
         raise AdminError(f"{invocation_id} failed with something else than a journal mismatch ({code}): "
                          f"{failure.splitlines()[0][:200]}") from None
     mismatch.invocation_id = invocation_id
-    target = row.get("target")
+    target = row.target("target")
     if target:
         set_target(mismatch, target)
     if mismatch.command_index is None:
-        idx = row.get("last_failure_related_command_index", row.get("last_failure_related_entry_index"))
-        if idx is not None:
-            mismatch.command_index = int(idx)
-    name = row.get("last_failure_related_command_name") or row.get("last_failure_related_entry_name")
+        idx = row.index("last_failure_related_command_index")
+        mismatch.command_index = idx if idx is not None else row.index("last_failure_related_entry_index")
+    name = row.text("last_failure_related_command_name") or row.text("last_failure_related_entry_name")
     if name and mismatch.attempted_name is None:
         mismatch.attempted_name = name
     journal = _query(
@@ -129,26 +173,28 @@ def fetch_invocation(admin_url: str, invocation_id: str, timeout: float = 10.0) 
         f"WHERE id = '{invocation_id}' ORDER BY index",
         timeout,
     )
-    return mismatch, commands(journal)
+    return mismatch, commands(journal, admin_url)
 
 
-def commands(rows: list[dict[str, Any]]) -> list[RecordedEntry]:
+def commands(rows: list[dict[str, Any]], admin_url: str = "") -> list[RecordedEntry]:
     """`sys_journal` rows -> the commands alone, numbered 0 (input), 1, 2 ... as the SDK counts."""
     out: list[RecordedEntry] = []
-    for row in sorted(rows, key=lambda r: int(r.get("index", 0))):
-        entry_type = row.get("entry_type") or ""
+    checked = [_Row(row, admin_url, "sys_journal") for row in rows]
+    for row in sorted(checked, key=lambda r: r.index("index") or 0):
+        entry_type = row.text("entry_type") or ""
         if not entry_type.startswith("Command"):
             continue
         fields: dict[str, Any] = {}
         try:
-            decoded = json.loads(row.get("entry_json") or "{}")
+            decoded = json.loads(row.text("entry_json") or "{}")
             inner: object = next(iter(decoded.get("Command", {}).values()), {})
             if isinstance(inner, dict):
                 fields = {k: v for k, v in inner.items() if k not in ("headers", "payload", "value", "parameter")}
         except (ValueError, StopIteration, AttributeError):
             pass
         for column, name in (("invoked_target", "invoked_target"), ("promise_name", "key")):
-            if row.get(column):
-                fields[name] = row[column]
-        out.append(RecordedEntry(len(out), canonical_kind(entry_type), row.get("name") or "", fields))
+            value = row.text(column)
+            if value:
+                fields[name] = value
+        out.append(RecordedEntry(len(out), canonical_kind(entry_type), row.text("name") or "", fields))
     return out

@@ -8,7 +8,12 @@ bad input, or an explanation that says what it could not tell, never a traceback
 
 from __future__ import annotations
 
+import json
+import threading
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -92,3 +97,89 @@ def test_since_a_name_outside_a_repository_is_no_revision_either(tmp_path: Path,
     assert code == 2 and err.count("\n") == 1
     assert f"--since olddir: no file or directory of that name, and {tmp_path} is not inside a git repository" in err
     assert "rea diff" not in err
+
+
+class _AdminHandler(BaseHTTPRequestHandler):
+    """`POST /query`: the JSON body the test's ``answer`` gives for the SQL it was sent."""
+
+    server: "_AdminServer"
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        sql = json.loads(self.rfile.read(int(self.headers["content-length"])))["query"]
+        body = json.dumps(self.server.answer(sql)).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class _AdminServer(ThreadingHTTPServer):
+    answer: Callable[[str], object]
+
+
+@contextmanager
+def admin_api(answer: Callable[[str], object]) -> Iterator[str]:
+    """A real HTTP server on a free port, in a thread, answering as ``answer(sql)`` says; its URL."""
+    server = _AdminServer(("127.0.0.1", 0), _AdminHandler)
+    server.answer = answer
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def invocation(**columns: object) -> dict[str, object]:
+    """A `sys_invocation` row of an invocation retried after the p29 mismatch, with ``columns`` changed."""
+    row: dict[str, object] = {"id": INV, "status": "backing-off", "target": "P29_helper_renamed_run/go",
+                              "last_failure": sample(f"{PAIR}.last_failure.txt"), "last_failure_error_code": "RT0016"}
+    row.update(columns)
+    return row
+
+
+def answers(inv: object, journal: object = ()) -> Callable[[str], object]:
+    """The admin API's answers: ``inv`` for the `sys_invocation` query, ``journal`` for `sys_journal`."""
+    return lambda sql: {"rows": inv if "sys_invocation" in sql else list(journal)}  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("answer, says", [
+    pytest.param(lambda sql: {"rows": [1, 2]}, "/query answered a row that is no JSON object (1)", id="rows-not-objects"),
+    pytest.param(answers([invocation(last_failure=42)]),
+                 "/query answered sys_invocation.last_failure = 42, expected text or null", id="last_failure-int"),
+    pytest.param(answers([invocation(status=["backing-off"])]),
+                 'sys_invocation.status = ["backing-off"], expected text or null', id="status-list"),
+    pytest.param(answers([invocation(target=12345)]),
+                 "/query answered sys_invocation.target = 12345, expected text or null", id="target-int"),
+    pytest.param(answers([invocation(target="12345")]),
+                 'sys_invocation.target = "12345", expected Service/handler or Object/key/handler', id="target-no-slash"),
+    pytest.param(answers([invocation(last_failure_related_command_name=7)]),
+                 "sys_invocation.last_failure_related_command_name = 7", id="related-name-int"),
+    pytest.param(answers([invocation()], [{"index": "x", "entry_type": "Command: Input"}]),
+                 'answered sys_journal.index = "x", expected a journal index (a whole number from 0) or null',
+                 id="journal-index-text"),
+    pytest.param(answers([invocation()], [{"index": 0, "entry_type": 5}]),
+                 "answered sys_journal.entry_type = 5, expected text or null", id="entry_type-int"),
+    pytest.param(answers([invocation()], [{"index": 0, "entry_type": "Command: Input", "name": {"a": 1}}]),
+                 'answered sys_journal.name = {"a": 1}', id="name-object"),
+])
+def test_an_admin_answer_of_the_wrong_shape_is_one_line_naming_the_url_and_the_column(capsys, monkeypatch, answer, says):
+    with admin_api(answer) as url:
+        err = one_line_error(capsys, monkeypatch, V2, "--invocation-id", INV, "--admin-url", url)
+    assert f"rea: error: {url}/query " in err and says in err and err.rstrip().endswith("is it a restate-server admin URL?")
+
+
+def test_a_well_formed_admin_answer_still_explains(capsys, monkeypatch):
+    """The checks pass what the server sends: a journal index may come as text (a 64-bit number)."""
+    journal = [{"index": 0, "entry_type": "Command: Input"}, {"index": "1", "entry_type": "Command: Run", "name": "a"}]
+    with admin_api(answers([invocation()], journal)) as url:
+        code, data, err = explain(capsys, monkeypatch, f"{V2}/{PAIR}.py", "--invocation-id", INV, "--admin-url", url,
+                                  "--format", "json")
+    assert code == 0, err
+    assert data["line"] == f"{V2}/{PAIR}.py:23" and data["invocation_id"] == INV
