@@ -22,7 +22,15 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
-from rea_lint.explain.message import Mismatch, MessageError, canonical_kind, parse_message, set_target
+from rea_lint.explain.message import (
+    Mismatch,
+    MessageError,
+    NoOperation,
+    canonical_kind,
+    mismatch_at,
+    parse_message,
+    set_target,
+)
 
 __all__ = ["AdminError", "RecordedEntry", "fetch_invocation"]
 
@@ -151,20 +159,29 @@ def fetch_invocation(admin_url: str, invocation_id: str, timeout: float = 10.0) 
                 "or paste the 570 text from the server log"
             )
         raise AdminError(f"{invocation_id} has no failure recorded (status: {status}); nothing to explain")
+    related = row.index("last_failure_related_command_index")
+    if related is None:
+        related = row.index("last_failure_related_entry_index")
+    name = row.text("last_failure_related_command_name") or row.text("last_failure_related_entry_name")
     try:
         mismatch = parse_message(failure)
+    except NoOperation:  # a 570 whose text names no index (cut short): the columns place it
+        if related is None:
+            raise AdminError(f"{invocation_id} failed with a journal mismatch, but neither its last_failure text nor "
+                             "its last_failure_related_command_index says at which journal index; paste the 570 "
+                             "text from the server log (it names the index)") from None
+        kind = row.text("last_failure_related_command_type") or row.text("last_failure_related_entry_type")
+        mismatch = mismatch_at(failure, related, kind, name)
     except MessageError:
-        code = row.text("last_failure_error_code") or "?"
-        raise AdminError(f"{invocation_id} failed with something else than a journal mismatch ({code}): "
-                         f"{failure.splitlines()[0][:200]}") from None
+        code = row.text("last_failure_error_code")
+        raise AdminError(f"{invocation_id} failed with something else than a journal mismatch"
+                         f"{f' ({code})' if code else ''}: {failure.splitlines()[0][:200]}") from None
     mismatch.invocation_id = invocation_id
     target = row.target("target")
     if target:
         set_target(mismatch, target)
     if mismatch.command_index is None:
-        idx = row.index("last_failure_related_command_index")
-        mismatch.command_index = idx if idx is not None else row.index("last_failure_related_entry_index")
-    name = row.text("last_failure_related_command_name") or row.text("last_failure_related_entry_name")
+        mismatch.command_index = related
     if name and mismatch.attempted_name is None:
         mismatch.attempted_name = name
     journal = _query(

@@ -85,6 +85,8 @@ class Explanation:
 
 
 def describe_recorded(m: Mismatch) -> str:
+    if m.kind == "related" and m.recorded is None:
+        return "? (the failure's text names no operation, and the journal read has no command at that index)"
     fields = ", ".join(f"{d.field} {d.recorded!r}" for d in m.differences)
     if not fields and m.recorded_name:  # a type mismatch: the name comes from the journal
         fields = f"name {m.recorded_name!r}"
@@ -93,6 +95,8 @@ def describe_recorded(m: Mismatch) -> str:
 
 def describe_attempted(m: Mismatch) -> str:
     fields = ", ".join(f"{d.field} {d.attempted!r}" for d in m.differences)
+    if not fields and m.kind == "related" and m.attempted_name:  # the name comes from the server's columns
+        fields = f"name {m.attempted_name!r}"
     return " ".join(filter(None, [m.attempted or "?", fields]))
 
 
@@ -113,6 +117,8 @@ def explain(
         entry = journal[index]
         if entry.name and (mismatch.recorded is None or entry.kind == mismatch.recorded):
             mismatch.recorded_name = entry.name
+        if mismatch.recorded is None:  # (`related`: the text did not say; the journal is the record)
+            mismatch.recorded = entry.kind
     if mismatch.kind == "await":
         out.undecided = ("the mismatch is at an `await` that could not be replayed, and the message names no "
                          "journal index; rea cannot map it to a line")

@@ -23,11 +23,16 @@ import json
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["Difference", "Mismatch", "MessageError", "parse_message", "canonical_kind"]
+__all__ = ["Difference", "Mismatch", "MessageError", "NoOperation", "canonical_kind", "mismatch_at", "parse_message"]
 
 
 class MessageError(ValueError):
     """The text holds no journal mismatch rea can read; the message says what was expected."""
+
+
+class NoOperation(MessageError):
+    """The text is a journal mismatch but names no operation and index (it was cut, or only its
+    first line was kept): the admin API's `last_failure_related_command_*` columns may."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,8 @@ class Mismatch:
     """What a 570 says: where in the journal, what was recorded, what the code attempted."""
 
     kind: str
-    """`fields` (same operation, different fields), `type` (a different operation) or `await`."""
+    """`fields` (same operation, different fields), `type` (a different operation), `await`, or
+    `related` (the text names no operation: the admin API's columns placed it, `mismatch_at`)."""
     command_index: int | None = None
     recorded: str | None = None
     """Canonical operation kind recorded in the journal (`run`, `call`, `set_state`, ...)."""
@@ -195,13 +201,25 @@ def parse_message(raw: str) -> Mismatch:
         body_start = _AWAIT.search(text).start()  # type: ignore[union-attr]
         mismatch.notifications = [m.group(1).strip() for m in re.finditer(r"^\s*- (.+)$", text[body_start:], re.M)]
     else:
-        raise MessageError(
+        raise NoOperation(
             "the input mentions a journal mismatch but not which operation: expected \"executing '<op>' "
             "(index 'N')\" or \"recorded the following: '<op>' (index 'N')\" (paste the whole message)"
         )
     _context(text, mismatch)
     first = _MARK.search(text)
     mismatch.text = text[min(body_start, first.start() if first else body_start):].strip()
+    return mismatch
+
+
+def mismatch_at(raw: str, index: int, attempted: str | None, attempted_name: str | None) -> Mismatch:
+    """A mismatch whose text names no operation (`NoOperation`), placed where the server's
+    columns say it failed: the command at ``index`` that the current code attempted, of type
+    ``attempted`` (`Run`) and name ``attempted_name``. What the journal recorded there is not said."""
+    text = _clean(raw)
+    mismatch = Mismatch("related", index, None, canonical_kind(attempted))
+    _context(text, mismatch)
+    mismatch.attempted_name = attempted_name or mismatch.attempted_name
+    mismatch.text = text.strip()
     return mismatch
 
 

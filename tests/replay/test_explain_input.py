@@ -183,3 +183,41 @@ def test_a_well_formed_admin_answer_still_explains(capsys, monkeypatch):
                                   "--format", "json")
     assert code == 0, err
     assert data["line"] == f"{V2}/{PAIR}.py:23" and data["invocation_id"] == INV
+
+
+FIRST_LINE = ("[570 Journal mismatch] Found a mismatch between the code paths taken during the previous execution "
+              "and the paths taken during this execution.")
+"""A `last_failure` cut after its first line: no index, no operation."""
+
+P29_JOURNAL = [  # what v1 of p29 journals up to the charge (sys_journal counts notifications too)
+    {"index": 0, "entry_type": "Command: Input"},
+    {"index": 1, "entry_type": "Command: Run", "name": "a"},
+    {"index": 2, "entry_type": "Notification: Run"},
+    {"index": 3, "entry_type": "Command: Run", "name": "publish"},
+    {"index": 4, "entry_type": "Notification: Run"},
+    {"index": 5, "entry_type": "Notification: Signal"},
+    {"index": 6, "entry_type": "Command: Run", "name": "charge"},
+]
+
+
+def test_a_last_failure_without_its_index_is_placed_by_the_related_command_columns(capsys, monkeypatch):
+    inv = invocation(last_failure=FIRST_LINE, last_failure_related_command_index=3,
+                     last_failure_related_command_type="Run", last_failure_related_command_name="charge-card")
+    with admin_api(answers([inv], P29_JOURNAL)) as url:
+        code, data, err = explain(capsys, monkeypatch, f"{V2}/{PAIR}.py", "--invocation-id", INV, "--admin-url", url,
+                                  "--format", "json")
+    assert code == 0, err
+    assert (data["index"], data["kind"], data["line"]) == (3, "related", f"{V2}/{PAIR}.py:23")
+    assert (data["recorded"], data["attempted"]) == ("run name 'charge'", "run name 'charge-card'")
+    # without the index column either, the error says so instead of calling it something else
+    inv.pop("last_failure_related_command_index")
+    with admin_api(answers([inv], P29_JOURNAL)) as url:
+        err = one_line_error(capsys, monkeypatch, V2, "--invocation-id", INV, "--admin-url", url)
+    assert f"{INV} failed with a journal mismatch, but neither its last_failure text nor" in err
+    assert "something else" not in err
+
+
+def test_a_failure_that_is_no_journal_mismatch_shows_no_placeholder_code(capsys, monkeypatch):
+    with admin_api(answers([invocation(last_failure="[500] boom", last_failure_error_code=None)])) as url:
+        err = one_line_error(capsys, monkeypatch, V2, "--invocation-id", INV, "--admin-url", url)
+    assert err == f"rea: error: {INV} failed with something else than a journal mismatch: [500] boom\n"
