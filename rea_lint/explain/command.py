@@ -21,6 +21,7 @@ from rea_lint.explain.admin import AdminError, RecordedEntry, fetch_invocation
 from rea_lint.explain.core import Explanation, Finding, describe_attempted, describe_recorded, explain
 from rea_lint.explain.message import MessageError, Mismatch, parse_message, set_target
 from rea_lint.explain.since import SinceError, old_shapes
+from rea_lint.explain.text import TextError, read_text
 
 from rea_lint.explain.arguments import add_parser
 
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
             set_target(mismatch, args.handler)
         shapes, problems = _current(args.paths)
         old, old_problems = old_shapes(args.since, args.paths) if args.since else (None, [])
-    except (_Bad, MessageError, AdminError, SinceError) as err:
+    except (_Bad, MessageError, AdminError, SinceError, TextError) as err:
         print(f"rea: error: {err}", file=sys.stderr)
         return EXIT_ERROR
     result = explain(mismatch, shapes, journal, old, args.since or "", _findings, old_problems)
@@ -81,14 +82,15 @@ def _input(args: argparse.Namespace) -> tuple[Mismatch, list[RecordedEntry] | No
         text = args.message
     elif args.message_file and args.message_file != "-":
         try:
-            text = Path(args.message_file).read_text(encoding="utf-8", errors="replace")
+            with open(args.message_file, "rb") as stream:
+                text = read_text(stream, args.message_file)
         except OSError as err:
             raise _Bad(f"{args.message_file}: cannot read: {err.strerror or err}") from None
     else:
         if sys.stdin is None or (sys.stdin.isatty() and not args.message_file):
             raise _Bad("nothing to explain: paste the 570 error on stdin, or pass --message, --message-file "
                        "or --invocation-id with --admin-url")
-        text = sys.stdin.read()
+        text = read_text(getattr(sys.stdin, "buffer", sys.stdin), "stdin")
     return parse_message(text), None
 
 

@@ -185,6 +185,8 @@ def parse_message(raw: str) -> Mismatch:
         raise MessageError(
             "no journal mismatch in the input: expected the text of a [570 Journal mismatch] error "
             "(\"Found a mismatch between the code paths ...\")"
+            + (" (the input holds NUL bytes: if it is UTF-16 or UTF-32 without a byte-order mark, convert it to "
+               "UTF-8 first, e.g. `iconv -f UTF-16LE -t UTF-8 FILE`)" if "\0" in text else "")
         )
     head = _FIELD_HEAD.search(text)
     rec = _TYPE_RECORDED.search(text)

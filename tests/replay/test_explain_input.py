@@ -9,6 +9,9 @@ bad input, or an explanation that says what it could not tell, never a traceback
 from __future__ import annotations
 
 import json
+import resource
+import subprocess
+import sys
 import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,7 +22,7 @@ import pytest
 
 from rea_lint.cli import main
 
-from .test_explain import V2, explain, sample
+from .test_explain import ROOT, V2, explain, sample
 
 V1 = "tests/replay/corpus/v1"
 PAIR = "p29_helper_renamed_run"
@@ -221,3 +224,54 @@ def test_a_failure_that_is_no_journal_mismatch_shows_no_placeholder_code(capsys,
     with admin_api(answers([invocation(last_failure="[500] boom", last_failure_error_code=None)])) as url:
         err = one_line_error(capsys, monkeypatch, V2, "--invocation-id", INV, "--admin-url", url)
     assert err == f"rea: error: {INV} failed with something else than a journal mismatch: [500] boom\n"
+
+
+def rea_explain(*argv: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    """The installed command in its own process (real stdin), with 2 GiB of address space at most:
+    reading without bound fails fast instead of taking the machine's memory."""
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    return subprocess.run([sys.executable, "-m", "rea_lint", "explain", *argv], input=stdin, capture_output=True,
+                          cwd=ROOT, timeout=60, preexec_fn=limit)
+
+
+def test_an_endless_message_file_is_refused_after_a_bounded_read():
+    proc = rea_explain(V2, "--message-file", "/dev/zero")
+    err = proc.stderr.decode()
+    assert proc.returncode == 2 and err.count("\n") == 1, err
+    assert err.startswith("rea: error: /dev/zero holds more than 4 MiB: refused (a 570 error is a few KiB")
+    assert "grep -m1 -B3 -A12 'Journal mismatch'" in err
+
+
+def test_stdin_and_a_file_over_the_bound_are_refused_not_cut(tmp_path: Path, capsys, monkeypatch):
+    """A 570 past the bound would be lost if rea cut the text: it refuses, and says how to keep the record."""
+    log = (b"INFO nothing to see here\n" * 200_000) + sample(f"{PAIR}.server_log.txt").encode()
+    proc = rea_explain(f"{V2}/{PAIR}.py", stdin=log)
+    assert proc.returncode == 2 and proc.stderr.decode().startswith("rea: error: stdin holds more than 4 MiB: refused")
+    (tmp_path / "server.log").write_bytes(log)
+    err = one_line_error(capsys, monkeypatch, V2, "--message-file", str(tmp_path / "server.log"))
+    assert f"{tmp_path / 'server.log'} holds more than 4 MiB: refused" in err
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be-bom", "utf-32", "utf-8-sig"])
+def test_a_message_file_with_a_byte_order_mark_is_decoded_by_it(tmp_path: Path, capsys, monkeypatch, encoding):
+    """PowerShell's `>` writes UTF-16 (little-endian, with a mark); the others write marks too."""
+    text = sample(f"{PAIR}.server_log.txt")
+    data = ("\ufeff" + text).encode("utf-16-be") if encoding == "utf-16-be-bom" else text.encode(encoding)
+    (tmp_path / "error.txt").write_bytes(data)
+    code, data_out, err = explain(capsys, monkeypatch, f"{V2}/{PAIR}.py", "--message-file", str(tmp_path / "error.txt"),
+                                  "--format", "json")
+    assert code == 0, err
+    assert data_out["line"] == f"{V2}/{PAIR}.py:23" and data_out["invocation_id"] == INV
+
+
+def test_utf16_on_stdin_is_decoded_and_without_a_mark_the_error_says_what_to_do():
+    text = sample(f"{PAIR}.server_log.txt")
+    proc = rea_explain(f"{V2}/{PAIR}.py", "--format", "json", stdin=text.encode("utf-16"))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["line"] == f"{V2}/{PAIR}.py:23"
+    proc = rea_explain(f"{V2}/{PAIR}.py", stdin=text.encode("utf-16-le"))
+    err = proc.stderr.decode()
+    assert proc.returncode == 2 and "no journal mismatch in the input" in err
+    assert "the input holds NUL bytes: if it is UTF-16 or UTF-32 without a byte-order mark, convert it to UTF-8" in err
