@@ -78,6 +78,8 @@ def _input(args: argparse.Namespace) -> tuple[Mismatch, list[RecordedEntry] | No
         if args.message or args.message_file:
             raise _Bad("give either the error text or --invocation-id, not both")
         return fetch_invocation(args.admin_url, args.invocation_id)
+    if args.message is not None and args.message_file is not None:
+        raise _Bad("give the error text once: --message TEXT or --message-file FILE, not both")
     if args.message is not None:
         text = args.message
     elif args.message_file and args.message_file != "-":

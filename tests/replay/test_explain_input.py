@@ -275,3 +275,9 @@ def test_utf16_on_stdin_is_decoded_and_without_a_mark_the_error_says_what_to_do(
     err = proc.stderr.decode()
     assert proc.returncode == 2 and "no journal mismatch in the input" in err
     assert "the input holds NUL bytes: if it is UTF-16 or UTF-32 without a byte-order mark, convert it to UTF-8" in err
+
+
+def test_message_and_message_file_together_are_refused_not_one_silently_preferred(tmp_path: Path, capsys, monkeypatch):
+    (tmp_path / "error.txt").write_text(sample(f"{PAIR}.server_log.txt"))
+    err = one_line_error(capsys, monkeypatch, V2, "-m", "x", "--message-file", str(tmp_path / "error.txt"))
+    assert err == "rea: error: give the error text once: --message TEXT or --message-file FILE, not both\n"
