@@ -207,6 +207,9 @@ def parse_message(raw: str) -> Mismatch:
             "the input mentions a journal mismatch but not which operation: expected \"executing '<op>' "
             "(index 'N')\" or \"recorded the following: '<op>' (index 'N')\" (paste the whole message)"
         )
+    if mismatch.command_index is not None and mismatch.command_index < 0:
+        raise MessageError(f"the message names journal index {mismatch.command_index}, but journal indexes count up from "
+                           "0 (the handler's input): was the text edited? paste it as the server printed it")
     _context(text, mismatch)
     first = _MARK.search(text)
     mismatch.text = text[min(body_start, first.start() if first else body_start):].strip()

@@ -281,3 +281,10 @@ def test_message_and_message_file_together_are_refused_not_one_silently_preferre
     (tmp_path / "error.txt").write_text(sample(f"{PAIR}.server_log.txt"))
     err = one_line_error(capsys, monkeypatch, V2, "-m", "x", "--message-file", str(tmp_path / "error.txt"))
     assert err == "rea: error: give the error text once: --message TEXT or --message-file FILE, not both\n"
+
+
+def test_a_negative_journal_index_is_refused(capsys, monkeypatch):
+    text = sample(f"{PAIR}.server_log.txt").replace("index '3'", "index '-1'")
+    err = one_line_error(capsys, monkeypatch, f"{V2}/{PAIR}.py", "--message", text)
+    assert "the message names journal index -1, but journal indexes count up from 0" in err
+    assert "index 0 is the handler's input, not an operation" not in err
