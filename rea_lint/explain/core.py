@@ -70,7 +70,7 @@ class Explanation:
         m = self.mismatch
         return {
             "service": m.service, "key": m.key, "handler": m.handler, "invocation_id": m.invocation_id,
-            "index": m.command_index, "kind": m.kind,
+            "index": m.command_index, "kind": m.kind, "truncated": m.truncated or None,
             "recorded": describe_recorded(m), "attempted": describe_attempted(m),
             "line": self.line, "code": self.op.text if self.op else None, "ends": self.ends,
             "recorded_by": self.recorded_op.where() if self.recorded_op else None,

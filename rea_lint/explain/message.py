@@ -76,6 +76,8 @@ class Mismatch:
     """The mismatch body, cleaned (for display)."""
     inferred_target: bool = False
     """The text named no handler; the target is the only handler whose code fits."""
+    truncated: str = ""
+    """What the text lacks when it was cut short after its index (empty: it is whole)."""
 
     @property
     def target(self) -> str | None:
@@ -193,10 +195,17 @@ def parse_message(raw: str) -> Mismatch:
     if head:
         mismatch = Mismatch("fields", int(head["idx"]), canonical_kind(head["ty"]), canonical_kind(head["ty"]))
         mismatch.differences = _differences(text[head.end():])
+        if not mismatch.differences:
+            mismatch.truncated = ("the message ends before its `- Difference:` lines (what differs between the two)"
+                                  if "Difference:" not in text[head.end():] else
+                                  "the message stops after `- Difference:`, before any line `field: recorded != attempted`")
         body_start = head.start()
     elif rec:
         att = _TYPE_ATTEMPTED.search(text)
         mismatch = Mismatch("type", int(rec["idx"]), canonical_kind(rec["ty"]), canonical_kind(att["ty"]) if att else None)
+        if att is None:
+            mismatch.truncated = ("the message ends before `The current execution attempts to perform the following: "
+                                  "'<op>'` (what the code attempted)")
         body_start = rec.start()
     elif _AWAIT.search(text):
         mismatch = Mismatch("await")

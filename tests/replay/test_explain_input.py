@@ -22,7 +22,9 @@ import pytest
 
 from rea_lint.cli import main
 
-from .test_explain import ROOT, V2, explain, sample
+from rea_lint.explain.message import parse_message
+
+from .test_explain import PAIRS, ROOT, V2, WRAPPERS, explain, sample, wrapped
 
 V1 = "tests/replay/corpus/v1"
 PAIR = "p29_helper_renamed_run"
@@ -288,3 +290,30 @@ def test_a_negative_journal_index_is_refused(capsys, monkeypatch):
     err = one_line_error(capsys, monkeypatch, f"{V2}/{PAIR}.py", "--message", text)
     assert "the message names journal index -1, but journal indexes count up from 0" in err
     assert "index 0 is the handler's input, not an operation" not in err
+
+
+@pytest.mark.parametrize("cut, says", [
+    (3, "the message ends before its `- Difference:` lines (what differs between the two)"),
+    (4, "the message stops after `- Difference:`, before any line `field: recorded != attempted`"),
+])
+def test_a_field_mismatch_cut_before_its_differences_says_so(capsys, monkeypatch, cut, says):
+    text = "\n".join(sample(f"{PAIR}.last_failure.txt").splitlines()[:cut])
+    code, data, err = explain(capsys, monkeypatch, f"{V2}/{PAIR}.py", "--format", "json", "--message", text)
+    assert code == 0, err  # the operation and index still find the line
+    assert data["truncated"] == says and data["line"] == f"{V2}/{PAIR}.py:23"
+    code, _, out = explain(capsys, monkeypatch, f"{V2}/{PAIR}.py", "--message", text)
+    assert f"  cut short: {says}; rea found the line from the operation and the index alone" in out
+
+
+def test_a_type_mismatch_cut_before_what_was_attempted_says_so(capsys, monkeypatch):
+    text = "\n".join(sample("p11_run_replaced_by_sleep.last_failure.txt").splitlines()[:3])
+    code, data, err = explain(capsys, monkeypatch, f"{V2}/p11_run_replaced_by_sleep.py", "--format", "json",
+                              "--handler", "P11_run_replaced_by_sleep/go", "--message", text)
+    assert data["attempted"] == "?" and data["truncated"].startswith(
+        "the message ends before `The current execution attempts to perform the following: '<op>'`")
+
+
+@pytest.mark.parametrize("pair", PAIRS)
+@pytest.mark.parametrize("how", WRAPPERS)
+def test_a_whole_message_is_not_called_cut(pair, how):
+    assert parse_message(wrapped(pair, how)).truncated == ""
