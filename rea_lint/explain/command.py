@@ -126,6 +126,8 @@ def render(result: Explanation, problems: Sequence[str] = ()) -> str:
     recorded_by = f" (written by the old code's {result.recorded_op.where()})" if result.recorded_op else ""
     lines.append(f"  recorded:  {describe_recorded(m)}{recorded_by}")
     lines.append(f"  attempted: {describe_attempted(m)}")
+    for name in m.unknown_operations:
+        lines.append(f"  unknown:   '{name}' is no operation rea knows (from a newer restate-sdk or server?)")
     if m.truncated:
         lines.append(f"  cut short: {m.truncated}; rea found the line from the operation and the index alone: "
                      "paste the whole message to check the rest")

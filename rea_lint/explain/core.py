@@ -71,6 +71,7 @@ class Explanation:
         return {
             "service": m.service, "key": m.key, "handler": m.handler, "invocation_id": m.invocation_id,
             "index": m.command_index, "kind": m.kind, "truncated": m.truncated or None,
+            "unknown_operations": m.unknown_operations,
             "recorded": describe_recorded(m), "attempted": describe_attempted(m),
             "line": self.line, "code": self.op.text if self.op else None, "ends": self.ends,
             "recorded_by": self.recorded_op.where() if self.recorded_op else None,
@@ -143,7 +144,13 @@ def explain(
     prefix = [_recorded(e) for e in (journal or [])[1:index]]
     location = locate(handler, prefix, index)
     candidates = [op for op in location.ops if _attempted_by(op, mismatch)]
-    if mismatch.attempted == "output":
+    if mismatch.attempted in mismatch.unknown_operations:
+        listed = ", ".join(f"{o.where()} `{o.text}`" for o in location.ops)
+        out.undecided = (f"the server says the code attempted '{mismatch.attempted}', which rea does not know, so it "
+                         "cannot tell which operation of the code that is"
+                         + (f"; at journal index {index} the current code has {listed}" if listed and not location.unknown
+                            else ""))
+    elif mismatch.attempted == "output":
         out.ends = location.ends
         if location.ends and not location.unknown:
             out.undecided = (f"the current code returns before journal index {index}, where the journal recorded "
@@ -225,8 +232,11 @@ def _handler(m: Mismatch, shapes: Shapes) -> HandlerShape | str:
     repeated = len({h.key for h in fitting}) < len(fitting)  # (several apps define one of them: say where)
     some = ", ".join(f"{h.service}/{h.handler}" + (f" ({h.path}:{h.line})" if repeated else "") for h in fitting[:5])
     some += " ..." if len(fitting) > 5 else ""
+    unknown = m.attempted in m.unknown_operations
     return ("the message does not name the service and handler"
-            + (f", and {len(fitting)} handlers of the code could have attempted it ({some})" if fitting else
+            + (f", and rea does not know the operation it names ('{m.attempted}'), so it cannot find the handler by it"
+               if unknown else
+               f", and {len(fitting)} handlers of the code could have attempted it ({some})" if fitting else
                ", and no handler of the code attempts it at that index")
             + "; pass --handler SERVICE/HANDLER (the server log's `restate.invocation.target`, or the invocation's target)")
 
@@ -239,7 +249,7 @@ def _fitting_handlers(m: Mismatch, shapes: Shapes) -> list[HandlerShape]:
 
 def _fits(shape: HandlerShape, m: Mismatch) -> bool:
     """Can the handler's code attempt, at the mismatch's index, what the message says was attempted?"""
-    if m.command_index is None or m.command_index < 1 or m.attempted in (None, "output"):
+    if m.command_index is None or m.command_index < 1 or m.attempted in (None, "output", *m.unknown_operations):
         return False
     location = locate(shape, [], m.command_index)
     return not location.unknown and any(_attempted_by(op, m) for op in location.ops)

@@ -23,7 +23,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["Difference", "Mismatch", "MessageError", "NoOperation", "canonical_kind", "mismatch_at", "parse_message"]
+__all__ = ["KNOWN_KINDS", "Difference", "Mismatch", "MessageError", "NoOperation", "canonical_kind", "mismatch_at", "parse_message"]
 
 
 class MessageError(ValueError):
@@ -80,6 +80,11 @@ class Mismatch:
     """What the text lacks when it was cut short after its index (empty: it is whole)."""
 
     @property
+    def unknown_operations(self) -> list[str]:
+        """The operations the text names that rea does not know (a newer SDK's or server's)."""
+        return list(dict.fromkeys(k for k in (self.recorded, self.attempted) if k is not None and k not in KNOWN_KINDS))
+
+    @property
     def target(self) -> str | None:
         if not (self.service and self.handler):
             return None
@@ -110,6 +115,10 @@ _KINDS = {
     "complete awakeable": "complete_awakeable", "completeawakeable": "complete_awakeable",
     "cancel invocation": "cancel_invocation", "cancelinvocation": "cancel_invocation",
 }
+
+
+KNOWN_KINDS = frozenset(_KINDS.values())
+"""Every operation rea knows; `canonical_kind` of another name is that name, compacted."""
 
 
 def canonical_kind(name: str | None) -> str | None:

@@ -317,3 +317,27 @@ def test_a_type_mismatch_cut_before_what_was_attempted_says_so(capsys, monkeypat
 @pytest.mark.parametrize("how", WRAPPERS)
 def test_a_whole_message_is_not_called_cut(pair, how):
     assert parse_message(wrapped(pair, how)).truncated == ""
+
+
+def test_an_operation_rea_does_not_know_names_no_line_but_what_is_at_the_index(capsys, monkeypatch):
+    text = sample(f"{PAIR}.server_log.txt").replace("executing 'run'", "executing 'teleport'")
+    code, data, err = explain(capsys, monkeypatch, f"{V2}/{PAIR}.py", "--format", "json", "--message", text)
+    assert code == 1 and data["line"] is None and data["unknown_operations"] == ["teleport"]
+    assert data["undecided"] == (
+        "the server says the code attempted 'teleport', which rea does not know, so it cannot tell which operation of "
+        f"the code that is; at journal index 3 the current code has {V2}/{PAIR}.py:23 "
+        "`ctx.run_typed('charge-card', lambda: f'charged {amount}')`")
+    _, _, out = explain(capsys, monkeypatch, f"{V2}/{PAIR}.py", "--message", text)
+    assert "  unknown:   'teleport' is no operation rea knows (from a newer restate-sdk or server?)" in out
+    # without the handler in the text, an unknown operation infers none
+    text = sample(f"{PAIR}.last_failure.txt").replace("executing 'run'", "executing 'teleport'")
+    code, data, _ = explain(capsys, monkeypatch, V2, "--format", "json", "--message", text)
+    assert code == 1 and data["service"] is None and "rea does not know the operation it names ('teleport')" in data["undecided"]
+
+
+def test_an_unknown_recorded_operation_still_names_the_attempted_line(capsys, monkeypatch):
+    pair = "p11_run_replaced_by_sleep"
+    text = sample(f"{pair}.server_log.txt").replace("following: 'run'", "following: 'teleport'")
+    code, data, err = explain(capsys, monkeypatch, f"{V2}/{pair}.py", "--format", "json", "--message", text)
+    assert code == 0, err
+    assert data["line"] == f"{V2}/{pair}.py:16" and data["unknown_operations"] == ["teleport"]
