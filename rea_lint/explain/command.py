@@ -19,7 +19,7 @@ from typing import Sequence
 
 from rea_lint.explain.admin import AdminError, RecordedEntry, fetch_invocation
 from rea_lint.explain.core import Explanation, Finding, describe_attempted, describe_recorded, explain
-from rea_lint.explain.message import MessageError, Mismatch, parse_message, set_target
+from rea_lint.explain.message import MessageError, Mismatch, parse_messages, set_target
 from rea_lint.explain.since import SinceError, old_shapes
 from rea_lint.explain.text import TextError, read_text
 
@@ -50,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
         for name, (flag, what) in _EMPTY.items():
             if getattr(args, name) is not None and not getattr(args, name).strip():
                 raise _Bad(f"{flag} is empty: {what}")
-        mismatch, journal = _input(args)
+        mismatches, journal = _input(args)
+        mismatch, others = mismatches[0], mismatches[1:]
         if args.handler:
             if args.handler.count("/") not in (1, 2) or not all(args.handler.split("/")):
                 raise _Bad(f"--handler {args.handler!r}: expected SERVICE/HANDLER (or OBJECT/KEY/HANDLER)")
@@ -65,19 +66,35 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         data = result.as_dict()
         data["problems"] = problems
+        data["several"] = several(mismatches) if others else None
+        data["other_mismatches"] = [{"index": m.command_index, "target": m.target, "invocation_id": m.invocation_id,
+                                     "recorded": describe_recorded(m), "attempted": describe_attempted(m)}
+                                    for m in others]
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
     else:
-        sys.stdout.write(render(result, problems))
+        sys.stdout.write(render(result, problems, several(mismatches) if others else ""))
     return EXIT_KNOWN if result.op is not None else EXIT_UNDECIDED
 
 
-def _input(args: argparse.Namespace) -> tuple[Mismatch, list[RecordedEntry] | None]:
+def several(mismatches: Sequence[Mismatch]) -> str:
+    """What to say when the input holds more than one mismatch: which, which is explained, how to pick."""
+    listed = ", ".join(
+        f"#{n} " + (f"index {m.command_index}" if m.command_index is not None else m.kind)
+        + f" in {m.target or 'an unnamed handler'}" + (f" (invocation {m.invocation_id})" if m.invocation_id else "")
+        for n, m in enumerate(mismatches, 1))
+    return (f"the input holds {len(mismatches)} different journal mismatches: {listed}; this explains #1: to explain "
+            "another, give its record alone (e.g. in a --message-file), or its invocation id with --invocation-id "
+            "and --admin-url")
+
+
+def _input(args: argparse.Namespace) -> tuple[list[Mismatch], list[RecordedEntry] | None]:
     if args.invocation_id or args.admin_url:
         if not (args.invocation_id and args.admin_url):
             raise _Bad("--invocation-id and --admin-url go together")
         if args.message or args.message_file:
             raise _Bad("give either the error text or --invocation-id, not both")
-        return fetch_invocation(args.admin_url, args.invocation_id)
+        mismatch, journal = fetch_invocation(args.admin_url, args.invocation_id)
+        return [mismatch], journal
     if args.message is not None and args.message_file is not None:
         raise _Bad("give the error text once: --message TEXT or --message-file FILE, not both")
     if args.message is not None:
@@ -93,7 +110,7 @@ def _input(args: argparse.Namespace) -> tuple[Mismatch, list[RecordedEntry] | No
             raise _Bad("nothing to explain: paste the 570 error on stdin, or pass --message, --message-file "
                        "or --invocation-id with --admin-url")
         text = read_text(getattr(sys.stdin, "buffer", sys.stdin), "stdin")
-    return parse_message(text), None
+    return parse_messages(text), None
 
 
 def _current(paths: Sequence[str]):
@@ -114,13 +131,15 @@ def _findings(path: str) -> list[Finding]:
     return [Finding(d.code, path, d.line, d.message) for d in result.diagnostics]
 
 
-def render(result: Explanation, problems: Sequence[str] = ()) -> str:
+def render(result: Explanation, problems: Sequence[str] = (), several: str = "") -> str:
     m = result.mismatch
     lines = []
     where = m.target or "an unnamed handler"
     inv = f" (invocation {m.invocation_id})" if m.invocation_id else ""
     inferred = " (inferred: the only handler whose code attempts this at that index)" if m.inferred_target else ""
     lines.append(f"[570 Journal mismatch] in {where}{inferred}{inv}")
+    if several:
+        lines.append(f"  several:   {several}")
     if m.command_index is not None:
         lines.append(f"  journal index {m.command_index}: the handler's operation #{m.command_index} (index 0 is its input)")
     recorded_by = f" (written by the old code's {result.recorded_op.where()})" if result.recorded_op else ""

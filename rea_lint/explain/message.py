@@ -23,7 +23,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["KNOWN_KINDS", "Difference", "Mismatch", "MessageError", "NoOperation", "canonical_kind", "mismatch_at", "parse_message"]
+__all__ = ["KNOWN_KINDS", "Difference", "Mismatch", "MessageError", "NoOperation", "canonical_kind", "mismatch_at", "parse_message",
+           "parse_messages"]
 
 
 class MessageError(ValueError):
@@ -188,7 +189,17 @@ def _strings(value: object) -> list[str]:
 
 
 def parse_message(raw: str) -> Mismatch:
-    """The mismatch in ``raw``; `MessageError` if there is none (or it is unreadable)."""
+    """The (first) mismatch in ``raw``; `MessageError` if there is none (or it is unreadable)."""
+    return parse_messages(raw)[0]
+
+
+def parse_messages(raw: str) -> list[Mismatch]:
+    """Every different mismatch in ``raw``, in order; `MessageError` if there is none.
+
+    A log holds a record per retry of an invocation, and the SDK's log and the server's print
+    the same mismatch twice: those are one (`_same`), its context (target, invocation id) taken
+    from whichever record has it. Each record is read alone (`_records`), so one record's
+    target or differences are never another's."""
     text = _clean(raw)
     if not text.strip():
         raise MessageError("empty input: paste the 570 error text (or use --invocation-id with --admin-url)")
@@ -199,6 +210,49 @@ def parse_message(raw: str) -> Mismatch:
             + (" (the input holds NUL bytes: if it is UTF-16 or UTF-32 without a byte-order mark, convert it to "
                "UTF-8 first, e.g. `iconv -f UTF-16LE -t UTF-8 FILE`)" if "\0" in text else "")
         )
+    out: list[Mismatch] = []
+    for record in _records(text):
+        mismatch = _parse(record)
+        same = next((m for m in out if _same(m, mismatch)), None)
+        if same is None:
+            out.append(mismatch)
+        else:
+            for name in ("service", "key", "handler", "invocation_id", "attempted_name"):
+                if getattr(same, name) is None:
+                    setattr(same, name, getattr(mismatch, name))
+    return out
+
+
+_HEADS = (_FIELD_HEAD, _TYPE_RECORDED, _AWAIT)
+_RECORD = re.compile(r"\[570 Journal mismatch\]|\(570\)|Detected journal mismatch|Found a mismatch between the code paths"
+                     r"|Exception in Restate handler|Traceback \(most recent call last\)", re.I)
+"""The first line of a record, as the server, the SDK and the CLI print one (the SDK's traceback
+comes before its message)."""
+
+
+def _records(text: str) -> list[str]:
+    """``text`` cut into one piece per mismatch body: each piece runs from the line where its
+    record starts (the first `_RECORD` after the previous body's head) to the next piece."""
+    heads = sorted((m for pattern in _HEADS for m in pattern.finditer(text)), key=lambda m: m.start())
+    starts = [0]
+    for before, head in zip(heads, heads[1:]):
+        mark = _RECORD.search(text, before.end(), head.start())
+        at = mark.start() if mark else head.start()
+        starts.append(max(text.rfind("\n", 0, at) + 1, before.end()))
+    return [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)])]
+
+
+def _same(a: Mismatch, b: Mismatch) -> bool:
+    """The same mismatch, as two records print it (one may lack the target or the id)."""
+    if (a.kind, a.command_index, a.recorded, a.attempted, a.differences, a.notifications) != (
+            b.kind, b.command_index, b.recorded, b.attempted, b.differences, b.notifications):
+        return False
+    return all(x is None or y is None or x == y
+               for x, y in ((a.target, b.target), (a.invocation_id, b.invocation_id)))
+
+
+def _parse(text: str) -> Mismatch:
+    """The mismatch of one record (`NoOperation` if it names none)."""
     head = _FIELD_HEAD.search(text)
     rec = _TYPE_RECORDED.search(text)
     if head:

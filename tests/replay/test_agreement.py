@@ -274,6 +274,7 @@ def test_rea_explain_names_the_line_the_sdk_failed_at(corpus):
         for data in (r.from_log, r.from_id):
             assert data["index"] == r.index and data["service"] == r.inv.pair.service
             assert data["truncated"] is None, f"{r.inv.pair.name}: a whole message called cut: {data['truncated']}"
+            assert data["several"] is None, f"{r.inv.pair.name}: one record read as several: {data['several']}"
             if not _blames(r, data):
                 wrong.append(f"{r.inv.pair.name}: cause {data['cause']!r}")
     assert not wrong, "\n".join(wrong)

@@ -341,3 +341,38 @@ def test_an_unknown_recorded_operation_still_names_the_attempted_line(capsys, mo
     code, data, err = explain(capsys, monkeypatch, f"{V2}/{pair}.py", "--format", "json", "--message", text)
     assert code == 0, err
     assert data["line"] == f"{V2}/{pair}.py:16" and data["unknown_operations"] == ["teleport"]
+
+
+def test_several_different_mismatches_are_all_named_and_the_explained_one_said(capsys, monkeypatch):
+    text = sample(f"{PAIR}.server_log.txt") + sample("p07_rename_run.server_log.txt")
+    code, data, err = explain(capsys, monkeypatch, V2, "--format", "json", "--message", text)
+    assert code == 0, err
+    assert data["service"] == "P29_helper_renamed_run" and data["invocation_id"] == INV
+    other = parse_message(sample("p07_rename_run.server_log.txt"))
+    assert data["other_mismatches"] == [{"index": 3, "target": "P07_rename_run/go", "invocation_id": other.invocation_id,
+                                         "recorded": "run name 'b'", "attempted": "run name 'b-v2'"}]
+    assert data["several"] == (
+        f"the input holds 2 different journal mismatches: #1 index 3 in P29_helper_renamed_run/go (invocation {INV}), "
+        f"#2 index 3 in P07_rename_run/go (invocation {other.invocation_id}); this explains #1: to explain another, "
+        "give its record alone (e.g. in a --message-file), or its invocation id with --invocation-id and --admin-url")
+    _, _, out = explain(capsys, monkeypatch, V2, "--message", text)
+    assert out.splitlines()[1].startswith("  several:   the input holds 2 different journal mismatches: #1 index 3")
+
+
+def test_one_record_never_lends_its_target_to_another(capsys, monkeypatch):
+    """The bare last_failure of p07 names no target; the p29 server log after it does, for p29 only."""
+    text = sample("p07_rename_run.last_failure.txt") + sample(f"{PAIR}.server_log.txt")
+    code, data, err = explain(capsys, monkeypatch, V2, "--format", "json", "--message", text)
+    assert code == 0, err
+    assert data["service"] == "P07_rename_run" and data["invocation_id"] is None  # inferred, not taken from #2
+    assert data["other_mismatches"][0]["target"] == "P29_helper_renamed_run/go"
+
+
+def test_the_same_mismatch_printed_again_is_one_with_the_context_of_all(capsys, monkeypatch):
+    """Retries repeat the record, and the SDK's log and the server's print the same mismatch."""
+    text = "\n".join([sample(f"{PAIR}.sdk_log.txt"), sample(f"{PAIR}.server_log.txt"), sample(f"{PAIR}.server_log.txt"),
+                      sample(f"{PAIR}.last_failure.txt")])
+    code, data, err = explain(capsys, monkeypatch, f"{V2}/{PAIR}.py", "--format", "json", "--message", text)
+    assert code == 0, err
+    assert data["several"] is None and data["other_mismatches"] == []
+    assert data["invocation_id"] == INV and data["service"] == "P29_helper_renamed_run"  # from the second record
