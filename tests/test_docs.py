@@ -70,3 +70,26 @@ def test_readme_states_the_agreement_table_as_generated():
     readme = re.search(r"(\d+) change pairs\s+\((\d+) in-flight invocations\)", (ROOT / "README.md").read_text())
     assert table is not None and readme is not None
     assert readme.groups() == table.groups()
+
+
+def test_no_file_holds_a_merge_conflict():
+    """A `<<<<<<<`/`>>>>>>>` line left by a merge (docs/runtime.md carried one for a while),
+    in any text file the repository tracks."""
+    import subprocess
+
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
+    checked, found = 0, []
+    for name in filter(None, tracked):
+        path = ROOT / name
+        if path.suffix in (".md", ".py", ".toml", ".txt", ".yaml", ".yml", ".cfg", ".ini") or path.name == "Makefile":
+            checked += _conflicts(path, found)
+    assert checked > 300  # the docs, the code, the tests and the fixtures were all read
+    assert found == []
+
+
+def _conflicts(path: Path, found: list[str]) -> int:
+    """Add ``path``'s conflict lines to ``found``; 1 (one file read)."""
+    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        if line.startswith(("<<<<<<< ", ">>>>>>> ")) or line == "<<<<<<<":
+            found.append(f"{path.relative_to(ROOT)}:{number}")
+    return 1
