@@ -17,6 +17,7 @@ from mypy.plugin import CheckerPluginInterface, MethodSigContext
 from mypy.types import CallableType, FunctionLike, Instance, TypeType, get_proper_type
 
 from rea_lint.config import ReaConfig
+from rea_lint.tables import RUN_HELPERS, SAGA_RUN_METHODS
 
 from mypy_plugin.handlers import Handlers
 from mypy_plugin.index import RUN_METHODS, ModuleIndex, index_for
@@ -197,6 +198,10 @@ class Checks:
         action = misuse.run_action_argument(call, fullname, method, on_context, receiver_type)
         if action is not None and misuse.called_not_passed(h, action):
             self.reporter.report(api, "REA208", action, subject_text(action))
+        if not on_context and (fullname in RUN_HELPERS or (method in SAGA_RUN_METHODS and misuse.on_saga(receiver_type))):
+            # (a context's own run is `_context_call`'s)
+            for use in context.contexts_in_helper_run(h, call, fullname, method):
+                self.reporter.report(api, "REA201", use, subject_text(use), ctx=subject_text(use))
         if on_context and (method in misuse.METHOD_KINDS or method in misuse.GENERIC_METHODS):
             # the receiver's text is only for the message: rendered for the methods REA210 judges
             ctx = subject_text(call.callee.expr) if isinstance(call.callee, MemberExpr) else "ctx"

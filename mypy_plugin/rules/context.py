@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from mypy.nodes import CallExpr, Context, Expression, FuncItem, MemberExpr, NameExpr, TupleExpr, Var
+from mypy.nodes import ARG_NAMED, ARG_POS, CallExpr, Context, Expression, FuncItem, MemberExpr, NameExpr, TupleExpr, Var
 
 from mypy_plugin.handlers import Handlers, context_param, first_param_annotation
-from mypy_plugin.index import _func_node, action_of, unwrap_partial
+from mypy_plugin.index import _func_node, action_of, argument, unwrap_partial
 from mypy_plugin.restate_types import SHARED
+from rea_lint.tables import RUN_HELPERS, SAGA_RUN_METHODS
 
-__all__ = ["contexts_in_run", "shared_state_writes", "context_kind_mismatch", "WRITE_METHODS"]
+__all__ = ["contexts_in_helper_run", "contexts_in_run", "shared_state_writes", "context_kind_mismatch", "WRITE_METHODS"]
 
 WRITE_METHODS = frozenset({"set", "clear", "clear_all"})
 _RUN_TYPED_FIXED = 3  # name, action, options: the rest are the action's arguments
@@ -18,19 +19,45 @@ _RUN_TYPED_FIXED = 3  # name, action, options: the rest are the action's argumen
 
 def contexts_in_run(h: Handlers, call: CallExpr, method: str) -> Iterator[Expression]:
     """Each use of a context inside the action of `ctx.run(...)`, and each argument passing one in."""
-    target, partial_args = unwrap_partial(action_of(call))
-    for arg in partial_args:
-        if h.is_context_expr(arg):
-            yield arg
+    passed: list[Expression] = []
     for i, (arg, name) in enumerate(zip(call.args, call.arg_names)):
         if method == "run_typed" and ((name is None and i >= _RUN_TYPED_FIXED) or name not in (None, "name", "action", "options")):
-            if h.is_context_expr(arg):
-                yield arg
+            passed.append(arg)
         elif method == "run" and name == "args":
-            items = arg.items if isinstance(arg, TupleExpr) else [arg]
-            for item in items:
-                if h.is_context_expr(item):
-                    yield item
+            passed.extend(arg.items if isinstance(arg, TupleExpr) else [arg])
+    yield from _uses(h, action_of(call), passed)
+
+
+def contexts_in_helper_run(h: Handlers, call: CallExpr, fullname: str, method: str) -> Iterator[Expression]:
+    """REA201 for the runs rea_runtime starts on the handler's behalf, as the linter reads them
+    (`rea_lint.tables`): `rea_runtime.run/run_typed(ctx, name, action, ...)` (run_typed hands its
+    extra arguments to the action), `request_approval(ctx, notify=...)`, and a `Saga`'s
+    `step/register/run` (the action and the compensation each run as a run: the caller has
+    seen the receiver is a saga)."""
+    helper = RUN_HELPERS.get(fullname)
+    if helper is not None:
+        position, keyword, forwards = helper
+        passed: list[Expression] = []
+        if forwards:
+            passed = [a for i, (a, k, n) in enumerate(zip(call.args, call.arg_kinds, call.arg_names))
+                      if (k == ARG_POS and i > position) or (k == ARG_NAMED and n not in _HELPER_OPTIONS)]
+        yield from _uses(h, argument(call, position, keyword), passed)
+    elif method in SAGA_RUN_METHODS:
+        for at, name in SAGA_RUN_METHODS[method]:
+            yield from _uses(h, argument(call, at, name), [])
+
+
+_HELPER_OPTIONS = frozenset({"max_attempts", "max_duration", "options"})
+"""The helpers' own keywords: every other keyword of `run_typed` goes to the action."""
+
+
+def _uses(h: Handlers, action: Expression | None, passed: list[Expression]) -> Iterator[Expression]:
+    """Each context handed to a run action (``passed`` to it, or bound by `functools.partial`)
+    and each one the action reads."""
+    target, partial_args = unwrap_partial(action)
+    for arg in (*partial_args, *passed):
+        if h.is_context_expr(arg):
+            yield arg
     func = _func_node(target)
     if func is None:
         return

@@ -44,14 +44,19 @@ HELPERS = {name: at for name, (at, _keyword, _forwards) in RUN_HELPERS.items() i
 mypy gives the definition (`rea_runtime.run.run`) and the one an import gives it (`rea_runtime.run`)."""
 
 
+def on_saga(receiver: Type | None) -> bool:
+    """Is the receiver a rea_runtime `Saga` (its `step/register/run` start runs)?"""
+    inst = get_proper_type(receiver) if receiver is not None else None
+    return isinstance(inst, Instance) and any(b.fullname == SAGA for b in inst.type.mro)
+
+
 def run_action_argument(call: CallExpr, fullname: str, method: str, on_context: bool, receiver: Type | None) -> Expression | None:
     """The action argument if ``call`` starts a run (a context's, a helper's, a saga's)."""
     if on_context and method in ("run", "run_typed"):
         return argument(call, 1, "action")
     if fullname in HELPERS:
         return argument(call, HELPERS[fullname], "action")
-    inst = get_proper_type(receiver) if receiver is not None else None
-    if method in ("step", "run") and isinstance(inst, Instance) and any(b.fullname == SAGA for b in inst.type.mro):
+    if method in ("step", "run") and on_saga(receiver):
         return argument(call, 1, "action")
     return None
 
