@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
 __all__ = [
     "RevisionError",
@@ -32,7 +32,7 @@ class RevisionError(Exception):
 def _git(repo: "Path | str | os.PathLike[str]", *args: str, input: bytes | None = None) -> bytes:
     try:
         done = subprocess.run(
-            ["git", "-C", str(repo), *args], input=input, capture_output=True, check=False, timeout=120
+            ["git", "--literal-pathspecs", "-C", str(repo), *args], input=input, capture_output=True, check=False, timeout=120
         )
     except FileNotFoundError:
         raise RevisionError("git is not installed (rea diff reads revisions with git)") from None
@@ -90,17 +90,41 @@ def default_base(repo: Path) -> tuple[str, str]:
 
 
 def pathspecs(repo: Path, paths: Sequence[str]) -> list[str]:
-    """PATHS as paths relative to the repository root; a path outside it is an error."""
-    out = []
+    """PATHS as the fewest paths relative to the repository root that select the same files
+    (`["."]`: all of them): a path under another one, or given twice, adds nothing. A path
+    outside the repository is an error."""
+    specs = sorted({pathspec(repo, p) for p in paths})
+    if "." in specs:
+        return ["."]
+    return [s for s in specs if not any(_under(s, other) for other in specs if other != s)]
+
+
+def pathspec(repo: Path, path: str) -> str:
+    """One PATH relative to the repository root (posix; `.`: the root itself), symlinks and
+    `..` resolved, as seen from the working directory."""
+    full = Path(path).resolve()
     root = repo.resolve()
-    for p in paths:
-        full = Path(p).resolve()
-        try:
-            rel = full.relative_to(root)
-        except ValueError:
-            raise RevisionError(f"{p}: path outside the repository {root}") from None
-        out.append(rel.as_posix() if str(rel) != "." else ".")
-    return out
+    try:
+        rel = full.relative_to(root)
+    except ValueError:
+        raise RevisionError(f"{path}: path outside the repository {root}") from None
+    return rel.as_posix() if rel.parts else "."
+
+
+def _under(path: str, spec: str) -> bool:
+    """Is ``path`` the file or inside the directory ``spec`` (both relative to the root)?"""
+    return spec == "." or path == spec or path.startswith(spec + "/")
+
+
+def _select(paths: Iterable[str], specs: Sequence[str]) -> list[str]:
+    """The `*.py` files among ``paths`` that ``specs`` select. Every side is filtered here, the
+    same way, whatever git's own listing matched: two sides never differ in which files they read."""
+    return [p for p in paths if _is_python(p) and any(_under(p, s) for s in specs)]
+
+
+def _limit(specs: Sequence[str]) -> list[str]:
+    """``specs`` as git pathspecs after `--` (none: the whole tree)."""
+    return [] if "." in specs else list(specs)
 
 
 def _is_python(path: str) -> bool:
@@ -132,18 +156,14 @@ def _read(full: Path) -> str:
 def read_revision(repo: Path, rev: str, specs: Sequence[str] = (".",)) -> dict[str, str]:
     """relative path -> text of every `*.py` file under ``specs`` at ``rev``."""
     commit = verify(repo, rev)
-    listing = _git(repo, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *[s for s in specs if s != "."] or [])
-    entries = []
+    listing = _git(repo, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *_limit(specs))
+    blobs: dict[str, str] = {}
     for record in listing.split(b"\0"):
-        if not record:
-            continue
         meta, _, name = record.partition(b"\t")
         parts = meta.split()
-        if len(parts) < 3 or parts[1] != b"blob":
-            continue
-        path = name.decode("utf-8", "surrogateescape")
-        if _is_python(path):
-            entries.append((path, parts[2].decode()))
+        if len(parts) >= 3 and parts[1] == b"blob":
+            blobs[name.decode("utf-8", "surrogateescape")] = parts[2].decode()
+    entries = [(path, blobs[path]) for path in _select(blobs, specs)]
     if not entries:
         return {}
     batch = _git(repo, "cat-file", "--batch", input=b"".join(f"{oid}\n".encode() for _, oid in entries))
@@ -162,14 +182,9 @@ def read_revision(repo: Path, rev: str, specs: Sequence[str] = (".",)) -> dict[s
 def read_worktree(repo: Path, specs: Sequence[str] = (".",)) -> dict[str, str]:
     """relative path -> text of every `*.py` file under ``specs`` in the work tree (tracked
     and untracked, as git sees it: ignored files left out, deleted files absent)."""
-    listing = _git(repo, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *specs)
+    listing = _git(repo, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *_limit(specs))
     out: dict[str, str] = {}
-    for raw in sorted(set(listing.split(b"\0"))):
-        if not raw:
-            continue
-        path = raw.decode("utf-8", "surrogateescape")
-        if not _is_python(path):
-            continue
+    for path in _select(sorted({raw.decode("utf-8", "surrogateescape") for raw in listing.split(b"\0") if raw}), specs):
         full = repo / path
         try:
             out[path] = _read(full)
