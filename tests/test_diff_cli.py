@@ -161,6 +161,14 @@ def test_two_directories(tmp_path, capsys, monkeypatch):
         (["--base", "HEAD", "/"], "rea: error: /: path outside the repository"),
         (["--base", "HEAD", "missing.py"], "rea: error: missing.py: no such file or directory"),
         (["--base", "shop"], "rea: error: --base is a directory: give --head NEW_DIR too"),
+        # a value that names nothing: said as it is (not "a directory", not "not a git repository")
+        (["--base", ""], "rea: error: --base is empty: give a git revision (a branch, a tag, a commit hash) or a directory"),
+        (["--base", "HEAD", "--head", ""], "rea: error: --head is empty: give a git revision"),
+        (["--base", "HEAD", ""], "rea: error: a PATH is empty: name a file or a directory (`.` for the whole repository)"),
+        (["--base", "./nope_dir/"], "rea: error: --base ./nope_dir/: no such directory"),
+        (["--base", "old/", "--head", "new/"], "rea: error: --base old/: no such directory"),
+        (["--base", "shop/orders.py"], "rea: error: --base shop/orders.py is a file, and no revision has that name: --base takes "
+                                       "a git revision or a directory; to compare one file, name it as a PATH"),
     ],
 )
 def test_errors_are_one_line_exit_2(repo, capsys, argv, message):
@@ -173,6 +181,14 @@ def test_not_a_git_repository(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, _, err = run(capsys)
     assert code == 2 and "is not inside a git repository" in err and err.count("\n") == 1
+    code, _, err = run(capsys, "--base", "./nope_dir/")
+    assert code == 2 and err == "rea: error: --base ./nope_dir/: no such directory\n"
+    code, _, err = run(capsys, "--base", "old")  # a revision outside a repository: no such directory either
+    assert code == 2 and err.startswith("rea: error: --base old: no such directory, and ") and "is not inside a git repository" in err
+    (tmp_path / "a.py").write_text(V1)
+    (tmp_path / "b.py").write_text(V1)
+    code, _, err = run(capsys, "--base", "a.py", "--head", "b.py")
+    assert code == 2 and err.startswith("rea: error: --base a.py is a file, and ") and err.count("\n") == 1
 
 
 def test_outside_a_repository_the_paths_name_it(repo, capsys, tmp_path, monkeypatch):

@@ -107,3 +107,33 @@ def test_overlapping_paths_select_the_same_files_on_both_sides(shop, capsys, mon
             assert code == (1 if files & set(BROKEN) else 0), (where, paths)
             checked += 1
     assert checked == 9 * 9 + 8 * 8
+
+
+def test_a_path_deleted_since_the_base_is_compared_there(shop, capsys, monkeypatch):
+    """A PATH names the repository's file on any side: deleted at the head it is the base's,
+    and its handlers are `removed` (it was "no such file or directory", exit 2)."""
+    monkeypatch.chdir(shop)
+    git(shop, "checkout", "-q", "--", ".")
+    git(shop, "rm", "-q", "lat.py")
+    git(shop, "commit", "-qm", "lat.py removed")
+    for sides in (["--base", "HEAD~1", "--head", "HEAD"], ["--base", "HEAD~1"]):
+        code, got = verdicts(capsys, *sides, "lat.py")
+        assert code == 1 and got == {("Lat", "removed", "lat.py")}, sides
+
+
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["--base", "HEAD", "nothere.py"], "nothere.py: no such file or directory, in the work tree or at HEAD"),
+        (["--base", "HEAD~1", "--head", "HEAD", "nothere.py"], "nothere.py: no such file or directory at HEAD~1 or HEAD, nor in the work tree"),
+        (["--base", "HEAD~1", "--head", "HEAD", "new.py"], "new.py: not at HEAD~1 nor at HEAD; it is only in the work tree "
+                                                           "(leave out --head to compare the work tree)"),
+    ],
+)
+def test_a_path_on_no_side_says_where_it_was_looked_for(shop, capsys, monkeypatch, argv, message):
+    monkeypatch.chdir(shop)
+    git(shop, "commit", "-qam", "v2")
+    (shop / "new.py").write_text("x = 1\n")
+    code = main(["diff", *argv])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and err == f"rea: error: {message}\n"

@@ -10,6 +10,7 @@ or unknown without `--fail-on-unknown`), 1 something breaks, 2 an error (one lin
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -18,11 +19,13 @@ from rea_lint.journal.compare import ProjectDiff, diff_projects
 from rea_lint.journal.revisions import (
     RevisionError,
     default_base,
+    exists_at,
     pathspecs,
     read_directory,
     read_revision,
     read_worktree,
     repo_root,
+    verify,
 )
 from rea_lint.journal.shape import Shapes, shapes_of_revisions, shapes_of_sources
 
@@ -35,8 +38,12 @@ WORKTREE = "the work tree"
 
 
 def _sides(args: argparse.Namespace) -> tuple[dict[str, str], dict[str, str], str, str]:
-    base_dir = args.base is not None and Path(args.base).is_dir()
-    head_dir = args.head is not None and Path(args.head).is_dir()
+    for flag, value in (("--base", args.base), ("--head", args.head)):
+        if value is not None and not value.strip():
+            raise RevisionError(f"{flag} is empty: give a git revision (a branch, a tag, a commit hash) or a directory")
+    if any(not raw.strip() for raw in args.paths):
+        raise RevisionError("a PATH is empty: name a file or a directory (`.` for the whole repository)")
+    base_dir, head_dir = _is_directory("--base", args.base), _is_directory("--head", args.head)
     if base_dir or head_dir:
         if args.paths:
             raise RevisionError("PATHS limit a git comparison; to compare directories, point --base and --head at the directories themselves")
@@ -45,22 +52,74 @@ def _sides(args: argparse.Namespace) -> tuple[dict[str, str], dict[str, str], st
         if args.head is None:
             raise RevisionError("--base is a directory: give --head NEW_DIR too")
         return read_directory(args.base), read_directory(args.head), str(args.base), str(args.head)
-    for raw in args.paths:
-        if not Path(raw).exists():
-            raise RevisionError(f"{raw}: no such file or directory")
-    repo = repo_around(args.paths)
-    specs = pathspecs(repo, args.paths) if args.paths else ["."]
+    repo = _repository(args)
     if args.base is None:
         base_rev, how = default_base(repo)
         base_label = f"{base_rev[:12]} ({how})"
     else:
-        base_rev, base_label = args.base, args.base
+        base_rev, base_label = _commit(repo, "--base", args.base), args.base
+    head_rev = None if args.head is None else _commit(repo, "--head", args.head)
+    head_label = WORKTREE if head_rev is None else args.head
+    _paths_exist(repo, args.paths, (base_rev, base_label), (head_rev, head_label))
+    specs = pathspecs(repo, args.paths) if args.paths else ["."]
     old = read_revision(repo, base_rev, specs)
-    if args.head is None:
-        new, head_label = read_worktree(repo, specs), WORKTREE
-    else:
-        new, head_label = read_revision(repo, args.head, specs), args.head
+    new = read_worktree(repo, specs) if head_rev is None else read_revision(repo, head_rev, specs)
     return old, new, base_label, head_label
+
+
+def _is_directory(flag: str, value: str | None) -> bool:
+    """Does ``value`` name a directory? A value spelled as a path (`./old`, `old/`, `/tmp/old`)
+    that names none is an error here, not an unknown revision (no revision is spelled so)."""
+    if value is None:
+        return False
+    path = Path(value)
+    if path.is_dir():
+        return True
+    if value.endswith(("/", os.sep)) or value.startswith(("./", "../", "~", os.sep, "." + os.sep)) or os.path.isabs(value):
+        if path.exists():
+            raise RevisionError(f"{flag} {value} is a file: {flag} takes a git revision or a directory; to compare one file, "
+                                f"name it as a PATH (`rea diff --base REV {value}`)")
+        raise RevisionError(f"{flag} {value}: no such directory")
+    return False
+
+
+def _repository(args: argparse.Namespace) -> Path:
+    try:
+        return repo_around(args.paths)
+    except RevisionError as err:
+        for flag, value in (("--base", args.base), ("--head", args.head)):
+            if value is not None and Path(value).is_file():
+                raise RevisionError(f"{flag} {value} is a file, and {err}") from None
+        named = [f"{flag} {v}" for flag, v in (("--base", args.base), ("--head", args.head)) if v is not None]
+        if not named:
+            raise
+        raise RevisionError(f"{' and '.join(named)}: no such directory, and {err}") from None
+
+
+def _commit(repo: Path, flag: str, value: str) -> str:
+    try:
+        return verify(repo, value)
+    except RevisionError as err:
+        if Path(value).is_file():
+            raise RevisionError(f"{flag} {value} is a file, and no revision has that name: {flag} takes a git revision or a "
+                                f"directory; to compare one file, name it as a PATH (`rea diff --base REV {value}`)") from None
+        raise err from None
+
+
+def _paths_exist(repo: Path, paths: Sequence[str], base: tuple[str, str], head: tuple[str | None, str]) -> None:
+    """Each PATH names something on a side: a file deleted since the base is there at the base
+    (its handlers are then `removed`); a path on neither side is a typo."""
+    (base_rev, base_label), (head_rev, head_label) = base, head
+    for raw in paths:
+        on_disk = os.path.lexists(raw)
+        if (on_disk and head_rev is None) or exists_at(repo, base_rev, raw) or (head_rev is not None and exists_at(repo, head_rev, raw)):
+            continue
+        if head_rev is None:
+            raise RevisionError(f"{raw}: no such file or directory, in the work tree or at {base_label}")
+        if on_disk:
+            raise RevisionError(f"{raw}: not at {base_label} nor at {head_label}; it is only in the work tree "
+                                "(leave out --head to compare the work tree)")
+        raise RevisionError(f"{raw}: no such file or directory at {base_label} or {head_label}, nor in the work tree")
 
 
 def repo_around(paths: Sequence[str]) -> Path:

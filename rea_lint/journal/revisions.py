@@ -17,11 +17,13 @@ from typing import Iterable, Sequence
 __all__ = [
     "RevisionError",
     "default_base",
+    "exists_at",
     "read_directory",
     "read_revision",
     "read_worktree",
     "repo_root",
     "pathspecs",
+    "verify",
 ]
 
 
@@ -109,6 +111,18 @@ def pathspec(repo: Path, path: str) -> str:
     except ValueError:
         raise RevisionError(f"{path}: path outside the repository {root}") from None
     return rel.as_posix() if rel.parts else "."
+
+
+def exists_at(repo: Path, commit: str, path: str) -> bool:
+    """Does PATH (as given on the command line) name a file or directory at ``commit``?"""
+    spec = pathspec(repo, path)
+    if spec == ".":
+        return True
+    try:
+        _git(repo, "cat-file", "-e", f"{commit}:{spec}")
+    except _GitFailed:
+        return False
+    return True
 
 
 def _under(path: str, spec: str) -> bool:
