@@ -37,7 +37,8 @@ V1 = textwrap.dedent(
         return await ctx.get("status") or "new"
     """
 )
-V2_COMPATIBLE = V1.replace('lambda: sku)\n        return', 'lambda: sku.upper())\n        ctx.set("status", "paid")\n        return')
+V2_COMPATIBLE = V1.replace('lambda: sku)\n    return', 'lambda: sku.upper())\n    ctx.set("status", "paid")\n    return')
+assert V2_COMPATIBLE != V1
 V2_BREAKING = V1.replace('await ctx.sleep(timedelta(seconds=30))', 'await ctx.run("check stock", lambda: sku)\n    await ctx.sleep(timedelta(seconds=30))')
 
 
