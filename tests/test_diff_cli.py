@@ -306,3 +306,44 @@ def test_a_fifo_in_a_directory_is_named_not_waited_on(tmp_path, capsys, monkeypa
     code, _, err = run(capsys, "--base", "old", "--head", "new")
     assert code == 2 and err.count("\n") == 1
     assert "pipe.py: cannot read: a FIFO (named pipe), not a regular file" in err
+
+
+def test_a_shallow_clone_is_named_with_the_fix(repo, capsys, tmp_path, monkeypatch):
+    """CI's shallow clone (`actions/checkout` fetches one commit): the merge base with main was
+    not fetched, and `HEAD~1` is beyond the history. Both say so, and how to fetch it (it was "no
+    default branch found" with origin/main right there, and "no commit has that name")."""
+    (repo / "shop" / "orders.py").write_text(V2_COMPATIBLE)
+    git(repo, "commit", "-qam", "main moves on")
+    git(repo, "checkout", "-qb", "feature", "HEAD~1")
+    for n in range(2):
+        (repo / "shop" / "orders.py").write_text(V2_BREAKING + f"# {n}\n")
+        git(repo, "commit", "-qam", f"feature {n}")
+    git(repo, "checkout", "-q", "main")  # the remote's default branch
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--depth", "1", "--branch", "feature", repo.as_uri(), str(clone))
+    git(clone, "fetch", "-q", "--depth", "1", "origin", "main:refs/remotes/origin/main")
+    monkeypatch.chdir(clone)
+    code, _, err = run(capsys)
+    assert code == 2 and err.count("\n") == 1, err
+    assert err.startswith("rea: error: HEAD and origin/main have no common commit in this shallow clone (their merge base was not fetched): ")
+    assert "`git fetch --unshallow`" in err and "`fetch-depth: 0` in actions/checkout" in err and "--base REV" in err
+    code, _, err = run(capsys, "--base", "HEAD~1")
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith("rea: error: unknown revision 'HEAD~1': no commit of this repository has that name, and it is a shallow clone")
+    assert "`git fetch --unshallow`" in err
+    code, out, _ = run(capsys, "--base", "origin/main")  # a base that was fetched compares
+    assert code == 1 and "Orders/place: breaks in-flight invocations" in out
+
+
+def test_no_commit_yet(tmp_path, capsys, monkeypatch):
+    git(tmp_path, "init", "-q", "-b", "main")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys)
+    assert code == 2 and err.startswith("rea: error: HEAD names no commit (the repository has none yet): commit first")
+
+
+def test_unrelated_histories(repo, capsys):
+    git(repo, "checkout", "-q", "--orphan", "other")
+    git(repo, "commit", "-qm", "a new root")
+    code, _, err = run(capsys)
+    assert code == 2 and err == "rea: error: HEAD and main have no common commit (unrelated histories): pass --base REV\n"

@@ -61,16 +61,41 @@ def repo_root(start: str | os.PathLike[str] = ".") -> Path:
     return Path(out.decode().strip())
 
 
-def verify(repo: Path, rev: str) -> str:
-    """The commit a revision names, or a one-line error."""
+SHALLOW_FIX = "fetch the rest of the history with `git fetch --unshallow` (in GitHub Actions: `fetch-depth: 0` in actions/checkout)"
+
+
+def is_shallow(repo: Path) -> bool:
+    """Is this a shallow clone, whose history stops at the commits it fetched (CI's default)?"""
+    try:
+        return _git(repo, "rev-parse", "--is-shallow-repository").strip() == b"true"
+    except _GitFailed:
+        return False
+
+
+def _resolve(repo: Path, rev: str) -> str | None:
     try:
         return _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}").decode().strip()
     except _GitFailed:
-        raise RevisionError(f"unknown revision {rev!r}: no commit of this repository has that name (try a branch, a tag or a commit hash)") from None
+        return None
+
+
+def verify(repo: Path, rev: str) -> str:
+    """The commit a revision names, or a one-line error (that says so when the repository is
+    a shallow clone: the commit may exist, beyond the history fetched)."""
+    commit = _resolve(repo, rev)
+    if commit is None:
+        if is_shallow(repo):
+            raise RevisionError(f"unknown revision {rev!r}: no commit of this repository has that name, and it is a shallow "
+                                f"clone: the commit may be in the history it did not fetch; {SHALLOW_FIX}")
+        raise RevisionError(f"unknown revision {rev!r}: no commit of this repository has that name (try a branch, a tag or a commit hash)")
+    return commit
 
 
 def default_base(repo: Path) -> tuple[str, str]:
     """The merge base of HEAD with the default branch: (commit, how it was found)."""
+    if _resolve(repo, "HEAD") is None:
+        raise RevisionError("HEAD names no commit (the repository has none yet): commit first, or compare two directories "
+                            "with `rea diff --base OLD_DIR --head NEW_DIR`")
     candidates = []
     try:
         head = _git(repo, "symbolic-ref", "--quiet", "refs/remotes/origin/HEAD").decode().strip()
@@ -78,16 +103,21 @@ def default_base(repo: Path) -> tuple[str, str]:
     except _GitFailed:
         pass
     candidates += ["origin/main", "origin/master", "main", "master"]
+    unrelated = []
     for branch in candidates:
-        try:
-            verify(repo, branch)
-        except RevisionError:
+        if _resolve(repo, branch) is None:
             continue
         try:
             base = _git(repo, "merge-base", "HEAD", branch).decode().strip()
         except _GitFailed:
+            unrelated.append(branch)
             continue
         return base, f"merge base of HEAD and {branch}"
+    if unrelated and is_shallow(repo):
+        raise RevisionError(f"HEAD and {unrelated[0]} have no common commit in this shallow clone (their merge base was not "
+                            f"fetched): {SHALLOW_FIX}; or pass --base REV")
+    if unrelated:
+        raise RevisionError(f"HEAD and {unrelated[0]} have no common commit (unrelated histories): pass --base REV")
     raise RevisionError("no default branch found (origin/HEAD, main or master) to take the merge base with; pass --base REV")
 
 
