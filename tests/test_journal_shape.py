@@ -228,7 +228,7 @@ def test_files_that_cannot_define_a_handler_are_not_parsed_unless_a_handler_reac
     }
     project = _Project(sources, DEFAULT)
     shapes, problems = _shape_all(project)
-    assert problems == [] and list(shapes) == [("App", "go")]
+    assert problems == {} and list(shapes) == [("App", "go")]
     assert project.parses == 3  # app.py, steps.py (reached from it), café.py; never models.py
 
 
@@ -464,7 +464,7 @@ def test_the_new_side_reuses_exactly_the_files_that_would_shape_the_same():
         _shape_all(before)
         after = _Project(new, DEFAULT, previous=before)
         shapes, problems = _shape_all(after)
-        assert problems == [], name
+        assert problems == {}, name
         assert {p for p, t in after.turns.items() if t is before.turns.get(p)} == reused, name
         assert after.reused == len(reused), name
         for service, label in ops.items():

@@ -9,7 +9,8 @@ core compares each recorded command with the one the code attempts (docs/replay-
   the semantic model (`rea_lint.model`) with helpers that receive the context followed;
 - `compare`: the verdict for a handler between two versions (compatible / breaks / unknown);
 - `replay`: which source operation(s) of the current code sit at a recorded journal index;
-- `revisions`: the Python files of a git revision, the work tree or a directory.
+- `revisions`: the Python files of a git revision, the work tree or a directory;
+- `uncompared`: the files a side cannot parse, whose handlers get no confident verdict.
 
 It never imports restate-sdk: the base install of rea_lint does not pull it. Its names are
 imported on first use, so a submodule (the `rea diff` arguments) costs no analysis import.

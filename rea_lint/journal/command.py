@@ -4,7 +4,8 @@ Sides: a git revision (read from git's object store, nothing checked out), the w
 (the default head), or a directory (`--base old/ --head new/`: a value naming an existing
 directory is a directory). The default base is the merge base of HEAD with the default
 branch (origin/HEAD, else main/master). Exit codes: 0 nothing breaks (compatible, added,
-or unknown without `--fail-on-unknown`), 1 something breaks, 2 an error (one line).
+or unknown without `--fail-on-unknown`), 1 something breaks or a file a side cannot parse
+changed (`uncompared`: its handlers are unknown), 2 an error (one line).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from rea_lint.journal.revisions import (
     repo_root,
     verify,
 )
-from rea_lint.journal.shape import Shapes, shapes_of_revisions, shapes_of_sources
+from rea_lint.journal.shape import Shapes, shape_sides, shapes_of_sources
+from rea_lint.journal.uncompared import lost_files, settle
 
 from rea_lint.journal.arguments import add_parser
 
@@ -149,9 +151,10 @@ def shapes_at(revision: str | None, paths: Sequence[str] = (), directory: str | 
 
 def compute(args: argparse.Namespace) -> tuple[ProjectDiff, str, str]:
     old_sources, new_sources, base, head = _sides(args)
-    (old, old_problems), (new, new_problems) = shapes_of_revisions(old_sources, new_sources)
-    problems = [f"{base}: {p}" for p in old_problems] + [f"{head}: {p}" for p in new_problems]
-    return diff_projects(old, new, problems), base, head
+    (old, old_problems), (new, new_problems) = shape_sides(old_sources, new_sources)
+    problems = [f"{base}: {p}" for p in old_problems.values()] + [f"{head}: {p}" for p in new_problems.values()]
+    lost = lost_files(old_problems, new_problems, old_sources, new_sources, base, head)
+    return settle(diff_projects(old, new, problems), old, new, lost), base, head
 
 
 def run(args: argparse.Namespace) -> int:
@@ -173,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(out)
     info = sys.stdout if args.format == "text" and not args.output_file else sys.stderr
     info.write(f"rea diff {base} -> {head}: " + report.summary(diff))
-    if diff.breaking and not args.exit_zero:
+    if (diff.breaking or diff.not_compared) and not args.exit_zero:
         return EXIT_BREAKING
     if diff.unknown and args.fail_on_unknown and not args.exit_zero:
         return EXIT_BREAKING

@@ -116,6 +116,9 @@ class ProjectDiff:
     problems: list[str] = field(default_factory=list)
     """Files that could not be parsed (where that can hide a handler or a helper one inlines),
     handlers defined twice (one line each)."""
+    not_compared: list[str] = field(default_factory=list)
+    """Files one side could not parse, changed by the change (`uncompared`): the handlers they
+    define are unknown, and the run does not pass."""
 
     @property
     def breaking(self) -> bool:
@@ -126,15 +129,16 @@ class ProjectDiff:
         return any(h.verdict is Verdict.UNKNOWN for h in self.handlers)
 
     def services(self) -> dict[str, str]:
-        """Services removed entirely (every handler gone): name -> `removed`."""
-        old: dict[str, set[str]] = {}
+        """Services removed entirely (every handler gone): name -> `removed`. One whose handlers
+        are unknown (their file does not parse on the new side) is not known to be gone."""
+        gone: dict[str, bool] = {}
         new: set[str] = set()
         for h in self.handlers:
             if h.old is not None:
-                old.setdefault(h.service, set()).add(h.handler)
+                gone[h.service] = gone.get(h.service, True) and h.verdict is Verdict.REMOVED
             if h.new is not None:
                 new.add(h.service)
-        return {s: "removed" for s in old if s not in new}
+        return {s: "removed" for s, all_gone in gone.items() if all_gone and s not in new}
 
 
 def compare_handlers(old: HandlerShape, new: HandlerShape) -> HandlerDiff:

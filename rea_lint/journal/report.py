@@ -91,7 +91,10 @@ def summary(diff: ProjectDiff) -> str:
         counts[h.verdict] = counts.get(h.verdict, 0) + 1
     total = len(diff.handlers)
     parts = [f"{n} {_TITLES[v].split(' (')[0]}" for v, n in sorted(counts.items(), key=lambda kv: list(Verdict).index(kv[0]))]
-    return f"{total} handler{'s' * (total != 1)} compared: {', '.join(parts) or 'none found'}.\n"
+    lost = len(diff.not_compared)
+    them, their = ("them", "their") if lost != 1 else ("it", "its")
+    files = f"; {lost} file{'s' * (lost != 1)} could not be compared (a side cannot parse {them}: {their} handlers are unknown)" if lost else ""
+    return f"{total} handler{'s' * (total != 1)} compared: {', '.join(parts) or 'none found'}{files}.\n"
 
 
 def _op_json(op: Op | None) -> dict[str, Any] | None:
@@ -146,6 +149,7 @@ def as_json(diff: ProjectDiff, base: str = "", head: str = "") -> str:
         "handlers": handlers,
         "services_removed": sorted(diff.services()),
         "problems": list(diff.problems),
+        "not_compared": list(diff.not_compared),
         "summary": {"handlers": len(diff.handlers), **counts},
     }
     return json.dumps(doc, indent=2) + "\n"

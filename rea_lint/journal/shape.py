@@ -48,6 +48,7 @@ __all__ = [
     "Unknown",
     "load_shapes",
     "shapes_of_source",
+    "shape_sides",
     "shapes_of_revisions",
     "shapes_of_sources",
 ]
@@ -281,7 +282,8 @@ def shapes_of_sources(sources: Mapping[str, str], config: ReaConfig = DEFAULT) -
     collection runs meanwhile: the trees and models hold no cycles (reference counting frees
     them), and each collection would walk the ones kept again."""
     with tree_mode():
-        return _shape_all(_Project(sources, config))
+        shapes, problems = _shape_all(_Project(sources, config))
+    return shapes, _listed(problems)
 
 
 def shapes_of_revisions(
@@ -292,18 +294,31 @@ def shapes_of_revisions(
     they looked up names the same file, with the same text), has the same shapes: the new side
     takes them from the old one instead of parsing it again. A deploy changes a few files, so
     this is most of the new side's work."""
+    (old_shapes, old_problems), (new_shapes, new_problems) = shape_sides(old, new, config)
+    return (old_shapes, _listed(old_problems)), (new_shapes, _listed(new_problems))
+
+
+def shape_sides(
+    old: Mapping[str, str], new: Mapping[str, str], config: ReaConfig = DEFAULT
+) -> tuple[tuple[Shapes, dict[str, str]], tuple[Shapes, dict[str, str]]]:
+    """`shapes_of_revisions` with each side's problems by path (path -> its problem line), so a
+    comparison knows which files a side could not parse."""
     with tree_mode():
         before = _Project(old, config)
         first = _shape_all(before)
         return first, _shape_all(_Project(new, config, previous=before))
 
 
-def _shape_all(project: "_Project") -> tuple[Shapes, list[str]]:
+def _shape_all(project: "_Project") -> tuple[Shapes, dict[str, str]]:
     shapes = Shapes()
     for path in sorted(project.sources):
         for shape in project.shape_file(path):
             shapes.add(shape)
-    return shapes, [project.problems[p] for p in sorted(project.problems)]
+    return shapes, {p: project.problems[p] for p in sorted(project.problems)}
+
+
+def _listed(problems: Mapping[str, str]) -> list[str]:
+    return [problems[p] for p in sorted(problems)]
 
 
 def shapes_of_source(source: str, path: str = "<string>", config: ReaConfig = DEFAULT) -> Shapes:
