@@ -1,13 +1,20 @@
-"""`rea diff` where a side cannot parse a file: its handlers are unknown, never `removed`
-or `added`, and the run does not pass (exit 1, as `rea check` for a file it could not check).
+"""`rea diff` where a side cannot parse, decode or read a file: its handlers are unknown,
+never `removed` or `added`, and the run does not pass (exit 1, as `rea check` for a file it
+could not check).
 
 A file that does not parse hides which handlers it defines and what they journal. Read as
 empty, a broken work tree file made its handlers `removed`, and a broken base file made them
-`added` with exit 0: a "safe" that rea could not know."""
+`added` with exit 0: a "safe" that rea could not know. Bytes that are not in the file's
+encoding were read with replacement characters, so diff compared a file `rea check` rejects;
+and a FIFO in the work tree, which git does not list, was passed over without a word."""
 
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
+
+import pytest
 
 from rea_lint.cli import main
 from tests.test_diff_cli import V1, V2_BREAKING, git, repo  # noqa: F401 (the fixture)
@@ -37,7 +44,7 @@ def test_a_work_tree_file_that_does_not_parse(repo, capsys):  # noqa: F811
     assert "removed" not in out  # neither the handlers nor their service are known to be gone
     assert lines[1].startswith("shop/orders.py:8: Orders/place: unknown: shop/orders.py cannot be parsed in the work tree: "
                                "rea cannot tell whether the new code defines Orders/place there, or what it journals; fix the file")
-    assert lines[-1].endswith("2 handlers compared: 2 unknown; 1 file could not be compared (a side cannot parse it: its handlers are unknown).")
+    assert lines[-1].endswith("2 handlers compared: 2 unknown; 1 file could not be compared (a side cannot read or parse it: its handlers are unknown).")
     code, doc = handlers(capsys, "--base", "HEAD")
     assert code == 1 and doc["not_compared"] == [ORDERS] and doc["services_removed"] == []
     assert {h["handler"]: h["verdict"] for h in doc["handlers"]} == {"place": "unknown", "status": "unknown"}
@@ -104,3 +111,67 @@ def test_sarif_and_github_show_the_unknowns(repo, capsys):  # noqa: F811
     code, out, _ = run(capsys, "--base", "HEAD", "--format", "github")
     kinds = [line.split(" ", 1)[0] for line in out.splitlines()]
     assert code == 1 and kinds == ["::warning", "::notice", "::notice"], out
+
+
+BAD_UTF8 = V1.encode().replace(b"import restate\n", b"import restate  # caf\xe9 (latin-1, undeclared)\n")
+
+
+def test_bytes_not_in_the_encoding_are_not_read(repo, capsys, monkeypatch):  # noqa: F811
+    """As `rea check`, which rejects the file with the same words (`runner.decode`)."""
+    (repo / ORDERS).write_bytes(BAD_UTF8)
+    git(repo, "commit", "-qam", "latin-1 without a cookie")
+    code = main(["check", "--no-cache", ORDERS])
+    check_out, _ = capsys.readouterr()
+    decode_error = "cannot decode: invalid or missing encoding declaration"
+    assert code == 1 and decode_error in check_out
+    code, out, _ = run(capsys, "--base", "HEAD")  # the same bytes on both sides: listed, not compared
+    assert code == 0 and out.splitlines()[:2] == [f"HEAD: {ORDERS}: {decode_error}; save it as UTF-8, or declare its encoding "
+                                                  "in a `# -*- coding: NAME -*-` line, as `rea check` reads it",
+                                                  f"the work tree: {ORDERS}: {decode_error}; save it as UTF-8, or declare its encoding "
+                                                  "in a `# -*- coding: NAME -*-` line, as `rea check` reads it"]
+    assert "0 handlers compared: none found." in out
+    (repo / ORDERS).write_bytes(BAD_UTF8.replace(b'"charge"', b'"charge-v2"'))
+    code, out, _ = run(capsys, "--base", "HEAD")  # changed: its handlers are unknown (it compared as if fine)
+    assert code == 1 and "1 file could not be compared" in out
+    (repo / ORDERS).write_text(V1)  # fixed on one side only: the base's copy is still unreadable
+    code, out, _ = run(capsys, "--base", "HEAD")
+    assert code == 1 and "Orders/place: unknown: shop/orders.py cannot be decoded at HEAD" in out
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this platform")
+def test_a_fifo_in_the_work_tree_is_named(repo, capsys):  # noqa: F811
+    """git does not list a FIFO; rea names it as `rea check` does (not read: it would block),
+    wherever it is: beside listed files, in a directory with nothing git lists, or named as a
+    PATH. One in an ignored directory is left out, as git leaves it out."""
+    os.mkfifo(repo / "shop" / "pipe.py")
+    (repo / "empty").mkdir()
+    os.mkfifo(repo / "empty" / "deep.py")
+    (repo / "build").mkdir()
+    os.mkfifo(repo / "build" / "ignored.py")
+    (repo / ".gitignore").write_text("build/\n")
+    fifo = "cannot read: a FIFO (named pipe), not a regular file"
+    code, out, _ = run(capsys, "--base", "HEAD")
+    assert code == 1, out
+    assert out.splitlines()[:2] == [f"the work tree: empty/deep.py: {fifo}", f"the work tree: shop/pipe.py: {fifo}"]
+    assert "ignored.py" not in out and "2 compatible; 2 files could not be compared" in out
+    code, out, _ = run(capsys, "--base", "HEAD", "shop/pipe.py")
+    assert code == 1 and out.splitlines()[0] == f"the work tree: shop/pipe.py: {fifo}"
+    code, out, _ = run(capsys, "--base", "HEAD", "shop/orders.py")  # not selected: not named
+    assert code == 0 and "pipe.py" not in out
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
+def test_a_link_to_a_device_is_not_read(repo, capsys):  # noqa: F811
+    (repo / "shop" / "zero.py").symlink_to("/dev/zero")
+    code, out, _ = run(capsys, "--base", "HEAD")
+    assert code == 1 and out.splitlines()[0] == "the work tree: shop/zero.py: cannot read: a character device, not a regular file"
+
+
+def test_rea_explain_still_gets_an_error_for_a_directory_it_cannot_read(tmp_path):
+    """`read_directory` (`rea explain --since DIR`) names the file instead of reading it with
+    replacement characters."""
+    from rea_lint.journal.revisions import RevisionError, read_directory
+
+    (tmp_path / "orders.py").write_bytes(BAD_UTF8)
+    with pytest.raises(RevisionError, match=r"orders.py: cannot decode: invalid or missing encoding declaration"):
+        read_directory(tmp_path)

@@ -10,7 +10,8 @@ core compares each recorded command with the one the code attempts (docs/replay-
 - `compare`: the verdict for a handler between two versions (compatible / breaks / unknown);
 - `replay`: which source operation(s) of the current code sit at a recorded journal index;
 - `revisions`: the Python files of a git revision, the work tree or a directory;
-- `uncompared`: the files a side cannot parse, whose handlers get no confident verdict.
+- `side`: one side's files as text, read and decoded as `rea check` does, and those it cannot;
+- `uncompared`: the files a side cannot read or parse, whose handlers get no confident verdict.
 
 It never imports restate-sdk: the base install of rea_lint does not pull it. Its names are
 imported on first use, so a submodule (the `rea diff` arguments) costs no analysis import.

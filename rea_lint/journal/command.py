@@ -22,9 +22,10 @@ from rea_lint.journal.revisions import (
     default_base,
     exists_at,
     pathspecs,
-    read_directory,
-    read_revision,
-    read_worktree,
+    Side,
+    directory_side,
+    revision_side,
+    worktree_side,
     repo_root,
     verify,
 )
@@ -39,7 +40,7 @@ EXIT_OK, EXIT_BREAKING, EXIT_ERROR = 0, 1, 2
 WORKTREE = "the work tree"
 
 
-def _sides(args: argparse.Namespace) -> tuple[dict[str, str], dict[str, str], str, str]:
+def _sides(args: argparse.Namespace) -> tuple[Side, Side, str, str]:
     for flag, value in (("--base", args.base), ("--head", args.head)):
         if value is not None and not value.strip():
             raise RevisionError(f"{flag} is empty: give a git revision (a branch, a tag, a commit hash) or a directory")
@@ -53,7 +54,7 @@ def _sides(args: argparse.Namespace) -> tuple[dict[str, str], dict[str, str], st
             raise RevisionError("compare two directories with both --base DIR and --head DIR (a directory and a revision do not mix)")
         if args.head is None:
             raise RevisionError("--base is a directory: give --head NEW_DIR too")
-        return read_directory(args.base), read_directory(args.head), str(args.base), str(args.head)
+        return directory_side(args.base), directory_side(args.head), str(args.base), str(args.head)
     repo = _repository(args)
     if args.base is None:
         base_rev, how = default_base(repo)
@@ -64,8 +65,8 @@ def _sides(args: argparse.Namespace) -> tuple[dict[str, str], dict[str, str], st
     head_label = WORKTREE if head_rev is None else args.head
     _paths_exist(repo, args.paths, (base_rev, base_label), (head_rev, head_label))
     specs = pathspecs(repo, args.paths) if args.paths else ["."]
-    old = read_revision(repo, base_rev, specs)
-    new = read_worktree(repo, specs) if head_rev is None else read_revision(repo, head_rev, specs)
+    old = revision_side(repo, base_rev, specs)
+    new = worktree_side(repo, specs) if head_rev is None else revision_side(repo, head_rev, specs)
     return old, new, base_label, head_label
 
 
@@ -139,21 +140,24 @@ def repo_around(paths: Sequence[str]) -> Path:
 def shapes_at(revision: str | None, paths: Sequence[str] = (), directory: str | None = None) -> tuple[Shapes, list[str]]:
     """The handler shapes of one side, for other commands (`rea explain --since REV`):
     ``revision`` a git revision of the repository around the current directory or, outside
-    one, around the first of ``paths`` (None: the work tree), or ``directory``. Raises `RevisionError` (one line) on bad input."""
+    one, around the first of ``paths`` (None: the work tree), or ``directory``, and one problem
+    line per file that cannot be read, decoded or parsed. Raises `RevisionError` (one line) on bad input."""
     if directory is not None:
-        sources = read_directory(directory)
+        side = directory_side(directory)
     else:
         repo = repo_around(paths)
         specs = pathspecs(repo, paths) if paths else ["."]
-        sources = read_worktree(repo, specs) if revision is None else read_revision(repo, revision, specs)
-    return shapes_of_sources(sources)
+        side = worktree_side(repo, specs) if revision is None else revision_side(repo, revision, specs)
+    shapes, problems = shapes_of_sources(side.sources)
+    return shapes, [side.unreadable[p] for p in sorted(side.unreadable)] + problems
 
 
 def compute(args: argparse.Namespace) -> tuple[ProjectDiff, str, str]:
-    old_sources, new_sources, base, head = _sides(args)
-    (old, old_problems), (new, new_problems) = shape_sides(old_sources, new_sources)
-    problems = [f"{base}: {p}" for p in old_problems.values()] + [f"{head}: {p}" for p in new_problems.values()]
-    lost = lost_files(old_problems, new_problems, old_sources, new_sources, base, head)
+    old_side, new_side, base, head = _sides(args)
+    (old, old_parse), (new, new_parse) = shape_sides(old_side.sources, new_side.sources)
+    old_problems, new_problems = {**old_side.unreadable, **old_parse}, {**new_side.unreadable, **new_parse}
+    problems = [f"{base}: {old_problems[p]}" for p in sorted(old_problems)] + [f"{head}: {new_problems[p]}" for p in sorted(new_problems)]
+    lost = lost_files(old_problems, new_problems, old_side.content(), new_side.content(), base, head)
     return settle(diff_projects(old, new, problems), old, new, lost), base, head
 
 

@@ -117,7 +117,7 @@ class ProjectDiff:
     """Files that could not be parsed (where that can hide a handler or a helper one inlines),
     handlers defined twice (one line each)."""
     not_compared: list[str] = field(default_factory=list)
-    """Files one side could not parse, changed by the change (`uncompared`): the handlers they
+    """Files one side could not read, decode or parse, changed by the change (`uncompared`): the handlers they
     define are unknown, and the run does not pass."""
 
     @property

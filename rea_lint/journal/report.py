@@ -93,7 +93,7 @@ def summary(diff: ProjectDiff) -> str:
     parts = [f"{n} {_TITLES[v].split(' (')[0]}" for v, n in sorted(counts.items(), key=lambda kv: list(Verdict).index(kv[0]))]
     lost = len(diff.not_compared)
     them, their = ("them", "their") if lost != 1 else ("it", "its")
-    files = f"; {lost} file{'s' * (lost != 1)} could not be compared (a side cannot parse {them}: {their} handlers are unknown)" if lost else ""
+    files = f"; {lost} file{'s' * (lost != 1)} could not be compared (a side cannot read or parse {them}: {their} handlers are unknown)" if lost else ""
     return f"{total} handler{'s' * (total != 1)} compared: {', '.join(parts) or 'none found'}{files}.\n"
 
 

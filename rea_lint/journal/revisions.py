@@ -2,28 +2,34 @@
 
 Revisions are read straight from git's object store (`git ls-tree` + one `git cat-file
 --batch`), never checked out, so `rea diff` leaves the work tree alone and stays fast.
-Every side's bytes are decoded as `rea check` decodes them (`_text`), and files on disk are
-read as it reads them (`read_regular`: regular files only). Every problem is a
+Every side's files are decoded and read as `rea check` does (`side.Side`); one that cannot be
+is kept by path with its problem. A problem with a revision, a path or the repository is a
 `RevisionError` with one line that names it and the fix.
 """
 
 from __future__ import annotations
 
 import os
+import posixpath
 import subprocess
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from rea_lint.journal.side import Side
+from rea_lint.reading import describe_mode
+
 __all__ = [
     "RevisionError",
+    "Side",
     "default_base",
+    "directory_side",
     "exists_at",
     "read_directory",
-    "read_revision",
-    "read_worktree",
     "repo_root",
     "pathspecs",
+    "revision_side",
     "verify",
+    "worktree_side",
 ]
 
 
@@ -31,16 +37,20 @@ class RevisionError(Exception):
     """A one-line problem with a revision, a path or the repository (exit 2)."""
 
 
-def _git(repo: "Path | str | os.PathLike[str]", *args: str, input: bytes | None = None) -> bytes:
+def _git(repo: "Path | str | os.PathLike[str]", *args: str, input: bytes | None = None, accept: tuple[int, ...] = (0,),
+         literal: bool = True) -> bytes:
+    """Run git in ``repo``; paths given it are paths, not patterns (``literal``; `check-ignore`
+    refuses the option, and reads its paths as paths anyway)."""
     try:
         done = subprocess.run(
-            ["git", "--literal-pathspecs", "-C", str(repo), *args], input=input, capture_output=True, check=False, timeout=120
+            ["git", *(["--literal-pathspecs"] if literal else []), "-C", str(repo), *args],
+            input=input, capture_output=True, check=False, timeout=120,
         )
     except FileNotFoundError:
         raise RevisionError("git is not installed (rea diff reads revisions with git)") from None
     except subprocess.TimeoutExpired:
         raise RevisionError(f"git {' '.join(args[:2])} took more than 120 s") from None
-    if done.returncode != 0:
+    if done.returncode not in accept:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise _GitFailed(message[-1] if message else f"git {args[0]} failed")
     return done.stdout
@@ -175,30 +185,8 @@ def _is_python(path: str) -> bool:
     return path.endswith(".py")
 
 
-def _text(data: bytes) -> str:
-    """Source bytes as `rea check` decodes them (a PEP 263 coding cookie, a UTF-8 BOM); bytes
-    that cannot be decoded so are read as UTF-8 with replacement characters, the same on both
-    sides, so that a file still compares (its parse then names any problem)."""
-    from rea_lint.runner import decode
-
-    try:
-        return decode(data)
-    except (SyntaxError, UnicodeDecodeError, LookupError):
-        return data.decode("utf-8", "replace")
-
-
-def _read(full: Path) -> str:
-    """A file of a side on disk, as `rea check` reads it (a FIFO is refused, not waited on)."""
-    from rea_lint.reading import UnreadableFile, read_regular
-
-    try:
-        return _text(read_regular(full))
-    except UnreadableFile as err:
-        raise RevisionError(f"{full}: cannot read: {str(err).removeprefix('skipped: ')}") from None
-
-
-def read_revision(repo: Path, rev: str, specs: Sequence[str] = (".",)) -> dict[str, str]:
-    """relative path -> text of every `*.py` file under ``specs`` at ``rev``."""
+def revision_side(repo: Path, rev: str, specs: Sequence[str] = (".",)) -> Side:
+    """The `*.py` files under ``specs`` at ``rev``."""
     commit = verify(repo, rev)
     listing = _git(repo, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *_limit(specs))
     blobs: dict[str, str] = {}
@@ -208,51 +196,116 @@ def read_revision(repo: Path, rev: str, specs: Sequence[str] = (".",)) -> dict[s
         if len(parts) >= 3 and parts[1] == b"blob":
             blobs[name.decode("utf-8", "surrogateescape")] = parts[2].decode()
     entries = [(path, blobs[path]) for path in _select(blobs, specs)]
+    side = Side()
     if not entries:
-        return {}
+        return side
     batch = _git(repo, "cat-file", "--batch", input=b"".join(f"{oid}\n".encode() for _, oid in entries))
-    out: dict[str, str] = {}
     pos = 0
     for path, _oid in entries:
         header_end = batch.index(b"\n", pos)
         header = batch[pos:header_end].split()
+        if len(header) < 3:  # `<oid> missing`: a partial clone that has not fetched it
+            side.refuse(path, "git does not have its contents here (a partial clone?): fetch them (`git fetch`)")
+            pos = header_end + 1
+            continue
         size = int(header[2])
-        body = batch[header_end + 1 : header_end + 1 + size]
+        side.add_bytes(path, batch[header_end + 1 : header_end + 1 + size])
         pos = header_end + 1 + size + 1
-        out[path] = _text(body)
-    return out
+    return side
 
 
-def read_worktree(repo: Path, specs: Sequence[str] = (".",)) -> dict[str, str]:
-    """relative path -> text of every `*.py` file under ``specs`` in the work tree (tracked
-    and untracked, as git sees it: ignored files left out, deleted files absent)."""
+def worktree_side(repo: Path, specs: Sequence[str] = (".",)) -> Side:
+    """The `*.py` files under ``specs`` in the work tree: tracked and untracked, as git sees
+    them (ignored files left out, deleted files absent), and the ones git does not list because
+    they are no files (a FIFO), which cannot be read."""
     listing = _git(repo, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *_limit(specs))
-    out: dict[str, str] = {}
-    for path in _select(sorted({raw.decode("utf-8", "surrogateescape") for raw in listing.split(b"\0") if raw}), specs):
-        full = repo / path
-        try:
-            out[path] = _read(full)
-        except (FileNotFoundError, IsADirectoryError):
-            continue  # deleted in the work tree, not yet staged: absent on this side
-        except OSError as err:
-            raise RevisionError(f"{full}: cannot read: {err.strerror or err}") from None
-    return out
+    listed = sorted({raw.decode("utf-8", "surrogateescape") for raw in listing.split(b"\0") if raw})
+    side = Side()
+    for path in _select(listed, specs):
+        side.add_file(path, repo / path)
+    for path, mode in _not_files(repo, specs, listed):
+        side.refuse(path, f"{describe_mode(mode)}, not a regular file")
+    return side
 
 
-def read_directory(directory: str | os.PathLike[str]) -> dict[str, str]:
-    """relative path -> text of every `*.py` file under a directory (hidden directories,
-    `__pycache__`, virtual environments left out)."""
+def _not_files(repo: Path, specs: Sequence[str], listed: Sequence[str]) -> list[tuple[str, int]]:
+    """The `*.py` entries under ``specs`` that are no regular file or link (a FIFO, a socket, a
+    device), with their mode: git passes over them without a word, `rea check` names them. The
+    directories git lists something in are scanned; any other is ignored (left out) or holds
+    nothing git lists, and is walked."""
+    known, nested = {"."}, set()
+    for p in listed:
+        if p.endswith("/"):  # a repository inside this one: git's business, not this side's
+            nested.add(p.rstrip("/"))
+            continue
+        d = posixpath.dirname(p) or "."
+        while d not in known:
+            known.add(d)
+            d = posixpath.dirname(d) or "."
+    found: list[tuple[str, int]] = []
+    unseen: list[str] = []
+
+    def scan(top: str, everything: bool) -> None:
+        stack = [top]
+        while stack:
+            here = stack.pop()
+            try:
+                entries = list(os.scandir(repo / here))
+            except OSError:
+                continue
+            for e in entries:
+                rel = e.name if here == "." else f"{here}/{e.name}"
+                if e.is_dir(follow_symlinks=False):
+                    if e.name == ".git" or rel in nested or (everything and os.path.lexists(os.path.join(e.path, ".git"))):
+                        continue
+                    (stack if everything or rel in known else unseen).append(rel)
+                elif _is_python(e.name) and not e.is_file(follow_symlinks=False) and not e.is_symlink():
+                    found.append((rel, e.stat(follow_symlinks=False).st_mode))
+
+    for spec in specs:
+        full = repo / spec
+        if full.is_dir() and not full.is_symlink():
+            scan(spec, False)
+        elif _is_python(spec) and os.path.lexists(full) and not (full.is_symlink() or full.is_file()):
+            found.append((spec, os.lstat(full).st_mode))
+    if unseen:
+        ignored = _ignored(repo, unseen)
+        for d in unseen:
+            if d not in ignored:
+                scan(d, True)
+    if found:
+        ignored = _ignored(repo, [p for p, _ in found])
+        found = [(p, mode) for p, mode in found if p not in ignored]
+    return sorted(found)
+
+
+def _ignored(repo: Path, paths: Sequence[str]) -> set[str]:
+    """Which of ``paths`` git ignores (`.gitignore` and the like)."""
+    out = _git(repo, "check-ignore", "-z", "--stdin", input=b"".join(p.encode("utf-8", "surrogateescape") + b"\0" for p in paths),
+               accept=(0, 1), literal=False)
+    return {raw.decode("utf-8", "surrogateescape") for raw in out.split(b"\0") if raw}
+
+
+def directory_side(directory: str | os.PathLike[str]) -> Side:
+    """The `*.py` files under a directory (hidden directories, `__pycache__`, virtual
+    environments left out); a FIFO among them cannot be read."""
     root = Path(directory)
     if not root.is_dir():
         raise RevisionError(f"{directory}: not a directory")
-    out: dict[str, str] = {}
+    side = Side()
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in ("__pycache__", "node_modules", "venv", "site-packages"))
         for name in sorted(filenames):
             if _is_python(name):
                 full = Path(dirpath) / name
-                try:
-                    out[full.relative_to(root).as_posix()] = _read(full)
-                except OSError as err:
-                    raise RevisionError(f"{full}: cannot read: {err.strerror or err}") from None
-    return out
+                side.add_file(full.relative_to(root).as_posix(), full)
+    return side
+
+
+def read_directory(directory: str | os.PathLike[str]) -> dict[str, str]:
+    """relative path -> text of every `*.py` file under a directory (`directory_side`); a file
+    that cannot be read or decoded is an error (`RevisionError`), not left out."""
+    side = directory_side(directory)
+    for path, problem in side.unreadable.items():
+        raise RevisionError(f"{Path(directory) / path}{problem.removeprefix(path)}")
+    return side.sources

@@ -1,7 +1,8 @@
-"""Files a side cannot parse: their handlers get no confident verdict, and the run does not pass.
+"""Files a side cannot read, decode or parse: their handlers get no confident verdict, and the
+run does not pass.
 
-A file that does not parse on one side hides there which handlers it defines and what they
-journal. Compared as if it were empty, its handlers on the other side came out `removed` (a
+A file that does not parse on one side (or cannot be read or decoded there: a FIFO, bytes
+that are not in its encoding) hides there which handlers it defines and what they journal. Compared as if it were empty, its handlers on the other side came out `removed` (a
 broken work tree) or `added` (a broken base, exit 0): a verdict rea cannot know. Each handler
 such a file defines on either side is `unknown` instead, with the file named, and the run
 exits 1 as `rea check` does for a file it could not check. A file that fails the same way on
@@ -21,7 +22,7 @@ __all__ = ["Lost", "lost_files", "settle"]
 
 @dataclass(frozen=True)
 class Lost:
-    """A file compared on neither side: where it failed, and how (`parsed`)."""
+    """A file compared on neither side: where it failed, and how (`parsed`, `decoded`, `read`)."""
 
     path: str
     old: str | None
@@ -39,8 +40,9 @@ def lost_files(
     old_problems: Mapping[str, str], new_problems: Mapping[str, str],
     old_content: Mapping[str, object], new_content: Mapping[str, object], base: str, head: str,
 ) -> dict[str, Lost]:
-    """path -> `Lost` for each file that a side cannot parse (``*_problems``: path -> its problem
-    line), unless it fails on both sides with the same content (``*_content``: path -> its text)."""
+    """path -> `Lost` for each file that a side cannot read, decode or parse (``*_problems``: path
+    -> its problem line), unless it fails on both sides with the same content (``*_content``:
+    path -> its text, or its bytes when they were read but not decoded)."""
     out: dict[str, Lost] = {}
     for path in sorted({*old_problems, *new_problems}):
         before, after = old_content.get(path), new_content.get(path)
