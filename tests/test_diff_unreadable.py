@@ -108,6 +108,7 @@ def test_sarif_and_github_show_the_unknowns(repo, capsys):  # noqa: F811
     (sarif,) = json.loads(out)["runs"]
     assert code == 1 and [r["ruleId"] for r in sarif["results"]] == ["unknown", "unknown"]
     assert "cannot be parsed in the work tree" in sarif["results"][0]["message"]["text"]
+    assert sarif["invocations"][0]["executionSuccessful"] is False  # as `rea check` for a file it could not check
     code, out, _ = run(capsys, "--base", "HEAD", "--format", "github")
     kinds = [line.split(" ", 1)[0] for line in out.splitlines()]
     assert code == 1 and kinds == ["::warning", "::notice", "::notice"], out

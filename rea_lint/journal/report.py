@@ -196,7 +196,7 @@ def as_sarif(diff: ProjectDiff, base: str = "", head: str = "") -> str:
             }
         },
         "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().resolve().as_uri() + "/"}},
-        "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": [
+        "invocations": [{"executionSuccessful": not diff.not_compared, "toolExecutionNotifications": [
             {"level": "warning", "message": {"text": p}} for p in diff.problems]}],
         "properties": {"base": base, "head": head},
         "results": results,
