@@ -145,15 +145,15 @@ def test_a_fifo_in_the_work_tree_is_named(repo, capsys):  # noqa: F811
     wherever it is: beside listed files, in a directory with nothing git lists, or named as a
     PATH. One in an ignored directory is left out, as git leaves it out."""
     os.mkfifo(repo / "shop" / "pipe.py")
-    (repo / "empty").mkdir()
-    os.mkfifo(repo / "empty" / "deep.py")
+    (repo / "empty" / "er").mkdir(parents=True)
+    os.mkfifo(repo / "empty" / "er" / "deep.py")
     (repo / "build").mkdir()
     os.mkfifo(repo / "build" / "ignored.py")
     (repo / ".gitignore").write_text("build/\n")
     fifo = "cannot read: a FIFO (named pipe), not a regular file"
     code, out, _ = run(capsys, "--base", "HEAD")
     assert code == 1, out
-    assert out.splitlines()[:2] == [f"the work tree: empty/deep.py: {fifo}", f"the work tree: shop/pipe.py: {fifo}"]
+    assert out.splitlines()[:2] == [f"the work tree: empty/er/deep.py: {fifo}", f"the work tree: shop/pipe.py: {fifo}"]
     assert "ignored.py" not in out and "2 compatible; 2 files could not be compared" in out
     code, out, _ = run(capsys, "--base", "HEAD", "shop/pipe.py")
     assert code == 1 and out.splitlines()[0] == f"the work tree: shop/pipe.py: {fifo}"

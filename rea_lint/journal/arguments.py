@@ -15,7 +15,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description="Compare every handler's journal shape between two revisions: compatible, "
         "breaks in-flight invocations, or unknown (with the reason).",
         epilog="Exit codes: 0 nothing breaks (compatible, added, unknown); 1 something breaks, or a file one side "
-        "cannot parse changed (its handlers are unknown), or any unknown with --fail-on-unknown; 2 an error (one line).",
+        "cannot read or parse changed (its handlers are unknown), or any unknown with --fail-on-unknown; 2 an error (one line).",
     )
     p.add_argument("paths", nargs="*", default=[], help="limit to these files or directories (inside the repository)")
     p.add_argument("--base", metavar="REV", help="old side: a git revision or a directory (default: merge base with the default branch)")

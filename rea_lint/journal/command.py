@@ -4,8 +4,8 @@ Sides: a git revision (read from git's object store, nothing checked out), the w
 (the default head), or a directory (`--base old/ --head new/`: a value naming an existing
 directory is a directory). The default base is the merge base of HEAD with the default
 branch (origin/HEAD, else main/master). Exit codes: 0 nothing breaks (compatible, added,
-or unknown without `--fail-on-unknown`), 1 something breaks or a file a side cannot parse
-changed (`uncompared`: its handlers are unknown), 2 an error (one line).
+or unknown without `--fail-on-unknown`), 1 something breaks or a file a side cannot read,
+decode or parse changed (`uncompared`: its handlers are unknown), 2 an error (one line).
 """
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ from typing import Sequence
 from rea_lint.journal.compare import ProjectDiff, diff_projects
 from rea_lint.journal.revisions import (
     RevisionError,
+    Side,
     default_base,
+    directory_side,
     exists_at,
     pathspecs,
-    Side,
-    directory_side,
-    revision_side,
-    worktree_side,
     repo_root,
+    revision_side,
     verify,
+    worktree_side,
 )
 from rea_lint.journal.shape import Shapes, shape_sides, shapes_of_sources
 from rea_lint.journal.uncompared import lost_files, settle

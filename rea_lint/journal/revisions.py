@@ -231,24 +231,27 @@ def worktree_side(repo: Path, specs: Sequence[str] = (".",)) -> Side:
 def _not_files(repo: Path, specs: Sequence[str], listed: Sequence[str]) -> list[tuple[str, int]]:
     """The `*.py` entries under ``specs`` that are no regular file or link (a FIFO, a socket, a
     device), with their mode: git passes over them without a word, `rea check` names them. The
-    directories git lists something in are scanned; any other is ignored (left out) or holds
-    nothing git lists, and is walked."""
-    known, nested = {"."}, set()
+    directories git lists something in are scanned; of the others, those git ignores are left
+    out, a repository inside this one is its own, and the rest (holding nothing git lists) are
+    scanned the same way, a level at a time."""
+    known = {"."}
     for p in listed:
-        if p.endswith("/"):  # a repository inside this one: git's business, not this side's
-            nested.add(p.rstrip("/"))
-            continue
-        d = posixpath.dirname(p) or "."
+        d = posixpath.dirname(p.rstrip("/")) or "."
         while d not in known:
             known.add(d)
             d = posixpath.dirname(d) or "."
     found: list[tuple[str, int]] = []
-    unseen: list[str] = []
-
-    def scan(top: str, everything: bool) -> None:
-        stack = [top]
-        while stack:
-            here = stack.pop()
+    pending = []
+    for spec in specs:
+        full = repo / spec
+        if full.is_dir() and not full.is_symlink():
+            pending.append(spec)
+        elif _is_python(spec) and os.path.lexists(full) and not (full.is_symlink() or full.is_file()):
+            found.append((spec, os.lstat(full).st_mode))
+    while pending:
+        unseen = []
+        while pending:
+            here = pending.pop()
             try:
                 entries = list(os.scandir(repo / here))
             except OSError:
@@ -256,23 +259,15 @@ def _not_files(repo: Path, specs: Sequence[str], listed: Sequence[str]) -> list[
             for e in entries:
                 rel = e.name if here == "." else f"{here}/{e.name}"
                 if e.is_dir(follow_symlinks=False):
-                    if e.name == ".git" or rel in nested or (everything and os.path.lexists(os.path.join(e.path, ".git"))):
-                        continue
-                    (stack if everything or rel in known else unseen).append(rel)
+                    if rel in known:
+                        pending.append(rel)
+                    elif e.name != ".git" and not os.path.lexists(os.path.join(e.path, ".git")):
+                        unseen.append(rel)
                 elif _is_python(e.name) and not e.is_file(follow_symlinks=False) and not e.is_symlink():
-                    found.append((rel, e.stat(follow_symlinks=False).st_mode))
-
-    for spec in specs:
-        full = repo / spec
-        if full.is_dir() and not full.is_symlink():
-            scan(spec, False)
-        elif _is_python(spec) and os.path.lexists(full) and not (full.is_symlink() or full.is_file()):
-            found.append((spec, os.lstat(full).st_mode))
-    if unseen:
-        ignored = _ignored(repo, unseen)
-        for d in unseen:
-            if d not in ignored:
-                scan(d, True)
+                    found.append((rel, os.lstat(e.path).st_mode))
+        if unseen:
+            ignored = _ignored(repo, unseen)
+            pending = [d for d in unseen if d not in ignored]
     if found:
         ignored = _ignored(repo, [p for p, _ in found])
         found = [(p, mode) for p, mode in found if p not in ignored]
