@@ -2,11 +2,12 @@
 run does not pass.
 
 A file that does not parse on one side (or cannot be read or decoded there: a FIFO, bytes
-that are not in its encoding) hides there which handlers it defines and what they journal. Compared as if it were empty, its handlers on the other side came out `removed` (a
-broken work tree) or `added` (a broken base, exit 0): a verdict rea cannot know. Each handler
-such a file defines on either side is `unknown` instead, with the file named, and the run
-exits 1 as `rea check` does for a file it could not check. A file that fails the same way on
-both sides, unchanged, is only listed: the change does not touch it.
+that are not in its encoding) hides there which handlers it defines and what they journal.
+Compared as if it were empty, its handlers on the other side came out `removed` (a broken
+work tree) or `added` (a broken base, exit 0): a verdict rea cannot know. Each handler such a
+file defines on either side is `unknown` instead, with the file named, and the run exits 1 as
+`rea check` does for a file it could not check. A file that fails the same way on both
+sides, unchanged, is only listed: the change does not touch it.
 """
 
 from __future__ import annotations
