@@ -257,6 +257,15 @@ def test_unwritable_output_file_is_one_line(repo, capsys, tmp_path):
     assert code == 2 and err.startswith("rea: error: ") and "cannot write" in err and err.count("\n") == 1
 
 
+def test_the_report_never_replaces_python_source(repo, capsys):
+    before = (repo / "shop" / "orders.py").read_bytes()
+    code, out, err = run(capsys, "--base", "HEAD", "-o", "shop/orders.py")
+    assert code == 2 and out == ""
+    assert err == ("rea: error: -o shop/orders.py: is Python source; writing the report there would replace its code. "
+                   "Name another file (rea-diff.txt, rea-diff.sarif)\n")
+    assert (repo / "shop" / "orders.py").read_bytes() == before
+
+
 def test_removed_service_is_named(repo, capsys):
     (repo / "shop" / "orders.py").write_text(V1.replace('"Orders"', '"Purchases"'))
     code, out, _ = run(capsys, "--base", "HEAD")

@@ -164,6 +164,11 @@ def compute(args: argparse.Namespace) -> tuple[ProjectDiff, str, str]:
 def run(args: argparse.Namespace) -> int:
     from rea_lint.journal import report
 
+    if args.output_file and Path(args.output_file).suffix in (".py", ".pyi") and Path(args.output_file).is_file():
+        # (`rea diff -o orders.py`: the report would replace the code the diff is about)
+        print(f"rea: error: -o {args.output_file}: is Python source; writing the report there would replace its code. "
+              "Name another file (rea-diff.txt, rea-diff.sarif)", file=sys.stderr)
+        return EXIT_ERROR
     try:
         diff, base, head = compute(args)
     except RevisionError as err:
