@@ -306,8 +306,14 @@ def _nul(path: str, source: str) -> FileResult:
 
 
 def _undecodable(path: str, data: bytes, err: Exception) -> FileResult:
-    """A file whose bytes are not text in its encoding: where (the first bad byte's line and
-    column), why, and how to mend it."""
+    message, line, col = undecodable(data, err)
+    return FileResult(path, error=message, error_line=line, error_col=col)
+
+
+def undecodable(data: bytes, err: Exception) -> tuple[str, int, int]:
+    """Why bytes that `decode` refused are not text in their encoding, and how to mend the
+    file, with the line and (0-based) column of the first bad byte: `rea check`'s words, which
+    `rea diff` and `rea explain` use too."""
     if isinstance(err, SyntaxError) and "invalid or missing encoding declaration" in str(err):
         try:  # (tokenize's words for a first line that is not UTF-8: find the byte)
             data.decode("utf-8")
@@ -317,18 +323,17 @@ def _undecodable(path: str, data: bytes, err: Exception) -> FileResult:
         start = err.start if err.object is data or len(err.object) == len(data) else 0
         line = data.count(b"\n", 0, start) + 1
         col = start - (data.rfind(b"\n", 0, start) + 1)
-        return FileResult(
-            path,
-            error=f"cannot decode: byte {data[start:start + 1]!r} is not {err.encoding} ({err.reason}); "
+        return (
+            f"cannot decode: byte {data[start:start + 1]!r} is not {err.encoding} ({err.reason}); "
             "save the file as UTF-8, or declare its encoding on line 1 or 2 (# -*- coding: latin-1 -*-)",
-            error_line=line,
-            error_col=col,
+            line,
+            col,
         )
     if isinstance(err, SyntaxError) and data.startswith(b"\xef\xbb\xbf") and "encoding problem" in str(err):
-        return FileResult(path, error="cannot decode: the file starts with a UTF-8 BOM but its coding cookie names another encoding; drop the BOM or the cookie")
+        return "cannot decode: the file starts with a UTF-8 BOM but its coding cookie names another encoding; drop the BOM or the cookie", 1, 0
     if isinstance(err, LookupError) or "unknown encoding" in str(err):
-        return FileResult(path, error=f"cannot decode: {_one_line(err)}; its coding cookie must name an encoding Python knows (utf-8, latin-1, cp1252)")
-    return FileResult(path, error=f"cannot decode: {_one_line(err)}")
+        return f"cannot decode: {_one_line(err)}; its coding cookie must name an encoding Python knows (utf-8, latin-1, cp1252)", 1, 0
+    return f"cannot decode: {_one_line(err)}", 1, 0
 
 
 def _lines_to_read(source: str) -> Sequence[str]:

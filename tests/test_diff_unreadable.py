@@ -123,13 +123,11 @@ def test_bytes_not_in_the_encoding_are_not_read(repo, capsys, monkeypatch):  # n
     git(repo, "commit", "-qam", "latin-1 without a cookie")
     code = main(["check", "--no-cache", ORDERS])
     check_out, _ = capsys.readouterr()
-    decode_error = "cannot decode: invalid or missing encoding declaration"
-    assert code == 1 and decode_error in check_out
+    decode_error = ("1:22: cannot decode: byte b'\\xe9' is not utf-8 (invalid continuation byte); save the file as UTF-8, "
+                    "or declare its encoding on line 1 or 2 (# -*- coding: latin-1 -*-)")
+    assert code == 1 and f"{ORDERS}:{decode_error}".replace(": cannot", ": error: cannot", 1) in check_out
     code, out, _ = run(capsys, "--base", "HEAD")  # the same bytes on both sides: listed, not compared
-    assert code == 0 and out.splitlines()[:2] == [f"HEAD: {ORDERS}: {decode_error}; save it as UTF-8, or declare its encoding "
-                                                  "in a `# -*- coding: NAME -*-` line, as `rea check` reads it",
-                                                  f"the work tree: {ORDERS}: {decode_error}; save it as UTF-8, or declare its encoding "
-                                                  "in a `# -*- coding: NAME -*-` line, as `rea check` reads it"]
+    assert code == 0 and out.splitlines()[:2] == [f"HEAD: {ORDERS}:{decode_error}", f"the work tree: {ORDERS}:{decode_error}"]
     assert "0 handlers compared: none found." in out
     (repo / ORDERS).write_bytes(BAD_UTF8.replace(b'"charge"', b'"charge-v2"'))
     code, out, _ = run(capsys, "--base", "HEAD")  # changed: its handlers are unknown (it compared as if fine)
@@ -168,11 +166,13 @@ def test_a_link_to_a_device_is_not_read(repo, capsys):  # noqa: F811
     assert code == 1 and out.splitlines()[0] == "the work tree: shop/zero.py: cannot read: a character device, not a regular file"
 
 
-def test_rea_explain_still_gets_an_error_for_a_directory_it_cannot_read(tmp_path):
-    """`read_directory` (`rea explain --since DIR`) names the file instead of reading it with
-    replacement characters."""
-    from rea_lint.journal.revisions import RevisionError, read_directory
+def test_rea_explain_since_a_directory_names_a_file_it_cannot_read(tmp_path):
+    """`rea explain --since DIR` reads DIR as a side: an undecodable file is a problem named
+    with the fix (its handlers are then unknown), never read with replacement characters."""
+    from rea_lint.explain.since import old_shapes
 
     (tmp_path / "orders.py").write_bytes(BAD_UTF8)
-    with pytest.raises(RevisionError, match=r"orders.py: cannot decode: invalid or missing encoding declaration"):
-        read_directory(tmp_path)
+    (tmp_path / "fine.py").write_text("x = 1\n")
+    shapes, problems = old_shapes(str(tmp_path), [])
+    assert len(problems) == 1 and problems[0].startswith("orders.py:1:22: cannot decode: byte b'\\xe9' is not utf-8")
+    assert "save the file as UTF-8" in problems[0]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from rea_lint.journal.shape import Shapes
+from rea_lint.journal.side import Side
 
 __all__ = ["SinceError", "old_shapes"]
 
@@ -27,23 +28,26 @@ def old_shapes(since: str, paths: Sequence[str]) -> tuple[Shapes, list[str]]:
     (`path:line:col: syntax error: ...`)."""
     from rea_lint.journal.shape import shapes_of_sources
 
-    sources = _sources(since, paths)
-    shapes, problems = shapes_of_sources(sources)
-    return shapes, [_with_column(problem, sources) for problem in problems]
+    side = _side(since, paths)
+    shapes, problems = shapes_of_sources(side.sources)
+    unreadable = [side.unreadable[p] for p in sorted(side.unreadable)]  # (as unknown as code that does not parse)
+    return shapes, unreadable + [_with_column(problem, side.sources) for problem in problems]
 
 
-def _sources(since: str, paths: Sequence[str]) -> dict[str, str]:
-    """path -> text of the old code, read as `rea diff` reads a side."""
+def _side(since: str, paths: Sequence[str]) -> Side:
+    """The old code, read as `rea diff` reads a side (and as `rea check` decodes a file)."""
     from rea_lint.journal.command import repo_around
-    from rea_lint.journal.revisions import RevisionError, _read, pathspecs, read_directory, read_revision
+    from rea_lint.journal.revisions import RevisionError, directory_side, pathspecs, revision_side
 
     path = Path(since)
     give = "give the directory or file that holds the deployed code, or a git revision"
     try:
         if path.is_dir():
-            return read_directory(since)
+            return directory_side(since)
         if path.is_file():
-            return {since: _read(path)}
+            side = Side()
+            side.add_file(since, path)
+            return side
         if path.exists():
             from rea_lint.reading import describe_mode
 
@@ -59,7 +63,7 @@ def _sources(since: str, paths: Sequence[str]) -> dict[str, str]:
             raise SinceError(f"--since {since}: no file or directory of that name, and {where} is not inside a git "
                              "repository to read it as a revision from; give the directory or file that holds the "
                              "deployed code") from None
-        return read_revision(repo, since, pathspecs(repo, paths) if paths else ["."])
+        return revision_side(repo, since, pathspecs(repo, paths) if paths else ["."])
     except RevisionError as err:
         raise SinceError(str(err)) from None
     except OSError as err:

@@ -24,7 +24,6 @@ __all__ = [
     "default_base",
     "directory_side",
     "exists_at",
-    "read_directory",
     "repo_root",
     "pathspecs",
     "revision_side",
@@ -295,12 +294,3 @@ def directory_side(directory: str | os.PathLike[str]) -> Side:
                 full = Path(dirpath) / name
                 side.add_file(full.relative_to(root).as_posix(), full)
     return side
-
-
-def read_directory(directory: str | os.PathLike[str]) -> dict[str, str]:
-    """relative path -> text of every `*.py` file under a directory (`directory_side`); a file
-    that cannot be read or decoded is an error (`RevisionError`), not left out."""
-    side = directory_side(directory)
-    for path, problem in side.unreadable.items():
-        raise RevisionError(f"{Path(directory) / path}{problem.removeprefix(path)}")
-    return side.sources

@@ -15,8 +15,6 @@ from pathlib import Path
 
 __all__ = ["Side"]
 
-_DECODE_FIX = "save it as UTF-8, or declare its encoding in a `# -*- coding: NAME -*-` line, as `rea check` reads it"
-
 
 @dataclass
 class Side:
@@ -29,12 +27,13 @@ class Side:
     an unchanged file."""
 
     def add_bytes(self, path: str, data: bytes) -> None:
-        from rea_lint.runner import _one_line, decode
+        from rea_lint.runner import decode, undecodable
 
         try:
             self.sources[path] = decode(data)
         except (SyntaxError, UnicodeDecodeError, LookupError) as err:
-            self.unreadable[path] = f"{path}: cannot decode: {_one_line(err)}; {_DECODE_FIX}"
+            message, line, col = undecodable(data, err)  # (`rea check`'s words, the fix included)
+            self.unreadable[path] = f"{path}:{line}:{col + 1}: {message}"
             self.raw[path] = data
 
     def add_file(self, path: str, full: Path) -> None:
