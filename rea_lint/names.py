@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from typing import Iterable
 
-from rea_lint.star_exports import STAR_EXPORTS
+from rea_lint.star_exports import star_names
 
 __all__ = ["ImportMap", "dotted"]
 
@@ -48,13 +48,15 @@ class ImportMap:
     imported attribute (`now = datetime.datetime.now`) are followed as aliases.
     """
 
-    __slots__ = ("names", "modules", "package")
+    __slots__ = ("names", "modules", "package", "_starred")
 
     def __init__(self, package: str = "") -> None:
         self.names: dict[str, str] = {}
         self.modules: set[str] = set()
         """Every module this file imports from (top-level part and full name)."""
         self.package = package
+        self._starred: dict[str, str] = {}
+        """Name -> what a star import bound it to (`_unstar`)."""
 
     @classmethod
     def from_tree(cls, tree: ast.Module, package: str = "", text: str | None = None) -> "ImportMap":
@@ -81,7 +83,7 @@ class ImportMap:
                         self._add_import_from(stmt)  # type: ignore[arg-type]
                 for stmt in assigns:
                     self._add_alias(stmt)
-                return self
+                return self._unstar(tree)
         # every statement at any depth (imports inside functions count), expressions skipped
         stack: list[ast.AST] = list(reversed(tree.body))
         pop, extend = stack.pop, stack.extend
@@ -104,6 +106,26 @@ class ImportMap:
                 self._add_import_from(node)  # type: ignore[arg-type]
         for stmt in tree.body:
             self._add_alias(stmt)
+        return self._unstar(tree)
+
+    def _unstar(self, tree: ast.Module) -> "ImportMap":
+        """A name a star import bound that the module binds itself (a def, a class, an
+        assignment at its top level) is the module's: `from time import *` then `def sleep()`."""
+        starred = self._starred
+        if starred:
+            for stmt in tree.body:
+                kind = type(stmt)
+                if kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+                    bound = [stmt.name]  # type: ignore[attr-defined]
+                elif kind is ast.Assign:
+                    bound = [t.id for t in stmt.targets if type(t) is ast.Name]  # type: ignore[attr-defined]
+                elif kind is ast.AnnAssign and type(stmt.target) is ast.Name:  # type: ignore[attr-defined]
+                    bound = [stmt.target.id]  # type: ignore[attr-defined]
+                else:
+                    continue
+                for name in bound:
+                    if name in starred and self.names.get(name) == starred[name]:
+                        del self.names[name]
         return self
 
     def _add_import(self, node: ast.Import) -> None:
@@ -122,9 +144,9 @@ class ImportMap:
             module = f"{base}.{module}".strip(".") if base else "." * node.level + module
         self.modules.add(module)
         for alias in node.names:
-            if alias.name == "*":  # binds the module's public names, known for restate's
-                for name in STAR_EXPORTS.get(module, ()):
-                    self.names[name] = f"{module}.{name}"
+            if alias.name == "*":  # binds the module's public names, known for restate's and some stdlib ones
+                for name in star_names(module):
+                    self.names[name] = self._starred[name] = f"{module}.{name}"
                 continue
             # (`from . import x` in a module outside any package: `.x`, its leading dots the level)
             self.names[alias.asname or alias.name] = (f"{module}{alias.name}" if module.endswith(".") else f"{module}.{alias.name}") if module else alias.name

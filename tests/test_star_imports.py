@@ -109,3 +109,30 @@ def test_the_star_export_lists_match_the_installed_packages() -> None:
 
     assert STAR_EXPORTS["restate"] == tuple(restate.__all__)
     assert STAR_EXPORTS["rea_runtime"] == tuple(rea_runtime.__all__)
+
+
+def test_a_star_import_of_a_stdlib_module_the_rules_name_is_understood(tmp_path: Path) -> None:
+    """`from time import *` binds `time`, `sleep`...: the mypy plugin (which reads mypy's
+    names) reported them, the linter saw unknown names and called the handler replay-safe."""
+    source = textwrap.dedent(
+        """\
+        from time import *
+        from random import *
+        from os import *
+
+        import restate
+
+        svc = restate.Service("s")
+
+
+        @svc.handler()
+        async def h(ctx: restate.Context) -> float:
+            sleep(1)
+            return time() + random() + len(getenv("HOME") or "")
+        """
+    )
+    found = sorted((f.line, f.code) for f in check_tree(ast.parse(source), lines=source.splitlines(True), text=source))
+    assert found == [(12, "REA105"), (13, "REA101"), (13, "REA102"), (13, "REA109")]
+    shadowed = source.replace("import restate\n", "import restate\n\n\ndef sleep(n):\n    return n\n")
+    found = sorted((f.line, f.code) for f in check_tree(ast.parse(shadowed), lines=shadowed.splitlines(True), text=shadowed))
+    assert (16, "REA105") not in found and (17, "REA101") in found  # a module's own `sleep` is its own
