@@ -17,7 +17,7 @@ from typing import Literal, Mapping
 from rea_lint.catalog import RULES
 from rea_lint.config import DEFAULT, POLICIES, ConfigError, ReaConfig, load_config
 
-__all__ = ["PolicyName", "Policy", "configure", "current_policy", "parse_policy_spec", "project_config", "reset"]
+__all__ = ["PolicyName", "Policy", "configure", "current_policy", "parse_policy_spec", "reset"]
 
 PolicyName = Literal["strict", "warn", "disabled"]
 
@@ -106,7 +106,7 @@ def _project_config() -> ReaConfig:
 
 
 def project_config() -> ReaConfig:
-    """`[tool.rea]` as the runtime reads it (what the guards' thresholds come from)."""
+    """`[tool.rea]` as the runtime reads it, for the guards' thresholds (rea_runtime's own: not in `__all__`)."""
     return _project_config()
 
 
