@@ -18,8 +18,16 @@ __all__ = ["add_invocation_context", "drop_replayed", "configure_logging"]
 
 
 def add_invocation_context(logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    """Bind invocation_id, service, handler and key of the handler running here (if any)."""
-    ctx = current_context()
+    """Bind invocation_id, service, handler and key of the handler running here (if any).
+
+    Outside a handler the line is logged as it is: restate-sdk's `current_context()` raises
+    `LookupError` there (its context variable has no default), and start-up lines, rea's own
+    definition-time warnings included, must not fail the import.
+    """
+    try:
+        ctx = current_context()
+    except LookupError:
+        return event_dict
     if ctx is None:
         return event_dict
     try:
