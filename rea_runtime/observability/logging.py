@@ -8,6 +8,7 @@ so a line logged before a suspension is not logged again when the invocation rep
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Any, MutableMapping, TextIO
 
@@ -58,9 +59,49 @@ def drop_replayed(logger: Any, method: str, event_dict: MutableMapping[str, Any]
     return event_dict
 
 
-def configure_logging(*, json: bool = False, level: int = logging.INFO, stream: TextIO | None = None,
+_LEVELS = ("debug", "info", "warning", "error", "critical")
+
+
+def _level(level: Any) -> int:
+    """``level`` as structlog's filtering logger takes it, refused here if it is not a level."""
+    if isinstance(level, bool) or not isinstance(level, (int, str)):
+        raise TypeError(f"configure_logging: level must be a level name or int, got {level!r}; "
+                        "fix: level='info' or level=logging.INFO")
+    if isinstance(level, int):
+        return level
+    name = level.lower()
+    if name not in structlog.processors.NAME_TO_LEVEL:
+        raise ValueError(f"configure_logging: level={level!r} is not a log level; "
+                         f"fix: one of {', '.join(_LEVELS)} (any case), or an int such as logging.INFO")
+    return structlog.processors.NAME_TO_LEVEL[name]
+
+
+def _stream(stream: Any) -> TextIO:
+    """The stream lines go to, checked now: a bad one would otherwise fail at the first line logged."""
+    if stream is None:
+        return sys.stdout
+    if isinstance(stream, (str, bytes, os.PathLike)):
+        raise TypeError(f"configure_logging: stream must be an open text stream, got the path {stream!r}; "
+                        f"fix: stream=open({os.fsdecode(stream)!r}, 'a') (rea does not open or close files for you)")
+    if not (callable(getattr(stream, "write", None)) and callable(getattr(stream, "flush", None))):
+        raise TypeError(f"configure_logging: stream must be an open text stream (with write() and flush()), "
+                        f"got {type(stream).__name__}; fix: sys.stderr, io.StringIO() or open(path, 'a')")
+    try:
+        structlog.PrintLogger(stream)
+    except TypeError as err:
+        raise TypeError(f"configure_logging: structlog cannot log to this {type(stream).__name__} ({err}); "
+                        "fix: sys.stderr, io.StringIO() or open(path, 'a')") from None
+    return stream
+
+
+def configure_logging(*, json: bool = False, level: int | str = logging.INFO, stream: TextIO | None = None,
                       extra_processors: tuple[Any, ...] = ()) -> None:
-    """Configure structlog process-wide with the two processors above (console or JSON lines)."""
+    """Configure structlog process-wide with the two processors above (console or JSON lines).
+
+    ``level``: a name (``"info"``, any case) or an int (``logging.INFO``). ``stream``: an open text
+    stream (default stdout); a path is refused, pass ``open(path, "a")``. Both are checked here.
+    """
+    min_level, out = _level(level), _stream(stream)
     renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
     structlog.configure(
         processors=[
@@ -72,7 +113,7 @@ def configure_logging(*, json: bool = False, level: int = logging.INFO, stream: 
             *extra_processors,
             renderer,
         ],
-        wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(stream or sys.stdout),
+        wrapper_class=structlog.make_filtering_bound_logger(min_level),
+        logger_factory=structlog.PrintLoggerFactory(out),
         cache_logger_on_first_use=False,
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Callable, Iterator
+import logging
+from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
 import restate
@@ -49,3 +51,30 @@ def test_instrument_then_define_logs_the_definition_warning(buf: io.StringIO) ->
 
     assert "peek" in svc.handlers
     assert [line["code"] for line in _lines(buf)] == ["REA203"]
+
+
+def test_level_is_a_name_or_an_int(buf: io.StringIO) -> None:
+    with pytest.raises(ValueError, match="level='LOUD' is not a log level; fix: one of debug, info, warning"):
+        configure_logging(level="LOUD")
+    with pytest.raises(TypeError, match="level must be a level name or int"):
+        configure_logging(level=2.5)  # type: ignore[arg-type]
+    configure_logging(level="WARNING", json=True, stream=buf)
+    structlog.get_logger().info("quiet")
+    structlog.get_logger().warning("loud")
+    configure_logging(level=logging.ERROR, json=True, stream=buf)
+    structlog.get_logger().warning("quiet too")
+    assert [line["event"] for line in _lines(buf)] == ["loud"]
+
+
+@pytest.mark.parametrize("stream", ["/tmp/rea-x.log", Path("/tmp/rea-x.log")])
+def test_a_path_for_stream_is_refused_with_the_open_call(stream: Any) -> None:
+    """Before: accepted, and the first line logged raised TypeError from structlog."""
+    structlog.reset_defaults()
+    with pytest.raises(TypeError, match=r"got the path .*fix: stream=open\('/tmp/rea-x.log', 'a'\)"):
+        configure_logging(stream=stream)
+    assert not structlog.is_configured()
+
+
+def test_a_stream_that_cannot_be_written_is_refused() -> None:
+    with pytest.raises(TypeError, match="must be an open text stream .*got int"):
+        configure_logging(stream=5)  # type: ignore[arg-type]
