@@ -17,10 +17,42 @@ from .. import events
 __all__ = ["Metrics", "enable_metrics", "metrics_app", "with_metrics"]
 
 
-class Metrics:
-    """The metric families, registered once per registry."""
+_families: dict[int, "Metrics"] = {}
+_lock = threading.RLock()
 
-    def __init__(self, registry: CollectorRegistry = REGISTRY) -> None:
+
+def _check_registry(registry: Any, where: str) -> CollectorRegistry:
+    if registry is None:
+        return REGISTRY
+    if not isinstance(registry, CollectorRegistry):
+        raise TypeError(f"{where}: registry must be a prometheus_client CollectorRegistry, got "
+                        f"{type(registry).__name__}; fix: registry=prometheus_client.CollectorRegistry() "
+                        "(or leave it out for prometheus_client's default REGISTRY)")
+    return registry
+
+
+class Metrics:
+    """The metric families, registered once per registry.
+
+    ``Metrics(registry)`` again (or after :func:`enable_metrics`) returns the same families:
+    prometheus_client refuses to register a metric name twice in one registry.
+    """
+
+    registry: CollectorRegistry
+
+    def __new__(cls, registry: CollectorRegistry = REGISTRY) -> "Metrics":
+        registry = _check_registry(registry, "Metrics")
+        with _lock:
+            existing = _families.get(id(registry))
+            if existing is not None and existing.registry is registry:
+                return existing
+            metrics = super().__new__(cls)
+            metrics._register(registry)
+            _families[id(registry)] = metrics
+            return metrics
+
+    def _register(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
         labels = ("service", "handler")
         self.attempts = Counter("rea_handler_attempts", "Handler attempts by outcome "
                                 "(success, terminal_error, suspended, error).", (*labels, "outcome"), registry=registry)
@@ -95,17 +127,16 @@ class _Active:
         self.gauge.dec()
 
 
-_enabled: dict[int, Metrics] = {}
-_lock = threading.Lock()
+_enabled: set[int] = set()
 
 
 def enable_metrics(registry: CollectorRegistry | None = None) -> Metrics:
     """Start counting (idempotent per registry); the default is prometheus_client's REGISTRY."""
-    registry = registry or REGISTRY
+    registry = _check_registry(registry, "enable_metrics")
     with _lock:
-        metrics = _enabled.get(id(registry))
-        if metrics is None:
-            metrics = _enabled[id(registry)] = Metrics(registry)
+        metrics = Metrics(registry)
+        if id(metrics) not in _enabled:
+            _enabled.add(id(metrics))
             events.subscribe("attempt_done", metrics.on_attempt_done)
             events.subscribe("attempt", metrics.on_attempt)
             events.subscribe("outbound", metrics.on_outbound)
@@ -118,15 +149,35 @@ def enable_metrics(registry: CollectorRegistry | None = None) -> Metrics:
 
 def metrics_app(registry: CollectorRegistry | None = None) -> Any:
     """prometheus_client's own ASGI exposition app."""
-    return make_asgi_app(registry=registry or REGISTRY)
+    return make_asgi_app(registry=_check_registry(registry, "metrics_app"))
+
+
+def _check_path(path: Any, where: str = "with_metrics") -> str:
+    """``path`` as the route compares it with a request's path, refused if no request could match
+    it (no leading ``/``, a query) or if it would hide Restate's own endpoints."""
+    if not isinstance(path, str):
+        raise TypeError(f"{where}: the metrics path must be a str such as '/metrics', got {path!r}; "
+                        "fix: metrics_path='/metrics' (to serve no metrics, do not wrap the app)")
+    if not path.startswith("/") or "?" in path or "#" in path:
+        fix = "/" + path.lstrip("/").split("?")[0].split("#")[0]
+        raise ValueError(f"{where}: the metrics path {path!r} is not an absolute path, so no request "
+                         f"would ever reach it; fix: {fix!r}")
+    if path == "/discover" or path.startswith(("/discover/", "/invoke/")):
+        raise ValueError(f"{where}: the metrics path {path!r} would hide restate-server's requests to the "
+                         "SDK (/discover, /invoke/...); fix: '/metrics'")
+    return path
 
 
 def with_metrics(app: Any, path: str = "/metrics", registry: CollectorRegistry | None = None) -> Any:
     """``app`` with ``path`` answered by Prometheus; everything else goes to ``app`` unchanged.
 
     Put it inside the security middleware's ``unsigned_paths`` (the default includes /metrics):
-    a Prometheus scraper does not carry Restate's request signature.
+    a Prometheus scraper does not carry Restate's request signature. ``path`` must start with
+    ``/`` (a request's path always does): anything else is refused here, not silently unserved.
     """
+    if not callable(app):
+        raise TypeError(f"with_metrics: app must be an ASGI app (e.g. restate.app([...])), got {app!r}")
+    path = _check_path(path)
     exposition = metrics_app(registry)
 
     async def route(scope: dict, receive: Any, send: Any) -> None:

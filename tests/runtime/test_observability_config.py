@@ -15,7 +15,8 @@ import structlog
 from prometheus_client import CollectorRegistry
 
 import rea_runtime
-from rea_runtime.observability import configure_logging, instrument
+from rea_runtime import events
+from rea_runtime.observability import Metrics, configure_logging, enable_metrics, instrument, with_metrics
 
 
 @pytest.fixture
@@ -51,6 +52,50 @@ def test_instrument_then_define_logs_the_definition_warning(buf: io.StringIO) ->
 
     assert "peek" in svc.handlers
     assert [line["code"] for line in _lines(buf)] == ["REA203"]
+
+
+def test_metrics_twice_reuse_the_registered_families() -> None:
+    """prometheus_client refuses a name twice per registry: a second Metrics is the first one."""
+    assert Metrics() is Metrics()  # the default registry
+    registry = CollectorRegistry()
+    enabled = enable_metrics(registry)
+    assert Metrics(registry) is enabled and enable_metrics(registry) is enabled
+    events.emit("violation", code="REA101", policy="warn")
+    assert Metrics(registry).violations.labels("REA101", "warn")._value.get() == 1  # counted once
+    assert Metrics(CollectorRegistry()) is not enabled
+
+
+def _app(scope: Any, receive: Any, send: Any) -> None:
+    raise AssertionError("never called")
+
+
+@pytest.mark.parametrize(("path", "error", "needle"), [
+    ("metrics", ValueError, "fix: '/metrics'"),
+    ("/metrics?format=text", ValueError, "fix: '/metrics'"),
+    ("/discover", ValueError, "would hide restate-server's requests"),
+    ("/invoke/metrics", ValueError, "would hide restate-server's requests"),
+    (None, TypeError, "must be a str such as '/metrics'"),
+])
+def test_a_metrics_path_no_request_could_reach_is_refused(path: Any, error: type, needle: str) -> None:
+    """Before: accepted, and /metrics was silently never served. A refused call configures nothing."""
+    structlog.reset_defaults()
+    with pytest.raises(error, match=None) as err:
+        instrument(_app, metrics_path=path, registry=CollectorRegistry())
+    assert needle in str(err.value) and str(err.value).startswith("instrument: ")
+    assert not structlog.is_configured()
+    with pytest.raises(error):
+        with_metrics(_app, path=path)
+
+
+def test_registry_and_app_are_checked() -> None:
+    with pytest.raises(TypeError, match="registry must be a prometheus_client CollectorRegistry, got int"):
+        instrument(_app, registry=5)
+    with pytest.raises(TypeError, match="registry must be a prometheus_client CollectorRegistry"):
+        Metrics(5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="app must be an ASGI app"):
+        with_metrics(None)
+    with pytest.raises(TypeError, match="json configure logging, which logging=False turns off"):
+        instrument(_app, registry=CollectorRegistry(), logging=False, json=True)
 
 
 def test_level_is_a_name_or_an_int(buf: io.StringIO) -> None:
