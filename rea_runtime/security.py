@@ -328,6 +328,23 @@ def _mode(mode: str | None) -> SecurityMode:
     return value  # type: ignore[return-value]
 
 
+def _strings(name: str, value: Any, example: str) -> tuple[str, ...]:
+    """A list-of-strings option as a tuple; a single string is refused, not split into characters
+    (``allowed_hosts="example.com"`` would otherwise allow the hosts 'e', 'x', 'a', ...)."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be a list of strings, got the single string {value!r} (it would be read "
+                        f"one character at a time); fix: {name}=[{value!r}]")
+    try:
+        items = tuple(value)
+    except TypeError:
+        raise TypeError(f"{name} must be a list of strings, got {type(value).__name__}; "
+                        f"fix: {name}=[{example!r}]") from None
+    for item in items:
+        if not isinstance(item, str):
+            raise TypeError(f"{name} entries must be strings, got {item!r}; fix: {name}=[{example!r}]")
+    return items
+
+
 def _host_allowed(host: str, allowed: Sequence[str]) -> bool:
     name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
     for pattern in allowed:
@@ -341,6 +358,9 @@ def _host_allowed(host: str, allowed: Sequence[str]) -> bool:
 class SecurityMiddleware:
     """ASGI middleware: HTTPS, host and origin checks; request identity in permissive mode.
 
+    ``identity_keys``, ``allowed_hosts``, ``allowed_origins``, ``unsigned_paths`` are lists of
+    strings; a single string is refused with a TypeError (``allowed_hosts=["example.com"]``).
+
     ``strict``: refuse (403 for transport/host/origin; signatures are the SDK's 401, logged here).
     ``permissive``: log what strict would refuse, including bad signatures, and pass the request.
     ``disabled``: pass everything (local development against an unsigned server).
@@ -352,12 +372,13 @@ class SecurityMiddleware:
                  unsigned_paths: Sequence[str] = ("/health", "/metrics"), leeway: float = 60.0) -> None:
         self.app = app
         self.mode = _mode(mode)
-        self.keys = [parse_identity_key(k) for k in identity_keys]
+        self.keys = [parse_identity_key(k) for k in _strings("identity_keys", identity_keys, "publickeyv1_...")]
         self.require_https = require_https
         self.trust_forwarded_proto = trust_forwarded_proto
-        self.allowed_hosts = tuple(allowed_hosts)
-        self.allowed_origins = tuple(o.rstrip("/") for o in allowed_origins)
-        self.unsigned_paths = tuple(unsigned_paths)
+        self.allowed_hosts = _strings("allowed_hosts", allowed_hosts, "*.internal")
+        self.allowed_origins = tuple(o.rstrip("/") for o in _strings("allowed_origins", allowed_origins,
+                                                                     "https://admin.example.com"))
+        self.unsigned_paths = _strings("unsigned_paths", unsigned_paths, "/health")
         for unsigned in self.unsigned_paths:
             if not unsigned.startswith("/") or unsigned.startswith(_SIGNED_PREFIXES) or unsigned == "/discover":
                 raise SecurityConfigError(
@@ -472,7 +493,7 @@ def secure_app(services: Iterable[Any], *, identity_keys: Iterable[str] = (), mo
     """
     import restate
 
-    keys = [parse_identity_key(k).text for k in identity_keys]
+    keys = [parse_identity_key(k).text for k in _strings("identity_keys", identity_keys, "publickeyv1_...")]
     resolved = _mode(mode)
     if resolved == "strict" and not keys:
         raise SecurityConfigError(

@@ -105,6 +105,30 @@ async def test_host_and_origin_allow_list() -> None:
     assert (await _get(app, origin="https://ok.example")).status_code == 200
 
 
+@pytest.mark.parametrize("option", ["allowed_hosts", "allowed_origins", "unsigned_paths", "identity_keys"])
+def test_a_single_string_for_a_list_option_is_refused(option: str) -> None:
+    """A str is iterable: allowed_hosts="example.com" silently allowed the hosts 'e', 'x', 'a', ..."""
+    with pytest.raises(TypeError) as err:
+        SecurityMiddleware(_ok, mode="strict", **{option: "example.com"})
+    assert str(err.value) == (f"{option} must be a list of strings, got the single string 'example.com' (it "
+                              f"would be read one character at a time); fix: {option}=['example.com']")
+    with pytest.raises(TypeError, match=f"{option} entries must be strings, got 5"):
+        SecurityMiddleware(_ok, mode="strict", **{option: [5]})
+
+
+def test_secure_app_refuses_a_single_key_string() -> None:
+    with pytest.raises(TypeError, match=r"fix: identity_keys=\['publickeyv1_"):
+        secure_app([], identity_keys=PUB, mode="strict")
+    with pytest.raises(TypeError, match="identity_keys must be a list of strings, got NoneType"):
+        secure_app([], identity_keys=None, mode="strict")  # type: ignore[arg-type]
+
+
+async def test_a_one_host_list_allows_that_host_only() -> None:
+    app = SecurityMiddleware(_ok, mode="strict", allowed_hosts=["svc.internal"])
+    assert (await _get(app)).status_code == 200
+    assert (await _get(app, "http://e/invoke/S/h")).status_code == 403
+
+
 async def test_permissive_logs_and_passes_disabled_ignores() -> None:
     permissive = SecurityMiddleware(_ok, mode="permissive", identity_keys=[PUB], require_https=True)
     with structlog.testing.capture_logs() as logs:
