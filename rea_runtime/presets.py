@@ -11,6 +11,7 @@ at import time, naming the field and the fix. Override any field with one keywor
 from __future__ import annotations
 
 import difflib
+import math
 from datetime import timedelta
 from typing import Any, Literal, Mapping, Optional
 
@@ -129,6 +130,12 @@ class RetryPolicy(BaseModel):
             raise ValueError(
                 f"retry.max_attempts is {self.max_attempts}; the first call counts as an attempt, so "
                 "nothing would ever run; fix: max_attempts >= 1 (or None for the server default)"
+            )
+        if self.exponentiation_factor is not None and not math.isfinite(self.exponentiation_factor):
+            raise ValueError(
+                f"retry.exponentiation_factor is {self.exponentiation_factor}; restate-sdk sends it to the "
+                "server as JSON, which has no NaN or infinity, so the service could never be registered; "
+                "fix: a finite factor >= 1 (2.0 doubles each delay)"
             )
         if self.exponentiation_factor is not None and self.exponentiation_factor < 1:
             raise ValueError(

@@ -152,3 +152,12 @@ def test_run_options_are_checked_against_the_workflows_journal():
     plain = rea_runtime.Workflow("RetRunOptionsPlain", journal_retention=timedelta(days=2))
     with pytest.raises(ConfigurationError, match="journal_retention .* workflow_retention"):
         plain.main(workflow_retention=timedelta(days=1))
+
+
+@pytest.mark.parametrize("factor", [float("nan"), float("inf")])
+def test_a_non_finite_retry_factor_is_refused(factor: float) -> None:
+    """`nan < 1` is False: it passed, and discovery failed on JSON that has no NaN or infinity."""
+    with pytest.raises(ConfigurationError, match=r"retry.exponentiation_factor is (nan|inf); .*no NaN or "
+                                                 r"infinity.*fix: a finite factor >= 1"):
+        preset("production", retry={"exponentiation_factor": factor})
+
