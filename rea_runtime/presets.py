@@ -120,6 +120,15 @@ class RetryPolicy(BaseModel):
     max_attempts: Optional[int] = None
     on_max_attempts: Optional[Literal["pause", "kill"]] = None
 
+    def __init__(self, **fields: Any) -> None:
+        """Built directly, a mistake is the same one-line :class:`ConfigurationError` as elsewhere."""
+        try:
+            super().__init__(**fields)
+        except ValidationError as err:
+            raise ConfigurationError(_explain("RetryPolicy", err, RetryPolicy)) from None
+
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]  # validation does not call it (as RootModel)
+
     @model_validator(mode="after")
     def _consistent(self) -> "RetryPolicy":
         for field in ("initial_interval", "max_interval"):
@@ -182,6 +191,15 @@ class Preset(BaseModel):
     workflow_retention: Optional[timedelta] = None
     """How long a completed workflow's state and result are kept (given to each Workflow's `run`)."""
 
+    def __init__(self, **fields: Any) -> None:
+        """Built directly, a mistake is the same one-line :class:`ConfigurationError` as elsewhere."""
+        try:
+            super().__init__(**fields)
+        except ValidationError as err:
+            raise ConfigurationError(_explain("Preset", err, Preset)) from None
+
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]  # validation does not call it (as RootModel)
+
     @model_validator(mode="after")
     def _consistent(self) -> "Preset":
         for field in _DURATIONS:
@@ -216,9 +234,9 @@ class Preset(BaseModel):
         if unknown:
             raise ConfigurationError(_unknown(where, unknown[0], cls.model_fields))
         try:
-            return cls(**fields)
+            return cls.model_validate(fields)
         except ValidationError as err:
-            raise ConfigurationError(_explain(where, err)) from None
+            raise ConfigurationError(_explain(where, err, cls)) from None
 
     def with_(self, **overrides: Any) -> "Preset":
         """This preset with fields replaced (``retry=`` accepts a dict of retry fields to merge)."""
@@ -254,13 +272,50 @@ def _unknown(where: str, key: str, known: Any) -> str:
     return f"{where}: unknown option {key!r}; fix: {hint}"
 
 
-def _explain(where: str, err: ValidationError) -> str:
+_RETRY_FIELDS = "initial_interval, exponentiation_factor, max_interval, max_attempts, on_max_attempts"
+_FIXES = {
+    "ingress_private": "True or False",
+    "payment": "True or False",
+    "state_preload": "True or False",
+    "state_budget_bytes": "a positive whole number of bytes, e.g. 65536 (or None: no budget)",
+    "state_total_budget_bytes": "a positive whole number of bytes, e.g. 1048576 (or None: no budget)",
+    "retry": f"a dict of retry fields ({_RETRY_FIELDS}) or a rea_runtime.presets.RetryPolicy",
+    "exponentiation_factor": "a finite number >= 1, e.g. 2.0",
+    "max_attempts": "a whole number >= 1, e.g. 10",
+    "on_max_attempts": "'pause' or 'kill'",
+    "name": "a str",
+}
+"""The fix for a value of the wrong type, by field (durations are worked out from the value)."""
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return f"{text[:60]}... ({type(value).__name__})" if len(text) > 60 else f"{text} ({type(value).__name__})"
+
+
+def _fix(field: str, value: Any) -> str:
+    if field in _FIXES:
+        return _FIXES[field]
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return f"{field}=timedelta(seconds={value!r})"
+    return f"a datetime.timedelta, e.g. {field}=timedelta(seconds=30)"
+
+
+def _explain(where: str, err: ValidationError, model: Any) -> str:
+    """pydantic's first error as one line naming the field, the value given and a fix that works."""
     first = err.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"])
+    path = [str(p) for p in first["loc"]]
+    loc = ".".join(path)
     msg = first["msg"].removeprefix("Value error, ")
-    if loc and not msg.startswith(loc.split(".")[0]):
-        return f"{where}: {loc}: {msg}; fix: {first.get('input')!r} is not valid there"
-    return f"{where}: {msg}"
+    if first["type"] == "extra_forbidden":
+        known = RetryPolicy.model_fields if model is Preset and len(path) > 1 else model.model_fields
+        return _unknown(f"{where}: {'.'.join(path[:-1])}" if len(path) > 1 else where, path[-1], known)
+    if first["type"] == "value_error" or not path:  # rea's own checks name the field and the fix
+        return f"{where}: {msg}" if not path or msg.startswith(path[0]) else f"{where}: {loc}: {msg}"
+    value = first.get("input")
+    if first["type"] == "time_delta_type":
+        msg = "must be a datetime.timedelta (restate-sdk takes no other duration)"
+    return f"{where}: {loc}: {msg}, got {_shown(value)}; fix: {_fix(path[-1], value)}"
 
 
 DEFAULT = Preset(name="default", state_budget_bytes=1024 * 1024)
@@ -302,6 +357,11 @@ def preset(name: str | Preset, **overrides: Any) -> Preset:
     """A named preset (``"production"``, ``"high_volume"`` works too) with fields overridden."""
     if isinstance(name, Preset):
         base = name
+    elif not isinstance(name, str):
+        raise TypeError(
+            f"preset must be a preset name or a rea_runtime.presets.Preset, got {_shown(name)}; "
+            f"fix: one of {', '.join(repr(n) for n in PRESETS)}, or rea_runtime.preset('production', ...)"
+        )
     else:
         key = name.replace("_", "-")
         if key not in PRESETS:

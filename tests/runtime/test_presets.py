@@ -161,3 +161,39 @@ def test_a_non_finite_retry_factor_is_refused(factor: float) -> None:
                                                  r"infinity.*fix: a finite factor >= 1"):
         preset("production", retry={"exponentiation_factor": factor})
 
+
+@pytest.mark.parametrize(("fields", "fix"), [
+    ({"inactivity_timeout": "5s"}, "fix: a datetime.timedelta, e.g. inactivity_timeout=timedelta(seconds=30)"),
+    ({"state_budget_bytes": float("nan")}, "fix: a positive whole number of bytes"),
+    ({"retry": 5}, "fix: a dict of retry fields (initial_interval, "),
+    ({"retry": {"on_max_attempts": "explode"}}, "got 'explode' (str); fix: 'pause' or 'kill'"),
+    ({"retry": {"max_attemps": 3}}, "retry: unknown option 'max_attemps'; fix: did you mean 'max_attempts'?"),
+])
+def test_a_wrongly_typed_field_names_a_fix_that_works(fields: dict, fix: str) -> None:
+    """pydantic's errors used to end in "fix: '5s' is not valid there", which fixes nothing."""
+    with pytest.raises(ConfigurationError) as err:
+        preset("production", **fields)
+    assert fix in str(err.value) and "not valid there" not in str(err.value), str(err.value)
+
+
+def test_a_preset_built_directly_fails_like_any_other() -> None:
+    """`Preset(...)` / `RetryPolicy(...)` raised pydantic's raw multi-line ValidationError."""
+    from rea_runtime.presets import RetryPolicy
+
+    with pytest.raises(ConfigurationError) as err:
+        Preset(inactivity_timeout=timedelta(seconds=-1))
+    assert str(err.value) == "Preset: inactivity_timeout is -0:00:01; fix: a duration >= 0 (or None for the server default)"
+    with pytest.raises(ConfigurationError, match="^Preset: unknown option 'journal_retension'; fix: did you mean"):
+        Preset(journal_retension=timedelta(days=1))
+    with pytest.raises(ConfigurationError, match="^RetryPolicy: retry.max_attempts is 0"):
+        RetryPolicy(max_attempts=0)
+    with pytest.raises(ConfigurationError, match="^Preset: retry.max_attempts is 0"):
+        Preset(retry={"max_attempts": 0})  # the nested message is not wrapped twice
+    assert Preset(name="x", retry=RetryPolicy(max_attempts=3)).retry == RetryPolicy(max_attempts=3)
+
+
+@pytest.mark.parametrize("build", [lambda: preset(None), lambda: rea_runtime.Service("IntPreset", preset=5)])
+def test_a_preset_that_is_neither_a_name_nor_a_preset_is_a_type_error(build) -> None:
+    with pytest.raises(TypeError, match="preset must be a preset name or a rea_runtime.presets.Preset, got "
+                                        ".*fix: one of 'default', 'high-volume', 'production'"):
+        build()
