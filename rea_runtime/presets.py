@@ -13,9 +13,9 @@ from __future__ import annotations
 import difflib
 import math
 from datetime import timedelta
-from typing import Any, Literal, Mapping, Optional
+from typing import Annotated, Any, Literal, Mapping, Optional
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Strict, StrictBool, ValidationError, model_validator
 
 from rea_lint.config import ConfigError
 
@@ -46,6 +46,11 @@ SDK_OPTIONS = (
 """The SDK keyword arguments a preset fills in (service, object, workflow and handler level)."""
 
 _DURATIONS = ("inactivity_timeout", "abort_timeout", "journal_retention", "idempotency_retention")
+
+Duration = Annotated[timedelta, Strict()]
+"""A `datetime.timedelta` and nothing else: restate-sdk calls `.total_seconds()` on every duration
+at discovery, so an int (pydantic would read it as seconds) that reached the SDK unchanged
+crashed the registration; it is refused here with the `timedelta(seconds=...)` to write."""
 
 
 class ConfigurationError(ConfigError):
@@ -114,9 +119,9 @@ class RetryPolicy(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    initial_interval: Optional[timedelta] = None
+    initial_interval: Optional[Duration] = None
     exponentiation_factor: Optional[float] = None
-    max_interval: Optional[timedelta] = None
+    max_interval: Optional[Duration] = None
     max_attempts: Optional[int] = None
     on_max_attempts: Optional[Literal["pause", "kill"]] = None
 
@@ -177,18 +182,18 @@ class Preset(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str = "custom"
-    inactivity_timeout: Optional[timedelta] = None
-    abort_timeout: Optional[timedelta] = None
-    journal_retention: Optional[timedelta] = None
-    idempotency_retention: Optional[timedelta] = None
-    ingress_private: Optional[bool] = None
-    state_preload: Optional[bool] = None
+    inactivity_timeout: Optional[Duration] = None
+    abort_timeout: Optional[Duration] = None
+    journal_retention: Optional[Duration] = None
+    idempotency_retention: Optional[Duration] = None
+    ingress_private: Optional[StrictBool] = None
+    state_preload: Optional[StrictBool] = None
     retry: Optional[RetryPolicy] = None
     payment: bool = False
     state_budget_bytes: Optional[int] = None
     state_total_budget_bytes: Optional[int] = None
     """All state of one object key / workflow id together (`ctx.set` and `State.set` alike)."""
-    workflow_retention: Optional[timedelta] = None
+    workflow_retention: Optional[Duration] = None
     """How long a completed workflow's state and result are kept (given to each Workflow's `run`)."""
 
     def __init__(self, **fields: Any) -> None:
@@ -372,12 +377,23 @@ def preset(name: str | Preset, **overrides: Any) -> Preset:
     return base.with_(**overrides) if overrides else base
 
 
-def _retry_fields(policy: Any) -> dict[str, Any] | None:
-    if policy is None:
-        return None
-    if isinstance(policy, (RetryPolicy, Mapping)):
-        return dict(policy) if isinstance(policy, Mapping) else policy.model_dump()
-    return {f: getattr(policy, f) for f in RetryPolicy.model_fields}
+def _retry_fields(where: str, policy: Any) -> dict[str, Any]:
+    """The fields of an SDK retry policy; anything restate-sdk cannot read at discovery is refused."""
+    from restate import InvocationRetryPolicy
+
+    if isinstance(policy, RetryPolicy):
+        return policy.model_dump()
+    if isinstance(policy, InvocationRetryPolicy):
+        return {f: getattr(policy, f) for f in RetryPolicy.model_fields}
+    if isinstance(policy, Mapping):
+        args = ", ".join(f"{k}={v!r}" for k, v in policy.items())
+        fix = f"invocation_retry_policy=restate.InvocationRetryPolicy({args})"
+    else:
+        fix = "invocation_retry_policy=restate.InvocationRetryPolicy(max_attempts=10, on_max_attempts='pause')"
+    raise ConfigurationError(
+        f"{where}: invocation_retry_policy must be a restate.InvocationRetryPolicy, got {_shown(policy)} "
+        f"(restate-sdk reads its attributes at discovery); fix: {fix}"
+    )
 
 
 def check_options(where: str, kind: Kind, sdk_options: Mapping[str, Any], base: Preset | None = None,
@@ -393,8 +409,11 @@ def check_options(where: str, kind: Kind, sdk_options: Mapping[str, Any], base: 
         if value is None:
             continue
         if key == "invocation_retry_policy":
-            fields["retry"] = _retry_fields(value)
+            fields["retry"] = _retry_fields(where, value)
         elif key == "enable_lazy_state":
+            if not isinstance(value, bool):
+                raise ConfigurationError(f"{where}: enable_lazy_state must be True or False, got {_shown(value)}; "
+                                         f"fix: state_preload={not value!r} (enable_lazy_state is deprecated)")
             fields["state_preload"] = not value
         elif key in Preset.model_fields:
             fields[key] = value

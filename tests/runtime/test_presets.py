@@ -162,12 +162,69 @@ def test_a_non_finite_retry_factor_is_refused(factor: float) -> None:
         preset("production", retry={"exponentiation_factor": factor})
 
 
+def _discovery(service) -> dict:
+    """restate-sdk's own discovery document for one service (what the server registers)."""
+    import json
+
+    from restate.discovery import compute_discovery_json
+    from restate.endpoint import Endpoint
+
+    endpoint = Endpoint()
+    endpoint.bind(service)
+    return json.loads(compute_discovery_json(endpoint, 5, "bidi"))["services"][0]
+
+
+def _obj_handler(svc):
+    @svc.handler()
+    async def h(ctx: restate.ObjectContext) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("build", "parts"), [
+    (lambda: rea_runtime.Service("IntTimeout", inactivity_timeout=5),
+     ("Service 'IntTimeout': inactivity_timeout: must be a datetime.timedelta", "got 5 (int)",
+      "fix: inactivity_timeout=timedelta(seconds=5)")),
+    (lambda: rea_runtime.VirtualObject("IntRetention", journal_retention=60),
+     ("VirtualObject 'IntRetention': journal_retention", "fix: journal_retention=timedelta(seconds=60)")),
+    (lambda: rea_runtime.Service("IntHandler").handler(inactivity_timeout=2.5),
+     ("Service 'IntHandler' handler options: inactivity_timeout", "fix: inactivity_timeout=timedelta(seconds=2.5)")),
+    (lambda: rea_runtime.Workflow("IntRun").main(workflow_retention=5),
+     ("Workflow 'IntRun' run options: workflow_retention", "fix: workflow_retention=timedelta(seconds=5)")),
+    (lambda: rea_runtime.Service("DictRetry", invocation_retry_policy={"max_attempts": 3}),
+     ("invocation_retry_policy must be a restate.InvocationRetryPolicy, got {'max_attempts': 3} (dict)",
+      "fix: invocation_retry_policy=restate.InvocationRetryPolicy(max_attempts=3)")),
+    (lambda: rea_runtime.Service("IntRetry", invocation_retry_policy=restate.InvocationRetryPolicy(initial_interval=5)),
+     ("retry.initial_interval: must be a datetime.timedelta", "fix: initial_interval=timedelta(seconds=5)")),
+    (lambda: rea_runtime.VirtualObject("StrLazy", enable_lazy_state="yes"),
+     ("VirtualObject 'StrLazy': enable_lazy_state must be True or False, got 'yes' (str)",)),
+    (lambda: preset("production", abort_timeout=600),
+     ("preset 'production': abort_timeout", "fix: abort_timeout=timedelta(seconds=600)")),
+])
+def test_durations_and_retry_policies_the_sdk_cannot_send_are_refused_at_the_call(build, parts) -> None:
+    """rea read 5 as 5 s but handed the int to restate-sdk, whose discovery then crashed
+    (`'int' object has no attribute 'total_seconds'`): the service could never be registered."""
+    with pytest.raises(ConfigurationError) as err:
+        build()
+    for part in parts:
+        assert part in str(err.value), str(err.value)
+
+
+def test_what_the_check_accepts_reaches_the_sdks_discovery() -> None:
+    obj = rea_runtime.VirtualObject("DiscoveredOptions", preset="production", inactivity_timeout=timedelta(seconds=5),
+                                    invocation_retry_policy=restate.InvocationRetryPolicy(exponentiation_factor=3.0))
+    _obj_handler(obj)
+    doc = _discovery(obj)
+    assert doc["inactivityTimeout"] == 5000 and doc["journalRetention"] == 7 * 24 * 3600 * 1000
+    assert doc["retryPolicyExponentiationFactor"] == 3.0
+
+
 @pytest.mark.parametrize(("fields", "fix"), [
     ({"inactivity_timeout": "5s"}, "fix: a datetime.timedelta, e.g. inactivity_timeout=timedelta(seconds=30)"),
     ({"state_budget_bytes": float("nan")}, "fix: a positive whole number of bytes"),
     ({"retry": 5}, "fix: a dict of retry fields (initial_interval, "),
     ({"retry": {"on_max_attempts": "explode"}}, "got 'explode' (str); fix: 'pause' or 'kill'"),
     ({"retry": {"max_attemps": 3}}, "retry: unknown option 'max_attemps'; fix: did you mean 'max_attempts'?"),
+    ({"ingress_private": 1}, "got 1 (int); fix: True or False"),
 ])
 def test_a_wrongly_typed_field_names_a_fix_that_works(fields: dict, fix: str) -> None:
     """pydantic's errors used to end in "fix: '5s' is not valid there", which fixes nothing."""
