@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import math
 from datetime import timedelta
-from typing import Annotated, Any, Literal, Mapping, Optional
+from typing import Annotated, Any, Literal, Mapping, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Strict, StrictBool, ValidationError, model_validator
 
@@ -187,7 +187,9 @@ class Preset(BaseModel):
     journal_retention: Optional[Duration] = None
     idempotency_retention: Optional[Duration] = None
     ingress_private: Optional[StrictBool] = None
-    state_preload: Optional[StrictBool] = None
+    state_preload: Optional[Union[StrictBool, tuple[str, ...]]] = None
+    """True: all state is sent with each invocation; False: none (read lazily); a list of keys:
+    those only (restate-sdk's `state_preload`)."""
     retry: Optional[RetryPolicy] = None
     payment: bool = False
     state_budget_bytes: Optional[int] = None
@@ -265,7 +267,8 @@ class Preset(BaseModel):
                     f"preset {self.name!r}: state_preload applies to Virtual Objects and Workflows, "
                     "a Service has no state; fix: state_preload=None"
                 )
-            out["state_preload"] = self.state_preload
+            preload = self.state_preload
+            out["state_preload"] = preload if isinstance(preload, bool) else list(preload)
         if self.retry is not None:
             out["invocation_retry_policy"] = self.retry.to_sdk()
         return out
@@ -281,7 +284,7 @@ _RETRY_FIELDS = "initial_interval, exponentiation_factor, max_interval, max_atte
 _FIXES = {
     "ingress_private": "True or False",
     "payment": "True or False",
-    "state_preload": "True or False",
+    "state_preload": "state_preload=True, False, or the keys to preload: state_preload=['cart']",
     "state_budget_bytes": "a positive whole number of bytes, e.g. 65536 (or None: no budget)",
     "state_total_budget_bytes": "a positive whole number of bytes, e.g. 1048576 (or None: no budget)",
     "retry": f"a dict of retry fields ({_RETRY_FIELDS}) or a rea_runtime.presets.RetryPolicy",
@@ -320,6 +323,8 @@ def _explain(where: str, err: ValidationError, model: Any) -> str:
     value = first.get("input")
     if first["type"] == "time_delta_type":
         msg = "must be a datetime.timedelta (restate-sdk takes no other duration)"
+    if path[0] == "state_preload":  # a union: pydantic names its first member only, and the item
+        path, loc, msg = ["state_preload"], "state_preload", "is neither a bool nor a list of state keys"
     return f"{where}: {loc}: {msg}, got {_shown(value)}; fix: {_fix(path[-1], value)}"
 
 

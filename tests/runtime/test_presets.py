@@ -254,3 +254,15 @@ def test_a_preset_that_is_neither_a_name_nor_a_preset_is_a_type_error(build) -> 
     with pytest.raises(TypeError, match="preset must be a preset name or a rea_runtime.presets.Preset, got "
                                         ".*fix: one of 'default', 'high-volume', 'production'"):
         build()
+
+
+def test_state_preload_takes_the_sdks_list_of_keys() -> None:
+    """restate-sdk's state_preload is a bool or the keys to preload; rea refused the list."""
+    obj = rea_runtime.VirtualObject("PreloadKeys", preset="production", state_preload=["cart"])
+    _obj_handler(obj)
+    doc = _discovery(obj)
+    assert (doc["enableLazyState"], doc["eagerStateKeysWhitelist"]) == (True, ["cart"])
+    assert preset("production", state_preload=["cart"]).options("object")["state_preload"] == ["cart"]
+    with pytest.raises(ConfigurationError, match=r"state_preload: is neither a bool nor a list of state keys, "
+                                                 r"got \[1\] \(list\); fix: state_preload=True, False, or"):
+        rea_runtime.VirtualObject("PreloadInts", state_preload=[1])
