@@ -47,7 +47,9 @@ def test_incremental_runs_match_cold(tmp_path: Path, cases_result: MypyResult) -
 def test_dmypy_matches_cold(tmp_path: Path, cases_result: MypyResult) -> None:
     cases = _copy_cases(tmp_path)
     cfg = write_config(tmp_path)
-    env = {**os.environ, "MYPYPATH": str(cases)}
+    # the daemon runs in tmp_path: the repository goes on its path as the cold run's working
+    # directory puts it there (else `rea_runtime`, installed editable, is unknown to it alone)
+    env = {**os.environ, "MYPYPATH": os.pathsep.join([str(cases), str(Path(__file__).resolve().parents[2])])}
     status = str(tmp_path / "dmypy.json")
     base = [sys.executable, "-m", "mypy.dmypy", "--status-file", status]
     args = ["--", str(cases), "--config-file", str(cfg), "--cache-dir", str(tmp_path / "cache"),
