@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import enum
 import inspect
+import math
 import sys
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -62,6 +63,20 @@ __all__ = [
 T = TypeVar("T")
 
 
+def _whole(value: Any) -> bool:
+    """An int, and not a bool (``True`` attempts is a slip, not a count)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _real(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _fmt(td: timedelta) -> str:
+    """A duration as people write it: ``-0:00:01``, not timedelta's ``-1 day, 23:59:59``."""
+    return str(td) if td >= timedelta(0) else f"-{-td}"
+
+
 class Strategy(str, enum.Enum):
     """Which compensations a rollback runs, and whether it stops at a failing one."""
 
@@ -78,12 +93,35 @@ class Strategy(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Retry:
-    """Retries of one compensation's run (RunOptions); exhausting them dead-letters it."""
+    """Retries of one compensation's run (RunOptions); exhausting them dead-letters it.
+
+    ``max_attempts`` counts every attempt (1: no retry); between attempts the saga sleeps
+    durably, ``initial_interval`` first, then times ``factor`` each time, at most ``max_interval``."""
 
     max_attempts: int = 3
     initial_interval: timedelta = timedelta(milliseconds=100)
     max_interval: timedelta = timedelta(seconds=10)
     factor: float = 2.0
+
+    def __post_init__(self) -> None:
+        """Checked here: a bad value met only when a compensation fails would break the rollback
+        itself (an error Restate retries forever, and nothing undone)."""
+        if not _whole(self.max_attempts) or self.max_attempts < 1:
+            raise SagaMisuse(f"Retry: max_attempts is {self.max_attempts!r}; fix: a whole number of attempts, "
+                             f"1 or more (1: no retry)")
+        for name in ("initial_interval", "max_interval"):
+            value = getattr(self, name)
+            if not isinstance(value, timedelta):
+                raise SagaMisuse(f"Retry: {name} is {type(value).__name__} {value!r}; fix: a datetime.timedelta, "
+                                 f"e.g. {name}=timedelta(milliseconds=100) (a bare number has no unit)")
+        if self.initial_interval < timedelta(0):
+            raise SagaMisuse(f"Retry: initial_interval is {_fmt(self.initial_interval)}; fix: 0 or a positive duration")
+        if self.max_interval < self.initial_interval:
+            raise SagaMisuse(f"Retry: max_interval ({_fmt(self.max_interval)}) is below initial_interval "
+                             f"({_fmt(self.initial_interval)}); fix: max_interval >= initial_interval")
+        if not _real(self.factor) or not math.isfinite(self.factor) or self.factor < 1:
+            raise SagaMisuse(f"Retry: factor is {self.factor!r}; fix: a finite number >= 1 (1: the same "
+                             f"interval each time, 2: doubling)")
 
     def options(self) -> RunOptions[Any]:
         return RunOptions(
@@ -254,6 +292,28 @@ def _takes_result(fn: Compensation) -> bool:
     return bool(positional)
 
 
+def _check_retry(where: str, retry: Any) -> None:
+    if not isinstance(retry, Retry):
+        fix = f"Retry(max_attempts={retry})" if _whole(retry) and retry >= 1 else "Retry(max_attempts=3, ...)"
+        raise SagaMisuse(f"{where}: retry is {type(retry).__name__} {retry!r}, not a Retry; fix: retry={fix}")
+
+
+def _check_saga_args(name: Any, strategy: Any, retry: Any, dead_letter: Any) -> None:
+    """In the constructor, not at the rollback: there a bad value fails the rollback itself, with
+    an error Restate retries forever while nothing is undone."""
+    if not isinstance(name, str) or not name:
+        raise SagaMisuse(f"Saga: name is {name!r}; fix: a non-empty str naming the saga (it labels its dead letters)")
+    try:
+        Strategy(strategy)
+    except (ValueError, TypeError):
+        allowed = ", ".join(repr(s.value) for s in Strategy)
+        raise SagaMisuse(f"Saga({name!r}): strategy {strategy!r} is not one of: {allowed}; "
+                         f"fix: one of these, or Strategy.ALL / COMPLETED / BEST_EFFORT / UNTIL_FIRST_SUCCESS") from None
+    _check_retry(f"Saga({name!r})", retry)
+    if not isinstance(dead_letter, bool):
+        raise SagaMisuse(f"Saga({name!r}): dead_letter is {dead_letter!r}; fix: True or False")
+
+
 class Saga:
     """``async with Saga(ctx, "booking") as saga: await saga.step("flight", action=..., compensate=...)``.
 
@@ -270,6 +330,7 @@ class Saga:
         retry: Retry = Retry(),
         dead_letter: bool = True,
     ) -> None:
+        _check_saga_args(name, strategy, retry, dead_letter)
         if dead_letter and _kind(ctx) not in ("exclusive", "workflow"):
             raise SagaMisuse(
                 f"Saga({name!r}) needs an exclusive ObjectContext or WorkflowContext to record dead "
@@ -278,7 +339,7 @@ class Saga:
             )
         self.ctx = ctx
         self.name = name
-        self.strategy = Strategy(strategy)
+        self.strategy = Strategy(strategy)  # checked above
         self.retry = retry
         self.dead_letter = dead_letter
         self._steps: dict[str, _Step] = {}
@@ -495,7 +556,7 @@ async def _attempt(ctx: Any, retry: Retry, step: str, comp: Compensation, result
     action = _attempt_action(comp)
     delay = retry.initial_interval
     last = ""
-    for n in range(1, max(1, retry.max_attempts) + 1):
+    for n in range(1, retry.max_attempts + 1):
         name = f"compensate {step}" if n == 1 else f"compensate {step} (attempt {n})"
         try:
             out = await run_typed(ctx, name, action, *args, options=RunOptions(max_attempts=1))
@@ -507,7 +568,8 @@ async def _attempt(ctx: Any, retry: Retry, step: str, comp: Compensation, result
         if n < retry.max_attempts:
             events_retry(step, n, last)
             await ctx.sleep(delay, name=f"compensate {step} backoff {n}")
-            delay = min(timedelta(seconds=delay.total_seconds() * retry.factor), retry.max_interval)
+            # In seconds first: a large factor overflows timedelta before the cap applies.
+            delay = timedelta(seconds=min(delay.total_seconds() * retry.factor, retry.max_interval.total_seconds()))
     return retry.max_attempts, TerminalError(f"{last} (gave up after {retry.max_attempts} attempts)", status_code=500)
 
 
@@ -525,6 +587,7 @@ async def redrive(ctx: Any, saga: Optional[str] = None, *,
     needs its function again in ``actions`` (by step name) and is left in place without one.
     A success removes the letter (and records its key); a failure updates its error and adds
     the attempts made. Writes state: call it from an exclusive (admin) handler."""
+    _check_retry("redrive", retry)
     letters = await DEAD_LETTERS.get(ctx) or []
     actions = actions or {}
     keep: list[DeadLetter] = []

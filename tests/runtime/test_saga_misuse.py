@@ -1,0 +1,115 @@
+"""Saga misuse is refused where it is written, as a terminal `SagaMisuse` that says what to
+pass instead: never later in the rollback (where it used to fail with an error Restate retries
+forever, nothing undone), and never after part of the saga already ran or was registered."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import restate
+
+import rea_runtime
+from rea_runtime.saga import Retry, Saga, SagaMisuse, Strategy
+
+from ._terminal import terminal_failure
+
+# -- arguments, checked at construction ---------------------------------------------------
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"max_attempts": 0}, "max_attempts is 0; fix: a whole number of attempts, 1 or more"),
+    ({"max_attempts": -1}, "max_attempts is -1"),
+    ({"max_attempts": 2.5}, "max_attempts is 2.5"),
+    ({"max_attempts": "3"}, "max_attempts is '3'"),
+    ({"max_attempts": True}, "max_attempts is True"),
+    ({"initial_interval": 1}, "initial_interval is int 1; fix: a datetime.timedelta"),
+    ({"max_interval": None}, "max_interval is NoneType None; fix: a datetime.timedelta"),
+    ({"initial_interval": timedelta(seconds=-1)}, "initial_interval is -0:00:01; fix: 0 or a positive duration"),
+    ({"initial_interval": timedelta(seconds=20)}, "max_interval (0:00:10) is below initial_interval (0:00:20)"),
+    ({"factor": math.nan}, "factor is nan; fix: a finite number >= 1"),
+    ({"factor": math.inf}, "factor is inf"),
+    ({"factor": 0.5}, "factor is 0.5"),
+    ({"factor": "2"}, "factor is '2'"),
+])
+def test_retry_refuses_each_bad_field(kwargs: dict, message: str) -> None:
+    with pytest.raises(SagaMisuse, match=f"^Retry: {_re(message)}"):
+        Retry(**kwargs)
+
+
+def test_retry_accepts_what_it_documents() -> None:
+    Retry(max_attempts=1, initial_interval=timedelta(0), max_interval=timedelta(0), factor=1)
+    Retry(max_attempts=10, factor=1e308)  # huge factors are capped by max_interval, never overflow
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"strategy": "loud"}, "Saga('t'): strategy 'loud' is not one of: 'all', 'completed', 'best_effort', "
+                           "'until_first_success'; fix: one of these, or Strategy.ALL"),
+    ({"strategy": None}, "Saga('t'): strategy None is not one of"),
+    ({"retry": 5}, "Saga('t'): retry is int 5, not a Retry; fix: retry=Retry(max_attempts=5)"),
+    ({"retry": {"max_attempts": 5}}, "Saga('t'): retry is dict {'max_attempts': 5}, not a Retry; fix: retry=Retry("),
+    ({"dead_letter": "no"}, "Saga('t'): dead_letter is 'no'; fix: True or False"),
+])
+def test_saga_refuses_bad_arguments_at_construction(kwargs: dict, message: str) -> None:
+    kwargs.setdefault("dead_letter", False)
+    with pytest.raises(SagaMisuse, match=f"^{_re(message)}"):
+        Saga(object(), "t", **kwargs)
+
+
+@pytest.mark.parametrize("name", [None, "", 5])
+def test_saga_refuses_a_name_that_is_no_text(name: Any) -> None:
+    with pytest.raises(SagaMisuse, match=f"^Saga: name is {_re(repr(name))}; fix: a non-empty str"):
+        Saga(object(), name, dead_letter=False)
+
+
+def test_strategy_values_and_members_are_accepted() -> None:
+    assert Saga(object(), "t", strategy="best_effort", dead_letter=False).strategy is Strategy.BEST_EFFORT
+    assert Saga(object(), "t", strategy=Strategy.COMPLETED, dead_letter=False).strategy is Strategy.COMPLETED
+
+
+def _re(text: str) -> str:
+    import re
+
+    return re.escape(text)
+
+
+# -- in a handler: terminal at once, on a real server ----------------------------------------
+
+UNDONE: list[str] = []
+
+trips = rea_runtime.VirtualObject("SagaMisuseTrips")
+
+
+@trips.handler()
+async def bad_strategy(ctx: restate.ObjectContext) -> str:
+    key = ctx.key()
+    async with Saga(ctx, "t", strategy="loud") as saga:
+        await saga.step("a", lambda: 1, compensate=lambda: UNDONE.append(key))
+    return "ran"
+
+
+@trips.handler()
+async def retry_as_int(ctx: restate.ObjectContext) -> str:
+    key = ctx.key()
+    async with Saga(ctx, "t", retry=5) as saga:  # type: ignore[arg-type]
+        await saga.step("a", lambda: 1, compensate=lambda: UNDONE.append(key))
+        raise restate.TerminalError("payment declined")
+    return "ran"
+
+
+@pytest.fixture(scope="module")
+def restate_app() -> Any:
+    return restate.app([trips])
+
+
+@pytest.mark.parametrize("handler,message", [
+    ("bad_strategy", "strategy 'loud' is not one of: 'all', 'completed'"),
+    ("retry_as_int", "retry is int 5, not a Retry; fix: retry=Retry(max_attempts=5)"),
+])
+async def test_bad_arguments_in_a_handler_fail_it_terminally(restate_env, handler: str, message: str) -> None:
+    key = restate_env.unique()
+    failure = await terminal_failure(restate_env, "SagaMisuseTrips", handler, key=key)
+    assert message in failure, failure
+    assert key not in UNDONE  # refused before any step: nothing ran, nothing to undo
