@@ -39,6 +39,7 @@ from restate.server_context import restate_context_is_replaying
 
 from . import events
 from .guards import CURRENT, report
+from .misuse import check_action
 from .run import run_typed
 from .state import State, _kind
 
@@ -375,13 +376,39 @@ class Saga:
                 f"saga step {name!r} needs a compensation; a step with nothing to undo is a plain "
                 f"`await rea_runtime.run(ctx, {name!r}, action)` outside the saga"
             )
+        # Everything `run` would refuse, refused before the compensation is registered: a step
+        # refused after it would roll back with an undo of an action that never ran.
+        self._check_step(name, action, call, max_attempts)
+        if action is not None:
+            check_action(CURRENT.get(), action, name, sys._getframe(1))  # REA208 (strict raises here)
         self.register(name, compensate, key=key)
         return await self.run(name, action, call=call, max_attempts=max_attempts)
+
+    def _check_step(self, name: Any, action: Any, call: Any, max_attempts: Any) -> None:
+        self._check_name(name)
+        if (action is None) == (call is None):
+            given = "both" if action is not None else "neither"
+            raise SagaMisuse(f"saga step {name!r}: pass exactly one of action= (a run) or call= (a durable call), "
+                             f"got {given}")
+        if call is not None and not callable(call):
+            raise SagaMisuse(
+                f"saga step {name!r}: call= must be a function that makes the durable call, got "
+                f"{type(call).__name__}; fix: call=lambda: ctx.service_call(handler, arg) (a call made before "
+                f"the step starts runs before its compensation is registered)")
+        if max_attempts is not None and (not _whole(max_attempts) or max_attempts < 1):
+            raise SagaMisuse(f"saga step {name!r}: max_attempts is {max_attempts!r}; fix: a whole number "
+                             f"of attempts, 1 or more, or None (the invocation's retry policy)")
+
+    def _check_name(self, name: Any) -> None:
+        if not isinstance(name, str) or not name.strip():
+            raise SagaMisuse(f"saga {self.name!r}: a step name is {name!r}; fix: a non-empty str (it names the "
+                             f"step's run in the journal and its dead letter)")
 
     # -- the lower-level API (order checked at run time: REA501) ---------------------------
 
     def register(self, name: str, compensate: Compensation, *, key: Optional[str] = None) -> None:
         """Register the compensation of step ``name``; must come before ``run(name, ...)``."""
+        self._check_name(name)
         if not callable(compensate) and not isinstance(compensate, CallCompensation):
             raise SagaMisuse(f"saga step {name!r}: compensate must be callable, got {type(compensate).__name__}")
         existing = self._steps.get(name)
@@ -405,8 +432,7 @@ class Saga:
         max_attempts: Optional[int] = None,
     ) -> T:
         """Run the action of a registered step; a failure marks it as the saga's failing step."""
-        if (action is None) == (call is None):
-            raise SagaMisuse(f"saga step {name!r}: pass exactly one of action= (a run) or call= (a durable call)")
+        self._check_step(name, action, call, max_attempts)
         st = self._steps.get(name)
         if st is None:
             report(CURRENT.get(), "REA501", f"saga.run({name!r})", sys._getframe(1))

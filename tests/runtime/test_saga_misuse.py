@@ -99,9 +99,68 @@ async def retry_as_int(ctx: restate.ObjectContext) -> str:
     return "ran"
 
 
+steps = rea_runtime.Service("SagaMisuseSteps", policy="strict")
+
+
+async def _book() -> str:
+    return "booked"
+
+
+def _bad_step(saga: Saga, how: str, undo: Any) -> Any:
+    """One misused `step`, each a mistake `run` refuses: its compensation must not be registered."""
+    if how == "neither":
+        return saga.step("b", compensate=undo)
+    if how == "both":
+        return saga.step("b", action=lambda: 1, call=lambda: None, compensate=undo)  # type: ignore[arg-type,return-value]
+    if how == "call_made_early":
+        return saga.step("b", call="a call future", compensate=undo)  # type: ignore[arg-type]
+    if how == "max_attempts_0":
+        return saga.step("b", action=lambda: 1, compensate=undo, max_attempts=0)
+    if how == "no_name":
+        return saga.step("", action=lambda: 1, compensate=undo)
+    return saga.step("b", action=_book(), compensate=undo)  # type: ignore[arg-type] # a coroutine: REA208
+
+
+STEP_UNDONE: dict[str, list[str]] = {}
+"""Request id -> the compensations its rollback ran (REA208 under strict fails the invocation
+even though the handler catches it, so this is seen here, not in the response)."""
+
+
+@steps.handler()
+async def misused_step(ctx: restate.Context, req: dict) -> dict:
+    how = req["how"]
+    undone = STEP_UNDONE.setdefault(req["id"], [])
+    try:
+        async with Saga(ctx, "t", dead_letter=False) as saga:
+            await saga.step("a", action=lambda: 1, compensate=lambda: undone.append("a"))
+            await _bad_step(saga, how, lambda: undone.append("b"))
+    except rea_runtime.saga.SagaFailed as err:
+        return {"undone": undone, "cause": type(err.cause).__name__, "error": err.cause.message}
+    return {"undone": undone, "cause": None, "error": ""}
+
+
 @pytest.fixture(scope="module")
 def restate_app() -> Any:
-    return restate.app([trips])
+    return restate.app([trips, steps])
+
+
+@pytest.mark.parametrize("how,message", [
+    ("neither", "saga step 'b': pass exactly one of action= (a run) or call= (a durable call), got neither"),
+    ("both", "saga step 'b': pass exactly one of action= (a run) or call= (a durable call), got both"),
+    ("call_made_early", "saga step 'b': call= must be a function that makes the durable call, got str"),
+    ("max_attempts_0", "saga step 'b': max_attempts is 0; fix: a whole number of attempts, 1 or more"),
+    ("no_name", "saga 't': a step name is ''; fix: a non-empty str"),
+    ("coroutine", "REA208"),
+])
+async def test_a_refused_step_registers_no_compensation(restate_env, how: str, message: str) -> None:
+    rid = restate_env.unique()
+    resp = await restate_env.call("SagaMisuseSteps", "misused_step", {"how": how, "id": rid})
+    if how == "coroutine":
+        assert resp.status_code == 500 and message in resp.text, resp.text
+    else:
+        assert resp.status_code == 200, resp.text
+        assert message in resp.json()["error"], resp.json()
+    assert STEP_UNDONE[rid] == ["a"]  # the step before is undone; the refused one has nothing to undo
 
 
 @pytest.mark.parametrize("handler,message", [
