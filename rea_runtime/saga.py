@@ -39,7 +39,7 @@ from restate.server_context import restate_context_is_replaying
 
 from . import events
 from .guards import CURRENT, report
-from .misuse import check_action
+from .misuse import check_action, target_kind
 from .run import run_typed
 from .state import State, _kind
 
@@ -212,18 +212,45 @@ def call(target: Callable[..., Any], arg: Any = None, *, key: Optional[str] = No
 
     The saga waits for it; a terminal error from the callee dead-letters the step (the callee's
     transient failures are retried by Restate under the callee's own retry policy)."""
-    if not callable(target):
-        raise SagaMisuse(f"saga.call: target must be a handler, got {type(target).__name__}")
+    _check_target("saga.call", target, key)
     return CallCompensation(target, arg, key)
+
+
+def _check_target(where: str, target: Any, key: Any) -> None:
+    """Now, not when the rollback needs it: a target that is no handler fails only then."""
+    kind = target_kind(target)
+    if kind is None:
+        what = getattr(target, "__qualname__", None) or type(target).__name__
+        raise SagaMisuse(
+            f"{where}: target must be a Restate handler (a function decorated with @service.handler() and "
+            f"the like), got {what}; fix: pass the handler to call or send, or give a plain function as "
+            f"compensate= itself (it runs as a journaled action)")
+    if key is not None and not isinstance(key, str):
+        raise SagaMisuse(f"{where}: key is {type(key).__name__} {key!r}; fix: the target's object key / workflow "
+                         f"id as a str")
+    if kind in ("object", "workflow") and key is None:
+        article = "an object" if kind == "object" else "a workflow"
+        raise SagaMisuse(f"{where}: {_handler_name(target)} is {article} handler; fix: pass key=... (which "
+                         f"{kind} to address)")
+    if kind == "service" and key is not None:
+        raise SagaMisuse(f"{where}: {_handler_name(target)} is a service handler: it takes no key; fix: drop key=")
+
+
+def _handler_name(target: Any) -> str:
+    service, name, _ = CallCompensation(target).address()
+    return f"{service}/{name}"
 
 
 def send(target: Callable[..., Any], arg: Any = None, *, key: Optional[str] = None,
          delay: Optional[timedelta] = None) -> CallCompensation:
     """Compensate with a one-way send (``delay=``: delivered later); done once it is enqueued."""
-    if not callable(target):
-        raise SagaMisuse(f"saga.send: target must be a handler, got {type(target).__name__}")
+    _check_target("saga.send", target, key)
+    if delay is not None and not isinstance(delay, timedelta):
+        raise SagaMisuse(f"saga.send: delay is {type(delay).__name__} {delay!r}; fix: a datetime.timedelta, "
+                         f"e.g. delay=timedelta(minutes=5) (a bare number has no unit)")
     if delay is not None and delay <= timedelta(0):
-        raise SagaMisuse(f"saga.send: delay must be positive, got {delay}")
+        raise SagaMisuse(f"saga.send: delay must be positive, got {_fmt(delay)}; fix: a positive timedelta, or "
+                         f"no delay")
     return CallCompensation(target, arg, key, send=True, delay=delay)
 
 
@@ -237,6 +264,10 @@ class SagaOutcome:
     compensated: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+    """Step name -> why its compensation failed (also without dead letters)."""
+    dead_lettered: bool = True
+    """Whether the ``failed`` ones were written as dead letters (not with ``dead_letter=False``)."""
 
     @property
     def clean(self) -> bool:
@@ -245,8 +276,11 @@ class SagaOutcome:
 
     def describe(self) -> str:
         parts = [f"compensated: {', '.join(self.compensated) or '-'}"]
-        if self.failed:
+        if self.failed and self.dead_lettered:
             parts.append(f"failed (dead-lettered): {', '.join(self.failed)}")
+        elif self.failed:  # no dead letter keeps the errors: this line does
+            failed = ", ".join(f"{n} ({self.errors[n]})" if n in self.errors else n for n in self.failed)
+            parts.append(f"failed (not dead-lettered: dead_letter=False): {failed}")
         if self.skipped:
             parts.append(f"not run: {', '.join(self.skipped)}")
         return "; ".join(parts)
@@ -346,6 +380,8 @@ class Saga:
         self._steps: dict[str, _Step] = {}
         self._order: list[str] = []
         self._failed_step: Optional[str] = None
+        self._finished: Optional[str] = None
+        """Why no step may be added any more (the block ended, the saga rolled back), or None."""
         self.outcome: Optional[SagaOutcome] = None
 
     # -- the safe API -------------------------------------------------------------------
@@ -371,6 +407,7 @@ class Saga:
         ``compensate`` receives the action's result if it takes an argument (None when the
         action did not complete).
         """
+        self._check_open(name)
         if compensate is None:
             raise SagaMisuse(
                 f"saga step {name!r} needs a compensation; a step with nothing to undo is a plain "
@@ -399,6 +436,13 @@ class Saga:
             raise SagaMisuse(f"saga step {name!r}: max_attempts is {max_attempts!r}; fix: a whole number "
                              f"of attempts, 1 or more, or None (the invocation's retry policy)")
 
+    def _check_open(self, name: Any) -> None:
+        if self._finished is not None:
+            raise SagaMisuse(
+                f"saga {self.name!r}: step {name!r} comes after the saga finished ({self._finished}): it would "
+                f"run, but no rollback would ever undo it; fix: run it inside the `async with` block, or in a "
+                f"new Saga")
+
     def _check_name(self, name: Any) -> None:
         if not isinstance(name, str) or not name.strip():
             raise SagaMisuse(f"saga {self.name!r}: a step name is {name!r}; fix: a non-empty str (it names the "
@@ -408,7 +452,11 @@ class Saga:
 
     def register(self, name: str, compensate: Compensation, *, key: Optional[str] = None) -> None:
         """Register the compensation of step ``name``; must come before ``run(name, ...)``."""
+        self._check_open(name)
         self._check_name(name)
+        if key is not None and (not isinstance(key, str) or not key):
+            raise SagaMisuse(f"saga step {name!r}: key is {key!r}; fix: a non-empty str from business data "
+                             f"(f'refund-{{order_id}}'), or None")
         if not callable(compensate) and not isinstance(compensate, CallCompensation):
             raise SagaMisuse(f"saga step {name!r}: compensate must be callable, got {type(compensate).__name__}")
         existing = self._steps.get(name)
@@ -432,6 +480,7 @@ class Saga:
         max_attempts: Optional[int] = None,
     ) -> T:
         """Run the action of a registered step; a failure marks it as the saga's failing step."""
+        self._check_open(name)
         self._check_step(name, action, call, max_attempts)
         st = self._steps.get(name)
         if st is None:
@@ -469,8 +518,14 @@ class Saga:
         return steps
 
     async def compensate(self, error: TerminalError) -> SagaOutcome:
-        """Run the compensations (LIFO, per the strategy) and return what happened."""
-        outcome = SagaOutcome()
+        """Run the compensations (LIFO, per the strategy) and return what happened.
+
+        Once: asked again (by hand, then by the `async with` block it ran in) it returns the
+        first rollback's outcome and runs nothing twice. After it, the saga takes no steps."""
+        if self.outcome is not None:
+            return self.outcome
+        self._finished = self._finished or "it was rolled back"
+        outcome = SagaOutcome(dead_lettered=self.dead_letter)
         chosen = self._chosen()
         for i, st in enumerate(chosen):
             comp = st.compensate
@@ -483,6 +538,7 @@ class Saga:
             self._emit("compensation", step=st.name, ok=err is None, attempts=attempts, skipped=False)
             if err is not None:
                 outcome.failed.append(st.name)
+                outcome.errors[st.name] = err.message
                 stop = self.strategy in (Strategy.ALL, Strategy.COMPLETED)
                 pending = [s.name for s in chosen[i + 1:]] if stop else []
                 await self._dead_letter(st, err, attempts, pending)
@@ -516,9 +572,13 @@ class Saga:
         DEAD_LETTERS.set(self.ctx, letters)
 
     async def __aenter__(self) -> "Saga":
+        if self._finished is not None:
+            raise SagaMisuse(f"saga {self.name!r} already finished ({self._finished}); fix: a new Saga for a "
+                             f"new block")
         return self
 
     async def __aexit__(self, exc_type: Any, exc: Optional[BaseException], tb: Any) -> bool:
+        self._finished = self._finished or "its `async with` block ended"
         if not isinstance(exc, TerminalError) or isinstance(exc, SagaFailed):
             return False  # success, a transient error (Restate retries) or the SDK suspending
         outcome = await self.compensate(exc)
@@ -554,7 +614,7 @@ def _attempt_action(comp: Callable[..., Any]) -> Callable[..., Any]:
         try:
             result = comp(*args)
             if inspect.isawaitable(result):
-                raise TerminalError("a compensation must be `async def` to return an awaitable")
+                raise TerminalError(_awaitable_returned(comp, result))
         except TerminalError:
             raise
         except Exception as err:  # noqa: BLE001 - retried, recorded in the journal
@@ -562,6 +622,21 @@ def _attempt_action(comp: Callable[..., Any]) -> Callable[..., Any]:
         return {}
 
     return attempt
+
+
+def _awaitable_returned(comp: Callable[..., Any], result: Any) -> str:
+    """Why a plain function's awaitable result did nothing, and what to pass instead."""
+    if inspect.iscoroutine(result):
+        result.close()  # it never runs; closed, it adds no "never awaited" warning
+        made = f"the coroutine {result.__qualname__}(...)"
+        fix = (f"pass the async function itself (compensate={result.__qualname__}, not a lambda around it; "
+               f"it receives the step's result if it takes a parameter), or make the compensation `async def` "
+               f"and await it there")
+    else:
+        made = f"a {type(result).__name__}"
+        fix = "make the compensation `async def` and await it there"
+    what = getattr(comp, "__qualname__", type(comp).__name__)
+    return f"the compensation {what} returned {made} without awaiting it, so nothing was undone; fix: {fix}"
 
 
 async def _attempt(ctx: Any, retry: Retry, step: str, comp: Compensation, result: Any,

@@ -69,6 +69,45 @@ def test_strategy_values_and_members_are_accepted() -> None:
     assert Saga(object(), "t", strategy=Strategy.COMPLETED, dead_letter=False).strategy is Strategy.COMPLETED
 
 
+undo_target = rea_runtime.Service("SagaMisuseUndoTarget")
+
+
+@undo_target.handler()
+async def cancel(ctx: restate.Context, ref: str) -> None:
+    return None
+
+
+refunds = rea_runtime.VirtualObject("SagaMisuseRefunds")
+
+
+@refunds.handler()
+async def refund(ctx: restate.ObjectContext, ref: str) -> None:
+    return None
+
+
+@pytest.mark.parametrize("make,message", [
+    (lambda: rea_runtime.saga.call(print, 1), "saga.call: target must be a Restate handler (a function decorated "
+                                              "with @service.handler() and the like), got print; fix:"),
+    (lambda: rea_runtime.saga.send(lambda ref: None), "saga.send: target must be a Restate handler"),
+    (lambda: rea_runtime.saga.call(refund, "r"), "saga.call: SagaMisuseRefunds/refund is an object handler; fix: "
+                                                 "pass key=..."),
+    (lambda: rea_runtime.saga.call(cancel, "r", key="k"), "saga.call: SagaMisuseUndoTarget/cancel is a service handler: it "
+                                                          "takes no key; fix: drop key="),
+    (lambda: rea_runtime.saga.call(refund, "r", key=7), "saga.call: key is int 7; fix:"),
+    (lambda: rea_runtime.saga.send(cancel, "r", delay=5), "saga.send: delay is int 5; fix: a datetime.timedelta"),
+    (lambda: rea_runtime.saga.send(cancel, "r", delay=timedelta(seconds=-1)),
+     "saga.send: delay must be positive, got -0:00:01"),
+])
+def test_call_and_send_refuse_what_the_rollback_could_not_use(make: Any, message: str) -> None:
+    with pytest.raises(SagaMisuse, match=f"^{_re(message)}"):
+        make()
+
+
+def test_call_and_send_take_handlers() -> None:
+    assert rea_runtime.saga.call(refund, "r", key="order-1").key == "order-1"
+    assert rea_runtime.saga.send(cancel, "r", delay=timedelta(minutes=5)).send
+
+
 def _re(text: str) -> str:
     import re
 
@@ -139,9 +178,105 @@ async def misused_step(ctx: restate.Context, req: dict) -> dict:
     return {"undone": undone, "cause": None, "error": ""}
 
 
+RAN: dict[str, list[str]] = {}
+"""Request id -> what its actions and compensations did, in order."""
+
+
+def _did(rid: str, what: str) -> Any:
+    return lambda *_: RAN.setdefault(rid, []).append(what)
+
+
+async def _undo_async(rid: str) -> None:
+    RAN.setdefault(rid, []).append("undo b")
+
+
+@steps.handler()
+async def after_the_block(ctx: restate.Context, req: dict) -> str:
+    rid, how = req["id"], req["how"]
+    saga = Saga(ctx, "t", dead_letter=False)
+    try:
+        async with saga:
+            await saga.step("a", action=_did(rid, "a"), compensate=_did(rid, "undo a"))
+            if how == "rolled_back":
+                raise restate.TerminalError("payment declined")
+    except rea_runtime.saga.SagaFailed:
+        pass
+    if how == "reentered":
+        async with saga:
+            pass
+    await saga.step("b", action=_did(rid, "b"), compensate=_did(rid, "undo b"))  # never undone: refused
+    return "ran b"
+
+
+@steps.handler()
+async def compensate_twice(ctx: restate.Context, req: dict) -> dict:
+    rid = req["id"]
+    error = restate.TerminalError("payment declined")
+    try:
+        async with Saga(ctx, "t", dead_letter=False) as saga:
+            await saga.step("a", action=_did(rid, "a"), compensate=_did(rid, "undo a"))
+            first = await saga.compensate(error)
+            same = await saga.compensate(error) is first
+            if req["then"] == "raise":  # the block's own rollback: the outcome of the first, nothing again
+                raise error
+    except rea_runtime.saga.SagaFailed as err:
+        return {"ran": RAN[rid], "error": err.message, "same": same}
+    return {"ran": RAN[rid], "error": "", "same": same}
+
+
+@steps.handler()
+async def lambda_around_async(ctx: restate.Context, req: dict) -> dict:
+    rid = req["id"]
+    try:
+        async with Saga(ctx, "t", dead_letter=False, retry=Retry(max_attempts=1)) as saga:
+            await saga.step("b", action=_did(rid, "b"), compensate=lambda: _undo_async(rid))
+            raise restate.TerminalError("payment declined")
+    except rea_runtime.saga.SagaFailed as err:
+        return {"ran": RAN.get(rid, []), "error": err.message, "errors": err.outcome.errors}
+    return {}
+
+
 @pytest.fixture(scope="module")
 def restate_app() -> Any:
     return restate.app([trips, steps])
+
+
+@pytest.mark.parametrize("how,reason", [
+    ("completed", "its `async with` block ended"),
+    ("rolled_back", "its `async with` block ended"),
+    ("reentered", "its `async with` block ended"),
+])
+async def test_a_finished_saga_takes_no_more_steps(restate_env, how: str, reason: str) -> None:
+    rid = restate_env.unique()
+    failure = await terminal_failure(restate_env, "SagaMisuseSteps", "after_the_block", {"how": how, "id": rid})
+    if how == "reentered":
+        assert f"saga 't' already finished ({reason}); fix: a new Saga" in failure, failure
+    else:
+        assert (f"saga 't': step 'b' comes after the saga finished ({reason}): it would run, but no rollback "
+                f"would ever undo it; fix: run it inside the `async with` block, or in a new Saga") in failure, failure
+    assert RAN[rid] == (["a", "undo a"] if how == "rolled_back" else ["a"])  # b never ran
+
+
+@pytest.mark.parametrize("then", ["return", "raise"])
+async def test_compensate_runs_each_compensation_once(restate_env, then: str) -> None:
+    rid = restate_env.unique()
+    resp = await restate_env.call("SagaMisuseSteps", "compensate_twice", {"id": rid, "then": then})
+    assert resp.status_code == 200, resp.text
+    out = resp.json()
+    assert out["ran"] == ["a", "undo a"] and out["same"]
+    assert ("rolled back; compensated: a" in out["error"]) == (then == "raise"), out
+
+
+async def test_a_lambda_around_an_async_compensation_names_the_fix(restate_env) -> None:
+    rid = restate_env.unique()
+    resp = await restate_env.call("SagaMisuseSteps", "lambda_around_async", {"id": rid})
+    assert resp.status_code == 200, resp.text
+    out = resp.json()
+    assert out["ran"] == ["b"]  # the async undo never ran, and the outcome says why
+    error = out["errors"]["b"]
+    assert "returned the coroutine _undo_async(...) without awaiting it, so nothing was undone" in error, error
+    assert "fix: pass the async function itself (compensate=_undo_async, not a lambda around it" in error
+    assert f"failed (not dead-lettered: dead_letter=False): b ({error})" in out["error"], out
 
 
 @pytest.mark.parametrize("how,message", [
