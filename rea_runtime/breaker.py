@@ -20,13 +20,15 @@ the call backs off durably and goes through the breaker again (``on_failure="ret
 ``on_open="terminal"``, or a `TerminalError` the action raises itself (passed through, not
 counted: the dependency answered). ``shards=N`` spreads one dependency over N keys
 (``<dependency>~<i>``, chosen per invocation with the journaled ``ctx.random()``), so a hot
-dependency is not one exclusive lock; each shard counts its own failures.
+dependency is not one exclusive lock; each shard counts its own failures. A dependency name
+ending in ``~<digits>`` is refused, so no unsharded key equals a shard key.
 """
 
 from __future__ import annotations
 
 import inspect
 import math
+import re
 from datetime import timedelta
 from typing import Any, Awaitable, Callable, Literal, Optional, TypeVar
 
@@ -38,10 +40,11 @@ from restate.server_context import restate_context_is_replaying
 
 from . import events
 from .context import GuardedContext
+from .presets import ConfigurationError
 from .run import _serde_for, run_failed, run_settled
 from .services import VirtualObject
 
-__all__ = ["CircuitBreaker", "CircuitOpenError", "BreakerStatus", "breaker_object"]
+__all__ = ["CircuitBreaker", "CircuitOpenError", "BreakerConfigError", "BreakerStatus", "breaker_object"]
 
 T = TypeVar("T")
 
@@ -76,6 +79,29 @@ class Outcome(BaseModel):
     ok: bool
     failure_threshold: int
     cooldown_ms: int
+
+
+class BreakerConfigError(ConfigurationError, TerminalError):
+    """A `CircuitBreaker(...)` argument that cannot work; the message names it and the fix.
+
+    A `ConfigurationError` (at import, where breakers are usually built) and a `TerminalError`:
+    a breaker built inside a handler fails the invocation instead of being retried forever."""
+
+    def __init__(self, message: str) -> None:
+        TerminalError.__init__(self, message)
+
+
+_SHARD_SUFFIX = re.compile(r"~[0-9]+\Z")
+"""How shard keys end (``<dependency>~<i>``): a dependency named so could share a shard's state."""
+_MS = timedelta(milliseconds=1)
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _fmt(td: timedelta) -> str:
+    return str(td) if td >= timedelta(0) else f"-{-td}"
 
 
 class CircuitOpenError(TerminalError):
@@ -174,27 +200,35 @@ class CircuitBreaker:
                  on_open: Literal["terminal", "retryable"] = "terminal", max_attempts: int = 10,
                  run_attempts: int = 3, retry_interval: timedelta = timedelta(milliseconds=100),
                  on_failure: Literal["retry", "terminal"] = "retry", shards: int = 1) -> None:
-        from .presets import ConfigurationError
+        def bad(what: str, fix: str) -> BreakerConfigError:
+            return BreakerConfigError(f"CircuitBreaker({dependency!r}): {what}; fix: {fix}")
 
-        def bad(what: str, fix: str) -> ConfigurationError:
-            return ConfigurationError(f"CircuitBreaker({dependency!r}): {what}; fix: {fix}")
-
-        if failure_threshold < 1:
-            raise bad(f"failure_threshold is {failure_threshold}", "1 or more")
-        if cooldown <= timedelta(0):
-            raise bad(f"cooldown is {cooldown}", "a positive duration")
+        # Every argument checked here: a bad one met later fails inside `run`, after the action
+        # ran, with an error Restate retries forever (nan), or quietly never opens (0 ms).
+        if not isinstance(dependency, str) or not dependency:
+            raise bad(f"dependency is {type(dependency).__name__} {dependency!r}",
+                      "a non-empty str naming the dependency (it is the breaker's object key)")
+        if _SHARD_SUFFIX.search(dependency):
+            base, _, n = dependency.rpartition("~")
+            raise bad(f"the name ends like a shard key ('<dependency>~<n>': the keys of {base!r} with shards > 1), "
+                      f"so two breakers could share one state",
+                      f"a name that does not end in '~' and digits, e.g. {base + '-' + n!r}")
+        for name, value in (("failure_threshold", failure_threshold), ("max_attempts", max_attempts),
+                            ("run_attempts", run_attempts), ("shards", shards)):
+            if not _whole(value) or value < 1:
+                raise bad(f"{name} is {value!r}", "a whole number, 1 or more")
+        for name, span, example in (("cooldown", cooldown, "seconds=30"),
+                                    ("retry_interval", retry_interval, "milliseconds=100")):
+            if not isinstance(span, timedelta):
+                raise bad(f"{name} is {type(span).__name__} {span!r}",
+                          f"a datetime.timedelta, e.g. {name}=timedelta({example}) (a bare number has no unit)")
+            if span < _MS:
+                raise bad(f"{name} is {_fmt(span)}", "at least timedelta(milliseconds=1): the breaker counts whole "
+                          "milliseconds, and a shorter one is 0 (a cool-down of 0 never keeps the breaker open)")
         if on_open not in ("terminal", "retryable"):
             raise bad(f"on_open is {on_open!r}", "'terminal' or 'retryable'")
         if on_failure not in ("retry", "terminal"):
             raise bad(f"on_failure is {on_failure!r}", "'retry' or 'terminal'")
-        if max_attempts < 1:
-            raise bad(f"max_attempts is {max_attempts}", "1 or more")
-        if run_attempts < 1:
-            raise bad(f"run_attempts is {run_attempts}", "1 or more")
-        if retry_interval <= timedelta(0):
-            raise bad(f"retry_interval is {retry_interval}", "a positive duration")
-        if shards < 1:
-            raise bad(f"shards is {shards}", "1 or more")
         self.dependency = dependency
         self.failure_threshold = failure_threshold
         self.cooldown = cooldown
