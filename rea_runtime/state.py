@@ -12,21 +12,22 @@ import json
 import math
 import sys
 import threading
-from typing import Any, Generic, Iterator, Optional, TypeVar, Union, overload
+from typing import Any, Generic, Iterator, Optional, TypeVar, Union, get_origin, overload
 
 import structlog
-from pydantic import ValidationError
+from pydantic import PydanticSchemaGenerationError, PydanticUserError, ValidationError
 from restate import ObjectContext, ObjectSharedContext, TerminalError
 
 from .context import GuardedContext
 from .guards import CURRENT, report
 from .policy import current_policy
+from .presets import ConfigurationError
 from .serde import TypeAdapterSerde
 from .state_budget import RAW
 
 T = TypeVar("T")
 
-__all__ = ["State", "StateValueError"]
+__all__ = ["State", "StateValueError", "StateConfigError"]
 
 _log = structlog.get_logger("rea_runtime.state")
 _warned: set[tuple[str, str]] = set()
@@ -35,6 +36,15 @@ _warned_lock = threading.Lock()
 
 class StateValueError(TerminalError):
     """Under ``strict``, a `State.set` of a value that does not fit the entry's type (or is NaN/inf)."""
+
+
+class StateConfigError(ConfigurationError, TerminalError):
+    """`State(...)` given a name, type, default or budget it cannot work with; the message says
+    which and the fix. A `ConfigurationError` (at import, where entries are usually declared) and
+    a `TerminalError`: one declared inside a handler fails the invocation, never retried."""
+
+    def __init__(self, message: str) -> None:
+        TerminalError.__init__(self, message)
 
 
 def _where(loc: tuple) -> str:
@@ -92,11 +102,47 @@ class State(Generic[T]):
                  budget_bytes: Optional[int] = None) -> None: ...
 
     def __init__(self, name: str, tp: Any, default: Any = None, budget_bytes: Optional[int] = None) -> None:
+        # All checked here: a bad value met at a write fails every write with an error Restate
+        # retries forever (budget_bytes="1k"), or is never seen at all (a default `get` returns).
+        if not isinstance(name, str) or not name:
+            raise StateConfigError(f"State({name!r}, ...): the name is {type(name).__name__} {name!r}; fix: a "
+                                   f"non-empty str (the state key the entry is stored under)")
         self.name = name
-        self.serde: TypeAdapterSerde[T] = TypeAdapterSerde(tp)
+        self.serde: TypeAdapterSerde[T] = self._serde(tp)
+        if budget_bytes is not None and (not isinstance(budget_bytes, int) or isinstance(budget_bytes, bool)
+                                         or budget_bytes < 1):
+            raise StateConfigError(f"State({name!r}): budget_bytes is {type(budget_bytes).__name__} "
+                                   f"{budget_bytes!r}; fix: a whole number of bytes, 1 or more (e.g. 64 * 1024), "
+                                   f"or None (the service preset's state_budget_bytes)")
+        if default is not None and self.serde.adapter.pydantic_complete:
+            try:
+                problem = self._type_problem(default)
+            except Exception as err:  # noqa: BLE001 - a default the type cannot even dump
+                problem = f"cannot be serialized: {err}"
+            if problem is not None:
+                raise StateConfigError(f"State({name!r}): the default {_short(default)} does not fit: {problem}; "
+                                       f"fix: a default of the entry's type (what `get` returns while nothing "
+                                       f"is stored), or None")
         self.default = default
         self.budget_bytes = budget_bytes
         """Serialized bytes above which a write is reported (None: the service preset's budget)."""
+
+    def _serde(self, tp: Any) -> TypeAdapterSerde[T]:
+        """The entry's serde, or why ``tp`` is no type pydantic can validate.
+
+        A model class with a forward reference may be completed later (`model_rebuild`); any
+        other unresolved name is looked up here, in rea_runtime, where it never appears."""
+        try:
+            serde: TypeAdapterSerde[T] = TypeAdapterSerde(tp)
+            if not serde.adapter.pydantic_complete and not (isinstance(tp, type) and get_origin(tp) is None):
+                serde.adapter.rebuild(raise_errors=True)
+        except (PydanticUserError, PydanticSchemaGenerationError, TypeError, NameError) as err:
+            reason = str(err).splitlines()[0].split(". ")[0]
+            raise StateConfigError(
+                f"State({self.name!r}): the type {tp!r} cannot be used ({reason}); fix: pass the type itself "
+                f"(a class, a pydantic model, or an annotation such as list[Item]), not its name or a value"
+            ) from None
+        return serde
 
     async def get(self, ctx: ReadContext) -> Optional[T]:
         value = await ctx.get(self.name, serde=self.serde)
@@ -126,6 +172,21 @@ class State(Generic[T]):
 
     def problem(self, value: Any) -> str | None:
         """Why ``value`` does not fit this entry (None if it does)."""
+        problem = self._type_problem(value)
+        if problem is not None:
+            return problem
+        try:
+            data = self.serde.adapter.dump_python(value, warnings=False)
+        except Exception as err:  # noqa: BLE001 - any serializer failure is the value's problem
+            return f"cannot be serialized: {err}"
+        for loc, number in _non_finite(data):
+            return (f"field {_where(loc)} is {number!r}: JSON has no NaN or infinity (it would be stored "
+                    f"as null and read back as None)")
+        return None
+
+    def _type_problem(self, value: Any) -> str | None:
+        """Why ``value`` is not of the entry's type (a default is checked for this alone: it is
+        returned, not stored, so a NaN default is the caller's to keep)."""
         adapter = self.serde.adapter
         try:
             adapter.validate_python(value, strict=True)
@@ -136,13 +197,6 @@ class State(Generic[T]):
             more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
             return (f"field {_where(tuple(first['loc']))}: {first['msg']}, got {type(first['input']).__name__} "
                     f"{_short(first['input'])}{more}; the entry's type is {self.serde.tp!r}")
-        try:
-            data = adapter.dump_python(value, warnings=False)
-        except Exception as err:  # noqa: BLE001 - any serializer failure is the value's problem
-            return f"cannot be serialized: {err}"
-        for loc, number in _non_finite(data):
-            return (f"field {_where(loc)} is {number!r}: JSON has no NaN or infinity (it would be stored "
-                    f"as null and read back as None)")
         return None
 
     def _serialize(self, ctx: Any, value: Any) -> bytes:
