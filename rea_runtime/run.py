@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
+import math
 import sys
 import threading
 from collections import OrderedDict
@@ -130,6 +131,45 @@ def _checked(name: str, action: Callable[..., Any], serde: Serde[Any], sdk_ctx: 
     return sync_action
 
 
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_MS = timedelta(milliseconds=1)
+
+
+def _check_options(name: str, opts: RunOptions[Any]) -> None:
+    """The retry options, checked before the run: the SDK hands them to its VM only when the
+    action fails, and a bad one there leaves the invocation hanging with nothing logged (or, for
+    ``max_attempts=0``, quietly makes one attempt). A `TerminalError`: retrying cannot fix code."""
+    def bad(what: str, fix: str) -> TerminalError:
+        return TerminalError(f"run {name!r}: {what}; fix: {fix}")
+
+    attempts = opts.max_attempts
+    if attempts is not None and (not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 1):
+        raise bad(f"max_attempts is {_short(attempts)}",
+                  "a whole number of attempts, 1 or more (1: no retry), or None (the invocation's retry policy)")
+    for field, least, example in (("max_duration", _MS, "seconds=30"), ("max_retry_duration", _MS, "seconds=30"),
+                                  ("initial_retry_interval", timedelta(0), "milliseconds=100"),
+                                  ("max_retry_interval", timedelta(0), "seconds=10")):
+        span = getattr(opts, field, None)
+        if span is None:
+            continue
+        if not isinstance(span, timedelta):
+            raise bad(f"{field} is {type(span).__name__} {_short(span)}",
+                      f"a datetime.timedelta, e.g. {field}=timedelta({example}) (a bare number has no unit)")
+        if span < least:
+            shown = str(span) if span >= timedelta(0) else f"-{-span}"
+            at_least = "at least timedelta(milliseconds=1) (Restate counts whole milliseconds)" if least else "0 or more"
+            raise bad(f"{field} is {shown}", f"{at_least}, or None")
+    factor = opts.retry_interval_factor
+    if factor is not None and (not isinstance(factor, (int, float)) or isinstance(factor, bool)
+                               or not math.isfinite(factor) or factor < 1):
+        raise bad(f"retry_interval_factor is {_short(factor)}", "a finite number >= 1 (1: the same interval "
+                  "each time, 2: doubling), or None")
+
+
 def run_typed(
     ctx: Any,
     name: str,
@@ -145,13 +185,17 @@ def run_typed(
     if not isinstance(name, str) or not name.strip():
         raise TypeError("rea_runtime.run_typed: a run needs a non-empty name (it labels the journal entry)")
     check_action(CURRENT.get(), action, name, sys._getframe(1))  # REA208, before it is inspected
+    if options is not None and not isinstance(options, RunOptions):
+        raise TerminalError(f"run {name!r}: options is {type(options).__name__} {_short(options)}; fix: "
+                            f"options=restate.RunOptions(...), or max_attempts= / max_duration= directly")
     opts: RunOptions[Any] = copy.copy(options) if options is not None else RunOptions()
-    if not callable(action):  # warned about: the SDK fails on it as it would without rea
-        return ctx.run_typed(name, action, opts, *args, **kwargs)
     if max_attempts is not None:
         opts.max_attempts = max_attempts
     if max_duration is not None:
         opts.max_duration = max_duration
+    _check_options(name, opts)
+    if not callable(action):  # warned about: the SDK fails on it as it would without rea
+        return ctx.run_typed(name, action, opts, *args, **kwargs)
     opts.serde = _serde_for(action, opts)
     sdk_ctx = ctx.unwrap() if isinstance(ctx, GuardedContext) else ctx
     return ctx.run_typed(name, _checked(name, action, opts.serde, sdk_ctx, opts.max_attempts), opts, *args, **kwargs)

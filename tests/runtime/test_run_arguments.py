@@ -1,0 +1,88 @@
+"""`rea_runtime.run/run_typed` check their retry options at the call, as a `TerminalError` that
+names the option and the fix: the SDK hands them to its VM only once the action fails, and a bad
+one there left the invocation `running` with nothing logged (`max_attempts="3"`, a negative
+`max_duration`) or quietly made one attempt (`max_attempts=0`)."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import restate
+from restate import RunOptions
+
+import rea_runtime
+
+from ._terminal import terminal_failure
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"max_attempts": 0}, "max_attempts is 0; fix: a whole number of attempts, 1 or more (1: no retry), or None "
+                          "(the invocation's retry policy)"),
+    ({"max_attempts": "3"}, "max_attempts is '3'; fix: a whole number of attempts"),
+    ({"max_attempts": math.nan}, "max_attempts is nan; fix:"),
+    ({"max_attempts": True}, "max_attempts is True; fix:"),
+    ({"max_duration": timedelta(seconds=-1)}, "max_duration is -0:00:01; fix: at least timedelta(milliseconds=1) "
+                                              "(Restate counts whole milliseconds), or None"),
+    ({"max_duration": 30}, "max_duration is int 30; fix: a datetime.timedelta, e.g. "
+                           "max_duration=timedelta(seconds=30) (a bare number has no unit)"),
+    ({"options": {"max_attempts": 3}}, "options is dict {'max_attempts': 3}; fix: options=restate.RunOptions(...), "
+                                       "or max_attempts= / max_duration= directly"),
+    ({"options": RunOptions(max_attempts="3")}, "max_attempts is '3'; fix:"),  # type: ignore[arg-type]
+    ({"options": RunOptions(initial_retry_interval=timedelta(seconds=-1))},
+     "initial_retry_interval is -0:00:01; fix: 0 or more, or None"),
+    ({"options": RunOptions(max_retry_interval=1.5)},  # type: ignore[arg-type]
+     "max_retry_interval is float 1.5; fix: a datetime.timedelta"),
+    ({"options": RunOptions(retry_interval_factor=math.nan)}, "retry_interval_factor is nan; fix: a finite number "
+                                                               ">= 1"),
+])
+@pytest.mark.parametrize("helper", ["run", "run_typed"])
+def test_bad_retry_options_are_refused_at_the_call(helper: str, kwargs: dict, message: str) -> None:
+    with pytest.raises(restate.TerminalError, match=f"^{re.escape(f'run {chr(39)}fetch{chr(39)}: {message}')}"):
+        getattr(rea_runtime, helper)(object(), "fetch", lambda: 1, **kwargs)
+
+
+# -- in a handler: terminal at once instead of a hang, on a real server ----------------------
+
+ATTEMPTS: dict[str, int] = {}
+
+
+def flaky(key: str) -> str:
+    ATTEMPTS[key] = ATTEMPTS.get(key, 0) + 1
+    raise RuntimeError("transient")
+
+
+runs = rea_runtime.VirtualObject("RunArguments")
+
+
+@runs.handler()
+async def call(ctx: restate.ObjectContext, how: str) -> str:
+    key = ctx.key()
+    options: dict[str, Any] = {
+        "zero": {"max_attempts": 0},
+        "text": {"max_attempts": "3"},
+        "negative": {"max_duration": timedelta(seconds=-1)},
+        "dict": {"options": {"max_attempts": 3}},
+    }[how]
+    return await rea_runtime.run(ctx, "flaky", lambda: flaky(key), **options)
+
+
+@pytest.fixture(scope="module")
+def restate_app() -> Any:
+    return rea_runtime.app([runs])
+
+
+@pytest.mark.parametrize("how,message", [
+    ("zero", "run 'flaky': max_attempts is 0; fix: a whole number of attempts, 1 or more"),
+    ("text", "run 'flaky': max_attempts is '3'; fix: a whole number of attempts"),
+    ("negative", "run 'flaky': max_duration is -0:00:01; fix: at least timedelta(milliseconds=1)"),
+    ("dict", "run 'flaky': options is dict {'max_attempts': 3}; fix: options=restate.RunOptions(...)"),
+])
+async def test_bad_options_fail_the_invocation_terminally(restate_env, how: str, message: str) -> None:
+    key = restate_env.unique()
+    failure = await terminal_failure(restate_env, "RunArguments", "call", how, key=key)
+    assert message in failure, failure
+    assert key not in ATTEMPTS  # refused before the action ran
