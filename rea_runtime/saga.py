@@ -669,8 +669,9 @@ async def _attempt(ctx: Any, retry: Retry, step: str, comp: Compensation, result
         if n < retry.max_attempts:
             events_retry(step, n, last)
             await ctx.sleep(delay, name=f"compensate {step} backoff {n}")
-            # In seconds first: a large factor overflows timedelta before the cap applies.
-            delay = timedelta(seconds=min(delay.total_seconds() * retry.factor, retry.max_interval.total_seconds()))
+            # Capped in seconds first: a large factor would overflow timedelta before the cap.
+            seconds = delay.total_seconds() * retry.factor
+            delay = retry.max_interval if seconds >= retry.max_interval.total_seconds() else timedelta(seconds=seconds)
     return retry.max_attempts, TerminalError(f"{last} (gave up after {retry.max_attempts} attempts)", status_code=500)
 
 

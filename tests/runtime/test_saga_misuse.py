@@ -236,9 +236,33 @@ async def lambda_around_async(ctx: restate.Context, req: dict) -> dict:
     return {}
 
 
+def _backend_down() -> None:
+    raise RuntimeError("backend down")
+
+
+@steps.handler()
+async def huge_factor(ctx: restate.Context) -> dict:
+    retry = Retry(max_attempts=3, initial_interval=timedelta(milliseconds=1), max_interval=timedelta(milliseconds=20),
+                  factor=1e308)
+    try:
+        async with Saga(ctx, "t", dead_letter=False, retry=retry) as saga:
+            await saga.step("a", action=lambda: 1, compensate=_backend_down)
+            raise restate.TerminalError("payment declined")
+    except rea_runtime.saga.SagaFailed as err:
+        return err.outcome.errors
+    return {}
+
+
 @pytest.fixture(scope="module")
 def restate_app() -> Any:
     return restate.app([trips, steps])
+
+
+async def test_a_huge_factor_is_capped_by_max_interval(restate_env) -> None:
+    """The back-off grows to max_interval and stays there (it overflowed timedelta, retried forever)."""
+    resp = await restate_env.call("SagaMisuseSteps", "huge_factor")
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == {"a": "RuntimeError: backend down (gave up after 3 attempts)"}
 
 
 @pytest.mark.parametrize("how,reason", [
