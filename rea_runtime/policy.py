@@ -12,7 +12,7 @@ import os
 import threading
 import warnings
 from dataclasses import dataclass, field
-from typing import Literal, Mapping
+from typing import Any, Literal, Mapping
 
 from rea_lint.catalog import RULES
 from rea_lint.config import DEFAULT, POLICIES, ConfigError, ReaConfig, load_config
@@ -36,6 +36,14 @@ def _check_rules(rules: Mapping[str, str], where: str) -> dict[str, PolicyName]:
             raise ConfigError(f"{where}: unknown rule code {code!r}")
         out[code] = _check(value, f"{where}.{code}")
     return out
+
+
+def check_local(where: str, policy: Any, rules: Any) -> tuple[PolicyName | None, dict[str, PolicyName]] | None:
+    """A service's or handler's own ``policy=``/``rules=``, checked where they are given (a bad
+    one would otherwise fail every invocation, retried forever); None when neither is set."""
+    checked = _check(policy, f"{where}: policy") if policy is not None else None
+    local = _check_rules(rules, f"{where}: rules") if rules is not None else {}
+    return (checked, local) if (checked is not None or local) else None
 
 
 @dataclass(frozen=True)
@@ -112,8 +120,22 @@ def project_config() -> ReaConfig:
 
 def check_configuration() -> None:
     """Run at import of the drop-ins: a broken `[tool.rea]` fails (strict) or warns (warn) now,
-    not at the first violation."""
+    not at the first violation; so does a broken `REA_POLICY`."""
+    check_environment()
     _project_config()
+
+
+_checked_spec: str | None = None
+
+
+def check_environment() -> None:
+    """`REA_POLICY` parsed now (at import, and again when a guarded handler is defined): a bad
+    one read first inside an invocation fails it, and Restate retries that forever."""
+    global _checked_spec
+    spec = os.environ.get("REA_POLICY")
+    if spec and spec != _checked_spec:
+        parse_policy_spec(spec)
+        _checked_spec = spec
 
 
 def _resolve() -> Policy:

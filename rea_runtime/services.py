@@ -23,7 +23,7 @@ from . import events
 from .context import GuardedContext, guarded_context
 from .guards import CURRENT, Invocation, install, rebind_module_globals, report
 from .misuse import BAD_INPUT, bad_input
-from .policy import Policy, check_configuration, current_policy
+from .policy import Policy, check_configuration, check_environment, check_local, current_policy
 from .state_budget import load_sizes, total_budget
 from .presets import SDK_OPTIONS, Preset, check_options, preset as _preset
 from .retention import check_workflow_retention, construction_site
@@ -81,7 +81,11 @@ def guarded(fn: F | None = None, *, policy: str | None = None, rules: Mapping[st
 
     ``policy``/``rules`` override the process policy for this handler only. ``auto_cleanup``
     (a workflow's `run`): clear all of the workflow's state when the handler returns normally.
+    Everything is checked here, at the decorator: a bad policy found inside an invocation
+    would fail it, and Restate would retry it forever.
     """
+    local = check_local("rea_runtime.guarded", policy, rules)
+    check_environment()
     if fn is None:
         return functools.partial(guarded, policy=policy, rules=rules, auto_cleanup=auto_cleanup)
     # Registering an already-decorated handler on another service: start from the user's function.
@@ -93,7 +97,6 @@ def guarded(fn: F | None = None, *, policy: str | None = None, rules: Mapping[st
         raise TypeError(f"rea_runtime.guarded: handler {fn.__qualname__} must be `async def`")
     install()
     rebind_module_globals(fn.__globals__)
-    local = (policy, dict(rules or {})) if (policy is not None or rules) else None
     cache: dict[int, Policy] = {}
     name = fn.__qualname__
 
@@ -171,9 +174,13 @@ class _Guarding:
     def __init__(self, name: str, *args: Any, policy: str | None = None,
                  rules: Mapping[str, str] | None = None, preset: str | Preset | None = None,
                  validate: bool = True, **kwargs: Any) -> None:
+        where = f"{type(self).__name__} {name!r}"
+        local = check_local(where, policy, rules)  # even with validate=False: the guards read it
+        check_environment()
         effective, kwargs = self._rea_options(name, preset, kwargs)
         super().__init__(name, *args, **kwargs)  # type: ignore[call-arg]
-        self._rea_init(policy, rules, effective, validate)
+        own_policy, own_rules = local or (None, None)
+        self._rea_init(own_policy, own_rules, effective, validate)
 
     @classmethod
     def _rea_options(cls, name: str, preset: str | Preset | None, kwargs: dict[str, Any]) -> tuple[Preset | None, dict[str, Any]]:

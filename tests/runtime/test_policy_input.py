@@ -1,0 +1,91 @@
+"""A policy is checked where it is given: a bad one read first inside an invocation fails that
+invocation, and Restate retries it forever."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import restate
+
+import rea_runtime
+from rea_lint.config import ConfigError
+from rea_runtime import policy
+from tests.conftest import REPO
+
+
+@pytest.fixture
+def clean_policy(monkeypatch, tmp_path):
+    monkeypatch.delenv("REA_POLICY", raising=False)
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.chdir(tmp_path)
+    policy.reset()
+    yield tmp_path
+    policy.reset()
+
+
+# --- a bad policy fails the definition, not the invocations --------------------------------
+
+
+def test_guarded_refuses_a_bad_policy_at_the_decorator() -> None:
+    with pytest.raises(ConfigError, match=r"^rea_runtime.guarded: policy: 'loud' is not one of: strict, warn, disabled$"):
+        rea_runtime.guarded(policy="loud")
+    with pytest.raises(ConfigError, match=r"rea_runtime.guarded: rules.REA202: 'loud' is not one of"):
+        rea_runtime.guarded(rules={"REA202": "loud"})
+
+
+def test_a_drop_in_refuses_a_bad_policy_and_names_itself_even_without_validation() -> None:
+    """`validate=False` skips the definition-time checks; the guards still read the policy."""
+    with pytest.raises(ConfigError, match=r"^Service 'PolLoud': policy: 'loud' is not one of"):
+        rea_runtime.Service("PolLoud", policy="loud", validate=False)
+    with pytest.raises(ConfigError, match=r"^VirtualObject 'PolLoud': policy: 'STRICT' is not one of"):
+        rea_runtime.VirtualObject("PolLoud", policy="STRICT")  # no handler needed
+
+
+PLAIN_APP = textwrap.dedent("""
+    import restate
+    import rea_runtime
+
+    svc = restate.Service("PlainEnv")
+
+    @svc.handler()
+    @rea_runtime.guarded
+    async def clock(ctx: restate.Context) -> str:
+        return "ok"
+
+    app = restate.app([svc])
+    print("defined")
+""")
+
+
+def _import_plain_app(tmp_path: Path, spec: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "REA_POLICY")}
+    env.update(REA_POLICY=spec, PYTHONPATH=str(REPO))
+    return subprocess.run([sys.executable, "-c", PLAIN_APP], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("warn,REA999=strict", "REA_POLICY: unknown rule code 'REA999'"),
+    ("loud", "REA_POLICY: 'loud' is not one of: strict, warn, disabled"),
+])
+def test_a_bad_rea_policy_fails_the_import_of_a_plain_restate_app(tmp_path: Path, spec: str, message: str) -> None:
+    """Plain `restate.app` + `@guarded` never resolves the policy at definition: the environment
+    variable is read when rea_runtime's drop-ins are imported (and when a handler is guarded)."""
+    proc = _import_plain_app(tmp_path, spec)
+    assert proc.returncode == 1 and "defined" not in proc.stdout
+    assert proc.stderr.strip().splitlines()[-1].startswith(f"rea_lint.config.ConfigError: {message}"), proc.stderr
+    ok = _import_plain_app(tmp_path, "warn,REA202=strict")
+    assert ok.returncode == 0 and ok.stdout.strip() == "defined", ok.stderr
+
+
+def test_rea_policy_set_after_the_import_is_read_when_a_handler_is_guarded(clean_policy, monkeypatch) -> None:
+    monkeypatch.setenv("REA_POLICY", "strict,REA2O2=warn")
+    with pytest.raises(ConfigError, match="REA_POLICY: unknown rule code 'REA2O2'"):
+        @rea_runtime.guarded
+        async def handler(ctx: restate.Context) -> None:
+            return None
