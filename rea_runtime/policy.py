@@ -28,9 +28,34 @@ def _check(value: str, where: str) -> PolicyName:
     return value  # type: ignore[return-value]
 
 
-def _check_rules(rules: Mapping[str, str], where: str) -> dict[str, PolicyName]:
+_EXAMPLE = "{'REA202': 'strict'}"
+
+
+def given(value: Any) -> str:
+    """What a caller passed, for a message: ``the list ['REA202']``, ``the int 202``, ``None``."""
+    text = repr(value)
+    text = text if len(text) <= 60 else text[:57] + "..."
+    return text if value is None or isinstance(value, bool) else f"the {type(value).__name__} {text}"
+
+
+def _check_rules(rules: Any, where: str) -> dict[str, PolicyName]:
+    """``rules`` as given to `configure`, a drop-in or `guarded`: a mapping of rule code to
+    level. Anything else is refused here, with the shape it should have, not deep inside."""
+    if not isinstance(rules, Mapping):
+        fix = f"rules={_EXAMPLE}"
+        if isinstance(rules, str):  # a REA_POLICY-style spec: say it as the arguments it means
+            try:
+                default, parsed = parse_policy_spec(rules, where)
+            except ConfigError:
+                default, parsed = None, {}
+            said = ([f"policy={default!r}"] if default else []) + ([f"rules={parsed!r}"] if parsed else [])
+            fix = ", ".join(said) or fix
+        raise TypeError(f"{where}: expected a dict of rule code to policy, got {given(rules)}; fix: {fix}")
     out: dict[str, PolicyName] = {}
     for code, value in rules.items():
+        if not isinstance(code, str):
+            example = f"REA{code}" if f"REA{code}" in RULES else "REA202"
+            raise TypeError(f"{where}: rule codes are strings, got {given(code)}; fix: rules={{{example!r}: {value!r}}}")
         code = code.upper()
         if code not in RULES:
             raise ConfigError(f"{where}: unknown rule code {code!r}")
@@ -68,6 +93,8 @@ class Policy:
 
 def parse_policy_spec(spec: str, where: str = "REA_POLICY") -> tuple[PolicyName | None, dict[str, PolicyName]]:
     """``"warn"``, ``"REA202=strict"`` or ``"warn,REA202=strict,REA105=disabled"``."""
+    if not isinstance(spec, str):
+        raise TypeError(f"{where}: expected a string such as 'warn' or 'warn,REA202=strict', got {given(spec)}")
     default: PolicyName | None = None
     rules: dict[str, str] = {}
     for part in filter(None, (p.strip() for p in spec.split(","))):
@@ -167,7 +194,7 @@ def configure(policy: str | None = None, rules: Mapping[str, str] | None = None)
     if policy is not None:
         _check(policy, "configure(policy=...)")
     with _lock:
-        _code_level = (policy, dict(_check_rules(rules or {}, "configure(rules=...)")))
+        _code_level = (policy, dict(_check_rules(rules if rules is not None else {}, "configure(rules=...)")))
         _cached = None
     return current_policy()
 

@@ -19,13 +19,15 @@ from restate.exceptions import SdkInternalBaseException, TerminalError
 from restate.handler import RESTATE_UNIQUE_HANDLER_SYMBOL
 from restate.server_context import ServerDurableFuture
 
+from rea_lint.config import POLICIES
+
 from . import events
 from .context import GuardedContext, guarded_context
 from .guards import CURRENT, Invocation, install, rebind_module_globals, report
 from .misuse import BAD_INPUT, bad_input
-from .policy import Policy, check_configuration, check_environment, check_local, current_policy
+from .policy import Policy, check_configuration, check_environment, check_local, current_policy, given
 from .state_budget import load_sizes, total_budget
-from .presets import SDK_OPTIONS, Preset, check_options, preset as _preset
+from .presets import PRESETS, SDK_OPTIONS, Preset, check_options, preset as _preset
 from .retention import check_workflow_retention, construction_site
 from .validation import check_unique_handler, policy_for, validate_handler
 
@@ -89,11 +91,14 @@ def guarded(fn: F | None = None, *, policy: str | None = None, rules: Mapping[st
     if fn is None:
         return functools.partial(guarded, policy=policy, rules=rules, auto_cleanup=auto_cleanup)
     # Registering an already-decorated handler on another service: start from the user's function.
-    while (RESTATE_UNIQUE_HANDLER_SYMBOL in vars(fn) or getattr(fn, "__rea_guarded__", False)) and hasattr(
-        fn, "__wrapped__"
-    ):
+    while (RESTATE_UNIQUE_HANDLER_SYMBOL in getattr(fn, "__dict__", {}) or getattr(fn, "__rea_guarded__", False)) \
+            and hasattr(fn, "__wrapped__"):
         fn = fn.__wrapped__
     if not inspect.iscoroutinefunction(fn):
+        if not inspect.isfunction(fn) and not inspect.ismethod(fn):
+            fix = (f"pass it by keyword: @rea_runtime.guarded(policy={fn!r})" if isinstance(fn, str) and fn in POLICIES
+                   else "put @rea_runtime.guarded directly on an `async def` handler, under @svc.handler()")
+            raise TypeError(f"rea_runtime.guarded: expected an `async def` handler function, got {given(fn)}; fix: {fix}")
         raise TypeError(f"rea_runtime.guarded: handler {fn.__qualname__} must be `async def`")
     install()
     rebind_module_globals(fn.__globals__)
@@ -177,6 +182,9 @@ class _Guarding:
         where = f"{type(self).__name__} {name!r}"
         local = check_local(where, policy, rules)  # even with validate=False: the guards read it
         check_environment()
+        if preset is not None and not isinstance(preset, (str, Preset)):
+            raise TypeError(f"{where}: preset is a preset name ({', '.join(PRESETS)}) or a rea_runtime.Preset, "
+                            f"got {given(preset)}; fix: preset=\"production\"")
         effective, kwargs = self._rea_options(name, preset, kwargs)
         super().__init__(name, *args, **kwargs)  # type: ignore[call-arg]
         own_policy, own_rules = local or (None, None)

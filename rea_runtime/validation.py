@@ -10,6 +10,7 @@ cannot encode) raise :class:`DefinitionError`; catalog rules (REA203, REA202) fo
 from __future__ import annotations
 
 import ast
+import collections.abc
 import dataclasses
 import enum
 import inspect
@@ -25,7 +26,9 @@ from restate.serde import DefaultSerde, JsonSerde
 from rea_lint.catalog import RULES
 from rea_lint.config import ConfigError
 
-from .policy import Policy, current_policy
+from .policy import Policy, current_policy, given as _given
+
+_SERVICES = (restate.Service, restate.VirtualObject, restate.Workflow)
 
 __all__ = ["DefinitionError", "validate_handler", "validate_service", "app"]
 
@@ -243,9 +246,17 @@ def validate_service(service: Any, policy: Policy | None = None) -> None:
 
 def app(services: Iterable[Any], *args: Any, policy: Policy | None = None, **kwargs: Any) -> Any:
     """`restate.app(services, ...)` after validating every service: names unique, handlers sound."""
+    if isinstance(services, _SERVICES):
+        raise TypeError(f"rea_runtime.app: expected a list of services, got the {type(services).__name__} "
+                        f"{services.name!r} alone; fix: put it in a list, rea_runtime.app([svc])")
+    if isinstance(services, (str, bytes)) or not isinstance(services, collections.abc.Iterable):
+        raise TypeError(f"rea_runtime.app: expected a list of services, got {_given(services)}; fix: rea_runtime.app([svc, ...])")
     services = list(services)
     seen: dict[str, Any] = {}
-    for service in services:
+    for i, service in enumerate(services):
+        if not isinstance(service, _SERVICES):
+            raise TypeError(f"rea_runtime.app: services[{i}] is {_given(service)}, not a service; fix: pass "
+                            f"restate.Service/VirtualObject/Workflow objects (rea_runtime's drop-ins are ones)")
         if service.name in seen and seen[service.name] is not service:
             raise DefinitionError(
                 f"two services are named {service.name!r}; the server would route both to one; "

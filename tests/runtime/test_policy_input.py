@@ -1,5 +1,6 @@
 """A policy is checked where it is given: a bad one read first inside an invocation fails that
-invocation, and Restate retries it forever."""
+invocation, and Restate retries it forever. Wrongly typed arguments get a message naming the
+argument, what was given and the shape it should have, not a traceback from rea's internals."""
 
 from __future__ import annotations
 
@@ -89,3 +90,54 @@ def test_rea_policy_set_after_the_import_is_read_when_a_handler_is_guarded(clean
         @rea_runtime.guarded
         async def handler(ctx: restate.Context) -> None:
             return None
+
+
+# --- wrongly typed arguments -----------------------------------------------------------------
+
+
+BAD_RULES = [
+    (["REA202"], "got the list ['REA202']; fix: rules={'REA202': 'strict'}"),
+    ("REA202=strict", "got the str 'REA202=strict'; fix: rules={'REA202': 'strict'}"),
+    ("warn,REA202=strict", "fix: policy='warn', rules={'REA202': 'strict'}"),
+    ({202: "strict"}, "rule codes are strings, got the int 202; fix: rules={'REA202': 'strict'}"),
+]
+
+
+@pytest.mark.parametrize(("rules", "message"), BAD_RULES)
+def test_rules_of_the_wrong_shape_name_the_argument_and_the_shape(clean_policy, rules: object, message: str) -> None:
+    for make, where in [
+        (lambda: rea_runtime.Service("PolRules", rules=rules), "Service 'PolRules': rules: "),
+        (lambda: rea_runtime.guarded(rules=rules), "rea_runtime.guarded: rules: "),
+        (lambda: rea_runtime.configure(rules=rules), "configure(rules=...): "),
+    ]:
+        with pytest.raises(TypeError) as err:
+            make()
+        assert str(err.value).startswith(where) and message in str(err.value)
+    assert policy._code_level is None  # nothing half-set
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (42, "rea_runtime.guarded: expected an `async def` handler function, got the int 42; fix: put @rea_runtime.guarded directly on"),
+    ("strict", "got the str 'strict'; fix: pass it by keyword: @rea_runtime.guarded(policy='strict')"),
+])
+def test_guarded_on_something_else_than_a_function(value: object, message: str) -> None:
+    with pytest.raises(TypeError, match="^rea_runtime.guarded: expected an `async def` handler function") as err:
+        rea_runtime.guarded(value)  # type: ignore[arg-type]
+    assert message in str(err.value)
+
+
+def test_app_needs_a_list_of_services() -> None:
+    svc = restate.Service("PolAppOne")
+    with pytest.raises(TypeError, match=r"rea_runtime.app: services\[1\] is the int 42, not a service; fix: pass restate.Service"):
+        rea_runtime.app([svc, 42])
+    with pytest.raises(TypeError, match=r"got the Service 'PolAppOne' alone; fix: put it in a list, rea_runtime.app\(\[svc\]\)"):
+        rea_runtime.app(svc)
+    with pytest.raises(TypeError, match="rea_runtime.app: expected a list of services, got None"):
+        rea_runtime.app(None)  # type: ignore[arg-type]
+
+
+def test_other_wrongly_typed_arguments() -> None:
+    with pytest.raises(TypeError, match="REA_POLICY: expected a string such as 'warn' or 'warn,REA202=strict', got None"):
+        policy.parse_policy_spec(None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"Service 'PolPreset': preset is a preset name \(default, .*\) or a rea_runtime.Preset, got the int 5"):
+        rea_runtime.Service("PolPreset", preset=5)  # type: ignore[arg-type]
