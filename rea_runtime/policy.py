@@ -9,23 +9,25 @@ each level. Resolved once and cached: the guards consult it on every violation, 
 from __future__ import annotations
 
 import os
+import re
 import threading
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Literal, Mapping, cast
 
 from rea_lint.catalog import RULES
-from rea_lint.config import DEFAULT, POLICIES, ConfigError, ReaConfig, load_config
+from rea_lint.config import DEFAULT, POLICIES, ConfigError, ReaConfig, did_you_mean, load_config
 
 __all__ = ["PolicyName", "Policy", "configure", "current_policy", "parse_policy_spec", "reset"]
 
 PolicyName = Literal["strict", "warn", "disabled"]
 
 
-def _check(value: str, where: str) -> PolicyName:
+def _check(value: Any, where: str) -> PolicyName:
     if value not in POLICIES:
-        raise ConfigError(f"{where}: {value!r} is not one of: {', '.join(POLICIES)}")
-    return value  # type: ignore[return-value]
+        hint = did_you_mean(value.lower(), POLICIES) if isinstance(value, str) else ""
+        raise ConfigError(f"{where}: {value!r} is not one of: {', '.join(POLICIES)}{hint}")
+    return cast(PolicyName, value)
 
 
 _EXAMPLE = "{'REA202': 'strict'}"
@@ -36,6 +38,11 @@ def given(value: Any) -> str:
     text = repr(value)
     text = text if len(text) <= 60 else text[:57] + "..."
     return text if value is None or isinstance(value, bool) else f"the {type(value).__name__} {text}"
+
+
+def _unknown_code(code: str, where: str) -> ConfigError:
+    hint = did_you_mean(code, RULES) or f" (known: {min(RULES)} .. {max(RULES)}; `rea rules` lists them)"
+    return ConfigError(f"{where}: unknown rule code {code!r}{hint}")
 
 
 def _check_rules(rules: Any, where: str) -> dict[str, PolicyName]:
@@ -58,7 +65,7 @@ def _check_rules(rules: Any, where: str) -> dict[str, PolicyName]:
             raise TypeError(f"{where}: rule codes are strings, got {given(code)}; fix: rules={{{example!r}: {value!r}}}")
         code = code.upper()
         if code not in RULES:
-            raise ConfigError(f"{where}: unknown rule code {code!r}")
+            raise _unknown_code(code, where)
         out[code] = _check(value, f"{where}.{code}")
     return out
 
@@ -76,6 +83,11 @@ class Policy:
     default: PolicyName = "warn"
     rules: Mapping[str, PolicyName] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # public: a Policy("loud") would answer "loud" for every rule, which no guard understands
+        _check(self.default, "Policy(default=...)")
+        object.__setattr__(self, "rules", _check_rules(self.rules, "Policy(rules=...)"))
+
     def for_rule(self, code: str) -> PolicyName:
         return self.rules.get(code, self.default)
 
@@ -92,18 +104,39 @@ class Policy:
 
 
 def parse_policy_spec(spec: str, where: str = "REA_POLICY") -> tuple[PolicyName | None, dict[str, PolicyName]]:
-    """``"warn"``, ``"REA202=strict"`` or ``"warn,REA202=strict,REA105=disabled"``."""
+    """``"warn"``, ``"REA202=strict"`` or ``"warn,REA202=strict,REA105=disabled"``: entries
+    separated by commas, at most one default and one level per rule (a second one is refused,
+    not silently the winner)."""
     if not isinstance(spec, str):
         raise TypeError(f"{where}: expected a string such as 'warn' or 'warn,REA202=strict', got {given(spec)}")
     default: PolicyName | None = None
-    rules: dict[str, str] = {}
+    rules: dict[str, PolicyName] = {}
     for part in filter(None, (p.strip() for p in spec.split(","))):
-        if "=" in part:
-            code, _, value = part.partition("=")
-            rules[code.strip()] = value.strip()
-        else:
-            default = _check(part, where)
-    return default, _check_rules(rules, where)
+        code, eq, value = (s.strip() for s in part.partition("="))
+        if ":" in code or ":" in value:
+            raise ConfigError(f"{where}: {part!r}: a rule and its level are joined by '='; fix: {part.replace(':', '=')}")
+        if re.search(r"[;|\s]", code + value):
+            commas = ",".join(filter(None, re.split(r"[\s;|,]+", re.sub(r"\s*=\s*", "=", spec))))
+            raise ConfigError(f"{where}: {part!r} is not one entry; fix: separate entries with commas: {commas!r}")
+        if not eq:
+            level = _check(code, where)
+            if default is not None:
+                raise ConfigError(f"{where}: two defaults, {default!r} and {level!r}; fix: keep one")
+            default = level
+            continue
+        if not code:
+            raise ConfigError(f"{where}: {part!r} names no rule before '='; fix: {value or 'strict'} alone sets the "
+                              f"default, REA202={value or 'strict'} sets one rule")
+        code = code.upper()
+        if code not in RULES:
+            if code.lower() in POLICIES and value.upper() in RULES:
+                raise ConfigError(f"{where}: {part!r} is the wrong way round; fix: {value.upper()}={code.lower()}")
+            raise _unknown_code(code, where)
+        level = _check(value, f"{where}.{code}")
+        if code in rules:
+            raise ConfigError(f"{where}: {code} is given twice ({rules[code]!r}, then {level!r}); fix: keep one")
+        rules[code] = level
+    return default, rules
 
 
 _lock = threading.Lock()

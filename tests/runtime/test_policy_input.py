@@ -141,3 +141,37 @@ def test_other_wrongly_typed_arguments() -> None:
         policy.parse_policy_spec(None)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"Service 'PolPreset': preset is a preset name \(default, .*\) or a rea_runtime.Preset, got the int 5"):
         rea_runtime.Service("PolPreset", preset=5)  # type: ignore[arg-type]
+
+
+# --- REA_POLICY: the mistake and the fix, no silent winner -----------------------------------
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("=strict", "'=strict' names no rule before '='; fix: strict alone sets the default, REA202=strict sets one rule"),
+    ("warn;REA202=strict", "'warn;REA202=strict' is not one entry; fix: separate entries with commas: 'warn,REA202=strict'"),
+    ("warn REA202 = strict", "'warn REA202 = strict' is not one entry; fix: separate entries with commas: 'warn,REA202=strict'"),
+    ("REA202:strict", "'REA202:strict': a rule and its level are joined by '='; fix: REA202=strict"),
+    ("strict=REA202", "'strict=REA202' is the wrong way round; fix: REA202=strict"),
+    ("strict,warn", "two defaults, 'strict' and 'warn'; fix: keep one"),
+    ("REA202=strict,REA202=warn", "REA202 is given twice ('strict', then 'warn'); fix: keep one"),
+    ("STRICT", "'STRICT' is not one of: strict, warn, disabled; did you mean 'strict'?"),
+    ("REA2O2=strict", "unknown rule code 'REA2O2'; did you mean 'REA202'?"),
+])
+def test_policy_spec_mistakes_name_the_fix(spec: str, message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        policy.parse_policy_spec(spec)
+    assert str(err.value) == f"REA_POLICY: {message}"
+
+
+def test_policy_spec_still_reads_what_it_read() -> None:
+    assert policy.parse_policy_spec(" , strict , ,rea202 = warn ") == ("strict", {"REA202": "warn"})
+    assert policy.parse_policy_spec("") == (None, {})
+
+
+def test_a_policy_object_is_checked_when_it_is_made() -> None:
+    """`Policy` is public: `Policy("loud")` would answer "loud" for every rule."""
+    with pytest.raises(ConfigError, match=r"^Policy\(default=...\): 'loud' is not one of"):
+        policy.Policy("loud")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="unknown rule code 'REA999'"):
+        policy.Policy("warn", {"REA999": "strict"})
+    assert policy.Policy("warn", {"rea202": "strict"}).for_rule("REA202") == "strict"
