@@ -141,11 +141,12 @@ def parse_policy_spec(spec: str, where: str = "REA_POLICY") -> tuple[PolicyName 
 
 _lock = threading.Lock()
 _cached: Policy | None = None
-_code_level: tuple[str | None, dict[str, str]] | None = None
+_code_level: tuple[PolicyName | None, dict[str, PolicyName]] | None = None
 
 
 class ConfigWarning(UserWarning):
-    """`[tool.rea]` is broken and the policy is `warn`: the runtime goes on with the defaults."""
+    """The runtime goes on, but not as configured: `[tool.rea]` is broken under `warn` (the
+    defaults apply), or a `configure(...)` call dropped what an earlier one set."""
 
 
 _warned_config: str | None = None
@@ -222,14 +223,35 @@ def current_policy() -> Policy:
 
 
 def configure(policy: str | None = None, rules: Mapping[str, str] | None = None) -> Policy:
-    """Set the process-wide policy in code (overrides env and pyproject)."""
+    """Set the process-wide policy in code (overrides env and pyproject).
+
+    Each call sets the whole code level: a later call replaces an earlier one, as a new
+    `REA_POLICY` would. A setting the earlier call made that this one leaves out is dropped
+    with a `ConfigWarning` naming it, never silently."""
     global _code_level, _cached
-    if policy is not None:
-        _check(policy, "configure(policy=...)")
+    checked = _check(policy, "configure(policy=...)") if policy is not None else None
+    new_rules = _check_rules(rules if rules is not None else {}, "configure(rules=...)")
     with _lock:
-        _code_level = (policy, dict(_check_rules(rules if rules is not None else {}, "configure(rules=...)")))
+        previous, _code_level = _code_level, (checked, new_rules)
         _cached = None
+    if previous is not None:
+        old_policy, old_rules = previous
+        dropped = [f"policy={old_policy!r}"] if old_policy is not None and checked is None else []
+        dropped += [f"{code}={level!r}" for code, level in old_rules.items() if code not in new_rules]
+        if dropped:
+            keep = _call(checked if checked is not None else old_policy, {**old_rules, **new_rules})
+            warnings.warn(
+                f"{_call(checked, new_rules)} replaces the earlier {_call(old_policy, old_rules)} and drops "
+                f"{', '.join(dropped)}; fix: pass everything in one call, {keep}, or call "
+                f"rea_runtime.policy.reset() first to start over",
+                ConfigWarning, stacklevel=2,
+            )
     return current_policy()
+
+
+def _call(policy: str | None, rules: Mapping[str, str]) -> str:
+    args = ([f"policy={policy!r}"] if policy is not None else []) + ([f"rules={dict(rules)!r}"] if rules else [])
+    return f"configure({', '.join(args)})"
 
 
 def reset() -> None:

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ import restate
 import rea_runtime
 from rea_lint.config import ConfigError
 from rea_runtime import policy
+from rea_runtime.policy import ConfigWarning
 from tests.conftest import REPO
 
 
@@ -175,3 +177,34 @@ def test_a_policy_object_is_checked_when_it_is_made() -> None:
     with pytest.raises(ConfigError, match="unknown rule code 'REA999'"):
         policy.Policy("warn", {"REA999": "strict"})
     assert policy.Policy("warn", {"rea202": "strict"}).for_rule("REA202") == "strict"
+
+
+# --- configure(): each call sets the whole code level, and says what it drops ----------------
+
+
+def test_a_later_configure_replaces_the_earlier_one_and_warns_what_it_drops(clean_policy) -> None:
+    policy.configure(rules={"REA202": "strict"})
+    with pytest.warns(ConfigWarning) as caught:
+        p = policy.configure(policy="warn")
+    assert (p.default, dict(p.rules)) == ("warn", {})
+    assert len(caught) == 1 and caught[0].filename == __file__  # points at the call
+    assert str(caught[0].message) == (
+        "configure(policy='warn') replaces the earlier configure(rules={'REA202': 'strict'}) and drops "
+        "REA202='strict'; fix: pass everything in one call, configure(policy='warn', rules={'REA202': 'strict'}), "
+        "or call rea_runtime.policy.reset() first to start over"
+    )
+    policy.configure(policy="strict")
+    with pytest.warns(ConfigWarning, match=r"drops policy='strict'; fix: .* configure\(policy='strict', rules=\{'REA105': 'disabled'\}\)"):
+        policy.configure(rules={"REA105": "disabled"})
+
+
+def test_a_configure_that_drops_nothing_is_silent(clean_policy) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        policy.configure(policy="strict")
+        policy.configure(policy="warn")  # the same setting, changed: nothing dropped
+        policy.configure(policy="warn", rules={"REA202": "strict"})
+        p = policy.configure(policy="warn", rules={"REA202": "strict", "REA105": "disabled"})
+        policy.reset()
+        policy.configure(rules={"REA101": "strict"})  # after reset(), nothing to drop
+    assert (p.for_rule("REA202"), p.for_rule("REA105"), p.for_rule("REA101")) == ("strict", "disabled", "warn")
