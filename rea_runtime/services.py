@@ -29,7 +29,7 @@ from .policy import Policy, check_configuration, check_environment, check_local,
 from .state_budget import load_sizes, total_budget
 from .presets import PRESETS, SDK_OPTIONS, Preset, check_options, preset as _preset
 from .retention import check_workflow_retention, construction_site
-from .validation import check_unique_handler, policy_for, validate_handler
+from .validation import check_handler_name, check_service_name, check_unique_handler, policy_for, validate_handler
 
 __all__ = ["Service", "VirtualObject", "Workflow", "guarded"]
 
@@ -179,7 +179,9 @@ class _Guarding:
     def __init__(self, name: str, *args: Any, policy: str | None = None,
                  rules: Mapping[str, str] | None = None, preset: str | Preset | None = None,
                  validate: bool = True, **kwargs: Any) -> None:
-        where = f"{type(self).__name__} {name!r}"
+        kind = type(self).__name__
+        check_service_name(name, kind)
+        where = f"{kind} {name!r}"
         local = check_local(where, policy, rules)  # even with validate=False: the guards read it
         check_environment()
         if preset is not None and not isinstance(preset, (str, Preset)):
@@ -230,7 +232,10 @@ class _Guarding:
         decorate = sdk_decorator(*args, **kwargs)
 
         def decorator(fn: F) -> F:
-            name = kwargs.get("name") or (args[0] if args and isinstance(args[0], str) else None) or fn.__name__
+            name = kwargs.get("name") or (args[0] if args and isinstance(args[0], str) else None) or getattr(fn, "__name__", None)
+            if name is None:
+                guarded(fn)  # not a function: it says so
+            name = check_handler_name(name, f"{type(self).__name__} {self.name!r}")
             check_unique_handler(self, name, fn)
             cleanup = getattr(self, "_rea_auto_cleanup", False) and sdk_decorator.__name__ == "main"
             out = decorate(guarded(fn, policy=self._rea_policy, rules=self._rea_rules, auto_cleanup=cleanup))

@@ -14,6 +14,7 @@ import collections.abc
 import dataclasses
 import enum
 import inspect
+import re
 import textwrap
 import types
 import typing
@@ -227,6 +228,58 @@ def validate_handler(service: Any, handler: Any, policy: Policy | None = None) -
         pass
 
 
+SERVICE_NAME = re.compile(r"([a-zA-Z]|_[a-zA-Z0-9])[a-zA-Z0-9._-]*")
+HANDLER_NAME = re.compile(r"([a-zA-Z]|_[a-zA-Z0-9])[a-zA-Z0-9_]*")
+"""The names restate-server registers (its endpoint manifest schema); it also reserves service
+names that start with "restate" and "openapi", in any case. Anything else passes the SDK and
+fails only at registration, after the deployment."""
+
+_ALLOWED = {
+    "service": "ASCII letters, digits, '_', '.' and '-', starting with a letter or with '_' and a letter or digit",
+    "handler": "ASCII letters, digits and '_', starting with a letter or with '_' and a letter or digit",
+}
+
+
+def _name_problem(name: str, kind: str) -> str | None:
+    pattern = SERVICE_NAME if kind == "service" else HANDLER_NAME
+    if pattern.fullmatch(name):
+        lower = name.lower()
+        if kind == "service" and (lower.startswith("restate") or lower == "openapi"):
+            return "restate-server reserves names that start with 'restate' and the name 'openapi' (in any case)"
+        return None
+    if not name:
+        return f"the name is empty; a {kind} name is {_ALLOWED[kind]}"
+    bad = next((c for c in name if not pattern.fullmatch("a" + c)), None)
+    what = f"{bad!r} is not allowed" if bad is not None else f"it cannot start with {name[:2] if name[0] == '_' else name[0]!r}"
+    return f"{what}; a {kind} name is {_ALLOWED[kind]}"
+
+
+def _renamed(name: str, kind: str) -> str:
+    fixed = re.sub(r"[^a-zA-Z0-9._-]" if kind == "service" else r"[^a-zA-Z0-9_]", "_", name).lstrip("_.-")
+    fixed = "_" + fixed if fixed[:1].isdigit() else fixed
+    return f"rename it, e.g. {fixed!r}" if fixed and _name_problem(fixed, kind) is None else "rename it"
+
+
+def check_service_name(name: Any, what: str) -> None:
+    """A name restate-server would refuse at registration, refused when the service is defined."""
+    if not isinstance(name, str):
+        raise TypeError(f"{what}: a service name is a str, got {_given(name)}; fix: {what}(\"Orders\")")
+    problem = _name_problem(name, "service")
+    if problem is not None:
+        raise DefinitionError(f"{what} {name!r}: {problem}; fix: {_renamed(name, 'service')}")
+
+
+def check_handler_name(name: Any, service: str) -> str:
+    """As `check_service_name`, for a handler (its name, or its function's); returns it."""
+    if not isinstance(name, str):
+        raise TypeError(f"{service}: a handler name is a str, got {_given(name)}; fix: name=\"place\" on the decorator")
+    problem = _name_problem(name, "handler")
+    if problem is not None:
+        raise DefinitionError(f"{service}: handler {name!r}: {problem}; fix: {_renamed(name, 'handler')} "
+                              f"(name= on the decorator)")
+    return name
+
+
 def check_unique_handler(service: Any, name: str, fn: Any) -> None:
     """Before registering: the SDK would raise a bare ValueError; say where and what to do."""
     if name in service.handlers:
@@ -245,7 +298,8 @@ def validate_service(service: Any, policy: Policy | None = None) -> None:
 
 
 def app(services: Iterable[Any], *args: Any, policy: Policy | None = None, **kwargs: Any) -> Any:
-    """`restate.app(services, ...)` after validating every service: names unique, handlers sound."""
+    """`restate.app(services, ...)` after validating every service: names unique and ones the
+    server registers, handlers sound."""
     if isinstance(services, _SERVICES):
         raise TypeError(f"rea_runtime.app: expected a list of services, got the {type(services).__name__} "
                         f"{services.name!r} alone; fix: put it in a list, rea_runtime.app([svc])")
@@ -257,6 +311,10 @@ def app(services: Iterable[Any], *args: Any, policy: Policy | None = None, **kwa
         if not isinstance(service, _SERVICES):
             raise TypeError(f"rea_runtime.app: services[{i}] is {_given(service)}, not a service; fix: pass "
                             f"restate.Service/VirtualObject/Workflow objects (rea_runtime's drop-ins are ones)")
+        kind = type(service).__name__
+        check_service_name(service.name, kind)
+        for name in service.handlers:
+            check_handler_name(name, f"{kind} {service.name!r}")
         if service.name in seen and seen[service.name] is not service:
             raise DefinitionError(
                 f"two services are named {service.name!r}; the server would route both to one; "

@@ -1,0 +1,61 @@
+"""Service definitions the SDK accepts but that cannot work are refused when they are written:
+names restate-server would refuse at registration."""
+
+from __future__ import annotations
+
+import pytest
+import restate
+
+import rea_runtime
+from rea_runtime.validation import DefinitionError
+
+# --- names ---------------------------------------------------------------------------------
+
+SERVICE_CHARS = "a service name is ASCII letters, digits, '_', '.' and '-', starting with a letter or with '_' and a letter or digit"
+HANDLER_CHARS = "a handler name is ASCII letters, digits and '_', starting with a letter or with '_' and a letter or digit"
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("", f"Service '': the name is empty; {SERVICE_CHARS}; fix: rename it"),
+    ("a/b c", f"Service 'a/b c': '/' is not allowed; {SERVICE_CHARS}; fix: rename it, e.g. 'a_b_c'"),
+    ("1st", f"Service '1st': it cannot start with '1'; {SERVICE_CHARS}; fix: rename it, e.g. '_1st'"),
+    ("Restate.Orders", "Service 'Restate.Orders': restate-server reserves names that start with 'restate' and the name "
+                       "'openapi' (in any case); fix: rename it"),
+])
+def test_a_service_name_the_server_refuses_is_refused_at_definition(name: str, message: str) -> None:
+    with pytest.raises(DefinitionError) as err:
+        rea_runtime.Service(name)
+    assert str(err.value) == message
+
+
+def test_a_service_name_must_be_a_string() -> None:
+    with pytest.raises(TypeError, match=r"^VirtualObject: a service name is a str, got the int 123; fix: VirtualObject\(\"Orders\"\)$"):
+        rea_runtime.VirtualObject(123)  # type: ignore[arg-type]
+
+
+def test_app_checks_the_names_of_plain_services_and_their_handlers() -> None:
+    with pytest.raises(DefinitionError, match=f"^Service 'a b': ' ' is not allowed; {SERVICE_CHARS}"):
+        rea_runtime.app([restate.Service("a b")])
+    plain = restate.Service("NamePlain")
+
+    async def h(ctx: restate.Context) -> str:
+        return ""
+
+    plain.handler(name="get-all")(h)
+    with pytest.raises(DefinitionError, match=f"^Service 'NamePlain': handler 'get-all': '-' is not allowed; {HANDLER_CHARS}; "
+                                              r"fix: rename it, e.g. 'get_all' \(name= on the decorator\)$"):
+        rea_runtime.app([plain])
+
+
+def test_a_drop_in_checks_a_handler_name_before_registering_it() -> None:
+    svc = rea_runtime.Service("NameHandler")
+    with pytest.raises(DefinitionError, match=f"handler '__hidden': it cannot start with '__'; {HANDLER_CHARS}"):
+        @svc.handler()
+        async def __hidden(ctx: restate.Context) -> str:
+            return ""
+    assert svc.handlers == {}
+
+    @svc.handler(name="get_v2")
+    async def get(ctx: restate.Context) -> str:
+        return ""
+    assert list(svc.handlers) == ["get_v2"]
