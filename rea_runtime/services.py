@@ -29,7 +29,8 @@ from .policy import Policy, check_configuration, check_environment, check_local,
 from .state_budget import load_sizes, total_budget
 from .presets import PRESETS, SDK_OPTIONS, Preset, check_options, preset as _preset
 from .retention import check_workflow_retention, construction_site
-from .validation import check_handler_name, check_service_name, check_unique_handler, policy_for, validate_handler
+from .validation import (DefinitionError, check_handler_name, check_service_name, check_unique_handler, policy_for,
+                         validate_handler)
 
 __all__ = ["Service", "VirtualObject", "Workflow", "guarded"]
 
@@ -90,10 +91,11 @@ def guarded(fn: F | None = None, *, policy: str | None = None, rules: Mapping[st
     check_environment()
     if fn is None:
         return functools.partial(guarded, policy=policy, rules=rules, auto_cleanup=auto_cleanup)
-    # Registering an already-decorated handler on another service: start from the user's function.
-    while (RESTATE_UNIQUE_HANDLER_SYMBOL in getattr(fn, "__dict__", {}) or getattr(fn, "__rea_guarded__", False)) \
-            and hasattr(fn, "__wrapped__"):
-        fn = fn.__wrapped__
+    registered = getattr(fn, "__dict__", {}).get(RESTATE_UNIQUE_HANDLER_SYMBOL)
+    if registered is not None:
+        raise DefinitionError(_above_message(registered))
+    while getattr(fn, "__rea_guarded__", False) and hasattr(fn, "__wrapped__"):
+        fn = fn.__wrapped__  # guarding twice guards once
     if not inspect.iscoroutinefunction(fn):
         if not inspect.isfunction(fn) and not inspect.ismethod(fn):
             fix = (f"pass it by keyword: @rea_runtime.guarded(policy={fn!r})" if isinstance(fn, str) and fn in POLICIES
@@ -157,6 +159,27 @@ def guarded(fn: F | None = None, *, policy: str | None = None, rules: Mapping[st
 
     handler.__rea_guarded__ = True  # type: ignore[attr-defined]
     return handler
+
+
+def _above_message(handler: Any) -> str:
+    where = f"{handler.service_tag.name}.{handler.name}"
+    fn, guarded_below = handler.fn, False
+    while hasattr(fn, "__wrapped__") and not guarded_below:
+        guarded_below, fn = getattr(fn, "__rea_guarded__", False), fn.__wrapped__
+    if guarded_below:
+        return (f"rea_runtime.guarded on {where}: the handler is already guarded (by a rea_runtime drop-in, or "
+                f"by @rea_runtime.guarded under @svc.handler()); fix: remove this @rea_runtime.guarded")
+    return (f"rea_runtime.guarded is above @svc.handler() on {where}: the SDK has already registered the "
+            f"function below it, so nothing would be guarded; fix: put @rea_runtime.guarded under "
+            f"@svc.handler(), directly on the `async def`")
+
+
+def _user_function(fn: Any) -> Any:
+    """The user's function under a handler registered on another service, or under `guarded`."""
+    while (RESTATE_UNIQUE_HANDLER_SYMBOL in getattr(fn, "__dict__", {}) or getattr(fn, "__rea_guarded__", False)) \
+            and hasattr(fn, "__wrapped__"):
+        fn = fn.__wrapped__
+    return fn
 
 
 SERVICE_PRESETS: dict[str, Preset] = {}
@@ -232,6 +255,7 @@ class _Guarding:
         decorate = sdk_decorator(*args, **kwargs)
 
         def decorator(fn: F) -> F:
+            fn = _user_function(fn)  # registered on another service too: guard the user's function once
             name = kwargs.get("name") or (args[0] if args and isinstance(args[0], str) else None) or getattr(fn, "__name__", None)
             if name is None:
                 guarded(fn)  # not a function: it says so

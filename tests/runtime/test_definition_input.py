@@ -1,5 +1,5 @@
 """Service definitions the SDK accepts but that cannot work are refused when they are written:
-names restate-server would refuse at registration."""
+names restate-server would refuse at registration, and `@guarded` where it guards nothing."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 import restate
 
 import rea_runtime
+from rea_runtime import services
 from rea_runtime.validation import DefinitionError
 
 # --- names ---------------------------------------------------------------------------------
@@ -59,3 +60,46 @@ def test_a_drop_in_checks_a_handler_name_before_registering_it() -> None:
     async def get(ctx: restate.Context) -> str:
         return ""
     assert list(svc.handlers) == ["get_v2"]
+
+
+# --- @guarded above @svc.handler() -------------------------------------------------------------
+
+
+def test_guarded_above_the_sdk_decorator_is_refused() -> None:
+    """Above `@svc.handler()` the SDK has registered the unguarded function: nothing would be guarded."""
+    svc = restate.Service("GuardAbove")
+    with pytest.raises(DefinitionError) as err:
+        @rea_runtime.guarded(policy="strict")
+        @svc.handler()
+        async def greet(ctx: restate.Context) -> str:
+            return ""
+    assert str(err.value) == (
+        "rea_runtime.guarded is above @svc.handler() on GuardAbove.greet: the SDK has already registered the function "
+        "below it, so nothing would be guarded; fix: put @rea_runtime.guarded under @svc.handler(), directly on the `async def`"
+    )
+
+
+def test_guarded_on_a_drop_in_handler_says_it_is_guarded_already() -> None:
+    svc = rea_runtime.Service("GuardTwice")
+    with pytest.raises(DefinitionError, match=r"GuardTwice.greet: the handler is already guarded .*; fix: remove this @rea_runtime.guarded"):
+        @rea_runtime.guarded
+        @svc.handler()
+        async def greet(ctx: restate.Context) -> str:
+            return ""
+
+
+def test_a_guarded_handler_registered_again_on_a_drop_in_is_guarded_once() -> None:
+    plain = restate.Service("GuardPlain")
+
+    @plain.handler()
+    @rea_runtime.guarded
+    async def greet(ctx: restate.Context) -> str:
+        return ""
+
+    again = rea_runtime.Service("GuardAgain")
+    registered = again.handler()(greet)
+    fn, layers = again.handlers["greet"].fn, 0
+    while hasattr(fn, "__wrapped__"):
+        layers += fn.__code__.co_filename == services.__file__  # a guard's wrapper
+        fn = fn.__wrapped__
+    assert layers == 1 and fn is greet.__wrapped__.__wrapped__ and callable(registered)
