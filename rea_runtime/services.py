@@ -19,7 +19,7 @@ from restate.exceptions import SdkInternalBaseException, TerminalError
 from restate.handler import RESTATE_UNIQUE_HANDLER_SYMBOL
 from restate.server_context import ServerDurableFuture
 
-from rea_lint.config import POLICIES
+from rea_lint.config import POLICIES, did_you_mean
 
 from . import events
 from .context import GuardedContext, guarded_context
@@ -27,7 +27,7 @@ from .guards import CURRENT, Invocation, install, rebind_module_globals, report
 from .misuse import BAD_INPUT, bad_input
 from .policy import Policy, check_configuration, check_environment, check_local, current_policy, given
 from .state_budget import load_sizes, total_budget
-from .presets import PRESETS, SDK_OPTIONS, Preset, check_options, preset as _preset
+from .presets import PRESETS, SDK_OPTIONS, ConfigurationError, Preset, check_options, preset as _preset
 from .retention import check_workflow_retention, construction_site
 from .validation import (DefinitionError, check_handler_name, check_service_name, check_unique_handler, policy_for,
                          validate_handler)
@@ -182,6 +182,28 @@ def _user_function(fn: Any) -> Any:
     return fn
 
 
+def _check_keywords(where: str, given_keys: Any, accepts: Callable[..., Any], extras: tuple[str, ...] = ()) -> None:
+    """Unknown keyword arguments get rea's message (with a "did you mean"), not the SDK's bare
+    `TypeError: __init__() got an unexpected keyword argument`."""
+    try:
+        params = inspect.signature(accepts).parameters
+    except (TypeError, ValueError):  # pragma: no cover - the SDK's classes have signatures
+        return
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return
+    known = [n for n, p in params.items() if n != "self" and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    known += extras
+    for key in given_keys:
+        if key in known:
+            continue
+        if key in Preset.model_fields:
+            raise ConfigurationError(f"{where}: {key!r} is a field of rea_runtime presets, not an option here; "
+                                     f"fix: preset=rea_runtime.preset(\"default\", {key}=...) on the service")
+        close = did_you_mean(key, known)
+        hint = close.removeprefix("; ") if close else f"one of {', '.join(known)}"
+        raise ConfigurationError(f"{where}: unknown option {key!r}; fix: {hint}")
+
+
 SERVICE_PRESETS: dict[str, Preset] = {}
 """Service name -> effective preset of drop-ins built with one (read by `State` budgets)."""
 
@@ -207,6 +229,9 @@ class _Guarding:
         where = f"{kind} {name!r}"
         local = check_local(where, policy, rules)  # even with validate=False: the guards read it
         check_environment()
+        sdk_class = next(c for c in type(self).__mro__ if c.__module__.startswith("restate.") and c.__name__ in _KINDS)
+        _check_keywords(where, kwargs, sdk_class,
+                        ("policy", "rules", "preset", "validate") + (("auto_cleanup",) if kind == "Workflow" else ()))
         if preset is not None and not isinstance(preset, (str, Preset)):
             raise TypeError(f"{where}: preset is a preset name ({', '.join(PRESETS)}) or a rea_runtime.Preset, "
                             f"got {given(preset)}; fix: preset=\"production\"")
@@ -237,6 +262,7 @@ class _Guarding:
         self._rea_preset = preset
 
     def _rea_wrap(self, sdk_decorator: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> Callable[[F], F]:
+        _check_keywords(f"{type(self).__name__} {self.name!r} handler options", kwargs, sdk_decorator)
         if sdk_decorator.__name__ == "main":
             retention = kwargs.get("workflow_retention")
             self._rea_retention_site = construction_site() if retention is not None else getattr(self, "_rea_site", None)

@@ -1,13 +1,17 @@
 """Service definitions the SDK accepts but that cannot work are refused when they are written:
-names restate-server would refuse at registration, and `@guarded` where it guards nothing."""
+names restate-server would refuse at registration, `@guarded` where it guards nothing, and
+misspelled options (with rea's "did you mean", not the SDK's bare TypeError)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 import restate
 
 import rea_runtime
 from rea_runtime import services
+from rea_runtime.presets import ConfigurationError
 from rea_runtime.validation import DefinitionError
 
 # --- names ---------------------------------------------------------------------------------
@@ -103,3 +107,26 @@ def test_a_guarded_handler_registered_again_on_a_drop_in_is_guarded_once() -> No
         layers += fn.__code__.co_filename == services.__file__  # a guard's wrapper
         fn = fn.__wrapped__
     assert layers == 1 and fn is greet.__wrapped__.__wrapped__ and callable(registered)
+
+
+# --- unknown options -----------------------------------------------------------------------------
+
+
+def test_an_unknown_drop_in_option_gets_did_you_mean() -> None:
+    with pytest.raises(ConfigurationError, match=r"^Service 'OptTypo': unknown option 'journal_retension'; fix: did you mean 'journal_retention'\?$"):
+        rea_runtime.Service("OptTypo", journal_retension=timedelta(days=1))
+    with pytest.raises(ConfigurationError, match=r"^Workflow 'OptTypo': unknown option 'auto_clean'; fix: did you mean 'auto_cleanup'\?$"):
+        rea_runtime.Workflow("OptTypo", auto_clean=True)
+    with pytest.raises(ConfigurationError, match=r"'state_budget_bytes' is a field of rea_runtime presets, not an option here; "
+                                                 r"fix: preset=rea_runtime.preset\(\"default\", state_budget_bytes=...\)"):
+        rea_runtime.VirtualObject("OptBudget", state_budget_bytes=10)
+
+
+def test_an_unknown_handler_option_gets_did_you_mean() -> None:
+    svc = rea_runtime.Service("OptHandler")
+    with pytest.raises(ConfigurationError, match=r"^Service 'OptHandler' handler options: unknown option 'inactivty_timeout'; "
+                                                 r"fix: did you mean 'inactivity_timeout'\?$"):
+        svc.handler(inactivty_timeout=timedelta(seconds=5))
+    wf = rea_runtime.Workflow("OptMain")
+    with pytest.raises(ConfigurationError, match="did you mean 'workflow_retention'"):
+        wf.main(workflow_retension=timedelta(days=1))
