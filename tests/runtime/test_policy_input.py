@@ -45,7 +45,7 @@ def test_a_drop_in_refuses_a_bad_policy_and_names_itself_even_without_validation
     """`validate=False` skips the definition-time checks; the guards still read the policy."""
     with pytest.raises(ConfigError, match=r"^Service 'PolLoud': policy: 'loud' is not one of"):
         rea_runtime.Service("PolLoud", policy="loud", validate=False)
-    with pytest.raises(ConfigError, match=r"^VirtualObject 'PolLoud': policy: 'STRICT' is not one of"):
+    with pytest.raises(ConfigError, match=r"^VirtualObject 'PolLoud': policy: 'STRICT' .*; did you mean 'strict'\?$"):
         rea_runtime.VirtualObject("PolLoud", policy="STRICT")  # no handler needed
 
 
@@ -88,7 +88,7 @@ def test_a_bad_rea_policy_fails_the_import_of_a_plain_restate_app(tmp_path: Path
 
 def test_rea_policy_set_after_the_import_is_read_when_a_handler_is_guarded(clean_policy, monkeypatch) -> None:
     monkeypatch.setenv("REA_POLICY", "strict,REA2O2=warn")
-    with pytest.raises(ConfigError, match="REA_POLICY: unknown rule code 'REA2O2'"):
+    with pytest.raises(ConfigError, match="unknown rule code 'REA2O2'; did you mean 'REA202'"):
         @rea_runtime.guarded
         async def handler(ctx: restate.Context) -> None:
             return None
