@@ -114,7 +114,20 @@ def check_retention(journal: Optional[timedelta], idempotency: Optional[timedelt
             )
 
 
-class RetryPolicy(BaseModel):
+class _Explained(BaseModel):
+    """A model built directly (`Preset(...)`, `RetryPolicy(...)`) fails as everything else here
+    does: one line, :class:`ConfigurationError`, naming the field and the fix."""
+
+    def __init__(self, **fields: Any) -> None:
+        try:
+            super().__init__(**fields)
+        except ValidationError as err:
+            raise ConfigurationError(_explain(type(self).__name__, err, type(self))) from None
+
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]  # validation does not call it (as RootModel)
+
+
+class RetryPolicy(_Explained):
     """`restate.InvocationRetryPolicy`, validated. ``None`` fields keep the server's default."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -124,15 +137,6 @@ class RetryPolicy(BaseModel):
     max_interval: Optional[Duration] = None
     max_attempts: Optional[int] = None
     on_max_attempts: Optional[Literal["pause", "kill"]] = None
-
-    def __init__(self, **fields: Any) -> None:
-        """Built directly, a mistake is the same one-line :class:`ConfigurationError` as elsewhere."""
-        try:
-            super().__init__(**fields)
-        except ValidationError as err:
-            raise ConfigurationError(_explain("RetryPolicy", err, RetryPolicy)) from None
-
-    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]  # validation does not call it (as RootModel)
 
     @model_validator(mode="after")
     def _consistent(self) -> "RetryPolicy":
@@ -170,7 +174,7 @@ class RetryPolicy(BaseModel):
         return InvocationRetryPolicy(**self.model_dump())
 
 
-class Preset(BaseModel):
+class Preset(_Explained):
     """One named configuration. ``None`` leaves an option to restate-server's defaults.
 
     ``payment``: the handlers move money or other irreversible effects; killing such an
@@ -197,15 +201,6 @@ class Preset(BaseModel):
     """All state of one object key / workflow id together (`ctx.set` and `State.set` alike)."""
     workflow_retention: Optional[Duration] = None
     """How long a completed workflow's state and result are kept (given to each Workflow's `run`)."""
-
-    def __init__(self, **fields: Any) -> None:
-        """Built directly, a mistake is the same one-line :class:`ConfigurationError` as elsewhere."""
-        try:
-            super().__init__(**fields)
-        except ValidationError as err:
-            raise ConfigurationError(_explain("Preset", err, Preset)) from None
-
-    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]  # validation does not call it (as RootModel)
 
     @model_validator(mode="after")
     def _consistent(self) -> "Preset":
