@@ -1,4 +1,4 @@
-"""Crash-test fixtures: one restate-server with short retry intervals and one child process
+"""Shared fixtures. Crash tests: one restate-server with short retry intervals and one child process
 serving `crash_app`, shared by the crash modules (started only if a test asks for them)."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from typing import Any, Iterator
 
 import pytest
 
+from rea_runtime import policy
 from rea_runtime.testing import RestateServer
 from rea_runtime.testing.process import deploy_process
 
@@ -50,3 +51,15 @@ def work_effects(db_path: Path, key: str) -> list[tuple[str, int]]:
 def kills(db_path: Path, key: str) -> list[str]:
     with sqlite3.connect(db_path) as conn:
         return [r[0] for r in conn.execute("SELECT point FROM kills WHERE key = ? ORDER BY rowid", (key,))]
+
+
+@pytest.fixture
+def clean_policy(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """No REA_POLICY, no CI, no pyproject.toml around and no code-level policy: each test
+    sets the policy it is about."""
+    monkeypatch.delenv("REA_POLICY", raising=False)
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.chdir(tmp_path)
+    policy.reset()
+    yield tmp_path
+    policy.reset()

@@ -21,16 +21,6 @@ from rea_runtime.policy import ConfigWarning
 from tests.conftest import REPO
 
 
-@pytest.fixture
-def clean_policy(monkeypatch, tmp_path):
-    monkeypatch.delenv("REA_POLICY", raising=False)
-    monkeypatch.delenv("CI", raising=False)
-    monkeypatch.chdir(tmp_path)
-    policy.reset()
-    yield tmp_path
-    policy.reset()
-
-
 # --- a bad policy fails the definition, not the invocations --------------------------------
 
 

@@ -31,16 +31,6 @@ from rea_runtime.serde import TypeAdapterSerde
 # --- policy ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def clean_policy(monkeypatch, tmp_path):
-    monkeypatch.delenv("REA_POLICY", raising=False)
-    monkeypatch.delenv("CI", raising=False)
-    monkeypatch.chdir(tmp_path)
-    policy.reset()
-    yield tmp_path
-    policy.reset()
-
-
 def test_default_is_warn_and_strict_on_ci(clean_policy, monkeypatch):
     assert policy.current_policy().for_rule("REA101") == "warn"
     monkeypatch.setenv("CI", "true")
