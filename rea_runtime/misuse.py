@@ -154,17 +154,14 @@ def check_waits(futures: Any, frame: Any, first_wins: bool = False) -> None:
             if seconds <= 0:
                 return
             if floor is None:
-                floor = _min_sleep_seconds()
+                from .policy import project_config
+
+                floor = project_config().min_sleep_seconds
             if seconds < floor:
                 return
     for fut in futures:
         _wait(fut, frame)
 
-
-def _min_sleep_seconds() -> float:
-    from .policy import project_config
-
-    return project_config().min_sleep_seconds
 
 
 _installed = False
