@@ -264,13 +264,16 @@ class Checks:
         would never fire: the write methods do not exist on shared contexts). It runs again
         whenever mypy has replaced the module's error list, which is what the daemon does
         when it re-checks part of a module and drops that part's errors.
+
+        A decorated function is judged here too, on its declared types: its decorator's hook
+        (`_decorated_pass`) judges it again once the body's types are known, but never fires
+        when mypy cannot resolve the decorator (`o: Any`, a library mypy cannot import). A
+        finding both make is the same message on the same line, which mypy prints once.
         """
         errors = api.msg.errors
         for func in h.index.functions:
             if h.index.enclosing_function(func) is not None or isinstance(func, LambdaExpr):
                 continue
-            if any(isinstance(d, CallExpr) for d in getattr(h.index.decorator_of.get(id(func)), "decorators", ())):
-                continue  # judged at its decorator's hook, once the body's types are known
             for write in context.shared_state_writes(h, func, None):
                 self.reporter.report(api, "REA202", write, subject_text(write))
             self._untyped_pass(api, h, func)

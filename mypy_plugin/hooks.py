@@ -51,7 +51,7 @@ def _method_kind(fullname: str) -> int:
     return _OTHER_METHOD
 
 
-PLUGIN_VERSION = "5"
+PLUGIN_VERSION = "6"
 """Bumped when findings change for the same input, so mypy's cache is invalidated."""
 
 

@@ -53,3 +53,23 @@ def either_too(ctx: ObjectContext | ObjectSharedContext) -> None:
 
 def only_shared(ctx: ObjectSharedContext | WorkflowSharedContext) -> None:
     ctx.clear_all()  # type: ignore[union-attr]  # expect: REA202
+
+
+# A decorator mypy cannot resolve calls no hook: the declared shared context still tells.
+from typing import Any  # noqa: E402
+
+import a_library_mypy_cannot_import  # type: ignore[import-not-found]  # noqa: E402
+
+anything: Any = obj
+unresolved = a_library_mypy_cannot_import.VirtualObject("unresolved")
+
+
+@anything.handler(kind="shared")
+async def through_any(ctx: ObjectSharedContext) -> None:
+    ctx.set("k", 3)  # type: ignore[attr-defined]  # expect: REA202
+
+
+@unresolved.handler(kind="shared")
+async def through_unimported(ctx: ObjectSharedContext) -> str | None:
+    ctx.clear("k")  # type: ignore[attr-defined]  # expect: REA202
+    return await ctx.get("k")
