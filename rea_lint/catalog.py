@@ -541,7 +541,9 @@ _RULES: tuple[Rule, ...] = (
         why=(
             "The SDK suspends a handler by raising an internal exception through it; a bare "
             "`except:` or `except BaseException` that does not re-raise turns a suspension into "
-            "a wrong result. `except Exception` around Restate calls swallows `TerminalError`."
+            "a wrong result. `except Exception` around Restate calls swallows `TerminalError` "
+            "(not reported when the code after the `try` always raises: the invocation cannot "
+            "end with a result)."
         ),
     ),
     Rule(

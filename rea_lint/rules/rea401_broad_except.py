@@ -1,7 +1,9 @@
 """REA401 broad-except: a broad except swallows the SDK's suspension signal or TerminalError.
 
 Re-raising means every path through the clause ends in a `raise` (`raise X from e`
-included), or the clause starts with `if is_internal_exception(e): raise`.
+included), or the clause starts with `if is_internal_exception(e): raise`. An `except
+Exception` clause that falls through into statements that always raise re-raises too: the
+`TerminalError` it caught cannot end the invocation with a result.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ class BroadExcept(Checker):
                     if not breadth or _reraises(model, handler, fn):
                         continue
                     if breadth == _EXCEPTION:
+                        if _falls_into_raise(handler, try_, fn):
+                            continue
                         if guarded is None:
                             guarded = _may_suspend_or_fail(model, try_.body, fn)
                         if not guarded:
@@ -51,6 +55,8 @@ class BroadExcept(Checker):
         _HEADER + "    try:\n        int('x')\n    except Exception:\n        return 0\n",
         _HEADER + "    try:\n        n = int(ctx.key())\n    except Exception:\n        n = 0\n",
         _HEADER + "    try:\n        await ctx.get('k')\n    except BaseException as e:\n        raise RuntimeError() from e\n",
+        _HEADER + "    try:\n        await ctx.run_typed('undo', undo)\n    except Exception:\n        pass\n"
+        "    raise restate.TerminalError('failed')\n",
     )
 
 
@@ -112,6 +118,34 @@ def _reraises(model: Model, handler: ast.ExceptHandler, fn: Function) -> bool:
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         return name == "is_internal_exception"
     return False
+
+
+def _falls_into_raise(handler: ast.ExceptHandler, try_: ast.Try, fn: Function) -> bool:
+    """Does the clause only raise or fall through, into the rest of its block that always
+    raises (`except Exception: pass` then `raise TerminalError(...)`)? Asked only of a broad
+    clause that does not re-raise itself, so the block is looked for rarely."""
+    exits = _exits(handler.body)
+    if _FALL not in exits or not exits <= {_FALL, _RAISE} or (try_.finalbody and _exits(try_.finalbody) != {_FALL}):
+        return False
+    rest = _after(fn.node, try_)
+    return bool(rest) and _exits(rest) == {_RAISE}
+
+
+def _after(function: ast.AST, target: ast.stmt) -> list[ast.stmt] | None:
+    """The statements after `target` in the block of `function`'s own code that holds it."""
+    stack: list[ast.AST] = [function]
+    while stack:
+        node = stack.pop()
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list):
+                continue
+            for i, stmt in enumerate(block):
+                if stmt is target:
+                    return block[i + 1:]
+                if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    stack.append(stmt)
+    return None
 
 
 def _exits(stmts: Sequence[ast.stmt]) -> set[str]:
