@@ -41,7 +41,7 @@ from restate.server_context import restate_context_is_replaying
 from . import events
 from .context import GuardedContext
 from .presets import ConfigurationError
-from .run import _serde_for, run_failed, run_settled
+from .run import _serde_for, check_name, run_failed, run_settled
 from .services import VirtualObject
 
 __all__ = ["CircuitBreaker", "CircuitOpenError", "BreakerConfigError", "BreakerStatus", "breaker_object"]
@@ -266,6 +266,7 @@ class CircuitBreaker:
                   /, *args: Any, type_hint: Optional[type] = None) -> T:
         """Run ``action(*args)`` through the breaker: one journaled run per admitted call
         (transient errors retried inside it), its outcome reported to the breaker."""
+        check_name(f"CircuitBreaker({self.dependency!r}).run", name, action)  # before the breaker is asked
         key = self._key(ctx)
         sdk_ctx = ctx.unwrap() if isinstance(ctx, GuardedContext) else ctx
         opts: RunOptions[Any] = RunOptions(max_attempts=self.run_attempts, type_hint=type_hint,

@@ -170,6 +170,22 @@ def _check_options(name: str, opts: RunOptions[Any]) -> None:
                   "each time, 2: doubling), or None")
 
 
+def check_name(helper: str, name: Any, action: Any) -> None:
+    """A run name that is no text, refused before the SDK sees it: its VM raises a plain
+    TypeError there, which Restate retries forever. A `TerminalError`: no retry fixes code."""
+    if isinstance(name, str) and name.strip():
+        return
+    label = getattr(action, "__name__", "")
+    shown = label if label.isidentifier() else "action"
+    if callable(name) and isinstance(action, str):  # run(ctx, fetch, "fetch")
+        what = getattr(name, "__qualname__", None) or type(name).__name__
+        raise TerminalError(f"{helper}: the run name is {type(name).__name__} {what}; fix: the name comes first: "
+                            f"{helper}(ctx, {action!r}, {what})")
+    example = f"{helper}(ctx, {(label if shown == label else 'fetch')!r}, {shown})"
+    raise TerminalError(f"{helper}: the run name is {type(name).__name__} {_short(name)}; fix: a non-empty str "
+                        f"naming the run (it labels the journal entry), e.g. {example}")
+
+
 def run_typed(
     ctx: Any,
     name: str,
@@ -182,8 +198,7 @@ def run_typed(
     **kwargs: Any,
 ) -> Awaitable[T]:
     """``await run_typed(ctx, "charge", charge, order_id, max_attempts=3)``."""
-    if not isinstance(name, str) or not name.strip():
-        raise TypeError("rea_runtime.run_typed: a run needs a non-empty name (it labels the journal entry)")
+    check_name("rea_runtime.run_typed", name, action)
     check_action(CURRENT.get(), action, name, sys._getframe(1))  # REA208, before it is inspected
     if options is not None and not isinstance(options, RunOptions):
         raise TerminalError(f"run {name!r}: options is {type(options).__name__} {_short(options)}; fix: "
@@ -212,4 +227,5 @@ def run(
     options: Optional[RunOptions[T]] = None,
 ) -> Awaitable[T]:
     """``await run(ctx, "fetch", lambda: fetch(url))``: a named, checked, zero-argument action."""
+    check_name("rea_runtime.run", name, action)  # before run_typed, so the message names this helper
     return run_typed(ctx, name, action, max_attempts=max_attempts, max_duration=max_duration, options=options)

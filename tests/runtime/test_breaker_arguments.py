@@ -98,6 +98,11 @@ async def cooldown_in_seconds(ctx: restate.Context, dep: str) -> str:
     return await breaker.run(ctx, "call", dependency, dep)
 
 
+@callers.handler()
+async def misnamed_run(ctx: restate.Context, dep: str) -> str:
+    return await CircuitBreaker(dep).run(ctx, 5, dependency, dep)  # type: ignore[arg-type]
+
+
 @pytest.fixture(scope="module")
 def restate_app() -> Any:
     return rea_runtime.app([callers, breaker_object])
@@ -106,9 +111,11 @@ def restate_app() -> Any:
 @pytest.mark.parametrize("handler,message", [
     ("nan_threshold", "failure_threshold is nan; fix: a whole number, 1 or more"),
     ("cooldown_in_seconds", "cooldown is int 30; fix: a datetime.timedelta"),
+    ("misnamed_run", "CircuitBreaker('{dep}').run: the run name is int 5; fix: a non-empty str naming the run (it "
+                     "labels the journal entry), e.g. CircuitBreaker('{dep}').run(ctx, 'dependency', dependency)"),
 ])
 async def test_a_bad_breaker_in_a_handler_fails_it_terminally(restate_env, handler: str, message: str) -> None:
     dep = restate_env.unique("dep")
     failure = await terminal_failure(restate_env, "BreakerArguments", handler, dep)
-    assert message in failure, failure
+    assert message.format(dep=dep) in failure, failure
     assert dep not in CALLS  # refused before the dependency was called

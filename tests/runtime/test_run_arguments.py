@@ -45,6 +45,26 @@ def test_bad_retry_options_are_refused_at_the_call(helper: str, kwargs: dict, me
         getattr(rea_runtime, helper)(object(), "fetch", lambda: 1, **kwargs)
 
 
+def fetch() -> int:
+    return 1
+
+
+@pytest.mark.parametrize("name,action,message", [
+    (123, fetch, "the run name is int 123; fix: a non-empty str naming the run (it labels the journal entry), "
+                 "e.g. {helper}(ctx, 'fetch', fetch)"),
+    (None, fetch, "the run name is NoneType None; fix: a non-empty str naming the run"),
+    ("  ", fetch, "the run name is str '  '; fix: a non-empty str naming the run"),
+    (fetch, "fetch", "the run name is function fetch; fix: the name comes first: {helper}(ctx, 'fetch', fetch)"),
+])
+@pytest.mark.parametrize("helper", ["run", "run_typed"])
+def test_a_run_name_that_is_no_text_is_terminal_and_names_the_fix(helper: str, name: Any, action: Any,
+                                                                   message: str) -> None:
+    """A plain TypeError here would be retried by Restate forever: the same code fails the same way."""
+    expected = f"rea_runtime.{helper}: " + message.format(helper=f"rea_runtime.{helper}")
+    with pytest.raises(restate.TerminalError, match=f"^{re.escape(expected)}"):
+        getattr(rea_runtime, helper)(object(), name, action)
+
+
 # -- in a handler: terminal at once instead of a hang, on a real server ----------------------
 
 ATTEMPTS: dict[str, int] = {}
@@ -70,6 +90,14 @@ async def call(ctx: restate.ObjectContext, how: str) -> str:
     return await rea_runtime.run(ctx, "flaky", lambda: flaky(key), **options)
 
 
+@runs.handler()
+async def misnamed(ctx: restate.ObjectContext, how: str) -> str:
+    key = ctx.key()
+    if how == "run":
+        return await rea_runtime.run(ctx, 123, lambda: flaky(key))  # type: ignore[arg-type]
+    return await rea_runtime.run_typed(ctx, None, flaky, key)  # type: ignore[arg-type]
+
+
 @pytest.fixture(scope="module")
 def restate_app() -> Any:
     return rea_runtime.app([runs])
@@ -84,5 +112,16 @@ def restate_app() -> Any:
 async def test_bad_options_fail_the_invocation_terminally(restate_env, how: str, message: str) -> None:
     key = restate_env.unique()
     failure = await terminal_failure(restate_env, "RunArguments", "call", how, key=key)
+    assert message in failure, failure
+    assert key not in ATTEMPTS  # refused before the action ran
+
+
+@pytest.mark.parametrize("how,message", [
+    ("run", "rea_runtime.run: the run name is int 123; fix: a non-empty str naming the run"),
+    ("run_typed", "rea_runtime.run_typed: the run name is NoneType None; fix: a non-empty str naming the run"),
+])
+async def test_a_bad_run_name_fails_the_invocation_terminally(restate_env, how: str, message: str) -> None:
+    key = restate_env.unique()
+    failure = await terminal_failure(restate_env, "RunArguments", "misnamed", how, key=key)
     assert message in failure, failure
     assert key not in ATTEMPTS  # refused before the action ran

@@ -408,7 +408,7 @@ def test_typeadapter_serde_handles_what_the_default_serde_cannot():
 
 
 def test_run_requires_a_name():
-    with pytest.raises(TypeError, match="non-empty name"):
+    with pytest.raises(restate.TerminalError, match="the run name is str ''; fix: a non-empty str"):
         rea_runtime.run(object(), "", lambda: 1)
 
 
