@@ -114,16 +114,9 @@ class State(Generic[T]):
             raise StateConfigError(f"State({name!r}): budget_bytes is {type(budget_bytes).__name__} "
                                    f"{budget_bytes!r}; fix: a whole number of bytes, 1 or more (e.g. 64 * 1024), "
                                    f"or None (the service preset's state_budget_bytes)")
-        if default is not None and self.serde.adapter.pydantic_complete:
-            try:
-                problem = self._type_problem(default)
-            except Exception as err:  # noqa: BLE001 - a default the type cannot even dump
-                problem = f"cannot be serialized: {err}"
-            if problem is not None:
-                raise StateConfigError(f"State({name!r}): the default {_short(default)} does not fit: {problem}; "
-                                       f"fix: a default of the entry's type (what `get` returns while nothing "
-                                       f"is stored), or None")
-        self.default = default
+        self._pending = default is not None and not self.serde.adapter.pydantic_complete
+        """A default not yet converted: its type has a forward reference (converted at the first `get`)."""
+        self.default = default if default is None or self._pending else self._converted(default)
         self.budget_bytes = budget_bytes
         """Serialized bytes above which a write is reported (None: the service preset's budget)."""
 
@@ -144,7 +137,27 @@ class State(Generic[T]):
             ) from None
         return serde
 
+    def _converted(self, default: Any) -> T:
+        """The default as the entry's type, or `StateConfigError`: `get` promises a `T`, so a dict
+        given for a model becomes the model here, once, instead of reaching handlers raw."""
+        try:
+            problem = self._type_problem(default)
+            if problem is None:
+                return self.serde.adapter.validate_python(default, strict=True)
+        except PydanticUserError:  # still a forward reference nobody resolved
+            model = getattr(self.serde.tp, "__name__", "Model")
+            raise StateConfigError(f"State({self.name!r}): the type {self.serde.tp!r} is not fully defined (it "
+                                   f"refers to a name pydantic cannot resolve); fix: define the models it refers "
+                                   f"to, then call {model}.model_rebuild() at import") from None
+        except Exception as err:  # noqa: BLE001 - a default the type cannot even dump
+            problem = f"cannot be serialized: {err}"
+        raise StateConfigError(f"State({self.name!r}): the default {_short(default)} does not fit: {problem}; "
+                               f"fix: a default of the entry's type (what `get` returns while nothing is "
+                               f"stored), or None")
+
     async def get(self, ctx: ReadContext) -> Optional[T]:
+        if self._pending:
+            self.default, self._pending = self._converted(self.default), False
         value = await ctx.get(self.name, serde=self.serde)
         # A fresh copy: a shared mutable default mutated by one attempt would leak into replays.
         return copy.deepcopy(self.default) if value is None else value
