@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import stat
 
-__all__ = ["DEFAULT_MAX_FILE_SIZE", "UnreadableFile", "describe_mode", "format_size", "read_regular"]
+__all__ = ["DEFAULT_MAX_FILE_SIZE", "FileTooBig", "UnreadableFile", "describe_mode", "format_size", "read_regular", "too_big"]
 
 DEFAULT_MAX_FILE_SIZE = 64 * 1024 * 1024
 """64 MiB: three times the largest generated module rea is measured on (benchmarks/memory.py);
@@ -28,6 +28,10 @@ _KINDS = (
 
 class UnreadableFile(OSError):
     """A file rea refuses to read; `str(err)` is the one-line reason."""
+
+
+class FileTooBig(UnreadableFile):
+    """A file over the size limit (`rea diff` may still tell it unchanged, by git's blob id)."""
 
 
 def describe_mode(mode: int) -> str:
@@ -54,7 +58,7 @@ def read_regular(path: str | os.PathLike[str], limit: int = DEFAULT_MAX_FILE_SIZ
         if not stat.S_ISREG(info.st_mode):
             raise UnreadableFile(f"skipped: {describe_mode(info.st_mode)}, not a regular file")
         if info.st_size > limit:
-            raise UnreadableFile(_too_big(info.st_size, limit))
+            raise FileTooBig(too_big(info.st_size, limit))
         # Read to EOF, but never past the limit (the file may grow meanwhile). On a regular
         # file a read shorter than asked is the end, so a file that did not grow takes one
         # read (asking for one byte more than its size), without a file object around it.
@@ -67,7 +71,7 @@ def read_regular(path: str | os.PathLike[str], limit: int = DEFAULT_MAX_FILE_SIZ
                 chunks.append(chunk)
                 total += len(chunk)
                 if total > limit:
-                    raise UnreadableFile(_too_big(total, limit, growing=True))
+                    raise FileTooBig(too_big(total, limit, growing=True))
             if len(chunk) < want:
                 break
             want = min(_CHUNK, limit + 1 - total)
@@ -84,7 +88,8 @@ _CHUNK_MAX = 1 << 30
 that is not the end)."""
 
 
-def _too_big(size: int, limit: int, growing: bool = False) -> str:
+def too_big(size: int, limit: int, growing: bool = False) -> str:
+    """Why a file of ``size`` bytes is not read (also for a git blob, whose size git knows)."""
     what = f"more than {format_size(limit)} (it grew while being read)" if growing else format_size(size)
     return (
         f"skipped: the file is {what}, over the max-file-size of {format_size(limit)}; "

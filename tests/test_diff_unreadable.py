@@ -176,3 +176,30 @@ def test_rea_explain_since_a_directory_names_a_file_it_cannot_read(tmp_path):
     shapes, problems = old_shapes(str(tmp_path), [])
     assert len(problems) == 1 and problems[0].startswith("orders.py:1:22: cannot decode: byte b'\\xe9' is not utf-8")
     assert "save the file as UTF-8" in problems[0]
+
+
+def test_a_file_over_max_file_size_is_named_on_every_side_never_read(repo, capsys, monkeypatch):  # noqa: F811
+    """`[tool.rea] max-file-size` bounds what `rea diff` reads as it bounds `rea check`: a git blob
+    by the size git lists (read past it before), a work tree file as `rea check` reads it (with
+    the default limit before). The words are `rea check`'s; the same blob on both sides is listed only."""
+    (repo / "pyproject.toml").write_text('[tool.rea]\nmax-file-size = "1 KiB"\n')
+    big = repo / "shop" / "big.py"
+    big.write_text(V1.replace('"Orders"', '"Big"') + "# padding\n" * 200)
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "a big module")
+    main(["check", "--no-cache", "shop/big.py"])
+    check_out, _ = capsys.readouterr()
+    why = "the file is 2.4 KiB, over the max-file-size of 1 KiB; raise `max-file-size` in [tool.rea] to check it"
+    assert f"shop/big.py:1:1: error: skipped: {why}" in check_out
+    for head, label in (("HEAD", "HEAD"), (None, "the work tree")):
+        code, doc = handlers(capsys, "--base", "HEAD", *(["--head", head] if head else []))
+        assert code == 0 and doc["not_compared"] == [], doc  # unchanged: listed, not compared
+        assert doc["problems"] == [f"HEAD: shop/big.py: cannot read: {why}", f"{label}: shop/big.py: cannot read: {why}"]
+        assert not any(h["service"] == "Big" for h in doc["handlers"])
+    big.write_text(big.read_text() + "# more\n")  # changed, and still too big: its handlers cannot be compared
+    code, out, _ = run(capsys, "--base", "HEAD")
+    assert code == 1 and "the work tree: shop/big.py: cannot read: the file is 2.4 KiB, over" in out
+    assert "1 file could not be compared" in out
+    git(repo, "commit", "-qam", "bigger")
+    code, out, _ = run(capsys, "--base", "HEAD~1", "--head", "HEAD")
+    assert code == 1 and "1 file could not be compared" in out

@@ -45,8 +45,10 @@ def _side(since: str, paths: Sequence[str]) -> Side:
         if path.is_dir():
             return directory_side(since)
         if path.is_file():
+            from rea_lint.config import load_config
+
             side = Side()
-            side.add_file(since, path)
+            side.add_file(since, path, load_config(path).max_file_size)
             return side
         if path.exists():
             from rea_lint.reading import describe_mode

@@ -13,10 +13,14 @@ import os
 import posixpath
 import subprocess
 from pathlib import Path
-from typing import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
-from rea_lint.journal.side import Side
-from rea_lint.reading import describe_mode
+from rea_lint.journal.side import Side, Unread
+from rea_lint.reading import describe_mode, too_big
+
+if TYPE_CHECKING:
+    from rea_lint.config import ReaConfig
 
 __all__ = [
     "RevisionError",
@@ -24,6 +28,7 @@ __all__ = [
     "default_base",
     "directory_side",
     "exists_at",
+    "file_limits",
     "repo_root",
     "pathspecs",
     "revision_side",
@@ -184,47 +189,114 @@ def _is_python(path: str) -> bool:
     return path.endswith(".py")
 
 
-def revision_side(repo: Path, rev: str, specs: Sequence[str] = (".",)) -> Side:
-    """The `*.py` files under ``specs`` at ``rev``."""
+def file_limits(root: Path) -> Callable[[str], int]:
+    """Relative path -> the `max-file-size` that `rea check` reads that file of the work tree
+    (or of the directory ``root``) with: the `[tool.rea]` of the nearest pyproject.toml above
+    it. A file of a revision is bounded as the same path in the work tree is (the revision's
+    own pyproject.toml is not read: a limit is for this machine's memory, not for the code)."""
+    from rea_lint.config import config_for_file
+
+    cache: dict[str, ReaConfig] = {}
+    return lambda rel: config_for_file(root / rel, cache).max_file_size
+
+
+@dataclass(frozen=True)
+class _Blob:
+    """A file of a revision, as `git ls-tree -l` lists it."""
+
+    mode: str
+    oid: str
+    size: int
+
+
+def revision_side(repo: Path, rev: str, specs: Sequence[str] = (".",), limits: Callable[[str], int] | None = None) -> Side:
+    """The `*.py` files under ``specs`` at ``rev``: each over its ``limits`` (default: the work
+    tree's `max-file-size`, `file_limits`) refused unread."""
     commit = verify(repo, rev)
-    listing = _git(repo, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *_limit(specs))
-    blobs: dict[str, str] = {}
+    limit = limits or file_limits(repo)
+    listing = _git(repo, "ls-tree", "-r", "-l", "-z", "--full-tree", commit, "--", *_limit(specs))
+    blobs: dict[str, _Blob] = {}
     for record in listing.split(b"\0"):
         meta, _, name = record.partition(b"\t")
         parts = meta.split()
-        if len(parts) >= 3 and parts[1] == b"blob":
-            blobs[name.decode("utf-8", "surrogateescape")] = parts[2].decode()
+        if len(parts) >= 4 and parts[1] == b"blob" and parts[3].isdigit():
+            blobs[name.decode("utf-8", "surrogateescape")] = _Blob(parts[0].decode(), parts[2].decode(), int(parts[3]))
     entries = [(path, blobs[path]) for path in _select(blobs, specs)]
     side = Side()
+    wanted: list[tuple[str, _Blob]] = []
+    for path, blob in entries:
+        size_limit = limit(path)
+        if blob.size > size_limit:
+            side.refuse(path, too_big(blob.size, size_limit).removeprefix("skipped: "), Unread("blob", blob.oid))
+        else:
+            wanted.append((path, blob))
+    contents = _read(repo, wanted)
+    for path, _blob in wanted:
+        data = contents.get(path)
+        if data is None:  # `<oid> missing`: a partial clone that has not fetched it
+            side.refuse(path, "git does not have its contents here (a partial clone?): fetch them (`git fetch`)")
+        else:
+            side.add_bytes(path, data)
+    return side
+
+
+_LINK = "120000"
+"""The mode git gives a symbolic link."""
+
+
+def _read(repo: Path, entries: Sequence[tuple[str, _Blob]]) -> dict[str, bytes]:
+    """path -> the bytes of its blob, for those git has (one `git cat-file --batch`)."""
     if not entries:
-        return side
-    batch = _git(repo, "cat-file", "--batch", input=b"".join(f"{oid}\n".encode() for _, oid in entries))
+        return {}
+    batch = _git(repo, "cat-file", "--batch", input=b"".join(f"{blob.oid}\n".encode() for _, blob in entries))
+    out: dict[str, bytes] = {}
     pos = 0
-    for path, _oid in entries:
+    for path, _blob in entries:
         header_end = batch.index(b"\n", pos)
         header = batch[pos:header_end].split()
-        if len(header) < 3:  # `<oid> missing`: a partial clone that has not fetched it
-            side.refuse(path, "git does not have its contents here (a partial clone?): fetch them (`git fetch`)")
+        if len(header) < 3:  # `<oid> missing`
             pos = header_end + 1
             continue
         size = int(header[2])
-        side.add_bytes(path, batch[header_end + 1 : header_end + 1 + size])
+        out[path] = batch[header_end + 1 : header_end + 1 + size]
         pos = header_end + 1 + size + 1
-    return side
+    return out
 
 
-def worktree_side(repo: Path, specs: Sequence[str] = (".",)) -> Side:
+def worktree_side(repo: Path, specs: Sequence[str] = (".",), limits: Callable[[str], int] | None = None) -> Side:
     """The `*.py` files under ``specs`` in the work tree: tracked and untracked, as git sees
     them (ignored files left out, deleted files absent), and the ones git does not list because
-    they are no files (a FIFO), which cannot be read."""
+    they are no files (a FIFO), which cannot be read. Each is read up to its ``limits``
+    (`file_limits`)."""
     listing = _git(repo, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *_limit(specs))
     listed = sorted({raw.decode("utf-8", "surrogateescape") for raw in listing.split(b"\0") if raw})
+    limit = limits or file_limits(repo)
     side = Side()
     for path in _select(listed, specs):
-        side.add_file(path, repo / path)
+        side.add_file(path, repo / path, limit(path))
     for path, mode in _not_files(repo, specs, listed):
         side.refuse(path, f"{describe_mode(mode)}, not a regular file")
+    if side.over_limit:
+        side.unread.update({path: Unread("blob", oid) for path, oid in _unmodified(repo, side.over_limit).items()})
     return side
+
+
+def _unmodified(repo: Path, paths: Sequence[str]) -> dict[str, str]:
+    """path -> its blob id in the index, for those of ``paths`` whose work tree file git finds
+    unchanged from the index (by its stat data, without reading it when that is fresh): a file
+    too big to read is then known to be the same as a revision's blob of that id."""
+    staged = _git(repo, "ls-files", "-s", "-z", "--", *paths)
+    ids: dict[str, str] = {}
+    for record in staged.split(b"\0"):
+        meta, _, name = record.partition(b"\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[2] == b"0" and parts[0] != _LINK.encode():  # (stage 0: no merge conflict; a
+            # link's id is its target path's, not the file's it leads to)
+            ids[name.decode("utf-8", "surrogateescape")] = parts[1].decode()
+    changed = _git(repo, "diff-files", "--name-only", "-z", "--", *paths)
+    for raw in changed.split(b"\0"):
+        ids.pop(raw.decode("utf-8", "surrogateescape"), None)
+    return ids
 
 
 def _not_files(repo: Path, specs: Sequence[str], listed: Sequence[str]) -> list[tuple[str, int]]:
@@ -280,17 +352,20 @@ def _ignored(repo: Path, paths: Sequence[str]) -> set[str]:
     return {raw.decode("utf-8", "surrogateescape") for raw in out.split(b"\0") if raw}
 
 
-def directory_side(directory: str | os.PathLike[str]) -> Side:
+def directory_side(directory: str | os.PathLike[str], limits: Callable[[str], int] | None = None) -> Side:
     """The `*.py` files under a directory (hidden directories, `__pycache__`, virtual
-    environments left out); a FIFO among them cannot be read."""
+    environments left out); a FIFO among them cannot be read. Each is read up to its
+    ``limits`` (`file_limits`)."""
     root = Path(directory)
     if not root.is_dir():
         raise RevisionError(f"{directory}: not a directory")
+    limit = limits or file_limits(root)
     side = Side()
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in ("__pycache__", "node_modules", "venv", "site-packages"))
         for name in sorted(filenames):
             if _is_python(name):
                 full = Path(dirpath) / name
-                side.add_file(full.relative_to(root).as_posix(), full)
+                rel = full.relative_to(root).as_posix()
+                side.add_file(rel, full, limit(rel))
     return side

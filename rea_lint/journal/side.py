@@ -2,9 +2,10 @@
 
 Bytes are decoded by `rea check`'s own `runner.decode` (a PEP 263 coding cookie, a UTF-8 BOM,
 else UTF-8), and files on disk are read by its `reading.read_regular` (regular files only, up
-to a size), so both commands accept and refuse the same files. A file refused is kept by path
-with its one-line problem, never dropped or read with replacement characters: a comparison
-then knows it could not see that file's handlers (`uncompared`).
+to the `max-file-size` that applies to them), so both commands accept and refuse the same
+files. A file refused is kept by path with its one-line problem, never dropped or read with
+replacement characters: a comparison then knows it could not see that file's handlers
+(`uncompared`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,18 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rea_lint.reading import DEFAULT_MAX_FILE_SIZE
+
 __all__ = ["Side"]
+
+
+@dataclass(frozen=True)
+class Unread:
+    """What a file that was not read is, for telling whether it changed: a git blob's id (the
+    same id on both sides is the same bytes)."""
+
+    what: str
+    value: str
 
 
 @dataclass
@@ -25,6 +37,10 @@ class Side:
     raw: dict[str, bytes] = field(default_factory=dict)
     """The bytes of the files that were read but not decoded: the same bytes on both sides are
     an unchanged file."""
+    unread: dict[str, Unread] = field(default_factory=dict)
+    """What the files refused without being read are, where that is known (`Unread`)."""
+    over_limit: list[str] = field(default_factory=list)
+    """The files on disk refused for their size (git may know their blob id: `unread`)."""
 
     def add_bytes(self, path: str, data: bytes) -> None:
         from rea_lint.runner import decode, undecodable
@@ -36,17 +52,19 @@ class Side:
             self.unreadable[path] = f"{path}:{line}:{col + 1}: {message}"
             self.raw[path] = data
 
-    def add_file(self, path: str, full: Path) -> None:
-        """The file at ``full`` as ``path``; one that is gone (deleted, not yet staged) or a
-        directory is absent from this side."""
-        from rea_lint.reading import UnreadableFile, read_regular
+    def add_file(self, path: str, full: Path, limit: int = DEFAULT_MAX_FILE_SIZE) -> None:
+        """The file at ``full`` (at most ``limit`` bytes) as ``path``; one that is gone (deleted,
+        not yet staged) or a directory is absent from this side."""
+        from rea_lint.reading import FileTooBig, UnreadableFile, read_regular
 
         if full.is_dir():
             return
         try:
-            data = read_regular(full)
+            data = read_regular(full, limit)
         except UnreadableFile as err:
             self.refuse(path, str(err).removeprefix("skipped: "))
+            if isinstance(err, FileTooBig):
+                self.over_limit.append(path)
         except FileNotFoundError:
             if os.path.islink(full):
                 self.refuse(path, f"a symbolic link to {os.readlink(full)}, which does not exist")
@@ -55,9 +73,12 @@ class Side:
         else:
             self.add_bytes(path, data)
 
-    def refuse(self, path: str, why: str) -> None:
+    def refuse(self, path: str, why: str, unread: Unread | None = None) -> None:
         self.unreadable[path] = f"{path}: cannot read: {why}"
+        if unread is not None:
+            self.unread[path] = unread
 
     def content(self) -> dict[str, object]:
-        """Relative path -> what it holds (text, or the bytes of one not decoded)."""
-        return {**self.sources, **self.raw}
+        """Relative path -> what it holds (text, the bytes of one not decoded, or what one not
+        read is: `Unread`)."""
+        return {**self.unread, **self.sources, **self.raw}
