@@ -159,11 +159,19 @@ def test_a_fifo_in_the_work_tree_is_named(repo, capsys):  # noqa: F811
     assert code == 0 and "pipe.py" not in out
 
 
-@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
-def test_a_link_to_a_device_is_not_read(repo, capsys):  # noqa: F811
+@pytest.mark.skipif(not Path("/dev/zero").exists() or not hasattr(os, "mkfifo"), reason="no /dev/zero or named pipes")
+def test_a_link_to_a_device_or_a_fifo_is_not_read(repo, capsys):  # noqa: F811
+    """A link is followed only within the repository (as a revision's is, test_diff_symlinks); one
+    to a FIFO there is named as the FIFO is."""
     (repo / "shop" / "zero.py").symlink_to("/dev/zero")
+    os.mkfifo(repo / "pipe")
+    (repo / "shop" / "piped.py").symlink_to("../pipe")
     code, out, _ = run(capsys, "--base", "HEAD")
-    assert code == 1 and out.splitlines()[0] == "the work tree: shop/zero.py: cannot read: a character device, not a regular file"
+    assert code == 1 and out.splitlines()[:2] == [
+        "the work tree: shop/piped.py: cannot read: a FIFO (named pipe), not a regular file",
+        "the work tree: shop/zero.py: cannot read: a symbolic link to /dev/zero, which leads outside the repository (a git "
+        "revision holds no file there, so rea diff follows links only within a side); put the file itself there to compare it",
+    ]
 
 
 def test_rea_explain_since_a_directory_names_a_file_it_cannot_read(tmp_path):

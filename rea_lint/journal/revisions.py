@@ -16,6 +16,7 @@ from pathlib import Path
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
+from rea_lint.journal.links import follow, why_not
 from rea_lint.journal.side import Side, Unread
 from rea_lint.reading import describe_mode, too_big
 
@@ -211,7 +212,8 @@ class _Blob:
 
 def revision_side(repo: Path, rev: str, specs: Sequence[str] = (".",), limits: Callable[[str], int] | None = None) -> Side:
     """The `*.py` files under ``specs`` at ``rev``: each over its ``limits`` (default: the work
-    tree's `max-file-size`, `file_limits`) refused unread."""
+    tree's `max-file-size`, `file_limits`) refused unread, each link followed within the
+    revision's tree (`links`)."""
     commit = verify(repo, rev)
     limit = limits or file_limits(repo)
     listing = _git(repo, "ls-tree", "-r", "-l", "-z", "--full-tree", commit, "--", *_limit(specs))
@@ -223,8 +225,21 @@ def revision_side(repo: Path, rev: str, specs: Sequence[str] = (".",), limits: C
             blobs[name.decode("utf-8", "surrogateescape")] = _Blob(parts[0].decode(), parts[2].decode(), int(parts[3]))
     entries = [(path, blobs[path]) for path in _select(blobs, specs)]
     side = Side()
+    links = [path for path, blob in entries if blob.mode == _LINK]
+    targets = _follow_links(repo, commit, links) if links else {}
+    texts = _read(repo, [(p, blobs[p]) for p, to in targets.items() if isinstance(to, str) and blobs[p].size <= _LINK_TEXT_MAX])
     wanted: list[tuple[str, _Blob]] = []
     for path, blob in entries:
+        if blob.mode == _LINK:
+            raw = texts.get(path)
+            text = f"a path of {blob.size} bytes" if raw is None else raw.decode("utf-8", "surrogateescape")
+            target = targets[path]
+            if isinstance(target, str):
+                if target != "directory":  # (a link to a directory: absent, as in the work tree)
+                    side.refuse(path, why_not(text, target, "the repository"),
+                                Unread("blob", blob.oid) if raw is None else Unread("link", text))
+                continue
+            blob = target
         size_limit = limit(path)
         if blob.size > size_limit:
             side.refuse(path, too_big(blob.size, size_limit).removeprefix("skipped: "), Unread("blob", blob.oid))
@@ -242,6 +257,9 @@ def revision_side(repo: Path, rev: str, specs: Sequence[str] = (".",), limits: C
 
 _LINK = "120000"
 """The mode git gives a symbolic link."""
+_LINK_TEXT_MAX = 4096
+"""The longest link target read for a message (a path is no longer; a blob that claims to be a
+link and is bigger is named by its size)."""
 
 
 def _read(repo: Path, entries: Sequence[tuple[str, _Blob]]) -> dict[str, bytes]:
@@ -263,17 +281,55 @@ def _read(repo: Path, entries: Sequence[tuple[str, _Blob]]) -> dict[str, bytes]:
     return out
 
 
+def _follow_links(repo: Path, commit: str, links: Sequence[str]) -> dict[str, "_Blob | str"]:
+    """link path -> the blob it leads to within ``commit``'s tree, or why none: `dangling`,
+    `loop`, `outside` (`links.why_not`'s words), `directory`, or the reason in words (git's
+    `cat-file --follow-symlinks`, which resolves a link as the file system would, in the tree)."""
+    out: dict[str, _Blob | str] = {}
+    asked = []
+    for path in links:
+        if "\n" in path:  # (git reads one name a line)
+            out[path] = "its path holds a line break, which git cannot resolve a link for; rename it"
+        else:
+            asked.append(path)
+    if not asked:
+        return out
+    answer = _git(repo, "cat-file", "--batch-check", "--follow-symlinks",
+                  input=b"".join(f"{commit}:{p}\n".encode("utf-8", "surrogateescape") for p in asked))
+    pos = 0
+    for path in asked:
+        end = answer.index(b"\n", pos)
+        words = answer[pos:end].split(b" ")
+        pos = end + 1
+        if len(words) == 2 and words[0] in _NO_FILE and words[1].isdigit():
+            pos += int(words[1]) + 1  # (followed by what git could not resolve, and a newline)
+            out[path] = _NO_FILE[words[0]]
+        elif len(words) == 3 and words[1] == b"blob" and words[2].isdigit():
+            out[path] = _Blob("100644", words[0].decode(), int(words[2]))
+        elif len(words) == 3 and words[1] == b"tree":
+            out[path] = "directory"
+        elif len(words) == 3 and words[1] == b"commit":
+            out[path] = "it leads into a submodule, whose files this repository does not hold"
+        else:
+            out[path] = "dangling"  # (`<name> missing`)
+    return out
+
+
+_NO_FILE = {b"dangling": "dangling", b"notdir": "dangling", b"loop": "loop", b"symlink": "outside"}
+"""`git cat-file --follow-symlinks`' answers that name no object, in `links.follow`'s words."""
+
+
 def worktree_side(repo: Path, specs: Sequence[str] = (".",), limits: Callable[[str], int] | None = None) -> Side:
     """The `*.py` files under ``specs`` in the work tree: tracked and untracked, as git sees
     them (ignored files left out, deleted files absent), and the ones git does not list because
     they are no files (a FIFO), which cannot be read. Each is read up to its ``limits``
-    (`file_limits`)."""
+    (`file_limits`); links are followed within the repository, as in a revision."""
     listing = _git(repo, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *_limit(specs))
     listed = sorted({raw.decode("utf-8", "surrogateescape") for raw in listing.split(b"\0") if raw})
     limit = limits or file_limits(repo)
     side = Side()
     for path in _select(listed, specs):
-        side.add_file(path, repo / path, limit(path))
+        _add(side, repo, path, limit(path), "the repository")
     for path, mode in _not_files(repo, specs, listed):
         side.refuse(path, f"{describe_mode(mode)}, not a regular file")
     if side.over_limit:
@@ -297,6 +353,20 @@ def _unmodified(repo: Path, paths: Sequence[str]) -> dict[str, str]:
     for raw in changed.split(b"\0"):
         ids.pop(raw.decode("utf-8", "surrogateescape"), None)
     return ids
+
+
+def _add(side: Side, root: Path, path: str, limit: int, where: str) -> None:
+    """The file ``path`` under ``root`` on ``side``; a link followed within ``root`` (`links.follow`)."""
+    full = root / path
+    if not os.path.islink(full):
+        side.add_file(path, full, limit)
+        return
+    kind, resolved = follow(root, path)
+    if kind == "file":
+        side.add_file(path, root / resolved, limit)
+    elif kind != "directory":  # (a link to a directory: absent, as git lists nothing through it)
+        target = os.readlink(full)
+        side.refuse(path, why_not(target, resolved if kind == "error" else kind, where), Unread("link", target))
 
 
 def _not_files(repo: Path, specs: Sequence[str], listed: Sequence[str]) -> list[tuple[str, int]]:
@@ -355,7 +425,7 @@ def _ignored(repo: Path, paths: Sequence[str]) -> set[str]:
 def directory_side(directory: str | os.PathLike[str], limits: Callable[[str], int] | None = None) -> Side:
     """The `*.py` files under a directory (hidden directories, `__pycache__`, virtual
     environments left out); a FIFO among them cannot be read. Each is read up to its
-    ``limits`` (`file_limits`)."""
+    ``limits`` (`file_limits`); links are followed within the directory, as in a revision."""
     root = Path(directory)
     if not root.is_dir():
         raise RevisionError(f"{directory}: not a directory")
@@ -365,7 +435,6 @@ def directory_side(directory: str | os.PathLike[str], limits: Callable[[str], in
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in ("__pycache__", "node_modules", "venv", "site-packages"))
         for name in sorted(filenames):
             if _is_python(name):
-                full = Path(dirpath) / name
-                rel = full.relative_to(root).as_posix()
-                side.add_file(rel, full, limit(rel))
+                rel = (Path(dirpath) / name).relative_to(root).as_posix()
+                _add(side, root, rel, limit(rel), f"the directory {directory}")
     return side

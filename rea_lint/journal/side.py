@@ -6,6 +6,11 @@ to the `max-file-size` that applies to them), so both commands accept and refuse
 files. A file refused is kept by path with its one-line problem, never dropped or read with
 replacement characters: a comparison then knows it could not see that file's handlers
 (`uncompared`).
+
+A symbolic link is followed only to a file of its own side (the revision's tree, the
+repository, the directory: `links`): a git revision holds a link's target path, not a file
+outside its tree, so the work tree and a directory do not read one there either, or one
+unchanged link would read differently on the two sides.
 """
 
 from __future__ import annotations
@@ -21,8 +26,8 @@ __all__ = ["Side"]
 
 @dataclass(frozen=True)
 class Unread:
-    """What a file that was not read is, for telling whether it changed: a git blob's id (the
-    same id on both sides is the same bytes)."""
+    """What a file that was not read is, for telling whether it changed: a link's target text,
+    or a git blob's id (the same id on both sides is the same bytes)."""
 
     what: str
     value: str
@@ -67,7 +72,7 @@ class Side:
                 self.over_limit.append(path)
         except FileNotFoundError:
             if os.path.islink(full):
-                self.refuse(path, f"a symbolic link to {os.readlink(full)}, which does not exist")
+                self.refuse(path, f"a symbolic link to {shown(os.readlink(full))}, which does not exist")
         except OSError as err:
             self.refuse(path, err.strerror or str(err))
         else:
@@ -82,3 +87,9 @@ class Side:
         """Relative path -> what it holds (text, the bytes of one not decoded, or what one not
         read is: `Unread`)."""
         return {**self.unread, **self.sources, **self.raw}
+
+
+def shown(text: str) -> str:
+    """A path (a link's target) for a one-line message: as it is, or quoted when it holds a
+    line break or another character that is not printable."""
+    return text if text.isprintable() else repr(text)
