@@ -138,6 +138,10 @@ def render(result: Explanation, problems: Sequence[str] = (), several: str = "")
     inv = f" (invocation {m.invocation_id})" if m.invocation_id else ""
     inferred = " (inferred: the only handler whose code attempts this at that index)" if m.inferred_target else ""
     lines.append(f"[570 Journal mismatch] in {where}{inferred}{inv}")
+    if m.unusable_target is not None:
+        lines.append(f"  target:    not used: the input's restate.invocation.target {m.unusable_target!r} is no "
+                     "SERVICE/HANDLER (or OBJECT/KEY/HANDLER) target"
+                     + ("; rea inferred the handler from the code" if m.inferred_target else ""))
     if several:
         lines.append(f"  several:   {several}")
     if m.command_index is not None:

@@ -81,6 +81,7 @@ class Explanation:
             "diff_verdict": self.diff.verdict.value if self.diff else None,
             "diff_index": self.diff.divergence.index if self.diff and self.diff.divergence else None,
             "handler_in_code": f"{self.handler.service}/{self.handler.handler}" if self.handler else None,
+            "unusable_target": m.unusable_target,
             "handler_matched": self.matched or None,
         }
 
@@ -233,7 +234,9 @@ def _handler(m: Mismatch, shapes: Shapes) -> HandlerShape | str:
     some = ", ".join(f"{h.service}/{h.handler}" + (f" ({h.path}:{h.line})" if repeated else "") for h in fitting[:5])
     some += " ..." if len(fitting) > 5 else ""
     unknown = m.attempted in m.unknown_operations
-    return ("the message does not name the service and handler"
+    named = (f"the message's target {m.unusable_target!r} is no SERVICE/HANDLER target" if m.unusable_target is not None
+             else "the message does not name the service and handler")
+    return (named
             + (f", and rea does not know the operation it names ('{m.attempted}'), so it cannot find the handler by it"
                if unknown else
                f", and {len(fitting)} handlers of the code could have attempted it ({some})" if fitting else

@@ -77,6 +77,9 @@ class Mismatch:
     """The mismatch body, cleaned (for display)."""
     inferred_target: bool = False
     """The text named no handler; the target is the only handler whose code fits."""
+    unusable_target: str | None = None
+    """A `restate.invocation.target` in the text that is no `Service/handler` or
+    `Object/key/handler` (`JustAName`): not taken as the target, and said so."""
     truncated: str = ""
     """What the text lacks when it was cut short after its index (empty: it is whole)."""
 
@@ -146,7 +149,8 @@ _TYPE_RECORDED = re.compile(r"previous execution ran and recorded the following:
 _TYPE_ATTEMPTED = re.compile(r"current execution attempts to perform the following: '(?P<ty>[^']+)'")
 _AWAIT = re.compile(r"'await' could not be replayed")
 _DIFF_LINE = re.compile(r"^\s*[│|]?\s*(?P<field>[a-z_]+): (?P<rec>.*?) != (?P<att>.*?)\.?\s*[│|]?\s*$")
-_TARGET = re.compile(r"restate\.invocation\.target[\"']?\s*[:=]\s*[\"']?(?P<t>[A-Za-z0-9_.\-]+(?:/[^/\s\"']+){1,2})")
+_TARGET = re.compile(r"restate\.invocation\.target[\"']?[ \t]*[:=][ \t]*[\"']?(?P<t>[^\s\"']*)")
+_SERVICE = re.compile(r"[A-Za-z0-9_.\-]+")
 _INV_ID = re.compile(r"\binv_[0-9A-Za-z]{20,}\b")
 _ORIGIN = re.compile(r'originated after executing Command: (?P<ty>\w+)(?:\(named "(?P<name>[^"]*)"\))?\[command index (?P<idx>\d+)\]')
 _RELATED = re.compile(r"Related command: (?P<ty>[a-z /]+?) \[(?P<x>[^\]]*)\]")
@@ -217,7 +221,7 @@ def parse_messages(raw: str) -> list[Mismatch]:
         if same is None:
             out.append(mismatch)
         else:
-            for name in ("service", "key", "handler", "invocation_id", "attempted_name"):
+            for name in ("service", "key", "handler", "invocation_id", "attempted_name", "unusable_target"):
                 if getattr(same, name) is None:
                     setattr(same, name, getattr(mismatch, name))
     return out
@@ -330,7 +334,11 @@ def _context(text: str, mismatch: Mismatch) -> None:
     """Target, invocation id, the attempted name and traceback frames, when the wrapper has them."""
     target = _TARGET.search(text)
     if target:
-        _set_target(mismatch, target["t"])
+        parts = target["t"].split("/")
+        if len(parts) >= 2 and _SERVICE.fullmatch(parts[0]) and parts[-1]:
+            _set_target(mismatch, target["t"])
+        else:
+            mismatch.unusable_target = target["t"]
     ids = _INV_ID.findall(text)
     if ids:
         mismatch.invocation_id = ids[0]
@@ -357,9 +365,10 @@ def _context(text: str, mismatch: Mismatch) -> None:
 
 
 def _set_target(mismatch: Mismatch, target: str) -> None:
+    """Service and handler names hold no `/`; a virtual object's key may (`Cart/a/b/add`: key `a/b`)."""
     parts = target.split("/")
     mismatch.service, mismatch.handler = parts[0], parts[-1]
-    mismatch.key = parts[1] if len(parts) == 3 else None
+    mismatch.key = "/".join(parts[1:-1]) if len(parts) > 2 else None
 
 
 def set_target(mismatch: Mismatch, target: str) -> None:

@@ -376,3 +376,29 @@ def test_the_same_mismatch_printed_again_is_one_with_the_context_of_all(capsys, 
     assert code == 0, err
     assert data["several"] is None and data["other_mismatches"] == []
     assert data["invocation_id"] == INV and data["service"] == "P29_helper_renamed_run"  # from the second record
+
+
+@pytest.mark.parametrize("target", ["JustAName", "P29_helper_renamed_run/", "/go", ""])
+def test_a_target_that_is_no_service_handler_is_named_as_not_used(capsys, monkeypatch, target):
+    """It was dropped without a word, and the handler inferred as if the log named none."""
+    text = sample(f"{PAIR}.server_log.txt").replace("P29_helper_renamed_run/go", target)
+    code, data, err = explain(capsys, monkeypatch, V2, "--format", "json", "--message", text)
+    assert code == 0, err
+    assert data["unusable_target"] == target and data["service"] == "P29_helper_renamed_run"
+    assert data["line"] == f"{V2}/{PAIR}.py:23"
+    _, _, out = explain(capsys, monkeypatch, V2, "--message", text)
+    assert out.splitlines()[:2] == [
+        f"[570 Journal mismatch] in P29_helper_renamed_run/go (inferred: the only handler whose code attempts this at "
+        f"that index) (invocation {INV})",
+        f"  target:    not used: the input's restate.invocation.target {target!r} is no SERVICE/HANDLER (or "
+        "OBJECT/KEY/HANDLER) target; rea inferred the handler from the code"]
+    text = text.replace("index '3'", "index '1'").replace("executing 'run'", "executing 'get state'")
+    code, data, _ = explain(capsys, monkeypatch, V2, "--format", "json", "--message", text)  # no handler fits: says why
+    assert code == 1 and data["undecided"].startswith(f"the message's target {target!r} is no SERVICE/HANDLER target, and")
+
+
+def test_a_key_with_a_slash_is_the_key_not_a_handler():
+    """Service and handler names hold no `/`; an object's key may: the last part is the handler."""
+    text = sample("p33_object_get_key.server_log.txt").replace("P33_object_get_key/k-904f693d/go", "P33_object_get_key/a/b/go")
+    m = parse_message(text)
+    assert (m.service, m.key, m.handler) == ("P33_object_get_key", "a/b", "go")
