@@ -69,34 +69,88 @@ def check_url(admin_url: str) -> None:
         raise AdminError(f"--admin-url {admin_url!r} names no host: {example}")
 
 
-def _query(admin_url: str, sql: str, timeout: float) -> list[dict[str, Any]]:
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect with the same POST (urllib turns a 301-303 into a GET, which drops the
+    query, and refuses a 307/308), only to an http(s) URL, and keep each URL it leads to: an
+    error after a redirect names the URL that failed, not the one the user gave."""
+
+    def __init__(self, admin_url: str) -> None:
+        super().__init__()
+        self.admin_url = admin_url
+        self.hops: list[str] = []
+
+    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any,
+                         newurl: str) -> urllib.request.Request:
+        scheme = urllib.parse.urlsplit(newurl).scheme.lower()
+        if scheme not in ("http", "https"):
+            raise AdminError(f"the admin API at {self.admin_url} redirected the query ({code}) to {newurl}, which is "
+                             "no http or https URL: pass --admin-url with the admin API's own address")
+        self.hops.append(newurl)
+        return urllib.request.Request(newurl, data=req.data, headers=dict(req.headers), method="POST")
+
+    def unfollowed(self, err: urllib.error.HTTPError) -> AdminError:
+        """A redirect urllib would not follow: round a loop, or to a scheme it refuses (`file:`)."""
+        hops = self.hops
+        if len(hops) != len(set(hops)) or len(hops) >= self.max_redirections:
+            return AdminError(f"the admin API at {self.admin_url} redirects the query without end ({len(hops)} redirects, "
+                              f"the last to {hops[-1]}): pass --admin-url with the admin API's own address")
+        where = f"the admin API at {self.admin_url}" if not hops else self.source()
+        location = err.headers.get("location") or err.headers.get("uri") if err.headers else None
+        if not location:
+            return AdminError(f"{where} answered the query with {err.code} ({err.reason}) and no URL to go to: is it a "
+                              "restate-server admin URL?")
+        return AdminError(f"{where} redirected the query ({err.code}) to {location}, which is no http or https URL: "
+                          "pass --admin-url with the admin API's own address")
+
+    def through(self) -> str:
+        return f" through {', '.join(self.hops[:-1])}" if len(self.hops) > 1 else ""
+
+    def source(self) -> str:
+        """The URL that answered (or failed), and the redirect that led there, in words."""
+        if not self.hops:
+            return f"{self.admin_url}/query"
+        return f"{self.hops[-1]} (redirected from {self.admin_url}/query{self.through()})"
+
+
+def _query(admin_url: str, sql: str, timeout: float) -> tuple[list[dict[str, Any]], str]:
+    """The rows the admin API answers ``sql`` with, and where they came from (`_Redirects.source`)."""
     request = urllib.request.Request(
         admin_url.rstrip("/") + "/query",
         data=json.dumps({"query": sql}).encode(),
         headers={"content-type": "application/json", "accept": "application/json"},
         method="POST",
     )
+    redirects = _Redirects(admin_url)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - the user's URL
+        with urllib.request.build_opener(redirects).open(request, timeout=timeout) as response:
             body = json.loads(response.read().decode("utf-8"))
     except urllib.error.HTTPError as err:
+        if 300 <= err.code < 400:
+            raise redirects.unfollowed(err) from None
         detail = err.read().decode("utf-8", "replace").strip().splitlines()[:1]
         if "non valid invocation id" in " ".join(detail):
             raise AdminError("the server cannot decode that invocation id (not one it issued); copy it whole, "
                              "e.g. from `restate invocations list` or the UI") from None
+        if redirects.hops:
+            raise AdminError(f"{redirects.source()} refused the query ({err.code}): {' '.join(detail)}") from None
         raise AdminError(f"the admin API at {admin_url} refused the query ({err.code}): {' '.join(detail)}") from None
     except (urllib.error.URLError, OSError) as err:
         reason = getattr(err, "reason", err)
+        if redirects.hops:
+            raise AdminError(f"cannot reach {redirects.hops[-1]} ({reason}), where {admin_url}/query redirected the query"
+                             f"{redirects.through()}: fix the redirect, or pass --admin-url with the admin API's own "
+                             "address") from None
         raise AdminError(f"cannot reach the admin API at {admin_url} ({reason}); is it the admin port (9070 by default)?") from None
     except ValueError:
-        raise AdminError(f"{admin_url}/query did not answer JSON: is it a restate-server admin URL?") from None
+        raise AdminError(f"{redirects.source()} did not answer JSON: is it a restate-server admin URL?") from None
+    source = redirects.source()
     if not isinstance(body, dict) or not isinstance(body.get("rows"), list):
-        raise AdminError(f"{admin_url}/query answered without rows: is it a restate-server admin URL?")
+        raise AdminError(f"{source} answered without rows: is it a restate-server admin URL?")
     for row in body["rows"]:
         if not isinstance(row, dict):
-            raise AdminError(f"{admin_url}/query answered a row that is no JSON object ({_short(row)}): "
+            raise AdminError(f"{source} answered a row that is no JSON object ({_short(row)}): "
                              "is it a restate-server admin URL?")
-    return body["rows"]
+    return body["rows"], source
 
 
 class _Row:
@@ -104,11 +158,11 @@ class _Row:
     type is the admin API's mistake (or not the admin API), named with the URL and the column,
     never a traceback further on."""
 
-    def __init__(self, row: dict[str, Any], admin_url: str, table: str) -> None:
-        self.row, self.admin_url, self.table = row, admin_url, table
+    def __init__(self, row: dict[str, Any], source: str, table: str) -> None:
+        self.row, self.source, self.table = row, source, table
 
     def _wrong(self, column: str, expected: str) -> AdminError:
-        return AdminError(f"{self.admin_url}/query answered {self.table}.{column} = {_short(self.row[column])}, "
+        return AdminError(f"{self.source} answered {self.table}.{column} = {_short(self.row[column])}, "
                           f"expected {expected}: is it a restate-server admin URL?")
 
     def text(self, column: str) -> str | None:
@@ -145,10 +199,10 @@ def fetch_invocation(admin_url: str, invocation_id: str, timeout: float = 10.0) 
     check_url(admin_url)
     if not _ID.match(invocation_id):
         raise AdminError(f"{invocation_id!r} is not an invocation id (they look like inv_1aBc...)")
-    rows = _query(admin_url, f"SELECT * FROM sys_invocation WHERE id = '{invocation_id}'", timeout)
+    rows, source = _query(admin_url, f"SELECT * FROM sys_invocation WHERE id = '{invocation_id}'", timeout)
     if not rows:
         raise AdminError(f"no invocation {invocation_id} on {admin_url} (unknown id, or its retention expired)")
-    row = _Row(rows[0], admin_url, "sys_invocation")
+    row = _Row(rows[0], source, "sys_invocation")
     failure = row.text("last_failure") or ""
     status = row.text("status")
     if not failure:
@@ -184,19 +238,20 @@ def fetch_invocation(admin_url: str, invocation_id: str, timeout: float = 10.0) 
         mismatch.command_index = related
     if name and mismatch.attempted_name is None:
         mismatch.attempted_name = name
-    journal = _query(
+    journal, source = _query(
         admin_url,
         f"SELECT index, entry_type, name, invoked_target, promise_name, entry_json FROM sys_journal "
         f"WHERE id = '{invocation_id}' ORDER BY index",
         timeout,
     )
-    return mismatch, commands(journal, admin_url)
+    return mismatch, commands(journal, source)
 
 
-def commands(rows: list[dict[str, Any]], admin_url: str = "") -> list[RecordedEntry]:
-    """`sys_journal` rows -> the commands alone, numbered 0 (input), 1, 2 ... as the SDK counts."""
+def commands(rows: list[dict[str, Any]], source: str = "the admin API") -> list[RecordedEntry]:
+    """`sys_journal` rows -> the commands alone, numbered 0 (input), 1, 2 ... as the SDK counts
+    (``source``: where they came from, for an error about one)."""
     out: list[RecordedEntry] = []
-    checked = [_Row(row, admin_url, "sys_journal") for row in rows]
+    checked = [_Row(row, source, "sys_journal") for row in rows]
     for row in sorted(checked, key=lambda r: r.index("index") or 0):
         entry_type = row.text("entry_type") or ""
         if not entry_type.startswith("Command"):

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -24,7 +25,7 @@ from rea_lint.cli import main
 
 from rea_lint.explain.message import parse_message
 
-from .test_explain import PAIRS, ROOT, V2, WRAPPERS, explain, sample, wrapped
+from .test_explain import PAIRS, ROOT, V2, WRAPPERS, _closed_port, explain, sample, wrapped
 
 V1 = "tests/replay/corpus/v1"
 PAIR = "p29_helper_renamed_run"
@@ -104,14 +105,30 @@ def test_since_a_name_outside_a_repository_is_no_revision_either(tmp_path: Path,
     assert "rea diff" not in err
 
 
+@dataclass(frozen=True)
+class Redirect:
+    """An answer that sends the client elsewhere (`location`), with an HTTP status 3xx."""
+
+    location: str
+    status: int = 302
+
+
 class _AdminHandler(BaseHTTPRequestHandler):
-    """`POST /query`: the JSON body the test's ``answer`` gives for the SQL it was sent."""
+    """`POST /query`: the JSON body the test's ``answer`` gives for the SQL it was sent (or the
+    redirect it gives). Any other method is answered 501 (http.server's own answer)."""
 
     server: "_AdminServer"
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's name
         sql = json.loads(self.rfile.read(int(self.headers["content-length"])))["query"]
-        body = json.dumps(self.server.answer(sql)).encode()
+        answer = self.server.answer(sql)
+        if isinstance(answer, Redirect):
+            self.send_response(answer.status)
+            self.send_header("location", answer.location)
+            self.send_header("content-length", "0")
+            self.end_headers()
+            return
+        body = json.dumps(answer).encode()
         self.send_response(200)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(body)))
@@ -402,3 +419,38 @@ def test_a_key_with_a_slash_is_the_key_not_a_handler():
     text = sample("p33_object_get_key.server_log.txt").replace("P33_object_get_key/k-904f693d/go", "P33_object_get_key/a/b/go")
     m = parse_message(text)
     assert (m.service, m.key, m.handler) == ("P33_object_get_key", "a/b", "go")
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_to_a_url_that_fails_names_that_url(capsys, monkeypatch, status):
+    """The error named the URL the user gave (`cannot reach the admin API at <it>`), which answered;
+    a 307/308 was not followed at all (`refused the query (307)`)."""
+    dead = f"http://127.0.0.1:{_closed_port()}/query"
+    with admin_api(lambda sql: Redirect(dead, status)) as url:
+        err = one_line_error(capsys, monkeypatch, V2, "--invocation-id", INV, "--admin-url", url)
+    assert err.startswith(f"rea: error: cannot reach {dead} (")
+    assert f"), where {url}/query redirected the query: fix the redirect, or pass --admin-url with the admin API's own address" in err
+
+
+@pytest.mark.parametrize("status", [302, 307])
+def test_a_redirect_is_followed_with_the_query_and_an_answer_there_is_named_by_its_url(capsys, monkeypatch, status):
+    """A 301-303 became a GET without the query (urllib's way), which no admin API answers."""
+    with admin_api(answers([invocation()], P29_JOURNAL)) as there:
+        with admin_api(lambda sql: Redirect(f"{there}/query", status)) as url:
+            code, data, err = explain(capsys, monkeypatch, f"{V2}/{PAIR}.py", "--invocation-id", INV, "--admin-url",
+                                      url, "--format", "json")
+    assert code == 0, err
+    assert data["line"] == f"{V2}/{PAIR}.py:23" and data["recorded"] == "run name 'charge'"
+    with admin_api(answers([invocation(status=5)])) as there:
+        with admin_api(lambda sql: Redirect(f"{there}/query", status)) as url:
+            err = one_line_error(capsys, monkeypatch, V2, "--invocation-id", INV, "--admin-url", url)
+    assert err.startswith(f"rea: error: {there}/query (redirected from {url}/query) answered sys_invocation.status = 5")
+
+
+def test_a_redirect_without_end_or_to_no_http_url_is_named(capsys, monkeypatch):
+    with admin_api(lambda sql: Redirect("/query")) as url:
+        err = one_line_error(capsys, monkeypatch, V2, "--invocation-id", INV, "--admin-url", url)
+    assert f"the admin API at {url} redirects the query without end" in err and f"the last to {url}/query" in err
+    with admin_api(lambda sql: Redirect("file:///etc/passwd")) as url:
+        err = one_line_error(capsys, monkeypatch, V2, "--invocation-id", INV, "--admin-url", url)
+    assert f"the admin API at {url} redirected the query (302) to file:///etc/passwd, which is no http or https URL" in err
