@@ -211,3 +211,7 @@ def test_a_file_over_max_file_size_is_named_on_every_side_never_read(repo, capsy
     git(repo, "commit", "-qam", "bigger")
     code, out, _ = run(capsys, "--base", "HEAD~1", "--head", "HEAD")
     assert code == 1 and "1 file could not be compared" in out
+    (repo / "pyproject.toml").write_text('[tool.rea]\nmax-file-size = "lots"\n')  # refused, as rea check refuses it
+    code, out, err = run(capsys, "--base", "HEAD~1", "--head", "HEAD")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith(f"rea: error: {repo / 'pyproject.toml'}: [tool.rea] max-file-size: expected a positive number")

@@ -46,6 +46,9 @@ _EMPTY = {
 
 
 def run(args: argparse.Namespace) -> int:
+    from rea_lint.config import forget
+
+    forget()  # each run reads pyproject.toml afresh, as `rea check` does
     try:
         for name, (flag, what) in _EMPTY.items():
             if getattr(args, name) is not None and not getattr(args, name).strip():

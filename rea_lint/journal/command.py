@@ -153,6 +153,9 @@ def shapes_at(revision: str | None, paths: Sequence[str] = (), directory: str | 
 
 
 def compute(args: argparse.Namespace) -> tuple[ProjectDiff, str, str]:
+    from rea_lint.config import forget
+
+    forget()  # each run reads pyproject.toml afresh (`max-file-size`), as `rea check` does
     old_side, new_side, base, head = _sides(args)
     (old, old_parse), (new, new_parse) = shape_sides(old_side.sources, new_side.sources)
     old_problems, new_problems = {**old_side.unreadable, **old_parse}, {**new_side.unreadable, **new_parse}
