@@ -265,14 +265,19 @@ class Checks:
         whenever mypy has replaced the module's error list, which is what the daemon does
         when it re-checks part of a module and drops that part's errors.
 
-        A decorated function is judged here too, on its declared types: its decorator's hook
-        (`_decorated_pass`) judges it again once the body's types are known, but never fires
-        when mypy cannot resolve the decorator (`o: Any`, a library mypy cannot import). A
-        finding both make is the same message on the same line, which mypy prints once.
+        A decorated function is judged at its decorator's hook (`_decorated_pass`), once the
+        body's types are known; mypy calls no hook for a decorator it cannot resolve (`o: Any`,
+        a library it cannot import), so one that declares a shared context is judged here too,
+        as a plain function. A finding both make is one message on one line: mypy prints it once.
         """
         errors = api.msg.errors
         for func in h.index.functions:
             if h.index.enclosing_function(func) is not None or isinstance(func, LambdaExpr):
+                continue
+            if any(isinstance(d, CallExpr) for d in getattr(h.index.decorator_of.get(id(func)), "decorators", ())):
+                if context.declares_shared_context(h, func):
+                    for write in context.shared_state_writes(h, func, None):
+                        self.reporter.report(api, "REA202", write, subject_text(write))
                 continue
             for write in context.shared_state_writes(h, func, None):
                 self.reporter.report(api, "REA202", write, subject_text(write))

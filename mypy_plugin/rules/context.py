@@ -5,13 +5,17 @@ from __future__ import annotations
 from typing import Iterator
 
 from mypy.nodes import ARG_NAMED, ARG_POS, CallExpr, Context, Expression, FuncItem, MemberExpr, NameExpr, TupleExpr, Var
+from mypy.types import CallableType
 
 from mypy_plugin.handlers import Handlers, context_param, first_param_annotation
 from mypy_plugin.index import _func_node, action_of, argument, unwrap_partial
 from mypy_plugin.restate_types import SHARED
 from rea_lint.tables import RUN_HELPERS, SAGA_RUN_METHODS
 
-__all__ = ["contexts_in_helper_run", "contexts_in_run", "shared_state_writes", "context_kind_mismatch", "WRITE_METHODS"]
+__all__ = [
+    "contexts_in_helper_run", "contexts_in_run", "declares_shared_context", "shared_state_writes", "context_kind_mismatch",
+    "WRITE_METHODS",
+]
 
 WRITE_METHODS = frozenset({"set", "clear", "clear_all"})
 _RUN_TYPED_FIXED = 3  # name, action, options: the rest are the action's arguments
@@ -92,6 +96,15 @@ def shared_state_writes(h: Handlers, func: FuncItem, handler_kind: str | None) -
             continue
         if handler_kind == "shared" or all(b in SHARED for b in h.contexts.bases_of(typ)):
             yield node  # (a union of a shared and another context may be either: mypy reports the write)
+
+
+def declares_shared_context(h: Handlers, func: FuncItem) -> bool:
+    """Does `func` declare a parameter that can only be a shared context? (What a handler whose
+    decorator mypy cannot resolve is judged on.)"""
+    sig = func.type
+    if not isinstance(sig, CallableType):
+        return False
+    return any(all(b in SHARED for b in h.contexts.bases_of(sig.arg_types[i])) for i in h.context_params(func))
 
 
 def context_kind_mismatch(h: Handlers, func: FuncItem, expected: str) -> tuple[Context, str] | None:
