@@ -128,7 +128,9 @@ def _falls_into_raise(handler: ast.ExceptHandler, try_: ast.Try, fn: Function) -
     if _FALL not in exits or not exits <= {_FALL, _RAISE} or (try_.finalbody and _exits(try_.finalbody) != {_FALL}):
         return False
     rest = _after(fn.node, try_)
-    return bool(rest) and _exits(rest) == {_RAISE}
+    if not rest:  # (not found, or the try ends its block)
+        return False
+    return _exits(rest) == {_RAISE}
 
 
 def _after(function: ast.AST, target: ast.stmt) -> list[ast.stmt] | None:
