@@ -103,25 +103,17 @@ def restate_app() -> Any:
     return rea_runtime.app([runs])
 
 
-@pytest.mark.parametrize("how,message", [
-    ("zero", "run 'flaky': max_attempts is 0; fix: a whole number of attempts, 1 or more"),
-    ("text", "run 'flaky': max_attempts is '3'; fix: a whole number of attempts"),
-    ("negative", "run 'flaky': max_duration is -0:00:01; fix: at least timedelta(milliseconds=1)"),
-    ("dict", "run 'flaky': options is dict {'max_attempts': 3}; fix: options=restate.RunOptions(...)"),
+@pytest.mark.parametrize("handler,how,message", [
+    ("call", "zero", "run 'flaky': max_attempts is 0; fix: a whole number of attempts, 1 or more"),
+    ("call", "text", "run 'flaky': max_attempts is '3'; fix: a whole number of attempts"),
+    ("call", "negative", "run 'flaky': max_duration is -0:00:01; fix: at least timedelta(milliseconds=1)"),
+    ("call", "dict", "run 'flaky': options is dict {'max_attempts': 3}; fix: options=restate.RunOptions(...)"),
+    ("misnamed", "run", "rea_runtime.run: the run name is int 123; fix: a non-empty str naming the run"),
+    ("misnamed", "run_typed", "rea_runtime.run_typed: the run name is NoneType None; fix: a non-empty str naming the run"),
 ])
-async def test_bad_options_fail_the_invocation_terminally(restate_env, how: str, message: str) -> None:
+async def test_bad_arguments_fail_the_invocation_terminally(restate_env, handler: str, how: str, message: str) -> None:
+    """Bad options and run names: no retry fixes code, so the invocation ends at once."""
     key = restate_env.unique()
-    failure = await terminal_failure(restate_env, "RunArguments", "call", how, key=key)
-    assert message in failure, failure
-    assert key not in ATTEMPTS  # refused before the action ran
-
-
-@pytest.mark.parametrize("how,message", [
-    ("run", "rea_runtime.run: the run name is int 123; fix: a non-empty str naming the run"),
-    ("run_typed", "rea_runtime.run_typed: the run name is NoneType None; fix: a non-empty str naming the run"),
-])
-async def test_a_bad_run_name_fails_the_invocation_terminally(restate_env, how: str, message: str) -> None:
-    key = restate_env.unique()
-    failure = await terminal_failure(restate_env, "RunArguments", "misnamed", how, key=key)
+    failure = await terminal_failure(restate_env, "RunArguments", handler, how, key=key)
     assert message in failure, failure
     assert key not in ATTEMPTS  # refused before the action ran
