@@ -357,3 +357,34 @@ def test_unrelated_histories(repo, capsys):
     git(repo, "commit", "-qm", "a new root")
     code, _, err = run(capsys)
     assert code == 2 and err == "rea: error: HEAD and main have no common commit (unrelated histories): pass --base REV\n"
+
+
+WRAPPED = V1.replace("import restate\n", "from shop import rs\n").replace("restate.", "rs.")
+WRAPPED_BREAKING = V2_BREAKING.replace("import restate\n", "from shop import rs\n").replace("restate.", "rs.")
+
+
+def test_the_projects_own_restate_module_counts(tmp_path, capsys, monkeypatch):
+    """Services made through the project's wrapper of the SDK (`[tool.rea] restate-modules`) are
+    compared: read without the setting, there was no handler on either side, and exit 0."""
+    monkeypatch.chdir(tmp_path)
+    for name, text in (("old", WRAPPED), ("new", WRAPPED_BREAKING)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "orders.py").write_text(text)
+        (tmp_path / name / "pyproject.toml").write_text('[tool.rea]\nrestate-modules = ["shop.rs"]\n')
+    code, out, _ = run(capsys, "--base", "old", "--head", "new")
+    assert code == 1 and "orders.py:8: Orders/place: breaks in-flight invocations" in out
+    (tmp_path / "new" / "pyproject.toml").write_text('[tool.rea]\nrestate-modules = "shop.rs"\n')
+    code, _, err = run(capsys, "--base", "old", "--head", "new")
+    assert code == 2 and "restate-modules: expected a list of strings" in err
+
+
+def test_the_projects_own_restate_module_counts_in_git(repo, capsys):
+    (repo / "pyproject.toml").write_text('[tool.rea]\nrestate-modules = ["shop.rs"]\n')
+    (repo / "shop" / "orders.py").write_text(WRAPPED)
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "wrapped")
+    (repo / "shop" / "orders.py").write_text(WRAPPED_BREAKING)
+    code, out, _ = run(capsys, "--base", "HEAD")
+    assert code == 1 and "Orders/place: breaks in-flight invocations" in out
+    code, out, _ = run(capsys, "--base", "HEAD", "shop/orders.py")
+    assert code == 1 and "Orders/place: breaks in-flight invocations" in out

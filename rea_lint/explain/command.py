@@ -117,12 +117,13 @@ def _input(args: argparse.Namespace) -> tuple[list[Mismatch], list[RecordedEntry
 
 
 def _current(paths: Sequence[str]):
+    from rea_lint.journal.command import code_config
     from rea_lint.journal.shape import load_shapes
 
     for raw in paths:
         if not Path(raw).exists():
             raise _Bad(f"{raw}: no such file or directory")
-    return load_shapes(paths)
+    return load_shapes(paths, code_config(paths[0] if paths else None))
 
 
 def _findings(path: str) -> list[Finding]:

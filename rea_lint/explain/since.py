@@ -26,10 +26,11 @@ class SinceError(ValueError):
 def old_shapes(since: str, paths: Sequence[str]) -> tuple[Shapes, list[str]]:
     """The shapes of the code ``since`` names, and one line per file of it that cannot be parsed
     (`path:line:col: syntax error: ...`)."""
+    from rea_lint.journal.command import code_config
     from rea_lint.journal.shape import shapes_of_sources
 
     side = _side(since, paths)
-    shapes, problems = shapes_of_sources(side.sources)
+    shapes, problems = shapes_of_sources(side.sources, code_config(paths[0] if paths else None))
     unreadable = [side.unreadable[p] for p in sorted(side.unreadable)]  # (as unknown as code that does not parse)
     return shapes, unreadable + [_with_column(problem, side.sources) for problem in problems]
 

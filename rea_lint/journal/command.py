@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from rea_lint.config import ReaConfig
 from rea_lint.journal.compare import ProjectDiff, diff_projects
 from rea_lint.journal.revisions import (
     RevisionError,
@@ -137,6 +138,16 @@ def repo_around(paths: Sequence[str]) -> Path:
     return repo_root(first if first.is_dir() else first.parent)
 
 
+def code_config(start: str | None) -> ReaConfig:
+    """The `[tool.rea]` that says what counts as Restate in the compared code (`restate-modules`,
+    `context-types`, `handler-decorators`): `rea check`'s for ``start`` (a file or directory of
+    the code; None: the current directory). Without it, a project whose services come from its
+    own wrapper module would have no handler to compare, and every deploy would pass."""
+    from rea_lint.config import load_config
+
+    return load_config(start if start is not None else ".")
+
+
 def shapes_at(revision: str | None, paths: Sequence[str] = (), directory: str | None = None) -> tuple[Shapes, list[str]]:
     """The handler shapes of one side, for other commands (`rea explain --since REV`):
     ``revision`` a git revision of the repository around the current directory or, outside
@@ -148,7 +159,7 @@ def shapes_at(revision: str | None, paths: Sequence[str] = (), directory: str | 
         repo = repo_around(paths)
         specs = pathspecs(repo, paths) if paths else ["."]
         side = worktree_side(repo, specs) if revision is None else revision_side(repo, revision, specs)
-    shapes, problems = shapes_of_sources(side.sources)
+    shapes, problems = shapes_of_sources(side.sources, code_config(directory or (paths[0] if paths else None)))
     return shapes, [side.unreadable[p] for p in sorted(side.unreadable)] + problems
 
 
@@ -157,7 +168,9 @@ def compute(args: argparse.Namespace) -> tuple[ProjectDiff, str, str]:
 
     forget()  # each run reads pyproject.toml afresh (`max-file-size`), as `rea check` does
     old_side, new_side, base, head = _sides(args)
-    (old, old_parse), (new, new_parse) = shape_sides(old_side.sources, new_side.sources)
+    # both sides are read as the code being deployed says: the head directory's, else the PATHS'
+    config = code_config(args.head if args.head is not None and Path(args.head).is_dir() else (args.paths[0] if args.paths else None))
+    (old, old_parse), (new, new_parse) = shape_sides(old_side.sources, new_side.sources, config)
     old_problems, new_problems = {**old_side.unreadable, **old_parse}, {**new_side.unreadable, **new_parse}
     problems = [f"{base}: {old_problems[p]}" for p in sorted(old_problems)] + [f"{head}: {new_problems[p]}" for p in sorted(new_problems)]
     lost = lost_files(old_problems, new_problems, old_side.content(), new_side.content(), base, head)

@@ -290,3 +290,23 @@ def test_since_also_names_the_old_line_that_wrote_the_entry(capsys, monkeypatch,
                             "--message", sample(f"{pair}.server_log.txt"))
     assert code == 0 and data["recorded_by"] == f"{v1}:{line}"
     assert (ROOT / v1).read_text().splitlines()[line - 1].lstrip().startswith(("b = await ctx.run_typed", "return await ctx.run_typed"))
+
+
+def test_the_projects_own_restate_module_counts(tmp_path, capsys, monkeypatch):
+    """Code whose services come from the project's wrapper of the SDK (`[tool.rea]
+    restate-modules`) is read as `rea check` reads it: now and `--since` the deployed code."""
+    (tmp_path / "pyproject.toml").write_text('[tool.rea]\nrestate-modules = ["app.rs"]\n')
+    for name, run_name in (("old", "charge"), ("new", "charge-card")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "pay.py").write_text(
+            "from app import rs\n\nsvc = rs.Service('Pay')\n\n\n@svc.handler()\n"
+            "async def go(ctx: rs.Context, arg: str) -> str:\n"
+            f"    await ctx.run_typed('{run_name}', lambda: 1)\n    return 'x'\n")
+    message = run_mismatch(1, "'charge'", "'charge-card'")
+    code, data, out = explain(capsys, monkeypatch, str(tmp_path / "new"), "--format", "json", "--message", message)
+    assert code == 0 and data is not None, out
+    assert data["line"] == f"{tmp_path / 'new' / 'pay.py'}:8" and (data["service"], data["handler"]) == ("Pay", "go"), data
+    code, data, out = explain(capsys, monkeypatch, str(tmp_path / "new"), "--since", str(tmp_path / "old"),
+                              "--format", "json", "--message", message)
+    assert code == 0 and data is not None, out
+    assert data["diff_verdict"] == "breaking" and data["cause_decided"], data
