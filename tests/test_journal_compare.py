@@ -682,3 +682,66 @@ def test_unpacking_cycles_fingerprint_without_recursing_forever():
     d = obj_verdict(body, body.replace("a, b = 0, 1", "a, b = 0, 2"))
     assert d.verdict is Verdict.UNKNOWN and "computed at run time" in d.reason
     assert obj_verdict(body, body.replace("i in", "j in")).verdict is Verdict.COMPATIBLE
+
+
+ACCESSED = '''\
+from datetime import timedelta
+
+import restate
+from restate.ext.pydantic import restate_context
+{imports}
+
+svc = restate.Service("Weather")
+{helpers}
+
+@svc.handler()
+async def forecast(ctx: restate.Context, city: str) -> str:
+{body}
+    await ctx.sleep(timedelta(minutes=5))
+    return "ok"
+'''
+
+
+def _forecast(body: str, helpers: str = "", imports: str = "", extra: dict[str, str] | None = None):
+    files = {"app.py": ACCESSED.format(body=textwrap.indent(textwrap.dedent(body).strip("\n"), "    "),
+                                       helpers=textwrap.dedent(helpers), imports=imports), **(extra or {})}
+    shapes, problems = shapes_of_sources(files)
+    assert problems == []
+    return shapes[("Weather", "forecast")]
+
+
+@pytest.mark.parametrize("form", [
+    'await restate_context().run_typed("{name}", lambda: city)',
+    'c = restate_context()\nawait c.run_typed("{name}", lambda: city)',
+    'await geocode(city, "{name}")',
+])
+def test_a_context_from_an_accessor_is_the_handlers_own(form):
+    """`restate_context()` (restate.ext.*, `current_context()` under it) returns the very context
+    the SDK passed the handler, so what is journaled through it, in the handler or in a helper
+    that takes it so, is compared (a renamed run there was "compatible")."""
+    helpers = '''
+async def geocode(city, name):
+    return await restate_context().run_typed(name, lambda: city)
+'''
+    old = _forecast(form.format(name="geocode"), helpers)
+    assert compare_handlers(old, _forecast(form.format(name="geocode"), helpers)).verdict is Verdict.COMPATIBLE
+    d = compare_handlers(old, _forecast(form.format(name="lookup city"), helpers))
+    assert d.verdict is Verdict.BREAKING and d.divergence is not None and d.divergence.index == 1, d.reason
+
+
+def test_an_agent_built_on_an_integration_that_journals_through_the_accessor_is_unknown():
+    """restatedev/restate-google-adk-example's ClaimAgent: `runner.run_async(...)` runs an ADK app
+    with the SDK's RestatePlugin, or the project's own plugin that calls `current_context()`;
+    its whole journal is written there, which rea cannot see (it was "compatible")."""
+    body = 'runner = Runner(app=app)\nasync for e in runner.run_async(new_message=city):\n    print(e)'
+    sdk = 'from restate.ext.adk import RestatePlugin\nfrom google.adk import Runner, App\n'
+    helpers = 'app = App(name="a", plugins=[RestatePlugin()])\n'
+    old = _forecast(body, helpers, sdk)
+    d = compare_handlers(old, _forecast(body.replace("city", "city.upper()"), helpers, sdk))
+    assert d.verdict is Verdict.UNKNOWN and "RestatePlugin" in d.reason, d.reason
+    own = {"plugin.py": "from restate.extensions import current_context\n\n\nclass Plugin:\n"
+                        "    def before(self):\n        return current_context()\n"}
+    mine = 'from plugin import Plugin\nfrom google.adk import Runner, App\n'
+    helpers = 'app = App(name="a", plugins=[Plugin()])\n'
+    d = compare_handlers(_forecast(body, helpers, mine, own), _forecast(body.replace("city", "city.upper()"), helpers, mine, own))
+    assert d.verdict is Verdict.UNKNOWN and "plugin.Plugin" in d.reason, d.reason

@@ -640,6 +640,19 @@ _SIMPLE: dict[str, tuple[OpKind, tuple[str, ...], dict[str, str | tuple[str, ...
     "attach_invocation": (OpKind.ATTACH_INVOCATION, ("invocation_id", "serde", "type_hint"), {"invocation_id": "invocation_id"}),
 }
 _NOT_JOURNALED = frozenset({"request", "key", "random", "uuid", "promise", "scope"})
+_EXT = ("adk", "openai", "pydantic", "langchain")
+ACCESSORS = frozenset({"restate.server_context.current_context", "restate.extensions.current_context",
+                       *(f"restate.ext.{e}.{f}" for e in _EXT for f in ("restate_context", "restate_object_context"))})
+"""Calls that return the current invocation's context: the SDK sets it (a context variable)
+to the very context it passes the handler (restate-sdk 1.3 `ServerInvocationContext.enter`),
+so in the handler's code they are its context."""
+INTEGRATIONS = frozenset({
+    "restate.ext.adk.RestatePlugin", "restate.ext.adk.RestateSessionService", "restate.ext.adk.RestateEventSummarizer",
+    "restate.ext.openai.DurableRunner", "restate.ext.openai.durable_function_tool", "restate.ext.langchain.RestateMiddleware",
+    "restate.ext.pydantic.RestateAgent", "restate.ext.pydantic.RestateModelWrapper", "restate.ext.pydantic.RestateContextRunToolSet",
+})
+"""The SDK's agent integrations: objects that journal through the current context (an
+`ACCESSORS` call) from inside an agent framework, where rea cannot follow."""
 _PROMISE_METHODS = {"value": OpKind.GET_PROMISE, "peek": OpKind.PEEK_PROMISE, "resolve": OpKind.COMPLETE_PROMISE, "reject": OpKind.COMPLETE_PROMISE}
 
 
@@ -677,6 +690,8 @@ class _ShapeBuilder:
         self.tainted: dict[str, str] = {}
         """Local name -> the call it was built by, which received the context rea cannot
         follow (`saga = Saga(ctx)`): its methods may journal too."""
+        self.accessed: set[str] = set()
+        """Local names bound to an accessor's context (`ctx = restate_context()`)."""
 
     # statements ------------------------------------------------------------------------------
 
@@ -772,6 +787,10 @@ class _ShapeBuilder:
                 continue
             self.promises.pop(t.id, None)
             self.handles.pop(t.id, None)
+            if self._accessor(inner):
+                self.accessed.add(t.id)
+            else:
+                self.accessed.discard(t.id)
             if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and self._is_ctx(inner.func.value):
                 if inner.func.attr == "promise":
                     self.promises[t.id] = _arg(inner, ("name", "serde", "type_hint"), "name") or inner
@@ -840,7 +859,65 @@ class _ShapeBuilder:
         return _seq([self.expr(child) for child in ast.iter_child_nodes(node) if isinstance(child, ast.AST)])
 
     def _is_ctx(self, node: ast.expr) -> bool:
-        return isinstance(node, ast.Name) and node.id in self.contexts
+        if isinstance(node, ast.Name):
+            return node.id in self.contexts or node.id in self.accessed
+        return self._accessor(node)
+
+    def _accessor(self, node: ast.AST) -> bool:
+        """A call of an `ACCESSORS` function: the handler's own context."""
+        return (isinstance(node, ast.Call) and not node.args and not node.keywords
+                and self.mod.resolver.target(node.func, self.fn) in ACCESSORS)
+
+    def _integration(self, func: ast.expr, hops: int = 12) -> str | None:
+        """What a called object is built on that journals through the current context: an
+        `INTEGRATIONS` name, or a project class or function that calls an accessor (`runner.run_async`
+        where `runner = Runner(app=App(plugins=[RestatePlugin()]))`), following simple assignments
+        in the function and at module level; None if nothing is."""
+        base = func
+        while isinstance(base, (ast.Attribute, ast.Call)):
+            base = base.value if isinstance(base, ast.Attribute) else base.func
+        if not isinstance(base, ast.Name):
+            return None
+        local: dict[str, list[ast.expr]] = {}
+        for n in ast.walk(self.fn.node):
+            if isinstance(n, ast.Assign):
+                for t in n.targets:
+                    if isinstance(t, ast.Name):
+                        local.setdefault(t.id, []).append(n.value)
+        seen: set[str] = set()
+        todo = [base.id]
+        while todo and hops > 0:
+            name = todo.pop()
+            if name in seen:
+                continue
+            hops -= 1
+            seen.add(name)
+            qual = self.m.imports.names.get(name)
+            if qual in INTEGRATIONS:
+                return qual
+            values = local.get(name) or ([v] if (v := self.m.module_values.get(name)) is not None else [])
+            if qual is not None and not values and self._project_accessor(qual):
+                return qual
+            if not values and name in self.m.module_names and self._project_accessor(f"{self.mod.name}.{name}"):
+                return name
+            for value in values:
+                todo.extend(n.id for n in ast.walk(value) if isinstance(n, ast.Name))
+        return None
+
+    def _project_accessor(self, qual: str) -> bool:
+        """Does the project function or class ``qual`` call an accessor (`current_context()`)?"""
+        parts = qual.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            mod = self.p.module(".".join(parts[:cut]), self.mod.path)
+            if mod is None:
+                continue
+            rest = ".".join(parts[cut:])
+            for name, fn in mod.functions.items():
+                if name == rest or name.startswith(rest + "."):
+                    if any(isinstance(n, ast.Call) and not n.args and mod.resolver.target(n.func, fn) in ACCESSORS for n in ast.walk(fn.node)):
+                        return True
+            return False
+        return False
 
     def _args(self, call: ast.Call, skip: Iterable[int] = (), skip_kw: Iterable[str] = ()) -> Node:
         skip, skip_kw = set(skip), set(skip_kw)
@@ -855,7 +932,7 @@ class _ShapeBuilder:
         if isinstance(func, ast.Attribute):
             recv = func.value
             if self._is_ctx(recv):
-                return self.context_call(call, func.attr, recv.id)  # type: ignore[attr-defined]
+                return self.context_call(call, func.attr, recv.id if isinstance(recv, ast.Name) else _text(recv))
             if isinstance(recv, ast.Call) and isinstance(recv.func, ast.Attribute) and self._is_ctx(recv.func.value):
                 if recv.func.attr == "scope" and func.attr in _SCOPED_CALLS:
                     return _seq([self._args(recv), self._call_op(call, func.attr, scope=_arg(recv, ("scope",), "scope"))])
@@ -874,11 +951,33 @@ class _ShapeBuilder:
         passes = [a for a in (*call.args, *(k.value for k in call.keywords)) if self._is_ctx(a) or (isinstance(a, ast.Starred) and self._is_ctx(a.value))]
         target = self._local_closure(func)
         if not passes and target is None:
+            accessing = self._accessing(func)
+            if accessing is not None:
+                return _seq([self._args(call), self.helper(call, None, dropped, accessing)])
+            integration = self._integration(func)
+            if integration is not None:
+                return _seq([self._args(call), Unknown(
+                    f"`{_text(call)}` runs code built on `{integration}`, which journals through the invocation's context "
+                    "(taken from an accessor such as `current_context()`) inside the agent framework: what it journals cannot be followed",
+                    self.mod.path, call.lineno, call.col_offset, self.fp.of(call))])
             return _seq([self.expr(func) if not isinstance(func, ast.Name) else EMPTY, self._args(call)])
         before = _seq([self.expr(func) if isinstance(func, ast.Attribute) and not self._is_ctx(func.value) and isinstance(func.value, ast.Call) else EMPTY,
                        _seq([self.expr(a) for a in call.args if not self._is_ctx(a)]),
                        _seq([self.expr(k.value) for k in call.keywords if not self._is_ctx(k.value)])])
         return _seq([before, self.helper(call, target, dropped)])
+
+    def _accessing(self, func: ast.expr) -> tuple[_Module, Function] | None:
+        """A project function called without the context that takes it from an accessor
+        (`restate_context()`): inlined, since it journals in the caller's journal."""
+        qual = self.mod.resolver.target(func, self.fn) if isinstance(func, (ast.Name, ast.Attribute)) else None
+        found = self.p.resolve(qual, self.mod.path) if qual else None
+        if found is None:
+            return None
+        mod, fn = found
+        for n in ast.walk(fn.node):
+            if isinstance(n, ast.Call) and not n.args and mod.resolver.target(n.func, fn) in ACCESSORS:
+                return found
+        return None
 
     def _local_closure(self, func: ast.expr) -> Function | None:
         """A nested def called by name whose body uses an enclosing context."""
@@ -895,7 +994,8 @@ class _ShapeBuilder:
             scope = scope.parent
         return None
 
-    def helper(self, call: ast.Call, closure: Function | None, dropped: bool = False) -> Node:
+    def helper(self, call: ast.Call, closure: Function | None, dropped: bool = False,
+               accessing: tuple[_Module, Function] | None = None) -> Node:
         """A call that hands the context to a function: its shape, inlined; else unknown.
 
         A handler function called directly (`balance = await get_balance(ctx)`) is inlined like
@@ -910,6 +1010,8 @@ class _ShapeBuilder:
         opaque = self.fp.of(call)
         if closure is not None:
             found: tuple[_Module, Function] | None = (self.mod, closure)
+        elif accessing is not None:
+            found = accessing
         else:
             qual = self.mod.resolver.target(call.func, self.fn) or ""
             found = self.p.resolve(qual, self.mod.path) if qual else None
@@ -927,7 +1029,7 @@ class _ShapeBuilder:
         contexts, env = self._bind(call, fn)
         if closure is not None:
             contexts = frozenset(contexts | (set(closure.contexts) & set(self.contexts)))
-        if not contexts:
+        if not contexts and accessing is None:
             return Unknown(f"the context passed to `{text}` does not land on a parameter rea can name", self.mod.path, call.lineno, call.col_offset, opaque)
         builder = _ShapeBuilder(self.p, mod, fn, contexts, env, self.depth + 1, (*self.stack, key), (*self.via, f"{text} ({self.mod.path}:{call.lineno})"))
         body = builder.block(fn.node.body)
