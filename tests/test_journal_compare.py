@@ -745,3 +745,33 @@ def test_an_agent_built_on_an_integration_that_journals_through_the_accessor_is_
     helpers = 'app = App(name="a", plugins=[Plugin()])\n'
     d = compare_handlers(_forecast(body, helpers, mine, own), _forecast(body.replace("city", "city.upper()"), helpers, mine, own))
     assert d.verdict is Verdict.UNKNOWN and "plugin.Plugin" in d.reason, d.reason
+
+
+SAGA = '''\
+compensations = []
+try:
+    booking = await ctx.service_call(other, 1)
+    {store}
+    await ctx.run("charge", lambda: 1)
+except restate.exceptions.TerminalError:
+    for compensation in reversed(compensations):
+        await compensation()
+    raise
+'''
+
+
+@pytest.mark.parametrize("store,changed", [
+    ("compensations.append(lambda: ctx.service_call(other, booking))", "compensations.append(lambda: ctx.service_call(other2, booking))"),
+    ("compensations.append(lambda: ctx.run('undo', lambda: 1))", "compensations.append(lambda: ctx.run('release', lambda: 1))"),
+    ("async def undo():\n        await ctx.service_call(other, booking)\n    compensations.append(undo)",
+     "async def undo():\n        await ctx.service_call(other2, booking)\n    compensations.append(undo)"),
+])
+def test_a_compensation_kept_to_be_called_later_is_unknown_when_it_changed(store, changed):
+    """A saga keeps `lambda: ctx.service_call(cancel, ...)` and calls it when a later step fails:
+    what it journals then was invisible, so retargeting it was "compatible". rea does not follow
+    the list to the call, so a changed one is unknown; the same one, with an operation appended
+    after, is still compatible."""
+    d = verdict(SAGA.format(store=store), SAGA.format(store=changed))
+    assert d.verdict is Verdict.UNKNOWN and "called later" in d.reason, d.reason
+    d = verdict(SAGA.format(store=store), SAGA.format(store=store) + 'await ctx.run("after", lambda: 1)')
+    assert d.verdict is Verdict.COMPATIBLE, d.reason

@@ -817,11 +817,16 @@ class _ShapeBuilder:
 
     def expr(self, node: ast.AST | None) -> Node:
         """The operations an expression journals, in evaluation order."""
-        if node is None or isinstance(node, (ast.Constant, ast.Lambda)):
+        if node is None or isinstance(node, ast.Constant):
             return EMPTY
+        if isinstance(node, ast.Lambda):
+            return self._stored(node, node.body) if self._uses_ctx(node.body) else EMPTY
         if isinstance(node, ast.Name):
             if node.id in self.contexts and isinstance(node.ctx, ast.Load):
                 return Unknown(f"the context `{node.id}` is used as a value here; what is done with it cannot be followed", self.mod.path, node.lineno, node.col_offset, self.fp.of(node))
+            closure = self._local_closure(node) if isinstance(node.ctx, ast.Load) else None
+            if closure is not None:
+                return self._stored(node, closure.node)
             return EMPTY
         if isinstance(node, ast.Attribute) and self._is_ctx(node.value):
             return EMPTY  # reading an attribute of the context journals nothing
@@ -857,6 +862,20 @@ class _ShapeBuilder:
                 return first
             return _seq([first, Loop(self.fp.of(node.generators[0].iter), _text(node.generators[0].iter), node.lineno, body, EMPTY)])
         return _seq([self.expr(child) for child in ast.iter_child_nodes(node) if isinstance(child, ast.AST)])
+
+    def _uses_ctx(self, node: ast.AST) -> bool:
+        return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and self._is_ctx(n.func.value) for n in ast.walk(node))
+
+    def _stored(self, node: ast.expr, body: ast.AST) -> Unknown:
+        """A lambda or nested def that journals, kept as a value rather than called here (a
+        saga's `compensations.append(lambda: ctx.service_call(cancel, ...))`): it journals
+        wherever it is called later, which rea does not follow. Its opaque fingerprint covers
+        its code (as written: the names it uses), so the same one on both sides journals the
+        same; a changed one is unknown."""
+        what = _text(node)
+        return Unknown(f"`{what}` uses the context and is kept to be called later (a saga's compensation?); what it journals "
+                       "there cannot be followed", self.mod.path, node.lineno, node.col_offset,
+                       "stored:" + ast.unparse(body))  # (not `ast.dump`: a reference cycle at every call)
 
     def _is_ctx(self, node: ast.expr) -> bool:
         if isinstance(node, ast.Name):
