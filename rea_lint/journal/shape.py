@@ -230,6 +230,17 @@ def _parts(node: Node) -> tuple[Node, ...]:
     return ()
 
 
+def _key(node: Node) -> str:
+    """What a shape journals, as text: equal for two shapes that journal alike (`same_shape`)."""
+    if isinstance(node, Step):
+        fields = ",".join(f"{k}={f.literal!r}" if f.is_literal else f"{k}~{f.fingerprint}" for k, f in sorted(node.op.fields.items()))
+        return f"{node.op.kind.value}({fields})"
+    if isinstance(node, Unknown):
+        return f"?({node.opaque or node.reason})"
+    head = type(node).__name__ + getattr(node, "how", "") + getattr(node, "condition", "")
+    return f"{head}[{';'.join(_key(p) for p in _parts(node))}]"
+
+
 def _collect_ops(node: Node, out: list[Op]) -> None:
     if isinstance(node, Step):
         out.append(node.op)
@@ -820,13 +831,15 @@ class _ShapeBuilder:
         if node is None or isinstance(node, ast.Constant):
             return EMPTY
         if isinstance(node, ast.Lambda):
-            return self._stored(node, node.body) if self._uses_ctx(node.body) else EMPTY
+            return self._stored(node, self.expr(node.body)) if self._uses_ctx(node.body) else EMPTY
         if isinstance(node, ast.Name):
             if node.id in self.contexts and isinstance(node.ctx, ast.Load):
                 return Unknown(f"the context `{node.id}` is used as a value here; what is done with it cannot be followed", self.mod.path, node.lineno, node.col_offset, self.fp.of(node))
             closure = self._local_closure(node) if isinstance(node.ctx, ast.Load) else None
             if closure is not None:
-                return self._stored(node, closure.node)
+                inner = _ShapeBuilder(self.p, self.mod, closure, frozenset(set(closure.contexts) & set(self.contexts)), {},
+                                      self.depth + 1, self.stack, self.via)
+                return self._stored(node, inner.block(closure.node.body))
             return EMPTY
         if isinstance(node, ast.Attribute) and self._is_ctx(node.value):
             return EMPTY  # reading an attribute of the context journals nothing
@@ -866,16 +879,16 @@ class _ShapeBuilder:
     def _uses_ctx(self, node: ast.AST) -> bool:
         return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and self._is_ctx(n.func.value) for n in ast.walk(node))
 
-    def _stored(self, node: ast.expr, body: ast.AST) -> Unknown:
+    def _stored(self, node: ast.expr, body: Node) -> Unknown:
         """A lambda or nested def that journals, kept as a value rather than called here (a
         saga's `compensations.append(lambda: ctx.service_call(cancel, ...))`): it journals
         wherever it is called later, which rea does not follow. Its opaque fingerprint covers
-        its code (as written: the names it uses), so the same one on both sides journals the
-        same; a changed one is unknown."""
+        shape (what it journals, with the fields replay compares), so the same one on both sides
+        journals the same; a changed one is unknown."""
         what = _text(node)
         return Unknown(f"`{what}` uses the context and is kept to be called later (a saga's compensation?); what it journals "
                        "there cannot be followed", self.mod.path, node.lineno, node.col_offset,
-                       "stored:" + ast.unparse(body))  # (not `ast.dump`: a reference cycle at every call)
+                       "stored:" + _key(body))
 
     def _is_ctx(self, node: ast.expr) -> bool:
         if isinstance(node, ast.Name):
