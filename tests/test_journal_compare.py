@@ -775,3 +775,50 @@ def test_a_compensation_kept_to_be_called_later_is_unknown_when_it_changed(store
     assert d.verdict is Verdict.UNKNOWN and "called later" in d.reason, d.reason
     d = verdict(SAGA.format(store=store), SAGA.format(store=store) + 'await ctx.run("after", lambda: 1)')
     assert d.verdict is Verdict.COMPATIBLE, d.reason
+
+
+TRY_IN_LOOP = '''\
+for item in req["items"]:
+    try:
+        await ctx.run("step", lambda: item["id"])
+    except KeyError:
+        pass
+await ctx.run("done", lambda: 1)
+'''
+
+
+def test_an_exception_in_a_loop_is_replayed_in_the_iteration_it_was_raised_in():
+    """An old way that raised in the second iteration before journaling was replayed raising at
+    the end of the first (the same journal position), so an appended operation "broke" at
+    index 1 (duksosleepy/restate_server BatchService/submit_batch showed that divergence for a
+    real break after the loop). It is compatible; a renamed run after the loop breaks there."""
+    d = verdict(TRY_IN_LOOP, TRY_IN_LOOP + 'await ctx.run("notify", lambda: 1)')
+    assert d.verdict is Verdict.COMPATIBLE, d.reason
+    d = verdict(TRY_IN_LOOP, TRY_IN_LOOP.replace('"done"', '"finish"'))
+    assert d.verdict is Verdict.BREAKING, d.reason
+    assert d.divergence is not None and d.divergence.old is not None and "'done'" in d.divergence.old.text, d.reason
+    assert d.divergence.new is not None and d.divergence.assuming == (), d.reason
+
+
+@pytest.mark.parametrize("iterable", ['list(req["items"])', 'sorted(req["items"], key=str)', 'enumerate(req["items"])'])
+def test_a_loop_over_the_same_items_kept_in_a_list_runs_as_often(iterable):
+    """`for s in x` -> `for s in list(x)` runs the same iterations (karam94/restate-examples
+    ffb6eea978 was reported as a certain break where "the new code ends")."""
+    v1 = f'for s in req["items"]:\n    {RUN_A}\n{RUN_B}'
+    d = verdict(v1, v1.replace('req["items"]:', f"{iterable}:"))
+    assert d.verdict is Verdict.COMPATIBLE, d.reason
+
+
+def test_a_break_along_a_loop_the_journal_does_not_decide_names_the_loop():
+    """A loop whose iterable changed may run another number of times: a break that needs it to
+    is conditional, and says on what (it was reported as certain, with no condition)."""
+    v1 = f'for s in req["items"]:\n    {RUN_A}\n{RUN_B}'
+    d = verdict(v1, v1.replace('req["items"]:', 'req["items"][:1]:'))
+    assert d.verdict is Verdict.BREAKING and d.divergence is not None, d.reason
+    assert d.divergence.assuming and "req['items'][:1]" in d.divergence.assuming[0], d.divergence.assuming
+    helpers = 'def as_dict(r):\n    if isinstance(r, dict):\n        return r\n    return {}\n'
+    guarded = 'def as_dict(r):\n    if r is None:\n        return {}\n    if isinstance(r, dict):\n        return r\n    return {}\n'
+    body = 'for t in as_dict(req).get("tasks", []):\n    ctx.set("task", t)'
+    d = compare_handlers(*(shapes_of_source(module(body, h, "@obj.handler()", "restate.ObjectContext"), "app.py")[("obj", "h")]
+                           for h in (helpers, guarded)))
+    assert d.divergence is not None and d.divergence.assuming, d.reason

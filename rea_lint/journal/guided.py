@@ -34,9 +34,10 @@ class Outcome:
     new: Op | None = None
     exact: bool = True
     unknown: Unknown | None = None
-    assuming: tuple[Branch, ...] = ()
-    """The branches this way took that the recorded path does not decide (a condition new or
-    changed in the new code, or one the old code never reached): the way depends on them."""
+    assuming: tuple[Branch | Loop, ...] = ()
+    """The branches this way took, and the loops it ran, that the recorded path does not
+    decide (a condition new or changed in the new code, or one the old code never reached):
+    the way depends on them."""
 
 
 @dataclass(frozen=True)
@@ -68,43 +69,85 @@ def replay_path(old: Path, new: Node) -> Iterator[Outcome]:
     """Every distinct way ``new`` can replay ``old``'s journal (see the module doc)."""
     recorded = old.journal
     decisions = old.decisions()
-    raises: dict[int, object] = {}
-    position = 0
-    for e in old.events:
-        if isinstance(e, Decision):
-            if e.condition == EXCEPT:
-                raises.setdefault(position, e.arm)
-        elif isinstance(e, Unknown) or (isinstance(e, Op) and e.kind.journaled):
-            position += 1
-    walker = _Guided(recorded, decisions, raises)
+    walker = _Guided(recorded, decisions, _raises(old), _conditions(new))
     yield from walker.run(new)
 
 
+_Raise = tuple[int, Union[tuple[str, int], None], object]
+"""Where the old path raised: (journal position, the decision it took last before, as
+(condition, how many times it was decided by then), the handler entered)."""
+
+
+def _raises(old: Path) -> list[_Raise]:
+    """The old path's exceptions, in order. A position alone does not place one: a `try` in a
+    loop is at the same position at the end of one iteration and the start of the next (and
+    twice, when two iterations raise before journaling), so each also carries the last
+    decision before it (which iteration of which loop, which arm)."""
+    out: list[_Raise] = []
+    position = 0
+    counts: dict[str, int] = {}
+    last: tuple[str, int] | None = None
+    for e in old.events:
+        if isinstance(e, Decision):
+            if e.condition == EXCEPT:
+                out.append((position, last, e.arm))
+            counts[e.condition] = counts.get(e.condition, 0) + 1
+            last = (e.condition, counts[e.condition])
+        elif isinstance(e, Unknown) or (isinstance(e, Op) and e.kind.journaled):
+            position += 1
+    return out
+
+
+def _conditions(node: Node) -> frozenset[str]:
+    """Every branch and loop condition of a shape."""
+    out: set[str] = set()
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        if isinstance(n, (Branch, Loop)):
+            out.add(n.condition)
+        if isinstance(n, Seq):
+            todo.extend(n.items)
+        elif isinstance(n, Branch):
+            todo.extend(n.arms)
+        elif isinstance(n, Loop):
+            todo.extend((n.body, n.orelse))
+        elif isinstance(n, Try):
+            todo.extend((n.body, *n.handlers, n.orelse, n.final))
+        elif isinstance(n, Inlined):
+            todo.append(n.body)
+    return frozenset(out)
+
+
 class _Guided:
-    def __init__(self, recorded, decisions, raises) -> None:
+    def __init__(self, recorded, decisions, raises: list[_Raise], conditions: frozenset[str] = frozenset()) -> None:
         self.recorded = recorded
         self.decisions = decisions
         self.raises = raises
+        self.conditions = conditions
+        """The new shape's conditions: a raise placed after a decision the new code never
+        takes (its condition changed) is placed by its position alone."""
         self.steps = 0
         self.max_iterations = len(recorded) + 2
 
     def run(self, root: Node) -> Iterator[Outcome]:
-        # state: (continuation stack, journal position, occurrences, raised positions, exact,
-        # the branches taken that the recorded path does not decide)
-        stack: list[tuple[tuple[_Item, ...], int, dict[str, int], frozenset[int], bool, tuple[Branch, ...]]] = [
-            ((root,), 0, {}, frozenset(), True, ())]
+        # state: (continuation stack, journal position, occurrences, the last decision taken,
+        # how many of the recorded exceptions were raised, exact, the branches and loops taken
+        # that the recorded path does not decide)
+        _State = tuple[tuple[_Item, ...], int, dict[str, int], Union[tuple[str, int], None], int, bool, tuple[Union[Branch, Loop], ...]]
+        stack: list[_State] = [((root,), 0, {}, None, 0, True, ())]
         while stack:
             self.steps += 1
             if self.steps > _MAX_STEPS:
                 raise Budget()
-            cont, i, seen, raised, exact, free = stack.pop()
+            cont, i, seen, last, raised, exact, free = stack.pop()
             # the recorded path raised here: inside a `try`, the new code raises here too
-            found = _innermost_try(cont) if i in self.raises and i not in raised else None
+            found = _innermost_try(cont) if self._raises_here(i, last, raised) else None
             if found is not None:
-                handler = self.raises[i]
+                handler = self.raises[raised][2]
                 j, node = found
                 if isinstance(handler, int) and handler < len(node.handlers):
-                    stack.append(((node.handlers[handler], node.final, *cont[j + 1 :]), i, seen, raised | {i}, exact, free))
+                    stack.append(((node.handlers[handler], node.final, *cont[j + 1 :]), i, seen, (EXCEPT, raised + 1), raised + 1, exact, free))
                 continue  # (no such handler in the new code: not this way)
             if i >= len(self.recorded):
                 yield Outcome("replays")
@@ -116,7 +159,7 @@ class _Guided:
             if isinstance(head, Step):
                 op = head.op
                 if not op.kind.journaled:
-                    stack.append((rest, i, seen, raised, exact, free))
+                    stack.append((rest, i, seen, last, raised, exact, free))
                     continue
                 rec = self.recorded[i]
                 if isinstance(rec, Unknown):
@@ -124,7 +167,7 @@ class _Guided:
                     continue
                 why = field_mismatch(rec, op)
                 if why is None:
-                    stack.append((rest, i + 1, seen, raised, exact, free))
+                    stack.append((rest, i + 1, seen, last, raised, exact, free))
                 elif certain_mismatch(rec, op):
                     yield Outcome("diverges", i, op, exact, assuming=free)
                 else:
@@ -135,46 +178,61 @@ class _Guided:
             elif isinstance(head, Unknown):
                 rec = self.recorded[i]
                 if isinstance(rec, Unknown) and rec.opaque and rec.opaque == head.opaque:
-                    stack.append((rest, i + 1, seen, raised, False, free))
+                    stack.append((rest, i + 1, seen, last, raised, False, free))
                 else:
                     yield Outcome("unknown", i, None, exact, head)
             elif isinstance(head, Seq):
-                stack.append(((*head.items, *rest), i, seen, raised, exact, free))
+                stack.append(((*head.items, *rest), i, seen, last, raised, exact, free))
             elif isinstance(head, Branch):
                 taken = free if head.condition in self.decisions else (*free, head)
+                after = self._seen(seen, head.condition)
                 for arm in reversed(self._arms(head.condition, range(len(head.arms)), seen)):
-                    stack.append(((head.arms[arm], *rest), i, self._seen(seen, head.condition), raised, exact, taken))
+                    stack.append(((head.arms[arm], *rest), i, after, (head.condition, after[head.condition]), raised, exact, taken))
             elif isinstance(head, (Loop, _LoopMark)):
                 loop = head if isinstance(head, Loop) else head.loop
                 k = 0 if isinstance(head, Loop) else head.iteration
                 arms = ("iter",) if loop.endless else ("stop", "iter")  # (`while True` stops only by a jump)
                 allowed = self._arms(loop.condition, arms if k < self.max_iterations else arms[:-1], seen)
                 after = self._seen(seen, loop.condition)
+                # (a loop whose condition the recorded path does not decide runs as often as
+                # the way needs: the way depends on it, as on an undecided branch)
+                taken = free if loop.condition in self.decisions or len(allowed) < 2 or loop in free else (*free, loop)
+                mark = (loop.condition, after[loop.condition])
                 for arm in reversed(allowed):
                     if arm == "stop":
-                        stack.append(((loop.orelse, *rest), i, after, raised, exact, free))
+                        stack.append(((loop.orelse, *rest), i, after, mark, raised, exact, taken))
                     else:
-                        stack.append(((loop.body, _LoopMark(loop, k + 1), *rest), i, after, raised, exact, free))
+                        stack.append(((loop.body, _LoopMark(loop, k + 1), *rest), i, after, mark, raised, exact, taken))
             elif isinstance(head, Jump):
-                stack.append((_jumped(head, rest), i, seen, raised, exact, free))
+                stack.append((_jumped(head, rest), i, seen, last, raised, exact, free))
             elif isinstance(head, Exit):
                 finals = _finals(rest)
                 if finals:  # the `finally` of each `try` it leaves runs first
-                    stack.append(((*finals, head), i, seen, raised, exact, free))
+                    stack.append(((*finals, head), i, seen, last, raised, exact, free))
                 else:
                     yield self._ended(i, exact, free)
             elif isinstance(head, Try):
-                stack.append(((head.body, _TryMark(head), *rest), i, seen, raised, exact, free))
+                stack.append(((head.body, _TryMark(head), *rest), i, seen, last, raised, exact, free))
             elif isinstance(head, _TryMark):
-                stack.append(((head.node.orelse, head.node.final, *rest), i, seen, raised, exact, free))
+                stack.append(((head.node.orelse, head.node.final, *rest), i, seen, last, raised, exact, free))
             elif isinstance(head, Inlined):
-                stack.append(((head.body, _InlinedMark(head), *rest), i, seen, raised, exact, free))
+                stack.append(((head.body, _InlinedMark(head), *rest), i, seen, last, raised, exact, free))
             elif isinstance(head, _InlinedMark):
-                stack.append((rest, i, seen, raised, exact, free))
+                stack.append((rest, i, seen, last, raised, exact, free))
             else:  # pragma: no cover
                 raise TypeError(f"not a shape node: {head!r}")
 
-    def _ended(self, i: int, exact: bool, free: tuple[Branch, ...] = ()) -> Outcome:
+    def _raises_here(self, i: int, last: tuple[str, int] | None, raised: int) -> bool:
+        """Does the next recorded exception happen here: at this journal position, after the
+        same last decision (unless the new code never takes that decision)?"""
+        if raised >= len(self.raises):
+            return False
+        position, before, _ = self.raises[raised]
+        if position != i:
+            return False
+        return before == last or before is None or before[0] not in self.conditions
+
+    def _ended(self, i: int, exact: bool, free: tuple[Branch | Loop, ...] = ()) -> Outcome:
         """The new code ends where the old one went on: a divergence if the old code journals
         an operation there; if what it does there is unknown (a context handed to a library),
         unknown, for that may journal nothing."""

@@ -95,6 +95,11 @@ class Loop:
     orelse: "Node"
     endless: bool = False
     """`while True:`: it ends only by `break`, `return` or `raise` (never runs ``orelse``)."""
+    path: str = ""
+    """The file the loop is in (a helper's, when inlined)."""
+
+    def where(self) -> str:
+        return f"{self.path}:{self.line}" if self.path else f"line {self.line}"
 
 
 @dataclass(frozen=True)
@@ -651,6 +656,7 @@ _SIMPLE: dict[str, tuple[OpKind, tuple[str, ...], dict[str, str | tuple[str, ...
     "attach_invocation": (OpKind.ATTACH_INVOCATION, ("invocation_id", "serde", "type_hint"), {"invocation_id": "invocation_id"}),
 }
 _NOT_JOURNALED = frozenset({"request", "key", "random", "uuid", "promise", "scope"})
+_COUNT_KEEPING = frozenset({"list", "tuple", "sorted", "reversed", "enumerate", "iter"})
 _EXT = ("adk", "openai", "pydantic", "langchain")
 ACCESSORS = frozenset({"restate.server_context.current_context", "restate.extensions.current_context",
                        *(f"restate.ext.{e}.{f}" for e in _EXT for f in ("restate_context", "restate_object_context"))})
@@ -732,7 +738,7 @@ class _ShapeBuilder:
             body, orelse = self.block(s.body), self.block(s.orelse)
             if _is_empty(body) and _is_empty(orelse):
                 return it
-            return _seq([it, Loop(self.fp.of(s.iter), _text(s.iter), s.lineno, body, orelse)])
+            return _seq([it, Loop(self.fp.of(self._counted(s.iter)), _text(s.iter), s.lineno, body, orelse, path=self.mod.path)])
         if isinstance(s, ast.While):
             test = self.expr(s.test)
             body, orelse = self.block(s.body), self.block(s.orelse)
@@ -741,11 +747,11 @@ class _ShapeBuilder:
                 # condition journals before the first iteration and after each one
                 if _continues(body):  # (a `continue` would skip the condition's operations)
                     return Unknown("a context call in a `while` condition whose body has a `continue`", self.mod.path, s.lineno, s.col_offset)
-                return _seq([test, Loop(self.fp.of(s.test), _text(s.test), s.lineno, _seq([body, test]), orelse)])
+                return _seq([test, Loop(self.fp.of(s.test), _text(s.test), s.lineno, _seq([body, test]), orelse, path=self.mod.path)])
             if _is_empty(body) and _is_empty(orelse):
                 return EMPTY
             endless = isinstance(s.test, ast.Constant) and bool(s.test.value)
-            return Loop(self.fp.of(s.test), _text(s.test), s.lineno, body, orelse, endless)
+            return Loop(self.fp.of(s.test), _text(s.test), s.lineno, body, orelse, endless, self.mod.path)
         if isinstance(s, (ast.With, ast.AsyncWith)):
             items: list[Node] = []
             for item in s.items:
@@ -789,6 +795,25 @@ class _ShapeBuilder:
             return self.call(s.value, dropped=True)
         parts = [self.expr(child) for child in ast.iter_child_nodes(s) if isinstance(child, ast.expr)]
         return _seq(parts)
+
+    def _counted(self, it: ast.expr) -> ast.expr:
+        """What decides how often a `for` runs: its iterable inside builtins that keep the count
+        (`list(x)`, `sorted(x, key=k)`, `enumerate(x)`): a loop's decisions are only whether it
+        iterates again (karam94/restate-examples ffb6eea978 read `for s in list(x)` as a changed
+        loop)."""
+        while (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id in _COUNT_KEEPING
+               and len(it.args) == 1 and not isinstance(it.args[0], ast.Starred) and not self._shadowed(it.func.id)):
+            it = it.args[0]
+        return it
+
+    def _shadowed(self, name: str) -> bool:
+        """Is ``name`` bound by the code (a local, a module name, an import), not the builtin?"""
+        scope: Function | None = self.fn
+        while scope is not None:
+            if name in scope.local_names or name in scope.children:
+                return True
+            scope = scope.parent
+        return name in self.m.module_names or name in self.m.imports.names
 
     def _track(self, targets: Sequence[ast.expr], value: ast.expr) -> None:
         """Remember names bound to a durable promise or a call handle (their methods journal)."""
@@ -873,7 +898,7 @@ class _ShapeBuilder:
             body = _seq(parts)
             if _is_empty(body):
                 return first
-            return _seq([first, Loop(self.fp.of(node.generators[0].iter), _text(node.generators[0].iter), node.lineno, body, EMPTY)])
+            return _seq([first, Loop(self.fp.of(self._counted(node.generators[0].iter)), _text(node.generators[0].iter), node.lineno, body, EMPTY, path=self.mod.path)])
         return _seq([self.expr(child) for child in ast.iter_child_nodes(node) if isinstance(child, ast.AST)])
 
     def _uses_ctx(self, node: ast.AST) -> bool:
