@@ -822,3 +822,29 @@ def test_a_break_along_a_loop_the_journal_does_not_decide_names_the_loop():
     d = compare_handlers(*(shapes_of_source(module(body, h, "@obj.handler()", "restate.ObjectContext"), "app.py")[("obj", "h")]
                            for h in (helpers, guarded)))
     assert d.divergence is not None and d.divergence.assuming, d.reason
+
+
+TRACED = '''
+async def traced_run(ctx, name, fn):
+    result = await ctx.run(name, fn)
+    print("step", name)
+    return result
+
+
+async def first_of(ctx, name, fn):
+    result = await ctx.run(name, fn)
+    return result[0]
+'''
+
+
+def test_a_run_moved_into_a_helper_that_returns_its_result_decides_as_before():
+    """hydrogen2/EvoIoT 8331b7b7c9 moved every `ctx.run` into `traced_run(ctx, name, fn)`, which
+    returns the run's result: a condition on it is decided by the recorded result, as before (it
+    was "breaks in-flight invocations" along `not rawtags`). A helper that returns something
+    computed from the result is another condition."""
+    v1 = f'rawtags = await ctx.run("fetch", work)\nif not rawtags:\n    return "empty"\n{RUN_A}'
+    d = verdict(v1, v1.replace('ctx.run("fetch", work)', 'traced_run(ctx, "fetch", work)'), TRACED)
+    assert d.verdict is Verdict.COMPATIBLE, d.reason
+    d = verdict(v1, v1.replace('ctx.run("fetch", work)', 'first_of(ctx, "fetch", work)'), TRACED)
+    assert d.verdict is Verdict.BREAKING and d.divergence is not None and d.divergence.assuming, d.reason
+

@@ -57,6 +57,7 @@ class Fingerprinter:
         handler_of: Callable[[ast.Call], tuple[ast.expr, str] | None] | None = None,
         imported: Callable[[str], str] | None = None,
         imported_constant: Callable[[str], ast.Constant | None] | None = None,
+        run_named: Callable[[ast.Call], ast.expr | None] | None = None,
     ) -> None:
         self.m = model
         self.fn = function
@@ -76,6 +77,10 @@ class Fingerprinter:
         self.imported_constant = imported_constant
         """An imported name's qualified name -> the literal it always holds, if it is a
         constant of a project module (`from keys import BALANCE`), else None."""
+        self.run_named = run_named
+        """A call that hands the context to a helper -> the argument that names the run whose
+        result the helper returns (`await traced_run(ctx, "fetch", f)`), else None: its result
+        is that run's, replayed from the journal, as a direct `ctx.run`'s is."""
         self._assigned: dict[str, list[str]] | None = None
         self._positions = _param_positions(function)
 
@@ -152,6 +157,11 @@ class Fingerprinter:
                 keywords = [ast.keyword(k.arg, label) if k.value is reference else k for k in keywords]
             if args is not node.args or keywords is not node.keywords:
                 node = ast.Call(func=node.func, args=args, keywords=keywords)
+        elif isinstance(node, ast.Call) and self.run_named is not None and any(
+                isinstance(a, ast.Name) and a.id in self.contexts for a in (*node.args, *(k.value for k in node.keywords))):
+            named = self.run_named(node)
+            if named is not None:
+                return f"RUN({self._render(named, depth + 1, stack)})"
         if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return f"D({self._dump(node)})"
         parts = [type(node).__name__]

@@ -696,7 +696,8 @@ class _ShapeBuilder:
         # its fingerprinter held would be a reference cycle, freed only by a collection)
         self.fp = Fingerprinter(self.m, fn, env, contexts, handler_of=partial(_called_handler, project, mod, fn),
                                 imported=partial(_imported, project, mod.path),
-                                imported_constant=partial(_imported_constant, project, mod.path))
+                                imported_constant=partial(_imported_constant, project, mod.path),
+                                run_named=partial(_run_named, project, mod, fn))
         self.depth = depth
         self.stack = stack
         self.via = via
@@ -1258,6 +1259,50 @@ def _called_handler(project: _Project, mod: _Module, fn: Function, call: ast.Cal
     qual = mod.resolver.target(tpe, fn) if isinstance(tpe, (ast.Name, ast.Attribute)) else None
     names = _handler_at(project, mod, qual)
     return (tpe, "/".join(names)) if tpe is not None and names is not None else None
+
+
+def _run_named(project: _Project, mod: _Module, fn: Function, call: ast.Call) -> ast.expr | None:
+    """For ``fn``'s fingerprints (`Fingerprinter.run_named`): the argument of ``call`` that names
+    the run whose result the called project helper returns as it is (`result = await
+    ctx.run(name, fn)`, then `return result`: hydrogen2/EvoIoT's `traced_run`); None if it
+    returns anything else."""
+    qual = mod.resolver.target(call.func, fn) if isinstance(call.func, (ast.Name, ast.Attribute)) else None
+    found = project.resolve(qual, mod.path) if qual else None
+    if found is None:
+        return None
+    helper = found[1].node
+    if not isinstance(helper, ast.AsyncFunctionDef):
+        return None
+    a = helper.args
+    params = [p.arg for p in (*a.posonlyargs, *a.args)]
+    runs: dict[str, ast.expr] = {}  # local name -> the awaited run it holds (assigned once)
+    assigned: dict[str, int] = {}
+    for n in ast.walk(helper):
+        for t in (n.targets if isinstance(n, ast.Assign) else [n.target] if isinstance(n, (ast.AnnAssign, ast.AugAssign, ast.For)) else []):
+            for name in (x.id for x in ast.walk(t) if isinstance(x, ast.Name)):
+                assigned[name] = assigned.get(name, 0) + 1
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
+            runs[n.targets[0].id] = n.value
+    returns = [r.value for r in ast.walk(helper) if isinstance(r, ast.Return)]
+    names: set[str] = set()
+    for value in returns:
+        if isinstance(value, ast.Name) and assigned.get(value.id) == 1 and value.id not in params:
+            value = runs.get(value.id)
+        inner = value.value if isinstance(value, ast.Await) else None
+        if not (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr in ("run", "run_typed")
+                and isinstance(inner.func.value, ast.Name) and inner.func.value.id in params and inner.args
+                and isinstance(inner.args[0], ast.Name) and inner.args[0].id in params
+                and assigned.get(inner.func.value.id, 0) == 0 and assigned.get(inner.args[0].id, 0) == 0):
+            return None
+        names.add(inner.args[0].id)
+    if len(names) != 1:
+        return None
+    (name,) = names
+    offset = 1 if params and params[0] in ("self", "cls") and isinstance(call.func, ast.Attribute) else 0
+    index = params.index(name) - offset
+    if 0 <= index < len(call.args) and not any(isinstance(x, ast.Starred) for x in call.args[: index + 1]):
+        return call.args[index]
+    return next((k.value for k in call.keywords if k.arg == name), None)
 
 
 def _imported(project: _Project, near: str, qual: str) -> str:
