@@ -848,3 +848,13 @@ def test_a_run_moved_into_a_helper_that_returns_its_result_decides_as_before():
     d = verdict(v1, v1.replace('ctx.run("fetch", work)', 'first_of(ctx, "fetch", work)'), TRACED)
     assert d.verdict is Verdict.BREAKING and d.divergence is not None and d.divergence.assuming, d.reason
 
+
+def test_a_changed_compensation_does_not_hide_a_break_before_it_runs():
+    """restatedev/docs-restate 7bdd5aa86c changed a compensation and replaced the run 'payment
+    id' by `ctx.uuid()`: a kept lambda journals nothing where it is kept, so the run 'charge'
+    attempted where 'payment id' was recorded is the break it was, not an unknown."""
+    v1 = ('pid = await ctx.run("payment id", lambda: 1)\ncompensations = [lambda: ctx.run("refund", work, args=(pid,))]\n'
+          'await ctx.run("charge", work, args=(pid,))')
+    v2 = 'pid = ctx.uuid()\ncompensations = [lambda: ctx.run("refund", work, args=(pid,))]\nawait ctx.run("charge", work, args=(pid,))'
+    d = verdict(v1, v2)
+    assert d.verdict is Verdict.BREAKING and d.divergence is not None and d.divergence.index == 1, d.reason

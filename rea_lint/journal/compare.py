@@ -155,8 +155,33 @@ def compare_handlers(old: HandlerShape, new: HandlerShape) -> HandlerDiff:
     try:
         old_paths = enumerate_paths(old.shape, cap=OLD_PATHS_CAP)
     except TooManyPaths:
-        return _too_many_paths(old, new)
-    return _verdict(old, new, old_paths)
+        return _kept(_too_many_paths(old, new))
+    return _kept(_verdict(old, new, old_paths))
+
+
+def _kept(found: HandlerDiff) -> HandlerDiff:
+    """A compatible verdict, unless code kept to be called later (`OpKind.STORED`: a saga's
+    compensation lambdas) changed: it journals where it is called, which rea does not follow,
+    so the verdict is unknown (a retargeted compensation was "compatible")."""
+    if found.verdict is not Verdict.COMPATIBLE or found.old is None or found.new is None:
+        return found
+    kept = [op for op in found.old.ops() if op.kind is OpKind.STORED]
+    left = list(kept)
+    for op in found.new.ops():
+        if op.kind is not OpKind.STORED:
+            continue
+        same = next((k for k in left if field_mismatch(k, op) is None), None)
+        if same is None:
+            return replace(found, verdict=Verdict.UNKNOWN, reason=(
+                f"`{op.text}` ({op.where()}) uses the context and is kept to be called later (a saga's compensation?), "
+                "and what it journals changed; where it is called, rea does not follow"))
+        left.remove(same)
+    if left:
+        op = left[0]
+        return replace(found, verdict=Verdict.UNKNOWN, reason=(
+            f"the old code kept `{op.text}` ({op.where()}) to be called later (a saga's compensation?), and the new code "
+            "keeps no such code; where it is called, rea does not follow"))
+    return found
 
 
 def _too_many_paths(old: HandlerShape, new: HandlerShape) -> HandlerDiff:

@@ -43,10 +43,14 @@ class OpKind(str, enum.Enum):
     """`ctx.awakeable()`: allocates a signal id, writes no command (not journaled)."""
     SIGNAL = "signal"
     """`ctx.signal(name)`: waits on a named signal, writes no command (not journaled)."""
+    STORED = "stored"
+    """A lambda or nested def that journals, kept to be called later (a saga's compensation):
+    writes no command where it is kept; its `code` is what it journals when called, which rea
+    does not follow to the call (`compare.compare_handlers`: a changed one is unknown)."""
 
     @property
     def journaled(self) -> bool:
-        return self not in (OpKind.AWAKEABLE, OpKind.SIGNAL)
+        return self not in (OpKind.AWAKEABLE, OpKind.SIGNAL, OpKind.STORED)
 
 
 COMMAND_NAMES: Mapping[OpKind, str] = {
@@ -90,6 +94,7 @@ COMPARED_FIELDS: Mapping[OpKind, tuple[str, ...]] = {
     OpKind.ATTACH_INVOCATION: ("invocation_id",),
     OpKind.AWAKEABLE: (),
     OpKind.SIGNAL: ("signal",),
+    OpKind.STORED: ("code",),  # (no command: compared so that two shapes with another kept code differ)
 }
 """Kind -> the fields the shared core compares on replay (besides the command type and the
 completion ids, which follow from the operations before). `value`/`parameter` are the

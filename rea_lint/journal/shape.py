@@ -905,16 +905,13 @@ class _ShapeBuilder:
     def _uses_ctx(self, node: ast.AST) -> bool:
         return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and self._is_ctx(n.func.value) for n in ast.walk(node))
 
-    def _stored(self, node: ast.expr, body: Node) -> Unknown:
+    def _stored(self, node: ast.expr, body: Node) -> Step:
         """A lambda or nested def that journals, kept as a value rather than called here (a
         saga's `compensations.append(lambda: ctx.service_call(cancel, ...))`): it journals
-        wherever it is called later, which rea does not follow. Its opaque fingerprint covers
-        shape (what it journals, with the fields replay compares), so the same one on both sides
-        journals the same; a changed one is unknown."""
-        what = _text(node)
-        return Unknown(f"`{what}` uses the context and is kept to be called later (a saga's compensation?); what it journals "
-                       "there cannot be followed", self.mod.path, node.lineno, node.col_offset,
-                       "stored:" + _key(body))
+        nothing here, and wherever it is called later, which rea does not follow. Its `code` is
+        its shape (what it journals, with the fields replay compares), so the same one on both
+        sides journals the same (`compare.compare_handlers`)."""
+        return Step(self._op(OpKind.STORED, node, {"code": Field(text=_text(node), fingerprint=_key(body))}))
 
     def _is_ctx(self, node: ast.expr) -> bool:
         if isinstance(node, ast.Name):
