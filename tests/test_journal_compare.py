@@ -858,3 +858,17 @@ def test_a_changed_compensation_does_not_hide_a_break_before_it_runs():
     v2 = 'pid = ctx.uuid()\ncompensations = [lambda: ctx.run("refund", work, args=(pid,))]\nawait ctx.run("charge", work, args=(pid,))'
     d = verdict(v1, v2)
     assert d.verdict is Verdict.BREAKING and d.divergence is not None and d.divergence.index == 1, d.reason
+
+
+def test_an_exception_is_replayed_in_the_try_whose_handlers_match():
+    """duksosleepy/restate_server 8e2dd2b9c9 BatchService/submit_batch: a loop body with a `try`
+    that re-raises (no operation in it) and then one around a call that swallows. An old way where
+    the call's `try` raised before the call was replayed raising in the first `try`, whose handler
+    ends the handler: "the new code ends" at index 1, where the real break is after the loop."""
+    v1 = ('for item in req["items"]:\n    try:\n        k = item["k"]\n    except KeyError:\n        raise ValueError("bad")\n'
+          '    try:\n        await ctx.service_call(other, k)\n    except Exception:\n        print("failed")\n'
+          'await ctx.run("done", lambda: 1)')
+    d = verdict(v1, v1 + '\nawait ctx.run("notify", lambda: 1)')
+    assert d.verdict is Verdict.COMPATIBLE, d.reason
+    d = verdict(v1, v1.replace('"done"', '"finish"'))
+    assert d.verdict is Verdict.BREAKING and d.divergence is not None and d.divergence.new is not None, d.reason

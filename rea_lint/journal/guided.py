@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Iterator, Union
 
 from rea_lint.journal.ops import Op, certain_mismatch, field_mismatch
-from rea_lint.journal.paths import EXCEPT, Decision, Path
+from rea_lint.journal.paths import EXCEPT, Decision, Path, try_key
 from rea_lint.journal.shape import EMPTY, Branch, Exit, Inlined, Jump, Loop, Node, Seq, Step, Try, Unknown
 
 __all__ = ["Budget", "Outcome", "replay_path"]
@@ -73,9 +73,10 @@ def replay_path(old: Path, new: Node) -> Iterator[Outcome]:
     yield from walker.run(new)
 
 
-_Raise = tuple[int, Union[tuple[str, int], None], object]
+_Raise = tuple[int, Union[tuple[str, int], None], object, str]
 """Where the old path raised: (journal position, the decision it took last before, as
-(condition, how many times it was decided by then), the handler entered)."""
+(condition, how many times it was decided by then), the handler entered, what the `try`'s
+handlers journal)."""
 
 
 def _raises(old: Path) -> list[_Raise]:
@@ -90,7 +91,7 @@ def _raises(old: Path) -> list[_Raise]:
     for e in old.events:
         if isinstance(e, Decision):
             if e.condition == EXCEPT:
-                out.append((position, last, e.arm))
+                out.append((position, last, e.arm, e.handlers))
             counts[e.condition] = counts.get(e.condition, 0) + 1
             last = (e.condition, counts[e.condition])
         elif isinstance(e, Unknown) or (isinstance(e, Op) and e.kind.journaled):
@@ -99,13 +100,15 @@ def _raises(old: Path) -> list[_Raise]:
 
 
 def _conditions(node: Node) -> frozenset[str]:
-    """Every branch and loop condition of a shape."""
+    """Every branch and loop condition of a shape, and every `try`'s `try_key`."""
     out: set[str] = set()
     todo = [node]
     while todo:
         n = todo.pop()
         if isinstance(n, (Branch, Loop)):
             out.add(n.condition)
+        if isinstance(n, Try) and n.handlers:
+            out.add("try:" + try_key(n))
         if isinstance(n, Seq):
             todo.extend(n.items)
         elif isinstance(n, Branch):
@@ -127,6 +130,7 @@ class _Guided:
         self.conditions = conditions
         """The new shape's conditions: a raise placed after a decision the new code never
         takes (its condition changed) is placed by its position alone."""
+        self._try_keys: dict[int, str] = {}
         self.steps = 0
         self.max_iterations = len(recorded) + 2
 
@@ -143,6 +147,8 @@ class _Guided:
             cont, i, seen, last, raised, exact, free = stack.pop()
             # the recorded path raised here: inside a `try`, the new code raises here too
             found = _innermost_try(cont) if self._raises_here(i, last, raised) else None
+            if found is not None and not self._same_try(found[1], self.raises[raised][3]):
+                found = None  # (another `try` at the same place: the exception was the next one's)
             if found is not None:
                 handler = self.raises[raised][2]
                 j, node = found
@@ -222,12 +228,22 @@ class _Guided:
             else:  # pragma: no cover
                 raise TypeError(f"not a shape node: {head!r}")
 
+    def _same_try(self, node: Try, handlers: str) -> bool:
+        """Can the recorded exception be replayed in this `try`: one whose handlers journal what
+        the recorded one's do (unless no `try` of the new code does: they changed)?"""
+        if "try:" + handlers not in self.conditions:
+            return True
+        key = self._try_keys.get(id(node))
+        if key is None:
+            key = self._try_keys[id(node)] = try_key(node)
+        return key == handlers
+
     def _raises_here(self, i: int, last: tuple[str, int] | None, raised: int) -> bool:
         """Does the next recorded exception happen here: at this journal position, after the
         same last decision (unless the new code never takes that decision)?"""
         if raised >= len(self.raises):
             return False
-        position, before, _ = self.raises[raised]
+        position, before, _, _ = self.raises[raised]
         if position != i:
             return False
         return before == last or before is None or before[0] not in self.conditions

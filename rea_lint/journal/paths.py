@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Union
 
 from rea_lint.journal.ops import Op
-from rea_lint.journal.shape import EMPTY, Branch, Exit, Inlined, Jump, Loop, Node, Seq, Step, Try, Unknown
+from rea_lint.journal.shape import EMPTY, Branch, Exit, Inlined, Jump, Loop, Node, Seq, Step, Try, Unknown, shape_key
 
 __all__ = ["EXCEPT", "Decision", "Path", "TooManyPaths", "enumerate_paths"]
 
@@ -31,6 +31,9 @@ class Decision:
     """Branch arm index, `iter`/`stop` for a loop, `except N` for a handler."""
     line: int
     text: str
+    handlers: str = ""
+    """For an `except` decision: what the `try`'s handlers journal (`shape_key`), which tells
+    it from another `try` the same exception could be replayed in."""
 
 
 Event = Union[Op, Decision, Unknown]
@@ -53,6 +56,11 @@ class Path:
             if isinstance(e, Decision):
                 out.setdefault(e.condition, []).append(e.arm)
         return out
+
+
+def try_key(node: Try) -> str:
+    """What a `try`'s handlers journal, and how they end."""
+    return ";".join(shape_key(h) for h in node.handlers)
 
 
 class TooManyPaths(Exception):
@@ -148,8 +156,9 @@ class _Walker:
                         raised.setdefault(tuple(id(x) for x in e[:i]), e[:i])
             self._check(out)
         out.extend(self.walk(node.orelse, normal))
+        handlers_key = try_key(node) if node.handlers else ""
         for h, handler in enumerate(node.handlers):
-            entered = [e + (Decision(EXCEPT, h, node.line, "except"),) for e in raised.values()]
+            entered = [e + (Decision(EXCEPT, h, node.line, "except", handlers_key),) for e in raised.values()]
             out.extend(self.walk(handler, entered))
             self._check(out)
         if node.final is not EMPTY:

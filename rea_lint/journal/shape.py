@@ -235,7 +235,7 @@ def _parts(node: Node) -> tuple[Node, ...]:
     return ()
 
 
-def _key(node: Node) -> str:
+def shape_key(node: Node) -> str:
     """What a shape journals, as text: equal for two shapes that journal alike (`same_shape`)."""
     if isinstance(node, Step):
         fields = ",".join(f"{k}={f.literal!r}" if f.is_literal else f"{k}~{f.fingerprint}" for k, f in sorted(node.op.fields.items()))
@@ -243,7 +243,7 @@ def _key(node: Node) -> str:
     if isinstance(node, Unknown):
         return f"?({node.opaque or node.reason})"
     head = type(node).__name__ + getattr(node, "how", "") + getattr(node, "condition", "")
-    return f"{head}[{';'.join(_key(p) for p in _parts(node))}]"
+    return f"{head}[{';'.join(shape_key(p) for p in _parts(node))}]"
 
 
 def _collect_ops(node: Node, out: list[Op]) -> None:
@@ -911,7 +911,7 @@ class _ShapeBuilder:
         nothing here, and wherever it is called later, which rea does not follow. Its `code` is
         its shape (what it journals, with the fields replay compares), so the same one on both
         sides journals the same (`compare.compare_handlers`)."""
-        return Step(self._op(OpKind.STORED, node, {"code": Field(text=_text(node), fingerprint=_key(body))}))
+        return Step(self._op(OpKind.STORED, node, {"code": Field(text=_text(node), fingerprint=shape_key(body))}))
 
     def _is_ctx(self, node: ast.expr) -> bool:
         if isinstance(node, ast.Name):
