@@ -863,9 +863,9 @@ class _ShapeBuilder:
                 return Unknown(f"the context `{node.id}` is used as a value here; what is done with it cannot be followed", self.mod.path, node.lineno, node.col_offset, self.fp.of(node))
             closure = self._local_closure(node) if isinstance(node.ctx, ast.Load) else None
             if closure is not None:
-                inner = _ShapeBuilder(self.p, self.mod, closure, frozenset(set(closure.contexts) & set(self.contexts)), {},
+                builder = _ShapeBuilder(self.p, self.mod, closure, frozenset(set(closure.contexts) & set(self.contexts)), {},
                                       self.depth + 1, self.stack, self.via)
-                return self._stored(node, inner.block(closure.node.body))
+                return self._stored(node, builder.block(closure.node.body))
             return EMPTY
         if isinstance(node, ast.Attribute) and self._is_ctx(node.value):
             return EMPTY  # reading an attribute of the context journals nothing
