@@ -872,3 +872,32 @@ def test_an_exception_is_replayed_in_the_try_whose_handlers_match():
     assert d.verdict is Verdict.COMPATIBLE, d.reason
     d = verdict(v1, v1.replace('"done"', '"finish"'))
     assert d.verdict is Verdict.BREAKING and d.divergence is not None and d.divergence.new is not None, d.reason
+
+
+FACTORY = '''\
+import restate
+
+
+def make():
+    front = restate.Service("front")
+    tasks = restate.VirtualObject("tasks")
+
+    @tasks.handler()
+    async def work(ctx: restate.ObjectContext, x: int) -> int:
+        return await ctx.run("{name}", lambda: x)
+
+    @front.handler()
+    async def go(ctx: restate.Context, x: int) -> int:
+        return await ctx.object_call(work, key="k", arg=x)
+
+    return front, tasks
+'''
+
+
+def test_a_nested_handler_named_in_a_call_is_not_a_kept_compensation():
+    """gvdongen/A2A f609afac10: a factory's handler calls another nested handler by reference
+    (`ctx.object_call(handle_send_task_request, ...)`); that handler takes a context of its own,
+    so it is not code kept to run with the caller's (the caller was unknown when it changed)."""
+    shapes = [shapes_of_source(FACTORY.format(name=n), "app.py") for n in ("w", "w2")]
+    d = compare_handlers(*(s[("front", "go")] for s in shapes))
+    assert d.verdict is Verdict.COMPATIBLE, d.reason

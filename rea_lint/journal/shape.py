@@ -857,12 +857,14 @@ class _ShapeBuilder:
         if node is None or isinstance(node, ast.Constant):
             return EMPTY
         if isinstance(node, ast.Lambda):
-            return self._stored(node, self.expr(node.body)) if self._uses_ctx(node.body) else EMPTY
+            own = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
+            return self._stored(node, self.expr(node.body)) if self._uses_ctx(node.body, own) else EMPTY
         if isinstance(node, ast.Name):
             if node.id in self.contexts and isinstance(node.ctx, ast.Load):
                 return Unknown(f"the context `{node.id}` is used as a value here; what is done with it cannot be followed", self.mod.path, node.lineno, node.col_offset, self.fp.of(node))
             closure = self._local_closure(node) if isinstance(node.ctx, ast.Load) else None
-            if closure is not None:
+            if closure is not None and set(closure.contexts) - set(closure.own_contexts) - set(closure.params):
+                # (one that takes a context of its own is a handler or a callback, not a closure)
                 builder = _ShapeBuilder(self.p, self.mod, closure, frozenset(set(closure.contexts) & set(self.contexts)), {},
                                       self.depth + 1, self.stack, self.via)
                 return self._stored(node, builder.block(closure.node.body))
@@ -902,8 +904,11 @@ class _ShapeBuilder:
             return _seq([first, Loop(self.fp.of(self._counted(node.generators[0].iter)), _text(node.generators[0].iter), node.lineno, body, EMPTY, path=self.mod.path)])
         return _seq([self.expr(child) for child in ast.iter_child_nodes(node) if isinstance(child, ast.AST)])
 
-    def _uses_ctx(self, node: ast.AST) -> bool:
-        return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and self._is_ctx(n.func.value) for n in ast.walk(node))
+    def _uses_ctx(self, node: ast.AST, own: Iterable[str] = ()) -> bool:
+        """Does ``node`` call a method of a context it captures (not one of ``own`` parameters)?"""
+        own = set(own)
+        return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and self._is_ctx(n.func.value)
+                   and not (isinstance(n.func.value, ast.Name) and n.func.value.id in own) for n in ast.walk(node))
 
     def _stored(self, node: ast.expr, body: Node) -> Step:
         """A lambda or nested def that journals, kept as a value rather than called here (a
