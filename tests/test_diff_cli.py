@@ -388,3 +388,38 @@ def test_the_projects_own_restate_module_counts_in_git(repo, capsys):
     assert code == 1 and "Orders/place: breaks in-flight invocations" in out
     code, out, _ = run(capsys, "--base", "HEAD", "shop/orders.py")
     assert code == 1 and "Orders/place: breaks in-flight invocations" in out
+
+
+WEATHER = textwrap.dedent(
+    """\
+    from datetime import timedelta
+
+    import restate
+    from restate.ext.pydantic import restate_context
+
+    svc = restate.Service("Weather")
+
+
+    @svc.handler()
+    async def forecast(ctx: restate.Context, city: str) -> str:
+        await restate_context().run_typed("geocode", lambda: city)
+        await ctx.sleep(timedelta(minutes=5))
+        bookings = []
+        bookings.append(lambda: ctx.run_typed("cancel", lambda: city))
+        return "ok"
+    """
+)
+
+
+def test_a_run_through_the_accessor_breaks_and_a_changed_kept_lambda_is_unknown(tmp_path, capsys, monkeypatch):
+    """The sweep's `restate_context_accessor_invisible` and `saga_compensation_lambdas_invisible`,
+    end to end: both were `compatible`, exit 0."""
+    monkeypatch.chdir(tmp_path)
+    for name, text in (("old", WEATHER), ("new", WEATHER.replace('"geocode"', '"lookup city"'))):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "app.py").write_text(text)
+    code, out, _ = run(capsys, "--base", "old", "--head", "new")
+    assert code == 1 and "Weather/forecast: breaks in-flight invocations" in out and "'lookup city'" in out, out
+    (tmp_path / "new" / "app.py").write_text(WEATHER.replace('"cancel"', '"release"'))
+    code, out, _ = run(capsys, "--base", "old", "--head", "new", "--fail-on-unknown")
+    assert code == 1 and "Weather/forecast: unknown" in out and "kept to be called later" in out, out

@@ -640,3 +640,27 @@ def test_shaping_leaves_no_reference_cycle():
     (count, problems), garbage = cyclic_garbage(shape)
     assert count > 100 and problems == [], (problems, count)
     assert garbage == []
+
+
+def test_a_kept_lambda_journals_nothing_where_it_is_kept_and_an_accessor_is_the_context():
+    """`compensations.append(lambda: ctx.service_call(...))` writes no command there (it runs
+    later, where rea does not follow): a `stored` step keyed by what it journals; a run through
+    `current_context()` is the handler's own."""
+    src = textwrap.dedent('''\
+        import restate
+        from restate.extensions import current_context
+
+        svc = restate.Service("s")
+
+
+        @svc.handler()
+        async def h(ctx: restate.Context, x: str) -> str:
+            undo = [lambda: ctx.run_typed("undo", lambda: x)]
+            await current_context().run_typed("step", lambda: x)
+            return "ok"
+        ''')
+    shape = shapes_of_source(src, "app.py")[("s", "h")]
+    kinds = [(op.kind, op.label()) for op in shape.ops()]
+    assert kinds == [(OpKind.STORED, "stored"), (OpKind.RUN, "run 'step'")], kinds
+    (path,) = enumerate_paths(shape.shape)
+    assert [op.label() for op in path.journal] == ["run 'step'"]
