@@ -213,6 +213,18 @@ class Function:
         return self.node.name
 
     @property
+    def handler_name(self) -> str:
+        """The name Restate knows this handler by: the decorator's `name` (the SDK's first
+        parameter of `handler()` and `main()`, `handler("charge")` or `handler(name="charge")`)
+        when it is a literal, else the function's own name (none given, or computed at run time)."""
+        deco = self.handler.decorator if self.handler is not None else None
+        if isinstance(deco, ast.Call):
+            given = call_argument(deco, 0, "name")
+            if isinstance(given, ast.Constant) and isinstance(given.value, str) and given.value:
+                return given.value
+        return self.node.name
+
+    @property
     def is_async(self) -> bool:
         return isinstance(self.node, ast.AsyncFunctionDef)
 

@@ -595,6 +595,31 @@ def test_renamed_handler_is_reported_as_removed_with_hint():
     assert removed.key == ("svc", "h") and "renamed to svc/h2" in removed.reason
 
 
+def test_a_positional_handler_name_is_the_registered_one():
+    """`handler("charge")` registers "charge" (the SDK's first parameter is `name`): renaming it
+    removes the handler and breaks its callers; renaming only the function changes nothing."""
+    base = (
+        "import restate\nfrom datetime import timedelta\n\npay = restate.Service('Payments')\norders = restate.Service('Orders')\n\n\n"
+        "@pay.handler({name})\nasync def {fn}(ctx: restate.Context, amount: int) -> str:\n    return 'ok'\n\n\n"
+        "@orders.handler()\nasync def place(ctx: restate.Context, amount: int) -> str:\n"
+        "    await ctx.run('reserve', lambda: 1)\n    await ctx.service_call({fn}, arg=amount)\n"
+        "    await ctx.sleep(timedelta(days=1))\n    return 'ok'\n"
+    )
+    old = shapes_of_source(base.format(name='"charge"', fn="charge"), "app.py")
+    assert set(old) == {("Payments", "charge"), ("Orders", "place")}
+    renamed = diff_projects(old, shapes_of_source(base.format(name='"chargeV2"', fn="charge"), "app.py"))
+    verdicts = {h.key: h.verdict for h in renamed.handlers}
+    assert verdicts == {("Payments", "charge"): Verdict.REMOVED, ("Payments", "chargeV2"): Verdict.ADDED, ("Orders", "place"): Verdict.BREAKING}
+    assert renamed.breaking
+    # the function renamed, the registered name kept (positionally or as `name=`): Restate sees no change
+    for name in ('"charge"', 'name="charge"'):
+        kept = diff_projects(old, shapes_of_source(base.format(name=name, fn="charge_payment"), "app.py"))
+        assert {h.key: h.verdict for h in kept.handlers} == {("Payments", "charge"): Verdict.COMPATIBLE, ("Orders", "place"): Verdict.COMPATIBLE}
+    # no name, an empty one, or one computed at run time: the SDK (or rea) uses the function's name
+    for name in ("", '""', "None"):
+        assert ("Payments", "charge") in shapes_of_source(base.format(name=name, fn="charge"), "app.py")
+
+
 def test_a_handler_defined_in_several_apps_is_compared_app_by_app():
     """A repository of several apps (restatedev/examples) defines svc/h in each: every app is
     a deployment, and a break in the second must not hide behind the first."""

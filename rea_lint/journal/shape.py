@@ -598,12 +598,7 @@ class _Project:
                 literal = service_name(value) if isinstance(value, ast.Call) else None
                 service = literal or var
             kind = {"Service": "service", "VirtualObject": "object", "Workflow": "workflow"}[h.factory]
-            handler = fn.name
-            if call is not None:
-                for kw in call.keywords:
-                    if kw.arg == "name" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
-                        handler = kw.value.value
-            yield fn, service, kind, handler, literal is None
+            yield fn, service, kind, fn.handler_name, literal is None
 
     def handlers(self, mod: _Module) -> list[HandlerShape]:
         out = []
