@@ -175,6 +175,31 @@ def test_state_value_computation_changed_is_unknown():
     assert d.verdict is Verdict.UNKNOWN and "computed at run time" in d.reason
 
 
+def test_a_value_mutated_in_place_before_it_is_set_is_compared_with_its_mutations():
+    """`items.append(x)` before `ctx.set("items", items)` is part of the value replay compares:
+    changing or deleting the mutation is not compatible (docs-restate 7f5bcc1cc4, rideco
+    f4b3107442), nor is changing a store into it, a `del`, or a mutation through a loop over it."""
+    sleep = "await ctx.sleep(timedelta(minutes=30))"
+    before = 'items = await ctx.get("items") or []\nd = {"n": 1}\n'
+    mutations = [
+        ("items.append(req)", "", "items.append(req)\nitems.sort()"),
+        ("items.extend([req])", "items.extend([req, req])", "items.extend([req]) if req else None"),
+        ('d["k"] = req', 'd["k"] = 2', 'del d["k"]'),
+        ('d["n"] += 1', 'd["n"] += 2', 'd.n = 1'),
+        ('for line in items:\n    line["q"] += 1', 'for line in items:\n    line["q"] += 2', ""),
+    ]
+    for old, *news in mutations:
+        for new in news:
+            v1 = f'{before}{old}\nctx.set("items", items)\nctx.set("d", d)\n{sleep}'
+            v2 = f'{before}{new}\nctx.set("items", items)\nctx.set("d", d)\n{sleep}'
+            d = obj_verdict(v1, v2)
+            assert d.verdict is Verdict.UNKNOWN and "computed at run time" in d.reason, (old, new, d.reason)
+    # the same mutations, the variable renamed, or a statement that mutates nothing journaled: compatible
+    same = obj_verdict(f'{before}items.append(req)\nctx.set("items", items)\n{sleep}',
+                       f'cart = await ctx.get("items") or []\nd = {{"n": 1}}\ncart.append(req)\nprint(req)\nctx.set("items", cart)\n{sleep}')
+    assert same.verdict is Verdict.COMPATIBLE, same.reason
+
+
 def test_a_match_is_decided_by_its_subject_and_patterns_not_by_what_its_cases_do():
     """A change in what a case does (here a value the cases' target also gets elsewhere) left
     the `match` an undecided condition, and a break 'along a way that depends on it' that no

@@ -9,7 +9,10 @@ a result the journal replays by what recorded it (a run by its name, a call by t
 called), whatever type it is decoded to. Handler code is deterministic (the catalog's rules see
 to that) and replays the same input and the same recorded results, so the same computation
 gives the same bytes. Names are replaced by what they hold, so renaming a variable changes
-nothing; changing `n + 1` to `n + 2`, or what `n` is assigned, changes the fingerprint.
+nothing; changing `n + 1` to `n + 2`, or what `n` is assigned, changes the fingerprint. So does
+changing how a local or parameter is mutated in place (`items.append(x)`, `d[k] = v`,
+`del d[k]`, through a loop variable over it too): the value a `ctx.set` serializes is what the
+name holds then. Like assignments, mutations count wherever they are in the function.
 """
 
 from __future__ import annotations
@@ -82,6 +85,7 @@ class Fingerprinter:
         result the helper returns (`await traced_run(ctx, "fetch", f)`), else None: its result
         is that run's, replayed from the journal, as a direct `ctx.run`'s is."""
         self._assigned: dict[str, list[str]] | None = None
+        self._mutated: dict[str, list[ast.stmt]] = {}
         self._positions = _param_positions(function)
 
     def of(self, node: ast.AST | None) -> str:
@@ -178,6 +182,17 @@ class Fingerprinter:
         return "(" + " ".join(parts) + ")"
 
     def _name(self, name: str, depth: int, stack: frozenset[str]) -> str:
+        held = self._held(name, depth, stack)
+        mutated = self.assignments() and self._mutated.get(name)
+        if not mutated or name in stack or name in self.contexts:
+            return held
+        if name not in self.env and name not in self._positions and name not in self._assigned:  # type: ignore[operator]
+            return held  # a module's or an enclosing function's object: not this function's value
+        inner = stack | {name, f"\0{name}"}
+        return held + "+M[" + ";".join(self._render(s, depth + 1, inner) for s in mutated) + "]"
+
+    def _held(self, name: str, depth: int, stack: frozenset[str]) -> str:
+        """What ``name`` is bound to, mutations aside."""
         if name in self.env:
             return self.env[name]
         if name in self.contexts:
@@ -187,7 +202,9 @@ class Fingerprinter:
         assigned = self.assignments().get(name)
         if assigned is not None:
             if name in stack:
-                return f"R({name})"  # a loop-carried value (`total += x`): its definitions are listed once
+                # a loop-carried value (`total += x`): its definitions are listed once; the name
+                # a mutation is rendered for reads as `R(=)`, so renaming it changes nothing
+                return "R(=)" if f"\0{name}" in stack else f"R({name})"
             inner = stack | {name}
             parts = []
             for v in assigned:
@@ -263,6 +280,7 @@ class Fingerprinter:
             if isinstance(node, ast.NamedExpr):
                 bind(node.target, node.value)
         self._assigned = out  # type: ignore[assignment]
+        self._mutated = _mutations(self.fn.node.body, out, self.contexts)
         return out
 
 
@@ -324,6 +342,79 @@ def _bind(out: dict[str, list[ast.AST | str | tuple[int, ast.AST]]], target: ast
                 _bind(out, elt, f"U{i}({value})")
     elif isinstance(target, ast.Starred):
         _bind(out, target.value, value)
+
+
+def _mutations(body: list[ast.stmt], assigned: Mapping[str, list], contexts: frozenset[str]) -> dict[str, list[ast.stmt]]:
+    """Name -> the statements that mutate what it holds in place: a method called as a
+    statement (`items.append(x)`, `await q.put(x)`), a store into or a deletion of a subscript
+    or an attribute (`d[k] = v`, `obj.n += 1`, `del d[k]`), on it or on something reached from it
+    (`d["a"].append(x)`). A mutation of a name also mutates the names its assigned values read
+    (`for line in cart: line["n"] += 1` mutates `cart`): which element it aliases is not known,
+    so every one it may alias counts (one mutation too many only makes a fingerprint differ)."""
+    direct: dict[str, list[ast.stmt]] = {}
+    holders = set(contexts)  # an object built with the context (`saga = Saga(ctx)`): its calls are operations, shaped one by one
+    for name, values in assigned.items():
+        for value in values:
+            value = value[1] if isinstance(value, tuple) else value
+            if isinstance(value, ast.AST) and _holds_context(value, contexts):
+                holders.add(name)
+    for stmt in _own_statements(body):
+        bases: list[str | None] = []
+        if isinstance(stmt, ast.Expr):
+            call = stmt.value.value if isinstance(stmt.value, ast.Await) else stmt.value
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
+                bases.append(_base(call.func.value))
+        elif isinstance(stmt, (ast.Assign, ast.Delete)):
+            bases.extend(_base(t.value) for t in _stored(stmt.targets))
+        elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)):
+            bases.extend(_base(t.value) for t in _stored([stmt.target]))
+        for name in dict.fromkeys(b for b in bases if b is not None and b not in holders):
+            seen = {name}
+            todo = [name]
+            while todo:  # the names it may alias, through what they are assigned
+                held = todo.pop()
+                direct.setdefault(held, []).append(stmt)
+                for value in assigned.get(held, ()):
+                    value = value[1] if isinstance(value, tuple) else value
+                    if not isinstance(value, ast.AST):
+                        continue
+                    for read in ast.walk(value):
+                        if isinstance(read, ast.Name) and read.id not in seen and read.id not in holders:
+                            seen.add(read.id)
+                            todo.append(read.id)
+    return direct
+
+
+def _holds_context(value: ast.AST, contexts: frozenset[str]) -> bool:
+    """Does ``value`` hold a context itself (`Saga(ctx)`, `[ctx]`), not only what a context
+    method returns (`await ctx.get("k")`)?"""
+    nodes = list(ast.walk(value))
+    receivers = {id(n.value) for n in nodes if isinstance(n, ast.Attribute)}
+    return any(isinstance(n, ast.Name) and n.id in contexts and id(n) not in receivers for n in nodes)
+
+
+def _stored(targets: Iterable[ast.expr]) -> Iterable[ast.Subscript | ast.Attribute]:
+    """The subscripts and attributes among assignment or `del` targets (in tuples too)."""
+    for t in targets:
+        if isinstance(t, (ast.Subscript, ast.Attribute)):
+            yield t
+        elif isinstance(t, (ast.Tuple, ast.List)):
+            yield from _stored(t.elts)
+        elif isinstance(t, ast.Starred):
+            yield from _stored([t.value])
+
+
+def _base(node: ast.expr) -> str | None:
+    """The name an attribute, subscript or method-call chain starts from (`d["a"].b` -> `d`)."""
+    while True:
+        if isinstance(node, (ast.Attribute, ast.Subscript)):
+            node = node.value
+        elif isinstance(node, ast.Call):
+            node = node.func
+        elif isinstance(node, ast.Name):
+            return node.id
+        else:
+            return None
 
 
 def _param_positions(fn: Function) -> dict[str, int]:
