@@ -200,6 +200,24 @@ def test_a_value_mutated_in_place_before_it_is_set_is_compared_with_its_mutation
     assert same.verdict is Verdict.COMPATIBLE, same.reason
 
 
+def test_a_use_moved_across_a_reassignment_is_another_computation():
+    """A local is rendered by every assignment to it; which of them precede the use tells a use
+    moved across a reassignment apart (it may read another value): not compatible."""
+    moved = [
+        ('key = "items"\nif req["express"]:\n    key = "express_items"\nv = await ctx.get(key)',
+         'key = "items"\nv = await ctx.get(key)\nif req["express"]:\n    key = "express_items"'),
+        ('name = "reserve"\nname = "charge"\nawait ctx.run_typed(name, work)',
+         'name = "reserve"\nawait ctx.run_typed(name, work)\nname = "charge"'),
+    ]
+    for v1, v2 in moved:
+        d = obj_verdict(f"{v1}\nawait ctx.sleep(timedelta(days=1))", f"{v2}\nawait ctx.sleep(timedelta(days=1))")
+        assert d.verdict is Verdict.UNKNOWN and "computed at run time" in d.reason, d.reason
+    # moved, but not across an assignment (nor renamed): still the same computation
+    same = obj_verdict('key = "items"\nif req["express"]:\n    key = "express_items"\nprint(key)\nv = await ctx.get(key)',
+                       'k = "items"\nif req["express"]:\n    k = "express_items"\nv = await ctx.get(k)\nprint(k)')
+    assert same.verdict is Verdict.COMPATIBLE, same.reason
+
+
 def test_a_match_is_decided_by_its_subject_and_patterns_not_by_what_its_cases_do():
     """A change in what a case does (here a value the cases' target also gets elsewhere) left
     the `match` an undecided condition, and a break 'along a way that depends on it' that no

@@ -86,6 +86,8 @@ class Fingerprinter:
         is that run's, replayed from the journal, as a direct `ctx.run`'s is."""
         self._assigned: dict[str, list[str]] | None = None
         self._mutated: dict[str, list[ast.stmt]] = {}
+        self._at: dict[str, list[tuple[int, int]]] = {}
+        """Local name -> where each of its assignments (`assignments`) takes effect."""
         self._positions = _param_positions(function)
 
     def of(self, node: ast.AST | None) -> str:
@@ -134,7 +136,7 @@ class Fingerprinter:
         if depth > _MAX_DEPTH:
             return "<deep>"
         if isinstance(node, ast.Name):
-            return self._name(node.id, depth, stack)
+            return self._name(node.id, depth, stack, (node.lineno, node.col_offset) if hasattr(node, "lineno") else None)
         if isinstance(node, ast.Constant):
             return f"C({node.value!r})"
         if (
@@ -181,8 +183,8 @@ class Fingerprinter:
                 parts.append(f"{name}={value!r}")
         return "(" + " ".join(parts) + ")"
 
-    def _name(self, name: str, depth: int, stack: frozenset[str]) -> str:
-        held = self._held(name, depth, stack)
+    def _name(self, name: str, depth: int, stack: frozenset[str], at: tuple[int, int] | None = None) -> str:
+        held = self._held(name, depth, stack, at)
         mutated = self.assignments() and self._mutated.get(name)
         if not mutated or name in stack or name in self.contexts:
             return held
@@ -191,7 +193,7 @@ class Fingerprinter:
         inner = stack | {name, f"\0{name}"}
         return held + "+M[" + ";".join(self._render(s, depth + 1, inner) for s in mutated) + "]"
 
-    def _held(self, name: str, depth: int, stack: frozenset[str]) -> str:
+    def _held(self, name: str, depth: int, stack: frozenset[str], at: tuple[int, int] | None) -> str:
         """What ``name`` is bound to, mutations aside."""
         if name in self.env:
             return self.env[name]
@@ -214,7 +216,12 @@ class Fingerprinter:
                     parts.append(self._render(v, depth + 1, inner))
                 else:
                     parts.append(v)
-            return "L[" + ";".join(parts) + "]"
+            # which of them precede the use in source order: a use moved across a reassignment
+            # (`key = "a"; key = "b"; get(key)` -> `get(key)` between them) may read another
+            # value, so it is another computation (still listing every assignment: a loop can
+            # carry a later one back)
+            before = "" if at is None else f"@{sum(p <= at for p in self._at.get(name, ()))}"
+            return "L[" + ";".join(parts) + "]" + before
         scope = self.fn.parent
         while scope is not None:  # a closure: the enclosing function's value
             if name in scope.local_names:
@@ -253,32 +260,51 @@ class Fingerprinter:
         if self._assigned is not None:
             return self._assigned  # type: ignore[return-value]
         out: dict[str, list[ast.AST | str | tuple[int, ast.AST]]] = {}
+        at: dict[str, list[tuple[int, int]]] = {}
         bind = partial(_bind, out)
+
+        def bound(where: ast.AST, *targets: ast.AST | str) -> None:
+            """The entries just added for ``targets``' names take effect after ``where``."""
+            position = (getattr(where, "end_lineno", None) or 0, getattr(where, "end_col_offset", None) or 0)
+            for t in targets:
+                for name in [t] if isinstance(t, str) else (n.id for n in ast.walk(t) if isinstance(n, ast.Name)):
+                    have = at.setdefault(name, [])
+                    have.extend([position] * (len(out.get(name, ())) - len(have)))
+
         for stmt in _own_statements(self.fn.node.body):
             if isinstance(stmt, ast.Assign):
                 for t in stmt.targets:
                     bind(t, stmt.value)
+                bound(stmt, *stmt.targets)
             elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
                 bind(stmt.target, stmt.value)
+                bound(stmt, stmt.target)
             elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
                 out.setdefault(stmt.target.id, []).append(ast.BinOp(left=ast.Name(id="_", ctx=ast.Load()), op=stmt.op, right=stmt.value))
+                bound(stmt, stmt.target)
             elif isinstance(stmt, (ast.For, ast.AsyncFor)):
                 bind(stmt.target, ast.Call(func=ast.Name(id="__iter__", ctx=ast.Load()), args=[stmt.iter], keywords=[]))
+                bound(stmt.iter, stmt.target)
             elif isinstance(stmt, (ast.With, ast.AsyncWith)):
                 for item in stmt.items:
                     if item.optional_vars is not None:
                         bind(item.optional_vars, item.context_expr)
+                        bound(item.context_expr, item.optional_vars)
             elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 for alias in stmt.names:
                     name = alias.asname or alias.name.split(".")[0]
                     out.setdefault(name, []).append(f"I({getattr(stmt, 'module', '')}.{alias.name})")
+                    bound(stmt, name)
             elif isinstance(stmt, ast.Try):
                 for handler in stmt.handlers:
                     if handler.name:
                         out.setdefault(handler.name, []).append("EXC")
+                        bound(handler.type or handler, handler.name)
         for node in _own_expressions(self.fn.node.body):
             if isinstance(node, ast.NamedExpr):
                 bind(node.target, node.value)
+                bound(node.value, node.target)
+        self._at = at
         self._assigned = out  # type: ignore[assignment]
         self._mutated = _mutations(self.fn.node.body, out, self.contexts)
         return out
