@@ -52,6 +52,10 @@ class Pair:
     nondeterministic: bool = False
     """Nondeterministic on purpose: v1 and v2 are the same code, and a 570 comes from a value
     that differs between the two processes (the cause `rea explain` must name is a finding)."""
+    computed: bool = False
+    """A value's computation changed on purpose (a mutation before `ctx.set`, a use moved across
+    a reassignment): source cannot tell the bytes, so `rea diff` must say unknown, never
+    compatible, and the server shows whether the change breaks."""
 
     @property
     def v1(self) -> Path:
@@ -92,7 +96,8 @@ def load_pairs() -> list[Pair]:
         assert parks, f"{path}: no `# park N` marker"
         handler = "run" if match["kind"] == "Workflow" else "go"
         pairs.append(Pair(path.stem, match["name"], match["kind"], handler, parks,
-                          nondeterministic=text.startswith('"""Nondeterministic on purpose')))
+                          nondeterministic=text.startswith('"""Nondeterministic on purpose'),
+                          computed=text.startswith('"""Computed on purpose')))
     return pairs
 
 

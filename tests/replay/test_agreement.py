@@ -8,6 +8,9 @@ invocations are resumed (tests/replay/driver.py). Then, per invocation:
 - `rea diff`'s verdict for that invocation (`rea diff --base v1 --head v2 --format json`):
   breaking when the handler's first divergence lies
   inside the journal the invocation had recorded (its index < the number of recorded commands);
+  for a pair whose v1 says "Computed on purpose" (a value's computation changed, its bytes
+  unknowable from source) the verdict must be unknown, and some invocation must break on the
+  server, which shows that `compatible` would have been wrong;
 - for every 570, `rea explain`'s line, from the server's log text and from the invocation id;
   the SDK's own traceback (the app's log) names the line that attempted the operation, and
   the explanations must name that same line.
@@ -147,6 +150,10 @@ def corpus() -> Iterator[tuple[list[Row], dict[str, Any]]]:
                 # 570 is nondeterminism, which rea explain must attribute to a finding
                 ok = d["verdict"] == "compatible"
                 verdict, breaks = f"{d['verdict']} (no code change)", (inv.outcome == "570") if ok else None
+            elif inv.pair.computed:
+                # rea cannot tell the bytes: it must not say compatible, whatever the server does
+                ok = d["verdict"] == "unknown"
+                verdict, breaks = f"{d['verdict']} (computation changed)", (inv.outcome == "570") if ok else None
             elif d["verdict"] == "compatible":
                 verdict, breaks = "compatible", False
             elif d["verdict"] == "breaking" and d.get("divergence"):
@@ -237,6 +244,8 @@ def _blames(r: Row, data: dict[str, Any] | None) -> bool:
         return False
     if r.inv.pair.nondeterministic:
         return data["diff_verdict"] == "compatible" and any(f["code"].startswith("REA1") for f in data["findings"])
+    if r.inv.pair.computed:
+        return "rea diff says unknown" in data["cause"]
     return "rea diff says breaking" in data["cause"]
 
 
@@ -249,6 +258,9 @@ def test_every_pair_ran_to_an_outcome(corpus):
     assert kinds == {"Service", "VirtualObject", "Workflow"}
     assert {r.inv.park.kind for r in rows} == {"awakeable", "promise", "sleep", "run"}
     assert any(r.inv.pair.nondeterministic and r.server_breaks for r in rows)
+    # a computed pair's change breaks some invocation: `compatible` would have been wrong there
+    computed = {r.inv.pair.name for r in rows if r.inv.pair.computed}
+    assert computed and all(any(r.server_breaks for r in rows if r.inv.pair.name == name) for name in computed)
     odd = [f"{r.inv.pair.name}@{r.inv.park.kind}: {r.inv.outcome}" for r in rows if r.inv.outcome not in ("completed", "570")]
     assert not odd, odd
     # both outcomes occur, so agreement is not trivially one-sided
