@@ -218,6 +218,57 @@ def test_a_use_moved_across_a_reassignment_is_another_computation():
     assert same.verdict is Verdict.COMPATIBLE, same.reason
 
 
+def test_a_local_assigned_just_before_its_use_is_the_expression_written_in_place():
+    """`k = f(x); get(k)` is `get(f(x))` (rideco f134536de0), and `n += 1; set(k, n)` is
+    `set(k, n + 1)` with the condition before it unchanged (documentation 22a4303621); but not
+    where something between could change what the expression reads, or a loop or a branch
+    lies between the assignment and the use."""
+    sleep = "await ctx.sleep(timedelta(days=1))"
+    same = [
+        ('k = work(req["region"])\nv = await ctx.get(k)', 'v = await ctx.get(work(req["region"]))'),
+        ('n = await ctx.get("n") or 0\nif n < 3:\n    n += 1\n    ctx.set("n", n)',
+         'n = await ctx.get("n") or 0\nif n < 3:\n    ctx.set("n", n + 1)'),
+    ]
+    for v1, v2 in same:
+        d = obj_verdict(f"{v1}\n{sleep}", f"{v2}\n{sleep}")
+        assert d.verdict is Verdict.COMPATIBLE, (v1, d.reason)
+    differ = [
+        # a call between may change what the expression reads (`work` may mutate `req`)
+        ('k = work(req["region"])\nwork(req)\nv = await ctx.get(k)', 'work(req)\nv = await ctx.get(work(req["region"]))'),
+        # a store between, the same
+        ('k = work(req["region"])\nreq["region"] = 1\nv = await ctx.get(k)', 'req["region"] = 1\nv = await ctx.get(work(req["region"]))'),
+        # a loop between: later iterations read the value assigned before the loop
+        ('k = work(req["region"])\nfor i in req["items"]:\n    req["region"] = i\n    v = await ctx.get(k)',
+         'for i in req["items"]:\n    req["region"] = i\n    v = await ctx.get(work(req["region"]))'),
+        # an assignment in a branch: not the only one that may reach the use
+        ('k = "a"\nif req["x"]:\n    k = work(1)\nv = await ctx.get(k)', 'v = await ctx.get(work(1))'),
+    ]
+    for v1, v2 in differ:
+        d = obj_verdict(f"{v1}\n{sleep}", f"{v2}\n{sleep}")
+        assert d.verdict is Verdict.UNKNOWN, (v1, d.reason)
+
+
+def test_a_plain_class_constant_is_its_literal():
+    """`PaymentStatus.NEW` (a plain class attribute `NEW = "NEW"`) and `"NEW"` are one value, in
+    a condition and in a set (karam94 054e63ed65); an `Enum` member, an attribute bound twice
+    or assigned from outside the class is not a literal."""
+    body = 's = await ctx.get("s") or {new}\nif s == {new}:\n    ctx.set("s", {done})\nawait ctx.sleep(timedelta(days=1))'
+    plain = "class Status:\n    NEW = 'NEW'\n    DONE = 'DONE'\n"
+    literal = body.format(new='"NEW"', done='"DONE"')
+    named = body.format(new="Status.NEW", done="Status.DONE")
+    assert obj_verdict(named, literal, helpers1=plain, helpers2="").verdict is Verdict.COMPATIBLE
+    assert obj_verdict(literal, named, helpers1="", helpers2=plain).verdict is Verdict.COMPATIBLE
+    not_literal = [
+        "import enum\nclass Status(enum.Enum):\n    NEW = 'NEW'\n    DONE = 'DONE'\n",
+        plain + "    NEW = 'OLD'\n",
+        plain + "Status.DONE = 'X'\n",
+        "class Base:\n    pass\nclass Status(Base):\n    NEW = 'NEW'\n    DONE = 'DONE'\n",
+    ]
+    for helpers in not_literal:
+        d = obj_verdict(named, literal, helpers1=helpers, helpers2="")
+        assert d.verdict is not Verdict.COMPATIBLE, (helpers, d.reason)
+
+
 def test_a_match_is_decided_by_its_subject_and_patterns_not_by_what_its_cases_do():
     """A change in what a case does (here a value the cases' target also gets elsewhere) left
     the `match` an undecided condition, and a break 'along a way that depends on it' that no

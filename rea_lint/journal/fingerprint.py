@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Mapping
 from rea_lint.model import Function, Model
 from rea_lint.rules.base import memo
 
-__all__ = ["Fingerprinter", "Passed", "module_constant"]
+__all__ = ["Fingerprinter", "Passed", "class_constant", "module_constant"]
 
 _MAX_DEPTH = 40
 _LITERAL_TYPES = (str, bytes, int, float, bool)
@@ -88,6 +88,12 @@ class Fingerprinter:
         self._mutated: dict[str, list[ast.stmt]] = {}
         self._at: dict[str, list[tuple[int, int]]] = {}
         """Local name -> where each of its assignments (`assignments`) takes effect."""
+        self._loops: list[tuple[tuple[int, int], tuple[int, int]]] = []
+        self._plain: dict[int, tuple[list[ast.stmt], int, tuple[int, int], ast.expr]] = {}
+        """id of what a plain `name = value` or `name += value` assigns (in `assignments`) ->
+        its block, its index there, its end, and the expression it may be read as (`_inlined`)."""
+        self._effects: list[tuple[int, int]] = []
+        """Where calls and stores into subscripts or attributes end (`_inlined`)."""
         self._positions = _param_positions(function)
 
     def of(self, node: ast.AST | None) -> str:
@@ -117,7 +123,9 @@ class Fingerprinter:
         qual = self.m.imports.resolve(node) if head.id in self.m.imports.names else None
         if qual is not None:
             return self.imported_constant(qual) if self.imported_constant is not None else None
-        return module_constant(self.m, head.id) if head is node else None
+        if head is node:
+            return module_constant(self.m, head.id)
+        return class_constant(self.m, head.id, node.attr) if isinstance(node, ast.Attribute) and node.value is head else None
 
     def _unbound(self, name: str) -> bool:
         """No parameter, local or enclosing function binds ``name`` here."""
@@ -137,6 +145,10 @@ class Fingerprinter:
             return "<deep>"
         if isinstance(node, ast.Name):
             return self._name(node.id, depth, stack, (node.lineno, node.col_offset) if hasattr(node, "lineno") else None)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and self._unbound(node.value.id):
+            constant = class_constant(self.m, node.value.id, node.attr)
+            if constant is not None:
+                return f"C({constant.value!r})"  # as if written in place: `Status.NEW` and `"NEW"` are one value
         if isinstance(node, ast.Constant):
             return f"C({node.value!r})"
         if (
@@ -208,6 +220,20 @@ class Fingerprinter:
                 # a mutation is rendered for reads as `R(=)`, so renaming it changes nothing
                 return "R(=)" if f"\0{name}" in stack else f"R({name})"
             inner = stack | {name}
+            if at is not None:
+                # only the assignments that may reach the use: those before it in source order,
+                # and those after it in a loop around both (a use moved across a reassignment,
+                # `key = "a"; key = "b"; get(key)` -> `get(key)` between them, reads another)
+                positions = self._at.get(name, ())
+                before = [(p, v) for v, p in zip(assigned, positions) if p <= at]
+                inline = self._inlined(name, max(before, key=lambda e: e[0])[1], at) if before else None
+                if inline is not None:
+                    # the last assignment before the use runs just before it, every time: the
+                    # same computation as its value written in place (`k = f(x); get(k)` is
+                    # `get(f(x))`, `n += 1; set(n)` is `set(n + 1)`); what it reads is read
+                    # where it is (so `stack`, not `inner`: its own name there is an earlier value)
+                    return self._render(inline, depth + 1, stack)
+                assigned = [v for v, p in zip(assigned, positions) if p <= at or self._looped(p, at)]
             parts = []
             for v in assigned:
                 if isinstance(v, tuple):  # (position in an unpacking, the unpacked value)
@@ -216,12 +242,7 @@ class Fingerprinter:
                     parts.append(self._render(v, depth + 1, inner))
                 else:
                     parts.append(v)
-            # which of them precede the use in source order: a use moved across a reassignment
-            # (`key = "a"; key = "b"; get(key)` -> `get(key)` between them) may read another
-            # value, so it is another computation (still listing every assignment: a loop can
-            # carry a later one back)
-            before = "" if at is None else f"@{sum(p <= at for p in self._at.get(name, ()))}"
-            return "L[" + ";".join(parts) + "]" + before
+            return "L[" + ";".join(parts) + "]"
         scope = self.fn.parent
         while scope is not None:  # a closure: the enclosing function's value
             if name in scope.local_names:
@@ -245,6 +266,28 @@ class Fingerprinter:
                 return f"D({self._dump(stmt)})"
         return f"G({name})"
 
+    def _looped(self, a: tuple[int, int], b: tuple[int, int]) -> bool:
+        """Are positions ``a`` and ``b`` inside one loop (a later one can reach an earlier one)?"""
+        return any(start <= a <= end and start <= b <= end for start, end in self._loops)
+
+    def _inlined(self, name: str, value: object, at: tuple[int, int]) -> ast.expr | None:
+        """The expression the last assignment before a use may be read as, written in place;
+        None if it may not. Only a plain `name = value` (or `name += value`: `name + value`) in a
+        block whose later statement holds the use, with no loop between them (it ran once, just
+        before: no other assignment reaches the use), no call or store into a subscript or
+        attribute between the two (nothing could have changed what the value reads), and no
+        mutation of ``name`` itself."""
+        where = self._plain.get(id(value))
+        if where is None or self._mutated.get(name):
+            return None
+        block, index, end, expression = where
+        if any(end < effect < at for effect in self._effects):
+            return None
+        for stmt in block[index + 1:]:
+            if _spans(stmt, at):
+                return None if _loop_between(stmt, at) else expression
+        return None
+
     def _dump(self, node: ast.AST) -> str:
         """`_dump`, once per definition of the model (kept in its `memo`): a module function or
         class is read by many names and helpers, not dumped again for each."""
@@ -261,6 +304,7 @@ class Fingerprinter:
             return self._assigned  # type: ignore[return-value]
         out: dict[str, list[ast.AST | str | tuple[int, ast.AST]]] = {}
         at: dict[str, list[tuple[int, int]]] = {}
+        augmented: dict[int, ast.BinOp] = {}
         bind = partial(_bind, out)
 
         def bound(where: ast.AST, *targets: ast.AST | str) -> None:
@@ -280,7 +324,8 @@ class Fingerprinter:
                 bind(stmt.target, stmt.value)
                 bound(stmt, stmt.target)
             elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
-                out.setdefault(stmt.target.id, []).append(ast.BinOp(left=ast.Name(id="_", ctx=ast.Load()), op=stmt.op, right=stmt.value))
+                aug = augmented[id(stmt)] = ast.BinOp(left=ast.Name(id="_", ctx=ast.Load()), op=stmt.op, right=stmt.value)
+                out.setdefault(stmt.target.id, []).append(aug)
                 bound(stmt, stmt.target)
             elif isinstance(stmt, (ast.For, ast.AsyncFor)):
                 bind(stmt.target, ast.Call(func=ast.Name(id="__iter__", ctx=ast.Load()), args=[stmt.iter], keywords=[]))
@@ -305,6 +350,22 @@ class Fingerprinter:
                 bind(node.target, node.value)
                 bound(node.value, node.target)
         self._at = at
+        for block, index, stmt in _own_blocks(self.fn.node.body):
+            if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
+                self._loops.append((_start(stmt), _end(stmt)))
+            target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else (
+                stmt.target if isinstance(stmt, ast.AnnAssign) and stmt.value is not None else None)
+            if isinstance(target, ast.Name):
+                self._plain[id(stmt.value)] = (block, index, _end(stmt), stmt.value)  # type: ignore[union-attr]
+            elif id(stmt) in augmented:  # `n += v` reads as `n + v`, `n` as it was there
+                aug: ast.AugAssign = stmt  # type: ignore[assignment]
+                self._plain[id(augmented[id(stmt)])] = (block, index, _end(stmt), ast.BinOp(
+                    left=ast.Name(id=aug.target.id, ctx=ast.Load(), lineno=aug.target.lineno, col_offset=aug.target.col_offset),  # type: ignore[attr-defined]
+                    op=aug.op, right=aug.value))
+            if isinstance(stmt, ast.Delete) or any(True for _ in _stored(
+                    stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, (ast.AugAssign, ast.AnnAssign)) else [])):
+                self._effects.append(_end(stmt))
+        self._effects += [_end(node) for node in _own_expressions(self.fn.node.body) if isinstance(node, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom))]
         self._assigned = out  # type: ignore[assignment]
         self._mutated = _mutations(self.fn.node.body, out, self.contexts)
         return out
@@ -323,6 +384,55 @@ def module_constant(model: Model, name: str) -> ast.Constant | None:
         found = shared["fingerprint-module-bindings"] = _module_bindings(model.tree)
     stores, declared_global = found
     return value if stores[name] == 1 and not stores["*"] and name not in declared_global else None
+
+
+def class_constant(model: Model, cls: str, attr: str) -> ast.Constant | None:
+    """The literal a plain class's attribute always holds (`class Status: NEW = "NEW"`, read as
+    `Status.NEW`): the class defined once in the module, with no base but `object`, no decorator
+    or keyword (an `Enum`'s member is not its value, a metaclass may change it), the attribute
+    bound once in its body, to a literal, and stored or deleted nowhere else in the module.
+    None otherwise."""
+    shared = memo(model)
+    key = ("fingerprint-class-constant", cls, attr)
+    if key in shared:
+        return shared[key]  # type: ignore[no-any-return]
+    found = shared[key] = _class_constant(model, cls, attr)
+    return found
+
+
+def _class_constant(model: Model, cls: str, attr: str) -> ast.Constant | None:
+    if module_constant(model, cls) is not None or model.module_values.get(cls) is not None:
+        return None
+    classes = [s for s in model.tree.body if isinstance(s, ast.ClassDef) and s.name == cls]
+    shared = memo(model)
+    bindings = shared.get("fingerprint-module-bindings")
+    if bindings is None:
+        bindings = shared["fingerprint-module-bindings"] = _module_bindings(model.tree)
+    stores, declared_global = bindings
+    if len(classes) != 1 or stores[cls] != 1 or stores["*"] or cls in declared_global:
+        return None
+    klass = classes[0]
+    if klass.decorator_list or klass.keywords or any(not (isinstance(b, ast.Name) and b.id == "object") for b in klass.bases):
+        return None
+    values = []
+    for stmt in klass.body:
+        for node in ast.walk(stmt):  # every binding of the name in the body, at any depth
+            if isinstance(node, ast.Name) and node.id == attr and not isinstance(node.ctx, ast.Load):
+                values.append(node)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == attr:
+                values.append(node)
+            elif isinstance(node, ast.alias) and (node.asname or node.name) == attr:
+                values.append(node)
+    plain = [s for s in klass.body if isinstance(s, (ast.Assign, ast.AnnAssign)) and isinstance(s.value, ast.Constant)
+             and [t.id for t in (s.targets if isinstance(s, ast.Assign) else [s.target]) if isinstance(t, ast.Name)] == [attr]]
+    if len(values) != 1 or len(plain) != 1 or not isinstance(plain[0].value.value, _LITERAL_TYPES):  # type: ignore[union-attr]
+        return None
+    for node in ast.walk(model.tree):  # `Status.NEW = ...`, `cls.NEW = ...`, `del x.NEW` anywhere, `setattr(...)`
+        if isinstance(node, ast.Attribute) and node.attr == attr and not isinstance(node.ctx, ast.Load):
+            return None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("setattr", "delattr"):
+            return None
+    return plain[0].value  # type: ignore[return-value]
 
 
 def _module_bindings(tree: ast.Module) -> tuple[Counter[str], frozenset[str]]:
@@ -417,6 +527,57 @@ def _holds_context(value: ast.AST, contexts: frozenset[str]) -> bool:
     nodes = list(ast.walk(value))
     receivers = {id(n.value) for n in nodes if isinstance(n, ast.Attribute)}
     return any(isinstance(n, ast.Name) and n.id in contexts and id(n) not in receivers for n in nodes)
+
+
+def _start(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+
+
+def _end(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "end_lineno", None) or 0, getattr(node, "end_col_offset", None) or 0)
+
+
+def _spans(node: ast.AST, at: tuple[int, int]) -> bool:
+    return _start(node) <= at <= _end(node)
+
+
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _blocks(stmt: ast.stmt) -> Iterable[list[ast.stmt]]:
+    """The statement lists nested directly in ``stmt`` (an `except`'s and a `case`'s bodies too)."""
+    for name in _BLOCKS:
+        children = getattr(stmt, name, None) or []
+        if name in ("handlers", "cases"):
+            yield from (c.body for c in children)
+        elif children:
+            yield children
+
+
+def _loop_between(stmt: ast.stmt, at: tuple[int, int]) -> bool:
+    """Is ``at`` inside a loop that is ``stmt`` or is nested in it (it may run more than once
+    after ``stmt`` starts)?"""
+    node = stmt
+    while True:
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
+            return True
+        inner = [c for block in _blocks(node) for c in block if _spans(c, at)]
+        if not inner:
+            return False
+        node = inner[0]
+
+
+def _own_blocks(body: list[ast.stmt]):
+    """(its block, its index there, the statement) for every statement of a function body at
+    any depth, nested defs and classes left out."""
+    stack: list[list[ast.stmt]] = [body]
+    while stack:
+        block = stack.pop()
+        for index, stmt in enumerate(block):
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            yield block, index, stmt
+            stack.extend(_blocks(stmt))
 
 
 def _stored(targets: Iterable[ast.expr]) -> Iterable[ast.Subscript | ast.Attribute]:
