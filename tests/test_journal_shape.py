@@ -664,3 +664,43 @@ def test_a_kept_lambda_journals_nothing_where_it_is_kept_and_an_accessor_is_the_
     assert kinds == [(OpKind.STORED, "stored"), (OpKind.RUN, "run 'step'")], kinds
     (path,) = enumerate_paths(shape.shape)
     assert [op.label() for op in path.journal] == ["run 'step'"]
+
+
+def test_handlers_are_keyed_by_the_name_restate_registers():
+    """The SDK's first parameter of `handler()` and `main()` is `name`: `handler("get")` is
+    Restate's `Tasks/get`, however the function is called (biswaszin's `get_task`)."""
+    source = textwrap.dedent('''
+        import restate
+
+        tasks = restate.Service("Tasks")
+        cart = restate.VirtualObject("Cart")
+        flow = restate.Workflow("Flow")
+
+
+        @tasks.handler("get")
+        async def get_task(ctx: restate.Context, req: dict) -> dict:
+            return req
+
+
+        @cart.handler("peek", kind="shared")
+        async def peek_cart(ctx: restate.ObjectSharedContext) -> list:
+            return []
+
+
+        @flow.main("start")
+        async def run_flow(ctx: restate.WorkflowContext, req: dict) -> dict:
+            return req
+
+
+        @flow.handler(name="signal")
+        async def on_signal(ctx: restate.WorkflowSharedContext, req: dict) -> dict:
+            return req
+
+
+        @tasks.handler()
+        async def plain(ctx: restate.Context, req: dict) -> dict:
+            return req
+        ''')
+    shapes = shapes_of_source(source, "app.py")
+    assert set(shapes) == {("Tasks", "get"), ("Cart", "peek"), ("Flow", "start"), ("Flow", "signal"), ("Tasks", "plain")}
+    assert shapes[("Cart", "peek")].kind == "shared" and shapes[("Tasks", "get")].function == "get_task"
