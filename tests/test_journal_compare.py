@@ -194,6 +194,10 @@ def test_a_value_mutated_in_place_before_it_is_set_is_compared_with_its_mutation
             v2 = f'{before}{new}\nctx.set("items", items)\nctx.set("d", d)\n{sleep}'
             d = obj_verdict(v1, v2)
             assert d.verdict is Verdict.UNKNOWN and "computed at run time" in d.reason, (old, new, d.reason)
+    # a condition read before the mutation is not changed by it: no break along `not items`
+    cond = 'items = await ctx.get("items") or []\nif not items:\n    await ctx.run("first", work)\n    return "first"\n{m}\nctx.set("items", items)\n' + sleep
+    d = obj_verdict(cond.format(m="items.append(req)"), cond.format(m="items.extend([req])"))
+    assert d.verdict is Verdict.UNKNOWN and "ctx.set" in d.reason, d.reason
     # the same mutations, the variable renamed, or a statement that mutates nothing journaled: compatible
     same = obj_verdict(f'{before}items.append(req)\nctx.set("items", items)\n{sleep}',
                        f'cart = await ctx.get("items") or []\nd = {{"n": 1}}\ncart.append(req)\nprint(req)\nctx.set("items", cart)\n{sleep}')
@@ -221,11 +225,13 @@ def test_a_use_moved_across_a_reassignment_is_another_computation():
 def test_a_local_assigned_just_before_its_use_is_the_expression_written_in_place():
     """`k = f(x); get(k)` is `get(f(x))` (rideco f134536de0), and `n += 1; set(k, n)` is
     `set(k, n + 1)` with the condition before it unchanged (documentation 22a4303621); but not
-    where something between could change what the expression reads, or a loop or a branch
+    where a mutation between could change what the expression reads, or a loop or a branch
     lies between the assignment and the use."""
     sleep = "await ctx.sleep(timedelta(days=1))"
     same = [
         ('k = work(req["region"])\nv = await ctx.get(k)', 'v = await ctx.get(work(req["region"]))'),
+        # a call between (a log line) is taken not to change its arguments, as everywhere
+        ('k = work(req["region"])\nv = await ctx.get(k)', 'k = work(req["region"])\nprint("get", k, req)\nv = await ctx.get(k)'),
         ('n = await ctx.get("n") or 0\nif n < 3:\n    n += 1\n    ctx.set("n", n)',
          'n = await ctx.get("n") or 0\nif n < 3:\n    ctx.set("n", n + 1)'),
     ]
@@ -233,8 +239,8 @@ def test_a_local_assigned_just_before_its_use_is_the_expression_written_in_place
         d = obj_verdict(f"{v1}\n{sleep}", f"{v2}\n{sleep}")
         assert d.verdict is Verdict.COMPATIBLE, (v1, d.reason)
     differ = [
-        # a call between may change what the expression reads (`work` may mutate `req`)
-        ('k = work(req["region"])\nwork(req)\nv = await ctx.get(k)', 'work(req)\nv = await ctx.get(work(req["region"]))'),
+        # a mutation between changes what the expression reads
+        ('k = work(req["region"])\nreq.update(region=2)\nv = await ctx.get(k)', 'req.update(region=2)\nv = await ctx.get(work(req["region"]))'),
         # a store between, the same
         ('k = work(req["region"])\nreq["region"] = 1\nv = await ctx.get(k)', 'req["region"] = 1\nv = await ctx.get(work(req["region"]))'),
         # a loop between: later iterations read the value assigned before the loop

@@ -92,8 +92,6 @@ class Fingerprinter:
         self._plain: dict[int, tuple[list[ast.stmt], int, tuple[int, int], ast.expr]] = {}
         """id of what a plain `name = value` or `name += value` assigns (in `assignments`) ->
         its block, its index there, its end, and the expression it may be read as (`_inlined`)."""
-        self._effects: list[tuple[int, int]] = []
-        """Where calls and stores into subscripts or attributes end (`_inlined`)."""
         self._positions = _param_positions(function)
 
     def of(self, node: ast.AST | None) -> str:
@@ -202,6 +200,10 @@ class Fingerprinter:
             return held
         if name not in self.env and name not in self._positions and name not in self._assigned:  # type: ignore[operator]
             return held  # a module's or an enclosing function's object: not this function's value
+        if at is not None:  # those that may have run before the use: before it, or in a loop around both
+            mutated = [s for s in mutated if _end(s) <= at or self._looped(_start(s), at)]
+            if not mutated:
+                return held
         inner = stack | {name, f"\0{name}"}
         return held + "+M[" + ";".join(self._render(s, depth + 1, inner) for s in mutated) + "]"
 
@@ -274,14 +276,15 @@ class Fingerprinter:
         """The expression the last assignment before a use may be read as, written in place;
         None if it may not. Only a plain `name = value` (or `name += value`: `name + value`) in a
         block whose later statement holds the use, with no loop between them (it ran once, just
-        before: no other assignment reaches the use), no call or store into a subscript or
-        attribute between the two (nothing could have changed what the value reads), and no
-        mutation of ``name`` itself."""
+        before: no other assignment reaches the use), and no mutation (`_mutations`) between
+        them of ``name`` or of what the value reads (nothing changed what it computed; a call
+        is taken not to change its arguments, as everywhere in a fingerprint)."""
         where = self._plain.get(id(value))
-        if where is None or self._mutated.get(name):
+        if where is None:
             return None
         block, index, end, expression = where
-        if any(end < effect < at for effect in self._effects):
+        reads = {n.id for n in ast.walk(expression) if isinstance(n, ast.Name)} | {name}
+        if any(end < _end(s) and _start(s) < at for n in reads for s in self._mutated.get(n, ())):
             return None
         for stmt in block[index + 1:]:
             if _spans(stmt, at):
@@ -362,10 +365,6 @@ class Fingerprinter:
                 self._plain[id(augmented[id(stmt)])] = (block, index, _end(stmt), ast.BinOp(
                     left=ast.Name(id=aug.target.id, ctx=ast.Load(), lineno=aug.target.lineno, col_offset=aug.target.col_offset),  # type: ignore[attr-defined]
                     op=aug.op, right=aug.value))
-            if isinstance(stmt, ast.Delete) or any(True for _ in _stored(
-                    stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, (ast.AugAssign, ast.AnnAssign)) else [])):
-                self._effects.append(_end(stmt))
-        self._effects += [_end(node) for node in _own_expressions(self.fn.node.body) if isinstance(node, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom))]
         self._assigned = out  # type: ignore[assignment]
         self._mutated = _mutations(self.fn.node.body, out, self.contexts)
         return out
