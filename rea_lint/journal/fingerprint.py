@@ -356,15 +356,14 @@ class Fingerprinter:
         for block, index, stmt in _own_blocks(self.fn.node.body):
             if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
                 self._loops.append((_start(stmt), _end(stmt)))
-            target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else (
-                stmt.target if isinstance(stmt, ast.AnnAssign) and stmt.value is not None else None)
-            if isinstance(target, ast.Name):
-                self._plain[id(stmt.value)] = (block, index, _end(stmt), stmt.value)  # type: ignore[union-attr]
-            elif id(stmt) in augmented:  # `n += v` reads as `n + v`, `n` as it was there
-                aug: ast.AugAssign = stmt  # type: ignore[assignment]
-                self._plain[id(augmented[id(stmt)])] = (block, index, _end(stmt), ast.BinOp(
-                    left=ast.Name(id=aug.target.id, ctx=ast.Load(), lineno=aug.target.lineno, col_offset=aug.target.col_offset),  # type: ignore[attr-defined]
-                    op=aug.op, right=aug.value))
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                self._plain[id(stmt.value)] = (block, index, _end(stmt), stmt.value)
+            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None and isinstance(stmt.target, ast.Name):
+                self._plain[id(stmt.value)] = (block, index, _end(stmt), stmt.value)
+            elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name) and id(stmt) in augmented:
+                # `n += v` reads as `n + v`, `n` as it was there
+                named = ast.Name(id=stmt.target.id, ctx=ast.Load(), lineno=stmt.target.lineno, col_offset=stmt.target.col_offset)
+                self._plain[id(augmented[id(stmt)])] = (block, index, _end(stmt), ast.BinOp(left=named, op=stmt.op, right=stmt.value))
         self._assigned = out  # type: ignore[assignment]
         self._mutated = _mutations(self.fn.node.body, out, self.contexts)
         return out
@@ -394,7 +393,7 @@ def class_constant(model: Model, cls: str, attr: str) -> ast.Constant | None:
     shared = memo(model)
     key = ("fingerprint-class-constant", cls, attr)
     if key in shared:
-        return shared[key]  # type: ignore[no-any-return]
+        return shared[key]
     found = shared[key] = _class_constant(model, cls, attr)
     return found
 
@@ -413,7 +412,7 @@ def _class_constant(model: Model, cls: str, attr: str) -> ast.Constant | None:
     klass = classes[0]
     if klass.decorator_list or klass.keywords or any(not (isinstance(b, ast.Name) and b.id == "object") for b in klass.bases):
         return None
-    values = []
+    values: list[ast.AST] = []
     for stmt in klass.body:
         for node in ast.walk(stmt):  # every binding of the name in the body, at any depth
             if isinstance(node, ast.Name) and node.id == attr and not isinstance(node.ctx, ast.Load):
