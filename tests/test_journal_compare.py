@@ -275,6 +275,17 @@ def test_a_plain_class_constant_is_its_literal():
         assert d.verdict is not Verdict.COMPATIBLE, (helpers, d.reason)
 
 
+def test_a_name_from_a_nested_unpacking_has_one_fingerprint():
+    """`for (a, _), b in ...` rendered the element as a tuple's repr, with a node's address in
+    it: the same code was another computation on every parse (duksosleepy submit_batch: seven
+    spurious unknowns)."""
+    body = 'for (a, _), b in zip(req["x"], req["y"]):\n    await ctx.run(f"step-{a}-{b}", work)\nawait ctx.sleep(timedelta(days=1))'
+    d = obj_verdict(body, body)
+    assert d.verdict is Verdict.COMPATIBLE, d.reason
+    changed = obj_verdict(body, body.replace("(a, _), b", "(_, a), b"))
+    assert changed.verdict is Verdict.UNKNOWN, changed.reason
+
+
 def test_a_match_is_decided_by_its_subject_and_patterns_not_by_what_its_cases_do():
     """A change in what a case does (here a value the cases' target also gets elsewhere) left
     the `match` an undecided condition, and a break 'along a way that depends on it' that no

@@ -469,6 +469,10 @@ def _bind(out: dict[str, list[ast.AST | str | tuple[int, ast.AST]]], target: ast
     if isinstance(target, ast.Name):
         out.setdefault(target.id, []).append(value)
     elif isinstance(target, (ast.Tuple, ast.List)):
+        if isinstance(value, tuple):
+            # a nested unpacking (`for (a, b), c in ...`): element i of element k, as `value[k]`
+            # (not the tuple's repr in a string: that held the node's address, another each run)
+            value = ast.Subscript(value=value[1], slice=ast.Constant(value[0]), ctx=ast.Load())  # type: ignore[arg-type]
         for i, elt in enumerate(target.elts):
             if isinstance(value, ast.AST):
                 _bind(out, elt, (i, value))
