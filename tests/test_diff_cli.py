@@ -276,6 +276,21 @@ def test_removed_service_is_named(repo, capsys):
     assert json.loads(out)["services_removed"] == ["Orders"]
 
 
+def test_a_positional_handler_name_is_what_the_output_names(repo, capsys):
+    """`@orders.handler("placeOrder")` is Restate's Orders/placeOrder: renaming it is a removal
+    (exit 1, the name Restate knows in the output); renaming the function alone passes."""
+    named = V1.replace("@orders.handler()\nasync def place(", '@orders.handler("placeOrder")\nasync def place(')
+    assert named != V1
+    (repo / "shop" / "orders.py").write_text(named)
+    git(repo, "commit", "-qam", "named")
+    (repo / "shop" / "orders.py").write_text(named.replace('"placeOrder"', '"placeOrderV2"'))
+    code, out, _ = run(capsys, "--base", "HEAD", "-v")
+    assert code == 1 and "Orders/placeOrder: removed" in out and "Orders/placeOrderV2: added" in out, out
+    (repo / "shop" / "orders.py").write_text(named.replace("async def place(", "async def place_order("))
+    code, out, _ = run(capsys, "--base", "HEAD", "-v")
+    assert code == 0 and "Orders/placeOrder: compatible" in out, out
+
+
 BOM = b"\xef\xbb\xbf"
 LATIN1 = b"# -*- coding: latin-1 -*-\n"
 
