@@ -13,6 +13,7 @@ async def go(ctx: restate.Context, arg: str) -> str:
     first, resumed = ctx.awakeable(type_hint=str)
     await ctx.run_typed("publish", lambda: first)
     await resumed  # park 1
+    pre = await ctx.run_typed("pre", lambda: "p")  # (the run below is index 4: no other pair's sample fits it)
     step = "b"
     b = await ctx.run_typed(step, lambda: "b")
     step = "b2"
@@ -20,4 +21,4 @@ async def go(ctx: restate.Context, arg: str) -> str:
     await ctx.run_typed("publish", lambda: second)
     await resumed_again  # park 2
     c = await ctx.run_typed("c", lambda: "c")
-    return a + b + c
+    return a + pre + b + c
