@@ -3,7 +3,9 @@
 The protocol compares values (a call's parameter bytes, a state value, a key computed at
 run time). Source cannot say what bytes a value serializes to, but it can say how the value
 is computed: the expression, with each local name replaced by the expressions assigned to it
-(recursively), parameters by their position, module constants by their value, module
+that may reach the use (those above it, and below it in a loop around both; the one just above
+it, run right before it every time, as that expression itself), parameters by their position,
+plain class attributes that hold a literal by that literal, module constants by their value, module
 functions and classes by their code, imported names by their module's own name and theirs, and
 a result the journal replays by what recorded it (a run by its name, a call by the handler
 called), whatever type it is decoded to. Handler code is deterministic (the catalog's rules see
@@ -12,7 +14,8 @@ gives the same bytes. Names are replaced by what they hold, so renaming a variab
 nothing; changing `n + 1` to `n + 2`, or what `n` is assigned, changes the fingerprint. So does
 changing how a local or parameter is mutated in place (`items.append(x)`, `d[k] = v`,
 `del d[k]`, through a loop variable over it too): the value a `ctx.set` serializes is what the
-name holds then. Like assignments, mutations count wherever they are in the function.
+name holds then: the mutations that may have run before the use count. A call is taken not
+to change its arguments.
 """
 
 from __future__ import annotations
