@@ -32,6 +32,8 @@ from rea_lint.rules.base import memo
 __all__ = ["Fingerprinter", "Passed", "class_constant", "module_constant"]
 
 _MAX_DEPTH = 40
+_LONG = 1024
+"""A rendering longer than this is kept as its digest (`Fingerprinter._render`)."""
 _LITERAL_TYPES = (str, bytes, int, float, bool)
 """What a module constant may hold to be read as the literal it is (`BALANCE = "balance"`)."""
 _DECODING = frozenset({"type_hint", "serde"})
@@ -96,6 +98,8 @@ class Fingerprinter:
         """id of what a plain `name = value` or `name += value` assigns (in `assignments`) ->
         its block, its index there, its end, and the expression it may be read as (`_inlined`)."""
         self._positions = _param_positions(function)
+        self._names: dict[tuple[str, int, frozenset[str], tuple[int, int] | None], str] = {}
+        """What `_name` rendered (see there)."""
 
     def of(self, node: ast.AST | None) -> str:
         if node is None:
@@ -142,6 +146,15 @@ class Fingerprinter:
     # -- rendering --------------------------------------------------------------------------
 
     def _render(self, node: ast.AST, depth: int, stack: frozenset[str]) -> str:
+        """The text of ``node``'s computation; a long one stands as its digest, wherever it is
+        rendered (in place, through a local, as a helper's argument), so the same computation
+        is the same text and a chain of locals that each read the last twice stays small."""
+        text = self._render_text(node, depth, stack)
+        if len(text) > _LONG:
+            return "H(" + hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest() + ")"
+        return text
+
+    def _render_text(self, node: ast.AST, depth: int, stack: frozenset[str]) -> str:
         if depth > _MAX_DEPTH:
             return "<deep>"
         if isinstance(node, ast.Name):
@@ -197,6 +210,16 @@ class Fingerprinter:
         return "(" + " ".join(parts) + ")"
 
     def _name(self, name: str, depth: int, stack: frozenset[str], at: tuple[int, int] | None = None) -> str:
+        """A name's computation, once per (name, depth, stack, use): a local read as the
+        expressions assigned before it reads other locals so again (`b = a + a; c = b + b`),
+        and without the memo each read renders its whole chain anew, twice as often per step."""
+        key = (name, depth, stack, at)
+        found = self._names.get(key)
+        if found is None:
+            found = self._names[key] = self._name_uncached(name, depth, stack, at)
+        return found
+
+    def _name_uncached(self, name: str, depth: int, stack: frozenset[str], at: tuple[int, int] | None) -> str:
         held = self._held(name, depth, stack, at)
         mutated = self.assignments() and self._mutated.get(name)
         if not mutated or name in stack or name in self.contexts:
