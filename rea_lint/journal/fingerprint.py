@@ -344,7 +344,8 @@ class Fingerprinter:
                     have = at.setdefault(name, [])
                     have.extend([position] * (len(out.get(name, ())) - len(have)))
 
-        for stmt in _own_statements(self.fn.node.body):
+        own = list(_own_blocks(self.fn.node.body))  # (one walk serves the loops below and `_mutations`)
+        for _block, _index, stmt in own:
             if isinstance(stmt, ast.Assign):
                 for t in stmt.targets:
                     bind(t, stmt.value)
@@ -379,7 +380,7 @@ class Fingerprinter:
                 bind(node.target, node.value)
                 bound(node.value, node.target)
         self._at = at
-        for block, index, stmt in _own_blocks(self.fn.node.body):
+        for block, index, stmt in own:
             if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
                 self._loops.append((_start(stmt), _end(stmt)))
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
@@ -391,7 +392,7 @@ class Fingerprinter:
                 named = ast.Name(id=stmt.target.id, ctx=ast.Load(), lineno=stmt.target.lineno, col_offset=stmt.target.col_offset)
                 self._plain[id(augmented[id(stmt)])] = (block, index, _end(stmt), ast.BinOp(left=named, op=stmt.op, right=stmt.value))
         self._assigned = out  # type: ignore[assignment]
-        self._mutated = _mutations(self.fn.node.body, out, self.contexts)
+        self._mutated = _mutations([stmt for _block, _index, stmt in own], out, self.contexts)
         return out
 
 
@@ -508,7 +509,7 @@ def _bind(out: dict[str, list[ast.AST | str | tuple[int, ast.AST]]], target: ast
         _bind(out, target.value, value)
 
 
-def _mutations(body: list[ast.stmt], assigned: Mapping[str, list], contexts: frozenset[str]) -> dict[str, list[ast.stmt]]:
+def _mutations(statements: list[ast.stmt], assigned: Mapping[str, list], contexts: frozenset[str]) -> dict[str, list[ast.stmt]]:
     """Name -> the statements that mutate what it holds in place: a method called as a
     statement (`items.append(x)`, `await q.put(x)`), a store into or a deletion of a subscript
     or an attribute (`d[k] = v`, `obj.n += 1`, `del d[k]`), on it or on something reached from it
@@ -522,7 +523,7 @@ def _mutations(body: list[ast.stmt], assigned: Mapping[str, list], contexts: fro
             value = value[1] if isinstance(value, tuple) else value
             if isinstance(value, ast.AST) and _holds_context(value, contexts):
                 holders.add(name)
-    for stmt in _own_statements(body):
+    for stmt in statements:  # (a function's own, `_own_blocks`)
         bases: list[str | None] = []
         if isinstance(stmt, ast.Expr):
             call = stmt.value.value if isinstance(stmt.value, ast.Await) else stmt.value
@@ -597,15 +598,16 @@ def _loop_between(stmt: ast.stmt, at: tuple[int, int]) -> bool:
 
 def _own_blocks(body: list[ast.stmt]):
     """(its block, its index there, the statement) for every statement of a function body at
-    any depth, nested defs and classes left out."""
-    stack: list[list[ast.stmt]] = [body]
+    any depth, nested defs and classes left out; each compound statement before what it holds,
+    its blocks in `_blocks`' order."""
+    stack: list[tuple[list[ast.stmt], int, ast.stmt]] = [(body, i, s) for i, s in reversed(list(enumerate(body)))]
     while stack:
-        block = stack.pop()
-        for index, stmt in enumerate(block):
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                continue
-            yield block, index, stmt
-            stack.extend(_blocks(stmt))
+        block, index, stmt = stack.pop()
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        yield block, index, stmt
+        for inner in reversed(list(_blocks(stmt))):
+            stack.extend((inner, i, s) for i, s in reversed(list(enumerate(inner))))
 
 
 def _stored(targets: Iterable[ast.expr]) -> Iterable[ast.Subscript | ast.Attribute]:
@@ -640,20 +642,6 @@ def _param_positions(fn: Function) -> dict[str, int]:
     if a.kwarg:
         every.append(a.kwarg)
     return {p.arg: i for i, p in enumerate(every)}
-
-
-def _own_statements(body: list[ast.stmt]):
-    """Every statement of a function body at any depth, nested defs and classes left out."""
-    stack: list[ast.stmt] = list(reversed(body))
-    while stack:
-        stmt = stack.pop()
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            continue
-        yield stmt
-        for name in ("handlers", "cases", "finalbody", "orelse", "body"):
-            block = getattr(stmt, name, None)
-            if block:
-                stack.extend(reversed(block))
 
 
 def _own_expressions(body: list[ast.stmt]):

@@ -15,7 +15,7 @@ from typing import Iterator, Union
 
 from rea_lint.journal.ops import Op, certain_mismatch, field_mismatch
 from rea_lint.journal.paths import EXCEPT, Decision, Path, try_key
-from rea_lint.journal.shape import EMPTY, Branch, Exit, Inlined, Jump, Loop, Node, Seq, Step, Try, Unknown
+from rea_lint.journal.shape import EMPTY, Branch, Exit, Inlined, Jump, Loop, Node, Seq, Step, Try, Unknown, inner_nodes
 
 __all__ = ["Budget", "Outcome", "replay_path"]
 
@@ -109,16 +109,7 @@ def _conditions(node: Node) -> frozenset[str]:
             out.add(n.condition)
         if isinstance(n, Try) and n.handlers:
             out.add("try:" + try_key(n))
-        if isinstance(n, Seq):
-            todo.extend(n.items)
-        elif isinstance(n, Branch):
-            todo.extend(n.arms)
-        elif isinstance(n, Loop):
-            todo.extend((n.body, n.orelse))
-        elif isinstance(n, Try):
-            todo.extend((n.body, *n.handlers, n.orelse, n.final))
-        elif isinstance(n, Inlined):
-            todo.append(n.body)
+        todo.extend(inner_nodes(n))
     return frozenset(out)
 
 

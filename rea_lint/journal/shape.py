@@ -31,6 +31,7 @@ from rea_lint.model import Function, Model, build_model, service_name, source_te
 from rea_lint.names import ImportMap, dotted
 from rea_lint.prefilter import may_define_handlers
 from rea_lint.project import _Resolver, import_roots, package_of, relative_import
+from rea_lint.rules.base import memo
 from rea_lint.syntax import explain_syntax_error
 
 __all__ = [
@@ -219,7 +220,7 @@ class Shapes(dict[tuple[str, str], HandlerShape]):
             yield from self.definitions(key)
 
 
-def _parts(node: Node) -> tuple[Node, ...]:
+def inner_nodes(node: Node) -> tuple[Node, ...]:
     """The nodes directly inside ``node``, in source order (the one place that knows where
     each kind of node keeps them, for the walks below that look at every part alike)."""
     if isinstance(node, Seq):
@@ -243,13 +244,13 @@ def shape_key(node: Node) -> str:
     if isinstance(node, Unknown):
         return f"?({node.opaque or node.reason})"
     head = type(node).__name__ + getattr(node, "how", "") + getattr(node, "condition", "")
-    return f"{head}[{';'.join(shape_key(p) for p in _parts(node))}]"
+    return f"{head}[{';'.join(shape_key(p) for p in inner_nodes(node))}]"
 
 
 def _collect_ops(node: Node, out: list[Op]) -> None:
     if isinstance(node, Step):
         out.append(node.op)
-    for part in _parts(node):
+    for part in inner_nodes(node):
         _collect_ops(part, out)
 
 
@@ -705,6 +706,7 @@ class _ShapeBuilder:
         follow (`saga = Saga(ctx)`): its methods may journal too."""
         self.accessed: set[str] = set()
         """Local names bound to an accessor's context (`ctx = restate_context()`)."""
+        self._locals: dict[str, list[ast.expr]] | None = None
 
     # statements ------------------------------------------------------------------------------
 
@@ -933,12 +935,7 @@ class _ShapeBuilder:
             base = base.value if isinstance(base, ast.Attribute) else base.func
         if not isinstance(base, ast.Name):
             return None
-        local: dict[str, list[ast.expr]] = {}
-        for n in ast.walk(self.fn.node):
-            if isinstance(n, ast.Assign):
-                for t in n.targets:
-                    if isinstance(t, ast.Name):
-                        local.setdefault(t.id, []).append(n.value)
+        local = self._local_values()
         seen: set[str] = set()
         todo = [base.id]
         while todo and hops > 0:
@@ -959,6 +956,18 @@ class _ShapeBuilder:
                 todo.extend(n.id for n in ast.walk(value) if isinstance(n, ast.Name))
         return None
 
+    def _local_values(self) -> dict[str, list[ast.expr]]:
+        """Local name -> the values plainly assigned to it in this function (`_integration`
+        asks at every call that hands no context on: gathered once)."""
+        if self._locals is None:
+            self._locals = {}
+            for n in ast.walk(self.fn.node):
+                if isinstance(n, ast.Assign):
+                    for t in n.targets:
+                        if isinstance(t, ast.Name):
+                            self._locals.setdefault(t.id, []).append(n.value)
+        return self._locals
+
     def _project_accessor(self, qual: str) -> bool:
         """Does the project function or class ``qual`` call an accessor (`current_context()`)?"""
         parts = qual.split(".")
@@ -967,11 +976,8 @@ class _ShapeBuilder:
             if mod is None:
                 continue
             rest = ".".join(parts[cut:])
-            for name, fn in mod.functions.items():
-                if name == rest or name.startswith(rest + "."):
-                    if any(isinstance(n, ast.Call) and not n.args and mod.resolver.target(n.func, fn) in ACCESSORS for n in ast.walk(fn.node)):
-                        return True
-            return False
+            return any(_calls_accessor(mod, fn) for name, fn in mod.functions.items()
+                       if name == rest or name.startswith(rest + "."))
         return False
 
     def _args(self, call: ast.Call, skip: Iterable[int] = (), skip_kw: Iterable[str] = ()) -> Node:
@@ -1028,11 +1034,7 @@ class _ShapeBuilder:
         found = self.p.resolve(qual, self.mod.path) if qual else None
         if found is None:
             return None
-        mod, fn = found
-        for n in ast.walk(fn.node):
-            if isinstance(n, ast.Call) and not n.args and mod.resolver.target(n.func, fn) in ACCESSORS:
-                return found
-        return None
+        return found if _calls_accessor(*found) else None
 
     def _local_closure(self, func: ast.expr) -> Function | None:
         """A nested def called by name whose body uses an enclosing context."""
@@ -1258,6 +1260,18 @@ def _called_handler(project: _Project, mod: _Module, fn: Function, call: ast.Cal
     return (tpe, "/".join(names)) if tpe is not None and names is not None else None
 
 
+def _calls_accessor(mod: _Module, fn: Function) -> bool:
+    """Does ``fn`` (of ``mod``) take the context from an accessor (`restate_context()`)? Asked at
+    every call of a project function that hands no context on: answered once per function."""
+    shared = memo(mod.model)
+    key = ("shape-calls-accessor", id(fn))
+    found = shared.get(key)
+    if found is None:
+        found = shared[key] = any(isinstance(n, ast.Call) and not n.args and mod.resolver.target(n.func, fn) in ACCESSORS
+                                  for n in ast.walk(fn.node))
+    return found
+
+
 def _run_named(project: _Project, mod: _Module, fn: Function, call: ast.Call) -> ast.expr | None:
     """For ``fn``'s fingerprints (`Fingerprinter.run_named`): the argument of ``call`` that names
     the run whose result the called project helper returns as it is (`result = await
@@ -1268,19 +1282,39 @@ def _run_named(project: _Project, mod: _Module, fn: Function, call: ast.Call) ->
     if found is None:
         return None
     helper = found[1].node
+    shared = memo(found[0].model)
+    key = ("shape-run-name-param", id(helper))
+    if key not in shared:  # (asked at every rendering of a call of it: read once per helper)
+        shared[key] = _returned_run_param(helper)
+    answer = shared[key]
+    if answer is None:
+        return None
+    name, params = answer
+    offset = 1 if params and params[0] in ("self", "cls") and isinstance(call.func, ast.Attribute) else 0
+    index = params.index(name) - offset
+    if 0 <= index < len(call.args) and not any(isinstance(x, ast.Starred) for x in call.args[: index + 1]):
+        return call.args[index]
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def _returned_run_param(helper: ast.AST) -> tuple[str, list[str]] | None:
+    """The parameter that names the run whose result ``helper`` returns as it is, and its
+    positional parameters; None if it returns anything else (`_run_named`)."""
     if not isinstance(helper, ast.AsyncFunctionDef):
         return None
     a = helper.args
     params = [p.arg for p in (*a.posonlyargs, *a.args)]
     runs: dict[str, ast.expr] = {}  # local name -> the awaited run it holds (assigned once)
     assigned: dict[str, int] = {}
+    returns: list[ast.expr | None] = []
     for n in ast.walk(helper):
         for t in (n.targets if isinstance(n, ast.Assign) else [n.target] if isinstance(n, (ast.AnnAssign, ast.AugAssign, ast.For)) else []):
             for name in (x.id for x in ast.walk(t) if isinstance(x, ast.Name)):
                 assigned[name] = assigned.get(name, 0) + 1
         if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
             runs[n.targets[0].id] = n.value
-    returns = [r.value for r in ast.walk(helper) if isinstance(r, ast.Return)]
+        elif isinstance(n, ast.Return):
+            returns.append(n.value)
     names: set[str] = set()
     for value in returns:
         if isinstance(value, ast.Name) and assigned.get(value.id) == 1 and value.id not in params:
@@ -1294,12 +1328,7 @@ def _run_named(project: _Project, mod: _Module, fn: Function, call: ast.Call) ->
         names.add(inner.args[0].id)
     if len(names) != 1:
         return None
-    (name,) = names
-    offset = 1 if params and params[0] in ("self", "cls") and isinstance(call.func, ast.Attribute) else 0
-    index = params.index(name) - offset
-    if 0 <= index < len(call.args) and not any(isinstance(x, ast.Starred) for x in call.args[: index + 1]):
-        return call.args[index]
-    return next((k.value for k in call.keywords if k.arg == name), None)
+    return names.pop(), params
 
 
 def _imported(project: _Project, near: str, qual: str) -> str:
@@ -1382,7 +1411,7 @@ def _continues(node: Node) -> bool:
     """Does a `continue` of this loop's own sit in its body (not in a loop nested in it)?"""
     if isinstance(node, Jump):
         return node.how == "continue"
-    return not isinstance(node, Loop) and any(map(_continues, _parts(node)))
+    return not isinstance(node, Loop) and any(map(_continues, inner_nodes(node)))
 
 
 def _returns_nested(node: Node) -> bool:
@@ -1415,7 +1444,7 @@ def _returns(node: Node) -> bool:
     """Does a `return` sit in it (an `Inlined` helper's returns are jumps)?"""
     if isinstance(node, Exit):
         return node.how == "return"
-    return any(map(_returns, _parts(node)))
+    return any(map(_returns, inner_nodes(node)))
 
 
 def _seq(parts: Iterable[Node]) -> Node:
@@ -1438,4 +1467,4 @@ def _has_ops(node: Node) -> bool:
 
 
 def _has_unknown(node: Node) -> bool:
-    return isinstance(node, Unknown) or any(map(_has_unknown, _parts(node)))
+    return isinstance(node, Unknown) or any(map(_has_unknown, inner_nodes(node)))
