@@ -127,6 +127,26 @@ class ReaConfig:
         rel = self.relative(path)
         return any(self.is_excluded(p) for p in (rel, *rel.parents) if str(p) != ".")
 
+    def excludes_own(self, path: str | os.PathLike[str]) -> bool:
+        """`excludes` for a path under the directory of the pyproject.toml this came from; one
+        outside it is left in. `rea check` reads the nearest pyproject.toml above each file, so
+        this configuration's globs never apply to a file outside its directory; `rea diff` and
+        `rea explain`, which read the code with one configuration, ask this."""
+        if not self.exclude or self.source is None:
+            return False
+        home = self.__dict__.get("_home")
+        if home is None:
+            home = Path(self.source).resolve().parent
+            object.__setattr__(self, "_home", home)
+        try:
+            rel = Path(os.path.abspath(path)).relative_to(home)
+        except ValueError:
+            try:
+                rel = Path(path).resolve().relative_to(home)
+            except (ValueError, OSError, RuntimeError):  # (RuntimeError: a symlink loop)
+                return False
+        return any(self.is_excluded(p) for p in (rel, *rel.parents) if str(p) != ".")
+
     def ignored_in(self, path: str | os.PathLike[str]) -> tuple[str, ...]:
         """The code prefixes `per-file-ignores` turns off for ``path``."""
         if not self.per_file_ignores:

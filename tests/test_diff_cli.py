@@ -438,3 +438,81 @@ def test_a_run_through_the_accessor_breaks_and_a_changed_kept_lambda_is_unknown(
     (tmp_path / "new" / "app.py").write_text(WEATHER.replace('"cancel"', '"release"'))
     code, out, _ = run(capsys, "--base", "old", "--head", "new", "--fail-on-unknown")
     assert code == 1 and "Weather/forecast: unknown" in out and "kept to be called later" in out, out
+
+
+GEN = V1.replace('"Orders"', '"Generated"')
+
+
+def test_exclude_leaves_files_out_of_both_sides_as_rea_check_does(repo, capsys):
+    """`[tool.rea] exclude` is `rea check`'s list of what is not the project's code: `rea diff` read
+    it anyway, so a regenerated (or broken) file there failed the run."""
+    (repo / "pyproject.toml").write_text('[tool.rea]\nexclude = ["gen"]\n')
+    (repo / "gen").mkdir()
+    (repo / "gen" / "orders.py").write_text(GEN)
+    (repo / "gen" / "old.py").write_text(GEN.replace('"Generated"', '"Retired"'))
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "generated code")
+    (repo / "gen" / "orders.py").write_text(V2_BREAKING.replace('"Orders"', '"Generated"'))
+    (repo / "gen" / "old.py").unlink()  # (read, its handlers were `removed`)
+    (repo / "gen" / "broken.py").write_bytes(b"def (\xe9")  # (read, it could not be compared)
+    (repo / "shop" / "orders.py").write_text(V2_COMPATIBLE)
+    code, out, err = run(capsys, "--base", "HEAD")
+    assert code == 0 and "2 handlers compared: 2 compatible." in out and "Generated" not in out and "gen/" not in out, out
+    assert err == ""
+    code, out, _ = run(capsys, "--base", "HEAD", "--format", "json")
+    assert code == 0 and {h["service"] for h in json.loads(out)["handlers"]} == {"Orders"}
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "regenerated")
+    code, out, _ = run(capsys, "--base", "HEAD~1", "--head", "HEAD")  # two revisions: the same files left out
+    assert code == 0 and "2 handlers compared: 2 compatible." in out, out
+
+
+def test_an_excluded_file_named_is_left_out_and_said_so(repo, capsys):
+    """A file named on the command line that `exclude` matches: `rea check` leaves it out and warns
+    that nothing is left; `rea diff` does the same, rather than `none found` alone."""
+    (repo / "pyproject.toml").write_text('[tool.rea]\nexclude = ["shop/orders.py"]\n')
+    (repo / "shop" / "orders.py").write_text(V2_BREAKING)
+    assert main(["check", "--no-cache", "shop/orders.py"]) == 0
+    assert "no Python files to check" in capsys.readouterr().err
+    code, out, err = run(capsys, "--base", "HEAD", "shop/orders.py")
+    assert code == 0 and "0 handlers compared: none found." in out, out
+    assert err == (f"warning: no Python files to compare: [tool.rea] exclude in {repo / 'pyproject.toml'} leaves out the "
+                   "only Python file under the paths given, as `rea check` does; name files it does not exclude, or "
+                   "narrow `exclude`\n")
+    code, out, err = run(capsys, "--base", "HEAD", "shop")  # (shop/__init__.py is left)
+    assert code == 0 and err == "" and "0 handlers compared: none found." in out
+
+
+def test_exclude_in_two_directories_follows_the_head(tmp_path, capsys, monkeypatch):
+    """Between two directories the head's configuration says what is left out, on both sides: the
+    base's copy of an excluded file is not read either (its handlers were `removed`, exit 1)."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("old", "new"):
+        (tmp_path / name / "gen").mkdir(parents=True)
+        (tmp_path / name / "orders.py").write_text(V1)
+    (tmp_path / "old" / "gen" / "client.py").write_text(GEN)  # gone from new/
+    (tmp_path / "new" / "pyproject.toml").write_text('[tool.rea]\nexclude = ["gen/*.py"]\n')
+    code, out, err = run(capsys, "--base", "old", "--head", "new")
+    assert code == 0 and "2 handlers compared: 2 compatible." in out and "Generated" not in out, out + err
+    (tmp_path / "new" / "pyproject.toml").write_text('[tool.rea]\nexclude = ["client.py"]\n')  # a glob matches a tail
+    code, out, _ = run(capsys, "--base", "old", "--head", "new")
+    assert code == 0 and "Generated" not in out, out
+    (tmp_path / "new" / "pyproject.toml").write_text("[tool.rea]\n")
+    code, out, _ = run(capsys, "--base", "old", "--head", "new")
+    assert code == 1 and "Generated/place: removed" in out, out
+
+
+def test_exclude_applies_under_its_own_pyproject_only(repo, capsys, monkeypatch):
+    """The configuration read (here the current directory's) excludes only below its pyproject.toml:
+    `rea check` reads another one for a file elsewhere, so the repository's `gen/` is not this
+    project's `gen`."""
+    (repo / "billing").mkdir()
+    (repo / "billing" / "pyproject.toml").write_text('[tool.rea]\nexclude = ["gen"]\n')
+    (repo / "gen").mkdir()
+    (repo / "gen" / "orders.py").write_text(GEN)
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "gen")
+    (repo / "gen" / "orders.py").write_text(V2_BREAKING.replace('"Orders"', '"Generated"'))
+    monkeypatch.chdir(repo / "billing")
+    code, out, _ = run(capsys, "--base", "HEAD")
+    assert code == 1 and "Generated/place: breaks in-flight invocations" in out, out

@@ -23,6 +23,7 @@ from rea_lint.journal.revisions import (
     Side,
     default_base,
     directory_side,
+    excluded_under,
     exists_at,
     pathspecs,
     repo_root,
@@ -41,7 +42,9 @@ EXIT_OK, EXIT_BREAKING, EXIT_ERROR = 0, 1, 2
 WORKTREE = "the work tree"
 
 
-def _sides(args: argparse.Namespace) -> tuple[Side, Side, str, str]:
+def _sides(args: argparse.Namespace) -> tuple[Side, Side, str, str, ReaConfig]:
+    """The two sides, their labels, and the configuration both are read with (`code_config`):
+    the files its `exclude` leaves out are left out of both, as the same path of the head is."""
     for flag, value in (("--base", args.base), ("--head", args.head)):
         if value is not None and not value.strip():
             raise RevisionError(f"{flag} is empty: give a git revision (a branch, a tag, a commit hash) or a directory")
@@ -55,7 +58,9 @@ def _sides(args: argparse.Namespace) -> tuple[Side, Side, str, str]:
             raise RevisionError("compare two directories with both --base DIR and --head DIR (a directory and a revision do not mix)")
         if args.head is None:
             raise RevisionError("--base is a directory: give --head NEW_DIR too")
-        return directory_side(args.base), directory_side(args.head), str(args.base), str(args.head)
+        config = code_config(args.head)
+        skip = excluded_under(config, args.head)
+        return directory_side(args.base, skip=skip), directory_side(args.head, skip=skip), str(args.base), str(args.head), config
     repo = _repository(args)
     if args.base is None:
         base_rev, how = default_base(repo)
@@ -66,9 +71,11 @@ def _sides(args: argparse.Namespace) -> tuple[Side, Side, str, str]:
     head_label = WORKTREE if head_rev is None else args.head
     _paths_exist(repo, args.paths, (base_rev, base_label), (head_rev, head_label))
     specs = pathspecs(repo, args.paths) if args.paths else ["."]
-    old = revision_side(repo, base_rev, specs)
-    new = worktree_side(repo, specs) if head_rev is None else revision_side(repo, head_rev, specs)
-    return old, new, base_label, head_label
+    config = code_config(args.paths[0] if args.paths else None)
+    skip = excluded_under(config, repo)
+    old = revision_side(repo, base_rev, specs, skip=skip)
+    new = worktree_side(repo, specs, skip=skip) if head_rev is None else revision_side(repo, head_rev, specs, skip=skip)
+    return old, new, base_label, head_label, config
 
 
 def _is_directory(flag: str, value: str | None) -> bool:
@@ -153,28 +160,41 @@ def shapes_at(revision: str | None, paths: Sequence[str] = (), directory: str | 
     ``revision`` a git revision of the repository around the current directory or, outside
     one, around the first of ``paths`` (None: the work tree), or ``directory``, and one problem
     line per file that cannot be read, decoded or parsed. Raises `RevisionError` (one line) on bad input."""
+    config = code_config(directory or (paths[0] if paths else None))
     if directory is not None:
-        side = directory_side(directory)
+        side = directory_side(directory, skip=excluded_under(config, directory))
     else:
         repo = repo_around(paths)
         specs = pathspecs(repo, paths) if paths else ["."]
-        side = worktree_side(repo, specs) if revision is None else revision_side(repo, revision, specs)
-    shapes, problems = shapes_of_sources(side.sources, code_config(directory or (paths[0] if paths else None)))
+        skip = excluded_under(config, repo)
+        side = worktree_side(repo, specs, skip=skip) if revision is None else revision_side(repo, revision, specs, skip=skip)
+    shapes, problems = shapes_of_sources(side.sources, config)
     return shapes, [side.unreadable[p] for p in sorted(side.unreadable)] + problems
 
 
-def compute(args: argparse.Namespace) -> tuple[ProjectDiff, str, str]:
+def compute(args: argparse.Namespace) -> tuple[ProjectDiff, str, str, list[str]]:
+    """The comparison, the two sides' labels, and warnings for stderr."""
     from rea_lint.config import forget
 
     forget()  # each run reads pyproject.toml afresh (`max-file-size`), as `rea check` does
-    old_side, new_side, base, head = _sides(args)
     # both sides are read as the code being deployed says: the head directory's, else the PATHS'
-    config = code_config(args.head if args.head is not None and Path(args.head).is_dir() else (args.paths[0] if args.paths else None))
+    old_side, new_side, base, head, config = _sides(args)
     (old, old_parse), (new, new_parse) = shape_sides(old_side.sources, new_side.sources, config)
     old_problems, new_problems = {**old_side.unreadable, **old_parse}, {**new_side.unreadable, **new_parse}
     problems = [f"{base}: {old_problems[p]}" for p in sorted(old_problems)] + [f"{head}: {new_problems[p]}" for p in sorted(new_problems)]
     lost = lost_files(old_problems, new_problems, old_side.content(), new_side.content(), base, head)
-    return settle(diff_projects(old, new, problems), old, new, lost), base, head
+    return settle(diff_projects(old, new, problems), old, new, lost), base, head, _all_excluded(old_side, new_side, config)
+
+
+def _all_excluded(old: Side, new: Side, config: ReaConfig) -> list[str]:
+    """`rea check`'s warning when `exclude` leaves no file to check, for a comparison: without
+    it, `0 handlers compared: none found` would not say that the files were there."""
+    if old.sources or old.unreadable or new.sources or new.unreadable or not (old.excluded or new.excluded):
+        return []
+    n = len(old.excluded | new.excluded)
+    which = "the only Python file" if n == 1 else f"all {n} Python files"
+    return [f"warning: no Python files to compare: [tool.rea] exclude in {config.source} leaves out {which} under the "
+            "paths given, as `rea check` does; name files it does not exclude, or narrow `exclude`\n"]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -186,7 +206,7 @@ def run(args: argparse.Namespace) -> int:
               "Name another file (rea-diff.txt, rea-diff.sarif)", file=sys.stderr)
         return EXIT_ERROR
     try:
-        diff, base, head = compute(args)
+        diff, base, head, warnings = compute(args)
     except RevisionError as err:
         print(f"rea: error: {err}", file=sys.stderr)
         return EXIT_ERROR
@@ -201,6 +221,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(out)
     info = sys.stdout if args.format == "text" and not args.output_file else sys.stderr
     info.write(f"rea diff {base} -> {head}: " + report.summary(diff))
+    for warning in warnings:
+        sys.stderr.write(warning)
     if (diff.breaking or diff.not_compared) and not args.exit_zero:
         return EXIT_BREAKING
     if diff.unknown and args.fail_on_unknown and not args.exit_zero:

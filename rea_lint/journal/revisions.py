@@ -28,6 +28,7 @@ __all__ = [
     "Side",
     "default_base",
     "directory_side",
+    "excluded_under",
     "exists_at",
     "file_limits",
     "repo_root",
@@ -175,10 +176,29 @@ def _under(path: str, spec: str) -> bool:
     return spec == "." or path == spec or path.startswith(spec + "/")
 
 
-def _select(paths: Iterable[str], specs: Sequence[str]) -> list[str]:
-    """The `*.py` files among ``paths`` that ``specs`` select. Every side is filtered here, the
-    same way, whatever git's own listing matched: two sides never differ in which files they read."""
-    return [p for p in paths if _is_python(p) and any(_under(p, s) for s in specs)]
+def _select(paths: Iterable[str], specs: Sequence[str], side: Side, skip: Skip | None) -> list[str]:
+    """The `*.py` files among ``paths`` that ``specs`` select, less those ``skip`` leaves out
+    (kept in ``side.excluded``). Every side is filtered here, the same way, whatever git's own
+    listing matched: two sides never differ in which files they read."""
+    selected = [p for p in paths if _is_python(p) and any(_under(p, s) for s in specs)]
+    if skip is None:
+        return selected
+    side.excluded.update(p for p in selected if skip(p))
+    return [p for p in selected if p not in side.excluded]
+
+
+Skip = Callable[[str], bool]
+"""Relative path -> whether `[tool.rea] exclude` leaves the file out (`excluded_under`)."""
+
+
+def excluded_under(config: "ReaConfig", root: "Path | str") -> Skip | None:
+    """Relative path -> whether ``config``'s `exclude` leaves out the file at ``root``/path, as
+    `rea check` does (`ReaConfig.excludes_own`); None when it excludes nothing. Every side of a
+    comparison asks it of the same ``root`` (the work tree, the head directory): a file is left
+    out on both sides or on neither, whatever the old side's own configuration says."""
+    if not config.exclude:
+        return None
+    return lambda rel: config.excludes_own(os.path.join(root, rel))
 
 
 def _limit(specs: Sequence[str]) -> list[str]:
@@ -210,10 +230,11 @@ class _Blob:
     size: int
 
 
-def revision_side(repo: Path, rev: str, specs: Sequence[str] = (".",), limits: Callable[[str], int] | None = None) -> Side:
-    """The `*.py` files under ``specs`` at ``rev``: each over its ``limits`` (default: the work
-    tree's `max-file-size`, `file_limits`) refused unread, each link followed within the
-    revision's tree (`links`)."""
+def revision_side(repo: Path, rev: str, specs: Sequence[str] = (".",), limits: Callable[[str], int] | None = None,
+                  skip: Skip | None = None) -> Side:
+    """The `*.py` files under ``specs`` at ``rev``, less those ``skip`` leaves out: each over its
+    ``limits`` (default: the work tree's `max-file-size`, `file_limits`) refused unread, each
+    link followed within the revision's tree (`links`)."""
     commit = verify(repo, rev)
     limit = limits or file_limits(repo)
     listing = _git(repo, "ls-tree", "-r", "-l", "-z", "--full-tree", commit, "--", *_limit(specs))
@@ -223,8 +244,8 @@ def revision_side(repo: Path, rev: str, specs: Sequence[str] = (".",), limits: C
         parts = meta.split()
         if len(parts) >= 4 and parts[1] == b"blob" and parts[3].isdigit():
             blobs[name.decode("utf-8", "surrogateescape")] = _Blob(parts[0].decode(), parts[2].decode(), int(parts[3]))
-    entries = [(path, blobs[path]) for path in _select(blobs, specs)]
     side = Side()
+    entries = [(path, blobs[path]) for path in _select(blobs, specs, side, skip)]
     links = [path for path, blob in entries if blob.mode == _LINK]
     targets = _follow_links(repo, commit, links) if links else {}
     texts = _read(repo, [(p, blobs[p]) for p, to in targets.items() if isinstance(to, str) and blobs[p].size <= _LINK_TEXT_MAX])
@@ -319,19 +340,24 @@ _NO_FILE = {b"dangling": "dangling", b"notdir": "dangling", b"loop": "loop", b"s
 """`git cat-file --follow-symlinks`' answers that name no object, in `links.follow`'s words."""
 
 
-def worktree_side(repo: Path, specs: Sequence[str] = (".",), limits: Callable[[str], int] | None = None) -> Side:
+def worktree_side(repo: Path, specs: Sequence[str] = (".",), limits: Callable[[str], int] | None = None,
+                  skip: Skip | None = None) -> Side:
     """The `*.py` files under ``specs`` in the work tree: tracked and untracked, as git sees
     them (ignored files left out, deleted files absent), and the ones git does not list because
-    they are no files (a FIFO), which cannot be read. Each is read up to its ``limits``
-    (`file_limits`); links are followed within the repository, as in a revision."""
+    they are no files (a FIFO), which cannot be read; those ``skip`` leaves out are not looked
+    at. Each is read up to its ``limits`` (`file_limits`); links are followed within the
+    repository, as in a revision."""
     listing = _git(repo, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *_limit(specs))
     listed = sorted({raw.decode("utf-8", "surrogateescape") for raw in listing.split(b"\0") if raw})
     limit = limits or file_limits(repo)
     side = Side()
-    for path in _select(listed, specs):
+    for path in _select(listed, specs, side, skip):
         _add(side, repo, path, limit(path), "the repository")
     for path, mode in _not_files(repo, specs, listed):
-        side.refuse(path, f"{describe_mode(mode)}, not a regular file")
+        if skip is not None and skip(path):
+            side.excluded.add(path)
+        else:
+            side.refuse(path, f"{describe_mode(mode)}, not a regular file")
     if side.over_limit:
         side.unread.update({path: Unread("blob", oid) for path, oid in _unmodified(repo, side.over_limit).items()})
     return side
@@ -422,10 +448,12 @@ def _ignored(repo: Path, paths: Sequence[str]) -> set[str]:
     return {raw.decode("utf-8", "surrogateescape") for raw in out.split(b"\0") if raw}
 
 
-def directory_side(directory: str | os.PathLike[str], limits: Callable[[str], int] | None = None) -> Side:
+def directory_side(directory: str | os.PathLike[str], limits: Callable[[str], int] | None = None,
+                   skip: Skip | None = None) -> Side:
     """The `*.py` files under a directory (hidden directories, `__pycache__`, virtual
-    environments left out); a FIFO among them cannot be read. Each is read up to its
-    ``limits`` (`file_limits`); links are followed within the directory, as in a revision."""
+    environments and those ``skip`` leaves out left out); a FIFO among them cannot be read.
+    Each is read up to its ``limits`` (`file_limits`); links are followed within the
+    directory, as in a revision."""
     root = Path(directory)
     if not root.is_dir():
         raise RevisionError(f"{directory}: not a directory")
@@ -436,5 +464,8 @@ def directory_side(directory: str | os.PathLike[str], limits: Callable[[str], in
         for name in sorted(filenames):
             if _is_python(name):
                 rel = (Path(dirpath) / name).relative_to(root).as_posix()
-                _add(side, root, rel, limit(rel), f"the directory {directory}")
+                if skip is not None and skip(rel):
+                    side.excluded.add(rel)
+                else:
+                    _add(side, root, rel, limit(rel), f"the directory {directory}")
     return side

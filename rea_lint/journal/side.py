@@ -46,6 +46,8 @@ class Side:
     """What the files refused without being read are, where that is known (`Unread`)."""
     over_limit: list[str] = field(default_factory=list)
     """The files on disk refused for their size (git may know their blob id: `unread`)."""
+    excluded: set[str] = field(default_factory=set)
+    """The files `[tool.rea] exclude` leaves out, as `rea check` does: never read."""
 
     def add_bytes(self, path: str, data: bytes) -> None:
         from rea_lint.runner import decode, undecodable

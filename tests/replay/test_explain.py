@@ -310,3 +310,27 @@ def test_the_projects_own_restate_module_counts(tmp_path, capsys, monkeypatch):
                               "--format", "json", "--message", message)
     assert code == 0 and data is not None, out
     assert data["diff_verdict"] == "breaking" and data["cause_decided"], data
+
+
+def test_exclude_leaves_files_out_as_rea_check_does(tmp_path, capsys, monkeypatch):
+    """`[tool.rea] exclude`: a handler only in an excluded file is not the project's (said so in a
+    note, as `rea check` warns that nothing is left); `--since OLD_DIR` is judged at the current
+    code's paths, so the deployed copy kept in an excluded `old/` is still read."""
+    (tmp_path / "pyproject.toml").write_text('[tool.rea]\nexclude = ["old", "gen"]\n')
+    for name, run_name in (("old", "charge"), ("new", "charge-card"), ("new/gen", "charge-card")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "pay.py").write_text(
+            "import restate\n\nsvc = restate.Service('Pay')\n\n\n@svc.handler()\n"
+            "async def go(ctx: restate.Context, arg: str) -> str:\n"
+            f"    await ctx.run_typed('{run_name}', lambda: 1)\n    return 'x'\n")
+    message = run_mismatch(1, "'charge'", "'charge-card'")
+    code, data, out = explain(capsys, monkeypatch, str(tmp_path / "new"), "--since", str(tmp_path / "old"),
+                              "--format", "json", "--message", message)
+    assert code == 0 and data is not None, out
+    assert data["line"] == f"{tmp_path / 'new' / 'pay.py'}:8" and data["diff_verdict"] == "breaking", data
+    assert data["problems"] == [], data
+    code, data, out = explain(capsys, monkeypatch, str(tmp_path / "new" / "gen" / "pay.py"), "--format", "json", "--message", message)
+    assert code == 1 and data is not None and data["line"] is None, out
+    assert data["problems"] == [f"no Python files to read: [tool.rea] exclude in {tmp_path / 'pyproject.toml'} leaves out the "
+                                "only Python file under the paths given, as `rea check` does; name files it does not "
+                                "exclude, or narrow `exclude`"], data
