@@ -40,12 +40,54 @@ def _blocks_of(cls: type) -> tuple[str, ...]:
     return blocks
 
 
+_DEFINES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_ASSIGNS = (ast.Assign, ast.AnnAssign, ast.AugAssign)
+
+
+def _imported_names(node: ast.Import | ast.ImportFrom) -> Iterable[str]:
+    """The names an import statement binds (a star import's are not known here)."""
+    for alias in node.names:
+        if alias.asname:
+            yield alias.asname
+        elif alias.name != "*":
+            yield alias.name.split(".", 1)[0] if type(node) is ast.Import else alias.name
+
+
+def _target_names(targets: Iterable[ast.expr]) -> Iterable[str]:
+    """The names assignment targets bind (`a`, `a, *b`; not `a.x = ...` or `a[0] = ...`, which
+    change the object the name holds)."""
+    stack = list(targets)
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is ast.Name:
+            yield node.id  # type: ignore[attr-defined]
+        elif kind is ast.Tuple or kind is ast.List:
+            stack.extend(node.elts)  # type: ignore[attr-defined]
+        elif kind is ast.Starred:
+            stack.append(node.value)  # type: ignore[attr-defined]
+
+
+def _imports_in(stmt: ast.stmt) -> Iterable[str]:
+    """The names imports inside a compound statement bind (not those in a def or class in it)."""
+    stack = [stmt]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is ast.Import or kind is ast.ImportFrom:
+            yield from _imported_names(node)  # type: ignore[arg-type]
+        elif kind not in _DEFINES:
+            for name in _blocks_of(kind):
+                stack.extend(getattr(node, name, None) or ())
+
+
 class ImportMap:
     """Local name -> qualified name, from every import and module-level alias in a module.
 
     Imports inside functions are included: a module that imports `random` inside a run
     action still means the `random` module by that name. Module-level assignments of an
-    imported attribute (`now = datetime.datetime.now`) are followed as aliases.
+    imported attribute (`now = datetime.datetime.now`) are followed as aliases. A name the
+    module imports and then binds itself at its top level is the module's (`_shadow`).
     """
 
     __slots__ = ("names", "modules", "package", "_starred")
@@ -83,7 +125,7 @@ class ImportMap:
                         self._add_import_from(stmt)  # type: ignore[arg-type]
                 for stmt in assigns:
                     self._add_alias(stmt)
-                return self._unstar(tree)
+                return self._unstar(tree)._shadow(tree)
         # every statement at any depth (imports inside functions count), expressions skipped
         stack: list[ast.AST] = list(reversed(tree.body))
         pop, extend = stack.pop, stack.extend
@@ -106,7 +148,7 @@ class ImportMap:
                 self._add_import_from(node)  # type: ignore[arg-type]
         for stmt in tree.body:
             self._add_alias(stmt)
-        return self._unstar(tree)
+        return self._unstar(tree)._shadow(tree)
 
     def _unstar(self, tree: ast.Module) -> "ImportMap":
         """A name a star import bound that the module binds itself (a def, a class, an
@@ -127,6 +169,53 @@ class ImportMap:
                     if name in starred and self.names.get(name) == starred[name]:
                         del self.names[name]
         return self
+
+    def _shadow(self, tree: ast.Module) -> "ImportMap":
+        """A name the module imports and then rebinds itself at its top level, by a `def`, a
+        class or an assignment of something that is not an import's (`import shop.svc as svc`
+        then `svc = restate.Service("s")`), is the module's from then on: its functions, run
+        after the module is loaded, see the later binding. A binding inside an `if`, a `try`
+        (`except ImportError: x = None`), a loop may not run: there the import stands, as it
+        does when the module imports the name again later (in such a block too)."""
+        imported: dict[str, bool] = {}
+        """Name imported at the top level -> whether an import (or an alias of one) binds it last."""
+        import_t, import_from_t = ast.Import, ast.ImportFrom
+        for stmt in tree.body:
+            kind = type(stmt)
+            if kind is import_t or kind is import_from_t:
+                imported.update(dict.fromkeys(_imported_names(stmt), True))  # type: ignore[arg-type]
+            elif not imported:
+                continue
+            elif kind in _DEFINES:
+                if stmt.name in imported:  # type: ignore[attr-defined]
+                    imported[stmt.name] = False  # type: ignore[attr-defined]
+            elif kind in _ASSIGNS:
+                if kind is not ast.AugAssign and self._is_alias(stmt):
+                    imported[stmt.targets[0].id if kind is ast.Assign else stmt.target.id] = True  # type: ignore[attr-defined]
+                    continue
+                targets = stmt.targets if kind is ast.Assign else [stmt.target]  # type: ignore[attr-defined]
+                if kind is ast.AnnAssign and stmt.value is None:  # type: ignore[attr-defined]
+                    continue  # (`x: int` binds nothing)
+                for name in _target_names(targets):
+                    if name in imported:
+                        imported[name] = False
+            elif _blocks_of(kind):  # an import in a block that may run: it may be the binding in force
+                for name in _imports_in(stmt):
+                    imported[name] = True
+        for name, still in imported.items():
+            if not still and name not in self._starred:
+                self.names.pop(name, None)
+        return self
+
+    def _is_alias(self, stmt: ast.stmt) -> bool:
+        """Is this assignment one `_add_alias` reads as an alias of an import (or the import itself, `x = x`)?"""
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target, value = stmt.targets[0], stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            target, value = stmt.target, stmt.value
+        else:
+            return False
+        return isinstance(target, ast.Name) and isinstance(value, (ast.Name, ast.Attribute)) and self.resolve(value) is not None
 
     def _add_import(self, node: ast.Import) -> None:
         for alias in node.names:

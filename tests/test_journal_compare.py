@@ -342,6 +342,37 @@ def test_a_key_imported_from_a_constants_module_is_its_literal():
         assert d.verdict is expected, (imports, d.reason)
 
 
+def test_an_import_the_module_rebinds_later_is_not_followed():
+    """restatedev/docs-restate 4137afd978: `import src.develop.my_service as my_service`, then
+    `my_service = Service("MyService")` in the same module. The handlers see the Service (the
+    later binding), whose `my_handler` no module defines; rea followed the import to the other
+    module's handler `myHandler` and called dropping the import `breaking`."""
+    other = ('import restate\n\nmy_service = restate.Service("MyService")\n\n\n@my_service.handler("myHandler")\n'
+             'async def my_handler(ctx: restate.Context, greeting: str) -> str:\n    return greeting\n')
+    timers = ('import restate\n{imports}\nmy_service = restate.Service("MyService")\n\n\n@my_service.handler()\n'
+              'async def my_handler(ctx: restate.Context, arg: str) -> None:\n    return None\n\n\n@my_service.handler()\n'
+              'async def timer_handler(ctx: restate.Context, arg: str) -> None:\n    await ctx.service_call({target}, "Hi")\n')
+    files = {"src/__init__.py": "", "src/develop/__init__.py": "", "src/develop/my_service.py": other}
+    old, _ = shapes_of_sources({**files, "src/develop/timers.py": timers.format(
+        imports="import src.develop.my_service as my_service\n", target="my_service.my_handler")})
+    new, _ = shapes_of_sources({**files, "src/develop/timers.py": timers.format(imports="", target="my_handler")})
+    d = compare_handlers(old[("MyService", "timer_handler")], new[("MyService", "timer_handler")])
+    assert d.verdict is Verdict.UNKNOWN and "'myHandler'" not in d.reason, d.reason
+    # a constant the module sets after importing that name is the module's own
+    app = PRELUDE.replace("import somelib\n", "import somelib\n{imports}\n") + (
+        "@obj.handler()\nasync def h(ctx: restate.ObjectContext, req: dict) -> str:\n    return await ctx.get({key}) or ''\n")
+    keys = {"shop/__init__.py": "", "shop/keys.py": 'BALANCE = "total"\n'}
+    new, _ = shapes_of_sources({**keys, "shop/app.py": app.format(imports="", key='"balance"')})
+    for imports, expected in (('from shop.keys import BALANCE\nBALANCE = "balance"', Verdict.COMPATIBLE),
+                              ('BALANCE = "balance"\nfrom shop.keys import BALANCE', Verdict.BREAKING),
+                              ('from shop.keys import BALANCE\nBALANCE = "balance"\nBALANCE = "balance"', Verdict.UNKNOWN),
+                              ('from shop.keys import BALANCE\nBALANCE = "balance"\nfor BALANCE in ["x"]:\n    pass', Verdict.UNKNOWN)):
+        old, problems = shapes_of_sources({**keys, "shop/app.py": app.format(imports=imports, key="BALANCE")})
+        assert problems == []
+        d = compare_handlers(old[("obj", "h")], new[("obj", "h")])
+        assert d.verdict is expected, (imports, d.reason)
+
+
 def test_a_result_decoded_another_way_decides_a_branch_as_before():
     """restatedev/examples 054e63ed added `type_hint=bool` to `if await ctx.get("reserved")`:
     replay hands back the recorded value, whatever it is decoded with, so the branch goes the

@@ -399,7 +399,9 @@ class Fingerprinter:
 def module_constant(model: Model, name: str) -> ast.Constant | None:
     """The literal a module-level name always holds: bound once in the module, by a plain
     assignment of a literal (`BALANCE = "balance"`), and never declared `global`. None
-    otherwise (bound again, by a loop, an import or a `def`; or assigned from a function)."""
+    otherwise (bound again, by a loop, an import or a `def`; or assigned from a function). An
+    import the assignment shadows (`from keys import BALANCE` before it, `ImportMap`) is not
+    a binding in force when a function runs: it does not count."""
     value = model.module_values.get(name)
     if not isinstance(value, ast.Constant) or not isinstance(value.value, _LITERAL_TYPES):
         return None
@@ -407,8 +409,9 @@ def module_constant(model: Model, name: str) -> ast.Constant | None:
     found = shared.get("fingerprint-module-bindings")
     if found is None:
         found = shared["fingerprint-module-bindings"] = _module_bindings(model.tree)
-    stores, declared_global = found
-    return value if stores[name] == 1 and not stores["*"] and name not in declared_global else None
+    stores, declared_global, imports = found
+    shadowed = imports[name] if name not in model.imports.names else 0
+    return value if stores[name] - shadowed == 1 and not stores["*"] and name not in declared_global else None
 
 
 def class_constant(model: Model, cls: str, attr: str) -> ast.Constant | None:
@@ -433,7 +436,7 @@ def _class_constant(model: Model, cls: str, attr: str) -> ast.Constant | None:
     bindings = shared.get("fingerprint-module-bindings")
     if bindings is None:
         bindings = shared["fingerprint-module-bindings"] = _module_bindings(model.tree)
-    stores, declared_global = bindings
+    stores, declared_global, _imports = bindings
     if len(classes) != 1 or stores[cls] != 1 or stores["*"] or cls in declared_global:
         return None
     klass = classes[0]
@@ -460,11 +463,12 @@ def _class_constant(model: Model, cls: str, attr: str) -> ast.Constant | None:
     return plain[0].value  # type: ignore[return-value]
 
 
-def _module_bindings(tree: ast.Module) -> tuple[Counter[str], frozenset[str]]:
+def _module_bindings(tree: ast.Module) -> tuple[Counter[str], frozenset[str], Counter[str]]:
     """How often each name is bound at module level (any way: assignment, loop, import, `def`,
-    `except ... as`, a match capture; `*` counts star imports, which may bind any name), and
-    the names some function declares `global`."""
+    `except ... as`, a match capture; `*` counts star imports, which may bind any name), the
+    names some function declares `global`, and how many of each name's bindings are imports."""
     stores: Counter[str] = Counter()
+    imports: Counter[str] = Counter()
     declared: set[str] = set()
     stack: list[tuple[ast.AST, bool]] = [(stmt, True) for stmt in tree.body]
     while stack:
@@ -479,6 +483,7 @@ def _module_bindings(tree: ast.Module) -> tuple[Counter[str], frozenset[str]]:
                     stores[node.id] += 1
             elif isinstance(node, ast.alias):
                 stores[(node.asname or node.name).split(".")[0]] += 1
+                imports[(node.asname or node.name).split(".")[0]] += 1
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 stores[node.name] += 1
             elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
@@ -486,7 +491,7 @@ def _module_bindings(tree: ast.Module) -> tuple[Counter[str], frozenset[str]]:
             elif isinstance(node, ast.MatchMapping) and node.rest:
                 stores[node.rest] += 1
         stack.extend((child, top and not scope) for child in ast.iter_child_nodes(node))
-    return stores, frozenset(declared)
+    return stores, frozenset(declared), imports
 
 
 def _bind(out: dict[str, list[ast.AST | str | tuple[int, ast.AST]]], target: ast.AST, value: ast.AST | str | tuple[int, ast.AST]) -> None:
