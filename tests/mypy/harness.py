@@ -8,6 +8,7 @@ implements, so it works unchanged on the linter's `fixtures/`.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import sys
@@ -81,9 +82,14 @@ def run_mypy(directory: str | os.PathLike[str], *, config: str | os.PathLike[str
         # The modules import each other as top-level modules, whatever packages lie above.
         old = os.environ.get("MYPYPATH")
         os.environ["MYPYPATH"] = str(directory)
+        # mypy tunes the collector for its own process (`gc.set_threshold(200_000, 30, 30)`,
+        # and moves what it built to the oldest generation): in-process, that would stay set for
+        # every later test, which would then run with ~2 GB of a dead build's cycles uncollected
+        thresholds = gc.get_threshold()
         try:
             stdout, stderr, status = mypy_api.run(args)
         finally:
+            gc.set_threshold(*thresholds)
             if old is None:
                 del os.environ["MYPYPATH"]
             else:
