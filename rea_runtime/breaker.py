@@ -39,9 +39,10 @@ from restate.exceptions import TerminalError
 from restate.server_context import restate_context_is_replaying
 
 from . import events
+from .arguments import check_name
 from .context import GuardedContext
 from .presets import ConfigurationError
-from .run import _serde_for, check_name, run_failed, run_settled
+from .run import _serde_for, run_failed, run_settled
 from .services import VirtualObject
 
 __all__ = ["CircuitBreaker", "CircuitOpenError", "BreakerConfigError", "BreakerStatus", "breaker_object"]

@@ -17,6 +17,7 @@ from typing import Any, Callable
 from restate.handler import RESTATE_UNIQUE_HANDLER_SYMBOL as HANDLER_SYMBOL
 
 from . import events
+from .arguments import check_name
 from .guards import IN_RUN, Invocation, report
 from .misuse import KIND_OF_METHOD, check_action, check_call_kind, mark_exclusive_wait, mark_sleep
 from .state_budget import budgets as state_budgets, set_measured
@@ -130,6 +131,8 @@ def _run_method(method: str) -> Callable[..., Any]:
     template = "{0}.%s({1!r}, ...)" % method
 
     def run_call(self: Any, name: str, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if type(name) is not str and not isinstance(name, str):  # the SDK's VM: a TypeError, retried forever
+            check_name(f"{self._name}.{method}", name, action, first="")
         frame = _getframe(1)
         run = _run_name()
         if run is not None:

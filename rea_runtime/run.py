@@ -26,6 +26,8 @@ from restate.serde import DefaultSerde, Serde
 from restate.types import extract_core_type
 
 from . import events
+from .arguments import check_name
+from .arguments import short as _short
 from .context import GuardedContext
 from .guards import CURRENT
 from .misuse import check_action
@@ -131,11 +133,6 @@ def _checked(name: str, action: Callable[..., Any], serde: Serde[Any], sdk_ctx: 
     return sync_action
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 _MS = timedelta(milliseconds=1)
 
 
@@ -168,22 +165,6 @@ def _check_options(name: str, opts: RunOptions[Any]) -> None:
                                or not math.isfinite(factor) or factor < 1):
         raise bad(f"retry_interval_factor is {_short(factor)}", "a finite number >= 1 (1: the same interval "
                   "each time, 2: doubling), or None")
-
-
-def check_name(helper: str, name: Any, action: Any) -> None:
-    """A run name that is no text, refused before the SDK sees it: its VM raises a plain
-    TypeError there, which Restate retries forever. A `TerminalError`: no retry fixes code."""
-    if isinstance(name, str) and name.strip():
-        return
-    label = getattr(action, "__name__", "")
-    shown = label if label.isidentifier() else "action"
-    if callable(name) and isinstance(action, str):  # run(ctx, fetch, "fetch")
-        what = getattr(name, "__qualname__", None) or type(name).__name__
-        raise TerminalError(f"{helper}: the run name is {type(name).__name__} {what}; fix: the name comes first: "
-                            f"{helper}(ctx, {action!r}, {what})")
-    example = f"{helper}(ctx, {(label if shown == label else 'fetch')!r}, {shown})"
-    raise TerminalError(f"{helper}: the run name is {type(name).__name__} {_short(name)}; fix: a non-empty str "
-                        f"naming the run (it labels the journal entry), e.g. {example}")
 
 
 def run_typed(

@@ -1,0 +1,97 @@
+"""The guarded context refuses an argument the SDK can never take with a `TerminalError` naming
+it and the fix. Handed on, the SDK (or its VM) raised a plain `TypeError`/`AttributeError`/
+`OverflowError` inside the handler, which Restate retried forever: each case below was seen
+retried on a real server before the guard refused it. What the SDK does take, however odd,
+is left to it (`test_what_the_sdk_takes_still_works`)."""
+
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable
+
+import pytest
+import restate
+
+import rea_runtime
+
+from ._terminal import terminal_failure
+
+
+def fetch() -> int:
+    return 1
+
+
+class Text(str):
+    """A str subclass: the SDK's VM takes it as text."""
+
+
+box = rea_runtime.VirtualObject("ContextArguments")
+
+BAD: dict[str, Callable[[Any], Awaitable[Any]]] = {
+    "run_int": lambda ctx: ctx.run(123, fetch),
+    "run_none": lambda ctx: ctx.run(None, fetch),
+    "run_swapped": lambda ctx: ctx.run(fetch, "fetch"),
+    "run_typed_int": lambda ctx: ctx.run_typed(123, fetch),
+}
+
+GOOD: dict[str, Callable[[Any], Awaitable[Any]]] = {
+    "run_empty_name": lambda ctx: ctx.run("", fetch),
+    "run_str_subclass": lambda ctx: ctx.run(Text("fetch"), fetch),
+}
+
+
+@box.handler()
+async def bad(ctx: restate.ObjectContext, case: str) -> Any:
+    return await BAD[case](ctx)
+
+
+unguarded = rea_runtime.VirtualObject("ContextArgumentsDisabled", policy="disabled")
+
+
+@unguarded.handler(name="bad")
+async def bad_disabled(ctx: restate.ObjectContext, case: str) -> Any:
+    return await BAD[case](ctx)
+
+
+@box.handler()
+async def good(ctx: restate.ObjectContext, case: str) -> Any:
+    return await GOOD[case](ctx)
+
+
+@pytest.fixture(scope="module")
+def restate_app() -> Any:
+    return rea_runtime.app([box, unguarded])
+
+
+REFUSED = [
+    ("run_int", "ctx.run: the run name is int 123; fix: a non-empty str naming the run (it labels the journal "
+                "entry), e.g. ctx.run('fetch', fetch)"),
+    ("run_none", "ctx.run: the run name is NoneType None; fix: a non-empty str naming the run"),
+    ("run_swapped", "ctx.run: the run name is function fetch; fix: the name comes first: ctx.run('fetch', fetch)"),
+    ("run_typed_int", "ctx.run_typed: the run name is int 123; fix: a non-empty str naming the run (it labels the "
+                      "journal entry), e.g. ctx.run_typed('fetch', fetch)"),
+]
+"""(case of BAD, what the invocation fails with)."""
+
+
+@pytest.mark.parametrize("case,message", REFUSED, ids=[case for case, _ in REFUSED])
+async def test_an_argument_the_sdk_never_takes_fails_the_invocation_terminally(restate_env, case: str,
+                                                                               message: str) -> None:
+    failure = await terminal_failure(restate_env, "ContextArguments", "bad", case, key=restate_env.unique())
+    assert message in failure, failure
+
+
+def test_every_refusal_is_proved() -> None:
+    assert sorted(case for case, _ in REFUSED) == sorted(BAD)
+
+
+async def test_also_when_the_policy_is_disabled(restate_env) -> None:
+    """No rule: no policy makes the call work, and the SDK's error was retried forever."""
+    failure = await terminal_failure(restate_env, "ContextArgumentsDisabled", "bad", "run_int",
+                                     key=restate_env.unique())
+    assert "ctx.run: the run name is int 123; fix:" in failure, failure
+
+
+@pytest.mark.parametrize("case", sorted(GOOD))
+async def test_what_the_sdk_takes_still_works(restate_env, case: str) -> None:
+    resp = await restate_env.call("ContextArguments", "good", case, key=restate_env.unique())
+    assert resp.status_code == 200, resp.text
