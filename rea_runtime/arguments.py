@@ -12,10 +12,11 @@ The callers test the common case inline (`type(x) is str`) and come here only wh
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from restate.exceptions import TerminalError
 
-__all__ = ["check_name", "refused", "short", "shown"]
+__all__ = ["check_name", "if_text", "refused", "short", "shown"]
 
 
 def short(value: Any) -> str:
@@ -31,6 +32,13 @@ def shown(value: Any) -> str:
         if isinstance(name, str):
             return name
     return short(value)
+
+
+def if_text(value: Any, meant: str) -> str:
+    """For a number or UUID where text is due, the other half of the fix: its `str(...)`."""
+    if isinstance(value, (int, float, UUID)) and not isinstance(value, bool):
+        return f" (str(...) of the {type(value).__name__}, if it is {meant})"
+    return ""
 
 
 def refused(call: str, what: str, value: Any, fix: str) -> TerminalError:

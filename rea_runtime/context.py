@@ -17,7 +17,7 @@ from typing import Any, Callable
 from restate.handler import RESTATE_UNIQUE_HANDLER_SYMBOL as HANDLER_SYMBOL
 
 from . import events
-from .arguments import check_name
+from .arguments import check_name, if_text, refused
 from .guards import IN_RUN, Invocation, report
 from .misuse import KIND_OF_METHOD, check_action, check_call_kind, mark_exclusive_wait, mark_sleep
 from .state_budget import budgets as state_budgets, set_measured
@@ -153,6 +153,13 @@ def _run_method(method: str) -> Callable[..., Any]:
     return run_call
 
 
+def _state_key(ctx: str, method: str, name: Any) -> Exception:
+    """A state key that is no str (the SDK's VM: a TypeError, retried forever)."""
+    example = f"{ctx}.{method}('count'{', value' if method == 'set' else ''})"
+    return refused(f"{ctx}.{method}", "state key", name,
+                   f"a str naming the entry, e.g. {example}{if_text(name, 'the name')}")
+
+
 class GuardedContext:
     """A drop-in for `restate.Context` / `ObjectContext` / `WorkflowContext` (and shared ones).
 
@@ -229,6 +236,8 @@ class GuardedContext:
     # -- state -------------------------------------------------------------------------------
 
     def get(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        if type(name) is not str and not isinstance(name, str):
+            raise _state_key(self._name, "get", name)
         frame = _getframe(1)
         run = _run_name()
         if run is not None:
@@ -258,6 +267,8 @@ class GuardedContext:
             report(self._inv, "REA202", f"{self._name}.{subject}", _getframe(2), self._name)
 
     def set(self, name: str, value: Any, *args: Any, **kwargs: Any) -> None:
+        if type(name) is not str and not isinstance(name, str):
+            raise _state_key(self._name, "set", name)
         if self._inv.kind in _SHARED or _run_name() is not None:
             self._write("set", f"set({name!r}, ...)")
         limits = self._budgets
@@ -272,6 +283,8 @@ class GuardedContext:
             set_measured(self._ctx, self._inv, limits, name, value, args, kwargs)
 
     def clear(self, name: str, *args: Any, **kwargs: Any) -> None:
+        if type(name) is not str and not isinstance(name, str):
+            raise _state_key(self._name, "clear", name)
         self._write("clear", f"clear({name!r})")
         self._ctx.clear(name, *args, **kwargs)
         if self._inv.state_sizes is not None:

@@ -6,7 +6,9 @@ is left to it (`test_what_the_sdk_takes_still_works`)."""
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Awaitable, Callable
+from uuid import UUID
 
 import pytest
 import restate
@@ -24,6 +26,12 @@ class Text(str):
     """A str subclass: the SDK's VM takes it as text."""
 
 
+async def _now(*results: Any) -> Any:
+    """The results of calls that return no future (`ctx.set`), or a future to await last."""
+    last = results[-1]
+    return await last if inspect.isawaitable(last) else last
+
+
 box = rea_runtime.VirtualObject("ContextArguments")
 
 BAD: dict[str, Callable[[Any], Awaitable[Any]]] = {
@@ -31,11 +39,16 @@ BAD: dict[str, Callable[[Any], Awaitable[Any]]] = {
     "run_none": lambda ctx: ctx.run(None, fetch),
     "run_swapped": lambda ctx: ctx.run(fetch, "fetch"),
     "run_typed_int": lambda ctx: ctx.run_typed(123, fetch),
+    "get_int": lambda ctx: ctx.get(123),
+    "get_none": lambda ctx: ctx.get(None),
+    "set_uuid": lambda ctx: _now(ctx.set(UUID(int=7), 1)),
+    "clear_int": lambda ctx: _now(ctx.clear(5)),
 }
 
 GOOD: dict[str, Callable[[Any], Awaitable[Any]]] = {
     "run_empty_name": lambda ctx: ctx.run("", fetch),
     "run_str_subclass": lambda ctx: ctx.run(Text("fetch"), fetch),
+    "state_str_subclass": lambda ctx: _now(ctx.set(Text("n"), 1), ctx.get(Text("n")), ctx.clear(Text("n"))),
 }
 
 
@@ -69,6 +82,12 @@ REFUSED = [
     ("run_swapped", "ctx.run: the run name is function fetch; fix: the name comes first: ctx.run('fetch', fetch)"),
     ("run_typed_int", "ctx.run_typed: the run name is int 123; fix: a non-empty str naming the run (it labels the "
                       "journal entry), e.g. ctx.run_typed('fetch', fetch)"),
+    ("get_int", "ctx.get: the state key is int 123; fix: a str naming the entry, e.g. ctx.get('count') (str(...) "
+                "of the int, if it is the name)"),
+    ("get_none", "ctx.get: the state key is NoneType None; fix: a str naming the entry, e.g. ctx.get('count')"),
+    ("set_uuid", "ctx.set: the state key is UUID UUID('00000000-0000-0000-0000-000000000007'); fix: a str naming "
+                 "the entry, e.g. ctx.set('count', value) (str(...) of the UUID, if it is the name)"),
+    ("clear_int", "ctx.clear: the state key is int 5; fix: a str naming the entry, e.g. ctx.clear('count')"),
 ]
 """(case of BAD, what the invocation fails with)."""
 
