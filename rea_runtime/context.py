@@ -11,9 +11,11 @@ from __future__ import annotations
 import functools
 import inspect
 import sys
+from datetime import timedelta
 from types import FunctionType
 from typing import Any, Callable
 
+from restate.exceptions import TerminalError
 from restate.handler import RESTATE_UNIQUE_HANDLER_SYMBOL as HANDLER_SYMBOL
 
 from . import events
@@ -158,6 +160,34 @@ def _state_key(ctx: str, method: str, name: Any) -> Exception:
     example = f"{ctx}.{method}('count'{', value' if method == 'set' else ''})"
     return refused(f"{ctx}.{method}", "state key", name,
                    f"a str naming the entry, e.g. {example}{if_text(name, 'the name')}")
+
+
+_NO_TIME = timedelta(0)
+
+
+def _check_sleep(ctx: str, args: tuple, kwargs: dict) -> None:
+    """`ctx.sleep`'s arguments, past the fast path (one positional timedelta >= 0): a duration
+    that is no timedelta (`.total_seconds()`: an AttributeError) or is negative (an
+    OverflowError in the VM), or a name that is no str, all retried forever by Restate."""
+    call = f"{ctx}.sleep"
+    if args:
+        delta = args[0]
+    elif "delta" in kwargs:
+        delta = kwargs["delta"]
+    else:
+        return  # no duration at all: the SDK's own TypeError names it
+    if isinstance(delta, timedelta):
+        if delta < _NO_TIME:
+            raise TerminalError(f"{call}: the duration is -{-delta}; fix: timedelta(0) or more (for a deadline "
+                                f"that may have passed: max(delta, timedelta(0)))")
+    elif getattr(delta, "total_seconds", None) is None:
+        number = isinstance(delta, (int, float)) and not isinstance(delta, bool)
+        example = f"timedelta(seconds={delta!r})" if number else "timedelta(seconds=30)"
+        raise refused(call, "duration", delta, f"a datetime.timedelta, e.g. {call}({example}) (a bare number has "
+                      f"no unit)")
+    name = args[1] if len(args) > 1 else kwargs.get("name")
+    if name is not None and not isinstance(name, str):
+        raise refused(call, "name", name, "a str labelling the sleep in the journal, or None")
 
 
 class GuardedContext:
@@ -311,6 +341,8 @@ class GuardedContext:
         return fut
 
     def sleep(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs or len(args) != 1 or type(args[0]) is not timedelta or args[0] < _NO_TIME:
+            _check_sleep(self._name, args, kwargs)
         frame = _getframe(1)
         run = _run_name()
         if run is not None:

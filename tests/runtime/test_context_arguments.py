@@ -7,6 +7,7 @@ is left to it (`test_what_the_sdk_takes_still_works`)."""
 from __future__ import annotations
 
 import inspect
+from datetime import timedelta
 from typing import Any, Awaitable, Callable
 from uuid import UUID
 
@@ -26,10 +27,16 @@ class Text(str):
     """A str subclass: the SDK's VM takes it as text."""
 
 
+class Span(timedelta):
+    """A timedelta subclass (pandas' Timedelta is one): the SDK takes it."""
+
+
 async def _now(*results: Any) -> Any:
-    """The results of calls that return no future (`ctx.set`), or a future to await last."""
-    last = results[-1]
-    return await last if inspect.isawaitable(last) else last
+    """What calls made in a lambda give: each future awaited in turn (`ctx.set` gives none)."""
+    for result in results:
+        if inspect.isawaitable(result):
+            await result
+    return None
 
 
 box = rea_runtime.VirtualObject("ContextArguments")
@@ -43,12 +50,19 @@ BAD: dict[str, Callable[[Any], Awaitable[Any]]] = {
     "get_none": lambda ctx: ctx.get(None),
     "set_uuid": lambda ctx: _now(ctx.set(UUID(int=7), 1)),
     "clear_int": lambda ctx: _now(ctx.clear(5)),
+    "sleep_int": lambda ctx: ctx.sleep(5),
+    "sleep_float": lambda ctx: ctx.sleep(0.5),
+    "sleep_none": lambda ctx: ctx.sleep(delta=None),
+    "sleep_negative": lambda ctx: ctx.sleep(timedelta(seconds=-1)),
+    "sleep_name_int": lambda ctx: ctx.sleep(timedelta(0), name=5),
 }
 
 GOOD: dict[str, Callable[[Any], Awaitable[Any]]] = {
     "run_empty_name": lambda ctx: ctx.run("", fetch),
     "run_str_subclass": lambda ctx: ctx.run(Text("fetch"), fetch),
     "state_str_subclass": lambda ctx: _now(ctx.set(Text("n"), 1), ctx.get(Text("n")), ctx.clear(Text("n"))),
+    "sleep_forms": lambda ctx: _now(ctx.sleep(Span(milliseconds=1)), ctx.sleep(delta=timedelta(0)),
+                                    ctx.sleep(timedelta(microseconds=10), name=Text("nap"))),
 }
 
 
@@ -88,6 +102,15 @@ REFUSED = [
     ("set_uuid", "ctx.set: the state key is UUID UUID('00000000-0000-0000-0000-000000000007'); fix: a str naming "
                  "the entry, e.g. ctx.set('count', value) (str(...) of the UUID, if it is the name)"),
     ("clear_int", "ctx.clear: the state key is int 5; fix: a str naming the entry, e.g. ctx.clear('count')"),
+    ("sleep_int", "ctx.sleep: the duration is int 5; fix: a datetime.timedelta, e.g. "
+                  "ctx.sleep(timedelta(seconds=5)) (a bare number has no unit)"),
+    ("sleep_float", "ctx.sleep: the duration is float 0.5; fix: a datetime.timedelta, e.g. "
+                    "ctx.sleep(timedelta(seconds=0.5))"),
+    ("sleep_none", "ctx.sleep: the duration is NoneType None; fix: a datetime.timedelta, e.g. "
+                   "ctx.sleep(timedelta(seconds=30))"),
+    ("sleep_negative", "ctx.sleep: the duration is -0:00:01; fix: timedelta(0) or more (for a deadline that may "
+                       "have passed: max(delta, timedelta(0)))"),
+    ("sleep_name_int", "ctx.sleep: the name is int 5; fix: a str labelling the sleep in the journal, or None"),
 ]
 """(case of BAD, what the invocation fails with)."""
 
