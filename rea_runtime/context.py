@@ -92,6 +92,74 @@ _listeners = events._listeners.get
 """`events.listening` without its call: who listens to an event (the table is updated in place)."""
 
 
+_CALL_PARAMS: dict[tuple[str, bool], tuple[str, ...]] = {}
+
+
+def _call_params(method: str, scoped: bool) -> tuple[str, ...]:
+    """The names of a client method's parameters, in order, as the SDK's context defines them."""
+    names = _CALL_PARAMS.get((method, scoped))
+    if names is None:
+        from restate.server_context import ServerInvocationContext, ServerScopedContext
+
+        sdk = ServerScopedContext if scoped else ServerInvocationContext
+        names = _CALL_PARAMS[(method, scoped)] = tuple(inspect.signature(getattr(sdk, method)).parameters)[1:]
+    return names
+
+
+_OPTIONAL_TEXT = {"key": "a str, the object's or workflow's key", "idempotency_key": "a str (e.g. "
+                  "rea_runtime.deterministic.idempotency_key(...))", "limit_key": "a str", "scope": "a str"}
+"""Parameters of the client methods that the SDK's VM takes as str or None, and the fix."""
+
+
+def _bad_target(call: str, method: str, target: Any) -> Exception:
+    """The target of a typed call is no handler the SDK registered (`handler_from_callable`:
+    a ValueError, or vars()'s TypeError for a string, retried forever)."""
+    generic = "generic_send" if method.endswith("_send") else "generic_call"
+    return refused(call, "target", target, f"the handler function itself, as a service's @handler() decorated it, "
+                   f"or {call.split('.')[0]}.{generic}('Service', 'handler', data) to call a handler by its name")
+
+
+def _check_call(call: str, method: str, scoped: bool, sdk_ctx: Any, args: tuple, kwargs: dict) -> None:
+    """A client call's arguments past the target, once the SDK raised on them: the one its VM can
+    never take (a TypeError or OverflowError) or the SDK trips on (`send_delay.total_seconds()`,
+    `headers.items()`: an AttributeError) is refused; none such, and the SDK's error stands.
+
+    Checked after the SDK raised, not before: that costs the calls that work nothing, and the
+    SDK raises before its VM records anything (the arguments are converted first)."""
+    names = _call_params(method, scoped)
+    for name, value in (*zip(names, args), *kwargs.items()):
+        if type(value) is str:
+            if name != "arg" or not method.startswith("generic_"):
+                continue
+        if name in _OPTIONAL_TEXT:
+            if value is not None and not isinstance(value, str):
+                raise refused(call, name, value, f"{_OPTIONAL_TEXT[name]}, or None{if_text(value, 'the ' + name)}")
+        elif name in ("service", "handler"):  # generic_call/send: a name, required
+            if not isinstance(value, str):
+                raise refused(call, name, value, f"a str, the {name}'s name as registered, e.g. "
+                              f"{call}('Greeter', 'greet', data)")
+        elif name == "arg" and method.startswith("generic_"):  # sent as it is (no journal codec: bytes only)
+            if value is not None and not isinstance(value, bytes) and getattr(sdk_ctx, "journal_codec", None) is None:
+                raise refused(call, "arg", value, "bytes, as the handler's input serde reads them (json.dumps(value)"
+                              ".encode() for a JSON handler, bytes(...) of a bytearray or memoryview), or None")
+        elif name == "send_delay" and value:  # (a falsy one, None or timedelta(0), sends at once)
+            if isinstance(value, timedelta):
+                if value < _NO_TIME:
+                    raise TerminalError(f"{call}: the send_delay is -{-value}; fix: timedelta(0) or more (0: at once)")
+            elif getattr(value, "total_seconds", None) is None:
+                number = isinstance(value, (int, float)) and not isinstance(value, bool)
+                raise refused(call, "send_delay", value, f"a datetime.timedelta, e.g. send_delay=timedelta(seconds="
+                              f"{value if number else 30!r}) (a bare number has no unit)")
+        elif name == "headers" and value is not None:
+            items = getattr(value, "items", None)
+            if not callable(items):
+                raise refused(call, "headers argument", value, "a dict of str to str, e.g. headers={'x-tenant': 't1'}")
+            for header, text in items():
+                if not isinstance(header, str) or not isinstance(text, str):
+                    bad, what = (header, "header name") if not isinstance(header, str) else (text, f"header {header!r}")
+                    raise refused(call, what, bad, "a str (headers are text)")
+
+
 def _client_method(method: str, track: bool, scoped: bool = False) -> Callable[..., Any]:
     """`ctx.<method>(...)` (or `ctx.scope(name).<method>(...)`) for one client method: REA201,
     REA301/302 on the idempotency key, REA210 on the target's kind, and REA204 for the futures
@@ -104,15 +172,21 @@ def _client_method(method: str, track: bool, scoped: bool = False) -> Callable[.
         run = _run_name()
         if run is not None:
             g._in_run(method, run, _getframe(1))
+        if expected is not None:  # the common case inline: the target is a handler of the expected kind
+            handler = getattr(args[0] if args else kwargs.get("tpe"), "__dict__", _NO_DICT).get(HANDLER_SYMBOL)
+            if handler is None:
+                raise _bad_target(_call_name(g, self, method, scoped), method, args[0] if args else kwargs.get("tpe"))
+            if getattr(getattr(handler, "service_tag", None), "kind", expected) != expected:
+                check_call_kind(g._inv, method, args, kwargs, g._name, 2)
         if kwargs:
             key = kwargs.get("idempotency_key")
             if key:
                 g._check_key(key, _getframe(1))
-        if expected is not None:  # the common case inline: the target is no handler, or of the expected kind
-            handler = getattr(args[0] if args else kwargs.get("tpe"), "__dict__", _NO_DICT).get(HANDLER_SYMBOL)
-            if handler is not None and getattr(getattr(handler, "service_tag", None), "kind", expected) != expected:
-                check_call_kind(g._inv, method, args, kwargs, g._name, 2)
-        result = getattr(self._scoped if scoped else g._ctx, method)(*args, **kwargs)
+        try:
+            result = getattr(self._scoped if scoped else g._ctx, method)(*args, **kwargs)
+        except (TypeError, AttributeError, OverflowError):  # (no cost on the way that works)
+            _check_call(_call_name(g, self, method, scoped), method, scoped, g._ctx, args, kwargs)
+            raise  # nothing the call can never take: the SDK's error, as it was
         if track:
             frame = _getframe(1)
             g._inv.futures.append((result, template, g._name, self._sname if scoped else None,
@@ -124,6 +198,10 @@ def _client_method(method: str, track: bool, scoped: bool = False) -> Callable[.
     client_call.__name__ = method
     client_call.__qualname__ = f"{'GuardedScope' if scoped else 'GuardedContext'}.{method}"
     return client_call
+
+
+def _call_name(g: "GuardedContext", self: Any, method: str, scoped: bool) -> str:
+    return f"{g._name}.scope({self._sname!r}).{method}" if scoped else f"{g._name}.{method}"
 
 
 def _run_method(method: str) -> Callable[..., Any]:
@@ -258,6 +336,9 @@ class GuardedContext:
         return value
 
     def scope(self, scope: str) -> "GuardedScope":
+        if type(scope) is not str and not isinstance(scope, str):  # each call of the scope: the VM's TypeError
+            raise refused(f"{self._name}.scope", "scope", scope, f"a str naming the scope, e.g. "
+                          f"{self._name}.scope('tenant-1'){if_text(scope, 'the scope')}")
         run = _run_name()
         if run is not None:
             self._in_run("scope", run, _getframe(1))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 from datetime import timedelta
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Optional
 from uuid import UUID
 
 import pytest
@@ -40,6 +40,25 @@ async def _now(*results: Any) -> Any:
 
 
 box = rea_runtime.VirtualObject("ContextArguments")
+targets = rea_runtime.Service("ContextArgumentsTarget")
+objects = rea_runtime.VirtualObject("ContextArgumentsObject")
+flows = rea_runtime.Workflow("ContextArgumentsFlow")
+
+
+@targets.handler()
+async def echo(ctx: restate.Context, text: Optional[str]) -> Optional[str]:
+    return text
+
+
+@objects.handler()
+async def keep(ctx: restate.ObjectContext, text: str) -> str:
+    return text
+
+
+@flows.main()
+async def flow(ctx: restate.WorkflowContext, text: str) -> str:
+    return text
+
 
 BAD: dict[str, Callable[[Any], Awaitable[Any]]] = {
     "run_int": lambda ctx: ctx.run(123, fetch),
@@ -55,6 +74,22 @@ BAD: dict[str, Callable[[Any], Awaitable[Any]]] = {
     "sleep_none": lambda ctx: ctx.sleep(delta=None),
     "sleep_negative": lambda ctx: ctx.sleep(timedelta(seconds=-1)),
     "sleep_name_int": lambda ctx: ctx.sleep(timedelta(0), name=5),
+    "call_str_target": lambda ctx: ctx.service_call("ContextArgumentsTarget/echo", "x"),
+    "call_unregistered": lambda ctx: ctx.service_call(fetch, "x"),
+    "call_int_key": lambda ctx: ctx.object_call(keep, 42, "x"),
+    "send_uuid_key": lambda ctx: _now(ctx.object_send(keep, key=UUID(int=1), arg="x")),
+    "workflow_int_key": lambda ctx: ctx.workflow_call(flow, 7, "x"),
+    "generic_int_service": lambda ctx: ctx.generic_call(123, "echo", b'"x"'),
+    "generic_int_handler": lambda ctx: ctx.generic_call("ContextArgumentsTarget", handler=5, arg=b'"x"'),
+    "generic_str_arg": lambda ctx: ctx.generic_call("ContextArgumentsTarget", "echo", '"x"'),
+    "generic_bytearray_arg": lambda ctx: _now(ctx.generic_send("ContextArgumentsTarget", "echo", bytearray(b"1"))),
+    "idempotency_key_int": lambda ctx: ctx.service_call(echo, "x", idempotency_key=5),
+    "send_delay_int": lambda ctx: _now(ctx.service_send(echo, "x", send_delay=5)),
+    "send_delay_negative": lambda ctx: _now(ctx.object_send(keep, "k", "x", send_delay=timedelta(seconds=-1))),
+    "headers_list": lambda ctx: ctx.service_call(echo, "x", headers=[("x-a", "b")]),
+    "headers_int_value": lambda ctx: ctx.service_call(echo, "x", headers={"x-n": 1}),
+    "scope_int": lambda ctx: ctx.scope(123).service_call(echo, "x"),
+    "limit_key_int": lambda ctx: ctx.scope("s").service_call(echo, "x", limit_key=5),
 }
 
 GOOD: dict[str, Callable[[Any], Awaitable[Any]]] = {
@@ -63,6 +98,13 @@ GOOD: dict[str, Callable[[Any], Awaitable[Any]]] = {
     "state_str_subclass": lambda ctx: _now(ctx.set(Text("n"), 1), ctx.get(Text("n")), ctx.clear(Text("n"))),
     "sleep_forms": lambda ctx: _now(ctx.sleep(Span(milliseconds=1)), ctx.sleep(delta=timedelta(0)),
                                     ctx.sleep(timedelta(microseconds=10), name=Text("nap"))),
+    "call_forms": lambda ctx: _now(ctx.service_call(echo, Text("x"), idempotency_key=Text("i"),
+                                                    headers={"x-a": Text("b")}),
+                                   ctx.object_call(keep, Text("k"), "x"), ctx.generic_call(
+                                       "ContextArgumentsTarget", "echo", None, idempotency_key=None),
+                                   ctx.service_send(echo, "x", send_delay=timedelta(0)),
+                                   ctx.object_send(keep, "k", "x", send_delay=Span(milliseconds=1)),
+                                   ctx.scope(Text("s"))),  # (no scoped call: restate-server 1.7 has no scopes)
 }
 
 
@@ -86,7 +128,7 @@ async def good(ctx: restate.ObjectContext, case: str) -> Any:
 
 @pytest.fixture(scope="module")
 def restate_app() -> Any:
-    return rea_runtime.app([box, unguarded])
+    return rea_runtime.app([box, unguarded, targets, objects, flows])
 
 
 REFUSED = [
@@ -111,6 +153,33 @@ REFUSED = [
     ("sleep_negative", "ctx.sleep: the duration is -0:00:01; fix: timedelta(0) or more (for a deadline that may "
                        "have passed: max(delta, timedelta(0)))"),
     ("sleep_name_int", "ctx.sleep: the name is int 5; fix: a str labelling the sleep in the journal, or None"),
+    ("call_str_target", "ctx.service_call: the target is str 'ContextArgumentsTarget/echo'; fix: the handler "
+                        "function itself, as a service's @handler() decorated it, or ctx.generic_call('Service', "
+                        "'handler', data) to call a handler by its name"),
+    ("call_unregistered", "ctx.service_call: the target is function fetch; fix: the handler function itself"),
+    ("call_int_key", "ctx.object_call: the key is int 42; fix: a str, the object's or workflow's key, or None (str(...) "
+                     "of the int, if it is the key)"),
+    ("send_uuid_key", "ctx.object_send: the key is UUID UUID('00000000-0000-0000-0000-000000000001'); fix: a str"),
+    ("workflow_int_key", "ctx.workflow_call: the key is int 7; fix: a str, the object's or workflow's key"),
+    ("generic_int_service", "ctx.generic_call: the service is int 123; fix: a str, the service's name as "
+                            "registered, e.g. ctx.generic_call('Greeter', 'greet', data)"),
+    ("generic_int_handler", "ctx.generic_call: the handler is int 5; fix: a str, the handler's name as registered"),
+    ("generic_str_arg", "ctx.generic_call: the arg is str '\"x\"'; fix: bytes, as the handler's input serde reads "
+                        "them (json.dumps(value).encode() for a JSON handler, bytes(...) of a bytearray or "
+                        "memoryview), or None"),
+    ("generic_bytearray_arg", "ctx.generic_send: the arg is bytearray bytearray(b'1'); fix: bytes"),
+    ("idempotency_key_int", "ctx.service_call: the idempotency_key is int 5; fix: a str (e.g. "
+                            "rea_runtime.deterministic.idempotency_key(...)), or None (str(...) of the int, if it "
+                            "is the idempotency_key)"),
+    ("send_delay_int", "ctx.service_send: the send_delay is int 5; fix: a datetime.timedelta, e.g. "
+                       "send_delay=timedelta(seconds=5) (a bare number has no unit)"),
+    ("send_delay_negative", "ctx.object_send: the send_delay is -0:00:01; fix: timedelta(0) or more (0: at once)"),
+    ("headers_list", "ctx.service_call: the headers argument is list [('x-a', 'b')]; fix: a dict of str to "
+                     "str"),
+    ("headers_int_value", "ctx.service_call: the header 'x-n' is int 1; fix: a str (headers are text)"),
+    ("scope_int", "ctx.scope: the scope is int 123; fix: a str naming the scope, e.g. ctx.scope('tenant-1') "
+                  "(str(...) of the int, if it is the scope)"),
+    ("limit_key_int", "ctx.scope('s').service_call: the limit_key is int 5; fix: a str, or None"),
 ]
 """(case of BAD, what the invocation fails with)."""
 

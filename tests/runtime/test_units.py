@@ -318,7 +318,23 @@ class _Recorder:
         return lambda *a, **k: object()
 
 
+_targets = restate.Service("UnitTargets")
+_objects = restate.VirtualObject("UnitObjects")
+
+
+@_targets.handler()
+async def _target(ctx: restate.Context, n: int) -> int:
+    return n
+
+
+@_objects.handler()
+async def _object_target(ctx: restate.ObjectContext, n: int) -> int:
+    return n
+
+
 def test_durable_ops_are_described_with_their_line_only_when_read():
+    """(Calls target registered handlers: the guarded context refuses anything else, which the
+    SDK would fail on with an error retried forever.)"""
     from rea_runtime.context import GuardedContext
 
     inv = Invocation(_Recorder(), "exclusive", policy.Policy("warn"), "unit")
@@ -327,10 +343,10 @@ def test_durable_ops_are_described_with_their_line_only_when_read():
     g.get("n{1}")
     g.run_typed("step", _action, n=1)
     g.sleep(timedelta(seconds=1))
-    g.service_call(_action, arg=1)
-    g.scope("tenant").object_call(_action, key="k", arg=1)
+    g.service_call(_target, arg=1)
+    g.scope("tenant").object_call(_object_target, key="k", arg=1)
     g.promise("p").value()
-    g.object_send(_action, key="k", arg=1)  # a send is no future to await: not recorded
+    g.object_send(_object_target, key="k", arg=1)  # a send is no future to await: not recorded
     here = __file__
     assert list(inv.futures) == [
         (inv.futures[0][0], "ctx.get('n{1}')", (here, line + 1)),
