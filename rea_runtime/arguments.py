@@ -1,12 +1,13 @@
 """Arguments the SDK can never accept, refused as a `TerminalError` that names them and the fix.
 
 Handed on, such an argument makes the SDK (or its VM, a Rust extension) raise a plain
-`TypeError`, `AttributeError` or `OverflowError` inside the handler, which Restate retries
-forever: the same code fails the same way on every attempt. Only what fails for certain is
-refused (a run name or state key that is no str, a duration that is no timedelta); a value
-the SDK takes, however odd (an empty run name, a `str` subclass), is left to it.
+`TypeError`, `AttributeError`, `OverflowError` or `ValueError` inside the handler, which
+Restate retries forever: the same code fails the same way on every attempt. Only what fails for
+certain is refused (a run name or state key that is no str, a duration that is no timedelta); a
+value the SDK takes, however odd (an empty run name, a `str` subclass), is left to it.
 
-The callers test the common case inline (`type(x) is str`) and come here only when it fails.
+The callers test the common case inline (`type(x) is str`), or look at the arguments only once
+the SDK raised on them (`context._check_call`), and come here to word the refusal.
 """
 
 from __future__ import annotations

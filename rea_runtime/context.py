@@ -119,14 +119,20 @@ def _bad_target(call: str, method: str, target: Any) -> Exception:
                    f"or {call.split('.')[0]}.{generic}('Service', 'handler', data) to call a handler by its name")
 
 
-def _check_call(call: str, method: str, scoped: bool, sdk_ctx: Any, args: tuple, kwargs: dict) -> None:
+def _check_call(call: str, method: str, scope: Any, sdk_ctx: Any, args: tuple, kwargs: dict) -> None:
     """A client call's arguments past the target, once the SDK raised on them: the one its VM can
     never take (a TypeError or OverflowError) or the SDK trips on (`send_delay.total_seconds()`,
     `headers.items()`: an AttributeError) is refused; none such, and the SDK's error stands.
 
     Checked after the SDK raised, not before: that costs the calls that work nothing, and the
-    SDK raises before its VM records anything (the arguments are converted first)."""
-    names = _call_params(method, scoped)
+    SDK raises before its VM records anything (the arguments are converted first). ``scope``:
+    the name a scoped call's `ctx.scope(...)` was given (None: no scope), which every call of
+    the scope hands the VM."""
+    if scope is not None and not isinstance(scope, str):
+        ctx = call.split(".")[0]
+        raise refused(call, "scope", scope, f"a str naming the scope, e.g. {ctx}.scope('tenant-1')"
+                      f"{if_text(scope, 'the scope')}")
+    names = _call_params(method, scope is not None)
     for name, value in (*zip(names, args), *kwargs.items()):
         if type(value) is str:
             if name != "arg" or not method.startswith("generic_"):
@@ -160,6 +166,42 @@ def _check_call(call: str, method: str, scoped: bool, sdk_ctx: Any, args: tuple,
                     raise refused(call, what, bad, "a str (headers are text)")
 
 
+_INVOCATION_ID = ("invocation_id", "a str, an invocation's id (await handle.invocation_id() of a call or send)")
+_MESSAGE = ("failure_message", "a str saying why (the status goes in failure_code=)")
+_CODE = ("failure_code", "")
+_ARGS: dict[str, tuple[tuple[str, str], ...]] = {
+    "resolve_awakeable": (("name", "a str, the id ctx.awakeable() returned"),),
+    "reject_awakeable": (("name", "a str, the id ctx.awakeable() returned"), _MESSAGE, _CODE),
+    "cancel_invocation": (_INVOCATION_ID,),
+    "attach_invocation": (_INVOCATION_ID,),
+    "signal": (("name", "a str naming the signal"),),
+    "resolve_signal": (_INVOCATION_ID, ("name", "a str naming the signal")),
+    "reject_signal": (_INVOCATION_ID, ("name", "a str naming the signal"), _MESSAGE, _CODE),
+}
+"""The leading parameters of the context's other methods that the SDK's VM takes only as text
+(or, ``failure_code``, as a whole number that fits 16 bits), each with its fix."""
+
+
+def _check_args(call: str, spec: tuple[tuple[str, str], ...], args: tuple, kwargs: dict) -> None:
+    """Once the SDK raised on a call (a TypeError or OverflowError in its VM, or its ValueError
+    for an invocation id of None): the argument it can never take, refused; none, and the
+    SDK's error stands."""
+    for i, (param, fix) in enumerate(spec):
+        if i < len(args):
+            value = args[i]
+        elif param in kwargs:
+            value = kwargs[param]
+        else:
+            continue
+        if param in ("failure_code", "code"):
+            index = getattr(type(value), "__index__", None)
+            if index is None or not 0 <= index(value) <= 0xFFFF:
+                raise refused(call, param, value, "a whole number from 0 to 65535, e.g. 500 (an HTTP-like status)")
+        elif not isinstance(value, str):
+            label = {"name": "awakeable id" if "awakeable" in call else "signal name"}.get(param, param)
+            raise refused(call, label, value, fix)
+
+
 def _client_method(method: str, track: bool, scoped: bool = False) -> Callable[..., Any]:
     """`ctx.<method>(...)` (or `ctx.scope(name).<method>(...)`) for one client method: REA201,
     REA301/302 on the idempotency key, REA210 on the target's kind, and REA204 for the futures
@@ -185,7 +227,8 @@ def _client_method(method: str, track: bool, scoped: bool = False) -> Callable[.
         try:
             result = getattr(self._scoped if scoped else g._ctx, method)(*args, **kwargs)
         except (TypeError, AttributeError, OverflowError):  # (no cost on the way that works)
-            _check_call(_call_name(g, self, method, scoped), method, scoped, g._ctx, args, kwargs)
+            _check_call(_call_name(g, self, method, scoped), method, self._sname if scoped else None, g._ctx, args,
+                        kwargs)
             raise  # nothing the call can never take: the SDK's error, as it was
         if track:
             frame = _getframe(1)
@@ -336,9 +379,6 @@ class GuardedContext:
         return value
 
     def scope(self, scope: str) -> "GuardedScope":
-        if type(scope) is not str and not isinstance(scope, str):  # each call of the scope: the VM's TypeError
-            raise refused(f"{self._name}.scope", "scope", scope, f"a str naming the scope, e.g. "
-                          f"{self._name}.scope('tenant-1'){if_text(scope, 'the scope')}")
         run = _run_name()
         if run is not None:
             self._in_run("scope", run, _getframe(1))
@@ -448,7 +488,11 @@ class GuardedContext:
         run = _run_name()
         if run is not None:
             self._in_run("attach_invocation", run, frame)
-        fut = self._ctx.attach_invocation(*args, **kwargs)
+        try:
+            fut = self._ctx.attach_invocation(*args, **kwargs)
+        except (TypeError, ValueError):
+            _check_args(f"{self._name}.attach_invocation", _ARGS["attach_invocation"], args, kwargs)
+            raise
         self._inv.futures.append((fut, "{0}.attach_invocation(...)", self._name, None, frame.f_code,
                                   frame.f_lasti))
         return fut
@@ -465,26 +509,42 @@ class GuardedContext:
         run = _run_name()
         if run is not None:
             self._in_run("resolve_awakeable", run, _getframe(1))
-        self._ctx.resolve_awakeable(*args, **kwargs)
+        try:
+            self._ctx.resolve_awakeable(*args, **kwargs)
+        except (TypeError, OverflowError):
+            _check_args(f"{self._name}.resolve_awakeable", _ARGS["resolve_awakeable"], args, kwargs)
+            raise
 
     def reject_awakeable(self, *args: Any, **kwargs: Any) -> None:
         run = _run_name()
         if run is not None:
             self._in_run("reject_awakeable", run, _getframe(1))
-        self._ctx.reject_awakeable(*args, **kwargs)
+        try:
+            self._ctx.reject_awakeable(*args, **kwargs)
+        except (TypeError, OverflowError):
+            _check_args(f"{self._name}.reject_awakeable", _ARGS["reject_awakeable"], args, kwargs)
+            raise
 
     def cancel_invocation(self, *args: Any, **kwargs: Any) -> Any:
         run = _run_name()
         if run is not None:
             self._in_run("cancel_invocation", run, _getframe(1))
-        return self._ctx.cancel_invocation(*args, **kwargs)
+        try:
+            return self._ctx.cancel_invocation(*args, **kwargs)
+        except (TypeError, ValueError):
+            _check_args(f"{self._name}.cancel_invocation", _ARGS["cancel_invocation"], args, kwargs)
+            raise
 
     def signal(self, *args: Any, **kwargs: Any) -> Any:
         frame = _getframe(1)
         run = _run_name()
         if run is not None:
             self._in_run("signal", run, frame)
-        fut = self._ctx.signal(*args, **kwargs)
+        try:
+            fut = self._ctx.signal(*args, **kwargs)
+        except (TypeError, OverflowError):
+            _check_args(f"{self._name}.signal", _ARGS["signal"], args, kwargs)
+            raise
         self._inv.futures.append((fut, "{0}.signal(...)", self._name, None, frame.f_code, frame.f_lasti))
         return fut
 
@@ -492,13 +552,21 @@ class GuardedContext:
         run = _run_name()
         if run is not None:
             self._in_run("resolve_signal", run, _getframe(1))
-        self._ctx.resolve_signal(*args, **kwargs)
+        try:
+            self._ctx.resolve_signal(*args, **kwargs)
+        except (TypeError, OverflowError):
+            _check_args(f"{self._name}.resolve_signal", _ARGS["resolve_signal"], args, kwargs)
+            raise
 
     def reject_signal(self, *args: Any, **kwargs: Any) -> None:
         run = _run_name()
         if run is not None:
             self._in_run("reject_signal", run, _getframe(1))
-        self._ctx.reject_signal(*args, **kwargs)
+        try:
+            self._ctx.reject_signal(*args, **kwargs)
+        except (TypeError, OverflowError):
+            _check_args(f"{self._name}.reject_signal", _ARGS["reject_signal"], args, kwargs)
+            raise
 
     def promise(self, name: str, *args: Any, **kwargs: Any) -> "GuardedPromise":
         run = _run_name()
@@ -645,9 +713,24 @@ class GuardedPromise:
             report(g._inv, "REA201", f"{g._name}.promise({self._pname!r}).{method}() inside run action {run!r}",
                    _getframe(2), g._name)
 
+    def _check(self, *args: Any) -> None:
+        """Once the SDK raised on a use (a TypeError or OverflowError in its VM): a promise name
+        that is no str, or a rejection's message or code it can never take, refused."""
+        g = self._gctx
+        if not isinstance(self._pname, str):
+            raise refused(f"{g._name}.promise", "promise name", self._pname, f"a str naming the promise, e.g. "
+                          f"{g._name}.promise('approved'){if_text(self._pname, 'the name')}")
+        if args:
+            _check_args(f"{g._name}.promise({self._pname!r}).reject", (("message", _MESSAGE[1]), ("code", "")),
+                        args, {})
+
     def value(self) -> Any:
         self._use("value")
-        fut = self._promise.value()
+        try:
+            fut = self._promise.value()
+        except TypeError:
+            self._check()
+            raise
         frame = _getframe(1)
         self._gctx._inv.futures.append((fut, "promise({1!r}).value()", None, self._pname, frame.f_code,
                                         frame.f_lasti))
@@ -655,15 +738,27 @@ class GuardedPromise:
 
     def resolve(self, value: Any) -> Any:
         self._use("resolve")
-        return self._promise.resolve(value)
+        try:
+            return self._promise.resolve(value)
+        except TypeError:
+            self._check()
+            raise
 
     def reject(self, message: str, code: int = 500) -> Any:
         self._use("reject")
-        return self._promise.reject(message, code)
+        try:
+            return self._promise.reject(message, code)
+        except (TypeError, OverflowError):
+            self._check(message, code)
+            raise
 
     def peek(self) -> Any:
         self._use("peek")
-        return self._promise.peek()
+        try:
+            return self._promise.peek()
+        except TypeError:
+            self._check()
+            raise
 
     def __await__(self) -> Any:
         return self.value().__await__()

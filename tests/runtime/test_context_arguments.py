@@ -90,7 +90,22 @@ BAD: dict[str, Callable[[Any], Awaitable[Any]]] = {
     "headers_int_value": lambda ctx: ctx.service_call(echo, "x", headers={"x-n": 1}),
     "scope_int": lambda ctx: ctx.scope(123).service_call(echo, "x"),
     "limit_key_int": lambda ctx: ctx.scope("s").service_call(echo, "x", limit_key=5),
+    "awakeable_int_id": lambda ctx: _now(ctx.resolve_awakeable(123, "v")),
+    "awakeable_int_message": lambda ctx: _now(ctx.reject_awakeable(ctx.awakeable()[0], 500)),
+    "awakeable_str_code": lambda ctx: _now(ctx.reject_awakeable(ctx.awakeable()[0], "no", "500")),
+    "awakeable_big_code": lambda ctx: _now(ctx.reject_awakeable(ctx.awakeable()[0], "no", failure_code=70000)),
+    "cancel_none": lambda ctx: _now(ctx.cancel_invocation(None)),
+    "attach_int": lambda ctx: ctx.attach_invocation(123),
+    "signal_int": lambda ctx: ctx.signal(5),
+    "resolve_signal_int_id": lambda ctx: _now(ctx.resolve_signal(123, "go", "v")),
+    "reject_signal_int_name": lambda ctx: _now(ctx.reject_signal("inv_1", 5, "no")),
+    "promise_int_value": lambda ctx: ctx.promise(123).value(),
+    "promise_int_resolve": lambda ctx: ctx.promise(123).resolve("v"),
+    "promise_int_peek": lambda ctx: ctx.promise(7).peek(),
+    "promise_reject_int_message": lambda ctx: ctx.promise("approved").reject(500),
 }
+PROMISES = {case for case in BAD if case.startswith("promise_")}
+"""Run in a workflow (ContextArgumentsPromises), the only handler kind with promises."""
 
 GOOD: dict[str, Callable[[Any], Awaitable[Any]]] = {
     "run_empty_name": lambda ctx: ctx.run("", fetch),
@@ -105,11 +120,35 @@ GOOD: dict[str, Callable[[Any], Awaitable[Any]]] = {
                                    ctx.service_send(echo, "x", send_delay=timedelta(0)),
                                    ctx.object_send(keep, "k", "x", send_delay=Span(milliseconds=1)),
                                    ctx.scope(Text("s"))),  # (no scoped call: restate-server 1.7 has no scopes)
+    "awakeable_forms": lambda ctx: _awakeables(ctx),
 }
+
+
+async def _awakeables(ctx: Any) -> None:
+    """An awakeable resolved by a str subclass of its id, another rejected with a code of 0."""
+    name, future = ctx.awakeable()
+    ctx.resolve_awakeable(Text(name), "v")
+    await future
+    name, future = ctx.awakeable()
+    ctx.reject_awakeable(name, Text("no"), failure_code=0)
+    try:
+        await future
+    except restate.TerminalError:
+        pass
 
 
 @box.handler()
 async def bad(ctx: restate.ObjectContext, case: str) -> Any:
+    return await BAD[case](ctx)
+
+
+promises = rea_runtime.Workflow("ContextArgumentsPromises")
+
+
+@promises.main()
+async def run(ctx: restate.WorkflowContext, case: str) -> Any:
+    if case == "good":
+        return await ctx.promise(Text("approved")).peek()
     return await BAD[case](ctx)
 
 
@@ -128,7 +167,7 @@ async def good(ctx: restate.ObjectContext, case: str) -> Any:
 
 @pytest.fixture(scope="module")
 def restate_app() -> Any:
-    return rea_runtime.app([box, unguarded, targets, objects, flows])
+    return rea_runtime.app([box, unguarded, targets, objects, flows, promises])
 
 
 REFUSED = [
@@ -177,9 +216,27 @@ REFUSED = [
     ("headers_list", "ctx.service_call: the headers argument is list [('x-a', 'b')]; fix: a dict of str to "
                      "str"),
     ("headers_int_value", "ctx.service_call: the header 'x-n' is int 1; fix: a str (headers are text)"),
-    ("scope_int", "ctx.scope: the scope is int 123; fix: a str naming the scope, e.g. ctx.scope('tenant-1') "
-                  "(str(...) of the int, if it is the scope)"),
+    ("scope_int", "ctx.scope(123).service_call: the scope is int 123; fix: a str naming the scope, e.g. "
+                  "ctx.scope('tenant-1') (str(...) of the int, if it is the scope)"),
     ("limit_key_int", "ctx.scope('s').service_call: the limit_key is int 5; fix: a str, or None"),
+    ("awakeable_int_id", "ctx.resolve_awakeable: the awakeable id is int 123; fix: a str, the id ctx.awakeable() "
+                         "returned"),
+    ("awakeable_int_message", "ctx.reject_awakeable: the failure_message is int 500; fix: a str saying why (the "
+                              "status goes in failure_code=)"),
+    ("awakeable_str_code", "ctx.reject_awakeable: the failure_code is str '500'; fix: a whole number from 0 to "
+                           "65535, e.g. 500 (an HTTP-like status)"),
+    ("awakeable_big_code", "ctx.reject_awakeable: the failure_code is int 70000; fix: a whole number from 0 to 65535"),
+    ("cancel_none", "ctx.cancel_invocation: the invocation_id is NoneType None; fix: a str, an invocation's id "
+                    "(await handle.invocation_id() of a call or send)"),
+    ("attach_int", "ctx.attach_invocation: the invocation_id is int 123; fix: a str, an invocation's id"),
+    ("signal_int", "ctx.signal: the signal name is int 5; fix: a str naming the signal"),
+    ("resolve_signal_int_id", "ctx.resolve_signal: the invocation_id is int 123; fix: a str, an invocation's id"),
+    ("reject_signal_int_name", "ctx.reject_signal: the signal name is int 5; fix: a str naming the signal"),
+    ("promise_int_value", "ctx.promise: the promise name is int 123; fix: a str naming the promise, e.g. "
+                          "ctx.promise('approved') (str(...) of the int, if it is the name)"),
+    ("promise_int_resolve", "ctx.promise: the promise name is int 123; fix: a str naming the promise"),
+    ("promise_int_peek", "ctx.promise: the promise name is int 7; fix: a str naming the promise"),
+    ("promise_reject_int_message", "ctx.promise('approved').reject: the message is int 500; fix: a str saying why"),
 ]
 """(case of BAD, what the invocation fails with)."""
 
@@ -187,7 +244,8 @@ REFUSED = [
 @pytest.mark.parametrize("case,message", REFUSED, ids=[case for case, _ in REFUSED])
 async def test_an_argument_the_sdk_never_takes_fails_the_invocation_terminally(restate_env, case: str,
                                                                                message: str) -> None:
-    failure = await terminal_failure(restate_env, "ContextArguments", "bad", case, key=restate_env.unique())
+    service, handler = ("ContextArgumentsPromises", "run") if case in PROMISES else ("ContextArguments", "bad")
+    failure = await terminal_failure(restate_env, service, handler, case, key=restate_env.unique())
     assert message in failure, failure
 
 
@@ -202,7 +260,10 @@ async def test_also_when_the_policy_is_disabled(restate_env) -> None:
     assert "ctx.run: the run name is int 123; fix:" in failure, failure
 
 
-@pytest.mark.parametrize("case", sorted(GOOD))
+@pytest.mark.parametrize("case", [*sorted(GOOD), "promise"])
 async def test_what_the_sdk_takes_still_works(restate_env, case: str) -> None:
-    resp = await restate_env.call("ContextArguments", "good", case, key=restate_env.unique())
+    if case == "promise":
+        resp = await restate_env.call("ContextArgumentsPromises", "run", "good", key=restate_env.unique())
+    else:
+        resp = await restate_env.call("ContextArguments", "good", case, key=restate_env.unique())
     assert resp.status_code == 200, resp.text
