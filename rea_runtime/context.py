@@ -283,6 +283,14 @@ def _state_key(ctx: str, method: str, name: Any) -> Exception:
                    f"a str naming the entry, e.g. {example}{if_text(name, 'the name')}")
 
 
+def _check_entry_name(call: str, at: int, args: tuple, kwargs: dict) -> None:
+    """Once the SDK raised on a state call: an ``entry_name`` (``args[at]``, or the keyword) that
+    is no str, which the VM can never take."""
+    value = args[at] if len(args) > at else kwargs.get("entry_name")
+    if value is not None and not isinstance(value, str):
+        raise refused(call, "entry_name", value, "a str labelling the journal entry, or None")
+
+
 _NO_TIME = timedelta(0)
 
 
@@ -393,7 +401,11 @@ class GuardedContext:
         run = _run_name()
         if run is not None:
             self._in_run("get", run, frame)
-        fut = self._ctx.get(name, *args, **kwargs) if args or kwargs else self._ctx.get(name)
+        try:
+            fut = self._ctx.get(name, *args, **kwargs) if args or kwargs else self._ctx.get(name)
+        except TypeError:  # (the state key was checked; what else its VM cannot take, after the fact)
+            _check_entry_name(f"{self._name}.get", 2, args, kwargs)
+            raise
         self._inv.futures.append((fut, "{0}.get({1!r})", self._name, name, frame.f_code, frame.f_lasti))
         return fut
 
@@ -402,7 +414,11 @@ class GuardedContext:
         run = _run_name()
         if run is not None:
             self._in_run("state_keys", run, frame)
-        fut = self._ctx.state_keys(*args, **kwargs) if args or kwargs else self._ctx.state_keys()
+        try:
+            fut = self._ctx.state_keys(*args, **kwargs) if args or kwargs else self._ctx.state_keys()
+        except TypeError:
+            _check_entry_name(f"{self._name}.state_keys", 0, args, kwargs)
+            raise
         self._inv.futures.append((fut, "{0}.state_keys()", self._name, None, frame.f_code, frame.f_lasti))
         return fut
 
@@ -425,25 +441,37 @@ class GuardedContext:
         limits = self._budgets
         if limits is _UNSET:
             limits = self._budgets = state_budgets(self._ctx)
-        if limits is None:  # no budget: nothing to measure, the SDK serializes as it always does
-            if args or kwargs:
-                self._ctx.set(name, value, *args, **kwargs)
+        try:
+            if limits is None:  # no budget: nothing to measure, the SDK serializes as it always does
+                if args or kwargs:
+                    self._ctx.set(name, value, *args, **kwargs)
+                else:
+                    self._ctx.set(name, value)
             else:
-                self._ctx.set(name, value)
-        else:
-            set_measured(self._ctx, self._inv, limits, name, value, args, kwargs)
+                set_measured(self._ctx, self._inv, limits, name, value, args, kwargs)
+        except TypeError:  # (a value its serde refuses keeps the SDK's error)
+            _check_entry_name(f"{self._name}.set", 1, args, kwargs)
+            raise
 
     def clear(self, name: str, *args: Any, **kwargs: Any) -> None:
         if type(name) is not str and not isinstance(name, str):
             raise _state_key(self._name, "clear", name)
         self._write("clear", f"clear({name!r})")
-        self._ctx.clear(name, *args, **kwargs)
+        try:
+            self._ctx.clear(name, *args, **kwargs)
+        except TypeError:
+            _check_entry_name(f"{self._name}.clear", 0, args, kwargs)
+            raise
         if self._inv.state_sizes is not None:
             self._inv.state_sizes.pop(name, None)
 
     def clear_all(self, *args: Any, **kwargs: Any) -> None:
         self._write("clear_all", "clear_all()")
-        self._ctx.clear_all(*args, **kwargs)
+        try:
+            self._ctx.clear_all(*args, **kwargs)
+        except TypeError:
+            _check_entry_name(f"{self._name}.clear_all", 0, args, kwargs)
+            raise
         if self._inv.state_sizes is not None:
             self._inv.state_sizes.clear()
 

@@ -69,6 +69,11 @@ BAD: dict[str, Callable[[Any], Awaitable[Any]]] = {
     "get_none": lambda ctx: ctx.get(None),
     "set_uuid": lambda ctx: _now(ctx.set(UUID(int=7), 1)),
     "clear_int": lambda ctx: _now(ctx.clear(5)),
+    "get_int_entry_name": lambda ctx: ctx.get("n", entry_name=5),
+    "set_int_entry_name": lambda ctx: _now(ctx.set("n", 1, entry_name=5)),
+    "clear_int_entry_name": lambda ctx: _now(ctx.clear("n", 5)),
+    "clear_all_int_entry_name": lambda ctx: _now(ctx.clear_all(entry_name=5)),
+    "state_keys_int_entry_name": lambda ctx: ctx.state_keys(entry_name=5),
     "sleep_int": lambda ctx: ctx.sleep(5),
     "sleep_float": lambda ctx: ctx.sleep(0.5),
     "sleep_none": lambda ctx: ctx.sleep(delta=None),
@@ -111,6 +116,8 @@ GOOD: dict[str, Callable[[Any], Awaitable[Any]]] = {
     "run_empty_name": lambda ctx: ctx.run("", fetch),
     "run_str_subclass": lambda ctx: ctx.run(Text("fetch"), fetch),
     "state_str_subclass": lambda ctx: _now(ctx.set(Text("n"), 1), ctx.get(Text("n")), ctx.clear(Text("n"))),
+    "state_entry_names": lambda ctx: _now(ctx.set("n", 1, entry_name=Text("e")), ctx.get("n", entry_name="e"),
+                                          ctx.state_keys(entry_name="e"), ctx.clear("n", entry_name=None)),
     "sleep_forms": lambda ctx: _now(ctx.sleep(Span(milliseconds=1)), ctx.sleep(delta=timedelta(0)),
                                     ctx.sleep(timedelta(microseconds=10), name=Text("nap"))),
     "call_forms": lambda ctx: _now(ctx.service_call(echo, Text("x"), idempotency_key=Text("i"),
@@ -183,6 +190,11 @@ REFUSED = [
     ("set_uuid", "ctx.set: the state key is UUID UUID('00000000-0000-0000-0000-000000000007'); fix: a str naming "
                  "the entry, e.g. ctx.set('count', value) (str(...) of the UUID, if it is the name)"),
     ("clear_int", "ctx.clear: the state key is int 5; fix: a str naming the entry, e.g. ctx.clear('count')"),
+    ("get_int_entry_name", "ctx.get: the entry_name is int 5; fix: a str labelling the journal entry, or None"),
+    ("set_int_entry_name", "ctx.set: the entry_name is int 5; fix: a str labelling the journal entry, or None"),
+    ("clear_int_entry_name", "ctx.clear: the entry_name is int 5; fix: a str labelling the journal entry"),
+    ("clear_all_int_entry_name", "ctx.clear_all: the entry_name is int 5; fix: a str labelling the journal entry"),
+    ("state_keys_int_entry_name", "ctx.state_keys: the entry_name is int 5; fix: a str labelling the journal entry"),
     ("sleep_int", "ctx.sleep: the duration is int 5; fix: a datetime.timedelta, e.g. "
                   "ctx.sleep(timedelta(seconds=5)) (a bare number has no unit)"),
     ("sleep_float", "ctx.sleep: the duration is float 0.5; fix: a datetime.timedelta, e.g. "
