@@ -101,8 +101,9 @@ def _call_params(method: str, scoped: bool) -> tuple[str, ...]:
     if names is None:
         from restate.server_context import ServerInvocationContext, ServerScopedContext
 
-        sdk = ServerScopedContext if scoped else ServerInvocationContext
-        names = _CALL_PARAMS[(method, scoped)] = tuple(inspect.signature(getattr(sdk, method)).parameters)[1:]
+        sdk_method = getattr(ServerScopedContext if scoped else ServerInvocationContext, method, None)
+        names = () if sdk_method is None else tuple(inspect.signature(sdk_method).parameters)[1:]
+        _CALL_PARAMS[(method, scoped)] = names  # (none: the keywords alone are looked at)
     return names
 
 
