@@ -119,6 +119,7 @@ class Cluster:
                 RESTATE_CLUSTER_NAME="rea-fault-cluster",
                 RESTATE_NODE_NAME=f"n{i}",
                 RESTATE_BASE_DIR=base_dir,
+                TMPDIR=base_dir,  # the invoker's scratch directories, removed with the cluster (see server.py)
                 RESTATE_AUTO_PROVISION="true" if i == 1 else "false",
                 RESTATE_DEFAULT_REPLICATION=str(self.replication),
                 RESTATE_METADATA_SERVER__TYPE="replicated",

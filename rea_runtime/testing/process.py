@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from typing import Any, Iterator, Mapping
@@ -42,7 +43,10 @@ class ProcessAppServer:
         self._lock = threading.Lock()
         self._stopping = False
         self._watchdog: threading.Thread | None = None
-        self.log_path = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"rea-app-{self.port}.log")
+        fd, self.log_path = tempfile.mkstemp(prefix=f"rea-app-{self.port}-", suffix=".log")
+        os.close(fd)
+        """The child's output across its restarts: its own file (a port is reused by later runs,
+        whose old output must not read as this one's), removed by `stop`."""
 
     @property
     def url(self) -> str:
@@ -116,6 +120,8 @@ class ProcessAppServer:
         if self._watchdog is not None:
             self._watchdog.join(5)
         self.kill()
+        with contextlib.suppress(OSError):
+            os.remove(self.log_path)
 
 
 @contextlib.contextmanager

@@ -159,6 +159,9 @@ class RestateServer:
         env = {k: v for k, v in os.environ.items() if not k.startswith("RESTATE_")}
         env.update(
             RESTATE_BASE_DIR=self.base_dir,
+            # its invoker makes a scratch directory per partition (`invoker-<id>`) in the
+            # temporary directory and never removes it: here, it goes when `stop` removes base_dir
+            TMPDIR=self.base_dir,
             RESTATE_NODE_NAME="rea-test",
             RESTATE_LISTEN_MODE="tcp",
             RESTATE_BIND_ADDRESS=f"127.0.0.1:{self.node_port}",

@@ -82,3 +82,41 @@ def test_server_binary_is_found_or_installed():
     binary = find_server_binary()
     out = subprocess.run([str(binary), "--version"], capture_output=True, text=True, check=True)
     assert "restate-server 1.7.12" in out.stdout
+
+
+def test_a_session_leaves_nothing_in_the_temporary_directory(tmp_path):
+    """The server's scratch directories (its invoker makes one per partition and never removes
+    it) and a child app's log go with the server and the app: a suite that starts hundreds of
+    servers must not fill the machine's temporary directory."""
+    (tmp_path / "inner_app.py").write_text(textwrap.dedent(
+        """
+        import restate
+        svc = restate.Service("Inner")
+
+        @svc.handler()
+        async def hi(ctx: restate.Context) -> str:
+            return await ctx.run("greet", lambda: "hi")
+
+        app = restate.app([svc])
+        """
+    ))
+    (tmp_path / "test_inner.py").write_text(textwrap.dedent(
+        """
+        import asyncio
+        from rea_runtime.testing.process import deploy_process
+        from inner_app import app
+
+        def test_calls(restate_harness):
+            with restate_harness.deploy(app) as env:
+                assert asyncio.run(env.call("Inner", "hi")).json() == "hi"
+            with deploy_process(restate_harness.server(), "inner_app:app") as env:
+                assert asyncio.run(env.call("Inner", "hi")).json() == "hi"
+        """
+    ))
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_inner.py",
+                          "--basetemp", str(tmp_path / "bt")], capture_output=True, text=True, cwd=tmp_path,
+                         env={**os.environ, "TMPDIR": str(scratch), "PYTHONPATH": str(tmp_path)})
+    assert "1 passed" in out.stdout, out.stdout + out.stderr
+    assert sorted(p.name for p in scratch.iterdir()) == []
