@@ -42,6 +42,7 @@ def _blocks_of(cls: type) -> tuple[str, ...]:
 
 _DEFINES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _ASSIGNS = (ast.Assign, ast.AnnAssign, ast.AugAssign)
+_UNPACKING = (ast.Tuple, ast.List, ast.Starred)
 
 
 def _imported_names(node: ast.Import | ast.ImportFrom) -> Iterable[str]:
@@ -177,6 +178,8 @@ class ImportMap:
         after the module is loaded, see the later binding. A binding inside an `if`, a `try`
         (`except ImportError: x = None`), a loop may not run: there the import stands, as it
         does when the module imports the name again later (in such a block too)."""
+        if not self._rebinds_a_mapped_name(tree):  # (the common case, at the cost of one look per statement)
+            return self
         imported: dict[str, bool] = {}
         """Name imported at the top level -> whether an import (or an alias of one) binds it last."""
         import_t, import_from_t = ast.Import, ast.ImportFrom
@@ -206,6 +209,28 @@ class ImportMap:
             if not still and name not in self._starred:
                 self.names.pop(name, None)
         return self
+
+    def _rebinds_a_mapped_name(self, tree: ast.Module) -> bool:
+        """Does a top-level `def`, class or assignment bind a name the map holds? If none does,
+        `_shadow` has nothing to drop."""
+        names = self.names
+        if not names:
+            return False
+        name_t, assign_t, defines, assigns = ast.Name, ast.Assign, _DEFINES, _ASSIGNS
+        for stmt in tree.body:
+            kind = type(stmt)
+            if kind in defines:
+                if stmt.name in names:  # type: ignore[attr-defined]
+                    return True
+            elif kind in assigns:
+                for target in (stmt.targets if kind is assign_t else (stmt.target,)):  # type: ignore[attr-defined]
+                    target_kind = type(target)
+                    if target_kind is name_t:
+                        if target.id in names:
+                            return True
+                    elif target_kind in _UNPACKING:  # `_shadow` reads what it binds
+                        return True
+        return False
 
     def _is_alias(self, stmt: ast.stmt) -> bool:
         """Is this assignment one `_add_alias` reads as an alias of an import (or the import itself, `x = x`)?"""
