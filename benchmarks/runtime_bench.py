@@ -51,6 +51,10 @@ def _double(n: int) -> int:
     return n * 2
 
 
+def _one() -> int:
+    return 1
+
+
 def build_app(kind: str) -> Any:
     import restate
 
@@ -336,6 +340,7 @@ def micro(rounds: int, scale: float) -> dict[str, Any]:
 
         def get(self, name, *a, **k): return fut  # noqa: E704
         def set(self, name, value, *a, **k): return None  # noqa: E704
+        def run(self, name, action, *a, **k): return fut  # noqa: E704
         def run_typed(self, name, action, *a, **k): return fut  # noqa: E704
         def time(self): return fut  # noqa: E704
         def sleep(self, *a, **k): return fut  # noqa: E704
@@ -401,6 +406,7 @@ def micro(rounds: int, scale: float) -> dict[str, Any]:
     calls = {
         "get": lambda c: c.get("count"),
         "set": lambda c: c.set("count", 1),
+        "run": lambda c: c.run("one", _one),
         "run_typed": lambda c: c.run_typed("double", _double, n=1),
         "time": lambda c: c.time(),
         "sleep": lambda c: c.sleep(delta),
