@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
-import math
 import sys
 import threading
 from collections import OrderedDict
@@ -26,7 +25,7 @@ from restate.serde import DefaultSerde, Serde
 from restate.types import extract_core_type
 
 from . import events
-from .arguments import check_name
+from .arguments import check_name, run_options_fault
 from .arguments import short as _short
 from .context import GuardedContext
 from .guards import CURRENT
@@ -133,38 +132,19 @@ def _checked(name: str, action: Callable[..., Any], serde: Serde[Any], sdk_ctx: 
     return sync_action
 
 
-_MS = timedelta(milliseconds=1)
+_FIELDS = ("max_attempts", "max_duration", "max_retry_duration", "initial_retry_interval", "max_retry_interval",
+           "retry_interval_factor", "serde")
 
 
 def _check_options(name: str, opts: RunOptions[Any]) -> None:
-    """The retry options, checked before the run: the SDK hands them to its VM only when the
-    action fails, and a bad one there leaves the invocation hanging with nothing logged (or, for
-    ``max_attempts=0``, quietly makes one attempt). A `TerminalError`: retrying cannot fix code."""
-    def bad(what: str, fix: str) -> TerminalError:
-        return TerminalError(f"run {name!r}: {what}; fix: {fix}")
-
-    attempts = opts.max_attempts
-    if attempts is not None and (not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 1):
-        raise bad(f"max_attempts is {_short(attempts)}",
-                  "a whole number of attempts, 1 or more (1: no retry), or None (the invocation's retry policy)")
-    for field, least, example in (("max_duration", _MS, "seconds=30"), ("max_retry_duration", _MS, "seconds=30"),
-                                  ("initial_retry_interval", timedelta(0), "milliseconds=100"),
-                                  ("max_retry_interval", timedelta(0), "seconds=10")):
-        span = getattr(opts, field, None)
-        if span is None:
-            continue
-        if not isinstance(span, timedelta):
-            raise bad(f"{field} is {type(span).__name__} {_short(span)}",
-                      f"a datetime.timedelta, e.g. {field}=timedelta({example}) (a bare number has no unit)")
-        if span < least:
-            shown = str(span) if span >= timedelta(0) else f"-{-span}"
-            at_least = "at least timedelta(milliseconds=1) (Restate counts whole milliseconds)" if least else "0 or more"
-            raise bad(f"{field} is {shown}", f"{at_least}, or None")
-    factor = opts.retry_interval_factor
-    if factor is not None and (not isinstance(factor, (int, float)) or isinstance(factor, bool)
-                               or not math.isfinite(factor) or factor < 1):
-        raise bad(f"retry_interval_factor is {_short(factor)}", "a finite number >= 1 (1: the same interval "
-                  "each time, 2: doubling), or None")
+    """The options, checked before the run: the SDK hands the retry options to its VM only when
+    the action fails, and a bad one there leaves the invocation hanging with nothing logged (or,
+    for ``max_attempts=0``, quietly makes one attempt). A `TerminalError`: retrying cannot fix
+    code. Stricter than the guarded ``ctx.run`` (`arguments.run_option_fault`)."""
+    fault = run_options_fault(opts, strict=True, fields=_FIELDS)
+    if fault is not None:
+        field, value, fix = fault
+        raise TerminalError(f"run {name!r}: {field} is {value}; fix: {fix}")
 
 
 def run_typed(

@@ -20,24 +20,27 @@ from ._terminal import terminal_failure
 
 
 @pytest.mark.parametrize("kwargs,message", [
-    ({"max_attempts": 0}, "max_attempts is 0; fix: a whole number of attempts, 1 or more (1: no retry), or None "
-                          "(the invocation's retry policy)"),
-    ({"max_attempts": "3"}, "max_attempts is '3'; fix: a whole number of attempts"),
-    ({"max_attempts": math.nan}, "max_attempts is nan; fix:"),
-    ({"max_attempts": True}, "max_attempts is True; fix:"),
+    ({"max_attempts": 0}, "max_attempts is 0; fix: a whole number of attempts from 1 to 4294967295 (1: no retry), "
+                          "or None (the invocation's retry policy)"),
+    ({"max_attempts": 2**32}, "max_attempts is 4294967296; fix: a whole number of attempts from 1 to 4294967295"),
+    ({"max_attempts": "3"}, "max_attempts is str '3'; fix: a whole number of attempts"),
+    ({"max_attempts": math.nan}, "max_attempts is float nan; fix:"),
+    ({"max_attempts": True}, "max_attempts is bool True; fix:"),
     ({"max_duration": timedelta(seconds=-1)}, "max_duration is -0:00:01; fix: at least timedelta(milliseconds=1) "
                                               "(Restate counts whole milliseconds), or None"),
     ({"max_duration": 30}, "max_duration is int 30; fix: a datetime.timedelta, e.g. "
                            "max_duration=timedelta(seconds=30) (a bare number has no unit)"),
     ({"options": {"max_attempts": 3}}, "options is dict {'max_attempts': 3}; fix: options=restate.RunOptions(...), "
                                        "or max_attempts= / max_duration= directly"),
-    ({"options": RunOptions(max_attempts="3")}, "max_attempts is '3'; fix:"),  # type: ignore[arg-type]
+    ({"options": RunOptions(max_attempts="3")}, "max_attempts is str '3'; fix:"),  # type: ignore[arg-type]
     ({"options": RunOptions(initial_retry_interval=timedelta(seconds=-1))},
      "initial_retry_interval is -0:00:01; fix: 0 or more, or None"),
     ({"options": RunOptions(max_retry_interval=1.5)},  # type: ignore[arg-type]
      "max_retry_interval is float 1.5; fix: a datetime.timedelta"),
     ({"options": RunOptions(retry_interval_factor=math.nan)}, "retry_interval_factor is nan; fix: a finite number "
                                                                ">= 1"),
+    ({"options": RunOptions(serde="json")}, "serde is str 'json'; fix: a restate.serde.Serde, e.g. "  # type: ignore[arg-type]
+                                            "restate.serde.JsonSerde()"),
 ])
 @pytest.mark.parametrize("helper", ["run", "run_typed"])
 def test_bad_retry_options_are_refused_at_the_call(helper: str, kwargs: dict, message: str) -> None:
@@ -104,8 +107,8 @@ def restate_app() -> Any:
 
 
 @pytest.mark.parametrize("handler,how,message", [
-    ("call", "zero", "run 'flaky': max_attempts is 0; fix: a whole number of attempts, 1 or more"),
-    ("call", "text", "run 'flaky': max_attempts is '3'; fix: a whole number of attempts"),
+    ("call", "zero", "run 'flaky': max_attempts is 0; fix: a whole number of attempts from 1 to 4294967295"),
+    ("call", "text", "run 'flaky': max_attempts is str '3'; fix: a whole number of attempts"),
     ("call", "negative", "run 'flaky': max_duration is -0:00:01; fix: at least timedelta(milliseconds=1)"),
     ("call", "dict", "run 'flaky': options is dict {'max_attempts': 3}; fix: options=restate.RunOptions(...)"),
     ("misnamed", "run", "rea_runtime.run: the run name is int 123; fix: a non-empty str naming the run"),
