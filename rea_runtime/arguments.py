@@ -20,7 +20,7 @@ from typing import Any, Optional
 from uuid import UUID
 
 from restate.exceptions import TerminalError
-from restate.serde import Serde
+from restate.serde import DefaultSerde, Serde
 
 __all__ = ["RUN_OPTIONS", "check_name", "if_text", "refused", "run_option_fault", "run_options_fault", "short",
            "shown"]
@@ -104,6 +104,8 @@ def run_option_fault(field: str, value: Any, strict: bool = False) -> Optional[t
     duration or number of another type than timedelta, int or float."""
     if value is None:
         return ("NoneType None", _SERDE) if field == "serde" else None
+    if not strict and _plain(field, value):
+        return None
     if field == "max_attempts":
         index = getattr(type(value), "__index__", None)
         if (isinstance(value, bool) or not isinstance(value, int)) if strict else index is None:
@@ -147,14 +149,36 @@ def run_option_fault(field: str, value: Any, strict: bool = False) -> Optional[t
     return None
 
 
+_PLAIN = {"serde": DefaultSerde, "max_attempts": int, "max_duration": timedelta, "max_retry_duration": timedelta,
+          "initial_retry_interval": timedelta, "max_retry_interval": timedelta, "retry_interval_factor": float,
+          "args": tuple}
+"""The type a run option usually has (`DefaultSerde`: the one a `RunOptions` holds unless told)."""
+_ZERO = timedelta(0)
+
+
+def _plain(field: str, value: Any) -> bool:
+    """A value of the usual type, in range: fine for the SDK, known at a glance (a run whose
+    options are all such pays for no more)."""
+    kind = type(value)
+    if kind is not _PLAIN.get(field):
+        return False
+    return (0 <= value <= _U32) if kind is int else (value >= _ZERO) if kind is timedelta else True
+
+
 def run_options_fault(options: Any, strict: bool = False,
                       fields: tuple[str, ...] = RUN_OPTIONS) -> Optional[tuple[str, str, str]]:
     """The first of ``fields`` of a `restate.RunOptions` (or what stands for one) that
     `run_option_fault` finds fault with: (the field, the value as shown, the fix); None if none."""
     for field in fields:
         value = getattr(options, field, None)
-        if value is not None:
-            fault = run_option_fault(field, value, strict)
-            if fault is not None:
-                return field, fault[0], fault[1]
+        if value is None:
+            continue
+        if not strict:  # `_plain`, inline: a RunOptions has up to six fields to look at
+            kind = type(value)
+            if kind is _PLAIN.get(field) and ((0 <= value <= _U32) if kind is int else (value >= _ZERO)
+                                          if kind is timedelta else True):
+                continue
+        fault = run_option_fault(field, value, strict)
+        if fault is not None:
+            return field, fault[0], fault[1]
     return None
