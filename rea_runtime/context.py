@@ -15,11 +15,12 @@ from datetime import timedelta
 from types import FunctionType
 from typing import Any, Callable
 
+from restate.context import RunOptions
 from restate.exceptions import TerminalError
 from restate.handler import RESTATE_UNIQUE_HANDLER_SYMBOL as HANDLER_SYMBOL
 
 from . import events
-from .arguments import check_name, if_text, refused
+from .arguments import RUN_OPTIONS, check_name, if_text, refused, run_option_fault, run_options_fault
 from .guards import IN_RUN, Invocation, report
 from .misuse import KIND_OF_METHOD, check_action, check_call_kind, mark_exclusive_wait, mark_sleep
 from .state_budget import budgets as state_budgets, set_measured
@@ -248,11 +249,106 @@ def _call_name(g: "GuardedContext", self: Any, method: str, scoped: bool) -> str
     return f"{g._name}.scope({self._sname!r}).{method}" if scoped else f"{g._name}.{method}"
 
 
+_RUN_KEYWORDS = frozenset({"options", "type_hint", "max_retry_duration", *RUN_OPTIONS})
+"""The keywords that name a run option: `ctx.run_typed` hands them to the action, not the SDK."""
+_no_run_keyword = _RUN_KEYWORDS.isdisjoint
+_OPTIONS_READ = (*RUN_OPTIONS, "type_hint")
+"""What `ctx.run_typed` reads of its options (a `RunOptions`, or whatever has these)."""
+
+
+def _label(action: Any) -> str:
+    name = getattr(action, "__name__", "")
+    return name if isinstance(name, str) and name.isidentifier() else "action"
+
+
+def _check_run(ctx: str, name: Any, action: Any, args: tuple, kwargs: dict) -> None:
+    """`ctx.run`'s options past the action, refused when the SDK can never take one
+    (`arguments.run_option_fault`), or a keyword it does not have (its TypeError, retried
+    forever): checked before the run, since the SDK reads its retry options only once the action
+    failed, and there a bad one leaves the invocation running for good, nothing logged."""
+    params = _RUN_PARAMS or _run_params()
+    if not params:  # (an SDK whose run could not be read: its own errors stand)
+        return
+    if args:
+        for field, value in zip(params, args):
+            fault = run_option_fault(field, value)
+            if fault is not None:
+                also = "; the action's own arguments go in args=(...)" if field == "serde" else ""
+                raise TerminalError(f"{ctx}.run: the {field} is {fault[0]}; fix: {fault[1]}{also}")
+    for field, value in kwargs.items():
+        if field not in params:
+            typed = f"{ctx}.run_typed({name!r}, {_label(action)}, restate.RunOptions"
+            fix = ("max_retry_duration=, ctx.run's name for it" if field == "max_duration" else
+                   f"{typed}(...)): it takes the options third" if field == "options" else
+                   f"{typed}({field}=...)): it takes every retry option" if field in _RUN_KEYWORDS else
+                   "one of those (the action's own arguments go in args=(...))")
+            raise TerminalError(f"{ctx}.run: the keyword {field} is none of its parameters ({', '.join(params)}); "
+                                f"fix: {fix}")
+        fault = run_option_fault(field, value)
+        if fault is not None:
+            raise TerminalError(f"{ctx}.run: the {field} is {fault[0]}; fix: {fault[1]}")
+
+
+_RUN_PARAMS: tuple[str, ...] = ()
+
+
+def _run_params() -> tuple[str, ...]:
+    """`ctx.run`'s parameters past the action, as the SDK names them (serde, max_attempts,
+    max_retry_duration, type_hint, args), read once."""
+    global _RUN_PARAMS
+    _RUN_PARAMS = _call_params("run", False)[2:]
+    return _RUN_PARAMS
+
+
+def _takes_keyword(action: Any, keyword: str) -> bool:
+    """Whether the action takes that keyword (True when its signature cannot be read)."""
+    try:
+        params = inspect.signature(action).parameters
+    except (TypeError, ValueError):
+        return True
+    param = params.get(keyword)
+    if param is not None and param.kind in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY):
+        return True
+    return any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+def _check_run_typed(ctx: str, name: Any, action: Any, args: tuple, kwargs: dict) -> None:
+    """`ctx.run_typed`'s options (its third argument), refused when it is no `RunOptions` (the
+    SDK's AttributeError, retried forever) or has a field the SDK can never take (see
+    `_check_run`); and a run option given as a keyword, which the SDK hands to the action, when
+    the action takes no such keyword (its TypeError in every attempt, retried forever)."""
+    if args:
+        options = args[0]
+        if type(options) is not RunOptions and not isinstance(options, RunOptions):
+            if not all(hasattr(options, field) for field in _OPTIONS_READ):
+                fields = RunOptions.__dataclass_fields__
+                given = ", ".join(f"{k}={v!r}" for k, v in options.items()) if isinstance(options, dict) and \
+                    all(k in fields for k in options) else ""
+                raise refused(f"{ctx}.run_typed", "options", options, f"a restate.RunOptions, e.g. {ctx}.run_typed("
+                              f"{name!r}, {_label(action)}, restate.RunOptions({given})); the action's own "
+                              f"arguments come after it")
+        fault = run_options_fault(options)
+        if fault is not None:
+            raise TerminalError(f"{ctx}.run_typed: the {fault[0]} is {fault[1]}; fix: {fault[2]}")
+    if kwargs and not _no_run_keyword(kwargs):
+        for keyword in kwargs:
+            if keyword in _RUN_KEYWORDS and not _takes_keyword(action, keyword):
+                label = _label(action)
+                where, inner = ("the options go third, positionally", "...") if keyword == "options" else \
+                    ("in the options, third", f"{keyword}=...")
+                raise TerminalError(f"{ctx}.run_typed: the keyword {keyword} goes to the action {label}, which "
+                                    f"takes no {keyword}; fix: {where}: {ctx}.run_typed({name!r}, {label}, "
+                                    f"restate.RunOptions({inner}))")
+
+
 def _run_method(method: str) -> Callable[..., Any]:
     """`ctx.run` / `ctx.run_typed`: REA201/REA208 checks, the action wrapped (its scope marked for
-    REA201 inside it), the future recorded (REA204). One function per method, made here, so the
+    REA201 inside it), the options the SDK can never take refused (`_check_run`,
+    `_check_run_typed`), the future recorded (REA204). One function per method, made here, so the
     handler's line is frame 1 and no second call is paid per run."""
     template = "{0}.%s({1!r}, ...)" % method
+    typed = method == "run_typed"  # (its keywords are the action's: only a run option's name is looked at)
+    check_options = _check_run_typed if typed else _check_run
 
     def run_call(self: Any, name: str, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if type(name) is not str and not isinstance(name, str):  # the SDK's VM: a TypeError, retried forever
@@ -268,7 +364,12 @@ def _run_method(method: str) -> Callable[..., Any]:
             check_action(self._inv, action, name, frame)
             wrapped = wrap_action(action, name)
         sdk_run = getattr(self._ctx, method)
-        fut = sdk_run(name, wrapped, *args, **kwargs) if args or kwargs else sdk_run(name, wrapped)
+        if args or kwargs:  # (a run with no options pays nothing for their check)
+            if args or not typed or not _no_run_keyword(kwargs):
+                check_options(self._name, name, action, args, kwargs)
+            fut = sdk_run(name, wrapped, *args, **kwargs)
+        else:
+            fut = sdk_run(name, wrapped)
         self._inv.futures.append((fut, template, self._name, name, frame.f_code, frame.f_lasti))
         return fut
 

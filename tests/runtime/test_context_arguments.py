@@ -1,18 +1,22 @@
 """The guarded context refuses an argument the SDK can never take with a `TerminalError` naming
 it and the fix. Handed on, the SDK (or its VM) raised a plain `TypeError`/`AttributeError`/
-`OverflowError` inside the handler, which Restate retried forever: each case below was seen
-retried on a real server before the guard refused it. What the SDK does take, however odd,
-is left to it (`test_what_the_sdk_takes_still_works`)."""
+`OverflowError` inside the handler, which Restate retried forever (or, for a run's retry
+options, which the SDK hands its VM only once the action failed, left the invocation running for
+good, nothing logged): each case below was seen so on a real server before the guard refused
+it. What the SDK does take, however odd, is left to it (`test_what_the_sdk_takes_still_works`)."""
 
 from __future__ import annotations
 
 import inspect
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any, Awaitable, Callable, Optional
 from uuid import UUID
 
 import pytest
 import restate
+from restate import RunOptions
+from restate.serde import JsonSerde
 
 import rea_runtime
 
@@ -29,6 +33,52 @@ class Text(str):
 
 class Span(timedelta):
     """A timedelta subclass (pandas' Timedelta is one): the SDK takes it."""
+
+
+class Two:
+    """An int-like (numpy's integers are): the SDK's VM takes it through `__index__`."""
+
+    def __index__(self) -> int:
+        return 2
+
+
+class OptionsAlike:
+    """Not a RunOptions, but with every field `ctx.run_typed` reads: the SDK takes it."""
+
+    serde = restate.serde.DefaultSerde()
+    type_hint = None
+    max_attempts = 2
+    max_duration = initial_retry_interval = max_retry_interval = retry_interval_factor = None
+
+
+RAN: dict[str, int] = {}
+"""Object key -> how often a run action of the run option cases ran."""
+
+
+def failing(ctx: Any) -> Callable[[], int]:
+    """A run action that always fails (the SDK reads the retry options only then), counting its
+    runs: a refused option stops the run before it starts."""
+    key = ctx.key()
+
+    def act() -> int:
+        RAN[key] = RAN.get(key, 0) + 1
+        raise RuntimeError("transient")
+
+    return act
+
+
+def failing_once(ctx: Any) -> Callable[..., int]:
+    """A run action that fails on its first run only, and takes any keyword: retry options the
+    SDK takes are seen to retry it."""
+    key = ctx.key()
+
+    def act(**kwargs: Any) -> int:
+        RAN[key] = RAN.get(key, 0) + 1
+        if RAN[key] == 1:
+            raise RuntimeError("transient")
+        return 1
+
+    return act
 
 
 async def _now(*results: Any) -> Any:
@@ -108,7 +158,42 @@ BAD: dict[str, Callable[[Any], Awaitable[Any]]] = {
     "promise_int_resolve": lambda ctx: ctx.promise(123).resolve("v"),
     "promise_int_peek": lambda ctx: ctx.promise(7).peek(),
     "promise_reject_int_message": lambda ctx: ctx.promise("approved").reject(500),
+    "run_max_attempts_str": lambda ctx: ctx.run("fetch", failing(ctx), max_attempts="3"),
+    "run_max_attempts_float": lambda ctx: ctx.run("fetch", failing(ctx), max_attempts=3.0),
+    "run_max_attempts_negative": lambda ctx: ctx.run("fetch", failing(ctx), max_attempts=-1),
+    "run_max_attempts_over_u32": lambda ctx: ctx.run("fetch", failing(ctx), max_attempts=2**32),
+    "run_max_retry_duration_int": lambda ctx: ctx.run("fetch", failing(ctx), max_retry_duration=5),
+    "run_max_retry_duration_negative": lambda ctx: ctx.run("fetch", failing(ctx),
+                                                           max_retry_duration=timedelta(seconds=-1)),
+    "run_max_duration": lambda ctx: ctx.run("fetch", failing(ctx), max_duration=timedelta(seconds=5)),
+    "run_options": lambda ctx: ctx.run("fetch", failing(ctx), options=RunOptions(max_attempts=3)),
+    "run_initial_retry_interval": lambda ctx: ctx.run("fetch", failing(ctx),
+                                                      initial_retry_interval=timedelta(seconds=1)),
+    "run_serde_positional_str": lambda ctx: ctx.run("fetch", fetch, "o-1"),
+    "run_serde_class": lambda ctx: ctx.run("fetch", fetch, serde=JsonSerde),
+    "run_serde_none": lambda ctx: ctx.run("fetch", fetch, serde=None),
+    "run_args_int": lambda ctx: ctx.run("fetch", failing(ctx), args=5),
+    "run_typed_options_dict": lambda ctx: ctx.run_typed("fetch", failing(ctx), {"max_attempts": 3}),
+    "run_typed_options_none": lambda ctx: ctx.run_typed("fetch", failing(ctx), None),
+    "run_typed_argument_first": lambda ctx: ctx.run_typed("fetch", failing(ctx), "o-1"),
+    "run_typed_options_keyword": lambda ctx: ctx.run_typed("fetch", failing(ctx), options=RunOptions(max_attempts=3)),
+    "run_typed_max_attempts_keyword": lambda ctx: ctx.run_typed("fetch", failing(ctx), max_attempts=3),
+    "run_typed_max_attempts_str": lambda ctx: ctx.run_typed("fetch", failing(ctx), RunOptions(max_attempts="3")),
+    "run_typed_max_duration_int": lambda ctx: ctx.run_typed("fetch", failing(ctx), RunOptions(max_duration=30)),
+    "run_typed_max_duration_negative": lambda ctx: ctx.run_typed("fetch", failing(ctx), RunOptions(
+        max_duration=timedelta(seconds=-1))),
+    "run_typed_initial_retry_interval_negative": lambda ctx: ctx.run_typed("fetch", failing(ctx), RunOptions(
+        max_attempts=3, initial_retry_interval=timedelta(seconds=-1))),
+    "run_typed_max_retry_interval_float": lambda ctx: ctx.run_typed("fetch", failing(ctx), RunOptions(
+        max_attempts=3, max_retry_interval=1.5)),
+    "run_typed_retry_interval_factor_str": lambda ctx: ctx.run_typed("fetch", failing(ctx), RunOptions(
+        max_attempts=3, retry_interval_factor="2")),
+    "run_typed_serde_str": lambda ctx: ctx.run_typed("fetch", fetch, RunOptions(serde="json")),
 }
+RUN_OPTIONS = {case for case in BAD if case.startswith((
+    "run_max", "run_options", "run_initial", "run_serde", "run_args", "run_typed_options", "run_typed_argument",
+    "run_typed_max", "run_typed_initial", "run_typed_retry", "run_typed_serde"))}
+"""The run option cases: the action must not have run."""
 PROMISES = {case for case in BAD if case.startswith("promise_")}
 """Run in a workflow (ContextArgumentsPromises), the only handler kind with promises."""
 
@@ -128,6 +213,15 @@ GOOD: dict[str, Callable[[Any], Awaitable[Any]]] = {
                                    ctx.object_send(keep, "k", "x", send_delay=Span(milliseconds=1)),
                                    ctx.scope(Text("s"))),  # (no scoped call: restate-server 1.7 has no scopes)
     "awakeable_forms": lambda ctx: _awakeables(ctx),
+    "run_odd_options": lambda ctx: _now(ctx.run("fetch", fetch, max_attempts=0), ctx.run("fetch", fetch, JsonSerde(),
+                                        True, timedelta(microseconds=-500), "int", args=[])),
+    "run_retry_forms": lambda ctx: ctx.run("fetch", failing_once(ctx), max_attempts=Two(),
+                                           max_retry_duration=Span(seconds=30)),
+    "run_typed_retry_forms": lambda ctx: ctx.run_typed("fetch", failing_once(ctx), RunOptions(
+        serde=JsonSerde(), type_hint="int", max_attempts=Two(), max_duration=Span(seconds=30),
+        initial_retry_interval=timedelta(0), max_retry_interval=Span(milliseconds=10),
+        retry_interval_factor=Decimal(2)), max_attempts=3, options=None),
+    "run_typed_options_alike": lambda ctx: ctx.run_typed("fetch", failing_once(ctx), OptionsAlike()),
 }
 
 
@@ -249,6 +343,55 @@ REFUSED = [
     ("promise_int_resolve", "ctx.promise: the promise name is int 123; fix: a str naming the promise"),
     ("promise_int_peek", "ctx.promise: the promise name is int 7; fix: a str naming the promise"),
     ("promise_reject_int_message", "ctx.promise('approved').reject: the message is int 500; fix: a str saying why"),
+    ("run_max_attempts_str", "ctx.run: the max_attempts is str '3'; fix: a whole number of attempts from 1 to "
+                             "4294967295 (1: no retry), or None (the invocation's retry policy)"),
+    ("run_max_attempts_float", "ctx.run: the max_attempts is float 3.0; fix: a whole number of attempts"),
+    ("run_max_attempts_negative", "ctx.run: the max_attempts is -1; fix: a whole number of attempts from 1 to "
+                                  "4294967295"),
+    ("run_max_attempts_over_u32", "ctx.run: the max_attempts is 4294967296; fix: a whole number of attempts"),
+    ("run_max_retry_duration_int", "ctx.run: the max_retry_duration is int 5; fix: a datetime.timedelta, e.g. "
+                                   "max_retry_duration=timedelta(seconds=5) (a bare number has no unit), or None"),
+    ("run_max_retry_duration_negative", "ctx.run: the max_retry_duration is -0:00:01; fix: 0 or more, or None"),
+    ("run_max_duration", "ctx.run: the keyword max_duration is none of its parameters (serde, max_attempts, "
+                         "max_retry_duration, type_hint, args); fix: max_retry_duration=, ctx.run's name for it"),
+    ("run_options", "ctx.run: the keyword options is none of its parameters (serde, max_attempts, "
+                    "max_retry_duration, type_hint, args); fix: ctx.run_typed('fetch', act, restate.RunOptions(...)): "
+                    "it takes the options third"),
+    ("run_initial_retry_interval", "ctx.run: the keyword initial_retry_interval is none of its parameters (serde, "
+                                   "max_attempts, max_retry_duration, type_hint, args); fix: ctx.run_typed('fetch', "
+                                   "act, restate.RunOptions(initial_retry_interval=...)): it takes every retry "
+                                   "option"),
+    ("run_serde_positional_str", "ctx.run: the serde is str 'o-1'; fix: a restate.serde.Serde, e.g. "
+                                 "restate.serde.JsonSerde(), or leave it out (JSON, or pydantic by the return "
+                                 "type); the action's own arguments go in args=(...)"),
+    ("run_serde_class", "ctx.run: the serde is type JsonSerde; fix: an instance of it, serde=JsonSerde()"),
+    ("run_serde_none", "ctx.run: the serde is NoneType None; fix: a restate.serde.Serde"),
+    ("run_args_int", "ctx.run: the args is int 5; fix: a tuple of the action's arguments, e.g. args=(5,)"),
+    ("run_typed_options_dict", "ctx.run_typed: the options is dict {'max_attempts': 3}; fix: a restate.RunOptions, "
+                               "e.g. ctx.run_typed('fetch', act, restate.RunOptions(max_attempts=3)); the "
+                               "action's own arguments come after it"),
+    ("run_typed_options_none", "ctx.run_typed: the options is NoneType None; fix: a restate.RunOptions"),
+    ("run_typed_argument_first", "ctx.run_typed: the options is str 'o-1'; fix: a restate.RunOptions, e.g. "
+                                 "ctx.run_typed('fetch', act, restate.RunOptions()); the action's own arguments "
+                                 "come after it"),
+    ("run_typed_options_keyword", "ctx.run_typed: the keyword options goes to the action act, which takes no "
+                                  "options; fix: the options go third, positionally: ctx.run_typed('fetch', act, "
+                                  "restate.RunOptions(...))"),
+    ("run_typed_max_attempts_keyword", "ctx.run_typed: the keyword max_attempts goes to the action act, which takes "
+                                       "no max_attempts; fix: in the options, third: ctx.run_typed('fetch', act, "
+                                       "restate.RunOptions(max_attempts=...))"),
+    ("run_typed_max_attempts_str", "ctx.run_typed: the max_attempts is str '3'; fix: a whole number of attempts"),
+    ("run_typed_max_duration_int", "ctx.run_typed: the max_duration is int 30; fix: a datetime.timedelta, e.g. "
+                                   "max_duration=timedelta(seconds=30)"),
+    ("run_typed_max_duration_negative", "ctx.run_typed: the max_duration is -0:00:01; fix: 0 or more, or None"),
+    ("run_typed_initial_retry_interval_negative", "ctx.run_typed: the initial_retry_interval is -0:00:01; fix: 0 "
+                                                  "or more, or None"),
+    ("run_typed_max_retry_interval_float", "ctx.run_typed: the max_retry_interval is float 1.5; fix: a "
+                                           "datetime.timedelta, e.g. max_retry_interval=timedelta(seconds=1.5)"),
+    ("run_typed_retry_interval_factor_str", "ctx.run_typed: the retry_interval_factor is str '2'; fix: a finite "
+                                            "number >= 1 (1: the same interval each time, 2: doubling), or None"),
+    ("run_typed_serde_str", "ctx.run_typed: the serde is str 'json'; fix: a restate.serde.Serde, e.g. "
+                            "restate.serde.JsonSerde()"),
 ]
 """(case of BAD, what the invocation fails with)."""
 
@@ -257,8 +400,11 @@ REFUSED = [
 async def test_an_argument_the_sdk_never_takes_fails_the_invocation_terminally(restate_env, case: str,
                                                                                message: str) -> None:
     service, handler = ("ContextArgumentsPromises", "run") if case in PROMISES else ("ContextArguments", "bad")
-    failure = await terminal_failure(restate_env, service, handler, case, key=restate_env.unique())
+    key = restate_env.unique()
+    failure = await terminal_failure(restate_env, service, handler, case, key=key)
     assert message in failure, failure
+    if case in RUN_OPTIONS:  # refused at the call: the action never ran
+        assert key not in RAN, RAN[key]
 
 
 def test_every_refusal_is_proved() -> None:
