@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from rea_lint.journal.compare import Verdict, compare_handlers, diff_projects
-from rea_lint.journal.shape import shapes_of_source, shapes_of_sources
+from rea_lint.journal.shape import inner_nodes, shapes_of_source, shapes_of_sources
 
 PRELUDE = '''\
 import restate
@@ -1067,4 +1067,62 @@ def test_a_nested_handler_named_in_a_call_is_not_a_kept_compensation():
     so it is not code kept to run with the caller's (the caller was unknown when it changed)."""
     shapes = [shapes_of_source(FACTORY.format(name=n), "app.py") for n in ("w", "w2")]
     d = compare_handlers(*(s[("front", "go")] for s in shapes))
+    assert d.verdict is Verdict.COMPATIBLE, d.reason
+
+
+POLL = 'while await ctx.run("status", lambda: 1) == "PENDING":\n    await ctx.sleep(timedelta(seconds=5))\n'
+POLL_ONCE = ('status = await ctx.run("status", lambda: 1)\n'
+             'while status == "PENDING":\n    await ctx.sleep(timedelta(seconds=5))\n')
+
+
+def test_a_condition_on_a_result_read_before_the_loop_is_decided_by_the_recorded_result():
+    """restatedev/documentation 9684d7435e took the run out of a polling loop's condition
+    (`status = await ctx.run(...)`, then `while status == "PENDING"`): the new code sleeps
+    again where the old one polled again. Both first tests read the run at index 1, recorded
+    once: an invocation that slept there breaks at index 3, where it polled (it was reported at
+    index 2 "along a way that depends on `status == 'PENDING'`", a way the recorded result rules
+    out: the old code slept at 2 because that result was "PENDING")."""
+    d = verdict(POLL + RUN_A, POLL_ONCE + RUN_A)
+    assert d.verdict is Verdict.BREAKING and d.divergence is not None, d.reason
+    assert d.divergence.index == 3 and d.divergence.assuming == (), d.reason
+    assert d.divergence.old.text.startswith("ctx.run('status'") and d.divergence.new.text.startswith("ctx.sleep(")
+    # the other way round: an invocation that polled at 3 sleeps there in the new code
+    d = verdict(POLL_ONCE + RUN_A, POLL + RUN_A)
+    assert d.verdict is Verdict.BREAKING and d.divergence.index == 3 and d.divergence.assuming == (), d.reason
+
+
+def test_a_condition_whose_value_the_entries_do_not_pin_is_not_decided_by_them():
+    """Only a pure computation of journal entries is decided by them: a local bound twice may
+    hold either entry, and a condition that also calls a function (which may read the clock or
+    the world) can go both ways over the same entries. Along such a way the break depends on it,
+    as on any condition rea cannot decide."""
+    v1 = f'if await ctx.run("status", lambda: 1) == "PENDING":\n    {RUN_B}\n{RUN_A}'
+    twice = 'status = await ctx.run("status", lambda: 1)\nif req["x"]:\n    status = "DONE"\n'
+    d = verdict(v1, twice + f'while status == "PENDING":\n    {RUN_B}\n    break\n{RUN_A}')
+    assert d.verdict is Verdict.BREAKING and d.divergence.assuming, d.reason
+    timed = POLL.replace('== "PENDING":', '== "PENDING" and not work():')
+    once = POLL_ONCE.replace('status == "PENDING":', 'status == "PENDING" and not work():')
+    d = verdict(timed + RUN_A, once + RUN_A)
+    assert d.verdict is Verdict.BREAKING and d.divergence.assuming, d.reason
+
+
+def test_an_or_condition_goes_on_when_its_first_operand_is_false():
+    """`a or b` evaluates `b` when `a` is false: the branch's anchor says so (its first arm
+    runs when the computation is false), so a recorded decision is read the right way round."""
+    body = 'done = await ctx.run("done", lambda: 1)\nwhile True:\n    if done or await ctx.run("check", lambda: 1):\n        break\n'
+    shape = shapes_of_source(module(body), "app.py")[("svc", "h")].shape
+    found = []
+    todo = [shape]
+    while todo:
+        n = todo.pop()
+        if type(n).__name__ == "Branch" and n.anchor is not None:
+            found.append(n)
+        todo.extend(inner_nodes(n))
+    texts = {n.text: n.anchor.negated for n in found}
+    assert texts == {"done": True, "done or await ctx.run('check', lambda: 1)": False}, texts
+    # read the right way round: `done` was true, so the new code skips `check` as the old did
+    v1 = 'done = await ctx.run("done", lambda: 1)\nif done or await ctx.run("check", lambda: 1):\n    ' + RUN_A
+    v2 = ('done = await ctx.run("done", lambda: 1)\nwhile True:\n'
+          '    if done or await ctx.run("check", lambda: 1):\n        ' + RUN_A + '\n    break')
+    d = verdict(v1, v2)
     assert d.verdict is Verdict.COMPATIBLE, d.reason

@@ -16,6 +16,10 @@ changing how a local or parameter is mutated in place (`items.append(x)`, `d[k] 
 `del d[k]`, through a loop variable over it too): the value a `ctx.set` serializes is what the
 name holds then: the mutations that may have run before the use count. A call is taken not
 to change its arguments.
+
+A condition is also read as a pure function of the journal entries it reads (`anchored`): that
+decides it wherever a recorded journal decided the same function of the same entries, though
+two fingerprints differ (a result read once before a loop, or again at each test).
 """
 
 from __future__ import annotations
@@ -38,6 +42,24 @@ _LITERAL_TYPES = (str, bytes, int, float, bool)
 """What a module constant may hold to be read as the literal it is (`BALANCE = "balance"`)."""
 _DECODING = frozenset({"type_hint", "serde"})
 """Keywords of context methods that only say how a journaled result is decoded."""
+
+
+_PURE_NODES = (ast.expr, ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop, ast.keyword)
+"""What an anchored condition may be made of (`Fingerprinter.anchored`); the expressions below refused there."""
+_OWN_SCOPES = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.NamedExpr, ast.Yield, ast.YieldFrom)
+_PURE_METHODS = frozenset({
+    "get", "keys", "values", "items", "copy", "count", "index", "find", "rfind", "startswith", "endswith", "lower", "upper",
+    "casefold", "strip", "lstrip", "rstrip", "split", "rsplit", "splitlines", "replace", "join", "format", "encode", "decode",
+    "isdigit", "isdecimal", "isnumeric", "isalpha", "isalnum", "isspace", "islower", "isupper", "model_dump", "dict",
+    "isoformat", "date", "total_seconds",
+})
+"""Methods that compute from the data they are called on (a `str`'s, a `dict`'s, a model's), and change nothing."""
+_PURE_BUILTINS = frozenset({"len", "isinstance", "issubclass", "str", "int", "float", "bool", "abs", "min", "max", "sum", "round",
+                            "sorted", "tuple", "list", "set", "frozenset", "dict", "repr", "divmod", "hash"})
+
+
+class _Unanchored(Exception):
+    """A condition's value is not pinned by its text and the journal entries it reads (`Fingerprinter.anchored`)."""
 
 
 class Passed(str):
@@ -131,6 +153,117 @@ class Fingerprinter:
         if head is node:
             return module_constant(self.m, head.id)
         return class_constant(self.m, head.id, node.attr) if isinstance(node, ast.Attribute) and node.value is head else None
+
+    def anchored(self, node: ast.expr, replayed: Callable[[ast.Call], bool | None], inputs: bool) -> tuple[str, tuple[ast.Call, ...]] | None:
+        """``node``'s computation as a pure function of the journal entries it reads: its text
+        with each result the journal replays as a slot `J0`, `J1`, ... (`await ctx.run("s", f)`,
+        read in place or through a local), and the calls the slots are. ``replayed`` says of a
+        call: True, a replayed result; False, one that journals or uses the context otherwise;
+        None, neither. Two conditions with the same text whose slots are the same journal
+        entries compute the same value, whatever else differs: `while await ctx.run("s", f) ==
+        P` and `s = await ctx.run("s", f)` then `while s == P` read entry 2 alike at the first
+        test (their fingerprints differ: the second reads that entry at every test, the first a
+        new one each time).
+
+        None unless every part of it is data the text pins: a slot; a literal, a module
+        constant, a class's or an imported module's attribute (`Status.PENDING`); a local bound
+        once, plainly, outside any loop, and never mutated (every read after it reads that one
+        value), as what it is bound to; a handler's parameter (``inputs``: the input, journal
+        entry 0; not `self`); operators, subscripts and attributes of those; a method that
+        changes nothing called on one of them (`r.get("ok")`, `s.lower()`); a builtin that
+        computes from its arguments (`len`, `isinstance`, ...). Not a module's mutable object, an enclosing function's
+        variable, a helper's argument, a lambda or comprehension, or any other call: a function
+        may read the clock or the world, and then one condition over the same entries can go
+        both ways (`while s == P and not timed_out()`)."""
+        slots: list[ast.Call] = []
+        try:
+            text = self._anchor(node, slots, replayed, inputs, frozenset(), 0)
+        except _Unanchored:
+            return None
+        return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16], tuple(slots)
+
+    def _anchor(self, node: ast.AST, slots: list[ast.Call], replayed: Callable[[ast.Call], bool | None], inputs: bool,
+                through: frozenset[str], depth: int) -> str:
+        if depth > _MAX_DEPTH or not isinstance(node, _PURE_NODES) or isinstance(node, _OWN_SCOPES):
+            raise _Unanchored()
+        if isinstance(node, ast.Call):
+            kind = replayed(node)
+            if kind is False:
+                raise _Unanchored()
+            if kind:
+                for n, slot in enumerate(slots):
+                    if slot is node:
+                        return f"J{n}"
+                slots.append(node)
+                return f"J{len(slots) - 1}"
+            if not (self._builtin(node.func) or (isinstance(node.func, ast.Attribute) and node.func.attr in _PURE_METHODS
+                                                 and self._data(node.func.value))):
+                raise _Unanchored()
+        if isinstance(node, ast.Name):
+            return self._anchor_name(node, slots, replayed, inputs, through, depth)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and self._unbound(node.value.id):
+            if node.value.id in self.m.module_values and class_constant(self.m, node.value.id, node.attr) is None:
+                raise _Unanchored()  # (an attribute of a module's object: it may change)
+            return self._render(node, depth, frozenset())  # (`Status.NEW`, `module.CONSTANT`)
+        parts = [type(node).__name__]
+        for name, value in ast.iter_fields(node):
+            if name in ("ctx", "type_comment"):
+                continue
+            if isinstance(value, ast.AST):
+                parts.append(f"{name}={self._anchor(value, slots, replayed, inputs, through, depth + 1)}")
+            elif isinstance(value, list):
+                items = ",".join(self._anchor(v, slots, replayed, inputs, through, depth + 1) if isinstance(v, ast.AST) else repr(v)
+                                 for v in value)
+                parts.append(f"{name}=[{items}]")
+            else:
+                parts.append(f"{name}={value!r}")
+        return "(" + " ".join(parts) + ")"
+
+    def _anchor_name(self, node: ast.Name, slots: list[ast.Call], replayed: Callable[[ast.Call], bool | None], inputs: bool,
+                     through: frozenset[str], depth: int) -> str:
+        name = node.id
+        if name in self.contexts or name in through:
+            raise _Unanchored()
+        if name in self.env:
+            constant = getattr(self.env[name], "constant", None)
+            if constant is None:
+                raise _Unanchored()  # (a helper's argument: which journal entries it read is the caller's)
+            return f"C({constant.value!r})"
+        assigned = self.assignments()
+        if name in self._positions:
+            if not inputs or name in ("self", "cls") or name in assigned or name in self._mutated:
+                raise _Unanchored()
+            return f"P{self._positions[name]}"
+        if name in assigned:
+            values = assigned[name]
+            value = values[0] if len(values) == 1 else None
+            where = self._plain.get(id(value)) if isinstance(value, ast.AST) else None
+            if where is None or name in self._mutated or name in self._declared() \
+                    or any(start <= where[2] <= end for start, end in self._loops):
+                raise _Unanchored()  # (bound once, plainly, outside any loop: every read after it reads that one value)
+            return self._anchor(where[3], slots, replayed, inputs, through | {name}, depth + 1)
+        if not self._unbound(name) or (name in self.m.module_values and module_constant(self.m, name) is None):
+            raise _Unanchored()  # (an enclosing function's variable; a module's object, which may change)
+        return self._render(node, depth, frozenset())
+
+    def _builtin(self, func: ast.expr) -> bool:
+        """Is ``func`` a builtin that computes from its arguments alone (`len`, not shadowed)?"""
+        return (isinstance(func, ast.Name) and func.id in _PURE_BUILTINS and self._unbound(func.id)
+                and func.id not in self.m.module_names and func.id not in self.m.imports.names)
+
+    def _data(self, node: ast.expr) -> bool:
+        """Is ``node`` a value the function computed (a method called on it computes from it),
+        not a module, class or object of a module's (whose methods may read the world)?"""
+        while isinstance(node, (ast.Attribute, ast.Subscript, ast.Await, ast.Call)):
+            node = node.func if isinstance(node, ast.Call) else node.value
+        if isinstance(node, ast.Name):
+            return not self._unbound(node.id)
+        return isinstance(node, (ast.Constant, ast.JoinedStr, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.BinOp))
+
+    def _declared(self) -> frozenset[str]:
+        """The names this function declares `global` or `nonlocal` (bound elsewhere too)."""
+        return frozenset(n for node in _own_expressions(self.fn.node.body) if isinstance(node, (ast.Global, ast.Nonlocal))
+                         for n in node.names)
 
     def _unbound(self, name: str) -> bool:
         """No parameter, local or enclosing function binds ``name`` here."""

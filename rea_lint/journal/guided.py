@@ -6,6 +6,11 @@ shape is walked depth-first along one old path: a branch whose condition the old
 decided (same fingerprint, same occurrence) takes the same arm, any other branch forks, an
 exception is raised exactly where the old path raised, and a walk stops at the first
 operation that differs from the recorded one, or once the whole recorded path has replayed.
+
+A condition computed from journal entries (`shape.Anchor`: `s = await ctx.run("s", f)`, then
+`while s == P`) is decided by the recorded path wherever it decided the same computation of
+the same entries, whatever its fingerprint: an entry replays the same result, so the way it
+goes is no assumption, and a way the recorded path rules out is not walked.
 """
 
 from __future__ import annotations
@@ -67,9 +72,10 @@ class Budget(Exception):
 
 def replay_path(old: Path, new: Node) -> Iterator[Outcome]:
     """Every distinct way ``new`` can replay ``old``'s journal (see the module doc)."""
-    recorded = old.journal
-    decisions = old.decisions()
-    walker = _Guided(recorded, decisions, _raises(old), _conditions(new))
+    anchored = old.anchored()
+    if anchored is None:
+        return  # (a way no invocation takes: `Path.anchored`)
+    walker = _Guided(old.journal, old.decisions(), _raises(old), _conditions(new), anchored, _slots(new))
     yield from walker.run(new)
 
 
@@ -99,6 +105,18 @@ def _raises(old: Path) -> list[_Raise]:
     return out
 
 
+def _slots(node: Node) -> frozenset[tuple[str, int, int]]:
+    """The operations the anchored conditions of a shape read (`Anchor.slots`)."""
+    out: set[tuple[str, int, int]] = set()
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        if isinstance(n, (Branch, Loop)) and n.anchor is not None:
+            out.update(n.anchor.slots)
+        todo.extend(inner_nodes(n))
+    return frozenset(out)
+
+
 def _conditions(node: Node) -> frozenset[str]:
     """Every branch and loop condition of a shape, and every `try`'s `try_key`."""
     out: set[str] = set()
@@ -114,9 +132,14 @@ def _conditions(node: Node) -> frozenset[str]:
 
 
 class _Guided:
-    def __init__(self, recorded, decisions, raises: list[_Raise], conditions: frozenset[str] = frozenset()) -> None:
+    def __init__(self, recorded, decisions, raises: list[_Raise], conditions: frozenset[str] = frozenset(),
+                 anchored: dict[str, bool] | None = None, slots: frozenset[tuple[str, int, int]] = frozenset()) -> None:
         self.recorded = recorded
         self.decisions = decisions
+        self.anchored = anchored or {}
+        """`Anchor.key` -> the truth the recorded path took for it (`Path.anchored`)."""
+        self.slots = slots if self.anchored else frozenset()
+        """The operations whose last journal position the walk keeps (`_slots`)."""
         self.raises = raises
         self.conditions = conditions
         """The new shape's conditions: a raise placed after a decision the new code never
@@ -128,14 +151,16 @@ class _Guided:
     def run(self, root: Node) -> Iterator[Outcome]:
         # state: (continuation stack, journal position, occurrences, the last decision taken,
         # how many of the recorded exceptions were raised, exact, the branches and loops taken
-        # that the recorded path does not decide)
-        _State = tuple[tuple[_Item, ...], int, dict[str, int], Union[tuple[str, int], None], int, bool, tuple[Union[Branch, Loop], ...]]
-        stack: list[_State] = [((root,), 0, {}, None, 0, True, ())]
+        # that the recorded path does not decide, where each operation an anchored condition reads
+        # journaled last)
+        _State = tuple[tuple[_Item, ...], int, dict[str, int], Union[tuple[str, int], None], int, bool, tuple[Union[Branch, Loop], ...],
+                       dict[tuple[str, int, int], int]]
+        stack: list[_State] = [((root,), 0, {}, None, 0, True, (), {})]
         while stack:
             self.steps += 1
             if self.steps > _MAX_STEPS:
                 raise Budget()
-            cont, i, seen, last, raised, exact, free = stack.pop()
+            cont, i, seen, last, raised, exact, free, ats = stack.pop()
             # the recorded path raised here: inside a `try`, the new code raises here too
             found = _innermost_try(cont) if self._raises_here(i, last, raised) else None
             if found is not None and not self._same_try(found[1], self.raises[raised][3]):
@@ -144,7 +169,7 @@ class _Guided:
                 handler = self.raises[raised][2]
                 j, node = found
                 if isinstance(handler, int) and handler < len(node.handlers):
-                    stack.append(((node.handlers[handler], node.final, *cont[j + 1 :]), i, seen, (EXCEPT, raised + 1), raised + 1, exact, free))
+                    stack.append(((node.handlers[handler], node.final, *cont[j + 1 :]), i, seen, (EXCEPT, raised + 1), raised + 1, exact, free, ats))
                 continue  # (no such handler in the new code: not this way)
             if i >= len(self.recorded):
                 yield Outcome("replays")
@@ -156,7 +181,7 @@ class _Guided:
             if isinstance(head, Step):
                 op = head.op
                 if not op.kind.journaled:
-                    stack.append((rest, i, seen, last, raised, exact, free))
+                    stack.append((rest, i, seen, last, raised, exact, free, ats))
                     continue
                 rec = self.recorded[i]
                 if isinstance(rec, Unknown):
@@ -164,7 +189,8 @@ class _Guided:
                     continue
                 why = field_mismatch(rec, op)
                 if why is None:
-                    stack.append((rest, i + 1, seen, last, raised, exact, free))
+                    place = (op.path, op.line, op.col)
+                    stack.append((rest, i + 1, seen, last, raised, exact, free, {**ats, place: i} if place in self.slots else ats))
                 elif certain_mismatch(rec, op):
                     yield Outcome("diverges", i, op, exact, assuming=free)
                 else:
@@ -175,49 +201,65 @@ class _Guided:
             elif isinstance(head, Unknown):
                 rec = self.recorded[i]
                 if isinstance(rec, Unknown) and rec.opaque and rec.opaque == head.opaque:
-                    stack.append((rest, i + 1, seen, last, raised, False, free))
+                    stack.append((rest, i + 1, seen, last, raised, False, free, ats))
                 else:
                     yield Outcome("unknown", i, None, exact, head)
             elif isinstance(head, Seq):
-                stack.append(((*head.items, *rest), i, seen, last, raised, exact, free))
+                stack.append(((*head.items, *rest), i, seen, last, raised, exact, free, ats))
             elif isinstance(head, Branch):
-                taken = free if head.condition in self.decisions else (*free, head)
+                truth = self._truth(head, ats)
+                taken = free if head.condition in self.decisions or truth is not None else (*free, head)
                 after = self._seen(seen, head.condition)
-                for arm in reversed(self._arms(head.condition, range(len(head.arms)), seen)):
-                    stack.append(((head.arms[arm], *rest), i, after, (head.condition, after[head.condition]), raised, exact, taken))
+                if truth is None:
+                    chosen = self._arms(head.condition, range(len(head.arms)), seen)
+                else:  # (the first arm runs when the computation is true, or false for a negated one)
+                    chosen = [0 if truth != head.anchor.negated else 1]  # type: ignore[union-attr]
+                for arm in reversed(chosen):
+                    stack.append(((head.arms[arm], *rest), i, after, (head.condition, after[head.condition]), raised, exact, taken, ats))
             elif isinstance(head, (Loop, _LoopMark)):
                 loop = head if isinstance(head, Loop) else head.loop
                 k = 0 if isinstance(head, Loop) else head.iteration
-                arms = ("iter",) if loop.endless else ("stop", "iter")  # (`while True` stops only by a jump)
-                allowed = self._arms(loop.condition, arms if k < self.max_iterations else arms[:-1], seen)
+                arms: tuple[str, ...] = ("iter",) if loop.endless else ("stop", "iter")  # (`while True` stops only by a jump)
+                truth = self._truth(loop, ats)
+                if k >= self.max_iterations:
+                    arms = arms[:-1]
+                allowed = self._arms(loop.condition, arms, seen) if truth is None else [a for a in arms if (a == "iter") == truth]
                 after = self._seen(seen, loop.condition)
                 # (a loop whose condition the recorded path does not decide runs as often as
                 # the way needs: the way depends on it, as on an undecided branch)
-                taken = free if loop.condition in self.decisions or len(allowed) < 2 or loop in free else (*free, loop)
+                taken = (free if loop.condition in self.decisions or truth is not None or len(allowed) < 2 or loop in free
+                         else (*free, loop))
                 mark = (loop.condition, after[loop.condition])
                 for arm in reversed(allowed):
                     if arm == "stop":
-                        stack.append(((loop.orelse, *rest), i, after, mark, raised, exact, taken))
+                        stack.append(((loop.orelse, *rest), i, after, mark, raised, exact, taken, ats))
                     else:
-                        stack.append(((loop.body, _LoopMark(loop, k + 1), *rest), i, after, mark, raised, exact, taken))
+                        stack.append(((loop.body, _LoopMark(loop, k + 1), *rest), i, after, mark, raised, exact, taken, ats))
             elif isinstance(head, Jump):
-                stack.append((_jumped(head, rest), i, seen, last, raised, exact, free))
+                stack.append((_jumped(head, rest), i, seen, last, raised, exact, free, ats))
             elif isinstance(head, Exit):
                 finals = _finals(rest)
                 if finals:  # the `finally` of each `try` it leaves runs first
-                    stack.append(((*finals, head), i, seen, last, raised, exact, free))
+                    stack.append(((*finals, head), i, seen, last, raised, exact, free, ats))
                 else:
                     yield self._ended(i, exact, free)
             elif isinstance(head, Try):
-                stack.append(((head.body, _TryMark(head), *rest), i, seen, last, raised, exact, free))
+                stack.append(((head.body, _TryMark(head), *rest), i, seen, last, raised, exact, free, ats))
             elif isinstance(head, _TryMark):
-                stack.append(((head.node.orelse, head.node.final, *rest), i, seen, last, raised, exact, free))
+                stack.append(((head.node.orelse, head.node.final, *rest), i, seen, last, raised, exact, free, ats))
             elif isinstance(head, Inlined):
-                stack.append(((head.body, _InlinedMark(head), *rest), i, seen, last, raised, exact, free))
+                stack.append(((head.body, _InlinedMark(head), *rest), i, seen, last, raised, exact, free, ats))
             elif isinstance(head, _InlinedMark):
-                stack.append((rest, i, seen, last, raised, exact, free))
+                stack.append((rest, i, seen, last, raised, exact, free, ats))
             else:  # pragma: no cover
                 raise TypeError(f"not a shape node: {head!r}")
+
+    def _truth(self, node: Branch | Loop, ats: dict[tuple[str, int, int], int]) -> bool | None:
+        """The truth of an anchored condition where the recorded path decided the same
+        computation of the same journal entries; None if it did not."""
+        if node.anchor is None or not self.anchored:
+            return None
+        return self.anchored.get(node.anchor.key(ats))
 
     def _same_try(self, node: Try, handlers: str) -> bool:
         """Can the recorded exception be replayed in this `try`: one whose handlers journal what

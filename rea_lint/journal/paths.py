@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Union
 
 from rea_lint.journal.ops import Op
-from rea_lint.journal.shape import EMPTY, Branch, Exit, Inlined, Jump, Loop, Node, Seq, Step, Try, Unknown, shape_key
+from rea_lint.journal.shape import EMPTY, Anchor, Branch, Exit, Inlined, Jump, Loop, Node, Seq, Step, Try, Unknown, shape_key
 
 __all__ = ["EXCEPT", "Decision", "Path", "TooManyPaths", "enumerate_paths"]
 
@@ -34,6 +34,14 @@ class Decision:
     handlers: str = ""
     """For an `except` decision: what the `try`'s handlers journal (`shape_key`), which tells
     it from another `try` the same exception could be replayed in."""
+    anchor: Anchor | None = None
+    """What the condition's truth is computed from (`shape.Anchor`), if known."""
+
+    @property
+    def truth(self) -> bool:
+        """The condition's value this decision shows (a `while` iterates when true)."""
+        first = self.arm in (0, "iter")
+        return first != (self.anchor is not None and self.anchor.negated)
 
 
 Event = Union[Op, Decision, Unknown]
@@ -55,6 +63,25 @@ class Path:
         for e in self.events:
             if isinstance(e, Decision):
                 out.setdefault(e.condition, []).append(e.arm)
+        return out
+
+    def anchored(self) -> dict[str, bool] | None:
+        """`Anchor.key` -> the truth this path took for it, for every decision whose condition
+        is a function of journal entries; None if it took two for one (the same function of
+        the same entries true once and false once): no invocation goes this way (a loop on a
+        result read once, `s = await ctx.run(...)` then `while s == P`, iterating and then
+        stopping)."""
+        out: dict[str, bool] = {}
+        last: dict[tuple[str, int, int], int] = {}
+        position = 0
+        for e in self.events:
+            if isinstance(e, Decision):
+                if e.anchor is not None and out.setdefault(e.anchor.key(last), e.truth) != e.truth:
+                    return None
+            elif isinstance(e, Unknown) or (isinstance(e, Op) and e.kind.journaled):
+                if isinstance(e, Op):
+                    last[(e.path, e.line, e.col)] = position
+                position += 1
         return out
 
 
@@ -111,7 +138,7 @@ class _Walker:
         if isinstance(node, Branch):
             out: list[_Partial] = []
             for i, arm in enumerate(node.arms):
-                out.extend(self.walk(arm, [e + (Decision(node.condition, i, node.line, node.text),) for e in ins]))
+                out.extend(self.walk(arm, [e + (Decision(node.condition, i, node.line, node.text, anchor=node.anchor),) for e in ins]))
                 self._check(out)
             return out
         if isinstance(node, Loop):
@@ -127,12 +154,12 @@ class _Walker:
         cur = ins
         for k in range(self.unroll + 1):
             if not node.endless:
-                stop = [e + (Decision(node.condition, "stop", node.line, node.text),) for e in cur]
+                stop = [e + (Decision(node.condition, "stop", node.line, node.text, anchor=node.anchor),) for e in cur]
                 out.extend(self.walk(node.orelse, stop))
             if k == self.unroll:
-                out.extend((e + (Decision(node.condition, "iter", node.line, node.text),), _CUT) for e in cur)
+                out.extend((e + (Decision(node.condition, "iter", node.line, node.text, anchor=node.anchor),), _CUT) for e in cur)
                 break
-            body = self.walk(node.body, [e + (Decision(node.condition, "iter", node.line, node.text),) for e in cur])
+            body = self.walk(node.body, [e + (Decision(node.condition, "iter", node.line, node.text, anchor=node.anchor),) for e in cur])
             cur = [e for e, s in body if s in (_NEXT, _CONTINUE)]
             out.extend((e, _NEXT) for e, s in body if s == _BREAK)
             out.extend((e, s) for e, s in body if s in (_EXIT, _RETURN, _CUT))

@@ -35,6 +35,7 @@ from rea_lint.rules.base import memo
 from rea_lint.syntax import explain_syntax_error
 
 __all__ = [
+    "Anchor",
     "Branch",
     "Exit",
     "HandlerShape",
@@ -71,6 +72,27 @@ class Seq:
 
 
 @dataclass(frozen=True)
+class Anchor:
+    """A condition's truth as a function of the journal entries it reads
+    (`Fingerprinter.anchored`): where the same function of the same entries was decided in a
+    recorded journal, it is decided the same way, whatever the two conditions' fingerprints."""
+
+    text: str
+    """A digest of the computation, each replayed result in it a slot."""
+    slots: tuple[tuple[str, int, int], ...]
+    """The operation each slot's result is: (path, line, column), as its `Op` is placed; the
+    entry it reads is the one that operation journaled last on the way."""
+    negated: bool = False
+    """The first arm runs when the computation is false (`a or b` goes on to `b`)."""
+
+    def key(self, last: Mapping[tuple[str, int, int], int]) -> str:
+        """The computation and the journal entries it reads there. An operation that has not
+        journaled on the way is `-`: the condition did not read it (a `b` that `a or b` skipped;
+        a local bound to it would be unbound)."""
+        return f"{self.text}@{','.join(str(last.get(s, '-')) for s in self.slots)}"
+
+
+@dataclass(frozen=True)
 class Branch:
     """One of ``arms`` runs; ``condition`` fingerprints what decides which."""
 
@@ -80,6 +102,8 @@ class Branch:
     arms: tuple["Node", ...]
     path: str = ""
     """The file the condition is in (a helper's, when inlined)."""
+    anchor: Anchor | None = None
+    """For a two-armed branch (the first arm when true): what its truth is computed from."""
 
     def where(self) -> str:
         return f"{self.path}:{self.line}" if self.path else f"line {self.line}"
@@ -98,6 +122,8 @@ class Loop:
     """`while True:`: it ends only by `break`, `return` or `raise` (never runs ``orelse``)."""
     path: str = ""
     """The file the loop is in (a helper's, when inlined)."""
+    anchor: Anchor | None = None
+    """For a `while`: what its condition's truth (iterate again) is computed from."""
 
     def where(self) -> str:
         return f"{self.path}:{self.line}" if self.path else f"line {self.line}"
@@ -659,6 +685,9 @@ _SIMPLE: dict[str, tuple[OpKind, tuple[str, ...], dict[str, str | tuple[str, ...
     "attach_invocation": (OpKind.ATTACH_INVOCATION, ("invocation_id", "serde", "type_hint"), {"invocation_id": "invocation_id"}),
 }
 _NOT_JOURNALED = frozenset({"request", "key", "random", "uuid", "promise", "scope"})
+_REPLAYED = frozenset({"run", "run_typed", "time", "get", "state_keys", "attach_invocation",
+                       *(m for m, (kind, _) in _CALLS.items() if kind is OpKind.CALL)})
+"""Context methods whose result the journal replays, their `Op` placed at the call."""
 _COUNT_KEEPING = frozenset({"list", "tuple", "sorted", "reversed", "enumerate", "iter"})
 _EXT = ("adk", "openai", "pydantic", "langchain")
 ACCESSORS = frozenset({"restate.server_context.current_context", "restate.extensions.current_context",
@@ -737,7 +766,7 @@ class _ShapeBuilder:
             return Jump("break" if isinstance(s, ast.Break) else "continue", s.lineno)
         if isinstance(s, ast.If):
             test = self.expr(s.test)
-            return _seq([test, self.branch(s.test, s.lineno, [self.block(s.body), self.block(s.orelse)])])
+            return _seq([test, self.branch(s.test, s.lineno, [self.block(s.body), self.block(s.orelse)], anchor=self._anchor(s.test))])
         if isinstance(s, (ast.For, ast.AsyncFor)):
             it = self.expr(s.iter)
             body, orelse = self.block(s.body), self.block(s.orelse)
@@ -752,11 +781,13 @@ class _ShapeBuilder:
                 # condition journals before the first iteration and after each one
                 if _continues(body):  # (a `continue` would skip the condition's operations)
                     return Unknown("a context call in a `while` condition whose body has a `continue`", self.mod.path, s.lineno, s.col_offset)
-                return _seq([test, Loop(self.fp.of(s.test), _text(s.test), s.lineno, _seq([body, test]), orelse, path=self.mod.path)])
+                return _seq([test, Loop(self.fp.of(s.test), _text(s.test), s.lineno, _seq([body, test]), orelse, path=self.mod.path,
+                                        anchor=self._anchor(s.test))])
             if _is_empty(body) and _is_empty(orelse):
                 return EMPTY
             endless = isinstance(s.test, ast.Constant) and bool(s.test.value)
-            return Loop(self.fp.of(s.test), _text(s.test), s.lineno, body, orelse, endless, self.mod.path)
+            return Loop(self.fp.of(s.test), _text(s.test), s.lineno, body, orelse, endless, self.mod.path,
+                        None if endless else self._anchor(s.test))
         if isinstance(s, (ast.With, ast.AsyncWith)):
             items: list[Node] = []
             for item in s.items:
@@ -846,13 +877,37 @@ class _ShapeBuilder:
                 else:
                     self.tainted.pop(t.id, None)
 
-    def branch(self, test: ast.AST, line: int, arms: list[Node], decided_by: ast.AST | None = None) -> Node:
+    def branch(self, test: ast.AST, line: int, arms: list[Node], decided_by: ast.AST | None = None,
+               anchor: Anchor | None = None) -> Node:
         """A choice among ``arms`` on ``test``; ``decided_by``: what decides it, if more than
         ``test`` (a `match` on its subject is decided by the subject and its cases' patterns and
-        guards, not by what the cases do)."""
+        guards, not by what the cases do); ``anchor``: what a two-armed one's truth is computed from."""
         if all(_is_empty(a) for a in arms):
             return EMPTY
-        return Branch(self.fp.of(decided_by if decided_by is not None else test), _text(test), line, tuple(arms), self.mod.path)
+        return Branch(self.fp.of(decided_by if decided_by is not None else test), _text(test), line, tuple(arms), self.mod.path,
+                      anchor if len(arms) == 2 else None)
+
+    def _anchor(self, test: ast.expr, negated: bool = False) -> Anchor | None:
+        """What a condition's truth is computed from, in journal entries (`Fingerprinter.anchored`;
+        a handler's own parameters are its input)."""
+        found = self.fp.anchored(test, self._replayed, self.depth == 0)
+        if found is None:
+            return None
+        text, calls = found
+        return Anchor(text, tuple((self.mod.path, c.lineno, c.col_offset) for c in calls), negated)
+
+    def _replayed(self, call: ast.Call) -> bool | None:
+        """For `Fingerprinter.anchored`: True for a context call whose result the journal replays
+        (placed as its `Op` is); False for any other context call, and a call that journals
+        through an accessor or a closure, or runs an agent integration (what it returns is not
+        the text's); None for any other call."""
+        func = call.func
+        if isinstance(func, ast.Attribute) and self._is_ctx(func.value):
+            return func.attr in _REPLAYED
+        if (self._accessor(call) or self._local_closure(func) is not None or self._accessing(func) is not None
+                or self._integration(func) is not None):
+            return False
+        return None
 
     # expressions -----------------------------------------------------------------------------
 
@@ -886,11 +941,13 @@ class _ShapeBuilder:
             return self.call(node)
         if isinstance(node, ast.IfExp):
             test = self.expr(node.test)
-            return _seq([test, self.branch(node.test, node.lineno, [self.expr(node.body), self.expr(node.orelse)])])
+            return _seq([test, self.branch(node.test, node.lineno, [self.expr(node.body), self.expr(node.orelse)],
+                                           anchor=self._anchor(node.test))])
         if isinstance(node, ast.BoolOp):
             first = self.expr(node.values[0])
             rest = _seq([self.expr(v) for v in node.values[1:]])
-            return _seq([first, self.branch(node.values[0], node.lineno, [rest, EMPTY])])
+            anchor = self._anchor(node.values[0], negated=isinstance(node.op, ast.Or))  # (`a or b` goes on to `b` when `a` is false)
+            return _seq([first, self.branch(node.values[0], node.lineno, [rest, EMPTY], anchor=anchor)])
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
             first = self.expr(node.generators[0].iter)
             parts: list[Node] = []

@@ -56,6 +56,10 @@ class Pair:
     """A value's computation changed on purpose (a mutation before `ctx.set`, a use moved across
     a reassignment): source cannot tell the bytes, so `rea diff` must say unknown, never
     compatible, and the server shows whether the change breaks."""
+    exact: bool = False
+    """Every invocation that breaks breaks at one index (a `# exact index:` line in v1): the one
+    `rea diff` names, on no condition. Elsewhere its index is the earliest of any invocation's
+    (one that ran a loop fewer times), which a parked invocation may break after."""
 
     @property
     def v1(self) -> Path:
@@ -97,7 +101,7 @@ def load_pairs() -> list[Pair]:
         handler = "run" if match["kind"] == "Workflow" else "go"
         pairs.append(Pair(path.stem, match["name"], match["kind"], handler, parks,
                           nondeterministic=text.startswith('"""Nondeterministic on purpose'),
-                          computed=text.startswith('"""Computed on purpose')))
+                          computed=text.startswith('"""Computed on purpose'), exact="\n# exact index:" in text))
     return pairs
 
 

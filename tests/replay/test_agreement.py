@@ -10,7 +10,9 @@ invocations are resumed (tests/replay/driver.py). Then, per invocation:
   inside the journal the invocation had recorded (its index < the number of recorded commands);
   for a pair whose v1 says "Computed on purpose" (a value's computation changed, its bytes
   unknowable from source) the verdict must be unknown, and some invocation must break on the
-  server, which shows that `compatible` would have been wrong;
+  server, which shows that `compatible` would have been wrong; for a pair whose v1 has an
+  `# exact index:` line (every invocation that breaks breaks at one index), the server's 570
+  must name rea diff's index, and rea diff's break must depend on no condition;
 - for every 570, `rea explain`'s line, from the server's log text and from the invocation id;
   the SDK's own traceback (the app's log) names the line that attempted the operation, and
   the explanations must name that same line.
@@ -53,6 +55,8 @@ class Row:
     diff: str
     """`compatible`, `breaking@N` or `unknown: ...` for this invocation."""
     diff_breaks: bool | None
+    diff_index: int | None
+    """`rea diff`'s divergence index, when it is breaking on no condition."""
     from_log: dict[str, Any] | None
     from_id: dict[str, Any] | None
     truth: str | None
@@ -145,6 +149,7 @@ def corpus() -> Iterator[tuple[list[Row], dict[str, Any]]]:
         log = run.server.log_tail(10_000_000)
         for inv in run.invocations:
             d = verdicts[(inv.pair.service, inv.pair.handler)]
+            diff_index = None
             if inv.pair.nondeterministic:
                 # no code change: rea diff must say compatible whatever the server does; the
                 # 570 is nondeterminism, which rea explain must attribute to a finding
@@ -158,6 +163,8 @@ def corpus() -> Iterator[tuple[list[Row], dict[str, Any]]]:
                 verdict, breaks = "compatible", False
             elif d["verdict"] == "breaking" and d.get("divergence"):
                 index = d["divergence"]["index"]
+                if not d["divergence"]["assuming"]:
+                    diff_index = index
                 breaks = index < inv.commands_at_swap
                 verdict = f"breaking at index {index}" + ("" if breaks else " (after this journal)")
             else:
@@ -173,7 +180,7 @@ def corpus() -> Iterator[tuple[list[Row], dict[str, Any]]]:
                 _, from_id, err = _explain([v2, "--since", v1, "--format", "json", "--invocation-id", inv.id,
                                             "--admin-url", run.server.admin_url])
                 assert from_id is not None, err
-            rows.append(Row(inv, index, verdict, breaks, from_log, from_id, None))
+            rows.append(Row(inv, index, verdict, breaks, diff_index, from_log, from_id, None))
         done = next(i for i in run.invocations if i.outcome == "completed")
         facts["malformed_id"] = _explain([V2, "--invocation-id", "inv_1aBcDeFgHiJkLmNoPqRsTuVwXyZ0", "--admin-url", run.server.admin_url])
         # a well-formed id this server never issued (another server's, from tests/replay/samples)
@@ -232,6 +239,8 @@ def _cause(data: dict[str, Any] | None) -> str:
 def _agrees(r: Row) -> bool:
     if r.diff_breaks is None or r.diff_breaks != r.server_breaks:
         return False
+    if r.inv.pair.exact and r.server_breaks and r.diff_index != r.index:
+        return False
     if r.server_breaks:
         return (bool(r.truth) and _line(r.from_log) == _line(r.from_id) == r.truth
                 and all(_blames(r, d) for d in (r.from_log, r.from_id)))
@@ -271,6 +280,17 @@ def test_rea_diff_agrees_with_the_server(corpus):
     rows, _ = corpus
     wrong = [f"{r.inv.pair.name} parked at {r.inv.park.kind} (line {r.inv.park.line}): server {r.inv.outcome}, rea diff {r.diff}"
              for r in rows if r.diff_breaks is None or r.diff_breaks != r.server_breaks]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_an_exact_pair_breaks_at_the_index_rea_diff_names(corpus):
+    """Where every invocation that breaks breaks at one index (`Pair.exact`), rea diff names
+    that index, on no condition: the server's 570 says which it is."""
+    rows, _ = corpus
+    exact = [r for r in rows if r.inv.pair.exact and r.server_breaks]
+    assert exact
+    wrong = [f"{r.inv.pair.name} parked at {r.inv.park.kind} (line {r.inv.park.line}): server index {r.index}, rea diff {r.diff}"
+             for r in exact if r.diff_index != r.index]
     assert not wrong, "\n".join(wrong)
 
 
