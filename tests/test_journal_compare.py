@@ -1126,3 +1126,57 @@ def test_an_or_condition_goes_on_when_its_first_operand_is_false():
           '    if done or await ctx.run("check", lambda: 1):\n        ' + RUN_A + '\n    break')
     d = verdict(v1, v2)
     assert d.verdict is Verdict.COMPATIBLE, d.reason
+
+
+MODEL = '''
+from pydantic import BaseModel, field_validator
+
+
+class Response(BaseModel):
+    """What the request step returns."""
+    success: bool
+    error: str | None = None
+'''
+ON_SUCCESS = f'response = Response(**await ctx.run("http", work))\nif response.success:\n    {RUN_A}\nelse:\n    {RUN_B}'
+
+
+@pytest.mark.parametrize("change, compatible", [
+    ("    codes: list[str] = []\n", True),  # a field added with a default
+    ("    model_config = {'frozen': True}\n    codes: list[str] = []\n", False),  # how every field is validated
+    ("    codes: list[str]\n", False),  # a field the recorded result has no key for: validation fails
+    ("    model_config = {'extra': 'forbid'}\n", False),
+    ("    @field_validator('error')\n    @classmethod\n    def no_error(cls, v):\n        return v\n", False),
+])
+def test_a_condition_on_a_models_field_depends_on_that_field_not_on_the_others(change, compatible):
+    """duksosleepy/restate_server 8e2dd2b9c9 gave `HttpResponse(BaseModel)` a field with a
+    default: a branch on `response.success` (the model made from a run's result) read as
+    changed, and the handler as breaking. The field read is what it was; what can change it
+    (its own declaration, a validator, the model's config, a field the result has no key for)
+    still counts."""
+    d = verdict(ON_SUCCESS, ON_SUCCESS, MODEL, MODEL + change)
+    assert (d.verdict is Verdict.COMPATIBLE) is compatible, d.reason
+    if not compatible:
+        assert d.verdict is Verdict.BREAKING and [a.split(" (")[0] for a in d.divergence.assuming] == ["`response.success`"], d.reason
+
+
+@pytest.mark.parametrize("v2", [
+    MODEL.replace("    success: bool\n", "    success: bool = False\n"),  # the field read got a default
+    MODEL.replace("    success: bool\n", "    success: int\n"),
+    # a decorated class (a dataclass, attrs): what the decorator makes of it is not read
+    "from dataclasses import dataclass\n" + MODEL.replace("class Response", "@dataclass\nclass Response").replace(
+        "    error: str | None = None\n", "    code: int = 0\n    error: str | None = None\n"),
+])
+def test_a_change_to_the_field_a_condition_reads_changes_the_condition(v2):
+    d = verdict(ON_SUCCESS, ON_SUCCESS, MODEL, v2)
+    assert d.verdict is Verdict.BREAKING and d.divergence.assuming, d.reason
+
+
+def test_a_model_made_positionally_depends_on_its_field_order():
+    """A model made with positional arguments (a dataclass, a named tuple) maps them to its fields
+    in order: a field added before the one read moves it."""
+    positional = ON_SUCCESS.replace('Response(**await ctx.run("http", work))', 'Response(*await ctx.run("http", work))')
+    d = verdict(positional, positional, MODEL, MODEL + "    codes: list[str] = []\n")
+    assert d.verdict is Verdict.BREAKING and d.divergence.assuming, d.reason
+    validated = ON_SUCCESS.replace('Response(**await ctx.run("http", work))', 'Response.model_validate(await ctx.run("http", work))')
+    assert verdict(validated, validated, MODEL, MODEL + "    codes: list[str] = []\n").verdict is Verdict.COMPATIBLE
+

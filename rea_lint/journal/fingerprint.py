@@ -25,10 +25,11 @@ two fingerprints differ (a result read once before a loop, or again at each test
 from __future__ import annotations
 
 import ast
+import copy
 import hashlib
 from collections import Counter
 from functools import partial
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Iterable, Mapping, Union
 
 from rea_lint.model import Function, Model
 from rea_lint.rules.base import memo
@@ -120,7 +121,7 @@ class Fingerprinter:
         """id of what a plain `name = value` or `name += value` assigns (in `assignments`) ->
         its block, its index there, its end, and the expression it may be read as (`_inlined`)."""
         self._positions = _param_positions(function)
-        self._names: dict[tuple[str, int, frozenset[str], tuple[int, int] | None], str] = {}
+        self._names: dict[tuple[str, int, frozenset[str], tuple[int, int] | None, _Reading], str] = {}
         """What `_name` rendered (see there)."""
 
     def of(self, node: ast.AST | None) -> str:
@@ -278,20 +279,21 @@ class Fingerprinter:
 
     # -- rendering --------------------------------------------------------------------------
 
-    def _render(self, node: ast.AST, depth: int, stack: frozenset[str]) -> str:
+    def _render(self, node: ast.AST, depth: int, stack: frozenset[str], reading: _Reading = None) -> str:
         """The text of ``node``'s computation; a long one stands as its digest, wherever it is
         rendered (in place, through a local, as a helper's argument), so the same computation
         is the same text and a chain of locals that each read the last twice stays small."""
-        text = self._render_text(node, depth, stack)
+        text = self._render_text(node, depth, stack, reading)
         if len(text) > _LONG:
             return "H(" + hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest() + ")"
         return text
 
-    def _render_text(self, node: ast.AST, depth: int, stack: frozenset[str]) -> str:
+    def _render_text(self, node: ast.AST, depth: int, stack: frozenset[str], reading: _Reading = None) -> str:
+        """(``reading``: which attribute of the value is read, `_child_reading`.)"""
         if depth > _MAX_DEPTH:
             return "<deep>"
         if isinstance(node, ast.Name):
-            return self._name(node.id, depth, stack, (node.lineno, node.col_offset) if hasattr(node, "lineno") else None)
+            return self._name(node.id, depth, stack, (node.lineno, node.col_offset) if hasattr(node, "lineno") else None, reading)
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and self._unbound(node.value.id):
             constant = class_constant(self.m, node.value.id, node.attr)
             if constant is not None:
@@ -334,7 +336,7 @@ class Fingerprinter:
             if name in ("ctx", "type_comment"):
                 continue
             if isinstance(value, ast.AST):
-                parts.append(f"{name}={self._render(value, depth + 1, stack)}")
+                parts.append(f"{name}={self._render(value, depth + 1, stack, _child_reading(node, name, reading))}")
             elif isinstance(value, list):
                 items = ",".join(self._render(v, depth + 1, stack) if isinstance(v, ast.AST) else repr(v) for v in value)
                 parts.append(f"{name}=[{items}]")
@@ -342,18 +344,18 @@ class Fingerprinter:
                 parts.append(f"{name}={value!r}")
         return "(" + " ".join(parts) + ")"
 
-    def _name(self, name: str, depth: int, stack: frozenset[str], at: tuple[int, int] | None = None) -> str:
+    def _name(self, name: str, depth: int, stack: frozenset[str], at: tuple[int, int] | None = None, reading: _Reading = None) -> str:
         """A name's computation, once per (name, depth, stack, use): a local read as the
         expressions assigned before it reads other locals so again (`b = a + a; c = b + b`),
         and without the memo each read renders its whole chain anew, twice as often per step."""
-        key = (name, depth, stack, at)
+        key = (name, depth, stack, at, reading)
         found = self._names.get(key)
         if found is None:
-            found = self._names[key] = self._name_uncached(name, depth, stack, at)
+            found = self._names[key] = self._name_uncached(name, depth, stack, at, reading)
         return found
 
-    def _name_uncached(self, name: str, depth: int, stack: frozenset[str], at: tuple[int, int] | None) -> str:
-        held = self._held(name, depth, stack, at)
+    def _name_uncached(self, name: str, depth: int, stack: frozenset[str], at: tuple[int, int] | None, reading: _Reading) -> str:
+        held = self._held(name, depth, stack, at, reading)
         mutated = self.assignments() and self._mutated.get(name)
         if not mutated or name in stack or name in self.contexts:
             return held
@@ -366,8 +368,10 @@ class Fingerprinter:
         inner = stack | {name, f"\0{name}"}
         return held + "+M[" + ";".join(self._render(s, depth + 1, inner) for s in mutated) + "]"
 
-    def _held(self, name: str, depth: int, stack: frozenset[str], at: tuple[int, int] | None) -> str:
-        """What ``name`` is bound to, mutations aside."""
+    def _held(self, name: str, depth: int, stack: frozenset[str], at: tuple[int, int] | None, reading: _Reading = None) -> str:
+        """What ``name`` is bound to, mutations aside; a module class whose instance, made here
+        with keywords, has one field read (``reading``), by what that field depends on
+        (`_field_view`)."""
         if name in self.env:
             return self.env[name]
         if name in self.contexts:
@@ -393,14 +397,14 @@ class Fingerprinter:
                     # same computation as its value written in place (`k = f(x); get(k)` is
                     # `get(f(x))`, `n += 1; set(n)` is `set(n + 1)`); what it reads is read
                     # where it is (so `stack`, not `inner`: its own name there is an earlier value)
-                    return self._render(inline, depth + 1, stack)
+                    return self._render(inline, depth + 1, stack, reading)
                 assigned = [v for v, p in zip(assigned, positions) if p <= at or self._looped(p, at)]
             parts = []
             for v in assigned:
                 if isinstance(v, tuple):  # (position in an unpacking, the unpacked value)
                     parts.append(f"U{v[0]}({self._render(v[1], depth + 1, inner)})")
                 elif isinstance(v, ast.AST):
-                    parts.append(self._render(v, depth + 1, inner))
+                    parts.append(self._render(v, depth + 1, inner, reading))
                 else:
                     parts.append(v)
             return "L[" + ";".join(parts) + "]"
@@ -418,12 +422,16 @@ class Fingerprinter:
             constant = module_constant(self.m, name)
             if constant is not None:
                 return f"C({constant.value!r})"  # as if written in place: `"balance"` and `BALANCE` are one value
-            return f"M({self._render(value, depth + 1, stack | {name})})" if name not in stack else f"R({name})"
+            return f"M({self._render(value, depth + 1, stack | {name}, reading)})" if name not in stack else f"R({name})"
         defined = self.m.module_functions.get(name)
         if defined is not None:
             return f"D({self._dump(defined.node)})"
         for stmt in self.m.tree.body:
             if isinstance(stmt, ast.ClassDef) and stmt.name == name:
+                if reading is not None and reading[0] == "made":
+                    view = self._field_view(stmt, reading[1])
+                    if view is not None:
+                        return f"D({view})"
                 return f"D({self._dump(stmt)})"
         return f"G({name})"
 
@@ -449,6 +457,15 @@ class Fingerprinter:
             if _spans(stmt, at):
                 return None if _loop_between(stmt, at) else expression
         return None
+
+    def _field_view(self, cls: ast.ClassDef, field: str) -> str | None:
+        """`_field_view`'s digest, once per class and field (kept in the model's `memo`)."""
+        shared = memo(self.m)
+        key = ("fingerprint-field-view", id(cls), field)
+        if key not in shared:
+            view = _field_view(cls, field, {s.name for s in self.m.tree.body if isinstance(s, ast.ClassDef)})
+            shared[key] = _dump(view) if view is not None else None
+        return shared[key]
 
     def _dump(self, node: ast.AST) -> str:
         """`_dump`, once per definition of the model (kept in its `memo`): a module function or
@@ -527,6 +544,63 @@ class Fingerprinter:
         self._assigned = out  # type: ignore[assignment]
         self._mutated = _mutations([stmt for _block, _index, stmt in own], out, self.contexts)
         return out
+
+
+_Reading = Union[tuple[str, str], None]
+"""Which attribute of a value is read where it is rendered: `("attr", a)`, the value's own;
+`("made", a)`, that of what the callable makes (`Model(**d).a`)."""
+_VALIDATING = frozenset({"model_validate", "model_validate_json", "parse_obj", "parse_raw"})
+"""A pydantic model's class methods that make an instance from one mapping or JSON document."""
+
+
+def _child_reading(node: ast.AST, field: str, reading: _Reading) -> _Reading:
+    """What is read of ``node``'s child ``field``: an attribute's value has that attribute read;
+    the callable of a call made with keywords only (or a pydantic model's `model_validate`)
+    whose result has attribute ``a`` read makes something whose ``a`` is read."""
+    if isinstance(node, ast.Attribute) and field == "value":
+        if reading is not None and reading[0] == "made" and node.attr in _VALIDATING:
+            return reading
+        return ("attr", node.attr)
+    if isinstance(node, ast.Call) and field == "func" and reading is not None and reading[0] == "attr":
+        if not node.args or (isinstance(node.func, ast.Attribute) and node.func.attr in _VALIDATING):
+            return ("made", reading[1])
+    return None
+
+
+def _field_view(cls: ast.ClassDef, field: str, module_classes: set[str]) -> ast.ClassDef | None:
+    """A plain data class as what one of its fields holds in an instance made with keywords:
+    the class without its other fields that have a default (a field added with a default, or
+    another field's default changed, leaves that field's value as it was). None unless the
+    class is only that: no decorator (a dataclass is made positionally), no base of this
+    module's (its validators are not here), its body field declarations, plain assignments
+    (`model_config`, kept) and a docstring only (a method or validator may read any field), the
+    field one of them, and nothing that says what becomes of extra keys (`extra="forbid"`
+    refuses a field's key once it is removed: kept whole)."""
+    if cls.decorator_list or any(isinstance(b, ast.Name) and b.id in module_classes for b in cls.bases):
+        return None
+    if any(k.arg == "extra" for k in cls.keywords):
+        return None
+    kept: list[ast.stmt] = []
+    found = False
+    for stmt in cls.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            if stmt.target.id == field:
+                found = True
+            elif stmt.value is not None:
+                continue  # another field with a default
+        elif isinstance(stmt, ast.Assign):
+            if any(isinstance(n, ast.Name) and n.id == field for t in stmt.targets for n in ast.walk(t)):
+                return None
+            if "extra" in ast.unparse(stmt):
+                return None
+        elif not (isinstance(stmt, ast.Pass) or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))):
+            return None
+        kept.append(stmt)
+    if not found:
+        return None
+    view = copy.copy(cls)
+    view.body = kept
+    return view
 
 
 def module_constant(model: Model, name: str) -> ast.Constant | None:
