@@ -1180,3 +1180,38 @@ def test_a_model_made_positionally_depends_on_its_field_order():
     validated = ON_SUCCESS.replace('Response(**await ctx.run("http", work))', 'Response.model_validate(await ctx.run("http", work))')
     assert verdict(validated, validated, MODEL, MODEL + "    codes: list[str] = []\n").verdict is Verdict.COMPATIBLE
 
+
+PROCESS = '''
+async def process(ctx, items):
+    out = []
+    for item in items:
+        out.append(await ctx.run("step", lambda: item))
+    return out
+'''
+
+
+@pytest.mark.parametrize("guard", ["if not items:\n        return []", "if len(items) == 0:\n        return []",
+                                   "if items is None:\n        return []", "if len(items) < 1:\n        return []"])
+def test_a_guard_that_returns_before_a_loop_over_nothing_is_no_change(guard):
+    """A helper's loop gains `if not items: return []` (the sweep's no-op guard): an invocation
+    whose journal shows the loop ran had items, so the guard let it through. It was reported as
+    breaking "along a way that depends on `not items`", a way no such invocation takes."""
+    v1 = f'await process(ctx, req["items"])\n{RUN_A}'
+    d = verdict(v1, v1, PROCESS, PROCESS.replace("    out = []\n", f"    {guard}\n    out = []\n"))
+    assert d.verdict is Verdict.COMPATIBLE, d.reason
+
+
+@pytest.mark.parametrize("guarded", [
+    # a guard inside the loop skips falsy items, which the old code ran a step for
+    PROCESS.replace("        out.append", "        if not item:\n            continue\n        out.append"),
+    # a guard that journals when there is nothing: an invocation that looped over nothing meets it
+    PROCESS.replace("    out = []\n", '    if not items:\n        await ctx.run("empty", lambda: 1)\n    out = []\n'),
+    # not followed by the loop over what it tests (another list, or a step first)
+    PROCESS.replace("    out = []\n", "    if not req_items(items):\n        return []\n    out = []\n"),
+    PROCESS.replace("    out = []\n", '    if not items:\n        return []\n    await ctx.run("first", lambda: 1)\n'),
+    PROCESS.replace("    out = []\n", "    if len(items) == 1:\n        return []\n    out = []\n"),
+])
+def test_a_guard_that_can_change_what_runs_still_depends_on_its_condition(guarded):
+    v1 = f'await process(ctx, req["items"])\n{RUN_A}'
+    d = verdict(v1, v1, PROCESS, guarded)
+    assert d.verdict is Verdict.BREAKING and d.divergence.assuming, d.reason

@@ -7,6 +7,9 @@ decided (same fingerprint, same occurrence) takes the same arm, any other branch
 exception is raised exactly where the old path raised, and a walk stops at the first
 operation that differs from the recorded one, or once the whole recorded path has replayed.
 
+A guard on whether a `for` loop's iterable is empty, right before the loop (`if not items:
+return`), goes the way a non-empty iterable goes where the recorded path ran the loop.
+
 A condition computed from journal entries (`shape.Anchor`: `s = await ctx.run("s", f)`, then
 `while s == P`) is decided by the recorded path wherever it decided the same computation of
 the same entries, whatever its fingerprint: an entry replays the same result, so the way it
@@ -208,12 +211,15 @@ class _Guided:
                 stack.append(((*head.items, *rest), i, seen, last, raised, exact, free, ats))
             elif isinstance(head, Branch):
                 truth = self._truth(head, ats)
-                taken = free if head.condition in self.decisions or truth is not None else (*free, head)
+                guarded = self._guarded(head, seen) if truth is None and head.condition not in self.decisions else None
+                taken = free if head.condition in self.decisions or truth is not None or guarded is not None else (*free, head)
                 after = self._seen(seen, head.condition)
-                if truth is None:
-                    chosen = self._arms(head.condition, range(len(head.arms)), seen)
-                else:  # (the first arm runs when the computation is true, or false for a negated one)
+                if truth is not None:  # (the first arm runs when the computation is true, or false for a negated one)
                     chosen = [0 if truth != head.anchor.negated else 1]  # type: ignore[union-attr]
+                elif guarded is not None:
+                    chosen = [guarded]
+                else:
+                    chosen = self._arms(head.condition, range(len(head.arms)), seen)
                 for arm in reversed(chosen):
                     stack.append(((head.arms[arm], *rest), i, after, (head.condition, after[head.condition]), raised, exact, taken, ats))
             elif isinstance(head, (Loop, _LoopMark)):
@@ -260,6 +266,17 @@ class _Guided:
         if node.anchor is None or not self.anchored:
             return None
         return self.anchored.get(node.anchor.key(ats))
+
+    def _guarded(self, node: Branch, seen: dict[str, int]) -> int | None:
+        """The arm of a guard on a loop's iterable (`Branch.nonempty`) where the recorded path
+        ran that loop (its next decision on it is to iterate): the iterable was not empty.
+        None where it did not, or stopped at once (an empty iterator is still true)."""
+        if node.nonempty is None:
+            return None
+        loop, arm = node.nonempty
+        recorded = self.decisions.get(loop)
+        k = seen.get(loop, 0)
+        return arm if recorded is not None and k < len(recorded) and recorded[k] == "iter" else None
 
     def _same_try(self, node: Try, handlers: str) -> bool:
         """Can the recorded exception be replayed in this `try`: one whose handlers journal what

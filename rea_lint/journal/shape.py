@@ -104,6 +104,9 @@ class Branch:
     """The file the condition is in (a helper's, when inlined)."""
     anchor: Anchor | None = None
     """For a two-armed branch (the first arm when true): what its truth is computed from."""
+    nonempty: tuple[str, int] | None = None
+    """A guard on a `for` loop's iterable right after it (`if not items: return`, then `for item
+    in items`): the loop's condition, and the arm taken when the iterable yields something."""
 
     def where(self) -> str:
         return f"{self.path}:{self.line}" if self.path else f"line {self.line}"
@@ -747,13 +750,36 @@ class _ShapeBuilder:
     # statements ------------------------------------------------------------------------------
 
     def block(self, body: Sequence[ast.stmt]) -> Node:
-        items: list[Node] = []
+        done: list[tuple[ast.stmt, Node]] = []
         for stmt in body:
             node = self.stmt(stmt)
-            _append(items, node)
+            done.append((stmt, node))
             if isinstance(node, (Exit, Jump)) or (isinstance(node, Seq) and node.items and isinstance(node.items[-1], (Exit, Jump))):
                 break  # unreachable code after return/raise/break/continue
+        items: list[Node] = []
+        for k, (stmt, node) in enumerate(done):
+            if isinstance(node, Branch) and isinstance(stmt, ast.If):
+                node = self._guard(stmt, node, done[k + 1:])
+            _append(items, node)
         return _seq(items)
+
+    def _guard(self, stmt: ast.If, branch: Branch, after: Sequence[tuple[ast.stmt, Node]]) -> Branch:
+        """An `if` on whether an iterable is empty (`not items`, `len(items) == 0`, `items is
+        None`), followed by a `for` over it with nothing that journals or decides between: its
+        branch names the loop (`Branch.nonempty`). An invocation whose journal shows the loop
+        ran is one whose iterable was not empty, so the guard went the way a non-empty one
+        goes (a container that yields something is true, and not None)."""
+        found = _emptiness(stmt.test, self._shadowed("len"))
+        if found is None:
+            return branch
+        tested, arm = found
+        for s, node in after:
+            if _is_empty(node):
+                continue
+            if isinstance(s, (ast.For, ast.AsyncFor)) and isinstance(node, Loop) and node.condition == self.fp.of(self._counted(tested)):
+                return replace(branch, nonempty=(node.condition, arm))
+            break
+        return branch
 
     def stmt(self, s: ast.stmt) -> Node:
         if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -1440,6 +1466,44 @@ def _arg(call: ast.Call, params: Sequence[str], name: str) -> ast.expr | None:
         i = params.index(name)
         if i < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: i + 1]):
             return call.args[i]
+    return None
+
+
+_NONEMPTY_LEN: dict[tuple[type, int], bool] = {
+    (ast.Eq, 0): False, (ast.NotEq, 0): True, (ast.Gt, 0): True, (ast.GtE, 1): True, (ast.Lt, 1): False, (ast.LtE, 0): False,
+}
+"""`len(x) OP n`: its value whenever `x` is not empty."""
+
+
+def _emptiness(test: ast.expr, len_shadowed: bool) -> tuple[ast.expr, int] | None:
+    """For a test of whether an iterable is empty: the iterable, and the arm (0: the test is
+    true) taken when it is not empty; else None."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        found = _emptiness(test.operand, len_shadowed)
+        return (found[0], 1 - found[1]) if found is not None else None
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        op, right = test.ops[0], test.comparators[0]
+        if isinstance(right, ast.Constant) and right.value is None and isinstance(op, (ast.Is, ast.IsNot)):
+            return (test.left, 0 if isinstance(op, ast.IsNot) else 1)
+        sized = _len_of(test.left, len_shadowed)
+        if sized is not None and isinstance(right, ast.Constant) and type(right.value) is int:
+            # (what the test is for every length from 1 up, where that is one value)
+            value = _NONEMPTY_LEN.get((type(op), right.value))
+            return (sized, 0 if value else 1) if value is not None else None
+        return None
+    sized = _len_of(test, len_shadowed)
+    if sized is not None:
+        return (sized, 0)
+    if isinstance(test, (ast.Name, ast.Attribute, ast.Subscript)):
+        return (test, 0)
+    return None
+
+
+def _len_of(node: ast.expr, len_shadowed: bool) -> ast.expr | None:
+    """`x` for `len(x)` (the builtin)."""
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len" and not len_shadowed
+            and len(node.args) == 1 and not node.keywords and not isinstance(node.args[0], ast.Starred)):
+        return node.args[0]
     return None
 
 
