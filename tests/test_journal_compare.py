@@ -1100,10 +1100,14 @@ def test_a_condition_whose_value_the_entries_do_not_pin_is_not_decided_by_them()
     twice = 'status = await ctx.run("status", lambda: 1)\nif req["x"]:\n    status = "DONE"\n'
     d = verdict(v1, twice + f'while status == "PENDING":\n    {RUN_B}\n    break\n{RUN_A}')
     assert d.verdict is Verdict.BREAKING and d.divergence.assuming, d.reason
-    timed = POLL.replace('== "PENDING":', '== "PENDING" and not work():')
-    once = POLL_ONCE.replace('status == "PENDING":', 'status == "PENDING" and not work():')
-    d = verdict(timed + RUN_A, once + RUN_A)
-    assert d.verdict is Verdict.BREAKING and d.divergence.assuming, d.reason
+    for other in ("not work()", "somelib.running"):  # (a module's variable may be set at run time)
+        timed = POLL.replace('== "PENDING":', f'== "PENDING" and {other}:')
+        once = POLL_ONCE.replace('status == "PENDING":', f'status == "PENDING" and {other}:')
+        d = verdict(timed + RUN_A, once + RUN_A)
+        assert d.verdict is Verdict.BREAKING and d.divergence.assuming, (other, d.reason)
+    # a capitalized name is a class or a constant: `somelib.PENDING` pins the value as "PENDING" does
+    d = verdict(POLL.replace('"PENDING"', "somelib.PENDING") + RUN_A, POLL_ONCE.replace('"PENDING"', "somelib.PENDING") + RUN_A)
+    assert d.verdict is Verdict.BREAKING and d.divergence.index == 3 and not d.divergence.assuming, d.reason
 
 
 def test_an_or_condition_goes_on_when_its_first_operand_is_false():

@@ -167,12 +167,13 @@ class Fingerprinter:
         new one each time).
 
         None unless every part of it is data the text pins: a slot; a literal, a module
-        constant, a class's or an imported module's attribute (`Status.PENDING`); a local bound
-        once, plainly, outside any loop, and never mutated (every read after it reads that one
-        value), as what it is bound to; a handler's parameter (``inputs``: the input, journal
-        entry 0; not `self`); operators, subscripts and attributes of those; a method that
-        changes nothing called on one of them (`r.get("ok")`, `s.lower()`); a builtin that
-        computes from its arguments (`len`, `isinstance`, ...). Not a module's mutable object, an enclosing function's
+        constant, a class, or a capitalized name or attribute imported (`Status.PENDING`; not
+        `settings.enabled`, which may be set at run time); a local bound once, plainly, outside
+        any loop, and never mutated (every read after it reads that one value), as what it is
+        bound to; a handler's parameter (``inputs``: the input, journal entry 0; not `self`);
+        operators, subscripts and attributes of those; a method that changes nothing called on
+        one of them (`r.get("ok")`, `s.lower()`); a builtin that computes from its arguments
+        (`len`, `isinstance`, ...). Not a module's mutable object, an enclosing function's
         variable, a helper's argument, a lambda or comprehension, or any other call: a function
         may read the clock or the world, and then one condition over the same entries can go
         both ways (`while s == P and not timed_out()`)."""
@@ -203,8 +204,9 @@ class Fingerprinter:
         if isinstance(node, ast.Name):
             return self._anchor_name(node, slots, replayed, inputs, through, depth)
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and self._unbound(node.value.id):
-            if node.value.id in self.m.module_values and class_constant(self.m, node.value.id, node.attr) is None:
-                raise _Unanchored()  # (an attribute of a module's object: it may change)
+            if class_constant(self.m, node.value.id, node.attr) is None and (
+                    node.value.id in self.m.module_values or not node.attr[:1].isupper()):
+                raise _Unanchored()  # (an attribute of a module's object, or a module's variable: it may change)
             return self._render(node, depth, frozenset())  # (`Status.NEW`, `module.CONSTANT`)
         parts = [type(node).__name__]
         for name, value in ast.iter_fields(node):
@@ -245,6 +247,9 @@ class Fingerprinter:
             return self._anchor(where[3], slots, replayed, inputs, through | {name}, depth + 1)
         if not self._unbound(name) or (name in self.m.module_values and module_constant(self.m, name) is None):
             raise _Unanchored()  # (an enclosing function's variable; a module's object, which may change)
+        qual = self.m.imports.names.get(name)
+        if qual is not None and not name[:1].isupper() and (self.imported_constant is None or self.imported_constant(qual) is None):
+            raise _Unanchored()  # (an imported variable; a class or a CONSTANT, by its name, does not change)
         return self._render(node, depth, frozenset())
 
     def _builtin(self, func: ast.expr) -> bool:

@@ -792,7 +792,7 @@ class _ShapeBuilder:
             return Jump("break" if isinstance(s, ast.Break) else "continue", s.lineno)
         if isinstance(s, ast.If):
             test = self.expr(s.test)
-            return _seq([test, self.branch(s.test, s.lineno, [self.block(s.body), self.block(s.orelse)], anchor=self._anchor(s.test))])
+            return _seq([test, self.branch(s.test, s.lineno, [self.block(s.body), self.block(s.orelse)], anchored=(s.test, False))])
         if isinstance(s, (ast.For, ast.AsyncFor)):
             it = self.expr(s.iter)
             body, orelse = self.block(s.body), self.block(s.orelse)
@@ -904,14 +904,15 @@ class _ShapeBuilder:
                     self.tainted.pop(t.id, None)
 
     def branch(self, test: ast.AST, line: int, arms: list[Node], decided_by: ast.AST | None = None,
-               anchor: Anchor | None = None) -> Node:
+               anchored: tuple[ast.expr, bool] | None = None) -> Node:
         """A choice among ``arms`` on ``test``; ``decided_by``: what decides it, if more than
         ``test`` (a `match` on its subject is decided by the subject and its cases' patterns and
-        guards, not by what the cases do); ``anchor``: what a two-armed one's truth is computed from."""
+        guards, not by what the cases do); ``anchored``: for two arms, the expression whose truth
+        runs the first one (`_anchor`), and whether it runs it when false instead."""
         if all(_is_empty(a) for a in arms):
             return EMPTY
-        return Branch(self.fp.of(decided_by if decided_by is not None else test), _text(test), line, tuple(arms), self.mod.path,
-                      anchor if len(arms) == 2 else None)
+        anchor = self._anchor(*anchored) if anchored is not None and len(arms) == 2 else None
+        return Branch(self.fp.of(decided_by if decided_by is not None else test), _text(test), line, tuple(arms), self.mod.path, anchor)
 
     def _anchor(self, test: ast.expr, negated: bool = False) -> Anchor | None:
         """What a condition's truth is computed from, in journal entries (`Fingerprinter.anchored`;
@@ -968,12 +969,12 @@ class _ShapeBuilder:
         if isinstance(node, ast.IfExp):
             test = self.expr(node.test)
             return _seq([test, self.branch(node.test, node.lineno, [self.expr(node.body), self.expr(node.orelse)],
-                                           anchor=self._anchor(node.test))])
+                                           anchored=(node.test, False))])
         if isinstance(node, ast.BoolOp):
             first = self.expr(node.values[0])
             rest = _seq([self.expr(v) for v in node.values[1:]])
-            anchor = self._anchor(node.values[0], negated=isinstance(node.op, ast.Or))  # (`a or b` goes on to `b` when `a` is false)
-            return _seq([first, self.branch(node.values[0], node.lineno, [rest, EMPTY], anchor=anchor)])
+            # (`a or b` goes on to `b` when `a` is false)
+            return _seq([first, self.branch(node.values[0], node.lineno, [rest, EMPTY], anchored=(node.values[0], isinstance(node.op, ast.Or)))])
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
             first = self.expr(node.generators[0].iter)
             parts: list[Node] = []
