@@ -45,6 +45,20 @@ _ASSIGNS = (ast.Assign, ast.AnnAssign, ast.AugAssign)
 _UNPACKING = (ast.Tuple, ast.List, ast.Starred)
 
 
+def _alias_pair(stmt: ast.stmt) -> tuple[ast.Name, ast.Name | ast.Attribute] | None:
+    """(name, dotted value) of an assignment that may alias an import (`now = datetime.now`,
+    `x: T = mod.x`), else None."""
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        target, value = stmt.targets[0], stmt.value
+    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        target, value = stmt.target, stmt.value
+    else:
+        return None
+    if isinstance(target, ast.Name) and isinstance(value, (ast.Name, ast.Attribute)):
+        return target, value
+    return None
+
+
 def _imported_names(node: ast.Import | ast.ImportFrom) -> Iterable[str]:
     """The names an import statement binds (a star import's are not known here)."""
     for alias in node.names:
@@ -234,13 +248,8 @@ class ImportMap:
 
     def _is_alias(self, stmt: ast.stmt) -> bool:
         """Is this assignment one `_add_alias` reads as an alias of an import (or the import itself, `x = x`)?"""
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-            target, value = stmt.targets[0], stmt.value
-        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-            target, value = stmt.target, stmt.value
-        else:
-            return False
-        return isinstance(target, ast.Name) and isinstance(value, (ast.Name, ast.Attribute)) and self.resolve(value) is not None
+        pair = _alias_pair(stmt)
+        return pair is not None and self.resolve(pair[1]) is not None
 
     def _add_import(self, node: ast.Import) -> None:
         for alias in node.names:
@@ -266,13 +275,9 @@ class ImportMap:
             self.names[alias.asname or alias.name] = (f"{module}{alias.name}" if module.endswith(".") else f"{module}.{alias.name}") if module else alias.name
 
     def _add_alias(self, stmt: ast.stmt) -> None:
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-            target, value = stmt.targets[0], stmt.value
-        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-            target, value = stmt.target, stmt.value
-        else:
-            return
-        if isinstance(target, ast.Name) and isinstance(value, (ast.Name, ast.Attribute)):
+        pair = _alias_pair(stmt)
+        if pair is not None:
+            target, value = pair
             resolved = self.resolve(value)
             if resolved and resolved != target.id:
                 self.names[target.id] = resolved
