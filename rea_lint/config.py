@@ -111,21 +111,34 @@ class ReaConfig:
     def relative(self, path: str | os.PathLike[str]) -> Path:
         """``path`` relative to the directory of the pyproject.toml this came from (else cwd):
         what `exclude` and `per-file-ignores` globs match, in `rea check` and flake8 alike."""
-        root = Path(self.source).resolve().parent if self.source else Path.cwd().resolve()
+        rel = self._inside(path)
+        return rel if rel is not None else Path(os.path.normpath(path))
+
+    def _inside(self, path: str | os.PathLike[str]) -> Path | None:
+        """``path`` relative to that directory; None for a path outside it."""
+        root = self.__dict__.get("_home")
+        if root is None:
+            if self.source is None:
+                root = Path.cwd().resolve()  # (not kept: the current directory may change)
+            else:
+                root = Path(self.source).resolve().parent
+                object.__setattr__(self, "_home", root)
         try:
             return Path(os.path.abspath(path)).relative_to(root)
         except ValueError:
             try:
                 return Path(path).resolve().relative_to(root)
             except (ValueError, OSError, RuntimeError):  # (RuntimeError: a symlink loop)
-                return Path(os.path.normpath(path))
+                return None
+
+    def _excludes_relative(self, rel: Path) -> bool:
+        return any(self.is_excluded(p) for p in (rel, *rel.parents) if str(p) != ".")
 
     def excludes(self, path: str | os.PathLike[str]) -> bool:
         """Whether `exclude` matches ``path`` or one of its parent directories."""
         if not self.exclude:
             return False
-        rel = self.relative(path)
-        return any(self.is_excluded(p) for p in (rel, *rel.parents) if str(p) != ".")
+        return self._excludes_relative(self.relative(path))
 
     def excludes_own(self, path: str | os.PathLike[str]) -> bool:
         """`excludes` for a path under the directory of the pyproject.toml this came from; one
@@ -134,18 +147,8 @@ class ReaConfig:
         `rea explain`, which read the code with one configuration, ask this."""
         if not self.exclude or self.source is None:
             return False
-        home = self.__dict__.get("_home")
-        if home is None:
-            home = Path(self.source).resolve().parent
-            object.__setattr__(self, "_home", home)
-        try:
-            rel = Path(os.path.abspath(path)).relative_to(home)
-        except ValueError:
-            try:
-                rel = Path(path).resolve().relative_to(home)
-            except (ValueError, OSError, RuntimeError):  # (RuntimeError: a symlink loop)
-                return False
-        return any(self.is_excluded(p) for p in (rel, *rel.parents) if str(p) != ".")
+        rel = self._inside(path)
+        return rel is not None and self._excludes_relative(rel)
 
     def ignored_in(self, path: str | os.PathLike[str]) -> tuple[str, ...]:
         """The code prefixes `per-file-ignores` turns off for ``path``."""

@@ -22,7 +22,7 @@ from uuid import UUID
 from restate.exceptions import TerminalError
 from restate.serde import DefaultSerde, Serde
 
-__all__ = ["RUN_OPTIONS", "check_name", "if_text", "refused", "run_option_fault", "run_options_fault", "short",
+__all__ = ["NO_TIME", "RUN_OPTIONS", "check_name", "if_text", "refused", "run_option_fault", "run_options_fault", "short",
            "shown"]
 
 
@@ -78,11 +78,13 @@ RUN_OPTIONS = ("serde", "max_attempts", "max_duration", "initial_retry_interval"
 """The fields of a `restate.RunOptions` that `ctx.run_typed` hands on and can fail on (its
 `type_hint` it takes, whatever it is; its deprecated `max_retry_duration` it ignores)."""
 
+NO_TIME = timedelta(0)
+"""The least duration the SDK takes (a run's retry interval, a sleep, a send's delay)."""
 _U32 = 2**32 - 1
 _MS = timedelta(milliseconds=1)
 _SPANS = {"max_duration": (_MS, "seconds=30"), "max_retry_duration": (_MS, "seconds=30"),
-          "initial_retry_interval": (timedelta(0), "milliseconds=100"),
-          "max_retry_interval": (timedelta(0), "seconds=10")}
+          "initial_retry_interval": (NO_TIME, "milliseconds=100"),
+          "max_retry_interval": (NO_TIME, "seconds=10")}
 """The retry options that are durations: the least `strict` takes, and an example."""
 _ATTEMPTS = "a whole number of attempts from 1 to 4294967295 (1: no retry), or None (the invocation's retry policy)"
 _FACTOR = "a finite number >= 1 (1: the same interval each time, 2: doubling), or None"
@@ -120,7 +122,7 @@ def run_option_fault(field: str, value: Any, strict: bool = False) -> Optional[t
             return (f"{type(value).__name__} {short(value)}", f"a datetime.timedelta, e.g. {field}=timedelta("
                     f"{f'seconds={value!r}' if number else example}) (a bare number has no unit), or None")
         if value < least if strict else int(total() * 1000) < 0:  # type: ignore[misc]  # (the SDK's ms)
-            shown_span = (str(value) if value >= timedelta(0) else f"-{-value}") if isinstance(value, timedelta) \
+            shown_span = (str(value) if value >= NO_TIME else f"-{-value}") if isinstance(value, timedelta) \
                 else short(value)
             at_least = "at least timedelta(milliseconds=1) (Restate counts whole milliseconds)" if strict and least \
                 else "0 or more"
@@ -153,7 +155,6 @@ _PLAIN = {"serde": DefaultSerde, "max_attempts": int, "max_duration": timedelta,
           "initial_retry_interval": timedelta, "max_retry_interval": timedelta, "retry_interval_factor": float,
           "args": tuple}
 """The type a run option usually has (`DefaultSerde`: the one a `RunOptions` holds unless told)."""
-_ZERO = timedelta(0)
 
 
 def _plain(field: str, value: Any) -> bool:
@@ -162,7 +163,7 @@ def _plain(field: str, value: Any) -> bool:
     kind = type(value)
     if kind is not _PLAIN.get(field):
         return False
-    return (0 <= value <= _U32) if kind is int else (value >= _ZERO) if kind is timedelta else True
+    return (0 <= value <= _U32) if kind is int else (value >= NO_TIME) if kind is timedelta else True
 
 
 def run_options_fault(options: Any, strict: bool = False,
@@ -175,7 +176,7 @@ def run_options_fault(options: Any, strict: bool = False,
             continue
         if not strict:  # `_plain`, inline: a RunOptions has up to six fields to look at
             kind = type(value)
-            if kind is _PLAIN.get(field) and ((0 <= value <= _U32) if kind is int else (value >= _ZERO)
+            if kind is _PLAIN.get(field) and ((0 <= value <= _U32) if kind is int else (value >= NO_TIME)
                                           if kind is timedelta else True):
                 continue
         fault = run_option_fault(field, value, strict)

@@ -20,7 +20,7 @@ from restate.exceptions import TerminalError
 from restate.handler import RESTATE_UNIQUE_HANDLER_SYMBOL as HANDLER_SYMBOL
 
 from . import events
-from .arguments import RUN_OPTIONS, check_name, if_text, refused, run_option_fault, run_options_fault
+from .arguments import NO_TIME, RUN_OPTIONS, check_name, if_text, refused, run_option_fault, run_options_fault
 from .guards import IN_RUN, Invocation, report
 from .misuse import KIND_OF_METHOD, check_action, check_call_kind, mark_exclusive_wait, mark_sleep
 from .state_budget import budgets as state_budgets, set_measured
@@ -152,7 +152,7 @@ def _check_call(call: str, method: str, scope: Any, sdk_ctx: Any, args: tuple, k
                               ".encode() for a JSON handler, bytes(...) of a bytearray or memoryview), or None")
         elif name == "send_delay" and value:  # (a falsy one, None or timedelta(0), sends at once)
             if isinstance(value, timedelta):
-                if value < _NO_TIME:
+                if value < NO_TIME:
                     raise TerminalError(f"{call}: the send_delay is -{-value}; fix: timedelta(0) or more (0: at once)")
             elif getattr(value, "total_seconds", None) is None:
                 number = isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -393,9 +393,6 @@ def _check_entry_name(call: str, at: int, args: tuple, kwargs: dict) -> None:
         raise refused(call, "entry_name", value, "a str labelling the journal entry, or None")
 
 
-_NO_TIME = timedelta(0)
-
-
 def _check_sleep(ctx: str, args: tuple, kwargs: dict) -> None:
     """`ctx.sleep`'s arguments, past the fast path (one positional timedelta >= 0): a duration
     that is no timedelta (`.total_seconds()`: an AttributeError) or is negative (an
@@ -408,7 +405,7 @@ def _check_sleep(ctx: str, args: tuple, kwargs: dict) -> None:
     else:
         return  # no duration at all: the SDK's own TypeError names it
     if isinstance(delta, timedelta):
-        if delta < _NO_TIME:
+        if delta < NO_TIME:
             raise TerminalError(f"{call}: the duration is -{-delta}; fix: timedelta(0) or more (for a deadline "
                                 f"that may have passed: max(delta, timedelta(0)))")
     elif getattr(delta, "total_seconds", None) is None:
@@ -592,7 +589,7 @@ class GuardedContext:
         return fut
 
     def sleep(self, *args: Any, **kwargs: Any) -> Any:
-        if kwargs or len(args) != 1 or type(args[0]) is not timedelta or args[0] < _NO_TIME:
+        if kwargs or len(args) != 1 or type(args[0]) is not timedelta or args[0] < NO_TIME:
             _check_sleep(self._name, args, kwargs)
         frame = _getframe(1)
         run = _run_name()

@@ -114,6 +114,9 @@ class Fingerprinter:
         is that run's, replayed from the journal, as a direct `ctx.run`'s is."""
         self._assigned: dict[str, list[str]] | None = None
         self._mutated: dict[str, list[ast.stmt]] = {}
+        self._declared: frozenset[str] = frozenset()
+        """The names this function declares `global` or `nonlocal` (bound elsewhere too; read by
+        the walk `assignments` makes)."""
         self._at: dict[str, list[tuple[int, int]]] = {}
         """Local name -> where each of its assignments (`assignments`) takes effect."""
         self._loops: list[tuple[tuple[int, int], tuple[int, int]]] = []
@@ -241,7 +244,7 @@ class Fingerprinter:
             values = assigned[name]
             value = values[0] if len(values) == 1 else None
             where = self._plain.get(id(value)) if isinstance(value, ast.AST) else None
-            if where is None or name in self._mutated or name in self._declared() \
+            if where is None or name in self._mutated or name in self._declared \
                     or any(start <= where[2] <= end for start, end in self._loops):
                 raise _Unanchored()  # (bound once, plainly, outside any loop: every read after it reads that one value)
             return self._anchor(where[3], slots, replayed, inputs, through | {name}, depth + 1)
@@ -265,11 +268,6 @@ class Fingerprinter:
         if isinstance(node, ast.Name):
             return not self._unbound(node.id)
         return isinstance(node, (ast.Constant, ast.JoinedStr, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.BinOp))
-
-    def _declared(self) -> frozenset[str]:
-        """The names this function declares `global` or `nonlocal` (bound elsewhere too)."""
-        return frozenset(n for node in _own_expressions(self.fn.node.body) if isinstance(node, (ast.Global, ast.Nonlocal))
-                         for n in node.names)
 
     def _unbound(self, name: str) -> bool:
         """No parameter, local or enclosing function binds ``name`` here."""
@@ -530,10 +528,14 @@ class Fingerprinter:
                     if handler.name:
                         out.setdefault(handler.name, []).append("EXC")
                         bound(handler.type or handler, handler.name)
+        declared: list[str] = []
         for node in _own_expressions(self.fn.node.body):
             if isinstance(node, ast.NamedExpr):
                 bind(node.target, node.value)
                 bound(node.value, node.target)
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                declared.extend(node.names)
+        self._declared = frozenset(declared)
         self._at = at
         for block, index, stmt in own:
             if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
