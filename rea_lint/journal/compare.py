@@ -23,7 +23,7 @@ from pathlib import PurePath
 from typing import Sequence
 
 from rea_lint.journal.ops import Op, OpKind, field_mismatch
-from rea_lint.journal.guided import Budget, replay_path
+from rea_lint.journal.guided import Budget, ShapeFacts, replay_path, shape_facts
 from rea_lint.journal.paths import DEFAULT_UNROLL, Path, TooManyPaths, enumerate_paths
 from rea_lint.journal.shape import Branch, Exit, HandlerShape, Inlined, Jump, Loop, Node, Seq, Shapes, Step, Try, Unknown, shared_directories
 
@@ -209,9 +209,10 @@ def _verdict(old: HandlerShape, new: HandlerShape, old_paths: list[Path]) -> Han
     """Replay each way through the old code on the new code."""
     first_break: Divergence | None = None
     first_unknown: Unknown | None = None
+    facts = shape_facts(new.shape)  # (once: every old path replays on it)
     try:
         for p in old_paths:
-            result = _replay_on(p, new)
+            result = _replay_on(p, new, facts)
             if isinstance(result, Divergence):
                 if first_break is None or _order(result) < _order(first_break):
                     first_break = result
@@ -262,13 +263,13 @@ def _order(d: Divergence) -> tuple[int, bool, int]:
     return (d.index if d.index is not None else 1 << 30, bool(d.assuming), d.old.line if d.old is not None else 0)
 
 
-def _replay_on(old: Path, new: HandlerShape) -> Divergence | Unknown | None:
+def _replay_on(old: Path, new: HandlerShape, facts: ShapeFacts) -> Divergence | Unknown | None:
     """Replay every prefix of one old path on the new code (`guided.replay_path`): the
     earliest divergence along a way the new code can take, else an unknown met, else None."""
     recorded = old.journal
     best: Divergence | None = None
     unknown: Unknown | None = None
-    for outcome in replay_path(old, new.shape):
+    for outcome in replay_path(old, new.shape, facts):
         if outcome.kind == "diverges":
             rec = recorded[outcome.index]
             assert isinstance(rec, Op)

@@ -25,7 +25,7 @@ from rea_lint.journal.ops import Op, certain_mismatch, field_mismatch
 from rea_lint.journal.paths import EXCEPT, Decision, Path, try_key
 from rea_lint.journal.shape import EMPTY, Branch, Exit, Inlined, Jump, Loop, Node, Seq, Step, Try, Unknown, inner_nodes
 
-__all__ = ["Budget", "Outcome", "replay_path"]
+__all__ = ["Budget", "Outcome", "ShapeFacts", "replay_path", "shape_facts"]
 
 _MAX_STEPS = 200_000
 
@@ -73,12 +73,14 @@ class Budget(Exception):
     """The walk took too many steps: the caller answers unknown."""
 
 
-def replay_path(old: Path, new: Node) -> Iterator[Outcome]:
-    """Every distinct way ``new`` can replay ``old``'s journal (see the module doc)."""
+def replay_path(old: Path, new: Node, facts: ShapeFacts | None = None) -> Iterator[Outcome]:
+    """Every distinct way ``new`` can replay ``old``'s journal (see the module doc); ``facts``:
+    `shape_facts(new)`, for a caller that replays many paths on one shape."""
     anchored = old.anchored()
     if anchored is None:
         return  # (a way no invocation takes: `Path.anchored`)
-    walker = _Guided(old.journal, old.decisions(), _raises(old), _conditions(new), anchored, _slots(new))
+    conditions, slots = facts if facts is not None else shape_facts(new)
+    walker = _Guided(old.journal, old.decisions(), _raises(old), conditions, anchored, slots)
     yield from walker.run(new)
 
 
@@ -108,30 +110,26 @@ def _raises(old: Path) -> list[_Raise]:
     return out
 
 
-def _slots(node: Node) -> frozenset[tuple[str, int, int]]:
-    """The operations the anchored conditions of a shape read (`Anchor.slots`)."""
-    out: set[tuple[str, int, int]] = set()
-    todo = [node]
-    while todo:
-        n = todo.pop()
-        if isinstance(n, (Branch, Loop)) and n.anchor is not None:
-            out.update(n.anchor.slots)
-        todo.extend(inner_nodes(n))
-    return frozenset(out)
+ShapeFacts = tuple[frozenset[str], frozenset[tuple[str, int, int]]]
+"""What the guided walk needs to know of the whole new shape (`shape_facts`)."""
 
 
-def _conditions(node: Node) -> frozenset[str]:
-    """Every branch and loop condition of a shape, and every `try`'s `try_key`."""
-    out: set[str] = set()
+def shape_facts(node: Node) -> ShapeFacts:
+    """Of a shape, in one walk: every branch and loop condition, and every `try`'s `try_key`;
+    and the operations its anchored conditions read (`Anchor.slots`)."""
+    conditions: set[str] = set()
+    slots: set[tuple[str, int, int]] = set()
     todo = [node]
     while todo:
         n = todo.pop()
         if isinstance(n, (Branch, Loop)):
-            out.add(n.condition)
+            conditions.add(n.condition)
+            if n.anchor is not None:
+                slots.update(n.anchor.slots)
         if isinstance(n, Try) and n.handlers:
-            out.add("try:" + try_key(n))
+            conditions.add("try:" + try_key(n))
         todo.extend(inner_nodes(n))
-    return frozenset(out)
+    return frozenset(conditions), frozenset(slots)
 
 
 class _Guided:
