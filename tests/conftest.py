@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 from pathlib import Path
 from typing import Callable, TypeVar
 
@@ -12,6 +13,17 @@ T = TypeVar("T")
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures"
+
+AMBIENT = ("CI", "REA_POLICY", "REA_CACHE_DIR", "NO_COLOR", "FORCE_COLOR")
+"""Variables rea reads that the shell or the CI service may set (`CI=true` makes the runtime
+strict by default): the suite starts without them, so it runs the same everywhere, and every
+test that is about one sets it itself. Removed before any test starts a server or an app, so
+the processes they start do not see them either."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name in AMBIENT:
+        os.environ.pop(name, None)
 
 
 @pytest.fixture(scope="session")
