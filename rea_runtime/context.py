@@ -23,6 +23,7 @@ from . import events
 from .arguments import NO_TIME, RUN_OPTIONS, check_name, if_text, refused, run_option_fault, run_options_fault
 from .guards import IN_RUN, Invocation, report
 from .misuse import KIND_OF_METHOD, check_action, check_call_kind, mark_exclusive_wait, mark_sleep
+from .run_results import CheckedDefaultSerde, checked
 from .state_budget import budgets as state_budgets, set_measured
 
 __all__ = ["GuardedContext", "GuardedPromise", "GuardedScope", "guarded_context", "wrap_action"]
@@ -341,6 +342,30 @@ def _check_run_typed(ctx: str, name: Any, action: Any, args: tuple, kwargs: dict
                                     f"restate.RunOptions({inner}))")
 
 
+_NO_OPTIONS_FIELDS = dict(RunOptions().__dict__)
+"""The fields of the options `ctx.run_typed` takes when given none (the SDK's own default)."""
+_new = object.__new__
+
+
+def _options_with(fields: dict[str, Any], serde: Any) -> RunOptions[Any]:
+    """A `RunOptions` of ``fields`` (another's, which is not touched) with ``serde``."""
+    copied = _new(RunOptions)
+    copied.__dict__ = {**fields, "serde": serde}
+    return copied
+
+
+def _typed_options_checked(args: tuple, site: tuple[str, str, Any, Any, int]) -> tuple:
+    """`ctx.run_typed`'s positional options (its third argument) with the SDK's serde in them
+    checked (`run_results`); options of another type are handed on as they are."""
+    options = args[0]
+    if type(options) is not RunOptions:
+        return args
+    serde = checked(options.serde, site)
+    if serde is options.serde:
+        return args
+    return (_options_with(options.__dict__, serde), *args[1:])
+
+
 def _run_method(method: str) -> Callable[..., Any]:
     """`ctx.run` / `ctx.run_typed`: REA201/REA208 checks, the action wrapped (its scope marked for
     REA201 inside it), the options the SDK can never take refused (`_check_run`,
@@ -364,12 +389,24 @@ def _run_method(method: str) -> Callable[..., Any]:
             check_action(self._inv, action, name, frame)
             wrapped = wrap_action(action, name)
         sdk_run = getattr(self._ctx, method)
+        site = (self._name, method, name, frame.f_code, frame.f_lasti)  # (for the serde's check: run_results)
         if args or kwargs:  # (a run with no options pays nothing for their check)
             if args or not typed or not _no_run_keyword(kwargs):
                 check_options(self._name, name, action, args, kwargs)
+            if typed:
+                args = _typed_options_checked(args, site) if args else (
+                    _options_with(_NO_OPTIONS_FIELDS, CheckedDefaultSerde(None, site)),)
+            elif args:
+                args = (checked(args[0], site), *args[1:])
+            elif "serde" in kwargs:
+                kwargs = {**kwargs, "serde": checked(kwargs["serde"], site)}
+            else:
+                kwargs["serde"] = CheckedDefaultSerde(None, site)
             fut = sdk_run(name, wrapped, *args, **kwargs)
+        elif typed:
+            fut = sdk_run(name, wrapped, _options_with(_NO_OPTIONS_FIELDS, CheckedDefaultSerde(None, site)))
         else:
-            fut = sdk_run(name, wrapped)
+            fut = sdk_run(name, wrapped, serde=CheckedDefaultSerde(None, site))
         self._inv.futures.append((fut, template, self._name, name, frame.f_code, frame.f_lasti))
         return fut
 

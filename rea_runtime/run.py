@@ -1,8 +1,9 @@
 """`run` / `run_typed`: run actions that are named, checked for serializability, with retries.
 
 The SDK journals a run under its name and serializes the result *after* the action ran; a
-result it cannot serialize turns into an opaque retry loop. These wrappers check the result
-inside the action and fail the run terminally with a message that names it.
+result it cannot serialize turns into a retry loop that runs the action again each time. These
+wrappers check the result inside the action, with any serde (the guarded `ctx.run` checks the
+SDK's own serdes only: `run_results`), and fail the run terminally with a message that names it.
 
 The SDK retries a run whose action raised a non-terminal error (a new attempt of the
 invocation replays up to it and runs it again) and has no hook for it: the wrapper reports
@@ -30,6 +31,7 @@ from .arguments import short as _short
 from .context import GuardedContext
 from .guards import CURRENT
 from .misuse import check_action
+from .run_results import unwritable
 
 __all__ = ["run", "run_typed"]
 
@@ -93,10 +95,8 @@ def _checked(name: str, action: Callable[..., Any], serde: Serde[Any], sdk_ctx: 
         try:
             serde.serialize(result)
         except Exception as err:  # noqa: BLE001 - any serializer failure
-            raise TerminalError(
-                f"run {name!r} returned a {type(result).__name__} that cannot be journaled ({err}); "
-                f"return JSON-compatible data or a pydantic model, or pass a serde / type_hint"
-            ) from err
+            hint = getattr(serde, "type_hint", None) or getattr(serde, "model", None)
+            raise unwritable(f"run {name!r}", result, err, hint=hint, typed=True) from err
         return result
 
     if inspect.iscoroutinefunction(action):

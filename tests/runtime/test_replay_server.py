@@ -168,7 +168,9 @@ async def test_state_write_from_shared_context_is_refused(restate_env):
 async def test_run_with_unserializable_result_fails_naming_the_run(restate_env):
     resp = await restate_env.call("Flows", "bad_result")
     assert resp.status_code == 500, resp.text
-    assert "run 'make thing' returned a Unjournalable that cannot be journaled" in resp.json()["message"]
+    message = resp.json()["message"]
+    assert message.startswith("run 'make thing': the action's result is Unjournalable "), message
+    assert "which the run's serde cannot write (TypeError: " in message, message
 
 
 async def test_rea401_strict_fails_the_invocation(restate_env):

@@ -1,0 +1,214 @@
+"""A run's result its serde cannot write fails the run terminally, naming it, the value and the fix.
+
+The SDK serializes a run action's result after the action returned, and hands a failure to
+do so to its VM as a *transient* failure of the run: Restate retries the run, and each retry
+runs the action (its side effect: a charge, an e-mail) again and fails the same way, for good.
+Seen on restate-server 1.7.12 with restate-sdk 1.3.0: `ctx.run("stamp", lambda: datetime.now())`
+ran its action at every retry, the invocation `backing-off` with `TypeError('Object of type
+datetime is not JSON serializable')` and no run named.
+
+The guarded `ctx.run` / `ctx.run_typed` hand the SDK one of its own serdes with a check around
+`serialize` (`checked`): what that serde raises on a value is certain to recur (its
+`TypeError`, `ValueError`, `AttributeError` or `RecursionError`), and becomes a `TerminalError`
+that the SDK journals as the run's failure. The action ran once; the handler gets the error at
+its `await`. A serde of the application's own is left as it is: rea cannot know its failures
+are for good. Nothing is serialized twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import decimal
+import enum
+import uuid
+from typing import Any, Optional
+
+from restate.exceptions import TerminalError
+from restate.serde import DefaultSerde, JsonSerde, PydanticJsonSerde
+
+from .arguments import short
+
+__all__ = ["CheckedDefaultSerde", "checked", "unwritable"]
+
+CERTAIN = (TypeError, ValueError, AttributeError, RecursionError)
+"""What the SDK's serdes raise on a value they cannot write: the same value fails the same way."""
+
+_JSON_LEAVES = (str, int, float, bool, type(None))
+_KEYS = (str, int, float, bool, type(None))
+_LOOKED_AT = 10_000
+"""The most values `_culprit` looks at in a result (a huge result is named as a whole)."""
+
+
+def unwritable(call: str, result: Any, err: BaseException, *, hint: Any = None, typed: bool = False,
+               where: str = "") -> TerminalError:
+    """The refusal of a run's result: ``call`` is how the run is named (``ctx.run('stamp', ...)``),
+    ``hint`` the type the serde writes for (a pydantic model says the result should be one),
+    ``typed`` whether the run is a `run_typed` (whose type hint goes in its options)."""
+    at = f" (at {where})" if where else ""
+    path, culprit = _culprit(result)
+    if path:
+        what = (f"the action's result ({type(result).__name__}) holds {type(culprit).__name__} {_shown(culprit)} "
+                f"at result{path}")
+    else:
+        what = f"the action's result is {type(result).__name__} {_shown(result)}"
+    fix = _fix(culprit, nested=bool(path), hint=hint, typed=typed, err=err)
+    return TerminalError(f"{call}{at}: {what}, which the run's serde cannot write ({type(err).__name__}: {err}); "
+                         f"not retried: every retry would run the action again and fail the same way; fix: {fix}")
+
+
+def _shown(value: Any) -> str:
+    """`short(value)`, or its type alone when its repr fails (a value nested too deep, or a
+    `__repr__` of the application's that raises): the refusal must not fail in turn."""
+    try:
+        return short(value)
+    except Exception:  # noqa: BLE001 - any repr failure
+        return f"<a {type(value).__name__}>"
+
+
+def _fix(value: Any, *, nested: bool, hint: Any, typed: bool, err: BaseException) -> str:
+    model = _model_name(hint)
+    if model is not None and isinstance(err, AttributeError) and not nested:
+        return (f"return an instance of {model} (the type the run writes: its type hint or the action's return "
+                f"annotation), or correct that type")
+    if isinstance(err, ValueError) and "ircular" in str(err):
+        return "a result without reference cycles (a container that holds itself)"
+    cls = type(value)
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return f"return text: its .isoformat() (and {cls.__name__}.fromisoformat(...) where it is read)"
+    if isinstance(value, (decimal.Decimal, uuid.UUID)):
+        return f"return text: str(...) of the {cls.__name__}"
+    if isinstance(value, (set, frozenset)):
+        return f"return a list: sorted(...) of the {cls.__name__}"
+    if isinstance(value, (bytes, bytearray)):
+        also = "" if nested else ", or serde=restate.serde.BytesSerde() to journal the bytes as they are"
+        return f"return text: .decode() of the bytes (base64 for binary data){also}"
+    if isinstance(value, enum.Enum):
+        return "return the member's .value (or make the enum a str/int Enum)"
+    if _model_name(cls) is not None:
+        if nested:
+            return "return JSON data: .model_dump(mode='json') of each model"
+        where = f"restate.RunOptions(type_hint={cls.__name__})" if typed else f"type_hint={cls.__name__}"
+        return (f"{where} (or annotate the action `-> {cls.__name__}`), so the SDK writes it as a model, or return "
+                f".model_dump(mode='json')")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return "return JSON data: dataclasses.asdict(...) of it"
+    if isinstance(value, dict) and _bad_key(value) is not None:
+        return "a dict whose keys are str, int, float, bool or None"
+    return ("return JSON data (dict, list, str, int, float, bool or None, all the way down), or hand the run a serde "
+            "that writes this type (serde=...)")
+
+
+def _model_name(tpe: Any) -> Optional[str]:
+    """The class name if ``tpe`` is a pydantic model class."""
+    if not isinstance(tpe, type):
+        return None
+    for base in tpe.__mro__:
+        if base.__name__ == "BaseModel" and base.__module__.startswith("pydantic"):
+            return tpe.__name__
+    return None
+
+
+def _bad_key(value: dict) -> Any:
+    for key in value:
+        if not isinstance(key, _KEYS):
+            return key
+    return None
+
+
+def _culprit(result: Any) -> tuple[str, Any]:
+    """Where, inside a dict/list/tuple result, the first value JSON cannot write is
+    (``("['items'][2]", value)``), or ``("", result)`` when it is the result itself or unknown."""
+    if not isinstance(result, (dict, list, tuple)):
+        return "", result
+    stack: list[tuple[str, Any]] = [("", result)]
+    seen: set[int] = set()
+    budget = _LOOKED_AT
+    while stack and budget > 0:
+        path, value = stack.pop()
+        budget -= 1
+        if isinstance(value, _JSON_LEAVES):
+            continue
+        if not isinstance(value, (dict, list, tuple)):
+            return path, value
+        if id(value) in seen:
+            continue  # met before (shared, or a cycle: the serde's error says so, `_fix` reads it)
+        seen.add(id(value))
+        if isinstance(value, dict):
+            if _bad_key(value) is not None:
+                return path, value
+            children = [(f"{path}[{k!r}]", v) for k, v in value.items()]
+        else:
+            children = [(f"{path}[{i}]", v) for i, v in enumerate(value)]
+        stack.extend(reversed(children))
+    return "", result
+
+
+class _Checked:
+    """The check around one of the SDK's serdes, for one run: ``site`` is the run's call (the
+    context's name, the method, the run's name, the caller's code object and instruction offset),
+    made into text and a line only if the check fails."""
+
+    site: tuple[str, str, Any, Any, int]
+
+    def _refusal(self, result: Any, err: BaseException, hint: Any) -> TerminalError:
+        from .guards import _line_at
+
+        ctx, method, name, code, offset = self.site
+        where = f"{code.co_filename}:{_line_at(code, offset)}" if code is not None else ""
+        return unwritable(f"{ctx}.{method}({name!r}, ...)", result, err, hint=hint, typed=method == "run_typed",
+                          where=where)
+
+
+class CheckedDefaultSerde(_Checked, DefaultSerde[Any]):
+    """The SDK's default serde (which the SDK types by the action's return annotation through
+    `with_maybe_type`), checked."""
+
+    def __init__(self, type_hint: Any, site: tuple[str, str, Any, Any, int]) -> None:
+        self.type_hint = type_hint
+        self.site = site
+
+    def with_maybe_type(self, type_hint: Any = None) -> "CheckedDefaultSerde":
+        return CheckedDefaultSerde(type_hint, self.site)
+
+    def serialize(self, obj: Any) -> bytes:
+        try:
+            return super().serialize(obj)
+        except CERTAIN as err:
+            raise self._refusal(obj, err, self.type_hint) from err
+
+
+class CheckedJsonSerde(_Checked, JsonSerde[Any]):
+    def __init__(self, site: tuple[str, str, Any, Any, int]) -> None:
+        self.site = site
+
+    def serialize(self, obj: Any) -> bytes:
+        try:
+            return super().serialize(obj)
+        except CERTAIN as err:
+            raise self._refusal(obj, err, None) from err
+
+
+class CheckedPydanticJsonSerde(_Checked, PydanticJsonSerde[Any]):
+    def __init__(self, model: Any, site: tuple[str, str, Any, Any, int]) -> None:
+        self.model = model
+        self.site = site
+
+    def serialize(self, obj: Any) -> bytes:
+        try:
+            return super().serialize(obj)
+        except CERTAIN as err:
+            raise self._refusal(obj, err, self.model) from err
+
+
+def checked(serde: Any, site: tuple[str, str, Any, Any, int]) -> Any:
+    """``serde`` with the check, if it is one of the SDK's own (exactly: a subclass may write what
+    its base cannot); else ``serde`` itself."""
+    kind = type(serde)
+    if kind is DefaultSerde:
+        return CheckedDefaultSerde(serde.type_hint, site)
+    if kind is JsonSerde:
+        return CheckedJsonSerde(site)
+    if kind is PydanticJsonSerde:
+        return CheckedPydanticJsonSerde(serde.model, site)
+    return serde

@@ -1,0 +1,247 @@
+"""A run's result that the SDK's serde cannot write fails the run for good, naming the run, its
+line, the value and the fix; the action ran once (`rea_runtime.run_results`).
+
+Without rea (the control below) the SDK hands the serializer's error to Restate as a transient
+failure of the run: the run is retried, and every retry runs its action again."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any, Awaitable, Callable
+
+import pytest
+import restate
+from pydantic import BaseModel
+from restate import RunOptions
+from restate.serde import JsonSerde, PydanticJsonSerde, Serde
+
+import rea_runtime
+
+from ._markers import where
+from ._terminal import terminal_failure
+
+HERE = __file__
+WHEN = datetime(2026, 1, 1, tzinfo=timezone.utc)
+RAN: dict[str, int] = {}
+"""Invocation key -> how often its run action ran."""
+
+
+class Item(BaseModel):
+    sku: str
+
+
+@dataclasses.dataclass
+class Point:
+    x: int
+
+
+class IsoSerde(Serde[datetime]):
+    """The application's own serde: it writes datetimes."""
+
+    def serialize(self, obj: Any) -> bytes:
+        return obj.isoformat().encode()
+
+    def deserialize(self, buf: bytes) -> Any:
+        return datetime.fromisoformat(buf.decode())
+
+
+def counted(key: str, value: Any) -> Callable[[], Any]:
+    def action() -> Any:
+        RAN[key] = RAN.get(key, 0) + 1
+        return value
+    return action
+
+
+def counted_model(key: str) -> Callable[[], Item]:
+    def load() -> Item:
+        RAN[key] = RAN.get(key, 0) + 1
+        return Item(sku="a")
+    return load
+
+
+def counted_wrong(key: str) -> Callable[[], Item]:
+    def load() -> Item:
+        RAN[key] = RAN.get(key, 0) + 1
+        return {"sku": "a"}  # type: ignore[return-value]
+    return load
+
+
+def cyclic() -> list:
+    out: list = []
+    out.append(out)
+    return out
+
+
+async def async_stamp(key: str) -> datetime:
+    RAN[key] = RAN.get(key, 0) + 1
+    return WHEN
+
+
+BAD: dict[str, Callable[[Any, str], Awaitable[Any]]] = {
+    "datetime": lambda ctx, k: ctx.run("stamp", counted(k, WHEN)),  # <- datetime
+    "model": lambda ctx, k: ctx.run("load", counted(k, Item(sku="a"))),  # <- model
+    "model_typed": lambda ctx, k: ctx.run_typed("load", counted(k, Item(sku="a"))),  # <- model_typed
+    "nested": lambda ctx, k: ctx.run("list", counted(k, {"items": [1, {"at": Decimal("1.5")}]})),  # <- nested
+    "set_typed": lambda ctx, k: ctx.run_typed("tags", counted(k, {"a"}), RunOptions(serde=JsonSerde(), max_attempts=5)),  # <- set_typed
+    "serde_positional": lambda ctx, k: ctx.run("raw", counted(k, b"\x00"), JsonSerde()),  # <- serde_positional
+    "serde_keyword": lambda ctx, k: ctx.run("pts", counted(k, [Point(1)]), serde=JsonSerde(), max_attempts=3),  # <- serde_keyword
+    "async": lambda ctx, k: ctx.run("stamp", async_stamp, args=(k,)),  # <- async
+    "wrong_model": lambda ctx, k: ctx.run("load", counted_wrong(k)),  # <- wrong_model
+    "model_serde": lambda ctx, k: ctx.run("load", counted(k, {"sku": "a"}), PydanticJsonSerde(Item)),  # <- model_serde
+    "cycle": lambda ctx, k: ctx.run("loop", counted(k, cyclic())),  # <- cycle
+    "bad_key": lambda ctx, k: ctx.run("map", counted(k, {("a", 1): 2})),  # <- bad_key
+}
+
+GOOD: dict[str, tuple[Callable[[Any, str], Awaitable[Any]], Any]] = {
+    "annotated_model": (lambda ctx, k: ctx.run("load", counted_model(k)), {"model": "Item", "sku": "a"}),
+    "type_hint": (lambda ctx, k: ctx.run("load", counted(k, Item(sku="a")), type_hint=Item),
+                  {"model": "Item", "sku": "a"}),
+    "typed_hint": (lambda ctx, k: ctx.run_typed("load", counted(k, Item(sku="a")), RunOptions(type_hint=Item)),
+                   {"model": "Item", "sku": "a"}),
+    "dataclass": (lambda ctx, k: ctx.run("pt", counted(k, Point(2))), {"value": {"x": 2}}),
+    "none": (lambda ctx, k: ctx.run("nothing", counted(k, None)), {"value": None}),
+    "json": (lambda ctx, k: ctx.run_typed("data", counted(k, {"a": [1, 2.5, None, True, "x"]}), RunOptions(
+        serde=JsonSerde(), max_attempts=2)), {"value": {"a": [1, 2.5, None, True, "x"]}}),
+    "own_serde": (lambda ctx, k: ctx.run("stamp", counted(k, WHEN), IsoSerde()), {"value": WHEN.isoformat()}),
+}
+
+
+svc = rea_runtime.Service("RunResults")
+unguarded = rea_runtime.Service("RunResultsDisabled", policy="disabled")
+raw = restate.Service("RunResultsRaw")
+
+
+@svc.handler()
+async def bad(ctx: restate.Context, req: dict) -> Any:
+    return await BAD[req["case"]](ctx, req["key"])
+
+
+@unguarded.handler(name="bad")
+async def bad_disabled(ctx: restate.Context, req: dict) -> Any:
+    return await BAD[req["case"]](ctx, req["key"])
+
+
+@svc.handler()
+async def good(ctx: restate.Context, req: dict) -> Any:
+    result = await GOOD[req["case"]][0](ctx, req["key"])  # (as the run's serde read it back from the journal)
+    if isinstance(result, BaseModel):
+        return {"model": type(result).__name__, **result.model_dump()}
+    return {"value": result.isoformat() if isinstance(result, datetime) else result}
+
+
+@raw.handler(name="bad")
+async def bad_raw(ctx: restate.Context, req: dict) -> Any:
+    return await BAD[req["case"]](ctx, req["key"])
+
+
+@pytest.fixture(scope="module")
+def restate_app() -> Any:
+    return rea_runtime.app([svc, unguarded, raw])
+
+
+def _call(case: str) -> str:
+    method = "run_typed" if case.endswith("_typed") else "run"
+    name = {"datetime": "stamp", "model": "load", "model_typed": "load", "nested": "list", "set_typed": "tags",
+            "serde_positional": "raw", "serde_keyword": "pts", "async": "stamp", "wrong_model": "load",
+            "model_serde": "load", "cycle": "loop", "bad_key": "map"}[case]
+    return f"ctx.{method}({name!r}, ...) (at {where(HERE, case)}): "
+
+
+REFUSED = {
+    "datetime": ("the action's result is datetime datetime.datetime(2026, 1, 1, 0, 0, tzinfo=datetime.timez..., "
+                 "which the run's serde cannot write (TypeError: Object of type datetime is not JSON serializable); "
+                 "not retried: every retry would run the action again and fail the same way; fix: return text: its "
+                 ".isoformat() (and datetime.fromisoformat(...) where it is read)"),
+    "model": "fix: type_hint=Item (or annotate the action `-> Item`), so the SDK writes it as a model, or return "
+             ".model_dump(mode='json')",
+    "model_typed": "fix: restate.RunOptions(type_hint=Item) (or annotate the action `-> Item`)",
+    "nested": "the action's result (dict) holds Decimal Decimal('1.5') at result['items'][1]['at'], which the run's "
+              "serde cannot write (TypeError: Object of type Decimal is not JSON serializable); not retried: every "
+              "retry would run the action again and fail the same way; fix: return text: str(...) of the Decimal",
+    "set_typed": "the action's result is set {'a'}, which the run's serde cannot write (TypeError: Object of type set "
+                 "is not JSON serializable); not retried: every retry would run the action again and fail the same "
+                 "way; fix: return a list: sorted(...) of the set",
+    "serde_positional": "fix: return text: .decode() of the bytes (base64 for binary data), or "
+                        "serde=restate.serde.BytesSerde() to journal the bytes as they are",
+    "serde_keyword": "the action's result (list) holds Point Point(x=1) at result[0], which the run's serde cannot "
+                     "write (TypeError: Object of type Point is not JSON serializable); not retried: every retry "
+                     "would run the action again and fail the same way; fix: return JSON data: dataclasses.asdict(...) "
+                     "of it",
+    "async": "fix: return text: its .isoformat()",
+    "wrong_model": "the action's result is dict {'sku': 'a'}, which the run's serde cannot write (AttributeError: "
+                   "'dict' object has no attribute 'model_dump_json'); not retried: every retry would run the action "
+                   "again and fail the same way; fix: return an instance of Item (the type the run writes: its type "
+                   "hint or the action's return annotation), or correct that type",
+    "model_serde": "fix: return an instance of Item",
+    "cycle": "(ValueError: Circular reference detected); not retried: every retry would run the action again and fail "
+             "the same way; fix: a result without reference cycles",
+    "bad_key": "the action's result is dict {('a', 1): 2}, which the run's serde cannot write (TypeError: keys must be "
+               "str, int, float, bool or None, not tuple); not retried: every retry would run the action again and "
+               "fail the same way; fix: a dict whose keys are str, int, float, bool or None",
+}
+
+
+def test_every_refused_case_is_checked() -> None:
+    assert sorted(REFUSED) == sorted(BAD) and len(BAD) == 12
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+async def test_an_unwritable_result_fails_the_run_once_naming_it(restate_env, case: str) -> None:
+    key = restate_env.unique()
+    failure = await terminal_failure(restate_env, "RunResults", "bad", {"case": case, "key": key})
+    assert failure.startswith(f"[500] {_call(case)}") or failure.startswith(_call(case)), failure
+    assert REFUSED[case] in failure, failure
+    assert RAN[key] == 1  # the side effect happened once: no retry ran it again (max_attempts=5 would have)
+
+
+async def test_no_policy_turns_it_off(restate_env) -> None:
+    """As the refused arguments: no policy makes the run work, and a retry would run it again."""
+    key = restate_env.unique()
+    failure = await terminal_failure(restate_env, "RunResultsDisabled", "bad", {"case": "datetime", "key": key})
+    assert REFUSED["datetime"] in failure
+    assert RAN[key] == 1
+
+
+async def test_without_rea_the_sdk_retries_the_run_and_its_action(restate_env) -> None:
+    """The control: the SDK alone retries the run forever, running the action at every retry."""
+    key = restate_env.unique()
+    inv = await restate_env.send("RunResultsRaw", "bad", {"case": "datetime", "key": key})
+    try:
+        row = await restate_env.wait_for(inv, lambda r: r["status"] == "backing-off" and r["retry_count"] >= 2)
+    finally:
+        restate_env.kill(inv)
+    assert "Object of type datetime is not JSON serializable" in row["last_failure"]
+    assert RAN[key] >= 2
+
+
+@pytest.mark.parametrize("case", sorted(GOOD))
+async def test_what_the_serde_writes_is_untouched(restate_env, case: str) -> None:
+    key = restate_env.unique()
+    resp = await restate_env.call("RunResults", "good", {"case": case, "key": key})
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == GOOD[case][1]
+    assert RAN[key] == 1
+
+
+class Unprintable:
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr")
+
+
+def test_a_value_that_cannot_be_shown_is_still_refused() -> None:
+    """The refusal must not fail in turn: a `__repr__` that raises, or a value nested so deep that
+    both the serde and repr() give up, is named by its type."""
+    from rea_runtime.run_results import CheckedDefaultSerde
+
+    serde = CheckedDefaultSerde(None, ("ctx", "run", "odd", None, 0))
+    with pytest.raises(restate.TerminalError) as caught:
+        serde.serialize(Unprintable())
+    assert caught.value.message.startswith("ctx.run('odd', ...): the action's result is Unprintable <a Unprintable>, ")
+    deep: list = []
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(restate.TerminalError) as caught:
+        serde.serialize(deep)
+    assert "(RecursionError: " in caught.value.message and "list <a list>" in caught.value.message
