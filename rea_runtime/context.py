@@ -23,7 +23,7 @@ from . import events
 from .arguments import NO_TIME, RUN_OPTIONS, check_name, if_text, refused, run_option_fault, run_options_fault
 from .guards import IN_RUN, Invocation, report
 from .misuse import KIND_OF_METHOD, check_action, check_call_kind, mark_exclusive_wait, mark_sleep
-from .run_results import CheckedDefaultSerde, checked
+from .unwritable import CheckedDefaultSerde, checked
 from .state_budget import budgets as state_budgets, set_measured
 
 __all__ = ["GuardedContext", "GuardedPromise", "GuardedScope", "guarded_context", "wrap_action"]
@@ -356,7 +356,7 @@ def _options_with(fields: dict[str, Any], serde: Any) -> RunOptions[Any]:
 
 def _typed_options_checked(args: tuple, site: tuple[str, str, Any, Any, int]) -> tuple:
     """`ctx.run_typed`'s positional options (its third argument) with the SDK's serde in them
-    checked (`run_results`); options of another type are handed on as they are."""
+    checked (`unwritable`); options of another type are handed on as they are."""
     options = args[0]
     if type(options) is not RunOptions:
         return args
@@ -389,7 +389,7 @@ def _run_method(method: str) -> Callable[..., Any]:
             check_action(self._inv, action, name, frame)
             wrapped = wrap_action(action, name)
         sdk_run = getattr(self._ctx, method)
-        site = (self._name, method, name, frame.f_code, frame.f_lasti)  # (for the serde's check: run_results)
+        site = (self._name, method, name, frame.f_code, frame.f_lasti)  # (for the serde's check: unwritable)
         if args or kwargs:  # (a run with no options pays nothing for their check)
             if args or not typed or not _no_run_keyword(kwargs):
                 check_options(self._name, name, action, args, kwargs)

@@ -3,7 +3,7 @@
 The SDK journals a run under its name and serializes the result *after* the action ran; a
 result it cannot serialize turns into a retry loop that runs the action again each time. These
 wrappers check the result inside the action, with any serde (the guarded `ctx.run` checks the
-SDK's own serdes only: `run_results`), and fail the run terminally with a message that names it.
+SDK's own serdes only: `unwritable`), and fail the run terminally with a message that names it.
 
 The SDK retries a run whose action raised a non-terminal error (a new attempt of the
 invocation replays up to it and runs it again) and has no hook for it: the wrapper reports
@@ -31,7 +31,7 @@ from .arguments import short as _short
 from .context import GuardedContext
 from .guards import CURRENT
 from .misuse import check_action
-from .run_results import unwritable
+from .unwritable import refused_result
 
 __all__ = ["run", "run_typed"]
 
@@ -96,7 +96,7 @@ def _checked(name: str, action: Callable[..., Any], serde: Serde[Any], sdk_ctx: 
             serde.serialize(result)
         except Exception as err:  # noqa: BLE001 - any serializer failure
             hint = getattr(serde, "type_hint", None) or getattr(serde, "model", None)
-            raise unwritable(f"run {name!r}", result, err, hint=hint, typed=True) from err
+            raise refused_result(f"run {name!r}", result, err, hint=hint, typed=True) from err
         return result
 
     if inspect.iscoroutinefunction(action):

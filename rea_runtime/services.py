@@ -27,6 +27,7 @@ from .guards import CURRENT, Invocation, install, rebind_module_globals, report
 from .misuse import BAD_INPUT, bad_input
 from .policy import Policy, check_configuration, check_environment, check_local, current_policy, given
 from .state_budget import load_sizes, total_budget
+from .unwritable import check_output
 from .presets import PRESETS, SDK_OPTIONS, ConfigurationError, Preset, check_options, preset as _preset
 from .retention import check_workflow_retention, construction_site
 from .validation import (DefinitionError, check_handler_name, check_service_name, check_unique_handler, policy_for,
@@ -289,17 +290,17 @@ class _Guarding:
             check_unique_handler(self, name, fn)
             cleanup = getattr(self, "_rea_auto_cleanup", False) and sdk_decorator.__name__ == "main"
             out = decorate(guarded(fn, policy=self._rea_policy, rules=self._rea_rules, auto_cleanup=cleanup))
-            if not self._rea_validate:
-                return out
-            try:
-                policy = policy_for((self._rea_policy, self._rea_rules))
-                validate_handler(self, self.handlers[name], policy)
-                if isinstance(self, restate.Workflow):
-                    check_workflow_retention(self, policy, getattr(self, "_rea_retention_site", None))
-            except Exception:
-                del self.handlers[name]  # a failed definition leaves the service as it was
-                raise
-            return out
+            if self._rea_validate:
+                try:
+                    policy = policy_for((self._rea_policy, self._rea_rules))
+                    validate_handler(self, self.handlers[name], policy)
+                    if isinstance(self, restate.Workflow):
+                        check_workflow_retention(self, policy, getattr(self, "_rea_retention_site", None))
+                except Exception:
+                    del self.handlers[name]  # a failed definition leaves the service as it was
+                    raise
+            check_output(self.name, self.handlers[name])  # a run-time guard (validate=False too), after
+            return out                                    # the definition's checks, which read the SDK's serde
 
         return decorator
 

@@ -1,8 +1,9 @@
-"""A run's result that the SDK's serde cannot write fails the run for good, naming the run, its
-line, the value and the fix; the action ran once (`rea_runtime.run_results`).
+"""A result that the SDK's serde cannot write fails for good, naming where it came from, its line,
+the value and the fix (`rea_runtime.unwritable`): a run's (the action ran once) and a handler's.
 
-Without rea (the control below) the SDK hands the serializer's error to Restate as a transient
-failure of the run: the run is retried, and every retry runs its action again."""
+Without rea (the controls below) the SDK hands the serializer's error to Restate as a transient
+failure: a run is retried, and every retry runs its action again; a handler is retried, and every
+retry replays it to fail at its end again."""
 
 from __future__ import annotations
 
@@ -136,9 +137,39 @@ async def bad_raw(ctx: restate.Context, req: dict) -> Any:
     return await BAD[req["case"]](ctx, req["key"])
 
 
+outputs = rea_runtime.Service("HandlerResults")
+unvalidated = rea_runtime.Service("HandlerResultsUnvalidated", validate=False)
+raw_outputs = restate.Service("HandlerResultsRaw")
+
+
+@outputs.handler()  # <- out_stamp
+async def stamp(ctx: restate.Context) -> dict:
+    return {"at": WHEN}
+
+
+@outputs.handler()  # <- out_model
+async def model(ctx: restate.Context):  # type: ignore[no-untyped-def]
+    return Item(sku="a")
+
+
+@outputs.handler()
+async def fine(ctx: restate.Context) -> Item:
+    return Item(sku="a")
+
+
+@unvalidated.handler()  # <- out_tags
+async def tags(ctx: restate.Context) -> Any:
+    return {"b"}
+
+
+@raw_outputs.handler(name="stamp")
+async def stamp_raw(ctx: restate.Context) -> dict:
+    return {"at": WHEN}
+
+
 @pytest.fixture(scope="module")
 def restate_app() -> Any:
-    return rea_runtime.app([svc, unguarded, raw])
+    return rea_runtime.app([svc, unguarded, raw, outputs, unvalidated, raw_outputs])
 
 
 def _call(case: str) -> str:
@@ -233,7 +264,7 @@ class Unprintable:
 def test_a_value_that_cannot_be_shown_is_still_refused() -> None:
     """The refusal must not fail in turn: a `__repr__` that raises, or a value nested so deep that
     both the serde and repr() give up, is named by its type."""
-    from rea_runtime.run_results import CheckedDefaultSerde
+    from rea_runtime.unwritable import CheckedDefaultSerde
 
     serde = CheckedDefaultSerde(None, ("ctx", "run", "odd", None, 0))
     with pytest.raises(restate.TerminalError) as caught:
@@ -245,3 +276,40 @@ def test_a_value_that_cannot_be_shown_is_still_refused() -> None:
     with pytest.raises(restate.TerminalError) as caught:
         serde.serialize(deep)
     assert "(RecursionError: " in caught.value.message and "list <a list>" in caught.value.message
+
+
+OUTPUTS = {
+    ("HandlerResults", "stamp", "out_stamp"): (
+        "the handler's result (dict) holds datetime datetime.datetime(2026, 1, 1, 0, 0, tzinfo=datetime.timez... at "
+        "result['at'], which its output serde cannot write (TypeError: Object of type datetime is not JSON "
+        "serializable); not retried: every retry would replay the handler and fail the same way; fix: return text: "
+        "its .isoformat() (and datetime.fromisoformat(...) where it is read)"),
+    ("HandlerResults", "model", "out_model"): (
+        "the handler's result is Item Item(sku='a'), which its output serde cannot write (TypeError: Object of type "
+        "Item is not JSON serializable); not retried: every retry would replay the handler and fail the same way; "
+        "fix: annotate the handler's return type `-> Item`, so the SDK writes it as a model, or return "
+        ".model_dump(mode='json')"),
+    ("HandlerResultsUnvalidated", "tags", "out_tags"): "fix: return a list: sorted(...) of the set",
+}
+
+
+@pytest.mark.parametrize("service,handler,mark", sorted(OUTPUTS), ids=[m for _, _, m in sorted(OUTPUTS)])
+async def test_an_unwritable_handler_result_ends_the_invocation(restate_env, service: str, handler: str,
+                                                                mark: str) -> None:
+    failure = await terminal_failure(restate_env, service, handler)
+    assert f"handler {service}.{handler} (at {where(HERE, mark)}): " in failure, failure
+    assert OUTPUTS[(service, handler, mark)] in failure, failure
+
+
+async def test_a_handler_result_the_serde_writes_is_untouched(restate_env) -> None:
+    resp = await restate_env.call("HandlerResults", "fine")
+    assert resp.status_code == 200 and resp.json() == {"sku": "a"}, resp.text
+
+
+async def test_without_rea_the_sdk_retries_the_handler(restate_env) -> None:
+    inv = await restate_env.send("HandlerResultsRaw", "stamp")
+    try:
+        row = await restate_env.wait_for(inv, lambda r: r["status"] == "backing-off" and r["retry_count"] >= 2)
+    finally:
+        restate_env.kill(inv)
+    assert "Object of type datetime is not JSON serializable" in row["last_failure"]

@@ -1,18 +1,20 @@
-"""A run's result its serde cannot write fails the run terminally, naming it, the value and the fix.
+"""A result the SDK's serde cannot write fails for good, naming where it came from, the value and the fix.
 
 The SDK serializes a run action's result after the action returned, and hands a failure to
 do so to its VM as a *transient* failure of the run: Restate retries the run, and each retry
 runs the action (its side effect: a charge, an e-mail) again and fails the same way, for good.
 Seen on restate-server 1.7.12 with restate-sdk 1.3.0: `ctx.run("stamp", lambda: datetime.now())`
 ran its action at every retry, the invocation `backing-off` with `TypeError('Object of type
-datetime is not JSON serializable')` and no run named.
+datetime is not JSON serializable')` and no run named. A handler's own result fails the same way
+after the handler returned: every retry replays the handler to fail there again.
 
 The guarded `ctx.run` / `ctx.run_typed` hand the SDK one of its own serdes with a check around
-`serialize` (`checked`): what that serde raises on a value is certain to recur (its
-`TypeError`, `ValueError`, `AttributeError` or `RecursionError`), and becomes a `TerminalError`
-that the SDK journals as the run's failure. The action ran once; the handler gets the error at
-its `await`. A serde of the application's own is left as it is: rea cannot know its failures
-are for good. Nothing is serialized twice.
+`serialize` (`checked`), and a guarded service's handlers get their output serde so checked
+(`check_output`): what that serde raises on a value is certain to recur (its `TypeError`,
+`ValueError`, `AttributeError` or `RecursionError`), and becomes a `TerminalError`. A run's is
+journaled as the run's result: the action ran once, and the handler gets the error at its
+`await`; a handler's ends the invocation. A serde of the application's own is left as it is:
+rea cannot know its failures are for good. Nothing is serialized twice.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import dataclasses
 import datetime
 import decimal
 import enum
+import inspect
 import uuid
 from typing import Any, Optional
 
@@ -29,7 +32,7 @@ from restate.serde import DefaultSerde, JsonSerde, PydanticJsonSerde
 
 from .arguments import short
 
-__all__ = ["CheckedDefaultSerde", "checked", "unwritable"]
+__all__ = ["CheckedDefaultSerde", "check_output", "checked", "refused_result"]
 
 CERTAIN = (TypeError, ValueError, AttributeError, RecursionError)
 """What the SDK's serdes raise on a value they cannot write: the same value fails the same way."""
@@ -40,21 +43,23 @@ _LOOKED_AT = 10_000
 """The most values `_culprit` looks at in a result (a huge result is named as a whole)."""
 
 
-def unwritable(call: str, result: Any, err: BaseException, *, hint: Any = None, typed: bool = False,
-               where: str = "") -> TerminalError:
-    """The refusal of a run's result: ``call`` is how the run is named (``ctx.run('stamp', ...)``),
-    ``hint`` the type the serde writes for (a pydantic model says the result should be one),
-    ``typed`` whether the run is a `run_typed` (whose type hint goes in its options)."""
+def refused_result(call: str, result: Any, err: BaseException, *, hint: Any = None, typed: bool = False,
+                   where: str = "", output: bool = False) -> TerminalError:
+    """The refusal of a result: ``call`` names where it came from (``ctx.run('stamp', ...)``, or
+    the handler, ``output``), ``hint`` the type the serde writes for (a pydantic model says the
+    result should be one), ``typed`` whether the run is a `run_typed` (whose type hint goes in
+    its options)."""
     at = f" (at {where})" if where else ""
+    subject, serde, retry = (("the handler's result", "its output serde", "replay the handler") if output else
+                             ("the action's result", "the run's serde", "run the action again"))
     path, culprit = _culprit(result)
     if path:
-        what = (f"the action's result ({type(result).__name__}) holds {type(culprit).__name__} {_shown(culprit)} "
-                f"at result{path}")
+        what = f"{subject} ({type(result).__name__}) holds {type(culprit).__name__} {_shown(culprit)} at result{path}"
     else:
-        what = f"the action's result is {type(result).__name__} {_shown(result)}"
-    fix = _fix(culprit, nested=bool(path), hint=hint, typed=typed, err=err)
-    return TerminalError(f"{call}{at}: {what}, which the run's serde cannot write ({type(err).__name__}: {err}); "
-                         f"not retried: every retry would run the action again and fail the same way; fix: {fix}")
+        what = f"{subject} is {type(result).__name__} {_shown(result)}"
+    fix = _fix(culprit, nested=bool(path), hint=hint, typed=typed, err=err, output=output)
+    return TerminalError(f"{call}{at}: {what}, which {serde} cannot write ({type(err).__name__}: {err}); not "
+                         f"retried: every retry would {retry} and fail the same way; fix: {fix}")
 
 
 def _shown(value: Any) -> str:
@@ -66,11 +71,12 @@ def _shown(value: Any) -> str:
         return f"<a {type(value).__name__}>"
 
 
-def _fix(value: Any, *, nested: bool, hint: Any, typed: bool, err: BaseException) -> str:
+def _fix(value: Any, *, nested: bool, hint: Any, typed: bool, err: BaseException, output: bool) -> str:
     model = _model_name(hint)
     if model is not None and isinstance(err, AttributeError) and not nested:
-        return (f"return an instance of {model} (the type the run writes: its type hint or the action's return "
-                f"annotation), or correct that type")
+        written = "the handler's return annotation" if output else "its type hint or the action's return annotation"
+        return f"return an instance of {model} (the type the {'handler' if output else 'run'} writes: {written}), " \
+               f"or correct that type"
     if isinstance(err, ValueError) and "ircular" in str(err):
         return "a result without reference cycles (a container that holds itself)"
     cls = type(value)
@@ -81,13 +87,17 @@ def _fix(value: Any, *, nested: bool, hint: Any, typed: bool, err: BaseException
     if isinstance(value, (set, frozenset)):
         return f"return a list: sorted(...) of the {cls.__name__}"
     if isinstance(value, (bytes, bytearray)):
-        also = "" if nested else ", or serde=restate.serde.BytesSerde() to journal the bytes as they are"
+        also = "" if nested else (", or output_serde=restate.serde.BytesSerde() on the handler's decorator" if output
+                                  else ", or serde=restate.serde.BytesSerde() to journal the bytes as they are")
         return f"return text: .decode() of the bytes (base64 for binary data){also}"
     if isinstance(value, enum.Enum):
         return "return the member's .value (or make the enum a str/int Enum)"
     if _model_name(cls) is not None:
         if nested:
             return "return JSON data: .model_dump(mode='json') of each model"
+        if output:
+            return (f"annotate the handler's return type `-> {cls.__name__}`, so the SDK writes it as a model, or "
+                    f"return .model_dump(mode='json')")
         where = f"restate.RunOptions(type_hint={cls.__name__})" if typed else f"type_hint={cls.__name__}"
         return (f"{where} (or annotate the action `-> {cls.__name__}`), so the SDK writes it as a model, or return "
                 f".model_dump(mode='json')")
@@ -95,8 +105,9 @@ def _fix(value: Any, *, nested: bool, hint: Any, typed: bool, err: BaseException
         return "return JSON data: dataclasses.asdict(...) of it"
     if isinstance(value, dict) and _bad_key(value) is not None:
         return "a dict whose keys are str, int, float, bool or None"
-    return ("return JSON data (dict, list, str, int, float, bool or None, all the way down), or hand the run a serde "
-            "that writes this type (serde=...)")
+    serde = "output_serde=... on the handler's decorator" if output else "serde=..."
+    return (f"return JSON data (dict, list, str, int, float, bool or None, all the way down), or a serde that writes "
+            f"this type ({serde})")
 
 
 def _model_name(tpe: Any) -> Optional[str]:
@@ -144,27 +155,34 @@ def _culprit(result: Any) -> tuple[str, Any]:
     return "", result
 
 
-class _Checked:
-    """The check around one of the SDK's serdes, for one run: ``site`` is the run's call (the
-    context's name, the method, the run's name, the caller's code object and instruction offset),
-    made into text and a line only if the check fails."""
+Site = tuple[str, str, Any, Any, int]
+"""Where a checked serde writes: a run's call (the context's name, the method, the run's name,
+the caller's code object and instruction offset), or a handler's result (its service, ``"output"``,
+its name, its function's code object, 0). Made into text and a line only if the check fails."""
 
-    site: tuple[str, str, Any, Any, int]
+
+class _Checked:
+    """The check around one of the SDK's serdes (`Site`)."""
+
+    site: Site
 
     def _refusal(self, result: Any, err: BaseException, hint: Any) -> TerminalError:
         from .guards import _line_at
 
-        ctx, method, name, code, offset = self.site
+        owner, method, name, code, offset = self.site
+        if method == "output":
+            where = f"{code.co_filename}:{code.co_firstlineno}" if code is not None else ""
+            return refused_result(f"handler {owner}.{name}", result, err, hint=hint, where=where, output=True)
         where = f"{code.co_filename}:{_line_at(code, offset)}" if code is not None else ""
-        return unwritable(f"{ctx}.{method}({name!r}, ...)", result, err, hint=hint, typed=method == "run_typed",
-                          where=where)
+        return refused_result(f"{owner}.{method}({name!r}, ...)", result, err, hint=hint,
+                              typed=method == "run_typed", where=where)
 
 
 class CheckedDefaultSerde(_Checked, DefaultSerde[Any]):
     """The SDK's default serde (which the SDK types by the action's return annotation through
     `with_maybe_type`), checked."""
 
-    def __init__(self, type_hint: Any, site: tuple[str, str, Any, Any, int]) -> None:
+    def __init__(self, type_hint: Any, site: Site) -> None:
         self.type_hint = type_hint
         self.site = site
 
@@ -179,7 +197,7 @@ class CheckedDefaultSerde(_Checked, DefaultSerde[Any]):
 
 
 class CheckedJsonSerde(_Checked, JsonSerde[Any]):
-    def __init__(self, site: tuple[str, str, Any, Any, int]) -> None:
+    def __init__(self, site: Site) -> None:
         self.site = site
 
     def serialize(self, obj: Any) -> bytes:
@@ -190,7 +208,7 @@ class CheckedJsonSerde(_Checked, JsonSerde[Any]):
 
 
 class CheckedPydanticJsonSerde(_Checked, PydanticJsonSerde[Any]):
-    def __init__(self, model: Any, site: tuple[str, str, Any, Any, int]) -> None:
+    def __init__(self, model: Any, site: Site) -> None:
         self.model = model
         self.site = site
 
@@ -201,7 +219,7 @@ class CheckedPydanticJsonSerde(_Checked, PydanticJsonSerde[Any]):
             raise self._refusal(obj, err, self.model) from err
 
 
-def checked(serde: Any, site: tuple[str, str, Any, Any, int]) -> Any:
+def checked(serde: Any, site: Site) -> Any:
     """``serde`` with the check, if it is one of the SDK's own (exactly: a subclass may write what
     its base cannot); else ``serde`` itself."""
     kind = type(serde)
@@ -212,3 +230,11 @@ def checked(serde: Any, site: tuple[str, str, Any, Any, int]) -> Any:
     if kind is PydanticJsonSerde:
         return CheckedPydanticJsonSerde(serde.model, site)
     return serde
+
+
+def check_output(service: str, handler: Any) -> None:
+    """Check the output serde of a registered handler (the SDK's `Handler`), if it is one of the
+    SDK's own: once, at registration; a handler's call pays nothing for it."""
+    io = handler.handler_io
+    fn = inspect.unwrap(handler.fn)
+    io.output_serde = checked(io.output_serde, (service, "output", handler.name, getattr(fn, "__code__", None), 0))
