@@ -516,3 +516,27 @@ def test_exclude_applies_under_its_own_pyproject_only(repo, capsys, monkeypatch)
     monkeypatch.chdir(repo / "billing")
     code, out, _ = run(capsys, "--base", "HEAD")
     assert code == 1 and "Generated/place: breaks in-flight invocations" in out, out
+
+
+def test_a_subprojects_exclude_counts_as_rea_check_counts_it(repo, capsys, monkeypatch):
+    """A monorepo: `rea check` reads the nearest pyproject.toml above each file, so a subproject's
+    `exclude` leaves out its generated code from the root too. `rea diff` read the one
+    configuration of the directory it ran from, and called that code's change `breaking`."""
+    (repo / "billing" / "gen").mkdir(parents=True)
+    (repo / "billing" / "pyproject.toml").write_text('[tool.rea]\nexclude = ["gen"]\n')
+    (repo / "billing" / "gen" / "orders.py").write_text(GEN)
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "billing")
+    (repo / "billing" / "gen" / "orders.py").write_text(V2_BREAKING.replace('"Orders"', '"Generated"'))
+    assert main(["check", "--no-cache", "billing"]) == 0  # rea check leaves it out, from the root
+    assert "no Python files to check" in capsys.readouterr().err
+    code, out, err = run(capsys, "--base", "HEAD")
+    assert code == 0 and "Generated" not in out and err == "", out + err
+    code, out, err = run(capsys, "--base", "HEAD", "billing")
+    assert code == 0 and "0 handlers compared: none found." in out, out
+    assert err == (f"warning: no Python files to compare: [tool.rea] exclude in {repo / 'billing' / 'pyproject.toml'} "
+                   "leaves out the only Python file under the paths given, as `rea check` does; name files it does not "
+                   "exclude, or narrow `exclude`\n")
+    (repo / "billing" / "pyproject.toml").write_text("[tool.rea]\n")
+    code, out, _ = run(capsys, "--base", "HEAD")
+    assert code == 1 and "Generated/place: breaks in-flight invocations" in out, out

@@ -13,7 +13,6 @@ import os
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from rea_lint.config import ReaConfig
 from rea_lint.journal.shape import Shapes
 from rea_lint.journal.side import Side
 
@@ -31,27 +30,27 @@ def old_shapes(since: str, paths: Sequence[str]) -> tuple[Shapes, list[str]]:
     from rea_lint.journal.shape import shapes_of_sources
 
     config = code_config(paths[0] if paths else None)
-    side = _side(since, paths, config)
+    side = _side(since, paths)
     shapes, problems = shapes_of_sources(side.sources, config)
     unreadable = [side.unreadable[p] for p in sorted(side.unreadable)]  # (as unknown as code that does not parse)
     return shapes, unreadable + [_with_column(problem, side.sources) for problem in problems]
 
 
-def _side(since: str, paths: Sequence[str], config: ReaConfig) -> Side:
+def _side(since: str, paths: Sequence[str]) -> Side:
     """The old code, read as `rea diff` reads a side (and as `rea check` decodes a file), less
-    the files ``config``'s `exclude` leaves out: a revision's at their path in the work tree, a
+    the files `exclude` leaves out (`Excluded`): a revision's at their path in the work tree, a
     directory's as the same path of the current code (the first PATH, if a directory, else the
     current directory), as `rea diff --base OLD_DIR --head NEW_DIR` judges both by the head's.
     A file named is the deployed code itself, read as given."""
     from rea_lint.journal.command import repo_around
-    from rea_lint.journal.revisions import RevisionError, directory_side, excluded_under, pathspecs, revision_side
+    from rea_lint.journal.revisions import Excluded, RevisionError, directory_side, pathspecs, revision_side
 
     path = Path(since)
     give = "give the directory or file that holds the deployed code, or a git revision"
     try:
         if path.is_dir():
             current = paths[0] if paths and Path(paths[0]).is_dir() else "."
-            return directory_side(since, skip=excluded_under(config, current))
+            return directory_side(since, skip=Excluded(current))
         if path.is_file():
             from rea_lint.config import load_config
 
@@ -73,7 +72,7 @@ def _side(since: str, paths: Sequence[str], config: ReaConfig) -> Side:
             raise SinceError(f"--since {since}: no file or directory of that name, and {where} is not inside a git "
                              "repository to read it as a revision from; give the directory or file that holds the "
                              "deployed code") from None
-        return revision_side(repo, since, pathspecs(repo, paths) if paths else ["."], skip=excluded_under(config, repo))
+        return revision_side(repo, since, pathspecs(repo, paths) if paths else ["."], skip=Excluded(repo))
     except RevisionError as err:
         raise SinceError(str(err)) from None
     except OSError as err:

@@ -23,7 +23,7 @@ from rea_lint.journal.revisions import (
     Side,
     default_base,
     directory_side,
-    excluded_under,
+    Excluded,
     exists_at,
     pathspecs,
     repo_root,
@@ -42,9 +42,9 @@ EXIT_OK, EXIT_BREAKING, EXIT_ERROR = 0, 1, 2
 WORKTREE = "the work tree"
 
 
-def _sides(args: argparse.Namespace) -> tuple[Side, Side, str, str, ReaConfig]:
-    """The two sides, their labels, and the configuration both are read with (`code_config`):
-    the files its `exclude` leaves out are left out of both, as the same path of the head is."""
+def _sides(args: argparse.Namespace) -> tuple[Side, Side, str, str, ReaConfig, Excluded]:
+    """The two sides, their labels, the configuration both are read with (`code_config`), and
+    what `exclude` left out of both (`Excluded`: as `rea check` leaves out the head's file)."""
     for flag, value in (("--base", args.base), ("--head", args.head)):
         if value is not None and not value.strip():
             raise RevisionError(f"{flag} is empty: give a git revision (a branch, a tag, a commit hash) or a directory")
@@ -58,9 +58,9 @@ def _sides(args: argparse.Namespace) -> tuple[Side, Side, str, str, ReaConfig]:
             raise RevisionError("compare two directories with both --base DIR and --head DIR (a directory and a revision do not mix)")
         if args.head is None:
             raise RevisionError("--base is a directory: give --head NEW_DIR too")
-        config = code_config(args.head)
-        skip = excluded_under(config, args.head)
-        return directory_side(args.base, skip=skip), directory_side(args.head, skip=skip), str(args.base), str(args.head), config
+        config, skip = code_config(args.head), Excluded(args.head)
+        return (directory_side(args.base, skip=skip), directory_side(args.head, skip=skip), str(args.base),
+                str(args.head), config, skip)
     repo = _repository(args)
     if args.base is None:
         base_rev, how = default_base(repo)
@@ -71,11 +71,10 @@ def _sides(args: argparse.Namespace) -> tuple[Side, Side, str, str, ReaConfig]:
     head_label = WORKTREE if head_rev is None else args.head
     _paths_exist(repo, args.paths, (base_rev, base_label), (head_rev, head_label))
     specs = pathspecs(repo, args.paths) if args.paths else ["."]
-    config = code_config(args.paths[0] if args.paths else None)
-    skip = excluded_under(config, repo)
+    config, skip = code_config(args.paths[0] if args.paths else None), Excluded(repo)
     old = revision_side(repo, base_rev, specs, skip=skip)
     new = worktree_side(repo, specs, skip=skip) if head_rev is None else revision_side(repo, head_rev, specs, skip=skip)
-    return old, new, base_label, head_label, config
+    return old, new, base_label, head_label, config, skip
 
 
 def _is_directory(flag: str, value: str | None) -> bool:
@@ -162,11 +161,11 @@ def shapes_at(revision: str | None, paths: Sequence[str] = (), directory: str | 
     line per file that cannot be read, decoded or parsed. Raises `RevisionError` (one line) on bad input."""
     config = code_config(directory or (paths[0] if paths else None))
     if directory is not None:
-        side = directory_side(directory, skip=excluded_under(config, directory))
+        side = directory_side(directory, skip=Excluded(directory))
     else:
         repo = repo_around(paths)
         specs = pathspecs(repo, paths) if paths else ["."]
-        skip = excluded_under(config, repo)
+        skip = Excluded(repo)
         side = worktree_side(repo, specs, skip=skip) if revision is None else revision_side(repo, revision, specs, skip=skip)
     shapes, problems = shapes_of_sources(side.sources, config)
     return shapes, [side.unreadable[p] for p in sorted(side.unreadable)] + problems
@@ -178,23 +177,24 @@ def compute(args: argparse.Namespace) -> tuple[ProjectDiff, str, str, list[str]]
 
     forget()  # each run reads pyproject.toml afresh (`max-file-size`), as `rea check` does
     # both sides are read as the code being deployed says: the head directory's, else the PATHS'
-    old_side, new_side, base, head, config = _sides(args)
+    old_side, new_side, base, head, config, skip = _sides(args)
     (old, old_parse), (new, new_parse) = shape_sides(old_side.sources, new_side.sources, config)
     old_problems, new_problems = {**old_side.unreadable, **old_parse}, {**new_side.unreadable, **new_parse}
     problems = [f"{base}: {old_problems[p]}" for p in sorted(old_problems)] + [f"{head}: {new_problems[p]}" for p in sorted(new_problems)]
     lost = lost_files(old_problems, new_problems, old_side.content(), new_side.content(), base, head)
-    return settle(diff_projects(old, new, problems), old, new, lost), base, head, _all_excluded(old_side, new_side, config)
+    return settle(diff_projects(old, new, problems), old, new, lost), base, head, _all_excluded(old_side, new_side, skip.by)
 
 
-def _all_excluded(old: Side, new: Side, config: ReaConfig) -> list[str]:
+def _all_excluded(old: Side, new: Side, by: set[str]) -> list[str]:
     """`rea check`'s warning when `exclude` leaves no file to check, for a comparison: without
-    it, `0 handlers compared: none found` would not say that the files were there."""
+    it, `0 handlers compared: none found` would not say that the files were there. ``by``: the
+    pyproject.toml files whose `exclude` did it."""
     if old.sources or old.unreadable or new.sources or new.unreadable or not (old.excluded or new.excluded):
         return []
     n = len(old.excluded | new.excluded)
     which = "the only Python file" if n == 1 else f"all {n} Python files"
-    return [f"warning: no Python files to compare: [tool.rea] exclude in {config.source} leaves out {which} under the "
-            "paths given, as `rea check` does; name files it does not exclude, or narrow `exclude`\n"]
+    return [f"warning: no Python files to compare: [tool.rea] exclude in {', '.join(sorted(by))} leaves out {which} "
+            "under the paths given, as `rea check` does; name files it does not exclude, or narrow `exclude`\n"]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -28,7 +28,7 @@ __all__ = [
     "Side",
     "default_base",
     "directory_side",
-    "excluded_under",
+    "Excluded",
     "exists_at",
     "file_limits",
     "repo_root",
@@ -188,17 +188,31 @@ def _select(paths: Iterable[str], specs: Sequence[str], side: Side, skip: Skip |
 
 
 Skip = Callable[[str], bool]
-"""Relative path -> whether `[tool.rea] exclude` leaves the file out (`excluded_under`)."""
+"""Relative path -> whether `[tool.rea] exclude` leaves the file out (`Excluded`)."""
 
 
-def excluded_under(config: "ReaConfig", root: "Path | str") -> Skip | None:
-    """Relative path -> whether ``config``'s `exclude` leaves out the file at ``root``/path, as
-    `rea check` does (`ReaConfig.excludes_own`); None when it excludes nothing. Every side of a
-    comparison asks it of the same ``root`` (the work tree, the head directory): a file is left
-    out on both sides or on neither, whatever the old side's own configuration says."""
-    if not config.exclude:
-        return None
-    return lambda rel: config.excludes_own(os.path.join(root, rel))
+class Excluded:
+    """Relative path -> whether `rea check` leaves out the file at ``root``/path: as it does, by
+    the `[tool.rea]` of the nearest pyproject.toml above that file (`ReaConfig.excludes_own`: a
+    glob applies below its own pyproject.toml only), so a subproject's `exclude` counts in a
+    monorepo. Every side of a comparison asks it of the same ``root`` (the work tree, the head
+    directory): a file is left out on both sides or on neither, whatever the old side's own
+    configuration says. ``by``: the pyproject.toml files that left something out."""
+
+    def __init__(self, root: "Path | str") -> None:
+        self.root = Path(root)
+        self.by: set[str] = set()
+        self._configs: dict[str, ReaConfig] = {}
+
+    def __call__(self, rel: str) -> bool:
+        from rea_lint.config import config_for_file
+
+        path = self.root / rel
+        config = config_for_file(path, self._configs)
+        if config.excludes_own(path):
+            self.by.add(str(config.source))
+            return True
+        return False
 
 
 def _limit(specs: Sequence[str]) -> list[str]:

@@ -377,21 +377,25 @@ def shapes_of_source(source: str, path: str = "<string>", config: ReaConfig = DE
 
 def load_shapes(paths: Iterable[str | os.PathLike[str]], config: ReaConfig = DEFAULT) -> tuple[Shapes, list[str]]:
     """Shapes of the handlers in these files and directories, from disk: the files `rea check`
-    reads (`rea_lint.discovery`: directories walked for `*.py`, leaving out what ``config``'s
-    `exclude` leaves out (`ReaConfig.excludes_own`), what git ignores and tool and environment
+    reads (`rea_lint.discovery`: directories walked for `*.py`, leaving out what `exclude` leaves
+    out (`revisions.Excluded`: the nearest pyproject.toml's), what git ignores and tool and environment
     directories; a file named is read even if git ignores it), decoded as the compiler does. A
     file that cannot be read is one problem line; so is an `exclude` that leaves out every file."""
     from rea_lint.discovery import discover
     from rea_lint.reading import UnreadableFile, read_regular
     from rea_lint.runner import decode
 
-    files, problems = discover(list(paths), config.excludes_own)
-    if not files and not problems and config.exclude:
+    from rea_lint.journal.revisions import Excluded
+
+    excluded = Excluded(".")
+    files, problems = discover(list(paths), lambda path: excluded(str(path)))
+    if not files and not problems and excluded.by:
         everything, _ = discover(list(paths))
         if everything:  # (`rea check`'s warning: nothing is left to read)
             which = "the only Python file" if len(everything) == 1 else f"all {len(everything)} Python files"
-            problems.append(f"no Python files to read: [tool.rea] exclude in {config.source} leaves out {which} under "
-                            "the paths given, as `rea check` does; name files it does not exclude, or narrow `exclude`")
+            problems.append(f"no Python files to read: [tool.rea] exclude in {', '.join(sorted(excluded.by))} leaves "
+                            f"out {which} under the paths given, as `rea check` does; name files it does not exclude, "
+                            "or narrow `exclude`")
     sources: dict[str, str] = {}
     for f in files:
         try:

@@ -334,3 +334,22 @@ def test_exclude_leaves_files_out_as_rea_check_does(tmp_path, capsys, monkeypatc
     assert data["problems"] == [f"no Python files to read: [tool.rea] exclude in {tmp_path / 'pyproject.toml'} leaves out the "
                                 "only Python file under the paths given, as `rea check` does; name files it does not "
                                 "exclude, or narrow `exclude`"], data
+
+
+def test_a_subprojects_exclude_counts_from_above_it(tmp_path, capsys, monkeypatch):
+    """A monorepo read from its root: `rea check` judges each file by the nearest pyproject.toml
+    above it, so `billing/`'s `exclude` leaves out its generated code; `rea explain .` read that
+    code with the root's configuration, and named a line of it."""
+    (tmp_path / "pyproject.toml").write_text("[tool.rea]\n")
+    (tmp_path / "billing" / "gen").mkdir(parents=True)
+    (tmp_path / "billing" / "pyproject.toml").write_text('[tool.rea]\nexclude = ["gen"]\n')
+    (tmp_path / "billing" / "gen" / "pay.py").write_text(
+        "import restate\n\nsvc = restate.Service('Pay')\n\n\n@svc.handler()\n"
+        "async def go(ctx: restate.Context, arg: str) -> str:\n"
+        "    await ctx.run_typed('charge-card', lambda: 1)\n    return 'x'\n")
+    code, data, out = explain(capsys, monkeypatch, str(tmp_path), "--format", "json", "--message",
+                              run_mismatch(1, "'charge'", "'charge-card'"))
+    assert code == 1 and data is not None and data["line"] is None, out
+    assert data["problems"] == [f"no Python files to read: [tool.rea] exclude in {tmp_path / 'billing' / 'pyproject.toml'} "
+                                "leaves out the only Python file under the paths given, as `rea check` does; name files "
+                                "it does not exclude, or narrow `exclude`"], data
