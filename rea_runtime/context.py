@@ -13,9 +13,10 @@ import inspect
 import sys
 from datetime import timedelta
 from types import FunctionType
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from restate.context import RunOptions
+from restate.serde import DefaultSerde
 from restate.exceptions import TerminalError
 from restate.handler import RESTATE_UNIQUE_HANDLER_SYMBOL as HANDLER_SYMBOL
 
@@ -23,7 +24,7 @@ from . import events
 from .arguments import NO_TIME, RUN_OPTIONS, check_name, if_text, refused, run_option_fault, run_options_fault
 from .guards import IN_RUN, Invocation, report
 from .misuse import KIND_OF_METHOD, check_action, check_call_kind, mark_exclusive_wait, mark_sleep
-from .unwritable import CheckedDefaultSerde, checked
+from .unwritable import CERTAIN, CheckedDefaultSerde, checked, refused_value
 from .state_budget import budgets as state_budgets, set_measured
 
 __all__ = ["GuardedContext", "GuardedPromise", "GuardedScope", "guarded_context", "wrap_action"]
@@ -229,9 +230,12 @@ def _client_method(method: str, track: bool, scoped: bool = False) -> Callable[.
                 g._check_key(key, _getframe(1))
         try:
             result = getattr(self._scoped if scoped else g._ctx, method)(*args, **kwargs)
-        except (TypeError, AttributeError, OverflowError):  # (no cost on the way that works)
-            _check_call(_call_name(g, self, method, scoped), method, self._sname if scoped else None, g._ctx, args,
-                        kwargs)
+        except (*CERTAIN, OverflowError) as err:  # (no cost on the way that works)
+            call = _call_name(g, self, method, scoped)
+            _check_call(call, method, self._sname if scoped else None, g._ctx, args, kwargs)
+            refusal = _unwritable_argument(call, method, scoped, args, kwargs)
+            if refusal is not None:
+                raise refusal from err
             raise  # nothing the call can never take: the SDK's error, as it was
         if track:
             frame = _getframe(1)
@@ -248,6 +252,37 @@ def _client_method(method: str, track: bool, scoped: bool = False) -> Callable[.
 
 def _call_name(g: "GuardedContext", self: Any, method: str, scoped: bool) -> str:
     return f"{g._name}.scope({self._sname!r}).{method}" if scoped else f"{g._name}.{method}"
+
+
+def _here(frame: Any) -> str:
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+def _unwritable_argument(call: str, method: str, scoped: bool, args: tuple, kwargs: dict) -> Optional[TerminalError]:
+    """Once the SDK raised on a call: the refusal of its argument, if the target handler's input
+    serde cannot write it (`unwritable.refused_value`). The handler's line is frame 2 from here."""
+    if method.startswith("generic_"):  # (its argument is bytes, checked by `_check_call`)
+        return None
+    given = dict(zip(_call_params(method, scoped), args), **kwargs)
+    if "arg" not in given:
+        return None
+    handler = getattr(given.get("tpe"), "__dict__", _NO_DICT).get(HANDLER_SYMBOL)
+    serde = getattr(getattr(handler, "handler_io", None), "input_serde", None)
+    label = getattr(getattr(handler, "fn", None), "__name__", "handler")
+    return refused_value(f"{call}({label}, ...)", "the argument", given["arg"], serde, _here(_getframe(2)),
+                         typed_by_value=False)
+
+
+def _check_payload(call: str, at: int, args: tuple, kwargs: dict, err: BaseException) -> None:
+    """Once the SDK raised on resolving an awakeable or signal: the refusal of the payload
+    (``args[at]``, or ``value=``) if its serde cannot write it. The handler's line is frame 2."""
+    value = args[at] if len(args) > at else kwargs.get("value", _UNSET)
+    if value is _UNSET:
+        return
+    serde = args[at + 1] if len(args) > at + 1 else kwargs.get("serde", _DEFAULT_SERDE)
+    refusal = refused_value(f"{call}(...)", "the value", value, serde, _here(_getframe(2)))
+    if refusal is not None:
+        raise refusal from err
 
 
 _RUN_KEYWORDS = frozenset({"options", "type_hint", "max_retry_duration", *RUN_OPTIONS})
@@ -345,6 +380,8 @@ def _check_run_typed(ctx: str, name: Any, action: Any, args: tuple, kwargs: dict
 _NO_OPTIONS_FIELDS = dict(RunOptions().__dict__)
 """The fields of the options `ctx.run_typed` takes when given none (the SDK's own default)."""
 _new = object.__new__
+_DEFAULT_SERDE: DefaultSerde[Any] = DefaultSerde()
+"""What the SDK's `set`, `resolve_awakeable` and `resolve_signal` take when given no serde."""
 
 
 def _options_with(fields: dict[str, Any], serde: Any) -> RunOptions[Any]:
@@ -585,8 +622,12 @@ class GuardedContext:
                     self._ctx.set(name, value)
             else:
                 set_measured(self._ctx, self._inv, limits, name, value, args, kwargs)
-        except TypeError:  # (a value its serde refuses keeps the SDK's error)
+        except CERTAIN as err:  # (no cost on the way that works)
             _check_entry_name(f"{self._name}.set", 1, args, kwargs)
+            serde = args[0] if args else kwargs.get("serde", _DEFAULT_SERDE)
+            refusal = refused_value(f"{self._name}.set({name!r}, ...)", "the value", value, serde, _here(_getframe(1)))
+            if refusal is not None:
+                raise refusal from err
             raise
 
     def clear(self, name: str, *args: Any, **kwargs: Any) -> None:
@@ -675,8 +716,9 @@ class GuardedContext:
             self._in_run("resolve_awakeable", run, _getframe(1))
         try:
             self._ctx.resolve_awakeable(*args, **kwargs)
-        except (TypeError, OverflowError):
+        except (*CERTAIN, OverflowError) as err:
             _check_args(f"{self._name}.resolve_awakeable", _ARGS["resolve_awakeable"], args, kwargs)
+            _check_payload(f"{self._name}.resolve_awakeable", 1, args, kwargs, err)
             raise
 
     def reject_awakeable(self, *args: Any, **kwargs: Any) -> None:
@@ -718,8 +760,9 @@ class GuardedContext:
             self._in_run("resolve_signal", run, _getframe(1))
         try:
             self._ctx.resolve_signal(*args, **kwargs)
-        except (TypeError, OverflowError):
+        except (*CERTAIN, OverflowError) as err:
             _check_args(f"{self._name}.resolve_signal", _ARGS["resolve_signal"], args, kwargs)
+            _check_payload(f"{self._name}.resolve_signal", 2, args, kwargs, err)
             raise
 
     def reject_signal(self, *args: Any, **kwargs: Any) -> None:
@@ -904,8 +947,13 @@ class GuardedPromise:
         self._use("resolve")
         try:
             return self._promise.resolve(value)
-        except TypeError:
+        except CERTAIN as err:
             self._check()
+            g = self._gctx
+            refusal = refused_value(f"{g._name}.promise({self._pname!r}).resolve", "the value", value,
+                                    getattr(self._promise, "serde", None), _here(_getframe(1)), typed_by_value=False)
+            if refusal is not None:
+                raise refusal from err
             raise
 
     def reject(self, message: str, code: int = 500) -> Any:

@@ -1,4 +1,4 @@
-"""A result the SDK's serde cannot write fails for good, naming where it came from, the value and the fix.
+"""A value the SDK's serde cannot write fails for good, naming where it came from, the value and the fix.
 
 The SDK serializes a run action's result after the action returned, and hands a failure to
 do so to its VM as a *transient* failure of the run: Restate retries the run, and each retry
@@ -13,8 +13,11 @@ The guarded `ctx.run` / `ctx.run_typed` hand the SDK one of its own serdes with 
 (`check_output`): what that serde raises on a value is certain to recur (its `TypeError`,
 `ValueError`, `AttributeError` or `RecursionError`), and becomes a `TerminalError`. A run's is
 journaled as the run's result: the action ran once, and the handler gets the error at its
-`await`; a handler's ends the invocation. A serde of the application's own is left as it is:
-rea cannot know its failures are for good. Nothing is serialized twice.
+`await`; a handler's ends the invocation. A value handler code writes (a state value, a call's
+argument, a payload) is serialized by the SDK inside the call, and its error, a library's, was
+retried forever under every policy too: once the SDK raised, the guarded call asks
+`refused_value` whether the value is the cause. A serde of the application's own is left as it
+is: rea cannot know its failures are for good. Nothing that works is serialized twice.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from restate.serde import DefaultSerde, JsonSerde, PydanticJsonSerde
 
 from .arguments import short
 
-__all__ = ["CheckedDefaultSerde", "check_output", "checked", "refused_result"]
+__all__ = ["CheckedDefaultSerde", "check_output", "checked", "refused_result", "refused_value"]
 
 CERTAIN = (TypeError, ValueError, AttributeError, RecursionError)
 """What the SDK's serdes raise on a value they cannot write: the same value fails the same way."""
@@ -43,23 +46,54 @@ _LOOKED_AT = 10_000
 """The most values `_culprit` looks at in a result (a huge result is named as a whole)."""
 
 
+_ORIGINS = {
+    # origin: what is written, by which serde, what a retry would do, the fix's verb, the serde's option
+    "run": ("the action's result", "the run's serde", "run the action again", "return", "serde=..."),
+    "output": ("the handler's result", "its output serde", "replay the handler", "return",
+               "output_serde=... on the handler's decorator"),
+    "value": ("the value", "its serde", "replay the handler", "pass", "serde=..."),
+}
+
+
 def refused_result(call: str, result: Any, err: BaseException, *, hint: Any = None, typed: bool = False,
-                   where: str = "", output: bool = False) -> TerminalError:
-    """The refusal of a result: ``call`` names where it came from (``ctx.run('stamp', ...)``, or
-    the handler, ``output``), ``hint`` the type the serde writes for (a pydantic model says the
-    result should be one), ``typed`` whether the run is a `run_typed` (whose type hint goes in
-    its options)."""
+                   where: str = "", origin: str = "run", subject: str = "") -> TerminalError:
+    """The refusal of a value its serde cannot write: ``call`` names where it came from
+    (``ctx.run('stamp', ...)``, a handler, ``ctx.set('cart', ...)``), ``origin`` which kind of
+    value it is (`_ORIGINS`; ``subject`` names a ``value`` otherwise: ``the argument``), ``hint``
+    the type the serde writes for (a pydantic model says the value should be one), ``typed``
+    whether the run is a `run_typed` (whose type hint goes in its options)."""
     at = f" (at {where})" if where else ""
-    subject, serde, retry = (("the handler's result", "its output serde", "replay the handler") if output else
-                             ("the action's result", "the run's serde", "run the action again"))
+    default, serde, retry, verb, option = _ORIGINS[origin]
+    subject = subject or default
+    root = "result" if origin != "value" else subject.split()[-1]
     path, culprit = _culprit(result)
     if path:
-        what = f"{subject} ({type(result).__name__}) holds {type(culprit).__name__} {_shown(culprit)} at result{path}"
+        what = f"{subject} ({type(result).__name__}) holds {type(culprit).__name__} {_shown(culprit)} at {root}{path}"
     else:
         what = f"{subject} is {type(result).__name__} {_shown(result)}"
-    fix = _fix(culprit, nested=bool(path), hint=hint, typed=typed, err=err, output=output)
+    fix = _fix(culprit, nested=bool(path), hint=hint, typed=typed, err=err, origin=origin, verb=verb, option=option)
     return TerminalError(f"{call}{at}: {what}, which {serde} cannot write ({type(err).__name__}: {err}); not "
                          f"retried: every retry would {retry} and fail the same way; fix: {fix}")
+
+
+def refused_value(call: str, subject: str, value: Any, serde: Any, where: str,
+                  typed_by_value: bool = True) -> Optional[TerminalError]:
+    """Once the SDK raised on a call that serializes ``value`` (a state value, a call's argument,
+    an awakeable's, signal's or promise's payload): the refusal if ``serde`` cannot write it as
+    the SDK writes it (``typed_by_value``: its default serde typed by the value's type, as for
+    state, awakeables and signals); None when it can, or when the serde is the application's own
+    (the SDK's error then stands)."""
+    kind = type(serde)
+    if kind is DefaultSerde and typed_by_value:
+        serde = DefaultSerde(type(value))
+    elif kind not in (DefaultSerde, JsonSerde, PydanticJsonSerde):
+        return None
+    try:
+        serde.serialize(value)
+    except CERTAIN as err:
+        hint = getattr(serde, "type_hint", None) or getattr(serde, "model", None)
+        return refused_result(call, value, err, hint=hint, where=where, origin="value", subject=subject)
+    return None
 
 
 def _shown(value: Any) -> str:
@@ -71,43 +105,44 @@ def _shown(value: Any) -> str:
         return f"<a {type(value).__name__}>"
 
 
-def _fix(value: Any, *, nested: bool, hint: Any, typed: bool, err: BaseException, output: bool) -> str:
+def _fix(value: Any, *, nested: bool, hint: Any, typed: bool, err: BaseException, origin: str, verb: str,
+         option: str) -> str:
     model = _model_name(hint)
     if model is not None and isinstance(err, AttributeError) and not nested:
-        written = "the handler's return annotation" if output else "its type hint or the action's return annotation"
-        return f"return an instance of {model} (the type the {'handler' if output else 'run'} writes: {written}), " \
-               f"or correct that type"
+        written = {"output": "the handler's return annotation", "run": "its type hint or the action's return annotation",
+                   "value": "its serde's type"}[origin]
+        return f"{verb} an instance of {model} (the type it is written as: {written}), or correct that type"
     if isinstance(err, ValueError) and "ircular" in str(err):
-        return "a result without reference cycles (a container that holds itself)"
+        return "a value without reference cycles (a container that holds itself)"
     cls = type(value)
     if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
-        return f"return text: its .isoformat() (and {cls.__name__}.fromisoformat(...) where it is read)"
+        return f"{verb} text: its .isoformat() (and {cls.__name__}.fromisoformat(...) where it is read)"
     if isinstance(value, (decimal.Decimal, uuid.UUID)):
-        return f"return text: str(...) of the {cls.__name__}"
+        return f"{verb} text: str(...) of the {cls.__name__}"
     if isinstance(value, (set, frozenset)):
-        return f"return a list: sorted(...) of the {cls.__name__}"
+        return f"{verb} a list: sorted(...) of the {cls.__name__}"
     if isinstance(value, (bytes, bytearray)):
-        also = "" if nested else (", or output_serde=restate.serde.BytesSerde() on the handler's decorator" if output
-                                  else ", or serde=restate.serde.BytesSerde() to journal the bytes as they are")
-        return f"return text: .decode() of the bytes (base64 for binary data){also}"
+        also = "" if nested else {"output": ", or output_serde=restate.serde.BytesSerde() on the handler's decorator",
+                                  "run": ", or serde=restate.serde.BytesSerde() to journal the bytes as they are",
+                                  "value": ""}[origin]
+        return f"{verb} text: .decode() of the bytes (base64 for binary data){also}"
     if isinstance(value, enum.Enum):
-        return "return the member's .value (or make the enum a str/int Enum)"
+        return f"{verb} the member's .value (or make the enum a str/int Enum)"
     if _model_name(cls) is not None:
-        if nested:
-            return "return JSON data: .model_dump(mode='json') of each model"
-        if output:
+        if nested or origin == "value":
+            return f"{verb} JSON data: .model_dump(mode='json') of {'each model' if nested else 'it'}"
+        if origin == "output":
             return (f"annotate the handler's return type `-> {cls.__name__}`, so the SDK writes it as a model, or "
                     f"return .model_dump(mode='json')")
         where = f"restate.RunOptions(type_hint={cls.__name__})" if typed else f"type_hint={cls.__name__}"
         return (f"{where} (or annotate the action `-> {cls.__name__}`), so the SDK writes it as a model, or return "
                 f".model_dump(mode='json')")
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return "return JSON data: dataclasses.asdict(...) of it"
+        return f"{verb} JSON data: dataclasses.asdict(...) of it"
     if isinstance(value, dict) and _bad_key(value) is not None:
         return "a dict whose keys are str, int, float, bool or None"
-    serde = "output_serde=... on the handler's decorator" if output else "serde=..."
-    return (f"return JSON data (dict, list, str, int, float, bool or None, all the way down), or a serde that writes "
-            f"this type ({serde})")
+    return (f"{verb} JSON data (dict, list, str, int, float, bool or None, all the way down), or a serde that writes "
+            f"this type ({option})")
 
 
 def _model_name(tpe: Any) -> Optional[str]:
@@ -172,7 +207,7 @@ class _Checked:
         owner, method, name, code, offset = self.site
         if method == "output":
             where = f"{code.co_filename}:{code.co_firstlineno}" if code is not None else ""
-            return refused_result(f"handler {owner}.{name}", result, err, hint=hint, where=where, output=True)
+            return refused_result(f"handler {owner}.{name}", result, err, hint=hint, where=where, origin="output")
         where = f"{code.co_filename}:{_line_at(code, offset)}" if code is not None else ""
         return refused_result(f"{owner}.{method}({name!r}, ...)", result, err, hint=hint,
                               typed=method == "run_typed", where=where)

@@ -116,10 +116,16 @@ def test_a_measured_ctx_set_writes_the_bytes_the_sdk_writes() -> None:
     assert _gauge("BudgetBytes", "v0") == 2 and _gauge("BudgetBytes", "v16") == len(expected.written["v16"])
 
 
-def test_a_value_the_sdk_cannot_serialize_fails_with_its_error_unwritten() -> None:
+def test_a_value_the_sdk_cannot_serialize_fails_terminally_unwritten() -> None:
+    """Measured or not, the value is refused as the SDK's own `set` would fail on it (see
+    `test_unwritable.py`), and nothing is written."""
     rea_runtime.VirtualObject("BudgetBad", preset=rea_runtime.preset("high-volume"))
     sdk = SdkSetCtx("BudgetBad")
     ctx = GuardedContext(sdk, Invocation(sdk, "exclusive", None, "h"))
-    with pytest.raises(TypeError, match="not JSON serializable"):
+    with pytest.raises(TerminalError) as caught:
         ctx.set("bad", {"s": {1, 2}})
+    assert caught.value.message.startswith("ctx.set('bad', ...) (at ")
+    assert ": the value (dict) holds set {1, 2} at value['s'], which its serde cannot write (TypeError: Object of " \
+           "type set is not JSON serializable); not retried: every retry would replay the handler and fail the same " \
+           "way; fix: pass a list: sorted(...) of the set" in caught.value.message
     assert sdk.written == {}

@@ -167,9 +167,51 @@ async def stamp_raw(ctx: restate.Context) -> dict:
     return {"at": WHEN}
 
 
+values = rea_runtime.VirtualObject("ValueWrites")
+value_targets = rea_runtime.Service("ValueTargets")
+value_flow = rea_runtime.Workflow("ValueFlow")
+
+
+@value_targets.handler()
+async def echo(ctx: restate.Context, x: dict) -> dict:
+    return x
+
+
+@values.handler(name="set")
+async def set_value(ctx: restate.ObjectContext) -> None:
+    ctx.set("at", {"at": WHEN})  # <- v_set
+
+
+@values.handler()
+async def call(ctx: restate.ObjectContext) -> Any:
+    return await ctx.service_call(echo, {"at": WHEN})  # <- v_call
+
+
+@values.handler()
+async def send(ctx: restate.ObjectContext) -> None:
+    ctx.service_send(echo, arg={"tags": {"a"}})  # <- v_send
+
+
+@values.handler(kind="shared")
+async def wake(ctx: restate.ObjectSharedContext) -> None:
+    name, _ = ctx.awakeable()
+    ctx.resolve_awakeable(name, [Decimal("1.5")])  # <- v_wake
+
+
+@values.handler()
+async def model_state(ctx: restate.ObjectContext) -> Any:
+    ctx.set("item", Item(sku="a"))  # the SDK types the default serde by the value: a model is written
+    return await ctx.get("item")
+
+
+@value_flow.main()
+async def resolve(ctx: restate.WorkflowContext) -> None:
+    await ctx.promise("p").resolve(WHEN)  # <- v_promise
+
+
 @pytest.fixture(scope="module")
 def restate_app() -> Any:
-    return rea_runtime.app([svc, unguarded, raw, outputs, unvalidated, raw_outputs])
+    return rea_runtime.app([svc, unguarded, raw, outputs, unvalidated, raw_outputs, values, value_targets, value_flow])
 
 
 def _call(case: str) -> str:
@@ -203,11 +245,11 @@ REFUSED = {
     "async": "fix: return text: its .isoformat()",
     "wrong_model": "the action's result is dict {'sku': 'a'}, which the run's serde cannot write (AttributeError: "
                    "'dict' object has no attribute 'model_dump_json'); not retried: every retry would run the action "
-                   "again and fail the same way; fix: return an instance of Item (the type the run writes: its type "
+                   "again and fail the same way; fix: return an instance of Item (the type it is written as: its type "
                    "hint or the action's return annotation), or correct that type",
     "model_serde": "fix: return an instance of Item",
     "cycle": "(ValueError: Circular reference detected); not retried: every retry would run the action again and fail "
-             "the same way; fix: a result without reference cycles",
+             "the same way; fix: a value without reference cycles",
     "bad_key": "the action's result is dict {('a', 1): 2}, which the run's serde cannot write (TypeError: keys must be "
                "str, int, float, bool or None, not tuple); not retried: every retry would run the action again and "
                "fail the same way; fix: a dict whose keys are str, int, float, bool or None",
@@ -313,3 +355,40 @@ async def test_without_rea_the_sdk_retries_the_handler(restate_env) -> None:
     finally:
         restate_env.kill(inv)
     assert "Object of type datetime is not JSON serializable" in row["last_failure"]
+
+
+VALUES = {
+    ("ValueWrites", "set", "v_set"): (
+        "ctx.set('at', ...)", "the value (dict) holds datetime datetime.datetime(2026, 1, 1, 0, 0, tzinfo=datetime.timez..."
+        " at value['at'], which its serde cannot write (TypeError: Object of type datetime is not JSON serializable); "
+        "not retried: every retry would replay the handler and fail the same way; fix: pass text: its .isoformat() "
+        "(and datetime.fromisoformat(...) where it is read)"),
+    ("ValueWrites", "call", "v_call"): (
+        "ctx.service_call(echo, ...)", "the argument (dict) holds datetime datetime.datetime(2026, 1, 1, 0, 0, "
+        "tzinfo=datetime.timez... at argument['at']"),
+    ("ValueWrites", "send", "v_send"): (
+        "ctx.service_send(echo, ...)", "the argument (dict) holds set {'a'} at argument['tags'], which its serde cannot "
+        "write (TypeError: Object of type set is not JSON serializable); not retried: every retry would replay the "
+        "handler and fail the same way; fix: pass a list: sorted(...) of the set"),
+    ("ValueWrites", "wake", "v_wake"): (
+        "ctx.resolve_awakeable(...)", "the value (list) holds Decimal Decimal('1.5') at value[0]"),
+    ("ValueFlow", "resolve", "v_promise"): (
+        "ctx.promise('p').resolve", "the value is datetime datetime.datetime(2026, 1, 1, 0, 0, tzinfo=datetime.timez..., "
+        "which its serde cannot write"),
+}
+
+
+@pytest.mark.parametrize("service,handler,mark", sorted(VALUES), ids=[m for _, _, m in sorted(VALUES)])
+async def test_a_value_its_serde_cannot_write_fails_the_invocation(restate_env, service: str, handler: str,
+                                                                   mark: str) -> None:
+    """Written in handler code (a state value, a call's argument, a payload): the SDK's serializer
+    raised there, a library's error that no policy turned terminal (REA402 is for the handler's
+    own `raise`), so Restate retried the invocation forever."""
+    failure = await terminal_failure(restate_env, service, handler, key=restate_env.unique())
+    call, text = VALUES[(service, handler, mark)]
+    assert f"{call} (at {where(HERE, mark)}): {text}" in failure, failure
+
+
+async def test_a_value_the_sdk_writes_is_written(restate_env) -> None:
+    resp = await restate_env.call("ValueWrites", "model_state", key=restate_env.unique())
+    assert resp.status_code == 200 and resp.json() == {"sku": "a"}, resp.text
