@@ -16,16 +16,16 @@ from types import FunctionType
 from typing import Any, Callable, Optional
 
 from restate.context import RunOptions
-from restate.serde import DefaultSerde
 from restate.exceptions import TerminalError
 from restate.handler import RESTATE_UNIQUE_HANDLER_SYMBOL as HANDLER_SYMBOL
+from restate.serde import DefaultSerde
 
 from . import events
 from .arguments import NO_TIME, RUN_OPTIONS, check_name, if_text, refused, run_option_fault, run_options_fault
 from .guards import IN_RUN, Invocation, report
 from .misuse import KIND_OF_METHOD, check_action, check_call_kind, mark_exclusive_wait, mark_sleep
-from .unwritable import CERTAIN, CheckedDefaultSerde, checked, refused_value
 from .state_budget import budgets as state_budgets, set_measured
+from .unwritable import CERTAIN, CheckedDefaultSerde, checked, refused_value
 
 __all__ = ["GuardedContext", "GuardedPromise", "GuardedScope", "guarded_context", "wrap_action"]
 
