@@ -170,6 +170,12 @@ def run_typed(
     if max_duration is not None:
         opts.max_duration = max_duration
     _check_options(name, opts)
+    if opts.max_retry_duration is not None:  # the SDK's deprecated name: its run_typed reads max_duration only
+        if opts.max_duration is None:
+            opts.max_duration = opts.max_retry_duration  # (else the run would retry without the bound asked for)
+        elif opts.max_duration != opts.max_retry_duration:
+            raise TerminalError(f"run {name!r}: max_duration is {opts.max_duration} and max_retry_duration (its "
+                                f"deprecated name) is {opts.max_retry_duration}; fix: max_duration alone")
     if not callable(action):  # warned about: the SDK fails on it as it would without rea
         return ctx.run_typed(name, action, opts, *args, **kwargs)
     opts.serde = _serde_for(action, opts)

@@ -89,6 +89,7 @@ async def call(ctx: restate.ObjectContext, how: str) -> str:
         "text": {"max_attempts": "3"},
         "negative": {"max_duration": timedelta(seconds=-1)},
         "dict": {"options": {"max_attempts": 3}},
+        "deprecated_bound": {"options": RunOptions(max_retry_duration=timedelta(milliseconds=300))},
     }[how]
     return await rea_runtime.run(ctx, "flaky", lambda: flaky(key), **options)
 
@@ -120,3 +121,25 @@ async def test_bad_arguments_fail_the_invocation_terminally(restate_env, handler
     failure = await terminal_failure(restate_env, "RunArguments", handler, how, key=key)
     assert message in failure, failure
     assert key not in ATTEMPTS  # refused before the action ran
+
+
+async def test_the_sdks_deprecated_duration_bounds_the_retries(restate_env) -> None:
+    """`RunOptions(max_retry_duration=...)`: the SDK's `run_typed` ignores its own deprecated name and
+    retried the run for good; the helper takes it as `max_duration`, the bound the code asks for."""
+    key = restate_env.unique()
+    inv = await restate_env.send("RunArguments", "call", "deprecated_bound", key)
+    try:  # (backing-off between the attempts the bound allows)
+        row = await restate_env.wait_for(inv, lambda r: r["status"] == "completed", timeout=30)
+    except AssertionError:  # retried for good: killed, so that it does not retry for the rest of the session
+        restate_env.kill(inv)
+        raise
+    assert row["completion_result"] == "failure" and "transient" in str(row["completion_failure"]), row
+    assert ATTEMPTS[key] >= 2  # retried within the bound, then failed for good
+
+
+def test_both_durations_must_agree() -> None:
+    with pytest.raises(restate.TerminalError, match=re.escape(
+            "run 'fetch': max_duration is 0:00:01 and max_retry_duration (its deprecated name) is 0:00:02; fix: "
+            "max_duration alone")):
+        rea_runtime.run(object(), "fetch", lambda: 1, options=RunOptions(max_duration=timedelta(seconds=1),
+                                                                         max_retry_duration=timedelta(seconds=2)))
