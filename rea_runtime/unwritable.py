@@ -197,9 +197,17 @@ its name, its function's code object, 0). Made into text and a line only if the 
 
 
 class _Checked:
-    """The check around one of the SDK's serdes (`Site`)."""
+    """The check around one of the SDK's serdes (`Site`): first in the bases of a subclass of
+    that serde, so `super()` is the serde's own `serialize`."""
 
     site: Site
+
+    def serialize(self, obj: Any) -> bytes:
+        try:
+            return super().serialize(obj)  # type: ignore[misc]
+        except CERTAIN as err:
+            hint = getattr(self, "type_hint", None) or getattr(self, "model", None)
+            raise self._refusal(obj, err, hint) from err
 
     def _refusal(self, result: Any, err: BaseException, hint: Any) -> TerminalError:
         from .guards import _line_at
@@ -224,34 +232,16 @@ class CheckedDefaultSerde(_Checked, DefaultSerde[Any]):
     def with_maybe_type(self, type_hint: Any = None) -> "CheckedDefaultSerde":
         return CheckedDefaultSerde(type_hint, self.site)
 
-    def serialize(self, obj: Any) -> bytes:
-        try:
-            return super().serialize(obj)
-        except CERTAIN as err:
-            raise self._refusal(obj, err, self.type_hint) from err
-
 
 class CheckedJsonSerde(_Checked, JsonSerde[Any]):
     def __init__(self, site: Site) -> None:
         self.site = site
-
-    def serialize(self, obj: Any) -> bytes:
-        try:
-            return super().serialize(obj)
-        except CERTAIN as err:
-            raise self._refusal(obj, err, None) from err
 
 
 class CheckedPydanticJsonSerde(_Checked, PydanticJsonSerde[Any]):
     def __init__(self, model: Any, site: Site) -> None:
         self.model = model
         self.site = site
-
-    def serialize(self, obj: Any) -> bytes:
-        try:
-            return super().serialize(obj)
-        except CERTAIN as err:
-            raise self._refusal(obj, err, self.model) from err
 
 
 def checked(serde: Any, site: Site) -> Any:
