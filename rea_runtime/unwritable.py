@@ -112,6 +112,11 @@ def _fix(value: Any, *, nested: bool, hint: Any, typed: bool, err: BaseException
         written = {"output": "the handler's return annotation", "run": "its type hint or the action's return annotation",
                    "value": "its serde's type"}[origin]
         return f"{verb} an instance of {model} (the type it is written as: {written}), or correct that type"
+    if inspect.isawaitable(value) and not nested:
+        return {"run": "the action returned an awaitable that nothing awaits: hand the run the async function itself "
+                       "(ctx.run('name', fetch, args=(...)), not lambda: fetch(...)), or await it in an `async def` action",
+                "output": "await it: the handler returned an awaitable (an `await` is missing)",
+                "value": "await it first: the value is an awaitable (an `await` is missing)"}[origin]
     if isinstance(err, ValueError) and "ircular" in str(err):
         return "a value without reference cycles (a container that holds itself)"
     cls = type(value)
@@ -207,7 +212,10 @@ class _Checked:
             return super().serialize(obj)  # type: ignore[misc]
         except CERTAIN as err:
             hint = getattr(self, "type_hint", None) or getattr(self, "model", None)
-            raise self._refusal(obj, err, hint) from err
+            refusal = self._refusal(obj, err, hint)
+            if inspect.iscoroutine(obj):
+                obj.close()  # (refused: it never runs, and Python need not add "never awaited" on top)
+            raise refusal from err
 
     def _refusal(self, result: Any, err: BaseException, hint: Any) -> TerminalError:
         from .guards import _line_at

@@ -75,6 +75,16 @@ def cyclic() -> list:
     return out
 
 
+async def noop() -> None:
+    return None
+
+
+def starts_coroutine(key: str) -> Any:
+    """A plain function that calls an async one and forgets to await it."""
+    RAN[key] = RAN.get(key, 0) + 1
+    return noop()
+
+
 async def async_stamp(key: str) -> datetime:
     RAN[key] = RAN.get(key, 0) + 1
     return WHEN
@@ -93,6 +103,7 @@ BAD: dict[str, Callable[[Any, str], Awaitable[Any]]] = {
     "model_serde": lambda ctx, k: ctx.run("load", counted(k, {"sku": "a"}), PydanticJsonSerde(Item)),  # <- model_serde
     "cycle": lambda ctx, k: ctx.run("loop", counted(k, cyclic())),  # <- cycle
     "bad_key": lambda ctx, k: ctx.run("map", counted(k, {("a", 1): 2})),  # <- bad_key
+    "coroutine": lambda ctx, k: ctx.run("later", lambda: starts_coroutine(k)),  # <- coroutine
 }
 
 GOOD: dict[str, tuple[Callable[[Any, str], Awaitable[Any]], Any]] = {
@@ -157,6 +168,11 @@ async def fine(ctx: restate.Context) -> Item:
     return Item(sku="a")
 
 
+@outputs.handler()  # <- out_pending
+async def pending(ctx: restate.Context) -> Any:
+    return noop()  # (an `await` missing)
+
+
 @unvalidated.handler()  # <- out_tags
 async def tags(ctx: restate.Context) -> Any:
     return {"b"}
@@ -218,7 +234,7 @@ def _call(case: str) -> str:
     method = "run_typed" if case.endswith("_typed") else "run"
     name = {"datetime": "stamp", "model": "load", "model_typed": "load", "nested": "list", "set_typed": "tags",
             "serde_positional": "raw", "serde_keyword": "pts", "async": "stamp", "wrong_model": "load",
-            "model_serde": "load", "cycle": "loop", "bad_key": "map"}[case]
+            "model_serde": "load", "cycle": "loop", "bad_key": "map", "coroutine": "later"}[case]
     return f"ctx.{method}({name!r}, ...) (at {where(HERE, case)}): "
 
 
@@ -250,6 +266,10 @@ REFUSED = {
     "model_serde": "fix: return an instance of Item",
     "cycle": "(ValueError: Circular reference detected); not retried: every retry would run the action again and fail "
              "the same way; fix: a value without reference cycles",
+    "coroutine": "(TypeError: Object of type coroutine is not JSON serializable); not retried: every retry would run "
+                 "the action again and fail the same way; fix: the action returned an awaitable that nothing awaits: "
+                 "hand the run the async function itself (ctx.run('name', fetch, args=(...)), not lambda: "
+                 "fetch(...)), or await it in an `async def` action",
     "bad_key": "the action's result is dict {('a', 1): 2}, which the run's serde cannot write (TypeError: keys must be "
                "str, int, float, bool or None, not tuple); not retried: every retry would run the action again and "
                "fail the same way; fix: a dict whose keys are str, int, float, bool or None",
@@ -257,7 +277,7 @@ REFUSED = {
 
 
 def test_every_refused_case_is_checked() -> None:
-    assert sorted(REFUSED) == sorted(BAD) and len(BAD) == 12
+    assert sorted(REFUSED) == sorted(BAD) and len(BAD) == 13
 
 
 @pytest.mark.parametrize("case", sorted(BAD))
@@ -332,6 +352,8 @@ OUTPUTS = {
         "fix: annotate the handler's return type `-> Item`, so the SDK writes it as a model, or return "
         ".model_dump(mode='json')"),
     ("HandlerResultsUnvalidated", "tags", "out_tags"): "fix: return a list: sorted(...) of the set",
+    ("HandlerResults", "pending", "out_pending"): "fix: await it: the handler returned an awaitable (an `await` is "
+                                                  "missing)",
 }
 
 
