@@ -143,8 +143,9 @@ class ReaConfig:
     def excludes_own(self, path: str | os.PathLike[str]) -> bool:
         """`excludes` for a path under the directory of the pyproject.toml this came from; one
         outside it is left in. `rea check` reads the nearest pyproject.toml above each file, so
-        this configuration's globs never apply to a file outside its directory; `rea diff` and
-        `rea explain`, which read the code with one configuration, ask this."""
+        this configuration's globs never apply to a file outside its directory. `rea diff` and
+        `rea explain` ask this of each file's nearest configuration (`journal.revisions.Excluded`),
+        where a file of a revision may be gone from the work tree it is looked up in."""
         if not self.exclude or self.source is None:
             return False
         rel = self._inside(path)

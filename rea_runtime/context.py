@@ -13,7 +13,7 @@ import inspect
 import sys
 from datetime import timedelta
 from types import FunctionType
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 from restate.context import RunOptions
 from restate.exceptions import TerminalError
@@ -22,10 +22,10 @@ from restate.serde import DefaultSerde
 
 from . import events
 from .arguments import NO_TIME, RUN_OPTIONS, check_name, if_text, refused, run_option_fault, run_options_fault
-from .guards import IN_RUN, Invocation, report
+from .guards import IN_RUN, Invocation, _location, report
 from .misuse import KIND_OF_METHOD, check_action, check_call_kind, mark_exclusive_wait, mark_sleep
 from .state_budget import budgets as state_budgets, set_measured
-from .unwritable import CERTAIN, CheckedDefaultSerde, checked, refused_value
+from .unwritable import CERTAIN, CheckedDefaultSerde, check_value, checked
 
 __all__ = ["GuardedContext", "GuardedPromise", "GuardedScope", "guarded_context", "wrap_action"]
 
@@ -233,9 +233,7 @@ def _client_method(method: str, track: bool, scoped: bool = False) -> Callable[.
         except (*CERTAIN, OverflowError) as err:  # (no cost on the way that works)
             call = _call_name(g, self, method, scoped)
             _check_call(call, method, self._sname if scoped else None, g._ctx, args, kwargs)
-            refusal = _unwritable_argument(call, method, scoped, args, kwargs)
-            if refusal is not None:
-                raise refusal from err
+            _check_argument(call, method, scoped, args, kwargs, err)
             raise  # nothing the call can never take: the SDK's error, as it was
         if track:
             frame = _getframe(1)
@@ -254,35 +252,28 @@ def _call_name(g: "GuardedContext", self: Any, method: str, scoped: bool) -> str
     return f"{g._name}.scope({self._sname!r}).{method}" if scoped else f"{g._name}.{method}"
 
 
-def _here(frame: Any) -> str:
-    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
-
-
-def _unwritable_argument(call: str, method: str, scoped: bool, args: tuple, kwargs: dict) -> Optional[TerminalError]:
-    """Once the SDK raised on a call: the refusal of its argument, if the target handler's input
-    serde cannot write it (`unwritable.refused_value`). The handler's line is frame 2 from here."""
+def _check_argument(call: str, method: str, scoped: bool, args: tuple, kwargs: dict, err: BaseException) -> None:
+    """Once the SDK raised ``err`` on a call: its argument refused, if the target handler's input
+    serde cannot write it (`unwritable.check_value`). The handler's line is frame 2 from here."""
     if method.startswith("generic_"):  # (its argument is bytes, checked by `_check_call`)
-        return None
+        return
     given = dict(zip(_call_params(method, scoped), args), **kwargs)
     if "arg" not in given:
-        return None
+        return
     handler = getattr(given.get("tpe"), "__dict__", _NO_DICT).get(HANDLER_SYMBOL)
     serde = getattr(getattr(handler, "handler_io", None), "input_serde", None)
     label = getattr(getattr(handler, "fn", None), "__name__", "handler")
-    return refused_value(f"{call}({label}, ...)", "the argument", given["arg"], serde, _here(_getframe(2)),
-                         typed_by_value=False)
+    check_value(f"{call}({label}, ...)", "the argument", given["arg"], serde, _location(_getframe(2)), err,
+                typed_by_value=False)
 
 
 def _check_payload(call: str, at: int, args: tuple, kwargs: dict, err: BaseException) -> None:
-    """Once the SDK raised on resolving an awakeable or signal: the refusal of the payload
-    (``args[at]``, or ``value=``) if its serde cannot write it. The handler's line is frame 2."""
+    """Once the SDK raised ``err`` on resolving an awakeable or signal: the payload (``args[at]``,
+    or ``value=``) refused, if its serde cannot write it. The handler's line is frame 2."""
     value = args[at] if len(args) > at else kwargs.get("value", _UNSET)
-    if value is _UNSET:
-        return
-    serde = args[at + 1] if len(args) > at + 1 else kwargs.get("serde", _DEFAULT_SERDE)
-    refusal = refused_value(f"{call}(...)", "the value", value, serde, _here(_getframe(2)))
-    if refusal is not None:
-        raise refusal from err
+    if value is not _UNSET:
+        serde = args[at + 1] if len(args) > at + 1 else kwargs.get("serde", _DEFAULT_SERDE)
+        check_value(f"{call}(...)", "the value", value, serde, _location(_getframe(2)), err)
 
 
 _RUN_KEYWORDS = frozenset({"options", "type_hint", "max_retry_duration", *RUN_OPTIONS})
@@ -624,10 +615,8 @@ class GuardedContext:
                 set_measured(self._ctx, self._inv, limits, name, value, args, kwargs)
         except CERTAIN as err:  # (no cost on the way that works)
             _check_entry_name(f"{self._name}.set", 1, args, kwargs)
-            serde = args[0] if args else kwargs.get("serde", _DEFAULT_SERDE)
-            refusal = refused_value(f"{self._name}.set({name!r}, ...)", "the value", value, serde, _here(_getframe(1)))
-            if refusal is not None:
-                raise refusal from err
+            check_value(f"{self._name}.set({name!r}, ...)", "the value", value,
+                        args[0] if args else kwargs.get("serde", _DEFAULT_SERDE), _location(_getframe(1)), err)
             raise
 
     def clear(self, name: str, *args: Any, **kwargs: Any) -> None:
@@ -949,11 +938,8 @@ class GuardedPromise:
             return self._promise.resolve(value)
         except CERTAIN as err:
             self._check()
-            g = self._gctx
-            refusal = refused_value(f"{g._name}.promise({self._pname!r}).resolve", "the value", value,
-                                    getattr(self._promise, "serde", None), _here(_getframe(1)), typed_by_value=False)
-            if refusal is not None:
-                raise refusal from err
+            check_value(f"{self._gctx._name}.promise({self._pname!r}).resolve", "the value", value,
+                        getattr(self._promise, "serde", None), _location(_getframe(1)), err, typed_by_value=False)
             raise
 
     def reject(self, message: str, code: int = 500) -> Any:

@@ -16,7 +16,7 @@ journaled as the run's result: the action ran once, and the handler gets the err
 `await`; a handler's ends the invocation. A value handler code writes (a state value, a call's
 argument, a payload) is serialized by the SDK inside the call, and its error, a library's, was
 retried forever under every policy too: once the SDK raised, the guarded call asks
-`refused_value` whether the value is the cause. A serde of the application's own is left as it
+`check_value` whether the value is the cause. A serde of the application's own is left as it
 is: rea cannot know its failures are for good. Nothing that works is serialized twice.
 """
 
@@ -34,8 +34,9 @@ from restate.exceptions import TerminalError
 from restate.serde import DefaultSerde, JsonSerde, PydanticJsonSerde
 
 from .arguments import short
+from .guards import _line_at
 
-__all__ = ["CheckedDefaultSerde", "check_output", "checked", "refused_result", "refused_value"]
+__all__ = ["CheckedDefaultSerde", "check_output", "checked", "check_value", "refused_result"]
 
 CERTAIN = (TypeError, ValueError, AttributeError, RecursionError)
 """What the SDK's serdes raise on a value they cannot write: the same value fails the same way."""
@@ -76,24 +77,23 @@ def refused_result(call: str, result: Any, err: BaseException, *, hint: Any = No
                          f"retried: every retry would {retry} and fail the same way; fix: {fix}")
 
 
-def refused_value(call: str, subject: str, value: Any, serde: Any, where: str,
-                  typed_by_value: bool = True) -> Optional[TerminalError]:
-    """Once the SDK raised on a call that serializes ``value`` (a state value, a call's argument,
-    an awakeable's, signal's or promise's payload): the refusal if ``serde`` cannot write it as
-    the SDK writes it (``typed_by_value``: its default serde typed by the value's type, as for
-    state, awakeables and signals); None when it can, or when the serde is the application's own
-    (the SDK's error then stands)."""
+def check_value(call: str, subject: str, value: Any, serde: Any, where: str, err: BaseException,
+                typed_by_value: bool = True) -> None:
+    """Once the SDK raised ``err`` on a call that serializes ``value`` (a state value, a call's
+    argument, an awakeable's, signal's or promise's payload): raise the refusal if ``serde`` cannot
+    write it as the SDK writes it (``typed_by_value``: its default serde typed by the value's type,
+    as for state, awakeables and signals). Returns when it can, or when the serde is the
+    application's own: the SDK's error then stands."""
     kind = type(serde)
     if kind is DefaultSerde and typed_by_value:
         serde = DefaultSerde(type(value))
     elif kind not in (DefaultSerde, JsonSerde, PydanticJsonSerde):
-        return None
+        return
     try:
         serde.serialize(value)
-    except CERTAIN as err:
+    except CERTAIN as own:
         hint = getattr(serde, "type_hint", None) or getattr(serde, "model", None)
-        return refused_result(call, value, err, hint=hint, where=where, origin="value", subject=subject)
-    return None
+        raise refused_result(call, value, own, hint=hint, where=where, origin="value", subject=subject) from err
 
 
 def _shown(value: Any) -> str:
@@ -218,8 +218,6 @@ class _Checked:
             raise refusal from err
 
     def _refusal(self, result: Any, err: BaseException, hint: Any) -> TerminalError:
-        from .guards import _line_at
-
         owner, method, name, code, offset = self.site
         if method == "output":
             where = f"{code.co_filename}:{code.co_firstlineno}" if code is not None else ""

@@ -204,10 +204,10 @@ class Excluded:
         self.by: set[str] = set()
         self._configs: dict[str, ReaConfig] = {}
 
-    def __call__(self, rel: str) -> bool:
+    def __call__(self, rel: "str | os.PathLike[str]") -> bool:
         from rea_lint.config import config_for_file
 
-        path = self.root / rel
+        path = self.root / rel  # (an absolute ``rel`` stays itself)
         config = config_for_file(path, self._configs)
         if config.excludes_own(path):
             self.by.add(str(config.source))

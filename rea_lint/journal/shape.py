@@ -382,13 +382,12 @@ def load_shapes(paths: Iterable[str | os.PathLike[str]], config: ReaConfig = DEF
     directories; a file named is read even if git ignores it), decoded as the compiler does. A
     file that cannot be read is one problem line; so is an `exclude` that leaves out every file."""
     from rea_lint.discovery import discover
+    from rea_lint.journal.revisions import Excluded
     from rea_lint.reading import UnreadableFile, read_regular
     from rea_lint.runner import decode
 
-    from rea_lint.journal.revisions import Excluded
-
     excluded = Excluded(".")
-    files, problems = discover(list(paths), lambda path: excluded(str(path)))
+    files, problems = discover(list(paths), excluded)
     if not files and not problems and excluded.by:
         everything, _ = discover(list(paths))
         if everything:  # (`rea check`'s warning: nothing is left to read)
