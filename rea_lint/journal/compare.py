@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import Sequence
 
+from rea_lint.journal.decoding import decode_break
 from rea_lint.journal.ops import Op, OpKind, field_mismatch
 from rea_lint.journal.guided import Budget, ShapeFacts, replay_path, shape_facts
 from rea_lint.journal.paths import DEFAULT_UNROLL, Path, TooManyPaths, enumerate_paths
@@ -74,12 +75,16 @@ class Divergence:
     """The conditions the way to it depends on that an invocation's journal does not decide
     (new or changed in the new code), as `cond` (path:line): the break happens only to the
     invocations for which they go that way."""
+    undecodable: bool = False
+    """The command matches, but the result the old code journaled for it cannot be decoded
+    with the new code's class (`decoding`): no 570, a failure Restate retries for good."""
 
     def states(self) -> str:
         """Which invocations break, in words."""
         if self.old is None:
             return "invocations in flight"
-        first = f"invocations whose journal already holds `{self.old.text}` ({self.old.where()})"
+        holds = "the result of " if self.undecodable else ""
+        first = f"invocations whose journal already holds {holds}`{self.old.text}` ({self.old.where()})"
         if self.suspended_at is not None:
             s = self.suspended_at
             return f"{first}: those suspended at or after `await {s.text}` ({s.where()})"
@@ -239,7 +244,7 @@ def same_shape(a: Node, b: Node) -> bool:
     if type(a) is not type(b):
         return False
     if isinstance(a, Step):
-        return field_mismatch(a.op, b.op) is None  # type: ignore[union-attr]
+        return field_mismatch(a.op, b.op) is None and decode_break(a.op.decoded, b.op.decoded) is None  # type: ignore[union-attr]
     if isinstance(a, Seq):
         return len(a.items) == len(b.items) and all(map(same_shape, a.items, b.items))  # type: ignore[union-attr]
     if isinstance(a, Branch):
@@ -275,14 +280,17 @@ def _replay_on(old: Path, new: HandlerShape, facts: ShapeFacts) -> Divergence | 
             assert isinstance(rec, Op)
             if outcome.new is None:
                 reason = f"the old code journals `{rec.text}` ({rec.where()}) where the new code ends (returns or raises)"
+            elif outcome.undecodable:
+                reason = f"the result of `{outcome.new.text}` ({outcome.new.where()}) is {outcome.undecodable}"
             else:
                 reason = _describe(rec, outcome.new, field_mismatch(rec, outcome.new) or "")
             assuming = tuple(dict.fromkeys(f"`{b.text}` ({b.where()})" for b in outcome.assuming))
             if assuming:
                 reason += (f", along a way that depends on {', '.join(assuming)}, which the journal of an invocation in "
                            "flight does not decide (a condition new or changed): only invocations for which it goes that way break")
-            d = Divergence(outcome.index + 1 if outcome.exact else None, rec, outcome.new, reason, _suspension(recorded, outcome.index),
-                           assuming)
+            # (a result cannot fail to decode before it is journaled: the invocations waiting for it run it anew)
+            waits = _suspension(recorded, outcome.index + 1 if outcome.undecodable else outcome.index)
+            d = Divergence(outcome.index + 1 if outcome.exact else None, rec, outcome.new, reason, waits, assuming, bool(outcome.undecodable))
             if best is None or _order(d) < _order(best):
                 best = d
         elif outcome.kind == "unknown" and unknown is None:

@@ -21,7 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator, Union
 
-from rea_lint.journal.ops import Op, certain_mismatch, field_mismatch
+from rea_lint.journal.decoding import decode_break
+from rea_lint.journal.ops import Op, OpKind, certain_mismatch, field_mismatch
 from rea_lint.journal.paths import EXCEPT, Decision, Path, try_key
 from rea_lint.journal.shape import EMPTY, Branch, Exit, Inlined, Jump, Loop, Node, Seq, Step, Try, Unknown, inner_nodes
 
@@ -46,6 +47,9 @@ class Outcome:
     """The branches this way took, and the loops it ran, that the recorded path does not
     decide (a condition new or changed in the new code, or one the old code never reached):
     the way depends on them."""
+    undecodable: str = ""
+    """`diverges` where the command matches but the result the old code journaled cannot be
+    decoded with the class the new code reads it into (`decoding.decode_break`): why."""
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,15 @@ class _Guided:
                     yield Outcome("unknown", i, op, exact, rec)
                     continue
                 why = field_mismatch(rec, op)
+                if why is None and (rec.decoded is not None or op.decoded is not None):
+                    state = rec.kind is OpKind.GET_STATE  # (written by whoever set it: maybe with the key)
+                    broken = decode_break(rec.decoded, op.decoded, written_by_old=not state)
+                    if broken is not None and state:
+                        yield Outcome("unknown", i, op, exact, Unknown(f"the value of `{op.text}` is {broken}", op.path, op.line, op.col))
+                        continue
+                    if broken is not None:
+                        yield Outcome("diverges", i, op, exact, assuming=free, undecodable=broken)
+                        continue
                 if why is None:
                     place = (op.path, op.line, op.col)
                     stack.append((rest, i + 1, seen, last, raised, exact, free, {**ats, place: i} if place in self.slots else ats))

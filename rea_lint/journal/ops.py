@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
+
+if TYPE_CHECKING:
+    from rea_lint.journal.decoding import Decoding
 
 __all__ = ["COMMAND_NAMES", "COMPARED_FIELDS", "Field", "Op", "OpKind", "certain_mismatch", "field_mismatch"]
 
@@ -166,6 +169,9 @@ class Op:
     """The call as written, shortened (`ctx.run("charge", ...)`)."""
     via: tuple[str, ...] = field(default=(), compare=False)
     """Helper calls the operation is reached through (`charge(ctx, ...)`), outermost first."""
+    decoded: "Decoding | None" = field(default=None, compare=False)
+    """The class its journaled result is decoded into, where rea can list its fields
+    (`journal.decoding`): replay decodes what the old code journaled with the new code's."""
 
     @property
     def command(self) -> str:

@@ -136,6 +136,7 @@ def as_json(diff: ProjectDiff, base: str = "", head: str = "") -> str:
                 "breaks": d.states(),
                 "suspended_at": _op_json(d.suspended_at),
                 "assuming": list(d.assuming),
+                "undecodable": d.undecodable,
             }
         handlers.append(entry)
     counts: dict[str, int] = {}

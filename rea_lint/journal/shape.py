@@ -25,6 +25,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence, Union
 
 from rea_lint.config import DEFAULT, ReaConfig
 from rea_lint.engine import tree_mode
+from rea_lint.journal.decoding import Decoding
 from rea_lint.journal.fingerprint import Fingerprinter, Passed, module_constant
 from rea_lint.journal.ops import Field, Op, OpKind
 from rea_lint.model import Function, Model, build_model, service_name, source_text
@@ -508,6 +509,11 @@ class _Project:
                 return None
         return turn
 
+    @property
+    def turn(self) -> str | None:
+        """The file whose handlers are being shaped now."""
+        return self._turn
+
     def held(self) -> list[str]:
         """The files whose trees are held now (in path order)."""
         return sorted(p for p, mod in self._loaded.items() if mod is not None)
@@ -595,6 +601,23 @@ class _Project:
     def resolve(self, target: str, near: str) -> tuple[_Module, Function] | None:
         """The project function a qualified name denotes from the file ``near``, following
         re-exports (`from shop.pricing import quote` in `shop/__init__.py`, then `shop.quote`)."""
+        return self._resolve(target, near, lambda mod, rest: mod.functions.get(rest))
+
+    def class_at(self, model: Model, path: str, name: ast.expr) -> tuple[Model, ast.ClassDef, str] | None:
+        """The project class ``name`` denotes at the top level of the module at ``path``
+        (`journal.decoding.ClassLookup`): a class that module defines once, or one it imports."""
+        if isinstance(name, ast.Name):
+            cls = _top_class(model, name.id)
+            if cls is not None:
+                return model, cls, path
+        qual = model.qualify(name) if isinstance(name, (ast.Name, ast.Attribute)) else None
+        if qual is None or qual.startswith("builtins."):
+            return None
+        found = self._resolve(qual, path, lambda mod, rest: _top_class(mod.model, rest))
+        return (found[0].model, found[1], found[0].path) if found is not None else None
+
+    def _resolve(self, target: str, near: str, find: Any) -> tuple[_Module, Any] | None:
+        """What ``find(module, rest of the name)`` finds for a qualified name, as `resolve`."""
         for _ in range(8):
             parts = target.split(".")
             first: tuple[_Module, list[str]] | None = None
@@ -602,7 +625,7 @@ class _Project:
                 mod = self.module(".".join(parts[:cut]), near)
                 if mod is None:
                     continue
-                fn = mod.functions.get(".".join(parts[cut:]))
+                fn = find(mod, ".".join(parts[cut:]))
                 if fn is not None:
                     return mod, fn
                 if first is None:
@@ -1227,7 +1250,7 @@ class _ShapeBuilder:
                 args = self._args(call, skip={1}, skip_kw={"action"})
             # (a name rea cannot find, as in `ctx.run(*step)`, is computed, not "")
             field = self._field(name) if name is not None else Field(text=_text(call), fingerprint=self.fp.of(call))
-            return _seq([args, Step(self._op(OpKind.RUN, call, {"name": field}))])
+            return _seq([args, Step(self._op(OpKind.RUN, call, {"name": field}, self._decoded(call, method)))])
         if method == "time":
             return Step(self._op(OpKind.RUN, call, {"name": Field(text='"timestamp"', literal="timestamp", is_literal=True, fingerprint="timestamp")}))
         if method == "sleep":
@@ -1243,7 +1266,8 @@ class _ShapeBuilder:
                     fields[fname] = self._payload(call, params, pname)
                 else:
                     fields[fname] = self._field(_arg(call, params, pname))
-            return _seq([self._args(call), Step(self._op(kind, call, fields))])
+            decoded = self._decoded(call, method) if method == "get" else None
+            return _seq([self._args(call), Step(self._op(kind, call, fields, decoded))])
         if method in _NOT_JOURNALED:
             return self._args(call)
         return Unknown(f"`{ctx}.{method}()` is not a context method rea knows (restate-sdk 1.3)", self.mod.path, call.lineno, call.col_offset, self.fp.of(call))
@@ -1330,8 +1354,62 @@ class _ShapeBuilder:
             return _joined(left or ("", "", False), right or ("", "", False))
         return None
 
-    def _op(self, kind: OpKind, node: ast.AST, fields: dict[str, Field]) -> Op:
-        return Op(kind, fields, self.mod.path, getattr(node, "lineno", 0), getattr(node, "col_offset", 0), source_text(node), self.via)
+    def _op(self, kind: OpKind, node: ast.AST, fields: dict[str, Field], decoded: Decoding | None = None) -> Op:
+        return Op(kind, fields, self.mod.path, getattr(node, "lineno", 0), getattr(node, "col_offset", 0), source_text(node), self.via,
+                  decoded)
+
+    def _decoded(self, call: ast.Call, method: str) -> Decoding | None:
+        """The class the SDK decodes the journaled result of ``ctx.run/run_typed/get`` into, as
+        restate-sdk 1.3 picks it: a `PydanticJsonSerde(Model)`; with the default serde, the
+        `type_hint=` given, else (a run) the action's return annotation (`run_typed` takes an
+        `Optional[Model]` as `Model`). None: plain JSON, another serde, or a class rea cannot read."""
+        action: ast.expr | None = None
+        if method == "run_typed":
+            options = call.args[2] if len(call.args) > 2 and not isinstance(call.args[2], ast.Starred) else None
+            if options is not None and not (isinstance(options, ast.Call) and self.m.qualify(options.func, self.fn)
+                                            in ("restate.RunOptions", "restate.context.RunOptions")):
+                return None  # options made elsewhere: rea does not read them
+            if options is not None and options.args:
+                return None  # (`RunOptions(JsonSerde())`: fields by position, not read)
+            serde = _arg(options, (), "serde") if options is not None else None
+            hint = _arg(options, (), "type_hint") if options is not None else None
+            action = call.args[1] if len(call.args) > 1 and not isinstance(call.args[1], ast.Starred) else None
+        elif method == "run":
+            params = ("name", "action", "serde", "max_attempts", "max_retry_duration", "type_hint", "args")
+            serde, hint, action = _arg(call, params, "serde"), _arg(call, params, "type_hint"), _arg(call, params, "action")
+        else:
+            params = ("name", "serde", "type_hint", "entry_name")
+            serde, hint = _arg(call, params, "serde"), _arg(call, params, "type_hint")
+        if serde is not None:
+            made = self.m.qualify(serde.func, self.fn) if isinstance(serde, ast.Call) else None
+            if made in ("restate.serde.PydanticJsonSerde", "restate.PydanticJsonSerde") and len(serde.args) == 1 and not serde.keywords:
+                return self._decoding(self.m, self.mod.path, serde.args[0], self.fn)
+            if made not in ("restate.serde.DefaultSerde", "restate.DefaultSerde") or serde.args or serde.keywords:
+                return None
+        if hint is not None:
+            return self._decoding(self.m, self.mod.path, hint, self.fn)
+        if action is None:
+            return None
+        if isinstance(action, ast.Call) and self.m.qualify(action.func, self.fn) == "functools.partial" and action.args:
+            action = action.args[0]
+        qual = self.mod.resolver.target(action, self.fn) if isinstance(action, (ast.Name, ast.Attribute)) else None
+        found = self.p.resolve(qual, self.mod.path) if qual else None
+        returns = getattr(found[1].node, "returns", None) if found is not None else None
+        if returns is None or found is None:
+            return None
+        if isinstance(returns, ast.Constant) and isinstance(returns.value, str):  # `-> "Quote"`
+            try:
+                returns = ast.parse(returns.value, mode="eval").body
+            except SyntaxError:
+                return None
+        if method == "run_typed":
+            returns = _optional_of(found[0].model, returns)
+        return self._decoding(found[0].model, found[0].path, returns, None)
+
+    def _decoding(self, model: Model, path: str, name: ast.expr, fn: Function | None) -> Decoding | None:
+        if isinstance(name, ast.Name) and fn is not None and model.is_local(name.id, fn):
+            return None  # (a parameter or local of that name, not the class)
+        return Decoding.of(model, path, name, self.p.class_at, self.p.turn)
 
 
 def _handler_at(project: _Project, mod: _Module, qual: str | None) -> tuple[str, str] | None:
@@ -1460,6 +1538,50 @@ def _imported_constant(project: _Project, near: str, qual: str) -> ast.Constant 
     module, _, name = qual.rpartition(".")
     mod = project.module(module, near) if module else None
     return module_constant(mod.model, name) if mod is not None else None
+
+
+def _optional_of(model: Model, annotation: ast.expr) -> ast.expr:
+    """`X` for `Optional[X]`, `X | None`, `None | X`, `Union[X, None]` (restate-sdk's
+    `extract_core_type`, which `run_typed` applies); the annotation itself otherwise."""
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        left, right = annotation.left, annotation.right
+        if isinstance(right, ast.Constant) and right.value is None:
+            return left
+        if isinstance(left, ast.Constant) and left.value is None:
+            return right
+    if isinstance(annotation, ast.Subscript) and isinstance(annotation.value, (ast.Name, ast.Attribute)):
+        head = model.qualify(annotation.value)
+        items = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+        if head in ("typing.Optional", "typing_extensions.Optional") and len(items) == 1:
+            return items[0]
+        if head in ("typing.Union", "typing_extensions.Union") and len(items) == 2:
+            rest = [i for i in items if not (isinstance(i, ast.Constant) and i.value is None)]
+            if len(rest) == 1:
+                return rest[0]
+    return annotation
+
+
+def _top_class(model: Model, name: str) -> ast.ClassDef | None:
+    """The class ``name`` at a module's top level, if the module binds that name once, with a
+    `class` statement (kept in the model's `memo`)."""
+    shared = memo(model)
+    classes = shared.get("shape-top-classes")
+    if classes is None:
+        bound: dict[str, list[ast.stmt]] = {}
+        for stmt in model.tree.body:
+            targets: list[str] = []
+            if isinstance(stmt, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                targets = [stmt.name]
+            elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                targets = [(a.asname or a.name).split(".")[0] for a in stmt.names]
+            else:  # (assignments, and whatever a statement binds below it: `if`, `try`)
+                targets = [n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)]
+                targets += [n.name for n in ast.walk(stmt) if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))]
+            for t in targets:
+                bound.setdefault(t, []).append(stmt)
+        classes = shared["shape-top-classes"] = {
+            n: stmts[0] for n, stmts in bound.items() if len(stmts) == 1 and isinstance(stmts[0], ast.ClassDef)}
+    return classes.get(name)  # type: ignore[no-any-return]
 
 
 def _arg(call: ast.Call, params: Sequence[str], name: str) -> ast.expr | None:

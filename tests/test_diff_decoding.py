@@ -1,0 +1,213 @@
+"""`rea diff`: a result the old code journaled must still decode with the class the new code reads
+it into (`rea_lint.journal.decoding`). A run's result or a state value decoded as a pydantic
+model or a dataclass that gained a required field fails to decode on replay, and Restate retries
+the invocation for good (proved on a real restate-server by tests/replay, pairs p89-p92). A state
+value may have been written by other code, with more keys: there the same change is unknown."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from rea_lint.journal.compare import Verdict, diff_projects
+from rea_lint.journal.shape import shapes_of_sources
+
+HEAD = '''\
+import dataclasses
+import functools
+from dataclasses import dataclass, field
+from typing import ClassVar, Optional
+
+import restate
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from restate import RunOptions
+from restate.serde import JsonSerde, PydanticJsonSerde
+
+svc = restate.Service("svc")
+obj = restate.VirtualObject("obj")
+
+'''
+
+
+def _module(classes: str, body: str, helpers: str = "") -> str:
+    body = textwrap.indent(textwrap.dedent(body).strip("\n"), "    ")
+    return (f"{HEAD}{textwrap.dedent(classes)}\n\n{textwrap.dedent(helpers)}\n\n"
+            f"@obj.handler()\nasync def h(ctx: restate.ObjectContext, req: dict) -> str:\n{body}\n    return 'ok'\n")
+
+
+def diff(old_classes: str, new_classes: str, body: str, helpers: str = "", new_body: str | None = None):
+    old, _ = shapes_of_sources({"app.py": _module(old_classes, body, helpers)})
+    new, _ = shapes_of_sources({"app.py": _module(new_classes, body if new_body is None else new_body, helpers)})
+    found = diff_projects(old, new).handlers
+    assert len(found) == 1
+    return found[0]
+
+
+MODEL = "class Quote(BaseModel):\n    price: int\n"
+DATA = "@dataclass\nclass Quote:\n    price: int\n"
+FETCH = "def fetch() -> Quote:\n    return Quote(price=1)\n"
+
+RUN_TYPED = "q = await ctx.run_typed('fetch', fetch)"
+GET = "q = await ctx.get('quote', type_hint=Quote)"
+
+# (id, old classes, new classes, body, helpers, verdict, text the reason must hold)
+CASES = [
+    ("model gains a required field: run_typed", MODEL, MODEL + "    currency: str\n", RUN_TYPED, FETCH, "breaking", "`currency`"),
+    ("model gains a required field: run", MODEL, MODEL + "    currency: str\n", "q = await ctx.run('fetch', fetch)", FETCH, "breaking", "`currency`"),
+    ("model gains a required field: get", MODEL, MODEL + "    currency: str\n", GET, "", "unknown", "every later read"),
+    ("state: PydanticJsonSerde", MODEL, MODEL + "    currency: str\n", "q = await ctx.get('quote', serde=PydanticJsonSerde(Quote))", "", "unknown",
+     "rea cannot tell whether the stored values"),
+    ("state: extra forbid and a field removed", "class Quote(BaseModel, extra='forbid'):\n    price: int\n    note: str = ''\n",
+     "class Quote(BaseModel, extra='forbid'):\n    price: int\n", GET, "", "unknown", "a value written from the old class holds `note`"),
+    ("state: a defaulted field", MODEL, MODEL + "    currency: str = 'EUR'\n", GET, "", "compatible", ""),
+    ("model gains an Optional field without a default", MODEL, MODEL + "    currency: Optional[str]\n", RUN_TYPED, FETCH, "breaking", "Optional annotation alone"),
+    ("model gains `Field(...)`", MODEL, MODEL + "    currency: str = Field(..., description='x')\n", RUN_TYPED, FETCH, "breaking", "`currency`"),
+    ("model gains `Field(description=...)`", MODEL, MODEL + "    currency: str = Field(description='x')\n", RUN_TYPED, FETCH, "breaking", "`currency`"),
+    ("model gains two required fields", MODEL, MODEL + "    currency: str\n    vat: int\n", RUN_TYPED, FETCH, "breaking", "`currency`, `vat`"),
+    ("a field renamed", MODEL, "class Quote(BaseModel):\n    amount: int\n", RUN_TYPED, FETCH, "breaking", "`amount`"),
+    ("run_typed type_hint", MODEL, MODEL + "    currency: str\n",
+     "q = await ctx.run_typed('fetch', lambda: Quote(price=1), RunOptions(type_hint=Quote))", "", "breaking", "`currency`"),
+    ("run type_hint", MODEL, MODEL + "    currency: str\n", "q = await ctx.run('fetch', lambda: Quote(price=1), type_hint=Quote)", "", "breaking", "`currency`"),
+    ("run_typed PydanticJsonSerde", MODEL, MODEL + "    currency: str\n",
+     "q = await ctx.run_typed('fetch', lambda: Quote(price=1), RunOptions(serde=PydanticJsonSerde(Quote)))", "", "breaking", "`currency`"),
+    ("run_typed of an Optional return", MODEL, MODEL + "    currency: str\n", RUN_TYPED,
+     "def fetch() -> Optional[Quote]:\n    return Quote(price=1)\n", "breaking", "`currency`"),
+    ("functools.partial action", MODEL, MODEL + "    currency: str\n", "q = await ctx.run_typed('fetch', functools.partial(load, 1))",
+     "def load(n: int) -> Quote:\n    return Quote(price=n)\n", "breaking", "`currency`"),
+    ("string annotation", MODEL, MODEL + "    currency: str\n", RUN_TYPED, "def fetch() -> 'Quote':\n    return Quote(price=1)\n", "breaking", "`currency`"),
+    ("a base class gains a required field", "class Base(BaseModel):\n    id: str\n\n\nclass Quote(Base):\n    price: int\n",
+     "class Base(BaseModel):\n    id: str\n    tenant: str\n\n\nclass Quote(Base):\n    price: int\n", RUN_TYPED, FETCH, "breaking", "`tenant`"),
+    ("extra forbid and a field removed", "class Quote(BaseModel):\n    model_config = ConfigDict(extra='forbid')\n    price: int\n    note: str = ''\n",
+     "class Quote(BaseModel):\n    model_config = ConfigDict(extra='forbid')\n    price: int\n", RUN_TYPED, FETCH, "breaking", "`note`"),
+    ("extra forbid as a class keyword", "class Quote(BaseModel, extra='forbid'):\n    price: int\n    note: str = ''\n",
+     "class Quote(BaseModel, extra='forbid'):\n    price: int\n", RUN_TYPED, FETCH, "breaking", "`note`"),
+    ("dataclass gains a required field", DATA, DATA + "    currency: str\n", RUN_TYPED, FETCH, "breaking", "dacite MissingValueError"),
+    ("dataclass gains a field with field()", DATA, DATA + "    currency: str = field()\n", RUN_TYPED, FETCH, "breaking", "`currency`"),
+    # compatible: every old value still decodes
+    ("model gains a defaulted field", MODEL, MODEL + "    currency: str = 'EUR'\n", RUN_TYPED, FETCH, "compatible", ""),
+    ("model gains `= None`", MODEL, MODEL + "    currency: Optional[str] = None\n", RUN_TYPED, FETCH, "compatible", ""),
+    ("model gains Field(default=...)", MODEL, MODEL + "    currency: str = Field(default='EUR')\n", RUN_TYPED, FETCH, "compatible", ""),
+    ("model gains Field(default_factory=...)", MODEL, MODEL + "    tags: list[str] = Field(default_factory=list)\n", RUN_TYPED, FETCH, "compatible", ""),
+    ("model loses a field", MODEL + "    note: str = ''\n", MODEL, RUN_TYPED, FETCH, "compatible", ""),
+    ("model gains a private attribute", MODEL, MODEL + "    _cache: dict = {}\n", RUN_TYPED, FETCH, "compatible", ""),
+    ("model gains a ClassVar", MODEL, MODEL + "    KIND: ClassVar[str] = 'q'\n", RUN_TYPED, FETCH, "compatible", ""),
+    ("a defaulted field becomes required", MODEL + "    note: str = ''\n", MODEL + "    note: str\n", RUN_TYPED, FETCH, "compatible", ""),
+    ("dataclass gains an Optional field", DATA, DATA + "    currency: Optional[str]\n", RUN_TYPED, FETCH, "compatible", ""),
+    ("dataclass gains `X | None`", DATA, DATA + "    currency: str | None\n", RUN_TYPED, FETCH, "compatible", ""),
+    ("dataclass gains a defaulted field", DATA, DATA + "    currency: str = 'EUR'\n", RUN_TYPED, FETCH, "compatible", ""),
+    ("a method added", MODEL, MODEL + "\n    def total(self) -> int:\n        return self.price\n", RUN_TYPED, FETCH, "compatible", ""),
+    # silent: rea cannot list what decodes
+    ("an alias", MODEL, MODEL + "    currency: str = Field(alias='cur')\n", RUN_TYPED, FETCH, "compatible", ""),
+    ("a model validator", MODEL, MODEL + "    currency: str\n\n    @model_validator(mode='before')\n    def fill(cls, v):\n        return v\n",
+     RUN_TYPED, FETCH, "compatible", ""),
+    ("an alias generator", MODEL, "class Quote(BaseModel):\n    model_config = ConfigDict(alias_generator=str.upper)\n    price: int\n    currency: str\n",
+     RUN_TYPED, FETCH, "compatible", ""),
+    ("v1 style config", MODEL, MODEL + "    currency: str\n\n    class Config:\n        extra = 'allow'\n", RUN_TYPED, FETCH, "compatible", ""),
+    ("a base rea cannot read", "class Quote(somewhere.Base):\n    price: int\n", "class Quote(somewhere.Base):\n    price: int\n    currency: str\n",
+     RUN_TYPED, FETCH, "compatible", ""),
+    ("a lambda's result (plain JSON)", MODEL, MODEL + "    currency: str\n", "q = await ctx.run_typed('fetch', lambda: {'price': 1})", "", "compatible", ""),
+    ("another serde", MODEL, MODEL + "    currency: str\n", "q = await ctx.get('quote', serde=JsonSerde())", "", "compatible", ""),
+    ("no type_hint (plain JSON)", MODEL, MODEL + "    currency: str\n", "q = await ctx.get('quote')", "", "compatible", ""),
+    ("RunOptions by position", MODEL, MODEL + "    currency: str\n", "q = await ctx.run_typed('fetch', fetch, RunOptions(JsonSerde()))",
+     FETCH, "compatible", ""),
+    ("run of an Optional return (plain JSON)", MODEL, MODEL + "    currency: str\n", "q = await ctx.run('fetch', fetch)",
+     "def fetch() -> Optional[Quote]:\n    return Quote(price=1)\n", "compatible", ""),
+    ("a class bound twice", MODEL + "\nQuote = dict\n", MODEL + "    currency: str\n\nQuote = dict\n", RUN_TYPED, FETCH, "compatible", ""),
+]
+
+
+@pytest.mark.parametrize("name,old,new,body,helpers,expected,says", CASES, ids=[c[0] for c in CASES])
+def test_a_journaled_result_must_decode_with_the_new_class(name, old, new, body, helpers, expected, says):
+    h = diff(old, new, body, helpers)
+    assert h.verdict.value == expected, h.reason
+    if expected == "breaking":
+        assert h.divergence is not None and h.divergence.undecodable
+        assert h.divergence.index == 1
+        assert "the result of" in h.divergence.states()
+    if expected != "compatible":
+        assert says in h.reason, h.reason
+        assert "Restate retries the invocation for good" in h.reason
+
+
+def test_the_cases_cover_every_verdict():
+    counts = {v: sum(c[5] == v for c in CASES) for v in ("breaking", "unknown", "compatible")}
+    assert counts == {"breaking": 18, "unknown": 3, "compatible": 24}, counts
+
+
+def test_a_model_imported_from_another_module_is_read_there():
+    app = _module("from shop.models import Quote\n", RUN_TYPED, FETCH)
+    old, _ = shapes_of_sources({"app.py": app, "shop/__init__.py": "", "shop/models.py": "from pydantic import BaseModel\n\n\n" + MODEL})
+    new, _ = shapes_of_sources({"app.py": app, "shop/__init__.py": "",
+                                "shop/models.py": "from pydantic import BaseModel\n\n\n" + MODEL + "    currency: str\n"})
+    [h] = diff_projects(old, new).handlers
+    assert h.verdict is Verdict.BREAKING
+    assert "shop/models.py:4" in h.reason and "`currency`" in h.reason
+
+
+def test_a_model_re_exported_by_a_package_is_followed():
+    app = _module("from shop import Quote\n", RUN_TYPED, FETCH)
+    init = "from shop.models import Quote\n"
+    old, _ = shapes_of_sources({"app.py": app, "shop/__init__.py": init, "shop/models.py": "from pydantic import BaseModel\n\n\n" + MODEL})
+    new, _ = shapes_of_sources({"app.py": app, "shop/__init__.py": init,
+                                "shop/models.py": "from pydantic import BaseModel\n\n\n" + MODEL + "    currency: str\n"})
+    [h] = diff_projects(old, new).handlers
+    assert h.verdict is Verdict.BREAKING and "`currency`" in h.reason
+
+
+def test_only_invocations_that_hold_the_result_break():
+    """The first place an invocation can wait after the decoded command: not the command itself
+    (an invocation waiting on its run runs it anew on the new code)."""
+    body = "q = await ctx.run_typed('fetch', fetch)\nawait ctx.sleep(timedelta(seconds=1))"
+    h = diff(MODEL, MODEL + "    currency: str\n", "from datetime import timedelta\n" + body, FETCH)
+    assert h.verdict is Verdict.BREAKING
+    d = h.divergence
+    assert d is not None and d.suspended_at is not None and d.suspended_at.kind.value == "sleep"
+
+
+def test_an_unchanged_class_is_compatible_and_a_changed_command_still_breaks_first():
+    h = diff(MODEL, MODEL, GET)
+    assert h.verdict is Verdict.COMPATIBLE
+    h = diff(MODEL, MODEL + "    currency: str\n", GET, new_body="q = await ctx.get('other', type_hint=Quote)")
+    assert h.verdict is Verdict.BREAKING and not h.divergence.undecodable  # (a 570: the key differs)
+
+
+def test_the_json_says_which_kind_of_break(tmp_path):
+    import json
+
+    from rea_lint.cli import main
+
+    for side, classes in (("a", MODEL), ("b", MODEL + "    currency: str\n")):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "app.py").write_text(_module(classes, RUN_TYPED, FETCH))
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["diff", "--base", str(tmp_path / "a"), "--head", str(tmp_path / "b"), "--format", "json"])
+    assert code == 1
+    [h] = json.loads(out.getvalue())["handlers"]
+    assert h["verdict"] == "breaking" and h["divergence"]["undecodable"] is True
+
+
+def test_a_base_class_changed_in_another_module_breaks_every_handler_that_reads_it():
+    """Two unchanged handler files read one model whose base, in a third module, gains a required
+    field. `rea diff` reuses an unchanged file's shapes only if every module it looked up is the
+    same: each file's turn must look the base's module up itself (a class read once per project
+    would let the second file be reused, and called compatible)."""
+    handler = ("import restate\nfrom shop.models import Quote\n\nsvc = restate.Service('{name}')\n\n\n"
+               "def fetch() -> Quote:\n    return Quote(id='a', price=1)\n\n\n"
+               "@svc.handler()\nasync def h(ctx: restate.Context, req: dict) -> str:\n"
+               "    q = await ctx.run_typed('fetch', fetch)\n    return 'ok'\n")
+    models = "from shop.bases import Base\n\n\nclass Quote(Base):\n    price: int\n"
+    bases = "from pydantic import BaseModel\n\n\nclass Base(BaseModel):\n    id: str\n"
+    files = {"a.py": handler.format(name="a"), "b.py": handler.format(name="b"), "shop/__init__.py": "",
+             "shop/models.py": models, "shop/bases.py": bases}
+    from rea_lint.journal.shape import shape_sides
+
+    (old, _), (new, _) = shape_sides(files, {**files, "shop/bases.py": bases + "    tenant: str\n"})
+    verdicts = {h.service: h for h in diff_projects(old, new).handlers}
+    assert set(verdicts) == {"a", "b"}
+    for h in verdicts.values():
+        assert h.verdict is Verdict.BREAKING and "`tenant`" in h.reason, h.reason
