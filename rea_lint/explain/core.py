@@ -307,6 +307,16 @@ def _cause(out: Explanation, shapes: Shapes, old_shapes: Shapes | None, findings
         reasons.append(f"nondeterminism: {first.code} at {first.path}:{first.line} ({first.message})"
                        + (f" and {len(out.findings) - 1} more finding(s) on this handler" if len(out.findings) > 1 else ""))
     diff = out.diff
+    if diff is not None and diff.divergence is not None and diff.divergence.undecodable:
+        # (a result that no longer decodes fails without a 570: it cannot be this one's cause,
+        # and rea diff's first break hides what comes after it)
+        d = diff.divergence
+        decided = bool(reasons)  # (a nondeterminism finding may still be the cause)
+        reasons.append(f"a code change since {out.since}, which rea diff breaks at journal index {d.index} on a recorded result "
+                       f"that no longer decodes ({diff.reason}); that fails without a 570, so this 570 comes from something "
+                       "else rea diff did not reach: fix that first, then explain again")
+        out.cause, out.decided_cause = "; ".join(reasons), decided
+        return out
     if diff is not None and diff.verdict is Verdict.BREAKING and diff.divergence is not None:
         d = diff.divergence
         at = "" if out.mismatch.command_index in (None, d.index) else (

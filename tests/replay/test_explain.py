@@ -353,3 +353,24 @@ def test_a_subprojects_exclude_counts_from_above_it(tmp_path, capsys, monkeypatc
     assert data["problems"] == [f"no Python files to read: [tool.rea] exclude in {tmp_path / 'billing' / 'pyproject.toml'} "
                                 "leaves out the only Python file under the paths given, as `rea check` does; name files "
                                 "it does not exclude, or narrow `exclude`"], data
+
+
+def test_a_result_that_no_longer_decodes_is_not_blamed_for_a_570(tmp_path, capsys, monkeypatch):
+    """rea diff's first break is a run's result that no longer decodes (index 1): that fails
+    without a 570, so it is not this 570's cause (a run renamed at index 3), and explain says so
+    instead of naming index 1 as the code change that broke it."""
+    v2 = (ROOT / V2 / "p07_rename_run.py").read_text(encoding="utf-8")
+    v2 = v2.replace('import restate\n', 'import restate\nfrom pydantic import BaseModel\n\n\nclass A(BaseModel):\n    x: int\n    y: int\n\n\n'
+                    'def load() -> A:\n    return A(x=1, y=2)\n', 1)
+    v2 = v2.replace('a = await ctx.run_typed("a", lambda: "a")', 'a = str(await ctx.run_typed("a", load))')
+    v1 = v2.replace("    y: int\n", "", 1).replace("A(x=1, y=2)", "A(x=1)").replace('"b-v2"', '"b"')
+    (tmp_path / "old").mkdir()
+    (tmp_path / "new").mkdir()
+    (tmp_path / "old" / "p07_rename_run.py").write_text(v1)
+    (tmp_path / "new" / "p07_rename_run.py").write_text(v2)
+    code, data, err = explain(capsys, monkeypatch, str(tmp_path / "new"), "--since", str(tmp_path / "old"), "--format", "json",
+                              "--message", sample("p07_rename_run.server_log.txt"))
+    assert data is not None, err
+    assert data["diff_verdict"] == "breaking" and data["diff_index"] == 1
+    assert "no longer decodes" in data["cause"] and "fails without a 570" in data["cause"]
+    assert not data["cause_decided"]
