@@ -7,7 +7,8 @@ and resolve it through the ingress), a workflow promise (resolved through the wo
 ``resolve`` shared handler), a sleep (it fires by itself) or a run whose action fails while v1
 is deployed (`tests/replay/stall.py`: the invocation retries with the run's command journaled). For every point the driver parks
 one invocation there, and after the swap resumes it, resolving whatever it waits on until the
-server either completes the invocation or reports a 570 journal mismatch.
+server either completes the invocation, reports a 570 journal mismatch, or keeps retrying it on
+a recorded result the new code cannot decode.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ APP = "tests.replay.serve_corpus:app"
 
 _SERVICE = re.compile(r'^\s*(?:self\.)?svc = restate\.(?P<kind>Service|VirtualObject|Workflow)\("(?P<name>\w+)"\)', re.M)
 _PARK = re.compile(r"#\s*park (\d+)\s*$")
+_UNDECODABLE = re.compile(r"validation errors? for \w+|MissingValueError|missing value for field")
+"""A recorded result the new code cannot decode: pydantic's ValidationError, dacite's MissingValueError."""
 
 
 @dataclass
@@ -56,6 +59,9 @@ class Pair:
     """A value's computation changed on purpose (a mutation before `ctx.set`, a use moved across
     a reassignment): source cannot tell the bytes, so `rea diff` must say unknown, never
     compatible, and the server shows whether the change breaks."""
+    seeded: bool = False
+    """The service has a `seed` handler, called (on v1, to its end) with each invocation's key
+    before the invocation starts: state stored before the change, which the invocation reads."""
     exact: bool = False
     """Every invocation that breaks breaks at one index (a `# exact index:` line in v1): the one
     `rea diff` names, on no condition. Elsewhere its index is the earliest of any invocation's
@@ -78,7 +84,8 @@ class Invocation:
     id: str = ""
     commands_at_swap: int = 0
     outcome: str = ""
-    """`completed`, `570`, or what else happened (`failed: ...`, `timeout: ...`)."""
+    """`completed`, `570`, `undecodable` (retried for good: the journal matched, a recorded result
+    did not decode), or what else happened (`failed: ...`, `timeout: ...`)."""
     failure: str = ""
     row: dict[str, Any] = field(default_factory=dict)
     resolved: set[str] = field(default_factory=set)
@@ -101,7 +108,8 @@ def load_pairs() -> list[Pair]:
         handler = "run" if match["kind"] == "Workflow" else "go"
         pairs.append(Pair(path.stem, match["name"], match["kind"], handler, parks,
                           nondeterministic=text.startswith('"""Nondeterministic on purpose'),
-                          computed=text.startswith('"""Computed on purpose'), exact="\n# exact index:" in text))
+                          computed=text.startswith('"""Computed on purpose'), exact="\n# exact index:" in text,
+                          seeded="\nasync def seed(" in text))
     return pairs
 
 
@@ -199,6 +207,9 @@ class Corpus:
     def start(self, inv: Invocation) -> None:
         assert self.client is not None
         pair = inv.pair
+        if pair.seeded:
+            seeded = self.client.post(f"/{pair.service}/{inv.key}/seed", json="x")
+            assert seeded.status_code < 300, f"{pair.name}: seed {seeded.status_code} {seeded.text}"
         path = f"/{pair.service}/{inv.key}/{pair.handler}/send" if inv.key else f"/{pair.service}/{pair.handler}/send"
         resp = self.client.post(path, json="x")
         assert resp.status_code < 300, f"{pair.name}: {resp.status_code} {resp.text}"
@@ -289,6 +300,9 @@ class Corpus:
                         inv.outcome = f"failed: {row.get('completion_failure')}"
                 elif failure.startswith("[570") or row.get("last_failure_error_code") == "RT0016":
                     inv.outcome, inv.failure = "570", failure
+                elif _UNDECODABLE.search(failure) and int(row.get("retry_count") or 0) >= 3:
+                    # the journal matched, the recorded result did not decode, and it keeps failing so
+                    inv.outcome, inv.failure = "undecodable", failure
                 else:  # other failures may be transient (the app restarting): wait for the deadline
                     if row.get("status") == "suspended":
                         self.resolve_pending(inv, journals.get(inv.id, []))

@@ -4,10 +4,14 @@ For every change pair of the corpus (tests/replay/corpus/v1 -> v2) invocations a
 v1 at each suspension point, v2 replaces v1 at the same deployment address, and the parked
 invocations are resumed (tests/replay/driver.py). Then, per invocation:
 
-- the server's outcome: completed, or 570 journal mismatch (`sys_invocation.last_failure`);
+- the server's outcome: completed, 570 journal mismatch (`sys_invocation.last_failure`), or
+  undecodable: the journal matched but a recorded result no longer decodes with the class the new
+  code reads it into, and Restate retries the invocation for good (no 570);
 - `rea diff`'s verdict for that invocation (`rea diff --base v1 --head v2 --format json`):
   breaking when the handler's first divergence lies
   inside the journal the invocation had recorded (its index < the number of recorded commands);
+  an undecodable invocation must be one rea diff calls breaking for that reason
+  (`divergence.undecodable`), and a 570 one that rea diff does not;
   for a pair whose v1 says "Computed on purpose" (a value's computation changed, its bytes
   unknowable from source) the verdict must be unknown, and some invocation must break on the
   server, which shows that `compatible` would have been wrong; for a pair whose v1 has an
@@ -57,6 +61,8 @@ class Row:
     diff_breaks: bool | None
     diff_index: int | None
     """`rea diff`'s divergence index, when it is breaking on no condition."""
+    diff_undecodable: bool
+    """`rea diff` breaks it on a recorded result the new code cannot decode, not on a 570."""
     from_log: dict[str, Any] | None
     from_id: dict[str, Any] | None
     truth: str | None
@@ -64,7 +70,7 @@ class Row:
 
     @property
     def server_breaks(self) -> bool:
-        return self.inv.outcome == "570"
+        return self.inv.outcome in ("570", "undecodable")
 
 
 @contextlib.contextmanager
@@ -150,6 +156,7 @@ def corpus() -> Iterator[tuple[list[Row], dict[str, Any]]]:
         for inv in run.invocations:
             d = verdicts[(inv.pair.service, inv.pair.handler)]
             diff_index = None
+            undecodable = bool((d.get("divergence") or {}).get("undecodable"))
             if inv.pair.nondeterministic:
                 # no code change: rea diff must say compatible whatever the server does; the
                 # 570 is nondeterminism, which rea explain must attribute to a finding
@@ -158,7 +165,9 @@ def corpus() -> Iterator[tuple[list[Row], dict[str, Any]]]:
             elif inv.pair.computed:
                 # rea cannot tell the bytes: it must not say compatible, whatever the server does
                 ok = d["verdict"] == "unknown"
-                verdict, breaks = f"{d['verdict']} (computation changed)", (inv.outcome == "570") if ok else None
+                why = "a stored value may not decode" if "cannot decode" in d["reason"] else "computation changed"
+                verdict, breaks = f"{d['verdict']} ({why})", (inv.outcome in ("570", "undecodable")) if ok else None
+                undecodable = ok and inv.outcome == "undecodable" and "cannot decode" in d["reason"]
             elif d["verdict"] == "compatible":
                 verdict, breaks = "compatible", False
             elif d["verdict"] == "breaking" and d.get("divergence"):
@@ -180,7 +189,7 @@ def corpus() -> Iterator[tuple[list[Row], dict[str, Any]]]:
                 _, from_id, err = _explain([v2, "--since", v1, "--format", "json", "--invocation-id", inv.id,
                                             "--admin-url", run.server.admin_url])
                 assert from_id is not None, err
-            rows.append(Row(inv, index, verdict, breaks, diff_index, from_log, from_id, None))
+            rows.append(Row(inv, index, verdict, breaks, diff_index, undecodable, from_log, from_id, None))
         done = next(i for i in run.invocations if i.outcome == "completed")
         facts["malformed_id"] = _explain([V2, "--invocation-id", "inv_1aBcDeFgHiJkLmNoPqRsTuVwXyZ0", "--admin-url", run.server.admin_url])
         # a well-formed id this server never issued (another server's, from tests/replay/samples)
@@ -205,18 +214,21 @@ def _line(data: dict[str, Any] | None) -> str:
 
 def table(rows: list[Row]) -> str:
     rows = sorted(rows, key=lambda r: (r.inv.pair.name, r.inv.park.number))
-    failed = sum(r.server_breaks for r in rows)
+    failed = sum(r.inv.outcome == "570" for r in rows)
+    stuck = sum(r.inv.outcome == "undecodable" for r in rows)
     agreed = sum(_agrees(r) for r in rows)
     out = [
-        f"{len({r.inv.pair.name for r in rows})} change pairs, {len(rows)} invocations: {len(rows) - failed} completed, "
-        f"{failed} failed with 570; rea diff and rea explain agree with the server on {agreed} of {len(rows)}.",
+        f"{len({r.inv.pair.name for r in rows})} change pairs, {len(rows)} invocations: {len(rows) - failed - stuck} completed, "
+        f"{failed} failed with 570, {stuck} retried for good on a recorded result they could not decode; "
+        f"rea diff and rea explain agree with the server on {agreed} of {len(rows)}.",
         "",
         "| pair | parked at (v1) | recorded commands | server outcome | rea diff (this invocation) | rea explain (server log text) | rea explain (invocation id) | cause named | agree |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         inv = r.inv
-        outcome = f"570 at index {r.index}" if r.index is not None else inv.outcome
+        outcome = (f"570 at index {r.index}" if r.index is not None
+                   else "retried for good: a recorded result does not decode" if inv.outcome == "undecodable" else inv.outcome)
         agree = _agrees(r)
         out.append(
             f"| {inv.pair.name} | {inv.park.kind}, line {inv.park.line} | {inv.commands_at_swap} | {outcome} | {r.diff} "
@@ -241,6 +253,10 @@ def _agrees(r: Row) -> bool:
         return False
     if r.inv.pair.exact and r.server_breaks and r.diff_index != r.index:
         return False
+    if r.server_breaks and r.diff_undecodable != (r.inv.outcome == "undecodable"):
+        return False
+    if r.inv.outcome == "undecodable":
+        return True  # (no 570: nothing for rea explain to read)
     if r.server_breaks:
         return (bool(r.truth) and _line(r.from_log) == _line(r.from_id) == r.truth
                 and all(_blames(r, d) for d in (r.from_log, r.from_id)))
@@ -270,10 +286,10 @@ def test_every_pair_ran_to_an_outcome(corpus):
     # a computed pair's change breaks some invocation: `compatible` would have been wrong there
     computed = {r.inv.pair.name for r in rows if r.inv.pair.computed}
     assert computed and all(any(r.server_breaks for r in rows if r.inv.pair.name == name) for name in computed)
-    odd = [f"{r.inv.pair.name}@{r.inv.park.kind}: {r.inv.outcome}" for r in rows if r.inv.outcome not in ("completed", "570")]
+    odd = [f"{r.inv.pair.name}@{r.inv.park.kind}: {r.inv.outcome}" for r in rows if r.inv.outcome not in ("completed", "570", "undecodable")]
     assert not odd, odd
-    # both outcomes occur, so agreement is not trivially one-sided
-    assert {r.inv.outcome for r in rows} == {"completed", "570"}
+    # every outcome occurs, so agreement is not trivially one-sided
+    assert {r.inv.outcome for r in rows} == {"completed", "570", "undecodable"}
 
 
 def test_rea_diff_agrees_with_the_server(corpus):
@@ -281,6 +297,22 @@ def test_rea_diff_agrees_with_the_server(corpus):
     wrong = [f"{r.inv.pair.name} parked at {r.inv.park.kind} (line {r.inv.park.line}): server {r.inv.outcome}, rea diff {r.diff}"
              for r in rows if r.diff_breaks is None or r.diff_breaks != r.server_breaks]
     assert not wrong, "\n".join(wrong)
+
+
+def test_a_result_that_no_longer_decodes_is_the_break_rea_diff_names(corpus):
+    """An invocation the server retries for good on a recorded result it cannot decode is one rea
+    diff breaks for that reason, and a 570 is never put down to one: the two need different fixes
+    (a default for the new field; the old deployment kept until its invocations drain)."""
+    rows, _ = corpus
+    stuck = [r for r in rows if r.inv.outcome == "undecodable"]
+    assert {r.inv.pair.name for r in stuck} == {"p89_run_result_model_required_field", "p90_state_model_required_field",
+                                                 "p92_run_result_dataclass_required_field"}
+    wrong = [f"{r.inv.pair.name}@park{r.inv.park.number}: server {r.inv.outcome}, rea diff {r.diff} (undecodable: {r.diff_undecodable})"
+             for r in rows if r.server_breaks and r.diff_undecodable != (r.inv.outcome == "undecodable")]
+    assert not wrong, "\n".join(wrong)
+    # the same change with a default for the new field completes, and rea diff calls it compatible
+    control = [r for r in rows if r.inv.pair.name == "p91_state_model_defaulted_field"]
+    assert control and all(r.inv.outcome == "completed" and r.diff == "compatible" for r in control)
 
 
 def test_an_exact_pair_breaks_at_the_index_rea_diff_names(corpus):
@@ -296,7 +328,7 @@ def test_an_exact_pair_breaks_at_the_index_rea_diff_names(corpus):
 
 def test_rea_explain_names_the_line_the_sdk_failed_at(corpus):
     rows, _ = corpus
-    failed = [r for r in rows if r.server_breaks]
+    failed = [r for r in rows if r.inv.outcome == "570"]
     assert failed
     wrong = []
     for r in failed:
