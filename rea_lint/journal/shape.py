@@ -1364,6 +1364,7 @@ class _ShapeBuilder:
         `type_hint=` given, else (a run) the action's return annotation (`run_typed` takes an
         `Optional[Model]` as `Model`). None: plain JSON, another serde, or a class rea cannot read."""
         action: ast.expr | None = None
+        params: tuple[str, ...]
         if method == "run_typed":
             options = call.args[2] if len(call.args) > 2 and not isinstance(call.args[2], ast.Starred) else None
             if options is not None and not (isinstance(options, ast.Call) and self.m.qualify(options.func, self.fn)
@@ -1381,7 +1382,9 @@ class _ShapeBuilder:
             params = ("name", "serde", "type_hint", "entry_name")
             serde, hint = _arg(call, params, "serde"), _arg(call, params, "type_hint")
         if serde is not None:
-            made = self.m.qualify(serde.func, self.fn) if isinstance(serde, ast.Call) else None
+            if not isinstance(serde, ast.Call):
+                return None  # (a serde made elsewhere)
+            made = self.m.qualify(serde.func, self.fn)
             if made in ("restate.serde.PydanticJsonSerde", "restate.PydanticJsonSerde") and len(serde.args) == 1 and not serde.keywords:
                 return self._decoding(self.m, self.mod.path, serde.args[0], self.fn)
             if made not in ("restate.serde.DefaultSerde", "restate.DefaultSerde") or serde.args or serde.keywords:
