@@ -1584,7 +1584,7 @@ def _top_class(model: Model, name: str) -> ast.ClassDef | None:
                 bound.setdefault(t, []).append(stmt)
         classes = shared["shape-top-classes"] = {
             n: stmts[0] for n, stmts in bound.items() if len(stmts) == 1 and isinstance(stmts[0], ast.ClassDef)}
-    return classes.get(name)  # type: ignore[no-any-return]
+    return classes.get(name)
 
 
 def _arg(call: ast.Call, params: Sequence[str], name: str) -> ast.expr | None:
