@@ -59,7 +59,7 @@ CASES = [
     ("state: PydanticJsonSerde", MODEL, MODEL + "    currency: str\n", "q = await ctx.get('quote', serde=PydanticJsonSerde(Quote))", "", "unknown",
      "rea cannot tell whether the stored values"),
     ("state: extra forbid and a field removed", "class Quote(BaseModel, extra='forbid'):\n    price: int\n    note: str = ''\n",
-     "class Quote(BaseModel, extra='forbid'):\n    price: int\n", GET, "", "unknown", "a value written from the old class holds `note`"),
+     "class Quote(BaseModel, extra='forbid'):\n    price: int\n", GET, "", "unknown", "holds `note`"),
     ("state: a defaulted field", MODEL, MODEL + "    currency: str = 'EUR'\n", GET, "", "compatible", ""),
     ("model gains an Optional field without a default", MODEL, MODEL + "    currency: Optional[str]\n", RUN_TYPED, FETCH, "breaking", "Optional annotation alone"),
     ("model gains `Field(...)`", MODEL, MODEL + "    currency: str = Field(..., description='x')\n", RUN_TYPED, FETCH, "breaking", "`currency`"),
@@ -211,3 +211,38 @@ def test_a_base_class_changed_in_another_module_breaks_every_handler_that_reads_
     assert set(verdicts) == {"a", "b"}
     for h in verdicts.values():
         assert h.verdict is Verdict.BREAKING and "`tenant`" in h.reason, h.reason
+
+
+INPUT = ("import restate\nfrom pydantic import BaseModel\nfrom typing import Optional\n\nsvc = restate.Service('orders')\n\n\n{classes}\n\n"
+         "@svc.handler({deco})\nasync def place(ctx: restate.Context, order: {annotation}) -> str:\n{body}")
+
+
+def input_diff(old_classes: str, new_classes: str, annotation: str = "Order", deco: str = "", body: str = "    return order.sku\n",
+               new_body: str | None = None):
+    old, _ = shapes_of_sources({"app.py": INPUT.format(classes=old_classes, annotation=annotation, deco=deco, body=body)})
+    new, _ = shapes_of_sources({"app.py": INPUT.format(classes=new_classes, annotation=annotation, deco=deco,
+                                                        body=body if new_body is None else new_body)})
+    [h] = diff_projects(old, new).handlers
+    return h
+
+
+ORDER = "class Order(BaseModel):\n    sku: str\n"
+
+
+@pytest.mark.parametrize("annotation", ["Order", "Optional[Order]", "'Order'"])
+def test_an_input_model_that_gains_a_required_field_is_unknown(annotation):
+    """Replay decodes the journaled input (index 0) with the new model, and a failure there is the
+    SDK's terminal error: the invocation ends failed with its work half done. What callers sent
+    is not in the code: unknown, with the reason and the fix."""
+    h = input_diff(ORDER, ORDER + "    currency: str\n", annotation)
+    assert h.verdict is Verdict.UNKNOWN, h.reason
+    assert h.reason.startswith(f"the handler's input (journal index 0, app.py:{h.new.line}) is decoded as `Order` (app.py:8)")
+    assert "Unable to parse an input argument" in h.reason and "`currency`" in h.reason and "give it a default" in h.reason
+
+
+def test_an_input_model_change_that_decodes_stays_compatible_and_rides_along_a_break():
+    assert input_diff(ORDER, ORDER + "    currency: str = 'EUR'\n").verdict is Verdict.COMPATIBLE
+    assert input_diff(ORDER, ORDER + "    currency: str\n", deco="input_serde=restate.serde.JsonSerde()").verdict is Verdict.COMPATIBLE
+    run = "    await ctx.run_typed('{}', lambda: 1)\n    return order.sku\n"
+    h = input_diff(ORDER, ORDER + "    currency: str\n", body=run.format("a"), new_body=run.format("b"))
+    assert h.verdict is Verdict.BREAKING and "; besides, the handler's input (journal index 0" in h.reason

@@ -154,6 +154,10 @@ def compare_handlers(old: HandlerShape, new: HandlerShape) -> HandlerDiff:
             reason=f"the handler changed from {old.service_kind} {old.kind} to {new.service_kind} {new.kind}: "
                    "Restate routes and stores its invocations differently",
         )
+    return _input_checked(_compare_paths(old, new))
+
+
+def _compare_paths(old: HandlerShape, new: HandlerShape) -> HandlerDiff:
     if same_shape(old.shape, new.shape):
         return HandlerDiff(old.service, old.handler, Verdict.COMPATIBLE, old, new,
                            reason="the new code journals what the old code does, the same way (only lines moved, if anything)")
@@ -162,6 +166,21 @@ def compare_handlers(old: HandlerShape, new: HandlerShape) -> HandlerDiff:
     except TooManyPaths:
         return _kept(_too_many_paths(old, new))
     return _kept(_verdict(old, new, old_paths))
+
+
+def _input_checked(found: HandlerDiff) -> HandlerDiff:
+    """The input (journal index 0) is decoded at every replay: a model that an input sent for the
+    old one may not fit makes a compatible verdict unknown, and is added to any other's reason."""
+    old, new = found.old, found.new
+    if old is None or new is None or (old.input is None and new.input is None):
+        return found
+    broken = decode_break(old.input, new.input, "input")
+    if broken is None:
+        return found
+    said = f"the handler's input (journal index 0, {new.path}:{new.line}) is {broken}"
+    if found.verdict is Verdict.COMPATIBLE:
+        return replace(found, verdict=Verdict.UNKNOWN, reason=said)
+    return replace(found, reason=f"{found.reason}; besides, {said}")
 
 
 def _kept(found: HandlerDiff) -> HandlerDiff:

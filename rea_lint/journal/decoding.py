@@ -101,38 +101,46 @@ class Decoding:
         return Decoding(ast.unparse(name), f"{cls_path}:{cls.lineno}", kind, tuple(fields), required, defaults, forbid)
 
 
-def decode_break(old: Decoding | None, new: Decoding | None, written_by_old: bool = True) -> str | None:
+def decode_break(old: Decoding | None, new: Decoding | None, value: str = "result") -> str | None:
     """Why a value written from ``old`` cannot be decoded with ``new``; None when it can, or when
-    either side is not known. ``written_by_old``: the journaled value is certainly the SDK's dump of
-    an ``old`` instance (a run's result); a state value may have been written by other code, with
-    other keys, and the words say so."""
+    either side is not known. ``value`` says whose it is, which decides how sure rea is and what
+    follows: a run's `result` is certainly the SDK's dump of an ``old`` instance; a `state` value
+    may have been written by other code, with more keys; an `input` is what a caller sent."""
     if old is None or new is None:
         return None
     missing = [f for f in new.required if f not in old.fields]
+    extra = [f for f in old.fields if f not in new.fields] if new.forbids_extra else []
+    if not missing and not extra:
+        return None
+    error = "pydantic ValidationError" if new.kind == "pydantic" else "dacite MissingValueError"
     if missing:
         fields = ", ".join(f"`{f}`" for f in missing)
         it = "them" if len(missing) > 1 else "it"
         had = f"`{old.name}` ({old.where}) then" if old.name != new.name else f"the old `{old.name}` ({old.where})"
-        error = "pydantic ValidationError" if new.kind == "pydantic" else "dacite MissingValueError"
+        head = f"decoded as `{new.name}` ({new.where}), which requires the field{'s' * (len(missing) > 1)} {fields} that {had} did not have"
+        lacks = {"result": f"the values the old code journaled lack {it}",
+                 "state": f"a value written from the old `{old.name}` lacks {it}",
+                 "input": f"a request sent for the old `{old.name}` lacks {it}"}[value]
         fix = ("give it a default" if len(missing) == 1 else "give them defaults") + (
             " (pydantic: `= None` or `Field(default=...)`; an Optional annotation alone is still required)"
             if new.kind == "pydantic" else " (or make it Optional)")
-        head = f"decoded as `{new.name}` ({new.where}), which requires the field{'s' * (len(missing) > 1)} {fields} that {had} did not have"
-        if written_by_old:
-            return (f"{head}: the values the old code journaled lack {it}, so replay cannot decode them ({error}) "
-                    f"and Restate retries the invocation for good; {fix}")
-        return (f"{head}: a value written from the old `{old.name}` lacks {it}, and then replay cannot decode it ({error}), "
-                f"Restate retries the invocation for good, and every later read of such a value stored before this change "
-                f"fails the same way, not only in flight (rea cannot tell whether the stored values were all written so); {fix}")
-    if new.forbids_extra:
-        extra = [f for f in old.fields if f not in new.fields]
-        if extra:
-            fields = ", ".join(f"`{f}`" for f in extra)
-            holds = "the values the old code journaled hold" if written_by_old else "a value written from the old class holds"
-            return (f"decoded as `{new.name}` ({new.where}), which forbids keys it does not declare (`extra=\"forbid\"`), and "
-                    f"{holds} {fields} (`{old.name}`, {old.where}): replay cannot decode {'them' if written_by_old else 'it'} "
-                    "(pydantic ValidationError) and Restate retries the invocation for good; keep the field, or allow extra keys")
-    return None
+    else:
+        fields = ", ".join(f"`{f}`" for f in extra)
+        head = f"decoded as `{new.name}` ({new.where}), which forbids keys it does not declare (`extra=\"forbid\"`)"
+        lacks = {"result": f"the values the old code journaled hold {fields} (`{old.name}`, {old.where})",
+                 "state": f"a value written from the old `{old.name}` ({old.where}) holds {fields}",
+                 "input": f"a request sent for the old `{old.name}` ({old.where}) may hold {fields}"}[value]
+        fix = "keep the field, or allow extra keys"
+    if value == "result":
+        return f"{head}: {lacks}, so replay cannot decode them ({error}) and Restate retries the invocation for good; {fix}"
+    if value == "state":
+        return (f"{head}: {lacks}, and then replay cannot decode it ({error}), Restate retries the invocation for good, and "
+                "every later read of such a value stored before this change fails the same way, not only in flight (rea "
+                f"cannot tell whether the stored values were all written so); {fix}")
+    return (f"{head}: {lacks}, and then replay cannot decode it ({error}): the SDK ends the invocation with its terminal "
+            "error \"Unable to parse an input argument\" where its journal holds more, so the server reports 570 at index 1 "
+            "(the current execution attempts 'handler return') and retries it for good, and every new request without it "
+            f"fails (rea cannot tell what callers sent); {fix}")
 
 
 _Read = tuple[str, list[str], dict[str, bool], dict[str, bool], bool]

@@ -195,7 +195,7 @@ class _Guided:
                 why = field_mismatch(rec, op)
                 if why is None and (rec.decoded is not None or op.decoded is not None):
                     state = rec.kind is OpKind.GET_STATE  # (written by whoever set it: maybe with the key)
-                    broken = decode_break(rec.decoded, op.decoded, written_by_old=not state)
+                    broken = decode_break(rec.decoded, op.decoded, "state" if state else "result")
                     if broken is not None and state:
                         yield Outcome("unknown", i, op, exact, Unknown(f"the value of `{op.text}` is {broken}", op.path, op.line, op.col))
                         continue

@@ -209,6 +209,11 @@ class HandlerShape:
     """The service's name is computed at run time (`restate.Service(NAME)`,
     `restate.Service(self.name)`): ``service`` is then the variable's name (after the
     function's that makes it), the same on both sides of a comparison but not Restate's."""
+    input: Decoding | None = None
+    """The pydantic model the SDK decodes the handler's input (journal index 0) into, at every
+    replay (`journal.decoding`; restate-sdk 1.3 decodes no other class: a dataclass input is a dict)."""
+    input_line: int = 0
+    """The line of the input parameter (with ``input``)."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -672,8 +677,30 @@ class _Project:
                 shape: Node = builder.block(fn.node.body)
             except RecursionError:
                 shape = Unknown("the handler's code is nested too deeply for rea to follow", mod.path, fn.node.lineno, fn.node.col_offset)
-            out.append(HandlerShape(service, service_kind, handler, kind, mod.path, fn.node.lineno, fn.qualname, shape, computed))
+            given = self._input(mod, fn)
+            out.append(HandlerShape(service, service_kind, handler, kind, mod.path, fn.node.lineno, fn.qualname, shape, computed,
+                                    *(given if given is not None else (None, 0))))
         return out
+
+    def _input(self, mod: _Module, fn: Function) -> tuple[Decoding, int] | None:
+        """The model the handler's input is decoded into, and its parameter's line: the last
+        parameter's annotation (`Optional[X]` as `X`), as restate-sdk 1.3 reads a two-parameter
+        handler's signature, unless the decorator names its own `input_serde`."""
+        args = fn.node.args
+        params = [*args.posonlyargs, *args.args]
+        if len(params) != 2 or args.vararg or args.kwarg or args.kwonlyargs or params[-1].annotation is None:
+            return None
+        deco = fn.handler.decorator if fn.handler is not None else None
+        if isinstance(deco, ast.Call) and any(k.arg in ("input_serde", None) for k in deco.keywords):
+            return None
+        annotation = _optional_of(mod.model, params[-1].annotation)
+        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+            try:
+                annotation = ast.parse(annotation.value, mode="eval").body
+            except SyntaxError:
+                return None
+        found = Decoding.of(mod.model, mod.path, annotation, self.class_at, self.turn)
+        return (found, params[-1].lineno) if found is not None and found.kind == "pydantic" else None
 
 
 # --- building one function's shape -----------------------------------------------------------
