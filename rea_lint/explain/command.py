@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
     else:
         sys.stdout.write(render(result, problems, several(mismatches) if others else ""))
-    return EXIT_KNOWN if result.op is not None else EXIT_UNDECIDED
+    return EXIT_KNOWN if result.line is not None else EXIT_UNDECIDED
 
 
 def several(mismatches: Sequence[Mismatch]) -> str:
@@ -163,6 +163,9 @@ def render(result: Explanation, problems: Sequence[str] = (), several: str = "")
     if result.op is not None:
         via = f" (reached through {' -> '.join(result.op.via)})" if result.op.via else ""
         lines.append(f"  line:      {result.op.where()}  `{result.op.text}`{via}")
+    elif result.input_at:
+        lines.append(f"  line:      {result.input_at}  {result.as_dict()['code']}: the SDK could not decode the journaled input, "
+                     "and ended the invocation where its journal holds more")
     else:
         lines.append(f"  line:      cannot tell: {result.undecided}")
     for f in result.findings:

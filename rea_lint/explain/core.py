@@ -22,6 +22,7 @@ from rea_lint.catalog import DIVERGES_ON_REPLAY
 from rea_lint.explain.admin import RecordedEntry
 from rea_lint.explain.message import Mismatch, set_target
 from rea_lint.journal.compare import HandlerDiff, Verdict, compare_handlers, paired_with
+from rea_lint.journal.decoding import decode_break
 from rea_lint.journal.ops import Op
 from rea_lint.journal.replay import Recorded, kinds_of_command, locate
 from rea_lint.journal.shape import HandlerShape, Shapes
@@ -61,10 +62,13 @@ class Explanation:
     decided_cause: bool = False
     matched: str = ""
     """How rea took ``handler`` for the message's target when their names differ."""
+    input_at: str = ""
+    """`path:line` of the handler's input parameter, when the 570 is the SDK ending the invocation
+    because the journaled input no longer decodes with its model (``op`` is None then)."""
 
     @property
     def line(self) -> str | None:
-        return self.op.where() if self.op is not None else None
+        return self.op.where() if self.op is not None else self.input_at or None
 
     def as_dict(self) -> dict[str, object]:
         m = self.mismatch
@@ -73,7 +77,7 @@ class Explanation:
             "index": m.command_index, "kind": m.kind, "truncated": m.truncated or None,
             "unknown_operations": m.unknown_operations,
             "recorded": describe_recorded(m), "attempted": describe_attempted(m),
-            "line": self.line, "code": self.op.text if self.op else None, "ends": self.ends,
+            "line": self.line, "code": self.op.text if self.op else (self._input_text() if self.input_at else None), "ends": self.ends,
             "recorded_by": self.recorded_op.where() if self.recorded_op else None,
             "undecided": self.undecided or None,
             "cause": self.cause, "cause_decided": self.decided_cause,
@@ -84,6 +88,11 @@ class Explanation:
             "unusable_target": m.unusable_target,
             "handler_matched": self.matched or None,
         }
+
+
+    def _input_text(self) -> str:
+        model = self.handler.input.name if self.handler is not None and self.handler.input is not None else "?"
+        return f"the handler's input, decoded as `{model}`"
 
 
 def describe_recorded(m: Mismatch) -> str:
@@ -156,6 +165,8 @@ def explain(
         if location.ends and not location.unknown:
             out.undecided = (f"the current code returns before journal index {index}, where the journal recorded "
                              f"{describe_recorded(mismatch)}: operations were removed before it")
+        elif index == 1 and handler.input is not None:
+            _input_ended(out, handler, old_shapes, shapes)
         else:
             out.undecided = location.reason() or f"no path of the current code returns at index {index}"
     elif location.unknown:
@@ -172,6 +183,23 @@ def explain(
     else:
         out.undecided = location.reason() or f"no path of the current code reaches journal index {index}"
     return _cause(out, shapes, old_shapes, findings_of)
+
+
+def _input_ended(out: Explanation, handler: HandlerShape, old_shapes: Shapes | None, shapes: Shapes) -> None:
+    """The code attempted its output at index 1, where it cannot end: the SDK does so itself when
+    the journaled input no longer decodes with the handler's model (restate-sdk 1.3's terminal
+    "Unable to parse an input argument"). With the old code, whether the model changed so says
+    whether that is it; without, rea says what to compare."""
+    model = handler.input
+    assert model is not None
+    old = paired_with(handler, old_shapes, shapes) if old_shapes is not None else None
+    if old is not None and decode_break(old.input, model, "input") is not None:
+        out.input_at = f"{handler.path}:{handler.input_line}"
+        return
+    out.undecided = (f"no path of the current code returns at index 1; the SDK ends an invocation there itself when it "
+                     f"cannot decode its input into `{model.name}` ({model.where})"
+                     + ("" if old_shapes is not None else ": if that model changed since the invocation started, that is "
+                        "the cause (pass --since REV, the revision that was deployed, to compare)"))
 
 
 def _recorded_by(old: HandlerShape, m: Mismatch, journal: Sequence[RecordedEntry] | None) -> Op | None:

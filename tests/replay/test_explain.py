@@ -374,3 +374,23 @@ def test_a_result_that_no_longer_decodes_is_not_blamed_for_a_570(tmp_path, capsy
     assert data["diff_verdict"] == "breaking" and data["diff_index"] == 1
     assert "no longer decodes" in data["cause"] and "fails without a 570" in data["cause"]
     assert not data["cause_decided"]
+
+
+def test_a_570_at_the_handlers_end_from_an_input_that_no_longer_decodes_names_the_input(capsys, monkeypatch):
+    """restate-sdk 1.3 ends an invocation whose journaled input its model no longer takes ("Unable to
+    parse an input argument"): where the journal holds more, the server says 570 at index 1, the
+    code attempting 'handler return', which no path of the code does. With the old code, the model's
+    change is the cause and the input parameter the line (captured from p93 on restate-server 1.7.12)."""
+    text = sample("p93_input_model_required_field.server_log.txt")
+    code, data, err = explain(capsys, monkeypatch, V2, "--since", "tests/replay/corpus/v1", "--format", "json", "--message", text)
+    assert code == 0, err
+    assert data["line"] == f"{V2}/p93_input_model_required_field.py:22" and data["index"] == 1
+    assert data["code"] == "the handler's input, decoded as `Order`"
+    assert data["cause_decided"] and "rea diff says unknown: the handler's input (journal index 0" in data["cause"]
+    code, data, _ = explain(capsys, monkeypatch, V2, "--format", "json", "--message", text)
+    assert code == 1 and data["line"] is None
+    assert "cannot decode its input into `Order`" in data["undecided"] and "--since" in data["undecided"]
+    monkeypatch.chdir(ROOT)
+    assert main(["explain", V2, "--since", "tests/replay/corpus/v1", "--message", text]) == 0
+    out = capsys.readouterr().out
+    assert f"line:      {V2}/p93_input_model_required_field.py:22  the handler's input, decoded as `Order`" in out
