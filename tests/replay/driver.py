@@ -31,6 +31,7 @@ APP = "tests.replay.serve_corpus:app"
 
 _SERVICE = re.compile(r'^\s*(?:self\.)?svc = restate\.(?P<kind>Service|VirtualObject|Workflow)\("(?P<name>\w+)"\)', re.M)
 _PARK = re.compile(r"#\s*park (\d+)\s*$")
+_INPUT = re.compile(r"^# input: (.+)$", re.M)
 _UNDECODABLE = re.compile(r"validation errors? for \w+|MissingValueError|missing value for field")
 """A recorded result the new code cannot decode: pydantic's ValidationError, dacite's MissingValueError."""
 
@@ -59,6 +60,8 @@ class Pair:
     """A value's computation changed on purpose (a mutation before `ctx.set`, a use moved across
     a reassignment): source cannot tell the bytes, so `rea diff` must say unknown, never
     compatible, and the server shows whether the change breaks."""
+    input: Any = "x"
+    """The input each invocation is sent (a `# input: <json>` line in v1)."""
     seeded: bool = False
     """The service has a `seed` handler, called (on v1, to its end) with each invocation's key
     before the invocation starts: state stored before the change, which the invocation reads."""
@@ -109,7 +112,7 @@ def load_pairs() -> list[Pair]:
         pairs.append(Pair(path.stem, match["name"], match["kind"], handler, parks,
                           nondeterministic=text.startswith('"""Nondeterministic on purpose'),
                           computed=text.startswith('"""Computed on purpose'), exact="\n# exact index:" in text,
-                          seeded="\nasync def seed(" in text))
+                          seeded="\nasync def seed(" in text, input=json.loads(given[1]) if (given := _INPUT.search(text)) else "x"))
     return pairs
 
 
@@ -211,7 +214,7 @@ class Corpus:
             seeded = self.client.post(f"/{pair.service}/{inv.key}/seed", json="x")
             assert seeded.status_code < 300, f"{pair.name}: seed {seeded.status_code} {seeded.text}"
         path = f"/{pair.service}/{inv.key}/{pair.handler}/send" if inv.key else f"/{pair.service}/{pair.handler}/send"
-        resp = self.client.post(path, json="x")
+        resp = self.client.post(path, json=pair.input)
         assert resp.status_code < 300, f"{pair.name}: {resp.status_code} {resp.text}"
         inv.id = resp.json()["invocationId"]
 

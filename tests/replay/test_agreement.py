@@ -6,7 +6,9 @@ invocations are resumed (tests/replay/driver.py). Then, per invocation:
 
 - the server's outcome: completed, 570 journal mismatch (`sys_invocation.last_failure`), or
   undecodable: the journal matched but a recorded result no longer decodes with the class the new
-  code reads it into, and Restate retries the invocation for good (no 570);
+  code reads it into, and Restate retries the invocation for good (no 570). (A recorded input
+  that no longer decodes is a 570: the SDK ends the invocation at index 1 where the journal holds
+  more; the line is the handler's input parameter, which the SDK's log names by its model);
 - `rea diff`'s verdict for that invocation (`rea diff --base v1 --head v2 --format json`):
   breaking when the handler's first divergence lies
   inside the journal the invocation had recorded (its index < the number of recorded commands);
@@ -26,6 +28,7 @@ The table is published in docs/replay-compatibility.md; `REA_UPDATE_DOCS=1` rewr
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import io
 import json
@@ -47,6 +50,8 @@ DOC = ROOT / "docs" / "replay-compatibility.md"
 START, END = "<!-- agreement-table:start -->", "<!-- agreement-table:end -->"
 MIN_PAIRS = 30
 UNKNOWN_ID = "inv_13bQzop5XID25E67ePggMRHakRFxWOUXgV"
+UNDECODABLE = ("undecodable",)
+"""The outcome of a journaled result the new code cannot decode (retried for good, no 570)."""
 V2 = os.path.relpath(CORPUS / "v2", ROOT)
 V1 = os.path.relpath(CORPUS / "v1", ROOT)
 
@@ -70,7 +75,12 @@ class Row:
 
     @property
     def server_breaks(self) -> bool:
-        return self.inv.outcome in ("570", "undecodable")
+        return self.inv.outcome in ("570", *UNDECODABLE)
+
+    @property
+    def undecodable(self) -> bool:
+        """The server broke it on a journaled value it could not decode (no 570)."""
+        return self.inv.outcome in UNDECODABLE
 
 
 @contextlib.contextmanager
@@ -127,6 +137,24 @@ def _server_log_block(log: str, invocation_id: str) -> str | None:
 _SDK_BLOCK = re.compile(r"Exception in Restate handler\n(.*?VMException: \(570\).*?)(?=\nException in Restate handler|\n\[|\Z)", re.S)
 
 
+_INPUT_UNPARSED = re.compile(r"Unable to parse an input argument\. \d+ validation errors? for (\w+)")
+
+
+def _input_lines(app_log: str, names: set[str]) -> dict[str, str]:
+    """Pair module -> its v2 handler's input parameter line, for the pairs whose journaled input
+    the SDK could not decode (its 570 block: "Unable to parse an input argument", naming the model
+    the handler's last parameter is annotated with; no frame of the handler's own code)."""
+    models = {m for block in _SDK_BLOCK.findall(app_log) for m in _INPUT_UNPARSED.findall(block)}
+    out = {}
+    for name in sorted(names):
+        tree = ast.parse((CORPUS / "v2" / f"{name}.py").read_text(encoding="utf-8"))
+        for fn in (n for n in tree.body if isinstance(n, ast.AsyncFunctionDef) and n.name == "go"):
+            last = fn.args.args[-1]
+            if isinstance(last.annotation, ast.Name) and last.annotation.id in models:
+                out[name] = f"{V2}/{name}.py:{last.lineno}"
+    return out
+
+
 def _tracebacks(app_log: str) -> dict[tuple[str, int], set[str]]:
     """(pair module, journal index) -> the corpus lines the SDK's tracebacks end in (app log)."""
     out: dict[tuple[str, int], set[str]] = {}
@@ -165,9 +193,10 @@ def corpus() -> Iterator[tuple[list[Row], dict[str, Any]]]:
             elif inv.pair.computed:
                 # rea cannot tell the bytes: it must not say compatible, whatever the server does
                 ok = d["verdict"] == "unknown"
-                why = "a stored value may not decode" if "cannot decode" in d["reason"] else "computation changed"
-                verdict, breaks = f"{d['verdict']} ({why})", (inv.outcome in ("570", "undecodable")) if ok else None
-                undecodable = ok and inv.outcome == "undecodable" and "cannot decode" in d["reason"]
+                why = ("the input may not decode" if d["reason"].startswith("the handler's input") else
+                       "a stored value may not decode" if "cannot decode" in d["reason"] else "computation changed")
+                verdict, breaks = f"{d['verdict']} ({why})", (inv.outcome in ("570", *UNDECODABLE)) if ok else None
+                undecodable = ok and inv.outcome in UNDECODABLE and "cannot decode" in d["reason"]
             elif d["verdict"] == "compatible":
                 verdict, breaks = "compatible", False
             elif d["verdict"] == "breaking" and d.get("divergence"):
@@ -199,10 +228,12 @@ def corpus() -> Iterator[tuple[list[Row], dict[str, Any]]]:
         app_log = run.app.log_tail(50_000_000)
         facts.update(swap_seconds=run.swap_seconds, app_log=app_log, server_log=log)
     truths = _tracebacks(app_log)
+    inputs = _input_lines(app_log, {r.inv.pair.name for r in rows if r.index == 1})
     for row in rows:
         if row.index is not None:
             lines = truths.get((row.inv.pair.name, row.index), set())
-            row.truth = ", ".join(sorted(lines)) or None
+            row.truth = ", ".join(sorted(lines)) or (inputs.get(row.inv.pair.name) if row.index == 1 else None)
+    facts["input_pairs"] = set(inputs)
     yield rows, facts
 
 
@@ -253,9 +284,9 @@ def _agrees(r: Row) -> bool:
         return False
     if r.inv.pair.exact and r.server_breaks and r.diff_index != r.index:
         return False
-    if r.server_breaks and r.diff_undecodable != (r.inv.outcome == "undecodable"):
+    if r.server_breaks and r.diff_undecodable != r.undecodable:
         return False
-    if r.inv.outcome == "undecodable":
+    if r.undecodable:
         return True  # (no 570: nothing for rea explain to read)
     if r.server_breaks:
         return (bool(r.truth) and _line(r.from_log) == _line(r.from_id) == r.truth
@@ -286,10 +317,10 @@ def test_every_pair_ran_to_an_outcome(corpus):
     # a computed pair's change breaks some invocation: `compatible` would have been wrong there
     computed = {r.inv.pair.name for r in rows if r.inv.pair.computed}
     assert computed and all(any(r.server_breaks for r in rows if r.inv.pair.name == name) for name in computed)
-    odd = [f"{r.inv.pair.name}@{r.inv.park.kind}: {r.inv.outcome}" for r in rows if r.inv.outcome not in ("completed", "570", "undecodable")]
+    odd = [f"{r.inv.pair.name}@{r.inv.park.kind}: {r.inv.outcome}" for r in rows if r.inv.outcome not in ("completed", "570", *UNDECODABLE)]
     assert not odd, odd
     # every outcome occurs, so agreement is not trivially one-sided
-    assert {r.inv.outcome for r in rows} == {"completed", "570", "undecodable"}
+    assert {r.inv.outcome for r in rows} == {"completed", "570", *UNDECODABLE}
 
 
 def test_rea_diff_agrees_with_the_server(corpus):
@@ -303,12 +334,14 @@ def test_a_result_that_no_longer_decodes_is_the_break_rea_diff_names(corpus):
     """An invocation the server retries for good on a recorded result it cannot decode is one rea
     diff breaks for that reason, and a 570 is never put down to one: the two need different fixes
     (a default for the new field; the old deployment kept until its invocations drain)."""
-    rows, _ = corpus
+    rows, facts = corpus
     stuck = [r for r in rows if r.inv.outcome == "undecodable"]
     assert {r.inv.pair.name for r in stuck} == {"p89_run_result_model_required_field", "p90_state_model_required_field",
                                                  "p92_run_result_dataclass_required_field"}
+    # a recorded input that no longer decodes: 570 at index 1, at the handler's input parameter
+    assert facts["input_pairs"] == {"p93_input_model_required_field"}
     wrong = [f"{r.inv.pair.name}@park{r.inv.park.number}: server {r.inv.outcome}, rea diff {r.diff} (undecodable: {r.diff_undecodable})"
-             for r in rows if r.server_breaks and r.diff_undecodable != (r.inv.outcome == "undecodable")]
+             for r in rows if r.server_breaks and r.diff_undecodable != r.undecodable]
     assert not wrong, "\n".join(wrong)
     # the same change with a default for the new field completes, and rea diff calls it compatible
     control = [r for r in rows if r.inv.pair.name == "p91_state_model_defaulted_field"]
@@ -375,4 +408,5 @@ def test_the_sdk_log_of_every_failure_parses(corpus):
     for block in blocks:
         m = parse_message(block)
         assert m.command_index is not None and m.recorded and m.attempted
-        assert any("/replay/corpus/v2/" in f.path for f in m.frames)
+        # (the SDK ending an invocation whose input it cannot decode runs none of its code)
+        assert any("/replay/corpus/v2/" in f.path for f in m.frames) or _INPUT_UNPARSED.search(block)
