@@ -477,6 +477,9 @@ class _Project:
         """The other side of a comparison, already shaped: files it shaped the same are reused."""
         self.turns: dict[str, _Turn] = {}
         self.reused = 0
+        self._classes: dict[tuple[str, str], tuple[Model, ast.ClassDef, str] | None] = {}
+        """(file, name) -> `class_at`, for the turn of ``_classes_turn`` only."""
+        self._classes_turn: str | None = None
         self._rooted: dict[tuple[str, str, int], str | None] = {}
         """(module name, importing file's directory, its package depth) -> `_from_roots`."""
 
@@ -495,6 +498,7 @@ class _Project:
             shapes = self.handlers(mod) if mod is not None else []
         finally:
             self._turn = None
+            self._classes = {}
             if path not in self._kept:
                 self._loaded.pop(path, None)
         read = [path, *(p for p in self._lookups.values() if p is not None)]
@@ -610,7 +614,22 @@ class _Project:
 
     def class_at(self, model: Model, path: str, name: ast.expr) -> tuple[Model, ast.ClassDef, str] | None:
         """The project class ``name`` denotes at the top level of the module at ``path``
-        (`journal.decoding.ClassLookup`): a class that module defines once, or one it imports."""
+        (`journal.decoding.ClassLookup`): a class that module defines once, or one it imports.
+
+        Kept for the file being shaped only (each file's turn looks its modules up itself, for
+        `_same_before`), in the project: kept in a model's `memo`, the answer would hold that model
+        (or another file's) in a reference cycle, which only a collection frees."""
+        spelled = dotted(name) if isinstance(name, (ast.Name, ast.Attribute)) else None
+        if spelled is None:
+            return None
+        if self._classes_turn is not self._turn:
+            self._classes_turn, self._classes = self._turn, {}
+        key = (path, spelled)
+        if key not in self._classes:
+            self._classes[key] = self._class_at(model, path, name)
+        return self._classes[key]
+
+    def _class_at(self, model: Model, path: str, name: ast.expr) -> tuple[Model, ast.ClassDef, str] | None:
         if isinstance(name, ast.Name):
             cls = _top_class(model, name.id)
             if cls is not None:
@@ -1604,7 +1623,12 @@ def _top_class(model: Model, name: str) -> ast.ClassDef | None:
                 targets = [stmt.name]
             elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 targets = [(a.asname or a.name).split(".")[0] for a in stmt.names]
-            else:  # (assignments, and whatever a statement binds below it: `if`, `try`)
+            elif isinstance(stmt, ast.Expr):
+                continue  # (a docstring, a call: binds nothing a class could be)
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                for target in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]):
+                    targets += [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+            else:  # (whatever a statement binds below it: `if`, `try`)
                 targets = [n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)]
                 targets += [n.name for n in ast.walk(stmt) if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))]
             for t in targets:
