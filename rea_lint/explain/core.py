@@ -89,7 +89,6 @@ class Explanation:
             "handler_matched": self.matched or None,
         }
 
-
     def _input_text(self) -> str:
         model = self.handler.input.name if self.handler is not None and self.handler.input is not None else "?"
         return f"the handler's input, decoded as `{model}`"
