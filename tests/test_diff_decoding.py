@@ -246,3 +246,26 @@ def test_an_input_model_change_that_decodes_stays_compatible_and_rides_along_a_b
     run = "    await ctx.run_typed('{}', lambda: 1)\n    return order.sku\n"
     h = input_diff(ORDER, ORDER + "    currency: str\n", body=run.format("a"), new_body=run.format("b"))
     assert h.verdict is Verdict.BREAKING and "; besides, the handler's input (journal index 0" in h.reason
+
+
+NESTED = "class Address(BaseModel):\n    city: str\n{extra}\n\nclass Quote(BaseModel):\n    price: int\n    address: {annotation}\n"
+
+
+@pytest.mark.parametrize("extra,annotation,body,helpers,expected", [
+    ("    zip: str\n", "Address", RUN_TYPED, FETCH, "breaking"),
+    ("    zip: str\n", "Address", GET, "", "unknown"),
+    ("    zip: str = ''\n", "Address", RUN_TYPED, FETCH, "compatible"),
+    ("    zip: str\n", "Optional[Address]", RUN_TYPED, FETCH, "compatible"),  # (an old value may hold None there)
+    ("    zip: str\n", "list[Address]", RUN_TYPED, FETCH, "compatible"),  # (or no element)
+], ids=["required", "state", "defaulted", "optional", "list"])
+def test_a_class_a_field_holds_must_still_decode(extra, annotation, body, helpers, expected):
+    h = diff(NESTED.format(extra="", annotation=annotation), NESTED.format(extra=extra, annotation=annotation), body, helpers)
+    assert h.verdict.value == expected, h.reason
+    if expected != "compatible":
+        assert "whose field `address` is decoded as `Address`" in h.reason and "`zip`" in h.reason, h.reason
+
+
+def test_a_model_that_holds_itself_is_read_to_a_depth():
+    node = "class Quote(BaseModel):\n    price: int\n    parent: Quote\n"
+    assert diff(node, node + "    currency: str\n", RUN_TYPED, FETCH).verdict is Verdict.BREAKING
+    assert diff(node, node, RUN_TYPED, FETCH).verdict is Verdict.COMPATIBLE

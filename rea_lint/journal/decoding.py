@@ -32,6 +32,8 @@ ClassLookup = Callable[[Model, str, ast.expr], "tuple[Model, ast.ClassDef, str] 
 module's model, its definition and its file; None when it is not a class of the project."""
 
 _UNREAD = object()
+_NOT_CLASSES = ("builtins.", "typing.", "typing_extensions.", "datetime.", "decimal.", "uuid.", "enum.", "pydantic.")
+"""Where a field's annotation names no project class (not looked up)."""
 _PYDANTIC_BASES = frozenset({"pydantic.BaseModel", "pydantic.main.BaseModel"})
 _DATACLASS = frozenset({"dataclasses.dataclass"})
 _FIELD = {"pydantic.Field": "pydantic", "pydantic.fields.Field": "pydantic", "dataclasses.field": "dataclass"}
@@ -75,9 +77,12 @@ class Decoding:
     """Field -> whether it has a default (for the advice)."""
     forbids_extra: bool
     """`extra="forbid"`: a key the class does not declare fails the decode."""
+    nested: dict[str, "Decoding"]
+    """Field -> the class it holds, for a field the class itself declares as that class
+    (`address: Address`, not `Optional[Address]` nor `list[Address]`: those may hold none)."""
 
     @staticmethod
-    def of(model: Model, path: str, name: ast.expr, lookup: ClassLookup, turn: object = None) -> "Decoding | None":
+    def of(model: Model, path: str, name: ast.expr, lookup: ClassLookup, turn: object = None, depth: int = 0) -> "Decoding | None":
         """The decoding ``name`` (a class named in the module of ``model``, at ``path``) stands for, or None.
 
         A class is read once per ``turn`` (the file whose handlers are being shaped): each turn
@@ -93,12 +98,18 @@ class Decoding:
             read = cls_model.memo[key] = _read(cls_model, cls, cls_path, lookup, depth=0)
         if read is None:
             return None
-        kind, fields, defaults, optional, forbid = read
+        kind, fields, defaults, optional, forbid, direct = read
+        nested: dict[str, Decoding] = {}
+        if depth < 4:  # (a model that holds itself: `parent: Node`)
+            for field_name, annotation in direct.items():
+                inner = Decoding.of(cls_model, cls_path, annotation, lookup, turn, depth + 1)
+                if inner is not None:
+                    nested[field_name] = inner
         if kind == "pydantic":
             required = tuple(f for f in fields if not defaults[f])
         else:
             required = tuple(f for f in fields if not defaults[f] and not optional[f])
-        return Decoding(ast.unparse(name), f"{cls_path}:{cls.lineno}", kind, tuple(fields), required, defaults, forbid)
+        return Decoding(ast.unparse(name), f"{cls_path}:{cls.lineno}", kind, tuple(fields), required, defaults, forbid, nested)
 
 
 def decode_break(old: Decoding | None, new: Decoding | None, value: str = "result") -> str | None:
@@ -111,6 +122,13 @@ def decode_break(old: Decoding | None, new: Decoding | None, value: str = "resul
     missing = [f for f in new.required if f not in old.fields]
     extra = [f for f in old.fields if f not in new.fields] if new.forbids_extra else []
     if not missing and not extra:
+        # a field the old class required to hold an old instance of a class holds one in every value
+        for field_name, inner in new.nested.items():
+            held = old.nested.get(field_name)
+            if held is not None and not old.defaults.get(field_name, True):
+                why = decode_break(held, inner, value)
+                if why is not None:
+                    return f"decoded as `{new.name}` ({new.where}), whose field `{field_name}` is {why}"
         return None
     error = "pydantic ValidationError" if new.kind == "pydantic" else "dacite MissingValueError"
     if missing:
@@ -143,8 +161,9 @@ def decode_break(old: Decoding | None, new: Decoding | None, value: str = "resul
             f"fails (rea cannot tell what callers sent); {fix}")
 
 
-_Read = tuple[str, list[str], dict[str, bool], dict[str, bool], bool]
-"""(kind, fields in order, field -> has a default, field -> Optional, forbids extra)."""
+_Read = tuple[str, list[str], dict[str, bool], dict[str, bool], bool, dict[str, ast.expr]]
+"""(kind, fields in order, field -> has a default, field -> Optional, forbids extra, field -> the
+class name it is annotated with, for the class's own fields annotated with a bare name)."""
 
 
 def _read(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, depth: int) -> _Read | None:
@@ -162,6 +181,7 @@ def _read(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, depth
     optional: dict[str, bool] = {}
     forbid = False
     inherited = False
+    direct: dict[str, ast.expr] = {}
     for base in cls.bases:
         qual = _qual(model, base)
         if kind == "pydantic" and qual in _PYDANTIC_BASES:
@@ -212,6 +232,12 @@ def _read(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, depth
             if name not in defaults:
                 fields.append(name)
             defaults[name], optional[name] = has_default, _is_optional(model, stmt.annotation)
+            annotation = stmt.annotation
+            plain = isinstance(annotation, (ast.Name, ast.Attribute)) and not (_qual(model, annotation) or "").startswith(_NOT_CLASSES)
+            if plain:
+                direct[name] = annotation  # (a class of the project's, if it is one: `Decoding.of` looks)
+            else:
+                direct.pop(name, None)
         elif isinstance(stmt, ast.Assign):
             if kind == "dataclass" or len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
                 return None
@@ -234,7 +260,7 @@ def _read(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, depth
             continue
         else:
             return None  # a nested class (pydantic v1's `class Config`), a statement rea does not read
-    return kind, fields, defaults, optional, forbid
+    return kind, fields, defaults, optional, forbid, direct
 
 
 def _qual(model: Model, node: ast.expr) -> str | None:
