@@ -41,6 +41,16 @@ class AdminError(RuntimeError):
     """The admin API could not answer (unreachable, refused the query, unknown invocation)."""
 
 
+class NotAMismatch(AdminError):
+    """The invocation failed with something else than a journal mismatch: its failure text and
+    target, for whoever can explain that failure (`explain.undecodable`)."""
+
+    def __init__(self, message: str, failure: str, target: str | None) -> None:
+        super().__init__(message)
+        self.failure = failure
+        self.target = target
+
+
 @dataclass(frozen=True)
 class RecordedEntry:
     """One command of the recorded journal, numbered as the protocol numbers commands."""
@@ -228,8 +238,8 @@ def fetch_invocation(admin_url: str, invocation_id: str, timeout: float = 10.0) 
         mismatch = mismatch_at(failure, related, kind, name)
     except MessageError:
         code = row.text("last_failure_error_code")
-        raise AdminError(f"{invocation_id} failed with something else than a journal mismatch"
-                         f"{f' ({code})' if code else ''}: {failure.splitlines()[0][:200]}") from None
+        raise NotAMismatch(f"{invocation_id} failed with something else than a journal mismatch"
+                           f"{f' ({code})' if code else ''}: {failure.splitlines()[0][:200]}", failure, row.target("target")) from None
     mismatch.invocation_id = invocation_id
     target = row.target("target")
     if target:

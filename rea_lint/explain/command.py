@@ -1,5 +1,8 @@
 """`rea explain`: from a 570 journal mismatch to the line of the current code and its cause.
 
+A journaled value the code can no longer decode (no 570: the SDK's decoder fails at every retry)
+is explained too (`explain.undecodable`).
+
 Input: the error text (``--message TEXT``, ``--message-file FILE`` or stdin), or
 ``--invocation-id ID --admin-url URL`` (the last failure and the journal, read through the
 admin API). PATHS are the current code (default: the current directory); ``--since REV``
@@ -17,11 +20,12 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from rea_lint.explain.admin import AdminError, RecordedEntry, fetch_invocation
+from rea_lint.explain.admin import AdminError, NotAMismatch, RecordedEntry, fetch_invocation
 from rea_lint.explain.core import Explanation, Finding, describe_attempted, describe_recorded, explain
-from rea_lint.explain.message import MessageError, Mismatch, parse_messages, set_target
+from rea_lint.explain.message import MessageError, Mismatch, NoOperation, parse_messages, set_target
 from rea_lint.explain.since import SinceError, old_shapes
 from rea_lint.explain.text import TextError, read_text
+from rea_lint.explain.undecodable import Undecodable, explain_undecodable, parse_undecodable
 
 from rea_lint.explain.arguments import add_parser
 
@@ -32,6 +36,15 @@ EXIT_KNOWN, EXIT_UNDECIDED, EXIT_ERROR = 0, 1, 2
 
 class _Bad(Exception):
     """Bad input: one line, exit 2."""
+
+
+class _NotA570(MessageError):
+    """The text holds no journal mismatch: kept, for `explain.undecodable` to read."""
+
+    def __init__(self, message: str, failure: str) -> None:
+        super().__init__(message)
+        self.failure = failure
+        self.target: str | None = None
 
 
 _EMPTY = {
@@ -53,7 +66,13 @@ def run(args: argparse.Namespace) -> int:
         for name, (flag, what) in _EMPTY.items():
             if getattr(args, name) is not None and not getattr(args, name).strip():
                 raise _Bad(f"{flag} is empty: {what}")
-        mismatches, journal = _input(args)
+        try:
+            mismatches, journal = _input(args)
+        except (_NotA570, NotAMismatch) as err:
+            failure = parse_undecodable(err.failure)
+            if failure is None:
+                raise
+            return _undecodable(args, failure, err.target)
         mismatch, others = mismatches[0], mismatches[1:]
         if args.handler:
             if args.handler.count("/") not in (1, 2) or not all(args.handler.split("/")):
@@ -113,7 +132,43 @@ def _input(args: argparse.Namespace) -> tuple[list[Mismatch], list[RecordedEntry
             raise _Bad("nothing to explain: paste the 570 error on stdin, or pass --message, --message-file "
                        "or --invocation-id with --admin-url")
         text = read_text(getattr(sys.stdin, "buffer", sys.stdin), "stdin")
-    return parse_messages(text), None
+    try:
+        return parse_messages(text), None
+    except NoOperation:
+        raise
+    except MessageError as err:
+        raise _NotA570(str(err), text) from None
+
+
+def _undecodable(args: argparse.Namespace, failure: Undecodable, target: str | None) -> int:
+    """A journaled value the code cannot decode (no 570): the line that decoded it, and why."""
+    try:
+        if args.handler:
+            target = args.handler
+        shapes, problems = _current(args.paths)
+        old, old_problems = old_shapes(args.since, args.paths) if args.since else (None, [])
+    except (_Bad, SinceError) as err:
+        print(f"rea: error: {err}", file=sys.stderr)
+        return EXIT_ERROR
+    result = explain_undecodable(failure, shapes, old, args.since or "", target)
+    problems = problems + [f"the code --since {args.since} names: {p}" for p in old_problems]
+    if args.format == "json":
+        data = result.as_dict()
+        data["problems"] = problems
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    else:
+        f = result.failure
+        lines = [f"not a journal mismatch: a journaled value the code cannot decode ({f.error}"
+                 + (f" for `{f.model}`" if f.model else "") + "): Restate retries the invocation, and it fails the same way every time"]
+        if result.handler is not None:
+            lines.append(f"  handler:   {result.handler.service}/{result.handler.handler}")
+        lines.append(f"  fields:    {'; '.join(f.fields) or '?'}")
+        lines.append(f"  line:      {result.op.where()}  `{result.op.text}`" if result.op is not None
+                     else f"  line:      cannot tell: {result.undecided}")
+        lines.append(f"  cause:     {result.cause}")
+        lines.extend(f"  problem:   {p}" for p in problems)
+        sys.stdout.write("\n".join(lines) + "\n")
+    return EXIT_KNOWN if result.line is not None else EXIT_UNDECIDED
 
 
 def _current(paths: Sequence[str]):

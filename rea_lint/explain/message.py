@@ -364,6 +364,17 @@ def _context(text: str, mismatch: Mismatch) -> None:
     mismatch.frames = [Frame(m["path"], int(m["line"]), m["fn"]) for m in _FRAME.finditer(text)]
 
 
+def clean_text(raw: str) -> str:
+    """An error's text as printed: ANSI colours off, a JSON log line's escaped string decoded."""
+    return _clean(raw)
+
+
+def traceback_frames(raw: str) -> list[Frame]:
+    """The Python traceback frames in an error's text (any wrapping: ANSI colours, a JSON log line),
+    innermost last."""
+    return [Frame(m["path"], int(m["line"]), m["fn"]) for m in _FRAME.finditer(_clean(raw))]
+
+
 def _set_target(mismatch: Mismatch, target: str) -> None:
     """Service and handler names hold no `/`; a virtual object's key may (`Cart/a/b/add`: key `a/b`)."""
     parts = target.split("/")

@@ -394,3 +394,49 @@ def test_a_570_at_the_handlers_end_from_an_input_that_no_longer_decodes_names_th
     assert main(["explain", V2, "--since", "tests/replay/corpus/v1", "--message", text]) == 0
     out = capsys.readouterr().out
     assert f"line:      {V2}/p93_input_model_required_field.py:22  the handler's input, decoded as `Order`" in out
+
+
+def test_a_result_that_no_longer_decodes_is_explained_though_it_is_no_570(capsys, monkeypatch):
+    """The failure Restate retries for good after a model gained a required field (captured from
+    p89 on restate-server 1.7.12: `last_failure`, the SDK's traceback included): the line that
+    decoded it, the class and field, and with the deployed code the change (rea diff's verdict)."""
+    text = sample("p89_run_result_model_required_field.last_failure.txt")
+    code, data, err = explain(capsys, monkeypatch, V2, "--since", "tests/replay/corpus/v1", "--format", "json", "--message", text)
+    assert code == 0, err
+    assert data["kind"] == "undecodable" and data["model"] == "Quote" and data["fields"] == ["currency: Field required"]
+    assert data["line"] == f"{V2}/p89_run_result_model_required_field.py:27" and data["code"] == "ctx.run_typed('fetch', fetch)"
+    assert data["cause_decided"] and data["diff_verdict"] == "breaking" and "requires the field `currency`" in data["cause"]
+    code, data, _ = explain(capsys, monkeypatch, V2, "--format", "json", "--message", text)
+    assert code == 0 and data["line"] == f"{V2}/p89_run_result_model_required_field.py:27"
+    assert not data["cause_decided"] and "--since" in data["cause"]
+    monkeypatch.chdir(ROOT)
+    assert main(["explain", V2, "--message", text]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("not a journal mismatch: a journaled value the code cannot decode (pydantic ValidationError for `Quote`)")
+    assert f"line:      {V2}/p89_run_result_model_required_field.py:27  `ctx.run_typed('fetch', fetch)`" in out
+
+
+def test_a_decoder_failure_without_a_traceback_is_placed_by_its_class_alone(capsys, monkeypatch):
+    text = "[500 Internal] 1 validation error for Quote\ncurrency\n  Field required [type=missing, input_value={'price': 1}, input_type=dict]\n"
+    code, data, _ = explain(capsys, monkeypatch, f"{V2}/p89_run_result_model_required_field.py", "--format", "json", "--message", text)
+    assert code == 0 and data["line"].endswith("p89_run_result_model_required_field.py:27")
+    # the class is decoded nowhere in the code given: no line, and why
+    code, data, _ = explain(capsys, monkeypatch, f"{V2}/p07_rename_run.py", "--format", "json", "--message", text)
+    assert code == 1 and data["line"] is None and "no operation of the current code decodes into `Quote`" in data["undecided"]
+
+
+def test_dacite_and_nested_failures_parse():
+    from rea_lint.explain.undecodable import parse_undecodable
+
+    found = parse_undecodable('[500 Internal] dacite.exceptions.MissingValueError: missing value for field "warehouse"')
+    assert found is not None and found.error == "dacite MissingValueError" and found.model is None
+    assert found.fields == ["warehouse: missing value"]
+    found = parse_undecodable("2 validation errors for Customer\naddress.country\n  Field required [type=missing]\nname\n  Input should be a valid string [type=string_type]\n")
+    assert found is not None and found.model == "Customer"
+    assert found.fields == ["address.country: Field required", "name: Input should be a valid string"]
+    assert parse_undecodable("[500 Internal] ValueError: boom") is None
+
+
+def test_text_that_is_neither_a_570_nor_a_decoder_failure_is_still_bad_input(capsys, monkeypatch):
+    code, data, err = explain(capsys, monkeypatch, V2, "--message", "[500 Internal] ValueError: boom")
+    assert code == 2 and "no journal mismatch in the input" in err
