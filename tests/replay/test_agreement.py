@@ -42,6 +42,7 @@ import pytest
 
 from rea_lint.explain.command import add_parser
 from rea_lint.explain.message import parse_message
+from rea_lint.explain.undecodable import parse_undecodable
 
 from .driver import CORPUS, Corpus, Invocation, load_pairs, plan
 
@@ -218,7 +219,19 @@ def corpus() -> Iterator[tuple[list[Row], dict[str, Any]]]:
                 _, from_id, err = _explain([v2, "--since", v1, "--format", "json", "--invocation-id", inv.id,
                                             "--admin-url", run.server.admin_url])
                 assert from_id is not None, err
-            rows.append(Row(inv, index, verdict, breaks, diff_index, undecodable, from_log, from_id, None))
+            truth = None
+            if inv.outcome == "undecodable":
+                # no 570: rea explain reads the decoder's failure (the text Restate keeps, and the
+                # invocation), whose traceback names the line that decoded it: the truth
+                v2, v1 = f"{V2}/{inv.pair.name}.py", f"{V1}/{inv.pair.name}.py"
+                _, from_log, err = _explain([v2, "--since", v1, "--format", "json", "--message", inv.failure])
+                assert from_log is not None, err
+                _, from_id, err = _explain([v2, "--since", v1, "--format", "json", "--invocation-id", inv.id,
+                                            "--admin-url", run.server.admin_url])
+                assert from_id is not None, err
+                frames = [f for f in parse_undecodable(inv.failure).frames if "/replay/corpus/v2/" in f.path]  # type: ignore[union-attr]
+                truth = f"{os.path.relpath(frames[-1].path, ROOT)}:{frames[-1].line}" if frames else None
+            rows.append(Row(inv, index, verdict, breaks, diff_index, undecodable, from_log, from_id, truth))
         done = next(i for i in run.invocations if i.outcome == "completed")
         facts["malformed_id"] = _explain([V2, "--invocation-id", "inv_1aBcDeFgHiJkLmNoPqRsTuVwXyZ0", "--admin-url", run.server.admin_url])
         # a well-formed id this server never issued (another server's, from tests/replay/samples)
@@ -271,6 +284,8 @@ def table(rows: list[Row]) -> str:
 def _cause(data: dict[str, Any] | None) -> str:
     if data is None:
         return ""
+    if data.get("kind") == "undecodable":
+        return f"code change (rea diff: {data['diff_verdict']}, decoding)" if data["cause_decided"] else "cannot tell"
     if data["findings"]:
         first = data["findings"][0]
         return f"{first['code']} at line {first['line']}"
@@ -286,8 +301,9 @@ def _agrees(r: Row) -> bool:
         return False
     if r.server_breaks and r.diff_undecodable != r.undecodable:
         return False
-    if r.undecodable:
-        return True  # (no 570: nothing for rea explain to read)
+    if r.undecodable:  # (no 570: rea explain reads the decoder's failure, and names the change)
+        return (bool(r.truth) and _line(r.from_log) == _line(r.from_id) == r.truth
+                and all(d is not None and d["kind"] == "undecodable" and d["cause_decided"] for d in (r.from_log, r.from_id)))
     if r.server_breaks:
         return (bool(r.truth) and _line(r.from_log) == _line(r.from_id) == r.truth
                 and all(_blames(r, d) for d in (r.from_log, r.from_id)))
@@ -336,6 +352,9 @@ def test_a_result_that_no_longer_decodes_is_the_break_rea_diff_names(corpus):
     (a default for the new field; the old deployment kept until its invocations drain)."""
     rows, facts = corpus
     stuck = [r for r in rows if r.inv.outcome == "undecodable"]
+    unexplained = [f"{r.inv.pair.name}: SDK {r.truth}; from the failure {_line(r.from_log)}; from the id {_line(r.from_id)}"
+                   for r in stuck if not _agrees(r)]
+    assert not unexplained, "\n".join(unexplained)
     assert {r.inv.pair.name for r in stuck} == {"p89_run_result_model_required_field", "p90_state_model_required_field",
                                                  "p92_run_result_dataclass_required_field", "p94_run_result_nested_model_required_field"}
     # a recorded input that no longer decodes: 570 at index 1, at the handler's input parameter
