@@ -269,3 +269,28 @@ def test_a_model_that_holds_itself_is_read_to_a_depth():
     node = "class Quote(BaseModel):\n    price: int\n    parent: Quote\n"
     assert diff(node, node + "    currency: str\n", RUN_TYPED, FETCH).verdict is Verdict.BREAKING
     assert diff(node, node, RUN_TYPED, FETCH).verdict is Verdict.COMPATIBLE
+
+
+CALLS = ("import restate\nfrom pydantic import BaseModel\nfrom typing import Optional\n\nsvc = restate.Service('quotes')\n\n\n{classes}\n\n"
+         "@svc.handler({deco})\nasync def quote(ctx: restate.Context, sku: str) -> {returns}:\n    return Quote(price=1)\n\n\n"
+         "@svc.handler()\nasync def buy(ctx: restate.Context, sku: str) -> str:\n    q = await ctx.{how}\n    return 'ok'\n")
+
+
+@pytest.mark.parametrize("returns,deco,how,expected", [
+    ("Quote", "", "service_call(quote, arg=sku)", "unknown"),
+    ("Optional[Quote]", "", "service_call(quote, arg=sku)", "unknown"),
+    ("Quote", "output_serde=restate.serde.JsonSerde()", "service_call(quote, arg=sku)", "compatible"),
+    ("Quote", "", "service_send(quote, arg=sku)", "compatible"),  # (a send journals no result)
+    ("Quote", "", "generic_call('quotes', 'quote', arg=b'x')", "compatible"),  # (raw bytes: nothing decoded)
+], ids=["call", "optional", "own serde", "send", "generic"])
+def test_a_calls_result_decoded_into_a_changed_model_is_unknown(returns, deco, how, expected):
+    """The result was written by the called handler's deployment, which may have run newer code
+    when it answered: unknown, with the reason, never breaking."""
+    classes = "class Quote(BaseModel):\n    price: int\n"
+    old, _ = shapes_of_sources({"app.py": CALLS.format(classes=classes, returns=returns, deco=deco, how=how)})
+    new, _ = shapes_of_sources({"app.py": CALLS.format(classes=classes + "    currency: str\n", returns=returns, deco=deco, how=how)})
+    verdicts = {h.handler: h for h in diff_projects(old, new).handlers}
+    h = verdicts["buy"]
+    assert h.verdict.value == expected, h.reason
+    if expected == "unknown":
+        assert "a result the called handler returned as the old `Quote`" in h.reason and "`currency`" in h.reason

@@ -116,7 +116,8 @@ def decode_break(old: Decoding | None, new: Decoding | None, value: str = "resul
     """Why a value written from ``old`` cannot be decoded with ``new``; None when it can, or when
     either side is not known. ``value`` says whose it is, which decides how sure rea is and what
     follows: a run's `result` is certainly the SDK's dump of an ``old`` instance; a `state` value
-    may have been written by other code, with more keys; an `input` is what a caller sent."""
+    may have been written by other code, with more keys; a `call`'s result by the called handler's
+    deployment, maybe newer code; an `input` is what a caller sent."""
     if old is None or new is None:
         return None
     missing = [f for f in new.required if f not in old.fields]
@@ -138,6 +139,7 @@ def decode_break(old: Decoding | None, new: Decoding | None, value: str = "resul
         head = f"decoded as `{new.name}` ({new.where}), which requires the field{'s' * (len(missing) > 1)} {fields} that {had} did not have"
         lacks = {"result": f"the values the old code journaled lack {it}",
                  "state": f"a value written from the old `{old.name}` lacks {it}",
+                 "call": f"a result the called handler returned as the old `{old.name}` lacks {it}",
                  "input": f"a request sent for the old `{old.name}` lacks {it}"}[value]
         fix = ("give it a default" if len(missing) == 1 else "give them defaults") + (
             " (pydantic: `= None` or `Field(default=...)`; an Optional annotation alone is still required)"
@@ -147,10 +149,14 @@ def decode_break(old: Decoding | None, new: Decoding | None, value: str = "resul
         head = f"decoded as `{new.name}` ({new.where}), which forbids keys it does not declare (`extra=\"forbid\"`)"
         lacks = {"result": f"the values the old code journaled hold {fields} (`{old.name}`, {old.where})",
                  "state": f"a value written from the old `{old.name}` ({old.where}) holds {fields}",
+                 "call": f"a result the called handler returned as the old `{old.name}` ({old.where}) holds {fields}",
                  "input": f"a request sent for the old `{old.name}` ({old.where}) may hold {fields}"}[value]
         fix = "keep the field, or allow extra keys"
     if value == "result":
         return f"{head}: {lacks}, so replay cannot decode them ({error}) and Restate retries the invocation for good; {fix}"
+    if value == "call":
+        return (f"{head}: {lacks}, and then replay cannot decode it ({error}) and Restate retries the invocation for good "
+                f"(rea cannot tell which code the called handler's deployment ran when it answered); {fix}")
     if value == "state":
         return (f"{head}: {lacks}, and then replay cannot decode it ({error}), Restate retries the invocation for good, and "
                 "every later read of such a value stored before this change fails the same way, not only in flight (rea "

@@ -1335,7 +1335,24 @@ class _ShapeBuilder:
         fields["idempotency_key"] = self._field(_arg(call, params, "idempotency_key"), empty=None)
         fields["scope"] = self._field(scope if scope is not None else _arg(call, params, "scope"), empty=None)
         fields["limit_key"] = self._field(_arg(call, params, "limit_key"), empty=None)
-        return Step(self._op(kind, call, fields))
+        decoded = self._call_decoded(_arg(call, params, "tpe")) if kind is OpKind.CALL and not method.startswith("generic_") else None
+        return Step(self._op(kind, call, fields, decoded))
+
+    def _call_decoded(self, tpe: ast.expr | None) -> Decoding | None:
+        """The model a call's result is decoded into: the called handler's output serde, which
+        restate-sdk 1.3 makes from its return annotation (`Optional[X]` as `X`) for a pydantic model
+        (a dataclass result arrives as a dict), unless its decorator names an `output_serde`."""
+        qual = self.mod.resolver.target(tpe, self.fn) if isinstance(tpe, (ast.Name, ast.Attribute)) else None
+        found = self.p.resolve(qual, self.mod.path) if qual else None
+        if found is None or found[1].handler is None:
+            return None
+        mod, fn = found
+        deco = fn.handler.decorator  # type: ignore[union-attr]
+        returns = getattr(fn.node, "returns", None)
+        if returns is None or (isinstance(deco, ast.Call) and any(k.arg in ("output_serde", None) for k in deco.keywords)):
+            return None
+        decoded = Decoding.of(mod.model, mod.path, _optional_of(mod.model, returns), self.p.class_at, self.p.turn)
+        return decoded if decoded is not None and decoded.kind == "pydantic" else None
 
     def _target(self, tpe: ast.expr | None) -> tuple[Field, Field]:
         """The service and handler a handler reference names (`greet`, `greeter.greet`)."""
