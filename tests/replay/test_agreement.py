@@ -195,6 +195,7 @@ def corpus() -> Iterator[tuple[list[Row], dict[str, Any]]]:
                 # rea cannot tell the bytes: it must not say compatible, whatever the server does
                 ok = d["verdict"] == "unknown"
                 why = ("the input may not decode" if d["reason"].startswith("the handler's input") else
+                       "a call's result may not decode" if "the called handler returned" in d["reason"] else
                        "a stored value may not decode" if "cannot decode" in d["reason"] else "computation changed")
                 verdict, breaks = f"{d['verdict']} ({why})", (inv.outcome in ("570", *UNDECODABLE)) if ok else None
                 undecodable = ok and inv.outcome in UNDECODABLE and "cannot decode" in d["reason"]
@@ -356,7 +357,8 @@ def test_a_result_that_no_longer_decodes_is_the_break_rea_diff_names(corpus):
                    for r in stuck if not _agrees(r)]
     assert not unexplained, "\n".join(unexplained)
     assert {r.inv.pair.name for r in stuck} == {"p89_run_result_model_required_field", "p90_state_model_required_field",
-                                                 "p92_run_result_dataclass_required_field", "p94_run_result_nested_model_required_field"}
+                                                 "p92_run_result_dataclass_required_field", "p94_run_result_nested_model_required_field",
+                                                 "p95_call_result_model_required_field"}
     # a recorded input that no longer decodes: 570 at index 1, at the handler's input parameter
     assert facts["input_pairs"] == {"p93_input_model_required_field"}
     wrong = [f"{r.inv.pair.name}@park{r.inv.park.number}: server {r.inv.outcome}, rea diff {r.diff} (undecodable: {r.diff_undecodable})"
