@@ -158,8 +158,10 @@ def _undecodable(args: argparse.Namespace, failure: Undecodable, target: str | N
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
     else:
         f = result.failure
-        lines = [f"not a journal mismatch: a journaled value the code cannot decode ({f.error}"
-                 + (f" for `{f.model}`" if f.model else "") + "): Restate retries the invocation, and it fails the same way every time"]
+        error = f"{f.error}" + (f" for `{f.model}`" if f.model else "")
+        lines = [f"not a journal mismatch: a journaled value the code cannot decode ({error}): Restate retries the invocation, "
+                 "and it fails the same way every time" if result.op is not None else
+                 f"not a journal mismatch: {error}, which no operation of the code that decodes a journaled value raised"]
         if result.handler is not None:
             lines.append(f"  handler:   {result.handler.service}/{result.handler.handler}")
         lines.append(f"  fields:    {'; '.join(f.fields) or '?'}")

@@ -440,3 +440,19 @@ def test_dacite_and_nested_failures_parse():
 def test_text_that_is_neither_a_570_nor_a_decoder_failure_is_still_bad_input(capsys, monkeypatch):
     code, data, err = explain(capsys, monkeypatch, V2, "--message", "[500 Internal] ValueError: boom")
     assert code == 2 and "no journal mismatch in the input" in err
+
+
+def test_a_validation_error_of_the_handlers_own_code_is_not_called_a_journaled_value(capsys, monkeypatch, tmp_path):
+    """`Model(**data)` failing in the handler's own code is a ValidationError too, but no journaled
+    value: rea names no line and does not say one was."""
+    (tmp_path / "svc.py").write_text(
+        "import restate\nfrom pydantic import BaseModel\n\n\nclass Quote(BaseModel):\n    price: int\n\n\n"
+        "svc = restate.Service('quotes')\n\n\n@svc.handler()\nasync def go(ctx: restate.Context, data: dict) -> int:\n"
+        "    return Quote(**data).price\n")
+    text = ('[500 Internal] 1 validation error for Quote\nprice\n  Field required [type=missing]\nTraceback (most recent call last):\n'
+            f'  File "/srv/app/svc.py", line 14, in go\n    return Quote(**data).price\n')
+    monkeypatch.chdir(ROOT)
+    assert main(["explain", str(tmp_path), "--message", text]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("not a journal mismatch: pydantic ValidationError for `Quote`, which no operation of the code that decodes")
+    assert "line:      cannot tell: no operation of the current code decodes into `Quote`" in out
