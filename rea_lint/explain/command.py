@@ -221,7 +221,7 @@ def render(result: Explanation, problems: Sequence[str] = (), several: str = "")
         via = f" (reached through {' -> '.join(result.op.via)})" if result.op.via else ""
         lines.append(f"  line:      {result.op.where()}  `{result.op.text}`{via}")
     elif result.input_at:
-        lines.append(f"  line:      {result.input_at}  {result.as_dict()['code']}: the SDK could not decode the journaled input, "
+        lines.append(f"  line:      {result.input_at}  {result.code}: the SDK could not decode the journaled input, "
                      "and ended the invocation where its journal holds more")
     else:
         lines.append(f"  line:      cannot tell: {result.undecided}")

@@ -77,7 +77,7 @@ class Explanation:
             "index": m.command_index, "kind": m.kind, "truncated": m.truncated or None,
             "unknown_operations": m.unknown_operations,
             "recorded": describe_recorded(m), "attempted": describe_attempted(m),
-            "line": self.line, "code": self.op.text if self.op else (self._input_text() if self.input_at else None), "ends": self.ends,
+            "line": self.line, "code": self.code, "ends": self.ends,
             "recorded_by": self.recorded_op.where() if self.recorded_op else None,
             "undecided": self.undecided or None,
             "cause": self.cause, "cause_decided": self.decided_cause,
@@ -89,9 +89,15 @@ class Explanation:
             "handler_matched": self.matched or None,
         }
 
-    def _input_text(self) -> str:
-        model = self.handler.input.name if self.handler is not None and self.handler.input is not None else "?"
-        return f"the handler's input, decoded as `{model}`"
+    @property
+    def code(self) -> str | None:
+        """The operation as written, or what stands at the input parameter's line."""
+        if self.op is not None:
+            return self.op.text
+        if self.input_at:
+            model = self.handler.input.name if self.handler is not None and self.handler.input is not None else "?"
+            return f"the handler's input, decoded as `{model}`"
+        return None
 
 
 def describe_recorded(m: Mismatch) -> str:
