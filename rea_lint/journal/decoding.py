@@ -21,42 +21,13 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import Callable
 
+from rea_lint.data_classes import ClassLookup, read_class
 from rea_lint.model import Model
 
 __all__ = ["Decoding", "decode_break"]
 
-ClassLookup = Callable[[Model, str, ast.expr], "tuple[Model, ast.ClassDef, str] | None"]
-"""(a module's model, its file, an expression naming a class at its top level) -> the class's
-module's model, its definition and its file; None when it is not a class of the project."""
-
 _UNREAD = object()
-_NOT_CLASSES = ("builtins.", "typing.", "typing_extensions.", "datetime.", "decimal.", "uuid.", "enum.", "pydantic.")
-"""Where a field's annotation names no project class (not looked up)."""
-_PYDANTIC_BASES = frozenset({"pydantic.BaseModel", "pydantic.main.BaseModel"})
-_DATACLASS = frozenset({"dataclasses.dataclass"})
-_FIELD = {"pydantic.Field": "pydantic", "pydantic.fields.Field": "pydantic", "dataclasses.field": "dataclass"}
-_CLASSVAR = frozenset({"typing.ClassVar", "typing_extensions.ClassVar"})
-_OPTIONAL = frozenset({"typing.Optional", "typing_extensions.Optional"})
-_UNION = frozenset({"typing.Union", "typing_extensions.Union"})
-_METHOD_DECORATORS = frozenset({
-    "builtins.property", "builtins.staticmethod", "builtins.classmethod", "functools.cached_property",
-    "pydantic.field_validator", "pydantic.field_serializer",
-})
-"""Decorators of a method that leave which keys a value must hold as they are (a field
-validator runs on a value given; `model_validator`, `root_validator` and `validator(always=...)`
-can fill a missing one in, `model_serializer` and `computed_field` write other keys)."""
-_UNTOUCHED_METHODS = ("__init__", "__new__", "__init_subclass__", "model_validate", "model_validate_json", "model_construct",
-                      "__get_pydantic_core_schema__", "__class_getitem__")
-_CONFIG_KEYS = frozenset({
-    "extra", "frozen", "strict", "str_strip_whitespace", "str_to_lower", "str_to_upper", "str_min_length", "str_max_length",
-    "arbitrary_types_allowed", "use_enum_values", "validate_assignment", "title", "from_attributes", "populate_by_name",
-    "protected_namespaces", "json_schema_extra", "revalidate_instances", "validate_default", "ser_json_timedelta",
-    "ser_json_bytes", "ser_json_inf_nan", "coerce_numbers_to_str", "regex_engine", "hide_input_in_errors", "use_attribute_docstrings",
-})
-"""`model_config` keys that change neither the keys a value must hold nor the keys a dump writes
-(`alias_generator`, `validate_by_alias` and the like rename them: rea says nothing then)."""
 
 
 @dataclass(frozen=True)
@@ -95,10 +66,10 @@ class Decoding:
         key = ("decoding-read", id(cls), turn)
         read = cls_model.memo.get(key, _UNREAD)  # (a class is read once per model, however often it is named)
         if read is _UNREAD:
-            read = cls_model.memo[key] = _read(cls_model, cls, cls_path, lookup, depth=0)
+            read = cls_model.memo[key] = read_class(cls_model, cls, cls_path, lookup)
         if read is None:
             return None
-        kind, fields, defaults, optional, forbid, direct = read
+        kind, fields, defaults, optional, forbid, direct = read.kind, read.fields, read.defaults, read.optional, read.forbids_extra, read.direct
         nested: dict[str, Decoding] = {}
         if depth < 4:  # (a model that holds itself: `parent: Node`)
             for field_name, annotation in direct.items():
@@ -165,175 +136,3 @@ def decode_break(old: Decoding | None, new: Decoding | None, value: str = "resul
             "error \"Unable to parse an input argument\" where its journal holds more, so the server reports 570 at index 1 "
             "(the current execution attempts 'handler return') and retries it for good, and every new request without it "
             f"fails (rea cannot tell what callers sent); {fix}")
-
-
-_Read = tuple[str, list[str], dict[str, bool], dict[str, bool], bool, dict[str, ast.expr]]
-"""(kind, fields in order, field -> has a default, field -> Optional, forbids extra, field -> the
-class name it is annotated with, for the class's own fields annotated with a bare name)."""
-
-
-def _read(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, depth: int) -> _Read | None:
-    """The class's fields as the SDK's decoder sees them; None where rea cannot be sure."""
-    if depth > 8 or getattr(cls, "type_params", None):
-        return None  # (a generic class: `class Page[T](BaseModel)`)
-    dataclass_deco = [d for d in cls.decorator_list if _qual(model, d.func if isinstance(d, ast.Call) else d) in _DATACLASS]
-    if len(dataclass_deco) != len(cls.decorator_list):
-        return None  # another decorator may change the class
-    kind = "dataclass" if dataclass_deco else "pydantic"
-    if dataclass_deco and isinstance(dataclass_deco[0], ast.Call) and any(k.arg == "init" for k in dataclass_deco[0].keywords):
-        return None
-    fields: list[str] = []
-    defaults: dict[str, bool] = {}
-    optional: dict[str, bool] = {}
-    forbid = False
-    inherited = False
-    direct: dict[str, ast.expr] = {}
-    for base in cls.bases:
-        qual = _qual(model, base)
-        if kind == "pydantic" and qual in _PYDANTIC_BASES:
-            inherited = True
-            continue
-        if qual == "builtins.object":
-            continue
-        found = lookup(model, path, base)
-        if found is None:
-            return None
-        base_read = _read(found[0], found[1], found[2], lookup, depth + 1)
-        if base_read is None or base_read[0] != kind:
-            return None
-        inherited = True
-        for f in base_read[1]:
-            if f not in defaults:
-                fields.append(f)
-            defaults[f], optional[f] = base_read[2][f], base_read[3][f]
-        forbid = forbid or base_read[4]
-    if kind == "pydantic" and not inherited:
-        return None  # not a model rea can see
-    for kw in cls.keywords:
-        if kind == "dataclass" or kw.arg not in _CONFIG_KEYS:
-            return None
-        if kw.arg == "extra":
-            if not (isinstance(kw.value, ast.Constant) and kw.value.value in ("forbid", "ignore", "allow")):
-                return None
-            forbid = kw.value.value == "forbid"
-    for stmt in cls.body:
-        if isinstance(stmt, ast.AnnAssign):
-            if not isinstance(stmt.target, ast.Name):
-                return None
-            name = stmt.target.id
-            if name == "model_config" and kind == "pydantic":
-                config = _config(model, stmt.value) if stmt.value is not None else None
-                if config is None:
-                    return None
-                if "extra" in config:
-                    forbid = config["extra"] == "forbid"
-                continue
-            if _is_classvar(model, stmt.annotation):
-                continue
-            if kind == "pydantic" and name.startswith("_"):
-                continue  # a private attribute, not a field
-            has_default = _has_default(model, stmt.value, kind)
-            if has_default is None:
-                return None
-            if name not in defaults:
-                fields.append(name)
-            defaults[name], optional[name] = has_default, _is_optional(model, stmt.annotation)
-            annotation = stmt.annotation
-            plain = isinstance(annotation, (ast.Name, ast.Attribute)) and not (_qual(model, annotation) or "").startswith(_NOT_CLASSES)
-            if plain:
-                direct[name] = annotation  # (a class of the project's, if it is one: `Decoding.of` looks)
-            else:
-                direct.pop(name, None)
-        elif isinstance(stmt, ast.Assign):
-            if kind == "dataclass" or len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
-                return None
-            if stmt.targets[0].id != "model_config":
-                return None  # (pydantic refuses a field without an annotation; a non-field is not worth guessing)
-            config = _config(model, stmt.value)
-            if config is None:
-                return None
-            if "extra" in config:
-                forbid = config["extra"] == "forbid"
-        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            if stmt.name in _UNTOUCHED_METHODS or (kind == "pydantic" and stmt.name.startswith("model_") and stmt.name != "model_post_init"):
-                return None
-            for deco in stmt.decorator_list:
-                target = deco.func if isinstance(deco, ast.Call) else deco
-                if _qual(model, target) not in _METHOD_DECORATORS and not (
-                        isinstance(target, ast.Attribute) and target.attr in ("setter", "getter", "deleter")):
-                    return None
-        elif isinstance(stmt, ast.Pass) or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)):
-            continue
-        else:
-            return None  # a nested class (pydantic v1's `class Config`), a statement rea does not read
-    return kind, fields, defaults, optional, forbid, direct
-
-
-def _qual(model: Model, node: ast.expr) -> str | None:
-    return model.qualify(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
-
-
-def _is_classvar(model: Model, annotation: ast.expr) -> bool:
-    head = annotation.value if isinstance(annotation, ast.Subscript) else annotation
-    return _qual(model, head) in _CLASSVAR
-
-
-def _is_optional(model: Model, annotation: ast.expr) -> bool:
-    """`Optional[X]`, `X | None`, `Union[X, None]`: dacite fills a missing one with None."""
-    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
-        return any(isinstance(side, ast.Constant) and side.value is None for side in (annotation.left, annotation.right)) or (
-            _is_optional(model, annotation.left) or _is_optional(model, annotation.right))
-    if isinstance(annotation, ast.Subscript):
-        head = _qual(model, annotation.value)
-        if head in _OPTIONAL:
-            return True
-        if head in _UNION:
-            items = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
-            return any(isinstance(i, ast.Constant) and i.value is None for i in items)
-    return False
-
-
-def _has_default(model: Model, value: ast.expr | None, kind: str) -> bool | None:
-    """Whether a field declared with ``value`` has a default; None when rea cannot tell (an
-    alias renames its key, a call it does not know)."""
-    if value is None:
-        return False
-    if isinstance(value, ast.Constant) and value.value is Ellipsis:
-        return False if kind == "pydantic" else True
-    if not isinstance(value, ast.Call):
-        return True
-    maker = _FIELD.get(_qual(model, value.func) or "")
-    if maker is None:
-        return True  # a default made by a call (`datetime.now()`, `Decimal("0")`)
-    if maker != kind:
-        return None
-    keys = {k.arg for k in value.keywords}
-    if None in keys or any(k in keys for k in ("alias", "validation_alias", "exclude", "init", "init_var")):
-        return None
-    if "default" in keys or "default_factory" in keys:
-        default = next(k.value for k in value.keywords if k.arg == "default") if "default" in keys else None
-        return not (isinstance(default, ast.Constant) and default.value is Ellipsis)
-    if kind == "pydantic" and value.args:
-        first = value.args[0]
-        return not (isinstance(first, ast.Constant) and first.value is Ellipsis)
-    return False
-
-
-def _config(model: Model, value: ast.expr) -> dict[str, object] | None:
-    """`ConfigDict(extra="forbid")` or `{"extra": "forbid"}` as a dict; None if rea cannot read it
-    or it names a key that renames fields."""
-    out: dict[str, object] = {}
-    if isinstance(value, ast.Call) and _qual(model, value.func) in ("pydantic.ConfigDict", "pydantic.config.ConfigDict") and not value.args:
-        pairs = [(k.arg, k.value) for k in value.keywords]
-    elif isinstance(value, ast.Dict) and all(isinstance(k, ast.Constant) for k in value.keys):
-        pairs = [(k.value, v) for k, v in zip(value.keys, value.values)]  # type: ignore[union-attr]
-    else:
-        return None
-    for key, item in pairs:
-        if key not in _CONFIG_KEYS:
-            return None
-        if key == "extra":
-            if not (isinstance(item, ast.Constant) and item.value in ("forbid", "ignore", "allow")):
-                return None
-            out["extra"] = item.value
-    return out
