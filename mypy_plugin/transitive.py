@@ -14,7 +14,7 @@ import ast
 import os
 from collections import deque
 
-from mypy.nodes import GDEF, CallExpr, Decorator, FuncDef, FuncItem, NameExpr, RefExpr, Var
+from mypy.nodes import GDEF, AssignmentStmt, CallExpr, Decorator, FuncDef, FuncItem, NameExpr, RefExpr, TypeInfo, Var
 
 from rea_lint.config import ReaConfig
 from rea_lint.findings import Finding
@@ -37,7 +37,8 @@ def may_have_chains(index: ModuleIndex, module: str, extra_calls: frozenset[str]
     A cheap look over mypy's tree before the linter's analysis is paid for: from each call of
     a function of this module, follow the functions it calls; any call into a module those
     rules name, any method of a module-level object, or any read of `os.environ` says yes.
-    It over-approximates: the linter's analysis then decides.
+    A call that constructs a class of the module with a field's `default_factory` says yes too
+    (the factory runs in the caller). It over-approximates: the linter's analysis then decides.
     """
     prefix = module + "."
     queue: deque[FuncItem] = deque()
@@ -45,6 +46,8 @@ def may_have_chains(index: ModuleIndex, module: str, extra_calls: frozenset[str]
         target = _own_function(call, prefix)
         if target is not None:
             queue.append(target)
+        elif _own_factory_class(call, prefix):
+            return True
     seen: set[int] = set()
     while queue:
         func = queue.popleft()
@@ -60,6 +63,24 @@ def may_have_chains(index: ModuleIndex, module: str, extra_calls: frozenset[str]
                     queue.append(target)
                 elif _suspect(call, extra_calls):
                     return True
+    return False
+
+
+def _own_factory_class(call: CallExpr, prefix: str) -> bool:
+    """Does the call construct a class of this module that has a field with a `default_factory`
+    (its own or a base's)? The constructor runs the factory where it is called."""
+    callee = call.callee
+    if not isinstance(callee, RefExpr) or not (callee.fullname or "").startswith(prefix):
+        return False
+    info = callee.node
+    if not isinstance(info, TypeInfo):
+        return False
+    for cls in info.mro:
+        if not cls.fullname.startswith(prefix):
+            continue
+        for stmt in cls.defn.defs.body:
+            if isinstance(stmt, AssignmentStmt) and isinstance(stmt.rvalue, CallExpr) and "default_factory" in stmt.rvalue.arg_names:
+                return True
     return False
 
 

@@ -61,9 +61,11 @@ class ClassRead(NamedTuple):
     forbids_extra: bool
     direct: dict[str, ast.expr]
     """Field -> the class name it is annotated with, for the class's own fields annotated with a bare name."""
-    factories: dict[str, tuple[Model, ast.expr]]
-    """Field -> its `default_factory` (`Field(default_factory=uuid4)`) and the model of the module
-    it is written in (a base's may be another's); a field the class declares again without one has none."""
+    factories: dict[str, ast.expr]
+    """Field -> its `default_factory` (`Field(default_factory=uuid4)`), for the fields declared in the
+    class's own module (a base's from another module are not kept: their names mean what that
+    module imports); a field the class declares again without one has none. (No model is kept
+    here: a read is memoised in a model, and would hold it in a cycle.)"""
 
 
 def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, depth: int = 0) -> ClassRead | None:
@@ -83,7 +85,7 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
     forbid = False
     inherited = False
     direct: dict[str, ast.expr] = {}
-    factories: dict[str, tuple[Model, ast.expr]] = {}
+    factories: dict[str, ast.expr] = {}
     for base in cls.bases:
         qual = qual_of(model, base)
         if kind == "pydantic" and qual in _PYDANTIC_BASES:
@@ -102,7 +104,11 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
             if f not in defaults:
                 fields.append(f)
             defaults[f], optional[f] = base_read.defaults[f], base_read.optional[f]
-        factories.update(base_read.factories)
+        if found[0] is model:
+            factories.update(base_read.factories)
+        else:
+            for f in base_read.factories:
+                factories.pop(f, None)
         forbid = forbid or base_read.forbids_extra
     if kind == "pydantic" and not inherited:
         return None  # not a model rea can see
@@ -137,7 +143,7 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
             defaults[name], optional[name] = has_default, _is_optional(model, stmt.annotation)
             factory = _factory(model, stmt.value)
             if factory is not None:
-                factories[name] = (model, factory)
+                factories[name] = factory
             else:
                 factories.pop(name, None)
             annotation = stmt.annotation

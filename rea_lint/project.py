@@ -22,6 +22,10 @@ flake8 sees one file at a time: `check_tree` does step 1 and 2 on the module alo
 same-module part). The CLI builds `Project.from_files(paths)` for the whole linted set and
 passes `transitive=False` to `check_tree` so nothing is reported twice.
 
+A constructor call of a class whose field has a `default_factory` runs that factory in the
+caller: each such field is a node of the graph, reached from the calls that do not pass it
+(`default_factories`, `CallSite.keywords`).
+
 Functions that are handler code (they receive a context) are never followed: they report
 in place. Calls through callbacks, `getattr` or methods of instances (`self.x()`) are not
 followed. `[tool.rea] allow` globs (qualified names) exempt functions.
@@ -43,6 +47,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Seque
 
 from rea_lint.catalog import RULES
 from rea_lint.config import DEFAULT, ReaConfig, _real_dir
+from rea_lint.default_factories import factory_classes, factory_fields, field_node, passes
 from rea_lint.findings import Finding
 from rea_lint.model import Function, Model, build_model
 from rea_lint.names import ImportMap, dotted
@@ -71,7 +76,7 @@ ACTION_CODE = "REA208"
 """action-called-not-passed: a run's action called in handler code, resolved the same way."""
 PROJECT_CODES = (*TRANSITIVE_CODES, ACTION_CODE, KIND_CODE)
 """Every code the whole-project analysis reports."""
-SUMMARY_VERSION = 5
+SUMMARY_VERSION = 6
 """Bump when the summary's shape or meaning changes (part of a cache key)."""
 _UNKNOWN: Any = object()
 
@@ -90,6 +95,9 @@ class CallSite(NamedTuple):
     end_col: int | None = None
     ctx: str = "ctx"
     """The context name in scope (handler call sites only), for the message."""
+    keywords: Any = None
+    """For a call that may construct a class (its name is capitalized): the fields it passes,
+    by keyword (`default_factories.passes`); None when it may pass any, or for another call."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +138,9 @@ class ModuleSummary:
     about the file only while it still holds that text."""
     action_calls: tuple[CallSite, ...] = ()
     """Run actions in handler code that are calls to another module's function."""
+    classes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Classes whose constructor runs a `default_factory` that matters: qualified name -> those
+    fields, each a function of ``functions`` (`default_factories.field_node`)."""
     version: int = SUMMARY_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -150,6 +161,7 @@ class ModuleSummary:
                 q: {"effects": dict(f.effects), "calls": [_site_to_list(s) for s in f.calls]}
                 for q, f in self.functions.items()
             },
+            "classes": {q: list(fields) for q, fields in self.classes.items()},
         }
 
     @classmethod
@@ -176,6 +188,7 @@ class ModuleSummary:
             functions={
                 q: _function(q, dict(f["effects"]), _sites(f["calls"], linkable)) for q, f in data["functions"].items()
             },
+            classes={q: tuple(fields) for q, fields in data["classes"].items()},
         )
 
 
@@ -185,14 +198,14 @@ def _site_to_list(s: CallSite) -> list[Any]:
 
 def _site_from_list(row: Sequence[Any]) -> CallSite:
     """`CallSite(*row)`, without the keyword handling of a named tuple's constructor."""
-    if type(row) is not list or len(row) != 7:
+    if type(row) is not list or len(row) != 8:
         return CallSite(*row)
     return _tuple_new(CallSite, row)
 
 
 def _sites(rows: Iterable[Sequence[Any]], linkable: "Linkable | None" = None) -> tuple[CallSite, ...]:
     """`_site_from_list` of each row (those ``linkable`` may link, if given); the rows of every
-    summary have all seven fields, and then the sites are made in one C loop."""
+    summary have all eight fields, and then the sites are made in one C loop."""
     if linkable is not None:
         verdicts = linkable.verdicts
         rows = [row for row in rows if verdicts[row[0]]]
@@ -453,6 +466,11 @@ def summary_data(
             calls = by_fn[id(fn)][1]
             if target not in calls:  # the first call of each target is the one kept
                 calls[target] = _site(call, target, "ctx")
+            elif target.rpartition(".")[2][:1].isupper():  # a constructor: once per set of fields passed
+                row = _site(call, target, "ctx")
+                variant = (target, None if row[7] is None else tuple(row[7]))
+                if variant not in calls:
+                    calls[variant] = row
     handler_calls = []
     unrun = coroutine_actions(model)
     last: Function | None = None
@@ -464,6 +482,7 @@ def summary_data(
             last, ctx = fn, fn.context_name()
         handler_calls.append(_site(call, target, ctx))
     handlers, services, kind_calls = _kind_facts(model, module, resolver)
+    classes, made = _factory_facts(model, prefix, resolver)
     undecided: list[str] = []
     if only is not None:
         non_callables: dict[str, bool] = {}
@@ -490,15 +509,44 @@ def summary_data(
             q: {"effects": effects, "calls": list(calls.values())}
             for q, (effects, calls) in functions.items()
             if effects or calls
-        },
+        } | made,
+        "classes": classes,
     }
 
 
+def _factory_facts(model: Model, prefix: str, resolver: "_Resolver") -> tuple[dict[str, list[str]], dict[str, Any]]:
+    """The module's classes whose constructor runs a `default_factory` that matters
+    (`default_factories`): class -> those fields, and the call-graph entries of the class (no
+    effects, no calls: a call resolves to it) and of each such field."""
+    if not factory_classes(model):  # (most modules: nothing to look at)
+        return {}, {}
+    from rea_lint.rules import all_checkers
+
+    classes: dict[str, list[str]] = {}
+    made: dict[str, Any] = {}
+    target = resolver.target
+    found = factory_fields(model, lambda func: target(func, None), all_checkers(), TRANSITIVE_CODES)  # type: ignore[arg-type]
+    for name, fields in found.items():
+        qual = prefix + name
+        classes[qual] = list(fields)
+        made[qual] = {"effects": {}, "calls": []}
+        for field, (effects, calls) in fields.items():
+            made[field_node(qual, field)] = {"effects": effects, "calls": [_site(c, t, "ctx") for c, t in calls]}
+    return classes, made
+
+
 def _site(call: ast.Call, target: str, ctx: str) -> list[Any]:
-    """A call site as `to_dict` writes a `CallSite`: target, the call as written, position, context name."""
+    """A call site as `to_dict` writes a `CallSite`: target, the call as written, position,
+    context name, and for a call that may construct a class the fields it passes."""
     func = call.func
-    text = f"{func.id}()" if type(func) is ast.Name else f"{dotted(func)}()"
-    return [target, text, call.lineno, call.col_offset, call.end_lineno, call.end_col_offset, ctx]
+    if type(func) is ast.Name:
+        name = func.id
+        text = f"{name}()"
+    else:
+        name = func.attr if type(func) is ast.Attribute else ""
+        text = f"{dotted(func)}()"
+    keywords = passes(call) if name[:1].isupper() else None
+    return [target, text, call.lineno, call.col_offset, call.end_lineno, call.end_col_offset, ctx, keywords]
 
 
 def _kind_facts(model: Model, module: str, resolver: "_Resolver") -> tuple[dict[str, list[str]], dict[str, str], list[list[Any]]]:
@@ -746,7 +794,7 @@ class _Resolver:
         import's), and, besides imports, the head of an attribute chain (a module-level class)."""
         if self._names is None:
             m = self.m
-            self._names = {fn.name for fn in m.functions} | m.imports.names.keys()
+            self._names = {fn.name for fn in m.functions} | m.imports.names.keys() | factory_classes(m).keys()
             self._classes = m.module_names - m.module_values.keys() - m.imports.names.keys()
         return self._names, self._classes
 
@@ -771,7 +819,9 @@ class _Resolver:
             if name in self.m.module_functions:
                 return f"{self.module}.{name}"
             qual = self.m.imports.names.get(name)
-            return qual if qual is not None and not qual.startswith("builtins.") else None
+            if qual is None:  # a class of the module whose constructor runs a default_factory
+                return f"{self.module}.{name}" if name in factory_classes(self.m) else None
+            return qual if not qual.startswith("builtins.") else None
         if isinstance(func, ast.Attribute):
             base = func.value
             while isinstance(base, ast.Attribute):
@@ -826,6 +876,10 @@ class Project:
         self._owner: dict[str, ModuleSummary] = {}
         self._original: dict[str, str] = {}
         """unique function id -> its qualified name as written (for `allow` globs)."""
+        self._fields: dict[str, tuple[tuple[str, str], ...]] = {}
+        """A class whose constructor runs a default_factory that matters -> (field, its function)."""
+        self._labels: dict[str, str] = {}
+        """Such a field's function -> how a chain names it (`default_factory of Order.id`)."""
         for i, s in enumerate(listed):
             uid = f"{s.module}<{i}>" if s.module in dupes else s.module
             self._uid[id(s)] = uid
@@ -834,6 +888,11 @@ class Project:
                 self.functions[key] = fn
                 self._owner[key] = s
                 self._original[key] = qual
+            for qual, fields in s.classes.items():
+                key = uid + qual[len(s.module):] if uid != s.module and qual.startswith(s.module) else qual
+                made = self._fields[key] = tuple((f, field_node(key, f)) for f in fields)
+                for f, node in made:
+                    self._labels[node] = f"default_factory of {qual.rpartition('.')[2]}.{f}"
         self._index = _RootIndex(listed)
         self._src = _src_roots(config)
         self.handlers: dict[str, tuple[str, str]] = {}
@@ -976,6 +1035,7 @@ class Project:
         if self._chains is not None:
             return self._chains
         allowed = self._allowed()
+        fields = self._fields
         callers: dict[str, list[tuple[str, str]]] = {}
         for qual, fn in self.functions.items():
             if qual in allowed:
@@ -985,6 +1045,12 @@ class Project:
             for site in fn.calls:
                 callee = self.resolve(site.target, owner)
                 if callee is not None and callee != qual and callee not in seen:
+                    if fields and callee in fields:  # a constructor: the factories of the fields it leaves out
+                        for node in _omitted(site, fields[callee]):
+                            if node not in seen:
+                                seen.add(node)
+                                callers.setdefault(node, []).append((qual, site.text))
+                        continue
                     seen.add(callee)
                     callers.setdefault(callee, []).append((qual, site.text))
         sources: dict[str, dict[str, tuple[str | None, str]]] = {code: {} for code in TRANSITIVE_CODES}
@@ -1017,11 +1083,16 @@ class Project:
         """The chain from a handler call site to the forbidden call, as written, or None."""
         callee = self.resolve(site.target, importer)
         chain = self.chains()[code]
+        if callee is not None and callee in self._fields:
+            callee = next((node for node in _omitted(site, self._fields[callee]) if node in chain), None)
         if callee is None or callee not in chain:
             return None
         parts = [site.text]
         seen = {callee}
+        labels = self._labels
         while True:
+            if labels and callee in labels:
+                parts.append(labels[callee])
             nxt, text = chain[callee]
             if nxt is None:
                 parts.append(text)
@@ -1096,8 +1167,12 @@ class Project:
             callee = self.resolve(site.target, summary)
             if callee is None:
                 continue
+            fields = self._fields.get(callee) if self._fields else None
             for code in wanted:
-                if callee not in chains[code]:
+                if fields is None:
+                    if callee not in chains[code]:
+                        continue
+                elif not any(node in chains[code] for node in _omitted(site, fields)):
                     continue
                 parts = self.via(code, site, summary)
                 if parts is None:
@@ -1124,6 +1199,15 @@ class Project:
             if found:
                 out[summary.path] = found
         return out
+
+
+def _omitted(site: CallSite, fields: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """The functions of the fields a constructor call leaves to their factories (none when it
+    may pass any: positional arguments, `**kwargs`)."""
+    passed = site.keywords
+    if passed is None:
+        return ()
+    return tuple(node for field, node in fields if field not in passed)
 
 
 class _RootIndex:
@@ -1373,6 +1457,9 @@ def transitive_findings(
     detectors = tuple(checkers[c] for c in TRANSITIVE_CODES if c in enabled and c in checkers)
     if not detectors:
         return []
+    if factory_classes(model):  # a constructor may run a factory: the whole module, no shortcut
+        summary = summarize(model, module or "__module__", path)
+        return Project([summary], model.config).findings_for(summary, enabled)
     helpers = [fn for fn in model.functions if not fn.is_handler_code]
     if not helpers:
         return []
