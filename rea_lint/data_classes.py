@@ -15,7 +15,7 @@ from typing import Callable, NamedTuple
 
 from rea_lint.model import Model
 
-__all__ = ["ClassLookup", "ClassRead", "read_class", "qual_of"]
+__all__ = ["NEVER_TAKES", "ClassLookup", "ClassRead", "FieldKind", "read_class", "qual_of"]
 
 ClassLookup = Callable[[Model, str, ast.expr], "tuple[Model, ast.ClassDef, str] | None"]
 """(a module's model, its file, an expression naming a class at its top level) -> the class's
@@ -29,6 +29,8 @@ _FIELD = {"pydantic.Field": "pydantic", "pydantic.fields.Field": "pydantic", "da
 _CLASSVAR = frozenset({"typing.ClassVar", "typing_extensions.ClassVar"})
 _OPTIONAL = frozenset({"typing.Optional", "typing_extensions.Optional"})
 _UNION = frozenset({"typing.Union", "typing_extensions.Union"})
+_FIELD_HOOKS = frozenset({"pydantic.field_validator", "pydantic.field_serializer"})
+"""Decorators that may change what a field takes or what a dump writes for it."""
 _METHOD_DECORATORS = frozenset({
     "builtins.property", "builtins.staticmethod", "builtins.classmethod", "functools.cached_property",
     "pydantic.field_validator", "pydantic.field_serializer",
@@ -48,6 +50,18 @@ _CONFIG_KEYS = frozenset({
 (`alias_generator`, `validate_by_alias` and the like rename them: rea says nothing then)."""
 
 
+class FieldKind(NamedTuple):
+    """What JSON a field holds, as far as its annotation says for certain."""
+
+    kind: str | None
+    """`string`, `integer`, `number`, `boolean`, `array` or `object` (a model held by the field is
+    one: `Decoding.of` says so); None: rea cannot tell (a union, `Any`, an enum, `Decimal` ...)."""
+    nullable: bool
+    """Annotated Optional: the field may hold null."""
+    text: str
+    """The annotation as written."""
+
+
 class ClassRead(NamedTuple):
     """A class's fields, bases' first, as its source declares them."""
 
@@ -61,6 +75,9 @@ class ClassRead(NamedTuple):
     forbids_extra: bool
     direct: dict[str, ast.expr]
     """Field -> the class name it is annotated with, for the class's own fields annotated with a bare name."""
+    kinds: dict[str, "FieldKind"]
+    """Field -> the JSON value its annotation takes and a dump of it writes (`FieldKind`); every
+    kind unknown where a field validator or serializer, or `coerce_numbers_to_str`, may change that."""
     factories: dict[str, ast.expr]
     """Field -> its `default_factory` (`Field(default_factory=uuid4)`), for the fields declared in the
     class's own module (a base's from another module are not kept: their names mean what that
@@ -86,6 +103,10 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
     inherited = False
     direct: dict[str, ast.expr] = {}
     factories: dict[str, ast.expr] = {}
+    kinds: dict[str, FieldKind] = {}
+    loose = False
+    """A field validator or serializer, or `coerce_numbers_to_str`: what a field takes or writes may
+    not be what its annotation says."""
     for base in cls.bases:
         qual = qual_of(model, base)
         if kind == "pydantic" and qual in _PYDANTIC_BASES:
@@ -104,6 +125,7 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
             if f not in defaults:
                 fields.append(f)
             defaults[f], optional[f] = base_read.defaults[f], base_read.optional[f]
+            kinds[f] = base_read.kinds[f]
         if found[0] is model:
             factories.update(base_read.factories)
         else:
@@ -115,6 +137,7 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
     for kw in cls.keywords:
         if kind == "dataclass" or kw.arg not in _CONFIG_KEYS:
             return None
+        loose = loose or kw.arg == "coerce_numbers_to_str"
         if kw.arg == "extra":
             if not (isinstance(kw.value, ast.Constant) and kw.value.value in ("forbid", "ignore", "allow")):
                 return None
@@ -130,6 +153,7 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
                     return None
                 if "extra" in config:
                     forbid = config["extra"] == "forbid"
+                loose = loose or "coerce_numbers_to_str" in config
                 continue
             if _is_classvar(model, stmt.annotation):
                 continue
@@ -141,6 +165,7 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
             if name not in defaults:
                 fields.append(name)
             defaults[name], optional[name] = has_default, _is_optional(model, stmt.annotation)
+            kinds[name] = _kind(model, stmt.annotation, optional[name], stmt.value)
             factory = _factory(model, stmt.value)
             if factory is not None:
                 factories[name] = factory
@@ -162,11 +187,13 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
                 return None
             if "extra" in config:
                 forbid = config["extra"] == "forbid"
+            loose = loose or "coerce_numbers_to_str" in config
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if stmt.name in _UNTOUCHED_METHODS or (kind == "pydantic" and stmt.name.startswith("model_") and stmt.name != "model_post_init"):
                 return None
             for deco in stmt.decorator_list:
                 target = deco.func if isinstance(deco, ast.Call) else deco
+                loose = loose or qual_of(model, target) in _FIELD_HOOKS
                 if qual_of(model, target) not in _METHOD_DECORATORS and not (
                         isinstance(target, ast.Attribute) and target.attr in ("setter", "getter", "deleter")):
                     return None
@@ -174,7 +201,9 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
             continue
         else:
             return None  # a nested class (pydantic v1's `class Config`), a statement rea does not read
-    return ClassRead(kind, fields, defaults, optional, forbid, direct, factories)
+    if loose:
+        kinds = {f: FieldKind(None, k.nullable, k.text) for f, k in kinds.items()}
+    return ClassRead(kind, fields, defaults, optional, forbid, direct, kinds, factories)
 
 
 def qual_of(model: Model, node: ast.expr) -> str | None:
@@ -254,4 +283,52 @@ def _config(model: Model, value: ast.expr) -> dict[str, object] | None:
             if not (isinstance(item, ast.Constant) and item.value in ("forbid", "ignore", "allow")):
                 return None
             out["extra"] = item.value
+        elif key == "coerce_numbers_to_str":
+            out[key] = True
     return out
+
+
+_KINDS = {
+    "builtins.str": "string", "builtins.int": "integer", "builtins.float": "number", "builtins.bool": "boolean",
+    "builtins.list": "array", "builtins.tuple": "array", "builtins.set": "array", "builtins.frozenset": "array",
+    "typing.List": "array", "typing.Tuple": "array", "typing.Set": "array", "typing.FrozenSet": "array",
+    "builtins.dict": "object", "typing.Dict": "object",
+}
+"""Annotations whose JSON is certain: what the SDK's dump writes for them and the only JSON
+their validation takes (besides the lax conversions `NEVER_TAKES` leaves out)."""
+
+
+def _kind(model: Model, annotation: ast.expr, nullable: bool, value: ast.expr | None) -> FieldKind:
+    text = ast.unparse(annotation)
+    if isinstance(value, ast.Call) and any(k.arg in ("coerce_numbers_to_str", "strict") for k in value.keywords):
+        return FieldKind(None, nullable, text)
+    inner = _unwrap_optional(model, annotation) if nullable else annotation
+    if isinstance(inner, ast.Subscript):
+        inner = inner.value
+    qual = qual_of(model, inner) if inner is not None else None
+    return FieldKind(_KINDS.get(qual or ""), nullable, text)
+
+
+def _unwrap_optional(model: Model, annotation: ast.expr) -> ast.expr | None:
+    """X of `Optional[X]`, `X | None`, `Union[X, None]`; None for a union of more."""
+    if isinstance(annotation, ast.BinOp):
+        sides = [annotation.left, annotation.right]
+    elif isinstance(annotation, ast.Subscript):
+        sides = list(annotation.slice.elts) if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+    else:
+        return None
+    rest = [side for side in sides if not (isinstance(side, ast.Constant) and side.value is None)]
+    return rest[0] if len(rest) == 1 else None
+
+
+NEVER_TAKES = {
+    "string": frozenset({"integer", "number", "boolean", "array", "object"}),
+    "integer": frozenset({"array", "object"}),
+    "number": frozenset({"array", "object"}),
+    "boolean": frozenset({"array", "object"}),
+    "array": frozenset({"string", "integer", "number", "boolean", "object"}),
+    "object": frozenset({"string", "integer", "number", "boolean", "array"}),
+}
+"""A field's kind -> the kinds of JSON none of whose values it accepts, in pydantic's lax mode
+(measured with pydantic 2: `"5"` is a valid int and `5.0` a valid int, `0` a valid bool, so
+those pairs are not here; dacite, which converts nothing, fails on each of these too)."""

@@ -2,8 +2,9 @@
 
 After a deploy that changed a model (a field added without a default), the invocations whose
 journal holds a value written for the old model fail at every retry, on the SDK's decoder:
-pydantic's `ValidationError` ("1 validation error for Quote / currency / Field required") or
-dacite's `MissingValueError` ("missing value for field "warehouse""). The SDK's traceback, in
+pydantic's `ValidationError` ("1 validation error for Quote / currency / Field required"),
+dacite's `MissingValueError` ("missing value for field "warehouse"") or `WrongTypeError` (a
+field whose type changed: "wrong value type for field "amount" ..."). The SDK's traceback, in
 the failure's text, ends at the `await` that decoded it. This names that line of the current
 code, the class and fields, and, with the deployed code (``--since``), whether the change made
 it (`rea diff`'s verdict: `journal.decoding`).
@@ -24,6 +25,7 @@ __all__ = ["Undecodable", "explain_undecodable", "parse_undecodable"]
 _PYDANTIC = re.compile(r"(\d+) validation errors? for (\w+)\n(?P<body>(?:.*\n?)*?)(?=\n\S|\Z|Traceback)")
 _PYDANTIC_FIELD = re.compile(r"^(?P<loc>[^\s][^\n]*)\n\s+(?P<msg>[^\n]*)", re.M)
 _DACITE = re.compile(r'missing value for field "(?P<field>[^"]+)"')
+_DACITE_TYPE = re.compile(r'wrong value type for field "(?P<field>[^"]+)" - should be "(?P<want>[^"]+)" instead of value')
 _TARGET = re.compile(r"restate\.invocation\.target:\s*(?P<target>\S+)")
 _ID = re.compile(r"restate\.invocation\.id:\s*(?P<id>inv_\w+)")
 
@@ -33,7 +35,7 @@ class Undecodable:
     """What a decoder's failure says."""
 
     error: str
-    """`pydantic ValidationError` or `dacite MissingValueError`."""
+    """`pydantic ValidationError`, `dacite MissingValueError` or `dacite WrongTypeError`."""
     model: str | None
     """The class it could not build (pydantic names it; dacite does not)."""
     fields: list[str]
@@ -53,10 +55,13 @@ def parse_undecodable(raw: str) -> Undecodable | None:
         fields = [f"{m['loc'].strip()}: {m['msg'].split(' [type=')[0].strip()}" for m in _PYDANTIC_FIELD.finditer(found["body"])]
         out = Undecodable("pydantic ValidationError", found.group(2), [f for f in fields if not f.startswith("For further")])
     else:
-        missing = _DACITE.search(text)
-        if missing is None:
+        missing, wrong = _DACITE.search(text), _DACITE_TYPE.search(text)
+        if missing is not None:
+            out = Undecodable("dacite MissingValueError", None, [f"{missing['field']}: missing value"])
+        elif wrong is not None:
+            out = Undecodable("dacite WrongTypeError", None, [f"{wrong['field']}: should be {wrong['want']}"])
+        else:
             return None
-        out = Undecodable("dacite MissingValueError", None, [f"{missing['field']}: missing value"])
     out.frames = traceback_frames(raw)
     target, inv = _TARGET.search(text), _ID.search(text)
     out.target = target["target"] if target else None

@@ -22,7 +22,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from rea_lint.data_classes import ClassLookup, read_class
+from rea_lint.data_classes import NEVER_TAKES, ClassLookup, FieldKind, read_class
 from rea_lint.model import Model
 
 __all__ = ["Decoding", "decode_break"]
@@ -51,6 +51,8 @@ class Decoding:
     nested: dict[str, "Decoding"]
     """Field -> the class it holds, for a field the class itself declares as that class
     (`address: Address`, not `Optional[Address]` nor `list[Address]`: those may hold none)."""
+    kinds: dict[str, FieldKind]
+    """Field -> the JSON it holds, where its annotation says for certain (a nested class: `object`)."""
 
     @staticmethod
     def of(model: Model, path: str, name: ast.expr, lookup: ClassLookup, turn: object = None, depth: int = 0) -> "Decoding | None":
@@ -80,7 +82,10 @@ class Decoding:
             required = tuple(f for f in fields if not defaults[f])
         else:
             required = tuple(f for f in fields if not defaults[f] and not optional[f])
-        return Decoding(ast.unparse(name), f"{cls_path}:{cls.lineno}", kind, tuple(fields), required, defaults, forbid, nested)
+        kinds = dict(read.kinds)
+        for field_name in nested:
+            kinds[field_name] = kinds[field_name]._replace(kind="object")
+        return Decoding(ast.unparse(name), f"{cls_path}:{cls.lineno}", kind, tuple(fields), required, defaults, forbid, nested, kinds)
 
 
 def decode_break(old: Decoding | None, new: Decoding | None, value: str = "result") -> str | None:
@@ -93,7 +98,8 @@ def decode_break(old: Decoding | None, new: Decoding | None, value: str = "resul
         return None
     missing = [f for f in new.required if f not in old.fields]
     extra = [f for f in old.fields if f not in new.fields] if new.forbids_extra else []
-    if not missing and not extra:
+    changed = [f for f in new.fields if f in old.fields and _never_takes(old.kinds[f], new.kinds[f])]
+    if not missing and not extra and not changed:
         # a field the old class required to hold an old instance of a class holds one in every value
         for field_name, inner in new.nested.items():
             held = old.nested.get(field_name)
@@ -115,6 +121,19 @@ def decode_break(old: Decoding | None, new: Decoding | None, value: str = "resul
         fix = ("give it a default" if len(missing) == 1 else "give them defaults") + (
             " (pydantic: `= None` or `Field(default=...)`; an Optional annotation alone is still required)"
             if new.kind == "pydantic" else " (or make it Optional)")
+    elif changed:
+        if new.kind == "dataclass":
+            error = "dacite WrongTypeError"
+        f = changed[0]
+        was, now = old.kinds[f], new.kinds[f]
+        had = f"`{old.name}` ({old.where}) then" if old.name != new.name else f"the old `{old.name}` ({old.where})"
+        head = f"decoded as `{new.name}` ({new.where}), whose field `{f}` is now `{now.text}` where {had} had `{was.text}`"
+        holds = f"a JSON {was.kind} there, which `{now.text}` never accepts"
+        lacks = {"result": f"the values the old code journaled hold {holds}",
+                 "state": f"a value written from the old `{old.name}` holds {holds}",
+                 "call": f"a result the called handler returned as the old `{old.name}` holds {holds}",
+                 "input": f"a request sent for the old `{old.name}` holds {holds}"}[value]
+        fix = "keep the field's type, or add the new type as a new field (with a default)"
     else:
         fields = ", ".join(f"`{f}`" for f in extra)
         head = f"decoded as `{new.name}` ({new.where}), which forbids keys it does not declare (`extra=\"forbid\"`)"
@@ -136,3 +155,11 @@ def decode_break(old: Decoding | None, new: Decoding | None, value: str = "resul
             "error \"Unable to parse an input argument\" where its journal holds more, so the server reports 570 at index 1 "
             "(the current execution attempts 'handler return') and retries it for good, and every new request without it "
             f"fails (rea cannot tell what callers sent); {fix}")
+
+
+def _never_takes(old: FieldKind, new: FieldKind) -> bool:
+    """Does no value an ``old`` field holds decode into a ``new`` one? (An old null decodes into a
+    new Optional: then some values do.)"""
+    if old.kind is None or new.kind is None or old.kind not in NEVER_TAKES[new.kind]:
+        return False
+    return not (old.nullable and new.nullable)

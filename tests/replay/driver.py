@@ -32,8 +32,8 @@ APP = "tests.replay.serve_corpus:app"
 _SERVICE = re.compile(r'^\s*(?:self\.)?svc = restate\.(?P<kind>Service|VirtualObject|Workflow)\("(?P<name>\w+)"\)', re.M)
 _PARK = re.compile(r"#\s*park (\d+)\s*$")
 _INPUT = re.compile(r"^# input: (.+)$", re.M)
-_UNDECODABLE = re.compile(r"validation errors? for \w+|MissingValueError|missing value for field")
-"""A recorded result the new code cannot decode: pydantic's ValidationError, dacite's MissingValueError."""
+_UNDECODABLE = re.compile(r"validation errors? for \w+|MissingValueError|missing value for field|wrong value type for field")
+"""A recorded result the new code cannot decode: pydantic's ValidationError, dacite's MissingValueError or WrongTypeError."""
 
 
 @dataclass

@@ -358,7 +358,8 @@ def test_a_result_that_no_longer_decodes_is_the_break_rea_diff_names(corpus):
     assert not unexplained, "\n".join(unexplained)
     assert {r.inv.pair.name for r in stuck} == {"p89_run_result_model_required_field", "p90_state_model_required_field",
                                                  "p92_run_result_dataclass_required_field", "p94_run_result_nested_model_required_field",
-                                                 "p95_call_result_model_required_field"}
+                                                 "p95_call_result_model_required_field", "p96_run_result_field_type_changed",
+                                                 "p97_run_result_dataclass_field_type_changed"}
     # a recorded input that no longer decodes: 570 at index 1, at the handler's input parameter
     assert facts["input_pairs"] == {"p93_input_model_required_field"}
     wrong = [f"{r.inv.pair.name}@park{r.inv.park.number}: server {r.inv.outcome}, rea diff {r.diff} (undecodable: {r.diff_undecodable})"

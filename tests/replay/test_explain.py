@@ -431,6 +431,9 @@ def test_dacite_and_nested_failures_parse():
     found = parse_undecodable('[500 Internal] dacite.exceptions.MissingValueError: missing value for field "warehouse"')
     assert found is not None and found.error == "dacite MissingValueError" and found.model is None
     assert found.fields == ["warehouse: missing value"]
+    found = parse_undecodable('[500 Internal] dacite.exceptions.WrongTypeError: wrong value type for field "count" - '
+                              'should be "str" instead of value "3" of type "int"')
+    assert found is not None and found.error == "dacite WrongTypeError" and found.fields == ["count: should be str"]
     found = parse_undecodable("2 validation errors for Customer\naddress.country\n  Field required [type=missing]\nname\n  Input should be a valid string [type=string_type]\n")
     assert found is not None and found.model == "Customer"
     assert found.fields == ["address.country: Field required", "name: Input should be a valid string"]
