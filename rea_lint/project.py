@@ -884,12 +884,12 @@ class Project:
             uid = f"{s.module}<{i}>" if s.module in dupes else s.module
             self._uid[id(s)] = uid
             for qual, fn in s.functions.items():
-                key = uid + qual[len(s.module):] if uid != s.module and qual.startswith(s.module) else qual
+                key = _unique(qual, s.module, uid)
                 self.functions[key] = fn
                 self._owner[key] = s
                 self._original[key] = qual
             for qual, fields in s.classes.items():
-                key = uid + qual[len(s.module):] if uid != s.module and qual.startswith(s.module) else qual
+                key = _unique(qual, s.module, uid)
                 made = self._fields[key] = tuple((f, field_node(key, f)) for f in fields)
                 for f, node in made:
                     self._labels[node] = f"default_factory of {qual.rpartition('.')[2]}.{f}"
@@ -1167,12 +1167,9 @@ class Project:
             callee = self.resolve(site.target, summary)
             if callee is None:
                 continue
-            fields = self._fields.get(callee) if self._fields else None
+            constructor = bool(self._fields) and callee in self._fields  # (`via` finds the fields it leaves out)
             for code in wanted:
-                if fields is None:
-                    if callee not in chains[code]:
-                        continue
-                elif not any(node in chains[code] for node in _omitted(site, fields)):
+                if not constructor and callee not in chains[code]:
                     continue
                 parts = self.via(code, site, summary)
                 if parts is None:
@@ -1199,6 +1196,12 @@ class Project:
             if found:
                 out[summary.path] = found
         return out
+
+
+def _unique(qual: str, module: str, uid: str) -> str:
+    """A function's id in the project: its qualified name, under the module's unique id when two
+    files share the module's name (`shop.clock<3>.now`)."""
+    return uid + qual[len(module):] if uid != module and qual.startswith(module) else qual
 
 
 def _omitted(site: CallSite, fields: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
