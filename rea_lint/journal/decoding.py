@@ -109,15 +109,13 @@ def decode_break(old: Decoding | None, new: Decoding | None, value: str = "resul
                     return f"decoded as `{new.name}` ({new.where}), whose field `{field_name}` is {why}"
         return None
     error = "pydantic ValidationError" if new.kind == "pydantic" else "dacite MissingValueError"
+    had = f"`{old.name}` ({old.where}) then" if old.name != new.name else f"the old `{old.name}` ({old.where})"
+    several = value == "result"  # (the values the old code journaled; otherwise one value)
     if missing:
         fields = ", ".join(f"`{f}`" for f in missing)
         it = "them" if len(missing) > 1 else "it"
-        had = f"`{old.name}` ({old.where}) then" if old.name != new.name else f"the old `{old.name}` ({old.where})"
         head = f"decoded as `{new.name}` ({new.where}), which requires the field{'s' * (len(missing) > 1)} {fields} that {had} did not have"
-        lacks = {"result": f"the values the old code journaled lack {it}",
-                 "state": f"a value written from the old `{old.name}` lacks {it}",
-                 "call": f"a result the called handler returned as the old `{old.name}` lacks {it}",
-                 "input": f"a request sent for the old `{old.name}` lacks {it}"}[value]
+        lacks = f"{_written(value, old)} {'lack' if several else 'lacks'} {it}"
         fix = ("give it a default" if len(missing) == 1 else "give them defaults") + (
             " (pydantic: `= None` or `Field(default=...)`; an Optional annotation alone is still required)"
             if new.kind == "pydantic" else " (or make it Optional)")
@@ -126,21 +124,16 @@ def decode_break(old: Decoding | None, new: Decoding | None, value: str = "resul
             error = "dacite WrongTypeError"
         f = changed[0]
         was, now = old.kinds[f], new.kinds[f]
-        had = f"`{old.name}` ({old.where}) then" if old.name != new.name else f"the old `{old.name}` ({old.where})"
         head = f"decoded as `{new.name}` ({new.where}), whose field `{f}` is now `{now.text}` where {had} had `{was.text}`"
-        holds = f"a JSON {was.kind} there, which `{now.text}` never accepts"
-        lacks = {"result": f"the values the old code journaled hold {holds}",
-                 "state": f"a value written from the old `{old.name}` holds {holds}",
-                 "call": f"a result the called handler returned as the old `{old.name}` holds {holds}",
-                 "input": f"a request sent for the old `{old.name}` holds {holds}"}[value]
+        lacks = f"{_written(value, old)} {'hold' if several else 'holds'} a JSON {was.kind} there, which `{now.text}` never accepts"
         fix = "keep the field's type, or add the new type as a new field (with a default)"
     else:
         fields = ", ".join(f"`{f}`" for f in extra)
         head = f"decoded as `{new.name}` ({new.where}), which forbids keys it does not declare (`extra=\"forbid\"`)"
-        lacks = {"result": f"the values the old code journaled hold {fields} (`{old.name}`, {old.where})",
-                 "state": f"a value written from the old `{old.name}` ({old.where}) holds {fields}",
-                 "call": f"a result the called handler returned as the old `{old.name}` ({old.where}) holds {fields}",
-                 "input": f"a request sent for the old `{old.name}` ({old.where}) may hold {fields}"}[value]
+        if several:
+            lacks = f"{_written(value, old)} hold {fields} (`{old.name}`, {old.where})"
+        else:
+            lacks = f"{_written(value, old)} ({old.where}) {'may hold' if value == 'input' else 'holds'} {fields}"
         fix = "keep the field, or allow extra keys"
     if value == "result":
         return f"{head}: {lacks}, so replay cannot decode them ({error}) and Restate retries the invocation for good; {fix}"
@@ -155,6 +148,14 @@ def decode_break(old: Decoding | None, new: Decoding | None, value: str = "resul
             "error \"Unable to parse an input argument\" where its journal holds more, so the server reports 570 at index 1 "
             "(the current execution attempts 'handler return') and retries it for good, and every new request without it "
             f"fails (rea cannot tell what callers sent); {fix}")
+
+
+def _written(value: str, old: Decoding) -> str:
+    """Who wrote the ``value`` a decode reads (see `decode_break`)."""
+    return {"result": "the values the old code journaled",
+            "state": f"a value written from the old `{old.name}`",
+            "call": f"a result the called handler returned as the old `{old.name}`",
+            "input": f"a request sent for the old `{old.name}`"}[value]
 
 
 def _never_takes(old: FieldKind, new: FieldKind) -> bool:
