@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -83,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     except (_Bad, MessageError, AdminError, SinceError, TextError) as err:
         print(f"rea: error: {err}", file=sys.stderr)
         return EXIT_ERROR
-    result = explain(mismatch, shapes, journal, old, args.since or "", _findings, old_problems)
+    result = explain(mismatch, shapes, journal, old, args.since or "", ProjectFindings(args.paths), old_problems)
     problems = problems + [f"the code --since {args.since} names: {p}" for p in old_problems]
     if args.format == "json":
         data = result.as_dict()
@@ -183,13 +184,40 @@ def _current(paths: Sequence[str]):
     return load_shapes(paths, code_config(paths[0] if paths else None))
 
 
-def _findings(path: str) -> list[Finding]:
-    """The catalog's findings in one file, with the file's own configuration."""
-    from rea_lint.config import load_config
-    from rea_lint.runner import Options, check_file
+class ProjectFindings:
+    """The catalog's findings in a file of the code explained, as `rea check` of that code reports
+    them: transitive ones included (a helper's clock read, `price_quote() -> time.time()`, or a
+    model's `default_factory`, reported at the handler's call), which are as much a cause of a
+    570 as a direct one. The code is checked once, when the first file is asked about."""
 
-    result = check_file(path, load_config(Path(path)), Options(cache_dir=None))
-    return [Finding(d.code, path, d.line, d.message) for d in result.diagnostics]
+    def __init__(self, paths: Sequence[str]) -> None:
+        self.paths = list(paths)
+        self._by_file: dict[str, list[tuple[str, int, str]]] | None = None
+
+    def __call__(self, path: str) -> list[Finding]:
+        if self._by_file is None:
+            self._by_file = self._check()
+        found = self._by_file.get(os.path.abspath(path))
+        if found is None:  # (a file outside the paths given: on its own)
+            found = self._check_files([Path(path)]).get(os.path.abspath(path), [])
+        return [Finding(code, path, line, message) for code, line, message in found]
+
+    def _check(self) -> dict[str, list[tuple[str, int, str]]]:
+        from rea_lint.discovery import discover
+
+        files, _problems = discover(self.paths)  # (a path that does not exist was refused already)
+        return self._check_files(files)
+
+    @staticmethod
+    def _check_files(files: Sequence[Path]) -> dict[str, list[tuple[str, int, str]]]:
+        from rea_lint.config import load_config
+        from rea_lint.runner import Options, check_files, link_project, one_run
+
+        configs = [load_config(f) for f in files]
+        with one_run():
+            results = check_files(list(zip(files, configs)), Options(cache_dir=None), os.cpu_count() or 1)
+        link_project(results, configs)
+        return {os.path.abspath(r.path): [(d.code, d.line, d.message) for d in r.diagnostics] for r in results}
 
 
 def render(result: Explanation, problems: Sequence[str] = (), several: str = "") -> str:

@@ -179,6 +179,31 @@ def test_a_nondeterminism_finding_before_the_line_is_the_cause(tmp_path, capsys,
     assert data["cause_decided"] and data["cause"].startswith("nondeterminism: REA101")
 
 
+def test_a_helper_in_another_module_that_reads_the_clock_is_the_cause(tmp_path, capsys, monkeypatch):
+    """A transitive finding (the handler calls `clock.late()`, which reads `time.time()`; or builds a
+    model whose default_factory does) is a cause as much as a direct one: rea explain asks rea
+    check of the whole code given, as `rea check` of it would report."""
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "__init__.py").write_text("")
+    (tmp_path / "shop" / "clock.py").write_text("import time\n\n\ndef late() -> bool:\n    return time.time() > 1_000\n")
+    (tmp_path / "shop" / "models.py").write_text(
+        "import uuid\nfrom pydantic import BaseModel, Field\n\n\nclass Order(BaseModel):\n"
+        "    id: str = Field(default_factory=lambda: str(uuid.uuid4()))\n")
+    handler = (NONDETERMINISTIC.replace("import time\n", "from shop import clock\nfrom shop.models import Order\n")
+               .replace("if time.time() > 1_000:", "if clock.late():"))
+    path = tmp_path / "shop" / "svc.py"
+    path.write_text(handler)
+    text = run_mismatch(2, "early", "late")
+    code, data, err = explain(capsys, monkeypatch, str(tmp_path), "--handler", "Clock/go", "--format", "json", "--message", text)
+    assert code == 0, err
+    assert [(f["code"], f["line"]) for f in data["findings"]] == [("REA101", 12)]
+    assert data["cause_decided"] and data["cause"].startswith("nondeterminism: REA101") and "clock.late()" in data["cause"]
+    path.write_text(handler.replace("if clock.late():", "if Order().id:"))
+    code, data, err = explain(capsys, monkeypatch, str(tmp_path), "--handler", "Clock/go", "--format", "json", "--message", text)
+    assert [(f["code"], f["line"]) for f in data["findings"]] == [("REA103", 12)]
+    assert data["cause_decided"] and "default_factory of Order.id" in data["cause"]
+
+
 def test_a_handler_defined_in_several_apps_is_the_one_whose_code_fits(tmp_path, capsys, monkeypatch):
     """Two apps of one repository define Clock/go: the message's index and command say which ran."""
     (tmp_path / "a").mkdir()
