@@ -58,8 +58,12 @@ class FieldKind(NamedTuple):
     one: `Decoding.of` says so); None: rea cannot tell (a union, `Any`, an enum, `Decimal` ...)."""
     nullable: bool
     """Annotated Optional: the field may hold null."""
-    text: str
-    """The annotation as written."""
+    annotation: ast.expr
+
+    @property
+    def text(self) -> str:
+        """The annotation as written (made when a message needs it: most fields are never named)."""
+        return ast.unparse(self.annotation)
 
 
 class ClassRead(NamedTuple):
@@ -202,7 +206,7 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
         else:
             return None  # a nested class (pydantic v1's `class Config`), a statement rea does not read
     if loose:
-        kinds = {f: FieldKind(None, k.nullable, k.text) for f, k in kinds.items()}
+        kinds = {f: k._replace(kind=None) for f, k in kinds.items()}
     return ClassRead(kind, fields, defaults, optional, forbid, direct, kinds, factories)
 
 
@@ -299,14 +303,13 @@ their validation takes (besides the lax conversions `NEVER_TAKES` leaves out).""
 
 
 def _kind(model: Model, annotation: ast.expr, nullable: bool, value: ast.expr | None) -> FieldKind:
-    text = ast.unparse(annotation)
     if isinstance(value, ast.Call) and any(k.arg in ("coerce_numbers_to_str", "strict") for k in value.keywords):
-        return FieldKind(None, nullable, text)
+        return FieldKind(None, nullable, annotation)
     inner = _unwrap_optional(model, annotation) if nullable else annotation
     if isinstance(inner, ast.Subscript):
         inner = inner.value
     qual = qual_of(model, inner) if inner is not None else None
-    return FieldKind(_KINDS.get(qual or ""), nullable, text)
+    return FieldKind(_KINDS.get(qual or ""), nullable, annotation)
 
 
 def _unwrap_optional(model: Model, annotation: ast.expr) -> ast.expr | None:

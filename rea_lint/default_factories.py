@@ -55,18 +55,15 @@ def factory_classes(model: Model) -> dict[str, ClassRead]:
     found = model.memo.get(_MEMO)
     if found is not None:
         return found
-    classes: dict[str, ast.ClassDef] = {}
-    twice: set[str] = set()
-    declares = False
-    for stmt in model.tree.body:
-        if type(stmt) is ast.ClassDef:
-            if stmt.name in classes:
-                twice.add(stmt.name)
-            classes[stmt.name] = stmt
-            if not declares:
-                declares = any(_declares_factory(model, s) for s in stmt.body)
     found = {}
-    if declares:
+    if any(_declares_factory(model, value) for value in model.keyword_fields):
+        classes: dict[str, ast.ClassDef] = {}
+        twice: set[str] = set()
+        for stmt in model.tree.body:
+            if type(stmt) is ast.ClassDef:
+                if stmt.name in classes:
+                    twice.add(stmt.name)
+                classes[stmt.name] = stmt
         bound = model.module_values.keys()
 
         def lookup(m: Model, path: str, name: ast.expr) -> tuple[Model, ast.ClassDef, str] | None:
@@ -84,19 +81,23 @@ def factory_classes(model: Model) -> dict[str, ClassRead]:
     return found
 
 
+_CONTAINERS = frozenset({"list", "dict", "set", "tuple", "frozenset", "str", "int", "float", "bool", "bytes", "bytearray", "object"})
+"""Builtins a factory names most often, told apart without qualifying the name (unless the module
+binds or imports it)."""
 _PLAIN_FACTORIES = ("builtins.", "collections.", "typing.")
 """Where a factory named by reference makes an empty container (`list`, `defaultdict`): nothing to follow."""
 
 
-def _declares_factory(model: Model, stmt: ast.stmt) -> bool:
-    """Does the statement declare a field whose factory may matter: one naming a function that is
-    not a plain container's (`uuid4`, `_now`), or a lambda that calls something?"""
-    value = stmt.value if type(stmt) is ast.AnnAssign else None
-    if type(value) is not ast.Call:
-        return False
+def _declares_factory(model: Model, value: ast.Call) -> bool:
+    """Does a field's value (`Field(...)`, `field(...)`) give it a factory that may matter: one
+    naming a function that is not a plain container's (`uuid4`, `_now`), or a lambda that calls
+    something?"""
     for kw in value.keywords:
         if kw.arg == "default_factory":
             factory = kw.value
+            if type(factory) is ast.Name and factory.id in _CONTAINERS and factory.id not in model.module_names and (
+                    factory.id not in model.imports.names):
+                return False  # (most factories: `list`, `dict`)
             if type(factory) is ast.Lambda:
                 return any(type(n) is ast.Call for n in ast.walk(factory.body))
             qual = model.qualify(factory)  # (None: a function of this module, or not a name at all)

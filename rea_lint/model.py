@@ -293,6 +293,10 @@ class Model:
         self.spelled: Spelled | None = None
         """What the builder read of the source's text (`Spelled`), if it did: the passes that
         read the same text again share what it has read."""
+        self.keyword_fields: list[ast.Call] = []
+        """The calls with keywords that give class attributes their value (`id: str =
+        Field(default_factory=uuid4)`), noted while the classes are read for their methods: the
+        fields `default_factories` looks at, without another walk over every class."""
         self._targets: dict[int, str | None] = {}
         self._context_types: dict[str, str | None] = {}
         self._qualified: dict[str, str | None] = {}
@@ -1107,6 +1111,10 @@ class _Builder(_Walker):
             if cls is function_t or cls is async_function_t:
                 if stmt.decorator_list:  # type: ignore[attr-defined]
                     self.class_of[id(stmt)] = note
+            elif cls is ast.AnnAssign:
+                value = stmt.value  # type: ignore[attr-defined]
+                if type(value) is ast.Call and value.keywords:
+                    self.m.keyword_fields.append(value)
             elif cls in _BLOCKS:
                 for inner in _own_statements([stmt]):
                     if (type(inner) is function_t or type(inner) is async_function_t) and inner.decorator_list:
