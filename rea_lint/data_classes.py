@@ -11,6 +11,7 @@ field in, a custom `__init__`, another decorator, a base it cannot read.
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass, field, replace
 from typing import Callable, NamedTuple
 
 from rea_lint.model import Model
@@ -50,7 +51,8 @@ _CONFIG_KEYS = frozenset({
 (`alias_generator`, `validate_by_alias` and the like rename them: rea says nothing then)."""
 
 
-class FieldKind(NamedTuple):
+@dataclass(frozen=True)
+class FieldKind:
     """What JSON a field holds, as far as its annotation says for certain."""
 
     kind: str | None
@@ -58,7 +60,8 @@ class FieldKind(NamedTuple):
     one: `Decoding.of` says so); None: rea cannot tell (a union, `Any`, an enum, `Decimal` ...)."""
     nullable: bool
     """Annotated Optional: the field may hold null."""
-    annotation: ast.expr
+    annotation: ast.expr = field(repr=False, compare=False)
+    """(Not in the repr: a node's repr names its address, and shapes are compared by repr.)"""
 
     @property
     def text(self) -> str:
@@ -206,7 +209,7 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
         else:
             return None  # a nested class (pydantic v1's `class Config`), a statement rea does not read
     if loose:
-        kinds = {f: k._replace(kind=None) for f, k in kinds.items()}
+        kinds = {f: replace(k, kind=None) for f, k in kinds.items()}
     return ClassRead(kind, fields, defaults, optional, forbid, direct, kinds, factories)
 
 

@@ -20,7 +20,7 @@ it cannot list the fields (aliases, a validator that may fill a field in, a base
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rea_lint.data_classes import NEVER_TAKES, ClassLookup, FieldKind, read_class
 from rea_lint.model import Model
@@ -84,7 +84,7 @@ class Decoding:
             required = tuple(f for f in fields if not defaults[f] and not optional[f])
         kinds = dict(read.kinds)
         for field_name in nested:
-            kinds[field_name] = kinds[field_name]._replace(kind="object")
+            kinds[field_name] = replace(kinds[field_name], kind="object")
         return Decoding(ast.unparse(name), f"{cls_path}:{cls.lineno}", kind, tuple(fields), required, defaults, forbid, nested, kinds)
 
 
