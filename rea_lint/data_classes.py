@@ -16,7 +16,7 @@ from typing import Callable, NamedTuple
 
 from rea_lint.model import Model
 
-__all__ = ["NEVER_TAKES", "ClassLookup", "ClassRead", "FieldKind", "read_class", "qual_of"]
+__all__ = ["NEVER_TAKES", "ClassLookup", "ClassRead", "FieldKind", "optional_of", "read_class", "qual_of"]
 
 ClassLookup = Callable[[Model, str, ast.expr], "tuple[Model, ast.ClassDef, str] | None"]
 """(a module's model, its file, an expression naming a class at its top level) -> the class's
@@ -308,23 +308,32 @@ their validation takes (besides the lax conversions `NEVER_TAKES` leaves out).""
 def _kind(model: Model, annotation: ast.expr, nullable: bool, value: ast.expr | None) -> FieldKind:
     if isinstance(value, ast.Call) and any(k.arg in ("coerce_numbers_to_str", "strict") for k in value.keywords):
         return FieldKind(None, nullable, annotation)
-    inner = _unwrap_optional(model, annotation) if nullable else annotation
+    inner = optional_of(model, annotation) if nullable else annotation
     if isinstance(inner, ast.Subscript):
         inner = inner.value
-    qual = qual_of(model, inner) if inner is not None else None
+    qual = qual_of(model, inner)
     return FieldKind(_KINDS.get(qual or ""), nullable, annotation)
 
 
-def _unwrap_optional(model: Model, annotation: ast.expr) -> ast.expr | None:
-    """X of `Optional[X]`, `X | None`, `Union[X, None]`; None for a union of more."""
-    if isinstance(annotation, ast.BinOp):
-        sides = [annotation.left, annotation.right]
-    elif isinstance(annotation, ast.Subscript):
-        sides = list(annotation.slice.elts) if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
-    else:
-        return None
-    rest = [side for side in sides if not (isinstance(side, ast.Constant) and side.value is None)]
-    return rest[0] if len(rest) == 1 else None
+def optional_of(model: Model, annotation: ast.expr) -> ast.expr:
+    """`X` for `Optional[X]`, `X | None`, `None | X`, `Union[X, None]` (restate-sdk's
+    `extract_core_type`, which `run_typed` applies); the annotation itself otherwise."""
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        left, right = annotation.left, annotation.right
+        if isinstance(right, ast.Constant) and right.value is None:
+            return left
+        if isinstance(left, ast.Constant) and left.value is None:
+            return right
+    if isinstance(annotation, ast.Subscript) and isinstance(annotation.value, (ast.Name, ast.Attribute)):
+        head = model.qualify(annotation.value)
+        items = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+        if head in ("typing.Optional", "typing_extensions.Optional") and len(items) == 1:
+            return items[0]
+        if head in ("typing.Union", "typing_extensions.Union") and len(items) == 2:
+            rest = [i for i in items if not (isinstance(i, ast.Constant) and i.value is None)]
+            if len(rest) == 1:
+                return rest[0]
+    return annotation
 
 
 NEVER_TAKES = {

@@ -24,6 +24,7 @@ from pathlib import PurePosixPath
 from typing import Any, Iterable, Iterator, Mapping, Sequence, Union
 
 from rea_lint.config import DEFAULT, ReaConfig
+from rea_lint.data_classes import optional_of
 from rea_lint.engine import tree_mode
 from rea_lint.journal.decoding import Decoding
 from rea_lint.journal.fingerprint import Fingerprinter, Passed, module_constant
@@ -718,7 +719,7 @@ class _Project:
             except SyntaxError:
                 return None
         if optional:
-            annotation = _optional_of(mod.model, annotation)
+            annotation = optional_of(mod.model, annotation)
         return Decoding.of(mod.model, mod.path, annotation, self.class_at, self._turn)
 
 
@@ -1597,27 +1598,6 @@ def _imported_constant(project: _Project, near: str, qual: str) -> ast.Constant 
     module, _, name = qual.rpartition(".")
     mod = project.module(module, near) if module else None
     return module_constant(mod.model, name) if mod is not None else None
-
-
-def _optional_of(model: Model, annotation: ast.expr) -> ast.expr:
-    """`X` for `Optional[X]`, `X | None`, `None | X`, `Union[X, None]` (restate-sdk's
-    `extract_core_type`, which `run_typed` applies); the annotation itself otherwise."""
-    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
-        left, right = annotation.left, annotation.right
-        if isinstance(right, ast.Constant) and right.value is None:
-            return left
-        if isinstance(left, ast.Constant) and left.value is None:
-            return right
-    if isinstance(annotation, ast.Subscript) and isinstance(annotation.value, (ast.Name, ast.Attribute)):
-        head = model.qualify(annotation.value)
-        items = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
-        if head in ("typing.Optional", "typing_extensions.Optional") and len(items) == 1:
-            return items[0]
-        if head in ("typing.Union", "typing_extensions.Union") and len(items) == 2:
-            rest = [i for i in items if not (isinstance(i, ast.Constant) and i.value is None)]
-            if len(rest) == 1:
-                return rest[0]
-    return annotation
 
 
 def _top_class(model: Model, name: str) -> ast.ClassDef | None:
