@@ -90,6 +90,9 @@ class ClassRead(NamedTuple):
     class's own module (a base's from another module are not kept: their names mean what that
     module imports); a field the class declares again without one has none. (No model is kept
     here: a read is memoised in a model, and would hold it in a cycle.)"""
+    allows_extra: bool = False
+    """`extra="allow"`: a value keeps the keys it was given that the class does not declare, and
+    its dump writes them too."""
 
 
 def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, depth: int = 0) -> ClassRead | None:
@@ -106,7 +109,7 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
     fields: list[str] = []
     defaults: dict[str, bool] = {}
     optional: dict[str, bool] = {}
-    forbid = False
+    forbid = allow = False
     inherited = False
     direct: dict[str, ast.expr] = {}
     factories: dict[str, ast.expr] = {}
@@ -139,6 +142,7 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
             for f in base_read.factories:
                 factories.pop(f, None)
         forbid = forbid or base_read.forbids_extra
+        allow = allow or base_read.allows_extra
     if kind == "pydantic" and not inherited:
         return None  # not a model rea can see
     for kw in cls.keywords:
@@ -148,7 +152,7 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
         if kw.arg == "extra":
             if not (isinstance(kw.value, ast.Constant) and kw.value.value in ("forbid", "ignore", "allow")):
                 return None
-            forbid = kw.value.value == "forbid"
+            forbid, allow = kw.value.value == "forbid", kw.value.value == "allow"
     for stmt in cls.body:
         if isinstance(stmt, ast.AnnAssign):
             if not isinstance(stmt.target, ast.Name):
@@ -159,7 +163,7 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
                 if config is None:
                     return None
                 if "extra" in config:
-                    forbid = config["extra"] == "forbid"
+                    forbid, allow = config["extra"] == "forbid", config["extra"] == "allow"
                 loose = loose or "coerce_numbers_to_str" in config
                 continue
             if _is_classvar(model, stmt.annotation):
@@ -193,7 +197,7 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
             if config is None:
                 return None
             if "extra" in config:
-                forbid = config["extra"] == "forbid"
+                forbid, allow = config["extra"] == "forbid", config["extra"] == "allow"
             loose = loose or "coerce_numbers_to_str" in config
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if stmt.name in _UNTOUCHED_METHODS or (kind == "pydantic" and stmt.name.startswith("model_") and stmt.name != "model_post_init"):
@@ -210,7 +214,7 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
             return None  # a nested class (pydantic v1's `class Config`), a statement rea does not read
     if loose:
         kinds = {f: replace(k, kind=None) for f, k in kinds.items()}
-    return ClassRead(kind, fields, defaults, optional, forbid, direct, kinds, factories)
+    return ClassRead(kind, fields, defaults, optional, forbid, direct, kinds, factories, allow)
 
 
 def qual_of(model: Model, node: ast.expr) -> str | None:

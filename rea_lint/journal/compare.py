@@ -327,6 +327,8 @@ def _suspension(recorded: Sequence[Op | Unknown], start: int) -> Op | None:
 def _describe(rec: Op, att: Op, why: str) -> str:
     if rec.kind is not att.kind:
         return f"the old code journals {rec.label()} (`{rec.text}`) where the new code attempts {att.label()} (`{att.text}`)"
+    if rec.text == att.text:  # (the same text: a value it names now means another, or is written with other keys)
+        return f"`{att.text}` reads as before, but its {why}, and replay compares it"
     return f"`{rec.text}` became `{att.text}`: {why}, and replay compares it"
 
 

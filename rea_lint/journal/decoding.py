@@ -53,6 +53,8 @@ class Decoding:
     (`address: Address`, not `Optional[Address]` nor `list[Address]`: those may hold none)."""
     kinds: dict[str, FieldKind]
     """Field -> the JSON it holds, where its annotation says for certain (a nested class: `object`)."""
+    allows_extra: bool = False
+    """`extra="allow"`: a value keeps (and its dump writes) keys the class does not declare."""
 
     @staticmethod
     def of(model: Model, path: str, name: ast.expr, lookup: ClassLookup, turn: object = None, depth: int = 0) -> "Decoding | None":
@@ -85,7 +87,8 @@ class Decoding:
         kinds = dict(read.kinds)
         for field_name in nested:
             kinds[field_name] = replace(kinds[field_name], kind="object")
-        return Decoding(ast.unparse(name), f"{cls_path}:{cls.lineno}", kind, tuple(fields), required, defaults, forbid, nested, kinds)
+        return Decoding(ast.unparse(name), f"{cls_path}:{cls.lineno}", kind, tuple(fields), required, defaults, forbid, nested, kinds,
+                        read.allows_extra)
 
 
 def decode_break(old: Decoding | None, new: Decoding | None, value: str = "result") -> str | None:

@@ -29,7 +29,7 @@ import copy
 import hashlib
 from collections import Counter
 from functools import partial
-from typing import Callable, Iterable, Mapping, Union
+from typing import Any, Callable, Iterable, Mapping, Union
 
 from rea_lint.model import Function, Model
 from rea_lint.rules.base import memo
@@ -65,14 +65,18 @@ class _Unanchored(Exception):
 
 class Passed(str):
     """What a caller passes a helper's parameter: its computation as text (`Fingerprinter.rendered`),
-    and the literal it always is, if one (`helper(ctx, "balance")`)."""
+    the literal it always is, if one (`helper(ctx, "balance")`), and the class whose whole instance
+    it is, if rea is sure of one (the handler's input passed on: `journal.encoding`), with whether
+    it is never None."""
 
-    __slots__ = ("constant",)
+    __slots__ = ("constant", "instance")
     constant: ast.Constant | None
+    instance: "tuple[Any, bool] | None"
 
-    def __new__(cls, rendered: str, constant: ast.Constant | None) -> "Passed":
+    def __new__(cls, rendered: str, constant: ast.Constant | None, instance: "tuple[Any, bool] | None" = None) -> "Passed":
         made = super().__new__(cls, rendered)
         made.constant = constant
+        made.instance = instance
         return made
 
 

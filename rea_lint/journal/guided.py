@@ -210,10 +210,13 @@ class _Guided:
                 elif certain_mismatch(rec, op):
                     yield Outcome("diverges", i, op, exact, assuming=free)
                 else:
-                    yield Outcome("unknown", i, op, exact, Unknown(
-                        f"`{rec.text}` became `{op.text}`: {why.split(' ', 1)[0]} is computed at run time and its "
-                        "computation changed; rea cannot tell whether the value (which replay compares) is the same",
-                        op.path, op.line, op.col))
+                    name = why.split(" ", 1)[0]
+                    if rec.get(name).fingerprint == op.get(name).fingerprint:  # (the same computation, another class)
+                        text = f"`{op.text}`: its {why}; rea cannot tell whether the bytes (which replay compares) are the same"
+                    else:
+                        text = (f"`{rec.text}` became `{op.text}`: {name} is computed at run time and its computation changed; "
+                                "rea cannot tell whether the value (which replay compares) is the same")
+                    yield Outcome("unknown", i, op, exact, Unknown(text, op.path, op.line, op.col))
             elif isinstance(head, Unknown):
                 rec = self.recorded[i]
                 if isinstance(rec, Unknown) and rec.opaque and rec.opaque == head.opaque:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Mapping
 
 if TYPE_CHECKING:
     from rea_lint.journal.decoding import Decoding
+    from rea_lint.journal.encoding import Writes
 
 __all__ = ["COMMAND_NAMES", "COMPARED_FIELDS", "Field", "Op", "OpKind", "certain_mismatch", "field_mismatch"]
 
@@ -125,11 +126,26 @@ class Field:
     suffix: str = ""
     """For a string computed around literal text (`f"step-{i}"`, `"awk-" + key`): the text it
     certainly starts and ends with; "" when nothing is known."""
+    writes: "Writes | None" = None
+    """For a payload that is a whole pydantic model or dataclass (the handler's input forwarded,
+    a run's result stored): the keys its dump writes (`journal.encoding`). The same computation
+    writes other bytes when the class now writes other keys."""
 
     def same_as(self, other: "Field") -> bool:
         if self.is_literal and other.is_literal:
             return self.literal == other.literal and type(self.literal) is type(other.literal)
-        return self.fingerprint == other.fingerprint
+        return self.fingerprint == other.fingerprint and self.rewritten(other) is None
+
+    def rewritten(self, other: "Field") -> str | None:
+        """How ``other``'s value (the new code's) is written with other keys than this one's, where
+        rea knows both classes (`encoding.Writes.change`); None otherwise."""
+        if self.writes is None or other.writes is None:
+            return None
+        return self.writes.change(other.writes)
+
+    def surely_rewritten(self, other: "Field") -> bool:
+        """`rewritten`, and neither value may be None (written as no bytes, whatever the class)."""
+        return self.rewritten(other) is not None and self.writes.always and other.writes.always  # type: ignore[union-attr]
 
     def describe(self) -> str:
         return repr(self.literal) if self.is_literal else self.text
@@ -137,7 +153,9 @@ class Field:
     def never_equals(self, other: "Field") -> bool:
         """The two can never be the same string: their known beginnings, or ends, differ
         (`f"step-{i}"` and `f"step {i}"`; `"awk-" + key` and `"results"`), or a literal is
-        shorter than what the other certainly holds."""
+        shorter than what the other certainly holds, or the two are a model's dumps with other keys."""
+        if self.surely_rewritten(other):
+            return True  # (the old value's keys, whatever computed it, are not the new one's)
         ends = []
         for f in (self, other):
             if f.is_literal:
@@ -221,6 +239,10 @@ def field_mismatch(recorded: Op, attempted: Op) -> str | None:
     for name in COMPARED_FIELDS.get(recorded.kind, ()):
         a, b = recorded.get(name), attempted.get(name)
         if not a.same_as(b):
+            rewritten = a.rewritten(b) if not (a.is_literal and b.is_literal) else None
+            if rewritten is not None:
+                maybe = "" if a.surely_rewritten(b) else " (unless it is None, which it may be: then no bytes are written)"
+                return f"{name} `{b.text}` is serialized as {rewritten}{maybe}"
             return f"{name} {a.describe()} != {b.describe()}"
     return None
 

@@ -27,6 +27,7 @@ from rea_lint.config import DEFAULT, ReaConfig
 from rea_lint.data_classes import optional_of
 from rea_lint.engine import tree_mode
 from rea_lint.journal.decoding import Decoding
+from rea_lint.journal.encoding import Writes
 from rea_lint.journal.fingerprint import Fingerprinter, Passed, module_constant
 from rea_lint.journal.ops import Field, Op, OpKind
 from rea_lint.model import Function, Model, build_model, service_name, source_text
@@ -275,7 +276,8 @@ def inner_nodes(node: Node) -> tuple[Node, ...]:
 def shape_key(node: Node) -> str:
     """What a shape journals, as text: equal for two shapes that journal alike (`same_shape`)."""
     if isinstance(node, Step):
-        fields = ",".join(f"{k}={f.literal!r}" if f.is_literal else f"{k}~{f.fingerprint}" for k, f in sorted(node.op.fields.items()))
+        fields = ",".join(f"{k}={f.literal!r}" if f.is_literal else f"{k}~{f.fingerprint}{f.writes.key() if f.writes else ''}"
+                          for k, f in sorted(node.op.fields.items()))
         return f"{node.op.kind.value}({fields})"
     if isinstance(node, Unknown):
         return f"?({node.opaque or node.reason})"
@@ -1274,13 +1276,13 @@ class _ShapeBuilder:
                 if self._is_ctx(arg):
                     contexts.add(name)
                 else:
-                    env[name] = Passed(self.fp.rendered(arg), self.fp.constant(arg))
+                    env[name] = Passed(self.fp.rendered(arg), self.fp.constant(arg), self._instance_of(arg))
         for kw in call.keywords:
             if kw.arg in named:
                 if self._is_ctx(kw.value):
                     contexts.add(kw.arg)
                 else:
-                    env[kw.arg] = Passed(self.fp.rendered(kw.value), self.fp.constant(kw.value))
+                    env[kw.arg] = Passed(self.fp.rendered(kw.value), self.fp.constant(kw.value), self._instance_of(kw.value))
         return frozenset(contexts), env
 
     # context calls ---------------------------------------------------------------------------
@@ -1331,7 +1333,8 @@ class _ShapeBuilder:
             service, handler = self._target(_arg(call, params, "tpe"))
             fields["service"], fields["handler"] = service, handler
         fields["key"] = self._field(_arg(call, params, "key"), empty="")
-        fields["parameter"] = self._payload(call, params, ("arg",), extra=("input_serde", "serde"))
+        fields["parameter"] = self._payload(call, params, ("arg",), extra=("input_serde", "serde"),
+                                            target=None if method.startswith("generic_") else _arg(call, params, "tpe"))
         fields["headers"] = self._field(_arg(call, params, "headers"), empty=None)
         fields["idempotency_key"] = self._field(_arg(call, params, "idempotency_key"), empty=None)
         fields["scope"] = self._field(scope if scope is not None else _arg(call, params, "scope"), empty=None)
@@ -1339,20 +1342,26 @@ class _ShapeBuilder:
         decoded = self._call_decoded(_arg(call, params, "tpe")) if kind is OpKind.CALL and not method.startswith("generic_") else None
         return Step(self._op(kind, call, fields, decoded))
 
-    def _call_decoded(self, tpe: ast.expr | None) -> Decoding | None:
+    def _call_decoded(self, tpe: ast.expr | None, whole: bool = False) -> Decoding | None:
         """The model a call's result is decoded into: the called handler's output serde, which
-        restate-sdk 1.3 makes from its return annotation (`Optional[X]` as `X`) for a pydantic model
-        (a dataclass result arrives as a dict), unless its decorator names an `output_serde`."""
-        qual = self.mod.resolver.target(tpe, self.fn) if isinstance(tpe, (ast.Name, ast.Attribute)) else None
-        found = self.p.resolve(qual, self.mod.path) if qual else None
-        if found is None or found[1].handler is None:
+        restate-sdk 1.3 makes from its return annotation (`Optional[X]` as `X`; with ``whole``, not
+        an Optional one: the result is then always an instance) for a pydantic model (a dataclass
+        result arrives as a dict), unless its decorator names an `output_serde`."""
+        found = self._called(tpe)
+        if found is None:
             return None
         mod, fn = found
         returns = getattr(fn.node, "returns", None)
         if returns is None or _names_serde(fn, "output_serde"):
             return None
-        decoded = self.p.annotated(mod, returns, optional=True)
+        decoded = self.p.annotated(mod, returns, optional=not whole)
         return decoded if decoded is not None and decoded.kind == "pydantic" else None
+
+    def _called(self, tpe: ast.expr | None) -> tuple[_Module, Function] | None:
+        """The project handler a handler reference names (`charge`, `billing.charge`), or None."""
+        qual = self.mod.resolver.target(tpe, self.fn) if isinstance(tpe, (ast.Name, ast.Attribute)) else None
+        found = self.p.resolve(qual, self.mod.path) if qual else None
+        return found if found is not None and found[1].handler is not None else None
 
     def _target(self, tpe: ast.expr | None) -> tuple[Field, Field]:
         """The service and handler a handler reference names (`greet`, `greeter.greet`)."""
@@ -1370,11 +1379,17 @@ class _ShapeBuilder:
         fp = f"target:{qual}" if qual else self.fp.of(tpe)
         return Field(text=f"service of {text}", fingerprint=fp), Field(text=text, fingerprint=fp)
 
-    def _payload(self, call: ast.Call, params: Sequence[str], names: Sequence[str], extra: Sequence[str] = ()) -> Field:
+    def _payload(self, call: ast.Call, params: Sequence[str], names: Sequence[str], extra: Sequence[str] = (),
+                 target: ast.expr | None | bool = False) -> Field:
+        """A value replay compares the bytes of. ``target``: the handler reference of a call or send
+        (None: a generic one, by name), whose input serde writes the parameter; False: not a call
+        (`ctx.set`, resolving an awakeable or a signal: the SDK's default serde for the value's type)."""
         nodes = [_arg(call, params, n) for n in (*names, *extra)]
         shown = nodes[0]
         if all(n is None for n in nodes[1:]):
-            return self._field(shown)
+            made = self._field(shown)
+            writes = self._writes(shown, target) if shown is not None and not made.is_literal else None
+            return replace(made, writes=writes) if writes is not None else made
         texts = ", ".join(_text(n) for n in nodes if n is not None)
         return Field(text=texts, fingerprint="|".join(self.fp.of(n) for n in nodes))
 
@@ -1421,11 +1436,12 @@ class _ShapeBuilder:
         return Op(kind, fields, self.mod.path, getattr(node, "lineno", 0), getattr(node, "col_offset", 0), source_text(node), self.via,
                   decoded)
 
-    def _decoded(self, call: ast.Call, method: str) -> Decoding | None:
+    def _decoded(self, call: ast.Call, method: str, whole: bool = False) -> Decoding | None:
         """The class the SDK decodes the journaled result of ``ctx.run/run_typed/get`` into, as
         restate-sdk 1.3 picks it: a `PydanticJsonSerde(Model)`; with the default serde, the
         `type_hint=` given, else (a run) the action's return annotation (`run_typed` takes an
-        `Optional[Model]` as `Model`). None: plain JSON, another serde, or a class rea cannot read."""
+        `Optional[Model]` as `Model`, unless ``whole`` asks for a result that is always an
+        instance). None: plain JSON, another serde, or a class rea cannot read."""
         action: ast.expr | None = None
         params: tuple[str, ...]
         if method == "run_typed":
@@ -1463,13 +1479,89 @@ class _ShapeBuilder:
         returns = getattr(found[1].node, "returns", None) if found is not None else None
         if returns is None or found is None:
             return None
-        return self.p.annotated(found[0], returns, optional=method == "run_typed")
+        return self.p.annotated(found[0], returns, optional=method == "run_typed" and not whole)
 
     def _named(self, name: ast.expr) -> Decoding | None:
         """The decoding of a class the handler code names (`type_hint=Quote`)."""
         if isinstance(name, ast.Name) and self.m.is_local(name.id, self.fn):
             return None  # (a parameter or local of that name, not the class)
         return self.p.annotated(self.mod, name, optional=False)
+
+    # what a payload writes ---------------------------------------------------------------------
+
+    def _writes(self, node: ast.expr, target: ast.expr | None | bool) -> Writes | None:
+        """The keys the SDK writes for the value ``node`` computes (`journal.encoding`), where it is
+        certainly a whole instance of a class rea can read: the handler's input, a run's or a call's
+        result the journal replays, or one the code makes (`Quote(price=1)`), in place or through a
+        local bound once. A call's parameter is written by the called handler's input serde: a
+        model's `model_dump_json()` (restate-sdk 1.3 serializes no dataclass there), unless the
+        handler names its own serde."""
+        if target is None:
+            return None  # (a generic call: the parameter is the bytes given)
+        if target is not False:
+            called = self._called(target)  # type: ignore[arg-type]
+            if called is not None and _names_serde(called[1], "input_serde"):
+                return None
+        found = self._instance_of(node)
+        if found is None or (target is not False and found[0].kind != "pydantic"):
+            return None
+        return Writes.of(*found)
+
+    def _instance_of(self, node: ast.expr) -> tuple[Decoding, bool] | None:
+        """The class whose instance ``node`` holds when it is not None, when rea is sure of it (see
+        `_writes`), and whether it is never None: an Optional annotation, or a state value (never
+        set: None), may give None."""
+        if isinstance(node, ast.Name):
+            if node.id in self.contexts:
+                return None
+            assigned = self.fp.assignments().get(node.id)
+            passed = self.fp.env.get(node.id)
+            if passed is not None:  # a helper's parameter: what its caller passes, unless rebound here
+                return getattr(passed, "instance", None) if assigned is None else None
+            if assigned is None:
+                return self._input_named(node.id)
+            if len(assigned) != 1 or not isinstance(assigned[0], ast.expr) or node.id in self.fp._declared:
+                return None
+            node = assigned[0]
+        if isinstance(node, ast.Await):
+            node = node.value
+        if not isinstance(node, ast.Call) or not isinstance(node.func, (ast.Name, ast.Attribute)):
+            return None
+        func = node.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.contexts:
+            method, made = func.attr, _CALLS.get(func.attr)
+            if method in ("run", "run_typed"):
+                whole = self._decoded(node, method, whole=True)
+                return (whole, True) if whole is not None else _maybe(self._decoded(node, method))
+            if made is not None and made[0] is OpKind.CALL and not method.startswith("generic_"):
+                tpe = _arg(node, made[1], "tpe")
+                whole = self._call_decoded(tpe, whole=True)
+                return (whole, True) if whole is not None else _maybe(self._call_decoded(tpe))
+            return _maybe(self._decoded(node, method)) if method == "get" else None
+        decoding = self._named(func)  # a class called: its instance
+        return (decoding, True) if decoding is not None else None
+
+    def _input_named(self, name: str) -> tuple[Decoding, bool] | None:
+        """The model the handler decodes its input into, if ``name`` is that parameter (in the
+        handler's own code), and whether it is never None (not Optional: a request may have no body)."""
+        if self.depth != 0:
+            return None
+        args = self.fn.node.args
+        params = [*args.posonlyargs, *args.args]
+        if len(params) != 2 or params[-1].arg != name:
+            return None
+        annotation = params[-1].annotation
+        given = self.p._input(self.mod, self.fn)
+        if annotation is None or given is None:
+            return None
+        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):  # (`'Optional[Order]'`)
+            annotation = ast.parse(annotation.value, mode="eval").body  # (`_input` parsed it already)
+        return given[0], optional_of(self.m, annotation) is annotation
+
+
+def _maybe(decoding: Decoding | None) -> tuple[Decoding, bool] | None:
+    """A class whose instance a value holds, or None (`_ShapeBuilder._instance_of`)."""
+    return (decoding, False) if decoding is not None else None
 
 
 def _handler_at(project: _Project, mod: _Module, qual: str | None) -> tuple[str, str] | None:

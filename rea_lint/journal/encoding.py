@@ -1,0 +1,88 @@
+"""The keys the SDK writes for a value of a class, and whether a change to the class changes them.
+
+Replay compares the bytes of a call's parameter and of a state value (`ops.COMPARED_FIELDS`).
+A value the journal replays (the handler's input, a run's or a call's result) is decoded with
+the class the *new* code names, and serialized again when the new code passes it on: restate-sdk
+1.3 writes a pydantic model with `model_dump_json()`, every field the class declares, bases'
+first, in order; a dataclass (state only: the SDK serializes no dataclass as a call's argument)
+with `asdict`, likewise. So a field added to the class, even with a default, or removed, renamed
+or moved, changes the bytes of every such value: the invocations that journaled the call or the
+set before the change fail with 570 there (restate-server 1.7.12, tests/replay: p99-p101, p103).
+A method, a validator or a default changed leaves the keys as they were.
+
+`Writes` is that list of keys, read from source where it is certain (`journal.decoding`: a class
+rea can list exactly, and not `extra="allow"`, whose values write the keys they were given too).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rea_lint.journal.decoding import Decoding
+
+__all__ = ["Writes"]
+
+
+@dataclass(frozen=True)
+class Writes:
+    """The keys a dump of a value of one class writes, in order."""
+
+    keys: tuple[str, ...]
+    nested: tuple[tuple[str, "Writes"], ...] = ()
+    """Field -> the keys of the model it holds, for a required field declared as that pydantic
+    model (`address: Address`): every value holds one, written in place."""
+    name: str = field(default="", compare=False)
+    """How the code names the class (`Quote`)."""
+    where: str = field(default="", compare=False)
+    """path:line of the class."""
+    always: bool = field(default=True, compare=False)
+    """The value is always an instance; False: it may be None (an Optional annotation, a state
+    value never set), which the SDK writes as no bytes, whatever the class."""
+
+    @staticmethod
+    def of(decoding: Decoding | None, always: bool = True) -> "Writes | None":
+        """What a value decoded as (or made from) ``decoding`` writes; None where rea cannot list it."""
+        if decoding is None or decoding.allows_extra:
+            return None
+        nested: list[tuple[str, Writes]] = []
+        if decoding.kind == "pydantic":  # (`asdict` writes the instance a field holds, maybe a subclass)
+            for name, inner in decoding.nested.items():
+                held = Writes.of(inner) if not decoding.defaults.get(name, True) else None
+                if held is not None:
+                    nested.append((name, held))
+        return Writes(decoding.fields, tuple(nested), decoding.name, decoding.where, always)
+
+    def change(self, new: "Writes") -> str | None:
+        """How a value written as ``new`` differs from one written as this (the old class): None
+        when the keys are the same, in the same order."""
+        if self.keys != new.keys:
+            added = [k for k in new.keys if k not in self.keys]
+            removed = [k for k in self.keys if k not in new.keys]
+            if added and removed:
+                what = f"writes {_names(added)} and no longer {_names(removed)}"
+            elif added:
+                what = f"now writes {_names(added)} too"
+            elif removed:
+                what = f"no longer writes {_names(removed)}"
+            else:
+                what = f"writes its keys in another order ({_names(new.keys)})"
+            was = f"the old `{self.name}` ({self.where})" if self.name == new.name else f"`{self.name}` ({self.where}) then"
+            return f"`{new.name}` ({new.where}), which {what} where {was} wrote {_names(self.keys)}"
+        old_nested = dict(self.nested)
+        for name, inner in new.nested:
+            held = old_nested.get(name)
+            why = held.change(inner) if held is not None else None
+            if why is not None:
+                return f"`{new.name}` ({new.where}), whose field `{name}` holds {why}"
+        return None
+
+    def key(self) -> str:
+        """The keys as text (`shape.shape_key`: two shapes whose values write other keys journal differently)."""
+        inner = "".join(f",{name}:{held.key()}" for name, held in self.nested)
+        return "{" + ",".join(self.keys) + inner + "}" + ("" if self.always else "?")
+
+
+def _names(keys: tuple[str, ...] | list[str]) -> str:
+    shown = ", ".join(f"`{k}`" for k in keys[:6])
+    more = len(keys) - 6
+    return shown + (f" and {more} more" if more > 0 else "") if keys else "no key"

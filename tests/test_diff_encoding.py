@@ -1,0 +1,200 @@
+"""`rea diff`: a value the journal replays and the code passes on whole is serialized again with the
+new class (`rea_lint.journal.encoding`). A call's parameter or a state value whose class now
+writes other keys (a field added, even with a default; removed; renamed; moved) has other bytes
+than the old code journaled: 570 at that command (proved on a real restate-server by
+tests/replay, pairs p99-p103; p102, a method added, completes)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rea_lint.journal.compare import Verdict, diff_projects
+from rea_lint.journal.shape import shapes_of_sources
+
+from .test_diff_decoding import DATA, FETCH, MODEL, ORDER, diff, input_diff
+
+STORE = "q = await ctx.run_typed('fetch', fetch)\nctx.set('quote', q)"
+ADDED = MODEL + "    currency: str = 'EUR'\n"
+TWO = "class Quote(BaseModel):\n    price: int\n    currency: str = 'EUR'\n"
+SWAPPED = "class Quote(BaseModel):\n    currency: str = 'EUR'\n    price: int\n"
+OPTIONAL_FETCH = "def fetch() -> Optional[Quote]:\n    return Quote(price=1)\n"
+ADDRESS = "class Address(BaseModel):\n    city: str\n{extra}\n\nclass Quote(BaseModel):\n    price: int\n    address: {annotation}\n"
+
+# (id, old classes, new classes, body, helpers, verdict, text the reason must hold)
+CASES = [
+    ("run result stored: a field added with a default", MODEL, ADDED, STORE, FETCH, "breaking", "now writes `currency` too"),
+    ("dataclass run result stored: a field added", DATA, DATA + "    memo: str = ''\n", STORE, FETCH, "breaking", "now writes `memo` too"),
+    ("a field removed", TWO, MODEL, STORE, FETCH, "breaking", "no longer writes `currency`"),
+    ("a field renamed", "class Quote(BaseModel):\n    price: int = 0\n", "class Quote(BaseModel):\n    amount: int = 0\n", STORE, FETCH,
+     "breaking", "writes `amount` and no longer `price`"),
+    ("two fields swap places", TWO, SWAPPED, STORE, FETCH, "breaking", "another order (`currency`, `price`)"),
+    ("a base class gains a field", "class Base(BaseModel):\n    id: str = ''\n\n\nclass Quote(Base):\n    price: int\n",
+     "class Base(BaseModel):\n    id: str = ''\n    tenant: str = ''\n\n\nclass Quote(Base):\n    price: int\n", STORE, FETCH, "breaking", "`tenant`"),
+    ("a model a required field holds gains a field", ADDRESS.format(extra="", annotation="Address"),
+     ADDRESS.format(extra="    zip: str = ''\n", annotation="Address"), STORE, FETCH, "breaking", "whose field `address` holds `Address`"),
+    ("through a local made from a constructor", MODEL, ADDED, "q = Quote(price=1)\nctx.set('quote', q)", "", "breaking", "`currency`"),
+    ("a constructor in place", MODEL, ADDED, "ctx.set('quote', Quote(price=1))", "", "breaking", "`currency`"),
+    ("resolving an awakeable", MODEL, ADDED, "q = await ctx.run_typed('fetch', fetch)\nctx.resolve_awakeable('id', q)", FETCH,
+     "breaking", "`currency`"),
+    # a value that may be None writes no bytes then: the class cannot decide it
+    ("an Optional run result", MODEL, ADDED, STORE, OPTIONAL_FETCH, "unknown", "unless it is None"),
+    ("a state value read and stored again", MODEL, ADDED, "q = await ctx.get('quote', type_hint=Quote)\nctx.set('copy', q)", "",
+     "unknown", "unless it is None"),
+    # the keys stay as they were
+    ("a method added", MODEL, MODEL + "\n    def label(self) -> str:\n        return str(self.price)\n", STORE, FETCH, "compatible", ""),
+    ("a field validator added", MODEL,
+     MODEL + "\n    @field_validator('price')\n    @classmethod\n    def positive(cls, v: int) -> int:\n        return abs(v)\n",
+     STORE, FETCH, "compatible", ""),
+    ("a default changed (every key is in a journaled result)", TWO, TWO.replace("'EUR'", "'USD'"), STORE, FETCH, "compatible", ""),
+    ("a field's type changed in a way every value survives", MODEL, "class Quote(BaseModel):\n    price: float\n", STORE, FETCH,
+     "compatible", ""),
+    ("an Optional field a nested model may leave empty", ADDRESS.format(extra="", annotation="Optional[Address]"),
+     ADDRESS.format(extra="    zip: str = ''\n", annotation="Optional[Address]"), STORE, FETCH, "compatible", ""),
+    ("the class unchanged", MODEL, MODEL, STORE, FETCH, "compatible", ""),
+    # where rea cannot list the keys it says nothing more than before
+    ("extra='allow': a value writes the keys it was given", "class Quote(BaseModel, extra='allow'):\n    price: int\n",
+     "class Quote(BaseModel, extra='allow'):\n    price: int\n    currency: str = 'EUR'\n", STORE, FETCH, "compatible", ""),
+    ("a model validator", MODEL + "\n    @model_validator(mode='after')\n    def check(self):\n        return self\n",
+     ADDED + "\n    @model_validator(mode='after')\n    def check(self):\n        return self\n", STORE, FETCH, "compatible", ""),
+    ("a serde of its own: the serde names the class, whose code changed", MODEL, ADDED,
+     "q = await ctx.run_typed('fetch', fetch)\nctx.set('quote', q, serde=PydanticJsonSerde(Quote))", FETCH, "unknown", "computation changed"),
+    ("a field of the value, not the value", MODEL, ADDED, "q = await ctx.run_typed('fetch', fetch)\nctx.set('price', q.price)", FETCH,
+     "compatible", ""),
+    ("a local bound twice", MODEL, ADDED,
+     "q = await ctx.run_typed('fetch', fetch)\nif req:\n    q = await ctx.run_typed('again', fetch)\nctx.set('quote', q)", FETCH,
+     "compatible", ""),
+]
+
+
+@pytest.mark.parametrize("name,old,new,body,helpers,expected,says", CASES, ids=[c[0] for c in CASES])
+def test_a_value_passed_on_whole_is_written_with_the_new_class(name, old, new, body, helpers, expected, says):
+    h = diff(old, new, body, helpers)
+    assert h.verdict.value == expected, h.reason
+    if expected == "breaking":
+        d = h.divergence
+        assert d is not None and not d.undecodable and d.assuming == ()
+        assert d.index == 2 if "fetch" in body else d.index == 1, h.reason  # (the set, after the run if there is one)
+        assert "reads as before, but its value" in h.reason and "is serialized as `Quote` (app.py:" in h.reason, h.reason
+    if expected != "compatible":
+        assert says in h.reason, h.reason
+
+
+def test_the_cases_cover_every_verdict():
+    counts = {v: sum(c[5] == v for c in CASES) for v in ("breaking", "unknown", "compatible")}
+    assert counts == {"breaking": 10, "unknown": 3, "compatible": 10}, counts
+
+
+FORWARD = "    await ctx.service_call(charge, arg=order)\n    return order.sku\n\n\n@svc.handler()\nasync def charge(ctx: restate.Context, order: Order) -> str:\n    return order.sku\n"
+
+
+@pytest.mark.parametrize("annotation,new,expected", [
+    ("Order", ORDER + "    note: str = ''\n", "breaking"),
+    ("'Order'", ORDER + "    note: str = ''\n", "breaking"),
+    ("Optional[Order]", ORDER + "    note: str = ''\n", "unknown"),  # (a request without a body: None)
+    ("'Optional[Order]'", ORDER + "    note: str = ''\n", "unknown"),
+    ("Order", ORDER + "\n    def label(self) -> str:\n        return self.sku\n", "compatible"),
+], ids=["model", "string annotation", "optional", "optional string", "method"])
+def test_the_handlers_input_forwarded_to_a_call(annotation, new, expected):
+    """The SDK decodes the journaled input with the new class at every replay: forwarded whole, it
+    is written with the new class's keys (p99)."""
+    found = {h.handler: h for h in _diff_all(ORDER, new, annotation, FORWARD)}
+    h = found["place"]
+    assert h.verdict.value == expected, h.reason
+    if expected != "compatible":
+        assert "parameter `order` is serialized as `Order` (app.py:8), which now writes `note` too" in h.reason, h.reason
+    assert found["charge"].verdict is Verdict.COMPATIBLE  # (it only reads the input)
+
+
+def test_a_call_to_a_handler_with_its_own_input_serde_is_not_read():
+    body = FORWARD.replace("@svc.handler()\nasync def charge", "@svc.handler(input_serde=restate.serde.JsonSerde())\nasync def charge")
+    found = {h.handler: h for h in _diff_all(ORDER, ORDER + "    note: str = ''\n", "Order", body)}
+    assert found["place"].verdict is Verdict.COMPATIBLE, found["place"].reason
+
+
+def test_a_send_breaks_as_a_call_does_and_a_generic_call_is_bytes():
+    send = FORWARD.replace("await ctx.service_call(charge, arg=order)", "ctx.service_send(charge, arg=order)")
+    found = {h.handler: h for h in _diff_all(ORDER, ORDER + "    note: str = ''\n", "Order", send)}
+    assert found["place"].verdict is Verdict.BREAKING and "parameter `order`" in found["place"].reason
+    generic = FORWARD.replace("await ctx.service_call(charge, arg=order)", "await ctx.generic_call('orders', 'charge', arg=order)")
+    found = {h.handler: h for h in _diff_all(ORDER, ORDER + "    note: str = ''\n", "Order", generic)}
+    assert found["place"].verdict is Verdict.COMPATIBLE, found["place"].reason
+
+
+def test_only_pydantic_models_are_read_as_a_calls_parameter():
+    """restate-sdk 1.3 serializes no dataclass as a call's argument (the called handler's input
+    serde is plain JSON there): rea claims nothing for one."""
+    data = "@dataclass\nclass Quote:\n    price: int\n"
+    body = "q = await ctx.run_typed('fetch', fetch)\nawait ctx.object_call(h, key='k', arg=q)"
+    h = diff(data, data + "    memo: str = ''\n", body, FETCH)
+    assert h.verdict is Verdict.COMPATIBLE, h.reason
+    h = diff(MODEL, ADDED, body, FETCH)
+    assert h.verdict is Verdict.BREAKING and "parameter `q`" in h.reason, h.reason
+
+
+def test_a_calls_result_passed_on():
+    """A call's result is decoded with the caller's class, whatever the callee wrote: its keys are
+    the caller's class's."""
+    classes = "class Quote(BaseModel):\n    price: int\n"
+    body = ("    q = await ctx.service_call(quote, arg=sku)\n    ctx.service_send(audit, arg=q)\n    return 'ok'\n\n\n"
+            "@svc.handler()\nasync def quote(ctx: restate.Context, sku: str) -> {returns}:\n    return Quote(price=1)\n\n\n"
+            "@svc.handler()\nasync def audit(ctx: restate.Context, q: Quote) -> None:\n    return None\n")
+    for returns, expected in (("Quote", Verdict.BREAKING), ("Optional[Quote]", Verdict.UNKNOWN)):
+        found = {h.handler: h for h in _diff_all(classes, classes + "    currency: str = 'EUR'\n", "str", body.format(returns=returns),
+                                               param="sku")}
+        assert found["place"].verdict is expected, found["place"].reason
+        assert "parameter `q` is serialized as `Quote`" in found["place"].reason
+
+
+def test_the_json_names_the_command_and_the_keys(tmp_path):
+    import json
+
+    from rea_lint.cli import main
+
+    old, new = tmp_path / "old", tmp_path / "new"
+    for root, classes in ((old, ORDER), (new, ORDER + "    note: str = ''\n")):
+        root.mkdir()
+        (root / "app.py").write_text(_source(classes, "Order", FORWARD))
+    out = tmp_path / "out.json"
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        code = main(["diff", "--base", str(old), "--head", str(new), "--format", "json"])
+    out.write_text(buffer.getvalue())
+    data = json.loads(out.read_text())
+    [place] = [h for h in data["handlers"] if h["handler"] == "place"]
+    assert code == 1 and place["verdict"] == "breaking"
+    assert place["divergence"]["index"] == 1 and not place["divergence"]["undecodable"]
+    assert "which now writes `note` too where the old `Order`" in place["reason"]
+
+
+def _source(classes: str, annotation: str, body: str, param: str = "order") -> str:
+    from .test_diff_decoding import INPUT
+
+    return INPUT.format(classes=classes, annotation=annotation, deco="", body=body).replace("order: ", f"{param}: ", 1)
+
+
+def _diff_all(old_classes: str, new_classes: str, annotation: str, body: str, param: str = "order"):
+    old, _ = shapes_of_sources({"app.py": _source(old_classes, annotation, body, param)})
+    new, _ = shapes_of_sources({"app.py": _source(new_classes, annotation, body, param)})
+    return diff_projects(old, new).handlers
+
+
+def test_input_diff_is_unchanged_by_forwarding_nothing():
+    """The input model's own change (a defaulted field) is compatible where the input is not passed on."""
+    assert input_diff(ORDER, ORDER + "    note: str = ''\n").verdict is Verdict.COMPATIBLE
+
+
+def test_a_helper_passes_on_what_its_caller_gave_it():
+    """The handler gives its input to a helper that calls with it: the helper's parameter holds the
+    input (what the caller passed), unless the helper binds the name again."""
+    helper = ("    await forward(ctx, order)\n    return order.sku\n\n\n"
+              "async def forward(ctx: restate.Context, o: Order) -> None:\n{rebind}    await ctx.service_call(charge, arg=o)\n\n\n"
+              "@svc.handler()\nasync def charge(ctx: restate.Context, order: Order) -> str:\n    return order.sku\n")
+    found = {h.handler: h for h in _diff_all(ORDER, ORDER + "    note: str = ''\n", "Order", helper.format(rebind=""))}
+    h = found["place"]
+    assert h.verdict is Verdict.BREAKING and "parameter `o` is serialized as `Order` (app.py:8)" in h.reason, h.reason
+    rebound = helper.format(rebind="    o = o.model_copy()\n")
+    found = {h.handler: h for h in _diff_all(ORDER, ORDER + "    note: str = ''\n", "Order", rebound)}
+    assert found["place"].verdict is Verdict.COMPATIBLE, found["place"].reason
