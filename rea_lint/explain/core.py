@@ -21,6 +21,7 @@ from typing import Callable, Sequence
 from rea_lint.catalog import DIVERGES_ON_REPLAY
 from rea_lint.explain.admin import RecordedEntry
 from rea_lint.explain.message import Mismatch, set_target
+from rea_lint.explain.rewritten import rewritten_cause
 from rea_lint.journal.compare import HandlerDiff, Verdict, compare_handlers, paired_with
 from rea_lint.journal.decoding import decode_break
 from rea_lint.journal.ops import Op
@@ -379,6 +380,8 @@ def _cause(out: Explanation, shapes: Shapes, old_shapes: Shapes | None, findings
         out.decided_cause = True
     elif unparsed:
         out.cause = f"rea cannot tell: no nondeterminism finding on this handler; {unparsed}"
+    elif old_shapes is None and (rewritten := rewritten_cause(out.mismatch, out.op)) is not None:
+        out.cause, out.decided_cause = rewritten, True
     else:
         out.cause = ("rea cannot tell: no nondeterminism finding on this handler"
                      + ("" if old_shapes is not None else

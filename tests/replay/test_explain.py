@@ -484,3 +484,35 @@ def test_a_validation_error_of_the_handlers_own_code_is_not_called_a_journaled_v
     out = capsys.readouterr().out
     assert out.startswith("not a journal mismatch: pydantic ValidationError for `Quote`, which no operation of the code that decodes")
     assert "line:      cannot tell: no operation of the current code decodes into `Quote`" in out
+
+
+@pytest.mark.parametrize("pair,line,what,keys", [
+    ("p99_input_model_forwarded_field_added", 27, "the class of `order`", "writes `sku`, `note`, where the journal holds `sku`"),
+    ("p101_run_result_dataclass_stored_field_added", 31, "the class of `receipt`",
+     "writes `amount`, `memo`, where the journal holds `amount`"),
+])
+def test_a_value_written_with_other_keys_is_put_down_to_its_class_without_since(capsys, monkeypatch, pair, line, what, keys):
+    """The server prints both values (captured from restate-server 1.7.12: the model's and the
+    dataclass's dumps): the keys differ as the current class says and the shared keys hold the
+    same values, so the cause is the class, named without --since."""
+    code, data, err = explain(capsys, monkeypatch, V2, "--format", "json", "--message", sample(f"{pair}.last_failure.txt"),
+                              "--handler", f"{pair.split('_', 1)[0].upper()}_{pair.split('_', 1)[1]}/go")
+    assert data is not None, err
+    assert code == 0 and data["line"] == f"{V2}/{pair}.py:{line}", data
+    assert data["cause"].startswith(what + " changed after the invocation journaled it"), data["cause"]
+    assert keys in data["cause"] and data["cause_decided"]
+
+
+@pytest.mark.parametrize("recorded,attempted", [
+    ('{"sku":"a"}', '{"sku":"b","note":""}'),  # (a value differs too)
+    ('{"sku":"a"}', '{"sku":"a","other":""}'),  # (not the keys the current class writes)
+    ('["a"]', '{"sku":"a","note":""}'),  # (not an object)
+])
+def test_other_differences_are_not_put_down_to_the_class(capsys, monkeypatch, recorded, attempted):
+    text = sample("p99_input_model_forwarded_field_added.last_failure.txt").replace(
+        """'{"sku":"a"}' != '{"sku":"a","note":""}'""", f"'{recorded}' != '{attempted}'")
+    assert recorded in text
+    code, data, err = explain(capsys, monkeypatch, V2, "--format", "json", "--message", text,
+                              "--handler", "P99_input_model_forwarded_field_added/go")
+    assert data is not None, err
+    assert data["cause"].startswith("rea cannot tell") and not data["cause_decided"], data["cause"]
