@@ -36,6 +36,12 @@ CASES = [
     ("a constructor in place", MODEL, ADDED, "ctx.set('quote', Quote(price=1))", "", "breaking", "`currency`"),
     ("resolving an awakeable", MODEL, ADDED, "q = await ctx.run_typed('fetch', fetch)\nctx.resolve_awakeable('id', q)", FETCH,
      "breaking", "`currency`"),
+    ("a model's dump stored", MODEL, ADDED, "q = await ctx.run_typed('fetch', fetch)\nctx.set('quote', q.model_dump())", FETCH,
+     "breaking", "`currency`"),
+    ("a JSON-mode dump through a local", MODEL, ADDED,
+     "q = await ctx.run_typed('fetch', fetch)\nd = q.model_dump(mode='json')\nctx.set('quote', d)", FETCH, "breaking", "`currency`"),
+    ("a dataclass's asdict", DATA, DATA + "    memo: str = ''\n",
+     "q = await ctx.run_typed('fetch', fetch)\nctx.set('quote', dataclasses.asdict(q))", FETCH, "breaking", "`memo`"),
     # a value that may be None writes no bytes then: the class cannot decide it
     ("an Optional run result", MODEL, ADDED, STORE, OPTIONAL_FETCH, "unknown", "unless it is None"),
     ("a state value read and stored again", MODEL, ADDED, "q = await ctx.get('quote', type_hint=Quote)\nctx.set('copy', q)", "",
@@ -58,6 +64,8 @@ CASES = [
      ADDED + "\n    @model_validator(mode='after')\n    def check(self):\n        return self\n", STORE, FETCH, "compatible", ""),
     ("a serde of its own: the serde names the class, whose code changed", MODEL, ADDED,
      "q = await ctx.run_typed('fetch', fetch)\nctx.set('quote', q, serde=PydanticJsonSerde(Quote))", FETCH, "unknown", "computation changed"),
+    ("a dump that leaves keys out", MODEL, ADDED, "q = await ctx.run_typed('fetch', fetch)\nctx.set('quote', q.model_dump(exclude={'price'}))",
+     FETCH, "compatible", ""),
     ("a field of the value, not the value", MODEL, ADDED, "q = await ctx.run_typed('fetch', fetch)\nctx.set('price', q.price)", FETCH,
      "compatible", ""),
     ("a local bound twice", MODEL, ADDED,
@@ -74,14 +82,14 @@ def test_a_value_passed_on_whole_is_written_with_the_new_class(name, old, new, b
         d = h.divergence
         assert d is not None and not d.undecodable and d.assuming == ()
         assert d.index == 2 if "fetch" in body else d.index == 1, h.reason  # (the set, after the run if there is one)
-        assert "reads as before, but its value" in h.reason and "is serialized as `Quote` (app.py:" in h.reason, h.reason
+        assert "reads as before, but its value" in h.reason and "is written with the keys of `Quote` (app.py:" in h.reason, h.reason
     if expected != "compatible":
         assert says in h.reason, h.reason
 
 
 def test_the_cases_cover_every_verdict():
     counts = {v: sum(c[5] == v for c in CASES) for v in ("breaking", "unknown", "compatible")}
-    assert counts == {"breaking": 10, "unknown": 3, "compatible": 10}, counts
+    assert counts == {"breaking": 13, "unknown": 3, "compatible": 11}, counts
 
 
 FORWARD = "    await ctx.service_call(charge, arg=order)\n    return order.sku\n\n\n@svc.handler()\nasync def charge(ctx: restate.Context, order: Order) -> str:\n    return order.sku\n"
@@ -101,7 +109,7 @@ def test_the_handlers_input_forwarded_to_a_call(annotation, new, expected):
     h = found["place"]
     assert h.verdict.value == expected, h.reason
     if expected != "compatible":
-        assert "parameter `order` is serialized as `Order` (app.py:8), which now writes `note` too" in h.reason, h.reason
+        assert "parameter `order` is written with the keys of `Order` (app.py:8), which now writes `note` too" in h.reason, h.reason
     assert found["charge"].verdict is Verdict.COMPATIBLE  # (it only reads the input)
 
 
@@ -129,6 +137,9 @@ def test_only_pydantic_models_are_read_as_a_calls_parameter():
     assert h.verdict is Verdict.COMPATIBLE, h.reason
     h = diff(MODEL, ADDED, body, FETCH)
     assert h.verdict is Verdict.BREAKING and "parameter `q`" in h.reason, h.reason
+    # a dataclass's dict is plain JSON, written with its keys in order
+    h = diff(data, data + "    memo: str = ''\n", body.replace("arg=q", "arg=dataclasses.asdict(q)"), FETCH)
+    assert h.verdict is Verdict.BREAKING and "`memo`" in h.reason, h.reason
 
 
 def test_a_calls_result_passed_on():
@@ -142,7 +153,7 @@ def test_a_calls_result_passed_on():
         found = {h.handler: h for h in _diff_all(classes, classes + "    currency: str = 'EUR'\n", "str", body.format(returns=returns),
                                                param="sku")}
         assert found["place"].verdict is expected, found["place"].reason
-        assert "parameter `q` is serialized as `Quote`" in found["place"].reason
+        assert "parameter `q` is written with the keys of `Quote`" in found["place"].reason
 
 
 def test_the_json_names_the_command_and_the_keys(tmp_path):
@@ -194,7 +205,7 @@ def test_a_helper_passes_on_what_its_caller_gave_it():
               "@svc.handler()\nasync def charge(ctx: restate.Context, order: Order) -> str:\n    return order.sku\n")
     found = {h.handler: h for h in _diff_all(ORDER, ORDER + "    note: str = ''\n", "Order", helper.format(rebind=""))}
     h = found["place"]
-    assert h.verdict is Verdict.BREAKING and "parameter `o` is serialized as `Order` (app.py:8)" in h.reason, h.reason
+    assert h.verdict is Verdict.BREAKING and "parameter `o` is written with the keys of `Order` (app.py:8)" in h.reason, h.reason
     rebound = helper.format(rebind="    o = o.model_copy()\n")
     found = {h.handler: h for h in _diff_all(ORDER, ORDER + "    note: str = ''\n", "Order", rebound)}
     assert found["place"].verdict is Verdict.COMPATIBLE, found["place"].reason

@@ -1502,10 +1502,35 @@ class _ShapeBuilder:
             called = self._called(target)  # type: ignore[arg-type]
             if called is not None and _names_serde(called[1], "input_serde"):
                 return None
+        dumped = self._dumped(node)
+        if dumped is not None:
+            return Writes.of(*dumped)  # (a dict: any serde writes its keys in order)
         found = self._instance_of(node)
         if found is None or (target is not False and found[0].kind != "pydantic"):
             return None
         return Writes.of(*found)
+
+    def _dumped(self, node: ast.expr) -> tuple[Decoding, bool] | None:
+        """The class of the instance a dict is a dump of: `order.model_dump()` (or `mode="json"`,
+        which changes values, not keys), pydantic v1's `order.dict()`, `dataclasses.asdict(receipt)`,
+        in place or through a local bound once. Its keys are the class's, in order."""
+        if isinstance(node, ast.Name) and node.id not in self.fp.env and node.id not in self.contexts:
+            assigned = self.fp.assignments().get(node.id)
+            if assigned is None or len(assigned) != 1 or not isinstance(assigned[0], ast.expr) or node.id in self.fp._declared:
+                return None
+            node = assigned[0]
+        if not isinstance(node, ast.Call):
+            return None
+        func = node.func
+        if (isinstance(func, ast.Attribute) and func.attr in ("model_dump", "dict") and not node.args
+                and all(k.arg == "mode" for k in node.keywords)):
+            found = self._instance_of(func.value)
+            return found if found is not None and found[0].kind == "pydantic" else None
+        if (len(node.args) == 1 and not node.keywords and isinstance(func, (ast.Name, ast.Attribute))
+                and self.m.qualify(func, self.fn) == "dataclasses.asdict"):
+            found = self._instance_of(node.args[0])
+            return found if found is not None and found[0].kind == "dataclass" else None
+        return None
 
     def _instance_of(self, node: ast.expr) -> tuple[Decoding, bool] | None:
         """The class whose instance ``node`` holds when it is not None, when rea is sure of it (see
