@@ -2,7 +2,7 @@
 new class (`rea_lint.journal.encoding`). A call's parameter or a state value whose class now
 writes other keys (a field added, even with a default; removed; renamed; moved) has other bytes
 than the old code journaled: 570 at that command (proved on a real restate-server by
-tests/replay, pairs p99-p103; p102, a method added, completes)."""
+tests/replay, pairs p99-p104; p102, a method added, completes)."""
 
 from __future__ import annotations
 
