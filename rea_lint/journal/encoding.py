@@ -7,8 +7,7 @@ the class the *new* code names, and serialized again when the new code passes it
 first, in order; a dataclass (state only: the SDK serializes no dataclass as a call's argument)
 with `asdict`, likewise. So a field added to the class, even with a default, or removed, renamed
 or moved, changes the bytes of every such value: the invocations that journaled the call or the
-set before the change fail with 570 there (restate-server 1.7.12, tests/replay: p99-p101, p103,
-p104).
+set before the change fail with 570 there (restate-server 1.7.12, tests/replay: p99-p101, p103-p105).
 A method, a validator or a default changed leaves the keys as they were.
 
 `Writes` is that list of keys, read from source where it is certain (`journal.decoding`: a class

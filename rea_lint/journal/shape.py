@@ -1548,6 +1548,13 @@ class _ShapeBuilder:
             if len(assigned) != 1 or not isinstance(assigned[0], ast.expr) or node.id in self.fp._declared:
                 return None
             node = assigned[0]
+        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+            # `await ctx.get("cart", type_hint=Cart) or Cart()`: one class's instance either way,
+            # never None when the last one never is (a model has no falsy value but None)
+            parts = [self._instance_of(value) for value in node.values]
+            if any(p is None for p in parts) or len({p[0].where for p in parts}) != 1:  # type: ignore[index]
+                return None
+            return parts[0][0], parts[-1][1]  # type: ignore[index]
         if isinstance(node, ast.Await):
             node = node.value
         if not isinstance(node, ast.Call) or not isinstance(node.func, (ast.Name, ast.Attribute)):
