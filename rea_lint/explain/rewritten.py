@@ -39,12 +39,12 @@ def rewritten_cause(mismatch: Mismatch, op: Op | None) -> str | None:
         held = dict(old)
         if any(held[k] != v for k, v in new if k in held):
             continue  # (a value differs too: not only the class)
-        return (f"the class of `{field.text}` changed after the invocation journaled it "  # type: ignore[union-attr]
-                f"(a deploy while it was in flight): the current code serializes it as `{writes.name}` ({writes.where}), "
-                f"which writes {_keys(new_keys)}, where the journal holds {_keys(old_keys)}, and the keys both hold have the "
-                "same values (nondeterminism changes values, not keys); replay wrote the value again with the current class. "
-                "Keep the class's fields as they were for the invocations in flight (or keep the old deployment registered until "
-                "they drain); --since REV (the revision that was deployed) names the change")
+        return (f"`{writes.name}` ({writes.where}), the class whose keys `{field.text}` is written with, changed "  # type: ignore[union-attr]
+                f"after the invocation journaled it (a deploy while it was in flight): it now writes {_keys(new_keys)}, where "
+                f"the journal holds {_keys(old_keys)}, and the keys both hold have the same values (nondeterminism changes "
+                "values, not keys); replay wrote the value again with the current class. Keep the class's fields as they were "
+                "for the invocations in flight (or keep the old deployment registered until they drain); --since REV (the "
+                "revision that was deployed) names the change")
     return None
 
 

@@ -487,9 +487,10 @@ def test_a_validation_error_of_the_handlers_own_code_is_not_called_a_journaled_v
 
 
 @pytest.mark.parametrize("pair,line,what,keys", [
-    ("p99_input_model_forwarded_field_added", 27, "the class of `order`", "writes `sku`, `note`, where the journal holds `sku`"),
-    ("p101_run_result_dataclass_stored_field_added", 31, "the class of `receipt`",
-     "writes `amount`, `memo`, where the journal holds `amount`"),
+    ("p99_input_model_forwarded_field_added", 27, "`Order` (tests/replay/corpus/v2/p99_input_model_forwarded_field_added.py:17), "
+     "the class whose keys `order` is written with,", "writes `sku`, `note`, where the journal holds `sku`"),
+    ("p101_run_result_dataclass_stored_field_added", 31, "`Receipt` (tests/replay/corpus/v2/p101_run_result_dataclass_stored_field_added.py:16), "
+     "the class whose keys `receipt` is written with,", "writes `amount`, `memo`, where the journal holds `amount`"),
 ])
 def test_a_value_written_with_other_keys_is_put_down_to_its_class_without_since(capsys, monkeypatch, pair, line, what, keys):
     """The server prints both values (captured from restate-server 1.7.12: the model's and the
