@@ -182,6 +182,10 @@ def test_the_json_names_the_command_and_the_keys(tmp_path):
     assert code == 1 and place["verdict"] == "breaking"
     assert place["divergence"]["index"] == 1 and not place["divergence"]["undecodable"]
     assert "which now writes `note` too where the old `Order`" in place["reason"]
+    old_parameter = place["divergence"]["old"]["fields"]["parameter"]
+    new_parameter = place["divergence"]["new"]["fields"]["parameter"]
+    assert old_parameter == {"expression": "order", "written_as": {"class": "Order", "where": "app.py:8", "keys": ["sku"], "may_be_none": False}}
+    assert new_parameter["written_as"]["keys"] == ["sku", "note"]
 
 
 def _source(classes: str, annotation: str, body: str, param: str = "order") -> str:

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from rea_lint import __version__
 from rea_lint.journal.compare import HandlerDiff, ProjectDiff, Verdict
-from rea_lint.journal.ops import Op
+from rea_lint.journal.ops import Field, Op
 from rea_lint.reporters import SARIF_SCHEMA, _gh_data, _gh_prop, _uri
 
 __all__ = ["FORMATS", "JSON_SCHEMA_ID", "render", "summary"]
@@ -109,8 +109,19 @@ def _op_json(op: Op | None) -> dict[str, Any] | None:
         "line": op.line,
         "column": op.col + 1,
         "via": list(op.via),
-        "fields": {k: (f.literal if f.is_literal else {"expression": f.text}) for k, f in op.fields.items()},
+        "fields": {k: _field_json(f) for k, f in op.fields.items()},
     }
+
+
+def _field_json(f: Field) -> Any:
+    """A literal as itself; a computed value as its expression, and for a whole model or dataclass
+    the class it is written with and the keys that class writes (`journal.encoding`)."""
+    if f.is_literal:
+        return f.literal
+    if f.writes is None:
+        return {"expression": f.text}
+    w = f.writes
+    return {"expression": f.text, "written_as": {"class": w.name, "where": w.where, "keys": list(w.keys), "may_be_none": not w.always}}
 
 
 def as_json(diff: ProjectDiff, base: str = "", head: str = "") -> str:
