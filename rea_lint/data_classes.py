@@ -93,6 +93,9 @@ class ClassRead(NamedTuple):
     allows_extra: bool = False
     """`extra="allow"`: a value keeps the keys it was given that the class does not declare, and
     its dump writes them too."""
+    values: dict[str, ast.expr] = {}
+    """Field -> the expression of its default (`= "EUR"`, `Field(default="EUR")`, `field(default=0)`),
+    for a field with a default that is not made by a `default_factory`."""
 
 
 def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, depth: int = 0) -> ClassRead | None:
@@ -113,6 +116,7 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
     inherited = False
     direct: dict[str, ast.expr] = {}
     factories: dict[str, ast.expr] = {}
+    values: dict[str, ast.expr] = {}
     kinds: dict[str, FieldKind] = {}
     loose = False
     """A field validator or serializer, or `coerce_numbers_to_str`: what a field takes or writes may
@@ -136,6 +140,8 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
                 fields.append(f)
             defaults[f], optional[f] = base_read.defaults[f], base_read.optional[f]
             kinds[f] = base_read.kinds[f]
+            if f in base_read.values:
+                values[f] = base_read.values[f]
         if found[0] is model:
             factories.update(base_read.factories)
         else:
@@ -182,6 +188,11 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
                 factories[name] = factory
             else:
                 factories.pop(name, None)
+            value = _default_value(model, stmt.value) if has_default else None
+            if value is not None:
+                values[name] = value
+            else:
+                values.pop(name, None)
             annotation = stmt.annotation
             plain = isinstance(annotation, (ast.Name, ast.Attribute)) and not (qual_of(model, annotation) or "").startswith(_NOT_CLASSES)
             if plain:
@@ -214,7 +225,7 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
             return None  # a nested class (pydantic v1's `class Config`), a statement rea does not read
     if loose:
         kinds = {f: replace(k, kind=None) for f, k in kinds.items()}
-    return ClassRead(kind, fields, defaults, optional, forbid, direct, kinds, factories, allow)
+    return ClassRead(kind, fields, defaults, optional, forbid, direct, kinds, factories, allow, values)
 
 
 def qual_of(model: Model, node: ast.expr) -> str | None:
@@ -266,6 +277,17 @@ def _has_default(model: Model, value: ast.expr | None, kind: str) -> bool | None
         first = value.args[0]
         return not (isinstance(first, ast.Constant) and first.value is Ellipsis)
     return False
+
+
+def _default_value(model: Model, value: ast.expr | None) -> ast.expr | None:
+    """The expression of a field's default (the field has one): the value, or the `default=` (or
+    pydantic's first argument) of `Field(...)`/`field(...)`; None for a `default_factory`."""
+    if not isinstance(value, ast.Call) or (qual_of(model, value.func) or "") not in _FIELD:
+        return value
+    for kw in value.keywords:
+        if kw.arg == "default":
+            return kw.value
+    return value.args[0] if value.args else None
 
 
 def _factory(model: Model, value: ast.expr | None) -> ast.expr | None:

@@ -2,7 +2,7 @@
 new class (`rea_lint.journal.encoding`). A call's parameter or a state value whose class now
 writes other keys (a field added, even with a default; removed; renamed; moved) has other bytes
 than the old code journaled: 570 at that command (proved on a real restate-server by
-tests/replay, pairs p99-p105; p102, a method added, completes)."""
+tests/replay, pairs p99-p106; p102, a method added, completes)."""
 
 from __future__ import annotations
 
@@ -44,6 +44,21 @@ CASES = [
      "q = await ctx.run_typed('fetch', fetch)\nctx.set('quote', dataclasses.asdict(q))", FETCH, "breaking", "`memo`"),
     ("a state value or a new instance, stored back", MODEL, ADDED,
      "q = await ctx.get('quote', type_hint=Quote) or Quote(price=0)\nctx.set('quote', q)", "", "breaking", "`currency`"),
+    # an instance made here holds the defaults of the fields the call leaves out, written as they are
+    ("a literal default changed, the field left out", TWO, TWO.replace("'EUR'", "'USD'"), "ctx.set('quote', Quote(price=1))", "",
+     "breaking", "now gives `currency` the default 'USD' where the old `Quote` (app.py:14) gave 'EUR'"),
+    ("Field(default=...) changed, through a local", "class Quote(BaseModel):\n    price: int\n    n: int = Field(default=1)\n",
+     "class Quote(BaseModel):\n    price: int\n    n: float = Field(default=1.0)\n", "q = Quote(price=1)\nctx.set('quote', q)", "",
+     "breaking", "the default 1.0 where the old `Quote` (app.py:14) gave 1"),
+    ("a dataclass made by position", "@dataclass\nclass Quote:\n    price: int\n    currency: str = 'EUR'\n",
+     "@dataclass\nclass Quote:\n    price: int\n    currency: str = 'USD'\n", "ctx.set('quote', Quote(1))", "", "breaking", "`currency`"),
+    ("a default changed, the field passed: the class's code changed", TWO, TWO.replace("'EUR'", "'USD'"),
+     "ctx.set('quote', Quote(price=1, currency='EUR'))", "", "unknown", "computation changed"),
+    ("a computed default changed", "class Quote(BaseModel):\n    price: int\n    currency: str = str(1)\n",
+     "class Quote(BaseModel):\n    price: int\n    currency: str = str(2)\n", "ctx.set('quote', Quote(price=1))", "", "unknown",
+     "computation changed"),
+    ("a literal default changed, made from **data", TWO, TWO.replace("'EUR'", "'USD'"), "ctx.set('quote', Quote(**req))", "", "unknown",
+     "computation changed"),
     # a value that may be None writes no bytes then: the class cannot decide it
     ("an Optional run result", MODEL, ADDED, STORE, OPTIONAL_FETCH, "unknown", "unless it is None"),
     ("a state value read and stored again", MODEL, ADDED, "q = await ctx.get('quote', type_hint=Quote)\nctx.set('copy', q)", "",
@@ -86,14 +101,14 @@ def test_a_value_passed_on_whole_is_written_with_the_new_class(name, old, new, b
         d = h.divergence
         assert d is not None and not d.undecodable and d.assuming == ()
         assert d.index == 1 + body.count("await ctx."), h.reason  # (the set, after the run or get if there is one)
-        assert "reads as before, but its value" in h.reason and "is written with the keys of `Quote` (app.py:" in h.reason, h.reason
+        assert "reads as before, but its value" in h.reason and "is written as `Quote` (app.py:" in h.reason, h.reason
     if expected != "compatible":
         assert says in h.reason, h.reason
 
 
 def test_the_cases_cover_every_verdict():
     counts = {v: sum(c[5] == v for c in CASES) for v in ("breaking", "unknown", "compatible")}
-    assert counts == {"breaking": 14, "unknown": 3, "compatible": 12}, counts
+    assert counts == {"breaking": 17, "unknown": 6, "compatible": 12}, counts
 
 
 FORWARD = "    await ctx.service_call(charge, arg=order)\n    return order.sku\n\n\n@svc.handler()\nasync def charge(ctx: restate.Context, order: Order) -> str:\n    return order.sku\n"
@@ -113,7 +128,7 @@ def test_the_handlers_input_forwarded_to_a_call(annotation, new, expected):
     h = found["place"]
     assert h.verdict.value == expected, h.reason
     if expected != "compatible":
-        assert "parameter `order` is written with the keys of `Order` (app.py:8), which now writes `note` too" in h.reason, h.reason
+        assert "parameter `order` is written as `Order` (app.py:8), which now writes `note` too" in h.reason, h.reason
     assert found["charge"].verdict is Verdict.COMPATIBLE  # (it only reads the input)
 
 
@@ -157,7 +172,7 @@ def test_a_calls_result_passed_on():
         found = {h.handler: h for h in _diff_all(classes, classes + "    currency: str = 'EUR'\n", "str", body.format(returns=returns),
                                                param="sku")}
         assert found["place"].verdict is expected, found["place"].reason
-        assert "parameter `q` is written with the keys of `Quote`" in found["place"].reason
+        assert "parameter `q` is written as `Quote`" in found["place"].reason
 
 
 def test_the_json_names_the_command_and_the_keys(tmp_path):
@@ -213,7 +228,7 @@ def test_a_helper_passes_on_what_its_caller_gave_it():
               "@svc.handler()\nasync def charge(ctx: restate.Context, order: Order) -> str:\n    return order.sku\n")
     found = {h.handler: h for h in _diff_all(ORDER, ORDER + "    note: str = ''\n", "Order", helper.format(rebind=""))}
     h = found["place"]
-    assert h.verdict is Verdict.BREAKING and "parameter `o` is written with the keys of `Order` (app.py:8)" in h.reason, h.reason
+    assert h.verdict is Verdict.BREAKING and "parameter `o` is written as `Order` (app.py:8)" in h.reason, h.reason
     rebound = helper.format(rebind="    o = o.model_copy()\n")
     found = {h.handler: h for h in _diff_all(ORDER, ORDER + "    note: str = ''\n", "Order", rebound)}
     assert found["place"].verdict is Verdict.COMPATIBLE, found["place"].reason

@@ -34,7 +34,12 @@ def rewritten_cause(mismatch: Mismatch, op: Op | None) -> str | None:
         if writes is None or old is None or new is None:
             continue
         old_keys, new_keys = [k for k, _ in old], [k for k, _ in new]
-        if new_keys != list(writes.keys) or old_keys == new_keys or len(set(old_keys)) != len(old_keys):
+        if old_keys == new_keys and new_keys == list(writes.keys):
+            why = _default_changed(old, new, writes)
+            if why is not None:
+                return why
+            continue
+        if new_keys != list(writes.keys) or len(set(old_keys)) != len(old_keys):
             continue
         held = dict(old)
         if any(held[k] != v for k, v in new if k in held):
@@ -46,6 +51,23 @@ def rewritten_cause(mismatch: Mismatch, op: Op | None) -> str | None:
                 "for the invocations in flight (or keep the old deployment registered until they drain); --since REV (the "
                 "revision that was deployed) names the change")
     return None
+
+
+def _default_changed(old: list[tuple[str, Any]], new: list[tuple[str, Any]], writes: Any) -> str | None:
+    """The same keys, and the values differ only in fields the code leaves out of the instance it
+    makes, each now the current class's literal default: that default changed under the invocation."""
+    if writes.given is None:
+        return None
+    defaults = dict(writes.literals)
+    differ = [k for (k, a), (_, b) in zip(old, new) if a != b or type(a) is not type(b)]
+    if not differ or any(k in writes.given or k not in defaults or defaults[k] != b for k, b in new if k in differ):
+        return None
+    held = dict(old)
+    fields = ", ".join(f"`{k}` (the journal holds {held[k]!r}, the class now gives {defaults[k]!r})" for k in differ)
+    return (f"`{writes.name}` ({writes.where}), the class the code makes here leaving {fields} out, changed that default after "
+            "the invocation journaled the value (a deploy while it was in flight); replay made the value again with the current "
+            "default. Keep the default as it was for the invocations in flight (or keep the old deployment registered until they "
+            "drain); --since REV (the revision that was deployed) names the change")
 
 
 def _object(text: str) -> list[tuple[str, Any]] | None:

@@ -20,7 +20,7 @@ it cannot list the fields (aliases, a validator that may fill a field in, a base
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from rea_lint.data_classes import NEVER_TAKES, ClassLookup, FieldKind, read_class
 from rea_lint.model import Model
@@ -55,6 +55,9 @@ class Decoding:
     """Field -> the JSON it holds, where its annotation says for certain (a nested class: `object`)."""
     allows_extra: bool = False
     """`extra="allow"`: a value keeps (and its dump writes) keys the class does not declare."""
+    values: dict[str, ast.expr] = field(default_factory=dict, repr=False, compare=False)
+    """Field -> the expression of its default, not made by a factory (`ClassRead.values`; not in the
+    repr: a node's repr names its address, and shapes are compared by repr)."""
 
     @staticmethod
     def of(model: Model, path: str, name: ast.expr, lookup: ClassLookup, turn: object = None, depth: int = 0) -> "Decoding | None":
@@ -88,7 +91,7 @@ class Decoding:
         for field_name in nested:
             kinds[field_name] = replace(kinds[field_name], kind="object")
         return Decoding(ast.unparse(name), f"{cls_path}:{cls.lineno}", kind, tuple(fields), required, defaults, forbid, nested, kinds,
-                        read.allows_extra)
+                        read.allows_extra, read.values)
 
 
 def decode_break(old: Decoding | None, new: Decoding | None, value: str = "result") -> str | None:

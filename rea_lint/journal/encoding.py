@@ -7,8 +7,9 @@ the class the *new* code names, and serialized again when the new code passes it
 first, in order; a dataclass (state only: the SDK serializes no dataclass as a call's argument)
 with `asdict`, likewise. So a field added to the class, even with a default, or removed, renamed
 or moved, changes the bytes of every such value: the invocations that journaled the call or the
-set before the change fail with 570 there (restate-server 1.7.12, tests/replay: p99-p101, p103-p105).
-A method, a validator or a default changed leaves the keys as they were.
+set before the change fail with 570 there (restate-server 1.7.12, tests/replay: p99-p101, p103-p106).
+A method, a validator or a default changed leaves the keys as they were; but an instance the code
+makes leaving a field out holds its default, so a literal default changed there changes the bytes too.
 
 `Writes` is that list of keys, read from source where it is certain (`journal.decoding`: a class
 rea can list exactly, and not `extra="allow"`, whose values write the keys they were given too).
@@ -16,6 +17,7 @@ rea can list exactly, and not `extra="allow"`, whose values write the keys they 
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 
 from rea_lint.journal.decoding import Decoding
@@ -38,19 +40,30 @@ class Writes:
     always: bool = field(default=True, compare=False)
     """The value is always an instance; False: it may be None (an Optional annotation, a state
     value never set), which the SDK writes as no bytes, whatever the class."""
+    given: tuple[str, ...] | None = field(default=None, compare=False)
+    """For an instance the code makes (`Quote(price=1)`): the fields the call passes, sorted; the
+    others hold their defaults. None: not made here, or by a call rea cannot read (`**data`)."""
+    literals: tuple[tuple[str, object], ...] = field(default=(), compare=False)
+    """Field -> its default, for the defaults written as a literal (`= "EUR"`, `Field(default=0)`)."""
 
     @staticmethod
-    def of(decoding: Decoding | None, always: bool = True) -> "Writes | None":
+    def of(decoding: Decoding | None, always: bool = True, given: tuple[str, ...] | None = None) -> "Writes | None":
         """What a value decoded as (or made from) ``decoding`` writes; None where rea cannot list it."""
         if decoding is None or decoding.allows_extra:
             return None
+        literals: list[tuple[str, object]] = []
+        if given is not None:  # (only a made instance's defaults are certainly in its dump)
+            for name, node in decoding.values.items():
+                value = _literal(node)
+                if value is not _COMPUTED:  # (a computed default: rea cannot say what it holds)
+                    literals.append((name, value))
         nested: list[tuple[str, Writes]] = []
         if decoding.kind == "pydantic":  # (`asdict` writes the instance a field holds, maybe a subclass)
             for name, inner in decoding.nested.items():
                 held = Writes.of(inner) if not decoding.defaults.get(name, True) else None
                 if held is not None:
                     nested.append((name, held))
-        return Writes(decoding.fields, tuple(nested), decoding.name, decoding.where, always)
+        return Writes(decoding.fields, tuple(nested), decoding.name, decoding.where, always, given, tuple(literals))
 
     def change(self, new: "Writes") -> str | None:
         """How a value written as ``new`` differs from one written as this (the old class): None
@@ -74,12 +87,54 @@ class Writes:
             why = held.change(inner) if held is not None else None
             if why is not None:
                 return f"`{new.name}` ({new.where}), whose field `{name}` holds {why}"
+        if self.given is not None and new.given is not None:
+            # an instance made with the same fields left out: each holds its default, written as is
+            was, now = dict(self.literals), dict(new.literals)
+            for name in new.keys:
+                if name in self.given or name in new.given or name not in was or name not in now:
+                    continue
+                a, b = was[name], now[name]
+                if a != b or type(a) is not type(b):
+                    old = f"the old `{self.name}` ({self.where})" if self.name == new.name else f"`{self.name}` ({self.where}) then"
+                    return (f"`{new.name}` ({new.where}), which now gives `{name}` the default {b!r} where {old} gave {a!r}, "
+                            "and the code that makes it leaves that field out")
         return None
 
     def key(self) -> str:
         """The keys as text (`shape.shape_key`: two shapes whose values write other keys journal differently)."""
         inner = "".join(f",{name}:{held.key()}" for name, held in self.nested)
         return "{" + ",".join(self.keys) + inner + "}" + ("" if self.always else "?")
+
+
+_COMPUTED = object()
+
+
+def _literal(node: ast.expr, depth: int = 0) -> object:
+    """The value a literal default spells (`"EUR"`, `-1`, `[]`, `{"a": 1}`), else `_COMPUTED`.
+    (Not `ast.literal_eval`: its recursive helper is a closure that holds itself, a reference
+    cycle per call, which rea's shapes must not leave behind.)"""
+    if depth > 20:
+        return _COMPUTED
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
+        value = node.operand.value
+        return -value if type(value) in (int, float, complex) else _COMPUTED
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        items = [_literal(e, depth + 1) for e in node.elts]
+        if any(i is _COMPUTED for i in items):
+            return _COMPUTED
+        return list(items) if isinstance(node, ast.List) else tuple(items) if isinstance(node, ast.Tuple) else _COMPUTED
+    if isinstance(node, ast.Dict) and all(k is not None for k in node.keys):
+        keys = [_literal(k, depth + 1) for k in node.keys]  # type: ignore[arg-type]
+        values = [_literal(v, depth + 1) for v in node.values]
+        if any(i is _COMPUTED for i in (*keys, *values)):
+            return _COMPUTED
+        try:
+            return dict(zip(keys, values))
+        except TypeError:  # (an unhashable key)
+            return _COMPUTED
+    return _COMPUTED
 
 
 def _names(keys: tuple[str, ...] | list[str]) -> str:

@@ -214,7 +214,8 @@ class _Guided:
                     if rec.get(name).fingerprint == op.get(name).fingerprint:  # (the same computation, another class)
                         text = f"`{op.text}`: its {why}; rea cannot tell whether the bytes (which replay compares) are the same"
                     else:
-                        text = (f"`{rec.text}` became `{op.text}`: {name} is computed at run time and its computation changed; "
+                        lead = f"`{op.text}` reads as before, but its" if rec.text == op.text else f"`{rec.text}` became `{op.text}`:"
+                        text = (f"{lead} {name} is computed at run time and its computation changed; "
                                 "rea cannot tell whether the value (which replay compares) is the same")
                     yield Outcome("unknown", i, op, exact, Unknown(text, op.path, op.line, op.col))
             elif isinstance(head, Unknown):

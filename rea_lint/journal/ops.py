@@ -242,7 +242,7 @@ def field_mismatch(recorded: Op, attempted: Op) -> str | None:
             rewritten = a.rewritten(b) if not (a.is_literal and b.is_literal) else None
             if rewritten is not None:
                 maybe = "" if a.surely_rewritten(b) else " (unless it is None, which it may be: then no bytes are written)"
-                return f"{name} `{b.text}` is written with the keys of {rewritten}{maybe}"
+                return f"{name} `{b.text}` is written as {rewritten}{maybe}"
             return f"{name} {a.describe()} != {b.describe()}"
     return None
 

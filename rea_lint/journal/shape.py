@@ -1510,7 +1510,7 @@ class _ShapeBuilder:
             return None
         return Writes.of(*found)
 
-    def _dumped(self, node: ast.expr) -> tuple[Decoding, bool] | None:
+    def _dumped(self, node: ast.expr) -> tuple[Decoding, bool, tuple[str, ...] | None] | None:
         """The class of the instance a dict is a dump of: `order.model_dump()` (or `mode="json"`,
         which changes values, not keys), pydantic v1's `order.dict()`, `dataclasses.asdict(receipt)`,
         in place or through a local bound once. Its keys are the class's, in order."""
@@ -1532,10 +1532,10 @@ class _ShapeBuilder:
             return found if found is not None and found[0].kind == "dataclass" else None
         return None
 
-    def _instance_of(self, node: ast.expr) -> tuple[Decoding, bool] | None:
+    def _instance_of(self, node: ast.expr) -> tuple[Decoding, bool, tuple[str, ...] | None] | None:
         """The class whose instance ``node`` holds when it is not None, when rea is sure of it (see
-        `_writes`), and whether it is never None: an Optional annotation, or a state value (never
-        set: None), may give None."""
+        `_writes`), whether it is never None (an Optional annotation, or a state value never set,
+        may give None), and for an instance made here, the fields the call passes (`_given`)."""
         if isinstance(node, ast.Name):
             if node.id in self.contexts:
                 return None
@@ -1554,7 +1554,7 @@ class _ShapeBuilder:
             parts = [self._instance_of(value) for value in node.values]
             if any(p is None for p in parts) or len({p[0].where for p in parts}) != 1:  # type: ignore[index]
                 return None
-            return parts[0][0], parts[-1][1]  # type: ignore[index]
+            return parts[0][0], parts[-1][1], None  # type: ignore[index]
         if isinstance(node, ast.Await):
             node = node.value
         if not isinstance(node, ast.Call) or not isinstance(node.func, (ast.Name, ast.Attribute)):
@@ -1564,16 +1564,16 @@ class _ShapeBuilder:
             method, made = func.attr, _CALLS.get(func.attr)
             if method in ("run", "run_typed"):
                 whole = self._decoded(node, method, whole=True)
-                return (whole, True) if whole is not None else _maybe(self._decoded(node, method))
+                return (whole, True, None) if whole is not None else _maybe(self._decoded(node, method))
             if made is not None and made[0] is OpKind.CALL and not method.startswith("generic_"):
                 tpe = _arg(node, made[1], "tpe")
                 whole = self._call_decoded(tpe, whole=True)
-                return (whole, True) if whole is not None else _maybe(self._call_decoded(tpe))
+                return (whole, True, None) if whole is not None else _maybe(self._call_decoded(tpe))
             return _maybe(self._decoded(node, method)) if method == "get" else None
         decoding = self._named(func)  # a class called: its instance
-        return (decoding, True) if decoding is not None else None
+        return (decoding, True, _given(node, decoding)) if decoding is not None else None
 
-    def _input_named(self, name: str) -> tuple[Decoding, bool] | None:
+    def _input_named(self, name: str) -> tuple[Decoding, bool, None] | None:
         """The model the handler decodes its input into, if ``name`` is that parameter (in the
         handler's own code), and whether it is never None (not Optional: a request may have no body)."""
         if self.depth != 0:
@@ -1588,12 +1588,25 @@ class _ShapeBuilder:
             return None
         if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):  # (`'Optional[Order]'`)
             annotation = ast.parse(annotation.value, mode="eval").body  # (`_input` parsed it already)
-        return given[0], optional_of(self.m, annotation) is annotation
+        return given[0], optional_of(self.m, annotation) is annotation, None
 
 
-def _maybe(decoding: Decoding | None) -> tuple[Decoding, bool] | None:
+def _maybe(decoding: Decoding | None) -> tuple[Decoding, bool, None] | None:
     """A class whose instance a value holds, or None (`_ShapeBuilder._instance_of`)."""
-    return (decoding, False) if decoding is not None else None
+    return (decoding, False, None) if decoding is not None else None
+
+
+def _given(call: ast.Call, decoding: Decoding) -> tuple[str, ...] | None:
+    """The fields a constructor call passes, sorted; None where rea cannot tell (`**data`, a
+    starred argument, a pydantic model's positional one)."""
+    if any(k.arg is None for k in call.keywords):
+        return None
+    names = {k.arg for k in call.keywords if k.arg is not None}
+    if call.args:
+        if decoding.kind != "dataclass" or any(isinstance(a, ast.Starred) for a in call.args):
+            return None
+        names.update(decoding.fields[:len(call.args)])
+    return tuple(sorted(names))
 
 
 def _handler_at(project: _Project, mod: _Module, qual: str | None) -> tuple[str, str] | None:

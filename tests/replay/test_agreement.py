@@ -74,8 +74,9 @@ class Row:
     truth: str | None
     """`path:line` of the innermost corpus frame of the SDK's traceback for this pair and index."""
     alone: dict[str, Any] | None = None
-    """For a 570 rea diff puts down to a class that now writes other keys: `rea explain` from the
-    invocation id without --since (the two values the server printed name the class)."""
+    """For a 570 rea diff puts down to a class that now writes another value (other keys, another
+    default): `rea explain` from the invocation id without --since (the two values the server
+    printed name the class)."""
 
     @property
     def server_breaks(self) -> bool:
@@ -223,7 +224,7 @@ def corpus() -> Iterator[tuple[list[Row], dict[str, Any]]]:
                 _, from_id, err = _explain([v2, "--since", v1, "--format", "json", "--invocation-id", inv.id,
                                             "--admin-url", run.server.admin_url])
                 assert from_id is not None, err
-                if "is written with the keys of" in (d.get("reason") or ""):
+                if "is written as" in (d.get("reason") or ""):
                     _, alone, err = _explain([v2, "--format", "json", "--invocation-id", inv.id, "--admin-url", run.server.admin_url])
                     assert alone is not None, err
             truth = None
@@ -239,7 +240,7 @@ def corpus() -> Iterator[tuple[list[Row], dict[str, Any]]]:
                 frames = [f for f in parse_undecodable(inv.failure).frames if "/replay/corpus/v2/" in f.path]  # type: ignore[union-attr]
                 truth = f"{os.path.relpath(frames[-1].path, ROOT)}:{frames[-1].line}" if frames else None
             rows.append(Row(inv, index, verdict, breaks, diff_index, undecodable, from_log, from_id, truth,
-                            alone if inv.outcome == "570" and "is written with the keys of" in (d.get("reason") or "") else None))
+                            alone if inv.outcome == "570" and "is written as" in (d.get("reason") or "") else None))
         done = next(i for i in run.invocations if i.outcome == "completed")
         facts["malformed_id"] = _explain([V2, "--invocation-id", "inv_1aBcDeFgHiJkLmNoPqRsTuVwXyZ0", "--admin-url", run.server.admin_url])
         # a well-formed id this server never issued (another server's, from tests/replay/samples)
@@ -442,14 +443,16 @@ def test_the_sdk_log_of_every_failure_parses(corpus):
 
 
 def test_without_since_a_class_that_writes_other_keys_is_named_from_the_invocation(corpus):
-    """The 570s of the pairs whose class now writes other keys: `rea explain --invocation-id`,
-    without --since, reads the two values from the server and names the class as the cause."""
+    """The 570s of the pairs whose class now writes other keys (or, p106, another default of a
+    field the code leaves out): `rea explain --invocation-id`, without --since, reads the two
+    values from the server and names the class as the cause."""
     rows, _ = corpus
     named = [r for r in rows if r.alone is not None]
     assert {r.inv.pair.name for r in named} == {
         "p99_input_model_forwarded_field_added", "p100_run_result_model_stored_field_added",
         "p101_run_result_dataclass_stored_field_added", "p103_input_model_fields_reordered_sent",
-        "p104_workflow_input_dump_stored", "p105_state_model_or_new_stored_back"}
+        "p104_workflow_input_dump_stored", "p105_state_model_or_new_stored_back", "p106_made_model_default_changed"}
+    cause = {r.inv.pair.name: "changed that default" if r.inv.pair.name.startswith("p106_") else "the class whose keys" for r in named}
     wrong = [f"{r.inv.pair.name}: line {r.alone['line']} (SDK {r.truth}); cause {r.alone['cause']!r}" for r in named
-             if not (r.alone["cause_decided"] and "the class whose keys" in r.alone["cause"] and r.alone["line"] == r.truth)]
+             if not (r.alone["cause_decided"] and cause[r.inv.pair.name] in r.alone["cause"] and r.alone["line"] == r.truth)]
     assert not wrong, "\n".join(wrong)
