@@ -101,9 +101,11 @@ class Writes:
         return None
 
     def key(self) -> str:
-        """The keys as text (`shape.shape_key`: two shapes whose values write other keys journal differently)."""
+        """The keys (and a made instance's defaults) as text (`shape.shape_key`: two shapes whose
+        values write other bytes journal differently)."""
         inner = "".join(f",{name}:{held.key()}" for name, held in self.nested)
-        return "{" + ",".join(self.keys) + inner + "}" + ("" if self.always else "?")
+        made = f"|{self.given}|{self.literals!r}" if self.given is not None else ""  # (a made instance's defaults are written)
+        return "{" + ",".join(self.keys) + inner + "}" + ("" if self.always else "?") + made
 
 
 _COMPUTED = object()
