@@ -89,11 +89,11 @@ class Writes:
                 return f"`{new.name}` ({new.where}), whose field `{name}` holds {why}"
         if self.given is not None and new.given is not None:
             # an instance made with the same fields left out: each holds its default, written as is
-            was, now = dict(self.literals), dict(new.literals)
+            before, after = dict(self.literals), dict(new.literals)
             for name in new.keys:
-                if name in self.given or name in new.given or name not in was or name not in now:
+                if name in self.given or name in new.given or name not in before or name not in after:
                     continue
-                a, b = was[name], now[name]
+                a, b = before[name], after[name]
                 if a != b or type(a) is not type(b):
                     old = f"the old `{self.name}` ({self.where})" if self.name == new.name else f"`{self.name}` ({self.where}) then"
                     return (f"`{new.name}` ({new.where}), which now gives `{name}` the default {b!r} where {old} gave {a!r}, "
@@ -121,7 +121,7 @@ def _literal(node: ast.expr, depth: int = 0) -> object:
         return node.value
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
         value = node.operand.value
-        return -value if type(value) in (int, float, complex) else _COMPUTED
+        return -value if isinstance(value, (int, float, complex)) and not isinstance(value, bool) else _COMPUTED
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
         items = [_literal(e, depth + 1) for e in node.elts]
         if any(i is _COMPUTED for i in items):

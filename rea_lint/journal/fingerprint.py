@@ -71,9 +71,9 @@ class Passed(str):
 
     __slots__ = ("constant", "instance")
     constant: ast.Constant | None
-    instance: "tuple[Any, bool] | None"
+    instance: "tuple[Any, ...] | None"
 
-    def __new__(cls, rendered: str, constant: ast.Constant | None, instance: "tuple[Any, bool] | None" = None) -> "Passed":
+    def __new__(cls, rendered: str, constant: ast.Constant | None, instance: "tuple[Any, ...] | None" = None) -> "Passed":
         made = super().__new__(cls, rendered)
         made.constant = constant
         made.instance = instance
