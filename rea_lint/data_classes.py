@@ -183,13 +183,12 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
                 fields.append(name)
             defaults[name], optional[name] = has_default, _is_optional(model, stmt.annotation)
             kinds[name] = _kind(model, stmt.annotation, optional[name], stmt.value)
-            factory = _factory(model, stmt.value)
+            value, factory = _default_of(model, stmt.value)
             if factory is not None:
                 factories[name] = factory
             else:
                 factories.pop(name, None)
-            value = _default_value(model, stmt.value) if has_default else None
-            if value is not None:
+            if value is not None and has_default:
                 values[name] = value
             else:
                 values.pop(name, None)
@@ -279,24 +278,21 @@ def _has_default(model: Model, value: ast.expr | None, kind: str) -> bool | None
     return False
 
 
-def _default_value(model: Model, value: ast.expr | None) -> ast.expr | None:
-    """The expression of a field's default (the field has one): the value, or the `default=` (or
-    pydantic's first argument) of `Field(...)`/`field(...)`; None for a `default_factory`."""
+def _default_of(model: Model, value: ast.expr | None) -> tuple[ast.expr | None, ast.expr | None]:
+    """What a field declared with ``value`` defaults to: (the default's expression, its
+    `default_factory=`). The value itself, or the `default=` (pydantic: or the first argument) of
+    `Field(...)`/`field(...)`, whose `default_factory=` is the second."""
     if not isinstance(value, ast.Call) or (qual_of(model, value.func) or "") not in _FIELD:
-        return value
+        return value, None
+    default = factory = None
     for kw in value.keywords:
         if kw.arg == "default":
-            return kw.value
-    return value.args[0] if value.args else None
-
-
-def _factory(model: Model, value: ast.expr | None) -> ast.expr | None:
-    """The `default_factory=` of a field declared with ``value`` (`Field(...)`, `field(...)`)."""
-    if isinstance(value, ast.Call) and value.keywords and (qual_of(model, value.func) or "") in _FIELD:
-        for kw in value.keywords:
-            if kw.arg == "default_factory":
-                return kw.value
-    return None
+            default = kw.value
+        elif kw.arg == "default_factory":
+            factory = kw.value
+    if default is None and factory is None and value.args:
+        default = value.args[0]
+    return default, factory
 
 
 def _config(model: Model, value: ast.expr) -> dict[str, object] | None:

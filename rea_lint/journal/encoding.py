@@ -79,8 +79,7 @@ class Writes:
                 what = f"no longer writes {_names(removed)}"
             else:
                 what = f"writes its keys in another order ({_names(new.keys)})"
-            was = f"the old `{self.name}` ({self.where})" if self.name == new.name else f"`{self.name}` ({self.where}) then"
-            return f"`{new.name}` ({new.where}), which {what} where {was} wrote {_names(self.keys)}"
+            return f"`{new.name}` ({new.where}), which {what} where {self._as_old(new)} wrote {_names(self.keys)}"
         old_nested = dict(self.nested)
         for name, inner in new.nested:
             held = old_nested.get(name)
@@ -95,10 +94,13 @@ class Writes:
                     continue
                 a, b = before[name], after[name]
                 if a != b or type(a) is not type(b):
-                    old = f"the old `{self.name}` ({self.where})" if self.name == new.name else f"`{self.name}` ({self.where}) then"
-                    return (f"`{new.name}` ({new.where}), which now gives `{name}` the default {b!r} where {old} gave {a!r}, "
+                    return (f"`{new.name}` ({new.where}), which now gives `{name}` the default {b!r} where {self._as_old(new)} gave {a!r}, "
                             "and the code that makes it leaves that field out")
         return None
+
+    def _as_old(self, new: "Writes") -> str:
+        """This class, named as the old one beside ``new``."""
+        return f"the old `{self.name}` ({self.where})" if self.name == new.name else f"`{self.name}` ({self.where}) then"
 
     def key(self) -> str:
         """The keys (and a made instance's defaults) as text (`shape.shape_key`: two shapes whose

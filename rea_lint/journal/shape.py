@@ -715,11 +715,9 @@ class _Project:
     def annotated(self, mod: _Module, annotation: ast.expr, optional: bool) -> Decoding | None:
         """The decoding an annotation of ``mod`` names (`-> "Quote"` read as `Quote`; with
         ``optional``, `Optional[X]` as `X`, as restate-sdk's `extract_core_type`)."""
-        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
-            try:
-                annotation = ast.parse(annotation.value, mode="eval").body
-            except SyntaxError:
-                return None
+        annotation = _unquoted(annotation)  # type: ignore[assignment]
+        if annotation is None:
+            return None
         if optional:
             annotation = optional_of(mod.model, annotation)
         return Decoding.of(mod.model, mod.path, annotation, self.class_at, self._turn)
@@ -1514,11 +1512,10 @@ class _ShapeBuilder:
         """The class of the instance a dict is a dump of: `order.model_dump()` (or `mode="json"`,
         which changes values, not keys), pydantic v1's `order.dict()`, `dataclasses.asdict(receipt)`,
         in place or through a local bound once. Its keys are the class's, in order."""
-        if isinstance(node, ast.Name) and node.id not in self.fp.env and node.id not in self.contexts:
-            assigned = self.fp.assignments().get(node.id)
-            if assigned is None or len(assigned) != 1 or not isinstance(assigned[0], ast.expr) or node.id in self.fp._declared:
+        if isinstance(node, ast.Name):
+            if node.id in self.fp.env or node.id in self.contexts:
                 return None
-            node = assigned[0]
+            node = self._bound_once(node.id)  # type: ignore[assignment]
         if not isinstance(node, ast.Call):
             return None
         func = node.func
@@ -1545,9 +1542,9 @@ class _ShapeBuilder:
                 return getattr(passed, "instance", None) if assigned is None else None
             if assigned is None:
                 return self._input_named(node.id)
-            if len(assigned) != 1 or not isinstance(assigned[0], ast.expr) or node.id in self.fp._declared:
+            node = self._bound_once(node.id)  # type: ignore[assignment]
+            if node is None:
                 return None
-            node = assigned[0]
         if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
             # `await ctx.get("cart", type_hint=Cart) or Cart()`: one class's instance either way,
             # never None when the last one never is (a model has no falsy value but None)
@@ -1563,15 +1560,25 @@ class _ShapeBuilder:
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.contexts:
             method, made = func.attr, _CALLS.get(func.attr)
             if method in ("run", "run_typed"):
-                whole = self._decoded(node, method, whole=True)
-                return (whole, True, None) if whole is not None else _maybe(self._decoded(node, method))
+                found = self._decoded(node, method)
+                # (only `run_typed` reads an action's `Optional[X]` as X: then the result may be None)
+                whole = found is not None and (method == "run" or self._decoded(node, method, whole=True) is not None)
+                return (found, whole, None) if found is not None else None
             if made is not None and made[0] is OpKind.CALL and not method.startswith("generic_"):
                 tpe = _arg(node, made[1], "tpe")
-                whole = self._call_decoded(tpe, whole=True)
-                return (whole, True, None) if whole is not None else _maybe(self._call_decoded(tpe))
+                found = self._call_decoded(tpe)
+                return (found, self._call_decoded(tpe, whole=True) is not None, None) if found is not None else None
             return _maybe(self._decoded(node, method)) if method == "get" else None
         decoding = self._named(func)  # a class called: its instance
         return (decoding, True, _given(node, decoding)) if decoding is not None else None
+
+    def _bound_once(self, name: str) -> ast.expr | None:
+        """The one expression this function binds ``name`` to (`q = await ctx.run_typed(...)`), or
+        None: bound more than once, by unpacking or a loop, or declared global or nonlocal."""
+        assigned = self.fp.assignments().get(name)
+        if assigned is None or len(assigned) != 1 or not isinstance(assigned[0], ast.expr) or name in self.fp._declared:
+            return None
+        return assigned[0]
 
     def _input_named(self, name: str) -> tuple[Decoding, bool, None] | None:
         """The model the handler decodes its input into, if ``name`` is that parameter (in the
@@ -1582,13 +1589,21 @@ class _ShapeBuilder:
         params = [*args.posonlyargs, *args.args]
         if len(params) != 2 or params[-1].arg != name:
             return None
-        annotation = params[-1].annotation
         given = self.p._input(self.mod, self.fn)
+        annotation = _unquoted(params[-1].annotation) if given is not None else None  # (`'Optional[Order]'`)
         if annotation is None or given is None:
             return None
-        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):  # (`'Optional[Order]'`)
-            annotation = ast.parse(annotation.value, mode="eval").body  # (`_input` parsed it already)
         return given[0], optional_of(self.m, annotation) is annotation, None
+
+
+def _unquoted(annotation: ast.expr | None) -> ast.expr | None:
+    """A string annotation (`-> "Quote"`) as the expression it spells; None if it spells none."""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            return ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return None
+    return annotation
 
 
 def _maybe(decoding: Decoding | None) -> tuple[Decoding, bool, None] | None:
