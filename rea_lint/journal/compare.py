@@ -23,7 +23,7 @@ from pathlib import PurePath
 from typing import Sequence
 
 from rea_lint.journal.decoding import decode_break
-from rea_lint.journal.ops import Op, OpKind, field_mismatch
+from rea_lint.journal.ops import Op, OpKind, field_mismatch, restated
 from rea_lint.journal.guided import Budget, ShapeFacts, replay_path, shape_facts
 from rea_lint.journal.paths import DEFAULT_UNROLL, Path, TooManyPaths, enumerate_paths
 from rea_lint.journal.shape import Branch, Exit, HandlerShape, Inlined, Jump, Loop, Node, Seq, Shapes, Step, Try, Unknown, shared_directories
@@ -327,9 +327,7 @@ def _suspension(recorded: Sequence[Op | Unknown], start: int) -> Op | None:
 def _describe(rec: Op, att: Op, why: str) -> str:
     if rec.kind is not att.kind:
         return f"the old code journals {rec.label()} (`{rec.text}`) where the new code attempts {att.label()} (`{att.text}`)"
-    if rec.text == att.text:  # (the same text: a value it names now means another, or is written with other keys)
-        return f"`{att.text}` reads as before, but its {why}, and replay compares it"
-    return f"`{rec.text}` became `{att.text}`: {why}, and replay compares it"
+    return f"{restated(rec, att)} {why}, and replay compares it"
 
 
 def diff_projects(old: Shapes, new: Shapes, problems: Sequence[str] = ()) -> ProjectDiff:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Iterator, Union
 
 from rea_lint.journal.decoding import decode_break
-from rea_lint.journal.ops import Op, OpKind, certain_mismatch, field_mismatch
+from rea_lint.journal.ops import Op, OpKind, certain_mismatch, field_mismatch, restated
 from rea_lint.journal.paths import EXCEPT, Decision, Path, try_key
 from rea_lint.journal.shape import EMPTY, Branch, Exit, Inlined, Jump, Loop, Node, Seq, Step, Try, Unknown, inner_nodes
 
@@ -214,8 +214,7 @@ class _Guided:
                     if rec.get(name).fingerprint == op.get(name).fingerprint:  # (the same computation, another class)
                         text = f"`{op.text}`: its {why}; rea cannot tell whether the bytes (which replay compares) are the same"
                     else:
-                        lead = f"`{op.text}` reads as before, but its" if rec.text == op.text else f"`{rec.text}` became `{op.text}`:"
-                        text = (f"{lead} {name} is computed at run time and its computation changed; "
+                        text = (f"{restated(rec, op)} {name} is computed at run time and its computation changed; "
                                 "rea cannot tell whether the value (which replay compares) is the same")
                     yield Outcome("unknown", i, op, exact, Unknown(text, op.path, op.line, op.col))
             elif isinstance(head, Unknown):

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from rea_lint.journal.decoding import Decoding
     from rea_lint.journal.encoding import Writes
 
-__all__ = ["COMMAND_NAMES", "COMPARED_FIELDS", "Field", "Op", "OpKind", "certain_mismatch", "field_mismatch"]
+__all__ = ["COMMAND_NAMES", "COMPARED_FIELDS", "Field", "Op", "OpKind", "certain_mismatch", "field_mismatch", "restated"]
 
 
 class OpKind(str, enum.Enum):
@@ -212,6 +212,15 @@ class Op:
 
     def where(self) -> str:
         return f"{self.path}:{self.line}" if self.path else f"line {self.line}"
+
+
+def restated(recorded: Op, attempted: Op) -> str:
+    """How a reason opens on the same command written again: "`x` became `y`:", or, for the very
+    same text (a value it names now means another, or is written with other keys), "`x` reads as
+    before, but its"."""
+    if recorded.text == attempted.text:
+        return f"`{attempted.text}` reads as before, but its"
+    return f"`{recorded.text}` became `{attempted.text}`:"
 
 
 def certain_mismatch(recorded: Op, attempted: Op) -> bool:
