@@ -79,8 +79,11 @@ CASES = [
      "class Quote(BaseModel, extra='allow'):\n    price: int\n    currency: str = 'EUR'\n", STORE, FETCH, "compatible", ""),
     ("a model validator", MODEL + "\n    @model_validator(mode='after')\n    def check(self):\n        return self\n",
      ADDED + "\n    @model_validator(mode='after')\n    def check(self):\n        return self\n", STORE, FETCH, "compatible", ""),
-    ("a serde of its own: the serde names the class, whose code changed", MODEL, ADDED,
-     "q = await ctx.run_typed('fetch', fetch)\nctx.set('quote', q, serde=PydanticJsonSerde(Quote))", FETCH, "unknown", "computation changed"),
+    # the SDK's own serdes write a value as the default one does, whatever class they were made with
+    ("the SDK's PydanticJsonSerde given", MODEL, ADDED,
+     "q = await ctx.run_typed('fetch', fetch)\nctx.set('quote', q, serde=PydanticJsonSerde(Quote))", FETCH, "breaking", "now writes `currency` too"),
+    ("the SDK's DefaultSerde given", DATA, DATA + "    memo: str = ''\n",
+     "q = await ctx.run_typed('fetch', fetch)\nctx.set('quote', q, serde=restate.serde.DefaultSerde())", FETCH, "breaking", "now writes `memo` too"),
     ("a dump that leaves keys out", MODEL, ADDED, "q = await ctx.run_typed('fetch', fetch)\nctx.set('quote', q.model_dump(exclude={'price'}))",
      FETCH, "compatible", ""),
     ("a field of the value, not the value", MODEL, ADDED, "q = await ctx.run_typed('fetch', fetch)\nctx.set('price', q.price)", FETCH,
@@ -108,7 +111,60 @@ def test_a_value_passed_on_whole_is_written_with_the_new_class(name, old, new, b
 
 def test_the_cases_cover_every_verdict():
     counts = {v: sum(c[5] == v for c in CASES) for v in ("breaking", "unknown", "compatible")}
-    assert counts == {"breaking": 17, "unknown": 6, "compatible": 12}, counts
+    assert counts == {"breaking": 19, "unknown": 5, "compatible": 12}, counts
+
+
+def test_the_sdks_serde_given_or_taken_away_changes_no_bytes():
+    """`serde=PydanticJsonSerde(Quote)` writes `model_dump_json()`, as the default serde does for a
+    model: giving it, or taking it away, is no change to what replay compares."""
+    with_serde = STORE.replace("ctx.set('quote', q)", "ctx.set('quote', q, serde=PydanticJsonSerde(Quote))")
+    for old, new in ((STORE, with_serde), (with_serde, STORE)):
+        h = diff(MODEL, MODEL, old, FETCH, new_body=new)
+        assert h.verdict is Verdict.COMPATIBLE, h.reason
+
+
+WORKFLOW = """\
+import restate
+from dataclasses import dataclass
+from pydantic import BaseModel
+from restate.serde import PydanticJsonSerde
+
+wf = restate.Workflow("wf")
+
+{classes}
+
+def fetch() -> Quote:
+    return Quote(price=1)
+
+
+@wf.main()
+async def run(ctx: restate.WorkflowContext, req: dict) -> str:
+    q = await ctx.run_typed("fetch", fetch)
+    {resolve}
+    return "ok"
+"""
+
+
+@pytest.mark.parametrize("resolve,old,new,expected", [
+    ("await ctx.promise('quote', type_hint=Quote).resolve(q)", MODEL, ADDED, "breaking"),
+    ("p = ctx.promise('quote', type_hint=Quote)\n    await p.resolve(q)", MODEL, ADDED, "breaking"),
+    ("await ctx.promise('quote', serde=PydanticJsonSerde(Quote)).resolve(q)", MODEL, ADDED, "breaking"),
+    ("await ctx.promise('quote', type_hint=Quote).resolve(q)", DATA, DATA + "    memo: str = ''\n", "breaking"),
+    # with no hint, restate-sdk 1.3's DefaultSerde writes `json.dumps(q)`, which fails for a model
+    ("await ctx.promise('quote').resolve(q)", MODEL, ADDED, "compatible"),
+    ("await ctx.promise('quote', type_hint=Quote).resolve(q)", MODEL, MODEL + "\n    def label(self) -> str:\n        return ''\n",
+     "compatible"),
+], ids=["in place", "bound to a name", "PydanticJsonSerde", "dataclass", "no type hint", "a method added"])
+def test_a_promise_resolved_with_a_whole_value(resolve, old, new, expected):
+    """`promise.resolve(q)` is written with the promise's serde, a DefaultSerde of its `type_hint=`:
+    a model's `model_dump_json()`, a dataclass's fields. Replay compares the bytes (p107)."""
+    shapes = [shapes_of_sources({"app.py": WORKFLOW.format(classes=c, resolve=resolve)})[0] for c in (old, new)]
+    [h] = diff_projects(*shapes).handlers
+    assert h.verdict.value == expected, h.reason
+    if expected == "breaking":
+        assert h.divergence is not None and h.divergence.index == 2, h.reason
+        assert "reads as before, but its value `q` is written as `Quote` (app.py:" in h.reason, h.reason
+        assert "`currency` too" in h.reason or "`memo` too" in h.reason, h.reason
 
 
 FORWARD = "    await ctx.service_call(charge, arg=order)\n    return order.sku\n\n\n@svc.handler()\nasync def charge(ctx: restate.Context, order: Order) -> str:\n    return order.sku\n"

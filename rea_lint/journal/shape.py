@@ -761,6 +761,9 @@ _SIMPLE: dict[str, tuple[OpKind, tuple[str, ...], dict[str, str | tuple[str, ...
     "attach_invocation": (OpKind.ATTACH_INVOCATION, ("invocation_id", "serde", "type_hint"), {"invocation_id": "invocation_id"}),
 }
 _NOT_JOURNALED = frozenset({"request", "key", "random", "uuid", "promise", "scope"})
+_PROMISE_PARAMS = ("name", "serde", "type_hint")
+_SDK_SERDES = {"restate.serde.DefaultSerde": "default", "restate.serde.PydanticJsonSerde": "pydantic"}
+"""The SDK's serdes that write a value as the default one does (`_ShapeBuilder._sdk_serde`)."""
 _REPLAYED = frozenset({"run", "run_typed", "time", "get", "state_keys", "attach_invocation",
                        *(m for m, (kind, _) in _CALLS.items() if kind is OpKind.CALL)})
 """Context methods whose result the journal replays, their `Op` placed at the call."""
@@ -809,8 +812,8 @@ class _ShapeBuilder:
         self.depth = depth
         self.stack = stack
         self.via = via
-        self.promises: dict[str, ast.expr] = {}
-        """Local name -> the promise name expression of `name = ctx.promise(...)`."""
+        self.promises: dict[str, ast.Call] = {}
+        """Local name -> the `ctx.promise(...)` call it is bound to."""
         self.handles: dict[str, str] = {}
         """Local name -> fingerprint of the call/send whose handle it holds."""
         self.tainted: dict[str, str] = {}
@@ -964,7 +967,7 @@ class _ShapeBuilder:
                 self.accessed.discard(t.id)
             if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and self._is_ctx(inner.func.value):
                 if inner.func.attr == "promise":
-                    self.promises[t.id] = _arg(inner, ("name", "serde", "type_hint"), "name") or inner
+                    self.promises[t.id] = inner
                 elif inner.func.attr in _CALLS:
                     self.handles[t.id] = self.fp.of(inner)
 
@@ -1033,9 +1036,9 @@ class _ShapeBuilder:
         if isinstance(node, ast.Await):
             inner = node.value
             if isinstance(inner, ast.Name) and inner.id in self.promises:
-                return self._promise_op(OpKind.GET_PROMISE, self.promises[inner.id], node, ())
+                return self._promise_op(OpKind.GET_PROMISE, self.promises[inner.id], node)
             if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "promise" and self._is_ctx(inner.func.value):
-                return _seq([self._args(inner), self._promise_op(OpKind.GET_PROMISE, _arg(inner, ("name",), "name") or inner, node, ())])
+                return _seq([self._args(inner), self._promise_op(OpKind.GET_PROMISE, inner, node)])
             return self.expr(inner)
         if isinstance(node, ast.Call):
             return self.call(node)
@@ -1162,9 +1165,9 @@ class _ShapeBuilder:
                 if recv.func.attr == "scope" and func.attr in _SCOPED_CALLS:
                     return _seq([self._args(recv), self._call_op(call, func.attr, scope=_arg(recv, ("scope",), "scope"))])
                 if recv.func.attr == "promise" and func.attr in _PROMISE_METHODS:
-                    return _seq([self._args(recv), self._args(call), self._promise_op(_PROMISE_METHODS[func.attr], _arg(recv, ("name",), "name") or recv, call, call.args)])
+                    return _seq([self._args(recv), self._args(call), self._promise_op(_PROMISE_METHODS[func.attr], recv, call)])
             if isinstance(recv, ast.Name) and recv.id in self.promises and func.attr in _PROMISE_METHODS:
-                return _seq([self._args(call), self._promise_op(_PROMISE_METHODS[func.attr], self.promises[recv.id], call, call.args)])
+                return _seq([self._args(call), self._promise_op(_PROMISE_METHODS[func.attr], self.promises[recv.id], call)])
             if isinstance(recv, ast.Name) and recv.id in self.tainted:
                 before = self._args(call)
                 return _seq([before, Unknown(
@@ -1384,18 +1387,58 @@ class _ShapeBuilder:
         (`ctx.set`, resolving an awakeable or a signal: the SDK's default serde for the value's type)."""
         nodes = [_arg(call, params, n) for n in (*names, *extra)]
         shown = nodes[0]
-        if all(n is None for n in nodes[1:]):
+        given = [n for n in nodes[1:] if n is not None]
+        # (`ctx.set(k, v, serde=PydanticJsonSerde(Order))`: the SDK's own serde writes the bytes the
+        # default one does, `model_dump_json()` of a model, whatever class it was made with)
+        serde = "default" if not given else self._sdk_serde(given[0]) if target is False and len(given) == 1 else None
+        if serde is not None:
             made = self._field(shown)
-            writes = self._writes(shown, target) if shown is not None and not made.is_literal else None
+            writes = (self._writes(shown, target, pydantic_only=serde == "pydantic")
+                      if shown is not None and not made.is_literal else None)
             return replace(made, writes=writes) if writes is not None else made
         texts = ", ".join(_text(n) for n in nodes if n is not None)
         return Field(text=texts, fingerprint="|".join(self.fp.of(n) for n in nodes))
 
-    def _promise_op(self, kind: OpKind, name: ast.expr, call: ast.AST, args: Sequence[ast.expr]) -> Node:
-        fields = {"key": self._field(name)}
+    def _sdk_serde(self, node: ast.expr) -> str | None:
+        """"default" for `DefaultSerde(...)`, "pydantic" for `PydanticJsonSerde(...)`: the SDK's
+        serdes whose bytes for a value depend on the value alone (restate-sdk 1.3: `DefaultSerde`
+        takes the value's own type when it writes; `PydanticJsonSerde` calls its
+        `model_dump_json()`); None for any other."""
+        if not isinstance(node, ast.Call) or not isinstance(node.func, (ast.Name, ast.Attribute)):
+            return None
+        return _SDK_SERDES.get(self.m.qualify(node.func, self.fn) or "")
+
+    def _promise_op(self, kind: OpKind, made: ast.Call, node: ast.AST) -> Node:
+        """The command of a promise's method (``node``: the call, or the `await` of the promise
+        itself) on the promise ``made`` (`ctx.promise(name, serde, type_hint)`)."""
+        fields = {"key": self._field(_arg(made, _PROMISE_PARAMS, "name") or made)}
         if kind is OpKind.COMPLETE_PROMISE:
-            fields["value"] = Field(text=", ".join(_text(a) for a in args), fingerprint="|".join(self.fp.of(a) for a in args) + f"|{getattr(getattr(call, 'func', None), 'attr', '')}")
-        return Step(self._op(kind, call, fields))
+            assert isinstance(node, ast.Call)
+            args = node.args
+            method = getattr(node.func, "attr", "")
+            value = Field(text=", ".join(_text(a) for a in args), fingerprint="|".join(self.fp.of(a) for a in args) + f"|{method}")
+            writes = self._promise_writes(made, args[0]) if method == "resolve" and len(args) == 1 and not node.keywords else None
+            fields["value"] = replace(value, writes=writes) if writes is not None else value
+        return Step(self._op(kind, node, fields))
+
+    def _promise_writes(self, made: ast.Call, value: ast.expr) -> Writes | None:
+        """The keys `promise.resolve(value)` writes: restate-sdk 1.3 writes it with the promise's
+        serde, a `DefaultSerde` of its `type_hint=` unless one is given; that writes a model's
+        `model_dump_json()` and a dataclass's fields (with no hint, `json.dumps` of a model fails).
+        rea reads the keys where the hint names the value's own class, or the serde is a
+        `PydanticJsonSerde`."""
+        serde = _arg(made, _PROMISE_PARAMS, "serde")
+        kind = self._sdk_serde(serde) if serde is not None else "default"
+        if kind == "pydantic":
+            return self._writes(value, False, pydantic_only=True)
+        hint = _arg(made, _PROMISE_PARAMS, "type_hint")
+        if kind is None or hint is None:
+            return None
+        named = self._named(hint)
+        found = self._instance_of(value)
+        if named is None or found is None or found[0].where != named.where:
+            return None
+        return Writes.of(*found)
 
     def _field(self, node: ast.expr | None, empty: object = "") -> Field:
         if node is None or (isinstance(node, ast.Constant) and node.value is None):
@@ -1487,7 +1530,7 @@ class _ShapeBuilder:
 
     # what a payload writes ---------------------------------------------------------------------
 
-    def _writes(self, node: ast.expr, target: ast.expr | None | bool) -> Writes | None:
+    def _writes(self, node: ast.expr, target: ast.expr | None | bool, pydantic_only: bool = False) -> Writes | None:
         """The keys the SDK writes for the value ``node`` computes (`journal.encoding`), where it is
         certainly a whole instance of a class rea can read: the handler's input, a run's or a call's
         result the journal replays, or one the code makes (`Quote(price=1)`), in place or through a
@@ -1500,11 +1543,11 @@ class _ShapeBuilder:
             called = self._called(target)  # type: ignore[arg-type]
             if called is not None and _names_serde(called[1], "input_serde"):
                 return None
-        dumped = self._dumped(node)
+        dumped = self._dumped(node) if not pydantic_only else None  # (`PydanticJsonSerde` writes no dict)
         if dumped is not None:
             return Writes.of(*dumped)  # (a dict: any serde writes its keys in order)
         found = self._instance_of(node)
-        if found is None or (target is not False and found[0].kind != "pydantic"):
+        if found is None or ((pydantic_only or target is not False) and found[0].kind != "pydantic"):
             return None
         return Writes.of(*found)
 

@@ -486,18 +486,23 @@ def test_a_validation_error_of_the_handlers_own_code_is_not_called_a_journaled_v
     assert "line:      cannot tell: no operation of the current code decodes into `Quote`" in out
 
 
-@pytest.mark.parametrize("pair,line,what,keys", [
-    ("p99_input_model_forwarded_field_added", 27, "`Order` (tests/replay/corpus/v2/p99_input_model_forwarded_field_added.py:17), "
+@pytest.mark.parametrize("pair,handler,line,what,keys", [
+    ("p99_input_model_forwarded_field_added", "go", 27, "`Order` (tests/replay/corpus/v2/p99_input_model_forwarded_field_added.py:17), "
      "the class whose keys `order` is written with,", "writes `sku`, `note`, where the journal holds `sku`"),
-    ("p101_run_result_dataclass_stored_field_added", 31, "`Receipt` (tests/replay/corpus/v2/p101_run_result_dataclass_stored_field_added.py:16), "
+    ("p101_run_result_dataclass_stored_field_added", "go", 31,
+     "`Receipt` (tests/replay/corpus/v2/p101_run_result_dataclass_stored_field_added.py:16), "
      "the class whose keys `receipt` is written with,", "writes `amount`, `memo`, where the journal holds `amount`"),
+    # (a promise's value: the server names it `completion`)
+    ("p107_promise_resolved_with_model_field_added", "run", 27,
+     "`Order` (tests/replay/corpus/v2/p107_promise_resolved_with_model_field_added.py:17), the class whose keys `order` is written with,",
+     "writes `sku`, `note`, where the journal holds `sku`"),
 ])
-def test_a_value_written_with_other_keys_is_put_down_to_its_class_without_since(capsys, monkeypatch, pair, line, what, keys):
+def test_a_value_written_with_other_keys_is_put_down_to_its_class_without_since(capsys, monkeypatch, pair, handler, line, what, keys):
     """The server prints both values (captured from restate-server 1.7.12: the model's and the
     dataclass's dumps): the keys differ as the current class says and the shared keys hold the
     same values, so the cause is the class, named without --since."""
     code, data, err = explain(capsys, monkeypatch, V2, "--format", "json", "--message", sample(f"{pair}.last_failure.txt"),
-                              "--handler", f"{pair.split('_', 1)[0].upper()}_{pair.split('_', 1)[1]}/go")
+                              "--handler", f"{pair.split('_', 1)[0].upper()}_{pair.split('_', 1)[1]}/{handler}")
     assert data is not None, err
     assert code == 0 and data["line"] == f"{V2}/{pair}.py:{line}", data
     assert data["cause"].startswith(what + " changed after the invocation journaled it"), data["cause"]
