@@ -45,6 +45,9 @@ class Writes:
     others hold their defaults. None: not made here, or by a call rea cannot read (`**data`)."""
     literals: tuple[tuple[str, object], ...] = field(default=(), compare=False)
     """Field -> its default, for the defaults written as a literal (`= "EUR"`, `Field(default=0)`)."""
+    through: str = field(default="", compare=False)
+    """A serde of the project's own the value is given to (`MySerde()`), as written: rea does not
+    read what it writes, so other keys are a change only if it writes the class's keys."""
 
     @staticmethod
     def of(decoding: Decoding | None, always: bool = True, given: tuple[str, ...] | None = None) -> "Writes | None":

@@ -144,8 +144,19 @@ class Field:
         return self.writes.change(other.writes)
 
     def surely_rewritten(self, other: "Field") -> bool:
-        """`rewritten`, and neither value may be None (written as no bytes, whatever the class)."""
-        return self.rewritten(other) is not None and self.writes.always and other.writes.always  # type: ignore[union-attr]
+        """`rewritten`, neither value may be None (written as no bytes, whatever the class), and
+        neither is written by a serde rea does not read."""
+        return self.rewritten(other) is not None and self._plainly_written() and other._plainly_written()
+
+    def _plainly_written(self) -> bool:
+        return self.writes is not None and self.writes.always and not self.writes.through
+
+    def unsure_why(self, other: "Field") -> str:
+        """Why a `rewritten` value may still write the same bytes (empty when it cannot)."""
+        through = (self.writes and self.writes.through) or (other.writes and other.writes.through)
+        if through:
+            return f" (if `{through}` writes the class's keys, as the SDK's own serdes do)"
+        return "" if self.surely_rewritten(other) else " (unless it is None, which it may be: then no bytes are written)"
 
     def describe(self) -> str:
         return repr(self.literal) if self.is_literal else self.text
@@ -250,8 +261,7 @@ def field_mismatch(recorded: Op, attempted: Op) -> str | None:
         if not a.same_as(b):
             rewritten = a.rewritten(b) if not (a.is_literal and b.is_literal) else None
             if rewritten is not None:
-                maybe = "" if a.surely_rewritten(b) else " (unless it is None, which it may be: then no bytes are written)"
-                return f"{name} `{b.text}` is written as {rewritten}{maybe}"
+                return f"{name} `{b.text}` is written as {rewritten}{a.unsure_why(b)}"
             return f"{name} {a.describe()} != {b.describe()}"
     return None
 

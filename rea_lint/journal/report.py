@@ -121,7 +121,8 @@ def _field_json(f: Field) -> Any:
     if f.writes is None:
         return {"expression": f.text}
     w = f.writes
-    return {"expression": f.text, "written_as": {"class": w.name, "where": w.where, "keys": list(w.keys), "may_be_none": not w.always}}
+    return {"expression": f.text, "written_as": {"class": w.name, "where": w.where, "keys": list(w.keys), "may_be_none": not w.always,
+                                                  "serde": w.through or None}}
 
 
 def as_json(diff: ProjectDiff, base: str = "", head: str = "") -> str:

@@ -1397,7 +1397,12 @@ class _ShapeBuilder:
                       if shown is not None and not made.is_literal else None)
             return replace(made, writes=writes) if writes is not None else made
         texts = ", ".join(_text(n) for n in nodes if n is not None)
-        return Field(text=texts, fingerprint="|".join(self.fp.of(n) for n in nodes))
+        made = Field(text=texts, fingerprint="|".join(self.fp.of(n) for n in nodes))
+        if target is not False or len(given) != 1 or shown is None:
+            return made
+        # a serde of the project's own: the keys are a change if it writes them (rea cannot tell)
+        writes = self._writes(shown, False)
+        return replace(made, writes=replace(writes, through=_text(given[0]))) if writes is not None else made
 
     def _sdk_serde(self, node: ast.expr) -> str | None:
         """"default" for `DefaultSerde(...)`, "pydantic" for `PydanticJsonSerde(...)`: the SDK's
@@ -1431,8 +1436,11 @@ class _ShapeBuilder:
         kind = self._sdk_serde(serde) if serde is not None else "default"
         if kind == "pydantic":
             return self._writes(value, False, pydantic_only=True)
+        if kind is None:  # (a serde of the project's own: the keys are a change if it writes them)
+            writes = self._writes(value, False)
+            return replace(writes, through=_text(serde)) if writes is not None and serde is not None else None
         hint = _arg(made, _PROMISE_PARAMS, "type_hint")
-        if kind is None or hint is None:
+        if hint is None:
             return None
         named = self._named(hint)
         found = self._instance_of(value)
