@@ -23,10 +23,11 @@ from pathlib import PurePath
 from typing import Sequence
 
 from rea_lint.journal.decoding import decode_break
+from rea_lint.journal.difference import first_difference
 from rea_lint.journal.ops import Op, OpKind, field_mismatch, restated
 from rea_lint.journal.guided import Budget, ShapeFacts, replay_path, shape_facts
 from rea_lint.journal.paths import DEFAULT_UNROLL, Path, TooManyPaths, enumerate_paths
-from rea_lint.journal.shape import Branch, Exit, HandlerShape, Inlined, Jump, Loop, Node, Seq, Shapes, Step, Try, Unknown, shared_directories
+from rea_lint.journal.shape import HandlerShape, Node, Shapes, Unknown, shared_directories
 
 __all__ = ["Divergence", "HandlerDiff", "ProjectDiff", "Verdict", "compare_handlers", "diff_projects", "paired_with"]
 
@@ -214,7 +215,7 @@ def _too_many_paths(old: HandlerShape, new: HandlerShape) -> HandlerDiff:
     on it); finding none proves nothing."""
     unknown = HandlerDiff(old.service, old.handler, Verdict.UNKNOWN, old, new,
                           reason=f"the old handler has more than {OLD_PATHS_CAP} paths through its operations, and the new one "
-                                 "differs; rea does not compare a part of them")
+                                 f"differs (first at {first_difference(old.shape, new.shape)}); rea does not compare a part of them")
     for unroll in range(DEFAULT_UNROLL - 1, -1, -1):
         try:
             some = enumerate_paths(old.shape, unroll=unroll, cap=OLD_PATHS_CAP)
@@ -255,30 +256,10 @@ def _verdict(old: HandlerShape, new: HandlerShape, old_paths: list[Path]) -> Han
 
 
 def same_shape(a: Node, b: Node) -> bool:
-    """Do two shapes journal alike, wherever their lines are: the same structure, the same
-    conditions (fingerprints), operations with the same compared fields, and an unknown only
-    where both make the very same opaque call. Then every journal of the old code replays on
-    the new code, however many ways there are through it (an unchanged handler with more than
-    `OLD_PATHS_CAP` of them is compatible, not unknown)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, Step):
-        return field_mismatch(a.op, b.op) is None and decode_break(a.op.decoded, b.op.decoded) is None  # type: ignore[union-attr]
-    if isinstance(a, Seq):
-        return len(a.items) == len(b.items) and all(map(same_shape, a.items, b.items))  # type: ignore[union-attr]
-    if isinstance(a, Branch):
-        return a.condition == b.condition and len(a.arms) == len(b.arms) and all(map(same_shape, a.arms, b.arms))  # type: ignore[union-attr]
-    if isinstance(a, Loop):
-        return a.condition == b.condition and same_shape(a.body, b.body) and same_shape(a.orelse, b.orelse)  # type: ignore[union-attr]
-    if isinstance(a, Try):
-        return (len(a.handlers) == len(b.handlers) and same_shape(a.body, b.body)  # type: ignore[union-attr]
-                and all(map(same_shape, a.handlers, b.handlers)) and same_shape(a.orelse, b.orelse)  # type: ignore[union-attr]
-                and same_shape(a.final, b.final))  # type: ignore[union-attr]
-    if isinstance(a, Inlined):
-        return same_shape(a.body, b.body)  # type: ignore[union-attr]
-    if isinstance(a, (Exit, Jump)):
-        return a.how == b.how  # type: ignore[union-attr]
-    return bool(a.opaque) and a.opaque == b.opaque  # type: ignore[union-attr]  # Unknown
+    """Do two shapes journal alike, wherever their lines are (`difference.first_difference`)? Then
+    every journal of the old code replays on the new code, however many ways there are through it
+    (an unchanged handler with more than `OLD_PATHS_CAP` of them is compatible, not unknown)."""
+    return first_difference(a, b) is None
 
 
 def _order(d: Divergence) -> tuple[int, bool, int]:
