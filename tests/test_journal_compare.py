@@ -119,6 +119,16 @@ PAIRS = [
     ("context-as-value", f"holder = [ctx]\n{RUN_A}", RUN_A, Verdict.UNKNOWN, None),
     ("context-as-value-same", f"holder = [ctx]\n{RUN_A}", f"holder = [ctx]\n{RUN_B}", Verdict.BREAKING, "inexact"),
     ("unknown-library-removed-last", f"{RUN_A}\nawait somelib.do(ctx, 1)", RUN_A, Verdict.UNKNOWN, None),
+    # a dict spelled out in the code is a literal, in its order (the SDK sends headers, and JSON
+    # writes a dict, in that order; the server compares both as bytes: p110, p112, p114)
+    ("headers-changed", 'await ctx.service_call(other, 1, headers={"x-tenant": "a"})',
+     'await ctx.service_call(other, 1, headers={"x-tenant": "b"})', Verdict.BREAKING, 1),
+    ("headers-reordered", 'await ctx.service_call(other, 1, headers={"a": "1", "b": "2"})',
+     'await ctx.service_call(other, 1, headers={"b": "2", "a": "1"})', Verdict.BREAKING, 1),
+    ("headers-none-to-empty", "await ctx.service_call(other, 1)", "await ctx.service_call(other, 1, headers={})", Verdict.COMPATIBLE, None),
+    ("headers-computed", 'await ctx.service_call(other, 1, headers={"x-tenant": req["t"]})',
+     'await ctx.service_call(other, 1, headers={"x-tenant": req["u"]})', Verdict.UNKNOWN, None),
+    ("dict-parameter-value-type", 'await ctx.service_call(other, {"n": 1})', 'await ctx.service_call(other, {"n": True})', Verdict.BREAKING, 1),
 ]
 
 
@@ -132,8 +142,25 @@ def test_pair(name, v1, v2, expected, index):
         assert d.divergence is not None and d.divergence.index == index, d.reason
 
 
+def test_headers_spelled_with_a_module_constant_are_that_literal():
+    """`headers={"x-tenant": TENANT}` with `TENANT = "acme"` sends what `{"x-tenant": "acme"}` does."""
+    constant = 'TENANT = "acme"\n'
+    d = verdict('await ctx.service_call(other, 1, headers={"x-tenant": TENANT})',
+                'await ctx.service_call(other, 1, headers={"x-tenant": "acme"})', constant, constant)
+    assert d.verdict is Verdict.COMPATIBLE, d.reason
+    d = verdict('await ctx.service_call(other, 1, headers={"x-tenant": TENANT})',
+                'await ctx.service_call(other, 1, headers={"x-tenant": TENANT})', constant, 'TENANT = "other"\n')
+    assert d.verdict is Verdict.BREAKING and "headers {'x-tenant': 'acme'} != {'x-tenant': 'other'}" in d.reason, d.reason
+
+
+def test_headers_in_another_order_say_so():
+    d = verdict('await ctx.service_call(other, 1, headers={"a": "1", "b": "2"})',
+                'await ctx.service_call(other, 1, headers={"b": "2", "a": "1"})')
+    assert "headers {'a': '1', 'b': '2'} != {'b': '2', 'a': '1'} (in another order, which replay compares too)" in d.reason, d.reason
+
+
 def test_pair_table_size():
-    assert len(PAIRS) == 50
+    assert len(PAIRS) == 55
     kinds = {p[3] for p in PAIRS}
     assert kinds == {Verdict.COMPATIBLE, Verdict.BREAKING, Verdict.UNKNOWN}
 

@@ -243,6 +243,9 @@ def render(result: Explanation, problems: Sequence[str] = (), several: str = "")
     if m.truncated:
         lines.append(f"  cut short: {m.truncated}; rea found the line from the operation and the index alone: "
                      "paste the whole message to check the rest")
+    if m.unprinted:
+        lines.append("  differs:   the server printed no field: one it leaves out differs (a state operation's "
+                     "`entry_name`, for one), unless the message was cut there")
     if result.matched:
         lines.append(f"  handler:   {result.handler.service}/{result.handler.handler}: {result.matched}")  # type: ignore[union-attr]
     if result.op is not None:

@@ -75,7 +75,7 @@ class Explanation:
         m = self.mismatch
         return {
             "service": m.service, "key": m.key, "handler": m.handler, "invocation_id": m.invocation_id,
-            "index": m.command_index, "kind": m.kind, "truncated": m.truncated or None,
+            "index": m.command_index, "kind": m.kind, "truncated": m.truncated or None, "difference_unprinted": m.unprinted,
             "unknown_operations": m.unknown_operations,
             "recorded": describe_recorded(m), "attempted": describe_attempted(m),
             "line": self.line, "code": self.code, "ends": self.ends,

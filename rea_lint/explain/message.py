@@ -82,6 +82,9 @@ class Mismatch:
     `Object/key/handler` (`JustAName`): not taken as the target, and said so."""
     truncated: str = ""
     """What the text lacks when it was cut short after its index (empty: it is whole)."""
+    unprinted: bool = False
+    """The text ends at `- Difference:` with no line after it: what restate-sdk 1.3's shared core
+    prints when only a field it does not print differs (observed: a state command's entry name)."""
 
     @property
     def unknown_operations(self) -> list[str]:
@@ -255,6 +258,11 @@ def _same(a: Mismatch, b: Mismatch) -> bool:
                for x, y in ((a.target, b.target), (a.invocation_id, b.invocation_id)))
 
 
+_NOTHING_PRINTED = re.compile(r"\.?\s*(?:$|>|restate\.)")
+"""What follows an empty `- Difference:`: the end (the admin API's text), or `.` and the server
+log's `> This error originated after ...` line or its fields."""
+
+
 def _parse(text: str) -> Mismatch:
     """The mismatch of one record (`NoOperation` if it names none)."""
     head = _FIELD_HEAD.search(text)
@@ -263,9 +271,13 @@ def _parse(text: str) -> Mismatch:
         mismatch = Mismatch("fields", int(head["idx"]), canonical_kind(head["ty"]), canonical_kind(head["ty"]))
         mismatch.differences = _differences(text[head.end():])
         if not mismatch.differences:
-            mismatch.truncated = ("the message ends before its `- Difference:` lines (what differs between the two)"
-                                  if "Difference:" not in text[head.end():] else
-                                  "the message stops after `- Difference:`, before any line `field: recorded != attempted`")
+            rest = text[head.end():]
+            if "Difference:" not in rest:
+                mismatch.truncated = "the message ends before its `- Difference:` lines (what differs between the two)"
+            elif _NOTHING_PRINTED.match(rest, rest.index("Difference:") + len("Difference:")):
+                mismatch.unprinted = True  # (nothing, or the server log's next line: the whole message)
+            else:
+                mismatch.truncated = "the message stops after `- Difference:`, before any line `field: recorded != attempted`"
         body_start = head.start()
     elif rec:
         att = _TYPE_ATTEMPTED.search(text)

@@ -131,8 +131,16 @@ class Field:
     a run's result stored): the keys its dump writes (`journal.encoding`). The same computation
     writes other bytes when the class now writes other keys."""
 
+    @staticmethod
+    def of_literal(value: object, text: str) -> "Field":
+        """A value the source spells out; a dict's fingerprint keeps its order and each value's
+        type, as the bytes written from it do (`{"a": 1, "b": 2}` is not `{"b": 2, "a": 1}`)."""
+        return Field(text=text, literal=value, is_literal=True, fingerprint=_spelled(value))
+
     def same_as(self, other: "Field") -> bool:
         if self.is_literal and other.is_literal:
+            if isinstance(self.literal, dict) or isinstance(other.literal, dict):
+                return self.fingerprint == other.fingerprint
             return self.literal == other.literal and type(self.literal) is type(other.literal)
         return self.fingerprint == other.fingerprint and self.rewritten(other) is None
 
@@ -179,6 +187,10 @@ class Field:
         if not (pa.startswith(pb) or pb.startswith(pa)) or not (sa.endswith(sb) or sb.endswith(sa)):
             return True
         return (exact_a and not exact_b and len(pa) < len(pb) + len(sb)) or (exact_b and not exact_a and len(pb) < len(pa) + len(sa))
+
+
+def _spelled(value: object) -> str:
+    return repr([(k, v, type(v).__name__) for k, v in value.items()]) if isinstance(value, dict) else repr(value)
 
 
 ABSENT = Field(text="(none)", literal=None, is_literal=True, fingerprint="None")
@@ -262,6 +274,7 @@ def field_mismatch(recorded: Op, attempted: Op) -> str | None:
             rewritten = a.rewritten(b) if not (a.is_literal and b.is_literal) else None
             if rewritten is not None:
                 return f"{name} `{b.text}` is written as {rewritten}{a.unsure_why(b)}"
-            return f"{name} {a.describe()} != {b.describe()}"
+            reordered = isinstance(a.literal, dict) and a.literal == b.literal
+            return f"{name} {a.describe()} != {b.describe()}" + (" (in another order, which replay compares too)" if reordered else "")
     return None
 

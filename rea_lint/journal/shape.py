@@ -1336,7 +1336,7 @@ class _ShapeBuilder:
         fields["key"] = self._field(_arg(call, params, "key"), empty="")
         fields["parameter"] = self._payload(call, params, ("arg",), extra=("input_serde", "serde"),
                                             target=None if method.startswith("generic_") else _arg(call, params, "tpe"))
-        fields["headers"] = self._field(_arg(call, params, "headers"), empty=None)
+        fields["headers"] = self._field(_arg(call, params, "headers"), empty={})  # (the SDK sends None as no headers, as {})
         fields["idempotency_key"] = self._field(_arg(call, params, "idempotency_key"), empty=None)
         fields["scope"] = self._field(scope if scope is not None else _arg(call, params, "scope"), empty=None)
         fields["limit_key"] = self._field(_arg(call, params, "limit_key"), empty=None)
@@ -1450,16 +1450,31 @@ class _ShapeBuilder:
 
     def _field(self, node: ast.expr | None, empty: object = "") -> Field:
         if node is None or (isinstance(node, ast.Constant) and node.value is None):
-            value = empty
-            return Field(text=repr(value), literal=value, is_literal=True, fingerprint=repr(value))
+            return Field.of_literal(empty, repr(empty))
         constant = self.fp.constant(node)
         if constant is not None:
-            return Field(text=_text(node), literal=constant.value, is_literal=True, fingerprint=repr(constant.value))
+            return Field.of_literal(constant.value, _text(node))
+        if isinstance(node, ast.Dict):
+            items = self._constant_items(node)
+            if items is not None:  # (`headers={"x-tenant": "a"}`: sent, and compared, in this order)
+                return Field.of_literal(dict(items), _text(node))
         known = self._string(node) if isinstance(node, (ast.JoinedStr, ast.BinOp)) else None  # (a constant is above)
         if known is not None and known[2]:  # ("a" + "b": a literal spelled in two)
             return Field(text=_text(node), literal=known[0], is_literal=True, fingerprint=repr(known[0]))
         prefix, suffix = known[:2] if known is not None else ("", "")
         return Field(text=_text(node), fingerprint=self.fp.of(node), prefix=prefix, suffix=suffix)
+
+    def _constant_items(self, node: ast.Dict) -> list[tuple[Any, Any]] | None:
+        """A dict display's (key, value) pairs, in order, where each is a literal or a module
+        constant (`{"x-tenant": TENANT}`); None otherwise (`**extra`, a value computed here)."""
+        items = []
+        for key, value in zip(node.keys, node.values):
+            k = self.fp.constant(key) if key is not None else None
+            v = self.fp.constant(value)
+            if k is None or v is None:
+                return None
+            items.append((k.value, v.value))
+        return items
 
     def _string(self, node: ast.expr) -> tuple[str, str, bool] | None:
         """For an expression that makes a string around literal text (an f-string, `+` with a

@@ -311,15 +311,38 @@ def test_a_negative_journal_index_is_refused(capsys, monkeypatch):
 
 @pytest.mark.parametrize("cut, says", [
     (3, "the message ends before its `- Difference:` lines (what differs between the two)"),
-    (4, "the message stops after `- Difference:`, before any line `field: recorded != attempted`"),
+    (4.5, "the message stops after `- Difference:`, before any line `field: recorded != attempted`"),
 ])
 def test_a_field_mismatch_cut_before_its_differences_says_so(capsys, monkeypatch, cut, says):
-    text = "\n".join(sample(f"{PAIR}.last_failure.txt").splitlines()[:cut])
+    lines = sample(f"{PAIR}.last_failure.txt").splitlines()
+    text = "\n".join(lines[:int(cut)] + ([lines[int(cut)][:10]] if cut != int(cut) else []))  # (4.5: into the first field line)
     code, data, err = explain(capsys, monkeypatch, f"{V2}/{PAIR}.py", "--format", "json", "--message", text)
     assert code == 0, err  # the operation and index still find the line
     assert data["truncated"] == says and data["line"] == f"{V2}/{PAIR}.py:23"
     code, _, out = explain(capsys, monkeypatch, f"{V2}/{PAIR}.py", "--message", text)
     assert f"  cut short: {says}; rea found the line from the operation and the index alone" in out
+
+
+@pytest.mark.parametrize("source", ["last_failure", "server_log"])
+def test_a_difference_the_server_does_not_print_is_not_called_cut(capsys, monkeypatch, source):
+    """restate-sdk 1.3's shared core prints no field for a state operation whose entry name changed:
+    the admin API's text ends at `- Difference:`, the server log goes on with its next line
+    (captured from restate-server 1.7.12, p113). rea says the field is one the server leaves out."""
+    pair = "p113_state_entry_name_changed"
+    text = sample(f"{pair}.{source}.txt")
+    assert text.rstrip().endswith("- Difference:") if source == "last_failure" else "- Difference:.\n" in text
+    code, data, err = explain(capsys, monkeypatch, V2, "--format", "json", "--handler", "P113_state_entry_name_changed/go",
+                              "--message", text)
+    assert data is not None, err
+    assert data["truncated"] is None and data["difference_unprinted"] is True, data
+    assert data["line"] == f"{V2}/{pair}.py:13", data
+    code, _, out = explain(capsys, monkeypatch, V2, "--handler", "P113_state_entry_name_changed/go", "--message", text)
+    assert "  differs:   the server printed no field: one it leaves out differs (a state operation's `entry_name`" in out
+    assert "cut short" not in out
+    # the same text cut right there (the admin API's text is whole there too): both are said
+    lines = sample(f"{PAIR}.last_failure.txt").splitlines()[:4]
+    code, data, err = explain(capsys, monkeypatch, f"{V2}/{PAIR}.py", "--format", "json", "--message", "\n".join(lines))
+    assert data["truncated"] is None and data["difference_unprinted"] is True, data
 
 
 def test_a_type_mismatch_cut_before_what_was_attempted_says_so(capsys, monkeypatch):
