@@ -190,7 +190,12 @@ class Field:
 
 
 def _spelled(value: object) -> str:
-    return repr([(k, v, type(v).__name__) for k, v in value.items()]) if isinstance(value, dict) else repr(value)
+    return repr(_items(value)) if isinstance(value, dict) else repr(value)
+
+
+def _items(value: dict[object, object]) -> list[tuple[str, str, str]]:
+    """A dict's items in order, each value with its type (`1` and `True` are equal, not the same JSON)."""
+    return [(repr(k), repr(v), type(v).__name__) for k, v in value.items()]
 
 
 ABSENT = Field(text="(none)", literal=None, is_literal=True, fingerprint="None")
@@ -274,7 +279,7 @@ def field_mismatch(recorded: Op, attempted: Op) -> str | None:
             rewritten = a.rewritten(b) if not (a.is_literal and b.is_literal) else None
             if rewritten is not None:
                 return f"{name} `{b.text}` is written as {rewritten}{a.unsure_why(b)}"
-            reordered = isinstance(a.literal, dict) and a.literal == b.literal
-            return f"{name} {a.describe()} != {b.describe()}" + (" (in another order, which replay compares too)" if reordered else "")
+            reordered = isinstance(a.literal, dict) and isinstance(b.literal, dict) and sorted(_items(a.literal)) == sorted(_items(b.literal))
+            return f"{name} {a.describe()} != {b.describe()}" + (" (the same items in another order)" if reordered else "")
     return None
 
