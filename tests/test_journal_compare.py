@@ -128,6 +128,13 @@ PAIRS = [
     ("headers-none-to-empty", "await ctx.service_call(other, 1)", "await ctx.service_call(other, 1, headers={})", Verdict.COMPATIBLE, None),
     ("headers-computed", 'await ctx.service_call(other, 1, headers={"x-tenant": req["t"]})',
      'await ctx.service_call(other, 1, headers={"x-tenant": req["u"]})', Verdict.UNKNOWN, None),
+    # a rejection's failure, its code 500 unless given (p115, p116)
+    ("reject-message", 'ctx.reject_awakeable("id", "no")', 'ctx.reject_awakeable("id", "nope")', Verdict.BREAKING, 1),
+    ("reject-code", 'ctx.reject_awakeable("id", "no", 500)', 'ctx.reject_awakeable("id", "no", 400)', Verdict.BREAKING, 1),
+    ("reject-default-code-spelled", 'ctx.reject_awakeable("id", "no")', 'ctx.reject_awakeable("id", "no", failure_code=500)',
+     Verdict.COMPATIBLE, None),
+    ("promise-reject-message", 'await ctx.promise("p").reject("no")', 'await ctx.promise("p").reject("nope")', Verdict.BREAKING, 1),
+    ("resolved-now-rejected", 'ctx.resolve_awakeable("id", "no")', 'ctx.reject_awakeable("id", "no")', Verdict.BREAKING, 1),
     ("dict-parameter-value-type", 'await ctx.service_call(other, {"n": 1})', 'await ctx.service_call(other, {"n": True})', Verdict.BREAKING, 1),
 ]
 
@@ -161,8 +168,17 @@ def test_headers_in_another_order_say_so():
     assert d.reason.endswith("parameter {'n': 1} != {'n': True}, and replay compares it"), d.reason  # (equal in Python, not in JSON)
 
 
+def test_a_rejections_failure_is_named_as_the_server_compares_it():
+    """The message and the code, 500 when none is given (restate-sdk 1.3's default)."""
+    from rea_lint.journal.report import _field_json
+
+    d = verdict('ctx.reject_awakeable("id", "no")', 'ctx.reject_awakeable("id", "nope", 400)')
+    assert d.reason.endswith("value failure 'no', 500 != failure 'nope', 400, and replay compares it"), d.reason
+    assert _field_json(d.divergence.new.get("value")) == {"failure": {"message": "nope", "code": 400}}
+
+
 def test_pair_table_size():
-    assert len(PAIRS) == 55
+    assert len(PAIRS) == 60
     kinds = {p[3] for p in PAIRS}
     assert kinds == {Verdict.COMPATIBLE, Verdict.BREAKING, Verdict.UNKNOWN}
 

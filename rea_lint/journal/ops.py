@@ -167,7 +167,8 @@ class Field:
         return "" if self.surely_rewritten(other) else " (unless it is None, which it may be: then no bytes are written)"
 
     def describe(self) -> str:
-        return repr(self.literal) if self.is_literal else self.text
+        # (a tuple is a rejection's failure, spelled as its text: `failure 'no', 500`)
+        return repr(self.literal) if self.is_literal and not isinstance(self.literal, tuple) else self.text
 
     def never_equals(self, other: "Field") -> bool:
         """The two can never be the same string: their known beginnings, or ends, differ

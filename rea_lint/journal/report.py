@@ -117,6 +117,8 @@ def _field_json(f: Field) -> Any:
     """A literal as itself; a computed value as its expression, and for a whole model or dataclass
     the class it is written with and the keys that class writes (`journal.encoding`)."""
     if f.is_literal:
+        if isinstance(f.literal, tuple):  # (a rejection's failure: `shape._failure`)
+            return {"failure": {"message": f.literal[2], "code": f.literal[1]}}
         return f.literal
     if f.writes is None:
         return {"expression": f.text}

@@ -762,6 +762,8 @@ _SIMPLE: dict[str, tuple[OpKind, tuple[str, ...], dict[str, str | tuple[str, ...
 }
 _NOT_JOURNALED = frozenset({"request", "key", "random", "uuid", "promise", "scope"})
 _PROMISE_PARAMS = ("name", "serde", "type_hint")
+_FAILURE = ("failure_message", "failure_code")
+"""The parameters of a rejection (`reject_awakeable`, `reject_signal`; a promise's `reject` names them `message`, `code`)."""
 _SDK_SERDES = {"restate.serde.DefaultSerde": "default", "restate.serde.PydanticJsonSerde": "pydantic"}
 """The SDK's serdes that write a value as the default one does (`_ShapeBuilder._sdk_serde`)."""
 _REPLAYED = frozenset({"run", "run_typed", "time", "get", "state_keys", "attach_invocation",
@@ -1385,6 +1387,8 @@ class _ShapeBuilder:
         """A value replay compares the bytes of. ``target``: the handler reference of a call or send
         (None: a generic one, by name), whose input serde writes the parameter; False: not a call
         (`ctx.set`, resolving an awakeable or a signal: the SDK's default serde for the value's type)."""
+        if tuple(names) == _FAILURE:
+            return self._failure(call, params, *names)
         nodes = [_arg(call, params, n) for n in (*names, *extra)]
         shown = nodes[0]
         given = [n for n in nodes[1:] if n is not None]
@@ -1404,6 +1408,15 @@ class _ShapeBuilder:
         writes = self._writes(shown, False)
         return replace(made, writes=replace(writes, through=_text(given[0]))) if writes is not None else made
 
+    def _failure(self, call: ast.Call, params: Sequence[str], message: str, code: str) -> Field:
+        """A rejection's failure: its message and code (500 when none is given, as the SDK's
+        default), which replay compares (p115, p116); a literal when both are spelled out."""
+        parts = [self._field(_arg(call, params, message)), self._field(_arg(call, params, code), empty=500)]
+        text = ", ".join(f.describe() for f in parts)
+        if all(f.is_literal for f in parts):
+            return Field.of_literal(("failure", parts[1].literal, parts[0].literal), f"failure {text}")
+        return Field(text=f"failure {text}", fingerprint="failure|" + "|".join(f.fingerprint for f in parts))
+
     def _sdk_serde(self, node: ast.expr) -> str | None:
         """"default" for `DefaultSerde(...)`, "pydantic" for `PydanticJsonSerde(...)`: the SDK's
         serdes whose bytes for a value depend on the value alone (restate-sdk 1.3: `DefaultSerde`
@@ -1417,7 +1430,9 @@ class _ShapeBuilder:
         """The command of a promise's method (``node``: the call, or the `await` of the promise
         itself) on the promise ``made`` (`ctx.promise(name, serde, type_hint)`)."""
         fields = {"key": self._field(_arg(made, _PROMISE_PARAMS, "name") or made)}
-        if kind is OpKind.COMPLETE_PROMISE:
+        if kind is OpKind.COMPLETE_PROMISE and getattr(getattr(node, "func", None), "attr", "") == "reject":
+            fields["value"] = self._failure(node, ("message", "code"), "message", "code")  # type: ignore[arg-type]
+        elif kind is OpKind.COMPLETE_PROMISE:
             assert isinstance(node, ast.Call)
             args = node.args
             method = getattr(node.func, "attr", "")
