@@ -134,6 +134,11 @@ PAIRS = [
     ("reject-default-code-spelled", 'ctx.reject_awakeable("id", "no")', 'ctx.reject_awakeable("id", "no", failure_code=500)',
      Verdict.COMPATIBLE, None),
     ("promise-reject-message", 'await ctx.promise("p").reject("no")', 'await ctx.promise("p").reject("nope")', Verdict.BREAKING, 1),
+    # a literal a promise is resolved with is written as JSON by the SDK's serdes (p119)
+    ("promise-resolved-literal", 'await ctx.promise("p").resolve("done")', 'await ctx.promise("p").resolve("finished")', Verdict.BREAKING, 1),
+    ("promise-resolved-none-or-empty", 'await ctx.promise("p").resolve(None)', 'await ctx.promise("p").resolve("")', Verdict.BREAKING, 1),
+    ("promise-resolved-literal-own-serde", 'await ctx.promise("p", serde=somelib.Serde()).resolve("done")',
+     'await ctx.promise("p", serde=somelib.Serde()).resolve("finished")', Verdict.UNKNOWN, None),
     ("resolved-now-rejected", 'ctx.resolve_awakeable("id", "no")', 'ctx.reject_awakeable("id", "no")', Verdict.BREAKING, 1),
     ("dict-parameter-value-type", 'await ctx.service_call(other, {"n": 1})', 'await ctx.service_call(other, {"n": True})', Verdict.BREAKING, 1),
 ]
@@ -178,7 +183,7 @@ def test_a_rejections_failure_is_named_as_the_server_compares_it():
 
 
 def test_pair_table_size():
-    assert len(PAIRS) == 60
+    assert len(PAIRS) == 63
     kinds = {p[3] for p in PAIRS}
     assert kinds == {Verdict.COMPATIBLE, Verdict.BREAKING, Verdict.UNKNOWN}
 

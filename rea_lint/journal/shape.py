@@ -1436,9 +1436,15 @@ class _ShapeBuilder:
             assert isinstance(node, ast.Call)
             args = node.args
             method = getattr(node.func, "attr", "")
-            value = Field(text=", ".join(_text(a) for a in args), fingerprint="|".join(self.fp.of(a) for a in args) + f"|{method}")
-            writes = self._promise_writes(made, args[0]) if method == "resolve" and len(args) == 1 and not node.keywords else None
-            fields["value"] = replace(value, writes=writes) if writes is not None else value
+            given = _arg(node, ("value",), "value") if method == "resolve" else None
+            spelled = self._field(given, empty=None) if given is not None else None
+            serde = _arg(made, _PROMISE_PARAMS, "serde")
+            if spelled is not None and spelled.is_literal and (serde is None or self._sdk_serde(serde) is not None):
+                fields["value"] = spelled  # (`resolve("done")`: the SDK's serdes write a literal as JSON, p119)
+            else:
+                value = Field(text=", ".join(_text(a) for a in args), fingerprint="|".join(self.fp.of(a) for a in args) + f"|{method}")
+                writes = self._promise_writes(made, args[0]) if method == "resolve" and len(args) == 1 and not node.keywords else None
+                fields["value"] = replace(value, writes=writes) if writes is not None else value
         return Step(self._op(kind, node, fields))
 
     def _promise_writes(self, made: ast.Call, value: ast.expr) -> Writes | None:
