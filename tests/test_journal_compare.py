@@ -139,6 +139,7 @@ PAIRS = [
     ("promise-resolved-none-or-empty", 'await ctx.promise("p").resolve(None)', 'await ctx.promise("p").resolve("")', Verdict.BREAKING, 1),
     ("promise-resolved-literal-own-serde", 'await ctx.promise("p", serde=somelib.Serde()).resolve("done")',
      'await ctx.promise("p", serde=somelib.Serde()).resolve("finished")', Verdict.UNKNOWN, None),
+    ("set-none-or-empty", 'ctx.set("k", None)', 'ctx.set("k", "")', Verdict.BREAKING, 1),
     ("resolved-now-rejected", 'ctx.resolve_awakeable("id", "no")', 'ctx.reject_awakeable("id", "no")', Verdict.BREAKING, 1),
     ("dict-parameter-value-type", 'await ctx.service_call(other, {"n": 1})', 'await ctx.service_call(other, {"n": True})', Verdict.BREAKING, 1),
 ]
@@ -183,7 +184,7 @@ def test_a_rejections_failure_is_named_as_the_server_compares_it():
 
 
 def test_pair_table_size():
-    assert len(PAIRS) == 63
+    assert len(PAIRS) == 64
     kinds = {p[3] for p in PAIRS}
     assert kinds == {Verdict.COMPATIBLE, Verdict.BREAKING, Verdict.UNKNOWN}
 

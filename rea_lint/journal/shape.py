@@ -1396,7 +1396,7 @@ class _ShapeBuilder:
         # default one does, `model_dump_json()` of a model, whatever class it was made with)
         serde = "default" if not given else self._sdk_serde(given[0]) if target is False and len(given) == 1 else None
         if serde is not None:
-            made = self._field(shown)
+            made = self._field(shown, empty=None)  # (None is written as no bytes, "" as '""')
             writes = (self._writes(shown, target, pydantic_only=serde == "pydantic")
                       if shown is not None and not made.is_literal else None)
             return replace(made, writes=writes) if writes is not None else made

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import restate
-from restate import RunOptions
 
 svc = restate.VirtualObject("P118_sleep_name_added")
 

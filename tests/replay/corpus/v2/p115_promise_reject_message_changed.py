@@ -1,9 +1,6 @@
 """A promise rejected with another message (a promise's failure is compared)."""
 
-from datetime import timedelta
-
 import restate
-from restate import RunOptions
 
 svc = restate.Workflow("P115_promise_reject_message_changed")
 

@@ -1,9 +1,6 @@
 """An awakeable rejected with another failure code."""
 
-from datetime import timedelta
-
 import restate
-from restate import RunOptions
 
 svc = restate.VirtualObject("P116_awakeable_reject_code_changed")
 

@@ -1,7 +1,5 @@
 """A control: a run's retry options changed (not compared: only its name is)."""
 
-from datetime import timedelta
-
 import restate
 from restate import RunOptions
 

@@ -1,10 +1,7 @@
 """A promise resolved with another literal (a promise's value is compared: the SDK writes the
 literal as JSON)."""
 
-from datetime import timedelta
-
 import restate
-from restate import RunOptions
 
 svc = restate.Workflow("P119_promise_resolved_literal_changed")
 
