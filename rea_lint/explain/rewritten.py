@@ -19,8 +19,9 @@ from rea_lint.journal.ops import Op
 
 __all__ = ["rewritten_cause"]
 
-_PAYLOADS = {"parameter": "parameter", "value": "value", "completion": "value"}
-"""A message's field -> the op's field that holds the payload (a promise's value is its `completion`)."""
+_PAYLOADS = {"parameter": "parameter", "value": "value", "completion": "value", "result": "value"}
+"""A message's field -> the op's field that holds the payload (a promise's value is its `completion`, an
+awakeable's its `result`)."""
 
 
 def rewritten_cause(mismatch: Mismatch, op: Op | None) -> str | None:

@@ -492,6 +492,10 @@ def test_a_validation_error_of_the_handlers_own_code_is_not_called_a_journaled_v
     ("p101_run_result_dataclass_stored_field_added", "go", 31,
      "`Receipt` (tests/replay/corpus/v2/p101_run_result_dataclass_stored_field_added.py:16), "
      "the class whose keys `receipt` is written with,", "writes `amount`, `memo`, where the journal holds `amount`"),
+    # (an awakeable's value: the server names it `result`)
+    ("p121_awakeable_resolved_with_model_field_added", "go", 26,
+     "`Order` (tests/replay/corpus/v2/p121_awakeable_resolved_with_model_field_added.py:15), the class whose keys `order` is written with,",
+     "writes `sku`, `note`, where the journal holds `sku`"),
     # (a promise's value: the server names it `completion`)
     ("p107_promise_resolved_with_model_field_added", "run", 27,
      "`Order` (tests/replay/corpus/v2/p107_promise_resolved_with_model_field_added.py:17), the class whose keys `order` is written with,",
