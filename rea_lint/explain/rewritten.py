@@ -21,7 +21,7 @@ __all__ = ["rewritten_cause"]
 
 _PAYLOADS = {"parameter": "parameter", "value": "value", "completion": "value", "result": "value"}
 """A message's field -> the op's field that holds the payload (a promise's value is its `completion`, an
-awakeable's its `result`)."""
+awakeable's or a signal's its `result`)."""
 
 
 def rewritten_cause(mismatch: Mismatch, op: Op | None) -> str | None:

@@ -444,7 +444,7 @@ def test_the_sdk_log_of_every_failure_parses(corpus):
 
 def test_without_since_a_class_that_writes_other_keys_is_named_from_the_invocation(corpus):
     """The 570s of the pairs whose class now writes other keys (or, p106, another default of a
-    field the code leaves out; p107, a promise's completion; p121, an awakeable's result): `rea explain --invocation-id`, without --since, reads the two
+    field the code leaves out; p107, a promise's completion; p121, p122, an awakeable's and a signal's result): `rea explain --invocation-id`, without --since, reads the two
     values from the server and names the class as the cause."""
     rows, _ = corpus
     named = [r for r in rows if r.alone is not None]
@@ -453,7 +453,7 @@ def test_without_since_a_class_that_writes_other_keys_is_named_from_the_invocati
         "p101_run_result_dataclass_stored_field_added", "p103_input_model_fields_reordered_sent",
         "p104_workflow_input_dump_stored", "p105_state_model_or_new_stored_back", "p106_made_model_default_changed",
         "p107_promise_resolved_with_model_field_added", "p108_state_model_sdk_serde_field_added",
-        "p121_awakeable_resolved_with_model_field_added"}
+        "p121_awakeable_resolved_with_model_field_added", "p122_signal_resolved_with_model_field_added"}
     cause = {r.inv.pair.name: "changed that default" if r.inv.pair.name.startswith("p106_") else "the class whose keys" for r in named}
     wrong = [f"{r.inv.pair.name}: line {r.alone['line']} (SDK {r.truth}); cause {r.alone['cause']!r}" for r in named
              if not (r.alone["cause_decided"] and cause[r.inv.pair.name] in r.alone["cause"] and r.alone["line"] == r.truth)]
