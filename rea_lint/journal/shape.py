@@ -1439,22 +1439,23 @@ class _ShapeBuilder:
             given = _arg(node, ("value",), "value") if method == "resolve" else None
             spelled = self._field(given, empty=None) if given is not None else None
             serde = _arg(made, _PROMISE_PARAMS, "serde")
-            if spelled is not None and spelled.is_literal and (serde is None or self._sdk_serde(serde) is not None):
+            serde_kind = self._sdk_serde(serde) if serde is not None else "default"  # (once: a literal and the keys both ask)
+            if spelled is not None and spelled.is_literal and serde_kind is not None:
                 fields["value"] = spelled  # (`resolve("done")`: the SDK's serdes write a literal as JSON, p119)
             else:
                 value = Field(text=", ".join(_text(a) for a in args), fingerprint="|".join(self.fp.of(a) for a in args) + f"|{method}")
-                writes = self._promise_writes(made, args[0]) if method == "resolve" and len(args) == 1 and not node.keywords else None
+                writes = (self._promise_writes(made, args[0], serde, serde_kind)
+                          if method == "resolve" and len(args) == 1 and not node.keywords else None)
                 fields["value"] = replace(value, writes=writes) if writes is not None else value
         return Step(self._op(kind, node, fields))
 
-    def _promise_writes(self, made: ast.Call, value: ast.expr) -> Writes | None:
+    def _promise_writes(self, made: ast.Call, value: ast.expr, serde: ast.expr | None, kind: str | None) -> Writes | None:
         """The keys `promise.resolve(value)` writes: restate-sdk 1.3 writes it with the promise's
         serde, a `DefaultSerde` of its `type_hint=` unless one is given; that writes a model's
         `model_dump_json()` and a dataclass's fields (with no hint, `json.dumps` of a model fails).
         rea reads the keys where the hint names the value's own class, or the serde is a
-        `PydanticJsonSerde`."""
-        serde = _arg(made, _PROMISE_PARAMS, "serde")
-        kind = self._sdk_serde(serde) if serde is not None else "default"
+        `PydanticJsonSerde`. ``serde``: the one the promise is made with; ``kind``: `_sdk_serde`'s
+        word for it ("default" when none is given)."""
         if kind == "pydantic":
             return self._writes(value, False, pydantic_only=True)
         if kind is None:  # (a serde of the project's own: the keys are a change if it writes them)
