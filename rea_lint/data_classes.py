@@ -82,6 +82,9 @@ class ClassRead(NamedTuple):
     forbids_extra: bool
     direct: dict[str, ast.expr]
     """Field -> the class name it is annotated with, for the class's own fields annotated with a bare name."""
+    held: dict[str, ast.expr]
+    """Field -> the class name inside its annotation, for the class's own fields that may hold
+    instances of one class or none (`list[Item]`, `Address | None`, `dict[str, Item]`)."""
     kinds: dict[str, "FieldKind"]
     """Field -> the JSON value its annotation takes and a dump of it writes (`FieldKind`); every
     kind unknown where a field validator or serializer, or `coerce_numbers_to_str`, may change that."""
@@ -115,6 +118,7 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
     forbid = allow = False
     inherited = False
     direct: dict[str, ast.expr] = {}
+    held: dict[str, ast.expr] = {}
     factories: dict[str, ast.expr] = {}
     values: dict[str, ast.expr] = {}
     kinds: dict[str, FieldKind] = {}
@@ -198,6 +202,11 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
                 direct[name] = annotation  # (a class of the project's, if it is one: `Decoding.of` looks)
             else:
                 direct.pop(name, None)
+            inside = None if plain else _held_class(model, annotation)
+            if inside is not None:
+                held[name] = inside
+            else:
+                held.pop(name, None)
         elif isinstance(stmt, ast.Assign):
             if kind == "dataclass" or len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
                 return None
@@ -224,12 +233,47 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
             return None  # a nested class (pydantic v1's `class Config`), a statement rea does not read
     if loose:
         kinds = {f: replace(k, kind=None) for f, k in kinds.items()}
-    return ClassRead(kind, fields, defaults, optional, forbid, direct, kinds, factories, allow, values)
+    return ClassRead(kind, fields, defaults, optional, forbid, direct, held, kinds, factories, allow, values)
 
 
 def qual_of(model: Model, node: ast.expr) -> str | None:
     """The qualified name a name or attribute chain stands for in the module of ``model``."""
     return model.qualify(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
+
+
+_CONTAINERS = frozenset({
+    "builtins.list", "typing.List", "typing.Sequence", "collections.abc.Sequence", "builtins.tuple", "typing.Tuple",
+    "builtins.dict", "typing.Dict", "typing.Mapping", "collections.abc.Mapping",
+})
+"""Annotations whose values pydantic dumps item by item (a dict's values), each with its own class's keys."""
+
+
+def _held_class(model: Model, annotation: ast.expr, depth: int = 0) -> ast.expr | None:
+    """The one class name a field annotated ``annotation`` may hold instances of, or none:
+    `Item` for `list[Item]`, `tuple[Item, ...]`, `dict[str, Item]`, `Address | None`,
+    `Optional[list[Item]]`; None for a bare name (`direct`), a union of classes, a string."""
+    if depth > 3:
+        return None
+    if isinstance(annotation, (ast.Name, ast.Attribute)):
+        return annotation if depth and not (qual_of(model, annotation) or "").startswith(_NOT_CLASSES) else None
+    inner = optional_of(model, annotation)
+    if inner is not annotation:
+        return _held_class(model, inner, depth + 1)
+    if not isinstance(annotation, ast.Subscript):
+        return None
+    head = qual_of(model, annotation.value)
+    items = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+    if head in ("builtins.tuple", "typing.Tuple"):
+        if len(items) != 2 or not (isinstance(items[1], ast.Constant) and items[1].value is Ellipsis):
+            return None  # (`tuple[A, B]`: rea reads one class per field)
+        items = items[:1]
+    elif head in ("builtins.dict", "typing.Dict", "typing.Mapping", "collections.abc.Mapping"):
+        if len(items) != 2:
+            return None
+        items = items[1:]
+    if head not in _CONTAINERS or len(items) != 1:
+        return None
+    return _held_class(model, items[0], depth + 1)
 
 
 def _is_classvar(model: Model, annotation: ast.expr) -> bool:

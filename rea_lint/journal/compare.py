@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import Sequence
 
-from rea_lint.journal.decoding import decode_break
+from rea_lint.journal.decoding import decode_break, held_break
 from rea_lint.journal.difference import first_difference
 from rea_lint.journal.ops import Op, OpKind, field_mismatch, restated
 from rea_lint.journal.guided import Budget, ShapeFacts, replay_path, shape_facts
@@ -175,7 +175,7 @@ def _input_checked(found: HandlerDiff) -> HandlerDiff:
     old, new = found.old, found.new
     if old is None or new is None or (old.input is None and new.input is None):
         return found
-    broken = decode_break(old.input, new.input, "input")
+    broken = decode_break(old.input, new.input, "input") or held_break(old.input, new.input, "input")
     if broken is None:
         return found
     said = f"the handler's input (journal index 0, {new.path}:{new.line}) is {broken}"

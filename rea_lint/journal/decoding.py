@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from rea_lint.data_classes import NEVER_TAKES, ClassLookup, FieldKind, read_class
 from rea_lint.model import Model
 
-__all__ = ["Decoding", "decode_break"]
+__all__ = ["Decoding", "decode_break", "held_break"]
 
 _UNREAD = object()
 
@@ -53,6 +53,9 @@ class Decoding:
     (`address: Address`, not `Optional[Address]` nor `list[Address]`: those may hold none)."""
     kinds: dict[str, FieldKind]
     """Field -> the JSON it holds, where its annotation says for certain (a nested class: `object`)."""
+    held: dict[str, "Decoding"]
+    """Field -> the class whose instances it may hold, or none (`items: list[Item]`,
+    `address: Address | None`): each one it holds is written with that class's keys."""
     allows_extra: bool = False
     """`extra="allow"`: a value keeps (and its dump writes) keys the class does not declare."""
     values: dict[str, ast.expr] = field(default_factory=dict, repr=False, compare=False)
@@ -78,11 +81,13 @@ class Decoding:
             return None
         kind, fields, defaults, optional, forbid, direct = read.kind, read.fields, read.defaults, read.optional, read.forbids_extra, read.direct
         nested: dict[str, Decoding] = {}
+        held: dict[str, Decoding] = {}
         if depth < 4:  # (a model that holds itself: `parent: Node`)
-            for field_name, annotation in direct.items():
-                inner = Decoding.of(cls_model, cls_path, annotation, lookup, turn, depth + 1)
-                if inner is not None:
-                    nested[field_name] = inner
+            for into, annotations in ((nested, direct), (held, read.held)):
+                for field_name, annotation in annotations.items():
+                    inner = Decoding.of(cls_model, cls_path, annotation, lookup, turn, depth + 1)
+                    if inner is not None:
+                        into[field_name] = inner
         if kind == "pydantic":
             required = tuple(f for f in fields if not defaults[f])
         else:
@@ -91,7 +96,7 @@ class Decoding:
         for field_name in nested:
             kinds[field_name] = replace(kinds[field_name], kind="object")
         return Decoding(ast.unparse(name), f"{cls_path}:{cls.lineno}", kind, tuple(fields), required, defaults, forbid, nested, kinds,
-                        read.allows_extra, read.values)
+                        held, read.allows_extra, read.values)
 
 
 def decode_break(old: Decoding | None, new: Decoding | None, value: str = "result") -> str | None:
@@ -154,6 +159,35 @@ def decode_break(old: Decoding | None, new: Decoding | None, value: str = "resul
             "error \"Unable to parse an input argument\" where its journal holds more, so the server reports 570 at index 1 "
             "(the current execution attempts 'handler return') and retries it for good, and every new request without it "
             f"fails (rea cannot tell what callers sent); {fix}")
+
+
+def held_break(old: Decoding | None, new: Decoding | None, value: str = "result") -> str | None:
+    """`decode_break` for a field that may hold instances of a class, or none (`items: list[Item]`,
+    `address: Address | None`, a model field with a default): an old value that holds one there no
+    longer decodes, one that holds none does. Source cannot tell which the journal holds, so this
+    is never certain (`rea diff` says unknown). None where `decode_break` already answers."""
+    if old is None or new is None or decode_break(old, new, value) is not None:
+        return None
+    why = _held(old, new, value)
+    return f"{why}; only a value that holds one there breaks, and rea cannot tell whether any does" if why is not None else None
+
+
+def _held(old: Decoding, new: Decoding, value: str, depth: int = 0) -> str | None:
+    if depth > 4:
+        return None
+    for name, inner in (*new.nested.items(), *new.held.items()):
+        before = old.nested.get(name) or old.held.get(name)
+        if before is None:
+            continue
+        if name in new.nested and name in old.nested and not old.defaults.get(name, True):
+            why = _held(before, inner, value, depth + 1)  # (always held: `decode_break` read it whole)
+            if why is not None:
+                return f"decoded as `{new.name}` ({new.where}), whose field `{name}` is {why}"
+            continue
+        why = decode_break(before, inner, value) or _held(before, inner, value, depth + 1)
+        if why is not None:
+            return f"decoded as `{new.name}` ({new.where}), whose field `{name}` may hold values {why}"
+    return None
 
 
 def _written(value: str, old: Decoding) -> str:

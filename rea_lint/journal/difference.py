@@ -10,7 +10,7 @@ condition computed otherwise, a `return` moved).
 
 from __future__ import annotations
 
-from rea_lint.journal.decoding import decode_break
+from rea_lint.journal.decoding import decode_break, held_break
 from rea_lint.journal.ops import field_mismatch
 from rea_lint.journal.shape import Branch, Exit, Inlined, Jump, Loop, Node, Seq, Step, Try, Unknown
 
@@ -27,7 +27,7 @@ def first_difference(a: Node, b: Node) -> str | None:
         op = b.op  # type: ignore[union-attr]
         why = field_mismatch(a.op, op)
         if why is None:
-            broken = decode_break(a.op.decoded, op.decoded)
+            broken = decode_break(a.op.decoded, op.decoded) or held_break(a.op.decoded, op.decoded)
             why = f"its result is {broken}" if broken is not None else None
         return None if why is None else f"{op.where()}: `{op.text}` ({why})"
     if isinstance(a, Seq):

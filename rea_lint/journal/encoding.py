@@ -33,6 +33,10 @@ class Writes:
     nested: tuple[tuple[str, "Writes"], ...] = ()
     """Field -> the keys of the model it holds, for a required field declared as that pydantic
     model (`address: Address`): every value holds one, written in place."""
+    held: tuple[tuple[str, "Writes"], ...] = ()
+    """Field -> the keys of the class it may hold instances of, or none (`items: list[Item]`,
+    `address: Address | None`, a field of a model with a default, any of a dataclass's, which
+    nothing checks): each one held is written in place."""
     name: str = field(default="", compare=False)
     """How the code names the class (`Quote`)."""
     where: str = field(default="", compare=False)
@@ -61,16 +65,31 @@ class Writes:
                 if value is not _COMPUTED:  # (a computed default: rea cannot say what it holds)
                     literals.append((name, value))
         nested: list[tuple[str, Writes]] = []
-        if decoding.kind == "pydantic":  # (`asdict` writes the instance a field holds, maybe a subclass)
-            for name, inner in decoding.nested.items():
-                held = Writes.of(inner) if not decoding.defaults.get(name, True) else None
-                if held is not None:
-                    nested.append((name, held))
-        return Writes(decoding.fields, tuple(nested), decoding.name, decoding.where, always, given, tuple(literals))
+        held: list[tuple[str, Writes]] = []
+        for name, inner in decoding.nested.items():
+            writes = Writes.of(inner)
+            if writes is not None:  # (with a default, the field may hold that instead; a dataclass's, anything)
+                certain = decoding.kind == "pydantic" and not decoding.defaults.get(name, True)
+                (nested if certain else held).append((name, writes))
+        for name, inner in decoding.held.items():
+            writes = Writes.of(inner)
+            if writes is not None:
+                held.append((name, writes))
+        return Writes(decoding.fields, tuple(nested), tuple(held), decoding.name, decoding.where, always, given, tuple(literals))
 
     def change(self, new: "Writes") -> str | None:
         """How a value written as ``new`` differs from one written as this (the old class): None
         when the keys are the same, in the same order."""
+        found = self._change(new)
+        return found[0] if found is not None else None
+
+    def unless(self, new: "Writes") -> str:
+        """When the `change` to ``new`` writes the same bytes after all: "`items` holds no
+        `Item`" (a list of them may be empty, an Optional one None); "" when it cannot."""
+        found = self._change(new)
+        return found[1] if found is not None else ""
+
+    def _change(self, new: "Writes") -> tuple[str, str] | None:
         if self.keys != new.keys:
             added = [k for k in new.keys if k not in self.keys]
             removed = [k for k in self.keys if k not in new.keys]
@@ -82,13 +101,19 @@ class Writes:
                 what = f"no longer writes {_names(removed)}"
             else:
                 what = f"writes its keys in another order ({_names(new.keys)})"
-            return f"`{new.name}` ({new.where}), which {what} where {self._as_old(new)} wrote {_names(self.keys)}"
-        old_nested = dict(self.nested)
-        for name, inner in new.nested:
-            held = old_nested.get(name)
-            why = held.change(inner) if held is not None else None
-            if why is not None:
-                return f"`{new.name}` ({new.where}), whose field `{name}` holds {why}"
+            return f"`{new.name}` ({new.where}), which {what} where {self._as_old(new)} wrote {_names(self.keys)}", ""
+        for old_inner, new_inner, may_hold_none in ((self.nested, new.nested, False), (self.held, new.held, True)):
+            old_by_name = dict(old_inner)
+            for name, inner in new_inner:
+                held = old_by_name.get(name)
+                found = held._change(inner) if held is not None else None
+                if found is not None:
+                    why, unless = found
+                    unless = unless.replace("`", f"`{name}.", 1) if unless else ""
+                    if may_hold_none:
+                        unless = f"`{name}` holds no `{inner.name}`" + (f" or {unless}" if unless else "")
+                    holds = "may hold" if may_hold_none else "holds"
+                    return f"`{new.name}` ({new.where}), whose field `{name}` {holds} {why}", unless
         if self.given is not None and new.given is not None:
             # an instance made with the same fields left out: each holds its default, written as is
             before, after = dict(self.literals), dict(new.literals)
@@ -98,7 +123,7 @@ class Writes:
                 a, b = before[name], after[name]
                 if a != b or type(a) is not type(b):
                     return (f"`{new.name}` ({new.where}), which now gives `{name}` the default {b!r} where {self._as_old(new)} gave {a!r}, "
-                            "and the code that makes it leaves that field out")
+                            "and the code that makes it leaves that field out"), ""
         return None
 
     def _as_old(self, new: "Writes") -> str:
@@ -108,7 +133,7 @@ class Writes:
     def key(self) -> str:
         """The keys (and a made instance's defaults) as text (`shape.shape_key`: two shapes whose
         values write other bytes journal differently)."""
-        inner = "".join(f",{name}:{held.key()}" for name, held in self.nested)
+        inner = "".join(f",{name}:{held.key()}" for name, held in self.nested) + "".join(f",{name}?:{held.key()}" for name, held in self.held)
         made = f"|{self.given}|{self.literals!r}" if self.given is not None else ""  # (a made instance's defaults are written)
         return "{" + ",".join(self.keys) + inner + "}" + ("" if self.always else "?") + made
 

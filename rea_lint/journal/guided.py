@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator, Union
 
-from rea_lint.journal.decoding import decode_break
+from rea_lint.journal.decoding import decode_break, held_break
 from rea_lint.journal.ops import Op, OpKind, certain_mismatch, field_mismatch, restated
 from rea_lint.journal.paths import EXCEPT, Decision, Path, try_key
 from rea_lint.journal.shape import EMPTY, Branch, Exit, Inlined, Jump, Loop, Node, Seq, Step, Try, Unknown, inner_nodes
@@ -203,6 +203,10 @@ class _Guided:
                         continue
                     if broken is not None:
                         yield Outcome("diverges", i, op, exact, assuming=free, undecodable=broken)
+                        continue
+                    maybe = held_break(rec.decoded, op.decoded, whose)
+                    if maybe is not None:
+                        yield Outcome("unknown", i, op, exact, Unknown(f"the value of `{op.text}` is {maybe}", op.path, op.line, op.col))
                         continue
                 if why is None:
                     place = (op.path, op.line, op.col)

@@ -152,9 +152,14 @@ class Field:
         return self.writes.change(other.writes)
 
     def surely_rewritten(self, other: "Field") -> bool:
-        """`rewritten`, neither value may be None (written as no bytes, whatever the class), and
-        neither is written by a serde rea does not read."""
-        return self.rewritten(other) is not None and self._plainly_written() and other._plainly_written()
+        """`rewritten`, neither value may be None (written as no bytes, whatever the class), nor
+        hold none of the instances whose keys changed (an empty `list[Item]`), and neither is
+        written by a serde rea does not read."""
+        return (self.rewritten(other) is not None and self._plainly_written() and other._plainly_written()
+                and not self._unless(other))
+
+    def _unless(self, other: "Field") -> str:
+        return self.writes.unless(other.writes) if self.writes is not None and other.writes is not None else ""
 
     def _plainly_written(self) -> bool:
         return self.writes is not None and self.writes.always and not self.writes.through
@@ -164,7 +169,11 @@ class Field:
         through = (self.writes and self.writes.through) or (other.writes and other.writes.through)
         if through:
             return f" (if `{through}` writes the class's keys, as the SDK's own serdes do)"
-        return "" if self.surely_rewritten(other) else " (unless it is None, which it may be: then no bytes are written)"
+        if self.surely_rewritten(other):
+            return ""
+        unless = [] if self._plainly_written() and other._plainly_written() else ["it is None, which it may be: then no bytes are written"]
+        held = self._unless(other)
+        return f" (unless {'; or '.join(unless + ([held] if held else []))})"
 
     def describe(self) -> str:
         # (a tuple is a rejection's failure, spelled as its text: `failure 'no', 500`)
