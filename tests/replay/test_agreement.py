@@ -200,7 +200,8 @@ def corpus() -> Iterator[tuple[list[Row], dict[str, Any]]]:
                 ok = d["verdict"] == "unknown"
                 why = ("the input may not decode" if d["reason"].startswith("the handler's input") else
                        "a call's result may not decode" if "the called handler returned" in d["reason"] else
-                       "a stored value may not decode" if "cannot decode" in d["reason"] else "computation changed")
+                       "a stored value may not decode" if "cannot decode" in d["reason"] else
+                       "a model its field may hold writes other keys" if "may hold" in d["reason"] else "computation changed")
                 verdict, breaks = f"{d['verdict']} ({why})", (inv.outcome in ("570", *UNDECODABLE)) if ok else None
                 undecodable = ok and inv.outcome in UNDECODABLE and "cannot decode" in d["reason"]
             elif d["verdict"] == "compatible":
@@ -367,7 +368,7 @@ def test_a_result_that_no_longer_decodes_is_the_break_rea_diff_names(corpus):
     assert {r.inv.pair.name for r in stuck} == {"p89_run_result_model_required_field", "p90_state_model_required_field",
                                                  "p92_run_result_dataclass_required_field", "p94_run_result_nested_model_required_field",
                                                  "p95_call_result_model_required_field", "p96_run_result_field_type_changed",
-                                                 "p97_run_result_dataclass_field_type_changed"}
+                                                 "p97_run_result_dataclass_field_type_changed", "p126_run_result_list_item_required_field"}
     # a recorded input that no longer decodes: 570 at index 1, at the handler's input parameter
     assert facts["input_pairs"] == {"p93_input_model_required_field"}
     wrong = [f"{r.inv.pair.name}@park{r.inv.park.number}: server {r.inv.outcome}, rea diff {r.diff} (undecodable: {r.diff_undecodable})"
@@ -444,8 +445,10 @@ def test_the_sdk_log_of_every_failure_parses(corpus):
 
 def test_without_since_a_class_that_writes_other_keys_is_named_from_the_invocation(corpus):
     """The 570s of the pairs whose class now writes other keys (or, p106, another default of a
-    field the code leaves out; p107, a promise's completion; p121, p122, an awakeable's and a signal's result): `rea explain --invocation-id`, without --since, reads the two
-    values from the server and names the class as the cause."""
+    field the code leaves out; p107, a promise's completion; p121, p122, an awakeable's and a
+    signal's result; p123-p125, a model held in a list or an Optional field of the value):
+    `rea explain --invocation-id`, without --since, reads the two values from the server and names
+    the class as the cause."""
     rows, _ = corpus
     named = [r for r in rows if r.alone is not None]
     assert {r.inv.pair.name for r in named} == {
@@ -453,7 +456,9 @@ def test_without_since_a_class_that_writes_other_keys_is_named_from_the_invocati
         "p101_run_result_dataclass_stored_field_added", "p103_input_model_fields_reordered_sent",
         "p104_workflow_input_dump_stored", "p105_state_model_or_new_stored_back", "p106_made_model_default_changed",
         "p107_promise_resolved_with_model_field_added", "p108_state_model_sdk_serde_field_added",
-        "p121_awakeable_resolved_with_model_field_added", "p122_signal_resolved_with_model_field_added"}
+        "p121_awakeable_resolved_with_model_field_added", "p122_signal_resolved_with_model_field_added",
+        "p123_stored_model_list_item_field_added", "p124_forwarded_optional_nested_model_field_added",
+        "p125_stored_model_empty_list_item_field_added"}
     cause = {r.inv.pair.name: "changed that default" if r.inv.pair.name.startswith("p106_") else "the class whose keys" for r in named}
     wrong = [f"{r.inv.pair.name}: line {r.alone['line']} (SDK {r.truth}); cause {r.alone['cause']!r}" for r in named
              if not (r.alone["cause_decided"] and cause[r.inv.pair.name] in r.alone["cause"] and r.alone["line"] == r.truth)]
