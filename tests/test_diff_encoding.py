@@ -6,9 +6,12 @@ tests/replay, pairs p99-p106; p102, a method added, completes)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from rea_lint.journal.compare import Verdict, diff_projects
+from rea_lint.journal.compare import ProjectDiff, Verdict, diff_projects
+from rea_lint.journal.report import as_json
 from rea_lint.journal.shape import shapes_of_sources
 
 from .test_diff_decoding import DATA, FETCH, MODEL, ORDER, diff, input_diff
@@ -293,8 +296,24 @@ def test_the_json_names_the_command_and_the_keys(tmp_path):
     old_parameter = place["divergence"]["old"]["fields"]["parameter"]
     new_parameter = place["divergence"]["new"]["fields"]["parameter"]
     assert old_parameter == {"expression": "order", "written_as": {"class": "Order", "where": "app.py:8", "keys": ["sku"], "may_be_none": False,
-                                                                 "serde": None}}
+                                                                 "serde": None, "holds": {}}}
     assert new_parameter["written_as"]["keys"] == ["sku", "note"]
+
+
+def test_the_json_says_which_models_a_value_holds():
+    """`written_as.holds`: each field written with a model's keys, `always` for a required model
+    field; a list of them may hold none."""
+    classes = "class Tag(BaseModel):\n    name: str\n{tag}\n\n" + ADDRESS.format(extra="    tags: list[Tag] = []\n", annotation="Address")
+    h = diff(classes.format(tag=""), classes.format(tag="    weight: int = 1\n"), STORE, FETCH)
+    assert h.verdict is Verdict.UNKNOWN and "(unless `address.tags` holds no `Tag`)" in h.reason, h.reason
+    moved = "class Tag(BaseModel):\n    name: str\n\n\n" + ADDRESS.format(extra="    tags: list[Tag] = []\n    zip: str = ''\n", annotation="Address")
+    h = diff(classes.format(tag=""), moved, STORE, FETCH)
+    assert h.verdict is Verdict.BREAKING and h.divergence is not None, h.reason
+    data = json.loads(as_json(ProjectDiff([h])))
+    written = data["handlers"][0]["divergence"]["new"]["fields"]["value"]["written_as"]
+    assert written["keys"] == ["price", "address"] and written["holds"] == {"address": {
+        "class": "Address", "where": "app.py:18", "keys": ["city", "tags", "zip"], "always": True, "holds": {
+            "tags": {"class": "Tag", "where": "app.py:14", "keys": ["name"], "always": False, "holds": {}}}}}
 
 
 def _source(classes: str, annotation: str, body: str, param: str = "order") -> str:

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from rea_lint import __version__
 from rea_lint.journal.compare import HandlerDiff, ProjectDiff, Verdict
+from rea_lint.journal.encoding import Writes
 from rea_lint.journal.ops import Field, Op
 from rea_lint.reporters import SARIF_SCHEMA, _gh_data, _gh_prop, _uri
 
@@ -124,7 +125,16 @@ def _field_json(f: Field) -> Any:
         return {"expression": f.text}
     w = f.writes
     return {"expression": f.text, "written_as": {"class": w.name, "where": w.where, "keys": list(w.keys), "may_be_none": not w.always,
-                                                  "serde": w.through or None}}
+                                                  "serde": w.through or None, "holds": _holds(w)}}
+
+
+def _holds(w: Writes, depth: int = 0) -> dict[str, Any]:
+    """Field -> the class whose keys it is written with: `always` for a required model field,
+    else it may hold none (`list[Item]`, `Address | None`)."""
+    if depth > 4:
+        return {}
+    return {name: {"class": inner.name, "where": inner.where, "keys": list(inner.keys), "always": always, "holds": _holds(inner, depth + 1)}
+            for fields, always in ((w.nested, True), (w.held, False)) for name, inner in fields}
 
 
 def as_json(diff: ProjectDiff, base: str = "", head: str = "") -> str:
