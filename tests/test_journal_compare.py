@@ -393,6 +393,34 @@ def test_a_key_imported_from_a_constants_module_is_its_literal():
         assert d.verdict is expected, (imports, d.reason)
 
 
+def test_a_function_imported_from_a_project_module_is_read_by_its_code():
+    """`ctx.set("label", label(req))` with `label` in shop/text.py: its body changed, the value may
+    be another and replay compares it (it was compatible: only the name was read). Imported
+    another way, with the same code, it is the same computation."""
+    app = PRELUDE.replace("import somelib\n", "import somelib\n{imports}\n") + (
+        "@obj.handler()\nasync def h(ctx: restate.ObjectContext, req: str) -> None:\n    ctx.set('label', {call})\n")
+    text = "def label(s: str) -> str:\n    return s.{how}()\n"
+    old, _ = shapes_of_sources({"shop/__init__.py": "", "shop/text.py": text.format(how="upper"),
+                                "shop/app.py": app.format(imports="from shop.text import label", call="label(req)")})
+    checked = 0
+    for where, imports, call, how, expected in (
+            ("shop/text.py", "from shop.text import label", "label(req)", "upper", Verdict.COMPATIBLE),
+            ("shop/text.py", "from shop import text", "text.label(req)", "upper", Verdict.COMPATIBLE),
+            ("shop/text.py", "import shop.text", "shop.text.label(req)", "upper", Verdict.COMPATIBLE),
+            ("shop/text.py", "from shop.text import label", "label(req)", "lower", Verdict.UNKNOWN),
+            ("shop/text.py", "from shop import text", "text.label(req)", "lower", Verdict.UNKNOWN),
+            ("shop/text.py", "import shop.text", "shop.text.label(req)", "lower", Verdict.UNKNOWN)):
+        new, problems = shapes_of_sources({"shop/__init__.py": "", where: text.format(how=how),
+                                           "shop/app.py": app.format(imports=imports, call=call)})
+        assert problems == []
+        d = compare_handlers(old[("obj", "h")], new[("obj", "h")])
+        assert d.verdict is expected, (where, imports, how, d.reason)
+        if expected is Verdict.UNKNOWN:
+            assert "value is computed at run time and its computation changed" in d.reason, d.reason
+        checked += 1
+    assert checked == 6
+
+
 def test_an_import_the_module_rebinds_later_is_not_followed():
     """restatedev/docs-restate 4137afd978: `import src.develop.my_service as my_service`, then
     `my_service = Service("MyService")` in the same module. The handlers see the Service (the

@@ -34,7 +34,7 @@ from typing import Any, Callable, Iterable, Mapping, Union
 from rea_lint.model import Function, Model
 from rea_lint.rules.base import memo
 
-__all__ = ["Fingerprinter", "Passed", "class_constant", "module_constant"]
+__all__ = ["Fingerprinter", "Passed", "class_constant", "code_digest", "module_constant"]
 
 _MAX_DEPTH = 40
 _LONG = 1024
@@ -93,6 +93,7 @@ class Fingerprinter:
         imported: Callable[[str], str] | None = None,
         imported_constant: Callable[[str], ast.Constant | None] | None = None,
         run_named: Callable[[ast.Call], ast.expr | None] | None = None,
+        imported_code: Callable[[str], str | None] | None = None,
     ) -> None:
         self.m = model
         self.fn = function
@@ -113,6 +114,10 @@ class Fingerprinter:
         """An imported name's qualified name -> the literal it always holds, if it is a
         constant of a project module (`from keys import BALANCE`), else None."""
         self.run_named = run_named
+        self.imported_code = imported_code
+        """An imported name's qualified name -> the digest of its code, if it is a function of a
+        project module (`from util import compute`), else None: a change to its body may change
+        what it computes, as one of this module's own functions does."""
         """A call that hands the context to a helper -> the argument that names the run whose
         result the helper returns (`await traced_run(ctx, "fetch", f)`), else None: its result
         is that run's, replayed from the journal, as a direct `ctx.run`'s is."""
@@ -305,6 +310,14 @@ class Fingerprinter:
             constant = class_constant(self.m, node.value.id, node.attr)
             if constant is not None:
                 return f"C({constant.value!r})"  # as if written in place: `Status.NEW` and `"NEW"` are one value
+        if isinstance(node, ast.Attribute) and self.imported_code is not None:
+            head = node.value
+            while isinstance(head, ast.Attribute):
+                head = head.value
+            if isinstance(head, ast.Name) and head.id in self.m.imports.names and self._unbound(head.id):
+                qual = self.m.qualify(node)  # (`util.compute` with `import util`: `compute` imported)
+                if qual is not None and self.imported_code(qual) is not None:
+                    return self._imported_name(qual)
         if isinstance(node, ast.Constant):
             return f"C({node.value!r})"
         if (
@@ -423,7 +436,7 @@ class Fingerprinter:
             scope = scope.parent
         qual = self.m.imports.names.get(name)
         if qual is not None:
-            return f"Q({self.imported(qual) if self.imported is not None else qual})"
+            return self._imported_name(qual)
         value = self.m.module_values.get(name)
         if value is not None:
             constant = module_constant(self.m, name)
@@ -441,6 +454,11 @@ class Fingerprinter:
                         return f"D({view})"
                 return f"D({self._dump(stmt)})"
         return f"G({name})"
+
+    def _imported_name(self, qual: str) -> str:
+        named = f"Q({self.imported(qual) if self.imported is not None else qual})"
+        code = self.imported_code(qual) if self.imported_code is not None else None
+        return named + (f"D({code})" if code is not None else "")
 
     def _looped(self, a: tuple[int, int], b: tuple[int, int]) -> bool:
         """Are positions ``a`` and ``b`` inside one loop (a later one can reach an earlier one)?"""
@@ -475,14 +493,7 @@ class Fingerprinter:
         return shared[key]
 
     def _dump(self, node: ast.AST) -> str:
-        """`_dump`, once per definition of the model (kept in its `memo`): a module function or
-        class is read by many names and helpers, not dumped again for each."""
-        shared = memo(self.m)
-        key = ("fingerprint-dump", id(node))
-        found = shared.get(key)
-        if found is None:
-            found = shared[key] = _dump(node)
-        return found
+        return code_digest(self.m, node)
 
     def assignments(self) -> dict[str, list[ast.AST | str | tuple[int, ast.AST]]]:
         """Local name -> what is assigned to it, in source order (nested defs excluded)."""
@@ -875,6 +886,17 @@ def _own_expressions(body: list[ast.stmt]):
             continue
         yield node
         stack.extend(ast.iter_child_nodes(node))
+
+
+def code_digest(model: Model, node: ast.AST) -> str:
+    """`_dump` of a definition of ``model``'s module, once (kept in its `memo`): a module function
+    or class is read by many names and helpers, not dumped again for each."""
+    shared = memo(model)
+    key = ("fingerprint-dump", id(node))
+    found = shared.get(key)
+    if found is None:
+        found = shared[key] = _dump(node)
+    return found
 
 
 def _dump(node: ast.AST) -> str:

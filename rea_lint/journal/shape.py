@@ -28,7 +28,7 @@ from rea_lint.data_classes import optional_of
 from rea_lint.engine import tree_mode
 from rea_lint.journal.decoding import Decoding
 from rea_lint.journal.encoding import Writes
-from rea_lint.journal.fingerprint import Fingerprinter, Passed, module_constant
+from rea_lint.journal.fingerprint import Fingerprinter, Passed, code_digest, module_constant
 from rea_lint.journal.ops import Field, Op, OpKind
 from rea_lint.model import Function, Model, build_model, service_name, source_text
 from rea_lint.names import ImportMap, dotted
@@ -810,7 +810,8 @@ class _ShapeBuilder:
         self.fp = Fingerprinter(self.m, fn, env, contexts, handler_of=partial(_called_handler, project, mod, fn),
                                 imported=partial(_imported, project, mod.path),
                                 imported_constant=partial(_imported_constant, project, mod.path),
-                                run_named=partial(_run_named, project, mod, fn))
+                                run_named=partial(_run_named, project, mod, fn),
+                                imported_code=partial(_imported_code, project, mod.path))
         self.depth = depth
         self.stack = stack
         self.via = via
@@ -1838,6 +1839,15 @@ def _imported_constant(project: _Project, near: str, qual: str) -> ast.Constant 
     module, _, name = qual.rpartition(".")
     mod = project.module(module, near) if module else None
     return module_constant(mod.model, name) if mod is not None else None
+
+
+def _imported_code(project: _Project, near: str, qual: str) -> str | None:
+    """The digest of a project module's function an imported name denotes (`from util import
+    compute`, followed through re-exports), else None (`Fingerprinter.imported_code`)."""
+    found = project.resolve(qual, near) if "." in qual else None
+    if found is None or found[1].parent is not None:
+        return None
+    return code_digest(found[0].model, found[1].node)
 
 
 def _top_class(model: Model, name: str) -> ast.ClassDef | None:

@@ -44,7 +44,7 @@ from rea_lint.explain.command import add_parser
 from rea_lint.explain.message import parse_message
 from rea_lint.explain.undecodable import parse_undecodable
 
-from .driver import CORPUS, Corpus, Invocation, load_pairs, plan
+from .driver import CORPUS, Corpus, Invocation, Pair, load_pairs, plan
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "replay-compatibility.md"
@@ -97,6 +97,14 @@ def _in(directory: Path) -> Iterator[None]:
         yield
     finally:
         os.chdir(before)
+
+
+def _sides(pair: Pair) -> tuple[str, str]:
+    """What `rea explain` reads as the current code and `--since`: the pair's two files, or the
+    two whole versions where the pair imports a module beside it (p127: `from .shared_text`)."""
+    if "\nfrom ." in pair.v1.read_text():
+        return V2, V1
+    return f"{V2}/{pair.name}.py", f"{V1}/{pair.name}.py"
 
 
 def _explain(argv: list[str]) -> tuple[int, dict[str, Any] | None, str]:
@@ -219,7 +227,7 @@ def corpus() -> Iterator[tuple[list[Row], dict[str, Any]]]:
                 index = parse_message(inv.failure).command_index
                 block = _server_log_block(log, inv.id)
                 assert block is not None, f"{inv.pair.name}: no server log record for {inv.id}"
-                v2, v1 = f"{V2}/{inv.pair.name}.py", f"{V1}/{inv.pair.name}.py"
+                v2, v1 = _sides(inv.pair)
                 _, from_log, err = _explain([v2, "--since", v1, "--format", "json", "--message", block])
                 assert from_log is not None, err
                 _, from_id, err = _explain([v2, "--since", v1, "--format", "json", "--invocation-id", inv.id,
@@ -232,7 +240,7 @@ def corpus() -> Iterator[tuple[list[Row], dict[str, Any]]]:
             if inv.outcome == "undecodable":
                 # no 570: rea explain reads the decoder's failure (the text Restate keeps, and the
                 # invocation), whose traceback names the line that decoded it: the truth
-                v2, v1 = f"{V2}/{inv.pair.name}.py", f"{V1}/{inv.pair.name}.py"
+                v2, v1 = _sides(inv.pair)
                 _, from_log, err = _explain([v2, "--since", v1, "--format", "json", "--message", inv.failure])
                 assert from_log is not None, err
                 _, from_id, err = _explain([v2, "--since", v1, "--format", "json", "--invocation-id", inv.id,
