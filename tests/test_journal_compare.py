@@ -3,11 +3,13 @@ agreement corpus lives with `rea explain`'s tests)."""
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import pytest
 
-from rea_lint.journal.compare import Verdict, compare_handlers, diff_projects
+from rea_lint.journal.compare import ProjectDiff, Verdict, compare_handlers, diff_projects
+from rea_lint.journal.report import as_json
 from rea_lint.journal.shape import inner_nodes, shapes_of_source, shapes_of_sources
 
 PRELUDE = '''\
@@ -1298,3 +1300,35 @@ def test_a_guard_that_can_change_what_runs_still_depends_on_its_condition(guarde
     v1 = f'await process(ctx, req["items"])\n{RUN_A}'
     d = verdict(v1, v1, PROCESS, guarded)
     assert d.verdict is Verdict.BREAKING and d.divergence.assuming, d.reason
+
+
+def test_a_certain_break_past_a_value_rea_cannot_compare_is_breaking():
+    """A value rea diff cannot compare (its computation changed) does not hide a certain break
+    after it: the invocations past the break break either way, so the verdict is breaking, and it
+    says they may break from the value on (restate-server 1.7.12: p128)."""
+    checked = 0
+    key = 'ctx.set("k", req["a"])'
+    changed = 'ctx.set("k", req["b"])'
+    d = obj_verdict(f"{key}\n{RUN_A}", f"{changed}\n{RUN_B}")
+    assert d.verdict is Verdict.BREAKING and d.divergence is not None and d.divergence.index == 2, d.reason
+    assert d.divergence.earlier is not None and d.divergence.earlier[0] == 1, d.divergence
+    assert "name 'a' != 'b'" in d.reason and "; invocations may break before it, at journal index 1: " in d.reason, d.reason
+    assert "value is computed at run time and its computation changed" in d.divergence.earlier[1]
+    checked += 1
+    # the value alone: unknown, as before; the break alone: no earlier index
+    d = obj_verdict(f"{key}\n{RUN_A}", f"{changed}\n{RUN_A}")
+    assert d.verdict is Verdict.UNKNOWN and "computation changed" in d.reason, d.reason
+    d = obj_verdict(f"{key}\n{RUN_A}", f"{key}\n{RUN_B}")
+    assert d.verdict is Verdict.BREAKING and d.divergence is not None and d.divergence.earlier is None, d.reason
+    checked += 2
+    # a call rea cannot see into, made otherwise, may journal anything: what follows it is not compared
+    d = obj_verdict(f"await somelib.do(ctx, 1)\n{RUN_A}", f"await somelib.do(ctx, 2)\n{RUN_B}")
+    assert d.verdict is Verdict.UNKNOWN, d.reason
+    checked += 1
+    # the JSON says where invocations may break from
+    d = obj_verdict(f"{key}\n{RUN_A}", f"{changed}\n{RUN_B}")
+    data = json.loads(as_json(ProjectDiff([d])))
+    assert data["handlers"][0]["divergence"]["may_break_earlier"]["index"] == 1
+    assert json.loads(as_json(ProjectDiff([obj_verdict(RUN_A, RUN_B)])))["handlers"][0]["divergence"]["may_break_earlier"] is None
+    checked += 1
+    assert checked == 5

@@ -357,8 +357,14 @@ def _cause(out: Explanation, shapes: Shapes, old_shapes: Shapes | None, findings
             f"; note: rea diff's first divergence is at index {d.index}, the server's at {out.mismatch.command_index}")
         old_where = d.old.where() if d.old else "its end"
         new_where = d.new.where() if d.new else "its end"
-        reasons.append(f"a code change since {out.since}: rea diff says breaking at journal index {d.index} "
-                       f"({old_where} then, {new_where} now): {diff.reason}{at}")
+        if d.earlier is not None and out.mismatch.command_index == d.earlier[0]:
+            # (this invocation broke at the value rea diff could not compare, before the certain break)
+            reasons.append(f"a code change since {out.since}: rea diff says breaking at journal index {d.index} "
+                           f"({old_where} then, {new_where} now), and that invocations may break before it, at this index: "
+                           f"{d.earlier[1]}")
+        else:
+            reasons.append(f"a code change since {out.since}: rea diff says breaking at journal index {d.index} "
+                           f"({old_where} then, {new_where} now): {diff.reason}{at}")
     elif diff is not None and diff.verdict is not Verdict.COMPATIBLE:
         reasons.append(f"a code change since {out.since}: rea diff says {diff.verdict.value}: {diff.reason}")
     elif diff is not None:

@@ -25,7 +25,7 @@ from typing import Sequence
 from rea_lint.journal.decoding import decode_break, held_break
 from rea_lint.journal.difference import first_difference
 from rea_lint.journal.ops import Op, OpKind, field_mismatch, restated
-from rea_lint.journal.guided import Budget, ShapeFacts, replay_path, shape_facts
+from rea_lint.journal.guided import Budget, Outcome, ShapeFacts, replay_path, shape_facts
 from rea_lint.journal.paths import DEFAULT_UNROLL, Path, TooManyPaths, enumerate_paths
 from rea_lint.journal.shape import HandlerShape, Node, Shapes, Unknown, shared_directories
 
@@ -79,6 +79,10 @@ class Divergence:
     undecodable: bool = False
     """The command matches, but the result the old code journaled for it cannot be decoded
     with the new code's class (`decoding`): no 570, a failure Restate retries for good."""
+    earlier: tuple[int, str] | None = None
+    """A journal index before ``index`` where invocations may break already, and why: a value
+    there rea cannot compare (`guided.Outcome.soft`). The invocations past ``index`` break
+    either way; those between the two may."""
 
     def states(self) -> str:
         """Which invocations break, in words."""
@@ -274,6 +278,7 @@ def _replay_on(old: Path, new: HandlerShape, facts: ShapeFacts) -> Divergence | 
     recorded = old.journal
     best: Divergence | None = None
     unknown: Unknown | None = None
+    soft: Outcome | None = None
     for outcome in replay_path(old, new.shape, facts):
         if outcome.kind == "diverges":
             rec = recorded[outcome.index]
@@ -293,8 +298,14 @@ def _replay_on(old: Path, new: HandlerShape, facts: ShapeFacts) -> Divergence | 
             d = Divergence(outcome.index + 1 if outcome.exact else None, rec, outcome.new, reason, waits, assuming, bool(outcome.undecodable))
             if best is None or _order(d) < _order(best):
                 best = d
-        elif outcome.kind == "unknown" and unknown is None:
-            unknown = outcome.unknown
+        elif outcome.kind == "unknown":
+            unknown = unknown or outcome.unknown
+            if outcome.soft and (soft is None or outcome.index < soft.index):
+                soft = outcome
+    if best is not None and soft is not None and soft.unknown is not None and (best.index is None or soft.index + 1 < best.index):
+        u = soft.unknown
+        best = replace(best, reason=f"{best.reason}; invocations may break before it, at journal index {soft.index + 1}: {u.reason} ({u.where()})",
+                       earlier=(soft.index + 1, f"{u.reason} ({u.where()})"))
     return best if best is not None else unknown
 
 

@@ -50,6 +50,10 @@ class Outcome:
     undecodable: str = ""
     """`diverges` where the command matches but the result the old code journaled cannot be
     decoded with the class the new code reads it into (`decoding.decode_break`): why."""
+    soft: bool = False
+    """`unknown` about a value only (what a command writes, or whether its result decodes): the
+    command is the one recorded, so where the value proves the same the walk goes on, and a
+    certain break further on is found (the invocations past it break either way)."""
 
 
 @dataclass(frozen=True)
@@ -193,34 +197,33 @@ class _Guided:
                     yield Outcome("unknown", i, op, exact, rec)
                     continue
                 why = field_mismatch(rec, op)
+                place = (op.path, op.line, op.col)
+                onward = (rest, i + 1, seen, last, raised, exact, free, {**ats, place: i} if place in self.slots else ats)
+                soft: str | None = None
                 if why is None and (rec.decoded is not None or op.decoded is not None):
                     # a state value was written by whoever set it (maybe with the key), a call's result by
                     # the callee's deployment (maybe newer code): only a run's result is certainly the old class's
                     whose = "state" if rec.kind is OpKind.GET_STATE else "call" if rec.kind is OpKind.CALL else "result"
                     broken = decode_break(rec.decoded, op.decoded, whose)
-                    if broken is not None and whose != "result":
-                        yield Outcome("unknown", i, op, exact, Unknown(f"the value of `{op.text}` is {broken}", op.path, op.line, op.col))
-                        continue
-                    if broken is not None:
+                    if broken is not None and whose == "result":
                         yield Outcome("diverges", i, op, exact, assuming=free, undecodable=broken)
                         continue
-                    maybe = held_break(rec.decoded, op.decoded, whose)
+                    maybe = broken or held_break(rec.decoded, op.decoded, whose)
                     if maybe is not None:
-                        yield Outcome("unknown", i, op, exact, Unknown(f"the value of `{op.text}` is {maybe}", op.path, op.line, op.col))
-                        continue
-                if why is None:
-                    place = (op.path, op.line, op.col)
-                    stack.append((rest, i + 1, seen, last, raised, exact, free, {**ats, place: i} if place in self.slots else ats))
-                elif certain_mismatch(rec, op):
+                        soft = f"the value of `{op.text}` is {maybe}"
+                elif why is not None and certain_mismatch(rec, op):
                     yield Outcome("diverges", i, op, exact, assuming=free)
-                else:
+                    continue
+                elif why is not None:
                     name = why.split(" ", 1)[0]
                     if rec.get(name).fingerprint == op.get(name).fingerprint:  # (the same computation, another class)
-                        text = f"`{op.text}`: its {why}; rea cannot tell whether the bytes (which replay compares) are the same"
+                        soft = f"`{op.text}`: its {why}; rea cannot tell whether the bytes (which replay compares) are the same"
                     else:
-                        text = (f"{restated(rec, op)} {name} is computed at run time and its computation changed; "
+                        soft = (f"{restated(rec, op)} {name} is computed at run time and its computation changed; "
                                 "rea cannot tell whether the value (which replay compares) is the same")
-                    yield Outcome("unknown", i, op, exact, Unknown(text, op.path, op.line, op.col))
+                if soft is not None:
+                    yield Outcome("unknown", i, op, exact, Unknown(soft, op.path, op.line, op.col), soft=True)
+                stack.append(onward)  # (where a value is unknown, where it proves the same the walk goes on)
             elif isinstance(head, Unknown):
                 rec = self.recorded[i]
                 if isinstance(rec, Unknown) and rec.opaque and rec.opaque == head.opaque:

@@ -81,6 +81,8 @@ def text(diff: ProjectDiff, verbose: bool = False) -> str:
             out.append(f"      old: {_side(d.old)}")
             out.append(f"      new: {_side(d.new)}")
             out.append(f"    breaks {d.states()}")
+            if d.earlier is not None:
+                out.append(f"    and may break those with fewer entries, from journal index {d.earlier[0]}")
         if h.advice:
             out.append(f"    to deploy it: {h.advice}")
     return "\n".join(out) + ("\n" if out else "")
@@ -161,6 +163,7 @@ def as_json(diff: ProjectDiff, base: str = "", head: str = "") -> str:
                 "suspended_at": _op_json(d.suspended_at),
                 "assuming": list(d.assuming),
                 "undecodable": d.undecodable,
+                "may_break_earlier": {"index": d.earlier[0], "reason": d.earlier[1]} if d.earlier is not None else None,
             }
         handlers.append(entry)
     counts: dict[str, int] = {}

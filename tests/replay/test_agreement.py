@@ -216,10 +216,15 @@ def corpus() -> Iterator[tuple[list[Row], dict[str, Any]]]:
                 verdict, breaks = "compatible", False
             elif d["verdict"] == "breaking" and d.get("divergence"):
                 index = d["divergence"]["index"]
+                earlier = (d["divergence"]["may_break_earlier"] or {}).get("index")
                 if not d["divergence"]["assuming"]:
                     diff_index = index
                 breaks = index < inv.commands_at_swap
                 verdict = f"breaking at index {index}" + ("" if breaks else " (after this journal)")
+                if earlier is not None and not breaks and earlier < inv.commands_at_swap:
+                    # (past a value rea diff could not compare: it may break there, or go on)
+                    breaks = inv.outcome in ("570", *UNDECODABLE)
+                    verdict = f"breaking at index {index}, maybe from index {earlier}"
             else:
                 verdict, breaks = f"{d['verdict']}: {d.get('reason')}", None
             index = from_log = from_id = alone = None
