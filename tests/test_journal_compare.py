@@ -418,9 +418,13 @@ def test_a_function_imported_from_a_project_module_is_read_by_its_code():
         d = compare_handlers(old[("obj", "h")], new[("obj", "h")])
         assert d.verdict is expected, (where, imports, how, d.reason)
         if expected is Verdict.UNKNOWN:
-            assert "value is computed at run time and its computation changed" in d.reason, d.reason
+            assert "value is computed at run time and its computation changed (it reads code that changed: `label` (shop/text.py:1))" \
+                in d.reason, d.reason
         checked += 1
     assert checked == 6
+    # a function of the module's own is named the same way
+    d = obj_verdict('ctx.set("k", work(req["a"]))', 'ctx.set("k", work(req["a"]))', helpers2="def work(x=0):\n    return x + 1\n")
+    assert d.verdict is Verdict.UNKNOWN and "(it reads code that changed: `work` (app.py:" in d.reason, d.reason
 
 
 def test_an_import_the_module_rebinds_later_is_not_followed():

@@ -27,6 +27,7 @@ from __future__ import annotations
 import ast
 import copy
 import hashlib
+import re
 from collections import Counter
 from functools import partial
 from typing import Any, Callable, Iterable, Mapping, Union
@@ -34,7 +35,7 @@ from typing import Any, Callable, Iterable, Mapping, Union
 from rea_lint.model import Function, Model
 from rea_lint.rules.base import memo
 
-__all__ = ["Fingerprinter", "Passed", "class_constant", "code_digest", "module_constant"]
+__all__ = ["Fingerprinter", "Passed", "class_constant", "code_digest", "code_names", "module_constant"]
 
 _MAX_DEPTH = 40
 _LONG = 1024
@@ -94,9 +95,12 @@ class Fingerprinter:
         imported_constant: Callable[[str], ast.Constant | None] | None = None,
         run_named: Callable[[ast.Call], ast.expr | None] | None = None,
         imported_code: Callable[[str], str | None] | None = None,
+        path: str = "",
     ) -> None:
         self.m = model
         self.fn = function
+        self.path = path
+        """The module's file, to name its functions whose code a computation reads (`code_names`)."""
         self.contexts = frozenset(contexts) if contexts is not None else frozenset(function.contexts)
         self.env = dict(env or {})
         """Parameter name -> how the caller computes the argument (`rendered`): a helper's
@@ -140,7 +144,7 @@ class Fingerprinter:
         if node is None:
             return "None"
         text = self._render(node, 0, frozenset())
-        return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16] + _code_read(text)
 
     def rendered(self, node: ast.AST) -> str:
         """The computation behind ``node`` as text (what `of` hashes): a helper's `env`."""
@@ -297,7 +301,8 @@ class Fingerprinter:
         is the same text and a chain of locals that each read the last twice stays small."""
         text = self._render_text(node, depth, stack, reading)
         if len(text) > _LONG:
-            return "H(" + hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest() + ")"
+            # (the code it reads stays legible: `code_names` says which helper changed)
+            return "H(" + hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest() + ")" + _code_read(text)
         return text
 
     def _render_text(self, node: ast.AST, depth: int, stack: frozenset[str], reading: _Reading = None) -> str:
@@ -431,7 +436,7 @@ class Fingerprinter:
         scope = self.fn.parent
         while scope is not None:  # a closure: the enclosing function's value
             if name in scope.local_names:
-                outer = Fingerprinter(self.m, scope, imported=self.imported)
+                outer = Fingerprinter(self.m, scope, imported=self.imported, imported_code=self.imported_code, path=self.path)
                 return outer._render(ast.Name(id=name, ctx=ast.Load()), depth + 1, stack)
             scope = scope.parent
         qual = self.m.imports.names.get(name)
@@ -493,7 +498,7 @@ class Fingerprinter:
         return shared[key]
 
     def _dump(self, node: ast.AST) -> str:
-        return code_digest(self.m, node)
+        return code_digest(self.m, node, self.path)
 
     def assignments(self) -> dict[str, list[ast.AST | str | tuple[int, ast.AST]]]:
         """Local name -> what is assigned to it, in source order (nested defs excluded)."""
@@ -888,15 +893,38 @@ def _own_expressions(body: list[ast.stmt]):
         stack.extend(ast.iter_child_nodes(node))
 
 
-def code_digest(model: Model, node: ast.AST) -> str:
+def code_digest(model: Model, node: ast.AST, path: str = "") -> str:
     """`_dump` of a definition of ``model``'s module, once (kept in its `memo`): a module function
-    or class is read by many names and helpers, not dumped again for each."""
+    or class is read by many names and helpers, not dumped again for each. Its name and place are
+    kept by the digest (`code_names`)."""
     shared = memo(model)
     key = ("fingerprint-dump", id(node))
     found = shared.get(key)
     if found is None:
         found = shared[key] = _dump(node)
+        name = getattr(node, "name", None)
+        if name is not None and path:
+            _CODE_NAMES.setdefault(found, f"`{name}` ({path}:{getattr(node, 'lineno', 0)})")
     return found
+
+
+_CODE_NAMES: dict[str, str] = {}
+"""A definition's digest -> its name and place (`code_digest`): the same code has the same digest
+wherever it is read, so the table holds no more than the definitions a run reads."""
+_CODE = re.compile(r"D\(([0-9a-f]{16})\)")
+
+
+def _code_read(text: str) -> str:
+    """The definitions a rendered computation reads, as their `D(digest)`s (kept beside a digest of
+    the text, so `code_names` can name a helper that changed)."""
+    return "".join(f"D({d})" for d in dict.fromkeys(_CODE.findall(text))) if "D(" in text else ""
+
+
+def code_names(old: str, new: str) -> list[str]:
+    """The functions and classes whose code the computation ``new`` reads and ``old`` does not (a
+    helper whose body changed), named with their place, in the order ``new`` reads them."""
+    before = set(_CODE.findall(old))
+    return list(dict.fromkeys(_CODE_NAMES[d] for d in _CODE.findall(new) if d not in before and d in _CODE_NAMES))
 
 
 def _dump(node: ast.AST) -> str:

@@ -811,7 +811,7 @@ class _ShapeBuilder:
                                 imported=partial(_imported, project, mod.path),
                                 imported_constant=partial(_imported_constant, project, mod.path),
                                 run_named=partial(_run_named, project, mod, fn),
-                                imported_code=partial(_imported_code, project, mod.path))
+                                imported_code=partial(_imported_code, project, mod.path), path=mod.path)
         self.depth = depth
         self.stack = stack
         self.via = via
@@ -1847,7 +1847,7 @@ def _imported_code(project: _Project, near: str, qual: str) -> str | None:
     found = project.resolve(qual, near) if "." in qual else None
     if found is None or found[1].parent is not None:
         return None
-    return code_digest(found[0].model, found[1].node)
+    return code_digest(found[0].model, found[1].node, found[0].path)
 
 
 def _top_class(model: Model, name: str) -> ast.ClassDef | None:
