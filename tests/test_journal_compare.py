@@ -1336,3 +1336,38 @@ def test_a_certain_break_past_a_value_rea_cannot_compare_is_breaking():
     assert json.loads(as_json(ProjectDiff([obj_verdict(RUN_A, RUN_B)])))["handlers"][0]["divergence"]["may_break_earlier"] is None
     checked += 1
     assert checked == 5
+
+
+def test_a_method_of_a_parameters_class_counts_by_its_code():
+    """`ctx.set("label", order.label())` computes with `Order.label`'s code: its body changed, the
+    value may be another (restate-server 1.7.12: p129). A field read, or another method changed,
+    is not this computation; a class of another module is read there."""
+    model = ("from pydantic import BaseModel\n\n\nclass Order(BaseModel):\n    sku: str\n\n    def label(self) -> str:\n"
+             "        return {label}\n\n    @property\n    def code(self) -> str:\n        return {code}\n\n    def other(self) -> int:\n"
+             "        return {other}\n")
+    app = ("import restate\n{imports}\n\nobj = restate.VirtualObject('obj')\n\n{classes}\n\n@obj.handler()\n"
+           "async def h(ctx: restate.ObjectContext, order: {annotation}) -> None:\n    ctx.set('v', {value})\n")
+    base = dict(label="'o ' + self.sku", code="self.sku.upper()", other="1")
+    checked = 0
+    for value, change, expected, names in (
+            ("order.label()", dict(label="'O ' + self.sku"), Verdict.UNKNOWN, "`label`"),
+            ("order.code", dict(code="self.sku.lower()"), Verdict.UNKNOWN, "`code`"),
+            ("order.label()", dict(other="2"), Verdict.COMPATIBLE, ""),
+            ("order.sku", dict(label="'O ' + self.sku"), Verdict.COMPATIBLE, "")):
+        for where in ("here", "models"):
+            def source(fields: dict[str, str]) -> dict[str, str]:
+                # (each place its own code: the same code anywhere is one digest, named where it was first read)
+                classes = model.format(**{k: f"{v} + {where!r}" if k != "other" else v for k, v in fields.items()})
+                if where == "here":
+                    return {"app.py": app.format(imports="", classes=classes, annotation="Order", value=value)}
+                return {"models.py": classes, "app.py": app.format(imports="from models import Order", classes="", annotation="Optional[Order]",
+                                                                   value=value).replace("import restate\n", "import restate\nfrom typing import Optional\n")}
+            old, _ = shapes_of_sources(source(base))
+            new, _ = shapes_of_sources(source({**base, **change}))
+            d = compare_handlers(old[("obj", "h")], new[("obj", "h")])
+            assert d.verdict is expected, (value, change, where, d.reason)
+            if names:
+                path = "app.py" if where == "here" else "models.py"
+                assert f"(it reads code that changed: {names} ({path}:" in d.reason, d.reason
+            checked += 1
+    assert checked == 8

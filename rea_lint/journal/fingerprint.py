@@ -96,11 +96,16 @@ class Fingerprinter:
         run_named: Callable[[ast.Call], ast.expr | None] | None = None,
         imported_code: Callable[[str], str | None] | None = None,
         path: str = "",
+        method_code: Callable[[ast.expr, str], str | None] | None = None,
     ) -> None:
         self.m = model
         self.fn = function
         self.path = path
         """The module's file, to name its functions whose code a computation reads (`code_names`)."""
+        self.method_code = method_code
+        """(a parameter's annotation, an attribute) -> the digest of the method or property of that
+        name the annotated project class defines, else None: `order.total()` computes with the
+        code of `Order.total`, which a change can change (its fields are data: not read)."""
         self.contexts = frozenset(contexts) if contexts is not None else frozenset(function.contexts)
         self.env = dict(env or {})
         """Parameter name -> how the caller computes the argument (`rendered`): a helper's
@@ -315,6 +320,10 @@ class Fingerprinter:
             constant = class_constant(self.m, node.value.id, node.attr)
             if constant is not None:
                 return f"C({constant.value!r})"  # as if written in place: `Status.NEW` and `"NEW"` are one value
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and self.method_code is not None:
+            code = self._method(node.value.id, node.attr)
+            if code is not None:  # (`order.total()`, `order.total` a property: the method's code counts)
+                return self._render_fields(node, depth, stack, reading) + f"D({code})"
         if isinstance(node, ast.Attribute) and self.imported_code is not None:
             head = node.value
             while isinstance(head, ast.Attribute):
@@ -356,6 +365,9 @@ class Fingerprinter:
                 return f"RUN({self._render(named, depth + 1, stack)})"
         if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return f"D({self._dump(node)})"
+        return self._render_fields(node, depth, stack, reading)
+
+    def _render_fields(self, node: ast.AST, depth: int, stack: frozenset[str], reading: _Reading) -> str:
         parts = [type(node).__name__]
         for name, value in ast.iter_fields(node):
             if name in ("ctx", "type_comment"):
@@ -459,6 +471,16 @@ class Fingerprinter:
                         return f"D({view})"
                 return f"D({self._dump(stmt)})"
         return f"G({name})"
+
+    def _method(self, name: str, attr: str) -> str | None:
+        """The digest of the method ``attr`` of the class parameter ``name`` is annotated with (a
+        parameter this function does not bind again, not a helper's, whose value is its caller's)."""
+        if name not in self._positions or name in self.env or name in self.contexts or name in self.assignments():
+            return None
+        arg = next((a for a in (*self.fn.node.args.posonlyargs, *self.fn.node.args.args, *self.fn.node.args.kwonlyargs) if a.arg == name), None)
+        if arg is None or arg.annotation is None:
+            return None
+        return self.method_code(arg.annotation, attr)  # type: ignore[misc]
 
     def _imported_name(self, qual: str) -> str:
         named = f"Q({self.imported(qual) if self.imported is not None else qual})"
@@ -910,7 +932,8 @@ def code_digest(model: Model, node: ast.AST, path: str = "") -> str:
 
 _CODE_NAMES: dict[str, str] = {}
 """A definition's digest -> its name and place (`code_digest`): the same code has the same digest
-wherever it is read, so the table holds no more than the definitions a run reads."""
+wherever it is read, so the table holds no more than the definitions a run reads (identical code
+in two places is named where it was read first)."""
 _CODE = re.compile(r"D\(([0-9a-f]{16})\)")
 
 

@@ -811,7 +811,8 @@ class _ShapeBuilder:
                                 imported=partial(_imported, project, mod.path),
                                 imported_constant=partial(_imported_constant, project, mod.path),
                                 run_named=partial(_run_named, project, mod, fn),
-                                imported_code=partial(_imported_code, project, mod.path), path=mod.path)
+                                imported_code=partial(_imported_code, project, mod.path), path=mod.path,
+                                method_code=partial(_method_code, project, mod))
         self.depth = depth
         self.stack = stack
         self.via = via
@@ -1848,6 +1849,23 @@ def _imported_code(project: _Project, near: str, qual: str) -> str | None:
     if found is None or found[1].parent is not None:
         return None
     return code_digest(found[0].model, found[1].node, found[0].path)
+
+
+def _method_code(project: _Project, mod: _Module, annotation: ast.expr, attr: str) -> str | None:
+    """The digest of the method (or property) ``attr`` that the project class ``annotation`` names
+    defines in its own body (`order: Order`, then `order.total()`), else None
+    (`Fingerprinter.method_code`)."""
+    inner = optional_of(mod.model, annotation)
+    if not isinstance(inner, (ast.Name, ast.Attribute)):
+        return None  # (a string annotation, a union: not read)
+    found = project.class_at(mod.model, mod.path, inner)
+    if found is None:
+        return None
+    cls_model, cls, cls_path = found
+    for stmt in cls.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == attr:
+            return code_digest(cls_model, stmt, cls_path)
+    return None
 
 
 def _top_class(model: Model, name: str) -> ast.ClassDef | None:
