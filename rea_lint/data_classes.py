@@ -99,6 +99,9 @@ class ClassRead(NamedTuple):
     values: dict[str, ast.expr] = {}
     """Field -> the expression of its default (`= "EUR"`, `Field(default="EUR")`, `field(default=0)`),
     for a field with a default that is not made by a `default_factory`."""
+    serialized: frozenset[str] = frozenset()
+    """The fields a `field_serializer` of the class's own writes (`*`: any): a dump writes what it
+    returns, not the keys of a model the field holds."""
 
 
 def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, depth: int = 0) -> ClassRead | None:
@@ -119,6 +122,7 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
     inherited = False
     direct: dict[str, ast.expr] = {}
     held: dict[str, ast.expr] = {}
+    serialized: set[str] = set()
     factories: dict[str, ast.expr] = {}
     values: dict[str, ast.expr] = {}
     kinds: dict[str, FieldKind] = {}
@@ -224,6 +228,10 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
             for deco in stmt.decorator_list:
                 target = deco.func if isinstance(deco, ast.Call) else deco
                 loose = loose or qual_of(model, target) in _FIELD_HOOKS
+                if qual_of(model, target) == "pydantic.field_serializer":  # (what it writes for these fields is its own)
+                    named = [a.value for a in deco.args if isinstance(a, ast.Constant) and isinstance(a.value, str)] if isinstance(deco, ast.Call) else []
+                    every = not named or "*" in named or (isinstance(deco, ast.Call) and len(named) != len(deco.args))
+                    serialized.update({"*"} if every else named)
                 if qual_of(model, target) not in _METHOD_DECORATORS and not (
                         isinstance(target, ast.Attribute) and target.attr in ("setter", "getter", "deleter")):
                     return None
@@ -233,7 +241,7 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
             return None  # a nested class (pydantic v1's `class Config`), a statement rea does not read
     if loose:
         kinds = {f: replace(k, kind=None) for f, k in kinds.items()}
-    return ClassRead(kind, fields, defaults, optional, forbid, direct, held, kinds, factories, allow, values)
+    return ClassRead(kind, fields, defaults, optional, forbid, direct, held, kinds, factories, allow, values, frozenset(serialized))
 
 
 def qual_of(model: Model, node: ast.expr) -> str | None:

@@ -58,6 +58,8 @@ class Decoding:
     `address: Address | None`): each one it holds is written with that class's keys."""
     allows_extra: bool = False
     """`extra="allow"`: a value keeps (and its dump writes) keys the class does not declare."""
+    serialized: frozenset[str] = frozenset()
+    """The fields a `field_serializer` of the class writes (`*`: any; `ClassRead.serialized`)."""
     values: dict[str, ast.expr] = field(default_factory=dict, repr=False, compare=False)
     """Field -> the expression of its default, not made by a factory (`ClassRead.values`; not in the
     repr: a node's repr names its address, and shapes are compared by repr)."""
@@ -96,7 +98,7 @@ class Decoding:
         for field_name in nested:
             kinds[field_name] = replace(kinds[field_name], kind="object")
         return Decoding(ast.unparse(name), f"{cls_path}:{cls.lineno}", kind, tuple(fields), required, defaults, forbid, nested, kinds,
-                        held, read.allows_extra, read.values)
+                        held, read.allows_extra, read.serialized, read.values)
 
 
 def decode_break(old: Decoding | None, new: Decoding | None, value: str = "result") -> str | None:

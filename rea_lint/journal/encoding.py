@@ -67,11 +67,15 @@ class Writes:
         nested: list[tuple[str, Writes]] = []
         held: list[tuple[str, Writes]] = []
         for name, inner in decoding.nested.items():
+            if name in decoding.serialized or "*" in decoding.serialized:
+                continue  # (a `field_serializer` writes what it returns there)
             writes = Writes.of(inner)
             if writes is not None:  # (with a default, the field may hold that instead; a dataclass's, anything)
                 certain = decoding.kind == "pydantic" and not decoding.defaults.get(name, True)
                 (nested if certain else held).append((name, writes))
         for name, inner in decoding.held.items():
+            if name in decoding.serialized or "*" in decoding.serialized:
+                continue
             writes = Writes.of(inner)
             if writes is not None:
                 held.append((name, writes))
