@@ -26,6 +26,12 @@ ADDRESS = "class Address(BaseModel):\n    city: str\n{extra}\n\nclass Quote(Base
 SERIALIZED = ("from pydantic import field_serializer\n\n\n" + ADDRESS.format(extra="{extra}", annotation="Address")
               + "\n    @field_serializer('{field}')\n    def flat(self, v):\n        return str(v)\n")
 
+
+def zip_added(annotation: str) -> tuple[str, str]:
+    """`Quote.address: <annotation>`, before and after `Address` gains `zip` (with a default)."""
+    return ADDRESS.format(extra="", annotation=annotation), ADDRESS.format(extra="    zip: str = ''\n", annotation=annotation)
+
+
 # (id, old classes, new classes, body, helpers, verdict, text the reason must hold)
 CASES = [
     ("run result stored: a field added with a default", MODEL, ADDED, STORE, FETCH, "breaking", "now writes `currency` too"),
@@ -36,8 +42,7 @@ CASES = [
     ("two fields swap places", TWO, SWAPPED, STORE, FETCH, "breaking", "another order (`currency`, `price`)"),
     ("a base class gains a field", "class Base(BaseModel):\n    id: str = ''\n\n\nclass Quote(Base):\n    price: int\n",
      "class Base(BaseModel):\n    id: str = ''\n    tenant: str = ''\n\n\nclass Quote(Base):\n    price: int\n", STORE, FETCH, "breaking", "`tenant`"),
-    ("a model a required field holds gains a field", ADDRESS.format(extra="", annotation="Address"),
-     ADDRESS.format(extra="    zip: str = ''\n", annotation="Address"), STORE, FETCH, "breaking", "whose field `address` holds `Address`"),
+    ("a model a required field holds gains a field", *zip_added("Address"), STORE, FETCH, "breaking", "whose field `address` holds `Address`"),
     ("through a local made from a constructor", MODEL, ADDED, "q = Quote(price=1)\nctx.set('quote', q)", "", "breaking", "`currency`"),
     ("a constructor in place", MODEL, ADDED, "ctx.set('quote', Quote(price=1))", "", "breaking", "`currency`"),
     ("resolving an awakeable", MODEL, ADDED, "q = await ctx.run_typed('fetch', fetch)\nctx.resolve_awakeable('id', q)", FETCH,
@@ -78,25 +83,20 @@ CASES = [
     ("a field's type changed in a way every value survives", MODEL, "class Quote(BaseModel):\n    price: float\n", STORE, FETCH,
      "compatible", ""),
     # a field that may hold none of the instances whose keys changed: the bytes change where it holds one (p123-p125)
-    ("an Optional field holds a model that gains a field", ADDRESS.format(extra="", annotation="Optional[Address]"),
-     ADDRESS.format(extra="    zip: str = ''\n", annotation="Optional[Address]"), STORE, FETCH, "unknown",
+    ("an Optional field holds a model that gains a field", *zip_added("Optional[Address]"), STORE, FETCH, "unknown",
      "whose field `address` may hold `Address` (app.py:14), which now writes `zip` too where the old `Address` (app.py:14) wrote "
      "`city` (unless `address` holds no `Address`)"),
-    ("a list of a model that gains a field", ADDRESS.format(extra="", annotation="list[Address]"),
-     ADDRESS.format(extra="    zip: str = ''\n", annotation="list[Address]"), STORE, FETCH, "unknown", "(unless `address` holds no `Address`)"),
+    ("a list of a model that gains a field", *zip_added("list[Address]"), STORE, FETCH, "unknown", "(unless `address` holds no `Address`)"),
     ("a dict of a model that loses a field", ADDRESS.format(extra="    zip: str = ''\n", annotation="dict[str, Address]"),
      ADDRESS.format(extra="", annotation="dict[str, Address]"), STORE, FETCH, "unknown", "no longer writes `zip`"),
-    ("a tuple of an Optional list of a model", ADDRESS.format(extra="", annotation="tuple[Optional[list[Address]], ...]"),
-     ADDRESS.format(extra="    zip: str = ''\n", annotation="tuple[Optional[list[Address]], ...]"), STORE, FETCH, "unknown",
+    ("a tuple of an Optional list of a model", *zip_added("tuple[Optional[list[Address]], ...]"), STORE, FETCH, "unknown",
      "(unless `address` holds no `Address`)"),
-    ("a model field with a default", ADDRESS.format(extra="", annotation="Address = Address(city='x')"),
-     ADDRESS.format(extra="    zip: str = ''\n", annotation="Address = Address(city='x')"), STORE, FETCH, "unknown",
+    ("a model field with a default", *zip_added("Address = Address(city='x')"), STORE, FETCH, "unknown",
      "(unless `address` holds no `Address`)"),
     ("a dataclass's field: nothing checks what it holds", DATA.replace("class Quote:", "class Line:\n    sku: str\n\n\n@dataclass\nclass Quote:")
      + "    line: Line\n", DATA.replace("class Quote:", "class Line:\n    sku: str\n    qty: int = 1\n\n\n@dataclass\nclass Quote:")
      + "    line: Line\n", STORE, FETCH, "unknown", "(unless `line` holds no `Line`)"),
-    ("a held model that may be None too", ADDRESS.format(extra="", annotation="list[Address]"),
-     ADDRESS.format(extra="    zip: str = ''\n", annotation="list[Address]"), STORE, OPTIONAL_FETCH, "unknown",
+    ("a held model that may be None too", *zip_added("list[Address]"), STORE, OPTIONAL_FETCH, "unknown",
      "(unless it is None, which it may be: then no bytes are written; or `address` holds no `Address`)"),
     ("a required model holds a list of a changed model", "class Line(BaseModel):\n    sku: str\n\n\n"
      + ADDRESS.format(extra="    lines: list[Line] = []\n", annotation="Address"), "class Line(BaseModel):\n    sku: str\n    qty: int = 1\n\n\n"
