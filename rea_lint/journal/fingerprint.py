@@ -144,6 +144,8 @@ class Fingerprinter:
         self._positions = _param_positions(function)
         self._names: dict[tuple[str, int, frozenset[str], tuple[int, int] | None, _Reading], str] = {}
         """What `_name` rendered (see there)."""
+        self._methods: dict[tuple[str, str], str | None] = {}
+        """(parameter, attribute) -> `_method`'s answer."""
 
     def of(self, node: ast.AST | None) -> str:
         if node is None:
@@ -474,13 +476,18 @@ class Fingerprinter:
 
     def _method(self, name: str, attr: str) -> str | None:
         """The digest of the method ``attr`` of the class parameter ``name`` is annotated with (a
-        parameter this function does not bind again, not a helper's, whose value is its caller's)."""
-        if name not in self._positions or name in self.env or name in self.contexts or name in self.assignments():
+        parameter this function does not bind again, not a helper's, whose value is its caller's);
+        once per name and attribute."""
+        if name not in self._positions or name in self.env or name in self.contexts:
             return None
-        arg = next((a for a in (*self.fn.node.args.posonlyargs, *self.fn.node.args.args, *self.fn.node.args.kwonlyargs) if a.arg == name), None)
-        if arg is None or arg.annotation is None:
-            return None
-        return self.method_code(arg.annotation, attr)  # type: ignore[misc]
+        key = (name, attr)
+        if key not in self._methods:
+            self._methods[key] = None
+            a = self.fn.node.args
+            arg = next((p for p in (*a.posonlyargs, *a.args, *a.kwonlyargs) if p.arg == name), None)
+            if arg is not None and arg.annotation is not None and name not in self.assignments():
+                self._methods[key] = self.method_code(arg.annotation, attr)  # type: ignore[misc]
+        return self._methods[key]
 
     def _imported_name(self, qual: str) -> str:
         named = f"Q({self.imported(qual) if self.imported is not None else qual})"
