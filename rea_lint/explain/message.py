@@ -172,7 +172,7 @@ def _clean(text: str) -> str:
             try:
                 decoded.extend(_strings(json.loads(stripped)))
                 continue
-            except ValueError:
+            except (ValueError, RecursionError):  # (not JSON, or nested deeper than Python recurses: read as text)
                 pass
         decoded.append(line)
     text = "\n".join(decoded)

@@ -35,7 +35,10 @@ def rewritten_cause(mismatch: Mismatch, op: Op | None) -> str | None:
         old, new = _parsed(d.recorded), _parsed(d.attempted)
         if field is None or writes is None or old is None or new is None:
             continue
-        places = _rewritten_at(old, new, writes, field.text)
+        try:
+            places = _rewritten_at(old, new, writes, field.text)
+        except RecursionError:  # (a value nested deeper than Python recurses: not a model's dump rea reads)
+            continue
         if places:
             where, cls, old_keys, new_keys = places[0]
             more = f" (and in {len(places) - 1} more place{'s' * (len(places) > 2)} of the value)" if len(places) > 1 else ""
@@ -135,7 +138,7 @@ def _parsed(text: str) -> Any:
     """``text`` as JSON with each object an `_Object`; None if it is not JSON."""
     try:
         return json.loads(text, object_pairs_hook=_Object)
-    except ValueError:
+    except (ValueError, RecursionError):  # (not JSON, or nested deeper than the decoder recurses)
         return None
 
 

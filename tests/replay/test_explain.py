@@ -575,3 +575,16 @@ def test_a_model_held_in_a_list_is_followed(capsys, monkeypatch, recorded, attem
         assert data["cause"].startswith("rea cannot tell") and not data["cause_decided"], data["cause"]
     else:
         assert cause in data["cause"] and data["cause_decided"], data["cause"]
+
+
+@pytest.mark.parametrize("depth", [5000, 960])
+def test_a_value_nested_too_deep_is_no_traceback(capsys, monkeypatch, depth):
+    """A printed value nested deeper than Python recurses (to decode, or to compare) is read as no
+    model's dump: rea cannot tell, and says so without a traceback."""
+    deep = "[" * depth + "]" * depth
+    text = sample("p123_stored_model_list_item_field_added.last_failure.txt").replace(
+        P123, f"""'{{"items":{deep}}}' != '{{"items":{deep},"x":1}}'""")
+    code, data, err = explain(capsys, monkeypatch, V2, "--format", "json", "--handler", "P123_stored_model_list_item_field_added/go",
+                              "--message", text)
+    assert data is not None, err
+    assert data["cause"].startswith("rea cannot tell") and not data["cause_decided"], data["cause"]
