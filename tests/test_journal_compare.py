@@ -1371,3 +1371,36 @@ def test_a_method_of_a_parameters_class_counts_by_its_code():
                 assert f"(it reads code that changed: {names} ({path}:" in d.reason, d.reason
             checked += 1
     assert checked == 8
+
+
+def test_a_method_of_a_locals_class_counts_by_its_code():
+    """A local bound once to an instance rea is sure of (a run's result, a constructor, `get(...)
+    or Cart()`): `q.label()` computes with `Quote.label`'s code, here or imported; `q.price` does not."""
+    model = ("from pydantic import BaseModel\n\n\nclass Quote(BaseModel):\n    price: int = 1\n\n    def label(self) -> str:\n"
+             "        return {label}\n\n\ndef fetch() -> Quote:\n    return Quote(price=1)\n")
+    app = ("import restate\n{imports}\n\nobj = restate.VirtualObject('obj')\n\n{classes}\n\n@obj.handler()\n"
+           "async def h(ctx: restate.ObjectContext) -> None:\n    q = {bound}\n    ctx.set('v', {value})\n")
+    checked = 0
+    for bound in ("await ctx.run_typed('fetch', fetch)", "Quote(price=2)", "await ctx.get('q', type_hint=Quote) or Quote()"):
+        for value, label, expected in (("q.label()", "'Q ' + str(self.price)", Verdict.UNKNOWN),
+                                       ("q.price", "'Q ' + str(self.price)", Verdict.COMPATIBLE),
+                                       ("q.label()", "'q ' + str(self.price)", Verdict.COMPATIBLE)):
+            for where in ("here", "models"):
+                def source(text: str) -> dict[str, str]:
+                    classes = model.format(label=text + f" + {where!r}")
+                    if where == "here":
+                        return {"app.py": app.format(imports="", classes=classes, bound=bound, value=value)}
+                    return {"models.py": classes, "app.py": app.format(imports="from models import Quote, fetch", classes="", bound=bound,
+                                                                       value=value)}
+                old, _ = shapes_of_sources(source("'q ' + str(self.price)"))
+                new, _ = shapes_of_sources(source(label))
+                d = compare_handlers(old[("obj", "h")], new[("obj", "h")])
+                want = expected
+                if where == "here" and "Quote(" in bound and label != "'q ' + str(self.price)":
+                    want = Verdict.UNKNOWN  # (a class of the module, called, counts by all its code)
+                assert d.verdict is want, (bound, value, where, d.reason)
+                if want is Verdict.UNKNOWN and value == "q.label()":
+                    # (a class of the module counts by its code too: `Quote` may come first)
+                    assert "(it reads code that changed: " in d.reason and f"`label` ({'app.py' if where == 'here' else 'models.py'}:" in d.reason, d.reason
+                checked += 1
+    assert checked == 18

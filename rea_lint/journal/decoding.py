@@ -63,6 +63,8 @@ class Decoding:
     values: dict[str, ast.expr] = field(default_factory=dict, repr=False, compare=False)
     """Field -> the expression of its default, not made by a factory (`ClassRead.values`; not in the
     repr: a node's repr names its address, and shapes are compared by repr)."""
+    node: ast.ClassDef | None = field(default=None, repr=False, compare=False)
+    """The class's definition (its methods' code: `shape._instance_method`)."""
 
     @staticmethod
     def of(model: Model, path: str, name: ast.expr, lookup: ClassLookup, turn: object = None, depth: int = 0) -> "Decoding | None":
@@ -98,7 +100,7 @@ class Decoding:
         for field_name in nested:
             kinds[field_name] = replace(kinds[field_name], kind="object")
         return Decoding(ast.unparse(name), f"{cls_path}:{cls.lineno}", kind, tuple(fields), required, defaults, forbid, nested, kinds,
-                        held, read.allows_extra, read.serialized, read.values)
+                        held, read.allows_extra, read.serialized, read.values, cls)
 
 
 def decode_break(old: Decoding | None, new: Decoding | None, value: str = "result") -> str | None:

@@ -35,7 +35,7 @@ from typing import Any, Callable, Iterable, Mapping, Union
 from rea_lint.model import Function, Model
 from rea_lint.rules.base import memo
 
-__all__ = ["Fingerprinter", "Passed", "class_constant", "code_digest", "code_names", "module_constant"]
+__all__ = ["Fingerprinter", "Passed", "class_constant", "code_digest", "code_names", "definition_digest", "module_constant"]
 
 _MAX_DEPTH = 40
 _LONG = 1024
@@ -97,6 +97,7 @@ class Fingerprinter:
         imported_code: Callable[[str], str | None] | None = None,
         path: str = "",
         method_code: Callable[[ast.expr, str], str | None] | None = None,
+        instance_method: Callable[[str, str], str | None] | None = None,
     ) -> None:
         self.m = model
         self.fn = function
@@ -106,6 +107,10 @@ class Fingerprinter:
         """(a parameter's annotation, an attribute) -> the digest of the method or property of that
         name the annotated project class defines, else None: `order.total()` computes with the
         code of `Order.total`, which a change can change (its fields are data: not read)."""
+        self.instance_method = instance_method
+        """(a local, an attribute) -> the digest of the method or property of that name of the
+        project class whose instance the local holds (bound once to a run's result, a
+        constructor...), else None."""
         self.contexts = frozenset(contexts) if contexts is not None else frozenset(function.contexts)
         self.env = dict(env or {})
         """Parameter name -> how the caller computes the argument (`rendered`): a helper's
@@ -478,11 +483,15 @@ class Fingerprinter:
         """The digest of the method ``attr`` of the class parameter ``name`` is annotated with (a
         parameter this function does not bind again, not a helper's, whose value is its caller's);
         once per name and attribute."""
-        if name not in self._positions or name in self.env or name in self.contexts:
+        if name in self.env or name in self.contexts:
             return None
         key = (name, attr)
         if key not in self._methods:
-            self._methods[key] = None
+            self._methods[key] = None  # (a lookup that renders again meets None, not itself)
+            if name not in self._positions:
+                if self.instance_method is not None and name in self.assignments():
+                    self._methods[key] = self.instance_method(name, attr)  # (a local bound once to an instance)
+                return self._methods[key]
             a = self.fn.node.args
             arg = next((p for p in (*a.posonlyargs, *a.args, *a.kwonlyargs) if p.arg == name), None)
             if arg is not None and arg.annotation is not None and name not in self.assignments():
@@ -942,6 +951,16 @@ _CODE_NAMES: dict[str, str] = {}
 wherever it is read, so the table holds no more than the definitions a run reads (identical code
 in two places is named where it was read first)."""
 _CODE = re.compile(r"D\(([0-9a-f]{16})\)")
+
+
+def definition_digest(node: ast.AST, where: str) -> str:
+    """`code_digest` of a definition rea holds without its module's model (a class's method, read
+    through a `Decoding`), named by the place of its class (``where``: `path:line`)."""
+    found = _dump(node)
+    name = getattr(node, "name", None)
+    if name is not None:
+        _CODE_NAMES.setdefault(found, f"`{name}` ({where.rpartition(':')[0]}:{getattr(node, 'lineno', 0)})")
+    return found
 
 
 def _code_read(text: str) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import os
 import posixpath
+import weakref
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import PurePosixPath
@@ -28,7 +29,7 @@ from rea_lint.data_classes import optional_of
 from rea_lint.engine import tree_mode
 from rea_lint.journal.decoding import Decoding
 from rea_lint.journal.encoding import Writes
-from rea_lint.journal.fingerprint import Fingerprinter, Passed, code_digest, module_constant
+from rea_lint.journal.fingerprint import Fingerprinter, Passed, code_digest, definition_digest, module_constant
 from rea_lint.journal.ops import Field, Op, OpKind
 from rea_lint.model import Function, Model, build_model, service_name, source_text
 from rea_lint.names import ImportMap, dotted
@@ -813,6 +814,7 @@ class _ShapeBuilder:
                                 run_named=partial(_run_named, project, mod, fn),
                                 imported_code=partial(_imported_code, project, mod.path), path=mod.path,
                                 method_code=partial(_method_code, project, mod))
+        self.fp.instance_method = partial(_instance_method, weakref.ref(self))  # (weak: the builder holds its fingerprinter)
         self.depth = depth
         self.stack = stack
         self.via = via
@@ -1865,6 +1867,20 @@ def _method_code(project: _Project, mod: _Module, annotation: ast.expr, attr: st
     for stmt in cls.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == attr:
             return code_digest(cls_model, stmt, cls_path)
+    return None
+
+
+def _instance_method(builder: "weakref.ref[_ShapeBuilder]", name: str, attr: str) -> str | None:
+    """The digest of the method (or property) ``attr`` of the class whose instance the local
+    ``name`` holds, where the builder is sure of it (`_ShapeBuilder._instance_of`: a run's or a
+    call's result the journal replays, a constructor, `get(...) or Cart()`), else None
+    (`Fingerprinter.instance_method`)."""
+    shaping = builder()
+    found = shaping._instance_of(ast.Name(id=name, ctx=ast.Load())) if shaping is not None else None
+    cls = found[0].node if found is not None else None
+    for stmt in cls.body if cls is not None else ():
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == attr:
+            return definition_digest(stmt, found[0].where)  # type: ignore[index]
     return None
 
 
