@@ -328,8 +328,13 @@ class Fingerprinter:
             if constant is not None:
                 return f"C({constant.value!r})"  # as if written in place: `Status.NEW` and `"NEW"` are one value
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and self.method_code is not None:
-            code = self._method(node.value.id, node.attr)
+            code = self._method(node.value.id, node.attr, called=False)
             if code is not None:  # (`order.total()`, `order.total` a property: the method's code counts)
+                return self._render_fields(node, depth, stack, reading) + f"D({code})"
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name)
+                and node.func.value.id not in self._positions and self.instance_method is not None):
+            code = self._method(node.func.value.id, node.func.attr, called=True)
+            if code is not None:  # (`quote.label()`, `quote` a run's result: the method's code counts)
                 return self._render_fields(node, depth, stack, reading) + f"D({code})"
         if isinstance(node, ast.Attribute) and self.imported_code is not None:
             head = node.value
@@ -479,11 +484,13 @@ class Fingerprinter:
                 return f"D({self._dump(stmt)})"
         return f"G({name})"
 
-    def _method(self, name: str, attr: str) -> str | None:
+    def _method(self, name: str, attr: str, called: bool) -> str | None:
         """The digest of the method ``attr`` of the class parameter ``name`` is annotated with (a
-        parameter this function does not bind again, not a helper's, whose value is its caller's);
-        once per name and attribute."""
-        if name in self.env or name in self.contexts:
+        parameter this function does not bind again, not a helper's, whose value is its caller's),
+        or, ``called`` (`quote.label()`: a local's attribute read is most often a field, and
+        finding its class is not free), of the class a local's instance is of; once per name and
+        attribute."""
+        if name in self.env or name in self.contexts or (not called and name not in self._positions):
             return None
         key = (name, attr)
         if key not in self._methods:
