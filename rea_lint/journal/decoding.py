@@ -169,8 +169,9 @@ def held_break(old: Decoding | None, new: Decoding | None, value: str = "result"
     """`decode_break` for a field that may hold instances of a class, or none (`items: list[Item]`,
     `address: Address | None`, a model field with a default): an old value that holds one there no
     longer decodes, one that holds none does. Source cannot tell which the journal holds, so this
-    is never certain (`rea diff` says unknown). None where `decode_break` already answers."""
-    if old is None or new is None or decode_break(old, new, value) is not None:
+    is never certain (`rea diff` says unknown). Asked only where `decode_break` answers None
+    (`decode_break(...) or held_break(...)`), which it does not ask again."""
+    if old is None or new is None:
         return None
     why = _held(old, new, value)
     return f"{why}; only a value that holds one there breaks, and rea cannot tell whether any does" if why is not None else None

@@ -66,19 +66,14 @@ class Writes:
                     literals.append((name, value))
         nested: list[tuple[str, Writes]] = []
         held: list[tuple[str, Writes]] = []
-        for name, inner in decoding.nested.items():
+        for name, inner, always_held in (*((n, d, True) for n, d in decoding.nested.items()),
+                                          *((n, d, False) for n, d in decoding.held.items())):
             if name in decoding.serialized or "*" in decoding.serialized:
                 continue  # (a `field_serializer` writes what it returns there)
             writes = Writes.of(inner)
-            if writes is not None:  # (with a default, the field may hold that instead; a dataclass's, anything)
-                certain = decoding.kind == "pydantic" and not decoding.defaults.get(name, True)
+            if writes is not None:  # (with a default, a field may hold that instead; a dataclass's, anything)
+                certain = always_held and decoding.kind == "pydantic" and not decoding.defaults.get(name, True)
                 (nested if certain else held).append((name, writes))
-        for name, inner in decoding.held.items():
-            if name in decoding.serialized or "*" in decoding.serialized:
-                continue
-            writes = Writes.of(inner)
-            if writes is not None:
-                held.append((name, writes))
         return Writes(decoding.fields, tuple(nested), tuple(held), decoding.name, decoding.where, always, given, tuple(literals))
 
     def change(self, new: "Writes") -> str | None:

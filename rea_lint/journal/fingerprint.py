@@ -35,7 +35,7 @@ from typing import Any, Callable, Iterable, Mapping, Union
 from rea_lint.model import Function, Model
 from rea_lint.rules.base import memo
 
-__all__ = ["Fingerprinter", "Passed", "class_constant", "code_digest", "code_names", "definition_digest", "module_constant"]
+__all__ = ["Fingerprinter", "Passed", "class_constant", "code_digest", "code_names", "module_constant"]
 
 _MAX_DEPTH = 40
 _LONG = 1024
@@ -128,13 +128,13 @@ class Fingerprinter:
         """An imported name's qualified name -> the literal it always holds, if it is a
         constant of a project module (`from keys import BALANCE`), else None."""
         self.run_named = run_named
+        """A call that hands the context to a helper -> the argument that names the run whose
+        result the helper returns (`await traced_run(ctx, "fetch", f)`), else None: its result
+        is that run's, replayed from the journal, as a direct `ctx.run`'s is."""
         self.imported_code = imported_code
         """An imported name's qualified name -> the digest of its code, if it is a function of a
         project module (`from util import compute`), else None: a change to its body may change
         what it computes, as one of this module's own functions does."""
-        """A call that hands the context to a helper -> the argument that names the run whose
-        result the helper returns (`await traced_run(ctx, "fetch", f)`), else None: its result
-        is that run's, replayed from the journal, as a direct `ctx.run`'s is."""
         self._assigned: dict[str, list[str]] | None = None
         self._mutated: dict[str, list[ast.stmt]] = {}
         self._declared: frozenset[str] = frozenset()
@@ -150,7 +150,7 @@ class Fingerprinter:
         self._names: dict[tuple[str, int, frozenset[str], tuple[int, int] | None, _Reading], str] = {}
         """What `_name` rendered (see there)."""
         self._methods: dict[tuple[str, str], str | None] = {}
-        """(parameter, attribute) -> `_method`'s answer."""
+        """(parameter or local, attribute) -> `_method`'s answer."""
 
     def of(self, node: ast.AST | None) -> str:
         if node is None:
@@ -938,11 +938,12 @@ def _own_expressions(body: list[ast.stmt]):
         stack.extend(ast.iter_child_nodes(node))
 
 
-def code_digest(model: Model, node: ast.AST, path: str = "") -> str:
+def code_digest(model: Model | None, node: ast.AST, path: str = "") -> str:
     """`_dump` of a definition of ``model``'s module, once (kept in its `memo`): a module function
-    or class is read by many names and helpers, not dumped again for each. Its name and place are
-    kept by the digest (`code_names`)."""
-    shared = memo(model)
+    or class is read by many names and helpers, not dumped again for each (without the model, as
+    for a method read through a `Decoding`, each time). Its name and place in ``path`` are kept by
+    the digest (`code_names`)."""
+    shared = memo(model) if model is not None else {}
     key = ("fingerprint-dump", id(node))
     found = shared.get(key)
     if found is None:
@@ -958,16 +959,6 @@ _CODE_NAMES: dict[str, str] = {}
 wherever it is read, so the table holds no more than the definitions a run reads (identical code
 in two places is named where it was read first)."""
 _CODE = re.compile(r"D\(([0-9a-f]{16})\)")
-
-
-def definition_digest(node: ast.AST, where: str) -> str:
-    """`code_digest` of a definition rea holds without its module's model (a class's method, read
-    through a `Decoding`), named by the place of its class (``where``: `path:line`)."""
-    found = _dump(node)
-    name = getattr(node, "name", None)
-    if name is not None:
-        _CODE_NAMES.setdefault(found, f"`{name}` ({where.rpartition(':')[0]}:{getattr(node, 'lineno', 0)})")
-    return found
 
 
 def _code_read(text: str) -> str:

@@ -29,7 +29,7 @@ from rea_lint.data_classes import optional_of
 from rea_lint.engine import tree_mode
 from rea_lint.journal.decoding import Decoding
 from rea_lint.journal.encoding import Writes
-from rea_lint.journal.fingerprint import Fingerprinter, Passed, code_digest, definition_digest, module_constant
+from rea_lint.journal.fingerprint import Fingerprinter, Passed, code_digest, module_constant
 from rea_lint.journal.ops import Field, Op, OpKind
 from rea_lint.model import Function, Model, build_model, service_name, source_text
 from rea_lint.names import ImportMap, dotted
@@ -1864,10 +1864,8 @@ def _method_code(project: _Project, mod: _Module, annotation: ast.expr, attr: st
     if found is None:
         return None
     cls_model, cls, cls_path = found
-    for stmt in cls.body:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == attr:
-            return code_digest(cls_model, stmt, cls_path)
-    return None
+    method = _method_named(cls, attr)
+    return code_digest(cls_model, method, cls_path) if method is not None else None
 
 
 def _instance_method(builder: "weakref.ref[_ShapeBuilder]", name: str, attr: str) -> str | None:
@@ -1878,10 +1876,13 @@ def _instance_method(builder: "weakref.ref[_ShapeBuilder]", name: str, attr: str
     shaping = builder()
     found = shaping._instance_of(ast.Name(id=name, ctx=ast.Load())) if shaping is not None else None
     cls = found[0].node if found is not None else None
-    for stmt in cls.body if cls is not None else ():
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == attr:
-            return definition_digest(stmt, found[0].where)  # type: ignore[index]
-    return None
+    method = _method_named(cls, attr) if cls is not None else None
+    return code_digest(None, method, found[0].where.rpartition(":")[0]) if method is not None else None  # type: ignore[index]
+
+
+def _method_named(cls: ast.ClassDef, attr: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The method (or property) ``attr`` a class defines in its own body."""
+    return next((s for s in cls.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == attr), None)
 
 
 def _top_class(model: Model, name: str) -> ast.ClassDef | None:
