@@ -16,7 +16,7 @@ from typing import Callable, NamedTuple
 
 from rea_lint.model import Model
 
-__all__ = ["NEVER_TAKES", "ClassLookup", "ClassRead", "FieldKind", "optional_of", "read_class", "qual_of"]
+__all__ = ["NEVER_TAKES", "ClassLookup", "ClassRead", "FieldKind", "is_classvar", "optional_of", "read_class", "qual_of"]
 
 ClassLookup = Callable[[Model, str, ast.expr], "tuple[Model, ast.ClassDef, str] | None"]
 """(a module's model, its file, an expression naming a class at its top level) -> the class's
@@ -38,7 +38,10 @@ _METHOD_DECORATORS = frozenset({
 })
 """Decorators of a method that leave which keys a value must hold as they are (a field
 validator runs on a value given; `model_validator`, `root_validator` and `validator(always=...)`
-can fill a missing one in, `model_serializer` and `computed_field` write other keys)."""
+can fill a missing one in, `model_serializer` writes other keys; `computed_field` is read apart)."""
+_COMPUTED_FIELD = frozenset({"pydantic.computed_field", "pydantic.fields.computed_field"})
+_COMPUTED_KEYWORDS = frozenset({"repr", "return_type", "description", "title", "examples", "json_schema_extra", "deprecated"})
+"""`computed_field(...)` arguments that leave the key it writes as the property's name (not `alias`)."""
 _UNTOUCHED_METHODS = ("__init__", "__new__", "__init_subclass__", "model_validate", "model_validate_json", "model_construct",
                       "__get_pydantic_core_schema__", "__class_getitem__")
 _CONFIG_KEYS = frozenset({
@@ -102,6 +105,9 @@ class ClassRead(NamedTuple):
     serialized: frozenset[str] = frozenset()
     """The fields a `field_serializer` of the class's own writes (`*`: any): a dump writes what it
     returns, not the keys of a model the field holds."""
+    computed: tuple[str, ...] = ()
+    """The `computed_field` properties, bases' first: a dump writes each as a key after the fields
+    (a value given for one is not read back: not a field)."""
 
 
 def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, depth: int = 0) -> ClassRead | None:
@@ -123,6 +129,7 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
     direct: dict[str, ast.expr] = {}
     held: dict[str, ast.expr] = {}
     serialized: set[str] = set()
+    computed: list[str] = []
     factories: dict[str, ast.expr] = {}
     values: dict[str, ast.expr] = {}
     kinds: dict[str, FieldKind] = {}
@@ -157,6 +164,7 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
                 factories.pop(f, None)
         forbid = forbid or base_read.forbids_extra
         allow = allow or base_read.allows_extra
+        computed += [c for c in base_read.computed if c not in computed]
     if kind == "pydantic" and not inherited:
         return None  # not a model rea can see
     for kw in cls.keywords:
@@ -180,7 +188,7 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
                     forbid, allow = config["extra"] == "forbid", config["extra"] == "allow"
                 loose = loose or "coerce_numbers_to_str" in config
                 continue
-            if _is_classvar(model, stmt.annotation):
+            if is_classvar(model, stmt.annotation):
                 continue
             if kind == "pydantic" and name.startswith("_"):
                 continue  # a private attribute, not a field
@@ -227,6 +235,12 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
                 return None
             for deco in stmt.decorator_list:
                 target = deco.func if isinstance(deco, ast.Call) else deco
+                if qual_of(model, target) in _COMPUTED_FIELD and kind == "pydantic":
+                    if isinstance(deco, ast.Call) and (deco.args or any(k.arg not in _COMPUTED_KEYWORDS for k in deco.keywords)):
+                        return None  # (`alias=`: another key; a positional argument, rea does not read)
+                    if stmt.name not in computed:
+                        computed.append(stmt.name)
+                    continue
                 loose = loose or qual_of(model, target) in _FIELD_HOOKS
                 if qual_of(model, target) == "pydantic.field_serializer":  # (what it writes for these fields is its own)
                     named = [a.value for a in deco.args if isinstance(a, ast.Constant) and isinstance(a.value, str)] if isinstance(deco, ast.Call) else []
@@ -241,7 +255,11 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
             return None  # a nested class (pydantic v1's `class Config`), a statement rea does not read
     if loose:
         kinds = {f: replace(k, kind=None) for f, k in kinds.items()}
-    return ClassRead(kind, fields, defaults, optional, forbid, direct, held, kinds, factories, allow, values, frozenset(serialized))
+    if computed and forbid:
+        return None  # (whether `extra="forbid"` takes a dump's computed keys back, rea does not say)
+    computed = [c for c in computed if c not in defaults]
+    return ClassRead(kind, fields, defaults, optional, forbid, direct, held, kinds, factories, allow, values, frozenset(serialized),
+                     tuple(computed))
 
 
 def qual_of(model: Model, node: ast.expr) -> str | None:
@@ -284,7 +302,7 @@ def _held_class(model: Model, annotation: ast.expr, depth: int = 0) -> ast.expr 
     return _held_class(model, items[0], depth + 1)
 
 
-def _is_classvar(model: Model, annotation: ast.expr) -> bool:
+def is_classvar(model: Model, annotation: ast.expr) -> bool:
     head = annotation.value if isinstance(annotation, ast.Subscript) else annotation
     return qual_of(model, head) in _CLASSVAR
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Optional, Union
 
 import restate
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_serializer, field_validator, model_serializer, model_validator
 from restate import RunOptions
 from restate.serde import JsonSerde, PydanticJsonSerde
 

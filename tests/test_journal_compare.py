@@ -1404,3 +1404,69 @@ def test_a_method_of_a_locals_class_counts_by_its_code():
                     assert "(it reads code that changed: " in d.reason and f"`label` ({'app.py' if where == 'here' else 'models.py'}:" in d.reason, d.reason
                 checked += 1
     assert checked == 18
+
+
+def test_a_field_read_counts_by_its_annotation_and_validators():
+    """`ctx.set("v", q.label)` stores what the field holds once the instance is decoded: replay
+    decodes a run's result (or the input) with the new class, so the field's annotation and the
+    validators that run on it decide the value (restate-server 1.7.12: p138, a validator changed,
+    570 at the set). Another field's code, a serializer (it writes, the attribute holds what it
+    held) and a method leave it as it was; a property read on the local counts by its code (p131)."""
+    model = ("from pydantic import BaseModel, field_serializer, field_validator\n\n\nclass Quote(BaseModel):\n"
+             "    label: str = 'a'\n    price: {price} = 1\n\n    @field_validator('label')\n    @classmethod\n"
+             "    def norm(cls, v: str) -> str:\n        return {norm}\n\n    @field_serializer('label')\n"
+             "    def out(self, v: str) -> str:\n        return {out}\n\n    @property\n    def tag(self) -> str:\n"
+             "        return {tag}\n\n\ndef fetch() -> Quote:\n    return Quote()\n")
+    app = ("import restate\n{imports}\n\nobj = restate.VirtualObject('obj')\n\n{classes}\n\n@obj.handler()\n"
+           "async def h(ctx: restate.ObjectContext, p: Quote) -> None:\n    q = await ctx.run_typed('fetch', fetch)\n"
+           "    ctx.set('v', {value})\n")
+    base = dict(price="int", norm="v.upper()", out="v", tag="'t' + self.label")
+    checked = 0
+    for value, change, expected, names in (
+            ("q.label", dict(norm="v.lower()"), Verdict.UNKNOWN, "`Quote.label`"),
+            ("p.label", dict(norm="v.lower()"), Verdict.UNKNOWN, "`Quote.label`"),
+            ("q.price", dict(norm="v.lower()"), Verdict.COMPATIBLE, ""),
+            ("q.price", dict(price="float"), Verdict.UNKNOWN, "`Quote.price`"),
+            ("q.label", dict(price="float"), Verdict.COMPATIBLE, ""),
+            ("q.label", dict(out="v + '!'"), Verdict.COMPATIBLE, ""),
+            ("q.tag", dict(tag="'T' + self.label"), Verdict.UNKNOWN, "`tag`"),
+            ("q.price", dict(tag="'T' + self.label"), Verdict.COMPATIBLE, "")):
+        for where in ("models", "models too"):
+            def source(fields: dict[str, str]) -> dict[str, str]:
+                classes = model.format(**fields)
+                if where == "models":
+                    return {"models.py": classes, "app.py": app.format(imports="from models import Quote, fetch", classes="", value=value)}
+                return {"shop/__init__.py": "", "shop/models.py": classes,
+                        "app.py": app.format(imports="from shop.models import Quote, fetch", classes="", value=value)}
+            old, _ = shapes_of_sources(source(base))
+            new, _ = shapes_of_sources(source({**base, **change}))
+            d = compare_handlers(old[("obj", "h")], new[("obj", "h")])
+            assert d.verdict is expected, (value, change, where, d.reason)
+            if names:
+                assert f"(it reads code that changed: {names} (" in d.reason, d.reason
+            checked += 1
+    assert checked == 16
+
+
+def test_a_fields_annotation_spelled_otherwise_reads_the_same():
+    """`List[str]` and `list[str]`, `Optional[int]` and `int | None`, a quoted class and the class:
+    pydantic reads each pair as one type, so a loop over the field runs as before (restatedev/
+    ai-examples 15c7dcdb respelled `prompts: List[str]`; a spelling read as a change made that
+    loop's condition new, and a way through it breaking). A real change still counts."""
+    app = ("import restate\nfrom typing import List, Optional\nfrom pydantic import BaseModel\n\nobj = restate.VirtualObject('obj')\n\n\n"
+           "class Req(BaseModel):\n    prompts: {prompts}\n    limit: {limit} = None\n\n\n@obj.handler()\n"
+           "async def h(ctx: restate.ObjectContext, req: Req) -> None:\n    for p in req.prompts:\n"
+           "        await ctx.run_typed('call', lambda: p)\n    ctx.set('limit', req.limit)\n")
+    old, _ = shapes_of_sources({"app.py": app.format(prompts="List[str]", limit="Optional[int]")})
+    checked = 0
+    for prompts, limit, expected in (("list[str]", "int | None", Verdict.COMPATIBLE), ("'List[str]'", "None | int", Verdict.COMPATIBLE),
+                                     ("list[int]", "Optional[int]", Verdict.BREAKING), ("List[str]", "Optional[float]", Verdict.UNKNOWN)):
+        new, _ = shapes_of_sources({"app.py": app.format(prompts=prompts, limit=limit)})
+        d = compare_handlers(old[("obj", "h")], new[("obj", "h")])
+        assert d.verdict is expected, (prompts, limit, d.reason)
+        if expected is Verdict.BREAKING:
+            assert d.divergence is not None and d.divergence.assuming, d.reason  # (only along a way the change decides)
+        if expected is Verdict.UNKNOWN:
+            assert "(it reads code that changed: `Req.limit` (app.py:8))" in d.reason, d.reason
+        checked += 1
+    assert checked == 4

@@ -23,6 +23,7 @@ import ast
 from dataclasses import dataclass, field, replace
 
 from rea_lint.data_classes import NEVER_TAKES, ClassLookup, FieldKind, read_class
+from rea_lint.journal.class_code import Part, class_code
 from rea_lint.model import Model
 
 __all__ = ["Decoding", "decode_break", "held_break"]
@@ -65,6 +66,10 @@ class Decoding:
     repr: a node's repr names its address, and shapes are compared by repr)."""
     node: ast.ClassDef | None = field(default=None, repr=False, compare=False)
     """The class's definition (its methods' code: `shape._instance_method`)."""
+    computed: tuple[str, ...] = ()
+    """The `computed_field` properties: a dump writes them as keys after the fields."""
+    code: tuple[Part, ...] = field(default=(), repr=False, compare=False)
+    """What decides the values it decodes and the bytes they write, besides its keys (`class_code`)."""
 
     @staticmethod
     def of(model: Model, path: str, name: ast.expr, lookup: ClassLookup, turn: object = None, depth: int = 0) -> "Decoding | None":
@@ -100,7 +105,8 @@ class Decoding:
         for field_name in nested:
             kinds[field_name] = replace(kinds[field_name], kind="object")
         return Decoding(ast.unparse(name), f"{cls_path}:{cls.lineno}", kind, tuple(fields), required, defaults, forbid, nested, kinds,
-                        held, read.allows_extra, read.serialized, read.values, cls)
+                        held, read.allows_extra, read.serialized, read.values, cls, read.computed,
+                        class_code(cls_model, cls, cls_path, lookup, turn))
 
 
 def decode_break(old: Decoding | None, new: Decoding | None, value: str = "result") -> str | None:

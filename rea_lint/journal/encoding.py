@@ -8,8 +8,11 @@ first, in order; a dataclass (state only: the SDK serializes no dataclass as a c
 with `asdict`, likewise. So a field added to the class, even with a default, or removed, renamed
 or moved, changes the bytes of every such value: the invocations that journaled the call or the
 set before the change fail with 570 there (restate-server 1.7.12, tests/replay: p99-p101, p103-p106).
-A method, a validator or a default changed leaves the keys as they were; but an instance the code
-makes leaving a field out holds its default, so a literal default changed there changes the bytes too.
+A `computed_field` is written as a key after the fields. A method or a default changed leaves
+the keys as they were; but an instance the code makes leaving a field out holds its default, so a
+literal default changed there changes the bytes too. With the same keys, a validator, a
+serializer or a field's annotation changed may write other bytes for some values
+(`journal.class_code`): never certain, unless the keys changed too.
 
 `Writes` is that list of keys, read from source where it is certain (`journal.decoding`: a class
 rea can list exactly, and not `extra="allow"`, whose values write the keys they were given too).
@@ -18,8 +21,10 @@ rea can list exactly, and not `extra="allow"`, whose values write the keys they 
 from __future__ import annotations
 
 import ast
+import hashlib
 from dataclasses import dataclass, field
 
+from rea_lint.journal.class_code import Part, code_change
 from rea_lint.journal.decoding import Decoding
 
 __all__ = ["Writes"]
@@ -52,6 +57,10 @@ class Writes:
     through: str = field(default="", compare=False)
     """A serde of the project's own the value is given to (`MySerde()`), as written: rea does not
     read what it writes, so other keys are a change only if it writes the class's keys."""
+    code: tuple[Part, ...] = field(default=(), compare=False, repr=False)
+    """The class's validators, serializers, field annotations... (`class_code`): with the same
+    keys, a change there may still write other bytes, depending on the value. (Not in the repr:
+    a field's annotation node is there, whose repr names its address; `key` holds the digest.)"""
 
     @staticmethod
     def of(decoding: Decoding | None, always: bool = True, given: tuple[str, ...] | None = None) -> "Writes | None":
@@ -74,21 +83,13 @@ class Writes:
             if writes is not None:  # (with a default, a field may hold that instead; a dataclass's, anything)
                 certain = always_held and decoding.kind == "pydantic" and not decoding.defaults.get(name, True)
                 (nested if certain else held).append((name, writes))
-        return Writes(decoding.fields, tuple(nested), tuple(held), decoding.name, decoding.where, always, given, tuple(literals))
+        return Writes(decoding.fields + decoding.computed, tuple(nested), tuple(held), decoding.name, decoding.where, always, given,
+                      tuple(literals), code=decoding.code)
 
-    def change(self, new: "Writes") -> str | None:
-        """How a value written as ``new`` differs from one written as this (the old class): None
-        when the keys are the same, in the same order."""
-        found = self._change(new)
-        return found[0] if found is not None else None
-
-    def unless(self, new: "Writes") -> str:
-        """When the `change` to ``new`` writes the same bytes after all: "`items` holds no
-        `Item`" (a list of them may be empty, an Optional one None); "" when it cannot."""
-        found = self._change(new)
-        return found[1] if found is not None else ""
-
-    def _change(self, new: "Writes") -> tuple[str, str] | None:
+    def change(self, new: "Writes") -> tuple[str, str] | None:
+        """How a value written as ``new`` differs from one written as this (the old class), and
+        when it writes the same bytes after all ("`items` holds no `Item`": a list of them may be
+        empty, an Optional one None; "" when it cannot); None when nothing rea reads differs."""
         if self.keys != new.keys:
             added = [k for k in new.keys if k not in self.keys]
             removed = [k for k in self.keys if k not in new.keys]
@@ -105,7 +106,7 @@ class Writes:
             old_by_name = dict(old_inner)
             for name, inner in new_inner:
                 held = old_by_name.get(name)
-                found = held._change(inner) if held is not None else None
+                found = held.change(inner) if held is not None else None
                 if found is not None:
                     why, unless = found
                     unless = unless.replace("`", f"`{name}.", 1) if unless else ""
@@ -123,6 +124,9 @@ class Writes:
                 if a != b or type(a) is not type(b):
                     return (f"`{new.name}` ({new.where}), which now gives `{name}` the default {b!r} where {self._as_old(new)} gave {a!r}, "
                             "and the code that makes it leaves that field out"), ""
+        changed = code_change(self.code, new.code)
+        if changed is not None:
+            return f"`{new.name}` ({new.where}), whose {changed}", "that change leaves the bytes written for this value as they were"
         return None
 
     def _as_old(self, new: "Writes") -> str:
@@ -134,7 +138,8 @@ class Writes:
         values write other bytes journal differently)."""
         inner = "".join(f",{name}:{held.key()}" for name, held in self.nested) + "".join(f",{name}?:{held.key()}" for name, held in self.held)
         made = f"|{self.given}|{self.literals!r}" if self.given is not None else ""  # (a made instance's defaults are written)
-        return "{" + ",".join(self.keys) + inner + "}" + ("" if self.always else "?") + made
+        code = "#" + hashlib.sha1("".join(p.digest for p in self.code).encode()).hexdigest()[:16] if self.code else ""
+        return "{" + ",".join(self.keys) + inner + "}" + ("" if self.always else "?") + made + code
 
 
 _COMPUTED = object()

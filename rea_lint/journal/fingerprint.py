@@ -327,14 +327,9 @@ class Fingerprinter:
             constant = class_constant(self.m, node.value.id, node.attr)
             if constant is not None:
                 return f"C({constant.value!r})"  # as if written in place: `Status.NEW` and `"NEW"` are one value
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and self.method_code is not None:
-            code = self._method(node.value.id, node.attr, called=False)
-            if code is not None:  # (`order.total()`, `order.total` a property: the method's code counts)
-                return self._render_fields(node, depth, stack, reading) + f"D({code})"
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name)
-                and node.func.value.id not in self._positions and self.instance_method is not None):
-            code = self._method(node.func.value.id, node.func.attr, called=True)
-            if code is not None:  # (`quote.label()`, `quote` a run's result: the method's code counts)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            code = self._method(node.value.id, node.attr)
+            if code is not None:  # (`order.total()`, `quote.label` a property: the method's code counts)
                 return self._render_fields(node, depth, stack, reading) + f"D({code})"
         if isinstance(node, ast.Attribute) and self.imported_code is not None:
             head = node.value
@@ -484,13 +479,12 @@ class Fingerprinter:
                 return f"D({self._dump(stmt)})"
         return f"G({name})"
 
-    def _method(self, name: str, attr: str, called: bool) -> str | None:
-        """The digest of the method ``attr`` of the class parameter ``name`` is annotated with (a
-        parameter this function does not bind again, not a helper's, whose value is its caller's),
-        or, ``called`` (`quote.label()`: a local's attribute read is most often a field, and
-        finding its class is not free), of the class a local's instance is of; once per name and
+    def _method(self, name: str, attr: str) -> str | None:
+        """The digest of the method or property ``attr`` of the class parameter ``name`` is
+        annotated with (a parameter this function does not bind again, not a helper's, whose
+        value is its caller's), or of the class a local's instance is of; once per name and
         attribute."""
-        if name in self.env or name in self.contexts or (not called and name not in self._positions):
+        if name in self.env or name in self.contexts:
             return None
         key = (name, attr)
         if key not in self._methods:
@@ -501,8 +495,8 @@ class Fingerprinter:
                 return self._methods[key]
             a = self.fn.node.args
             arg = next((p for p in (*a.posonlyargs, *a.args, *a.kwonlyargs) if p.arg == name), None)
-            if arg is not None and arg.annotation is not None and name not in self.assignments():
-                self._methods[key] = self.method_code(arg.annotation, attr)  # type: ignore[misc]
+            if arg is not None and arg.annotation is not None and name not in self.assignments() and self.method_code is not None:
+                self._methods[key] = self.method_code(arg.annotation, attr)
         return self._methods[key]
 
     def _imported_name(self, qual: str) -> str:
@@ -952,6 +946,13 @@ def code_digest(model: Model | None, node: ast.AST, path: str = "") -> str:
         if name is not None and path:
             _CODE_NAMES.setdefault(found, f"`{name}` ({path}:{getattr(node, 'lineno', 0)})")
     return found
+
+
+def name_digest(digest: str, label: str) -> str:
+    """Name a digest of code that is not one definition (`Order.price`: its annotation and
+    validators) for `code_names`, as `code_digest` names a definition's."""
+    _CODE_NAMES.setdefault(digest, label)
+    return digest
 
 
 _CODE_NAMES: dict[str, str] = {}

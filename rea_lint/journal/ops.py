@@ -145,11 +145,10 @@ class Field:
         return self.fingerprint == other.fingerprint and self.rewritten(other) is None
 
     def rewritten(self, other: "Field") -> str | None:
-        """How ``other``'s value (the new code's) is written with other keys than this one's, where
-        rea knows both classes (`encoding.Writes.change`); None otherwise."""
-        if self.writes is None or other.writes is None:
-            return None
-        return self.writes.change(other.writes)
+        """How ``other``'s value (the new code's) is written otherwise than this one's, where rea
+        knows the class on either side (`encoding.Writes.change`); None otherwise."""
+        found = self._rewrite(other)
+        return found[0] if found is not None else None
 
     def surely_rewritten(self, other: "Field") -> bool:
         """`rewritten`, neither value may be None (written as no bytes, whatever the class), nor
@@ -159,7 +158,23 @@ class Field:
                 and not self._unless(other))
 
     def _unless(self, other: "Field") -> str:
-        return self.writes.unless(other.writes) if self.writes is not None and other.writes is not None else ""
+        found = self._rewrite(other)
+        return found[1] if found is not None else ""
+
+    def _rewrite(self, other: "Field") -> "tuple[str, str] | None":
+        """(`rewritten`, when it may write the same bytes after all). The same computation whose
+        class rea reads on one side only (it gained a `model_serializer`, an alias) may write
+        other bytes: never certainly."""
+        if self.writes is None and other.writes is None:
+            return None
+        if self.writes is None or other.writes is None:
+            if self.fingerprint != other.fingerprint:
+                return None  # (another computation: that is the change to name)
+            known = self.writes or other.writes
+            now, then = ("the old", "the new") if other.writes is None else ("the new", "the old")
+            return (f"`{known.name}` ({known.where}), whose keys rea reads in {now} code but not in {then} "  # type: ignore[union-attr]
+                    "(a `model_serializer`, an alias, code it does not read)", f"{then} code writes the same bytes for it")
+        return self.writes.change(other.writes)
 
     def _plainly_written(self) -> bool:
         return self.writes is not None and self.writes.always and not self.writes.through
@@ -171,7 +186,8 @@ class Field:
             return f" (if `{through}` writes the class's keys, as the SDK's own serdes do)"
         if self.surely_rewritten(other):
             return ""
-        unless = [] if self._plainly_written() and other._plainly_written() else ["it is None, which it may be: then no bytes are written"]
+        maybe_none = any(f.writes is not None and not f.writes.always for f in (self, other))
+        unless = ["it is None, which it may be: then no bytes are written"] if maybe_none else []
         held = self._unless(other)
         return f" (unless {'; or '.join(unless + ([held] if held else []))})"
 

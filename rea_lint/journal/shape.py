@@ -27,9 +27,10 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence, Union
 from rea_lint.config import DEFAULT, ReaConfig
 from rea_lint.data_classes import optional_of
 from rea_lint.engine import tree_mode
+from rea_lint.journal.class_code import Part, class_code, field_code
 from rea_lint.journal.decoding import Decoding
 from rea_lint.journal.encoding import Writes
-from rea_lint.journal.fingerprint import Fingerprinter, Passed, code_digest, module_constant
+from rea_lint.journal.fingerprint import Fingerprinter, Passed, code_digest, module_constant, name_digest
 from rea_lint.journal.ops import Field, Op, OpKind
 from rea_lint.model import Function, Model, build_model, service_name, source_text
 from rea_lint.names import ImportMap, dotted
@@ -784,6 +785,11 @@ INTEGRATIONS = frozenset({
 })
 """The SDK's agent integrations: objects that journal through the current context (an
 `ACCESSORS` call) from inside an agent framework, where rea cannot follow."""
+_COPIES = frozenset({"model_copy", "copy"})
+"""A pydantic model's methods that return a copy of it (`copy`: pydantic v1's)."""
+_VALIDATES = frozenset({"model_validate", "model_validate_json", "model_validate_strings", "parse_obj", "parse_raw"})
+"""A pydantic model class's methods that return a validated instance of it (v2's, then v1's; not
+`model_construct`, whose dump leaves out the required fields it was not given)."""
 _PROMISE_METHODS = {"value": OpKind.GET_PROMISE, "peek": OpKind.PEEK_PROMISE, "resolve": OpKind.COMPLETE_PROMISE, "reject": OpKind.COMPLETE_PROMISE}
 
 
@@ -828,6 +834,9 @@ class _ShapeBuilder:
         self.accessed: set[str] = set()
         """Local names bound to an accessor's context (`ctx = restate_context()`)."""
         self._locals: dict[str, list[ast.expr]] | None = None
+        self.instances: dict[str, tuple[Decoding, bool, tuple[str, ...] | None] | None] = {}
+        """Local name -> `_instance_of` it, once per local whose attribute a fingerprint reads
+        (`_instance_method`: most such reads are fields, each looked up for its class)."""
 
     # statements ------------------------------------------------------------------------------
 
@@ -1661,6 +1670,14 @@ class _ShapeBuilder:
                 found = self._call_decoded(tpe)
                 return (found, self._call_decoded(tpe, whole=True) is not None, None) if found is not None else None
             return _maybe(self._decoded(node, method)) if method == "get" else None
+        if isinstance(func, ast.Attribute) and func.attr in _COPIES:
+            # `order.model_copy(update={...})`: an instance of the receiver's class, never None
+            # (a copy of None raises); what `update` holds is written as those fields' values
+            copied = self._instance_of(func.value)
+            return (copied[0], True, None) if copied is not None and copied[0].kind == "pydantic" else None
+        if isinstance(func, ast.Attribute) and func.attr in _VALIDATES:
+            decoding = self._named(func.value)  # `Order.model_validate(data)`: the class's instance
+            return (decoding, True, None) if decoding is not None and decoding.kind == "pydantic" else None
         decoding = self._named(func)  # a class called: its instance
         return (decoding, True, _given(node, decoding)) if decoding is not None else None
 
@@ -1855,8 +1872,8 @@ def _imported_code(project: _Project, near: str, qual: str) -> str | None:
 
 def _method_code(project: _Project, mod: _Module, annotation: ast.expr, attr: str) -> str | None:
     """The digest of the method (or property) ``attr`` that the project class ``annotation`` names
-    defines in its own body (`order: Order`, then `order.total()`), else None
-    (`Fingerprinter.method_code`)."""
+    defines in its own body (`order: Order`, then `order.total()`), or of what decides the value
+    of its field ``attr`` (`_field_code`), else None (`Fingerprinter.method_code`)."""
     inner = optional_of(mod.model, annotation)
     if not isinstance(inner, (ast.Name, ast.Attribute)):
         return None  # (a string annotation, a union: not read)
@@ -1865,19 +1882,39 @@ def _method_code(project: _Project, mod: _Module, annotation: ast.expr, attr: st
         return None
     cls_model, cls, cls_path = found
     method = _method_named(cls, attr)
-    return code_digest(cls_model, method, cls_path) if method is not None else None
+    if method is not None:
+        return code_digest(cls_model, method, cls_path)
+    parts = class_code(cls_model, cls, cls_path, project.class_at, project._turn)
+    return _field_code(parts, attr, cls.name, f"{cls_path}:{cls.lineno}")
 
 
 def _instance_method(builder: "weakref.ref[_ShapeBuilder]", name: str, attr: str) -> str | None:
     """The digest of the method (or property) ``attr`` of the class whose instance the local
     ``name`` holds, where the builder is sure of it (`_ShapeBuilder._instance_of`: a run's or a
-    call's result the journal replays, a constructor, `get(...) or Cart()`), else None
-    (`Fingerprinter.instance_method`)."""
+    call's result the journal replays, a constructor, `get(...) or Cart()`), or of what decides
+    the value of its field ``attr`` (`_field_code`), else None (`Fingerprinter.instance_method`)."""
     shaping = builder()
-    found = shaping._instance_of(ast.Name(id=name, ctx=ast.Load())) if shaping is not None else None
+    if shaping is None:
+        return None
+    if name not in shaping.instances:
+        shaping.instances[name] = shaping._instance_of(ast.Name(id=name, ctx=ast.Load()))
+    found = shaping.instances[name]
     cls = found[0].node if found is not None else None
-    method = _method_named(cls, attr) if cls is not None else None
-    return code_digest(None, method, found[0].where.rpartition(":")[0]) if method is not None else None  # type: ignore[index]
+    if cls is None:
+        return None
+    decoding = found[0]  # type: ignore[index]
+    method = _method_named(cls, attr)
+    if method is not None:
+        return code_digest(None, method, decoding.where.rpartition(":")[0])
+    return _field_code(decoding.code, attr, decoding.name, decoding.where)
+
+
+def _field_code(parts: tuple[Part, ...], attr: str, cls: str, where: str) -> str | None:
+    """`field_code`, named for `code_names` (`Order.price` and the class's place): a value read
+    from a field depends on its annotation (`int` to `float` reads `1` as `1.0`) and on the
+    validators that run when the instance is decoded or made (tests/replay: p138)."""
+    digest = field_code(parts, attr)
+    return name_digest(digest, f"`{cls}.{attr}` ({where})") if digest is not None else None
 
 
 def _method_named(cls: ast.ClassDef, attr: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:

@@ -459,11 +459,20 @@ def test_the_sdk_log_of_every_failure_parses(corpus):
 def test_without_since_a_class_that_writes_other_keys_is_named_from_the_invocation(corpus):
     """The 570s of the pairs whose class now writes other keys (or, p106, another default of a
     field the code leaves out; p107, a promise's completion; p121, p122, an awakeable's and a
-    signal's result; p123-p125, a model held in a list or an Optional field of the value):
-    `rea explain --invocation-id`, without --since, reads the two values from the server and names
-    the class as the cause."""
+    signal's result; p123-p125, a model held in a list or an Optional field of the value; p132,
+    p133, a copy and a validated instance; p137, a computed field added): `rea explain
+    --invocation-id`, without --since, reads the two values from the server and names the class
+    as the cause. Where the class writes the same keys and its code changed (p134-p136: a
+    validator, a field's type, a serializer), or rea cannot read the keys the current class
+    writes (p139, a `model_serializer`), the two values differ as nondeterminism's would: without
+    --since it does not guess, and asks for the revision."""
     rows, _ = corpus
-    named = [r for r in rows if r.alone is not None]
+    same_keys = {"p134_input_field_validator_changed", "p135_input_field_type_changed", "p136_field_serializer_changed",
+                 "p139_model_serializer_added"}
+    unguessed = [r for r in rows if r.alone is not None and r.inv.pair.name in same_keys]
+    assert {r.inv.pair.name for r in unguessed} == same_keys
+    assert all(not r.alone["cause_decided"] and "pass --since REV" in r.alone["cause"] for r in unguessed), [r.alone for r in unguessed]
+    named = [r for r in rows if r.alone is not None and r.inv.pair.name not in same_keys]
     assert {r.inv.pair.name for r in named} == {
         "p99_input_model_forwarded_field_added", "p100_run_result_model_stored_field_added",
         "p101_run_result_dataclass_stored_field_added", "p103_input_model_fields_reordered_sent",
@@ -471,7 +480,8 @@ def test_without_since_a_class_that_writes_other_keys_is_named_from_the_invocati
         "p107_promise_resolved_with_model_field_added", "p108_state_model_sdk_serde_field_added",
         "p121_awakeable_resolved_with_model_field_added", "p122_signal_resolved_with_model_field_added",
         "p123_stored_model_list_item_field_added", "p124_forwarded_optional_nested_model_field_added",
-        "p125_stored_model_empty_list_item_field_added"}
+        "p125_stored_model_empty_list_item_field_added", "p132_input_model_copy_field_added", "p133_model_validate_field_added",
+        "p137_computed_field_added"}
     cause = {r.inv.pair.name: "changed that default" if r.inv.pair.name.startswith("p106_") else "the class whose keys" for r in named}
     wrong = [f"{r.inv.pair.name}: line {r.alone['line']} (SDK {r.truth}); cause {r.alone['cause']!r}" for r in named
              if not (r.alone["cause_decided"] and cause[r.inv.pair.name] in r.alone["cause"] and r.alone["line"] == r.truth)]

@@ -1,0 +1,245 @@
+"""The code of a class that decides which value its instances hold and which bytes they write.
+
+A value the journal replays (the handler's input, a run's or a call's result, a state value) is
+decoded again with the class the *new* code names, and written again when the new code passes
+it on. Its keys are `journal.encoding`'s concern; with the same keys, what is written still
+changes when the class's validators, serializers, computed fields, `model_config`, post-init
+hook or a field's annotation change (`int` to `float` writes `1` as `1.0`): restate-server
+1.7.12 with restate-sdk 1.3.0 reports 570 at the set for each (tests/replay: p134-p136). Whether
+the bytes change depends on the value (a validator that lower-cases a string of digits changes
+none), so such a change is never a certain break: `rea diff` says unknown and names it.
+
+A `Part` is one such piece of a class, bases' first; plain methods and properties are not
+parts (they run only when code calls them, and a fingerprint counts them there), nor are
+defaults (a value the SDK wrote holds every key) or docstrings.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from typing import NamedTuple
+
+from rea_lint.data_classes import ClassLookup, is_classvar, qual_of
+from rea_lint.journal.fingerprint import code_digest
+from rea_lint.model import Model
+
+__all__ = ["Part", "class_code", "code_change", "field_code"]
+
+_READ_DECORATORS = frozenset({
+    "pydantic.field_validator", "pydantic.model_validator", "pydantic.validator", "pydantic.root_validator",
+    "pydantic.functional_validators.field_validator", "pydantic.functional_validators.model_validator",
+})
+"""Decorators whose method runs when a value is decoded or made: it decides what the value holds."""
+_FIELD_VALIDATORS = frozenset({"pydantic.field_validator", "pydantic.validator", "pydantic.functional_validators.field_validator"})
+"""Those of them that name the fields they run on."""
+_WRITE_DECORATORS = frozenset({
+    "pydantic.field_serializer", "pydantic.model_serializer", "pydantic.computed_field", "pydantic.fields.computed_field",
+    "pydantic.functional_serializers.field_serializer", "pydantic.functional_serializers.model_serializer",
+})
+"""Decorators whose method runs when a value is written: it decides the bytes, not what the value holds."""
+_READ_METHODS = frozenset({"__init__", "__post_init__", "model_post_init", "__get_pydantic_core_schema__"})
+"""Methods that run when a value is made (pydantic and dataclasses call them on decoding too)."""
+
+
+class Part(NamedTuple):
+    """One piece of a class's value code."""
+
+    key: str
+    """What it is, the same on both sides of a change: `field price`, `def normalized`, `config`."""
+    text: str
+    """How a message names it: a method's name and place (a field's annotation: `shown`)."""
+    digest: str
+    """Its code as `ast.unparse` writes it (a definition's hashed, `code_digest`): positions,
+    comments and layout left out."""
+    role: str
+    """`field` (a field's annotation), `read` (it decides what a value holds: a validator, the
+    config, `__post_init__`) or `write` (only the bytes a dump writes: a serializer, a computed field)."""
+    fields: tuple[str, ...] = ()
+    """The fields it is about (a field's own name; those a field validator names); () for all."""
+    annotation: ast.expr | None = None
+    """A field's annotation (written out only for a message: most are never named)."""
+
+    @property
+    def shown(self) -> str:
+        return ast.unparse(self.annotation) if self.annotation is not None else self.text
+
+
+def class_code(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, turn: object = None, depth: int = 0) -> tuple[Part, ...]:
+    """The value code of ``cls`` (in ``model``'s module, at ``path``), bases' first, as far as
+    ``lookup`` finds the bases; read once per class and ``turn`` (`Decoding.of`'s)."""
+    key = ("class-code", id(cls), turn)
+    found = model.memo.get(key)
+    if found is None:
+        found = model.memo[key] = _read(model, cls, path, lookup, turn, depth)
+    return found
+
+
+def field_code(parts: tuple[Part, ...], name: str) -> str | None:
+    """The digest of what decides the value of field ``name`` of an instance (`order.price`): its
+    annotation and the code that runs when a value is decoded or made, for that field or for
+    all; None if ``name`` is not a field the parts declare."""
+    if not any(p.role == "field" and p.fields == (name,) for p in parts):
+        return None
+    read = [p.digest for p in parts if (p.role == "field" and p.fields == (name,))
+            or (p.role == "read" and (not p.fields or name in p.fields or "*" in p.fields))]
+    return hashlib.sha1("\0".join(read).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _read(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, turn: object, depth: int) -> tuple[Part, ...]:
+    parts: dict[str, Part] = {}
+    if depth < 8:
+        for base in cls.bases:
+            found = lookup(model, path, base)
+            if found is not None:
+                for part in class_code(found[0], found[1], found[2], lookup, turn, depth + 1):
+                    parts[part.key] = part
+    for part in _config(cls.keywords):
+        parts[part.key] = part
+    for stmt in cls.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            name = stmt.target.id
+            if name == "model_config":
+                parts.update((p.key, p) for p in _config_of(model, stmt.value))
+            elif not name.startswith("_") and not is_classvar(model, stmt.annotation):
+                parts[f"field {name}"] = Part(f"field {name}", "", _spelled(model, stmt.annotation), "field", (name,), stmt.annotation)
+        elif isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "model_config" for t in stmt.targets):
+            parts.update((p.key, p) for p in _config_of(model, stmt.value))
+        elif isinstance(stmt, ast.ClassDef) and stmt.name == "Config":  # (pydantic v1's)
+            parts["config"] = Part("config", f"`Config` ({path}:{stmt.lineno})", code_digest(model, stmt, path), "read")
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found_role = _role(model, stmt)
+            if found_role is not None:
+                role, fields = found_role
+                parts[f"def {stmt.name}"] = Part(f"def {stmt.name}", f"`{stmt.name}` ({path}:{stmt.lineno})",
+                                                 code_digest(model, stmt, path), role, fields)
+    return tuple(parts.values())
+
+
+_UNVALUED_CONFIG = frozenset({
+    "title", "json_schema_extra", "json_schema_mode_override", "json_schema_serialization_defaults_required", "protected_namespaces",
+    "hide_input_in_errors", "regex_engine", "use_attribute_docstrings", "frozen", "validate_assignment", "from_attributes",
+    "defer_build", "plugin_settings", "schema_generator", "cache_strings", "validation_error_cause", "arbitrary_types_allowed",
+    "str_max_length", "str_min_length", "allow_inf_nan", "validate_return", "extra",
+})
+"""`model_config` keys that change no value a field holds and no byte a dump writes (they fail a
+decode, or shape the JSON schema; `extra` changes which keys are written: `Writes` reads that)."""
+_WRITE_CONFIG = frozenset({"ser_json_timedelta", "ser_json_bytes", "ser_json_inf_nan", "serialize_by_alias", "ser_json_temporal"})
+"""`model_config` keys that change only the bytes a dump writes."""
+
+
+def _config_of(model: Model, value: ast.expr | None) -> list[Part]:
+    """The parts of a `model_config = ConfigDict(...)` (or a dict literal): one per key, or one for
+    the whole of a value rea cannot read key by key."""
+    if isinstance(value, ast.Call) and qual_of(model, value.func) in ("pydantic.ConfigDict", "pydantic.config.ConfigDict") and not value.args:
+        return _config(value.keywords)
+    if isinstance(value, ast.Dict) and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in value.keys):
+        return _config([ast.keyword(arg=k.value, value=v) for k, v in zip(value.keys, value.values)])  # type: ignore[union-attr]
+    return [Part("config", "`model_config`", ast.unparse(value) if value is not None else "", "read")]
+
+
+def _config(keywords: list[ast.keyword]) -> list[Part]:
+    """One part per configuration key that changes a value or its bytes (a class's keywords too)."""
+    parts = []
+    for k in keywords:
+        if k.arg is None:
+            parts.append(Part("config **", "the class's configuration", ast.unparse(k.value), "read"))
+        elif k.arg not in _UNVALUED_CONFIG:
+            role = "write" if k.arg in _WRITE_CONFIG else "read"
+            parts.append(Part(f"config {k.arg}", f"`model_config` key `{k.arg}`", ast.unparse(k.value), role))
+    return parts
+
+
+_ALIASES = {
+    "typing.List": "builtins.list", "typing.Dict": "builtins.dict", "typing.Set": "builtins.set", "typing.FrozenSet": "builtins.frozenset",
+    "typing.Tuple": "builtins.tuple", "typing.Type": "builtins.type", "typing_extensions.List": "builtins.list",
+    "typing_extensions.Dict": "builtins.dict", "typing_extensions.Tuple": "builtins.tuple", "typing_extensions.Optional": "typing.Optional",
+    "typing_extensions.Union": "typing.Union",
+}
+"""Spellings pydantic reads as one type (`List[str]` is `list[str]`)."""
+
+
+def _spelled(model: Model, annotation: ast.expr, depth: int = 0) -> str:
+    """An annotation as the type it names, one text however it is spelled: a name as what it
+    names, without its module (`Quote` and `models.Quote`), `typing.List` as `list`, `Optional[X]`,
+    `Union[X, None]` and `X | None` as one union, a string annotation as what it spells."""
+    if depth > 12:
+        return ast.unparse(annotation)
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            return _spelled(model, ast.parse(annotation.value, mode="eval").body, depth + 1)
+        except SyntaxError:
+            return repr(annotation.value)
+    if isinstance(annotation, (ast.Name, ast.Attribute)):
+        # (by its own name: a class whose module was renamed or moved is the same class, and its
+        # own code is not this field's annotation)
+        qual = model.qualify(annotation) or ast.unparse(annotation)
+        return _ALIASES.get(qual, qual).rpartition(".")[2]
+    members = _union(model, annotation)
+    if members is not None:  # (None anywhere in it: one type, `None | int` is `int | None`)
+        spelled = [_spelled(model, m, depth + 1) for m in members]
+        spelled = [m for m in spelled if m != "None"] + ["None"] * ("None" in spelled)
+        return "Union[" + ", ".join(spelled) + "]"
+    if isinstance(annotation, ast.Subscript):
+        items = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+        return _spelled(model, annotation.value, depth + 1) + "[" + ", ".join(_spelled(model, i, depth + 1) for i in items) + "]"
+    if isinstance(annotation, (ast.List, ast.Tuple)):
+        return "[" + ", ".join(_spelled(model, i, depth + 1) for i in annotation.elts) + "]"
+    if isinstance(annotation, ast.Constant):
+        return repr(annotation.value)  # (`None`, `Literal["a"]`'s items)
+    return ast.unparse(annotation)
+
+
+def _union(model: Model, annotation: ast.expr) -> list[ast.expr] | None:
+    """The members of a union however it is spelled, flattened (`A | B | None`, `Optional[A]`), else None."""
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        return [*(_union(model, annotation.left) or [annotation.left]), *(_union(model, annotation.right) or [annotation.right])]
+    if isinstance(annotation, ast.Subscript) and isinstance(annotation.value, (ast.Name, ast.Attribute)):
+        head = _ALIASES.get(model.qualify(annotation.value) or "", model.qualify(annotation.value))
+        items = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+        if head == "typing.Optional" and len(items) == 1:
+            return [*(_union(model, items[0]) or [items[0]]), ast.Constant(None)]
+        if head == "typing.Union":
+            return [m for i in items for m in (_union(model, i) or [i])]
+    return None
+
+
+def _role(model: Model, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, tuple[str, ...]] | None:
+    """A method's `Part.role` and fields, or None for one that runs only when code calls it."""
+    if fn.name in _READ_METHODS:
+        return "read", ()
+    role = None
+    for deco in fn.decorator_list:
+        qual = qual_of(model, deco.func if isinstance(deco, ast.Call) else deco)
+        given = deco.args if isinstance(deco, ast.Call) else []
+        named = [a.value for a in given if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        if qual in _FIELD_VALIDATORS and named and len(named) == len(given):
+            return "read", tuple(named)
+        if qual in _READ_DECORATORS:
+            return "read", ()
+        if qual in _WRITE_DECORATORS:
+            role = "write"
+    return (role, ()) if role is not None else None
+
+
+def code_change(old: tuple[Part, ...], new: tuple[Part, ...]) -> str | None:
+    """What changed in a class's value code, in words ("field `price` is now annotated `float`
+    where it was `int`", "`normalized` (app.py:14) changed"), or None. A field added or removed
+    is the keys' concern, not this: only the parts both sides have, or code added or removed."""
+    before = {p.key: p for p in old}
+    after = {p.key: p for p in new}
+    said: list[str] = []
+    for key, part in after.items():
+        was = before.get(key)
+        if key.startswith("field "):
+            if was is not None and was.digest != part.digest:
+                said.append(f"field `{key[6:]}` is now annotated `{part.shown}` where it was `{was.shown}`")
+        elif was is None:
+            said.append(f"{part.text} is new")
+        elif was.digest != part.digest:
+            said.append(f"{part.text} changed")
+    said += [f"{p.text} is gone" for key, p in before.items() if key not in after and not key.startswith("field ")]
+    if not said:
+        return None
+    more = f" (and {len(said) - 2} more)" if len(said) > 2 else ""
+    return " and ".join(said[:2]) + more
