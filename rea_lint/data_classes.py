@@ -16,7 +16,7 @@ from typing import Callable, NamedTuple
 
 from rea_lint.model import Model
 
-__all__ = ["NEVER_TAKES", "ClassLookup", "ClassRead", "FieldKind", "is_classvar", "optional_of", "read_class", "qual_of"]
+__all__ = ["NEVER_TAKES", "ClassLookup", "ClassRead", "FieldKind", "default_of", "is_classvar", "optional_of", "read_class", "qual_of"]
 
 ClassLookup = Callable[[Model, str, ast.expr], "tuple[Model, ast.ClassDef, str] | None"]
 """(a module's model, its file, an expression naming a class at its top level) -> the class's
@@ -199,7 +199,7 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
                 fields.append(name)
             defaults[name], optional[name] = has_default, _is_optional(model, stmt.annotation)
             kinds[name] = _kind(model, stmt.annotation, optional[name], stmt.value)
-            value, factory = _default_of(model, stmt.value)
+            value, factory = default_of(model, stmt.value)
             if factory is not None:
                 factories[name] = factory
             else:
@@ -348,7 +348,7 @@ def _has_default(model: Model, value: ast.expr | None, kind: str) -> bool | None
     return False
 
 
-def _default_of(model: Model, value: ast.expr | None) -> tuple[ast.expr | None, ast.expr | None]:
+def default_of(model: Model, value: ast.expr | None) -> tuple[ast.expr | None, ast.expr | None]:
     """What a field declared with ``value`` defaults to: (the default's expression, its
     `default_factory=`). The value itself, or the `default=` (pydantic: or the first argument) of
     `Field(...)`/`field(...)`, whose `default_factory=` is the second."""

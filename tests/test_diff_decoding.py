@@ -253,7 +253,7 @@ def test_a_base_class_changed_in_another_module_breaks_every_handler_that_reads_
         assert h.verdict is Verdict.BREAKING and "`tenant`" in h.reason, h.reason
 
 
-INPUT = ("import restate\nfrom pydantic import BaseModel\nfrom typing import Optional\n\nsvc = restate.Service('orders')\n\n\n{classes}\n\n"
+INPUT = ("import restate\nfrom pydantic import BaseModel, Field\nfrom typing import Optional\n\nsvc = restate.Service('orders')\n\n\n{classes}\n\n"
          "@svc.handler({deco})\nasync def place(ctx: restate.Context, order: {annotation}) -> str:\n{body}")
 
 

@@ -256,6 +256,28 @@ def test_the_handlers_input_forwarded_to_a_call(annotation, new, expected):
     assert found["charge"].verdict is Verdict.COMPATIBLE  # (it only reads the input)
 
 
+def test_a_default_of_the_input_counts_where_a_request_may_leave_the_field_out():
+    """A caller's request may leave a field with a default out: replay decodes it with the new
+    default, forwarded or stored whole, or read (p140, p141: 570 at the set). A value the SDK wrote
+    holds every key (a run's result: the cases above), and a field's description is no value."""
+    currency = "    currency: str = Field(default={}, description={})\n"
+    old = ORDER + currency.format("'EUR'", "'the currency'")
+    checked = 0
+    for body, new, expected, says in (
+            (FORWARD, ORDER + currency.format("'USD'", "'the currency'"), "unknown",
+             "whose field `currency` now defaults to `'USD'` where it defaulted to `'EUR'` (unless every request in flight gave `currency`)"),
+            (FORWARD, ORDER + currency.format("'EUR'", "'the payment currency'"), "compatible", ""),
+            ("    ctx.set('c', order.currency)\n    return order.sku\n", ORDER + currency.format("'USD'", "'the currency'"), "unknown",
+             "(it reads code that changed: `Order.currency` (app.py:"),
+            ("    ctx.set('c', order.sku)\n    return order.sku\n", ORDER + currency.format("'USD'", "'the currency'"), "compatible", "")):
+        found = {h.handler: h for h in _diff_all(old, new, "Order", body)}
+        h = found["place"]
+        assert h.verdict.value == expected, (body, new, h.reason)
+        assert says in h.reason, h.reason
+        checked += 1
+    assert checked == 4
+
+
 def test_a_call_to_a_handler_with_its_own_input_serde_is_not_read():
     body = FORWARD.replace("@svc.handler()\nasync def charge", "@svc.handler(input_serde=restate.serde.JsonSerde())\nasync def charge")
     found = {h.handler: h for h in _diff_all(ORDER, ORDER + "    note: str = ''\n", "Order", body)}

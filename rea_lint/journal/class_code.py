@@ -20,7 +20,7 @@ import ast
 import hashlib
 from typing import NamedTuple
 
-from rea_lint.data_classes import ClassLookup, is_classvar, qual_of
+from rea_lint.data_classes import ClassLookup, default_of, is_classvar, qual_of
 from rea_lint.journal.fingerprint import code_digest
 from rea_lint.model import Model
 
@@ -53,16 +53,17 @@ class Part(NamedTuple):
     """Its code as `ast.unparse` writes it (a definition's hashed, `code_digest`): positions,
     comments and layout left out."""
     role: str
-    """`field` (a field's annotation), `read` (it decides what a value holds: a validator, the
-    config, `__post_init__`) or `write` (only the bytes a dump writes: a serializer, a computed field)."""
+    """`field` (a field's annotation), `default` (a field's default: what a request that leaves the
+    field out holds), `read` (it decides what a value holds: a validator, the config,
+    `__post_init__`) or `write` (only the bytes a dump writes: a serializer, a computed field)."""
     fields: tuple[str, ...] = ()
     """The fields it is about (a field's own name; those a field validator names); () for all."""
-    annotation: ast.expr | None = None
-    """A field's annotation (written out only for a message: most are never named)."""
+    node: ast.expr | None = None
+    """A field's annotation or default (written out only for a message: most are never named)."""
 
     @property
     def shown(self) -> str:
-        return ast.unparse(self.annotation) if self.annotation is not None else self.text
+        return ast.unparse(self.node) if self.node is not None else self.text
 
 
 def class_code(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, turn: object = None, depth: int = 0) -> tuple[Part, ...]:
@@ -75,13 +76,15 @@ def class_code(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
     return found
 
 
-def field_code(parts: tuple[Part, ...], name: str) -> str | None:
+def field_code(parts: tuple[Part, ...], name: str, defaults: bool = False) -> str | None:
     """The digest of what decides the value of field ``name`` of an instance (`order.price`): its
     annotation and the code that runs when a value is decoded or made, for that field or for
-    all; None if ``name`` is not a field the parts declare."""
+    all, and with ``defaults`` (the handler's input: a caller may leave the field out) its
+    default; None if ``name`` is not a field the parts declare."""
     if not any(p.role == "field" and p.fields == (name,) for p in parts):
         return None
-    read = [p.digest for p in parts if (p.role == "field" and p.fields == (name,))
+    own = ("field", "default") if defaults else ("field",)
+    read = [p.digest for p in parts if (p.role in own and p.fields == (name,))
             or (p.role == "read" and (not p.fields or name in p.fields or "*" in p.fields))]
     return hashlib.sha1("\0".join(read).encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
@@ -103,6 +106,14 @@ def _read(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, turn:
                 parts.update((p.key, p) for p in _config_of(model, stmt.value))
             elif not name.startswith("_") and not is_classvar(model, stmt.annotation):
                 parts[f"field {name}"] = Part(f"field {name}", "", _spelled(model, stmt.annotation), "field", (name,), stmt.annotation)
+                default, factory = default_of(model, stmt.value) if stmt.value is not None else (None, None)
+                made = default if default is not None else factory
+                if made is not None:  # (`= "EUR"`, `Field(default="EUR", description=...)`, a factory: not the description)
+                    digest = repr(made.value) if isinstance(made, ast.Constant) else ast.unparse(made)
+                    parts[f"default {name}"] = Part(f"default {name}", "", ("factory " if default is None else "") + digest, "default",
+                                                    (name,), made)
+                else:
+                    parts.pop(f"default {name}", None)
         elif isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "model_config" for t in stmt.targets):
             parts.update((p.key, p) for p in _config_of(model, stmt.value))
         elif isinstance(stmt, ast.ClassDef) and stmt.name == "Config":  # (pydantic v1's)
@@ -222,24 +233,36 @@ def _role(model: Model, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str
     return (role, ()) if role is not None else None
 
 
-def code_change(old: tuple[Part, ...], new: tuple[Part, ...]) -> str | None:
+def code_change(old: tuple[Part, ...], new: tuple[Part, ...], defaults: bool = False) -> tuple[str, str] | None:
     """What changed in a class's value code, in words ("field `price` is now annotated `float`
-    where it was `int`", "`normalized` (app.py:14) changed"), or None. A field added or removed
-    is the keys' concern, not this: only the parts both sides have, or code added or removed."""
+    where it was `int`", "`normalized` (app.py:14) changed"), and when the bytes are the same
+    after all; or None. A field added or removed
+    is the keys' concern, not this: only the parts both sides have, or code added or removed.
+    A default counts with ``defaults`` (the handler's input: a request may leave the field out;
+    a value the SDK wrote holds every key)."""
     before = {p.key: p for p in old}
     after = {p.key: p for p in new}
     said: list[str] = []
+    left_out: list[str] = []
+    """The fields whose default changed: a request that gave them holds what it gave."""
     for key, part in after.items():
         was = before.get(key)
-        if key.startswith("field "):
-            if was is not None and was.digest != part.digest:
+        if part.role in ("field", "default"):
+            if was is not None and was.digest != part.digest and part.role == "field":
                 said.append(f"field `{key[6:]}` is now annotated `{part.shown}` where it was `{was.shown}`")
+            elif was is not None and was.digest != part.digest and defaults:
+                said.append(f"field `{key[8:]}` now defaults to `{part.shown}` where it defaulted to `{was.shown}`")
+                left_out.append(key[8:])
         elif was is None:
             said.append(f"{part.text} is new")
         elif was.digest != part.digest:
             said.append(f"{part.text} changed")
-    said += [f"{p.text} is gone" for key, p in before.items() if key not in after and not key.startswith("field ")]
+    said += [f"{p.text} is gone" for key, p in before.items() if key not in after and p.role not in ("field", "default")]
     if not said:
         return None
     more = f" (and {len(said) - 2} more)" if len(said) > 2 else ""
-    return " and ".join(said[:2]) + more
+    if left_out and len(left_out) == len(said):
+        unless = "every request in flight gave " + " and ".join(f"`{f}`" for f in left_out)
+    else:
+        unless = "that change leaves the bytes written for this value as they were"
+    return " and ".join(said[:2]) + more, unless

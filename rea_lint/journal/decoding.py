@@ -70,6 +70,9 @@ class Decoding:
     """The `computed_field` properties: a dump writes them as keys after the fields."""
     code: tuple[Part, ...] = field(default=(), repr=False, compare=False)
     """What decides the values it decodes and the bytes they write, besides its keys (`class_code`)."""
+    request: bool = field(default=False, repr=False, compare=False)
+    """Decoded from the handler's input: a caller's request, which may leave a field with a
+    default out (a value the SDK wrote holds every key), so the defaults decide values too."""
 
     @staticmethod
     def of(model: Model, path: str, name: ast.expr, lookup: ClassLookup, turn: object = None, depth: int = 0) -> "Decoding | None":

@@ -62,9 +62,13 @@ class Writes:
     keys, a change there may still write other bytes, depending on the value. (Not in the repr:
     a field's annotation node is there, whose repr names its address; `key` holds the digest.)"""
 
+    request: bool = field(default=False, compare=False)
+    """Decoded from the handler's input (`Decoding.request`): a changed default may change it."""
+
     @staticmethod
-    def of(decoding: Decoding | None, always: bool = True, given: tuple[str, ...] | None = None) -> "Writes | None":
-        """What a value decoded as (or made from) ``decoding`` writes; None where rea cannot list it."""
+    def of(decoding: Decoding | None, always: bool = True, given: tuple[str, ...] | None = None, request: bool = False) -> "Writes | None":
+        """What a value decoded as (or made from) ``decoding`` writes; None where rea cannot list it.
+        (``request``: the models it holds are a request's too.)"""
         if decoding is None or decoding.allows_extra:
             return None
         literals: list[tuple[str, object]] = []
@@ -79,12 +83,12 @@ class Writes:
                                           *((n, d, False) for n, d in decoding.held.items())):
             if name in decoding.serialized or "*" in decoding.serialized:
                 continue  # (a `field_serializer` writes what it returns there)
-            writes = Writes.of(inner)
+            writes = Writes.of(inner, request=request or decoding.request)
             if writes is not None:  # (with a default, a field may hold that instead; a dataclass's, anything)
                 certain = always_held and decoding.kind == "pydantic" and not decoding.defaults.get(name, True)
                 (nested if certain else held).append((name, writes))
         return Writes(decoding.fields + decoding.computed, tuple(nested), tuple(held), decoding.name, decoding.where, always, given,
-                      tuple(literals), code=decoding.code)
+                      tuple(literals), code=decoding.code, request=request or decoding.request)
 
     def change(self, new: "Writes") -> tuple[str, str] | None:
         """How a value written as ``new`` differs from one written as this (the old class), and
@@ -124,9 +128,9 @@ class Writes:
                 if a != b or type(a) is not type(b):
                     return (f"`{new.name}` ({new.where}), which now gives `{name}` the default {b!r} where {self._as_old(new)} gave {a!r}, "
                             "and the code that makes it leaves that field out"), ""
-        changed = code_change(self.code, new.code)
+        changed = code_change(self.code, new.code, defaults=new.request)
         if changed is not None:
-            return f"`{new.name}` ({new.where}), whose {changed}", "that change leaves the bytes written for this value as they were"
+            return f"`{new.name}` ({new.where}), whose {changed[0]}", changed[1]
         return None
 
     def _as_old(self, new: "Writes") -> str:
@@ -138,7 +142,8 @@ class Writes:
         values write other bytes journal differently)."""
         inner = "".join(f",{name}:{held.key()}" for name, held in self.nested) + "".join(f",{name}?:{held.key()}" for name, held in self.held)
         made = f"|{self.given}|{self.literals!r}" if self.given is not None else ""  # (a made instance's defaults are written)
-        code = "#" + hashlib.sha1("".join(p.digest for p in self.code).encode()).hexdigest()[:16] if self.code else ""
+        read = [p.digest for p in self.code if p.role != "default" or self.request]
+        code = "#" + hashlib.sha1("\0".join(read).encode("utf-8", "surrogatepass")).hexdigest()[:16] if read else ""
         return "{" + ",".join(self.keys) + inner + "}" + ("" if self.always else "?") + made + code
 
 

@@ -1702,7 +1702,7 @@ class _ShapeBuilder:
         annotation = _unquoted(params[-1].annotation) if given is not None else None  # (`'Optional[Order]'`)
         if annotation is None or given is None:
             return None
-        return given[0], optional_of(self.m, annotation) is annotation, None
+        return replace(given[0], request=True), optional_of(self.m, annotation) is annotation, None
 
 
 def _unquoted(annotation: ast.expr | None) -> ast.expr | None:
@@ -1885,7 +1885,7 @@ def _method_code(project: _Project, mod: _Module, annotation: ast.expr, attr: st
     if method is not None:
         return code_digest(cls_model, method, cls_path)
     parts = class_code(cls_model, cls, cls_path, project.class_at, project._turn)
-    return _field_code(parts, attr, cls.name, f"{cls_path}:{cls.lineno}")
+    return _field_code(parts, attr, cls.name, f"{cls_path}:{cls.lineno}", defaults=True)  # (the handler's input: a request)
 
 
 def _instance_method(builder: "weakref.ref[_ShapeBuilder]", name: str, attr: str) -> str | None:
@@ -1906,14 +1906,14 @@ def _instance_method(builder: "weakref.ref[_ShapeBuilder]", name: str, attr: str
     method = _method_named(cls, attr)
     if method is not None:
         return code_digest(None, method, decoding.where.rpartition(":")[0])
-    return _field_code(decoding.code, attr, decoding.name, decoding.where)
+    return _field_code(decoding.code, attr, decoding.name, decoding.where, defaults=decoding.request)
 
 
-def _field_code(parts: tuple[Part, ...], attr: str, cls: str, where: str) -> str | None:
+def _field_code(parts: tuple[Part, ...], attr: str, cls: str, where: str, defaults: bool) -> str | None:
     """`field_code`, named for `code_names` (`Order.price` and the class's place): a value read
     from a field depends on its annotation (`int` to `float` reads `1` as `1.0`) and on the
     validators that run when the instance is decoded or made (tests/replay: p138)."""
-    digest = field_code(parts, attr)
+    digest = field_code(parts, attr, defaults)
     return name_digest(digest, f"`{cls}.{attr}` ({where})") if digest is not None else None
 
 

@@ -463,12 +463,12 @@ def test_without_since_a_class_that_writes_other_keys_is_named_from_the_invocati
     p133, a copy and a validated instance; p137, a computed field added): `rea explain
     --invocation-id`, without --since, reads the two values from the server and names the class
     as the cause. Where the class writes the same keys and its code changed (p134-p136: a
-    validator, a field's type, a serializer), or rea cannot read the keys the current class
-    writes (p139, a `model_serializer`), the two values differ as nondeterminism's would: without
-    --since it does not guess, and asks for the revision."""
+    validator, a field's type, a serializer; p140, the input's default), or rea cannot read the
+    keys the current class writes (p139, a `model_serializer`), the two values differ as
+    nondeterminism's would: without --since it does not guess, and asks for the revision."""
     rows, _ = corpus
     same_keys = {"p134_input_field_validator_changed", "p135_input_field_type_changed", "p136_field_serializer_changed",
-                 "p139_model_serializer_added"}
+                 "p139_model_serializer_added", "p140_input_default_changed_stored"}
     unguessed = [r for r in rows if r.alone is not None and r.inv.pair.name in same_keys]
     assert {r.inv.pair.name for r in unguessed} == same_keys
     assert all(not r.alone["cause_decided"] and "pass --since REV" in r.alone["cause"] for r in unguessed), [r.alone for r in unguessed]
