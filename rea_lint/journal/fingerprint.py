@@ -950,8 +950,10 @@ def code_digest(model: Model | None, node: ast.AST, path: str = "") -> str:
 
 def name_digest(digest: str, label: str) -> str:
     """Name a digest of code that is not one definition (`Order.price`: its annotation and
-    validators) for `code_names`, as `code_digest` names a definition's."""
-    _CODE_NAMES.setdefault(digest, label)
+    validators) for `code_names`, as `code_digest` names a definition's. The same few lines of a
+    field are common to many classes: the name is where it was read last (in `rea diff`, the new
+    side is shaped after the old one, so a message names the new code)."""
+    _CODE_NAMES[digest] = label
     return digest
 
 
