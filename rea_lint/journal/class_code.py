@@ -5,13 +5,14 @@ decoded again with the class the *new* code names, and written again when the ne
 it on. Its keys are `journal.encoding`'s concern; with the same keys, what is written still
 changes when the class's validators, serializers, computed fields, `model_config`, post-init
 hook or a field's annotation change (`int` to `float` writes `1` as `1.0`): restate-server
-1.7.12 with restate-sdk 1.3.0 reports 570 at the set for each (tests/replay: p134-p136). Whether
-the bytes change depends on the value (a validator that lower-cases a string of digits changes
-none), so such a change is never a certain break: `rea diff` says unknown and names it.
+1.7.12 with restate-sdk 1.3.0 reports 570 at the set for each (tests/replay: p134-p136, p138).
+Whether the bytes change depends on the value (a validator that lower-cases a string of digits
+changes none), so such a change is never a certain break: `rea diff` says unknown and names it.
 
-A `Part` is one such piece of a class, bases' first; plain methods and properties are not
-parts (they run only when code calls them, and a fingerprint counts them there), nor are
-defaults (a value the SDK wrote holds every key) or docstrings.
+A `Part` is one such piece of a class, bases' first. Plain methods and properties are not parts
+(they run only when code calls them, and a fingerprint counts them there), nor are docstrings
+and descriptions. A field's default is one that counts only for the handler's input: a request
+may leave the field out (p140, p141), where a value the SDK wrote holds every key.
 """
 
 from __future__ import annotations
