@@ -16,7 +16,7 @@ from typing import Callable, NamedTuple
 
 from rea_lint.model import Model
 
-__all__ = ["NEVER_TAKES", "ClassLookup", "ClassRead", "FieldKind", "default_of", "is_classvar", "optional_of", "read_class", "qual_of"]
+__all__ = ["NEVER_TAKES", "ClassLookup", "ClassRead", "FieldKind", "config_items", "default_of", "is_classvar", "optional_of", "read_class", "qual_of"]
 
 ClassLookup = Callable[[Model, str, ast.expr], "tuple[Model, ast.ClassDef, str] | None"]
 """(a module's model, its file, an expression naming a class at its top level) -> the class's
@@ -365,15 +365,22 @@ def default_of(model: Model, value: ast.expr | None) -> tuple[ast.expr | None, a
     return default, factory
 
 
+def config_items(model: Model, value: ast.expr | None) -> list[tuple[object, ast.expr]] | None:
+    """The (key, value) pairs a `model_config` spells: `ConfigDict(extra="forbid")` or
+    `{"extra": "forbid"}`; None for a value rea cannot read key by key (a `**` is a None key)."""
+    if isinstance(value, ast.Call) and qual_of(model, value.func) in ("pydantic.ConfigDict", "pydantic.config.ConfigDict") and not value.args:
+        return [(k.arg, k.value) for k in value.keywords]
+    if isinstance(value, ast.Dict) and all(isinstance(k, ast.Constant) for k in value.keys):
+        return [(k.value, v) for k, v in zip(value.keys, value.values)]  # type: ignore[union-attr]
+    return None
+
+
 def _config(model: Model, value: ast.expr) -> dict[str, object] | None:
     """`ConfigDict(extra="forbid")` or `{"extra": "forbid"}` as a dict; None if rea cannot read it
     or it names a key that renames fields."""
     out: dict[str, object] = {}
-    if isinstance(value, ast.Call) and qual_of(model, value.func) in ("pydantic.ConfigDict", "pydantic.config.ConfigDict") and not value.args:
-        pairs = [(k.arg, k.value) for k in value.keywords]
-    elif isinstance(value, ast.Dict) and all(isinstance(k, ast.Constant) for k in value.keys):
-        pairs = [(k.value, v) for k, v in zip(value.keys, value.values)]  # type: ignore[union-attr]
-    else:
+    pairs = config_items(model, value)
+    if pairs is None:
         return None
     for key, item in pairs:
         if key not in _CONFIG_KEYS:

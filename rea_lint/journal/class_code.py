@@ -21,7 +21,7 @@ import ast
 import hashlib
 from typing import NamedTuple
 
-from rea_lint.data_classes import ClassLookup, default_of, is_classvar, qual_of
+from rea_lint.data_classes import ClassLookup, config_items, default_of, is_classvar, qual_of
 from rea_lint.journal.fingerprint import code_digest
 from rea_lint.model import Model
 
@@ -98,8 +98,7 @@ def _read(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, turn:
             if found is not None:
                 for part in class_code(found[0], found[1], found[2], lookup, turn, depth + 1):
                     parts[part.key] = part
-    for part in _config(cls.keywords):
-        parts[part.key] = part
+    parts.update((p.key, p) for p in _config([(k.arg, k.value) for k in cls.keywords]))
     for stmt in cls.body:
         if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
             name = stmt.target.id
@@ -141,24 +140,23 @@ _WRITE_CONFIG = frozenset({"ser_json_timedelta", "ser_json_bytes", "ser_json_inf
 
 
 def _config_of(model: Model, value: ast.expr | None) -> list[Part]:
-    """The parts of a `model_config = ConfigDict(...)` (or a dict literal): one per key, or one for
-    the whole of a value rea cannot read key by key."""
-    if isinstance(value, ast.Call) and qual_of(model, value.func) in ("pydantic.ConfigDict", "pydantic.config.ConfigDict") and not value.args:
-        return _config(value.keywords)
-    if isinstance(value, ast.Dict) and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in value.keys):
-        return _config([ast.keyword(arg=k.value, value=v) for k, v in zip(value.keys, value.values)])  # type: ignore[union-attr]
-    return [Part("config", "`model_config`", ast.unparse(value) if value is not None else "", "read")]
+    """The parts of a `model_config = ConfigDict(...)` (or a dict literal, `data_classes.config_items`):
+    one per key, or one for the whole of a value rea cannot read key by key."""
+    items = config_items(model, value)
+    if items is None:
+        return [Part("config", "`model_config`", ast.unparse(value) if value is not None else "", "read")]
+    return _config(items)
 
 
-def _config(keywords: list[ast.keyword]) -> list[Part]:
+def _config(items: list[tuple[object, ast.expr]]) -> list[Part]:
     """One part per configuration key that changes a value or its bytes (a class's keywords too)."""
     parts = []
-    for k in keywords:
-        if k.arg is None:
-            parts.append(Part("config **", "the class's configuration", ast.unparse(k.value), "read"))
-        elif k.arg not in _UNVALUED_CONFIG:
-            role = "write" if k.arg in _WRITE_CONFIG else "read"
-            parts.append(Part(f"config {k.arg}", f"`model_config` key `{k.arg}`", ast.unparse(k.value), role))
+    for key, value in items:
+        if not isinstance(key, str):
+            parts.append(Part("config **", "the class's configuration", ast.unparse(value), "read"))
+        elif key not in _UNVALUED_CONFIG:
+            role = "write" if key in _WRITE_CONFIG else "read"
+            parts.append(Part(f"config {key}", f"`model_config` key `{key}`", ast.unparse(value), role))
     return parts
 
 
@@ -241,6 +239,8 @@ def code_change(old: tuple[Part, ...], new: tuple[Part, ...], defaults: bool = F
     is the keys' concern, not this: only the parts both sides have, or code added or removed.
     A default counts with ``defaults`` (the handler's input: a request may leave the field out;
     a value the SDK wrote holds every key)."""
+    if len(old) == len(new) and all(a.key == b.key and a.digest == b.digest for a, b in zip(old, new)):
+        return None  # (the same code: what every unchanged class gives, at every comparison)
     before = {p.key: p for p in old}
     after = {p.key: p for p in new}
     said: list[str] = []

@@ -65,7 +65,7 @@ class Decoding:
     """Field -> the expression of its default, not made by a factory (`ClassRead.values`; not in the
     repr: a node's repr names its address, and shapes are compared by repr)."""
     node: ast.ClassDef | None = field(default=None, repr=False, compare=False)
-    """The class's definition (its methods' code: `shape._instance_method`)."""
+    """The class's definition (its methods' code: `shape._instance_attribute`)."""
     computed: tuple[str, ...] = ()
     """The `computed_field` properties: a dump writes them as keys after the fields."""
     code: tuple[Part, ...] = field(default=(), repr=False, compare=False)

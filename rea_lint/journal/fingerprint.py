@@ -96,21 +96,20 @@ class Fingerprinter:
         run_named: Callable[[ast.Call], ast.expr | None] | None = None,
         imported_code: Callable[[str], str | None] | None = None,
         path: str = "",
-        method_code: Callable[[ast.expr, str], str | None] | None = None,
-        instance_method: Callable[[str, str], str | None] | None = None,
+        attribute_code: Callable[[ast.expr, str], str | None] | None = None,
+        instance_attribute: Callable[[str, str], str | None] | None = None,
     ) -> None:
         self.m = model
         self.fn = function
         self.path = path
         """The module's file, to name its functions whose code a computation reads (`code_names`)."""
-        self.method_code = method_code
-        """(a parameter's annotation, an attribute) -> the digest of the method or property of that
-        name the annotated project class defines, else None: `order.total()` computes with the
-        code of `Order.total`, which a change can change (its fields are data: not read)."""
-        self.instance_method = instance_method
-        """(a local, an attribute) -> the digest of the method or property of that name of the
-        project class whose instance the local holds (bound once to a run's result, a
-        constructor...), else None."""
+        self.attribute_code = attribute_code
+        """(a parameter's annotation, an attribute) -> the digest of the code the attribute of the
+        annotated project class reads as: a method or property's own (`order.total()` computes
+        with `Order.total`'s code), or what decides a field's value (`class_code.field_code`)."""
+        self.instance_attribute = instance_attribute
+        """(a local, an attribute) -> as `attribute_code`, for the project class whose instance the
+        local holds (bound once to a run's result, a constructor...), else None."""
         self.contexts = frozenset(contexts) if contexts is not None else frozenset(function.contexts)
         self.env = dict(env or {})
         """Parameter name -> how the caller computes the argument (`rendered`): a helper's
@@ -149,8 +148,8 @@ class Fingerprinter:
         self._positions = _param_positions(function)
         self._names: dict[tuple[str, int, frozenset[str], tuple[int, int] | None, _Reading], str] = {}
         """What `_name` rendered (see there)."""
-        self._methods: dict[tuple[str, str], str | None] = {}
-        """(parameter or local, attribute) -> `_method`'s answer."""
+        self._attributes: dict[tuple[str, str], str | None] = {}
+        """(parameter or local, attribute) -> `_attribute`'s answer."""
 
     def of(self, node: ast.AST | None) -> str:
         if node is None:
@@ -328,7 +327,7 @@ class Fingerprinter:
             if constant is not None:
                 return f"C({constant.value!r})"  # as if written in place: `Status.NEW` and `"NEW"` are one value
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            code = self._method(node.value.id, node.attr)
+            code = self._attribute(node.value.id, node.attr)
             if code is not None:  # (`order.total()`, `quote.label` a property: the method's code counts)
                 return self._render_fields(node, depth, stack, reading) + f"D({code})"
         if isinstance(node, ast.Attribute) and self.imported_code is not None:
@@ -479,25 +478,25 @@ class Fingerprinter:
                 return f"D({self._dump(stmt)})"
         return f"G({name})"
 
-    def _method(self, name: str, attr: str) -> str | None:
-        """The digest of the method or property ``attr`` of the class parameter ``name`` is
-        annotated with (a parameter this function does not bind again, not a helper's, whose
-        value is its caller's), or of the class a local's instance is of; once per name and
-        attribute."""
+    def _attribute(self, name: str, attr: str) -> str | None:
+        """The digest of the code attribute ``attr`` reads as (`attribute_code`) in the class the
+        parameter ``name`` is annotated with (a parameter this function does not bind again, not a
+        helper's, whose value is its caller's), or in the class a local's instance is of; once per
+        name and attribute."""
         if name in self.env or name in self.contexts:
             return None
         key = (name, attr)
-        if key not in self._methods:
-            self._methods[key] = None  # (a lookup that renders again meets None, not itself)
+        if key not in self._attributes:
+            self._attributes[key] = None  # (a lookup that renders again meets None, not itself)
             if name not in self._positions:
-                if self.instance_method is not None and name in self.assignments():
-                    self._methods[key] = self.instance_method(name, attr)  # (a local bound once to an instance)
-                return self._methods[key]
+                if self.instance_attribute is not None and name in self.assignments():
+                    self._attributes[key] = self.instance_attribute(name, attr)  # (a local bound once to an instance)
+                return self._attributes[key]
             a = self.fn.node.args
             arg = next((p for p in (*a.posonlyargs, *a.args, *a.kwonlyargs) if p.arg == name), None)
-            if arg is not None and arg.annotation is not None and name not in self.assignments() and self.method_code is not None:
-                self._methods[key] = self.method_code(arg.annotation, attr)
-        return self._methods[key]
+            if arg is not None and arg.annotation is not None and name not in self.assignments() and self.attribute_code is not None:
+                self._attributes[key] = self.attribute_code(arg.annotation, attr)
+        return self._attributes[key]
 
     def _imported_name(self, qual: str) -> str:
         named = f"Q({self.imported(qual) if self.imported is not None else qual})"

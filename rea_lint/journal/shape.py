@@ -819,8 +819,8 @@ class _ShapeBuilder:
                                 imported_constant=partial(_imported_constant, project, mod.path),
                                 run_named=partial(_run_named, project, mod, fn),
                                 imported_code=partial(_imported_code, project, mod.path), path=mod.path,
-                                method_code=partial(_method_code, project, mod))
-        self.fp.instance_method = partial(_instance_method, weakref.ref(self))  # (weak: the builder holds its fingerprinter)
+                                attribute_code=partial(_attribute_code, project, mod))
+        self.fp.instance_attribute = partial(_instance_attribute, weakref.ref(self))  # (weak: the builder holds its fingerprinter)
         self.depth = depth
         self.stack = stack
         self.via = via
@@ -836,7 +836,7 @@ class _ShapeBuilder:
         self._locals: dict[str, list[ast.expr]] | None = None
         self.instances: dict[str, tuple[Decoding, bool, tuple[str, ...] | None] | None] = {}
         """Local name -> `_instance_of` it, once per local whose attribute a fingerprint reads
-        (`_instance_method`: most such reads are fields, each looked up for its class)."""
+        (`_instance_attribute`: most such reads are fields, each looked up for its class)."""
 
     # statements ------------------------------------------------------------------------------
 
@@ -1870,10 +1870,10 @@ def _imported_code(project: _Project, near: str, qual: str) -> str | None:
     return code_digest(found[0].model, found[1].node, found[0].path)
 
 
-def _method_code(project: _Project, mod: _Module, annotation: ast.expr, attr: str) -> str | None:
+def _attribute_code(project: _Project, mod: _Module, annotation: ast.expr, attr: str) -> str | None:
     """The digest of the method (or property) ``attr`` that the project class ``annotation`` names
     defines in its own body (`order: Order`, then `order.total()`), or of what decides the value
-    of its field ``attr`` (`_field_code`), else None (`Fingerprinter.method_code`)."""
+    of its field ``attr`` (`_field_code`), else None (`Fingerprinter.attribute_code`)."""
     inner = optional_of(mod.model, annotation)
     if not isinstance(inner, (ast.Name, ast.Attribute)):
         return None  # (a string annotation, a union: not read)
@@ -1888,11 +1888,11 @@ def _method_code(project: _Project, mod: _Module, annotation: ast.expr, attr: st
     return _field_code(parts, attr, cls.name, f"{cls_path}:{cls.lineno}", defaults=True)  # (the handler's input: a request)
 
 
-def _instance_method(builder: "weakref.ref[_ShapeBuilder]", name: str, attr: str) -> str | None:
+def _instance_attribute(builder: "weakref.ref[_ShapeBuilder]", name: str, attr: str) -> str | None:
     """The digest of the method (or property) ``attr`` of the class whose instance the local
     ``name`` holds, where the builder is sure of it (`_ShapeBuilder._instance_of`: a run's or a
     call's result the journal replays, a constructor, `get(...) or Cart()`), or of what decides
-    the value of its field ``attr`` (`_field_code`), else None (`Fingerprinter.instance_method`)."""
+    the value of its field ``attr`` (`_field_code`), else None (`Fingerprinter.instance_attribute`)."""
     shaping = builder()
     if shaping is None:
         return None
