@@ -16,7 +16,8 @@ from typing import Callable, NamedTuple
 
 from rea_lint.model import Model
 
-__all__ = ["NEVER_TAKES", "ClassLookup", "ClassRead", "FieldKind", "config_items", "default_of", "is_classvar", "optional_of", "read_class", "qual_of"]
+__all__ = ["NEVER_TAKES", "ClassLookup", "ClassRead", "FieldKind", "config_items", "decoder_kind", "default_of", "is_classvar", "optional_of",
+           "read_class", "qual_of"]
 
 ClassLookup = Callable[[Model, str, ast.expr], "tuple[Model, ast.ClassDef, str] | None"]
 """(a module's model, its file, an expression naming a class at its top level) -> the class's
@@ -37,8 +38,10 @@ _METHOD_DECORATORS = frozenset({
     "pydantic.field_validator", "pydantic.field_serializer",
 })
 """Decorators of a method that leave which keys a value must hold as they are (a field
-validator runs on a value given; `model_validator`, `root_validator` and `validator(always=...)`
-can fill a missing one in, `model_serializer` writes other keys; `computed_field` is read apart)."""
+validator runs on a value given; `model_validator` (but `mode="after"`), `root_validator` and
+`validator(always=...)` can fill a missing one in, `model_serializer` writes other keys;
+`computed_field` is read apart)."""
+_MODEL_VALIDATORS = frozenset({"pydantic.model_validator", "pydantic.functional_validators.model_validator"})
 _COMPUTED_FIELD = frozenset({"pydantic.computed_field", "pydantic.fields.computed_field"})
 _COMPUTED_KEYWORDS = frozenset({"repr", "return_type", "description", "title", "examples", "json_schema_extra", "deprecated"})
 """`computed_field(...)` arguments that leave the key it writes as the property's name (not `alias`)."""
@@ -246,6 +249,9 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
                     named = [a.value for a in deco.args if isinstance(a, ast.Constant) and isinstance(a.value, str)] if isinstance(deco, ast.Call) else []
                     every = not named or "*" in named or (isinstance(deco, ast.Call) and len(named) != len(deco.args))
                     serialized.update({"*"} if every else named)
+                if _after_validator(model, deco):
+                    loose = True  # (it may set a field to anything: what each holds is its concern, `class_code`'s)
+                    continue
                 if qual_of(model, target) not in _METHOD_DECORATORS and not (
                         isinstance(target, ast.Attribute) and target.attr in ("setter", "getter", "deleter")):
                     return None
@@ -260,6 +266,30 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
     computed = [c for c in computed if c not in defaults]
     return ClassRead(kind, fields, defaults, optional, forbid, direct, held, kinds, factories, allow, values, frozenset(serialized),
                      tuple(computed))
+
+
+def decoder_kind(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, depth: int = 0) -> str | None:
+    """`pydantic` for a pydantic model, `dataclass` for a dataclass, whether or not `read_class`
+    can list its fields: the classes whose code restate-sdk's default serde decodes a value with
+    (a `TypedDict`, an `Enum` or a plain class it reads as plain JSON); else None."""
+    if any(qual_of(model, d.func if isinstance(d, ast.Call) else d) in _DATACLASS for d in cls.decorator_list):
+        return "dataclass"
+    for base in cls.bases:
+        if qual_of(model, base) in _PYDANTIC_BASES:
+            return "pydantic"
+        found = lookup(model, path, base) if depth < 8 else None
+        if found is not None and decoder_kind(found[0], found[1], found[2], lookup, depth + 1) == "pydantic":
+            return "pydantic"
+    return None
+
+
+def _after_validator(model: Model, deco: ast.expr) -> bool:
+    """`@model_validator(mode="after")`: it runs on an instance made from every field, so a value
+    must hold the same keys to decode, and it has the same fields to dump (a `mode="before"` or
+    `"wrap"` one may fill a missing key in, and is not read)."""
+    return (isinstance(deco, ast.Call) and qual_of(model, deco.func) in _MODEL_VALIDATORS and not deco.args
+            and len(deco.keywords) == 1 and deco.keywords[0].arg == "mode"
+            and isinstance(deco.keywords[0].value, ast.Constant) and deco.keywords[0].value.value == "after")
 
 
 def qual_of(model: Model, node: ast.expr) -> str | None:

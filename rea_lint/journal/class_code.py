@@ -12,7 +12,10 @@ changes none), so such a change is never a certain break: `rea diff` says unknow
 A `Part` is one such piece of a class, bases' first. Plain methods and properties are not parts
 (they run only when code calls them, and a fingerprint counts them there), nor are docstrings
 and descriptions. A field's default is one that counts only for the handler's input: a request
-may leave the field out (p140, p141), where a value the SDK wrote holds every key.
+may leave the field out (p140, p141), where a value the SDK wrote holds every key. A field's part
+also holds the code of the classes its annotation names (`Part.held`): what a field read counts
+by (`field_code`, p143, p147), and what an instance used whole counts by (`whole_code`: `str(q)`,
+`[i.model_dump() for i in cart.items]`, p142, p145, p146).
 """
 
 from __future__ import annotations
@@ -21,11 +24,11 @@ import ast
 import hashlib
 from typing import NamedTuple
 
-from rea_lint.data_classes import ClassLookup, config_items, default_of, is_classvar, qual_of
+from rea_lint.data_classes import ClassLookup, config_items, decoder_kind, default_of, is_classvar, qual_of
 from rea_lint.journal.fingerprint import code_digest
 from rea_lint.model import Model
 
-__all__ = ["Part", "class_code", "code_change", "field_code"]
+__all__ = ["Part", "class_code", "code_change", "field_code", "whole_code"]
 
 _READ_DECORATORS = frozenset({
     "pydantic.field_validator", "pydantic.model_validator", "pydantic.validator", "pydantic.root_validator",
@@ -61,42 +64,63 @@ class Part(NamedTuple):
     """The fields it is about (a field's own name; those a field validator names); () for all."""
     node: ast.expr | None = None
     """A field's annotation or default (written out only for a message: most are never named)."""
+    held: str = ""
+    """A field's: the digest of the whole code (`whole_code`) of the project classes its annotation
+    names (`address: Address`, `items: list[Item]`), "" for none. A value read from the field, or
+    through it (`order.address.city`), is decoded with their code too."""
 
     @property
     def shown(self) -> str:
         return ast.unparse(self.node) if self.node is not None else self.text
 
 
-def class_code(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, turn: object = None, depth: int = 0) -> tuple[Part, ...]:
+def class_code(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, turn: object = None, depth: int = 0,
+               within: frozenset[int] = frozenset()) -> tuple[Part, ...]:
     """The value code of ``cls`` (in ``model``'s module, at ``path``), bases' first, as far as
-    ``lookup`` finds the bases; read once per class and ``turn`` (`Decoding.of`'s)."""
-    key = ("class-code", id(cls), turn)
+    ``lookup`` finds the bases; read once per class and ``turn`` (`Decoding.of`'s). ``within``: the
+    classes whose fields are being read around this one (a class that holds itself, or one that
+    holds it, is named there, not read again); one reading per place in that nesting, so a
+    class's code is the same text whichever class was read first."""
+    key = ("class-code", id(cls), turn, within)
     found = model.memo.get(key)
     if found is None:
-        found = model.memo[key] = _read(model, cls, path, lookup, turn, depth)
+        found = model.memo[key] = _read(model, cls, path, lookup, turn, depth, within)
     return found
 
 
-def field_code(parts: tuple[Part, ...], name: str, defaults: bool = False) -> str | None:
+def whole_code(name: str, parts: tuple[Part, ...], defaults: bool = False) -> str:
+    """The digest of everything in ``parts`` (the value code of the class ``name``) that decides
+    what an instance holds and writes: its fields and their annotations, the code that reads and
+    writes them, and the classes they hold; its defaults too with ``defaults`` (the handler's
+    input). What a value used whole (`str(order)`, `json.dumps(order.model_dump())`) counts by.
+    (The name keeps two classes of the same fields apart in a message, `fingerprint.name_digest`.)"""
+    text = name + "\0" + "\0".join(f"{p.key}\1{p.digest}\1{p.held}" for p in parts if defaults or p.role != "default")
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def field_code(parts: tuple[Part, ...], name: str, defaults: bool = False, held: bool = True) -> str | None:
     """The digest of what decides the value of field ``name`` of an instance (`order.price`): its
     annotation and the code that runs when a value is decoded or made, for that field or for
-    all, and with ``defaults`` (the handler's input: a caller may leave the field out) its
-    default; None if ``name`` is not a field the parts declare."""
+    all, with ``defaults`` (the handler's input: a caller may leave the field out) its default,
+    and with ``held`` the whole code of the classes it holds (`Part.held`); None if ``name`` is
+    not a field the parts declare."""
     if not any(p.role == "field" and p.fields == (name,) for p in parts):
         return None
     own = ("field", "default") if defaults else ("field",)
-    read = [p.digest for p in parts if (p.role in own and p.fields == (name,))
+    read = [p.digest + (p.held if held else "") for p in parts if (p.role in own and p.fields == (name,))
             or (p.role == "read" and (not p.fields or name in p.fields or "*" in p.fields))]
     return hashlib.sha1("\0".join(read).encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def _read(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, turn: object, depth: int) -> tuple[Part, ...]:
+def _read(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, turn: object, depth: int,
+          within: frozenset[int]) -> tuple[Part, ...]:
     parts: dict[str, Part] = {}
+    inside = within | {id(cls)}
     if depth < 8:
         for base in cls.bases:
             found = lookup(model, path, base)
             if found is not None:
-                for part in class_code(found[0], found[1], found[2], lookup, turn, depth + 1):
+                for part in class_code(found[0], found[1], found[2], lookup, turn, depth + 1, inside):
                     parts[part.key] = part
     parts.update((p.key, p) for p in _config([(k.arg, k.value) for k in cls.keywords]))
     for stmt in cls.body:
@@ -105,7 +129,8 @@ def _read(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, turn:
             if name == "model_config":
                 parts.update((p.key, p) for p in _config_of(model, stmt.value))
             elif not name.startswith("_") and not is_classvar(model, stmt.annotation):
-                parts[f"field {name}"] = Part(f"field {name}", "", _spelled(model, stmt.annotation), "field", (name,), stmt.annotation)
+                parts[f"field {name}"] = Part(f"field {name}", "", _spelled(model, stmt.annotation), "field", (name,), stmt.annotation,
+                                              _held(model, path, stmt.annotation, lookup, turn, inside))
                 default, factory = default_of(model, stmt.value) if stmt.value is not None else (None, None)
                 made = default if default is not None else factory
                 if made is not None:  # (`= "EUR"`, `Field(default="EUR", description=...)`, a factory: not the description)
@@ -125,6 +150,53 @@ def _read(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, turn:
                 parts[f"def {stmt.name}"] = Part(f"def {stmt.name}", f"`{stmt.name}` ({path}:{stmt.lineno})",
                                                  code_digest(model, stmt, path), role, fields)
     return tuple(parts.values())
+
+
+_NOT_CLASSES = ("builtins.", "typing.", "typing_extensions.", "collections.", "datetime.", "decimal.", "uuid.", "enum.", "pydantic.")
+"""Where a name in an annotation names no project class (not looked up)."""
+
+
+def _held(model: Model, path: str, annotation: ast.expr, lookup: ClassLookup, turn: object, within: frozenset[int]) -> str:
+    """`Part.held` for a field annotated ``annotation``: the whole code of each project class it
+    names, anywhere in it (`Address`, `list[Item]`, `dict[str, Item] | None`, `"Node"`)."""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            annotation = ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return ""
+    held = []
+    for node in _named_in(annotation):
+        if (model.qualify(node) or "").startswith(_NOT_CLASSES):
+            continue
+        found = lookup(model, path, node)
+        if found is None:
+            continue
+        if id(found[1]) in within or len(within) > 6:
+            held.append(f"{found[1].name}^")  # (a class that holds itself, or one that holds it: its name)
+        elif decoder_kind(*found, lookup) is None:
+            held.append(code_digest(found[0], found[1], found[2]))  # (an `Enum`, a `TypedDict`: pydantic reads it by its source)
+        else:
+            held.append(whole_code(found[1].name, class_code(found[0], found[1], found[2], lookup, turn, 0, within)))
+    return ",".join(held)
+
+
+def _named_in(annotation: ast.expr) -> list[ast.expr]:
+    """The names and attribute chains in an annotation (`list[models.Item]`: `list`, `models.Item`),
+    a string inside it read as what it spells."""
+    out: list[ast.expr] = []
+    stack = [annotation]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            out.append(node)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                stack.append(ast.parse(node.value, mode="eval").body)
+            except SyntaxError:
+                pass
+        elif isinstance(node, ast.expr):
+            stack.extend(n for n in ast.iter_child_nodes(node) if isinstance(n, ast.expr))
+    return out
 
 
 _UNVALUED_CONFIG = frozenset({

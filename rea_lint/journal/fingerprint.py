@@ -4,7 +4,9 @@ The protocol compares values (a call's parameter bytes, a state value, a key com
 run time). Source cannot say what bytes a value serializes to, but it can say how the value
 is computed: the expression, with each local name replaced by the expressions assigned to it
 that may reach the use (those above it, and below it in a loop around both; the one just above
-it, run right before it every time, as that expression itself), parameters by their position,
+it, run right before it every time, as that expression itself), parameters by their position
+(and, where one holding a decoded model is used whole, `str(order)`, by its class's code too:
+replay decodes it again with the new class),
 plain class attributes that hold a literal by that literal, module constants by their value, module
 functions and classes by their code, imported names by their module's own name and theirs, and
 a result the journal replays by what recorded it (a run by its name, a call by the handler
@@ -96,8 +98,10 @@ class Fingerprinter:
         run_named: Callable[[ast.Call], ast.expr | None] | None = None,
         imported_code: Callable[[str], str | None] | None = None,
         path: str = "",
-        attribute_code: Callable[[ast.expr, str], str | None] | None = None,
-        instance_attribute: Callable[[str, str], str | None] | None = None,
+        attribute_code: Callable[[ast.expr, str], tuple[str, str] | None] | None = None,
+        instance_attribute: Callable[[str, str], tuple[str, str] | None] | None = None,
+        instance_code: Callable[[str], str | None] | None = None,
+        chain_code: Callable[[str, tuple[str, ...]], tuple[str, str] | None] | None = None,
     ) -> None:
         self.m = model
         self.fn = function
@@ -106,10 +110,22 @@ class Fingerprinter:
         self.attribute_code = attribute_code
         """(a parameter's annotation, an attribute) -> the digest of the code the attribute of the
         annotated project class reads as: a method or property's own (`order.total()` computes
-        with `Order.total`'s code), or what decides a field's value (`class_code.field_code`)."""
+        with `Order.total`'s code), or what decides a field's value (`class_code.field_code`);
+        with the code of the classes the field holds, and without (the two are one for a method)."""
         self.instance_attribute = instance_attribute
         """(a local, an attribute) -> as `attribute_code`, for the project class whose instance the
         local holds (bound once to a run's result, a constructor...), else None."""
+        self.instance_code = instance_code
+        """A parameter or local -> the digest of the whole code (`class_code.whole_code`) of the
+        project class whose instance it holds, decoded from the journal (the handler's input, a
+        run's result...), else None. A value used whole (`str(order)`, `[i.model_dump() for i in
+        cart.items]` through the field, `json.dumps(order.model_dump())`) is what that code
+        decodes and writes, where a field read counts by that field's code (`_attribute`)."""
+        self.chain_code = chain_code
+        """(a parameter or local, the attributes read through it) -> as `attribute_code`, for the last
+        attribute of `order.address.city`, in the class each field before it holds (`Address`), with
+        what decides those fields' own values; None where a field before it may hold another class
+        or none (`Optional[Address]`, `list[Item]`): then the first field counts whole."""
         self.contexts = frozenset(contexts) if contexts is not None else frozenset(function.contexts)
         self.env = dict(env or {})
         """Parameter name -> how the caller computes the argument (`rendered`): a helper's
@@ -146,16 +162,40 @@ class Fingerprinter:
         """id of what a plain `name = value` or `name += value` assigns (in `assignments`) ->
         its block, its index there, its end, and the expression it may be read as (`_inlined`)."""
         self._positions = _param_positions(function)
-        self._names: dict[tuple[str, int, frozenset[str], tuple[int, int] | None, _Reading], str] = {}
+        self._names: dict[tuple[str, int, frozenset[str], tuple[int, int] | None, _Reading, bool], str] = {}
         """What `_name` rendered (see there)."""
-        self._attributes: dict[tuple[str, str], str | None] = {}
+        self._attributes: dict[tuple[str, str], tuple[str, str] | None] = {}
         """(parameter or local, attribute) -> `_attribute`'s answer."""
+        self._wholes: dict[str, str] = {}
+        """Parameter or local -> what `_whole` appends to it."""
+        self._chains: dict[tuple[str, tuple[str, ...]], tuple[str, str] | None] = {}
+        """(parameter or local, attributes) -> `_chained`'s code."""
+        self._classed: set[str] = set()
+        """The digests a fingerprint holds only where classes count (`with_and_without_classes`):
+        an instance's whole code, and a field's code with that of the classes it holds."""
+        self._classes = True
+        """Whether an instance used whole counts its class's code here (`of`)."""
 
     def of(self, node: ast.AST | None) -> str:
         if node is None:
             return "None"
         text = self._render(node, 0, frozenset())
         return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16] + _code_read(text)
+
+    def with_and_without_classes(self, node: ast.AST, found: str | None = None) -> tuple[str, str]:
+        """``node``'s fingerprint (`of`; ``found``, if it is known), and the one in which an instance
+        used whole does not count its class's code (`instance_code`): for a value whose class
+        `journal.encoding` compares itself, keys and code. Rendered again only where some instance
+        is used whole."""
+        if found is None:
+            found = self.of(node)
+        if not self._classed or not any(d in self._classed for d in _CODE.findall(found)):
+            return found, found
+        self._classes = False
+        try:
+            return found, self.of(node)
+        finally:
+            self._classes = True
 
     def rendered(self, node: ast.AST) -> str:
         """The computation behind ``node`` as text (what `of` hashes): a helper's `env`."""
@@ -330,6 +370,10 @@ class Fingerprinter:
             code = self._attribute(node.value.id, node.attr)
             if code is not None:  # (`order.total()`, `quote.label` a property: the method's code counts)
                 return self._render_fields(node, depth, stack, reading) + f"D({code})"
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute) and self.chain_code is not None:
+            chained = self._chained(node, depth, stack)
+            if chained is not None:  # (`order.address.city`: `Address.city`'s code, not all of `Address`'s)
+                return chained
         if isinstance(node, ast.Attribute) and self.imported_code is not None:
             head = node.value
             while isinstance(head, ast.Attribute):
@@ -391,7 +435,7 @@ class Fingerprinter:
         """A name's computation, once per (name, depth, stack, use): a local read as the
         expressions assigned before it reads other locals so again (`b = a + a; c = b + b`),
         and without the memo each read renders its whole chain anew, twice as often per step."""
-        key = (name, depth, stack, at, reading)
+        key = (name, depth, stack, at, reading, self._classes)
         found = self._names.get(key)
         if found is None:
             found = self._names[key] = self._name_uncached(name, depth, stack, at, reading)
@@ -399,6 +443,8 @@ class Fingerprinter:
 
     def _name_uncached(self, name: str, depth: int, stack: frozenset[str], at: tuple[int, int] | None, reading: _Reading) -> str:
         held = self._held(name, depth, stack, at, reading)
+        if self.instance_code is not None and (name in self._positions or (self._assigned is not None and name in self._assigned)):
+            held += self._whole(name, reading)
         mutated = self.assignments() and self._mutated.get(name)
         if not mutated or name in stack or name in self.contexts:
             return held
@@ -478,25 +524,70 @@ class Fingerprinter:
                 return f"D({self._dump(stmt)})"
         return f"G({name})"
 
+    def _whole(self, name: str, reading: _Reading) -> str:
+        """The class code a parameter's or local's instance counts by where it is used whole
+        (`instance_code`), "" where an attribute read counts by its own code (`_attribute`), or
+        it holds no instance rea is sure of."""
+        if self.instance_code is None or not self._classes or name in self.contexts or (reading is not None and reading[0] == "present"):
+            return ""
+        if reading is not None and reading[0] == "attr" and self._attribute(name, reading[1]) is not None:
+            return ""
+        found = self._wholes.get(name)
+        if found is None:
+            code = self.instance_code(name) if name not in self.env else None
+            found = self._wholes[name] = f"D({code})" if code is not None else ""
+            if code is not None:
+                self._classed.add(code)
+        return found
+
     def _attribute(self, name: str, attr: str) -> str | None:
         """The digest of the code attribute ``attr`` reads as (`attribute_code`) in the class the
         parameter ``name`` is annotated with (a parameter this function does not bind again, not a
         helper's, whose value is its caller's), or in the class a local's instance is of; once per
-        name and attribute."""
+        name and attribute (with the classes a field holds where classes count, `_classes`)."""
         if name in self.env or name in self.contexts:
             return None
         key = (name, attr)
         if key not in self._attributes:
             self._attributes[key] = None  # (a lookup that renders again meets None, not itself)
+            found = None
             if name not in self._positions:
                 if self.instance_attribute is not None and name in self.assignments():
-                    self._attributes[key] = self.instance_attribute(name, attr)  # (a local bound once to an instance)
-                return self._attributes[key]
-            a = self.fn.node.args
-            arg = next((p for p in (*a.posonlyargs, *a.args, *a.kwonlyargs) if p.arg == name), None)
-            if arg is not None and arg.annotation is not None and name not in self.assignments() and self.attribute_code is not None:
-                self._attributes[key] = self.attribute_code(arg.annotation, attr)
-        return self._attributes[key]
+                    found = self.instance_attribute(name, attr)  # (a local bound once to an instance)
+            else:
+                a = self.fn.node.args
+                arg = next((p for p in (*a.posonlyargs, *a.args, *a.kwonlyargs) if p.arg == name), None)
+                if arg is not None and arg.annotation is not None and name not in self.assignments() and self.attribute_code is not None:
+                    found = self.attribute_code(arg.annotation, attr)
+            if found is not None and found[0] != found[1]:
+                self._classed.add(found[0])
+            self._attributes[key] = found
+        found = self._attributes[key]
+        return None if found is None else found[0] if self._classes else found[1]
+
+    def _chained(self, node: ast.Attribute, depth: int, stack: frozenset[str]) -> str | None:
+        """An attribute read through fields of a parameter's or local's instance (`order.address.city`),
+        rendered as the name and the attributes with the code they read (`chain_code`), or None."""
+        attrs = [node.attr]
+        head: ast.expr = node.value
+        while isinstance(head, ast.Attribute):
+            attrs.append(head.attr)
+            head = head.value
+        if not isinstance(head, ast.Name) or head.id in self.env or head.id in self.contexts or self._unbound(head.id):
+            return None
+        chain = tuple(reversed(attrs))
+        key = (head.id, chain)
+        if key not in self._chains:
+            found = self.chain_code(head.id, chain) if self.chain_code is not None else None
+            if found is not None and found[0] != found[1]:
+                self._classed.add(found[0])
+            self._chains[key] = found
+        found = self._chains[key]
+        if found is None or self._attribute(head.id, chain[0]) is None:
+            return None
+        at = (head.lineno, head.col_offset) if hasattr(head, "lineno") else None
+        root = self._name(head.id, depth + 1, stack, at, ("attr", chain[0]))
+        return f"(Chain {root} {'.'.join(chain)})D({found[0] if self._classes else found[1]})"
 
     def _imported_name(self, qual: str) -> str:
         named = f"Q({self.imported(qual) if self.imported is not None else qual})"
@@ -613,7 +704,8 @@ class Fingerprinter:
 
 _Reading = Union[tuple[str, str], None]
 """Which attribute of a value is read where it is rendered: `("attr", a)`, the value's own;
-`("made", a)`, that of what the callable makes (`Model(**d).a`)."""
+`("made", a)`, that of what the callable makes (`Model(**d).a`); `("present", "")`: only whether
+it is there (`_tests_presence`)."""
 _VALIDATING = frozenset({"model_validate", "model_validate_json", "parse_obj", "parse_raw"})
 """A pydantic model's class methods that make an instance from one mapping or JSON document."""
 
@@ -622,6 +714,8 @@ def _child_reading(node: ast.AST, field: str, reading: _Reading) -> _Reading:
     """What is read of ``node``'s child ``field``: an attribute's value has that attribute read;
     the callable of a call made with keywords only (or a pydantic model's `model_validate`)
     whose result has attribute ``a`` read makes something whose ``a`` is read."""
+    if field in ("left", "operand") and _tests_presence(node):
+        return ("present", "")
     if isinstance(node, ast.Attribute) and field == "value":
         if reading is not None and reading[0] == "made" and node.attr in _VALIDATING:
             return reading
@@ -630,6 +724,15 @@ def _child_reading(node: ast.AST, field: str, reading: _Reading) -> _Reading:
         if not node.args or (isinstance(node.func, ast.Attribute) and node.func.attr in _VALIDATING):
             return ("made", reading[1])
     return None
+
+
+def _tests_presence(node: ast.AST) -> bool:
+    """Does ``node`` test only whether its operand is there (`x is None`, `x is not None`, `not x`),
+    which a model's code does not decide (an instance is never None, and never false)?"""
+    if isinstance(node, ast.UnaryOp):
+        return isinstance(node.op, ast.Not)
+    return (isinstance(node, ast.Compare) and all(isinstance(o, (ast.Is, ast.IsNot)) for o in node.ops)
+            and all(isinstance(c, ast.Constant) and c.value is None for c in node.comparators))
 
 
 def _field_view(cls: ast.ClassDef, field: str, module_classes: set[str]) -> ast.ClassDef | None:

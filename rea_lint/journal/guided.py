@@ -217,7 +217,7 @@ class _Guided:
                     continue
                 elif why is not None:
                     name = why.split(" ", 1)[0]
-                    if rec.get(name).fingerprint == op.get(name).fingerprint:  # (the same computation, another class)
+                    if rec.get(name).same_computation(op.get(name)):  # (the same computation, another class)
                         soft = f"`{op.text}`: its {why}; rea cannot tell whether the bytes (which replay compares) are the same"
                     else:
                         changed = code_names(rec.get(name).fingerprint, op.get(name).fingerprint)

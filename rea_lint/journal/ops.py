@@ -130,6 +130,10 @@ class Field:
     """For a payload that is a whole pydantic model or dataclass (the handler's input forwarded,
     a run's result stored): the keys its dump writes (`journal.encoding`). The same computation
     writes other bytes when the class now writes other keys."""
+    computed: str = ""
+    """For a payload: the fingerprint without the code of the class an instance used whole is
+    decoded with (`Fingerprinter.with_and_without_classes`), which ``writes`` compares itself,
+    keys and code, where rea reads it; "" where it is ``fingerprint``."""
 
     @staticmethod
     def of_literal(value: object, text: str) -> "Field":
@@ -142,7 +146,15 @@ class Field:
             if isinstance(self.literal, dict) or isinstance(other.literal, dict):
                 return self.fingerprint == other.fingerprint
             return self.literal == other.literal and type(self.literal) is type(other.literal)
-        return self.fingerprint == other.fingerprint and self.rewritten(other) is None
+        return self.same_computation(other) and self.rewritten(other) is None
+
+    def same_computation(self, other: "Field") -> bool:
+        """Do the two compute their value the same way? Where rea reads the class one of them is
+        written as, by the computation alone (`writes` compares the class, or says it is read on
+        one side only); else, with the code of the classes the values they read are decoded with."""
+        if self.writes is not None or other.writes is not None:
+            return (self.computed or self.fingerprint) == (other.computed or other.fingerprint)
+        return self.fingerprint == other.fingerprint
 
     def rewritten(self, other: "Field") -> str | None:
         """How ``other``'s value (the new code's) is written otherwise than this one's, where rea
@@ -168,7 +180,7 @@ class Field:
         if self.writes is None and other.writes is None:
             return None
         if self.writes is None or other.writes is None:
-            if self.fingerprint != other.fingerprint:
+            if not self.same_computation(other):
                 return None  # (another computation: that is the change to name)
             known = self.writes or other.writes
             now, then = ("the old", "the new") if other.writes is None else ("the new", "the old")

@@ -16,18 +16,19 @@ SDK journals a command when the context method is called, not when it is awaited
 from __future__ import annotations
 
 import ast
+import hashlib
 import os
 import posixpath
 import weakref
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import PurePosixPath
-from typing import Any, Iterable, Iterator, Mapping, Sequence, Union
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, Union
 
 from rea_lint.config import DEFAULT, ReaConfig
-from rea_lint.data_classes import optional_of
+from rea_lint.data_classes import decoder_kind, optional_of
 from rea_lint.engine import tree_mode
-from rea_lint.journal.class_code import Part, class_code, field_code
+from rea_lint.journal.class_code import Part, class_code, field_code, whole_code
 from rea_lint.journal.decoding import Decoding
 from rea_lint.journal.encoding import Writes
 from rea_lint.journal.fingerprint import Fingerprinter, Passed, code_digest, module_constant, name_digest
@@ -38,6 +39,10 @@ from rea_lint.prefilter import may_define_handlers
 from rea_lint.project import _Resolver, import_roots, package_of, relative_import
 from rea_lint.rules.base import memo
 from rea_lint.syntax import explain_syntax_error
+
+_Resolve = Callable[["_Module", ast.expr, bool], Any]
+"""(a module, an annotation of it, whether `Optional[X]` is read as X) -> what a class is read as
+(`_Project.annotated`: its decoding; `_Project.annotated_code`: its code)."""
 
 __all__ = [
     "Anchor",
@@ -485,6 +490,9 @@ class _Project:
         self._classes: dict[tuple[str, str], tuple[Model, ast.ClassDef, str] | None] = {}
         """(file, name) -> `class_at`, for the turn of ``_classes_turn`` only."""
         self._classes_turn: str | None = None
+        self._wholes: dict[tuple[int, str, bool], tuple[tuple[Part, ...], str]] = {}
+        """(id of a class's parts, its name, whether defaults count) -> the parts and `whole_of` them,
+        for the file being shaped (a handler's input class is named by many of its handlers)."""
         self._rooted: dict[tuple[str, str, int], str | None] = {}
         """(module name, importing file's directory, its package depth) -> `_from_roots`."""
 
@@ -504,6 +512,7 @@ class _Project:
         finally:
             self._turn = None
             self._classes = {}
+            self._wholes = {}
             if path not in self._kept:
                 self._loaded.pop(path, None)
         read = [path, *(p for p in self._lookups.values() if p is not None)]
@@ -724,6 +733,30 @@ class _Project:
             annotation = optional_of(mod.model, annotation)
         return Decoding.of(mod.model, mod.path, annotation, self.class_at, self._turn)
 
+    def annotated_code(self, mod: _Module, annotation: ast.expr | None, optional: bool, defaults: bool = False) -> str | None:
+        """The whole code (`class_code.whole_code`, named for `code_names`) of the pydantic model or
+        dataclass an annotation of ``mod`` names, as `annotated` reads it, whether or not rea can
+        list its fields (a `model_validator(mode="before")`, an alias...); None for another class
+        (a `TypedDict` is decoded as plain JSON, whatever its code) or none of the project's."""
+        annotation = _unquoted(annotation)
+        if annotation is None:
+            return None
+        inner = optional_of(mod.model, annotation) if optional else annotation
+        found = self.class_at(mod.model, mod.path, inner) if isinstance(inner, (ast.Name, ast.Attribute)) else None
+        if found is None or decoder_kind(*found, self.class_at) is None:
+            return None
+        model, cls, path = found
+        return self.whole_of(cls.name, class_code(model, cls, path, self.class_at, self._turn), defaults, f"{path}:{cls.lineno}")
+
+    def whole_of(self, name: str, parts: tuple[Part, ...], defaults: bool, where: str) -> str:
+        """`whole_code` of the class ``name`` (at ``where``), named for `code_names`; once per class
+        and file shaped."""
+        key = (id(parts), name, defaults)
+        found = self._wholes.get(key)
+        if found is None or found[0] is not parts:
+            found = self._wholes[key] = parts, name_digest(whole_code(name, parts, defaults), f"`{name}` ({where})")
+        return found[1]
+
 
 # --- building one function's shape -----------------------------------------------------------
 
@@ -821,6 +854,8 @@ class _ShapeBuilder:
                                 imported_code=partial(_imported_code, project, mod.path), path=mod.path,
                                 attribute_code=partial(_attribute_code, project, mod))
         self.fp.instance_attribute = partial(_instance_attribute, weakref.ref(self))  # (weak: the builder holds its fingerprinter)
+        self.fp.instance_code = partial(_instance_code, weakref.ref(self))
+        self.fp.chain_code = partial(_chain_code, weakref.ref(self))
         self.depth = depth
         self.stack = stack
         self.via = via
@@ -1410,16 +1445,24 @@ class _ShapeBuilder:
         serde = "default" if not given else self._sdk_serde(given[0]) if target is False and len(given) == 1 else None
         if serde is not None:
             made = self._field(shown, empty=None)  # (None is written as no bytes, "" as '""')
-            writes = (self._writes(shown, target, pydantic_only=serde == "pydantic")
-                      if shown is not None and not made.is_literal else None)
-            return replace(made, writes=writes) if writes is not None else made
+            if shown is None or made.is_literal:
+                return made
+            writes = self._writes(shown, target, pydantic_only=serde == "pydantic")
+            # (where `writes` compares the class, its keys and code, the computation is compared without it)
+            computed = self.fp.with_and_without_classes(shown, made.fingerprint)[1]
+            if writes is None and computed == made.fingerprint:
+                return made  # (`computed` is read where a side has `writes`, or the two fingerprints differ)
+            return replace(made, writes=writes, computed=computed)
         texts = ", ".join(_text(n) for n in nodes if n is not None)
         made = Field(text=texts, fingerprint="|".join(self.fp.of(n) for n in nodes))
         if target is not False or len(given) != 1 or shown is None:
             return made
         # a serde of the project's own: the keys are a change if it writes them (rea cannot tell)
         writes = self._writes(shown, False)
-        return replace(made, writes=replace(writes, through=_text(given[0]))) if writes is not None else made
+        if writes is None:
+            return made
+        pairs = [self.fp.with_and_without_classes(n) for n in nodes if n is not None]
+        return replace(made, writes=replace(writes, through=_text(given[0])), computed="|".join(p[1] for p in pairs))
 
     def _failure(self, call: ast.Call, params: Sequence[str], message: str, code: str) -> Field:
         """A rejection's failure: its message and code (500 when none is given, as the SDK's
@@ -1456,10 +1499,11 @@ class _ShapeBuilder:
             if spelled is not None and spelled.is_literal and serde_kind is not None:
                 fields["value"] = spelled  # (`resolve("done")`: the SDK's serdes write a literal as JSON, p119)
             else:
-                value = Field(text=", ".join(_text(a) for a in args), fingerprint="|".join(self.fp.of(a) for a in args) + f"|{method}")
+                pairs = [self.fp.with_and_without_classes(a) for a in args]
                 writes = (self._promise_writes(made, args[0], serde, serde_kind)
                           if method == "resolve" and len(args) == 1 and not node.keywords else None)
-                fields["value"] = replace(value, writes=writes) if writes is not None else value
+                fields["value"] = Field(text=", ".join(_text(a) for a in args), fingerprint="|".join(p[0] for p in pairs) + f"|{method}",
+                                        writes=writes, computed="|".join(p[1] for p in pairs) + f"|{method}")
         return Step(self._op(kind, node, fields))
 
     def _promise_writes(self, made: ast.Call, value: ast.expr, serde: ast.expr | None, kind: str | None) -> Writes | None:
@@ -1535,12 +1579,14 @@ class _ShapeBuilder:
         return Op(kind, fields, self.mod.path, getattr(node, "lineno", 0), getattr(node, "col_offset", 0), source_text(node), self.via,
                   decoded)
 
-    def _decoded(self, call: ast.Call, method: str, whole: bool = False) -> Decoding | None:
+    def _decoded(self, call: ast.Call, method: str, whole: bool = False, resolve: "_Resolve | None" = None) -> Any:
         """The class the SDK decodes the journaled result of ``ctx.run/run_typed/get`` into, as
         restate-sdk 1.3 picks it: a `PydanticJsonSerde(Model)`; with the default serde, the
         `type_hint=` given, else (a run) the action's return annotation (`run_typed` takes an
         `Optional[Model]` as `Model`, unless ``whole`` asks for a result that is always an
-        instance). None: plain JSON, another serde, or a class rea cannot read."""
+        instance). None: plain JSON, another serde, or a class rea cannot read. ``resolve``: what to
+        make of the class's annotation instead of its decoding (`_Project.annotated_code`)."""
+        resolve = resolve or self.p.annotated
         action: ast.expr | None = None
         params: tuple[str, ...]
         if method == "run_typed":
@@ -1564,11 +1610,11 @@ class _ShapeBuilder:
                 return None  # (a serde made elsewhere)
             made = self.m.qualify(serde.func, self.fn)
             if made in ("restate.serde.PydanticJsonSerde", "restate.PydanticJsonSerde") and len(serde.args) == 1 and not serde.keywords:
-                return self._named(serde.args[0])
+                return self._named(serde.args[0], resolve)
             if made not in ("restate.serde.DefaultSerde", "restate.DefaultSerde") or serde.args or serde.keywords:
                 return None
         if hint is not None:
-            return self._named(hint)
+            return self._named(hint, resolve)
         if action is None:
             return None
         if isinstance(action, ast.Call) and self.m.qualify(action.func, self.fn) == "functools.partial" and action.args:
@@ -1578,13 +1624,13 @@ class _ShapeBuilder:
         returns = getattr(found[1].node, "returns", None) if found is not None else None
         if returns is None or found is None:
             return None
-        return self.p.annotated(found[0], returns, optional=method == "run_typed" and not whole)
+        return resolve(found[0], returns, method == "run_typed" and not whole)
 
-    def _named(self, name: ast.expr) -> Decoding | None:
-        """The decoding of a class the handler code names (`type_hint=Quote`)."""
+    def _named(self, name: ast.expr, resolve: "_Resolve | None" = None) -> Any:
+        """The decoding of a class the handler code names (`type_hint=Quote`); or ``resolve``'s answer for it."""
         if isinstance(name, ast.Name) and self.m.is_local(name.id, self.fn):
             return None  # (a parameter or local of that name, not the class)
-        return self.p.annotated(self.mod, name, optional=False)
+        return (resolve or self.p.annotated)(self.mod, name, False)
 
     # what a payload writes ---------------------------------------------------------------------
 
@@ -1870,7 +1916,7 @@ def _imported_code(project: _Project, near: str, qual: str) -> str | None:
     return code_digest(found[0].model, found[1].node, found[0].path)
 
 
-def _attribute_code(project: _Project, mod: _Module, annotation: ast.expr, attr: str) -> str | None:
+def _attribute_code(project: _Project, mod: _Module, annotation: ast.expr, attr: str) -> tuple[str, str] | None:
     """The digest of the method (or property) ``attr`` that the project class ``annotation`` names
     defines in its own body (`order: Order`, then `order.total()`), or of what decides the value
     of its field ``attr`` (`_field_code`), else None (`Fingerprinter.attribute_code`)."""
@@ -1883,12 +1929,13 @@ def _attribute_code(project: _Project, mod: _Module, annotation: ast.expr, attr:
     cls_model, cls, cls_path = found
     method = _method_named(cls, attr)
     if method is not None:
-        return code_digest(cls_model, method, cls_path)
+        digest = code_digest(cls_model, method, cls_path)
+        return digest, digest
     parts = class_code(cls_model, cls, cls_path, project.class_at, project._turn)
-    return _field_code(parts, attr, cls.name, f"{cls_path}:{cls.lineno}", defaults=True)  # (the handler's input: a request)
+    return _field_code(parts, attr, cls.name, f"{cls_path}:{cls.lineno}", True)  # (the handler's input: a request)
 
 
-def _instance_attribute(builder: "weakref.ref[_ShapeBuilder]", name: str, attr: str) -> str | None:
+def _instance_attribute(builder: "weakref.ref[_ShapeBuilder]", name: str, attr: str) -> tuple[str, str] | None:
     """The digest of the method (or property) ``attr`` of the class whose instance the local
     ``name`` holds, where the builder is sure of it (`_ShapeBuilder._instance_of`: a run's or a
     call's result the journal replays, a constructor, `get(...) or Cart()`), or of what decides
@@ -1905,16 +1952,103 @@ def _instance_attribute(builder: "weakref.ref[_ShapeBuilder]", name: str, attr: 
     decoding = found[0]  # type: ignore[index]
     method = _method_named(cls, attr)
     if method is not None:
-        return code_digest(None, method, decoding.where.rpartition(":")[0])
-    return _field_code(decoding.code, attr, decoding.name, decoding.where, defaults=decoding.request)
+        digest = code_digest(None, method, decoding.where.rpartition(":")[0])
+        return digest, digest
+    return _field_code(decoding.code, attr, decoding.name, decoding.where, decoding.request)
 
 
-def _field_code(parts: tuple[Part, ...], attr: str, cls: str, where: str, defaults: bool) -> str | None:
+def _instance_code(builder: "weakref.ref[_ShapeBuilder]", name: str) -> str | None:
+    """The whole code (`whole_code`) of the project class whose instance the parameter or local
+    ``name`` holds: the class a parameter is annotated with (its defaults count: the handler's
+    input is a caller's request), or the class a local's value is decoded with or made as, where
+    the builder is sure of it (`_ShapeBuilder._instance_of`), or a run's or a state value's class
+    whose fields rea cannot list; else None (`Fingerprinter.instance_code`)."""
+    shaping = builder()
+    if shaping is None:
+        return None
+    if name in shaping.fp._positions:
+        a = shaping.fn.node.args
+        arg = next((p for p in (*a.posonlyargs, *a.args, *a.kwonlyargs) if p.arg == name), None)
+        code = shaping.p.annotated_code(shaping.mod, arg.annotation, optional=True, defaults=True) if arg is not None else None
+        return code if code is not None and name not in shaping.fp.assignments() else None  # (the class first: most are `str`)
+    bound = shaping._bound_once(name)
+    if not isinstance(bound, (ast.Call, ast.Await, ast.BoolOp)):
+        return None  # (what `_instance_of` reads a local's instance from: most locals are no instance)
+    if name not in shaping.instances:
+        shaping.instances[name] = shaping._instance_of(ast.Name(id=name, ctx=ast.Load()))
+    instance = shaping.instances[name]
+    if instance is not None:
+        decoding = instance[0]
+        cls = decoding.node.name if decoding.node is not None else decoding.name
+        return shaping.p.whole_of(cls, decoding.code, decoding.request, decoding.where)
+    if isinstance(bound, ast.Await):  # (a class rea cannot list the fields of: its code all the same)
+        bound = bound.value
+    if not (isinstance(bound, ast.Call) and isinstance(bound.func, ast.Attribute) and isinstance(bound.func.value, ast.Name)
+            and bound.func.value.id in shaping.contexts and bound.func.attr in ("run", "run_typed", "get")):
+        return None
+    return shaping._decoded(bound, bound.func.attr, resolve=partial(_annotated_code, shaping.p))
+
+
+def _chain_code(builder: "weakref.ref[_ShapeBuilder]", name: str, chain: tuple[str, ...]) -> tuple[str, str] | None:
+    """`Fingerprinter.chain_code`: the code `order.address.city` reads, through the classes each
+    field before the last is declared as (`Decoding.nested`: `address: Address`, never None): what
+    decides each of those fields' own values (their annotations and validators, not the whole
+    class they hold), and the last attribute's code (`_field_code`) in the class it reaches."""
+    shaping = builder()
+    if shaping is None:
+        return None
+    if name in shaping.fp._positions:
+        a = shaping.fn.node.args
+        arg = next((p for p in (*a.posonlyargs, *a.args, *a.kwonlyargs) if p.arg == name), None)
+        if arg is None or arg.annotation is None or name in shaping.fp.assignments():
+            return None
+        decoding = shaping.p.annotated(shaping.mod, arg.annotation, optional=True)
+        request = True
+    else:
+        if name not in shaping.instances:
+            shaping.instances[name] = shaping._instance_of(ast.Name(id=name, ctx=ast.Load()))
+        instance = shaping.instances[name]
+        decoding, request = (instance[0], instance[0].request) if instance is not None else (None, False)
+    steps = []
+    for attr in chain[:-1]:
+        inner = decoding.nested.get(attr) if decoding is not None else None
+        own = field_code(decoding.code, attr, request, held=False) if inner is not None else None  # type: ignore[union-attr]
+        if inner is None or own is None:
+            return None
+        steps.append(own)
+        decoding = inner
+    assert decoding is not None
+    cls = decoding.node
+    method = _method_named(cls, chain[-1]) if cls is not None else None
+    last: tuple[str, str] | None
+    if method is not None:
+        digest = code_digest(None, method, decoding.where.rpartition(":")[0])
+        last = digest, digest
+    else:
+        last = _field_code(decoding.code, chain[-1], decoding.name, decoding.where, request)
+    if last is None:
+        return None
+    label = f"`{decoding.name}.{chain[-1]}` ({decoding.where})"
+    both = [hashlib.sha1("\0".join((*steps, code)).encode()).hexdigest()[:16] for code in last]
+    return name_digest(both[0], label), name_digest(both[1], label)
+
+
+def _annotated_code(project: "_Project", mod: _Module, annotation: ast.expr, optional: bool) -> str | None:
+    """`_Project.annotated_code` as `_ShapeBuilder._decoded` resolves a class."""
+    return project.annotated_code(mod, annotation, optional)
+
+
+def _field_code(parts: tuple[Part, ...], attr: str, cls: str, where: str, defaults: bool) -> tuple[str, str] | None:
     """`field_code`, named for `code_names` (`Order.price` and the class's place): a value read
-    from a field depends on its annotation (`int` to `float` reads `1` as `1.0`) and on the
-    validators that run when the instance is decoded or made (tests/replay: p138)."""
+    from a field depends on its annotation (`int` to `float` reads `1` as `1.0`), on the
+    validators that run when the instance is decoded or made (tests/replay: p138), and on the code
+    of the classes it holds (p143, p147); and without those (`Fingerprinter.attribute_code`)."""
     digest = field_code(parts, attr, defaults)
-    return name_digest(digest, f"`{cls}.{attr}` ({where})") if digest is not None else None
+    if digest is None:
+        return None
+    label = f"`{cls}.{attr}` ({where})"
+    alone = field_code(parts, attr, defaults, held=False)
+    return name_digest(digest, label), name_digest(alone, label) if alone is not None and alone != digest else digest
 
 
 def _method_named(cls: ast.ClassDef, attr: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:

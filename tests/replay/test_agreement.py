@@ -460,7 +460,8 @@ def test_without_since_a_class_that_writes_other_keys_is_named_from_the_invocati
     """The 570s of the pairs whose class now writes other keys (or, p106, another default of a
     field the code leaves out; p107, a promise's completion; p121, p122, an awakeable's and a
     signal's result; p123-p125, a model held in a list or an Optional field of the value; p132,
-    p133, a copy and a validated instance; p137, a computed field added): `rea explain
+    p133, a copy and a validated instance; p137, a computed field added; p144, a class with a
+    `model_validator(mode="after")`): `rea explain
     --invocation-id`, without --since, reads the two values from the server and names the class
     as the cause. Where the class writes the same keys and its code changed (p134-p136: a
     validator, a field's type, a serializer; p140, the input's default), or rea cannot read the
@@ -481,7 +482,7 @@ def test_without_since_a_class_that_writes_other_keys_is_named_from_the_invocati
         "p121_awakeable_resolved_with_model_field_added", "p122_signal_resolved_with_model_field_added",
         "p123_stored_model_list_item_field_added", "p124_forwarded_optional_nested_model_field_added",
         "p125_stored_model_empty_list_item_field_added", "p132_input_model_copy_field_added", "p133_model_validate_field_added",
-        "p137_computed_field_added"}
+        "p137_computed_field_added", "p144_after_validator_input_stored_field_added"}
     cause = {r.inv.pair.name: "changed that default" if r.inv.pair.name.startswith("p106_") else "the class whose keys" for r in named}
     wrong = [f"{r.inv.pair.name}: line {r.alone['line']} (SDK {r.truth}); cause {r.alone['cause']!r}" for r in named
              if not (r.alone["cause_decided"] and cause[r.inv.pair.name] in r.alone["cause"] and r.alone["line"] == r.truth)]
