@@ -176,6 +176,23 @@ def test_headers_in_another_order_say_so():
     assert d.reason.endswith("parameter {'n': 1} != {'n': True}, and replay compares it"), d.reason  # (equal in Python, not in JSON)
 
 
+def test_a_constant_that_changed_inside_the_same_text_is_named_by_the_ends_it_gives():
+    """`ctx.set("k", PREFIX + x)` with `PREFIX` now `"b"`: the text reads the same on both sides, so
+    the reason names the literal text the value starts (or ends) with, not `PREFIX + x != PREFIX + x`."""
+    checked = 0
+    for body, old, new, says in (
+            ('ctx.set("k", PREFIX + req["x"])', 'PREFIX = "a"', 'PREFIX = "b"',
+             "value PREFIX + req['x'] now starts with 'b' where it started with 'a', and replay compares it"),
+            ('ctx.set(req["x"] + SUFFIX, 1)', 'SUFFIX = "-a"', 'SUFFIX = "-b"',
+             "key req['x'] + SUFFIX now ends with '-b' where it ended with '-a', and replay compares it"),
+            ('ctx.set(PREFIX + req["x"] + SUFFIX, 1)', 'PREFIX = "a-"\nSUFFIX = "-z"', 'PREFIX = "b-"\nSUFFIX = "-z"',
+             "key PREFIX + req['x'] + SUFFIX now starts with 'b-' and now ends with '-z' where it started with 'a-' and ended with '-z'")):
+        d = obj_verdict(body, body, helpers1=old, helpers2=new)
+        assert d.verdict is Verdict.BREAKING and says in d.reason, d.reason
+        checked += 1
+    assert checked == 3
+
+
 def test_a_rejections_failure_is_named_as_the_server_compares_it():
     """The message and the code, 500 when none is given (restate-sdk 1.3's default)."""
     from rea_lint.journal.report import _field_json

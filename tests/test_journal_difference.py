@@ -54,3 +54,16 @@ def test_too_many_ways_through_the_old_code_names_where_the_new_code_differs():
     d = verdict(branches, branches.replace('"r12"', '"s12"'))
     assert d.verdict.value == "unknown", d.reason
     assert "differs (first at app.py:57: `ctx.run('s12', lambda: 12)` (name 'r12' != 's12')); rea does not compare" in d.reason, d.reason
+
+
+def test_a_field_that_reads_the_same_but_is_computed_otherwise_says_so():
+    """The same text on both sides (`v`, `key(req['a'])`), another computation behind it: the words
+    say so, and name the code that changed, never `name v != v`."""
+    def of(body: str, helpers: str = ""):
+        return shapes_of_source(module(body, helpers), "app.py")[("svc", "h")].shape
+
+    found = first_difference(of("v = req['a']\nawait ctx.run(v, lambda: 1)"), of("v = req['b']\nawait ctx.run(v, lambda: 1)"))
+    assert found is not None and found.endswith("`ctx.run(v, lambda: 1)` (name v is computed otherwise (it, or a value it reads))"), found
+    body = "await ctx.run(key(req['a']), lambda: 1)"
+    found = first_difference(of(body, "def key(x):\n    return x\n"), of(body, "def key(x):\n    return x + '!'\n"))
+    assert found is not None and "(name key(req['a']) is computed otherwise (it, or a value it reads: it reads code that changed, `key` (app.py:" in found, found

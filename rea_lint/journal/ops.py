@@ -17,6 +17,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping
 
+from rea_lint.journal.fingerprint import code_names
+
 if TYPE_CHECKING:
     from rea_lint.journal.decoding import Decoding
     from rea_lint.journal.encoding import Writes
@@ -227,6 +229,13 @@ class Field:
         return (exact_a and not exact_b and len(pa) < len(pb) + len(sb)) or (exact_b and not exact_a and len(pb) < len(pa) + len(sa))
 
 
+def _ends(f: Field, before: bool = False) -> str:
+    """What a string computed around literal text is known to start and end with, in words."""
+    start, end = ("started", "ended") if before else ("now starts", "now ends")
+    said = ([f"{start} with {f.prefix!r}"] if f.prefix else []) + ([f"{end} with {f.suffix!r}"] if f.suffix else [])
+    return " and ".join(said) or ("was computed otherwise" if before else "is computed otherwise")
+
+
 def _spelled(value: object) -> str:
     return repr(_items(value)) if isinstance(value, dict) else repr(value)
 
@@ -318,6 +327,12 @@ def field_mismatch(recorded: Op, attempted: Op) -> str | None:
             if rewritten is not None:
                 return f"{name} `{b.text}` is written as {rewritten}{a.unsure_why(b)}"
             reordered = isinstance(a.literal, dict) and isinstance(b.literal, dict) and sorted(_items(a.literal)) == sorted(_items(b.literal))
+            if not a.is_literal and not b.is_literal and a.text == b.text:
+                if (a.prefix, a.suffix) != (b.prefix, b.suffix):  # (the same text, a constant it reads changed: `PREFIX + x`)
+                    return f"{name} {b.describe()} {_ends(b)} where it {_ends(a, before=True)}"
+                changed = code_names(a.fingerprint, b.fingerprint)
+                reads = f": it reads code that changed, {', '.join(changed[:3])}{' ...' if len(changed) > 3 else ''}" if changed else ""
+                return f"{name} {b.describe()} is computed otherwise (it, or a value it reads{reads})"
             return f"{name} {a.describe()} != {b.describe()}" + (" (the same items in another order)" if reordered else "")
     return None
 
