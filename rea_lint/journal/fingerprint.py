@@ -184,9 +184,9 @@ class Fingerprinter:
 
     def with_and_without_classes(self, node: ast.AST, found: str | None = None) -> tuple[str, str]:
         """``node``'s fingerprint (`of`; ``found``, if it is known), and the one in which an instance
-        used whole does not count its class's code (`instance_code`): for a value whose class
-        `journal.encoding` compares itself, keys and code. Rendered again only where some instance
-        is used whole."""
+        used whole does not count its class's code (`instance_code`), nor a field read the classes
+        the field holds: for a value whose class `journal.encoding` compares itself, keys and code.
+        Rendered again only where the first holds such code (`_classed`)."""
         if found is None:
             found = self.of(node)
         if not self._classed or not any(d in self._classed for d in _CODE.findall(found)):

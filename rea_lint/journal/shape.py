@@ -1727,6 +1727,12 @@ class _ShapeBuilder:
         decoding = self._named(func)  # a class called: its instance
         return (decoding, True, _given(node, decoding)) if decoding is not None else None
 
+    def local_instance(self, name: str) -> tuple[Decoding, bool, tuple[str, ...] | None] | None:
+        """`_instance_of` the local ``name``, once per local (`instances`)."""
+        if name not in self.instances:
+            self.instances[name] = self._instance_of(ast.Name(id=name, ctx=ast.Load()))
+        return self.instances[name]
+
     def _bound_once(self, name: str) -> ast.expr | None:
         """The one expression this function binds ``name`` to (`q = await ctx.run_typed(...)`), or
         None: bound more than once, by unpacking or a loop, or declared global or nonlocal."""
@@ -1943,9 +1949,7 @@ def _instance_attribute(builder: "weakref.ref[_ShapeBuilder]", name: str, attr: 
     shaping = builder()
     if shaping is None:
         return None
-    if name not in shaping.instances:
-        shaping.instances[name] = shaping._instance_of(ast.Name(id=name, ctx=ast.Load()))
-    found = shaping.instances[name]
+    found = shaping.local_instance(name)
     cls = found[0].node if found is not None else None
     if cls is None:
         return None
@@ -1967,16 +1971,13 @@ def _instance_code(builder: "weakref.ref[_ShapeBuilder]", name: str) -> str | No
     if shaping is None:
         return None
     if name in shaping.fp._positions:
-        a = shaping.fn.node.args
-        arg = next((p for p in (*a.posonlyargs, *a.args, *a.kwonlyargs) if p.arg == name), None)
+        arg = _parameter(shaping.fn, name)
         code = shaping.p.annotated_code(shaping.mod, arg.annotation, optional=True, defaults=True) if arg is not None else None
         return code if code is not None and name not in shaping.fp.assignments() else None  # (the class first: most are `str`)
     bound = shaping._bound_once(name)
     if not isinstance(bound, (ast.Call, ast.Await, ast.BoolOp)):
         return None  # (what `_instance_of` reads a local's instance from: most locals are no instance)
-    if name not in shaping.instances:
-        shaping.instances[name] = shaping._instance_of(ast.Name(id=name, ctx=ast.Load()))
-    instance = shaping.instances[name]
+    instance = shaping.local_instance(name)
     if instance is not None:
         decoding = instance[0]
         cls = decoding.node.name if decoding.node is not None else decoding.name
@@ -1998,16 +1999,13 @@ def _chain_code(builder: "weakref.ref[_ShapeBuilder]", name: str, chain: tuple[s
     if shaping is None:
         return None
     if name in shaping.fp._positions:
-        a = shaping.fn.node.args
-        arg = next((p for p in (*a.posonlyargs, *a.args, *a.kwonlyargs) if p.arg == name), None)
+        arg = _parameter(shaping.fn, name)
         if arg is None or arg.annotation is None or name in shaping.fp.assignments():
             return None
         decoding = shaping.p.annotated(shaping.mod, arg.annotation, optional=True)
         request = True
     else:
-        if name not in shaping.instances:
-            shaping.instances[name] = shaping._instance_of(ast.Name(id=name, ctx=ast.Load()))
-        instance = shaping.instances[name]
+        instance = shaping.local_instance(name)
         decoding, request = (instance[0], instance[0].request) if instance is not None else (None, False)
     steps = []
     for attr in chain[:-1]:
@@ -2036,6 +2034,12 @@ def _chain_code(builder: "weakref.ref[_ShapeBuilder]", name: str, chain: tuple[s
 def _annotated_code(project: "_Project", mod: _Module, annotation: ast.expr, optional: bool) -> str | None:
     """`_Project.annotated_code` as `_ShapeBuilder._decoded` resolves a class."""
     return project.annotated_code(mod, annotation, optional)
+
+
+def _parameter(fn: Function, name: str) -> ast.arg | None:
+    """The parameter ``name`` of ``fn`` (its annotation), if it has one of that name."""
+    a = fn.node.args
+    return next((p for p in (*a.posonlyargs, *a.args, *a.kwonlyargs) if p.arg == name), None)
 
 
 def _field_code(parts: tuple[Part, ...], attr: str, cls: str, where: str, defaults: bool) -> tuple[str, str] | None:
