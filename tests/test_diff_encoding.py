@@ -460,3 +460,26 @@ def test_the_input_used_whole_counts_by_its_class_code():
             assert "its computation changed (it reads code that changed: `Order` (app.py:8))" in h.reason, h.reason
         checked += 1
     assert checked == 5
+
+
+def test_a_condition_on_the_input_counts_by_the_code_of_what_it_reads():
+    """A branch on a field of the input (`if order.sku == 'x'`) is decided by the value the new class
+    decodes: a validator added to that field may turn it the other way (p148: 570 where the old
+    code had taken the other arm), a field added elsewhere may not. Whether the input is there
+    (`if order:`, `order is None`) no class's code decides."""
+    validated = "from pydantic import field_validator\n\n\n" + ORDER + ("\n    @field_validator('sku')\n    @classmethod\n    def upper(cls, v: str) -> str:\n"
+                         "        return v.upper()\n")
+    on_field = "    if order.sku == 'x':\n        ctx.resolve_awakeable('id', 'x')\n    return 'ok'\n"
+    present = "    if order:\n        ctx.resolve_awakeable('id', 'x')\n    if not order:\n        return 'none'\n    return 'ok'\n"
+    checked = 0
+    for new, annotation, body, expected in (
+            (validated, "Order", on_field, Verdict.BREAKING),
+            (ORDER + "    note: str = ''\n", "Order", on_field, Verdict.COMPATIBLE),
+            (validated, "Optional[Order]", present, Verdict.COMPATIBLE),
+            (ORDER + "    note: str = ''\n", "Optional[Order]", present, Verdict.COMPATIBLE)):
+        [h] = _diff_all(ORDER, new, annotation, body)
+        assert h.verdict is expected, (new, body, h.reason)
+        if expected is Verdict.BREAKING:
+            assert "along a way that depends on `order.sku == 'x'` (app.py:" in h.reason, h.reason
+        checked += 1
+    assert checked == 4

@@ -182,6 +182,14 @@ class Fingerprinter:
         text = self._render(node, 0, frozenset())
         return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16] + _code_read(text)
 
+    def of_test(self, node: ast.AST) -> str:
+        """`of` a condition: a bare name tested (`if state:`) is tested for being there, which no
+        class's code decides (`_tests_presence`)."""
+        if not isinstance(node, ast.Name):
+            return self.of(node)
+        text = self._render(node, 0, frozenset(), ("present", ""))
+        return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16] + _code_read(text)
+
     def with_and_without_classes(self, node: ast.AST, found: str | None = None) -> tuple[str, str]:
         """``node``'s fingerprint (`of`; ``found``, if it is known), and the one in which an instance
         used whole does not count its class's code (`instance_code`), nor a field read the classes
@@ -246,7 +254,10 @@ class Fingerprinter:
         both ways (`while s == P and not timed_out()`)."""
         slots: list[ast.Call] = []
         try:
-            text = self._anchor(node, slots, replayed, inputs, frozenset(), 0)
+            if isinstance(node, ast.Name):  # (`if state:`: whether it is there, `of_test`)
+                text = self._anchor_name(node, slots, replayed, inputs, frozenset(), 0, whole=False)
+            else:
+                text = self._anchor(node, slots, replayed, inputs, frozenset(), 0)
         except _Unanchored:
             return None
         return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16], tuple(slots)
@@ -270,6 +281,16 @@ class Fingerprinter:
                 raise _Unanchored()
         if isinstance(node, ast.Name):
             return self._anchor_name(node, slots, replayed, inputs, through, depth)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and not self._unbound(node.value.id):
+            code = self._attribute(node.value.id, node.attr)
+            if code is not None:  # (`order.amount > 100`: decided by `Order.amount`'s validators too)
+                held = self._anchor_name(node.value, slots, replayed, inputs, through, depth + 1, whole=False)
+                return f"(Attribute value={held} attr={node.attr!r})D({code})"
+        if isinstance(node, (ast.UnaryOp, ast.Compare)) and _tests_presence(node):  # (`order is None`: no class's code decides it)
+            operand, test = (node.operand, node.op) if isinstance(node, ast.UnaryOp) else (node.left, node.ops[0])
+            if isinstance(operand, ast.Name):
+                held = self._anchor_name(operand, slots, replayed, inputs, through, depth + 1, whole=False)
+                return f"(Present {held} {type(test).__name__})"
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and self._unbound(node.value.id):
             if class_constant(self.m, node.value.id, node.attr) is None and (
                     node.value.id in self.m.module_values or not node.attr[:1].isupper()):
@@ -290,7 +311,9 @@ class Fingerprinter:
         return "(" + " ".join(parts) + ")"
 
     def _anchor_name(self, node: ast.Name, slots: list[ast.Call], replayed: Callable[[ast.Call], bool | None], inputs: bool,
-                     through: frozenset[str], depth: int) -> str:
+                     through: frozenset[str], depth: int, whole: bool = True) -> str:
+        """(``whole``: the name is used whole, not through one of its attributes: an instance of a
+        decoded model then counts by its class's code, `_whole`.)"""
         name = node.id
         if name in self.contexts or name in through:
             raise _Unanchored()
@@ -303,7 +326,7 @@ class Fingerprinter:
         if name in self._positions:
             if not inputs or name in ("self", "cls") or name in assigned or name in self._mutated:
                 raise _Unanchored()
-            return f"P{self._positions[name]}"
+            return f"P{self._positions[name]}" + (self._whole(name, None) if whole else "")
         if name in assigned:
             values = assigned[name]
             value = values[0] if len(values) == 1 else None
@@ -311,7 +334,7 @@ class Fingerprinter:
             if where is None or name in self._mutated or name in self._declared \
                     or any(start <= where[2] <= end for start, end in self._loops):
                 raise _Unanchored()  # (bound once, plainly, outside any loop: every read after it reads that one value)
-            return self._anchor(where[3], slots, replayed, inputs, through | {name}, depth + 1)
+            return self._anchor(where[3], slots, replayed, inputs, through | {name}, depth + 1) + (self._whole(name, None) if whole else "")
         if not self._unbound(name) or (name in self.m.module_values and module_constant(self.m, name) is None):
             raise _Unanchored()  # (an enclosing function's variable; a module's object, which may change)
         qual = self.m.imports.names.get(name)

@@ -933,12 +933,12 @@ class _ShapeBuilder:
                 # condition journals before the first iteration and after each one
                 if _continues(body):  # (a `continue` would skip the condition's operations)
                     return Unknown("a context call in a `while` condition whose body has a `continue`", self.mod.path, s.lineno, s.col_offset)
-                return _seq([test, Loop(self.fp.of(s.test), _text(s.test), s.lineno, _seq([body, test]), orelse, path=self.mod.path,
+                return _seq([test, Loop(self.fp.of_test(s.test), _text(s.test), s.lineno, _seq([body, test]), orelse, path=self.mod.path,
                                         anchor=self._anchor(s.test))])
             if _is_empty(body) and _is_empty(orelse):
                 return EMPTY
             endless = isinstance(s.test, ast.Constant) and bool(s.test.value)
-            return Loop(self.fp.of(s.test), _text(s.test), s.lineno, body, orelse, endless, self.mod.path,
+            return Loop(self.fp.of_test(s.test), _text(s.test), s.lineno, body, orelse, endless, self.mod.path,
                         None if endless else self._anchor(s.test))
         if isinstance(s, (ast.With, ast.AsyncWith)):
             items: list[Node] = []
@@ -1038,7 +1038,7 @@ class _ShapeBuilder:
         if all(_is_empty(a) for a in arms):
             return EMPTY
         anchor = self._anchor(*anchored) if anchored is not None and len(arms) == 2 else None
-        return Branch(self.fp.of(decided_by if decided_by is not None else test), _text(test), line, tuple(arms), self.mod.path, anchor)
+        return Branch(self.fp.of(decided_by) if decided_by is not None else self.fp.of_test(test), _text(test), line, tuple(arms), self.mod.path, anchor)
 
     def _anchor(self, test: ast.expr, negated: bool = False) -> Anchor | None:
         """What a condition's truth is computed from, in journal entries (`Fingerprinter.anchored`;
