@@ -160,7 +160,7 @@ CASES = [
     ("a field of the value, not the value", MODEL, ADDED, "q = await ctx.run_typed('fetch', fetch)\nctx.set('price', q.price)", FETCH,
      "compatible", ""),
     ("a state value or something else", MODEL, ADDED,
-     "q = await ctx.get('quote', type_hint=Quote) or {}\nctx.set('quote', q)", "", "compatible", ""),
+     "q = await ctx.get('quote', type_hint=Quote) or {}\nctx.set('quote', q)", "", "unknown", "(it reads code that changed: `Quote` (app.py:"),
     ("a local bound twice", MODEL, ADDED,
      "q = await ctx.run_typed('fetch', fetch)\nif req:\n    q = await ctx.run_typed('again', fetch)\nctx.set('quote', q)", FETCH,
      "compatible", ""),
@@ -208,7 +208,7 @@ def test_a_value_passed_on_whole_is_written_with_the_new_class(name, old, new, b
 
 def test_the_cases_cover_every_verdict():
     counts = {v: sum(c[5] == v for c in CASES) for v in ("breaking", "unknown", "compatible")}
-    assert counts == {"breaking": 24, "unknown": 29, "compatible": 14}, counts
+    assert counts == {"breaking": 24, "unknown": 30, "compatible": 13}, counts
 
 
 def test_the_sdks_serde_given_or_taken_away_changes_no_bytes():

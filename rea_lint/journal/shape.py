@@ -1982,12 +1982,21 @@ def _instance_code(builder: "weakref.ref[_ShapeBuilder]", name: str) -> str | No
         decoding = instance[0]
         cls = decoding.node.name if decoding.node is not None else decoding.name
         return shaping.p.whole_of(cls, decoding.code, decoding.request, decoding.where)
-    if isinstance(bound, ast.Await):  # (a class rea cannot list the fields of: its code all the same)
-        bound = bound.value
-    if not (isinstance(bound, ast.Call) and isinstance(bound.func, ast.Attribute) and isinstance(bound.func.value, ast.Name)
-            and bound.func.value.id in shaping.contexts and bound.func.attr in ("run", "run_typed", "get")):
+    return _decoded_code(shaping, bound)
+
+
+def _decoded_code(shaping: "_ShapeBuilder", value: ast.expr | None, depth: int = 0) -> str | None:
+    """The whole code of the class a journaled result is decoded with where rea cannot list its
+    fields (`await ctx.run_typed(...)` of a class with a `model_validator(mode="before")`), or of the
+    first such one an `or` may give (`await ctx.get("state", type_hint=State) or {}`); else None."""
+    if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or) and depth < 4:
+        return next((c for c in (_decoded_code(shaping, v, depth + 1) for v in value.values) if c is not None), None)
+    if isinstance(value, ast.Await):
+        value = value.value
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and isinstance(value.func.value, ast.Name)
+            and value.func.value.id in shaping.contexts and value.func.attr in ("run", "run_typed", "get")):
         return None
-    return shaping._decoded(bound, bound.func.attr, resolve=partial(_annotated_code, shaping.p))
+    return shaping._decoded(value, value.func.attr, resolve=partial(_annotated_code, shaping.p))
 
 
 def _chain_code(builder: "weakref.ref[_ShapeBuilder]", name: str, chain: tuple[str, ...]) -> tuple[str, str] | None:
