@@ -483,3 +483,15 @@ def test_a_condition_on_the_input_counts_by_the_code_of_what_it_reads():
             assert "along a way that depends on `order.sku == 'x'` (app.py:" in h.reason, h.reason
         checked += 1
     assert checked == 4
+
+
+def test_a_validator_counts_by_the_helpers_it_calls():
+    """`Order.sku`'s validator calls a function of the module whose body changed: the field holds
+    another value at replay (p150: 570 at the set), though the validator's own text stays."""
+    classes = ("from pydantic import field_validator\n\n\ndef normalized(v: str) -> str:\n    return v.{how}()\n\n\n" + ORDER +
+               "\n    @field_validator('sku')\n    @classmethod\n    def canonical(cls, v: str) -> str:\n        return normalized(v)\n")
+    body = "    ctx.resolve_awakeable('id', order.sku)\n    return 'ok'\n"
+    [same] = _diff_all(classes.format(how="upper"), classes.format(how="upper"), "Order", body)
+    assert same.verdict is Verdict.COMPATIBLE, same.reason
+    [h] = _diff_all(classes.format(how="upper"), classes.format(how="lower"), "Order", body)
+    assert h.verdict is Verdict.UNKNOWN and "(it reads code that changed: `Order.sku` (app.py:" in h.reason, h.reason

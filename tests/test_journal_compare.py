@@ -412,6 +412,34 @@ def test_a_key_imported_from_a_constants_module_is_its_literal():
         assert d.verdict is expected, (imports, d.reason)
 
 
+def test_a_function_reads_as_the_code_it_calls_too():
+    """`label(req)` whose own body stays and calls `inner`, whose body changed: the value may be
+    another (p149 on a server, through an import). So is a class's validator that calls a module's
+    helper (p150). A type a function's annotations name decides nothing it computes, and a
+    function it does not call is not its code."""
+    text = ("def inner(s: str) -> str:\n    return s.{how}()\n\n\ndef other() -> int:\n    return {n}\n\n\n"
+            "class Quote:\n    price: int = {n}\n\n\ndef label(s: str, q: 'Quote | None' = None) -> str:\n    return 'L-' + inner(s)\n")
+    app = PRELUDE.replace("import somelib\n", "import somelib\nfrom shop.text import label\n") + (
+        "@obj.handler()\nasync def h(ctx: restate.ObjectContext, req: str) -> None:\n    ctx.set('label', label(req))\n")
+    old, _ = shapes_of_sources({"shop/__init__.py": "", "shop/text.py": text.format(how="upper", n=1), "shop/app.py": app})
+    checked = 0
+    for how, n, expected in (("upper", 1, Verdict.COMPATIBLE), ("upper", 2, Verdict.COMPATIBLE), ("lower", 1, Verdict.UNKNOWN)):
+        new, problems = shapes_of_sources({"shop/__init__.py": "", "shop/text.py": text.format(how=how, n=n), "shop/app.py": app})
+        assert problems == []
+        d = compare_handlers(old[("obj", "h")], new[("obj", "h")])
+        assert d.verdict is expected, (how, n, d.reason)
+        if expected is Verdict.UNKNOWN:
+            assert "(it reads code that changed: `inner` (shop/text.py:1))" in d.reason, d.reason
+        checked += 1
+    # in the module's own code, and through a method
+    helpers = "def inner(s):\n    return s.{how}()\n\n\ndef label(s):\n    return inner(s)\n"
+    d = obj_verdict('ctx.set("k", label(req["a"]))', 'ctx.set("k", label(req["a"]))', helpers1=helpers.format(how="upper"),
+                    helpers2=helpers.format(how="lower"))
+    assert d.verdict is Verdict.UNKNOWN and "(it reads code that changed: `inner` (app.py:" in d.reason, d.reason
+    checked += 1
+    assert checked == 4
+
+
 def test_a_function_imported_from_a_project_module_is_read_by_its_code():
     """`ctx.set("label", label(req))` with `label` in shop/text.py: its body changed, the value may
     be another and replay compares it (it was compatible: only the name was read). Imported

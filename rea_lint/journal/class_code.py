@@ -25,7 +25,7 @@ import hashlib
 from typing import NamedTuple
 
 from rea_lint.data_classes import ClassLookup, config_items, decoder_kind, default_of, is_classvar, qual_of
-from rea_lint.journal.fingerprint import code_digest
+from rea_lint.journal.fingerprint import code_digest, method_code
 from rea_lint.model import Model
 
 __all__ = ["Part", "class_code", "code_change", "field_code", "whole_code"]
@@ -148,7 +148,7 @@ def _read(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, turn:
             if found_role is not None:
                 role, fields = found_role
                 parts[f"def {stmt.name}"] = Part(f"def {stmt.name}", f"`{stmt.name}` ({path}:{stmt.lineno})",
-                                                 code_digest(model, stmt, path), role, fields)
+                                                 method_code(model, stmt, path), role, fields)
     return tuple(parts.values())
 
 

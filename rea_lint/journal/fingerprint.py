@@ -8,7 +8,7 @@ it, run right before it every time, as that expression itself), parameters by th
 (and, where one holding a decoded model is used whole, `str(order)`, by its class's code too:
 replay decodes it again with the new class),
 plain class attributes that hold a literal by that literal, module constants by their value, module
-functions and classes by their code, imported names by their module's own name and theirs, and
+functions and classes by their code and the code of the project's functions they call (`code_reach`), imported names by their module's own name and theirs, and
 a result the journal replays by what recorded it (a run by its name, a call by the handler
 called), whatever type it is decoded to. Handler code is deterministic (the catalog's rules see
 to that) and replays the same input and the same recorded results, so the same computation
@@ -37,7 +37,8 @@ from typing import Any, Callable, Iterable, Mapping, Union
 from rea_lint.model import Function, Model
 from rea_lint.rules.base import memo
 
-__all__ = ["Fingerprinter", "Passed", "class_constant", "code_digest", "code_names", "module_constant"]
+__all__ = ["Definition", "Fingerprinter", "Passed", "class_constant", "code_digest", "code_names", "code_reach", "method_code",
+           "module_constant"]
 
 _MAX_DEPTH = 40
 _LONG = 1024
@@ -97,6 +98,7 @@ class Fingerprinter:
         imported_constant: Callable[[str], ast.Constant | None] | None = None,
         run_named: Callable[[ast.Call], ast.expr | None] | None = None,
         imported_code: Callable[[str], str | None] | None = None,
+        definition_of: Callable[[str, str], "Definition | None"] | None = None,
         path: str = "",
         attribute_code: Callable[[ast.expr, str], tuple[str, str] | None] | None = None,
         instance_attribute: Callable[[str, str], tuple[str, str] | None] | None = None,
@@ -147,9 +149,15 @@ class Fingerprinter:
         result the helper returns (`await traced_run(ctx, "fetch", f)`), else None: its result
         is that run's, replayed from the journal, as a direct `ctx.run`'s is."""
         self.imported_code = imported_code
-        """An imported name's qualified name -> the digest of its code, if it is a function of a
-        project module (`from util import compute`), else None: a change to its body may change
-        what it computes, as one of this module's own functions does."""
+        """An imported name's qualified name -> its code as `_reach` writes it (`D(digest)` for it
+        and each helper it calls), if it is a function of a project module (`from util import
+        compute`), else None: a change to its body may change what it computes, as one of this
+        module's own functions does."""
+        self.definition_of = definition_of
+        """(a qualified name an import gives, the importing file) -> the project's function or class
+        it denotes (`code_reach`: the helpers a module function calls, in other modules too)."""
+        self._reaches: dict[int, str] = {}
+        """id of a definition -> `_reach` it."""
         self._assigned: dict[str, list[str]] | None = None
         self._mutated: dict[str, list[ast.stmt]] = {}
         self._declared: frozenset[str] = frozenset()
@@ -437,7 +445,7 @@ class Fingerprinter:
             if named is not None:
                 return f"RUN({self._render(named, depth + 1, stack)})"
         if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            return f"D({self._dump(node)})"
+            return self._reach(node)
         return self._render_fields(node, depth, stack, reading)
 
     def _render_fields(self, node: ast.AST, depth: int, stack: frozenset[str], reading: _Reading) -> str:
@@ -523,7 +531,8 @@ class Fingerprinter:
         scope = self.fn.parent
         while scope is not None:  # a closure: the enclosing function's value
             if name in scope.local_names:
-                outer = Fingerprinter(self.m, scope, imported=self.imported, imported_code=self.imported_code, path=self.path)
+                outer = Fingerprinter(self.m, scope, imported=self.imported, imported_code=self.imported_code, path=self.path,
+                                      definition_of=self.definition_of)
                 return outer._render(ast.Name(id=name, ctx=ast.Load()), depth + 1, stack)
             scope = scope.parent
         qual = self.m.imports.names.get(name)
@@ -537,14 +546,14 @@ class Fingerprinter:
             return f"M({self._render(value, depth + 1, stack | {name}, reading)})" if name not in stack else f"R({name})"
         defined = self.m.module_functions.get(name)
         if defined is not None:
-            return f"D({self._dump(defined.node)})"
+            return self._reach(defined.node)
         for stmt in self.m.tree.body:
             if isinstance(stmt, ast.ClassDef) and stmt.name == name:
                 if reading is not None and reading[0] == "made":
                     view = self._field_view(stmt, reading[1])
                     if view is not None:
                         return f"D({view})"
-                return f"D({self._dump(stmt)})"
+                return self._reach(stmt)
         return f"G({name})"
 
     def _whole(self, name: str, reading: _Reading) -> str:
@@ -615,7 +624,7 @@ class Fingerprinter:
     def _imported_name(self, qual: str) -> str:
         named = f"Q({self.imported(qual) if self.imported is not None else qual})"
         code = self.imported_code(qual) if self.imported_code is not None else None
-        return named + (f"D({code})" if code is not None else "")
+        return named + (code or "")
 
     def _looped(self, a: tuple[int, int], b: tuple[int, int]) -> bool:
         """Are positions ``a`` and ``b`` inside one loop (a later one can reach an earlier one)?"""
@@ -651,6 +660,14 @@ class Fingerprinter:
 
     def _dump(self, node: ast.AST) -> str:
         return code_digest(self.m, node, self.path)
+
+    def _reach(self, node: ast.AST) -> str:
+        """A definition's code as a computation reads it: its own and what it calls (`code_reach`),
+        each as `D(digest)` (so `code_names` names the helper whose body changed)."""
+        found = self._reaches.get(id(node))
+        if found is None:
+            found = self._reaches[id(node)] = "".join(f"D({d})" for d in code_reach(self.m, node, self.path, self.definition_of))
+        return found
 
     def assignments(self) -> dict[str, list[ast.AST | str | tuple[int, ast.AST]]]:
         """Local name -> what is assigned to it, in source order (nested defs excluded)."""
@@ -1071,6 +1088,109 @@ def code_digest(model: Model | None, node: ast.AST, path: str = "") -> str:
         if name is not None and path:
             _CODE_NAMES.setdefault(found, f"`{name}` ({path}:{getattr(node, 'lineno', 0)})")
     return found
+
+
+Definition = tuple[Model, ast.AST, str]
+"""A function or class of the project: its module's model, its node, its file."""
+
+
+def code_reach(model: Model, node: ast.AST, path: str, imported: Callable[[str, str], "Definition | None"] | None = None) -> tuple[str, ...]:
+    """The digests (`code_digest`) of a definition and of every function and class of the project
+    it names, and they name, and so on: what decides what it computes (`label(x)` computes with
+    `inner` too, when `label` calls it; a validator with the helper it calls). Its own first, the
+    others in the order a walk meets them. ``imported``: (a qualified name an import gives, the
+    importing file) -> the definition it denotes (without it, the module's own only)."""
+    out: dict[str, None] = {}
+    seen: set[int] = set()
+    stack: list[Definition] = [(model, node, path)]
+    while stack and len(seen) < _MAX_REACH:
+        m, n, p = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        out[code_digest(m, n, p)] = None
+        found: list[Definition] = []
+        for local, name in _references(m, n):
+            if local:
+                target = _definition(m, name)
+                if target is not None:
+                    found.append((m, target, p))
+            elif imported is not None:
+                far = imported(name, p)
+                if far is not None:
+                    found.append(far)
+        stack.extend(reversed(found))
+    return tuple(out)
+
+
+_MAX_REACH = 200
+"""How many definitions `code_reach` follows from one (a project's whole call graph is not one value's code)."""
+
+
+def _references(model: Model, node: ast.AST) -> list[tuple[bool, str]]:
+    """The names a definition reads that may be the project's functions or classes: (True, a name
+    its module binds to one) or (False, the qualified name an import gives); once per node."""
+    shared = memo(model)
+    key = ("fingerprint-references", id(node))
+    found = shared.get(key)
+    if found is None:
+        own = getattr(node, "name", None)
+        names: dict[tuple[bool, str], None] = {}
+        for n in _walk_unannotated(node):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id != own:
+                if n.id in model.imports.names:
+                    names[(False, model.imports.names[n.id])] = None
+                elif _definition(model, n.id) is not None:
+                    names[(True, n.id)] = None
+            elif isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in model.imports.names:
+                qual = model.qualify(n)  # (`util.compute` with `import util`)
+                if qual is not None:
+                    names[(False, qual)] = None
+        found = shared[key] = list(names)
+    return found
+
+
+def _walk_unannotated(node: ast.AST) -> Iterable[ast.AST]:
+    """`ast.walk` without annotations (a parameter's, a return's, a variable's or a field's): a type
+    named there decides nothing a definition computes (a class's whole code is `class_code`'s)."""
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        yield n
+        for name, value in ast.iter_fields(n):
+            if name in ("annotation", "returns") or value is None:
+                continue
+            if isinstance(value, ast.AST):
+                todo.append(value)
+            elif isinstance(value, list):
+                todo.extend(v for v in value if isinstance(v, ast.AST))
+
+
+def _definition(model: Model, name: str) -> ast.AST | None:
+    """The function or class the module binds ``name`` to at its top level, if one."""
+    defined = model.module_functions.get(name)
+    if defined is not None:
+        return defined.node
+    shared = memo(model)
+    classes = shared.get("fingerprint-top-classes")
+    if classes is None:
+        classes = shared["fingerprint-top-classes"] = {}
+        for stmt in model.tree.body:
+            if isinstance(stmt, ast.ClassDef):
+                classes.setdefault(stmt.name, stmt)
+    return classes.get(name)
+
+
+def method_code(model: Model | None, node: ast.AST, path: str, imported: Callable[[str, str], "Definition | None"] | None = None) -> str:
+    """One digest of a method's code with what it calls (`code_reach`; without a model, its own
+    only), named as the method is (`code_names`): a property, a validator that calls a module's
+    helper computes with that helper too."""
+    if model is None:
+        return code_digest(None, node, path)
+    reach = code_reach(model, node, path, imported)
+    if len(reach) == 1:
+        return reach[0]
+    return name_digest(hashlib.sha1("\0".join(reach).encode()).hexdigest()[:16], _CODE_NAMES.get(reach[0], ""))
 
 
 def name_digest(digest: str, label: str) -> str:

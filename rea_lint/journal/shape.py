@@ -31,7 +31,8 @@ from rea_lint.engine import tree_mode
 from rea_lint.journal.class_code import Part, class_code, field_code, whole_code
 from rea_lint.journal.decoding import Decoding
 from rea_lint.journal.encoding import Writes
-from rea_lint.journal.fingerprint import Fingerprinter, Passed, code_digest, module_constant, name_digest
+from rea_lint.journal.fingerprint import (Definition, Fingerprinter, Passed, code_digest, code_reach, method_code, module_constant,
+                                          name_digest)
 from rea_lint.journal.ops import Field, Op, OpKind
 from rea_lint.model import Function, Model, build_model, service_name, source_text
 from rea_lint.names import ImportMap, dotted
@@ -490,6 +491,9 @@ class _Project:
         self._classes: dict[tuple[str, str], tuple[Model, ast.ClassDef, str] | None] = {}
         """(file, name) -> `class_at`, for the turn of ``_classes_turn`` only."""
         self._classes_turn: str | None = None
+        self._definitions: dict[tuple[str, str], Definition | None] = {}
+        """(file, qualified name) -> `definition_of`, for the turn of ``_definitions_turn`` only."""
+        self._definitions_turn: str | None = None
         self._wholes: dict[tuple[int, str, bool], tuple[tuple[Part, ...], str]] = {}
         """(id of a class's parts, its name, whether defaults count) -> the parts and `whole_of` them,
         for the file being shaped (a handler's input class is named by many of its handlers)."""
@@ -748,6 +752,31 @@ class _Project:
         model, cls, path = found
         return self.whole_of(cls.name, class_code(model, cls, path, self.class_at, self._turn), defaults, f"{path}:{cls.lineno}")
 
+    def method_code(self, method: ast.FunctionDef | ast.AsyncFunctionDef, where: str) -> str:
+        """`fingerprint.method_code` of a method of the class at ``where`` (`path:line`), read
+        with its module's model (loaded: its class was found)."""
+        path = where.rpartition(":")[0]
+        mod = self._loaded.get(path)
+        return method_code(mod.model if mod is not None else None, method, path, self.definition_of)
+
+    def definition_of(self, qual: str, near: str) -> Definition | None:
+        """The project's module-level function or class a qualified name denotes from the file
+        ``near`` (`code_reach`'s), once per name and file shaped."""
+        if self._definitions_turn is not self._turn:
+            self._definitions_turn, self._definitions = self._turn, {}
+        key = (near, qual)
+        if key not in self._definitions:
+            found = None
+            if "." in qual and not qual.startswith(("builtins.", "typing.", "restate.", "pydantic.")):
+                fn = self.resolve(qual, near)
+                if fn is not None and fn[1].parent is None:
+                    found = (fn[0].model, fn[1].node, fn[0].path)
+                else:
+                    cls = self._resolve(qual, near, lambda mod, rest: _top_class(mod.model, rest))
+                    found = (cls[0].model, cls[1], cls[0].path) if cls is not None else None
+            self._definitions[key] = found
+        return self._definitions[key]
+
     def whole_of(self, name: str, parts: tuple[Part, ...], defaults: bool, where: str) -> str:
         """`whole_code` of the class ``name`` (at ``where``), named for `code_names`; once per class
         and file shaped."""
@@ -852,6 +881,7 @@ class _ShapeBuilder:
                                 imported_constant=partial(_imported_constant, project, mod.path),
                                 run_named=partial(_run_named, project, mod, fn),
                                 imported_code=partial(_imported_code, project, mod.path), path=mod.path,
+                                definition_of=project.definition_of,
                                 attribute_code=partial(_attribute_code, project, mod))
         self.fp.instance_attribute = partial(_instance_attribute, weakref.ref(self))  # (weak: the builder holds its fingerprinter)
         self.fp.instance_code = partial(_instance_code, weakref.ref(self))
@@ -1914,12 +1944,13 @@ def _imported_constant(project: _Project, near: str, qual: str) -> ast.Constant 
 
 
 def _imported_code(project: _Project, near: str, qual: str) -> str | None:
-    """The digest of a project module's function an imported name denotes (`from util import
-    compute`, followed through re-exports), else None (`Fingerprinter.imported_code`)."""
+    """The code of a project module's function an imported name denotes (`from util import
+    compute`, followed through re-exports), with the helpers it calls (`code_reach`), else None
+    (`Fingerprinter.imported_code`)."""
     found = project.resolve(qual, near) if "." in qual else None
     if found is None or found[1].parent is not None:
         return None
-    return code_digest(found[0].model, found[1].node, found[0].path)
+    return "".join(f"D({d})" for d in code_reach(found[0].model, found[1].node, found[0].path, project.definition_of))
 
 
 def _attribute_code(project: _Project, mod: _Module, annotation: ast.expr, attr: str) -> tuple[str, str] | None:
@@ -1935,7 +1966,7 @@ def _attribute_code(project: _Project, mod: _Module, annotation: ast.expr, attr:
     cls_model, cls, cls_path = found
     method = _method_named(cls, attr)
     if method is not None:
-        digest = code_digest(cls_model, method, cls_path)
+        digest = method_code(cls_model, method, cls_path, project.definition_of)
         return digest, digest
     parts = class_code(cls_model, cls, cls_path, project.class_at, project._turn)
     return _field_code(parts, attr, cls.name, f"{cls_path}:{cls.lineno}", True)  # (the handler's input: a request)
@@ -1956,7 +1987,7 @@ def _instance_attribute(builder: "weakref.ref[_ShapeBuilder]", name: str, attr: 
     decoding = found[0]  # type: ignore[index]
     method = _method_named(cls, attr)
     if method is not None:
-        digest = code_digest(None, method, decoding.where.rpartition(":")[0])
+        digest = shaping.p.method_code(method, decoding.where)
         return digest, digest
     return _field_code(decoding.code, attr, decoding.name, decoding.where, decoding.request)
 
@@ -2029,7 +2060,7 @@ def _chain_code(builder: "weakref.ref[_ShapeBuilder]", name: str, chain: tuple[s
     method = _method_named(cls, chain[-1]) if cls is not None else None
     last: tuple[str, str] | None
     if method is not None:
-        digest = code_digest(None, method, decoding.where.rpartition(":")[0])
+        digest = shaping.p.method_code(method, decoding.where)
         last = digest, digest
     else:
         last = _field_code(decoding.code, chain[-1], decoding.name, decoding.where, request)

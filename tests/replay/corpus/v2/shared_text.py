@@ -1,5 +1,14 @@
-"""A helper module of the corpus (no services): p127 imports `label`, whose body v2 changes."""
+"""A helper module of the corpus (no services): p127 imports `label`, whose body v2 changes; p149
+imports `shout`, whose body stays and calls `_loud`, whose body v2 changes."""
 
 
 def label(name: str) -> str:
     return "order " + name
+
+
+def _loud(name: str) -> str:
+    return name.lower()
+
+
+def shout(name: str) -> str:
+    return _loud(name) + "!"
