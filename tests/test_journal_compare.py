@@ -1515,3 +1515,16 @@ def test_a_fields_annotation_spelled_otherwise_reads_the_same():
             assert "(it reads code that changed: `Req.limit` (app.py:8))" in d.reason, d.reason
         checked += 1
     assert checked == 4
+
+
+def test_the_code_a_run_action_calls_is_not_a_helpers_code():
+    """A helper that journals a run (`await ctx.run("fetch", lambda: fetch(x))`) and returns what it
+    computes from the result: replay gives the recorded result, so a change to `fetch` changes
+    nothing the helper returns; a change to how it computes from the result does."""
+    helpers = ("def fetch(x):\n    return x.{how}()\n\n\ndef shape(r):\n    return r + '{end}'\n\n\n"
+               "async def fetched(ctx, x):\n    r = await ctx.run('fetch', lambda: fetch(x))\n    return shape(r)\n")
+    body = 'v = await fetched(ctx, req["a"])\nctx.set("k", v)'
+    d = obj_verdict(body, body, helpers1=helpers.format(how="upper", end="!"), helpers2=helpers.format(how="lower", end="!"))
+    assert d.verdict is Verdict.COMPATIBLE, d.reason
+    d = obj_verdict(body, body, helpers1=helpers.format(how="upper", end="!"), helpers2=helpers.format(how="upper", end="?"))
+    assert d.verdict is Verdict.UNKNOWN and "(it reads code that changed: `shape` (app.py:" in d.reason, d.reason

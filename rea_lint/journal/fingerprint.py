@@ -1152,11 +1152,17 @@ def _references(model: Model, node: ast.AST) -> list[tuple[bool, str]]:
 
 def _walk_unannotated(node: ast.AST) -> Iterable[ast.AST]:
     """`ast.walk` without annotations (a parameter's, a return's, a variable's or a field's): a type
-    named there decides nothing a definition computes (a class's whole code is `class_code`'s)."""
+    named there decides nothing a definition computes (a class's whole code is `class_code`'s); nor
+    the action of a run (`ctx.run("fetch", lambda: fetch(x))`: replay gives its recorded result,
+    whatever code the action calls; its own text is in the definition's digest)."""
     todo = [node]
     while todo:
         n = todo.pop()
         yield n
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("run", "run_typed") \
+                and isinstance(n.func.value, ast.Name):
+            todo.extend([n.func, *n.args[:1], *(k.value for k in n.keywords if k.arg == "name")])
+            continue
         for name, value in ast.iter_fields(n):
             if name in ("annotation", "returns") or value is None:
                 continue
