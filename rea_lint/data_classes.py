@@ -16,15 +16,15 @@ from typing import Callable, NamedTuple
 
 from rea_lint.model import Model
 
-__all__ = ["NEVER_TAKES", "ClassLookup", "ClassRead", "FieldKind", "config_items", "decoder_kind", "default_of", "is_classvar", "optional_of",
-           "read_class", "qual_of"]
+__all__ = ["NEVER_TAKES", "NOT_CLASSES", "ClassLookup", "ClassRead", "FieldKind", "config_items", "decoder_kind", "default_of",
+           "is_classvar", "optional_of", "read_class", "qual_of"]
 
 ClassLookup = Callable[[Model, str, ast.expr], "tuple[Model, ast.ClassDef, str] | None"]
 """(a module's model, its file, an expression naming a class at its top level) -> the class's
 module's model, its definition and its file; None when it is not a class of the project."""
 
-_NOT_CLASSES = ("builtins.", "typing.", "typing_extensions.", "datetime.", "decimal.", "uuid.", "enum.", "pydantic.")
-"""Where a field's annotation names no project class (not looked up)."""
+NOT_CLASSES = ("builtins.", "typing.", "typing_extensions.", "collections.", "datetime.", "decimal.", "uuid.", "enum.", "pydantic.")
+"""Where a name in a field's annotation names no project class (not looked up)."""
 _PYDANTIC_BASES = frozenset({"pydantic.BaseModel", "pydantic.main.BaseModel"})
 _DATACLASS = frozenset({"dataclasses.dataclass"})
 _FIELD = {"pydantic.Field": "pydantic", "pydantic.fields.Field": "pydantic", "dataclasses.field": "dataclass"}
@@ -212,7 +212,7 @@ def read_class(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, 
             else:
                 values.pop(name, None)
             annotation = stmt.annotation
-            plain = isinstance(annotation, (ast.Name, ast.Attribute)) and not (qual_of(model, annotation) or "").startswith(_NOT_CLASSES)
+            plain = isinstance(annotation, (ast.Name, ast.Attribute)) and not (qual_of(model, annotation) or "").startswith(NOT_CLASSES)
             if plain:
                 direct[name] = annotation  # (a class of the project's, if it is one: `Decoding.of` looks)
             else:
@@ -311,7 +311,7 @@ def _held_class(model: Model, annotation: ast.expr, depth: int = 0) -> ast.expr 
     if depth > 3:
         return None
     if isinstance(annotation, (ast.Name, ast.Attribute)):
-        return annotation if depth and not (qual_of(model, annotation) or "").startswith(_NOT_CLASSES) else None
+        return annotation if depth and not (qual_of(model, annotation) or "").startswith(NOT_CLASSES) else None
     inner = optional_of(model, annotation)
     if inner is not annotation:
         return _held_class(model, inner, depth + 1)

@@ -24,7 +24,7 @@ import ast
 import hashlib
 from typing import NamedTuple
 
-from rea_lint.data_classes import ClassLookup, config_items, decoder_kind, default_of, is_classvar, qual_of
+from rea_lint.data_classes import NOT_CLASSES, ClassLookup, config_items, decoder_kind, default_of, is_classvar, qual_of
 from rea_lint.journal.fingerprint import code_digest, method_code
 from rea_lint.model import Model
 
@@ -152,21 +152,12 @@ def _read(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, turn:
     return tuple(parts.values())
 
 
-_NOT_CLASSES = ("builtins.", "typing.", "typing_extensions.", "collections.", "datetime.", "decimal.", "uuid.", "enum.", "pydantic.")
-"""Where a name in an annotation names no project class (not looked up)."""
-
-
 def _held(model: Model, path: str, annotation: ast.expr, lookup: ClassLookup, turn: object, within: frozenset[int]) -> str:
     """`Part.held` for a field annotated ``annotation``: the whole code of each project class it
     names, anywhere in it (`Address`, `list[Item]`, `dict[str, Item] | None`, `"Node"`)."""
-    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
-        try:
-            annotation = ast.parse(annotation.value, mode="eval").body
-        except SyntaxError:
-            return ""
     held = []
     for node in _named_in(annotation):
-        if (model.qualify(node) or "").startswith(_NOT_CLASSES):
+        if (model.qualify(node) or "").startswith(NOT_CLASSES):
             continue
         found = lookup(model, path, node)
         if found is None:

@@ -6,10 +6,10 @@ is computed: the expression, with each local name replaced by the expressions as
 that may reach the use (those above it, and below it in a loop around both; the one just above
 it, run right before it every time, as that expression itself), parameters by their position
 (and, where one holding a decoded model is used whole, `str(order)`, by its class's code too:
-replay decodes it again with the new class),
-plain class attributes that hold a literal by that literal, module constants by their value, module
-functions and classes by their code and the code of the project's functions they call (`code_reach`), imported names by their module's own name and theirs, and
-a result the journal replays by what recorded it (a run by its name, a call by the handler
+replay decodes it again with the new class), plain class attributes that hold a literal by that
+literal, module constants by their value, module functions and classes by their code and the code
+of the project's functions they call (`code_reach`), imported names by their module's own name and
+theirs, and a result the journal replays by what recorded it (a run by its name, a call by the handler
 called), whatever type it is decoded to. Handler code is deterministic (the catalog's rules see
 to that) and replays the same input and the same recorded results, so the same computation
 gives the same bytes. Names are replaced by what they hold, so renaming a variable changes
@@ -1094,7 +1094,8 @@ Definition = tuple[Model, ast.AST, str]
 """A function or class of the project: its module's model, its node, its file."""
 
 
-def code_reach(model: Model, node: ast.AST, path: str, imported: Callable[[str, str], "Definition | None"] | None = None) -> tuple[str, ...]:
+def code_reach(model: Model, node: ast.AST, path: str,
+               imported: Callable[[str, str], "Definition | None"] | None = None) -> tuple[str, ...]:
     """The digests (`code_digest`) of a definition and of every function and class of the project
     it names, and they name, and so on: what decides what it computes (`label(x)` computes with
     `inner` too, when `label` calls it; a validator with the helper it calls). Its own first, the
