@@ -547,13 +547,13 @@ class Fingerprinter:
         defined = self.m.module_functions.get(name)
         if defined is not None:
             return self._reach(defined.node)
-        for stmt in self.m.tree.body:
-            if isinstance(stmt, ast.ClassDef) and stmt.name == name:
-                if reading is not None and reading[0] == "made":
-                    view = self._field_view(stmt, reading[1])
-                    if view is not None:
-                        return f"D({view})"
-                return self._reach(stmt)
+        cls = _definition(self.m, name)  # (a module function is above: this is a class, if anything)
+        if isinstance(cls, ast.ClassDef):
+            if reading is not None and reading[0] == "made":
+                view = self._field_view(cls, reading[1])
+                if view is not None:
+                    return f"D({view})"
+            return self._reach(cls)
         return f"G({name})"
 
     def _whole(self, name: str, reading: _Reading) -> str:
