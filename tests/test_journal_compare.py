@@ -274,6 +274,28 @@ def test_a_value_mutated_in_place_before_it_is_set_is_compared_with_its_mutation
     assert same.verdict is Verdict.COMPATIBLE, same.reason
 
 
+def test_a_value_an_awaited_helper_returns_is_mutated_like_any_other():
+    """`seen = await load(ctx)` is the helper's result, not an object that holds the context
+    (`Saga(ctx)`, whose calls are operations shaped one by one): an append to it changed or
+    added before `ctx.set("seen", seen)` changes the value replay compares (p151, p152: a 570
+    on restate-server; rea said compatible)."""
+    helpers = 'async def load(ctx):\n    return await ctx.get("seen") or []\n'
+    sleep = "await ctx.sleep(timedelta(minutes=30))"
+    body = 'seen = await load(ctx)\n{m}\nctx.set("seen", seen)\n' + sleep
+    changed = [("seen.append(req)", "seen.append(req)\nseen.append(req)"),
+               ("seen.append(req)", "seen.append(1)"),
+               ("seen.append(req)", "pass")]
+    for old, new in changed:
+        d = obj_verdict(body.format(m=old), body.format(m=new), helpers1=helpers)
+        assert d.verdict is Verdict.UNKNOWN and "computed at run time" in d.reason, (old, new, d.reason)
+    same = obj_verdict(body.format(m="seen.append(req)"), body.format(m="seen.append(req)\nprint(seen)"), helpers1=helpers)
+    assert same.verdict is Verdict.COMPATIBLE, same.reason
+    # an object built with the context stays a holder: its calls are the operations
+    saga = 's = somelib.Saga(ctx)\nawait s.step("a")\n{m}\nctx.set("n", 1)\n' + sleep
+    kept = obj_verdict(saga.format(m="pass"), saga.format(m="pass"))
+    assert kept.verdict is Verdict.COMPATIBLE, kept.reason
+
+
 def test_a_use_moved_across_a_reassignment_is_another_computation():
     """A local is rendered by every assignment to it; which of them precede the use tells a use
     moved across a reassignment apart (it may read another value): not compatible."""

@@ -972,8 +972,15 @@ def _mutations(statements: list[ast.stmt], assigned: Mapping[str, list], context
 
 def _holds_context(value: ast.AST, contexts: frozenset[str]) -> bool:
     """Does ``value`` hold a context itself (`Saga(ctx)`, `[ctx]`), not only what a context
-    method returns (`await ctx.get("k")`)?"""
-    nodes = list(ast.walk(value))
+    method returns (`await ctx.get("k")`) or what an awaited helper given it returns
+    (`history = await load_history(ctx)`: a value, mutated like any other)?"""
+    nodes = []
+    todo = [value]
+    while todo:
+        node = todo.pop()
+        if not isinstance(node, ast.Await):
+            nodes.append(node)
+            todo.extend(ast.iter_child_nodes(node))
     receivers = {id(n.value) for n in nodes if isinstance(n, ast.Attribute)}
     return any(isinstance(n, ast.Name) and n.id in contexts and id(n) not in receivers for n in nodes)
 
