@@ -25,7 +25,7 @@ import hashlib
 from typing import NamedTuple
 
 from rea_lint.data_classes import NOT_CLASSES, ClassLookup, config_items, decoder_kind, default_of, is_classvar, qual_of
-from rea_lint.journal.fingerprint import code_digest, method_code
+from rea_lint.journal.fingerprint import Imported, code_digest, method_code
 from rea_lint.model import Model
 
 __all__ = ["Part", "class_code", "code_change", "field_code", "whole_code"]
@@ -75,16 +75,18 @@ class Part(NamedTuple):
 
 
 def class_code(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, turn: object = None, depth: int = 0,
-               within: frozenset[int] = frozenset()) -> tuple[Part, ...]:
+               within: frozenset[int] = frozenset(), imported: Imported | None = None) -> tuple[Part, ...]:
     """The value code of ``cls`` (in ``model``'s module, at ``path``), bases' first, as far as
     ``lookup`` finds the bases; read once per class and ``turn`` (`Decoding.of`'s). ``within``: the
     classes whose fields are being read around this one (a class that holds itself, or one that
     holds it, is named there, not read again); one reading per place in that nesting, so a
-    class's code is the same text whichever class was read first."""
+    class's code is the same text whichever class was read first. ``imported`` finds the
+    project's functions a method calls through an import (`code_reach`: a validator calling
+    `text_utils.normalized` computes with it), one resolver per ``turn``."""
     key = ("class-code", id(cls), turn, within)
     found = model.memo.get(key)
     if found is None:
-        found = model.memo[key] = _read(model, cls, path, lookup, turn, depth, within)
+        found = model.memo[key] = _read(model, cls, path, lookup, turn, depth, within, imported)
     return found
 
 
@@ -113,14 +115,14 @@ def field_code(parts: tuple[Part, ...], name: str, defaults: bool = False, held:
 
 
 def _read(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, turn: object, depth: int,
-          within: frozenset[int]) -> tuple[Part, ...]:
+          within: frozenset[int], imported: Imported | None) -> tuple[Part, ...]:
     parts: dict[str, Part] = {}
     inside = within | {id(cls)}
     if depth < 8:
         for base in cls.bases:
             found = lookup(model, path, base)
             if found is not None:
-                for part in class_code(found[0], found[1], found[2], lookup, turn, depth + 1, inside):
+                for part in class_code(found[0], found[1], found[2], lookup, turn, depth + 1, inside, imported):
                     parts[part.key] = part
     parts.update((p.key, p) for p in _config([(k.arg, k.value) for k in cls.keywords]))
     for stmt in cls.body:
@@ -130,7 +132,7 @@ def _read(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, turn:
                 parts.update((p.key, p) for p in _config_of(model, stmt.value))
             elif not name.startswith("_") and not is_classvar(model, stmt.annotation):
                 parts[f"field {name}"] = Part(f"field {name}", "", _spelled(model, stmt.annotation), "field", (name,), stmt.annotation,
-                                              _held(model, path, stmt.annotation, lookup, turn, inside))
+                                              _held(model, path, stmt.annotation, lookup, turn, inside, imported))
                 default, factory = default_of(model, stmt.value) if stmt.value is not None else (None, None)
                 made = default if default is not None else factory
                 if made is not None:  # (`= "EUR"`, `Field(default="EUR", description=...)`, a factory: not the description)
@@ -148,11 +150,12 @@ def _read(model: Model, cls: ast.ClassDef, path: str, lookup: ClassLookup, turn:
             if found_role is not None:
                 role, fields = found_role
                 parts[f"def {stmt.name}"] = Part(f"def {stmt.name}", f"`{stmt.name}` ({path}:{stmt.lineno})",
-                                                 method_code(model, stmt, path), role, fields)
+                                                 method_code(model, stmt, path, imported), role, fields)
     return tuple(parts.values())
 
 
-def _held(model: Model, path: str, annotation: ast.expr, lookup: ClassLookup, turn: object, within: frozenset[int]) -> str:
+def _held(model: Model, path: str, annotation: ast.expr, lookup: ClassLookup, turn: object, within: frozenset[int],
+          imported: Imported | None) -> str:
     """`Part.held` for a field annotated ``annotation``: the whole code of each project class it
     names, anywhere in it (`Address`, `list[Item]`, `dict[str, Item] | None`, `"Node"`)."""
     held = []
@@ -167,7 +170,7 @@ def _held(model: Model, path: str, annotation: ast.expr, lookup: ClassLookup, tu
         elif decoder_kind(*found, lookup) is None:
             held.append(code_digest(found[0], found[1], found[2]))  # (an `Enum`, a `TypedDict`: pydantic reads it by its source)
         else:
-            held.append(whole_code(found[1].name, class_code(found[0], found[1], found[2], lookup, turn, 0, within)))
+            held.append(whole_code(found[1].name, class_code(found[0], found[1], found[2], lookup, turn, 0, within, imported)))
     return ",".join(held)
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 
 from rea_lint.data_classes import NEVER_TAKES, ClassLookup, FieldKind, read_class
 from rea_lint.journal.class_code import Part, class_code
+from rea_lint.journal.fingerprint import Imported
 from rea_lint.model import Model
 
 __all__ = ["Decoding", "decode_break", "held_break"]
@@ -75,12 +76,14 @@ class Decoding:
     default out (a value the SDK wrote holds every key), so the defaults decide values too."""
 
     @staticmethod
-    def of(model: Model, path: str, name: ast.expr, lookup: ClassLookup, turn: object = None, depth: int = 0) -> "Decoding | None":
+    def of(model: Model, path: str, name: ast.expr, lookup: ClassLookup, turn: object = None, depth: int = 0,
+           imported: Imported | None = None) -> "Decoding | None":
         """The decoding ``name`` (a class named in the module of ``model``, at ``path``) stands for, or None.
 
         A class is read once per ``turn`` (the file whose handlers are being shaped): each turn
         must look its bases' modules up itself, since `rea diff` reuses a file's shapes on the
-        other side only if every module its turn looked up is the same there."""
+        other side only if every module its turn looked up is the same there. ``imported``: the
+        turn's resolver of the functions a class's methods import (`class_code`)."""
         found = lookup(model, path, name)
         if found is None:
             return None
@@ -97,7 +100,7 @@ class Decoding:
         if depth < 4:  # (a model that holds itself: `parent: Node`)
             for into, annotations in ((nested, direct), (held, read.held)):
                 for field_name, annotation in annotations.items():
-                    inner = Decoding.of(cls_model, cls_path, annotation, lookup, turn, depth + 1)
+                    inner = Decoding.of(cls_model, cls_path, annotation, lookup, turn, depth + 1, imported)
                     if inner is not None:
                         into[field_name] = inner
         if kind == "pydantic":
@@ -109,7 +112,7 @@ class Decoding:
             kinds[field_name] = replace(kinds[field_name], kind="object")
         return Decoding(ast.unparse(name), f"{cls_path}:{cls.lineno}", kind, tuple(fields), required, defaults, forbid, nested, kinds,
                         held, read.allows_extra, read.serialized, read.values, cls, read.computed,
-                        class_code(cls_model, cls, cls_path, lookup, turn))
+                        class_code(cls_model, cls, cls_path, lookup, turn, imported=imported))
 
 
 def decode_break(old: Decoding | None, new: Decoding | None, value: str = "result") -> str | None:

@@ -37,7 +37,7 @@ from typing import Any, Callable, Iterable, Mapping, Union
 from rea_lint.model import Function, Model
 from rea_lint.rules.base import memo
 
-__all__ = ["Definition", "Fingerprinter", "Passed", "class_constant", "code_digest", "code_names", "code_reach", "method_code",
+__all__ = ["Definition", "Fingerprinter", "Imported", "Passed", "class_constant", "code_digest", "code_names", "code_reach", "method_code",
            "module_constant"]
 
 _MAX_DEPTH = 40
@@ -98,7 +98,7 @@ class Fingerprinter:
         imported_constant: Callable[[str], ast.Constant | None] | None = None,
         run_named: Callable[[ast.Call], ast.expr | None] | None = None,
         imported_code: Callable[[str], str | None] | None = None,
-        definition_of: Callable[[str, str], "Definition | None"] | None = None,
+        definition_of: Imported | None = None,
         path: str = "",
         attribute_code: Callable[[ast.expr, str], tuple[str, str] | None] | None = None,
         instance_attribute: Callable[[str, str], tuple[str, str] | None] | None = None,
@@ -1099,10 +1099,12 @@ def code_digest(model: Model | None, node: ast.AST, path: str = "") -> str:
 
 Definition = tuple[Model, ast.AST, str]
 """A function or class of the project: its module's model, its node, its file."""
+Imported = Callable[[str, str], "Definition | None"]
+"""(a qualified name an import gives, the importing file) -> the project's definition it denotes."""
 
 
 def code_reach(model: Model, node: ast.AST, path: str,
-               imported: Callable[[str, str], "Definition | None"] | None = None) -> tuple[str, ...]:
+               imported: Imported | None = None) -> tuple[str, ...]:
     """The digests (`code_digest`) of a definition and of every function and class of the project
     it names, and they name, and so on: what decides what it computes (`label(x)` computes with
     `inner` too, when `label` calls it; a validator with the helper it calls). Its own first, the
@@ -1195,7 +1197,7 @@ def _definition(model: Model, name: str) -> ast.AST | None:
     return classes.get(name)
 
 
-def method_code(model: Model | None, node: ast.AST, path: str, imported: Callable[[str, str], "Definition | None"] | None = None) -> str:
+def method_code(model: Model | None, node: ast.AST, path: str, imported: Imported | None = None) -> str:
     """One digest of a method's code with what it calls (`code_reach`; without a model, its own
     only), named as the method is (`code_names`): a property, a validator that calls a module's
     helper computes with that helper too."""

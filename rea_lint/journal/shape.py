@@ -735,7 +735,7 @@ class _Project:
             return None
         if optional:
             annotation = optional_of(mod.model, annotation)
-        return Decoding.of(mod.model, mod.path, annotation, self.class_at, self._turn)
+        return Decoding.of(mod.model, mod.path, annotation, self.class_at, self._turn, imported=self.definition_of)
 
     def annotated_code(self, mod: _Module, annotation: ast.expr | None, optional: bool, defaults: bool = False) -> str | None:
         """The whole code (`class_code.whole_code`, named for `code_names`) of the pydantic model or
@@ -750,7 +750,7 @@ class _Project:
         if found is None or decoder_kind(*found, self.class_at) is None:
             return None
         model, cls, path = found
-        return self.whole_of(cls.name, class_code(model, cls, path, self.class_at, self._turn), defaults, f"{path}:{cls.lineno}")
+        return self.whole_of(cls.name, class_code(model, cls, path, self.class_at, self._turn, imported=self.definition_of), defaults, f"{path}:{cls.lineno}")
 
     def method_code(self, method: ast.FunctionDef | ast.AsyncFunctionDef, where: str) -> str:
         """`fingerprint.method_code` of a method of the class at ``where`` (`path:line`), read
@@ -1968,7 +1968,7 @@ def _attribute_code(project: _Project, mod: _Module, annotation: ast.expr, attr:
     if method is not None:
         digest = method_code(cls_model, method, cls_path, project.definition_of)
         return digest, digest
-    parts = class_code(cls_model, cls, cls_path, project.class_at, project._turn)
+    parts = class_code(cls_model, cls, cls_path, project.class_at, project._turn, imported=project.definition_of)
     return _field_code(parts, attr, cls.name, f"{cls_path}:{cls.lineno}", True)  # (the handler's input: a request)
 
 

@@ -1,5 +1,6 @@
 """A helper module of the corpus (no services): p127 imports `label`, whose body v2 changes; p149
-imports `shout`, whose body stays and calls `_loud`, whose body v2 changes."""
+imports `shout`, whose body stays and calls `_loud`, whose body v2 changes; p153's validator calls
+`tidy`, whose body v2 changes."""
 
 
 def label(name: str) -> str:
@@ -12,3 +13,7 @@ def _loud(name: str) -> str:
 
 def shout(name: str) -> str:
     return _loud(name) + "!"
+
+
+def tidy(name: str) -> str:
+    return name.strip()
