@@ -462,10 +462,71 @@ def test_a_function_reads_as_the_code_it_calls_too():
     assert checked == 4
 
 
+def test_a_function_reads_as_the_module_values_it_reads_too():
+    """`decorated(name)` returns `name + SUFFIX`; only `SUFFIX = "!"` changed (p154), or the
+    `RATES` table another module holds, read in place or by a helper of a third module (p155):
+    the value replay computes is another (570 on the server; rea said compatible). A parameter
+    or local named like a module value is the function's own, and an unchanged value leaves the
+    computation as it was."""
+    app = PRELUDE.replace("import somelib\n", "import somelib\nfrom shop.config import RATES\nfrom shop.text import rate_of\n") + (
+        'SUFFIX = {suffix}\n\n\ndef decorated(s):\n    return s + SUFFIX\n\n\ndef own(SUFFIX):\n    return SUFFIX * 2\n\n\n'
+        "@obj.handler()\nasync def h(ctx: restate.ObjectContext, req: str) -> None:\n"
+        "    ctx.set('a', decorated(req))\n    ctx.set('b', RATES[req])\n    ctx.set('c', rate_of(req))\n    ctx.set('d', own(req))\n")
+    text = "from shop.config import RATES\n\n\ndef rate_of(tier):\n    return RATES[tier]\n"
+
+    def shaped(suffix: str, rates: str):
+        files = {"shop/__init__.py": "", "shop/config.py": f"RATES = {rates}\n", "shop/text.py": text, "shop/app.py": app.format(suffix=suffix)}
+        shapes, problems = shapes_of_sources(files)
+        assert problems == []
+        return shapes[("obj", "h")]
+
+    old = shaped('"!"', '{"a": 1}')
+    checked = 0
+    for suffix, rates, expected, named in (
+            ('"!"', '{"a": 1}', Verdict.COMPATIBLE, ""),
+            ('"?"', '{"a": 1}', Verdict.UNKNOWN, "`ctx.set('a', decorated(req))` reads as before, but its value is computed at run time "
+                                                 "and its computation changed (it reads code that changed: `SUFFIX` (shop/app.py:"),
+            ('"!"', '{"a": 2}', Verdict.UNKNOWN, "`ctx.set('b', RATES[req])` reads as before, but its value is computed at run time "
+                                                 "and its computation changed (it reads code that changed: `RATES` (shop/config.py:1))")):
+        d = compare_handlers(old, shaped(suffix, rates))
+        assert d.verdict is expected and named in d.reason, (suffix, rates, d.reason)
+        checked += 1
+    # the helper of a third module reads the table too: the value it computes changed with it
+    rate_only = app.replace("    ctx.set('b', RATES[req])\n", "")
+    sides = [shapes_of_sources({"shop/__init__.py": "", "shop/config.py": f"RATES = {r}\n", "shop/text.py": text,
+                                "shop/app.py": rate_only.format(suffix='"!"')})[0][("obj", "h")] for r in ('{"a": 1}', '{"a": 2}')]
+    d = compare_handlers(*sides)
+    assert d.verdict is Verdict.UNKNOWN and "`ctx.set('c', rate_of(req))`" in d.reason and "`RATES` (shop/config.py:1)" in d.reason, d.reason
+    checked += 1
+    # `own(SUFFIX)` reads its parameter, not the module's `SUFFIX`
+    own_only = "".join(line for line in app.splitlines(keepends=True) if not line.startswith(("    ctx.set('a'", "    ctx.set('b'", "    ctx.set('c'")))
+    sides = [shapes_of_sources({"shop/__init__.py": "", "shop/config.py": "RATES = {}\n", "shop/text.py": text,
+                                "shop/app.py": own_only.format(suffix=x)})[0][("obj", "h")] for x in ('"!"', '"?"')]
+    d = compare_handlers(*sides)
+    assert d.verdict is Verdict.COMPATIBLE and "ctx.set('d'" in str(sides[0].ops), d.reason
+    checked += 1
+    # an imported value reads the values it names, not the code of the functions it lists (a
+    # registry, examples bd124ba: a listed task's body changed turned `if TASKS.get(kind) is None`
+    # into a changed condition, "breaking")
+    tasks = 'def remind(x):\n    return x.{how}()\n\n\nBASE = {base}\nNAME = BASE + "-r"\nTASKS = {{NAME: remind}}\n'
+    handler = PRELUDE.replace("import somelib\n", "import somelib\nfrom shop.tasks import TASKS\n") + (
+        "@obj.handler()\nasync def h(ctx: restate.ObjectContext, req: str) -> None:\n"
+        "    if TASKS.get(req) is None:\n        return\n    ctx.set('k', 1)\n    await ctx.sleep(timedelta(minutes=30))\n")
+    sides = [shapes_of_sources({"shop/__init__.py": "", "shop/tasks.py": tasks.format(how=how, base=base), "shop/app.py": handler})[0][("obj", "h")]
+             for how, base in (("upper", '"t"'), ("lower", '"t"'), ("upper", '"u"'))]
+    d = compare_handlers(sides[0], sides[1])
+    assert d.verdict is Verdict.COMPATIBLE, d.reason
+    d = compare_handlers(sides[0], sides[2])
+    assert d.verdict is Verdict.BREAKING and "a condition new or changed" in d.reason, d.reason
+    checked += 2
+    assert checked == 7
+
+
 def test_a_function_imported_from_a_project_module_is_read_by_its_code():
     """`ctx.set("label", label(req))` with `label` in shop/text.py: its body changed, the value may
     be another and replay compares it (it was compatible: only the name was read). Imported
-    another way, with the same code, it is the same computation."""
+    another way, or moved to a module of another name, with the same code, it is the same
+    computation (it was unknown: the module's name was read as part of the value)."""
     app = PRELUDE.replace("import somelib\n", "import somelib\n{imports}\n") + (
         "@obj.handler()\nasync def h(ctx: restate.ObjectContext, req: str) -> None:\n    ctx.set('label', {call})\n")
     text = "def label(s: str) -> str:\n    return s.{how}()\n"
@@ -478,7 +539,10 @@ def test_a_function_imported_from_a_project_module_is_read_by_its_code():
             ("shop/text.py", "import shop.text", "shop.text.label(req)", "upper", Verdict.COMPATIBLE),
             ("shop/text.py", "from shop.text import label", "label(req)", "lower", Verdict.UNKNOWN),
             ("shop/text.py", "from shop import text", "text.label(req)", "lower", Verdict.UNKNOWN),
-            ("shop/text.py", "import shop.text", "shop.text.label(req)", "lower", Verdict.UNKNOWN)):
+            ("shop/text.py", "import shop.text", "shop.text.label(req)", "lower", Verdict.UNKNOWN),
+            # moved, unchanged, to a module of another name: the same computation (p156)
+            ("shop/words.py", "from shop.words import label", "label(req)", "upper", Verdict.COMPATIBLE),
+            ("shop/words.py", "from shop import words", "words.label(req)", "upper", Verdict.COMPATIBLE)):
         new, problems = shapes_of_sources({"shop/__init__.py": "", where: text.format(how=how),
                                            "shop/app.py": app.format(imports=imports, call=call)})
         assert problems == []
@@ -488,7 +552,7 @@ def test_a_function_imported_from_a_project_module_is_read_by_its_code():
             assert "value is computed at run time and its computation changed (it reads code that changed: `label` (shop/text.py:1))" \
                 in d.reason, d.reason
         checked += 1
-    assert checked == 6
+    assert checked == 8
     # a function of the module's own is named the same way
     d = obj_verdict('ctx.set("k", work(req["a"]))', 'ctx.set("k", work(req["a"]))', helpers2="def work(x=0):\n    return x + 1\n")
     assert d.verdict is Verdict.UNKNOWN and "(it reads code that changed: `work` (app.py:" in d.reason, d.reason
@@ -574,7 +638,7 @@ def test_a_module_that_became_part_of_a_package_changes_no_condition():
     became `from statefulactors.utils import Status`, the same file. A condition on an
     imported name, or on a call's result, is computed the same way (it was "breaks in-flight
     invocations" on four handlers). Naming the called handler another way changes nothing
-    either; a condition on another module's constant still forks the branch."""
+    either; a condition on another value still forks the branch."""
 
     def pay(files: dict[str, str]):
         shapes, problems = shapes_of_sources(files)
@@ -591,9 +655,11 @@ def test_a_module_that_became_part_of_a_package_changes_no_condition():
             imports=imports, up=up, withdraw=withdraw)})
         d = compare_handlers(old, new)
         assert d.verdict is Verdict.COMPATIBLE, (imports, d.reason)
-    other = pay({"svc/accounts.py": ACCOUNTS, "svc/other.py": 'UP = "up"\n', "svc/app.py": PAYMENTS.format(
-        imports="from accounts import withdraw\nfrom other import UP", up="UP", withdraw="withdraw")})
-    assert compare_handlers(old, other).verdict is Verdict.BREAKING
+    # the constant read from another module: by what it holds (the same literal moved is the same value)
+    for literal, verdict in (('"up"', Verdict.COMPATIBLE), ('"raised"', Verdict.BREAKING)):
+        other = pay({"svc/accounts.py": ACCOUNTS, "svc/other.py": f"UP = {literal}\n", "svc/app.py": PAYMENTS.format(
+            imports="from accounts import withdraw\nfrom other import UP", up="UP", withdraw="withdraw")})
+        assert compare_handlers(old, other).verdict is verdict, literal
 
 
 def test_a_handler_with_too_many_ways_is_compatible_when_it_journals_the_same_and_unknown_when_it_changed():

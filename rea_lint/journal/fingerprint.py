@@ -37,7 +37,7 @@ from typing import Any, Callable, Iterable, Mapping, Union
 from rea_lint.model import Function, Model
 from rea_lint.rules.base import memo
 
-__all__ = ["Definition", "Fingerprinter", "Imported", "Passed", "class_constant", "code_digest", "code_names", "code_reach", "method_code",
+__all__ = ["Definition", "Fingerprinter", "Imported", "Passed", "class_constant", "code_digest", "code_names", "code_reach", "method_code", "module_binding",
            "module_constant"]
 
 _MAX_DEPTH = 40
@@ -622,9 +622,13 @@ class Fingerprinter:
         return f"(Chain {root} {'.'.join(chain)})D({found[0] if self._classes else found[1]})"
 
     def _imported_name(self, qual: str) -> str:
-        named = f"Q({self.imported(qual) if self.imported is not None else qual})"
+        """An imported name: the project's function or value by its code (`imported_code`: the
+        same code moved to a module of another name computes the same), anything else by the
+        name it is imported as (`imported`)."""
         code = self.imported_code(qual) if self.imported_code is not None else None
-        return named + (code or "")
+        if code is not None:
+            return code
+        return f"Q({self.imported(qual) if self.imported is not None else qual})"
 
     def _looped(self, a: tuple[int, int], b: tuple[int, int]) -> bool:
         """Are positions ``a`` and ``b`` inside one loop (a later one can reach an earlier one)?"""
@@ -1091,9 +1095,12 @@ def code_digest(model: Model | None, node: ast.AST, path: str = "") -> str:
     found = shared.get(key)
     if found is None:
         found = shared[key] = _dump(node)
-        name = getattr(node, "name", None)
+        first = node.body[0] if isinstance(node, ast.Module) and node.body else node  # (`module_binding`'s statements)
+        name = getattr(first, "name", None)
+        if name is None and isinstance(first, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            name = ast.unparse(first.targets[0] if isinstance(first, ast.Assign) else first.target)
         if name is not None and path:
-            _CODE_NAMES.setdefault(found, f"`{name}` ({path}:{getattr(node, 'lineno', 0)})")
+            _CODE_NAMES.setdefault(found, f"`{name}` ({path}:{getattr(first, 'lineno', 0)})")
     return found
 
 
@@ -1122,15 +1129,24 @@ def code_reach(model: Model, node: ast.AST, path: str,
         found: list[Definition] = []
         for local, name in _references(m, n):
             if local:
-                target = _definition(m, name)
+                target = _definition(m, name) or module_binding(m, name)
                 if target is not None:
                     found.append((m, target, p))
             elif imported is not None:
                 far = imported(name, p)
                 if far is not None:
                     found.append(far)
+        if isinstance(n, _VALUES):
+            # a module value holds the functions and classes it names, it does not run them: their
+            # code counts where a computation calls them (a registry of tasks, `TASKS = {"a": a_task}`,
+            # is not the code of every task it lists), the values it reads count here
+            found = [d for d in found if isinstance(d[1], _VALUES)]
         stack.extend(reversed(found))
     return tuple(out)
+
+
+_VALUES = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Module)
+"""`module_binding`'s nodes: a module value's statements."""
 
 
 _MAX_REACH = 200
@@ -1138,19 +1154,23 @@ _MAX_REACH = 200
 
 
 def _references(model: Model, node: ast.AST) -> list[tuple[bool, str]]:
-    """The names a definition reads that may be the project's functions or classes: (True, a name
-    its module binds to one) or (False, the qualified name an import gives); once per node."""
+    """The names a definition reads that may be the project's functions, classes or module values:
+    (True, a name its module binds to one) or (False, the qualified name an import gives); once
+    per node. A name the definition binds itself (a parameter, a local) is its own, not the module's."""
     shared = memo(model)
     key = ("fingerprint-references", id(node))
     found = shared.get(key)
     if found is None:
         own = getattr(node, "name", None)
         names: dict[tuple[bool, str], None] = {}
-        for n in _walk_unannotated(node):
+        walked = list(_walk_unannotated(node))
+        bound = {n.id for n in walked if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        bound.update(n.arg for n in walked if isinstance(n, ast.arg))
+        for n in walked:
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id != own:
                 if n.id in model.imports.names:
                     names[(False, model.imports.names[n.id])] = None
-                elif _definition(model, n.id) is not None:
+                elif _definition(model, n.id) is not None or (n.id in model.module_values and n.id not in bound):
                     names[(True, n.id)] = None
             elif isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in model.imports.names:
                 qual = model.qualify(n)  # (`util.compute` with `import util`)
@@ -1195,6 +1215,32 @@ def _definition(model: Model, name: str) -> ast.AST | None:
             if isinstance(stmt, ast.ClassDef):
                 classes.setdefault(stmt.name, stmt)
     return classes.get(name)
+
+
+def module_binding(model: Model, name: str) -> ast.AST | None:
+    """The module-level statements that bind ``name`` by assignment (`PREFIX = "x"`, also inside a
+    top-level `if`, `try` or `with`), as one node, or None: what a function reading the module's
+    `PREFIX` computes with (`code_reach`), as a value written in place counts by it
+    (`module_constant`). Kept in the model's `memo`, so one name is one node (its digest once)."""
+    shared = memo(model)
+    values = shared.get("fingerprint-module-values")
+    if values is None:
+        bound: dict[str, list[ast.stmt]] = {}
+        stack: list[ast.stmt] = list(reversed(model.tree.body))
+        while stack:
+            stmt = stack.pop()
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                for target in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]):
+                    for n in ast.walk(target):
+                        if isinstance(n, ast.Name) and n.id in model.module_values:
+                            bound.setdefault(n.id, []).append(stmt)
+            elif isinstance(stmt, (ast.If, ast.Try, ast.With)):
+                nested = [*getattr(stmt, "body", ()), *getattr(stmt, "orelse", ()),
+                          *(s for h in getattr(stmt, "handlers", ()) for s in h.body), *getattr(stmt, "finalbody", ())]
+                stack.extend(reversed(nested))
+        values = shared["fingerprint-module-values"] = {
+            n: stmts[0] if len(stmts) == 1 else ast.Module(body=stmts, type_ignores=[]) for n, stmts in bound.items()}
+    return values.get(name)
 
 
 def method_code(model: Model | None, node: ast.AST, path: str, imported: Imported | None = None) -> str:

@@ -31,8 +31,8 @@ from rea_lint.engine import tree_mode
 from rea_lint.journal.class_code import Part, class_code, field_code, whole_code
 from rea_lint.journal.decoding import Decoding
 from rea_lint.journal.encoding import Writes
-from rea_lint.journal.fingerprint import (Definition, Fingerprinter, Passed, code_digest, code_reach, method_code, module_constant,
-                                          name_digest)
+from rea_lint.journal.fingerprint import (Definition, Fingerprinter, Passed, code_digest, code_reach, method_code, module_binding,
+                                          module_constant, name_digest)
 from rea_lint.journal.ops import Field, Op, OpKind
 from rea_lint.model import Function, Model, build_model, service_name, source_text
 from rea_lint.names import ImportMap, dotted
@@ -760,7 +760,7 @@ class _Project:
         return method_code(mod.model if mod is not None else None, method, path, self.definition_of)
 
     def definition_of(self, qual: str, near: str) -> Definition | None:
-        """The project's module-level function or class a qualified name denotes from the file
+        """The project's module-level function, class or value a qualified name denotes from the file
         ``near`` (`code_reach`'s), once per name and file shaped."""
         if self._definitions_turn is not self._turn:
             self._definitions_turn, self._definitions = self._turn, {}
@@ -771,8 +771,8 @@ class _Project:
                 fn = self.resolve(qual, near)
                 if fn is not None and fn[1].parent is None:
                     found = (fn[0].model, fn[1].node, fn[0].path)
-                else:
-                    cls = self._resolve(qual, near, lambda mod, rest: _top_class(mod.model, rest))
+                else:  # (a class, or a module value: `from config import PREFIX`, `module_binding`)
+                    cls = self._resolve(qual, near, lambda mod, rest: _top_class(mod.model, rest) or module_binding(mod.model, rest))
                     found = (cls[0].model, cls[1], cls[0].path) if cls is not None else None
             self._definitions[key] = found
         return self._definitions[key]
@@ -1944,13 +1944,14 @@ def _imported_constant(project: _Project, near: str, qual: str) -> ast.Constant 
 
 
 def _imported_code(project: _Project, near: str, qual: str) -> str | None:
-    """The code of a project module's function an imported name denotes (`from util import
-    compute`, followed through re-exports), with the helpers it calls (`code_reach`), else None
-    (`Fingerprinter.imported_code`)."""
-    found = project.resolve(qual, near) if "." in qual else None
-    if found is None or found[1].parent is not None:
+    """The code of a project module's function or value an imported name denotes (`from util
+    import compute`, `from config import RATES`, followed through re-exports), with the helpers
+    and values it reads (`code_reach`), else None (`Fingerprinter.imported_code`). A class is
+    not read here: what of it decides a value is `class_code`'s."""
+    found = project.definition_of(qual, near) if "." in qual else None
+    if found is None or isinstance(found[1], ast.ClassDef):
         return None
-    return "".join(f"D({d})" for d in code_reach(found[0].model, found[1].node, found[0].path, project.definition_of))
+    return "".join(f"D({d})" for d in code_reach(*found, project.definition_of))
 
 
 def _attribute_code(project: _Project, mod: _Module, annotation: ast.expr, attr: str) -> tuple[str, str] | None:

@@ -1,0 +1,3 @@
+"""A configuration module of the corpus (no services): p155 reads `RATES`, which v2 changes."""
+
+RATES = {"standard": 7, "express": 9}
