@@ -522,6 +522,30 @@ def test_a_function_reads_as_the_module_values_it_reads_too():
     assert checked == 7
 
 
+def test_the_code_that_changed_is_named_in_the_handlers_own_app():
+    """Two apps of one repository hold the same helper, and both change it alike (ai-examples
+    9e2c8a6: `c_agentic_workflows/` and `d_mixing_agents_and_workflows/` each hold `Transaction`):
+    the same code is one digest, and each handler's reason names its own app's file, not the
+    other's."""
+    helper = "def label(s: str) -> str:\n    return s.{how}()\n"
+    app = ("import restate\nfrom {pkg}.text import label\n\nobj = restate.VirtualObject('{pkg}')\n\n\n"
+           "@obj.handler()\nasync def h(ctx: restate.ObjectContext, req: str) -> None:\n    ctx.set('label', label(req))\n")
+
+    def project(how: str) -> dict[str, str]:
+        files = {}
+        for pkg in ("first", "second"):
+            files.update({f"{pkg}/__init__.py": "", f"{pkg}/text.py": helper.format(how=how), f"{pkg}/app.py": app.format(pkg=pkg)})
+        return files
+
+    old, new = shapes_of_sources(project("upper"))[0], shapes_of_sources(project("lower"))[0]
+    checked = 0
+    for pkg in ("first", "second"):
+        d = compare_handlers(old[(pkg, "h")], new[(pkg, "h")])
+        assert d.verdict is Verdict.UNKNOWN and f"(it reads code that changed: `label` ({pkg}/text.py:1))" in d.reason, d.reason
+        checked += 1
+    assert checked == 2
+
+
 def test_a_function_imported_from_a_project_module_is_read_by_its_code():
     """`ctx.set("label", label(req))` with `label` in shop/text.py: its body changed, the value may
     be another and replay compares it (it was compatible: only the name was read). Imported

@@ -95,7 +95,7 @@ def whole_code(name: str, parts: tuple[Part, ...], defaults: bool = False) -> st
     what an instance holds and writes: its fields and their annotations, the code that reads and
     writes them, and the classes they hold; its defaults too with ``defaults`` (the handler's
     input). What a value used whole (`str(order)`, `json.dumps(order.model_dump())`) counts by.
-    (The name keeps two classes of the same fields apart in a message, `fingerprint.name_digest`.)"""
+    (The name keeps two classes of the same fields apart in a message, `code_names.name_digest`.)"""
     text = name + "\0" + "\0".join(f"{p.key}\1{p.digest}\1{p.held}" for p in parts if defaults or p.role != "default")
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 

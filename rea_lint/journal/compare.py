@@ -22,12 +22,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import Sequence
 
+from rea_lint.journal.code_names import shared_directories
 from rea_lint.journal.decoding import decode_break, held_break
 from rea_lint.journal.difference import first_difference
 from rea_lint.journal.ops import Op, OpKind, field_mismatch, restated
 from rea_lint.journal.guided import Budget, Outcome, ShapeFacts, replay_path, shape_facts
 from rea_lint.journal.paths import DEFAULT_UNROLL, Path, TooManyPaths, enumerate_paths
-from rea_lint.journal.shape import HandlerShape, Node, Shapes, Unknown, shared_directories
+from rea_lint.journal.shape import HandlerShape, Node, Shapes, Unknown
 
 __all__ = ["Divergence", "HandlerDiff", "ProjectDiff", "Verdict", "compare_handlers", "diff_projects", "paired_with"]
 

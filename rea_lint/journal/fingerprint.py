@@ -29,15 +29,15 @@ from __future__ import annotations
 import ast
 import copy
 import hashlib
-import re
 from collections import Counter
 from functools import partial
 from typing import Any, Callable, Iterable, Mapping, Union
 
+from rea_lint.journal.code_names import CODE_READ, label_of, name_digest, register
 from rea_lint.model import Function, Model
 from rea_lint.rules.base import memo
 
-__all__ = ["Definition", "Fingerprinter", "Imported", "Passed", "class_constant", "code_digest", "code_names", "code_reach", "method_code", "module_binding",
+__all__ = ["Definition", "Fingerprinter", "Imported", "Passed", "class_constant", "code_digest", "code_reach", "method_code", "module_binding",
            "module_constant"]
 
 _MAX_DEPTH = 40
@@ -205,7 +205,7 @@ class Fingerprinter:
         Rendered again only where the first holds such code (`_classed`)."""
         if found is None:
             found = self.of(node)
-        if not self._classed or not any(d in self._classed for d in _CODE.findall(found)):
+        if not self._classed or not any(d in self._classed for d in CODE_READ.findall(found)):
             return found, found
         self._classes = False
         try:
@@ -1100,7 +1100,7 @@ def code_digest(model: Model | None, node: ast.AST, path: str = "") -> str:
         if name is None and isinstance(first, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             name = ast.unparse(first.targets[0] if isinstance(first, ast.Assign) else first.target)
         if name is not None and path:
-            _CODE_NAMES.setdefault(found, f"`{name}` ({path}:{getattr(first, 'lineno', 0)})")
+            register(found, f"`{name}` ({path}:{getattr(first, 'lineno', 0)})")
     return found
 
 
@@ -1252,36 +1252,13 @@ def method_code(model: Model | None, node: ast.AST, path: str, imported: Importe
     reach = code_reach(model, node, path, imported)
     if len(reach) == 1:
         return reach[0]
-    return name_digest(hashlib.sha1("\0".join(reach).encode()).hexdigest()[:16], _CODE_NAMES.get(reach[0], ""))
-
-
-def name_digest(digest: str, label: str) -> str:
-    """Name a digest of code that is not one definition (`Order.price`: its annotation and
-    validators) for `code_names`, as `code_digest` names a definition's. The same few lines of a
-    field are common to many classes: the name is where it was read last (in `rea diff`, the new
-    side is shaped after the old one, so a message names the new code)."""
-    _CODE_NAMES[digest] = label
-    return digest
-
-
-_CODE_NAMES: dict[str, str] = {}
-"""A definition's digest -> its name and place (`code_digest`): the same code has the same digest
-wherever it is read, so the table holds no more than the definitions a run reads (identical code
-in two places is named where it was read first)."""
-_CODE = re.compile(r"D\(([0-9a-f]{16})\)")
+    return name_digest(hashlib.sha1("\0".join(reach).encode()).hexdigest()[:16], label_of(reach[0], path) or "")
 
 
 def _code_read(text: str) -> str:
     """The definitions a rendered computation reads, as their `D(digest)`s (kept beside a digest of
     the text, so `code_names` can name a helper that changed)."""
-    return "".join(f"D({d})" for d in dict.fromkeys(_CODE.findall(text))) if "D(" in text else ""
-
-
-def code_names(old: str, new: str) -> list[str]:
-    """The functions and classes whose code the computation ``new`` reads and ``old`` does not (a
-    helper whose body changed), named with their place, in the order ``new`` reads them."""
-    before = set(_CODE.findall(old))
-    return list(dict.fromkeys(_CODE_NAMES[d] for d in _CODE.findall(new) if d not in before and d in _CODE_NAMES))
+    return "".join(f"D({d})" for d in dict.fromkeys(CODE_READ.findall(text))) if "D(" in text else ""
 
 
 def _dump(node: ast.AST) -> str:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Iterator, Union
 
 from rea_lint.journal.decoding import decode_break, held_break
-from rea_lint.journal.fingerprint import code_names
+from rea_lint.journal.code_names import code_names
 from rea_lint.journal.ops import Op, OpKind, certain_mismatch, field_mismatch, restated
 from rea_lint.journal.paths import EXCEPT, Decision, Path, try_key
 from rea_lint.journal.shape import EMPTY, Branch, Exit, Inlined, Jump, Loop, Node, Seq, Step, Try, Unknown, inner_nodes
@@ -220,7 +220,7 @@ class _Guided:
                     if rec.get(name).same_computation(op.get(name)):  # (the same computation, another class)
                         soft = f"`{op.text}`: its {why}; rea cannot tell whether the bytes (which replay compares) are the same"
                     else:
-                        changed = code_names(rec.get(name).fingerprint, op.get(name).fingerprint)
+                        changed = code_names(rec.get(name).fingerprint, op.get(name).fingerprint, op.path)
                         reads = f" (it reads code that changed: {', '.join(changed[:3])}{' ...' if len(changed) > 3 else ''})" if changed else ""
                         soft = (f"{restated(rec, op)} {name} is computed at run time and its computation changed{reads}; "
                                 "rea cannot tell whether the value (which replay compares) is the same")

@@ -17,7 +17,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping
 
-from rea_lint.journal.fingerprint import code_names
+from rea_lint.journal.code_names import code_names
 
 if TYPE_CHECKING:
     from rea_lint.journal.decoding import Decoding
@@ -330,7 +330,7 @@ def field_mismatch(recorded: Op, attempted: Op) -> str | None:
             if not a.is_literal and not b.is_literal and a.text == b.text:
                 if (a.prefix, a.suffix) != (b.prefix, b.suffix):  # (the same text, a constant it reads changed: `PREFIX + x`)
                     return f"{name} {b.describe()} {_ends(b)} where it {_ends(a, before=True)}"
-                changed = code_names(a.fingerprint, b.fingerprint)
+                changed = code_names(a.fingerprint, b.fingerprint, attempted.path)
                 reads = f": it reads code that changed, {', '.join(changed[:3])}{' ...' if len(changed) > 3 else ''}" if changed else ""
                 return f"{name} {b.describe()} is computed otherwise (it, or a value it reads{reads})"
             return f"{name} {a.describe()} != {b.describe()}" + (" (the same items in another order)" if reordered else "")

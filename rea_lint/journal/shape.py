@@ -31,8 +31,9 @@ from rea_lint.engine import tree_mode
 from rea_lint.journal.class_code import Part, class_code, field_code, whole_code
 from rea_lint.journal.decoding import Decoding
 from rea_lint.journal.encoding import Writes
+from rea_lint.journal.code_names import name_digest, shared_directories
 from rea_lint.journal.fingerprint import (Definition, Fingerprinter, Passed, code_digest, code_reach, method_code, module_binding,
-                                          module_constant, name_digest)
+                                          module_constant)
 from rea_lint.journal.ops import Field, Op, OpKind
 from rea_lint.model import Function, Model, build_model, service_name, source_text
 from rea_lint.names import ImportMap, dotted
@@ -434,16 +435,6 @@ def _module_name(path: str, known: frozenset[str]) -> str:
         parts.insert(0, d.name)
         d = d.parent
     return ".".join(parts) or p.stem
-
-
-def shared_directories(a: str, b: str) -> int:
-    """How many leading directories two paths have in common."""
-    n = 0
-    for x, y in zip(PurePosixPath(a.replace(os.sep, "/")).parent.parts, PurePosixPath(b.replace(os.sep, "/")).parent.parts):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 # --- the project: modules, handlers, helpers -------------------------------------------------
