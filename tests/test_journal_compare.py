@@ -519,7 +519,17 @@ def test_a_function_reads_as_the_module_values_it_reads_too():
     d = compare_handlers(sides[0], sides[2])
     assert d.verdict is Verdict.BREAKING and "a condition new or changed" in d.reason, d.reason
     checked += 2
-    assert checked == 7
+    # a value runs what it calls: an instance imported from a module (`formatter = Formatter()`)
+    # computes with its class's methods
+    made = "class Formatter:\n    def fmt(self, n):\n        return n.{how}()\n\n\nformatter = Formatter()\n"
+    handler = PRELUDE.replace("import somelib\n", "import somelib\nfrom shop.fmt import formatter\n") + (
+        "@obj.handler()\nasync def h(ctx: restate.ObjectContext, req: str) -> None:\n    ctx.set('k', formatter.fmt(req))\n")
+    sides = [shapes_of_sources({"shop/__init__.py": "", "shop/fmt.py": made.format(how=how), "shop/app.py": handler})[0][("obj", "h")]
+             for how in ("upper", "lower")]
+    d = compare_handlers(*sides)
+    assert d.verdict is Verdict.UNKNOWN and "(it reads code that changed: `Formatter` (shop/fmt.py:1))" in d.reason, d.reason
+    checked += 1
+    assert checked == 8
 
 
 def test_the_code_that_changed_is_named_in_the_handlers_own_app():

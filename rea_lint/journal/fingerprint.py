@@ -1127,26 +1127,42 @@ def code_reach(model: Model, node: ast.AST, path: str,
         seen.add(id(n))
         out[code_digest(m, n, p)] = None
         found: list[Definition] = []
-        for local, name in _references(m, n):
+        # a module value runs the functions and classes it calls (`formatter = Formatter()`), and
+        # only holds those it names otherwise: their code counts where a computation calls them
+        # (a registry of tasks, `TASKS = {"a": a_task}`, is not the code of every task it lists)
+        called = _called(m, n) if isinstance(n, _VALUES) else None
+        for reference in _references(m, n):
+            local, name = reference
             if local:
                 target = _definition(m, name) or module_binding(m, name)
-                if target is not None:
-                    found.append((m, target, p))
-            elif imported is not None:
-                far = imported(name, p)
-                if far is not None:
-                    found.append(far)
-        if isinstance(n, _VALUES):
-            # a module value holds the functions and classes it names, it does not run them: their
-            # code counts where a computation calls them (a registry of tasks, `TASKS = {"a": a_task}`,
-            # is not the code of every task it lists), the values it reads count here
-            found = [d for d in found if isinstance(d[1], _VALUES)]
+                found_here = (m, target, p) if target is not None else None
+            else:
+                found_here = imported(name, p) if imported is not None else None
+            if found_here is not None and (called is None or reference in called or isinstance(found_here[1], _VALUES)):
+                found.append(found_here)
         stack.extend(reversed(found))
     return tuple(out)
 
 
 _VALUES = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Module)
 """`module_binding`'s nodes: a module value's statements."""
+
+
+def _called(model: Model, node: ast.AST) -> set[tuple[bool, str]]:
+    """The references (as `_references` gives them) that ``node`` calls: `Formatter()`,
+    `tools.make()`."""
+    called: set[tuple[bool, str]] = set()
+    for n in ast.walk(node):
+        if isinstance(n, ast.Call):
+            func = n.func
+            if isinstance(func, ast.Name):
+                qual = model.imports.names.get(func.id)
+                called.add((False, qual) if qual is not None else (True, func.id))
+            elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in model.imports.names:
+                qual = model.qualify(func)
+                if qual is not None:
+                    called.add((False, qual))
+    return called
 
 
 _MAX_REACH = 200
