@@ -532,6 +532,39 @@ def test_a_function_reads_as_the_module_values_it_reads_too():
     assert checked == 8
 
 
+def test_an_isinstance_test_reads_which_class_not_its_code():
+    """`if isinstance(got, Order)` decides by which class a value is: a docstring edited in
+    `Order`, or `Order` moved unchanged to a module of another name, decides it the same way
+    (both were "breaks in-flight invocations", along a condition taken as changed). Testing for
+    another class is a changed condition."""
+    model = 'from pydantic import BaseModel\n\n\nclass {name}(BaseModel):\n    """{doc}"""\n    id: str\n'
+    handler = PRELUDE.replace("import somelib\n", "import somelib\nfrom shop.{module} import {name}\n") + (
+        "@obj.handler()\nasync def h(ctx: restate.ObjectContext, req: str) -> None:\n    got = await ctx.get('o')\n"
+        "    if isinstance(got, ({name}, dict)):\n        ctx.set('a', 1)\n    ctx.set('b', 2)\n    await ctx.sleep(timedelta(hours=1))\n")
+
+    def shaped(module: str, name: str, doc: str):
+        files = {"shop/__init__.py": "", f"shop/{module}.py": model.format(name=name, doc=doc),
+                 "shop/app.py": handler.format(module=module, name=name)}
+        return shapes_of_sources(files)[0][("obj", "h")]
+
+    old = shaped("models", "Order", "An order.")
+    checked = 0
+    for module, name, doc, expected in (("models", "Order", "An order, placed.", Verdict.COMPATIBLE),
+                                        ("schemas", "Order", "An order.", Verdict.COMPATIBLE),
+                                        ("models", "Invoice", "An order.", Verdict.BREAKING)):
+        d = compare_handlers(old, shaped(module, name, doc))
+        assert d.verdict is expected, (module, name, doc, d.reason)
+        checked += 1
+    assert "isinstance(got, (Invoice, dict))" in d.reason, d.reason
+    # a class of the module's own: its docstring edited
+    local = 'class Order:\n    """{doc}"""\n    id: str = ""\n'
+    body = "got = await ctx.get('o')\nif isinstance(got, Order):\n    ctx.set('a', 1)\nctx.set('b', 2)\nawait ctx.sleep(timedelta(hours=1))"
+    d = obj_verdict(body, body, helpers1=local.format(doc="An order."), helpers2=local.format(doc="An order, placed."))
+    assert d.verdict is Verdict.COMPATIBLE, d.reason
+    checked += 1
+    assert checked == 4
+
+
 def test_the_code_that_changed_is_named_in_the_handlers_own_app():
     """Two apps of one repository hold the same helper, and both change it alike (ai-examples
     9e2c8a6: `c_agentic_workflows/` and `d_mixing_agents_and_workflows/` each hold `Transaction`):

@@ -415,6 +415,11 @@ class Fingerprinter:
                     return self._imported_name(qual)
         if isinstance(node, ast.Constant):
             return f"C({node.value!r})"
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _TYPE_TESTS and len(node.args) == 2 \
+                and not node.keywords and self._unbound(node.func.id) and node.func.id not in self.m.module_names:
+            kinds = self._kinds(node.args[1])
+            if kinds is not None:  # (`isinstance(x, Order)`: which class, not its code)
+                return f"(Call {node.func.id} {self._render(node.args[0], depth + 1, stack)} K({kinds}))"
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
@@ -620,6 +625,28 @@ class Fingerprinter:
         at = (head.lineno, head.col_offset) if hasattr(head, "lineno") else None
         root = self._name(head.id, depth + 1, stack, at, ("attr", chain[0]))
         return f"(Chain {root} {'.'.join(chain)})D({found[0] if self._classes else found[1]})"
+
+    def _kinds(self, node: ast.expr) -> str | None:
+        """The classes an `isinstance` test names, by their names (`Order`, `agents.NextStepHandoff`
+        as `NextStepHandoff`): a test of which class a value is decides the same whatever the
+        class's code, docstring and module (a model moved to `schemas.py` is tested the same);
+        None for anything else (a local holding a class)."""
+        items = node.elts if isinstance(node, ast.Tuple) else [node]
+        names = []
+        for item in items:
+            if isinstance(item, ast.Name) and self._unbound(item.id) and (
+                    item.id in self.m.imports.names or isinstance(_definition(self.m, item.id), ast.ClassDef) or item.id in _BUILTIN_TYPES):
+                names.append(item.id if item.id not in self.m.imports.names else self.m.imports.names[item.id].rpartition(".")[2])
+            elif isinstance(item, ast.Attribute) and isinstance(item.value, (ast.Name, ast.Attribute)):
+                head = item.value
+                while isinstance(head, ast.Attribute):
+                    head = head.value
+                if not (isinstance(head, ast.Name) and head.id in self.m.imports.names and self._unbound(head.id)):
+                    return None
+                names.append(item.attr)
+            else:
+                return None
+        return ",".join(names)
 
     def _imported_name(self, qual: str) -> str:
         """An imported name: the project's function or value by its code (`imported_code`: the
@@ -1144,6 +1171,10 @@ def code_reach(model: Model, node: ast.AST, path: str,
     return tuple(out)
 
 
+_TYPE_TESTS = frozenset({"isinstance", "issubclass"})
+_BUILTIN_TYPES = frozenset({"str", "int", "float", "bool", "bytes", "list", "dict", "tuple", "set", "frozenset", "type", "object",
+                            "Exception", "BaseException", "ValueError", "TypeError", "KeyError"})
+"""Builtin classes an `isinstance` test may name (not shadowed: `_kinds` asks the module first)."""
 _VALUES = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Module)
 """`module_binding`'s nodes: a module value's statements."""
 
