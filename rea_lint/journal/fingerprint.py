@@ -638,7 +638,7 @@ class Fingerprinter:
                     item.id in self.m.imports.names or isinstance(_definition(self.m, item.id), ast.ClassDef) or item.id in _BUILTIN_TYPES):
                 names.append(item.id if item.id not in self.m.imports.names else self.m.imports.names[item.id].rpartition(".")[2])
             elif isinstance(item, ast.Attribute) and isinstance(item.value, (ast.Name, ast.Attribute)):
-                head = item.value
+                head: ast.expr = item.value
                 while isinstance(head, ast.Attribute):
                     head = head.value
                 if not (isinstance(head, ast.Name) and head.id in self.m.imports.names and self._unbound(head.id)):
