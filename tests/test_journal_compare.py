@@ -535,8 +535,9 @@ def test_a_function_reads_as_the_module_values_it_reads_too():
 def test_an_isinstance_test_reads_which_class_not_its_code():
     """`if isinstance(got, Order)` decides by which class a value is: a docstring edited in
     `Order`, or `Order` moved unchanged to a module of another name, decides it the same way
-    (both were "breaks in-flight invocations", along a condition taken as changed). Testing for
-    another class is a changed condition."""
+    (both were "breaks in-flight invocations", along a condition taken as changed); so do
+    `type(got) is Order` and `case Order(id=i):`. Testing for another class is a changed
+    condition."""
     model = 'from pydantic import BaseModel\n\n\nclass {name}(BaseModel):\n    """{doc}"""\n    id: str\n'
     handler = PRELUDE.replace("import somelib\n", "import somelib\nfrom shop.{module} import {name}\n") + (
         "@obj.handler()\nasync def h(ctx: restate.ObjectContext, req: str) -> None:\n    got = await ctx.get('o')\n"
@@ -562,7 +563,18 @@ def test_an_isinstance_test_reads_which_class_not_its_code():
     d = obj_verdict(body, body, helpers1=local.format(doc="An order."), helpers2=local.format(doc="An order, placed."))
     assert d.verdict is Verdict.COMPATIBLE, d.reason
     checked += 1
-    assert checked == 4
+    # so is a `type(x) is` test and a class pattern of a `match`; another class there is a changed condition
+    tests = ("if type(got) is {c}:\n    ctx.set('a', 1)", "match got:\n    case {c}(id=i):\n        ctx.set('a', i)\n    case _:\n        pass")
+    for test in tests:
+        body = "got = await ctx.get('o')\n" + test + "\nctx.set('b', 2)\nawait ctx.sleep(timedelta(hours=1))"
+        two = local + local.replace("Order", "Invoice")
+        d = obj_verdict(body.format(c="Order"), body.format(c="Order"), helpers1=two.format(doc="An order."),
+                        helpers2=two.format(doc="An order, placed."))
+        assert d.verdict is Verdict.COMPATIBLE, (test, d.reason)
+        d = obj_verdict(body.format(c="Order"), body.format(c="Invoice"), helpers1=two.format(doc="An order."))
+        assert d.verdict is Verdict.BREAKING and "a condition new or changed" in d.reason, (test, d.reason)
+        checked += 2
+    assert checked == 8
 
 
 def test_the_code_that_changed_is_named_in_the_handlers_own_app():

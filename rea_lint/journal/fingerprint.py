@@ -420,6 +420,15 @@ class Fingerprinter:
             kinds = self._kinds(node.args[1])
             if kinds is not None:  # (`isinstance(x, Order)`: which class, not its code)
                 return f"(Call {node.func.id} {self._render(node.args[0], depth + 1, stack)} K({kinds}))"
+        if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.Is, ast.IsNot, ast.Eq, ast.NotEq)):
+            tested = self._type_test(node.left, node.comparators[0]) or self._type_test(node.comparators[0], node.left)
+            if tested is not None:  # (`type(x) is Order`)
+                return f"(Compare {type(node.ops[0]).__name__} type({self._render(tested[0], depth + 1, stack)}) K({tested[1]}))"
+        if isinstance(node, ast.MatchClass):
+            kinds = self._kinds(node.cls)
+            if kinds is not None:  # (`case Order(id=i):`)
+                rest = ast.MatchClass(cls=ast.Constant(None), patterns=node.patterns, kwd_attrs=node.kwd_attrs, kwd_patterns=node.kwd_patterns)
+                return f"K({kinds})" + self._render_fields(rest, depth, stack, reading)
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
@@ -627,10 +636,10 @@ class Fingerprinter:
         return f"(Chain {root} {'.'.join(chain)})D({found[0] if self._classes else found[1]})"
 
     def _kinds(self, node: ast.expr) -> str | None:
-        """The classes an `isinstance` test names, by their names (`Order`, `agents.NextStepHandoff`
-        as `NextStepHandoff`): a test of which class a value is decides the same whatever the
-        class's code, docstring and module (a model moved to `schemas.py` is tested the same);
-        None for anything else (a local holding a class)."""
+        """The classes an `isinstance` test (a `type(x) is` test, a `case X():` pattern) names, by
+        their names (`Order`, `agents.NextStepHandoff` as `NextStepHandoff`): a test of which class
+        a value is decides the same whatever the class's code, docstring and module (a model moved
+        to `schemas.py` is tested the same); None for anything else (a local holding a class)."""
         items = node.elts if isinstance(node, ast.Tuple) else [node]
         names = []
         for item in items:
@@ -647,6 +656,14 @@ class Fingerprinter:
             else:
                 return None
         return ",".join(names)
+
+    def _type_test(self, call: ast.expr, cls: ast.expr) -> tuple[ast.expr, str] | None:
+        """(x, the class's name) for `type(x)` compared with a class `_kinds` names, else None."""
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "type" and len(call.args) == 1 \
+                and not call.keywords and self._unbound("type") and "type" not in self.m.module_names and not isinstance(cls, ast.Tuple):
+            kinds = self._kinds(cls)
+            return (call.args[0], kinds) if kinds is not None else None
+        return None
 
     def _imported_name(self, qual: str) -> str:
         """An imported name: the project's function or value by its code (`imported_code`: the
