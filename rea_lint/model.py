@@ -280,6 +280,10 @@ class Model:
         self.module_values: dict[str, ast.expr | None] = {}
         """Module-level name -> the value of its single plain assignment (None: assigned
         several times or by unpacking). Defs, classes and imports are not in here."""
+        self.module_assignments: dict[str, list[ast.stmt]] = {}
+        """Module-level name in `module_values` -> the statements that assign it (or store into it,
+        `TABLE["a"] = 1`), in no particular order: what a function reading it computes with
+        (`rea diff`'s `fingerprint.module_binding`)."""
         self.handler_code: list[tuple[dict[type, list[ast.AST]], Function]] = []
         """Each function of handler code, in order, with its own code outside run actions by
         node type (as `handler_nodes` sees it). Do not modify."""
@@ -888,7 +892,7 @@ class _Builder(_Walker):
     # pass 1: definitions ----------------------------------------------------------------------
 
     def _find_module_names(self) -> None:
-        names, values = self.m.module_names, self.m.module_values
+        names, values, assignments = self.m.module_names, self.m.module_values, self.m.module_assignments
         stack: list[ast.stmt] = list(self.m.tree.body)
         while stack:
             stmt = stack.pop()
@@ -905,6 +909,7 @@ class _Builder(_Walker):
                             value = stmt.value if single and node is target and not seen else None  # type: ignore[attr-defined]
                             names.add(node.id)
                             values[node.id] = value
+                            assignments.setdefault(node.id, []).append(stmt)
             elif cls in _NESTING:
                 # `try: import x / except ImportError: x = None` and friends
                 stack.extend(getattr(stmt, "body", ()))

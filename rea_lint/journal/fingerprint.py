@@ -1198,8 +1198,14 @@ _VALUES = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Module)
 
 def _called(model: Model, node: ast.AST) -> set[tuple[bool, str]]:
     """The references (as `_references` gives them) that ``node`` calls: `Formatter()`,
-    `tools.make()`."""
+    `tools.make()`; once per node (a value is reached from every function that reads it)."""
+    shared = memo(model)
+    key = ("fingerprint-called", id(node))
+    found = shared.get(key)
+    if found is not None:
+        return found
     called: set[tuple[bool, str]] = set()
+    shared[key] = called
     for n in ast.walk(node):
         if isinstance(n, ast.Call):
             func = n.func
@@ -1283,28 +1289,15 @@ def _definition(model: Model, name: str) -> ast.AST | None:
 
 def module_binding(model: Model, name: str) -> ast.AST | None:
     """The module-level statements that bind ``name`` by assignment (`PREFIX = "x"`, also inside a
-    top-level `if`, `try` or `with`), as one node, or None: what a function reading the module's
+    top-level `if`, `try` or `with`: the model's `module_assignments`), as one node, or None: what a function reading the module's
     `PREFIX` computes with (`code_reach`), as a value written in place counts by it
     (`module_constant`). Kept in the model's `memo`, so one name is one node (its digest once)."""
     shared = memo(model)
-    values = shared.get("fingerprint-module-values")
-    if values is None:
-        bound: dict[str, list[ast.stmt]] = {}
-        stack: list[ast.stmt] = list(reversed(model.tree.body))
-        while stack:
-            stmt = stack.pop()
-            if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-                for target in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]):
-                    for n in ast.walk(target):
-                        if isinstance(n, ast.Name) and n.id in model.module_values:
-                            bound.setdefault(n.id, []).append(stmt)
-            elif isinstance(stmt, (ast.If, ast.Try, ast.With)):
-                nested = [*getattr(stmt, "body", ()), *getattr(stmt, "orelse", ()),
-                          *(s for h in getattr(stmt, "handlers", ()) for s in h.body), *getattr(stmt, "finalbody", ())]
-                stack.extend(reversed(nested))
-        values = shared["fingerprint-module-values"] = {
-            n: stmts[0] if len(stmts) == 1 else ast.Module(body=stmts, type_ignores=[]) for n, stmts in bound.items()}
-    return values.get(name)
+    key = ("fingerprint-module-value", name)
+    if key not in shared:
+        stmts = sorted(dict.fromkeys(model.module_assignments.get(name, ())), key=lambda s: (s.lineno, s.col_offset))
+        shared[key] = stmts[0] if len(stmts) == 1 else ast.Module(body=stmts, type_ignores=[]) if stmts else None
+    return shared[key]
 
 
 def method_code(model: Model | None, node: ast.AST, path: str, imported: Imported | None = None) -> str:

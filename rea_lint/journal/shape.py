@@ -741,7 +741,12 @@ class _Project:
         if found is None or decoder_kind(*found, self.class_at) is None:
             return None
         model, cls, path = found
-        return self.whole_of(cls.name, class_code(model, cls, path, self.class_at, self._turn, imported=self.definition_of), defaults, f"{path}:{cls.lineno}")
+        return self.whole_of(cls.name, self.class_code(model, cls, path), defaults, f"{path}:{cls.lineno}")
+
+    def class_code(self, model: Model, cls: ast.ClassDef, path: str) -> tuple[Part, ...]:
+        """`class_code.class_code` of a project class, read this turn (its bases and the helpers its
+        methods import found as the turn finds them)."""
+        return class_code(model, cls, path, self.class_at, self._turn, imported=self.definition_of)
 
     def method_code(self, method: ast.FunctionDef | ast.AsyncFunctionDef, where: str) -> str:
         """`fingerprint.method_code` of a method of the class at ``where`` (`path:line`), read
@@ -1960,7 +1965,7 @@ def _attribute_code(project: _Project, mod: _Module, annotation: ast.expr, attr:
     if method is not None:
         digest = method_code(cls_model, method, cls_path, project.definition_of)
         return digest, digest
-    parts = class_code(cls_model, cls, cls_path, project.class_at, project._turn, imported=project.definition_of)
+    parts = project.class_code(cls_model, cls, cls_path)
     return _field_code(parts, attr, cls.name, f"{cls_path}:{cls.lineno}", True)  # (the handler's input: a request)
 
 
