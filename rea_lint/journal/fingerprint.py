@@ -666,9 +666,13 @@ class Fingerprinter:
         return None
 
     def _imported_name(self, qual: str) -> str:
-        """An imported name: the project's function or value by its code (`imported_code`: the
-        same code moved to a module of another name computes the same), anything else by the
-        name it is imported as (`imported`)."""
+        """An imported name: a constant of a project module as the literal it is (`from keys import
+        CHAT`, as `"chat"` written in place or a module's own constant), the project's function or
+        value by its code (`imported_code`: the same code moved to a module of another name
+        computes the same), anything else by the name it is imported as (`imported`)."""
+        constant = self.imported_constant(qual) if self.imported_constant is not None else None
+        if constant is not None:
+            return f"C({constant.value!r})"
         code = self.imported_code(qual) if self.imported_code is not None else None
         if code is not None:
             return code
