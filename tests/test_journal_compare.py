@@ -611,6 +611,54 @@ def test_the_code_that_changed_is_named_in_the_handlers_own_app():
     assert checked == 2
 
 
+def test_the_line_of_the_handler_that_changed_a_value_is_named():
+    """"its computation changed" names the statement of the handler that changed what the value
+    holds: the one whose own computation changed (not the lines below it that read its result),
+    a mutation added, one the old code had, a line of the caller whose value a helper sets, a
+    loop's header. A line that only moved is not named, nor one that reads as before, and a
+    change in the journaled expression itself names no other line."""
+    sleep = "await ctx.sleep(timedelta(minutes=30))"
+    helpers = 'async def keep(ctx, value):\n    ctx.set("kept", value)\n'
+    cases = [  # (v1, v2, what the reason says, the line it names in v2 (or v1, for `where the old code had`))
+        ('a = req["n"] * 2\nb = a + 1\nctx.set("b", b)', 'a = req["n"] * 3\nb = a + 1\nctx.set("b", b)',
+         " at `a = req['n'] * 3` (app.py:{line})", 'a = req["n"] * 3'),
+        ('items = []\nitems.append(req)\nctx.set("items", items)', 'items = []\nitems.append(req)\nitems.append(1)\nctx.set("items", items)',
+         " at `items.append(1)` (app.py:{line})", "items.append(1)"),
+        ('items = []\nitems.append(req)\nitems.append(1)\nctx.set("items", items)', 'items = []\nitems.append(req)\nctx.set("items", items)',
+         " where the old code had `items.append(1)` (app.py:{line})", "items.append(1)"),
+        ('label = f"v{req}"\nprint(label)\nawait keep(ctx, label)', 'label = f"w{req}"\n\n\nprint(label)\nawait keep(ctx, label)',
+         " at `label = f'w{{req}}'` (app.py:{line})", 'label = f"w{req}"'),
+        ('total = 0\nfor x in req["items"]:\n    total += x\nctx.set("t", total)', 'total = 0\nfor x in req["other"]:\n    total += x\nctx.set("t", total)',
+         " at `for x in req['other']` (app.py:{line})", 'for x in req["other"]:'),
+    ]
+    checked = 0
+    for v1, v2, says, statement in cases:
+        d = obj_verdict(f"{v1}\n{sleep}", f"{v2}\n{sleep}", helpers1=helpers)
+        source = module(f"{v1 if 'old code had' in says else v2}\n{sleep}", helpers, "@obj.handler()", "restate.ObjectContext")
+        line = source.splitlines().index(f"    {statement}") + 1
+        assert d.verdict is Verdict.UNKNOWN and f"its computation changed{says.format(line=line)}; " in d.reason, (v2, d.reason)
+        assert d.reason.count("(app.py:") == 2, d.reason  # (that line, and the operation's)
+        checked += 1
+    # the journaled expression itself changed: no other line to name
+    d = obj_verdict(f'n = req["n"]\nctx.set("n", n + 1)\n{sleep}', f'n = req["n"]\nctx.set("n", n + 2)\n{sleep}')
+    assert d.verdict is Verdict.UNKNOWN and "its computation changed; " in d.reason, d.reason
+    checked += 1
+    # a line that reads as before is not named, though what it reads changed (ai-examples
+    # 2a1e005, aa33f67 named such a line): a module's table, a helper's code, the caller's value
+    # a helper's line reads (only the caller's line that changed is named)
+    for v1, v2, helpers1, helpers2, says in (
+            ('x = RATES[req]\nctx.set("x", x)', 'x = RATES[req]\nctx.set("x", x)',
+             'RATES = {"a": [1]}\n', 'RATES = {"a": [2]}\n', "its computation changed; "),
+            ('x = await work(ctx, req)\nctx.set("x", x)', 'x = await work(ctx, req)\nctx.set("x", x)',
+             "async def work(ctx, r):\n    return r + 'a'\n", "async def work(ctx, r):\n    return r + 'b'\n", "its computation changed"),
+            ('await keep(ctx, f"v{req}")', 'await keep(ctx, f"w{req}")', keeps := "async def keep(ctx, value):\n    v = value.strip()\n    ctx.set('kept', v)\n",
+             keeps, "its computation changed; ")):
+        d = obj_verdict(f"{v1}\n{sleep}", f"{v2}\n{sleep}", helpers1=helpers1, helpers2=helpers2)
+        assert d.verdict is Verdict.UNKNOWN and says in d.reason and " at `" not in d.reason, (v2, d.reason)
+        checked += 1
+    assert checked == 9
+
+
 def test_a_function_imported_from_a_project_module_is_read_by_its_code():
     """`ctx.set("label", label(req))` with `label` in shop/text.py: its body changed, the value may
     be another and replay compares it (it was compatible: only the name was read). Imported

@@ -33,6 +33,7 @@ from collections import Counter
 from functools import partial
 from typing import Any, Callable, Iterable, Mapping, Union
 
+from rea_lint.journal.changed_lines import Trail
 from rea_lint.journal.code_names import CODE_READ, label_of, name_digest, register
 from rea_lint.model import Function, Model
 from rea_lint.rules.base import memo
@@ -68,19 +69,23 @@ class _Unanchored(Exception):
 
 
 class Passed(str):
-    """What a caller passes a helper's parameter: its computation as text (`Fingerprinter.rendered`),
+    """What a caller passes a helper's parameter: its computation as text (`Fingerprinter.passed`),
     the literal it always is, if one (`helper(ctx, "balance")`), and the class whose whole instance
     it is, if rea is sure of one (the handler's input passed on: `journal.encoding`), with whether
     it is never None."""
 
-    __slots__ = ("constant", "instance")
+    __slots__ = ("constant", "instance", "frame")
     constant: ast.Constant | None
     instance: "tuple[Any, ...] | None"
+    frame: "_Frame | None"
+    """The statements of the caller's code the argument's computation read (`changed_lines`)."""
 
-    def __new__(cls, rendered: str, constant: ast.Constant | None, instance: "tuple[Any, ...] | None" = None) -> "Passed":
+    def __new__(cls, rendered: str, constant: ast.Constant | None, instance: "tuple[Any, ...] | None" = None,
+                frame: "_Frame | None" = None) -> "Passed":
         made = super().__new__(cls, rendered)
         made.constant = constant
         made.instance = instance
+        made.frame = frame
         return made
 
 
@@ -130,7 +135,7 @@ class Fingerprinter:
         or none (`Optional[Address]`, `list[Item]`): then the first field counts whole."""
         self.contexts = frozenset(contexts) if contexts is not None else frozenset(function.contexts)
         self.env = dict(env or {})
-        """Parameter name -> how the caller computes the argument (`rendered`): a helper's
+        """Parameter name -> how the caller computes the argument (`passed`): a helper's
         parameter reads as what its caller passed, so moving code into a helper that takes the
         same values changes no fingerprint."""
         self.handler_of = handler_of
@@ -170,8 +175,12 @@ class Fingerprinter:
         """id of what a plain `name = value` or `name += value` assigns (in `assignments`) ->
         its block, its index there, its end, and the expression it may be read as (`_inlined`)."""
         self._positions = _param_positions(function)
-        self._names: dict[tuple[str, int, frozenset[str], tuple[int, int] | None, _Reading, bool], str] = {}
-        """What `_name` rendered (see there)."""
+        self._names: dict[tuple[str, int, frozenset[str], tuple[int, int] | None, _Reading, bool], tuple[str, _Frame]] = {}
+        """What `_name` rendered (see there), with the statements it read."""
+        self._frames: list[_Frame] = []
+        """The statements read by each rendering under way, innermost last (`changed_lines`)."""
+        self._statements: dict[int, ast.AST] = {}
+        """id of a value `assignments` lists -> the statement that binds it (where a reason names it)."""
         self._attributes: dict[tuple[str, str], tuple[str, str] | None] = {}
         """(parameter or local, attribute) -> `_attribute`'s answer."""
         self._wholes: dict[str, str] = {}
@@ -185,18 +194,28 @@ class Fingerprinter:
         """Whether an instance used whole counts its class's code here (`of`)."""
 
     def of(self, node: ast.AST | None) -> str:
-        if node is None:
-            return "None"
-        text = self._render(node, 0, frozenset())
-        return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16] + _code_read(text)
+        return self.traced(node)[0]
 
     def of_test(self, node: ast.AST) -> str:
         """`of` a condition: a bare name tested (`if state:`) is tested for being there, which no
         class's code decides (`_tests_presence`)."""
         if not isinstance(node, ast.Name):
             return self.of(node)
-        text = self._render(node, 0, frozenset(), ("present", ""))
-        return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16] + _code_read(text)
+        return self.traced(node, ("present", ""))[0]
+
+    def traced(self, node: ast.AST | None, reading: _Reading = None) -> tuple[str, Trail]:
+        """`of` ``node``, and the statements of this function (and of its callers, through what
+        they pass it) its computation read: a compared field's trail (`changed_lines`)."""
+        if node is None:
+            return "None", {}
+        frame: _Frame = ([], {})
+        self._frames.append(frame)
+        try:
+            text = self._render(node, 0, frozenset(), reading)
+        finally:
+            self._frames.pop()
+        self._merge(frame)  # (a fingerprint inside a rendering under way: the parent reads these too)
+        return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16] + _code_read(text), frame[1]
 
     def with_and_without_classes(self, node: ast.AST, found: str | None = None) -> tuple[str, str]:
         """``node``'s fingerprint (`of`; ``found``, if it is known), and the one in which an instance
@@ -213,9 +232,48 @@ class Fingerprinter:
         finally:
             self._classes = True
 
-    def rendered(self, node: ast.AST) -> str:
-        """The computation behind ``node`` as text (what `of` hashes): a helper's `env`."""
-        return self._render(node, 0, frozenset())
+    def passed(self, node: ast.expr, instance: "tuple[Any, ...] | None") -> Passed:
+        """What passing ``node`` to a helper's parameter gives it (`Passed`): its rendering, the
+        literal it is, and the statements here its computation read."""
+        frame: _Frame = ([], {})
+        self._frames.append(frame)
+        try:
+            text = self._render(node, 0, frozenset())
+        finally:
+            self._frames.pop()
+        return Passed(text, self.constant(node), instance, frame if frame[1] else None)
+
+    def _merge(self, frame: "_Frame | None") -> None:
+        """What ``frame``'s rendering read is read by the rendering under way too."""
+        if frame is not None and frame[1] and self._frames:  # (a part adds to the trail: an empty one read none)
+            parent = self._frames[-1]
+            parent[0].extend(frame[0])
+            parent[1].update(frame[1])
+
+    def _part(self, node: ast.AST, statement: ast.AST, depth: int, stack: frozenset[str], reading: _Reading = None) -> str:
+        """`_render` the value a statement of this function binds or the mutation it makes, and note
+        the statement in the trail of the rendering under way (`changed_lines`): by a digest of
+        its rendering with the statements it reads in turn left out, so a line is named as
+        changed for what it computes itself."""
+        if not self._frames:
+            return self._render(node, depth, stack, reading)
+        frame: _Frame = ([], {})
+        self._frames.append(frame)
+        try:
+            text = self._render_text(node, depth, stack, reading)
+        finally:
+            self._frames.pop()
+        own = text
+        for inner in frame[0]:
+            own = own.replace(inner, "\u00b7")
+        if "D(" in own:  # (a helper or class whose code changed is named by `code_names`, not as this line)
+            own = CODE_READ.sub("", own)
+        rendered = _compact(text)
+        parent = self._frames[-1]
+        parent[0].append(rendered)
+        parent[1].update(frame[1])
+        parent[1].setdefault(hashlib.sha1(own.encode("utf-8", "surrogatepass")).hexdigest()[:16], (self.path, statement))
+        return rendered
 
     def constant(self, node: ast.expr) -> ast.Constant | None:
         """The literal ``node`` always holds here: itself, or a name no local, parameter or
@@ -381,11 +439,7 @@ class Fingerprinter:
         """The text of ``node``'s computation; a long one stands as its digest, wherever it is
         rendered (in place, through a local, as a helper's argument), so the same computation
         is the same text and a chain of locals that each read the last twice stays small."""
-        text = self._render_text(node, depth, stack, reading)
-        if len(text) > _LONG:
-            # (the code it reads stays legible: `code_names` says which helper changed)
-            return "H(" + hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest() + ")" + _code_read(text)
-        return text
+        return _compact(self._render_text(node, depth, stack, reading))
 
     def _render_text(self, node: ast.AST, depth: int, stack: frozenset[str], reading: _Reading = None) -> str:
         """(``reading``: which attribute of the value is read, `_child_reading`.)"""
@@ -483,8 +537,16 @@ class Fingerprinter:
         key = (name, depth, stack, at, reading, self._classes)
         found = self._names.get(key)
         if found is None:
-            found = self._names[key] = self._name_uncached(name, depth, stack, at, reading)
-        return found
+            frame: _Frame = ([], {})
+            self._frames.append(frame)
+            try:
+                text = self._name_uncached(name, depth, stack, at, reading)
+            finally:
+                self._frames.pop()
+            found = self._names[key] = (text, frame)
+        if found[1][1]:
+            self._merge(found[1])
+        return found[0]
 
     def _name_uncached(self, name: str, depth: int, stack: frozenset[str], at: tuple[int, int] | None, reading: _Reading) -> str:
         held = self._held(name, depth, stack, at, reading)
@@ -500,14 +562,16 @@ class Fingerprinter:
             if not mutated:
                 return held
         inner = stack | {name, f"\0{name}"}
-        return held + "+M[" + ";".join(self._render(s, depth + 1, inner) for s in mutated) + "]"
+        return held + "+M[" + ";".join(self._part(s, s, depth + 1, inner) for s in mutated) + "]"
 
     def _held(self, name: str, depth: int, stack: frozenset[str], at: tuple[int, int] | None, reading: _Reading = None) -> str:
         """What ``name`` is bound to, mutations aside; a module class whose instance, made here
         with keywords, has one field read (``reading``), by what that field depends on
         (`_field_view`)."""
         if name in self.env:
-            return self.env[name]
+            passed = self.env[name]
+            self._merge(getattr(passed, "frame", None))
+            return passed
         if name in self.contexts:
             return "CTX"
         if name in self._positions:
@@ -525,20 +589,21 @@ class Fingerprinter:
                 # `key = "a"; key = "b"; get(key)` -> `get(key)` between them, reads another)
                 positions = self._at.get(name, ())
                 before = [(p, v) for v, p in zip(assigned, positions) if p <= at]
-                inline = self._inlined(name, max(before, key=lambda e: e[0])[1], at) if before else None
+                last = max(before, key=lambda e: e[0])[1] if before else None
+                inline = self._inlined(name, last, at) if last is not None else None
                 if inline is not None:
                     # the last assignment before the use runs just before it, every time: the
                     # same computation as its value written in place (`k = f(x); get(k)` is
                     # `get(f(x))`, `n += 1; set(n)` is `set(n + 1)`); what it reads is read
                     # where it is (so `stack`, not `inner`: its own name there is an earlier value)
-                    return self._render(inline, depth + 1, stack, reading)
+                    return self._part(inline, self._statement_of(last), depth + 1, stack, reading)
                 assigned = [v for v, p in zip(assigned, positions) if p <= at or self._looped(p, at)]
             parts = []
             for v in assigned:
                 if isinstance(v, tuple):  # (position in an unpacking, the unpacked value)
-                    parts.append(f"U{v[0]}({self._render(v[1], depth + 1, inner)})")
+                    parts.append(f"U{v[0]}({self._part(v[1], self._statement_of(v[1]), depth + 1, inner)})")
                 elif isinstance(v, ast.AST):
-                    parts.append(self._render(v, depth + 1, inner, reading))
+                    parts.append(self._part(v, self._statement_of(v), depth + 1, inner, reading))
                 else:
                     parts.append(v)
             return "L[" + ";".join(parts) + "]"
@@ -678,6 +743,10 @@ class Fingerprinter:
             return code
         return f"Q({self.imported(qual) if self.imported is not None else qual})"
 
+    def _statement_of(self, value: object) -> ast.AST:
+        """The statement that binds a value `assignments` lists (the value itself, where none does)."""
+        return self._statements.get(id(value), value)  # type: ignore[arg-type]
+
     def _looped(self, a: tuple[int, int], b: tuple[int, int]) -> bool:
         """Are positions ``a`` and ``b`` inside one loop (a later one can reach an earlier one)?"""
         return any(start <= a <= end and start <= b <= end for start, end in self._loops)
@@ -738,27 +807,34 @@ class Fingerprinter:
                     have = at.setdefault(name, [])
                     have.extend([position] * (len(out.get(name, ())) - len(have)))
 
+        statements = self._statements
         own = list(_own_blocks(self.fn.node.body))  # (one walk serves the loops below and `_mutations`)
         for _block, _index, stmt in own:
             if isinstance(stmt, ast.Assign):
                 for t in stmt.targets:
                     bind(t, stmt.value)
                 bound(stmt, *stmt.targets)
+                statements[id(stmt.value)] = stmt
             elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
                 bind(stmt.target, stmt.value)
                 bound(stmt, stmt.target)
+                statements[id(stmt.value)] = stmt
             elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
                 aug = augmented[id(stmt)] = ast.BinOp(left=ast.Name(id="_", ctx=ast.Load()), op=stmt.op, right=stmt.value)
                 out.setdefault(stmt.target.id, []).append(aug)
                 bound(stmt, stmt.target)
+                statements[id(aug)] = stmt
             elif isinstance(stmt, (ast.For, ast.AsyncFor)):
-                bind(stmt.target, ast.Call(func=ast.Name(id="__iter__", ctx=ast.Load()), args=[stmt.iter], keywords=[]))
+                each = ast.Call(func=ast.Name(id="__iter__", ctx=ast.Load()), args=[stmt.iter], keywords=[])
+                bind(stmt.target, each)
                 bound(stmt.iter, stmt.target)
+                statements[id(each)] = stmt
             elif isinstance(stmt, (ast.With, ast.AsyncWith)):
                 for item in stmt.items:
                     if item.optional_vars is not None:
                         bind(item.optional_vars, item.context_expr)
                         bound(item.context_expr, item.optional_vars)
+                        statements[id(item.context_expr)] = stmt
             elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 for alias in stmt.names:
                     name = alias.asname or alias.name.split(".")[0]
@@ -774,6 +850,7 @@ class Fingerprinter:
             if isinstance(node, ast.NamedExpr):
                 bind(node.target, node.value)
                 bound(node.value, node.target)
+                statements[id(node.value)] = node
             elif isinstance(node, (ast.Global, ast.Nonlocal)):
                 declared.extend(node.names)
         self._declared = frozenset(declared)
@@ -1314,6 +1391,18 @@ def method_code(model: Model | None, node: ast.AST, path: str, imported: Importe
     if len(reach) == 1:
         return reach[0]
     return name_digest(hashlib.sha1("\0".join(reach).encode()).hexdigest()[:16], label_of(reach[0], path) or "")
+
+
+_Frame = tuple[list[str], Trail]
+"""A rendering under way: the renderings of the statements it read directly, and every statement it read."""
+
+
+def _compact(text: str) -> str:
+    """A rendering; a long one as its digest, with the code it reads (`Fingerprinter._render`)."""
+    if len(text) > _LONG:
+        # (the code it reads stays legible: `code_names` says which helper changed)
+        return "H(" + hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest() + ")" + _code_read(text)
+    return text
 
 
 def _code_read(text: str) -> str:

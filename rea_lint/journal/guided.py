@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from typing import Iterator, Union
 
 from rea_lint.journal.decoding import decode_break, held_break
+from rea_lint.journal.changed_lines import changed_lines
 from rea_lint.journal.code_names import code_names
-from rea_lint.journal.ops import Op, OpKind, certain_mismatch, field_mismatch, restated
+from rea_lint.journal.ops import Field, Op, OpKind, certain_mismatch, field_mismatch, restated
 from rea_lint.journal.paths import EXCEPT, Decision, Path, try_key
 from rea_lint.journal.shape import EMPTY, Branch, Exit, Inlined, Jump, Loop, Node, Seq, Step, Try, Unknown, inner_nodes
 
@@ -220,9 +221,12 @@ class _Guided:
                     if rec.get(name).same_computation(op.get(name)):  # (the same computation, another class)
                         soft = f"`{op.text}`: its {why}; rea cannot tell whether the bytes (which replay compares) are the same"
                     else:
-                        changed = code_names(rec.get(name).fingerprint, op.get(name).fingerprint, op.path)
-                        reads = f" (it reads code that changed: {', '.join(changed[:3])}{' ...' if len(changed) > 3 else ''})" if changed else ""
-                        soft = (f"{restated(rec, op)} {name} is computed at run time and its computation changed{reads}; "
+                        was, now = rec.get(name), op.get(name)
+                        changed = code_names(was.fingerprint, now.fingerprint, op.path)
+                        reads = f" (it reads code that changed: {_listed(changed)})" if changed else ""
+                        # (a value spelled out before and computed now: what changed is the expression itself)
+                        lines = "" if was.is_literal or now.is_literal else _where_changed(was, now)
+                        soft = (f"{restated(rec, op)} {name} is computed at run time and its computation changed{lines}{reads}; "
                                 "rea cannot tell whether the value (which replay compares) is the same")
                 if soft is not None:
                     yield Outcome("unknown", i, op, exact, Unknown(soft, op.path, op.line, op.col), soft=True)
@@ -471,3 +475,18 @@ def _innermost_try(cont: tuple[_Item, ...]) -> tuple[int, Try] | None:
         if isinstance(x, _TryMark):
             return j, x.node
     return None
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(names[:3]) + (" ..." if len(names) > 3 else "")
+
+
+def _where_changed(old: Field, new: Field) -> str:
+    """The handler's own lines a computation that changed reads and the old one did not (or the
+    old one read and the new one does not), for a reason (`changed_lines`)."""
+    added, removed = changed_lines(old.trail, new.trail)
+    if added:
+        return f" at {_listed(added)}"
+    if removed:
+        return f" where the old code had {_listed(removed)}"
+    return ""

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Mapping
 from rea_lint.journal.code_names import code_names
 
 if TYPE_CHECKING:
+    from rea_lint.journal.changed_lines import Trail
     from rea_lint.journal.decoding import Decoding
     from rea_lint.journal.encoding import Writes
 
@@ -136,6 +137,9 @@ class Field:
     """For a payload: the fingerprint without the code of the class an instance used whole is
     decoded with (`Fingerprinter.with_and_without_classes`), which ``writes`` compares itself,
     keys and code, where rea reads it; "" where it is ``fingerprint``."""
+    trail: "Trail | None" = field(default=None, compare=False, repr=False)
+    """The statements of the handler's code the computation read (`changed_lines`): a reason
+    names those that changed; no part of what is compared."""
 
     @staticmethod
     def of_literal(value: object, text: str) -> "Field":

@@ -28,11 +28,12 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, Union
 from rea_lint.config import DEFAULT, ReaConfig
 from rea_lint.data_classes import decoder_kind, optional_of
 from rea_lint.engine import tree_mode
+from rea_lint.journal.changed_lines import Trail
 from rea_lint.journal.class_code import Part, class_code, field_code, whole_code
 from rea_lint.journal.decoding import Decoding
 from rea_lint.journal.encoding import Writes
 from rea_lint.journal.code_names import name_digest, shared_directories
-from rea_lint.journal.fingerprint import (Definition, Fingerprinter, Passed, code_digest, code_reach, method_code, module_binding,
+from rea_lint.journal.fingerprint import (Definition, Fingerprinter, code_digest, code_reach, method_code, module_binding,
                                           module_constant)
 from rea_lint.journal.ops import Field, Op, OpKind
 from rea_lint.model import Function, Model, build_model, service_name, source_text
@@ -1353,13 +1354,13 @@ class _ShapeBuilder:
                 if self._is_ctx(arg):
                     contexts.add(name)
                 else:
-                    env[name] = Passed(self.fp.rendered(arg), self.fp.constant(arg), self._instance_of(arg))
+                    env[name] = self.fp.passed(arg, self._instance_of(arg))
         for kw in call.keywords:
             if kw.arg in named:
                 if self._is_ctx(kw.value):
                     contexts.add(kw.arg)
                 else:
-                    env[kw.arg] = Passed(self.fp.rendered(kw.value), self.fp.constant(kw.value), self._instance_of(kw.value))
+                    env[kw.arg] = self.fp.passed(kw.value, self._instance_of(kw.value))
         return frozenset(contexts), env
 
     # context calls ---------------------------------------------------------------------------
@@ -1375,7 +1376,7 @@ class _ShapeBuilder:
                 name = _arg(call, ("name",), "name")
                 args = self._args(call, skip={1}, skip_kw={"action"})
             # (a name rea cannot find, as in `ctx.run(*step)`, is computed, not "")
-            field = self._field(name) if name is not None else Field(text=_text(call), fingerprint=self.fp.of(call))
+            field = self._field(name) if name is not None else self._computed(call)
             return _seq([args, Step(self._op(OpKind.RUN, call, {"name": field}, self._decoded(call, method)))])
         if method == "time":
             return Step(self._op(OpKind.RUN, call, {"name": Field(text='"timestamp"', literal="timestamp", is_literal=True, fingerprint="timestamp")}))
@@ -1453,8 +1454,8 @@ class _ShapeBuilder:
                 Field(text=repr(handler), literal=handler, is_literal=True, fingerprint=repr(handler)),
             )
         text = _text(tpe)
-        fp = f"target:{qual}" if qual else self.fp.of(tpe)
-        return Field(text=f"service of {text}", fingerprint=fp), Field(text=text, fingerprint=fp)
+        fp, trail = (f"target:{qual}", None) if qual else self.fp.traced(tpe)
+        return Field(text=f"service of {text}", fingerprint=fp, trail=trail), Field(text=text, fingerprint=fp, trail=trail)
 
     def _payload(self, call: ast.Call, params: Sequence[str], names: Sequence[str], extra: Sequence[str] = (),
                  target: ast.expr | None | bool = False) -> Field:
@@ -1480,7 +1481,8 @@ class _ShapeBuilder:
                 return made  # (`computed` is read where a side has `writes`, or the two fingerprints differ)
             return replace(made, writes=writes, computed=computed)
         texts = ", ".join(_text(n) for n in nodes if n is not None)
-        made = Field(text=texts, fingerprint="|".join(self.fp.of(n) for n in nodes))
+        traced = [self.fp.traced(n) for n in nodes]
+        made = Field(text=texts, fingerprint="|".join(t[0] for t in traced), trail=_merged_trails(t[1] for t in traced))
         if target is not False or len(given) != 1 or shown is None:
             return made
         # a serde of the project's own: the keys are a change if it writes them (rea cannot tell)
@@ -1497,7 +1499,7 @@ class _ShapeBuilder:
         text = ", ".join(f.describe() for f in parts)
         if all(f.is_literal for f in parts):
             return Field.of_literal(("failure", parts[1].literal, parts[0].literal), f"failure {text}")
-        return Field(text=f"failure {text}", fingerprint="failure|" + "|".join(f.fingerprint for f in parts))
+        return Field(text=f"failure {text}", fingerprint="failure|" + "|".join(f.fingerprint for f in parts), trail=_merged_trails(f.trail for f in parts))
 
     def _sdk_serde(self, node: ast.expr) -> str | None:
         """"default" for `DefaultSerde(...)`, "pydantic" for `PydanticJsonSerde(...)`: the SDK's
@@ -1525,11 +1527,13 @@ class _ShapeBuilder:
             if spelled is not None and spelled.is_literal and serde_kind is not None:
                 fields["value"] = spelled  # (`resolve("done")`: the SDK's serdes write a literal as JSON, p119)
             else:
-                pairs = [self.fp.with_and_without_classes(a) for a in args]
+                traced = [self.fp.traced(a) for a in args]
+                pairs = [self.fp.with_and_without_classes(a, t[0]) for a, t in zip(args, traced)]
                 writes = (self._promise_writes(made, args[0], serde, serde_kind)
                           if method == "resolve" and len(args) == 1 and not node.keywords else None)
                 fields["value"] = Field(text=", ".join(_text(a) for a in args), fingerprint="|".join(p[0] for p in pairs) + f"|{method}",
-                                        writes=writes, computed="|".join(p[1] for p in pairs) + f"|{method}")
+                                        writes=writes, computed="|".join(p[1] for p in pairs) + f"|{method}",
+                                        trail=_merged_trails(t[1] for t in traced))
         return Step(self._op(kind, node, fields))
 
     def _promise_writes(self, made: ast.Call, value: ast.expr, serde: ast.expr | None, kind: str | None) -> Writes | None:
@@ -1567,7 +1571,12 @@ class _ShapeBuilder:
         if known is not None and known[2]:  # ("a" + "b": a literal spelled in two)
             return Field(text=_text(node), literal=known[0], is_literal=True, fingerprint=repr(known[0]))
         prefix, suffix = known[:2] if known is not None else ("", "")
-        return Field(text=_text(node), fingerprint=self.fp.of(node), prefix=prefix, suffix=suffix)
+        return self._computed(node, prefix, suffix)
+
+    def _computed(self, node: ast.expr, prefix: str = "", suffix: str = "") -> Field:
+        """A field computed at run time: by its fingerprint, with the statements it read (`changed_lines`)."""
+        fingerprint, trail = self.fp.traced(node)
+        return Field(text=_text(node), fingerprint=fingerprint, prefix=prefix, suffix=suffix, trail=trail or None)
 
     def _constant_items(self, node: ast.Dict) -> list[tuple[Any, Any]] | None:
         """A dict display's (key, value) pairs, in order, where each is a literal or a module
@@ -1913,6 +1922,15 @@ def _imported(project: _Project, near: str, qual: str) -> str:
     if len(parts) > 1 and project.file_of(qual, near) is not None:
         return parts[-1]  # the module itself (`from signalspayments import stripe_utils`)
     return ".".join(parts[-2:])
+
+
+def _merged_trails(trails: Iterable[Trail | None]) -> Trail | None:
+    """The statements several computations read together (a field of more than one value)."""
+    merged: Trail = {}
+    for trail in trails:
+        if trail:
+            merged.update((digest, place) for digest, place in trail.items() if digest not in merged)
+    return merged or None
 
 
 def _joined(a: tuple[str, str, bool], b: tuple[str, str, bool]) -> tuple[str, str, bool]:

@@ -1,0 +1,73 @@
+"""The lines of a handler's own code a computation reads, so a reason can say which one changed.
+
+A fingerprint (`fingerprint.Fingerprinter.traced`) reads a value's computation through the
+statements that bind and mutate the names it uses (`total = price * 2`, `items.append(x)`).
+Where two revisions compute a value otherwise and no helper or class changed (`code_names`
+names those), the change is in one of these statements, and "its computation changed" alone
+leaves the user to find it in the whole handler. So a compared field keeps, beside its
+fingerprint, the statements it read (its *trail*, `ops.Field.trail`): each by a digest of what
+it computes *itself*, the statements it reads in turn and the code it calls left out (`a = x + 2`
+changed: `b = a * 2` below it reads another value, but is the same line), and where it is. The
+statements one side's trail holds and the other's does not, and that read otherwise too, are
+the lines to name; a line that only moved keeps its digest, and one that reads as before while
+its digest changed reads something else that changed (named there: a helper, a caller's line).
+
+A trail lives beside the fingerprint, not in it: a fingerprint compares computations, and a line
+moved or a local renamed must not change it.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Dict, Mapping, Tuple
+
+from rea_lint.model import source_text
+
+__all__ = ["Place", "Trail", "changed_lines", "statement_text"]
+
+Place = Tuple[str, ast.AST]
+"""A statement a computation reads, and the file it is in."""
+Trail = Dict[str, Place]
+"""A statement's digest -> where it is (the first place the rendering met it)."""
+
+
+def changed_lines(old: Mapping[str, Place] | None, new: Mapping[str, Place] | None) -> tuple[list[str], list[str]]:
+    """(the statements the computation with trail ``new`` reads and ``old`` does not, those ``old``
+    reads and ``new`` does not), each as `` `total = price * 2` (app.py:12) ``, in source order."""
+    old, new = old or {}, new or {}
+    return _labels(new, old), _labels(old, new)
+
+
+def _labels(these: Mapping[str, Place], without: Mapping[str, Place]) -> list[str]:
+    # a statement that reads as before is not named, though its digest changed: what changed is
+    # something it reads (a parameter its caller passes, a module's value, a helper's code),
+    # which is named where it is; nor is one statement twice (its rendering under two readings)
+    spelled = {_spelling(node) for _path, node in without.values()}
+    only: dict[tuple[str, int, str], Place] = {}
+    for digest, (path, node) in these.items():
+        spelling = _spelling(node)
+        if digest not in without and spelling not in spelled:
+            only.setdefault((path, getattr(node, "lineno", 0), spelling), (path, node))
+    return [f"`{statement_text(node)}` ({path + ':' if path else 'line '}{getattr(node, 'lineno', 0)})"
+            for (path, _line, _spelling), (_path, node) in sorted(only.items(), key=lambda item: item[0][:2])]
+
+
+def _spelling(node: ast.AST) -> str:
+    """A statement as written, positions and comments aside (a loop or `with` by its header)."""
+    if isinstance(node, (ast.For, ast.AsyncFor)):
+        return "for " + ast.dump(node.target) + " in " + ast.dump(node.iter)
+    if isinstance(node, (ast.With, ast.AsyncWith)):
+        return "with " + ";".join(ast.dump(item) for item in node.items)
+    return ast.dump(node)
+
+
+def statement_text(node: ast.AST, limit: int = 60) -> str:
+    """A statement as a message shows it: a loop or `with` by its header, not its body."""
+    if isinstance(node, (ast.For, ast.AsyncFor)):
+        head = f"{'async ' if isinstance(node, ast.AsyncFor) else ''}for {source_text(node.target, limit)} in {source_text(node.iter, limit)}"
+    elif isinstance(node, (ast.With, ast.AsyncWith)):
+        head = ("async with " if isinstance(node, ast.AsyncWith) else "with ") + ", ".join(
+            source_text(i.context_expr, limit) + (f" as {source_text(i.optional_vars, limit)}" if i.optional_vars else "") for i in node.items)
+    else:
+        return source_text(node, limit)
+    return head if len(head) <= limit else head[: limit - 3] + "..."
