@@ -622,7 +622,11 @@ class Fingerprinter:
             constant = module_constant(self.m, name)
             if constant is not None:
                 return f"C({constant.value!r})"  # as if written in place: `"balance"` and `BALANCE` are one value
-            return f"M({self._render(value, depth + 1, stack | {name}, reading)})" if name not in stack else f"R({name})"
+            if name in stack:
+                return f"R({name})"
+            # (a table of the module that changed is named as the line that binds it, `changed_lines`)
+            statement = next((s for s in self.m.module_assignments.get(name, ()) if getattr(s, "value", None) is value), value)
+            return f"M({self._part(value, statement, depth + 1, stack | {name}, reading)})"
         defined = self.m.module_functions.get(name)
         if defined is not None:
             return self._reach(defined.node)
