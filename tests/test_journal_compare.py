@@ -660,6 +660,47 @@ def test_the_line_of_the_handler_that_changed_a_value_is_named():
     assert checked == 9
 
 
+def test_a_module_table_changed_after_its_assignment_is_read_with_the_change():
+    """`RATES = {}` and then a loop that fills it, a store into it or a method that changes it in
+    place (`RATES.update(...)`): the value a handler reads from it is what those statements make
+    of it. rea read the assignment alone (or, bound twice, the name alone) and called a change to
+    the filling code compatible, where the server fails with 570 (p158, p159). Read directly, by
+    a helper of the module, or imported from another one. A statement that only reads the table
+    (`DB = CONFIG.get("db")`), or a move, changes nothing."""
+    sleep = "await ctx.sleep(timedelta(minutes=30))"
+    cases = [  # (module code v1, v2, changed?)
+        ('RATES = {}\nfor k in ("a", "b"):\n    RATES[k] = 1\n', 'RATES = {}\nfor k in ("a", "b"):\n    RATES[k] = 2\n', True),
+        ('RATES = {}\nfor k in ("a", "b"):\n    RATES[k] = 1\n', 'RATES = {}\nfor k in ("a", "b", "c"):\n    RATES[k] = 1\n', True),
+        ('RATES = {"a": 0}\nRATES.update(a=1)\n', 'RATES = {"a": 0}\nRATES.update(a=2)\n', True),
+        ('RATES = {}\nRATES["a"] = 1\n', 'RATES = {}\nRATES["a"] = 2\n', True),
+        ('RATES = dict(a=1)\nif True:\n    RATES["a"] = 1\n', 'RATES = dict(a=1)\nif True:\n    RATES["a"] = 2\n', True),
+        ('RATES = {"a": 0}\ndel RATES["a"]\nRATES["b"] = 1\n', 'RATES = {"a": 0}\nRATES["b"] = 1\n', True),
+        ('RATES = {}\nfor k in ("a", "b"):\n    RATES[k] = 1\n', 'RATES = {}\n\n\nfor k in ("a", "b"):\n    RATES[k] = 1\n', False),
+        ('RATES = {"a": 1}\nDB = RATES.get("a")\n', 'RATES = {"a": 1}\nDB = RATES.get("b")\n', False),
+        ('RATES = {"a": 1}\nprint(RATES)\n', 'RATES = {"a": 1}\nprint(RATES, 2)\n', False),
+    ]
+    checked = 0
+    for v1, v2, changed in cases:
+        for body, helper in (('ctx.set("x", RATES[req])', ""), ('ctx.set("x", rate(req))', "def rate(k):\n    return RATES[k]\n")):
+            d = obj_verdict(f"{body}\n{sleep}", f"{body}\n{sleep}", helpers1=v1 + helper, helpers2=v2 + helper)
+            if changed:
+                assert d.verdict is Verdict.UNKNOWN and "its computation changed" in d.reason and "`RATES` (app.py:" in d.reason, (v2, body, d.reason)
+            else:
+                assert d.verdict is Verdict.COMPATIBLE, (v2, body, d.reason)
+            checked += 1
+    # imported from a module of the project
+    app = PRELUDE.replace("import somelib\n", "import somelib\nfrom shop.rates import RATES\n") + (
+        "@obj.handler()\nasync def h(ctx: restate.ObjectContext, req: str) -> None:\n    ctx.set('x', RATES[req])\n")
+    shapes = [shapes_of_sources({"shop/__init__.py": "", "shop/rates.py": code, "shop/app.py": app})[0] for code, _, _ in cases[:1]]
+    for _v1, v2, changed in cases[:1]:
+        new, problems = shapes_of_sources({"shop/__init__.py": "", "shop/rates.py": v2, "shop/app.py": app})
+        assert problems == []
+        d = compare_handlers(shapes[0][("obj", "h")], new[("obj", "h")])
+        assert d.verdict is Verdict.UNKNOWN and "`RATES` (shop/rates.py:1)" in d.reason, d.reason
+        checked += 1
+    assert checked == 19
+
+
 def test_a_function_imported_from_a_project_module_is_read_by_its_code():
     """`ctx.set("label", label(req))` with `label` in shop/text.py: its body changed, the value may
     be another and replay compares it (it was compatible: only the name was read). Imported

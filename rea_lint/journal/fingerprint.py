@@ -38,7 +38,7 @@ from rea_lint.journal.code_names import CODE_READ, label_of, name_digest, regist
 from rea_lint.model import Function, Model
 from rea_lint.rules.base import memo
 
-__all__ = ["Definition", "Fingerprinter", "Imported", "Passed", "class_constant", "code_digest", "code_reach", "method_code", "module_binding",
+__all__ = ["Definition", "Fingerprinter", "Imported", "Passed", "class_constant", "code_digest", "code_reach", "method_code", "module_binding", "module_changes", "module_mutations",
            "module_constant"]
 
 _MAX_DEPTH = 40
@@ -618,15 +618,22 @@ class Fingerprinter:
         if qual is not None:
             return self._imported_name(qual)
         value = self.m.module_values.get(name)
-        if value is not None:
+        if value is not None or name in self.m.module_assignments:
             constant = module_constant(self.m, name)
             if constant is not None:
                 return f"C({constant.value!r})"  # as if written in place: `"balance"` and `BALANCE` are one value
+            if value is None:
+                # bound more than once (`RATES = {}`, then `RATES["a"] = 1`): by the text of the
+                # statements that bind it and change it (not by its name alone: they may change)
+                binding = module_binding(self.m, name)
+                return f"D({code_digest(self.m, binding, self.path)})" if binding is not None else f"G({name})"
             if name in stack:
                 return f"R({name})"
             # (a table of the module that changed is named as the line that binds it, `changed_lines`)
             statement = next((s for s in self.m.module_assignments.get(name, ()) if getattr(s, "value", None) is value), value)
-            return f"M({self._part(value, statement, depth + 1, stack | {name}, reading)})"
+            # and the statements that change it in place after (`LIMITS.update(...)`, a loop that
+            # fills it), by their text
+            return f"M({self._part(value, statement, depth + 1, stack | {name}, reading)})" + module_changes(self.m, name, self.path)
         defined = self.m.module_functions.get(name)
         if defined is not None:
             return self._reach(defined.node)
@@ -1380,9 +1387,91 @@ def module_binding(model: Model, name: str) -> ast.AST | None:
     shared = memo(model)
     key = ("fingerprint-module-value", name)
     if key not in shared:
-        stmts = sorted(dict.fromkeys(model.module_assignments.get(name, ())), key=lambda s: (s.lineno, s.col_offset))
+        bound = model.module_assignments.get(name, ())
+        changed = module_mutations(model).get(name, ()) if bound else ()
+        stmts = sorted(dict.fromkeys((*bound, *changed)), key=lambda s: (s.lineno, s.col_offset))
         shared[key] = stmts[0] if len(stmts) == 1 else ast.Module(body=stmts, type_ignores=[]) if stmts else None
     return shared[key]
+
+
+def module_changes(model: Model, name: str, path: str) -> str:
+    """`D(digest)` of the text of the module's top-level statements that change ``name`` in
+    place after its assignment (`module_mutations`), named as the first of them; "" where none
+    does. Their text, not the code they reach: `AGENT.handoffs.append(OTHER.name)` unchanged is
+    the same change, whatever `OTHER`'s own code does. Once per name (the model's `memo`)."""
+    shared = memo(model)
+    key = ("fingerprint-module-changes", name)
+    found = shared.get(key)
+    if found is None:
+        stmts = module_mutations(model).get(name)
+        found = ""
+        if stmts:
+            first = min(stmts, key=lambda s: (s.lineno, s.col_offset))
+            digest = _dump(ast.Module(body=sorted(stmts, key=lambda s: (s.lineno, s.col_offset)), type_ignores=[]))
+            if path:
+                register(digest, f"`{name}` ({path}:{first.lineno})")
+            found = f"D({digest})"
+        shared[key] = found
+    return found
+
+
+def module_mutations(model: Model) -> dict[str, list[ast.stmt]]:
+    """Module-level name -> the module's top-level statements, other than its assignments, that
+    change what it holds: a method called on it (`RATES.update(a=2)`), a store or `del` into it,
+    or anything of that kind inside a loop (`for k in KEYS: RATES[k] = 1`, kept whole, header
+    and all). Its value is what those statements make of it, not its first assignment alone
+    (a function that changes it is not followed). Once per module (the model's `memo`)."""
+    shared = memo(model)
+    found = shared.get("fingerprint-module-mutations")
+    if found is not None:
+        return found
+    found = shared["fingerprint-module-mutations"] = {}
+    units: list[ast.stmt] = []
+    stack: list[ast.stmt] = list(reversed(model.tree.body))
+    while stack:  # (the statements of a top-level `if`, `try` or `with` one by one, as `module_assignments`)
+        stmt = stack.pop()
+        if isinstance(stmt, (ast.If, ast.Try, ast.With)):
+            for handler in reversed(getattr(stmt, "handlers", ())):
+                stack.extend(reversed(handler.body))
+            for part in ("finalbody", "orelse", "body"):
+                stack.extend(reversed(getattr(stmt, part, ())))
+        elif not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
+            units.append(stmt)
+    for stmt in units:
+        for name in _mutated(stmt):
+            if name in model.module_assignments and stmt not in model.module_assignments[name]:
+                found.setdefault(name, []).append(stmt)
+    return found
+
+
+def _mutated(stmt: ast.stmt) -> set[str]:
+    """The names whose value a top-level statement may change in place: a method called on it
+    as a statement (`RATES.update(a=2)`, not `DB = CONFIG.get("db")`, which reads it), `del`
+    into it; inside a loop or other block, also any method called on it, any store into it
+    and any binding of it again (`for k in KEYS: RATES[k] = 1`)."""
+    if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+        return set()  # (a store into it, `RATES["a"] = 1`, is one of its `module_assignments`)
+    if isinstance(stmt, ast.Expr):
+        call = stmt.value.value if isinstance(stmt.value, ast.Await) else stmt.value
+        roots = [call.func.value] if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) else []
+    elif isinstance(stmt, ast.Delete):
+        roots = [t.value for t in stmt.targets if isinstance(t, (ast.Subscript, ast.Attribute))]
+    else:
+        roots = []
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                roots.append(node.func.value)
+            elif isinstance(node, (ast.Subscript, ast.Attribute)) and not isinstance(node.ctx, ast.Load):
+                roots.append(node.value)
+            elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                roots.append(node)
+    out: set[str] = set()
+    for root in roots:
+        while isinstance(root, (ast.Subscript, ast.Attribute)):
+            root = root.value
+        if isinstance(root, ast.Name):
+            out.add(root.id)
+    return out
 
 
 def method_code(model: Model | None, node: ast.AST, path: str, imported: Imported | None = None) -> str:
