@@ -701,6 +701,34 @@ def test_a_module_table_changed_after_its_assignment_is_read_with_the_change():
     assert checked == 19
 
 
+def test_a_helper_parameter_the_call_does_not_pass_reads_as_its_default():
+    """`remember(ctx)` for `async def remember(ctx, limit=3)`: the helper journals its default,
+    and a default changed (3 to 5) changes what replay compares. rea read such a parameter as the
+    parameter alone and said compatible, where the server fails with 570 (p160). A literal default
+    is a literal (breaking, naming both); a computed one a computation (unknown); a parameter the
+    call passes, or a call with `*args`, does not read the default."""
+    sleep = "await ctx.sleep(timedelta(minutes=30))"
+    keep = 'async def keep(ctx, {params}):\n    ctx.set({key}, {value})\n'
+    cases = [  # (the call, params v1, v2, key, value, verdict, what the reason says)
+        ("await keep(ctx)", "v=1", "v=2", '"k"', "v", Verdict.BREAKING, "its value 1 != 2"),
+        ("await keep(ctx)", "*, v=1", "*, v=2", '"k"', "v", Verdict.BREAKING, "its value 1 != 2"),
+        ("await keep(ctx, 5)", 'v, key="a"', 'v, key="b"', "key", "v", Verdict.BREAKING, "its key 'a' != 'b'"),
+        ("await keep(ctx)", "v=RATE", "v=RATE * 2", '"k"', "v", Verdict.UNKNOWN, "its computation changed"),
+        ("await keep(ctx, 5)", "v=1", "v=2", '"k"', "v", Verdict.COMPATIBLE, ""),
+        ("await keep(ctx, v=5)", "v=1", "v=2", '"k"', "v", Verdict.COMPATIBLE, ""),
+        ("await keep(ctx, *ARGS)", "v=1", "v=1", '"k"', "v", Verdict.COMPATIBLE, ""),
+        ("await keep(ctx)", "v=1", "v=1", '"k"', "v", Verdict.COMPATIBLE, ""),
+    ]
+    checked = 0
+    for call, p1, p2, key, value, expected, says in cases:
+        module_code = "RATE = 1\nARGS = (1,)\n"
+        d = obj_verdict(f"{call}\n{sleep}", f"{call}\n{sleep}", helpers1=module_code + keep.format(params=p1, key=key, value=value),
+                        helpers2=module_code + keep.format(params=p2, key=key, value=value))
+        assert d.verdict is expected and says in d.reason, (call, p2, d.reason)
+        checked += 1
+    assert checked == 8
+
+
 def test_a_function_imported_from_a_project_module_is_read_by_its_code():
     """`ctx.set("label", label(req))` with `label` in shop/text.py: its body changed, the value may
     be another and replay compares it (it was compatible: only the name was read). Imported

@@ -38,7 +38,7 @@ from rea_lint.journal.code_names import CODE_READ, label_of, name_digest, regist
 from rea_lint.model import Function, Model
 from rea_lint.rules.base import memo
 
-__all__ = ["Definition", "Fingerprinter", "Imported", "Passed", "class_constant", "code_digest", "code_reach", "method_code", "module_binding", "module_changes", "module_mutations",
+__all__ = ["Defaulted", "Definition", "Fingerprinter", "Imported", "Passed", "class_constant", "code_digest", "code_reach", "default_of", "method_code", "module_binding", "module_changes", "module_mutations",
            "module_constant"]
 
 _MAX_DEPTH = 40
@@ -87,6 +87,17 @@ class Passed(str):
         made.instance = instance
         made.frame = frame
         return made
+
+
+class Defaulted(Passed):
+    """A helper's parameter the call does not pass (`keep(ctx)` for `def keep(ctx, v=1)`): it
+    holds its default, which reads as rendered where the helper is (`Fingerprinter._held`), and
+    is the literal it is, if it is one (`key="a"`)."""
+
+    __slots__ = ()
+
+    def __new__(cls, constant: ast.Constant | None) -> "Defaulted":
+        return super().__new__(cls, "\0default", constant)  # type: ignore[return-value]
 
 
 class Fingerprinter:
@@ -570,6 +581,9 @@ class Fingerprinter:
         (`_field_view`)."""
         if name in self.env:
             passed = self.env[name]
+            if isinstance(passed, Defaulted):
+                default = default_of(self.fn.node, name)
+                return f"DEF({self._render(default, depth + 1, stack | {name})})" if default is not None else f"P{self._positions.get(name)}"
             self._merge(getattr(passed, "frame", None))
             return passed
         if name in self.contexts:
@@ -1209,6 +1223,21 @@ def _param_positions(fn: Function) -> dict[str, int]:
     if a.kwarg:
         every.append(a.kwarg)
     return {p.arg: i for i, p in enumerate(every)}
+
+
+def default_of(node: ast.AST, name: str) -> ast.expr | None:
+    """The default value of parameter ``name`` of the function ``node``, if it has one."""
+    a = getattr(node, "args", None)
+    if a is None:
+        return None
+    positional = [*a.posonlyargs, *a.args]
+    for param, default in zip(positional[len(positional) - len(a.defaults):], a.defaults):
+        if param.arg == name:
+            return default
+    for param, kw_default in zip(a.kwonlyargs, a.kw_defaults):
+        if param.arg == name:
+            return kw_default
+    return None
 
 
 def _own_expressions(body: list[ast.stmt]):

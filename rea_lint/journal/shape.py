@@ -33,7 +33,7 @@ from rea_lint.journal.class_code import Part, class_code, field_code, whole_code
 from rea_lint.journal.decoding import Decoding
 from rea_lint.journal.encoding import Writes
 from rea_lint.journal.code_names import name_digest, shared_directories
-from rea_lint.journal.fingerprint import (Definition, Fingerprinter, code_digest, code_reach, method_code, module_binding,
+from rea_lint.journal.fingerprint import (Defaulted, Definition, Fingerprinter, code_digest, code_reach, default_of, method_code, module_binding,
                                           module_constant)
 from rea_lint.journal.ops import Field, Op, OpKind
 from rea_lint.model import Function, Model, build_model, service_name, source_text
@@ -1361,6 +1361,13 @@ class _ShapeBuilder:
                     contexts.add(kw.arg)
                 else:
                     env[kw.arg] = self.fp.passed(kw.value, self._instance_of(kw.value))
+        if not any(isinstance(x, ast.Starred) for x in call.args) and all(k.arg is not None for k in call.keywords):
+            # a parameter the call does not pass holds its default, which the helper's code may
+            # change (`def keep(ctx, v=1)` became `v=2`: `keep(ctx)` sets another value)
+            for name in named - env.keys() - contexts:
+                if name not in positional[:offset]:
+                    default = default_of(fn.node, name)
+                    env[name] = Defaulted(default if isinstance(default, ast.Constant) else None)
         return frozenset(contexts), env
 
     # context calls ---------------------------------------------------------------------------
