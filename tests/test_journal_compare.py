@@ -729,6 +729,34 @@ def test_a_helper_parameter_the_call_does_not_pass_reads_as_its_default():
     assert checked == 8
 
 
+def test_a_function_defined_in_the_handler_is_read_by_its_code_and_the_values_it_reads():
+    """`def label(): return name.upper()` inside the handler, then `ctx.set("label", label())`: its
+    body, a default, or a local of the handler it reads (`base`, for a def or a lambda) changed
+    changes the value replay compares (p161: 570). rea read such a function by its name alone and
+    said compatible. Moved, or unchanged beside another change, it is the same computation; a
+    run action's code is not journaled (its result is)."""
+    sleep = "await ctx.sleep(timedelta(minutes=30))"
+    cases = [  # (v1, v2, expected)
+        ('def f(x=1):\n    return x\nctx.set("x", f())', 'def f(x=2):\n    return x\nctx.set("x", f())', Verdict.UNKNOWN),
+        ('def f():\n    return 1\nctx.set("x", f())', 'def f():\n    return 2\nctx.set("x", f())', Verdict.UNKNOWN),
+        ('base = 3\ndef f():\n    return base * 2\nctx.set("x", f())', 'base = 4\ndef f():\n    return base * 2\nctx.set("x", f())', Verdict.UNKNOWN),
+        ('base = 3\nf = lambda: base * 2\nctx.set("x", f())', 'base = 4\nf = lambda: base * 2\nctx.set("x", f())', Verdict.UNKNOWN),
+        ('w = 1\nctx.set("x", sorted(req, key=lambda i: i * w))', 'w = 2\nctx.set("x", sorted(req, key=lambda i: i * w))', Verdict.UNKNOWN),
+        ('def f():\n    return 1\nctx.set("x", f())', 'def f():\n\n    return 1\nctx.set("x", f())', Verdict.COMPATIBLE),
+        ('base = 3\ndef f():\n    return base * 2\nctx.set("x", f())', 'base = 3\n\ndef f():\n    return base * 2\nctx.set("x", f())', Verdict.COMPATIBLE),
+        ('def act():\n    return 1\nawait ctx.run_typed("a", act)', 'def act():\n    return 2\nawait ctx.run_typed("a", act)', Verdict.COMPATIBLE),
+        ('def f():\n    return 1\nctx.set("x", req)', 'def f():\n    return 2\nctx.set("x", req)', Verdict.COMPATIBLE),
+    ]
+    checked = 0
+    for v1, v2, expected in cases:
+        d = obj_verdict(f"{v1}\n{sleep}", f"{v2}\n{sleep}")
+        assert d.verdict is expected, (v2, d.reason)
+        if expected is Verdict.UNKNOWN:
+            assert "its computation changed" in d.reason, d.reason
+        checked += 1
+    assert checked == 9
+
+
 def test_a_function_imported_from_a_project_module_is_read_by_its_code():
     """`ctx.set("label", label(req))` with `label` in shop/text.py: its body changed, the value may
     be another and replay compares it (it was compatible: only the name was read). Imported

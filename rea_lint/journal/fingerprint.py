@@ -523,6 +523,8 @@ class Fingerprinter:
             named = self.run_named(node)
             if named is not None:
                 return f"RUN({self._render(named, depth + 1, stack)})"
+        if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef)) and self._inside(node):
+            return self._reach(node) + self._free_values(node, depth, stack)
         if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return self._reach(node)
         return self._render_fields(node, depth, stack, reading)
@@ -621,6 +623,11 @@ class Fingerprinter:
                 else:
                     parts.append(v)
             return "L[" + ";".join(parts) + "]"
+        child = self.fn.children.get(name)
+        if child is not None and name not in self._positions and name not in stack:
+            # a function defined here (`def label(): return base * 2`), called for its value: its
+            # code and the values of this function it reads (`_render_text`), not its name alone
+            return self._render(child.node, depth + 1, stack | {name})
         scope = self.fn.parent
         while scope is not None:  # a closure: the enclosing function's value
             if name in scope.local_names:
@@ -767,6 +774,27 @@ class Fingerprinter:
         if code is not None:
             return code
         return f"Q({self.imported(qual) if self.imported is not None else qual})"
+
+    def _inside(self, node: ast.AST) -> bool:
+        """Is ``node`` written inside this function's body (a lambda or def of its own)?"""
+        own = self.fn.node
+        line = getattr(node, "lineno", 0)
+        return isinstance(own, (ast.FunctionDef, ast.AsyncFunctionDef)) and own.lineno < line <= (own.end_lineno or 0)
+
+    def _free_values(self, node: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef, depth: int, stack: frozenset[str]) -> str:
+        """The values of this function's locals a lambda or def of its own reads when it runs
+        (`base` in `lambda: base * 2`): its code alone does not change when `base = 3` becomes 4."""
+        a = node.args
+        own = {p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs, *(x for x in (a.vararg, a.kwarg) if x is not None))}
+        loads: set[str] = set()
+        for n in ast.walk(node):
+            if isinstance(n, ast.Name):
+                if isinstance(n.ctx, ast.Load):
+                    loads.add(n.id)
+                else:
+                    own.add(n.id)
+        free = sorted((loads - own) & self.assignments().keys())
+        return "".join(f"V({v}:{self._name(v, depth + 1, stack)})" for v in free if v not in stack)
 
     def _statement_of(self, value: object) -> ast.AST:
         """The statement that binds a value `assignments` lists (the value itself, where none does)."""
