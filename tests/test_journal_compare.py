@@ -757,6 +757,32 @@ def test_a_function_defined_in_the_handler_is_read_by_its_code_and_the_values_it
     assert checked == 9
 
 
+def test_a_value_assigned_under_a_condition_counts_the_condition():
+    """`limit = 1`, then `if len(name) > 2: limit = 5`: which value the local holds depends on the
+    test, and a test changed (`> 5`) changes what replay compares (p162: 570). rea read a local as
+    the values assigned to it, not the tests they run under, and said compatible. The same for
+    an `else`, a `while`, a loop's `if` and a mutation (`items.append(x)` under an `if`); a test
+    that guards another local changes nothing."""
+    sleep = "await ctx.sleep(timedelta(minutes=30))"
+    cases = [  # (v1, v2, expected)
+        ('n = 0\nif req > 1:\n    n = 1\nctx.set("x", n)', 'n = 0\nif req > 2:\n    n = 1\nctx.set("x", n)', Verdict.UNKNOWN),
+        ('if req > 1:\n    n = 1\nelse:\n    n = 2\nctx.set("x", n)', 'if req > 2:\n    n = 1\nelse:\n    n = 2\nctx.set("x", n)', Verdict.UNKNOWN),
+        ('n = 0\nwhile n < 3:\n    n += 1\nctx.set("x", n)', 'n = 0\nwhile n < 4:\n    n += 1\nctx.set("x", n)', Verdict.UNKNOWN),
+        ('n = 0\nfor x in req:\n    if x > 1:\n        n += 1\nctx.set("x", n)', 'n = 0\nfor x in req:\n    if x > 2:\n        n += 1\nctx.set("x", n)', Verdict.UNKNOWN),
+        ('l = []\nif req > 1:\n    l.append(1)\nctx.set("x", l)', 'l = []\nif req > 2:\n    l.append(1)\nctx.set("x", l)', Verdict.UNKNOWN),
+        ('n = 0\nif req > 1:\n    n = 1\nctx.set("x", n)', 'n = 0\n\nif req > 1:\n    n = 1\nctx.set("x", n)', Verdict.COMPATIBLE),
+        ('n = 0\nm = 0\nif req > 1:\n    m = 1\nctx.set("x", n)', 'n = 0\nm = 0\nif req > 2:\n    m = 1\nctx.set("x", n)', Verdict.COMPATIBLE),
+    ]
+    checked = 0
+    for v1, v2, expected in cases:
+        d = obj_verdict(f"{v1}\n{sleep}", f"{v2}\n{sleep}")
+        assert d.verdict is expected, (v2, d.reason)
+        if expected is Verdict.UNKNOWN:
+            assert "its computation changed" in d.reason, d.reason
+        checked += 1
+    assert checked == 7
+
+
 def test_a_function_imported_from_a_project_module_is_read_by_its_code():
     """`ctx.set("label", label(req))` with `label` in shop/text.py: its body changed, the value may
     be another and replay compares it (it was compatible: only the name was read). Imported

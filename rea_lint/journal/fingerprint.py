@@ -190,6 +190,9 @@ class Fingerprinter:
         """What `_name` rendered (see there), with the statements it read."""
         self._frames: list[_Frame] = []
         """The statements read by each rendering under way, innermost last (`changed_lines`)."""
+        self._guards: dict[int, tuple[ast.expr, ...]] = {}
+        """id of a statement inside an `if` or `while` -> the tests it runs under (`_guarded`)."""
+        self._guard_texts: dict[int, str] = {}
         self._statements: dict[int, ast.AST] = {}
         """id of a value `assignments` lists -> the statement that binds it (where a reason names it)."""
         self._attributes: dict[tuple[str, str], tuple[str, str] | None] = {}
@@ -575,7 +578,7 @@ class Fingerprinter:
             if not mutated:
                 return held
         inner = stack | {name, f"\0{name}"}
-        return held + "+M[" + ";".join(self._part(s, s, depth + 1, inner) for s in mutated) + "]"
+        return held + "+M[" + ";".join(self._part(s, s, depth + 1, inner) + self._guarded(s) for s in mutated) + "]"
 
     def _held(self, name: str, depth: int, stack: frozenset[str], at: tuple[int, int] | None, reading: _Reading = None) -> str:
         """What ``name`` is bound to, mutations aside; a module class whose instance, made here
@@ -617,9 +620,11 @@ class Fingerprinter:
             parts = []
             for v in assigned:
                 if isinstance(v, tuple):  # (position in an unpacking, the unpacked value)
-                    parts.append(f"U{v[0]}({self._part(v[1], self._statement_of(v[1]), depth + 1, inner)})")
+                    statement = self._statement_of(v[1])
+                    parts.append(f"U{v[0]}({self._part(v[1], statement, depth + 1, inner)})" + self._guarded(statement))
                 elif isinstance(v, ast.AST):
-                    parts.append(self._part(v, self._statement_of(v), depth + 1, inner, reading))
+                    statement = self._statement_of(v)
+                    parts.append(self._part(v, statement, depth + 1, inner, reading) + self._guarded(statement))
                 else:
                     parts.append(v)
             return "L[" + ";".join(parts) + "]"
@@ -775,6 +780,19 @@ class Fingerprinter:
             return code
         return f"Q({self.imported(qual) if self.imported is not None else qual})"
 
+    def _guarded(self, statement: ast.AST) -> str:
+        """The tests of the `if`s and `while`s a binding or mutation of a local runs under (`n = 1`
+        under `if req > 1:`): which value the local holds depends on them too. By their text, once
+        each: rendered, a test of an agent loop is rendered again for every binding under it (a
+        sweep pair took 1.75x as long), and the values it reads count where they are used."""
+        tests = self._guards.get(id(statement))
+        if not tests:
+            return ""
+        found = self._guard_texts.get(id(statement))
+        if found is None:
+            found = self._guard_texts[id(statement)] = "?[" + ";".join(_dump(t) for t in tests) + "]"
+        return found
+
     def _inside(self, node: ast.AST) -> bool:
         """Is ``node`` written inside this function's body (a lambda or def of its own)?"""
         own = self.fn.node
@@ -919,6 +937,7 @@ class Fingerprinter:
                 # `n += v` reads as `n + v`, `n` as it was there
                 named = ast.Name(id=stmt.target.id, ctx=ast.Load(), lineno=stmt.target.lineno, col_offset=stmt.target.col_offset)
                 self._plain[id(augmented[id(stmt)])] = (block, index, _end(stmt), ast.BinOp(left=named, op=stmt.op, right=stmt.value))
+        self._guards = _guards(self.fn.node.body)
         self._assigned = out  # type: ignore[assignment]
         self._mutated = _mutations([stmt for _block, _index, stmt in own], out, self.contexts)
         return out
@@ -1217,6 +1236,24 @@ def _own_blocks(body: list[ast.stmt]):
         yield block, index, stmt
         for inner in reversed(list(_blocks(stmt))):
             stack.extend((inner, i, s) for i, s in reversed(list(enumerate(inner))))
+
+
+def _guards(body: list[ast.stmt]) -> dict[int, tuple[ast.expr, ...]]:
+    """id of each statement of a function body inside an `if` or `while` (either branch) -> the
+    tests of those, outermost first; nested defs and classes left out (`Fingerprinter._guarded`)."""
+    out: dict[int, tuple[ast.expr, ...]] = {}
+    stack: list[tuple[list[ast.stmt], tuple[ast.expr, ...]]] = [(body, ())]
+    while stack:
+        block, tests = stack.pop()
+        for stmt in block:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            if tests:
+                out[id(stmt)] = tests
+            inner = (*tests, stmt.test) if isinstance(stmt, (ast.If, ast.While)) else tests
+            for nested in _blocks(stmt):
+                stack.append((nested, inner))
+    return out
 
 
 def _stored(targets: Iterable[ast.expr]) -> Iterable[ast.Subscript | ast.Attribute]:
