@@ -735,7 +735,6 @@ def test_a_function_defined_in_the_handler_is_read_by_its_code_and_the_values_it
     changes the value replay compares (p161: 570). rea read such a function by its name alone and
     said compatible. Moved, or unchanged beside another change, it is the same computation; a
     run action's code is not journaled (its result is)."""
-    sleep = "await ctx.sleep(timedelta(minutes=30))"
     cases = [  # (v1, v2, expected)
         ('def f(x=1):\n    return x\nctx.set("x", f())', 'def f(x=2):\n    return x\nctx.set("x", f())', Verdict.UNKNOWN),
         ('def f():\n    return 1\nctx.set("x", f())', 'def f():\n    return 2\nctx.set("x", f())', Verdict.UNKNOWN),
@@ -747,14 +746,7 @@ def test_a_function_defined_in_the_handler_is_read_by_its_code_and_the_values_it
         ('def act():\n    return 1\nawait ctx.run_typed("a", act)', 'def act():\n    return 2\nawait ctx.run_typed("a", act)', Verdict.COMPATIBLE),
         ('def f():\n    return 1\nctx.set("x", req)', 'def f():\n    return 2\nctx.set("x", req)', Verdict.COMPATIBLE),
     ]
-    checked = 0
-    for v1, v2, expected in cases:
-        d = obj_verdict(f"{v1}\n{sleep}", f"{v2}\n{sleep}")
-        assert d.verdict is expected, (v2, d.reason)
-        if expected is Verdict.UNKNOWN:
-            assert "its computation changed" in d.reason, d.reason
-        checked += 1
-    assert checked == 9
+    assert _check_edits(cases) == 9
 
 
 def test_a_value_assigned_under_a_condition_counts_the_condition():
@@ -763,7 +755,6 @@ def test_a_value_assigned_under_a_condition_counts_the_condition():
     the values assigned to it, not the tests they run under, and said compatible. The same for
     an `else`, a `while`, a loop's `if` and a mutation (`items.append(x)` under an `if`); a test
     that guards another local changes nothing."""
-    sleep = "await ctx.sleep(timedelta(minutes=30))"
     cases = [  # (v1, v2, expected)
         ('n = 0\nif req > 1:\n    n = 1\nctx.set("x", n)', 'n = 0\nif req > 2:\n    n = 1\nctx.set("x", n)', Verdict.UNKNOWN),
         ('if req > 1:\n    n = 1\nelse:\n    n = 2\nctx.set("x", n)', 'if req > 2:\n    n = 1\nelse:\n    n = 2\nctx.set("x", n)', Verdict.UNKNOWN),
@@ -773,14 +764,20 @@ def test_a_value_assigned_under_a_condition_counts_the_condition():
         ('n = 0\nif req > 1:\n    n = 1\nctx.set("x", n)', 'n = 0\n\nif req > 1:\n    n = 1\nctx.set("x", n)', Verdict.COMPATIBLE),
         ('n = 0\nm = 0\nif req > 1:\n    m = 1\nctx.set("x", n)', 'n = 0\nm = 0\nif req > 2:\n    m = 1\nctx.set("x", n)', Verdict.COMPATIBLE),
     ]
+    assert _check_edits(cases) == 7
+
+
+def _check_edits(cases: list[tuple[str, str, Verdict]]) -> int:
+    """Compare each (v1 body, v2 body) of an object handler that then sleeps: the verdict
+    expected, and an unknown's reason says the computation changed. How many were checked."""
     checked = 0
     for v1, v2, expected in cases:
-        d = obj_verdict(f"{v1}\n{sleep}", f"{v2}\n{sleep}")
+        d = obj_verdict(f"{v1}\nawait ctx.sleep(timedelta(minutes=30))", f"{v2}\nawait ctx.sleep(timedelta(minutes=30))")
         assert d.verdict is expected, (v2, d.reason)
         if expected is Verdict.UNKNOWN:
             assert "its computation changed" in d.reason, d.reason
         checked += 1
-    assert checked == 7
+    return checked
 
 
 def test_a_function_imported_from_a_project_module_is_read_by_its_code():
