@@ -222,12 +222,7 @@ class Fingerprinter:
         they pass it) its computation read: a compared field's trail (`changed_lines`)."""
         if node is None:
             return "None", {}
-        frame: _Frame = ([], {})
-        self._frames.append(frame)
-        try:
-            text = self._render(node, 0, frozenset(), reading)
-        finally:
-            self._frames.pop()
+        text, frame = self._framed(self._render, node, 0, frozenset(), reading)
         self._merge(frame)  # (a fingerprint inside a rendering under way: the parent reads these too)
         return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16] + _code_read(text), frame[1]
 
@@ -249,13 +244,18 @@ class Fingerprinter:
     def passed(self, node: ast.expr, instance: "tuple[Any, ...] | None") -> Passed:
         """What passing ``node`` to a helper's parameter gives it (`Passed`): its rendering, the
         literal it is, and the statements here its computation read."""
+        text, frame = self._framed(self._render, node, 0, frozenset())
+        return Passed(text, self.constant(node), instance, frame if frame[1] else None)
+
+    def _framed(self, render: Callable[..., str], *args: Any) -> tuple[str, "_Frame"]:
+        """``render(*args)`` with a frame of its own on the stack: the rendering, and the
+        statements it read (`changed_lines`)."""
         frame: _Frame = ([], {})
         self._frames.append(frame)
         try:
-            text = self._render(node, 0, frozenset())
+            return render(*args), frame
         finally:
             self._frames.pop()
-        return Passed(text, self.constant(node), instance, frame if frame[1] else None)
 
     def _merge(self, frame: "_Frame | None") -> None:
         """What ``frame``'s rendering read is read by the rendering under way too."""
@@ -271,12 +271,7 @@ class Fingerprinter:
         changed for what it computes itself."""
         if not self._frames:
             return self._render(node, depth, stack, reading)
-        frame: _Frame = ([], {})
-        self._frames.append(frame)
-        try:
-            text = self._render_text(node, depth, stack, reading)
-        finally:
-            self._frames.pop()
+        text, frame = self._framed(self._render_text, node, depth, stack, reading)
         own = text
         for inner in frame[0]:
             own = own.replace(inner, "\u00b7")
@@ -553,13 +548,7 @@ class Fingerprinter:
         key = (name, depth, stack, at, reading, self._classes)
         found = self._names.get(key)
         if found is None:
-            frame: _Frame = ([], {})
-            self._frames.append(frame)
-            try:
-                text = self._name_uncached(name, depth, stack, at, reading)
-            finally:
-                self._frames.pop()
-            found = self._names[key] = (text, frame)
+            found = self._names[key] = self._framed(self._name_uncached, name, depth, stack, at, reading)
         if found[1][1]:
             self._merge(found[1])
         return found[0]
@@ -1500,10 +1489,10 @@ def module_changes(model: Model, name: str, path: str) -> str:
         stmts = module_mutations(model).get(name)
         found = ""
         if stmts:
-            first = min(stmts, key=lambda s: (s.lineno, s.col_offset))
-            digest = _dump(ast.Module(body=sorted(stmts, key=lambda s: (s.lineno, s.col_offset)), type_ignores=[]))
+            ordered = sorted(stmts, key=lambda s: (s.lineno, s.col_offset))
+            digest = _dump(ast.Module(body=ordered, type_ignores=[]))
             if path:
-                register(digest, f"`{name}` ({path}:{first.lineno})")
+                register(digest, f"`{name}` ({path}:{ordered[0].lineno})")
             found = f"D({digest})"
         shared[key] = found
     return found
