@@ -221,7 +221,7 @@ class Fingerprinter:
         """`of` ``node``, and the statements of this function (and of its callers, through what
         they pass it) its computation read: a compared field's trail (`changed_lines`)."""
         if node is None:
-            return "None", {}
+            return "None", Trail()
         text, frame = self._framed(self._render, node, 0, frozenset(), reading)
         self._merge(frame)  # (a fingerprint inside a rendering under way: the parent reads these too)
         return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16] + _code_read(text), frame[1]
@@ -250,7 +250,7 @@ class Fingerprinter:
     def _framed(self, render: Callable[..., str], *args: Any) -> tuple[str, "_Frame"]:
         """``render(*args)`` with a frame of its own on the stack: the rendering, and the
         statements it read (`changed_lines`)."""
-        frame: _Frame = ([], {})
+        frame: _Frame = ([], Trail())
         self._frames.append(frame)
         try:
             return render(*args), frame
@@ -262,7 +262,7 @@ class Fingerprinter:
         if frame is not None and frame[1] and self._frames:  # (a part adds to the trail: an empty one read none)
             parent = self._frames[-1]
             parent[0].extend(frame[0])
-            parent[1].update(frame[1])
+            parent[1].add(frame[1])
 
     def _part(self, node: ast.AST, statement: ast.AST, depth: int, stack: frozenset[str], reading: _Reading = None) -> str:
         """`_render` the value a statement of this function binds or the mutation it makes, and note
@@ -280,8 +280,8 @@ class Fingerprinter:
         rendered = _compact(text)
         parent = self._frames[-1]
         parent[0].append(rendered)
-        parent[1].update(frame[1])
-        parent[1].setdefault(hashlib.sha1(own.encode("utf-8", "surrogatepass")).hexdigest()[:16], (self.path, statement))
+        parent[1].add(frame[1])
+        parent[1].note(hashlib.sha1(own.encode("utf-8", "surrogatepass")).hexdigest()[:16], (self.path, statement))
         return rendered
 
     def constant(self, node: ast.expr) -> ast.Constant | None:

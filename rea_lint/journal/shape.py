@@ -1933,10 +1933,9 @@ def _imported(project: _Project, near: str, qual: str) -> str:
 
 def _merged_trails(trails: Iterable[Trail | None]) -> Trail | None:
     """The statements several computations read together (a field of more than one value)."""
-    merged: Trail = {}
+    merged = Trail()
     for trail in trails:
-        if trail:
-            merged.update((digest, place) for digest, place in trail.items() if digest not in merged)
+        merged.add(trail)
     return merged or None
 
 
