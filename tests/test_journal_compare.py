@@ -753,18 +753,64 @@ def test_a_value_assigned_under_a_condition_counts_the_condition():
     """`limit = 1`, then `if len(name) > 2: limit = 5`: which value the local holds depends on the
     test, and a test changed (`> 5`) changes what replay compares (p162: 570). rea read a local as
     the values assigned to it, not the tests they run under, and said compatible. The same for
-    an `else`, a `while`, a loop's `if` and a mutation (`items.append(x)` under an `if`); a test
-    that guards another local changes nothing."""
+    an `else`, a `while`, a loop's `if`, a mutation (`items.append(x)` under an `if`), an earlier
+    `if` of a loop that breaks or continues it (p166) and a `match` case (p167); a test that
+    guards another local, or an `if` that neither breaks nor continues, changes nothing."""
     cases = [  # (v1, v2, expected)
         ('n = 0\nif req > 1:\n    n = 1\nctx.set("x", n)', 'n = 0\nif req > 2:\n    n = 1\nctx.set("x", n)', Verdict.UNKNOWN),
         ('if req > 1:\n    n = 1\nelse:\n    n = 2\nctx.set("x", n)', 'if req > 2:\n    n = 1\nelse:\n    n = 2\nctx.set("x", n)', Verdict.UNKNOWN),
         ('n = 0\nwhile n < 3:\n    n += 1\nctx.set("x", n)', 'n = 0\nwhile n < 4:\n    n += 1\nctx.set("x", n)', Verdict.UNKNOWN),
         ('n = 0\nfor x in req:\n    if x > 1:\n        n += 1\nctx.set("x", n)', 'n = 0\nfor x in req:\n    if x > 2:\n        n += 1\nctx.set("x", n)', Verdict.UNKNOWN),
         ('l = []\nif req > 1:\n    l.append(1)\nctx.set("x", l)', 'l = []\nif req > 2:\n    l.append(1)\nctx.set("x", l)', Verdict.UNKNOWN),
+        # a loop's earlier `if` that breaks or continues it (p166), a `match` case (p167)
+        ('n = 0\nfor x in req:\n    if x > 2:\n        break\n    n += 1\nctx.set("x", n)',
+         'n = 0\nfor x in req:\n    if x > 3:\n        break\n    n += 1\nctx.set("x", n)', Verdict.UNKNOWN),
+        ('n = 0\nfor x in req:\n    if x > 2:\n        continue\n    n += 1\nctx.set("x", n)',
+         'n = 0\nfor x in req:\n    if x > 3:\n        continue\n    n += 1\nctx.set("x", n)', Verdict.UNKNOWN),
+        ('n = 0\nmatch req:\n    case "a":\n        n = 1\nctx.set("x", n)', 'n = 0\nmatch req:\n    case "b":\n        n = 1\nctx.set("x", n)', Verdict.UNKNOWN),
+        ('n = 0\nmatch req:\n    case str() if req > "a":\n        n = 1\nctx.set("x", n)',
+         'n = 0\nmatch req:\n    case str() if req > "b":\n        n = 1\nctx.set("x", n)', Verdict.UNKNOWN),
         ('n = 0\nif req > 1:\n    n = 1\nctx.set("x", n)', 'n = 0\n\nif req > 1:\n    n = 1\nctx.set("x", n)', Verdict.COMPATIBLE),
         ('n = 0\nm = 0\nif req > 1:\n    m = 1\nctx.set("x", n)', 'n = 0\nm = 0\nif req > 2:\n    m = 1\nctx.set("x", n)', Verdict.COMPATIBLE),
+        ('n = 0\nfor x in req:\n    if x > 2:\n        print(x)\n    n += 1\nctx.set("x", n)',
+         'n = 0\nfor x in req:\n    if x > 3:\n        print(x)\n    n += 1\nctx.set("x", n)', Verdict.COMPATIBLE),
     ]
-    assert _check_edits(cases) == 7
+    assert _check_edits(cases) == 12
+
+
+def test_a_value_assigned_under_a_condition_counts_what_the_condition_reads():
+    """`if len(name) > SHORT: limit = 5`: a value the test reads changed elsewhere (a local, a
+    module value, p163: 570) or a helper it calls changed, and the local holds another value. rea
+    read the test's text alone and said compatible. Unchanged, with a loop-carried name it
+    reads (`while n < top: n += 1`), with another local changed, or moved, it is the same
+    computation; so is a state value read with a type hint added, or a run's action changed."""
+    module = "TOP = {top}\ndef big(v):\n    return v > {top}\n"
+    cases = [  # (v1 body, v2 body, module v1 top, v2 top, expected)
+        ('t = 2\nn = 0\nif req > t:\n    n = 1\nctx.set("x", n)', 't = 3\nn = 0\nif req > t:\n    n = 1\nctx.set("x", n)', 2, 2, Verdict.UNKNOWN),
+        ('n = 0\nif req > TOP:\n    n = 1\nctx.set("x", n)', None, 2, 3, Verdict.UNKNOWN),
+        ('n = 0\nif big(req):\n    n = 1\nctx.set("x", n)', None, 2, 3, Verdict.UNKNOWN),
+        ('n = 0\nwhile n < TOP:\n    n += 1\nctx.set("x", n)', None, 2, 3, Verdict.UNKNOWN),
+        ('n = 0\nwhile n < TOP:\n    n += 1\nctx.set("x", n)', None, 2, 2, Verdict.COMPATIBLE),
+        ('t = 2\nu = 5\nn = 0\nif req > t:\n    n = 1\nctx.set("x", n)', 't = 2\nu = 6\nn = 0\nif req > t:\n    n = 1\nctx.set("x", n)', 2, 2, Verdict.COMPATIBLE),
+        ('n = 0\nif req > TOP:\n    n = 1\nctx.set("x", n)', 'n = 0\n\nif req > TOP:\n    n = 1\nctx.set("x", n)', 2, 2, Verdict.COMPATIBLE),
+        # what replay gives back is read as it is rendered: a state value by its key, not the type
+        # it is decoded with (ai-examples aeec06b had turned "breaking"); a run's result by its name
+        ('c = await ctx.get("c") or 0\nn = 0\nif c > 2:\n    n = 1\nctx.set("x", n)',
+         'c = await ctx.get("c", type_hint=int) or 0\nn = 0\nif c > 2:\n    n = 1\nctx.set("x", n)', 2, 2, Verdict.COMPATIBLE),
+        ('r = await ctx.run("r", lambda: 1)\nn = 0\nif r > 2:\n    n = 1\nctx.set("x", n)',
+         'r = await ctx.run_typed("r", big, v=5)\nn = 0\nif r > 2:\n    n = 1\nctx.set("x", n)', 2, 2, Verdict.COMPATIBLE),
+        ('c = await ctx.get("c") or 0\nn = 0\nif c > 2:\n    n = 1\nctx.set("x", n)',
+         'c = await ctx.get("d") or 0\nn = 0\nif c > 2:\n    n = 1\nctx.set("x", n)', 2, 2, Verdict.BREAKING),
+    ]
+    checked = 0
+    sleep = "\nawait ctx.sleep(timedelta(minutes=30))"
+    for v1, v2, top1, top2, expected in cases:
+        d = obj_verdict(v1 + sleep, (v2 or v1) + sleep, helpers1=module.format(top=top1), helpers2=module.format(top=top2))
+        assert d.verdict is expected, (v1, v2, top2, d.reason)
+        if expected is Verdict.UNKNOWN:
+            assert "its computation changed" in d.reason, d.reason
+        checked += 1
+    assert checked == 10
 
 
 def _check_edits(cases: list[tuple[str, str, Verdict]]) -> int:

@@ -190,9 +190,12 @@ class Fingerprinter:
         """What `_name` rendered (see there), with the statements it read."""
         self._frames: list[_Frame] = []
         """The statements read by each rendering under way, innermost last (`changed_lines`)."""
-        self._guards: dict[int, tuple[ast.expr, ...]] = {}
-        """id of a statement inside an `if` or `while` -> the tests it runs under (`_guarded`)."""
+        self._guards: dict[int, tuple[ast.AST, ...]] = {}
+        """id of a statement that runs only where some tests say so -> those tests (`_guards`)."""
+        self._tests: dict[int, tuple[str, _Frame]] = {}
+        """id of a test -> `_test`'s rendering of it, with the statements it read."""
         self._guard_texts: dict[int, str] = {}
+        """id of a statement -> its tests by their text (`_guarded`, inside a test)."""
         self._statements: dict[int, ast.AST] = {}
         """id of a value `assignments` lists -> the statement that binds it (where a reason names it)."""
         self._attributes: dict[tuple[str, str], tuple[str, str] | None] = {}
@@ -567,7 +570,7 @@ class Fingerprinter:
             if not mutated:
                 return held
         inner = stack | {name, f"\0{name}"}
-        return held + "+M[" + ";".join(self._part(s, s, depth + 1, inner) + self._guarded(s) for s in mutated) + "]"
+        return held + "+M[" + ";".join(self._part(s, s, depth + 1, inner) + self._guarded(s, inner) for s in mutated) + "]"
 
     def _held(self, name: str, depth: int, stack: frozenset[str], at: tuple[int, int] | None, reading: _Reading = None) -> str:
         """What ``name`` is bound to, mutations aside; a module class whose instance, made here
@@ -610,10 +613,10 @@ class Fingerprinter:
             for v in assigned:
                 if isinstance(v, tuple):  # (position in an unpacking, the unpacked value)
                     statement = self._statement_of(v[1])
-                    parts.append(f"U{v[0]}({self._part(v[1], statement, depth + 1, inner)})" + self._guarded(statement))
+                    parts.append(f"U{v[0]}({self._part(v[1], statement, depth + 1, inner)})" + self._guarded(statement, inner))
                 elif isinstance(v, ast.AST):
                     statement = self._statement_of(v)
-                    parts.append(self._part(v, statement, depth + 1, inner, reading) + self._guarded(statement))
+                    parts.append(self._part(v, statement, depth + 1, inner, reading) + self._guarded(statement, inner))
                 else:
                     parts.append(v)
             return "L[" + ";".join(parts) + "]"
@@ -769,18 +772,131 @@ class Fingerprinter:
             return code
         return f"Q({self.imported(qual) if self.imported is not None else qual})"
 
-    def _guarded(self, statement: ast.AST) -> str:
-        """The tests of the `if`s and `while`s a binding or mutation of a local runs under (`n = 1`
-        under `if req > 1:`): which value the local holds depends on them too. By their text, once
-        each: rendered, a test of an agent loop is rendered again for every binding under it (a
-        sweep pair took 1.75x as long), and the values it reads count where they are used."""
+    def _guarded(self, statement: ast.AST, stack: frozenset[str]) -> str:
+        """The tests a binding or mutation of a local runs under (`n = 1` under `if len(name) >
+        limit:`, `_guards`): which value the local holds depends on them, and on what they read
+        (`limit`, a helper they call), too. Read from inside a test, by their text: tests read
+        each other's values (`while n < top:` over `n += 1`), and rendered there each would be
+        rendered anew under every other (a sweep pair took 28 s instead of 0.5 s)."""
         tests = self._guards.get(id(statement))
         if not tests:
             return ""
-        found = self._guard_texts.get(id(statement))
+        if _IN_TEST in stack:
+            found = self._guard_texts.get(id(statement))
+            if found is None:
+                found = self._guard_texts[id(statement)] = "?[" + ";".join(_dump(t) for t in tests) + "]"
+            return found
+        return "?[" + ";".join(self._test(t) for t in tests) + "]"
+
+    def _test(self, test: ast.AST) -> str:
+        """What a test a binding runs under reads, once per test (every binding under an agent
+        loop's tests reads them; `_test_slice`)."""
+        found = self._tests.get(id(test))
         if found is None:
-            found = self._guard_texts[id(statement)] = "?[" + ";".join(_dump(t) for t in tests) + "]"
+            found = self._tests[id(test)] = self._framed(self._test_slice, test)
+        if found[1][1] and self._frames:  # (the test's text stands for the renderings inside it, `_part`)
+            parent = self._frames[-1]
+            parent[0].append(found[0])
+            parent[1].add(found[1][1])
+        return found[0]
+
+    def _test_slice(self, test: ast.AST) -> str:
+        """A test's text with the text of the statements of this function it depends on: those
+        that bind or change the locals it reads, the tests those run under, and so on for the
+        locals they read; and the rest of what they read (a parameter, a module's value, a
+        helper, an import) rendered. By text, not rendered through each local: a loop's tests read
+        its values, each of which runs under those tests again (rendered, the tests of an agent
+        loop took a sweep pair 3x as long, and gigabytes)."""
+        assigned = self.assignments()
+        trail = self._frames[-1][1]
+        parts = [self._slice_text(test)]
+        todo = [test]
+        seen: set[str] = set()
+        done: set[int] = set()
+        while todo:
+            node = todo.pop()
+            for name in sorted(self._slice_loads(node), reverse=True):
+                if name in seen or name in self.contexts:
+                    continue
+                seen.add(name)
+                reads: list[tuple[ast.AST, ast.AST | None]] = []
+                if name in assigned:
+                    for value in assigned[name]:
+                        if isinstance(value, tuple):
+                            value = value[1]
+                        if not isinstance(value, ast.AST):
+                            parts.append(f"{name}={value}")
+                            continue
+                        statement = self._statement_of(value)
+                        reads.append((value, statement))
+                        reads.extend((t, None) for t in self._guards.get(id(statement), ()))
+                else:  # (a parameter, a module's value, a helper, an import: as it is rendered, its mutations aside)
+                    held = self._closure_text(name) or self._held(name, 1, _IN_TEST_STACK, None) + self._whole(name, None)
+                    parts.append(f"{name}={held}")
+                for mutation in self._mutated.get(name, ()):
+                    reads.append((mutation, mutation))
+                    reads.extend((t, None) for t in self._guards.get(id(mutation), ()))
+                for read, place in reads:
+                    if id(read) in done:
+                        continue
+                    done.add(id(read))
+                    text = self._slice_text(read)
+                    parts.append(f"{name}={text}")
+                    if place is not None:  # (where a reason names it, `changed_lines`)
+                        trail.note(hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16], (self.path, place))
+                    todo.append(read)
+        return _compact(";".join(parts))
+
+    def _context_calls(self, node: ast.AST) -> list[ast.Call]:
+        """The outermost calls of a context method in ``node`` (`await ctx.get("k", type_hint=int)`)."""
+        found: list[ast.Call] = []
+        todo = [node]
+        while todo:
+            n = todo.pop()
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name) \
+                    and n.func.value.id in self.contexts:
+                found.append(n)
+                continue
+            todo.extend(ast.iter_child_nodes(n))
         return found
+
+    def _slice_text(self, node: ast.AST) -> str:
+        """A statement or expression of a test's slice by its text, with each context call in it as
+        it is rendered: what replay gives back (a run's result by its name, a state value by its
+        key; not the type it is decoded with, nor how the code names a handler it calls)."""
+        calls = self._context_calls(node)
+        if not calls:
+            return _dump(node)
+        text = ast.unparse(node)
+        for call in calls:
+            text = text.replace(ast.unparse(call), self._render(call, 1, _IN_TEST_STACK), 1)
+        return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16] + _code_read(text)
+
+    def _slice_loads(self, node: ast.AST) -> set[str]:
+        """The names ``node`` loads outside its context calls (whose renderings hold what they read)."""
+        inside = {id(n) for call in self._context_calls(node) for n in ast.walk(call)}
+        return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and id(n) not in inside}
+
+    def _closure_text(self, name: str) -> str:
+        """An enclosing function's variable a test reads, by the text of what that function binds
+        to it ("" if none binds it): rendering it there would render that function's code anew
+        for every helper fingerprint the test is in."""
+        if name in self.env or name in self._positions:
+            return ""
+        scope = self.fn.parent
+        while scope is not None and name not in scope.local_names:
+            scope = scope.parent
+        if scope is None:
+            return ""
+        shared = memo(self.m)
+        key = ("fingerprint-closure-texts", id(scope.node))
+        texts = shared.get(key)
+        if texts is None:
+            outer = Fingerprinter(self.m, scope, path=self.path)
+            texts = shared[key] = {n: "O[" + ";".join(_dump(v[1] if isinstance(v, tuple) else v) if not isinstance(v, str) else v
+                                                      for v in values) + "]"
+                                   for n, values in outer.assignments().items()}
+        return texts.get(name, f"O({name})")
 
     def _inside(self, node: ast.AST) -> bool:
         """Is ``node`` written inside this function's body (a lambda or def of its own)?"""
@@ -931,6 +1047,10 @@ class Fingerprinter:
         self._mutated = _mutations([stmt for _block, _index, stmt in own], out, self.contexts)
         return out
 
+
+_IN_TEST = "?"
+"""In a rendering's names under way: a test is being rendered (`Fingerprinter._guarded`)."""
+_IN_TEST_STACK = frozenset({_IN_TEST})
 
 _Reading = Union[tuple[str, str], None]
 """Which attribute of a value is read where it is rendered: `("attr", a)`, the value's own;
@@ -1227,11 +1347,14 @@ def _own_blocks(body: list[ast.stmt]):
             stack.extend((inner, i, s) for i, s in reversed(list(enumerate(inner))))
 
 
-def _guards(body: list[ast.stmt]) -> dict[int, tuple[ast.expr, ...]]:
-    """id of each statement of a function body inside an `if` or `while` (either branch) -> the
-    tests of those, outermost first; nested defs and classes left out (`Fingerprinter._guarded`)."""
-    out: dict[int, tuple[ast.expr, ...]] = {}
-    stack: list[tuple[list[ast.stmt], tuple[ast.expr, ...]]] = [(body, ())]
+def _guards(body: list[ast.stmt]) -> dict[int, tuple[ast.AST, ...]]:
+    """id of each statement of a function body that runs only where some tests say so -> those
+    tests, outermost first (`Fingerprinter._guarded`): an `if`'s or a `while`'s (either branch);
+    a `match`'s subject with the case's pattern and guard; in a loop, an earlier `if` of its
+    block that breaks or continues it (`if x > 2: break`, then `n += 1`). Nested defs and classes
+    left out."""
+    out: dict[int, tuple[ast.AST, ...]] = {}
+    stack: list[tuple[list[ast.stmt], tuple[ast.AST, ...]]] = [(body, ())]
     while stack:
         block, tests = stack.pop()
         for stmt in block:
@@ -1239,10 +1362,30 @@ def _guards(body: list[ast.stmt]) -> dict[int, tuple[ast.expr, ...]]:
                 continue
             if tests:
                 out[id(stmt)] = tests
+            if isinstance(stmt, ast.Match):
+                for case in stmt.cases:
+                    stack.append((case.body, (*tests, stmt.subject, case.pattern, *([case.guard] if case.guard else []))))
+                continue
             inner = (*tests, stmt.test) if isinstance(stmt, (ast.If, ast.While)) else tests
             for nested in _blocks(stmt):
                 stack.append((nested, inner))
+            if isinstance(stmt, ast.If) and _leaves_iteration(stmt):
+                tests = (*tests, stmt.test)  # (the statements after it run where it did not break or continue)
     return out
+
+
+def _leaves_iteration(stmt: ast.If) -> bool:
+    """Does an `if` break or continue the loop it is in (in either branch, at any depth short of
+    a loop or def of its own)?"""
+    todo: list[ast.stmt] = [*stmt.body, *stmt.orelse]
+    while todo:
+        s = todo.pop()
+        if isinstance(s, (ast.Break, ast.Continue)):
+            return True
+        if not isinstance(s, (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for block in _blocks(s):
+                todo.extend(block)
+    return False
 
 
 def _stored(targets: Iterable[ast.expr]) -> Iterable[ast.Subscript | ast.Attribute]:
