@@ -665,8 +665,10 @@ def test_a_module_table_changed_after_its_assignment_is_read_with_the_change():
     place (`RATES.update(...)`): the value a handler reads from it is what those statements make
     of it. rea read the assignment alone (or, bound twice, the name alone) and called a change to
     the filling code compatible, where the server fails with 570 (p158, p159). Read directly, by
-    a helper of the module, or imported from another one. A statement that only reads the table
-    (`DB = CONFIG.get("db")`), or a move, changes nothing."""
+    a helper of the module, or imported from another one. A module function the module calls
+    (`fill()`) counts by its code where it changes the table (p164) or computes what is stored
+    into it. A statement that only reads the table (`DB = CONFIG.get("db")`), a function that
+    changes only its own local of that name or nothing, or a move, changes nothing."""
     sleep = "await ctx.sleep(timedelta(minutes=30))"
     cases = [  # (module code v1, v2, changed?)
         ('RATES = {}\nfor k in ("a", "b"):\n    RATES[k] = 1\n', 'RATES = {}\nfor k in ("a", "b"):\n    RATES[k] = 2\n', True),
@@ -678,6 +680,14 @@ def test_a_module_table_changed_after_its_assignment_is_read_with_the_change():
         ('RATES = {}\nfor k in ("a", "b"):\n    RATES[k] = 1\n', 'RATES = {}\n\n\nfor k in ("a", "b"):\n    RATES[k] = 1\n', False),
         ('RATES = {"a": 1}\nDB = RATES.get("a")\n', 'RATES = {"a": 1}\nDB = RATES.get("b")\n', False),
         ('RATES = {"a": 1}\nprint(RATES)\n', 'RATES = {"a": 1}\nprint(RATES, 2)\n', False),
+        # a module function the module calls: what it changes (p164), what it computes for a store
+        ('RATES = {}\ndef fill():\n    RATES["a"] = 1\nfill()\n', 'RATES = {}\ndef fill():\n    RATES["a"] = 2\nfill()\n', True),
+        ('RATES = {"a": 0}\ndef fill():\n    RATES.update(a=1)\nfill()\n', 'RATES = {"a": 0}\ndef fill():\n    RATES.update(a=2)\nfill()\n', True),
+        ('RATES = {}\ndef one(k):\n    return 1\nfor k in "ab":\n    RATES[k] = one(k)\n',
+         'RATES = {}\ndef one(k):\n    return 2\nfor k in "ab":\n    RATES[k] = one(k)\n', True),
+        ('RATES = {"a": 1}\ndef log():\n    print(1)\nlog()\n', 'RATES = {"a": 1}\ndef log():\n    print(2)\nlog()\n', False),
+        ('RATES = {"a": 1}\ndef f():\n    RATES = {}\n    RATES["a"] = 1\nf()\n',
+         'RATES = {"a": 1}\ndef f():\n    RATES = {}\n    RATES["a"] = 2\nf()\n', False),
     ]
     checked = 0
     for v1, v2, changed in cases:
@@ -698,7 +708,7 @@ def test_a_module_table_changed_after_its_assignment_is_read_with_the_change():
         d = compare_handlers(shapes[0][("obj", "h")], new[("obj", "h")])
         assert d.verdict is Verdict.UNKNOWN and "`RATES` (shop/rates.py:1)" in d.reason, d.reason
         checked += 1
-    assert checked == 19
+    assert checked == 29
 
 
 def test_a_helper_parameter_the_call_does_not_pass_reads_as_its_default():

@@ -1645,8 +1645,9 @@ def module_mutations(model: Model) -> dict[str, list[ast.stmt]]:
     """Module-level name -> the module's top-level statements, other than its assignments, that
     change what it holds: a method called on it (`RATES.update(a=2)`), a store or `del` into it,
     or anything of that kind inside a loop (`for k in KEYS: RATES[k] = 1`, kept whole, header
-    and all). Its value is what those statements make of it, not its first assignment alone
-    (a function that changes it is not followed). Once per module (the model's `memo`)."""
+    and all); a call of a module function that changes it (`fill()`), with that function. Its
+    value is what those statements make of it, not its first assignment alone. Once per module
+    (the model's `memo`)."""
     shared = memo(model)
     found = shared.get("fingerprint-module-mutations")
     if found is not None:
@@ -1663,11 +1664,59 @@ def module_mutations(model: Model) -> dict[str, list[ast.stmt]]:
                 stack.extend(reversed(getattr(stmt, part, ())))
         elif not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
             units.append(stmt)
+    changes: dict[str, set[str]] = {}
+    """A module function's name -> the module names it changes when called (`_changed_by`)."""
     for stmt in units:
-        for name in _mutated(stmt):
-            if name in model.module_assignments and stmt not in model.module_assignments[name]:
-                found.setdefault(name, []).append(stmt)
+        mutated = [name for name in _mutated(stmt) if name in model.module_assignments and stmt not in model.module_assignments[name]]
+        for name in mutated:
+            found.setdefault(name, []).append(stmt)
+        for call in ast.walk(stmt):
+            if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
+                continue
+            defined = model.module_functions.get(call.func.id)
+            if defined is None:
+                continue
+            changed = changes.get(call.func.id)
+            if changed is None:
+                changed = changes[call.func.id] = _changed_by(defined.node)
+            # what the function changes (`fill()`), and what the statement changes with what it
+            # computes (`for p in PLANS: RATES[p] = rate_of(p)`): by the call and the function's code
+            for name in (*mutated, *(n for n in changed if n in model.module_assignments)):
+                have = found.setdefault(name, [])
+                have.extend(s for s in (stmt, defined.node) if s not in have)
     return found
+
+
+def _changed_by(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """The names of its module a function changes when it runs: those it stores into, deletes
+    from or calls a method of as a statement (`RATES["a"] = 1`, `RATES.update(a=1)`), and those
+    it declares `global` and binds; not its parameters' or locals' (nested defs left out)."""
+    declared: set[str] = set()
+    local = {a.arg for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs,
+                             *(x for x in (function.args.vararg, function.args.kwarg) if x is not None))}
+    roots: list[ast.expr] = []
+    stack: list[ast.AST] = list(function.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Global):
+            declared.update(node.names)
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute):
+            roots.append(node.value.func.value)
+        elif isinstance(node, (ast.Subscript, ast.Attribute)) and not isinstance(node.ctx, ast.Load):
+            roots.append(node.value)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            local.add(node.id)
+            roots.append(node)
+        stack.extend(ast.iter_child_nodes(node))
+    out: set[str] = set()
+    for root in roots:
+        while isinstance(root, (ast.Subscript, ast.Attribute)):
+            root = root.value
+        if isinstance(root, ast.Name) and (root.id in declared or root.id not in local):
+            out.add(root.id)
+    return out
 
 
 def _mutated(stmt: ast.stmt) -> set[str]:
