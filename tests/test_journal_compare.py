@@ -823,6 +823,20 @@ def test_a_value_assigned_under_a_condition_counts_what_the_condition_reads():
     assert checked == 10
 
 
+def test_a_class_defined_in_the_handler_is_read_by_its_code():
+    """`class Limits: daily = 3` inside the handler, stored as `Limits.daily`: its body changed (p165:
+    570), or a local it reads changed, and the value is another. rea read a local class by its name
+    alone and said compatible."""
+    cases = [
+        ('class A:\n    v = 1\nctx.set("x", A.v)', 'class A:\n    v = 2\nctx.set("x", A.v)', Verdict.UNKNOWN),
+        ('w = 1\nclass A:\n    v = w\nctx.set("x", A.v)', 'w = 2\nclass A:\n    v = w\nctx.set("x", A.v)', Verdict.UNKNOWN),
+        ('class A:\n    v = 1\nctx.set("x", A().v)', 'class A:\n    v = 2\nctx.set("x", A().v)', Verdict.UNKNOWN),
+        ('class A:\n    v = 1\nctx.set("x", A.v)', 'class A:\n    v = 1\n\nctx.set("x", A.v)', Verdict.COMPATIBLE),
+        ('class A:\n    v = 1\nz = 5\nctx.set("x", A.v)', 'class A:\n    v = 1\nz = 6\nctx.set("x", A.v)', Verdict.COMPATIBLE),
+    ]
+    assert _check_edits(cases) == 5
+
+
 def _check_edits(cases: list[tuple[str, str, Verdict]]) -> int:
     """Compare each (v1 body, v2 body) of an object handler that then sleeps: the verdict
     expected, and an unknown's reason says the computation changed. How many were checked."""

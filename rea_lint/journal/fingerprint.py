@@ -192,6 +192,8 @@ class Fingerprinter:
         """The statements read by each rendering under way, innermost last (`changed_lines`)."""
         self._guards: dict[int, tuple[ast.AST, ...]] = {}
         """id of a statement that runs only where some tests say so -> those tests (`_guards`)."""
+        self._local_classes: dict[str, ast.ClassDef] = {}
+        """The classes this function defines in its own code, by name (`assignments` fills it)."""
         self._tests: dict[int, tuple[str, _Frame]] = {}
         """id of a test -> `_test`'s rendering of it, with the statements it read."""
         self._guard_texts: dict[int, str] = {}
@@ -524,7 +526,7 @@ class Fingerprinter:
             named = self.run_named(node)
             if named is not None:
                 return f"RUN({self._render(named, depth + 1, stack)})"
-        if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef)) and self._inside(node):
+        if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and self._inside(node):
             return self._reach(node) + self._free_values(node, depth, stack)
         if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return self._reach(node)
@@ -625,6 +627,9 @@ class Fingerprinter:
             # a function defined here (`def label(): return base * 2`), called for its value: its
             # code and the values of this function it reads (`_render_text`), not its name alone
             return self._render(child.node, depth + 1, stack | {name})
+        local_class = self._local_classes.get(name)
+        if local_class is not None and name not in stack:  # (`class Limits: daily = 3`, read as `Limits.daily`: its code)
+            return self._render(local_class, depth + 1, stack | {name})
         scope = self.fn.parent
         while scope is not None:  # a closure: the enclosing function's value
             if name in scope.local_names:
@@ -904,11 +909,12 @@ class Fingerprinter:
         line = getattr(node, "lineno", 0)
         return isinstance(own, (ast.FunctionDef, ast.AsyncFunctionDef)) and own.lineno < line <= (own.end_lineno or 0)
 
-    def _free_values(self, node: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef, depth: int, stack: frozenset[str]) -> str:
-        """The values of this function's locals a lambda or def of its own reads when it runs
-        (`base` in `lambda: base * 2`): its code alone does not change when `base = 3` becomes 4."""
-        a = node.args
-        own = {p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs, *(x for x in (a.vararg, a.kwarg) if x is not None))}
+    def _free_values(self, node: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, depth: int,
+                     stack: frozenset[str]) -> str:
+        """The values of this function's locals a lambda, def or class of its own reads when it
+        runs (`base` in `lambda: base * 2`): its code alone does not change when `base = 3` becomes 4."""
+        a = getattr(node, "args", None)
+        own = {p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs, *(x for x in (a.vararg, a.kwarg) if x is not None))} if a else set()
         loads: set[str] = set()
         for n in ast.walk(node):
             if isinstance(n, ast.Name):
@@ -1043,6 +1049,7 @@ class Fingerprinter:
                 named = ast.Name(id=stmt.target.id, ctx=ast.Load(), lineno=stmt.target.lineno, col_offset=stmt.target.col_offset)
                 self._plain[id(augmented[id(stmt)])] = (block, index, _end(stmt), ast.BinOp(left=named, op=stmt.op, right=stmt.value))
         self._guards = _guards(self.fn.node.body)
+        self._local_classes = {s.name: s for block in {id(b): b for b, _i, _s in own}.values() for s in block if isinstance(s, ast.ClassDef)}
         self._assigned = out  # type: ignore[assignment]
         self._mutated = _mutations([stmt for _block, _index, stmt in own], out, self.contexts)
         return out
