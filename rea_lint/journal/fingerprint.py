@@ -780,9 +780,10 @@ class Fingerprinter:
     def _guarded(self, statement: ast.AST, stack: frozenset[str]) -> str:
         """The tests a binding or mutation of a local runs under (`n = 1` under `if len(name) >
         limit:`, `_guards`): which value the local holds depends on them, and on what they read
-        (`limit`, a helper they call), too. Read from inside a test, by their text: tests read
-        each other's values (`while n < top:` over `n += 1`), and rendered there each would be
-        rendered anew under every other (a sweep pair took 28 s instead of 0.5 s)."""
+        (`limit`, a helper they call), too (`_test`). Inside a test's slice (a context call
+        rendered there), by their text: tests read each other's values (`while n < top:` over
+        `n += 1`), and each would be rendered anew under every other (a sweep pair took 28 s
+        instead of 0.5 s)."""
         tests = self._guards.get(id(statement))
         if not tests:
             return ""
@@ -884,8 +885,8 @@ class Fingerprinter:
 
     def _closure_text(self, name: str) -> str:
         """An enclosing function's variable a test reads, by the text of what that function binds
-        to it ("" if none binds it): rendering it there would render that function's code anew
-        for every helper fingerprint the test is in."""
+        to it ("" for a name of this function or of none around it): rendering it there would
+        render that function's code anew for every helper fingerprint the test is in."""
         if name in self.env or name in self._positions:
             return ""
         scope = self.fn.parent
