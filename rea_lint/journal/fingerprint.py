@@ -815,13 +815,13 @@ class Fingerprinter:
         loop took a sweep pair 3x as long, and gigabytes)."""
         assigned = self.assignments()
         trail = self._frames[-1][1]
-        parts = [self._slice_text(test)]
-        todo = [test]
+        text, loads = self._sliced(test)
+        parts = [text]
+        todo = [loads]
         seen: set[str] = set()
         done: set[int] = set()
         while todo:
-            node = todo.pop()
-            for name in sorted(self._slice_loads(node), reverse=True):
+            for name in sorted(todo.pop(), reverse=True):
                 if name in seen or name in self.contexts:
                     continue
                 seen.add(name)
@@ -846,11 +846,11 @@ class Fingerprinter:
                     if id(read) in done:
                         continue
                     done.add(id(read))
-                    text = self._slice_text(read)
+                    text, loads = self._sliced(read)
                     parts.append(f"{name}={text}")
                     if place is not None:  # (where a reason names it, `changed_lines`)
                         trail.note(hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16], (self.path, place))
-                    todo.append(read)
+                    todo.append(loads)
         return _compact(";".join(parts))
 
     def _context_calls(self, node: ast.AST) -> list[ast.Call]:
@@ -866,22 +866,20 @@ class Fingerprinter:
             todo.extend(ast.iter_child_nodes(n))
         return found
 
-    def _slice_text(self, node: ast.AST) -> str:
-        """A statement or expression of a test's slice by its text, with each context call in it as
-        it is rendered: what replay gives back (a run's result by its name, a state value by its
-        key; not the type it is decoded with, nor how the code names a handler it calls)."""
+    def _sliced(self, node: ast.AST) -> tuple[str, set[str]]:
+        """A statement or expression of a test's slice: its text, with each context call in it as
+        it is rendered (what replay gives back: a run's result by its name, a state value by its
+        key; not the type it is decoded with, nor how the code names a handler it calls), and the
+        names it loads outside those calls (whose renderings hold what they read)."""
         calls = self._context_calls(node)
+        inside = {id(n) for call in calls for n in ast.walk(call)}
+        loads = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and id(n) not in inside}
         if not calls:
-            return _dump(node)
+            return _dump(node), loads
         text = ast.unparse(node)
         for call in calls:
             text = text.replace(ast.unparse(call), self._render(call, 1, _IN_TEST_STACK), 1)
-        return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16] + _code_read(text)
-
-    def _slice_loads(self, node: ast.AST) -> set[str]:
-        """The names ``node`` loads outside its context calls (whose renderings hold what they read)."""
-        inside = {id(n) for call in self._context_calls(node) for n in ast.walk(call)}
-        return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and id(n) not in inside}
+        return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16] + _code_read(text), loads
 
     def _closure_text(self, name: str) -> str:
         """An enclosing function's variable a test reads, by the text of what that function binds
@@ -914,8 +912,7 @@ class Fingerprinter:
                      stack: frozenset[str]) -> str:
         """The values of this function's locals a lambda, def or class of its own reads when it
         runs (`base` in `lambda: base * 2`): its code alone does not change when `base = 3` becomes 4."""
-        a = getattr(node, "args", None)
-        own = {p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs, *(x for x in (a.vararg, a.kwarg) if x is not None))} if a else set()
+        own = {p.arg for p in _parameters(node.args)} if not isinstance(node, ast.ClassDef) else set()
         loads: set[str] = set()
         for n in ast.walk(node):
             if isinstance(n, ast.Name):
@@ -1421,13 +1418,12 @@ def _base(node: ast.expr) -> str | None:
 
 
 def _param_positions(fn: Function) -> dict[str, int]:
-    a = fn.node.args
-    every = [*a.posonlyargs, *a.args, *a.kwonlyargs]
-    if a.vararg:
-        every.append(a.vararg)
-    if a.kwarg:
-        every.append(a.kwarg)
-    return {p.arg: i for i, p in enumerate(every)}
+    return {p.arg: i for i, p in enumerate(_parameters(fn.node.args))}
+
+
+def _parameters(a: ast.arguments) -> list[ast.arg]:
+    """A function's or lambda's parameters: positional, keyword-only, then `*args` and `**kwargs`."""
+    return [*a.posonlyargs, *a.args, *a.kwonlyargs, *(x for x in (a.vararg, a.kwarg) if x is not None)]
 
 
 def default_of(node: ast.AST, name: str) -> ast.expr | None:
@@ -1700,8 +1696,7 @@ def _changed_by(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
     from or calls a method of as a statement (`RATES["a"] = 1`, `RATES.update(a=1)`), and those
     it declares `global` and binds; not its parameters' or locals' (nested defs left out)."""
     declared: set[str] = set()
-    local = {a.arg for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs,
-                             *(x for x in (function.args.vararg, function.args.kwarg) if x is not None))}
+    local = {p.arg for p in _parameters(function.args)}
     roots: list[ast.expr] = []
     stack: list[ast.AST] = list(function.body)
     while stack:
@@ -1718,13 +1713,7 @@ def _changed_by(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
             local.add(node.id)
             roots.append(node)
         stack.extend(ast.iter_child_nodes(node))
-    out: set[str] = set()
-    for root in roots:
-        while isinstance(root, (ast.Subscript, ast.Attribute)):
-            root = root.value
-        if isinstance(root, ast.Name) and (root.id in declared or root.id not in local):
-            out.add(root.id)
-    return out
+    return {name for name in _root_names(roots) if name in declared or name not in local}
 
 
 def _mutated(stmt: ast.stmt) -> set[str]:
@@ -1748,6 +1737,11 @@ def _mutated(stmt: ast.stmt) -> set[str]:
                 roots.append(node.value)
             elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
                 roots.append(node)
+    return _root_names(roots)
+
+
+def _root_names(roots: Iterable[ast.expr]) -> set[str]:
+    """The names the subscript and attribute chains start from (`RATES["a"].x` -> `RATES`)."""
     out: set[str] = set()
     for root in roots:
         while isinstance(root, (ast.Subscript, ast.Attribute)):
