@@ -1944,3 +1944,42 @@ def test_the_code_a_run_action_calls_is_not_a_helpers_code():
     assert d.verdict is Verdict.COMPATIBLE, d.reason
     d = obj_verdict(body, body, helpers1=helpers.format(how="upper", end="!"), helpers2=helpers.format(how="upper", end="?"))
     assert d.verdict is Verdict.UNKNOWN and "(it reads code that changed: `shape` (app.py:" in d.reason, d.reason
+
+
+def test_where_the_new_code_ends_first_the_reason_names_the_return_or_raise():
+    """A way out taken where the old code went on: the reason and the divergence name the
+    `return` or `raise` the new code ends at (or the end of the handler it runs to), the line
+    `rea explain` gives for the server's 570 on the handler's output."""
+    cases = {
+        "return": ('ctx.set("a", 1)\nif len(req) > 2:\n    return "long"\nctx.set("b", 2)',
+                   'ctx.set("a", 1)\nif len(req) > 5:\n    return "long"\nctx.set("b", 2)', "`return 'long'`, app.py:"),
+        "raise": ('ctx.set("a", 1)\nif len(req) > 2:\n    raise TerminalError("no")\nctx.set("b", 2)',
+                  'ctx.set("a", 1)\nif len(req) > 5:\n    raise TerminalError("no")\nctx.set("b", 2)', "`raise TerminalError('no')`, app.py:"),
+        "the end": ('ctx.set("a", 1)\nctx.set("b", 2)', 'ctx.set("a", 1)', "it runs to the end of the handler"),
+    }
+    for what, (v1, v2, ending) in cases.items():
+        if what == "the end":  # (the test module's handler returns 'ok': this one runs off its end)
+            src = ('import restate\nobj = restate.VirtualObject("obj")\n\n@obj.handler()\n'
+                   'async def h(ctx: restate.ObjectContext, req: str):\n' + textwrap.indent("{}", "    "))
+            d = compare_handlers(shapes_of_source(src.format(v1.replace("\n", "\n    ")), "app.py")[("obj", "h")],
+                                 shapes_of_source(src.format(v2.replace("\n", "\n    ")), "app.py")[("obj", "h")])
+        else:
+            d = obj_verdict(v1, v2)
+        assert d.verdict is Verdict.BREAKING, (what, d.reason)
+        assert f"where the new code ends ({ending}" in d.reason, (what, d.reason)
+        assert d.divergence is not None and d.divergence.new is None and d.divergence.index == 2
+        if what == "the end":
+            assert d.divergence.ended is None
+        else:
+            lines = module(v2, "", "@obj.handler()", "restate.ObjectContext").splitlines()
+            line = next(n for n, text in enumerate(lines, 1) if text.strip() == v2.splitlines()[2].strip())
+            assert (d.divergence.ended.how, d.divergence.ended.line) == (what, line), (what, d.divergence.ended)
+            assert f"app.py:{line})" in d.reason
+    # a `raise` inside a `try` with handlers may be caught there: the reason says so
+    caught = ['try:\n    if len(req) > %d:\n        raise ValueError("x")\n    ctx.set("a", 1)\nexcept ValueError:\n'
+              '    ctx.set("b", 1)' % n for n in (2, 5)]
+    d = obj_verdict(*caught)
+    assert d.verdict is Verdict.BREAKING and d.divergence.ended.caught, d.reason
+    assert "where the new code ends (`raise ValueError('x')`, app.py:" in d.reason
+    assert ", unless a handler of its `try` catches it)" in d.reason, d.reason
+

@@ -251,6 +251,10 @@ def render(result: Explanation, problems: Sequence[str] = (), several: str = "")
     if result.op is not None:
         via = f" (reached through {' -> '.join(result.op.via)})" if result.op.via else ""
         lines.append(f"  line:      {result.op.where()}  `{result.op.text}`{via}")
+    elif result.exit is not None:
+        how = "returns" if result.exit.how == "return" else "raises"
+        lines.append(f"  line:      {result.exit.where()}  `{result.code}`: the current code ends here ({how}) at journal index "
+                     f"{m.command_index}, where the journal recorded {describe_recorded(m)}: the old code went on there")
     elif result.input_at:
         lines.append(f"  line:      {result.input_at}  {result.code}: the SDK could not decode the journaled input, "
                      "and ended the invocation where its journal holds more")

@@ -25,8 +25,8 @@ from rea_lint.explain.rewritten import rewritten_cause
 from rea_lint.journal.compare import HandlerDiff, Verdict, compare_handlers, paired_with
 from rea_lint.journal.decoding import decode_break
 from rea_lint.journal.ops import Op
-from rea_lint.journal.replay import Recorded, kinds_of_command, locate
-from rea_lint.journal.shape import HandlerShape, Shapes
+from rea_lint.journal.replay import Location, Recorded, kinds_of_command, locate
+from rea_lint.journal.shape import Exit, HandlerShape, Shapes
 
 __all__ = ["Explanation", "Finding", "explain"]
 
@@ -51,6 +51,9 @@ class Explanation:
     """The operation of the current code at the mismatch's index (None: rea cannot tell)."""
     ends: bool = False
     """The current code returns at that index (the handler attempted its output)."""
+    exit: Exit | None = None
+    """The `return` or `raise` that ends the current code at that index, when the handler
+    attempted its output there and exactly one does (its line is the answer then)."""
     undecided: str = ""
     """Why there is no line, when there is none."""
     findings: list[Finding] = field(default_factory=list)
@@ -69,7 +72,11 @@ class Explanation:
 
     @property
     def line(self) -> str | None:
-        return self.op.where() if self.op is not None else self.input_at or None
+        if self.op is not None:
+            return self.op.where()
+        if self.exit is not None:
+            return self.exit.where()
+        return self.input_at or None
 
     def as_dict(self) -> dict[str, object]:
         m = self.mismatch
@@ -95,6 +102,8 @@ class Explanation:
         """The operation as written, or what stands at the input parameter's line."""
         if self.op is not None:
             return self.op.text
+        if self.exit is not None:
+            return self.exit.text or self.exit.how
         if self.input_at:
             model = self.handler.input.name if self.handler is not None and self.handler.input is not None else "?"
             return f"the handler's input, decoded as `{model}`"
@@ -169,8 +178,10 @@ def explain(
     elif mismatch.attempted == "output":
         out.ends = location.ends
         if location.ends and not location.unknown:
-            out.undecided = (f"the current code returns before journal index {index}, where the journal recorded "
-                             f"{describe_recorded(mismatch)}: operations were removed before it")
+            out.exit = location.exit
+            if out.exit is None:
+                out.undecided = (f"the current code returns before journal index {index}, where the journal recorded "
+                                 f"{describe_recorded(mismatch)}: operations were removed before it" + _exits(location))
         elif index == 1 and handler.input is not None:
             _input_ended(out, handler, old_shapes, shapes)
         else:
@@ -189,6 +200,20 @@ def explain(
     else:
         out.undecided = location.reason() or f"no path of the current code reaches journal index {index}"
     return _cause(out, shapes, old_shapes, findings_of)
+
+
+def _exits(location: Location) -> str:
+    """Where the current code may end at the index, when that is not one place."""
+    places = [f"{e.where()} `{e.text or e.how}`" for e in location.exits]
+    if location.falls_off:
+        places.append("the end of the handler")
+    caught = [e for e in location.exits if e.caught]
+    if caught:  # (then the code may go on past it, in a handler rea does not match to the exception)
+        return (f"; it may end there at {', '.join(places)}, but a handler of the `try` around "
+                f"{caught[0].where()} may catch what it raises, and the code go on")
+    if len(places) < 2:
+        return ""
+    return f"; it may end there at {', '.join(places[:-1])} or {places[-1]}, which the journal does not decide"
 
 
 def _input_ended(out: Explanation, handler: HandlerShape, old_shapes: Shapes | None, shapes: Shapes) -> None:
@@ -286,9 +311,11 @@ def _fitting_handlers(m: Mismatch, shapes: Shapes) -> list[HandlerShape]:
 
 def _fits(shape: HandlerShape, m: Mismatch) -> bool:
     """Can the handler's code attempt, at the mismatch's index, what the message says was attempted?"""
-    if m.command_index is None or m.command_index < 1 or m.attempted in (None, "output", *m.unknown_operations):
+    if m.command_index is None or m.command_index < 1 or m.attempted in (None, *m.unknown_operations):
         return False
     location = locate(shape, [], m.command_index)
+    if m.attempted == "output":  # (its output: some way of its code ends there)
+        return not location.unknown and (bool(location.exits) or location.falls_off)
     return not location.unknown and any(_attempted_by(op, m) for op in location.ops)
 
 
@@ -356,7 +383,7 @@ def _cause(out: Explanation, shapes: Shapes, old_shapes: Shapes | None, findings
         at = "" if out.mismatch.command_index in (None, d.index) else (
             f"; note: rea diff's first divergence is at index {d.index}, the server's at {out.mismatch.command_index}")
         old_where = d.old.where() if d.old else "its end"
-        new_where = d.new.where() if d.new else "its end"
+        new_where = d.new.where() if d.new else d.ended.where() if d.ended else "its end"
         if d.earlier is not None and out.mismatch.command_index == d.earlier[0]:
             # (this invocation broke at the value rea diff could not compare, before the certain break)
             reasons.append(f"a code change since {out.since}: rea diff says breaking at journal index {d.index} "

@@ -28,7 +28,7 @@ from rea_lint.journal.difference import first_difference
 from rea_lint.journal.ops import Op, OpKind, field_mismatch, restated
 from rea_lint.journal.guided import Budget, Outcome, ShapeFacts, replay_path, shape_facts
 from rea_lint.journal.paths import DEFAULT_UNROLL, Path, TooManyPaths, enumerate_paths
-from rea_lint.journal.shape import HandlerShape, Node, Shapes, Unknown
+from rea_lint.journal.shape import Exit, HandlerShape, Node, Shapes, Unknown
 
 __all__ = ["Divergence", "HandlerDiff", "ProjectDiff", "Verdict", "compare_handlers", "diff_projects", "paired_with"]
 
@@ -80,6 +80,9 @@ class Divergence:
     undecodable: bool = False
     """The command matches, but the result the old code journaled for it cannot be decoded
     with the new code's class (`decoding`): no 570, a failure Restate retries for good."""
+    ended: Exit | None = None
+    """With ``new`` None: the `return` or `raise` the new code ends at (None: it runs off the
+    handler's end, or the way is not known)."""
     earlier: tuple[int, str] | None = None
     """A journal index before ``index`` where invocations may break already, and why: a value
     there rea cannot compare (`guided.Outcome.soft`). The invocations past ``index`` break
@@ -273,6 +276,15 @@ def _order(d: Divergence) -> tuple[int, bool, int]:
     return (d.index if d.index is not None else 1 << 30, bool(d.assuming), d.old.line if d.old is not None else 0)
 
 
+def ending(exit: Exit | None) -> str:
+    """How the new code ends where the old code went on: the `return` or `raise` it reaches, or
+    the handler's end."""
+    if exit is None:
+        return "it runs to the end of the handler"
+    caught = ", unless a handler of its `try` catches it" if exit.caught else ""
+    return f"`{exit.text or exit.how}`, {exit.where()}{caught}"
+
+
 def _replay_on(old: Path, new: HandlerShape, facts: ShapeFacts) -> Divergence | Unknown | None:
     """Replay every prefix of one old path on the new code (`guided.replay_path`): the
     earliest divergence along a way the new code can take, else an unknown met, else None."""
@@ -285,7 +297,7 @@ def _replay_on(old: Path, new: HandlerShape, facts: ShapeFacts) -> Divergence | 
             rec = recorded[outcome.index]
             assert isinstance(rec, Op)
             if outcome.new is None:
-                reason = f"the old code journals `{rec.text}` ({rec.where()}) where the new code ends (returns or raises)"
+                reason = f"the old code journals `{rec.text}` ({rec.where()}) where the new code ends ({ending(outcome.ended)})"
             elif outcome.undecodable:
                 reason = f"the result of `{outcome.new.text}` ({outcome.new.where()}) is {outcome.undecodable}"
             else:
@@ -296,7 +308,8 @@ def _replay_on(old: Path, new: HandlerShape, facts: ShapeFacts) -> Divergence | 
                            "flight does not decide (a condition new or changed): only invocations for which it goes that way break")
             # (a result cannot fail to decode before it is journaled: the invocations waiting for it run it anew)
             waits = _suspension(recorded, outcome.index + 1 if outcome.undecodable else outcome.index)
-            d = Divergence(outcome.index + 1 if outcome.exact else None, rec, outcome.new, reason, waits, assuming, bool(outcome.undecodable))
+            d = Divergence(outcome.index + 1 if outcome.exact else None, rec, outcome.new, reason, waits, assuming,
+                           bool(outcome.undecodable), ended=outcome.ended)
             if best is None or _order(d) < _order(best):
                 best = d
         elif outcome.kind == "unknown":

@@ -18,7 +18,7 @@ goes is no assumption, and a way the recorded path rules out is not walked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator, Union
 
 from rea_lint.journal.decoding import decode_break, held_break
@@ -52,6 +52,9 @@ class Outcome:
     undecodable: str = ""
     """`diverges` where the command matches but the result the old code journaled cannot be
     decoded with the class the new code reads it into (`decoding.decode_break`): why."""
+    ended: Exit | None = None
+    """`diverges` with ``new`` None: the `return` or `raise` this way ends at (None: it runs
+    off the end of the handler)."""
     soft: bool = False
     """`unknown` about a value only (what a command writes, or whether its result decodes): the
     command is the one recorded, so where the value proves the same the walk goes on, and a
@@ -278,7 +281,7 @@ class _Guided:
                 if finals:  # the `finally` of each `try` it leaves runs first
                     stack.append(((*finals, head), i, seen, last, raised, exact, free, ats))
                 else:
-                    yield self._ended(i, exact, free)
+                    yield self._ended(i, exact, free, head)
             elif isinstance(head, Try):
                 stack.append(((head.body, _TryMark(head), *rest), i, seen, last, raised, exact, free, ats))
             elif isinstance(head, _TryMark):
@@ -328,7 +331,7 @@ class _Guided:
             return False
         return before == last or before is None or before[0] not in self.conditions
 
-    def _ended(self, i: int, exact: bool, free: tuple[Branch | Loop, ...] = ()) -> Outcome:
+    def _ended(self, i: int, exact: bool, free: tuple[Branch | Loop, ...] = (), exit: Exit | None = None) -> Outcome:
         """The new code ends where the old one went on: a divergence if the old code journals
         an operation there; if what it does there is unknown (a context handed to a library),
         unknown, for that may journal nothing."""
@@ -337,7 +340,7 @@ class _Guided:
             return Outcome("unknown", i, None, exact, Unknown(
                 f"the new code ends where the old code goes on, and what the old code does there cannot be known: {rec.reason}",
                 rec.path, rec.line, rec.col))
-        return Outcome("diverges", i, None, exact, assuming=free)
+        return Outcome("diverges", i, None, exact, assuming=free, ended=exit)
 
     def _arms(self, condition: str, arms, seen: dict[str, int]) -> list:
         recorded = self.decisions.get(condition)
@@ -359,6 +362,10 @@ class Reached:
 
     ops: dict[tuple[str, int, int, str], Op]
     ends: bool = False
+    exits: dict[tuple[str, int], Exit] = field(default_factory=dict)
+    """The `return`s and `raise`s that end a way exactly at the position (its output comes there)."""
+    falls_off: bool = False
+    """Some way ends exactly at the position by running off the end of the handler."""
     unknown: Unknown | None = None
     ways: int = 0
 
@@ -384,6 +391,7 @@ def reach(root: Node, position: int, agrees) -> Reached:
         seen.add(key)
         if not cont:
             out.ends = True
+            out.falls_off = out.falls_off or i == position
             continue
         head, rest = cont[0], cont[1:]
         if isinstance(head, Step):
@@ -421,6 +429,8 @@ def reach(root: Node, position: int, agrees) -> Reached:
                 stack.append(((*finals, head), i))
             else:
                 out.ends = True
+                if i == position:
+                    out.exits.setdefault((head.path, head.line), head)
         elif isinstance(head, Try):
             stack.append(((head.body, _TryMark(head), *rest), i))
             stack.extend(_raised((_TryMark(head), *rest), i))

@@ -14,7 +14,7 @@ from typing import Mapping, Sequence
 
 from rea_lint.journal.ops import COMMAND_NAMES, Field, Op, OpKind
 from rea_lint.journal.guided import Budget, reach
-from rea_lint.journal.shape import HandlerShape
+from rea_lint.journal.shape import Exit, HandlerShape
 
 __all__ = ["Location", "Recorded", "kinds_of_command", "locate"]
 
@@ -73,6 +73,20 @@ class Location:
     paths: int = 0
     """How many ways through the code (distinct states) agree with the recorded prefix and
     reach ``index`` or an unknown before it (0: none does)."""
+    exits: tuple[Exit, ...] = ()
+    """The `return`s and `raise`s that end a consistent way exactly at ``index`` (where the
+    handler's output is then attempted), in source order."""
+    falls_off: bool = False
+    """Some consistent way ends exactly at ``index`` by running off the handler's end."""
+
+    @property
+    def exit(self) -> Exit | None:
+        """The one `return` or `raise` that ends the code at ``index``, or None when it is not
+        certain (several, none, a `raise` a handler may catch, or a way that runs off the end or
+        meets an unknown)."""
+        if len(self.exits) == 1 and not self.exits[0].caught and not self.falls_off and not self.unknown:
+            return self.exits[0]
+        return None
 
     @property
     def op(self) -> Op | None:
@@ -115,7 +129,8 @@ def locate(shape: HandlerShape, recorded: Sequence[Recorded], index: int) -> Loc
         u = found.unknown
         unknown = f"{u.reason} ({u.where()}), at or before index {index}"
     ordered = tuple(sorted(found.ops.values(), key=lambda o: (o.path, o.line, o.col)))
-    return Location(index, ordered, found.ends, unknown, found.ways)
+    exits = tuple(sorted(found.exits.values(), key=lambda e: (e.path, e.line)))
+    return Location(index, ordered, found.ends, unknown, found.ways, exits, found.falls_off)
 
 
 def _agrees(entry: Recorded, op: Op) -> bool:

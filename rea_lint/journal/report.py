@@ -11,7 +11,7 @@ import json
 from typing import Any, Callable
 
 from rea_lint import __version__
-from rea_lint.journal.compare import HandlerDiff, ProjectDiff, Verdict
+from rea_lint.journal.compare import HandlerDiff, ProjectDiff, Verdict, ending
 from rea_lint.journal.encoding import Writes
 from rea_lint.journal.ops import Field, Op
 from rea_lint.reporters import SARIF_SCHEMA, _gh_data, _gh_prop, _uri
@@ -42,8 +42,8 @@ def _where(h: HandlerDiff) -> tuple[str, int]:
     return s.path, s.line
 
 
-def _side(op: Op | None) -> str:
-    return f"`{op.text}` ({op.where()})" if op is not None else "(ends: returns or raises)"
+def _side(op: Op | None, end: str = "returns or raises") -> str:
+    return f"`{op.text}` ({op.where()})" if op is not None else f"(ends: {end})"
 
 
 def _index(index: int | None) -> str:
@@ -55,7 +55,7 @@ def message(h: HandlerDiff) -> str:
     parts = [f"{h.service}/{h.handler}: {_TITLES[h.verdict]}: {h.reason}."]
     if h.divergence is not None:
         d = h.divergence
-        parts.append(f"Journal index {_index(d.index)}: old {_side(d.old)}, new {_side(d.new)}. Breaks {d.states()}.")
+        parts.append(f"Journal index {_index(d.index)}: old {_side(d.old)}, new {_side(d.new, ending(d.ended))}. Breaks {d.states()}.")
     if h.advice:
         parts.append(f"To deploy it: {h.advice}.")
     return " ".join(parts)
@@ -79,7 +79,7 @@ def text(diff: ProjectDiff, verbose: bool = False) -> str:
             d = h.divergence
             out.append(f"    journal index {_index(d.index)}:")
             out.append(f"      old: {_side(d.old)}")
-            out.append(f"      new: {_side(d.new)}")
+            out.append(f"      new: {_side(d.new, ending(d.ended))}")
             out.append(f"    breaks {d.states()}")
             if d.earlier is not None:
                 out.append(f"    and may break those with fewer entries, from journal index {d.earlier[0]}")

@@ -20,7 +20,7 @@ import hashlib
 import os
 import posixpath
 import weakref
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import PurePosixPath
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, Union
@@ -168,10 +168,20 @@ class Inlined:
 
 @dataclass(frozen=True)
 class Exit:
-    """`return` or `raise`: the path ends here."""
+    """`return` or `raise`: the path ends here. Its place and text (not compared: two exits
+    differ by ``how`` and ``line``) let `rea explain` name the line a 570 on the handler's
+    output comes from."""
 
     how: str
     line: int
+    path: str = field(default="", compare=False)
+    text: str = field(default="", compare=False)
+    caught: bool = field(default=False, compare=False)
+    """A `raise` inside a `try` with handlers: one may catch it, and the code goes on there
+    (the shape takes it as ending the handler: a way it may not take)."""
+
+    def where(self) -> str:
+        return f"{self.path}:{self.line}" if self.path else f"line {self.line}"
 
 
 @dataclass(frozen=True)
@@ -938,9 +948,9 @@ class _ShapeBuilder:
         if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return _seq([self.expr(d) for d in s.decorator_list])
         if isinstance(s, ast.Return):
-            return _seq([self.expr(s.value), Exit("return", s.lineno)])
+            return _seq([self.expr(s.value), Exit("return", s.lineno, self.mod.path, _text(s))])
         if isinstance(s, ast.Raise):
-            return _seq([self.expr(s.exc), self.expr(s.cause), Exit("raise", s.lineno)])
+            return _seq([self.expr(s.exc), self.expr(s.cause), Exit("raise", s.lineno, self.mod.path, _text(s))])
         if isinstance(s, (ast.Break, ast.Continue)):
             return Jump("break" if isinstance(s, ast.Break) else "continue", s.lineno)
         if isinstance(s, ast.If):
@@ -978,6 +988,8 @@ class _ShapeBuilder:
             return _seq(items)
         if isinstance(s, ast.Try) or type(s).__name__ == "TryStar":
             body = self.block(s.body)  # type: ignore[attr-defined]
+            if s.handlers:  # type: ignore[attr-defined]
+                body = _catchable(body)
             handlers = tuple(self.block(h.body) for h in s.handlers)  # type: ignore[attr-defined]
             orelse, final = self.block(s.orelse), self.block(s.finalbody)  # type: ignore[attr-defined]
             if all(_is_empty(n) for n in (body, *handlers, orelse, final)):
@@ -2264,6 +2276,24 @@ def _return_jumps(node: Node) -> Node:
     if isinstance(node, Try):
         return Try(_return_jumps(node.body), tuple(map(_return_jumps, node.handlers)), _return_jumps(node.orelse),
                    _return_jumps(node.final), node.line)
+    return node
+
+
+def _catchable(node: Node) -> Node:
+    """A `try` body with each `raise` in it marked as one a handler may catch (`Exit.caught`)."""
+    if isinstance(node, Exit):
+        return replace(node, caught=True) if node.how == "raise" and not node.caught else node
+    if isinstance(node, Seq):
+        return Seq(tuple(map(_catchable, node.items)))
+    if isinstance(node, Branch):
+        return replace(node, arms=tuple(map(_catchable, node.arms)))
+    if isinstance(node, Loop):
+        return replace(node, body=_catchable(node.body), orelse=_catchable(node.orelse))
+    if isinstance(node, Try):
+        return Try(_catchable(node.body), tuple(map(_catchable, node.handlers)), _catchable(node.orelse),
+                   _catchable(node.final), node.line)
+    if isinstance(node, Inlined):
+        return replace(node, body=_catchable(node.body))
     return node
 
 

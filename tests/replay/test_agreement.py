@@ -53,6 +53,8 @@ MIN_PAIRS = 30
 UNKNOWN_ID = "inv_13bQzop5XID25E67ePggMRHakRFxWOUXgV"
 UNDECODABLE = ("undecodable",)
 """The outcome of a journaled result the new code cannot decode (retried for good, no 570)."""
+ENDED = "failed: "
+"""The driver's outcome of an invocation the server completed with a failure."""
 V2 = os.path.relpath(CORPUS / "v2", ROOT)
 V1 = os.path.relpath(CORPUS / "v1", ROOT)
 
@@ -86,6 +88,13 @@ class Row:
     def undecodable(self) -> bool:
         """The server broke it on a journaled value it could not decode (no 570)."""
         return self.inv.outcome in UNDECODABLE
+
+    @property
+    def ended(self) -> bool:
+        """The new code ended it with a `TerminalError` of its own (`failed: [500] <message>`):
+        it replayed without a mismatch and then took a way out the old code did not take, so it
+        ran to an end, as a completed one does (see `_terminal_messages`)."""
+        return self.inv.outcome.startswith(ENDED) and self.inv.outcome.split("] ", 1)[-1] in _terminal_messages(self.inv.pair)
 
 
 @contextlib.contextmanager
@@ -166,6 +175,21 @@ def _input_lines(app_log: str, names: set[str]) -> dict[str, str]:
             if isinstance(last.annotation, ast.Name) and last.annotation.id in models:
                 out[name] = f"{V2}/{name}.py:{last.lineno}"
     return out
+
+
+_ENDS_AT = re.compile(r"#\s*ends at index (\d+)\s*$")
+
+
+def _declared_end(pair: Pair, index: int) -> str | None:
+    """The v2 line marked `# ends at index N`: a `return` the new code takes where the old code
+    went on. The SDK's 570 for it names no line (the handler has returned when its output is
+    written: "attempts ... 'handler return'", no frame of the handler's code), so the pair marks
+    the line, as a flake8 fixture marks the line it expects a finding on."""
+    for number, line in enumerate(pair.v2.read_text(encoding="utf-8").splitlines(), 1):
+        found = _ENDS_AT.search(line)
+        if found and int(found.group(1)) == index:
+            return f"{V2}/{pair.name}.py:{number}"
+    return None
 
 
 def _tracebacks(app_log: str) -> dict[tuple[str, int], set[str]]:
@@ -269,9 +293,21 @@ def corpus() -> Iterator[tuple[list[Row], dict[str, Any]]]:
     for row in rows:
         if row.index is not None:
             lines = truths.get((row.inv.pair.name, row.index), set())
-            row.truth = ", ".join(sorted(lines)) or (inputs.get(row.inv.pair.name) if row.index == 1 else None)
+            row.truth = (", ".join(sorted(lines)) or (inputs.get(row.inv.pair.name) if row.index == 1 else None)
+                         or _declared_end(row.inv.pair, row.index))
     facts["input_pairs"] = set(inputs)
     yield rows, facts
+
+
+def _terminal_messages(pair: Pair) -> set[str]:
+    """The messages of the `TerminalError`s the pair's new code raises (`raise TerminalError("...")`):
+    a failure with one of them is the new code's own answer, not the server's mismatch."""
+    return {
+        node.exc.args[0].value
+        for node in ast.walk(ast.parse(pair.v2.read_text()))
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and isinstance(node.exc.func, ast.Name)
+        and node.exc.func.id == "TerminalError" and node.exc.args and isinstance(node.exc.args[0], ast.Constant)
+    }
 
 
 def _line(data: dict[str, Any] | None) -> str:
@@ -284,9 +320,11 @@ def table(rows: list[Row]) -> str:
     rows = sorted(rows, key=lambda r: (r.inv.pair.name, r.inv.park.number))
     failed = sum(r.inv.outcome == "570" for r in rows)
     stuck = sum(r.inv.outcome == "undecodable" for r in rows)
+    ended = sum(r.ended for r in rows)
     agreed = sum(_agrees(r) for r in rows)
     out = [
-        f"{len({r.inv.pair.name for r in rows})} change pairs, {len(rows)} invocations: {len(rows) - failed - stuck} completed, "
+        f"{len({r.inv.pair.name for r in rows})} change pairs, {len(rows)} invocations: {len(rows) - failed - stuck - ended} completed, "
+        f"{ended} ended by the new code's own `TerminalError`, "
         f"{failed} failed with 570, {stuck} retried for good on a recorded result they could not decode; "
         f"rea diff and rea explain agree with the server on {agreed} of {len(rows)}.",
         "",
@@ -357,10 +395,11 @@ def test_every_pair_ran_to_an_outcome(corpus):
     # a computed pair's change breaks some invocation: `compatible` would have been wrong there
     computed = {r.inv.pair.name for r in rows if r.inv.pair.computed}
     assert computed and all(any(r.server_breaks for r in rows if r.inv.pair.name == name) for name in computed)
-    odd = [f"{r.inv.pair.name}@{r.inv.park.kind}: {r.inv.outcome}" for r in rows if r.inv.outcome not in ("completed", "570", *UNDECODABLE)]
+    odd = [f"{r.inv.pair.name}@{r.inv.park.kind}: {r.inv.outcome}" for r in rows
+           if r.inv.outcome not in ("completed", "570", *UNDECODABLE) and not r.ended]
     assert not odd, odd
     # every outcome occurs, so agreement is not trivially one-sided
-    assert {r.inv.outcome for r in rows} == {"completed", "570", *UNDECODABLE}
+    assert {ENDED if r.ended else r.inv.outcome for r in rows} == {"completed", ENDED, "570", *UNDECODABLE}
 
 
 def test_rea_diff_agrees_with_the_server(corpus):
@@ -411,6 +450,8 @@ def test_rea_explain_names_the_line_the_sdk_failed_at(corpus):
     wrong = []
     for r in failed:
         assert r.truth, f"{r.inv.pair.name}: no SDK traceback for index {r.index} in the app log"
+        if r.truth == _declared_end(r.inv.pair, r.index):  # (no traceback: the handler's output)
+            assert all(d is not None and d["attempted"] == "output" and d["ends"] for d in (r.from_log, r.from_id)), r.inv.pair.name
         if not (_line(r.from_log) == _line(r.from_id) == r.truth):
             wrong.append(f"{r.inv.pair.name}: SDK {r.truth}; from log {_line(r.from_log)}; from id {_line(r.from_id)}")
         for data in (r.from_log, r.from_id):
@@ -453,8 +494,10 @@ def test_the_sdk_log_of_every_failure_parses(corpus):
     for block in blocks:
         m = parse_message(block)
         assert m.command_index is not None and m.recorded and m.attempted
-        # (the SDK ending an invocation whose input it cannot decode runs none of its code)
-        assert any("/replay/corpus/v2/" in f.path for f in m.frames) or _INPUT_UNPARSED.search(block)
+        # (the SDK ending an invocation whose input it cannot decode runs none of its code, and
+        # the output of a handler that has returned is written after its code: `_declared_end`)
+        assert (any("/replay/corpus/v2/" in f.path for f in m.frames) or _INPUT_UNPARSED.search(block)
+                or m.attempted == "output"), block
 
 
 def test_without_since_a_class_that_writes_other_keys_is_named_from_the_invocation(corpus):

@@ -588,3 +588,72 @@ def test_a_value_nested_too_deep_is_no_traceback(capsys, monkeypatch, depth):
                               "--message", text)
     assert data is not None, err
     assert data["cause"].startswith("rea cannot tell") and not data["cause_decided"], data["cause"]
+
+
+def test_a_570_on_the_output_names_the_return_or_raise_that_ended_the_code(capsys, monkeypatch):
+    """A way out taken where the old code went on (p169: an early `return` widened; p168: a
+    check that raises `TerminalError` tightened): the server says the code attempted 'handler
+    return' at index 2, where the journal holds a set. For the `return` the SDK's own log names
+    no line at all (the handler has returned when its output is written); rea names the line of
+    the one way out the current code takes there, with or without the old code (captured on
+    restate-server 1.7.12)."""
+    cases = [("p169_early_return_widened", 19, "return 'long'", "returns"),
+             ("p168_validation_tightened", 20, "raise TerminalError('name too long')", "raises")]
+    for pair, line, text, how in cases:
+        service = "P" + pair[1:]
+        # (`last_failure` names no handler: 13 of the corpus can end at index 2, so it is named)
+        for sample_name, target in ((f"{pair}.server_log.txt", []), (f"{pair}.last_failure.txt", ["--handler", f"{service}/go"])):
+            message = sample(sample_name)
+            code, data, err = explain(capsys, monkeypatch, V2, "--since", "tests/replay/corpus/v1", "--format", "json",
+                                      "--message", message, *target)
+            assert code == 0, err
+            assert (data["line"], data["code"], data["index"], data["ends"]) == (f"{V2}/{pair}.py:{line}", text, 2, True), data
+            assert data["undecided"] is None
+            assert data["cause_decided"] and "rea diff says breaking at journal index 2" in data["cause"], data["cause"]
+            code, data, _ = explain(capsys, monkeypatch, V2, "--format", "json", "--message", message, *target)
+            assert code == 0 and data["line"] == f"{V2}/{pair}.py:{line}"
+            assert not data["cause_decided"] and "--since" in data["cause"]
+        # without a target, the handler is the one whose code can end at index 2: alone in its file
+        code, data, _ = explain(capsys, monkeypatch, f"{V2}/{pair}.py", "--format", "json", "--message", sample(f"{pair}.last_failure.txt"))
+        assert code == 0 and data["line"] == f"{V2}/{pair}.py:{line}" and data["handler_in_code"] == f"{service}/go", data
+        code, data, _ = explain(capsys, monkeypatch, V2, "--format", "json", "--message", sample(f"{pair}.last_failure.txt"))
+        assert code == 1 and data["line"] is None and f"{service}/go" in data["undecided"], data["undecided"]
+        monkeypatch.chdir(ROOT)
+        assert main(["explain", V2, "--message", sample(f"{pair}.server_log.txt")]) == 0
+        out = capsys.readouterr().out
+        assert (f"line:      {V2}/{pair}.py:{line}  `{text}`: the current code ends here ({how}) at journal index 2, "
+                "where the journal recorded set_state") in out, out
+
+
+def test_a_570_on_the_output_with_several_ways_out_there_names_them_all_and_no_line(capsys, monkeypatch, tmp_path):
+    """Two ways out at the index (two returns, or a return and the handler's end), or a `raise`
+    a handler of its `try` may catch: the journal does not say which way the invocation took,
+    so there is no line, and the reason lists them."""
+    head = ('import restate\n\nsvc = restate.VirtualObject("P169_early_return_widened")\n\n\n@svc.handler()\n'
+            'async def go(ctx: restate.ObjectContext, name: str) -> str:\n'
+            '    first, resumed = ctx.awakeable(type_hint=str)\n'
+            '    await ctx.run_typed("publish", lambda: first)\n'
+            '    await resumed\n')
+    bodies = {
+        "two returns": ('    if len(name) > 2:\n        return "long"\n    if len(name) > 1:\n        return "short"\n'
+                        '    ctx.set("name", name)\n    return name\n',
+                        ["app.py:12 `return 'long'`", "app.py:14 `return 'short'`"]),
+        "a return and the end": ('    if len(name) > 2:\n        return "long"\n    if len(name) > 1:\n'
+                                 '        ctx.set("name", name)\n',
+                                 ["app.py:12 `return 'long'`", "the end of the handler"]),
+        "a raise a handler may catch": ('    try:\n        if len(name) > 2:\n            raise ValueError("long")\n'
+                                        '        ctx.set("name", name)\n    except ValueError:\n        pass\n    return name\n',
+                                        ["app.py:13 `raise ValueError('long')`", "app.py:17 `return name`"]),
+    }
+    for what, (body, places) in bodies.items():
+        (tmp_path / "app.py").write_text(head + body)
+        code, data, err = explain(capsys, monkeypatch, str(tmp_path / "app.py"), "--format", "json",
+                                  "--message", sample("p169_early_return_widened.server_log.txt"))
+        assert code == 1 and data["line"] is None, (what, data)
+        undecided = data["undecided"].replace(str(tmp_path) + os.sep, "")
+        assert undecided.startswith("the current code returns before journal index 2"), undecided
+        if "catch" not in what:
+            assert f"it may end there at {places[0]} or {places[1]}, which the journal does not decide" in undecided, (what, undecided)
+        else:  # (rea does not match handlers to exceptions: the code may go on in one)
+            assert (f"it may end there at {places[0]}, {places[1]}, but a handler of the `try` around app.py:13 may catch "
+                    "what it raises, and the code go on") in undecided, (what, undecided)
