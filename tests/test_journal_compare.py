@@ -1983,3 +1983,37 @@ def test_where_the_new_code_ends_first_the_reason_names_the_return_or_raise():
     assert "where the new code ends (`raise ValueError('x')`, app.py:" in d.reason
     assert ", unless a handler of its `try` catches it)" in d.reason, d.reason
 
+
+def test_an_assert_is_read_as_the_raise_it_is():
+    """`assert test, msg` runs as `if not test: raise AssertionError(msg)`: rea diff gives the
+    two spellings the same verdict, whatever changed (it called a changed assert compatible,
+    where the invocations it now stops retry for good). Counts the cases."""
+    set_b = 'ctx.set("b", 2)'
+    asserted = {  # (v1, v2) as asserts; the `if` spelling is made from them
+        "unchanged": ("assert len(req) > 2", "assert len(req) > 2"),
+        "test changed": ("assert len(req) > 2", "assert len(req) > 5"),
+        "added": ("", "assert len(req) > 5"),
+        "removed": ("assert len(req) > 5", ""),
+        "message changed": ('assert len(req) > 2, "short"', 'assert len(req) > 2, "too short"'),
+        "negated": ("assert len(req) > 2", "assert not len(req) > 2"),
+    }
+
+    def as_if(line: str) -> str:
+        if not line:
+            return ""
+        test, _, msg = line[len("assert "):].partition(", ")
+        return f"if not ({test}):\n    raise AssertionError({msg})"
+
+    checked = 0
+    for what, (a1, a2) in asserted.items():
+        body = lambda first: "\n".join(x for x in ('ctx.set("a", 1)', first, set_b) if x)  # noqa: E731
+        d_assert = obj_verdict(body(a1), body(a2))
+        d_if = obj_verdict(body(as_if(a1)), body(as_if(a2)))
+        assert d_assert.verdict is d_if.verdict, (what, d_assert.reason, d_if.reason)
+        expected = Verdict.COMPATIBLE if what in ("unchanged", "message changed", "removed") else Verdict.BREAKING
+        assert d_assert.verdict is expected, (what, d_assert.reason)
+        if expected is Verdict.BREAKING:
+            assert d_assert.divergence.index == d_if.divergence.index == 2
+            assert "where the new code ends (`assert " in d_assert.reason, d_assert.reason
+        checked += 1
+    assert checked == 6

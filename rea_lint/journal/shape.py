@@ -951,6 +951,11 @@ class _ShapeBuilder:
             return _seq([self.expr(s.value), Exit("return", s.lineno, self.mod.path, _text(s))])
         if isinstance(s, ast.Raise):
             return _seq([self.expr(s.exc), self.expr(s.cause), Exit("raise", s.lineno, self.mod.path, _text(s))])
+        if isinstance(s, ast.Assert):
+            # `assert test, msg` runs as `if not test: raise AssertionError(msg)` (services run
+            # without `python -O`): a test that changed changes where invocations end
+            fail = _seq([self.expr(s.msg), Exit("raise", s.lineno, self.mod.path, _text(s))])
+            return _seq([self.expr(s.test), self.branch(s.test, s.lineno, [EMPTY, fail], anchored=(s.test, False))])
         if isinstance(s, (ast.Break, ast.Continue)):
             return Jump("break" if isinstance(s, ast.Break) else "continue", s.lineno)
         if isinstance(s, ast.If):
