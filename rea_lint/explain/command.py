@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Sequence
 
 from rea_lint.explain.admin import AdminError, NotAMismatch, RecordedEntry, fetch_invocation
+from rea_lint.explain.awaited import ordinal
 from rea_lint.explain.core import Explanation, Finding, describe_attempted, describe_recorded, explain
 from rea_lint.explain.message import MessageError, Mismatch, NoOperation, parse_messages, set_target
 from rea_lint.explain.since import SinceError, old_shapes
@@ -235,9 +236,12 @@ def render(result: Explanation, problems: Sequence[str] = (), several: str = "")
         lines.append(f"  several:   {several}")
     if m.command_index is not None:
         lines.append(f"  journal index {m.command_index}: the handler's operation #{m.command_index} (index 0 is its input)")
-    recorded_by = f" (written by the old code's {result.recorded_op.where()})" if result.recorded_op else ""
-    lines.append(f"  recorded:  {describe_recorded(m)}{recorded_by}")
-    lines.append(f"  attempted: {describe_attempted(m)}")
+    if m.kind == "await":  # (no index, no operation: what the await waited on)
+        lines.append(f"  awaited:   {', '.join(n.rstrip('.') for n in m.notifications) or '?'}")
+    else:
+        recorded_by = f" (written by the old code's {result.recorded_op.where()})" if result.recorded_op else ""
+        lines.append(f"  recorded:  {describe_recorded(m)}{recorded_by}")
+        lines.append(f"  attempted: {describe_attempted(m)}")
     for name in m.unknown_operations:
         lines.append(f"  unknown:   '{name}' is no operation rea knows (from a newer restate-sdk or server?)")
     if m.truncated:
@@ -255,6 +259,11 @@ def render(result: Explanation, problems: Sequence[str] = (), several: str = "")
         how = "returns" if result.exit.how == "return" else "raises"
         lines.append(f"  line:      {result.exit.where()}  `{result.code}`: the current code ends here ({how}) at journal index "
                      f"{m.command_index}, where the journal recorded {describe_recorded(m)}: the old code went on there")
+    elif result.awaited is not None and result.awaited.at:
+        a = result.awaited
+        made = f" (`{a.made.text}`, {a.made.where()})" if a.made is not None else ""
+        lines.append(f"  line:      {a.at}  `{a.text}`: the code awaits the invocation's {ordinal(a.number)} awakeable{made} "
+                     "where the journal holds more commands, and the journal holds no completion of it")
     elif result.input_at:
         lines.append(f"  line:      {result.input_at}  {result.code}: the SDK could not decode the journaled input, "
                      "and ended the invocation where its journal holds more")

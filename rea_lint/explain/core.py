@@ -21,6 +21,7 @@ from typing import Callable, Sequence
 from rea_lint.catalog import DIVERGES_ON_REPLAY
 from rea_lint.explain.admin import RecordedEntry
 from rea_lint.explain.message import Mismatch, set_target
+from rea_lint.explain.awaited import Awaited, awaited
 from rea_lint.explain.rewritten import rewritten_cause
 from rea_lint.journal.compare import HandlerDiff, Verdict, compare_handlers, paired_with
 from rea_lint.journal.decoding import decode_break
@@ -54,6 +55,8 @@ class Explanation:
     exit: Exit | None = None
     """The `return` or `raise` that ends the current code at that index, when the handler
     attempted its output there and exactly one does (its line is the answer then)."""
+    awaited: Awaited | None = None
+    """An `await` that could not be replayed: the awakeable and the line that awaits it."""
     undecided: str = ""
     """Why there is no line, when there is none."""
     findings: list[Finding] = field(default_factory=list)
@@ -76,6 +79,8 @@ class Explanation:
             return self.op.where()
         if self.exit is not None:
             return self.exit.where()
+        if self.awaited is not None and self.awaited.at:
+            return self.awaited.at
         return self.input_at or None
 
     def as_dict(self) -> dict[str, object]:
@@ -94,6 +99,8 @@ class Explanation:
             "diff_index": self.diff.divergence.index if self.diff and self.diff.divergence else None,
             "handler_in_code": f"{self.handler.service}/{self.handler.handler}" if self.handler else None,
             "unusable_target": m.unusable_target,
+            "awakeable": ({"number": self.awaited.number, "made": self.awaited.made.where() if self.awaited.made else None}
+                          if self.awaited is not None else None),
             "handler_matched": self.matched or None,
         }
 
@@ -104,6 +111,8 @@ class Explanation:
             return self.op.text
         if self.exit is not None:
             return self.exit.text or self.exit.how
+        if self.awaited is not None and self.awaited.at:
+            return self.awaited.text
         if self.input_at:
             model = self.handler.input.name if self.handler is not None and self.handler.input is not None else "?"
             return f"the handler's input, decoded as `{model}`"
@@ -146,9 +155,7 @@ def explain(
         if mismatch.recorded is None:  # (`related`: the text did not say; the journal is the record)
             mismatch.recorded = entry.kind
     if mismatch.kind == "await":
-        out.undecided = ("the mismatch is at an `await` that could not be replayed, and the message names no "
-                         "journal index; rea cannot map it to a line")
-        return _cause(out, shapes, old_shapes, findings_of)
+        return _await(out, shapes, old_shapes, findings_of)
     handler = _handler(mismatch, shapes)
     if not isinstance(handler, str) and old_shapes is not None:
         old = paired_with(handler, old_shapes, shapes)
@@ -200,6 +207,34 @@ def explain(
     else:
         out.undecided = location.reason() or f"no path of the current code reaches journal index {index}"
     return _cause(out, shapes, old_shapes, findings_of)
+
+
+def _await(out: Explanation, shapes: Shapes, old_shapes: Shapes | None, findings_of: Callable[[str], list[Finding]] | None) -> Explanation:
+    """An `await` that could not be replayed: the awakeable it waited on, by its id, and the
+    `await` of that awakeable's promise in the handler's code (`explain.awaited`)."""
+    m = out.mismatch
+    handler = _handler(m, shapes) if m.service and m.handler else None
+    found = awaited(handler, m.notifications) if isinstance(handler, HandlerShape) else None
+    out.awaited = found
+    if found is not None and found.at:
+        out.handler = handler  # type: ignore[assignment]
+    else:
+        why = (found.undecided if found is not None else
+               "the message names no awakeable it waited on" if isinstance(handler, HandlerShape) else
+               handler if isinstance(handler, str) else
+               "the message names no handler (pass --handler SERVICE/HANDLER, or the server log record)")
+        out.undecided = (f"the mismatch is at an `await` that could not be replayed, and the message names no journal "
+                         f"index, only what it waited on; rea cannot map it to a line: {why}")
+        if isinstance(handler, HandlerShape):
+            out.handler = handler
+    _cause(out, shapes, old_shapes, findings_of)
+    if out.diff is not None and out.diff.verdict is Verdict.COMPATIBLE and not out.findings:
+        # (rea diff does not follow waits on awakeables: they write no command)
+        out.cause = (f"rea diff finds {out.diff.service}/{out.diff.handler} compatible since {out.since}, but it does not "
+                     "compare waits on awakeables (they write no command): an `await` of an awakeable added, or moved "
+                     "before operations the old code journaled, stalls replay so; compare the two versions around it")
+        out.decided_cause = False
+    return out
 
 
 def _exits(location: Location) -> str:
