@@ -2017,3 +2017,35 @@ def test_an_assert_is_read_as_the_raise_it_is():
             assert "where the new code ends (`assert " in d_assert.reason, d_assert.reason
         checked += 1
     assert checked == 6
+
+
+def test_a_wait_on_an_awakeable_before_a_journaled_command_breaks_where_replay_stalls():
+    """`await p` of `_, p = ctx.awakeable()` writes no command, but replay cannot pass it while
+    commands remain unless the journal holds its completion (the server's 570 "'await' could
+    not be replayed"). Counts the cases."""
+    made = 'id_, p = ctx.awakeable()\nawait ctx.run("publish", lambda: id_)\n'
+    sleep = "await ctx.sleep(timedelta(seconds=5))"
+    cases = {  # v1, v2, verdict, certain (None: compatible)
+        # an invocation past the `set` stopped only at `await p`: it went on once p completed
+        "moved ahead of a set": (made + 'ctx.set("x", 1)\nawait p\nctx.set("y", 1)', made + 'await p\nctx.set("x", 1)\nctx.set("y", 1)', None),
+        # one stopped at the sleep may not have p's completion yet
+        "moved ahead of a sleep": (made + f"{sleep}\nawait p\nctx.set('y', 1)", made + f"await p\n{sleep}\nctx.set('y', 1)", False),
+        "unchanged": (made + f"await p\n{sleep}", made + f"await p\n{sleep}", None),
+        "moved later": (made + f"await p\n{sleep}", made + f"{sleep}\nawait p", None),
+        # a 2nd awakeable the old code never made: no invocation can have it
+        "a new awakeable awaited": (made + sleep, made + f"_, q = ctx.awakeable()\nawait q\n{sleep}", True),
+        "appended": (made + sleep, made + f"{sleep}\n_, q = ctx.awakeable()\nawait q", None),
+        "in a loop, unchanged": ('for i in range(3):\n    id_, p = ctx.awakeable()\n    await ctx.run("publish", lambda: id_)\n    await p',
+                                 'for i in range(3):\n    id_, p = ctx.awakeable()\n    await ctx.run("publish", lambda: id_)\n    await p', None),
+    }
+    for what, (v1, v2, certain) in cases.items():
+        d = obj_verdict(v1, v2)
+        if certain is None:
+            assert d.verdict is Verdict.COMPATIBLE, (what, d.reason)
+            continue
+        assert d.verdict is Verdict.BREAKING and d.divergence.index == 2, (what, d.reason)
+        assert d.divergence.new is not None and d.divergence.new.text.startswith("await "), what
+        assert "570 ('await' could not be replayed)" in d.reason, d.reason
+        assert ("which no invocation stopped at" in d.reason) is certain, (what, d.reason)
+        assert "awakeable" in d.reason and ("2nd" if "new" in what else "1st") in d.reason, d.reason
+    assert len(cases) == 7

@@ -19,11 +19,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from rea_lint.journal.ops import Op, OpKind
+from rea_lint.journal.ops import Op, OpKind, ordinal
 from rea_lint.journal.paths import TooManyPaths, enumerate_paths
 from rea_lint.journal.shape import HandlerShape
 
-__all__ = ["Awaited", "awaited", "awakeable_number", "ordinal"]
+__all__ = ["Awaited", "awaited", "awakeable_number"]
 
 FIRST_AWAKEABLE = 17
 """The signal index of an invocation's first awakeable (1 to 16 are the SDK's own signals)."""
@@ -90,10 +90,6 @@ def awaited(shape: HandlerShape, notifications: list[str]) -> Awaited | None:
     if line is None:
         return Awaited(number, op, undecided=why)
     return Awaited(number, op, f"{op.path}:{line}", text)
-
-
-def ordinal(n: int) -> str:
-    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
 def _await_of(op: Op) -> tuple[int | None, str, str]:

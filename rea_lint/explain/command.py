@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Sequence
 
 from rea_lint.explain.admin import AdminError, NotAMismatch, RecordedEntry, fetch_invocation
-from rea_lint.explain.awaited import ordinal
 from rea_lint.explain.core import Explanation, Finding, describe_attempted, describe_recorded, explain
 from rea_lint.explain.message import MessageError, Mismatch, NoOperation, parse_messages, set_target
 from rea_lint.explain.since import SinceError, old_shapes
 from rea_lint.explain.text import TextError, read_text
 from rea_lint.explain.undecodable import Undecodable, explain_undecodable, parse_undecodable
+from rea_lint.journal.ops import ordinal
 
 from rea_lint.explain.arguments import add_parser
 

@@ -229,10 +229,11 @@ def _await(out: Explanation, shapes: Shapes, old_shapes: Shapes | None, findings
             out.handler = handler
     _cause(out, shapes, old_shapes, findings_of)
     if out.diff is not None and out.diff.verdict is Verdict.COMPATIBLE and not out.findings:
-        # (rea diff does not follow waits on awakeables: they write no command)
-        out.cause = (f"rea diff finds {out.diff.service}/{out.diff.handler} compatible since {out.since}, but it does not "
-                     "compare waits on awakeables (they write no command): an `await` of an awakeable added, or moved "
-                     "before operations the old code journaled, stalls replay so; compare the two versions around it")
+        # (rea diff follows `await p` of `_, p = ctx.awakeable()` only: not a select, a helper, a promise passed on)
+        out.cause = (f"rea diff finds {out.diff.service}/{out.diff.handler} compatible since {out.since}, but it follows "
+                     "only an awakeable's promise awaited by its name in the code that made it: an `await` of an "
+                     "awakeable added, or moved before operations the old code journaled, stalls replay so (through a "
+                     "select or a helper too); compare the two versions around it")
         out.decided_cause = False
     return out
 

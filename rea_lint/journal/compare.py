@@ -25,15 +25,13 @@ from typing import Sequence
 from rea_lint.journal.code_names import shared_directories
 from rea_lint.journal.decoding import decode_break, held_break
 from rea_lint.journal.difference import first_difference
-from rea_lint.journal.ops import Op, OpKind, field_mismatch, restated
-from rea_lint.journal.guided import Budget, Outcome, ShapeFacts, replay_path, shape_facts
+from rea_lint.journal.ops import SUSPENDING, Op, OpKind, field_mismatch, ordinal, restated
+from rea_lint.journal.guided import Budget, Outcome, ShapeFacts, Stall, replay_path, shape_facts
 from rea_lint.journal.paths import DEFAULT_UNROLL, Path, TooManyPaths, enumerate_paths
 from rea_lint.journal.shape import Exit, HandlerShape, Node, Shapes, Unknown
 
 __all__ = ["Divergence", "HandlerDiff", "ProjectDiff", "Verdict", "compare_handlers", "diff_projects", "paired_with"]
 
-SUSPENDING = frozenset({OpKind.CALL, OpKind.SLEEP, OpKind.GET_PROMISE, OpKind.ATTACH_INVOCATION, OpKind.RUN, OpKind.GET_STATE, OpKind.STATE_KEYS, OpKind.PEEK_PROMISE})
-"""Operations an invocation can be suspended (or retried) at: the ones awaited for a result."""
 
 
 OLD_PATHS_CAP = 4096
@@ -296,7 +294,9 @@ def _replay_on(old: Path, new: HandlerShape, facts: ShapeFacts) -> Divergence | 
         if outcome.kind == "diverges":
             rec = recorded[outcome.index]
             assert isinstance(rec, Op)
-            if outcome.new is None:
+            if outcome.stall is not None:
+                reason = _stalled(rec, outcome.new, outcome.stall)  # type: ignore[arg-type]
+            elif outcome.new is None:
                 reason = f"the old code journals `{rec.text}` ({rec.where()}) where the new code ends ({ending(outcome.ended)})"
             elif outcome.undecodable:
                 reason = f"the result of `{outcome.new.text}` ({outcome.new.where()}) is {outcome.undecodable}"
@@ -328,6 +328,17 @@ def _suspension(recorded: Sequence[Op | Unknown], start: int) -> Op | None:
         if isinstance(rec, Op) and rec.kind in SUSPENDING:
             return rec
     return None
+
+
+def _stalled(rec: Op, wait: Op, stall: Stall) -> str:
+    """Why a wait on an awakeable breaks replay (`guided.Stall`)."""
+    stop = f"`{stall.stop.text}` ({stall.stop.where()})"
+    return (f"the new code waits on the invocation's {ordinal(stall.number)} awakeable (`{wait.text}`, {wait.where()}) "
+            f"where the old code journals `{rec.text}` ({rec.where()}): replay cannot pass the wait while that remains "
+            "to replay unless the journal holds the awakeable's completion, "
+            + (f"which no invocation stopped at {stop} can hold (the old code had not made that awakeable by then)"
+               if stall.certain else f"which an invocation stopped at {stop} may not hold yet: those break")
+            + "; the server fails them with 570 ('await' could not be replayed)")
 
 
 def _describe(rec: Op, att: Op, why: str) -> str:

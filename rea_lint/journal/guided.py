@@ -24,7 +24,7 @@ from typing import Iterator, Union
 from rea_lint.journal.decoding import decode_break, held_break
 from rea_lint.journal.changed_lines import changed_lines
 from rea_lint.journal.code_names import code_names
-from rea_lint.journal.ops import Field, Op, OpKind, certain_mismatch, field_mismatch, restated
+from rea_lint.journal.ops import SUSPENDING, Field, Op, OpKind, certain_mismatch, field_mismatch, restated
 from rea_lint.journal.paths import EXCEPT, Decision, Path, try_key
 from rea_lint.journal.shape import EMPTY, Branch, Exit, Inlined, Jump, Loop, Node, Seq, Step, Try, Unknown, inner_nodes
 
@@ -55,6 +55,8 @@ class Outcome:
     ended: Exit | None = None
     """`diverges` with ``new`` None: the `return` or `raise` this way ends at (None: it runs
     off the end of the handler)."""
+    stall: "Stall | None" = None
+    """`diverges` at a `WAIT` (``new``): an `await` of an awakeable replay cannot pass."""
     soft: bool = False
     """`unknown` about a value only (what a command writes, or whether its result decodes): the
     command is the one recorded, so where the value proves the same the walk goes on, and a
@@ -86,6 +88,72 @@ class Budget(Exception):
     """The walk took too many steps: the caller answers unknown."""
 
 
+@dataclass(frozen=True)
+class Stall:
+    """The new code awaits an awakeable (`OpKind.WAIT`) while the old journal still has
+    commands to replay. Replay cannot pass it unless the journal holds the awakeable's
+    completion (restate-server 1.7.12: 570 "'await' could not be replayed", no index). The
+    invocations that journaled the next command stopped first at ``stop`` (the old code's first
+    suspension point from there), and only those that had the completion by then go on."""
+
+    number: int
+    """Which awakeable of the invocation (1: its first `ctx.awakeable()`)."""
+    stop: Op
+    certain: bool
+    """The old code had made fewer awakeables than ``number`` by ``stop``: none has it."""
+
+
+_Stop = tuple[str, int, "int | None", Op, int]
+"""An event of the old path that bears on a stall: (`wait` or `stop`, how many commands an
+invocation stopped there has journaled, the awakeable a wait is on, the op, how many
+awakeables the old code had made by then)."""
+
+_MADE = ("\0awakeables", 0, 0)
+"""In a walk's ``ats``: how many awakeables the way has made (and, under `_made_key`, which
+number each `ctx.awakeable()` call made last)."""
+
+
+def _made_key(place: str) -> tuple[str, int, int]:
+    path, line, col = place.rsplit(":", 2)
+    return ("\0awakeable:" + path, int(line), int(col))
+
+
+def _stops(old: Path) -> list[_Stop]:
+    """The old path's waits on awakeables and its suspension points, in order (`Stall`)."""
+    out: list[_Stop] = []
+    position = made = 0
+    numbers: dict[tuple[str, int, int], int] = {}
+    for e in old.events:
+        if isinstance(e, Unknown):
+            position += 1
+        elif isinstance(e, Op):
+            if e.kind is OpKind.AWAKEABLE:
+                made += 1
+                numbers[_made_key(f"{e.path}:{e.line}:{e.col}")] = made
+            elif e.kind is OpKind.WAIT:
+                out.append(("wait", position, numbers.get(_made_key(str(e.get("awakeable").literal))), e, made))
+            elif e.kind.journaled:
+                position += 1
+                if e.kind in SUSPENDING:
+                    out.append(("stop", position, None, e, made))
+    return out
+
+
+def _stall(stops: list[_Stop], i: int, number: int) -> Stall | None:
+    """Does a wait on awakeable ``number`` at journal position ``i`` (0-based) stall the replay
+    of some invocation that journaled the command at ``i``? Not where the old code waited on it
+    before that command, nor where the first place such an invocation stops is that very wait
+    (it went on only once the awakeable completed)."""
+    for kind, journaled, waited, op, made in stops:
+        if kind == "wait" and waited == number and journaled <= i:
+            return None
+        if journaled > i:
+            if kind == "wait" and waited == number:
+                return None
+            return Stall(number, op, made < number)
+    return None
+
+
 def replay_path(old: Path, new: Node, facts: ShapeFacts | None = None) -> Iterator[Outcome]:
     """Every distinct way ``new`` can replay ``old``'s journal (see the module doc); ``facts``:
     `shape_facts(new)`, for a caller that replays many paths on one shape."""
@@ -93,7 +161,7 @@ def replay_path(old: Path, new: Node, facts: ShapeFacts | None = None) -> Iterat
     if anchored is None:
         return  # (a way no invocation takes: `Path.anchored`)
     conditions, slots = facts if facts is not None else shape_facts(new)
-    walker = _Guided(old.journal, old.decisions(), _raises(old), conditions, anchored, slots)
+    walker = _Guided(old.journal, old.decisions(), _raises(old), conditions, anchored, slots, _stops(old))
     yield from walker.run(new)
 
 
@@ -147,8 +215,11 @@ def shape_facts(node: Node) -> ShapeFacts:
 
 class _Guided:
     def __init__(self, recorded, decisions, raises: list[_Raise], conditions: frozenset[str] = frozenset(),
-                 anchored: dict[str, bool] | None = None, slots: frozenset[tuple[str, int, int]] = frozenset()) -> None:
+                 anchored: dict[str, bool] | None = None, slots: frozenset[tuple[str, int, int]] = frozenset(),
+                 stops: list[_Stop] | None = None) -> None:
         self.recorded = recorded
+        self.stops = stops or []
+        """The old path's waits and suspension points (`_stops`), for a wait of the new code."""
         self.decisions = decisions
         self.anchored = anchored or {}
         """`Anchor.key` -> the truth the recorded path took for it (`Path.anchored`)."""
@@ -195,6 +266,15 @@ class _Guided:
             if isinstance(head, Step):
                 op = head.op
                 if not op.kind.journaled:
+                    if op.kind is OpKind.AWAKEABLE:  # (which awakeable of the invocation each makes)
+                        made = ats.get(_MADE, 0) + 1
+                        ats = {**ats, _MADE: made, _made_key(f"{op.path}:{op.line}:{op.col}"): made}
+                    elif op.kind is OpKind.WAIT:
+                        number = ats.get(_made_key(str(op.get("awakeable").literal)))
+                        stall = _stall(self.stops, i, number) if number is not None else None
+                        if stall is not None:
+                            yield Outcome("diverges", i, op, exact, assuming=free, stall=stall)
+                            continue
                     stack.append((rest, i, seen, last, raised, exact, free, ats))
                     continue
                 rec = self.recorded[i]

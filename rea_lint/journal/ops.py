@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from rea_lint.journal.decoding import Decoding
     from rea_lint.journal.encoding import Writes
 
-__all__ = ["COMMAND_NAMES", "COMPARED_FIELDS", "Field", "Op", "OpKind", "certain_mismatch", "field_mismatch", "restated"]
+__all__ = ["COMMAND_NAMES", "COMPARED_FIELDS", "Field", "Op", "OpKind", "SUSPENDING", "certain_mismatch", "field_mismatch", "ordinal", "restated"]
 
 
 class OpKind(str, enum.Enum):
@@ -50,6 +50,11 @@ class OpKind(str, enum.Enum):
     """`ctx.awakeable()`: allocates a signal id, writes no command (not journaled)."""
     SIGNAL = "signal"
     """`ctx.signal(name)`: waits on a named signal, writes no command (not journaled)."""
+    WAIT = "wait"
+    """`await` of an awakeable's promise (`_, p = ctx.awakeable()`, then `await p`): writes no
+    command, but replay cannot pass it while commands remain unless the journal holds the
+    awakeable's completion (`guided`: "'await' could not be replayed"). Its field `awakeable`
+    places the `ctx.awakeable()` call that made it."""
     STORED = "stored"
     """A lambda or nested def that journals, kept to be called later (a saga's compensation):
     writes no command where it is kept; its `code` is what it journals when called, which rea
@@ -57,7 +62,7 @@ class OpKind(str, enum.Enum):
 
     @property
     def journaled(self) -> bool:
-        return self not in (OpKind.AWAKEABLE, OpKind.SIGNAL, OpKind.STORED)
+        return self not in (OpKind.AWAKEABLE, OpKind.SIGNAL, OpKind.STORED, OpKind.WAIT)
 
 
 COMMAND_NAMES: Mapping[OpKind, str] = {
@@ -82,6 +87,10 @@ COMMAND_NAMES: Mapping[OpKind, str] = {
 src/lib.rs). The input command is index 0 ("handler input"); the handler's first operation
 is index 1. A cancel is a `SendSignal` command carrying the cancel signal."""
 
+SUSPENDING = frozenset({OpKind.CALL, OpKind.SLEEP, OpKind.GET_PROMISE, OpKind.ATTACH_INVOCATION, OpKind.RUN, OpKind.GET_STATE, OpKind.STATE_KEYS, OpKind.PEEK_PROMISE})
+"""Operations an invocation can be suspended (or retried) at: the ones awaited for a result
+(and a `WAIT`, which journals nothing)."""
+
 COMPARED_FIELDS: Mapping[OpKind, tuple[str, ...]] = {
     OpKind.RUN: ("name",),
     OpKind.CALL: ("service", "handler", "key", "parameter", "headers", "idempotency_key", "scope", "limit_key"),
@@ -101,6 +110,7 @@ COMPARED_FIELDS: Mapping[OpKind, tuple[str, ...]] = {
     OpKind.ATTACH_INVOCATION: ("invocation_id",),
     OpKind.AWAKEABLE: (),
     OpKind.SIGNAL: ("signal",),
+    OpKind.WAIT: (),
     OpKind.STORED: ("code",),  # (no command: compared so that two shapes with another kept code differ)
 }
 """Kind -> the fields the shared core compares on replay (besides the command type and the
@@ -291,6 +301,11 @@ class Op:
 
     def where(self) -> str:
         return f"{self.path}:{self.line}" if self.path else f"line {self.line}"
+
+
+def ordinal(n: int) -> str:
+    """`1st`, `2nd`, `3rd`, `4th`, `11th`, ... (the invocation's 2nd awakeable)."""
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
 def restated(recorded: Op, attempted: Op) -> str:

@@ -898,6 +898,8 @@ class _ShapeBuilder:
         self.via = via
         self.promises: dict[str, ast.Call] = {}
         """Local name -> the `ctx.promise(...)` call it is bound to."""
+        self.awakeables: dict[str, ast.Call] = {}
+        """Local name -> the `ctx.awakeable(...)` call whose promise it is bound to (`_, p = ...`)."""
         self.handles: dict[str, str] = {}
         """Local name -> fingerprint of the call/send whose handle it holds."""
         self.tainted: dict[str, str] = {}
@@ -1051,6 +1053,13 @@ class _ShapeBuilder:
         """Remember names bound to a durable promise or a call handle (their methods journal)."""
         inner = value.value if isinstance(value, ast.Await) else value
         for t in targets:
+            for bound in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t]):
+                if isinstance(bound, ast.Name):
+                    self.awakeables.pop(bound.id, None)
+            if (isinstance(t, (ast.Tuple, ast.List)) and len(t.elts) == 2 and isinstance(t.elts[1], ast.Name)
+                    and isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute)
+                    and inner.func.attr == "awakeable" and self._is_ctx(inner.func.value)):
+                self.awakeables[t.elts[1].id] = inner  # (`id, promise = ctx.awakeable()`: awaiting it is a `WAIT`)
             if not isinstance(t, ast.Name):
                 continue
             self.promises.pop(t.id, None)
@@ -1131,6 +1140,10 @@ class _ShapeBuilder:
             inner = node.value
             if isinstance(inner, ast.Name) and inner.id in self.promises:
                 return self._promise_op(OpKind.GET_PROMISE, self.promises[inner.id], node)
+            if isinstance(inner, ast.Name) and inner.id in self.awakeables:
+                made = self.awakeables[inner.id]
+                return Step(self._op(OpKind.WAIT, node, {"awakeable": Field(
+                    text=_text(made), literal=f"{self.mod.path}:{made.lineno}:{made.col_offset}", is_literal=True)}))
             if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "promise" and self._is_ctx(inner.func.value):
                 return _seq([self._args(inner), self._promise_op(OpKind.GET_PROMISE, inner, node)])
             return self.expr(inner)

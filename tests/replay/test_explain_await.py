@@ -6,7 +6,7 @@ awakeables and awaits the second before the sleep. When the timer fires, replay 
 restate-server 1.7.12 fails the invocation with "'await' could not be replayed", naming the
 awakeable's id and no index, and the SDK's traceback names no line of the handler. rea explain
 reads the awakeable's number from its id (the invocation's 2nd) and names the line that awaits
-it. The samples beside the corpus's (tests/replay/samples/await_awakeable_inserted.*) were
+it; rea diff, before the deploy, calls the change breaking at the sleep. The samples beside the corpus's (tests/replay/samples/await_awakeable_inserted.*) were
 captured from this code.
 """
 
@@ -81,8 +81,9 @@ def test_from_the_samples_the_line_that_awaits_it(capsys, monkeypatch, tmp_path)
     assert code == 0 and data["line"] == f"new/app.py:{AWAIT_LINE}" and data["code"] == "await gate", data
     assert data["awakeable"] == {"number": 2, "made": f"new/app.py:{AWAIT_LINE - 1}"}
     code, data = _explain(capsys, "new/app.py", "--since", "old/app.py", "--message", text)
-    assert code == 0 and data["diff_verdict"] == "compatible" and not data["cause_decided"]
-    assert "does not compare waits on awakeables" in data["cause"], data["cause"]
+    assert code == 0 and data["diff_verdict"] == "breaking" and data["diff_index"] == 2 and data["cause_decided"]
+    assert "rea diff says breaking at journal index 2" in data["cause"], data["cause"]
+    assert "waits on the invocation's 2nd awakeable (`await gate`" in data["cause"], data["cause"]
     # `last_failure` and the SDK's log name no handler: with it named, the same line
     for sample in ("last_failure", "sdk_log"):
         text = (SAMPLES / f"await_awakeable_inserted.{sample}.txt").read_text()
@@ -124,6 +125,9 @@ def stalled(tmp_path_factory):
     root = tmp_path_factory.mktemp("await_probe")
     (root / "v1.py").write_text(V1)
     (root / "v2.py").write_text(V2)
+    for side, text in (("old", V1), ("new", V2)):  # (the two sides of `rea diff`: directories)
+        (root / side).mkdir()
+        (root / side / "app.py").write_text(text)
     server = RestateServer(extra_env={"RESTATE_DEFAULT_RETRY_POLICY__INITIAL_INTERVAL": "50ms",
                                       "RESTATE_DEFAULT_RETRY_POLICY__MAX_INTERVAL": "300ms"}).start()
     app = ProcessAppServer("v1:app", cwd=str(root)).start()
@@ -165,4 +169,22 @@ def test_on_a_real_server_the_await_names_the_awakeable_and_explain_the_line(sta
     record = next(block for block in re.split(r"\n(?=\S*\s*\S*WARN)", log)
                   if invocation in block and "could not be replayed" in block)
     code, data = _explain(capsys, "v2.py", "--since", "v1.py", "--message", record)
-    assert code == 0 and data["line"] == f"v2.py:{AWAIT_LINE}" and data["diff_verdict"] == "compatible", data
+    assert code == 0 and data["line"] == f"v2.py:{AWAIT_LINE}" and data["diff_verdict"] == "breaking", data
+
+
+def test_on_a_real_server_rea_diff_predicted_the_stall(stalled, capsys, monkeypatch):
+    """The invocation suspended at v1's sleep (journal: the run, the sleep) stalls at v2's
+    `await gate`; rea diff said so before the deploy: breaking at journal index 2 (the sleep),
+    for every invocation that journaled it (v1 makes no awakeable)."""
+    server, invocation, failure, root = stalled
+    monkeypatch.chdir(root)
+    assert main(["diff", "--base", "old", "--head", "new", "--format", "json"]) == 1
+    (handler,) = json.loads(capsys.readouterr().out)["handlers"]
+    assert handler["verdict"] == "breaking" and handler["divergence"]["index"] == 2, handler
+    assert handler["divergence"]["new"]["line"] == AWAIT_LINE and handler["divergence"]["old"]["line"] == V1.splitlines().index(
+        "    await ctx.sleep(SLEEP)") + 1
+    assert "which no invocation stopped at `ctx.sleep(SLEEP)`" in handler["reason"], handler["reason"]
+    # the server: 570 on that await, for the invocation that had journaled the sleep
+    journal = server.query(f"SELECT entry_type FROM sys_journal WHERE id = '{invocation}'")
+    assert any("Sleep" in (r["entry_type"] or "") for r in journal)
+    assert "could not be replayed" in failure
