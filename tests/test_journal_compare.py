@@ -2035,6 +2035,8 @@ def test_a_wait_on_an_awakeable_before_a_journaled_command_breaks_where_replay_s
         # a 2nd awakeable the old code never made: no invocation can have it
         "a new awakeable awaited": (made + sleep, made + f"_, q = ctx.awakeable()\nawait q\n{sleep}", True),
         "appended": (made + sleep, made + f"{sleep}\n_, q = ctx.awakeable()\nawait q", None),
+        # `p` rebound by a loop holds no awakeable's promise there
+        "the name rebound by a loop": (made + f"{sleep}\nfor p in work():\n    await p", made + f"for p in work():\n    await p\n{sleep}", None),
         "in a loop, unchanged": ('for i in range(3):\n    id_, p = ctx.awakeable()\n    await ctx.run("publish", lambda: id_)\n    await p',
                                  'for i in range(3):\n    id_, p = ctx.awakeable()\n    await ctx.run("publish", lambda: id_)\n    await p', None),
     }
@@ -2048,4 +2050,4 @@ def test_a_wait_on_an_awakeable_before_a_journaled_command_breaks_where_replay_s
         assert "570 ('await' could not be replayed)" in d.reason, d.reason
         assert ("which no invocation stopped at" in d.reason) is certain, (what, d.reason)
         assert "awakeable" in d.reason and ("2nd" if "new" in what else "1st") in d.reason, d.reason
-    assert len(cases) == 7
+    assert len(cases) == 8

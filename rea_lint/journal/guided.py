@@ -143,12 +143,12 @@ def _stall(stops: list[_Stop], i: int, number: int) -> Stall | None:
     """Does a wait on awakeable ``number`` at journal position ``i`` (0-based) stall the replay
     of some invocation that journaled the command at ``i``? Not where the old code waited on it
     before that command, nor where the first place such an invocation stops is that very wait
-    (it went on only once the awakeable completed)."""
+    (it went on only once the awakeable completed), or a wait rea cannot place."""
     for kind, journaled, waited, op, made in stops:
         if kind == "wait" and waited == number and journaled <= i:
             return None
         if journaled > i:
-            if kind == "wait" and waited == number:
+            if kind == "wait" and waited in (number, None):  # (None: an awakeable made off this way)
                 return None
             return Stall(number, op, made < number)
     return None

@@ -965,6 +965,7 @@ class _ShapeBuilder:
             return _seq([test, self.branch(s.test, s.lineno, [self.block(s.body), self.block(s.orelse)], anchored=(s.test, False))])
         if isinstance(s, (ast.For, ast.AsyncFor)):
             it = self.expr(s.iter)
+            self._unbind_awakeables(s.target)
             body, orelse = self.block(s.body), self.block(s.orelse)
             if _is_empty(body) and _is_empty(orelse):
                 return it
@@ -990,6 +991,7 @@ class _ShapeBuilder:
                 node = self.expr(item.context_expr)
                 items.append(node)
                 if item.optional_vars is not None:
+                    self._unbind_awakeables(item.optional_vars)
                     self._taint([item.optional_vars], node, item.context_expr)
             items.append(self.block(s.body))
             return _seq(items)
@@ -1073,6 +1075,12 @@ class _ShapeBuilder:
                     self.promises[t.id] = inner
                 elif inner.func.attr in _CALLS:
                     self.handles[t.id] = self.fp.of(inner)
+
+    def _unbind_awakeables(self, target: ast.expr) -> None:
+        """A loop or `with` rebinds these names: none holds an awakeable's promise any more."""
+        for n in ast.walk(target):
+            if isinstance(n, ast.Name):
+                self.awakeables.pop(n.id, None)
 
     def _taint(self, targets: Sequence[ast.expr], node: Node, value: ast.expr) -> None:
         for t in targets:
