@@ -36,7 +36,7 @@ from rea_lint.journal.code_names import name_digest, shared_directories
 from rea_lint.journal.fingerprint import (Defaulted, Definition, Fingerprinter, code_digest, code_reach, default_of, method_code, module_binding,
                                           module_constant)
 from rea_lint.journal.ops import Field, Op, OpKind
-from rea_lint.model import Function, Model, build_model, service_name, source_text
+from rea_lint.model import Function, Model, build_model, call_name, service_name, source_text
 from rea_lint.names import ImportMap, dotted
 from rea_lint.prefilter import may_define_handlers
 from rea_lint.project import _Resolver, import_roots, package_of, relative_import
@@ -950,9 +950,9 @@ class _ShapeBuilder:
         if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return _seq([self.expr(d) for d in s.decorator_list])
         if isinstance(s, ast.Return):
-            return _seq([self.expr(s.value), Exit("return", s.lineno, self.mod.path, _text(s))])
+            return _seq([self.expr(s.value), Exit("return", s.lineno, self.mod.path, _exit_text(s))])
         if isinstance(s, ast.Raise):
-            return _seq([self.expr(s.exc), self.expr(s.cause), Exit("raise", s.lineno, self.mod.path, _text(s))])
+            return _seq([self.expr(s.exc), self.expr(s.cause), Exit("raise", s.lineno, self.mod.path, _exit_text(s))])
         if isinstance(s, ast.Assert):
             # `assert test, msg` runs as `if not test: raise AssertionError(msg)` (services run
             # without `python -O`): a test that changed changes where invocations end
@@ -2303,6 +2303,22 @@ def _return_jumps(node: Node) -> Node:
         return Try(_return_jumps(node.body), tuple(map(_return_jumps, node.handlers)), _return_jumps(node.orelse),
                    _return_jumps(node.final), node.line)
     return node
+
+
+def _exit_text(s: ast.Return | ast.Raise) -> str:
+    """How a `return` or `raise` reads in a reason, cheaply (every one of them is shaped, few
+    are named): its value when a name or a constant, its call's name, else `...`."""
+    value = s.value if isinstance(s, ast.Return) else s.exc
+    head = "return" if isinstance(s, ast.Return) else "raise"
+    if value is None:
+        return head
+    if isinstance(value, ast.Name):
+        return f"{head} {value.id}"
+    if isinstance(value, ast.Constant):
+        return f"{head} {_text(value)}"
+    if isinstance(value, ast.Call):
+        return f"{head} {call_name(value)}"
+    return f"{head} ..."
 
 
 def _catchable(node: Node) -> Node:
