@@ -2291,17 +2291,25 @@ def _returns_nested(node: Node) -> bool:
 def _return_jumps(node: Node) -> Node:
     """The helper's code with each `return` of its own a `Jump("return")` (a nested
     `Inlined` keeps its own)."""
+    return _map_exits(node, lambda e: Jump("return", e.line) if e.how == "return" else e, into_inlined=False)
+
+
+def _map_exits(node: Node, change: Callable[[Exit], Node], into_inlined: bool) -> Node:
+    """``node`` rebuilt with ``change`` applied to each `Exit` in it (and in the `Inlined`
+    helpers it holds, with ``into_inlined``)."""
     if isinstance(node, Exit):
-        return Jump("return", node.line) if node.how == "return" else node
+        return change(node)
     if isinstance(node, Seq):
-        return Seq(tuple(map(_return_jumps, node.items)))
+        return Seq(tuple(_map_exits(n, change, into_inlined) for n in node.items))
     if isinstance(node, Branch):
-        return replace(node, arms=tuple(map(_return_jumps, node.arms)))
+        return replace(node, arms=tuple(_map_exits(n, change, into_inlined) for n in node.arms))
     if isinstance(node, Loop):
-        return replace(node, body=_return_jumps(node.body), orelse=_return_jumps(node.orelse))
+        return replace(node, body=_map_exits(node.body, change, into_inlined), orelse=_map_exits(node.orelse, change, into_inlined))
     if isinstance(node, Try):
-        return Try(_return_jumps(node.body), tuple(map(_return_jumps, node.handlers)), _return_jumps(node.orelse),
-                   _return_jumps(node.final), node.line)
+        return Try(_map_exits(node.body, change, into_inlined), tuple(_map_exits(h, change, into_inlined) for h in node.handlers),
+                   _map_exits(node.orelse, change, into_inlined), _map_exits(node.final, change, into_inlined), node.line)
+    if into_inlined and isinstance(node, Inlined):
+        return replace(node, body=_map_exits(node.body, change, into_inlined))
     return node
 
 
@@ -2323,20 +2331,7 @@ def _exit_text(s: ast.Return | ast.Raise) -> str:
 
 def _catchable(node: Node) -> Node:
     """A `try` body with each `raise` in it marked as one a handler may catch (`Exit.caught`)."""
-    if isinstance(node, Exit):
-        return replace(node, caught=True) if node.how == "raise" and not node.caught else node
-    if isinstance(node, Seq):
-        return Seq(tuple(map(_catchable, node.items)))
-    if isinstance(node, Branch):
-        return replace(node, arms=tuple(map(_catchable, node.arms)))
-    if isinstance(node, Loop):
-        return replace(node, body=_catchable(node.body), orelse=_catchable(node.orelse))
-    if isinstance(node, Try):
-        return Try(_catchable(node.body), tuple(map(_catchable, node.handlers)), _catchable(node.orelse),
-                   _catchable(node.final), node.line)
-    if isinstance(node, Inlined):
-        return replace(node, body=_catchable(node.body))
-    return node
+    return _map_exits(node, lambda e: replace(e, caught=True) if e.how == "raise" else e, into_inlined=True)
 
 
 def _returns(node: Node) -> bool:
