@@ -1952,9 +1952,9 @@ def test_where_the_new_code_ends_first_the_reason_names_the_return_or_raise():
     `rea explain` gives for the server's 570 on the handler's output."""
     cases = {
         "return": ('ctx.set("a", 1)\nif len(req) > 2:\n    return "long"\nctx.set("b", 2)',
-                   'ctx.set("a", 1)\nif len(req) > 5:\n    return "long"\nctx.set("b", 2)', "`return 'long'`, app.py:"),
+                   'ctx.set("a", 1)\nif len(req) > 5:\n    return "long"\nctx.set("b", 2)', '`return "long"`, app.py:'),
         "raise": ('ctx.set("a", 1)\nif len(req) > 2:\n    raise TerminalError("no")\nctx.set("b", 2)',
-                  'ctx.set("a", 1)\nif len(req) > 5:\n    raise TerminalError("no")\nctx.set("b", 2)', "`raise TerminalError(...)`, app.py:"),
+                  'ctx.set("a", 1)\nif len(req) > 5:\n    raise TerminalError("no")\nctx.set("b", 2)', '`raise TerminalError("no")`, app.py:'),
         "the end": ('ctx.set("a", 1)\nctx.set("b", 2)', 'ctx.set("a", 1)', "it runs to the end of the handler"),
     }
     for what, (v1, v2, ending) in cases.items():
@@ -1980,8 +1980,11 @@ def test_where_the_new_code_ends_first_the_reason_names_the_return_or_raise():
               '    ctx.set("b", 1)' % n for n in (2, 5)]
     d = obj_verdict(*caught)
     assert d.verdict is Verdict.BREAKING and d.divergence.ended.caught, d.reason
-    assert "where the new code ends (`raise ValueError(...)`, app.py:" in d.reason
+    assert 'where the new code ends (`raise ValueError("x")`, app.py:' in d.reason
     assert ", unless a handler of its `try` catches it)" in d.reason, d.reason
+    # the text is the source's, sliced where the parser places it (its columns count UTF-8 bytes)
+    d = obj_verdict('ctx.set("a", 1)\nctx.set("b", 2)', 'ctx.set("a", 1)\nif len(req) > 5: raise TerminalError("trop écrit")\nctx.set("b", 2)')
+    assert 'where the new code ends (`raise TerminalError("trop écrit")`, app.py:' in d.reason, d.reason
 
 
 def test_an_assert_is_read_as_the_raise_it_is():

@@ -110,7 +110,7 @@ class Explanation:
         if self.op is not None:
             return self.op.text
         if self.exit is not None:
-            return self.exit.text or self.exit.how
+            return self.exit.text
         if self.awaited is not None and self.awaited.at:
             return self.awaited.text
         if self.input_at:
@@ -240,7 +240,7 @@ def _await(out: Explanation, shapes: Shapes, old_shapes: Shapes | None, findings
 
 def _exits(location: Location) -> str:
     """Where the current code may end at the index, when that is not one place."""
-    places = [f"{e.where()} `{e.text or e.how}`" for e in location.exits]
+    places = [f"{e.where()} `{e.text}`" for e in location.exits]
     if location.falls_off:
         places.append("the end of the handler")
     caught = [e for e in location.exits if e.caught]

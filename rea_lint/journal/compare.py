@@ -280,7 +280,7 @@ def ending(exit: Exit | None) -> str:
     if exit is None:
         return "it runs to the end of the handler"
     caught = ", unless a handler of its `try` catches it" if exit.caught else ""
-    return f"`{exit.text or exit.how}`, {exit.where()}{caught}"
+    return f"`{exit.text}`, {exit.where()}{caught}"
 
 
 def _replay_on(old: Path, new: HandlerShape, facts: ShapeFacts) -> Divergence | Unknown | None:

@@ -597,8 +597,8 @@ def test_a_570_on_the_output_names_the_return_or_raise_that_ended_the_code(capsy
     no line at all (the handler has returned when its output is written); rea names the line of
     the one way out the current code takes there, with or without the old code (captured on
     restate-server 1.7.12)."""
-    cases = [("p169_early_return_widened", 19, "return 'long'", "returns"),
-             ("p168_validation_tightened", 20, "raise TerminalError(...)", "raises")]
+    cases = [("p169_early_return_widened", 19, 'return "long"', "returns"),
+             ("p168_validation_tightened", 20, 'raise TerminalError("name too long")', "raises")]
     for pair, line, text, how in cases:
         service = "P" + pair[1:]
         # (`last_failure` names no handler: 13 of the corpus can end at index 2, so it is named)
@@ -637,13 +637,13 @@ def test_a_570_on_the_output_with_several_ways_out_there_names_them_all_and_no_l
     bodies = {
         "two returns": ('    if len(name) > 2:\n        return "long"\n    if len(name) > 1:\n        return "short"\n'
                         '    ctx.set("name", name)\n    return name\n',
-                        ["app.py:12 `return 'long'`", "app.py:14 `return 'short'`"]),
+                        ['app.py:12 `return "long"`', 'app.py:14 `return "short"`']),
         "a return and the end": ('    if len(name) > 2:\n        return "long"\n    if len(name) > 1:\n'
                                  '        ctx.set("name", name)\n',
-                                 ["app.py:12 `return 'long'`", "the end of the handler"]),
+                                 ['app.py:12 `return "long"`', "the end of the handler"]),
         "a raise a handler may catch": ('    try:\n        if len(name) > 2:\n            raise ValueError("long")\n'
                                         '        ctx.set("name", name)\n    except ValueError:\n        pass\n    return name\n',
-                                        ["app.py:13 `raise ValueError(...)`", "app.py:17 `return name`"]),
+                                        ['app.py:13 `raise ValueError("long")`', 'app.py:17 `return name`']),
     }
     for what, (body, places) in bodies.items():
         (tmp_path / "app.py").write_text(head + body)
