@@ -7,17 +7,15 @@ and the SDK's traceback no frame of the handler, only what was awaited. An awake
 in its signal index, four bytes big-endian after the invocation's id: an invocation's first
 `ctx.awakeable()` is 17, its second 18 (observed on restate-server 1.7.12 with restate-sdk
 1.3.0). So the id names which allocation of the handler's code it was, and the `await` of that
-allocation's promise is the line.
+allocation's promise (the shape's `WAIT`) is the line.
 """
 
 from __future__ import annotations
 
-import ast
 import base64
 import binascii
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from rea_lint.journal.ops import Op, OpKind, ordinal
 from rea_lint.journal.paths import TooManyPaths, enumerate_paths
@@ -86,36 +84,14 @@ def awaited(shape: HandlerShape, notifications: list[str]) -> Awaited | None:
         return Awaited(number, undecided=(f"no way through the current code makes a {nth} awakeable" if not made else
                                           f"the {nth} awakeable is made at {where}, depending on the way taken"))
     op = next(iter(made.values()))
-    line, text, why = _await_of(op)
-    if line is None:
-        return Awaited(number, op, undecided=why)
-    return Awaited(number, op, f"{op.path}:{line}", text)
-
-
-def _await_of(op: Op) -> tuple[int | None, str, str]:
-    """The one `await <promise>` of the promise bound where ``op`` is called (`name, promise =
-    ctx.awakeable()`), in the function that binds it."""
-    try:
-        tree = ast.parse(Path(op.path).read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
-        return None, "", f"{op.path} cannot be read again"
-    for fn in ast.walk(tree):
-        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            continue
-        for stmt in ast.walk(fn):
-            if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Call)
-                    and (stmt.value.lineno, stmt.value.col_offset) == (op.line, op.col)):
-                continue
-            target = stmt.targets[0]
-            if not (isinstance(target, (ast.Tuple, ast.List)) and len(target.elts) == 2 and isinstance(target.elts[1], ast.Name)):
-                return None, "", f"its promise is not bound to a name there (`{ast.unparse(target)} = ...`)"
-            name = target.elts[1].id
-            stores = [n for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load)]
-            waits = [n for n in ast.walk(fn) if isinstance(n, ast.Await) and isinstance(n.value, ast.Name) and n.value.id == name]
-            if len(stores) != 1:
-                return None, "", f"`{name}` is bound more than once in `{fn.name}`"
-            if len(waits) != 1:
-                return None, "", (f"`{name}` is awaited {len(waits)} times in `{fn.name}`" if waits else
-                                  f"`{fn.name}` awaits `{name}` only through other code (passed on, or in a select)")
-            return waits[0].lineno, ast.unparse(waits[0]), ""
-    return None, "", "the call is not an assignment of the awakeable's id and promise"
+    # (the shape has each `await p` of `_, p = ctx.awakeable()` as a `WAIT` placing its `ctx.awakeable()`)
+    waits = {(w.path, w.line, w.col): w for w in shape.ops()
+             if w.kind is OpKind.WAIT and w.get("awakeable").literal == (op.path, op.line, op.col)}
+    if len(waits) != 1:
+        if not waits:
+            return Awaited(number, op, undecided=(f"`{shape.function}` awaits its promise only through other code (passed on, "
+                                                  "or in a select), if at all"))
+        name = next(iter(waits.values())).text.removeprefix("await ")
+        return Awaited(number, op, undecided=f"`{name}` is awaited {len(waits)} times in `{shape.function}`")
+    wait = next(iter(waits.values()))
+    return Awaited(number, op, wait.where(), wait.text)

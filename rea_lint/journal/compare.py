@@ -32,8 +32,6 @@ from rea_lint.journal.shape import Exit, HandlerShape, Node, Shapes, Unknown
 
 __all__ = ["Divergence", "HandlerDiff", "ProjectDiff", "Verdict", "compare_handlers", "diff_projects", "paired_with"]
 
-
-
 OLD_PATHS_CAP = 4096
 """Ways through the old code beyond which the verdict is unknown (each is replayed on the new code)."""
 

@@ -113,25 +113,25 @@ _MADE = ("\0awakeables", 0, 0)
 number each `ctx.awakeable()` call made last)."""
 
 
-def _made_key(place: str) -> tuple[str, int, int]:
-    path, line, col = place.rsplit(":", 2)
-    return ("\0awakeable:" + path, int(line), int(col))
+def _made_key(path: str, line: int, col: int) -> tuple[str, int, int]:
+    return ("\0awakeable:" + path, line, col)
 
 
 def _stops(old: Path) -> list[_Stop]:
     """The old path's waits on awakeables and its suspension points, in order (`Stall`)."""
     out: list[_Stop] = []
     position = made = 0
-    numbers: dict[tuple[str, int, int], int] = {}
+    numbers: dict[object, int] = {}
+    """(path, line, column) of a `ctx.awakeable()` -> the number it made last."""
     for e in old.events:
         if isinstance(e, Unknown):
             position += 1
         elif isinstance(e, Op):
             if e.kind is OpKind.AWAKEABLE:
                 made += 1
-                numbers[_made_key(f"{e.path}:{e.line}:{e.col}")] = made
+                numbers[(e.path, e.line, e.col)] = made
             elif e.kind is OpKind.WAIT:
-                out.append(("wait", position, numbers.get(_made_key(str(e.get("awakeable").literal))), e, made))
+                out.append(("wait", position, numbers.get(e.get("awakeable").literal), e, made))
             elif e.kind.journaled:
                 position += 1
                 if e.kind in SUSPENDING:
@@ -268,9 +268,9 @@ class _Guided:
                 if not op.kind.journaled:
                     if op.kind is OpKind.AWAKEABLE:  # (which awakeable of the invocation each makes)
                         made = ats.get(_MADE, 0) + 1
-                        ats = {**ats, _MADE: made, _made_key(f"{op.path}:{op.line}:{op.col}"): made}
+                        ats = {**ats, _MADE: made, _made_key(op.path, op.line, op.col): made}
                     elif op.kind is OpKind.WAIT:
-                        number = ats.get(_made_key(str(op.get("awakeable").literal)))
+                        number = ats.get(_made_key(*op.get("awakeable").literal))  # type: ignore[misc]
                         stall = _stall(self.stops, i, number) if number is not None else None
                         if stall is not None:
                             yield Outcome("diverges", i, op, exact, assuming=free, stall=stall)

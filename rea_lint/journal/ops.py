@@ -54,7 +54,7 @@ class OpKind(str, enum.Enum):
     """`await` of an awakeable's promise (`_, p = ctx.awakeable()`, then `await p`): writes no
     command, but replay cannot pass it while commands remain unless the journal holds the
     awakeable's completion (`guided`: "'await' could not be replayed"). Its field `awakeable`
-    places the `ctx.awakeable()` call that made it."""
+    places the `ctx.awakeable()` call that made it: (path, line, column), as that op is placed."""
     STORED = "stored"
     """A lambda or nested def that journals, kept to be called later (a saga's compensation):
     writes no command where it is kept; its `code` is what it journals when called, which rea

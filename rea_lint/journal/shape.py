@@ -1170,7 +1170,7 @@ class _ShapeBuilder:
             if isinstance(inner, ast.Name) and inner.id in self.awakeables:
                 made = self.awakeables[inner.id]
                 return Step(self._op(OpKind.WAIT, node, {"awakeable": Field(
-                    text=_text(made), literal=f"{self.mod.path}:{made.lineno}:{made.col_offset}", is_literal=True)}))
+                    text=_text(made), literal=(self.mod.path, made.lineno, made.col_offset), is_literal=True)}))
             if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "promise" and self._is_ctx(inner.func.value):
                 return _seq([self._args(inner), self._promise_op(OpKind.GET_PROMISE, inner, node)])
             return self.expr(inner)
