@@ -216,17 +216,15 @@ def _await(out: Explanation, shapes: Shapes, old_shapes: Shapes | None, findings
     handler = _handler(m, shapes) if m.service and m.handler else None
     found = awaited(handler, m.notifications) if isinstance(handler, HandlerShape) else None
     out.awaited = found
-    if found is not None and found.at:
-        out.handler = handler  # type: ignore[assignment]
-    else:
+    if isinstance(handler, HandlerShape):
+        out.handler = handler
+    if found is None or not found.at:
         why = (found.undecided if found is not None else
                "the message names no awakeable it waited on" if isinstance(handler, HandlerShape) else
                handler if isinstance(handler, str) else
                "the message names no handler (pass --handler SERVICE/HANDLER, or the server log record)")
         out.undecided = (f"the mismatch is at an `await` that could not be replayed, and the message names no journal "
                          f"index, only what it waited on; rea cannot map it to a line: {why}")
-        if isinstance(handler, HandlerShape):
-            out.handler = handler
     _cause(out, shapes, old_shapes, findings_of)
     if out.diff is not None and out.diff.verdict is Verdict.COMPATIBLE and not out.findings:
         # (rea diff follows `await p` of `_, p = ctx.awakeable()` only: not a select, a helper, a promise passed on)
