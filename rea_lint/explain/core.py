@@ -242,7 +242,7 @@ def _exits(location: Location) -> str:
     if location.falls_off:
         places.append("the end of the handler")
     caught = [e for e in location.exits if e.caught]
-    if caught:  # (then the code may go on past it, in a handler rea does not match to the exception)
+    if caught:  # (then the code may go on past it, in a handler whose `except` rea cannot tell catches it: `catching`)
         return (f"; it may end there at {', '.join(places)}, but a handler of the `try` around "
                 f"{caught[0].where()} may catch what it raises, and the code go on")
     if len(places) < 2:

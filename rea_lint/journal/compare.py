@@ -277,8 +277,7 @@ def ending(exit: Exit | None) -> str:
     the handler's end."""
     if exit is None:
         return "it runs to the end of the handler"
-    caught = ", unless a handler of its `try` catches it" if exit.caught else ""
-    return f"`{exit.text}`, {exit.where()}{caught}"
+    return f"`{exit.text}`, {exit.where()}"  # (a `raise` a handler may catch ends a way only as an unknown: `guided._ended`)
 
 
 def _replay_on(old: Path, new: HandlerShape, facts: ShapeFacts) -> Divergence | Unknown | None:

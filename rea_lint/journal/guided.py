@@ -18,9 +18,10 @@ goes is no assumption, and a way the recorded path rules out is not walked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterator, Union
 
+from rea_lint.journal.catching import CATCHES, MAY, MISSES, catches
 from rea_lint.journal.decoding import decode_break, held_break
 from rea_lint.journal.changed_lines import changed_lines
 from rea_lint.journal.code_names import code_names
@@ -357,6 +358,11 @@ class _Guided:
             elif isinstance(head, Jump):
                 stack.append((_jumped(head, rest), i, seen, last, raised, exact, free, ats))
             elif isinstance(head, Exit):
+                thrown = _thrown(head, rest, doubts=True)
+                if thrown is not None:  # a `raise` inside a `try`: into the handlers that may catch it, or past
+                    for way in reversed(thrown):
+                        stack.append((way, i, seen, last, raised, exact, free, ats))
+                    continue
                 finals = _finals(rest)
                 if finals:  # the `finally` of each `try` it leaves runs first
                     stack.append(((*finals, head), i, seen, last, raised, exact, free, ats))
@@ -420,6 +426,10 @@ class _Guided:
             return Outcome("unknown", i, None, exact, Unknown(
                 f"the new code ends where the old code goes on, and what the old code does there cannot be known: {rec.reason}",
                 rec.path, rec.line, rec.col))
+        if exit is not None and exit.doubt:
+            return Outcome("unknown", i, None, exact, Unknown(
+                f"rea cannot tell whether {exit.doubt} catches `{exit.text}`: if not, the new code ends there where the old code "
+                f"journals `{rec.text}` ({rec.where()}), and invocations past that point break", exit.path, exit.line))
         return Outcome("diverges", i, None, exact, assuming=free, ended=exit)
 
     def _arms(self, condition: str, arms, seen: dict[str, int]) -> list:
@@ -504,6 +514,10 @@ def reach(root: Node, position: int, agrees) -> Reached:
         elif isinstance(head, Jump):
             stack.append((_jumped(head, rest), i))
         elif isinstance(head, Exit):
+            thrown = _thrown(head, rest, doubts=False)
+            if thrown is not None:
+                stack.extend((way, i) for way in thrown)
+                continue
             finals = _finals(rest)
             if finals:
                 stack.append(((*finals, head), i))
@@ -557,6 +571,36 @@ def _raised(cont: tuple[_Item, ...], i: int) -> list[tuple[tuple[_Item, ...], in
         return []
     j, node = found
     return [((h, node.final, *cont[j + 1 :]), i) for h in node.handlers]
+
+
+def _thrown(exit: Exit, rest: tuple[_Item, ...], doubts: bool) -> list[tuple[_Item, ...]] | None:
+    """Where a `raise` goes from inside a `try` (None: it is not in one): into each handler
+    whose `except` may catch it (`catching`), up to one that catches it for certain; past the
+    `try`, through its `finally`, unless one does. With ``doubts``, the `raise` that goes past
+    a clause that may have caught it carries that clause (`Exit.doubt`)."""
+    if exit.how != "raise":
+        return None
+    found = _innermost_try(rest)
+    if found is None:
+        return None
+    j, node = found
+    after = rest[j + 1 :]
+    ways: list[tuple[_Item, ...]] = []
+    doubt = ""
+    clauses = node.catches or (None,) * len(node.handlers)
+    for handler, clause in zip(node.handlers, clauses):
+        caught = catches(clause, exit.raised) if clause is not None else MAY
+        if caught == MISSES:
+            continue
+        ways.append((handler, node.final, *after))
+        if caught == CATCHES:
+            return ways
+        if not doubt:
+            doubt = f"`{clause.text}` ({clause.where()})" if clause is not None else "a handler of its `try`"
+    if doubts and doubt and not exit.doubt:
+        exit = replace(exit, doubt=doubt)
+    ways.append((node.final, exit, *after) if node.final != EMPTY else (exit, *after))
+    return ways
 
 
 def _innermost_try(cont: tuple[_Item, ...]) -> tuple[int, Try] | None:

@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, Union
 from rea_lint.config import DEFAULT, ReaConfig
 from rea_lint.data_classes import decoder_kind, optional_of
 from rea_lint.engine import tree_mode
+from rea_lint.journal.catching import MISSES, Catch, Raised, catch_of, catches, raised_by
 from rea_lint.journal.changed_lines import Trail
 from rea_lint.journal.class_code import Part, class_code, field_code, whole_code
 from rea_lint.journal.decoding import Decoding
@@ -155,6 +156,9 @@ class Try:
     orelse: "Node"
     final: "Node"
     line: int
+    catches: tuple[Catch, ...] = field(default=(), compare=False)
+    """What each handler's `except` names (`catching.Catch`), in order: which one a `raise`
+    in ``body`` goes to. None at all: the handlers' clauses are not known (each may catch)."""
 
 
 @dataclass(frozen=True)
@@ -182,8 +186,13 @@ class Exit:
     span: tuple[int, int, int] = field(default=(0, 0, 0), compare=False, repr=False)
     """The statement's column, last line and end column in ``source``."""
     caught: bool = field(default=False, compare=False)
-    """A `raise` inside a `try` with handlers: one may catch it, and the code goes on there
-    (the shape takes it as ending the handler: a way it may not take)."""
+    """A `raise` inside a `try` whose handlers may catch it (`catching`): the code may go on
+    there, and only a replay that follows it (`guided`) knows whether this ends the handler."""
+    raised: Raised | None = field(default=None, compare=False, repr=False)
+    """For a `raise`: the class it raises, with its ancestors (None: rea cannot name it)."""
+    doubt: str = field(default="", compare=False)
+    """Set on the way a replay follows past a `try` that may have caught this `raise`: the
+    clause rea cannot tell about (a way that ends here is then not known to be taken)."""
 
     def where(self) -> str:
         return f"{self.path}:{self.line}" if self.path else f"line {self.line}"
@@ -968,11 +977,11 @@ class _ShapeBuilder:
         if isinstance(s, ast.Return):
             return _seq([self.expr(s.value), self._exit("return", s)])
         if isinstance(s, ast.Raise):
-            return _seq([self.expr(s.exc), self.expr(s.cause), self._exit("raise", s)])
+            return _seq([self.expr(s.exc), self.expr(s.cause), self._exit("raise", s, s.exc)])
         if isinstance(s, ast.Assert):
             # `assert test, msg` runs as `if not test: raise AssertionError(msg)` (services run
             # without `python -O`): a test that changed changes where invocations end
-            fail = _seq([self.expr(s.msg), self._exit("raise", s)])
+            fail = _seq([self.expr(s.msg), self._exit("raise", s, ast.Name("AssertionError"))])
             return _seq([self.expr(s.test), self.branch(s.test, s.lineno, [EMPTY, fail], anchored=(s.test, False))])
         if isinstance(s, (ast.Break, ast.Continue)):
             return Jump("break" if isinstance(s, ast.Break) else "continue", s.lineno)
@@ -1013,15 +1022,16 @@ class _ShapeBuilder:
             return _seq(items)
         if isinstance(s, ast.Try) or type(s).__name__ == "TryStar":
             body = self.block(s.body)  # type: ignore[attr-defined]
-            if s.handlers:  # type: ignore[attr-defined]
-                body = _catchable(body)
+            clauses = tuple(catch_of(self.m, self.mod.path, self.fn, h, self.p.class_at) for h in s.handlers)  # type: ignore[attr-defined]
+            if clauses:
+                body = _catchable(body, clauses)
             handlers = tuple(self.block(h.body) for h in s.handlers)  # type: ignore[attr-defined]
             orelse, final = self.block(s.orelse), self.block(s.finalbody)  # type: ignore[attr-defined]
             if all(_is_empty(n) for n in (body, *handlers, orelse, final)):
                 return EMPTY
-            if all(_is_empty(n) for n in handlers) and not _has_ops(body):
+            if all(_is_empty(n) for n in handlers) and not _has_ops(body) and not _caught_raise(body):
                 return _seq([body, orelse, final])
-            return Try(body, handlers, orelse, final, s.lineno)
+            return Try(body, handlers, orelse, final, s.lineno, clauses)
         if isinstance(s, ast.Match):
             subject = self.expr(s.subject)
             arms = [self.block(c.body) for c in s.cases]
@@ -1092,8 +1102,10 @@ class _ShapeBuilder:
                 elif inner.func.attr in _CALLS:
                     self.handles[t.id] = self.fp.of(inner)
 
-    def _exit(self, how: str, s: ast.stmt) -> Exit:
-        return Exit(how, s.lineno, self.mod.path, self.p.sources[self.mod.path], (s.col_offset, s.end_lineno or s.lineno, s.end_col_offset or 0))
+    def _exit(self, how: str, s: ast.stmt, exc: ast.expr | None = None) -> Exit:
+        raised = raised_by(self.m, self.mod.path, self.fn, exc, self.p.class_at) if how == "raise" else None
+        return Exit(how, s.lineno, self.mod.path, self.p.sources[self.mod.path], (s.col_offset, s.end_lineno or s.lineno, s.end_col_offset or 0),
+                    raised=raised)
 
     def _unbind_awakeables(self, target: ast.expr) -> None:
         """A loop or `with` rebinds these names: none holds an awakeable's promise any more."""
@@ -2325,16 +2337,20 @@ def _map_exits(node: Node, change: Callable[[Exit], Node], into_inlined: bool) -
     if isinstance(node, Loop):
         return replace(node, body=_map_exits(node.body, change, into_inlined), orelse=_map_exits(node.orelse, change, into_inlined))
     if isinstance(node, Try):
-        return Try(_map_exits(node.body, change, into_inlined), tuple(_map_exits(h, change, into_inlined) for h in node.handlers),
-                   _map_exits(node.orelse, change, into_inlined), _map_exits(node.final, change, into_inlined), node.line)
+        return replace(node, body=_map_exits(node.body, change, into_inlined), handlers=tuple(_map_exits(h, change, into_inlined) for h in node.handlers),
+                       orelse=_map_exits(node.orelse, change, into_inlined), final=_map_exits(node.final, change, into_inlined))
     if into_inlined and isinstance(node, Inlined):
         return replace(node, body=_map_exits(node.body, change, into_inlined))
     return node
 
 
-def _catchable(node: Node) -> Node:
-    """A `try` body with each `raise` in it marked as one a handler may catch (`Exit.caught`)."""
-    return _map_exits(node, lambda e: replace(e, caught=True) if e.how == "raise" else e, into_inlined=True)
+def _catchable(node: Node, clauses: tuple[Catch, ...]) -> Node:
+    """A `try` body with each `raise` in it that one of ``clauses`` may catch marked so (`Exit.caught`)."""
+    def mark(e: Exit) -> Exit:
+        if e.how != "raise" or e.caught or all(catches(c, e.raised) == MISSES for c in clauses):
+            return e
+        return replace(e, caught=True)
+    return _map_exits(node, mark, into_inlined=True)
 
 
 def _returns(node: Node) -> bool:
@@ -2355,6 +2371,13 @@ def _seq(parts: Iterable[Node]) -> Node:
 
 def _is_empty(node: Node) -> bool:
     return isinstance(node, Seq) and not node.items
+
+
+def _caught_raise(node: Node) -> bool:
+    """Does ``node`` hold a `raise` a handler may catch (the code goes on after the `try`)?"""
+    if isinstance(node, Exit):
+        return node.caught
+    return any(map(_caught_raise, inner_nodes(node)))
 
 
 def _has_ops(node: Node) -> bool:

@@ -641,9 +641,9 @@ def test_a_570_on_the_output_with_several_ways_out_there_names_them_all_and_no_l
         "a return and the end": ('    if len(name) > 2:\n        return "long"\n    if len(name) > 1:\n'
                                  '        ctx.set("name", name)\n',
                                  ['app.py:12 `return "long"`', "the end of the handler"]),
-        "a raise a handler may catch": ('    try:\n        if len(name) > 2:\n            raise ValueError("long")\n'
+        "a raise a handler may catch": ('    try:\n        if len(name) > 2:\n            raise error\n'
                                         '        ctx.set("name", name)\n    except ValueError:\n        pass\n    return name\n',
-                                        ['app.py:13 `raise ValueError("long")`', 'app.py:17 `return name`']),
+                                        ['app.py:13 `raise error`', 'app.py:17 `return name`']),
     }
     for what, (body, places) in bodies.items():
         (tmp_path / "app.py").write_text(head + body)
@@ -654,6 +654,24 @@ def test_a_570_on_the_output_with_several_ways_out_there_names_them_all_and_no_l
         assert undecided.startswith("the current code returns before journal index 2"), undecided
         if "catch" not in what:
             assert f"it may end there at {places[0]} or {places[1]}, which the journal does not decide" in undecided, (what, undecided)
-        else:  # (rea does not match handlers to exceptions: the code may go on in one)
+        else:  # (rea cannot tell what `error` holds: the code may go on in the handler)
             assert (f"it may end there at {places[0]}, {places[1]}, but a handler of the `try` around app.py:13 may catch "
                     "what it raises, and the code go on") in undecided, (what, undecided)
+
+
+def test_a_570_on_the_output_past_a_raise_its_try_catches_names_where_the_code_ends(capsys, monkeypatch, tmp_path):
+    """A `raise ValueError` inside `try: ... except ValueError:` does not end the handler: the
+    code goes on past the `try`, to the one `return` at the index, which rea names (it listed
+    the `raise` as a way out and gave no line)."""
+    (tmp_path / "app.py").write_text(
+        'import restate\n\nsvc = restate.VirtualObject("P169_early_return_widened")\n\n\n@svc.handler()\n'
+        'async def go(ctx: restate.ObjectContext, name: str) -> str:\n'
+        '    first, resumed = ctx.awakeable(type_hint=str)\n'
+        '    await ctx.run_typed("publish", lambda: first)\n'
+        '    await resumed\n'
+        '    try:\n        if len(name) > 2:\n            raise ValueError("long")\n'
+        '        ctx.set("name", name)\n    except (KeyError, ValueError):\n        pass\n    return name\n')
+    code, data, err = explain(capsys, monkeypatch, str(tmp_path / "app.py"), "--format", "json",
+                              "--message", sample("p169_early_return_widened.server_log.txt"))
+    assert code == 0, err
+    assert (data["line"], data["code"], data["index"], data["ends"]) == (f"{tmp_path / 'app.py'}:17", "return name", 2, True), data
