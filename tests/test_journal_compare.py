@@ -2037,6 +2037,63 @@ def test_a_raise_inside_a_try_goes_where_python_sends_it():
     assert checked == len(cases) + 1 == 19
 
 
+def test_a_condition_spelled_the_other_way_round_decides_alike():
+    """Two spellings of one test decide alike: `not x` with its arms the other way round, a
+    guard clause for the `if` it replaced, `is not`/`not in`/`!=` for `is`/`in`/`==`, and a
+    comparison with its operands swapped. rea read each as a new condition and said breaking
+    "along a way that depends on" it. A test that does change still does. Counts the cases."""
+    after = 'ctx.set("c", 3)\n'
+    same = [  # (v1, v2): one handler, refactored
+        ('if len(req) > 3:\n    ctx.set("a", 1)\nelse:\n    ctx.set("b", 2)\n',
+         'if not len(req) > 3:\n    ctx.set("b", 2)\nelse:\n    ctx.set("a", 1)\n'),
+        ('if req:\n    ctx.set("a", 1)\n' + after, 'if not req:\n    ctx.set("c", 3)\n    return "ok"\nctx.set("a", 1)\n' + after),
+        ('if len(req) > 3:\n    ctx.set("a", 1)\n', 'if 3 < len(req):\n    ctx.set("a", 1)\n'),
+        ('if len(req) >= 3:\n    ctx.set("a", 1)\n', 'if 3 <= len(req):\n    ctx.set("a", 1)\n'),
+        ('v = await ctx.get("v")\nif v is None:\n    ctx.set("a", 1)\nelse:\n    ctx.set("b", 2)\n',
+         'v = await ctx.get("v")\nif v is not None:\n    ctx.set("b", 2)\nelse:\n    ctx.set("a", 1)\n'),
+        ('if "x" in req:\n    ctx.set("a", 1)\n', 'if "x" not in req:\n    pass\nelse:\n    ctx.set("a", 1)\n'),
+        ('if req == "x":\n    ctx.set("a", 1)\n' + after, 'if req != "x":\n    ctx.set("c", 3)\n    return "ok"\nctx.set("a", 1)\n' + after),
+        ('if not not req:\n    ctx.set("a", 1)\n', 'if req:\n    ctx.set("a", 1)\n'),
+        ('ctx.set("a", 1 if req else 2)\n', 'ctx.set("a", 2 if not req else 1)\n'),
+        ('v = await ctx.get("v")\nassert v is not None, "no v"\nctx.set("a", v)\n',
+         'v = await ctx.get("v")\nif v is None:\n    raise AssertionError("no v")\nctx.set("a", v)\n'),
+    ]
+    changed = [  # the test itself changed: a break (`not req` for `req` decides the other way, for certain)
+        ('if req:\n    ctx.set("a", 1)\n' + after, 'if not req:\n    ctx.set("a", 1)\n' + after),
+        ('if len(req) > 3:\n    ctx.set("a", 1)\n', 'if 3 > len(req):\n    ctx.set("a", 1)\n'),
+        ('if req == "x":\n    ctx.set("a", 1)\n', 'if req != "x":\n    ctx.set("a", 1)\n'),
+    ]
+    checked = 0
+    for v1, v2 in same:
+        for old, new in ((v1, v2), (v2, v1)):
+            d = obj_verdict(old, new)
+            assert d.verdict is Verdict.COMPATIBLE, (old, new, d.reason)
+            checked += 1
+    for v1, v2 in changed:
+        d = obj_verdict(v1, v2)
+        assert d.verdict is Verdict.BREAKING, (v1, v2, d.reason)
+        checked += 1
+    # the reason shows the test as written, not as rea reads it
+    d = obj_verdict('ctx.set("a", 1)\n' + after, 'if not req:\n    return "ok"\nctx.set("a", 1)\n' + after)
+    assert d.verdict is Verdict.BREAKING and "depends on `not req`" in d.reason, d.reason
+    assert checked == 2 * len(same) + len(changed) == 23
+
+
+def test_an_if_and_a_loop_on_the_same_test_are_two_conditions():
+    """`if items:` and `for item in items:` test the same value, but an `if` decides an arm and
+    a loop whether it iterates again: a step added under `if items:` before the loop broke the
+    invocations that ran it, and rea, which kept the two decisions as one, said compatible."""
+    v1 = f'await process(ctx, req["items"])\n{RUN_A}'
+    before = PROCESS.replace("    out = []\n", '    if items:\n        await ctx.run("pre", lambda: 1)\n    out = []\n')
+    d = verdict(v1, v1, PROCESS, before)
+    assert d.verdict is Verdict.BREAKING, d.reason
+    assert d.reason.startswith("`ctx.run('step', lambda: item)` became `ctx.run('pre', lambda: 1)`"), d.reason
+    # a `while` on the test an `if` made: likewise
+    v1 = 'n = len(req)\nwhile n:\n    ctx.set("b", 2)\n    n -= 1\n'
+    d = obj_verdict(v1, v1.replace("while n:", 'if n:\n    ctx.set("pre", 1)\nwhile n:'))
+    assert d.verdict is Verdict.BREAKING and d.reason.startswith("`ctx.set('b', 2)` became `ctx.set('pre', 1)`"), d.reason
+
+
 def test_an_assert_is_read_as_the_raise_it_is():
     """`assert test, msg` runs as `if not test: raise AssertionError(msg)`: rea diff gives the
     two spellings the same verdict, whatever changed (it called a changed assert compatible,

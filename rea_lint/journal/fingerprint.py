@@ -42,6 +42,9 @@ __all__ = ["Defaulted", "Definition", "Fingerprinter", "Imported", "Passed", "cl
            "module_constant"]
 
 _MAX_DEPTH = 40
+_MIRRORED = {ast.Lt: ast.Gt, ast.Gt: ast.Lt, ast.LtE: ast.GtE, ast.GtE: ast.LtE, ast.Eq: ast.Eq, ast.NotEq: ast.NotEq,
+             ast.Is: ast.Is, ast.IsNot: ast.IsNot}
+"""A comparison's operator with its operands swapped (`a < b` is `b > a`)."""
 _LONG = 1024
 """A rendering longer than this is kept as its digest (`Fingerprinter._render`)."""
 _LITERAL_TYPES = (str, bytes, int, float, bool)
@@ -98,6 +101,26 @@ class Defaulted(Passed):
 
     def __new__(cls, constant: ast.Constant | None) -> "Defaulted":
         return super().__new__(cls, "\0default", constant)  # type: ignore[return-value]
+
+
+_NEGATED_OPS = {ast.IsNot: ast.Is, ast.NotIn: ast.In, ast.NotEq: ast.Eq}
+"""A comparison that is the negation of another (`x is not y` is `not x is y`, as Python defines
+it; `!=` of `==`, as every class that does not define both otherwise)."""
+
+
+def positive_test(test: ast.expr) -> tuple[ast.expr, bool]:
+    """A condition as the test it negates, if it does (`not x`, `x is not None`, `k not in d`,
+    `a != b`), and whether it does: two revisions that spell one test two ways decide alike."""
+    negated = False
+    while True:
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            test, negated = test.operand, not negated
+        elif isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _NEGATED_OPS:
+            # (a node of its own, in the place of the one it stands for: only fingerprinted and anchored)
+            test = ast.copy_location(ast.Compare(test.left, [_NEGATED_OPS[type(test.ops[0])]()], test.comparators), test)
+            negated = not negated
+        else:
+            return test, negated
 
 
 class Fingerprinter:
@@ -488,6 +511,18 @@ class Fingerprinter:
             kinds = self._kinds(node.args[1])
             if kinds is not None:  # (`isinstance(x, Order)`: which class, not its code)
                 return f"(Call {node.func.id} {self._render(node.args[0], depth + 1, stack)} K({kinds}))"
+        if isinstance(node, (ast.UnaryOp, ast.Compare)):
+            positive, negated = positive_test(node)
+            if negated:  # (`x is not None`, `not x is None`: one computation)
+                return f"(Not {self._render(positive, depth + 1, stack)})"
+        if isinstance(node, ast.IfExp):
+            positive, negated = positive_test(node.test)
+            if negated:  # (`b if not c else a` is `a if c else b`)
+                node = ast.IfExp(positive, node.orelse, node.body)
+        if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _MIRRORED and isinstance(node.left, ast.Constant) \
+                and not isinstance(node.comparators[0], ast.Constant):
+            # `3 < n` is `n > 3`: rendered with the constant on the right, as most code writes it
+            node = ast.Compare(node.comparators[0], [_MIRRORED[type(node.ops[0])]()], [node.left])
         if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.Is, ast.IsNot, ast.Eq, ast.NotEq)):
             tested = self._type_test(node.left, node.comparators[0]) or self._type_test(node.comparators[0], node.left)
             if tested is not None:  # (`type(x) is Order`)

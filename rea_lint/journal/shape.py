@@ -35,6 +35,7 @@ from rea_lint.journal.decoding import Decoding
 from rea_lint.journal.encoding import Writes
 from rea_lint.journal.code_names import name_digest, shared_directories
 from rea_lint.journal.fingerprint import (Defaulted, Definition, Fingerprinter, code_digest, code_reach, default_of, method_code, module_binding,
+                                          positive_test,
                                           module_constant)
 from rea_lint.journal.ops import Field, Op, OpKind
 from rea_lint.model import Function, Model, build_model, service_name, source_text
@@ -963,12 +964,23 @@ class _ShapeBuilder:
         if found is None:
             return branch
         tested, arm = found
+        if positive_test(stmt.test)[1]:  # (its branch has the arms the other way round: `_if`)
+            arm = 1 - arm
+        read = {n.id for n in ast.walk(tested) if isinstance(n, ast.Name)}
+        untouched = True
+        """No statement between names what the test reads (`items = rest`, `items.clear()`)."""
         for s, node in after:
-            if _is_empty(node):
-                continue
-            if isinstance(s, (ast.For, ast.AsyncFor)) and isinstance(node, Loop) and node.condition == self.fp.of(self._counted(tested)):
-                return replace(branch, nonempty=(node.condition, arm))
-            break
+            if isinstance(s, (ast.For, ast.AsyncFor)) and isinstance(node, Loop):
+                # the same value: its fingerprint, or its text where nothing between touches it (a local
+                # is fingerprinted by where it is read: its value in place, before the `if`, and as its
+                # assignments, past it)
+                if node.condition == _LOOP + self.fp.of(self._counted(tested)) or (
+                        untouched and ast.unparse(self._counted(s.iter)) == ast.unparse(tested)):  # (not `ast.dump`: a cycle)
+                    return replace(branch, nonempty=(node.condition, arm))
+                break
+            if not _is_empty(node):
+                break
+            untouched = untouched and not any(isinstance(n, ast.Name) and n.id in read for n in ast.walk(s))
         return branch
 
     def stmt(self, s: ast.stmt) -> Node:
@@ -982,19 +994,19 @@ class _ShapeBuilder:
             # `assert test, msg` runs as `if not test: raise AssertionError(msg)` (services run
             # without `python -O`): a test that changed changes where invocations end
             fail = _seq([self.expr(s.msg), self._exit("raise", s, ast.Name("AssertionError"))])
-            return _seq([self.expr(s.test), self.branch(s.test, s.lineno, [EMPTY, fail], anchored=(s.test, False))])
+            return _seq([self.expr(s.test), self._if(s.test, s.lineno, EMPTY, fail)])
         if isinstance(s, (ast.Break, ast.Continue)):
             return Jump("break" if isinstance(s, ast.Break) else "continue", s.lineno)
         if isinstance(s, ast.If):
             test = self.expr(s.test)
-            return _seq([test, self.branch(s.test, s.lineno, [self.block(s.body), self.block(s.orelse)], anchored=(s.test, False))])
+            return _seq([test, self._if(s.test, s.lineno, self.block(s.body), self.block(s.orelse))])
         if isinstance(s, (ast.For, ast.AsyncFor)):
             it = self.expr(s.iter)
             self._unbind_awakeables(s.target)
             body, orelse = self.block(s.body), self.block(s.orelse)
             if _is_empty(body) and _is_empty(orelse):
                 return it
-            return _seq([it, Loop(self.fp.of(self._counted(s.iter)), _text(s.iter), s.lineno, body, orelse, path=self.mod.path)])
+            return _seq([it, Loop(_LOOP + self.fp.of(self._counted(s.iter)), _text(s.iter), s.lineno, body, orelse, path=self.mod.path)])
         if isinstance(s, ast.While):
             test = self.expr(s.test)
             body, orelse = self.block(s.body), self.block(s.orelse)
@@ -1003,12 +1015,12 @@ class _ShapeBuilder:
                 # condition journals before the first iteration and after each one
                 if _continues(body):  # (a `continue` would skip the condition's operations)
                     return Unknown("a context call in a `while` condition whose body has a `continue`", self.mod.path, s.lineno, s.col_offset)
-                return _seq([test, Loop(self.fp.of_test(s.test), _text(s.test), s.lineno, _seq([body, test]), orelse, path=self.mod.path,
+                return _seq([test, Loop(_LOOP + self.fp.of_test(s.test), _text(s.test), s.lineno, _seq([body, test]), orelse, path=self.mod.path,
                                         anchor=self._anchor(s.test))])
             if _is_empty(body) and _is_empty(orelse):
                 return EMPTY
             endless = isinstance(s.test, ast.Constant) and bool(s.test.value)
-            return Loop(self.fp.of_test(s.test), _text(s.test), s.lineno, body, orelse, endless, self.mod.path,
+            return Loop(_LOOP + self.fp.of_test(s.test), _text(s.test), s.lineno, body, orelse, endless, self.mod.path,
                         None if endless else self._anchor(s.test))
         if isinstance(s, (ast.With, ast.AsyncWith)):
             items: list[Node] = []
@@ -1121,8 +1133,16 @@ class _ShapeBuilder:
                 else:
                     self.tainted.pop(t.id, None)
 
+    def _if(self, test: ast.expr, line: int, then: Node, orelse: Node) -> Node:
+        """`then` where ``test`` is true, else `orelse`, on its positive test (`fingerprint.positive_test`): `if
+        not x: A else: B` is `if x: B else: A`, and a guard clause (`if not req: return`) is
+        the `if req:` it replaced."""
+        positive, negated = positive_test(test)
+        arms = [orelse, then] if negated else [then, orelse]
+        return self.branch(positive, line, arms, anchored=(positive, False), text=_text(test))
+
     def branch(self, test: ast.AST, line: int, arms: list[Node], decided_by: ast.AST | None = None,
-               anchored: tuple[ast.expr, bool] | None = None) -> Node:
+               anchored: tuple[ast.expr, bool] | None = None, text: str | None = None) -> Node:
         """A choice among ``arms`` on ``test``; ``decided_by``: what decides it, if more than
         ``test`` (a `match` on its subject is decided by the subject and its cases' patterns and
         guards, not by what the cases do); ``anchored``: for two arms, the expression whose truth
@@ -1130,7 +1150,8 @@ class _ShapeBuilder:
         if all(_is_empty(a) for a in arms):
             return EMPTY
         anchor = self._anchor(*anchored) if anchored is not None and len(arms) == 2 else None
-        return Branch(self.fp.of(decided_by) if decided_by is not None else self.fp.of_test(test), _text(test), line, tuple(arms), self.mod.path, anchor)
+        return Branch(self.fp.of(decided_by) if decided_by is not None else self.fp.of_test(test), _text(test) if text is None else text, line,
+                      tuple(arms), self.mod.path, anchor)
 
     def _anchor(self, test: ast.expr, negated: bool = False) -> Anchor | None:
         """What a condition's truth is computed from, in journal entries (`Fingerprinter.anchored`;
@@ -1190,8 +1211,7 @@ class _ShapeBuilder:
             return self.call(node)
         if isinstance(node, ast.IfExp):
             test = self.expr(node.test)
-            return _seq([test, self.branch(node.test, node.lineno, [self.expr(node.body), self.expr(node.orelse)],
-                                           anchored=(node.test, False))])
+            return _seq([test, self._if(node.test, node.lineno, self.expr(node.body), self.expr(node.orelse))])
         if isinstance(node, ast.BoolOp):
             first = self.expr(node.values[0])
             rest = _seq([self.expr(v) for v in node.values[1:]])
@@ -1211,7 +1231,7 @@ class _ShapeBuilder:
             body = _seq(parts)
             if _is_empty(body):
                 return first
-            return _seq([first, Loop(self.fp.of(self._counted(node.generators[0].iter)), _text(node.generators[0].iter), node.lineno, body, EMPTY, path=self.mod.path)])
+            return _seq([first, Loop(_LOOP + self.fp.of(self._counted(node.generators[0].iter)), _text(node.generators[0].iter), node.lineno, body, EMPTY, path=self.mod.path)])
         return _seq([self.expr(child) for child in ast.iter_child_nodes(node) if isinstance(child, ast.AST)])
 
     def _uses_ctx(self, node: ast.AST, own: Iterable[str] = ()) -> bool:
@@ -2274,6 +2294,10 @@ def _len_of(node: ast.expr, len_shadowed: bool) -> ast.expr | None:
         return node.args[0]
     return None
 
+
+_LOOP = "loop:"
+"""Starts a loop's condition: decisions are kept by condition, and a loop's (iterate again, or
+stop) are not an `if`'s on the same test (`if items:` then `for item in items:`)."""
 
 def _text(node: ast.AST | None, limit: int = 60) -> str:
     return source_text(node, limit) if node is not None else ""
