@@ -2057,6 +2057,13 @@ def test_a_condition_spelled_the_other_way_round_decides_alike():
         ('ctx.set("a", 1 if req else 2)\n', 'ctx.set("a", 2 if not req else 1)\n'),
         ('v = await ctx.get("v")\nassert v is not None, "no v"\nctx.set("a", v)\n',
          'v = await ctx.get("v")\nif v is None:\n    raise AssertionError("no v")\nctx.set("a", v)\n'),
+        # nested `if`s collapsed into one (ruff's SIM102), and back
+        ('if len(req) > 1:\n    if req[0] == "a":\n        ctx.set("a", 1)\n' + after,
+         'if len(req) > 1 and req[0] == "a":\n    ctx.set("a", 1)\n' + after),
+        ('if req:\n    if not req.isdigit():\n        if req[0] == "a":\n            ctx.set("a", 1)\n' + after,
+         'if req and not req.isdigit() and req[0] == "a":\n    ctx.set("a", 1)\n' + after),
+        ('if not (req and req[0] == "a"):\n    ctx.set("b", 2)\nelse:\n    ctx.set("a", 1)\n' + after,
+         'if req and req[0] == "a":\n    ctx.set("a", 1)\nelse:\n    ctx.set("b", 2)\n' + after),
     ]
     changed = [  # the test itself changed: a break (`not req` for `req` decides the other way, for certain)
         ('if req:\n    ctx.set("a", 1)\n' + after, 'if not req:\n    ctx.set("a", 1)\n' + after),
@@ -2076,7 +2083,12 @@ def test_a_condition_spelled_the_other_way_round_decides_alike():
     # the reason shows the test as written, not as rea reads it
     d = obj_verdict('ctx.set("a", 1)\n' + after, 'if not req:\n    return "ok"\nctx.set("a", 1)\n' + after)
     assert d.verdict is Verdict.BREAKING and "depends on `not req`" in d.reason, d.reason
-    assert checked == 2 * len(same) + len(changed) == 23
+    # an `if` inside an `if` with an `else` is no `and`: the inner test still decides alone
+    nested_else = 'if req:\n    if req[0] == "a":\n        ctx.set("a", 1)\nelse:\n    ctx.set("b", 2)\n' + after
+    d = obj_verdict(nested_else, 'if req and req[0] == "a":\n    ctx.set("a", 1)\nelse:\n    ctx.set("b", 2)\n' + after)
+    assert d.verdict is Verdict.BREAKING, d.reason
+    checked += 1
+    assert checked == 2 * len(same) + len(changed) + 1 == 30
 
 
 def test_an_if_and_a_loop_on_the_same_test_are_two_conditions():

@@ -511,7 +511,8 @@ class Fingerprinter:
             kinds = self._kinds(node.args[1])
             if kinds is not None:  # (`isinstance(x, Order)`: which class, not its code)
                 return f"(Call {node.func.id} {self._render(node.args[0], depth + 1, stack)} K({kinds}))"
-        if isinstance(node, (ast.UnaryOp, ast.Compare)):
+        if (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not)) or (
+                isinstance(node, ast.Compare) and type(node.ops[0]) in _NEGATED_OPS and len(node.ops) == 1):
             positive, negated = positive_test(node)
             if negated:  # (`x is not None`, `not x is None`: one computation)
                 return f"(Not {self._render(positive, depth + 1, stack)})"

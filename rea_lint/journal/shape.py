@@ -961,8 +961,8 @@ class _ShapeBuilder:
         ran is one whose iterable was not empty, so the guard went the way a non-empty one
         goes (a container that yields something is true, and not None)."""
         found = _emptiness(stmt.test, self._shadowed("len"))
-        if found is None:
-            return branch
+        if found is None or (not stmt.orelse and len(stmt.body) == 1 and isinstance(stmt.body[0], ast.If) and not stmt.body[0].orelse):
+            return branch  # (`if items: if x:` may be one branch on `items and x`: `_collapsed`)
         tested, arm = found
         if positive_test(stmt.test)[1]:  # (its branch has the arms the other way round: `_if`)
             arm = 1 - arm
@@ -999,6 +999,12 @@ class _ShapeBuilder:
             return Jump("break" if isinstance(s, ast.Break) else "continue", s.lineno)
         if isinstance(s, ast.If):
             test = self.expr(s.test)
+            collapsed = self._collapsed(s) if _is_empty(test) else None
+            if collapsed is not None:
+                tests, innermost = collapsed
+                text = " and ".join(_text(t) for t in tests)
+                joined = ast.copy_location(ast.BoolOp(ast.And(), [v for t in tests for v in _conjuncts(t)]), s.test)
+                return self._if(joined, s.lineno, self.block(innermost), EMPTY, text=text if len(text) <= 60 else text[:57] + "...")
             return _seq([test, self._if(s.test, s.lineno, self.block(s.body), self.block(s.orelse))])
         if isinstance(s, (ast.For, ast.AsyncFor)):
             it = self.expr(s.iter)
@@ -1133,13 +1139,26 @@ class _ShapeBuilder:
                 else:
                     self.tainted.pop(t.id, None)
 
-    def _if(self, test: ast.expr, line: int, then: Node, orelse: Node) -> Node:
+    def _collapsed(self, s: ast.If) -> tuple[list[ast.expr], list[ast.stmt]] | None:
+        """The tests and innermost body of `if a:` whose whole body is `if b:`, neither with an
+        `else` (ruff's SIM102 makes it `if a and b:`), where the inner tests journal nothing:
+        one condition, as the `and` it is (None: not such an `if`)."""
+        tests, body = [s.test], s.body
+        while not s.orelse and len(body) == 1 and isinstance(body[0], ast.If) and not body[0].orelse:
+            s = body[0]
+            if not _is_empty(self.expr(s.test)):
+                break
+            tests.append(s.test)
+            body = s.body
+        return (tests, body) if len(tests) > 1 else None
+
+    def _if(self, test: ast.expr, line: int, then: Node, orelse: Node, text: str | None = None) -> Node:
         """`then` where ``test`` is true, else `orelse`, on its positive test (`fingerprint.positive_test`): `if
         not x: A else: B` is `if x: B else: A`, and a guard clause (`if not req: return`) is
         the `if req:` it replaced."""
         positive, negated = positive_test(test)
         arms = [orelse, then] if negated else [then, orelse]
-        return self.branch(positive, line, arms, anchored=(positive, False), text=_text(test))
+        return self.branch(positive, line, arms, anchored=(positive, False), text=_text(test) if text is None else text)
 
     def branch(self, test: ast.AST, line: int, arms: list[Node], decided_by: ast.AST | None = None,
                anchored: tuple[ast.expr, bool] | None = None, text: str | None = None) -> Node:
@@ -2293,6 +2312,11 @@ def _len_of(node: ast.expr, len_shadowed: bool) -> ast.expr | None:
             and len(node.args) == 1 and not node.keywords and not isinstance(node.args[0], ast.Starred)):
         return node.args[0]
     return None
+
+
+def _conjuncts(test: ast.expr) -> list[ast.expr]:
+    """`a and b` as [a, b]; any other test as itself."""
+    return list(test.values) if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
 
 
 _LOOP = "loop:"
