@@ -2057,6 +2057,8 @@ def test_a_condition_spelled_the_other_way_round_decides_alike():
         ('ctx.set("a", 1 if req else 2)\n', 'ctx.set("a", 2 if not req else 1)\n'),
         ('v = await ctx.get("v")\nassert v is not None, "no v"\nctx.set("a", v)\n',
          'v = await ctx.get("v")\nif v is None:\n    raise AssertionError("no v")\nctx.set("a", v)\n'),
+        # a local bound in the test (`:=`) computes what it is bound to
+        ('n = len(req)\nif n > 3:\n    ctx.set("a", 1)\n' + after, 'if (n := len(req)) > 3:\n    ctx.set("a", 1)\n' + after),
         # nested `if`s collapsed into one (ruff's SIM102), and back
         ('if len(req) > 1:\n    if req[0] == "a":\n        ctx.set("a", 1)\n' + after,
          'if len(req) > 1 and req[0] == "a":\n    ctx.set("a", 1)\n' + after),
@@ -2088,7 +2090,7 @@ def test_a_condition_spelled_the_other_way_round_decides_alike():
     d = obj_verdict(nested_else, 'if req and req[0] == "a":\n    ctx.set("a", 1)\nelse:\n    ctx.set("b", 2)\n' + after)
     assert d.verdict is Verdict.BREAKING, d.reason
     checked += 1
-    assert checked == 2 * len(same) + len(changed) + 1 == 30
+    assert checked == 2 * len(same) + len(changed) + 1 == 32
 
 
 def test_an_if_and_a_loop_on_the_same_test_are_two_conditions():

@@ -516,6 +516,8 @@ class Fingerprinter:
             positive, negated = positive_test(node)
             if negated:  # (`x is not None`, `not x is None`: one computation)
                 return f"(Not {self._render(positive, depth + 1, stack)})"
+        if isinstance(node, ast.NamedExpr):  # (`(n := len(x)) > 3` computes `len(x) > 3`)
+            return self._render(node.value, depth, stack, reading)
         if isinstance(node, ast.IfExp):
             positive, negated = positive_test(node.test)
             if negated:  # (`b if not c else a` is `a if c else b`)
