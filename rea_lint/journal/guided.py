@@ -4,8 +4,9 @@ Enumerating every path of the new code and pairing each with every old path grow
 product of their branches (eight independent `if`s are 256 paths a side). Instead, the new
 shape is walked depth-first along one old path: a branch whose condition the old path
 decided (same fingerprint, same occurrence) takes the same arm, any other branch forks, an
-exception is raised exactly where the old path raised, and a walk stops at the first
-operation that differs from the recorded one, or once the whole recorded path has replayed.
+exception is raised exactly where the old path raised, a `raise` of the new code goes into
+the `except` that catches it (`catching`), and a walk stops at the first operation that
+differs from the recorded one, or once the whole recorded path has replayed.
 
 A guard on whether a `for` loop's iterable is empty, right before the loop (`if not items:
 return`), goes the way a non-empty iterable goes where the recorded path ran the loop.

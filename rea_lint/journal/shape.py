@@ -2323,6 +2323,7 @@ _LOOP = "loop:"
 """Starts a loop's condition: decisions are kept by condition, and a loop's (iterate again, or
 stop) are not an `if`'s on the same test (`if items:` then `for item in items:`)."""
 
+
 def _text(node: ast.AST | None, limit: int = 60) -> str:
     return source_text(node, limit) if node is not None else ""
 
