@@ -2059,6 +2059,11 @@ def test_a_condition_spelled_the_other_way_round_decides_alike():
          'v = await ctx.get("v")\nif v is None:\n    raise AssertionError("no v")\nctx.set("a", v)\n'),
         # a local bound in the test (`:=`) computes what it is bound to
         ('n = len(req)\nif n > 3:\n    ctx.set("a", 1)\n' + after, 'if (n := len(req)) > 3:\n    ctx.set("a", 1)\n' + after),
+        # an `if`/`elif` chain on literals as the `match` it became
+        ('if req == "a":\n    ctx.set("a", 1)\nelif req == "b":\n    ctx.set("b", 2)\nelse:\n    ctx.set("c", 3)\n' + after,
+         'match req:\n    case "a":\n        ctx.set("a", 1)\n    case "b":\n        ctx.set("b", 2)\n    case _:\n        ctx.set("c", 3)\n' + after),
+        ('v = await ctx.get("v")\nif v is None:\n    ctx.set("a", 1)\n' + after,
+         'v = await ctx.get("v")\nmatch v:\n    case None:\n        ctx.set("a", 1)\n' + after),
         # nested `if`s collapsed into one (ruff's SIM102), and back
         ('if len(req) > 1:\n    if req[0] == "a":\n        ctx.set("a", 1)\n' + after,
          'if len(req) > 1 and req[0] == "a":\n    ctx.set("a", 1)\n' + after),
@@ -2068,6 +2073,8 @@ def test_a_condition_spelled_the_other_way_round_decides_alike():
          'if req and req[0] == "a":\n    ctx.set("a", 1)\nelse:\n    ctx.set("b", 2)\n' + after),
     ]
     changed = [  # the test itself changed: a break (`not req` for `req` decides the other way, for certain)
+        ('if req == "a":\n    ctx.set("a", 1)\nelif req == "b":\n    ctx.set("b", 2)\n' + after,
+         'match req:\n    case "b":\n        ctx.set("a", 1)\n    case "a":\n        ctx.set("b", 2)\n' + after),
         ('if req:\n    ctx.set("a", 1)\n' + after, 'if not req:\n    ctx.set("a", 1)\n' + after),
         ('if len(req) > 3:\n    ctx.set("a", 1)\n', 'if 3 > len(req):\n    ctx.set("a", 1)\n'),
         ('if req == "x":\n    ctx.set("a", 1)\n', 'if req != "x":\n    ctx.set("a", 1)\n'),
@@ -2090,7 +2097,7 @@ def test_a_condition_spelled_the_other_way_round_decides_alike():
     d = obj_verdict(nested_else, 'if req and req[0] == "a":\n    ctx.set("a", 1)\nelse:\n    ctx.set("b", 2)\n' + after)
     assert d.verdict is Verdict.BREAKING, d.reason
     checked += 1
-    assert checked == 2 * len(same) + len(changed) + 1 == 32
+    assert checked == 2 * len(same) + len(changed) + 1 == 37
 
 
 def test_an_if_and_a_loop_on_the_same_test_are_two_conditions():

@@ -1052,6 +1052,9 @@ class _ShapeBuilder:
             return Try(body, handlers, orelse, final, s.lineno, clauses)
         if isinstance(s, ast.Match):
             subject = self.expr(s.subject)
+            chain = self._match_chain(s)
+            if chain is not None:
+                return _seq([subject, chain])
             arms = [self.block(c.body) for c in s.cases]
             last = s.cases[-1].pattern if s.cases else None
             if not (isinstance(last, ast.MatchAs) and last.pattern is None and s.cases[-1].guard is None):
@@ -1138,6 +1141,39 @@ class _ShapeBuilder:
                     self.tainted[t.id] = _text(value)
                 else:
                     self.tainted.pop(t.id, None)
+
+    def _match_chain(self, s: ast.Match) -> Node | None:
+        """A `match` on a name whose cases are literals (`case "a":`, `case Status.NEW:`, `case
+        None:`), none guarded, the last maybe `case _:`: the `if`/`elif` chain of `==` (`is`)
+        tests it is (the `if` chain it replaced, or back, decides alike). None for any other."""
+        subject = s.subject
+        while isinstance(subject, ast.Attribute):
+            subject = subject.value
+        if not isinstance(subject, ast.Name) or not s.cases:
+            return None
+        tests: list[tuple[ast.expr, str] | None] = []
+        for k, case in enumerate(s.cases):
+            pattern = case.pattern
+            if case.guard is not None:
+                return None
+            op: ast.cmpop
+            if isinstance(pattern, ast.MatchValue):
+                op, value = ast.Eq(), pattern.value
+            elif isinstance(pattern, ast.MatchSingleton):
+                op, value = ast.Is(), ast.Constant(pattern.value)
+            elif isinstance(pattern, ast.MatchAs) and pattern.pattern is None and pattern.name is None and k == len(s.cases) - 1:
+                tests.append(None)  # `case _:`, the `else`
+                continue
+            else:
+                return None
+            test = ast.copy_location(ast.Compare(s.subject, [op], [value]), pattern)
+            written = _text(value) if isinstance(pattern, ast.MatchValue) else repr(pattern.value)
+            tests.append((test, f"{_text(s.subject)} {'==' if isinstance(op, ast.Eq) else 'is'} {written}"))
+        bodies = [self.block(case.body) for case in s.cases]  # (in order: a body's bindings are seen by the next)
+        node: Node = EMPTY
+        for found, body, case in reversed(list(zip(tests, bodies, s.cases))):
+            node = body if found is None else self._if(found[0], case.pattern.lineno, body, node, text=found[1])
+        return node
 
     def _collapsed(self, s: ast.If) -> tuple[list[ast.expr], list[ast.stmt]] | None:
         """The tests and innermost body of `if a:` whose whole body is `if b:`, neither with an
