@@ -266,10 +266,12 @@ def same_shape(a: Node, b: Node) -> bool:
     return first_difference(a, b) is None
 
 
-def _order(d: Divergence) -> tuple[int, bool, int]:
+def _order(d: Divergence) -> tuple[int, bool, bool, int]:
     """Earliest first: by journal index (inexact ones last), then one that depends on no
-    undecided condition, then by the old line."""
-    return (d.index if d.index is not None else 1 << 30, bool(d.assuming), d.old.line if d.old is not None else 0)
+    undecided condition, then one along a way an invocation can still be waiting on (a
+    suspension point past it: an invocation in flight is suspended somewhere, and `states`
+    names where), then by the old line."""
+    return (d.index if d.index is not None else 1 << 30, bool(d.assuming), d.suspended_at is None, d.old.line if d.old is not None else 0)
 
 
 def ending(exit: Exit | None) -> str:
