@@ -1579,6 +1579,11 @@ def source_text(node: ast.AST, limit: int = 60) -> str:
         return "<expression>"
     if _SPACED_LAMBDA and "lambda :" in text and any(type(n) is ast.Lambda for n in ast.walk(node)):
         text = text.replace("lambda :", "lambda:")  # as 3.11 on writes it, and as people do
+    return shorten(text, limit)
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """``text`` cut to ``limit`` characters, ending in `...` where cut (for messages)."""
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

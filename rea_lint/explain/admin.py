@@ -31,6 +31,7 @@ from rea_lint.explain.message import (
     parse_message,
     set_target,
 )
+from rea_lint.model import shorten
 
 __all__ = ["AdminError", "RecordedEntry", "fetch_invocation"]
 
@@ -200,8 +201,7 @@ class _Row:
 
 
 def _short(value: object) -> str:
-    text = json.dumps(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return shorten(json.dumps(value))
 
 
 def fetch_invocation(admin_url: str, invocation_id: str, timeout: float = 10.0) -> tuple[Mismatch, list[RecordedEntry]]:

@@ -18,9 +18,10 @@ from __future__ import annotations
 import ast
 import builtins
 from dataclasses import dataclass
+from functools import cache
 from typing import Callable, Optional
 
-from rea_lint.model import RESTATE_ROOTS, Function, Model
+from rea_lint.model import RESTATE_ROOTS, Function, Model, shorten
 
 __all__ = ["CATCHES", "MAY", "MISSES", "Catch", "Raised", "catch_of", "catches", "raised_by"]
 
@@ -91,8 +92,7 @@ def catch_of(model: Model, path: str, fn: Function | None, handler: ast.ExceptHa
     kind = handler.type
     names = () if kind is None else kind.elts if isinstance(kind, ast.Tuple) else (kind,)
     text = "except" if kind is None else f"except {ast.unparse(kind)}"
-    return Catch(tuple(_identity(model, path, fn, n, class_at)[0] for n in names), text if len(text) <= 60 else text[:57] + "...",
-                 handler.lineno, path)
+    return Catch(tuple(_identity(model, path, fn, n, class_at)[0] for n in names), shorten(text), handler.lineno, path)
 
 
 def raised_by(model: Model, path: str, fn: Function | None, exc: ast.expr | None, class_at: ClassAt) -> Raised | None:
@@ -150,6 +150,7 @@ def _identity(model: Model, path: str, fn: Function | None, name: ast.expr,
     return f"{found[2]}:{found[1].lineno}", found
 
 
+@cache
 def _known(qual: str) -> str | None:
     """The identity of a builtin exception or one of restate-sdk's, by its qualified name."""
     if qual.startswith("builtins."):
@@ -162,6 +163,7 @@ def _known(qual: str) -> str | None:
     return None
 
 
+@cache
 def _ancestors(identity: str) -> frozenset[str] | None:
     """Every ancestor of a builtin exception or one of restate-sdk's (None: a project class)."""
     if identity.startswith("builtins."):

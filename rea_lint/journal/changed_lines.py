@@ -22,7 +22,7 @@ import ast
 import weakref
 from typing import Dict, Mapping, Tuple
 
-from rea_lint.model import source_text
+from rea_lint.model import shorten, source_text
 
 __all__ = ["Place", "Trail", "changed_lines", "statement_text"]
 
@@ -124,4 +124,4 @@ def statement_text(node: ast.AST, limit: int = 60) -> str:
             source_text(i.context_expr, limit) + (f" as {source_text(i.optional_vars, limit)}" if i.optional_vars else "") for i in node.items)
     else:
         return source_text(node, limit)
-    return head if len(head) <= limit else head[: limit - 3] + "..."
+    return shorten(head, limit)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Iterator, Union
 
-from rea_lint.journal.catching import CATCHES, MAY, MISSES, catches
+from rea_lint.journal.catching import CATCHES, MISSES, catches
 from rea_lint.journal.decoding import decode_break, held_break
 from rea_lint.journal.changed_lines import changed_lines
 from rea_lint.journal.code_names import code_names
@@ -588,16 +588,14 @@ def _thrown(exit: Exit, rest: tuple[_Item, ...], doubts: bool) -> list[tuple[_It
     after = rest[j + 1 :]
     ways: list[tuple[_Item, ...]] = []
     doubt = ""
-    clauses = node.catches or (None,) * len(node.handlers)
-    for handler, clause in zip(node.handlers, clauses):
-        caught = catches(clause, exit.raised) if clause is not None else MAY
+    for handler, clause in zip(node.handlers, node.catches):
+        caught = catches(clause, exit.raised)
         if caught == MISSES:
             continue
         ways.append((handler, node.final, *after))
         if caught == CATCHES:
             return ways
-        if not doubt:
-            doubt = f"`{clause.text}` ({clause.where()})" if clause is not None else "a handler of its `try`"
+        doubt = doubt or f"`{clause.text}` ({clause.where()})"
     if doubts and doubt and not exit.doubt:
         exit = replace(exit, doubt=doubt)
     ways.append((node.final, exit, *after) if node.final != EMPTY else (exit, *after))

@@ -89,7 +89,7 @@ is index 1. A cancel is a `SendSignal` command carrying the cancel signal."""
 
 SUSPENDING = frozenset({OpKind.CALL, OpKind.SLEEP, OpKind.GET_PROMISE, OpKind.ATTACH_INVOCATION, OpKind.RUN, OpKind.GET_STATE, OpKind.STATE_KEYS, OpKind.PEEK_PROMISE})
 """Operations an invocation can be suspended (or retried) at: the ones awaited for a result
-(and a `WAIT`, which journals nothing)."""
+(a `WAIT`, which journals nothing, is a stop of its own: `guided._stops`)."""
 
 COMPARED_FIELDS: Mapping[OpKind, tuple[str, ...]] = {
     OpKind.RUN: ("name",),

@@ -38,7 +38,7 @@ from rea_lint.journal.fingerprint import (Defaulted, Definition, Fingerprinter, 
                                           positive_test,
                                           module_constant)
 from rea_lint.journal.ops import Field, Op, OpKind
-from rea_lint.model import Function, Model, build_model, service_name, source_text
+from rea_lint.model import Function, Model, build_model, service_name, shorten, source_text
 from rea_lint.names import ImportMap, dotted
 from rea_lint.prefilter import may_define_handlers
 from rea_lint.project import _Resolver, import_roots, package_of, relative_import
@@ -158,8 +158,8 @@ class Try:
     final: "Node"
     line: int
     catches: tuple[Catch, ...] = field(default=(), compare=False)
-    """What each handler's `except` names (`catching.Catch`), in order: which one a `raise`
-    in ``body`` goes to. None at all: the handlers' clauses are not known (each may catch)."""
+    """What each handler's `except` names (`catching.Catch`), one per handler, in order: which
+    one a `raise` in ``body`` goes to."""
 
 
 @dataclass(frozen=True)
@@ -207,7 +207,7 @@ class Exit:
         col, end_line, end_col = self.span
         line = lines[self.line - 1].encode()  # (the parser's columns count UTF-8 bytes)
         text = (line[col:end_col] if end_line == self.line else line[col:].rstrip() + b" ...").decode(errors="replace")
-        return text if len(text) <= 60 else text[:57] + "..."
+        return shorten(text)
 
 
 @dataclass(frozen=True)
@@ -1004,7 +1004,7 @@ class _ShapeBuilder:
                 tests, innermost = collapsed
                 text = " and ".join(_text(t) for t in tests)
                 joined = ast.copy_location(ast.BoolOp(ast.And(), [v for t in tests for v in _conjuncts(t)]), s.test)
-                return self._if(joined, s.lineno, self.block(innermost), EMPTY, text=text if len(text) <= 60 else text[:57] + "...")
+                return self._if(joined, s.lineno, self.block(innermost), EMPTY, text=shorten(text))
             return _seq([test, self._if(s.test, s.lineno, self.block(s.body), self.block(s.orelse))])
         if isinstance(s, (ast.For, ast.AsyncFor)):
             it = self.expr(s.iter)
