@@ -48,11 +48,12 @@ class IoInHandler(CallRule):
             yield from super().detect(model, nodes)
             return
         kinds = _Kinds(model, nodes, factories)
-        call_target = model.call_target
+        # the I/O calls by name, from the shared grouping: no call is qualified again
+        resolved, by_qual = qualified_calls(model, nodes)
+        direct = {id(resolved[i][0]) for q in by_qual if q in IO_CALLS or q in extra for i in by_qual[q]}
         for fn_calls, fn in segments(model, nodes, ast.Call):
             for call in fn_calls:
-                qual = call_target(call, fn)
-                if qual is not None and (qual in IO_CALLS or qual in extra):
+                if direct and id(call) in direct:
                     yield call, fn, call_name(call)
                     continue
                 func = call.func
