@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--stdlib-every", type=int, help="corpus (b): every k-th stdlib file (default 6; smoke 150)")
     p.add_argument("--rounds", type=int, help="alternating rounds per ratio (default 3; smoke 1)")
     p.add_argument("--mypy-modules", type=int, help="modules of corpus (a) mypy checks (default 150; smoke 5)")
-    p.add_argument("--runtime-seconds", type=float, help="seconds per side per round of the server benchmark (default 4; smoke 0.5)")
+    p.add_argument("--runtime-seconds", type=float, help="seconds per app per round of the server benchmark, which serves its apps at once for the time two apps taking turns would take (default 4; smoke 0.5)")
     p.add_argument("--scale", type=_sizes, help="comma-separated project sizes (modules) of the scale section "
                    "(default 1000,5000,20000: an idle machine needs about 15 minutes; smoke 20,40)")
     p.add_argument("--scale-flake8-upto", type=int, metavar="N",

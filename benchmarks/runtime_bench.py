@@ -1,20 +1,22 @@
 """The runtime section: guarded vs raw handlers on a real restate-server, and guard micro-costs.
 
 Server: one restate-server (``rea_runtime.testing.RestateServer``: the harness's Docker-free
-server) and two deployments, each served by hypercorn in its *own* process: the raw app never
+server) and three deployments, each served by hypercorn in its *own* process: the raw app never
 imports rea_runtime, so its process pays nothing for the guards, exactly like a service that
-does not use rea. Both apps run the same Virtual Object handler (state read, a run action,
-state write); the raw one on ``restate.VirtualObject``, the guarded one on
-``rea_runtime.VirtualObject`` (policy ``warn``). A closed-loop load generator (httpx,
-N concurrent clients, one object key each) drives one side for a short window, then the other,
-in many interleaved rounds (the order alternates, raw-guarded then guarded-raw, so a drift in
-the machine's load falls on both sides alike); throughput and latency are per side, the ratio
-is the median of the per-round guarded/raw throughput ratios. On 2 shared cores one window's
-throughput moves by +-15% with the neighbours (two identical raw apps measured the same way
-give per-round ratios of 0.84-1.17), so the rounds are many and short rather than few and long.
-The app processes' CPU per invocation is read from the kernel's per-thread scheduler clock
-(/proc/PID/task/*/schedstat, nanoseconds; /proc/PID/stat counts 10 ms ticks, a few percent of a
-window's CPU).
+does not use rea. The apps run the same Virtual Object handler (state read, a run action,
+state write): the raw one and a second raw one, the control, on ``restate.VirtualObject``, the
+guarded one on ``rea_runtime.VirtualObject`` (policy ``warn``). A closed-loop load generator
+(httpx, N concurrent clients per app, one object key each) drives all three apps at once, in
+many short windows: the neighbours of a shared machine, and restate-server's own pauses, fall
+on every app alike within a window, which taking turns cannot give (one app's window then
+measures a stall the other's missed: the last run that took turns gave per-round ratios from
+0.13 to 1.06). Each window starts another app's clients first (the first to send gets ahead).
+The throughput ratio is the median over the windows of the guarded app's invocations over the
+raw app's; the control's, over the same raw app's, is what the measure gives between two
+identical apps: its own spread, read beside the guards' figure. A request that gets no answer
+in 30 s counts as an error of its app (restate-server on 2 shared cores stalls now and then). The app processes' CPU per invocation is read
+from the kernel's per-thread scheduler clock (/proc/PID/task/*/schedstat, nanoseconds;
+/proc/PID/stat counts 10 ms ticks, a few percent of a window's CPU).
 
 Micro-benchmarks run in a separate process (the guards patch the stdlib process-wide):
 the extra time a guarded stdlib function (``time.time`` ...) costs when no handler runs, and the
@@ -55,15 +57,19 @@ def _one() -> int:
     return 1
 
 
+SERVICES = {"raw": "BenchRaw", "control": "BenchRawControl", "guarded": "BenchGuarded"}
+"""The apps measured at once, by kind: the control is a second raw app (see the module doc)."""
+
+
 def build_app(kind: str) -> Any:
     import restate
 
     if kind == "guarded":
         import rea_runtime
 
-        obj = rea_runtime.VirtualObject("BenchGuarded")
+        obj = rea_runtime.VirtualObject(SERVICES[kind])
     else:
-        obj = restate.VirtualObject("BenchRaw")
+        obj = restate.VirtualObject(SERVICES[kind])
 
     @obj.handler()
     async def add(ctx, n: int) -> int:  # type: ignore[no-untyped-def]  # ctx unannotated: no eval of a local import
@@ -130,7 +136,11 @@ async def _load(ingress: str, service: str, seconds: float, concurrency: int, ta
         path = f"/{service}/{tag}-{i}/add"
         while time.perf_counter() < deadline:
             t0 = time.perf_counter()
-            resp = await client.post(path, content=b"1", headers={"content-type": "application/json"})
+            try:
+                resp = await client.post(path, content=b"1", headers={"content-type": "application/json"})
+            except httpx.TransportError:  # a timeout or a dropped connection: an error of this app's count
+                errors += 1
+                continue
             if resp.status_code == 200:
                 latencies.append(time.perf_counter() - t0)
             else:
@@ -145,55 +155,66 @@ async def _load(ingress: str, service: str, seconds: float, concurrency: int, ta
 
 
 CONCURRENCY = 64
-"""Concurrent invocations in flight (issue 18: p99 guarded vs raw under at least 50)."""
+"""Concurrent invocations in flight per app (issue 18: p99 guarded vs raw under at least 50)."""
 
 WINDOW_S = 1.5
-"""Seconds per side per round: the benchmark's measured time per side (seconds x rounds) is
-cut into windows this long, each of ~100 invocations or more on an idle machine."""
+"""Seconds per window: the benchmark's measured time is cut into windows this long, in each of
+which every app serves ~100 invocations or more on an idle machine."""
 
 
 def windows(seconds: float, rounds: int) -> tuple[int, float]:
-    """(rounds, seconds per side per round) for a measured time of ``seconds x rounds`` per side."""
-    total = seconds * rounds
+    """(windows, seconds each) for ``rounds`` rounds of ``seconds`` per app, as the benchmark took
+    them in turns: the apps now run at once, for the time the turns of two apps took."""
+    total = 2 * seconds * rounds
     n = max(rounds, int(total / WINDOW_S))
     return n, total / n
 
 
 def server_throughput(seconds: float, rounds: int, concurrency: int = CONCURRENCY) -> dict[str, Any]:
+    """Every app of `SERVICES` under ``concurrency`` clients of its own, all at once, in
+    ``rounds`` windows of ``seconds``: per app and window, invocations, CPU and latencies."""
     from rea_runtime.testing import RestateServer
 
     server = RestateServer().start()
     procs: list[subprocess.Popen[bytes]] = []
     try:
         pids = {}
-        for kind in ("raw", "guarded"):
+        for kind in SERVICES:
             proc, url = _start_app(kind)
             procs.append(proc)
             server.register(url)
             pids[kind] = proc.pid
-        services = {"raw": "BenchRaw", "guarded": "BenchGuarded"}
-        result: dict[str, Any] = {k: {"throughput": [], "latencies": [], "errors": 0, "cpu_per_inv": [],
+        result: dict[str, Any] = {k: {"throughput": [], "counts": [], "latencies": [], "errors": 0, "cpu_per_inv": [],
                                       "cpu": 0.0, "invocations": 0, "p50_rounds": [], "p99_rounds": []}
-                                  for k in services}
+                                  for k in SERVICES}
 
         async def drive() -> None:
-            for kind, svc in services.items():  # warm-up: connections, registration, JIT-less caches
-                await _load(server.ingress_url, svc, min(1.0, seconds / 2), concurrency, "warm")
+            # warm-up: connections, registration, JIT-less caches
+            await asyncio.gather(*(_load(server.ingress_url, svc, min(1.0, seconds / 2), concurrency, "warm")
+                                   for svc in SERVICES.values()))
+            kinds = list(SERVICES)
             for r in range(rounds):
-                order = list(services.items())
-                for kind, svc in (order if r % 2 == 0 else order[::-1]):  # A B B A A B ...
-                    t0, c0 = time.perf_counter(), _proc_cpu(pids[kind])
-                    n, lat, errors = await _load(server.ingress_url, svc, seconds, concurrency, f"r{r}")
-                    result[kind]["throughput"].append(n / (time.perf_counter() - t0))
-                    cpu = _proc_cpu(pids[kind]) - c0
-                    result[kind]["cpu"] += cpu
-                    result[kind]["invocations"] += n
+                # the app whose clients start first sends first, and gets ahead: each window
+                # starts another one first
+                order = kinds[r % len(kinds):] + kinds[:r % len(kinds)]
+                cpu0 = {kind: _proc_cpu(pid) for kind, pid in pids.items()}
+                t0 = time.perf_counter()
+                loads = await asyncio.gather(*(_load(server.ingress_url, SERVICES[kind], seconds, concurrency, f"r{r}")
+                                               for kind in order))
+                elapsed = time.perf_counter() - t0
+                for kind, (n, lat, errors) in zip(order, loads):
+                    side = result[kind]
+                    cpu = _proc_cpu(pids[kind]) - cpu0[kind]
+                    side["counts"].append(n)
+                    side["throughput"].append(n / elapsed)
+                    side["cpu"] += cpu
+                    side["invocations"] += n
                     if n:
-                        result[kind]["cpu_per_inv"].append(cpu / n)
-                    result[kind]["latencies"] += lat
-                    result[kind]["p50_rounds"].append(_pct(lat, 0.5))
-                    result[kind]["p99_rounds"].append(_pct(lat, 0.99))
-                    result[kind]["errors"] += errors
+                        side["cpu_per_inv"].append(cpu / n)
+                    side["latencies"] += lat
+                    side["p50_rounds"].append(_pct(lat, 0.5))
+                    side["p99_rounds"].append(_pct(lat, 0.99))
+                    side["errors"] += errors
 
         asyncio.run(drive())
         return result
@@ -225,6 +246,11 @@ def _proc_cpu(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _over(a: float, b: float) -> float:
+    """a / b, NaN where b is 0 or NaN (a kernel clock that could not be read)."""
+    return a / b if b else float("nan")
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -487,44 +513,54 @@ def bench_runtime(seconds: float, rounds: int, smoke: bool = False) -> Section:
     try:
         rounds, seconds = windows(seconds, rounds) if not smoke else (1, seconds)
         res = server_throughput(seconds, rounds)
-        raw, grd = res["raw"], res["guarded"]
-        ratios = [g / r for r, g in zip(raw["throughput"], grd["throughput"]) if r > 0]
-        thr.value = median(ratios)
-        if not ratios:
-            thr.reason = (f"no raw invocation completed in {seconds:g} s windows "
+        raw, grd, ctl = res["raw"], res["guarded"], res["control"]
+        # the apps served in the same windows: per window, the ratio of their invocations; the
+        # median over the windows, as one window can stall for seconds on 2 shared cores
+        ratios = [g / r for r, g in zip(raw["counts"], grd["counts"]) if r > 0]
+        control_ratios = [c / r for r, c in zip(raw["counts"], ctl["counts"]) if r > 0]
+        thr.value = median(ratios) if ratios else None
+        control = median(control_ratios) if control_ratios else None
+        if not raw["invocations"]:
+            thr.reason = (f"no raw invocation completed in {len(raw['counts'])} windows of {seconds:g} s "
                           f"({len(raw['latencies'])} raw, {len(grd['latencies'])} guarded): the machine was too loaded")
-        # CPU per invocation over all rounds of a side (total CPU / total invocations): a round's
+        # CPU per invocation over all windows of an app (total CPU / total invocations): a window's
         # own figure moves with the neighbours' cache pressure; the totals average it out
-        cpu_raw = raw["cpu"] / raw["invocations"] if raw["invocations"] else float("nan")
-        cpu_grd = grd["cpu"] / grd["invocations"] if grd["invocations"] else float("nan")
-        thr.how = (f"median of {len(ratios)} alternating rounds (raw-guarded, guarded-raw, ...) of {seconds:g} s per side, "
-                   f"{CONCURRENCY} concurrent clients "
-                   f"(per round: {', '.join(fmt(x, 3) for x in ratios)}). The app processes' CPU per invocation "
-                   f"gives {fmt(cpu_raw / cpu_grd if cpu_grd else float('nan'), 3)} as the ratio an app-bound "
-                   "deployment would see (restate-server and the load generator share the same 2 cores here).")
-        # The p99 ratio is the median of the rounds' ratios, as every ratio here: on 2 shared cores
-        # one round can stall for seconds, and a p99 over all rounds at once is then that stall's.
+        cpu = {k: (res[k]["cpu"] / res[k]["invocations"] if res[k]["invocations"] else float("nan")) for k in res}
+        cpu_raw, cpu_grd, cpu_ctl = cpu["raw"], cpu["guarded"], cpu["control"]
+        thr.how = (f"the median over {len(ratios)} windows of {seconds:g} s of the guarded app's invocations over the raw "
+                   f"app's, both served at once by the same restate-server, {CONCURRENCY} concurrent clients each "
+                   f"(per window: {', '.join(fmt(x, 3) for x in ratios)}; over all windows at once "
+                   f"{fmt(_over(grd['invocations'], raw['invocations']), 3)}). The control, a second raw app served in "
+                   f"the same windows, over the raw app: {fmt(control, 3)} (per window: "
+                   f"{', '.join(fmt(x, 3) for x in control_ratios)}), the spread of this measure between two "
+                   f"identical apps. The app processes' CPU per invocation gives {fmt(_over(cpu_raw, cpu_grd), 3)} as the "
+                   f"ratio an app-bound deployment would see ({fmt(_over(cpu_raw, cpu_ctl), 3)} for the control; "
+                   "restate-server and the load generator share the same 2 cores here).")
+        # The p99 ratio is the median of the windows' ratios: on 2 shared cores one window can stall
+        # for seconds, and a p99 over all windows at once is then that stall's.
         p99_rounds = [g / r for r, g in zip(raw["p99_rounds"], grd["p99_rounds"]) if r > 0]
         p99 = median(p99_rounds) if p99_rounds else None
         pooled_raw, pooled_grd = _pct(raw["latencies"], 0.99), _pct(grd["latencies"], 0.99)
         sec.rows += [
-            ["throughput (invocations/s, median of rounds)", fmt(median(raw["throughput"]), 1),
-             fmt(median(grd["throughput"]), 1), fmt(thr.value, 3), ""],
+            ["throughput (invocations/s, median of windows)", fmt(median(raw["throughput"]), 1),
+             fmt(median(grd["throughput"]), 1), fmt(thr.value, 3),
+             f"control (a second raw app) / raw: {fmt(control, 3)}"],
             ["latency p50 (ms)", fmt(_pct(raw["latencies"], 0.5) * 1e3), fmt(_pct(grd["latencies"], 0.5) * 1e3),
              fmt(_pct(grd["latencies"], 0.5) / _pct(raw["latencies"], 0.5), 3), ""],
-            ["latency p99 (ms, median of rounds)", fmt(median(raw["p99_rounds"]) * 1e3), fmt(median(grd["p99_rounds"]) * 1e3),
-             fmt(p99, 3), f"over all rounds at once: {fmt(pooled_raw * 1e3)} / {fmt(pooled_grd * 1e3)} ms"],
-            ["app process CPU per invocation (ms, all rounds)", fmt(cpu_raw * 1e3, 3), fmt(cpu_grd * 1e3, 3),
-             fmt(cpu_grd / cpu_raw, 3) if cpu_raw else "n/a", f"{(cpu_grd - cpu_raw) * 1e6:.0f} µs"],
+            ["latency p99 (ms, median of windows)", fmt(median(raw["p99_rounds"]) * 1e3), fmt(median(grd["p99_rounds"]) * 1e3),
+             fmt(p99, 3), f"over all windows at once: {fmt(pooled_raw * 1e3)} / {fmt(pooled_grd * 1e3)} ms"],
+            ["app process CPU per invocation (ms, all windows)", fmt(cpu_raw * 1e3, 3), fmt(cpu_grd * 1e3, 3),
+             fmt(_over(cpu_grd, cpu_raw), 3),
+             f"{(cpu_grd - cpu_raw) * 1e6:.0f} µs; control {fmt(cpu_ctl * 1e3, 3)} ms"],
             ["invocations (errors)", f"{len(raw['latencies'])} ({raw['errors']})",
-             f"{len(grd['latencies'])} ({grd['errors']})", "", ""],
+             f"{len(grd['latencies'])} ({grd['errors']})", "", f"control {len(ctl['latencies'])} ({ctl['errors']})"],
         ]
         t_p99 = Target(f"guarded / raw p99 latency, {CONCURRENCY} concurrent invocations", 1.10, "<=", "x", p99,
-                       how=f"median over the alternating rounds of each round's guarded p99 / raw p99 (per round: "
+                       how=f"median over the windows of each window's guarded p99 / raw p99 (per window: "
                            f"{', '.join(fmt(x, 3) for x in p99_rounds)}); {len(raw['latencies'])} raw and "
-                           f"{len(grd['latencies'])} guarded invocations. The p99 of all rounds' invocations at once is "
-                           f"{fmt(pooled_grd / pooled_raw, 3)}x ({fmt(pooled_raw * 1e3)} ms raw, {fmt(pooled_grd * 1e3)} ms "
-                           "guarded): one stalled round on either side sets that figure alone.")
+                           f"{len(grd['latencies'])} guarded invocations. The p99 of all windows' invocations at once is "
+                           f"{fmt(_over(pooled_grd, pooled_raw), 3)}x ({fmt(pooled_raw * 1e3)} ms raw, {fmt(pooled_grd * 1e3)} ms "
+                           "guarded): one stalled window sets that figure alone.")
         if t_p99.status == "not available yet":
             t_p99.reason = (f"no latency on one side ({len(raw['latencies'])} raw, {len(grd['latencies'])} guarded "
                             "invocations completed): the machine was too loaded for the window")
@@ -532,19 +568,20 @@ def bench_runtime(seconds: float, rounds: int, smoke: bool = False) -> Section:
             t_p99.reason = ("the tail is set by restate-server and the load generator sharing 2 cores with the app; "
                             "the guards' per-invocation work is profiled under the throughput target.")
             t_p99.profile = "__HANDLER_PROFILE__"
-        sec.data = {"throughput": (median(raw["throughput"]), median(grd["throughput"])),
+        sec.data = {"throughput": (median(raw["throughput"]), median(grd["throughput"]), median(ctl["throughput"])),
                     "p50_ms": (_pct(raw["latencies"], 0.5) * 1e3, _pct(grd["latencies"], 0.5) * 1e3),
                     "p99_ms": (median(raw["p99_rounds"]) * 1e3, median(grd["p99_rounds"]) * 1e3),
                     "concurrency": CONCURRENCY,
                     # added for the targets table (the keys above are what the plot draws): ratios are
-                    # guarded / raw, pairs are (raw, guarded), lists run over the alternating rounds
+                    # guarded / raw, pairs are (raw, guarded), lists run over the windows
                     "throughput_ratio": thr.value, "throughput_ratio_rounds": ratios,
+                    "control_ratio": control, "control_ratio_rounds": control_ratios,
                     "throughput_rounds": (raw["throughput"], grd["throughput"]),
                     "p50_ratio": _pct(grd["latencies"], 0.5) / _pct(raw["latencies"], 0.5),
                     "p99_ratio": p99, "p99_ratio_rounds": p99_rounds, "p99_ms_pooled": (pooled_raw * 1e3, pooled_grd * 1e3),
                     "p50_ms_rounds": ([x * 1e3 for x in raw["p50_rounds"]], [x * 1e3 for x in grd["p50_rounds"]]),
                     "p99_ms_rounds": ([x * 1e3 for x in raw["p99_rounds"]], [x * 1e3 for x in grd["p99_rounds"]]),
-                    "cpu_per_invocation_ms": (cpu_raw * 1e3, cpu_grd * 1e3),
+                    "cpu_per_invocation_ms": (cpu_raw * 1e3, cpu_grd * 1e3), "control_cpu_per_invocation_ms": cpu_ctl * 1e3,
                     "invocations": (len(raw["latencies"]), len(grd["latencies"])),
                     "errors": (raw["errors"], grd["errors"]),
                     "rounds": len(ratios), "seconds_per_round": seconds}
@@ -554,13 +591,17 @@ def bench_runtime(seconds: float, rounds: int, smoke: bool = False) -> Section:
                 f"Per invocation the guarded app process used {extra:+.3f} ms of CPU more than the raw one "
                 f"({fmt(cpu_grd * 1e3, 3)} vs {fmt(cpu_raw * 1e3, 3)} ms), "
                 f"against a median latency of {fmt(_pct(raw['latencies'], 0.5) * 1e3)} ms, most of it spent in "
-                f"restate-server. Per-round throughput ratios: {', '.join(fmt(x, 3) for x in ratios)}; a spread that "
-                "wide on this shared machine says the rounds measured the neighbours as much as the guards. "
+                f"restate-server. Per-window throughput ratios: {', '.join(fmt(x, 3) for x in ratios)}. Two "
+                f"identical raw apps measured the same way, in the same windows, gave {fmt(control, 3)} (per window "
+                f"{', '.join(fmt(x, 3) for x in control_ratios)}): " + (
+                    "identical apps strayed from 1 as far as the guards did, so this run cannot tell the guards' "
+                    "cost from the measure's own spread. " if control is not None and thr.value is not None and abs(1 - control) >= 1 - thr.value
+                    else "the guarded app strayed further from 1 than the control. ") +
                 "The guards' work in this handler (get, run_typed, set), profiled:"
             )
             thr.profile = "__HANDLER_PROFILE__"
-        if raw["errors"] or grd["errors"]:
-            sec.notes.append("some invocations failed (non-200 answers): see the errors row.")
+        if raw["errors"] or grd["errors"] or ctl["errors"]:
+            sec.notes.append("some requests failed (a non-200 answer, or none within 30 s): see the errors row.")
     except Exception as err:  # noqa: BLE001 - a missing server must not hide the micro-benchmarks
         thr.reason = f"the real-server benchmark could not run: {type(err).__name__}: {err}"[:600]
         sec.notes.append(thr.reason)
