@@ -538,7 +538,7 @@ def bench_runtime(seconds: float, rounds: int, smoke: bool = False) -> Section:
                    "restate-server and the load generator share the same 2 cores here).")
         # The p99 ratio is the median of the windows' ratios: on 2 shared cores one window can stall
         # for seconds, and a p99 over all windows at once is then that stall's.
-        p99_rounds = [g / r for r, g in zip(raw["p99_rounds"], grd["p99_rounds"]) if r > 0]
+        p99_rounds = [g / r for r, g in zip(raw["p99_rounds"], grd["p99_rounds"]) if r > 0 and g == g]  # (NaN: no answer)
         p99 = median(p99_rounds) if p99_rounds else None
         pooled_raw, pooled_grd = _pct(raw["latencies"], 0.99), _pct(grd["latencies"], 0.99)
         sec.rows += [
