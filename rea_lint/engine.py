@@ -23,14 +23,17 @@ __all__ = ["analyse", "check_tree", "mentions_restate", "tree_mode"]
 
 class tree_mode:
     """No cyclic garbage collection while trees are parsed and analysed: one file in
-    `rea check` and flake8, one side of `rea diff` (`journal.shape`: a file at a time, and
-    the helper modules handlers inline).
+    `rea check` and flake8, both sides of a comparison (`journal.shape.shape_sides`), and the
+    whole of a `rea diff` command, which keeps every handler's shape of both revisions until
+    it has compared and reported them.
 
     Trees and models are built in one go and freed by reference counting when done;
     meanwhile the collector would walk every node built so far again and again (it cost rea
-    check about as much CPU as building the model, and rea diff half its time). The few
-    objects in cycles left behind are collected by the collections that resume after it.
-    (A class, not a generator: it is entered once per file.)"""
+    check about as much CPU as building the model, and rea diff half its time; once shaping
+    was done without it, the collections between the shapes' comparisons still took 14% of
+    `rea diff` at 5,000 modules, to free 614 objects). The few objects in cycles left behind
+    are collected by the collections that resume after it. (A class, not a generator: it is
+    entered once per file.)"""
 
     __slots__ = ("_was_on",)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Sequence
 
 from rea_lint.config import ReaConfig
+from rea_lint.engine import tree_mode
 from rea_lint.journal.compare import ProjectDiff, diff_projects
 from rea_lint.journal.revisions import (
     RevisionError,
@@ -198,6 +199,13 @@ def _all_excluded(old: Side, new: Side, by: set[str]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """`rea diff`, with no cyclic collection until it returns (`engine.tree_mode`): both sides'
+    shapes are kept to the end, and are freed (by reference counting) before collection resumes."""
+    with tree_mode():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from rea_lint.journal import report
 
     if args.output_file and Path(args.output_file).suffix in (".py", ".pyi") and Path(args.output_file).is_file():
