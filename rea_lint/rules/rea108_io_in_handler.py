@@ -48,9 +48,8 @@ class IoInHandler(CallRule):
             yield from super().detect(model, nodes)
             return
         kinds = _Kinds(model, nodes, factories)
-        # the I/O calls by name, from the shared grouping: no call is qualified again
-        resolved, by_qual = qualified_calls(model, nodes)
-        direct = {id(resolved[i][0]) for q in by_qual if q in IO_CALLS or q in extra for i in by_qual[q]}
+        # the I/O calls themselves, as the base rule finds them (by name, no call qualified again)
+        direct = {id(call) for call, _fn, _subject in super().detect(model, nodes)}
         for fn_calls, fn in segments(model, nodes, ast.Call):
             for call in fn_calls:
                 if direct and id(call) in direct:
