@@ -1984,6 +1984,12 @@ def test_where_the_new_code_ends_first_the_reason_names_the_return_or_raise():
     # the text is the source's, sliced where the parser places it (its columns count UTF-8 bytes)
     d = obj_verdict('ctx.set("a", 1)\nctx.set("b", 2)', 'ctx.set("a", 1)\nif len(req) > 5: raise TerminalError("trop écrit")\nctx.set("b", 2)')
     assert 'where the new code ends (`raise TerminalError("trop écrit")`, app.py:' in d.reason, d.reason
+    # a statement over several lines reads as one line, as Python writes it (its first line alone names nothing)
+    wide = 'ctx.set("a", 1)\nif len(req) > 5:\n    return {\n        "why": "long",  # a comment\n        "n": len(req),\n    }\nctx.set("b", 2)'
+    d = obj_verdict('ctx.set("a", 1)\nctx.set("b", 2)', wide)
+    assert "where the new code ends (`return {'why': 'long', 'n': len(req)}`, app.py:" in d.reason, d.reason
+    d = obj_verdict('ctx.set("a", 1)\nctx.set("b", 2)', wide.replace('"long"', '"' + "x" * 80 + '"'))
+    assert "where the new code ends (`return {'why': 'xxxxxxxx" in d.reason and "...`, app.py:" in d.reason, d.reason
 
 
 _ERRORS = ("class Base(Exception):\n    pass\n\n\nclass Mine(Base, LookupError):\n    pass\n\n\n"

@@ -200,14 +200,26 @@ class Exit:
 
     @property
     def text(self) -> str:
-        """The statement's first line as written, shortened (`return "long"`, `raise TerminalError("no")`)."""
+        """The statement as written, shortened (`return "long"`, `raise TerminalError("no")`);
+        one written over several lines, on one line as Python would write it (`return {'a': 1}`:
+        its first line alone, `return {`, names nothing)."""
         lines = self.source.splitlines()
         if not 0 < self.line <= len(lines):
             return self.how
         col, end_line, end_col = self.span
         line = lines[self.line - 1].encode()  # (the parser's columns count UTF-8 bytes)
-        text = (line[col:end_col] if end_line == self.line else line[col:].rstrip() + b" ...").decode(errors="replace")
-        return shorten(text)
+        if end_line == self.line:
+            return shorten(line[col:end_col].decode(errors="replace"))
+        if self.line < end_line <= len(lines):
+            written = b"\n".join([line[col:], *(x.encode() for x in lines[self.line:end_line - 1]),
+                                  lines[end_line - 1].encode()[:end_col]]).decode(errors="replace")
+            try:
+                statement = ast.parse(written).body
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                statement = []
+            if len(statement) == 1:
+                return source_text(statement[0])
+        return shorten(line[col:].rstrip().decode(errors="replace") + " ...")
 
 
 @dataclass(frozen=True)
