@@ -13,6 +13,8 @@ import re
 import tokenize
 from typing import Iterable, Sequence
 
+from rea_lint.source_lines import source_lines
+
 __all__ = ["add_noqa"]
 
 _NOQA = re.compile(r"#\s*noqa(?::\s?(?P<codes>[A-Z]+[0-9]*(?:[,\s]+[A-Z]+[0-9]*)*))?", re.IGNORECASE)
@@ -43,7 +45,7 @@ def add_noqa(source: str, findings: Iterable[tuple[int, str]]) -> tuple[str, int
     if not wanted:
         return source, 0, []
     safe = _comment_safe_lines(source)
-    lines = source.splitlines(keepends=True)
+    lines = source_lines(source, keepends=True)
     changed, refused = 0, []
     for line, codes in sorted(wanted.items()):
         if not 0 < line <= len(lines) or safe is None or line not in safe:

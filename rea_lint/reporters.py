@@ -97,12 +97,14 @@ text = concise  # `--format text` is the concise format (the name older configur
 
 
 def _source_lines(path: str, sources: Mapping[str, str]) -> list[str]:
+    from rea_lint.source_lines import source_lines
+
     if path in sources:
-        return sources[path].splitlines()
+        return source_lines(sources[path])
     try:
         from rea_lint.runner import decode
 
-        return decode(Path(path).read_bytes()).splitlines()
+        return source_lines(decode(Path(path).read_bytes()))
     except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
         return []
 

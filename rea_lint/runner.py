@@ -27,6 +27,7 @@ from rea_lint.config import ReaConfig
 from rea_lint.findings import Finding, char_col
 from rea_lint.memory import TRIM_ABOVE, release_free_memory
 from rea_lint.reading import UnreadableFile, read_regular
+from rea_lint.source_lines import source_lines
 
 __all__ = ["Diagnostic", "FileResult", "Options", "check_file", "check_files", "check_source", "ANALYSES"]
 
@@ -343,7 +344,7 @@ def _lines_to_read(source: str) -> Sequence[str]:
     file into lines cost more than checking that (in project mode every file's summary asks)."""
     if source.isascii() and "noqa" not in source.lower():
         return ()
-    return source.splitlines()
+    return source_lines(source)
 
 
 class _Where:
@@ -443,7 +444,7 @@ def _findings(tree: ast.Module, source: str, config: ReaConfig, where: _Where) -
         findings = [f for f in findings if not f.code.startswith(where.ignored)]
     if not findings or "noqa" not in source.lower():
         return findings, model
-    lines = source.splitlines()
+    lines = source_lines(source)
     return [f for f in findings if not _suppressed(f.code, f.line, lines)], model
 
 

@@ -7,8 +7,9 @@ cheaply than their nodes do, wherever the text can be trusted to say it (see `Sp
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, AbstractSet, Sequence
+
+from rea_lint.source_lines import has_str_only_breaks
 
 if TYPE_CHECKING:
     from rea_lint.model import Function
@@ -16,12 +17,6 @@ if TYPE_CHECKING:
 __all__ = ["Spelled"]
 
 
-_LINE_BREAKS_STR_ONLY = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-"""Characters `str.splitlines` breaks a line at and Python's tokenizer does not: with one in
-the source, a list of lines may be numbered unlike the tree."""
-_ASCII_BREAKS_STR_ONLY = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
-"""The ASCII ones: in ASCII text, five single-character searches (memchr) answer what the
-character class would, many times faster."""
 _WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _DIGITS = frozenset("0123456789")
 
@@ -73,11 +68,8 @@ class Spelled:
         if lines is not None:
             if text is None:  # (the source itself, or its lines joined, serves as well)
                 text = "".join(lines)
-            if text.isascii():
-                self.ascii = True
-                if any(c in text for c in _ASCII_BREAKS_STR_ONLY):
-                    lines = None
-            elif _LINE_BREAKS_STR_ONLY.search(text):
+            self.ascii = text.isascii()
+            if has_str_only_breaks(text, self.ascii):  # a list of lines may be numbered unlike the tree
                 lines = None
         self.lines = lines
         self._texts: dict[int, str | None] = {}

@@ -70,3 +70,56 @@ def test_fix_keeps_every_line_ending(tmp_path: Path, capsys: pytest.CaptureFixtu
     capsys.readouterr()
     # main dropped the final "\r" of the bare-CR file
     assert path.read_bytes() == source.replace("time.time()", "await ctx.time()").encode()
+
+
+# Characters `str.splitlines` breaks a line at and the parser does not: a page break (form
+# feed) is the common one, in GNU-style code and in the standard library.
+STR_ONLY_BREAKS = ["\x0c", "\x0b", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
+
+
+@pytest.mark.parametrize("brk", STR_ONLY_BREAKS, ids=[f"U+{ord(c):04X}" for c in STR_ONLY_BREAKS])
+def test_a_page_break_does_not_move_the_lines_rea_reads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], brk: str
+) -> None:
+    """`# noqa` is read from the finding's own line, the full format shows that line, and
+    `--add-noqa` writes on it, whatever `str.splitlines` would break at before it."""
+    head = HEAD.replace("import restate\n", f"import restate\n{brk}\n" if brk == "\x0c" else f"import restate  # {brk}\n")
+    path = tmp_path / "p.py"
+    path.write_text(head + "    s = 'é'\n    return time.time()  # noqa: REA101\n", encoding="utf-8")
+    assert _cli(path, capsys) == []
+    assert _flake8(path) == []
+
+    line = head.count("\n") + 2
+    path.write_text(head + "    s = 'é'\n    return time.time()\n", encoding="utf-8")
+    assert _cli(path, capsys) == [f"{line}:12:REA101"]
+    main(["check", "--no-cache", "--format", "full", "--color", "never", str(path)])
+    shown = capsys.readouterr().out
+    assert "return time.time()" in shown and "s = 'é'" not in shown, shown
+
+    main(["check", "--no-cache", "--add-noqa", str(path)])
+    capsys.readouterr()
+    written = path.read_text(encoding="utf-8").split("\n")
+    assert written[line - 1] == "    return time.time()  # noqa: REA101", written
+    assert _cli(path, capsys) == []
+
+
+def test_source_lines_number_lines_as_the_parser_does() -> None:
+    """`source_lines` against the tree's own line numbers, for every break `str.splitlines`
+    knows, each ending kept or not, the text rebuilt whole from the kept ones."""
+    import ast
+
+    from rea_lint.source_lines import source_lines
+
+    checked = 0
+    for brk in STR_ONLY_BREAKS:
+        for newline in ("\n", "\r\n", "\r"):
+            for last in ("", newline):
+                text = newline.join(["a = 1", f"b = '{brk}'", f"c = 3  # {brk}", "d = 4"]) + last
+                names = {node.id: node.lineno for node in ast.walk(ast.parse(text)) if isinstance(node, ast.Name)}
+                lines = source_lines(text)
+                assert len(lines) == 4 and all(lines[n - 1].startswith(f"{name} = ") for name, n in names.items()), lines
+                assert "".join(source_lines(text, keepends=True)) == text
+                assert len(text.splitlines()) > 4  # what `str.splitlines` would have numbered wrong
+                checked += 1
+    assert checked == len(STR_ONLY_BREAKS) * 3 * 2
+    assert source_lines("") == [] and source_lines("x\n", keepends=True) == ["x\n"]

@@ -1990,6 +1990,10 @@ def test_where_the_new_code_ends_first_the_reason_names_the_return_or_raise():
     assert "where the new code ends (`return {'why': 'long', 'n': len(req)}`, app.py:" in d.reason, d.reason
     d = obj_verdict('ctx.set("a", 1)\nctx.set("b", 2)', wide.replace('"long"', '"' + "x" * 80 + '"'))
     assert "where the new code ends (`return {'why': 'xxxxxxxx" in d.reason and "...`, app.py:" in d.reason, d.reason
+    # a page break above the handler (`str.splitlines` breaks there, the parser does not) moves nothing
+    d = obj_verdict('ctx.set("a", 1)\nctx.set("b", 2)', 'ctx.set("a", 1)\nif len(req) > 5:\n    raise TerminalError("no")',
+                    helpers1="# page one\n\x0c\n# page two\n")
+    assert 'where the new code ends (`raise TerminalError("no")`, app.py:' in d.reason, d.reason
 
 
 _ERRORS = ("class Base(Exception):\n    pass\n\n\nclass Mine(Base, LookupError):\n    pass\n\n\n"

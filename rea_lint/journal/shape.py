@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, Union
 from rea_lint.config import DEFAULT, ReaConfig
 from rea_lint.data_classes import decoder_kind, optional_of
 from rea_lint.engine import tree_mode
+from rea_lint.source_lines import source_lines
 from rea_lint.journal.catching import MISSES, Catch, Raised, catch_of, catches, raised_by
 from rea_lint.journal.changed_lines import Trail
 from rea_lint.journal.class_code import Part, class_code, field_code, whole_code
@@ -203,7 +204,7 @@ class Exit:
         """The statement as written, shortened (`return "long"`, `raise TerminalError("no")`);
         one written over several lines, on one line as Python would write it (`return {'a': 1}`:
         its first line alone, `return {`, names nothing)."""
-        lines = self.source.splitlines()
+        lines = source_lines(self.source)
         if not 0 < self.line <= len(lines):
             return self.how
         col, end_line, end_col = self.span
