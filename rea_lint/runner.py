@@ -270,7 +270,7 @@ def _analyse(path: str, data: bytes, config: ReaConfig, options: Options, sink: 
             original = decode(data)
             result.diff = "".join(
                 difflib.unified_diff(
-                    original.splitlines(keepends=True), source.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+                    source_lines(original, keepends=True), source_lines(source, keepends=True), f"a/{path}", f"b/{path}"
                 )
             )
         elif result.fixed and sink is not None:

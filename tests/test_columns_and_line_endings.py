@@ -123,3 +123,28 @@ def test_source_lines_number_lines_as_the_parser_does() -> None:
                 checked += 1
     assert checked == len(STR_ONLY_BREAKS) * 3 * 2
     assert source_lines("") == [] and source_lines("x\n", keepends=True) == ["x\n"]
+
+
+def test_diff_after_a_page_break_applies_as_fix_writes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--diff` splits lines as the parser does: its hunks name the finding's line and `git
+    apply` turns the file into what `--fix` writes (split at the page break, the patch named
+    the wrong lines and cut the break's line in two)."""
+    monkeypatch.chdir(tmp_path)
+    text = HEAD.replace("import time\n", "import random\n") + "    return random.random()\n"
+    text = text.replace("import restate\n", "import restate\n\x0c\n")
+    (tmp_path / "p.py").write_text(text, encoding="utf-8")
+    main(["check", "--no-cache", "--diff", "p.py"])
+    patch = capsys.readouterr().out
+    line = text.split("\n").index("    return random.random()") + 1
+    assert f"@@ -{line - 3},4 +{line - 3},4 @@" in patch, patch
+    (tmp_path / "fix.patch").write_text(patch, encoding="utf-8", newline="")
+    applied = subprocess.run(["git", "apply", "fix.patch"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert applied.returncode == 0, applied.stderr
+    patched = (tmp_path / "p.py").read_text(encoding="utf-8")
+    (tmp_path / "p.py").write_text(text, encoding="utf-8")
+    main(["check", "--no-cache", "--fix", "p.py"])
+    capsys.readouterr()
+    assert patched == (tmp_path / "p.py").read_text(encoding="utf-8") != text
+    assert "ctx.random().random()" in patched
