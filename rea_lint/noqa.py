@@ -1,13 +1,21 @@
-"""`rea check --add-noqa`: put `# noqa: REAxxx` on every line that has a finding.
+"""`# noqa` comments: how `rea check` reads them, as flake8 does, and how `--add-noqa` writes them.
 
-Like ruff's `--add-noqa`: the codes an existing `# noqa: ...` already names are kept (the new
-ones are appended), a bare `# noqa` is left alone (it silences everything already), and a
-second run changes nothing. A comment can only go where a line ends outside a string and
+Reading: a `# noqa` (bare, or naming codes or their prefixes) silences the findings of every
+line of the tokens that end on its line, as flake8 has it: a statement continued with a
+backslash, a string written over several lines (a triple-quoted f-string whose first line
+calls `time.time()`, the comment after its closing quotes), not only its own line's. So one
+comment means the same to `flake8` in pre-commit and to `rea check` in CI.
+
+Writing, like ruff's `--add-noqa`: the codes an existing `# noqa: ...` already names are kept
+(the new ones are appended), a bare `# noqa` is left alone (it silences everything already), and
+a second run changes nothing. A comment can only go where a line ends outside a string and
 without a backslash continuation; any other line is named, never edited blindly.
 """
 
 from __future__ import annotations
 
+import ast
+import bisect
 import io
 import re
 import tokenize
@@ -15,9 +23,122 @@ from typing import Iterable, Sequence
 
 from rea_lint.source_lines import source_lines
 
-__all__ = ["add_noqa"]
+__all__ = ["NoqaLines", "add_noqa", "noqa_codes"]
 
 _NOQA = re.compile(r"#\s*noqa(?::\s?(?P<codes>[A-Z]+[0-9]*(?:[,\s]+[A-Z]+[0-9]*)*))?", re.IGNORECASE)
+"""flake8's own pattern (`flake8.defaults.NOQA_INLINE_REGEX`), as both reading and writing use it."""
+_SPLIT_CODES = re.compile(r"[,\s]+")
+
+
+def noqa_codes(text: str) -> list[str] | None:
+    """None: no `# noqa` in ``text``; []: a bare one (everything); else the codes (prefixes) it names."""
+    m = _NOQA.search(text)
+    if m is None:
+        return None
+    codes = m.group("codes")
+    return [c.upper() for c in _SPLIT_CODES.split(codes.strip()) if c] if codes else []
+
+
+class NoqaLines:
+    """Which `# noqa` applies to a line of a module, as flake8 reads it
+    (`FileProcessor._noqa_line_mapping`): the line with the others of the tokens it shares, up
+    to the end of the line where they end.
+
+    flake8 tokenizes the whole file for that; Python's `tokenize` costs more than twice the
+    parse, so here only the statement around an asked line is tokenized, and only where it
+    spans lines (the tree says which): every other line is read alone, as flake8 would read it."""
+
+    __slots__ = ("_lines", "_tree", "_text")
+
+    def __init__(self, lines: Sequence[str], tree: ast.Module) -> None:
+        self._lines = lines
+        self._tree = tree
+        self._text: dict[int, str] = {}
+        """Line -> the text its `# noqa` is searched in, once asked."""
+
+    def codes(self, line: int) -> list[str] | None:
+        """`noqa_codes` of what applies to ``line`` (None: nothing silences it)."""
+        text = self._text.get(line)
+        if text is None:
+            self._read(line)
+            text = self._text[line]
+        return noqa_codes(text) if "noqa" in text.lower() else None
+
+    def silences(self, code: str, line: int) -> bool:
+        """Does a `# noqa` silence ``code`` reported on ``line``?"""
+        codes = self.codes(line)
+        return codes is not None and (not codes or any(code.startswith(c) for c in codes))
+
+    def _read(self, line: int) -> None:
+        """Note what ``line``'s `# noqa` is read from (and, where the statement around it had to
+        be tokenized, that of every line of the statement)."""
+        lines, text = self._lines, self._text
+        if not 0 < line <= len(lines):
+            text[line] = ""
+            return
+        first, last = _statement_lines(self._tree.body, line)
+        window = lines[first - 1:last]
+        if first < last and any("noqa" in part.lower() for part in window):  # (else: nothing to tokenize)
+            start, end = len(window) + 2, -1
+            try:
+                for tok in tokenize.generate_tokens(iter(window).__next__):
+                    kind = tok.type
+                    if kind == tokenize.ENDMARKER or kind == tokenize.DEDENT:
+                        continue
+                    start, end = min(start, tok.start[0]), max(end, tok.end[0])
+                    if kind == tokenize.NL or kind == tokenize.NEWLINE:
+                        joined = "".join(window[start - 1:end])
+                        for n in range(first + start - 1, first + end):
+                            text.setdefault(n, joined)
+                        start, end = len(window) + 2, -1
+            except (tokenize.TokenError, SyntaxError):
+                pass
+        text.setdefault(line, lines[line - 1])  # (a line the tokens did not reach is read alone)
+
+
+_BLOCKS = ("body", "orelse", "finalbody")
+
+
+def _statement_lines(body: list[ast.stmt], line: int) -> tuple[int, int]:
+    """The lines a `# noqa` for ``line`` may come from: those of the simple statement on it
+    (with the statements sharing its lines, `a = 1; b = 2`), or of the header of the compound
+    statement it is in; (line, line) where it is in none."""
+    while body:
+        i = bisect.bisect_right(body, line, key=_first_line) - 1
+        if i < 0 or body[i].end_lineno < line:  # type: ignore[operator]
+            return line, line  # a blank or comment line, a decorator's
+        stmt = body[i]
+        inner = None
+        for block in _child_blocks(stmt):
+            if block and block[0].lineno <= line <= block[-1].end_lineno:  # type: ignore[operator]
+                inner = block
+                break
+        if inner is not None and inner[0].lineno > stmt.lineno:
+            body = inner
+            continue
+        if inner is not None or not any(_child_blocks(stmt)):
+            j = k = i
+            while j > 0 and body[j - 1].end_lineno >= body[j].lineno:  # type: ignore[operator]
+                j -= 1
+            while k + 1 < len(body) and body[k + 1].lineno <= body[k].end_lineno:  # type: ignore[operator]
+                k += 1
+            return body[j].lineno, body[k].end_lineno  # type: ignore[return-value]
+        # the header of a compound statement: up to the line before its first block's
+        head_end = min(block[0].lineno for block in _child_blocks(stmt) if block) - 1
+        return (stmt.lineno, head_end) if stmt.lineno <= line <= head_end else (line, line)
+    return line, line
+
+
+def _first_line(stmt: ast.stmt) -> int:
+    return stmt.lineno
+
+
+def _child_blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
+    """The statement lists of a compound statement (handlers' and cases' bodies included)."""
+    blocks = [getattr(stmt, name) for name in _BLOCKS if getattr(stmt, name, None)]
+    blocks.extend(h.body for h in getattr(stmt, "handlers", ()) if h.body)
+    blocks.extend(c.body for c in getattr(stmt, "cases", ()) if c.body)
+    return blocks
 
 
 def _comment_safe_lines(source: str) -> set[int] | None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import io
 import os
-import re
 import sys
 import tokenize
 import warnings
@@ -27,6 +26,7 @@ from rea_lint.config import ReaConfig
 from rea_lint.findings import Finding, char_col
 from rea_lint.memory import TRIM_ABOVE, release_free_memory
 from rea_lint.reading import UnreadableFile, read_regular
+from rea_lint.noqa import NoqaLines
 from rea_lint.source_lines import source_lines
 
 __all__ = ["Diagnostic", "FileResult", "Options", "check_file", "check_files", "check_source", "ANALYSES"]
@@ -34,8 +34,6 @@ __all__ = ["Diagnostic", "FileResult", "Options", "check_file", "check_files", "
 ANALYSES = 0
 """How many files this process analysed (parsed and ran rules on): the cache test reads it."""
 
-_NOQA = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]*(?:[,\s]+[A-Z]+[0-9]*)*))?", re.IGNORECASE)
-_SPLIT_CODES = re.compile(r"[,\s]+")
 _MAX_FIX_PASSES = 4
 
 
@@ -339,10 +337,10 @@ def undecodable(data: bytes, err: Exception) -> tuple[str, int, int]:
 
 def _lines_to_read(source: str) -> Sequence[str]:
     """The source lines, for what reads them after the analysis: a finding's or a summary
-    site's column in characters (`char_col`: only a non-ASCII line differs) and a site's
-    `# noqa`. In an ASCII text without `noqa` there is nothing to read, and splitting every
-    file into lines cost more than checking that (in project mode every file's summary asks)."""
-    if source.isascii() and "noqa" not in source.lower():
+    site's column in characters (`char_col`: only a non-ASCII line differs). In an ASCII text
+    there is nothing to read, and splitting every file into lines cost more than checking that
+    (in project mode every file's summary asks)."""
+    if source.isascii():
         return ()
     return source_lines(source)
 
@@ -420,12 +418,12 @@ def _summarize(
         if end is not None and site[5] is not None and 0 < end <= n and not lines[end - 1].isascii():
             site[5] = char_col(lines, end, site[5])
     result.summary = summary
-    for site in sites:
-        line = site[2]
-        if 0 < line <= n and "noqa" in lines[line - 1].lower():
-            codes = _noqa_codes(lines[line - 1])
+    if sites and "noqa" in source.lower():
+        noqa = NoqaLines(source_lines(source, keepends=True), tree)
+        for site in sites:
+            codes = noqa.codes(site[2])
             if codes is not None:
-                result.noqa[str(line)] = codes
+                result.noqa[str(site[2])] = codes
 
 
 def _parse(source: str, path: str) -> ast.Module:
@@ -444,25 +442,8 @@ def _findings(tree: ast.Module, source: str, config: ReaConfig, where: _Where) -
         findings = [f for f in findings if not f.code.startswith(where.ignored)]
     if not findings or "noqa" not in source.lower():
         return findings, model
-    lines = source_lines(source)
-    return [f for f in findings if not _suppressed(f.code, f.line, lines)], model
-
-
-def _noqa_codes(line: str) -> list[str] | None:
-    """None: no `# noqa`; []: a bare one (everything); else the codes (prefixes) it names."""
-    m = _NOQA.search(line)
-    if m is None:
-        return None
-    codes = m.group("codes")
-    return [c.upper() for c in _SPLIT_CODES.split(codes.strip()) if c] if codes else []
-
-
-def _suppressed(code: str, line: int, lines: Sequence[str]) -> bool:
-    """flake8's `# noqa` / `# noqa: REA101,REA102` on the finding's line."""
-    if not 0 < line <= len(lines):
-        return False
-    codes = _noqa_codes(lines[line - 1])
-    return codes is not None and (not codes or any(code.startswith(c) for c in codes))
+    noqa = NoqaLines(source_lines(source, keepends=True), tree)
+    return [f for f in findings if not noqa.silences(f.code, f.line)], model
 
 
 def _fix(

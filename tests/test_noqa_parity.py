@@ -1,0 +1,120 @@
+"""A `# noqa` means the same to `flake8` in pre-commit and to `rea check` in CI.
+
+flake8 reads a line's `# noqa` from the whole run of lines its tokens share: a statement
+continued with a backslash, a string over several lines. `rea check` read the finding's own
+line only, so a comment flake8 honoured was ignored in CI. Each case runs both front ends on
+the same file and says which way it must go, so agreement on nothing cannot pass.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rea_lint.cli import main
+
+HEAD = (
+    "import time\nimport restate\n\nsvc = restate.Service(\"s\")\n\n\n"
+    "def stamp():\n    return time.time()\n\n\n"
+    "@svc.handler()\nasync def h(ctx: restate.Context, x: int) -> float:\n"
+)
+
+# (id, handler body, silenced?): the finding is REA101 in every case
+CASES = [
+    ("own line", "    return time.time()  # noqa: REA101\n", True),
+    ("another code", "    return time.time()  # noqa: REA102\n", False),
+    ("continued, comment on the last line", "    t = time.time() \\\n        + 1  # noqa: REA101\n    return t\n", True),
+    ("continued, the finding on the comment's line", "    t = 1 + \\\n        time.time()  # noqa\n    return t\n", True),
+    ("continued, a comment on the next statement", "    t = time.time() + \\\n        1\n    return t  # noqa\n", False),
+    ("triple-quoted f-string", '    s = f"""{time.time()}\n    """  # noqa: REA101\n    return 1.0\n', True),
+    ("inside brackets, comment on another line", "    t = max(\n        time.time(),\n        1,  # noqa: REA101\n    )\n    return t\n", False),
+    ("a statement after a semicolon", "    a = 1; t = time.time()  # noqa: REA101\n    return t\n", True),
+    ("an if's header", "    if time.time() > 5:  # noqa: REA101\n        return 1.0\n    return 2.0\n", True),
+    ("an if's header, continued", "    if time.time() > \\\n            5:  # noqa: REA101\n        return 1.0\n    return 2.0\n", True),
+    ("a one-line if", "    if x: return time.time()  # noqa: REA101\n    return 2.0\n", True),
+    ("a comment on the next statement", "    t = time.time()\n    return t  # noqa\n", False),
+    ("a call of a helper that reads the clock, continued", "    t = stamp() \\\n        + 1  # noqa: REA101\n    return t\n", True),
+    ("a call of a helper that reads the clock", "    t = stamp()\n    return t  # noqa: REA101\n", False),
+]
+
+
+def _flake8(path: Path) -> list[str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "REA", "--format", "%(row)d:%(code)s", path.name],
+        cwd=path.parent, capture_output=True, text=True, timeout=120,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return sorted(proc.stdout.split())
+
+
+def _cli(path: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    main(["check", "--no-cache", "--format", "json", str(path)])
+    return sorted(f"{f['line']}:{f['code']}" for f in json.loads(capsys.readouterr().out)["findings"])
+
+
+@pytest.mark.parametrize(("body", "silenced"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_flake8_and_rea_check_read_a_noqa_the_same(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], body: str, silenced: bool
+) -> None:
+    path = tmp_path / "svc.py"
+    path.write_text(HEAD + body, encoding="utf-8")
+    ours, theirs = _cli(path, capsys), _flake8(path)
+    assert ours == theirs, (ours, theirs)
+    assert (not any(f.endswith("REA101") for f in ours)) is silenced, ours
+
+
+def test_the_cases_cover_both_outcomes() -> None:
+    assert len(CASES) == 14
+    assert {silenced for _id, _body, silenced in CASES} == {True, False}
+
+
+def test_each_line_reads_the_noqa_flake8_reads_on_the_standard_library() -> None:
+    """A sweep: every 12th module of the standard library, a distinct `# noqa: E<n>` put at the
+    end of every line a comment can end, and for every line the codes `NoqaLines` finds
+    against those flake8's own `FileProcessor.noqa_line_for` finds. Lines inside a string over
+    several lines or a backslash continuation get no comment of their own: they must read the
+    one where their tokens end, as flake8 does."""
+    import ast
+    import sysconfig
+
+    from flake8.options.parse_args import parse_args
+    from flake8.processor import FileProcessor
+
+    from rea_lint.noqa import NoqaLines, _comment_safe_lines, noqa_codes
+    from rea_lint.source_lines import source_lines
+
+    _plugins, options = parse_args([])
+    root = Path(sysconfig.get_paths()["stdlib"])
+    files = sorted(p for p in root.rglob("*.py") if "site-packages" not in p.parts)[::12]
+    modules = lines = joined = 0
+    for path in files:
+        try:
+            source = path.read_text(encoding="utf-8")
+            ast.parse(source)
+        except (UnicodeDecodeError, SyntaxError, ValueError):
+            continue
+        safe = _comment_safe_lines(source)
+        if safe is None:
+            continue
+        written = [
+            (text.rstrip("\r\n") + f"  # noqa: E{n}" + text[len(text.rstrip("\r\n")):]) if n in safe else text
+            for n, text in enumerate(source_lines(source, keepends=True), 1)
+        ]
+        source = "".join(written)
+        tree = ast.parse(source)
+        ours = NoqaLines(source_lines(source, keepends=True), tree)
+        theirs = FileProcessor(str(path), options, lines=source_lines(source, keepends=True))
+        modules += 1
+        for n in range(1, len(written) + 1):
+            text = theirs.noqa_line_for(n)
+            expected = noqa_codes(text) if text is not None else None
+            assert ours.codes(n) == expected, (path, n, written[n - 1], ours.codes(n), expected)
+            lines += 1
+            joined += n not in safe and expected is not None
+    assert modules >= 100, modules  # (149 modules, 78,227 lines, 13,654 of them joined on Python 3.11)
+    assert lines >= 40_000, lines
+    assert joined >= 5_000, joined  # lines that read another line's comment: the ranges were exercised
