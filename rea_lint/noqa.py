@@ -3,8 +3,9 @@
 Reading: a `# noqa` (bare, or naming codes or their prefixes) silences the findings of every
 line of the tokens that end on its line, as flake8 has it: a statement continued with a
 backslash, a string written over several lines (a triple-quoted f-string whose first line
-calls `time.time()`, the comment after its closing quotes), not only its own line's. So one
-comment means the same to `flake8` in pre-commit and to `rea check` in CI.
+calls `time.time()`, the comment after its closing quotes), not only its own line's; and a
+line starting with `# flake8: noqa` exempts the whole file. So one comment means the same to
+`flake8` in pre-commit and to `rea check` in CI.
 
 Writing, like ruff's `--add-noqa`: the codes an existing `# noqa: ...` already names are kept
 (the new ones are appended), a bare `# noqa` is left alone (it silences everything already), and
@@ -28,6 +29,9 @@ __all__ = ["NoqaLines", "add_noqa", "noqa_codes"]
 _NOQA = re.compile(r"#\s*noqa(?::\s?(?P<codes>[A-Z]+[0-9]*(?:[,\s]+[A-Z]+[0-9]*)*))?", re.IGNORECASE)
 """flake8's own pattern (`flake8.defaults.NOQA_INLINE_REGEX`), as both reading and writing use it."""
 _SPLIT_CODES = re.compile(r"[,\s]+")
+_NOQA_FILE = re.compile(r"\s*# flake8[:=]\s*noqa", re.IGNORECASE)
+"""flake8's `NOQA_FILE`: a line that starts with it exempts the whole file (one that only ends
+with it, after code, does not: flake8 warns and checks the file)."""
 
 
 def noqa_codes(text: str) -> list[str] | None:
@@ -48,16 +52,20 @@ class NoqaLines:
     parse, so here only the statement around an asked line is tokenized, and only where it
     spans lines (the tree says which): every other line is read alone, as flake8 would read it."""
 
-    __slots__ = ("_lines", "_tree", "_text")
+    __slots__ = ("_lines", "_tree", "_text", "whole_file")
 
     def __init__(self, lines: Sequence[str], tree: ast.Module) -> None:
         self._lines = lines
         self._tree = tree
         self._text: dict[int, str] = {}
         """Line -> the text its `# noqa` is searched in, once asked."""
+        self.whole_file = any(_NOQA_FILE.match(text) for text in lines)
+        """A `# flake8: noqa` line: flake8 checks nothing in the file, and neither does rea."""
 
     def codes(self, line: int) -> list[str] | None:
         """`noqa_codes` of what applies to ``line`` (None: nothing silences it)."""
+        if self.whole_file:
+            return []
         text = self._text.get(line)
         if text is None:
             self._read(line)

@@ -67,6 +67,31 @@ def test_flake8_and_rea_check_read_a_noqa_the_same(
     assert (not any(f.endswith("REA101") for f in ours)) is silenced, ours
 
 
+@pytest.mark.parametrize(
+    ("where", "exempt"),
+    [
+        ("# flake8: noqa\n", True),
+        ("# FLAKE8=NOQA\n", True),
+        ("#  flake8: noqa\n", False),
+        ("X = 1  # flake8: noqa\n", False),
+        ("", False),
+    ],
+    ids=["first line", "any case, = for :", "two spaces after #", "after code", "none"],
+)
+def test_a_flake8_noqa_line_exempts_the_whole_file_in_both(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str, exempt: bool
+) -> None:
+    """`# flake8: noqa` at the start of a line: flake8 checks nothing in the file (after code it
+    only warns), and `rea check` follows, for the findings of the file's own lines and for those
+    the project link reports at its call sites (`stamp()` reads the clock)."""
+    path = tmp_path / "svc.py"
+    path.write_text(where + HEAD + "    t = stamp()\n    return time.time() + t\n", encoding="utf-8")
+    ours, theirs = _cli(path, capsys), _flake8(path)
+    assert ours == theirs, (ours, theirs)
+    assert (ours == []) is exempt, ours
+    assert exempt or len(ours) == 2, ours  # the direct and the transitive REA101
+
+
 def test_the_cases_cover_both_outcomes() -> None:
     assert len(CASES) == 14
     assert {silenced for _id, _body, silenced in CASES} == {True, False}
