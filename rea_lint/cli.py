@@ -570,7 +570,7 @@ def _add_noqa(results: Sequence, args: argparse.Namespace) -> int:
             refused.append(f"{r.path}: cannot read: {err}")
             continue
         new, n, bad = add_noqa(source, [(d.line, d.code) for d in r.diagnostics])
-        refused.extend(f"{r.path}:{line}: no `# noqa` added: the line ends inside a string or a continuation" for line in bad)
+        refused.extend(f"{r.path}:{line}: no `# noqa` added: Python's tokenize cannot read the file, so where a comment may go is unknown; add it by hand" for line in bad)
         if n:
             try:
                 write_source(r.path, data, new)

@@ -9,18 +9,18 @@ line starting with `# flake8: noqa` exempts the whole file. So one comment means
 
 Writing, like ruff's `--add-noqa`: the codes an existing `# noqa: ...` already names are kept
 (the new ones are appended), a bare `# noqa` is left alone (it silences everything already), and
-a second run changes nothing. A comment can only go where a line ends outside a string and
-without a backslash continuation; any other line is named, never edited blindly.
+a second run changes nothing. A comment goes where the tokens of the finding's line end (after
+a string written over several lines or a backslash continuation): where it can end a line, and
+where flake8 reads it. A text `tokenize` cannot read is named, never edited blindly.
 """
 
 from __future__ import annotations
 
 import ast
 import bisect
-import io
 import re
 import tokenize
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from rea_lint.source_lines import source_lines
 
@@ -89,7 +89,7 @@ class NoqaLines:
         if first < last and any("noqa" in part.lower() for part in window):  # (else: nothing to tokenize)
             start, end = len(window) + 2, -1
             try:
-                for tok in tokenize.generate_tokens(iter(window).__next__):
+                for tok in _tokens(window):
                     kind = tok.type
                     if kind == tokenize.ENDMARKER or kind == tokenize.DEDENT:
                         continue
@@ -102,6 +102,21 @@ class NoqaLines:
             except (tokenize.TokenError, SyntaxError):
                 pass
         text.setdefault(line, lines[line - 1])  # (a line the tokens did not reach is read alone)
+
+
+def _tokens(lines: Sequence[str]) -> Iterator[tokenize.TokenInfo]:
+    """`tokenize` over these lines, each ending in `\n` whatever break it ends with: `tokenize`
+    takes a bare `\r` for an error token, not a line's end (flake8 reads lines with universal
+    newlines, which turn every break into `\n`)."""
+    return tokenize.generate_tokens(iter([_lf(text) for text in lines]).__next__)
+
+
+def _lf(text: str) -> str:
+    if text.endswith("\r\n"):
+        return text[:-2] + "\n"
+    if text.endswith("\r"):
+        return text[:-1] + "\n"
+    return text
 
 
 _BLOCKS = ("body", "orelse", "finalbody")
@@ -149,18 +164,27 @@ def _child_blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
     return blocks
 
 
-def _comment_safe_lines(source: str) -> set[int] | None:
-    """Lines whose end is a token boundary (a comment may be appended); None if untokenizable."""
-    ok: set[int] = set()
+def _comment_lines(source: str) -> dict[int, int] | None:
+    """Line -> the line its `# noqa` goes on: the last of the lines its tokens share, where a
+    comment can end and flake8 (`NoqaLines` too) reads it, so a finding inside a string written
+    over several lines, or on a line continued with a backslash, gets its comment after the
+    string or the continuation; None if the text does not tokenize."""
+    lines = source_lines(source, keepends=True)
+    out: dict[int, int] = {}
+    first, last = len(lines) + 2, -1
     try:
-        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
-            if tok.type in (tokenize.NEWLINE, tokenize.NL, tokenize.COMMENT):
-                ok.add(tok.start[0])
-            elif tok.type == tokenize.ENDMARKER and tok.start[1] == 0 and not source.endswith(("\n", "\r")):
-                ok.add(tok.start[0] - 1)
+        for tok in _tokens(lines):
+            kind = tok.type
+            if kind == tokenize.ENDMARKER or kind == tokenize.DEDENT:
+                continue
+            first, last = min(first, tok.start[0]), max(last, tok.end[0])
+            if kind == tokenize.NL or kind == tokenize.NEWLINE:
+                for line in range(first, last + 1):
+                    out[line] = tok.start[0]
+                first, last = len(lines) + 2, -1
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return None
-    return ok
+    return out
 
 
 def add_noqa(source: str, findings: Iterable[tuple[int, str]]) -> tuple[str, int, list[int]]:
@@ -173,19 +197,25 @@ def add_noqa(source: str, findings: Iterable[tuple[int, str]]) -> tuple[str, int
             codes.append(code)
     if not wanted:
         return source, 0, []
-    safe = _comment_safe_lines(source)
+    targets = _comment_lines(source)
     lines = source_lines(source, keepends=True)
-    changed, refused = 0, []
+    refused = []
+    by_target: dict[int, list[str]] = {}
     for line, codes in sorted(wanted.items()):
-        if not 0 < line <= len(lines) or safe is None or line not in safe:
+        target = targets.get(line) if targets is not None else None
+        if target is None or not 0 < target <= len(lines):
             refused.append(line)
             continue
-        raw = lines[line - 1]
+        merged = by_target.setdefault(target, [])
+        merged.extend(code for code in codes if code not in merged)
+    changed = 0
+    for target, codes in by_target.items():
+        raw = lines[target - 1]
         body = raw.rstrip("\r\n")
         ending = raw[len(body):]
         new = _with_codes(body, codes)
         if new != body:
-            lines[line - 1] = new + ending
+            lines[target - 1] = new + ending
             changed += 1
     return "".join(lines), changed, refused
 

@@ -72,6 +72,31 @@ def test_fix_keeps_every_line_ending(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert path.read_bytes() == source.replace("time.time()", "await ctx.time()").encode()
 
 
+@pytest.mark.parametrize(
+    "newline",
+    ["\n", "\r\n", "\r", "mixed"],
+    ids=["LF", "CRLF", "bare-CR", "mixed"],
+)
+def test_noqa_is_read_and_added_whatever_the_line_endings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], newline: str
+) -> None:
+    """`--add-noqa` writes on a bare-CR line too (it took `\r` for no line end and refused every
+    line), keeping each ending; and a `# noqa` after a continued statement covers it, as flake8
+    reads it, whatever the file's line endings."""
+    lines = (HEAD + "    t = time.time() \\\n        + 1\n    return time.time() + t\n").splitlines()
+    endings = ["\r", "\r\n", "\n"] if newline == "mixed" else [newline]
+    source = "".join(line + endings[i % len(endings)] for i, line in enumerate(lines))
+    path = tmp_path / "svc.py"
+    path.write_bytes(source.encode())
+    assert _cli(path, capsys) == ["9:9:REA101", "11:12:REA101"]
+    main(["check", "--no-cache", "--add-noqa", str(path)])
+    capsys.readouterr()
+    written = path.read_bytes().decode()
+    assert written == source.replace("+ 1", "+ 1  # noqa: REA101").replace("+ t", "+ t  # noqa: REA101"), repr(written)
+    assert _cli(path, capsys) == []
+    assert _flake8(path) == []
+
+
 # Characters `str.splitlines` breaks a line at and the parser does not: a page break (form
 # feed) is the common one, in GNU-style code and in the standard library.
 STR_ONLY_BREAKS = ["\x0c", "\x0b", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]

@@ -109,7 +109,7 @@ def test_each_line_reads_the_noqa_flake8_reads_on_the_standard_library() -> None
     from flake8.options.parse_args import parse_args
     from flake8.processor import FileProcessor
 
-    from rea_lint.noqa import NoqaLines, _comment_safe_lines, noqa_codes
+    from rea_lint.noqa import NoqaLines, _comment_lines, noqa_codes
     from rea_lint.source_lines import source_lines
 
     _plugins, options = parse_args([])
@@ -122,9 +122,10 @@ def test_each_line_reads_the_noqa_flake8_reads_on_the_standard_library() -> None
             ast.parse(source)
         except (UnicodeDecodeError, SyntaxError, ValueError):
             continue
-        safe = _comment_safe_lines(source)
-        if safe is None:
+        targets = _comment_lines(source)
+        if targets is None:
             continue
+        safe = set(targets.values())  # (the lines a comment can end)
         written = [
             (text.rstrip("\r\n") + f"  # noqa: E{n}" + text[len(text.rstrip("\r\n")):]) if n in safe else text
             for n, text in enumerate(source_lines(source, keepends=True), 1)
