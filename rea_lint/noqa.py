@@ -87,28 +87,31 @@ class NoqaLines:
         first, last = _statement_lines(self._tree.body, line)
         window = lines[first - 1:last]
         if first < last and any("noqa" in part.lower() for part in window):  # (else: nothing to tokenize)
-            start, end = len(window) + 2, -1
             try:
-                for tok in _tokens(window):
-                    kind = tok.type
-                    if kind == tokenize.ENDMARKER or kind == tokenize.DEDENT:
-                        continue
-                    start, end = min(start, tok.start[0]), max(end, tok.end[0])
-                    if kind == tokenize.NL or kind == tokenize.NEWLINE:
-                        joined = "".join(window[start - 1:end])
-                        for n in range(first + start - 1, first + end):
-                            text.setdefault(n, joined)
-                        start, end = len(window) + 2, -1
+                for start, end, _ in _token_runs(window):
+                    joined = "".join(window[start - 1:end])
+                    for n in range(first + start - 1, first + end):
+                        text.setdefault(n, joined)
             except (tokenize.TokenError, SyntaxError):
                 pass
         text.setdefault(line, lines[line - 1])  # (a line the tokens did not reach is read alone)
 
 
-def _tokens(lines: Sequence[str]) -> Iterator[tokenize.TokenInfo]:
-    """`tokenize` over these lines, each ending in `\n` whatever break it ends with: `tokenize`
-    takes a bare `\r` for an error token, not a line's end (flake8 reads lines with universal
-    newlines, which turn every break into `\n`)."""
-    return tokenize.generate_tokens(iter([_lf(text) for text in lines]).__next__)
+def _token_runs(lines: Sequence[str]) -> Iterator[tuple[int, int, int]]:
+    """(first, last, end) of each run of lines that tokens share (flake8's noqa ranges): a run
+    ends with the line break token on line ``end`` (``last``, but for a final line without a
+    break). `tokenize` gets each line ending in `\n` whatever break it ends with: it takes a
+    bare `\r` for an error token, not a line's end (flake8 reads lines with universal newlines,
+    which turn every break into `\n`). Raises what `tokenize` raises."""
+    first, last = len(lines) + 2, -1
+    for tok in tokenize.generate_tokens(iter([_lf(text) for text in lines]).__next__):
+        kind = tok.type
+        if kind == tokenize.ENDMARKER or kind == tokenize.DEDENT:
+            continue
+        first, last = min(first, tok.start[0]), max(last, tok.end[0])
+        if kind == tokenize.NL or kind == tokenize.NEWLINE:
+            yield first, last, tok.start[0]
+            first, last = len(lines) + 2, -1
 
 
 def _lf(text: str) -> str:
@@ -169,20 +172,12 @@ def _comment_lines(source: str) -> dict[int, int] | None:
     comment can end and flake8 (`NoqaLines` too) reads it, so a finding inside a string written
     over several lines, or on a line continued with a backslash, gets its comment after the
     string or the continuation; None if the text does not tokenize."""
-    lines = source_lines(source, keepends=True)
     out: dict[int, int] = {}
-    first, last = len(lines) + 2, -1
     try:
-        for tok in _tokens(lines):
-            kind = tok.type
-            if kind == tokenize.ENDMARKER or kind == tokenize.DEDENT:
-                continue
-            first, last = min(first, tok.start[0]), max(last, tok.end[0])
-            if kind == tokenize.NL or kind == tokenize.NEWLINE:
-                for line in range(first, last + 1):
-                    out[line] = tok.start[0]
-                first, last = len(lines) + 2, -1
-    except (tokenize.TokenError, SyntaxError, IndentationError):
+        for first, last, end in _token_runs(source_lines(source, keepends=True)):
+            for line in range(first, last + 1):
+                out[line] = end
+    except (tokenize.TokenError, SyntaxError):
         return None
     return out
 
