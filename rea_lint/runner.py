@@ -25,8 +25,8 @@ from rea_lint.catalog import RULES, Fix
 from rea_lint.config import ReaConfig
 from rea_lint.findings import Finding, char_col
 from rea_lint.memory import TRIM_ABOVE, release_free_memory
-from rea_lint.reading import UnreadableFile, read_regular
 from rea_lint.noqa import NoqaLines
+from rea_lint.reading import UnreadableFile, read_regular
 from rea_lint.source_lines import source_lines
 
 __all__ = ["Diagnostic", "FileResult", "Options", "check_file", "check_files", "check_source", "ANALYSES"]
