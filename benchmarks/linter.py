@@ -273,9 +273,14 @@ def import_ms(module: str, rounds: int = 7) -> float:
     probe = ("import time\nt = time.process_time()\n"
              f"import {module}\n"
              "print(time.process_time() - t)")
+    return _best_ms(probe, rounds)
+
+
+def _best_ms(script: str, rounds: int, env: dict[str, str] | None = None) -> float:
+    """The least of the CPU seconds ``script`` prints in ``rounds`` fresh interpreters, in ms."""
     times = []
     for _ in range(rounds):
-        out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO)
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO, env=env)
         times.append(float(out.stdout.strip()) * 1000)
     return min(times)
 
@@ -299,12 +304,7 @@ what they use are imported then (importing the plugin itself imports nothing els
 
 def first_use_ms(rounds: int = 7) -> float:
     """Best of ``rounds`` fresh interpreters: `FIRST_USE`, in ms (the minimum, as `import_ms`)."""
-    times = []
-    for _ in range(rounds):
-        out = subprocess.run([sys.executable, "-c", FIRST_USE], capture_output=True, text=True, check=True, cwd=REPO,
-                             env=_env())
-        times.append(float(out.stdout.strip()) * 1000)
-    return min(times)
+    return _best_ms(FIRST_USE, rounds, _env())
 
 
 def _first_use(files: Sequence[Path], jobs: int, spent: float) -> str:
@@ -734,11 +734,11 @@ def _walk_share(walk: float, walk_per_file: float, own_per_file: float, goal: fl
     from benchmarks.report import fmt
 
     share = walk_per_file / max(own_per_file, 1e-12)
+    above = (f"the goal leaves {fmt(goal - share, 3)} for what rea does above one walk (its semantic model, 27 rules "
+             "and the module's own call chains). " if share < goal else "over the goal by itself. ")
     return (f"A bare Python walk over every node of each tree, with no model and no rules (`WALK_FLOOR`, a fresh "
             f"interpreter), costs {fmt(walk, 3)}x of its parse on this corpus, {walk_per_file * 1e6:,.0f} µs per file, "
-            f"a share of {fmt(share, 3)} of flake8's own CPU per file timed on its own: " + (f"the goal leaves {fmt(goal - share, 3)} for what rea does above one walk (its semantic "
-                               "model, 27 rules and the module's own call chains). " if share < goal else
-                               "over the goal by itself. "))
+            f"a share of {fmt(share, 3)} of flake8's own CPU per file timed on its own: " + above)
 
 
 def walk_floor(files: Sequence[Path], rounds: int, cwd: Path) -> tuple[float, float, float]:

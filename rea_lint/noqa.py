@@ -54,8 +54,8 @@ class NoqaLines:
 
     __slots__ = ("_lines", "_tree", "_text", "whole_file")
 
-    def __init__(self, lines: Sequence[str], tree: ast.Module) -> None:
-        self._lines = lines
+    def __init__(self, source: str, tree: ast.Module) -> None:
+        self._lines = lines = source_lines(source, keepends=True)
         self._tree = tree
         self._text: dict[int, str] = {}
         """Line -> the text its `# noqa` is searched in, once asked."""

@@ -419,7 +419,7 @@ def _summarize(
             site[5] = char_col(lines, end, site[5])
     result.summary = summary
     if sites and "noqa" in source.lower():
-        noqa = NoqaLines(source_lines(source, keepends=True), tree)
+        noqa = NoqaLines(source, tree)
         for site in sites:
             codes = noqa.codes(site[2])
             if codes is not None:
@@ -442,7 +442,7 @@ def _findings(tree: ast.Module, source: str, config: ReaConfig, where: _Where) -
         findings = [f for f in findings if not f.code.startswith(where.ignored)]
     if not findings or "noqa" not in source.lower():
         return findings, model
-    noqa = NoqaLines(source_lines(source, keepends=True), tree)
+    noqa = NoqaLines(source, tree)
     return [f for f in findings if not noqa.silences(f.code, f.line)], model
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["STR_ONLY_BREAKS", "has_str_only_breaks", "source_lines"]
+__all__ = ["has_str_only_breaks", "source_lines"]
 
-STR_ONLY_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_STR_ONLY_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 """Characters `str.splitlines` breaks a line at and Python's tokenizer does not."""
 _ASCII_STR_ONLY_BREAKS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
 """The ASCII ones: in ASCII text, five single-character searches (memchr) answer what the
@@ -30,7 +30,7 @@ def has_str_only_breaks(text: str, ascii: bool | None = None) -> bool:
         ascii = text.isascii()
     if ascii:
         return any(c in text for c in _ASCII_STR_ONLY_BREAKS)
-    return STR_ONLY_BREAKS.search(text) is not None
+    return _STR_ONLY_BREAKS.search(text) is not None
 
 
 def source_lines(text: str, keepends: bool = False) -> list[str]:

@@ -132,7 +132,7 @@ def test_each_line_reads_the_noqa_flake8_reads_on_the_standard_library() -> None
         ]
         source = "".join(written)
         tree = ast.parse(source)
-        ours = NoqaLines(source_lines(source, keepends=True), tree)
+        ours = NoqaLines(source, tree)
         theirs = FileProcessor(str(path), options, lines=source_lines(source, keepends=True))
         modules += 1
         for n in range(1, len(written) + 1):
