@@ -26,8 +26,11 @@ from rea_lint.source_lines import source_lines
 
 __all__ = ["NoqaLines", "add_noqa", "noqa_codes"]
 
-_NOQA = re.compile(r"#\s*noqa(?::\s?(?P<codes>[A-Z]+[0-9]*(?:[,\s]+[A-Z]+[0-9]*)*))?", re.IGNORECASE)
-"""flake8's own pattern (`flake8.defaults.NOQA_INLINE_REGEX`), as both reading and writing use it."""
+_NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
+"""flake8's own pattern (`flake8.defaults.NOQA_INLINE_REGEXP`), as both reading and writing use
+it, quirks included: `#noqa` (no space) is no `# noqa`, and a `# noqa:` followed by no code
+flake8 can read (`# noqa:REA`, `# noqa:  REA101`) is a bare one. A code it names is compared as
+written (`# noqa: rea101` does not silence REA101), the way flake8 compares it."""
 _SPLIT_CODES = re.compile(r"[,\s]+")
 _NOQA_FILE = re.compile(r"\s*# flake8[:=]\s*noqa", re.IGNORECASE)
 """flake8's `NOQA_FILE`: a line that starts with it exempts the whole file (one that only ends
@@ -40,7 +43,7 @@ def noqa_codes(text: str) -> list[str] | None:
     if m is None:
         return None
     codes = m.group("codes")
-    return [c.upper() for c in _SPLIT_CODES.split(codes.strip()) if c] if codes else []
+    return [c for c in _SPLIT_CODES.split(codes) if c] if codes else []
 
 
 class NoqaLines:
@@ -222,8 +225,9 @@ def _with_codes(body: str, codes: Sequence[str]) -> str:
     existing = m.group("codes")
     if existing is None:
         return body  # a bare `# noqa` already silences every code
-    have = [c for c in re.split(r"[,\s]+", existing.strip()) if c]
-    missing = [c for c in codes if not any(c.upper().startswith(h.upper()) for h in have)]
+    have = [c for c in _SPLIT_CODES.split(existing) if c]
+    missing = [c for c in codes if not c.startswith(tuple(have))]
     if not missing:
         return body
-    return body[: m.start("codes")] + ", ".join([*have, *missing]) + body[m.end("codes"):]
+    end = m.start("codes") + len(existing.rstrip(", \t"))  # (flake8's codes take the separators after them)
+    return body[: m.start("codes")] + ", ".join([*have, *missing]) + body[end:]

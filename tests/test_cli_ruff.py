@@ -284,6 +284,25 @@ def test_add_noqa_keeps_existing_codes_and_is_idempotent(project, capsys):
     assert run(capsys, "svc.py")[0] == 0
 
 
+def test_add_noqa_completes_comments_flake8_would_not_honour(project, capsys):
+    """`# noqa: rea109` (flake8 compares codes as written) and `#noqa` (flake8 wants `# noqa`)
+    silence nothing, in flake8 or in `rea check`: `--add-noqa` adds the code, and afterwards
+    both are silent."""
+    source = MIXED.replace('x = os.environ["A"]', 'x = os.environ["A"]  # noqa: rea109 - reviewed')
+    source = source.replace("return time.time(), uuid.uuid4(), x", "return time.time(), uuid.uuid4(), x  #noqa")
+    (project / "svc.py").write_text(source)
+    code, out, _ = run(capsys, "--add-noqa", "svc.py")
+    assert code == 0 and out == "Added 3 noqa directives.\n", out
+    text = (project / "svc.py").read_text()
+    assert 'x = os.environ["A"]  # noqa: rea109, REA109 - reviewed\n' in text
+    assert "return time.time(), uuid.uuid4(), x  #noqa  # noqa: REA101, REA103\n" in text
+    assert run(capsys, "svc.py")[0] == 0
+    flake8 = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "REA", "svc.py"], cwd=project, capture_output=True, text=True, timeout=120
+    )
+    assert flake8.returncode == 0 and flake8.stdout == "", flake8.stdout + flake8.stderr
+
+
 def test_add_noqa_never_writes_into_a_string(project, capsys):
     """A finding inside a string written over several lines gets its comment after the closing
     quotes, where flake8 and `rea check` read it: the string is unchanged and the file silent."""

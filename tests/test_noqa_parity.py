@@ -39,6 +39,16 @@ CASES = [
     ("a comment on the next statement", "    t = time.time()\n    return t  # noqa\n", False),
     ("a call of a helper that reads the clock, continued", "    t = stamp() \\\n        + 1  # noqa: REA101\n    return t\n", True),
     ("a call of a helper that reads the clock", "    t = stamp()\n    return t  # noqa: REA101\n", False),
+    # how the comment is spelled: flake8's pattern, quirks included
+    ("no space after #", "    return time.time()  #noqa: REA101\n", False),
+    ("two spaces after #", "    return time.time()  #  noqa\n", False),
+    ("any case of noqa", "    return time.time()  # NoQA: REA101\n", True),
+    ("a code in lower case", "    return time.time()  # noqa: rea101\n", False),
+    ("a prefix", "    return time.time()  # noqa: REA1\n", True),
+    ("a prefix without digits reads as bare", "    return time.time()  # noqa: REA\n", True),
+    ("two spaces after the colon read as bare", "    return time.time()  # noqa:  REA102\n", True),
+    ("codes, then a reason", "    return time.time()  # noqa: E501, REA101 - the clock is fine here\n", True),
+    ("a reason that starts like a code", "    return time.time()  # noqa: E501 re-read later\n", False),
 ]
 
 
@@ -93,7 +103,7 @@ def test_a_flake8_noqa_line_exempts_the_whole_file_in_both(
 
 
 def test_the_cases_cover_both_outcomes() -> None:
-    assert len(CASES) == 14
+    assert len(CASES) == 23
     assert {silenced for _id, _body, silenced in CASES} == {True, False}
 
 
