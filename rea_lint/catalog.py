@@ -542,8 +542,8 @@ _RULES: tuple[Rule, ...] = (
             "The SDK suspends a handler by raising an internal exception through it; a bare "
             "`except:` or `except BaseException` that does not re-raise turns a suspension into "
             "a wrong result. `except Exception` around Restate calls swallows `TerminalError` "
-            "(not reported when the code after the `try` always raises: the invocation cannot "
-            "end with a result)."
+            "(not reported when the code after the `try` always raises, after the `if`, `with` "
+            "or `try` that holds it included: the invocation cannot end with a result)."
         ),
     ),
     Rule(

@@ -57,6 +57,8 @@ class BroadExcept(Checker):
         _HEADER + "    try:\n        await ctx.get('k')\n    except BaseException as e:\n        raise RuntimeError() from e\n",
         _HEADER + "    try:\n        await ctx.run_typed('undo', undo)\n    except Exception:\n        pass\n"
         "    raise restate.TerminalError('failed')\n",
+        _HEADER + "    if undo_first:\n        try:\n            await ctx.run_typed('undo', undo)\n"
+        "        except Exception:\n            pass\n    raise restate.TerminalError('failed')\n",
     )
 
 
@@ -121,32 +123,64 @@ def _reraises(model: Model, handler: ast.ExceptHandler, fn: Function) -> bool:
 
 
 def _falls_into_raise(handler: ast.ExceptHandler, try_: ast.Try, fn: Function) -> bool:
-    """Does the clause only raise or fall through, into the rest of its block that always
-    raises (`except Exception: pass` then `raise TerminalError(...)`)? Asked only of a broad
-    clause that does not re-raise itself, so the block is looked for rarely."""
+    """Does the clause only raise or fall through, into code that always raises
+    (`except Exception: pass` then `raise TerminalError(...)`, after the `try` or, where the
+    `try` ends an `if`, a `with` or another `try`'s clause, after that)? Asked only of a broad
+    clause that does not re-raise itself, so the code is looked for rarely."""
     exits = _exits(handler.body)
     if _FALL not in exits or not exits <= {_FALL, _RAISE} or (try_.finalbody and _exits(try_.finalbody) != {_FALL}):
         return False
-    rest = _after(fn.node, try_)
-    if not rest:  # (not found, or the try ends its block)
+    path = _path(fn.node, try_)
+    if path is None:
         return False
-    return _exits(rest) == {_RAISE}
+    inner: ast.AST | None = None
+    for owner, field, block, i in reversed(path):
+        left = block[i]
+        if inner is not None and isinstance(left, _TRY_NODES) and left.finalbody and inner is not left.finalbody \
+                and _exits(left.finalbody) != {_FALL}:
+            return False  # (fell off a block of a try whose `finally` may not fall through)
+        rest = block[i + 1:]
+        if isinstance(owner, _TRY_NODES) and field == "body":
+            rest = [*rest, *owner.orelse]  # (falling off a try's body runs its else)
+        after = _exits(rest)
+        if not after <= {_FALL, _RAISE}:
+            return False
+        if _FALL not in after:
+            return True
+        # it may fall off this block: on to what follows the statement that holds it, unless
+        # that loops (a loop's body) or leaves (the function's)
+        if not isinstance(owner, (ast.If, ast.With, ast.AsyncWith, ast.match_case, ast.ExceptHandler, *_TRY_NODES)):
+            return False
+        inner = block
+    return False
 
 
-def _after(function: ast.AST, target: ast.stmt) -> list[ast.stmt] | None:
-    """The statements after `target` in the block of `function`'s own code that holds it."""
-    stack: list[ast.AST] = [function]
+_Step = tuple[ast.AST, str, list[ast.stmt], int]
+"""(the node that holds a block, the block's field, the block, a statement's index in it)."""
+
+
+def _path(function: ast.AST, target: ast.stmt) -> list[_Step] | None:
+    """The blocks from ``function``'s body down to ``target``, in ``function``'s own code
+    (nested defs are not entered), each with the statement's index in it; where a block
+    belongs to an `except` clause or a `case`, the clause or case holds it."""
+    stack: list[tuple[ast.AST, list[_Step]]] = [(function, [])]
     while stack:
-        node = stack.pop()
-        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+        node, path = stack.pop()
+        for field in ("body", "orelse", "finalbody"):
             block = getattr(node, field, None)
             if not isinstance(block, list):
                 continue
             for i, stmt in enumerate(block):
+                here = [*path, (node, field, block, i)]
                 if stmt is target:
-                    return block[i + 1:]
-                if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                    stack.append(stmt)
+                    return here
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    continue
+                stack.append((stmt, here))
+                for clause in getattr(stmt, "handlers", ()):
+                    stack.append((clause, here))
+                for case in getattr(stmt, "cases", ()):
+                    stack.append((case, here))
     return None
 
 
