@@ -151,6 +151,8 @@ def test_each_line_reads_the_noqa_flake8_reads_on_the_standard_library() -> None
             assert ours.codes(n) == expected, (path, n, written[n - 1], ours.codes(n), expected)
             lines += 1
             joined += n not in safe and expected is not None
-    assert modules >= 100, modules  # (149 modules, 78,227 lines, 13,654 of them joined on Python 3.11)
+    # (149 modules, 78,227 lines, 13,654 of them joined on Python 3.11; 144, 65,201 and 4,575 on
+    # 3.13, whose standard library and tokenizer differ)
+    assert modules >= 100, modules
     assert lines >= 40_000, lines
-    assert joined >= 5_000, joined  # lines that read another line's comment: the ranges were exercised
+    assert joined >= 3_000, joined  # lines that read another line's comment: the ranges were exercised
