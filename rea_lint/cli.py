@@ -105,6 +105,7 @@ def _check_arguments(check: argparse.ArgumentParser) -> None:
     check.add_argument("--exit-non-zero-on-fix", action="store_true", help="with --fix: exit 1 when anything was fixed, even if nothing is left")
     check.add_argument("--diff", action="store_true", help="show the fixes as a diff; write nothing (implies --fix); exit 1 if there are changes")
     check.add_argument("--add-noqa", action="store_true", help="add `# noqa: REAxxx` to every line with a finding (keeps existing codes)")
+    check.add_argument("--disable-noqa", "--ignore-noqa", dest="disable_noqa", action="store_true", help="report what `# noqa` comments (and `# flake8: noqa`) silence: a suppression audit")
     check.add_argument("--output-format", "--format", dest="format", choices=("full", "concise", "text", "json", "sarif", "github"), default=None, help="output format (default: full on a terminal, else concise; text = concise)")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="color the text formats (auto: only on a terminal, and not with NO_COLOR)")
     check.add_argument("-o", "--output-file", metavar="FILE", help="write the report here instead of stdout")
@@ -318,6 +319,8 @@ def _configs(args: argparse.Namespace) -> Callable[[str | Path], ReaConfig]:
                 changes["extend_select"] = (*changes.get("extend_select", base.extend_select), *args.extend_select)
             if args.ignore:
                 changes["ignore"] = (*base.ignore, *args.ignore)
+            if args.disable_noqa:
+                changes["disable_noqa"] = True
             pair = overridden[id(base)] = (base, dataclasses.replace(base, **changes) if changes else base)
         return pair[1]
 

@@ -71,6 +71,9 @@ class ReaConfig:
     """First-party import roots, relative to the pyproject.toml's directory (like ruff's `src`)."""
     policy: str | None = None
     policy_overrides: Mapping[str, str] = field(default_factory=dict)
+    disable_noqa: bool = False
+    """`rea check --disable-noqa`: report what `# noqa` comments silence (not a `[tool.rea]`
+    key: a suppression audit is a run's choice, not a project's)."""
     source: str | None = None
     """The file this came from, for messages (None: defaults)."""
 

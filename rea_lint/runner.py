@@ -418,7 +418,7 @@ def _summarize(
         if end is not None and site[5] is not None and 0 < end <= n and not lines[end - 1].isascii():
             site[5] = char_col(lines, end, site[5])
     result.summary = summary
-    if sites and "noqa" in source.lower():
+    if sites and not config.disable_noqa and "noqa" in source.lower():
         noqa = NoqaLines(source, tree)
         for site in sites:
             codes = noqa.codes(site[2])
@@ -440,7 +440,7 @@ def _findings(tree: ast.Module, source: str, config: ReaConfig, where: _Where) -
     findings, model = analyse(tree, config, package=where.package, transitive=not where.project, module=where.module, text=source)
     if findings and where.ignored:
         findings = [f for f in findings if not f.code.startswith(where.ignored)]
-    if not findings or "noqa" not in source.lower():
+    if not findings or config.disable_noqa or "noqa" not in source.lower():
         return findings, model
     noqa = NoqaLines(source, tree)
     return [f for f in findings if not noqa.silences(f.code, f.line)], model

@@ -52,17 +52,17 @@ CASES = [
 ]
 
 
-def _flake8(path: Path) -> list[str]:
+def _flake8(path: Path, *flags: str) -> list[str]:
     proc = subprocess.run(
-        [sys.executable, "-m", "flake8", "--select", "REA", "--format", "%(row)d:%(code)s", path.name],
+        [sys.executable, "-m", "flake8", "--select", "REA", "--format", "%(row)d:%(code)s", *flags, path.name],
         cwd=path.parent, capture_output=True, text=True, timeout=120,
     )
     assert "Traceback" not in proc.stderr, proc.stderr
     return sorted(proc.stdout.split())
 
 
-def _cli(path: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
-    main(["check", "--no-cache", "--format", "json", str(path)])
+def _cli(path: Path, capsys: pytest.CaptureFixture[str], *flags: str) -> list[str]:
+    main(["check", "--no-cache", "--format", "json", *flags, str(path)])
     return sorted(f"{f['line']}:{f['code']}" for f in json.loads(capsys.readouterr().out)["findings"])
 
 
@@ -100,6 +100,39 @@ def test_a_flake8_noqa_line_exempts_the_whole_file_in_both(
     assert ours == theirs, (ours, theirs)
     assert (ours == []) is exempt, ours
     assert exempt or len(ours) == 2, ours  # the direct and the transitive REA101
+
+
+def test_disable_noqa_reports_what_every_comment_silences_as_flake8_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`rea check --disable-noqa` (ruff's `--ignore-noqa` too) against `flake8 --disable-noqa`,
+    on every case above and on a file a `# flake8: noqa` line exempts: both report every
+    finding, and the same ones."""
+    bodies = [body for _id, body, _silenced in CASES]
+    for i, text in enumerate([HEAD + body for body in bodies] + ["# flake8: noqa\n" + HEAD + "    return stamp()  # noqa\n"]):
+        path = tmp_path / f"svc{i}.py"
+        path.write_text(text, encoding="utf-8")
+        theirs = _flake8(path, "--disable-noqa")
+        assert any(f.endswith("REA101") for f in theirs), (text, theirs)
+        for flag in ("--disable-noqa", "--ignore-noqa"):
+            assert _cli(path, capsys, flag) == theirs, (text, flag)
+    assert i == len(CASES)
+
+
+def test_disable_noqa_is_part_of_the_cache_key(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cached run without the flag does not answer a run with it, nor the other way round
+    (the direct finding and the one the project link reports at a call site alike)."""
+    monkeypatch.chdir(tmp_path)
+    Path("svc.py").write_text(HEAD + "    t = stamp()  # noqa\n    return time.time() + t  # noqa: REA101\n", encoding="utf-8")
+
+    def run(*flags: str) -> list[str]:
+        main(["check", "--format", "json", *flags, "svc.py"])
+        return sorted(f"{f['line']}:{f['code']}" for f in json.loads(capsys.readouterr().out)["findings"])
+
+    assert run() == []
+    assert run("--disable-noqa") == ["13:REA101", "14:REA101"]
+    assert run() == []
+    assert run("--disable-noqa") == ["13:REA101", "14:REA101"]
 
 
 def test_the_cases_cover_both_outcomes() -> None:
