@@ -274,6 +274,25 @@ def test_a_value_mutated_in_place_before_it_is_set_is_compared_with_its_mutation
     assert same.verdict is Verdict.COMPATIBLE, same.reason
 
 
+def test_a_condition_on_a_read_state_value_is_decided_by_the_journal_though_the_value_is_changed_later():
+    """`task = await ctx.get(key)`, `if task["status"] == "done": return`, then `task["status"] =
+    "done"`: the store runs after the test read the value, so the test is still the journal's
+    (the same entry replays the same value). With the key's helper changed, that entry may not
+    match (unknown), but no invocation breaks along the test (biswaszin/restate-taskqueue-demo
+    5ecc3976 was read as breaking, exit 1). A store above the test, or in a loop around it,
+    still changes what the test reads."""
+    body = 'key = norm(req)\ntask = await ctx.get(key)\nif task["status"] == "done":\n    return "already"\n{m}ctx.set(key, task)\n'
+    old, new = "def norm(req):\n    return req\n", "def norm(req):\n    if req is None:\n        return ''\n    return req\n"
+    d = obj_verdict(body.format(m='task["status"] = "done"\n'), body.format(m='task["status"] = "done"\n'), helpers1=old, helpers2=new)
+    assert d.verdict is Verdict.UNKNOWN and "its key is computed at run time" in d.reason and "does not decide" not in d.reason, d.reason
+    assert obj_verdict(body.format(m=""), body.format(m=""), helpers1=old, helpers2=new).verdict is Verdict.UNKNOWN
+    # stored before the test: the test reads what the store made, which the journal does not hold
+    before = 'key = norm(req)\ntask = await ctx.get(key)\ntask["status"] = stamp(req)\nif task["status"] == "done":\n    return "already"\nctx.set(key, task)\n'
+    helpers = "def norm(req):\n    return req\n\n\ndef stamp(req):\n    return {v}\n"
+    d = obj_verdict(before, before, helpers1=helpers.format(v="'done'"), helpers2=helpers.format(v="'new'"))
+    assert d.verdict is Verdict.BREAKING and "does not decide" in d.reason, d.reason
+
+
 def test_a_value_an_awaited_helper_returns_is_mutated_like_any_other():
     """`seen = await load(ctx)` is the helper's result, not an object that holds the context
     (`Saga(ctx)`, whose calls are operations shaped one by one): an append to it changed or

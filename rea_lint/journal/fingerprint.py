@@ -199,6 +199,8 @@ class Fingerprinter:
         """id of a definition -> `_reach` it."""
         self._assigned: dict[str, list[str]] | None = None
         self._mutated: dict[str, list[ast.stmt]] = {}
+        self._test_at: tuple[int, int] | None = None
+        """Where the test `anchored` reads is (None: outside it)."""
         self._declared: frozenset[str] = frozenset()
         """The names this function declares `global` or `nonlocal` (bound elsewhere too; read by
         the walk `assignments` makes)."""
@@ -356,6 +358,7 @@ class Fingerprinter:
         may read the clock or the world, and then one condition over the same entries can go
         both ways (`while s == P and not timed_out()`)."""
         slots: list[ast.Call] = []
+        self._test_at = _start(node)
         try:
             if isinstance(node, ast.Name):  # (`if state:`: whether it is there, `of_test`)
                 text = self._anchor_name(node, slots, replayed, inputs, frozenset(), 0, whole=False)
@@ -363,7 +366,20 @@ class Fingerprinter:
                 text = self._anchor(node, slots, replayed, inputs, frozenset(), 0)
         except _Unanchored:
             return None
+        finally:
+            self._test_at = None
         return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16], tuple(slots)
+
+    def _mutated_before_test(self, name: str) -> bool:
+        """Can a mutation of ``name`` (`_mutations`) run before the test `anchored` reads: one
+        above it, or in a loop around both? One below it, outside such a loop, changes the value
+        only after the test has read it (`if task["status"] == "done": return` then
+        `task["status"] = "done"`)."""
+        mutations = self._mutated.get(name)
+        if not mutations:
+            return False
+        at = self._test_at
+        return at is None or any(_end(s) <= at or self._looped(_start(s), at) for s in mutations)
 
     def _anchor(self, node: ast.AST, slots: list[ast.Call], replayed: Callable[[ast.Call], bool | None], inputs: bool,
                 through: frozenset[str], depth: int) -> str:
@@ -427,14 +443,14 @@ class Fingerprinter:
             return f"C({constant.value!r})"
         assigned = self.assignments()
         if name in self._positions:
-            if not inputs or name in ("self", "cls") or name in assigned or name in self._mutated:
+            if not inputs or name in ("self", "cls") or name in assigned or self._mutated_before_test(name):
                 raise _Unanchored()
             return f"P{self._positions[name]}" + (self._whole(name, None) if whole else "")
         if name in assigned:
             values = assigned[name]
             value = values[0] if len(values) == 1 else None
             where = self._plain.get(id(value)) if isinstance(value, ast.AST) else None
-            if where is None or name in self._mutated or name in self._declared \
+            if where is None or self._mutated_before_test(name) or name in self._declared \
                     or any(start <= where[2] <= end for start, end in self._loops):
                 raise _Unanchored()  # (bound once, plainly, outside any loop: every read after it reads that one value)
             return self._anchor(where[3], slots, replayed, inputs, through | {name}, depth + 1) + (self._whole(name, None) if whole else "")
