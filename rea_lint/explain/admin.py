@@ -90,6 +90,10 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
         self.admin_url = admin_url
         self.hops: list[str] = []
 
+    # Python 3.10's urllib knows no 308 (3.11 added it): followed as 3.11 follows it, not
+    # reported as a redirect to no http URL
+    http_error_308 = urllib.request.HTTPRedirectHandler.http_error_302
+
     def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any,
                          newurl: str) -> urllib.request.Request:
         scheme = urllib.parse.urlsplit(newurl).scheme.lower()
