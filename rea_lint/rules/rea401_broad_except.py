@@ -133,7 +133,7 @@ def _falls_into_raise(handler: ast.ExceptHandler, try_: ast.Try, fn: Function) -
     path = _path(fn.node, try_)
     if path is None:
         return False
-    inner: ast.AST | None = None
+    inner: list[ast.stmt] | None = None
     for owner, field, block, i in reversed(path):
         left = block[i]
         if inner is not None and isinstance(left, _TRY_NODES) and left.finalbody and inner is not left.finalbody \
