@@ -209,6 +209,18 @@ def test_errors_are_one_line_exit_2(repo, capsys, argv, message):
     assert err.startswith(message) and err.count("\n") == 1 and "Traceback" not in err
 
 
+def test_the_parent_of_the_first_commit_is_named_as_such(repo, capsys):
+    """`--base C~1` for a repository's first commit: the commit exists, it has no parent (the
+    error said no commit had that name). A name that is not there at all is still that."""
+    root = git(repo, "rev-list", "--max-parents=0", "HEAD")
+    for rev in (f"{root}~1", f"{root[:8]}^", "HEAD~1"):
+        code, _, err = run(capsys, "--base", rev, "--head", "HEAD")
+        assert code == 2 and err.count("\n") == 1, err
+        assert err.startswith(f"rea: error: unknown revision {rev!r}: {rev[:-2] if rev.endswith('~1') else rev[:-1]!r} is the first commit"), err
+    code, _, err = run(capsys, "--base", "nosuch~1")
+    assert code == 2 and "no commit of this repository has that name" in err
+
+
 def test_not_a_git_repository(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, _, err = run(capsys)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 import subprocess
 from pathlib import Path
 from dataclasses import dataclass
@@ -100,6 +101,10 @@ def verify(repo: Path, rev: str) -> str:
     a shallow clone: the commit may exist, beyond the history fetched)."""
     commit = _resolve(repo, rev)
     if commit is None:
+        parent = re.fullmatch(r"(.+?)(?:~1?|\^1?)", rev)
+        if parent is not None and _resolve(repo, parent[1]) is not None and not is_shallow(repo):
+            raise RevisionError(f"unknown revision {rev!r}: {parent[1]!r} is the first commit of this repository's history, "
+                                "which has no parent: nothing was deployed before it (compare it with a later commit)")
         if is_shallow(repo):
             raise RevisionError(f"unknown revision {rev!r}: no commit of this repository has that name, and it is a shallow "
                                 f"clone: the commit may be in the history it did not fetch; {SHALLOW_FIX}")
