@@ -156,10 +156,21 @@ def compare_handlers(old: HandlerShape, new: HandlerShape) -> HandlerDiff:
     if old.kind != new.kind or old.service_kind != new.service_kind:
         return HandlerDiff(
             old.service, old.handler, Verdict.KIND_CHANGED, old, new,
-            reason=f"the handler changed from {old.service_kind} {old.kind} to {new.service_kind} {new.kind}: "
+            reason=f"the handler changed from {_kind_words(old)} to {_kind_words(new)}: "
                    "Restate routes and stores its invocations differently",
         )
     return _input_checked(_compare_paths(old, new))
+
+
+_SERVICE_WORDS = {"service": "a service", "object": "a virtual object", "workflow": "a workflow"}
+_HANDLER_WORDS = {"exclusive": "exclusive handler", "shared": "shared handler", "workflow": "run handler",
+                  "unknown": "handler (of a kind rea cannot tell)"}
+
+
+def _kind_words(shape: HandlerShape) -> str:
+    """`a virtual object's exclusive handler`, `a service's handler` (not `service service`)."""
+    owner = _SERVICE_WORDS.get(shape.service_kind, f"a {shape.service_kind}")
+    return f"{owner}'s {_HANDLER_WORDS.get(shape.kind, 'handler' if shape.kind == 'service' else f'{shape.kind} handler')}"
 
 
 def _compare_paths(old: HandlerShape, new: HandlerShape) -> HandlerDiff:
