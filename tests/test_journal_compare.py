@@ -293,6 +293,77 @@ def test_a_condition_on_a_read_state_value_is_decided_by_the_journal_though_the_
     assert d.verdict is Verdict.BREAKING and "does not decide" in d.reason, d.reason
 
 
+def test_a_loop_over_a_journaled_value_runs_as_the_journal_decides_though_its_key_changed():
+    """`items = await ctx.get(key(req)) or [...]`, then `for item in items:` (or a comprehension
+    over it): with `key` changed the read may not match (unknown), but where it matches the loop
+    runs as often as the recorded value has items, so no invocation breaks along the loop
+    (gvdongen/resilient-research-agent 7cf4f5a2 was read as breaking). A loop that changes its
+    iterable as it goes is not the journal's alone."""
+    helpers = "def key(req):\n    return {v}\n"
+    old, new = helpers.format(v="'items'"), helpers.format(v="'items' if req else 'none'")
+    sleep = "await ctx.sleep(timedelta(minutes=30))"
+    loops = [
+        'items = await ctx.get(key(req)) or ["a", "b"]\nfor item in items:\n    await ctx.run("step", work)\n' + sleep,
+        'items = await ctx.get(key(req)) or ["a", "b"]\ndone = [await ctx.run("step", work) for item in items]\n' + sleep,
+        'items = await ctx.get(key(req)) or ["a", "b"]\nfor n, item in enumerate(items):\n    await ctx.run("step", work)\n' + sleep,
+    ]
+    for body in loops:
+        d = obj_verdict(body, body, helpers1=old, helpers2=new)
+        assert d.verdict is Verdict.UNKNOWN and "its key is computed at run time" in d.reason, (body, d.reason)
+    grows = 'items = await ctx.get(key(req)) or ["a", "b"]\nfor item in items:\n    await ctx.run("step", work)\n    items.append(1)\n' + sleep
+    d = obj_verdict(grows, grows, helpers1=old, helpers2=new)
+    assert d.verdict is Verdict.BREAKING and "does not decide" in d.reason, d.reason
+
+
+def test_a_loop_the_code_counts_iterates_that_often():
+    """`for _ in range(2)` to `range(3)`: the third turn's run meets the recorded final one at
+    index 3, whatever the journal holds: no way stops the new loop early (it was read as one
+    that might, and named index 1, the first turn). A count written another way is the same
+    loop; a count the caller passes is not the code's."""
+    body = 'for _ in {it}:\n    await ctx.run("llm", work)\nawait ctx.run("final", work)'
+    d = verdict(body.format(it="range(2)"), body.format(it="range(3)"))
+    assert d.verdict is Verdict.BREAKING and d.divergence.index == 3 and not d.divergence.assuming, d.reason
+    d = verdict(body.format(it='("a", "b", "c")'), body.format(it='("a", "b")'))
+    assert d.verdict is Verdict.BREAKING and d.divergence.index == 3 and not d.divergence.assuming, d.reason
+    for same in ("range(0, 2)", "range(1, 5, 2)", '["x", "y"]', '"ab"', "enumerate((1, 2))"):
+        assert verdict(body.format(it="range(2)"), body.format(it=same)).verdict is Verdict.COMPATIBLE, same
+    helper = 'async def turns(ctx, n: int = {n}):\n    for _ in range(n):\n        await ctx.run("llm", work)\n    await ctx.run("final", work)\n'
+    d = verdict("await turns(ctx)", "await turns(ctx)", helpers1=helper.format(n=2), helpers2=helper.format(n=3))
+    assert d.verdict is Verdict.BREAKING and d.divergence.index == 3 and not d.divergence.assuming, d.reason
+    d = verdict(body.format(it="range(req['n'])"), body.format(it="range(req['n'] + 1)"))
+    assert d.verdict is Verdict.BREAKING and d.divergence.assuming, d.reason  # (the input decides it: not the code's count)
+
+
+def test_a_comprehension_filter_is_a_test():
+    """`[... for n in xs if n > 0]` to `if n > 5`: other items run the element, which the
+    journal does not decide (it was read as compatible). Renaming the variable changes nothing."""
+    body = 'xs = await ctx.run("xs", work)\ndone = [await ctx.run("step", work) for {v} in xs if {v} > {k}]\nawait ctx.run("end", work)'
+    d = verdict(body.format(v="n", k=0), body.format(v="n", k=5))
+    assert d.verdict is Verdict.BREAKING and "`n > 5`" in d.reason and "does not decide" in d.reason, d.reason
+    assert verdict(body.format(v="n", k=0), body.format(v="m", k=0)).verdict is Verdict.COMPATIBLE
+    # generators nested as `for` statements are: read the same way, to the same verdicts
+    nested = 'xs = await ctx.run("xs", work)\ndone = [await ctx.run("step", work) for row in xs for n in row if n > {k}]\nawait ctx.run("end", work)'
+    loops = ('xs = await ctx.run("xs", work)\nfor row in xs:\n    for n in row:\n        if n > {k}:\n            await ctx.run("step", work)\n'
+             'await ctx.run("end", work)')
+    for k, expected in ((0, Verdict.COMPATIBLE), (5, Verdict.UNKNOWN)):
+        d, e = verdict(nested.format(k=0), nested.format(k=k)), verdict(loops.format(k=0), loops.format(k=k))
+        assert d.verdict is e.verdict is expected and d.reason == e.reason, (k, d.reason, e.reason)
+
+
+def test_a_match_capture_renamed_is_no_change():
+    """`case ["decision", choice]` to `case ["decision", answer]` (and its uses): which case
+    matches does not depend on what a capture is called (gvdongen/resilient-research-agent
+    7cf4f5a2 was read as breaking along the `match`)."""
+    body = ('awk_id, decision = ctx.awakeable(type_hint=str)\nawait ctx.run("notify", work)\n'
+            'match await restate.select(decision=decision, timeout=ctx.sleep(timedelta(days=1))):\n'
+            '    case ["decision", {v}] if {v} != "skip":\n        pass\n    case _:\n        return "timeout"\n'
+            'await ctx.run("act", lambda: {v})')
+    assert verdict(body.format(v="choice"), body.format(v="answer")).verdict is Verdict.COMPATIBLE
+    changed = body.format(v="choice").replace('"skip"', '"other"')
+    d = verdict(body.format(v="choice"), changed)
+    assert d.verdict is Verdict.BREAKING and "does not decide" in d.reason, d.reason
+
+
 def test_a_value_an_awaited_helper_returns_is_mutated_like_any_other():
     """`seen = await load(ctx)` is the helper's result, not an object that holds the context
     (`Saga(ctx)`, whose calls are operations shaped one by one): an append to it changed or
@@ -1286,6 +1357,8 @@ def test_kind_changed_and_removed_and_added():
     diff = diff_projects(old, new)
     verdicts = {h.key: h.verdict for h in diff.handlers}
     assert verdicts[("obj", "add")] is Verdict.KIND_CHANGED
+    changed = next(h for h in diff.handlers if h.verdict is Verdict.KIND_CHANGED)
+    assert changed.reason.startswith("the handler changed from a virtual object's exclusive handler to a virtual object's shared handler: ")
     assert verdicts[("svc", "other2")] is Verdict.REMOVED
     assert verdicts[("svc", "other3")] is Verdict.ADDED
     assert verdicts[("svc", "h")] is Verdict.COMPATIBLE

@@ -335,7 +335,8 @@ class Fingerprinter:
             return module_constant(self.m, head.id)
         return class_constant(self.m, head.id, node.attr) if isinstance(node, ast.Attribute) and node.value is head else None
 
-    def anchored(self, node: ast.expr, replayed: Callable[[ast.Call], bool | None], inputs: bool) -> tuple[str, tuple[ast.Call, ...]] | None:
+    def anchored(self, node: ast.expr, replayed: Callable[[ast.Call], bool | None], inputs: bool,
+                 presence: bool = True) -> tuple[str, tuple[ast.Call, ...]] | None:
         """``node``'s computation as a pure function of the journal entries it reads: its text
         with each result the journal replays as a slot `J0`, `J1`, ... (`await ctx.run("s", f)`,
         read in place or through a local), and the calls the slots are. ``replayed`` says of a
@@ -360,7 +361,7 @@ class Fingerprinter:
         slots: list[ast.Call] = []
         self._test_at = _start(node)
         try:
-            if isinstance(node, ast.Name):  # (`if state:`: whether it is there, `of_test`)
+            if isinstance(node, ast.Name) and presence:  # (`if state:`: whether it is there, `of_test`)
                 text = self._anchor_name(node, slots, replayed, inputs, frozenset(), 0, whole=False)
             else:
                 text = self._anchor(node, slots, replayed, inputs, frozenset(), 0)

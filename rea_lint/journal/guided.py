@@ -341,9 +341,10 @@ class _Guided:
                 loop = head if isinstance(head, Loop) else head.loop
                 k = 0 if isinstance(head, Loop) else head.iteration
                 arms: tuple[str, ...] = ("iter",) if loop.endless else ("stop", "iter")  # (`while True` stops only by a jump)
-                truth = self._truth(loop, ats)
+                truth = self._truth(loop, ats, k) if loop.count is None else k < loop.count  # (a count the code fixes decides it)
                 if k >= self.max_iterations:
                     arms = arms[:-1]
+                    truth = None if loop.count is not None else truth  # (past the walk's bound it stops, as any loop does)
                 allowed = self._arms(loop.condition, arms, seen) if truth is None else [a for a in arms if (a == "iter") == truth]
                 after = self._seen(seen, loop.condition)
                 # (a loop whose condition the recorded path does not decide runs as often as
@@ -380,12 +381,13 @@ class _Guided:
             else:  # pragma: no cover
                 raise TypeError(f"not a shape node: {head!r}")
 
-    def _truth(self, node: Branch | Loop, ats: dict[tuple[str, int, int], int]) -> bool | None:
+    def _truth(self, node: Branch | Loop, ats: dict[tuple[str, int, int], int], iteration: int = 0) -> bool | None:
         """The truth of an anchored condition where the recorded path decided the same
-        computation of the same journal entries; None if it did not."""
+        computation of the same journal entries (for a loop over them, after as many
+        iterations); None if it did not."""
         if node.anchor is None or not self.anchored:
             return None
-        return self.anchored.get(node.anchor.key(ats))
+        return self.anchored.get(node.anchor.key(ats, iteration))
 
     def _guarded(self, node: Branch, seen: dict[str, int]) -> int | None:
         """The arm of a guard on a loop's iterable (`Branch.nonempty`) where the recorded path

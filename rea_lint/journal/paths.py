@@ -21,6 +21,9 @@ __all__ = ["EXCEPT", "Decision", "Path", "TooManyPaths", "enumerate_paths"]
 EXCEPT = "except"
 """The condition of the decisions that enter an `except` handler."""
 DEFAULT_UNROLL = 2
+COUNTED_UNROLL = 8
+"""A loop the code counts (`Loop.count`, `range(3)`) up to this many times is unrolled as
+often as it runs (past the default bound), where the paths are not being cut down to fit the cap."""
 DEFAULT_CAP = 400
 
 
@@ -36,6 +39,8 @@ class Decision:
     it from another `try` the same exception could be replayed in."""
     anchor: Anchor | None = None
     """What the condition's truth is computed from (`shape.Anchor`), if known."""
+    iteration: int = 0
+    """For a loop: how many times it had iterated when it decided (a counted anchor's key names it)."""
 
     @property
     def truth(self) -> bool:
@@ -76,7 +81,7 @@ class Path:
         position = 0
         for e in self.events:
             if isinstance(e, Decision):
-                if e.anchor is not None and out.setdefault(e.anchor.key(last), e.truth) != e.truth:
+                if e.anchor is not None and out.setdefault(e.anchor.key(last, e.iteration), e.truth) != e.truth:
                     return None
             elif isinstance(e, Unknown) or (isinstance(e, Op) and e.kind.journaled):
                 if isinstance(e, Op):
@@ -152,14 +157,21 @@ class _Walker:
     def _loop(self, node: Loop, ins: list[tuple[Event, ...]]) -> list[_Partial]:
         out: list[_Partial] = []
         cur = ins
-        for k in range(self.unroll + 1):
-            if not node.endless:
-                stop = [e + (Decision(node.condition, "stop", node.line, node.text, anchor=node.anchor),) for e in cur]
-                out.extend(self.walk(node.orelse, stop))
-            if k == self.unroll:
-                out.extend((e + (Decision(node.condition, "iter", node.line, node.text, anchor=node.anchor),), _CUT) for e in cur)
+        bound = self.unroll
+        if node.count is not None and node.count <= COUNTED_UNROLL and self.unroll >= DEFAULT_UNROLL:
+            bound = max(bound, node.count)
+        for k in range(bound + 1):
+            if node.count is not None and k == node.count:  # (it stops there, and nowhere before)
+                out.extend(self.walk(node.orelse, [e + (Decision(node.condition, "stop", node.line, node.text, anchor=node.anchor, iteration=k),)
+                                                   for e in cur]))
                 break
-            body = self.walk(node.body, [e + (Decision(node.condition, "iter", node.line, node.text, anchor=node.anchor),) for e in cur])
+            if not node.endless and node.count is None:
+                stop = [e + (Decision(node.condition, "stop", node.line, node.text, anchor=node.anchor, iteration=k),) for e in cur]
+                out.extend(self.walk(node.orelse, stop))
+            if k == bound:
+                out.extend((e + (Decision(node.condition, "iter", node.line, node.text, anchor=node.anchor, iteration=k),), _CUT) for e in cur)
+                break
+            body = self.walk(node.body, [e + (Decision(node.condition, "iter", node.line, node.text, anchor=node.anchor, iteration=k),) for e in cur])
             cur = [e for e, s in body if s in (_NEXT, _CONTINUE)]
             out.extend((e, _NEXT) for e, s in body if s == _BREAK)
             out.extend((e, s) for e, s in body if s in (_EXIT, _RETURN, _CUT))

@@ -16,6 +16,7 @@ SDK journals a command when the context method is called, not when it is awaited
 from __future__ import annotations
 
 import ast
+import copy
 import hashlib
 import os
 import posixpath
@@ -100,12 +101,17 @@ class Anchor:
     entry it reads is the one that operation journaled last on the way."""
     negated: bool = False
     """The first arm runs when the computation is false (`a or b` goes on to `b`)."""
+    counted: bool = False
+    """A `for` loop's iterable (or a comprehension's): whether the loop iterates at its k-th
+    decision is whether the iterable, computed from the entries, has a (k+1)th item, so each
+    decision's key names its k."""
 
-    def key(self, last: Mapping[tuple[str, int, int], int]) -> str:
+    def key(self, last: Mapping[tuple[str, int, int], int], iteration: int = 0) -> str:
         """The computation and the journal entries it reads there. An operation that has not
         journaled on the way is `-`: the condition did not read it (a `b` that `a or b` skipped;
         a local bound to it would be unbound)."""
-        return f"{self.text}@{','.join(str(last.get(s, '-')) for s in self.slots)}"
+        head = f"{self.text}#{iteration}" if self.counted else self.text
+        return f"{head}@{','.join(str(last.get(s, '-')) for s in self.slots)}"
 
 
 @dataclass(frozen=True)
@@ -142,7 +148,11 @@ class Loop:
     path: str = ""
     """The file the loop is in (a helper's, when inlined)."""
     anchor: Anchor | None = None
-    """For a `while`: what its condition's truth (iterate again) is computed from."""
+    """For a `while`: what its condition's truth (iterate again) is computed from; for a `for`,
+    what its iterable is."""
+    count: int | None = None
+    """How many times it iterates, where the code says so (`for _ in range(3)`, a literal
+    tuple): it iterates that often and then stops, which no journal needs to decide."""
 
     def where(self) -> str:
         return f"{self.path}:{self.line}" if self.path else f"line {self.line}"
@@ -1025,7 +1035,9 @@ class _ShapeBuilder:
             body, orelse = self.block(s.body), self.block(s.orelse)
             if _is_empty(body) and _is_empty(orelse):
                 return it
-            return _seq([it, Loop(_LOOP + self.fp.of(self._counted(s.iter)), _text(s.iter), s.lineno, body, orelse, path=self.mod.path)])
+            counted = self._counted(s.iter)
+            return _seq([it, Loop(_LOOP + self.fp.of(counted), _text(s.iter), s.lineno, body, orelse, path=self.mod.path,
+                                  anchor=self._anchor(counted, counted=True), count=self._static_count(counted))])
         if isinstance(s, ast.While):
             test = self.expr(s.test)
             body, orelse = self.block(s.body), self.block(s.orelse)
@@ -1072,7 +1084,7 @@ class _ShapeBuilder:
             last = s.cases[-1].pattern if s.cases else None
             if not (isinstance(last, ast.MatchAs) and last.pattern is None and s.cases[-1].guard is None):
                 arms.append(EMPTY)  # no case matched
-            decided_by = ast.Match(subject=s.subject, cases=[ast.match_case(pattern=c.pattern, guard=c.guard, body=[]) for c in s.cases])
+            decided_by = ast.Match(subject=s.subject, cases=[_unnamed_captures(c) for c in s.cases])
             return _seq([subject, self.branch(s.subject, s.lineno, arms, decided_by)])
         if isinstance(s, ast.Assign):
             node = self.expr(s.value)
@@ -1101,6 +1113,22 @@ class _ShapeBuilder:
                and len(it.args) == 1 and not isinstance(it.args[0], ast.Starred) and not self._shadowed(it.func.id)):
             it = it.args[0]
         return it
+
+    def _static_count(self, it: ast.expr) -> int | None:
+        """How many items ``it`` yields, where the code says so: `range(...)` of int literals (a
+        module constant, a helper's parameter left at a literal default: `Fingerprinter.constant`),
+        a literal tuple or list without `*`, a string literal; None for anything else."""
+        if isinstance(it, (ast.Tuple, ast.List)):
+            return None if any(isinstance(e, ast.Starred) for e in it.elts) else len(it.elts)
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range" and 1 <= len(it.args) <= 3 \
+                and not it.keywords and not self._shadowed("range"):
+            literals = [self.fp.constant(a) for a in it.args]
+            bounds = [b.value for b in literals if b is not None and type(b.value) is int]
+            if len(bounds) != len(literals) or (len(bounds) == 3 and bounds[2] == 0):
+                return None
+            return len(range(*bounds))
+        literal = self.fp.constant(it)
+        return len(literal.value) if literal is not None and isinstance(literal.value, (str, bytes)) else None
 
     def _shadowed(self, name: str) -> bool:
         """Is ``name`` bound by the code (a local, a module name, an import), not the builtin?"""
@@ -1221,14 +1249,15 @@ class _ShapeBuilder:
         return Branch(self.fp.of(decided_by) if decided_by is not None else self.fp.of_test(test), _text(test) if text is None else text, line,
                       tuple(arms), self.mod.path, anchor)
 
-    def _anchor(self, test: ast.expr, negated: bool = False) -> Anchor | None:
+    def _anchor(self, test: ast.expr, negated: bool = False, counted: bool = False) -> Anchor | None:
         """What a condition's truth is computed from, in journal entries (`Fingerprinter.anchored`;
-        a handler's own parameters are its input)."""
-        found = self.fp.anchored(test, self._replayed, self.depth == 0)
+        a handler's own parameters are its input); ``counted``: ``test`` is what a loop iterates
+        over, read whole (not a name tested for being there)."""
+        found = self.fp.anchored(test, self._replayed, self.depth == 0, presence=not counted)
         if found is None:
             return None
         text, calls = found
-        return Anchor(text, tuple((self.mod.path, c.lineno, c.col_offset) for c in calls), negated)
+        return Anchor(text, tuple((self.mod.path, c.lineno, c.col_offset) for c in calls), negated, counted)
 
     def _replayed(self, call: ast.Call) -> bool | None:
         """For `Fingerprinter.anchored`: True for a context call whose result the journal replays
@@ -1286,21 +1315,31 @@ class _ShapeBuilder:
             # (`a or b` goes on to `b` when `a` is false)
             return _seq([first, self.branch(node.values[0], node.lineno, [rest, EMPTY], anchored=(node.values[0], isinstance(node.op, ast.Or)))])
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
-            first = self.expr(node.generators[0].iter)
-            parts: list[Node] = []
-            for gen in node.generators[1:]:
-                parts.append(self.expr(gen.iter))
-            for gen in node.generators:
-                parts.extend(self.expr(c) for c in gen.ifs)
-            if isinstance(node, ast.DictComp):
-                parts.extend((self.expr(node.key), self.expr(node.value)))
-            else:
-                parts.append(self.expr(node.elt))
-            body = _seq(parts)
-            if _is_empty(body):
-                return first
-            return _seq([first, Loop(_LOOP + self.fp.of(self._counted(node.generators[0].iter)), _text(node.generators[0].iter), node.lineno, body, EMPTY, path=self.mod.path)])
+            return self._comprehension(node)
         return _seq([self.expr(child) for child in ast.iter_child_nodes(node) if isinstance(child, ast.AST)])
+
+    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> Node:
+        """Its first iterable, then a loop over it (decided by the journal where the iterable is
+        computed from journal entries, as a `for`'s is) whose body runs each inner generator's
+        loop, each `if` as a branch (a filter changed changes which items the element runs for),
+        and the element."""
+        generators = node.generators
+        body = _seq([self.expr(node.key), self.expr(node.value)]) if isinstance(node, ast.DictComp) else self.expr(node.elt)
+        for k in range(len(generators) - 1, -1, -1):
+            gen = generators[k]
+            for test in reversed(gen.ifs):  # (`if a if b`: `b` is evaluated only where `a` held)
+                branch = self.branch(_iterated(test, generators), test.lineno, [body, EMPTY], text=_text(test))
+                body = _seq([self.expr(test), branch])
+            if k > 0:
+                inner = EMPTY if _is_empty(body) else Loop(
+                    _LOOP + self.fp.of(self._counted(gen.iter)), _text(gen.iter), node.lineno, body, EMPTY, path=self.mod.path)
+                body = _seq([self.expr(gen.iter), inner])
+        first = self.expr(generators[0].iter)
+        if _is_empty(body):
+            return first
+        counted = self._counted(generators[0].iter)
+        return _seq([first, Loop(_LOOP + self.fp.of(counted), _text(generators[0].iter), node.lineno, body, EMPTY, path=self.mod.path,
+                                 anchor=self._anchor(counted, counted=True), count=self._static_count(counted))])
 
     def _uses_ctx(self, node: ast.AST, own: Iterable[str] = ()) -> bool:
         """Does ``node`` call a method of a context it captures (not one of ``own`` parameters)?"""
@@ -2465,6 +2504,59 @@ def _seq(parts: Iterable[Node]) -> Node:
     if len(items) == 1:
         return items[0]
     return Seq(tuple(items)) if items else EMPTY
+
+
+def _iterated(test: ast.expr, generators: Sequence[ast.comprehension]) -> ast.expr:
+    """A comprehension's filter with each name its generators bind read as the item of the
+    iterable it comes from (`if x > 0` in `for x in xs` is `if __iter__(xs) > 0`), as a `for`
+    statement's target is: renaming the variable is no change in what the filter decides."""
+    items: dict[str, ast.expr] = {}
+    for gen in generators:
+        each = ast.Call(func=ast.Name(id="__iter__", ctx=ast.Load()), args=[gen.iter], keywords=[])
+        if isinstance(gen.target, ast.Name):
+            items[gen.target.id] = each
+        elif isinstance(gen.target, (ast.Tuple, ast.List)):
+            for i, elt in enumerate(gen.target.elts):
+                if isinstance(elt, ast.Name):
+                    items[elt.id] = ast.Subscript(value=each, slice=ast.Constant(i), ctx=ast.Load())
+    if not any(isinstance(n, ast.Name) and n.id in items for n in ast.walk(test)):
+        return test
+    return _Items(items).visit(copy.deepcopy(test))
+
+
+class _Items(ast.NodeTransformer):
+    """`_iterated`'s rewrite (a class of the module: one made per call would be a reference
+    cycle, and shaping runs with the collector off)."""
+
+    def __init__(self, items: Mapping[str, ast.expr]) -> None:
+        self.items = items
+
+    def visit_Name(self, name: ast.Name) -> ast.expr:
+        found = self.items.get(name.id)
+        return ast.copy_location(found, name) if found is not None and isinstance(name.ctx, ast.Load) else name
+
+
+def _unnamed_captures(case: ast.match_case) -> ast.match_case:
+    """A case's pattern and guard, without what it does, its capture names replaced by their
+    order (`case ["decision", answer]` is `case ["decision", _0]`): which case matches does not
+    depend on what its captures are called, so renaming one is no change in what decides it."""
+    names: dict[str, str] = {}
+    for node in ast.walk(case.pattern):
+        for name in (getattr(node, "name", None), getattr(node, "rest", None)):
+            if isinstance(name, str) and name not in names:
+                names[name] = f"_{len(names)}"
+    if not names:
+        return ast.match_case(pattern=case.pattern, guard=case.guard, body=[])
+    pattern, guard = copy.deepcopy(case.pattern), copy.deepcopy(case.guard)
+    for node in ast.walk(pattern):
+        if isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name is not None:
+            node.name = names[node.name]
+        elif isinstance(node, ast.MatchMapping) and node.rest is not None:
+            node.rest = names[node.rest]
+    for node in ast.walk(guard) if guard is not None else ():
+        if isinstance(node, ast.Name) and node.id in names:
+            node.id = names[node.id]
+    return ast.match_case(pattern=pattern, guard=guard, body=[])
 
 
 def _is_empty(node: Node) -> bool:
