@@ -88,7 +88,7 @@ def test_breaking_change_between_two_commits(repo, capsys):
     assert "journal index 2:" in out
     assert "old: `ctx.sleep(timedelta(seconds=30))` (shop/orders.py:10)" in out
     assert "new: `ctx.run('check stock', lambda: sku)` (shop/orders.py:10)" in out
-    assert "those suspended at or after `await ctx.sleep(timedelta(seconds=30))` (shop/orders.py:10)" in out
+    assert "those suspended at or after `ctx.sleep(timedelta(seconds=30))` (shop/orders.py:10)" in out
     assert "keep the old deployment registered until its invocations drain" in out
     assert "1 compatible, 1 breaks in-flight invocations" in out
 
@@ -109,7 +109,7 @@ def test_removed_handler_and_kind_change(repo, capsys):
     code, out, _ = run(capsys, "--base", "HEAD")
     assert code == 1
     assert "Orders/place: removed" in out and "renamed to Orders/place_order?" in out
-    assert "Orders/status: handler kind changed" in out and "object shared to object exclusive" in out
+    assert "Orders/status: handler kind changed" in out and "a virtual object's shared handler to a virtual object's exclusive handler" in out
 
 
 def test_json_sarif_github(repo, capsys, tmp_path):

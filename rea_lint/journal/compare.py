@@ -92,7 +92,7 @@ class Divergence:
         first = f"invocations whose journal already holds {holds}`{self.old.text}` ({self.old.where()})"
         if self.suspended_at is not None:
             s = self.suspended_at
-            return f"{first}: those suspended at or after `await {s.text}` ({s.where()})"
+            return f"{first}: those suspended at or after `{s.text}` ({s.where()})"  # (not `await ...`: it may be awaited later, through a handle)
         return first
 
 
