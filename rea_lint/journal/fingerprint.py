@@ -359,7 +359,7 @@ class Fingerprinter:
         may read the clock or the world, and then one condition over the same entries can go
         both ways (`while s == P and not timed_out()`)."""
         slots: list[ast.Call] = []
-        self._test_at = _start(node)
+        outer, self._test_at = self._test_at, _start(node)
         try:
             if isinstance(node, ast.Name) and presence:  # (`if state:`: whether it is there, `of_test`)
                 text = self._anchor_name(node, slots, replayed, inputs, frozenset(), 0, whole=False)
@@ -368,7 +368,7 @@ class Fingerprinter:
         except _Unanchored:
             return None
         finally:
-            self._test_at = None
+            self._test_at = outer
         return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16], tuple(slots)
 
     def _mutated_before_test(self, name: str) -> bool:
