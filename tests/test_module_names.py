@@ -79,7 +79,7 @@ def test_configs_memoised_per_directory_equal_each_files_own(tmp_path):
     (tmp_path / "pkg" / "pyproject.toml").write_text('[tool.rea]\nignore = ["REA101"]\n')
     (tmp_path / "plain" / "pyproject.toml").write_text('[tool.rea]\nignore = ["REA102"]\n')
     forget()
-    config_for = _configs(argparse.Namespace(config=None, select=None, extend_select=None, ignore=None))
+    config_for = _configs(argparse.Namespace(config=None, select=None, extend_select=None, ignore=None, disable_noqa=False))
     compared = 0
     for path in [*awkward, *awkward]:
         assert config_for(Path(path)) == load_config(path), path
