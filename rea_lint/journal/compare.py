@@ -163,14 +163,14 @@ def compare_handlers(old: HandlerShape, new: HandlerShape) -> HandlerDiff:
 
 
 _SERVICE_WORDS = {"service": "a service", "object": "a virtual object", "workflow": "a workflow"}
-_HANDLER_WORDS = {"exclusive": "exclusive handler", "shared": "shared handler", "workflow": "run handler",
+_HANDLER_WORDS = {"service": "handler", "exclusive": "exclusive handler", "shared": "shared handler", "workflow": "run handler",
                   "unknown": "handler (of a kind rea cannot tell)"}
 
 
 def _kind_words(shape: HandlerShape) -> str:
     """`a virtual object's exclusive handler`, `a service's handler` (not `service service`)."""
     owner = _SERVICE_WORDS.get(shape.service_kind, f"a {shape.service_kind}")
-    return f"{owner}'s {_HANDLER_WORDS.get(shape.kind, 'handler' if shape.kind == 'service' else f'{shape.kind} handler')}"
+    return f"{owner}'s {_HANDLER_WORDS.get(shape.kind, f'{shape.kind} handler')}"
 
 
 def _compare_paths(old: HandlerShape, new: HandlerShape) -> HandlerDiff:

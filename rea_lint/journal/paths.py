@@ -161,13 +161,12 @@ class _Walker:
         if node.count is not None and node.count <= COUNTED_UNROLL and self.unroll >= DEFAULT_UNROLL:
             bound = max(bound, node.count)
         for k in range(bound + 1):
-            if node.count is not None and k == node.count:  # (it stops there, and nowhere before)
-                out.extend(self.walk(node.orelse, [e + (Decision(node.condition, "stop", node.line, node.text, anchor=node.anchor, iteration=k),)
-                                                   for e in cur]))
-                break
-            if not node.endless and node.count is None:
+            # (a loop the code counts stops at its count, and nowhere before)
+            if (k == node.count) if node.count is not None else not node.endless:
                 stop = [e + (Decision(node.condition, "stop", node.line, node.text, anchor=node.anchor, iteration=k),) for e in cur]
                 out.extend(self.walk(node.orelse, stop))
+            if k == node.count:
+                break
             if k == bound:
                 out.extend((e + (Decision(node.condition, "iter", node.line, node.text, anchor=node.anchor, iteration=k),), _CUT) for e in cur)
                 break
